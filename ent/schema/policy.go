@@ -1,0 +1,101 @@
+//go:build !bootstrap
+
+// Privacy policies and hooks live in this one file because they import the
+// generated ent packages: the bootstrap build (go run ./scripts/entgen
+// -bootstrap, for an empty ent/) leaves it out.
+
+package schema
+
+import (
+	"context"
+	"time"
+
+	"entgo.io/ent"
+
+	gen "lifecircle/ent"
+	"lifecircle/ent/hook"
+	"lifecircle/internal/apperr"
+	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/i18n"
+)
+
+// Policy of the Region: public reads; only admins change the hierarchy.
+func (Region) Policy() ent.Policy { return rule.AdminWrites() }
+
+// Policy of the Organization: public reads; admins write.
+func (Organization) Policy() ent.Policy { return rule.AdminWrites() }
+
+// Policy of the Compound: public reads; staff of its community write.
+func (Compound) Policy() ent.Policy { return rule.CommunityWrites() }
+
+// Policy of the Grid: public reads; staff of its community write.
+func (Grid) Policy() ent.Policy { return rule.CommunityWrites() }
+
+// Policy of the Facility: public reads; staff of its community write.
+func (Facility) Policy() ent.Policy { return rule.CommunityWrites() }
+
+// Policy of the Activity: public reads; staff of its community write.
+func (Activity) Policy() ent.Policy { return rule.CommunityWrites() }
+
+// Policy of the Person: private.
+func (Person) Policy() ent.Policy { return rule.Private() }
+
+// Policy of the Registration: private.
+func (Registration) Policy() ent.Policy { return rule.Private() }
+
+// Policy of the ServiceRequest: private.
+func (ServiceRequest) Policy() ent.Policy { return rule.Private() }
+
+// Policy of the APIToken: system only.
+func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
+
+// Hooks of the Facility.
+func (Facility) Hooks() []ent.Hook { return []ent.Hook{validNames} }
+
+// Hooks of the Activity.
+func (Activity) Hooks() []ent.Hook { return []ent.Hook{endsAfterStart} }
+
+// validNames checks the translations of a facility name (JSON fields have no
+// field validators in ent).
+func validNames(next ent.Mutator) ent.Mutator {
+	return hook.FacilityFunc(func(ctx context.Context, m *gen.FacilityMutation) (ent.Value, error) {
+		if names, ok := m.Names(); ok {
+			if err := i18n.ValidateTexts(names); err != nil {
+				return nil, apperr.BadInput("names", "%v", err)
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// endsAfterStart rejects an activity whose end is not after its start,
+// comparing new values with the stored ones on update.
+func endsAfterStart(next ent.Mutator) ent.Mutator {
+	return hook.ActivityFunc(func(ctx context.Context, m *gen.ActivityMutation) (ent.Value, error) {
+		start, hasStart := m.StartsAt()
+		end, hasEnd := m.EndsAt()
+		if !hasStart && !hasEnd {
+			return next.Mutate(ctx, m)
+		}
+		switch {
+		case m.Op().Is(ent.OpUpdateOne):
+			var err error
+			if !hasStart {
+				start, err = m.OldStartsAt(ctx)
+			}
+			if err == nil && !hasEnd {
+				end, err = m.OldEndsAt(ctx)
+			}
+			if err != nil {
+				return nil, err
+			}
+		case m.Op().Is(ent.OpUpdate):
+			return nil, apperr.BadInput("startsAt", "bulk updates of activity times are not supported")
+		}
+		if !end.After(start) {
+			return nil, apperr.BadInput("endsAt", "the activity must end after it starts (starts %s, ends %s)",
+				start.Format(time.RFC3339), end.Format(time.RFC3339))
+		}
+		return next.Mutate(ctx, m)
+	})
+}

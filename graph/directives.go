@@ -1,0 +1,38 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"lifecircle/graph/model"
+	"lifecircle/internal/apperr"
+	"lifecircle/internal/auth"
+)
+
+// hasRole implements @hasRole: an early, readable refusal. The ent privacy
+// policies enforce the same rules again at the data layer.
+func hasRole(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
+	v := auth.FromContext(ctx)
+	if v.Role == auth.RolePublic {
+		return nil, apperr.New(apperr.CodeUnauthenticated, "this field needs a staff or admin token (Authorization: Bearer …)")
+	}
+	need := auth.RoleStaff
+	if role == model.RoleAdmin {
+		need = auth.RoleAdmin
+	}
+	if !v.HasRole(need) {
+		return nil, apperr.New(apperr.CodeForbidden, "this field needs the %s role", role)
+	}
+	return next(ctx)
+}
+
+func viewerRole(v auth.Viewer) string {
+	switch v.Role {
+	case auth.RoleAdmin:
+		return "ADMIN"
+	case auth.RoleStaff:
+		return "STAFF"
+	}
+	return "PUBLIC"
+}

@@ -1,0 +1,89 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"lifecircle/ent"
+	"lifecircle/ent/privacy"
+	"lifecircle/internal/apperr"
+)
+
+// presentError gives every error a stable extensions.code and a message a
+// person can act on, and never lets SQL, driver messages or stack traces
+// reach a client: unknown errors are logged and shown as INTERNAL.
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	code, msg := classify(err)
+	if code == "" {
+		// An error gqlgen or entgql built itself (argument parsing,
+		// validation, pagination arguments): safe to show as it is.
+		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+			setCode(gqlErr, apperr.CodeBadInput)
+		}
+		return gqlErr
+	}
+	if code == apperr.CodeInternal {
+		slog.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+	}
+	gqlErr.Message = msg
+	gqlErr.Extensions = nil
+	setCode(gqlErr, code)
+	if e, ok := apperr.As(err); ok && e.Field != "" {
+		gqlErr.Extensions["field"] = e.Field
+	}
+	return gqlErr
+}
+
+// classify maps err to a code and message; "" for errors gqlgen made.
+func classify(err error) (code, msg string) {
+	if e, ok := apperr.As(err); ok {
+		return e.Code, e.Message
+	}
+	var ve *ent.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return apperr.CodeBadInput, strings.TrimPrefix(ve.Error(), "ent: ")
+	case ent.IsNotFound(err):
+		return apperr.CodeNotFound, "not found"
+	case ent.IsConstraintError(err):
+		if isForeignKey(err) {
+			return apperr.CodeBadInput, "a referenced record does not exist"
+		}
+		return apperr.CodeConflict, "the change conflicts with an existing record (a unique value is already taken)"
+	case errors.Is(err, privacy.Deny):
+		return apperr.CodeForbidden, "not allowed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "TIMEOUT", "the request took too long and was stopped"
+	}
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr == err {
+		return "", ""
+	}
+	return apperr.CodeInternal, "internal error"
+}
+
+func isForeignKey(err error) bool {
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "foreign key")
+}
+
+func setCode(e *gqlerror.Error, code string) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = code
+}
+
+// recoverPanic turns a panic in a resolver into an INTERNAL error and a log
+// line with the stack; the client sees neither the value nor the stack.
+func recoverPanic(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "graphql: panic in resolver", "panic", p, "stack", string(debug.Stack()))
+	return apperr.New(apperr.CodeInternal, "internal error")
+}

@@ -1,0 +1,60 @@
+package graph
+
+import (
+	"net/http"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"lifecircle/ent"
+	"lifecircle/internal/limits"
+)
+
+// Options tune the GraphQL handler.
+type Options struct {
+	// MaxBodyBytes bounds a request body (default 1 MiB).
+	MaxBodyBytes int64
+	// MaxDepth bounds selection nesting (default 12).
+	MaxDepth int
+	// ComplexityLimit bounds the number of fields one operation may select (default 2000).
+	ComplexityLimit int
+}
+
+// NewHandler returns the GraphQL HTTP handler over client, built explicitly
+// rather than with gqlgen's NewDefaultServer so that every limit is ours.
+func NewHandler(client *ent.Client, opts Options) http.Handler {
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.MaxDepth == 0 {
+		opts.MaxDepth = 12
+	}
+	if opts.ComplexityLimit == 0 {
+		opts.ComplexityLimit = 2000
+	}
+	srv := handler.New(NewSchema(client))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(15000)
+	srv.SetValidationRulesFn(func() *rules.Rules {
+		r := rules.NewDefaultRules()
+		r.AddRule(limits.DefaultFirstRule())
+		return r
+	})
+	srv.Use(extension.Introspection{})
+	srv.Use(limits.Checker{MaxDepth: opts.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	// Each mutation runs in one transaction: an error anywhere rolls back
+	// everything it wrote.
+	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.SetErrorPresenter(presentError)
+	srv.SetRecoverFunc(recoverPanic)
+	return http.MaxBytesHandler(srv, opts.MaxBodyBytes)
+}

@@ -1,0 +1,45 @@
+// Package apperr defines the errors lifecircle shows to clients, each with a
+// stable code that the GraphQL layer puts in extensions.code.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes carried in extensions.code.
+const (
+	CodeBadInput        = "BAD_USER_INPUT"
+	CodeNotFound        = "NOT_FOUND"
+	CodeForbidden       = "FORBIDDEN"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeConflict        = "CONFLICT"
+	CodeInternal        = "INTERNAL"
+	CodePageSize        = "PAGE_SIZE_LIMIT"
+)
+
+// Error is an error safe to show to a client.
+type Error struct {
+	Code    string
+	Field   string // the input field at fault, if any
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// BadInput is a validation failure of field.
+func BadInput(field, format string, args ...any) *Error {
+	return &Error{Code: CodeBadInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// New returns an error with code and message.
+func New(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// As returns the *Error in err's chain.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,133 @@
+// Package token issues bearer tokens for app clients and turns the
+// Authorization header of a request into the request's viewer. Only the
+// SHA-256 of a token is stored: a leaked database holds no usable token.
+package token
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"lifecircle/ent"
+	"lifecircle/ent/apitoken"
+	"lifecircle/ent/region"
+	"lifecircle/internal/auth"
+	"lifecircle/internal/auth/rule"
+)
+
+const prefix = "lc_"
+
+// Hash returns the stored form of a token.
+func Hash(plain string) []byte {
+	sum := sha256.Sum256([]byte(plain))
+	return sum[:]
+}
+
+// Create issues a token for role; staff tokens need the ID of the community
+// they work for. It returns the token, shown once and never stored.
+func Create(ctx context.Context, client *ent.Client, name string, role auth.Role, communityID int, ttl time.Duration) (string, error) {
+	ctx = rule.SystemContext(ctx)
+	c := client.APIToken.Create().SetName(name)
+	switch role {
+	case auth.RoleAdmin:
+		c.SetRole(apitoken.RoleAdmin)
+	case auth.RoleStaff:
+		if communityID == 0 {
+			return "", errors.New("token: a staff token needs a community")
+		}
+		ok, err := client.Region.Query().Where(region.ID(communityID), region.LevelEQ(region.LevelCommunity)).Exist(ctx)
+		if err != nil {
+			return "", fmt.Errorf("token: look up community: %w", err)
+		}
+		if !ok {
+			return "", fmt.Errorf("token: %d is not a community", communityID)
+		}
+		c.SetRole(apitoken.RoleStaff).SetCommunityID(communityID)
+	default:
+		return "", fmt.Errorf("token: unknown role %q (staff or admin)", role)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("token: random: %w", err)
+	}
+	plain := prefix + base64.RawURLEncoding.EncodeToString(raw)
+	c.SetTokenHash(Hash(plain))
+	if ttl > 0 {
+		c.SetExpiresAt(time.Now().Add(ttl))
+	}
+	if _, err := c.Save(ctx); err != nil {
+		return "", fmt.Errorf("token: save: %w", err)
+	}
+	return plain, nil
+}
+
+// ErrInvalid is returned for unknown, revoked or expired tokens.
+var ErrInvalid = errors.New("the bearer token is not valid (unknown, revoked or expired)")
+
+// Lookup returns the viewer a token stands for.
+func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer, error) {
+	if !strings.HasPrefix(plain, prefix) || len(plain) > 100 {
+		return auth.Viewer{}, ErrInvalid
+	}
+	t, err := client.APIToken.Query().
+		Where(apitoken.TokenHash(Hash(plain)), apitoken.Revoked(false)).
+		Only(rule.SystemContext(ctx))
+	if ent.IsNotFound(err) {
+		return auth.Viewer{}, ErrInvalid
+	}
+	if err != nil {
+		return auth.Viewer{}, fmt.Errorf("token: lookup: %w", err)
+	}
+	if t.ExpiresAt != nil && time.Now().After(*t.ExpiresAt) {
+		return auth.Viewer{}, ErrInvalid
+	}
+	v := auth.Viewer{Role: auth.Role(t.Role), TokenID: t.ID}
+	if t.CommunityID != nil {
+		v.CommunityID = *t.CommunityID
+	}
+	return v, nil
+}
+
+// Middleware puts the request's viewer in its context. No Authorization
+// header means the public; a bad token is refused with 401 rather than
+// silently served as the public, so a client notices its mistake.
+func Middleware(client *ent.Client, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		plain, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			refuse(w, "use an Authorization header of the form: Bearer <token>")
+			return
+		}
+		v, err := Lookup(r.Context(), client, strings.TrimSpace(plain))
+		if err != nil {
+			if errors.Is(err, ErrInvalid) {
+				refuse(w, err.Error())
+				return
+			}
+			http.Error(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`, http.StatusInternalServerError)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
+	})
+}
+
+func refuse(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", `Bearer realm="lifecircle"`)
+	w.WriteHeader(http.StatusUnauthorized)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": "UNAUTHENTICATED"}}},
+	})
+}

@@ -1,0 +1,56 @@
+// Package auth knows who is asking: the viewer of a request, its role and
+// its community. Requests without a valid token are the public.
+package auth
+
+import "context"
+
+// Role is what a viewer may do.
+type Role string
+
+// Roles. The zero value is the anonymous public.
+const (
+	RolePublic Role = ""
+	RoleStaff  Role = "staff" // staff of one community
+	RoleAdmin  Role = "admin"
+)
+
+// Viewer is the identity behind a request.
+type Viewer struct {
+	Role Role
+	// CommunityID is the community a staff viewer works for.
+	CommunityID int
+	// TokenID identifies the token used, for rate limits and logs.
+	TokenID int
+}
+
+// IsAdmin reports whether v is an administrator.
+func (v Viewer) IsAdmin() bool { return v.Role == RoleAdmin }
+
+// IsStaff reports whether v is staff of a community (not an admin).
+func (v Viewer) IsStaff() bool { return v.Role == RoleStaff && v.CommunityID != 0 }
+
+// HasRole reports whether v is at least role: admins have every role.
+func (v Viewer) HasRole(r Role) bool {
+	switch r {
+	case RolePublic:
+		return true
+	case RoleStaff:
+		return v.IsStaff() || v.IsAdmin()
+	case RoleAdmin:
+		return v.IsAdmin()
+	}
+	return false
+}
+
+type viewerKey struct{}
+
+// NewContext returns ctx carrying v.
+func NewContext(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// FromContext returns the viewer of ctx; the public when there is none.
+func FromContext(ctx context.Context) Viewer {
+	v, _ := ctx.Value(viewerKey{}).(Viewer)
+	return v
+}

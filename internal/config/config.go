@@ -1,0 +1,98 @@
+// Package config reads lifecircle's settings from flags, with environment
+// variables as defaults, so both `PORT=9000 go run .` and `go run . -port
+// 9000` work.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Port        int
+	DatabaseURL string // empty: SQLite file in DataDir
+	DataDir     string
+	CORSOrigins []string
+	LogLevel    slog.Level
+	Seed        bool // load the demo dataset on first start
+}
+
+// Parse reads args (without the program name) over the environment.
+func Parse(name string, args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var c Config
+	port, err := envInt(getenv, "PORT", 8080)
+	if err != nil {
+		return c, err
+	}
+	seed, err := envBool(getenv, "SEED_DEMO", true)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.Port, "port", port, "HTTP port (env PORT)")
+	fs.StringVar(&c.DatabaseURL, "database-url", getenv("DATABASE_URL"), "postgres://… for PostgreSQL; empty for SQLite in the data directory (env DATABASE_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", envOr(getenv, "DATA_DIR", "data"), "directory of the SQLite file (env DATA_DIR)")
+	origins := fs.String("cors-origins", getenv("CORS_ORIGINS"), "comma-separated origins allowed to call /graphql from a browser (env CORS_ORIGINS)")
+	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.BoolVar(&c.Seed, "seed-demo", seed, "load the demo dataset on first start (env SEED_DEMO)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.Port <= 0 || c.Port > 65535 {
+		return c, fmt.Errorf("port %d is out of range", c.Port)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
+	}
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if o == "*" || o == "null" {
+				return c, fmt.Errorf("CORS origin %q is not allowed on the authenticated endpoint: list origins explicitly", o)
+			}
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	return c, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(getenv func(string) string, key string, def int) (int, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a number", key, v)
+	}
+	return n, nil
+}
+
+func envBool(getenv func(string) string, key string, def bool) (bool, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not true or false", key, v)
+	}
+	return b, nil
+}
+
+// Getenv is os.Getenv, for callers outside tests.
+var Getenv = os.Getenv

@@ -1,0 +1,157 @@
+// Package limits bounds what one GraphQL request may ask for, before any SQL
+// runs: page sizes of connections and selection depth.
+package limits
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
+)
+
+// Page sizes of connections.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// Codes of the rejections in this package.
+const (
+	CodePageSize = "PAGE_SIZE_LIMIT"
+	CodeDepth    = "DEPTH_LIMIT"
+)
+
+// isConnection reports whether def is a paginated connection field.
+func isConnection(def *ast.FieldDefinition) bool {
+	return def != nil && def.Arguments.ForName("first") != nil && def.Arguments.ForName("last") != nil
+}
+
+// DefaultFirstRule is a validation rule that gives every connection field
+// without first or last an explicit first: DefaultPageSize.
+//
+// It edits the document rather than resolver arguments because entgql's
+// eager loading reads nested connection arguments from the document: only
+// there does the default reach every SQL LIMIT. It runs during validation,
+// on a freshly parsed document, before gqlgen caches it, so no two requests
+// ever edit the same document.
+func DefaultFirstRule() (string, core.RuleFunc) {
+	return "DefaultConnectionFirst", func(observers *core.Events, _ core.AddErrFunc) {
+		observers.OnField(func(_ *core.Walker, field *ast.Field) {
+			if !isConnection(field.Definition) {
+				return
+			}
+			if field.Arguments.ForName("first") != nil || field.Arguments.ForName("last") != nil {
+				return
+			}
+			def := field.Definition.Arguments.ForName("first")
+			field.Arguments = append(field.Arguments, &ast.Argument{
+				Name:     "first",
+				Position: field.Position,
+				Value: &ast.Value{
+					Kind:         ast.IntValue,
+					Raw:          strconv.Itoa(DefaultPageSize),
+					Position:     field.Position,
+					ExpectedType: def.Type,
+				},
+			})
+		})
+	}
+}
+
+// Checker rejects operations whose connections ask for more than
+// MaxPageSize rows or whose selections nest deeper than MaxDepth. It runs
+// after variables are known, before execution.
+type Checker struct {
+	MaxDepth int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = Checker{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (Checker) ExtensionName() string { return "Limits" }
+
+// Validate implements graphql.HandlerExtension.
+func (Checker) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (c Checker) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	return c.walk(rc.Operation.SelectionSet, rc.Variables, 1)
+}
+
+func (c Checker) walk(set ast.SelectionSet, vars map[string]any, depth int) *gqlerror.Error {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) > 0 && c.MaxDepth > 0 && depth > c.MaxDepth {
+				return limitError(CodeDepth, s.Position, "the query nests deeper than %d levels; split it into several queries", c.MaxDepth)
+			}
+			if isConnection(s.Definition) {
+				if err := checkPage(s, vars); err != nil {
+					return err
+				}
+			}
+			if err := c.walk(s.SelectionSet, vars, depth+1); err != nil {
+				return err
+			}
+		case *ast.InlineFragment:
+			if err := c.walk(s.SelectionSet, vars, depth); err != nil {
+				return err
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				if err := c.walk(s.Definition.SelectionSet, vars, depth); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func checkPage(f *ast.Field, vars map[string]any) *gqlerror.Error {
+	args := f.ArgumentMap(vars)
+	first, last := args["first"], args["last"]
+	if first == nil && last == nil {
+		return limitError(CodePageSize, f.Position, "%s needs first or last (at most %d)", f.Alias, MaxPageSize)
+	}
+	for _, name := range []string{"first", "last"} {
+		if n, ok := toInt(args[name]); ok && n > MaxPageSize {
+			return limitError(CodePageSize, f.Position, "%s asks for %s: %d; the most one page holds is %d (use after/before to page on)", f.Alias, name, n, MaxPageSize)
+		}
+	}
+	return nil
+}
+
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}
+
+func limitError(code string, pos *ast.Position, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	if pos != nil {
+		err.Locations = []gqlerror.Location{{Line: pos.Line, Column: pos.Column}}
+	}
+	err.Extensions = map[string]any{"code": code}
+	return err
+}

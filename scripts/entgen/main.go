@@ -1,0 +1,46 @@
+// Command entgen generates the ent client under ent/ and the entgql schema
+// under schema/ent.graphql. Run through go generate (see generate.go).
+package main
+
+import (
+	"flag"
+	"log"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+)
+
+func main() {
+	bootstrap := flag.Bool("bootstrap", false, "generate without privacy policies and hooks (first run on an empty ent/)")
+	flag.Parse()
+
+	ex, err := entgql.NewExtension(
+		entgql.WithConfigPath("gqlgen.yml"),
+		entgql.WithSchemaGenerator(),
+		entgql.WithSchemaPath("schema/ent.graphql"),
+		entgql.WithWhereInputs(true),
+		entgql.WithNodeDescriptor(false),
+	)
+	if err != nil {
+		log.Fatalf("entgen: creating entgql extension: %v", err)
+	}
+	opts := []entc.Option{entc.Extensions(ex)}
+	if *bootstrap {
+		opts = append(opts, entc.BuildTags("bootstrap"))
+	}
+	cfg := &gen.Config{
+		Features: []gen.Feature{
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
+			gen.FeatureIntercept,
+			gen.FeatureGlobalID,
+			gen.FeatureNamedEdges,
+			gen.FeatureLock,
+			gen.FeatureUpsert,
+		},
+	}
+	if err := entc.Generate("./ent/schema", cfg, opts...); err != nil {
+		log.Fatalf("entgen: running ent codegen: %v", err)
+	}
+}

@@ -1,0 +1,197 @@
+// Command lifecircle serves the 15-minute community life-circle platform:
+// a GraphQL API over facilities, activities and community data.
+//
+//	lifecircle [serve] [flags]                 start the server (default)
+//	lifecircle seed [flags]                    load the demo dataset if missing
+//	lifecircle token -role staff -community ID create a bearer token
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"lifecircle/ent/region"
+	"lifecircle/internal/auth"
+	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/auth/token"
+	"lifecircle/internal/config"
+	"lifecircle/internal/demo"
+	"lifecircle/internal/gid"
+	"lifecircle/internal/server"
+	"lifecircle/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "lifecircle:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args)
+	case "seed":
+		return seed(ctx, args)
+	case "token":
+		return createToken(ctx, args)
+	}
+	return fmt.Errorf("unknown command %q (serve, seed, token)", cmd)
+}
+
+func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+}
+
+func serve(ctx context.Context, args []string) error {
+	cfg, err := config.Parse("serve", args, config.Getenv)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.Seed {
+		sum, err := demo.Load(ctx, st.Client)
+		if err != nil {
+			return err
+		}
+		if sum.Loaded {
+			slog.Info("demo data loaded", "regions", sum.Regions, "facilities", sum.Facilities, "activities", sum.Activities)
+		}
+	}
+	srv := &http.Server{
+		Addr:              ":" + strconv.Itoa(cfg.Port),
+		Handler:           server.New(st.Client, server.Options{CORSOrigins: cfg.CORSOrigins}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	slog.Info("lifecircle is listening", "url", fmt.Sprintf("http://localhost:%d/", cfg.Port),
+		"database", st.Dialect, "startup", time.Since(started).Round(time.Millisecond))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func seed(ctx context.Context, args []string) error {
+	cfg, err := config.Parse("seed", args, config.Getenv)
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sum, err := demo.Load(ctx, st.Client)
+	if err != nil {
+		return err
+	}
+	if !sum.Loaded {
+		fmt.Println("demo data is already loaded; nothing changed")
+		return nil
+	}
+	fmt.Printf("loaded %d regions, %d compounds, %d grids, %d organisations, %d facilities, %d activities, %d people, %d requests\n",
+		sum.Regions, sum.Compounds, sum.Grids, sum.Organizations, sum.Facilities, sum.Activities, sum.People, sum.Requests)
+	return nil
+}
+
+func createToken(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	role := fs.String("role", "staff", "staff or admin")
+	community := fs.String("community", "", "staff only: the community, by GraphQL ID or by name (e.g. 文亭巷社区)")
+	name := fs.String("name", "", "a label for the token (who holds it)")
+	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 for no expiry")
+	tokenArgs, dbArgs := splitArgs(args, "role", "community", "name", "ttl")
+	if err := fs.Parse(tokenArgs); err != nil {
+		return err
+	}
+	cfg, err := config.Parse("token", dbArgs, config.Getenv)
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	communityID := 0
+	if *community != "" {
+		if id, err := gid.Decode(*community); err == nil {
+			communityID = id
+		} else {
+			id, err := st.Client.Region.Query().
+				Where(region.Name(*community), region.LevelEQ(region.LevelCommunity)).
+				OnlyID(rule.SystemContext(ctx))
+			if err != nil {
+				return fmt.Errorf("no single community named %q", *community)
+			}
+			communityID = id
+		}
+	}
+	label := *name
+	if label == "" {
+		label = *role + " token"
+	}
+	plain, err := token.Create(ctx, st.Client, label, auth.Role(*role), communityID, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Println(plain)
+	return nil
+}
+
+// splitArgs separates the flags named in own (with their values) from the
+// rest, so `token -role staff -database-url …` works in any order.
+func splitArgs(args []string, own ...string) (mine, rest []string) {
+	isOwn := map[string]bool{}
+	for _, n := range own {
+		isOwn["-"+n], isOwn["--"+n] = true, true
+	}
+	for i := 0; i < len(args); i++ {
+		name, _, hasValue := strings.Cut(args[i], "=")
+		if !isOwn[name] {
+			rest = append(rest, args[i])
+			continue
+		}
+		mine = append(mine, args[i])
+		if !hasValue && i+1 < len(args) {
+			mine = append(mine, args[i+1])
+			i++
+		}
+	}
+	return mine, rest
+}
