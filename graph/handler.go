@@ -53,8 +53,8 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
-	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
-	return http.MaxBytesHandler(srv, opts.MaxBodyBytes)
+	return limits.MaxBody(opts.MaxBodyBytes, srv)
 }

@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
-
 )
 
 // Activity is a community activity: "one theme a month, one activity a week"
@@ -78,4 +77,3 @@ func (Activity) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 // Annotations of the Activity.
 func (Activity) Annotations() []schema.Annotation { return publicAnnotations() }
-

@@ -6,7 +6,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-
 )
 
 // Compound is a residential compound 小区 inside a community.
@@ -39,4 +38,3 @@ func (Compound) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 // Annotations of the Compound.
 func (Compound) Annotations() []schema.Annotation { return publicAnnotations() }
-

@@ -101,4 +101,3 @@ func (Facility) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 // Annotations of the Facility.
 func (Facility) Annotations() []schema.Annotation { return publicAnnotations() }
-

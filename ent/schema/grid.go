@@ -6,7 +6,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-
 )
 
 // Grid is a grid 网格 of a community, served by grid workers 网格员.
@@ -34,4 +33,3 @@ func (Grid) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 // Annotations of the Grid.
 func (Grid) Annotations() []schema.Annotation { return publicAnnotations() }
-

@@ -6,7 +6,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-
 )
 
 // Organization is a party organisation, co-building unit, social organisation,
@@ -54,4 +53,3 @@ func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 // Annotations of the Organization.
 func (Organization) Annotations() []schema.Annotation { return publicAnnotations() }
-

@@ -7,7 +7,6 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
-
 )
 
 // Region is a level of the administrative hierarchy: city 市 > district 区/县 >
@@ -58,4 +57,3 @@ func (Region) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Region) Annotations() []schema.Annotation {
 	return publicAnnotations()
 }
-
