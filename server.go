@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -34,7 +35,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "lifecircle:", err)
 		}
@@ -42,7 +43,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string, stdout io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -51,9 +52,9 @@ func run(ctx context.Context, args []string) error {
 	case "serve":
 		return serve(ctx, args)
 	case "seed":
-		return seed(ctx, args)
+		return seed(ctx, args, stdout)
 	case "token":
-		return createToken(ctx, args)
+		return createToken(ctx, args, stdout)
 	}
 	return fmt.Errorf("unknown command %q (serve, seed, token)", cmd)
 }
@@ -106,7 +107,7 @@ func serve(ctx context.Context, args []string) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
-func seed(ctx context.Context, args []string) error {
+func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	cfg, err := config.Parse("seed", args, config.Getenv)
 	if err != nil {
 		return err
@@ -121,15 +122,15 @@ func seed(ctx context.Context, args []string) error {
 		return err
 	}
 	if !sum.Loaded {
-		fmt.Println("demo data is already loaded; nothing changed")
+		fmt.Fprintln(stdout, "demo data is already loaded; nothing changed")
 		return nil
 	}
-	fmt.Printf("loaded %d regions, %d compounds, %d grids, %d organisations, %d facilities, %d activities, %d people, %d requests\n",
+	fmt.Fprintf(stdout, "loaded %d regions, %d compounds, %d grids, %d organisations, %d facilities, %d activities, %d people, %d requests\n",
 		sum.Regions, sum.Compounds, sum.Grids, sum.Organizations, sum.Facilities, sum.Activities, sum.People, sum.Requests)
 	return nil
 }
 
-func createToken(ctx context.Context, args []string) error {
+func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	role := fs.String("role", "staff", "staff or admin")
 	community := fs.String("community", "", "staff only: the community, by GraphQL ID or by name (e.g. 文亭巷社区)")
@@ -170,7 +171,7 @@ func createToken(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(plain)
+	fmt.Fprintln(stdout, plain)
 	return nil
 }
 

@@ -1,0 +1,40 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"lifecircle/internal/server"
+	"lifecircle/internal/testenv"
+)
+
+// Nested queries are eager-loaded: the statement count does not grow with
+// the number of rows.
+func TestNestedQueriesDoNotRunNPlusOne(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		var counter testenv.Counter
+		st := b.Open(t, testenv.Options{Counter: &counter})
+		s := testenv.StartServer(t, st, server.Options{})
+		for _, tc := range []struct {
+			name  string
+			query string
+			max   int
+		}{
+			{"50 facilities with community, subdistrict and operator", `{ facilities(first: 50) { totalCount edges { node {
+				name community { name parent { name } } operator { name kind } } } } }`, 5},
+			{"communities with nested facilities and their rooms", `{ regions(first: 20, where: {level: COMMUNITY}) { edges { node {
+				name facilities(first: 10) { totalCount edges { node { name rooms(first: 5) { edges { node { name } } } } } } } } } }`, 6},
+			{"activities with venue, organiser and community", `{ activities(first: 50) { edges { node {
+				title venue { name } organizer { name } community { name parent { name } } } } } }`, 6},
+		} {
+			counter.Reset()
+			r := s.Query(t, "", tc.query, nil)
+			if len(r.Errors) > 0 {
+				t.Fatalf("%s: %s", tc.name, r.Raw)
+			}
+			if n := len(counter.Statements()); n > tc.max {
+				t.Errorf("%s: %d SQL statements, want at most %d:\n%s", tc.name, n, tc.max, strings.Join(counter.Statements(), "\n"))
+			}
+		}
+	})
+}

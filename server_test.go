@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"lifecircle/internal/server"
+	"lifecircle/internal/store"
+	"lifecircle/internal/testenv"
+)
+
+// The command line seeds once, issues a staff token for a community named in
+// Chinese, and the server accepts that token.
+func TestSeedAndTokenCommands(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"seed", "-data-dir", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "loaded ") {
+		t.Fatalf("first seed: %q", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"seed", "-data-dir", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "already loaded") {
+		t.Fatalf("second seed must change nothing, said %q", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"token", "-role", "staff", "-community", "北大社区", "-data-dir", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimSpace(out.String())
+	if err := run(ctx, []string{"token", "-role", "staff", "-community", "不存在社区", "-data-dir", dir}, &out); err == nil {
+		t.Error("a token for an unknown community must be refused")
+	}
+	if err := run(ctx, []string{"token", "-role", "root", "-data-dir", dir}, &out); err == nil {
+		t.Error("a token for an unknown role must be refused")
+	}
+
+	st, err := store.Open(ctx, store.Options{URL: "sqlite:" + filepath.Join(dir, "lifecircle.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := &testenv.Server{Server: httptest.NewServer(server.New(st.Client, server.Options{})), Store: st}
+	defer s.Close()
+	var v struct {
+		Viewer struct {
+			Role      string
+			Community struct{ Name string }
+		}
+	}
+	s.Query(t, tok, `{ viewer { role community { name } } }`, nil).Decode(t, &v)
+	if v.Viewer.Role != "STAFF" || v.Viewer.Community.Name != "北大社区" {
+		t.Errorf("token from the command line: viewer %+v", v.Viewer)
+	}
+	var counts struct{ Regions struct{ TotalCount int } }
+	s.Query(t, "", `{ regions { totalCount } }`, nil).Decode(t, &counts)
+	if counts.Regions.TotalCount != 30 {
+		t.Errorf("after seeding twice: %d regions, want the 30 of the demo data once", counts.Regions.TotalCount)
+	}
+}
