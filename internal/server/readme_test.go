@@ -1,0 +1,45 @@
+package server_test
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"lifecircle/internal/testenv"
+)
+
+var graphqlBlock = regexp.MustCompile("(?s)```graphql\n(.*?)```")
+
+// The README's example queries run against the demo data and return it.
+func TestReadmeExamples(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := graphqlBlock.FindAllStringSubmatch(string(readme), -1)
+	if len(blocks) < 3 {
+		t.Fatalf("README has %d GraphQL examples, want one per audience", len(blocks))
+	}
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		staff := s.Token(t, "staff", wtx)
+		for _, m := range blocks {
+			doc := m[1]
+			tok := ""
+			if strings.Contains(doc, "audience: app") || strings.HasPrefix(strings.TrimSpace(doc), "mutation") {
+				tok = staff
+			}
+			r := s.Query(t, tok, doc, map[string]any{"community": wtxGID})
+			if len(r.Errors) > 0 {
+				t.Errorf("README example fails:\n%s\n%s", doc, r.Raw)
+				continue
+			}
+			data := string(r.Data)
+			if !strings.Contains(data, `"node"`) && !strings.Contains(data, `"id"`) {
+				t.Errorf("README example returns no records:\n%s\n%s", doc, data)
+			}
+		}
+	})
+}
