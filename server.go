@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"lifecircle/ent/region"
+	"lifecircle/graph"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/auth/token"
@@ -29,6 +30,7 @@ import (
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/server"
+	"lifecircle/internal/servicemap"
 	"lifecircle/internal/store"
 )
 
@@ -84,9 +86,20 @@ func serve(ctx context.Context, args []string) error {
 			slog.Info("demo data loaded", "regions", sum.Regions, "facilities", sum.Facilities, "activities", sum.Activities)
 		}
 	}
+	places := servicemap.NewIndex(st.Client)
+	if err := places.Sync(ctx); err != nil {
+		return err
+	}
+	slog.Info("service map indexed", "facilities", places.Len())
+	walk := servicemap.WalkModel{Circuity: cfg.Circuity, SpeedKmh: map[servicemap.Profile]float64{
+		servicemap.Adult: cfg.AdultKmh, servicemap.Elderly: cfg.ElderlyKmh,
+	}}
 	srv := &http.Server{
-		Addr:              ":" + strconv.Itoa(cfg.Port),
-		Handler:           server.New(st.Client, server.Options{CORSOrigins: cfg.CORSOrigins}),
+		Addr: ":" + strconv.Itoa(cfg.Port),
+		Handler: server.New(st.Client, server.Options{
+			CORSOrigins: cfg.CORSOrigins,
+			GraphQL:     graph.Options{Places: places, Walk: &walk},
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/change"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -84,6 +85,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apitoken.Table:       apitoken.ValidColumn,
 			activity.Table:       activity.ValidColumn,
+			change.Table:         change.ValidColumn,
 			compound.Table:       compound.ValidColumn,
 			facility.Table:       facility.ValidColumn,
 			grid.Table:           grid.ValidColumn,

@@ -16,6 +16,8 @@ type Tx struct {
 	APIToken *APITokenClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
+	// Change is the client for interacting with the Change builders.
+	Change *ChangeClient
 	// Compound is the client for interacting with the Compound builders.
 	Compound *CompoundClient
 	// Facility is the client for interacting with the Facility builders.
@@ -165,6 +167,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
+	tx.Change = NewChangeClient(tx.config)
 	tx.Compound = NewCompoundClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)

@@ -43,6 +43,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Facility() FacilityResolver
 	FacilityCategory() FacilityCategoryResolver
+	LifeCircleReport() LifeCircleReportResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -86,6 +87,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CategoryCoverage struct {
+		Category             func(childComplexity int) int
+		MeanMinutesToNearest func(childComplexity int) int
+		Nearest              func(childComplexity int) int
+		RequirementMet       func(childComplexity int) int
+		RequirementMinutes   func(childComplexity int) int
+		WithinReach          func(childComplexity int) int
+	}
+
 	Compound struct {
 		Approximate        func(childComplexity int) int
 		Community          func(childComplexity int) int
@@ -106,6 +116,27 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	CompoundCoverage struct {
+		Compound         func(childComplexity int) int
+		Households       func(childComplexity int) int
+		Missing          func(childComplexity int) int
+		ProximityMinutes func(childComplexity int) int
+		RequiredMet      func(childComplexity int) int
+		RequiredTotal    func(childComplexity int) int
+		Score            func(childComplexity int) int
+	}
+
+	CompoundCoverageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CompoundCoverageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	CompoundEdge struct {
@@ -192,9 +223,27 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	LifeCircleReport struct {
+		CompoundCount     func(childComplexity int) int
+		Compounds         func(childComplexity int, first *int, after *entgql.Cursor[int], orderBy *model.CompoundCoverageOrder, missing *string) int
+		Households        func(childComplexity int) int
+		MeanScore         func(childComplexity int) int
+		Method            func(childComplexity int) int
+		Minutes           func(childComplexity int) int
+		MissingByCategory func(childComplexity int) int
+		Profile           func(childComplexity int) int
+		Region            func(childComplexity int) int
+	}
+
 	LocalizedText struct {
 		Lang  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	MissingCategory struct {
+		Category   func(childComplexity int) int
+		Compounds  func(childComplexity int) int
+		Households func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -204,12 +253,34 @@ type ComplexityRoot struct {
 		CreateGrid         func(childComplexity int, input ent.CreateGridInput) int
 		CreateOrganization func(childComplexity int, input ent.CreateOrganizationInput) int
 		CreateRegion       func(childComplexity int, input ent.CreateRegionInput) int
+		DeleteFacility     func(childComplexity int, id int) int
 		UpdateActivity     func(childComplexity int, id int, input ent.UpdateActivityInput) int
 		UpdateCompound     func(childComplexity int, id int, input ent.UpdateCompoundInput) int
 		UpdateFacility     func(childComplexity int, id int, input model.UpdateFacilityInput) int
 		UpdateGrid         func(childComplexity int, id int, input ent.UpdateGridInput) int
 		UpdateOrganization func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
 		UpdateRegion       func(childComplexity int, id int, input ent.UpdateRegionInput) int
+	}
+
+	NearbyFacility struct {
+		DistanceMeters func(childComplexity int) int
+		Facility       func(childComplexity int) int
+		Method         func(childComplexity int) int
+		WalkMinutes    func(childComplexity int) int
+	}
+
+	NearbyFacilityConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NearbyFacilityEdge struct {
+		Cursor         func(childComplexity int) int
+		DistanceMeters func(childComplexity int) int
+		Method         func(childComplexity int) int
+		Node           func(childComplexity int) int
+		WalkMinutes    func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -270,20 +341,28 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Point struct {
+		Lat func(childComplexity int) int
+		Lng func(childComplexity int) int
+	}
+
 	Query struct {
-		Activities      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		Categories      func(childComplexity int) int
-		Compounds       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
-		Facilities      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
-		Grids           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
-		Node            func(childComplexity int, id int) int
-		Nodes           func(childComplexity int, ids []int) int
-		Organizations   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
-		People          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
-		Regions         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
-		Registrations   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
-		ServiceRequests func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
-		Viewer          func(childComplexity int) int
+		Activities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		Categories       func(childComplexity int) int
+		Compounds        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
+		Facilities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
+		FacilitiesNear   func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
+		Grids            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
+		LifeCircleReport func(childComplexity int, region int, minutes *float64, profile *model.WalkingProfile) int
+		Node             func(childComplexity int, id int) int
+		Nodes            func(childComplexity int, ids []int) int
+		Organizations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
+		People           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		Regions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
+		Registrations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
+		ServiceCircle    func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
+		ServiceRequests  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
+		Viewer           func(childComplexity int) int
 	}
 
 	Region struct {
@@ -340,6 +419,22 @@ type ComplexityRoot struct {
 	RegistrationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ServiceCircle struct {
+		Categories       func(childComplexity int) int
+		Center           func(childComplexity int) int
+		Compound         func(childComplexity int) int
+		Method           func(childComplexity int) int
+		Minutes          func(childComplexity int) int
+		Missing          func(childComplexity int) int
+		Polygon          func(childComplexity int) int
+		Profile          func(childComplexity int) int
+		ProximityMinutes func(childComplexity int) int
+		ReachMeters      func(childComplexity int) int
+		RequiredMet      func(childComplexity int) int
+		RequiredTotal    func(childComplexity int) int
+		Score            func(childComplexity int) int
 	}
 
 	ServiceRequest struct {
@@ -405,6 +500,9 @@ type FacilityCategoryResolver interface {
 
 	ServiceRadiusMeters(ctx context.Context, obj *taxonomy.Category) (*int, error)
 }
+type LifeCircleReportResolver interface {
+	Compounds(ctx context.Context, obj *model.LifeCircleReport, first *int, after *entgql.Cursor[int], orderBy *model.CompoundCoverageOrder, missing *string) (*model.CompoundCoverageConnection, error)
+}
 type MutationResolver interface {
 	CreateRegion(ctx context.Context, input ent.CreateRegionInput) (*ent.Region, error)
 	UpdateRegion(ctx context.Context, id int, input ent.UpdateRegionInput) (*ent.Region, error)
@@ -418,6 +516,7 @@ type MutationResolver interface {
 	UpdateActivity(ctx context.Context, id int, input ent.UpdateActivityInput) (*ent.Activity, error)
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
+	DeleteFacility(ctx context.Context, id int) (int, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -433,6 +532,9 @@ type QueryResolver interface {
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Categories(ctx context.Context) ([]*taxonomy.Category, error)
+	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
+	ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error)
+	LifeCircleReport(ctx context.Context, region int, minutes *float64, profile *model.WalkingProfile) (*model.LifeCircleReport, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -606,6 +708,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ActivityEdge.Node(childComplexity), true
 
+	case "CategoryCoverage.category":
+		if e.ComplexityRoot.CategoryCoverage.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.Category(childComplexity), true
+	case "CategoryCoverage.meanMinutesToNearest":
+		if e.ComplexityRoot.CategoryCoverage.MeanMinutesToNearest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.MeanMinutesToNearest(childComplexity), true
+	case "CategoryCoverage.nearest":
+		if e.ComplexityRoot.CategoryCoverage.Nearest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.Nearest(childComplexity), true
+	case "CategoryCoverage.requirementMet":
+		if e.ComplexityRoot.CategoryCoverage.RequirementMet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.RequirementMet(childComplexity), true
+	case "CategoryCoverage.requirementMinutes":
+		if e.ComplexityRoot.CategoryCoverage.RequirementMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.RequirementMinutes(childComplexity), true
+	case "CategoryCoverage.withinReach":
+		if e.ComplexityRoot.CategoryCoverage.WithinReach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.WithinReach(childComplexity), true
+
 	case "Compound.approximate":
 		if e.ComplexityRoot.Compound.Approximate == nil {
 			break
@@ -713,6 +852,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompoundConnection.TotalCount(childComplexity), true
+
+	case "CompoundCoverage.compound":
+		if e.ComplexityRoot.CompoundCoverage.Compound == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverage.Compound(childComplexity), true
+	case "CompoundCoverage.households":
+		if e.ComplexityRoot.CompoundCoverage.Households == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverage.Households(childComplexity), true
+	case "CompoundCoverage.missing":
+		if e.ComplexityRoot.CompoundCoverage.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverage.Missing(childComplexity), true
+	case "CompoundCoverage.proximityMinutes":
+		if e.ComplexityRoot.CompoundCoverage.ProximityMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverage.ProximityMinutes(childComplexity), true
+	case "CompoundCoverage.requiredMet":
+		if e.ComplexityRoot.CompoundCoverage.RequiredMet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverage.RequiredMet(childComplexity), true
+	case "CompoundCoverage.requiredTotal":
+		if e.ComplexityRoot.CompoundCoverage.RequiredTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverage.RequiredTotal(childComplexity), true
+	case "CompoundCoverage.score":
+		if e.ComplexityRoot.CompoundCoverage.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverage.Score(childComplexity), true
+
+	case "CompoundCoverageConnection.edges":
+		if e.ComplexityRoot.CompoundCoverageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverageConnection.Edges(childComplexity), true
+	case "CompoundCoverageConnection.pageInfo":
+		if e.ComplexityRoot.CompoundCoverageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverageConnection.PageInfo(childComplexity), true
+	case "CompoundCoverageConnection.totalCount":
+		if e.ComplexityRoot.CompoundCoverageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverageConnection.TotalCount(childComplexity), true
+
+	case "CompoundCoverageEdge.cursor":
+		if e.ComplexityRoot.CompoundCoverageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverageEdge.Cursor(childComplexity), true
+	case "CompoundCoverageEdge.node":
+		if e.ComplexityRoot.CompoundCoverageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompoundCoverageEdge.Node(childComplexity), true
 
 	case "CompoundEdge.cursor":
 		if e.ComplexityRoot.CompoundEdge.Cursor == nil {
@@ -1107,6 +1321,66 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GridEdge.Node(childComplexity), true
 
+	case "LifeCircleReport.compoundCount":
+		if e.ComplexityRoot.LifeCircleReport.CompoundCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.CompoundCount(childComplexity), true
+	case "LifeCircleReport.compounds":
+		if e.ComplexityRoot.LifeCircleReport.Compounds == nil {
+			break
+		}
+
+		args, err := ec.field_LifeCircleReport_compounds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.Compounds(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["orderBy"].(*model.CompoundCoverageOrder), args["missing"].(*string)), true
+	case "LifeCircleReport.households":
+		if e.ComplexityRoot.LifeCircleReport.Households == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.Households(childComplexity), true
+	case "LifeCircleReport.meanScore":
+		if e.ComplexityRoot.LifeCircleReport.MeanScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.MeanScore(childComplexity), true
+	case "LifeCircleReport.method":
+		if e.ComplexityRoot.LifeCircleReport.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.Method(childComplexity), true
+	case "LifeCircleReport.minutes":
+		if e.ComplexityRoot.LifeCircleReport.Minutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.Minutes(childComplexity), true
+	case "LifeCircleReport.missingByCategory":
+		if e.ComplexityRoot.LifeCircleReport.MissingByCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.MissingByCategory(childComplexity), true
+	case "LifeCircleReport.profile":
+		if e.ComplexityRoot.LifeCircleReport.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.Profile(childComplexity), true
+	case "LifeCircleReport.region":
+		if e.ComplexityRoot.LifeCircleReport.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifeCircleReport.Region(childComplexity), true
+
 	case "LocalizedText.lang":
 		if e.ComplexityRoot.LocalizedText.Lang == nil {
 			break
@@ -1119,6 +1393,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LocalizedText.Value(childComplexity), true
+
+	case "MissingCategory.category":
+		if e.ComplexityRoot.MissingCategory.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MissingCategory.Category(childComplexity), true
+	case "MissingCategory.compounds":
+		if e.ComplexityRoot.MissingCategory.Compounds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MissingCategory.Compounds(childComplexity), true
+	case "MissingCategory.households":
+		if e.ComplexityRoot.MissingCategory.Households == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MissingCategory.Households(childComplexity), true
 
 	case "Mutation.createActivity":
 		if e.ComplexityRoot.Mutation.CreateActivity == nil {
@@ -1186,6 +1479,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(ent.CreateRegionInput)), true
+	case "Mutation.deleteFacility":
+		if e.ComplexityRoot.Mutation.DeleteFacility == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteFacility_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteFacility(childComplexity, args["id"].(int)), true
 	case "Mutation.updateActivity":
 		if e.ComplexityRoot.Mutation.UpdateActivity == nil {
 			break
@@ -1252,6 +1556,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRegion(childComplexity, args["id"].(int), args["input"].(ent.UpdateRegionInput)), true
+
+	case "NearbyFacility.distanceMeters":
+		if e.ComplexityRoot.NearbyFacility.DistanceMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacility.DistanceMeters(childComplexity), true
+	case "NearbyFacility.facility":
+		if e.ComplexityRoot.NearbyFacility.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacility.Facility(childComplexity), true
+	case "NearbyFacility.method":
+		if e.ComplexityRoot.NearbyFacility.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacility.Method(childComplexity), true
+	case "NearbyFacility.walkMinutes":
+		if e.ComplexityRoot.NearbyFacility.WalkMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacility.WalkMinutes(childComplexity), true
+
+	case "NearbyFacilityConnection.edges":
+		if e.ComplexityRoot.NearbyFacilityConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityConnection.Edges(childComplexity), true
+	case "NearbyFacilityConnection.pageInfo":
+		if e.ComplexityRoot.NearbyFacilityConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityConnection.PageInfo(childComplexity), true
+	case "NearbyFacilityConnection.totalCount":
+		if e.ComplexityRoot.NearbyFacilityConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityConnection.TotalCount(childComplexity), true
+
+	case "NearbyFacilityEdge.cursor":
+		if e.ComplexityRoot.NearbyFacilityEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityEdge.Cursor(childComplexity), true
+	case "NearbyFacilityEdge.distanceMeters":
+		if e.ComplexityRoot.NearbyFacilityEdge.DistanceMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityEdge.DistanceMeters(childComplexity), true
+	case "NearbyFacilityEdge.method":
+		if e.ComplexityRoot.NearbyFacilityEdge.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityEdge.Method(childComplexity), true
+	case "NearbyFacilityEdge.node":
+		if e.ComplexityRoot.NearbyFacilityEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityEdge.Node(childComplexity), true
+	case "NearbyFacilityEdge.walkMinutes":
+		if e.ComplexityRoot.NearbyFacilityEdge.WalkMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyFacilityEdge.WalkMinutes(childComplexity), true
 
 	case "Organization.activities":
 		if e.ComplexityRoot.Organization.Activities == nil {
@@ -1497,6 +1876,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "Point.lat":
+		if e.ComplexityRoot.Point.Lat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Point.Lat(childComplexity), true
+	case "Point.lng":
+		if e.ComplexityRoot.Point.Lng == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Point.Lng(childComplexity), true
+
 	case "Query.activities":
 		if e.ComplexityRoot.Query.Activities == nil {
 			break
@@ -1536,6 +1928,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Facilities(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.FacilityOrder), args["where"].(*ent.FacilityWhereInput)), true
+	case "Query.facilitiesNear":
+		if e.ComplexityRoot.Query.FacilitiesNear == nil {
+			break
+		}
+
+		args, err := ec.field_Query_facilitiesNear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FacilitiesNear(childComplexity, args["lat"].(float64), args["lng"].(float64), args["walkMinutes"].(*float64), args["radiusMeters"].(*float64), args["categories"].([]string), args["openAt"].(*time.Time), args["profile"].(*model.WalkingProfile), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Query.grids":
 		if e.ComplexityRoot.Query.Grids == nil {
 			break
@@ -1548,6 +1951,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Grids(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.GridOrder), args["where"].(*ent.GridWhereInput)), true
 
+	case "Query.lifeCircleReport":
+		if e.ComplexityRoot.Query.LifeCircleReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_lifeCircleReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LifeCircleReport(childComplexity, args["region"].(int), args["minutes"].(*float64), args["profile"].(*model.WalkingProfile)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1614,6 +2028,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Registrations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.RegistrationWhereInput)), true
+	case "Query.serviceCircle":
+		if e.ComplexityRoot.Query.ServiceCircle == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceCircle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceCircle(childComplexity, args["compound"].(*int), args["point"].(*model.PointInput), args["minutes"].(*float64), args["profile"].(*model.WalkingProfile), args["k"].(*int)), true
 	case "Query.serviceRequests":
 		if e.ComplexityRoot.Query.ServiceRequests == nil {
 			break
@@ -1896,6 +2321,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrationEdge.Node(childComplexity), true
 
+	case "ServiceCircle.categories":
+		if e.ComplexityRoot.ServiceCircle.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Categories(childComplexity), true
+	case "ServiceCircle.center":
+		if e.ComplexityRoot.ServiceCircle.Center == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Center(childComplexity), true
+	case "ServiceCircle.compound":
+		if e.ComplexityRoot.ServiceCircle.Compound == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Compound(childComplexity), true
+	case "ServiceCircle.method":
+		if e.ComplexityRoot.ServiceCircle.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Method(childComplexity), true
+	case "ServiceCircle.minutes":
+		if e.ComplexityRoot.ServiceCircle.Minutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Minutes(childComplexity), true
+	case "ServiceCircle.missing":
+		if e.ComplexityRoot.ServiceCircle.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Missing(childComplexity), true
+	case "ServiceCircle.polygon":
+		if e.ComplexityRoot.ServiceCircle.Polygon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Polygon(childComplexity), true
+	case "ServiceCircle.profile":
+		if e.ComplexityRoot.ServiceCircle.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Profile(childComplexity), true
+	case "ServiceCircle.proximityMinutes":
+		if e.ComplexityRoot.ServiceCircle.ProximityMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.ProximityMinutes(childComplexity), true
+	case "ServiceCircle.reachMeters":
+		if e.ComplexityRoot.ServiceCircle.ReachMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.ReachMeters(childComplexity), true
+	case "ServiceCircle.requiredMet":
+		if e.ComplexityRoot.ServiceCircle.RequiredMet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.RequiredMet(childComplexity), true
+	case "ServiceCircle.requiredTotal":
+		if e.ComplexityRoot.ServiceCircle.RequiredTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.RequiredTotal(childComplexity), true
+	case "ServiceCircle.score":
+		if e.ComplexityRoot.ServiceCircle.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCircle.Score(childComplexity), true
+
 	case "ServiceRequest.category":
 		if e.ComplexityRoot.ServiceRequest.Category == nil {
 			break
@@ -2102,6 +2606,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputActivityOrder,
 		ec.unmarshalInputActivityWhereInput,
+		ec.unmarshalInputCompoundCoverageOrder,
 		ec.unmarshalInputCompoundOrder,
 		ec.unmarshalInputCompoundWhereInput,
 		ec.unmarshalInputCreateActivityInput,
@@ -2117,6 +2622,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputLocalizedTextInput,
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
+		ec.unmarshalInputPointInput,
 		ec.unmarshalInputRegionOrder,
 		ec.unmarshalInputRegionWhereInput,
 		ec.unmarshalInputRegistrationWhereInput,
@@ -5390,6 +5896,196 @@ extend type Mutation {
   "Changes a facility (staff of its community, admins)."
   updateFacility(id: ID!, input: UpdateFacilityInput!): Facility! @hasRole(role: STAFF)
 }
+
+"Who walks: walking speed differs."
+enum WalkingProfile {
+  "4.5 km/h by default."
+  ADULT
+  "3.6 km/h by default."
+  ELDERLY
+}
+
+"How a walking time was computed."
+enum WalkMethod {
+  "Great-circle distance × circuity (1.3 by default) at the profile's speed."
+  STRAIGHT_LINE
+  "Shortest path over an imported street network."
+  NETWORK
+}
+
+"A WGS-84 point."
+input PointInput {
+  lat: Float!
+  lng: Float!
+}
+
+"A WGS-84 point."
+type Point {
+  lat: Float!
+  lng: Float!
+}
+
+"GeoJSON (RFC 7946) geometry, as a JSON object."
+scalar GeoJSON
+
+"Facilities ordered by walking time."
+type NearbyFacilityConnection {
+  edges: [NearbyFacilityEdge!]!
+  pageInfo: PageInfo!
+  "How many facilities match within reach."
+  totalCount: Int!
+}
+
+"A facility with how far it is."
+type NearbyFacilityEdge {
+  node: Facility!
+  cursor: Cursor!
+  "Straight-line (great-circle) distance in metres."
+  distanceMeters: Float!
+  "Walking time in minutes."
+  walkMinutes: Float!
+  method: WalkMethod!
+}
+
+"A facility with how far it is."
+type NearbyFacility {
+  facility: Facility!
+  distanceMeters: Float!
+  walkMinutes: Float!
+  method: WalkMethod!
+}
+
+"What a walking circle holds of one category."
+type CategoryCoverage {
+  category: FacilityCategory!
+  "The nearest open facilities (up to k), within twice the circle's time."
+  nearest: [NearbyFacility!]!
+  "Open facilities within the circle's time."
+  withinReach: Int!
+  "Minutes within which the standard wants the category: its tier's, or the circle's if shorter. Null without a tier."
+  requirementMinutes: Float
+  "Whether the nearest facility is within requirementMinutes. Null without a tier."
+  requirementMet: Boolean
+  "Mean walking minutes to the k nearest (a facility not found counts as twice the circle's time)."
+  meanMinutesToNearest: Float!
+}
+
+"The walking circle around a compound or a point, and what it covers."
+type ServiceCircle {
+  center: Point!
+  "The compound asked about, if any."
+  compound: Compound
+  minutes: Float!
+  profile: WalkingProfile!
+  method: WalkMethod!
+  "Straight-line radius walked in the circle's time."
+  reachMeters: Float!
+  "The circle as a GeoJSON Polygon."
+  polygon: GeoJSON!
+  "Every category of the taxonomy, in taxonomy order."
+  categories: [CategoryCoverage!]!
+  "Required (▲) categories of the standard."
+  requiredTotal: Int!
+  "Required categories whose requirement is met."
+  requiredMet: Int!
+  "requiredMet / requiredTotal, from 0 to 1."
+  score: Float!
+  "Mean over required categories of meanMinutesToNearest (Sony CSL style; lower is better)."
+  proximityMinutes: Float!
+  "Required categories whose requirement is not met."
+  missing: [FacilityCategory!]!
+}
+
+"One compound's line of a life-circle report."
+type CompoundCoverage {
+  compound: Compound!
+  households: Int!
+  score: Float!
+  requiredMet: Int!
+  requiredTotal: Int!
+  proximityMinutes: Float!
+  missing: [FacilityCategory!]!
+}
+
+"A page of compounds of a report."
+type CompoundCoverageConnection {
+  edges: [CompoundCoverageEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type CompoundCoverageEdge {
+  node: CompoundCoverage!
+  cursor: Cursor!
+}
+
+"How compounds of a report are ordered."
+enum CompoundCoverageOrderField {
+  "Coverage score (ties: most households first)."
+  SCORE
+  "Number of missing required categories."
+  MISSING_COUNT
+  HOUSEHOLDS
+  PROXIMITY
+  NAME
+}
+
+input CompoundCoverageOrder {
+  field: CompoundCoverageOrderField!
+  direction: OrderDirection! = ASC
+}
+
+"Compounds and households lacking one required category."
+type MissingCategory {
+  category: FacilityCategory!
+  compounds: Int!
+  households: Int!
+}
+
+"The life-circle report of a region: every compound in it."
+type LifeCircleReport {
+  region: Region!
+  minutes: Float!
+  profile: WalkingProfile!
+  method: WalkMethod!
+  compoundCount: Int!
+  households: Int!
+  meanScore: Float!
+  "Required categories missing somewhere, most households affected first."
+  missingByCategory: [MissingCategory!]!
+  "The compounds, worst score first unless ordered otherwise; missing: only compounds lacking that category."
+  compounds(first: Int, after: Cursor, orderBy: CompoundCoverageOrder, missing: String): CompoundCoverageConnection!
+}
+
+extend type Query {
+  """
+  Facilities around a point, nearest walk first. Give walkMinutes or
+  radiusMeters (default: 15 minutes). Closed facilities are left out;
+  openAt keeps only those open at that time.
+  """
+  facilitiesNear(
+    lat: Float!
+    lng: Float!
+    walkMinutes: Float
+    radiusMeters: Float
+    categories: [String!]
+    openAt: Time
+    profile: WalkingProfile = ADULT
+    first: Int
+    after: Cursor
+  ): NearbyFacilityConnection!
+
+  "The walking circle around a compound or a point: what is within reach, what is missing."
+  serviceCircle(compound: ID, point: PointInput, minutes: Float = 15, profile: WalkingProfile = ADULT, k: Int = 3): ServiceCircle!
+
+  "Every compound of a community, subdistrict, district or city with its coverage."
+  lifeCircleReport(region: ID!, minutes: Float = 15, profile: WalkingProfile = ADULT): LifeCircleReport!
+}
+
+extend type Mutation {
+  "Deletes a facility (staff of its community, admins)."
+  deleteFacility(id: ID!): ID! @hasRole(role: STAFF)
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5466,6 +6162,24 @@ func (ec *executionContext) childFields_ActivityEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ActivityEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CategoryCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CategoryCoverage_category(ctx, field)
+	case "nearest":
+		return ec.fieldContext_CategoryCoverage_nearest(ctx, field)
+	case "withinReach":
+		return ec.fieldContext_CategoryCoverage_withinReach(ctx, field)
+	case "requirementMinutes":
+		return ec.fieldContext_CategoryCoverage_requirementMinutes(ctx, field)
+	case "requirementMet":
+		return ec.fieldContext_CategoryCoverage_requirementMet(ctx, field)
+	case "meanMinutesToNearest":
+		return ec.fieldContext_CategoryCoverage_meanMinutesToNearest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_Compound(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5508,6 +6222,48 @@ func (ec *executionContext) childFields_CompoundConnection(ctx context.Context, 
 		return ec.fieldContext_CompoundConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompoundConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompoundCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "compound":
+		return ec.fieldContext_CompoundCoverage_compound(ctx, field)
+	case "households":
+		return ec.fieldContext_CompoundCoverage_households(ctx, field)
+	case "score":
+		return ec.fieldContext_CompoundCoverage_score(ctx, field)
+	case "requiredMet":
+		return ec.fieldContext_CompoundCoverage_requiredMet(ctx, field)
+	case "requiredTotal":
+		return ec.fieldContext_CompoundCoverage_requiredTotal(ctx, field)
+	case "proximityMinutes":
+		return ec.fieldContext_CompoundCoverage_proximityMinutes(ctx, field)
+	case "missing":
+		return ec.fieldContext_CompoundCoverage_missing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompoundCoverage", field.Name)
+}
+
+func (ec *executionContext) childFields_CompoundCoverageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CompoundCoverageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CompoundCoverageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CompoundCoverageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompoundCoverageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompoundCoverageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CompoundCoverageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CompoundCoverageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompoundCoverageEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CompoundEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5678,6 +6434,30 @@ func (ec *executionContext) childFields_GridEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type GridEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_LifeCircleReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_LifeCircleReport_region(ctx, field)
+	case "minutes":
+		return ec.fieldContext_LifeCircleReport_minutes(ctx, field)
+	case "profile":
+		return ec.fieldContext_LifeCircleReport_profile(ctx, field)
+	case "method":
+		return ec.fieldContext_LifeCircleReport_method(ctx, field)
+	case "compoundCount":
+		return ec.fieldContext_LifeCircleReport_compoundCount(ctx, field)
+	case "households":
+		return ec.fieldContext_LifeCircleReport_households(ctx, field)
+	case "meanScore":
+		return ec.fieldContext_LifeCircleReport_meanScore(ctx, field)
+	case "missingByCategory":
+		return ec.fieldContext_LifeCircleReport_missingByCategory(ctx, field)
+	case "compounds":
+		return ec.fieldContext_LifeCircleReport_compounds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LifeCircleReport", field.Name)
+}
+
 func (ec *executionContext) childFields_LocalizedText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "lang":
@@ -5686,6 +6466,60 @@ func (ec *executionContext) childFields_LocalizedText(ctx context.Context, field
 		return ec.fieldContext_LocalizedText_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LocalizedText", field.Name)
+}
+
+func (ec *executionContext) childFields_MissingCategory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_MissingCategory_category(ctx, field)
+	case "compounds":
+		return ec.fieldContext_MissingCategory_compounds(ctx, field)
+	case "households":
+		return ec.fieldContext_MissingCategory_households(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MissingCategory", field.Name)
+}
+
+func (ec *executionContext) childFields_NearbyFacility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "facility":
+		return ec.fieldContext_NearbyFacility_facility(ctx, field)
+	case "distanceMeters":
+		return ec.fieldContext_NearbyFacility_distanceMeters(ctx, field)
+	case "walkMinutes":
+		return ec.fieldContext_NearbyFacility_walkMinutes(ctx, field)
+	case "method":
+		return ec.fieldContext_NearbyFacility_method(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NearbyFacility", field.Name)
+}
+
+func (ec *executionContext) childFields_NearbyFacilityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NearbyFacilityConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NearbyFacilityConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NearbyFacilityConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NearbyFacilityConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NearbyFacilityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_NearbyFacilityEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_NearbyFacilityEdge_cursor(ctx, field)
+	case "distanceMeters":
+		return ec.fieldContext_NearbyFacilityEdge_distanceMeters(ctx, field)
+	case "walkMinutes":
+		return ec.fieldContext_NearbyFacilityEdge_walkMinutes(ctx, field)
+	case "method":
+		return ec.fieldContext_NearbyFacilityEdge_method(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NearbyFacilityEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5804,6 +6638,16 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Point(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lat":
+		return ec.fieldContext_Point_lat(ctx, field)
+	case "lng":
+		return ec.fieldContext_Point_lng(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Point", field.Name)
+}
+
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5914,6 +6758,38 @@ func (ec *executionContext) childFields_RegistrationEdge(ctx context.Context, fi
 		return ec.fieldContext_RegistrationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegistrationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceCircle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "center":
+		return ec.fieldContext_ServiceCircle_center(ctx, field)
+	case "compound":
+		return ec.fieldContext_ServiceCircle_compound(ctx, field)
+	case "minutes":
+		return ec.fieldContext_ServiceCircle_minutes(ctx, field)
+	case "profile":
+		return ec.fieldContext_ServiceCircle_profile(ctx, field)
+	case "method":
+		return ec.fieldContext_ServiceCircle_method(ctx, field)
+	case "reachMeters":
+		return ec.fieldContext_ServiceCircle_reachMeters(ctx, field)
+	case "polygon":
+		return ec.fieldContext_ServiceCircle_polygon(ctx, field)
+	case "categories":
+		return ec.fieldContext_ServiceCircle_categories(ctx, field)
+	case "requiredTotal":
+		return ec.fieldContext_ServiceCircle_requiredTotal(ctx, field)
+	case "requiredMet":
+		return ec.fieldContext_ServiceCircle_requiredMet(ctx, field)
+	case "score":
+		return ec.fieldContext_ServiceCircle_score(ctx, field)
+	case "proximityMinutes":
+		return ec.fieldContext_ServiceCircle_proximityMinutes(ctx, field)
+	case "missing":
+		return ec.fieldContext_ServiceCircle_missing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceCircle", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6392,6 +7268,44 @@ func (ec *executionContext) field_Facility_rooms_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_LifeCircleReport_compounds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CompoundCoverageOrder, error) {
+			return ec.unmarshalOCompoundCoverageOrder2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "missing",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["missing"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6473,6 +7387,20 @@ func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteFacility_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6892,6 +7820,84 @@ func (ec *executionContext) field_Query_compounds_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_facilitiesNear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lat",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lat"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lng",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lng"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "walkMinutes",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["walkMinutes"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "radiusMeters",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["radiusMeters"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "categories",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categories"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "openAt",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["openAt"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "profile",
+		func(ctx context.Context, v any) (*model.WalkingProfile, error) {
+			return ec.unmarshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profile"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg8
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_facilities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6997,6 +8003,36 @@ func (ec *executionContext) field_Query_grids_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_lifeCircleReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minutes",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutes"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "profile",
+		func(ctx context.Context, v any) (*model.WalkingProfile, error) {
+			return ec.unmarshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profile"] = arg2
 	return args, nil
 }
 
@@ -7217,6 +8253,52 @@ func (ec *executionContext) field_Query_registrations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_serviceCircle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "compound",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["compound"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "point",
+		func(ctx context.Context, v any) (*model.PointInput, error) {
+			return ec.unmarshalOPointInput2ᚖlifecircleᚋgraphᚋmodelᚐPointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["point"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "minutes",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutes"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "profile",
+		func(ctx context.Context, v any) (*model.WalkingProfile, error) {
+			return ec.unmarshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profile"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "k",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["k"] = arg4
 	return args, nil
 }
 
@@ -8279,6 +9361,162 @@ func (ec *executionContext) fieldContext_ActivityEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("ActivityEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _CategoryCoverage_category(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCoverage_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *taxonomy.Category) graphql.Marshaler {
+			return ec.marshalNFacilityCategory2ᚖlifecircleᚋinternalᚋtaxonomyᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCoverage_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CategoryCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacilityCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CategoryCoverage_nearest(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCoverage_nearest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nearest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NearbyFacility) graphql.Marshaler {
+			return ec.marshalNNearbyFacility2ᚕᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCoverage_nearest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CategoryCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NearbyFacility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CategoryCoverage_withinReach(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCoverage_withinReach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithinReach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCoverage_withinReach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCoverage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CategoryCoverage_requirementMinutes(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCoverage_requirementMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequirementMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCoverage_requirementMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCoverage", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _CategoryCoverage_requirementMet(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCoverage_requirementMet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequirementMet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCoverage_requirementMet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCoverage", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CategoryCoverage_meanMinutesToNearest(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCoverage_meanMinutesToNearest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanMinutesToNearest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCoverage_meanMinutesToNearest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCoverage", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _Compound_id(ctx context.Context, field graphql.CollectedField, obj *ent.Compound) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8714,6 +9952,327 @@ func (ec *executionContext) _CompoundConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_CompoundConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CompoundConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CompoundCoverage_compound(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverage_compound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compound, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Compound) graphql.Marshaler {
+			return ec.marshalNCompound2ᚖlifecircleᚋentᚐCompound(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverage_compound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompoundCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Compound(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompoundCoverage_households(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverage_households(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Households, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverage_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompoundCoverage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CompoundCoverage_score(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverage_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverage_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompoundCoverage", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _CompoundCoverage_requiredMet(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverage_requiredMet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredMet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverage_requiredMet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompoundCoverage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CompoundCoverage_requiredTotal(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverage_requiredTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverage_requiredTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompoundCoverage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CompoundCoverage_proximityMinutes(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverage_proximityMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProximityMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverage_proximityMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompoundCoverage", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _CompoundCoverage_missing(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverage_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*taxonomy.Category) graphql.Marshaler {
+			return ec.marshalNFacilityCategory2ᚕᚖlifecircleᚋinternalᚋtaxonomyᚐCategoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverage_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompoundCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacilityCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompoundCoverageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverageConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CompoundCoverageEdge) graphql.Marshaler {
+			return ec.marshalNCompoundCoverageEdge2ᚕᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompoundCoverageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompoundCoverageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompoundCoverageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverageConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompoundCoverageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompoundCoverageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverageConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompoundCoverageConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CompoundCoverageEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverageEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CompoundCoverage) graphql.Marshaler {
+			return ec.marshalNCompoundCoverage2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompoundCoverageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompoundCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompoundCoverageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CompoundCoverageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompoundCoverageEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompoundCoverageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompoundCoverageEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _CompoundEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CompoundEdge) (ret graphql.Marshaler) {
@@ -10336,6 +11895,252 @@ func (ec *executionContext) fieldContext_GridEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("GridEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _LifeCircleReport_region(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LifeCircleReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LifeCircleReport_minutes(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_minutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Minutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_minutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LifeCircleReport", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _LifeCircleReport_profile(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WalkingProfile) graphql.Marshaler {
+			return ec.marshalNWalkingProfile2lifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LifeCircleReport", field, false, false, errors.New("field of type WalkingProfile does not have child fields"))
+}
+
+func (ec *executionContext) _LifeCircleReport_method(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WalkMethod) graphql.Marshaler {
+			return ec.marshalNWalkMethod2lifecircleᚋgraphᚋmodelᚐWalkMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LifeCircleReport", field, false, false, errors.New("field of type WalkMethod does not have child fields"))
+}
+
+func (ec *executionContext) _LifeCircleReport_compoundCount(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_compoundCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompoundCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_compoundCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LifeCircleReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _LifeCircleReport_households(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_households(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Households, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LifeCircleReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _LifeCircleReport_meanScore(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_meanScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_meanScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LifeCircleReport", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _LifeCircleReport_missingByCategory(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_missingByCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissingByCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MissingCategory) graphql.Marshaler {
+			return ec.marshalNMissingCategory2ᚕᚖlifecircleᚋgraphᚋmodelᚐMissingCategoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_missingByCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LifeCircleReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MissingCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LifeCircleReport_compounds(ctx context.Context, field graphql.CollectedField, obj *model.LifeCircleReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LifeCircleReport_compounds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.LifeCircleReport().Compounds(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]), fc.Args["orderBy"].(*model.CompoundCoverageOrder), fc.Args["missing"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CompoundCoverageConnection) graphql.Marshaler {
+			return ec.marshalNCompoundCoverageConnection2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LifeCircleReport_compounds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LifeCircleReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompoundCoverageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_LifeCircleReport_compounds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LocalizedText_lang(ctx context.Context, field graphql.CollectedField, obj *i18n.Text) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10380,6 +12185,84 @@ func (ec *executionContext) _LocalizedText_value(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_LocalizedText_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LocalizedText", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MissingCategory_category(ctx context.Context, field graphql.CollectedField, obj *model.MissingCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MissingCategory_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *taxonomy.Category) graphql.Marshaler {
+			return ec.marshalNFacilityCategory2ᚖlifecircleᚋinternalᚋtaxonomyᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MissingCategory_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MissingCategory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacilityCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MissingCategory_compounds(ctx context.Context, field graphql.CollectedField, obj *model.MissingCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MissingCategory_compounds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compounds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MissingCategory_compounds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MissingCategory", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MissingCategory_households(ctx context.Context, field graphql.CollectedField, obj *model.MissingCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MissingCategory_households(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Households, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MissingCategory_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MissingCategory", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Mutation_createRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -11124,6 +13007,380 @@ func (ec *executionContext) fieldContext_Mutation_updateFacility(ctx context.Con
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteFacility(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteFacility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteFacility(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteFacility(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteFacility_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyFacility_facility(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacility_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
+			return ec.marshalNFacility2ᚖlifecircleᚋentᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacility_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyFacility",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyFacility_distanceMeters(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacility_distanceMeters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMeters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacility_distanceMeters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacility", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _NearbyFacility_walkMinutes(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacility_walkMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WalkMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacility_walkMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacility", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _NearbyFacility_method(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacility_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WalkMethod) graphql.Marshaler {
+			return ec.marshalNWalkMethod2lifecircleᚋgraphᚋmodelᚐWalkMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacility_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacility", field, false, false, errors.New("field of type WalkMethod does not have child fields"))
+}
+
+func (ec *executionContext) _NearbyFacilityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NearbyFacilityEdge) graphql.Marshaler {
+			return ec.marshalNNearbyFacilityEdge2ᚕᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyFacilityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NearbyFacilityEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyFacilityConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyFacilityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyFacilityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacilityConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _NearbyFacilityEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
+			return ec.marshalNFacility2ᚖlifecircleᚋentᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyFacilityEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyFacilityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacilityEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _NearbyFacilityEdge_distanceMeters(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityEdge_distanceMeters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMeters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityEdge_distanceMeters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacilityEdge", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _NearbyFacilityEdge_walkMinutes(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityEdge_walkMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WalkMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityEdge_walkMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacilityEdge", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _NearbyFacilityEdge_method(ctx context.Context, field graphql.CollectedField, obj *model.NearbyFacilityEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyFacilityEdge_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WalkMethod) graphql.Marshaler {
+			return ec.marshalNWalkMethod2lifecircleᚋgraphᚋmodelᚐWalkMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyFacilityEdge_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyFacilityEdge", field, false, false, errors.New("field of type WalkMethod does not have child fields"))
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
@@ -12130,6 +14387,52 @@ func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _Point_lat(ctx context.Context, field graphql.CollectedField, obj *model.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Point_lat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Point_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Point", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Point_lng(ctx context.Context, field graphql.CollectedField, obj *model.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Point_lng(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lng, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Point_lng(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Point", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12728,6 +15031,138 @@ func (ec *executionContext) fieldContext_Query_categories(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FacilityCategory(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_facilitiesNear(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_facilitiesNear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FacilitiesNear(ctx, fc.Args["lat"].(float64), fc.Args["lng"].(float64), fc.Args["walkMinutes"].(*float64), fc.Args["radiusMeters"].(*float64), fc.Args["categories"].([]string), fc.Args["openAt"].(*time.Time), fc.Args["profile"].(*model.WalkingProfile), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NearbyFacilityConnection) graphql.Marshaler {
+			return ec.marshalNNearbyFacilityConnection2ᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_facilitiesNear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NearbyFacilityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_facilitiesNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_serviceCircle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceCircle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceCircle(ctx, fc.Args["compound"].(*int), fc.Args["point"].(*model.PointInput), fc.Args["minutes"].(*float64), fc.Args["profile"].(*model.WalkingProfile), fc.Args["k"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceCircle) graphql.Marshaler {
+			return ec.marshalNServiceCircle2ᚖlifecircleᚋgraphᚋmodelᚐServiceCircle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceCircle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCircle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceCircle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_lifeCircleReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_lifeCircleReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LifeCircleReport(ctx, fc.Args["region"].(int), fc.Args["minutes"].(*float64), fc.Args["profile"].(*model.WalkingProfile))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LifeCircleReport) graphql.Marshaler {
+			return ec.marshalNLifeCircleReport2ᚖlifecircleᚋgraphᚋmodelᚐLifeCircleReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_lifeCircleReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LifeCircleReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_lifeCircleReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -13896,6 +16331,341 @@ func (ec *executionContext) _RegistrationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_RegistrationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrationEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_center(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_center(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Center, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Point) graphql.Marshaler {
+			return ec.marshalNPoint2ᚖlifecircleᚋgraphᚋmodelᚐPoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_center(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceCircle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Point(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceCircle_compound(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_compound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compound, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Compound) graphql.Marshaler {
+			return ec.marshalOCompound2ᚖlifecircleᚋentᚐCompound(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_compound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceCircle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Compound(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceCircle_minutes(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_minutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Minutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_minutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_profile(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WalkingProfile) graphql.Marshaler {
+			return ec.marshalNWalkingProfile2lifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type WalkingProfile does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_method(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WalkMethod) graphql.Marshaler {
+			return ec.marshalNWalkMethod2lifecircleᚋgraphᚋmodelᚐWalkMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type WalkMethod does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_reachMeters(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_reachMeters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReachMeters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_reachMeters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_polygon(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_polygon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Polygon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNGeoJSON2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_polygon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type GeoJSON does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_categories(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_categories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Categories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CategoryCoverage) graphql.Marshaler {
+			return ec.marshalNCategoryCoverage2ᚕᚖlifecircleᚋgraphᚋmodelᚐCategoryCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceCircle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CategoryCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceCircle_requiredTotal(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_requiredTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_requiredTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_requiredMet(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_requiredMet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredMet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_requiredMet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_score(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_proximityMinutes(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_proximityMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProximityMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_proximityMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCircle", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceCircle_missing(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCircle_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*taxonomy.Category) graphql.Marshaler {
+			return ec.marshalNFacilityCategory2ᚕᚖlifecircleᚋinternalᚋtaxonomyᚐCategoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCircle_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceCircle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacilityCategory(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ServiceRequest_id(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
@@ -16876,6 +19646,47 @@ func (ec *executionContext) unmarshalInputActivityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasVenueWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCompoundCoverageOrder(ctx context.Context, obj any) (model.CompoundCoverageOrder, error) {
+	var it model.CompoundCoverageOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCompoundCoverageOrderField2lifecircleᚋgraphᚋmodelᚐCompoundCoverageOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
 		}
 	}
 	return it, nil
@@ -20560,6 +23371,43 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputPointInput(ctx context.Context, obj any) (model.PointInput, error) {
+	var it model.PointInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lat", "lng"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		case "lng":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lng"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lng = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputRegionOrder(ctx context.Context, obj any) (ent.RegionOrder, error) {
 	var it ent.RegionOrder
 	if obj == nil {
@@ -23815,6 +26663,69 @@ func (ec *executionContext) _ActivityEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var categoryCoverageImplementors = []string{"CategoryCoverage"}
+
+func (ec *executionContext) _CategoryCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.CategoryCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, categoryCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CategoryCoverage")
+		case "category":
+			out.Values[i] = ec._CategoryCoverage_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nearest":
+			out.Values[i] = ec._CategoryCoverage_nearest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withinReach":
+			out.Values[i] = ec._CategoryCoverage_withinReach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requirementMinutes":
+			out.Values[i] = ec._CategoryCoverage_requirementMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "requirementMet":
+			out.Values[i] = ec._CategoryCoverage_requirementMet(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meanMinutesToNearest":
+			out.Values[i] = ec._CategoryCoverage_meanMinutesToNearest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var compoundImplementors = []string{"Compound", "Node"}
 
 func (ec *executionContext) _Compound(ctx context.Context, sel ast.SelectionSet, obj *ent.Compound) graphql.Marshaler {
@@ -24036,6 +26947,165 @@ func (ec *executionContext) _CompoundConnection(ctx context.Context, sel ast.Sel
 			}
 		case "totalCount":
 			out.Values[i] = ec._CompoundConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var compoundCoverageImplementors = []string{"CompoundCoverage"}
+
+func (ec *executionContext) _CompoundCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.CompoundCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, compoundCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompoundCoverage")
+		case "compound":
+			out.Values[i] = ec._CompoundCoverage_compound(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "households":
+			out.Values[i] = ec._CompoundCoverage_households(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._CompoundCoverage_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requiredMet":
+			out.Values[i] = ec._CompoundCoverage_requiredMet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requiredTotal":
+			out.Values[i] = ec._CompoundCoverage_requiredTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "proximityMinutes":
+			out.Values[i] = ec._CompoundCoverage_proximityMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._CompoundCoverage_missing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var compoundCoverageConnectionImplementors = []string{"CompoundCoverageConnection"}
+
+func (ec *executionContext) _CompoundCoverageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CompoundCoverageConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, compoundCoverageConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompoundCoverageConnection")
+		case "edges":
+			out.Values[i] = ec._CompoundCoverageConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CompoundCoverageConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CompoundCoverageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var compoundCoverageEdgeImplementors = []string{"CompoundCoverageEdge"}
+
+func (ec *executionContext) _CompoundCoverageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CompoundCoverageEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, compoundCoverageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompoundCoverageEdge")
+		case "node":
+			out.Values[i] = ec._CompoundCoverageEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._CompoundCoverageEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25119,6 +28189,117 @@ func (ec *executionContext) _GridEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var lifeCircleReportImplementors = []string{"LifeCircleReport"}
+
+func (ec *executionContext) _LifeCircleReport(ctx context.Context, sel ast.SelectionSet, obj *model.LifeCircleReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lifeCircleReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LifeCircleReport")
+		case "region":
+			out.Values[i] = ec._LifeCircleReport_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minutes":
+			out.Values[i] = ec._LifeCircleReport_minutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "profile":
+			out.Values[i] = ec._LifeCircleReport_profile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "method":
+			out.Values[i] = ec._LifeCircleReport_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "compoundCount":
+			out.Values[i] = ec._LifeCircleReport_compoundCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "households":
+			out.Values[i] = ec._LifeCircleReport_households(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meanScore":
+			out.Values[i] = ec._LifeCircleReport_meanScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "missingByCategory":
+			out.Values[i] = ec._LifeCircleReport_missingByCategory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "compounds":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._LifeCircleReport_compounds(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var localizedTextImplementors = []string{"LocalizedText"}
 
 func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.SelectionSet, obj *i18n.Text) graphql.Marshaler {
@@ -25138,6 +28319,54 @@ func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.Selectio
 			}
 		case "value":
 			out.Values[i] = ec._LocalizedText_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var missingCategoryImplementors = []string{"MissingCategory"}
+
+func (ec *executionContext) _MissingCategory(ctx context.Context, sel ast.SelectionSet, obj *model.MissingCategory) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, missingCategoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MissingCategory")
+		case "category":
+			out.Values[i] = ec._MissingCategory_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "compounds":
+			out.Values[i] = ec._MissingCategory_compounds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "households":
+			out.Values[i] = ec._MissingCategory_households(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25263,6 +28492,172 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateFacility(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteFacility":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteFacility(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var nearbyFacilityImplementors = []string{"NearbyFacility"}
+
+func (ec *executionContext) _NearbyFacility(ctx context.Context, sel ast.SelectionSet, obj *model.NearbyFacility) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nearbyFacilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NearbyFacility")
+		case "facility":
+			out.Values[i] = ec._NearbyFacility_facility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMeters":
+			out.Values[i] = ec._NearbyFacility_distanceMeters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "walkMinutes":
+			out.Values[i] = ec._NearbyFacility_walkMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._NearbyFacility_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var nearbyFacilityConnectionImplementors = []string{"NearbyFacilityConnection"}
+
+func (ec *executionContext) _NearbyFacilityConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NearbyFacilityConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nearbyFacilityConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NearbyFacilityConnection")
+		case "edges":
+			out.Values[i] = ec._NearbyFacilityConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NearbyFacilityConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._NearbyFacilityConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var nearbyFacilityEdgeImplementors = []string{"NearbyFacilityEdge"}
+
+func (ec *executionContext) _NearbyFacilityEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NearbyFacilityEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nearbyFacilityEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NearbyFacilityEdge")
+		case "node":
+			out.Values[i] = ec._NearbyFacilityEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._NearbyFacilityEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMeters":
+			out.Values[i] = ec._NearbyFacilityEdge_distanceMeters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "walkMinutes":
+			out.Values[i] = ec._NearbyFacilityEdge_walkMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._NearbyFacilityEdge_method(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25934,6 +29329,49 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var pointImplementors = []string{"Point"}
+
+func (ec *executionContext) _Point(ctx context.Context, sel ast.SelectionSet, obj *model.Point) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Point")
+		case "lat":
+			out.Values[i] = ec._Point_lat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lng":
+			out.Values[i] = ec._Point_lng(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -26228,6 +29666,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_categories(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "facilitiesNear":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_facilitiesNear(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "serviceCircle":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_serviceCircle(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "lifeCircleReport":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_lifeCircleReport(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -26969,6 +30473,104 @@ func (ec *executionContext) _RegistrationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._RegistrationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serviceCircleImplementors = []string{"ServiceCircle"}
+
+func (ec *executionContext) _ServiceCircle(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceCircle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceCircleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceCircle")
+		case "center":
+			out.Values[i] = ec._ServiceCircle_center(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "compound":
+			out.Values[i] = ec._ServiceCircle_compound(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minutes":
+			out.Values[i] = ec._ServiceCircle_minutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "profile":
+			out.Values[i] = ec._ServiceCircle_profile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._ServiceCircle_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reachMeters":
+			out.Values[i] = ec._ServiceCircle_reachMeters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "polygon":
+			out.Values[i] = ec._ServiceCircle_polygon(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categories":
+			out.Values[i] = ec._ServiceCircle_categories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requiredTotal":
+			out.Values[i] = ec._ServiceCircle_requiredTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requiredMet":
+			out.Values[i] = ec._ServiceCircle_requiredMet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._ServiceCircle_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "proximityMinutes":
+			out.Values[i] = ec._ServiceCircle_proximityMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._ServiceCircle_missing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27927,6 +31529,32 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCategoryCoverage2ᚕᚖlifecircleᚋgraphᚋmodelᚐCategoryCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CategoryCoverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCategoryCoverage2ᚖlifecircleᚋgraphᚋmodelᚐCategoryCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCategoryCoverage2ᚖlifecircleᚋgraphᚋmodelᚐCategoryCoverage(ctx context.Context, sel ast.SelectionSet, v *model.CategoryCoverage) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CategoryCoverage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCompound2lifecircleᚋentᚐCompound(ctx context.Context, sel ast.SelectionSet, v ent.Compound) graphql.Marshaler {
 	return ec._Compound(ctx, sel, &v)
 }
@@ -27953,6 +31581,66 @@ func (ec *executionContext) marshalNCompoundConnection2ᚖlifecircleᚋentᚐCom
 		return graphql.Null
 	}
 	return ec._CompoundConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCompoundCoverage2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverage(ctx context.Context, sel ast.SelectionSet, v *model.CompoundCoverage) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CompoundCoverage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCompoundCoverageConnection2lifecircleᚋgraphᚋmodelᚐCompoundCoverageConnection(ctx context.Context, sel ast.SelectionSet, v model.CompoundCoverageConnection) graphql.Marshaler {
+	return ec._CompoundCoverageConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCompoundCoverageConnection2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageConnection(ctx context.Context, sel ast.SelectionSet, v *model.CompoundCoverageConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CompoundCoverageConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCompoundCoverageEdge2ᚕᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CompoundCoverageEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompoundCoverageEdge2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCompoundCoverageEdge2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageEdge(ctx context.Context, sel ast.SelectionSet, v *model.CompoundCoverageEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CompoundCoverageEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCompoundCoverageOrderField2lifecircleᚋgraphᚋmodelᚐCompoundCoverageOrderField(ctx context.Context, v any) (model.CompoundCoverageOrderField, error) {
+	var res model.CompoundCoverageOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCompoundCoverageOrderField2lifecircleᚋgraphᚋmodelᚐCompoundCoverageOrderField(ctx context.Context, sel ast.SelectionSet, v model.CompoundCoverageOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNCompoundOrderField2ᚖlifecircleᚋentᚐCompoundOrderField(ctx context.Context, v any) (*ent.CompoundOrderField, error) {
@@ -28131,6 +31819,28 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNGeoJSON2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGeoJSON2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNGrid2lifecircleᚋentᚐGrid(ctx context.Context, sel ast.SelectionSet, v ent.Grid) graphql.Marshaler {
 	return ec._Grid(ctx, sel, &v)
 }
@@ -28241,6 +31951,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNLifeCircleReport2lifecircleᚋgraphᚋmodelᚐLifeCircleReport(ctx context.Context, sel ast.SelectionSet, v model.LifeCircleReport) graphql.Marshaler {
+	return ec._LifeCircleReport(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLifeCircleReport2ᚖlifecircleᚋgraphᚋmodelᚐLifeCircleReport(ctx context.Context, sel ast.SelectionSet, v *model.LifeCircleReport) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._LifeCircleReport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNLocalizedText2lifecircleᚋinternalᚋi18nᚐText(ctx context.Context, sel ast.SelectionSet, v i18n.Text) graphql.Marshaler {
 	return ec._LocalizedText(ctx, sel, &v)
 }
@@ -28274,6 +31998,98 @@ func (ec *executionContext) marshalNLocalizedText2ᚖlifecircleᚋinternalᚋi18
 func (ec *executionContext) unmarshalNLocalizedTextInput2lifecircleᚋinternalᚋi18nᚐText(ctx context.Context, v any) (i18n.Text, error) {
 	res, err := ec.unmarshalInputLocalizedTextInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMissingCategory2ᚕᚖlifecircleᚋgraphᚋmodelᚐMissingCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MissingCategory) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMissingCategory2ᚖlifecircleᚋgraphᚋmodelᚐMissingCategory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMissingCategory2ᚖlifecircleᚋgraphᚋmodelᚐMissingCategory(ctx context.Context, sel ast.SelectionSet, v *model.MissingCategory) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MissingCategory(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNearbyFacility2ᚕᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NearbyFacility) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNearbyFacility2ᚖlifecircleᚋgraphᚋmodelᚐNearbyFacility(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNearbyFacility2ᚖlifecircleᚋgraphᚋmodelᚐNearbyFacility(ctx context.Context, sel ast.SelectionSet, v *model.NearbyFacility) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NearbyFacility(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNearbyFacilityConnection2lifecircleᚋgraphᚋmodelᚐNearbyFacilityConnection(ctx context.Context, sel ast.SelectionSet, v model.NearbyFacilityConnection) graphql.Marshaler {
+	return ec._NearbyFacilityConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNearbyFacilityConnection2ᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityConnection(ctx context.Context, sel ast.SelectionSet, v *model.NearbyFacilityConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NearbyFacilityConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNearbyFacilityEdge2ᚕᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NearbyFacilityEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNearbyFacilityEdge2ᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNearbyFacilityEdge2ᚖlifecircleᚋgraphᚋmodelᚐNearbyFacilityEdge(ctx context.Context, sel ast.SelectionSet, v *model.NearbyFacilityEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NearbyFacilityEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕlifecircleᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
@@ -28359,6 +32175,16 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v *ent.Person) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -28381,6 +32207,16 @@ func (ec *executionContext) marshalNPersonConnection2ᚖlifecircleᚋentᚐPerso
 		return graphql.Null
 	}
 	return ec._PersonConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPoint2ᚖlifecircleᚋgraphᚋmodelᚐPoint(ctx context.Context, sel ast.SelectionSet, v *model.Point) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Point(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRegion2lifecircleᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v ent.Region) graphql.Marshaler {
@@ -28479,6 +32315,20 @@ func (ec *executionContext) unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx
 
 func (ec *executionContext) marshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNServiceCircle2lifecircleᚋgraphᚋmodelᚐServiceCircle(ctx context.Context, sel ast.SelectionSet, v model.ServiceCircle) graphql.Marshaler {
+	return ec._ServiceCircle(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceCircle2ᚖlifecircleᚋgraphᚋmodelᚐServiceCircle(ctx context.Context, sel ast.SelectionSet, v *model.ServiceCircle) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServiceCircle(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNServiceRequestConnection2lifecircleᚋentᚐServiceRequestConnection(ctx context.Context, sel ast.SelectionSet, v ent.ServiceRequestConnection) graphql.Marshaler {
@@ -28594,6 +32444,26 @@ func (ec *executionContext) marshalNViewer2ᚖlifecircleᚋgraphᚋmodelᚐViewe
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWalkMethod2lifecircleᚋgraphᚋmodelᚐWalkMethod(ctx context.Context, v any) (model.WalkMethod, error) {
+	var res model.WalkMethod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWalkMethod2lifecircleᚋgraphᚋmodelᚐWalkMethod(ctx context.Context, sel ast.SelectionSet, v model.WalkMethod) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNWalkingProfile2lifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx context.Context, v any) (model.WalkingProfile, error) {
+	var res model.WalkingProfile
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWalkingProfile2lifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx context.Context, sel ast.SelectionSet, v model.WalkingProfile) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -28935,6 +32805,14 @@ func (ec *executionContext) marshalOCompound2ᚖlifecircleᚋentᚐCompound(ctx 
 		return graphql.Null
 	}
 	return ec._Compound(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCompoundCoverageOrder2ᚖlifecircleᚋgraphᚋmodelᚐCompoundCoverageOrder(ctx context.Context, v any) (*model.CompoundCoverageOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCompoundCoverageOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCompoundEdge2ᚕᚖlifecircleᚋentᚐCompoundEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CompoundEdge) graphql.Marshaler {
@@ -29586,6 +33464,14 @@ func (ec *executionContext) marshalOPersonEdge2ᚖlifecircleᚋentᚐPersonEdge(
 	return ec._PersonEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPointInput2ᚖlifecircleᚋgraphᚋmodelᚐPointInput(ctx context.Context, v any) (*model.PointInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalORegion2ᚖlifecircleᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v *ent.Region) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30074,6 +33960,22 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := timefmt.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx context.Context, v any) (*model.WalkingProfile, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.WalkingProfile)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx context.Context, sel ast.SelectionSet, v *model.WalkingProfile) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -13,6 +13,7 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/servicemap"
 )
 
 // Options tune the GraphQL handler.
@@ -23,6 +24,10 @@ type Options struct {
 	MaxDepth int
 	// ComplexityLimit bounds the number of fields one operation may select (default 2000).
 	ComplexityLimit int
+	// Places is the service-map index (default: a new one over the client).
+	Places *servicemap.Index
+	// Walk is the walking model (default: servicemap.DefaultWalkModel).
+	Walk *servicemap.WalkModel
 }
 
 // NewHandler returns the GraphQL HTTP handler over client, built explicitly
@@ -37,7 +42,14 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.ComplexityLimit == 0 {
 		opts.ComplexityLimit = 2000
 	}
-	srv := handler.New(NewSchema(client))
+	if opts.Places == nil {
+		opts.Places = servicemap.NewIndex(client)
+	}
+	walk := servicemap.DefaultWalkModel()
+	if opts.Walk != nil {
+		walk = *opts.Walk
+	}
+	srv := handler.New(NewSchema(client, opts.Places, walk))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

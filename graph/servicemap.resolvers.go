@@ -14,6 +14,8 @@ import (
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/taxonomy"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
 
 func (r *facilityResolver) CategoryInfo(ctx context.Context, obj *ent.Facility) (*taxonomy.Category, error) {
@@ -75,6 +77,10 @@ func (r *facilityCategoryResolver) ServiceRadiusMeters(ctx context.Context, obj 
 	return &obj.ServiceRadiusMeters, nil
 }
 
+func (r *lifeCircleReportResolver) Compounds(ctx context.Context, obj *model.LifeCircleReport, first *int, after *entgql.Cursor[int], orderBy *model.CompoundCoverageOrder, missing *string) (*model.CompoundCoverageConnection, error) {
+	return r.reportPage(ctx, obj.Report, first, after, orderBy, missing)
+}
+
 func (r *mutationResolver) CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error) {
 	c := ent.FromContext(ctx).Facility.Create().SetInput(input.CreateFacilityInput)
 	if input.Names != nil {
@@ -94,6 +100,13 @@ func (r *mutationResolver) UpdateFacility(ctx context.Context, id int, input mod
 	return u.Save(ctx)
 }
 
+func (r *mutationResolver) DeleteFacility(ctx context.Context, id int) (int, error) {
+	if err := ent.FromContext(ctx).Facility.DeleteOneID(id).Exec(ctx); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
 func (r *queryResolver) Categories(ctx context.Context) ([]*taxonomy.Category, error) {
 	all := taxonomy.All()
 	out := make([]*taxonomy.Category, len(all))
@@ -103,6 +116,76 @@ func (r *queryResolver) Categories(ctx context.Context) ([]*taxonomy.Category, e
 	return out, nil
 }
 
+func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error) {
+	prof := profileOf(profile)
+	if err := servicemap.CheckPoint("lat", lat, lng); err != nil {
+		return nil, err
+	}
+	radius, err := servicemap.SearchRadius(r.walk, prof, walkMinutes, radiusMeters)
+	if err != nil {
+		return nil, err
+	}
+	if err := servicemap.CheckCategories(categories); err != nil {
+		return nil, err
+	}
+	hits, err := r.places.Near(ctx, servicemap.NearQuery{Lat: lat, Lng: lng, RadiusMeters: radius, Categories: categories, OpenAt: openAt})
+	if err != nil {
+		return nil, err
+	}
+	return r.nearbyPage(ctx, hits, prof, first, after)
+}
+
+func (r *queryResolver) ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error) {
+	q := servicemap.CircleQuery{Minutes: *minutes, Profile: profileOf(profile), K: *k}
+	var center *ent.Compound
+	switch {
+	case (compound == nil) == (point == nil):
+		return nil, apperr.BadInput("compound", "give either compound or point")
+	case compound != nil:
+		c, err := r.client.Compound.Get(ctx, *compound)
+		if err != nil {
+			return nil, err
+		}
+		center, q.Lat, q.Lng = c, c.Lat, c.Lng
+	default:
+		if err := servicemap.CheckPoint("point", point.Lat, point.Lng); err != nil {
+			return nil, err
+		}
+		q.Lat, q.Lng = point.Lat, point.Lng
+	}
+	if err := servicemap.CheckMinutes("minutes", q.Minutes); err != nil {
+		return nil, err
+	}
+	if err := servicemap.CheckK(q.K); err != nil {
+		return nil, err
+	}
+	circle, err := r.places.Coverage(ctx, r.walk, q)
+	if err != nil {
+		return nil, err
+	}
+	return r.circleModel(ctx, circle, center)
+}
+
+func (r *queryResolver) LifeCircleReport(ctx context.Context, region int, minutes *float64, profile *model.WalkingProfile) (*model.LifeCircleReport, error) {
+	if err := servicemap.CheckMinutes("minutes", *minutes); err != nil {
+		return nil, err
+	}
+	reg, err := r.client.Region.Get(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := r.places.Report(ctx, r.client, r.walk, reg.ID, *minutes, profileOf(profile))
+	if err != nil {
+		return nil, err
+	}
+	return reportModel(reg, rep), nil
+}
+
 func (r *Resolver) FacilityCategory() FacilityCategoryResolver { return &facilityCategoryResolver{r} }
 
-type facilityCategoryResolver struct{ *Resolver }
+func (r *Resolver) LifeCircleReport() LifeCircleReportResolver { return &lifeCircleReportResolver{r} }
+
+type (
+	facilityCategoryResolver struct{ *Resolver }
+	lifeCircleReportResolver struct{ *Resolver }
+)

@@ -87,6 +87,27 @@ var (
 			},
 		},
 	}
+	// ChangesColumns holds the columns for the "changes" table.
+	ChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "entity", Type: field.TypeString, Size: 40},
+		{Name: "entity_id", Type: field.TypeInt},
+		{Name: "op", Type: field.TypeEnum, Enums: []string{"create", "update", "delete"}},
+		{Name: "at", Type: field.TypeTime},
+	}
+	// ChangesTable holds the schema information for the "changes" table.
+	ChangesTable = &schema.Table{
+		Name:       "changes",
+		Columns:    ChangesColumns,
+		PrimaryKey: []*schema.Column{ChangesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "change_entity_entity_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChangesColumns[1], ChangesColumns[2]},
+			},
+		},
+	}
 	// CompoundsColumns holds the columns for the "compounds" table.
 	CompoundsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -419,6 +440,7 @@ var (
 	Tables = []*schema.Table{
 		APITokensTable,
 		ActivitiesTable,
+		ChangesTable,
 		CompoundsTable,
 		FacilitiesTable,
 		GridsTable,
@@ -440,6 +462,9 @@ func init() {
 	ActivitiesTable.ForeignKeys[2].RefTable = RegionsTable
 	ActivitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	ChangesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	CompoundsTable.ForeignKeys[0].RefTable = RegionsTable
 	CompoundsTable.Annotation = &entsql.Annotation{

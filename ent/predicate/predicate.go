@@ -12,6 +12,9 @@ type APIToken func(*sql.Selector)
 // Activity is the predicate function for activity builders.
 type Activity func(*sql.Selector)
 
+// Change is the predicate function for change builders.
+type Change func(*sql.Selector)
+
 // Compound is the predicate function for compound builders.
 type Compound func(*sql.Selector)
 

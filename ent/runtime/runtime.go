@@ -6,6 +6,7 @@ import (
 	"context"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/change"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -133,6 +134,39 @@ func init() {
 	activityDescSource := activityFields[10].Descriptor()
 	// activity.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	activity.SourceValidator = activityDescSource.Validators[0].(func(string) error)
+	change.Policy = privacy.NewPolicies(schema.Change{})
+	change.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := change.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	changeFields := schema.Change{}.Fields()
+	_ = changeFields
+	// changeDescEntity is the schema descriptor for entity field.
+	changeDescEntity := changeFields[0].Descriptor()
+	// change.EntityValidator is a validator for the "entity" field. It is called by the builders before save.
+	change.EntityValidator = func() func(string) error {
+		validators := changeDescEntity.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(entity string) error {
+			for _, fn := range fns {
+				if err := fn(entity); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// changeDescAt is the schema descriptor for at field.
+	changeDescAt := changeFields[3].Descriptor()
+	// change.DefaultAt holds the default value on creation for the at field.
+	change.DefaultAt = changeDescAt.Default.(func() time.Time)
 	compoundMixin := schema.Compound{}.Mixin()
 	compound.Policy = privacy.NewPolicies(schema.Compound{})
 	compound.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -238,6 +272,8 @@ func init() {
 	facilityHooks := schema.Facility{}.Hooks()
 
 	facility.Hooks[1] = facilityHooks[0]
+
+	facility.Hooks[2] = facilityHooks[1]
 	facilityMixinFields0 := facilityMixin[0].Fields()
 	_ = facilityMixinFields0
 	facilityFields := schema.Facility{}.Fields()

@@ -16,6 +16,7 @@ import (
 	"lifecircle/ent/hook"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/changelog"
 	"lifecircle/internal/i18n"
 )
 
@@ -49,8 +50,12 @@ func (ServiceRequest) Policy() ent.Policy { return rule.Private() }
 // Policy of the APIToken: system only.
 func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
 
+// Policy of the Change: written by hooks under the system context; read by
+// the server's indexes.
+func (Change) Policy() ent.Policy { return rule.SystemOnly() }
+
 // Hooks of the Facility.
-func (Facility) Hooks() []ent.Hook { return []ent.Hook{validNames} }
+func (Facility) Hooks() []ent.Hook { return []ent.Hook{validNames, changelog.Record("Facility")} }
 
 // Hooks of the Activity.
 func (Activity) Hooks() []ent.Hook { return []ent.Hook{endsAfterStart} }

@@ -7,8 +7,126 @@ import (
 	"fmt"
 	"io"
 	"lifecircle/ent"
+	"lifecircle/internal/taxonomy"
 	"strconv"
+
+	"entgo.io/contrib/entgql"
 )
+
+// What a walking circle holds of one category.
+type CategoryCoverage struct {
+	Category *taxonomy.Category `json:"category"`
+	// The nearest open facilities (up to k), within twice the circle's time.
+	Nearest []*NearbyFacility `json:"nearest"`
+	// Open facilities within the circle's time.
+	WithinReach int `json:"withinReach"`
+	// Minutes within which the standard wants the category: its tier's, or the circle's if shorter. Null without a tier.
+	RequirementMinutes *float64 `json:"requirementMinutes,omitempty"`
+	// Whether the nearest facility is within requirementMinutes. Null without a tier.
+	RequirementMet *bool `json:"requirementMet,omitempty"`
+	// Mean walking minutes to the k nearest (a facility not found counts as twice the circle's time).
+	MeanMinutesToNearest float64 `json:"meanMinutesToNearest"`
+}
+
+// One compound's line of a life-circle report.
+type CompoundCoverage struct {
+	Compound         *ent.Compound        `json:"compound"`
+	Households       int                  `json:"households"`
+	Score            float64              `json:"score"`
+	RequiredMet      int                  `json:"requiredMet"`
+	RequiredTotal    int                  `json:"requiredTotal"`
+	ProximityMinutes float64              `json:"proximityMinutes"`
+	Missing          []*taxonomy.Category `json:"missing"`
+}
+
+// A page of compounds of a report.
+type CompoundCoverageConnection struct {
+	Edges      []*CompoundCoverageEdge `json:"edges"`
+	PageInfo   *entgql.PageInfo[int]   `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+type CompoundCoverageEdge struct {
+	Node   *CompoundCoverage  `json:"node"`
+	Cursor entgql.Cursor[int] `json:"cursor"`
+}
+
+type CompoundCoverageOrder struct {
+	Field     CompoundCoverageOrderField `json:"field"`
+	Direction entgql.OrderDirection      `json:"direction"`
+}
+
+// Compounds and households lacking one required category.
+type MissingCategory struct {
+	Category   *taxonomy.Category `json:"category"`
+	Compounds  int                `json:"compounds"`
+	Households int                `json:"households"`
+}
+
+// A facility with how far it is.
+type NearbyFacility struct {
+	Facility       *ent.Facility `json:"facility"`
+	DistanceMeters float64       `json:"distanceMeters"`
+	WalkMinutes    float64       `json:"walkMinutes"`
+	Method         WalkMethod    `json:"method"`
+}
+
+// Facilities ordered by walking time.
+type NearbyFacilityConnection struct {
+	Edges    []*NearbyFacilityEdge `json:"edges"`
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+	// How many facilities match within reach.
+	TotalCount int `json:"totalCount"`
+}
+
+// A facility with how far it is.
+type NearbyFacilityEdge struct {
+	Node   *ent.Facility      `json:"node"`
+	Cursor entgql.Cursor[int] `json:"cursor"`
+	// Straight-line (great-circle) distance in metres.
+	DistanceMeters float64 `json:"distanceMeters"`
+	// Walking time in minutes.
+	WalkMinutes float64    `json:"walkMinutes"`
+	Method      WalkMethod `json:"method"`
+}
+
+// A WGS-84 point.
+type Point struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// A WGS-84 point.
+type PointInput struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// The walking circle around a compound or a point, and what it covers.
+type ServiceCircle struct {
+	Center *Point `json:"center"`
+	// The compound asked about, if any.
+	Compound *ent.Compound  `json:"compound,omitempty"`
+	Minutes  float64        `json:"minutes"`
+	Profile  WalkingProfile `json:"profile"`
+	Method   WalkMethod     `json:"method"`
+	// Straight-line radius walked in the circle's time.
+	ReachMeters float64 `json:"reachMeters"`
+	// The circle as a GeoJSON Polygon.
+	Polygon map[string]any `json:"polygon"`
+	// Every category of the taxonomy, in taxonomy order.
+	Categories []*CategoryCoverage `json:"categories"`
+	// Required (▲) categories of the standard.
+	RequiredTotal int `json:"requiredTotal"`
+	// Required categories whose requirement is met.
+	RequiredMet int `json:"requiredMet"`
+	// requiredMet / requiredTotal, from 0 to 1.
+	Score float64 `json:"score"`
+	// Mean over required categories of meanMinutesToNearest (Sony CSL style; lower is better).
+	ProximityMinutes float64 `json:"proximityMinutes"`
+	// Required categories whose requirement is not met.
+	Missing []*taxonomy.Category `json:"missing"`
+}
 
 // The caller, as the server sees it.
 type Viewer struct {
@@ -16,6 +134,70 @@ type Viewer struct {
 	Role string `json:"role"`
 	// The community a staff token works for.
 	Community *ent.Region `json:"community,omitempty"`
+}
+
+// How compounds of a report are ordered.
+type CompoundCoverageOrderField string
+
+const (
+	// Coverage score (ties: most households first).
+	CompoundCoverageOrderFieldScore CompoundCoverageOrderField = "SCORE"
+	// Number of missing required categories.
+	CompoundCoverageOrderFieldMissingCount CompoundCoverageOrderField = "MISSING_COUNT"
+	CompoundCoverageOrderFieldHouseholds   CompoundCoverageOrderField = "HOUSEHOLDS"
+	CompoundCoverageOrderFieldProximity    CompoundCoverageOrderField = "PROXIMITY"
+	CompoundCoverageOrderFieldName         CompoundCoverageOrderField = "NAME"
+)
+
+var AllCompoundCoverageOrderField = []CompoundCoverageOrderField{
+	CompoundCoverageOrderFieldScore,
+	CompoundCoverageOrderFieldMissingCount,
+	CompoundCoverageOrderFieldHouseholds,
+	CompoundCoverageOrderFieldProximity,
+	CompoundCoverageOrderFieldName,
+}
+
+func (e CompoundCoverageOrderField) IsValid() bool {
+	switch e {
+	case CompoundCoverageOrderFieldScore, CompoundCoverageOrderFieldMissingCount, CompoundCoverageOrderFieldHouseholds, CompoundCoverageOrderFieldProximity, CompoundCoverageOrderFieldName:
+		return true
+	}
+	return false
+}
+
+func (e CompoundCoverageOrderField) String() string {
+	return string(e)
+}
+
+func (e *CompoundCoverageOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CompoundCoverageOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CompoundCoverageOrderField", str)
+	}
+	return nil
+}
+
+func (e CompoundCoverageOrderField) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CompoundCoverageOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CompoundCoverageOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Life-circle tier of GB 50180-2018: the lowest tier that must provide a category.
@@ -135,6 +317,122 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a walking time was computed.
+type WalkMethod string
+
+const (
+	// Great-circle distance × circuity (1.3 by default) at the profile's speed.
+	WalkMethodStraightLine WalkMethod = "STRAIGHT_LINE"
+	// Shortest path over an imported street network.
+	WalkMethodNetwork WalkMethod = "NETWORK"
+)
+
+var AllWalkMethod = []WalkMethod{
+	WalkMethodStraightLine,
+	WalkMethodNetwork,
+}
+
+func (e WalkMethod) IsValid() bool {
+	switch e {
+	case WalkMethodStraightLine, WalkMethodNetwork:
+		return true
+	}
+	return false
+}
+
+func (e WalkMethod) String() string {
+	return string(e)
+}
+
+func (e *WalkMethod) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WalkMethod(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WalkMethod", str)
+	}
+	return nil
+}
+
+func (e WalkMethod) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WalkMethod) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WalkMethod) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who walks: walking speed differs.
+type WalkingProfile string
+
+const (
+	// 4.5 km/h by default.
+	WalkingProfileAdult WalkingProfile = "ADULT"
+	// 3.6 km/h by default.
+	WalkingProfileElderly WalkingProfile = "ELDERLY"
+)
+
+var AllWalkingProfile = []WalkingProfile{
+	WalkingProfileAdult,
+	WalkingProfileElderly,
+}
+
+func (e WalkingProfile) IsValid() bool {
+	switch e {
+	case WalkingProfileAdult, WalkingProfileElderly:
+		return true
+	}
+	return false
+}
+
+func (e WalkingProfile) String() string {
+	return string(e)
+}
+
+func (e *WalkingProfile) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WalkingProfile(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WalkingProfile", str)
+	}
+	return nil
+}
+
+func (e WalkingProfile) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WalkingProfile) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WalkingProfile) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

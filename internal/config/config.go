@@ -20,6 +20,8 @@ type Config struct {
 	CORSOrigins []string
 	LogLevel    slog.Level
 	Seed        bool // load the demo dataset on first start
+	// Walking model of the service map.
+	Circuity, AdultKmh, ElderlyKmh float64
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -40,6 +42,22 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	origins := fs.String("cors-origins", getenv("CORS_ORIGINS"), "comma-separated origins allowed to call /graphql from a browser (env CORS_ORIGINS)")
 	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	fs.BoolVar(&c.Seed, "seed-demo", seed, "load the demo dataset on first start (env SEED_DEMO)")
+	for _, f := range []struct {
+		dst       *float64
+		flag, env string
+		def       float64
+		usage     string
+	}{
+		{&c.Circuity, "walk-circuity", "WALK_CIRCUITY", 1.3, "walking distance / straight-line distance"},
+		{&c.AdultKmh, "walk-speed-adult", "WALK_SPEED_ADULT", 4.5, "walking speed of the ADULT profile, km/h"},
+		{&c.ElderlyKmh, "walk-speed-elderly", "WALK_SPEED_ELDERLY", 3.6, "walking speed of the ELDERLY profile, km/h"},
+	} {
+		def, err := envFloat(getenv, f.env, f.def)
+		if err != nil {
+			return c, err
+		}
+		fs.Float64Var(f.dst, f.flag, def, f.usage+" (env "+f.env+")")
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -48,6 +66,12 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	if c.Port <= 0 || c.Port > 65535 {
 		return c, fmt.Errorf("port %d is out of range", c.Port)
+	}
+	if c.Circuity < 1 || c.Circuity > 3 {
+		return c, fmt.Errorf("circuity %v: want 1 to 3", c.Circuity)
+	}
+	if c.AdultKmh <= 0 || c.AdultKmh > 10 || c.ElderlyKmh <= 0 || c.ElderlyKmh > 10 {
+		return c, fmt.Errorf("walking speeds must be above 0 and at most 10 km/h")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
@@ -80,6 +104,18 @@ func envInt(getenv func(string) string, key string, def int) (int, error) {
 		return 0, fmt.Errorf("%s=%q is not a number", key, v)
 	}
 	return n, nil
+}
+
+func envFloat(getenv func(string) string, key string, def float64) (float64, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a number", key, v)
+	}
+	return f, nil
 }
 
 func envBool(getenv func(string) string, key string, def bool) (bool, error) {

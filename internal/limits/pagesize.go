@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -27,7 +28,7 @@ const (
 
 // isConnection reports whether def is a paginated connection field.
 func isConnection(def *ast.FieldDefinition) bool {
-	return def != nil && def.Arguments.ForName("first") != nil && def.Arguments.ForName("last") != nil
+	return def != nil && def.Arguments.ForName("first") != nil && strings.HasSuffix(def.Type.Name(), "Connection")
 }
 
 // DefaultFirstRule is a validation rule that gives every connection field

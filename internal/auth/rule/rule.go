@@ -6,6 +6,8 @@ package rule
 import (
 	"context"
 
+	"entgo.io/ent/dialect/sql"
+
 	"entgo.io/ent/entql"
 
 	"lifecircle/ent"
@@ -63,7 +65,14 @@ func AllowStaffOfCommunity() privacy.MutationRule {
 			if _, set := cm.CommunityID(); set {
 				return privacy.Allow
 			}
-		case m.Op().Is(ent.OpUpdateOne) || m.Op().Is(ent.OpDeleteOne):
+		case m.Op().Is(ent.OpDeleteOne):
+			// Scope the delete to the viewer's community: a record of
+			// another community is then simply not found.
+			if wm, ok := m.(interface{ WhereP(...func(*sql.Selector)) }); ok {
+				wm.WhereP(sql.FieldEQ("community_id", v.CommunityID))
+				return privacy.Allow
+			}
+		case m.Op().Is(ent.OpUpdateOne):
 			old, err := cm.OldCommunityID(ctx)
 			if err != nil {
 				return privacy.Skip
