@@ -4,6 +4,7 @@
 //	lifecircle [serve] [flags]                 start the server (default)
 //	lifecircle seed [flags]                    load the demo dataset if missing
 //	lifecircle token -role staff -community ID create a bearer token
+//	lifecircle import-network FILE.osm.pbf     import a walking network
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +34,7 @@ import (
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/store"
+	"lifecircle/internal/walknet"
 )
 
 func main() {
@@ -57,8 +60,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return seed(ctx, args, stdout)
 	case "token":
 		return createToken(ctx, args, stdout)
+	case "import-network":
+		return importNetwork(ctx, args, stdout)
 	}
-	return fmt.Errorf("unknown command %q (serve, seed, token)", cmd)
+	return fmt.Errorf("unknown command %q (serve, seed, token, import-network)", cmd)
 }
 
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
@@ -185,6 +190,46 @@ func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, plain)
+	return nil
+}
+
+// importNetwork reads an OpenStreetMap extract (.osm.pbf or .osm) and
+// stores its walking network.
+func importNetwork(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New("usage: lifecircle import-network FILE.osm.pbf [-name NAME] [database flags]")
+	}
+	file, args := args[0], args[1:]
+	fs := flag.NewFlagSet("import-network", flag.ContinueOnError)
+	name := fs.String("name", filepath.Base(file), "a name for the network")
+	own, dbArgs := splitArgs(args, "name")
+	if err := fs.Parse(own); err != nil {
+		return err
+	}
+	cfg, err := config.Parse("import-network", dbArgs, config.Getenv)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	started := time.Now()
+	g, err := walknet.Import(ctx, f, walknet.IsPBF(file))
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := walknet.Save(ctx, st.Client, *name, g); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %q: %d nodes, %d edges, lat %.5f..%.5f, lng %.5f..%.5f in %v\n", *name,
+		g.Nodes(), g.Edges(), g.MinLat, g.MaxLat, g.MinLng, g.MaxLng, time.Since(started).Round(time.Millisecond))
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -56,6 +57,8 @@ type Client struct {
 	Registration *RegistrationClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// WalkNetwork is the client for interacting with the WalkNetwork builders.
+	WalkNetwork *WalkNetworkClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -78,6 +81,7 @@ func (c *Client) init() {
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
+	c.WalkNetwork = NewWalkNetworkClient(c.config)
 }
 
 type (
@@ -181,6 +185,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Region:         NewRegionClient(cfg),
 		Registration:   NewRegistrationClient(cfg),
 		ServiceRequest: NewServiceRequestClient(cfg),
+		WalkNetwork:    NewWalkNetworkClient(cfg),
 	}, nil
 }
 
@@ -211,6 +216,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Region:         NewRegionClient(cfg),
 		Registration:   NewRegistrationClient(cfg),
 		ServiceRequest: NewServiceRequestClient(cfg),
+		WalkNetwork:    NewWalkNetworkClient(cfg),
 	}, nil
 }
 
@@ -242,6 +248,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Change, c.Compound, c.Facility, c.Grid,
 		c.Organization, c.Person, c.Region, c.Registration, c.ServiceRequest,
+		c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -253,6 +260,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Change, c.Compound, c.Facility, c.Grid,
 		c.Organization, c.Person, c.Region, c.Registration, c.ServiceRequest,
+		c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -283,6 +291,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Registration.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
+	case *WalkNetworkMutation:
+		return c.WalkNetwork.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -2338,14 +2348,148 @@ func (c *ServiceRequestClient) mutate(ctx context.Context, m *ServiceRequestMuta
 	}
 }
 
+// WalkNetworkClient is a client for the WalkNetwork schema.
+type WalkNetworkClient struct {
+	config
+}
+
+// NewWalkNetworkClient returns a client for the WalkNetwork from the given config.
+func NewWalkNetworkClient(c config) *WalkNetworkClient {
+	return &WalkNetworkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `walknetwork.Hooks(f(g(h())))`.
+func (c *WalkNetworkClient) Use(hooks ...Hook) {
+	c.hooks.WalkNetwork = append(c.hooks.WalkNetwork, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `walknetwork.Intercept(f(g(h())))`.
+func (c *WalkNetworkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WalkNetwork = append(c.inters.WalkNetwork, interceptors...)
+}
+
+// Create returns a builder for creating a WalkNetwork entity.
+func (c *WalkNetworkClient) Create() *WalkNetworkCreate {
+	mutation := newWalkNetworkMutation(c.config, OpCreate)
+	return &WalkNetworkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WalkNetwork entities.
+func (c *WalkNetworkClient) CreateBulk(builders ...*WalkNetworkCreate) *WalkNetworkCreateBulk {
+	return &WalkNetworkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WalkNetworkClient) MapCreateBulk(slice any, setFunc func(*WalkNetworkCreate, int)) *WalkNetworkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WalkNetworkCreateBulk{err: fmt.Errorf("calling to WalkNetworkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WalkNetworkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WalkNetworkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WalkNetwork.
+func (c *WalkNetworkClient) Update() *WalkNetworkUpdate {
+	mutation := newWalkNetworkMutation(c.config, OpUpdate)
+	return &WalkNetworkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WalkNetworkClient) UpdateOne(_m *WalkNetwork) *WalkNetworkUpdateOne {
+	mutation := newWalkNetworkMutation(c.config, OpUpdateOne, withWalkNetwork(_m))
+	return &WalkNetworkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WalkNetworkClient) UpdateOneID(id int) *WalkNetworkUpdateOne {
+	mutation := newWalkNetworkMutation(c.config, OpUpdateOne, withWalkNetworkID(id))
+	return &WalkNetworkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WalkNetwork.
+func (c *WalkNetworkClient) Delete() *WalkNetworkDelete {
+	mutation := newWalkNetworkMutation(c.config, OpDelete)
+	return &WalkNetworkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WalkNetworkClient) DeleteOne(_m *WalkNetwork) *WalkNetworkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WalkNetworkClient) DeleteOneID(id int) *WalkNetworkDeleteOne {
+	builder := c.Delete().Where(walknetwork.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WalkNetworkDeleteOne{builder}
+}
+
+// Query returns a query builder for WalkNetwork.
+func (c *WalkNetworkClient) Query() *WalkNetworkQuery {
+	return &WalkNetworkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWalkNetwork},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WalkNetwork entity by its id.
+func (c *WalkNetworkClient) Get(ctx context.Context, id int) (*WalkNetwork, error) {
+	return c.Query().Where(walknetwork.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WalkNetworkClient) GetX(ctx context.Context, id int) *WalkNetwork {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WalkNetworkClient) Hooks() []Hook {
+	hooks := c.hooks.WalkNetwork
+	return append(hooks[:len(hooks):len(hooks)], walknetwork.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WalkNetworkClient) Interceptors() []Interceptor {
+	return c.inters.WalkNetwork
+}
+
+func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WalkNetworkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WalkNetworkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WalkNetworkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WalkNetworkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WalkNetwork mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		APIToken, Activity, Change, Compound, Facility, Grid, Organization, Person,
-		Region, Registration, ServiceRequest []ent.Hook
+		Region, Registration, ServiceRequest, WalkNetwork []ent.Hook
 	}
 	inters struct {
 		APIToken, Activity, Change, Compound, Facility, Grid, Organization, Person,
-		Region, Registration, ServiceRequest []ent.Interceptor
+		Region, Registration, ServiceRequest, WalkNetwork []ent.Interceptor
 	}
 )

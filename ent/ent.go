@@ -17,6 +17,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/walknetwork"
 	"reflect"
 	"sync"
 
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			region.Table:         region.ValidColumn,
 			registration.Table:   registration.ValidColumn,
 			servicerequest.Table: servicerequest.ValidColumn,
+			walknetwork.Table:    walknetwork.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -15,6 +15,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -24,7 +25,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 11)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -278,6 +279,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldRequesterID:    {Type: field.TypeInt, Column: servicerequest.FieldRequesterID},
 			servicerequest.FieldDispatchedToID: {Type: field.TypeInt, Column: servicerequest.FieldDispatchedToID},
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   walknetwork.Table,
+			Columns: walknetwork.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: walknetwork.FieldID,
+			},
+		},
+		Type: "WalkNetwork",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			walknetwork.FieldName:       {Type: field.TypeString, Column: walknetwork.FieldName},
+			walknetwork.FieldMinLat:     {Type: field.TypeFloat64, Column: walknetwork.FieldMinLat},
+			walknetwork.FieldMinLng:     {Type: field.TypeFloat64, Column: walknetwork.FieldMinLng},
+			walknetwork.FieldMaxLat:     {Type: field.TypeFloat64, Column: walknetwork.FieldMaxLat},
+			walknetwork.FieldMaxLng:     {Type: field.TypeFloat64, Column: walknetwork.FieldMaxLng},
+			walknetwork.FieldNodeCount:  {Type: field.TypeInt, Column: walknetwork.FieldNodeCount},
+			walknetwork.FieldEdgeCount:  {Type: field.TypeInt, Column: walknetwork.FieldEdgeCount},
+			walknetwork.FieldGraph:      {Type: field.TypeBytes, Column: walknetwork.FieldGraph},
+			walknetwork.FieldImportedAt: {Type: field.TypeTime, Column: walknetwork.FieldImportedAt},
 		},
 	}
 	graph.MustAddE(
@@ -2223,4 +2246,89 @@ func (f *ServiceRequestFilter) WhereHasClaimedByWith(preds ...predicate.Person) 
 			p(s)
 		}
 	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WalkNetworkQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WalkNetworkQuery builder.
+func (_q *WalkNetworkQuery) Filter() *WalkNetworkFilter {
+	return &WalkNetworkFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WalkNetworkMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WalkNetworkMutation builder.
+func (m *WalkNetworkMutation) Filter() *WalkNetworkFilter {
+	return &WalkNetworkFilter{config: m.config, predicateAdder: m}
+}
+
+// WalkNetworkFilter provides a generic filtering capability at runtime for WalkNetworkQuery.
+type WalkNetworkFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WalkNetworkFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WalkNetworkFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(walknetwork.FieldID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *WalkNetworkFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(walknetwork.FieldName))
+}
+
+// WhereMinLat applies the entql float64 predicate on the min_lat field.
+func (f *WalkNetworkFilter) WhereMinLat(p entql.Float64P) {
+	f.Where(p.Field(walknetwork.FieldMinLat))
+}
+
+// WhereMinLng applies the entql float64 predicate on the min_lng field.
+func (f *WalkNetworkFilter) WhereMinLng(p entql.Float64P) {
+	f.Where(p.Field(walknetwork.FieldMinLng))
+}
+
+// WhereMaxLat applies the entql float64 predicate on the max_lat field.
+func (f *WalkNetworkFilter) WhereMaxLat(p entql.Float64P) {
+	f.Where(p.Field(walknetwork.FieldMaxLat))
+}
+
+// WhereMaxLng applies the entql float64 predicate on the max_lng field.
+func (f *WalkNetworkFilter) WhereMaxLng(p entql.Float64P) {
+	f.Where(p.Field(walknetwork.FieldMaxLng))
+}
+
+// WhereNodeCount applies the entql int predicate on the node_count field.
+func (f *WalkNetworkFilter) WhereNodeCount(p entql.IntP) {
+	f.Where(p.Field(walknetwork.FieldNodeCount))
+}
+
+// WhereEdgeCount applies the entql int predicate on the edge_count field.
+func (f *WalkNetworkFilter) WhereEdgeCount(p entql.IntP) {
+	f.Where(p.Field(walknetwork.FieldEdgeCount))
+}
+
+// WhereGraph applies the entql []byte predicate on the graph field.
+func (f *WalkNetworkFilter) WhereGraph(p entql.BytesP) {
+	f.Where(p.Field(walknetwork.FieldGraph))
+}
+
+// WhereImportedAt applies the entql time.Time predicate on the imported_at field.
+func (f *WalkNetworkFilter) WhereImportedAt(p entql.TimeP) {
+	f.Where(p.Field(walknetwork.FieldImportedAt))
 }

@@ -18,6 +18,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/walknetwork"
 	"lifecircle/internal/i18n"
 	"sync"
 	"time"
@@ -46,6 +47,7 @@ const (
 	TypeRegion         = "Region"
 	TypeRegistration   = "Registration"
 	TypeServiceRequest = "ServiceRequest"
+	TypeWalkNetwork    = "WalkNetwork"
 )
 
 // APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
@@ -12656,4 +12658,963 @@ func (m *ServiceRequestMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest edge %s", name)
+}
+
+// WalkNetworkMutation represents an operation that mutates the WalkNetwork nodes in the graph.
+type WalkNetworkMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	name          *string
+	min_lat       *float64
+	addmin_lat    *float64
+	min_lng       *float64
+	addmin_lng    *float64
+	max_lat       *float64
+	addmax_lat    *float64
+	max_lng       *float64
+	addmax_lng    *float64
+	node_count    *int
+	addnode_count *int
+	edge_count    *int
+	addedge_count *int
+	graph         *[]byte
+	imported_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*WalkNetwork, error)
+	predicates    []predicate.WalkNetwork
+}
+
+var _ ent.Mutation = (*WalkNetworkMutation)(nil)
+
+// walknetworkOption allows management of the mutation configuration using functional options.
+type walknetworkOption func(*WalkNetworkMutation)
+
+// newWalkNetworkMutation creates new mutation for the WalkNetwork entity.
+func newWalkNetworkMutation(c config, op Op, opts ...walknetworkOption) *WalkNetworkMutation {
+	m := &WalkNetworkMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWalkNetwork,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWalkNetworkID sets the ID field of the mutation.
+func withWalkNetworkID(id int) walknetworkOption {
+	return func(m *WalkNetworkMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WalkNetwork
+		)
+		m.oldValue = func(ctx context.Context) (*WalkNetwork, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WalkNetwork.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWalkNetwork sets the old WalkNetwork of the mutation.
+func withWalkNetwork(node *WalkNetwork) walknetworkOption {
+	return func(m *WalkNetworkMutation) {
+		m.oldValue = func(context.Context) (*WalkNetwork, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WalkNetworkMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WalkNetworkMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WalkNetworkMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WalkNetworkMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WalkNetwork.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *WalkNetworkMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *WalkNetworkMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *WalkNetworkMutation) ResetName() {
+	m.name = nil
+}
+
+// SetMinLat sets the "min_lat" field.
+func (m *WalkNetworkMutation) SetMinLat(f float64) {
+	m.min_lat = &f
+	m.addmin_lat = nil
+}
+
+// MinLat returns the value of the "min_lat" field in the mutation.
+func (m *WalkNetworkMutation) MinLat() (r float64, exists bool) {
+	v := m.min_lat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinLat returns the old "min_lat" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldMinLat(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinLat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinLat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinLat: %w", err)
+	}
+	return oldValue.MinLat, nil
+}
+
+// AddMinLat adds f to the "min_lat" field.
+func (m *WalkNetworkMutation) AddMinLat(f float64) {
+	if m.addmin_lat != nil {
+		*m.addmin_lat += f
+	} else {
+		m.addmin_lat = &f
+	}
+}
+
+// AddedMinLat returns the value that was added to the "min_lat" field in this mutation.
+func (m *WalkNetworkMutation) AddedMinLat() (r float64, exists bool) {
+	v := m.addmin_lat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinLat resets all changes to the "min_lat" field.
+func (m *WalkNetworkMutation) ResetMinLat() {
+	m.min_lat = nil
+	m.addmin_lat = nil
+}
+
+// SetMinLng sets the "min_lng" field.
+func (m *WalkNetworkMutation) SetMinLng(f float64) {
+	m.min_lng = &f
+	m.addmin_lng = nil
+}
+
+// MinLng returns the value of the "min_lng" field in the mutation.
+func (m *WalkNetworkMutation) MinLng() (r float64, exists bool) {
+	v := m.min_lng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinLng returns the old "min_lng" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldMinLng(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinLng is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinLng requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinLng: %w", err)
+	}
+	return oldValue.MinLng, nil
+}
+
+// AddMinLng adds f to the "min_lng" field.
+func (m *WalkNetworkMutation) AddMinLng(f float64) {
+	if m.addmin_lng != nil {
+		*m.addmin_lng += f
+	} else {
+		m.addmin_lng = &f
+	}
+}
+
+// AddedMinLng returns the value that was added to the "min_lng" field in this mutation.
+func (m *WalkNetworkMutation) AddedMinLng() (r float64, exists bool) {
+	v := m.addmin_lng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinLng resets all changes to the "min_lng" field.
+func (m *WalkNetworkMutation) ResetMinLng() {
+	m.min_lng = nil
+	m.addmin_lng = nil
+}
+
+// SetMaxLat sets the "max_lat" field.
+func (m *WalkNetworkMutation) SetMaxLat(f float64) {
+	m.max_lat = &f
+	m.addmax_lat = nil
+}
+
+// MaxLat returns the value of the "max_lat" field in the mutation.
+func (m *WalkNetworkMutation) MaxLat() (r float64, exists bool) {
+	v := m.max_lat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxLat returns the old "max_lat" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldMaxLat(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxLat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxLat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxLat: %w", err)
+	}
+	return oldValue.MaxLat, nil
+}
+
+// AddMaxLat adds f to the "max_lat" field.
+func (m *WalkNetworkMutation) AddMaxLat(f float64) {
+	if m.addmax_lat != nil {
+		*m.addmax_lat += f
+	} else {
+		m.addmax_lat = &f
+	}
+}
+
+// AddedMaxLat returns the value that was added to the "max_lat" field in this mutation.
+func (m *WalkNetworkMutation) AddedMaxLat() (r float64, exists bool) {
+	v := m.addmax_lat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxLat resets all changes to the "max_lat" field.
+func (m *WalkNetworkMutation) ResetMaxLat() {
+	m.max_lat = nil
+	m.addmax_lat = nil
+}
+
+// SetMaxLng sets the "max_lng" field.
+func (m *WalkNetworkMutation) SetMaxLng(f float64) {
+	m.max_lng = &f
+	m.addmax_lng = nil
+}
+
+// MaxLng returns the value of the "max_lng" field in the mutation.
+func (m *WalkNetworkMutation) MaxLng() (r float64, exists bool) {
+	v := m.max_lng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxLng returns the old "max_lng" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldMaxLng(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxLng is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxLng requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxLng: %w", err)
+	}
+	return oldValue.MaxLng, nil
+}
+
+// AddMaxLng adds f to the "max_lng" field.
+func (m *WalkNetworkMutation) AddMaxLng(f float64) {
+	if m.addmax_lng != nil {
+		*m.addmax_lng += f
+	} else {
+		m.addmax_lng = &f
+	}
+}
+
+// AddedMaxLng returns the value that was added to the "max_lng" field in this mutation.
+func (m *WalkNetworkMutation) AddedMaxLng() (r float64, exists bool) {
+	v := m.addmax_lng
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxLng resets all changes to the "max_lng" field.
+func (m *WalkNetworkMutation) ResetMaxLng() {
+	m.max_lng = nil
+	m.addmax_lng = nil
+}
+
+// SetNodeCount sets the "node_count" field.
+func (m *WalkNetworkMutation) SetNodeCount(i int) {
+	m.node_count = &i
+	m.addnode_count = nil
+}
+
+// NodeCount returns the value of the "node_count" field in the mutation.
+func (m *WalkNetworkMutation) NodeCount() (r int, exists bool) {
+	v := m.node_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNodeCount returns the old "node_count" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldNodeCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNodeCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNodeCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNodeCount: %w", err)
+	}
+	return oldValue.NodeCount, nil
+}
+
+// AddNodeCount adds i to the "node_count" field.
+func (m *WalkNetworkMutation) AddNodeCount(i int) {
+	if m.addnode_count != nil {
+		*m.addnode_count += i
+	} else {
+		m.addnode_count = &i
+	}
+}
+
+// AddedNodeCount returns the value that was added to the "node_count" field in this mutation.
+func (m *WalkNetworkMutation) AddedNodeCount() (r int, exists bool) {
+	v := m.addnode_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNodeCount resets all changes to the "node_count" field.
+func (m *WalkNetworkMutation) ResetNodeCount() {
+	m.node_count = nil
+	m.addnode_count = nil
+}
+
+// SetEdgeCount sets the "edge_count" field.
+func (m *WalkNetworkMutation) SetEdgeCount(i int) {
+	m.edge_count = &i
+	m.addedge_count = nil
+}
+
+// EdgeCount returns the value of the "edge_count" field in the mutation.
+func (m *WalkNetworkMutation) EdgeCount() (r int, exists bool) {
+	v := m.edge_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEdgeCount returns the old "edge_count" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldEdgeCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEdgeCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEdgeCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEdgeCount: %w", err)
+	}
+	return oldValue.EdgeCount, nil
+}
+
+// AddEdgeCount adds i to the "edge_count" field.
+func (m *WalkNetworkMutation) AddEdgeCount(i int) {
+	if m.addedge_count != nil {
+		*m.addedge_count += i
+	} else {
+		m.addedge_count = &i
+	}
+}
+
+// AddedEdgeCount returns the value that was added to the "edge_count" field in this mutation.
+func (m *WalkNetworkMutation) AddedEdgeCount() (r int, exists bool) {
+	v := m.addedge_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEdgeCount resets all changes to the "edge_count" field.
+func (m *WalkNetworkMutation) ResetEdgeCount() {
+	m.edge_count = nil
+	m.addedge_count = nil
+}
+
+// SetGraph sets the "graph" field.
+func (m *WalkNetworkMutation) SetGraph(b []byte) {
+	m.graph = &b
+}
+
+// Graph returns the value of the "graph" field in the mutation.
+func (m *WalkNetworkMutation) Graph() (r []byte, exists bool) {
+	v := m.graph
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGraph returns the old "graph" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldGraph(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGraph is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGraph requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGraph: %w", err)
+	}
+	return oldValue.Graph, nil
+}
+
+// ResetGraph resets all changes to the "graph" field.
+func (m *WalkNetworkMutation) ResetGraph() {
+	m.graph = nil
+}
+
+// SetImportedAt sets the "imported_at" field.
+func (m *WalkNetworkMutation) SetImportedAt(t time.Time) {
+	m.imported_at = &t
+}
+
+// ImportedAt returns the value of the "imported_at" field in the mutation.
+func (m *WalkNetworkMutation) ImportedAt() (r time.Time, exists bool) {
+	v := m.imported_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldImportedAt returns the old "imported_at" field's value of the WalkNetwork entity.
+// If the WalkNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WalkNetworkMutation) OldImportedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldImportedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldImportedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldImportedAt: %w", err)
+	}
+	return oldValue.ImportedAt, nil
+}
+
+// ResetImportedAt resets all changes to the "imported_at" field.
+func (m *WalkNetworkMutation) ResetImportedAt() {
+	m.imported_at = nil
+}
+
+// Where appends a list predicates to the WalkNetworkMutation builder.
+func (m *WalkNetworkMutation) Where(ps ...predicate.WalkNetwork) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WalkNetworkMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WalkNetworkMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WalkNetwork, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WalkNetworkMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WalkNetworkMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WalkNetwork).
+func (m *WalkNetworkMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WalkNetworkMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.name != nil {
+		fields = append(fields, walknetwork.FieldName)
+	}
+	if m.min_lat != nil {
+		fields = append(fields, walknetwork.FieldMinLat)
+	}
+	if m.min_lng != nil {
+		fields = append(fields, walknetwork.FieldMinLng)
+	}
+	if m.max_lat != nil {
+		fields = append(fields, walknetwork.FieldMaxLat)
+	}
+	if m.max_lng != nil {
+		fields = append(fields, walknetwork.FieldMaxLng)
+	}
+	if m.node_count != nil {
+		fields = append(fields, walknetwork.FieldNodeCount)
+	}
+	if m.edge_count != nil {
+		fields = append(fields, walknetwork.FieldEdgeCount)
+	}
+	if m.graph != nil {
+		fields = append(fields, walknetwork.FieldGraph)
+	}
+	if m.imported_at != nil {
+		fields = append(fields, walknetwork.FieldImportedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WalkNetworkMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case walknetwork.FieldName:
+		return m.Name()
+	case walknetwork.FieldMinLat:
+		return m.MinLat()
+	case walknetwork.FieldMinLng:
+		return m.MinLng()
+	case walknetwork.FieldMaxLat:
+		return m.MaxLat()
+	case walknetwork.FieldMaxLng:
+		return m.MaxLng()
+	case walknetwork.FieldNodeCount:
+		return m.NodeCount()
+	case walknetwork.FieldEdgeCount:
+		return m.EdgeCount()
+	case walknetwork.FieldGraph:
+		return m.Graph()
+	case walknetwork.FieldImportedAt:
+		return m.ImportedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WalkNetworkMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case walknetwork.FieldName:
+		return m.OldName(ctx)
+	case walknetwork.FieldMinLat:
+		return m.OldMinLat(ctx)
+	case walknetwork.FieldMinLng:
+		return m.OldMinLng(ctx)
+	case walknetwork.FieldMaxLat:
+		return m.OldMaxLat(ctx)
+	case walknetwork.FieldMaxLng:
+		return m.OldMaxLng(ctx)
+	case walknetwork.FieldNodeCount:
+		return m.OldNodeCount(ctx)
+	case walknetwork.FieldEdgeCount:
+		return m.OldEdgeCount(ctx)
+	case walknetwork.FieldGraph:
+		return m.OldGraph(ctx)
+	case walknetwork.FieldImportedAt:
+		return m.OldImportedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WalkNetwork field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WalkNetworkMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case walknetwork.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case walknetwork.FieldMinLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinLat(v)
+		return nil
+	case walknetwork.FieldMinLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinLng(v)
+		return nil
+	case walknetwork.FieldMaxLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxLat(v)
+		return nil
+	case walknetwork.FieldMaxLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxLng(v)
+		return nil
+	case walknetwork.FieldNodeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNodeCount(v)
+		return nil
+	case walknetwork.FieldEdgeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEdgeCount(v)
+		return nil
+	case walknetwork.FieldGraph:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGraph(v)
+		return nil
+	case walknetwork.FieldImportedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetImportedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WalkNetwork field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WalkNetworkMutation) AddedFields() []string {
+	var fields []string
+	if m.addmin_lat != nil {
+		fields = append(fields, walknetwork.FieldMinLat)
+	}
+	if m.addmin_lng != nil {
+		fields = append(fields, walknetwork.FieldMinLng)
+	}
+	if m.addmax_lat != nil {
+		fields = append(fields, walknetwork.FieldMaxLat)
+	}
+	if m.addmax_lng != nil {
+		fields = append(fields, walknetwork.FieldMaxLng)
+	}
+	if m.addnode_count != nil {
+		fields = append(fields, walknetwork.FieldNodeCount)
+	}
+	if m.addedge_count != nil {
+		fields = append(fields, walknetwork.FieldEdgeCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WalkNetworkMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case walknetwork.FieldMinLat:
+		return m.AddedMinLat()
+	case walknetwork.FieldMinLng:
+		return m.AddedMinLng()
+	case walknetwork.FieldMaxLat:
+		return m.AddedMaxLat()
+	case walknetwork.FieldMaxLng:
+		return m.AddedMaxLng()
+	case walknetwork.FieldNodeCount:
+		return m.AddedNodeCount()
+	case walknetwork.FieldEdgeCount:
+		return m.AddedEdgeCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WalkNetworkMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case walknetwork.FieldMinLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinLat(v)
+		return nil
+	case walknetwork.FieldMinLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinLng(v)
+		return nil
+	case walknetwork.FieldMaxLat:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxLat(v)
+		return nil
+	case walknetwork.FieldMaxLng:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxLng(v)
+		return nil
+	case walknetwork.FieldNodeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNodeCount(v)
+		return nil
+	case walknetwork.FieldEdgeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEdgeCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WalkNetwork numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WalkNetworkMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WalkNetworkMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WalkNetworkMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WalkNetwork nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WalkNetworkMutation) ResetField(name string) error {
+	switch name {
+	case walknetwork.FieldName:
+		m.ResetName()
+		return nil
+	case walknetwork.FieldMinLat:
+		m.ResetMinLat()
+		return nil
+	case walknetwork.FieldMinLng:
+		m.ResetMinLng()
+		return nil
+	case walknetwork.FieldMaxLat:
+		m.ResetMaxLat()
+		return nil
+	case walknetwork.FieldMaxLng:
+		m.ResetMaxLng()
+		return nil
+	case walknetwork.FieldNodeCount:
+		m.ResetNodeCount()
+		return nil
+	case walknetwork.FieldEdgeCount:
+		m.ResetEdgeCount()
+		return nil
+	case walknetwork.FieldGraph:
+		m.ResetGraph()
+		return nil
+	case walknetwork.FieldImportedAt:
+		m.ResetImportedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WalkNetwork field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WalkNetworkMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WalkNetworkMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WalkNetworkMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WalkNetworkMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WalkNetworkMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WalkNetworkMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WalkNetworkMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WalkNetwork unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WalkNetworkMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WalkNetwork edge %s", name)
 }

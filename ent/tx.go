@@ -34,6 +34,8 @@ type Tx struct {
 	Registration *RegistrationClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// WalkNetwork is the client for interacting with the WalkNetwork builders.
+	WalkNetwork *WalkNetworkClient
 
 	// lazily loaded.
 	client     *Client
@@ -176,6 +178,7 @@ func (tx *Tx) init() {
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
+	tx.WalkNetwork = NewWalkNetworkClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -56,7 +56,7 @@ func pageSize(first *int) int {
 }
 
 // nearbyPage pages hits after a cursor and loads their facilities.
-func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, profile servicemap.Profile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error) {
+func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error) {
 	n := pageSize(first)
 	if n < 0 {
 		return nil, apperr.BadInput("first", "first must not be negative")
@@ -64,12 +64,9 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, profil
 	start := 0
 	if after != nil {
 		m := cursorValue(after.Value)
-		start, _ = slices.BinarySearchFunc(hits, servicemap.Hit{ID: after.ID, Meters: m}, func(h, t servicemap.Hit) int {
-			if h.Meters != t.Meters {
-				if h.Meters < t.Meters {
-					return -1
-				}
-				return 1
+		start, _ = slices.BinarySearchFunc(hits, servicemap.Hit{ID: after.ID, Minutes: m}, func(h, t servicemap.Hit) int {
+			if c := cmpFloat(h.Minutes, t.Minutes); c != 0 {
+				return c
 			}
 			return h.ID - t.ID
 		})
@@ -96,10 +93,10 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, profil
 		if !ok {
 			continue // deleted since the index looked
 		}
-		c := entgql.Cursor[int]{ID: h.ID, Value: h.Meters}
+		c := entgql.Cursor[int]{ID: h.ID, Value: h.Minutes}
 		conn.Edges = append(conn.Edges, &model.NearbyFacilityEdge{
 			Node: f, Cursor: c, DistanceMeters: round(h.Meters, 1),
-			WalkMinutes: round(r.walk.Minutes(profile, h.Meters), 2), Method: model.WalkMethodStraightLine,
+			WalkMinutes: round(h.Minutes, 2), Method: model.WalkMethod(h.Method),
 		})
 	}
 	if len(conn.Edges) > 0 {
@@ -129,7 +126,7 @@ func (r *Resolver) circleModel(ctx context.Context, c servicemap.Circle, center 
 		Profile:          model.WalkingProfile(q.Profile),
 		Method:           model.WalkMethod(c.Method),
 		ReachMeters:      round(c.ReachMeters, 1),
-		Polygon:          servicemap.CirclePolygon(q.Lat, q.Lng, c.ReachMeters, 64),
+		Polygon:          circlePolygon(c),
 		RequiredTotal:    c.Required,
 		RequiredMet:      c.Met,
 		Score:            round(c.Score, 4),
@@ -151,13 +148,22 @@ func (r *Resolver) circleModel(ctx context.Context, c servicemap.Circle, center 
 			if f, ok := facilities[h.ID]; ok {
 				m.Nearest = append(m.Nearest, &model.NearbyFacility{
 					Facility: f, DistanceMeters: round(h.Meters, 1),
-					WalkMinutes: round(r.walk.Minutes(q.Profile, h.Meters), 2), Method: model.WalkMethod(c.Method),
+					WalkMinutes: round(h.Minutes, 2), Method: model.WalkMethod(h.Method),
 				})
 			}
 		}
 		out.Categories = append(out.Categories, m)
 	}
 	return out, nil
+}
+
+// circlePolygon is the network isochrone (the hull of the nodes reached)
+// when a network was used, a circle otherwise.
+func circlePolygon(c servicemap.Circle) map[string]any {
+	if p, ok := servicemap.Hull(append(c.Reached, [2]float64{c.Query.Lat, c.Query.Lng})); ok && c.Reached != nil {
+		return p
+	}
+	return servicemap.CirclePolygon(c.Query.Lat, c.Query.Lng, c.ReachMeters, 64)
 }
 
 func categoryPtrs(cs []taxonomy.Category) []*taxonomy.Category {
@@ -172,7 +178,7 @@ func categoryPtrs(cs []taxonomy.Category) []*taxonomy.Category {
 func reportModel(region *ent.Region, rep *servicemap.Report) *model.LifeCircleReport {
 	out := &model.LifeCircleReport{
 		Region: region, Minutes: rep.Minutes, Profile: model.WalkingProfile(rep.Profile),
-		Method: model.WalkMethodStraightLine, CompoundCount: len(rep.Compounds),
+		Method: model.WalkMethod(rep.Method), CompoundCount: len(rep.Compounds),
 		Households: rep.Households, MeanScore: round(rep.MeanScore, 4), Report: rep,
 	}
 	for _, m := range rep.Missing {

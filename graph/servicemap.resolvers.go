@@ -121,18 +121,19 @@ func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng flo
 	if err := servicemap.CheckPoint("lat", lat, lng); err != nil {
 		return nil, err
 	}
-	radius, err := servicemap.SearchRadius(r.walk, prof, walkMinutes, radiusMeters)
+	minutes, radius, err := servicemap.Reach(walkMinutes, radiusMeters)
 	if err != nil {
 		return nil, err
 	}
 	if err := servicemap.CheckCategories(categories); err != nil {
 		return nil, err
 	}
-	hits, err := r.places.Near(ctx, servicemap.NearQuery{Lat: lat, Lng: lng, RadiusMeters: radius, Categories: categories, OpenAt: openAt})
+	hits, err := r.places.Near(ctx, servicemap.NearQuery{Lat: lat, Lng: lng, Model: r.walk, Profile: prof,
+		Minutes: minutes, RadiusMeters: radius, Categories: categories, OpenAt: openAt})
 	if err != nil {
 		return nil, err
 	}
-	return r.nearbyPage(ctx, hits, prof, first, after)
+	return r.nearbyPage(ctx, hits, first, after)
 }
 
 func (r *queryResolver) ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error) {

@@ -140,6 +140,18 @@ func (f ServiceRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceRequestMutation", m)
 }
 
+// The WalkNetworkFunc type is an adapter to allow the use of ordinary
+// function as WalkNetwork mutator.
+type WalkNetworkFunc func(context.Context, *ent.WalkNetworkMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WalkNetworkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WalkNetworkMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WalkNetworkMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

@@ -19,6 +19,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
 )
@@ -376,6 +377,33 @@ func (f TraverseServiceRequest) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceRequestQuery", q)
 }
 
+// The WalkNetworkFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WalkNetworkFunc func(context.Context, *ent.WalkNetworkQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WalkNetworkFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WalkNetworkQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WalkNetworkQuery", q)
+}
+
+// The TraverseWalkNetwork type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWalkNetwork func(context.Context, *ent.WalkNetworkQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWalkNetwork) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWalkNetwork) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WalkNetworkQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WalkNetworkQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -401,6 +429,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegistrationQuery, predicate.Registration, registration.OrderOption]{typ: ent.TypeRegistration, tq: q}, nil
 	case *ent.ServiceRequestQuery:
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
+	case *ent.WalkNetworkQuery:
+		return &query[*ent.WalkNetworkQuery, predicate.WalkNetwork, walknetwork.OrderOption]{typ: ent.TypeWalkNetwork, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -436,6 +436,25 @@ var (
 			},
 		},
 	}
+	// WalkNetworksColumns holds the columns for the "walk_networks" table.
+	WalkNetworksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "min_lat", Type: field.TypeFloat64},
+		{Name: "min_lng", Type: field.TypeFloat64},
+		{Name: "max_lat", Type: field.TypeFloat64},
+		{Name: "max_lng", Type: field.TypeFloat64},
+		{Name: "node_count", Type: field.TypeInt},
+		{Name: "edge_count", Type: field.TypeInt},
+		{Name: "graph", Type: field.TypeBytes},
+		{Name: "imported_at", Type: field.TypeTime},
+	}
+	// WalkNetworksTable holds the schema information for the "walk_networks" table.
+	WalkNetworksTable = &schema.Table{
+		Name:       "walk_networks",
+		Columns:    WalkNetworksColumns,
+		PrimaryKey: []*schema.Column{WalkNetworksColumns[0]},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APITokensTable,
@@ -449,6 +468,7 @@ var (
 		RegionsTable,
 		RegistrationsTable,
 		ServiceRequestsTable,
+		WalkNetworksTable,
 	}
 )
 
@@ -508,5 +528,8 @@ func init() {
 	ServiceRequestsTable.ForeignKeys[4].RefTable = PersonsTable
 	ServiceRequestsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	WalkNetworksTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
 }

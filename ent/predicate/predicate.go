@@ -38,3 +38,6 @@ type Registration func(*sql.Selector)
 
 // ServiceRequest is the predicate function for servicerequest builders.
 type ServiceRequest func(*sql.Selector)
+
+// WalkNetwork is the predicate function for walknetwork builders.
+type WalkNetwork func(*sql.Selector)

@@ -375,6 +375,30 @@ func (f ServiceRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceRequestMutation", m)
 }
 
+// The WalkNetworkQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WalkNetworkQueryRuleFunc func(context.Context, *ent.WalkNetworkQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WalkNetworkQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WalkNetworkQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WalkNetworkQuery", q)
+}
+
+// The WalkNetworkMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WalkNetworkMutationRuleFunc func(context.Context, *ent.WalkNetworkMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WalkNetworkMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WalkNetworkMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WalkNetworkMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -432,6 +456,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
 		return q.Filter(), nil
+	case *ent.WalkNetworkQuery:
+		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
 	}
@@ -460,6 +486,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RegistrationMutation:
 		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
+		return m.Filter(), nil
+	case *ent.WalkNetworkMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

@@ -16,6 +16,7 @@ import (
 	"lifecircle/ent/registration"
 	"lifecircle/ent/schema"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/walknetwork"
 	"time"
 
 	"entgo.io/ent"
@@ -708,6 +709,50 @@ func init() {
 	servicerequestDescSatisfaction := servicerequestFields[11].Descriptor()
 	// servicerequest.SatisfactionValidator is a validator for the "satisfaction" field. It is called by the builders before save.
 	servicerequest.SatisfactionValidator = servicerequestDescSatisfaction.Validators[0].(func(int) error)
+	walknetwork.Policy = privacy.NewPolicies(schema.WalkNetwork{})
+	walknetwork.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := walknetwork.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	walknetworkHooks := schema.WalkNetwork{}.Hooks()
+
+	walknetwork.Hooks[1] = walknetworkHooks[0]
+	walknetworkFields := schema.WalkNetwork{}.Fields()
+	_ = walknetworkFields
+	// walknetworkDescName is the schema descriptor for name field.
+	walknetworkDescName := walknetworkFields[0].Descriptor()
+	// walknetwork.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	walknetwork.NameValidator = func() func(string) error {
+		validators := walknetworkDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// walknetworkDescNodeCount is the schema descriptor for node_count field.
+	walknetworkDescNodeCount := walknetworkFields[5].Descriptor()
+	// walknetwork.NodeCountValidator is a validator for the "node_count" field. It is called by the builders before save.
+	walknetwork.NodeCountValidator = walknetworkDescNodeCount.Validators[0].(func(int) error)
+	// walknetworkDescEdgeCount is the schema descriptor for edge_count field.
+	walknetworkDescEdgeCount := walknetworkFields[6].Descriptor()
+	// walknetwork.EdgeCountValidator is a validator for the "edge_count" field. It is called by the builders before save.
+	walknetwork.EdgeCountValidator = walknetworkDescEdgeCount.Validators[0].(func(int) error)
+	// walknetworkDescImportedAt is the schema descriptor for imported_at field.
+	walknetworkDescImportedAt := walknetworkFields[8].Descriptor()
+	// walknetwork.DefaultImportedAt holds the default value on creation for the imported_at field.
+	walknetwork.DefaultImportedAt = walknetworkDescImportedAt.Default.(func() time.Time)
 }
 
 const (

@@ -54,6 +54,12 @@ func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
 // the server's indexes.
 func (Change) Policy() ent.Policy { return rule.SystemOnly() }
 
+// Policy of the WalkNetwork: imported from the command line.
+func (WalkNetwork) Policy() ent.Policy { return rule.SystemOnly() }
+
+// Hooks of the WalkNetwork: servers reload networks when the log says so.
+func (WalkNetwork) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("WalkNetwork")} }
+
 // Hooks of the Facility.
 func (Facility) Hooks() []ent.Hook { return []ent.Hook{validNames, changelog.Record("Facility")} }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 
-	"lifecircle/ent/facility"
 	"lifecircle/internal/taxonomy"
 )
 
@@ -55,6 +54,9 @@ type Circle struct {
 	// categories: lower is better.
 	ProximityMinutes float64
 	Missing          []taxonomy.Category
+	// Reached are the network nodes within the circle's time (nil for the
+	// straight-line model): the isochrone's points.
+	Reached [][2]float64
 }
 
 // searchFactor: nearest facilities are looked for up to this many times the
@@ -68,43 +70,52 @@ func (ix *Index) Coverage(ctx context.Context, model WalkModel, q CircleQuery) (
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.coverage(model, q), nil
+	return ix.coverage(model, q, true), nil
 }
 
-// coverage is Coverage without syncing; callers hold mu for reading.
-func (ix *Index) coverage(model WalkModel, q CircleQuery) Circle {
+// coverage is Coverage without syncing; shape asks for the isochrone's
+// points. Callers hold mu for reading.
+func (ix *Index) coverage(model WalkModel, q CircleQuery, shape bool) Circle {
 	if q.K <= 0 {
 		q.K = 3
 	}
 	cats := taxonomy.All()
+	limit := q.Minutes * searchFactor
+	r := ix.newRouter(model, q.Profile, q.Lat, q.Lng, limit)
 	c := Circle{
 		Query:        q,
-		Method:       StraightLine,
+		Method:       r.Method(),
 		ReachMeters:  model.ReachMeters(q.Profile, q.Minutes),
-		SearchMeters: model.ReachMeters(q.Profile, q.Minutes*searchFactor),
+		SearchMeters: r.candidateMeters(limit),
 		Categories:   make([]CategoryCoverage, len(cats)),
+	}
+	if shape && r.tree != nil {
+		c.Reached = r.tree.Reached(q.Minutes * model.metersPerMinute(q.Profile))
 	}
 	for i, cat := range cats {
 		c.Categories[i].Category = cat
 		c.Categories[i].Nearest = make([]Hit, 0, q.K)
 	}
 	ix.visit(q.Lat, q.Lng, c.SearchMeters, func(p *point, d float64) {
-		if p.status != facility.StatusOpen {
+		if p.status != statusOpen {
+			return
+		}
+		m, ok := r.minutes(p, d)
+		if !ok || m > limit {
 			return
 		}
 		cc := &c.Categories[p.cat]
-		if d <= c.ReachMeters {
+		if m <= q.Minutes {
 			cc.WithinReach++
 		}
-		insertNearest(&cc.Nearest, q.K, Hit{ID: p.id, Meters: d})
+		insertNearest(&cc.Nearest, q.K, Hit{ID: p.id, Meters: d, Minutes: m, Method: c.Method})
 	})
-	limit := q.Minutes * searchFactor
 	var proximitySum float64
 	for i := range c.Categories {
 		cc := &c.Categories[i]
 		sum := 0.0
 		for _, h := range cc.Nearest {
-			sum += model.Minutes(q.Profile, h.Meters)
+			sum += h.Minutes
 		}
 		sum += float64(q.K-len(cc.Nearest)) * limit
 		cc.MeanMinutes = sum / float64(q.K)
@@ -113,7 +124,7 @@ func (ix *Index) coverage(model WalkModel, q CircleQuery) Circle {
 			continue
 		}
 		cc.RequirementMinutes = math.Min(tierMinutes, q.Minutes)
-		met := len(cc.Nearest) > 0 && model.Minutes(q.Profile, cc.Nearest[0].Meters) <= cc.RequirementMinutes
+		met := len(cc.Nearest) > 0 && cc.Nearest[0].Minutes <= cc.RequirementMinutes
 		cc.RequirementMet = &met
 		if !cc.Category.Required {
 			continue
@@ -153,8 +164,8 @@ func insertNearest(hits *[]Hit, k int, h Hit) {
 }
 
 func closer(a, b Hit) bool {
-	if a.Meters != b.Meters {
-		return a.Meters < b.Meters
+	if a.Minutes != b.Minutes {
+		return a.Minutes < b.Minutes
 	}
 	return a.ID < b.ID
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/openinghours"
 	"lifecircle/internal/taxonomy"
+	"lifecircle/internal/walknet"
 )
 
 // cellDeg is the side of a grid cell in degrees (about 555 m north-south).
@@ -24,10 +26,28 @@ const cellDeg = 0.005
 type point struct {
 	id       int
 	lat, lng float64
-	cat      uint16 // index into the taxonomy table
-	status   facility.Status
 	hours    *openinghours.Schedule // nil: unknown
-	live     bool
+	cat      uint16                 // index into the taxonomy table
+	status   status
+}
+
+// status is a facility's status in one byte.
+type status uint8
+
+const (
+	statusOpen status = iota
+	statusTemporarilyClosed
+	statusClosed
+)
+
+func statusOf(s facility.Status) status {
+	switch s {
+	case facility.StatusClosed:
+		return statusClosed
+	case facility.StatusTemporarilyClosed:
+		return statusTemporarilyClosed
+	}
+	return statusOpen
 }
 
 // Index is an in-memory grid of every facility, kept in step with the
@@ -46,6 +66,8 @@ type Index struct {
 	byID   map[int]int32
 	cells  map[uint64][]int32
 	hours  map[string]*openinghours.Schedule // interned schedules
+
+	networks []*walknet.Graph
 }
 
 // NewIndex returns an empty index over client; it loads on first use.
@@ -121,23 +143,40 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 		}
 		after = rows[len(rows)-1].ID
 	}
+	networks, err := ix.loadNetworks(ctx)
+	if err != nil {
+		return err
+	}
 	ix.mu.Lock()
+	ix.networks = networks
 	ix.pts, ix.free, ix.byID, ix.cells, ix.hours = fresh.pts, fresh.free, fresh.byID, fresh.cells, fresh.hours
 	ix.seq, ix.loaded = seq, true
 	ix.mu.Unlock()
+	// A full load churns through every row once; hand that garbage back
+	// to the OS now rather than holding it as resident memory.
+	debug.FreeOSMemory()
 	return nil
 }
 
 func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 	changes, err := ix.client.Change.Query().
-		Where(change.IDGT(from), change.IDLTE(to), change.Entity("Facility")).
-		Select(change.FieldEntityID).All(ctx)
+		Where(change.IDGT(from), change.IDLTE(to), change.EntityIn("Facility", "WalkNetwork")).
+		Select(change.FieldEntity, change.FieldEntityID).All(ctx)
 	if err != nil {
 		return fmt.Errorf("servicemap: read changes: %w", err)
 	}
 	seen := map[int]bool{}
 	var ids []int
+	var networks []*walknet.Graph
 	for _, c := range changes {
+		if c.Entity == "WalkNetwork" {
+			if networks == nil {
+				if networks, err = ix.loadNetworks(ctx); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if !seen[c.EntityID] {
 			seen[c.EntityID] = true
 			ids = append(ids, c.EntityID)
@@ -155,6 +194,9 @@ func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if networks != nil {
+		ix.networks = networks
+	}
 	for _, f := range rows {
 		ix.upsert(f)
 		delete(seen, f.ID)
@@ -169,7 +211,7 @@ func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 // upsert adds or replaces f. Callers hold mu (or own ix exclusively).
 func (ix *Index) upsert(f *ent.Facility) {
 	ix.remove(f.ID)
-	p := point{id: f.ID, lat: f.Lat, lng: f.Lng, cat: catIndex[f.Category], status: f.Status, live: true}
+	p := point{id: f.ID, lat: f.Lat, lng: f.Lng, cat: catIndex[f.Category], status: statusOf(f.Status)}
 	if f.OpeningHours != "" {
 		sch, ok := ix.hours[f.OpeningHours]
 		if !ok {
@@ -227,7 +269,7 @@ func (ix *Index) Len() int {
 	return len(ix.byID)
 }
 
-// visit calls f for every live point within meters of (lat, lng), with its
+// visit calls f for every point within meters of (lat, lng), with its
 // distance. Callers hold mu for reading. Distances use the equirectangular
 // approximation around the centre: within a few kilometres it differs from
 // the great circle by far less than a metre, at a fraction of the cost.
@@ -258,13 +300,20 @@ func (ix *Index) visit(lat, lng, meters float64, f func(p *point, dist float64))
 
 // Hit is a facility found by a search.
 type Hit struct {
-	ID     int
-	Meters float64
+	ID      int
+	Meters  float64 // straight-line
+	Minutes float64 // walking
+	Method  Method
 }
 
 // NearQuery asks for facilities around a point.
 type NearQuery struct {
-	Lat, Lng     float64
+	Lat, Lng float64
+	Model    WalkModel
+	Profile  Profile
+	// Minutes bounds the walking time; RadiusMeters, when set instead,
+	// bounds the straight-line distance.
+	Minutes      float64
 	RadiusMeters float64
 	Categories   []string // empty: all
 	// OpenAt keeps only facilities open at that time (status OPEN and
@@ -272,8 +321,8 @@ type NearQuery struct {
 	OpenAt *time.Time
 }
 
-// Near returns every matching facility within the radius, nearest first
-// (ties by ID), leaving out closed ones.
+// Near returns every matching facility in reach, shortest walk first (ties
+// by ID), leaving out closed ones.
 func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 	if err := ix.Sync(ctx); err != nil {
 		return nil, err
@@ -287,21 +336,38 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 	}
 	var out []Hit
 	ix.mu.RLock()
-	ix.visit(q.Lat, q.Lng, q.RadiusMeters, func(p *point, d float64) {
-		if p.status == facility.StatusClosed || (want != nil && !want[p.cat]) {
+	budget, radius := q.Minutes, q.RadiusMeters
+	if radius > 0 {
+		// Times for a distance search: paths up to three times the radius.
+		budget = 3 * radius / q.Model.metersPerMinute(q.Profile)
+	}
+	r := ix.newRouter(q.Model, q.Profile, q.Lat, q.Lng, budget)
+	if radius == 0 {
+		radius = r.candidateMeters(q.Minutes)
+	}
+	ix.visit(q.Lat, q.Lng, radius, func(p *point, d float64) {
+		if p.status == statusClosed || (want != nil && !want[p.cat]) {
 			return
 		}
-		if q.OpenAt != nil && (p.status != facility.StatusOpen || p.hours == nil || !p.hours.OpenAt(*q.OpenAt)) {
+		if q.OpenAt != nil && (p.status != statusOpen || p.hours == nil || !p.hours.OpenAt(*q.OpenAt)) {
 			return
 		}
-		out = append(out, Hit{ID: p.id, Meters: d})
+		h := Hit{ID: p.id, Meters: d, Method: r.Method()}
+		m, ok := r.minutes(p, d)
+		switch {
+		case ok:
+			h.Minutes = m
+		case q.RadiusMeters > 0: // within the radius but off the network
+			h.Minutes, h.Method = q.Model.Minutes(q.Profile, d), StraightLine
+		default:
+			return
+		}
+		if q.RadiusMeters == 0 && h.Minutes > q.Minutes {
+			return
+		}
+		out = append(out, h)
 	})
 	ix.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Meters != out[j].Meters {
-			return out[i].Meters < out[j].Meters
-		}
-		return out[i].ID < out[j].ID
-	})
+	sort.Slice(out, func(i, j int) bool { return closer(out[i], out[j]) })
 	return out, nil
 }

@@ -34,25 +34,26 @@ func CheckMinutes(field string, m float64) error {
 	return nil
 }
 
-// SearchRadius turns walkMinutes or radiusMeters (at most one; neither
-// means DefaultMinutes) into a straight-line radius.
-func SearchRadius(model WalkModel, p Profile, walkMinutes, radiusMeters *float64) (float64, error) {
+// Reach validates walkMinutes and radiusMeters (at most one; neither means
+// DefaultMinutes) and returns the bound to search by: minutes, or a
+// straight-line radius.
+func Reach(walkMinutes, radiusMeters *float64) (minutes, meters float64, err error) {
 	switch {
 	case walkMinutes != nil && radiusMeters != nil:
-		return 0, apperr.BadInput("radiusMeters", "give walkMinutes or radiusMeters, not both")
+		return 0, 0, apperr.BadInput("radiusMeters", "give walkMinutes or radiusMeters, not both")
 	case radiusMeters != nil:
 		r := *radiusMeters
 		if math.IsNaN(r) || r <= 0 || r > MaxRadiusMeters {
-			return 0, apperr.BadInput("radiusMeters", "radius must be above 0 and at most %d metres, got %v", MaxRadiusMeters, r)
+			return 0, 0, apperr.BadInput("radiusMeters", "radius must be above 0 and at most %d metres, got %v", MaxRadiusMeters, r)
 		}
-		return r, nil
+		return 0, r, nil
 	case walkMinutes != nil:
 		if err := CheckMinutes("walkMinutes", *walkMinutes); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		return model.ReachMeters(p, *walkMinutes), nil
+		return *walkMinutes, 0, nil
 	}
-	return model.ReachMeters(p, DefaultMinutes), nil
+	return DefaultMinutes, 0, nil
 }
 
 // CheckCategories validates category codes.

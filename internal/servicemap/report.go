@@ -30,6 +30,7 @@ type MissingCategory struct {
 
 // Report is the life-circle report of a region: every compound in it.
 type Report struct {
+	Method     Method // NETWORK when any compound was routed over a network
 	Minutes    float64
 	Profile    Profile
 	Compounds  []CompoundCoverage
@@ -99,13 +100,19 @@ func (ix *Index) Report(ctx context.Context, client *ent.Client, model WalkModel
 			for i := w; i < len(compounds); i += workers {
 				c := compounds[i]
 				rep.Compounds[i] = CompoundCoverage{Compound: c, Circle: ix.coverage(model,
-					CircleQuery{Lat: c.Lat, Lng: c.Lng, Minutes: minutes, Profile: profile})}
+					CircleQuery{Lat: c.Lat, Lng: c.Lng, Minutes: minutes, Profile: profile}, false)}
 			}
 		}(w)
 	}
 	wg.Wait()
 	ix.mu.RUnlock()
 
+	rep.Method = StraightLine
+	for _, cc := range rep.Compounds {
+		if cc.Circle.Method == Network {
+			rep.Method = Network
+		}
+	}
 	missing := map[string]*MissingCategory{}
 	var order []string
 	scoreSum := 0.0

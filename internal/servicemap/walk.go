@@ -1,6 +1,10 @@
 package servicemap
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // Profile is a kind of walker.
 type Profile string
@@ -95,3 +99,49 @@ func destination(lat, lng, meters, bearing float64) (float64, float64) {
 }
 
 func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// Hull returns the convex hull of points ([lat, lng]) as a GeoJSON
+// Polygon, counter-clockwise and closed; ok is false for fewer than three
+// distinct corners.
+func Hull(points [][2]float64) (map[string]any, bool) {
+	ps := make([][2]float64, len(points))
+	for i, p := range points {
+		ps[i] = [2]float64{p[1], p[0]} // x = lng, y = lat
+	}
+	slices.SortFunc(ps, func(a, b [2]float64) int {
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		return cmp.Compare(a[1], b[1])
+	})
+	ps = slices.Compact(ps)
+	if len(ps) < 3 {
+		return nil, false
+	}
+	cross := func(o, a, b [2]float64) float64 {
+		return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0])
+	}
+	hull := make([][2]float64, 0, 2*len(ps))
+	for _, p := range ps { // lower chain
+		for len(hull) >= 2 && cross(hull[len(hull)-2], hull[len(hull)-1], p) <= 0 {
+			hull = hull[:len(hull)-1]
+		}
+		hull = append(hull, p)
+	}
+	lower := len(hull) + 1
+	for i := len(ps) - 2; i >= 0; i-- { // upper chain
+		p := ps[i]
+		for len(hull) >= lower && cross(hull[len(hull)-2], hull[len(hull)-1], p) <= 0 {
+			hull = hull[:len(hull)-1]
+		}
+		hull = append(hull, p)
+	}
+	if len(hull) < 4 { // closed ring of a triangle has 4 positions
+		return nil, false
+	}
+	ring := make([][]float64, len(hull))
+	for i, p := range hull {
+		ring[i] = []float64{round6(p[0]), round6(p[1])}
+	}
+	return map[string]any{"type": "Polygon", "coordinates": [][][]float64{ring}}, true
+}
