@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +66,36 @@ func TestSeedAndTokenCommands(t *testing.T) {
 	s.Query(t, "", `{ regions { totalCount } }`, nil).Decode(t, &counts)
 	if counts.Regions.TotalCount != 30 {
 		t.Errorf("after seeding twice: %d regions, want the 30 of the demo data once", counts.Regions.TotalCount)
+	}
+}
+
+func TestImportNetworkCommand(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	streets := testenv.OSMXML(
+		[]testenv.OSMNode{{ID: 1, Lat: 30, Lng: 120}, {ID: 2, Lat: 30.001, Lng: 120}, {ID: 3, Lat: 30.001, Lng: 120.001}},
+		[]testenv.OSMWay{{ID: 9, Nodes: []int{1, 2, 3}, Tags: map[string]string{"highway": "footway"}}})
+	file := filepath.Join(dir, "streets.osm")
+	if err := os.WriteFile(file, []byte(streets), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"import-network", file, "-name", "test streets", "-data-dir", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `imported "test streets": 3 nodes, 4 edges`) {
+		t.Errorf("import said %q", out.String())
+	}
+	motorway := testenv.OSMXML(
+		[]testenv.OSMNode{{ID: 1, Lat: 30, Lng: 120}, {ID: 2, Lat: 30.001, Lng: 120}},
+		[]testenv.OSMWay{{ID: 9, Nodes: []int{1, 2}, Tags: map[string]string{"highway": "motorway"}}})
+	if err := os.WriteFile(file, []byte(motorway), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"import-network", file, "-data-dir", dir}, &out); err == nil {
+		t.Error("an extract with nothing walkable must be refused")
+	}
+	if err := run(ctx, []string{"import-network", filepath.Join(dir, "missing.osm.pbf"), "-data-dir", dir}, &out); err == nil {
+		t.Error("a missing file must be refused")
 	}
 }

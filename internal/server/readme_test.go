@@ -24,14 +24,20 @@ func TestReadmeExamples(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
 		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		var district struct {
+			Regions struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		s.Query(t, "", `{ regions(where: {name: "秦都区"}) { edges { node { id } } } }`, nil).Decode(t, &district)
 		staff := s.Token(t, "staff", wtx)
 		for _, m := range blocks {
 			doc := m[1]
 			tok := ""
-			if strings.Contains(doc, "audience: app") || strings.HasPrefix(strings.TrimSpace(doc), "mutation") {
+			if strings.Contains(doc, "audience: app (staff") || strings.HasPrefix(strings.TrimSpace(doc), "mutation") {
 				tok = staff
 			}
-			r := s.Query(t, tok, doc, map[string]any{"community": wtxGID})
+			r := s.Query(t, tok, doc, map[string]any{"community": wtxGID, "region": district.Regions.Edges[0].Node.ID})
 			if len(r.Errors) > 0 {
 				t.Errorf("README example fails:\n%s\n%s", doc, r.Raw)
 				continue

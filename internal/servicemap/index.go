@@ -29,6 +29,12 @@ type point struct {
 	hours    *openinghours.Schedule // nil: unknown
 	cat      uint16                 // index into the taxonomy table
 	status   status
+	// The nearest street node of the first network that covers the
+	// facility (net is its index in networks, -1 for none), and how far
+	// away it is: snapped once, not on every query.
+	net  int16
+	node int32
+	snap float32
 }
 
 // status is a facility's status in one byte.
@@ -127,7 +133,11 @@ var indexColumns = []string{facility.FieldID, facility.FieldLat, facility.FieldL
 // are re-applied by the next Sync: seq is taken before the first page.
 func (ix *Index) load(ctx context.Context, seq int) error {
 	const page = 20000
-	fresh := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, hours: map[string]*openinghours.Schedule{}}
+	networks, err := ix.loadNetworks(ctx)
+	if err != nil {
+		return err
+	}
+	fresh := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, hours: map[string]*openinghours.Schedule{}, networks: networks}
 	after := 0
 	for {
 		rows, err := ix.client.Facility.Query().Where(facility.IDGT(after)).
@@ -143,13 +153,9 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 		}
 		after = rows[len(rows)-1].ID
 	}
-	networks, err := ix.loadNetworks(ctx)
-	if err != nil {
-		return err
-	}
 	ix.mu.Lock()
-	ix.networks = networks
 	ix.pts, ix.free, ix.byID, ix.cells, ix.hours = fresh.pts, fresh.free, fresh.byID, fresh.cells, fresh.hours
+	ix.networks = networks
 	ix.seq, ix.loaded = seq, true
 	ix.mu.Unlock()
 	// A full load churns through every row once; hand that garbage back
@@ -196,6 +202,11 @@ func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 	defer ix.mu.Unlock()
 	if networks != nil {
 		ix.networks = networks
+		for i := range ix.pts {
+			if _, live := ix.byID[ix.pts[i].id]; live {
+				ix.pts[i].snapTo(networks)
+			}
+		}
 	}
 	for _, f := range rows {
 		ix.upsert(f)
@@ -212,6 +223,7 @@ func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 func (ix *Index) upsert(f *ent.Facility) {
 	ix.remove(f.ID)
 	p := point{id: f.ID, lat: f.Lat, lng: f.Lng, cat: catIndex[f.Category], status: statusOf(f.Status)}
+	p.snapTo(ix.networks)
 	if f.OpeningHours != "" {
 		sch, ok := ix.hours[f.OpeningHours]
 		if !ok {
@@ -234,6 +246,20 @@ func (ix *Index) upsert(f *ent.Facility) {
 	y, x := cellOf(p.lat, p.lng)
 	k := cellKey(y, x)
 	ix.cells[k] = append(ix.cells[k], i)
+}
+
+// snapTo records p's nearest street node on the first network covering it.
+func (p *point) snapTo(networks []*walknet.Graph) {
+	p.net = -1
+	for i, g := range networks {
+		if !g.Covers(p.lat, p.lng) {
+			continue
+		}
+		if n, d, ok := g.Snap(p.lat, p.lng); ok {
+			p.net, p.node, p.snap = int16(i), n, float32(d)
+			return
+		}
+	}
 }
 
 func (ix *Index) remove(id int) {

@@ -16,6 +16,7 @@ type router struct {
 	model   WalkModel
 	profile Profile
 	tree    *walknet.Tree // nil: straight line
+	net     int16         // the tree's network, as point.net counts
 }
 
 // Method is how this router computes times.
@@ -42,7 +43,13 @@ func (r router) minutes(p *point, straightMeters float64) (float64, bool) {
 	if r.tree == nil {
 		return r.model.Minutes(r.profile, straightMeters), true
 	}
-	m, ok := r.tree.MetersTo(p.lat, p.lng)
+	var m float64
+	var ok bool
+	if p.net == r.net {
+		m, ok = r.tree.MetersVia(p.node, float64(p.snap))
+	} else {
+		m, ok = r.tree.MetersTo(p.lat, p.lng)
+	}
 	if !ok {
 		return 0, false
 	}
@@ -53,12 +60,12 @@ func (r router) minutes(p *point, straightMeters float64) (float64, bool) {
 // up to maxMinutes. Callers hold mu for reading.
 func (ix *Index) newRouter(model WalkModel, p Profile, lat, lng, maxMinutes float64) router {
 	r := router{model: model, profile: p}
-	for _, g := range ix.networks {
+	for i, g := range ix.networks {
 		if !g.Covers(lat, lng) {
 			continue
 		}
 		if t, ok := g.From(lat, lng, maxMinutes*model.metersPerMinute(p)); ok {
-			r.tree = t
+			r.tree, r.net = t, int16(i)
 			return r
 		}
 	}

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 
@@ -27,7 +29,8 @@ import (
 )
 
 // The city: 40 km × 40 km around (34.30, 108.80), split into a 20 × 20 grid
-// of 2 km communities, 4 × 4 communities a subdistrict, 25 subdistricts.
+// of 2 km communities, 5 × 5 communities a subdistrict, 4 subdistricts (10 × 10
+// communities) a district.
 const (
 	centerLat, centerLng = 34.30, 108.80
 	sideMeters           = 40000
@@ -42,7 +45,14 @@ func main() {
 	nFacilities := flag.Int("facilities", 1000000, "facilities to create")
 	nCompounds := flag.Int("compounds", 10000, "compounds to create")
 	seed := flag.Uint64("seed", 1, "random seed")
+	network := flag.String("network-out", "", "also write an OpenStreetMap XML street grid over the first district to this file")
+	spacing := flag.Float64("network-spacing", 100, "street spacing of that grid, metres")
 	flag.Parse()
+	if *network != "" {
+		if err := writeNetwork(*network, *spacing); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if *url == "" {
 		log.Fatal("synth: -database-url is required")
 	}
@@ -108,9 +118,9 @@ func makeRegions(ctx context.Context, c *ent.Client) ([]int, error) {
 				}
 				districts[dKey] = d.ID
 			}
-			sKey := (cy/4)*grid + cx/4
+			sKey := (cy/5)*grid + cx/5
 			if _, ok := subdistricts[sKey]; !ok {
-				lat, lng := position((float64(cx/4)+0.5)*cell*4, (float64(cy/4)+0.5)*cell*4)
+				lat, lng := position((float64(cx/5)+0.5)*cell*5, (float64(cy/5)+0.5)*cell*5)
 				s, err := c.Region.Create().SetLevel(region.LevelSubdistrict).SetName(fmt.Sprintf("合成街道%d", len(subdistricts)+1)).
 					SetParentID(districts[dKey]).SetLat(lat).SetLng(lng).SetApproximate(true).Save(ctx)
 				if err != nil {
@@ -192,6 +202,49 @@ func makeFacilities(ctx context.Context, st *store.Store, rng *rand.Rand, commun
 		done += k
 	}
 	return tx.Commit()
+}
+
+// writeNetwork writes a street grid over the first district (the city's
+// south-west quarter, 20 km × 20 km) as OpenStreetMap XML: every street a
+// way of residential highway, nodes where streets cross.
+func writeNetwork(path string, spacing float64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	n := int(sideMeters/2/spacing) + 1
+	id := func(i, j int) int { return i*n + j + 1 }
+	fmt.Fprintln(w, `<?xml version="1.0" encoding="UTF-8"?>`)
+	fmt.Fprintln(w, `<osm version="0.6" generator="lifecircle-synth">`)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			lat, lng := position(float64(j)*spacing, float64(i)*spacing)
+			fmt.Fprintf(w, `<node id="%d" lat="%.7f" lon="%.7f" version="1"/>`+"\n", id(i, j), lat, lng)
+		}
+	}
+	way := 1
+	for i := 0; i < n; i++ {
+		for _, horizontal := range []bool{true, false} {
+			fmt.Fprintf(w, `<way id="%d" version="1">`, way)
+			for j := 0; j < n; j++ {
+				if horizontal {
+					fmt.Fprintf(w, `<nd ref="%d"/>`, id(i, j))
+				} else {
+					fmt.Fprintf(w, `<nd ref="%d"/>`, id(j, i))
+				}
+			}
+			fmt.Fprintln(w, `<tag k="highway" v="residential"/></way>`)
+			way++
+		}
+	}
+	fmt.Fprintln(w, `</osm>`)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	log.Printf("synth: street grid of %d × %d nodes written to %s", n, n, path)
+	return nil
 }
 
 func insertSQL(cols []string, rows int, postgres bool) string {
