@@ -17,6 +17,7 @@ type router struct {
 	profile Profile
 	tree    *walknet.Tree // nil: straight line
 	net     int16         // the tree's network, as point.net counts
+	mpm     float64       // metres per minute of the profile, looked up once
 }
 
 // Method is how this router computes times.
@@ -41,7 +42,7 @@ func (r router) candidateMeters(minutes float64) float64 {
 // the network does not reach it.
 func (r router) minutes(p *point, straightMeters float64) (float64, bool) {
 	if r.tree == nil {
-		return r.model.Minutes(r.profile, straightMeters), true
+		return straightMeters * r.model.Circuity / r.mpm, true
 	}
 	var m float64
 	var ok bool
@@ -53,13 +54,13 @@ func (r router) minutes(p *point, straightMeters float64) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return m / r.model.metersPerMinute(r.profile), true
+	return m / r.mpm, true
 }
 
 // newRouter builds the router for an origin, with shortest paths computed
 // up to maxMinutes. Callers hold mu for reading.
 func (ix *Index) newRouter(model WalkModel, p Profile, lat, lng, maxMinutes float64) router {
-	r := router{model: model, profile: p}
+	r := router{model: model, profile: p, mpm: model.metersPerMinute(p)}
 	for i, g := range ix.networks {
 		if !g.Covers(lat, lng) {
 			continue
