@@ -150,11 +150,12 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 
 func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	role := fs.String("role", "staff", "staff or admin")
+	role := fs.String("role", "staff", "staff, admin, resident or volunteer")
+	person := fs.String("person", "", "resident or volunteer: the person's GraphQL ID")
 	community := fs.String("community", "", "staff only: the community, by GraphQL ID or by name (e.g. 文亭巷社区)")
 	name := fs.String("name", "", "a label for the token (who holds it)")
 	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 for no expiry")
-	tokenArgs, dbArgs := splitArgs(args, "role", "community", "name", "ttl")
+	tokenArgs, dbArgs := splitArgs(args, "role", "community", "person", "name", "ttl")
 	if err := fs.Parse(tokenArgs); err != nil {
 		return err
 	}
@@ -180,6 +181,13 @@ func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 			communityID = id
 		}
+	}
+	if *person != "" {
+		id, err := gid.Decode(*person)
+		if err != nil {
+			return err
+		}
+		communityID = id
 	}
 	label := *name
 	if label == "" {

@@ -5,6 +5,7 @@ package ent
 import (
 	"fmt"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"strings"
 	"time"
@@ -26,6 +27,8 @@ type APIToken struct {
 	Role apitoken.Role `json:"role,omitempty"`
 	// CommunityID holds the value of the "community_id" field.
 	CommunityID *int `json:"community_id,omitempty"`
+	// residents and volunteers act as this person
+	PersonID *int `json:"person_id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// ExpiresAt holds the value of the "expires_at" field.
@@ -42,11 +45,13 @@ type APIToken struct {
 type APITokenEdges struct {
 	// Community holds the value of the community edge.
 	Community *Region `json:"community,omitempty"`
+	// Person holds the value of the person edge.
+	Person *Person `json:"person,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -60,6 +65,17 @@ func (e APITokenEdges) CommunityOrErr() (*Region, error) {
 	return nil, &NotLoadedError{edge: "community"}
 }
 
+// PersonOrErr returns the Person value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e APITokenEdges) PersonOrErr() (*Person, error) {
+	if e.Person != nil {
+		return e.Person, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: person.Label}
+	}
+	return nil, &NotLoadedError{edge: "person"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*APIToken) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -69,7 +85,7 @@ func (*APIToken) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case apitoken.FieldRevoked:
 			values[i] = new(sql.NullBool)
-		case apitoken.FieldID, apitoken.FieldCommunityID:
+		case apitoken.FieldID, apitoken.FieldCommunityID, apitoken.FieldPersonID:
 			values[i] = new(sql.NullInt64)
 		case apitoken.FieldName, apitoken.FieldRole:
 			values[i] = new(sql.NullString)
@@ -121,6 +137,13 @@ func (_m *APIToken) assignValues(columns []string, values []any) error {
 				_m.CommunityID = new(int)
 				*_m.CommunityID = int(value.Int64)
 			}
+		case apitoken.FieldPersonID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field person_id", values[i])
+			} else if value.Valid {
+				_m.PersonID = new(int)
+				*_m.PersonID = int(value.Int64)
+			}
 		case apitoken.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
@@ -158,6 +181,11 @@ func (_m *APIToken) QueryCommunity() *RegionQuery {
 	return NewAPITokenClient(_m.config).QueryCommunity(_m)
 }
 
+// QueryPerson queries the "person" edge of the APIToken entity.
+func (_m *APIToken) QueryPerson() *PersonQuery {
+	return NewAPITokenClient(_m.config).QueryPerson(_m)
+}
+
 // Update returns a builder for updating this APIToken.
 // Note that you need to call APIToken.Unwrap() before calling this method if this APIToken
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -191,6 +219,11 @@ func (_m *APIToken) String() string {
 	builder.WriteString(", ")
 	if v := _m.CommunityID; v != nil {
 		builder.WriteString("community_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PersonID; v != nil {
+		builder.WriteString("person_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

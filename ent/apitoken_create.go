@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"time"
 
@@ -51,6 +52,20 @@ func (_c *APITokenCreate) SetCommunityID(v int) *APITokenCreate {
 func (_c *APITokenCreate) SetNillableCommunityID(v *int) *APITokenCreate {
 	if v != nil {
 		_c.SetCommunityID(*v)
+	}
+	return _c
+}
+
+// SetPersonID sets the "person_id" field.
+func (_c *APITokenCreate) SetPersonID(v int) *APITokenCreate {
+	_c.mutation.SetPersonID(v)
+	return _c
+}
+
+// SetNillablePersonID sets the "person_id" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillablePersonID(v *int) *APITokenCreate {
+	if v != nil {
+		_c.SetPersonID(*v)
 	}
 	return _c
 }
@@ -100,6 +115,11 @@ func (_c *APITokenCreate) SetNillableRevoked(v *bool) *APITokenCreate {
 // SetCommunity sets the "community" edge to the Region entity.
 func (_c *APITokenCreate) SetCommunity(v *Region) *APITokenCreate {
 	return _c.SetCommunityID(v.ID)
+}
+
+// SetPerson sets the "person" edge to the Person entity.
+func (_c *APITokenCreate) SetPerson(v *Person) *APITokenCreate {
+	return _c.SetPersonID(v.ID)
 }
 
 // Mutation returns the APITokenMutation object of the builder.
@@ -248,6 +268,23 @@ func (_c *APITokenCreate) createSpec() (*APIToken, *sqlgraph.CreateSpec) {
 		_node.CommunityID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.PersonIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.PersonTable,
+			Columns: []string{apitoken.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.PersonID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -351,6 +388,24 @@ func (u *APITokenUpsert) UpdateCommunityID() *APITokenUpsert {
 // ClearCommunityID clears the value of the "community_id" field.
 func (u *APITokenUpsert) ClearCommunityID() *APITokenUpsert {
 	u.SetNull(apitoken.FieldCommunityID)
+	return u
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *APITokenUpsert) SetPersonID(v int) *APITokenUpsert {
+	u.Set(apitoken.FieldPersonID, v)
+	return u
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdatePersonID() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldPersonID)
+	return u
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *APITokenUpsert) ClearPersonID() *APITokenUpsert {
+	u.SetNull(apitoken.FieldPersonID)
 	return u
 }
 
@@ -489,6 +544,27 @@ func (u *APITokenUpsertOne) UpdateCommunityID() *APITokenUpsertOne {
 func (u *APITokenUpsertOne) ClearCommunityID() *APITokenUpsertOne {
 	return u.Update(func(s *APITokenUpsert) {
 		s.ClearCommunityID()
+	})
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *APITokenUpsertOne) SetPersonID(v int) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetPersonID(v)
+	})
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdatePersonID() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *APITokenUpsertOne) ClearPersonID() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearPersonID()
 	})
 }
 
@@ -798,6 +874,27 @@ func (u *APITokenUpsertBulk) UpdateCommunityID() *APITokenUpsertBulk {
 func (u *APITokenUpsertBulk) ClearCommunityID() *APITokenUpsertBulk {
 	return u.Update(func(s *APITokenUpsert) {
 		s.ClearCommunityID()
+	})
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *APITokenUpsertBulk) SetPersonID(v int) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetPersonID(v)
+	})
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdatePersonID() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *APITokenUpsertBulk) ClearPersonID() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearPersonID()
 	})
 }
 

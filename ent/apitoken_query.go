@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
 	"math"
@@ -26,6 +27,7 @@ type APITokenQuery struct {
 	inters        []Interceptor
 	predicates    []predicate.APIToken
 	withCommunity *RegionQuery
+	withPerson    *PersonQuery
 	loadTotal     []func(context.Context, []*APIToken) error
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -79,6 +81,28 @@ func (_q *APITokenQuery) QueryCommunity() *RegionQuery {
 			sqlgraph.From(apitoken.Table, apitoken.FieldID, selector),
 			sqlgraph.To(region.Table, region.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, apitoken.CommunityTable, apitoken.CommunityColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPerson chains the current query on the "person" edge.
+func (_q *APITokenQuery) QueryPerson() *PersonQuery {
+	query := (&PersonClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apitoken.Table, apitoken.FieldID, selector),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, apitoken.PersonTable, apitoken.PersonColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -279,6 +303,7 @@ func (_q *APITokenQuery) Clone() *APITokenQuery {
 		inters:        append([]Interceptor{}, _q.inters...),
 		predicates:    append([]predicate.APIToken{}, _q.predicates...),
 		withCommunity: _q.withCommunity.Clone(),
+		withPerson:    _q.withPerson.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -293,6 +318,17 @@ func (_q *APITokenQuery) WithCommunity(opts ...func(*RegionQuery)) *APITokenQuer
 		opt(query)
 	}
 	_q.withCommunity = query
+	return _q
+}
+
+// WithPerson tells the query-builder to eager-load the nodes that are connected to
+// the "person" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *APITokenQuery) WithPerson(opts ...func(*PersonQuery)) *APITokenQuery {
+	query := (&PersonClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPerson = query
 	return _q
 }
 
@@ -380,8 +416,9 @@ func (_q *APITokenQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*API
 	var (
 		nodes       = []*APIToken{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withCommunity != nil,
+			_q.withPerson != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -408,6 +445,12 @@ func (_q *APITokenQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*API
 	if query := _q.withCommunity; query != nil {
 		if err := _q.loadCommunity(ctx, query, nodes, nil,
 			func(n *APIToken, e *Region) { n.Edges.Community = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPerson; query != nil {
+		if err := _q.loadPerson(ctx, query, nodes, nil,
+			func(n *APIToken, e *Person) { n.Edges.Person = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -451,6 +494,38 @@ func (_q *APITokenQuery) loadCommunity(ctx context.Context, query *RegionQuery, 
 	}
 	return nil
 }
+func (_q *APITokenQuery) loadPerson(ctx context.Context, query *PersonQuery, nodes []*APIToken, init func(*APIToken), assign func(*APIToken, *Person)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*APIToken)
+	for i := range nodes {
+		if nodes[i].PersonID == nil {
+			continue
+		}
+		fk := *nodes[i].PersonID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(person.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "person_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *APITokenQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -482,6 +557,9 @@ func (_q *APITokenQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withCommunity != nil {
 			_spec.Node.AddColumnOnce(apitoken.FieldCommunityID)
+		}
+		if _q.withPerson != nil {
+			_spec.Node.AddColumnOnce(apitoken.FieldPersonID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
 	"time"
@@ -83,6 +84,26 @@ func (_u *APITokenUpdate) ClearCommunityID() *APITokenUpdate {
 	return _u
 }
 
+// SetPersonID sets the "person_id" field.
+func (_u *APITokenUpdate) SetPersonID(v int) *APITokenUpdate {
+	_u.mutation.SetPersonID(v)
+	return _u
+}
+
+// SetNillablePersonID sets the "person_id" field if the given value is not nil.
+func (_u *APITokenUpdate) SetNillablePersonID(v *int) *APITokenUpdate {
+	if v != nil {
+		_u.SetPersonID(*v)
+	}
+	return _u
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (_u *APITokenUpdate) ClearPersonID() *APITokenUpdate {
+	_u.mutation.ClearPersonID()
+	return _u
+}
+
 // SetExpiresAt sets the "expires_at" field.
 func (_u *APITokenUpdate) SetExpiresAt(v time.Time) *APITokenUpdate {
 	_u.mutation.SetExpiresAt(v)
@@ -122,6 +143,11 @@ func (_u *APITokenUpdate) SetCommunity(v *Region) *APITokenUpdate {
 	return _u.SetCommunityID(v.ID)
 }
 
+// SetPerson sets the "person" edge to the Person entity.
+func (_u *APITokenUpdate) SetPerson(v *Person) *APITokenUpdate {
+	return _u.SetPersonID(v.ID)
+}
+
 // Mutation returns the APITokenMutation object of the builder.
 func (_u *APITokenUpdate) Mutation() *APITokenMutation {
 	return _u.mutation
@@ -130,6 +156,12 @@ func (_u *APITokenUpdate) Mutation() *APITokenMutation {
 // ClearCommunity clears the "community" edge to the Region entity.
 func (_u *APITokenUpdate) ClearCommunity() *APITokenUpdate {
 	_u.mutation.ClearCommunity()
+	return _u
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (_u *APITokenUpdate) ClearPerson() *APITokenUpdate {
+	_u.mutation.ClearPerson()
 	return _u
 }
 
@@ -234,6 +266,35 @@ func (_u *APITokenUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.PersonCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.PersonTable,
+			Columns: []string{apitoken.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PersonIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.PersonTable,
+			Columns: []string{apitoken.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{apitoken.Label}
@@ -308,6 +369,26 @@ func (_u *APITokenUpdateOne) ClearCommunityID() *APITokenUpdateOne {
 	return _u
 }
 
+// SetPersonID sets the "person_id" field.
+func (_u *APITokenUpdateOne) SetPersonID(v int) *APITokenUpdateOne {
+	_u.mutation.SetPersonID(v)
+	return _u
+}
+
+// SetNillablePersonID sets the "person_id" field if the given value is not nil.
+func (_u *APITokenUpdateOne) SetNillablePersonID(v *int) *APITokenUpdateOne {
+	if v != nil {
+		_u.SetPersonID(*v)
+	}
+	return _u
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (_u *APITokenUpdateOne) ClearPersonID() *APITokenUpdateOne {
+	_u.mutation.ClearPersonID()
+	return _u
+}
+
 // SetExpiresAt sets the "expires_at" field.
 func (_u *APITokenUpdateOne) SetExpiresAt(v time.Time) *APITokenUpdateOne {
 	_u.mutation.SetExpiresAt(v)
@@ -347,6 +428,11 @@ func (_u *APITokenUpdateOne) SetCommunity(v *Region) *APITokenUpdateOne {
 	return _u.SetCommunityID(v.ID)
 }
 
+// SetPerson sets the "person" edge to the Person entity.
+func (_u *APITokenUpdateOne) SetPerson(v *Person) *APITokenUpdateOne {
+	return _u.SetPersonID(v.ID)
+}
+
 // Mutation returns the APITokenMutation object of the builder.
 func (_u *APITokenUpdateOne) Mutation() *APITokenMutation {
 	return _u.mutation
@@ -355,6 +441,12 @@ func (_u *APITokenUpdateOne) Mutation() *APITokenMutation {
 // ClearCommunity clears the "community" edge to the Region entity.
 func (_u *APITokenUpdateOne) ClearCommunity() *APITokenUpdateOne {
 	_u.mutation.ClearCommunity()
+	return _u
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (_u *APITokenUpdateOne) ClearPerson() *APITokenUpdateOne {
+	_u.mutation.ClearPerson()
 	return _u
 }
 
@@ -482,6 +574,35 @@ func (_u *APITokenUpdateOne) sqlSave(ctx context.Context) (_node *APIToken, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(region.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PersonCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.PersonTable,
+			Columns: []string{apitoken.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PersonIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.PersonTable,
+			Columns: []string{apitoken.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

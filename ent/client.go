@@ -21,6 +21,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/walknetwork"
 
@@ -55,6 +56,8 @@ type Client struct {
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
 	Registration *RegistrationClient
+	// RequestEvent is the client for interacting with the RequestEvent builders.
+	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
@@ -80,6 +83,7 @@ func (c *Client) init() {
 	c.Person = NewPersonClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
+	c.RequestEvent = NewRequestEventClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
 	c.WalkNetwork = NewWalkNetworkClient(c.config)
 }
@@ -184,6 +188,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Person:         NewPersonClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registration:   NewRegistrationClient(cfg),
+		RequestEvent:   NewRequestEventClient(cfg),
 		ServiceRequest: NewServiceRequestClient(cfg),
 		WalkNetwork:    NewWalkNetworkClient(cfg),
 	}, nil
@@ -215,6 +220,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Person:         NewPersonClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registration:   NewRegistrationClient(cfg),
+		RequestEvent:   NewRequestEventClient(cfg),
 		ServiceRequest: NewServiceRequestClient(cfg),
 		WalkNetwork:    NewWalkNetworkClient(cfg),
 	}, nil
@@ -247,8 +253,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Change, c.Compound, c.Facility, c.Grid,
-		c.Organization, c.Person, c.Region, c.Registration, c.ServiceRequest,
-		c.WalkNetwork,
+		c.Organization, c.Person, c.Region, c.Registration, c.RequestEvent,
+		c.ServiceRequest, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -259,8 +265,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Change, c.Compound, c.Facility, c.Grid,
-		c.Organization, c.Person, c.Region, c.Registration, c.ServiceRequest,
-		c.WalkNetwork,
+		c.Organization, c.Person, c.Region, c.Registration, c.RequestEvent,
+		c.ServiceRequest, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -289,6 +295,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Region.mutate(ctx, m)
 	case *RegistrationMutation:
 		return c.Registration.mutate(ctx, m)
+	case *RequestEventMutation:
+		return c.RequestEvent.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
 	case *WalkNetworkMutation:
@@ -415,6 +423,22 @@ func (c *APITokenClient) QueryCommunity(_m *APIToken) *RegionQuery {
 			sqlgraph.From(apitoken.Table, apitoken.FieldID, id),
 			sqlgraph.To(region.Table, region.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, apitoken.CommunityTable, apitoken.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a APIToken.
+func (c *APITokenClient) QueryPerson(_m *APIToken) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apitoken.Table, apitoken.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, apitoken.PersonTable, apitoken.PersonColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1680,6 +1704,22 @@ func (c *PersonClient) QueryCommunity(_m *Person) *RegionQuery {
 	return query
 }
 
+// QueryRequests queries the requests edge of a Person.
+func (c *PersonClient) QueryRequests(_m *Person) *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, person.RequestsTable, person.RequestsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PersonClient) Hooks() []Hook {
 	hooks := c.hooks.Person
@@ -2134,6 +2174,156 @@ func (c *RegistrationClient) mutate(ctx context.Context, m *RegistrationMutation
 	}
 }
 
+// RequestEventClient is a client for the RequestEvent schema.
+type RequestEventClient struct {
+	config
+}
+
+// NewRequestEventClient returns a client for the RequestEvent from the given config.
+func NewRequestEventClient(c config) *RequestEventClient {
+	return &RequestEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `requestevent.Hooks(f(g(h())))`.
+func (c *RequestEventClient) Use(hooks ...Hook) {
+	c.hooks.RequestEvent = append(c.hooks.RequestEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `requestevent.Intercept(f(g(h())))`.
+func (c *RequestEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RequestEvent = append(c.inters.RequestEvent, interceptors...)
+}
+
+// Create returns a builder for creating a RequestEvent entity.
+func (c *RequestEventClient) Create() *RequestEventCreate {
+	mutation := newRequestEventMutation(c.config, OpCreate)
+	return &RequestEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RequestEvent entities.
+func (c *RequestEventClient) CreateBulk(builders ...*RequestEventCreate) *RequestEventCreateBulk {
+	return &RequestEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RequestEventClient) MapCreateBulk(slice any, setFunc func(*RequestEventCreate, int)) *RequestEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RequestEventCreateBulk{err: fmt.Errorf("calling to RequestEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RequestEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RequestEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RequestEvent.
+func (c *RequestEventClient) Update() *RequestEventUpdate {
+	mutation := newRequestEventMutation(c.config, OpUpdate)
+	return &RequestEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RequestEventClient) UpdateOne(_m *RequestEvent) *RequestEventUpdateOne {
+	mutation := newRequestEventMutation(c.config, OpUpdateOne, withRequestEvent(_m))
+	return &RequestEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RequestEventClient) UpdateOneID(id int) *RequestEventUpdateOne {
+	mutation := newRequestEventMutation(c.config, OpUpdateOne, withRequestEventID(id))
+	return &RequestEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RequestEvent.
+func (c *RequestEventClient) Delete() *RequestEventDelete {
+	mutation := newRequestEventMutation(c.config, OpDelete)
+	return &RequestEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RequestEventClient) DeleteOne(_m *RequestEvent) *RequestEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RequestEventClient) DeleteOneID(id int) *RequestEventDeleteOne {
+	builder := c.Delete().Where(requestevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RequestEventDeleteOne{builder}
+}
+
+// Query returns a query builder for RequestEvent.
+func (c *RequestEventClient) Query() *RequestEventQuery {
+	return &RequestEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRequestEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RequestEvent entity by its id.
+func (c *RequestEventClient) Get(ctx context.Context, id int) (*RequestEvent, error) {
+	return c.Query().Where(requestevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RequestEventClient) GetX(ctx context.Context, id int) *RequestEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRequest queries the request edge of a RequestEvent.
+func (c *RequestEventClient) QueryRequest(_m *RequestEvent) *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(requestevent.Table, requestevent.FieldID, id),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, requestevent.RequestTable, requestevent.RequestColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RequestEventClient) Hooks() []Hook {
+	hooks := c.hooks.RequestEvent
+	return append(hooks[:len(hooks):len(hooks)], requestevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RequestEventClient) Interceptors() []Interceptor {
+	return c.inters.RequestEvent
+}
+
+func (c *RequestEventClient) mutate(ctx context.Context, m *RequestEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RequestEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RequestEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RequestEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RequestEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RequestEvent mutation op: %q", m.Op())
+	}
+}
+
 // ServiceRequestClient is a client for the ServiceRequest schema.
 type ServiceRequestClient struct {
 	config
@@ -2283,6 +2473,22 @@ func (c *ServiceRequestClient) QueryRequester(_m *ServiceRequest) *PersonQuery {
 			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, id),
 			sqlgraph.To(person.Table, person.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, servicerequest.RequesterTable, servicerequest.RequesterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvents queries the events edge of a ServiceRequest.
+func (c *ServiceRequestClient) QueryEvents(_m *ServiceRequest) *RequestEventQuery {
+	query := (&RequestEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, id),
+			sqlgraph.To(requestevent.Table, requestevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, servicerequest.EventsTable, servicerequest.EventsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2486,10 +2692,11 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 type (
 	hooks struct {
 		APIToken, Activity, Change, Compound, Facility, Grid, Organization, Person,
-		Region, Registration, ServiceRequest, WalkNetwork []ent.Hook
+		Region, Registration, RequestEvent, ServiceRequest, WalkNetwork []ent.Hook
 	}
 	inters struct {
 		APIToken, Activity, Change, Compound, Facility, Grid, Organization, Person,
-		Region, Registration, ServiceRequest, WalkNetwork []ent.Interceptor
+		Region, Registration, RequestEvent, ServiceRequest,
+		WalkNetwork []ent.Interceptor
 	}
 )

@@ -16,6 +16,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/walknetwork"
 	"reflect"
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			person.Table:         person.ValidColumn,
 			region.Table:         region.ValidColumn,
 			registration.Table:   registration.ValidColumn,
+			requestevent.Table:   requestevent.ValidColumn,
 			servicerequest.Table: servicerequest.ValidColumn,
 			walknetwork.Table:    walknetwork.ValidColumn,
 		})

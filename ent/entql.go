@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/walknetwork"
 
@@ -25,7 +26,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -41,6 +42,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			apitoken.FieldTokenHash:   {Type: field.TypeBytes, Column: apitoken.FieldTokenHash},
 			apitoken.FieldRole:        {Type: field.TypeEnum, Column: apitoken.FieldRole},
 			apitoken.FieldCommunityID: {Type: field.TypeInt, Column: apitoken.FieldCommunityID},
+			apitoken.FieldPersonID:    {Type: field.TypeInt, Column: apitoken.FieldPersonID},
 			apitoken.FieldCreatedAt:   {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
 			apitoken.FieldExpiresAt:   {Type: field.TypeTime, Column: apitoken.FieldExpiresAt},
 			apitoken.FieldRevoked:     {Type: field.TypeBool, Column: apitoken.FieldRevoked},
@@ -251,6 +253,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   requestevent.Table,
+			Columns: requestevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: requestevent.FieldID,
+			},
+		},
+		Type: "RequestEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			requestevent.FieldAction:      {Type: field.TypeEnum, Column: requestevent.FieldAction},
+			requestevent.FieldFromStatus:  {Type: field.TypeString, Column: requestevent.FieldFromStatus},
+			requestevent.FieldToStatus:    {Type: field.TypeString, Column: requestevent.FieldToStatus},
+			requestevent.FieldActorRole:   {Type: field.TypeString, Column: requestevent.FieldActorRole},
+			requestevent.FieldNote:        {Type: field.TypeString, Column: requestevent.FieldNote},
+			requestevent.FieldAt:          {Type: field.TypeTime, Column: requestevent.FieldAt},
+			requestevent.FieldRequestID:   {Type: field.TypeInt, Column: requestevent.FieldRequestID},
+			requestevent.FieldCommunityID: {Type: field.TypeInt, Column: requestevent.FieldCommunityID},
+			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -274,6 +298,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldConfirmedAt:    {Type: field.TypeTime, Column: servicerequest.FieldConfirmedAt},
 			servicerequest.FieldRejectedAt:     {Type: field.TypeTime, Column: servicerequest.FieldRejectedAt},
 			servicerequest.FieldSatisfaction:   {Type: field.TypeInt, Column: servicerequest.FieldSatisfaction},
+			servicerequest.FieldAddress:        {Type: field.TypeString, Column: servicerequest.FieldAddress},
+			servicerequest.FieldResolutionNote: {Type: field.TypeString, Column: servicerequest.FieldResolutionNote},
+			servicerequest.FieldRejectReason:   {Type: field.TypeString, Column: servicerequest.FieldRejectReason},
+			servicerequest.FieldVersion:        {Type: field.TypeInt, Column: servicerequest.FieldVersion},
+			servicerequest.FieldIdempotencyKey: {Type: field.TypeString, Column: servicerequest.FieldIdempotencyKey},
 			servicerequest.FieldCommunityID:    {Type: field.TypeInt, Column: servicerequest.FieldCommunityID},
 			servicerequest.FieldCompoundID:     {Type: field.TypeInt, Column: servicerequest.FieldCompoundID},
 			servicerequest.FieldRequesterID:    {Type: field.TypeInt, Column: servicerequest.FieldRequesterID},
@@ -281,7 +310,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -314,6 +343,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"APIToken",
 		"Region",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.PersonTable,
+			Columns: []string{apitoken.PersonColumn},
+			Bidi:    false,
+		},
+		"APIToken",
+		"Person",
 	)
 	graph.MustAddE(
 		"community",
@@ -556,6 +597,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Region",
 	)
 	graph.MustAddE(
+		"requests",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"ServiceRequest",
+	)
+	graph.MustAddE(
 		"parent",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -676,6 +729,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Region",
 	)
 	graph.MustAddE(
+		"request",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   requestevent.RequestTable,
+			Columns: []string{requestevent.RequestColumn},
+			Bidi:    false,
+		},
+		"RequestEvent",
+		"ServiceRequest",
+	)
+	graph.MustAddE(
 		"community",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -710,6 +775,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ServiceRequest",
 		"Person",
+	)
+	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+		},
+		"ServiceRequest",
+		"RequestEvent",
 	)
 	graph.MustAddE(
 		"dispatched_to",
@@ -804,6 +881,11 @@ func (f *APITokenFilter) WhereCommunityID(p entql.IntP) {
 	f.Where(p.Field(apitoken.FieldCommunityID))
 }
 
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *APITokenFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(apitoken.FieldPersonID))
+}
+
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.
 func (f *APITokenFilter) WhereCreatedAt(p entql.TimeP) {
 	f.Where(p.Field(apitoken.FieldCreatedAt))
@@ -827,6 +909,20 @@ func (f *APITokenFilter) WhereHasCommunity() {
 // WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
 func (f *APITokenFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *APITokenFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *APITokenFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1743,6 +1839,20 @@ func (f *PersonFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 	})))
 }
 
+// WhereHasRequests applies a predicate to check if query has an edge requests.
+func (f *PersonFilter) WhereHasRequests() {
+	f.Where(entql.HasEdge("requests"))
+}
+
+// WhereHasRequestsWith applies a predicate to check if query has an edge requests with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasRequestsWith(preds ...predicate.ServiceRequest) {
+	f.Where(entql.HasEdgeWith("requests", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *RegionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2044,6 +2154,105 @@ func (f *RegistrationFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RequestEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RequestEventQuery builder.
+func (_q *RequestEventQuery) Filter() *RequestEventFilter {
+	return &RequestEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RequestEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RequestEventMutation builder.
+func (m *RequestEventMutation) Filter() *RequestEventFilter {
+	return &RequestEventFilter{config: m.config, predicateAdder: m}
+}
+
+// RequestEventFilter provides a generic filtering capability at runtime for RequestEventQuery.
+type RequestEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RequestEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *RequestEventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(requestevent.FieldID))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *RequestEventFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(requestevent.FieldAction))
+}
+
+// WhereFromStatus applies the entql string predicate on the from_status field.
+func (f *RequestEventFilter) WhereFromStatus(p entql.StringP) {
+	f.Where(p.Field(requestevent.FieldFromStatus))
+}
+
+// WhereToStatus applies the entql string predicate on the to_status field.
+func (f *RequestEventFilter) WhereToStatus(p entql.StringP) {
+	f.Where(p.Field(requestevent.FieldToStatus))
+}
+
+// WhereActorRole applies the entql string predicate on the actor_role field.
+func (f *RequestEventFilter) WhereActorRole(p entql.StringP) {
+	f.Where(p.Field(requestevent.FieldActorRole))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *RequestEventFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(requestevent.FieldNote))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *RequestEventFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(requestevent.FieldAt))
+}
+
+// WhereRequestID applies the entql int predicate on the request_id field.
+func (f *RequestEventFilter) WhereRequestID(p entql.IntP) {
+	f.Where(p.Field(requestevent.FieldRequestID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *RequestEventFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(requestevent.FieldCommunityID))
+}
+
+// WhereActorID applies the entql int predicate on the actor_id field.
+func (f *RequestEventFilter) WhereActorID(p entql.IntP) {
+	f.Where(p.Field(requestevent.FieldActorID))
+}
+
+// WhereHasRequest applies a predicate to check if query has an edge request.
+func (f *RequestEventFilter) WhereHasRequest() {
+	f.Where(entql.HasEdge("request"))
+}
+
+// WhereHasRequestWith applies a predicate to check if query has an edge request with a given conditions (other predicates).
+func (f *RequestEventFilter) WhereHasRequestWith(preds ...predicate.ServiceRequest) {
+	f.Where(entql.HasEdgeWith("request", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ServiceRequestQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2072,7 +2281,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2153,6 +2362,31 @@ func (f *ServiceRequestFilter) WhereSatisfaction(p entql.IntP) {
 	f.Where(p.Field(servicerequest.FieldSatisfaction))
 }
 
+// WhereAddress applies the entql string predicate on the address field.
+func (f *ServiceRequestFilter) WhereAddress(p entql.StringP) {
+	f.Where(p.Field(servicerequest.FieldAddress))
+}
+
+// WhereResolutionNote applies the entql string predicate on the resolution_note field.
+func (f *ServiceRequestFilter) WhereResolutionNote(p entql.StringP) {
+	f.Where(p.Field(servicerequest.FieldResolutionNote))
+}
+
+// WhereRejectReason applies the entql string predicate on the reject_reason field.
+func (f *ServiceRequestFilter) WhereRejectReason(p entql.StringP) {
+	f.Where(p.Field(servicerequest.FieldRejectReason))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *ServiceRequestFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(servicerequest.FieldVersion))
+}
+
+// WhereIdempotencyKey applies the entql string predicate on the idempotency_key field.
+func (f *ServiceRequestFilter) WhereIdempotencyKey(p entql.StringP) {
+	f.Where(p.Field(servicerequest.FieldIdempotencyKey))
+}
+
 // WhereCommunityID applies the entql int predicate on the community_id field.
 func (f *ServiceRequestFilter) WhereCommunityID(p entql.IntP) {
 	f.Where(p.Field(servicerequest.FieldCommunityID))
@@ -2220,6 +2454,20 @@ func (f *ServiceRequestFilter) WhereHasRequesterWith(preds ...predicate.Person) 
 	})))
 }
 
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *ServiceRequestFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *ServiceRequestFilter) WhereHasEventsWith(preds ...predicate.RequestEvent) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasDispatchedTo applies a predicate to check if query has an edge dispatched_to.
 func (f *ServiceRequestFilter) WhereHasDispatchedTo() {
 	f.Where(entql.HasEdge("dispatched_to"))
@@ -2277,7 +2525,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 
 	"entgo.io/contrib/entgql"
@@ -2464,6 +2465,115 @@ func newRegistrationPaginateArgs(rv map[string]any) *registrationPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RequestEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*RequestEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RequestEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(requestevent.Columns))
+		selectedFields = []string{requestevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "request":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceRequestClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicerequestImplementors)...); err != nil {
+				return err
+			}
+			_q.withRequest = query
+			if _, ok := fieldSeen[requestevent.FieldRequestID]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldRequestID)
+				fieldSeen[requestevent.FieldRequestID] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[requestevent.FieldAction]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldAction)
+				fieldSeen[requestevent.FieldAction] = struct{}{}
+			}
+		case "fromStatus":
+			if _, ok := fieldSeen[requestevent.FieldFromStatus]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldFromStatus)
+				fieldSeen[requestevent.FieldFromStatus] = struct{}{}
+			}
+		case "toStatus":
+			if _, ok := fieldSeen[requestevent.FieldToStatus]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldToStatus)
+				fieldSeen[requestevent.FieldToStatus] = struct{}{}
+			}
+		case "actorRole":
+			if _, ok := fieldSeen[requestevent.FieldActorRole]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldActorRole)
+				fieldSeen[requestevent.FieldActorRole] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[requestevent.FieldNote]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldNote)
+				fieldSeen[requestevent.FieldNote] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[requestevent.FieldAt]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldAt)
+				fieldSeen[requestevent.FieldAt] = struct{}{}
+			}
+		case "requestID":
+			if _, ok := fieldSeen[requestevent.FieldRequestID]; !ok {
+				selectedFields = append(selectedFields, requestevent.FieldRequestID)
+				fieldSeen[requestevent.FieldRequestID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type requesteventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RequestEventPaginateOption
+}
+
+func newRequestEventPaginateArgs(rv map[string]any) *requesteventPaginateArgs {
+	args := &requesteventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ServiceRequestQuery) CollectFields(ctx context.Context, satisfies ...string) (*ServiceRequestQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -2529,6 +2639,95 @@ func (_q *ServiceRequestQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, servicerequest.FieldRequesterID)
 				fieldSeen[servicerequest.FieldRequesterID] = struct{}{}
 			}
+
+		case "events":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RequestEventClient{config: _q.config}).Query()
+			)
+			args := newRequestEventPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newRequestEventPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*ServiceRequest) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"request_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(servicerequest.EventsColumn), ids...))
+						})
+						if err := query.GroupBy(servicerequest.EventsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*ServiceRequest) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Events)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, requesteventImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(servicerequest.EventsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedEvents(alias, func(wq *RequestEventQuery) {
+				*wq = *query
+			})
 
 		case "dispatchedTo":
 			var (
@@ -2628,6 +2827,21 @@ func (_q *ServiceRequestQuery) collectField(ctx context.Context, oneNode bool, o
 			if _, ok := fieldSeen[servicerequest.FieldSatisfaction]; !ok {
 				selectedFields = append(selectedFields, servicerequest.FieldSatisfaction)
 				fieldSeen[servicerequest.FieldSatisfaction] = struct{}{}
+			}
+		case "resolutionNote":
+			if _, ok := fieldSeen[servicerequest.FieldResolutionNote]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldResolutionNote)
+				fieldSeen[servicerequest.FieldResolutionNote] = struct{}{}
+			}
+		case "rejectReason":
+			if _, ok := fieldSeen[servicerequest.FieldRejectReason]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldRejectReason)
+				fieldSeen[servicerequest.FieldRejectReason] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[servicerequest.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldVersion)
+				fieldSeen[servicerequest.FieldVersion] = struct{}{}
 			}
 		case "communityID":
 			if _, ok := fieldSeen[servicerequest.FieldCommunityID]; !ok {

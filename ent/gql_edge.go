@@ -417,6 +417,14 @@ func (_m *Registration) Community(ctx context.Context) (*Region, error) {
 	return result, err
 }
 
+func (_m *RequestEvent) Request(ctx context.Context) (*ServiceRequest, error) {
+	result, err := _m.Edges.RequestOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRequest().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *ServiceRequest) Community(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.CommunityOrErr()
 	if IsNotLoaded(err) {
@@ -439,6 +447,24 @@ func (_m *ServiceRequest) Requester(ctx context.Context) (*Person, error) {
 		result, err = _m.QueryRequester().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *ServiceRequest) Events(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int,
+) (*RequestEventConnection, error) {
+	opts := []RequestEventPaginateOption{}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedEvents(alias); err == nil || hasTotalCount {
+		pager, err := newRequestEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &RequestEventConnection{Edges: []*RequestEventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryEvents().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *ServiceRequest) DispatchedTo(ctx context.Context) (*Organization, error) {

@@ -15,6 +15,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 
 	"entgo.io/contrib/entgql"
@@ -66,6 +67,11 @@ var registrationImplementors = []string{"Registration", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Registration) IsNode() {}
+
+var requesteventImplementors = []string{"RequestEvent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*RequestEvent) IsNode() {}
 
 var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 
@@ -217,6 +223,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(registration.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, registrationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case requestevent.Table:
+		query := c.RequestEvent.Query().
+			Where(requestevent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, requesteventImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -419,6 +434,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Registration.Query().
 			Where(registration.IDIn(ids...))
 		query, err := query.CollectFields(ctx, registrationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case requestevent.Table:
+		query := c.RequestEvent.Query().
+			Where(requestevent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, requesteventImplementors...)
 		if err != nil {
 			return nil, err
 		}

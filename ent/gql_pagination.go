@@ -15,6 +15,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"strconv"
 
@@ -2952,6 +2953,255 @@ func (_m *Registration) ToEdge(order *RegistrationOrder) *RegistrationEdge {
 		order = DefaultRegistrationOrder
 	}
 	return &RegistrationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// RequestEventEdge is the edge representation of RequestEvent.
+type RequestEventEdge struct {
+	Node   *RequestEvent `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// RequestEventConnection is the connection containing edges to RequestEvent.
+type RequestEventConnection struct {
+	Edges      []*RequestEventEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *RequestEventConnection) build(nodes []*RequestEvent, pager *requesteventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *RequestEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *RequestEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *RequestEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RequestEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RequestEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RequestEventPaginateOption enables pagination customization.
+type RequestEventPaginateOption func(*requesteventPager) error
+
+// WithRequestEventOrder configures pagination ordering.
+func WithRequestEventOrder(order *RequestEventOrder) RequestEventPaginateOption {
+	if order == nil {
+		order = DefaultRequestEventOrder
+	}
+	o := *order
+	return func(pager *requesteventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultRequestEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithRequestEventFilter configures pagination filter.
+func WithRequestEventFilter(filter func(*RequestEventQuery) (*RequestEventQuery, error)) RequestEventPaginateOption {
+	return func(pager *requesteventPager) error {
+		if filter == nil {
+			return errors.New("RequestEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type requesteventPager struct {
+	reverse bool
+	order   *RequestEventOrder
+	filter  func(*RequestEventQuery) (*RequestEventQuery, error)
+}
+
+func newRequestEventPager(opts []RequestEventPaginateOption, reverse bool) (*requesteventPager, error) {
+	pager := &requesteventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultRequestEventOrder
+	}
+	return pager, nil
+}
+
+func (p *requesteventPager) applyFilter(query *RequestEventQuery) (*RequestEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *requesteventPager) toCursor(_m *RequestEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *requesteventPager) applyCursors(query *RequestEventQuery, after, before *Cursor) (*RequestEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRequestEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *requesteventPager) applyOrder(query *RequestEventQuery) *RequestEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultRequestEventOrder.Field {
+		query = query.Order(DefaultRequestEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *requesteventPager) orderExpr(query *RequestEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultRequestEventOrder.Field {
+			b.Comma().Ident(DefaultRequestEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to RequestEvent.
+func (_m *RequestEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RequestEventPaginateOption,
+) (*RequestEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRequestEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RequestEventConnection{Edges: []*RequestEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// RequestEventOrderField defines the ordering field of RequestEvent.
+type RequestEventOrderField struct {
+	// Value extracts the ordering value from the given RequestEvent.
+	Value    func(*RequestEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) requestevent.OrderOption
+	toCursor func(*RequestEvent) Cursor
+}
+
+// RequestEventOrder defines the ordering of RequestEvent.
+type RequestEventOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *RequestEventOrderField `json:"field"`
+}
+
+// DefaultRequestEventOrder is the default ordering of RequestEvent.
+var DefaultRequestEventOrder = &RequestEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RequestEventOrderField{
+		Value: func(_m *RequestEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: requestevent.FieldID,
+		toTerm: requestevent.ByID,
+		toCursor: func(_m *RequestEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts RequestEvent into RequestEventEdge.
+func (_m *RequestEvent) ToEdge(order *RequestEventOrder) *RequestEventEdge {
+	if order == nil {
+		order = DefaultRequestEventOrder
+	}
+	return &RequestEventEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

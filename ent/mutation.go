@@ -17,6 +17,7 @@ import (
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/internal/i18n"
@@ -46,6 +47,7 @@ const (
 	TypePerson         = "Person"
 	TypeRegion         = "Region"
 	TypeRegistration   = "Registration"
+	TypeRequestEvent   = "RequestEvent"
 	TypeServiceRequest = "ServiceRequest"
 	TypeWalkNetwork    = "WalkNetwork"
 )
@@ -65,6 +67,8 @@ type APITokenMutation struct {
 	clearedFields    map[string]struct{}
 	community        *int
 	clearedcommunity bool
+	person           *int
+	clearedperson    bool
 	done             bool
 	oldValue         func(context.Context) (*APIToken, error)
 	predicates       []predicate.APIToken
@@ -325,6 +329,55 @@ func (m *APITokenMutation) ResetCommunityID() {
 	delete(m.clearedFields, apitoken.FieldCommunityID)
 }
 
+// SetPersonID sets the "person_id" field.
+func (m *APITokenMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *APITokenMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (m *APITokenMutation) ClearPersonID() {
+	m.person = nil
+	m.clearedFields[apitoken.FieldPersonID] = struct{}{}
+}
+
+// PersonIDCleared returns if the "person_id" field was cleared in this mutation.
+func (m *APITokenMutation) PersonIDCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldPersonID]
+	return ok
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *APITokenMutation) ResetPersonID() {
+	m.person = nil
+	delete(m.clearedFields, apitoken.FieldPersonID)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *APITokenMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -473,6 +526,33 @@ func (m *APITokenMutation) ResetCommunity() {
 	m.clearedcommunity = false
 }
 
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *APITokenMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[apitoken.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *APITokenMutation) PersonCleared() bool {
+	return m.PersonIDCleared() || m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *APITokenMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *APITokenMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
 // Where appends a list predicates to the APITokenMutation builder.
 func (m *APITokenMutation) Where(ps ...predicate.APIToken) {
 	m.predicates = append(m.predicates, ps...)
@@ -507,7 +587,7 @@ func (m *APITokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APITokenMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.name != nil {
 		fields = append(fields, apitoken.FieldName)
 	}
@@ -519,6 +599,9 @@ func (m *APITokenMutation) Fields() []string {
 	}
 	if m.community != nil {
 		fields = append(fields, apitoken.FieldCommunityID)
+	}
+	if m.person != nil {
+		fields = append(fields, apitoken.FieldPersonID)
 	}
 	if m.created_at != nil {
 		fields = append(fields, apitoken.FieldCreatedAt)
@@ -545,6 +628,8 @@ func (m *APITokenMutation) Field(name string) (ent.Value, bool) {
 		return m.Role()
 	case apitoken.FieldCommunityID:
 		return m.CommunityID()
+	case apitoken.FieldPersonID:
+		return m.PersonID()
 	case apitoken.FieldCreatedAt:
 		return m.CreatedAt()
 	case apitoken.FieldExpiresAt:
@@ -568,6 +653,8 @@ func (m *APITokenMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldRole(ctx)
 	case apitoken.FieldCommunityID:
 		return m.OldCommunityID(ctx)
+	case apitoken.FieldPersonID:
+		return m.OldPersonID(ctx)
 	case apitoken.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case apitoken.FieldExpiresAt:
@@ -610,6 +697,13 @@ func (m *APITokenMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCommunityID(v)
+		return nil
+	case apitoken.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
 		return nil
 	case apitoken.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -668,6 +762,9 @@ func (m *APITokenMutation) ClearedFields() []string {
 	if m.FieldCleared(apitoken.FieldCommunityID) {
 		fields = append(fields, apitoken.FieldCommunityID)
 	}
+	if m.FieldCleared(apitoken.FieldPersonID) {
+		fields = append(fields, apitoken.FieldPersonID)
+	}
 	if m.FieldCleared(apitoken.FieldExpiresAt) {
 		fields = append(fields, apitoken.FieldExpiresAt)
 	}
@@ -687,6 +784,9 @@ func (m *APITokenMutation) ClearField(name string) error {
 	switch name {
 	case apitoken.FieldCommunityID:
 		m.ClearCommunityID()
+		return nil
+	case apitoken.FieldPersonID:
+		m.ClearPersonID()
 		return nil
 	case apitoken.FieldExpiresAt:
 		m.ClearExpiresAt()
@@ -711,6 +811,9 @@ func (m *APITokenMutation) ResetField(name string) error {
 	case apitoken.FieldCommunityID:
 		m.ResetCommunityID()
 		return nil
+	case apitoken.FieldPersonID:
+		m.ResetPersonID()
+		return nil
 	case apitoken.FieldCreatedAt:
 		m.ResetCreatedAt()
 		return nil
@@ -726,9 +829,12 @@ func (m *APITokenMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *APITokenMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.community != nil {
 		edges = append(edges, apitoken.EdgeCommunity)
+	}
+	if m.person != nil {
+		edges = append(edges, apitoken.EdgePerson)
 	}
 	return edges
 }
@@ -741,13 +847,17 @@ func (m *APITokenMutation) AddedIDs(name string) []ent.Value {
 		if id := m.community; id != nil {
 			return []ent.Value{*id}
 		}
+	case apitoken.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *APITokenMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	return edges
 }
 
@@ -759,9 +869,12 @@ func (m *APITokenMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *APITokenMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedcommunity {
 		edges = append(edges, apitoken.EdgeCommunity)
+	}
+	if m.clearedperson {
+		edges = append(edges, apitoken.EdgePerson)
 	}
 	return edges
 }
@@ -772,6 +885,8 @@ func (m *APITokenMutation) EdgeCleared(name string) bool {
 	switch name {
 	case apitoken.EdgeCommunity:
 		return m.clearedcommunity
+	case apitoken.EdgePerson:
+		return m.clearedperson
 	}
 	return false
 }
@@ -783,6 +898,9 @@ func (m *APITokenMutation) ClearEdge(name string) error {
 	case apitoken.EdgeCommunity:
 		m.ClearCommunity()
 		return nil
+	case apitoken.EdgePerson:
+		m.ClearPerson()
+		return nil
 	}
 	return fmt.Errorf("unknown APIToken unique edge %s", name)
 }
@@ -793,6 +911,9 @@ func (m *APITokenMutation) ResetEdge(name string) error {
 	switch name {
 	case apitoken.EdgeCommunity:
 		m.ResetCommunity()
+		return nil
+	case apitoken.EdgePerson:
+		m.ResetPerson()
 		return nil
 	}
 	return fmt.Errorf("unknown APIToken edge %s", name)
@@ -7834,6 +7955,9 @@ type PersonMutation struct {
 	clearedFields    map[string]struct{}
 	community        *int
 	clearedcommunity bool
+	requests         map[int]struct{}
+	removedrequests  map[int]struct{}
+	clearedrequests  bool
 	done             bool
 	oldValue         func(context.Context) (*Person, error)
 	predicates       []predicate.Person
@@ -8292,6 +8416,60 @@ func (m *PersonMutation) ResetCommunity() {
 	m.clearedcommunity = false
 }
 
+// AddRequestIDs adds the "requests" edge to the ServiceRequest entity by ids.
+func (m *PersonMutation) AddRequestIDs(ids ...int) {
+	if m.requests == nil {
+		m.requests = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.requests[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRequests clears the "requests" edge to the ServiceRequest entity.
+func (m *PersonMutation) ClearRequests() {
+	m.clearedrequests = true
+}
+
+// RequestsCleared reports if the "requests" edge to the ServiceRequest entity was cleared.
+func (m *PersonMutation) RequestsCleared() bool {
+	return m.clearedrequests
+}
+
+// RemoveRequestIDs removes the "requests" edge to the ServiceRequest entity by IDs.
+func (m *PersonMutation) RemoveRequestIDs(ids ...int) {
+	if m.removedrequests == nil {
+		m.removedrequests = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.requests, ids[i])
+		m.removedrequests[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRequests returns the removed IDs of the "requests" edge to the ServiceRequest entity.
+func (m *PersonMutation) RemovedRequestsIDs() (ids []int) {
+	for id := range m.removedrequests {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RequestsIDs returns the "requests" edge IDs in the mutation.
+func (m *PersonMutation) RequestsIDs() (ids []int) {
+	for id := range m.requests {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRequests resets all changes to the "requests" edge.
+func (m *PersonMutation) ResetRequests() {
+	m.requests = nil
+	m.clearedrequests = false
+	m.removedrequests = nil
+}
+
 // Where appends a list predicates to the PersonMutation builder.
 func (m *PersonMutation) Where(ps ...predicate.Person) {
 	m.predicates = append(m.predicates, ps...)
@@ -8563,9 +8741,12 @@ func (m *PersonMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PersonMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.community != nil {
 		edges = append(edges, person.EdgeCommunity)
+	}
+	if m.requests != nil {
+		edges = append(edges, person.EdgeRequests)
 	}
 	return edges
 }
@@ -8578,27 +8759,47 @@ func (m *PersonMutation) AddedIDs(name string) []ent.Value {
 		if id := m.community; id != nil {
 			return []ent.Value{*id}
 		}
+	case person.EdgeRequests:
+		ids := make([]ent.Value, 0, len(m.requests))
+		for id := range m.requests {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PersonMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
+	if m.removedrequests != nil {
+		edges = append(edges, person.EdgeRequests)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *PersonMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case person.EdgeRequests:
+		ids := make([]ent.Value, 0, len(m.removedrequests))
+		for id := range m.removedrequests {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PersonMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedcommunity {
 		edges = append(edges, person.EdgeCommunity)
+	}
+	if m.clearedrequests {
+		edges = append(edges, person.EdgeRequests)
 	}
 	return edges
 }
@@ -8609,6 +8810,8 @@ func (m *PersonMutation) EdgeCleared(name string) bool {
 	switch name {
 	case person.EdgeCommunity:
 		return m.clearedcommunity
+	case person.EdgeRequests:
+		return m.clearedrequests
 	}
 	return false
 }
@@ -8630,6 +8833,9 @@ func (m *PersonMutation) ResetEdge(name string) error {
 	switch name {
 	case person.EdgeCommunity:
 		m.ResetCommunity()
+		return nil
+	case person.EdgeRequests:
+		m.ResetRequests()
 		return nil
 	}
 	return fmt.Errorf("unknown Person edge %s", name)
@@ -10875,6 +11081,948 @@ func (m *RegistrationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Registration edge %s", name)
 }
 
+// RequestEventMutation represents an operation that mutates the RequestEvent nodes in the graph.
+type RequestEventMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	action          *requestevent.Action
+	from_status     *string
+	to_status       *string
+	actor_role      *string
+	note            *string
+	at              *time.Time
+	community_id    *int
+	addcommunity_id *int
+	actor_id        *int
+	addactor_id     *int
+	clearedFields   map[string]struct{}
+	request         *int
+	clearedrequest  bool
+	done            bool
+	oldValue        func(context.Context) (*RequestEvent, error)
+	predicates      []predicate.RequestEvent
+}
+
+var _ ent.Mutation = (*RequestEventMutation)(nil)
+
+// requesteventOption allows management of the mutation configuration using functional options.
+type requesteventOption func(*RequestEventMutation)
+
+// newRequestEventMutation creates new mutation for the RequestEvent entity.
+func newRequestEventMutation(c config, op Op, opts ...requesteventOption) *RequestEventMutation {
+	m := &RequestEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRequestEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRequestEventID sets the ID field of the mutation.
+func withRequestEventID(id int) requesteventOption {
+	return func(m *RequestEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RequestEvent
+		)
+		m.oldValue = func(ctx context.Context) (*RequestEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RequestEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRequestEvent sets the old RequestEvent of the mutation.
+func withRequestEvent(node *RequestEvent) requesteventOption {
+	return func(m *RequestEventMutation) {
+		m.oldValue = func(context.Context) (*RequestEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RequestEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RequestEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RequestEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RequestEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RequestEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAction sets the "action" field.
+func (m *RequestEventMutation) SetAction(r requestevent.Action) {
+	m.action = &r
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *RequestEventMutation) Action() (r requestevent.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldAction(ctx context.Context) (v requestevent.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *RequestEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetFromStatus sets the "from_status" field.
+func (m *RequestEventMutation) SetFromStatus(s string) {
+	m.from_status = &s
+}
+
+// FromStatus returns the value of the "from_status" field in the mutation.
+func (m *RequestEventMutation) FromStatus() (r string, exists bool) {
+	v := m.from_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromStatus returns the old "from_status" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldFromStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromStatus: %w", err)
+	}
+	return oldValue.FromStatus, nil
+}
+
+// ClearFromStatus clears the value of the "from_status" field.
+func (m *RequestEventMutation) ClearFromStatus() {
+	m.from_status = nil
+	m.clearedFields[requestevent.FieldFromStatus] = struct{}{}
+}
+
+// FromStatusCleared returns if the "from_status" field was cleared in this mutation.
+func (m *RequestEventMutation) FromStatusCleared() bool {
+	_, ok := m.clearedFields[requestevent.FieldFromStatus]
+	return ok
+}
+
+// ResetFromStatus resets all changes to the "from_status" field.
+func (m *RequestEventMutation) ResetFromStatus() {
+	m.from_status = nil
+	delete(m.clearedFields, requestevent.FieldFromStatus)
+}
+
+// SetToStatus sets the "to_status" field.
+func (m *RequestEventMutation) SetToStatus(s string) {
+	m.to_status = &s
+}
+
+// ToStatus returns the value of the "to_status" field in the mutation.
+func (m *RequestEventMutation) ToStatus() (r string, exists bool) {
+	v := m.to_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToStatus returns the old "to_status" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldToStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToStatus: %w", err)
+	}
+	return oldValue.ToStatus, nil
+}
+
+// ResetToStatus resets all changes to the "to_status" field.
+func (m *RequestEventMutation) ResetToStatus() {
+	m.to_status = nil
+}
+
+// SetActorRole sets the "actor_role" field.
+func (m *RequestEventMutation) SetActorRole(s string) {
+	m.actor_role = &s
+}
+
+// ActorRole returns the value of the "actor_role" field in the mutation.
+func (m *RequestEventMutation) ActorRole() (r string, exists bool) {
+	v := m.actor_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorRole returns the old "actor_role" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldActorRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorRole: %w", err)
+	}
+	return oldValue.ActorRole, nil
+}
+
+// ResetActorRole resets all changes to the "actor_role" field.
+func (m *RequestEventMutation) ResetActorRole() {
+	m.actor_role = nil
+}
+
+// SetNote sets the "note" field.
+func (m *RequestEventMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *RequestEventMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *RequestEventMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[requestevent.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *RequestEventMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[requestevent.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *RequestEventMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, requestevent.FieldNote)
+}
+
+// SetAt sets the "at" field.
+func (m *RequestEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *RequestEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *RequestEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetRequestID sets the "request_id" field.
+func (m *RequestEventMutation) SetRequestID(i int) {
+	m.request = &i
+}
+
+// RequestID returns the value of the "request_id" field in the mutation.
+func (m *RequestEventMutation) RequestID() (r int, exists bool) {
+	v := m.request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestID returns the old "request_id" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldRequestID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestID: %w", err)
+	}
+	return oldValue.RequestID, nil
+}
+
+// ResetRequestID resets all changes to the "request_id" field.
+func (m *RequestEventMutation) ResetRequestID() {
+	m.request = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *RequestEventMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *RequestEventMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *RequestEventMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *RequestEventMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *RequestEventMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *RequestEventMutation) SetActorID(i int) {
+	m.actor_id = &i
+	m.addactor_id = nil
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *RequestEventMutation) ActorID() (r int, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the RequestEvent entity.
+// If the RequestEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RequestEventMutation) OldActorID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// AddActorID adds i to the "actor_id" field.
+func (m *RequestEventMutation) AddActorID(i int) {
+	if m.addactor_id != nil {
+		*m.addactor_id += i
+	} else {
+		m.addactor_id = &i
+	}
+}
+
+// AddedActorID returns the value that was added to the "actor_id" field in this mutation.
+func (m *RequestEventMutation) AddedActorID() (r int, exists bool) {
+	v := m.addactor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *RequestEventMutation) ClearActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	m.clearedFields[requestevent.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *RequestEventMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[requestevent.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *RequestEventMutation) ResetActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	delete(m.clearedFields, requestevent.FieldActorID)
+}
+
+// ClearRequest clears the "request" edge to the ServiceRequest entity.
+func (m *RequestEventMutation) ClearRequest() {
+	m.clearedrequest = true
+	m.clearedFields[requestevent.FieldRequestID] = struct{}{}
+}
+
+// RequestCleared reports if the "request" edge to the ServiceRequest entity was cleared.
+func (m *RequestEventMutation) RequestCleared() bool {
+	return m.clearedrequest
+}
+
+// RequestIDs returns the "request" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RequestID instead. It exists only for internal usage by the builders.
+func (m *RequestEventMutation) RequestIDs() (ids []int) {
+	if id := m.request; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRequest resets all changes to the "request" edge.
+func (m *RequestEventMutation) ResetRequest() {
+	m.request = nil
+	m.clearedrequest = false
+}
+
+// Where appends a list predicates to the RequestEventMutation builder.
+func (m *RequestEventMutation) Where(ps ...predicate.RequestEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RequestEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RequestEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RequestEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RequestEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RequestEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RequestEvent).
+func (m *RequestEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RequestEventMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.action != nil {
+		fields = append(fields, requestevent.FieldAction)
+	}
+	if m.from_status != nil {
+		fields = append(fields, requestevent.FieldFromStatus)
+	}
+	if m.to_status != nil {
+		fields = append(fields, requestevent.FieldToStatus)
+	}
+	if m.actor_role != nil {
+		fields = append(fields, requestevent.FieldActorRole)
+	}
+	if m.note != nil {
+		fields = append(fields, requestevent.FieldNote)
+	}
+	if m.at != nil {
+		fields = append(fields, requestevent.FieldAt)
+	}
+	if m.request != nil {
+		fields = append(fields, requestevent.FieldRequestID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, requestevent.FieldCommunityID)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, requestevent.FieldActorID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RequestEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case requestevent.FieldAction:
+		return m.Action()
+	case requestevent.FieldFromStatus:
+		return m.FromStatus()
+	case requestevent.FieldToStatus:
+		return m.ToStatus()
+	case requestevent.FieldActorRole:
+		return m.ActorRole()
+	case requestevent.FieldNote:
+		return m.Note()
+	case requestevent.FieldAt:
+		return m.At()
+	case requestevent.FieldRequestID:
+		return m.RequestID()
+	case requestevent.FieldCommunityID:
+		return m.CommunityID()
+	case requestevent.FieldActorID:
+		return m.ActorID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RequestEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case requestevent.FieldAction:
+		return m.OldAction(ctx)
+	case requestevent.FieldFromStatus:
+		return m.OldFromStatus(ctx)
+	case requestevent.FieldToStatus:
+		return m.OldToStatus(ctx)
+	case requestevent.FieldActorRole:
+		return m.OldActorRole(ctx)
+	case requestevent.FieldNote:
+		return m.OldNote(ctx)
+	case requestevent.FieldAt:
+		return m.OldAt(ctx)
+	case requestevent.FieldRequestID:
+		return m.OldRequestID(ctx)
+	case requestevent.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case requestevent.FieldActorID:
+		return m.OldActorID(ctx)
+	}
+	return nil, fmt.Errorf("unknown RequestEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RequestEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case requestevent.FieldAction:
+		v, ok := value.(requestevent.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case requestevent.FieldFromStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromStatus(v)
+		return nil
+	case requestevent.FieldToStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToStatus(v)
+		return nil
+	case requestevent.FieldActorRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorRole(v)
+		return nil
+	case requestevent.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case requestevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case requestevent.FieldRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestID(v)
+		return nil
+	case requestevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case requestevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RequestEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RequestEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addcommunity_id != nil {
+		fields = append(fields, requestevent.FieldCommunityID)
+	}
+	if m.addactor_id != nil {
+		fields = append(fields, requestevent.FieldActorID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RequestEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case requestevent.FieldCommunityID:
+		return m.AddedCommunityID()
+	case requestevent.FieldActorID:
+		return m.AddedActorID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RequestEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case requestevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	case requestevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RequestEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RequestEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(requestevent.FieldFromStatus) {
+		fields = append(fields, requestevent.FieldFromStatus)
+	}
+	if m.FieldCleared(requestevent.FieldNote) {
+		fields = append(fields, requestevent.FieldNote)
+	}
+	if m.FieldCleared(requestevent.FieldActorID) {
+		fields = append(fields, requestevent.FieldActorID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RequestEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RequestEventMutation) ClearField(name string) error {
+	switch name {
+	case requestevent.FieldFromStatus:
+		m.ClearFromStatus()
+		return nil
+	case requestevent.FieldNote:
+		m.ClearNote()
+		return nil
+	case requestevent.FieldActorID:
+		m.ClearActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown RequestEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RequestEventMutation) ResetField(name string) error {
+	switch name {
+	case requestevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case requestevent.FieldFromStatus:
+		m.ResetFromStatus()
+		return nil
+	case requestevent.FieldToStatus:
+		m.ResetToStatus()
+		return nil
+	case requestevent.FieldActorRole:
+		m.ResetActorRole()
+		return nil
+	case requestevent.FieldNote:
+		m.ResetNote()
+		return nil
+	case requestevent.FieldAt:
+		m.ResetAt()
+		return nil
+	case requestevent.FieldRequestID:
+		m.ResetRequestID()
+		return nil
+	case requestevent.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case requestevent.FieldActorID:
+		m.ResetActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown RequestEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RequestEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.request != nil {
+		edges = append(edges, requestevent.EdgeRequest)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RequestEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case requestevent.EdgeRequest:
+		if id := m.request; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RequestEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RequestEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RequestEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedrequest {
+		edges = append(edges, requestevent.EdgeRequest)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RequestEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case requestevent.EdgeRequest:
+		return m.clearedrequest
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RequestEventMutation) ClearEdge(name string) error {
+	switch name {
+	case requestevent.EdgeRequest:
+		m.ClearRequest()
+		return nil
+	}
+	return fmt.Errorf("unknown RequestEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RequestEventMutation) ResetEdge(name string) error {
+	switch name {
+	case requestevent.EdgeRequest:
+		m.ResetRequest()
+		return nil
+	}
+	return fmt.Errorf("unknown RequestEvent edge %s", name)
+}
+
 // ServiceRequestMutation represents an operation that mutates the ServiceRequest nodes in the graph.
 type ServiceRequestMutation struct {
 	config
@@ -10896,6 +12044,12 @@ type ServiceRequestMutation struct {
 	rejected_at          *time.Time
 	satisfaction         *int
 	addsatisfaction      *int
+	address              *string
+	resolution_note      *string
+	reject_reason        *string
+	version              *int
+	addversion           *int
+	idempotency_key      *string
 	clearedFields        map[string]struct{}
 	community            *int
 	clearedcommunity     bool
@@ -10903,6 +12057,9 @@ type ServiceRequestMutation struct {
 	clearedcompound      bool
 	requester            *int
 	clearedrequester     bool
+	events               map[int]struct{}
+	removedevents        map[int]struct{}
+	clearedevents        bool
 	dispatched_to        *int
 	cleareddispatched_to bool
 	claimed_by           *int
@@ -11639,6 +12796,258 @@ func (m *ServiceRequestMutation) ResetSatisfaction() {
 	delete(m.clearedFields, servicerequest.FieldSatisfaction)
 }
 
+// SetAddress sets the "address" field.
+func (m *ServiceRequestMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *ServiceRequestMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ClearAddress clears the value of the "address" field.
+func (m *ServiceRequestMutation) ClearAddress() {
+	m.address = nil
+	m.clearedFields[servicerequest.FieldAddress] = struct{}{}
+}
+
+// AddressCleared returns if the "address" field was cleared in this mutation.
+func (m *ServiceRequestMutation) AddressCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldAddress]
+	return ok
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *ServiceRequestMutation) ResetAddress() {
+	m.address = nil
+	delete(m.clearedFields, servicerequest.FieldAddress)
+}
+
+// SetResolutionNote sets the "resolution_note" field.
+func (m *ServiceRequestMutation) SetResolutionNote(s string) {
+	m.resolution_note = &s
+}
+
+// ResolutionNote returns the value of the "resolution_note" field in the mutation.
+func (m *ServiceRequestMutation) ResolutionNote() (r string, exists bool) {
+	v := m.resolution_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolutionNote returns the old "resolution_note" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldResolutionNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolutionNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolutionNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolutionNote: %w", err)
+	}
+	return oldValue.ResolutionNote, nil
+}
+
+// ClearResolutionNote clears the value of the "resolution_note" field.
+func (m *ServiceRequestMutation) ClearResolutionNote() {
+	m.resolution_note = nil
+	m.clearedFields[servicerequest.FieldResolutionNote] = struct{}{}
+}
+
+// ResolutionNoteCleared returns if the "resolution_note" field was cleared in this mutation.
+func (m *ServiceRequestMutation) ResolutionNoteCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldResolutionNote]
+	return ok
+}
+
+// ResetResolutionNote resets all changes to the "resolution_note" field.
+func (m *ServiceRequestMutation) ResetResolutionNote() {
+	m.resolution_note = nil
+	delete(m.clearedFields, servicerequest.FieldResolutionNote)
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (m *ServiceRequestMutation) SetRejectReason(s string) {
+	m.reject_reason = &s
+}
+
+// RejectReason returns the value of the "reject_reason" field in the mutation.
+func (m *ServiceRequestMutation) RejectReason() (r string, exists bool) {
+	v := m.reject_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRejectReason returns the old "reject_reason" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldRejectReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRejectReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRejectReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRejectReason: %w", err)
+	}
+	return oldValue.RejectReason, nil
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (m *ServiceRequestMutation) ClearRejectReason() {
+	m.reject_reason = nil
+	m.clearedFields[servicerequest.FieldRejectReason] = struct{}{}
+}
+
+// RejectReasonCleared returns if the "reject_reason" field was cleared in this mutation.
+func (m *ServiceRequestMutation) RejectReasonCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldRejectReason]
+	return ok
+}
+
+// ResetRejectReason resets all changes to the "reject_reason" field.
+func (m *ServiceRequestMutation) ResetRejectReason() {
+	m.reject_reason = nil
+	delete(m.clearedFields, servicerequest.FieldRejectReason)
+}
+
+// SetVersion sets the "version" field.
+func (m *ServiceRequestMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ServiceRequestMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ServiceRequestMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ServiceRequestMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ServiceRequestMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (m *ServiceRequestMutation) SetIdempotencyKey(s string) {
+	m.idempotency_key = &s
+}
+
+// IdempotencyKey returns the value of the "idempotency_key" field in the mutation.
+func (m *ServiceRequestMutation) IdempotencyKey() (r string, exists bool) {
+	v := m.idempotency_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyKey returns the old "idempotency_key" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldIdempotencyKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyKey: %w", err)
+	}
+	return oldValue.IdempotencyKey, nil
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (m *ServiceRequestMutation) ClearIdempotencyKey() {
+	m.idempotency_key = nil
+	m.clearedFields[servicerequest.FieldIdempotencyKey] = struct{}{}
+}
+
+// IdempotencyKeyCleared returns if the "idempotency_key" field was cleared in this mutation.
+func (m *ServiceRequestMutation) IdempotencyKeyCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldIdempotencyKey]
+	return ok
+}
+
+// ResetIdempotencyKey resets all changes to the "idempotency_key" field.
+func (m *ServiceRequestMutation) ResetIdempotencyKey() {
+	m.idempotency_key = nil
+	delete(m.clearedFields, servicerequest.FieldIdempotencyKey)
+}
+
 // SetCommunityID sets the "community_id" field.
 func (m *ServiceRequestMutation) SetCommunityID(i int) {
 	m.community = &i
@@ -11939,6 +13348,60 @@ func (m *ServiceRequestMutation) ResetRequester() {
 	m.clearedrequester = false
 }
 
+// AddEventIDs adds the "events" edge to the RequestEvent entity by ids.
+func (m *ServiceRequestMutation) AddEventIDs(ids ...int) {
+	if m.events == nil {
+		m.events = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the RequestEvent entity.
+func (m *ServiceRequestMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the RequestEvent entity was cleared.
+func (m *ServiceRequestMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the RequestEvent entity by IDs.
+func (m *ServiceRequestMutation) RemoveEventIDs(ids ...int) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the RequestEvent entity.
+func (m *ServiceRequestMutation) RemovedEventsIDs() (ids []int) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *ServiceRequestMutation) EventsIDs() (ids []int) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *ServiceRequestMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
 // ClearDispatchedTo clears the "dispatched_to" edge to the Organization entity.
 func (m *ServiceRequestMutation) ClearDispatchedTo() {
 	m.cleareddispatched_to = true
@@ -12027,7 +13490,7 @@ func (m *ServiceRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServiceRequestMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, servicerequest.FieldCreatedAt)
 	}
@@ -12069,6 +13532,21 @@ func (m *ServiceRequestMutation) Fields() []string {
 	}
 	if m.satisfaction != nil {
 		fields = append(fields, servicerequest.FieldSatisfaction)
+	}
+	if m.address != nil {
+		fields = append(fields, servicerequest.FieldAddress)
+	}
+	if m.resolution_note != nil {
+		fields = append(fields, servicerequest.FieldResolutionNote)
+	}
+	if m.reject_reason != nil {
+		fields = append(fields, servicerequest.FieldRejectReason)
+	}
+	if m.version != nil {
+		fields = append(fields, servicerequest.FieldVersion)
+	}
+	if m.idempotency_key != nil {
+		fields = append(fields, servicerequest.FieldIdempotencyKey)
 	}
 	if m.community != nil {
 		fields = append(fields, servicerequest.FieldCommunityID)
@@ -12121,6 +13599,16 @@ func (m *ServiceRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.RejectedAt()
 	case servicerequest.FieldSatisfaction:
 		return m.Satisfaction()
+	case servicerequest.FieldAddress:
+		return m.Address()
+	case servicerequest.FieldResolutionNote:
+		return m.ResolutionNote()
+	case servicerequest.FieldRejectReason:
+		return m.RejectReason()
+	case servicerequest.FieldVersion:
+		return m.Version()
+	case servicerequest.FieldIdempotencyKey:
+		return m.IdempotencyKey()
 	case servicerequest.FieldCommunityID:
 		return m.CommunityID()
 	case servicerequest.FieldCompoundID:
@@ -12168,6 +13656,16 @@ func (m *ServiceRequestMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldRejectedAt(ctx)
 	case servicerequest.FieldSatisfaction:
 		return m.OldSatisfaction(ctx)
+	case servicerequest.FieldAddress:
+		return m.OldAddress(ctx)
+	case servicerequest.FieldResolutionNote:
+		return m.OldResolutionNote(ctx)
+	case servicerequest.FieldRejectReason:
+		return m.OldRejectReason(ctx)
+	case servicerequest.FieldVersion:
+		return m.OldVersion(ctx)
+	case servicerequest.FieldIdempotencyKey:
+		return m.OldIdempotencyKey(ctx)
 	case servicerequest.FieldCommunityID:
 		return m.OldCommunityID(ctx)
 	case servicerequest.FieldCompoundID:
@@ -12285,6 +13783,41 @@ func (m *ServiceRequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSatisfaction(v)
 		return nil
+	case servicerequest.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case servicerequest.FieldResolutionNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolutionNote(v)
+		return nil
+	case servicerequest.FieldRejectReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRejectReason(v)
+		return nil
+	case servicerequest.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case servicerequest.FieldIdempotencyKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyKey(v)
+		return nil
 	case servicerequest.FieldCommunityID:
 		v, ok := value.(int)
 		if !ok {
@@ -12331,6 +13864,9 @@ func (m *ServiceRequestMutation) AddedFields() []string {
 	if m.addsatisfaction != nil {
 		fields = append(fields, servicerequest.FieldSatisfaction)
 	}
+	if m.addversion != nil {
+		fields = append(fields, servicerequest.FieldVersion)
+	}
 	return fields
 }
 
@@ -12341,6 +13877,8 @@ func (m *ServiceRequestMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case servicerequest.FieldSatisfaction:
 		return m.AddedSatisfaction()
+	case servicerequest.FieldVersion:
+		return m.AddedVersion()
 	}
 	return nil, false
 }
@@ -12356,6 +13894,13 @@ func (m *ServiceRequestMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddSatisfaction(v)
+		return nil
+	case servicerequest.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
 		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest numeric field %s", name)
@@ -12388,6 +13933,18 @@ func (m *ServiceRequestMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(servicerequest.FieldSatisfaction) {
 		fields = append(fields, servicerequest.FieldSatisfaction)
+	}
+	if m.FieldCleared(servicerequest.FieldAddress) {
+		fields = append(fields, servicerequest.FieldAddress)
+	}
+	if m.FieldCleared(servicerequest.FieldResolutionNote) {
+		fields = append(fields, servicerequest.FieldResolutionNote)
+	}
+	if m.FieldCleared(servicerequest.FieldRejectReason) {
+		fields = append(fields, servicerequest.FieldRejectReason)
+	}
+	if m.FieldCleared(servicerequest.FieldIdempotencyKey) {
+		fields = append(fields, servicerequest.FieldIdempotencyKey)
 	}
 	if m.FieldCleared(servicerequest.FieldCompoundID) {
 		fields = append(fields, servicerequest.FieldCompoundID)
@@ -12435,6 +13992,18 @@ func (m *ServiceRequestMutation) ClearField(name string) error {
 		return nil
 	case servicerequest.FieldSatisfaction:
 		m.ClearSatisfaction()
+		return nil
+	case servicerequest.FieldAddress:
+		m.ClearAddress()
+		return nil
+	case servicerequest.FieldResolutionNote:
+		m.ClearResolutionNote()
+		return nil
+	case servicerequest.FieldRejectReason:
+		m.ClearRejectReason()
+		return nil
+	case servicerequest.FieldIdempotencyKey:
+		m.ClearIdempotencyKey()
 		return nil
 	case servicerequest.FieldCompoundID:
 		m.ClearCompoundID()
@@ -12495,6 +14064,21 @@ func (m *ServiceRequestMutation) ResetField(name string) error {
 	case servicerequest.FieldSatisfaction:
 		m.ResetSatisfaction()
 		return nil
+	case servicerequest.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case servicerequest.FieldResolutionNote:
+		m.ResetResolutionNote()
+		return nil
+	case servicerequest.FieldRejectReason:
+		m.ResetRejectReason()
+		return nil
+	case servicerequest.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case servicerequest.FieldIdempotencyKey:
+		m.ResetIdempotencyKey()
+		return nil
 	case servicerequest.FieldCommunityID:
 		m.ResetCommunityID()
 		return nil
@@ -12516,7 +14100,7 @@ func (m *ServiceRequestMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ServiceRequestMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.community != nil {
 		edges = append(edges, servicerequest.EdgeCommunity)
 	}
@@ -12525,6 +14109,9 @@ func (m *ServiceRequestMutation) AddedEdges() []string {
 	}
 	if m.requester != nil {
 		edges = append(edges, servicerequest.EdgeRequester)
+	}
+	if m.events != nil {
+		edges = append(edges, servicerequest.EdgeEvents)
 	}
 	if m.dispatched_to != nil {
 		edges = append(edges, servicerequest.EdgeDispatchedTo)
@@ -12551,6 +14138,12 @@ func (m *ServiceRequestMutation) AddedIDs(name string) []ent.Value {
 		if id := m.requester; id != nil {
 			return []ent.Value{*id}
 		}
+	case servicerequest.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
 	case servicerequest.EdgeDispatchedTo:
 		if id := m.dispatched_to; id != nil {
 			return []ent.Value{*id}
@@ -12565,19 +14158,30 @@ func (m *ServiceRequestMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ServiceRequestMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
+	if m.removedevents != nil {
+		edges = append(edges, servicerequest.EdgeEvents)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *ServiceRequestMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case servicerequest.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ServiceRequestMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedcommunity {
 		edges = append(edges, servicerequest.EdgeCommunity)
 	}
@@ -12586,6 +14190,9 @@ func (m *ServiceRequestMutation) ClearedEdges() []string {
 	}
 	if m.clearedrequester {
 		edges = append(edges, servicerequest.EdgeRequester)
+	}
+	if m.clearedevents {
+		edges = append(edges, servicerequest.EdgeEvents)
 	}
 	if m.cleareddispatched_to {
 		edges = append(edges, servicerequest.EdgeDispatchedTo)
@@ -12606,6 +14213,8 @@ func (m *ServiceRequestMutation) EdgeCleared(name string) bool {
 		return m.clearedcompound
 	case servicerequest.EdgeRequester:
 		return m.clearedrequester
+	case servicerequest.EdgeEvents:
+		return m.clearedevents
 	case servicerequest.EdgeDispatchedTo:
 		return m.cleareddispatched_to
 	case servicerequest.EdgeClaimedBy:
@@ -12649,6 +14258,9 @@ func (m *ServiceRequestMutation) ResetEdge(name string) error {
 		return nil
 	case servicerequest.EdgeRequester:
 		m.ResetRequester()
+		return nil
+	case servicerequest.EdgeEvents:
+		m.ResetEvents()
 		return nil
 	case servicerequest.EdgeDispatchedTo:
 		m.ResetDispatchedTo()

@@ -43,11 +43,15 @@ type Person struct {
 type PersonEdges struct {
 	// Community holds the value of the community edge.
 	Community *Region `json:"community,omitempty"`
+	// Requests holds the value of the requests edge.
+	Requests []*ServiceRequest `json:"requests,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
+
+	namedRequests map[string][]*ServiceRequest
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -59,6 +63,15 @@ func (e PersonEdges) CommunityOrErr() (*Region, error) {
 		return nil, &NotFoundError{label: region.Label}
 	}
 	return nil, &NotLoadedError{edge: "community"}
+}
+
+// RequestsOrErr returns the Requests value or an error if the edge
+// was not loaded in eager-loading.
+func (e PersonEdges) RequestsOrErr() ([]*ServiceRequest, error) {
+	if e.loadedTypes[1] {
+		return e.Requests, nil
+	}
+	return nil, &NotLoadedError{edge: "requests"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -158,6 +171,11 @@ func (_m *Person) QueryCommunity() *RegionQuery {
 	return NewPersonClient(_m.config).QueryCommunity(_m)
 }
 
+// QueryRequests queries the "requests" edge of the Person entity.
+func (_m *Person) QueryRequests() *ServiceRequestQuery {
+	return NewPersonClient(_m.config).QueryRequests(_m)
+}
+
 // Update returns a builder for updating this Person.
 // Note that you need to call Person.Unwrap() before calling this method if this Person
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -204,6 +222,30 @@ func (_m *Person) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.CommunityID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedRequests returns the Requests named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Person) NamedRequests(name string) ([]*ServiceRequest, error) {
+	if _m.Edges.namedRequests == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRequests[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Person) appendNamedRequests(name string, edges ...*ServiceRequest) {
+	if _m.Edges.namedRequests == nil {
+		_m.Edges.namedRequests = make(map[string][]*ServiceRequest)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRequests[name] = []*ServiceRequest{}
+	} else {
+		_m.Edges.namedRequests[name] = append(_m.Edges.namedRequests[name], edges...)
+	}
 }
 
 // Persons is a parsable slice of Person.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
+	"lifecircle/ent/servicerequest"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -100,6 +101,21 @@ func (_c *PersonCreate) SetCommunityID(v int) *PersonCreate {
 // SetCommunity sets the "community" edge to the Region entity.
 func (_c *PersonCreate) SetCommunity(v *Region) *PersonCreate {
 	return _c.SetCommunityID(v.ID)
+}
+
+// AddRequestIDs adds the "requests" edge to the ServiceRequest entity by IDs.
+func (_c *PersonCreate) AddRequestIDs(ids ...int) *PersonCreate {
+	_c.mutation.AddRequestIDs(ids...)
+	return _c
+}
+
+// AddRequests adds the "requests" edges to the ServiceRequest entity.
+func (_c *PersonCreate) AddRequests(v ...*ServiceRequest) *PersonCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRequestIDs(ids...)
 }
 
 // Mutation returns the PersonMutation object of the builder.
@@ -254,6 +270,22 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.CommunityID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,11 +4,13 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
+	"lifecircle/ent/servicerequest"
 	"math"
 
 	"entgo.io/ent"
@@ -21,13 +23,15 @@ import (
 // PersonQuery is the builder for querying Person entities.
 type PersonQuery struct {
 	config
-	ctx           *QueryContext
-	order         []person.OrderOption
-	inters        []Interceptor
-	predicates    []predicate.Person
-	withCommunity *RegionQuery
-	loadTotal     []func(context.Context, []*Person) error
-	modifiers     []func(*sql.Selector)
+	ctx               *QueryContext
+	order             []person.OrderOption
+	inters            []Interceptor
+	predicates        []predicate.Person
+	withCommunity     *RegionQuery
+	withRequests      *ServiceRequestQuery
+	loadTotal         []func(context.Context, []*Person) error
+	modifiers         []func(*sql.Selector)
+	withNamedRequests map[string]*ServiceRequestQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -79,6 +83,28 @@ func (_q *PersonQuery) QueryCommunity() *RegionQuery {
 			sqlgraph.From(person.Table, person.FieldID, selector),
 			sqlgraph.To(region.Table, region.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, person.CommunityTable, person.CommunityColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRequests chains the current query on the "requests" edge.
+func (_q *PersonQuery) QueryRequests() *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, selector),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, person.RequestsTable, person.RequestsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -279,6 +305,7 @@ func (_q *PersonQuery) Clone() *PersonQuery {
 		inters:        append([]Interceptor{}, _q.inters...),
 		predicates:    append([]predicate.Person{}, _q.predicates...),
 		withCommunity: _q.withCommunity.Clone(),
+		withRequests:  _q.withRequests.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -293,6 +320,17 @@ func (_q *PersonQuery) WithCommunity(opts ...func(*RegionQuery)) *PersonQuery {
 		opt(query)
 	}
 	_q.withCommunity = query
+	return _q
+}
+
+// WithRequests tells the query-builder to eager-load the nodes that are connected to
+// the "requests" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PersonQuery) WithRequests(opts ...func(*ServiceRequestQuery)) *PersonQuery {
+	query := (&ServiceRequestClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRequests = query
 	return _q
 }
 
@@ -380,8 +418,9 @@ func (_q *PersonQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Perso
 	var (
 		nodes       = []*Person{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withCommunity != nil,
+			_q.withRequests != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -408,6 +447,20 @@ func (_q *PersonQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Perso
 	if query := _q.withCommunity; query != nil {
 		if err := _q.loadCommunity(ctx, query, nodes, nil,
 			func(n *Person, e *Region) { n.Edges.Community = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRequests; query != nil {
+		if err := _q.loadRequests(ctx, query, nodes,
+			func(n *Person) { n.Edges.Requests = []*ServiceRequest{} },
+			func(n *Person, e *ServiceRequest) { n.Edges.Requests = append(n.Edges.Requests, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRequests {
+		if err := _q.loadRequests(ctx, query, nodes,
+			func(n *Person) { n.appendNamedRequests(name) },
+			func(n *Person, e *ServiceRequest) { n.appendNamedRequests(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -445,6 +498,36 @@ func (_q *PersonQuery) loadCommunity(ctx context.Context, query *RegionQuery, no
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *PersonQuery) loadRequests(ctx context.Context, query *ServiceRequestQuery, nodes []*Person, init func(*Person), assign func(*Person, *ServiceRequest)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Person)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(servicerequest.FieldRequesterID)
+	}
+	query.Where(predicate.ServiceRequest(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(person.RequestsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.RequesterID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "requester_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -562,6 +645,20 @@ func (_q *PersonQuery) ForShare(opts ...sql.LockOption) *PersonQuery {
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedRequests tells the query-builder to eager-load the nodes that are connected to the "requests"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PersonQuery) WithNamedRequests(name string, opts ...func(*ServiceRequestQuery)) *PersonQuery {
+	query := (&ServiceRequestClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRequests == nil {
+		_q.withNamedRequests = make(map[string]*ServiceRequestQuery)
+	}
+	_q.withNamedRequests[name] = query
 	return _q
 }
 

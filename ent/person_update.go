@@ -9,6 +9,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
+	"lifecircle/ent/servicerequest"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -134,6 +135,21 @@ func (_u *PersonUpdate) SetCommunity(v *Region) *PersonUpdate {
 	return _u.SetCommunityID(v.ID)
 }
 
+// AddRequestIDs adds the "requests" edge to the ServiceRequest entity by IDs.
+func (_u *PersonUpdate) AddRequestIDs(ids ...int) *PersonUpdate {
+	_u.mutation.AddRequestIDs(ids...)
+	return _u
+}
+
+// AddRequests adds the "requests" edges to the ServiceRequest entity.
+func (_u *PersonUpdate) AddRequests(v ...*ServiceRequest) *PersonUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRequestIDs(ids...)
+}
+
 // Mutation returns the PersonMutation object of the builder.
 func (_u *PersonUpdate) Mutation() *PersonMutation {
 	return _u.mutation
@@ -143,6 +159,27 @@ func (_u *PersonUpdate) Mutation() *PersonMutation {
 func (_u *PersonUpdate) ClearCommunity() *PersonUpdate {
 	_u.mutation.ClearCommunity()
 	return _u
+}
+
+// ClearRequests clears all "requests" edges to the ServiceRequest entity.
+func (_u *PersonUpdate) ClearRequests() *PersonUpdate {
+	_u.mutation.ClearRequests()
+	return _u
+}
+
+// RemoveRequestIDs removes the "requests" edge to ServiceRequest entities by IDs.
+func (_u *PersonUpdate) RemoveRequestIDs(ids ...int) *PersonUpdate {
+	_u.mutation.RemoveRequestIDs(ids...)
+	return _u
+}
+
+// RemoveRequests removes "requests" edges to ServiceRequest entities.
+func (_u *PersonUpdate) RemoveRequests(v ...*ServiceRequest) *PersonUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRequestIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -283,6 +320,51 @@ func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRequestsIDs(); len(nodes) > 0 && !_u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{person.Label}
@@ -407,6 +489,21 @@ func (_u *PersonUpdateOne) SetCommunity(v *Region) *PersonUpdateOne {
 	return _u.SetCommunityID(v.ID)
 }
 
+// AddRequestIDs adds the "requests" edge to the ServiceRequest entity by IDs.
+func (_u *PersonUpdateOne) AddRequestIDs(ids ...int) *PersonUpdateOne {
+	_u.mutation.AddRequestIDs(ids...)
+	return _u
+}
+
+// AddRequests adds the "requests" edges to the ServiceRequest entity.
+func (_u *PersonUpdateOne) AddRequests(v ...*ServiceRequest) *PersonUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRequestIDs(ids...)
+}
+
 // Mutation returns the PersonMutation object of the builder.
 func (_u *PersonUpdateOne) Mutation() *PersonMutation {
 	return _u.mutation
@@ -416,6 +513,27 @@ func (_u *PersonUpdateOne) Mutation() *PersonMutation {
 func (_u *PersonUpdateOne) ClearCommunity() *PersonUpdateOne {
 	_u.mutation.ClearCommunity()
 	return _u
+}
+
+// ClearRequests clears all "requests" edges to the ServiceRequest entity.
+func (_u *PersonUpdateOne) ClearRequests() *PersonUpdateOne {
+	_u.mutation.ClearRequests()
+	return _u
+}
+
+// RemoveRequestIDs removes the "requests" edge to ServiceRequest entities by IDs.
+func (_u *PersonUpdateOne) RemoveRequestIDs(ids ...int) *PersonUpdateOne {
+	_u.mutation.RemoveRequestIDs(ids...)
+	return _u
+}
+
+// RemoveRequests removes "requests" edges to ServiceRequest entities.
+func (_u *PersonUpdateOne) RemoveRequests(v ...*ServiceRequest) *PersonUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRequestIDs(ids...)
 }
 
 // Where appends a list predicates to the PersonUpdate builder.
@@ -579,6 +697,51 @@ func (_u *PersonUpdateOne) sqlSave(ctx context.Context) (_node *Person, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(region.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRequestsIDs(); len(nodes) > 0 && !_u.mutation.RequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RequestsTable,
+			Columns: []string{person.RequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

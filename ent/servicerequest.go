@@ -49,6 +49,16 @@ type ServiceRequest struct {
 	RejectedAt *time.Time `json:"rejected_at,omitempty"`
 	// Satisfaction holds the value of the "satisfaction" field.
 	Satisfaction *int `json:"satisfaction,omitempty"`
+	// where the help is needed: shown to a volunteer only once they claim the request
+	Address string `json:"address,omitempty"`
+	// ResolutionNote holds the value of the "resolution_note" field.
+	ResolutionNote string `json:"resolution_note,omitempty"`
+	// RejectReason holds the value of the "reject_reason" field.
+	RejectReason string `json:"reject_reason,omitempty"`
+	// optimistic concurrency: every transition increments it
+	Version int `json:"version,omitempty"`
+	// IdempotencyKey holds the value of the "idempotency_key" field.
+	IdempotencyKey *string `json:"idempotency_key,omitempty"`
 	// CommunityID holds the value of the "community_id" field.
 	CommunityID int `json:"community_id,omitempty"`
 	// CompoundID holds the value of the "compound_id" field.
@@ -73,15 +83,19 @@ type ServiceRequestEdges struct {
 	Compound *Compound `json:"compound,omitempty"`
 	// Requester holds the value of the requester edge.
 	Requester *Person `json:"requester,omitempty"`
+	// Events holds the value of the events edge.
+	Events []*RequestEvent `json:"events,omitempty"`
 	// DispatchedTo holds the value of the dispatched_to edge.
 	DispatchedTo *Organization `json:"dispatched_to,omitempty"`
 	// ClaimedBy holds the value of the claimed_by edge.
 	ClaimedBy *Person `json:"claimed_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [6]map[string]int
+
+	namedEvents map[string][]*RequestEvent
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -117,12 +131,21 @@ func (e ServiceRequestEdges) RequesterOrErr() (*Person, error) {
 	return nil, &NotLoadedError{edge: "requester"}
 }
 
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e ServiceRequestEdges) EventsOrErr() ([]*RequestEvent, error) {
+	if e.loadedTypes[3] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
+}
+
 // DispatchedToOrErr returns the DispatchedTo value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e ServiceRequestEdges) DispatchedToOrErr() (*Organization, error) {
 	if e.DispatchedTo != nil {
 		return e.DispatchedTo, nil
-	} else if e.loadedTypes[3] {
+	} else if e.loadedTypes[4] {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "dispatched_to"}
@@ -133,7 +156,7 @@ func (e ServiceRequestEdges) DispatchedToOrErr() (*Organization, error) {
 func (e ServiceRequestEdges) ClaimedByOrErr() (*Person, error) {
 	if e.ClaimedBy != nil {
 		return e.ClaimedBy, nil
-	} else if e.loadedTypes[4] {
+	} else if e.loadedTypes[5] {
 		return nil, &NotFoundError{label: person.Label}
 	}
 	return nil, &NotLoadedError{edge: "claimed_by"}
@@ -144,9 +167,9 @@ func (*ServiceRequest) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case servicerequest.FieldID, servicerequest.FieldSatisfaction, servicerequest.FieldCommunityID, servicerequest.FieldCompoundID, servicerequest.FieldRequesterID, servicerequest.FieldDispatchedToID, servicerequest.FieldClaimedByID:
+		case servicerequest.FieldID, servicerequest.FieldSatisfaction, servicerequest.FieldVersion, servicerequest.FieldCommunityID, servicerequest.FieldCompoundID, servicerequest.FieldRequesterID, servicerequest.FieldDispatchedToID, servicerequest.FieldClaimedByID:
 			values[i] = new(sql.NullInt64)
-		case servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldCategory, servicerequest.FieldStatus:
+		case servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldCategory, servicerequest.FieldStatus, servicerequest.FieldAddress, servicerequest.FieldResolutionNote, servicerequest.FieldRejectReason, servicerequest.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case servicerequest.FieldCreatedAt, servicerequest.FieldUpdatedAt, servicerequest.FieldSubmittedAt, servicerequest.FieldDispatchedAt, servicerequest.FieldClaimedAt, servicerequest.FieldResolvedAt, servicerequest.FieldConfirmedAt, servicerequest.FieldRejectedAt:
 			values[i] = new(sql.NullTime)
@@ -261,6 +284,37 @@ func (_m *ServiceRequest) assignValues(columns []string, values []any) error {
 				_m.Satisfaction = new(int)
 				*_m.Satisfaction = int(value.Int64)
 			}
+		case servicerequest.FieldAddress:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field address", values[i])
+			} else if value.Valid {
+				_m.Address = value.String
+			}
+		case servicerequest.FieldResolutionNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field resolution_note", values[i])
+			} else if value.Valid {
+				_m.ResolutionNote = value.String
+			}
+		case servicerequest.FieldRejectReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field reject_reason", values[i])
+			} else if value.Valid {
+				_m.RejectReason = value.String
+			}
+		case servicerequest.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
+		case servicerequest.FieldIdempotencyKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field idempotency_key", values[i])
+			} else if value.Valid {
+				_m.IdempotencyKey = new(string)
+				*_m.IdempotencyKey = value.String
+			}
 		case servicerequest.FieldCommunityID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field community_id", values[i])
@@ -320,6 +374,11 @@ func (_m *ServiceRequest) QueryCompound() *CompoundQuery {
 // QueryRequester queries the "requester" edge of the ServiceRequest entity.
 func (_m *ServiceRequest) QueryRequester() *PersonQuery {
 	return NewServiceRequestClient(_m.config).QueryRequester(_m)
+}
+
+// QueryEvents queries the "events" edge of the ServiceRequest entity.
+func (_m *ServiceRequest) QueryEvents() *RequestEventQuery {
+	return NewServiceRequestClient(_m.config).QueryEvents(_m)
 }
 
 // QueryDispatchedTo queries the "dispatched_to" edge of the ServiceRequest entity.
@@ -409,6 +468,23 @@ func (_m *ServiceRequest) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
+	builder.WriteString("address=")
+	builder.WriteString(_m.Address)
+	builder.WriteString(", ")
+	builder.WriteString("resolution_note=")
+	builder.WriteString(_m.ResolutionNote)
+	builder.WriteString(", ")
+	builder.WriteString("reject_reason=")
+	builder.WriteString(_m.RejectReason)
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	if v := _m.IdempotencyKey; v != nil {
+		builder.WriteString("idempotency_key=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
 	builder.WriteString("community_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CommunityID))
 	builder.WriteString(", ")
@@ -431,6 +507,30 @@ func (_m *ServiceRequest) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *ServiceRequest) NamedEvents(name string) ([]*RequestEvent, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *ServiceRequest) appendNamedEvents(name string, edges ...*RequestEvent) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*RequestEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*RequestEvent{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
+	}
 }
 
 // ServiceRequests is a parsable slice of ServiceRequest.

@@ -10,6 +10,7 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"time"
 
@@ -198,6 +199,76 @@ func (_c *ServiceRequestCreate) SetNillableSatisfaction(v *int) *ServiceRequestC
 	return _c
 }
 
+// SetAddress sets the "address" field.
+func (_c *ServiceRequestCreate) SetAddress(v string) *ServiceRequestCreate {
+	_c.mutation.SetAddress(v)
+	return _c
+}
+
+// SetNillableAddress sets the "address" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableAddress(v *string) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetAddress(*v)
+	}
+	return _c
+}
+
+// SetResolutionNote sets the "resolution_note" field.
+func (_c *ServiceRequestCreate) SetResolutionNote(v string) *ServiceRequestCreate {
+	_c.mutation.SetResolutionNote(v)
+	return _c
+}
+
+// SetNillableResolutionNote sets the "resolution_note" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableResolutionNote(v *string) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetResolutionNote(*v)
+	}
+	return _c
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (_c *ServiceRequestCreate) SetRejectReason(v string) *ServiceRequestCreate {
+	_c.mutation.SetRejectReason(v)
+	return _c
+}
+
+// SetNillableRejectReason sets the "reject_reason" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableRejectReason(v *string) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetRejectReason(*v)
+	}
+	return _c
+}
+
+// SetVersion sets the "version" field.
+func (_c *ServiceRequestCreate) SetVersion(v int) *ServiceRequestCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableVersion(v *int) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_c *ServiceRequestCreate) SetIdempotencyKey(v string) *ServiceRequestCreate {
+	_c.mutation.SetIdempotencyKey(v)
+	return _c
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableIdempotencyKey(v *string) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetIdempotencyKey(*v)
+	}
+	return _c
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_c *ServiceRequestCreate) SetCommunityID(v int) *ServiceRequestCreate {
 	_c.mutation.SetCommunityID(v)
@@ -267,6 +338,21 @@ func (_c *ServiceRequestCreate) SetRequester(v *Person) *ServiceRequestCreate {
 	return _c.SetRequesterID(v.ID)
 }
 
+// AddEventIDs adds the "events" edge to the RequestEvent entity by IDs.
+func (_c *ServiceRequestCreate) AddEventIDs(ids ...int) *ServiceRequestCreate {
+	_c.mutation.AddEventIDs(ids...)
+	return _c
+}
+
+// AddEvents adds the "events" edges to the RequestEvent entity.
+func (_c *ServiceRequestCreate) AddEvents(v ...*RequestEvent) *ServiceRequestCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddEventIDs(ids...)
+}
+
 // SetDispatchedTo sets the "dispatched_to" edge to the Organization entity.
 func (_c *ServiceRequestCreate) SetDispatchedTo(v *Organization) *ServiceRequestCreate {
 	return _c.SetDispatchedToID(v.ID)
@@ -332,6 +418,10 @@ func (_c *ServiceRequestCreate) defaults() error {
 		v := servicerequest.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := servicerequest.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	return nil
 }
 
@@ -383,6 +473,34 @@ func (_c *ServiceRequestCreate) check() error {
 	if v, ok := _c.mutation.Satisfaction(); ok {
 		if err := servicerequest.SatisfactionValidator(v); err != nil {
 			return &ValidationError{Name: "satisfaction", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.satisfaction": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Address(); ok {
+		if err := servicerequest.AddressValidator(v); err != nil {
+			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.address": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ResolutionNote(); ok {
+		if err := servicerequest.ResolutionNoteValidator(v); err != nil {
+			return &ValidationError{Name: "resolution_note", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.resolution_note": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.RejectReason(); ok {
+		if err := servicerequest.RejectReasonValidator(v); err != nil {
+			return &ValidationError{Name: "reject_reason", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.reject_reason": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "ServiceRequest.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := servicerequest.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.version": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.IdempotencyKey(); ok {
+		if err := servicerequest.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.idempotency_key": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.CommunityID(); !ok {
@@ -480,6 +598,26 @@ func (_c *ServiceRequestCreate) createSpec() (*ServiceRequest, *sqlgraph.CreateS
 		_spec.SetField(servicerequest.FieldSatisfaction, field.TypeInt, value)
 		_node.Satisfaction = &value
 	}
+	if value, ok := _c.mutation.Address(); ok {
+		_spec.SetField(servicerequest.FieldAddress, field.TypeString, value)
+		_node.Address = value
+	}
+	if value, ok := _c.mutation.ResolutionNote(); ok {
+		_spec.SetField(servicerequest.FieldResolutionNote, field.TypeString, value)
+		_node.ResolutionNote = value
+	}
+	if value, ok := _c.mutation.RejectReason(); ok {
+		_spec.SetField(servicerequest.FieldRejectReason, field.TypeString, value)
+		_node.RejectReason = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(servicerequest.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
+	if value, ok := _c.mutation.IdempotencyKey(); ok {
+		_spec.SetField(servicerequest.FieldIdempotencyKey, field.TypeString, value)
+		_node.IdempotencyKey = &value
+	}
 	if nodes := _c.mutation.CommunityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -529,6 +667,22 @@ func (_c *ServiceRequestCreate) createSpec() (*ServiceRequest, *sqlgraph.CreateS
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.RequesterID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(requestevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.DispatchedToIDs(); len(nodes) > 0 {
@@ -824,6 +978,96 @@ func (u *ServiceRequestUpsert) AddSatisfaction(v int) *ServiceRequestUpsert {
 // ClearSatisfaction clears the value of the "satisfaction" field.
 func (u *ServiceRequestUpsert) ClearSatisfaction() *ServiceRequestUpsert {
 	u.SetNull(servicerequest.FieldSatisfaction)
+	return u
+}
+
+// SetAddress sets the "address" field.
+func (u *ServiceRequestUpsert) SetAddress(v string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldAddress, v)
+	return u
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateAddress() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldAddress)
+	return u
+}
+
+// ClearAddress clears the value of the "address" field.
+func (u *ServiceRequestUpsert) ClearAddress() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldAddress)
+	return u
+}
+
+// SetResolutionNote sets the "resolution_note" field.
+func (u *ServiceRequestUpsert) SetResolutionNote(v string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldResolutionNote, v)
+	return u
+}
+
+// UpdateResolutionNote sets the "resolution_note" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateResolutionNote() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldResolutionNote)
+	return u
+}
+
+// ClearResolutionNote clears the value of the "resolution_note" field.
+func (u *ServiceRequestUpsert) ClearResolutionNote() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldResolutionNote)
+	return u
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (u *ServiceRequestUpsert) SetRejectReason(v string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldRejectReason, v)
+	return u
+}
+
+// UpdateRejectReason sets the "reject_reason" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateRejectReason() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldRejectReason)
+	return u
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (u *ServiceRequestUpsert) ClearRejectReason() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldRejectReason)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *ServiceRequestUpsert) SetVersion(v int) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateVersion() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *ServiceRequestUpsert) AddVersion(v int) *ServiceRequestUpsert {
+	u.Add(servicerequest.FieldVersion, v)
+	return u
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *ServiceRequestUpsert) SetIdempotencyKey(v string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldIdempotencyKey, v)
+	return u
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateIdempotencyKey() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldIdempotencyKey)
+	return u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *ServiceRequestUpsert) ClearIdempotencyKey() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldIdempotencyKey)
 	return u
 }
 
@@ -1192,6 +1436,111 @@ func (u *ServiceRequestUpsertOne) UpdateSatisfaction() *ServiceRequestUpsertOne 
 func (u *ServiceRequestUpsertOne) ClearSatisfaction() *ServiceRequestUpsertOne {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.ClearSatisfaction()
+	})
+}
+
+// SetAddress sets the "address" field.
+func (u *ServiceRequestUpsertOne) SetAddress(v string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetAddress(v)
+	})
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateAddress() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateAddress()
+	})
+}
+
+// ClearAddress clears the value of the "address" field.
+func (u *ServiceRequestUpsertOne) ClearAddress() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearAddress()
+	})
+}
+
+// SetResolutionNote sets the "resolution_note" field.
+func (u *ServiceRequestUpsertOne) SetResolutionNote(v string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetResolutionNote(v)
+	})
+}
+
+// UpdateResolutionNote sets the "resolution_note" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateResolutionNote() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateResolutionNote()
+	})
+}
+
+// ClearResolutionNote clears the value of the "resolution_note" field.
+func (u *ServiceRequestUpsertOne) ClearResolutionNote() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearResolutionNote()
+	})
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (u *ServiceRequestUpsertOne) SetRejectReason(v string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRejectReason(v)
+	})
+}
+
+// UpdateRejectReason sets the "reject_reason" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateRejectReason() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRejectReason()
+	})
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (u *ServiceRequestUpsertOne) ClearRejectReason() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRejectReason()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *ServiceRequestUpsertOne) SetVersion(v int) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *ServiceRequestUpsertOne) AddVersion(v int) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateVersion() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateVersion()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *ServiceRequestUpsertOne) SetIdempotencyKey(v string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateIdempotencyKey() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *ServiceRequestUpsertOne) ClearIdempotencyKey() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearIdempotencyKey()
 	})
 }
 
@@ -1739,6 +2088,111 @@ func (u *ServiceRequestUpsertBulk) UpdateSatisfaction() *ServiceRequestUpsertBul
 func (u *ServiceRequestUpsertBulk) ClearSatisfaction() *ServiceRequestUpsertBulk {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.ClearSatisfaction()
+	})
+}
+
+// SetAddress sets the "address" field.
+func (u *ServiceRequestUpsertBulk) SetAddress(v string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetAddress(v)
+	})
+}
+
+// UpdateAddress sets the "address" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateAddress() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateAddress()
+	})
+}
+
+// ClearAddress clears the value of the "address" field.
+func (u *ServiceRequestUpsertBulk) ClearAddress() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearAddress()
+	})
+}
+
+// SetResolutionNote sets the "resolution_note" field.
+func (u *ServiceRequestUpsertBulk) SetResolutionNote(v string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetResolutionNote(v)
+	})
+}
+
+// UpdateResolutionNote sets the "resolution_note" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateResolutionNote() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateResolutionNote()
+	})
+}
+
+// ClearResolutionNote clears the value of the "resolution_note" field.
+func (u *ServiceRequestUpsertBulk) ClearResolutionNote() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearResolutionNote()
+	})
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (u *ServiceRequestUpsertBulk) SetRejectReason(v string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRejectReason(v)
+	})
+}
+
+// UpdateRejectReason sets the "reject_reason" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateRejectReason() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRejectReason()
+	})
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (u *ServiceRequestUpsertBulk) ClearRejectReason() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRejectReason()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *ServiceRequestUpsertBulk) SetVersion(v int) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *ServiceRequestUpsertBulk) AddVersion(v int) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateVersion() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateVersion()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *ServiceRequestUpsertBulk) SetIdempotencyKey(v string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateIdempotencyKey() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *ServiceRequestUpsertBulk) ClearIdempotencyKey() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearIdempotencyKey()
 	})
 }
 

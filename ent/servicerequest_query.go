@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"lifecircle/ent/compound"
@@ -11,6 +12,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"math"
 
@@ -31,10 +33,12 @@ type ServiceRequestQuery struct {
 	withCommunity    *RegionQuery
 	withCompound     *CompoundQuery
 	withRequester    *PersonQuery
+	withEvents       *RequestEventQuery
 	withDispatchedTo *OrganizationQuery
 	withClaimedBy    *PersonQuery
 	loadTotal        []func(context.Context, []*ServiceRequest) error
 	modifiers        []func(*sql.Selector)
+	withNamedEvents  map[string]*RequestEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +134,28 @@ func (_q *ServiceRequestQuery) QueryRequester() *PersonQuery {
 			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, selector),
 			sqlgraph.To(person.Table, person.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, servicerequest.RequesterTable, servicerequest.RequesterColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *ServiceRequestQuery) QueryEvents() *RequestEventQuery {
+	query := (&RequestEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, selector),
+			sqlgraph.To(requestevent.Table, requestevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, servicerequest.EventsTable, servicerequest.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -376,6 +402,7 @@ func (_q *ServiceRequestQuery) Clone() *ServiceRequestQuery {
 		withCommunity:    _q.withCommunity.Clone(),
 		withCompound:     _q.withCompound.Clone(),
 		withRequester:    _q.withRequester.Clone(),
+		withEvents:       _q.withEvents.Clone(),
 		withDispatchedTo: _q.withDispatchedTo.Clone(),
 		withClaimedBy:    _q.withClaimedBy.Clone(),
 		// clone intermediate query.
@@ -414,6 +441,17 @@ func (_q *ServiceRequestQuery) WithRequester(opts ...func(*PersonQuery)) *Servic
 		opt(query)
 	}
 	_q.withRequester = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceRequestQuery) WithEvents(opts ...func(*RequestEventQuery)) *ServiceRequestQuery {
+	query := (&RequestEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -523,10 +561,11 @@ func (_q *ServiceRequestQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*ServiceRequest{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withCommunity != nil,
 			_q.withCompound != nil,
 			_q.withRequester != nil,
+			_q.withEvents != nil,
 			_q.withDispatchedTo != nil,
 			_q.withClaimedBy != nil,
 		}
@@ -570,6 +609,13 @@ func (_q *ServiceRequestQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 			return nil, err
 		}
 	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *ServiceRequest) { n.Edges.Events = []*RequestEvent{} },
+			func(n *ServiceRequest, e *RequestEvent) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withDispatchedTo; query != nil {
 		if err := _q.loadDispatchedTo(ctx, query, nodes, nil,
 			func(n *ServiceRequest, e *Organization) { n.Edges.DispatchedTo = e }); err != nil {
@@ -579,6 +625,13 @@ func (_q *ServiceRequestQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if query := _q.withClaimedBy; query != nil {
 		if err := _q.loadClaimedBy(ctx, query, nodes, nil,
 			func(n *ServiceRequest, e *Person) { n.Edges.ClaimedBy = e }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *ServiceRequest) { n.appendNamedEvents(name) },
+			func(n *ServiceRequest, e *RequestEvent) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -677,6 +730,36 @@ func (_q *ServiceRequestQuery) loadRequester(ctx context.Context, query *PersonQ
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *ServiceRequestQuery) loadEvents(ctx context.Context, query *RequestEventQuery, nodes []*ServiceRequest, init func(*ServiceRequest), assign func(*ServiceRequest, *RequestEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*ServiceRequest)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(requestevent.FieldRequestID)
+	}
+	query.Where(predicate.RequestEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(servicerequest.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.RequestID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "request_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -870,6 +953,20 @@ func (_q *ServiceRequestQuery) ForShare(opts ...sql.LockOption) *ServiceRequestQ
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceRequestQuery) WithNamedEvents(name string, opts ...func(*RequestEventQuery)) *ServiceRequestQuery {
+	query := (&RequestEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*RequestEventQuery)
+	}
+	_q.withNamedEvents[name] = query
 	return _q
 }
 

@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"time"
 
@@ -261,6 +262,107 @@ func (_u *ServiceRequestUpdate) ClearSatisfaction() *ServiceRequestUpdate {
 	return _u
 }
 
+// SetAddress sets the "address" field.
+func (_u *ServiceRequestUpdate) SetAddress(v string) *ServiceRequestUpdate {
+	_u.mutation.SetAddress(v)
+	return _u
+}
+
+// SetNillableAddress sets the "address" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableAddress(v *string) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetAddress(*v)
+	}
+	return _u
+}
+
+// ClearAddress clears the value of the "address" field.
+func (_u *ServiceRequestUpdate) ClearAddress() *ServiceRequestUpdate {
+	_u.mutation.ClearAddress()
+	return _u
+}
+
+// SetResolutionNote sets the "resolution_note" field.
+func (_u *ServiceRequestUpdate) SetResolutionNote(v string) *ServiceRequestUpdate {
+	_u.mutation.SetResolutionNote(v)
+	return _u
+}
+
+// SetNillableResolutionNote sets the "resolution_note" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableResolutionNote(v *string) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetResolutionNote(*v)
+	}
+	return _u
+}
+
+// ClearResolutionNote clears the value of the "resolution_note" field.
+func (_u *ServiceRequestUpdate) ClearResolutionNote() *ServiceRequestUpdate {
+	_u.mutation.ClearResolutionNote()
+	return _u
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (_u *ServiceRequestUpdate) SetRejectReason(v string) *ServiceRequestUpdate {
+	_u.mutation.SetRejectReason(v)
+	return _u
+}
+
+// SetNillableRejectReason sets the "reject_reason" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableRejectReason(v *string) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetRejectReason(*v)
+	}
+	return _u
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (_u *ServiceRequestUpdate) ClearRejectReason() *ServiceRequestUpdate {
+	_u.mutation.ClearRejectReason()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ServiceRequestUpdate) SetVersion(v int) *ServiceRequestUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableVersion(v *int) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ServiceRequestUpdate) AddVersion(v int) *ServiceRequestUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *ServiceRequestUpdate) SetIdempotencyKey(v string) *ServiceRequestUpdate {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableIdempotencyKey(v *string) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *ServiceRequestUpdate) ClearIdempotencyKey() *ServiceRequestUpdate {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_u *ServiceRequestUpdate) SetCommunityID(v int) *ServiceRequestUpdate {
 	_u.mutation.SetCommunityID(v)
@@ -364,6 +466,21 @@ func (_u *ServiceRequestUpdate) SetRequester(v *Person) *ServiceRequestUpdate {
 	return _u.SetRequesterID(v.ID)
 }
 
+// AddEventIDs adds the "events" edge to the RequestEvent entity by IDs.
+func (_u *ServiceRequestUpdate) AddEventIDs(ids ...int) *ServiceRequestUpdate {
+	_u.mutation.AddEventIDs(ids...)
+	return _u
+}
+
+// AddEvents adds the "events" edges to the RequestEvent entity.
+func (_u *ServiceRequestUpdate) AddEvents(v ...*RequestEvent) *ServiceRequestUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEventIDs(ids...)
+}
+
 // SetDispatchedTo sets the "dispatched_to" edge to the Organization entity.
 func (_u *ServiceRequestUpdate) SetDispatchedTo(v *Organization) *ServiceRequestUpdate {
 	return _u.SetDispatchedToID(v.ID)
@@ -395,6 +512,27 @@ func (_u *ServiceRequestUpdate) ClearCompound() *ServiceRequestUpdate {
 func (_u *ServiceRequestUpdate) ClearRequester() *ServiceRequestUpdate {
 	_u.mutation.ClearRequester()
 	return _u
+}
+
+// ClearEvents clears all "events" edges to the RequestEvent entity.
+func (_u *ServiceRequestUpdate) ClearEvents() *ServiceRequestUpdate {
+	_u.mutation.ClearEvents()
+	return _u
+}
+
+// RemoveEventIDs removes the "events" edge to RequestEvent entities by IDs.
+func (_u *ServiceRequestUpdate) RemoveEventIDs(ids ...int) *ServiceRequestUpdate {
+	_u.mutation.RemoveEventIDs(ids...)
+	return _u
+}
+
+// RemoveEvents removes "events" edges to RequestEvent entities.
+func (_u *ServiceRequestUpdate) RemoveEvents(v ...*RequestEvent) *ServiceRequestUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEventIDs(ids...)
 }
 
 // ClearDispatchedTo clears the "dispatched_to" edge to the Organization entity.
@@ -481,6 +619,31 @@ func (_u *ServiceRequestUpdate) check() error {
 	if v, ok := _u.mutation.Satisfaction(); ok {
 		if err := servicerequest.SatisfactionValidator(v); err != nil {
 			return &ValidationError{Name: "satisfaction", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.satisfaction": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Address(); ok {
+		if err := servicerequest.AddressValidator(v); err != nil {
+			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.address": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ResolutionNote(); ok {
+		if err := servicerequest.ResolutionNoteValidator(v); err != nil {
+			return &ValidationError{Name: "resolution_note", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.resolution_note": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RejectReason(); ok {
+		if err := servicerequest.RejectReasonValidator(v); err != nil {
+			return &ValidationError{Name: "reject_reason", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.reject_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := servicerequest.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.version": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := servicerequest.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.idempotency_key": %w`, err)}
 		}
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
@@ -570,6 +733,36 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.SatisfactionCleared() {
 		_spec.ClearField(servicerequest.FieldSatisfaction, field.TypeInt)
 	}
+	if value, ok := _u.mutation.Address(); ok {
+		_spec.SetField(servicerequest.FieldAddress, field.TypeString, value)
+	}
+	if _u.mutation.AddressCleared() {
+		_spec.ClearField(servicerequest.FieldAddress, field.TypeString)
+	}
+	if value, ok := _u.mutation.ResolutionNote(); ok {
+		_spec.SetField(servicerequest.FieldResolutionNote, field.TypeString, value)
+	}
+	if _u.mutation.ResolutionNoteCleared() {
+		_spec.ClearField(servicerequest.FieldResolutionNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.RejectReason(); ok {
+		_spec.SetField(servicerequest.FieldRejectReason, field.TypeString, value)
+	}
+	if _u.mutation.RejectReasonCleared() {
+		_spec.ClearField(servicerequest.FieldRejectReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(servicerequest.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(servicerequest.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(servicerequest.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(servicerequest.FieldIdempotencyKey, field.TypeString)
+	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -650,6 +843,51 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(requestevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEventsIDs(); len(nodes) > 0 && !_u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(requestevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(requestevent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -964,6 +1202,107 @@ func (_u *ServiceRequestUpdateOne) ClearSatisfaction() *ServiceRequestUpdateOne 
 	return _u
 }
 
+// SetAddress sets the "address" field.
+func (_u *ServiceRequestUpdateOne) SetAddress(v string) *ServiceRequestUpdateOne {
+	_u.mutation.SetAddress(v)
+	return _u
+}
+
+// SetNillableAddress sets the "address" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableAddress(v *string) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetAddress(*v)
+	}
+	return _u
+}
+
+// ClearAddress clears the value of the "address" field.
+func (_u *ServiceRequestUpdateOne) ClearAddress() *ServiceRequestUpdateOne {
+	_u.mutation.ClearAddress()
+	return _u
+}
+
+// SetResolutionNote sets the "resolution_note" field.
+func (_u *ServiceRequestUpdateOne) SetResolutionNote(v string) *ServiceRequestUpdateOne {
+	_u.mutation.SetResolutionNote(v)
+	return _u
+}
+
+// SetNillableResolutionNote sets the "resolution_note" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableResolutionNote(v *string) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetResolutionNote(*v)
+	}
+	return _u
+}
+
+// ClearResolutionNote clears the value of the "resolution_note" field.
+func (_u *ServiceRequestUpdateOne) ClearResolutionNote() *ServiceRequestUpdateOne {
+	_u.mutation.ClearResolutionNote()
+	return _u
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (_u *ServiceRequestUpdateOne) SetRejectReason(v string) *ServiceRequestUpdateOne {
+	_u.mutation.SetRejectReason(v)
+	return _u
+}
+
+// SetNillableRejectReason sets the "reject_reason" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableRejectReason(v *string) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetRejectReason(*v)
+	}
+	return _u
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (_u *ServiceRequestUpdateOne) ClearRejectReason() *ServiceRequestUpdateOne {
+	_u.mutation.ClearRejectReason()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ServiceRequestUpdateOne) SetVersion(v int) *ServiceRequestUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableVersion(v *int) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ServiceRequestUpdateOne) AddVersion(v int) *ServiceRequestUpdateOne {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *ServiceRequestUpdateOne) SetIdempotencyKey(v string) *ServiceRequestUpdateOne {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableIdempotencyKey(v *string) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *ServiceRequestUpdateOne) ClearIdempotencyKey() *ServiceRequestUpdateOne {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_u *ServiceRequestUpdateOne) SetCommunityID(v int) *ServiceRequestUpdateOne {
 	_u.mutation.SetCommunityID(v)
@@ -1067,6 +1406,21 @@ func (_u *ServiceRequestUpdateOne) SetRequester(v *Person) *ServiceRequestUpdate
 	return _u.SetRequesterID(v.ID)
 }
 
+// AddEventIDs adds the "events" edge to the RequestEvent entity by IDs.
+func (_u *ServiceRequestUpdateOne) AddEventIDs(ids ...int) *ServiceRequestUpdateOne {
+	_u.mutation.AddEventIDs(ids...)
+	return _u
+}
+
+// AddEvents adds the "events" edges to the RequestEvent entity.
+func (_u *ServiceRequestUpdateOne) AddEvents(v ...*RequestEvent) *ServiceRequestUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEventIDs(ids...)
+}
+
 // SetDispatchedTo sets the "dispatched_to" edge to the Organization entity.
 func (_u *ServiceRequestUpdateOne) SetDispatchedTo(v *Organization) *ServiceRequestUpdateOne {
 	return _u.SetDispatchedToID(v.ID)
@@ -1098,6 +1452,27 @@ func (_u *ServiceRequestUpdateOne) ClearCompound() *ServiceRequestUpdateOne {
 func (_u *ServiceRequestUpdateOne) ClearRequester() *ServiceRequestUpdateOne {
 	_u.mutation.ClearRequester()
 	return _u
+}
+
+// ClearEvents clears all "events" edges to the RequestEvent entity.
+func (_u *ServiceRequestUpdateOne) ClearEvents() *ServiceRequestUpdateOne {
+	_u.mutation.ClearEvents()
+	return _u
+}
+
+// RemoveEventIDs removes the "events" edge to RequestEvent entities by IDs.
+func (_u *ServiceRequestUpdateOne) RemoveEventIDs(ids ...int) *ServiceRequestUpdateOne {
+	_u.mutation.RemoveEventIDs(ids...)
+	return _u
+}
+
+// RemoveEvents removes "events" edges to RequestEvent entities.
+func (_u *ServiceRequestUpdateOne) RemoveEvents(v ...*RequestEvent) *ServiceRequestUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEventIDs(ids...)
 }
 
 // ClearDispatchedTo clears the "dispatched_to" edge to the Organization entity.
@@ -1197,6 +1572,31 @@ func (_u *ServiceRequestUpdateOne) check() error {
 	if v, ok := _u.mutation.Satisfaction(); ok {
 		if err := servicerequest.SatisfactionValidator(v); err != nil {
 			return &ValidationError{Name: "satisfaction", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.satisfaction": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Address(); ok {
+		if err := servicerequest.AddressValidator(v); err != nil {
+			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.address": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ResolutionNote(); ok {
+		if err := servicerequest.ResolutionNoteValidator(v); err != nil {
+			return &ValidationError{Name: "resolution_note", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.resolution_note": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RejectReason(); ok {
+		if err := servicerequest.RejectReasonValidator(v); err != nil {
+			return &ValidationError{Name: "reject_reason", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.reject_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := servicerequest.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.version": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := servicerequest.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.idempotency_key": %w`, err)}
 		}
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
@@ -1303,6 +1703,36 @@ func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceR
 	if _u.mutation.SatisfactionCleared() {
 		_spec.ClearField(servicerequest.FieldSatisfaction, field.TypeInt)
 	}
+	if value, ok := _u.mutation.Address(); ok {
+		_spec.SetField(servicerequest.FieldAddress, field.TypeString, value)
+	}
+	if _u.mutation.AddressCleared() {
+		_spec.ClearField(servicerequest.FieldAddress, field.TypeString)
+	}
+	if value, ok := _u.mutation.ResolutionNote(); ok {
+		_spec.SetField(servicerequest.FieldResolutionNote, field.TypeString, value)
+	}
+	if _u.mutation.ResolutionNoteCleared() {
+		_spec.ClearField(servicerequest.FieldResolutionNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.RejectReason(); ok {
+		_spec.SetField(servicerequest.FieldRejectReason, field.TypeString, value)
+	}
+	if _u.mutation.RejectReasonCleared() {
+		_spec.ClearField(servicerequest.FieldRejectReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(servicerequest.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(servicerequest.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(servicerequest.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(servicerequest.FieldIdempotencyKey, field.TypeString)
+	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1383,6 +1813,51 @@ func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceR
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(requestevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEventsIDs(); len(nodes) > 0 && !_u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(requestevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.EventsTable,
+			Columns: []string{servicerequest.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(requestevent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -32,6 +32,8 @@ type Tx struct {
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
 	Registration *RegistrationClient
+	// RequestEvent is the client for interacting with the RequestEvent builders.
+	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
@@ -177,6 +179,7 @@ func (tx *Tx) init() {
 	tx.Person = NewPersonClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
+	tx.RequestEvent = NewRequestEventClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
 	tx.WalkNetwork = NewWalkNetworkClient(tx.config)
 }

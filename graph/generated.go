@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/graph/model"
 	"lifecircle/internal/gid"
@@ -421,6 +422,29 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RequestEvent struct {
+		Action     func(childComplexity int) int
+		ActorRole  func(childComplexity int) int
+		At         func(childComplexity int) int
+		FromStatus func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Note       func(childComplexity int) int
+		Request    func(childComplexity int) int
+		RequestID  func(childComplexity int) int
+		ToStatus   func(childComplexity int) int
+	}
+
+	RequestEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RequestEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	ServiceCircle struct {
 		Categories       func(childComplexity int) int
 		Center           func(childComplexity int) int
@@ -452,17 +476,21 @@ type ComplexityRoot struct {
 		DispatchedAt   func(childComplexity int) int
 		DispatchedTo   func(childComplexity int) int
 		DispatchedToID func(childComplexity int) int
+		Events         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		ID             func(childComplexity int) int
 		Kind           func(childComplexity int) int
+		RejectReason   func(childComplexity int) int
 		RejectedAt     func(childComplexity int) int
 		Requester      func(childComplexity int) int
 		RequesterID    func(childComplexity int) int
+		ResolutionNote func(childComplexity int) int
 		ResolvedAt     func(childComplexity int) int
 		Satisfaction   func(childComplexity int) int
 		Status         func(childComplexity int) int
 		SubmittedAt    func(childComplexity int) int
 		Title          func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	ServiceRequestConnection struct {
@@ -2321,6 +2349,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrationEdge.Node(childComplexity), true
 
+	case "RequestEvent.action":
+		if e.ComplexityRoot.RequestEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.Action(childComplexity), true
+	case "RequestEvent.actorRole":
+		if e.ComplexityRoot.RequestEvent.ActorRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.ActorRole(childComplexity), true
+	case "RequestEvent.at":
+		if e.ComplexityRoot.RequestEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.At(childComplexity), true
+	case "RequestEvent.fromStatus":
+		if e.ComplexityRoot.RequestEvent.FromStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.FromStatus(childComplexity), true
+	case "RequestEvent.id":
+		if e.ComplexityRoot.RequestEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.ID(childComplexity), true
+	case "RequestEvent.note":
+		if e.ComplexityRoot.RequestEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.Note(childComplexity), true
+	case "RequestEvent.request":
+		if e.ComplexityRoot.RequestEvent.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.Request(childComplexity), true
+	case "RequestEvent.requestID":
+		if e.ComplexityRoot.RequestEvent.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.RequestID(childComplexity), true
+	case "RequestEvent.toStatus":
+		if e.ComplexityRoot.RequestEvent.ToStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEvent.ToStatus(childComplexity), true
+
+	case "RequestEventConnection.edges":
+		if e.ComplexityRoot.RequestEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEventConnection.Edges(childComplexity), true
+	case "RequestEventConnection.pageInfo":
+		if e.ComplexityRoot.RequestEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEventConnection.PageInfo(childComplexity), true
+	case "RequestEventConnection.totalCount":
+		if e.ComplexityRoot.RequestEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEventConnection.TotalCount(childComplexity), true
+
+	case "RequestEventEdge.cursor":
+		if e.ComplexityRoot.RequestEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEventEdge.Cursor(childComplexity), true
+	case "RequestEventEdge.node":
+		if e.ComplexityRoot.RequestEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestEventEdge.Node(childComplexity), true
+
 	case "ServiceCircle.categories":
 		if e.ComplexityRoot.ServiceCircle.Categories == nil {
 			break
@@ -2484,6 +2599,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.DispatchedToID(childComplexity), true
+	case "ServiceRequest.events":
+		if e.ComplexityRoot.ServiceRequest.Events == nil {
+			break
+		}
+
+		args, err := ec.field_ServiceRequest_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Events(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
 	case "ServiceRequest.id":
 		if e.ComplexityRoot.ServiceRequest.ID == nil {
 			break
@@ -2496,6 +2622,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.Kind(childComplexity), true
+	case "ServiceRequest.rejectReason":
+		if e.ComplexityRoot.ServiceRequest.RejectReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.RejectReason(childComplexity), true
 	case "ServiceRequest.rejectedAt":
 		if e.ComplexityRoot.ServiceRequest.RejectedAt == nil {
 			break
@@ -2514,6 +2646,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.RequesterID(childComplexity), true
+	case "ServiceRequest.resolutionNote":
+		if e.ComplexityRoot.ServiceRequest.ResolutionNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.ResolutionNote(childComplexity), true
 	case "ServiceRequest.resolvedAt":
 		if e.ComplexityRoot.ServiceRequest.ResolvedAt == nil {
 			break
@@ -2550,6 +2688,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.UpdatedAt(childComplexity), true
+	case "ServiceRequest.version":
+		if e.ComplexityRoot.ServiceRequest.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Version(childComplexity), true
 
 	case "ServiceRequestConnection.edges":
 		if e.ComplexityRoot.ServiceRequestConnection.Edges == nil {
@@ -5357,6 +5501,63 @@ input RegistrationWhereInput {
   hasCommunity: Boolean
   hasCommunityWith: [RegionWhereInput!]
 }
+type RequestEvent implements Node {
+  id: ID!
+  action: RequestEventAction!
+  fromStatus: String
+  toStatus: String!
+  """
+  the role the actor acted in
+  """
+  actorRole: String!
+  note: String
+  at: Time!
+  requestID: ID!
+  request: ServiceRequest!
+}
+"""
+RequestEventAction is enum for the field action
+"""
+enum RequestEventAction @goModel(model: "lifecircle/ent/requestevent.Action") {
+  SUBMIT
+  DISPATCH
+  CLAIM
+  RESOLVE
+  CONFIRM
+  REOPEN
+  REJECT
+  REWARD
+}
+"""
+A connection to a list of items.
+"""
+type RequestEventConnection {
+  """
+  A list of edges.
+  """
+  edges: [RequestEventEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type RequestEventEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: RequestEvent
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
 type ServiceRequest implements Node {
   id: ID!
   createdAt: Time!
@@ -5373,6 +5574,12 @@ type ServiceRequest implements Node {
   confirmedAt: Time
   rejectedAt: Time
   satisfaction: Int
+  resolutionNote: String
+  rejectReason: String
+  """
+  optimistic concurrency: every transition increments it
+  """
+  version: Int!
   communityID: ID!
   compoundID: ID
   requesterID: ID!
@@ -5381,6 +5588,27 @@ type ServiceRequest implements Node {
   community: Region!
   compound: Compound
   requester: Person!
+  events(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+  ): RequestEventConnection!
   dispatchedTo: Organization
   claimedBy: Person
 }
@@ -6760,6 +6988,52 @@ func (ec *executionContext) childFields_RegistrationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RegistrationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RequestEvent_id(ctx, field)
+	case "action":
+		return ec.fieldContext_RequestEvent_action(ctx, field)
+	case "fromStatus":
+		return ec.fieldContext_RequestEvent_fromStatus(ctx, field)
+	case "toStatus":
+		return ec.fieldContext_RequestEvent_toStatus(ctx, field)
+	case "actorRole":
+		return ec.fieldContext_RequestEvent_actorRole(ctx, field)
+	case "note":
+		return ec.fieldContext_RequestEvent_note(ctx, field)
+	case "at":
+		return ec.fieldContext_RequestEvent_at(ctx, field)
+	case "requestID":
+		return ec.fieldContext_RequestEvent_requestID(ctx, field)
+	case "request":
+		return ec.fieldContext_RequestEvent_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RequestEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RequestEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RequestEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RequestEventEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RequestEventEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestEventEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ServiceCircle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "center":
@@ -6824,6 +7098,12 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_rejectedAt(ctx, field)
 	case "satisfaction":
 		return ec.fieldContext_ServiceRequest_satisfaction(ctx, field)
+	case "resolutionNote":
+		return ec.fieldContext_ServiceRequest_resolutionNote(ctx, field)
+	case "rejectReason":
+		return ec.fieldContext_ServiceRequest_rejectReason(ctx, field)
+	case "version":
+		return ec.fieldContext_ServiceRequest_version(ctx, field)
 	case "communityID":
 		return ec.fieldContext_ServiceRequest_communityID(ctx, field)
 	case "compoundID":
@@ -6840,6 +7120,8 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_compound(ctx, field)
 	case "requester":
 		return ec.fieldContext_ServiceRequest_requester(ctx, field)
+	case "events":
+		return ec.fieldContext_ServiceRequest_events(ctx, field)
 	case "dispatchedTo":
 		return ec.fieldContext_ServiceRequest_dispatchedTo(ctx, field)
 	case "claimedBy":
@@ -8669,6 +8951,44 @@ func (ec *executionContext) field_Region_organizations_args(ctx context.Context,
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_ServiceRequest_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -16333,6 +16653,364 @@ func (ec *executionContext) fieldContext_RegistrationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("RegistrationEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _RequestEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v requestevent.Action) graphql.Marshaler {
+			return ec.marshalNRequestEventAction2lifecircleᚋentᚋrequesteventᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type RequestEventAction does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_fromStatus(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_fromStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_toStatus(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_toStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_actorRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_actorRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_at(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_requestID(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_requestID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_requestID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEvent_request(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEvent_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEvent_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RequestEventEdge) graphql.Marshaler {
+			return ec.marshalORequestEventEdge2ᚕᚖlifecircleᚋentᚐRequestEventEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEventConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RequestEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RequestEvent) graphql.Marshaler {
+			return ec.marshalORequestEvent2ᚖlifecircleᚋentᚐRequestEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestEventEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _ServiceCircle_center(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17013,6 +17691,75 @@ func (ec *executionContext) fieldContext_ServiceRequest_satisfaction(_ context.C
 	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _ServiceRequest_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_resolutionNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_resolutionNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceRequest_rejectReason(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_rejectReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RejectReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_rejectReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceRequest_version(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _ServiceRequest_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17220,6 +17967,50 @@ func (ec *executionContext) fieldContext_ServiceRequest_requester(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Person(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_events(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Events(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RequestEventConnection) graphql.Marshaler {
+			return ec.marshalNRequestEventConnection2ᚖlifecircleᚋentᚐRequestEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ServiceRequest_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -26287,6 +27078,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._ServiceRequest(ctx, sel, obj)
+	case *ent.RequestEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RequestEvent(ctx, sel, obj)
 	case *ent.Registration:
 		if obj == nil {
 			return graphql.Null
@@ -30497,6 +31293,208 @@ func (ec *executionContext) _RegistrationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var requestEventImplementors = []string{"RequestEvent", "Node"}
+
+func (ec *executionContext) _RequestEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.RequestEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestEvent")
+		case "id":
+			out.Values[i] = ec._RequestEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._RequestEvent_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStatus":
+			out.Values[i] = ec._RequestEvent_fromStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStatus":
+			out.Values[i] = ec._RequestEvent_toStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorRole":
+			out.Values[i] = ec._RequestEvent_actorRole(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._RequestEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._RequestEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestID":
+			out.Values[i] = ec._RequestEvent_requestID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "request":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RequestEvent_request(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var requestEventConnectionImplementors = []string{"RequestEventConnection"}
+
+func (ec *executionContext) _RequestEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RequestEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestEventConnection")
+		case "edges":
+			out.Values[i] = ec._RequestEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RequestEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RequestEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var requestEventEdgeImplementors = []string{"RequestEventEdge"}
+
+func (ec *executionContext) _RequestEventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RequestEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestEventEdge")
+		case "node":
+			out.Values[i] = ec._RequestEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RequestEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var serviceCircleImplementors = []string{"ServiceCircle"}
 
 func (ec *executionContext) _ServiceCircle(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceCircle) graphql.Marshaler {
@@ -30682,6 +31680,21 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "resolutionNote":
+			out.Values[i] = ec._ServiceRequest_resolutionNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejectReason":
+			out.Values[i] = ec._ServiceRequest_rejectReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._ServiceRequest_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "communityID":
 			out.Values[i] = ec._ServiceRequest_communityID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30793,6 +31806,44 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 					}
 				}()
 				res = ec._ServiceRequest_requester(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "events":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ServiceRequest_events(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -32307,6 +33358,26 @@ func (ec *executionContext) unmarshalNRegistrationWhereInput2ᚖlifecircleᚋent
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRequestEventAction2lifecircleᚋentᚋrequesteventᚐAction(ctx context.Context, v any) (requestevent.Action, error) {
+	var res requestevent.Action
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestEventAction2lifecircleᚋentᚋrequesteventᚐAction(ctx context.Context, sel ast.SelectionSet, v requestevent.Action) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRequestEventConnection2ᚖlifecircleᚋentᚐRequestEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.RequestEventConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RequestEventConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
 	var res model.Role
 	err := res.UnmarshalGQL(v)
@@ -32329,6 +33400,16 @@ func (ec *executionContext) marshalNServiceCircle2ᚖlifecircleᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._ServiceCircle(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServiceRequest(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNServiceRequestConnection2lifecircleᚋentᚐServiceRequestConnection(ctx context.Context, sel ast.SelectionSet, v ent.ServiceRequestConnection) graphql.Marshaler {
@@ -33686,6 +34767,33 @@ func (ec *executionContext) unmarshalORegistrationWhereInput2ᚖlifecircleᚋent
 	}
 	res, err := ec.unmarshalInputRegistrationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORequestEvent2ᚖlifecircleᚋentᚐRequestEvent(ctx context.Context, sel ast.SelectionSet, v *ent.RequestEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RequestEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORequestEventEdge2ᚕᚖlifecircleᚋentᚐRequestEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.RequestEventEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORequestEventEdge2ᚖlifecircleᚋentᚐRequestEventEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalORequestEventEdge2ᚖlifecircleᚋentᚐRequestEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.RequestEventEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RequestEventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {

@@ -26,6 +26,8 @@ const (
 	FieldRole = "role"
 	// FieldCommunityID holds the string denoting the community_id field in the database.
 	FieldCommunityID = "community_id"
+	// FieldPersonID holds the string denoting the person_id field in the database.
+	FieldPersonID = "person_id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
@@ -34,6 +36,8 @@ const (
 	FieldRevoked = "revoked"
 	// EdgeCommunity holds the string denoting the community edge name in mutations.
 	EdgeCommunity = "community"
+	// EdgePerson holds the string denoting the person edge name in mutations.
+	EdgePerson = "person"
 	// Table holds the table name of the apitoken in the database.
 	Table = "api_tokens"
 	// CommunityTable is the table that holds the community relation/edge.
@@ -43,6 +47,13 @@ const (
 	CommunityInverseTable = "regions"
 	// CommunityColumn is the table column denoting the community relation/edge.
 	CommunityColumn = "community_id"
+	// PersonTable is the table that holds the person relation/edge.
+	PersonTable = "api_tokens"
+	// PersonInverseTable is the table name for the Person entity.
+	// It exists in this package in order to avoid circular dependency with the "person" package.
+	PersonInverseTable = "persons"
+	// PersonColumn is the table column denoting the person relation/edge.
+	PersonColumn = "person_id"
 )
 
 // Columns holds all SQL columns for apitoken fields.
@@ -52,6 +63,7 @@ var Columns = []string{
 	FieldTokenHash,
 	FieldRole,
 	FieldCommunityID,
+	FieldPersonID,
 	FieldCreatedAt,
 	FieldExpiresAt,
 	FieldRevoked,
@@ -88,8 +100,10 @@ type Role string
 
 // Role values.
 const (
-	RoleStaff Role = "staff"
-	RoleAdmin Role = "admin"
+	RoleStaff     Role = "staff"
+	RoleAdmin     Role = "admin"
+	RoleResident  Role = "resident"
+	RoleVolunteer Role = "volunteer"
 )
 
 func (r Role) String() string {
@@ -99,7 +113,7 @@ func (r Role) String() string {
 // RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
 func RoleValidator(r Role) error {
 	switch r {
-	case RoleStaff, RoleAdmin:
+	case RoleStaff, RoleAdmin, RoleResident, RoleVolunteer:
 		return nil
 	default:
 		return fmt.Errorf("apitoken: invalid enum value for role field: %q", r)
@@ -129,6 +143,11 @@ func ByCommunityID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCommunityID, opts...).ToFunc()
 }
 
+// ByPersonID orders the results by the person_id field.
+func ByPersonID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonID, opts...).ToFunc()
+}
+
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
@@ -150,11 +169,25 @@ func ByCommunityField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCommunityStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByPersonField orders the results by person field.
+func ByPersonField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPersonStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newCommunityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CommunityInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, CommunityTable, CommunityColumn),
+	)
+}
+func newPersonStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PersonInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, PersonTable, PersonColumn),
 	)
 }
 

@@ -70,6 +70,11 @@ func CommunityID(v int) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldCommunityID, v))
 }
 
+// PersonID applies equality check predicate on the "person_id" field. It's identical to PersonIDEQ.
+func PersonID(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldPersonID, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldCreatedAt, v))
@@ -240,6 +245,36 @@ func CommunityIDNotNil() predicate.APIToken {
 	return predicate.APIToken(sql.FieldNotNull(FieldCommunityID))
 }
 
+// PersonIDEQ applies the EQ predicate on the "person_id" field.
+func PersonIDEQ(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldPersonID, v))
+}
+
+// PersonIDNEQ applies the NEQ predicate on the "person_id" field.
+func PersonIDNEQ(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldPersonID, v))
+}
+
+// PersonIDIn applies the In predicate on the "person_id" field.
+func PersonIDIn(vs ...int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldPersonID, vs...))
+}
+
+// PersonIDNotIn applies the NotIn predicate on the "person_id" field.
+func PersonIDNotIn(vs ...int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldPersonID, vs...))
+}
+
+// PersonIDIsNil applies the IsNil predicate on the "person_id" field.
+func PersonIDIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldPersonID))
+}
+
+// PersonIDNotNil applies the NotNil predicate on the "person_id" field.
+func PersonIDNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldPersonID))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldCreatedAt, v))
@@ -355,6 +390,29 @@ func HasCommunity() predicate.APIToken {
 func HasCommunityWith(preds ...predicate.Region) predicate.APIToken {
 	return predicate.APIToken(func(s *sql.Selector) {
 		step := newCommunityStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPerson applies the HasEdge predicate on the "person" edge.
+func HasPerson() predicate.APIToken {
+	return predicate.APIToken(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, PersonTable, PersonColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPersonWith applies the HasEdge predicate on the "person" edge with a given conditions (other predicates).
+func HasPersonWith(preds ...predicate.Person) predicate.APIToken {
+	return predicate.APIToken(func(s *sql.Selector) {
+		step := newPersonStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

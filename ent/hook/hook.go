@@ -128,6 +128,18 @@ func (f RegistrationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegistrationMutation", m)
 }
 
+// The RequestEventFunc type is an adapter to allow the use of ordinary
+// function as RequestEvent mutator.
+type RequestEventFunc func(context.Context, *ent.RequestEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RequestEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RequestEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RequestEventMutation", m)
+}
+
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary
 // function as ServiceRequest mutator.
 type ServiceRequestFunc func(context.Context, *ent.ServiceRequestMutation) (ent.Value, error)

@@ -18,6 +18,7 @@ import (
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/walknetwork"
 
@@ -350,6 +351,33 @@ func (f TraverseRegistration) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RegistrationQuery", q)
 }
 
+// The RequestEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RequestEventFunc func(context.Context, *ent.RequestEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RequestEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RequestEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RequestEventQuery", q)
+}
+
+// The TraverseRequestEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRequestEvent func(context.Context, *ent.RequestEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRequestEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRequestEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RequestEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RequestEventQuery", q)
+}
+
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ServiceRequestFunc func(context.Context, *ent.ServiceRequestQuery) (ent.Value, error)
 
@@ -427,6 +455,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegionQuery, predicate.Region, region.OrderOption]{typ: ent.TypeRegion, tq: q}, nil
 	case *ent.RegistrationQuery:
 		return &query[*ent.RegistrationQuery, predicate.Registration, registration.OrderOption]{typ: ent.TypeRegistration, tq: q}, nil
+	case *ent.RequestEventQuery:
+		return &query[*ent.RequestEventQuery, predicate.RequestEvent, requestevent.OrderOption]{typ: ent.TypeRequestEvent, tq: q}, nil
 	case *ent.ServiceRequestQuery:
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
 	case *ent.WalkNetworkQuery:

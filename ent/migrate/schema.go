@@ -14,11 +14,12 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
-		{Name: "role", Type: field.TypeEnum, Enums: []string{"staff", "admin"}},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"staff", "admin", "resident", "volunteer"}},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked", Type: field.TypeBool, Default: false},
 		{Name: "community_id", Type: field.TypeInt, Nullable: true},
+		{Name: "person_id", Type: field.TypeInt, Nullable: true},
 	}
 	// APITokensTable holds the schema information for the "api_tokens" table.
 	APITokensTable = &schema.Table{
@@ -30,6 +31,12 @@ var (
 				Symbol:     "api_tokens_regions_community",
 				Columns:    []*schema.Column{APITokensColumns[7]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "api_tokens_persons_person",
+				Columns:    []*schema.Column{APITokensColumns[8]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -368,6 +375,33 @@ var (
 			},
 		},
 	}
+	// RequestEventsColumns holds the columns for the "request_events" table.
+	RequestEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"SUBMIT", "DISPATCH", "CLAIM", "RESOLVE", "CONFIRM", "REOPEN", "REJECT", "REWARD"}},
+		{Name: "from_status", Type: field.TypeString, Nullable: true},
+		{Name: "to_status", Type: field.TypeString},
+		{Name: "actor_role", Type: field.TypeString},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+		{Name: "request_id", Type: field.TypeInt},
+	}
+	// RequestEventsTable holds the schema information for the "request_events" table.
+	RequestEventsTable = &schema.Table{
+		Name:       "request_events",
+		Columns:    RequestEventsColumns,
+		PrimaryKey: []*schema.Column{RequestEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "request_events_service_requests_events",
+				Columns:    []*schema.Column{RequestEventsColumns[9]},
+				RefColumns: []*schema.Column{ServiceRequestsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// ServiceRequestsColumns holds the columns for the "service_requests" table.
 	ServiceRequestsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -385,6 +419,11 @@ var (
 		{Name: "confirmed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "rejected_at", Type: field.TypeTime, Nullable: true},
 		{Name: "satisfaction", Type: field.TypeInt, Nullable: true},
+		{Name: "address", Type: field.TypeString, Nullable: true, Size: 400},
+		{Name: "resolution_note", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "reject_reason", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "idempotency_key", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "community_id", Type: field.TypeInt},
 		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
 		{Name: "requester_id", Type: field.TypeInt},
@@ -399,31 +438,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "service_requests_regions_community",
-				Columns:    []*schema.Column{ServiceRequestsColumns[15]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[20]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_compounds_compound",
-				Columns:    []*schema.Column{ServiceRequestsColumns[16]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[21]},
 				RefColumns: []*schema.Column{CompoundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_requester",
-				Columns:    []*schema.Column{ServiceRequestsColumns[17]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_organizations_dispatched_to",
-				Columns:    []*schema.Column{ServiceRequestsColumns[18]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[23]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_claimed_by",
-				Columns:    []*schema.Column{ServiceRequestsColumns[19]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[24]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -432,7 +471,12 @@ var (
 			{
 				Name:    "servicerequest_community_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[15], ServiceRequestsColumns[7]},
+				Columns: []*schema.Column{ServiceRequestsColumns[20], ServiceRequestsColumns[7]},
+			},
+			{
+				Name:    "servicerequest_requester_id_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{ServiceRequestsColumns[22], ServiceRequestsColumns[19]},
 			},
 		},
 	}
@@ -467,6 +511,7 @@ var (
 		PersonsTable,
 		RegionsTable,
 		RegistrationsTable,
+		RequestEventsTable,
 		ServiceRequestsTable,
 		WalkNetworksTable,
 	}
@@ -474,6 +519,7 @@ var (
 
 func init() {
 	APITokensTable.ForeignKeys[0].RefTable = RegionsTable
+	APITokensTable.ForeignKeys[1].RefTable = PersonsTable
 	APITokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
@@ -520,6 +566,10 @@ func init() {
 	RegistrationsTable.ForeignKeys[2].RefTable = RegionsTable
 	RegistrationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
+	RequestEventsTable.ForeignKeys[0].RefTable = ServiceRequestsTable
+	RequestEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(51539607552),
 	}
 	ServiceRequestsTable.ForeignKeys[0].RefTable = RegionsTable
 	ServiceRequestsTable.ForeignKeys[1].RefTable = CompoundsTable

@@ -31,6 +31,8 @@ const (
 	FieldCommunityID = "community_id"
 	// EdgeCommunity holds the string denoting the community edge name in mutations.
 	EdgeCommunity = "community"
+	// EdgeRequests holds the string denoting the requests edge name in mutations.
+	EdgeRequests = "requests"
 	// Table holds the table name of the person in the database.
 	Table = "persons"
 	// CommunityTable is the table that holds the community relation/edge.
@@ -40,6 +42,13 @@ const (
 	CommunityInverseTable = "regions"
 	// CommunityColumn is the table column denoting the community relation/edge.
 	CommunityColumn = "community_id"
+	// RequestsTable is the table that holds the requests relation/edge.
+	RequestsTable = "service_requests"
+	// RequestsInverseTable is the table name for the ServiceRequest entity.
+	// It exists in this package in order to avoid circular dependency with the "servicerequest" package.
+	RequestsInverseTable = "service_requests"
+	// RequestsColumn is the table column denoting the requests relation/edge.
+	RequestsColumn = "requester_id"
 )
 
 // Columns holds all SQL columns for person fields.
@@ -130,10 +139,31 @@ func ByCommunityField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCommunityStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByRequestsCount orders the results by requests count.
+func ByRequestsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRequestsStep(), opts...)
+	}
+}
+
+// ByRequests orders the results by requests terms.
+func ByRequests(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRequestsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCommunityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CommunityInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, CommunityTable, CommunityColumn),
+	)
+}
+func newRequestsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RequestsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, RequestsTable, RequestsColumn),
 	)
 }

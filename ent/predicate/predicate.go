@@ -36,6 +36,9 @@ type Region func(*sql.Selector)
 // Registration is the predicate function for registration builders.
 type Registration func(*sql.Selector)
 
+// RequestEvent is the predicate function for requestevent builders.
+type RequestEvent func(*sql.Selector)
+
 // ServiceRequest is the predicate function for servicerequest builders.
 type ServiceRequest func(*sql.Selector)
 

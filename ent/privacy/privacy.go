@@ -351,6 +351,30 @@ func (f RegistrationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RegistrationMutation", m)
 }
 
+// The RequestEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RequestEventQueryRuleFunc func(context.Context, *ent.RequestEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RequestEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RequestEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RequestEventQuery", q)
+}
+
+// The RequestEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RequestEventMutationRuleFunc func(context.Context, *ent.RequestEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RequestEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RequestEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RequestEventMutation", m)
+}
+
 // The ServiceRequestQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ServiceRequestQueryRuleFunc func(context.Context, *ent.ServiceRequestQuery) error
@@ -454,6 +478,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RegistrationQuery:
 		return q.Filter(), nil
+	case *ent.RequestEventQuery:
+		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
 		return q.Filter(), nil
 	case *ent.WalkNetworkQuery:
@@ -484,6 +510,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RegionMutation:
 		return m.Filter(), nil
 	case *ent.RegistrationMutation:
+		return m.Filter(), nil
+	case *ent.RequestEventMutation:
 		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
 		return m.Filter(), nil

@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/requestevent"
 	"lifecircle/ent/schema"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/walknetwork"
@@ -57,11 +58,11 @@ func init() {
 		}
 	}()
 	// apitokenDescCreatedAt is the schema descriptor for created_at field.
-	apitokenDescCreatedAt := apitokenFields[4].Descriptor()
+	apitokenDescCreatedAt := apitokenFields[5].Descriptor()
 	// apitoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
 	// apitokenDescRevoked is the schema descriptor for revoked field.
-	apitokenDescRevoked := apitokenFields[6].Descriptor()
+	apitokenDescRevoked := apitokenFields[7].Descriptor()
 	// apitoken.DefaultRevoked holds the default value on creation for the revoked field.
 	apitoken.DefaultRevoked = apitokenDescRevoked.Default.(bool)
 	activityMixin := schema.Activity{}.Mixin()
@@ -655,6 +656,28 @@ func init() {
 	registration.DefaultUpdatedAt = registrationDescUpdatedAt.Default.(func() time.Time)
 	// registration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	registration.UpdateDefaultUpdatedAt = registrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	requestevent.Policy = privacy.NewPolicies(schema.RequestEvent{})
+	requestevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := requestevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	requesteventHooks := schema.RequestEvent{}.Hooks()
+
+	requestevent.Hooks[1] = requesteventHooks[0]
+	requesteventFields := schema.RequestEvent{}.Fields()
+	_ = requesteventFields
+	// requesteventDescNote is the schema descriptor for note field.
+	requesteventDescNote := requesteventFields[4].Descriptor()
+	// requestevent.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	requestevent.NoteValidator = requesteventDescNote.Validators[0].(func(string) error)
+	// requesteventDescAt is the schema descriptor for at field.
+	requesteventDescAt := requesteventFields[5].Descriptor()
+	// requestevent.DefaultAt holds the default value on creation for the at field.
+	requestevent.DefaultAt = requesteventDescAt.Default.(func() time.Time)
 	servicerequestMixin := schema.ServiceRequest{}.Mixin()
 	servicerequest.Policy = privacy.NewPolicies(schema.ServiceRequest{})
 	servicerequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -709,6 +732,28 @@ func init() {
 	servicerequestDescSatisfaction := servicerequestFields[11].Descriptor()
 	// servicerequest.SatisfactionValidator is a validator for the "satisfaction" field. It is called by the builders before save.
 	servicerequest.SatisfactionValidator = servicerequestDescSatisfaction.Validators[0].(func(int) error)
+	// servicerequestDescAddress is the schema descriptor for address field.
+	servicerequestDescAddress := servicerequestFields[12].Descriptor()
+	// servicerequest.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	servicerequest.AddressValidator = servicerequestDescAddress.Validators[0].(func(string) error)
+	// servicerequestDescResolutionNote is the schema descriptor for resolution_note field.
+	servicerequestDescResolutionNote := servicerequestFields[13].Descriptor()
+	// servicerequest.ResolutionNoteValidator is a validator for the "resolution_note" field. It is called by the builders before save.
+	servicerequest.ResolutionNoteValidator = servicerequestDescResolutionNote.Validators[0].(func(string) error)
+	// servicerequestDescRejectReason is the schema descriptor for reject_reason field.
+	servicerequestDescRejectReason := servicerequestFields[14].Descriptor()
+	// servicerequest.RejectReasonValidator is a validator for the "reject_reason" field. It is called by the builders before save.
+	servicerequest.RejectReasonValidator = servicerequestDescRejectReason.Validators[0].(func(string) error)
+	// servicerequestDescVersion is the schema descriptor for version field.
+	servicerequestDescVersion := servicerequestFields[15].Descriptor()
+	// servicerequest.DefaultVersion holds the default value on creation for the version field.
+	servicerequest.DefaultVersion = servicerequestDescVersion.Default.(int)
+	// servicerequest.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	servicerequest.VersionValidator = servicerequestDescVersion.Validators[0].(func(int) error)
+	// servicerequestDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	servicerequestDescIdempotencyKey := servicerequestFields[16].Descriptor()
+	// servicerequest.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	servicerequest.IdempotencyKeyValidator = servicerequestDescIdempotencyKey.Validators[0].(func(string) error)
 	walknetwork.Policy = privacy.NewPolicies(schema.WalkNetwork{})
 	walknetwork.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -19,8 +19,9 @@ func (APIToken) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200),
 		field.Bytes("token_hash").Unique().Sensitive(),
-		field.Enum("role").Values("staff", "admin"),
+		field.Enum("role").Values("staff", "admin", "resident", "volunteer"),
 		field.Int("community_id").Optional().Nillable(),
+		field.Int("person_id").Optional().Nillable().Comment("residents and volunteers act as this person"),
 		field.Time("created_at").Immutable().Default(time.Now),
 		field.Time("expires_at").Optional().Nillable(),
 		field.Bool("revoked").Default(false),
@@ -31,6 +32,7 @@ func (APIToken) Fields() []ent.Field {
 func (APIToken) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("community", Region.Type).Unique().Field("community_id"),
+		edge.To("person", Person.Type).Unique().Field("person_id"),
 	}
 }
 

@@ -31,6 +31,10 @@ func (Person) Edges() []ent.Edge {
 	return []ent.Edge{
 		// One-directional: a public Region has no edge back to its people.
 		edge.To("community", Region.Type).Unique().Required().Field("community_id"),
+		// For privacy rules only (a volunteer may see who asked for what
+		// they can claim); not in GraphQL.
+		edge.From("requests", ServiceRequest.Type).Ref("requester").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -47,6 +47,15 @@ func (Registration) Policy() ent.Policy { return rule.Private() }
 // Policy of the ServiceRequest: private.
 func (ServiceRequest) Policy() ent.Policy { return rule.Private() }
 
+// Policy of the RequestEvent: append-only history.
+func (RequestEvent) Policy() ent.Policy { return rule.History() }
+
+// Hooks of the RequestEvent: no update or delete ever, whatever the
+// context (a privacy decision can skip policies, not hooks).
+func (RequestEvent) Hooks() []ent.Hook {
+	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
+}
+
 // Policy of the APIToken: system only.
 func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
 

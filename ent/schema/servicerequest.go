@@ -45,6 +45,16 @@ func (ServiceRequest) Fields() []ent.Field {
 		field.Time("confirmed_at").Optional().Nillable(),
 		field.Time("rejected_at").Optional().Nillable(),
 		field.Int("satisfaction").Optional().Nillable().Range(1, 5).Annotations(noWhere),
+		field.String("address").Optional().MaxLen(400).
+			Comment("where the help is needed: shown to a volunteer only once they claim the request").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Text("resolution_note").Optional().MaxLen(4000).Annotations(noWhere),
+		field.Text("reject_reason").Optional().MaxLen(4000).Annotations(noWhere),
+		field.Int("version").Default(1).Positive().
+			Comment("optimistic concurrency: every transition increments it").
+			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.String("idempotency_key").Optional().Nillable().MaxLen(200).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("community_id"),
 		field.Int("compound_id").Optional().Nillable(),
 		field.Int("requester_id").Annotations(noWhere),
@@ -60,6 +70,7 @@ func (ServiceRequest) Edges() []ent.Edge {
 		edge.To("community", Region.Type).Unique().Required().Field("community_id"),
 		edge.To("compound", Compound.Type).Unique().Field("compound_id"),
 		edge.To("requester", Person.Type).Unique().Required().Field("requester_id").Annotations(noWhere),
+		edge.To("events", RequestEvent.Type).Annotations(entgql.RelayConnection(), noWhere),
 		edge.To("dispatched_to", Organization.Type).Unique().Field("dispatched_to_id"),
 		edge.To("claimed_by", Person.Type).Unique().Field("claimed_by_id").Annotations(noWhere),
 	}
@@ -67,7 +78,10 @@ func (ServiceRequest) Edges() []ent.Edge {
 
 // Indexes of the ServiceRequest.
 func (ServiceRequest) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("community_id", "status")}
+	return []ent.Index{
+		index.Fields("community_id", "status"),
+		index.Fields("requester_id", "idempotency_key").Unique(),
+	}
 }
 
 // Mixin of the ServiceRequest.

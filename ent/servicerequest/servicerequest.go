@@ -46,6 +46,16 @@ const (
 	FieldRejectedAt = "rejected_at"
 	// FieldSatisfaction holds the string denoting the satisfaction field in the database.
 	FieldSatisfaction = "satisfaction"
+	// FieldAddress holds the string denoting the address field in the database.
+	FieldAddress = "address"
+	// FieldResolutionNote holds the string denoting the resolution_note field in the database.
+	FieldResolutionNote = "resolution_note"
+	// FieldRejectReason holds the string denoting the reject_reason field in the database.
+	FieldRejectReason = "reject_reason"
+	// FieldVersion holds the string denoting the version field in the database.
+	FieldVersion = "version"
+	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
+	FieldIdempotencyKey = "idempotency_key"
 	// FieldCommunityID holds the string denoting the community_id field in the database.
 	FieldCommunityID = "community_id"
 	// FieldCompoundID holds the string denoting the compound_id field in the database.
@@ -62,6 +72,8 @@ const (
 	EdgeCompound = "compound"
 	// EdgeRequester holds the string denoting the requester edge name in mutations.
 	EdgeRequester = "requester"
+	// EdgeEvents holds the string denoting the events edge name in mutations.
+	EdgeEvents = "events"
 	// EdgeDispatchedTo holds the string denoting the dispatched_to edge name in mutations.
 	EdgeDispatchedTo = "dispatched_to"
 	// EdgeClaimedBy holds the string denoting the claimed_by edge name in mutations.
@@ -89,6 +101,13 @@ const (
 	RequesterInverseTable = "persons"
 	// RequesterColumn is the table column denoting the requester relation/edge.
 	RequesterColumn = "requester_id"
+	// EventsTable is the table that holds the events relation/edge.
+	EventsTable = "request_events"
+	// EventsInverseTable is the table name for the RequestEvent entity.
+	// It exists in this package in order to avoid circular dependency with the "requestevent" package.
+	EventsInverseTable = "request_events"
+	// EventsColumn is the table column denoting the events relation/edge.
+	EventsColumn = "request_id"
 	// DispatchedToTable is the table that holds the dispatched_to relation/edge.
 	DispatchedToTable = "service_requests"
 	// DispatchedToInverseTable is the table name for the Organization entity.
@@ -122,6 +141,11 @@ var Columns = []string{
 	FieldConfirmedAt,
 	FieldRejectedAt,
 	FieldSatisfaction,
+	FieldAddress,
+	FieldResolutionNote,
+	FieldRejectReason,
+	FieldVersion,
+	FieldIdempotencyKey,
 	FieldCommunityID,
 	FieldCompoundID,
 	FieldRequesterID,
@@ -161,6 +185,18 @@ var (
 	CategoryValidator func(string) error
 	// SatisfactionValidator is a validator for the "satisfaction" field. It is called by the builders before save.
 	SatisfactionValidator func(int) error
+	// AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	AddressValidator func(string) error
+	// ResolutionNoteValidator is a validator for the "resolution_note" field. It is called by the builders before save.
+	ResolutionNoteValidator func(string) error
+	// RejectReasonValidator is a validator for the "reject_reason" field. It is called by the builders before save.
+	RejectReasonValidator func(string) error
+	// DefaultVersion holds the default value on creation for the "version" field.
+	DefaultVersion int
+	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	VersionValidator func(int) error
+	// IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	IdempotencyKeyValidator func(string) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -297,6 +333,31 @@ func BySatisfaction(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSatisfaction, opts...).ToFunc()
 }
 
+// ByAddress orders the results by the address field.
+func ByAddress(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAddress, opts...).ToFunc()
+}
+
+// ByResolutionNote orders the results by the resolution_note field.
+func ByResolutionNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolutionNote, opts...).ToFunc()
+}
+
+// ByRejectReason orders the results by the reject_reason field.
+func ByRejectReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRejectReason, opts...).ToFunc()
+}
+
+// ByVersion orders the results by the version field.
+func ByVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
+// ByIdempotencyKey orders the results by the idempotency_key field.
+func ByIdempotencyKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdempotencyKey, opts...).ToFunc()
+}
+
 // ByCommunityID orders the results by the community_id field.
 func ByCommunityID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCommunityID, opts...).ToFunc()
@@ -343,6 +404,20 @@ func ByRequesterField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByEventsCount orders the results by events count.
+func ByEventsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newEventsStep(), opts...)
+	}
+}
+
+// ByEvents orders the results by events terms.
+func ByEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByDispatchedToField orders the results by dispatched_to field.
 func ByDispatchedToField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -375,6 +450,13 @@ func newRequesterStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RequesterInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, RequesterTable, RequesterColumn),
+	)
+}
+func newEventsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EventsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, EventsTable, EventsColumn),
 	)
 }
 func newDispatchedToStep() *sqlgraph.Step {

@@ -9,16 +9,21 @@ type Role string
 
 // Roles. The zero value is the anonymous public.
 const (
-	RolePublic Role = ""
-	RoleStaff  Role = "staff" // staff of one community
-	RoleAdmin  Role = "admin"
+	RolePublic    Role = ""
+	RoleResident  Role = "resident"  // a resident acting for themselves
+	RoleVolunteer Role = "volunteer" // a volunteer or party member who takes orders
+	RoleStaff     Role = "staff"     // staff of one community
+	RoleAdmin     Role = "admin"
 )
 
 // Viewer is the identity behind a request.
 type Viewer struct {
 	Role Role
-	// CommunityID is the community a staff viewer works for.
+	// CommunityID is the community a staff viewer works for, or the
+	// community of a resident's or volunteer's person.
 	CommunityID int
+	// PersonID is the person a resident or volunteer acts as.
+	PersonID int
 	// TokenID identifies the token used, for rate limits and logs.
 	TokenID int
 }
@@ -29,11 +34,24 @@ func (v Viewer) IsAdmin() bool { return v.Role == RoleAdmin }
 // IsStaff reports whether v is staff of a community (not an admin).
 func (v Viewer) IsStaff() bool { return v.Role == RoleStaff && v.CommunityID != 0 }
 
-// HasRole reports whether v is at least role: admins have every role.
+// IsPerson reports whether v acts as a person (a resident or volunteer).
+func (v Viewer) IsPerson() bool {
+	return (v.Role == RoleResident || v.Role == RoleVolunteer) && v.PersonID != 0
+}
+
+// IsVolunteer reports whether v is a volunteer.
+func (v Viewer) IsVolunteer() bool { return v.Role == RoleVolunteer && v.PersonID != 0 }
+
+// HasRole reports whether v is at least role: admins have every role;
+// RoleResident stands for any signed-in viewer.
 func (v Viewer) HasRole(r Role) bool {
 	switch r {
 	case RolePublic:
 		return true
+	case RoleResident:
+		return v.Role != RolePublic
+	case RoleVolunteer:
+		return v.IsVolunteer() || v.IsStaff() || v.IsAdmin()
 	case RoleStaff:
 		return v.IsStaff() || v.IsAdmin()
 	case RoleAdmin:

@@ -85,26 +85,62 @@ func AllowStaffOfCommunity() privacy.MutationRule {
 	})
 }
 
-// communityFilter is a privacy filter of a type with a community.
-type communityFilter interface {
-	WhereCommunityID(entql.IntP)
+// none matches no row: IDs are positive.
+var none = entql.FieldLT("id", 0)
+
+// visibleRequests is what a resident or volunteer may see of the needs list:
+// their own requests; a volunteer also sees the dispatched requests of their
+// community, open to claim, and the ones they claimed.
+func visibleRequests(v auth.Viewer) entql.P {
+	own := entql.FieldEQ("requester_id", v.PersonID)
+	if !v.IsVolunteer() {
+		return own
+	}
+	return entql.Or(own,
+		entql.FieldEQ("claimed_by_id", v.PersonID),
+		entql.And(entql.FieldEQ("community_id", v.CommunityID), entql.FieldEQ("status", "DISPATCHED")),
+	)
 }
 
-// FilterToViewerCommunity narrows reads of private records: staff see the
-// records of their community, everyone else (the public) sees none. Admins
-// and the system context are allowed before this rule runs.
+// FilterPrivate narrows reads of private records to what the viewer may
+// see. Admins and the system context are allowed before this rule runs;
+// staff see their community's records; residents and volunteers see their
+// own (and volunteers what they can claim or have claimed); the public sees
+// nothing.
 //
 // Filtering, rather than denying, makes a private record look exactly like a
 // missing one: node(id:) answers NOT_FOUND and connections are empty.
-func FilterToViewerCommunity() privacy.QueryRule {
+func FilterPrivate() privacy.QueryRule {
 	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		v := auth.FromContext(ctx)
-		if cf, ok := f.(communityFilter); ok && v.IsStaff() {
-			cf.WhereCommunityID(entql.IntEQ(v.CommunityID))
-			return privacy.Skip
+		switch {
+		case v.IsStaff():
+			if cf, ok := f.(interface{ WhereCommunityID(entql.IntP) }); ok {
+				cf.WhereCommunityID(entql.IntEQ(v.CommunityID))
+				return privacy.Skip
+			}
+		case v.IsPerson():
+			switch f.(type) {
+			case *ent.PersonFilter:
+				p := entql.FieldEQ("id", v.PersonID)
+				if v.IsVolunteer() {
+					p = entql.Or(p, entql.HasEdgeWith("requests", visibleRequests(v)))
+				}
+				f.Where(p)
+				return privacy.Skip
+			case *ent.ServiceRequestFilter:
+				f.Where(visibleRequests(v))
+				return privacy.Skip
+			case *ent.RegistrationFilter:
+				f.Where(entql.FieldEQ("person_id", v.PersonID))
+				return privacy.Skip
+			case *ent.RequestEventFilter:
+				f.Where(entql.HasEdgeWith("request", entql.Or(
+					entql.FieldEQ("requester_id", v.PersonID), entql.FieldEQ("claimed_by_id", v.PersonID))))
+				return privacy.Skip
+			}
 		}
-		// IDs are positive: this predicate matches no row.
-		f.Where(entql.FieldLT("id", 0))
+		f.Where(none)
 		return privacy.Skip
 	})
 }
@@ -129,8 +165,26 @@ func CommunityWrites() ent.Policy {
 // the system context (seeding) or admins; the workflow issue adds more.
 func Private() ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{AllowAdmin(), FilterToViewerCommunity(), privacy.AlwaysAllowRule()},
+		Query:    privacy.QueryPolicy{AllowAdmin(), FilterPrivate(), privacy.AlwaysAllowRule()},
 		Mutation: privacy.MutationPolicy{AllowAdmin(), DenyWrite()},
+	}
+}
+
+// History is the policy of an append-only history: read like private
+// records, written only by the workflow (under the system context), never
+// changed or deleted, not even by admins.
+func History() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{AllowAdmin(), FilterPrivate(), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{
+			privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+				if !m.Op().Is(ent.OpCreate) {
+					return privacy.Denyf("%w", apperr.New(apperr.CodeForbidden, "history cannot be changed"))
+				}
+				return privacy.Skip
+			}),
+			DenyWrite(),
+		},
 	}
 }
 

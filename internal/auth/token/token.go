@@ -30,9 +30,11 @@ func Hash(plain string) []byte {
 	return sum[:]
 }
 
-// Create issues a token for role; staff tokens need the ID of the community
-// they work for. It returns the token, shown once and never stored.
-func Create(ctx context.Context, client *ent.Client, name string, role auth.Role, communityID int, ttl time.Duration) (string, error) {
+// Create issues a token for role: staff tokens need the ID of the community
+// they work for, resident and volunteer tokens the ID of the person they act
+// as (passed as id). It returns the token, shown once and never stored.
+func Create(ctx context.Context, client *ent.Client, name string, role auth.Role, id int, ttl time.Duration) (string, error) {
+	communityID := id
 	ctx = rule.SystemContext(ctx)
 	c := client.APIToken.Create().SetName(name)
 	switch role {
@@ -50,8 +52,14 @@ func Create(ctx context.Context, client *ent.Client, name string, role auth.Role
 			return "", fmt.Errorf("token: %d is not a community", communityID)
 		}
 		c.SetRole(apitoken.RoleStaff).SetCommunityID(communityID)
+	case auth.RoleResident, auth.RoleVolunteer:
+		p, err := client.Person.Get(ctx, id)
+		if err != nil {
+			return "", fmt.Errorf("token: %d is not a person", id)
+		}
+		c.SetRole(apitoken.Role(role)).SetPersonID(p.ID).SetCommunityID(p.CommunityID)
 	default:
-		return "", fmt.Errorf("token: unknown role %q (staff or admin)", role)
+		return "", fmt.Errorf("token: unknown role %q (staff, admin, resident or volunteer)", role)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -91,6 +99,9 @@ func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer,
 	v := auth.Viewer{Role: auth.Role(t.Role), TokenID: t.ID}
 	if t.CommunityID != nil {
 		v.CommunityID = *t.CommunityID
+	}
+	if t.PersonID != nil {
+		v.PersonID = *t.PersonID
 	}
 	return v, nil
 }
