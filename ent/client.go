@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
+	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -42,6 +43,8 @@ type Client struct {
 	Activity *ActivityClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// ChangeLock is the client for interacting with the ChangeLock builders.
+	ChangeLock *ChangeLockClient
 	// Compound is the client for interacting with the Compound builders.
 	Compound *CompoundClient
 	// Facility is the client for interacting with the Facility builders.
@@ -76,6 +79,7 @@ func (c *Client) init() {
 	c.APIToken = NewAPITokenClient(c.config)
 	c.Activity = NewActivityClient(c.config)
 	c.Change = NewChangeClient(c.config)
+	c.ChangeLock = NewChangeLockClient(c.config)
 	c.Compound = NewCompoundClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
@@ -181,6 +185,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIToken:       NewAPITokenClient(cfg),
 		Activity:       NewActivityClient(cfg),
 		Change:         NewChangeClient(cfg),
+		ChangeLock:     NewChangeLockClient(cfg),
 		Compound:       NewCompoundClient(cfg),
 		Facility:       NewFacilityClient(cfg),
 		Grid:           NewGridClient(cfg),
@@ -213,6 +218,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIToken:       NewAPITokenClient(cfg),
 		Activity:       NewActivityClient(cfg),
 		Change:         NewChangeClient(cfg),
+		ChangeLock:     NewChangeLockClient(cfg),
 		Compound:       NewCompoundClient(cfg),
 		Facility:       NewFacilityClient(cfg),
 		Grid:           NewGridClient(cfg),
@@ -252,7 +258,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.Activity, c.Change, c.Compound, c.Facility, c.Grid,
+		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Facility, c.Grid,
 		c.Organization, c.Person, c.Region, c.Registration, c.RequestEvent,
 		c.ServiceRequest, c.WalkNetwork,
 	} {
@@ -264,7 +270,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.Activity, c.Change, c.Compound, c.Facility, c.Grid,
+		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Facility, c.Grid,
 		c.Organization, c.Person, c.Region, c.Registration, c.RequestEvent,
 		c.ServiceRequest, c.WalkNetwork,
 	} {
@@ -281,6 +287,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Activity.mutate(ctx, m)
 	case *ChangeMutation:
 		return c.Change.mutate(ctx, m)
+	case *ChangeLockMutation:
+		return c.ChangeLock.mutate(ctx, m)
 	case *CompoundMutation:
 		return c.Compound.mutate(ctx, m)
 	case *FacilityMutation:
@@ -785,6 +793,140 @@ func (c *ChangeClient) mutate(ctx context.Context, m *ChangeMutation) (Value, er
 		return (&ChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Change mutation op: %q", m.Op())
+	}
+}
+
+// ChangeLockClient is a client for the ChangeLock schema.
+type ChangeLockClient struct {
+	config
+}
+
+// NewChangeLockClient returns a client for the ChangeLock from the given config.
+func NewChangeLockClient(c config) *ChangeLockClient {
+	return &ChangeLockClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `changelock.Hooks(f(g(h())))`.
+func (c *ChangeLockClient) Use(hooks ...Hook) {
+	c.hooks.ChangeLock = append(c.hooks.ChangeLock, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `changelock.Intercept(f(g(h())))`.
+func (c *ChangeLockClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ChangeLock = append(c.inters.ChangeLock, interceptors...)
+}
+
+// Create returns a builder for creating a ChangeLock entity.
+func (c *ChangeLockClient) Create() *ChangeLockCreate {
+	mutation := newChangeLockMutation(c.config, OpCreate)
+	return &ChangeLockCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ChangeLock entities.
+func (c *ChangeLockClient) CreateBulk(builders ...*ChangeLockCreate) *ChangeLockCreateBulk {
+	return &ChangeLockCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChangeLockClient) MapCreateBulk(slice any, setFunc func(*ChangeLockCreate, int)) *ChangeLockCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChangeLockCreateBulk{err: fmt.Errorf("calling to ChangeLockClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChangeLockCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChangeLockCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ChangeLock.
+func (c *ChangeLockClient) Update() *ChangeLockUpdate {
+	mutation := newChangeLockMutation(c.config, OpUpdate)
+	return &ChangeLockUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChangeLockClient) UpdateOne(_m *ChangeLock) *ChangeLockUpdateOne {
+	mutation := newChangeLockMutation(c.config, OpUpdateOne, withChangeLock(_m))
+	return &ChangeLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ChangeLockClient) UpdateOneID(id int) *ChangeLockUpdateOne {
+	mutation := newChangeLockMutation(c.config, OpUpdateOne, withChangeLockID(id))
+	return &ChangeLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ChangeLock.
+func (c *ChangeLockClient) Delete() *ChangeLockDelete {
+	mutation := newChangeLockMutation(c.config, OpDelete)
+	return &ChangeLockDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ChangeLockClient) DeleteOne(_m *ChangeLock) *ChangeLockDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ChangeLockClient) DeleteOneID(id int) *ChangeLockDeleteOne {
+	builder := c.Delete().Where(changelock.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ChangeLockDeleteOne{builder}
+}
+
+// Query returns a query builder for ChangeLock.
+func (c *ChangeLockClient) Query() *ChangeLockQuery {
+	return &ChangeLockQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChangeLock},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ChangeLock entity by its id.
+func (c *ChangeLockClient) Get(ctx context.Context, id int) (*ChangeLock, error) {
+	return c.Query().Where(changelock.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ChangeLockClient) GetX(ctx context.Context, id int) *ChangeLock {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ChangeLockClient) Hooks() []Hook {
+	hooks := c.hooks.ChangeLock
+	return append(hooks[:len(hooks):len(hooks)], changelock.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChangeLockClient) Interceptors() []Interceptor {
+	return c.inters.ChangeLock
+}
+
+func (c *ChangeLockClient) mutate(ctx context.Context, m *ChangeLockMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChangeLockCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChangeLockUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChangeLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChangeLockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ChangeLock mutation op: %q", m.Op())
 	}
 }
 
@@ -2691,12 +2833,13 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Activity, Change, Compound, Facility, Grid, Organization, Person,
-		Region, Registration, RequestEvent, ServiceRequest, WalkNetwork []ent.Hook
+		APIToken, Activity, Change, ChangeLock, Compound, Facility, Grid, Organization,
+		Person, Region, Registration, RequestEvent, ServiceRequest,
+		WalkNetwork []ent.Hook
 	}
 	inters struct {
-		APIToken, Activity, Change, Compound, Facility, Grid, Organization, Person,
-		Region, Registration, RequestEvent, ServiceRequest,
+		APIToken, Activity, Change, ChangeLock, Compound, Facility, Grid, Organization,
+		Person, Region, Registration, RequestEvent, ServiceRequest,
 		WalkNetwork []ent.Interceptor
 	}
 )

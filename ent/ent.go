@@ -9,6 +9,7 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
+	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			apitoken.Table:       apitoken.ValidColumn,
 			activity.Table:       activity.ValidColumn,
 			change.Table:         change.ValidColumn,
+			changelock.Table:     changelock.ValidColumn,
 			compound.Table:       compound.ValidColumn,
 			facility.Table:       facility.ValidColumn,
 			grid.Table:           grid.ValidColumn,

@@ -179,8 +179,6 @@ type CreateCompoundInput struct {
 	Lng                float64
 	Approximate        *bool
 	CommunityID        int
-	FacilityIDs        []int
-	OrganizationIDs    []int
 }
 
 // Mutate applies the CreateCompoundInput on the CompoundMutation builder.
@@ -198,12 +196,6 @@ func (i *CreateCompoundInput) Mutate(m *CompoundMutation) {
 		m.SetApproximate(*v)
 	}
 	m.SetCommunityID(i.CommunityID)
-	if v := i.FacilityIDs; len(v) > 0 {
-		m.AddFacilityIDs(v...)
-	}
-	if v := i.OrganizationIDs; len(v) > 0 {
-		m.AddOrganizationIDs(v...)
-	}
 }
 
 // SetInput applies the change-set in the CreateCompoundInput on the CompoundCreate builder.
@@ -214,19 +206,13 @@ func (c *CompoundCreate) SetInput(i CreateCompoundInput) *CompoundCreate {
 
 // UpdateCompoundInput represents a mutation input for updating compounds.
 type UpdateCompoundInput struct {
-	Name                  *string
-	Households            *int
-	PropertyManagement    *bool
-	Lat                   *float64
-	Lng                   *float64
-	Approximate           *bool
-	CommunityID           *int
-	ClearFacilities       bool
-	AddFacilityIDs        []int
-	RemoveFacilityIDs     []int
-	ClearOrganizations    bool
-	AddOrganizationIDs    []int
-	RemoveOrganizationIDs []int
+	Name               *string
+	Households         *int
+	PropertyManagement *bool
+	Lat                *float64
+	Lng                *float64
+	Approximate        *bool
+	CommunityID        *int
 }
 
 // Mutate applies the UpdateCompoundInput on the CompoundMutation builder.
@@ -251,24 +237,6 @@ func (i *UpdateCompoundInput) Mutate(m *CompoundMutation) {
 	}
 	if v := i.CommunityID; v != nil {
 		m.SetCommunityID(*v)
-	}
-	if i.ClearFacilities {
-		m.ClearFacilities()
-	}
-	if v := i.AddFacilityIDs; len(v) > 0 {
-		m.AddFacilityIDs(v...)
-	}
-	if v := i.RemoveFacilityIDs; len(v) > 0 {
-		m.RemoveFacilityIDs(v...)
-	}
-	if i.ClearOrganizations {
-		m.ClearOrganizations()
-	}
-	if v := i.AddOrganizationIDs; len(v) > 0 {
-		m.AddOrganizationIDs(v...)
-	}
-	if v := i.RemoveOrganizationIDs; len(v) > 0 {
-		m.RemoveOrganizationIDs(v...)
 	}
 }
 
@@ -304,8 +272,6 @@ type CreateFacilityInput struct {
 	CompoundID   *int
 	OperatorID   *int
 	ParentID     *int
-	RoomIDs      []int
-	ActivityIDs  []int
 }
 
 // Mutate applies the CreateFacilityInput on the FacilityMutation builder.
@@ -354,12 +320,6 @@ func (i *CreateFacilityInput) Mutate(m *FacilityMutation) {
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
 	}
-	if v := i.RoomIDs; len(v) > 0 {
-		m.AddRoomIDs(v...)
-	}
-	if v := i.ActivityIDs; len(v) > 0 {
-		m.AddActivityIDs(v...)
-	}
 }
 
 // SetInput applies the change-set in the CreateFacilityInput on the FacilityCreate builder.
@@ -400,12 +360,6 @@ type UpdateFacilityInput struct {
 	OperatorID        *int
 	ClearParent       bool
 	ParentID          *int
-	ClearRooms        bool
-	AddRoomIDs        []int
-	RemoveRoomIDs     []int
-	ClearActivities   bool
-	AddActivityIDs    []int
-	RemoveActivityIDs []int
 }
 
 // Mutate applies the UpdateFacilityInput on the FacilityMutation builder.
@@ -500,24 +454,6 @@ func (i *UpdateFacilityInput) Mutate(m *FacilityMutation) {
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
 	}
-	if i.ClearRooms {
-		m.ClearRooms()
-	}
-	if v := i.AddRoomIDs; len(v) > 0 {
-		m.AddRoomIDs(v...)
-	}
-	if v := i.RemoveRoomIDs; len(v) > 0 {
-		m.RemoveRoomIDs(v...)
-	}
-	if i.ClearActivities {
-		m.ClearActivities()
-	}
-	if v := i.AddActivityIDs; len(v) > 0 {
-		m.AddActivityIDs(v...)
-	}
-	if v := i.RemoveActivityIDs; len(v) > 0 {
-		m.RemoveActivityIDs(v...)
-	}
 }
 
 // SetInput applies the change-set in the UpdateFacilityInput on the FacilityUpdate builder.
@@ -596,14 +532,11 @@ func (c *GridUpdateOne) SetInput(i UpdateGridInput) *GridUpdateOne {
 
 // CreateOrganizationInput represents a mutation input for creating organizations.
 type CreateOrganizationInput struct {
-	Kind        organization.Kind
-	Name        string
-	ParentID    *int
-	ChildIDs    []int
-	RegionID    int
-	CompoundID  *int
-	FacilityIDs []int
-	ActivityIDs []int
+	Kind       organization.Kind
+	Name       string
+	ParentID   *int
+	RegionID   int
+	CompoundID *int
 }
 
 // Mutate applies the CreateOrganizationInput on the OrganizationMutation builder.
@@ -613,18 +546,9 @@ func (i *CreateOrganizationInput) Mutate(m *OrganizationMutation) {
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
 	}
-	if v := i.ChildIDs; len(v) > 0 {
-		m.AddChildIDs(v...)
-	}
 	m.SetRegionID(i.RegionID)
 	if v := i.CompoundID; v != nil {
 		m.SetCompoundID(*v)
-	}
-	if v := i.FacilityIDs; len(v) > 0 {
-		m.AddFacilityIDs(v...)
-	}
-	if v := i.ActivityIDs; len(v) > 0 {
-		m.AddActivityIDs(v...)
 	}
 }
 
@@ -636,22 +560,13 @@ func (c *OrganizationCreate) SetInput(i CreateOrganizationInput) *OrganizationCr
 
 // UpdateOrganizationInput represents a mutation input for updating organizations.
 type UpdateOrganizationInput struct {
-	Kind              *organization.Kind
-	Name              *string
-	ClearParent       bool
-	ParentID          *int
-	ClearChildren     bool
-	AddChildIDs       []int
-	RemoveChildIDs    []int
-	RegionID          *int
-	ClearCompound     bool
-	CompoundID        *int
-	ClearFacilities   bool
-	AddFacilityIDs    []int
-	RemoveFacilityIDs []int
-	ClearActivities   bool
-	AddActivityIDs    []int
-	RemoveActivityIDs []int
+	Kind          *organization.Kind
+	Name          *string
+	ClearParent   bool
+	ParentID      *int
+	RegionID      *int
+	ClearCompound bool
+	CompoundID    *int
 }
 
 // Mutate applies the UpdateOrganizationInput on the OrganizationMutation builder.
@@ -668,15 +583,6 @@ func (i *UpdateOrganizationInput) Mutate(m *OrganizationMutation) {
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
 	}
-	if i.ClearChildren {
-		m.ClearChildren()
-	}
-	if v := i.AddChildIDs; len(v) > 0 {
-		m.AddChildIDs(v...)
-	}
-	if v := i.RemoveChildIDs; len(v) > 0 {
-		m.RemoveChildIDs(v...)
-	}
 	if v := i.RegionID; v != nil {
 		m.SetRegionID(*v)
 	}
@@ -685,24 +591,6 @@ func (i *UpdateOrganizationInput) Mutate(m *OrganizationMutation) {
 	}
 	if v := i.CompoundID; v != nil {
 		m.SetCompoundID(*v)
-	}
-	if i.ClearFacilities {
-		m.ClearFacilities()
-	}
-	if v := i.AddFacilityIDs; len(v) > 0 {
-		m.AddFacilityIDs(v...)
-	}
-	if v := i.RemoveFacilityIDs; len(v) > 0 {
-		m.RemoveFacilityIDs(v...)
-	}
-	if i.ClearActivities {
-		m.ClearActivities()
-	}
-	if v := i.AddActivityIDs; len(v) > 0 {
-		m.AddActivityIDs(v...)
-	}
-	if v := i.RemoveActivityIDs; len(v) > 0 {
-		m.RemoveActivityIDs(v...)
 	}
 }
 
@@ -720,20 +608,14 @@ func (c *OrganizationUpdateOne) SetInput(i UpdateOrganizationInput) *Organizatio
 
 // CreateRegionInput represents a mutation input for creating regions.
 type CreateRegionInput struct {
-	Level           region.Level
-	Name            string
-	NameEn          *string
-	Code            *string
-	Lat             float64
-	Lng             float64
-	Approximate     *bool
-	ParentID        *int
-	ChildIDs        []int
-	CompoundIDs     []int
-	GridIDs         []int
-	OrganizationIDs []int
-	FacilityIDs     []int
-	ActivityIDs     []int
+	Level       region.Level
+	Name        string
+	NameEn      *string
+	Code        *string
+	Lat         float64
+	Lng         float64
+	Approximate *bool
+	ParentID    *int
 }
 
 // Mutate applies the CreateRegionInput on the RegionMutation builder.
@@ -754,24 +636,6 @@ func (i *CreateRegionInput) Mutate(m *RegionMutation) {
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
 	}
-	if v := i.ChildIDs; len(v) > 0 {
-		m.AddChildIDs(v...)
-	}
-	if v := i.CompoundIDs; len(v) > 0 {
-		m.AddCompoundIDs(v...)
-	}
-	if v := i.GridIDs; len(v) > 0 {
-		m.AddGridIDs(v...)
-	}
-	if v := i.OrganizationIDs; len(v) > 0 {
-		m.AddOrganizationIDs(v...)
-	}
-	if v := i.FacilityIDs; len(v) > 0 {
-		m.AddFacilityIDs(v...)
-	}
-	if v := i.ActivityIDs; len(v) > 0 {
-		m.AddActivityIDs(v...)
-	}
 }
 
 // SetInput applies the change-set in the CreateRegionInput on the RegionCreate builder.
@@ -782,35 +646,17 @@ func (c *RegionCreate) SetInput(i CreateRegionInput) *RegionCreate {
 
 // UpdateRegionInput represents a mutation input for updating regions.
 type UpdateRegionInput struct {
-	Level                 *region.Level
-	Name                  *string
-	ClearNameEn           bool
-	NameEn                *string
-	ClearCode             bool
-	Code                  *string
-	Lat                   *float64
-	Lng                   *float64
-	Approximate           *bool
-	ClearParent           bool
-	ParentID              *int
-	ClearChildren         bool
-	AddChildIDs           []int
-	RemoveChildIDs        []int
-	ClearCompounds        bool
-	AddCompoundIDs        []int
-	RemoveCompoundIDs     []int
-	ClearGrids            bool
-	AddGridIDs            []int
-	RemoveGridIDs         []int
-	ClearOrganizations    bool
-	AddOrganizationIDs    []int
-	RemoveOrganizationIDs []int
-	ClearFacilities       bool
-	AddFacilityIDs        []int
-	RemoveFacilityIDs     []int
-	ClearActivities       bool
-	AddActivityIDs        []int
-	RemoveActivityIDs     []int
+	Level       *region.Level
+	Name        *string
+	ClearNameEn bool
+	NameEn      *string
+	ClearCode   bool
+	Code        *string
+	Lat         *float64
+	Lng         *float64
+	Approximate *bool
+	ClearParent bool
+	ParentID    *int
 }
 
 // Mutate applies the UpdateRegionInput on the RegionMutation builder.
@@ -847,60 +693,6 @@ func (i *UpdateRegionInput) Mutate(m *RegionMutation) {
 	}
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
-	}
-	if i.ClearChildren {
-		m.ClearChildren()
-	}
-	if v := i.AddChildIDs; len(v) > 0 {
-		m.AddChildIDs(v...)
-	}
-	if v := i.RemoveChildIDs; len(v) > 0 {
-		m.RemoveChildIDs(v...)
-	}
-	if i.ClearCompounds {
-		m.ClearCompounds()
-	}
-	if v := i.AddCompoundIDs; len(v) > 0 {
-		m.AddCompoundIDs(v...)
-	}
-	if v := i.RemoveCompoundIDs; len(v) > 0 {
-		m.RemoveCompoundIDs(v...)
-	}
-	if i.ClearGrids {
-		m.ClearGrids()
-	}
-	if v := i.AddGridIDs; len(v) > 0 {
-		m.AddGridIDs(v...)
-	}
-	if v := i.RemoveGridIDs; len(v) > 0 {
-		m.RemoveGridIDs(v...)
-	}
-	if i.ClearOrganizations {
-		m.ClearOrganizations()
-	}
-	if v := i.AddOrganizationIDs; len(v) > 0 {
-		m.AddOrganizationIDs(v...)
-	}
-	if v := i.RemoveOrganizationIDs; len(v) > 0 {
-		m.RemoveOrganizationIDs(v...)
-	}
-	if i.ClearFacilities {
-		m.ClearFacilities()
-	}
-	if v := i.AddFacilityIDs; len(v) > 0 {
-		m.AddFacilityIDs(v...)
-	}
-	if v := i.RemoveFacilityIDs; len(v) > 0 {
-		m.RemoveFacilityIDs(v...)
-	}
-	if i.ClearActivities {
-		m.ClearActivities()
-	}
-	if v := i.AddActivityIDs; len(v) > 0 {
-		m.AddActivityIDs(v...)
-	}
-	if v := i.RemoveActivityIDs; len(v) > 0 {
-		m.RemoveActivityIDs(v...)
 	}
 }
 

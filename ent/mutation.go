@@ -9,6 +9,7 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
+	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -40,6 +41,7 @@ const (
 	TypeAPIToken       = "APIToken"
 	TypeActivity       = "Activity"
 	TypeChange         = "Change"
+	TypeChangeLock     = "ChangeLock"
 	TypeCompound       = "Compound"
 	TypeFacility       = "Facility"
 	TypeGrid           = "Grid"
@@ -2946,6 +2948,368 @@ func (m *ChangeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ChangeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Change edge %s", name)
+}
+
+// ChangeLockMutation represents an operation that mutates the ChangeLock nodes in the graph.
+type ChangeLockMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	writes        *int64
+	addwrites     *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ChangeLock, error)
+	predicates    []predicate.ChangeLock
+}
+
+var _ ent.Mutation = (*ChangeLockMutation)(nil)
+
+// changelockOption allows management of the mutation configuration using functional options.
+type changelockOption func(*ChangeLockMutation)
+
+// newChangeLockMutation creates new mutation for the ChangeLock entity.
+func newChangeLockMutation(c config, op Op, opts ...changelockOption) *ChangeLockMutation {
+	m := &ChangeLockMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeChangeLock,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withChangeLockID sets the ID field of the mutation.
+func withChangeLockID(id int) changelockOption {
+	return func(m *ChangeLockMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ChangeLock
+		)
+		m.oldValue = func(ctx context.Context) (*ChangeLock, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ChangeLock.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withChangeLock sets the old ChangeLock of the mutation.
+func withChangeLock(node *ChangeLock) changelockOption {
+	return func(m *ChangeLockMutation) {
+		m.oldValue = func(context.Context) (*ChangeLock, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ChangeLockMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ChangeLockMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ChangeLockMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ChangeLockMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ChangeLock.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetWrites sets the "writes" field.
+func (m *ChangeLockMutation) SetWrites(i int64) {
+	m.writes = &i
+	m.addwrites = nil
+}
+
+// Writes returns the value of the "writes" field in the mutation.
+func (m *ChangeLockMutation) Writes() (r int64, exists bool) {
+	v := m.writes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWrites returns the old "writes" field's value of the ChangeLock entity.
+// If the ChangeLock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLockMutation) OldWrites(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWrites is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWrites requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWrites: %w", err)
+	}
+	return oldValue.Writes, nil
+}
+
+// AddWrites adds i to the "writes" field.
+func (m *ChangeLockMutation) AddWrites(i int64) {
+	if m.addwrites != nil {
+		*m.addwrites += i
+	} else {
+		m.addwrites = &i
+	}
+}
+
+// AddedWrites returns the value that was added to the "writes" field in this mutation.
+func (m *ChangeLockMutation) AddedWrites() (r int64, exists bool) {
+	v := m.addwrites
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWrites resets all changes to the "writes" field.
+func (m *ChangeLockMutation) ResetWrites() {
+	m.writes = nil
+	m.addwrites = nil
+}
+
+// Where appends a list predicates to the ChangeLockMutation builder.
+func (m *ChangeLockMutation) Where(ps ...predicate.ChangeLock) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ChangeLockMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ChangeLockMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ChangeLock, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ChangeLockMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ChangeLockMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ChangeLock).
+func (m *ChangeLockMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ChangeLockMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.writes != nil {
+		fields = append(fields, changelock.FieldWrites)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ChangeLockMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case changelock.FieldWrites:
+		return m.Writes()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ChangeLockMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case changelock.FieldWrites:
+		return m.OldWrites(ctx)
+	}
+	return nil, fmt.Errorf("unknown ChangeLock field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeLockMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case changelock.FieldWrites:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWrites(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeLock field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ChangeLockMutation) AddedFields() []string {
+	var fields []string
+	if m.addwrites != nil {
+		fields = append(fields, changelock.FieldWrites)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ChangeLockMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case changelock.FieldWrites:
+		return m.AddedWrites()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeLockMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case changelock.FieldWrites:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWrites(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeLock numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ChangeLockMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ChangeLockMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ChangeLockMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ChangeLock nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ChangeLockMutation) ResetField(name string) error {
+	switch name {
+	case changelock.FieldWrites:
+		m.ResetWrites()
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeLock field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ChangeLockMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ChangeLockMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ChangeLockMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ChangeLockMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ChangeLockMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ChangeLockMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ChangeLockMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ChangeLock unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ChangeLockMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ChangeLock edge %s", name)
 }
 
 // CompoundMutation represents an operation that mutates the Compound nodes in the graph.

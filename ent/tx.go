@@ -18,6 +18,8 @@ type Tx struct {
 	Activity *ActivityClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// ChangeLock is the client for interacting with the ChangeLock builders.
+	ChangeLock *ChangeLockClient
 	// Compound is the client for interacting with the Compound builders.
 	Compound *CompoundClient
 	// Facility is the client for interacting with the Facility builders.
@@ -172,6 +174,7 @@ func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
+	tx.ChangeLock = NewChangeLockClient(tx.config)
 	tx.Compound = NewCompoundClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)

@@ -15,6 +15,23 @@ import (
 	"lifecircle/internal/apperr"
 )
 
+// resolverError marks an error a resolver returned, so the presenter can
+// tell it from the errors gqlgen builds itself (argument parsing,
+// validation), which are safe to show: gqlgen wraps both the same way.
+type resolverError struct{ err error }
+
+func (e resolverError) Error() string { return e.err.Error() }
+func (e resolverError) Unwrap() error { return e.err }
+
+// markResolverErrors is field middleware that tags every resolver error.
+func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil {
+		err = resolverError{err}
+	}
+	return res, err
+}
+
 // presentError gives every error a stable extensions.code and a message a
 // person can act on, and never lets SQL, driver messages or stack traces
 // reach a client: unknown errors are logged and shown as INTERNAL.
@@ -62,9 +79,16 @@ func classify(err error) (code, msg string) {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "TIMEOUT", "the request took too long and was stopped"
 	}
+	var re resolverError
+	if !errors.As(err, &re) {
+		return "", "" // built by gqlgen: arguments, validation
+	}
+	// A resolver may pass on an error entgql built for the client, with
+	// its own code (e.g. pagination arguments).
 	var gqlErr *gqlerror.Error
-	if errors.As(err, &gqlErr) && gqlErr == err {
-		return "", ""
+	if errors.As(re.err, &gqlErr) && gqlErr.Extensions["code"] != nil {
+		c, _ := gqlErr.Extensions["code"].(string)
+		return c, gqlErr.Message
 	}
 	return apperr.CodeInternal, "internal error"
 }

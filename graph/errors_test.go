@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 func TestInternalErrorsDoNotLeak(t *testing.T) {
 	ctx := graphql.WithResponseContext(context.Background(), presentError, recoverPanic)
 	dbErr := fmt.Errorf("ent: querying: %w", errors.New(`pq: relation "person" does not exist at SELECT "phone" FROM people`))
-	got := presentError(ctx, dbErr)
+	// As gqlgen passes a resolver's error: tagged by the field middleware,
+	// then wrapped on its path.
+	got := presentError(ctx, graphql.ErrorOnPath(ctx, resolverError{dbErr}))
 	if got.Message != "internal error" || got.Extensions["code"] != "INTERNAL" {
 		t.Errorf("database error presented as %+v", got)
 	}
@@ -29,7 +30,7 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	}
 
 	// gqlgen's own argument errors are safe and keep their text.
-	arg := presentError(ctx, &gqlerror.Error{Message: `"x" is not a valid ID`})
+	arg := presentError(ctx, graphql.ErrorOnPath(ctx, errors.New(`"x" is not a valid ID`)))
 	if arg.Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(arg.Message, "not a valid ID") {
 		t.Errorf("argument error presented as %+v", arg)
 	}

@@ -3558,8 +3558,6 @@ input CreateCompoundInput {
   """
   approximate: Boolean
   communityID: ID!
-  facilityIDs: [ID!]
-  organizationIDs: [ID!]
 }
 """
 CreateFacilityInput is used for create Facility object.
@@ -3611,8 +3609,6 @@ input CreateFacilityInput {
   compoundID: ID
   operatorID: ID
   parentID: ID
-  roomIDs: [ID!]
-  activityIDs: [ID!]
 }
 """
 CreateGridInput is used for create Grid object.
@@ -3632,11 +3628,8 @@ input CreateOrganizationInput {
   kind: OrganizationKind!
   name: String!
   parentID: ID
-  childIDs: [ID!]
   regionID: ID!
   compoundID: ID
-  facilityIDs: [ID!]
-  activityIDs: [ID!]
 }
 """
 CreateRegionInput is used for create Region object.
@@ -3666,12 +3659,6 @@ input CreateRegionInput {
   """
   approximate: Boolean
   parentID: ID
-  childIDs: [ID!]
-  compoundIDs: [ID!]
-  gridIDs: [ID!]
-  organizationIDs: [ID!]
-  facilityIDs: [ID!]
-  activityIDs: [ID!]
 }
 """
 Define a Relay Cursor type:
@@ -5895,12 +5882,6 @@ input UpdateCompoundInput {
   """
   approximate: Boolean
   communityID: ID
-  addFacilityIDs: [ID!]
-  removeFacilityIDs: [ID!]
-  clearFacilities: Boolean
-  addOrganizationIDs: [ID!]
-  removeOrganizationIDs: [ID!]
-  clearOrganizations: Boolean
 }
 """
 UpdateFacilityInput is used for update Facility object.
@@ -5964,12 +5945,6 @@ input UpdateFacilityInput {
   clearOperator: Boolean
   parentID: ID
   clearParent: Boolean
-  addRoomIDs: [ID!]
-  removeRoomIDs: [ID!]
-  clearRooms: Boolean
-  addActivityIDs: [ID!]
-  removeActivityIDs: [ID!]
-  clearActivities: Boolean
 }
 """
 UpdateGridInput is used for update Grid object.
@@ -5990,18 +5965,9 @@ input UpdateOrganizationInput {
   name: String
   parentID: ID
   clearParent: Boolean
-  addChildIDs: [ID!]
-  removeChildIDs: [ID!]
-  clearChildren: Boolean
   regionID: ID
   compoundID: ID
   clearCompound: Boolean
-  addFacilityIDs: [ID!]
-  removeFacilityIDs: [ID!]
-  clearFacilities: Boolean
-  addActivityIDs: [ID!]
-  removeActivityIDs: [ID!]
-  clearActivities: Boolean
 }
 """
 UpdateRegionInput is used for update Region object.
@@ -6034,24 +6000,6 @@ input UpdateRegionInput {
   approximate: Boolean
   parentID: ID
   clearParent: Boolean
-  addChildIDs: [ID!]
-  removeChildIDs: [ID!]
-  clearChildren: Boolean
-  addCompoundIDs: [ID!]
-  removeCompoundIDs: [ID!]
-  clearCompounds: Boolean
-  addGridIDs: [ID!]
-  removeGridIDs: [ID!]
-  clearGrids: Boolean
-  addOrganizationIDs: [ID!]
-  removeOrganizationIDs: [ID!]
-  clearOrganizations: Boolean
-  addFacilityIDs: [ID!]
-  removeFacilityIDs: [ID!]
-  clearFacilities: Boolean
-  addActivityIDs: [ID!]
-  removeActivityIDs: [ID!]
-  clearActivities: Boolean
 }
 `, BuiltIn: false},
 	{Name: "../schema/people.graphql", Input: `extend type Person {
@@ -21218,7 +21166,7 @@ func (ec *executionContext) unmarshalInputCreateCompoundInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID", "facilityIDs", "organizationIDs"}
+	fieldsInOrder := [...]string{"name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21274,20 +21222,6 @@ func (ec *executionContext) unmarshalInputCreateCompoundInput(ctx context.Contex
 				return it, err
 			}
 			it.CommunityID = data
-		case "facilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FacilityIDs = data
-		case "organizationIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrganizationIDs = data
 		}
 	}
 	return it, nil
@@ -21304,7 +21238,7 @@ func (ec *executionContext) unmarshalInputCreateFacilityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "category", "tags", "address", "phone", "openingHours", "services", "wheelchair", "status", "verifiedAt", "source", "lat", "lng", "approximate", "communityID", "compoundID", "operatorID", "parentID", "roomIDs", "activityIDs", "names"}
+	fieldsInOrder := [...]string{"name", "category", "tags", "address", "phone", "openingHours", "services", "wheelchair", "status", "verifiedAt", "source", "lat", "lng", "approximate", "communityID", "compoundID", "operatorID", "parentID", "names"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21437,20 +21371,6 @@ func (ec *executionContext) unmarshalInputCreateFacilityInput(ctx context.Contex
 				return it, err
 			}
 			it.ParentID = data
-		case "roomIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RoomIDs = data
-		case "activityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActivityIDs = data
 		case "names":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
 			data, err := ec.unmarshalOLocalizedTextInput2ᚕlifecircleᚋinternalᚋi18nᚐTextᚄ(ctx, v)
@@ -21525,7 +21445,7 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "parentID", "childIDs", "regionID", "compoundID", "facilityIDs", "activityIDs"}
+	fieldsInOrder := [...]string{"kind", "name", "parentID", "regionID", "compoundID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21553,13 +21473,6 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.ParentID = data
-		case "childIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("childIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ChildIDs = data
 		case "regionID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionID"))
 			data, err := ec.unmarshalNID2int(ctx, v)
@@ -21574,20 +21487,6 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.CompoundID = data
-		case "facilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FacilityIDs = data
-		case "activityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActivityIDs = data
 		}
 	}
 	return it, nil
@@ -21604,7 +21503,7 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"level", "name", "nameEn", "code", "lat", "lng", "approximate", "parentID", "childIDs", "compoundIDs", "gridIDs", "organizationIDs", "facilityIDs", "activityIDs"}
+	fieldsInOrder := [...]string{"level", "name", "nameEn", "code", "lat", "lng", "approximate", "parentID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21667,48 +21566,6 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 				return it, err
 			}
 			it.ParentID = data
-		case "childIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("childIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ChildIDs = data
-		case "compoundIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CompoundIDs = data
-		case "gridIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GridIDs = data
-		case "organizationIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.OrganizationIDs = data
-		case "facilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FacilityIDs = data
-		case "activityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActivityIDs = data
 		}
 	}
 	return it, nil
@@ -26261,7 +26118,7 @@ func (ec *executionContext) unmarshalInputUpdateCompoundInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID", "addFacilityIDs", "removeFacilityIDs", "clearFacilities", "addOrganizationIDs", "removeOrganizationIDs", "clearOrganizations"}
+	fieldsInOrder := [...]string{"name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26317,48 +26174,6 @@ func (ec *executionContext) unmarshalInputUpdateCompoundInput(ctx context.Contex
 				return it, err
 			}
 			it.CommunityID = data
-		case "addFacilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addFacilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddFacilityIDs = data
-		case "removeFacilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeFacilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveFacilityIDs = data
-		case "clearFacilities":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearFacilities"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearFacilities = data
-		case "addOrganizationIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addOrganizationIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddOrganizationIDs = data
-		case "removeOrganizationIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeOrganizationIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveOrganizationIDs = data
-		case "clearOrganizations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearOrganizations"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearOrganizations = data
 		}
 	}
 	return it, nil
@@ -26375,7 +26190,7 @@ func (ec *executionContext) unmarshalInputUpdateFacilityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "category", "tags", "appendTags", "clearTags", "address", "clearAddress", "phone", "clearPhone", "openingHours", "clearOpeningHours", "services", "appendServices", "clearServices", "wheelchair", "status", "verifiedAt", "clearVerifiedAt", "source", "clearSource", "lat", "lng", "approximate", "communityID", "compoundID", "clearCompound", "operatorID", "clearOperator", "parentID", "clearParent", "addRoomIDs", "removeRoomIDs", "clearRooms", "addActivityIDs", "removeActivityIDs", "clearActivities", "names", "clearNames"}
+	fieldsInOrder := [...]string{"name", "category", "tags", "appendTags", "clearTags", "address", "clearAddress", "phone", "clearPhone", "openingHours", "clearOpeningHours", "services", "appendServices", "clearServices", "wheelchair", "status", "verifiedAt", "clearVerifiedAt", "source", "clearSource", "lat", "lng", "approximate", "communityID", "compoundID", "clearCompound", "operatorID", "clearOperator", "parentID", "clearParent", "names", "clearNames"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26592,48 +26407,6 @@ func (ec *executionContext) unmarshalInputUpdateFacilityInput(ctx context.Contex
 				return it, err
 			}
 			it.ClearParent = data
-		case "addRoomIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addRoomIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddRoomIDs = data
-		case "removeRoomIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeRoomIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveRoomIDs = data
-		case "clearRooms":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRooms"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearRooms = data
-		case "addActivityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addActivityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddActivityIDs = data
-		case "removeActivityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeActivityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveActivityIDs = data
-		case "clearActivities":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearActivities"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearActivities = data
 		case "names":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
 			data, err := ec.unmarshalOLocalizedTextInput2ᚕlifecircleᚋinternalᚋi18nᚐTextᚄ(ctx, v)
@@ -26715,7 +26488,7 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "parentID", "clearParent", "addChildIDs", "removeChildIDs", "clearChildren", "regionID", "compoundID", "clearCompound", "addFacilityIDs", "removeFacilityIDs", "clearFacilities", "addActivityIDs", "removeActivityIDs", "clearActivities"}
+	fieldsInOrder := [...]string{"kind", "name", "parentID", "clearParent", "regionID", "compoundID", "clearCompound"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26750,27 +26523,6 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.ClearParent = data
-		case "addChildIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addChildIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddChildIDs = data
-		case "removeChildIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeChildIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveChildIDs = data
-		case "clearChildren":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearChildren"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearChildren = data
 		case "regionID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -26792,48 +26544,6 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.ClearCompound = data
-		case "addFacilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addFacilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddFacilityIDs = data
-		case "removeFacilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeFacilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveFacilityIDs = data
-		case "clearFacilities":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearFacilities"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearFacilities = data
-		case "addActivityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addActivityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddActivityIDs = data
-		case "removeActivityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeActivityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveActivityIDs = data
-		case "clearActivities":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearActivities"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearActivities = data
 		}
 	}
 	return it, nil
@@ -26850,7 +26560,7 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"level", "name", "nameEn", "clearNameEn", "code", "clearCode", "lat", "lng", "approximate", "parentID", "clearParent", "addChildIDs", "removeChildIDs", "clearChildren", "addCompoundIDs", "removeCompoundIDs", "clearCompounds", "addGridIDs", "removeGridIDs", "clearGrids", "addOrganizationIDs", "removeOrganizationIDs", "clearOrganizations", "addFacilityIDs", "removeFacilityIDs", "clearFacilities", "addActivityIDs", "removeActivityIDs", "clearActivities"}
+	fieldsInOrder := [...]string{"level", "name", "nameEn", "clearNameEn", "code", "clearCode", "lat", "lng", "approximate", "parentID", "clearParent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26934,132 +26644,6 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 				return it, err
 			}
 			it.ClearParent = data
-		case "addChildIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addChildIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddChildIDs = data
-		case "removeChildIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeChildIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveChildIDs = data
-		case "clearChildren":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearChildren"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearChildren = data
-		case "addCompoundIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addCompoundIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddCompoundIDs = data
-		case "removeCompoundIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeCompoundIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveCompoundIDs = data
-		case "clearCompounds":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCompounds"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearCompounds = data
-		case "addGridIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addGridIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddGridIDs = data
-		case "removeGridIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeGridIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveGridIDs = data
-		case "clearGrids":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearGrids"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearGrids = data
-		case "addOrganizationIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addOrganizationIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddOrganizationIDs = data
-		case "removeOrganizationIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeOrganizationIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveOrganizationIDs = data
-		case "clearOrganizations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearOrganizations"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearOrganizations = data
-		case "addFacilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addFacilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddFacilityIDs = data
-		case "removeFacilityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeFacilityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveFacilityIDs = data
-		case "clearFacilities":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearFacilities"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearFacilities = data
-		case "addActivityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addActivityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AddActivityIDs = data
-		case "removeActivityIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeActivityIDs"))
-			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RemoveActivityIDs = data
-		case "clearActivities":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearActivities"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearActivities = data
 		}
 	}
 	return it, nil

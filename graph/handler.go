@@ -66,6 +66,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
+	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	return limits.MaxBody(opts.MaxBodyBytes, srv)

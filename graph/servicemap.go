@@ -32,20 +32,52 @@ func round(x float64, digits int) float64 {
 	return math.Round(x*p) / p
 }
 
+// cursorValue reads a cursor's value: msgpack hands numbers back in the
+// smallest type that holds them.
 func cursorValue(v any) float64 {
 	switch n := v.(type) {
 	case float64:
 		return n
 	case float32:
 		return float64(n)
+	case int:
+		return float64(n)
+	case int8:
+		return float64(n)
+	case int16:
+		return float64(n)
+	case int32:
+		return float64(n)
 	case int64:
 		return float64(n)
-	case int:
+	case uint:
+		return float64(n)
+	case uint8:
+		return float64(n)
+	case uint16:
+		return float64(n)
+	case uint32:
 		return float64(n)
 	case uint64:
 		return float64(n)
 	}
 	return 0
+}
+
+// orDefault reads an optional argument a client may set to null.
+func orDefault(v *float64, def float64) float64 {
+	if v == nil {
+		return def
+	}
+	return *v
+}
+
+func intToFloat(v *int) *float64 {
+	if v == nil {
+		return nil
+	}
+	f := float64(*v)
+	return &f
 }
 
 func pageSize(first *int) int {
@@ -205,6 +237,9 @@ func (r *Resolver) reportPage(ctx context.Context, rep *servicemap.Report, first
 	}
 	sortCoverage(rows, order)
 	n := pageSize(first)
+	if n < 0 {
+		return nil, apperr.BadInput("first", "first must not be negative")
+	}
 	start := 0
 	if after != nil {
 		start = int(cursorValue(after.Value)) + 1

@@ -137,7 +137,7 @@ func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng flo
 }
 
 func (r *queryResolver) ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error) {
-	q := servicemap.CircleQuery{Minutes: *minutes, Profile: profileOf(profile), K: *k}
+	q := servicemap.CircleQuery{Minutes: orDefault(minutes, servicemap.DefaultMinutes), Profile: profileOf(profile), K: int(orDefault(intToFloat(k), 3))}
 	var center *ent.Compound
 	switch {
 	case (compound == nil) == (point == nil):
@@ -168,14 +168,15 @@ func (r *queryResolver) ServiceCircle(ctx context.Context, compound *int, point 
 }
 
 func (r *queryResolver) LifeCircleReport(ctx context.Context, region int, minutes *float64, profile *model.WalkingProfile) (*model.LifeCircleReport, error) {
-	if err := servicemap.CheckMinutes("minutes", *minutes); err != nil {
+	m := orDefault(minutes, servicemap.DefaultMinutes)
+	if err := servicemap.CheckMinutes("minutes", m); err != nil {
 		return nil, err
 	}
 	reg, err := r.client.Region.Get(ctx, region)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := r.places.Report(ctx, r.client, r.walk, reg.ID, *minutes, profileOf(profile))
+	rep, err := r.places.Report(ctx, r.client, r.walk, reg.ID, m, profileOf(profile))
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,18 @@ func (f ChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeMutation", m)
 }
 
+// The ChangeLockFunc type is an adapter to allow the use of ordinary
+// function as ChangeLock mutator.
+type ChangeLockFunc func(context.Context, *ent.ChangeLockMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ChangeLockFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ChangeLockMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeLockMutation", m)
+}
+
 // The CompoundFunc type is an adapter to allow the use of ordinary
 // function as Compound mutator.
 type CompoundFunc func(context.Context, *ent.CompoundMutation) (ent.Value, error)

@@ -10,6 +10,7 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
+	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -160,6 +161,33 @@ func (f TraverseChange) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ChangeQuery", q)
+}
+
+// The ChangeLockFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ChangeLockFunc func(context.Context, *ent.ChangeLockQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ChangeLockFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ChangeLockQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ChangeLockQuery", q)
+}
+
+// The TraverseChangeLock type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseChangeLock func(context.Context, *ent.ChangeLockQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseChangeLock) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseChangeLock) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ChangeLockQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ChangeLockQuery", q)
 }
 
 // The CompoundFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -441,6 +469,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ActivityQuery, predicate.Activity, activity.OrderOption]{typ: ent.TypeActivity, tq: q}, nil
 	case *ent.ChangeQuery:
 		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
+	case *ent.ChangeLockQuery:
+		return &query[*ent.ChangeLockQuery, predicate.ChangeLock, changelock.OrderOption]{typ: ent.TypeChangeLock, tq: q}, nil
 	case *ent.CompoundQuery:
 		return &query[*ent.CompoundQuery, predicate.Compound, compound.OrderOption]{typ: ent.TypeCompound, tq: q}, nil
 	case *ent.FacilityQuery:

@@ -115,6 +115,17 @@ var (
 			},
 		},
 	}
+	// ChangeLocksColumns holds the columns for the "change_locks" table.
+	ChangeLocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "writes", Type: field.TypeInt64, Default: 0},
+	}
+	// ChangeLocksTable holds the schema information for the "change_locks" table.
+	ChangeLocksTable = &schema.Table{
+		Name:       "change_locks",
+		Columns:    ChangeLocksColumns,
+		PrimaryKey: []*schema.Column{ChangeLocksColumns[0]},
+	}
 	// CompoundsColumns holds the columns for the "compounds" table.
 	CompoundsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -504,6 +515,7 @@ var (
 		APITokensTable,
 		ActivitiesTable,
 		ChangesTable,
+		ChangeLocksTable,
 		CompoundsTable,
 		FacilitiesTable,
 		GridsTable,
@@ -531,6 +543,9 @@ func init() {
 	}
 	ChangesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
+	}
+	ChangeLocksTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	CompoundsTable.ForeignKeys[0].RefTable = RegionsTable
 	CompoundsTable.Annotation = &entsql.Annotation{

@@ -15,6 +15,9 @@ type Activity func(*sql.Selector)
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
+// ChangeLock is the predicate function for changelock builders.
+type ChangeLock func(*sql.Selector)
+
 // Compound is the predicate function for compound builders.
 type Compound func(*sql.Selector)
 

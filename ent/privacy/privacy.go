@@ -183,6 +183,30 @@ func (f ChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChangeMutation", m)
 }
 
+// The ChangeLockQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ChangeLockQueryRuleFunc func(context.Context, *ent.ChangeLockQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ChangeLockQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ChangeLockQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ChangeLockQuery", q)
+}
+
+// The ChangeLockMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ChangeLockMutationRuleFunc func(context.Context, *ent.ChangeLockMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ChangeLockMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ChangeLockMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChangeLockMutation", m)
+}
+
 // The CompoundQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CompoundQueryRuleFunc func(context.Context, *ent.CompoundQuery) error
@@ -464,6 +488,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ChangeQuery:
 		return q.Filter(), nil
+	case *ent.ChangeLockQuery:
+		return q.Filter(), nil
 	case *ent.CompoundQuery:
 		return q.Filter(), nil
 	case *ent.FacilityQuery:
@@ -496,6 +522,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ActivityMutation:
 		return m.Filter(), nil
 	case *ent.ChangeMutation:
+		return m.Filter(), nil
+	case *ent.ChangeLockMutation:
 		return m.Filter(), nil
 	case *ent.CompoundMutation:
 		return m.Filter(), nil

@@ -7,6 +7,7 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
+	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -169,6 +170,21 @@ func init() {
 	changeDescAt := changeFields[3].Descriptor()
 	// change.DefaultAt holds the default value on creation for the at field.
 	change.DefaultAt = changeDescAt.Default.(func() time.Time)
+	changelock.Policy = privacy.NewPolicies(schema.ChangeLock{})
+	changelock.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := changelock.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	changelockFields := schema.ChangeLock{}.Fields()
+	_ = changelockFields
+	// changelockDescWrites is the schema descriptor for writes field.
+	changelockDescWrites := changelockFields[0].Descriptor()
+	// changelock.DefaultWrites holds the default value on creation for the writes field.
+	changelock.DefaultWrites = changelockDescWrites.Default.(int64)
 	compoundMixin := schema.Compound{}.Mixin()
 	compound.Policy = privacy.NewPolicies(schema.Compound{})
 	compound.Hooks[0] = func(next ent.Mutator) ent.Mutator {

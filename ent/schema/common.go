@@ -10,6 +10,11 @@ import (
 
 var digitsOnly = regexp.MustCompile(`^[0-9]+$`)
 
+// noInput keeps a one-to-many edge out of create and update inputs: a
+// record is attached to its parent from the child's side (communityID,
+// parentID, …), where the child's own privacy rules check the write.
+var noInput = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+
 // publicAnnotations exposes a public type: a Relay connection at the query
 // root, create and update mutations for staff and admins.
 func publicAnnotations() []schema.Annotation {

@@ -28,8 +28,8 @@ func (Compound) Fields() []ent.Field {
 func (Compound) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("community", Region.Type).Ref("compounds").Unique().Required().Field("community_id"),
-		edge.To("facilities", Facility.Type).Annotations(entgql.RelayConnection()),
-		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
+		edge.To("facilities", Facility.Type).Annotations(entgql.RelayConnection(), noInput),
+		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection(), noInput),
 	}
 }
 

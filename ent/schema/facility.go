@@ -82,9 +82,9 @@ func (Facility) Edges() []ent.Edge {
 		edge.From("operator", Organization.Type).Ref("facilities").Unique().Field("operator_id"),
 		edge.To("rooms", Facility.Type).
 			Comment("function rooms inside a service centre").
-			Annotations(entgql.RelayConnection()).
+			Annotations(entgql.RelayConnection(), noInput).
 			From("parent").Unique().Field("parent_id"),
-		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection()),
+		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection(), noInput),
 	}
 }
 

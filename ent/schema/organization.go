@@ -39,12 +39,12 @@ func (Organization) Fields() []ent.Field {
 func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("children", Organization.Type).
-			Annotations(entgql.RelayConnection()).
+			Annotations(entgql.RelayConnection(), noInput).
 			From("parent").Unique().Field("parent_id"),
 		edge.From("region", Region.Type).Ref("organizations").Unique().Required().Field("region_id"),
 		edge.From("compound", Compound.Type).Ref("organizations").Unique().Field("compound_id"),
-		edge.To("facilities", Facility.Type).Annotations(entgql.RelayConnection()),
-		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection()),
+		edge.To("facilities", Facility.Type).Annotations(entgql.RelayConnection(), noInput),
+		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection(), noInput),
 	}
 }
 

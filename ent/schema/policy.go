@@ -63,6 +63,9 @@ func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
 // the server's indexes.
 func (Change) Policy() ent.Policy { return rule.SystemOnly() }
 
+// Policy of the ChangeLock: the change log's writers only.
+func (ChangeLock) Policy() ent.Policy { return rule.SystemOnly() }
+
 // Policy of the WalkNetwork: imported from the command line.
 func (WalkNetwork) Policy() ent.Policy { return rule.SystemOnly() }
 

@@ -35,13 +35,13 @@ func (Region) Fields() []ent.Field {
 func (Region) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("children", Region.Type).
-			Annotations(entgql.RelayConnection(), entgql.OrderField("CHILDREN_COUNT")).
+			Annotations(entgql.RelayConnection(), entgql.OrderField("CHILDREN_COUNT"), noInput).
 			From("parent").Unique().Field("parent_id"),
-		edge.To("compounds", Compound.Type).Annotations(entgql.RelayConnection()),
-		edge.To("grids", Grid.Type).Annotations(entgql.RelayConnection()),
-		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection()),
-		edge.To("facilities", Facility.Type).Annotations(entgql.RelayConnection(), entgql.OrderField("FACILITIES_COUNT")),
-		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection()),
+		edge.To("compounds", Compound.Type).Annotations(entgql.RelayConnection(), noInput),
+		edge.To("grids", Grid.Type).Annotations(entgql.RelayConnection(), noInput),
+		edge.To("organizations", Organization.Type).Annotations(entgql.RelayConnection(), noInput),
+		edge.To("facilities", Facility.Type).Annotations(entgql.RelayConnection(), entgql.OrderField("FACILITIES_COUNT"), noInput),
+		edge.To("activities", Activity.Type).Annotations(entgql.RelayConnection(), noInput),
 	}
 }
 

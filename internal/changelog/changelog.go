@@ -62,14 +62,34 @@ func Record(entity string) ent.Hook {
 			if len(ids) == 0 {
 				return v, nil
 			}
+			sys := rule.SystemContext(ctx)
+			// Serialise appenders until commit, so IDs appear in order.
+			if err := gm.Client().ChangeLock.Update().AddWrites(1).Exec(sys); err != nil {
+				return nil, fmt.Errorf("changelog: lock: %w", err)
+			}
 			bulk := make([]*gen.ChangeCreate, len(ids))
 			for i, id := range ids {
 				bulk[i] = gm.Client().Change.Create().SetEntity(entity).SetEntityID(id).SetOp(op)
 			}
-			if err := gm.Client().Change.CreateBulk(bulk...).Exec(rule.SystemContext(ctx)); err != nil {
+			if err := gm.Client().Change.CreateBulk(bulk...).Exec(sys); err != nil {
 				return nil, fmt.Errorf("changelog: record %s: %w", entity, err)
 			}
 			return v, nil
 		})
 	}
+}
+
+// Prepare creates the lock row if the database has none yet.
+func Prepare(ctx context.Context, client *gen.Client) error {
+	ctx = rule.SystemContext(ctx)
+	n, err := client.ChangeLock.Query().Count(ctx)
+	if err != nil {
+		return fmt.Errorf("changelog: prepare: %w", err)
+	}
+	if n == 0 {
+		if err := client.ChangeLock.Create().Exec(ctx); err != nil {
+			return fmt.Errorf("changelog: prepare: %w", err)
+		}
+	}
+	return nil
 }

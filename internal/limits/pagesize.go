@@ -86,6 +86,10 @@ func (c Checker) MutateOperationContext(_ context.Context, rc *graphql.Operation
 	if rc.Operation == nil {
 		return nil
 	}
+	// A NUL byte is never valid text (PostgreSQL refuses it outright).
+	if strings.ContainsRune(rc.RawQuery, 0) || hasNUL(rc.Variables) {
+		return limitError("BAD_USER_INPUT", nil, "the request contains a NUL character (\\u0000), which no text field accepts")
+	}
 	return c.walk(rc.Operation.SelectionSet, rc.Variables, 1)
 }
 
@@ -117,6 +121,26 @@ func (c Checker) walk(set ast.SelectionSet, vars map[string]any, depth int) *gql
 		}
 	}
 	return nil
+}
+
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, 0)
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) || hasNUL(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkPage(f *ast.Field, vars map[string]any) *gqlerror.Error {

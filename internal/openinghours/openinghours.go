@@ -48,11 +48,13 @@ func Parse(s string) (Schedule, error) {
 		sch.always = true
 		return sch, nil
 	}
+	rules := 0
 	for _, rule := range strings.Split(s, ";") {
 		rule = strings.TrimSpace(rule)
 		if rule == "" {
 			continue
 		}
+		rules++
 		daysPart, timesPart, ok := strings.Cut(rule, " ")
 		if !ok {
 			return sch, fmt.Errorf("rule %q: want DAYS TIMES, e.g. \"Mo-Fr 08:00-17:00\"", rule)
@@ -71,6 +73,9 @@ func Parse(s string) (Schedule, error) {
 		for _, d := range days {
 			sch.days[d] = spans
 		}
+	}
+	if rules == 0 {
+		return sch, fmt.Errorf("opening hours %q have no rule", s)
 	}
 	return sch, nil
 }

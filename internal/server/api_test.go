@@ -120,6 +120,9 @@ func TestRelayPaginationAndNode(t *testing.T) {
 			t.Errorf("order by name broken across pages: %q after %q", p2.Facilities.Edges[0].Node.Name, p1.Facilities.Edges[9].Node.Name)
 		}
 		s.Query(t, "", q, map[string]any{"last": 10, "before": p2.Facilities.PageInfo.StartCursor}).Decode(t, &back)
+		if len(back.Facilities.Edges) != 10 {
+			t.Fatalf("paging back: %d edges, want 10", len(back.Facilities.Edges))
+		}
 		for i := range back.Facilities.Edges {
 			if back.Facilities.Edges[i].Node.ID != p1.Facilities.Edges[i].Node.ID {
 				t.Fatalf("paging back with last/before does not return the first page")
@@ -219,14 +222,19 @@ func TestMalformedAndHostileQueries(t *testing.T) {
 	big := `{"query":"{ facilities { totalCount } }", "x":"` + strings.Repeat("a", 2<<20) + `"}`
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(big))
 	req.Header.Set("Content-Type", "application/json")
-	res, err := s.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if r := s.Do(t, req); r.Status != http.StatusRequestEntityTooLarge || r.Code() != "REQUEST_TOO_LARGE" {
+		t.Errorf("2 MiB body: want 413 REQUEST_TOO_LARGE, got %d %s", r.Status, r.Raw)
 	}
-	res.Body.Close()
-	if res.StatusCode < 400 {
-		t.Errorf("2 MiB body: want a 4xx refusal, got %d", res.StatusCode)
-	}
+}
+
+func TestNULBytesAreRefusedAsBadInput(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		r := s.Query(t, "", `query($n: String!) { facilities(where: {nameContains: $n}) { totalCount } }`, map[string]any{"n": "a\x00"})
+		if r.Code() != "BAD_USER_INPUT" || strings.Contains(string(r.Raw), "pq:") {
+			t.Errorf("NUL in a variable: want BAD_USER_INPUT, got %s", r.Raw)
+		}
+	})
 }
 
 func TestCategoriesAndOpeningHours(t *testing.T) {

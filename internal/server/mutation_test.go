@@ -182,3 +182,71 @@ func TestRegionsAndOrganizationsAreAdminOnly(t *testing.T) {
 		t.Errorf("duplicate division code: want CONFLICT, got %s", r.Raw)
 	}
 }
+
+// Staff cannot reach into another community through the IDs a record
+// points at, nor attach another community's records from the parent side.
+func TestStaffCannotReferenceOtherCommunities(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		staff := s.Token(t, "staff", wtx)
+		var other struct {
+			Facilities struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+			Compounds struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+			Organizations struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		s.Query(t, "", `{
+			facilities(first: 1, where: {hasCommunityWith: {name: "北大社区"}}) { edges { node { id } } }
+			compounds(first: 1, where: {hasCommunityWith: {name: "北大社区"}}) { edges { node { id } } }
+			organizations(first: 1, where: {hasRegionWith: {name: "北大社区"}}) { edges { node { id } } }
+		}`, nil).Decode(t, &other)
+		before := facilityCount(t, s)
+		for name, ref := range map[string]string{
+			"compoundID": other.Compounds.Edges[0].Node.ID,
+			"parentID":   other.Facilities.Edges[0].Node.ID,
+			"operatorID": other.Organizations.Edges[0].Node.ID,
+		} {
+			r := s.Query(t, staff, `mutation($c: ID!, $ref: ID!) { createFacility(input: {name: "x", category: "pharmacy",
+				lat: 36.62, lng: 101.75, communityID: $c, `+name+`: $ref}) { id } }`, map[string]any{"c": wtxGID, "ref": ref})
+			if r.Code() != "FORBIDDEN" {
+				t.Errorf("%s of another community: want FORBIDDEN, got %s", name, r.Raw)
+			}
+		}
+		if got := facilityCount(t, s); got != before {
+			t.Errorf("refused creates wrote %d facilities", got-before)
+		}
+		// One-to-many edges are not in the inputs at all.
+		r := s.Query(t, staff, `mutation($id: ID!, $f: ID!) { updateCompound(id: $id, input: {addFacilityIDs: [$f]}) { id } }`,
+			map[string]any{"id": other.Compounds.Edges[0].Node.ID, "f": other.Facilities.Edges[0].Node.ID})
+		if r.Code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("addFacilityIDs: want it unknown to the schema, got %s", r.Raw)
+		}
+		// Deleting: staff delete their own, never another community's.
+		var mine struct{ CreateFacility struct{ ID string } }
+		s.Query(t, staff, `mutation($c: ID!) { createFacility(input: {name: "临时", category: "pharmacy", lat: 36.62, lng: 101.75, communityID: $c}) { id } }`,
+			map[string]any{"c": wtxGID}).Decode(t, &mine)
+		del := `mutation($id: ID!) { deleteFacility(id: $id) }`
+		if r := s.Query(t, "", del, map[string]any{"id": mine.CreateFacility.ID}); r.Code() != "UNAUTHENTICATED" {
+			t.Errorf("public delete: %s", r.Raw)
+		}
+		if r := s.Query(t, staff, del, map[string]any{"id": other.Facilities.Edges[0].Node.ID}); r.Code() != "NOT_FOUND" {
+			t.Errorf("deleting another community's facility: want NOT_FOUND, got %s", r.Raw)
+		}
+		if r := s.Query(t, staff, del, map[string]any{"id": mine.CreateFacility.ID}); len(r.Errors) > 0 {
+			t.Errorf("deleting their own facility: %s", r.Raw)
+		}
+		if got := facilityCount(t, s); got != before {
+			t.Errorf("after create and delete: %d facilities, want %d", got, before)
+		}
+		if r := s.Query(t, staff, `mutation($id: ID!) { updateFacility(id: $id, input: {name: "x"}) { id } }`,
+			map[string]any{"id": mine.CreateFacility.ID}); r.Code() != "NOT_FOUND" {
+			t.Errorf("updating a deleted facility: want NOT_FOUND, got %s", r.Raw)
+		}
+	})
+}

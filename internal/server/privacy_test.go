@@ -55,9 +55,10 @@ func TestPublicNeverSeesPersonalData(t *testing.T) {
 			if string(got.Data) != string(want.Data) || got.Code() != want.Code() || got.Code() != "NOT_FOUND" {
 				t.Errorf("node(%s) as the public: got %s, want the same as a missing ID: %s", id, got.Raw, want.Raw)
 			}
-			var n struct{ Nodes []any }
-			s.Query(t, "", `query($id: ID!) { nodes(ids: [$id]) { id } }`, map[string]any{"id": id})
-			_ = n
+			nodes := s.Query(t, "", `query($id: ID!) { nodes(ids: [$id]) { id ... on Person { name } } }`, map[string]any{"id": id})
+			if nodes.Code() != "NOT_FOUND" || strings.Contains(string(nodes.Raw), `"name"`) {
+				t.Errorf("nodes([%s]) as the public: want NOT_FOUND and nothing else, got %s", id, nodes.Raw)
+			}
 		}
 
 		// No public path, edge or error carries a phone number or a name.

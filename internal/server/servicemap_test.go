@@ -372,6 +372,47 @@ func TestLifeCircleReport(t *testing.T) {
 		if e := page.LifeCircleReport.Compounds; len(e.Edges) != 1 || e.Edges[0].Node.Compound.Name != "centre" || !e.PageInfo.HasNextPage || e.TotalCount != 3 {
 			t.Errorf("first page by name: %+v", e)
 		}
+		// Paging forward with after visits every compound once.
+		var seen []string
+		after := any(nil)
+		for i := 0; i < 5; i++ {
+			var pg struct {
+				LifeCircleReport struct {
+					Compounds struct {
+						PageInfo struct {
+							HasNextPage bool
+							EndCursor   string
+						}
+						Edges []struct {
+							Node struct{ Compound struct{ Name string } }
+						}
+					}
+				}
+			}
+			sc.s.Query(t, "", `query($r: ID!, $after: Cursor) { lifeCircleReport(region: $r) { compounds(first: 1, after: $after,
+				orderBy: {field: NAME, direction: ASC}) { pageInfo { hasNextPage endCursor } edges { node { compound { name } } } } } }`,
+				map[string]any{"r": sc.communityID, "after": after}).Decode(t, &pg)
+			for _, e := range pg.LifeCircleReport.Compounds.Edges {
+				seen = append(seen, e.Node.Compound.Name)
+			}
+			if !pg.LifeCircleReport.Compounds.PageInfo.HasNextPage {
+				break
+			}
+			after = pg.LifeCircleReport.Compounds.PageInfo.EndCursor
+		}
+		if !sameList(seen, []string{"centre", "far", "near"}) {
+			t.Errorf("paging the report one by one: %v", seen)
+		}
+		// minutes: null means the default, a negative page size is refused.
+		if r := sc.s.Query(t, "", `query($r: ID!) { lifeCircleReport(region: $r, minutes: null) { compoundCount compounds(first: -1) { totalCount } } }`,
+			map[string]any{"r": sc.communityID}); r.Code() != "BAD_USER_INPUT" {
+			t.Errorf("first: -1: want BAD_USER_INPUT, got %s", r.Raw)
+		}
+		var dflt struct{ ServiceCircle struct{ Minutes float64 } }
+		sc.s.Query(t, "", `{ serviceCircle(point: {lat: 30, lng: 120}, minutes: null, k: null) { minutes } }`, nil).Decode(t, &dflt)
+		if dflt.ServiceCircle.Minutes != 15 {
+			t.Errorf("minutes: null gave %v, want the default 15", dflt.ServiceCircle.Minutes)
+		}
 		// A kindergarten opened next to the far compound shows in the next report.
 		sc.add(t, "kindergarten-north", "kindergarten", 3050, 0, "")
 		if c, _ := kindergarten(run(sc.communityID, "")); c != 0 {
@@ -393,8 +434,12 @@ func TestServiceMapQueriesDoNotRunNPlusOne(t *testing.T) {
 				categories { nearest { facility { name community { name } } } } } }`},
 		} {
 			counter.Reset()
-			if r := s.Query(t, "", tc.query, nil); len(r.Errors) > 0 {
+			r := s.Query(t, "", tc.query, nil)
+			if len(r.Errors) > 0 {
 				t.Fatalf("%s: %s", tc.name, r.Raw)
+			}
+			if strings.Count(string(r.Raw), `"community":{"name"`) < 5 {
+				t.Fatalf("%s: want facilities with their communities back, got %s", tc.name, r.Raw)
 			}
 			if n := len(counter.Statements()); n > 6 {
 				t.Errorf("%s: %d statements, want at most 6:\n%s", tc.name, n, strings.Join(counter.Statements(), "\n"))

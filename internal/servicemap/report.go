@@ -51,6 +51,7 @@ func CommunitiesUnder(ctx context.Context, client *ent.Client, regionID int) ([]
 		return level, nil
 	}
 	var out []int
+	seen := map[int]bool{r.ID: true} // a parent cycle must not loop forever
 	for len(level) > 0 {
 		children, err := client.Region.Query().Where(region.ParentIDIn(level...)).
 			Select(region.FieldID, region.FieldLevel).All(ctx)
@@ -59,6 +60,10 @@ func CommunitiesUnder(ctx context.Context, client *ent.Client, regionID int) ([]
 		}
 		level = level[:0]
 		for _, c := range children {
+			if seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
 			if c.Level == region.LevelCommunity {
 				out = append(out, c.ID)
 			} else {
@@ -90,7 +95,9 @@ func (ix *Index) Report(ctx context.Context, client *ent.Client, model WalkModel
 		return nil, err
 	}
 	rep := &Report{Minutes: minutes, Profile: profile, Compounds: make([]CompoundCoverage, len(compounds))}
-	ix.mu.RLock()
+	// The read lock is taken per compound, not for the whole report, so a
+	// writer catching the index up never waits for a long report, and
+	// nearby searches never queue behind that writer.
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := 0; w < workers; w++ {
@@ -99,13 +106,14 @@ func (ix *Index) Report(ctx context.Context, client *ent.Client, model WalkModel
 			defer wg.Done()
 			for i := w; i < len(compounds); i += workers {
 				c := compounds[i]
-				rep.Compounds[i] = CompoundCoverage{Compound: c, Circle: ix.coverage(model,
-					CircleQuery{Lat: c.Lat, Lng: c.Lng, Minutes: minutes, Profile: profile}, false)}
+				ix.mu.RLock()
+				circle := ix.coverage(model, CircleQuery{Lat: c.Lat, Lng: c.Lng, Minutes: minutes, Profile: profile}, false)
+				ix.mu.RUnlock()
+				rep.Compounds[i] = CompoundCoverage{Compound: c, Circle: circle}
 			}
 		}(w)
 	}
 	wg.Wait()
-	ix.mu.RUnlock()
 
 	rep.Method = StraightLine
 	for _, cc := range rep.Compounds {

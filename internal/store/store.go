@@ -21,6 +21,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/migrate"
 	_ "lifecircle/ent/runtime" // privacy policies and hooks
+	"lifecircle/internal/changelog"
 )
 
 // Store is an open database with its ent client.
@@ -92,6 +93,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := client.Schema.Create(ctx, migrate.WithDropIndex(true)); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("store: migrate schema: %w", err)
+	}
+	if err := changelog.Prepare(ctx, client); err != nil {
+		client.Close()
+		return nil, err
 	}
 	return &Store{Client: client, DB: db, Dialect: dia}, nil
 }

@@ -64,9 +64,13 @@ func (g *Graph) Snap(lat, lng float64) (node int32, meters float64, ok bool) {
 	// Equirectangular distances: within a few hundred metres they match
 	// the great circle to well under a metre, at a fraction of the cost.
 	const mPerDeg = earthRadius * math.Pi / 180
-	cos := math.Cos(lat * math.Pi / 180)
-	for y := y0 - 1; y <= y0+1; y++ {
-		for x := x0 - 2; x <= x0+2; x++ { // cells are narrower east-west away from the equator
+	cos := math.Max(math.Cos(lat*math.Pi/180), 0.01)
+	// Enough cells to cover MaxSnapMeters each way; cells are narrower
+	// east-west away from the equator.
+	dy := int32(math.Ceil(MaxSnapMeters / (snapCell * mPerDeg)))
+	dx := int32(math.Ceil(MaxSnapMeters / (snapCell * mPerDeg * cos)))
+	for y := y0 - dy; y <= y0+dy; y++ {
+		for x := x0 - dx; x <= x0+dx; x++ {
 			for _, i := range g.cells[key(y, x)] {
 				dy := (g.Lat[i] - lat) * mPerDeg
 				dx := (g.Lng[i] - lng) * mPerDeg * cos

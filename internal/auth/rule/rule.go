@@ -11,6 +11,9 @@ import (
 	"entgo.io/ent/entql"
 
 	"lifecircle/ent"
+	"lifecircle/ent/compound"
+	"lifecircle/ent/facility"
+	"lifecircle/ent/organization"
 	"lifecircle/ent/privacy"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
@@ -34,6 +37,61 @@ func DenyWrite() privacy.MutationRule {
 			return apperr.New(apperr.CodeUnauthenticated, "sign in with a staff or admin token to change data")
 		}
 		return privacy.Denyf("%w", apperr.New(apperr.CodeForbidden, "your token may not change this record"))
+	})
+}
+
+// DenyForeignReferences stops staff from pointing a record of their
+// community at a record of another one: a compound, parent facility,
+// operator, venue or organiser must belong to the viewer's community.
+func DenyForeignReferences() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		v := auth.FromContext(ctx)
+		if !v.IsStaff() {
+			return privacy.Skip
+		}
+		sys := SystemContext(ctx)
+		var refs []func() (bool, error)
+		switch m := m.(type) {
+		case *ent.FacilityMutation:
+			c := m.Client()
+			if id, ok := m.CompoundID(); ok {
+				refs = append(refs, func() (bool, error) {
+					return c.Compound.Query().Where(compound.ID(id), compound.CommunityID(v.CommunityID)).Exist(sys)
+				})
+			}
+			if id, ok := m.ParentID(); ok {
+				refs = append(refs, func() (bool, error) {
+					return c.Facility.Query().Where(facility.ID(id), facility.CommunityID(v.CommunityID)).Exist(sys)
+				})
+			}
+			if id, ok := m.OperatorID(); ok {
+				refs = append(refs, func() (bool, error) {
+					return c.Organization.Query().Where(organization.ID(id), organization.RegionID(v.CommunityID)).Exist(sys)
+				})
+			}
+		case *ent.ActivityMutation:
+			c := m.Client()
+			if id, ok := m.VenueID(); ok {
+				refs = append(refs, func() (bool, error) {
+					return c.Facility.Query().Where(facility.ID(id), facility.CommunityID(v.CommunityID)).Exist(sys)
+				})
+			}
+			if id, ok := m.OrganizerID(); ok {
+				refs = append(refs, func() (bool, error) {
+					return c.Organization.Query().Where(organization.ID(id), organization.RegionID(v.CommunityID)).Exist(sys)
+				})
+			}
+		}
+		for _, inCommunity := range refs {
+			ok, err := inCommunity()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return privacy.Denyf("%w", apperr.New(apperr.CodeForbidden, "a referenced record belongs to another community (or does not exist)"))
+			}
+		}
+		return privacy.Skip
 	})
 }
 
@@ -74,6 +132,9 @@ func AllowStaffOfCommunity() privacy.MutationRule {
 			}
 		case m.Op().Is(ent.OpUpdateOne):
 			old, err := cm.OldCommunityID(ctx)
+			if ent.IsNotFound(err) {
+				return err // a missing record is NOT_FOUND, not FORBIDDEN
+			}
 			if err != nil {
 				return privacy.Skip
 			}
@@ -156,7 +217,7 @@ func AdminWrites() ent.Policy {
 // community and admins change.
 func CommunityWrites() ent.Policy {
 	return privacy.Policy{
-		Mutation: privacy.MutationPolicy{AllowAdmin(), AllowStaffOfCommunity(), DenyWrite()},
+		Mutation: privacy.MutationPolicy{AllowAdmin(), DenyForeignReferences(), AllowStaffOfCommunity(), DenyWrite()},
 	}
 }
 
