@@ -15,12 +15,14 @@ import (
 func hasRole(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
 	v := auth.FromContext(ctx)
 	if v.Role == auth.RolePublic {
-		return nil, apperr.New(apperr.CodeUnauthenticated, "this field needs a staff or admin token (Authorization: Bearer …)")
+		return nil, apperr.New(apperr.CodeUnauthenticated, "this field needs a token (Authorization: Bearer …)")
 	}
-	need := auth.RoleStaff
-	if role == model.RoleAdmin {
-		need = auth.RoleAdmin
-	}
+	need := map[model.Role]auth.Role{
+		model.RoleMember:    auth.RoleResident,
+		model.RoleVolunteer: auth.RoleVolunteer,
+		model.RoleStaff:     auth.RoleStaff,
+		model.RoleAdmin:     auth.RoleAdmin,
+	}[role]
 	if !v.HasRole(need) {
 		return nil, apperr.New(apperr.CodeForbidden, "this field needs the %s role", role)
 	}
@@ -33,6 +35,10 @@ func viewerRole(v auth.Viewer) string {
 		return "ADMIN"
 	case auth.RoleStaff:
 		return "STAFF"
+	case auth.RoleVolunteer:
+		return "VOLUNTEER"
+	case auth.RoleResident:
+		return "RESIDENT"
 	}
 	return "PUBLIC"
 }

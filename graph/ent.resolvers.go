@@ -58,9 +58,15 @@ func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Curso
 
 func (r *Resolver) Facility() FacilityResolver { return &facilityResolver{r} }
 
+func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
+
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
+
 type (
-	facilityResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
+	facilityResolver       struct{ *Resolver }
+	personResolver         struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	serviceRequestResolver struct{ *Resolver }
 )

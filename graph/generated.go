@@ -46,7 +46,9 @@ type ResolverRoot interface {
 	FacilityCategory() FacilityCategoryResolver
 	LifeCircleReport() LifeCircleReportResolver
 	Mutation() MutationResolver
+	Person() PersonResolver
 	Query() QueryResolver
+	ServiceRequest() ServiceRequestResolver
 }
 
 type DirectiveRoot struct {
@@ -248,19 +250,28 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateActivity     func(childComplexity int, input ent.CreateActivityInput) int
-		CreateCompound     func(childComplexity int, input ent.CreateCompoundInput) int
-		CreateFacility     func(childComplexity int, input model.CreateFacilityInput) int
-		CreateGrid         func(childComplexity int, input ent.CreateGridInput) int
-		CreateOrganization func(childComplexity int, input ent.CreateOrganizationInput) int
-		CreateRegion       func(childComplexity int, input ent.CreateRegionInput) int
-		DeleteFacility     func(childComplexity int, id int) int
-		UpdateActivity     func(childComplexity int, id int, input ent.UpdateActivityInput) int
-		UpdateCompound     func(childComplexity int, id int, input ent.UpdateCompoundInput) int
-		UpdateFacility     func(childComplexity int, id int, input model.UpdateFacilityInput) int
-		UpdateGrid         func(childComplexity int, id int, input ent.UpdateGridInput) int
-		UpdateOrganization func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
-		UpdateRegion       func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		CancelRegistration  func(childComplexity int, id int) int
+		ClaimRequest        func(childComplexity int, id int, expectedVersion *int) int
+		ConfirmRequest      func(childComplexity int, id int, satisfaction int, expectedVersion *int) int
+		CreateActivity      func(childComplexity int, input ent.CreateActivityInput) int
+		CreateCompound      func(childComplexity int, input ent.CreateCompoundInput) int
+		CreateFacility      func(childComplexity int, input model.CreateFacilityInput) int
+		CreateGrid          func(childComplexity int, input ent.CreateGridInput) int
+		CreateOrganization  func(childComplexity int, input ent.CreateOrganizationInput) int
+		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
+		DeleteFacility      func(childComplexity int, id int) int
+		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
+		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
+		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
+		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
+		ResolveRequest      func(childComplexity int, id int, note string, expectedVersion *int) int
+		SubmitRequest       func(childComplexity int, input model.SubmitRequestInput) int
+		UpdateActivity      func(childComplexity int, id int, input ent.UpdateActivityInput) int
+		UpdateCompound      func(childComplexity int, id int, input ent.UpdateCompoundInput) int
+		UpdateFacility      func(childComplexity int, id int, input model.UpdateFacilityInput) int
+		UpdateGrid          func(childComplexity int, id int, input ent.UpdateGridInput) int
+		UpdateOrganization  func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
+		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
 	}
 
 	NearbyFacility struct {
@@ -462,6 +473,7 @@ type ComplexityRoot struct {
 	}
 
 	ServiceRequest struct {
+		Address        func(childComplexity int) int
 		Category       func(childComplexity int) int
 		ClaimedAt      func(childComplexity int) int
 		ClaimedBy      func(childComplexity int) int
@@ -504,6 +516,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SubmitRequestPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Request          func(childComplexity int) int
+	}
+
 	Viewer struct {
 		Community func(childComplexity int) int
 		Role      func(childComplexity int) int
@@ -542,9 +559,21 @@ type MutationResolver interface {
 	UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error)
 	CreateActivity(ctx context.Context, input ent.CreateActivityInput) (*ent.Activity, error)
 	UpdateActivity(ctx context.Context, id int, input ent.UpdateActivityInput) (*ent.Activity, error)
+	SubmitRequest(ctx context.Context, input model.SubmitRequestInput) (*model.SubmitRequestPayload, error)
+	DispatchRequest(ctx context.Context, id int, organizationID int, expectedVersion *int) (*ent.ServiceRequest, error)
+	ClaimRequest(ctx context.Context, id int, expectedVersion *int) (*ent.ServiceRequest, error)
+	ResolveRequest(ctx context.Context, id int, note string, expectedVersion *int) (*ent.ServiceRequest, error)
+	ConfirmRequest(ctx context.Context, id int, satisfaction int, expectedVersion *int) (*ent.ServiceRequest, error)
+	ReopenRequest(ctx context.Context, id int, reason string, expectedVersion *int) (*ent.ServiceRequest, error)
+	RejectRequest(ctx context.Context, id int, reason string, expectedVersion *int) (*ent.ServiceRequest, error)
+	RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error)
+	CancelRegistration(ctx context.Context, id int) (*ent.Registration, error)
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
 	DeleteFacility(ctx context.Context, id int) (int, error)
+}
+type PersonResolver interface {
+	Phone(ctx context.Context, obj *ent.Person) (*string, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -563,6 +592,9 @@ type QueryResolver interface {
 	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
 	ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error)
 	LifeCircleReport(ctx context.Context, region int, minutes *float64, profile *model.WalkingProfile) (*model.LifeCircleReport, error)
+}
+type ServiceRequestResolver interface {
+	Address(ctx context.Context, obj *ent.ServiceRequest) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1441,6 +1473,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MissingCategory.Households(childComplexity), true
 
+	case "Mutation.cancelRegistration":
+		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelRegistration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelRegistration(childComplexity, args["id"].(int)), true
+	case "Mutation.claimRequest":
+		if e.ComplexityRoot.Mutation.ClaimRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_claimRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ClaimRequest(childComplexity, args["id"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.confirmRequest":
+		if e.ComplexityRoot.Mutation.ConfirmRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmRequest(childComplexity, args["id"].(int), args["satisfaction"].(int), args["expectedVersion"].(*int)), true
 	case "Mutation.createActivity":
 		if e.ComplexityRoot.Mutation.CreateActivity == nil {
 			break
@@ -1518,6 +1583,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFacility(childComplexity, args["id"].(int)), true
+	case "Mutation.dispatchRequest":
+		if e.ComplexityRoot.Mutation.DispatchRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_dispatchRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DispatchRequest(childComplexity, args["id"].(int), args["organizationID"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.registerForActivity":
+		if e.ComplexityRoot.Mutation.RegisterForActivity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerForActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterForActivity(childComplexity, args["activityID"].(int), args["personID"].(*int)), true
+	case "Mutation.rejectRequest":
+		if e.ComplexityRoot.Mutation.RejectRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectRequest(childComplexity, args["id"].(int), args["reason"].(string), args["expectedVersion"].(*int)), true
+	case "Mutation.reopenRequest":
+		if e.ComplexityRoot.Mutation.ReopenRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenRequest(childComplexity, args["id"].(int), args["reason"].(string), args["expectedVersion"].(*int)), true
+	case "Mutation.resolveRequest":
+		if e.ComplexityRoot.Mutation.ResolveRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveRequest(childComplexity, args["id"].(int), args["note"].(string), args["expectedVersion"].(*int)), true
+	case "Mutation.submitRequest":
+		if e.ComplexityRoot.Mutation.SubmitRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitRequest(childComplexity, args["input"].(model.SubmitRequestInput)), true
 	case "Mutation.updateActivity":
 		if e.ComplexityRoot.Mutation.UpdateActivity == nil {
 			break
@@ -2515,6 +2646,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceCircle.Score(childComplexity), true
 
+	case "ServiceRequest.address":
+		if e.ComplexityRoot.ServiceRequest.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Address(childComplexity), true
 	case "ServiceRequest.category":
 		if e.ComplexityRoot.ServiceRequest.Category == nil {
 			break
@@ -2727,6 +2864,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceRequestEdge.Node(childComplexity), true
 
+	case "SubmitRequestPayload.clientMutationId":
+		if e.ComplexityRoot.SubmitRequestPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitRequestPayload.ClientMutationID(childComplexity), true
+	case "SubmitRequestPayload.request":
+		if e.ComplexityRoot.SubmitRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitRequestPayload.Request(childComplexity), true
+
 	case "Viewer.community":
 		if e.ComplexityRoot.Viewer.Community == nil {
 			break
@@ -2771,6 +2921,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRegionWhereInput,
 		ec.unmarshalInputRegistrationWhereInput,
 		ec.unmarshalInputServiceRequestWhereInput,
+		ec.unmarshalInputSubmitRequestInput,
 		ec.unmarshalInputUpdateActivityInput,
 		ec.unmarshalInputUpdateCompoundInput,
 		ec.unmarshalInputUpdateFacilityInput,
@@ -2860,6 +3011,10 @@ directive @hasRole(role: Role!) on FIELD_DEFINITION
 
 "Who may call a field."
 enum Role {
+  "Any signed-in caller: a resident, volunteer, staff member or admin."
+  MEMBER
+  "Volunteers (and staff and admins)."
+  VOLUNTEER
   "Staff of a community (and admins)."
   STAFF
   "Administrators."
@@ -2905,7 +3060,7 @@ input LocalizedTextInput {
 
 "The caller, as the server sees it."
 type Viewer {
-  "PUBLIC, STAFF or ADMIN."
+  "PUBLIC, RESIDENT, VOLUNTEER, STAFF or ADMIN."
   role: String!
   "The community a staff token works for."
   community: Region
@@ -4847,7 +5002,7 @@ type Query {
     Returns the last _n_ elements from the list.
     """
     last: Int
-  ): PersonConnection! @hasRole(role: STAFF)
+  ): PersonConnection! @hasRole(role: MEMBER)
   regions(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -4904,7 +5059,7 @@ type Query {
     Filtering options for Registrations returned from the connection.
     """
     where: RegistrationWhereInput
-  ): RegistrationConnection! @hasRole(role: STAFF)
+  ): RegistrationConnection! @hasRole(role: MEMBER)
   serviceRequests(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -4930,7 +5085,7 @@ type Query {
     Filtering options for ServiceRequests returned from the connection.
     """
     where: ServiceRequestWhereInput
-  ): ServiceRequestConnection! @hasRole(role: STAFF)
+  ): ServiceRequestConnection! @hasRole(role: MEMBER)
 }
 type Region implements Node {
   id: ID!
@@ -6000,6 +6155,53 @@ input UpdateRegionInput {
   approximate: Boolean
   parentID: ID
   clearParent: Boolean
+}
+`, BuiltIn: false},
+	{Name: "../schema/needs.graphql", Input: `"A new entry of the needs list."
+input SubmitRequestInput {
+  kind: ServiceRequestKind!
+  title: String!
+  description: String
+  "A taxonomy code, if the need is about a kind of facility."
+  category: String
+  compoundID: ID
+  "Where help is needed; shown to a volunteer only once they claim the request."
+  address: String
+  "Staff at the one-window counter: the resident the request is for."
+  onBehalfOf: ID
+  "A retried submit with the same ID (or Idempotency-Key header) returns the first request."
+  clientMutationId: String
+}
+
+type SubmitRequestPayload {
+  request: ServiceRequest!
+  clientMutationId: String
+}
+
+extend type ServiceRequest {
+  "Where help is needed: for staff, the requester, and the volunteer who claimed the request."
+  address: String
+}
+
+extend type Mutation {
+  "Post a micro-wish, service need, repair, complaint or governance clue (residents; staff on a resident's behalf)."
+  submitRequest(input: SubmitRequestInput!): SubmitRequestPayload! @hasRole(role: MEMBER)
+  "Dispatch a submitted request to an organisation or volunteer team of its community (staff)."
+  dispatchRequest(id: ID!, organizationID: ID!, expectedVersion: Int): ServiceRequest! @hasRole(role: STAFF)
+  "Take a dispatched request (volunteers of its community). Of several claiming at once, exactly one wins."
+  claimRequest(id: ID!, expectedVersion: Int): ServiceRequest! @hasRole(role: VOLUNTEER)
+  "Report a claimed request done (the volunteer who claimed it, or staff)."
+  resolveRequest(id: ID!, note: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: VOLUNTEER)
+  "Confirm a resolved request with a 1–5 rating (the requester)."
+  confirmRequest(id: ID!, satisfaction: Int!, expectedVersion: Int): ServiceRequest! @hasRole(role: MEMBER)
+  "Send a resolved request back to be done again (the requester)."
+  reopenRequest(id: ID!, reason: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: MEMBER)
+  "Reject a submitted or dispatched request with a reason (staff)."
+  rejectRequest(id: ID!, reason: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: STAFF)
+  "Register for an activity: yourself, or (staff) a resident of your community."
+  registerForActivity(activityID: ID!, personID: ID): Registration! @hasRole(role: MEMBER)
+  "Cancel a registration and give the place back."
+  cancelRegistration(id: ID!): Registration! @hasRole(role: MEMBER)
 }
 `, BuiltIn: false},
 	{Name: "../schema/people.graphql", Input: `extend type Person {
@@ -7074,6 +7276,8 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_dispatchedTo(ctx, field)
 	case "claimedBy":
 		return ec.fieldContext_ServiceRequest_claimedBy(ctx, field)
+	case "address":
+		return ec.fieldContext_ServiceRequest_address(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequest", field.Name)
 }
@@ -7098,6 +7302,16 @@ func (ec *executionContext) childFields_ServiceRequestEdge(ctx context.Context, 
 		return ec.fieldContext_ServiceRequestEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SubmitRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_SubmitRequestPayload_request(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_SubmitRequestPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmitRequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7536,6 +7750,72 @@ func (ec *executionContext) field_LifeCircleReport_compounds_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_claimRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "satisfaction",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["satisfaction"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7631,6 +7911,162 @@ func (ec *executionContext) field_Mutation_deleteFacility_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_dispatchRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerForActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "activityID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activityID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "personID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["personID"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reopenRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitRequestInput, error) {
+			return ec.unmarshalNSubmitRequestInput2lifecircleᚋgraphᚋmodelᚐSubmitRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -13153,6 +13589,564 @@ func (ec *executionContext) fieldContext_Mutation_updateActivity(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitRequest(ctx, fc.Args["input"].(model.SubmitRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *model.SubmitRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SubmitRequestPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmitRequestPayload) graphql.Marshaler {
+			return ec.marshalNSubmitRequestPayload2ᚖlifecircleᚋgraphᚋmodelᚐSubmitRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmitRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_dispatchRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_dispatchRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DispatchRequest(ctx, fc.Args["id"].(int), fc.Args["organizationID"].(int), fc.Args["expectedVersion"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_dispatchRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_dispatchRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_claimRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_claimRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ClaimRequest(ctx, fc.Args["id"].(int), fc.Args["expectedVersion"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "VOLUNTEER")
+				if err != nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_claimRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_claimRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveRequest(ctx, fc.Args["id"].(int), fc.Args["note"].(string), fc.Args["expectedVersion"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "VOLUNTEER")
+				if err != nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmRequest(ctx, fc.Args["id"].(int), fc.Args["satisfaction"].(int), fc.Args["expectedVersion"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenRequest(ctx, fc.Args["id"].(int), fc.Args["reason"].(string), fc.Args["expectedVersion"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectRequest(ctx, fc.Args["id"].(int), fc.Args["reason"].(string), fc.Args["expectedVersion"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerForActivity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerForActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterForActivity(ctx, fc.Args["activityID"].(int), fc.Args["personID"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Registration
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Registration
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerForActivity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerForActivity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelRegistration(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Registration
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Registration
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createFacility(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14499,18 +15493,18 @@ func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Person_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
+			return ec.Resolvers.Person().Phone(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PersonConnection) (ret graphql.Marshaler) {
@@ -15025,7 +16019,7 @@ func (ec *executionContext) _Query_people(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
 				if err != nil {
 					var zeroVal *ent.PersonConnection
 					return zeroVal, err
@@ -15131,7 +16125,7 @@ func (ec *executionContext) _Query_registrations(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
 				if err != nil {
 					var zeroVal *ent.RegistrationConnection
 					return zeroVal, err
@@ -15193,7 +16187,7 @@ func (ec *executionContext) _Query_serviceRequests(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
 				if err != nil {
 					var zeroVal *ent.ServiceRequestConnection
 					return zeroVal, err
@@ -18027,6 +19021,29 @@ func (ec *executionContext) fieldContext_ServiceRequest_claimedBy(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceRequest_address(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceRequest().Address(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _ServiceRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequestConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18167,6 +19184,61 @@ func (ec *executionContext) _ServiceRequestEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ServiceRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRequestEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _SubmitRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.SubmitRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitRequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmitRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubmitRequestPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SubmitRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitRequestPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitRequestPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmitRequestPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
@@ -25937,6 +27009,85 @@ func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.C
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputSubmitRequestInput(ctx context.Context, obj any) (model.SubmitRequestInput, error) {
+	var it model.SubmitRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "title", "description", "category", "compoundID", "address", "onBehalfOf", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNServiceRequestKind2lifecircleᚋentᚋservicerequestᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "compoundID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundID = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "onBehalfOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onBehalfOf"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnBehalfOf = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Context, obj any) (ent.UpdateActivityInput, error) {
 	var it ent.UpdateActivityInput
 	if obj == nil {
@@ -28861,6 +30012,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "submitRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dispatchRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_dispatchRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_claimRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerForActivity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerForActivity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createFacility":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createFacility(ctx, field)
@@ -29593,10 +30807,43 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "phone":
-			out.Values[i] = ec._Person_phone(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Person_phone(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31532,6 +32779,44 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "address":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ServiceRequest_address(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31621,6 +32906,49 @@ func (ec *executionContext) _ServiceRequestEdge(ctx context.Context, sel ast.Sel
 		case "cursor":
 			out.Values[i] = ec._ServiceRequestEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var submitRequestPayloadImplementors = []string{"SubmitRequestPayload"}
+
+func (ec *executionContext) _SubmitRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submitRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmitRequestPayload")
+		case "request":
+			out.Values[i] = ec._SubmitRequestPayload_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._SubmitRequestPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -32913,6 +34241,20 @@ func (ec *executionContext) unmarshalNRegionWhereInput2ᚖlifecircleᚋentᚐReg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRegistration2lifecircleᚋentᚐRegistration(ctx context.Context, sel ast.SelectionSet, v ent.Registration) graphql.Marshaler {
+	return ec._Registration(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx context.Context, sel ast.SelectionSet, v *ent.Registration) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Registration(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRegistrationConnection2lifecircleᚋentᚐRegistrationConnection(ctx context.Context, sel ast.SelectionSet, v ent.RegistrationConnection) graphql.Marshaler {
 	return ec._RegistrationConnection(ctx, sel, &v)
 }
@@ -32986,6 +34328,10 @@ func (ec *executionContext) marshalNServiceCircle2ᚖlifecircleᚋgraphᚋmodel�
 	return ec._ServiceCircle(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNServiceRequest2lifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v ent.ServiceRequest) graphql.Marshaler {
+	return ec._ServiceRequest(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -33049,6 +34395,25 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSubmitRequestInput2lifecircleᚋgraphᚋmodelᚐSubmitRequestInput(ctx context.Context, v any) (model.SubmitRequestInput, error) {
+	res, err := ec.unmarshalInputSubmitRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmitRequestPayload2lifecircleᚋgraphᚋmodelᚐSubmitRequestPayload(ctx context.Context, sel ast.SelectionSet, v model.SubmitRequestPayload) graphql.Marshaler {
+	return ec._SubmitRequestPayload(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSubmitRequestPayload2ᚖlifecircleᚋgraphᚋmodelᚐSubmitRequestPayload(ctx context.Context, sel ast.SelectionSet, v *model.SubmitRequestPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SubmitRequestPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

@@ -80,6 +80,13 @@ func intToFloat(v *int) *float64 {
 	return &f
 }
 
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 func pageSize(first *int) int {
 	if first == nil {
 		return limits.DefaultPageSize

@@ -26,19 +26,19 @@ func publicAnnotations() []schema.Annotation {
 }
 
 // privateAnnotations exposes a type holding personal data: a connection at
-// the query root for staff and admins only, and nothing to filter or order
-// by, so cursors and filters cannot become oracles on personal values.
+// the query root for signed-in callers only (privacy policies then narrow
+// what each sees), and nothing to filter or order by on personal values.
 func privateAnnotations(rootField string) []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(rootField).Directives(staffOnly()),
+		entgql.QueryField(rootField).Directives(membersOnly()),
 		entgql.RelayConnection(),
 	}
 }
 
-// staffOnly is the @hasRole(role: STAFF) directive on a field.
-func staffOnly() entgql.Directive {
+// membersOnly is the @hasRole(role: MEMBER) directive on a field.
+func membersOnly() entgql.Directive {
 	return entgql.NewDirective("hasRole", &ast.Argument{
 		Name:  "role",
-		Value: &ast.Value{Raw: "STAFF", Kind: ast.EnumValue},
+		Value: &ast.Value{Raw: "MEMBER", Kind: ast.EnumValue},
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"lifecircle/ent"
+	"lifecircle/ent/servicerequest"
 	"lifecircle/internal/taxonomy"
 	"strconv"
 
@@ -128,9 +129,30 @@ type ServiceCircle struct {
 	Missing []*taxonomy.Category `json:"missing"`
 }
 
+// A new entry of the needs list.
+type SubmitRequestInput struct {
+	Kind        servicerequest.Kind `json:"kind"`
+	Title       string              `json:"title"`
+	Description *string             `json:"description,omitempty"`
+	// A taxonomy code, if the need is about a kind of facility.
+	Category   *string `json:"category,omitempty"`
+	CompoundID *int    `json:"compoundID,omitempty"`
+	// Where help is needed; shown to a volunteer only once they claim the request.
+	Address *string `json:"address,omitempty"`
+	// Staff at the one-window counter: the resident the request is for.
+	OnBehalfOf *int `json:"onBehalfOf,omitempty"`
+	// A retried submit with the same ID (or Idempotency-Key header) returns the first request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type SubmitRequestPayload struct {
+	Request          *ent.ServiceRequest `json:"request"`
+	ClientMutationID *string             `json:"clientMutationId,omitempty"`
+}
+
 // The caller, as the server sees it.
 type Viewer struct {
-	// PUBLIC, STAFF or ADMIN.
+	// PUBLIC, RESIDENT, VOLUNTEER, STAFF or ADMIN.
 	Role string `json:"role"`
 	// The community a staff token works for.
 	Community *ent.Region `json:"community,omitempty"`
@@ -268,6 +290,10 @@ func (e LifeCircleTier) MarshalJSON() ([]byte, error) {
 type Role string
 
 const (
+	// Any signed-in caller: a resident, volunteer, staff member or admin.
+	RoleMember Role = "MEMBER"
+	// Volunteers (and staff and admins).
+	RoleVolunteer Role = "VOLUNTEER"
 	// Staff of a community (and admins).
 	RoleStaff Role = "STAFF"
 	// Administrators.
@@ -275,13 +301,15 @@ const (
 )
 
 var AllRole = []Role{
+	RoleMember,
+	RoleVolunteer,
 	RoleStaff,
 	RoleAdmin,
 }
 
 func (e Role) IsValid() bool {
 	switch e {
-	case RoleStaff, RoleAdmin:
+	case RoleMember, RoleVolunteer, RoleStaff, RoleAdmin:
 		return true
 	}
 	return false

@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/graph"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/workflow"
 )
 
 // Options configure the routes.
@@ -31,17 +32,28 @@ func New(client *ent.Client, opts Options) http.Handler {
 	c := cors.New(cors.Options{
 		AllowedOrigins:   opts.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:   []string{"Authorization", "Content-Type"},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key"},
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	mux.Handle("/graphql", c.Handler(token.Middleware(client, gql)))
+	mux.Handle("/graphql", c.Handler(token.Middleware(client, idempotencyKey(gql))))
 	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return logRequests(mux)
+}
+
+// idempotencyKey passes the Idempotency-Key header to the workflow, which
+// makes a retried submit return the first request.
+func idempotencyKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if k := r.Header.Get("Idempotency-Key"); k != "" && len(k) <= 200 {
+			r = r.WithContext(workflow.WithIdempotencyKey(r.Context(), k))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type statusWriter struct {

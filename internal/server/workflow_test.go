@@ -1,0 +1,252 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"lifecircle/ent/organization"
+	"lifecircle/ent/registration"
+	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/gid"
+	"lifecircle/internal/testenv"
+)
+
+// people of a community: persons created for the test, with tokens.
+func newPerson(t *testing.T, s *testenv.Server, community int, role, name string) (string, string) {
+	t.Helper()
+	ctx := rule.SystemContext(context.Background())
+	p, err := s.Store.Client.Person.Create().SetName(name).SetPhone("13900000000").SetCommunityID(community).
+		SetRoles([]string{role}).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gid.Encode(p.ID), s.Token(t, "resident", p.ID)
+}
+
+func volunteer(t *testing.T, s *testenv.Server, community int, name string) string {
+	t.Helper()
+	ctx := rule.SystemContext(context.Background())
+	p, err := s.Store.Client.Person.Create().SetName(name).SetCommunityID(community).SetRoles([]string{"volunteer"}).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Token(t, "volunteer", p.ID)
+}
+
+type request struct {
+	ID, Status, Address string
+	Version             int
+	Requester           *struct{ Name string }
+	ClaimedBy           *struct{ Name string }
+	Events              struct {
+		Edges []struct{ Node struct{ Action, ToStatus string } }
+	}
+}
+
+const requestFields = `id status version address requester { name } claimedBy { name }
+	events(first: 20) { edges { node { action toStatus } } }`
+
+func TestNeedsListStory(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		_, wtx := communityID(t, s, "文亭巷社区")
+		_, bd := communityID(t, s, "北大社区")
+		_, resident := newPerson(t, s, wtx, "resident", "测试居民")
+		staff := s.Token(t, "staff", wtx)
+		otherStaff := s.Token(t, "staff", bd)
+		v1, v2 := volunteer(t, s, wtx, "志愿者一"), volunteer(t, s, wtx, "志愿者二")
+		team, err := s.Store.Client.Organization.Query().
+			Where(organization.RegionID(wtx), organization.KindEQ(organization.KindVolunteerTeam)).FirstID(rule.SystemContext(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// The resident posts a micro-wish; a retry with the same key changes nothing.
+		submit := `mutation($key: String) { submitRequest(input: {kind: MICRO_WISH, title: "想要一套儿童绘本",
+			address: "文亭巷小区3号楼2单元", clientMutationId: $key}) { clientMutationId request { ` + requestFields + ` } } }`
+		var sub struct{ SubmitRequest struct{ Request request } }
+		s.Query(t, resident, submit, map[string]any{"key": "wish-1"}).Decode(t, &sub)
+		var again struct{ SubmitRequest struct{ Request request } }
+		s.Query(t, resident, submit, map[string]any{"key": "wish-1"}).Decode(t, &again)
+		id := sub.SubmitRequest.Request.ID
+		if again.SubmitRequest.Request.ID != id {
+			t.Fatalf("a retried submit created a second request")
+		}
+		if r := s.Query(t, "", submit, map[string]any{"key": "x"}); r.Code() != "UNAUTHENTICATED" {
+			t.Errorf("anonymous submit: %s", r.Raw)
+		}
+
+		do := func(tok, mutation string, vars map[string]any) *testenv.Response {
+			t.Helper()
+			if vars == nil {
+				vars = map[string]any{}
+			}
+			vars["id"] = id
+			return s.Query(t, tok, mutation, vars)
+		}
+		confirm := `mutation($id: ID!) { confirmRequest(id: $id, satisfaction: 5) { id } }`
+		if r := do(resident, confirm, nil); r.Code() != "INVALID_TRANSITION" {
+			t.Errorf("confirming a submitted request: want INVALID_TRANSITION, got %s", r.Raw)
+		}
+		dispatch := `mutation($id: ID!, $org: ID!, $v: Int) { dispatchRequest(id: $id, organizationID: $org, expectedVersion: $v) { id status version } }`
+		if r := do(otherStaff, dispatch, map[string]any{"org": gid.Encode(team)}); r.Code() != "NOT_FOUND" {
+			t.Errorf("staff of another community dispatching: want NOT_FOUND, got %s", r.Raw)
+		}
+		if r := do(resident, dispatch, map[string]any{"org": gid.Encode(team)}); r.Code() != "FORBIDDEN" {
+			t.Errorf("a resident dispatching: want FORBIDDEN, got %s", r.Raw)
+		}
+		if r := do(staff, dispatch, map[string]any{"org": gid.Encode(team), "v": 7}); r.Code() != "CONFLICT" {
+			t.Errorf("stale expectedVersion: want CONFLICT, got %s", r.Raw)
+		}
+		do(staff, dispatch, map[string]any{"org": gid.Encode(team), "v": 1}).Decode(t, &struct{}{})
+
+		// A volunteer browsing sees the wish but not the address.
+		var seen struct{ Node request }
+		s.Query(t, v1, `query($id: ID!) { node(id: $id) { ... on ServiceRequest { `+requestFields+` } } }`, map[string]any{"id": id}).Decode(t, &seen)
+		if seen.Node.Status != "DISPATCHED" || seen.Node.Address != "" {
+			t.Errorf("volunteer before claiming: %+v", seen.Node)
+		}
+
+		// Two volunteers race, five attempts each: exactly one claim wins.
+		claim := `mutation($id: ID!) { claimRequest(id: $id) { id claimedBy { name } } }`
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins, codes := map[string]int{}, map[string]int{}
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func(tok, who string) {
+				defer wg.Done()
+				r := do(tok, claim, nil)
+				mu.Lock()
+				defer mu.Unlock()
+				if len(r.Errors) == 0 {
+					wins[who]++
+				} else {
+					codes[r.Code()]++
+				}
+			}(map[bool]string{true: v1, false: v2}[i%2 == 0], fmt.Sprint(i%2))
+		}
+		wg.Wait()
+		if len(wins) != 1 || wins["0"]+wins["1"] != 1 {
+			t.Fatalf("claims: %v succeeded, refusals %v; want exactly one success", wins, codes)
+		}
+		for code := range codes {
+			if code != "INVALID_TRANSITION" && code != "NOT_FOUND" {
+				t.Errorf("a losing claim got %s; want INVALID_TRANSITION (or NOT_FOUND once it is no longer open)", code)
+			}
+		}
+		winner, loser := v1, v2
+		if wins["1"] == 1 {
+			winner, loser = v2, v1
+		}
+		s.Query(t, winner, `query($id: ID!) { node(id: $id) { ... on ServiceRequest { `+requestFields+` } } }`, map[string]any{"id": id}).Decode(t, &seen)
+		if seen.Node.Address != "文亭巷小区3号楼2单元" {
+			t.Errorf("the claiming volunteer must see the address, got %q", seen.Node.Address)
+		}
+		if r := s.Query(t, loser, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}); r.Code() != "NOT_FOUND" {
+			t.Errorf("the other volunteer still sees the claimed request: %s", r.Raw)
+		}
+
+		resolve := `mutation($id: ID!) { resolveRequest(id: $id, note: "绘本已送到") { id } }`
+		if r := do(loser, resolve, nil); r.Code() != "NOT_FOUND" {
+			t.Errorf("the losing volunteer resolving: %s", r.Raw)
+		}
+		do(winner, resolve, nil).Decode(t, &struct{}{})
+		do(resident, confirm, nil).Decode(t, &struct{}{})
+
+		var final struct{ Node request }
+		s.Query(t, resident, `query($id: ID!) { node(id: $id) { ... on ServiceRequest { `+requestFields+` } } }`, map[string]any{"id": id}).Decode(t, &final)
+		var actions []string
+		for _, e := range final.Node.Events.Edges {
+			actions = append(actions, e.Node.Action+">"+e.Node.ToStatus)
+		}
+		want := "SUBMIT>SUBMITTED DISPATCH>DISPATCHED CLAIM>CLAIMED RESOLVE>RESOLVED CONFIRM>CONFIRMED"
+		if strings.Join(actions, " ") != want || final.Node.Status != "CONFIRMED" || final.Node.Version != 5 {
+			t.Errorf("history %v, status %s, version %d; want %s, CONFIRMED, 5", actions, final.Node.Status, final.Node.Version, want)
+		}
+
+		// The history cannot be edited, not even from inside the server.
+		ctx := rule.SystemContext(context.Background())
+		ev, err := s.Store.Client.RequestEvent.Query().First(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Store.Client.RequestEvent.UpdateOne(ev).Exec(ctx); err == nil {
+			t.Error("a history entry was updated")
+		}
+		if err := s.Store.Client.RequestEvent.DeleteOne(ev).Exec(ctx); err == nil {
+			t.Error("a history entry was deleted")
+		}
+	})
+}
+
+func TestIdempotencyKeyHeader(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	_, wtx := communityID(t, s, "文亭巷社区")
+	_, resident := newPerson(t, s, wtx, "resident", "测试居民")
+	post := func() string {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(
+			`{"query":"mutation { submitRequest(input: {kind: REPAIR, title: \"楼道灯坏了\"}) { request { id } } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+resident)
+		req.Header.Set("Idempotency-Key", "lamp-42")
+		var d struct{ SubmitRequest struct{ Request struct{ ID string } } }
+		s.Do(t, req).Decode(t, &d)
+		return d.SubmitRequest.Request.ID
+	}
+	if a, b := post(), post(); a != b {
+		t.Errorf("the same Idempotency-Key made two requests: %s, %s", a, b)
+	}
+}
+
+// 100 residents register at once for 30 places: exactly 30 get one.
+func TestActivityCapacityHoldsUnderConcurrency(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		staff := s.Token(t, "staff", wtx)
+		var a struct{ CreateActivity struct{ ID string } }
+		s.Query(t, staff, `mutation($c: ID!) { createActivity(input: {title: "义诊", category: HEALTH, communityID: $c,
+			startsAt: "2030-05-01T09:00:00+08:00", endsAt: "2030-05-01T11:00:00+08:00", capacity: 30}) { id } }`,
+			map[string]any{"c": wtxGID}).Decode(t, &a)
+		tokens := make([]string, 100)
+		for i := range tokens {
+			_, tokens[i] = newPerson(t, s, wtx, "resident", fmt.Sprintf("报名居民%03d", i))
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, codes := 0, map[string]int{}
+		for _, tok := range tokens {
+			wg.Add(1)
+			go func(tok string) {
+				defer wg.Done()
+				r := s.Query(t, tok, `mutation($a: ID!) { registerForActivity(activityID: $a) { id status } }`, map[string]any{"a": a.CreateActivity.ID})
+				mu.Lock()
+				defer mu.Unlock()
+				if len(r.Errors) == 0 {
+					ok++
+				} else {
+					codes[r.Code()]++
+				}
+			}(tok)
+		}
+		wg.Wait()
+		if ok != 30 || codes["ACTIVITY_FULL"] != 70 {
+			t.Fatalf("%d registrations and refusals %v; want 30 and 70 ACTIVITY_FULL", ok, codes)
+		}
+		var d struct{ Node struct{ RegisteredCount int } }
+		s.Query(t, "", `query($id: ID!) { node(id: $id) { ... on Activity { registeredCount } } }`, map[string]any{"id": a.CreateActivity.ID}).Decode(t, &d)
+		aid, _ := gid.Decode(a.CreateActivity.ID)
+		n, err := s.Store.Client.Registration.Query().Where(registration.ActivityID(aid)).Count(rule.SystemContext(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Node.RegisteredCount != 30 || n != 30 {
+			t.Errorf("registeredCount %d and %d registration rows, want 30 and 30", d.Node.RegisteredCount, n)
+		}
+	})
+}

@@ -1,0 +1,105 @@
+package workflow
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+
+	"lifecircle/ent"
+	"lifecircle/ent/activity"
+	"lifecircle/ent/registration"
+	"lifecircle/internal/apperr"
+	"lifecircle/internal/auth"
+	"lifecircle/internal/auth/rule"
+)
+
+// CodeFull is the code of a registration refused for lack of places.
+const CodeFull = "ACTIVITY_FULL"
+
+// Register signs a person up for an activity: the viewer's own person, or
+// for staff the person given. The place is taken with one conditional
+// UPDATE (registered_count < capacity in its WHERE clause), so however many
+// register at once, no more than capacity succeed.
+func Register(ctx context.Context, client *ent.Client, activityID int, personID *int) (*ent.Registration, error) {
+	v := auth.FromContext(ctx)
+	sys := rule.SystemContext(ctx)
+	pid := v.PersonID
+	switch {
+	case personID != nil && (v.IsStaff() || v.IsAdmin()):
+		p, err := client.Person.Get(ctx, *personID) // staff see only their community's people
+		if ent.IsNotFound(err) {
+			return nil, apperr.BadInput("personID", "no such resident in your community")
+		}
+		if err != nil {
+			return nil, err
+		}
+		pid = p.ID
+	case personID != nil && *personID != v.PersonID:
+		return nil, apperr.New(apperr.CodeForbidden, "you can only register yourself")
+	case !v.IsPerson() && personID == nil:
+		return nil, apperr.BadInput("personID", "staff must say whom they register")
+	}
+	act, err := client.Activity.Get(ctx, activityID)
+	if err != nil {
+		return nil, err
+	}
+	if v.IsStaff() && act.CommunityID != v.CommunityID {
+		return nil, apperr.New(apperr.CodeForbidden, "the activity belongs to another community")
+	}
+	if act.Status != activity.StatusScheduled {
+		return nil, apperr.New(CodeInvalidTransition, "registration is closed: the activity is %s", act.Status)
+	}
+	existing, err := client.Registration.Query().
+		Where(registration.ActivityID(activityID), registration.PersonID(pid)).Only(sys)
+	switch {
+	case err == nil && existing.Status == registration.StatusRegistered:
+		return nil, apperr.New(apperr.CodeConflict, "already registered for this activity")
+	case err != nil && !ent.IsNotFound(err):
+		return nil, err
+	}
+	n, err := client.Activity.Update().
+		Where(activity.ID(activityID), activity.StatusEQ(activity.StatusScheduled),
+			activity.Or(activity.CapacityIsNil(), func(s *sql.Selector) {
+				s.Where(sql.ColumnsLT(s.C(activity.FieldRegisteredCount), s.C(activity.FieldCapacity)))
+			})).
+		AddRegisteredCount(1).Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, apperr.New(CodeFull, "the activity is full")
+	}
+	var reg *ent.Registration
+	if existing != nil { // registered before and cancelled: register again
+		reg, err = existing.Update().SetStatus(registration.StatusRegistered).Save(sys)
+	} else {
+		reg, err = client.Registration.Create().SetActivityID(activityID).SetPersonID(pid).
+			SetCommunityID(act.CommunityID).Save(sys)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return client.Registration.Get(ctx, reg.ID)
+}
+
+// CancelRegistration gives a place back: the registered person or staff.
+func CancelRegistration(ctx context.Context, client *ent.Client, id int) (*ent.Registration, error) {
+	sys := rule.SystemContext(ctx)
+	reg, err := client.Registration.Get(ctx, id) // privacy: own or staff's community
+	if err != nil {
+		return nil, err
+	}
+	n, err := client.Registration.Update().
+		Where(registration.ID(id), registration.StatusEQ(registration.StatusRegistered)).
+		SetStatus(registration.StatusCancelled).Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, apperr.New(CodeInvalidTransition, "the registration is already cancelled")
+	}
+	if err := client.Activity.UpdateOneID(reg.ActivityID).AddRegisteredCount(-1).Exec(sys); err != nil {
+		return nil, err
+	}
+	return client.Registration.Get(ctx, id)
+}

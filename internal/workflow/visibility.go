@@ -1,0 +1,50 @@
+package workflow
+
+import (
+	"context"
+
+	"lifecircle/ent"
+	"lifecircle/ent/servicerequest"
+	"lifecircle/internal/auth"
+	"lifecircle/internal/auth/rule"
+)
+
+// CanSeeAddress reports whether v may see where help is needed: staff of
+// the community, the requester, and the volunteer who claimed it — a
+// volunteer browsing requests to claim sees no address.
+func CanSeeAddress(v auth.Viewer, r *ent.ServiceRequest) bool {
+	switch {
+	case v.IsAdmin(), v.IsStaff() && v.CommunityID == r.CommunityID:
+		return true
+	case v.IsPerson() && v.PersonID == r.RequesterID:
+		return true
+	}
+	return v.IsVolunteer() && r.ClaimedByID != nil && *r.ClaimedByID == v.PersonID
+}
+
+// CanSeePhone reports whether v may see a person's phone: staff of the
+// community, the person, and a volunteer who claimed one of their requests.
+func CanSeePhone(ctx context.Context, client *ent.Client, v auth.Viewer, p *ent.Person) (bool, error) {
+	switch {
+	case v.IsAdmin(), v.IsStaff() && v.CommunityID == p.CommunityID, v.IsPerson() && v.PersonID == p.ID:
+		return true, nil
+	case !v.IsVolunteer():
+		return false, nil
+	}
+	return client.ServiceRequest.Query().
+		Where(servicerequest.RequesterID(p.ID), servicerequest.ClaimedByID(v.PersonID)).
+		Exist(rule.SystemContext(ctx))
+}
+
+type keyCtx struct{}
+
+// WithIdempotencyKey returns ctx carrying the request's Idempotency-Key.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, keyCtx{}, key)
+}
+
+// IdempotencyKey returns the key carried by ctx, if any.
+func IdempotencyKey(ctx context.Context) string {
+	k, _ := ctx.Value(keyCtx{}).(string)
+	return k
+}

@@ -1,0 +1,252 @@
+// Package workflow runs the needs list: residents order, the community
+// dispatches, volunteers take the order (群众点单、社区派单、党员接单).
+//
+// Every transition is decided here in plain Go (who may do what, from which
+// status), written with a conditional UPDATE (status and version in the
+// WHERE clause, so of two racing claims exactly one changes a row), and
+// appended to the request's history in the same transaction.
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"lifecircle/ent"
+	"lifecircle/ent/compound"
+	"lifecircle/ent/organization"
+	"lifecircle/ent/person"
+	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicerequest"
+	"lifecircle/internal/apperr"
+	"lifecircle/internal/auth"
+	"lifecircle/internal/auth/rule"
+)
+
+// CodeInvalidTransition is the code of a refused transition.
+const CodeInvalidTransition = "INVALID_TRANSITION"
+
+// Action is a step of the workflow.
+type Action = requestevent.Action
+
+// step is one transition: the statuses it leaves from and the one it reaches.
+type step struct {
+	from []servicerequest.Status
+	to   servicerequest.Status
+}
+
+var steps = map[Action]step{
+	requestevent.ActionDispatch: {[]servicerequest.Status{servicerequest.StatusSubmitted}, servicerequest.StatusDispatched},
+	requestevent.ActionClaim:    {[]servicerequest.Status{servicerequest.StatusDispatched}, servicerequest.StatusClaimed},
+	requestevent.ActionResolve:  {[]servicerequest.Status{servicerequest.StatusClaimed}, servicerequest.StatusResolved},
+	requestevent.ActionConfirm:  {[]servicerequest.Status{servicerequest.StatusResolved}, servicerequest.StatusConfirmed},
+	requestevent.ActionReopen:   {[]servicerequest.Status{servicerequest.StatusResolved}, servicerequest.StatusDispatched},
+	requestevent.ActionReject:   {[]servicerequest.Status{servicerequest.StatusSubmitted, servicerequest.StatusDispatched}, servicerequest.StatusRejected},
+}
+
+// Args are what a transition may carry.
+type Args struct {
+	OrganizationID  int    // dispatch: the organisation or volunteer team
+	Note            string // resolve: what was done; reopen, reject: why
+	Satisfaction    int    // confirm: 1–5
+	ExpectedVersion *int   // optimistic concurrency: refuse if the request moved on
+}
+
+// may reports whether v may take action on r.
+func may(v auth.Viewer, a Action, r *ent.ServiceRequest) bool {
+	staff := v.IsAdmin() || (v.IsStaff() && v.CommunityID == r.CommunityID)
+	requester := v.IsPerson() && v.PersonID == r.RequesterID
+	claimer := v.IsVolunteer() && r.ClaimedByID != nil && *r.ClaimedByID == v.PersonID
+	switch a {
+	case requestevent.ActionDispatch, requestevent.ActionReject:
+		return staff
+	case requestevent.ActionClaim:
+		return v.IsVolunteer() && v.CommunityID == r.CommunityID && v.PersonID != r.RequesterID
+	case requestevent.ActionResolve:
+		return claimer || staff
+	case requestevent.ActionConfirm, requestevent.ActionReopen:
+		return requester || v.IsAdmin()
+	}
+	return false
+}
+
+// Transition moves request id by action for viewer v. client is the
+// transaction's client.
+func Transition(ctx context.Context, client *ent.Client, id int, a Action, args Args) (*ent.ServiceRequest, error) {
+	v := auth.FromContext(ctx)
+	sys := rule.SystemContext(ctx)
+	st, ok := steps[a]
+	if !ok {
+		return nil, fmt.Errorf("workflow: unknown action %s", a)
+	}
+	r, err := client.ServiceRequest.Get(ctx, id) // under the viewer's privacy: unseen is not found
+	if err != nil {
+		return nil, err
+	}
+	if !may(v, a, r) {
+		return nil, apperr.New(apperr.CodeForbidden, "you may not %s this request", verb(a))
+	}
+	if !slices.Contains(st.from, r.Status) {
+		return nil, apperr.New(CodeInvalidTransition, "cannot %s a request that is %s", verb(a), r.Status)
+	}
+	if args.ExpectedVersion != nil && *args.ExpectedVersion != r.Version {
+		return nil, apperr.New(apperr.CodeConflict, "the request changed since you read it (version %d, now %d); reload and try again", *args.ExpectedVersion, r.Version)
+	}
+	now := time.Now()
+	u := client.ServiceRequest.Update().
+		Where(servicerequest.ID(id), servicerequest.StatusEQ(r.Status), servicerequest.Version(r.Version)).
+		SetStatus(st.to).AddVersion(1)
+	switch a {
+	case requestevent.ActionDispatch:
+		ok, err := client.Organization.Query().Where(organization.ID(args.OrganizationID), organization.RegionID(r.CommunityID)).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, apperr.BadInput("organizationID", "dispatch to an organisation or team of the request's community")
+		}
+		u.SetDispatchedToID(args.OrganizationID).SetDispatchedAt(now)
+	case requestevent.ActionClaim:
+		u.SetClaimedByID(v.PersonID).SetClaimedAt(now)
+	case requestevent.ActionResolve:
+		if args.Note == "" {
+			return nil, apperr.BadInput("note", "say what was done")
+		}
+		u.SetResolutionNote(args.Note).SetResolvedAt(now)
+	case requestevent.ActionConfirm:
+		if args.Satisfaction < 1 || args.Satisfaction > 5 {
+			return nil, apperr.BadInput("satisfaction", "satisfaction is 1 to 5, got %d", args.Satisfaction)
+		}
+		u.SetSatisfaction(args.Satisfaction).SetConfirmedAt(now)
+	case requestevent.ActionReopen:
+		if args.Note == "" {
+			return nil, apperr.BadInput("reason", "say why the request is reopened")
+		}
+		// Back to the dispatched organisation, open to claim again.
+		u.ClearClaimedByID().ClearClaimedAt().ClearResolvedAt()
+	case requestevent.ActionReject:
+		if args.Note == "" {
+			return nil, apperr.BadInput("reason", "give the resident a reason")
+		}
+		u.SetRejectReason(args.Note).SetRejectedAt(now)
+	}
+	n, err := u.Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 { // someone else moved it between our read and our write
+		return nil, apperr.New(CodeInvalidTransition, "the request was changed by someone else (for example, already claimed); reload it")
+	}
+	if err := record(sys, client, r, a, r.Status, st.to, args.Note, v); err != nil {
+		return nil, err
+	}
+	return client.ServiceRequest.Get(ctx, id)
+}
+
+func record(ctx context.Context, client *ent.Client, r *ent.ServiceRequest, a Action, from, to servicerequest.Status, note string, v auth.Viewer) error {
+	c := client.RequestEvent.Create().SetRequestID(r.ID).SetCommunityID(r.CommunityID).SetAction(a).
+		SetToStatus(string(to)).SetActorRole(string(v.Role)).SetNote(note)
+	if from != "" {
+		c.SetFromStatus(string(from))
+	}
+	if v.PersonID != 0 {
+		c.SetActorID(v.PersonID)
+	}
+	if err := c.Exec(ctx); err != nil {
+		return fmt.Errorf("workflow: history: %w", err)
+	}
+	return nil
+}
+
+func verb(a Action) string {
+	switch a {
+	case requestevent.ActionDispatch:
+		return "dispatch"
+	case requestevent.ActionClaim:
+		return "claim"
+	case requestevent.ActionResolve:
+		return "resolve"
+	case requestevent.ActionConfirm:
+		return "confirm"
+	case requestevent.ActionReopen:
+		return "reopen"
+	case requestevent.ActionReject:
+		return "reject"
+	}
+	return string(a)
+}
+
+// SubmitInput is a new request.
+type SubmitInput struct {
+	Kind        servicerequest.Kind
+	Title       string
+	Description string
+	Category    string
+	Address     string
+	CompoundID  *int
+	// OnBehalfOf is the resident staff submit for at the one-window counter.
+	OnBehalfOf *int
+	// IdempotencyKey makes a retried submit return the first request.
+	IdempotencyKey string
+}
+
+// Submit posts a request for the viewer (or, for staff, on a resident's
+// behalf). With an idempotency key, a repeat returns the first request.
+func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.ServiceRequest, error) {
+	v := auth.FromContext(ctx)
+	sys := rule.SystemContext(ctx)
+	var requester *ent.Person
+	var err error
+	switch {
+	case in.OnBehalfOf != nil && (v.IsStaff() || v.IsAdmin()):
+		requester, err = client.Person.Get(ctx, *in.OnBehalfOf) // staff see only their community's people
+		if ent.IsNotFound(err) {
+			return nil, apperr.BadInput("onBehalfOf", "no such resident in your community")
+		}
+	case in.OnBehalfOf != nil:
+		return nil, apperr.New(apperr.CodeForbidden, "only staff submit on someone's behalf")
+	case v.IsPerson():
+		requester, err = client.Person.Query().Where(person.ID(v.PersonID)).Only(sys)
+	default:
+		return nil, apperr.BadInput("onBehalfOf", "staff must say which resident the request is for")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.CompoundID != nil {
+		ok, err := client.Compound.Query().Where(compound.ID(*in.CompoundID), compound.CommunityID(requester.CommunityID)).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, apperr.BadInput("compoundID", "the compound is not in the resident's community")
+		}
+	}
+	if in.IdempotencyKey != "" {
+		if r, err := byKey(sys, client, requester.ID, in.IdempotencyKey); err == nil {
+			return client.ServiceRequest.Get(ctx, r.ID)
+		} else if !ent.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	c := client.ServiceRequest.Create().SetKind(in.Kind).SetTitle(in.Title).SetDescription(in.Description).
+		SetCategory(in.Category).SetAddress(in.Address).SetNillableCompoundID(in.CompoundID).
+		SetCommunityID(requester.CommunityID).SetRequesterID(requester.ID).SetSubmittedAt(time.Now())
+	if in.IdempotencyKey != "" {
+		c.SetIdempotencyKey(in.IdempotencyKey)
+	}
+	r, err := c.Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if err := record(sys, client, r, requestevent.ActionSubmit, "", servicerequest.StatusSubmitted, "", v); err != nil {
+		return nil, err
+	}
+	return client.ServiceRequest.Get(ctx, r.ID)
+}
+
+func byKey(ctx context.Context, client *ent.Client, requester int, key string) (*ent.ServiceRequest, error) {
+	return client.ServiceRequest.Query().
+		Where(servicerequest.RequesterID(requester), servicerequest.IdempotencyKey(key)).Only(ctx)
+}
