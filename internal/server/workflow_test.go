@@ -43,7 +43,9 @@ type request struct {
 	Requester           *struct{ Name string }
 	ClaimedBy           *struct{ Name string }
 	Events              struct {
-		Edges []struct{ Node struct{ Action, ToStatus string } }
+		Edges []struct {
+			Node struct{ Action, ToStatus string }
+		}
 	}
 }
 
@@ -194,7 +196,9 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+resident)
 		req.Header.Set("Idempotency-Key", "lamp-42")
-		var d struct{ SubmitRequest struct{ Request struct{ ID string } } }
+		var d struct {
+			SubmitRequest struct{ Request struct{ ID string } }
+		}
 		s.Do(t, req).Decode(t, &d)
 		return d.SubmitRequest.Request.ID
 	}
