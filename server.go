@@ -5,6 +5,7 @@
 //	lifecircle seed [flags]                    load the demo dataset if missing
 //	lifecircle token -role staff -community ID create a bearer token
 //	lifecircle import-network FILE.osm.pbf     import a walking network
+//	lifecircle publish -period 2024-07          publish a month's anonymised statistics
 package main
 
 import (
@@ -33,6 +34,7 @@ import (
 	"lifecircle/internal/gid"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/stats"
 	"lifecircle/internal/store"
 	"lifecircle/internal/walknet"
 )
@@ -62,8 +64,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return createToken(ctx, args, stdout)
 	case "import-network":
 		return importNetwork(ctx, args, stdout)
+	case "publish":
+		return publish(ctx, args, stdout)
 	}
-	return fmt.Errorf("unknown command %q (serve, seed, token, import-network)", cmd)
+	return fmt.Errorf("unknown command %q (serve, seed, token, import-network, publish)", cmd)
 }
 
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
@@ -109,6 +113,9 @@ func serve(ctx context.Context, args []string) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+	}
+	if cfg.PublishMonthly {
+		go stats.RunMonthly(ctx, st.Client, statsOptions(cfg))
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -238,6 +245,40 @@ func importNetwork(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "imported %q: %d nodes, %d edges, lat %.5f..%.5f, lng %.5f..%.5f in %v\n", *name,
 		g.Nodes(), g.Edges(), g.MinLat, g.MaxLat, g.MinLng, g.MaxLng, time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+func statsOptions(cfg config.Config) stats.Options {
+	return stats.Options{Method: stats.MethodOf(cfg.PublishMethod), DP: stats.DPOptions{Epsilon: cfg.Epsilon}}
+}
+
+// publish computes and stores one month's anonymised statistics.
+func publish(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	period := fs.String("period", stats.PeriodOf(time.Now()).Previous().String(), "calendar month, YYYY-MM (default: last month)")
+	own, rest := splitArgs(args, "period")
+	if err := fs.Parse(own); err != nil {
+		return err
+	}
+	cfg, err := config.Parse("publish", rest, config.Getenv)
+	if err != nil {
+		return err
+	}
+	p, err := stats.ParsePeriod(*period)
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	started := time.Now()
+	pub, err := stats.Publish(ctx, st.Client, p, statsOptions(cfg))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "published %s (%s) in %v\n", pub.Period, pub.Method, time.Since(started).Round(time.Millisecond))
 	return nil
 }
 

@@ -20,10 +20,12 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent"
@@ -55,6 +57,8 @@ type Client struct {
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
+	// Publication is the client for interacting with the Publication builders.
+	Publication *PublicationClient
 	// Region is the client for interacting with the Region builders.
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
@@ -63,6 +67,8 @@ type Client struct {
 	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// StatCell is the client for interacting with the StatCell builders.
+	StatCell *StatCellClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
 }
@@ -85,10 +91,12 @@ func (c *Client) init() {
 	c.Grid = NewGridClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Person = NewPersonClient(c.config)
+	c.Publication = NewPublicationClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
 	c.RequestEvent = NewRequestEventClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
+	c.StatCell = NewStatCellClient(c.config)
 	c.WalkNetwork = NewWalkNetworkClient(c.config)
 }
 
@@ -191,10 +199,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Grid:           NewGridClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		Person:         NewPersonClient(cfg),
+		Publication:    NewPublicationClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registration:   NewRegistrationClient(cfg),
 		RequestEvent:   NewRequestEventClient(cfg),
 		ServiceRequest: NewServiceRequestClient(cfg),
+		StatCell:       NewStatCellClient(cfg),
 		WalkNetwork:    NewWalkNetworkClient(cfg),
 	}, nil
 }
@@ -224,10 +234,12 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Grid:           NewGridClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		Person:         NewPersonClient(cfg),
+		Publication:    NewPublicationClient(cfg),
 		Region:         NewRegionClient(cfg),
 		Registration:   NewRegistrationClient(cfg),
 		RequestEvent:   NewRequestEventClient(cfg),
 		ServiceRequest: NewServiceRequestClient(cfg),
+		StatCell:       NewStatCellClient(cfg),
 		WalkNetwork:    NewWalkNetworkClient(cfg),
 	}, nil
 }
@@ -259,8 +271,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Facility, c.Grid,
-		c.Organization, c.Person, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.WalkNetwork,
+		c.Organization, c.Person, c.Publication, c.Region, c.Registration,
+		c.RequestEvent, c.ServiceRequest, c.StatCell, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -271,8 +283,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Facility, c.Grid,
-		c.Organization, c.Person, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.WalkNetwork,
+		c.Organization, c.Person, c.Publication, c.Region, c.Registration,
+		c.RequestEvent, c.ServiceRequest, c.StatCell, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -299,6 +311,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Organization.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
+	case *PublicationMutation:
+		return c.Publication.mutate(ctx, m)
 	case *RegionMutation:
 		return c.Region.mutate(ctx, m)
 	case *RegistrationMutation:
@@ -307,6 +321,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RequestEvent.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
+	case *StatCellMutation:
+		return c.StatCell.mutate(ctx, m)
 	case *WalkNetworkMutation:
 		return c.WalkNetwork.mutate(ctx, m)
 	default:
@@ -1888,6 +1904,156 @@ func (c *PersonClient) mutate(ctx context.Context, m *PersonMutation) (Value, er
 	}
 }
 
+// PublicationClient is a client for the Publication schema.
+type PublicationClient struct {
+	config
+}
+
+// NewPublicationClient returns a client for the Publication from the given config.
+func NewPublicationClient(c config) *PublicationClient {
+	return &PublicationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `publication.Hooks(f(g(h())))`.
+func (c *PublicationClient) Use(hooks ...Hook) {
+	c.hooks.Publication = append(c.hooks.Publication, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `publication.Intercept(f(g(h())))`.
+func (c *PublicationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Publication = append(c.inters.Publication, interceptors...)
+}
+
+// Create returns a builder for creating a Publication entity.
+func (c *PublicationClient) Create() *PublicationCreate {
+	mutation := newPublicationMutation(c.config, OpCreate)
+	return &PublicationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Publication entities.
+func (c *PublicationClient) CreateBulk(builders ...*PublicationCreate) *PublicationCreateBulk {
+	return &PublicationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PublicationClient) MapCreateBulk(slice any, setFunc func(*PublicationCreate, int)) *PublicationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PublicationCreateBulk{err: fmt.Errorf("calling to PublicationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PublicationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PublicationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Publication.
+func (c *PublicationClient) Update() *PublicationUpdate {
+	mutation := newPublicationMutation(c.config, OpUpdate)
+	return &PublicationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PublicationClient) UpdateOne(_m *Publication) *PublicationUpdateOne {
+	mutation := newPublicationMutation(c.config, OpUpdateOne, withPublication(_m))
+	return &PublicationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PublicationClient) UpdateOneID(id int) *PublicationUpdateOne {
+	mutation := newPublicationMutation(c.config, OpUpdateOne, withPublicationID(id))
+	return &PublicationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Publication.
+func (c *PublicationClient) Delete() *PublicationDelete {
+	mutation := newPublicationMutation(c.config, OpDelete)
+	return &PublicationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PublicationClient) DeleteOne(_m *Publication) *PublicationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PublicationClient) DeleteOneID(id int) *PublicationDeleteOne {
+	builder := c.Delete().Where(publication.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PublicationDeleteOne{builder}
+}
+
+// Query returns a query builder for Publication.
+func (c *PublicationClient) Query() *PublicationQuery {
+	return &PublicationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePublication},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Publication entity by its id.
+func (c *PublicationClient) Get(ctx context.Context, id int) (*Publication, error) {
+	return c.Query().Where(publication.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PublicationClient) GetX(ctx context.Context, id int) *Publication {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCells queries the cells edge of a Publication.
+func (c *PublicationClient) QueryCells(_m *Publication) *StatCellQuery {
+	query := (&StatCellClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(publication.Table, publication.FieldID, id),
+			sqlgraph.To(statcell.Table, statcell.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, publication.CellsTable, publication.CellsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PublicationClient) Hooks() []Hook {
+	hooks := c.hooks.Publication
+	return append(hooks[:len(hooks):len(hooks)], publication.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PublicationClient) Interceptors() []Interceptor {
+	return c.inters.Publication
+}
+
+func (c *PublicationClient) mutate(ctx context.Context, m *PublicationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PublicationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PublicationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PublicationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PublicationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Publication mutation op: %q", m.Op())
+	}
+}
+
 // RegionClient is a client for the Region schema.
 type RegionClient struct {
 	config
@@ -2696,6 +2862,156 @@ func (c *ServiceRequestClient) mutate(ctx context.Context, m *ServiceRequestMuta
 	}
 }
 
+// StatCellClient is a client for the StatCell schema.
+type StatCellClient struct {
+	config
+}
+
+// NewStatCellClient returns a client for the StatCell from the given config.
+func NewStatCellClient(c config) *StatCellClient {
+	return &StatCellClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `statcell.Hooks(f(g(h())))`.
+func (c *StatCellClient) Use(hooks ...Hook) {
+	c.hooks.StatCell = append(c.hooks.StatCell, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `statcell.Intercept(f(g(h())))`.
+func (c *StatCellClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StatCell = append(c.inters.StatCell, interceptors...)
+}
+
+// Create returns a builder for creating a StatCell entity.
+func (c *StatCellClient) Create() *StatCellCreate {
+	mutation := newStatCellMutation(c.config, OpCreate)
+	return &StatCellCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StatCell entities.
+func (c *StatCellClient) CreateBulk(builders ...*StatCellCreate) *StatCellCreateBulk {
+	return &StatCellCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StatCellClient) MapCreateBulk(slice any, setFunc func(*StatCellCreate, int)) *StatCellCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StatCellCreateBulk{err: fmt.Errorf("calling to StatCellClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StatCellCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StatCellCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StatCell.
+func (c *StatCellClient) Update() *StatCellUpdate {
+	mutation := newStatCellMutation(c.config, OpUpdate)
+	return &StatCellUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StatCellClient) UpdateOne(_m *StatCell) *StatCellUpdateOne {
+	mutation := newStatCellMutation(c.config, OpUpdateOne, withStatCell(_m))
+	return &StatCellUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StatCellClient) UpdateOneID(id int) *StatCellUpdateOne {
+	mutation := newStatCellMutation(c.config, OpUpdateOne, withStatCellID(id))
+	return &StatCellUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StatCell.
+func (c *StatCellClient) Delete() *StatCellDelete {
+	mutation := newStatCellMutation(c.config, OpDelete)
+	return &StatCellDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StatCellClient) DeleteOne(_m *StatCell) *StatCellDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StatCellClient) DeleteOneID(id int) *StatCellDeleteOne {
+	builder := c.Delete().Where(statcell.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StatCellDeleteOne{builder}
+}
+
+// Query returns a query builder for StatCell.
+func (c *StatCellClient) Query() *StatCellQuery {
+	return &StatCellQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStatCell},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StatCell entity by its id.
+func (c *StatCellClient) Get(ctx context.Context, id int) (*StatCell, error) {
+	return c.Query().Where(statcell.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StatCellClient) GetX(ctx context.Context, id int) *StatCell {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPublication queries the publication edge of a StatCell.
+func (c *StatCellClient) QueryPublication(_m *StatCell) *PublicationQuery {
+	query := (&PublicationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(statcell.Table, statcell.FieldID, id),
+			sqlgraph.To(publication.Table, publication.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, statcell.PublicationTable, statcell.PublicationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *StatCellClient) Hooks() []Hook {
+	hooks := c.hooks.StatCell
+	return append(hooks[:len(hooks):len(hooks)], statcell.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StatCellClient) Interceptors() []Interceptor {
+	return c.inters.StatCell
+}
+
+func (c *StatCellClient) mutate(ctx context.Context, m *StatCellMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StatCellCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StatCellUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StatCellUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StatCellDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StatCell mutation op: %q", m.Op())
+	}
+}
+
 // WalkNetworkClient is a client for the WalkNetwork schema.
 type WalkNetworkClient struct {
 	config
@@ -2834,12 +3150,12 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 type (
 	hooks struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Facility, Grid, Organization,
-		Person, Region, Registration, RequestEvent, ServiceRequest,
-		WalkNetwork []ent.Hook
+		Person, Publication, Region, Registration, RequestEvent, ServiceRequest,
+		StatCell, WalkNetwork []ent.Hook
 	}
 	inters struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Facility, Grid, Organization,
-		Person, Region, Registration, RequestEvent, ServiceRequest,
-		WalkNetwork []ent.Interceptor
+		Person, Publication, Region, Registration, RequestEvent, ServiceRequest,
+		StatCell, WalkNetwork []ent.Interceptor
 	}
 )

@@ -15,10 +15,12 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 	"reflect"
 	"sync"
@@ -95,10 +97,12 @@ func checkColumn(t, c string) error {
 			grid.Table:           grid.ValidColumn,
 			organization.Table:   organization.ValidColumn,
 			person.Table:         person.ValidColumn,
+			publication.Table:    publication.ValidColumn,
 			region.Table:         region.ValidColumn,
 			registration.Table:   registration.ValidColumn,
 			requestevent.Table:   requestevent.ValidColumn,
 			servicerequest.Table: servicerequest.ValidColumn,
+			statcell.Table:       statcell.ValidColumn,
 			walknetwork.Table:    walknetwork.ValidColumn,
 		})
 	})

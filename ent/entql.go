@@ -13,10 +13,12 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
@@ -27,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -226,6 +228,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   publication.Table,
+			Columns: publication.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: publication.FieldID,
+			},
+		},
+		Type: "Publication",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			publication.FieldPeriod:      {Type: field.TypeString, Column: publication.FieldPeriod},
+			publication.FieldMethod:      {Type: field.TypeEnum, Column: publication.FieldMethod},
+			publication.FieldEpsilon:     {Type: field.TypeFloat64, Column: publication.FieldEpsilon},
+			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -247,7 +266,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate: {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -266,7 +285,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -288,7 +307,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -325,7 +344,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   statcell.Table,
+			Columns: statcell.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: statcell.FieldID,
+			},
+		},
+		Type: "StatCell",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			statcell.FieldPublicationID: {Type: field.TypeInt, Column: statcell.FieldPublicationID},
+			statcell.FieldRegionID:      {Type: field.TypeInt, Column: statcell.FieldRegionID},
+			statcell.FieldMetric:        {Type: field.TypeString, Column: statcell.FieldMetric},
+			statcell.FieldDimension:     {Type: field.TypeString, Column: statcell.FieldDimension},
+			statcell.FieldValue:         {Type: field.TypeFloat64, Column: statcell.FieldValue},
+			statcell.FieldSuppressed:    {Type: field.TypeBool, Column: statcell.FieldSuppressed},
+			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -624,6 +663,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"ServiceRequest",
 	)
 	graph.MustAddE(
+		"cells",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   publication.CellsTable,
+			Columns: []string{publication.CellsColumn},
+			Bidi:    false,
+		},
+		"Publication",
+		"StatCell",
+	)
+	graph.MustAddE(
 		"parent",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -826,6 +877,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ServiceRequest",
 		"Person",
+	)
+	graph.MustAddE(
+		"publication",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   statcell.PublicationTable,
+			Columns: []string{statcell.PublicationColumn},
+			Bidi:    false,
+		},
+		"StatCell",
+		"Publication",
 	)
 	return graph
 }()
@@ -1914,6 +1977,80 @@ func (f *PersonFilter) WhereHasRequestsWith(preds ...predicate.ServiceRequest) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PublicationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PublicationQuery builder.
+func (_q *PublicationQuery) Filter() *PublicationFilter {
+	return &PublicationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PublicationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PublicationMutation builder.
+func (m *PublicationMutation) Filter() *PublicationFilter {
+	return &PublicationFilter{config: m.config, predicateAdder: m}
+}
+
+// PublicationFilter provides a generic filtering capability at runtime for PublicationQuery.
+type PublicationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PublicationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PublicationFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(publication.FieldID))
+}
+
+// WherePeriod applies the entql string predicate on the period field.
+func (f *PublicationFilter) WherePeriod(p entql.StringP) {
+	f.Where(p.Field(publication.FieldPeriod))
+}
+
+// WhereMethod applies the entql string predicate on the method field.
+func (f *PublicationFilter) WhereMethod(p entql.StringP) {
+	f.Where(p.Field(publication.FieldMethod))
+}
+
+// WhereEpsilon applies the entql float64 predicate on the epsilon field.
+func (f *PublicationFilter) WhereEpsilon(p entql.Float64P) {
+	f.Where(p.Field(publication.FieldEpsilon))
+}
+
+// WherePublishedAt applies the entql time.Time predicate on the published_at field.
+func (f *PublicationFilter) WherePublishedAt(p entql.TimeP) {
+	f.Where(p.Field(publication.FieldPublishedAt))
+}
+
+// WhereHasCells applies a predicate to check if query has an edge cells.
+func (f *PublicationFilter) WhereHasCells() {
+	f.Where(entql.HasEdge("cells"))
+}
+
+// WhereHasCellsWith applies a predicate to check if query has an edge cells with a given conditions (other predicates).
+func (f *PublicationFilter) WhereHasCellsWith(preds ...predicate.StatCell) {
+	f.Where(entql.HasEdgeWith("cells", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RegionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1942,7 +2079,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2130,7 +2267,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2242,7 +2379,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2341,7 +2478,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2557,6 +2694,95 @@ func (f *ServiceRequestFilter) WhereHasClaimedByWith(preds ...predicate.Person) 
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *StatCellQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StatCellQuery builder.
+func (_q *StatCellQuery) Filter() *StatCellFilter {
+	return &StatCellFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StatCellMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StatCellMutation builder.
+func (m *StatCellMutation) Filter() *StatCellFilter {
+	return &StatCellFilter{config: m.config, predicateAdder: m}
+}
+
+// StatCellFilter provides a generic filtering capability at runtime for StatCellQuery.
+type StatCellFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StatCellFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *StatCellFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(statcell.FieldID))
+}
+
+// WherePublicationID applies the entql int predicate on the publication_id field.
+func (f *StatCellFilter) WherePublicationID(p entql.IntP) {
+	f.Where(p.Field(statcell.FieldPublicationID))
+}
+
+// WhereRegionID applies the entql int predicate on the region_id field.
+func (f *StatCellFilter) WhereRegionID(p entql.IntP) {
+	f.Where(p.Field(statcell.FieldRegionID))
+}
+
+// WhereMetric applies the entql string predicate on the metric field.
+func (f *StatCellFilter) WhereMetric(p entql.StringP) {
+	f.Where(p.Field(statcell.FieldMetric))
+}
+
+// WhereDimension applies the entql string predicate on the dimension field.
+func (f *StatCellFilter) WhereDimension(p entql.StringP) {
+	f.Where(p.Field(statcell.FieldDimension))
+}
+
+// WhereValue applies the entql float64 predicate on the value field.
+func (f *StatCellFilter) WhereValue(p entql.Float64P) {
+	f.Where(p.Field(statcell.FieldValue))
+}
+
+// WhereSuppressed applies the entql bool predicate on the suppressed field.
+func (f *StatCellFilter) WhereSuppressed(p entql.BoolP) {
+	f.Where(p.Field(statcell.FieldSuppressed))
+}
+
+// WhereNoisy applies the entql bool predicate on the noisy field.
+func (f *StatCellFilter) WhereNoisy(p entql.BoolP) {
+	f.Where(p.Field(statcell.FieldNoisy))
+}
+
+// WhereHasPublication applies a predicate to check if query has an edge publication.
+func (f *StatCellFilter) WhereHasPublication() {
+	f.Where(entql.HasEdge("publication"))
+}
+
+// WhereHasPublicationWith applies a predicate to check if query has an edge publication with a given conditions (other predicates).
+func (f *StatCellFilter) WhereHasPublicationWith(preds ...predicate.Publication) {
+	f.Where(entql.HasEdgeWith("publication", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WalkNetworkQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2585,7 +2811,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
@@ -1640,6 +1641,110 @@ func newPersonPaginateArgs(rv map[string]any) *personPaginateArgs {
 	}
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PublicationQuery) CollectFields(ctx context.Context, satisfies ...string) (*PublicationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PublicationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(publication.Columns))
+		selectedFields = []string{publication.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "period":
+			if _, ok := fieldSeen[publication.FieldPeriod]; !ok {
+				selectedFields = append(selectedFields, publication.FieldPeriod)
+				fieldSeen[publication.FieldPeriod] = struct{}{}
+			}
+		case "method":
+			if _, ok := fieldSeen[publication.FieldMethod]; !ok {
+				selectedFields = append(selectedFields, publication.FieldMethod)
+				fieldSeen[publication.FieldMethod] = struct{}{}
+			}
+		case "epsilon":
+			if _, ok := fieldSeen[publication.FieldEpsilon]; !ok {
+				selectedFields = append(selectedFields, publication.FieldEpsilon)
+				fieldSeen[publication.FieldEpsilon] = struct{}{}
+			}
+		case "publishedAt":
+			if _, ok := fieldSeen[publication.FieldPublishedAt]; !ok {
+				selectedFields = append(selectedFields, publication.FieldPublishedAt)
+				fieldSeen[publication.FieldPublishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type publicationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PublicationPaginateOption
+}
+
+func newPublicationPaginateArgs(rv map[string]any) *publicationPaginateArgs {
+	args := &publicationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PublicationOrder{Field: &PublicationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPublicationOrder(order))
+			}
+		case *PublicationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPublicationOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PublicationWhereInput); ok {
+		args.opts = append(args.opts, WithPublicationFilter(v.Filter))
 	}
 	return args
 }

@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/internal"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
@@ -57,6 +58,11 @@ var personImplementors = []string{"Person", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Person) IsNode() {}
+
+var publicationImplementors = []string{"Publication", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Publication) IsNode() {}
 
 var regionImplementors = []string{"Region", "Node"}
 
@@ -205,6 +211,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(person.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, personImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case publication.Table:
+		query := c.Publication.Query().
+			Where(publication.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, publicationImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -402,6 +417,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Person.Query().
 			Where(person.IDIn(ids...))
 		query, err := query.CollectFields(ctx, personImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case publication.Table:
+		query := c.Publication.Query().
+			Where(publication.IDIn(ids...))
+		query, err := query.CollectFields(ctx, publicationImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
@@ -2245,6 +2246,320 @@ func (_m *Person) ToEdge(order *PersonOrder) *PersonEdge {
 		order = DefaultPersonOrder
 	}
 	return &PersonEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PublicationEdge is the edge representation of Publication.
+type PublicationEdge struct {
+	Node   *Publication `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// PublicationConnection is the connection containing edges to Publication.
+type PublicationConnection struct {
+	Edges      []*PublicationEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *PublicationConnection) build(nodes []*Publication, pager *publicationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Publication
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Publication {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Publication {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PublicationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PublicationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PublicationPaginateOption enables pagination customization.
+type PublicationPaginateOption func(*publicationPager) error
+
+// WithPublicationOrder configures pagination ordering.
+func WithPublicationOrder(order *PublicationOrder) PublicationPaginateOption {
+	if order == nil {
+		order = DefaultPublicationOrder
+	}
+	o := *order
+	return func(pager *publicationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPublicationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPublicationFilter configures pagination filter.
+func WithPublicationFilter(filter func(*PublicationQuery) (*PublicationQuery, error)) PublicationPaginateOption {
+	return func(pager *publicationPager) error {
+		if filter == nil {
+			return errors.New("PublicationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type publicationPager struct {
+	reverse bool
+	order   *PublicationOrder
+	filter  func(*PublicationQuery) (*PublicationQuery, error)
+}
+
+func newPublicationPager(opts []PublicationPaginateOption, reverse bool) (*publicationPager, error) {
+	pager := &publicationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPublicationOrder
+	}
+	return pager, nil
+}
+
+func (p *publicationPager) applyFilter(query *PublicationQuery) (*PublicationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *publicationPager) toCursor(_m *Publication) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *publicationPager) applyCursors(query *PublicationQuery, after, before *Cursor) (*PublicationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPublicationOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *publicationPager) applyOrder(query *PublicationQuery) *PublicationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPublicationOrder.Field {
+		query = query.Order(DefaultPublicationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *publicationPager) orderExpr(query *PublicationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPublicationOrder.Field {
+			b.Comma().Ident(DefaultPublicationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Publication.
+func (_m *PublicationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PublicationPaginateOption,
+) (*PublicationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPublicationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PublicationConnection{Edges: []*PublicationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PublicationOrderFieldPeriod orders Publication by period.
+	PublicationOrderFieldPeriod = &PublicationOrderField{
+		Value: func(_m *Publication) (ent.Value, error) {
+			return _m.Period, nil
+		},
+		column: publication.FieldPeriod,
+		toTerm: publication.ByPeriod,
+		toCursor: func(_m *Publication) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Period,
+			}
+		},
+	}
+	// PublicationOrderFieldPublishedAt orders Publication by published_at.
+	PublicationOrderFieldPublishedAt = &PublicationOrderField{
+		Value: func(_m *Publication) (ent.Value, error) {
+			return _m.PublishedAt, nil
+		},
+		column: publication.FieldPublishedAt,
+		toTerm: publication.ByPublishedAt,
+		toCursor: func(_m *Publication) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PublishedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PublicationOrderField) String() string {
+	var str string
+	switch f.column {
+	case PublicationOrderFieldPeriod.column:
+		str = "PERIOD"
+	case PublicationOrderFieldPublishedAt.column:
+		str = "PUBLISHED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PublicationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PublicationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PublicationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "PERIOD":
+		*f = *PublicationOrderFieldPeriod
+	case "PUBLISHED_AT":
+		*f = *PublicationOrderFieldPublishedAt
+	default:
+		return fmt.Errorf("%s is not a valid PublicationOrderField", str)
+	}
+	return nil
+}
+
+// PublicationOrderField defines the ordering field of Publication.
+type PublicationOrderField struct {
+	// Value extracts the ordering value from the given Publication.
+	Value    func(*Publication) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) publication.OrderOption
+	toCursor func(*Publication) Cursor
+}
+
+// PublicationOrder defines the ordering of Publication.
+type PublicationOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *PublicationOrderField `json:"field"`
+}
+
+// DefaultPublicationOrder is the default ordering of Publication.
+var DefaultPublicationOrder = &PublicationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PublicationOrderField{
+		Value: func(_m *Publication) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: publication.FieldID,
+		toTerm: publication.ByID,
+		toCursor: func(_m *Publication) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Publication into PublicationEdge.
+func (_m *Publication) ToEdge(order *PublicationOrder) *PublicationEdge {
+	if order == nil {
+		order = DefaultPublicationOrder
+	}
+	return &PublicationEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

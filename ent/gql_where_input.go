@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/predicate"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
@@ -2966,6 +2967,278 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		return predicates[0], nil
 	default:
 		return organization.And(predicates...), nil
+	}
+}
+
+// PublicationWhereInput represents a where input for filtering Publication queries.
+type PublicationWhereInput struct {
+	Predicates []predicate.Publication  `json:"-"`
+	Not        *PublicationWhereInput   `json:"not,omitempty"`
+	Or         []*PublicationWhereInput `json:"or,omitempty"`
+	And        []*PublicationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "period" field predicates.
+	Period             *string  `json:"period,omitempty"`
+	PeriodNEQ          *string  `json:"periodNEQ,omitempty"`
+	PeriodIn           []string `json:"periodIn,omitempty"`
+	PeriodNotIn        []string `json:"periodNotIn,omitempty"`
+	PeriodGT           *string  `json:"periodGT,omitempty"`
+	PeriodGTE          *string  `json:"periodGTE,omitempty"`
+	PeriodLT           *string  `json:"periodLT,omitempty"`
+	PeriodLTE          *string  `json:"periodLTE,omitempty"`
+	PeriodContains     *string  `json:"periodContains,omitempty"`
+	PeriodHasPrefix    *string  `json:"periodHasPrefix,omitempty"`
+	PeriodHasSuffix    *string  `json:"periodHasSuffix,omitempty"`
+	PeriodEqualFold    *string  `json:"periodEqualFold,omitempty"`
+	PeriodContainsFold *string  `json:"periodContainsFold,omitempty"`
+
+	// "method" field predicates.
+	Method      *publication.Method  `json:"method,omitempty"`
+	MethodNEQ   *publication.Method  `json:"methodNEQ,omitempty"`
+	MethodIn    []publication.Method `json:"methodIn,omitempty"`
+	MethodNotIn []publication.Method `json:"methodNotIn,omitempty"`
+
+	// "epsilon" field predicates.
+	Epsilon       *float64  `json:"epsilon,omitempty"`
+	EpsilonNEQ    *float64  `json:"epsilonNEQ,omitempty"`
+	EpsilonIn     []float64 `json:"epsilonIn,omitempty"`
+	EpsilonNotIn  []float64 `json:"epsilonNotIn,omitempty"`
+	EpsilonGT     *float64  `json:"epsilonGT,omitempty"`
+	EpsilonGTE    *float64  `json:"epsilonGTE,omitempty"`
+	EpsilonLT     *float64  `json:"epsilonLT,omitempty"`
+	EpsilonLTE    *float64  `json:"epsilonLTE,omitempty"`
+	EpsilonIsNil  bool      `json:"epsilonIsNil,omitempty"`
+	EpsilonNotNil bool      `json:"epsilonNotNil,omitempty"`
+
+	// "published_at" field predicates.
+	PublishedAt      *time.Time  `json:"publishedAt,omitempty"`
+	PublishedAtNEQ   *time.Time  `json:"publishedAtNEQ,omitempty"`
+	PublishedAtIn    []time.Time `json:"publishedAtIn,omitempty"`
+	PublishedAtNotIn []time.Time `json:"publishedAtNotIn,omitempty"`
+	PublishedAtGT    *time.Time  `json:"publishedAtGT,omitempty"`
+	PublishedAtGTE   *time.Time  `json:"publishedAtGTE,omitempty"`
+	PublishedAtLT    *time.Time  `json:"publishedAtLT,omitempty"`
+	PublishedAtLTE   *time.Time  `json:"publishedAtLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PublicationWhereInput) AddPredicates(predicates ...predicate.Publication) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PublicationWhereInput filter on the PublicationQuery builder.
+func (i *PublicationWhereInput) Filter(q *PublicationQuery) (*PublicationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPublicationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPublicationWhereInput is returned in case the PublicationWhereInput is empty.
+var ErrEmptyPublicationWhereInput = errors.New("ent: empty predicate PublicationWhereInput")
+
+// P returns a predicate for filtering publications.
+// An error is returned if the input is empty or invalid.
+func (i *PublicationWhereInput) P() (predicate.Publication, error) {
+	var predicates []predicate.Publication
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, publication.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Publication, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, publication.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Publication, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, publication.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, publication.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, publication.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, publication.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, publication.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, publication.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, publication.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, publication.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, publication.IDLTE(*i.IDLTE))
+	}
+	if i.Period != nil {
+		predicates = append(predicates, publication.PeriodEQ(*i.Period))
+	}
+	if i.PeriodNEQ != nil {
+		predicates = append(predicates, publication.PeriodNEQ(*i.PeriodNEQ))
+	}
+	if len(i.PeriodIn) > 0 {
+		predicates = append(predicates, publication.PeriodIn(i.PeriodIn...))
+	}
+	if len(i.PeriodNotIn) > 0 {
+		predicates = append(predicates, publication.PeriodNotIn(i.PeriodNotIn...))
+	}
+	if i.PeriodGT != nil {
+		predicates = append(predicates, publication.PeriodGT(*i.PeriodGT))
+	}
+	if i.PeriodGTE != nil {
+		predicates = append(predicates, publication.PeriodGTE(*i.PeriodGTE))
+	}
+	if i.PeriodLT != nil {
+		predicates = append(predicates, publication.PeriodLT(*i.PeriodLT))
+	}
+	if i.PeriodLTE != nil {
+		predicates = append(predicates, publication.PeriodLTE(*i.PeriodLTE))
+	}
+	if i.PeriodContains != nil {
+		predicates = append(predicates, publication.PeriodContains(*i.PeriodContains))
+	}
+	if i.PeriodHasPrefix != nil {
+		predicates = append(predicates, publication.PeriodHasPrefix(*i.PeriodHasPrefix))
+	}
+	if i.PeriodHasSuffix != nil {
+		predicates = append(predicates, publication.PeriodHasSuffix(*i.PeriodHasSuffix))
+	}
+	if i.PeriodEqualFold != nil {
+		predicates = append(predicates, publication.PeriodEqualFold(*i.PeriodEqualFold))
+	}
+	if i.PeriodContainsFold != nil {
+		predicates = append(predicates, publication.PeriodContainsFold(*i.PeriodContainsFold))
+	}
+	if i.Method != nil {
+		predicates = append(predicates, publication.MethodEQ(*i.Method))
+	}
+	if i.MethodNEQ != nil {
+		predicates = append(predicates, publication.MethodNEQ(*i.MethodNEQ))
+	}
+	if len(i.MethodIn) > 0 {
+		predicates = append(predicates, publication.MethodIn(i.MethodIn...))
+	}
+	if len(i.MethodNotIn) > 0 {
+		predicates = append(predicates, publication.MethodNotIn(i.MethodNotIn...))
+	}
+	if i.Epsilon != nil {
+		predicates = append(predicates, publication.EpsilonEQ(*i.Epsilon))
+	}
+	if i.EpsilonNEQ != nil {
+		predicates = append(predicates, publication.EpsilonNEQ(*i.EpsilonNEQ))
+	}
+	if len(i.EpsilonIn) > 0 {
+		predicates = append(predicates, publication.EpsilonIn(i.EpsilonIn...))
+	}
+	if len(i.EpsilonNotIn) > 0 {
+		predicates = append(predicates, publication.EpsilonNotIn(i.EpsilonNotIn...))
+	}
+	if i.EpsilonGT != nil {
+		predicates = append(predicates, publication.EpsilonGT(*i.EpsilonGT))
+	}
+	if i.EpsilonGTE != nil {
+		predicates = append(predicates, publication.EpsilonGTE(*i.EpsilonGTE))
+	}
+	if i.EpsilonLT != nil {
+		predicates = append(predicates, publication.EpsilonLT(*i.EpsilonLT))
+	}
+	if i.EpsilonLTE != nil {
+		predicates = append(predicates, publication.EpsilonLTE(*i.EpsilonLTE))
+	}
+	if i.EpsilonIsNil {
+		predicates = append(predicates, publication.EpsilonIsNil())
+	}
+	if i.EpsilonNotNil {
+		predicates = append(predicates, publication.EpsilonNotNil())
+	}
+	if i.PublishedAt != nil {
+		predicates = append(predicates, publication.PublishedAtEQ(*i.PublishedAt))
+	}
+	if i.PublishedAtNEQ != nil {
+		predicates = append(predicates, publication.PublishedAtNEQ(*i.PublishedAtNEQ))
+	}
+	if len(i.PublishedAtIn) > 0 {
+		predicates = append(predicates, publication.PublishedAtIn(i.PublishedAtIn...))
+	}
+	if len(i.PublishedAtNotIn) > 0 {
+		predicates = append(predicates, publication.PublishedAtNotIn(i.PublishedAtNotIn...))
+	}
+	if i.PublishedAtGT != nil {
+		predicates = append(predicates, publication.PublishedAtGT(*i.PublishedAtGT))
+	}
+	if i.PublishedAtGTE != nil {
+		predicates = append(predicates, publication.PublishedAtGTE(*i.PublishedAtGTE))
+	}
+	if i.PublishedAtLT != nil {
+		predicates = append(predicates, publication.PublishedAtLT(*i.PublishedAtLT))
+	}
+	if i.PublishedAtLTE != nil {
+		predicates = append(predicates, publication.PublishedAtLTE(*i.PublishedAtLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPublicationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return publication.And(predicates...), nil
 	}
 }
 

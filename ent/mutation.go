@@ -16,10 +16,12 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/internal/i18n"
 	"sync"
@@ -47,10 +49,12 @@ const (
 	TypeGrid           = "Grid"
 	TypeOrganization   = "Organization"
 	TypePerson         = "Person"
+	TypePublication    = "Publication"
 	TypeRegion         = "Region"
 	TypeRegistration   = "Registration"
 	TypeRequestEvent   = "RequestEvent"
 	TypeServiceRequest = "ServiceRequest"
+	TypeStatCell       = "StatCell"
 	TypeWalkNetwork    = "WalkNetwork"
 )
 
@@ -9205,6 +9209,646 @@ func (m *PersonMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Person edge %s", name)
 }
 
+// PublicationMutation represents an operation that mutates the Publication nodes in the graph.
+type PublicationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	period        *string
+	method        *publication.Method
+	epsilon       *float64
+	addepsilon    *float64
+	published_at  *time.Time
+	clearedFields map[string]struct{}
+	cells         map[int]struct{}
+	removedcells  map[int]struct{}
+	clearedcells  bool
+	done          bool
+	oldValue      func(context.Context) (*Publication, error)
+	predicates    []predicate.Publication
+}
+
+var _ ent.Mutation = (*PublicationMutation)(nil)
+
+// publicationOption allows management of the mutation configuration using functional options.
+type publicationOption func(*PublicationMutation)
+
+// newPublicationMutation creates new mutation for the Publication entity.
+func newPublicationMutation(c config, op Op, opts ...publicationOption) *PublicationMutation {
+	m := &PublicationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePublication,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPublicationID sets the ID field of the mutation.
+func withPublicationID(id int) publicationOption {
+	return func(m *PublicationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Publication
+		)
+		m.oldValue = func(ctx context.Context) (*Publication, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Publication.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPublication sets the old Publication of the mutation.
+func withPublication(node *Publication) publicationOption {
+	return func(m *PublicationMutation) {
+		m.oldValue = func(context.Context) (*Publication, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PublicationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PublicationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PublicationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PublicationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Publication.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPeriod sets the "period" field.
+func (m *PublicationMutation) SetPeriod(s string) {
+	m.period = &s
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *PublicationMutation) Period() (r string, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the Publication entity.
+// If the Publication object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PublicationMutation) OldPeriod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *PublicationMutation) ResetPeriod() {
+	m.period = nil
+}
+
+// SetMethod sets the "method" field.
+func (m *PublicationMutation) SetMethod(pu publication.Method) {
+	m.method = &pu
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *PublicationMutation) Method() (r publication.Method, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the Publication entity.
+// If the Publication object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PublicationMutation) OldMethod(ctx context.Context) (v publication.Method, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *PublicationMutation) ResetMethod() {
+	m.method = nil
+}
+
+// SetEpsilon sets the "epsilon" field.
+func (m *PublicationMutation) SetEpsilon(f float64) {
+	m.epsilon = &f
+	m.addepsilon = nil
+}
+
+// Epsilon returns the value of the "epsilon" field in the mutation.
+func (m *PublicationMutation) Epsilon() (r float64, exists bool) {
+	v := m.epsilon
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEpsilon returns the old "epsilon" field's value of the Publication entity.
+// If the Publication object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PublicationMutation) OldEpsilon(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEpsilon is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEpsilon requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEpsilon: %w", err)
+	}
+	return oldValue.Epsilon, nil
+}
+
+// AddEpsilon adds f to the "epsilon" field.
+func (m *PublicationMutation) AddEpsilon(f float64) {
+	if m.addepsilon != nil {
+		*m.addepsilon += f
+	} else {
+		m.addepsilon = &f
+	}
+}
+
+// AddedEpsilon returns the value that was added to the "epsilon" field in this mutation.
+func (m *PublicationMutation) AddedEpsilon() (r float64, exists bool) {
+	v := m.addepsilon
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearEpsilon clears the value of the "epsilon" field.
+func (m *PublicationMutation) ClearEpsilon() {
+	m.epsilon = nil
+	m.addepsilon = nil
+	m.clearedFields[publication.FieldEpsilon] = struct{}{}
+}
+
+// EpsilonCleared returns if the "epsilon" field was cleared in this mutation.
+func (m *PublicationMutation) EpsilonCleared() bool {
+	_, ok := m.clearedFields[publication.FieldEpsilon]
+	return ok
+}
+
+// ResetEpsilon resets all changes to the "epsilon" field.
+func (m *PublicationMutation) ResetEpsilon() {
+	m.epsilon = nil
+	m.addepsilon = nil
+	delete(m.clearedFields, publication.FieldEpsilon)
+}
+
+// SetPublishedAt sets the "published_at" field.
+func (m *PublicationMutation) SetPublishedAt(t time.Time) {
+	m.published_at = &t
+}
+
+// PublishedAt returns the value of the "published_at" field in the mutation.
+func (m *PublicationMutation) PublishedAt() (r time.Time, exists bool) {
+	v := m.published_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublishedAt returns the old "published_at" field's value of the Publication entity.
+// If the Publication object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PublicationMutation) OldPublishedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublishedAt: %w", err)
+	}
+	return oldValue.PublishedAt, nil
+}
+
+// ResetPublishedAt resets all changes to the "published_at" field.
+func (m *PublicationMutation) ResetPublishedAt() {
+	m.published_at = nil
+}
+
+// AddCellIDs adds the "cells" edge to the StatCell entity by ids.
+func (m *PublicationMutation) AddCellIDs(ids ...int) {
+	if m.cells == nil {
+		m.cells = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.cells[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCells clears the "cells" edge to the StatCell entity.
+func (m *PublicationMutation) ClearCells() {
+	m.clearedcells = true
+}
+
+// CellsCleared reports if the "cells" edge to the StatCell entity was cleared.
+func (m *PublicationMutation) CellsCleared() bool {
+	return m.clearedcells
+}
+
+// RemoveCellIDs removes the "cells" edge to the StatCell entity by IDs.
+func (m *PublicationMutation) RemoveCellIDs(ids ...int) {
+	if m.removedcells == nil {
+		m.removedcells = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.cells, ids[i])
+		m.removedcells[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCells returns the removed IDs of the "cells" edge to the StatCell entity.
+func (m *PublicationMutation) RemovedCellsIDs() (ids []int) {
+	for id := range m.removedcells {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CellsIDs returns the "cells" edge IDs in the mutation.
+func (m *PublicationMutation) CellsIDs() (ids []int) {
+	for id := range m.cells {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCells resets all changes to the "cells" edge.
+func (m *PublicationMutation) ResetCells() {
+	m.cells = nil
+	m.clearedcells = false
+	m.removedcells = nil
+}
+
+// Where appends a list predicates to the PublicationMutation builder.
+func (m *PublicationMutation) Where(ps ...predicate.Publication) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PublicationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PublicationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Publication, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PublicationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PublicationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Publication).
+func (m *PublicationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PublicationMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.period != nil {
+		fields = append(fields, publication.FieldPeriod)
+	}
+	if m.method != nil {
+		fields = append(fields, publication.FieldMethod)
+	}
+	if m.epsilon != nil {
+		fields = append(fields, publication.FieldEpsilon)
+	}
+	if m.published_at != nil {
+		fields = append(fields, publication.FieldPublishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PublicationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case publication.FieldPeriod:
+		return m.Period()
+	case publication.FieldMethod:
+		return m.Method()
+	case publication.FieldEpsilon:
+		return m.Epsilon()
+	case publication.FieldPublishedAt:
+		return m.PublishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PublicationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case publication.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case publication.FieldMethod:
+		return m.OldMethod(ctx)
+	case publication.FieldEpsilon:
+		return m.OldEpsilon(ctx)
+	case publication.FieldPublishedAt:
+		return m.OldPublishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Publication field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PublicationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case publication.FieldPeriod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case publication.FieldMethod:
+		v, ok := value.(publication.Method)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
+		return nil
+	case publication.FieldEpsilon:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEpsilon(v)
+		return nil
+	case publication.FieldPublishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Publication field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PublicationMutation) AddedFields() []string {
+	var fields []string
+	if m.addepsilon != nil {
+		fields = append(fields, publication.FieldEpsilon)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PublicationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case publication.FieldEpsilon:
+		return m.AddedEpsilon()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PublicationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case publication.FieldEpsilon:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEpsilon(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Publication numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PublicationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(publication.FieldEpsilon) {
+		fields = append(fields, publication.FieldEpsilon)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PublicationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PublicationMutation) ClearField(name string) error {
+	switch name {
+	case publication.FieldEpsilon:
+		m.ClearEpsilon()
+		return nil
+	}
+	return fmt.Errorf("unknown Publication nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PublicationMutation) ResetField(name string) error {
+	switch name {
+	case publication.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case publication.FieldMethod:
+		m.ResetMethod()
+		return nil
+	case publication.FieldEpsilon:
+		m.ResetEpsilon()
+		return nil
+	case publication.FieldPublishedAt:
+		m.ResetPublishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Publication field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PublicationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cells != nil {
+		edges = append(edges, publication.EdgeCells)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PublicationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case publication.EdgeCells:
+		ids := make([]ent.Value, 0, len(m.cells))
+		for id := range m.cells {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PublicationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedcells != nil {
+		edges = append(edges, publication.EdgeCells)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PublicationMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case publication.EdgeCells:
+		ids := make([]ent.Value, 0, len(m.removedcells))
+		for id := range m.removedcells {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PublicationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcells {
+		edges = append(edges, publication.EdgeCells)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PublicationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case publication.EdgeCells:
+		return m.clearedcells
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PublicationMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Publication unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PublicationMutation) ResetEdge(name string) error {
+	switch name {
+	case publication.EdgeCells:
+		m.ResetCells()
+		return nil
+	}
+	return fmt.Errorf("unknown Publication edge %s", name)
+}
+
 // RegionMutation represents an operation that mutates the Region nodes in the graph.
 type RegionMutation struct {
 	config
@@ -14634,6 +15278,802 @@ func (m *ServiceRequestMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest edge %s", name)
+}
+
+// StatCellMutation represents an operation that mutates the StatCell nodes in the graph.
+type StatCellMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	region_id          *int
+	addregion_id       *int
+	metric             *string
+	dimension          *string
+	value              *float64
+	addvalue           *float64
+	suppressed         *bool
+	noisy              *bool
+	clearedFields      map[string]struct{}
+	publication        *int
+	clearedpublication bool
+	done               bool
+	oldValue           func(context.Context) (*StatCell, error)
+	predicates         []predicate.StatCell
+}
+
+var _ ent.Mutation = (*StatCellMutation)(nil)
+
+// statcellOption allows management of the mutation configuration using functional options.
+type statcellOption func(*StatCellMutation)
+
+// newStatCellMutation creates new mutation for the StatCell entity.
+func newStatCellMutation(c config, op Op, opts ...statcellOption) *StatCellMutation {
+	m := &StatCellMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStatCell,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStatCellID sets the ID field of the mutation.
+func withStatCellID(id int) statcellOption {
+	return func(m *StatCellMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StatCell
+		)
+		m.oldValue = func(ctx context.Context) (*StatCell, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StatCell.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStatCell sets the old StatCell of the mutation.
+func withStatCell(node *StatCell) statcellOption {
+	return func(m *StatCellMutation) {
+		m.oldValue = func(context.Context) (*StatCell, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StatCellMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StatCellMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StatCellMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StatCellMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StatCell.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPublicationID sets the "publication_id" field.
+func (m *StatCellMutation) SetPublicationID(i int) {
+	m.publication = &i
+}
+
+// PublicationID returns the value of the "publication_id" field in the mutation.
+func (m *StatCellMutation) PublicationID() (r int, exists bool) {
+	v := m.publication
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublicationID returns the old "publication_id" field's value of the StatCell entity.
+// If the StatCell object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatCellMutation) OldPublicationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublicationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublicationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublicationID: %w", err)
+	}
+	return oldValue.PublicationID, nil
+}
+
+// ResetPublicationID resets all changes to the "publication_id" field.
+func (m *StatCellMutation) ResetPublicationID() {
+	m.publication = nil
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *StatCellMutation) SetRegionID(i int) {
+	m.region_id = &i
+	m.addregion_id = nil
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *StatCellMutation) RegionID() (r int, exists bool) {
+	v := m.region_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the StatCell entity.
+// If the StatCell object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatCellMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// AddRegionID adds i to the "region_id" field.
+func (m *StatCellMutation) AddRegionID(i int) {
+	if m.addregion_id != nil {
+		*m.addregion_id += i
+	} else {
+		m.addregion_id = &i
+	}
+}
+
+// AddedRegionID returns the value that was added to the "region_id" field in this mutation.
+func (m *StatCellMutation) AddedRegionID() (r int, exists bool) {
+	v := m.addregion_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *StatCellMutation) ResetRegionID() {
+	m.region_id = nil
+	m.addregion_id = nil
+}
+
+// SetMetric sets the "metric" field.
+func (m *StatCellMutation) SetMetric(s string) {
+	m.metric = &s
+}
+
+// Metric returns the value of the "metric" field in the mutation.
+func (m *StatCellMutation) Metric() (r string, exists bool) {
+	v := m.metric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetric returns the old "metric" field's value of the StatCell entity.
+// If the StatCell object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatCellMutation) OldMetric(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetric is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetric requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetric: %w", err)
+	}
+	return oldValue.Metric, nil
+}
+
+// ResetMetric resets all changes to the "metric" field.
+func (m *StatCellMutation) ResetMetric() {
+	m.metric = nil
+}
+
+// SetDimension sets the "dimension" field.
+func (m *StatCellMutation) SetDimension(s string) {
+	m.dimension = &s
+}
+
+// Dimension returns the value of the "dimension" field in the mutation.
+func (m *StatCellMutation) Dimension() (r string, exists bool) {
+	v := m.dimension
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDimension returns the old "dimension" field's value of the StatCell entity.
+// If the StatCell object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatCellMutation) OldDimension(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDimension is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDimension requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDimension: %w", err)
+	}
+	return oldValue.Dimension, nil
+}
+
+// ResetDimension resets all changes to the "dimension" field.
+func (m *StatCellMutation) ResetDimension() {
+	m.dimension = nil
+}
+
+// SetValue sets the "value" field.
+func (m *StatCellMutation) SetValue(f float64) {
+	m.value = &f
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *StatCellMutation) Value() (r float64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the StatCell entity.
+// If the StatCell object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatCellMutation) OldValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds f to the "value" field.
+func (m *StatCellMutation) AddValue(f float64) {
+	if m.addvalue != nil {
+		*m.addvalue += f
+	} else {
+		m.addvalue = &f
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *StatCellMutation) AddedValue() (r float64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearValue clears the value of the "value" field.
+func (m *StatCellMutation) ClearValue() {
+	m.value = nil
+	m.addvalue = nil
+	m.clearedFields[statcell.FieldValue] = struct{}{}
+}
+
+// ValueCleared returns if the "value" field was cleared in this mutation.
+func (m *StatCellMutation) ValueCleared() bool {
+	_, ok := m.clearedFields[statcell.FieldValue]
+	return ok
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *StatCellMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+	delete(m.clearedFields, statcell.FieldValue)
+}
+
+// SetSuppressed sets the "suppressed" field.
+func (m *StatCellMutation) SetSuppressed(b bool) {
+	m.suppressed = &b
+}
+
+// Suppressed returns the value of the "suppressed" field in the mutation.
+func (m *StatCellMutation) Suppressed() (r bool, exists bool) {
+	v := m.suppressed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuppressed returns the old "suppressed" field's value of the StatCell entity.
+// If the StatCell object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatCellMutation) OldSuppressed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuppressed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuppressed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuppressed: %w", err)
+	}
+	return oldValue.Suppressed, nil
+}
+
+// ResetSuppressed resets all changes to the "suppressed" field.
+func (m *StatCellMutation) ResetSuppressed() {
+	m.suppressed = nil
+}
+
+// SetNoisy sets the "noisy" field.
+func (m *StatCellMutation) SetNoisy(b bool) {
+	m.noisy = &b
+}
+
+// Noisy returns the value of the "noisy" field in the mutation.
+func (m *StatCellMutation) Noisy() (r bool, exists bool) {
+	v := m.noisy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNoisy returns the old "noisy" field's value of the StatCell entity.
+// If the StatCell object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatCellMutation) OldNoisy(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNoisy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNoisy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNoisy: %w", err)
+	}
+	return oldValue.Noisy, nil
+}
+
+// ResetNoisy resets all changes to the "noisy" field.
+func (m *StatCellMutation) ResetNoisy() {
+	m.noisy = nil
+}
+
+// ClearPublication clears the "publication" edge to the Publication entity.
+func (m *StatCellMutation) ClearPublication() {
+	m.clearedpublication = true
+	m.clearedFields[statcell.FieldPublicationID] = struct{}{}
+}
+
+// PublicationCleared reports if the "publication" edge to the Publication entity was cleared.
+func (m *StatCellMutation) PublicationCleared() bool {
+	return m.clearedpublication
+}
+
+// PublicationIDs returns the "publication" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PublicationID instead. It exists only for internal usage by the builders.
+func (m *StatCellMutation) PublicationIDs() (ids []int) {
+	if id := m.publication; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPublication resets all changes to the "publication" edge.
+func (m *StatCellMutation) ResetPublication() {
+	m.publication = nil
+	m.clearedpublication = false
+}
+
+// Where appends a list predicates to the StatCellMutation builder.
+func (m *StatCellMutation) Where(ps ...predicate.StatCell) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StatCellMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StatCellMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StatCell, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StatCellMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StatCellMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StatCell).
+func (m *StatCellMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StatCellMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.publication != nil {
+		fields = append(fields, statcell.FieldPublicationID)
+	}
+	if m.region_id != nil {
+		fields = append(fields, statcell.FieldRegionID)
+	}
+	if m.metric != nil {
+		fields = append(fields, statcell.FieldMetric)
+	}
+	if m.dimension != nil {
+		fields = append(fields, statcell.FieldDimension)
+	}
+	if m.value != nil {
+		fields = append(fields, statcell.FieldValue)
+	}
+	if m.suppressed != nil {
+		fields = append(fields, statcell.FieldSuppressed)
+	}
+	if m.noisy != nil {
+		fields = append(fields, statcell.FieldNoisy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StatCellMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case statcell.FieldPublicationID:
+		return m.PublicationID()
+	case statcell.FieldRegionID:
+		return m.RegionID()
+	case statcell.FieldMetric:
+		return m.Metric()
+	case statcell.FieldDimension:
+		return m.Dimension()
+	case statcell.FieldValue:
+		return m.Value()
+	case statcell.FieldSuppressed:
+		return m.Suppressed()
+	case statcell.FieldNoisy:
+		return m.Noisy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StatCellMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case statcell.FieldPublicationID:
+		return m.OldPublicationID(ctx)
+	case statcell.FieldRegionID:
+		return m.OldRegionID(ctx)
+	case statcell.FieldMetric:
+		return m.OldMetric(ctx)
+	case statcell.FieldDimension:
+		return m.OldDimension(ctx)
+	case statcell.FieldValue:
+		return m.OldValue(ctx)
+	case statcell.FieldSuppressed:
+		return m.OldSuppressed(ctx)
+	case statcell.FieldNoisy:
+		return m.OldNoisy(ctx)
+	}
+	return nil, fmt.Errorf("unknown StatCell field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatCellMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case statcell.FieldPublicationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublicationID(v)
+		return nil
+	case statcell.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	case statcell.FieldMetric:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetric(v)
+		return nil
+	case statcell.FieldDimension:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDimension(v)
+		return nil
+	case statcell.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case statcell.FieldSuppressed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuppressed(v)
+		return nil
+	case statcell.FieldNoisy:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNoisy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatCell field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StatCellMutation) AddedFields() []string {
+	var fields []string
+	if m.addregion_id != nil {
+		fields = append(fields, statcell.FieldRegionID)
+	}
+	if m.addvalue != nil {
+		fields = append(fields, statcell.FieldValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StatCellMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case statcell.FieldRegionID:
+		return m.AddedRegionID()
+	case statcell.FieldValue:
+		return m.AddedValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatCellMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case statcell.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegionID(v)
+		return nil
+	case statcell.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatCell numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StatCellMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(statcell.FieldValue) {
+		fields = append(fields, statcell.FieldValue)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StatCellMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StatCellMutation) ClearField(name string) error {
+	switch name {
+	case statcell.FieldValue:
+		m.ClearValue()
+		return nil
+	}
+	return fmt.Errorf("unknown StatCell nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StatCellMutation) ResetField(name string) error {
+	switch name {
+	case statcell.FieldPublicationID:
+		m.ResetPublicationID()
+		return nil
+	case statcell.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	case statcell.FieldMetric:
+		m.ResetMetric()
+		return nil
+	case statcell.FieldDimension:
+		m.ResetDimension()
+		return nil
+	case statcell.FieldValue:
+		m.ResetValue()
+		return nil
+	case statcell.FieldSuppressed:
+		m.ResetSuppressed()
+		return nil
+	case statcell.FieldNoisy:
+		m.ResetNoisy()
+		return nil
+	}
+	return fmt.Errorf("unknown StatCell field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StatCellMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.publication != nil {
+		edges = append(edges, statcell.EdgePublication)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StatCellMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case statcell.EdgePublication:
+		if id := m.publication; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StatCellMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StatCellMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StatCellMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedpublication {
+		edges = append(edges, statcell.EdgePublication)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StatCellMutation) EdgeCleared(name string) bool {
+	switch name {
+	case statcell.EdgePublication:
+		return m.clearedpublication
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StatCellMutation) ClearEdge(name string) error {
+	switch name {
+	case statcell.EdgePublication:
+		m.ClearPublication()
+		return nil
+	}
+	return fmt.Errorf("unknown StatCell unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StatCellMutation) ResetEdge(name string) error {
+	switch name {
+	case statcell.EdgePublication:
+		m.ResetPublication()
+		return nil
+	}
+	return fmt.Errorf("unknown StatCell edge %s", name)
 }
 
 // WalkNetworkMutation represents an operation that mutates the WalkNetwork nodes in the graph.

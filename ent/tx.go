@@ -30,6 +30,8 @@ type Tx struct {
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
+	// Publication is the client for interacting with the Publication builders.
+	Publication *PublicationClient
 	// Region is the client for interacting with the Region builders.
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
@@ -38,6 +40,8 @@ type Tx struct {
 	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// StatCell is the client for interacting with the StatCell builders.
+	StatCell *StatCellClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
 
@@ -180,10 +184,12 @@ func (tx *Tx) init() {
 	tx.Grid = NewGridClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
+	tx.Publication = NewPublicationClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
 	tx.RequestEvent = NewRequestEventClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
+	tx.StatCell = NewStatCellClient(tx.config)
 	tx.WalkNetwork = NewWalkNetworkClient(tx.config)
 }
 

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"lifecircle/ent"
 
 	"entgo.io/contrib/entgql"
@@ -42,6 +43,10 @@ func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[
 
 func (r *queryResolver) People(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonConnection, error) {
 	return r.client.Person.Query().Paginate(ctx, after, first, before, last)
+}
+
+func (r *queryResolver) Publications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) (*ent.PublicationConnection, error) {
+	panic(fmt.Errorf("not implemented: Publications - publications"))
 }
 
 func (r *queryResolver) Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error) {

@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
@@ -358,6 +359,25 @@ type ComplexityRoot struct {
 		Lng func(childComplexity int) int
 	}
 
+	Publication struct {
+		Epsilon     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Method      func(childComplexity int) int
+		Period      func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+	}
+
+	PublicationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PublicationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
 		Activities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
 		Categories       func(childComplexity int) int
@@ -370,10 +390,12 @@ type ComplexityRoot struct {
 		Nodes            func(childComplexity int, ids []int) int
 		Organizations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		People           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		Publications     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) int
 		Regions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
 		Registrations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
 		ServiceCircle    func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
 		ServiceRequests  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
+		Statistics       func(childComplexity int, region int, period string, metrics []string) int
 		Viewer           func(childComplexity int) int
 	}
 
@@ -516,6 +538,23 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	StatValue struct {
+		Dimension  func(childComplexity int) int
+		Metric     func(childComplexity int) int
+		Noisy      func(childComplexity int) int
+		Suppressed func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
+	Statistics struct {
+		Epsilon     func(childComplexity int) int
+		Method      func(childComplexity int) int
+		Period      func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Values      func(childComplexity int) int
+	}
+
 	SubmitRequestPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Request          func(childComplexity int) int
@@ -584,6 +623,7 @@ type QueryResolver interface {
 	Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
 	Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error)
 	People(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonConnection, error)
+	Publications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) (*ent.PublicationConnection, error)
 	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error)
 	Registrations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) (*ent.RegistrationConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
@@ -592,6 +632,7 @@ type QueryResolver interface {
 	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
 	ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error)
 	LifeCircleReport(ctx context.Context, region int, minutes *float64, profile *model.WalkingProfile) (*model.LifeCircleReport, error)
+	Statistics(ctx context.Context, region int, period string, metrics []string) (*model.Statistics, error)
 }
 type ServiceRequestResolver interface {
 	Address(ctx context.Context, obj *ent.ServiceRequest) (*string, error)
@@ -2048,6 +2089,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Point.Lng(childComplexity), true
 
+	case "Publication.epsilon":
+		if e.ComplexityRoot.Publication.Epsilon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.Epsilon(childComplexity), true
+	case "Publication.id":
+		if e.ComplexityRoot.Publication.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.ID(childComplexity), true
+	case "Publication.method":
+		if e.ComplexityRoot.Publication.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.Method(childComplexity), true
+	case "Publication.period":
+		if e.ComplexityRoot.Publication.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.Period(childComplexity), true
+	case "Publication.publishedAt":
+		if e.ComplexityRoot.Publication.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.PublishedAt(childComplexity), true
+
+	case "PublicationConnection.edges":
+		if e.ComplexityRoot.PublicationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicationConnection.Edges(childComplexity), true
+	case "PublicationConnection.pageInfo":
+		if e.ComplexityRoot.PublicationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicationConnection.PageInfo(childComplexity), true
+	case "PublicationConnection.totalCount":
+		if e.ComplexityRoot.PublicationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicationConnection.TotalCount(childComplexity), true
+
+	case "PublicationEdge.cursor":
+		if e.ComplexityRoot.PublicationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicationEdge.Cursor(childComplexity), true
+	case "PublicationEdge.node":
+		if e.ComplexityRoot.PublicationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicationEdge.Node(childComplexity), true
+
 	case "Query.activities":
 		if e.ComplexityRoot.Query.Activities == nil {
 			break
@@ -2165,6 +2269,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.People(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
+	case "Query.publications":
+		if e.ComplexityRoot.Query.Publications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Publications(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.PublicationOrder), args["where"].(*ent.PublicationWhereInput)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -2209,6 +2324,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceRequests(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.ServiceRequestWhereInput)), true
+	case "Query.statistics":
+		if e.ComplexityRoot.Query.Statistics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_statistics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Statistics(childComplexity, args["region"].(int), args["period"].(string), args["metrics"].([]string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -2864,6 +2990,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceRequestEdge.Node(childComplexity), true
 
+	case "StatValue.dimension":
+		if e.ComplexityRoot.StatValue.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatValue.Dimension(childComplexity), true
+	case "StatValue.metric":
+		if e.ComplexityRoot.StatValue.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatValue.Metric(childComplexity), true
+	case "StatValue.noisy":
+		if e.ComplexityRoot.StatValue.Noisy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatValue.Noisy(childComplexity), true
+	case "StatValue.suppressed":
+		if e.ComplexityRoot.StatValue.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatValue.Suppressed(childComplexity), true
+	case "StatValue.value":
+		if e.ComplexityRoot.StatValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatValue.Value(childComplexity), true
+
+	case "Statistics.epsilon":
+		if e.ComplexityRoot.Statistics.Epsilon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Epsilon(childComplexity), true
+	case "Statistics.method":
+		if e.ComplexityRoot.Statistics.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Method(childComplexity), true
+	case "Statistics.period":
+		if e.ComplexityRoot.Statistics.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Period(childComplexity), true
+	case "Statistics.publishedAt":
+		if e.ComplexityRoot.Statistics.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.PublishedAt(childComplexity), true
+	case "Statistics.region":
+		if e.ComplexityRoot.Statistics.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Region(childComplexity), true
+	case "Statistics.values":
+		if e.ComplexityRoot.Statistics.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Values(childComplexity), true
+
 	case "SubmitRequestPayload.clientMutationId":
 		if e.ComplexityRoot.SubmitRequestPayload.ClientMutationID == nil {
 			break
@@ -2917,6 +3111,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
 		ec.unmarshalInputPointInput,
+		ec.unmarshalInputPublicationOrder,
+		ec.unmarshalInputPublicationWhereInput,
 		ec.unmarshalInputRegionOrder,
 		ec.unmarshalInputRegionWhereInput,
 		ec.unmarshalInputRegistrationWhereInput,
@@ -4808,6 +5004,143 @@ type PersonEdge {
   """
   cursor: Cursor!
 }
+type Publication implements Node {
+  id: ID!
+  """
+  calendar month, YYYY-MM
+  """
+  period: String!
+  method: PublicationMethod!
+  """
+  the release's total privacy budget (differential privacy only)
+  """
+  epsilon: Float
+  publishedAt: Time!
+}
+"""
+A connection to a list of items.
+"""
+type PublicationConnection {
+  """
+  A list of edges.
+  """
+  edges: [PublicationEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type PublicationEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Publication
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+PublicationMethod is enum for the field method
+"""
+enum PublicationMethod @goModel(model: "lifecircle/ent/publication.Method") {
+  RULE_10_5
+  DIFFERENTIAL_PRIVACY
+}
+"""
+Ordering options for Publication connections
+"""
+input PublicationOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Publications.
+  """
+  field: PublicationOrderField!
+}
+"""
+Properties by which Publication connections can be ordered.
+"""
+enum PublicationOrderField {
+  PERIOD
+  PUBLISHED_AT
+}
+"""
+PublicationWhereInput is used for filtering Publication objects.
+Input was generated by ent.
+"""
+input PublicationWhereInput {
+  not: PublicationWhereInput
+  and: [PublicationWhereInput!]
+  or: [PublicationWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  period field predicates
+  """
+  period: String
+  periodNEQ: String
+  periodIn: [String!]
+  periodNotIn: [String!]
+  periodGT: String
+  periodGTE: String
+  periodLT: String
+  periodLTE: String
+  periodContains: String
+  periodHasPrefix: String
+  periodHasSuffix: String
+  periodEqualFold: String
+  periodContainsFold: String
+  """
+  method field predicates
+  """
+  method: PublicationMethod
+  methodNEQ: PublicationMethod
+  methodIn: [PublicationMethod!]
+  methodNotIn: [PublicationMethod!]
+  """
+  epsilon field predicates
+  """
+  epsilon: Float
+  epsilonNEQ: Float
+  epsilonIn: [Float!]
+  epsilonNotIn: [Float!]
+  epsilonGT: Float
+  epsilonGTE: Float
+  epsilonLT: Float
+  epsilonLTE: Float
+  epsilonIsNil: Boolean
+  epsilonNotNil: Boolean
+  """
+  published_at field predicates
+  """
+  publishedAt: Time
+  publishedAtNEQ: Time
+  publishedAtIn: [Time!]
+  publishedAtNotIn: [Time!]
+  publishedAtGT: Time
+  publishedAtGTE: Time
+  publishedAtLT: Time
+  publishedAtLTE: Time
+}
 type Query {
   """
   Fetches an object given its ID.
@@ -5003,6 +5336,37 @@ type Query {
     """
     last: Int
   ): PersonConnection! @hasRole(role: MEMBER)
+  publications(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Publications returned from the connection.
+    """
+    orderBy: PublicationOrder
+
+    """
+    Filtering options for Publications returned from the connection.
+    """
+    where: PublicationWhereInput
+  ): PublicationConnection!
   regions(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6465,6 +6829,41 @@ extend type Mutation {
   deleteFacility(id: ID!): ID! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
+	{Name: "../schema/statistics.graphql", Input: `"A published figure. value is null when suppressed."
+type StatValue {
+  "requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations or active_volunteers."
+  metric: String!
+  "A breakdown: a request kind, an age band (age:60+) or target group (group:elderly); empty for the total."
+  dimension: String!
+  value: Float
+  "Withheld by disclosure control (too few people, or it would let a withheld figure be worked out)."
+  suppressed: Boolean!
+  "Carries random noise (differential privacy)."
+  noisy: Boolean!
+}
+
+"The anonymised statistics of a region for a month, as published."
+type Statistics {
+  region: Region!
+  "Calendar month, YYYY-MM."
+  period: String!
+  method: PublicationMethod!
+  "The release's privacy budget (differential privacy)."
+  epsilon: Float
+  publishedAt: Time!
+  values: [StatValue!]!
+}
+
+extend type Query {
+  """
+  Published statistics of a region (community, subdistrict, district or
+  city) for a calendar month, from the latest publication of that month;
+  null when none is published. Only fixed regions and calendar months exist:
+  figures for overlapping areas or periods cannot be requested.
+  """
+  statistics(region: ID!, period: String!, metrics: [String!]): Statistics
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -7026,6 +7425,44 @@ func (ec *executionContext) childFields_Point(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Point", field.Name)
 }
 
+func (ec *executionContext) childFields_Publication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Publication_id(ctx, field)
+	case "period":
+		return ec.fieldContext_Publication_period(ctx, field)
+	case "method":
+		return ec.fieldContext_Publication_method(ctx, field)
+	case "epsilon":
+		return ec.fieldContext_Publication_epsilon(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Publication_publishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Publication", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PublicationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PublicationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PublicationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PublicationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PublicationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicationEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7302,6 +7739,40 @@ func (ec *executionContext) childFields_ServiceRequestEdge(ctx context.Context, 
 		return ec.fieldContext_ServiceRequestEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StatValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_StatValue_metric(ctx, field)
+	case "dimension":
+		return ec.fieldContext_StatValue_dimension(ctx, field)
+	case "value":
+		return ec.fieldContext_StatValue_value(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_StatValue_suppressed(ctx, field)
+	case "noisy":
+		return ec.fieldContext_StatValue_noisy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatValue", field.Name)
+}
+
+func (ec *executionContext) childFields_Statistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_Statistics_region(ctx, field)
+	case "period":
+		return ec.fieldContext_Statistics_period(ctx, field)
+	case "method":
+		return ec.fieldContext_Statistics_method(ctx, field)
+	case "epsilon":
+		return ec.fieldContext_Statistics_epsilon(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Statistics_publishedAt(ctx, field)
+	case "values":
+		return ec.fieldContext_Statistics_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Statistics", field.Name)
 }
 
 func (ec *executionContext) childFields_SubmitRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8822,6 +9293,60 @@ func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_publications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.PublicationOrder, error) {
+			return ec.unmarshalOPublicationOrder2ᚖlifecircleᚋentᚐPublicationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PublicationWhereInput, error) {
+			return ec.unmarshalOPublicationWhereInput2ᚖlifecircleᚋentᚐPublicationWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9011,6 +9536,36 @@ func (ec *executionContext) field_Query_serviceRequests_args(ctx context.Context
 		return nil, err
 	}
 	args["where"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_statistics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "metrics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metrics"] = arg2
 	return args, nil
 }
 
@@ -15695,6 +16250,263 @@ func (ec *executionContext) fieldContext_Point_lng(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Point", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
+func (ec *executionContext) _Publication_id(ctx context.Context, field graphql.CollectedField, obj *ent.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Publication_period(ctx context.Context, field graphql.CollectedField, obj *ent.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Publication_method(ctx context.Context, field graphql.CollectedField, obj *ent.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v publication.Method) graphql.Marshaler {
+			return ec.marshalNPublicationMethod2lifecircleᚋentᚋpublicationᚐMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, errors.New("field of type PublicationMethod does not have child fields"))
+}
+
+func (ec *executionContext) _Publication_epsilon(ctx context.Context, field graphql.CollectedField, obj *ent.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_epsilon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Epsilon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_epsilon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Publication_publishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PublicationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PublicationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PublicationEdge) graphql.Marshaler {
+			return ec.marshalOPublicationEdge2ᚕᚖlifecircleᚋentᚐPublicationEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PublicationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PublicationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicationConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PublicationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PublicationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Publication) graphql.Marshaler {
+			return ec.marshalOPublication2ᚖlifecircleᚋentᚐPublication(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Publication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PublicationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicationEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16065,6 +16877,50 @@ func (ec *executionContext) fieldContext_Query_people(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_publications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Publications(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PublicationOrder), fc.Args["where"].(*ent.PublicationWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PublicationConnection) graphql.Marshaler {
+			return ec.marshalNPublicationConnection2ᚖlifecircleᚋentᚐPublicationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16423,6 +17279,50 @@ func (ec *executionContext) fieldContext_Query_lifeCircleReport(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_lifeCircleReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_statistics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_statistics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Statistics(ctx, fc.Args["region"].(int), fc.Args["period"].(string), fc.Args["metrics"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Statistics) graphql.Marshaler {
+			return ec.marshalOStatistics2ᚖlifecircleᚋgraphᚋmodelᚐStatistics(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_statistics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Statistics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_statistics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19184,6 +20084,277 @@ func (ec *executionContext) _ServiceRequestEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ServiceRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRequestEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _StatValue_metric(ctx context.Context, field graphql.CollectedField, obj *model.StatValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatValue_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatValue_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatValue_dimension(ctx context.Context, field graphql.CollectedField, obj *model.StatValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatValue_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatValue_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatValue_value(ctx context.Context, field graphql.CollectedField, obj *model.StatValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatValue", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StatValue_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.StatValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatValue_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatValue_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatValue", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _StatValue_noisy(ctx context.Context, field graphql.CollectedField, obj *model.StatValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatValue_noisy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Noisy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatValue_noisy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatValue", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Statistics_region(ctx context.Context, field graphql.CollectedField, obj *model.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statistics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Statistics_period(ctx context.Context, field graphql.CollectedField, obj *model.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Statistics_method(ctx context.Context, field graphql.CollectedField, obj *model.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v publication.Method) graphql.Marshaler {
+			return ec.marshalNPublicationMethod2lifecircleᚋentᚋpublicationᚐMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, errors.New("field of type PublicationMethod does not have child fields"))
+}
+
+func (ec *executionContext) _Statistics_epsilon(ctx context.Context, field graphql.CollectedField, obj *model.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_epsilon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Epsilon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_epsilon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Statistics_publishedAt(ctx context.Context, field graphql.CollectedField, obj *model.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Statistics_values(ctx context.Context, field graphql.CollectedField, obj *model.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StatValue) graphql.Marshaler {
+			return ec.marshalNStatValue2ᚕᚖlifecircleᚋgraphᚋmodelᚐStatValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statistics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SubmitRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.SubmitRequestPayload) (ret graphql.Marshaler) {
@@ -25128,6 +26299,392 @@ func (ec *executionContext) unmarshalInputPointInput(ctx context.Context, obj an
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputPublicationOrder(ctx context.Context, obj any) (ent.PublicationOrder, error) {
+	var it ent.PublicationOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPublicationOrderField2ᚖlifecircleᚋentᚐPublicationOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPublicationWhereInput(ctx context.Context, obj any) (ent.PublicationWhereInput, error) {
+	var it ent.PublicationWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "period", "periodNEQ", "periodIn", "periodNotIn", "periodGT", "periodGTE", "periodLT", "periodLTE", "periodContains", "periodHasPrefix", "periodHasSuffix", "periodEqualFold", "periodContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "epsilon", "epsilonNEQ", "epsilonIn", "epsilonNotIn", "epsilonGT", "epsilonGTE", "epsilonLT", "epsilonLTE", "epsilonIsNil", "epsilonNotNil", "publishedAt", "publishedAtNEQ", "publishedAtIn", "publishedAtNotIn", "publishedAtGT", "publishedAtGTE", "publishedAtLT", "publishedAtLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPublicationWhereInput2ᚖlifecircleᚋentᚐPublicationWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPublicationWhereInput2ᚕᚖlifecircleᚋentᚐPublicationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPublicationWhereInput2ᚕᚖlifecircleᚋentᚐPublicationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "periodNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodNEQ = data
+		case "periodIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIn = data
+		case "periodNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodNotIn = data
+		case "periodGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodGT = data
+		case "periodGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodGTE = data
+		case "periodLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodLT = data
+		case "periodLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodLTE = data
+		case "periodContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodContains = data
+		case "periodHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodHasPrefix = data
+		case "periodHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodHasSuffix = data
+		case "periodEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEqualFold = data
+		case "periodContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodContainsFold = data
+		case "method":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
+			data, err := ec.unmarshalOPublicationMethod2ᚖlifecircleᚋentᚋpublicationᚐMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Method = data
+		case "methodNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodNEQ"))
+			data, err := ec.unmarshalOPublicationMethod2ᚖlifecircleᚋentᚋpublicationᚐMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodNEQ = data
+		case "methodIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodIn"))
+			data, err := ec.unmarshalOPublicationMethod2ᚕlifecircleᚋentᚋpublicationᚐMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodIn = data
+		case "methodNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodNotIn"))
+			data, err := ec.unmarshalOPublicationMethod2ᚕlifecircleᚋentᚋpublicationᚐMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodNotIn = data
+		case "epsilon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilon"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Epsilon = data
+		case "epsilonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonNEQ = data
+		case "epsilonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonIn = data
+		case "epsilonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonNotIn = data
+		case "epsilonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonGT = data
+		case "epsilonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonGTE = data
+		case "epsilonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonLT = data
+		case "epsilonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonLTE = data
+		case "epsilonIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonIsNil = data
+		case "epsilonNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("epsilonNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpsilonNotNil = data
+		case "publishedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAt = data
+		case "publishedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtNEQ = data
+		case "publishedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtIn = data
+		case "publishedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtNotIn = data
+		case "publishedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtGT = data
+		case "publishedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtGTE = data
+		case "publishedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtLT = data
+		case "publishedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedAtLTE = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputRegionOrder(ctx context.Context, obj any) (ent.RegionOrder, error) {
 	var it ent.RegionOrder
 	if obj == nil {
@@ -27828,6 +29385,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Region(ctx, sel, obj)
+	case *ent.Publication:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Publication(ctx, sel, obj)
 	case *ent.Person:
 		if obj == nil {
 			return graphql.Null
@@ -30999,6 +32561,155 @@ func (ec *executionContext) _Point(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var publicationImplementors = []string{"Publication", "Node"}
+
+func (ec *executionContext) _Publication(ctx context.Context, sel ast.SelectionSet, obj *ent.Publication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Publication")
+		case "id":
+			out.Values[i] = ec._Publication_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._Publication_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._Publication_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "epsilon":
+			out.Values[i] = ec._Publication_epsilon(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Publication_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var publicationConnectionImplementors = []string{"PublicationConnection"}
+
+func (ec *executionContext) _PublicationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PublicationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicationConnection")
+		case "edges":
+			out.Values[i] = ec._PublicationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PublicationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PublicationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var publicationEdgeImplementors = []string{"PublicationEdge"}
+
+func (ec *executionContext) _PublicationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PublicationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicationEdge")
+		case "node":
+			out.Values[i] = ec._PublicationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PublicationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -31195,6 +32906,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "publications":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_publications(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "regions":
 			field := field
 
@@ -31360,6 +33093,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				}()
 				res = ec._Query_lifeCircleReport(ctx, field)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "statistics":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_statistics(ctx, field)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -32929,6 +34684,127 @@ func (ec *executionContext) _ServiceRequestEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var statValueImplementors = []string{"StatValue"}
+
+func (ec *executionContext) _StatValue(ctx context.Context, sel ast.SelectionSet, obj *model.StatValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatValue")
+		case "metric":
+			out.Values[i] = ec._StatValue_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimension":
+			out.Values[i] = ec._StatValue_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._StatValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._StatValue_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noisy":
+			out.Values[i] = ec._StatValue_noisy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statisticsImplementors = []string{"Statistics"}
+
+func (ec *executionContext) _Statistics(ctx context.Context, sel ast.SelectionSet, obj *model.Statistics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statisticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Statistics")
+		case "region":
+			out.Values[i] = ec._Statistics_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._Statistics_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._Statistics_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "epsilon":
+			out.Values[i] = ec._Statistics_epsilon(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Statistics_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._Statistics_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var submitRequestPayloadImplementors = []string{"SubmitRequestPayload"}
 
 func (ec *executionContext) _SubmitRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitRequestPayload) graphql.Marshaler {
@@ -34182,6 +36058,51 @@ func (ec *executionContext) marshalNPoint2ᚖlifecircleᚋgraphᚋmodelᚐPoint(
 	return ec._Point(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPublicationConnection2lifecircleᚋentᚐPublicationConnection(ctx context.Context, sel ast.SelectionSet, v ent.PublicationConnection) graphql.Marshaler {
+	return ec._PublicationConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPublicationConnection2ᚖlifecircleᚋentᚐPublicationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PublicationConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PublicationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPublicationMethod2lifecircleᚋentᚋpublicationᚐMethod(ctx context.Context, v any) (publication.Method, error) {
+	var res publication.Method
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublicationMethod2lifecircleᚋentᚋpublicationᚐMethod(ctx context.Context, sel ast.SelectionSet, v publication.Method) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPublicationOrderField2ᚖlifecircleᚋentᚐPublicationOrderField(ctx context.Context, v any) (*ent.PublicationOrderField, error) {
+	var res = new(ent.PublicationOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublicationOrderField2ᚖlifecircleᚋentᚐPublicationOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PublicationOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNPublicationWhereInput2ᚖlifecircleᚋentᚐPublicationWhereInput(ctx context.Context, v any) (*ent.PublicationWhereInput, error) {
+	res, err := ec.unmarshalInputPublicationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRegion2lifecircleᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v ent.Region) graphql.Marshaler {
 	return ec._Region(ctx, sel, &v)
 }
@@ -34379,6 +36300,32 @@ func (ec *executionContext) marshalNServiceRequestStatus2lifecircleᚋentᚋserv
 func (ec *executionContext) unmarshalNServiceRequestWhereInput2ᚖlifecircleᚋentᚐServiceRequestWhereInput(ctx context.Context, v any) (*ent.ServiceRequestWhereInput, error) {
 	res, err := ec.unmarshalInputServiceRequestWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatValue2ᚕᚖlifecircleᚋgraphᚋmodelᚐStatValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StatValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatValue2ᚖlifecircleᚋgraphᚋmodelᚐStatValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatValue2ᚖlifecircleᚋgraphᚋmodelᚐStatValue(ctx context.Context, sel ast.SelectionSet, v *model.StatValue) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatValue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -35502,6 +37449,118 @@ func (ec *executionContext) unmarshalOPointInput2ᚖlifecircleᚋgraphᚋmodel�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOPublication2ᚖlifecircleᚋentᚐPublication(ctx context.Context, sel ast.SelectionSet, v *ent.Publication) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Publication(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPublicationEdge2ᚕᚖlifecircleᚋentᚐPublicationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PublicationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPublicationEdge2ᚖlifecircleᚋentᚐPublicationEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPublicationEdge2ᚖlifecircleᚋentᚐPublicationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PublicationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublicationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPublicationMethod2ᚕlifecircleᚋentᚋpublicationᚐMethodᚄ(ctx context.Context, v any) ([]publication.Method, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]publication.Method, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPublicationMethod2lifecircleᚋentᚋpublicationᚐMethod(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPublicationMethod2ᚕlifecircleᚋentᚋpublicationᚐMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []publication.Method) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicationMethod2lifecircleᚋentᚋpublicationᚐMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPublicationMethod2ᚖlifecircleᚋentᚋpublicationᚐMethod(ctx context.Context, v any) (*publication.Method, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(publication.Method)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPublicationMethod2ᚖlifecircleᚋentᚋpublicationᚐMethod(ctx context.Context, sel ast.SelectionSet, v *publication.Method) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPublicationOrder2ᚖlifecircleᚋentᚐPublicationOrder(ctx context.Context, v any) (*ent.PublicationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPublicationOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPublicationWhereInput2ᚕᚖlifecircleᚋentᚐPublicationWhereInputᚄ(ctx context.Context, v any) ([]*ent.PublicationWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.PublicationWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPublicationWhereInput2ᚖlifecircleᚋentᚐPublicationWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPublicationWhereInput2ᚖlifecircleᚋentᚐPublicationWhereInput(ctx context.Context, v any) (*ent.PublicationWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPublicationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalORegion2ᚖlifecircleᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v *ent.Region) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -35899,6 +37958,13 @@ func (ec *executionContext) unmarshalOServiceRequestWhereInput2ᚖlifecircleᚋe
 	}
 	res, err := ec.unmarshalInputServiceRequestWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStatistics2ᚖlifecircleᚋgraphᚋmodelᚐStatistics(ctx context.Context, sel ast.SelectionSet, v *model.Statistics) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Statistics(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

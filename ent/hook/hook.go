@@ -116,6 +116,18 @@ func (f PersonFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersonMutation", m)
 }
 
+// The PublicationFunc type is an adapter to allow the use of ordinary
+// function as Publication mutator.
+type PublicationFunc func(context.Context, *ent.PublicationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PublicationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PublicationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PublicationMutation", m)
+}
+
 // The RegionFunc type is an adapter to allow the use of ordinary
 // function as Region mutator.
 type RegionFunc func(context.Context, *ent.RegionMutation) (ent.Value, error)
@@ -162,6 +174,18 @@ func (f ServiceRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceRequestMutation", m)
+}
+
+// The StatCellFunc type is an adapter to allow the use of ordinary
+// function as StatCell mutator.
+type StatCellFunc func(context.Context, *ent.StatCellMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StatCellFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StatCellMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatCellMutation", m)
 }
 
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary

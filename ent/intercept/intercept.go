@@ -17,10 +17,12 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
@@ -325,6 +327,33 @@ func (f TraversePerson) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PersonQuery", q)
 }
 
+// The PublicationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PublicationFunc func(context.Context, *ent.PublicationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PublicationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PublicationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PublicationQuery", q)
+}
+
+// The TraversePublication type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePublication func(context.Context, *ent.PublicationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePublication) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePublication) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PublicationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PublicationQuery", q)
+}
+
 // The RegionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RegionFunc func(context.Context, *ent.RegionQuery) (ent.Value, error)
 
@@ -433,6 +462,33 @@ func (f TraverseServiceRequest) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceRequestQuery", q)
 }
 
+// The StatCellFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StatCellFunc func(context.Context, *ent.StatCellQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StatCellFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StatCellQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StatCellQuery", q)
+}
+
+// The TraverseStatCell type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStatCell func(context.Context, *ent.StatCellQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStatCell) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStatCell) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StatCellQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StatCellQuery", q)
+}
+
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WalkNetworkFunc func(context.Context, *ent.WalkNetworkQuery) (ent.Value, error)
 
@@ -481,6 +537,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
+	case *ent.PublicationQuery:
+		return &query[*ent.PublicationQuery, predicate.Publication, publication.OrderOption]{typ: ent.TypePublication, tq: q}, nil
 	case *ent.RegionQuery:
 		return &query[*ent.RegionQuery, predicate.Region, region.OrderOption]{typ: ent.TypeRegion, tq: q}, nil
 	case *ent.RegistrationQuery:
@@ -489,6 +547,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RequestEventQuery, predicate.RequestEvent, requestevent.OrderOption]{typ: ent.TypeRequestEvent, tq: q}, nil
 	case *ent.ServiceRequestQuery:
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
+	case *ent.StatCellQuery:
+		return &query[*ent.StatCellQuery, predicate.StatCell, statcell.OrderOption]{typ: ent.TypeStatCell, tq: q}, nil
 	case *ent.WalkNetworkQuery:
 		return &query[*ent.WalkNetworkQuery, predicate.WalkNetwork, walknetwork.OrderOption]{typ: ent.TypeWalkNetwork, tq: q}, nil
 	default:

@@ -308,6 +308,27 @@ var (
 			},
 		},
 	}
+	// PublicationsColumns holds the columns for the "publications" table.
+	PublicationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "period", Type: field.TypeString},
+		{Name: "method", Type: field.TypeEnum, Enums: []string{"RULE_10_5", "DIFFERENTIAL_PRIVACY"}},
+		{Name: "epsilon", Type: field.TypeFloat64, Nullable: true},
+		{Name: "published_at", Type: field.TypeTime},
+	}
+	// PublicationsTable holds the schema information for the "publications" table.
+	PublicationsTable = &schema.Table{
+		Name:       "publications",
+		Columns:    PublicationsColumns,
+		PrimaryKey: []*schema.Column{PublicationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "publication_period_published_at",
+				Unique:  false,
+				Columns: []*schema.Column{PublicationsColumns[1], PublicationsColumns[4]},
+			},
+		},
+	}
 	// RegionsColumns holds the columns for the "regions" table.
 	RegionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -491,6 +512,38 @@ var (
 			},
 		},
 	}
+	// StatCellsColumns holds the columns for the "stat_cells" table.
+	StatCellsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "region_id", Type: field.TypeInt},
+		{Name: "metric", Type: field.TypeString},
+		{Name: "dimension", Type: field.TypeString, Default: ""},
+		{Name: "value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "suppressed", Type: field.TypeBool, Default: false},
+		{Name: "noisy", Type: field.TypeBool, Default: false},
+		{Name: "publication_id", Type: field.TypeInt},
+	}
+	// StatCellsTable holds the schema information for the "stat_cells" table.
+	StatCellsTable = &schema.Table{
+		Name:       "stat_cells",
+		Columns:    StatCellsColumns,
+		PrimaryKey: []*schema.Column{StatCellsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "stat_cells_publications_cells",
+				Columns:    []*schema.Column{StatCellsColumns[7]},
+				RefColumns: []*schema.Column{PublicationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "statcell_publication_id_region_id_metric_dimension",
+				Unique:  true,
+				Columns: []*schema.Column{StatCellsColumns[7], StatCellsColumns[1], StatCellsColumns[2], StatCellsColumns[3]},
+			},
+		},
+	}
 	// WalkNetworksColumns holds the columns for the "walk_networks" table.
 	WalkNetworksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -521,10 +574,12 @@ var (
 		GridsTable,
 		OrganizationsTable,
 		PersonsTable,
+		PublicationsTable,
 		RegionsTable,
 		RegistrationsTable,
 		RequestEventsTable,
 		ServiceRequestsTable,
+		StatCellsTable,
 		WalkNetworksTable,
 	}
 )
@@ -572,6 +627,9 @@ func init() {
 	PersonsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
+	PublicationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(60129542144),
+	}
 	RegionsTable.ForeignKeys[0].RefTable = RegionsTable
 	RegionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
@@ -593,6 +651,10 @@ func init() {
 	ServiceRequestsTable.ForeignKeys[4].RefTable = PersonsTable
 	ServiceRequestsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	StatCellsTable.ForeignKeys[0].RefTable = PublicationsTable
+	StatCellsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 	WalkNetworksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),

@@ -33,6 +33,9 @@ type Organization func(*sql.Selector)
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)
 
+// Publication is the predicate function for publication builders.
+type Publication func(*sql.Selector)
+
 // Region is the predicate function for region builders.
 type Region func(*sql.Selector)
 
@@ -44,6 +47,9 @@ type RequestEvent func(*sql.Selector)
 
 // ServiceRequest is the predicate function for servicerequest builders.
 type ServiceRequest func(*sql.Selector)
+
+// StatCell is the predicate function for statcell builders.
+type StatCell func(*sql.Selector)
 
 // WalkNetwork is the predicate function for walknetwork builders.
 type WalkNetwork func(*sql.Selector)

@@ -327,6 +327,30 @@ func (f PersonMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonMutation", m)
 }
 
+// The PublicationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PublicationQueryRuleFunc func(context.Context, *ent.PublicationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PublicationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PublicationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PublicationQuery", q)
+}
+
+// The PublicationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PublicationMutationRuleFunc func(context.Context, *ent.PublicationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PublicationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PublicationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PublicationMutation", m)
+}
+
 // The RegionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RegionQueryRuleFunc func(context.Context, *ent.RegionQuery) error
@@ -423,6 +447,30 @@ func (f ServiceRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceRequestMutation", m)
 }
 
+// The StatCellQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StatCellQueryRuleFunc func(context.Context, *ent.StatCellQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StatCellQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StatCellQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StatCellQuery", q)
+}
+
+// The StatCellMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StatCellMutationRuleFunc func(context.Context, *ent.StatCellMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StatCellMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StatCellMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatCellMutation", m)
+}
+
 // The WalkNetworkQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WalkNetworkQueryRuleFunc func(context.Context, *ent.WalkNetworkQuery) error
@@ -500,6 +548,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
+	case *ent.PublicationQuery:
+		return q.Filter(), nil
 	case *ent.RegionQuery:
 		return q.Filter(), nil
 	case *ent.RegistrationQuery:
@@ -507,6 +557,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RequestEventQuery:
 		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
+		return q.Filter(), nil
+	case *ent.StatCellQuery:
 		return q.Filter(), nil
 	case *ent.WalkNetworkQuery:
 		return q.Filter(), nil
@@ -535,6 +587,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.PersonMutation:
 		return m.Filter(), nil
+	case *ent.PublicationMutation:
+		return m.Filter(), nil
 	case *ent.RegionMutation:
 		return m.Filter(), nil
 	case *ent.RegistrationMutation:
@@ -542,6 +596,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RequestEventMutation:
 		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
+		return m.Filter(), nil
+	case *ent.StatCellMutation:
 		return m.Filter(), nil
 	case *ent.WalkNetworkMutation:
 		return m.Filter(), nil

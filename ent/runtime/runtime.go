@@ -13,11 +13,13 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/schema"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 	"time"
 
@@ -544,6 +546,28 @@ func init() {
 	personDescBirthYear := personFields[2].Descriptor()
 	// person.BirthYearValidator is a validator for the "birth_year" field. It is called by the builders before save.
 	person.BirthYearValidator = personDescBirthYear.Validators[0].(func(int) error)
+	publication.Policy = privacy.NewPolicies(schema.Publication{})
+	publication.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := publication.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	publicationHooks := schema.Publication{}.Hooks()
+
+	publication.Hooks[1] = publicationHooks[0]
+	publicationFields := schema.Publication{}.Fields()
+	_ = publicationFields
+	// publicationDescPeriod is the schema descriptor for period field.
+	publicationDescPeriod := publicationFields[0].Descriptor()
+	// publication.PeriodValidator is a validator for the "period" field. It is called by the builders before save.
+	publication.PeriodValidator = publicationDescPeriod.Validators[0].(func(string) error)
+	// publicationDescPublishedAt is the schema descriptor for published_at field.
+	publicationDescPublishedAt := publicationFields[3].Descriptor()
+	// publication.DefaultPublishedAt holds the default value on creation for the published_at field.
+	publication.DefaultPublishedAt = publicationDescPublishedAt.Default.(func() time.Time)
 	regionMixin := schema.Region{}.Mixin()
 	region.Policy = privacy.NewPolicies(schema.Region{})
 	region.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -770,6 +794,32 @@ func init() {
 	servicerequestDescIdempotencyKey := servicerequestFields[16].Descriptor()
 	// servicerequest.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	servicerequest.IdempotencyKeyValidator = servicerequestDescIdempotencyKey.Validators[0].(func(string) error)
+	statcell.Policy = privacy.NewPolicies(schema.StatCell{})
+	statcell.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := statcell.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	statcellHooks := schema.StatCell{}.Hooks()
+
+	statcell.Hooks[1] = statcellHooks[0]
+	statcellFields := schema.StatCell{}.Fields()
+	_ = statcellFields
+	// statcellDescDimension is the schema descriptor for dimension field.
+	statcellDescDimension := statcellFields[3].Descriptor()
+	// statcell.DefaultDimension holds the default value on creation for the dimension field.
+	statcell.DefaultDimension = statcellDescDimension.Default.(string)
+	// statcellDescSuppressed is the schema descriptor for suppressed field.
+	statcellDescSuppressed := statcellFields[5].Descriptor()
+	// statcell.DefaultSuppressed holds the default value on creation for the suppressed field.
+	statcell.DefaultSuppressed = statcellDescSuppressed.Default.(bool)
+	// statcellDescNoisy is the schema descriptor for noisy field.
+	statcellDescNoisy := statcellFields[6].Descriptor()
+	// statcell.DefaultNoisy holds the default value on creation for the noisy field.
+	statcell.DefaultNoisy = statcellDescNoisy.Default.(bool)
 	walknetwork.Policy = privacy.NewPolicies(schema.WalkNetwork{})
 	walknetwork.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

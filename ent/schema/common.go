@@ -8,7 +8,10 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-var digitsOnly = regexp.MustCompile(`^[0-9]+$`)
+var (
+	digitsOnly    = regexp.MustCompile(`^[0-9]+$`)
+	periodPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+)
 
 // noInput keeps a one-to-many edge out of create and update inputs: a
 // record is attached to its parent from the child's side (communityID,

@@ -63,6 +63,23 @@ func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
 // the server's indexes.
 func (Change) Policy() ent.Policy { return rule.SystemOnly() }
 
+// Policy of the Publication: published statistics are public; only the
+// publication step writes them, and nothing changes them afterwards.
+func (Publication) Policy() ent.Policy { return rule.PublishedOnly() }
+
+// Policy of the StatCell: as its publication.
+func (StatCell) Policy() ent.Policy { return rule.PublishedOnly() }
+
+// Hooks of the Publication: immutable once written.
+func (Publication) Hooks() []ent.Hook {
+	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
+}
+
+// Hooks of the StatCell: immutable once written.
+func (StatCell) Hooks() []ent.Hook {
+	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
+}
+
 // Policy of the ChangeLock: the change log's writers only.
 func (ChangeLock) Policy() ent.Policy { return rule.SystemOnly() }
 

@@ -1,7 +1,10 @@
 package model
 
 import (
+	"time"
+
 	"lifecircle/ent"
+	"lifecircle/ent/publication"
 	"lifecircle/internal/i18n"
 	"lifecircle/internal/servicemap"
 )
@@ -32,4 +35,14 @@ type LifeCircleReport struct {
 	MeanScore         float64
 	MissingByCategory []*MissingCategory
 	Report            *servicemap.Report
+}
+
+// Statistics is a region's published figures for a month.
+type Statistics struct {
+	Region      *ent.Region
+	Period      string
+	Method      publication.Method
+	Epsilon     *float64
+	PublishedAt time.Time
+	Values      []*StatValue
 }

@@ -129,6 +129,19 @@ type ServiceCircle struct {
 	Missing []*taxonomy.Category `json:"missing"`
 }
 
+// A published figure. value is null when suppressed.
+type StatValue struct {
+	// requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations or active_volunteers.
+	Metric string `json:"metric"`
+	// A breakdown: a request kind, an age band (age:60+) or target group (group:elderly); empty for the total.
+	Dimension string   `json:"dimension"`
+	Value     *float64 `json:"value,omitempty"`
+	// Withheld by disclosure control (too few people, or it would let a withheld figure be worked out).
+	Suppressed bool `json:"suppressed"`
+	// Carries random noise (differential privacy).
+	Noisy bool `json:"noisy"`
+}
+
 // A new entry of the needs list.
 type SubmitRequestInput struct {
 	Kind        servicerequest.Kind `json:"kind"`

@@ -22,6 +22,10 @@ type Config struct {
 	Seed        bool // load the demo dataset on first start
 	// Walking model of the service map.
 	Circuity, AdultKmh, ElderlyKmh float64
+	// Statistics: publish last month's figures automatically, and how.
+	PublishMonthly bool
+	PublishMethod  string // "rule10-5" or "dp"
+	Epsilon        float64
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -42,6 +46,12 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	origins := fs.String("cors-origins", getenv("CORS_ORIGINS"), "comma-separated origins allowed to call /graphql from a browser (env CORS_ORIGINS)")
 	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	fs.BoolVar(&c.Seed, "seed-demo", seed, "load the demo dataset on first start (env SEED_DEMO)")
+	publish, err := envBool(getenv, "PUBLISH_MONTHLY", true)
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.PublishMonthly, "publish-monthly", publish, "publish last month's statistics when due (env PUBLISH_MONTHLY)")
+	fs.StringVar(&c.PublishMethod, "publish-method", envOr(getenv, "PUBLISH_METHOD", "rule10-5"), "disclosure control of releases: rule10-5 or dp (env PUBLISH_METHOD)")
 	for _, f := range []struct {
 		dst       *float64
 		flag, env string
@@ -51,6 +61,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		{&c.Circuity, "walk-circuity", "WALK_CIRCUITY", 1.3, "walking distance / straight-line distance"},
 		{&c.AdultKmh, "walk-speed-adult", "WALK_SPEED_ADULT", 4.5, "walking speed of the ADULT profile, km/h"},
 		{&c.ElderlyKmh, "walk-speed-elderly", "WALK_SPEED_ELDERLY", 3.6, "walking speed of the ELDERLY profile, km/h"},
+		{&c.Epsilon, "epsilon", "DP_EPSILON", 1.0, "privacy budget of one release with -publish-method dp"},
 	} {
 		def, err := envFloat(getenv, f.env, f.def)
 		if err != nil {
@@ -66,6 +77,12 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	if c.Port <= 0 || c.Port > 65535 {
 		return c, fmt.Errorf("port %d is out of range", c.Port)
+	}
+	if c.PublishMethod != "rule10-5" && c.PublishMethod != "dp" {
+		return c, fmt.Errorf("publish method %q: want rule10-5 or dp", c.PublishMethod)
+	}
+	if c.Epsilon <= 0 || c.Epsilon > 20 {
+		return c, fmt.Errorf("epsilon %v: want above 0 and at most 20", c.Epsilon)
 	}
 	if c.Circuity < 1 || c.Circuity > 3 {
 		return c, fmt.Errorf("circuity %v: want 1 to 3", c.Circuity)

@@ -249,6 +249,12 @@ func History() ent.Policy {
 	}
 }
 
+// PublishedOnly is the policy of published statistics: anyone reads them;
+// only the publication step (under the system context) writes them.
+func PublishedOnly() ent.Policy {
+	return privacy.Policy{Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()}}
+}
+
 // SystemOnly is the policy of records no request may touch: API tokens. The
 // server reads them under the system context.
 func SystemOnly() ent.Policy {

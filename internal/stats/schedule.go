@@ -1,0 +1,49 @@
+package stats
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"lifecircle/ent"
+	"lifecircle/ent/publication"
+	"lifecircle/internal/auth/rule"
+)
+
+// MethodOf reads a configured method name.
+func MethodOf(name string) Method {
+	if name == "dp" {
+		return MethodDP
+	}
+	return MethodRule105
+}
+
+// PublishDue publishes last month's statistics unless they are published
+// already; it reports whether it published.
+func PublishDue(ctx context.Context, client *ent.Client, now time.Time, o Options) (bool, error) {
+	p := PeriodOf(now).Previous()
+	done, err := client.Publication.Query().Where(publication.Period(p.String())).Exist(rule.SystemContext(ctx))
+	if err != nil || done {
+		return false, err
+	}
+	_, err = Publish(ctx, client, p, o)
+	return err == nil, err
+}
+
+// RunMonthly checks every hour whether last month is due, until ctx ends.
+func RunMonthly(ctx context.Context, client *ent.Client, o Options) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if ok, err := PublishDue(ctx, client, time.Now(), o); err != nil {
+			slog.Error("stats: monthly publication failed", "err", err)
+		} else if ok {
+			slog.Info("stats: published last month's statistics")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
