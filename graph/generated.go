@@ -266,6 +266,7 @@ type ComplexityRoot struct {
 		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ResolveRequest      func(childComplexity int, id int, note string, expectedVersion *int) int
+		RewardRequest       func(childComplexity int, id int, note string) int
 		SubmitRequest       func(childComplexity int, input model.SubmitRequestInput) int
 		UpdateActivity      func(childComplexity int, id int, input ent.UpdateActivityInput) int
 		UpdateCompound      func(childComplexity int, id int, input ent.UpdateCompoundInput) int
@@ -605,6 +606,7 @@ type MutationResolver interface {
 	ConfirmRequest(ctx context.Context, id int, satisfaction int, expectedVersion *int) (*ent.ServiceRequest, error)
 	ReopenRequest(ctx context.Context, id int, reason string, expectedVersion *int) (*ent.ServiceRequest, error)
 	RejectRequest(ctx context.Context, id int, reason string, expectedVersion *int) (*ent.ServiceRequest, error)
+	RewardRequest(ctx context.Context, id int, note string) (*ent.ServiceRequest, error)
 	RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error)
 	CancelRegistration(ctx context.Context, id int) (*ent.Registration, error)
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
@@ -1679,6 +1681,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveRequest(childComplexity, args["id"].(int), args["note"].(string), args["expectedVersion"].(*int)), true
+	case "Mutation.rewardRequest":
+		if e.ComplexityRoot.Mutation.RewardRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rewardRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RewardRequest(childComplexity, args["id"].(int), args["note"].(string)), true
 	case "Mutation.submitRequest":
 		if e.ComplexityRoot.Mutation.SubmitRequest == nil {
 			break
@@ -6562,6 +6575,8 @@ extend type Mutation {
   reopenRequest(id: ID!, reason: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: MEMBER)
   "Reject a submitted or dispatched request with a reason (staff)."
   rejectRequest(id: ID!, reason: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: STAFF)
+  "Record the reward that closes a governance clue's loop, once it is resolved (staff)."
+  rewardRequest(id: ID!, note: String!): ServiceRequest! @hasRole(role: STAFF)
   "Register for an activity: yourself, or (staff) a resident of your community."
   registerForActivity(activityID: ID!, personID: ID): Registration! @hasRole(role: MEMBER)
   "Cancel a registration and give the place back."
@@ -8524,6 +8539,28 @@ func (ec *executionContext) field_Mutation_resolveRequest_args(ctx context.Conte
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rewardRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
 	return args, nil
 }
 
@@ -14572,6 +14609,68 @@ func (ec *executionContext) fieldContext_Mutation_rejectRequest(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_rejectRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rewardRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rewardRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RewardRequest(ctx, fc.Args["id"].(int), fc.Args["note"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rewardRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rewardRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -31619,6 +31718,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "rejectRequest":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rejectRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rewardRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rewardRequest(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

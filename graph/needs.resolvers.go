@@ -55,6 +55,10 @@ func (r *mutationResolver) RejectRequest(ctx context.Context, id int, reason str
 	return workflow.Transition(ctx, ent.FromContext(ctx), id, requestevent.ActionReject, workflow.Args{Note: reason, ExpectedVersion: expectedVersion})
 }
 
+func (r *mutationResolver) RewardRequest(ctx context.Context, id int, note string) (*ent.ServiceRequest, error) {
+	return workflow.Reward(ctx, ent.FromContext(ctx), id, note)
+}
+
 func (r *mutationResolver) RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error) {
 	return workflow.Register(ctx, ent.FromContext(ctx), activityID, personID)
 }

@@ -254,3 +254,52 @@ func TestActivityCapacityHoldsUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// A courier's governance clue goes round the whole loop, visible in its
+// history: discover (submit) → handle (dispatch, claim, resolve) → feed
+// back (confirm) → reward.
+func TestGovernanceClueLoop(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	_, wtx := communityID(t, s, "文亭巷社区")
+	_, courier := newPerson(t, s, wtx, "resident", "外卖小哥")
+	staff := s.Token(t, "staff", wtx)
+	vol := volunteer(t, s, wtx, "网格志愿者")
+	team, err := s.Store.Client.Organization.Query().Where(organization.RegionID(wtx)).FirstID(rule.SystemContext(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sub struct {
+		SubmitRequest struct{ Request struct{ ID string } }
+	}
+	s.Query(t, courier, `mutation { submitRequest(input: {kind: GOVERNANCE_CLUE, title: "井盖松动"}) { request { id } } }`, nil).Decode(t, &sub)
+	id := sub.SubmitRequest.Request.ID
+	reward := `mutation($id: ID!) { rewardRequest(id: $id, note: "积分 +10") { id } }`
+	if r := s.Query(t, staff, reward, map[string]any{"id": id}); r.Code() != "INVALID_TRANSITION" {
+		t.Errorf("rewarding an unhandled clue: %s", r.Raw)
+	}
+	for _, step := range []struct{ tok, q string }{
+		{staff, `mutation($id: ID!, $o: ID!) { dispatchRequest(id: $id, organizationID: $o) { id } }`},
+		{vol, `mutation($id: ID!) { claimRequest(id: $id) { id } }`},
+		{vol, `mutation($id: ID!) { resolveRequest(id: $id, note: "已更换井盖") { id } }`},
+		{courier, `mutation($id: ID!) { confirmRequest(id: $id, satisfaction: 4) { id } }`},
+		{staff, reward},
+	} {
+		s.Query(t, step.tok, step.q, map[string]any{"id": id, "o": gid.Encode(team)}).Decode(t, &struct{}{})
+	}
+	var d struct {
+		Node struct {
+			Events struct {
+				Edges []struct{ Node struct{ Action, Note string } }
+			}
+		}
+	}
+	s.Query(t, courier, `query($id: ID!) { node(id: $id) { ... on ServiceRequest { events { edges { node { action note } } } } } }`,
+		map[string]any{"id": id}).Decode(t, &d)
+	var got []string
+	for _, e := range d.Node.Events.Edges {
+		got = append(got, e.Node.Action)
+	}
+	if strings.Join(got, " ") != "SUBMIT DISPATCH CLAIM RESOLVE CONFIRM REWARD" {
+		t.Errorf("clue history: %v", got)
+	}
+}

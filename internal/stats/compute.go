@@ -23,7 +23,7 @@ import (
 
 // Metrics published for each region and month.
 const (
-	RequestsSubmitted    = "requests_submitted"     // by kind; "" is the total
+	RequestsSubmitted    = "requests_submitted"     // by kind and by "status:…" now; "" is the total
 	RequestsCompleted    = "requests_completed"     // resolved or confirmed in the month, by kind
 	MicroWishesFulfilled = "micro_wishes_fulfilled" // micro-wishes resolved or confirmed in the month
 	CompletionRate       = "completion_rate"        // percent: completed / submitted
@@ -179,7 +179,7 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 			servicerequest.And(servicerequest.ConfirmedAtGTE(start), servicerequest.ConfirmedAtLT(end)),
 			servicerequest.And(servicerequest.ClaimedAtGTE(start), servicerequest.ClaimedAtLT(end)),
 		)).
-		Select(servicerequest.FieldKind, servicerequest.FieldCommunityID, servicerequest.FieldRequesterID,
+		Select(servicerequest.FieldKind, servicerequest.FieldStatus, servicerequest.FieldCommunityID, servicerequest.FieldRequesterID,
 			servicerequest.FieldClaimedByID, servicerequest.FieldSubmittedAt, servicerequest.FieldClaimedAt,
 			servicerequest.FieldResolvedAt, servicerequest.FieldConfirmedAt).All(ctx)
 	if err != nil {
@@ -199,6 +199,7 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 			}
 			if submitted {
 				t.add(cell{RequestsSubmitted, kind}, who, 1)
+				t.add(cell{RequestsSubmitted, "status:" + string(r.Status)}, who, 1)
 				t.add(cell{RequestsSubmitted, ""}, who, 1)
 			}
 			if completed {
@@ -305,6 +306,12 @@ func dims(metric string) []string {
 		for _, k := range []servicerequest.Kind{servicerequest.KindMicroWish, servicerequest.KindServiceNeed,
 			servicerequest.KindRepair, servicerequest.KindComplaint, servicerequest.KindGovernanceClue} {
 			out = append(out, string(k))
+		}
+		if metric == RequestsSubmitted {
+			for _, st := range []servicerequest.Status{servicerequest.StatusSubmitted, servicerequest.StatusDispatched,
+				servicerequest.StatusClaimed, servicerequest.StatusResolved, servicerequest.StatusConfirmed, servicerequest.StatusRejected} {
+				out = append(out, "status:"+string(st))
+			}
 		}
 		return out
 	case Registrations:

@@ -250,3 +250,31 @@ func byKey(ctx context.Context, client *ent.Client, requester int, key string) (
 	return client.ServiceRequest.Query().
 		Where(servicerequest.RequesterID(requester), servicerequest.IdempotencyKey(key)).Only(ctx)
 }
+
+// Reward records the reward that closes a governance clue's loop
+// (discover → handle → feed back → reward 发现—处置—反馈—激励): staff of the
+// community, once the clue is resolved or confirmed. The status stays; the
+// history gains the step.
+func Reward(ctx context.Context, client *ent.Client, id int, note string) (*ent.ServiceRequest, error) {
+	v := auth.FromContext(ctx)
+	r, err := client.ServiceRequest.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !(v.IsAdmin() || (v.IsStaff() && v.CommunityID == r.CommunityID)) {
+		return nil, apperr.New(apperr.CodeForbidden, "only staff of the community reward a clue")
+	}
+	if r.Kind != servicerequest.KindGovernanceClue {
+		return nil, apperr.New(CodeInvalidTransition, "only governance clues are rewarded")
+	}
+	if r.Status != servicerequest.StatusResolved && r.Status != servicerequest.StatusConfirmed {
+		return nil, apperr.New(CodeInvalidTransition, "a clue is rewarded once it is resolved (it is %s)", r.Status)
+	}
+	if note == "" {
+		return nil, apperr.BadInput("note", "say what the reward is")
+	}
+	if err := record(rule.SystemContext(ctx), client, r, requestevent.ActionReward, r.Status, r.Status, note, v); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -34,9 +34,11 @@ import (
 const (
 	centerLat, centerLng = 34.30, 108.80
 	sideMeters           = 40000
-	grid                 = 20
 	mPerDegLat           = 111194.93
 )
+
+// grid is the number of communities per side (-communities sets it).
+var grid = 20
 
 var mPerDegLng = mPerDegLat * math.Cos(centerLat*math.Pi/180)
 
@@ -47,7 +49,14 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	network := flag.String("network-out", "", "also write an OpenStreetMap XML street grid over the first district to this file")
 	spacing := flag.Float64("network-spacing", 100, "street spacing of that grid, metres")
+	nCommunities := flag.Int("communities", 400, "communities (a square number: they tile the city)")
+	nRequests := flag.Int("requests", 0, "needs-list requests to create, submitted in -month")
+	month := flag.String("month", "2026-10", "calendar month of the requests, YYYY-MM")
 	flag.Parse()
+	grid = int(math.Sqrt(float64(*nCommunities)))
+	if grid*grid != *nCommunities {
+		log.Fatal("synth: -communities must be a square number")
+	}
 	if *network != "" {
 		if err := writeNetwork(*network, *spacing); err != nil {
 			log.Fatal(err)
@@ -80,6 +89,93 @@ func main() {
 		log.Fatal(err)
 	}
 	log.Printf("synth: %d facilities in %v", *nFacilities, time.Since(start).Round(time.Millisecond))
+	if *nRequests > 0 {
+		start = time.Now()
+		if err := makeRequests(ctx, st, rng, communities, *nRequests, *month); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("synth: %d requests in %v", *nRequests, time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// makeRequests creates one resident per three requests and the requests,
+// submitted in month, in every status, some claimed by volunteers.
+func makeRequests(ctx context.Context, st *store.Store, rng *rand.Rand, communities []int, n int, month string) error {
+	start, err := time.ParseInLocation("2006-01", month, time.FixedZone("CST", 8*3600))
+	if err != nil {
+		return err
+	}
+	postgres := st.Dialect == "postgres"
+	tx, err := st.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	people := max(1, n/3)
+	personCols := []string{"created_at", "updated_at", "name", "phone", "roles", "community_id"}
+	firstPerson, err := insertRows(ctx, tx, "persons", personCols, people, postgres, func(i int) []any {
+		now := time.Now()
+		return []any{now, now, fmt.Sprintf("合成居民%07d", i), "", "[]", communities[i%len(communities)]}
+	})
+	if err != nil {
+		return err
+	}
+	kinds := []string{"MICRO_WISH", "SERVICE_NEED", "REPAIR", "COMPLAINT", "GOVERNANCE_CLUE"}
+	statuses := []string{"SUBMITTED", "DISPATCHED", "CLAIMED", "RESOLVED", "CONFIRMED", "CONFIRMED", "CONFIRMED", "REJECTED"}
+	reqCols := []string{"created_at", "updated_at", "kind", "title", "description", "category", "status", "submitted_at",
+		"claimed_at", "resolved_at", "confirmed_at", "address", "resolution_note", "reject_reason", "version",
+		"community_id", "requester_id", "claimed_by_id"}
+	_, err = insertRows(ctx, tx, "service_requests", reqCols, n, postgres, func(i int) []any {
+		p := rng.IntN(people)
+		submitted := start.Add(time.Duration(rng.IntN(28*24)) * time.Hour)
+		status := statuses[rng.IntN(len(statuses))]
+		var claimed, resolved, confirmed, claimer any
+		if status == "CLAIMED" || status == "RESOLVED" || status == "CONFIRMED" {
+			claimed = submitted.Add(2 * time.Hour)
+			claimer = firstPerson + rng.IntN(people)
+		}
+		if status == "RESOLVED" || status == "CONFIRMED" {
+			resolved = submitted.Add(time.Duration(1+rng.IntN(96)) * time.Hour)
+		}
+		if status == "CONFIRMED" {
+			confirmed = submitted.Add(100 * time.Hour)
+		}
+		now := time.Now()
+		return []any{now, now, kinds[rng.IntN(len(kinds))], "合成需求", "", "", status, submitted,
+			claimed, resolved, confirmed, "", "", "", 1, communities[p%len(communities)], firstPerson + p, claimer}
+	})
+	if err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// insertRows writes n rows with multi-row INSERTs and returns the first
+// row's ID (IDs are consecutive: the table is written by this transaction
+// alone).
+func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, postgres bool, row func(i int) []any) (int, error) {
+	const rows = 500
+	var stmt *sql.Stmt
+	var err error
+	for done := 0; done < n; {
+		k := min(rows, n-done)
+		if stmt == nil || k != rows {
+			if stmt, err = tx.PrepareContext(ctx, strings.Replace(insertSQL(cols, k, postgres), "facilities", table, 1)); err != nil {
+				return 0, err
+			}
+		}
+		args := make([]any, 0, k*len(cols))
+		for i := 0; i < k; i++ {
+			args = append(args, row(done+i)...)
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return 0, err
+		}
+		done += k
+	}
+	var first int
+	err = tx.QueryRowContext(ctx, "SELECT MIN(id) FROM "+table).Scan(&first)
+	return first, err
 }
 
 // position returns the coordinates of a point x, y metres from the city's
@@ -108,7 +204,7 @@ func makeRegions(ctx context.Context, c *ent.Client) ([]int, error) {
 	communities := make([]int, grid*grid)
 	for cy := 0; cy < grid; cy++ {
 		for cx := 0; cx < grid; cx++ {
-			dKey := (cy/10)*2 + cx/10 // 4 districts of 10 × 10 communities
+			dKey := (cy/10)*(grid/10) + cx/10 // districts of 10 × 10 communities
 			if _, ok := districts[dKey]; !ok {
 				lat, lng := position((float64(cx/10)+0.5)*cell*10, (float64(cy/10)+0.5)*cell*10)
 				d, err := c.Region.Create().SetLevel(region.LevelDistrict).SetName(fmt.Sprintf("合成区%d", dKey+1)).
