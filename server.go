@@ -70,6 +70,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return fmt.Errorf("unknown command %q (serve, seed, token, import-network, publish)", cmd)
 }
 
+// openStore reads the database settings of a command and opens the store.
+func openStore(ctx context.Context, name string, args []string) (*store.Store, config.Config, error) {
+	cfg, err := config.Parse(name, args, config.Getenv)
+	if err != nil {
+		return nil, cfg, err
+	}
+	st, err := open(ctx, cfg)
+	return st, cfg, err
+}
+
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
@@ -133,11 +143,7 @@ func serve(ctx context.Context, args []string) error {
 }
 
 func seed(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, err := config.Parse("seed", args, config.Getenv)
-	if err != nil {
-		return err
-	}
-	st, err := open(ctx, cfg)
+	st, _, err := openStore(ctx, "seed", args)
 	if err != nil {
 		return err
 	}
@@ -166,11 +172,7 @@ func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(tokenArgs); err != nil {
 		return err
 	}
-	cfg, err := config.Parse("token", dbArgs, config.Getenv)
-	if err != nil {
-		return err
-	}
-	st, err := open(ctx, cfg)
+	st, _, err := openStore(ctx, "token", dbArgs)
 	if err != nil {
 		return err
 	}
