@@ -61,6 +61,10 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 		return r
 	})
 	srv.Use(extension.Introspection{})
+	// Automatic persisted queries: a client may send the sha256 of a query
+	// it sent before instead of the query, so a GET URL stays short and a
+	// CDN can cache it.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](10000)})
 	srv.Use(limits.Checker{MaxDepth: opts.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	// Each mutation runs in one transaction: an error anywhere rolls back

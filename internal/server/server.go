@@ -1,5 +1,6 @@
 // Package server assembles lifecircle's HTTP routes: GraphiQL, the GraphQL
-// endpoint behind CORS and token authentication, and a health check.
+// endpoint for apps behind CORS and token authentication, the public
+// endpoint for everyone, and a health check.
 package server
 
 import (
@@ -36,7 +37,16 @@ func New(client *ent.Client, opts Options) http.Handler {
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	mux.Handle("/graphql", c.Handler(token.Middleware(client, idempotencyKey(gql))))
+	mux.Handle("/graphql", c.Handler(token.Middleware(client, idempotencyKey(queriesOnlyOverGET(gql)))))
+	// The public endpoint: same schema, no credentials, any origin, and
+	// cacheable GETs.
+	open := cors.New(cors.Options{
+		AllowedOrigins: []string{"*"},
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Content-Type"},
+		MaxAge:         600,
+	})
+	mux.Handle("/open/graphql", open.Handler(anonymous(queriesOnlyOverGET(cacheableGET("60", gql)))))
 	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// anonymous strips credentials: the public endpoint serves everyone the
+// same public data, whatever cookies or tokens a browser attaches.
+func anonymous(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("Authorization")
+		r.Header.Del("Cookie")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// queriesOnlyOverGET answers a mutation sent by GET with 405 and Allow: POST,
+// as GraphQL over HTTP asks (GET must stay safe to cache and to follow).
+func queriesOnlyOverGET(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if q := r.URL.Query().Get("query"); q != "" {
+				if doc, err := parser.ParseQuery(&ast.Source{Input: q}); err == nil {
+					if op := pick(doc, r.URL.Query().Get("operationName")); op != nil && op.Operation != ast.Query {
+						w.Header().Set("Allow", http.MethodPost)
+						writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "a "+string(op.Operation)+" must be sent with POST")
+						return
+					}
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func pick(doc *ast.QueryDocument, name string) *ast.OperationDefinition {
+	if name == "" && len(doc.Operations) == 1 {
+		return doc.Operations[0]
+	}
+	return doc.Operations.ForName(name)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}}})
+}
+
+// bufferedWriter holds a response so its ETag can be computed first.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header         { return b.header }
+func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
+
+// cacheableGET gives successful anonymous GET responses a strong ETag and a
+// short public Cache-Control, and answers If-None-Match with 304, so
+// browsers and CDNs can reuse them.
+func cacheableGET(maxAge string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(buf, r)
+		for k, v := range buf.header {
+			w.Header()[k] = v
+		}
+		if buf.status != http.StatusOK || bytes.Contains(buf.body.Bytes(), []byte(`"errors"`)) {
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(buf.status)
+			_, _ = w.Write(buf.body.Bytes())
+			return
+		}
+		sum := sha256.Sum256(buf.body.Bytes())
+		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Cache-Control", "public, max-age="+maxAge)
+		w.Header().Add("Vary", "Accept")
+		if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(buf.body.Bytes())
+	})
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/"))
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
