@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/graph"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/opendata"
 	"lifecircle/internal/workflow"
 )
 
@@ -47,6 +48,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 		MaxAge:         600,
 	})
 	mux.Handle("/open/graphql", open.Handler(anonymous(queriesOnlyOverGET(cacheableGET("60", gql)))))
+	for _, format := range []string{"csv", "geojson", "ndjson"} {
+		mux.Handle("GET /open/facilities."+format, open.Handler(opendata.Handler(client, format)))
+	}
 	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -1,0 +1,95 @@
+package server_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"lifecircle/internal/testenv"
+)
+
+func TestFacilityDownloads(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		var total struct{ Facilities struct{ TotalCount int } }
+		s.Query(t, "", `query($c: ID!) { facilities(where: {hasCommunityWith: {id: $c}}) { totalCount } }`, map[string]any{"c": wtxGID}).Decode(t, &total)
+
+		// CSV of one community: RFC 4180, the same IDs as GraphQL, one row per facility.
+		res, body := get(t, s, "/open/facilities.csv", url.Values{"region": {wtxGID}}, nil)
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv: %d %s", res.StatusCode, body)
+		}
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatalf("csv does not parse: %v", err)
+		}
+		if rows[0][0] != "id" || len(rows)-1 != total.Facilities.TotalCount {
+			t.Errorf("csv: header %v, %d rows, want %d", rows[0], len(rows)-1, total.Facilities.TotalCount)
+		}
+		var node struct{ Node struct{ Name string } }
+		s.Query(t, "", `query($id: ID!) { node(id: $id) { ... on Facility { name } } }`, map[string]any{"id": rows[1][0]}).Decode(t, &node)
+		if node.Node.Name != rows[1][1] {
+			t.Errorf("csv id %s is not the GraphQL ID of %q", rows[1][0], rows[1][1])
+		}
+		if !strings.Contains(body, "\r\n") {
+			t.Error("csv rows must end in CRLF (RFC 4180)")
+		}
+		// Excel BOM on request; formula-like cells neutralised.
+		staff := s.Token(t, "staff", wtx)
+		s.Query(t, staff, `mutation($c: ID!) { createFacility(input: {name: "=HYPERLINK(\"http://evil\")", category: "pharmacy",
+			lat: 36.62, lng: 101.75, communityID: $c}) { id } }`, map[string]any{"c": wtxGID}).Decode(t, &struct{}{})
+		_, bom := get(t, s, "/open/facilities.csv", url.Values{"region": {wtxGID}, "bom": {"1"}}, nil)
+		if !strings.HasPrefix(bom, "\uFEFF") || strings.Contains(bom, "\n=HYPERLINK") || strings.Contains(bom, ",=HYPERLINK") || !strings.Contains(bom, "'=HYPERLINK") {
+			t.Errorf("bom or formula neutralisation missing")
+		}
+
+		// GeoJSON: a FeatureCollection of points, longitude first.
+		_, gj := get(t, s, "/open/facilities.geojson", url.Values{"category": {"pharmacy"}, "bbox": {"101.7,36.5,101.8,36.7"}}, nil)
+		var fc struct {
+			Type     string
+			Features []struct {
+				ID       string
+				Geometry struct {
+					Type        string
+					Coordinates []float64
+				}
+				Properties map[string]any
+			}
+		}
+		if err := json.Unmarshal([]byte(gj), &fc); err != nil {
+			t.Fatalf("geojson: %v", err)
+		}
+		if fc.Type != "FeatureCollection" || len(fc.Features) == 0 {
+			t.Fatalf("geojson: %s", gj[:min(200, len(gj))])
+		}
+		for _, f := range fc.Features {
+			c := f.Geometry.Coordinates
+			if f.Geometry.Type != "Point" || c[0] < 101.7 || c[0] > 101.8 || c[1] < 36.5 || c[1] > 36.7 || f.Properties["category"] != "pharmacy" {
+				t.Errorf("feature outside the filter: %+v", f)
+			}
+		}
+		// NDJSON: one object per line.
+		_, nd := get(t, s, "/open/facilities.ndjson", url.Values{"region": {wtxGID}}, nil)
+		lines := strings.Split(strings.TrimSpace(nd), "\n")
+		if len(lines) != total.Facilities.TotalCount+1 {
+			t.Errorf("ndjson: %d lines, want %d", len(lines), total.Facilities.TotalCount+1)
+		}
+		// Conditional GET.
+		res, _ = get(t, s, "/open/facilities.ndjson", url.Values{"region": {wtxGID}}, nil)
+		if r2, _ := get(t, s, "/open/facilities.ndjson", url.Values{"region": {wtxGID}}, map[string]string{"If-None-Match": res.Header.Get("ETag")}); r2.StatusCode != 304 {
+			t.Errorf("If-None-Match: %d", r2.StatusCode)
+		}
+		if r2, _ := get(t, s, "/open/facilities.ndjson", url.Values{"region": {wtxGID}}, map[string]string{"If-Modified-Since": res.Header.Get("Last-Modified")}); r2.StatusCode != 304 {
+			t.Errorf("If-Modified-Since: %d", r2.StatusCode)
+		}
+		// Bad filters are clear errors.
+		for _, bad := range []url.Values{{"category": {"spaceport"}}, {"bbox": {"1,2,3"}}, {"bbox": {"200,0,201,1"}}, {"region": {"nope"}}} {
+			if r, body := get(t, s, "/open/facilities.csv", bad, nil); r.StatusCode != 400 || !strings.Contains(body, "BAD_USER_INPUT") {
+				t.Errorf("%v: %d %s", bad, r.StatusCode, body)
+			}
+		}
+	})
+}
