@@ -22,8 +22,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxDepth bounds selection nesting (default 12).
 	MaxDepth int
-	// ComplexityLimit bounds the number of fields one operation may select (default 2000).
-	ComplexityLimit int
+	// MaxCost bounds one operation's cost (default 25,000): see limits.Checker.
+	MaxCost int
+	// Budget charges each operation's cost to its caller (nil: no rate limits).
+	Budget *limits.Budget
 	// Places is the service-map index (default: a new one over the client).
 	Places *servicemap.Index
 	// Walk is the walking model (default: servicemap.DefaultWalkModel).
@@ -39,8 +41,8 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.MaxDepth == 0 {
 		opts.MaxDepth = 12
 	}
-	if opts.ComplexityLimit == 0 {
-		opts.ComplexityLimit = 2000
+	if opts.MaxCost == 0 {
+		opts.MaxCost = 25000
 	}
 	if opts.Places == nil {
 		opts.Places = servicemap.NewIndex(client)
@@ -65,8 +67,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	// it sent before instead of the query, so a GET URL stays short and a
 	// CDN can cache it.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](10000)})
-	srv.Use(limits.Checker{MaxDepth: opts.MaxDepth})
-	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.Use(limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget})
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})

@@ -153,12 +153,20 @@ func row(f *ent.Facility) []string {
 		gid.Encode(f.CommunityID), verified, timefmt.Format(f.UpdatedAt)}
 }
 
+// exported are the columns a download reads: not tags or services, whose
+// JSON would be decoded for nothing.
+var exported = []string{facility.FieldID, facility.FieldName, facility.FieldNames, facility.FieldCategory,
+	facility.FieldLat, facility.FieldLng, facility.FieldApproximate, facility.FieldAddress, facility.FieldPhone,
+	facility.FieldOpeningHours, facility.FieldWheelchair, facility.FieldStatus, facility.FieldCommunityID,
+	facility.FieldVerifiedAt, facility.FieldUpdatedAt}
+
 // each streams the matching facilities in pages by ID.
 func each(ctx context.Context, client *ent.Client, f Filter, fn func(*ent.Facility) error) error {
 	const page = 5000
 	after := 0
 	for {
-		rows, err := f.query(client).Where(facility.IDGT(after)).Order(ent.Asc(facility.FieldID)).Limit(page).All(ctx)
+		rows, err := f.query(client).Where(facility.IDGT(after)).Order(ent.Asc(facility.FieldID)).
+			Limit(page).Select(exported...).All(ctx)
 		if err != nil {
 			return err
 		}

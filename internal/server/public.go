@@ -85,7 +85,7 @@ func cacheableGET(maxAge string, next http.Handler) http.Handler {
 			_, _ = w.Write(buf.body.Bytes())
 			return
 		}
-		sum := sha256.Sum256(buf.body.Bytes())
+		sum := sha256.Sum256(withoutExtensions(buf.body.Bytes()))
 		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Cache-Control", "public, max-age="+maxAge)
@@ -97,6 +97,21 @@ func cacheableGET(maxAge string, next http.Handler) http.Handler {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(buf.body.Bytes())
 	})
+}
+
+// withoutExtensions drops a response's extensions before hashing: they
+// report per-request things (the caller's remaining budget), not the data.
+func withoutExtensions(body []byte) []byte {
+	var resp map[string]json.RawMessage
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return body
+	}
+	delete(resp, "extensions")
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return body
+	}
+	return b
 }
 
 func etagMatches(header, etag string) bool {

@@ -9,7 +9,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"lifecircle/internal/limits"
+	"lifecircle/internal/server"
 	"lifecircle/internal/testenv"
 )
 
@@ -97,5 +100,50 @@ func TestPublicEndpoint(t *testing.T) {
 	}
 	if res, body := get(t, s, "/open/graphql", hashOnly, nil); res.StatusCode != 200 || !strings.Contains(body, "kindergarten") || res.Header.Get("ETag") == "" {
 		t.Errorf("the hash alone: %d %s", res.StatusCode, body)
+	}
+}
+
+// Every response reports its cost; an expensive query is refused before it
+// runs; a caller over budget gets 429 with Retry-After and RateLimit headers.
+func TestCostAndRateLimits(t *testing.T) {
+	st := testenv.Backends()[0].Open(t, testenv.Options{})
+	s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: 5000, Per: time.Hour}})
+	r := s.Query(t, "", `{ facilities(first: 10) { edges { node { name community { name } } } } }`, nil)
+	var ext struct {
+		Extensions struct {
+			Cost struct{ Requested, Limit, Remaining int }
+		}
+	}
+	if err := json.Unmarshal(r.Raw, &ext); err != nil {
+		t.Fatal(err)
+	}
+	// 1 (facilities) + 10 × (1 edges + 1 node + 1 name + 1 community + 1 name) = 51.
+	if c := ext.Extensions.Cost; c.Requested != 51 || c.Remaining != 5000-51 || c.Limit != 25000 {
+		t.Errorf("cost: %+v, want requested 51, remaining 4949", c)
+	}
+	if r.Header.Get("RateLimit-Limit") != "5000" || r.Header.Get("RateLimit-Remaining") != "4949" {
+		t.Errorf("RateLimit headers: %v", r.Header)
+	}
+	// Nested pages multiply: 100 regions × 100 facilities is over the limit, and costs nothing.
+	r = s.Query(t, "", `{ regions(first: 100) { edges { node { facilities(first: 100) { edges { node { name community { name } } } } } } } }`, nil)
+	if r.Code() != "COST_LIMIT" || string(r.Data) != "null" {
+		t.Errorf("nested pages: want COST_LIMIT, got %s", r.Raw)
+	}
+	// Spend the budget with queries of 701 points: (5000 − 51) / 701 = 7 fit, the 8th is refused.
+	ok := 0
+	for i := 0; i < 10; i++ {
+		r = s.Query(t, "", `{ facilities(first: 100) { edges { node { name address phone status category } } } }`, nil)
+		if r.Status != http.StatusOK {
+			break
+		}
+		ok++
+	}
+	if ok != 7 || r.Status != http.StatusTooManyRequests || r.Code() != "RATE_LIMITED" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("over budget after %d queries: want 7, then 429 RATE_LIMITED with Retry-After; got %d %v", ok, r.Status, r.Header)
+	}
+	// Apps have their own budget per token.
+	admin := s.Token(t, "admin", 0)
+	if r := s.Query(t, admin, `{ facilities(first: 100) { totalCount } }`, nil); r.Status != 200 {
+		t.Errorf("an app token is charged separately: %d %s", r.Status, r.Raw)
 	}
 }

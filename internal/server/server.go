@@ -4,8 +4,10 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
@@ -13,7 +15,9 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/graph"
+	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/workflow"
 )
@@ -22,11 +26,23 @@ import (
 type Options struct {
 	CORSOrigins []string
 	GraphQL     graph.Options
+	// Rates of cost points per client (defaults: the public 60,000 a
+	// minute per IP address, apps 300,000 a minute per token).
+	PublicRate, AppRate limits.Rate
 }
 
 // New returns the HTTP handler of the whole server.
 func New(client *ent.Client, opts Options) http.Handler {
 	mux := http.NewServeMux()
+	if opts.PublicRate.Points == 0 {
+		opts.PublicRate = limits.Rate{Points: 60000, Per: time.Minute}
+	}
+	if opts.AppRate.Points == 0 {
+		opts.AppRate = limits.Rate{Points: 300000, Per: time.Minute}
+	}
+	if opts.GraphQL.Budget == nil {
+		opts.GraphQL.Budget = limits.NewBudget(opts.PublicRate, opts.AppRate)
+	}
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
 	// never cookies: credentials stay off and unknown origins get no
@@ -38,7 +54,10 @@ func New(client *ent.Client, opts Options) http.Handler {
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	mux.Handle("/graphql", c.Handler(token.Middleware(client, idempotencyKey(queriesOnlyOverGET(gql)))))
+	// GraphQL requests get 20 s: the context cancels their SQL after that
+	// (the presenter says TIMEOUT). Downloads stream for as long as needed.
+	gql = withTimeout(20*time.Second, gql)
+	mux.Handle("/graphql", c.Handler(token.Middleware(client, limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql))))))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
 	open := cors.New(cors.Options{
@@ -47,7 +66,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 		AllowedHeaders: []string{"Content-Type"},
 		MaxAge:         600,
 	})
-	mux.Handle("/open/graphql", open.Handler(anonymous(queriesOnlyOverGET(cacheableGET("60", gql)))))
+	mux.Handle("/open/graphql", open.Handler(anonymous(limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql))))))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
 		mux.Handle("GET /open/facilities."+format, open.Handler(opendata.Handler(client, format)))
 	}
@@ -58,6 +77,24 @@ func New(client *ent.Client, opts Options) http.Handler {
 	})
 	return logRequests(mux)
 }
+
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// appOrIP charges apps per token and anonymous callers per address.
+func appOrIP(r *http.Request) (string, bool) {
+	if v := auth.FromContext(r.Context()); v.TokenID != 0 {
+		return "token:" + strconv.Itoa(v.TokenID), true
+	}
+	return byIP(r)
+}
+
+func byIP(r *http.Request) (string, bool) { return "ip:" + limits.ClientIP(r), false }
 
 // idempotencyKey passes the Idempotency-Key header to the workflow, which
 // makes a retried submit return the first request.

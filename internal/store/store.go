@@ -56,7 +56,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	)
 	if IsPostgres(opts.URL) {
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", opts.URL)
+		db, err = sql.Open("postgres", withStatementTimeout(opts.URL))
 		if err == nil {
 			db.SetMaxOpenConns(20)
 			db.SetMaxIdleConns(10)
@@ -103,6 +103,21 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 // Close closes the client and the database.
 func (s *Store) Close() error { return s.Client.Close() }
+
+// withStatementTimeout bounds every PostgreSQL statement (30 s unless the
+// URL says otherwise), so no query can run on after its client gave up.
+func withStatementTimeout(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Get("statement_timeout") == "" {
+		q.Set("statement_timeout", "30000")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
 
 // sqliteDSN builds the SQLite DSN with the pragmas lifecircle relies on.
 func sqliteDSN(raw, dataDir string) (string, error) {

@@ -1,0 +1,153 @@
+package limits
+
+import (
+	"context"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Rate is a budget of cost points per window.
+type Rate struct {
+	Points int
+	Per    time.Duration
+}
+
+// Budget holds a token bucket of cost points per client: the public per IP
+// address, apps per token, each refilled continuously. Queries are charged
+// their cost (see Checker), so one expensive query uses what many cheap
+// ones would.
+type Budget struct {
+	Public, Apps Rate
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	charges int
+	now     func() time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+	rate   Rate
+}
+
+// NewBudget returns a budget with the given rates.
+func NewBudget(public, apps Rate) *Budget {
+	return &Budget{Public: public, Apps: apps, buckets: map[string]*bucket{}, now: time.Now}
+}
+
+type clientKey struct{}
+
+// client is who a request is charged to, and what the charge left.
+type client struct {
+	key       string
+	app       bool
+	limit     int
+	remaining int
+	reset     time.Duration
+	limited   bool
+}
+
+// Charge takes cost points from the caller's bucket. It returns the points
+// left and, when there were not enough, how long until there are.
+func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfter time.Duration, ok bool) {
+	c, _ := ctx.Value(clientKey{}).(*client)
+	if c == nil {
+		return 0, 0, true // not behind the rate-limit middleware (tests, tools)
+	}
+	rate := b.Public
+	if c.app {
+		rate = b.Apps
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	bk, found := b.buckets[c.key]
+	if !found {
+		bk = &bucket{tokens: float64(rate.Points), last: now, rate: rate}
+		b.buckets[c.key] = bk
+	}
+	perSecond := float64(rate.Points) / rate.Per.Seconds()
+	bk.tokens = math.Min(float64(rate.Points), bk.tokens+now.Sub(bk.last).Seconds()*perSecond)
+	bk.last = now
+	b.prune(now)
+	c.limit = rate.Points
+	if float64(cost) > bk.tokens {
+		wait := time.Duration((float64(cost) - bk.tokens) / perSecond * float64(time.Second))
+		c.remaining, c.reset, c.limited = int(bk.tokens), wait, true
+		return c.remaining, wait, false
+	}
+	bk.tokens -= float64(cost)
+	c.remaining = int(bk.tokens)
+	c.reset = time.Duration((float64(rate.Points) - bk.tokens) / perSecond * float64(time.Second))
+	return c.remaining, 0, true
+}
+
+// prune drops full buckets now and then, so idle clients cost no memory.
+func (b *Budget) prune(now time.Time) {
+	b.charges++
+	if b.charges%10000 != 0 {
+		return
+	}
+	for k, bk := range b.buckets {
+		if now.Sub(bk.last) > bk.rate.Per {
+			delete(b.buckets, k)
+		}
+	}
+}
+
+// RateLimited puts the caller's identity in the request (key returns it
+// and whether it is an app), and writes the RateLimit-Limit,
+// RateLimit-Remaining and RateLimit-Reset headers of what the query was
+// charged; a request over budget gets 429 with Retry-After.
+func RateLimited(key func(*http.Request) (string, bool), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k, app := key(r)
+		c := &client{key: k, app: app}
+		next.ServeHTTP(&rateWriter{ResponseWriter: w, c: c}, r.WithContext(context.WithValue(r.Context(), clientKey{}, c)))
+	})
+}
+
+// ClientIP is the address a request came from (proxies' headers are not
+// trusted: put lifecircle behind a proxy that sets the peer address).
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type rateWriter struct {
+	http.ResponseWriter
+	c      *client
+	headed bool
+}
+
+func (w *rateWriter) WriteHeader(status int) {
+	if !w.headed {
+		w.headed = true
+		if w.c.limit > 0 {
+			h := w.Header()
+			h.Set("RateLimit-Limit", strconv.Itoa(w.c.limit))
+			h.Set("RateLimit-Remaining", strconv.Itoa(w.c.remaining))
+			h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(w.c.reset.Seconds()))))
+		}
+		if w.c.limited {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(w.c.reset.Seconds()))))
+			status = http.StatusTooManyRequests
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *rateWriter) Write(p []byte) (int, error) {
+	if !w.headed {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
