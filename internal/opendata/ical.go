@@ -140,4 +140,3 @@ func CalendarHandler(client *ent.Client) http.Handler {
 		}
 	})
 }
-
