@@ -81,6 +81,8 @@ func init() {
 	activityHooks := schema.Activity{}.Hooks()
 
 	activity.Hooks[1] = activityHooks[0]
+
+	activity.Hooks[2] = activityHooks[1]
 	activityMixinFields0 := activityMixin[0].Fields()
 	_ = activityMixinFields0
 	activityFields := schema.Activity{}.Fields()
@@ -197,6 +199,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	compoundHooks := schema.Compound{}.Hooks()
+
+	compound.Hooks[1] = compoundHooks[0]
 	compoundMixinFields0 := compoundMixin[0].Fields()
 	_ = compoundMixinFields0
 	compoundFields := schema.Compound{}.Fields()
@@ -410,6 +415,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	gridHooks := schema.Grid{}.Hooks()
+
+	grid.Hooks[1] = gridHooks[0]
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
 	gridFields := schema.Grid{}.Fields()
@@ -464,6 +472,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	organizationHooks := schema.Organization{}.Hooks()
+
+	organization.Hooks[1] = organizationHooks[0]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
 	organizationFields := schema.Organization{}.Fields()
@@ -578,6 +589,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	regionHooks := schema.Region{}.Hooks()
+
+	region.Hooks[1] = regionHooks[0]
 	regionMixinFields0 := regionMixin[0].Fields()
 	_ = regionMixinFields0
 	regionFields := schema.Region{}.Fields()

@@ -92,8 +92,20 @@ func (WalkNetwork) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Walk
 // Hooks of the Facility.
 func (Facility) Hooks() []ent.Hook { return []ent.Hook{validNames, changelog.Record("Facility")} }
 
+// Hooks of the Region: the change feed.
+func (Region) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Region")} }
+
+// Hooks of the Compound: the change feed.
+func (Compound) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Compound")} }
+
+// Hooks of the Grid: the change feed.
+func (Grid) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Grid")} }
+
+// Hooks of the Organization: the change feed.
+func (Organization) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Organization")} }
+
 // Hooks of the Activity.
-func (Activity) Hooks() []ent.Hook { return []ent.Hook{endsAfterStart} }
+func (Activity) Hooks() []ent.Hook { return []ent.Hook{endsAfterStart, changelog.Record("Activity")} }
 
 // validNames checks the translations of a facility name (JSON fields have no
 // field validators in ent).

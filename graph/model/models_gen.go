@@ -10,6 +10,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/internal/taxonomy"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
 )
@@ -27,6 +28,29 @@ type CategoryCoverage struct {
 	RequirementMet *bool `json:"requirementMet,omitempty"`
 	// Mean walking minutes to the k nearest (a facility not found counts as twice the circle's time).
 	MeanMinutesToNearest float64 `json:"meanMinutesToNearest"`
+}
+
+// A page of the change feed.
+type ChangeConnection struct {
+	// Changes, oldest first.
+	Entries []*ChangeEntry `json:"entries"`
+	// Pass as after to read on.
+	Cursor  *string `json:"cursor,omitempty"`
+	HasMore bool    `json:"hasMore"`
+}
+
+// One creation, update or deletion of a public record.
+type ChangeEntry struct {
+	// Opaque, increasing: the entry's place in the feed.
+	Sequence string `json:"sequence"`
+	// create, update or delete.
+	Op string `json:"op"`
+	// Region, Compound, Grid, Organization, Facility or Activity.
+	Entity string    `json:"entity"`
+	ID     int       `json:"id"`
+	At     time.Time `json:"at"`
+	// The record as it is now; null for a deletion (a tombstone) or a record deleted since.
+	Record ent.Noder `json:"record,omitempty"`
 }
 
 // One compound's line of a life-circle report.

@@ -68,6 +68,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	})
 	mux.Handle("/open/graphql", open.Handler(anonymous(limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql))))))
 	mux.Handle("GET /open/activities.ics", open.Handler(opendata.CalendarHandler(client)))
+	mux.Handle("GET /open/changes", open.Handler(opendata.ChangesHandler(client)))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
 		mux.Handle("GET /open/facilities."+format, open.Handler(opendata.Handler(client, format)))
 	}
