@@ -32,6 +32,7 @@ import (
 	"lifecircle/internal/config"
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
+	"lifecircle/internal/opendata"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/stats"
@@ -117,7 +118,9 @@ func serve(ctx context.Context, args []string) error {
 		Addr: ":" + strconv.Itoa(cfg.Port),
 		Handler: server.New(st.Client, server.Options{
 			CORSOrigins: cfg.CORSOrigins,
-			GraphQL:     graph.Options{Places: places, Walk: &walk},
+			Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
+				Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
+			GraphQL: graph.Options{Places: places, Walk: &walk},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

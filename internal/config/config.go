@@ -23,9 +23,11 @@ type Config struct {
 	// Walking model of the service map.
 	Circuity, AdultKmh, ElderlyKmh float64
 	// Statistics: publish last month's figures automatically, and how.
-	PublishMonthly bool
-	PublishMethod  string // "rule10-5" or "dp"
-	Epsilon        float64
+	// Open data: who publishes, under which licence.
+	Publisher, ContactEmail, Licence, LicenceURL string
+	PublishMonthly                               bool
+	PublishMethod                                string // "rule10-5" or "dp"
+	Epsilon                                      float64
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -46,6 +48,10 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	origins := fs.String("cors-origins", getenv("CORS_ORIGINS"), "comma-separated origins allowed to call /graphql from a browser (env CORS_ORIGINS)")
 	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	fs.BoolVar(&c.Seed, "seed-demo", seed, "load the demo dataset on first start (env SEED_DEMO)")
+	fs.StringVar(&c.Publisher, "open-publisher", envOr(getenv, "OPEN_PUBLISHER", "lifecircle"), "publisher named in the open-data catalogue (env OPEN_PUBLISHER)")
+	fs.StringVar(&c.ContactEmail, "open-contact", envOr(getenv, "OPEN_CONTACT", "opendata@example.org"), "contact e-mail of the open data (env OPEN_CONTACT)")
+	fs.StringVar(&c.Licence, "open-licence", envOr(getenv, "OPEN_LICENCE", "CC BY 4.0"), "licence name of the open data (env OPEN_LICENCE)")
+	fs.StringVar(&c.LicenceURL, "open-licence-url", envOr(getenv, "OPEN_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"), "licence URI (env OPEN_LICENCE_URL)")
 	publish, err := envBool(getenv, "PUBLISH_MONTHLY", true)
 	if err != nil {
 		return c, err

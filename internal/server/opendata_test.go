@@ -93,3 +93,50 @@ func TestFacilityDownloads(t *testing.T) {
 		}
 	})
 }
+
+func TestCatalogue(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	res, page := get(t, s, "/open/", nil, nil)
+	if res.StatusCode != 200 || !strings.Contains(page, "/open/facilities.csv") || !strings.Contains(page, "CC BY 4.0") {
+		t.Errorf("catalogue page: %d", res.StatusCode)
+	}
+	res, body := get(t, s, "/open/catalog.jsonld", nil, nil)
+	var cat struct {
+		Type    string `json:"@type"`
+		Dataset []struct {
+			Type    string `json:"@type"`
+			License struct {
+				ID string `json:"@id"`
+			} `json:"dct:license"`
+			Modified     any `json:"dct:modified"`
+			Distribution []struct {
+				DownloadURL struct {
+					ID string `json:"@id"`
+				} `json:"dcat:downloadURL"`
+				MediaType struct {
+					ID string `json:"@id"`
+				} `json:"dcat:mediaType"`
+			} `json:"dcat:distribution"`
+		} `json:"dcat:dataset"`
+	}
+	if err := json.Unmarshal([]byte(body), &cat); err != nil || cat.Type != "dcat:Catalog" || len(cat.Dataset) < 4 {
+		t.Fatalf("DCAT catalogue: %v %s", err, body[:min(len(body), 300)])
+	}
+	for _, d := range cat.Dataset {
+		if d.Type != "dcat:Dataset" || d.License.ID != "https://creativecommons.org/licenses/by/4.0/" || len(d.Distribution) == 0 {
+			t.Errorf("dataset: %+v", d)
+		}
+		for _, x := range d.Distribution {
+			if !strings.HasPrefix(x.DownloadURL.ID, s.URL+"/open/") || x.MediaType.ID == "" {
+				t.Errorf("distribution: %+v", x)
+			}
+			path := strings.TrimPrefix(x.DownloadURL.ID, s.URL)
+			if path == "/open/graphql" {
+				continue // needs a query
+			}
+			if r, _ := get(t, s, path, nil, nil); r.StatusCode != 200 {
+				t.Errorf("%s answers %d", x.DownloadURL.ID, r.StatusCode)
+			}
+		}
+	}
+}

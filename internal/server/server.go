@@ -26,6 +26,8 @@ import (
 type Options struct {
 	CORSOrigins []string
 	GraphQL     graph.Options
+	// Publisher of the open data (default: opendata.DefaultPublisher).
+	Publisher *opendata.Publisher
 	// Rates of cost points per client (defaults: the public 60,000 a
 	// minute per IP address, apps 300,000 a minute per token).
 	PublicRate, AppRate limits.Rate
@@ -69,6 +71,12 @@ func New(client *ent.Client, opts Options) http.Handler {
 	mux.Handle("/open/graphql", open.Handler(anonymous(limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql))))))
 	mux.Handle("GET /open/activities.ics", open.Handler(opendata.CalendarHandler(client)))
 	mux.Handle("GET /open/changes", open.Handler(opendata.ChangesHandler(client)))
+	pub := opendata.DefaultPublisher()
+	if opts.Publisher != nil {
+		pub = *opts.Publisher
+	}
+	mux.Handle("GET /open/{$}", opendata.CatalogPage(client, pub))
+	mux.Handle("GET /open/catalog.jsonld", open.Handler(opendata.CatalogJSONLD(client, pub)))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
 		mux.Handle("GET /open/facilities."+format, open.Handler(opendata.Handler(client, format)))
 	}
