@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"lifecircle/internal/walknet"
 )
 
 // Profile is a kind of walker.
@@ -63,13 +65,7 @@ func (w WalkModel) ReachMeters(p Profile, minutes float64) float64 {
 const earthRadius = 6371008.8 // metres, mean radius
 
 // Distance is the great-circle distance in metres (haversine).
-func Distance(lat1, lng1, lat2, lng2 float64) float64 {
-	const rad = math.Pi / 180
-	dLat := (lat2 - lat1) * rad
-	dLng := (lng2 - lng1) * rad
-	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * earthRadius * math.Asin(math.Min(1, math.Sqrt(a)))
-}
+func Distance(lat1, lng1, lat2, lng2 float64) float64 { return walknet.Distance(lat1, lng1, lat2, lng2) }
 
 // CirclePolygon returns a GeoJSON Polygon approximating the circle of radius
 // metres around a point, with n vertices (counter-clockwise, closed, as

@@ -125,7 +125,7 @@ func (b *builder) edge(idA int64, a [2]float64, idB int64, c [2]float64) {
 	if i == j {
 		return
 	}
-	d := float32(distance(a[0], a[1], c[0], c[1]))
+	d := float32(Distance(a[0], a[1], c[0], c[1]))
 	b.adj[i] = append(b.adj[i], half{j, d})
 	b.adj[j] = append(b.adj[j], half{i, d})
 }
@@ -145,7 +145,8 @@ func (b *builder) build() *Graph {
 
 const earthRadius = 6371008.8
 
-func distance(lat1, lng1, lat2, lng2 float64) float64 {
+// Distance is the great-circle distance in metres (haversine).
+func Distance(lat1, lng1, lat2, lng2 float64) float64 {
 	const rad = math.Pi / 180
 	dLat := (lat2 - lat1) * rad
 	dLng := (lng2 - lng1) * rad
