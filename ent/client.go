@@ -1878,6 +1878,22 @@ func (c *PersonClient) QueryRequests(_m *Person) *ServiceRequestQuery {
 	return query
 }
 
+// QueryRegistrations queries the registrations edge of a Person.
+func (c *PersonClient) QueryRegistrations(_m *Person) *RegistrationQuery {
+	query := (&RegistrationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(registration.Table, registration.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, person.RegistrationsTable, person.RegistrationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PersonClient) Hooks() []Hook {
 	hooks := c.hooks.Person

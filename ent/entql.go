@@ -663,6 +663,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"ServiceRequest",
 	)
 	graph.MustAddE(
+		"registrations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   person.RegistrationsTable,
+			Columns: []string{person.RegistrationsColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"Registration",
+	)
+	graph.MustAddE(
 		"cells",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1970,6 +1982,20 @@ func (f *PersonFilter) WhereHasRequests() {
 // WhereHasRequestsWith applies a predicate to check if query has an edge requests with a given conditions (other predicates).
 func (f *PersonFilter) WhereHasRequestsWith(preds ...predicate.ServiceRequest) {
 	f.Where(entql.HasEdgeWith("requests", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRegistrations applies a predicate to check if query has an edge registrations.
+func (f *PersonFilter) WhereHasRegistrations() {
+	f.Where(entql.HasEdge("registrations"))
+}
+
+// WhereHasRegistrationsWith applies a predicate to check if query has an edge registrations with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasRegistrationsWith(preds ...predicate.Registration) {
+	f.Where(entql.HasEdgeWith("registrations", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -8309,26 +8309,29 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 // PersonMutation represents an operation that mutates the Person nodes in the graph.
 type PersonMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	created_at       *time.Time
-	updated_at       *time.Time
-	name             *string
-	phone            *string
-	birth_year       *int
-	addbirth_year    *int
-	roles            *[]string
-	appendroles      []string
-	clearedFields    map[string]struct{}
-	community        *int
-	clearedcommunity bool
-	requests         map[int]struct{}
-	removedrequests  map[int]struct{}
-	clearedrequests  bool
-	done             bool
-	oldValue         func(context.Context) (*Person, error)
-	predicates       []predicate.Person
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	name                 *string
+	phone                *string
+	birth_year           *int
+	addbirth_year        *int
+	roles                *[]string
+	appendroles          []string
+	clearedFields        map[string]struct{}
+	community            *int
+	clearedcommunity     bool
+	requests             map[int]struct{}
+	removedrequests      map[int]struct{}
+	clearedrequests      bool
+	registrations        map[int]struct{}
+	removedregistrations map[int]struct{}
+	clearedregistrations bool
+	done                 bool
+	oldValue             func(context.Context) (*Person, error)
+	predicates           []predicate.Person
 }
 
 var _ ent.Mutation = (*PersonMutation)(nil)
@@ -8838,6 +8841,60 @@ func (m *PersonMutation) ResetRequests() {
 	m.removedrequests = nil
 }
 
+// AddRegistrationIDs adds the "registrations" edge to the Registration entity by ids.
+func (m *PersonMutation) AddRegistrationIDs(ids ...int) {
+	if m.registrations == nil {
+		m.registrations = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.registrations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRegistrations clears the "registrations" edge to the Registration entity.
+func (m *PersonMutation) ClearRegistrations() {
+	m.clearedregistrations = true
+}
+
+// RegistrationsCleared reports if the "registrations" edge to the Registration entity was cleared.
+func (m *PersonMutation) RegistrationsCleared() bool {
+	return m.clearedregistrations
+}
+
+// RemoveRegistrationIDs removes the "registrations" edge to the Registration entity by IDs.
+func (m *PersonMutation) RemoveRegistrationIDs(ids ...int) {
+	if m.removedregistrations == nil {
+		m.removedregistrations = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.registrations, ids[i])
+		m.removedregistrations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRegistrations returns the removed IDs of the "registrations" edge to the Registration entity.
+func (m *PersonMutation) RemovedRegistrationsIDs() (ids []int) {
+	for id := range m.removedregistrations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RegistrationsIDs returns the "registrations" edge IDs in the mutation.
+func (m *PersonMutation) RegistrationsIDs() (ids []int) {
+	for id := range m.registrations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRegistrations resets all changes to the "registrations" edge.
+func (m *PersonMutation) ResetRegistrations() {
+	m.registrations = nil
+	m.clearedregistrations = false
+	m.removedregistrations = nil
+}
+
 // Where appends a list predicates to the PersonMutation builder.
 func (m *PersonMutation) Where(ps ...predicate.Person) {
 	m.predicates = append(m.predicates, ps...)
@@ -9109,12 +9166,15 @@ func (m *PersonMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PersonMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.community != nil {
 		edges = append(edges, person.EdgeCommunity)
 	}
 	if m.requests != nil {
 		edges = append(edges, person.EdgeRequests)
+	}
+	if m.registrations != nil {
+		edges = append(edges, person.EdgeRegistrations)
 	}
 	return edges
 }
@@ -9133,15 +9193,24 @@ func (m *PersonMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case person.EdgeRegistrations:
+		ids := make([]ent.Value, 0, len(m.registrations))
+		for id := range m.registrations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PersonMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedrequests != nil {
 		edges = append(edges, person.EdgeRequests)
+	}
+	if m.removedregistrations != nil {
+		edges = append(edges, person.EdgeRegistrations)
 	}
 	return edges
 }
@@ -9156,18 +9225,27 @@ func (m *PersonMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case person.EdgeRegistrations:
+		ids := make([]ent.Value, 0, len(m.removedregistrations))
+		for id := range m.removedregistrations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PersonMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedcommunity {
 		edges = append(edges, person.EdgeCommunity)
 	}
 	if m.clearedrequests {
 		edges = append(edges, person.EdgeRequests)
+	}
+	if m.clearedregistrations {
+		edges = append(edges, person.EdgeRegistrations)
 	}
 	return edges
 }
@@ -9180,6 +9258,8 @@ func (m *PersonMutation) EdgeCleared(name string) bool {
 		return m.clearedcommunity
 	case person.EdgeRequests:
 		return m.clearedrequests
+	case person.EdgeRegistrations:
+		return m.clearedregistrations
 	}
 	return false
 }
@@ -9204,6 +9284,9 @@ func (m *PersonMutation) ResetEdge(name string) error {
 		return nil
 	case person.EdgeRequests:
 		m.ResetRequests()
+		return nil
+	case person.EdgeRegistrations:
+		m.ResetRegistrations()
 		return nil
 	}
 	return fmt.Errorf("unknown Person edge %s", name)

@@ -45,13 +45,16 @@ type PersonEdges struct {
 	Community *Region `json:"community,omitempty"`
 	// Requests holds the value of the requests edge.
 	Requests []*ServiceRequest `json:"requests,omitempty"`
+	// Registrations holds the value of the registrations edge.
+	Registrations []*Registration `json:"registrations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
-	namedRequests map[string][]*ServiceRequest
+	namedRequests      map[string][]*ServiceRequest
+	namedRegistrations map[string][]*Registration
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -72,6 +75,15 @@ func (e PersonEdges) RequestsOrErr() ([]*ServiceRequest, error) {
 		return e.Requests, nil
 	}
 	return nil, &NotLoadedError{edge: "requests"}
+}
+
+// RegistrationsOrErr returns the Registrations value or an error if the edge
+// was not loaded in eager-loading.
+func (e PersonEdges) RegistrationsOrErr() ([]*Registration, error) {
+	if e.loadedTypes[2] {
+		return e.Registrations, nil
+	}
+	return nil, &NotLoadedError{edge: "registrations"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -176,6 +188,11 @@ func (_m *Person) QueryRequests() *ServiceRequestQuery {
 	return NewPersonClient(_m.config).QueryRequests(_m)
 }
 
+// QueryRegistrations queries the "registrations" edge of the Person entity.
+func (_m *Person) QueryRegistrations() *RegistrationQuery {
+	return NewPersonClient(_m.config).QueryRegistrations(_m)
+}
+
 // Update returns a builder for updating this Person.
 // Note that you need to call Person.Unwrap() before calling this method if this Person
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -245,6 +262,30 @@ func (_m *Person) appendNamedRequests(name string, edges ...*ServiceRequest) {
 		_m.Edges.namedRequests[name] = []*ServiceRequest{}
 	} else {
 		_m.Edges.namedRequests[name] = append(_m.Edges.namedRequests[name], edges...)
+	}
+}
+
+// NamedRegistrations returns the Registrations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Person) NamedRegistrations(name string) ([]*Registration, error) {
+	if _m.Edges.namedRegistrations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRegistrations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Person) appendNamedRegistrations(name string, edges ...*Registration) {
+	if _m.Edges.namedRegistrations == nil {
+		_m.Edges.namedRegistrations = make(map[string][]*Registration)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRegistrations[name] = []*Registration{}
+	} else {
+		_m.Edges.namedRegistrations[name] = append(_m.Edges.namedRegistrations[name], edges...)
 	}
 }
 

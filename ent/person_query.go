@@ -10,6 +10,7 @@ import (
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
+	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
 	"math"
 
@@ -23,15 +24,17 @@ import (
 // PersonQuery is the builder for querying Person entities.
 type PersonQuery struct {
 	config
-	ctx               *QueryContext
-	order             []person.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.Person
-	withCommunity     *RegionQuery
-	withRequests      *ServiceRequestQuery
-	loadTotal         []func(context.Context, []*Person) error
-	modifiers         []func(*sql.Selector)
-	withNamedRequests map[string]*ServiceRequestQuery
+	ctx                    *QueryContext
+	order                  []person.OrderOption
+	inters                 []Interceptor
+	predicates             []predicate.Person
+	withCommunity          *RegionQuery
+	withRequests           *ServiceRequestQuery
+	withRegistrations      *RegistrationQuery
+	loadTotal              []func(context.Context, []*Person) error
+	modifiers              []func(*sql.Selector)
+	withNamedRequests      map[string]*ServiceRequestQuery
+	withNamedRegistrations map[string]*RegistrationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -105,6 +108,28 @@ func (_q *PersonQuery) QueryRequests() *ServiceRequestQuery {
 			sqlgraph.From(person.Table, person.FieldID, selector),
 			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, person.RequestsTable, person.RequestsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRegistrations chains the current query on the "registrations" edge.
+func (_q *PersonQuery) QueryRegistrations() *RegistrationQuery {
+	query := (&RegistrationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, selector),
+			sqlgraph.To(registration.Table, registration.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, person.RegistrationsTable, person.RegistrationsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -299,13 +324,14 @@ func (_q *PersonQuery) Clone() *PersonQuery {
 		return nil
 	}
 	return &PersonQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]person.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.Person{}, _q.predicates...),
-		withCommunity: _q.withCommunity.Clone(),
-		withRequests:  _q.withRequests.Clone(),
+		config:            _q.config,
+		ctx:               _q.ctx.Clone(),
+		order:             append([]person.OrderOption{}, _q.order...),
+		inters:            append([]Interceptor{}, _q.inters...),
+		predicates:        append([]predicate.Person{}, _q.predicates...),
+		withCommunity:     _q.withCommunity.Clone(),
+		withRequests:      _q.withRequests.Clone(),
+		withRegistrations: _q.withRegistrations.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -331,6 +357,17 @@ func (_q *PersonQuery) WithRequests(opts ...func(*ServiceRequestQuery)) *PersonQ
 		opt(query)
 	}
 	_q.withRequests = query
+	return _q
+}
+
+// WithRegistrations tells the query-builder to eager-load the nodes that are connected to
+// the "registrations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PersonQuery) WithRegistrations(opts ...func(*RegistrationQuery)) *PersonQuery {
+	query := (&RegistrationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRegistrations = query
 	return _q
 }
 
@@ -418,9 +455,10 @@ func (_q *PersonQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Perso
 	var (
 		nodes       = []*Person{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withCommunity != nil,
 			_q.withRequests != nil,
+			_q.withRegistrations != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -457,10 +495,24 @@ func (_q *PersonQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Perso
 			return nil, err
 		}
 	}
+	if query := _q.withRegistrations; query != nil {
+		if err := _q.loadRegistrations(ctx, query, nodes,
+			func(n *Person) { n.Edges.Registrations = []*Registration{} },
+			func(n *Person, e *Registration) { n.Edges.Registrations = append(n.Edges.Registrations, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedRequests {
 		if err := _q.loadRequests(ctx, query, nodes,
 			func(n *Person) { n.appendNamedRequests(name) },
 			func(n *Person, e *ServiceRequest) { n.appendNamedRequests(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRegistrations {
+		if err := _q.loadRegistrations(ctx, query, nodes,
+			func(n *Person) { n.appendNamedRegistrations(name) },
+			func(n *Person, e *Registration) { n.appendNamedRegistrations(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -526,6 +578,36 @@ func (_q *PersonQuery) loadRequests(ctx context.Context, query *ServiceRequestQu
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "requester_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PersonQuery) loadRegistrations(ctx context.Context, query *RegistrationQuery, nodes []*Person, init func(*Person), assign func(*Person, *Registration)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Person)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(registration.FieldPersonID)
+	}
+	query.Where(predicate.Registration(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(person.RegistrationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PersonID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "person_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -659,6 +741,20 @@ func (_q *PersonQuery) WithNamedRequests(name string, opts ...func(*ServiceReque
 		_q.withNamedRequests = make(map[string]*ServiceRequestQuery)
 	}
 	_q.withNamedRequests[name] = query
+	return _q
+}
+
+// WithNamedRegistrations tells the query-builder to eager-load the nodes that are connected to the "registrations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PersonQuery) WithNamedRegistrations(name string, opts ...func(*RegistrationQuery)) *PersonQuery {
+	query := (&RegistrationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRegistrations == nil {
+		_q.withNamedRegistrations = make(map[string]*RegistrationQuery)
+	}
+	_q.withNamedRegistrations[name] = query
 	return _q
 }
 

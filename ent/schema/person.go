@@ -35,6 +35,10 @@ func (Person) Edges() []ent.Edge {
 		// they can claim); not in GraphQL.
 		edge.From("requests", ServiceRequest.Type).Ref("requester").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// For privacy rules only: staff see who registered for their
+		// community's activities, wherever the person lives.
+		edge.From("registrations", Registration.Type).Ref("person").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

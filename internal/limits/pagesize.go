@@ -160,6 +160,14 @@ func (c Checker) walk(set ast.SelectionSet, vars map[string]any, depth int) (int
 				return 0, limitError(CodeDepth, s.Position, "the query nests deeper than %d levels; split it into several queries", c.MaxDepth)
 			}
 			mult := 1
+			if s.Name == "nodes" {
+				// nodes(ids:) fetches one record per ID.
+				ids, _ := s.ArgumentMap(vars)["ids"].([]any)
+				if len(ids) > MaxPageSize {
+					return 0, limitError(CodePageSize, s.Position, "nodes takes at most %d IDs, got %d", MaxPageSize, len(ids))
+				}
+				mult = max(len(ids), 1)
+			}
 			if isConnection(s.Definition) {
 				n, err := checkPage(s, vars)
 				if err != nil {

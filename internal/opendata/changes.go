@@ -64,7 +64,7 @@ func Changes(ctx context.Context, client *ent.Client, after string, limit int) (
 		return nil, "", false, err
 	}
 	if limit < 1 || limit > 1000 {
-		return nil, "", false, apperr.BadInput("first", "between 1 and 1000 changes at a time")
+		return nil, "", false, apperr.BadInput("limit", "between 1 and 1000 changes at a time (100 through GraphQL)")
 	}
 	rows, err := client.Change.Query().
 		Where(change.IDGT(seq), change.EntityIn(feedEntities...)).

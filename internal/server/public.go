@@ -37,8 +37,23 @@ func queriesOnlyOverGET(next http.Handler) http.Handler {
 				}
 			}
 		}
+		if r.Method == http.MethodGet {
+			w = &notAcceptableAs405{ResponseWriter: w}
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// notAcceptableAs405 turns gqlgen's 406 for a GET that resolved to a
+// mutation (say, a persisted query sent by hash) into 405 with Allow: POST.
+type notAcceptableAs405 struct{ http.ResponseWriter }
+
+func (w *notAcceptableAs405) WriteHeader(status int) {
+	if status == http.StatusNotAcceptable {
+		w.Header().Set("Allow", http.MethodPost)
+		status = http.StatusMethodNotAllowed
+	}
+	w.ResponseWriter.WriteHeader(status)
 }
 
 func pick(doc *ast.QueryDocument, name string) *ast.OperationDefinition {

@@ -65,7 +65,9 @@ func (w WalkModel) ReachMeters(p Profile, minutes float64) float64 {
 const earthRadius = 6371008.8 // metres, mean radius
 
 // Distance is the great-circle distance in metres (haversine).
-func Distance(lat1, lng1, lat2, lng2 float64) float64 { return walknet.Distance(lat1, lng1, lat2, lng2) }
+func Distance(lat1, lng1, lat2, lng2 float64) float64 {
+	return walknet.Distance(lat1, lng1, lat2, lng2)
+}
 
 // CirclePolygon returns a GeoJSON Polygon approximating the circle of radius
 // metres around a point, with n vertices (counter-clockwise, closed, as

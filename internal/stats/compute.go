@@ -226,6 +226,7 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 	}
 	groups := map[int][]string{}
 	actCommunity := map[int]int{}
+	home := map[int]int{} // person → the one community their registrations count in, for bounding
 	var actIDs []int
 	for _, a := range acts {
 		groups[a.ID] = a.TargetGroups
@@ -267,6 +268,22 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 		}
 		for _, r := range regs {
 			band := ageBand(births[r.PersonID], start)
+			// Under differential privacy a person may add to one
+			// community's cells only: the first they registered in.
+			comm := actCommunity[r.ActivityID]
+			if first, ok := home[r.PersonID]; !ok {
+				home[r.PersonID] = comm
+			} else if first != comm {
+				for _, a := range h.ancestors(comm) { // counted, but with no per-person share
+					t := at(a)
+					t.counts[cell{Registrations, ""}]++
+					t.counts[cell{Registrations, band}]++
+					for _, g := range groups[r.ActivityID] {
+						t.counts[cell{Registrations, "group:" + g}]++
+					}
+				}
+				continue
+			}
 			for i, a := range h.ancestors(actCommunity[r.ActivityID]) {
 				t := at(a)
 				who := r.PersonID

@@ -122,7 +122,10 @@ func Rule105(tables map[int]*raw, h hierarchy) Table {
 		// Rates and medians only over a published base.
 		sub, done := cell{RequestsSubmitted, ""}, cell{RequestsCompleted, ""}
 		if !sup[id][sub] && !sup[id][done] && t.counts[sub] >= Threshold {
-			out[id][cell{CompletionRate, ""}] = Value{V: ptr(math.Round(float64(t.counts[done]) / float64(t.counts[sub]) * 100))}
+			// From the published (rounded) counts: the rate must not undo
+			// the rounding.
+			pubSub, pubDone := roundTo(float64(t.counts[sub]), Base), roundTo(float64(t.counts[done]), Base)
+			out[id][cell{CompletionRate, ""}] = Value{V: ptr(math.Round(math.Min(pubDone/pubSub, 1) * 100))}
 		} else {
 			out[id][cell{CompletionRate, ""}] = Value{Suppressed: true}
 		}
@@ -184,8 +187,20 @@ func protectGroup(sup map[cell]bool, metric string, family []string, value func(
 			smallest = &cc
 		}
 	}
+	changed := false
+	if n >= 1 {
+		// Published zeros beside suppressed parts would pin them when the
+		// total is known from elsewhere (activities' registered counts are
+		// public): withhold the zeros too.
+		for _, d := range family[1:] {
+			if c := (cell{metric, d}); !sup[c] && value(c) == 0 {
+				sup[c] = true
+				changed = true
+			}
+		}
+	}
 	if n != 1 {
-		return false
+		return changed
 	}
 	if smallest != nil {
 		sup[*smallest] = true

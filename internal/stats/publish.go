@@ -29,6 +29,17 @@ type Options struct {
 // immutable publication, in one transaction.
 func Publish(ctx context.Context, client *ent.Client, p Period, o Options) (*ent.Publication, error) {
 	ctx = rule.SystemContext(ctx)
+	if o.Method == MethodDP {
+		// Each release spends its budget on the same people: a month is
+		// released with noise once, never re-noised.
+		done, err := client.Publication.Query().Where(publication.Period(p.String()), publication.MethodEQ(MethodDP)).Exist(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return nil, fmt.Errorf("stats: %s is already published with differential privacy; a second release would spend its budget again", p)
+		}
+	}
 	tables, h, err := collect(ctx, client, p)
 	if err != nil {
 		return nil, err

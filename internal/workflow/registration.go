@@ -89,6 +89,13 @@ func CancelRegistration(ctx context.Context, client *ent.Client, id int) (*ent.R
 	if err != nil {
 		return nil, err
 	}
+	act, err := client.Activity.Query().Where(activity.ID(reg.ActivityID)).Only(sys)
+	if err != nil {
+		return nil, err
+	}
+	if act.Status != activity.StatusScheduled {
+		return nil, apperr.New(CodeInvalidTransition, "the activity is %s: its registrations are closed", act.Status)
+	}
 	n, err := client.Registration.Update().
 		Where(registration.ID(id), registration.StatusEQ(registration.StatusRegistered)).
 		SetStatus(registration.StatusCancelled).Save(sys)

@@ -176,6 +176,11 @@ func FilterPrivate() privacy.QueryRule {
 		v := auth.FromContext(ctx)
 		switch {
 		case v.IsStaff():
+			if pf, ok := f.(*ent.PersonFilter); ok {
+				pf.Where(entql.Or(entql.FieldEQ("community_id", v.CommunityID),
+					entql.HasEdgeWith("registrations", entql.FieldEQ("community_id", v.CommunityID))))
+				return privacy.Skip
+			}
 			if cf, ok := f.(interface{ WhereCommunityID(entql.IntP) }); ok {
 				cf.WhereCommunityID(entql.IntEQ(v.CommunityID))
 				return privacy.Skip
