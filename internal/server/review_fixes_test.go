@@ -54,7 +54,9 @@ func TestRegistrationsAcrossCommunities(t *testing.T) {
 	s.Query(t, visitor, `mutation($a: ID!) { registerForActivity(activityID: $a) { id } }`, map[string]any{"a": a.CreateActivity.ID}).Decode(t, &reg)
 	var d struct {
 		Registrations struct {
-			Edges []struct{ Node struct{ Person struct{ Name string } } }
+			Edges []struct {
+				Node struct{ Person struct{ Name string } }
+			}
 		}
 	}
 	s.Query(t, staff, `query($a: ID!) { registrations(where: {activityID: $a}) { edges { node { person { name } } } } }`,
