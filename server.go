@@ -32,6 +32,7 @@ import (
 	"lifecircle/internal/config"
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
+	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
@@ -114,13 +115,19 @@ func serve(ctx context.Context, args []string) error {
 	walk := servicemap.WalkModel{Circuity: cfg.Circuity, SpeedKmh: map[servicemap.Profile]float64{
 		servicemap.Adult: cfg.AdultKmh, servicemap.Elderly: cfg.ElderlyKmh,
 	}}
+	var allow *limits.AllowList
+	if cfg.AllowList != "" {
+		if allow, err = limits.LoadAllowList(cfg.AllowList); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{
 		Addr: ":" + strconv.Itoa(cfg.Port),
 		Handler: server.New(st.Client, server.Options{
 			CORSOrigins: cfg.CORSOrigins,
 			Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
 				Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
-			GraphQL: graph.Options{Places: places, Walk: &walk},
+			GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -26,6 +26,8 @@ type Options struct {
 	MaxCost int
 	// Budget charges each operation's cost to its caller (nil: no rate limits).
 	Budget *limits.Budget
+	// AllowList, when not empty, limits the public endpoint to its operations.
+	AllowList *limits.AllowList
 	// Places is the service-map index (default: a new one over the client).
 	Places *servicemap.Index
 	// Walk is the walking model (default: servicemap.DefaultWalkModel).
@@ -63,6 +65,9 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 		return r
 	})
 	srv.Use(extension.Introspection{})
+	if opts.AllowList != nil {
+		srv.Use(opts.AllowList) // before APQ: listed hashes need no registration
+	}
 	// Automatic persisted queries: a client may send the sha256 of a query
 	// it sent before instead of the query, so a GET URL stays short and a
 	// CDN can cache it.

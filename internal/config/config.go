@@ -23,6 +23,8 @@ type Config struct {
 	// Walking model of the service map.
 	Circuity, AdultKmh, ElderlyKmh float64
 	// Statistics: publish last month's figures automatically, and how.
+	// AllowList is a JSON file of the operations the public endpoint may run ("": any).
+	AllowList string
 	// Open data: who publishes, under which licence.
 	Publisher, ContactEmail, Licence, LicenceURL string
 	PublishMonthly                               bool
@@ -48,6 +50,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	origins := fs.String("cors-origins", getenv("CORS_ORIGINS"), "comma-separated origins allowed to call /graphql from a browser (env CORS_ORIGINS)")
 	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	fs.BoolVar(&c.Seed, "seed-demo", seed, "load the demo dataset on first start (env SEED_DEMO)")
+	fs.StringVar(&c.AllowList, "allow-list", getenv("ALLOW_LIST"), "JSON array of the only GraphQL documents /open/graphql runs (env ALLOW_LIST)")
 	fs.StringVar(&c.Publisher, "open-publisher", envOr(getenv, "OPEN_PUBLISHER", "lifecircle"), "publisher named in the open-data catalogue (env OPEN_PUBLISHER)")
 	fs.StringVar(&c.ContactEmail, "open-contact", envOr(getenv, "OPEN_CONTACT", "opendata@example.org"), "contact e-mail of the open data (env OPEN_CONTACT)")
 	fs.StringVar(&c.Licence, "open-licence", envOr(getenv, "OPEN_LICENCE", "CC BY 4.0"), "licence name of the open data (env OPEN_LICENCE)")

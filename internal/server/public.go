@@ -10,6 +10,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"lifecircle/internal/limits"
 )
 
 // anonymous strips credentials: the public endpoint serves everyone the
@@ -18,7 +20,7 @@ func anonymous(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("Authorization")
 		r.Header.Del("Cookie")
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(limits.Public(r.Context())))
 	})
 }
 

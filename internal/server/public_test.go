@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"lifecircle/graph"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/server"
 	"lifecircle/internal/testenv"
@@ -145,5 +146,44 @@ func TestCostAndRateLimits(t *testing.T) {
 	admin := s.Token(t, "admin", 0)
 	if r := s.Query(t, admin, `{ facilities(first: 100) { totalCount } }`, nil); r.Status != 200 {
 		t.Errorf("an app token is charged separately: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestSchemaDownload(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	res, body := get(t, s, "/open/schema.graphql", nil, nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "type Facility implements Node") || !strings.Contains(body, "facilitiesNear") ||
+		!strings.Contains(body, "十五分钟生活圈居住区") {
+		t.Errorf("schema download: %d %s", res.StatusCode, body[:min(len(body), 200)])
+	}
+}
+
+// In allow-list mode the public endpoint runs registered operations only,
+// by text or by hash; the app endpoint is not affected.
+func TestAllowList(t *testing.T) {
+	st := testenv.Backends()[0].Open(t, testenv.Options{})
+	listed := `{ categories { code } }`
+	s := testenv.StartServer(t, st, server.Options{GraphQL: graph.Options{AllowList: limits.NewAllowList([]string{listed})}})
+	if r := s.Query(t, "", listed, nil); len(r.Errors) > 0 {
+		t.Errorf("a listed query on /graphql: %s", r.Raw)
+	}
+	post := func(body string) *testenv.Response {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/open/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		return s.Do(t, req)
+	}
+	if r := post(`{"query":"{ categories { code } }"}`); len(r.Errors) > 0 || !strings.Contains(string(r.Raw), "kindergarten") {
+		t.Errorf("listed query: %s", r.Raw)
+	}
+	if r := post(`{"query":"{ facilities { totalCount } }"}`); r.Code() != limits.CodeNotAllowed {
+		t.Errorf("unlisted query: want %s, got %s", limits.CodeNotAllowed, r.Raw)
+	}
+	sum := sha256.Sum256([]byte(listed))
+	byHash := `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}}`
+	if r := post(byHash); len(r.Errors) > 0 || !strings.Contains(string(r.Raw), "kindergarten") {
+		t.Errorf("listed hash alone: %s", r.Raw)
+	}
+	if r := s.Query(t, "", `{ facilities { totalCount } }`, nil); len(r.Errors) > 0 {
+		t.Errorf("the app endpoint is not allow-listed: %s", r.Raw)
 	}
 }

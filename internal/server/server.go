@@ -77,6 +77,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	}
 	mux.Handle("GET /open/{$}", opendata.CatalogPage(client, pub))
 	mux.Handle("GET /open/catalog.jsonld", open.Handler(opendata.CatalogJSONLD(client, pub)))
+	mux.Handle("GET /open/schema.graphql", open.Handler(schemaSDL()))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
 		mux.Handle("GET /open/facilities."+format, open.Handler(opendata.Handler(client, format)))
 	}
