@@ -98,7 +98,10 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 		{ID: "statistics", Title: "Anonymised monthly statistics of the needs list", TitleZh: "需求清单匿名统计",
 			Description: "Published monthly figures per community, subdistrict, district and city: requests by kind and status, completion rate, micro-wishes fulfilled, activities held, registrations, active volunteers. Disclosure control: the 10-5 rule with secondary suppression, or differential privacy.",
 			Rows:        nPub, Modified: pubMod,
-			Distributions: []distribution{{"GraphQL", "/open/graphql", "application/graphql-response+json", "GraphQL"}},
+			Distributions: []distribution{
+				{"GraphQL", "/open/graphql", "application/graphql-response+json", "GraphQL"},
+				{"CSV (a month: ?period=YYYY-MM)", "/open/statistics.csv", "text/csv", "CSV"},
+			},
 			Example:       `{ statistics(region: "<ID>", period: "2021-06") { values { metric dimension value suppressed } } }`},
 	}, nil
 }

@@ -78,6 +78,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	mux.Handle("GET /open/{$}", opendata.CatalogPage(client, pub))
 	mux.Handle("GET /open/catalog.jsonld", open.Handler(opendata.CatalogJSONLD(client, pub)))
 	mux.Handle("GET /open/schema.graphql", open.Handler(schemaSDL()))
+	mux.Handle("GET /open/statistics.csv", open.Handler(opendata.StatisticsCSV(client)))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
 		mux.Handle("GET /open/facilities."+format, open.Handler(opendata.Handler(client, format)))
 	}

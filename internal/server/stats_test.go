@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"math"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,4 +262,27 @@ func TestConfirmedWishIsCountedNotExposed(t *testing.T) {
 			t.Errorf("with our resident's wish: %+v, want 10 published", after)
 		}
 	})
+}
+
+// The published statistics download as CSV: the same figures, suppressed
+// cells empty.
+func TestStatisticsCSV(t *testing.T) {
+	w := newStatsWorld(t, testenv.Backends()[0])
+	if _, err := stats.Publish(context.Background(), w.s.Store.Client, stats.Period{Year: 2025, Month: 3}, stats.Options{Method: stats.MethodRule105}); err != nil {
+		t.Fatal(err)
+	}
+	res, body := get(t, w.s, "/open/statistics.csv", url.Values{"period": {"2025-03"}}, nil)
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if res.StatusCode != 200 || err != nil || len(rows) < 10 {
+		t.Fatalf("statistics csv: %d %v", res.StatusCode, err)
+	}
+	a := gid.Encode(w.regions["A"])
+	for _, r := range rows[1:] {
+		if r[1] == a && r[5] == "requests_submitted" && r[6] == "" && (r[7] != "" || r[8] != "true") {
+			t.Errorf("community A's total must be suppressed in the CSV too: %v", r)
+		}
+	}
+	if r, _ := get(t, w.s, "/open/statistics.csv", url.Values{"period": {"1999-01"}}, nil); r.StatusCode != 404 {
+		t.Errorf("an unpublished month: %d", r.StatusCode)
+	}
 }
