@@ -102,7 +102,7 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 				{"GraphQL", "/open/graphql", "application/graphql-response+json", "GraphQL"},
 				{"CSV (a month: ?period=YYYY-MM)", "/open/statistics.csv", "text/csv", "CSV"},
 			},
-			Example:       `{ statistics(region: "<ID>", period: "2021-06") { values { metric dimension value suppressed } } }`},
+			Example: `{ statistics(region: "<ID>", period: "2021-06") { values { metric dimension value suppressed } } }`},
 	}, nil
 }
 
