@@ -2,6 +2,7 @@ package limits
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -150,4 +151,20 @@ func (w *rateWriter) Write(p []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(p)
+}
+
+// Charged takes a flat cost from the caller's budget before serving a
+// request that is not GraphQL (a download): over budget, it answers 429
+// with Retry-After. It must run inside RateLimited.
+func (b *Budget) Charged(cost int, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, retry, ok := b.Charge(r.Context(), cost); !ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests) // rateWriter adds the headers
+			_, _ = fmt.Fprintf(w, `{"errors":[{"message":"rate limit reached: a download costs %d points; try again in %d s","extensions":{"code":%q}}]}`+"\n",
+				cost, int(math.Ceil(retry.Seconds())), CodeRateLimited)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

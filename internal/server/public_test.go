@@ -187,3 +187,21 @@ func TestAllowList(t *testing.T) {
 		t.Errorf("the app endpoint is not allow-listed: %s", r.Raw)
 	}
 }
+
+// Downloads are charged to the same budget: a caller who spent it gets 429.
+func TestDownloadsAreRateLimited(t *testing.T) {
+	st := testenv.Backends()[0].Open(t, testenv.Options{})
+	s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: 5000, Per: time.Hour}})
+	codes := []int{}
+	for i := 0; i < 4; i++ {
+		res, _ := get(t, s, "/open/facilities.csv", nil, nil)
+		codes = append(codes, res.StatusCode)
+		if res.StatusCode == http.StatusTooManyRequests && res.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	// 2,000 points each: two fit in 5,000, the third does not.
+	if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
+		t.Errorf("download statuses %v, want 200 200 429 …", codes)
+	}
+}

@@ -69,18 +69,22 @@ func New(client *ent.Client, opts Options) http.Handler {
 		MaxAge:         600,
 	})
 	mux.Handle("/open/graphql", open.Handler(anonymous(limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql))))))
-	mux.Handle("GET /open/activities.ics", open.Handler(opendata.CalendarHandler(client)))
-	mux.Handle("GET /open/changes", open.Handler(opendata.ChangesHandler(client)))
 	pub := opendata.DefaultPublisher()
 	if opts.Publisher != nil {
 		pub = *opts.Publisher
 	}
-	mux.Handle("GET /open/{$}", opendata.CatalogPage(client, pub))
-	mux.Handle("GET /open/catalog.jsonld", open.Handler(opendata.CatalogJSONLD(client, pub)))
-	mux.Handle("GET /open/schema.graphql", open.Handler(schemaSDL()))
-	mux.Handle("GET /open/statistics.csv", open.Handler(opendata.StatisticsCSV(client)))
+	// Files: each download is charged a flat cost to the caller's budget.
+	file := func(cost int, h http.Handler) http.Handler {
+		return open.Handler(limits.RateLimited(byIP, opts.GraphQL.Budget.Charged(cost, h)))
+	}
+	mux.Handle("GET /open/{$}", file(10, opendata.CatalogPage(client, pub)))
+	mux.Handle("GET /open/catalog.jsonld", file(10, opendata.CatalogJSONLD(client, pub)))
+	mux.Handle("GET /open/schema.graphql", file(10, schemaSDL()))
+	mux.Handle("GET /open/activities.ics", file(500, opendata.CalendarHandler(client)))
+	mux.Handle("GET /open/changes", file(500, opendata.ChangesHandler(client)))
+	mux.Handle("GET /open/statistics.csv", file(2000, opendata.StatisticsCSV(client)))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
-		mux.Handle("GET /open/facilities."+format, open.Handler(opendata.Handler(client, format)))
+		mux.Handle("GET /open/facilities."+format, file(2000, opendata.Handler(client, format)))
 	}
 	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
