@@ -140,3 +140,37 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 }
+
+func TestRegionAndActivityDownloads(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		var n struct {
+			Regions    struct{ TotalCount int }
+			Activities struct{ TotalCount int }
+		}
+		s.Query(t, "", `{ regions { totalCount } activities { totalCount } }`, nil).Decode(t, &n)
+		_, gj := get(t, s, "/open/regions.geojson", nil, nil)
+		var fc struct {
+			Features []struct {
+				ID         string
+				Properties map[string]string
+			}
+		}
+		if err := json.Unmarshal([]byte(gj), &fc); err != nil || len(fc.Features) != n.Regions.TotalCount {
+			t.Fatalf("regions.geojson: %v, %d features, want %d", err, len(fc.Features), n.Regions.TotalCount)
+		}
+		_, body := get(t, s, "/open/activities.csv", nil, nil)
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || len(rows)-1 != n.Activities.TotalCount {
+			t.Fatalf("activities.csv: %v, %d rows, want %d", err, len(rows)-1, n.Activities.TotalCount)
+		}
+		wtxGID, _ := communityID(t, s, "文亭巷社区")
+		_, nd := get(t, s, "/open/activities.ndjson", url.Values{"region": {wtxGID}}, nil)
+		for _, line := range strings.Split(strings.TrimSpace(nd), "\n") {
+			var a map[string]string
+			if err := json.Unmarshal([]byte(line), &a); err != nil || a["community_id"] != wtxGID {
+				t.Errorf("activity outside the region: %s", line)
+			}
+		}
+	})
+}

@@ -85,6 +85,10 @@ func New(client *ent.Client, opts Options) http.Handler {
 	mux.Handle("GET /open/statistics.csv", file(2000, opendata.StatisticsCSV(client)))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
 		mux.Handle("GET /open/facilities."+format, file(2000, opendata.Handler(client, format)))
+		mux.Handle("GET /open/regions."+format, file(500, opendata.TableHandler(client, "regions", format)))
+	}
+	for _, format := range []string{"csv", "ndjson"} {
+		mux.Handle("GET /open/activities."+format, file(500, opendata.TableHandler(client, "activities", format)))
 	}
 	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
