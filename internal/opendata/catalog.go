@@ -93,7 +93,7 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 				{"CSV", "/open/activities.csv", "text/csv", "CSV"},
 				{"NDJSON", "/open/activities.ndjson", "application/x-ndjson", "NDJSON"},
 			},
-			Example:       `webcal://HOST/open/activities.ics?category=HEALTH`},
+			Example: `webcal://HOST/open/activities.ics?category=HEALTH`},
 		{ID: "regions", Title: "Regions: cities, districts, subdistricts and communities", TitleZh: "行政区划与社区",
 			Description: "The administrative hierarchy the communities sit in, with division codes where known and approximate centroids.",
 			Rows:        -1, Modified: facMod,
