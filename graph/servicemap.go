@@ -72,12 +72,11 @@ func orDefault(v *float64, def float64) float64 {
 	return *v
 }
 
-func intToFloat(v *int) *float64 {
+func intOr(v *int, def int) int {
 	if v == nil {
-		return nil
+		return def
 	}
-	f := float64(*v)
-	return &f
+	return *v
 }
 
 func deref(s *string) string {

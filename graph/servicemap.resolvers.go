@@ -137,7 +137,7 @@ func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng flo
 }
 
 func (r *queryResolver) ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error) {
-	q := servicemap.CircleQuery{Minutes: orDefault(minutes, servicemap.DefaultMinutes), Profile: profileOf(profile), K: int(orDefault(intToFloat(k), 3))}
+	q := servicemap.CircleQuery{Minutes: orDefault(minutes, servicemap.DefaultMinutes), Profile: profileOf(profile), K: intOr(k, 3)}
 	var center *ent.Compound
 	switch {
 	case (compound == nil) == (point == nil):

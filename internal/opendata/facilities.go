@@ -7,10 +7,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -160,25 +158,19 @@ var exported = []string{facility.FieldID, facility.FieldName, facility.FieldName
 	facility.FieldOpeningHours, facility.FieldWheelchair, facility.FieldStatus, facility.FieldCommunityID,
 	facility.FieldVerifiedAt, facility.FieldUpdatedAt}
 
-// each streams the matching facilities in pages by ID.
-func each(ctx context.Context, client *ent.Client, f Filter, fn func(*ent.Facility) error) error {
-	const page = 5000
-	after := 0
-	for {
-		rows, err := f.query(client).Where(facility.IDGT(after)).Order(ent.Asc(facility.FieldID)).
-			Limit(page).Select(exported...).All(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
+// Facilities is the facilities dataset, narrowed by f.
+func Facilities(client *ent.Client, f Filter) table {
+	return table{
+		columns: Columns,
+		page: func(ctx context.Context, after, n int) ([]tableRow, error) {
+			fs, err := f.query(client).Where(facility.IDGT(after)).Order(ent.Asc(facility.FieldID)).
+				Limit(n).Select(exported...).All(ctx)
+			out := make([]tableRow, len(fs))
+			for i, fac := range fs {
+				out[i] = tableRow{id: fac.ID, cells: row(fac), lat: fac.Lat, lng: fac.Lng}
 			}
-		}
-		if len(rows) < page {
-			return nil
-		}
-		after = rows[len(rows)-1].ID
+			return out, err
+		},
 	}
 }
 
@@ -188,82 +180,6 @@ func neutralise(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// WriteCSV writes RFC 4180 CSV, UTF-8, with a BOM when bom is set (Excel).
-func WriteCSV(ctx context.Context, w io.Writer, client *ent.Client, f Filter, bom bool) error {
-	if bom {
-		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-			return err
-		}
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true // RFC 4180
-	if err := cw.Write(Columns); err != nil {
-		return err
-	}
-	err := each(ctx, client, f, func(fac *ent.Facility) error {
-		r := row(fac)
-		for i := range r {
-			r[i] = neutralise(r[i])
-		}
-		return cw.Write(r)
-	})
-	cw.Flush()
-	if err != nil {
-		return err
-	}
-	return cw.Error()
-}
-
-func properties(fac *ent.Facility) map[string]any {
-	r := row(fac)
-	p := make(map[string]any, len(Columns))
-	for i, c := range Columns {
-		p[c] = r[i]
-	}
-	p["lat"], p["lng"], p["approximate"] = fac.Lat, fac.Lng, fac.Approximate
-	return p
-}
-
-// WriteNDJSON writes one JSON object per line.
-func WriteNDJSON(ctx context.Context, w io.Writer, client *ent.Client, f Filter) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return each(ctx, client, f, func(fac *ent.Facility) error { return enc.Encode(properties(fac)) })
-}
-
-// WriteGeoJSON writes an RFC 7946 FeatureCollection of Points.
-func WriteGeoJSON(ctx context.Context, w io.Writer, client *ent.Client, f Filter) error {
-	if _, err := io.WriteString(w, `{"type":"FeatureCollection","features":[`); err != nil {
-		return err
-	}
-	n := 0
-	err := each(ctx, client, f, func(fac *ent.Facility) error {
-		props := properties(fac)
-		feature := map[string]any{
-			"type": "Feature", "id": props["id"],
-			"geometry":   map[string]any{"type": "Point", "coordinates": []float64{fac.Lng, fac.Lat}},
-			"properties": props,
-		}
-		b, err := json.Marshal(feature)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			if _, err := io.WriteString(w, ","); err != nil {
-				return err
-			}
-		}
-		n++
-		_, err = w.Write(b)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(w, "]}\n")
-	return err
 }
 
 // Handler serves the facilities dataset in format: csv, geojson or ndjson.
@@ -304,15 +220,7 @@ func Handler(client *ent.Client, format string) http.Handler {
 		}
 		w.Header().Set("Content-Type", ct)
 		w.Header().Set("Content-Disposition", `attachment; filename="facilities.`+format+`"`)
-		switch format {
-		case "csv":
-			err = WriteCSV(ctx, w, client, f, r.URL.Query().Get("bom") == "1")
-		case "geojson":
-			err = WriteGeoJSON(ctx, w, client, f)
-		default:
-			err = WriteNDJSON(ctx, w, client, f)
-		}
-		if err != nil {
+		if err := Facilities(client, f).write(ctx, w, format, r.URL.Query().Get("bom") == "1"); err != nil {
 			slog.ErrorContext(ctx, "opendata: export", "err", err)
 			// Headers are gone; all that can be done is to cut the stream
 			// short, so the client sees an incomplete file, not a wrong one.

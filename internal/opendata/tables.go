@@ -17,9 +17,9 @@ import (
 	"lifecircle/internal/timefmt"
 )
 
-// A table is a dataset other than facilities: its columns, and a page
-// reader that returns rows after a given ID with their ID and, for
-// GeoJSON, a point.
+// A table is a dataset: its columns, and a page reader that returns rows
+// after a given ID, each with its ID and (for GeoJSON) a point. One writer
+// streams any table as CSV, GeoJSON or NDJSON.
 type table struct {
 	columns []string
 	page    func(ctx context.Context, after, n int) ([]tableRow, error)
@@ -29,7 +29,6 @@ type tableRow struct {
 	id       int
 	cells    []string
 	lat, lng float64
-	located  bool
 }
 
 func idOrEmpty(id *int) string {
@@ -51,7 +50,7 @@ func Regions(client *ent.Client) table {
 				if r.Code != nil {
 					code = *r.Code
 				}
-				out[i] = tableRow{id: r.ID, lat: r.Lat, lng: r.Lng, located: true, cells: []string{
+				out[i] = tableRow{id: r.ID, lat: r.Lat, lng: r.Lng, cells: []string{
 					gid.Encode(r.ID), string(r.Level), r.Name, r.NameEn, code, idOrEmpty(r.ParentID),
 					strconv.FormatFloat(r.Lat, 'f', -1, 64), strconv.FormatFloat(r.Lng, 'f', -1, 64),
 					strconv.FormatBool(r.Approximate), timefmt.Format(r.UpdatedAt)}}
@@ -120,7 +119,7 @@ func (t table) object(r tableRow) map[string]string {
 	return m
 }
 
-// write streams t in format (csv, ndjson, or geojson when rows are located).
+// write streams t in format: csv, ndjson, or geojson (for tables of places).
 func (t table) write(ctx context.Context, w io.Writer, format string, bom bool) error {
 	switch format {
 	case "csv":
