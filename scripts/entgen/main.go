@@ -21,6 +21,7 @@ func main() {
 		entgql.WithSchemaPath("schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(false),
+		entgql.WithSchemaHook(describe),
 	)
 	if err != nil {
 		log.Fatalf("entgen: creating entgql extension: %v", err)
