@@ -16,42 +16,76 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Activity is the model entity for the Activity schema.
+// A community activity: a talk, class, celebration, free clinic, volunteer event… "One theme a month, one activity a week."
+//
+// 社区活动：讲座、培训、庆祝活动、义诊、志愿服务等。“一月一主题、一周一活动”。
 type Activity struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Title holds the value of the "title" field.
+	// Title of the activity.
+	//
+	// 活动标题。
 	Title string `json:"title,omitempty"`
-	// Description holds the value of the "description" field.
+	// What happens at the activity, in free text.
+	//
+	// 活动内容说明（自由文本）。
 	Description string `json:"description,omitempty"`
-	// the month's theme 月度主题
+	// The month's theme the activity belongs to.
+	//
+	// 活动所属的月度主题。
 	Theme string `json:"theme,omitempty"`
-	// Category holds the value of the "category" field.
+	// Kind of activity.
+	//
+	// 活动类别。
 	Category activity.Category `json:"category,omitempty"`
-	// TargetGroups holds the value of the "target_groups" field.
+	// Groups the activity is for: elderly, children, families, youth, new_employment_workers, party_members, residents or disabled.
+	//
+	// 活动面向的人群：elderly（老年人）、children（儿童）、families（家庭）、youth（青少年）、new_employment_workers（新就业形态劳动者）、party_members（党员）、residents（居民）或 disabled（残疾人）。
 	TargetGroups []string `json:"target_groups,omitempty"`
-	// StartsAt holds the value of the "starts_at" field.
+	// When the activity starts.
+	//
+	// 活动开始时间。
 	StartsAt time.Time `json:"starts_at,omitempty"`
-	// EndsAt holds the value of the "ends_at" field.
+	// When the activity ends; after startsAt.
+	//
+	// 活动结束时间，须晚于开始时间。
 	EndsAt time.Time `json:"ends_at,omitempty"`
-	// places available; null for no limit
+	// Places available; null for no limit.
+	//
+	// 名额；为空表示不限。
 	Capacity *int `json:"capacity,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether the activity is scheduled, cancelled or completed.
+	//
+	// 活动状态：已安排、已取消或已举办。
 	Status activity.Status `json:"status,omitempty"`
-	// number of registrations; maintained by the registration workflow
+	// Number of current registrations; maintained by the registration workflow.
+	//
+	// 当前报名人数，由报名流程维护。
 	RegisteredCount int `json:"registered_count,omitempty"`
-	// Source holds the value of the "source" field.
+	// Where the entry comes from.
+	//
+	// 条目来源。
 	Source string `json:"source,omitempty"`
-	// CommunityID holds the value of the "community_id" field.
+	// ID of the community the activity belongs to.
+	//
+	// 活动所属社区的 ID。
 	CommunityID int `json:"community_id,omitempty"`
-	// OrganizerID holds the value of the "organizer_id" field.
+	// ID of the organisation that organises the activity.
+	//
+	// 主办组织的 ID。
 	OrganizerID *int `json:"organizer_id,omitempty"`
-	// VenueID holds the value of the "venue_id" field.
+	// ID of the facility where the activity takes place.
+	//
+	// 举办场地（设施）的 ID。
 	VenueID *int `json:"venue_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ActivityQuery when eager-loading is set.
@@ -61,11 +95,17 @@ type Activity struct {
 
 // ActivityEdges holds the relations/edges for other nodes in the graph.
 type ActivityEdges struct {
-	// Community holds the value of the community edge.
+	// The community the activity belongs to.
+	//
+	// 活动所属的社区。
 	Community *Region `json:"community,omitempty"`
-	// Organizer holds the value of the organizer edge.
+	// The organisation that organises the activity.
+	//
+	// 活动的主办组织。
 	Organizer *Organization `json:"organizer,omitempty"`
-	// Venue holds the value of the venue edge.
+	// The facility where the activity takes place.
+	//
+	// 活动举办的设施。
 	Venue *Facility `json:"venue,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

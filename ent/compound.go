@@ -13,28 +13,48 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Compound is the model entity for the Compound schema.
+// A residential compound of a community.
+//
+// 社区内的居民小区。
 type Compound struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// Name of the compound.
+	//
+	// 小区名称。
 	Name string `json:"name,omitempty"`
-	// approximate number of households
+	// Approximate number of households.
+	//
+	// 大致户数。
 	Households int `json:"households,omitempty"`
-	// false for 三无 compounds without property management
+	// Whether the compound has property management; false for "三无" compounds.
+	//
+	// 是否有物业管理；“三无”小区为 false。
 	PropertyManagement bool `json:"property_management,omitempty"`
-	// CommunityID holds the value of the "community_id" field.
+	// ID of the community the compound belongs to.
+	//
+	// 小区所属社区的 ID。
 	CommunityID int `json:"community_id,omitempty"`
-	// WGS-84 latitude in degrees
+	// WGS-84 latitude in degrees.
+	//
+	// WGS-84 纬度（度）。
 	Lat float64 `json:"lat,omitempty"`
-	// WGS-84 longitude in degrees
+	// WGS-84 longitude in degrees.
+	//
+	// WGS-84 经度（度）。
 	Lng float64 `json:"lng,omitempty"`
-	// true when the location is an approximation (demo data)
+	// True when the location is an approximation (demo data).
+	//
+	// 位置为近似值（演示数据）时为 true。
 	Approximate bool `json:"approximate,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CompoundQuery when eager-loading is set.
@@ -44,11 +64,17 @@ type Compound struct {
 
 // CompoundEdges holds the relations/edges for other nodes in the graph.
 type CompoundEdges struct {
-	// Community holds the value of the community edge.
+	// The community the compound belongs to.
+	//
+	// 小区所属的社区。
 	Community *Region `json:"community,omitempty"`
-	// Facilities holds the value of the facilities edge.
+	// Facilities inside the compound.
+	//
+	// 小区内的设施。
 	Facilities []*Facility `json:"facilities,omitempty"`
-	// Organizations holds the value of the organizations edge.
+	// Organisations of the compound, such as its party branch.
+	//
+	// 小区内的组织，如小区党支部。
 	Organizations []*Organization `json:"organizations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

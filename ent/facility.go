@@ -17,52 +17,96 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Facility is the model entity for the Facility schema.
+// A point on the 15-minute service map: a service centre, canteen, clinic, shop, function room…
+//
+// 15分钟社区生活圈服务地图上的一个点：服务中心、食堂、诊所、商店、功能室等。
 type Facility struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// primary name, in Simplified Chinese
+	// Primary name, in Simplified Chinese.
+	//
+	// 主名称（简体中文）。
 	Name string `json:"name,omitempty"`
-	// translations of the name, one per language tag
+	// Translations of the name, one per language tag.
+	//
+	// 名称的译名，每个语言标签一个。
 	Names []i18n.Text `json:"names,omitempty"`
-	// a code of the taxonomy; see the categories query
+	// A code of the facility taxonomy; see the categories query.
+	//
+	// 设施分类代码，见 categories 查询。
 	Category string `json:"category,omitempty"`
-	// Tags holds the value of the "tags" field.
+	// Free-form tags, such as other names the facility goes by.
+	//
+	// 自由标签，如设施的其他称呼。
 	Tags []string `json:"tags,omitempty"`
-	// Address holds the value of the "address" field.
+	// Postal address.
+	//
+	// 地址。
 	Address string `json:"address,omitempty"`
-	// the facility's public phone number
+	// The facility's public phone number.
+	//
+	// 设施的公开联系电话。
 	Phone string `json:"phone,omitempty"`
-	// OpenStreetMap opening_hours subset, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00
+	// Opening hours in a subset of the OpenStreetMap opening_hours syntax, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00.
+	//
+	// 开放时间，采用 OpenStreetMap opening_hours 语法的子集，如 Mo-Fr 08:30-17:30; Sa 09:00-12:00。
 	OpeningHours string `json:"opening_hours,omitempty"`
-	// Services holds the value of the "services" field.
+	// Services offered.
+	//
+	// 提供的服务。
 	Services []string `json:"services,omitempty"`
-	// Wheelchair holds the value of the "wheelchair" field.
+	// Whether a wheelchair user can get in and use the facility.
+	//
+	// 轮椅使用者能否进入和使用该设施。
 	Wheelchair facility.Wheelchair `json:"wheelchair,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether the facility operates.
+	//
+	// 设施是否在运营。
 	Status facility.Status `json:"status,omitempty"`
-	// when the entry was last checked on site
+	// When the entry was last checked on site.
+	//
+	// 条目最近一次实地核实的时间。
 	VerifiedAt *time.Time `json:"verified_at,omitempty"`
-	// where the entry comes from
+	// Where the entry comes from.
+	//
+	// 条目来源。
 	Source string `json:"source,omitempty"`
-	// CommunityID holds the value of the "community_id" field.
+	// ID of the community the facility belongs to.
+	//
+	// 设施所属社区的 ID。
 	CommunityID int `json:"community_id,omitempty"`
-	// CompoundID holds the value of the "compound_id" field.
+	// ID of the compound the facility is in, if any.
+	//
+	// 设施所在小区的 ID（如有）。
 	CompoundID *int `json:"compound_id,omitempty"`
-	// OperatorID holds the value of the "operator_id" field.
+	// ID of the organisation that runs the facility.
+	//
+	// 运营该设施的组织的 ID。
 	OperatorID *int `json:"operator_id,omitempty"`
-	// ParentID holds the value of the "parent_id" field.
+	// ID of the service centre a function room is part of.
+	//
+	// 功能室所属服务中心的 ID。
 	ParentID *int `json:"parent_id,omitempty"`
-	// WGS-84 latitude in degrees
+	// WGS-84 latitude in degrees.
+	//
+	// WGS-84 纬度（度）。
 	Lat float64 `json:"lat,omitempty"`
-	// WGS-84 longitude in degrees
+	// WGS-84 longitude in degrees.
+	//
+	// WGS-84 经度（度）。
 	Lng float64 `json:"lng,omitempty"`
-	// true when the location is an approximation (demo data)
+	// True when the location is an approximation (demo data).
+	//
+	// 位置为近似值（演示数据）时为 true。
 	Approximate bool `json:"approximate,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the FacilityQuery when eager-loading is set.
@@ -72,17 +116,29 @@ type Facility struct {
 
 // FacilityEdges holds the relations/edges for other nodes in the graph.
 type FacilityEdges struct {
-	// Community holds the value of the community edge.
+	// The community the facility belongs to.
+	//
+	// 设施所属的社区。
 	Community *Region `json:"community,omitempty"`
-	// Compound holds the value of the compound edge.
+	// The compound the facility is in, if any.
+	//
+	// 设施所在的小区（如有）。
 	Compound *Compound `json:"compound,omitempty"`
-	// Operator holds the value of the operator edge.
+	// The organisation that runs the facility.
+	//
+	// 运营该设施的组织。
 	Operator *Organization `json:"operator,omitempty"`
-	// Parent holds the value of the parent edge.
+	// The service centre a function room is part of.
+	//
+	// 功能室所属的服务中心。
 	Parent *Facility `json:"parent,omitempty"`
-	// function rooms inside a service centre
+	// Function rooms inside a service centre.
+	//
+	// 服务中心内的功能室。
 	Rooms []*Facility `json:"rooms,omitempty"`
-	// Activities holds the value of the activities edge.
+	// Activities held at the facility.
+	//
+	// 在该设施举办的活动。
 	Activities []*Activity `json:"activities,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -13,22 +13,36 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Grid is the model entity for the Grid schema.
+// A grid of a community, served by grid workers.
+//
+// 社区的网格，由网格员负责服务。
 type Grid struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// Name of the grid.
+	//
+	// 网格名称。
 	Name string `json:"name,omitempty"`
-	// FullTimeWorkers holds the value of the "full_time_workers" field.
+	// Number of full-time grid workers.
+	//
+	// 专职网格员人数。
 	FullTimeWorkers int `json:"full_time_workers,omitempty"`
-	// PartTimeWorkers holds the value of the "part_time_workers" field.
+	// Number of part-time grid workers.
+	//
+	// 兼职网格员人数。
 	PartTimeWorkers int `json:"part_time_workers,omitempty"`
-	// CommunityID holds the value of the "community_id" field.
+	// ID of the community the grid belongs to.
+	//
+	// 网格所属社区的 ID。
 	CommunityID int `json:"community_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the GridQuery when eager-loading is set.
@@ -38,7 +52,9 @@ type Grid struct {
 
 // GridEdges holds the relations/edges for other nodes in the graph.
 type GridEdges struct {
-	// Community holds the value of the community edge.
+	// The community the grid belongs to.
+	//
+	// 网格所属的社区。
 	Community *Region `json:"community,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

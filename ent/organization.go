@@ -14,24 +14,40 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Organization is the model entity for the Organization schema.
+// An organisation: a party organisation, co-building unit, social organisation, volunteer team, business, government office or residents' committee. Party organisations nest through parent, four levels: community party committee > compound party branch > building party group > party-member household.
+//
+// 组织：党组织、共建单位、社会组织、志愿服务队、企业、政府机关或居委会。党组织通过 parent 逐级嵌套，共四级：社区大党委 > 小区党支部 > 楼栋党小组 > 党员中心户。
 type Organization struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// Kind of organisation.
+	//
+	// 组织类型。
 	Kind organization.Kind `json:"kind,omitempty"`
-	// Name holds the value of the "name" field.
+	// Name of the organisation.
+	//
+	// 组织名称。
 	Name string `json:"name,omitempty"`
-	// ParentID holds the value of the "parent_id" field.
+	// ID of the organisation this one belongs to, such as a branch's party committee.
+	//
+	// 上级组织的 ID，如党支部所属的党委。
 	ParentID *int `json:"parent_id,omitempty"`
-	// RegionID holds the value of the "region_id" field.
+	// ID of the region the organisation belongs to.
+	//
+	// 组织所属区域的 ID。
 	RegionID int `json:"region_id,omitempty"`
-	// CompoundID holds the value of the "compound_id" field.
+	// ID of the compound, for an organisation of one compound.
+	//
+	// 所属小区的 ID（仅限属于某个小区的组织）。
 	CompoundID *int `json:"compound_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrganizationQuery when eager-loading is set.
@@ -41,17 +57,29 @@ type Organization struct {
 
 // OrganizationEdges holds the relations/edges for other nodes in the graph.
 type OrganizationEdges struct {
-	// Parent holds the value of the parent edge.
+	// The organisation this one belongs to.
+	//
+	// 上级组织。
 	Parent *Organization `json:"parent,omitempty"`
-	// Children holds the value of the children edge.
+	// Organisations under this one.
+	//
+	// 下级组织。
 	Children []*Organization `json:"children,omitempty"`
-	// Region holds the value of the region edge.
+	// The region the organisation belongs to.
+	//
+	// 组织所属的区域。
 	Region *Region `json:"region,omitempty"`
-	// Compound holds the value of the compound edge.
+	// The compound, for an organisation of one compound.
+	//
+	// 所属小区（仅限属于某个小区的组织）。
 	Compound *Compound `json:"compound,omitempty"`
-	// Facilities holds the value of the facilities edge.
+	// Facilities the organisation runs.
+	//
+	// 该组织运营的设施。
 	Facilities []*Facility `json:"facilities,omitempty"`
-	// Activities holds the value of the activities edge.
+	// Activities the organisation organises.
+	//
+	// 该组织主办的活动。
 	Activities []*Activity `json:"activities,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

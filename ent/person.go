@@ -14,24 +14,38 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Person is the model entity for the Person schema.
+// A resident, volunteer, party member or grid worker. Personal data: the public sees no one; staff see the people of their community and those registered for its activities; residents see themselves; volunteers also the people whose requests they may see.
+//
+// 居民、志愿者、党员或网格员。属于个人信息：公众看不到任何人；工作人员可见本社区的人员及报名本社区活动的人员；居民只能看到自己；志愿者还可看到其可见需求的提出人。
 type Person struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// Name.
+	//
+	// 姓名。
 	Name string `json:"name,omitempty"`
 	// Phone holds the value of the "phone" field.
 	Phone string `json:"-"`
-	// BirthYear holds the value of the "birth_year" field.
+	// Year of birth.
+	//
+	// 出生年份。
 	BirthYear *int `json:"birth_year,omitempty"`
-	// Roles holds the value of the "roles" field.
+	// Roles in the community: resident, volunteer, party_member or grid_worker.
+	//
+	// 在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。
 	Roles []string `json:"roles,omitempty"`
-	// CommunityID holds the value of the "community_id" field.
+	// ID of the community the person lives in.
+	//
+	// 所居住社区的 ID。
 	CommunityID int `json:"community_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PersonQuery when eager-loading is set.
@@ -41,7 +55,9 @@ type Person struct {
 
 // PersonEdges holds the relations/edges for other nodes in the graph.
 type PersonEdges struct {
-	// Community holds the value of the community edge.
+	// The community the person lives in.
+	//
+	// 所居住的社区。
 	Community *Region `json:"community,omitempty"`
 	// Requests holds the value of the requests edge.
 	Requests []*ServiceRequest `json:"requests,omitempty"`

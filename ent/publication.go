@@ -12,18 +12,28 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Publication is the model entity for the Publication schema.
+// A release of the anonymised monthly statistics: an immutable snapshot. Read its figures with the statistics query.
+//
+// 月度匿名统计数据的一次发布：不可更改的快照。其数值通过 statistics 查询读取。
 type Publication struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// calendar month, YYYY-MM
+	// Calendar month, YYYY-MM.
+	//
+	// 自然月，格式为 YYYY-MM。
 	Period string `json:"period,omitempty"`
-	// Method holds the value of the "method" field.
+	// How the release is protected from disclosing individuals.
+	//
+	// 该次发布防止泄露个人信息的方法。
 	Method publication.Method `json:"method,omitempty"`
-	// the release's total privacy budget (differential privacy only)
+	// The release's total privacy budget (differential privacy only).
+	//
+	// 该次发布的总隐私预算（仅用于差分隐私）。
 	Epsilon *float64 `json:"epsilon,omitempty"`
-	// PublishedAt holds the value of the "published_at" field.
+	// When the release was published.
+	//
+	// 发布时间。
 	PublishedAt time.Time `json:"published_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PublicationQuery when eager-loading is set.

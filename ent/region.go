@@ -12,30 +12,52 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Region is the model entity for the Region schema.
+// A region of the administrative hierarchy: city > district or county > subdistrict or town > community.
+//
+// 行政区划中的一级区域：市 > 区/县 > 街道/镇 > 社区。
 type Region struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Level holds the value of the "level" field.
+	// Level of the region in the administrative hierarchy.
+	//
+	// 区域在行政层级中的级别。
 	Level region.Level `json:"level,omitempty"`
-	// Name holds the value of the "name" field.
+	// Name, in Chinese.
+	//
+	// 名称（中文）。
 	Name string `json:"name,omitempty"`
-	// English or pinyin name
+	// English or pinyin name.
+	//
+	// 英文或拼音名称。
 	NameEn string `json:"name_en,omitempty"`
-	// administrative division code 行政区划代码
+	// Administrative division code (up to 12 digits), unique.
+	//
+	// 行政区划代码（最多 12 位数字），唯一。
 	Code *string `json:"code,omitempty"`
-	// ParentID holds the value of the "parent_id" field.
+	// ID of the region one level up; null at the top.
+	//
+	// 上一级区域的 ID；最高一级为空。
 	ParentID *int `json:"parent_id,omitempty"`
-	// WGS-84 latitude in degrees
+	// WGS-84 latitude in degrees.
+	//
+	// WGS-84 纬度（度）。
 	Lat float64 `json:"lat,omitempty"`
-	// WGS-84 longitude in degrees
+	// WGS-84 longitude in degrees.
+	//
+	// WGS-84 经度（度）。
 	Lng float64 `json:"lng,omitempty"`
-	// true when the location is an approximation (demo data)
+	// True when the location is an approximation (demo data).
+	//
+	// 位置为近似值（演示数据）时为 true。
 	Approximate bool `json:"approximate,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RegionQuery when eager-loading is set.
@@ -45,19 +67,33 @@ type Region struct {
 
 // RegionEdges holds the relations/edges for other nodes in the graph.
 type RegionEdges struct {
-	// Parent holds the value of the parent edge.
+	// The region one level up; null at the top.
+	//
+	// 上一级区域；最高一级为空。
 	Parent *Region `json:"parent,omitempty"`
-	// Children holds the value of the children edge.
+	// Regions one level down.
+	//
+	// 下一级区域。
 	Children []*Region `json:"children,omitempty"`
-	// Compounds holds the value of the compounds edge.
+	// Residential compounds of the community.
+	//
+	// 社区内的小区。
 	Compounds []*Compound `json:"compounds,omitempty"`
-	// Grids holds the value of the grids edge.
+	// Grids of the community.
+	//
+	// 社区的网格。
 	Grids []*Grid `json:"grids,omitempty"`
-	// Organizations holds the value of the organizations edge.
+	// Organisations attached to the region.
+	//
+	// 隶属该区域的组织。
 	Organizations []*Organization `json:"organizations,omitempty"`
-	// Facilities holds the value of the facilities edge.
+	// Facilities of the community on the service map.
+	//
+	// 社区在服务地图上的设施。
 	Facilities []*Facility `json:"facilities,omitempty"`
-	// Activities holds the value of the activities edge.
+	// Activities of the community.
+	//
+	// 社区的活动。
 	Activities []*Activity `json:"activities,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -15,22 +15,36 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Registration is the model entity for the Registration schema.
+// A person's registration for an activity. Personal data: visible to the person, staff of the activity's community and admins.
+//
+// 某人对某项活动的报名。属于个人信息：仅本人、活动所属社区的工作人员和管理员可见。
 type Registration struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether the registration holds a place.
+	//
+	// 报名是否占用名额。
 	Status registration.Status `json:"status,omitempty"`
-	// PersonID holds the value of the "person_id" field.
+	// ID of the registered person.
+	//
+	// 报名人员的 ID。
 	PersonID int `json:"person_id,omitempty"`
-	// ActivityID holds the value of the "activity_id" field.
+	// ID of the activity.
+	//
+	// 活动的 ID。
 	ActivityID int `json:"activity_id,omitempty"`
-	// the activity's community, for staff scoping
+	// ID of the activity's community, which scopes what staff see.
+	//
+	// 活动所属社区的 ID，决定哪些工作人员可见。
 	CommunityID int `json:"community_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RegistrationQuery when eager-loading is set.
@@ -40,11 +54,17 @@ type Registration struct {
 
 // RegistrationEdges holds the relations/edges for other nodes in the graph.
 type RegistrationEdges struct {
-	// Person holds the value of the person edge.
+	// The registered person.
+	//
+	// 报名的人员。
 	Person *Person `json:"person,omitempty"`
-	// Activity holds the value of the activity edge.
+	// The activity.
+	//
+	// 报名的活动。
 	Activity *Activity `json:"activity,omitempty"`
-	// Community holds the value of the community edge.
+	// The activity's community.
+	//
+	// 活动所属的社区。
 	Community *Region `json:"community,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

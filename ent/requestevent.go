@@ -13,24 +13,40 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// RequestEvent is the model entity for the RequestEvent schema.
+// One step in the history of a service request: who moved it from which status to which, when and why. Append-only: never changed or deleted.
+//
+// 服务需求处理历史中的一步：谁在何时、因何将需求从哪个状态变为哪个状态。只追加，从不修改或删除。
 type RequestEvent struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Action holds the value of the "action" field.
+	// What was done.
+	//
+	// 所做的操作。
 	Action requestevent.Action `json:"action,omitempty"`
-	// FromStatus holds the value of the "from_status" field.
+	// The request's status before the step; empty for the submission.
+	//
+	// 该步之前需求的状态；提交这一步为空。
 	FromStatus string `json:"from_status,omitempty"`
-	// ToStatus holds the value of the "to_status" field.
+	// The request's status after the step.
+	//
+	// 该步之后需求的状态。
 	ToStatus string `json:"to_status,omitempty"`
-	// the role the actor acted in
+	// The role the actor acted in: resident, volunteer, staff or admin.
+	//
+	// 操作者当时的角色：resident（居民）、volunteer（志愿者）、staff（工作人员）或 admin（管理员）。
 	ActorRole string `json:"actor_role,omitempty"`
-	// Note holds the value of the "note" field.
+	// What was done or why: the resolution note, the reason for reopening or rejecting, or the reward.
+	//
+	// 办理情况或理由：办结说明、退回或驳回的理由，或奖励说明。
 	Note string `json:"note,omitempty"`
-	// At holds the value of the "at" field.
+	// When the step was taken.
+	//
+	// 该步发生的时间。
 	At time.Time `json:"at,omitempty"`
-	// RequestID holds the value of the "request_id" field.
+	// ID of the service request.
+	//
+	// 所属服务需求的 ID。
 	RequestID int `json:"request_id,omitempty"`
 	// CommunityID holds the value of the "community_id" field.
 	CommunityID int `json:"community_id,omitempty"`
@@ -44,7 +60,9 @@ type RequestEvent struct {
 
 // RequestEventEdges holds the relations/edges for other nodes in the graph.
 type RequestEventEdges struct {
-	// Request holds the value of the request edge.
+	// The service request.
+	//
+	// 所属的服务需求。
 	Request *ServiceRequest `json:"request,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -16,58 +16,104 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// ServiceRequest is the model entity for the ServiceRequest schema.
+// An entry of the needs list: a micro-wish, service need, repair, complaint or governance clue. Residents order, the community dispatches, volunteers take the order. Personal data: requesters see their own; volunteers also the dispatched requests of their community and those they claimed; staff their community's.
+//
+// 需求清单中的一条：微心愿、服务需求、报修、投诉或治理线索。群众点单、社区派单、党员接单。属于个人信息：提出人可见自己的需求；志愿者还可见本社区已派单的需求及自己认领的需求；工作人员可见本社区的需求。
 type ServiceRequest struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
+	//
+	// 记录创建时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
+	//
+	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// Kind of request.
+	//
+	// 需求类型。
 	Kind servicerequest.Kind `json:"kind,omitempty"`
-	// Title holds the value of the "title" field.
+	// Short title.
+	//
+	// 简要标题。
 	Title string `json:"title,omitempty"`
-	// Description holds the value of the "description" field.
+	// Details, in free text.
+	//
+	// 详细说明（自由文本）。
 	Description string `json:"description,omitempty"`
-	// Category holds the value of the "category" field.
+	// A code of the facility taxonomy, if the need is about a kind of facility.
+	//
+	// 设施分类代码（需求涉及某类设施时）。
 	Category string `json:"category,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the request is in the workflow: submitted → dispatched → claimed → resolved → confirmed, or rejected.
+	//
+	// 需求在流程中的状态：已提交 → 已派单 → 已认领 → 已办结 → 已确认，或被驳回。
 	Status servicerequest.Status `json:"status,omitempty"`
-	// SubmittedAt holds the value of the "submitted_at" field.
+	// When the request was submitted.
+	//
+	// 提交时间。
 	SubmittedAt time.Time `json:"submitted_at,omitempty"`
-	// DispatchedAt holds the value of the "dispatched_at" field.
+	// When it was dispatched.
+	//
+	// 派单时间。
 	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
-	// ClaimedAt holds the value of the "claimed_at" field.
+	// When a volunteer claimed it; cleared when it is reopened.
+	//
+	// 志愿者认领的时间；退回重办时清空。
 	ClaimedAt *time.Time `json:"claimed_at,omitempty"`
-	// ResolvedAt holds the value of the "resolved_at" field.
+	// When it was reported done; cleared when it is reopened.
+	//
+	// 办结时间；退回重办时清空。
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
-	// ConfirmedAt holds the value of the "confirmed_at" field.
+	// When the requester confirmed it.
+	//
+	// 提出人确认的时间。
 	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
-	// RejectedAt holds the value of the "rejected_at" field.
+	// When staff rejected it.
+	//
+	// 被驳回的时间。
 	RejectedAt *time.Time `json:"rejected_at,omitempty"`
-	// Satisfaction holds the value of the "satisfaction" field.
+	// The requester's rating from 1 to 5, given on confirming.
+	//
+	// 提出人确认时给出的满意度评分（1 到 5）。
 	Satisfaction *int `json:"satisfaction,omitempty"`
 	// where the help is needed: shown to a volunteer only once they claim the request
 	Address string `json:"address,omitempty"`
-	// ResolutionNote holds the value of the "resolution_note" field.
+	// What was done, as reported on resolving.
+	//
+	// 办结时报告的办理情况。
 	ResolutionNote string `json:"resolution_note,omitempty"`
-	// RejectReason holds the value of the "reject_reason" field.
+	// Why staff rejected the request.
+	//
+	// 工作人员驳回的理由。
 	RejectReason string `json:"reject_reason,omitempty"`
-	// optimistic concurrency: every transition increments it
+	// Optimistic concurrency: every transition increments it. Pass it as expectedVersion.
+	//
+	// 乐观并发控制：每次状态变更都会加一。可作为 expectedVersion 传入。
 	Version int `json:"version,omitempty"`
 	// IdempotencyKey holds the value of the "idempotency_key" field.
 	IdempotencyKey *string `json:"idempotency_key,omitempty"`
-	// CommunityID holds the value of the "community_id" field.
+	// ID of the requester's community.
+	//
+	// 提出人所在社区的 ID。
 	CommunityID int `json:"community_id,omitempty"`
-	// CompoundID holds the value of the "compound_id" field.
+	// ID of the compound concerned, if any.
+	//
+	// 相关小区的 ID（如有）。
 	CompoundID *int `json:"compound_id,omitempty"`
-	// RequesterID holds the value of the "requester_id" field.
+	// ID of the person who asked.
+	//
+	// 提出人的 ID。
 	RequesterID int `json:"requester_id,omitempty"`
-	// DispatchedToID holds the value of the "dispatched_to_id" field.
+	// ID of the organisation or volunteer team the request was dispatched to.
+	//
+	// 受派组织或志愿服务队的 ID。
 	DispatchedToID *int `json:"dispatched_to_id,omitempty"`
-	// ClaimedByID holds the value of the "claimed_by_id" field.
+	// ID of the volunteer who claimed the request.
+	//
+	// 认领该需求的志愿者的 ID。
 	ClaimedByID *int `json:"claimed_by_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ServiceRequestQuery when eager-loading is set.
@@ -77,17 +123,29 @@ type ServiceRequest struct {
 
 // ServiceRequestEdges holds the relations/edges for other nodes in the graph.
 type ServiceRequestEdges struct {
-	// Community holds the value of the community edge.
+	// The requester's community.
+	//
+	// 提出人所在的社区。
 	Community *Region `json:"community,omitempty"`
-	// Compound holds the value of the compound edge.
+	// The compound concerned, if any.
+	//
+	// 相关的小区（如有）。
 	Compound *Compound `json:"compound,omitempty"`
-	// Requester holds the value of the requester edge.
+	// The person who asked.
+	//
+	// 提出人。
 	Requester *Person `json:"requester,omitempty"`
-	// Events holds the value of the events edge.
+	// The request's history, step by step.
+	//
+	// 需求的处理历史，逐步记录。
 	Events []*RequestEvent `json:"events,omitempty"`
-	// DispatchedTo holds the value of the dispatched_to edge.
+	// The organisation or volunteer team the request was dispatched to.
+	//
+	// 受派的组织或志愿服务队。
 	DispatchedTo *Organization `json:"dispatched_to,omitempty"`
-	// ClaimedBy holds the value of the claimed_by edge.
+	// The volunteer who claimed the request.
+	//
+	// 认领该需求的志愿者。
 	ClaimedBy *Person `json:"claimed_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

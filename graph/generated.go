@@ -3450,6 +3450,11 @@ directive @goModel(
   """
   forceGenerate: Boolean
 ) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
+"""
+A community activity: a talk, class, celebration, free clinic, volunteer event… "One theme a month, one activity a week."
+
+社区活动：讲座、培训、庆祝活动、义诊、志愿服务等。“一月一主题、一周一活动”。
+"""
 type Activity implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -3457,48 +3462,186 @@ type Activity implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Title of the activity.
+  
+  活动标题。
+  """
   title: String!
+  """
+  What happens at the activity, in free text.
+  
+  活动内容说明（自由文本）。
+  """
   description: String
   """
-  the month's theme 月度主题
+  The month's theme the activity belongs to.
+  
+  活动所属的月度主题。
   """
   theme: String
+  """
+  Kind of activity.
+  
+  活动类别。
+  """
   category: ActivityCategory!
+  """
+  Groups the activity is for: elderly, children, families, youth, new_employment_workers, party_members, residents or disabled.
+  
+  活动面向的人群：elderly（老年人）、children（儿童）、families（家庭）、youth（青少年）、new_employment_workers（新就业形态劳动者）、party_members（党员）、residents（居民）或 disabled（残疾人）。
+  """
   targetGroups: [String!]
+  """
+  When the activity starts.
+  
+  活动开始时间。
+  """
   startsAt: Time!
+  """
+  When the activity ends; after startsAt.
+  
+  活动结束时间，须晚于开始时间。
+  """
   endsAt: Time!
   """
-  places available; null for no limit
+  Places available; null for no limit.
+  
+  名额；为空表示不限。
   """
   capacity: Int
+  """
+  Whether the activity is scheduled, cancelled or completed.
+  
+  活动状态：已安排、已取消或已举办。
+  """
   status: ActivityStatus!
   """
-  number of registrations; maintained by the registration workflow
+  Number of current registrations; maintained by the registration workflow.
+  
+  当前报名人数，由报名流程维护。
   """
   registeredCount: Int!
+  """
+  Where the entry comes from.
+  
+  条目来源。
+  """
   source: String
+  """
+  ID of the community the activity belongs to.
+  
+  活动所属社区的 ID。
+  """
   communityID: ID!
+  """
+  ID of the organisation that organises the activity.
+  
+  主办组织的 ID。
+  """
   organizerID: ID
+  """
+  ID of the facility where the activity takes place.
+  
+  举办场地（设施）的 ID。
+  """
   venueID: ID
+  """
+  The community the activity belongs to.
+  
+  活动所属的社区。
+  """
   community: Region!
+  """
+  The organisation that organises the activity.
+  
+  活动的主办组织。
+  """
   organizer: Organization
+  """
+  The facility where the activity takes place.
+  
+  活动举办的设施。
+  """
   venue: Facility
 }
 """
-ActivityCategory is enum for the field category
+Kind of activity.
+
+活动类别。
 """
 enum ActivityCategory @goModel(model: "lifecircle/ent/activity.Category") {
+  """
+  Culture and arts.
+  
+  文化艺术。
+  """
   CULTURE
+  """
+  Health: talks, free medical consultations.
+  
+  健康：健康讲座、义诊等。
+  """
   HEALTH
+  """
+  Education and training.
+  
+  教育培训。
+  """
   EDUCATION
+  """
+  Volunteer service.
+  
+  志愿服务。
+  """
   VOLUNTEER
+  """
+  Party building, such as party lectures.
+  
+  党建，如党课。
+  """
   PARTY
+  """
+  Festivals and celebrations.
+  
+  节日庆祝。
+  """
   FESTIVAL
+  """
+  Sport and fitness.
+  
+  体育健身。
+  """
   SPORT
+  """
+  For children.
+  
+  儿童活动。
+  """
   CHILDREN
+  """
+  For the elderly.
+  
+  老年人活动。
+  """
   ELDERLY
+  """
+  Anything else.
+  
+  其他。
+  """
   OTHER
 }
 """
@@ -3614,11 +3757,28 @@ enum ActivityOrderField {
   STATUS
 }
 """
-ActivityStatus is enum for the field status
+Whether the activity is scheduled, cancelled or completed.
+
+活动状态：已安排、已取消或已举办。
 """
 enum ActivityStatus @goModel(model: "lifecircle/ent/activity.Status") {
+  """
+  Planned: open for registration.
+  
+  已安排：可以报名。
+  """
   SCHEDULED
+  """
+  Called off.
+  
+  已取消。
+  """
   CANCELLED
+  """
+  Held.
+  
+  已举办。
+  """
   COMPLETED
 }
 """
@@ -4522,6 +4682,11 @@ input ActivityWhereInput {
   """
   hasVenueWith: [FacilityWhereInput!]
 }
+"""
+A residential compound of a community.
+
+社区内的居民小区。
+"""
 type Compound implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -4529,31 +4694,71 @@ type Compound implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Name of the compound.
+  
+  小区名称。
+  """
   name: String!
   """
-  approximate number of households
+  Approximate number of households.
+  
+  大致户数。
   """
   households: Int!
   """
-  false for 三无 compounds without property management
+  Whether the compound has property management; false for "三无" compounds.
+  
+  是否有物业管理；“三无”小区为 false。
   """
   propertyManagement: Boolean!
+  """
+  ID of the community the compound belongs to.
+  
+  小区所属社区的 ID。
+  """
   communityID: ID!
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float!
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float!
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean!
+  """
+  The community the compound belongs to.
+  
+  小区所属的社区。
+  """
   community: Region!
+  """
+  Facilities inside the compound.
+  
+  小区内的设施。
+  """
   facilities(
     """
     Returns the records after this cursor.
@@ -4597,6 +4802,11 @@ type Compound implements Node {
     """
     where: FacilityWhereInput
   ): FacilityConnection!
+  """
+  Organisations of the compound, such as its party branch.
+  
+  小区内的组织，如小区党支部。
+  """
   organizations(
     """
     Returns the records after this cursor.
@@ -5228,38 +5438,82 @@ The values of a new ` + "`" + `Activity` + "`" + ` record.
 新建 ` + "`" + `Activity` + "`" + ` 记录的各项值。
 """
 input CreateActivityInput {
+  """
+  Title of the activity.
+  
+  活动标题。
+  """
   title: String!
+  """
+  What happens at the activity, in free text.
+  
+  活动内容说明（自由文本）。
+  """
   description: String
   """
-  the month's theme 月度主题
+  The month's theme the activity belongs to.
+  
+  活动所属的月度主题。
   """
   theme: String
+  """
+  Kind of activity.
+  
+  活动类别。
+  """
   category: ActivityCategory!
+  """
+  Groups the activity is for: elderly, children, families, youth, new_employment_workers, party_members, residents or disabled.
+  
+  活动面向的人群：elderly（老年人）、children（儿童）、families（家庭）、youth（青少年）、new_employment_workers（新就业形态劳动者）、party_members（党员）、residents（居民）或 disabled（残疾人）。
+  """
   targetGroups: [String!]
+  """
+  When the activity starts.
+  
+  活动开始时间。
+  """
   startsAt: Time!
+  """
+  When the activity ends; after startsAt.
+  
+  活动结束时间，须晚于开始时间。
+  """
   endsAt: Time!
   """
-  places available; null for no limit
+  Places available; null for no limit.
+  
+  名额；为空表示不限。
   """
   capacity: Int
+  """
+  Whether the activity is scheduled, cancelled or completed.
+  
+  活动状态：已安排、已取消或已举办。
+  """
   status: ActivityStatus
+  """
+  Where the entry comes from.
+  
+  条目来源。
+  """
   source: String
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the activity belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  活动所属社区的 ID。
   """
   communityID: ID!
   """
-  The ID of the ` + "`" + `organizer` + "`" + `.
+  ID of the organisation that organises the activity.
   
-  ` + "`" + `organizer` + "`" + ` 的 ID。
+  主办组织的 ID。
   """
   organizerID: ID
   """
-  The ID of the ` + "`" + `venue` + "`" + `.
+  ID of the facility where the activity takes place.
   
-  ` + "`" + `venue` + "`" + ` 的 ID。
+  举办场地（设施）的 ID。
   """
   venueID: ID
 }
@@ -5269,31 +5523,46 @@ The values of a new ` + "`" + `Compound` + "`" + ` record.
 新建 ` + "`" + `Compound` + "`" + ` 记录的各项值。
 """
 input CreateCompoundInput {
+  """
+  Name of the compound.
+  
+  小区名称。
+  """
   name: String!
   """
-  approximate number of households
+  Approximate number of households.
+  
+  大致户数。
   """
   households: Int
   """
-  false for 三无 compounds without property management
+  Whether the compound has property management; false for "三无" compounds.
+  
+  是否有物业管理；“三无”小区为 false。
   """
   propertyManagement: Boolean
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float!
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float!
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the compound belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  小区所属社区的 ID。
   """
   communityID: ID!
 }
@@ -5304,68 +5573,111 @@ The values of a new ` + "`" + `Facility` + "`" + ` record.
 """
 input CreateFacilityInput {
   """
-  primary name, in Simplified Chinese
+  Primary name, in Simplified Chinese.
+  
+  主名称（简体中文）。
   """
   name: String!
   """
-  a code of the taxonomy; see the categories query
+  A code of the facility taxonomy; see the categories query.
+  
+  设施分类代码，见 categories 查询。
   """
   category: String!
+  """
+  Free-form tags, such as other names the facility goes by.
+  
+  自由标签，如设施的其他称呼。
+  """
   tags: [String!]
+  """
+  Postal address.
+  
+  地址。
+  """
   address: String
   """
-  the facility's public phone number
+  The facility's public phone number.
+  
+  设施的公开联系电话。
   """
   phone: String
   """
-  OpenStreetMap opening_hours subset, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00
+  Opening hours in a subset of the OpenStreetMap opening_hours syntax, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00.
+  
+  开放时间，采用 OpenStreetMap opening_hours 语法的子集，如 Mo-Fr 08:30-17:30; Sa 09:00-12:00。
   """
   openingHours: String
+  """
+  Services offered.
+  
+  提供的服务。
+  """
   services: [String!]
+  """
+  Whether a wheelchair user can get in and use the facility.
+  
+  轮椅使用者能否进入和使用该设施。
+  """
   wheelchair: FacilityWheelchair
+  """
+  Whether the facility operates.
+  
+  设施是否在运营。
+  """
   status: FacilityStatus
   """
-  when the entry was last checked on site
+  When the entry was last checked on site.
+  
+  条目最近一次实地核实的时间。
   """
   verifiedAt: Time
   """
-  where the entry comes from
+  Where the entry comes from.
+  
+  条目来源。
   """
   source: String
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float!
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float!
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the facility belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  设施所属社区的 ID。
   """
   communityID: ID!
   """
-  The ID of the ` + "`" + `compound` + "`" + `.
+  ID of the compound the facility is in, if any.
   
-  ` + "`" + `compound` + "`" + ` 的 ID。
+  设施所在小区的 ID（如有）。
   """
   compoundID: ID
   """
-  The ID of the ` + "`" + `operator` + "`" + `.
+  ID of the organisation that runs the facility.
   
-  ` + "`" + `operator` + "`" + ` 的 ID。
+  运营该设施的组织的 ID。
   """
   operatorID: ID
   """
-  The ID of the ` + "`" + `parent` + "`" + `.
+  ID of the service centre a function room is part of.
   
-  ` + "`" + `parent` + "`" + ` 的 ID。
+  功能室所属服务中心的 ID。
   """
   parentID: ID
 }
@@ -5375,13 +5687,28 @@ The values of a new ` + "`" + `Grid` + "`" + ` record.
 新建 ` + "`" + `Grid` + "`" + ` 记录的各项值。
 """
 input CreateGridInput {
+  """
+  Name of the grid.
+  
+  网格名称。
+  """
   name: String!
+  """
+  Number of full-time grid workers.
+  
+  专职网格员人数。
+  """
   fullTimeWorkers: Int
+  """
+  Number of part-time grid workers.
+  
+  兼职网格员人数。
+  """
   partTimeWorkers: Int
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the grid belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  网格所属社区的 ID。
   """
   communityID: ID!
 }
@@ -5391,24 +5718,34 @@ The values of a new ` + "`" + `Organization` + "`" + ` record.
 新建 ` + "`" + `Organization` + "`" + ` 记录的各项值。
 """
 input CreateOrganizationInput {
+  """
+  Kind of organisation.
+  
+  组织类型。
+  """
   kind: OrganizationKind!
+  """
+  Name of the organisation.
+  
+  组织名称。
+  """
   name: String!
   """
-  The ID of the ` + "`" + `parent` + "`" + `.
+  ID of the organisation this one belongs to, such as a branch's party committee.
   
-  ` + "`" + `parent` + "`" + ` 的 ID。
+  上级组织的 ID，如党支部所属的党委。
   """
   parentID: ID
   """
-  The ID of the ` + "`" + `region` + "`" + `.
+  ID of the region the organisation belongs to.
   
-  ` + "`" + `region` + "`" + ` 的 ID。
+  组织所属区域的 ID。
   """
   regionID: ID!
   """
-  The ID of the ` + "`" + `compound` + "`" + `.
+  ID of the compound, for an organisation of one compound.
   
-  ` + "`" + `compound` + "`" + ` 的 ID。
+  所属小区的 ID（仅限属于某个小区的组织）。
   """
   compoundID: ID
 }
@@ -5418,32 +5755,52 @@ The values of a new ` + "`" + `Region` + "`" + ` record.
 新建 ` + "`" + `Region` + "`" + ` 记录的各项值。
 """
 input CreateRegionInput {
+  """
+  Level of the region in the administrative hierarchy.
+  
+  区域在行政层级中的级别。
+  """
   level: RegionLevel!
+  """
+  Name, in Chinese.
+  
+  名称（中文）。
+  """
   name: String!
   """
-  English or pinyin name
+  English or pinyin name.
+  
+  英文或拼音名称。
   """
   nameEn: String
   """
-  administrative division code 行政区划代码
+  Administrative division code (up to 12 digits), unique.
+  
+  行政区划代码（最多 12 位数字），唯一。
   """
   code: String
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float!
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float!
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean
   """
-  The ID of the ` + "`" + `parent` + "`" + `.
+  ID of the region one level up; null at the top.
   
-  ` + "`" + `parent` + "`" + ` 的 ID。
+  上一级区域的 ID；最高一级为空。
   """
   parentID: ID
 }
@@ -5453,6 +5810,11 @@ An opaque position in a connection (Relay): take it from a page, never build it.
 连接中的不透明位置（Relay）：从返回的页中获取，不要自行构造。
 """
 scalar Cursor
+"""
+A point on the 15-minute service map: a service centre, canteen, clinic, shop, function room…
+
+15分钟社区生活圈服务地图上的一个点：服务中心、食堂、诊所、商店、功能室等。
+"""
 type Facility implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -5460,63 +5822,160 @@ type Facility implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
   """
-  primary name, in Simplified Chinese
+  Primary name, in Simplified Chinese.
+  
+  主名称（简体中文）。
   """
   name: String!
   """
-  translations of the name, one per language tag
+  Translations of the name, one per language tag.
+  
+  名称的译名，每个语言标签一个。
   """
   names: [LocalizedText!]
   """
-  a code of the taxonomy; see the categories query
+  A code of the facility taxonomy; see the categories query.
+  
+  设施分类代码，见 categories 查询。
   """
   category: String!
+  """
+  Free-form tags, such as other names the facility goes by.
+  
+  自由标签，如设施的其他称呼。
+  """
   tags: [String!]
+  """
+  Postal address.
+  
+  地址。
+  """
   address: String
   """
-  the facility's public phone number
+  The facility's public phone number.
+  
+  设施的公开联系电话。
   """
   phone: String
   """
-  OpenStreetMap opening_hours subset, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00
+  Opening hours in a subset of the OpenStreetMap opening_hours syntax, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00.
+  
+  开放时间，采用 OpenStreetMap opening_hours 语法的子集，如 Mo-Fr 08:30-17:30; Sa 09:00-12:00。
   """
   openingHours: String
+  """
+  Services offered.
+  
+  提供的服务。
+  """
   services: [String!]
+  """
+  Whether a wheelchair user can get in and use the facility.
+  
+  轮椅使用者能否进入和使用该设施。
+  """
   wheelchair: FacilityWheelchair!
+  """
+  Whether the facility operates.
+  
+  设施是否在运营。
+  """
   status: FacilityStatus!
   """
-  when the entry was last checked on site
+  When the entry was last checked on site.
+  
+  条目最近一次实地核实的时间。
   """
   verifiedAt: Time
   """
-  where the entry comes from
+  Where the entry comes from.
+  
+  条目来源。
   """
   source: String
+  """
+  ID of the community the facility belongs to.
+  
+  设施所属社区的 ID。
+  """
   communityID: ID!
+  """
+  ID of the compound the facility is in, if any.
+  
+  设施所在小区的 ID（如有）。
+  """
   compoundID: ID
+  """
+  ID of the organisation that runs the facility.
+  
+  运营该设施的组织的 ID。
+  """
   operatorID: ID
+  """
+  ID of the service centre a function room is part of.
+  
+  功能室所属服务中心的 ID。
+  """
   parentID: ID
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float!
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float!
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean!
+  """
+  The community the facility belongs to.
+  
+  设施所属的社区。
+  """
   community: Region!
+  """
+  The compound the facility is in, if any.
+  
+  设施所在的小区（如有）。
+  """
   compound: Compound
+  """
+  The organisation that runs the facility.
+  
+  运营该设施的组织。
+  """
   operator: Organization
+  """
+  The service centre a function room is part of.
+  
+  功能室所属的服务中心。
+  """
   parent: Facility
   """
-  function rooms inside a service centre
+  Function rooms inside a service centre.
+  
+  服务中心内的功能室。
   """
   rooms(
     """
@@ -5561,6 +6020,11 @@ type Facility implements Node {
     """
     where: FacilityWhereInput
   ): FacilityConnection!
+  """
+  Activities held at the facility.
+  
+  在该设施举办的活动。
+  """
   activities(
     """
     Returns the records after this cursor.
@@ -5724,20 +6188,59 @@ enum FacilityOrderField {
   LNG
 }
 """
-FacilityStatus is enum for the field status
+Whether the facility operates.
+
+设施是否在运营。
 """
 enum FacilityStatus @goModel(model: "lifecircle/ent/facility.Status") {
+  """
+  Operating: the only status counted by coverage reports.
+  
+  正常运营：覆盖分析只计入此状态的设施。
+  """
   OPEN
+  """
+  Closed for now: still found by facilitiesNear unless openAt is given.
+  
+  暂停开放：除非指定 openAt，facilitiesNear 仍会返回。
+  """
   TEMPORARILY_CLOSED
+  """
+  Closed for good: left out of facilitiesNear.
+  
+  永久关闭：facilitiesNear 不再返回。
+  """
   CLOSED
 }
 """
-FacilityWheelchair is enum for the field wheelchair
+Whether a wheelchair user can get in and use the facility.
+
+轮椅使用者能否进入和使用该设施。
 """
 enum FacilityWheelchair @goModel(model: "lifecircle/ent/facility.Wheelchair") {
+  """
+  Fully accessible.
+  
+  完全无障碍。
+  """
   YES
+  """
+  Partly accessible.
+  
+  部分无障碍。
+  """
   LIMITED
+  """
+  Not accessible.
+  
+  无法无障碍通行。
+  """
   NO
+  """
+  Not known.
+  
+  情况未知。
+  """
   UNKNOWN
 }
 """
@@ -6845,6 +7348,11 @@ input FacilityWhereInput {
   """
   hasActivitiesWith: [ActivityWhereInput!]
 }
+"""
+A grid of a community, served by grid workers.
+
+社区的网格，由网格员负责服务。
+"""
 type Grid implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -6852,12 +7360,47 @@ type Grid implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Name of the grid.
+  
+  网格名称。
+  """
   name: String!
+  """
+  Number of full-time grid workers.
+  
+  专职网格员人数。
+  """
   fullTimeWorkers: Int!
+  """
+  Number of part-time grid workers.
+  
+  兼职网格员人数。
+  """
   partTimeWorkers: Int!
+  """
+  ID of the community the grid belongs to.
+  
+  网格所属社区的 ID。
+  """
   communityID: ID!
+  """
+  The community the grid belongs to.
+  
+  网格所属的社区。
+  """
   community: Region!
 }
 """
@@ -7359,6 +7902,11 @@ enum OrderDirection {
   """
   DESC
 }
+"""
+An organisation: a party organisation, co-building unit, social organisation, volunteer team, business, government office or residents' committee. Party organisations nest through parent, four levels: community party committee > compound party branch > building party group > party-member household.
+
+组织：党组织、共建单位、社会组织、志愿服务队、企业、政府机关或居委会。党组织通过 parent 逐级嵌套，共四级：社区大党委 > 小区党支部 > 楼栋党小组 > 党员中心户。
+"""
 type Organization implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -7366,14 +7914,59 @@ type Organization implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Kind of organisation.
+  
+  组织类型。
+  """
   kind: OrganizationKind!
+  """
+  Name of the organisation.
+  
+  组织名称。
+  """
   name: String!
+  """
+  ID of the organisation this one belongs to, such as a branch's party committee.
+  
+  上级组织的 ID，如党支部所属的党委。
+  """
   parentID: ID
+  """
+  ID of the region the organisation belongs to.
+  
+  组织所属区域的 ID。
+  """
   regionID: ID!
+  """
+  ID of the compound, for an organisation of one compound.
+  
+  所属小区的 ID（仅限属于某个小区的组织）。
+  """
   compoundID: ID
+  """
+  The organisation this one belongs to.
+  
+  上级组织。
+  """
   parent: Organization
+  """
+  Organisations under this one.
+  
+  下级组织。
+  """
   children(
     """
     Returns the records after this cursor.
@@ -7417,8 +8010,23 @@ type Organization implements Node {
     """
     where: OrganizationWhereInput
   ): OrganizationConnection!
+  """
+  The region the organisation belongs to.
+  
+  组织所属的区域。
+  """
   region: Region!
+  """
+  The compound, for an organisation of one compound.
+  
+  所属小区（仅限属于某个小区的组织）。
+  """
   compound: Compound
+  """
+  Facilities the organisation runs.
+  
+  该组织运营的设施。
+  """
   facilities(
     """
     Returns the records after this cursor.
@@ -7462,6 +8070,11 @@ type Organization implements Node {
     """
     where: FacilityWhereInput
   ): FacilityConnection!
+  """
+  Activities the organisation organises.
+  
+  该组织主办的活动。
+  """
   activities(
     """
     Returns the records after this cursor.
@@ -7551,18 +8164,70 @@ type OrganizationEdge {
   cursor: Cursor!
 }
 """
-OrganizationKind is enum for the field kind
+Kind of organisation.
+
+组织类型。
 """
 enum OrganizationKind @goModel(model: "lifecircle/ent/organization.Kind") {
+  """
+  Community party committee or general party branch.
+  
+  社区（大）党委或党总支。
+  """
   PARTY_COMMITTEE
+  """
+  Party branch of a compound.
+  
+  小区党支部。
+  """
   PARTY_BRANCH
+  """
+  Party group of a building.
+  
+  楼栋党小组。
+  """
   PARTY_GROUP
+  """
+  Party-member household.
+  
+  党员中心户。
+  """
   PARTY_HOUSEHOLD
+  """
+  Unit in the area that co-builds with the community.
+  
+  驻区单位或共建单位。
+  """
   CO_BUILDING_UNIT
+  """
+  Social organisation.
+  
+  社会组织。
+  """
   SOCIAL_ORGANIZATION
+  """
+  Volunteer service team.
+  
+  志愿服务队。
+  """
   VOLUNTEER_TEAM
+  """
+  Business.
+  
+  企业或商户。
+  """
   BUSINESS
+  """
+  Government office, such as a subdistrict office.
+  
+  政府机关，如街道办事处。
+  """
   GOVERNMENT_OFFICE
+  """
+  Residents' committee.
+  
+  居民委员会（居委会）。
+  """
   RESIDENTS_COMMITTEE
 }
 """
@@ -8085,6 +8750,11 @@ type PageInfo {
   """
   endCursor: Cursor
 }
+"""
+A resident, volunteer, party member or grid worker. Personal data: the public sees no one; staff see the people of their community and those registered for its activities; residents see themselves; volunteers also the people whose requests they may see.
+
+居民、志愿者、党员或网格员。属于个人信息：公众看不到任何人；工作人员可见本社区的人员及报名本社区活动的人员；居民只能看到自己；志愿者还可看到其可见需求的提出人。
+"""
 type Person implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -8092,12 +8762,47 @@ type Person implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Name.
+  
+  姓名。
+  """
   name: String!
+  """
+  Year of birth.
+  
+  出生年份。
+  """
   birthYear: Int
+  """
+  Roles in the community: resident, volunteer, party_member or grid_worker.
+  
+  在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。
+  """
   roles: [String!]
+  """
+  ID of the community the person lives in.
+  
+  所居住社区的 ID。
+  """
   communityID: ID!
+  """
+  The community the person lives in.
+  
+  所居住的社区。
+  """
   community: Region!
 }
 """
@@ -8144,6 +8849,11 @@ type PersonEdge {
   """
   cursor: Cursor!
 }
+"""
+A release of the anonymised monthly statistics: an immutable snapshot. Read its figures with the statistics query.
+
+月度匿名统计数据的一次发布：不可更改的快照。其数值通过 statistics 查询读取。
+"""
 type Publication implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -8152,14 +8862,28 @@ type Publication implements Node {
   """
   id: ID!
   """
-  calendar month, YYYY-MM
+  Calendar month, YYYY-MM.
+  
+  自然月，格式为 YYYY-MM。
   """
   period: String!
+  """
+  How the release is protected from disclosing individuals.
+  
+  该次发布防止泄露个人信息的方法。
+  """
   method: PublicationMethod!
   """
-  the release's total privacy budget (differential privacy only)
+  The release's total privacy budget (differential privacy only).
+  
+  该次发布的总隐私预算（仅用于差分隐私）。
   """
   epsilon: Float
+  """
+  When the release was published.
+  
+  发布时间。
+  """
   publishedAt: Time!
 }
 """
@@ -8207,10 +8931,22 @@ type PublicationEdge {
   cursor: Cursor!
 }
 """
-PublicationMethod is enum for the field method
+How the release is protected from disclosing individuals.
+
+该次发布防止泄露个人信息的方法。
 """
 enum PublicationMethod @goModel(model: "lifecircle/ent/publication.Method") {
+  """
+  The 10-5 rule: counts below 10 are suppressed, the rest rounded to the nearest 5, with secondary suppression so no suppressed figure can be worked out.
+  
+  10-5 规则：小于 10 的计数不予公布，其余四舍五入到 5 的倍数，并作二次隐藏，使被隐藏的数值无法被推算出来。
+  """
   RULE_10_5
+  """
+  Differential privacy: figures carry random noise.
+  
+  差分隐私：数值带有随机噪声。
+  """
   DIFFERENTIAL_PRIVACY
 }
 """
@@ -8566,6 +9302,11 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  """
+  Community activities.
+  
+  社区活动。
+  """
   activities(
     """
     Returns the records after this cursor.
@@ -8609,6 +9350,11 @@ type Query {
     """
     where: ActivityWhereInput
   ): ActivityConnection!
+  """
+  Residential compounds.
+  
+  居民小区。
+  """
   compounds(
     """
     Returns the records after this cursor.
@@ -8652,6 +9398,11 @@ type Query {
     """
     where: CompoundWhereInput
   ): CompoundConnection!
+  """
+  Facilities of the service map.
+  
+  服务地图上的设施。
+  """
   facilities(
     """
     Returns the records after this cursor.
@@ -8695,6 +9446,11 @@ type Query {
     """
     where: FacilityWhereInput
   ): FacilityConnection!
+  """
+  Grids of communities.
+  
+  社区网格。
+  """
   grids(
     """
     Returns the records after this cursor.
@@ -8738,6 +9494,11 @@ type Query {
     """
     where: GridWhereInput
   ): GridConnection!
+  """
+  Organisations: party organisations, co-building units, volunteer teams and others.
+  
+  组织：党组织、共建单位、志愿服务队等。
+  """
   organizations(
     """
     Returns the records after this cursor.
@@ -8781,6 +9542,11 @@ type Query {
     """
     where: OrganizationWhereInput
   ): OrganizationConnection!
+  """
+  People, as far as the caller may see them (see Person).
+  
+  调用者有权查看的人员（见 Person）。
+  """
   people(
     """
     Returns the records after this cursor.
@@ -8810,6 +9576,11 @@ type Query {
     """
     last: Int
   ): PersonConnection! @hasRole(role: MEMBER)
+  """
+  Releases of the anonymised monthly statistics.
+  
+  月度匿名统计数据的各次发布。
+  """
   publications(
     """
     Returns the records after this cursor.
@@ -8853,6 +9624,11 @@ type Query {
     """
     where: PublicationWhereInput
   ): PublicationConnection!
+  """
+  Regions of the administrative hierarchy, from cities down to communities.
+  
+  行政区域，从市到社区。
+  """
   regions(
     """
     Returns the records after this cursor.
@@ -8896,6 +9672,11 @@ type Query {
     """
     where: RegionWhereInput
   ): RegionConnection!
+  """
+  Registrations for activities, as far as the caller may see them: residents their own, staff their community's.
+  
+  调用者有权查看的活动报名：居民可见自己的，工作人员可见本社区的。
+  """
   registrations(
     """
     Returns the records after this cursor.
@@ -8932,6 +9713,11 @@ type Query {
     """
     where: RegistrationWhereInput
   ): RegistrationConnection! @hasRole(role: MEMBER)
+  """
+  The needs list, as far as the caller may see it (see ServiceRequest).
+  
+  调用者有权查看的需求清单（见 ServiceRequest）。
+  """
   serviceRequests(
     """
     Returns the records after this cursor.
@@ -8969,6 +9755,11 @@ type Query {
     where: ServiceRequestWhereInput
   ): ServiceRequestConnection! @hasRole(role: MEMBER)
 }
+"""
+A region of the administrative hierarchy: city > district or county > subdistrict or town > community.
+
+行政区划中的一级区域：市 > 区/县 > 街道/镇 > 社区。
+"""
 type Region implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -8976,32 +9767,77 @@ type Region implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Level of the region in the administrative hierarchy.
+  
+  区域在行政层级中的级别。
+  """
   level: RegionLevel!
+  """
+  Name, in Chinese.
+  
+  名称（中文）。
+  """
   name: String!
   """
-  English or pinyin name
+  English or pinyin name.
+  
+  英文或拼音名称。
   """
   nameEn: String
   """
-  administrative division code 行政区划代码
+  Administrative division code (up to 12 digits), unique.
+  
+  行政区划代码（最多 12 位数字），唯一。
   """
   code: String
+  """
+  ID of the region one level up; null at the top.
+  
+  上一级区域的 ID；最高一级为空。
+  """
   parentID: ID
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float!
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float!
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean!
+  """
+  The region one level up; null at the top.
+  
+  上一级区域；最高一级为空。
+  """
   parent: Region
+  """
+  Regions one level down.
+  
+  下一级区域。
+  """
   children(
     """
     Returns the records after this cursor.
@@ -9045,6 +9881,11 @@ type Region implements Node {
     """
     where: RegionWhereInput
   ): RegionConnection!
+  """
+  Residential compounds of the community.
+  
+  社区内的小区。
+  """
   compounds(
     """
     Returns the records after this cursor.
@@ -9088,6 +9929,11 @@ type Region implements Node {
     """
     where: CompoundWhereInput
   ): CompoundConnection!
+  """
+  Grids of the community.
+  
+  社区的网格。
+  """
   grids(
     """
     Returns the records after this cursor.
@@ -9131,6 +9977,11 @@ type Region implements Node {
     """
     where: GridWhereInput
   ): GridConnection!
+  """
+  Organisations attached to the region.
+  
+  隶属该区域的组织。
+  """
   organizations(
     """
     Returns the records after this cursor.
@@ -9174,6 +10025,11 @@ type Region implements Node {
     """
     where: OrganizationWhereInput
   ): OrganizationConnection!
+  """
+  Facilities of the community on the service map.
+  
+  社区在服务地图上的设施。
+  """
   facilities(
     """
     Returns the records after this cursor.
@@ -9217,6 +10073,11 @@ type Region implements Node {
     """
     where: FacilityWhereInput
   ): FacilityConnection!
+  """
+  Activities of the community.
+  
+  社区的活动。
+  """
   activities(
     """
     Returns the records after this cursor.
@@ -9306,12 +10167,34 @@ type RegionEdge {
   cursor: Cursor!
 }
 """
-RegionLevel is enum for the field level
+Level of the region in the administrative hierarchy.
+
+区域在行政层级中的级别。
 """
 enum RegionLevel @goModel(model: "lifecircle/ent/region.Level") {
+  """
+  City.
+  
+  市。
+  """
   CITY
+  """
+  District or county.
+  
+  区或县。
+  """
   DISTRICT
+  """
+  Subdistrict or town.
+  
+  街道或镇。
+  """
   SUBDISTRICT
+  """
+  Community: compounds, grids, facilities and activities belong to one.
+  
+  社区：小区、网格、设施和活动都属于某个社区。
+  """
   COMMUNITY
 }
 """
@@ -10073,6 +10956,11 @@ input RegionWhereInput {
   """
   hasActivitiesWith: [ActivityWhereInput!]
 }
+"""
+A person's registration for an activity. Personal data: visible to the person, staff of the activity's community and admins.
+
+某人对某项活动的报名。属于个人信息：仅本人、活动所属社区的工作人员和管理员可见。
+"""
 type Registration implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -10080,17 +10968,59 @@ type Registration implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Whether the registration holds a place.
+  
+  报名是否占用名额。
+  """
   status: RegistrationStatus!
+  """
+  ID of the registered person.
+  
+  报名人员的 ID。
+  """
   personID: ID!
+  """
+  ID of the activity.
+  
+  活动的 ID。
+  """
   activityID: ID!
   """
-  the activity's community, for staff scoping
+  ID of the activity's community, which scopes what staff see.
+  
+  活动所属社区的 ID，决定哪些工作人员可见。
   """
   communityID: ID!
+  """
+  The registered person.
+  
+  报名的人员。
+  """
   person: Person!
+  """
+  The activity.
+  
+  报名的活动。
+  """
   activity: Activity!
+  """
+  The activity's community.
+  
+  活动所属的社区。
+  """
   community: Region!
 }
 """
@@ -10138,10 +11068,22 @@ type RegistrationEdge {
   cursor: Cursor!
 }
 """
-RegistrationStatus is enum for the field status
+Whether the registration holds a place.
+
+报名是否占用名额。
 """
 enum RegistrationStatus @goModel(model: "lifecircle/ent/registration.Status") {
+  """
+  Registered: holds a place.
+  
+  已报名：占用一个名额。
+  """
   REGISTERED
+  """
+  Cancelled: the place was given back.
+  
+  已取消：名额已退回。
+  """
   CANCELLED
 }
 """
@@ -10313,6 +11255,11 @@ input RegistrationWhereInput {
   """
   hasCommunityWith: [RegionWhereInput!]
 }
+"""
+One step in the history of a service request: who moved it from which status to which, when and why. Append-only: never changed or deleted.
+
+服务需求处理历史中的一步：谁在何时、因何将需求从哪个状态变为哪个状态。只追加，从不修改或删除。
+"""
 type RequestEvent implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -10320,29 +11267,108 @@ type RequestEvent implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  What was done.
+  
+  所做的操作。
+  """
   action: RequestEventAction!
+  """
+  The request's status before the step; empty for the submission.
+  
+  该步之前需求的状态；提交这一步为空。
+  """
   fromStatus: String
+  """
+  The request's status after the step.
+  
+  该步之后需求的状态。
+  """
   toStatus: String!
   """
-  the role the actor acted in
+  The role the actor acted in: resident, volunteer, staff or admin.
+  
+  操作者当时的角色：resident（居民）、volunteer（志愿者）、staff（工作人员）或 admin（管理员）。
   """
   actorRole: String!
+  """
+  What was done or why: the resolution note, the reason for reopening or rejecting, or the reward.
+  
+  办理情况或理由：办结说明、退回或驳回的理由，或奖励说明。
+  """
   note: String
+  """
+  When the step was taken.
+  
+  该步发生的时间。
+  """
   at: Time!
+  """
+  ID of the service request.
+  
+  所属服务需求的 ID。
+  """
   requestID: ID!
+  """
+  The service request.
+  
+  所属的服务需求。
+  """
   request: ServiceRequest!
 }
 """
-RequestEventAction is enum for the field action
+What was done.
+
+所做的操作。
 """
 enum RequestEventAction @goModel(model: "lifecircle/ent/requestevent.Action") {
+  """
+  Submitted by a resident, or by staff on a resident's behalf.
+  
+  由居民提交，或由工作人员代居民提交。
+  """
   SUBMIT
+  """
+  Dispatched by staff to an organisation or volunteer team.
+  
+  由工作人员派给组织或志愿服务队。
+  """
   DISPATCH
+  """
+  Taken by a volunteer.
+  
+  由志愿者认领。
+  """
   CLAIM
+  """
+  Reported done.
+  
+  报告已办结。
+  """
   RESOLVE
+  """
+  Confirmed by the requester with a rating.
+  
+  由提出人确认并评分。
+  """
   CONFIRM
+  """
+  Sent back by the requester to be done again.
+  
+  由提出人退回重办。
+  """
   REOPEN
+  """
+  Rejected by staff with a reason.
+  
+  由工作人员驳回并说明理由。
+  """
   REJECT
+  """
+  Reward recorded, closing a governance clue's loop.
+  
+  记录奖励，完成治理线索的闭环。
+  """
   REWARD
 }
 """
@@ -10389,6 +11415,11 @@ type RequestEventEdge {
   """
   cursor: Cursor!
 }
+"""
+An entry of the needs list: a micro-wish, service need, repair, complaint or governance clue. Residents order, the community dispatches, volunteers take the order. Personal data: requesters see their own; volunteers also the dispatched requests of their community and those they claimed; staff their community's.
+
+需求清单中的一条：微心愿、服务需求、报修、投诉或治理线索。群众点单、社区派单、党员接单。属于个人信息：提出人可见自己的需求；志愿者还可见本社区已派单的需求及自己认领的需求；工作人员可见本社区的需求。
+"""
 type ServiceRequest implements Node {
   """
   The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
@@ -10396,34 +11427,161 @@ type ServiceRequest implements Node {
   记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
   """
   id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
   createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
   updatedAt: Time!
+  """
+  Kind of request.
+  
+  需求类型。
+  """
   kind: ServiceRequestKind!
+  """
+  Short title.
+  
+  简要标题。
+  """
   title: String!
+  """
+  Details, in free text.
+  
+  详细说明（自由文本）。
+  """
   description: String
+  """
+  A code of the facility taxonomy, if the need is about a kind of facility.
+  
+  设施分类代码（需求涉及某类设施时）。
+  """
   category: String
+  """
+  Where the request is in the workflow: submitted → dispatched → claimed → resolved → confirmed, or rejected.
+  
+  需求在流程中的状态：已提交 → 已派单 → 已认领 → 已办结 → 已确认，或被驳回。
+  """
   status: ServiceRequestStatus!
+  """
+  When the request was submitted.
+  
+  提交时间。
+  """
   submittedAt: Time!
+  """
+  When it was dispatched.
+  
+  派单时间。
+  """
   dispatchedAt: Time
+  """
+  When a volunteer claimed it; cleared when it is reopened.
+  
+  志愿者认领的时间；退回重办时清空。
+  """
   claimedAt: Time
+  """
+  When it was reported done; cleared when it is reopened.
+  
+  办结时间；退回重办时清空。
+  """
   resolvedAt: Time
+  """
+  When the requester confirmed it.
+  
+  提出人确认的时间。
+  """
   confirmedAt: Time
+  """
+  When staff rejected it.
+  
+  被驳回的时间。
+  """
   rejectedAt: Time
+  """
+  The requester's rating from 1 to 5, given on confirming.
+  
+  提出人确认时给出的满意度评分（1 到 5）。
+  """
   satisfaction: Int
+  """
+  What was done, as reported on resolving.
+  
+  办结时报告的办理情况。
+  """
   resolutionNote: String
+  """
+  Why staff rejected the request.
+  
+  工作人员驳回的理由。
+  """
   rejectReason: String
   """
-  optimistic concurrency: every transition increments it
+  Optimistic concurrency: every transition increments it. Pass it as expectedVersion.
+  
+  乐观并发控制：每次状态变更都会加一。可作为 expectedVersion 传入。
   """
   version: Int!
+  """
+  ID of the requester's community.
+  
+  提出人所在社区的 ID。
+  """
   communityID: ID!
+  """
+  ID of the compound concerned, if any.
+  
+  相关小区的 ID（如有）。
+  """
   compoundID: ID
+  """
+  ID of the person who asked.
+  
+  提出人的 ID。
+  """
   requesterID: ID!
+  """
+  ID of the organisation or volunteer team the request was dispatched to.
+  
+  受派组织或志愿服务队的 ID。
+  """
   dispatchedToID: ID
+  """
+  ID of the volunteer who claimed the request.
+  
+  认领该需求的志愿者的 ID。
+  """
   claimedByID: ID
+  """
+  The requester's community.
+  
+  提出人所在的社区。
+  """
   community: Region!
+  """
+  The compound concerned, if any.
+  
+  相关的小区（如有）。
+  """
   compound: Compound
+  """
+  The person who asked.
+  
+  提出人。
+  """
   requester: Person!
+  """
+  The request's history, step by step.
+  
+  需求的处理历史，逐步记录。
+  """
   events(
     """
     Returns the records after this cursor.
@@ -10453,7 +11611,17 @@ type ServiceRequest implements Node {
     """
     last: Int
   ): RequestEventConnection!
+  """
+  The organisation or volunteer team the request was dispatched to.
+  
+  受派的组织或志愿服务队。
+  """
   dispatchedTo: Organization
+  """
+  The volunteer who claimed the request.
+  
+  认领该需求的志愿者。
+  """
   claimedBy: Person
 }
 """
@@ -10501,24 +11669,83 @@ type ServiceRequestEdge {
   cursor: Cursor!
 }
 """
-ServiceRequestKind is enum for the field kind
+Kind of request.
+
+需求类型。
 """
 enum ServiceRequestKind @goModel(model: "lifecircle/ent/servicerequest.Kind") {
+  """
+  A micro-wish: a small wish for party members and units to claim and fulfil.
+  
+  微心愿：由党员和单位认领并实现的小心愿。
+  """
   MICRO_WISH
+  """
+  A need for a service.
+  
+  服务需求。
+  """
   SERVICE_NEED
+  """
+  Something to repair.
+  
+  报修。
+  """
   REPAIR
+  """
+  A complaint.
+  
+  投诉。
+  """
   COMPLAINT
+  """
+  A governance clue, such as one reported by a delivery rider; its loop closes with a reward.
+  
+  治理线索，如快递小哥上报的线索；以奖励完成闭环。
+  """
   GOVERNANCE_CLUE
 }
 """
-ServiceRequestStatus is enum for the field status
+Where the request is in the workflow: submitted → dispatched → claimed → resolved → confirmed, or rejected.
+
+需求在流程中的状态：已提交 → 已派单 → 已认领 → 已办结 → 已确认，或被驳回。
 """
 enum ServiceRequestStatus @goModel(model: "lifecircle/ent/servicerequest.Status") {
+  """
+  Posted; waiting for staff to dispatch or reject it.
+  
+  已提交，等待工作人员派单或驳回。
+  """
   SUBMITTED
+  """
+  Dispatched to an organisation or volunteer team; open for volunteers of the community to claim.
+  
+  已派给组织或志愿服务队，本社区志愿者可以认领。
+  """
   DISPATCHED
+  """
+  Taken by a volunteer.
+  
+  已由志愿者认领。
+  """
   CLAIMED
+  """
+  Reported done; waiting for the requester to confirm or reopen it.
+  
+  已办结，等待提出人确认或退回重办。
+  """
   RESOLVED
+  """
+  Confirmed by the requester.
+  
+  提出人已确认。
+  """
   CONFIRMED
+  """
+  Rejected by staff.
+  
+  已被工作人员驳回。
+  """
   REJECTED
 }
 """
@@ -11224,7 +12451,17 @@ Changes to a ` + "`" + `Activity` + "`" + ` record: only the fields given change
 对 ` + "`" + `Activity` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateActivityInput {
+  """
+  Title of the activity.
+  
+  活动标题。
+  """
   title: String
+  """
+  What happens at the activity, in free text.
+  
+  活动内容说明（自由文本）。
+  """
   description: String
   """
   True clears ` + "`" + `description` + "`" + `.
@@ -11233,7 +12470,9 @@ input UpdateActivityInput {
   """
   clearDescription: Boolean
   """
-  the month's theme 月度主题
+  The month's theme the activity belongs to.
+  
+  活动所属的月度主题。
   """
   theme: String
   """
@@ -11242,7 +12481,17 @@ input UpdateActivityInput {
   为 true 时清空 ` + "`" + `theme` + "`" + `。
   """
   clearTheme: Boolean
+  """
+  Kind of activity.
+  
+  活动类别。
+  """
   category: ActivityCategory
+  """
+  Groups the activity is for: elderly, children, families, youth, new_employment_workers, party_members, residents or disabled.
+  
+  活动面向的人群：elderly（老年人）、children（儿童）、families（家庭）、youth（青少年）、new_employment_workers（新就业形态劳动者）、party_members（党员）、residents（居民）或 disabled（残疾人）。
+  """
   targetGroups: [String!]
   """
   Values to append to ` + "`" + `targetGroups` + "`" + `.
@@ -11256,10 +12505,22 @@ input UpdateActivityInput {
   为 true 时清空 ` + "`" + `targetGroups` + "`" + `。
   """
   clearTargetGroups: Boolean
+  """
+  When the activity starts.
+  
+  活动开始时间。
+  """
   startsAt: Time
+  """
+  When the activity ends; after startsAt.
+  
+  活动结束时间，须晚于开始时间。
+  """
   endsAt: Time
   """
-  places available; null for no limit
+  Places available; null for no limit.
+  
+  名额；为空表示不限。
   """
   capacity: Int
   """
@@ -11268,7 +12529,17 @@ input UpdateActivityInput {
   为 true 时清空 ` + "`" + `capacity` + "`" + `。
   """
   clearCapacity: Boolean
+  """
+  Whether the activity is scheduled, cancelled or completed.
+  
+  活动状态：已安排、已取消或已举办。
+  """
   status: ActivityStatus
+  """
+  Where the entry comes from.
+  
+  条目来源。
+  """
   source: String
   """
   True clears ` + "`" + `source` + "`" + `.
@@ -11277,15 +12548,15 @@ input UpdateActivityInput {
   """
   clearSource: Boolean
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the activity belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  活动所属社区的 ID。
   """
   communityID: ID
   """
-  The ID of the ` + "`" + `organizer` + "`" + `.
+  ID of the organisation that organises the activity.
   
-  ` + "`" + `organizer` + "`" + ` 的 ID。
+  主办组织的 ID。
   """
   organizerID: ID
   """
@@ -11295,9 +12566,9 @@ input UpdateActivityInput {
   """
   clearOrganizer: Boolean
   """
-  The ID of the ` + "`" + `venue` + "`" + `.
+  ID of the facility where the activity takes place.
   
-  ` + "`" + `venue` + "`" + ` 的 ID。
+  举办场地（设施）的 ID。
   """
   venueID: ID
   """
@@ -11313,31 +12584,46 @@ Changes to a ` + "`" + `Compound` + "`" + ` record: only the fields given change
 对 ` + "`" + `Compound` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateCompoundInput {
+  """
+  Name of the compound.
+  
+  小区名称。
+  """
   name: String
   """
-  approximate number of households
+  Approximate number of households.
+  
+  大致户数。
   """
   households: Int
   """
-  false for 三无 compounds without property management
+  Whether the compound has property management; false for "三无" compounds.
+  
+  是否有物业管理；“三无”小区为 false。
   """
   propertyManagement: Boolean
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the compound belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  小区所属社区的 ID。
   """
   communityID: ID
 }
@@ -11348,13 +12634,22 @@ Changes to a ` + "`" + `Facility` + "`" + ` record: only the fields given change
 """
 input UpdateFacilityInput {
   """
-  primary name, in Simplified Chinese
+  Primary name, in Simplified Chinese.
+  
+  主名称（简体中文）。
   """
   name: String
   """
-  a code of the taxonomy; see the categories query
+  A code of the facility taxonomy; see the categories query.
+  
+  设施分类代码，见 categories 查询。
   """
   category: String
+  """
+  Free-form tags, such as other names the facility goes by.
+  
+  自由标签，如设施的其他称呼。
+  """
   tags: [String!]
   """
   Values to append to ` + "`" + `tags` + "`" + `.
@@ -11368,6 +12663,11 @@ input UpdateFacilityInput {
   为 true 时清空 ` + "`" + `tags` + "`" + `。
   """
   clearTags: Boolean
+  """
+  Postal address.
+  
+  地址。
+  """
   address: String
   """
   True clears ` + "`" + `address` + "`" + `.
@@ -11376,7 +12676,9 @@ input UpdateFacilityInput {
   """
   clearAddress: Boolean
   """
-  the facility's public phone number
+  The facility's public phone number.
+  
+  设施的公开联系电话。
   """
   phone: String
   """
@@ -11386,7 +12688,9 @@ input UpdateFacilityInput {
   """
   clearPhone: Boolean
   """
-  OpenStreetMap opening_hours subset, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00
+  Opening hours in a subset of the OpenStreetMap opening_hours syntax, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00.
+  
+  开放时间，采用 OpenStreetMap opening_hours 语法的子集，如 Mo-Fr 08:30-17:30; Sa 09:00-12:00。
   """
   openingHours: String
   """
@@ -11395,6 +12699,11 @@ input UpdateFacilityInput {
   为 true 时清空 ` + "`" + `openingHours` + "`" + `。
   """
   clearOpeningHours: Boolean
+  """
+  Services offered.
+  
+  提供的服务。
+  """
   services: [String!]
   """
   Values to append to ` + "`" + `services` + "`" + `.
@@ -11408,10 +12717,22 @@ input UpdateFacilityInput {
   为 true 时清空 ` + "`" + `services` + "`" + `。
   """
   clearServices: Boolean
+  """
+  Whether a wheelchair user can get in and use the facility.
+  
+  轮椅使用者能否进入和使用该设施。
+  """
   wheelchair: FacilityWheelchair
+  """
+  Whether the facility operates.
+  
+  设施是否在运营。
+  """
   status: FacilityStatus
   """
-  when the entry was last checked on site
+  When the entry was last checked on site.
+  
+  条目最近一次实地核实的时间。
   """
   verifiedAt: Time
   """
@@ -11421,7 +12742,9 @@ input UpdateFacilityInput {
   """
   clearVerifiedAt: Boolean
   """
-  where the entry comes from
+  Where the entry comes from.
+  
+  条目来源。
   """
   source: String
   """
@@ -11431,27 +12754,33 @@ input UpdateFacilityInput {
   """
   clearSource: Boolean
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the facility belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  设施所属社区的 ID。
   """
   communityID: ID
   """
-  The ID of the ` + "`" + `compound` + "`" + `.
+  ID of the compound the facility is in, if any.
   
-  ` + "`" + `compound` + "`" + ` 的 ID。
+  设施所在小区的 ID（如有）。
   """
   compoundID: ID
   """
@@ -11461,9 +12790,9 @@ input UpdateFacilityInput {
   """
   clearCompound: Boolean
   """
-  The ID of the ` + "`" + `operator` + "`" + `.
+  ID of the organisation that runs the facility.
   
-  ` + "`" + `operator` + "`" + ` 的 ID。
+  运营该设施的组织的 ID。
   """
   operatorID: ID
   """
@@ -11473,9 +12802,9 @@ input UpdateFacilityInput {
   """
   clearOperator: Boolean
   """
-  The ID of the ` + "`" + `parent` + "`" + `.
+  ID of the service centre a function room is part of.
   
-  ` + "`" + `parent` + "`" + ` 的 ID。
+  功能室所属服务中心的 ID。
   """
   parentID: ID
   """
@@ -11491,13 +12820,28 @@ Changes to a ` + "`" + `Grid` + "`" + ` record: only the fields given change.
 对 ` + "`" + `Grid` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateGridInput {
+  """
+  Name of the grid.
+  
+  网格名称。
+  """
   name: String
+  """
+  Number of full-time grid workers.
+  
+  专职网格员人数。
+  """
   fullTimeWorkers: Int
+  """
+  Number of part-time grid workers.
+  
+  兼职网格员人数。
+  """
   partTimeWorkers: Int
   """
-  The ID of the ` + "`" + `community` + "`" + `.
+  ID of the community the grid belongs to.
   
-  ` + "`" + `community` + "`" + ` 的 ID。
+  网格所属社区的 ID。
   """
   communityID: ID
 }
@@ -11507,12 +12851,22 @@ Changes to a ` + "`" + `Organization` + "`" + ` record: only the fields given ch
 对 ` + "`" + `Organization` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateOrganizationInput {
+  """
+  Kind of organisation.
+  
+  组织类型。
+  """
   kind: OrganizationKind
+  """
+  Name of the organisation.
+  
+  组织名称。
+  """
   name: String
   """
-  The ID of the ` + "`" + `parent` + "`" + `.
+  ID of the organisation this one belongs to, such as a branch's party committee.
   
-  ` + "`" + `parent` + "`" + ` 的 ID。
+  上级组织的 ID，如党支部所属的党委。
   """
   parentID: ID
   """
@@ -11522,15 +12876,15 @@ input UpdateOrganizationInput {
   """
   clearParent: Boolean
   """
-  The ID of the ` + "`" + `region` + "`" + `.
+  ID of the region the organisation belongs to.
   
-  ` + "`" + `region` + "`" + ` 的 ID。
+  组织所属区域的 ID。
   """
   regionID: ID
   """
-  The ID of the ` + "`" + `compound` + "`" + `.
+  ID of the compound, for an organisation of one compound.
   
-  ` + "`" + `compound` + "`" + ` 的 ID。
+  所属小区的 ID（仅限属于某个小区的组织）。
   """
   compoundID: ID
   """
@@ -11546,10 +12900,22 @@ Changes to a ` + "`" + `Region` + "`" + ` record: only the fields given change.
 对 ` + "`" + `Region` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateRegionInput {
+  """
+  Level of the region in the administrative hierarchy.
+  
+  区域在行政层级中的级别。
+  """
   level: RegionLevel
+  """
+  Name, in Chinese.
+  
+  名称（中文）。
+  """
   name: String
   """
-  English or pinyin name
+  English or pinyin name.
+  
+  英文或拼音名称。
   """
   nameEn: String
   """
@@ -11559,7 +12925,9 @@ input UpdateRegionInput {
   """
   clearNameEn: Boolean
   """
-  administrative division code 行政区划代码
+  Administrative division code (up to 12 digits), unique.
+  
+  行政区划代码（最多 12 位数字），唯一。
   """
   code: String
   """
@@ -11569,21 +12937,27 @@ input UpdateRegionInput {
   """
   clearCode: Boolean
   """
-  WGS-84 latitude in degrees
+  WGS-84 latitude in degrees.
+  
+  WGS-84 纬度（度）。
   """
   lat: Float
   """
-  WGS-84 longitude in degrees
+  WGS-84 longitude in degrees.
+  
+  WGS-84 经度（度）。
   """
   lng: Float
   """
-  true when the location is an approximation (demo data)
+  True when the location is an approximation (demo data).
+  
+  位置为近似值（演示数据）时为 true。
   """
   approximate: Boolean
   """
-  The ID of the ` + "`" + `parent` + "`" + `.
+  ID of the region one level up; null at the top.
   
-  ` + "`" + `parent` + "`" + ` 的 ID。
+  上一级区域的 ID；最高一级为空。
   """
   parentID: ID
   """

@@ -10,6 +10,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"lifecircle/internal/gqldoc"
 )
 
 // Activity is a community activity: "one theme a month, one activity a week"
@@ -22,16 +24,36 @@ var TargetGroups = []string{"elderly", "children", "families", "youth", "new_emp
 // Fields of the Activity.
 func (Activity) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").NotEmpty().MaxLen(300).Annotations(entgql.OrderField("TITLE")),
-		field.Text("description").Optional().MaxLen(10000),
+		field.String("title").NotEmpty().MaxLen(300).
+			Comment(doc("Title of the activity.", "活动标题。")).
+			Annotations(entgql.OrderField("TITLE")),
+		field.Text("description").Optional().MaxLen(10000).
+			Comment(doc("What happens at the activity, in free text.", "活动内容说明（自由文本）。")),
 		field.String("theme").Optional().MaxLen(200).
-			Comment("the month's theme 月度主题"),
+			Comment(doc("The month's theme the activity belongs to.", "活动所属的月度主题。")),
 		field.Enum("category").NamedValues(
 			"Culture", "CULTURE", "Health", "HEALTH", "Education", "EDUCATION",
 			"Volunteer", "VOLUNTEER", "Party", "PARTY", "Festival", "FESTIVAL",
 			"Sport", "SPORT", "Children", "CHILDREN", "Elderly", "ELDERLY", "Other", "OTHER",
-		).Annotations(entgql.OrderField("CATEGORY")),
+		).
+			Comment(doc("Kind of activity.", "活动类别。")).
+			Annotations(entgql.OrderField("CATEGORY"), gqldoc.EnumValues{
+				"CULTURE":   doc("Culture and arts.", "文化艺术。"),
+				"HEALTH":    doc("Health: talks, free medical consultations.", "健康：健康讲座、义诊等。"),
+				"EDUCATION": doc("Education and training.", "教育培训。"),
+				"VOLUNTEER": doc("Volunteer service.", "志愿服务。"),
+				"PARTY":     doc("Party building, such as party lectures.", "党建，如党课。"),
+				"FESTIVAL":  doc("Festivals and celebrations.", "节日庆祝。"),
+				"SPORT":     doc("Sport and fitness.", "体育健身。"),
+				"CHILDREN":  doc("For children.", "儿童活动。"),
+				"ELDERLY":   doc("For the elderly.", "老年人活动。"),
+				"OTHER":     doc("Anything else.", "其他。"),
+			}),
 		field.Strings("target_groups").Optional().
+			Comment(doc("Groups the activity is for: elderly, children, families, youth, new_employment_workers, "+
+				"party_members, residents or disabled.",
+				"活动面向的人群：elderly（老年人）、children（儿童）、families（家庭）、youth（青少年）、"+
+					"new_employment_workers（新就业形态劳动者）、party_members（党员）、residents（居民）或 disabled（残疾人）。")).
 			Validate(func(gs []string) error {
 				for _, g := range gs {
 					if !slices.Contains(TargetGroups, g) {
@@ -40,30 +62,46 @@ func (Activity) Fields() []ent.Field {
 				}
 				return nil
 			}),
-		field.Time("starts_at").Annotations(entgql.OrderField("STARTS_AT")),
-		field.Time("ends_at").Annotations(entgql.OrderField("ENDS_AT")),
+		field.Time("starts_at").
+			Comment(doc("When the activity starts.", "活动开始时间。")).
+			Annotations(entgql.OrderField("STARTS_AT")),
+		field.Time("ends_at").
+			Comment(doc("When the activity ends; after startsAt.", "活动结束时间，须晚于开始时间。")).
+			Annotations(entgql.OrderField("ENDS_AT")),
 		field.Int("capacity").Optional().Nillable().Positive().
-			Comment("places available; null for no limit"),
+			Comment(doc("Places available; null for no limit.", "名额；为空表示不限。")),
 		field.Enum("status").
 			NamedValues("Scheduled", "SCHEDULED", "Cancelled", "CANCELLED", "Completed", "COMPLETED").
 			Default("SCHEDULED").
-			Annotations(entgql.OrderField("STATUS")),
+			Comment(doc("Whether the activity is scheduled, cancelled or completed.", "活动状态：已安排、已取消或已举办。")).
+			Annotations(entgql.OrderField("STATUS"), gqldoc.EnumValues{
+				"SCHEDULED": doc("Planned: open for registration.", "已安排：可以报名。"),
+				"CANCELLED": doc("Called off.", "已取消。"),
+				"COMPLETED": doc("Held.", "已举办。"),
+			}),
 		field.Int("registered_count").NonNegative().Default(0).
-			Comment("number of registrations; maintained by the registration workflow").
+			Comment(doc("Number of current registrations; maintained by the registration workflow.", "当前报名人数，由报名流程维护。")).
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
-		field.String("source").Optional().MaxLen(200),
-		field.Int("community_id"),
-		field.Int("organizer_id").Optional().Nillable(),
-		field.Int("venue_id").Optional().Nillable(),
+		field.String("source").Optional().MaxLen(200).
+			Comment(doc("Where the entry comes from.", "条目来源。")),
+		field.Int("community_id").
+			Comment(doc("ID of the community the activity belongs to.", "活动所属社区的 ID。")),
+		field.Int("organizer_id").Optional().Nillable().
+			Comment(doc("ID of the organisation that organises the activity.", "主办组织的 ID。")),
+		field.Int("venue_id").Optional().Nillable().
+			Comment(doc("ID of the facility where the activity takes place.", "举办场地（设施）的 ID。")),
 	}
 }
 
 // Edges of the Activity.
 func (Activity) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("community", Region.Type).Ref("activities").Unique().Required().Field("community_id"),
-		edge.From("organizer", Organization.Type).Ref("activities").Unique().Field("organizer_id"),
-		edge.From("venue", Facility.Type).Ref("activities").Unique().Field("venue_id"),
+		edge.From("community", Region.Type).Ref("activities").Unique().Required().Field("community_id").
+			Comment(doc("The community the activity belongs to.", "活动所属的社区。")),
+		edge.From("organizer", Organization.Type).Ref("activities").Unique().Field("organizer_id").
+			Comment(doc("The organisation that organises the activity.", "活动的主办组织。")),
+		edge.From("venue", Facility.Type).Ref("activities").Unique().Field("venue_id").
+			Comment(doc("The facility where the activity takes place.", "活动举办的设施。")),
 	}
 }
 
@@ -76,4 +114,9 @@ func (Activity) Indexes() []ent.Index {
 func (Activity) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 // Annotations of the Activity.
-func (Activity) Annotations() []schema.Annotation { return publicAnnotations() }
+func (Activity) Annotations() []schema.Annotation {
+	return publicAnnotations(
+		doc("A community activity: a talk, class, celebration, free clinic, volunteer event… \"One theme a month, one activity a week.\"",
+			"社区活动：讲座、培训、庆祝活动、义诊、志愿服务等。“一月一主题、一周一活动”。"),
+		doc("Community activities.", "社区活动。"))
+}

@@ -6,7 +6,12 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/schema"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"lifecircle/internal/gqldoc"
 )
+
+// doc joins the English and Chinese halves of a GraphQL description.
+var doc = gqldoc.Doc
 
 var (
 	digitsOnly    = regexp.MustCompile(`^[0-9]+$`)
@@ -19,10 +24,12 @@ var (
 var noInput = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
 
 // publicAnnotations exposes a public type: a Relay connection at the query
-// root, create and update mutations for staff and admins.
-func publicAnnotations() []schema.Annotation {
+// root (described by query), create and update mutations for staff and
+// admins. typ describes the type itself.
+func publicAnnotations(typ, query string) []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(),
+		schema.Comment(typ),
+		entgql.QueryField().Description(query),
 		entgql.RelayConnection(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
@@ -31,9 +38,11 @@ func publicAnnotations() []schema.Annotation {
 // privateAnnotations exposes a type holding personal data: a connection at
 // the query root for signed-in callers only (privacy policies then narrow
 // what each sees), and nothing to filter or order by on personal values.
-func privateAnnotations(rootField string) []schema.Annotation {
+// typ describes the type, query the root field.
+func privateAnnotations(rootField, typ, query string) []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(rootField).Directives(membersOnly()),
+		schema.Comment(typ),
+		entgql.QueryField(rootField).Directives(membersOnly()).Description(query),
 		entgql.RelayConnection(),
 	}
 }

@@ -18,11 +18,16 @@ type Person struct{ ent.Schema }
 // Fields of the Person.
 func (Person) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxLen(200).
+			Comment(doc("Name.", "姓名。")),
 		field.String("phone").Optional().MaxLen(40).Sensitive(),
-		field.Int("birth_year").Optional().Nillable().Range(1900, 2100),
-		field.Strings("roles").Optional(),
-		field.Int("community_id"),
+		field.Int("birth_year").Optional().Nillable().Range(1900, 2100).
+			Comment(doc("Year of birth.", "出生年份。")),
+		field.Strings("roles").Optional().
+			Comment(doc("Roles in the community: resident, volunteer, party_member or grid_worker.",
+				"在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。")),
+		field.Int("community_id").
+			Comment(doc("ID of the community the person lives in.", "所居住社区的 ID。")),
 	}
 }
 
@@ -30,7 +35,8 @@ func (Person) Fields() []ent.Field {
 func (Person) Edges() []ent.Edge {
 	return []ent.Edge{
 		// One-directional: a public Region has no edge back to its people.
-		edge.To("community", Region.Type).Unique().Required().Field("community_id"),
+		edge.To("community", Region.Type).Unique().Required().Field("community_id").
+			Comment(doc("The community the person lives in.", "所居住的社区。")),
 		// For privacy rules only (a volunteer may see who asked for what
 		// they can claim); not in GraphQL.
 		edge.From("requests", ServiceRequest.Type).Ref("requester").
@@ -47,5 +53,12 @@ func (Person) Mixin() []ent.Mixin { return []ent.Mixin{privateTime{}} }
 
 // Annotations of the Person.
 func (Person) Annotations() []schema.Annotation {
-	return append(privateAnnotations("people"), entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField))
+	return append(privateAnnotations("people",
+		doc("A resident, volunteer, party member or grid worker. Personal data: the public sees no one; staff see "+
+			"the people of their community and those registered for its activities; residents see themselves; "+
+			"volunteers also the people whose requests they may see.",
+			"居民、志愿者、党员或网格员。属于个人信息：公众看不到任何人；工作人员可见本社区的人员及报名本社区活动的人员；"+
+				"居民只能看到自己；志愿者还可看到其可见需求的提出人。"),
+		doc("People, as far as the caller may see them (see Person).", "调用者有权查看的人员（见 Person）。")),
+		entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField))
 }

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"lifecircle/internal/gqldoc"
 )
 
 // Registration is a person's registration for an activity. Private: who takes
@@ -16,10 +18,19 @@ type Registration struct{ ent.Schema }
 // Fields of the Registration.
 func (Registration) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("status").NamedValues("Registered", "REGISTERED", "Cancelled", "CANCELLED").Default("REGISTERED"),
-		field.Int("person_id").Annotations(entgql.Skip(entgql.SkipWhereInput)),
-		field.Int("activity_id"),
-		field.Int("community_id").Comment("the activity's community, for staff scoping"),
+		field.Enum("status").NamedValues("Registered", "REGISTERED", "Cancelled", "CANCELLED").Default("REGISTERED").
+			Comment(doc("Whether the registration holds a place.", "报名是否占用名额。")).
+			Annotations(gqldoc.EnumValues{
+				"REGISTERED": doc("Registered: holds a place.", "已报名：占用一个名额。"),
+				"CANCELLED":  doc("Cancelled: the place was given back.", "已取消：名额已退回。"),
+			}),
+		field.Int("person_id").
+			Comment(doc("ID of the registered person.", "报名人员的 ID。")).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.Int("activity_id").
+			Comment(doc("ID of the activity.", "活动的 ID。")),
+		field.Int("community_id").
+			Comment(doc("ID of the activity's community, which scopes what staff see.", "活动所属社区的 ID，决定哪些工作人员可见。")),
 	}
 }
 
@@ -27,9 +38,12 @@ func (Registration) Fields() []ent.Field {
 func (Registration) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("person", Person.Type).Unique().Required().Field("person_id").
+			Comment(doc("The registered person.", "报名的人员。")).
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
-		edge.To("activity", Activity.Type).Unique().Required().Field("activity_id"),
-		edge.To("community", Region.Type).Unique().Required().Field("community_id"),
+		edge.To("activity", Activity.Type).Unique().Required().Field("activity_id").
+			Comment(doc("The activity.", "报名的活动。")),
+		edge.To("community", Region.Type).Unique().Required().Field("community_id").
+			Comment(doc("The activity's community.", "活动所属的社区。")),
 	}
 }
 
@@ -43,5 +57,10 @@ func (Registration) Mixin() []ent.Mixin { return []ent.Mixin{privateTime{}} }
 
 // Annotations of the Registration.
 func (Registration) Annotations() []schema.Annotation {
-	return append(privateAnnotations("registrations"), entgql.Skip(entgql.SkipOrderField))
+	return append(privateAnnotations("registrations",
+		doc("A person's registration for an activity. Personal data: visible to the person, staff of the activity's community and admins.",
+			"某人对某项活动的报名。属于个人信息：仅本人、活动所属社区的工作人员和管理员可见。"),
+		doc("Registrations for activities, as far as the caller may see them: residents their own, staff their community's.",
+			"调用者有权查看的活动报名：居民可见自己的，工作人员可见本社区的。")),
+		entgql.Skip(entgql.SkipOrderField))
 }
