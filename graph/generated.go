@@ -3296,26 +3296,73 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/changes.graphql", Input: `"A page of the change feed."
+	{Name: "../schema/changes.graphql", Input: `"""
+A page of the change feed.
+
+变更流的一页。
+"""
 type ChangeConnection {
-  "Changes, oldest first."
+  """
+  Changes, oldest first.
+
+  各项变更，按时间从早到晚排列。
+  """
   entries: [ChangeEntry!]!
-  "Pass as after to read on."
+  """
+  Pass as after to read on.
+
+  作为 after 传入以继续读取。
+  """
   cursor: String
+  """
+  Whether more changes follow this page.
+
+  本页之后是否还有变更。
+  """
   hasMore: Boolean!
 }
 
-"One creation, update or deletion of a public record."
+"""
+One creation, update or deletion of a public record.
+
+公开记录的一次新建、修改或删除。
+"""
 type ChangeEntry {
-  "Opaque, increasing: the entry's place in the feed."
+  """
+  Opaque, increasing: the entry's place in the feed.
+
+  不透明且递增：该条目在变更流中的位置。
+  """
   sequence: String!
-  "create, update or delete."
+  """
+  create, update or delete.
+
+  操作：create（新建）、update（修改）或 delete（删除）。
+  """
   op: String!
-  "Region, Compound, Grid, Organization, Facility or Activity."
+  """
+  Region, Compound, Grid, Organization, Facility or Activity.
+
+  记录类型：Region（区域）、Compound（小区）、Grid（网格）、Organization（组织）、Facility（设施）或 Activity（活动）。
+  """
   entity: String!
+  """
+  The global ID of the record that changed.
+
+  发生变更的记录的全局 ID。
+  """
   id: ID!
+  """
+  When the change happened.
+
+  变更发生的时间。
+  """
   at: Time!
-  "The record as it is now; null for a deletion (a tombstone) or a record deleted since."
+  """
+  The record as it is now; null for a deletion (a tombstone) or a record deleted since.
+
+  记录的当前内容；删除（墓碑记录）或此后已被删除的记录为空。
+  """
   record: Node
 }
 
@@ -3324,75 +3371,309 @@ extend type Query {
   Creations, updates and deletions of public records after a cursor, oldest
   first. Replaying the feed from the start reproduces the current public
   data; a client keeps the last cursor and reads on from there.
+
+  某一游标之后公开记录的新建、修改和删除，按时间从早到晚排列。从头重放变更流
+  即可重建当前的公开数据；客户端保存最后的游标，下次从那里继续读取。
   """
-  changes(after: String, first: Int): ChangeConnection!
+  changes(
+    """
+    The cursor of the last page read; from the start when omitted.
+
+    上一页返回的游标；省略时从头开始。
+    """
+    after: String
+    """
+    How many changes to return: at most 100, 20 when omitted.
+
+    返回的变更数：最多 100 条，省略时为 20 条。
+    """
+    first: Int
+  ): ChangeConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/common.graphql", Input: `"""
 Restricts a field to viewers with a role. Anonymous callers get
 UNAUTHENTICATED, callers without the role FORBIDDEN.
-"""
-directive @hasRole(role: Role!) on FIELD_DEFINITION
 
-"Who may call a field."
+将字段限定为具有某一角色的调用者使用。匿名调用者得到 UNAUTHENTICATED，
+不具备该角色的调用者得到 FORBIDDEN。
+"""
+directive @hasRole(
+  """
+  The least role that may call the field.
+
+  可以调用该字段的最低角色。
+  """
+  role: Role!
+) on FIELD_DEFINITION
+
+"""
+Who may call a field.
+
+可以调用某字段的角色。
+"""
 enum Role {
-  "Any signed-in caller: a resident, volunteer, staff member or admin."
+  """
+  Any signed-in caller: a resident, volunteer, staff member or admin.
+
+  任何已登录的调用者：居民、志愿者、工作人员或管理员。
+  """
   MEMBER
-  "Volunteers (and staff and admins)."
+  """
+  Volunteers (and staff and admins).
+
+  志愿者（以及工作人员和管理员）。
+  """
   VOLUNTEER
-  "Staff of a community (and admins)."
+  """
+  Staff of a community (and admins).
+
+  社区工作人员（以及管理员）。
+  """
   STAFF
-  "Administrators."
+  """
+  Administrators.
+
+  管理员。
+  """
   ADMIN
 }
 
-"A string in one language."
+"""
+A string in one language.
+
+某一种语言的文本。
+"""
 type LocalizedText {
-  "BCP 47 tag: zh-Hans, zh-Hant, en, ug, bo or kk."
+  """
+  BCP 47 tag: zh-Hans, zh-Hant, en, ug, bo or kk.
+
+  BCP 47 语言标签：zh-Hans（简体中文）、zh-Hant（繁体中文）、en（英语）、ug（维吾尔语）、bo（藏语）或 kk（哈萨克语）。
+  """
   lang: String!
+  """
+  The text in that language.
+
+  该语言的文本。
+  """
   value: String!
 }
 
-"A string in one language."
+"""
+A string in one language.
+
+某一种语言的文本。
+"""
 input LocalizedTextInput {
-  "BCP 47 tag: zh-Hans, zh-Hant, en, ug, bo or kk."
+  """
+  BCP 47 tag: zh-Hans, zh-Hant, en, ug, bo or kk.
+
+  BCP 47 语言标签：zh-Hans（简体中文）、zh-Hant（繁体中文）、en（英语）、ug（维吾尔语）、bo（藏语）或 kk（哈萨克语）。
+  """
   lang: String!
+  """
+  The text in that language.
+
+  该语言的文本。
+  """
   value: String!
 }
 `, BuiltIn: false},
-	{Name: "../schema/community.graphql", Input: `type Mutation {
-  "Adds a region (admins)."
-  createRegion(input: CreateRegionInput!): Region! @hasRole(role: ADMIN)
-  "Changes a region (admins)."
-  updateRegion(id: ID!, input: UpdateRegionInput!): Region! @hasRole(role: ADMIN)
-  "Adds a compound (staff of its community, admins)."
-  createCompound(input: CreateCompoundInput!): Compound! @hasRole(role: STAFF)
-  "Changes a compound (staff of its community, admins)."
-  updateCompound(id: ID!, input: UpdateCompoundInput!): Compound! @hasRole(role: STAFF)
-  "Adds a grid (staff of its community, admins)."
-  createGrid(input: CreateGridInput!): Grid! @hasRole(role: STAFF)
-  "Changes a grid (staff of its community, admins)."
-  updateGrid(id: ID!, input: UpdateGridInput!): Grid! @hasRole(role: STAFF)
-  "Adds an organisation (admins)."
-  createOrganization(input: CreateOrganizationInput!): Organization! @hasRole(role: ADMIN)
-  "Changes an organisation (admins)."
-  updateOrganization(id: ID!, input: UpdateOrganizationInput!): Organization! @hasRole(role: ADMIN)
-  "Adds an activity (staff of its community, admins)."
-  createActivity(input: CreateActivityInput!): Activity! @hasRole(role: STAFF)
-  "Changes an activity (staff of its community, admins)."
-  updateActivity(id: ID!, input: UpdateActivityInput!): Activity! @hasRole(role: STAFF)
+	{Name: "../schema/community.graphql", Input: `"""
+Everything the API can change. A mutation operation runs in one
+transaction: its fields take effect together or not at all.
+
+API 可以修改的全部内容。一次变更操作在一个事务中执行：其中各字段要么全部生效，要么全部不生效。
+"""
+type Mutation {
+  """
+  Adds a region (admins).
+
+  新增一个行政区域（管理员）。
+  """
+  createRegion(
+    """
+    The new region's values.
+
+    新区域的各项值。
+    """
+    input: CreateRegionInput!
+  ): Region! @hasRole(role: ADMIN)
+  """
+  Changes a region (admins).
+
+  修改一个行政区域（管理员）。
+  """
+  updateRegion(
+    """
+    The region's global ID.
+
+    区域的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateRegionInput!
+  ): Region! @hasRole(role: ADMIN)
+  """
+  Adds a compound (staff of its community, admins).
+
+  新增一个小区（所属社区的工作人员、管理员）。
+  """
+  createCompound(
+    """
+    The new compound's values.
+
+    新小区的各项值。
+    """
+    input: CreateCompoundInput!
+  ): Compound! @hasRole(role: STAFF)
+  """
+  Changes a compound (staff of its community, admins).
+
+  修改一个小区（所属社区的工作人员、管理员）。
+  """
+  updateCompound(
+    """
+    The compound's global ID.
+
+    小区的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateCompoundInput!
+  ): Compound! @hasRole(role: STAFF)
+  """
+  Adds a grid (staff of its community, admins).
+
+  新增一个网格（所属社区的工作人员、管理员）。
+  """
+  createGrid(
+    """
+    The new grid's values.
+
+    新网格的各项值。
+    """
+    input: CreateGridInput!
+  ): Grid! @hasRole(role: STAFF)
+  """
+  Changes a grid (staff of its community, admins).
+
+  修改一个网格（所属社区的工作人员、管理员）。
+  """
+  updateGrid(
+    """
+    The grid's global ID.
+
+    网格的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateGridInput!
+  ): Grid! @hasRole(role: STAFF)
+  """
+  Adds an organisation (admins).
+
+  新增一个组织（管理员）。
+  """
+  createOrganization(
+    """
+    The new organisation's values.
+
+    新组织的各项值。
+    """
+    input: CreateOrganizationInput!
+  ): Organization! @hasRole(role: ADMIN)
+  """
+  Changes an organisation (admins).
+
+  修改一个组织（管理员）。
+  """
+  updateOrganization(
+    """
+    The organisation's global ID.
+
+    组织的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateOrganizationInput!
+  ): Organization! @hasRole(role: ADMIN)
+  """
+  Adds an activity (staff of its community, admins).
+
+  新增一项活动（所属社区的工作人员、管理员）。
+  """
+  createActivity(
+    """
+    The new activity's values.
+
+    新活动的各项值。
+    """
+    input: CreateActivityInput!
+  ): Activity! @hasRole(role: STAFF)
+  """
+  Changes an activity (staff of its community, admins).
+
+  修改一项活动（所属社区的工作人员、管理员）。
+  """
+  updateActivity(
+    """
+    The activity's global ID.
+
+    活动的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateActivityInput!
+  ): Activity! @hasRole(role: STAFF)
 }
 
-"The caller, as the server sees it."
+"""
+The caller, as the server sees it.
+
+服务器所识别的调用者。
+"""
 type Viewer {
-  "PUBLIC, RESIDENT, VOLUNTEER, STAFF or ADMIN."
+  """
+  PUBLIC, RESIDENT, VOLUNTEER, STAFF or ADMIN.
+
+  调用者的角色：PUBLIC（公众）、RESIDENT（居民）、VOLUNTEER（志愿者）、STAFF（工作人员）或 ADMIN（管理员）。
+  """
   role: String!
-  "The community a staff token works for."
+  """
+  The community a staff token works for.
+
+  工作人员令牌所服务的社区。
+  """
   community: Region
 }
 
 extend type Query {
-  "The caller: anonymous callers are the public."
+  """
+  The caller: anonymous callers are the public.
+
+  当前调用者：匿名调用者即为公众。
+  """
   viewer: Viewer!
 }
 `, BuiltIn: false},
@@ -12968,284 +13249,1099 @@ input UpdateRegionInput {
   clearParent: Boolean
 }
 `, BuiltIn: false},
-	{Name: "../schema/needs.graphql", Input: `"A new entry of the needs list."
+	{Name: "../schema/needs.graphql", Input: `"""
+A new entry of the needs list.
+
+需求清单中的一条新需求。
+"""
 input SubmitRequestInput {
+  """
+  What kind of request it is.
+
+  需求类型。
+  """
   kind: ServiceRequestKind!
+  """
+  Short title.
+
+  简要标题。
+  """
   title: String!
+  """
+  Details, in free text.
+
+  详细说明（自由文本）。
+  """
   description: String
-  "A taxonomy code, if the need is about a kind of facility."
+  """
+  A taxonomy code, if the need is about a kind of facility.
+
+  设施分类代码（需求涉及某类设施时）。
+  """
   category: String
+  """
+  The compound concerned; it must be in the resident's community.
+
+  相关小区；必须在该居民所在的社区内。
+  """
   compoundID: ID
-  "Where help is needed; shown to a volunteer only once they claim the request."
+  """
+  Where help is needed; shown to a volunteer only once they claim the request.
+
+  需要帮助的地点；志愿者认领该需求后才能看到。
+  """
   address: String
-  "Staff at the one-window counter: the resident the request is for."
+  """
+  Staff at the one-window counter: the resident the request is for.
+
+  供“全岗通”窗口的工作人员使用：该需求所代表的居民。
+  """
   onBehalfOf: ID
-  "A retried submit with the same ID (or Idempotency-Key header) returns the first request."
+  """
+  A retried submit with the same ID (or Idempotency-Key header) returns the first request.
+
+  使用相同 ID（或 Idempotency-Key 请求头）重试提交时，返回第一次提交的需求。
+  """
   clientMutationId: String
 }
 
+"""
+The result of submitRequest.
+
+submitRequest 的结果。
+"""
 type SubmitRequestPayload {
+  """
+  The request submitted (for a retry, the one the first submit created).
+
+  提交的需求（重试时为第一次提交所创建的需求）。
+  """
   request: ServiceRequest!
+  """
+  The clientMutationId given, returned unchanged.
+
+  原样返回所给的 clientMutationId。
+  """
   clientMutationId: String
 }
 
 extend type ServiceRequest {
-  "Where help is needed: for staff, the requester, and the volunteer who claimed the request."
+  """
+  Where help is needed: for staff of the community, admins, the requester, and
+  the volunteer who claimed the request; null for anyone else.
+
+  需要帮助的地点：仅社区工作人员、管理员、提出人和认领该需求的志愿者可见，其他人为空。
+  """
   address: String
 }
 
 extend type Mutation {
-  "Post a micro-wish, service need, repair, complaint or governance clue (residents; staff on a resident's behalf)."
-  submitRequest(input: SubmitRequestInput!): SubmitRequestPayload! @hasRole(role: MEMBER)
-  "Dispatch a submitted request to an organisation or volunteer team of its community (staff)."
-  dispatchRequest(id: ID!, organizationID: ID!, expectedVersion: Int): ServiceRequest! @hasRole(role: STAFF)
-  "Take a dispatched request (volunteers of its community). Of several claiming at once, exactly one wins."
-  claimRequest(id: ID!, expectedVersion: Int): ServiceRequest! @hasRole(role: VOLUNTEER)
-  "Report a claimed request done (the volunteer who claimed it, or staff)."
-  resolveRequest(id: ID!, note: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: VOLUNTEER)
-  "Confirm a resolved request with a 1–5 rating (the requester)."
-  confirmRequest(id: ID!, satisfaction: Int!, expectedVersion: Int): ServiceRequest! @hasRole(role: MEMBER)
-  "Send a resolved request back to be done again (the requester)."
-  reopenRequest(id: ID!, reason: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: MEMBER)
-  "Reject a submitted or dispatched request with a reason (staff)."
-  rejectRequest(id: ID!, reason: String!, expectedVersion: Int): ServiceRequest! @hasRole(role: STAFF)
-  "Record the reward that closes a governance clue's loop, once it is resolved (staff)."
-  rewardRequest(id: ID!, note: String!): ServiceRequest! @hasRole(role: STAFF)
-  "Register for an activity: yourself, or (staff) a resident of your community."
-  registerForActivity(activityID: ID!, personID: ID): Registration! @hasRole(role: MEMBER)
-  "Cancel a registration and give the place back."
-  cancelRegistration(id: ID!): Registration! @hasRole(role: MEMBER)
+  """
+  Post a micro-wish, service need, repair, complaint or governance clue (residents; staff on a resident's behalf).
+
+  提交微心愿、服务需求、报修、投诉或治理线索（居民；或工作人员代居民提交）。
+  """
+  submitRequest(
+    """
+    The new request.
+
+    新需求。
+    """
+    input: SubmitRequestInput!
+  ): SubmitRequestPayload! @hasRole(role: MEMBER)
+  """
+  Dispatch a submitted request to an organisation or volunteer team of its community (staff).
+
+  将已提交的需求派给其所在社区的组织或志愿服务队（工作人员）。
+  """
+  dispatchRequest(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    The organisation or volunteer team to dispatch to; it must belong to the request's community.
+
+    受派的组织或志愿服务队；必须属于该需求所在的社区。
+    """
+    organizationID: ID!
+    """
+    The version last read; the change is refused with CONFLICT if the request moved on since.
+
+    上次读取时的版本号；若需求此后已有变化，操作将以 CONFLICT 被拒绝。
+    """
+    expectedVersion: Int
+  ): ServiceRequest! @hasRole(role: STAFF)
+  """
+  Take a dispatched request (volunteers of its community). Of several claiming at once, exactly one wins.
+
+  认领已派单的需求（所在社区的志愿者）。多人同时认领时，只有一人成功。
+  """
+  claimRequest(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    The version last read; the change is refused with CONFLICT if the request moved on since.
+
+    上次读取时的版本号；若需求此后已有变化，操作将以 CONFLICT 被拒绝。
+    """
+    expectedVersion: Int
+  ): ServiceRequest! @hasRole(role: VOLUNTEER)
+  """
+  Report a claimed request done (the volunteer who claimed it, or staff).
+
+  报告已认领的需求办结（认领的志愿者或工作人员）。
+  """
+  resolveRequest(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    What was done; required.
+
+    办理情况；必填。
+    """
+    note: String!
+    """
+    The version last read; the change is refused with CONFLICT if the request moved on since.
+
+    上次读取时的版本号；若需求此后已有变化，操作将以 CONFLICT 被拒绝。
+    """
+    expectedVersion: Int
+  ): ServiceRequest! @hasRole(role: VOLUNTEER)
+  """
+  Confirm a resolved request with a 1–5 rating (the requester).
+
+  确认已办结的需求并给出 1–5 分的评价（提出人）。
+  """
+  confirmRequest(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    The rating, from 1 to 5.
+
+    满意度评分，1 到 5。
+    """
+    satisfaction: Int!
+    """
+    The version last read; the change is refused with CONFLICT if the request moved on since.
+
+    上次读取时的版本号；若需求此后已有变化，操作将以 CONFLICT 被拒绝。
+    """
+    expectedVersion: Int
+  ): ServiceRequest! @hasRole(role: MEMBER)
+  """
+  Send a resolved request back to be done again (the requester). It returns to
+  the organisation it was dispatched to, open to claim again.
+
+  将已办结的需求退回重办（提出人）。需求回到原受派组织，可再次认领。
+  """
+  reopenRequest(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    Why it must be done again; required.
+
+    退回重办的理由；必填。
+    """
+    reason: String!
+    """
+    The version last read; the change is refused with CONFLICT if the request moved on since.
+
+    上次读取时的版本号；若需求此后已有变化，操作将以 CONFLICT 被拒绝。
+    """
+    expectedVersion: Int
+  ): ServiceRequest! @hasRole(role: MEMBER)
+  """
+  Reject a submitted or dispatched request with a reason (staff).
+
+  驳回已提交或已派单的需求并说明理由（工作人员）。
+  """
+  rejectRequest(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    The reason, for the resident; required.
+
+    给居民的驳回理由；必填。
+    """
+    reason: String!
+    """
+    The version last read; the change is refused with CONFLICT if the request moved on since.
+
+    上次读取时的版本号；若需求此后已有变化，操作将以 CONFLICT 被拒绝。
+    """
+    expectedVersion: Int
+  ): ServiceRequest! @hasRole(role: STAFF)
+  """
+  Record the reward that closes a governance clue's loop, once it is resolved (staff).
+
+  治理线索办结后，记录完成闭环的奖励（工作人员）。
+  """
+  rewardRequest(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    What the reward is; required.
+
+    奖励内容；必填。
+    """
+    note: String!
+  ): ServiceRequest! @hasRole(role: STAFF)
+  """
+  Register for an activity: yourself, or (staff) a resident of your community.
+
+  报名参加活动：为自己报名，或（工作人员）为本社区的居民报名。
+  """
+  registerForActivity(
+    """
+    The activity's global ID.
+
+    活动的全局 ID。
+    """
+    activityID: ID!
+    """
+    Staff: the person to register. Residents leave it out (or give their own).
+
+    工作人员：要报名的人员。居民可省略（或填写自己的 ID）。
+    """
+    personID: ID
+  ): Registration! @hasRole(role: MEMBER)
+  """
+  Cancel a registration and give the place back.
+
+  取消报名并退回名额。
+  """
+  cancelRegistration(
+    """
+    The registration's global ID.
+
+    报名记录的全局 ID。
+    """
+    id: ID!
+  ): Registration! @hasRole(role: MEMBER)
 }
 `, BuiltIn: false},
 	{Name: "../schema/people.graphql", Input: `extend type Person {
-  "Phone number. Personal data: only staff of the person's community and admins can load a Person at all."
+  """
+  Phone number. Personal data: null unless the caller is the person, staff of
+  their community, an admin, or a volunteer who claimed one of their requests.
+
+  电话号码。属于个人信息：仅本人、其所在社区的工作人员、管理员，以及认领过其需求的志愿者可见，其他情况为空。
+  """
   phone: String
 }
 `, BuiltIn: false},
-	{Name: "../schema/servicemap.graphql", Input: `"Life-circle tier of GB 50180-2018: the lowest tier that must provide a category."
+	{Name: "../schema/servicemap.graphql", Input: `"""
+Life-circle tier of GB 50180-2018: the lowest tier that must provide a category.
+
+GB 50180-2018 中的生活圈层级：必须配置某类设施的最低层级。
+"""
 enum LifeCircleTier {
-  "十五分钟生活圈居住区"
+  """
+  15-minute life-circle residential area: within a 15-minute walk.
+
+  十五分钟生活圈居住区：步行 15 分钟可达。
+  """
   MIN15
-  "十分钟生活圈居住区"
+  """
+  10-minute life-circle residential area: within a 10-minute walk.
+
+  十分钟生活圈居住区：步行 10 分钟可达。
+  """
   MIN10
-  "五分钟生活圈居住区"
+  """
+  5-minute life-circle residential area: within a 5-minute walk.
+
+  五分钟生活圈居住区：步行 5 分钟可达。
+  """
   MIN5
-  "居住街坊 (neighbourhood block)"
+  """
+  Neighbourhood block; counted as within a 5-minute walk.
+
+  居住街坊；按步行 5 分钟可达计算。
+  """
   BLOCK
 }
 
-"A facility category of the taxonomy."
+"""
+A facility category of the taxonomy.
+
+设施分类体系中的一个类别。
+"""
 type FacilityCategory {
-  "Stable code, the value of Facility.category."
+  """
+  Stable code, the value of Facility.category.
+
+  稳定的类别代码，即 Facility.category 的取值。
+  """
   code: String!
-  "Labels in zh-Hans, zh-Hant and en."
+  """
+  Labels in zh-Hans, zh-Hant and en.
+
+  简体中文、繁体中文和英文名称。
+  """
   labels: [LocalizedText!]!
-  "Label in one language (zh-Hans when the language is missing)."
-  label(lang: String! = "zh-Hans"): String!
-  "Broad group, for legends and filters."
+  """
+  Label in one language (zh-Hans when the language is missing).
+
+  某一语言的名称（缺少该语言时为简体中文）。
+  """
+  label(
+    """
+    BCP 47 tag: zh-Hans, zh-Hant or en; the other supported tags fall back to zh-Hans.
+
+    BCP 47 语言标签：zh-Hans、zh-Hant 或 en；其他受支持的标签退回简体中文。
+    """
+    lang: String! = "zh-Hans"
+  ): String!
+  """
+  Broad group, for legends and filters: education, health, elderly, culture, sport, administration, commerce, municipal, community, transport or children.
+
+  大类，用于图例和筛选：education（教育）、health（医疗卫生）、elderly（养老）、culture（文化）、sport（体育）、administration（行政管理）、commerce（商业服务）、municipal（市政公用）、community（社区服务）、transport（交通）或 children（儿童）。
+  """
   group: String!
-  "Life-circle tier; null for project categories outside the standard."
+  """
+  Life-circle tier; null for project categories outside the standard.
+
+  生活圈层级；标准之外的项目自定类别为空。
+  """
   tier: LifeCircleTier
-  "Whether the standard requires the category (▲) rather than as needed (△)."
+  """
+  Whether the standard requires the category (▲) rather than as needed (△).
+
+  标准是否要求必须配置该类设施（▲），而非根据需要配置（△）。
+  """
   required: Boolean!
-  "The standard's service radius in metres, when it gives one."
+  """
+  The standard's service radius in metres, when it gives one.
+
+  标准规定的服务半径（米），如有。
+  """
   serviceRadiusMeters: Int
-  "Whether the row comes from GB 50180-2018 (as summarised; see the README)."
+  """
+  Whether the row comes from GB 50180-2018 (as summarised; see the README).
+
+  该类别是否来自 GB 50180-2018（据摘要整理，见 README）。
+  """
   standard: Boolean!
 }
 
 extend type Query {
-  "Every facility category, in taxonomy order."
+  """
+  Every facility category, in taxonomy order.
+
+  全部设施类别，按分类体系的顺序排列。
+  """
   categories: [FacilityCategory!]!
 }
 
 extend type Facility {
-  "The facility's category, resolved from the taxonomy."
+  """
+  The facility's category, resolved from the taxonomy.
+
+  设施所属的类别，从分类体系中解析得到。
+  """
   categoryInfo: FacilityCategory!
-  "Name in a language, falling back to the primary name."
-  localName(lang: String! = "zh-Hans"): String!
-  "Whether it is open now (Asia/Shanghai); null when opening hours are unknown or the facility is closed for good."
+  """
+  Name in a language, falling back to the primary name.
+
+  某一语言的名称；没有该语言时退回主名称。
+  """
+  localName(
+    """
+    BCP 47 tag: zh-Hans, zh-Hant, en, ug, bo or kk.
+
+    BCP 47 语言标签：zh-Hans、zh-Hant、en、ug、bo 或 kk。
+    """
+    lang: String! = "zh-Hans"
+  ): String!
+  """
+  Whether it is open now (Asia/Shanghai): false when the facility is closed or
+  temporarily closed, null when its opening hours are unknown.
+
+  现在（北京时间）是否开放：设施关闭或暂停开放时为 false，开放时间未知时为空。
+  """
   openNow: Boolean
-  "Whether it is open at a time; null when opening hours are unknown."
-  isOpenAt(time: Time!): Boolean
+  """
+  Whether it is open at a time: false when the facility is closed or
+  temporarily closed, null when its opening hours are unknown.
+
+  在某一时间是否开放：设施关闭或暂停开放时为 false，开放时间未知时为空。
+  """
+  isOpenAt(
+    """
+    The time to ask about.
+
+    要查询的时间。
+    """
+    time: Time!
+  ): Boolean
 }
 
 extend input CreateFacilityInput {
-  "Translations of the name, one per language tag."
+  """
+  Translations of the name, one per language tag.
+
+  名称的译名，每个语言标签一个。
+  """
   names: [LocalizedTextInput!]
 }
 
 extend input UpdateFacilityInput {
-  "Replaces the translations of the name."
+  """
+  Replaces the translations of the name.
+
+  替换名称的全部译名。
+  """
   names: [LocalizedTextInput!]
+  """
+  True removes every translation of the name.
+
+  为 true 时删除名称的全部译名。
+  """
   clearNames: Boolean
 }
 
 extend type Mutation {
-  "Adds a facility to the service map (staff of its community, admins)."
-  createFacility(input: CreateFacilityInput!): Facility! @hasRole(role: STAFF)
-  "Changes a facility (staff of its community, admins)."
-  updateFacility(id: ID!, input: UpdateFacilityInput!): Facility! @hasRole(role: STAFF)
+  """
+  Adds a facility to the service map (staff of its community, admins).
+
+  在服务地图上新增一个设施（所属社区的工作人员、管理员）。
+  """
+  createFacility(
+    """
+    The new facility's values.
+
+    新设施的各项值。
+    """
+    input: CreateFacilityInput!
+  ): Facility! @hasRole(role: STAFF)
+  """
+  Changes a facility (staff of its community, admins).
+
+  修改一个设施（所属社区的工作人员、管理员）。
+  """
+  updateFacility(
+    """
+    The facility's global ID.
+
+    设施的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateFacilityInput!
+  ): Facility! @hasRole(role: STAFF)
 }
 
-"Who walks: walking speed differs."
+"""
+Who walks: walking speed differs.
+
+步行者类型：步行速度不同。
+"""
 enum WalkingProfile {
-  "4.5 km/h by default."
+  """
+  An adult: 4.5 km/h by default.
+
+  成年人：默认 4.5 千米/小时。
+  """
   ADULT
-  "3.6 km/h by default."
+  """
+  An elderly person: 3.6 km/h by default.
+
+  老年人：默认 3.6 千米/小时。
+  """
   ELDERLY
 }
 
-"How a walking time was computed."
+"""
+How a walking time was computed.
+
+步行时间的计算方法。
+"""
 enum WalkMethod {
-  "Great-circle distance × circuity (1.3 by default) at the profile's speed."
+  """
+  Great-circle distance × circuity (1.3 by default) at the profile's speed.
+
+  大圆距离 × 绕行系数（默认 1.3），按步行者类型的速度计算。
+  """
   STRAIGHT_LINE
-  "Shortest path over an imported street network."
+  """
+  Shortest path over an imported street network.
+
+  在导入的街道网络上计算最短路径。
+  """
   NETWORK
 }
 
-"A WGS-84 point."
+"""
+A WGS-84 point.
+
+WGS-84 坐标点。
+"""
 input PointInput {
+  """
+  Latitude in degrees, -90 to 90.
+
+  纬度（度），-90 到 90。
+  """
   lat: Float!
+  """
+  Longitude in degrees, -180 to 180.
+
+  经度（度），-180 到 180。
+  """
   lng: Float!
 }
 
-"A WGS-84 point."
+"""
+A WGS-84 point.
+
+WGS-84 坐标点。
+"""
 type Point {
+  """
+  Latitude in degrees.
+
+  纬度（度）。
+  """
   lat: Float!
+  """
+  Longitude in degrees.
+
+  经度（度）。
+  """
   lng: Float!
 }
 
-"GeoJSON (RFC 7946) geometry, as a JSON object."
+"""
+GeoJSON (RFC 7946) geometry, as a JSON object.
+
+GeoJSON（RFC 7946）几何对象，以 JSON 对象表示。
+"""
 scalar GeoJSON
 
-"Facilities ordered by walking time."
+"""
+Facilities ordered by walking time.
+
+按步行时间排序的设施。
+"""
 type NearbyFacilityConnection {
+  """
+  The facilities of the page, each with how far it is.
+
+  本页的设施，各带距离信息。
+  """
   edges: [NearbyFacilityEdge!]!
+  """
+  Where the page lies: whether more facilities follow or precede it, and the cursors to read on.
+
+  本页的位置：前后是否还有设施，以及继续读取所用的游标。
+  """
   pageInfo: PageInfo!
-  "How many facilities match within reach."
+  """
+  How many facilities match within reach.
+
+  可达范围内符合条件的设施总数。
+  """
   totalCount: Int!
 }
 
-"A facility with how far it is."
+"""
+A facility with how far it is.
+
+一个设施及其距离。
+"""
 type NearbyFacilityEdge {
+  """
+  The facility.
+
+  该设施。
+  """
   node: Facility!
+  """
+  The facility's position in the results: pass it as ` + "`" + `after` + "`" + ` to read on.
+
+  该设施在结果中的位置：作为 ` + "`" + `after` + "`" + ` 传入可继续读取。
+  """
   cursor: Cursor!
-  "Straight-line (great-circle) distance in metres."
+  """
+  Straight-line (great-circle) distance in metres.
+
+  直线（大圆）距离，单位为米。
+  """
   distanceMeters: Float!
-  "Walking time in minutes."
+  """
+  Walking time in minutes.
+
+  步行时间，单位为分钟。
+  """
   walkMinutes: Float!
+  """
+  How the walking time was computed.
+
+  步行时间的计算方法。
+  """
   method: WalkMethod!
 }
 
-"A facility with how far it is."
+"""
+A facility with how far it is.
+
+一个设施及其距离。
+"""
 type NearbyFacility {
+  """
+  The facility.
+
+  该设施。
+  """
   facility: Facility!
+  """
+  Straight-line (great-circle) distance in metres.
+
+  直线（大圆）距离，单位为米。
+  """
   distanceMeters: Float!
+  """
+  Walking time in minutes.
+
+  步行时间，单位为分钟。
+  """
   walkMinutes: Float!
+  """
+  How the walking time was computed.
+
+  步行时间的计算方法。
+  """
   method: WalkMethod!
 }
 
-"What a walking circle holds of one category."
+"""
+What a walking circle holds of one category.
+
+步行圈内某一类设施的情况。
+"""
 type CategoryCoverage {
+  """
+  The category.
+
+  该设施类别。
+  """
   category: FacilityCategory!
-  "The nearest open facilities (up to k), within twice the circle's time."
+  """
+  The nearest open facilities (up to k), within twice the circle's time.
+
+  最近的开放设施（最多 k 个），在步行圈时间的两倍以内查找。
+  """
   nearest: [NearbyFacility!]!
-  "Open facilities within the circle's time."
+  """
+  Open facilities within the circle's time.
+
+  步行圈时间内可达的开放设施数。
+  """
   withinReach: Int!
-  "Minutes within which the standard wants the category: its tier's, or the circle's if shorter. Null without a tier."
+  """
+  Minutes within which the standard wants the category: its tier's, or the circle's if shorter. Null without a tier.
+
+  标准要求该类设施的可达分钟数：取其层级的时间，若步行圈时间更短则取步行圈时间。无层级时为空。
+  """
   requirementMinutes: Float
-  "Whether the nearest facility is within requirementMinutes. Null without a tier."
+  """
+  Whether the nearest facility is within requirementMinutes. Null without a tier.
+
+  最近的设施是否在 requirementMinutes 以内。无层级时为空。
+  """
   requirementMet: Boolean
-  "Mean walking minutes to the k nearest (a facility not found counts as twice the circle's time)."
+  """
+  Mean walking minutes to the k nearest (a facility not found counts as twice the circle's time).
+
+  到最近 k 个设施的平均步行分钟数（未找到的设施按步行圈时间的两倍计）。
+  """
   meanMinutesToNearest: Float!
 }
 
-"The walking circle around a compound or a point, and what it covers."
+"""
+The walking circle around a compound or a point, and what it covers.
+
+某个小区或某点周围的步行圈，及其覆盖的设施。
+"""
 type ServiceCircle {
+  """
+  The circle's centre: the compound's location or the point given.
+
+  步行圈的中心：小区的位置或所给的点。
+  """
   center: Point!
-  "The compound asked about, if any."
+  """
+  The compound asked about, if any.
+
+  所查询的小区（如有）。
+  """
   compound: Compound
+  """
+  The circle's walking time in minutes.
+
+  步行圈的步行时间（分钟）。
+  """
   minutes: Float!
+  """
+  Who walks.
+
+  步行者类型。
+  """
   profile: WalkingProfile!
+  """
+  How walking times were computed: over a street network where one covers the centre, straight-line otherwise.
+
+  步行时间的计算方法：中心点有街道网络覆盖时按网络计算，否则按直线计算。
+  """
   method: WalkMethod!
-  "Straight-line radius walked in the circle's time."
+  """
+  Straight-line radius walked in the circle's time.
+
+  在步行圈时间内按直线模型可走的半径（米）。
+  """
   reachMeters: Float!
-  "The circle as a GeoJSON Polygon."
+  """
+  The area within reach as a GeoJSON Polygon: the hull of the street network reached, or a circle for the straight-line method.
+
+  可达范围的 GeoJSON 多边形：按网络计算时为所达网络节点的外包多边形，按直线计算时为圆形。
+  """
   polygon: GeoJSON!
-  "Every category of the taxonomy, in taxonomy order."
+  """
+  Every category of the taxonomy, in taxonomy order.
+
+  分类体系中的全部类别，按分类体系的顺序排列。
+  """
   categories: [CategoryCoverage!]!
-  "Required (▲) categories of the standard."
+  """
+  Required (▲) categories of the standard.
+
+  标准中必须配置（▲）的类别数。
+  """
   requiredTotal: Int!
-  "Required categories whose requirement is met."
+  """
+  Required categories whose requirement is met.
+
+  满足要求的必配类别数。
+  """
   requiredMet: Int!
-  "requiredMet / requiredTotal, from 0 to 1."
+  """
+  requiredMet / requiredTotal, from 0 to 1.
+
+  requiredMet / requiredTotal，取值 0 到 1。
+  """
   score: Float!
-  "Mean over required categories of meanMinutesToNearest (Sony CSL style; lower is better)."
+  """
+  Mean over required categories of meanMinutesToNearest (Sony CSL style; lower is better).
+
+  各必配类别 meanMinutesToNearest 的平均值（Sony CSL 方法；越低越好）。
+  """
   proximityMinutes: Float!
-  "Required categories whose requirement is not met."
+  """
+  Required categories whose requirement is not met.
+
+  未满足要求的必配类别。
+  """
   missing: [FacilityCategory!]!
 }
 
-"One compound's line of a life-circle report."
+"""
+One compound's line of a life-circle report.
+
+生活圈报告中某个小区的一行。
+"""
 type CompoundCoverage {
+  """
+  The compound.
+
+  该小区。
+  """
   compound: Compound!
+  """
+  The compound's approximate number of households.
+
+  小区的大致户数。
+  """
   households: Int!
+  """
+  requiredMet / requiredTotal, from 0 to 1.
+
+  requiredMet / requiredTotal，取值 0 到 1。
+  """
   score: Float!
+  """
+  Required categories whose requirement is met.
+
+  满足要求的必配类别数。
+  """
   requiredMet: Int!
+  """
+  Required (▲) categories of the standard.
+
+  标准中必须配置（▲）的类别数。
+  """
   requiredTotal: Int!
+  """
+  Mean over required categories of the mean walking minutes to the 3 nearest
+  facilities, as ServiceCircle.proximityMinutes (lower is better).
+
+  各必配类别到最近 3 个设施的平均步行分钟数再取平均，同 ServiceCircle.proximityMinutes（越低越好）。
+  """
   proximityMinutes: Float!
+  """
+  Required categories whose requirement is not met.
+
+  未满足要求的必配类别。
+  """
   missing: [FacilityCategory!]!
 }
 
-"A page of compounds of a report."
+"""
+A page of compounds of a report.
+
+报告中小区列表的一页。
+"""
 type CompoundCoverageConnection {
+  """
+  The compounds of the page, each with its cursor.
+
+  本页的小区，各带游标。
+  """
   edges: [CompoundCoverageEdge!]!
+  """
+  Where the page lies: whether more compounds follow or precede it, and the cursors to read on.
+
+  本页的位置：前后是否还有小区，以及继续读取所用的游标。
+  """
   pageInfo: PageInfo!
+  """
+  How many compounds match, on all pages together.
+
+  所有页中符合条件的小区总数。
+  """
   totalCount: Int!
 }
 
+"""
+A compound of a report, with its cursor.
+
+报告中的一个小区及其游标。
+"""
 type CompoundCoverageEdge {
+  """
+  The compound's line.
+
+  该小区的一行。
+  """
   node: CompoundCoverage!
+  """
+  The line's position in the ordered list: pass it as ` + "`" + `after` + "`" + ` to read on.
+
+  该行在排序列表中的位置：作为 ` + "`" + `after` + "`" + ` 传入可继续读取。
+  """
   cursor: Cursor!
 }
 
-"How compounds of a report are ordered."
+"""
+How compounds of a report are ordered.
+
+报告中小区的排序依据。
+"""
 enum CompoundCoverageOrderField {
-  "Coverage score (ties: most households first)."
+  """
+  Coverage score (ties: most households first).
+
+  覆盖得分（得分相同时户数多的在前）。
+  """
   SCORE
-  "Number of missing required categories."
+  """
+  Number of missing required categories.
+
+  缺少的必配类别数。
+  """
   MISSING_COUNT
+  """
+  Number of households.
+
+  户数。
+  """
   HOUSEHOLDS
+  """
+  proximityMinutes: how far the required facilities are, on average.
+
+  proximityMinutes：必配设施的平均步行距离（分钟）。
+  """
   PROXIMITY
+  """
+  Compound name.
+
+  小区名称。
+  """
   NAME
 }
 
+"""
+How to order the compounds of a report. Ties fall to most households first.
+
+报告中小区的排序方式。排序值相同时户数多的在前。
+"""
 input CompoundCoverageOrder {
+  """
+  The property to order by.
+
+  排序所依据的属性。
+  """
   field: CompoundCoverageOrderField!
+  """
+  Ascending or descending.
+
+  升序或降序。
+  """
   direction: OrderDirection! = ASC
 }
 
-"Compounds and households lacking one required category."
+"""
+Compounds and households lacking one required category.
+
+缺少某一必配类别的小区数和户数。
+"""
 type MissingCategory {
+  """
+  The required category.
+
+  该必配类别。
+  """
   category: FacilityCategory!
+  """
+  Compounds lacking it.
+
+  缺少该类别的小区数。
+  """
   compounds: Int!
+  """
+  Households of those compounds.
+
+  这些小区的户数合计。
+  """
   households: Int!
 }
 
-"The life-circle report of a region: every compound in it."
+"""
+The life-circle report of a region: every compound in it.
+
+某一区域的生活圈报告：覆盖其中每一个小区。
+"""
 type LifeCircleReport {
+  """
+  The region reported on.
+
+  报告所针对的区域。
+  """
   region: Region!
+  """
+  Walking time of every compound's circle, in minutes.
+
+  每个小区步行圈的步行时间（分钟）。
+  """
   minutes: Float!
+  """
+  Who walks.
+
+  步行者类型。
+  """
   profile: WalkingProfile!
+  """
+  NETWORK when any compound's walking times were computed over a street network, STRAIGHT_LINE otherwise.
+
+  只要有小区的步行时间按街道网络计算即为 NETWORK，否则为 STRAIGHT_LINE。
+  """
   method: WalkMethod!
+  """
+  Number of compounds in the region.
+
+  区域内的小区数。
+  """
   compoundCount: Int!
+  """
+  Households of all compounds in the region.
+
+  区域内所有小区的户数合计。
+  """
   households: Int!
+  """
+  Mean coverage score of the compounds, from 0 to 1.
+
+  各小区覆盖得分的平均值，取值 0 到 1。
+  """
   meanScore: Float!
-  "Required categories missing somewhere, most households affected first."
+  """
+  Required categories missing somewhere, most households affected first.
+
+  在某些小区缺失的必配类别，按受影响户数从多到少排列。
+  """
   missingByCategory: [MissingCategory!]!
-  "The compounds, worst score first unless ordered otherwise; missing: only compounds lacking that category."
-  compounds(first: Int, after: Cursor, orderBy: CompoundCoverageOrder, missing: String): CompoundCoverageConnection!
+  """
+  The compounds, worst score first unless ordered otherwise; missing: only compounds lacking that category.
+
+  各小区，默认按得分从低到高排列；给出 missing 时只列出缺少该类别的小区。
+  """
+  compounds(
+    """
+    Returns the first _n_ compounds, at most 100; 20 when omitted.
+
+    返回前 n 个小区，最多 100 个；省略时为 20 个。
+    """
+    first: Int
+    """
+    Returns the compounds after this cursor.
+
+    返回该游标之后的小区。
+    """
+    after: Cursor
+    """
+    How to order the compounds; by score, lowest first, when omitted.
+
+    小区的排序方式；省略时按得分从低到高排列。
+    """
+    orderBy: CompoundCoverageOrder
+    """
+    A category code: only compounds lacking that required category.
+
+    类别代码：只列出缺少该必配类别的小区。
+    """
+    missing: String
+  ): CompoundCoverageConnection!
 }
 
 extend type Query {
@@ -13253,53 +14349,227 @@ extend type Query {
   Facilities around a point, nearest walk first. Give walkMinutes or
   radiusMeters (default: 15 minutes). Closed facilities are left out;
   openAt keeps only those open at that time.
+
+  某点周围的设施，按步行时间由近到远排列。可给出 walkMinutes 或 radiusMeters
+  （默认 15 分钟）。已关闭的设施不列出；给出 openAt 时只保留该时间开放的设施。
   """
   facilitiesNear(
+    """
+    Latitude of the point (WGS-84, degrees).
+
+    该点的纬度（WGS-84，度）。
+    """
     lat: Float!
+    """
+    Longitude of the point (WGS-84, degrees).
+
+    该点的经度（WGS-84，度）。
+    """
     lng: Float!
+    """
+    Walking time limit in minutes, above 0 and at most 60; not with radiusMeters.
+
+    步行时间上限（分钟），大于 0 且不超过 60；不能与 radiusMeters 同时给出。
+    """
     walkMinutes: Float
+    """
+    Straight-line distance limit in metres, above 0 and at most 5000; not with walkMinutes.
+
+    直线距离上限（米），大于 0 且不超过 5000；不能与 walkMinutes 同时给出。
+    """
     radiusMeters: Float
+    """
+    Category codes to keep; every category when omitted.
+
+    要保留的类别代码；省略时包括全部类别。
+    """
     categories: [String!]
+    """
+    Keep only facilities that operate and whose opening hours say they are open at this time.
+
+    只保留正常运营且按开放时间在该时间开放的设施。
+    """
     openAt: Time
+    """
+    Who walks.
+
+    步行者类型。
+    """
     profile: WalkingProfile = ADULT
+    """
+    Returns the first _n_ facilities, at most 100; 20 when omitted.
+
+    返回前 n 个设施，最多 100 个；省略时为 20 个。
+    """
     first: Int
+    """
+    Returns the facilities after this cursor.
+
+    返回该游标之后的设施。
+    """
     after: Cursor
   ): NearbyFacilityConnection!
 
-  "The walking circle around a compound or a point: what is within reach, what is missing."
-  serviceCircle(compound: ID, point: PointInput, minutes: Float = 15, profile: WalkingProfile = ADULT, k: Int = 3): ServiceCircle!
+  """
+  The walking circle around a compound or a point: what is within reach, what is missing.
 
-  "Every compound of a community, subdistrict, district or city with its coverage."
-  lifeCircleReport(region: ID!, minutes: Float = 15, profile: WalkingProfile = ADULT): LifeCircleReport!
+  某个小区或某点周围的步行圈：哪些设施可达，缺少哪些设施。
+  """
+  serviceCircle(
+    """
+    The compound at the centre; give it or point, not both.
+
+    作为中心的小区；与 point 二选一。
+    """
+    compound: ID
+    """
+    The point at the centre; give it or compound, not both.
+
+    作为中心的点；与 compound 二选一。
+    """
+    point: PointInput
+    """
+    The circle's walking time in minutes, above 0 and at most 60.
+
+    步行圈的步行时间（分钟），大于 0 且不超过 60。
+    """
+    minutes: Float = 15
+    """
+    Who walks.
+
+    步行者类型。
+    """
+    profile: WalkingProfile = ADULT
+    """
+    How many nearest facilities per category to list and average over, 1 to 20.
+
+    每个类别列出并求平均的最近设施数，1 到 20。
+    """
+    k: Int = 3
+  ): ServiceCircle!
+
+  """
+  Every compound of a community, subdistrict, district or city with its coverage.
+
+  某一社区、街道、区县或市内的每个小区及其覆盖情况。
+  """
+  lifeCircleReport(
+    """
+    The region's global ID.
+
+    区域的全局 ID。
+    """
+    region: ID!
+    """
+    Walking time of every compound's circle in minutes, above 0 and at most 60.
+
+    每个小区步行圈的步行时间（分钟），大于 0 且不超过 60。
+    """
+    minutes: Float = 15
+    """
+    Who walks.
+
+    步行者类型。
+    """
+    profile: WalkingProfile = ADULT
+  ): LifeCircleReport!
 }
 
 extend type Mutation {
-  "Deletes a facility (staff of its community, admins)."
-  deleteFacility(id: ID!): ID! @hasRole(role: STAFF)
+  """
+  Deletes a facility (staff of its community, admins). Returns the deleted facility's ID.
+
+  删除一个设施（所属社区的工作人员、管理员）。返回被删除设施的 ID。
+  """
+  deleteFacility(
+    """
+    The facility's global ID.
+
+    设施的全局 ID。
+    """
+    id: ID!
+  ): ID! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
-	{Name: "../schema/statistics.graphql", Input: `"A published figure. value is null when suppressed."
+	{Name: "../schema/statistics.graphql", Input: `"""
+A published figure. value is null when suppressed.
+
+一项已发布的数值。被隐藏时 value 为空。
+"""
 type StatValue {
-  "requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations or active_volunteers."
+  """
+  requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations or active_volunteers.
+
+  指标：requests_submitted（提交的需求数）、requests_completed（办结的需求数）、micro_wishes_fulfilled（实现的微心愿数）、completion_rate（办结率，百分比）、median_days_to_resolve（办结天数中位数）、activities_held（举办的活动数）、registrations（活动报名数）或 active_volunteers（参与的志愿者数）。
+  """
   metric: String!
-  "A breakdown: a request kind, an age band (age:60+) or target group (group:elderly); empty for the total."
+  """
+  A breakdown: a request kind (MICRO_WISH), a request status (status:RESOLVED), an age band (age:60+) or target group (group:elderly); empty for the total.
+
+  细分维度：需求类型（如 MICRO_WISH）、需求状态（如 status:RESOLVED）、年龄段（如 age:60+）或目标人群（如 group:elderly）；合计值为空字符串。
+  """
   dimension: String!
+  """
+  The figure; null when suppressed.
+
+  数值；被隐藏时为空。
+  """
   value: Float
-  "Withheld by disclosure control (too few people, or it would let a withheld figure be worked out)."
+  """
+  Withheld by disclosure control (too few people, or it would let a withheld figure be worked out).
+
+  因披露控制而不予公布（人数过少，或公布后可推算出其他被隐藏的数值）。
+  """
   suppressed: Boolean!
-  "Carries random noise (differential privacy)."
+  """
+  Carries random noise (differential privacy).
+
+  带有随机噪声（差分隐私）。
+  """
   noisy: Boolean!
 }
 
-"The anonymised statistics of a region for a month, as published."
+"""
+The anonymised statistics of a region for a month, as published.
+
+某一区域某月已发布的匿名统计数据。
+"""
 type Statistics {
+  """
+  The region the figures are about.
+
+  统计数据所属的区域。
+  """
   region: Region!
-  "Calendar month, YYYY-MM."
+  """
+  Calendar month, YYYY-MM.
+
+  自然月，格式为 YYYY-MM。
+  """
   period: String!
+  """
+  How the release is protected from disclosing individuals.
+
+  该次发布防止泄露个人信息的方法。
+  """
   method: PublicationMethod!
-  "The release's privacy budget (differential privacy)."
+  """
+  The release's privacy budget (differential privacy).
+
+  该次发布的隐私预算（差分隐私）。
+  """
   epsilon: Float
+  """
+  When the release was published.
+
+  发布时间。
+  """
   publishedAt: Time!
+  """
+  The figures, by metric, then dimension.
+
+  各项数值，按指标、再按细分维度排序。
+  """
   values: [StatValue!]!
 }
 
@@ -13309,8 +14579,30 @@ extend type Query {
   city) for a calendar month, from the latest publication of that month;
   null when none is published. Only fixed regions and calendar months exist:
   figures for overlapping areas or periods cannot be requested.
+
+  某一区域（社区、街道、区县或市）某个自然月的已发布统计数据，取自该月最新的一次发布；
+  尚未发布时为空。只提供固定的区域和自然月：无法查询相互重叠的区域或时段的数值。
   """
-  statistics(region: ID!, period: String!, metrics: [String!]): Statistics
+  statistics(
+    """
+    The region's global ID.
+
+    区域的全局 ID。
+    """
+    region: ID!
+    """
+    Calendar month, YYYY-MM.
+
+    自然月，格式为 YYYY-MM。
+    """
+    period: String!
+    """
+    Only these metrics (see StatValue.metric); every metric when omitted.
+
+    只返回这些指标（见 StatValue.metric）；省略时返回全部指标。
+    """
+    metrics: [String!]
+  ): Statistics
 }
 `, BuiltIn: false},
 }

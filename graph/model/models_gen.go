@@ -16,196 +16,452 @@ import (
 )
 
 // What a walking circle holds of one category.
+//
+// 步行圈内某一类设施的情况。
 type CategoryCoverage struct {
+	// The category.
+	//
+	// 该设施类别。
 	Category *taxonomy.Category `json:"category"`
 	// The nearest open facilities (up to k), within twice the circle's time.
+	//
+	// 最近的开放设施（最多 k 个），在步行圈时间的两倍以内查找。
 	Nearest []*NearbyFacility `json:"nearest"`
 	// Open facilities within the circle's time.
+	//
+	// 步行圈时间内可达的开放设施数。
 	WithinReach int `json:"withinReach"`
 	// Minutes within which the standard wants the category: its tier's, or the circle's if shorter. Null without a tier.
+	//
+	// 标准要求该类设施的可达分钟数：取其层级的时间，若步行圈时间更短则取步行圈时间。无层级时为空。
 	RequirementMinutes *float64 `json:"requirementMinutes,omitempty"`
 	// Whether the nearest facility is within requirementMinutes. Null without a tier.
+	//
+	// 最近的设施是否在 requirementMinutes 以内。无层级时为空。
 	RequirementMet *bool `json:"requirementMet,omitempty"`
 	// Mean walking minutes to the k nearest (a facility not found counts as twice the circle's time).
+	//
+	// 到最近 k 个设施的平均步行分钟数（未找到的设施按步行圈时间的两倍计）。
 	MeanMinutesToNearest float64 `json:"meanMinutesToNearest"`
 }
 
 // A page of the change feed.
+//
+// 变更流的一页。
 type ChangeConnection struct {
 	// Changes, oldest first.
+	//
+	// 各项变更，按时间从早到晚排列。
 	Entries []*ChangeEntry `json:"entries"`
 	// Pass as after to read on.
-	Cursor  *string `json:"cursor,omitempty"`
-	HasMore bool    `json:"hasMore"`
+	//
+	// 作为 after 传入以继续读取。
+	Cursor *string `json:"cursor,omitempty"`
+	// Whether more changes follow this page.
+	//
+	// 本页之后是否还有变更。
+	HasMore bool `json:"hasMore"`
 }
 
 // One creation, update or deletion of a public record.
+//
+// 公开记录的一次新建、修改或删除。
 type ChangeEntry struct {
 	// Opaque, increasing: the entry's place in the feed.
+	//
+	// 不透明且递增：该条目在变更流中的位置。
 	Sequence string `json:"sequence"`
 	// create, update or delete.
+	//
+	// 操作：create（新建）、update（修改）或 delete（删除）。
 	Op string `json:"op"`
 	// Region, Compound, Grid, Organization, Facility or Activity.
-	Entity string    `json:"entity"`
-	ID     int       `json:"id"`
-	At     time.Time `json:"at"`
+	//
+	// 记录类型：Region（区域）、Compound（小区）、Grid（网格）、Organization（组织）、Facility（设施）或 Activity（活动）。
+	Entity string `json:"entity"`
+	// The global ID of the record that changed.
+	//
+	// 发生变更的记录的全局 ID。
+	ID int `json:"id"`
+	// When the change happened.
+	//
+	// 变更发生的时间。
+	At time.Time `json:"at"`
 	// The record as it is now; null for a deletion (a tombstone) or a record deleted since.
+	//
+	// 记录的当前内容；删除（墓碑记录）或此后已被删除的记录为空。
 	Record ent.Noder `json:"record,omitempty"`
 }
 
 // One compound's line of a life-circle report.
+//
+// 生活圈报告中某个小区的一行。
 type CompoundCoverage struct {
-	Compound         *ent.Compound        `json:"compound"`
-	Households       int                  `json:"households"`
-	Score            float64              `json:"score"`
-	RequiredMet      int                  `json:"requiredMet"`
-	RequiredTotal    int                  `json:"requiredTotal"`
-	ProximityMinutes float64              `json:"proximityMinutes"`
-	Missing          []*taxonomy.Category `json:"missing"`
+	// The compound.
+	//
+	// 该小区。
+	Compound *ent.Compound `json:"compound"`
+	// The compound's approximate number of households.
+	//
+	// 小区的大致户数。
+	Households int `json:"households"`
+	// requiredMet / requiredTotal, from 0 to 1.
+	//
+	// requiredMet / requiredTotal，取值 0 到 1。
+	Score float64 `json:"score"`
+	// Required categories whose requirement is met.
+	//
+	// 满足要求的必配类别数。
+	RequiredMet int `json:"requiredMet"`
+	// Required (▲) categories of the standard.
+	//
+	// 标准中必须配置（▲）的类别数。
+	RequiredTotal int `json:"requiredTotal"`
+	// Mean over required categories of the mean walking minutes to the 3 nearest
+	// facilities, as ServiceCircle.proximityMinutes (lower is better).
+	//
+	// 各必配类别到最近 3 个设施的平均步行分钟数再取平均，同 ServiceCircle.proximityMinutes（越低越好）。
+	ProximityMinutes float64 `json:"proximityMinutes"`
+	// Required categories whose requirement is not met.
+	//
+	// 未满足要求的必配类别。
+	Missing []*taxonomy.Category `json:"missing"`
 }
 
 // A page of compounds of a report.
+//
+// 报告中小区列表的一页。
 type CompoundCoverageConnection struct {
-	Edges      []*CompoundCoverageEdge `json:"edges"`
-	PageInfo   *entgql.PageInfo[int]   `json:"pageInfo"`
-	TotalCount int                     `json:"totalCount"`
+	// The compounds of the page, each with its cursor.
+	//
+	// 本页的小区，各带游标。
+	Edges []*CompoundCoverageEdge `json:"edges"`
+	// Where the page lies: whether more compounds follow or precede it, and the cursors to read on.
+	//
+	// 本页的位置：前后是否还有小区，以及继续读取所用的游标。
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+	// How many compounds match, on all pages together.
+	//
+	// 所有页中符合条件的小区总数。
+	TotalCount int `json:"totalCount"`
 }
 
+// A compound of a report, with its cursor.
+//
+// 报告中的一个小区及其游标。
 type CompoundCoverageEdge struct {
-	Node   *CompoundCoverage  `json:"node"`
+	// The compound's line.
+	//
+	// 该小区的一行。
+	Node *CompoundCoverage `json:"node"`
+	// The line's position in the ordered list: pass it as `after` to read on.
+	//
+	// 该行在排序列表中的位置：作为 `after` 传入可继续读取。
 	Cursor entgql.Cursor[int] `json:"cursor"`
 }
 
+// How to order the compounds of a report. Ties fall to most households first.
+//
+// 报告中小区的排序方式。排序值相同时户数多的在前。
 type CompoundCoverageOrder struct {
-	Field     CompoundCoverageOrderField `json:"field"`
-	Direction entgql.OrderDirection      `json:"direction"`
+	// The property to order by.
+	//
+	// 排序所依据的属性。
+	Field CompoundCoverageOrderField `json:"field"`
+	// Ascending or descending.
+	//
+	// 升序或降序。
+	Direction entgql.OrderDirection `json:"direction"`
 }
 
 // Compounds and households lacking one required category.
+//
+// 缺少某一必配类别的小区数和户数。
 type MissingCategory struct {
-	Category   *taxonomy.Category `json:"category"`
-	Compounds  int                `json:"compounds"`
-	Households int                `json:"households"`
+	// The required category.
+	//
+	// 该必配类别。
+	Category *taxonomy.Category `json:"category"`
+	// Compounds lacking it.
+	//
+	// 缺少该类别的小区数。
+	Compounds int `json:"compounds"`
+	// Households of those compounds.
+	//
+	// 这些小区的户数合计。
+	Households int `json:"households"`
 }
 
 // A facility with how far it is.
+//
+// 一个设施及其距离。
 type NearbyFacility struct {
-	Facility       *ent.Facility `json:"facility"`
-	DistanceMeters float64       `json:"distanceMeters"`
-	WalkMinutes    float64       `json:"walkMinutes"`
-	Method         WalkMethod    `json:"method"`
+	// The facility.
+	//
+	// 该设施。
+	Facility *ent.Facility `json:"facility"`
+	// Straight-line (great-circle) distance in metres.
+	//
+	// 直线（大圆）距离，单位为米。
+	DistanceMeters float64 `json:"distanceMeters"`
+	// Walking time in minutes.
+	//
+	// 步行时间，单位为分钟。
+	WalkMinutes float64 `json:"walkMinutes"`
+	// How the walking time was computed.
+	//
+	// 步行时间的计算方法。
+	Method WalkMethod `json:"method"`
 }
 
 // Facilities ordered by walking time.
+//
+// 按步行时间排序的设施。
 type NearbyFacilityConnection struct {
-	Edges    []*NearbyFacilityEdge `json:"edges"`
+	// The facilities of the page, each with how far it is.
+	//
+	// 本页的设施，各带距离信息。
+	Edges []*NearbyFacilityEdge `json:"edges"`
+	// Where the page lies: whether more facilities follow or precede it, and the cursors to read on.
+	//
+	// 本页的位置：前后是否还有设施，以及继续读取所用的游标。
 	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
 	// How many facilities match within reach.
+	//
+	// 可达范围内符合条件的设施总数。
 	TotalCount int `json:"totalCount"`
 }
 
 // A facility with how far it is.
+//
+// 一个设施及其距离。
 type NearbyFacilityEdge struct {
-	Node   *ent.Facility      `json:"node"`
+	// The facility.
+	//
+	// 该设施。
+	Node *ent.Facility `json:"node"`
+	// The facility's position in the results: pass it as `after` to read on.
+	//
+	// 该设施在结果中的位置：作为 `after` 传入可继续读取。
 	Cursor entgql.Cursor[int] `json:"cursor"`
 	// Straight-line (great-circle) distance in metres.
+	//
+	// 直线（大圆）距离，单位为米。
 	DistanceMeters float64 `json:"distanceMeters"`
 	// Walking time in minutes.
-	WalkMinutes float64    `json:"walkMinutes"`
-	Method      WalkMethod `json:"method"`
+	//
+	// 步行时间，单位为分钟。
+	WalkMinutes float64 `json:"walkMinutes"`
+	// How the walking time was computed.
+	//
+	// 步行时间的计算方法。
+	Method WalkMethod `json:"method"`
 }
 
 // A WGS-84 point.
+//
+// WGS-84 坐标点。
 type Point struct {
+	// Latitude in degrees.
+	//
+	// 纬度（度）。
 	Lat float64 `json:"lat"`
+	// Longitude in degrees.
+	//
+	// 经度（度）。
 	Lng float64 `json:"lng"`
 }
 
 // A WGS-84 point.
+//
+// WGS-84 坐标点。
 type PointInput struct {
+	// Latitude in degrees, -90 to 90.
+	//
+	// 纬度（度），-90 到 90。
 	Lat float64 `json:"lat"`
+	// Longitude in degrees, -180 to 180.
+	//
+	// 经度（度），-180 到 180。
 	Lng float64 `json:"lng"`
 }
 
 // The walking circle around a compound or a point, and what it covers.
+//
+// 某个小区或某点周围的步行圈，及其覆盖的设施。
 type ServiceCircle struct {
+	// The circle's centre: the compound's location or the point given.
+	//
+	// 步行圈的中心：小区的位置或所给的点。
 	Center *Point `json:"center"`
 	// The compound asked about, if any.
-	Compound *ent.Compound  `json:"compound,omitempty"`
-	Minutes  float64        `json:"minutes"`
-	Profile  WalkingProfile `json:"profile"`
-	Method   WalkMethod     `json:"method"`
+	//
+	// 所查询的小区（如有）。
+	Compound *ent.Compound `json:"compound,omitempty"`
+	// The circle's walking time in minutes.
+	//
+	// 步行圈的步行时间（分钟）。
+	Minutes float64 `json:"minutes"`
+	// Who walks.
+	//
+	// 步行者类型。
+	Profile WalkingProfile `json:"profile"`
+	// How walking times were computed: over a street network where one covers the centre, straight-line otherwise.
+	//
+	// 步行时间的计算方法：中心点有街道网络覆盖时按网络计算，否则按直线计算。
+	Method WalkMethod `json:"method"`
 	// Straight-line radius walked in the circle's time.
+	//
+	// 在步行圈时间内按直线模型可走的半径（米）。
 	ReachMeters float64 `json:"reachMeters"`
-	// The circle as a GeoJSON Polygon.
+	// The area within reach as a GeoJSON Polygon: the hull of the street network reached, or a circle for the straight-line method.
+	//
+	// 可达范围的 GeoJSON 多边形：按网络计算时为所达网络节点的外包多边形，按直线计算时为圆形。
 	Polygon map[string]any `json:"polygon"`
 	// Every category of the taxonomy, in taxonomy order.
+	//
+	// 分类体系中的全部类别，按分类体系的顺序排列。
 	Categories []*CategoryCoverage `json:"categories"`
 	// Required (▲) categories of the standard.
+	//
+	// 标准中必须配置（▲）的类别数。
 	RequiredTotal int `json:"requiredTotal"`
 	// Required categories whose requirement is met.
+	//
+	// 满足要求的必配类别数。
 	RequiredMet int `json:"requiredMet"`
 	// requiredMet / requiredTotal, from 0 to 1.
+	//
+	// requiredMet / requiredTotal，取值 0 到 1。
 	Score float64 `json:"score"`
 	// Mean over required categories of meanMinutesToNearest (Sony CSL style; lower is better).
+	//
+	// 各必配类别 meanMinutesToNearest 的平均值（Sony CSL 方法；越低越好）。
 	ProximityMinutes float64 `json:"proximityMinutes"`
 	// Required categories whose requirement is not met.
+	//
+	// 未满足要求的必配类别。
 	Missing []*taxonomy.Category `json:"missing"`
 }
 
 // A published figure. value is null when suppressed.
+//
+// 一项已发布的数值。被隐藏时 value 为空。
 type StatValue struct {
 	// requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations or active_volunteers.
+	//
+	// 指标：requests_submitted（提交的需求数）、requests_completed（办结的需求数）、micro_wishes_fulfilled（实现的微心愿数）、completion_rate（办结率，百分比）、median_days_to_resolve（办结天数中位数）、activities_held（举办的活动数）、registrations（活动报名数）或 active_volunteers（参与的志愿者数）。
 	Metric string `json:"metric"`
-	// A breakdown: a request kind, an age band (age:60+) or target group (group:elderly); empty for the total.
-	Dimension string   `json:"dimension"`
-	Value     *float64 `json:"value,omitempty"`
+	// A breakdown: a request kind (MICRO_WISH), a request status (status:RESOLVED), an age band (age:60+) or target group (group:elderly); empty for the total.
+	//
+	// 细分维度：需求类型（如 MICRO_WISH）、需求状态（如 status:RESOLVED）、年龄段（如 age:60+）或目标人群（如 group:elderly）；合计值为空字符串。
+	Dimension string `json:"dimension"`
+	// The figure; null when suppressed.
+	//
+	// 数值；被隐藏时为空。
+	Value *float64 `json:"value,omitempty"`
 	// Withheld by disclosure control (too few people, or it would let a withheld figure be worked out).
+	//
+	// 因披露控制而不予公布（人数过少，或公布后可推算出其他被隐藏的数值）。
 	Suppressed bool `json:"suppressed"`
 	// Carries random noise (differential privacy).
+	//
+	// 带有随机噪声（差分隐私）。
 	Noisy bool `json:"noisy"`
 }
 
 // A new entry of the needs list.
+//
+// 需求清单中的一条新需求。
 type SubmitRequestInput struct {
-	Kind        servicerequest.Kind `json:"kind"`
-	Title       string              `json:"title"`
-	Description *string             `json:"description,omitempty"`
+	// What kind of request it is.
+	//
+	// 需求类型。
+	Kind servicerequest.Kind `json:"kind"`
+	// Short title.
+	//
+	// 简要标题。
+	Title string `json:"title"`
+	// Details, in free text.
+	//
+	// 详细说明（自由文本）。
+	Description *string `json:"description,omitempty"`
 	// A taxonomy code, if the need is about a kind of facility.
-	Category   *string `json:"category,omitempty"`
-	CompoundID *int    `json:"compoundID,omitempty"`
+	//
+	// 设施分类代码（需求涉及某类设施时）。
+	Category *string `json:"category,omitempty"`
+	// The compound concerned; it must be in the resident's community.
+	//
+	// 相关小区；必须在该居民所在的社区内。
+	CompoundID *int `json:"compoundID,omitempty"`
 	// Where help is needed; shown to a volunteer only once they claim the request.
+	//
+	// 需要帮助的地点；志愿者认领该需求后才能看到。
 	Address *string `json:"address,omitempty"`
 	// Staff at the one-window counter: the resident the request is for.
+	//
+	// 供“全岗通”窗口的工作人员使用：该需求所代表的居民。
 	OnBehalfOf *int `json:"onBehalfOf,omitempty"`
 	// A retried submit with the same ID (or Idempotency-Key header) returns the first request.
+	//
+	// 使用相同 ID（或 Idempotency-Key 请求头）重试提交时，返回第一次提交的需求。
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of submitRequest.
+//
+// submitRequest 的结果。
 type SubmitRequestPayload struct {
-	Request          *ent.ServiceRequest `json:"request"`
-	ClientMutationID *string             `json:"clientMutationId,omitempty"`
+	// The request submitted (for a retry, the one the first submit created).
+	//
+	// 提交的需求（重试时为第一次提交所创建的需求）。
+	Request *ent.ServiceRequest `json:"request"`
+	// The clientMutationId given, returned unchanged.
+	//
+	// 原样返回所给的 clientMutationId。
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // The caller, as the server sees it.
+//
+// 服务器所识别的调用者。
 type Viewer struct {
 	// PUBLIC, RESIDENT, VOLUNTEER, STAFF or ADMIN.
+	//
+	// 调用者的角色：PUBLIC（公众）、RESIDENT（居民）、VOLUNTEER（志愿者）、STAFF（工作人员）或 ADMIN（管理员）。
 	Role string `json:"role"`
 	// The community a staff token works for.
+	//
+	// 工作人员令牌所服务的社区。
 	Community *ent.Region `json:"community,omitempty"`
 }
 
 // How compounds of a report are ordered.
+//
+// 报告中小区的排序依据。
 type CompoundCoverageOrderField string
 
 const (
 	// Coverage score (ties: most households first).
+	//
+	// 覆盖得分（得分相同时户数多的在前）。
 	CompoundCoverageOrderFieldScore CompoundCoverageOrderField = "SCORE"
 	// Number of missing required categories.
+	//
+	// 缺少的必配类别数。
 	CompoundCoverageOrderFieldMissingCount CompoundCoverageOrderField = "MISSING_COUNT"
-	CompoundCoverageOrderFieldHouseholds   CompoundCoverageOrderField = "HOUSEHOLDS"
-	CompoundCoverageOrderFieldProximity    CompoundCoverageOrderField = "PROXIMITY"
-	CompoundCoverageOrderFieldName         CompoundCoverageOrderField = "NAME"
+	// Number of households.
+	//
+	// 户数。
+	CompoundCoverageOrderFieldHouseholds CompoundCoverageOrderField = "HOUSEHOLDS"
+	// proximityMinutes: how far the required facilities are, on average.
+	//
+	// proximityMinutes：必配设施的平均步行距离（分钟）。
+	CompoundCoverageOrderFieldProximity CompoundCoverageOrderField = "PROXIMITY"
+	// Compound name.
+	//
+	// 小区名称。
+	CompoundCoverageOrderFieldName CompoundCoverageOrderField = "NAME"
 )
 
 var AllCompoundCoverageOrderField = []CompoundCoverageOrderField{
@@ -260,16 +516,26 @@ func (e CompoundCoverageOrderField) MarshalJSON() ([]byte, error) {
 }
 
 // Life-circle tier of GB 50180-2018: the lowest tier that must provide a category.
+//
+// GB 50180-2018 中的生活圈层级：必须配置某类设施的最低层级。
 type LifeCircleTier string
 
 const (
-	// 十五分钟生活圈居住区
+	// 15-minute life-circle residential area: within a 15-minute walk.
+	//
+	// 十五分钟生活圈居住区：步行 15 分钟可达。
 	LifeCircleTierMin15 LifeCircleTier = "MIN15"
-	// 十分钟生活圈居住区
+	// 10-minute life-circle residential area: within a 10-minute walk.
+	//
+	// 十分钟生活圈居住区：步行 10 分钟可达。
 	LifeCircleTierMin10 LifeCircleTier = "MIN10"
-	// 五分钟生活圈居住区
+	// 5-minute life-circle residential area: within a 5-minute walk.
+	//
+	// 五分钟生活圈居住区：步行 5 分钟可达。
 	LifeCircleTierMin5 LifeCircleTier = "MIN5"
-	// 居住街坊 (neighbourhood block)
+	// Neighbourhood block; counted as within a 5-minute walk.
+	//
+	// 居住街坊；按步行 5 分钟可达计算。
 	LifeCircleTierBlock LifeCircleTier = "BLOCK"
 )
 
@@ -324,16 +590,26 @@ func (e LifeCircleTier) MarshalJSON() ([]byte, error) {
 }
 
 // Who may call a field.
+//
+// 可以调用某字段的角色。
 type Role string
 
 const (
 	// Any signed-in caller: a resident, volunteer, staff member or admin.
+	//
+	// 任何已登录的调用者：居民、志愿者、工作人员或管理员。
 	RoleMember Role = "MEMBER"
 	// Volunteers (and staff and admins).
+	//
+	// 志愿者（以及工作人员和管理员）。
 	RoleVolunteer Role = "VOLUNTEER"
 	// Staff of a community (and admins).
+	//
+	// 社区工作人员（以及管理员）。
 	RoleStaff Role = "STAFF"
 	// Administrators.
+	//
+	// 管理员。
 	RoleAdmin Role = "ADMIN"
 )
 
@@ -388,12 +664,18 @@ func (e Role) MarshalJSON() ([]byte, error) {
 }
 
 // How a walking time was computed.
+//
+// 步行时间的计算方法。
 type WalkMethod string
 
 const (
 	// Great-circle distance × circuity (1.3 by default) at the profile's speed.
+	//
+	// 大圆距离 × 绕行系数（默认 1.3），按步行者类型的速度计算。
 	WalkMethodStraightLine WalkMethod = "STRAIGHT_LINE"
 	// Shortest path over an imported street network.
+	//
+	// 在导入的街道网络上计算最短路径。
 	WalkMethodNetwork WalkMethod = "NETWORK"
 )
 
@@ -446,12 +728,18 @@ func (e WalkMethod) MarshalJSON() ([]byte, error) {
 }
 
 // Who walks: walking speed differs.
+//
+// 步行者类型：步行速度不同。
 type WalkingProfile string
 
 const (
-	// 4.5 km/h by default.
+	// An adult: 4.5 km/h by default.
+	//
+	// 成年人：默认 4.5 千米/小时。
 	WalkingProfileAdult WalkingProfile = "ADULT"
-	// 3.6 km/h by default.
+	// An elderly person: 3.6 km/h by default.
+	//
+	// 老年人：默认 3.6 千米/小时。
 	WalkingProfileElderly WalkingProfile = "ELDERLY"
 )
 
