@@ -1,0 +1,90 @@
+package server_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"lifecircle/internal/server"
+	"lifecircle/internal/testenv"
+)
+
+// builtinSDL are definitions of the GraphQL specification (and gqlgen's
+// prelude) that the schema does not document itself.
+var builtinSDL = map[string]bool{
+	"String": true, "Int": true, "Float": true, "Boolean": true, "ID": true,
+	"@skip": true, "@include": true, "@deprecated": true, "@specifiedBy": true, "@oneOf": true, "@defer": true,
+}
+
+var (
+	inBackticks = regexp.MustCompile("`[^`]*`")
+	englishWord = regexp.MustCompile(`[A-Za-z]{2,}`)
+)
+
+// bilingual reports whether a description has both an English word (outside
+// code spans) and a Chinese character.
+func bilingual(desc string) bool {
+	hasHan := strings.IndexFunc(desc, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+	return hasHan && englishWord.MatchString(inBackticks.ReplaceAllString(desc, ""))
+}
+
+// The downloadable schema documents every public type, field, argument,
+// input field, enum value, scalar and directive in English and Chinese.
+func TestSchemaDescriptionsAreBilingual(t *testing.T) {
+	s := testenv.StartServer(t, testenv.Backends()[0].Open(t, testenv.Options{NoDemo: true}), server.Options{})
+	res, body := get(t, s, "/open/schema.graphql", nil, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET /open/schema.graphql: %d", res.StatusCode)
+	}
+	doc, err := parser.ParseSchema(&ast.Source{Name: "schema.graphql", Input: body})
+	if err != nil {
+		t.Fatalf("parse the downloaded schema: %v", err)
+	}
+
+	var checked int
+	var missing []string
+	check := func(item, desc string) {
+		checked++
+		if !bilingual(desc) {
+			missing = append(missing, item)
+		}
+	}
+	args := func(owner string, list ast.ArgumentDefinitionList) {
+		for _, a := range list {
+			check(owner+"("+a.Name+":)", a.Description)
+		}
+	}
+	defs := append(append(ast.DefinitionList{}, doc.Definitions...), doc.Extensions...)
+	for _, def := range defs {
+		if strings.HasPrefix(def.Name, "__") || builtinSDL[def.Name] {
+			continue
+		}
+		check(def.Name, def.Description)
+		for _, f := range def.Fields {
+			check(def.Name+"."+f.Name, f.Description)
+			args(def.Name+"."+f.Name, f.Arguments)
+		}
+		for _, v := range def.EnumValues {
+			check(def.Name+"."+v.Name, v.Description)
+		}
+	}
+	for _, d := range doc.Directives {
+		if strings.HasPrefix(d.Name, "__") || builtinSDL["@"+d.Name] {
+			continue
+		}
+		check("@"+d.Name, d.Description)
+		args("@"+d.Name, d.Arguments)
+	}
+	if checked < 100 {
+		t.Fatalf("only %d items found in the downloaded schema: %.300s", checked, body)
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d of %d schema items lack an English and Chinese description:\n%s",
+			len(missing), checked, strings.Join(missing, "\n"))
+	}
+	t.Logf("%d schema items described in English and Chinese", checked)
+}
