@@ -18,8 +18,12 @@ import (
 const prefix = "lc:"
 
 // Encode returns the global ID of an ent ID.
-func Encode(id int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.Itoa(id)))
+func Encode(id int) string { return string(Append(nil, id)) }
+
+// Append appends the global ID of an ent ID to b.
+func Append(b []byte, id int) []byte {
+	var raw [32]byte
+	return base64.RawURLEncoding.AppendEncode(b, strconv.AppendInt(append(raw[:0], prefix...), int64(id), 10))
 }
 
 // Decode parses a global ID.

@@ -25,6 +25,9 @@ var Local = func() *time.Location {
 // Format writes t in RFC 3339 in Local.
 func Format(t time.Time) string { return t.In(Local).Format(time.RFC3339) }
 
+// Append appends t as Format writes it to b.
+func Append(b []byte, t time.Time) []byte { return t.In(Local).AppendFormat(b, time.RFC3339) }
+
 // MarshalTime is the GraphQL marshaller of the Time scalar.
 func MarshalTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
