@@ -85,7 +85,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	var drv dialect.Driver = driver{entsql.OpenDB(dia, db)}
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}
