@@ -6,6 +6,7 @@ package opendata
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"lifecircle/ent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/facility"
@@ -23,8 +26,8 @@ import (
 	"lifecircle/internal/gid"
 	"lifecircle/internal/i18n"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/store"
 	"lifecircle/internal/taxonomy"
-	"lifecircle/internal/timefmt"
 )
 
 // Filter narrows a download.
@@ -138,19 +141,6 @@ var Columns = []string{"id", "name", "name_zh_hant", "name_en", "category", "cat
 	"lat", "lng", "approximate", "address", "phone", "opening_hours", "wheelchair", "status",
 	"community_id", "verified_at", "updated_at"}
 
-func row(f *ent.Facility) []string {
-	cat, _ := taxonomy.Lookup(f.Category)
-	verified := ""
-	if f.VerifiedAt != nil {
-		verified = timefmt.Format(*f.VerifiedAt)
-	}
-	return []string{gid.Encode(f.ID), f.Name, i18n.Pick(f.Names, "zh-Hant", ""), i18n.Pick(f.Names, "en", ""),
-		f.Category, cat.Labels.En, string(cat.Tier),
-		strconv.FormatFloat(f.Lat, 'f', -1, 64), strconv.FormatFloat(f.Lng, 'f', -1, 64),
-		strconv.FormatBool(f.Approximate), f.Address, f.Phone, f.OpeningHours, string(f.Wheelchair), string(f.Status),
-		gid.Encode(f.CommunityID), verified, timefmt.Format(f.UpdatedAt)}
-}
-
 // exported are the columns a download reads: not tags or services, whose
 // JSON would be decoded for nothing.
 var exported = []string{facility.FieldID, facility.FieldName, facility.FieldNames, facility.FieldCategory,
@@ -158,20 +148,112 @@ var exported = []string{facility.FieldID, facility.FieldName, facility.FieldName
 	facility.FieldOpeningHours, facility.FieldWheelchair, facility.FieldStatus, facility.FieldCommunityID,
 	facility.FieldVerifiedAt, facility.FieldUpdatedAt}
 
-// Facilities is the facilities dataset, narrowed by f.
+// Facilities is the facilities dataset, narrowed by f. Each page is an ent
+// query (privacy policy and all) whose rows are scanned into one reused
+// facilityRow rather than into an entity per row.
 func Facilities(client *ent.Client, f Filter) table {
 	return table{
 		columns: Columns,
-		page: func(ctx context.Context, after, n int) ([]tableRow, error) {
-			fs, err := f.query(client).Where(facility.IDGT(after)).Order(ent.Asc(facility.FieldID)).
-				Limit(n).Select(exported...).All(ctx)
-			out := make([]tableRow, len(fs))
-			for i, fac := range fs {
-				out[i] = tableRow{id: fac.ID, cells: row(fac), lat: fac.Lat, lng: fac.Lng}
+		rows: paged(func(ctx context.Context, after, n int, r *record, emit func() error) (count, last int, err error) {
+			var v facilityRow
+			read := func(rows entsql.ColumnScanner) error {
+				dest, err := v.dest(rows)
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					if err := rows.Scan(dest...); err != nil {
+						return err
+					}
+					if err := v.fill(r); err != nil {
+						return err
+					}
+					count, last = count+1, int(v.id)
+					if err := emit(); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
 			}
-			return out, err
-		},
+			err = store.ReadRows(ctx, read, func(ctx context.Context, mark func(*entsql.Selector)) error {
+				_, err := f.query(client).Where(facility.IDGT(after), mark).Order(ent.Asc(facility.FieldID)).
+					Limit(n).Select(exported...).All(ctx)
+				return err
+			})
+			return count, last, err
+		}),
 	}
+}
+
+// facilityRow receives the exported columns of one facility, row after row.
+type facilityRow struct {
+	id, communityID                       int64
+	name, names, category, address, phone sql.RawBytes
+	openingHours, wheelchair, status      sql.RawBytes
+	lat, lng                              float64
+	approximate                           bool
+	verifiedAt                            sql.NullTime
+	updatedAt                             time.Time
+	texts                                 []i18n.Text // names, decoded
+}
+
+// dest returns where rows.Scan puts each column of rows.
+func (v *facilityRow) dest(rows entsql.ColumnScanner) ([]any, error) {
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]any{
+		facility.FieldID: &v.id, facility.FieldName: &v.name, facility.FieldNames: &v.names,
+		facility.FieldCategory: &v.category, facility.FieldLat: &v.lat, facility.FieldLng: &v.lng,
+		facility.FieldApproximate: &v.approximate, facility.FieldAddress: &v.address, facility.FieldPhone: &v.phone,
+		facility.FieldOpeningHours: &v.openingHours, facility.FieldWheelchair: &v.wheelchair,
+		facility.FieldStatus: &v.status, facility.FieldCommunityID: &v.communityID,
+		facility.FieldVerifiedAt: &v.verifiedAt, facility.FieldUpdatedAt: &v.updatedAt,
+	}
+	dest := make([]any, len(columns))
+	for i, c := range columns {
+		if dest[i] = byName[c]; dest[i] == nil {
+			return nil, fmt.Errorf("opendata: unexpected facility column %q", c)
+		}
+	}
+	return dest, nil
+}
+
+// fill writes the row's cells, in the order of Columns.
+func (v *facilityRow) fill(r *record) error {
+	v.texts = v.texts[:0]
+	if n := string(v.names); n != "" && n != "[]" && n != "null" {
+		if err := json.Unmarshal(v.names, &v.texts); err != nil {
+			return fmt.Errorf("opendata: names of facility %d: %w", v.id, err)
+		}
+	}
+	cat, _ := taxonomy.Lookup(string(v.category))
+	r.reset()
+	r.id(int(v.id))
+	r.bytes(v.name)
+	r.str(i18n.Pick(v.texts, "zh-Hant", ""))
+	r.str(i18n.Pick(v.texts, "en", ""))
+	r.bytes(v.category)
+	r.str(cat.Labels.En)
+	r.str(string(cat.Tier))
+	r.float(v.lat)
+	r.float(v.lng)
+	r.boolean(v.approximate)
+	r.bytes(v.address)
+	r.bytes(v.phone)
+	r.bytes(v.openingHours)
+	r.bytes(v.wheelchair)
+	r.bytes(v.status)
+	r.id(int(v.communityID))
+	if v.verifiedAt.Valid {
+		r.timestamp(v.verifiedAt.Time)
+	} else {
+		r.str("")
+	}
+	r.timestamp(v.updatedAt)
+	r.place(v.lat, v.lng)
+	return nil
 }
 
 // neutralise keeps spreadsheet programs from running a cell as a formula.

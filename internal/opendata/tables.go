@@ -1,13 +1,17 @@
 package opendata
 
 import (
+	"bufio"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"io"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
@@ -17,46 +21,120 @@ import (
 	"lifecircle/internal/timefmt"
 )
 
-// A table is a dataset: its columns, and a page reader that returns rows
-// after a given ID, each with its ID and (for GeoJSON) a point. One writer
-// streams any table as CSV, GeoJSON or NDJSON.
+// A table is a dataset: its columns, and its rows in ID order, each written
+// into one reused record and handed to emit. One writer streams any table
+// as CSV, GeoJSON or NDJSON.
 type table struct {
 	columns []string
-	page    func(ctx context.Context, after, n int) ([]tableRow, error)
+	rows    func(ctx context.Context, r *record, emit func() error) error
 }
 
-type tableRow struct {
-	id       int
-	cells    []string
+// pageSize is how many rows a download reads per query.
+const pageSize = 5000
+
+// A pageReader reads up to n rows of a table with IDs above after, in ID
+// order, writing each into r and calling emit; it returns how many rows it
+// read and the last one's ID.
+type pageReader func(ctx context.Context, after, n int, r *record, emit func() error) (count, last int, err error)
+
+// paged reads a table a page at a time, by keyset pagination.
+func paged(page pageReader) func(context.Context, *record, func() error) error {
+	return func(ctx context.Context, r *record, emit func() error) error {
+		after := 0
+		for {
+			n, last, err := page(ctx, after, pageSize, r, emit)
+			if err != nil || n < pageSize {
+				return err
+			}
+			after = last
+		}
+	}
+}
+
+// entities reads pages of ent entities: fetch returns up to n with IDs
+// above after, in ID order; fill writes one into r and returns its ID.
+func entities[T any](fetch func(ctx context.Context, after, n int) ([]T, error), fill func(r *record, v T) int) pageReader {
+	return func(ctx context.Context, after, n int, r *record, emit func() error) (int, int, error) {
+		page, err := fetch(ctx, after, n)
+		if err != nil {
+			return 0, 0, err
+		}
+		last := after
+		for _, v := range page {
+			r.reset()
+			last = fill(r, v)
+			if err := emit(); err != nil {
+				return 0, 0, err
+			}
+		}
+		return len(page), last, nil
+	}
+}
+
+// A record is one row of a table: its cells appended to one buffer, reused
+// from row to row, and (for GeoJSON) its point.
+type record struct {
+	buf      []byte
+	ends     []int // where each cell ends in buf
 	lat, lng float64
 }
 
-func idOrEmpty(id *int) string {
-	if id == nil {
-		return ""
+func (r *record) reset() { r.buf, r.ends, r.lat, r.lng = r.buf[:0], r.ends[:0], 0, 0 }
+func (r *record) end()   { r.ends = append(r.ends, len(r.buf)) }
+
+// cell returns cell i.
+func (r *record) cell(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
 	}
-	return gid.Encode(*id)
+	return r.buf[start:r.ends[i]]
 }
+
+// The next cell, in column order, from a value of each type.
+
+func (r *record) str(s string)          { r.buf = append(r.buf, s...); r.end() }
+func (r *record) bytes(b []byte)        { r.buf = append(r.buf, b...); r.end() }
+func (r *record) id(id int)             { r.buf = gid.Append(r.buf, id); r.end() }
+func (r *record) integer(n int)         { r.buf = strconv.AppendInt(r.buf, int64(n), 10); r.end() }
+func (r *record) float(f float64)       { r.buf = strconv.AppendFloat(r.buf, f, 'f', -1, 64); r.end() }
+func (r *record) boolean(b bool)        { r.buf = strconv.AppendBool(r.buf, b); r.end() }
+func (r *record) timestamp(t time.Time) { r.buf = timefmt.Append(r.buf, t); r.end() }
+
+func (r *record) optionalID(id *int) {
+	if id != nil {
+		r.buf = gid.Append(r.buf, *id)
+	}
+	r.end()
+}
+
+// place sets the row's point.
+func (r *record) place(lat, lng float64) { r.lat, r.lng = lat, lng }
 
 // Regions is the region hierarchy, centroids as points.
 func Regions(client *ent.Client) table {
 	return table{
 		columns: []string{"id", "level", "name", "name_en", "code", "parent_id", "lat", "lng", "approximate", "updated_at"},
-		page: func(ctx context.Context, after, n int) ([]tableRow, error) {
-			rs, err := client.Region.Query().Where(region.IDGT(after)).Order(ent.Asc(region.FieldID)).Limit(n).All(ctx)
-			out := make([]tableRow, len(rs))
-			for i, r := range rs {
-				code := ""
-				if r.Code != nil {
-					code = *r.Code
-				}
-				out[i] = tableRow{id: r.ID, lat: r.Lat, lng: r.Lng, cells: []string{
-					gid.Encode(r.ID), string(r.Level), r.Name, r.NameEn, code, idOrEmpty(r.ParentID),
-					strconv.FormatFloat(r.Lat, 'f', -1, 64), strconv.FormatFloat(r.Lng, 'f', -1, 64),
-					strconv.FormatBool(r.Approximate), timefmt.Format(r.UpdatedAt)}}
+		rows: paged(entities(func(ctx context.Context, after, n int) ([]*ent.Region, error) {
+			return client.Region.Query().Where(region.IDGT(after)).Order(ent.Asc(region.FieldID)).Limit(n).All(ctx)
+		}, func(r *record, v *ent.Region) int {
+			r.id(v.ID)
+			r.str(string(v.Level))
+			r.str(v.Name)
+			r.str(v.NameEn)
+			if v.Code != nil {
+				r.str(*v.Code)
+			} else {
+				r.str("")
 			}
-			return out, err
-		},
+			r.optionalID(v.ParentID)
+			r.float(v.Lat)
+			r.float(v.Lng)
+			r.boolean(v.Approximate)
+			r.timestamp(v.UpdatedAt)
+			r.place(v.Lat, v.Lng)
+			return v.ID
+		})),
 	}
 }
 
@@ -65,7 +143,7 @@ func Activities(client *ent.Client, communities []int, category string) table {
 	return table{
 		columns: []string{"id", "title", "theme", "category", "target_groups", "starts_at", "ends_at", "status",
 			"capacity", "registered_count", "community_id", "venue_id", "organizer_id", "updated_at"},
-		page: func(ctx context.Context, after, n int) ([]tableRow, error) {
+		rows: paged(entities(func(ctx context.Context, after, n int) ([]*ent.Activity, error) {
 			q := client.Activity.Query().Where(activity.IDGT(after)).Order(ent.Asc(activity.FieldID)).Limit(n)
 			if communities != nil {
 				q.Where(activity.CommunityIDIn(communities...))
@@ -73,99 +151,258 @@ func Activities(client *ent.Client, communities []int, category string) table {
 			if category != "" {
 				q.Where(activity.CategoryEQ(activity.Category(category)))
 			}
-			as, err := q.All(ctx)
-			out := make([]tableRow, len(as))
-			for i, a := range as {
-				capacity := ""
-				if a.Capacity != nil {
-					capacity = strconv.Itoa(*a.Capacity)
-				}
-				out[i] = tableRow{id: a.ID, cells: []string{
-					gid.Encode(a.ID), a.Title, a.Theme, string(a.Category), strings.Join(a.TargetGroups, ";"),
-					timefmt.Format(a.StartsAt), timefmt.Format(a.EndsAt), string(a.Status), capacity,
-					strconv.Itoa(a.RegisteredCount), gid.Encode(a.CommunityID), idOrEmpty(a.VenueID),
-					idOrEmpty(a.OrganizerID), timefmt.Format(a.UpdatedAt)}}
+			return q.All(ctx)
+		}, func(r *record, a *ent.Activity) int {
+			r.id(a.ID)
+			r.str(a.Title)
+			r.str(a.Theme)
+			r.str(string(a.Category))
+			r.str(strings.Join(a.TargetGroups, ";"))
+			r.timestamp(a.StartsAt)
+			r.timestamp(a.EndsAt)
+			r.str(string(a.Status))
+			if a.Capacity != nil {
+				r.integer(*a.Capacity)
+			} else {
+				r.str("")
 			}
-			return out, err
-		},
+			r.integer(a.RegisteredCount)
+			r.id(a.CommunityID)
+			r.optionalID(a.VenueID)
+			r.optionalID(a.OrganizerID)
+			r.timestamp(a.UpdatedAt)
+			return a.ID
+		})),
 	}
-}
-
-func (t table) each(ctx context.Context, fn func(tableRow) error) error {
-	const page = 5000
-	after := 0
-	for {
-		rows, err := t.page(ctx, after, page)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if len(rows) < page {
-			return nil
-		}
-		after = rows[len(rows)-1].id
-	}
-}
-
-func (t table) object(r tableRow) map[string]string {
-	m := make(map[string]string, len(t.columns))
-	for i, c := range t.columns {
-		m[c] = r.cells[i]
-	}
-	return m
 }
 
 // write streams t in format: csv, ndjson, or geojson (for tables of places).
+// Each row is encoded into one reused line buffer: nothing is allocated per
+// row or cell.
 func (t table) write(ctx context.Context, w io.Writer, format string, bom bool) error {
+	var (
+		r          record
+		head, tail string
+		encode     func(dst []byte, n int) []byte // appends row n, in r
+	)
 	switch format {
 	case "csv":
 		if bom {
-			_, _ = io.WriteString(w, "\uFEFF")
+			head = "\uFEFF"
 		}
-		cw := csv.NewWriter(w)
-		cw.UseCRLF = true
-		_ = cw.Write(t.columns)
-		err := t.each(ctx, func(r tableRow) error {
-			cells := make([]string, len(r.cells))
-			for i, c := range r.cells {
-				cells[i] = neutralise(c)
-			}
-			return cw.Write(cells)
-		})
-		cw.Flush()
-		if err != nil {
-			return err
+		for _, c := range t.columns {
+			r.str(c)
 		}
-		return cw.Error()
+		head += string(appendCSV(nil, &r))
+		encode = func(dst []byte, _ int) []byte { return appendCSV(dst, &r) }
 	case "geojson":
-		_, _ = io.WriteString(w, `{"type":"FeatureCollection","features":[`)
-		n := 0
-		err := t.each(ctx, func(r tableRow) error {
-			b, err := json.Marshal(map[string]any{"type": "Feature", "id": r.cells[0],
-				"geometry": map[string]any{"type": "Point", "coordinates": []float64{r.lng, r.lat}}, "properties": t.object(r)})
-			if err != nil {
-				return err
-			}
+		fields := jsonFields(t.columns, true)
+		head, tail = `{"type":"FeatureCollection","features":[`, "]}\n"
+		encode = func(dst []byte, n int) []byte {
 			if n > 0 {
-				_, _ = io.WriteString(w, ",")
+				dst = append(dst, ',')
 			}
-			n++
-			_, err = w.Write(b)
-			return err
-		})
-		if err != nil {
-			return err
+			dst = append(dst, `{"geometry":{"coordinates":[`...)
+			dst = appendJSONFloat(dst, r.lng)
+			dst = append(dst, ',')
+			dst = appendJSONFloat(dst, r.lat)
+			dst = append(dst, `],"type":"Point"},"id":`...)
+			dst = appendJSONString(dst, r.cell(0), true)
+			dst = append(dst, `,"properties":`...)
+			dst = appendJSONObject(dst, fields, &r, true)
+			return append(dst, `,"type":"Feature"}`...)
 		}
-		_, err = io.WriteString(w, "]}\n")
-		return err
+	default:
+		fields := jsonFields(t.columns, false)
+		encode = func(dst []byte, _ int) []byte { return append(appendJSONObject(dst, fields, &r, false), '\n') }
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return t.each(ctx, func(r tableRow) error { return enc.Encode(t.object(r)) })
+	bw := bufio.NewWriterSize(w, 64<<10)
+	_, _ = bw.WriteString(head)
+	var (
+		line []byte
+		n    int
+		heap = newHeapWatch()
+	)
+	err := t.rows(ctx, &r, func() error {
+		if n%4096 == 0 {
+			heap.check()
+		}
+		line = encode(line[:0], n)
+		n++
+		_, err := bw.Write(line)
+		return err
+	})
+	if err == nil {
+		_, err = bw.WriteString(tail)
+	}
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// appendCSV appends r as one RFC 4180 record ending in CRLF, every cell
+// neutralised, as encoding/csv's Writer with UseCRLF writes it.
+func appendCSV(dst []byte, r *record) []byte {
+	for i := range r.ends {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendCSVCell(dst, r.cell(i))
+	}
+	return append(dst, '\r', '\n')
+}
+
+// appendCSVCell appends one cell: a cell a spreadsheet would run as a
+// formula (first character = + - @ tab or CR) gets a leading apostrophe;
+// a cell holding a comma, quote or line break, or starting with a space, is
+// quoted, quotes doubled, line breaks as CRLF.
+func appendCSVCell(dst, cell []byte) []byte {
+	formula := len(cell) > 0 && strings.IndexByte("=+-@\t\r", cell[0]) >= 0
+	quote := false
+	switch {
+	case len(cell) == 0:
+	case formula:
+		quote = hasCSVSpecial(cell) // the apostrophe comes first: no leading space
+	case string(cell) == `\.`:
+		quote = true
+	default:
+		first, _ := utf8.DecodeRune(cell)
+		quote = unicode.IsSpace(first) || hasCSVSpecial(cell)
+	}
+	if !quote {
+		if formula {
+			dst = append(dst, '\'')
+		}
+		return append(dst, cell...)
+	}
+	dst = append(dst, '"')
+	if formula {
+		dst = append(dst, '\'')
+	}
+	for _, c := range cell {
+		switch c {
+		case '"':
+			dst = append(dst, '"', '"')
+		case '\r': // a CR is dropped; each LF becomes CRLF
+		case '\n':
+			dst = append(dst, '\r', '\n')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// hasCSVSpecial reports whether cell holds a comma, quote or line break.
+func hasCSVSpecial(cell []byte) bool {
+	for _, c := range cell {
+		if c == ',' || c == '"' || c == '\r' || c == '\n' {
+			return true
+		}
+	}
+	return false
+}
+
+// A jsonField is a column of a JSON object: its encoded key and colon, and
+// the column it holds.
+type jsonField struct {
+	key []byte
+	col int
+}
+
+// jsonFields are the fields of a table's JSON objects, keys sorted as
+// encoding/json sorts the keys of a map.
+func jsonFields(columns []string, escapeHTML bool) []jsonField {
+	fields := make([]jsonField, len(columns))
+	for i, c := range columns {
+		fields[i] = jsonField{key: append(appendJSONString(nil, []byte(c), escapeHTML), ':'), col: i}
+	}
+	slices.SortFunc(fields, func(a, b jsonField) int { return strings.Compare(columns[a.col], columns[b.col]) })
+	return fields
+}
+
+// appendJSONObject appends r as a JSON object of strings.
+func appendJSONObject(dst []byte, fields []jsonField, r *record, escapeHTML bool) []byte {
+	dst = append(dst, '{')
+	for i, f := range fields {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, f.key...)
+		dst = appendJSONString(dst, r.cell(f.col), escapeHTML)
+	}
+	return append(dst, '}')
+}
+
+const hex = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string exactly as encoding/json
+// writes it: control characters, quote and backslash escaped, invalid UTF-8
+// as U+FFFD, U+2028 and U+2029 escaped, and with escapeHTML also < > &.
+func appendJSONString(dst, s []byte, escapeHTML bool) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && (!escapeHTML || b != '<' && b != '>' && b != '&') {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRune(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64.
+func appendJSONFloat(dst []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' { // e-09 as e-9
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
 }
 
 // TableHandler serves regions (csv, geojson, ndjson) or activities (csv,

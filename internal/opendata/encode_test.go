@@ -1,0 +1,86 @@
+package opendata
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+// Cells that exercise every rule of CSV quoting, formula neutralising and
+// JSON escaping.
+var trickyCells = []string{
+	"", "plain", "文亭巷社区", "a,b", `say "hi"`, "line\nbreak", "cr\rlf\r\n", "\r", "\n", " leading space",
+	"\u00a0nbsp", "\u3000ideographic space", "\tTab", "=SUM(A1)", "+86 10", "-1.5", "@home", "=a,b", "-\"q\"",
+	`\.`, `\.x`, "'", "<b>&amp;</b>", "\u2028\u2029", "bad \xff utf8", "\x00\x01\x1f\x7f", `back\slash`,
+	"\xe6\x96", "trailing\n",
+}
+
+func TestAppendCSVMatchesEncodingCSV(t *testing.T) {
+	var want bytes.Buffer
+	cw := csv.NewWriter(&want)
+	cw.UseCRLF = true
+	var got []byte
+	for _, row := range [][]string{trickyCells, {"one"}, {"", ""}, {"x", "=y", "z"}} {
+		neutralised := make([]string, len(row))
+		var r record
+		for i, c := range row {
+			neutralised[i] = neutralise(c)
+			r.str(c)
+		}
+		if err := cw.Write(neutralised); err != nil {
+			t.Fatal(err)
+		}
+		got = appendCSV(got, &r)
+	}
+	cw.Flush()
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("appendCSV:\n got %q\nwant %q", got, want.Bytes())
+	}
+}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	cells := append([]string{}, trickyCells...)
+	for b := range 256 {
+		cells = append(cells, string([]byte{byte(b)}), "x"+string([]byte{byte(b)})+"y")
+	}
+	for _, c := range cells {
+		for _, html := range []bool{true, false} {
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(html)
+			if err := enc.Encode(c); err != nil {
+				t.Fatal(err)
+			}
+			if got := appendJSONString(nil, []byte(c), html); !bytes.Equal(append(got, '\n'), want.Bytes()) {
+				t.Errorf("appendJSONString(%q, %v) = %s, want %s", c, html, got, want.Bytes())
+			}
+		}
+	}
+	for _, f := range []float64{0, 1, -1, 34.30051, 108.8, 1e-7, -1e-7, 1e-6, 1e20, 1e21, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64} {
+		want, _ := json.Marshal(f)
+		if got := appendJSONFloat(nil, f); !bytes.Equal(got, want) {
+			t.Errorf("appendJSONFloat(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+func TestJSONObjectMatchesEncodingJSON(t *testing.T) {
+	columns := []string{"name", "id", "b<&>", "a", "zeta"}
+	var r record
+	m := map[string]string{}
+	for i, c := range columns {
+		r.str(trickyCells[i+3])
+		m[c] = trickyCells[i+3]
+	}
+	for _, html := range []bool{true, false} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(m)
+		if got := append(appendJSONObject(nil, jsonFields(columns, html), &r, html), '\n'); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("html %v:\n got %s\nwant %s", html, got, want.Bytes())
+		}
+	}
+}
