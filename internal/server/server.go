@@ -19,6 +19,7 @@ import (
 	"lifecircle/internal/auth/token"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/widget"
 	"lifecircle/internal/workflow"
 )
 
@@ -90,6 +91,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	for _, format := range []string{"csv", "ndjson"} {
 		mux.Handle("GET /open/activities."+format, file(500, opendata.TableHandler(client, "activities", format)))
 	}
+	mux.Handle("/widget/", widget.Handler())
 	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

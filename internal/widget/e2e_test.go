@@ -1,0 +1,353 @@
+package widget_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"lifecircle/internal/server"
+	"lifecircle/internal/testenv"
+)
+
+// browser returns Chromium's path and the node_modules check, or stops the
+// test: skipped on a developer machine without them, failed in CI.
+func browser(t *testing.T) string {
+	t.Helper()
+	missing := func(what string) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s: the widget's browser test cannot run (CI=true: failing rather than skipping)", what)
+		}
+		t.Skipf("%s: skipping the widget's browser test (scripts/test installs what it needs)", what)
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		missing("no Chromium at " + chromium + " (apt-get install chromium)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		missing("no node")
+	}
+	if _, err := os.Stat("web/node_modules/playwright-core"); err != nil {
+		missing("no playwright-core (cd internal/widget/web && npm ci)")
+	}
+	return chromium
+}
+
+// cookieLog records requests to the public endpoint that carried cookies.
+type cookieLog struct {
+	mu   sync.Mutex
+	seen []string
+	n    int
+}
+
+func (c *cookieLog) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/open/") {
+			c.mu.Lock()
+			c.n++
+			if ck := r.Header.Get("Cookie"); ck != "" {
+				c.seen = append(c.seen, r.URL.Path+": "+ck)
+			}
+			c.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type facility struct {
+	ID       string
+	Name     string
+	Names    []struct{ Lang, Value string }
+	Category string
+	OpenNow  *bool
+}
+
+type report struct {
+	Editor struct {
+		PreviewMarkers int
+		Snippet        string
+	}
+	Second struct {
+		State, Status, Title string
+		Markers              int
+		Categories           []string
+	}
+	State, Status                               string
+	Markers                                     int
+	ListItems                                   int
+	ListOrder                                   []string
+	Title                                       map[string]string
+	Coverage                                    map[string]string
+	Missing                                     []string
+	AfterToggle                                 struct{ Markers, MarkersOfCategory, ListItems int }
+	AfterToggleBack                             int
+	Popup                                       map[string]popup
+	PopupFromList                               popup
+	Legend                                      string
+	ListNameEn                                  string
+	HostProbe                                   struct{ Background, FontSize, ZIndex string }
+	WidgetButtonBackground                      string
+	LightDOMLeaflet                             int
+	ConsoleErrors, FailedRequests, BadResponses []string
+}
+
+type popup struct{ Name, Open, Walk string }
+
+func equal(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
+
+// TestWidgetInBrowser embeds the widget in a page of a second origin and
+// checks, in headless Chromium, what a resident sees against what the
+// public API says.
+func TestWidgetInBrowser(t *testing.T) {
+	chromium := browser(t)
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		st := b.Open(t, testenv.Options{})
+		cookies := &cookieLog{}
+		api := httptest.NewServer(cookies.wrap(server.New(st.Client, server.Options{})))
+		t.Cleanup(api.Close)
+		apiSrv := &testenv.Server{Server: api, Store: st}
+
+		// The community and what the public API says is within 15 minutes.
+		var place struct {
+			Regions struct {
+				Edges []struct {
+					Node struct {
+						ID       string
+						Name     string
+						NameEn   string
+						Lat, Lng float64
+					}
+				}
+			}
+		}
+		apiSrv.Query(t, "", `{ regions(where: {name: "文亭巷社区"}) { edges { node { id name nameEn lat lng } } } }`, nil).Decode(t, &place)
+		c := place.Regions.Edges[0].Node
+		var near struct {
+			FacilitiesNear struct {
+				TotalCount int
+				Edges      []struct {
+					WalkMinutes float64
+					Node        facility
+				}
+			}
+		}
+		apiSrv.Query(t, "", `query($lat: Float!, $lng: Float!) { facilitiesNear(lat: $lat, lng: $lng, walkMinutes: 15, first: 100) {
+			totalCount edges { walkMinutes node { id name names { lang value } category openNow } } } }`,
+			map[string]any{"lat": c.Lat, "lng": c.Lng}).Decode(t, &near)
+		fs := near.FacilitiesNear
+		if fs.TotalCount < 5 || fs.TotalCount > 100 {
+			t.Fatalf("the demo community should have 5–100 facilities in reach, has %d", fs.TotalCount)
+		}
+		perCategory := map[string]int{}
+		for _, e := range fs.Edges {
+			perCategory[e.Node.Category]++
+		}
+		// Toggle the category with the most facilities (fewer than all).
+		cats := make([]string, 0, len(perCategory))
+		for k := range perCategory {
+			cats = append(cats, k)
+		}
+		sort.Slice(cats, func(i, j int) bool {
+			return perCategory[cats[i]] > perCategory[cats[j]] || perCategory[cats[i]] == perCategory[cats[j]] && cats[i] < cats[j]
+		})
+		toggle := cats[0]
+		// Open the popup of a facility with known hours and an English name.
+		var pick *facility
+		for i := range fs.Edges {
+			f := &fs.Edges[i].Node
+			if f.OpenNow != nil && english(f) != "" {
+				pick = f
+				break
+			}
+		}
+		if pick == nil {
+			t.Fatal("no demo facility in reach has opening hours and an English name")
+		}
+
+		// The second widget: a compound of the community, in English, two
+		// categories only.
+		var compound struct {
+			Node struct {
+				Compounds struct {
+					Edges []struct {
+						Node struct {
+							ID, Name string
+							Lat, Lng float64
+						}
+					}
+				}
+			}
+		}
+		apiSrv.Query(t, "", `query($id: ID!) { node(id: $id) { ... on Region { compounds(first: 1) { edges { node { id name lat lng } } } } } }`,
+			map[string]any{"id": c.ID}).Decode(t, &compound)
+		k := compound.Node.Compounds.Edges[0].Node
+		twoCats := []string{cats[0], cats[1]}
+		sort.Strings(twoCats)
+		var kNear struct{ FacilitiesNear struct{ TotalCount int } }
+		apiSrv.Query(t, "", `query($lat: Float!, $lng: Float!, $c: [String!]) { facilitiesNear(lat: $lat, lng: $lng, walkMinutes: 15, categories: $c, first: 1) { totalCount } }`,
+			map[string]any{"lat": k.Lat, "lng": k.Lng, "c": twoCats}).Decode(t, &kNear)
+
+		// The district site: another origin (localhost, not 127.0.0.1), with
+		// styles of its own that must not reach into the widget. It shows
+		// the snippet the editor copied from /widget/.
+		apiURL := api.URL
+		host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Set-Cookie", "district_session=abc; Path=/")
+			fmt.Fprintf(w, hostPage, r.URL.Query().Get("snippet"), k.ID, strings.Join(twoCats, ","))
+		}))
+		t.Cleanup(host.Close)
+		hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
+
+		shot := filepath.Join(artifacts(t), "widget-"+b.Name+".png")
+		cfg, _ := json.Marshal(map[string]string{"editorURL": apiURL + "/widget/", "community": c.ID, "url": hostURL,
+			"toggle": toggle, "facility": pick.ID, "screenshot": shot, "cookieURL": apiURL})
+		cmd := exec.Command("node", "e2e.mjs")
+		cmd.Dir = "web"
+		cmd.Env = append(os.Environ(), "E2E="+string(cfg), "CHROMIUM="+chromium)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		start := time.Now()
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("browser run failed: %v\n%s\n%s", err, stderr.String(), out)
+		}
+		t.Logf("browser run: %s; screenshot: %s", time.Since(start).Round(time.Millisecond), shot)
+		var r report
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("browser report: %v\n%s", err, out)
+		}
+
+		if r.State != "ready" {
+			t.Fatalf("widget state %q: %s", r.State, r.Status)
+		}
+		wantSnippet := fmt.Sprintf(`<div data-lifecircle-widget data-community="%s" data-lang="zh-Hans" data-height="560" style="width:100%%"></div>`+"\n"+
+			`<script src="%s/widget/lifecircle-widget.js" async></script>`, c.ID, apiURL)
+		if r.Editor.Snippet != wantSnippet || r.Editor.PreviewMarkers != fs.TotalCount {
+			t.Errorf("/widget/ gave the snippet\n%s\nwant\n%s\nand previewed %d markers, want %d", r.Editor.Snippet, wantSnippet, r.Editor.PreviewMarkers, fs.TotalCount)
+		}
+		if s := r.Second; s.State != "ready" || s.Markers != kNear.FacilitiesNear.TotalCount || !equal(s.Categories, twoCats) || s.Title != k.Name+" · 15-minute life circle" {
+			t.Errorf("compound widget: %+v; want %d markers of %v titled %q", s, kNear.FacilitiesNear.TotalCount, twoCats, k.Name)
+		}
+		if r.Markers != fs.TotalCount || r.ListItems != fs.TotalCount {
+			t.Errorf("markers %d, list entries %d; the public API has %d facilities within 15 minutes", r.Markers, r.ListItems, fs.TotalCount)
+		}
+		for i, e := range fs.Edges { // the list is sorted by walking time, as the API's edges are
+			if i < len(r.ListOrder) && r.ListOrder[i] != e.Node.ID && fs.Edges[i].WalkMinutes != fs.Edges[indexOf(fs.Edges, r.ListOrder[i])].WalkMinutes {
+				t.Errorf("list entry %d is %s, want %s (by walking time)", i, r.ListOrder[i], e.Node.ID)
+			}
+		}
+		if got, want := r.AfterToggle, (struct{ Markers, MarkersOfCategory, ListItems int }{fs.TotalCount - perCategory[toggle], 0, fs.TotalCount - perCategory[toggle]}); got != want {
+			t.Errorf("after hiding %s: %+v, want %+v", toggle, got, want)
+		}
+		if r.AfterToggleBack != fs.TotalCount {
+			t.Errorf("after showing %s again: %d markers, want %d", toggle, r.AfterToggleBack, fs.TotalCount)
+		}
+		wantOpen := map[string]string{"zh": "已打烊", "en": "Closed now"}
+		if *pick.OpenNow {
+			wantOpen = map[string]string{"zh": "营业中", "en": "Open now"}
+		}
+		if p := r.Popup["zh"]; p.Name != pick.Name || p.Open != wantOpen["zh"] || !strings.Contains(p.Walk, "分钟") {
+			t.Errorf("popup in zh-Hans: %+v, want name %q and %q", p, pick.Name, wantOpen["zh"])
+		}
+		if r.PopupFromList != r.Popup["zh"] {
+			t.Errorf("popup opened from the list with the keyboard: %+v, want %+v", r.PopupFromList, r.Popup["zh"])
+		}
+		if p := r.Popup["en"]; p.Name != english(pick) || p.Open != wantOpen["en"] || !strings.Contains(p.Walk, "min walk") {
+			t.Errorf("popup in English: %+v, want name %q and %q", p, english(pick), wantOpen["en"])
+		}
+		if r.ListNameEn != english(pick) {
+			t.Errorf("list entry in English: %q, want %q", r.ListNameEn, english(pick))
+		}
+		if r.Title["zh"] != "文亭巷社区 · 15分钟生活圈" || r.Title["en"] != c.NameEn+" · 15-minute life circle" {
+			t.Errorf("titles: %v", r.Title)
+		}
+		if !strings.Contains(r.Coverage["zh"], "必备设施") || !strings.Contains(r.Coverage["en"], "Required services") || r.Legend != "Legend and filters" {
+			t.Errorf("labels did not follow the language: coverage %v, legend %q", r.Coverage, r.Legend)
+		}
+		if len(r.Missing) == 0 {
+			t.Errorf("coverage lists no missing category; the demo community lacks some")
+		}
+		if r.HostProbe.Background != "rgba(0, 0, 0, 0)" || r.HostProbe.FontSize != "21px" || r.LightDOMLeaflet != 0 {
+			t.Errorf("widget styles leaked into the host page: probe %+v, %d Leaflet nodes/styles in the light DOM", r.HostProbe, r.LightDOMLeaflet)
+		}
+		if r.WidgetButtonBackground == "rgb(255, 105, 180)" {
+			t.Errorf("host page styles reached into the widget (button background %s)", r.WidgetButtonBackground)
+		}
+		if len(r.ConsoleErrors)+len(r.FailedRequests)+len(r.BadResponses) > 0 {
+			t.Errorf("console errors %q, failed requests %q, error responses %q", r.ConsoleErrors, r.FailedRequests, r.BadResponses)
+		}
+		cookies.mu.Lock()
+		defer cookies.mu.Unlock()
+		if cookies.n == 0 || len(cookies.seen) > 0 {
+			t.Errorf("%d widget requests to /open/, with cookies: %q", cookies.n, cookies.seen)
+		}
+	})
+}
+
+func english(f *facility) string {
+	for _, n := range f.Names {
+		if n.Lang == "en" {
+			return n.Value
+		}
+	}
+	return ""
+}
+
+func indexOf(edges []struct {
+	WalkMinutes float64
+	Node        facility
+}, id string) int {
+	for i, e := range edges {
+		if e.Node.ID == id {
+			return i
+		}
+	}
+	return 0
+}
+
+// artifacts is where screenshots go: $TEST_ARTIFACTS, or test-artifacts/
+// at the top of the repository (ignored by git).
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "test-artifacts")
+	}
+	dir, _ = filepath.Abs(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// hostPage is a district site: the snippet from /widget/ plus hostile
+// styles of its own.
+const hostPage = `<!doctype html>
+<html lang="zh-Hans"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>某某区政府网站</title>
+<style>
+  body { font: 21px serif; }
+  button { background: hotpink !important; }
+  * { z-index: auto; }
+</style></head>
+<body>
+<h1>某某区 · 社区服务</h1>
+<p id="probe" class="leaflet-container lc lc-title">本区居民可在下方查看步行可达的服务设施。</p>
+%s
+<h2>小区 · Compound</h2>
+<div id="second" data-lifecircle-widget data-compound="%s" data-lang="en" data-categories="%s" style="width:600px;height:420px"></div>
+</body></html>`

@@ -1,0 +1,108 @@
+// The /widget/ page: builds the snippet from the form and previews it with
+// the same script the district site will load.
+(function () {
+  'use strict';
+  var endpoint = new URL('/open/graphql', location.href).href;
+  var scriptURL = new URL('lifecircle-widget.js', location.href).href;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function gql(query, variables) {
+    var url = endpoint + '?query=' + encodeURIComponent(query) + '&variables=' + encodeURIComponent(JSON.stringify(variables || {}));
+    return fetch(url, { credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (b) {
+      if (b.errors) throw new Error(b.errors[0].message);
+      return b.data;
+    });
+  }
+
+  function option(value, text) {
+    var o = document.createElement('option');
+    o.value = value;
+    o.textContent = text;
+    return o;
+  }
+
+  // Communities, 100 a page (the public endpoint caps pages at 100).
+  function loadCommunities(after, sel) {
+    var q = 'query($after: Cursor) { regions(first: 100, after: $after, where: {level: COMMUNITY}, orderBy: {field: NAME}) ' +
+      '{ pageInfo { hasNextPage endCursor } edges { node { id name nameEn } } } }';
+    return gql(q, { after: after }).then(function (d) {
+      if (!after) sel.replaceChildren();
+      d.regions.edges.forEach(function (e) {
+        sel.append(option(e.node.id, e.node.name + (e.node.nameEn ? ' · ' + e.node.nameEn : '')));
+      });
+      if (d.regions.pageInfo.hasNextPage) return loadCommunities(d.regions.pageInfo.endCursor, sel);
+    });
+  }
+
+  function loadCompounds() {
+    var sel = $('compound');
+    sel.replaceChildren(option('', '整个社区 Whole community'));
+    if (!$('community').value) return Promise.resolve();
+    var q = 'query($id: ID!) { node(id: $id) { ... on Region { compounds(first: 100, orderBy: {field: NAME}) { edges { node { id name } } } } } }';
+    return gql(q, { id: $('community').value }).then(function (d) {
+      d.node.compounds.edges.forEach(function (e) { sel.append(option(e.node.id, e.node.name)); });
+    });
+  }
+
+  function loadCategories() {
+    return gql('{ categories { code group label(lang: "zh-Hans") en: label(lang: "en") } }').then(function (d) {
+      var box = $('categories');
+      d.categories.forEach(function (c) {
+        var l = document.createElement('label');
+        var i = document.createElement('input');
+        i.type = 'checkbox';
+        i.value = c.code;
+        l.append(i, ' ' + c.label + ' ', Object.assign(document.createElement('span'), { lang: 'en', textContent: c.en }));
+        box.append(l);
+      });
+    });
+  }
+
+  function attrs() {
+    var a = [['data-lifecircle-widget', null]];
+    if ($('compound').value) a.push(['data-compound', $('compound').value]);
+    else if ($('community').value) a.push(['data-community', $('community').value]);
+    a.push(['data-lang', $('lang').value]);
+    if ($('minutes').value && $('minutes').value !== '15') a.push(['data-minutes', $('minutes').value]);
+    var cats = Array.prototype.map.call(document.querySelectorAll('#categories input:checked'), function (i) { return i.value; });
+    if (cats.length) a.push(['data-categories', cats.join(',')]);
+    a.push(['data-height', $('height').value || '520']);
+    if ($('tiles').value.trim()) {
+      a.push(['data-tiles', $('tiles').value.trim()]);
+      if ($('crs').value) a.push(['data-tiles-crs', $('crs').value]);
+      if ($('attribution').value.trim()) a.push(['data-tiles-attribution', $('attribution').value.trim()]);
+    }
+    return a;
+  }
+
+  function escapeAttr(s) {
+    return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  }
+
+  function update() {
+    var a = attrs();
+    var width = $('width').value.trim() || '100%';
+    var html = '<div ' + a.map(function (p) { return p[1] === null ? p[0] : p[0] + '="' + escapeAttr(p[1]) + '"'; }).join(' ') +
+      ' style="width:' + escapeAttr(width) + '"></div>\n<script src="' + scriptURL + '" async></script>';
+    $('snippet').value = html;
+    var div = document.createElement('div');
+    a.forEach(function (p) { div.setAttribute(p[0], p[1] === null ? '' : p[1]); });
+    div.style.width = width;
+    $('preview').replaceChildren(div);
+    window.LifecircleWidget.mount();
+  }
+
+  $('copy').addEventListener('click', function () {
+    $('snippet').select();
+    var done = function () { $('copied').textContent = '已复制 Copied'; };
+    if (navigator.clipboard) navigator.clipboard.writeText($('snippet').value).then(done, function () { document.execCommand('copy'); done(); });
+    else { document.execCommand('copy'); done(); }
+  });
+  $('settings').addEventListener('change', function (e) {
+    if (e.target.id === 'community') loadCompounds().then(update);
+    else update();
+  });
+  Promise.all([loadCommunities(null, $('community')).then(loadCompounds), loadCategories()]).then(update, function (e) {
+    $('preview').textContent = '加载失败 Could not load: ' + e.message;
+  });
+})();

@@ -1,0 +1,124 @@
+// Drives the widget on a host page in headless Chromium and prints what a
+// visitor sees as JSON; the Go test (internal/widget/e2e_test.go) starts
+// the servers, passes the page and the facilities to act on, and checks
+// the report against the public API.
+//
+//   E2E='{"url": "...", "toggle": "CODE", "facility": "ID", "screenshot": "out.png", "cookieURL": "..."}' node e2e.mjs
+import { chromium } from 'playwright-core';
+
+const cfg = JSON.parse(process.env.E2E);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const report = { consoleErrors: [], failedRequests: [], badResponses: [] };
+try {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+  // A session cookie of the lifecircle origin: the widget must not send it.
+  await context.addCookies([{ name: 'session', value: 'secret', url: cfg.cookieURL }]);
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') report.consoleErrors.push(`${m.text()} (${m.location().url})`); });
+  page.on('pageerror', (e) => report.consoleErrors.push(String(e)));
+  page.on('requestfailed', (r) => report.failedRequests.push(`${r.url()} ${r.failure() && r.failure().errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) report.badResponses.push(`${r.status()} ${r.url()}`); });
+
+  // The web editor's way: open /widget/, pick the community, copy the snippet.
+  await page.goto(cfg.editorURL);
+  await page.locator(`#community option[value="${cfg.community}"]`).waitFor({ state: 'attached' });
+  await page.locator('#community').selectOption(cfg.community);
+  await page.locator('#height').fill('560');
+  await page.locator('#height').dispatchEvent('change');
+  await page.waitForSelector(`#preview [data-community="${cfg.community}"][data-height="560"][data-state="ready"]`, { timeout: 30000 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-editor.png'), fullPage: true });
+  report.editor = {
+    previewMarkers: await page.locator('#preview .lc-marker').count(),
+    snippet: await page.locator('#snippet').inputValue(),
+  };
+
+  // Paste it into the district site.
+  await page.goto(`${cfg.url}?snippet=${encodeURIComponent(report.editor.snippet)}`);
+  const w = page.locator('div[data-community]');
+  await page.waitForSelector('div[data-community][data-state="ready"], div[data-community][data-state="error"]', { timeout: 30000 });
+  report.state = await w.getAttribute('data-state');
+  await page.waitForTimeout(300); // let the map's fit animation settle
+  await page.screenshot({ path: cfg.screenshot, fullPage: true });
+  report.status = await w.locator('.lc-status').textContent();
+  report.markers = await w.locator('.lc-marker').count();
+  report.listItems = await w.locator('.lc-item').count();
+  report.listOrder = await w.locator('.lc-item').evaluateAll((els) => els.map((e) => e.dataset.id));
+  report.title = { zh: await w.locator('.lc-title').textContent() };
+  report.coverage = { zh: await w.locator('.lc-score').textContent() };
+  report.missing = await w.locator('.lc-missing li').evaluateAll((els) => els.map((e) => e.dataset.category));
+  // The second widget: a compound, in English, two categories only.
+  const second = page.locator('#second');
+  await page.waitForSelector('#second[data-state="ready"], #second[data-state="error"]', { timeout: 30000 });
+  report.second = {
+    state: await second.getAttribute('data-state'),
+    status: await second.locator('.lc-status').textContent(),
+    markers: await second.locator('.lc-marker').count(),
+    categories: await second.locator('.lc-marker').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.category))].sort()),
+    title: await second.locator('.lc-title').textContent(),
+  };
+
+  // A category toggle hides that category's markers and list entries.
+  const toggle = w.locator(`.lc-toggle[data-category="${cfg.toggle}"] input`);
+  await toggle.uncheck();
+  report.afterToggle = {
+    markers: await w.locator('.lc-marker').count(),
+    markersOfCategory: await w.locator(`.lc-marker[data-category="${cfg.toggle}"]`).count(),
+    listItems: await w.locator('.lc-item').count(),
+  };
+  await toggle.check();
+  report.afterToggleBack = await w.locator('.lc-marker').count();
+
+  // A click on the marker opens its popup.
+  await w.locator(`.lc-marker[data-id="${cfg.facility}"]`).dispatchEvent('click');
+  await w.locator('.lc-popup').waitFor();
+  report.popup = { zh: await popup(w) };
+
+  // The list works from the keyboard: focus an entry, press Enter.
+  await page.keyboard.press('Escape');
+  await w.locator(`.lc-item[data-id="${cfg.facility}"] button`).focus();
+  await page.keyboard.press('Enter');
+  await w.locator('.lc-popup').waitFor();
+  report.popupFromList = await popup(w);
+
+  // The language switch relabels everything.
+  await w.locator('.lc-lang').selectOption('en');
+  report.title.en = await w.locator('.lc-title').textContent();
+  report.coverage.en = await w.locator('.lc-score').textContent();
+  report.legend = await w.locator('.lc-legend legend').textContent();
+  await w.locator(`.lc-item[data-id="${cfg.facility}"] button`).click();
+  await w.locator('.lc-popup').waitFor();
+  report.popup.en = await popup(w);
+  report.listNameEn = await w.locator(`.lc-item[data-id="${cfg.facility}"] .lc-item-name`).textContent();
+
+  // Styles neither leak out of the widget nor in.
+  report.hostProbe = await page.evaluate(() => {
+    const s = getComputedStyle(document.getElementById('probe'));
+    return { background: s.backgroundColor, fontSize: s.fontSize, zIndex: s.zIndex };
+  });
+  report.widgetButtonBackground = await w.locator('.lc-item-button').first().evaluate((b) => getComputedStyle(b).backgroundColor);
+  report.lightDOMLeaflet = await page.evaluate(() => document.querySelectorAll('.leaflet-container:not(#probe)').length +
+    [...document.querySelectorAll('style, link')].filter((s) => /leaflet|lc-/.test(s.textContent + (s.href || ''))).length);
+
+  await w.locator('.lc-lang').selectOption('zh-Hans');
+  await page.keyboard.press('Escape');
+  await w.locator(`.lc-item[data-id="${cfg.facility}"] button`).click();
+  await w.locator('.lc-popup').waitFor();
+  await page.waitForTimeout(400); // the popup fades in
+  await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-popup.png'), fullPage: true });
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));
+
+async function popup(w) {
+  const p = w.locator('.lc-popup');
+  return {
+    name: await p.locator('.lc-popup-name').textContent(),
+    open: await p.locator('.lc-popup-open').textContent(),
+    walk: await p.locator('.lc-popup-walk').textContent(),
+  };
+}
