@@ -72,7 +72,11 @@ func TestResponseCache(t *testing.T) {
 		}
 		// A change is visible once the 2 s entry expires.
 		admin := s.Token(t, "admin", 0)
-		var d struct{ Facilities struct{ Edges []struct{ Node struct{ ID string } } } }
+		var d struct {
+			Facilities struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
 		s.Query(t, admin, `{ facilities(first: 1, where: {name: "文亭巷社区党群服务中心"}) { edges { node { id } } } }`, nil).Decode(t, &d)
 		if r := s.Query(t, admin, `mutation($id: ID!) { updateFacility(id: $id, input: {name: "文亭巷社区党群服务中心（新）"}) { id } }`,
 			map[string]any{"id": d.Facilities.Edges[0].Node.ID}); len(r.Errors) > 0 {
