@@ -94,6 +94,9 @@ type report struct {
 	AfterToggleBack                             int
 	Popup                                       map[string]popup
 	PopupFromList                               popup
+	PopupsBeforeEnter                           int
+	LegendHant                                  string
+	FocusableInMap                              int
 	Legend                                      string
 	ListNameEn                                  string
 	HostProbe                                   struct{ Background, FontSize, ZIndex string }
@@ -175,8 +178,8 @@ func TestWidgetInBrowser(t *testing.T) {
 			t.Fatal("no demo facility in reach has opening hours and an English name")
 		}
 
-		// The second widget: a compound of the community, in English, two
-		// categories only.
+		// The second widget: a compound of the community, in English (asked
+		// for as EN-gb), two categories only, read in pages of 2.
 		var compound struct {
 			Node struct {
 				Compounds struct {
@@ -265,8 +268,8 @@ func TestWidgetInBrowser(t *testing.T) {
 		if p := r.Popup["zh"]; p.Name != pick.Name || p.Open != wantOpen["zh"] || !strings.Contains(p.Walk, "分钟") {
 			t.Errorf("popup in zh-Hans: %+v, want name %q and %q", p, pick.Name, wantOpen["zh"])
 		}
-		if r.PopupFromList != r.Popup["zh"] {
-			t.Errorf("popup opened from the list with the keyboard: %+v, want %+v", r.PopupFromList, r.Popup["zh"])
+		if r.PopupsBeforeEnter != 0 || r.PopupFromList != r.Popup["zh"] {
+			t.Errorf("popup opened from the list with the keyboard (%d popups open before): %+v, want %+v", r.PopupsBeforeEnter, r.PopupFromList, r.Popup["zh"])
 		}
 		if p := r.Popup["en"]; p.Name != english(pick) || p.Open != wantOpen["en"] || !strings.Contains(p.Walk, "min walk") {
 			t.Errorf("popup in English: %+v, want name %q and %q", p, english(pick), wantOpen["en"])
@@ -276,6 +279,12 @@ func TestWidgetInBrowser(t *testing.T) {
 		}
 		if r.Title["zh"] != "文亭巷社区 · 15分钟生活圈" || r.Title["en"] != c.NameEn+" · 15-minute life circle" {
 			t.Errorf("titles: %v", r.Title)
+		}
+		if r.Title["hant"] != "文亭巷社区 · 15分鐘生活圈" || r.LegendHant != "圖例與篩選" {
+			t.Errorf("zh-Hant labels: title %q, legend %q", r.Title["hant"], r.LegendHant)
+		}
+		if r.FocusableInMap != 0 {
+			t.Errorf("%d links or buttons in the map (hidden from screen readers) take keyboard focus", r.FocusableInMap)
 		}
 		if !strings.Contains(r.Coverage["zh"], "必备设施") || !strings.Contains(r.Coverage["en"], "Required services") || r.Legend != "Legend and filters" {
 			t.Errorf("labels did not follow the language: coverage %v, legend %q", r.Coverage, r.Legend)
@@ -349,5 +358,5 @@ const hostPage = `<!doctype html>
 <p id="probe" class="leaflet-container lc lc-title">本区居民可在下方查看步行可达的服务设施。</p>
 %s
 <h2>小区 · Compound</h2>
-<div id="second" data-lifecircle-widget data-compound="%s" data-lang="en" data-categories="%s" style="width:600px;height:420px"></div>
+<div id="second" data-lifecircle-widget data-compound="%s" data-lang="EN-gb" data-categories="%s" data-page-size="2" style="width:600px;height:420px"></div>
 </body></html>`

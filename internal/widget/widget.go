@@ -59,19 +59,21 @@ func GzipSize() int { return len(script.gz) }
 // sending the gzipped copy to clients that take it.
 func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheControl string) {
 	h := w.Header()
+	// Each encoding is its own representation, with its own strong ETag.
+	body, etag := a.body, a.etag
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
+	}
 	h.Set("Content-Type", a.ctype)
-	h.Set("ETag", a.etag)
+	h.Set("ETag", etag)
 	h.Set("Cache-Control", cacheControl)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if match := r.Header.Get("If-None-Match"); match != "" && (strings.Contains(match, a.etag) || match == "*") {
+	if match := r.Header.Get("If-None-Match"); match != "" && (strings.Contains(match, etag) || match == "*") {
+		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
-	}
-	body := a.body
-	if acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
-		body = a.gz
 	}
 	if r.Method == http.MethodHead {
 		return

@@ -53,11 +53,15 @@ func TestScriptIsSmallAndCacheable(t *testing.T) {
 		}
 	}
 	etag := res.Header.Get("ETag")
-	if etag != `"`+widget.Version()+`"` || !strings.Contains(res.Header.Get("Cache-Control"), "max-age=300") {
+	if etag != `"`+widget.Version()+`-gz"` || !strings.Contains(res.Header.Get("Cache-Control"), "max-age=300") {
 		t.Errorf("ETag %q, Cache-Control %q", etag, res.Header.Get("Cache-Control"))
 	}
-	if res := get(t, h, http.MethodGet, "/widget/lifecircle-widget.js", map[string]string{"If-None-Match": etag}); res.StatusCode != http.StatusNotModified {
+	if res := get(t, h, http.MethodGet, "/widget/lifecircle-widget.js", map[string]string{"If-None-Match": etag, "Accept-Encoding": "gzip"}); res.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match with the current ETag: %d, want 304", res.StatusCode)
+	}
+	// The plain copy is another representation: the gzip ETag does not match it.
+	if res := get(t, h, http.MethodGet, "/widget/lifecircle-widget.js", map[string]string{"If-None-Match": etag}); res.StatusCode != http.StatusOK || res.Header.Get("ETag") != `"`+widget.Version()+`"` {
+		t.Errorf("plain copy with the gzip ETag: %d, ETag %q; want 200 and its own ETag", res.StatusCode, res.Header.Get("ETag"))
 	}
 	if res := get(t, h, http.MethodGet, "/widget/lifecircle-widget.js", map[string]string{"Accept-Encoding": "gzip;q=0"}); res.Header.Get("Content-Encoding") != "" {
 		t.Error("gzip;q=0 still got gzip")

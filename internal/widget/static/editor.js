@@ -34,14 +34,24 @@
     });
   }
 
+  // The compounds of the chosen community, all pages; a reply for a
+  // community no longer chosen is dropped.
   function loadCompounds() {
     var sel = $('compound');
+    var community = $('community').value;
     sel.replaceChildren(option('', '整个社区 Whole community'));
-    if (!$('community').value) return Promise.resolve();
-    var q = 'query($id: ID!) { node(id: $id) { ... on Region { compounds(first: 100, orderBy: {field: NAME}) { edges { node { id name } } } } } }';
-    return gql(q, { id: $('community').value }).then(function (d) {
-      d.node.compounds.edges.forEach(function (e) { sel.append(option(e.node.id, e.node.name)); });
-    });
+    if (!community) return Promise.resolve();
+    var q = 'query($id: ID!, $after: Cursor) { node(id: $id) { ... on Region { compounds(first: 100, after: $after, orderBy: {field: NAME}) ' +
+      '{ pageInfo { hasNextPage endCursor } edges { node { id name } } } } } }';
+    function page(after) {
+      return gql(q, { id: community, after: after }).then(function (d) {
+        if ($('community').value !== community) return;
+        var c = d.node.compounds;
+        c.edges.forEach(function (e) { sel.append(option(e.node.id, e.node.name)); });
+        if (c.pageInfo.hasNextPage) return page(c.pageInfo.endCursor);
+      });
+    }
+    return page(null);
   }
 
   function loadCategories() {
@@ -88,6 +98,8 @@
     var div = document.createElement('div');
     a.forEach(function (p) { div.setAttribute(p[0], p[1] === null ? '' : p[1]); });
     div.style.width = width;
+    var old = $('preview').querySelector('[data-lifecircle-widget]');
+    if (old && old.lifecircleWidget) old.lifecircleWidget.destroy();
     $('preview').replaceChildren(div);
     window.LifecircleWidget.mount();
   }

@@ -78,7 +78,8 @@ try {
   report.popup = { zh: await popup(w) };
 
   // The list works from the keyboard: focus an entry, press Enter.
-  await page.keyboard.press('Escape');
+  await closePopup(w);
+  report.popupsBeforeEnter = await w.locator('.lc-popup').count();
   await w.locator(`.lc-item[data-id="${cfg.facility}"] button`).focus();
   await page.keyboard.press('Enter');
   await w.locator('.lc-popup').waitFor();
@@ -89,6 +90,7 @@ try {
   report.title.en = await w.locator('.lc-title').textContent();
   report.coverage.en = await w.locator('.lc-score').textContent();
   report.legend = await w.locator('.lc-legend legend').textContent();
+  await closePopup(w);
   await w.locator(`.lc-item[data-id="${cfg.facility}"] button`).click();
   await w.locator('.lc-popup').waitFor();
   report.popup.en = await popup(w);
@@ -103,8 +105,12 @@ try {
   report.lightDOMLeaflet = await page.evaluate(() => document.querySelectorAll('.leaflet-container:not(#probe)').length +
     [...document.querySelectorAll('style, link')].filter((s) => /leaflet|lc-/.test(s.textContent + (s.href || ''))).length);
 
+  await w.locator('.lc-lang').selectOption('zh-Hant');
+  report.title.hant = await w.locator('.lc-title').textContent();
+  report.legendHant = await w.locator('.lc-legend legend').textContent();
+  report.focusableInMap = await w.locator('.lc-map a:not([tabindex="-1"]), .lc-map button:not([tabindex="-1"])').count();
   await w.locator('.lc-lang').selectOption('zh-Hans');
-  await page.keyboard.press('Escape');
+  await closePopup(w);
   await w.locator(`.lc-item[data-id="${cfg.facility}"] button`).click();
   await w.locator('.lc-popup').waitFor();
   await page.waitForTimeout(400); // the popup fades in
@@ -113,6 +119,12 @@ try {
   await browser.close();
 }
 console.log(JSON.stringify(report));
+
+async function closePopup(w) {
+  // The close button (a popup may already be fading out after a language switch).
+  await w.locator('.leaflet-popup-close-button').dispatchEvent('click', {}, { timeout: 1000 }).catch(() => {});
+  await w.locator('.lc-popup').waitFor({ state: 'detached' });
+}
 
 async function popup(w) {
   const p = w.locator('.lc-popup');

@@ -10,14 +10,14 @@ const PLACE = `query LifecircleWidgetPlace($id: ID!) {
   }
 }`;
 
-const CIRCLE = `query LifecircleWidgetCircle($lat: Float!, $lng: Float!, $compound: ID, $point: PointInput, $minutes: Float!, $categories: [String!], $after: Cursor, $withCircle: Boolean!) {
+const CIRCLE = `query LifecircleWidgetCircle($lat: Float!, $lng: Float!, $compound: ID, $point: PointInput, $minutes: Float!, $categories: [String!], $after: Cursor, $first: Int!, $withCircle: Boolean!) {
   circle: serviceCircle(compound: $compound, point: $point, minutes: $minutes) @include(if: $withCircle) {
     polygon
     requiredTotal
     requiredMet
     categories { category { code required labels { lang value } } withinReach requirementMet }
   }
-  facilitiesNear(lat: $lat, lng: $lng, walkMinutes: $minutes, categories: $categories, first: 100, after: $after) {
+  facilitiesNear(lat: $lat, lng: $lng, walkMinutes: $minutes, categories: $categories, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges {
@@ -56,8 +56,8 @@ async function get(endpoint, query, variables) {
 }
 
 // load fetches the place (a community or a compound), its walking circle and
-// every facility in it, following pages of 100.
-export async function load(endpoint, { id, minutes, categories }) {
+// every facility in it, following pages (100 facilities each by default).
+export async function load(endpoint, { id, minutes, categories, pageSize }) {
   const place = (await get(endpoint, PLACE, { id })).node;
   if (!place || (place.__typename !== 'Region' && place.__typename !== 'Compound')) {
     throw new APIError(`${id}: no community or compound with this ID`);
@@ -71,6 +71,7 @@ export async function load(endpoint, { id, minutes, categories }) {
     minutes,
     categories: categories && categories.length ? categories : null,
     after: null,
+    first: pageSize || 100,
     withCircle: true,
   };
   let circle = null;
@@ -79,8 +80,9 @@ export async function load(endpoint, { id, minutes, categories }) {
     const data = await get(endpoint, CIRCLE, vars);
     if (data.circle) circle = data.circle;
     for (const e of data.facilitiesNear.edges) facilities.push({ ...e.node, walkMinutes: e.walkMinutes });
-    if (!data.facilitiesNear.pageInfo.hasNextPage) break;
-    vars.after = data.facilitiesNear.pageInfo.endCursor;
+    const { hasNextPage, endCursor } = data.facilitiesNear.pageInfo;
+    if (!hasNextPage || !endCursor || endCursor === vars.after) break;
+    vars.after = endCursor;
     vars.withCircle = false;
   }
   return { place, circle, facilities };

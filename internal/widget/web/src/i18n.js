@@ -88,23 +88,23 @@ export const MESSAGES = {
 // Category groups: a colour and a glyph per language, for markers and the
 // legend.
 export const GROUPS = {
-  education: { color: '#1f6fb4', glyph: { zh: '学', en: 'E' } },
-  health: { color: '#d62728', glyph: { zh: '医', en: '+' } },
-  elderly: { color: '#8c564b', glyph: { zh: '老', en: 'A' } },
-  culture: { color: '#9467bd', glyph: { zh: '文', en: 'C' } },
-  sport: { color: '#2ca02c', glyph: { zh: '体', en: 'S' } },
-  administration: { color: '#555555', glyph: { zh: '政', en: 'G' } },
-  commerce: { color: '#e377c2', glyph: { zh: '商', en: '$' } },
-  municipal: { color: '#7f7f7f', glyph: { zh: '市', en: 'U' } },
-  community: { color: '#d4a017', glyph: { zh: '社', en: 'H' } },
-  transport: { color: '#17becf', glyph: { zh: '交', en: 'T' } },
-  children: { color: '#ff7f0e', glyph: { zh: '童', en: 'K' } },
-  livelihood: { color: '#bcbd22', glyph: { zh: '生', en: 'L' } },
+  education: { color: '#1f6fb4', glyph: { 'zh-Hans': '学', 'zh-Hant': '學', en: 'E' } },
+  health: { color: '#d62728', glyph: { 'zh-Hans': '医', 'zh-Hant': '醫', en: '+' } },
+  elderly: { color: '#8c564b', glyph: { 'zh-Hans': '老', 'zh-Hant': '老', en: 'A' } },
+  culture: { color: '#9467bd', glyph: { 'zh-Hans': '文', 'zh-Hant': '文', en: 'C' } },
+  sport: { color: '#2ca02c', glyph: { 'zh-Hans': '体', 'zh-Hant': '體', en: 'S' } },
+  administration: { color: '#555555', glyph: { 'zh-Hans': '政', 'zh-Hant': '政', en: 'G' } },
+  commerce: { color: '#e377c2', glyph: { 'zh-Hans': '商', 'zh-Hant': '商', en: '$' } },
+  municipal: { color: '#7f7f7f', glyph: { 'zh-Hans': '市', 'zh-Hant': '市', en: 'U' } },
+  community: { color: '#d4a017', glyph: { 'zh-Hans': '社', 'zh-Hant': '社', en: 'H' } },
+  transport: { color: '#17becf', glyph: { 'zh-Hans': '交', 'zh-Hant': '交', en: 'T' } },
+  children: { color: '#ff7f0e', glyph: { 'zh-Hans': '童', 'zh-Hant': '童', en: 'K' } },
+  livelihood: { color: '#bcbd22', glyph: { 'zh-Hans': '生', 'zh-Hant': '生', en: 'L' } },
 };
 
 export function groupStyle(group, lang) {
-  const g = GROUPS[group] || { color: '#444444', glyph: { zh: '·', en: '·' } };
-  return { color: g.color, glyph: lang === 'en' ? g.glyph.en : g.glyph.zh };
+  const g = GROUPS[group] || { color: '#444444', glyph: {} };
+  return { color: g.color, glyph: g.glyph[lang] || '·' };
 }
 
 // pick returns the text of a [{lang, value}] list in lang, falling back to

@@ -34,9 +34,22 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// normalizeLang maps a BCP 47 tag (any case) to one of the widget's
+// languages: Taiwan, Hong Kong and Macao mean Traditional Chinese.
+function normalizeLang(tag) {
+  const t = String(tag || '').toLowerCase();
+  if (t === 'en' || t.startsWith('en-')) return 'en';
+  if (t.startsWith('zh-hant') || t === 'zh-tw' || t === 'zh-hk' || t === 'zh-mo') return 'zh-Hant';
+  return 'zh-Hans';
+}
+
+function escapeHTML(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 function options(el) {
   const d = el.dataset;
-  const lang = LANGS.includes(d.lang) ? d.lang : 'zh-Hans';
+  const lang = normalizeLang(d.lang);
   const minutes = Number(d.minutes) > 0 && Number(d.minutes) <= 30 ? Number(d.minutes) : 15;
   return {
     id: d.compound || d.community || '',
@@ -47,7 +60,9 @@ function options(el) {
     endpoint: d.api || defaultEndpoint,
     tiles: d.tiles || '',
     tilesLabels: d.tilesLabels || '',
-    tilesAttribution: d.tilesAttribution || '',
+    // Leaflet takes attributions as HTML; ours is text.
+    tilesAttribution: escapeHTML(d.tilesAttribution || ''),
+    pageSize: Number(d.pageSize) >= 1 && Number(d.pageSize) <= 100 ? Number(d.pageSize) : 100,
     tilesSubdomains: d.tilesSubdomains || 'abc',
     gcj02: (d.tilesCrs || '').toLowerCase() === 'gcj02',
   };
@@ -72,7 +87,7 @@ class Widget {
     this.coverageEl = h('section', { class: 'lc-coverage' });
     this.legendEl = h('fieldset', { class: 'lc-legend' });
     this.listHead = h('h3');
-    this.listEl = h('ol', { class: 'lc-list' });
+    this.listEl = h('ol', { class: 'lc-list', role: 'list' });
     this.statusEl = h('p', { class: 'lc-status', role: 'status', 'aria-live': 'polite' });
     this.footEl = h('p', { class: 'lc-foot' });
     this.box = h('div', { class: 'lc' },
@@ -90,13 +105,30 @@ class Widget {
       if (this.opts.tilesLabels) L.tileLayer(this.opts.tilesLabels, { subdomains: this.opts.tilesSubdomains, maxZoom: 19 }).addTo(this.map);
     }
     this.layer = L.layerGroup().addTo(this.map);
-    new ResizeObserver(() => this.map.invalidateSize()).observe(this.mapEl);
+    // The map is hidden from assistive technology (the list is its
+    // accessible view), so nothing in it may take keyboard focus either.
+    this.unfocusable();
+    this.map.on('popupopen layeradd', () => this.unfocusable());
+    this.resizeObserver = new ResizeObserver(() => this.map.invalidateSize());
+    this.resizeObserver.observe(this.mapEl);
     this.setState('loading');
     this.renderText();
   }
 
   t() {
     return MESSAGES[this.lang];
+  }
+
+  unfocusable() {
+    for (const el of this.mapEl.querySelectorAll('a, button, [tabindex]')) el.setAttribute('tabindex', '-1');
+  }
+
+  // destroy releases the map, for pages that replace a widget.
+  destroy() {
+    this.destroyed = true;
+    if (this.resizeObserver) this.resizeObserver.disconnect();
+    this.map.stop();
+    this.map.remove();
   }
 
   at(lat, lng) {
@@ -119,8 +151,11 @@ class Widget {
       return;
     }
     try {
-      this.data = await load(this.opts.endpoint, this.opts);
+      const data = await load(this.opts.endpoint, this.opts);
+      if (this.destroyed) return; // replaced while loading
+      this.data = data;
     } catch (e) {
+      if (this.destroyed) return;
       this.error = e.message;
       this.setState('error', e.message);
       return;
@@ -213,9 +248,8 @@ class Widget {
   }
 
   setLang(lang) {
-    if (!LANGS.includes(lang)) return;
-    this.lang = lang;
-    this.langSelect.value = lang;
+    this.lang = normalizeLang(lang);
+    this.langSelect.value = this.lang;
     if (this.data) {
       for (const f of this.data.facilities) this.markers.get(f.id).setIcon(this.icon(f));
       this.map.closePopup();
@@ -297,7 +331,7 @@ class Widget {
           h('span', { class: 'lc-item-name' }, this.name(f)),
           h('span', { class: 'lc-item-walk' }, t.minutes(this.minutes(f)))),
         h('span', { class: 'lc-item-detail' },
-          [pick(f.categoryInfo.labels, this.lang), open.text, f.address].filter(Boolean).join(' · ')));
+          [pick(f.categoryInfo.labels, this.lang), open.text, f.address, f.openingHours && t.hours + this.colon() + f.openingHours].filter(Boolean).join(' · ')));
     }));
   }
 
