@@ -3,8 +3,12 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // responseCache answers repeated anonymous GETs of the public endpoint —
@@ -15,11 +19,13 @@ import (
 // the max-age that CDNs and browsers are told, so the server never serves
 // older data than a cache in front of it may.
 type responseCache struct {
-	ttl        time.Duration
-	maxEntries int
+	ttl      time.Duration
+	maxBytes int
+	flights  singleflight.Group
 
 	mu      sync.RWMutex
 	entries map[string]*cachedResponse
+	bytes   int
 }
 
 type cachedResponse struct {
@@ -29,8 +35,46 @@ type cachedResponse struct {
 	body                  []byte
 }
 
+// Limits: a body over maxCachedBody is not kept (cheap to recompute for
+// its size, and a few would crowd out the rest); all bodies together stay
+// under maxCacheBytes.
+const (
+	maxCachedBody = 256 << 10
+	maxCacheBytes = 32 << 20
+)
+
 func newResponseCache(ttl time.Duration) *responseCache {
-	return &responseCache{ttl: ttl, maxEntries: 4096, entries: map[string]*cachedResponse{}}
+	return &responseCache{ttl: ttl, maxBytes: maxCacheBytes, entries: map[string]*cachedResponse{}}
+}
+
+// cacheKey is what decides the answer: the GraphQL parameters and the
+// negotiated media type. Anything else in the URL (a cache-buster) or in
+// Accept (the same type spelled otherwise) gives the same key, so junk
+// cannot push real entries out.
+func cacheKey(r *http.Request) string {
+	q := r.URL.Query()
+	var b strings.Builder
+	for _, p := range []string{"query", "variables", "operationName", "extensions"} {
+		b.WriteString(q.Get(p))
+		b.WriteByte(0)
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+		b.WriteString("graphql-response")
+	}
+	return b.String()
+}
+
+func (e *cachedResponse) serve(w http.ResponseWriter, r *http.Request, match string) {
+	h := w.Header()
+	h.Set("ETag", e.etag)
+	h.Set("Cache-Control", e.cacheCtl)
+	h["Vary"] = slices.Clone(e.vary)
+	if match != "" && etagMatches(match, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", e.ctype)
+	_, _ = w.Write(e.body)
 }
 
 func (c *responseCache) Handler(next http.Handler) http.Handler {
@@ -39,65 +83,99 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := r.URL.RawQuery + "\x00" + r.Header.Get("Accept")
-		c.mu.RLock()
-		e := c.entries[key]
-		c.mu.RUnlock()
-		if e != nil && time.Now().Before(e.expires) {
-			h := w.Header()
-			h.Set("ETag", e.etag)
-			h.Set("Cache-Control", e.cacheCtl)
-			h["Vary"] = e.vary
-			if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, e.etag) {
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
-			h.Set("Content-Type", e.ctype)
-			_, _ = w.Write(e.body)
+		key := cacheKey(r)
+		match := r.Header.Get("If-None-Match")
+		if e := c.get(key); e != nil {
+			e.serve(w, r, match)
 			return
 		}
-		// A miss: fetch the full answer (without If-None-Match, so there is
-		// a body to keep), then answer this request as a hit would.
-		match := r.Header.Get("If-None-Match")
-		r = r.Clone(r.Context())
-		r.Header.Del("If-None-Match")
-		buf := &bufferedWriter{header: w.Header(), status: http.StatusOK}
-		next.ServeHTTP(buf, r)
-		etag := buf.header.Get("ETag")
-		if buf.status == http.StatusOK && etag != "" && buf.body.Len() <= maxCachedBody {
-			c.store(key, &cachedResponse{
+		// A miss: one request per key fetches the full answer (without
+		// If-None-Match, so there is a body to keep) and is charged; the
+		// ones that arrive meanwhile wait and are served what it kept.
+		var own *bufferedWriter
+		v, _, _ := c.flights.Do(key, func() (any, error) {
+			rr := r.Clone(r.Context())
+			rr.Header.Del("If-None-Match")
+			own = &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+			next.ServeHTTP(own, rr)
+			etag := own.header.Get("ETag")
+			if own.status != http.StatusOK || etag == "" || own.body.Len() > maxCachedBody {
+				return (*cachedResponse)(nil), nil
+			}
+			e := &cachedResponse{
 				expires:  time.Now().Add(c.ttl),
 				etag:     etag,
-				ctype:    buf.header.Get("Content-Type"),
-				cacheCtl: buf.header.Get("Cache-Control"),
-				vary:     buf.header.Values("Vary"),
-				body:     uncharged(buf.body.Bytes()),
-			})
-			if match != "" && etagMatches(match, etag) {
-				w.WriteHeader(http.StatusNotModified)
-				return
+				ctype:    own.header.Get("Content-Type"),
+				cacheCtl: own.header.Get("Cache-Control"),
+				vary:     slices.Clone(own.header.Values("Vary")),
+				body:     uncharged(own.body.Bytes()),
 			}
+			c.put(key, e)
+			return e, nil
+		})
+		if own == nil { // waited for another request's answer
+			if e := v.(*cachedResponse); e != nil {
+				e.serve(w, r, match)
+			} else {
+				next.ServeHTTP(w, r)
+			}
+			return
 		}
-		w.WriteHeader(buf.status)
-		_, _ = w.Write(buf.body.Bytes())
+		for k, vs := range own.header {
+			w.Header()[k] = vs
+		}
+		if own.status == http.StatusOK && match != "" && etagMatches(match, own.header.Get("ETag")) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.WriteHeader(own.status)
+		_, _ = w.Write(own.body.Bytes())
 	})
 }
 
-func (c *responseCache) store(key string, e *cachedResponse) {
+func (c *responseCache) get(key string) *cachedResponse {
+	c.mu.RLock()
+	e := c.entries[key]
+	c.mu.RUnlock()
+	if e == nil || time.Now().Before(e.expires) {
+		return e
+	}
+	c.mu.Lock()
+	if c.entries[key] == e {
+		delete(c.entries, key)
+		c.bytes -= len(e.body)
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// put stores e, dropping expired entries and then arbitrary ones (Go's
+// map order) while the bodies would exceed maxBytes.
+func (c *responseCache) put(key string, e *cachedResponse) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.entries) >= c.maxEntries {
+	if old := c.entries[key]; old != nil {
+		c.bytes -= len(old.body)
+		delete(c.entries, key)
+	}
+	if c.bytes+len(e.body) > c.maxBytes {
 		now := time.Now()
 		for k, old := range c.entries {
 			if now.After(old.expires) {
+				c.bytes -= len(old.body)
 				delete(c.entries, k)
 			}
 		}
-		if len(c.entries) >= c.maxEntries {
-			clear(c.entries) // many distinct live queries: start over
+		for k, old := range c.entries {
+			if c.bytes+len(e.body) <= c.maxBytes {
+				break
+			}
+			c.bytes -= len(old.body)
+			delete(c.entries, k)
 		}
 	}
 	c.entries[key] = e
+	c.bytes += len(e.body)
 }
 
 // uncharged rewrites extensions.cost of a cached body: the first caller's
@@ -123,7 +201,3 @@ func uncharged(body []byte) []byte {
 	}
 	return out
 }
-
-// maxCachedBody keeps large answers out of memory: they are cheap to
-// recompute relative to their size, and a few could crowd out the rest.
-const maxCachedBody = 256 << 10

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,5 +107,58 @@ func TestResponseCacheFilledByRevalidations(t *testing.T) {
 	}
 	if r, _ := get(t, s, "/open/graphql", q, etag); r.StatusCode != http.StatusNotModified || r.Header.Get("RateLimit-Remaining") != "" {
 		t.Errorf("revalidation from the cache: %d %v, want an uncharged 304", r.StatusCode, r.Header)
+	}
+	// A cache-buster parameter or another spelling of Accept is the same entry.
+	buster := url.Values{"query": q["query"], "x": {"12345"}}
+	if r, body := get(t, s, "/open/graphql", buster, map[string]string{"Accept": "application/json, */*"}); !strings.Contains(body, `"cached":true`) {
+		t.Errorf("a junk parameter made a new entry: %d %s", r.StatusCode, body)
+	}
+}
+
+// Concurrent misses of one query run it once and are charged once; a
+// change shows once the entry expires.
+func TestResponseCacheMissesRunOnce(t *testing.T) {
+	s := testenv.StartServer(t, testenv.Backends()[0].Open(t, testenv.Options{}), server.Options{})
+	q := url.Values{"query": {`{ facilities(first: 5, where: {name: "文亭巷社区党群服务中心"}) { edges { node { id name } } } }`}}
+	var wg sync.WaitGroup
+	charged := make(chan bool, 16)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, body := get(t, s, "/open/graphql", q, nil)
+			if r.StatusCode != 200 || !strings.Contains(body, "文亭巷社区党群服务中心") {
+				t.Errorf("concurrent GET: %d %s", r.StatusCode, body)
+			}
+			charged <- r.Header.Get("RateLimit-Remaining") != ""
+		}()
+	}
+	wg.Wait()
+	close(charged)
+	n := 0
+	for c := range charged {
+		if c {
+			n++
+		}
+	}
+	if n < 1 || n > 2 { // one per expiry window; a slow start may see two windows
+		t.Errorf("%d of 16 concurrent GETs were charged, want 1", n)
+	}
+	admin := s.Token(t, "admin", 0)
+	var d struct {
+		Facilities struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.Query(t, admin, `{ facilities(first: 1, where: {name: "文亭巷社区党群服务中心"}) { edges { node { id } } } }`, nil).Decode(t, &d)
+	if r := s.Query(t, admin, `mutation($id: ID!) { updateFacility(id: $id, input: {address: "新地址"}) { id } }`,
+		map[string]any{"id": d.Facilities.Edges[0].Node.ID}); len(r.Errors) > 0 {
+		t.Fatalf("update: %s", r.Raw)
+	}
+	addr := url.Values{"query": {`{ facilities(first: 5, where: {name: "文亭巷社区党群服务中心"}) { edges { node { address } } } }`}}
+	get(t, s, "/open/graphql", addr, nil)
+	time.Sleep(2100 * time.Millisecond)
+	if _, body := get(t, s, "/open/graphql", addr, nil); !strings.Contains(body, "新地址") || strings.Contains(body, `"cached"`) {
+		t.Errorf("after expiry: %s, want the new address, freshly computed", body)
 	}
 }
