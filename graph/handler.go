@@ -6,7 +6,6 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -57,10 +56,17 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Parsed documents are cached by their text, bounded in bytes (a
+	// document's text is kept as its key, and its syntax tree is a few
+	// times its size); documents over 64 KiB are parsed every time.
+	srv.SetQueryCache(limits.NewByteLRU(32<<20, 64<<10, func(query string, _ *ast.QueryDocument) int {
+		return 4*len(query) + 1024
+	}))
 	srv.SetParserTokenLimit(15000)
 	srv.SetValidationRulesFn(func() *rules.Rules {
 		r := rules.NewDefaultRules()
+		r.RemoveRule("MaxIntrospectionDepth")
+		r.AddRule(limits.IntrospectionDepthRule())
 		r.AddRule(limits.DefaultFirstRule())
 		return r
 	})
@@ -71,8 +77,13 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	// Automatic persisted queries: a client may send the sha256 of a query
 	// it sent before instead of the query, so a GET URL stays short and a
 	// CDN can cache it.
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](10000)})
-	srv.Use(limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget})
+	// The store is bounded in bytes; a document over 32 KiB is answered but
+	// not persisted (the client is told PersistedQueryNotFound next time and
+	// sends it again, as APQ clients do).
+	srv.Use(extension.AutomaticPersistedQuery{Cache: limits.NewByteLRU(16<<20, 32<<10, func(hash, query string) int {
+		return len(hash) + len(query) + 64
+	})})
+	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget})
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})

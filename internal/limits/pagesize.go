@@ -1,14 +1,13 @@
-// Package limits bounds what one GraphQL request may ask for, before any SQL
-// runs: page sizes of connections and selection depth.
+// Package limits bounds what one GraphQL request may ask for and what it
+// costs the server, before any SQL runs: page sizes, depth, filters,
+// cursors, introspection, document caches and per-client rate budgets.
 package limits
 
 import (
-	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
@@ -63,142 +62,6 @@ func DefaultFirstRule() (string, core.RuleFunc) {
 	}
 }
 
-// Checker rejects operations whose connections ask for more than
-// MaxPageSize rows, whose selections nest deeper than MaxDepth, or whose
-// cost exceeds MaxCost; it charges the cost to the caller's rate-limit
-// budget (see Budget). It runs after variables are known, before any
-// resolver.
-//
-// Cost: every field costs 1 plus its children; a connection multiplies its
-// children by its page size (first or last), so nested pages multiply as
-// the rows they can fetch do. Introspection is free.
-type Checker struct {
-	MaxDepth int
-	MaxCost  int
-	Budget   *Budget // nil: no rate limits
-}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-	graphql.ResponseInterceptor
-} = Checker{}
-
-// ExtensionName implements graphql.HandlerExtension.
-func (Checker) ExtensionName() string { return "Limits" }
-
-// Validate implements graphql.HandlerExtension.
-func (Checker) Validate(graphql.ExecutableSchema) error { return nil }
-
-// Codes of cost and rate rejections.
-const (
-	CodeCost        = "COST_LIMIT"
-	CodeRateLimited = "RATE_LIMITED"
-)
-
-// Cost is what extensions.cost reports.
-type Cost struct {
-	Requested int `json:"requested"`
-	Limit     int `json:"limit"`
-	// Remaining is the caller's budget left in the current window.
-	Remaining *int `json:"remaining,omitempty"`
-}
-
-// MutateOperationContext implements graphql.OperationContextMutator.
-func (c Checker) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	if rc.Operation == nil {
-		return nil
-	}
-	// A NUL byte is never valid text (PostgreSQL refuses it outright).
-	if strings.ContainsRune(rc.RawQuery, 0) || hasNUL(rc.Variables) {
-		return limitError("BAD_USER_INPUT", nil, "the request contains a NUL character (\\u0000), which no text field accepts")
-	}
-	cost, err := c.walk(rc.Operation.SelectionSet, rc.Variables, 1)
-	if err != nil {
-		return err
-	}
-	report := Cost{Requested: cost, Limit: c.MaxCost}
-	defer func() { rc.Stats.SetExtension("cost", report) }()
-	if c.MaxCost > 0 && cost > c.MaxCost {
-		return limitError(CodeCost, nil, "the query would cost %d points, above the limit of %d: ask for smaller pages (first/last) or fewer nested lists", cost, c.MaxCost)
-	}
-	if c.Budget != nil {
-		remaining, retry, ok := c.Budget.Charge(ctx, cost)
-		report.Remaining = &remaining
-		if !ok {
-			return limitError(CodeRateLimited, nil, "rate limit reached: this query costs %d points and %d are left; try again in %d s", cost, remaining, int(retry.Seconds()+0.999))
-		}
-	}
-	return nil
-}
-
-// InterceptResponse implements graphql.ResponseInterceptor: it reports the
-// cost in extensions.cost.
-func (Checker) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	if resp == nil || !graphql.HasOperationContext(ctx) {
-		return resp
-	}
-	if v := graphql.GetOperationContext(ctx).Stats.GetExtension("cost"); v != nil {
-		if resp.Extensions == nil {
-			resp.Extensions = map[string]any{}
-		}
-		resp.Extensions["cost"] = v
-	}
-	return resp
-}
-
-func (c Checker) walk(set ast.SelectionSet, vars map[string]any, depth int) (int, *gqlerror.Error) {
-	total := 0
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if strings.HasPrefix(s.Name, "__") {
-				continue // introspection
-			}
-			if len(s.SelectionSet) > 0 && c.MaxDepth > 0 && depth > c.MaxDepth {
-				return 0, limitError(CodeDepth, s.Position, "the query nests deeper than %d levels; split it into several queries", c.MaxDepth)
-			}
-			mult := 1
-			if s.Name == "nodes" {
-				// nodes(ids:) fetches one record per ID.
-				ids, _ := s.ArgumentMap(vars)["ids"].([]any)
-				if len(ids) > MaxPageSize {
-					return 0, limitError(CodePageSize, s.Position, "nodes takes at most %d IDs, got %d", MaxPageSize, len(ids))
-				}
-				mult = max(len(ids), 1)
-			}
-			if isConnection(s.Definition) {
-				n, err := checkPage(s, vars)
-				if err != nil {
-					return 0, err
-				}
-				mult = max(n, 1)
-			}
-			child, err := c.walk(s.SelectionSet, vars, depth+1)
-			if err != nil {
-				return 0, err
-			}
-			total += 1 + child*mult
-		case *ast.InlineFragment:
-			child, err := c.walk(s.SelectionSet, vars, depth)
-			if err != nil {
-				return 0, err
-			}
-			total += child
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				child, err := c.walk(s.Definition.SelectionSet, vars, depth)
-				if err != nil {
-					return 0, err
-				}
-				total += child
-			}
-		}
-	}
-	return total, nil
-}
-
 func hasNUL(v any) bool {
 	switch x := v.(type) {
 	case string:
@@ -219,12 +82,15 @@ func hasNUL(v any) bool {
 	return false
 }
 
-// checkPage validates a connection's page size and returns it.
-func checkPage(f *ast.Field, vars map[string]any) (int, *gqlerror.Error) {
-	args := f.ArgumentMap(vars)
+// checkPage validates a connection's page size and returns it. args are
+// the field's arguments with variables applied.
+func checkPage(f *ast.Field, args map[string]any) (int, *gqlerror.Error) {
 	first, last := args["first"], args["last"]
 	if first == nil && last == nil {
 		return 0, limitError(CodePageSize, f.Position, "%s needs first or last (at most %d)", f.Alias, MaxPageSize)
+	}
+	if first != nil && last != nil {
+		return 0, limitError(CodePagination, f.Position, "%s: pass first (with after) or last (with before), not both", f.Alias)
 	}
 	size := 0
 	for _, name := range []string{"first", "last"} {

@@ -125,12 +125,13 @@ func TestCostAndRateLimits(t *testing.T) {
 	if r.Header.Get("RateLimit-Limit") != "5000" || r.Header.Get("RateLimit-Remaining") != "4949" {
 		t.Errorf("RateLimit headers: %v", r.Header)
 	}
-	// Nested pages multiply: 100 regions × 100 facilities is over the limit, and costs nothing.
+	// Nested pages multiply: 100 regions × 100 facilities is over the limit;
+	// the refusal is charged a flat 1,000 points.
 	r = s.Query(t, "", `{ regions(first: 100) { edges { node { facilities(first: 100) { edges { node { name community { name } } } } } } } }`, nil)
 	if r.Code() != "COST_LIMIT" || string(r.Data) != "null" {
 		t.Errorf("nested pages: want COST_LIMIT, got %s", r.Raw)
 	}
-	// Spend the budget with queries of 701 points: (5000 − 51) / 701 = 7 fit, the 8th is refused.
+	// Spend the budget with queries of 701 points: (5000 − 51 − 1000) / 701 = 5 fit, the 6th is refused.
 	ok := 0
 	for i := 0; i < 10; i++ {
 		r = s.Query(t, "", `{ facilities(first: 100) { edges { node { name address phone status category } } } }`, nil)
@@ -139,8 +140,8 @@ func TestCostAndRateLimits(t *testing.T) {
 		}
 		ok++
 	}
-	if ok != 7 || r.Status != http.StatusTooManyRequests || r.Code() != "RATE_LIMITED" || r.Header.Get("Retry-After") == "" {
-		t.Errorf("over budget after %d queries: want 7, then 429 RATE_LIMITED with Retry-After; got %d %v", ok, r.Status, r.Header)
+	if ok != 5 || r.Status != http.StatusTooManyRequests || r.Code() != "RATE_LIMITED" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("over budget after %d queries: want 5, then 429 RATE_LIMITED with Retry-After; got %d %v", ok, r.Status, r.Header)
 	}
 	// Apps have their own budget per token.
 	admin := s.Token(t, "admin", 0)
