@@ -48,8 +48,11 @@ func (a *analysis) introspect(f *ast.Field) (int, int, *gqlerror.Error) {
 
 // The things introspection describes.
 type (
-	schemaSubject    struct{}
-	typeSubject      struct{ def *ast.Definition; ref *ast.Type }
+	schemaSubject struct{}
+	typeSubject   struct {
+		def *ast.Definition
+		ref *ast.Type
+	}
 	fieldSubject     struct{ def *ast.FieldDefinition }
 	inputSubject     struct{ t *ast.Type }
 	enumValueSubject struct{}

@@ -31,7 +31,9 @@ func publicQuery(t *testing.T, s *testenv.Server, query string, vars, ext map[st
 func costOf(t *testing.T, r *testenv.Response) (requested, charged int) {
 	t.Helper()
 	var ext struct {
-		Extensions struct{ Cost struct{ Requested, Charged int } }
+		Extensions struct {
+			Cost struct{ Requested, Charged int }
+		}
 	}
 	if err := json.Unmarshal(r.Raw, &ext); err != nil {
 		t.Fatal(err)
