@@ -59,10 +59,11 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	// Parsed documents are cached by their text, bounded in bytes (a
 	// document's text is kept as its key, and its syntax tree is a few
 	// times its size); documents over 64 KiB are parsed every time.
-	srv.SetQueryCache(limits.NewByteLRU(32<<20, 64<<10, func(query string, _ *ast.QueryDocument) int {
+	parsed := limits.NewByteLRU(32<<20, 64<<10, func(query string, _ *ast.QueryDocument) int {
 		return 4*len(query) + 1024
-	}))
-	srv.SetParserTokenLimit(15000)
+	})
+	srv.SetQueryCache(parsed)
+	srv.SetParserTokenLimit(limits.ParserTokenLimit)
 	srv.SetValidationRulesFn(func() *rules.Rules {
 		r := rules.NewDefaultRules()
 		r.RemoveRule("MaxIntrospectionDepth")
@@ -83,7 +84,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: limits.NewByteLRU(16<<20, 32<<10, func(hash, query string) int {
 		return len(hash) + len(query) + 64
 	})})
-	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget})
+	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})

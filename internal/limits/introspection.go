@@ -21,9 +21,9 @@ const (
 )
 
 // introspect costs an __schema or __type field.
-func (a *analysis) introspect(f *ast.Field) (int, int, *gqlerror.Error) {
+func (a *analysis) introspect(f *ast.Field) (tally, *gqlerror.Error) {
 	if a.c.schema == nil {
-		return 1, 0, nil
+		return tally{cost: 1}, nil
 	}
 	before := a.introspection
 	ic := &introCounter{a: a, schema: a.c.schema, n: a.introspection}
@@ -40,10 +40,10 @@ func (a *analysis) introspect(f *ast.Field) (int, int, *gqlerror.Error) {
 	}
 	a.introspection = ic.n
 	if ic.n > MaxIntrospectionValues {
-		return 0, 0, limitError(CodeCost, f.Position, "the introspection in this query would answer more than %d values; ask for the schema once (or download /open/schema.graphql)", MaxIntrospectionValues)
+		return tally{}, limitError(CodeCost, f.Position, "the introspection in this query would answer more than %d values; ask for the schema once (or download /open/schema.graphql)", MaxIntrospectionValues)
 	}
 	n := a.introspection - before
-	return 1 + n/IntrospectionValuesPerPoint, 0, nil
+	return tally{cost: 1 + n/IntrospectionValuesPerPoint}, nil
 }
 
 // The things introspection describes.

@@ -210,6 +210,29 @@ func TestIntrospectionAndFragmentsAreCosted(t *testing.T) {
 
 	r, took = publicQuery(t, s, `{ regions(first: 1, last: 1) { totalCount } }`, nil, nil)
 	refused(t, "first and last together", r, took, "INVALID_PAGINATION")
+
+	// Validation compares every two same-named selections of a set, and
+	// their sub-selections: quadratic, and refused past a bound.
+	r, took = publicQuery(t, s, "{"+strings.Repeat(" categories { code }", 2500)+" }", nil, nil)
+	refused(t, "2,500 repeated selections", r, took, "GRAPHQL_VALIDATION_FAILED")
+	r, took = publicQuery(t, s, "{"+strings.Repeat(" __typename", 7000)+" }", nil, nil)
+	refused(t, "7,000 repeated __typename", r, took, "GRAPHQL_VALIDATION_FAILED")
+	// Each list or root field is a database query: aliases of cheap ones add up.
+	var aliases2 strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&aliases2, " a%d: regions(first: 1) { totalCount }", i)
+	}
+	r, took = publicQuery(t, s, "{"+aliases2.String()+" }", nil, nil)
+	refused(t, "1,000 aliases of a list", r, took, "COST_LIMIT")
+	// A dozen inline fragments selecting id, as Relay writes for Node, is fine.
+	var relay strings.Builder
+	for _, typ := range []string{"Facility", "Region", "Activity", "Compound", "Organization", "Grid"} {
+		fmt.Fprintf(&relay, " ... on %s { id __typename }", typ)
+	}
+	r, _ = publicQuery(t, s, `{ nodes(ids: []) { id`+relay.String()+` } }`, nil, nil)
+	if r.Status != 200 || len(r.Errors) > 0 {
+		t.Errorf("inline fragments on each Node type: %s", r.Raw)
+	}
 }
 
 // A large document is answered but not persisted: the APQ store is bounded
