@@ -33,11 +33,12 @@ type cachedResponse struct {
 	etag, ctype, cacheCtl string
 	vary                  []string
 	body                  []byte
+	size                  int // of the key and the body: what it holds in memory
 }
 
-// Limits: a body over maxCachedBody is not kept (cheap to recompute for
-// its size, and a few would crowd out the rest); all bodies together stay
-// under maxCacheBytes.
+// Limits: a body or key over maxCachedBody is not kept (cheap to recompute
+// for its size, and a few would crowd out the rest); all keys and bodies
+// together stay under maxCacheBytes.
 const (
 	maxCachedBody = 256 << 10
 	maxCacheBytes = 32 << 20
@@ -143,7 +144,7 @@ func (c *responseCache) get(key string) *cachedResponse {
 	c.mu.Lock()
 	if c.entries[key] == e {
 		delete(c.entries, key)
-		c.bytes -= len(e.body)
+		c.bytes -= e.size
 	}
 	c.mu.Unlock()
 	return nil
@@ -152,30 +153,34 @@ func (c *responseCache) get(key string) *cachedResponse {
 // put stores e, dropping expired entries and then arbitrary ones (Go's
 // map order) while the bodies would exceed maxBytes.
 func (c *responseCache) put(key string, e *cachedResponse) {
+	e.size = len(key) + e.size
+	if len(key) > maxCachedBody {
+		return // a huge query string is not worth keeping as a key
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.entries[key]; old != nil {
-		c.bytes -= len(old.body)
+		c.bytes -= old.size
 		delete(c.entries, key)
 	}
-	if c.bytes+len(e.body) > c.maxBytes {
+	if c.bytes+e.size > c.maxBytes {
 		now := time.Now()
 		for k, old := range c.entries {
 			if now.After(old.expires) {
-				c.bytes -= len(old.body)
+				c.bytes -= old.size
 				delete(c.entries, k)
 			}
 		}
 		for k, old := range c.entries {
-			if c.bytes+len(e.body) <= c.maxBytes {
+			if c.bytes+e.size <= c.maxBytes {
 				break
 			}
-			c.bytes -= len(old.body)
+			c.bytes -= old.size
 			delete(c.entries, k)
 		}
 	}
 	c.entries[key] = e
-	c.bytes += len(e.body)
+	c.bytes += e.size
 }
 
 // uncharged rewrites extensions.cost of a cached body: the first caller's
