@@ -175,29 +175,16 @@ func TestIntrospectionAndFragmentsAreCosted(t *testing.T) {
 		t.Errorf("a refusal is charged: %d", charged)
 	}
 
-	// F0 spreads F1 twice, F1 spreads F2 twice, … 24 levels: 2^24 leaves.
-	var bomb strings.Builder
-	bomb.WriteString("{ ...F0 }\n")
-	for i := range 24 {
-		fmt.Fprintf(&bomb, "fragment F%d on Query { ...F%d regions(first: 1) { totalCount ...F%d } }\n", i, i+1, i+1)
-	}
-	bomb.WriteString("fragment F24 on Query { categories { code } }\n")
-	r, took = publicQuery(t, s, bomb.String(), nil, nil)
+	r, took = publicQuery(t, s, fragmentBomb("{ ...F0 }", "Query", "regions(first: 1) { totalCount ", "categories { code }"), nil, nil)
 	if r.Code() != "COST_LIMIT" && r.Code() != "DEPTH_LIMIT" && r.Code() != "GRAPHQL_VALIDATION_FAILED" {
 		t.Errorf("a fragment bomb: %d %.300s", r.Status, r.Raw)
 	}
 	if took > time.Second {
 		t.Errorf("a fragment bomb took %v", took)
 	}
-	var ibomb strings.Builder
-	ibomb.WriteString("{ __schema { types { ...F0 } } }\n")
-	for i := range 24 {
-		fmt.Fprintf(&ibomb, "fragment F%d on __Type { ...F%d ofType { ...F%d } }\n", i, i+1, i+1)
-	}
-	ibomb.WriteString("fragment F24 on __Type { name kind }\n")
 	// Answered (ofType of a named type is null, so the answer is small) or
 	// refused, but quickly either way: the counter walks what is answered.
-	r, took = publicQuery(t, s, ibomb.String(), nil, nil)
+	r, took = publicQuery(t, s, fragmentBomb("{ __schema { types { ...F0 } } }", "__Type", "ofType { ", "name kind"), nil, nil)
 	if r.Code() == "INTERNAL" || took > time.Second {
 		t.Errorf("a fragment bomb in introspection: %v %d %.300s", took, r.Status, r.Raw)
 	}
@@ -233,6 +220,18 @@ func TestIntrospectionAndFragmentsAreCosted(t *testing.T) {
 	if r.Status != 200 || len(r.Errors) > 0 {
 		t.Errorf("inline fragments on each Node type: %s", r.Raw)
 	}
+}
+
+// fragmentBomb is op with fragments F0…F24 on typ, each spreading the next
+// twice, once inside wrap: 2^24 leaves in about 1 KB.
+func fragmentBomb(op, typ, wrap, leaf string) string {
+	var b strings.Builder
+	b.WriteString(op + "\n")
+	for i := range 24 {
+		fmt.Fprintf(&b, "fragment F%d on %s { ...F%d %s...F%d } }\n", i, typ, i+1, wrap, i+1)
+	}
+	fmt.Fprintf(&b, "fragment F24 on %s { %s }\n", typ, leaf)
+	return b.String()
 }
 
 // A large document is answered but not persisted: the APQ store is bounded
