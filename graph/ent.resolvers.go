@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"lifecircle/ent"
 
 	"entgo.io/contrib/entgql"
@@ -46,7 +45,9 @@ func (r *queryResolver) People(ctx context.Context, after *entgql.Cursor[int], f
 }
 
 func (r *queryResolver) Publications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) (*ent.PublicationConnection, error) {
-	panic(fmt.Errorf("not implemented: Publications - publications"))
+	// Releases of the statistics are public (their policy has no query
+	// rule); their figures are read through the statistics query.
+	return r.client.Publication.Query().Paginate(ctx, after, first, before, last, ent.WithPublicationOrder(orderBy), ent.WithPublicationFilter(where.Filter))
 }
 
 func (r *queryResolver) Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error) {
