@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
@@ -51,7 +52,10 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// never cookies: credentials stay off and unknown origins get no
 	// CORS headers at all.
 	c := cors.New(cors.Options{
-		AllowedOrigins:   opts.CORSOrigins,
+		// A function, never AllowedOrigins: rs/cors reads an empty list
+		// (no CORS_ORIGINS) as "every origin", and "*" in the list as
+		// well. Here an empty list allows none.
+		AllowOriginFunc:  allowedOrigins(opts.CORSOrigins),
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key"},
 		AllowCredentials: false,
@@ -101,6 +105,20 @@ func New(client *ent.Client, opts Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return logRequests(mux)
+}
+
+// allowedOrigins matches the origins listed, exactly (ASCII case aside), and
+// nothing else: not "*" nor "null" (sandboxed frames, file: pages), even if
+// listed, and no origin at all when the list is empty.
+func allowedOrigins(list []string) func(string) bool {
+	allowed := map[string]bool{}
+	for _, o := range list {
+		o = strings.ToLower(strings.TrimSpace(o))
+		if o != "" && o != "*" && o != "null" {
+			allowed[o] = true
+		}
+	}
+	return func(origin string) bool { return allowed[strings.ToLower(origin)] }
 }
 
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
