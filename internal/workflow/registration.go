@@ -58,6 +58,9 @@ func Register(ctx context.Context, client *ent.Client, activityID int, personID 
 	case err != nil && !ent.IsNotFound(err):
 		return nil, err
 	}
+	// Moving the count alone is not a change of the public activity: no
+	// change-feed entry, no new updatedAt (see changelog.Live), so the time
+	// of a registration is never published.
 	n, err := client.Activity.Update().
 		Where(activity.ID(activityID), activity.StatusEQ(activity.StatusScheduled),
 			activity.Or(activity.CapacityIsNil(), func(s *sql.Selector) {
