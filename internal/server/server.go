@@ -33,6 +33,9 @@ type Options struct {
 	// Rates of cost points per client (defaults: the public 60,000 a
 	// minute per IP address, apps 300,000 a minute per token).
 	PublicRate, AppRate limits.Rate
+	// FailedAuthRate is how many bad bearer tokens an IP address may send
+	// (default limits.DefaultFailures: 10 a minute).
+	FailedAuthRate limits.Rate
 }
 
 // New returns the HTTP handler of the whole server.
@@ -46,6 +49,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 	}
 	if opts.GraphQL.Budget == nil {
 		opts.GraphQL.Budget = limits.NewBudget(opts.PublicRate, opts.AppRate)
+		if opts.FailedAuthRate.Points > 0 {
+			opts.GraphQL.Budget.Failures = opts.FailedAuthRate
+		}
 	}
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
@@ -64,7 +70,10 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// GraphQL requests get 20 s: the context cancels their SQL after that
 	// (the presenter says TIMEOUT). Downloads stream for as long as needed.
 	gql = withTimeout(20*time.Second, gql)
-	mux.Handle("/graphql", c.Handler(token.Middleware(client, limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql))))))
+	// Bad tokens are counted against the caller's address, and an address
+	// that sent too many is refused before any token is looked up.
+	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
+		limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql))))))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
 	open := cors.New(cors.Options{

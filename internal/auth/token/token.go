@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/limits"
 )
 
 const prefix = "lc_"
@@ -106,31 +109,70 @@ func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer,
 	return v, nil
 }
 
+// Guard limits failed authentications per caller; limits.Budget is one.
+type Guard interface {
+	// AuthAllowed reports whether the caller of r may present a token
+	// now, and if not, how long until it may.
+	AuthAllowed(r *http.Request) (retryAfter time.Duration, ok bool)
+	// AuthFailed counts a refused token against the caller of r.
+	AuthFailed(r *http.Request)
+}
+
 // Middleware puts the request's viewer in its context. No Authorization
 // header means the public; a bad token is refused with 401 rather than
 // silently served as the public, so a client notices its mistake.
-func Middleware(client *ent.Client, next http.Handler) http.Handler {
+//
+// Every refused token counts against the caller's guard (nil: none); a
+// caller who has failed too often is refused with 429 before its token is
+// looked up, whatever the token.
+func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if guard != nil {
+			if retry, ok := guard.AuthAllowed(r); !ok {
+				tooManyFailures(w, retry)
+				return
+			}
+		}
+		fail := func(msg string) {
+			if guard != nil {
+				guard.AuthFailed(r)
+			}
+			refuse(w, msg)
+		}
 		plain, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			refuse(w, "use an Authorization header of the form: Bearer <token>")
+			fail("use an Authorization header of the form: Bearer <token>")
 			return
 		}
 		v, err := Lookup(r.Context(), client, strings.TrimSpace(plain))
 		if err != nil {
 			if errors.Is(err, ErrInvalid) {
-				refuse(w, err.Error())
+				fail(err.Error())
 				return
 			}
 			http.Error(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`, http.StatusInternalServerError)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
+	})
+}
+
+// tooManyFailures refuses a caller who presented too many bad tokens.
+func tooManyFailures(w http.ResponseWriter, retry time.Duration) {
+	secs := int(math.Ceil(retry.Seconds()))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{
+			"message":    fmt.Sprintf("too many requests with a bad token from your address; try again in %d s", secs),
+			"extensions": map[string]any{"code": limits.CodeRateLimited},
+		}},
 	})
 }
 
