@@ -20,6 +20,12 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return loadNodes(ctx, r.client, ids)
 }
 
+func (r *queryResolver) APITokens(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) (*ent.APITokenConnection, error) {
+	// Admins only (@hasRole), and the policy of APIToken filters out
+	// every token for anyone else.
+	return r.client.APIToken.Query().Paginate(ctx, after, first, before, last, ent.WithAPITokenOrder(orderBy), ent.WithAPITokenFilter(where.Filter))
+}
+
 func (r *queryResolver) Activities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error) {
 	return r.client.Activity.Query().Paginate(ctx, after, first, before, last, ent.WithActivityOrder(orderBy), ent.WithActivityFilter(where.Filter))
 }
@@ -62,6 +68,8 @@ func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Curso
 	return r.client.ServiceRequest.Query().Paginate(ctx, after, first, before, last, ent.WithServiceRequestFilter(where.Filter))
 }
 
+func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
+
 func (r *Resolver) Facility() FacilityResolver { return &facilityResolver{r} }
 
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
@@ -71,6 +79,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
 type (
+	aPITokenResolver       struct{ *Resolver }
 	facilityResolver       struct{ *Resolver }
 	personResolver         struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

@@ -57,8 +57,9 @@ func (RequestEvent) Hooks() []ent.Hook {
 	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
 }
 
-// Policy of the APIToken: system only.
-func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
+// Policy of the APIToken: admins list and revoke tokens; to anyone else
+// they do not exist. Issued and looked up under the system context.
+func (APIToken) Policy() ent.Policy { return rule.Tokens() }
 
 // Policy of the Change: written by hooks under the system context; read by
 // the server's indexes.
