@@ -4,6 +4,7 @@
 //	lifecircle [serve] [flags]                 start the server (default)
 //	lifecircle seed [flags]                    load the demo dataset if missing
 //	lifecircle token -role staff -community ID create a bearer token
+//	lifecircle token -list | -revoke ID         list or revoke bearer tokens
 //	lifecircle import-network FILE.osm.pbf     import a walking network
 //	lifecircle publish -period 2024-07          publish a month's anonymised statistics
 package main
@@ -22,8 +23,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
+	"lifecircle/ent"
 	"lifecircle/ent/region"
 	"lifecircle/graph"
 	"lifecircle/internal/auth"
@@ -38,13 +41,14 @@ import (
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/stats"
 	"lifecircle/internal/store"
+	"lifecircle/internal/timefmt"
 	"lifecircle/internal/walknet"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "lifecircle:", err)
 		}
@@ -52,7 +56,10 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+// run runs a command: results go to stdout, notes for the person at the
+// terminal to stderr (so `TOKEN=$(lifecircle token …)` captures the token
+// alone).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -63,7 +70,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "seed":
 		return seed(ctx, args, stdout)
 	case "token":
-		return createToken(ctx, args, stdout)
+		return tokenCommand(ctx, args, stdout, stderr)
 	case "import-network":
 		return importNetwork(ctx, args, stdout)
 	case "publish":
@@ -171,14 +178,22 @@ func seed(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func createToken(ctx context.Context, args []string, stdout io.Writer) error {
+// tokenCommand issues a token, or with -list lists them, or with -revoke
+// revokes one.
+func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	role := fs.String("role", "staff", "staff, admin, resident or volunteer")
 	person := fs.String("person", "", "resident or volunteer: the person's GraphQL ID")
 	community := fs.String("community", "", "staff only: the community, by GraphQL ID or by name (e.g. 文亭巷社区)")
 	name := fs.String("name", "", "a label for the token (who holds it)")
 	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 for no expiry")
-	tokenArgs, dbArgs := splitArgs(args, "role", "community", "person", "name", "ttl")
+	revoke := fs.String("revoke", "", "revoke the token with this ID (printed when it was issued, and by -list)")
+	list, args, err := takeBool(args, "list")
+	if err != nil {
+		return err
+	}
+	fs.Bool("list", false, "list every token: ID, name, role, community, created, last used, expiry, revoked (never a secret)")
+	tokenArgs, dbArgs := splitArgs(args, "role", "community", "person", "name", "ttl", "revoke")
 	if err := fs.Parse(tokenArgs); err != nil {
 		return err
 	}
@@ -187,6 +202,24 @@ func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	switch {
+	case list:
+		return listTokens(ctx, st, stdout)
+	case *revoke != "":
+		id, err := gid.Decode(*revoke)
+		if err != nil {
+			return err
+		}
+		t, err := token.Revoke(rule.SystemContext(ctx), st.Client, id)
+		if ent.IsNotFound(err) {
+			return fmt.Errorf("no token has the ID %s", *revoke)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s (%s, %s)\n", *revoke, t.Name, t.Role)
+		return nil
+	}
 	communityID := 0
 	if *community != "" {
 		if id, err := gid.Decode(*community); err == nil {
@@ -212,12 +245,72 @@ func createToken(ctx context.Context, args []string, stdout io.Writer) error {
 	if label == "" {
 		label = *role + " token"
 	}
-	plain, err := token.Create(ctx, st.Client, label, auth.Role(*role), communityID, *ttl)
+	plain, t, err := token.Create(ctx, st.Client, label, auth.Role(*role), communityID, *ttl)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, plain)
+	id := gid.Encode(t.ID)
+	fmt.Fprintf(stderr, "token ID %s; revoke it with: lifecircle token -revoke %s\n", id, id)
 	return nil
+}
+
+// listTokens prints every token, one a line, without any secret.
+func listTokens(ctx context.Context, st *store.Store, stdout io.Writer) error {
+	tokens, err := token.List(ctx, st.Client)
+	if err != nil {
+		return err
+	}
+	names := map[int]string{}
+	communities, err := st.Client.Region.Query().Where(region.LevelEQ(region.LevelCommunity)).All(rule.SystemContext(ctx))
+	if err != nil {
+		return err
+	}
+	for _, r := range communities {
+		names[r.ID] = r.Name
+	}
+	when := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return timefmt.Format(*t)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	// Names last: tabwriter aligns by runes, and Chinese is wider.
+	fmt.Fprintln(w, "ID\tROLE\tREVOKED\tCREATED\tLAST USED\tEXPIRES\tCOMMUNITY\tNAME")
+	for _, t := range tokens {
+		comm := "-"
+		if t.CommunityID != nil {
+			comm = names[*t.CommunityID]
+		}
+		fmt.Fprintf(w, "%s\t%s\t%v\t%s\t%s\t%s\t%s\t%s\n", gid.Encode(t.ID), t.Role, t.Revoked,
+			timefmt.Format(t.CreatedAt), when(t.LastUsedAt), when(t.ExpiresAt), comm, t.Name)
+	}
+	return w.Flush()
+}
+
+// takeBool removes the boolean flag name (-name, --name, -name=true or
+// -name=false) from args, which splitArgs would otherwise pair with the
+// argument after it.
+func takeBool(args []string, name string) (bool, []string, error) {
+	var set bool
+	var rest []string
+	for _, a := range args {
+		flagName, value, hasValue := strings.Cut(a, "=")
+		if flagName != "-"+name && flagName != "--"+name {
+			rest = append(rest, a)
+			continue
+		}
+		set = true
+		if hasValue {
+			v, err := strconv.ParseBool(value)
+			if err != nil {
+				return false, nil, fmt.Errorf("-%s: %q is not true or false", name, value)
+			}
+			set = v
+		}
+	}
+	return set, rest, nil
 }
 
 // importNetwork reads an OpenStreetMap extract (.osm.pbf or .osm) and

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"lifecircle/internal/gid"
 	"lifecircle/internal/server"
 	"lifecircle/internal/store"
 	"lifecircle/internal/testenv"
@@ -20,28 +23,28 @@ func TestSeedAndTokenCommands(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	var out bytes.Buffer
-	if err := run(ctx, []string{"seed", "-data-dir", dir}, &out); err != nil {
+	if err := run(ctx, []string{"seed", "-data-dir", dir}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "loaded ") {
 		t.Fatalf("first seed: %q", out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"seed", "-data-dir", dir}, &out); err != nil {
+	if err := run(ctx, []string{"seed", "-data-dir", dir}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "already loaded") {
 		t.Fatalf("second seed must change nothing, said %q", out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"token", "-role", "staff", "-community", "北大社区", "-data-dir", dir}, &out); err != nil {
+	if err := run(ctx, []string{"token", "-role", "staff", "-community", "北大社区", "-data-dir", dir}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	tok := strings.TrimSpace(out.String())
-	if err := run(ctx, []string{"token", "-role", "staff", "-community", "不存在社区", "-data-dir", dir}, &out); err == nil {
+	if err := run(ctx, []string{"token", "-role", "staff", "-community", "不存在社区", "-data-dir", dir}, &out, io.Discard); err == nil {
 		t.Error("a token for an unknown community must be refused")
 	}
-	if err := run(ctx, []string{"token", "-role", "root", "-data-dir", dir}, &out); err == nil {
+	if err := run(ctx, []string{"token", "-role", "root", "-data-dir", dir}, &out, io.Discard); err == nil {
 		t.Error("a token for an unknown role must be refused")
 	}
 
@@ -69,6 +72,71 @@ func TestSeedAndTokenCommands(t *testing.T) {
 	}
 }
 
+// The token command prints a new token's ID (on stderr: stdout is the
+// token alone), lists tokens without their secrets, and revokes one: the
+// server refuses it at once.
+func TestTokenListAndRevokeCommands(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		ctx := context.Background()
+		db := []string{"-database-url", b.URL(t)}
+		cmd := func(args ...string) (string, string) {
+			t.Helper()
+			var out, notes bytes.Buffer
+			if err := run(ctx, append(args, db...), &out, &notes); err != nil {
+				t.Fatalf("lifecircle %s: %v", strings.Join(args, " "), err)
+			}
+			return out.String(), notes.String()
+		}
+		cmd("seed")
+		out, notes := cmd("token", "-role", "staff", "-community", "北大社区", "-name", "app team")
+		tok := strings.TrimSpace(out)
+		m := regexp.MustCompile(`token ID ([\w-]+).*-revoke ([\w-]+)`).FindStringSubmatch(notes)
+		if !strings.HasPrefix(tok, "lc_") || strings.Contains(tok, "\n") || m == nil || m[1] != m[2] {
+			t.Fatalf("token: stdout %q, stderr %q", out, notes)
+		}
+		id := m[1]
+		if _, err := gid.Decode(id); err != nil {
+			t.Fatalf("the printed ID %q: %v", id, err)
+		}
+
+		st, err := store.Open(ctx, store.Options{URL: db[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		s := &testenv.Server{Server: httptest.NewServer(server.New(st.Client, server.Options{})), Store: st}
+		defer s.Close()
+		if r := s.Query(t, tok, `{ viewer { role } }`, nil); r.Status != 200 || !strings.Contains(string(r.Raw), "STAFF") {
+			t.Fatalf("the new token: %d %s", r.Status, r.Raw)
+		}
+
+		list, _ := cmd("token", "-list")
+		line := ""
+		for _, l := range strings.Split(list, "\n") {
+			if strings.HasPrefix(l, id+" ") {
+				line = l
+			}
+		}
+		if !strings.Contains(list, "LAST USED") || !strings.Contains(line, "app team") || !strings.Contains(line, "staff") ||
+			!strings.Contains(line, "北大社区") || !strings.Contains(line, " false ") || strings.Contains(list, tok) {
+			t.Errorf("token -list:\n%s", list)
+		}
+
+		if out, _ := cmd("token", "-revoke", id); !strings.Contains(out, "revoked "+id) {
+			t.Errorf("token -revoke: %q", out)
+		}
+		if r := s.Query(t, tok, `{ viewer { role } }`, nil); r.Status != 401 || r.Code() != "UNAUTHENTICATED" {
+			t.Errorf("the revoked token: %d %s", r.Status, r.Raw)
+		}
+		if list, _ := cmd("token", "-list"); !strings.Contains(list, id+"  staff  true ") {
+			t.Errorf("token -list after revoking:\n%s", list)
+		}
+		if err := run(ctx, append([]string{"token", "-revoke", gid.Encode(999999)}, db...), io.Discard, io.Discard); err == nil {
+			t.Error("revoking a token that does not exist must fail")
+		}
+	})
+}
+
 func TestImportNetworkCommand(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -80,7 +148,7 @@ func TestImportNetworkCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"import-network", file, "-name", "test streets", "-data-dir", dir}, &out); err != nil {
+	if err := run(ctx, []string{"import-network", file, "-name", "test streets", "-data-dir", dir}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), `imported "test streets": 3 nodes, 4 edges`) {
@@ -92,10 +160,10 @@ func TestImportNetworkCommand(t *testing.T) {
 	if err := os.WriteFile(file, []byte(motorway), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(ctx, []string{"import-network", file, "-data-dir", dir}, &out); err == nil {
+	if err := run(ctx, []string{"import-network", file, "-data-dir", dir}, &out, io.Discard); err == nil {
 		t.Error("an extract with nothing walkable must be refused")
 	}
-	if err := run(ctx, []string{"import-network", filepath.Join(dir, "missing.osm.pbf"), "-data-dir", dir}, &out); err == nil {
+	if err := run(ctx, []string{"import-network", filepath.Join(dir, "missing.osm.pbf"), "-data-dir", dir}, &out, io.Discard); err == nil {
 		t.Error("a missing file must be refused")
 	}
 }

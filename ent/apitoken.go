@@ -14,26 +14,44 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// APIToken is the model entity for the APIToken schema.
+// A bearer token of an app client, without its secret: only the secret's SHA-256 is stored, and the secret is shown once, when the token is issued.
+//
+// 应用客户端的持有者令牌，不含密钥：只保存密钥的 SHA-256，密钥仅在签发时显示一次。
 type APIToken struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Name holds the value of the "name" field.
+	// A label for the token: who holds it.
+	//
+	// 令牌的标签：持有者是谁。
 	Name string `json:"name,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash []byte `json:"-"`
 	// Role holds the value of the "role" field.
 	Role apitoken.Role `json:"role,omitempty"`
-	// CommunityID holds the value of the "community_id" field.
+	// ID of the community a staff token works for, or of the community of a resident's or volunteer's person.
+	//
+	// 工作人员令牌所服务社区的 ID，或居民、志愿者令牌所代表人员所在社区的 ID。
 	CommunityID *int `json:"community_id,omitempty"`
-	// residents and volunteers act as this person
+	// ID of the person a resident or volunteer token acts as.
+	//
+	// 居民或志愿者令牌所代表人员的 ID。
 	PersonID *int `json:"person_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the token was issued.
+	//
+	// 令牌签发时间。
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When the token stops working; null if it never expires.
+	//
+	// 令牌失效时间；为空表示永不过期。
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// Revoked holds the value of the "revoked" field.
+	// When a request last presented the token, to the minute; null if never.
+	//
+	// 最近一次有请求使用该令牌的时间（精确到分钟）；为空表示从未使用。
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// True once the token is revoked: it no longer works.
+	//
+	// 令牌被吊销后为 true：不再有效。
 	Revoked bool `json:"revoked,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the APITokenQuery when eager-loading is set.
@@ -43,9 +61,13 @@ type APIToken struct {
 
 // APITokenEdges holds the relations/edges for other nodes in the graph.
 type APITokenEdges struct {
-	// Community holds the value of the community edge.
+	// The community of the token.
+	//
+	// 令牌所属的社区。
 	Community *Region `json:"community,omitempty"`
-	// Person holds the value of the person edge.
+	// The person a resident or volunteer token acts as.
+	//
+	// 居民或志愿者令牌所代表的人员。
 	Person *Person `json:"person,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
@@ -89,7 +111,7 @@ func (*APIToken) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case apitoken.FieldName, apitoken.FieldRole:
 			values[i] = new(sql.NullString)
-		case apitoken.FieldCreatedAt, apitoken.FieldExpiresAt:
+		case apitoken.FieldCreatedAt, apitoken.FieldExpiresAt, apitoken.FieldLastUsedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -156,6 +178,13 @@ func (_m *APIToken) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ExpiresAt = new(time.Time)
 				*_m.ExpiresAt = value.Time
+			}
+		case apitoken.FieldLastUsedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_used_at", values[i])
+			} else if value.Valid {
+				_m.LastUsedAt = new(time.Time)
+				*_m.LastUsedAt = value.Time
 			}
 		case apitoken.FieldRevoked:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -232,6 +261,11 @@ func (_m *APIToken) String() string {
 	builder.WriteString(", ")
 	if v := _m.ExpiresAt; v != nil {
 		builder.WriteString("expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastUsedAt; v != nil {
+		builder.WriteString("last_used_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

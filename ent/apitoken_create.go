@@ -98,6 +98,20 @@ func (_c *APITokenCreate) SetNillableExpiresAt(v *time.Time) *APITokenCreate {
 	return _c
 }
 
+// SetLastUsedAt sets the "last_used_at" field.
+func (_c *APITokenCreate) SetLastUsedAt(v time.Time) *APITokenCreate {
+	_c.mutation.SetLastUsedAt(v)
+	return _c
+}
+
+// SetNillableLastUsedAt sets the "last_used_at" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableLastUsedAt(v *time.Time) *APITokenCreate {
+	if v != nil {
+		_c.SetLastUsedAt(*v)
+	}
+	return _c
+}
+
 // SetRevoked sets the "revoked" field.
 func (_c *APITokenCreate) SetRevoked(v bool) *APITokenCreate {
 	_c.mutation.SetRevoked(v)
@@ -246,6 +260,10 @@ func (_c *APITokenCreate) createSpec() (*APIToken, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(apitoken.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = &value
+	}
+	if value, ok := _c.mutation.LastUsedAt(); ok {
+		_spec.SetField(apitoken.FieldLastUsedAt, field.TypeTime, value)
+		_node.LastUsedAt = &value
 	}
 	if value, ok := _c.mutation.Revoked(); ok {
 		_spec.SetField(apitoken.FieldRevoked, field.TypeBool, value)
@@ -427,6 +445,24 @@ func (u *APITokenUpsert) ClearExpiresAt() *APITokenUpsert {
 	return u
 }
 
+// SetLastUsedAt sets the "last_used_at" field.
+func (u *APITokenUpsert) SetLastUsedAt(v time.Time) *APITokenUpsert {
+	u.Set(apitoken.FieldLastUsedAt, v)
+	return u
+}
+
+// UpdateLastUsedAt sets the "last_used_at" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateLastUsedAt() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldLastUsedAt)
+	return u
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (u *APITokenUpsert) ClearLastUsedAt() *APITokenUpsert {
+	u.SetNull(apitoken.FieldLastUsedAt)
+	return u
+}
+
 // SetRevoked sets the "revoked" field.
 func (u *APITokenUpsert) SetRevoked(v bool) *APITokenUpsert {
 	u.Set(apitoken.FieldRevoked, v)
@@ -586,6 +622,27 @@ func (u *APITokenUpsertOne) UpdateExpiresAt() *APITokenUpsertOne {
 func (u *APITokenUpsertOne) ClearExpiresAt() *APITokenUpsertOne {
 	return u.Update(func(s *APITokenUpsert) {
 		s.ClearExpiresAt()
+	})
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (u *APITokenUpsertOne) SetLastUsedAt(v time.Time) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetLastUsedAt(v)
+	})
+}
+
+// UpdateLastUsedAt sets the "last_used_at" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateLastUsedAt() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateLastUsedAt()
+	})
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (u *APITokenUpsertOne) ClearLastUsedAt() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearLastUsedAt()
 	})
 }
 
@@ -916,6 +973,27 @@ func (u *APITokenUpsertBulk) UpdateExpiresAt() *APITokenUpsertBulk {
 func (u *APITokenUpsertBulk) ClearExpiresAt() *APITokenUpsertBulk {
 	return u.Update(func(s *APITokenUpsert) {
 		s.ClearExpiresAt()
+	})
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (u *APITokenUpsertBulk) SetLastUsedAt(v time.Time) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetLastUsedAt(v)
+	})
+}
+
+// UpdateLastUsedAt sets the "last_used_at" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateLastUsedAt() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateLastUsedAt()
+	})
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (u *APITokenUpsertBulk) ClearLastUsedAt() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearLastUsedAt()
 	})
 }
 

@@ -124,6 +124,26 @@ func (_u *APITokenUpdate) ClearExpiresAt() *APITokenUpdate {
 	return _u
 }
 
+// SetLastUsedAt sets the "last_used_at" field.
+func (_u *APITokenUpdate) SetLastUsedAt(v time.Time) *APITokenUpdate {
+	_u.mutation.SetLastUsedAt(v)
+	return _u
+}
+
+// SetNillableLastUsedAt sets the "last_used_at" field if the given value is not nil.
+func (_u *APITokenUpdate) SetNillableLastUsedAt(v *time.Time) *APITokenUpdate {
+	if v != nil {
+		_u.SetLastUsedAt(*v)
+	}
+	return _u
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (_u *APITokenUpdate) ClearLastUsedAt() *APITokenUpdate {
+	_u.mutation.ClearLastUsedAt()
+	return _u
+}
+
 // SetRevoked sets the "revoked" field.
 func (_u *APITokenUpdate) SetRevoked(v bool) *APITokenUpdate {
 	_u.mutation.SetRevoked(v)
@@ -233,6 +253,12 @@ func (_u *APITokenUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ExpiresAtCleared() {
 		_spec.ClearField(apitoken.FieldExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastUsedAt(); ok {
+		_spec.SetField(apitoken.FieldLastUsedAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastUsedAtCleared() {
+		_spec.ClearField(apitoken.FieldLastUsedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Revoked(); ok {
 		_spec.SetField(apitoken.FieldRevoked, field.TypeBool, value)
@@ -409,6 +435,26 @@ func (_u *APITokenUpdateOne) ClearExpiresAt() *APITokenUpdateOne {
 	return _u
 }
 
+// SetLastUsedAt sets the "last_used_at" field.
+func (_u *APITokenUpdateOne) SetLastUsedAt(v time.Time) *APITokenUpdateOne {
+	_u.mutation.SetLastUsedAt(v)
+	return _u
+}
+
+// SetNillableLastUsedAt sets the "last_used_at" field if the given value is not nil.
+func (_u *APITokenUpdateOne) SetNillableLastUsedAt(v *time.Time) *APITokenUpdateOne {
+	if v != nil {
+		_u.SetLastUsedAt(*v)
+	}
+	return _u
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (_u *APITokenUpdateOne) ClearLastUsedAt() *APITokenUpdateOne {
+	_u.mutation.ClearLastUsedAt()
+	return _u
+}
+
 // SetRevoked sets the "revoked" field.
 func (_u *APITokenUpdateOne) SetRevoked(v bool) *APITokenUpdateOne {
 	_u.mutation.SetRevoked(v)
@@ -548,6 +594,12 @@ func (_u *APITokenUpdateOne) sqlSave(ctx context.Context) (_node *APIToken, err 
 	}
 	if _u.mutation.ExpiresAtCleared() {
 		_spec.ClearField(apitoken.FieldExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastUsedAt(); ok {
+		_spec.SetField(apitoken.FieldLastUsedAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastUsedAtCleared() {
+		_spec.ClearField(apitoken.FieldLastUsedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Revoked(); ok {
 		_spec.SetField(apitoken.FieldRevoked, field.TypeBool, value)

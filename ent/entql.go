@@ -48,6 +48,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			apitoken.FieldPersonID:    {Type: field.TypeInt, Column: apitoken.FieldPersonID},
 			apitoken.FieldCreatedAt:   {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
 			apitoken.FieldExpiresAt:   {Type: field.TypeTime, Column: apitoken.FieldExpiresAt},
+			apitoken.FieldLastUsedAt:  {Type: field.TypeTime, Column: apitoken.FieldLastUsedAt},
 			apitoken.FieldRevoked:     {Type: field.TypeBool, Column: apitoken.FieldRevoked},
 		},
 	}
@@ -984,6 +985,11 @@ func (f *APITokenFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
 func (f *APITokenFilter) WhereExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(apitoken.FieldExpiresAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *APITokenFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(apitoken.FieldLastUsedAt))
 }
 
 // WhereRevoked applies the entql bool predicate on the revoked field.

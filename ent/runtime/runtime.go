@@ -65,7 +65,7 @@ func init() {
 	// apitoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
 	// apitokenDescRevoked is the schema descriptor for revoked field.
-	apitokenDescRevoked := apitokenFields[7].Descriptor()
+	apitokenDescRevoked := apitokenFields[8].Descriptor()
 	// apitoken.DefaultRevoked holds the default value on creation for the revoked field.
 	apitoken.DefaultRevoked = apitokenDescRevoked.Default.(bool)
 	activityMixin := schema.Activity{}.Mixin()

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent"
 
 	gen "lifecircle/ent"
+	"lifecircle/ent/activity"
 	"lifecircle/ent/hook"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
@@ -56,8 +57,9 @@ func (RequestEvent) Hooks() []ent.Hook {
 	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
 }
 
-// Policy of the APIToken: system only.
-func (APIToken) Policy() ent.Policy { return rule.SystemOnly() }
+// Policy of the APIToken: admins list and revoke tokens; to anyone else
+// they do not exist. Issued and looked up under the system context.
+func (APIToken) Policy() ent.Policy { return rule.Tokens() }
 
 // Policy of the Change: written by hooks under the system context; read by
 // the server's indexes.
@@ -104,8 +106,11 @@ func (Grid) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Grid")} }
 // Hooks of the Organization: the change feed.
 func (Organization) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Organization")} }
 
-// Hooks of the Activity.
-func (Activity) Hooks() []ent.Hook { return []ent.Hook{endsAfterStart, changelog.Record("Activity")} }
+// Hooks of the Activity. Its registered count is live: registrations and
+// cancellations are not changes of the activity (see changelog.Live).
+func (Activity) Hooks() []ent.Hook {
+	return []ent.Hook{endsAfterStart, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount))}
+}
 
 // validNames checks the translations of a facility name (JSON fields have no
 // field validators in ent).

@@ -22,13 +22,73 @@ type mutation interface {
 	IDs(context.Context) ([]int, error)
 }
 
+// An Option tunes Record.
+type Option func(*options)
+
+type options struct{ live map[string]bool }
+
+// Live names fields that hold live figures rather than the record's
+// content: an update that changes nothing else is not a change of the
+// record. It adds no entry to the change log and leaves updated_at as it
+// was.
+//
+// An activity's registered_count is one: each registration or
+// cancellation moves it, and logging that (or stamping updated_at) would
+// publish, through the public change feed, the calendar and the downloads,
+// the time each person signed up. The count itself stays public, read
+// live wherever the activity is read (GraphQL, downloads, and the feed's
+// record, which is the record as it is when the feed is read); only its
+// history is not published. Nothing that depends on the change log is
+// affected: the service-map index follows facilities and networks only,
+// and the ETag of the facility downloads is about facilities.
+func Live(fields ...string) Option {
+	return func(o *options) {
+		for _, f := range fields {
+			o.live[f] = true
+		}
+	}
+}
+
+// onlyLive reports whether m is an update that changes live fields and
+// nothing else but the updated_at its builder stamped.
+func (o options) onlyLive(m ent.Mutation) bool {
+	if len(o.live) == 0 || !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) ||
+		len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) > 0 {
+		return false
+	}
+	touched := 0
+	for _, fields := range [][]string{m.Fields(), m.AddedFields(), m.ClearedFields()} {
+		for _, f := range fields {
+			switch {
+			case o.live[f]:
+				touched++
+			case f != "updated_at":
+				return false
+			}
+		}
+	}
+	return touched > 0
+}
+
 // Record returns a hook that logs every write of the entity type named.
-func Record(entity string) ent.Hook {
+func Record(entity string, opts ...Option) ent.Hook {
+	o := options{live: map[string]bool{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			gm, ok := m.(mutation)
 			if !ok {
 				return nil, fmt.Errorf("changelog: %T is not a generated mutation", m)
+			}
+			if o.onlyLive(m) {
+				if _, stamped := m.Field("updated_at"); stamped {
+					if err := m.ResetField("updated_at"); err != nil {
+						return nil, fmt.Errorf("changelog: %s: %w", entity, err)
+					}
+				}
+				return next.Mutate(ctx, m)
 			}
 			var (
 				ids []int

@@ -26,14 +26,16 @@ func Append(b []byte, id int) []byte {
 	return base64.RawURLEncoding.AppendEncode(b, strconv.AppendInt(append(raw[:0], prefix...), int64(id), 10))
 }
 
-// Decode parses a global ID.
+// Decode parses a global ID. Only the spelling Encode writes is accepted
+// (no leading zeros, sign or stray base64 bits), so each record has exactly
+// one ID and an error can quote the ID a client sent as Encode(id).
 func Decode(s string) (int, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || !strings.HasPrefix(string(raw), prefix) {
 		return 0, fmt.Errorf("%q is not a valid ID", truncate(s))
 	}
 	id, err := strconv.Atoi(string(raw[len(prefix):]))
-	if err != nil || id <= 0 {
+	if err != nil || id <= 0 || Encode(id) != s {
 		return 0, fmt.Errorf("%q is not a valid ID", truncate(s))
 	}
 	return id, nil

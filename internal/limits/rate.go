@@ -21,8 +21,15 @@ type Rate struct {
 // address, apps per token, each refilled continuously. Queries are charged
 // their cost (see Checker), so one expensive query uses what many cheap
 // ones would.
+//
+// Each IP address also has a budget of failed authentications (Failures,
+// one point per bad token): once it is spent, the address may present no
+// token until it refills (see AuthAllowed).
 type Budget struct {
 	Public, Apps Rate
+	// Failures is the rate of failed authentications allowed per IP
+	// address (default 10 a minute).
+	Failures Rate
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -36,9 +43,61 @@ type bucket struct {
 	rate   Rate
 }
 
-// NewBudget returns a budget with the given rates.
+// DefaultFailures is the default rate of failed authentications per IP.
+var DefaultFailures = Rate{Points: 10, Per: time.Minute}
+
+// NewBudget returns a budget with the given rates, and DefaultFailures.
 func NewBudget(public, apps Rate) *Budget {
-	return &Budget{Public: public, Apps: apps, buckets: map[string]*bucket{}, now: time.Now}
+	return &Budget{Public: public, Apps: apps, Failures: DefaultFailures, buckets: map[string]*bucket{}, now: time.Now}
+}
+
+// refill returns the bucket of key, created full or topped up for the time
+// since it was last used. b.mu must be held.
+func (b *Budget) refill(key string, rate Rate, now time.Time) *bucket {
+	bk, found := b.buckets[key]
+	if !found {
+		bk = &bucket{tokens: float64(rate.Points), last: now, rate: rate}
+		b.buckets[key] = bk
+	}
+	bk.tokens = math.Min(float64(rate.Points), bk.tokens+now.Sub(bk.last).Seconds()*rate.perSecond())
+	bk.last = now
+	b.prune(now)
+	return bk
+}
+
+func (r Rate) perSecond() float64 { return float64(r.Points) / r.Per.Seconds() }
+
+// failureKey is the bucket of failed authentications of r's address.
+func failureKey(r *http.Request) string { return "authfail:" + ClientIP(r) }
+
+// AuthAllowed reports whether the address r came from may present a bearer
+// token now: whether it has failed fewer than Failures.Points times in the
+// last Failures.Per (the budget refills continuously). When it may not, it
+// returns how long until it may; the caller refuses the request without
+// looking the token up, so a flood of guesses costs no database work.
+func (b *Budget) AuthAllowed(r *http.Request) (retryAfter time.Duration, ok bool) {
+	if b == nil || b.Failures.Points <= 0 {
+		return 0, true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk := b.refill(failureKey(r), b.Failures, b.now())
+	if bk.tokens >= 1 {
+		return 0, true
+	}
+	return time.Duration((1 - bk.tokens) / b.Failures.perSecond() * float64(time.Second)), false
+}
+
+// AuthFailed counts a refused token (unknown, revoked, expired or
+// malformed) against the address r came from.
+func (b *Budget) AuthFailed(r *http.Request) {
+	if b == nil || b.Failures.Points <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk := b.refill(failureKey(r), b.Failures, b.now())
+	bk.tokens = math.Max(0, bk.tokens-1)
 }
 
 type clientKey struct{}
@@ -66,16 +125,8 @@ func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfte
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
-	bk, found := b.buckets[c.key]
-	if !found {
-		bk = &bucket{tokens: float64(rate.Points), last: now, rate: rate}
-		b.buckets[c.key] = bk
-	}
-	perSecond := float64(rate.Points) / rate.Per.Seconds()
-	bk.tokens = math.Min(float64(rate.Points), bk.tokens+now.Sub(bk.last).Seconds()*perSecond)
-	bk.last = now
-	b.prune(now)
+	bk := b.refill(c.key, rate, b.now())
+	perSecond := rate.perSecond()
 	c.limit = rate.Points
 	if float64(cost) > bk.tokens {
 		wait := time.Duration((float64(cost) - bk.tokens) / perSecond * float64(time.Second))

@@ -36,13 +36,18 @@ func TestReadmeExamples(t *testing.T) {
 		}
 		s.Query(t, "", `{ regions(where: {name: "秦都区"}) { edges { node { id } } } }`, nil).Decode(t, &district)
 		staff := s.Token(t, "staff", wtx)
+		admin := s.Token(t, "admin", 0)
+		_, spare := s.IssueToken(t, "staff", wtx) // for the admin's example to revoke
 		for _, m := range blocks {
 			doc := m[1]
 			tok := ""
-			if strings.Contains(doc, "audience: app (staff") || strings.HasPrefix(strings.TrimSpace(doc), "mutation") {
+			switch {
+			case strings.Contains(doc, "audience: app (admin"):
+				tok = admin
+			case strings.Contains(doc, "audience: app (staff") || strings.HasPrefix(strings.TrimSpace(doc), "mutation"):
 				tok = staff
 			}
-			r := s.Query(t, tok, doc, map[string]any{"community": wtxGID, "region": district.Regions.Edges[0].Node.ID})
+			r := s.Query(t, tok, doc, map[string]any{"community": wtxGID, "region": district.Regions.Edges[0].Node.ID, "id": spare})
 			if len(r.Errors) > 0 {
 				t.Errorf("README example fails:\n%s\n%s", doc, r.Raw)
 				continue

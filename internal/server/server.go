@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
@@ -32,6 +33,9 @@ type Options struct {
 	// Rates of cost points per client (defaults: the public 60,000 a
 	// minute per IP address, apps 300,000 a minute per token).
 	PublicRate, AppRate limits.Rate
+	// FailedAuthRate is how many bad bearer tokens an IP address may send
+	// (default limits.DefaultFailures: 10 a minute).
+	FailedAuthRate limits.Rate
 }
 
 // New returns the HTTP handler of the whole server.
@@ -45,13 +49,19 @@ func New(client *ent.Client, opts Options) http.Handler {
 	}
 	if opts.GraphQL.Budget == nil {
 		opts.GraphQL.Budget = limits.NewBudget(opts.PublicRate, opts.AppRate)
+		if opts.FailedAuthRate.Points > 0 {
+			opts.GraphQL.Budget.Failures = opts.FailedAuthRate
+		}
 	}
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
 	// never cookies: credentials stay off and unknown origins get no
 	// CORS headers at all.
 	c := cors.New(cors.Options{
-		AllowedOrigins:   opts.CORSOrigins,
+		// A function, never AllowedOrigins: rs/cors reads an empty list
+		// (no CORS_ORIGINS) as "every origin", and "*" in the list as
+		// well. Here an empty list allows none.
+		AllowOriginFunc:  allowedOrigins(opts.CORSOrigins),
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key"},
 		AllowCredentials: false,
@@ -60,7 +70,10 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// GraphQL requests get 20 s: the context cancels their SQL after that
 	// (the presenter says TIMEOUT). Downloads stream for as long as needed.
 	gql = withTimeout(20*time.Second, gql)
-	mux.Handle("/graphql", c.Handler(token.Middleware(client, limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql))))))
+	// Bad tokens are counted against the caller's address, and an address
+	// that sent too many is refused before any token is looked up.
+	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
+		limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql))))))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
 	open := cors.New(cors.Options{
@@ -101,6 +114,20 @@ func New(client *ent.Client, opts Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return logRequests(mux)
+}
+
+// allowedOrigins matches the origins listed, exactly (ASCII case aside), and
+// nothing else: not "*" nor "null" (sandboxed frames, file: pages), even if
+// listed, and no origin at all when the list is empty.
+func allowedOrigins(list []string) func(string) bool {
+	allowed := map[string]bool{}
+	for _, o := range list {
+		o = strings.ToLower(strings.TrimSpace(o))
+		if o != "" && o != "*" && o != "null" {
+			allowed[o] = true
+		}
+	}
+	return func(origin string) bool { return allowed[strings.ToLower(origin)] }
 }
 
 func withTimeout(d time.Duration, next http.Handler) http.Handler {

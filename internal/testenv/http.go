@@ -11,6 +11,7 @@ import (
 
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/gid"
 	"lifecircle/internal/server"
 	"lifecircle/internal/store"
 )
@@ -93,9 +94,16 @@ func (s *Server) Do(t testing.TB, req *http.Request) *Response {
 // Token issues a bearer token for role in communityID (0 for admins).
 func (s *Server) Token(t testing.TB, role auth.Role, communityID int) string {
 	t.Helper()
-	tok, err := token.Create(context.Background(), s.Store.Client, "test", role, communityID, 0)
+	tok, _ := s.IssueToken(t, role, communityID)
+	return tok
+}
+
+// IssueToken is Token, also returning the token's global ID.
+func (s *Server) IssueToken(t testing.TB, role auth.Role, communityID int) (tok, id string) {
+	t.Helper()
+	tok, rec, err := token.Create(context.Background(), s.Store.Client, "test", role, communityID, 0)
 	if err != nil {
 		t.Fatalf("create token: %v", err)
 	}
-	return tok
+	return tok, gid.Encode(rec.ID)
 }

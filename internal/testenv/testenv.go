@@ -57,6 +57,13 @@ type Options struct {
 	Counter *Counter
 }
 
+// URL creates a fresh, empty database of backend b, dropped when the test
+// ends, and returns its URL (for commands that take -database-url).
+func (b Backend) URL(t testing.TB) string {
+	t.Helper()
+	return b.open(t)
+}
+
 // Open returns a store on a fresh database of backend b, closed and
 // dropped when the test ends.
 func (b Backend) Open(t testing.TB, opts Options) *store.Store {

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -26,9 +27,9 @@ func Register(ctx context.Context, client *ent.Client, activityID int, personID 
 	pid := v.PersonID
 	switch {
 	case personID != nil && (v.IsStaff() || v.IsAdmin()):
-		p, err := client.Person.Get(ctx, *personID) // staff see only their community's people
-		if ent.IsNotFound(err) {
-			return nil, apperr.BadInput("personID", "no such resident in your community")
+		p, err := residentFor(ctx, client, v, *personID)
+		if errors.Is(err, errNotResident) {
+			return nil, apperr.BadInput("personID", "%v", err)
 		}
 		if err != nil {
 			return nil, err
@@ -57,6 +58,9 @@ func Register(ctx context.Context, client *ent.Client, activityID int, personID 
 	case err != nil && !ent.IsNotFound(err):
 		return nil, err
 	}
+	// Moving the count alone is not a change of the public activity: no
+	// change-feed entry, no new updatedAt (see changelog.Live), so the time
+	// of a registration is never published.
 	n, err := client.Activity.Update().
 		Where(activity.ID(activityID), activity.StatusEQ(activity.StatusScheduled),
 			activity.Or(activity.CapacityIsNil(), func(s *sql.Selector) {
@@ -80,6 +84,24 @@ func Register(ctx context.Context, client *ent.Client, activityID int, personID 
 		return nil, err
 	}
 	return client.Registration.Get(ctx, reg.ID)
+}
+
+// errNotResident is the error of staff naming someone who is not a
+// resident of their community.
+var errNotResident = errors.New("no such resident in your community")
+
+// residentFor returns the person staff (or an admin) act for: for staff, a
+// resident of their own community. Staff can read more people than that —
+// those registered for their community's activities, wherever they live —
+// but reading is not acting for them: nobody registers a resident of
+// another community, or submits for them, except that resident or an
+// admin. A person staff cannot see at all is refused the same way.
+func residentFor(ctx context.Context, client *ent.Client, v auth.Viewer, id int) (*ent.Person, error) {
+	p, err := client.Person.Get(ctx, id)
+	if ent.IsNotFound(err) || (err == nil && v.IsStaff() && p.CommunityID != v.CommunityID) {
+		return nil, errNotResident
+	}
+	return p, err
 }
 
 // CancelRegistration gives a place back: the registered person or staff.

@@ -24,12 +24,20 @@ func CanSeeAddress(v auth.Viewer, r *ent.ServiceRequest) bool {
 
 // CanSeePhone reports whether v may see a person's phone: staff of the
 // community, the person, and a volunteer who claimed one of their requests.
+//
+// The claim is looked up through the transaction ctx carries, if any, not
+// through client: the answer of claimRequest is resolved inside the
+// mutation's transaction, before it commits, and only the transaction sees
+// the claim it just made.
 func CanSeePhone(ctx context.Context, client *ent.Client, v auth.Viewer, p *ent.Person) (bool, error) {
 	switch {
 	case v.IsAdmin(), v.IsStaff() && v.CommunityID == p.CommunityID, v.IsPerson() && v.PersonID == p.ID:
 		return true, nil
 	case !v.IsVolunteer():
 		return false, nil
+	}
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		client = tx.Client()
 	}
 	return client.ServiceRequest.Query().
 		Where(servicerequest.RequesterID(p.ID), servicerequest.ClaimedByID(v.PersonID)).

@@ -9,6 +9,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -200,9 +201,9 @@ func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.Servi
 	var err error
 	switch {
 	case in.OnBehalfOf != nil && (v.IsStaff() || v.IsAdmin()):
-		requester, err = client.Person.Get(ctx, *in.OnBehalfOf) // staff see only their community's people
-		if ent.IsNotFound(err) {
-			return nil, apperr.BadInput("onBehalfOf", "no such resident in your community")
+		requester, err = residentFor(ctx, client, v, *in.OnBehalfOf)
+		if errors.Is(err, errNotResident) {
+			return nil, apperr.BadInput("onBehalfOf", "%v", err)
 		}
 	case in.OnBehalfOf != nil:
 		return nil, apperr.New(apperr.CodeForbidden, "only staff submit on someone's behalf")

@@ -260,8 +260,37 @@ func PublishedOnly() ent.Policy {
 	return privacy.Policy{Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()}}
 }
 
-// SystemOnly is the policy of records no request may touch: API tokens. The
-// server reads them under the system context.
+// Tokens is the policy of API tokens: admins read them all (the secret is
+// not stored, and its hash is in no GraphQL type) and revoke them; nobody
+// else reads any, so a token's ID looks like a missing one. Tokens are
+// issued, and looked up for each request, under the system context.
+func Tokens() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{AllowAdmin(), privacy.FilterFunc(func(_ context.Context, f privacy.Filter) error {
+			f.Where(none)
+			return privacy.Skip
+		}), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{allowAdminRevoke(), DenyWrite()},
+	}
+}
+
+// allowAdminRevoke allows admins one change of a token: revoking it.
+func allowAdminRevoke() privacy.MutationRule {
+	return privacy.APITokenMutationRuleFunc(func(ctx context.Context, m *ent.APITokenMutation) error {
+		if !auth.FromContext(ctx).IsAdmin() || !m.Op().Is(ent.OpUpdateOne) {
+			return privacy.Skip
+		}
+		fields := m.Fields()
+		if revoked, ok := m.Revoked(); ok && revoked && len(fields) == 1 &&
+			len(m.AddedEdges())+len(m.ClearedEdges())+len(m.ClearedFields()) == 0 {
+			return privacy.Allow
+		}
+		return privacy.Skip
+	})
+}
+
+// SystemOnly is the policy of records no request may touch (the change
+// log, walking networks). The server reads them under the system context.
 func SystemOnly() ent.Policy {
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},

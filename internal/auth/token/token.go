@@ -11,7 +11,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/limits"
 )
 
 const prefix = "lc_"
@@ -32,8 +36,9 @@ func Hash(plain string) []byte {
 
 // Create issues a token for role: staff tokens need the ID of the community
 // they work for, resident and volunteer tokens the ID of the person they act
-// as (passed as id). It returns the token, shown once and never stored.
-func Create(ctx context.Context, client *ent.Client, name string, role auth.Role, id int, ttl time.Duration) (string, error) {
+// as (passed as id). It returns the token, shown once and never stored, and
+// the token's record, whose ID names it for listing and revoking.
+func Create(ctx context.Context, client *ent.Client, name string, role auth.Role, id int, ttl time.Duration) (string, *ent.APIToken, error) {
 	communityID := id
 	ctx = rule.SystemContext(ctx)
 	c := client.APIToken.Create().SetName(name)
@@ -42,39 +47,56 @@ func Create(ctx context.Context, client *ent.Client, name string, role auth.Role
 		c.SetRole(apitoken.RoleAdmin)
 	case auth.RoleStaff:
 		if communityID == 0 {
-			return "", errors.New("token: a staff token needs a community")
+			return "", nil, errors.New("token: a staff token needs a community")
 		}
 		ok, err := client.Region.Query().Where(region.ID(communityID), region.LevelEQ(region.LevelCommunity)).Exist(ctx)
 		if err != nil {
-			return "", fmt.Errorf("token: look up community: %w", err)
+			return "", nil, fmt.Errorf("token: look up community: %w", err)
 		}
 		if !ok {
-			return "", fmt.Errorf("token: %d is not a community", communityID)
+			return "", nil, fmt.Errorf("token: %d is not a community", communityID)
 		}
 		c.SetRole(apitoken.RoleStaff).SetCommunityID(communityID)
 	case auth.RoleResident, auth.RoleVolunteer:
 		p, err := client.Person.Get(ctx, id)
 		if err != nil {
-			return "", fmt.Errorf("token: %d is not a person", id)
+			return "", nil, fmt.Errorf("token: %d is not a person", id)
 		}
 		c.SetRole(apitoken.Role(role)).SetPersonID(p.ID).SetCommunityID(p.CommunityID)
 	default:
-		return "", fmt.Errorf("token: unknown role %q (staff, admin, resident or volunteer)", role)
+		return "", nil, fmt.Errorf("token: unknown role %q (staff, admin, resident or volunteer)", role)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("token: random: %w", err)
+		return "", nil, fmt.Errorf("token: random: %w", err)
 	}
 	plain := prefix + base64.RawURLEncoding.EncodeToString(raw)
 	c.SetTokenHash(Hash(plain))
 	if ttl > 0 {
 		c.SetExpiresAt(time.Now().Add(ttl))
 	}
-	if _, err := c.Save(ctx); err != nil {
-		return "", fmt.Errorf("token: save: %w", err)
+	t, err := c.Save(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("token: save: %w", err)
 	}
-	return plain, nil
+	return plain, t, nil
 }
+
+// Revoke revokes token id: it stops working at once, since every request
+// looks its token up. Revoking a revoked token changes nothing. ctx decides
+// who may (admins, or the system context of the command line).
+func Revoke(ctx context.Context, client *ent.Client, id int) (*ent.APIToken, error) {
+	return client.APIToken.UpdateOneID(id).SetRevoked(true).Save(ctx)
+}
+
+// List returns every token, oldest first, for the command line.
+func List(ctx context.Context, client *ent.Client) ([]*ent.APIToken, error) {
+	return client.APIToken.Query().Order(ent.Asc(apitoken.FieldID)).All(rule.SystemContext(ctx))
+}
+
+// usedEvery is how often a token's last use is written: the first request
+// of each minute, not every request.
+const usedEvery = time.Minute
 
 // ErrInvalid is returned for unknown, revoked or expired tokens.
 var ErrInvalid = errors.New("the bearer token is not valid (unknown, revoked or expired)")
@@ -93,8 +115,15 @@ func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer,
 	if err != nil {
 		return auth.Viewer{}, fmt.Errorf("token: lookup: %w", err)
 	}
-	if t.ExpiresAt != nil && time.Now().After(*t.ExpiresAt) {
+	now := time.Now()
+	if t.ExpiresAt != nil && now.After(*t.ExpiresAt) {
 		return auth.Viewer{}, ErrInvalid
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= usedEvery {
+		// Not worth failing the request over: log and go on.
+		if err := client.APIToken.UpdateOneID(t.ID).SetLastUsedAt(now.Truncate(usedEvery)).Exec(rule.SystemContext(ctx)); err != nil {
+			slog.WarnContext(ctx, "token: record last use", "token", t.ID, "err", err)
+		}
 	}
 	v := auth.Viewer{Role: auth.Role(t.Role), TokenID: t.ID}
 	if t.CommunityID != nil {
@@ -106,31 +135,70 @@ func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer,
 	return v, nil
 }
 
+// Guard limits failed authentications per caller; limits.Budget is one.
+type Guard interface {
+	// AuthAllowed reports whether the caller of r may present a token
+	// now, and if not, how long until it may.
+	AuthAllowed(r *http.Request) (retryAfter time.Duration, ok bool)
+	// AuthFailed counts a refused token against the caller of r.
+	AuthFailed(r *http.Request)
+}
+
 // Middleware puts the request's viewer in its context. No Authorization
 // header means the public; a bad token is refused with 401 rather than
 // silently served as the public, so a client notices its mistake.
-func Middleware(client *ent.Client, next http.Handler) http.Handler {
+//
+// Every refused token counts against the caller's guard (nil: none); a
+// caller who has failed too often is refused with 429 before its token is
+// looked up, whatever the token.
+func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if guard != nil {
+			if retry, ok := guard.AuthAllowed(r); !ok {
+				tooManyFailures(w, retry)
+				return
+			}
+		}
+		fail := func(msg string) {
+			if guard != nil {
+				guard.AuthFailed(r)
+			}
+			refuse(w, msg)
+		}
 		plain, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			refuse(w, "use an Authorization header of the form: Bearer <token>")
+			fail("use an Authorization header of the form: Bearer <token>")
 			return
 		}
 		v, err := Lookup(r.Context(), client, strings.TrimSpace(plain))
 		if err != nil {
 			if errors.Is(err, ErrInvalid) {
-				refuse(w, err.Error())
+				fail(err.Error())
 				return
 			}
 			http.Error(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`, http.StatusInternalServerError)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
+	})
+}
+
+// tooManyFailures refuses a caller who presented too many bad tokens.
+func tooManyFailures(w http.ResponseWriter, retry time.Duration) {
+	secs := int(math.Ceil(retry.Seconds()))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{
+			"message":    fmt.Sprintf("too many requests with a bad token from your address; try again in %d s", secs),
+			"extensions": map[string]any{"code": limits.CodeRateLimited},
+		}},
 	})
 }
 
