@@ -108,6 +108,16 @@ var (
 	pgReason string
 )
 
+// PostgresURL creates a fresh, empty PostgreSQL database for the test and
+// returns its URL; it is dropped when the test ends (register the cleanup
+// of anything connected to it, a server process say, after this call, so
+// that it runs first). Like the PostgreSQL backend, it skips the test when
+// PostgreSQL is unreachable, and fails it when CI=true.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return createPostgresDB(t)
+}
+
 func createPostgresDB(t testing.TB) string {
 	t.Helper()
 	pgOnce.Do(connectPostgres)
