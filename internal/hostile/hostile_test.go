@@ -32,11 +32,20 @@ const (
 // saw up to 207 ms during three concurrent full introspections). p99 of
 // 200 figures forgives two such outliers, not a server that is slow for
 // a while. A probe over 1 s is never noise: maxProbe bounds the maximum.
+//
+// Memory: 51 attack streams run at once, and a 1 MiB body is held whole
+// while it is read and JSON-decoded (about 3 MB each); Go's collector lets
+// the heap grow to twice what is live before collecting, and returns freed
+// pages to the system lazily. The phase measured +64 MB (SQLite) and
+// +101 MB (PostgreSQL) on a loaded machine; 150 MB still catches one
+// attack that holds what it was sent (30 × 1 MB documents, say).
+// The timing bounds assume nothing else runs on the machine: scripts/test
+// runs this package on its own, after the other tests.
 const (
 	copies       = 3                // each attack, sent this many times concurrently
 	minProbes    = 200              // the prober runs on until it has this many figures
 	maxProbe     = time.Second      // the slowest probe of the phase
-	rssAllAtOnce = 100 << 20        // resident memory growth over the phase
+	rssAllAtOnce = 150 << 20        // resident memory growth over the phase (see below)
 	phase2Limit  = 30 * time.Second // the whole phase
 )
 
