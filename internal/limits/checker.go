@@ -102,8 +102,7 @@ func (c *Checker) MutateOperationParameters(ctx context.Context, p *graphql.RawP
 	if !boundedJSON(p.Variables, 1, &n) {
 		err := limitError("BAD_USER_INPUT", nil, "the variables hold more than %d values or nest deeper than %d levels", MaxVariableValues, MaxVariableDepth)
 		err.Extensions["field"] = "variables"
-		c.chargeRefusal(ctx, p.Query)
-		return err
+		return c.chargeRefusal(ctx, p.Query, err)
 	}
 	if c.Parsed != nil {
 		if _, ok := c.Parsed.Get(ctx, p.Query); ok {
@@ -111,17 +110,22 @@ func (c *Checker) MutateOperationParameters(ctx context.Context, p *graphql.RawP
 		}
 	}
 	if err := checkMergeWork(p.Query); err != nil {
-		c.chargeRefusal(ctx, p.Query)
-		return err
+		return c.chargeRefusal(ctx, p.Query, err)
 	}
 	return nil
 }
 
-// chargeRefusal charges a request refused before its operation is known.
-func (c *Checker) chargeRefusal(ctx context.Context, query string) {
-	if c.Budget != nil {
-		c.Budget.Charge(ctx, RefusalCost+len(query)/1024)
+// chargeRefusal charges a request refused (with err) before its operation
+// is known; a caller out of budget is told that instead (HTTP 429).
+func (c *Checker) chargeRefusal(ctx context.Context, query string, err *gqlerror.Error) *gqlerror.Error {
+	if c.Budget == nil {
+		return err
 	}
+	cost := RefusalCost + len(query)/1024
+	if remaining, retry, ok := c.Budget.Charge(ctx, cost); !ok {
+		return limitError(CodeRateLimited, nil, "rate limit reached: this request costs %d points and %d are left; try again in %d s", cost, remaining, int(retry.Seconds()+0.999))
+	}
+	return err
 }
 
 // boundedJSON counts the values of v into n, stopping at the bounds.

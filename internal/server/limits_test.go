@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"lifecircle/internal/limits"
 	"lifecircle/internal/server"
 	"lifecircle/internal/testenv"
 )
@@ -251,6 +252,30 @@ func TestLargeDocumentsAreNotPersisted(t *testing.T) {
 		r, _ := publicQuery(t, s, "", nil, ext)
 		if got := r.Code() != "PERSISTED_QUERY_NOT_FOUND"; got != tc.persist {
 			t.Errorf("a %d-byte document persisted: %v, want %v (%.200s)", tc.size, got, tc.persist, r.Raw)
+		}
+	}
+}
+
+// Every refusal is charged, wherever it is decided, so refusals cannot be
+// repeated for free: with 2,500 points, two refusals of 1,000 fit and the
+// third is told to wait (429).
+func TestRefusalsAreCharged(t *testing.T) {
+	st := testenv.Backends()[0].Open(t, testenv.Options{})
+	for _, tc := range []struct {
+		what, query string
+		vars        map[string]any
+		code        string
+	}{
+		{"repeated selections", "{" + strings.Repeat(" __typename", 7000) + " }", nil, "GRAPHQL_VALIDATION_FAILED"},
+		{"oversized variables", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": make([]any, 600)}, "BAD_USER_INPUT"},
+		{"a cost refusal", `{ regions(first: 100) { edges { node { facilities(first: 100) { edges { node { name community { name } } } } } } } }`, nil, "COST_LIMIT"},
+	} {
+		s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: 2500, Per: time.Hour}})
+		for i, want := range []string{tc.code, tc.code, "RATE_LIMITED"} {
+			r, _ := publicQuery(t, s, tc.query, tc.vars, nil)
+			if r.Code() != want || (want == "RATE_LIMITED") != (r.Status == http.StatusTooManyRequests) {
+				t.Errorf("%s, request %d: want %s, got %d %.200s", tc.what, i+1, want, r.Status, r.Raw)
+			}
 		}
 	}
 }
