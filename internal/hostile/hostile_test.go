@@ -21,32 +21,30 @@ const (
 
 // Bounds of phase 2, every attack at once.
 //
-// The prober's bound is the same 100 ms, but on its 99th percentile over
-// at least 200 figures (4 s), not on its maximum: on a 2-core machine,
-// where this test's own client shares the CPUs with the server, the
-// maximum is noise. Measured with the attacks that today's server already
-// answers cheaply (three full introspections at once, the 3,000 wrong
-// tokens, the small refusals), the slowest probe of a phase was 70-490 ms
-// in 16 runs, the second slowest up to 183 ms, the third at most 76 ms;
-// the stalls come from the server itself (a probe from another process
-// saw up to 207 ms during three concurrent full introspections). p99 of
-// 200 figures forgives two such outliers, not a server that is slow for
-// a while. A probe over 1 s is never noise: maxProbe bounds the maximum.
+// Phase 1 is the goal: each attack alone, with the prober beside
+// it, the probe under 100 ms. Phase 2 saturates both cores on purpose (51
+// attack streams and this test's own client, which encodes and sends 90 MB
+// of documents), so a probe then measures how long it queues for a CPU,
+// not the work of any one request. It checks that the server survives the
+// mix, keeps its memory, and starves nobody: the probe's 99th percentile
+// over at least 200 figures under 500 ms and its maximum under 2 s. Seen:
+// p99 35-121 ms with the machine otherwise idle, 169-284 ms while three
+// other builds ran on it.
 //
 // Memory: 51 attack streams run at once, and a 1 MiB body is held whole
 // while it is read and JSON-decoded (about 3 MB each); Go's collector lets
 // the heap grow to twice what is live before collecting, and returns freed
-// pages to the system lazily. The phase measured +64 MB (SQLite) and
-// +101 MB (PostgreSQL) on a loaded machine; 150 MB still catches one
-// attack that holds what it was sent (30 × 1 MB documents, say).
-// The timing bounds assume nothing else runs on the machine: scripts/test
-// runs this package on its own, after the other tests.
+// pages to the system lazily. The phase measured +39 to +101 MB; 150 MB
+// still catches one attack that keeps what it was sent (30 × 1 MB
+// documents, say). scripts/test runs this package on its own, after the
+// other tests.
 const (
-	copies       = 3                // each attack, sent this many times concurrently
-	minProbes    = 200              // the prober runs on until it has this many figures
-	maxProbe     = time.Second      // the slowest probe of the phase
-	rssAllAtOnce = 150 << 20        // resident memory growth over the phase (see below)
-	phase2Limit  = 30 * time.Second // the whole phase
+	copies       = 3                      // each attack, sent this many times concurrently
+	minProbes    = 200                    // the prober runs on until it has this many figures
+	probeP99     = 500 * time.Millisecond // the prober's 99th percentile over the phase
+	maxProbe     = 2 * time.Second        // the slowest probe of the phase
+	rssAllAtOnce = 150 << 20              // resident memory growth over the phase (see below)
+	phase2Limit  = 30 * time.Second       // the whole phase
 )
 
 // TestHostile runs every attack against a real server, once on SQLite and
@@ -250,9 +248,9 @@ func allAtOnce(t *testing.T, s *server, addrs *addresses) {
 	if rss >= rssAllAtOnce {
 		t.Errorf("all at once: server memory grew by %.1f MB, want < %.0f MB", float64(rss)/(1<<20), float64(rssAllAtOnce)/(1<<20))
 	}
-	if probed.p99 >= probeBound || probed.max >= maxProbe || probed.failures > 0 {
+	if probed.p99 >= probeP99 || probed.max >= maxProbe || probed.failures > 0 {
 		t.Errorf("all at once: /healthz p99 %s, max %s (%d probes, %d failed), want p99 < %s, max < %s, no failure",
-			probed.p99.Round(time.Millisecond), probed.max.Round(time.Millisecond), probed.n, probed.failures, probeBound, maxProbe)
+			probed.p99.Round(time.Millisecond), probed.max.Round(time.Millisecond), probed.n, probed.failures, probeP99, maxProbe)
 	}
 }
 
