@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"lifecircle/internal/testenv"
 )
 
 // Codes of the refusals the attacks expect.
@@ -89,7 +91,7 @@ func attacks() []*attack {
 		// It is an honest request with a 450 KB answer, not an attack:
 		// 50-110 ms of server CPU here today (the most on a fresh
 		// process), too close to 100 ms for a bound, so its own is 250 ms.
-		{name: "full-introspection", build: single(gql(fullIntrospection, "")),
+		{name: "full-introspection", build: single(gql(testenv.IntrospectionQuery, "")),
 			answer: true, check: hasPath("__schema", "types"), cpu: 250 * time.Millisecond},
 
 		// 3. Each fragment spreads the next twice: 2^24 leaves.
@@ -316,99 +318,3 @@ func fiveRegions(r result) error {
 	}
 	return nil
 }
-
-// fullIntrospection is graphql-js's getIntrospectionQuery() with its
-// default options, as GraphiQL and code generators send it.
-const fullIntrospection = `
-    query IntrospectionQuery {
-      __schema {
-        queryType { name }
-        mutationType { name }
-        subscriptionType { name }
-        types {
-          ...FullType
-        }
-        directives {
-          name
-          description
-          locations
-          args {
-            ...InputValue
-          }
-        }
-      }
-    }
-
-    fragment FullType on __Type {
-      kind
-      name
-      description
-      fields(includeDeprecated: true) {
-        name
-        description
-        args {
-          ...InputValue
-        }
-        type {
-          ...TypeRef
-        }
-        isDeprecated
-        deprecationReason
-      }
-      inputFields {
-        ...InputValue
-      }
-      interfaces {
-        ...TypeRef
-      }
-      enumValues(includeDeprecated: true) {
-        name
-        description
-        isDeprecated
-        deprecationReason
-      }
-      possibleTypes {
-        ...TypeRef
-      }
-    }
-
-    fragment InputValue on __InputValue {
-      name
-      description
-      type { ...TypeRef }
-      defaultValue
-    }
-
-    fragment TypeRef on __Type {
-      kind
-      name
-      ofType {
-        kind
-        name
-        ofType {
-          kind
-          name
-          ofType {
-            kind
-            name
-            ofType {
-              kind
-              name
-              ofType {
-                kind
-                name
-                ofType {
-                  kind
-                  name
-                  ofType {
-                    kind
-                    name
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-`

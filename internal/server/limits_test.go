@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -152,11 +151,7 @@ func TestFiltersAreBounded(t *testing.T) {
 // fragments are walked once; the document's size is charged.
 func TestIntrospectionAndFragmentsAreCosted(t *testing.T) {
 	s := start(t, testenv.Backends()[0])
-	full, err := os.ReadFile("testdata/introspection.graphql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := publicQuery(t, s, string(full), nil, nil)
+	r, _ := publicQuery(t, s, testenv.IntrospectionQuery, nil, nil)
 	if r.Status != 200 || len(r.Errors) > 0 || !bytes.Contains(r.Data, []byte(`"__schema"`)) {
 		t.Fatalf("the standard introspection query: %d %.300s", r.Status, r.Raw)
 	}

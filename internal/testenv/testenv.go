@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	_ "embed"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -200,3 +201,10 @@ func (c *Counter) Statements() []string {
 	defer c.mu.Unlock()
 	return append([]string(nil), c.stmts...)
 }
+
+// IntrospectionQuery is the standard full introspection query
+// (graphql-js's getIntrospectionQuery()), as GraphiQL and code generators
+// send it.
+//
+//go:embed introspection.graphql
+var IntrospectionQuery string
