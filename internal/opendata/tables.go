@@ -2,6 +2,7 @@ package opendata
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"math"
@@ -256,7 +257,8 @@ func appendCSV(dst []byte, r *record) []byte {
 // appendCSVCell appends one cell: a cell a spreadsheet would run as a
 // formula (first character = + - @ tab or CR) gets a leading apostrophe;
 // a cell holding a comma, quote or line break, or starting with a space, is
-// quoted, quotes doubled, line breaks as CRLF.
+// quoted, quotes doubled, and its own line breaks (LF, CRLF or CR) kept as
+// they are: only the record separator is CRLF.
 func appendCSVCell(dst, cell []byte) []byte {
 	formula := len(cell) > 0 && strings.IndexByte("=+-@\t\r", cell[0]) >= 0
 	quote := false
@@ -280,17 +282,16 @@ func appendCSVCell(dst, cell []byte) []byte {
 	if formula {
 		dst = append(dst, '\'')
 	}
-	for _, c := range cell {
-		switch c {
-		case '"':
-			dst = append(dst, '"', '"')
-		case '\r': // a CR is dropped; each LF becomes CRLF
-		case '\n':
-			dst = append(dst, '\r', '\n')
-		default:
-			dst = append(dst, c)
+	for {
+		i := bytes.IndexByte(cell, '"')
+		if i < 0 {
+			break
 		}
+		dst = append(dst, cell[:i+1]...)
+		dst = append(dst, '"')
+		cell = cell[i+1:]
 	}
+	dst = append(dst, cell...)
 	return append(dst, '"')
 }
 
