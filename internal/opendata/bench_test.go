@@ -13,6 +13,7 @@ func benchTable(n int) table {
 	updated := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	return table{
 		columns: Columns,
+		kinds:   Facilities(nil, Filter{}).kinds,
 		rows: func(_ context.Context, r *record, emit func() error) error {
 			for i := 1; i <= n; i++ {
 				r.reset()

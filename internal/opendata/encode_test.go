@@ -113,8 +113,47 @@ func TestJSONObjectMatchesEncodingJSON(t *testing.T) {
 		enc := json.NewEncoder(&want)
 		enc.SetEscapeHTML(html)
 		_ = enc.Encode(m)
-		if got := append(appendJSONObject(nil, jsonFields(columns, html), &r, html), '\n'); !bytes.Equal(got, want.Bytes()) {
+		if got := append(appendJSONObject(nil, jsonFields(columns, nil, html), &r, html), '\n'); !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("html %v:\n got %s\nwant %s", html, got, want.Bytes())
+		}
+	}
+}
+
+// Typed columns: numbers and booleans as themselves, empty cells (and NaN or
+// ±Inf, which JSON cannot hold) as null; the same bytes as encoding/json
+// writes for the values.
+func TestTypedJSONObjectMatchesEncodingJSON(t *testing.T) {
+	columns := []string{"name", "lat", "lng", "approximate", "code", "capacity"}
+	kinds := map[string]kind{"lat": number, "lng": number, "approximate": boolean, "capacity": number}
+	type row struct {
+		fill func(r *record)
+		want map[string]any
+	}
+	for _, tc := range []row{
+		{func(r *record) {
+			r.str("a<b")
+			r.float(36.6245)
+			r.float(-101.5)
+			r.boolean(true)
+			r.str("")
+			r.integer(0)
+		},
+			map[string]any{"name": "a<b", "lat": 36.6245, "lng": -101.5, "approximate": true, "code": nil, "capacity": 0}},
+		{func(r *record) {
+			r.str("")
+			r.float(math.NaN())
+			r.float(math.Inf(-1))
+			r.boolean(false)
+			r.str("x")
+			r.str("")
+		},
+			map[string]any{"name": nil, "lat": nil, "lng": nil, "approximate": false, "code": "x", "capacity": nil}},
+	} {
+		var r record
+		tc.fill(&r)
+		want, _ := json.Marshal(tc.want)
+		if got := appendJSONObject(nil, jsonFields(columns, kinds, true), &r, true); !bytes.Equal(got, want) {
+			t.Errorf("\n got %s\nwant %s", got, want)
 		}
 	}
 }

@@ -153,7 +153,7 @@ func TestRegionAndActivityDownloads(t *testing.T) {
 		var fc struct {
 			Features []struct {
 				ID         string
-				Properties map[string]string
+				Properties map[string]any
 			}
 		}
 		if err := json.Unmarshal([]byte(gj), &fc); err != nil || len(fc.Features) != n.Regions.TotalCount {
@@ -167,7 +167,7 @@ func TestRegionAndActivityDownloads(t *testing.T) {
 		wtxGID, _ := communityID(t, s, "文亭巷社区")
 		_, nd := get(t, s, "/open/activities.ndjson", url.Values{"region": {wtxGID}}, nil)
 		for _, line := range strings.Split(strings.TrimSpace(nd), "\n") {
-			var a map[string]string
+			var a map[string]any
 			if err := json.Unmarshal([]byte(line), &a); err != nil || a["community_id"] != wtxGID {
 				t.Errorf("activity outside the region: %s", line)
 			}
