@@ -19,6 +19,7 @@ type Resolver struct {
 // service-map queries with walk as the walking model.
 func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
+		Schema:     PublicSchema(),
 		Resolvers:  &Resolver{client: client, places: places, walk: walk},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	})

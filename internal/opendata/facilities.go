@@ -154,6 +154,7 @@ var exported = []string{facility.FieldID, facility.FieldName, facility.FieldName
 func Facilities(client *ent.Client, f Filter) table {
 	return table{
 		columns: Columns,
+		kinds:   map[string]kind{"lat": number, "lng": number, "approximate": boolean},
 		rows: paged(func(ctx context.Context, after, n int, r *record, emit func() error) (count, last int, err error) {
 			var v facilityRow
 			read := func(rows entsql.ColumnScanner) error {

@@ -17,19 +17,29 @@ import (
 
 // StatisticsCSV serves /open/statistics.csv?period=YYYY-MM: every published
 // figure of the month's latest publication, for every region, suppressed
-// ones as empty cells with suppressed=true. Only published tables are read.
+// ones as empty cells with suppressed=true. Without period it serves the
+// latest published month (the file the catalogue lists). Only published
+// tables are read.
 func StatisticsCSV(client *ent.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		p, err := stats.ParsePeriod(r.URL.Query().Get("period"))
-		if err != nil {
-			httpError(w, http.StatusBadRequest, apperr.BadInput("period", "%v", err))
-			return
+		q := client.Publication.Query()
+		latest := r.URL.Query().Get("period") == ""
+		if !latest {
+			p, err := stats.ParsePeriod(r.URL.Query().Get("period"))
+			if err != nil {
+				httpError(w, http.StatusBadRequest, apperr.BadInput("period", "%v", err))
+				return
+			}
+			q.Where(publication.Period(p.String()))
 		}
-		pub, err := client.Publication.Query().Where(publication.Period(p.String())).
-			Order(ent.Desc(publication.FieldPublishedAt), ent.Desc(publication.FieldID)).First(ctx)
+		pub, err := q.Order(ent.Desc(publication.FieldPeriod), ent.Desc(publication.FieldPublishedAt), ent.Desc(publication.FieldID)).First(ctx)
 		if ent.IsNotFound(err) {
-			httpError(w, http.StatusNotFound, apperr.New(apperr.CodeNotFound, "nothing is published for %s", p))
+			what := "anything"
+			if !latest {
+				what = r.URL.Query().Get("period")
+			}
+			httpError(w, http.StatusNotFound, apperr.New(apperr.CodeNotFound, "nothing is published for %s", what))
 			return
 		}
 		if err != nil {
@@ -48,13 +58,17 @@ func StatisticsCSV(client *ent.Client) http.Handler {
 		etag := `"pub-` + strconv.Itoa(pub.ID) + `"` // publications are immutable
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Last-Modified", pub.PublishedAt.UTC().Format(http.TimeFormat))
-		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if latest {
+			w.Header().Set("Cache-Control", "public, max-age=300") // the next month replaces it
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
 		if r.Header.Get("If-None-Match") == etag {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
-		w.Header().Set("Content-Disposition", `attachment; filename="statistics-`+p.String()+`.csv"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="statistics-`+pub.Period+`.csv"`)
 		if r.URL.Query().Get("bom") == "1" {
 			_, _ = w.Write([]byte("\uFEFF"))
 		}

@@ -2,6 +2,7 @@ package opendata
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"math"
@@ -26,8 +27,20 @@ import (
 // as CSV, GeoJSON or NDJSON.
 type table struct {
 	columns []string
+	kinds   map[string]kind // JSON type of a column; text when absent
 	rows    func(ctx context.Context, r *record, emit func() error) error
 }
+
+// A kind is the JSON type of a column's values. In CSV every cell is text;
+// in GeoJSON and NDJSON numbers are numbers, booleans booleans and an empty
+// cell of any kind (a missing value) is null.
+type kind uint8
+
+const (
+	text kind = iota
+	number
+	boolean
+)
 
 // pageSize is how many rows a download reads per query.
 const pageSize = 5000
@@ -115,6 +128,7 @@ func (r *record) place(lat, lng float64) { r.lat, r.lng = lat, lng }
 func Regions(client *ent.Client) table {
 	return table{
 		columns: []string{"id", "level", "name", "name_en", "code", "parent_id", "lat", "lng", "approximate", "updated_at"},
+		kinds:   map[string]kind{"lat": number, "lng": number, "approximate": boolean},
 		rows: paged(entities(func(ctx context.Context, after, n int) ([]*ent.Region, error) {
 			return client.Region.Query().Where(region.IDGT(after)).Order(ent.Asc(region.FieldID)).Limit(n).All(ctx)
 		}, func(r *record, v *ent.Region) int {
@@ -143,6 +157,7 @@ func Activities(client *ent.Client, communities []int, category string) table {
 	return table{
 		columns: []string{"id", "title", "theme", "category", "target_groups", "starts_at", "ends_at", "status",
 			"capacity", "registered_count", "community_id", "venue_id", "organizer_id", "updated_at"},
+		kinds: map[string]kind{"capacity": number, "registered_count": number},
 		rows: paged(entities(func(ctx context.Context, after, n int) ([]*ent.Activity, error) {
 			q := client.Activity.Query().Where(activity.IDGT(after)).Order(ent.Asc(activity.FieldID)).Limit(n)
 			if communities != nil {
@@ -196,7 +211,7 @@ func (t table) write(ctx context.Context, w io.Writer, format string, bom bool) 
 		head += string(appendCSV(nil, &r))
 		encode = func(dst []byte, _ int) []byte { return appendCSV(dst, &r) }
 	case "geojson":
-		fields := jsonFields(t.columns, true)
+		fields := jsonFields(t.columns, t.kinds, true)
 		head, tail = `{"type":"FeatureCollection","features":[`, "]}\n"
 		encode = func(dst []byte, n int) []byte {
 			if n > 0 {
@@ -213,7 +228,7 @@ func (t table) write(ctx context.Context, w io.Writer, format string, bom bool) 
 			return append(dst, `,"type":"Feature"}`...)
 		}
 	default:
-		fields := jsonFields(t.columns, false)
+		fields := jsonFields(t.columns, t.kinds, false)
 		encode = func(dst []byte, _ int) []byte { return append(appendJSONObject(dst, fields, &r, false), '\n') }
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -256,7 +271,8 @@ func appendCSV(dst []byte, r *record) []byte {
 // appendCSVCell appends one cell: a cell a spreadsheet would run as a
 // formula (first character = + - @ tab or CR) gets a leading apostrophe;
 // a cell holding a comma, quote or line break, or starting with a space, is
-// quoted, quotes doubled, line breaks as CRLF.
+// quoted, quotes doubled, and its own line breaks (LF, CRLF or CR) kept as
+// they are: only the record separator is CRLF.
 func appendCSVCell(dst, cell []byte) []byte {
 	formula := len(cell) > 0 && strings.IndexByte("=+-@\t\r", cell[0]) >= 0
 	quote := false
@@ -280,17 +296,16 @@ func appendCSVCell(dst, cell []byte) []byte {
 	if formula {
 		dst = append(dst, '\'')
 	}
-	for _, c := range cell {
-		switch c {
-		case '"':
-			dst = append(dst, '"', '"')
-		case '\r': // a CR is dropped; each LF becomes CRLF
-		case '\n':
-			dst = append(dst, '\r', '\n')
-		default:
-			dst = append(dst, c)
+	for {
+		i := bytes.IndexByte(cell, '"')
+		if i < 0 {
+			break
 		}
+		dst = append(dst, cell[:i+1]...)
+		dst = append(dst, '"')
+		cell = cell[i+1:]
 	}
+	dst = append(dst, cell...)
 	return append(dst, '"')
 }
 
@@ -304,25 +319,27 @@ func hasCSVSpecial(cell []byte) bool {
 	return false
 }
 
-// A jsonField is a column of a JSON object: its encoded key and colon, and
-// the column it holds.
+// A jsonField is a column of a JSON object: its encoded key and colon, the
+// column it holds and the JSON type of its values.
 type jsonField struct {
-	key []byte
-	col int
+	key  []byte
+	col  int
+	kind kind
 }
 
 // jsonFields are the fields of a table's JSON objects, keys sorted as
 // encoding/json sorts the keys of a map.
-func jsonFields(columns []string, escapeHTML bool) []jsonField {
+func jsonFields(columns []string, kinds map[string]kind, escapeHTML bool) []jsonField {
 	fields := make([]jsonField, len(columns))
 	for i, c := range columns {
-		fields[i] = jsonField{key: append(appendJSONString(nil, []byte(c), escapeHTML), ':'), col: i}
+		fields[i] = jsonField{key: append(appendJSONString(nil, []byte(c), escapeHTML), ':'), col: i, kind: kinds[c]}
 	}
 	slices.SortFunc(fields, func(a, b jsonField) int { return strings.Compare(columns[a.col], columns[b.col]) })
 	return fields
 }
 
-// appendJSONObject appends r as a JSON object of strings.
+// appendJSONObject appends r as a JSON object: text as strings, numbers and
+// booleans as themselves, empty cells as null.
 func appendJSONObject(dst []byte, fields []jsonField, r *record, escapeHTML bool) []byte {
 	dst = append(dst, '{')
 	for i, f := range fields {
@@ -330,9 +347,29 @@ func appendJSONObject(dst []byte, fields []jsonField, r *record, escapeHTML bool
 			dst = append(dst, ',')
 		}
 		dst = append(dst, f.key...)
-		dst = appendJSONString(dst, r.cell(f.col), escapeHTML)
+		cell := r.cell(f.col)
+		switch {
+		case len(cell) == 0:
+			dst = append(dst, "null"...)
+		case f.kind == text:
+			dst = appendJSONString(dst, cell, escapeHTML)
+		case f.kind == number && !jsonNumber(cell), f.kind == boolean && string(cell) != "true" && string(cell) != "false":
+			dst = append(dst, "null"...) // NaN or ±Inf: no JSON number
+		default:
+			dst = append(dst, cell...)
+		}
 	}
 	return append(dst, '}')
+}
+
+// jsonNumber reports whether a number cell (written by strconv in 'f'
+// format) is a JSON number: not NaN or ±Inf.
+func jsonNumber(cell []byte) bool {
+	c := cell[0]
+	if c == '-' && len(cell) > 1 {
+		c = cell[1]
+	}
+	return c >= '0' && c <= '9'
 }
 
 const hex = "0123456789abcdef"

@@ -1,20 +1,17 @@
 package server
 
 import (
-	"bytes"
 	"net/http"
-
-	"github.com/vektah/gqlparser/v2/formatter"
 
 	"lifecircle/graph"
 )
 
 // schemaSDL serves the schema as a GraphQL SDL file, descriptions included,
-// for code generators and readers without an introspection client.
+// for code generators and readers without an introspection client: the
+// schema the server validates and introspects with, built-in directives
+// included, server-only directives left out (graph.PublicSDL).
 func schemaSDL() http.Handler {
-	var buf bytes.Buffer
-	formatter.NewFormatter(&buf, formatter.WithComments()).FormatSchema(graph.NewExecutableSchema(graph.Config{}).Schema())
-	sdl := buf.Bytes()
+	sdl := graph.PublicSDL()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/graphql; charset=utf-8")
 		w.Header().Set("Content-Disposition", `inline; filename="lifecircle.graphql"`)

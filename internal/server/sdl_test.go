@@ -88,3 +88,39 @@ func TestSchemaDescriptionsAreBilingual(t *testing.T) {
 	}
 	t.Logf("%d schema items described in English and Chinese", checked)
 }
+
+// The downloadable SDL is the schema introspection shows: graphql-js builds
+// one schema from the file and one from the standard introspection query on
+// each endpoint and finds no difference in any type, field, argument, enum
+// value, directive, type reference, default, deprecation or description.
+func TestSDLFileEqualsIntrospection(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := testenv.StartServer(t, b.Open(t, testenv.Options{NoDemo: true}), server.Options{})
+		out := runContractScript(t, "sdl-diff.mjs", s.URL+"/open/schema.graphql", s.URL+"/open/graphql", s.URL+"/graphql")
+		t.Log(out)
+	})
+}
+
+// Directives for the server alone (gqlgen's build directives, @hasRole) are
+// neither in the file nor in introspection.
+func TestSDLFileHasNoServerDirectives(t *testing.T) {
+	s := testenv.StartServer(t, testenv.Backends()[0].Open(t, testenv.Options{NoDemo: true}), server.Options{})
+	_, body := get(t, s, "/open/schema.graphql", nil, nil)
+	for _, d := range []string{"@goModel", "@goField", "@hasRole"} {
+		if strings.Contains(body, d) {
+			t.Errorf("the SDL file ships %s", d)
+		}
+	}
+	if !strings.Contains(body, "directive @defer(") {
+		t.Error("the SDL file lacks @defer, which introspection advertises")
+	}
+	var d struct {
+		Schema struct{ Directives []struct{ Name string } } `json:"__schema"`
+	}
+	s.Query(t, "", `{ __schema { directives { name } } }`, nil).Decode(t, &d)
+	for _, x := range d.Schema.Directives {
+		if x.Name == "goModel" || x.Name == "goField" || x.Name == "hasRole" {
+			t.Errorf("introspection advertises @%s", x.Name)
+		}
+	}
+}
