@@ -50,5 +50,17 @@ func TestNestedQueriesDoNotRunNPlusOne(t *testing.T) {
 		if n := len(counter.Statements()); n > 7 {
 			t.Errorf("/open/changes: %d SQL statements, want at most 7:\n%s", n, strings.Join(counter.Statements(), "\n"))
 		}
+		// Revalidating a download reads the change log's latest entry (and
+		// the latest publication for the catalogue), not the data.
+		for _, p := range []string{"/open/facilities.csv", "/open/regions.geojson", "/open/activities.ics", "/open/catalog.jsonld"} {
+			res, _ := get(t, s, p, nil, nil)
+			counter.Reset()
+			if r, _ := get(t, s, p, nil, map[string]string{"If-None-Match": res.Header.Get("ETag")}); r.StatusCode != 304 {
+				t.Fatalf("%s with its ETag: %d", p, r.StatusCode)
+			}
+			if n := len(counter.Statements()); n > 2 {
+				t.Errorf("%s revalidated: %d SQL statements, want at most 2:\n%s", p, n, strings.Join(counter.Statements(), "\n"))
+			}
+		}
 	})
 }
