@@ -8,22 +8,10 @@ package graph
 import (
 	"context"
 	"lifecircle/graph/model"
-	"lifecircle/internal/opendata"
+
+	"entgo.io/contrib/entgql"
 )
 
-func (r *queryResolver) Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error) {
-	entries, next, more, err := opendata.Changes(ctx, r.client, deref(after), pageSize(first))
-	if err != nil {
-		return nil, err
-	}
-	out := &model.ChangeConnection{HasMore: more, Entries: []*model.ChangeEntry{}}
-	if next != "" {
-		out.Cursor = &next
-	}
-	for _, e := range entries {
-		out.Entries = append(out.Entries, &model.ChangeEntry{
-			Sequence: e.Sequence, Op: string(e.Op), Entity: e.Entity, ID: e.ID, At: e.At, Record: e.Record,
-		})
-	}
-	return out, nil
+func (r *queryResolver) Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error) {
+	return r.changes(ctx, after, pageSize(first))
 }

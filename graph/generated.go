@@ -127,9 +127,13 @@ type ComplexityRoot struct {
 	}
 
 	ChangeConnection struct {
-		Cursor  func(childComplexity int) int
-		Entries func(childComplexity int) int
-		HasMore func(childComplexity int) int
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ChangeEntry struct {
@@ -425,7 +429,7 @@ type ComplexityRoot struct {
 		APITokens        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
 		Activities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
 		Categories       func(childComplexity int) int
-		Changes          func(childComplexity int, after *string, first *int) int
+		Changes          func(childComplexity int, after *entgql.Cursor[int], first *int) int
 		Compounds        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
 		Facilities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		FacilitiesNear   func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
@@ -678,7 +682,7 @@ type QueryResolver interface {
 	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error)
 	Registrations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) (*ent.RegistrationConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
-	Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error)
+	Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Categories(ctx context.Context) ([]*taxonomy.Category, error)
 	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
@@ -997,24 +1001,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CategoryCoverage.WithinReach(childComplexity), true
 
-	case "ChangeConnection.cursor":
-		if e.ComplexityRoot.ChangeConnection.Cursor == nil {
+	case "ChangeConnection.edges":
+		if e.ComplexityRoot.ChangeConnection.Edges == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ChangeConnection.Cursor(childComplexity), true
-	case "ChangeConnection.entries":
-		if e.ComplexityRoot.ChangeConnection.Entries == nil {
+		return e.ComplexityRoot.ChangeConnection.Edges(childComplexity), true
+	case "ChangeConnection.pageInfo":
+		if e.ComplexityRoot.ChangeConnection.PageInfo == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ChangeConnection.Entries(childComplexity), true
-	case "ChangeConnection.hasMore":
-		if e.ComplexityRoot.ChangeConnection.HasMore == nil {
+		return e.ComplexityRoot.ChangeConnection.PageInfo(childComplexity), true
+
+	case "ChangeEdge.cursor":
+		if e.ComplexityRoot.ChangeEdge.Cursor == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ChangeConnection.HasMore(childComplexity), true
+		return e.ComplexityRoot.ChangeEdge.Cursor(childComplexity), true
+	case "ChangeEdge.node":
+		if e.ComplexityRoot.ChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeEdge.Node(childComplexity), true
 
 	case "ChangeEntry.at":
 		if e.ComplexityRoot.ChangeEntry.At == nil {
@@ -2419,7 +2430,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Changes(childComplexity, args["after"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int)), true
 	case "Query.compounds":
 		if e.ComplexityRoot.Query.Compounds == nil {
 			break
@@ -3459,23 +3470,39 @@ A page of the change feed.
 """
 type ChangeConnection {
   """
-  Changes, oldest first.
+  The changes of the page, oldest first.
 
-  各项变更，按时间从早到晚排列。
+  本页的变更，按时间从早到晚排列。
   """
-  entries: [ChangeEntry!]!
+  edges: [ChangeEdge!]!
   """
-  Pass as after to read on.
+  Where the page lies: whether more changes follow, and the cursors to read on. On a page with no
+  changes (the end of the feed for now) endCursor is the after given, so a client keeps its place.
 
-  作为 after 传入以继续读取。
+  本页的位置：之后是否还有变更，以及继续读取所用的游标。若本页没有变更（暂时已读到末尾），endCursor
+  即传入的 after，客户端据此保持当前位置。
   """
-  cursor: String
-  """
-  Whether more changes follow this page.
+  pageInfo: PageInfo!
+}
 
-  本页之后是否还有变更。
+"""
+One change of the feed and its position.
+
+变更流中的一项变更及其位置。
+"""
+type ChangeEdge {
   """
-  hasMore: Boolean!
+  The change.
+
+  该变更。
+  """
+  node: ChangeEntry!
+  """
+  The change's position in the feed: pass it as after to read the changes that follow it.
+
+  该变更在变更流中的位置：作为 after 传入可读取其后的变更。
+  """
+  cursor: Cursor!
 }
 
 """
@@ -3485,9 +3512,10 @@ One creation, update or deletion of a public record.
 """
 type ChangeEntry {
   """
-  Opaque, increasing: the entry's place in the feed.
+  Opaque, increasing: the entry's place in the feed, as the NDJSON feed /open/changes writes it and
+  takes as after.
 
-  不透明且递增：该条目在变更流中的位置。
+  不透明且递增：该条目在变更流中的位置，与 NDJSON 变更流 /open/changes 输出及其 after 参数所用的相同。
   """
   sequence: String!
   """
@@ -3525,19 +3553,21 @@ type ChangeEntry {
 extend type Query {
   """
   Creations, updates and deletions of public records after a cursor, oldest
-  first. Replaying the feed from the start reproduces the current public
-  data; a client keeps the last cursor and reads on from there.
+  first, as a cursor connection. Replaying the feed from the start reproduces
+  the current public data; a client keeps pageInfo.endCursor and reads on
+  from there.
 
-  某一游标之后公开记录的新建、修改和删除，按时间从早到晚排列。从头重放变更流
-  即可重建当前的公开数据；客户端保存最后的游标，下次从那里继续读取。
+  某一游标之后公开记录的新建、修改和删除，按时间从早到晚排列，以游标连接的形式返回。从头重放变更流
+  即可重建当前的公开数据；客户端保存 pageInfo.endCursor，下次从那里继续读取。
   """
   changes(
     """
-    The cursor of the last page read; from the start when omitted.
+    Returns the changes after this cursor (an edge's cursor or pageInfo.endCursor); from the
+    start when omitted.
 
-    上一页返回的游标；省略时从头开始。
+    返回该游标（某条边的 cursor 或 pageInfo.endCursor）之后的变更；省略时从头开始。
     """
-    after: String
+    after: Cursor
     """
     How many changes to return: at most 100, 20 when omitted.
 
@@ -15515,14 +15545,22 @@ func (ec *executionContext) childFields_CategoryCoverage(ctx context.Context, fi
 
 func (ec *executionContext) childFields_ChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "entries":
-		return ec.fieldContext_ChangeConnection_entries(ctx, field)
-	case "cursor":
-		return ec.fieldContext_ChangeConnection_cursor(ctx, field)
-	case "hasMore":
-		return ec.fieldContext_ChangeConnection_hasMore(ctx, field)
+	case "edges":
+		return ec.fieldContext_ChangeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChangeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ChangeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ChangeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ChangeEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17583,8 +17621,8 @@ func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArg
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -19887,28 +19925,92 @@ func (ec *executionContext) fieldContext_CategoryCoverage_meanMinutesToNearest(_
 	return graphql.NewScalarFieldContext("CategoryCoverage", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _ChangeConnection_entries(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ChangeConnection_entries(ctx, field)
+			return ec.fieldContext_ChangeConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Entries, nil
+			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeEntry) graphql.Marshaler {
-			return ec.marshalNChangeEntry2ᚕᚖlifecircleᚋgraphᚋmodelᚐChangeEntryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeEdge) graphql.Marshaler {
+			return ec.marshalNChangeEdge2ᚕᚖlifecircleᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ChangeConnection_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeEntry) graphql.Marshaler {
+			return ec.marshalNChangeEntry2ᚖlifecircleᚋgraphᚋmodelᚐChangeEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -19919,50 +20021,27 @@ func (ec *executionContext) fieldContext_ChangeConnection_entries(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ChangeConnection_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ChangeConnection_cursor(ctx, field)
+			return ec.fieldContext_ChangeEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_ChangeConnection_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ChangeConnection", field, false, false, errors.New("field of type String does not have child fields"))
-}
-
-func (ec *executionContext) _ChangeConnection_hasMore(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ChangeConnection_hasMore(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasMore, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ChangeConnection_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ChangeConnection", field, false, false, errors.New("field of type Boolean does not have child fields"))
+func (ec *executionContext) fieldContext_ChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _ChangeEntry_sequence(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEntry) (ret graphql.Marshaler) {
@@ -26621,7 +26700,7 @@ func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Changes(ctx, fc.Args["after"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
@@ -40178,18 +40257,56 @@ func (ec *executionContext) _ChangeConnection(ctx context.Context, sel ast.Selec
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ChangeConnection")
-		case "entries":
-			out.Values[i] = ec._ChangeConnection_entries(ctx, field, obj)
+		case "edges":
+			out.Values[i] = ec._ChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var changeEdgeImplementors = []string{"ChangeEdge"}
+
+func (ec *executionContext) _ChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeEdge")
+		case "node":
+			out.Values[i] = ec._ChangeEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._ChangeConnection_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "hasMore":
-			out.Values[i] = ec._ChangeConnection_hasMore(ctx, field, obj)
+			out.Values[i] = ec._ChangeEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45973,11 +46090,11 @@ func (ec *executionContext) marshalNChangeConnection2ᚖlifecircleᚋgraphᚋmod
 	return ec._ChangeConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNChangeEntry2ᚕᚖlifecircleᚋgraphᚋmodelᚐChangeEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeEntry) graphql.Marshaler {
+func (ec *executionContext) marshalNChangeEdge2ᚕᚖlifecircleᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChangeEntry2ᚖlifecircleᚋgraphᚋmodelᚐChangeEntry(ctx, sel, v[i])
+		return ec.marshalNChangeEdge2ᚖlifecircleᚋgraphᚋmodelᚐChangeEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -45987,6 +46104,16 @@ func (ec *executionContext) marshalNChangeEntry2ᚕᚖlifecircleᚋgraphᚋmodel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNChangeEdge2ᚖlifecircleᚋgraphᚋmodelᚐChangeEdge(ctx context.Context, sel ast.SelectionSet, v *model.ChangeEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ChangeEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNChangeEntry2ᚖlifecircleᚋgraphᚋmodelᚐChangeEntry(ctx context.Context, sel ast.SelectionSet, v *model.ChangeEntry) graphql.Marshaler {

@@ -49,27 +49,40 @@ type CategoryCoverage struct {
 //
 // 变更流的一页。
 type ChangeConnection struct {
-	// Changes, oldest first.
+	// The changes of the page, oldest first.
 	//
-	// 各项变更，按时间从早到晚排列。
-	Entries []*ChangeEntry `json:"entries"`
-	// Pass as after to read on.
+	// 本页的变更，按时间从早到晚排列。
+	Edges []*ChangeEdge `json:"edges"`
+	// Where the page lies: whether more changes follow, and the cursors to read on. On a page with no
+	// changes (the end of the feed for now) endCursor is the after given, so a client keeps its place.
 	//
-	// 作为 after 传入以继续读取。
-	Cursor *string `json:"cursor,omitempty"`
-	// Whether more changes follow this page.
+	// 本页的位置：之后是否还有变更，以及继续读取所用的游标。若本页没有变更（暂时已读到末尾），endCursor
+	// 即传入的 after，客户端据此保持当前位置。
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+}
+
+// One change of the feed and its position.
+//
+// 变更流中的一项变更及其位置。
+type ChangeEdge struct {
+	// The change.
 	//
-	// 本页之后是否还有变更。
-	HasMore bool `json:"hasMore"`
+	// 该变更。
+	Node *ChangeEntry `json:"node"`
+	// The change's position in the feed: pass it as after to read the changes that follow it.
+	//
+	// 该变更在变更流中的位置：作为 after 传入可读取其后的变更。
+	Cursor entgql.Cursor[int] `json:"cursor"`
 }
 
 // One creation, update or deletion of a public record.
 //
 // 公开记录的一次新建、修改或删除。
 type ChangeEntry struct {
-	// Opaque, increasing: the entry's place in the feed.
+	// Opaque, increasing: the entry's place in the feed, as the NDJSON feed /open/changes writes it and
+	// takes as after.
 	//
-	// 不透明且递增：该条目在变更流中的位置。
+	// 不透明且递增：该条目在变更流中的位置，与 NDJSON 变更流 /open/changes 输出及其 after 参数所用的相同。
 	Sequence string `json:"sequence"`
 	// create, update or delete.
 	//

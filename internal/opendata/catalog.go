@@ -181,6 +181,9 @@ func dateTime(t time.Time) map[string]string {
 // data service serving them.
 func CatalogJSONLD(client *ent.Client, p Publisher) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if catalogueConditional(w, r, client, "jsonld") {
+			return
+		}
 		ds, err := datasets(r.Context(), client)
 		if err != nil {
 			httpError(w, http.StatusInternalServerError, err)
@@ -291,6 +294,9 @@ Machine-readable catalogue: <a href="/open/catalog.jsonld">DCAT-AP JSON-LD</a>. 
 // CatalogPage serves the catalogue for people.
 func CatalogPage(client *ent.Client, p Publisher) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if catalogueConditional(w, r, client, "html") {
+			return
+		}
 		ds, err := datasets(r.Context(), client)
 		if err != nil {
 			httpError(w, http.StatusInternalServerError, err)
@@ -299,4 +305,16 @@ func CatalogPage(client *ent.Client, p Publisher) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = page.Execute(w, map[string]any{"Datasets": ds, "Publisher": p, "Base": base(p, r)})
 	})
+}
+
+// catalogueConditional is versioned for the catalogue, which also lists the
+// publications.
+func catalogueConditional(w http.ResponseWriter, r *http.Request, client *ent.Client, variant string) bool {
+	v, err := catalogueVersion(r.Context(), client)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err)
+		return true
+	}
+	w.Header().Set("Cache-Control", "public, no-cache") // revalidate: 304 costs two small queries
+	return conditional(w, r, v, variant, false)
 }

@@ -5,13 +5,21 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"lifecircle/ent"
+	"lifecircle/ent/activity"
 	"lifecircle/ent/change"
+	"lifecircle/ent/compound"
+	"lifecircle/ent/facility"
+	"lifecircle/ent/grid"
+	"lifecircle/ent/organization"
+	"lifecircle/ent/region"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/gid"
@@ -23,7 +31,8 @@ var feedEntities = []string{"Region", "Compound", "Grid", "Organization", "Facil
 
 // Entry is one change of a public record.
 type Entry struct {
-	Sequence string
+	Seq      int    // the change log's ID
+	Sequence string // Seq as the feed's opaque cursor
 	Op       change.Op
 	Entity   string
 	ID       int
@@ -54,58 +63,125 @@ func DecodeCursor(s string) (int, error) {
 	return n, nil
 }
 
-// Changes returns up to limit entries after cursor, oldest first, with the
-// current records loaded in one query per type; the next cursor; and
-// whether more follow. Replaying every entry from the start reproduces the
-// current public state.
-func Changes(ctx context.Context, client *ent.Client, after string, limit int) ([]Entry, string, bool, error) {
-	seq, err := DecodeCursor(after)
-	if err != nil {
-		return nil, "", false, err
-	}
+// Changes returns up to limit entries after the sequence after (0: from
+// the start), oldest first, and whether more follow. Their records are not
+// loaded: see LoadRecords. Replaying every entry from the start reproduces
+// the current public state.
+func Changes(ctx context.Context, client *ent.Client, after, limit int) ([]Entry, bool, error) {
 	if limit < 1 || limit > 1000 {
-		return nil, "", false, apperr.BadInput("limit", "between 1 and 1000 changes at a time (100 through GraphQL)")
+		return nil, false, apperr.BadInput("limit", "between 1 and 1000 changes at a time (100 through GraphQL)")
 	}
 	rows, err := client.Change.Query().
-		Where(change.IDGT(seq), change.EntityIn(feedEntities...)).
+		Where(change.IDGT(after), change.EntityIn(feedEntities...)).
 		Order(ent.Asc(change.FieldID)).Limit(limit + 1).All(rule.SystemContext(ctx))
 	if err != nil {
-		return nil, "", false, fmt.Errorf("opendata: changes: %w", err)
+		return nil, false, fmt.Errorf("opendata: changes: %w", err)
 	}
 	more := len(rows) > limit
 	if more {
 		rows = rows[:limit]
 	}
-	var ids []int
-	seen := map[int]bool{}
-	for _, r := range rows {
-		if r.Op != change.OpDelete && !seen[r.EntityID] {
-			seen[r.EntityID] = true
-			ids = append(ids, r.EntityID)
-		}
-	}
-	records := map[int]ent.Noder{}
-	if len(ids) > 0 {
-		nodes, err := client.Noders(ctx, ids)
-		if err != nil {
-			return nil, "", false, err
-		}
-		for i, n := range nodes {
-			if n != nil {
-				records[ids[i]] = n
-			}
-		}
-	}
 	out := make([]Entry, len(rows))
-	next := after
 	for i, r := range rows {
-		out[i] = Entry{Sequence: EncodeCursor(r.ID), Op: r.Op, Entity: r.Entity, ID: r.EntityID, At: r.At, Record: records[r.EntityID]}
-		if r.Op == change.OpDelete {
-			out[i].Record = nil
-		}
-		next = out[i].Sequence
+		out[i] = Entry{Seq: r.ID, Sequence: EncodeCursor(r.ID), Op: r.Op, Entity: r.Entity, ID: r.EntityID, At: r.At}
 	}
-	return out, next, more, nil
+	return out, more, nil
+}
+
+// LoadRecords sets the Record of every entry but deletions to the record as
+// it is now, read with ctx (so with its viewer's privacy, and with ent's
+// field collection when ctx is a GraphQL field's): one query per type, none
+// per entry. A record deleted since (or one ctx may not see) stays nil:
+// that is no error.
+func LoadRecords(ctx context.Context, client *ent.Client, entries []Entry) error {
+	ids := map[string][]int{}
+	seen := map[int]bool{}
+	for _, e := range entries {
+		if e.Op != change.OpDelete && !seen[e.ID] {
+			seen[e.ID] = true
+			ids[e.Entity] = append(ids[e.Entity], e.ID)
+		}
+	}
+	records := make(map[int]ent.Noder, len(seen))
+	for _, entity := range feedEntities {
+		if len(ids[entity]) == 0 {
+			continue
+		}
+		nodes, err := loadEntity(ctx, client, entity, ids[entity])
+		if err != nil {
+			return fmt.Errorf("opendata: records of the change feed: %w", err)
+		}
+		for _, n := range nodes {
+			records[nodeID(n)] = n
+		}
+	}
+	for i := range entries {
+		if entries[i].Op != change.OpDelete {
+			entries[i].Record = records[entries[i].ID]
+		}
+	}
+	return nil
+}
+
+// collector is what every generated query of a node type offers.
+type collector[T ent.Noder, Q any] interface {
+	CollectFields(context.Context, ...string) (Q, error)
+	All(context.Context) ([]T, error)
+}
+
+// load runs q, collecting the fields a GraphQL client selected on typ.
+func load[T ent.Noder, Q collector[T, Q]](ctx context.Context, q Q, typ string) ([]ent.Noder, error) {
+	q, err := q.CollectFields(ctx, typ, "Node")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ent.Noder, len(rows))
+	for i, r := range rows {
+		out[i] = r
+	}
+	return out, nil
+}
+
+// loadEntity loads the records of one feed entity by ID.
+func loadEntity(ctx context.Context, client *ent.Client, entity string, ids []int) ([]ent.Noder, error) {
+	switch entity {
+	case "Region":
+		return load(ctx, client.Region.Query().Where(region.IDIn(ids...)), entity)
+	case "Compound":
+		return load(ctx, client.Compound.Query().Where(compound.IDIn(ids...)), entity)
+	case "Grid":
+		return load(ctx, client.Grid.Query().Where(grid.IDIn(ids...)), entity)
+	case "Organization":
+		return load(ctx, client.Organization.Query().Where(organization.IDIn(ids...)), entity)
+	case "Facility":
+		return load(ctx, client.Facility.Query().Where(facility.IDIn(ids...)), entity)
+	case "Activity":
+		return load(ctx, client.Activity.Query().Where(activity.IDIn(ids...)), entity)
+	}
+	return nil, fmt.Errorf("no feed entity %q", entity)
+}
+
+// nodeID is the ID of a record of a feed entity.
+func nodeID(n ent.Noder) int {
+	switch v := n.(type) {
+	case *ent.Region:
+		return v.ID
+	case *ent.Compound:
+		return v.ID
+	case *ent.Grid:
+		return v.ID
+	case *ent.Organization:
+		return v.ID
+	case *ent.Facility:
+		return v.ID
+	case *ent.Activity:
+		return v.ID
+	}
+	return 0
 }
 
 // ChangesHandler serves /open/changes?after=&limit= as NDJSON.
@@ -120,10 +196,25 @@ func ChangesHandler(client *ent.Client) http.Handler {
 			}
 			limit = n
 		}
-		entries, next, more, err := Changes(r.Context(), client, r.URL.Query().Get("after"), limit)
+		after := r.URL.Query().Get("after")
+		seq, err := DecodeCursor(after)
 		if err != nil {
 			httpError(w, http.StatusBadRequest, err)
 			return
+		}
+		entries, more, err := Changes(r.Context(), client, seq, limit)
+		if err != nil {
+			httpError(w, http.StatusBadRequest, err)
+			return
+		}
+		if err := LoadRecords(r.Context(), client, entries); err != nil {
+			slog.ErrorContext(r.Context(), "opendata: changes", "err", err)
+			httpError(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
+			return
+		}
+		next := after
+		if len(entries) > 0 {
+			next = entries[len(entries)-1].Sequence
 		}
 		w.Header().Set("Content-Type", "application/x-ndjson")
 		w.Header().Set("X-Next-Cursor", next)
@@ -143,7 +234,9 @@ func ChangesHandler(client *ent.Client) http.Handler {
 }
 
 // publicJSON renders a record for the feed: its fields, with the global ID
-// in "id" and every "*_id" reference as a global ID too.
+// in "id" and every "*_id" reference as a global ID too, and every time as
+// the rest of lifecircle writes it (RFC 3339 in +08:00, whole seconds), not
+// as the driver handed it back.
 func publicJSON(n ent.Noder) map[string]any {
 	b, err := json.Marshal(n)
 	if err != nil {
@@ -157,6 +250,25 @@ func publicJSON(n ent.Noder) map[string]any {
 	for k, v := range m {
 		if f, ok := v.(float64); ok && (k == "id" || strings.HasSuffix(k, "_id")) {
 			m[k] = gid.Encode(int(f))
+		}
+	}
+	v := reflect.Indirect(reflect.ValueOf(n))
+	if v.Kind() != reflect.Struct {
+		return m
+	}
+	for i := 0; i < v.NumField(); i++ {
+		sf := v.Type().Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if _, ok := m[name]; !ok || !sf.IsExported() {
+			continue
+		}
+		switch t := v.Field(i).Interface().(type) {
+		case time.Time:
+			m[name] = timefmt.Format(t)
+		case *time.Time:
+			if t != nil {
+				m[name] = timefmt.Format(*t)
+			}
 		}
 	}
 	return m

@@ -5,9 +5,7 @@ package opendata
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -19,10 +17,8 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"lifecircle/ent"
-	"lifecircle/ent/change"
 	"lifecircle/ent/facility"
 	"lifecircle/internal/apperr"
-	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/i18n"
 	"lifecircle/internal/servicemap"
@@ -109,31 +105,6 @@ func (f Filter) query(client *ent.Client) *ent.FacilityQuery {
 		q.Where(facility.LngGTE(b[0]), facility.LatGTE(b[1]), facility.LngLTE(b[2]), facility.LatLTE(b[3]))
 	}
 	return q
-}
-
-// Version identifies the facility data as it is now: it changes with any
-// write (the change log) or any row count or timestamp change.
-func Version(ctx context.Context, client *ent.Client, f Filter, salt string) (etag string, modified time.Time, err error) {
-	var latest int
-	// The change log is internal: read under the system context.
-	if ids, err := client.Change.Query().Order(ent.Desc(change.FieldID)).Limit(1).IDs(rule.SystemContext(ctx)); err == nil && len(ids) > 0 {
-		latest = ids[0]
-	} else if err != nil {
-		return "", time.Time{}, err
-	}
-	last, err := f.query(client).Order(ent.Desc(facility.FieldUpdatedAt)).Select(facility.FieldUpdatedAt).First(ctx)
-	if err != nil && !ent.IsNotFound(err) {
-		return "", time.Time{}, err
-	}
-	if last != nil {
-		modified = last.UpdatedAt
-	}
-	n, err := f.query(client).Count(ctx)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%d|%d|%d|%s", latest, modified.UnixNano(), n, salt)))
-	return `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`, modified, nil
 }
 
 // Columns of the facilities dataset.
@@ -280,26 +251,9 @@ func Handler(client *ent.Client, format string) http.Handler {
 			httpError(w, http.StatusBadRequest, err)
 			return
 		}
-		etag, modified, err := Version(ctx, client, f, r.URL.RawQuery+format)
-		if err != nil {
-			slog.ErrorContext(ctx, "opendata: version", "err", err)
-			httpError(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
-			return
-		}
-		w.Header().Set("ETag", etag)
-		if !modified.IsZero() {
-			w.Header().Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
-		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		if m := r.Header.Get("If-None-Match"); m != "" && m == etag {
-			w.WriteHeader(http.StatusNotModified)
+		if versioned(w, r, client, format+"?"+r.URL.RawQuery, false) {
 			return
-		}
-		if ims := r.Header.Get("If-Modified-Since"); ims != "" && r.Header.Get("If-None-Match") == "" && !modified.IsZero() {
-			if t, err := http.ParseTime(ims); err == nil && !modified.Truncate(time.Second).After(t) {
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
 		}
 		w.Header().Set("Content-Type", ct)
 		w.Header().Set("Content-Disposition", `attachment; filename="facilities.`+format+`"`)

@@ -133,8 +133,11 @@ func CalendarHandler(client *ent.Client) http.Handler {
 			httpError(w, http.StatusBadRequest, apperr.BadInput("category", "unknown activity category %q", q.Get("category")))
 			return
 		}
-		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=900")
+		if versioned(w, r, client, "ics?"+r.URL.RawQuery, false) {
+			return
+		}
+		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 		if err := Calendar(ctx, w, client, communities, category, name); err != nil {
 			panic(http.ErrAbortHandler)
 		}

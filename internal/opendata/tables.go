@@ -465,9 +465,14 @@ func TableHandler(client *ent.Client, dataset, format string) http.Handler {
 			}
 			t = Activities(client, f.Communities, category)
 		}
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		// The activities show registered_count, a live figure the change
+		// log does not version: their ETag is weak.
+		if versioned(w, r, client, dataset+"."+format+"?"+r.URL.RawQuery, dataset != "regions") {
+			return
+		}
 		w.Header().Set("Content-Type", types[format])
 		w.Header().Set("Content-Disposition", `attachment; filename="`+dataset+`.`+format+`"`)
-		w.Header().Set("Cache-Control", "public, max-age=300")
 		if err := t.write(ctx, w, format, r.URL.Query().Get("bom") == "1"); err != nil {
 			panic(http.ErrAbortHandler)
 		}

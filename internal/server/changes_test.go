@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -10,41 +11,73 @@ import (
 	"lifecircle/internal/testenv"
 )
 
+type feedEntry struct {
+	Sequence, Op, Entity, ID, At string
+	Record                       *struct{ ID string }
+}
+
 type feedPage struct {
 	Changes struct {
-		Cursor  *string
-		HasMore bool
-		Entries []struct {
-			Op, Entity, ID string
-			Record         *struct{ ID string }
+		PageInfo struct {
+			HasNextPage, HasPreviousPage bool
+			StartCursor, EndCursor       *string
+		}
+		Edges []struct {
+			Cursor string
+			Node   feedEntry
 		}
 	}
+}
+
+const feedQuery = `query($after: Cursor) { changes(after: $after, first: 100) {
+	pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+	edges { cursor node { sequence op entity id at record { id } } } } }`
+
+// readFeed reads the GraphQL feed from cursor to its end, failing on any
+// error in a page, and returns its entries and the last cursor.
+func readFeed(t *testing.T, s *testenv.Server, cursor *string) ([]feedEntry, *string) {
+	t.Helper()
+	var out []feedEntry
+	for i := 0; i < 1000; i++ {
+		var p feedPage
+		s.Query(t, "", feedQuery, map[string]any{"after": cursor}).Decode(t, &p)
+		pi := p.Changes.PageInfo
+		if n := len(p.Changes.Edges); n > 0 && (pi.StartCursor == nil || *pi.StartCursor != p.Changes.Edges[0].Cursor ||
+			pi.EndCursor == nil || *pi.EndCursor != p.Changes.Edges[n-1].Cursor) {
+			t.Fatalf("pageInfo does not match the edges: %s", mustJSON(p))
+		}
+		if pi.HasPreviousPage != (cursor != nil) {
+			t.Errorf("hasPreviousPage %v after %v", pi.HasPreviousPage, cursor)
+		}
+		for _, e := range p.Changes.Edges {
+			out = append(out, e.Node)
+		}
+		if pi.EndCursor != nil {
+			cursor = pi.EndCursor
+		} else if cursor != nil {
+			t.Fatalf("an empty page after a cursor lost the place: %s", mustJSON(p))
+		}
+		if !pi.HasNextPage {
+			return out, cursor
+		}
+	}
+	t.Fatal("the feed does not end")
+	return nil, nil
 }
 
 // replay reads the feed from cursor to its end, applying it to state.
 func replay(t *testing.T, s *testenv.Server, state map[string]string, cursor *string) *string {
 	t.Helper()
-	for i := 0; i < 1000; i++ {
-		var p feedPage
-		s.Query(t, "", `query($after: String) { changes(after: $after, first: 100) { cursor hasMore
-			entries { op entity id record { id } } } }`, map[string]any{"after": cursor}).Decode(t, &p)
-		for _, e := range p.Changes.Entries {
-			switch {
-			case e.Op == "delete":
-				delete(state, e.ID)
-			case e.Record != nil:
-				state[e.ID] = e.Entity
-			}
-		}
-		if p.Changes.Cursor != nil {
-			cursor = p.Changes.Cursor
-		}
-		if !p.Changes.HasMore {
-			return cursor
+	entries, cursor := readFeed(t, s, cursor)
+	for _, e := range entries {
+		switch {
+		case e.Op == "delete":
+			delete(state, e.ID)
+		case e.Record != nil:
+			state[e.ID] = e.Entity
 		}
 	}
-	t.Fatal("the feed does not end")
-	return nil
+	return cursor
 }
 
 // current lists every public record's ID through the API.
@@ -120,22 +153,100 @@ func TestChangeFeedReplaysToTheCurrentState(t *testing.T) {
 			t.Error("the deleted facility is still in the replayed state: no tombstone")
 		}
 
+		// Read again from the start, after the deletion, on both paths:
+		// every page answers (no error, no dropped connection), deletions and
+		// records deleted since carry no record, every other entry its record,
+		// and every time is RFC 3339 in +08:00.
+		all, _ := readFeed(t, s, nil)
+		lines := ndjsonFeed(t, s)
+		if len(lines) != len(all) || len(all) == 0 {
+			t.Fatalf("from the start: %d entries over GraphQL, %d over NDJSON", len(all), len(lines))
+		}
+		sawDeletedSince := false
+		for i, e := range all {
+			l := lines[i]
+			_, live := want[e.ID]
+			wantRecord := e.Op != "delete" && live
+			sawDeletedSince = sawDeletedSince || e.Op != "delete" && !live
+			if (e.Record != nil) != wantRecord || e.Record != nil && e.Record.ID != e.ID {
+				t.Errorf("GraphQL entry %d (%s %s %s): record %v, want one: %v", i, e.Op, e.Entity, e.ID, e.Record, wantRecord)
+			}
+			if l.Sequence != e.Sequence || l.Op != e.Op || l.Entity != e.Entity || l.ID != e.ID || l.At != e.At {
+				t.Errorf("entry %d: NDJSON %+v, GraphQL %+v", i, l, e)
+			}
+			if _, ok := l.raw["record"]; ok != wantRecord || wantRecord && l.Record["id"] != e.ID {
+				t.Errorf("NDJSON entry %d (%s %s %s): record %v, want one: %v", i, e.Op, e.Entity, e.ID, l.Record, wantRecord)
+			}
+			if !localTime.MatchString(e.At) {
+				t.Errorf("entry %d: at %q is not RFC 3339 in +08:00", i, e.At)
+			}
+			for k, v := range l.Record {
+				if str, ok := v.(string); ok && strings.HasSuffix(k, "_at") && !localTime.MatchString(str) {
+					t.Errorf("NDJSON entry %d (%s): record.%s = %q is not RFC 3339 in +08:00", i, e.Entity, k, str)
+				}
+			}
+		}
+		if !sawDeletedSince {
+			t.Error("no entry of a record deleted since: the test did not test it")
+		}
+
 		// The same feed as NDJSON.
 		res, body := get(t, s, "/open/changes", url.Values{"limit": {"5"}}, nil)
-		lines := strings.Split(strings.TrimSpace(body), "\n")
-		if res.StatusCode != 200 || len(lines) != 5 || res.Header.Get("X-More") != "true" {
-			t.Fatalf("ndjson: %d, %d lines, more %s", res.StatusCode, len(lines), res.Header.Get("X-More"))
+		lines5 := strings.Split(strings.TrimSpace(body), "\n")
+		if res.StatusCode != 200 || len(lines5) != 5 || res.Header.Get("X-More") != "true" {
+			t.Fatalf("ndjson: %d, %d lines, more %s", res.StatusCode, len(lines5), res.Header.Get("X-More"))
 		}
 		var first struct {
 			ID     string
 			Op     string
 			Record map[string]any
 		}
-		if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || first.Record["id"] != first.ID {
-			t.Errorf("ndjson line: %s (%v)", lines[0], err)
+		if err := json.Unmarshal([]byte(lines5[0]), &first); err != nil || first.Record["id"] != first.ID {
+			t.Errorf("ndjson line: %s (%v)", lines5[0], err)
 		}
 		if r, _ := get(t, s, "/open/changes", url.Values{"after": {"garbage"}}, nil); r.StatusCode != 400 {
 			t.Errorf("a bad cursor: %d", r.StatusCode)
 		}
 	})
+}
+
+// localTime is how lifecircle writes a time: RFC 3339 in +08:00, whole seconds.
+var localTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$`)
+
+type ndjsonEntry struct {
+	Sequence, Op, Entity, ID, At string
+	Record                       map[string]any
+	raw                          map[string]json.RawMessage
+}
+
+// ndjsonFeed reads /open/changes from the start to its end.
+func ndjsonFeed(t *testing.T, s *testenv.Server) []ndjsonEntry {
+	t.Helper()
+	var out []ndjsonEntry
+	after := ""
+	for i := 0; i < 100; i++ {
+		res, body := get(t, s, "/open/changes", url.Values{"after": {after}, "limit": {"1000"}}, nil)
+		if res.StatusCode != 200 {
+			t.Fatalf("/open/changes after %q: %d %s", after, res.StatusCode, body)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
+			if line == "" {
+				continue
+			}
+			var e ndjsonEntry
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				t.Fatalf("ndjson line %q: %v", line, err)
+			}
+			if err := json.Unmarshal([]byte(line), &e.raw); err != nil {
+				t.Fatalf("ndjson line %q: %v", line, err)
+			}
+			out = append(out, e)
+		}
+		after = res.Header.Get("X-Next-Cursor")
+		if res.Header.Get("X-More") != "true" {
+			return out
+		}
+	}
+	t.Fatal("the NDJSON feed does not end")
+	return nil
 }

@@ -78,7 +78,7 @@ func TestFacilityDownloads(t *testing.T) {
 			t.Errorf("ndjson: %d lines, want %d", len(lines), total.Facilities.TotalCount+1)
 		}
 		// Conditional GET.
-		res, _ = get(t, s, "/open/facilities.ndjson", url.Values{"region": {wtxGID}}, nil)
+		res, _ = settledGET(t, s, "/open/facilities.ndjson", url.Values{"region": {wtxGID}})
 		if r2, _ := get(t, s, "/open/facilities.ndjson", url.Values{"region": {wtxGID}}, map[string]string{"If-None-Match": res.Header.Get("ETag")}); r2.StatusCode != 304 {
 			t.Errorf("If-None-Match: %d", r2.StatusCode)
 		}

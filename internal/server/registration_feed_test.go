@@ -61,8 +61,9 @@ func TestRegistrationTimesAreNotPublished(t *testing.T) {
 			return strings.Join(stamps, " ")
 		}
 		before := read()
-		cursor := replay(t, s, map[string]string{}, nil)
-		feed, _ := get(t, s, "/open/changes", url.Values{"after": {*cursor}}, nil)
+		entries, cursor := readFeed(t, s, nil)
+		seq := entries[len(entries)-1].Sequence // the NDJSON feed's cursor
+		feed, _ := get(t, s, "/open/changes", url.Values{"after": {seq}}, nil)
 		stamps := calendarStamps()
 		etag, _ := get(t, s, "/open/facilities.csv", nil, nil)
 
@@ -81,12 +82,12 @@ func TestRegistrationTimesAreNotPublished(t *testing.T) {
 			t.Errorf("updatedAt moved from %s to %s with registrations", before.Node.UpdatedAt, after.Node.UpdatedAt)
 		}
 		var p feedPage
-		s.Query(t, "", `query($after: String) { changes(after: $after, first: 100) { entries { op entity id } } }`,
+		s.Query(t, "", `query($after: Cursor) { changes(after: $after, first: 100) { edges { node { sequence op entity id } } } }`,
 			map[string]any{"after": *cursor}).Decode(t, &p)
-		if len(p.Changes.Entries) != 0 {
-			t.Errorf("the change feed published %d entries for registrations: %+v", len(p.Changes.Entries), p.Changes.Entries)
+		if len(p.Changes.Edges) != 0 {
+			t.Errorf("the change feed published %d entries for registrations: %+v", len(p.Changes.Edges), p.Changes.Edges)
 		}
-		res, body := get(t, s, "/open/changes", url.Values{"after": {*cursor}}, nil)
+		res, body := get(t, s, "/open/changes", url.Values{"after": {seq}}, nil)
 		if strings.TrimSpace(body) != "" || res.Header.Get("X-Next-Cursor") != feed.Header.Get("X-Next-Cursor") {
 			t.Errorf("/open/changes after the registrations: %q, cursor %s (was %s)", body, res.Header.Get("X-Next-Cursor"), feed.Header.Get("X-Next-Cursor"))
 		}
@@ -105,10 +106,10 @@ func TestRegistrationTimesAreNotPublished(t *testing.T) {
 
 		// A real change of the activity is still published.
 		s.Query(t, staff, `mutation($id: ID!) { updateActivity(id: $id, input: {title: "太极拳（改）"}) { id } }`, map[string]any{"id": id}).Decode(t, &struct{}{})
-		s.Query(t, "", `query($after: String) { changes(after: $after, first: 100) { entries { op entity id } } }`,
+		s.Query(t, "", `query($after: Cursor) { changes(after: $after, first: 100) { edges { node { sequence op entity id } } } }`,
 			map[string]any{"after": *cursor}).Decode(t, &p)
-		if len(p.Changes.Entries) != 1 || p.Changes.Entries[0].ID != id || read().Node.UpdatedAt == before.Node.UpdatedAt {
-			t.Errorf("an edit of the activity: feed %+v, updatedAt %s", p.Changes.Entries, read().Node.UpdatedAt)
+		if len(p.Changes.Edges) != 1 || p.Changes.Edges[0].Node.ID != id || read().Node.UpdatedAt == before.Node.UpdatedAt {
+			t.Errorf("an edit of the activity: feed %+v, updatedAt %s", p.Changes.Edges, read().Node.UpdatedAt)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -26,6 +27,11 @@ func TestNestedQueriesDoNotRunNPlusOne(t *testing.T) {
 				name facilities(first: 10) { totalCount edges { node { name rooms(first: 5) { edges { node { name } } } } } } } } } }`, 6},
 			{"activities with venue, organiser and community", `{ activities(first: 50) { edges { node {
 				title venue { name } organizer { name } community { name parent { name } } } } } }`, 6},
+			// The feed's current records: one query per type, with what the
+			// client selected inside them eager-loaded.
+			{"100 changes with their records", `{ changes(first: 100) { edges { node { op record { id
+				... on Facility { name community { name } } ... on Activity { title venue { name } }
+				... on Region { name parent { name } } } } } } }`, 10},
 		} {
 			counter.Reset()
 			r := s.Query(t, "", tc.query, nil)
@@ -34,6 +40,26 @@ func TestNestedQueriesDoNotRunNPlusOne(t *testing.T) {
 			}
 			if n := len(counter.Statements()); n > tc.max {
 				t.Errorf("%s: %d SQL statements, want at most %d:\n%s", tc.name, n, tc.max, strings.Join(counter.Statements(), "\n"))
+			}
+		}
+		// The NDJSON feed: one query for the entries, one per type.
+		counter.Reset()
+		if res, _ := get(t, s, "/open/changes", url.Values{"limit": {"1000"}}, nil); res.StatusCode != 200 {
+			t.Fatalf("/open/changes: %d", res.StatusCode)
+		}
+		if n := len(counter.Statements()); n > 7 {
+			t.Errorf("/open/changes: %d SQL statements, want at most 7:\n%s", n, strings.Join(counter.Statements(), "\n"))
+		}
+		// Revalidating a download reads the change log's latest entry (and
+		// the latest publication for the catalogue), not the data.
+		for _, p := range []string{"/open/facilities.csv", "/open/regions.geojson", "/open/activities.ics", "/open/catalog.jsonld"} {
+			res, _ := get(t, s, p, nil, nil)
+			counter.Reset()
+			if r, _ := get(t, s, p, nil, map[string]string{"If-None-Match": res.Header.Get("ETag")}); r.StatusCode != 304 {
+				t.Fatalf("%s with its ETag: %d", p, r.StatusCode)
+			}
+			if n := len(counter.Statements()); n > 2 {
+				t.Errorf("%s revalidated: %d SQL statements, want at most 2:\n%s", p, n, strings.Join(counter.Statements(), "\n"))
 			}
 		}
 	})
