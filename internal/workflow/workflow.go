@@ -83,6 +83,9 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 	}
 	r, err := client.ServiceRequest.Get(ctx, id) // under the viewer's privacy: unseen is not found
 	if err != nil {
+		if ent.IsNotFound(err) && a == requestevent.ActionClaim && lostClaim(ctx, client, v, id) {
+			return nil, apperr.New(CodeInvalidTransition, "the request is no longer open to claim (another volunteer claimed it first, or it moved on); reload the list")
+		}
 		return nil, err
 	}
 	if !may(v, a, r) {
@@ -143,6 +146,21 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 		return nil, err
 	}
 	return client.ServiceRequest.Get(ctx, id)
+}
+
+// lostClaim reports whether a volunteer's claim of a request they cannot
+// see failed because another volunteer claimed it first: the request was
+// dispatched in the volunteer's community, so it was on their list to claim
+// until the winner's claim hid it. A request the volunteer could never see
+// stays NOT_FOUND.
+func lostClaim(ctx context.Context, client *ent.Client, v auth.Viewer, id int) bool {
+	if !v.IsVolunteer() {
+		return false
+	}
+	ok, err := client.ServiceRequest.Query().
+		Where(servicerequest.ID(id), servicerequest.CommunityID(v.CommunityID), servicerequest.DispatchedAtNotNil()).
+		Exist(rule.SystemContext(ctx))
+	return err == nil && ok
 }
 
 func record(ctx context.Context, client *ent.Client, r *ent.ServiceRequest, a Action, from, to servicerequest.Status, note string, v auth.Viewer) error {
