@@ -171,6 +171,7 @@ func TestNeedsListStory(t *testing.T) {
 		if r := do(loser, resolve, nil); r.Code() != "NOT_FOUND" {
 			t.Errorf("the losing volunteer resolving: %s", r.Raw)
 		}
+		badInput(t, "a note of spaces", do(winner, `mutation($id: ID!) { resolveRequest(id: $id, note: " \u200b\u3000") { id } }`, nil), "note")
 		do(winner, resolve, nil).Decode(t, &struct{}{})
 		do(resident, confirm, nil).Decode(t, &struct{}{})
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"lifecircle/ent"
@@ -23,6 +24,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/inputs"
 )
 
 // CodeInvalidTransition is the code of a refused transition.
@@ -81,6 +83,9 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 	if !ok {
 		return nil, fmt.Errorf("workflow: unknown action %s", a)
 	}
+	// A note of spaces is no note (the hooks would refuse it under the
+	// stored field's name, not the argument's).
+	args.Note = strings.TrimFunc(args.Note, inputs.Invisible)
 	r, err := client.ServiceRequest.Get(ctx, id) // under the viewer's privacy: unseen is not found
 	if err != nil {
 		if ent.IsNotFound(err) && a == requestevent.ActionClaim && lostClaim(ctx, client, v, id) {
