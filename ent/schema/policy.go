@@ -8,6 +8,7 @@ package schema
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -259,11 +260,12 @@ func endsAfterStart(next ent.Mutator) ent.Mutator {
 				return nil, err
 			}
 		case m.Op().Is(ent.OpUpdate):
-			return nil, apperr.BadInput("startsAt", "bulk updates of activity times are not supported")
+			return nil, apperr.Invalid("startsAt", "bulk updates of activity times are not supported", "不支持批量修改活动时间")
 		}
 		if !end.After(start) {
-			return nil, apperr.BadInput("endsAt", "the activity must end after it starts (starts %s, ends %s)",
-				start.Format(time.RFC3339), end.Format(time.RFC3339))
+			return nil, apperr.Invalid("endsAt",
+				fmt.Sprintf("the activity must end after it starts (starts %s, ends %s)", start.Format(time.RFC3339), end.Format(time.RFC3339)),
+				fmt.Sprintf("活动结束时间须晚于开始时间（开始 %s，结束 %s）", start.Format(time.RFC3339), end.Format(time.RFC3339)))
 		}
 		return next.Mutate(ctx, m)
 	})

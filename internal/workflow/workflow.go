@@ -113,30 +113,30 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 			return nil, err
 		}
 		if !ok {
-			return nil, apperr.BadInput("organizationID", "dispatch to an organisation or team of the request's community")
+			return nil, apperr.Invalid("organizationID", "dispatch to an organisation or team of the request's community", "请派给本需求所在社区的组织或志愿队")
 		}
 		u.SetDispatchedToID(args.OrganizationID).SetDispatchedAt(now)
 	case requestevent.ActionClaim:
 		u.SetClaimedByID(v.PersonID).SetClaimedAt(now)
 	case requestevent.ActionResolve:
 		if args.Note == "" {
-			return nil, apperr.BadInput("note", "say what was done")
+			return nil, apperr.Invalid("note", "say what was done", "请说明做了什么")
 		}
 		u.SetResolutionNote(args.Note).SetResolvedAt(now)
 	case requestevent.ActionConfirm:
 		if args.Satisfaction < 1 || args.Satisfaction > 5 {
-			return nil, apperr.BadInput("satisfaction", "satisfaction is 1 to 5, got %d", args.Satisfaction)
+			return nil, apperr.Invalid("satisfaction", fmt.Sprintf("satisfaction is 1 to 5, got %d", args.Satisfaction), fmt.Sprintf("满意度为 1 至 5，收到 %d", args.Satisfaction))
 		}
 		u.SetSatisfaction(args.Satisfaction).SetConfirmedAt(now)
 	case requestevent.ActionReopen:
 		if args.Note == "" {
-			return nil, apperr.BadInput("reason", "say why the request is reopened")
+			return nil, apperr.Invalid("reason", "say why the request is reopened", "请说明重新打开的原因")
 		}
 		// Back to the dispatched organisation, open to claim again.
 		u.ClearClaimedByID().ClearClaimedAt().ClearResolvedAt()
 	case requestevent.ActionReject:
 		if args.Note == "" {
-			return nil, apperr.BadInput("reason", "give the resident a reason")
+			return nil, apperr.Invalid("reason", "give the resident a reason", "请向居民说明原因")
 		}
 		u.SetRejectReason(args.Note).SetRejectedAt(now)
 	}
@@ -233,7 +233,7 @@ func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.Servi
 	case v.IsPerson():
 		requester, err = client.Person.Query().Where(person.ID(v.PersonID)).Only(sys)
 	default:
-		return nil, apperr.BadInput("onBehalfOf", "staff must say which resident the request is for")
+		return nil, apperr.Invalid("onBehalfOf", "staff must say which resident the request is for", "工作人员须指明为哪位居民提交")
 	}
 	if err != nil {
 		return nil, err
@@ -244,7 +244,7 @@ func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.Servi
 			return nil, err
 		}
 		if !ok {
-			return nil, apperr.BadInput("compoundID", "the compound is not in the resident's community")
+			return nil, apperr.Invalid("compoundID", "the compound is not in the resident's community", "该小区不在居民所在社区")
 		}
 	}
 	if in.IdempotencyKey != "" {
@@ -295,7 +295,7 @@ func Reward(ctx context.Context, client *ent.Client, id int, note string) (*ent.
 		return nil, apperr.New(CodeInvalidTransition, "a clue is rewarded once it is resolved (it is %s)", r.Status)
 	}
 	if note == "" {
-		return nil, apperr.BadInput("note", "say what the reward is")
+		return nil, apperr.Invalid("note", "say what the reward is", "请说明奖励内容")
 	}
 	if err := record(rule.SystemContext(ctx), client, r, requestevent.ActionReward, r.Status, r.Status, note, v); err != nil {
 		return nil, err
