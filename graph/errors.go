@@ -45,6 +45,13 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		// validation, pagination arguments): safe to show as it is.
 		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 			setCode(gqlErr, apperr.CodeBadInput)
+			if gqlErr.Err != nil { // a scalar refused an argument or input field (e.g. a malformed ID)
+				field, zh := inputDetails(err, gqlErr.Path)
+				if field != "" {
+					gqlErr.Extensions["field"] = field
+				}
+				gqlErr.Extensions["messageZh"] = zh
+			}
 		}
 		return gqlErr
 	}

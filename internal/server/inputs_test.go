@@ -68,6 +68,7 @@ func TestBadInputIsRefusedWithItsFieldAndWritesNothing(t *testing.T) {
 			name, field string
 			input       map[string]any
 		}{
+			{"malformed community ID", "communityID", with("communityID", "not-an-id")},
 			{"NaN latitude", "lat", with("lat", "NaN")},
 			{"infinite longitude", "lng", with("lng", "Infinity")},
 			{"negative infinity", "lat", with("lat", "-Inf")},
