@@ -397,6 +397,11 @@ func (_c *FacilityCreate) check() error {
 			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Facility.category": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Tags(); ok {
+		if err := facility.TagsValidator(v); err != nil {
+			return &ValidationError{Name: "tags", err: fmt.Errorf(`ent: validator failed for field "Facility.tags": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.Address(); ok {
 		if err := facility.AddressValidator(v); err != nil {
 			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "Facility.address": %w`, err)}
@@ -410,6 +415,11 @@ func (_c *FacilityCreate) check() error {
 	if v, ok := _c.mutation.OpeningHours(); ok {
 		if err := facility.OpeningHoursValidator(v); err != nil {
 			return &ValidationError{Name: "opening_hours", err: fmt.Errorf(`ent: validator failed for field "Facility.opening_hours": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Services(); ok {
+		if err := facility.ServicesValidator(v); err != nil {
+			return &ValidationError{Name: "services", err: fmt.Errorf(`ent: validator failed for field "Facility.services": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Wheelchair(); !ok {

@@ -555,6 +555,11 @@ func (_u *FacilityUpdate) check() error {
 			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Facility.category": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Tags(); ok {
+		if err := facility.TagsValidator(v); err != nil {
+			return &ValidationError{Name: "tags", err: fmt.Errorf(`ent: validator failed for field "Facility.tags": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Address(); ok {
 		if err := facility.AddressValidator(v); err != nil {
 			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "Facility.address": %w`, err)}
@@ -568,6 +573,11 @@ func (_u *FacilityUpdate) check() error {
 	if v, ok := _u.mutation.OpeningHours(); ok {
 		if err := facility.OpeningHoursValidator(v); err != nil {
 			return &ValidationError{Name: "opening_hours", err: fmt.Errorf(`ent: validator failed for field "Facility.opening_hours": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Services(); ok {
+		if err := facility.ServicesValidator(v); err != nil {
+			return &ValidationError{Name: "services", err: fmt.Errorf(`ent: validator failed for field "Facility.services": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.Wheelchair(); ok {
@@ -1466,6 +1476,11 @@ func (_u *FacilityUpdateOne) check() error {
 			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Facility.category": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Tags(); ok {
+		if err := facility.TagsValidator(v); err != nil {
+			return &ValidationError{Name: "tags", err: fmt.Errorf(`ent: validator failed for field "Facility.tags": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Address(); ok {
 		if err := facility.AddressValidator(v); err != nil {
 			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "Facility.address": %w`, err)}
@@ -1479,6 +1494,11 @@ func (_u *FacilityUpdateOne) check() error {
 	if v, ok := _u.mutation.OpeningHours(); ok {
 		if err := facility.OpeningHoursValidator(v); err != nil {
 			return &ValidationError{Name: "opening_hours", err: fmt.Errorf(`ent: validator failed for field "Facility.opening_hours": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Services(); ok {
+		if err := facility.ServicesValidator(v); err != nil {
+			return &ValidationError{Name: "services", err: fmt.Errorf(`ent: validator failed for field "Facility.services": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.Wheelchair(); ok {

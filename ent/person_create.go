@@ -214,6 +214,11 @@ func (_c *PersonCreate) check() error {
 			return &ValidationError{Name: "birth_year", err: fmt.Errorf(`ent: validator failed for field "Person.birth_year": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Roles(); ok {
+		if err := person.RolesValidator(v); err != nil {
+			return &ValidationError{Name: "roles", err: fmt.Errorf(`ent: validator failed for field "Person.roles": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CommunityID(); !ok {
 		return &ValidationError{Name: "community_id", err: errors.New(`ent: missing required field "Person.community_id"`)}
 	}

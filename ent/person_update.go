@@ -278,6 +278,11 @@ func (_u *PersonUpdate) check() error {
 			return &ValidationError{Name: "birth_year", err: fmt.Errorf(`ent: validator failed for field "Person.birth_year": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Roles(); ok {
+		if err := person.RolesValidator(v); err != nil {
+			return &ValidationError{Name: "roles", err: fmt.Errorf(`ent: validator failed for field "Person.roles": %w`, err)}
+		}
+	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Person.community"`)
 	}
@@ -724,6 +729,11 @@ func (_u *PersonUpdateOne) check() error {
 	if v, ok := _u.mutation.BirthYear(); ok {
 		if err := person.BirthYearValidator(v); err != nil {
 			return &ValidationError{Name: "birth_year", err: fmt.Errorf(`ent: validator failed for field "Person.birth_year": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Roles(); ok {
+		if err := person.RolesValidator(v); err != nil {
+			return &ValidationError{Name: "roles", err: fmt.Errorf(`ent: validator failed for field "Person.roles": %w`, err)}
 		}
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {

@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"lifecircle/ent"
 	"lifecircle/ent/privacy"
 	"lifecircle/internal/apperr"
+	"lifecircle/internal/inputs"
 )
 
 // resolverError marks an error a resolver returned, so the presenter can
@@ -43,6 +45,13 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		// validation, pagination arguments): safe to show as it is.
 		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 			setCode(gqlErr, apperr.CodeBadInput)
+			if gqlErr.Err != nil { // a scalar refused an argument or input field (e.g. a malformed ID)
+				field, zh := inputDetails(err, gqlErr.Path)
+				if field != "" {
+					gqlErr.Extensions["field"] = field
+				}
+				gqlErr.Extensions["messageZh"] = zh
+			}
 		}
 		return gqlErr
 	}
@@ -52,10 +61,88 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr.Message = msg
 	gqlErr.Extensions = nil
 	setCode(gqlErr, code)
-	if e, ok := apperr.As(err); ok && e.Field != "" {
+	if code == apperr.CodeBadInput {
+		field, zh := inputDetails(err, gqlErr.Path)
+		if field != "" {
+			gqlErr.Extensions["field"] = field
+			if !strings.HasPrefix(msg, field+": ") {
+				gqlErr.Message = field + ": " + msg
+			}
+		}
+		gqlErr.Extensions["messageZh"] = zh
+	} else if e, ok := apperr.As(err); ok && e.Field != "" {
 		gqlErr.Extensions["field"] = e.Field
 	}
 	return gqlErr
+}
+
+// inputDetails names the input field a BAD_USER_INPUT error is about and
+// gives its Chinese message: from the error itself, else from the ent
+// field whose validator refused the value, else (a scalar refusing an
+// argument, input field or variable) from the path it was read at.
+func inputDetails(err error, path ast.Path) (field, zh string) {
+	if e, ok := apperr.As(err); ok {
+		field, zh = e.Field, e.MessageZh
+	}
+	var ve *ent.ValidationError
+	if errors.As(err, &ve) {
+		if field == "" {
+			field = inputs.GraphQLName(ve.Name)
+		}
+		if zh == "" {
+			zh = validationZh(ve)
+		}
+	}
+	var re resolverError
+	if field == "" && !errors.As(err, &re) {
+		for i := len(path) - 1; i >= 0; i-- {
+			if name, ok := path[i].(ast.PathName); ok {
+				field = string(name)
+				break
+			}
+		}
+	}
+	if zh == "" {
+		zh = "输入无效"
+		if field != "" {
+			zh = "字段 " + field + " 的输入无效"
+		}
+	}
+	return field, zh
+}
+
+// validationEn says what ent's built-in validators refused, by field.
+func validationEn(ve *ent.ValidationError) string {
+	f := inputs.GraphQLName(ve.Name)
+	s := ve.Error()
+	switch {
+	case strings.HasSuffix(s, "value is less than the required length"):
+		return f + ": must not be empty"
+	case strings.HasSuffix(s, "value is greater than the required length"):
+		return f + ": too long (see the bounds of free text in the README)"
+	case strings.HasSuffix(s, "value out of range"):
+		return f + ": out of range"
+	case strings.HasSuffix(s, "value does not match validation"):
+		return f + ": wrong format"
+	}
+	return strings.TrimPrefix(s, "ent: ")
+}
+
+// validationZh translates the messages of ent's built-in validators.
+func validationZh(ve *ent.ValidationError) string {
+	f := inputs.GraphQLName(ve.Name)
+	s := ve.Error()
+	switch {
+	case strings.HasSuffix(s, "value is less than the required length"):
+		return f + " 不能为空"
+	case strings.HasSuffix(s, "value is greater than the required length"):
+		return f + " 过长"
+	case strings.HasSuffix(s, "value out of range"):
+		return f + " 超出允许范围"
+	case strings.HasSuffix(s, "value does not match validation"):
+		return f + " 格式不正确"
+	}
+	return "字段 " + f + " 的输入无效"
 }
 
 // classify maps err to a code and message; "" for errors gqlgen made.
@@ -66,7 +153,7 @@ func classify(err error) (code, msg string) {
 	var ve *ent.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return apperr.CodeBadInput, strings.TrimPrefix(ve.Error(), "ent: ")
+		return apperr.CodeBadInput, validationEn(ve)
 	case ent.IsNotFound(err):
 		return apperr.CodeNotFound, "not found"
 	case ent.IsConstraintError(err):

@@ -154,7 +154,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "lifecircle/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [5]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -166,12 +166,16 @@ var (
 	NameValidator func(string) error
 	// CategoryValidator is a validator for the "category" field. It is called by the builders before save.
 	CategoryValidator func(string) error
+	// TagsValidator is a validator for the "tags" field. It is called by the builders before save.
+	TagsValidator func([]string) error
 	// AddressValidator is a validator for the "address" field. It is called by the builders before save.
 	AddressValidator func(string) error
 	// PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	PhoneValidator func(string) error
 	// OpeningHoursValidator is a validator for the "opening_hours" field. It is called by the builders before save.
 	OpeningHoursValidator func(string) error
+	// ServicesValidator is a validator for the "services" field. It is called by the builders before save.
+	ServicesValidator func([]string) error
 	// SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	SourceValidator func(string) error
 	// LatValidator is a validator for the "lat" field. It is called by the builders before save.

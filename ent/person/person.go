@@ -88,7 +88,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "lifecircle/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -102,6 +102,8 @@ var (
 	PhoneValidator func(string) error
 	// BirthYearValidator is a validator for the "birth_year" field. It is called by the builders before save.
 	BirthYearValidator func(int) error
+	// RolesValidator is a validator for the "roles" field. It is called by the builders before save.
+	RolesValidator func([]string) error
 )
 
 // OrderOption defines the ordering options for the Person queries.

@@ -83,6 +83,10 @@ func init() {
 	activity.Hooks[1] = activityHooks[0]
 
 	activity.Hooks[2] = activityHooks[1]
+
+	activity.Hooks[3] = activityHooks[2]
+
+	activity.Hooks[4] = activityHooks[3]
 	activityMixinFields0 := activityMixin[0].Fields()
 	_ = activityMixinFields0
 	activityFields := schema.Activity{}.Fields()
@@ -202,6 +206,8 @@ func init() {
 	compoundHooks := schema.Compound{}.Hooks()
 
 	compound.Hooks[1] = compoundHooks[0]
+
+	compound.Hooks[2] = compoundHooks[1]
 	compoundMixinFields0 := compoundMixin[0].Fields()
 	_ = compoundMixinFields0
 	compoundFields := schema.Compound{}.Fields()
@@ -299,6 +305,10 @@ func init() {
 	facility.Hooks[1] = facilityHooks[0]
 
 	facility.Hooks[2] = facilityHooks[1]
+
+	facility.Hooks[3] = facilityHooks[2]
+
+	facility.Hooks[4] = facilityHooks[3]
 	facilityMixinFields0 := facilityMixin[0].Fields()
 	_ = facilityMixinFields0
 	facilityFields := schema.Facility{}.Fields()
@@ -335,6 +345,10 @@ func init() {
 	facilityDescCategory := facilityFields[2].Descriptor()
 	// facility.CategoryValidator is a validator for the "category" field. It is called by the builders before save.
 	facility.CategoryValidator = facilityDescCategory.Validators[0].(func(string) error)
+	// facilityDescTags is the schema descriptor for tags field.
+	facilityDescTags := facilityFields[3].Descriptor()
+	// facility.TagsValidator is a validator for the "tags" field. It is called by the builders before save.
+	facility.TagsValidator = facilityDescTags.Validators[0].(func([]string) error)
 	// facilityDescAddress is the schema descriptor for address field.
 	facilityDescAddress := facilityFields[4].Descriptor()
 	// facility.AddressValidator is a validator for the "address" field. It is called by the builders before save.
@@ -361,6 +375,10 @@ func init() {
 			return nil
 		}
 	}()
+	// facilityDescServices is the schema descriptor for services field.
+	facilityDescServices := facilityFields[7].Descriptor()
+	// facility.ServicesValidator is a validator for the "services" field. It is called by the builders before save.
+	facility.ServicesValidator = facilityDescServices.Validators[0].(func([]string) error)
 	// facilityDescSource is the schema descriptor for source field.
 	facilityDescSource := facilityFields[11].Descriptor()
 	// facility.SourceValidator is a validator for the "source" field. It is called by the builders before save.
@@ -418,6 +436,8 @@ func init() {
 	gridHooks := schema.Grid{}.Hooks()
 
 	grid.Hooks[1] = gridHooks[0]
+
+	grid.Hooks[2] = gridHooks[1]
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
 	gridFields := schema.Grid{}.Fields()
@@ -475,6 +495,8 @@ func init() {
 	organizationHooks := schema.Organization{}.Hooks()
 
 	organization.Hooks[1] = organizationHooks[0]
+
+	organization.Hooks[2] = organizationHooks[1]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
 	organizationFields := schema.Organization{}.Fields()
@@ -517,6 +539,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	personHooks := schema.Person{}.Hooks()
+
+	person.Hooks[1] = personHooks[0]
 	personMixinFields0 := personMixin[0].Fields()
 	_ = personMixinFields0
 	personFields := schema.Person{}.Fields()
@@ -557,6 +582,10 @@ func init() {
 	personDescBirthYear := personFields[2].Descriptor()
 	// person.BirthYearValidator is a validator for the "birth_year" field. It is called by the builders before save.
 	person.BirthYearValidator = personDescBirthYear.Validators[0].(func(int) error)
+	// personDescRoles is the schema descriptor for roles field.
+	personDescRoles := personFields[3].Descriptor()
+	// person.RolesValidator is a validator for the "roles" field. It is called by the builders before save.
+	person.RolesValidator = personDescRoles.Validators[0].(func([]string) error)
 	publication.Policy = privacy.NewPolicies(schema.Publication{})
 	publication.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -592,6 +621,8 @@ func init() {
 	regionHooks := schema.Region{}.Hooks()
 
 	region.Hooks[1] = regionHooks[0]
+
+	region.Hooks[2] = regionHooks[1]
 	regionMixinFields0 := regionMixin[0].Fields()
 	_ = regionMixinFields0
 	regionFields := schema.Region{}.Fields()
@@ -722,6 +753,8 @@ func init() {
 	requesteventHooks := schema.RequestEvent{}.Hooks()
 
 	requestevent.Hooks[1] = requesteventHooks[0]
+
+	requestevent.Hooks[2] = requesteventHooks[1]
 	requesteventFields := schema.RequestEvent{}.Fields()
 	_ = requesteventFields
 	// requesteventDescNote is the schema descriptor for note field.
@@ -742,6 +775,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	servicerequestHooks := schema.ServiceRequest{}.Hooks()
+
+	servicerequest.Hooks[1] = servicerequestHooks[0]
 	servicerequestMixinFields0 := servicerequestMixin[0].Fields()
 	_ = servicerequestMixinFields0
 	servicerequestFields := schema.ServiceRequest{}.Fields()

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"entgo.io/contrib/entgql"
@@ -11,7 +12,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"lifecircle/internal/apperr"
 	"lifecircle/internal/gqldoc"
+	"lifecircle/internal/inputs"
 )
 
 // Activity is a community activity: "one theme a month, one activity a week"
@@ -53,11 +56,15 @@ func (Activity) Fields() []ent.Field {
 			Comment(doc("Groups the activity is for: elderly, children, families, youth, new_employment_workers, "+
 				"party_members, residents or disabled.",
 				"活动面向的人群：elderly（老年人）、children（儿童）、families（家庭）、youth（青少年）、"+
-					"new_employment_workers（新就业形态劳动者）、party_members（党员）、residents（居民）或 disabled（残疾人）。")).
-			Validate(func(gs []string) error {
+									"new_employment_workers（新就业形态劳动者）、party_members（党员）、residents（居民）或 disabled（残疾人）。")).
+			Validate(func(gs []string) error { // one validator: ent's code for two on a list does not compile
+				if err := inputs.CheckList(gs); err != nil {
+					return err
+				}
 				for _, g := range gs {
 					if !slices.Contains(TargetGroups, g) {
-						return fmt.Errorf("unknown target group %q; valid: %v", g, TargetGroups)
+						return apperr.Invalid("", fmt.Sprintf("unknown target group %q; valid: %v", g, TargetGroups),
+							fmt.Sprintf("未知的目标人群 %q；可用：%v", g, TargetGroups))
 					}
 				}
 				return nil
@@ -68,7 +75,7 @@ func (Activity) Fields() []ent.Field {
 		field.Time("ends_at").
 			Comment(doc("When the activity ends; after startsAt.", "活动结束时间，须晚于开始时间。")).
 			Annotations(entgql.OrderField("ENDS_AT")),
-		field.Int("capacity").Optional().Nillable().Positive().
+		field.Int("capacity").Optional().Nillable().Range(1, math.MaxInt32).
 			Comment(doc("Places available; null for no limit.", "名额；为空表示不限。")),
 		field.Enum("status").
 			NamedValues("Scheduled", "SCHEDULED", "Cancelled", "CANCELLED", "Completed", "COMPLETED").

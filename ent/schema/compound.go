@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"math"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -17,7 +19,7 @@ func (Compound) Fields() []ent.Field {
 		field.String("name").NotEmpty().MaxLen(200).
 			Comment(doc("Name of the compound.", "小区名称。")).
 			Annotations(entgql.OrderField("NAME")),
-		field.Int("households").NonNegative().Default(0).
+		field.Int("households").Range(0, math.MaxInt32).Default(0).
 			Comment(doc("Approximate number of households.", "大致户数。")).
 			Annotations(entgql.OrderField("HOUSEHOLDS")),
 		field.Bool("property_management").Default(false).

@@ -8,8 +8,10 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"lifecircle/internal/apperr"
 	"lifecircle/internal/gqldoc"
 	"lifecircle/internal/i18n"
+	"lifecircle/internal/inputs"
 	"lifecircle/internal/openinghours"
 	"lifecircle/internal/taxonomy"
 )
@@ -34,7 +36,7 @@ func (Facility) Fields() []ent.Field {
 			Validate(validCategory).
 			Comment(doc("A code of the facility taxonomy; see the categories query.", "设施分类代码，见 categories 查询。")).
 			Annotations(entgql.OrderField("CATEGORY")),
-		field.Strings("tags").Optional().
+		field.Strings("tags").Optional().Validate(inputs.CheckList).
 			Comment(doc("Free-form tags, such as other names the facility goes by.", "自由标签，如设施的其他称呼。")),
 		field.String("address").Optional().MaxLen(400).
 			Comment(doc("Postal address.", "地址。")),
@@ -44,7 +46,7 @@ func (Facility) Fields() []ent.Field {
 			Validate(validOpeningHours).
 			Comment(doc("Opening hours in a subset of the OpenStreetMap opening_hours syntax, e.g. Mo-Fr 08:30-17:30; Sa 09:00-12:00.",
 				"开放时间，采用 OpenStreetMap opening_hours 语法的子集，如 Mo-Fr 08:30-17:30; Sa 09:00-12:00。")),
-		field.Strings("services").Optional().
+		field.Strings("services").Optional().Validate(inputs.CheckList).
 			Comment(doc("Services offered.", "提供的服务。")),
 		field.Enum("wheelchair").
 			NamedValues("Yes", "YES", "Limited", "LIMITED", "No", "NO", "Unknown", "UNKNOWN").
@@ -92,7 +94,11 @@ func validOpeningHours(s string) error {
 	if s == "" {
 		return nil
 	}
-	return openinghours.Validate(s)
+	if err := openinghours.Validate(s); err != nil {
+		return apperr.Invalid("openingHours", err.Error(),
+			"开放时间无效（"+err.Error()+"）；格式如 Mo-Fr 08:30-17:30; Sa 09:00-12:00")
+	}
+	return nil
 }
 
 // Edges of the Facility.

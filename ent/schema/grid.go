@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"math"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -17,9 +19,9 @@ func (Grid) Fields() []ent.Field {
 		field.String("name").NotEmpty().MaxLen(200).
 			Comment(doc("Name of the grid.", "网格名称。")).
 			Annotations(entgql.OrderField("NAME")),
-		field.Int("full_time_workers").NonNegative().Default(0).
+		field.Int("full_time_workers").Range(0, math.MaxInt32).Default(0).
 			Comment(doc("Number of full-time grid workers.", "专职网格员人数。")),
-		field.Int("part_time_workers").NonNegative().Default(0).
+		field.Int("part_time_workers").Range(0, math.MaxInt32).Default(0).
 			Comment(doc("Number of part-time grid workers.", "兼职网格员人数。")),
 		field.Int("community_id").
 			Comment(doc("ID of the community the grid belongs to.", "网格所属社区的 ID。")),

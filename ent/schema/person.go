@@ -6,6 +6,8 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+
+	"lifecircle/internal/inputs"
 )
 
 // PersonRoles are the roles a person holds in the community.
@@ -23,7 +25,7 @@ func (Person) Fields() []ent.Field {
 		field.String("phone").Optional().MaxLen(40).Sensitive(),
 		field.Int("birth_year").Optional().Nillable().Range(1900, 2100).
 			Comment(doc("Year of birth.", "出生年份。")),
-		field.Strings("roles").Optional().
+		field.Strings("roles").Optional().Validate(inputs.CheckList).
 			Comment(doc("Roles in the community: resident, volunteer, party_member or grid_worker.",
 				"在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。")),
 		field.Int("community_id").

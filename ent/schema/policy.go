@@ -8,6 +8,8 @@ package schema
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"entgo.io/ent"
@@ -19,6 +21,7 @@ import (
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/changelog"
 	"lifecircle/internal/i18n"
+	"lifecircle/internal/inputs"
 )
 
 // Policy of the Region: public reads; only admins change the hierarchy.
@@ -54,7 +57,7 @@ func (RequestEvent) Policy() ent.Policy { return rule.History() }
 // Hooks of the RequestEvent: no update or delete ever, whatever the
 // context (a privacy decision can skip policies, not hooks).
 func (RequestEvent) Hooks() []ent.Hook {
-	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
+	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne), normaliseInput}
 }
 
 // Policy of the APIToken: admins list and revoke tokens; to anyone else
@@ -92,24 +95,133 @@ func (WalkNetwork) Policy() ent.Policy { return rule.SystemOnly() }
 func (WalkNetwork) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("WalkNetwork")} }
 
 // Hooks of the Facility.
-func (Facility) Hooks() []ent.Hook { return []ent.Hook{validNames, changelog.Record("Facility")} }
+func (Facility) Hooks() []ent.Hook {
+	return []ent.Hook{mergeFacilityAppends, normaliseInput, validNames, changelog.Record("Facility")}
+}
 
 // Hooks of the Region: the change feed.
-func (Region) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Region")} }
+func (Region) Hooks() []ent.Hook { return []ent.Hook{normaliseInput, changelog.Record("Region")} }
 
 // Hooks of the Compound: the change feed.
-func (Compound) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Compound")} }
+func (Compound) Hooks() []ent.Hook { return []ent.Hook{normaliseInput, changelog.Record("Compound")} }
 
 // Hooks of the Grid: the change feed.
-func (Grid) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Grid")} }
+func (Grid) Hooks() []ent.Hook { return []ent.Hook{normaliseInput, changelog.Record("Grid")} }
 
 // Hooks of the Organization: the change feed.
-func (Organization) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Organization")} }
+func (Organization) Hooks() []ent.Hook {
+	return []ent.Hook{normaliseInput, changelog.Record("Organization")}
+}
 
 // Hooks of the Activity. Its registered count is live: registrations and
 // cancellations are not changes of the activity (see changelog.Live).
 func (Activity) Hooks() []ent.Hook {
-	return []ent.Hook{endsAfterStart, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount))}
+	return []ent.Hook{mergeActivityAppends, normaliseInput, endsAfterStart, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount))}
+}
+
+// Hooks of the Person: normalised input.
+func (Person) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
+
+// Hooks of the ServiceRequest: normalised input.
+func (ServiceRequest) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
+
+// normaliseInput applies internal/inputs to every field a write sets:
+// free text trimmed of invisible characters and refused when nothing
+// visible is left or it holds control characters, lists normalised and
+// bounded, times within inputs.Earliest … inputs.Latest. It runs at the
+// data layer, so GraphQL, the command line and the demo loader all obey it.
+func normaliseInput(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		for _, name := range m.Fields() {
+			v, _ := m.Field(name)
+			var err error
+			switch x := v.(type) {
+			case string:
+				var t string
+				if t, err = inputs.Text(x); err == nil && t != x {
+					err = m.SetField(name, t)
+				}
+			case []string:
+				var l []string
+				if l, err = inputs.List(x); err == nil {
+					err = m.SetField(name, l)
+				}
+			case []i18n.Text:
+				l := make([]i18n.Text, len(x))
+				for i, t := range x {
+					l[i] = t
+					if l[i].Value, err = inputs.Text(t.Value); err != nil {
+						break
+					}
+				}
+				if err == nil {
+					err = m.SetField(name, l)
+				}
+			case time.Time:
+				err = inputs.Time(x)
+			}
+			if err != nil {
+				return nil, inputs.OnField(err, name)
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// appendTo returns the list an append makes: the list the mutation sets,
+// else the stored one, followed by more. Only single-record updates
+// append (the stored list is that record's).
+func appendTo(ctx context.Context, op ent.Op, field string, set []string, isSet bool, old func(context.Context) ([]string, error), more []string) ([]string, error) {
+	if !op.Is(ent.OpUpdateOne) {
+		return nil, apperr.Invalid(inputs.GraphQLName(field), "lists are appended to one record at a time", "列表只能逐条记录追加")
+	}
+	if !isSet {
+		var err error
+		if set, err = old(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return append(slices.Clip(set), more...), nil
+}
+
+// mergeFacilityAppends turns appendTags and appendServices into the whole
+// new list, so the list's validator bounds the result, not the appended part.
+func mergeFacilityAppends(next ent.Mutator) ent.Mutator {
+	return hook.FacilityFunc(func(ctx context.Context, m *gen.FacilityMutation) (ent.Value, error) {
+		if more, ok := m.AppendedTags(); ok {
+			set, isSet := m.Tags()
+			l, err := appendTo(ctx, m.Op(), "tags", set, isSet, m.OldTags, more)
+			if err != nil {
+				return nil, err
+			}
+			m.SetTags(l)
+		}
+		if more, ok := m.AppendedServices(); ok {
+			set, isSet := m.Services()
+			l, err := appendTo(ctx, m.Op(), "services", set, isSet, m.OldServices, more)
+			if err != nil {
+				return nil, err
+			}
+			m.SetServices(l)
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// mergeActivityAppends does for appendTargetGroups what
+// mergeFacilityAppends does for tags.
+func mergeActivityAppends(next ent.Mutator) ent.Mutator {
+	return hook.ActivityFunc(func(ctx context.Context, m *gen.ActivityMutation) (ent.Value, error) {
+		if more, ok := m.AppendedTargetGroups(); ok {
+			set, isSet := m.TargetGroups()
+			l, err := appendTo(ctx, m.Op(), "target_groups", set, isSet, m.OldTargetGroups, more)
+			if err != nil {
+				return nil, err
+			}
+			m.SetTargetGroups(l)
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 // validNames checks the translations of a facility name (JSON fields have no
@@ -118,7 +230,8 @@ func validNames(next ent.Mutator) ent.Mutator {
 	return hook.FacilityFunc(func(ctx context.Context, m *gen.FacilityMutation) (ent.Value, error) {
 		if names, ok := m.Names(); ok {
 			if err := i18n.ValidateTexts(names); err != nil {
-				return nil, apperr.BadInput("names", "%v", err)
+				return nil, apperr.Invalid("names", err.Error(),
+					"名称译名无效："+err.Error()+"（语言标签须受支持且不重复，每个译名 1 至 400 字节）")
 			}
 		}
 		return next.Mutate(ctx, m)
@@ -147,11 +260,12 @@ func endsAfterStart(next ent.Mutator) ent.Mutator {
 				return nil, err
 			}
 		case m.Op().Is(ent.OpUpdate):
-			return nil, apperr.BadInput("startsAt", "bulk updates of activity times are not supported")
+			return nil, apperr.Invalid("startsAt", "bulk updates of activity times are not supported", "不支持批量修改活动时间")
 		}
 		if !end.After(start) {
-			return nil, apperr.BadInput("endsAt", "the activity must end after it starts (starts %s, ends %s)",
-				start.Format(time.RFC3339), end.Format(time.RFC3339))
+			return nil, apperr.Invalid("endsAt",
+				fmt.Sprintf("the activity must end after it starts (starts %s, ends %s)", start.Format(time.RFC3339), end.Format(time.RFC3339)),
+				fmt.Sprintf("活动结束时间须晚于开始时间（开始 %s，结束 %s）", start.Format(time.RFC3339), end.Format(time.RFC3339)))
 		}
 		return next.Mutate(ctx, m)
 	})

@@ -23,6 +23,9 @@ type Error struct {
 	Code    string
 	Field   string // the input field at fault, if any
 	Message string
+	// MessageZh is Message in Simplified Chinese, for the community staff
+	// who read validation errors in forms (extensions.messageZh).
+	MessageZh string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -30,6 +33,13 @@ func (e *Error) Error() string { return e.Message }
 // BadInput is a validation failure of field.
 func BadInput(field, format string, args ...any) *Error {
 	return &Error{Code: CodeBadInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid is a validation failure of field with its message in English
+// and in Chinese. field may be left empty for the GraphQL layer to fill in
+// from where the value was read.
+func Invalid(field, en, zh string) *Error {
+	return &Error{Code: CodeBadInput, Field: field, Message: en, MessageZh: zh}
 }
 
 // New returns an error with code and message.

@@ -160,8 +160,10 @@ func (c *Checker) MutateOperationContext(ctx context.Context, rc *graphql.Operat
 	cost := len(rc.RawQuery) / 1024
 	var err *gqlerror.Error
 	// A NUL byte is never valid text (PostgreSQL refuses it outright).
-	if containsNUL(rc.RawQuery) || hasNUL(rc.Variables) {
+	if nulQuery, nulVars := containsNUL(rc.RawQuery), hasNUL(rc.Variables); nulQuery || nulVars {
 		err = limitError("BAD_USER_INPUT", nil, "the request contains a NUL character (\\u0000), which no text field accepts")
+		err.Extensions["field"] = map[bool]string{true: "variables", false: "query"}[nulVars]
+		err.Extensions["messageZh"] = "请求中含有 NUL 字符（\\u0000），任何文本字段都不接受"
 	} else {
 		var walked tally
 		walked, err = a.set(rc.Operation.SelectionSet)

@@ -16,7 +16,7 @@ func start(t *testing.T, b testenv.Backend) *testenv.Server {
 }
 
 // communityID returns the global ID and ent ID of a demo community.
-func communityID(t *testing.T, s *testenv.Server, name string) (string, int) {
+func communityID(t testing.TB, s *testenv.Server, name string) (string, int) {
 	t.Helper()
 	var d struct {
 		Regions struct {

@@ -137,13 +137,27 @@ func TestNeedsListStory(t *testing.T) {
 			t.Fatalf("claims: %v succeeded, refusals %v; want exactly one success", wins, codes)
 		}
 		for code := range codes {
-			if code != "INVALID_TRANSITION" && code != "NOT_FOUND" {
-				t.Errorf("a losing claim got %s; want INVALID_TRANSITION (or NOT_FOUND once it is no longer open)", code)
+			if code != "INVALID_TRANSITION" {
+				t.Errorf("a losing claim got %s (refusals %v); want INVALID_TRANSITION: the loser saw the request before the race", code, codes)
 			}
 		}
 		winner, loser := v1, v2
 		if wins["1"] == 1 {
 			winner, loser = v2, v1
+		}
+		// Claiming again after the race is the same answer; a request the
+		// volunteer could never see stays NOT_FOUND: one of another
+		// community, or one not yet dispatched.
+		if r := do(loser, claim, nil); r.Code() != "INVALID_TRANSITION" {
+			t.Errorf("the loser claiming again: want INVALID_TRANSITION, got %s", r.Raw)
+		}
+		if r := do(volunteer(t, s, bd, "北大志愿者"), claim, nil); r.Code() != "NOT_FOUND" {
+			t.Errorf("a volunteer of another community claiming: want NOT_FOUND, got %s", r.Raw)
+		}
+		var fresh struct{ SubmitRequest struct{ Request request } }
+		s.Query(t, resident, submit, map[string]any{"key": "wish-2"}).Decode(t, &fresh)
+		if r := s.Query(t, loser, claim, map[string]any{"id": fresh.SubmitRequest.Request.ID}); r.Code() != "NOT_FOUND" {
+			t.Errorf("claiming a request not yet dispatched: want NOT_FOUND, got %s", r.Raw)
 		}
 		s.Query(t, winner, `query($id: ID!) { node(id: $id) { ... on ServiceRequest { `+requestFields+` } } }`, map[string]any{"id": id}).Decode(t, &seen)
 		if seen.Node.Address != "文亭巷小区3号楼2单元" {
@@ -157,6 +171,7 @@ func TestNeedsListStory(t *testing.T) {
 		if r := do(loser, resolve, nil); r.Code() != "NOT_FOUND" {
 			t.Errorf("the losing volunteer resolving: %s", r.Raw)
 		}
+		badInput(t, "a note of spaces", do(winner, `mutation($id: ID!) { resolveRequest(id: $id, note: " \u200b\u3000") { id } }`, nil), "note")
 		do(winner, resolve, nil).Decode(t, &struct{}{})
 		do(resident, confirm, nil).Decode(t, &struct{}{})
 

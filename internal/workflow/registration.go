@@ -38,7 +38,7 @@ func Register(ctx context.Context, client *ent.Client, activityID int, personID 
 	case personID != nil && *personID != v.PersonID:
 		return nil, apperr.New(apperr.CodeForbidden, "you can only register yourself")
 	case !v.IsPerson() && personID == nil:
-		return nil, apperr.BadInput("personID", "staff must say whom they register")
+		return nil, apperr.Invalid("personID", "staff must say whom they register", "工作人员须指明为谁报名")
 	}
 	act, err := client.Activity.Get(ctx, activityID)
 	if err != nil {

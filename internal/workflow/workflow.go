@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"lifecircle/ent"
@@ -23,6 +24,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/inputs"
 )
 
 // CodeInvalidTransition is the code of a refused transition.
@@ -81,8 +83,14 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 	if !ok {
 		return nil, fmt.Errorf("workflow: unknown action %s", a)
 	}
+	// A note of spaces is no note (the hooks would refuse it under the
+	// stored field's name, not the argument's).
+	args.Note = strings.TrimFunc(args.Note, inputs.Invisible)
 	r, err := client.ServiceRequest.Get(ctx, id) // under the viewer's privacy: unseen is not found
 	if err != nil {
+		if ent.IsNotFound(err) && a == requestevent.ActionClaim && lostClaim(ctx, client, v, id) {
+			return nil, apperr.New(CodeInvalidTransition, "the request is no longer open to claim (another volunteer claimed it first, or it moved on); reload the list")
+		}
 		return nil, err
 	}
 	if !may(v, a, r) {
@@ -105,30 +113,30 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 			return nil, err
 		}
 		if !ok {
-			return nil, apperr.BadInput("organizationID", "dispatch to an organisation or team of the request's community")
+			return nil, apperr.Invalid("organizationID", "dispatch to an organisation or team of the request's community", "请派给本需求所在社区的组织或志愿队")
 		}
 		u.SetDispatchedToID(args.OrganizationID).SetDispatchedAt(now)
 	case requestevent.ActionClaim:
 		u.SetClaimedByID(v.PersonID).SetClaimedAt(now)
 	case requestevent.ActionResolve:
 		if args.Note == "" {
-			return nil, apperr.BadInput("note", "say what was done")
+			return nil, apperr.Invalid("note", "say what was done", "请说明做了什么")
 		}
 		u.SetResolutionNote(args.Note).SetResolvedAt(now)
 	case requestevent.ActionConfirm:
 		if args.Satisfaction < 1 || args.Satisfaction > 5 {
-			return nil, apperr.BadInput("satisfaction", "satisfaction is 1 to 5, got %d", args.Satisfaction)
+			return nil, apperr.Invalid("satisfaction", fmt.Sprintf("satisfaction is 1 to 5, got %d", args.Satisfaction), fmt.Sprintf("满意度为 1 至 5，收到 %d", args.Satisfaction))
 		}
 		u.SetSatisfaction(args.Satisfaction).SetConfirmedAt(now)
 	case requestevent.ActionReopen:
 		if args.Note == "" {
-			return nil, apperr.BadInput("reason", "say why the request is reopened")
+			return nil, apperr.Invalid("reason", "say why the request is reopened", "请说明重新打开的原因")
 		}
 		// Back to the dispatched organisation, open to claim again.
 		u.ClearClaimedByID().ClearClaimedAt().ClearResolvedAt()
 	case requestevent.ActionReject:
 		if args.Note == "" {
-			return nil, apperr.BadInput("reason", "give the resident a reason")
+			return nil, apperr.Invalid("reason", "give the resident a reason", "请向居民说明原因")
 		}
 		u.SetRejectReason(args.Note).SetRejectedAt(now)
 	}
@@ -143,6 +151,21 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 		return nil, err
 	}
 	return client.ServiceRequest.Get(ctx, id)
+}
+
+// lostClaim reports whether a volunteer's claim of a request they cannot
+// see failed because another volunteer claimed it first: the request was
+// dispatched in the volunteer's community, so it was on their list to claim
+// until the winner's claim hid it. A request the volunteer could never see
+// stays NOT_FOUND.
+func lostClaim(ctx context.Context, client *ent.Client, v auth.Viewer, id int) bool {
+	if !v.IsVolunteer() {
+		return false
+	}
+	ok, err := client.ServiceRequest.Query().
+		Where(servicerequest.ID(id), servicerequest.CommunityID(v.CommunityID), servicerequest.DispatchedAtNotNil()).
+		Exist(rule.SystemContext(ctx))
+	return err == nil && ok
 }
 
 func record(ctx context.Context, client *ent.Client, r *ent.ServiceRequest, a Action, from, to servicerequest.Status, note string, v auth.Viewer) error {
@@ -210,7 +233,7 @@ func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.Servi
 	case v.IsPerson():
 		requester, err = client.Person.Query().Where(person.ID(v.PersonID)).Only(sys)
 	default:
-		return nil, apperr.BadInput("onBehalfOf", "staff must say which resident the request is for")
+		return nil, apperr.Invalid("onBehalfOf", "staff must say which resident the request is for", "工作人员须指明为哪位居民提交")
 	}
 	if err != nil {
 		return nil, err
@@ -221,7 +244,7 @@ func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.Servi
 			return nil, err
 		}
 		if !ok {
-			return nil, apperr.BadInput("compoundID", "the compound is not in the resident's community")
+			return nil, apperr.Invalid("compoundID", "the compound is not in the resident's community", "该小区不在居民所在社区")
 		}
 	}
 	if in.IdempotencyKey != "" {
@@ -272,7 +295,7 @@ func Reward(ctx context.Context, client *ent.Client, id int, note string) (*ent.
 		return nil, apperr.New(CodeInvalidTransition, "a clue is rewarded once it is resolved (it is %s)", r.Status)
 	}
 	if note == "" {
-		return nil, apperr.BadInput("note", "say what the reward is")
+		return nil, apperr.Invalid("note", "say what the reward is", "请说明奖励内容")
 	}
 	if err := record(rule.SystemContext(ctx), client, r, requestevent.ActionReward, r.Status, r.Status, note, v); err != nil {
 		return nil, err
