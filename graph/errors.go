@@ -111,36 +111,33 @@ func inputDetails(err error, path ast.Path) (field, zh string) {
 	return field, zh
 }
 
+// entValidations are the messages of ent's built-in validators, by the
+// end of ent's own text, in English and Chinese.
+var entValidations = []struct{ suffix, en, zh string }{
+	{"value is less than the required length", ": must not be empty", " 不能为空"},
+	{"value is greater than the required length", ": too long (see the bounds of free text in the README)", " 过长"},
+	{"value out of range", ": out of range", " 超出允许范围"},
+	{"value does not match validation", ": wrong format", " 格式不正确"},
+}
+
 // validationEn says what ent's built-in validators refused, by field.
 func validationEn(ve *ent.ValidationError) string {
-	f := inputs.GraphQLName(ve.Name)
-	s := ve.Error()
-	switch {
-	case strings.HasSuffix(s, "value is less than the required length"):
-		return f + ": must not be empty"
-	case strings.HasSuffix(s, "value is greater than the required length"):
-		return f + ": too long (see the bounds of free text in the README)"
-	case strings.HasSuffix(s, "value out of range"):
-		return f + ": out of range"
-	case strings.HasSuffix(s, "value does not match validation"):
-		return f + ": wrong format"
+	f, s := inputs.GraphQLName(ve.Name), ve.Error()
+	for _, v := range entValidations {
+		if strings.HasSuffix(s, v.suffix) {
+			return f + v.en
+		}
 	}
 	return strings.TrimPrefix(s, "ent: ")
 }
 
 // validationZh translates the messages of ent's built-in validators.
 func validationZh(ve *ent.ValidationError) string {
-	f := inputs.GraphQLName(ve.Name)
-	s := ve.Error()
-	switch {
-	case strings.HasSuffix(s, "value is less than the required length"):
-		return f + " 不能为空"
-	case strings.HasSuffix(s, "value is greater than the required length"):
-		return f + " 过长"
-	case strings.HasSuffix(s, "value out of range"):
-		return f + " 超出允许范围"
-	case strings.HasSuffix(s, "value does not match validation"):
-		return f + " 格式不正确"
+	f, s := inputs.GraphQLName(ve.Name), ve.Error()
+	for _, v := range entValidations {
+		if strings.HasSuffix(s, v.suffix) {
+			return f + v.zh
+		}
 	}
 	return "字段 " + f + " 的输入无效"
 }
