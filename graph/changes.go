@@ -23,6 +23,9 @@ func (r *Resolver) changes(ctx context.Context, after *entgql.Cursor[int], first
 		}
 		seq = after.ID
 	}
+	if first < 1 {
+		return nil, apperr.BadInput("first", "first is between 1 and 100")
+	}
 	entries, more, err := opendata.Changes(ctx, r.client, seq, first)
 	if err != nil {
 		return nil, err

@@ -250,3 +250,14 @@ func ndjsonFeed(t *testing.T, s *testenv.Server) []ndjsonEntry {
 	t.Fatal("the NDJSON feed does not end")
 	return nil
 }
+
+// A bad page size of the feed names the argument the client sent.
+func TestChangeFeedPageSizeNamesItsArgument(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	for _, first := range []int{0, -1} {
+		r := s.Query(t, "", `query($n: Int) { changes(first: $n) { edges { cursor } } }`, map[string]any{"n": first})
+		if r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "first" {
+			t.Errorf("changes(first: %d): want BAD_USER_INPUT on field first, got %s", first, r.Raw)
+		}
+	}
+}
