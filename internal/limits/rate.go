@@ -204,18 +204,89 @@ func (w *rateWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
+// RevalidationCost is what a conditional download (If-None-Match or
+// If-Modified-Since) is charged before it is served: answered 304, that is
+// all it costs; the rest of the download's cost is charged once the file
+// is about to be sent.
+const RevalidationCost = 10
+
 // Charged takes a flat cost from the caller's budget before serving a
 // request that is not GraphQL (a download): over budget, it answers 429
-// with Retry-After. It must run inside RateLimited.
+// with Retry-After. A conditional request pays RevalidationCost first and
+// the rest only if the answer is not 304. It must run inside RateLimited.
 func (b *Budget) Charged(cost int, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, retry, ok := b.Charge(r.Context(), cost); !ok {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTooManyRequests) // rateWriter adds the headers
-			_, _ = fmt.Fprintf(w, `{"errors":[{"message":"rate limit reached: a download costs %d points; try again in %d s","extensions":{"code":%q}}]}`+"\n",
-				cost, int(math.Ceil(retry.Seconds())), CodeRateLimited)
+		upfront := cost
+		if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
+			upfront = min(cost, RevalidationCost)
+		}
+		if _, retry, ok := b.Charge(r.Context(), upfront); !ok {
+			overBudget(w, cost, retry)
 			return
 		}
-		next.ServeHTTP(w, r)
+		if upfront == cost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		cw := &chargeOnSend{ResponseWriter: w, b: b, ctx: r.Context(), cancel: cancel, cost: cost, rest: cost - upfront}
+		defer func() {
+			if !cw.refused {
+				return // any panic goes on as it was
+			}
+			// Refused, the handler finds its writes failing and its context
+			// cancelled, and may abort the connection: the 429 is answered.
+			if p := recover(); p != nil && p != http.ErrAbortHandler {
+				panic(p)
+			}
+		}()
+		next.ServeHTTP(cw, r.WithContext(ctx))
 	})
+}
+
+func overBudget(w http.ResponseWriter, cost int, retry time.Duration) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusTooManyRequests) // rateWriter adds the headers
+	_, _ = fmt.Fprintf(w, `{"errors":[{"message":"rate limit reached: a download costs %d points; try again in %d s","extensions":{"code":%q}}]}`+"\n",
+		cost, int(math.Ceil(retry.Seconds())), CodeRateLimited)
+}
+
+// chargeOnSend charges the rest of a download's cost when its handler
+// answers with anything but 304; over budget, it answers 429 instead and
+// cancels the handler's context, so the file is not read for nothing.
+type chargeOnSend struct {
+	http.ResponseWriter
+	b                *Budget
+	ctx              context.Context
+	cancel           func()
+	cost, rest       int
+	decided, refused bool
+}
+
+func (w *chargeOnSend) WriteHeader(status int) {
+	if w.decided {
+		return
+	}
+	w.decided = true
+	if status != http.StatusNotModified {
+		if _, retry, ok := w.b.Charge(w.ctx, w.rest); !ok {
+			w.refused = true
+			w.cancel()
+			clear(w.Header()) // the file's own headers (ETag, Content-Disposition)
+			overBudget(w.ResponseWriter, w.cost, retry)
+			return
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *chargeOnSend) Write(p []byte) (int, error) {
+	if !w.decided {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.refused {
+		return 0, context.Canceled
+	}
+	return w.ResponseWriter.Write(p)
 }

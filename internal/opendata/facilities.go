@@ -258,7 +258,9 @@ func Handler(client *ent.Client, format string) http.Handler {
 		w.Header().Set("Content-Type", ct)
 		w.Header().Set("Content-Disposition", `attachment; filename="facilities.`+format+`"`)
 		if err := Facilities(client, f).write(ctx, w, format, r.URL.Query().Get("bom") == "1"); err != nil {
-			slog.ErrorContext(ctx, "opendata: export", "err", err)
+			if ctx.Err() == nil { // not a client that left, nor a refusal
+				slog.ErrorContext(ctx, "opendata: export", "err", err)
+			}
 			// Headers are gone; all that can be done is to cut the stream
 			// short, so the client sees an incomplete file, not a wrong one.
 			panic(http.ErrAbortHandler)

@@ -206,3 +206,33 @@ func TestDownloadsAreRateLimited(t *testing.T) {
 		t.Errorf("download statuses %v, want 200 200 429 …", codes)
 	}
 }
+
+// A revalidation answered 304 costs 10 points, not the download's 2,000;
+// one that gets the file pays the rest, and is refused (429, none of the
+// file's headers) when the rest is not there.
+func TestRevalidationsCostLittle(t *testing.T) {
+	st := testenv.Backends()[0].Open(t, testenv.Options{})
+	s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: 5000, Per: time.Hour}})
+	res, _ := get(t, s, "/open/facilities.csv", nil, nil)
+	etag := res.Header.Get("ETag")
+	if res.StatusCode != 200 || etag == "" || res.Header.Get("RateLimit-Remaining") != "3000" {
+		t.Fatalf("first download: %d, ETag %q, remaining %s", res.StatusCode, etag, res.Header.Get("RateLimit-Remaining"))
+	}
+	for i := range 20 {
+		res, _ = get(t, s, "/open/facilities.csv", nil, map[string]string{"If-None-Match": etag})
+		if res.StatusCode != http.StatusNotModified {
+			t.Fatalf("revalidation %d: %d", i+1, res.StatusCode)
+		}
+	}
+	if got := res.Header.Get("RateLimit-Remaining"); got != "2800" {
+		t.Errorf("after 20 revalidations %s points remain, want 2800", got)
+	}
+	res, body := get(t, s, "/open/facilities.csv", nil, map[string]string{"If-None-Match": `"stale"`})
+	if res.StatusCode != 200 || !strings.Contains(body, "文亭巷") || res.Header.Get("RateLimit-Remaining") != "800" {
+		t.Errorf("a stale revalidation gets the file for the rest of its cost: %d, remaining %s", res.StatusCode, res.Header.Get("RateLimit-Remaining"))
+	}
+	res, body = get(t, s, "/open/facilities.csv", nil, map[string]string{"If-None-Match": `"stale"`})
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "RATE_LIMITED") || res.Header.Get("ETag") != "" || res.Header.Get("Retry-After") == "" {
+		t.Errorf("over budget: want 429 RATE_LIMITED with Retry-After and no ETag, got %d %v %.200s", res.StatusCode, res.Header, body)
+	}
+}
