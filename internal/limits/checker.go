@@ -2,6 +2,7 @@ package limits
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -160,7 +161,7 @@ func (c *Checker) MutateOperationContext(ctx context.Context, rc *graphql.Operat
 	cost := len(rc.RawQuery) / 1024
 	var err *gqlerror.Error
 	// A NUL byte is never valid text (PostgreSQL refuses it outright).
-	if nulQuery, nulVars := containsNUL(rc.RawQuery), hasNUL(rc.Variables); nulQuery || nulVars {
+	if nulQuery, nulVars := strings.ContainsRune(rc.RawQuery, 0), hasNUL(rc.Variables); nulQuery || nulVars {
 		err = limitError("BAD_USER_INPUT", nil, "the request contains a NUL character (\\u0000), which no text field accepts")
 		err.Extensions["field"] = map[bool]string{true: "variables", false: "query"}[nulVars]
 		err.Extensions["messageZh"] = "请求中含有 NUL 字符（\\u0000），任何文本字段都不接受"
@@ -367,15 +368,6 @@ func costError(pos *ast.Position, cost, limit int) *gqlerror.Error {
 		return limitError(CodeCost, pos, "the query would cost more than the limit of %d points: ask for smaller pages (first/last), fewer nested lists, simpler filters or less introspection", limit)
 	}
 	return nil
-}
-
-func containsNUL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 func locate(pos *ast.Position) []gqlerror.Location {
