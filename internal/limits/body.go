@@ -2,10 +2,10 @@ package limits
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
+
+	"lifecircle/internal/apperr"
 )
 
 // CodeTooLarge is the code of a refused oversized request body.
@@ -39,10 +39,5 @@ func MaxBody(max int64, next http.Handler) http.Handler {
 }
 
 func tooLarge(w http.ResponseWriter, max int64) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusRequestEntityTooLarge)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-		"message":    fmt.Sprintf("the request body is larger than %d bytes", max),
-		"extensions": map[string]any{"code": CodeTooLarge},
-	}}})
+	apperr.WriteHTTP(w, http.StatusRequestEntityTooLarge, apperr.New(CodeTooLarge, "the request body is larger than %d bytes", max))
 }

@@ -2,13 +2,14 @@ package limits
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"lifecircle/internal/apperr"
 )
 
 // Rate is a budget of cost points per window.
@@ -246,10 +247,9 @@ func (b *Budget) Charged(cost int, next http.Handler) http.Handler {
 }
 
 func overBudget(w http.ResponseWriter, cost int, retry time.Duration) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusTooManyRequests) // rateWriter adds the headers
-	_, _ = fmt.Fprintf(w, `{"errors":[{"message":"rate limit reached: a download costs %d points; try again in %d s","extensions":{"code":%q}}]}`+"\n",
-		cost, int(math.Ceil(retry.Seconds())), CodeRateLimited)
+	// rateWriter adds the RateLimit headers and Retry-After.
+	apperr.WriteHTTP(w, http.StatusTooManyRequests, apperr.New(CodeRateLimited,
+		"rate limit reached: a download costs %d points; try again in %d s", cost, int(math.Ceil(retry.Seconds()))))
 }
 
 // chargeOnSend charges the rest of a download's cost when its handler

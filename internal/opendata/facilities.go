@@ -274,7 +274,5 @@ func httpError(w http.ResponseWriter, status int, err error) {
 		e = apperr.New(apperr.CodeInternal, "internal error")
 		status = http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": e.Message, "extensions": map[string]any{"code": e.Code}}}})
+	apperr.WriteHTTP(w, status, e)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"lifecircle/internal/apperr"
 	"lifecircle/internal/limits"
 )
 
@@ -66,9 +67,7 @@ func pick(doc *ast.QueryDocument, name string) *ast.OperationDefinition {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}}})
+	apperr.WriteHTTP(w, status, &apperr.Error{Code: code, Message: msg})
 }
 
 // bufferedWriter holds a response so its ETag can be computed first.

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/region"
+	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/limits"
@@ -181,7 +181,7 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 				fail(err.Error())
 				return
 			}
-			http.Error(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`, http.StatusInternalServerError)
+			apperr.WriteHTTP(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
@@ -191,22 +191,12 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 // tooManyFailures refuses a caller who presented too many bad tokens.
 func tooManyFailures(w http.ResponseWriter, retry time.Duration) {
 	secs := int(math.Ceil(retry.Seconds()))
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	w.WriteHeader(http.StatusTooManyRequests)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{
-			"message":    fmt.Sprintf("too many requests with a bad token from your address; try again in %d s", secs),
-			"extensions": map[string]any{"code": limits.CodeRateLimited},
-		}},
-	})
+	apperr.WriteHTTP(w, http.StatusTooManyRequests, apperr.New(limits.CodeRateLimited,
+		"too many requests with a bad token from your address; try again in %d s", secs))
 }
 
 func refuse(w http.ResponseWriter, msg string) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", `Bearer realm="lifecircle"`)
-	w.WriteHeader(http.StatusUnauthorized)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": "UNAUTHENTICATED"}}},
-	})
+	apperr.WriteHTTP(w, http.StatusUnauthorized, &apperr.Error{Code: apperr.CodeUnauthenticated, Message: msg})
 }
