@@ -24,7 +24,7 @@ func browser(t *testing.T) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s: the explorer's browser test cannot run (CI=true: failing rather than skipping)", what)
 		}
-		t.Skipf("%s: skipping the explorer's browser test (scripts/test installs what it needs)", what)
+		testenv.Skip(t, what+": the explorer's browser test skipped (scripts/test installs what it needs)")
 	}
 	chromium := os.Getenv("CHROMIUM")
 	if chromium == "" {
