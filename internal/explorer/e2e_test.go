@@ -75,9 +75,18 @@ type e2eReport struct {
 	}
 	PlaceholderRefusal     *graphqlError
 	RequestsForPlaceholder int
-	BlockerCheck           string
-	BlockerRecorded        bool
-	Staff                  struct {
+	AfterReload            struct {
+		Tabs   int
+		Edited bool
+	}
+	NewVisit struct {
+		Tabs            int
+		Edited          bool
+		Headers, Stored string
+	}
+	BlockerCheck    string
+	BlockerRecorded bool
+	Staff           struct {
 		Errors          []graphqlError
 		Role, Community string
 		Requests        int
@@ -182,6 +191,20 @@ func TestExplorerWorksOffline(t *testing.T) {
 		// With a real token pasted in, the operation runs as that staff.
 		if len(r.Staff.Errors) > 0 || r.Staff.Role != "STAFF" || r.Staff.Community != "文亭巷社区" || r.Staff.Requests == 0 {
 			t.Errorf("staff tab with a token: %+v", r.Staff)
+		}
+		// A reload keeps the edited tabs; a new visit gets the examples and
+		// the header template back; the token is stored nowhere.
+		if r.AfterReload.Tabs != len(explorer.Examples) || !r.AfterReload.Edited {
+			t.Errorf("after a reload: %+v, want the %d tabs with the edit kept", r.AfterReload, len(explorer.Examples))
+		}
+		if r.NewVisit.Tabs != len(explorer.Examples) || r.NewVisit.Edited || !strings.Contains(r.NewVisit.Headers, explorer.TokenPlaceholder) {
+			t.Errorf("a new visit: %d tabs, edit kept %v, staff headers %q; want the examples afresh", r.NewVisit.Tabs, r.NewVisit.Edited, r.NewVisit.Headers)
+		}
+		if !strings.Contains(r.NewVisit.Stored, `"graphiql:queries"`) || !strings.Contains(r.NewVisit.Stored, "StaffNeedsList") {
+			t.Errorf("the query history was not kept: %.300s", r.NewVisit.Stored)
+		}
+		if strings.Contains(r.NewVisit.Stored, tok) {
+			t.Errorf("the staff token was kept in the browser's storage: %s", strings.ReplaceAll(r.NewVisit.Stored, tok, "<TOKEN>"))
 		}
 	})
 }

@@ -134,6 +134,44 @@ try {
   await page.screenshot({ path: `${cfg.screenshots}-staff.png` });
   report.title = await page.title();
 
+  // A reload keeps the tabs as they were left (here: the staff tab, its
+  // query edited); a new visit starts from the examples again, the staff
+  // tab's header template included, and no token is kept anywhere.
+  await page.evaluate(() => {
+    const cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror;
+    cm.setValue(cm.getValue().replace('query StaffNeedsList', '# edited before the reload\nquery StaffNeedsList'));
+  });
+  await page.waitForTimeout(800); // GraphiQL stores tabs after 500 ms
+  await page.reload();
+  await page.waitForFunction(() => {
+    const cm = document.querySelector('.graphiql-query-editor .CodeMirror');
+    return cm && cm.CodeMirror.getValue().includes('query StaffNeedsList');
+  }, null, { timeout: 30000 });
+  report.afterReload = {
+    tabs: await page.locator('.graphiql-tab').count(),
+    edited: (await editorText(page, '.graphiql-query-editor')).includes('# edited before the reload'),
+  };
+  const visit = await context.newPage();
+  await visit.goto(cfg.url);
+  await visit.waitForFunction(() => {
+    const cm = document.querySelector('.graphiql-query-editor .CodeMirror');
+    return cm && cm.CodeMirror.getValue().includes('query PublicMap');
+  }, null, { timeout: 30000 });
+  const n = await visit.locator('.graphiql-tab').count();
+  await visit.locator('.graphiql-tab').nth(n - 1).locator('button').first().click();
+  await visit.waitForFunction(() => {
+    const cm = document.querySelector('.graphiql-query-editor .CodeMirror');
+    return cm && cm.CodeMirror.getValue().includes('query StaffNeedsList');
+  }, null, { timeout: 15000 });
+  await visit.locator('.graphiql-editor-tools button', { hasText: 'Headers' }).click();
+  report.newVisit = {
+    tabs: n,
+    edited: (await editorText(visit, '.graphiql-query-editor')).includes('# edited before the reload'),
+    headers: await editorText(visit, HEADERS),
+    stored: await visit.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })),
+  };
+  await visit.close();
+
   // The blocker itself: a page of another host must be refused and recorded.
   const probe = await context.newPage();
   const outside = 'http://example.com/lifecircle-blocker-check';

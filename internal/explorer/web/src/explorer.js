@@ -50,6 +50,49 @@ async function fetcher(params, opts) {
   }
 }
 
+// GraphiQL keeps its tabs for the browser tab's session only: a reload
+// keeps them, a new visit starts from the examples again, the staff tab's
+// header template included (GraphiQL never stores headers, so a kept staff
+// tab would have lost it). Query history and settings stay in localStorage.
+const SESSION_KEYS = /^graphiql:(tabState|query|variables|headers|operationName)$/;
+function area(key) {
+  try {
+    return SESSION_KEYS.test(key) ? window.sessionStorage : window.localStorage;
+  } catch {
+    return null; // storage disabled: GraphiQL works without it
+  }
+}
+function ownKeys(a) {
+  const keys = [];
+  for (let i = 0; a && i < a.length; i++) if (a.key(i).startsWith('graphiql:')) keys.push(a.key(i));
+  return keys;
+}
+// GraphiQL's history plugin stores each run's headers with its query, in
+// localStorage, whatever shouldPersistHeaders says: a staff token would
+// outlive the visit. History is kept without headers.
+const HISTORY_KEYS = /^graphiql:(queries|favorites)$/;
+function withoutHeaders(value) {
+  try {
+    return JSON.stringify(JSON.parse(value), (k, v) => (k === 'headers' ? undefined : v));
+  } catch {
+    return null;
+  }
+}
+const storage = {
+  getItem: (k) => { const a = area(k); return a ? a.getItem(k) : null; },
+  setItem: (k, v) => {
+    const a = area(k);
+    if (!a) return;
+    if (HISTORY_KEYS.test(k)) v = withoutHeaders(v);
+    if (v === null) a.removeItem(k); else a.setItem(k, v);
+  },
+  removeItem: (k) => { const a = area(k); if (a) a.removeItem(k); },
+  get length() { return ownKeys(area('graphiql:tabState')).length + ownKeys(area('graphiql:history')).length; },
+  clear() {
+    for (const a of [area('graphiql:tabState'), area('graphiql:history')]) for (const k of ownKeys(a)) a.removeItem(k);
+  },
+};
+
 const tabs = config.examples.map((e) => ({
   query: e.query,
   variables: e.variables || undefined,
@@ -61,6 +104,7 @@ createRoot(document.getElementById('graphiql')).render(
     GraphiQL,
     {
       fetcher,
+      storage,
       defaultTabs: tabs,
       defaultEditorToolsVisibility: true,
       isHeadersEditorEnabled: true,
