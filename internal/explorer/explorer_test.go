@@ -98,6 +98,12 @@ func TestPageIsSelfContained(t *testing.T) {
 	if res2, _ := get(t, h, http.MethodGet, "/", map[string]string{"If-None-Match": res.Header.Get("ETag")}); res2.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match with the page's ETag: %d, want 304", res2.StatusCode)
 	}
+	if res, body := get(t, h, http.MethodHead, "/", nil); res.StatusCode != http.StatusOK || len(body) != 0 || res.Header.Get("Content-Length") != strconv.Itoa(len(page)) {
+		t.Errorf("HEAD /: %d, %d bytes, Content-Length %q (the page has %d)", res.StatusCode, len(body), res.Header.Get("Content-Length"), len(page))
+	}
+	if res, body := get(t, h, http.MethodGet, "/", map[string]string{"Accept-Encoding": "gzip"}); res.Header.Get("Content-Encoding") != "gzip" || len(body) >= len(page) {
+		t.Errorf("GET / accepting gzip: encoding %q, %d bytes of %d", res.Header.Get("Content-Encoding"), len(body), len(page))
+	}
 	if res, _ := get(t, h, http.MethodPost, "/", nil); res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /: %d, want 405", res.StatusCode)
 	}
