@@ -64,10 +64,10 @@ func remaining(t *testing.T, r reply) int {
 func TestWidgetData(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		st := b.Open(t, testenv.Options{})
-		// A budget that refills slowly (about 28 points a second), so the
+		// A budget that refills slowly (about 0.3 points a second), so the
 		// charges can be read off RateLimit-Remaining.
 		const budget = 100000
-		s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: budget, Per: time.Hour}})
+		s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: budget, Per: 100 * time.Hour}})
 		ctx := rule.SystemContext(context.Background())
 		c := st.Client.Region.Query().Where(region.Name("文亭巷社区")).OnlyX(ctx)
 		canteen := st.Client.Facility.Query().Where().AllX(ctx)
