@@ -188,6 +188,9 @@ func ParseQuery(v map[string][]string) (Query, error) {
 	if c := get("categories"); c != "" {
 		for _, code := range strings.Split(c, ",") {
 			code = strings.TrimSpace(code)
+			if code == "" {
+				continue // "a,,b" and a trailing comma, as hand-written snippets have
+			}
 			if !taxonomy.Valid(code) {
 				return q, apperr.BadInput("categories", "unknown category %q", truncate(code))
 			}

@@ -234,7 +234,7 @@ func TestWidgetData(t *testing.T) {
 
 		// A compound, two categories: only those, around the compound.
 		k := c.QueryCompounds().FirstX(ctx)
-		r := get(t, s, "/open/widget.json?categories=restaurant,community_canteen,restaurant&minutes=10&place="+url.QueryEscape(gid.Encode(k.ID)), nil)
+		r := get(t, s, "/open/widget.json?categories=restaurant,,community_canteen,restaurant,&minutes=10&place="+url.QueryEscape(gid.Encode(k.ID)), nil)
 		var dk widgetdata.Data
 		if r.status != 200 || json.Unmarshal(r.body, &dk) != nil {
 			t.Fatalf("compound: %d %s", r.status, r.body)
@@ -278,6 +278,15 @@ func TestWidgetData(t *testing.T) {
 			if strings.Contains(string(r.body), "sql") || strings.Contains(string(r.body), "ent:") {
 				t.Errorf("?%s: a driver's text reached the client: %s", q, r.body)
 			}
+		}
+
+		// HEAD answers the headers only; other methods are refused.
+		req, _ := http.NewRequest(http.MethodHead, s.URL+path, nil)
+		if res, err := s.Client().Do(req); err != nil || res.StatusCode != 200 || res.Header.Get("ETag") == "" {
+			t.Errorf("HEAD: %v %v", err, res)
+		}
+		if res, err := s.Client().Post(s.URL+path, "application/json", strings.NewReader("{}")); err != nil || res.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("POST: %v %v", err, res)
 		}
 
 		// With a walking network imported, the answer carries its streets
