@@ -86,6 +86,8 @@ type report struct {
 	Editor struct {
 		PreviewMarkers int
 		Snippet        string
+		FullSnippet    string
+		FullGapsOpen   bool
 	}
 	Second struct {
 		State, Status, Title string
@@ -298,6 +300,9 @@ func TestWidgetInBrowser(t *testing.T) {
 			`<script src="%s/widget/lifecircle-widget.js" async></script>`, c.ID, apiURL)
 		if r.Editor.Snippet != wantSnippet || r.Editor.PreviewMarkers != fs.TotalCount {
 			t.Errorf("/widget/ gave the snippet\n%s\nwant\n%s\nand previewed %d markers, want %d", r.Editor.Snippet, wantSnippet, r.Editor.PreviewMarkers, fs.TotalCount)
+		}
+		if !strings.Contains(r.Editor.FullSnippet, ` data-coverage="full" `) || !r.Editor.FullGapsOpen {
+			t.Errorf("coverage full in the editor: snippet %q, gaps open with walking minutes %v", r.Editor.FullSnippet, r.Editor.FullGapsOpen)
 		}
 		if s := r.Second; s.State != "ready" || s.Markers != kNear.FacilitiesNear.TotalCount || !equal(s.Categories, twoCats) || s.Title != k.Name+" · 15-minute life circle" {
 			t.Errorf("compound widget: %+v; want %d markers of %v titled %q", s, kNear.FacilitiesNear.TotalCount, twoCats, k.Name)

@@ -35,6 +35,14 @@ try {
     previewMarkers: await page.locator('#preview .lc-marker').count(),
     snippet: await page.locator('#snippet').inputValue(),
   };
+  // The full services summary: the snippet says so, the preview opens the gaps.
+  await page.locator('#coverage').selectOption('full');
+  await page.waitForSelector(`#preview [data-coverage="full"][data-state="ready"]`, { timeout: 30000 });
+  report.editor.fullSnippet = await page.locator('#snippet').inputValue();
+  report.editor.fullGapsOpen = await page.locator('#preview [data-coverage="full"]').evaluate((host) => {
+    const d = host.shadowRoot.querySelector('.lc-gaps');
+    return Boolean(d && d.open && host.shadowRoot.querySelector('.lc-missing .lc-gap-nearest, .lc-met .lc-gap-nearest'));
+  });
 
   // Paste it into the district site.
   await page.goto(`${cfg.url}?snippet=${encodeURIComponent(report.editor.snippet)}`);
