@@ -1,4 +1,4 @@
-// Package server assembles lifecircle's HTTP routes: GraphiQL, the GraphQL
+// Package server assembles lifecircle's HTTP routes: the explorer, the GraphQL
 // endpoint for apps behind CORS and token authentication, the public
 // endpoint for everyone, and a health check.
 package server
@@ -11,13 +11,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
 	"lifecircle/ent"
 	"lifecircle/graph"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/explorer"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/servicemap"
@@ -121,7 +121,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// revalidated with ETags (a 304 costs limits.RevalidationCost).
 	mux.Handle("GET /open/widget.json", file(widgetdata.Cost, widgetdata.NewHandler(client, opts.GraphQL.Places, *opts.GraphQL.Walk)))
 	mux.Handle("/widget/", widget.Handler())
-	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
+	// The explorer: GraphiQL from the binary itself, no CDN.
+	mux.Handle("GET /{$}", explorer.Page())
+	mux.Handle("GET "+explorer.AssetPrefix, explorer.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
