@@ -88,7 +88,7 @@ func (e *BehindError) Error() string {
 	s := e.Status
 	switch {
 	case s.Unversioned:
-		return fmt.Sprintf("the database schema was created by an earlier lifecircle without versioned migrations, and %d migration(s) are pending: run `lifecircle migrate` (with the same -database-url) to adopt it and apply them, or start with -migrate auto", len(s.Pending))
+		return "the database schema was created by an earlier lifecircle without versioned migrations: run `lifecircle migrate` (with the same -database-url) to adopt it (its first migration is recorded as applied once the schema is checked) and apply the later ones, or start with -migrate auto"
 	default:
 		return fmt.Sprintf("the database schema is behind: %d migration(s) pending (%s): run `lifecircle migrate` (with the same -database-url), or start with -migrate auto", len(s.Pending), strings.Join(s.Pending, ", "))
 	}

@@ -108,7 +108,9 @@ func TestAtlasSumIsIntact(t *testing.T) {
 		return m
 	}
 	for name, change := range map[string]func(m fstest.MapFS){
-		"edited":  func(m fstest.MapFS) { m[names[0]].Data = append(m[names[0]].Data, []byte("\nDROP TABLE facilities;\n")...) },
+		"edited": func(m fstest.MapFS) {
+			m[names[0]].Data = append(m[names[0]].Data, []byte("\nDROP TABLE facilities;\n")...)
+		},
 		"removed": func(m fstest.MapFS) { delete(m, names[len(names)-1]) },
 		"added":   func(m fstest.MapFS) { m["29990101000000_sneaky.sql"] = &fstest.MapFile{Data: []byte("SELECT 1;\n")} },
 		"no sum":  func(m fstest.MapFS) { delete(m, atlas.HashFileName) },
@@ -125,7 +127,7 @@ func TestAtlasSumIsIntact(t *testing.T) {
 // checksum is a digest of a table's rows, to compare before and after.
 func checksum(t *testing.T, db *sql.DB, table string) (n int, sum string) {
 	t.Helper()
-	err := db.QueryRow(`SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') FROM ` + table + ` t`).Scan(&n, &sum)
+	err := db.QueryRow(`SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') FROM `+table+` t`).Scan(&n, &sum)
 	if err != nil {
 		t.Fatal(err)
 	}
