@@ -138,7 +138,7 @@ func check(ctx context.Context, q querier, dir atlas.Dir) (Status, error) {
 		}
 		return st, nil
 	}
-	revs, err := (&revisions{q}).ReadRevisions(ctx)
+	revs, err := (&revisions{q: q}).ReadRevisions(ctx)
 	if err != nil {
 		return st, err
 	}
@@ -255,7 +255,7 @@ func applyNext(ctx context.Context, conn *sql.Conn, dir atlas.Dir, opts []atlas.
 			tx.Rollback()
 		}
 	}()
-	rrw := &revisions{tx}
+	rrw := &revisions{q: tx, deferred: true}
 	if err := rrw.create(ctx); err != nil {
 		return false, "", err
 	}
@@ -270,6 +270,9 @@ func applyNext(ctx context.Context, conn *sql.Conn, dir atlas.Dir, opts []atlas.
 	pending, err := ex.Pending(ctx)
 	if errors.Is(err, atlas.ErrNoPendingFiles) {
 		// A baseline revision may have been written: keep it.
+		if err := rrw.flush(ctx); err != nil {
+			return false, "", err
+		}
 		return true, "", tx.Commit()
 	}
 	if err != nil {
@@ -279,6 +282,9 @@ func applyNext(ctx context.Context, conn *sql.Conn, dir atlas.Dir, opts []atlas.
 	started := time.Now()
 	if err := ex.Execute(ctx, f); err != nil {
 		return false, "", fmt.Errorf("migrations: %s: %w", f.Name(), err)
+	}
+	if err := rrw.flush(ctx); err != nil {
+		return false, "", err
 	}
 	if err := tx.Commit(); err != nil {
 		return false, "", fmt.Errorf("migrations: %s: commit: %w", f.Name(), err)

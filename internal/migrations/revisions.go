@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	atlas "ariga.io/atlas/sql/migrate"
@@ -18,7 +20,27 @@ const (
 
 // revisions is Atlas's RevisionReadWriter over a PostgreSQL table with the
 // columns the atlas CLI uses, in the caller's transaction.
-type revisions struct{ q querier }
+//
+// With deferred set, writes are kept in memory until flush: Atlas records a
+// file's progress after every statement, which inside one transaction (all
+// or nothing) only costs a round trip per statement.
+type revisions struct {
+	q        querier
+	deferred bool
+	pending  []*atlas.Revision
+}
+
+// flush writes the deferred revisions.
+func (r *revisions) flush(ctx context.Context) error {
+	r.deferred = false
+	for _, rev := range r.pending {
+		if err := r.WriteRevision(ctx, rev); err != nil {
+			return err
+		}
+	}
+	r.pending = nil
+	return nil
+}
 
 var _ atlas.RevisionReadWriter = (*revisions)(nil)
 
@@ -66,10 +88,30 @@ func (r *revisions) ReadRevisions(ctx context.Context) ([]*atlas.Revision, error
 		}
 		revs = append(revs, rev)
 	}
-	return revs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Deferred writes replace or join what the table holds.
+	for _, p := range r.pending {
+		i := slices.IndexFunc(revs, func(rev *atlas.Revision) bool { return rev.Version == p.Version })
+		c := *p
+		if i >= 0 {
+			revs[i] = &c
+		} else {
+			revs = append(revs, &c)
+		}
+	}
+	slices.SortFunc(revs, func(a, b *atlas.Revision) int { return strings.Compare(a.Version, b.Version) })
+	return revs, nil
 }
 
 func (r *revisions) ReadRevision(ctx context.Context, version string) (*atlas.Revision, error) {
+	for _, rev := range r.pending {
+		if rev.Version == version {
+			c := *rev
+			return &c, nil
+		}
+	}
 	rows, err := r.q.QueryContext(ctx, `SELECT `+revisionColumns+` FROM `+revisionsName+` WHERE "version" = $1`, version)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: read revision: %w", err)
@@ -108,6 +150,18 @@ func scanRevision(rows *sql.Rows) (*atlas.Revision, error) {
 }
 
 func (r *revisions) WriteRevision(ctx context.Context, rev *atlas.Revision) error {
+	if r.deferred {
+		c := *rev
+		c.PartialHashes = append([]string(nil), rev.PartialHashes...)
+		for i, p := range r.pending {
+			if p.Version == rev.Version {
+				r.pending[i] = &c
+				return nil
+			}
+		}
+		r.pending = append(r.pending, &c)
+		return nil
+	}
 	var partial any
 	if len(rev.PartialHashes) > 0 {
 		b, err := json.Marshal(rev.PartialHashes)
