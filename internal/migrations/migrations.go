@@ -19,12 +19,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 	"time"
 
 	atlas "ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/schema"
+	"github.com/lib/pq"
 
 	files "lifecircle/ent/migrate/migrations"
 )
@@ -127,7 +129,10 @@ func check(ctx context.Context, q querier, dir atlas.Dir) (Status, error) {
 		return st, err
 	}
 	if !versioned {
-		n, err := userTables(ctx, q)
+		if len(all) == 0 {
+			return st, errors.New("migrations: the migration directory is empty")
+		}
+		n, err := ownTables(ctx, q, all[0])
 		if err != nil {
 			return st, err
 		}
@@ -229,6 +234,10 @@ func ApplyDir(ctx context.Context, db *sql.DB, dir atlas.Dir, logf func(format s
 		}
 		logf("adopting a database created without versioned migrations: %s recorded as applied (baseline)", all[0].Version())
 		opts = append(opts, atlas.WithBaselineVersion(all[0].Version()))
+	} else if st.Empty {
+		// None of lifecircle's tables, but maybe others (PostGIS's
+		// spatial_ref_sys): Atlas would call that unclean.
+		opts = append(opts, atlas.WithAllowDirty(true))
 	}
 	var applied []string
 	for {
@@ -399,11 +408,19 @@ func exists(ctx context.Context, q querier, table string) (bool, error) {
 	return ok, nil
 }
 
-// userTables counts the tables of the current schema.
-func userTables(ctx context.Context, q querier) (int, error) {
+var createTable = regexp.MustCompile(`(?m)^CREATE TABLE "([^"]+)"`)
+
+// ownTables counts the tables of the current schema that the first
+// migration creates: other tables (an extension's, say) do not make a
+// database lifecircle's.
+func ownTables(ctx context.Context, q querier, first atlas.File) (int, error) {
+	var names []string
+	for _, m := range createTable.FindAllStringSubmatch(string(first.Bytes()), -1) {
+		names = append(names, m[1])
+	}
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`).Scan(&n)
+		WHERE table_schema = current_schema() AND table_name = ANY($1)`, pq.Array(names)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}

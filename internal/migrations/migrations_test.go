@@ -348,3 +348,29 @@ func TestRequireNamesTheMigrateCommand(t *testing.T) {
 		t.Fatalf("current database: %v", err)
 	}
 }
+
+// A database without lifecircle's tables but with others (an extension's,
+// another schema's) counts as empty: the migrations are applied beside
+// them, and they stay.
+func TestApplyBesideOtherTables(t *testing.T) {
+	db := openDB(t, testenv.PostgresURL(t))
+	ctx := context.Background()
+	if _, err := db.Exec(`CREATE TABLE spatial_ref_sys (srid integer PRIMARY KEY);
+		CREATE SCHEMA tiger; CREATE TABLE tiger.county (id integer PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	st, err := migrations.Check(ctx, db)
+	if err != nil || !st.Empty || st.Unversioned {
+		t.Fatalf("Check: %+v, %v", st, err)
+	}
+	if _, err := migrations.Apply(ctx, db, t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	if d := drift(t, db); d != "" {
+		t.Fatalf("drift:\n%s", d)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_name IN ('spatial_ref_sys', 'county')`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("the other tables: %d, %v", n, err)
+	}
+}
