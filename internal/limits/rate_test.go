@@ -11,7 +11,7 @@ import (
 func TestFailedAuthenticationBudget(t *testing.T) {
 	b := NewBudget(Rate{Points: 100, Per: time.Minute}, Rate{Points: 100, Per: time.Minute})
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	b.now = func() time.Time { return now }
+	b.Buckets.(*LocalBuckets).now = func() time.Time { return now }
 	r := httptest.NewRequest("GET", "/graphql", nil)
 	r.RemoteAddr = "192.0.2.7:4711"
 	other := httptest.NewRequest("GET", "/graphql", nil)
