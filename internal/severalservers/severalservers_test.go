@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -121,7 +120,7 @@ func TestThreeServersShareOneBudgetCacheAndData(t *testing.T) {
 			t.Fatalf("create through server 1: %d %s", created.status, created.raw)
 		}
 		written := time.Now()
-		near := fmt.Sprintf(`{ facilitiesNear(lat: 36.6251, lng: 101.7571, radiusMeters: 50, categories: ["pharmacy"], first: 100) { edges { node { name } } } }`)
+		near := `{ facilitiesNear(lat: 36.6251, lng: 101.7571, radiusMeters: 50, categories: ["pharmacy"], first: 100) { edges { node { name } } } }`
 		for _, s := range servers[1:] {
 			// Reads of the database (and of the service-map index, which
 			// follows the change log) see it at once.
@@ -195,7 +194,9 @@ func post(t *testing.T, c *http.Client, s *server, tok, q string, vars ...string
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	var r struct{ Extensions struct{ Cost struct{ Requested int } } }
+	var r struct {
+		Extensions struct{ Cost struct{ Requested int } }
+	}
 	_ = json.Unmarshal(raw, &r)
 	return answer{status: res.StatusCode, header: res.Header, raw: raw, cost: r.Extensions.Cost.Requested}
 }
