@@ -55,7 +55,7 @@ type Redis struct {
 }
 
 // errDown is returned while Redis is known to be away.
-var errDown = errors.New("redis is unreachable")
+var errDown = errors.New("redis is unavailable")
 
 // Open connects to Redis. Only a malformed URL is an error: an unreachable
 // Redis starts the server in local mode, and it switches to shared mode
@@ -90,7 +90,7 @@ func Open(ctx context.Context, opts Options) (*Redis, error) {
 	defer cancel()
 	if err := r.client.Ping(pctx).Err(); err != nil {
 		r.lastErr = err.Error()
-		slog.Warn("redis: unreachable at start; rate budgets, persisted queries and the response cache are this server's own until it answers",
+		slog.Warn("redis: unavailable at start; rate budgets, persisted queries and the response cache are this server's own until it answers",
 			"addr", ro.Addr, "err", err)
 		r.startProbe()
 	} else {
@@ -149,7 +149,7 @@ func (s Status) String() string {
 	case s.Shared:
 		return "redis: ok (shared since " + s.Since.UTC().Format(time.RFC3339) + ")"
 	}
-	return "redis: unreachable since " + s.Since.UTC().Format(time.RFC3339) + ", serving with per-server limits: " + s.Error
+	return "redis: unavailable since " + s.Since.UTC().Format(time.RFC3339) + ", serving with per-server limits: " + s.Error
 }
 
 // Status reports the mode. It never fails a readiness check: a server
@@ -196,7 +196,7 @@ func (r *Redis) down(err error) {
 	r.mu.Lock()
 	r.since, r.lastErr = time.Now(), err.Error()
 	r.mu.Unlock()
-	slog.Error("redis: unreachable; serving with per-server rate budgets, persisted queries and response cache until it answers", "err", err)
+	slog.Error("redis: unavailable; serving with per-server rate budgets, persisted queries and response cache until it answers", "err", err)
 	r.startProbe()
 }
 

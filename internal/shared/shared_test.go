@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,10 +21,10 @@ import (
 // at once from 60 goroutines: GCRA in one Lua script per charge lets
 // exactly the budget through, as one server would, not three budgets.
 func TestBucketsAreAtomicAcrossServers(t *testing.T) {
-	url, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
+	redisURL, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
 	var servers []*shared.Buckets
 	for i := 0; i < 3; i++ {
-		servers = append(servers, shared.NewBuckets(testenv.Redis(t, url, prefix), limits.NewLocalBuckets()))
+		servers = append(servers, shared.NewBuckets(testenv.Redis(t, redisURL, prefix), limits.NewLocalBuckets()))
 	}
 	rate := limits.Rate{Points: 1000, Per: time.Hour} // refills 0.28 points a second: not one charge of 10 during the test
 	var granted atomic.Int64
@@ -56,8 +57,8 @@ func TestBucketsAreAtomicAcrossServers(t *testing.T) {
 // refused charge may be retried, and the failed-authentication pattern
 // (read, then take at most one).
 func TestBucketsAnswerLikeLocalOnes(t *testing.T) {
-	url, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
-	redisBuckets := shared.NewBuckets(testenv.Redis(t, url, prefix), limits.NewLocalBuckets())
+	redisURL, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
+	redisBuckets := shared.NewBuckets(testenv.Redis(t, redisURL, prefix), limits.NewLocalBuckets())
 	for name, b := range map[string]limits.Buckets{"local": limits.NewLocalBuckets(), "redis": redisBuckets} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -118,7 +119,7 @@ func TestBucketsFallBackWhileRedisIsAway(t *testing.T) {
 		t.Errorf("the charge that found Redis away took %s", took)
 	}
 	st := r.Status()
-	if r.Shared() || st.Shared || !st.Configured || st.Error == "" || !strings.Contains(st.String(), "unreachable") {
+	if r.Shared() || st.Shared || !st.Configured || st.Error == "" || !strings.Contains(st.String(), "unavailable") {
 		t.Errorf("status after the cut: %+v %q", st, st)
 	}
 	if got := b.Take(ctx, "k", rate, 60); got.OK {
@@ -148,8 +149,8 @@ func TestBucketsFallBackWhileRedisIsAway(t *testing.T) {
 // that is not a SHA-256 is never looked up, and a document over the bound
 // is answered but not stored in Redis.
 func TestPersistedQueriesAreShared(t *testing.T) {
-	url, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
-	r1, r2 := testenv.Redis(t, url, prefix), testenv.Redis(t, url, prefix)
+	redisURL, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
+	r1, r2 := testenv.Redis(t, redisURL, prefix), testenv.Redis(t, redisURL, prefix)
 	one := shared.NewPersistedQueries(r1, graph.NewPersistedQueryCache(), graph.MaxPersistedQuery, time.Hour)
 	two := shared.NewPersistedQueries(r2, graph.NewPersistedQueryCache(), graph.MaxPersistedQuery, time.Hour)
 	ctx := context.Background()
@@ -182,4 +183,34 @@ func TestPersistedQueriesAreShared(t *testing.T) {
 func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// A malformed URL is refused at start; a Redis that refuses the
+// connection's credentials starts the server in local mode, with the
+// reason in its status, and serves from local buckets.
+func TestOpenRefusesBadURLsAndStartsLocalOnABadRedis(t *testing.T) {
+	ctx := context.Background()
+	for _, u := range []string{"redis://127.0.0.1:6379/not-a-db", "http://127.0.0.1:6379", "redis://[::1"} {
+		if r, err := shared.Open(ctx, shared.Options{URL: u}); err == nil {
+			r.Close()
+			t.Errorf("%s: want an error", u)
+		}
+	}
+	u, err := url.Parse(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("no-such-user", "wrong-password")
+	r := testenv.Redis(t, u.String(), testenv.RedisPrefix(t))
+	if st := r.Status(); st.Shared || st.Error == "" || !st.Configured {
+		t.Fatalf("status with a Redis that refuses the user: %+v", st)
+	}
+	b := shared.NewBuckets(r, limits.NewLocalBuckets())
+	if got := b.Take(ctx, "k", limits.Rate{Points: 10, Per: time.Minute}, 4); !got.OK || got.Remaining != 6 {
+		t.Errorf("local buckets: %+v", got)
+	}
+	var none *shared.Redis
+	if none.Shared() || none.Status().Configured || !strings.Contains(none.Status().String(), "not configured") || none.Close() != nil {
+		t.Errorf("no Redis: %+v", none.Status())
+	}
 }
