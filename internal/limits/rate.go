@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"lifecircle/internal/apperr"
@@ -37,8 +38,11 @@ type Budget struct {
 	// Failures is the rate of failed authentications allowed per IP
 	// address (default 10 a minute).
 	Failures Rate
-	// Buckets holds the buckets (default: a LocalBuckets).
+	// Buckets holds the buckets (nil: a LocalBuckets of its own).
 	Buckets Buckets
+
+	once  sync.Once
+	local Buckets
 }
 
 // Buckets stores token buckets of points, each refilled continuously at its
@@ -77,10 +81,11 @@ func NewBudget(public, apps Rate) *Budget {
 }
 
 func (b *Budget) buckets() Buckets {
-	if b.Buckets == nil {
-		panic("limits: Budget without Buckets (use NewBudget)")
+	if b.Buckets != nil {
+		return b.Buckets
 	}
-	return b.Buckets
+	b.once.Do(func() { b.local = NewLocalBuckets() })
+	return b.local
 }
 
 // failureKey is the bucket of failed authentications of r's address.
