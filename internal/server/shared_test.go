@@ -59,7 +59,7 @@ func TestServersShareThroughRedis(t *testing.T) {
 		var servers []*testenv.Server
 		for i := 0; i < 2; i++ {
 			servers = append(servers, testenv.StartServer(t, st, server.Options{
-				PublicRate: limits.Rate{Points: budget, Per: time.Hour},
+				PublicRate: limits.Rate{Points: budget, Per: 24 * time.Hour}, // nothing refills during the test
 				Redis:      testenv.Redis(t, url0, prefix)}))
 		}
 		q := `{ facilities(first: 30) { edges { node { name } } } }`
@@ -97,7 +97,7 @@ func TestServesWhileRedisIsAway(t *testing.T) {
 	st := testenv.Backends()[0].Open(t, testenv.Options{})
 	proxy := testenv.NewRedisProxy(t)
 	r := testenv.Redis(t, proxy.URL, testenv.RedisPrefix(t))
-	s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: 1000, Per: time.Hour}, Redis: r})
+	s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: 1000, Per: 24 * time.Hour}, Redis: r})
 	q := `{ facilities(first: 30) { edges { node { name } } } }`
 	cost := queryCost(t, s, q)
 	proxy.Cut()
