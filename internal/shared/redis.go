@@ -54,6 +54,16 @@ type Redis struct {
 	once    sync.Once
 }
 
+// debugLog takes go-redis's own log lines (a failed dial on every probe)
+// to debug level: the outage is logged once, by down.
+type debugLog struct{}
+
+func (debugLog) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}
+
+var quietOnce sync.Once
+
 // errDown is returned while Redis is known to be away.
 var errDown = errors.New("redis is unavailable")
 
@@ -65,6 +75,7 @@ func Open(ctx context.Context, opts Options) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
+	quietOnce.Do(func() { redis.SetLogger(debugLog{}) })
 	if opts.Prefix == "" {
 		opts.Prefix = "lifecircle:"
 	}
