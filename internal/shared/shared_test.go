@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -99,6 +100,10 @@ func TestBucketsAnswerLikeLocalOnes(t *testing.T) {
 // answered at once from local buckets, with no error; the state says so;
 // when it is back, the shared buckets are used again.
 func TestBucketsFallBackWhileRedisIsAway(t *testing.T) {
+	var logged syncBuffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
 	proxy := testenv.NewRedisProxy(t)
 	prefix := testenv.RedisPrefix(t)
 	r := testenv.Redis(t, proxy.URL, prefix)
@@ -128,6 +133,7 @@ func TestBucketsFallBackWhileRedisIsAway(t *testing.T) {
 	if r.Fallbacks() < 2 {
 		t.Errorf("fallbacks = %d, want at least 2", r.Fallbacks())
 	}
+	time.Sleep(350 * time.Millisecond) // three probes fail
 	proxy.Restore()
 	deadline := time.Now().Add(5 * time.Second)
 	for !r.Shared() && time.Now().Before(deadline) {
@@ -143,6 +149,27 @@ func TestBucketsFallBackWhileRedisIsAway(t *testing.T) {
 	if n, err := direct.Client().Exists(ctx, "rate:"+prefix+"k").Result(); err != nil || n != 1 {
 		t.Errorf("the bucket is not in Redis: %d %v", n, err)
 	}
+	out := logged.String()
+	if strings.Count(out, "level=ERROR msg=\"redis: unavailable") != 1 || strings.Count(out, "redis: answering again") != 1 {
+		t.Errorf("want the outage and the return logged once each:\n%s", out)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // A query persisted through one server is found through another; a hash
