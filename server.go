@@ -42,6 +42,7 @@ import (
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/shared"
 	"lifecircle/internal/stats"
 	"lifecircle/internal/store"
 	"lifecircle/internal/timefmt"
@@ -148,14 +149,19 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	opts := server.Options{
+		CORSOrigins: cfg.CORSOrigins,
+		Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
+			Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
+		GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
+	}
+	if err := rateOptions(ctx, cfg, &opts); err != nil {
+		return err
+	}
+	defer opts.Redis.Close()
 	srv := &http.Server{
-		Addr: ":" + strconv.Itoa(cfg.Port),
-		Handler: server.New(st.Client, server.Options{
-			CORSOrigins: cfg.CORSOrigins,
-			Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
-				Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
-			GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
-		}),
+		Addr:              ":" + strconv.Itoa(cfg.Port),
+		Handler:           server.New(st.Client, opts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -177,6 +183,29 @@ func serve(ctx context.Context, args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// rateOptions sets the rate budgets of the configuration and, with
+// REDIS_URL, the Redis that several servers share (opts.Redis.Status() is
+// its mode, for readiness detail; opts.Redis.Shared() a gauge).
+func rateOptions(ctx context.Context, cfg config.Config, opts *server.Options) error {
+	per := cfg.RateWindow
+	opts.PublicRate = limits.Rate{Points: cfg.PublicRate, Per: per}
+	opts.AppRate = limits.Rate{Points: cfg.AppRate, Per: per}
+	opts.FailedAuthRate = limits.Rate{Points: cfg.FailedAuthPerMinute, Per: time.Minute}
+	opts.RoleRates = map[string]limits.Rate{}
+	for role, points := range cfg.RoleRates {
+		opts.RoleRates[role] = limits.Rate{Points: points, Per: per}
+	}
+	if cfg.RedisURL == "" {
+		return nil
+	}
+	r, err := shared.Open(ctx, shared.Options{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix})
+	if err != nil {
+		return err
+	}
+	opts.Redis = r
+	return nil
 }
 
 func seed(ctx context.Context, args []string, stdout io.Writer) error {

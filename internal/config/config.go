@@ -38,6 +38,8 @@ type Config struct {
 	// none idle).
 	DBMaxOpen, DBMaxIdle             int
 	DBConnMaxLifetime, DBConnMaxIdle time.Duration
+	// Rate budgets, and Redis shared by several servers.
+	Servers
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -107,7 +109,14 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		}
 		fs.Float64Var(f.dst, f.flag, def, f.usage+" (env "+f.env+")")
 	}
+	checkServers, err := serverFlags(fs, getenv, &c.Servers)
+	if err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := checkServers(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
