@@ -6,14 +6,11 @@ package explorer
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"html/template"
 	"net/http"
-	"strconv"
-	"strings"
+
+	"lifecircle/internal/webasset"
 )
 
 //go:embed dist/explorer.js
@@ -38,82 +35,22 @@ const AssetPrefix = "/explorer/"
 const csp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
 	"font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 
-// asset is a file held in memory with its validator and a gzipped copy.
-type asset struct {
-	body, gz    []byte
-	etag, ctype string
-}
-
-func newAsset(body []byte, ctype string) *asset {
-	sum := sha256.Sum256(body)
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write(body)
-	_ = zw.Close()
-	return &asset{body: body, gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ctype}
-}
-
-// version names a as its content hash.
-func (a *asset) version() string { return strings.Trim(a.etag, `"`) }
-
-// serve writes a with cacheControl, answering If-None-Match with 304 and
-// sending the gzipped copy to clients that take it.
-func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheControl string) {
-	h := w.Header()
-	body, etag := a.body, a.etag
-	if acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
-		body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
-	}
-	h.Set("Content-Type", a.ctype)
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", cacheControl)
-	h.Set("Vary", "Accept-Encoding")
-	h.Set("X-Content-Type-Options", "nosniff")
-	if match := r.Header.Get("If-None-Match"); match != "" && (strings.Contains(match, etag) || match == "*") {
-		h.Del("Content-Encoding")
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if r.Method == http.MethodHead {
-		return
-	}
-	_, _ = w.Write(body)
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
-			continue
-		}
-		q, ok := strings.CutPrefix(strings.TrimSpace(params), "q=")
-		if !ok {
-			return true
-		}
-		v, err := strconv.ParseFloat(q, 64)
-		return err == nil && v > 0
-	}
-	return false
-}
-
 var (
-	jsAsset  = newAsset(script, "text/javascript; charset=utf-8")
-	cssAsset = newAsset(style, "text/css; charset=utf-8")
+	jsAsset  = webasset.New(script, "text/javascript; charset=utf-8")
+	cssAsset = webasset.New(style, "text/css; charset=utf-8")
 )
 
 // ScriptPath and StylePath are the bundle's URLs; they name its content, so
 // browsers keep them for a year and a new release is new URLs.
-func ScriptPath() string { return AssetPrefix + "explorer." + jsAsset.version() + ".js" }
+func ScriptPath() string { return AssetPrefix + "explorer." + jsAsset.Version() + ".js" }
 
 // StylePath: see ScriptPath.
-func StylePath() string { return AssetPrefix + "explorer." + cssAsset.version() + ".css" }
+func StylePath() string { return AssetPrefix + "explorer." + cssAsset.Version() + ".css" }
 
 // BundleSizes reports the script and stylesheet as stored and as most
 // browsers download them (gzipped).
 func BundleSizes() (js, jsGzip, css, cssGzip int) {
-	return len(jsAsset.body), len(jsAsset.gz), len(cssAsset.body), len(cssAsset.gz)
+	return len(jsAsset.Body), len(jsAsset.Gzipped), len(cssAsset.Body), len(cssAsset.Gzipped)
 }
 
 // config is what the page hands the script.
@@ -127,7 +64,7 @@ type config struct {
 	} `json:"text"`
 }
 
-func renderPage() *asset {
+func renderPage() *webasset.Asset {
 	cfg := config{Endpoint: Endpoint, TokenPlaceholder: TokenPlaceholder, Examples: Examples}
 	cfg.Text.ReplaceToken = "请先在 Headers 中把 " + TokenPlaceholder + " 换成工作人员令牌（go run . token -role staff -community <社区>）。" +
 		"Replace " + TokenPlaceholder + " in Headers with a staff token first (go run . token -role staff -community <community>)."
@@ -139,7 +76,7 @@ func renderPage() *asset {
 	if err := t.Execute(&b, map[string]any{"CSS": StylePath(), "JS": ScriptPath(), "Config": cfg}); err != nil {
 		panic(err)
 	}
-	return newAsset(b.Bytes(), "text/html; charset=utf-8")
+	return webasset.New(b.Bytes(), "text/html; charset=utf-8")
 }
 
 // Page serves the explorer's HTML at /. It is revalidated on every visit
@@ -150,7 +87,7 @@ func Page() http.Handler {
 		w.Header().Set("Content-Security-Policy", csp)
 		w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 		w.Header().Set("Referrer-Policy", "same-origin")
-		page.serve(w, r, "no-cache")
+		page.Serve(w, r, "no-cache")
 	})
 }
 
@@ -159,7 +96,7 @@ func Page() http.Handler {
 func Assets() http.Handler {
 	js, css := ScriptPath(), StylePath()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var a *asset
+		var a *webasset.Asset
 		switch r.URL.Path {
 		case js:
 			a = jsAsset
@@ -169,6 +106,6 @@ func Assets() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		a.serve(w, r, "public, max-age=31536000, immutable")
+		a.Serve(w, r, "public, max-age=31536000, immutable")
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"lifecircle/ent"
@@ -16,6 +15,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/webasset"
 )
 
 // A Version identifies the public data as it is: the latest entry of the
@@ -97,7 +97,7 @@ func conditional(w http.ResponseWriter, r *http.Request, v Version, variant stri
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		// If-None-Match takes precedence; it compares weakly (RFC 9110 13.1.2).
-		if !weakMatch(inm, etag) {
+		if !webasset.ETagMatches(inm, etag) {
 			return false
 		}
 	} else if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err != nil || modified.IsZero() || modified.After(ims) {
@@ -105,18 +105,6 @@ func conditional(w http.ResponseWriter, r *http.Request, v Version, variant stri
 	}
 	w.WriteHeader(http.StatusNotModified)
 	return true
-}
-
-// weakMatch reports whether the If-None-Match header lists etag, or "*".
-func weakMatch(header, etag string) bool {
-	etag = strings.TrimPrefix(etag, "W/")
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // versioned answers a conditional GET of a download from the version of

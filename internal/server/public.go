@@ -6,13 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/webasset"
 )
 
 // anonymous strips credentials: the public endpoint serves everyone the
@@ -106,7 +106,7 @@ func cacheableGET(maxAge string, next http.Handler) http.Handler {
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Cache-Control", "public, max-age="+maxAge)
 		w.Header().Add("Vary", "Accept")
-		if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+		if match := r.Header.Get("If-None-Match"); match != "" && webasset.ETagMatches(match, etag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
@@ -128,14 +128,4 @@ func withoutExtensions(body []byte) []byte {
 		return body
 	}
 	return b
-}
-
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/"))
-		if t == etag || t == "*" {
-			return true
-		}
-	}
-	return false
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"lifecircle/internal/shared"
+	"lifecircle/internal/webasset"
 )
 
 // responseCache answers repeated anonymous GETs of the public endpoint —
@@ -85,7 +86,7 @@ func (e *cachedResponse) serve(w http.ResponseWriter, r *http.Request, match str
 	h.Set("ETag", e.ETag)
 	h.Set("Cache-Control", e.CacheCtl)
 	h["Vary"] = slices.Clone(e.Vary)
-	if match != "" && etagMatches(match, e.ETag) {
+	if match != "" && webasset.ETagMatches(match, e.ETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -143,7 +144,7 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 		for k, vs := range own.header {
 			w.Header()[k] = vs
 		}
-		if own.status == http.StatusOK && match != "" && etagMatches(match, own.header.Get("ETag")) {
+		if own.status == http.StatusOK && match != "" && webasset.ETagMatches(match, own.header.Get("ETag")) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}

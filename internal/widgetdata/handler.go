@@ -10,7 +10,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/webasset"
 )
 
 // MaxAge is how long browsers and CDNs may reuse an answer without asking
@@ -50,9 +50,8 @@ type Handler struct {
 
 // answer is a computed response, with its gzipped copy and validators.
 type answer struct {
-	body, gz []byte
-	etag     string
-	expires  time.Time
+	*webasset.Asset
+	expires time.Time
 }
 
 // NewHandler returns the handler over client and the service-map index.
@@ -77,26 +76,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apperr.WriteHTTP(w, http.StatusInternalServerError, &apperr.Error{Code: apperr.CodeInternal, Message: "the widget's data could not be read"})
 		return
 	}
-	hd := w.Header()
-	body, etag := a.body, a.etag
-	if acceptsGzip(r) {
-		hd.Set("Content-Encoding", "gzip")
-		body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
-	}
-	hd.Set("Content-Type", "application/json; charset=utf-8")
-	hd.Set("ETag", etag)
-	hd.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(MaxAge/time.Second)))
-	hd.Set("Vary", "Accept-Encoding")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
-		hd.Del("Content-Encoding")
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	if r.Method == http.MethodHead {
-		return
-	}
-	_, _ = w.Write(body)
+	a.Serve(w, r, "public, max-age="+strconv.Itoa(int(MaxAge/time.Second)))
 }
 
 // answer returns q's answer from the cache or computes it, once for
@@ -123,14 +103,11 @@ func (h *Handler) answer(r *http.Request, q Query) (*answer, error) {
 		if err != nil {
 			return nil, err
 		}
-		var gz bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-		_, _ = zw.Write(body)
-		_ = zw.Close()
 		// The ETag leaves out asOf: an answer read again with nothing
 		// changed validates.
 		sum := sha256.Sum256(bytes.Replace(body, []byte(`"asOf":"`+d.AsOf+`"`), nil, 1))
-		a := &answer{body: body, gz: gz.Bytes(), etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`, expires: now.Add(ServerTTL)}
+		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+		a := &answer{Asset: webasset.Make(body, "application/json; charset=utf-8", etag, gzip.BestSpeed), expires: now.Add(ServerTTL)}
 		h.mu.Lock()
 		if len(h.cache) >= maxEntries {
 			for key, old := range h.cache {
@@ -147,30 +124,4 @@ func (h *Handler) answer(r *http.Request, q Query) (*answer, error) {
 		return nil, err
 	}
 	return v.(*answer), nil
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
-			continue
-		}
-		q, ok := strings.CutPrefix(strings.TrimSpace(params), "q=")
-		if !ok {
-			return true
-		}
-		v, err := strconv.ParseFloat(q, 64)
-		return err == nil && v > 0
-	}
-	return false
-}
-
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/"))
-		if t == etag || t == "*" {
-			return true
-		}
-	}
-	return false
 }
