@@ -37,6 +37,7 @@ import (
 	"lifecircle/internal/gid"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/replica"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/stats"
@@ -91,7 +92,8 @@ func openStore(ctx context.Context, name string, args []string) (*store.Store, c
 
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
-	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir,
+		ReadURL: cfg.DatabaseReadURL, Replica: replica.Options{MaxLag: cfg.ReadMaxLag}})
 }
 
 func serve(ctx context.Context, args []string) error {
@@ -147,7 +149,7 @@ func serve(ctx context.Context, args []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("lifecircle is listening", "url", fmt.Sprintf("http://localhost:%d/", cfg.Port),
-		"database", st.Dialect, "startup", time.Since(started).Round(time.Millisecond))
+		"database", st.Dialect, "read_replica", st.Replica != nil, "startup", time.Since(started).Round(time.Millisecond))
 	select {
 	case err := <-errc:
 		return err

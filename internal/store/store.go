@@ -22,6 +22,7 @@ import (
 	"lifecircle/ent/migrate"
 	_ "lifecircle/ent/runtime" // privacy policies and hooks
 	"lifecircle/internal/changelog"
+	"lifecircle/internal/replica"
 )
 
 // Store is an open database with its ent client.
@@ -29,6 +30,9 @@ type Store struct {
 	Client  *ent.Client
 	DB      *sql.DB
 	Dialect string
+	// Replica routes public reads to the read replica; nil without
+	// Options.ReadURL. Its Status is for readiness detail and metrics.
+	Replica *replica.Router
 }
 
 // Options configure Open.
@@ -40,6 +44,11 @@ type Options struct {
 	DataDir string
 	// Driver wraps the ent driver (tests count statements with it).
 	Driver func(dialect.Driver) dialect.Driver
+	// ReadURL is a postgres:// URL of a streaming replica of URL: reads
+	// marked with replica.Allow go there (PostgreSQL only).
+	ReadURL string
+	// Replica tunes the routing to ReadURL (the lag bound, the checks).
+	Replica replica.Options
 }
 
 // IsPostgres reports whether url names a PostgreSQL database.
@@ -54,14 +63,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		dia string
 		err error
 	)
+	if opts.ReadURL != "" && (!IsPostgres(opts.URL) || !IsPostgres(opts.ReadURL)) {
+		return nil, fmt.Errorf("store: a read replica (DATABASE_READ_URL) needs PostgreSQL for both the database and the replica")
+	}
 	if IsPostgres(opts.URL) {
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", withStatementTimeout(opts.URL))
-		if err == nil {
-			db.SetMaxOpenConns(20)
-			db.SetMaxIdleConns(10)
-			db.SetConnMaxIdleTime(5 * time.Minute)
-		}
+		db, err = openPostgres(opts.URL)
 	} else {
 		dia = dialect.SQLite
 		var dsn string
@@ -85,7 +92,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
 	}
-	var drv dialect.Driver = driver{entsql.OpenDB(dia, db)}
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	var router *replica.Router
+	if opts.ReadURL != "" {
+		// An unreachable replica is no reason not to start: the router
+		// sends reads to the primary until the replica answers.
+		rdb, err := openPostgres(opts.ReadURL)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open the read replica: %w", err)
+		}
+		router = replica.New(drv, db, entsql.OpenDB(dia, rdb), rdb, opts.Replica)
+		drv = router
+	}
+	drv = driver{drv}
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}
@@ -98,7 +118,19 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		client.Close()
 		return nil, err
 	}
-	return &Store{Client: client, DB: db, Dialect: dia}, nil
+	return &Store{Client: client, DB: db, Dialect: dia, Replica: router}, nil
+}
+
+// openPostgres opens a pool on a PostgreSQL URL (the primary or the replica).
+func openPostgres(url string) (*sql.DB, error) {
+	db, err := sql.Open("postgres", withStatementTimeout(url))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
 }
 
 // Close closes the client and the database.
