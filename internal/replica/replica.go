@@ -244,7 +244,7 @@ func (r *Router) check(ctx context.Context) {
 	}
 	lag := r.lag(now, p, rp)
 	if lag > r.opts.MaxLag {
-		r.setServing(false, fmt.Sprintf("the replica is %.1f s behind the primary (bound %.1f s)", lag.Seconds(), r.opts.MaxLag.Seconds()), lag, nil)
+		r.setServing(false, fmt.Sprintf("the replica is further behind the primary than the bound (%v)", r.opts.MaxLag), lag, nil)
 		return
 	}
 	r.setServing(true, "", lag, nil)
@@ -288,6 +288,9 @@ func (r *Router) setServing(serving bool, reason string, lag time.Duration, err 
 		attrs := []any{"reason", reason}
 		if err != nil {
 			attrs = append(attrs, "err", err)
+		}
+		if lag > 0 {
+			attrs = append(attrs, "lag", lag.Round(time.Millisecond))
 		}
 		slog.Warn("read replica not serving: public reads go to the primary", attrs...)
 	}
