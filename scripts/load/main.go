@@ -193,7 +193,10 @@ func main() {
 			fatal(facilitiesOf(servers[0].url, &comms[i]))
 		}
 		before := dbStats(primaryURL, readURL, name)
+		pgPrimary, pgReplica := postmaster(primaryURL), postmaster(r.replica)
+		cpu0 := [3]float64{serversCPU(servers), treeCPU(pgPrimary), treeCPU(pgReplica)}
 		res := load(servers, comms, *conns, *duration)
+		cpu1 := [3]float64{serversCPU(servers), treeCPU(pgPrimary), treeCPU(pgReplica)}
 		after := dbStats(primaryURL, readURL, name)
 		stopAll(servers)
 		label := fmt.Sprintf("%d server(s)", r.servers)
@@ -205,6 +208,9 @@ func main() {
 		}
 		res.print(label, *duration)
 		fmt.Printf("  database transactions during the run: primary %d, replica %d\n", after[0]-before[0], after[1]-before[1])
+		n := float64(res.total())
+		fmt.Printf("  CPU time per request: servers %.2f ms, PostgreSQL primary %.2f ms, replica %.2f ms (of %.0f, %.0f, %.0f CPU-seconds)\n",
+			1000*(cpu1[0]-cpu0[0])/n, 1000*(cpu1[1]-cpu0[1])/n, 1000*(cpu1[2]-cpu0[2])/n, cpu1[0]-cpu0[0], cpu1[1]-cpu0[1], cpu1[2]-cpu0[2])
 		fmt.Printf("  load average after the run: %s\n", loadavg())
 	}
 }
@@ -475,6 +481,95 @@ func (r *result) print(label string, d time.Duration) {
 			fmt.Printf("    %s, e.g. %s\n", k, v)
 		}
 	}
+}
+
+func (r *result) total() int {
+	n := 0
+	for _, l := range r.lat {
+		n += len(l)
+	}
+	return n
+}
+
+// ticks per second of /proc's CPU times (USER_HZ, 100 on Linux).
+const hz = 100
+
+// procCPU returns the CPU seconds pid has used, with its waited-for
+// children's if children.
+func procCPU(pid int, children bool) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command, which is in parentheses and may hold spaces.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	sum := 0.0
+	idx := []int{11, 12} // utime, stime (fields 14, 15)
+	if children {
+		idx = append(idx, 13, 14) // cutime, cstime
+	}
+	for _, i := range idx {
+		v, _ := strconv.ParseFloat(f[i], 64)
+		sum += v
+	}
+	return sum / hz
+}
+
+func serversCPU(ss []server) float64 {
+	sum := 0.0
+	for _, s := range ss {
+		sum += procCPU(s.cmd.Process.Pid, false)
+	}
+	return sum
+}
+
+// postmaster returns the PID of the PostgreSQL server of dbURL when it runs
+// on this machine (the parent of our backend), else 0.
+func postmaster(dbURL string) int {
+	if dbURL == "" {
+		return 0
+	}
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		return 0
+	}
+	defer db.Close()
+	var backend int
+	if db.QueryRow("SELECT pg_backend_pid()").Scan(&backend) != nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", backend))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
+}
+
+// treeCPU is the CPU seconds of a PostgreSQL server: the postmaster with
+// the backends it has reaped, and its live children.
+func treeCPU(pm int) float64 {
+	if pm == 0 {
+		return 0
+	}
+	sum := procCPU(pm, true)
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		if ppid, _ := strconv.Atoi(f[1]); ppid == pm {
+			sum += procCPU(pid, false)
+		}
+	}
+	return sum
 }
 
 func pct(l []time.Duration, p int) time.Duration {
