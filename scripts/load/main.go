@@ -281,7 +281,9 @@ func communities(base string) ([]community, error) {
 
 func facilitiesOf(base string, c *community) error {
 	var d struct {
-		Facilities struct{ Edges []struct{ Node struct{ ID string } } }
+		Facilities struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	if err := gql(http.DefaultClient, base+"/graphql", c.Token, `query($c: ID!) { facilities(first: 50, where: {hasCommunityWith: {id: $c}}) { edges { node { id } } } }`,
 		map[string]any{"c": c.ID}, &d); err != nil {
@@ -705,7 +707,6 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
 
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
