@@ -52,3 +52,10 @@ func TestLag(t *testing.T) {
 		t.Errorf("%d samples kept for a 1 s bound, want a few", n)
 	}
 }
+
+func TestStatusWithoutReplica(t *testing.T) {
+	var r *Router
+	if s := r.Status(); s.Configured || s.Serving {
+		t.Errorf("no replica: %+v", s)
+	}
+}

@@ -78,21 +78,23 @@ type sample struct {
 // Status is what the router knows of the replica, for readiness detail
 // and metrics.
 type Status struct {
+	// Configured: there is a replica (a nil Router reports false).
+	Configured bool
 	// Serving: reads marked with Allow go to the replica now.
-	Serving bool `json:"serving"`
+	Serving bool
 	// Reason says why the replica is not serving ("" while it is). It
 	// never holds a driver's text (that is logged).
-	Reason string `json:"reason,omitempty"`
+	Reason string
 	// Lag is how far behind the primary the replica was at the last check.
-	Lag time.Duration `json:"lagSeconds"`
+	Lag time.Duration
 	// CheckedAt is the time of the last check.
-	CheckedAt time.Time `json:"checkedAt"`
+	CheckedAt time.Time
 	// ReplicaReads and PrimaryReads count statements of reads (Query)
 	// by where they ran; Fallbacks counts replica reads that failed and
 	// were run again on the primary.
-	ReplicaReads uint64 `json:"replicaReads"`
-	PrimaryReads uint64 `json:"primaryReads"`
-	Fallbacks    uint64 `json:"fallbacks"`
+	ReplicaReads uint64
+	PrimaryReads uint64
+	Fallbacks    uint64
 }
 
 // New returns a router over primary and replica, opened on primaryDB and
@@ -179,11 +181,16 @@ func (r *Router) Close() error {
 	return errors.Join(r.replica.Close(), r.primary.Close())
 }
 
-// Status returns what the router knows of the replica now.
+// Status returns what the router knows of the replica now; on a nil
+// Router (no replica configured), the zero Status.
 func (r *Router) Status() Status {
+	if r == nil {
+		return Status{}
+	}
 	r.mu.Lock()
 	s := r.status
 	r.mu.Unlock()
+	s.Configured = true
 	s.ReplicaReads, s.PrimaryReads, s.Fallbacks = r.replicaReads.Load(), r.primaryReads.Load(), r.fallbacks.Load()
 	return s
 }
