@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -276,5 +277,39 @@ func TestReadURLNeedsPostgres(t *testing.T) {
 	_, err := store.Open(context.Background(), store.Options{URL: "sqlite:" + t.TempDir() + "/x.db", ReadURL: "postgres://127.0.0.1:1/x"})
 	if err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
 		t.Errorf("SQLite with a read URL: %v, want a refusal naming PostgreSQL", err)
+	}
+}
+
+// A read URL that is no replica — unreachable, or a primary — serves
+// nothing: the server starts, public reads go to the primary without an
+// error, and the status says why.
+func TestReadURLThatIsNoReplica(t *testing.T) {
+	primaryURL := testenv.PostgresURL(t)
+	nowhere, _ := url.Parse(primaryURL)
+	nowhere.Host = "127.0.0.1:1" // nothing listens on port 1
+	for name, tc := range map[string]struct{ readURL, reason string }{
+		"unreachable": {nowhere.String(), "the replica does not answer"},
+		"a primary":   {primaryURL, "the read database is not a streaming replica (not in recovery)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, err := store.Open(context.Background(), store.Options{URL: primaryURL, ReadURL: tc.readURL,
+				Replica: replica.Options{Interval: 50 * time.Millisecond}})
+			if err != nil {
+				t.Fatalf("open with a read URL that is %s: %v", name, err)
+			}
+			t.Cleanup(func() { st.Close() })
+			if _, err := demo.Load(context.Background(), st.Client); err != nil {
+				t.Fatal(err)
+			}
+			s := testenv.StartServer(t, st, server.Options{})
+			// Each fails the test on anything but a 200 without errors.
+			facilitiesNamed(t, s, "/open/graphql", "", "any")
+			facilitiesNamed(t, s, "/graphql", "", "any")
+			get(t, s, "/open/facilities.csv")
+			status := st.Replica.Status()
+			if !status.Configured || status.Serving || status.Reason != tc.reason || status.ReplicaReads != 0 || status.PrimaryReads == 0 {
+				t.Errorf("status: %+v, want not serving because %q, every read on the primary", status, tc.reason)
+			}
+		})
 	}
 }
