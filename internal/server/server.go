@@ -21,7 +21,9 @@ import (
 	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/replica"
+	"lifecircle/internal/servicemap"
 	"lifecircle/internal/widget"
+	"lifecircle/internal/widgetdata"
 	"lifecircle/internal/workflow"
 )
 
@@ -53,6 +55,14 @@ func New(client *ent.Client, opts Options) http.Handler {
 		if opts.FailedAuthRate.Points > 0 {
 			opts.GraphQL.Budget.Failures = opts.FailedAuthRate
 		}
+	}
+	// One service-map index and walking model for GraphQL and the widget.
+	if opts.GraphQL.Places == nil {
+		opts.GraphQL.Places = servicemap.NewIndex(client)
+	}
+	if opts.GraphQL.Walk == nil {
+		walk := servicemap.DefaultWalkModel()
+		opts.GraphQL.Walk = &walk
 	}
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
@@ -108,6 +118,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 	for _, format := range []string{"csv", "ndjson"} {
 		mux.Handle("GET /open/activities."+format, file(500, opendata.TableHandler(client, "activities", format)))
 	}
+	// The widget's one request: everything it shows, cached and
+	// revalidated with ETags (a 304 costs limits.RevalidationCost).
+	mux.Handle("GET /open/widget.json", file(widgetdata.Cost, widgetdata.NewHandler(client, opts.GraphQL.Places, *opts.GraphQL.Walk)))
 	mux.Handle("/widget/", widget.Handler())
 	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
