@@ -11,6 +11,7 @@
 // (127.1.x.y, a fresh connection every 5 requests), as traffic from many
 // residents would: per-address budgets then limit no one, as in production.
 // Requests go to the servers in turn, as a load balancer would send them.
+// Widget loads are GET /open/widget.json, the widget's one request.
 //
 // With -replica it makes a streaming replica of the PostgreSQL server
 // (pg_basebackup -R into a temporary directory, started on another port as
@@ -48,32 +49,6 @@ import (
 )
 
 const (
-	place = `query LifecircleWidgetPlace($id: ID!) {
-  node(id: $id) {
-    __typename
-    ... on Region { name nameEn lat lng }
-    ... on Compound { name lat lng }
-  }
-}`
-	circle = `query LifecircleWidgetCircle($lat: Float!, $lng: Float!, $compound: ID, $point: PointInput, $minutes: Float!, $categories: [String!], $after: Cursor, $first: Int!, $withCircle: Boolean!) {
-  circle: serviceCircle(compound: $compound, point: $point, minutes: $minutes) @include(if: $withCircle) {
-    polygon
-    requiredTotal
-    requiredMet
-    categories { category { code required labels { lang value } } withinReach requirementMet }
-  }
-  facilitiesNear(lat: $lat, lng: $lng, walkMinutes: $minutes, categories: $categories, first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges {
-      walkMinutes
-      node {
-        id name names { lang value } category lat lng address openingHours openNow
-        categoryInfo { group labels { lang value } }
-      }
-    }
-  }
-}`
 	publicRead = `query Community($name: String!) {
   regions(where: {name: $name}) { edges { node {
     name nameEn parent { name parent { name } }
@@ -93,19 +68,19 @@ const (
 	appWrite = `mutation Hours($id: ID!, $hours: String!) { updateFacility(id: $id, input: {openingHours: $hours}) { id openingHours } }`
 )
 
-// The mix, in requests out of 100: a widget load is two requests (the
-// place, then the circle and the first page of facilities), so widget
-// loads are 25 % of the loads and 40 % of the requests.
+// The mix, in requests out of 100. A widget load is the widget's one
+// request, GET /open/widget.json.
 var mix = []struct {
 	op     string
 	weight int
-}{{"public read", 35}, {"widget place", 20}, {"widget circle", 20}, {"app read", 20}, {"app write", 5}}
+}{{"public read", 35}, {"widget load", 40}, {"app read", 20}, {"app write", 5}}
 
 type community struct {
 	ID, Name string
-	Lat, Lng float64
 	Token    string
 	Facility []string
+	// Compounds are the other places a widget may show.
+	Compounds []string
 }
 
 func main() {
@@ -268,10 +243,23 @@ func communities(base string) ([]community, error) {
 			Edges []struct{ Node community }
 		}
 	}
-	err := gql(http.DefaultClient, base+"/graphql", "", `{ regions(first: 100, where: {level: COMMUNITY}) { edges { node { id name lat lng } } } }`, nil, &d)
+	err := gql(http.DefaultClient, base+"/graphql", "", `{ regions(first: 100, where: {level: COMMUNITY}) { edges { node { id name } } } }`, nil, &d)
 	var out []community
 	for _, e := range d.Regions.Edges {
-		out = append(out, e.Node)
+		c := e.Node
+		var cs struct {
+			Compounds struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		if err := gql(http.DefaultClient, base+"/graphql", "", `query($c: ID!) { compounds(first: 100, where: {hasCommunityWith: {id: $c}}) { edges { node { id } } } }`,
+			map[string]any{"c": c.ID}, &cs); err != nil {
+			return nil, err
+		}
+		for _, e := range cs.Compounds.Edges {
+			c.Compounds = append(c.Compounds, e.Node.ID)
+		}
+		out = append(out, c)
 	}
 	if err == nil && len(out) == 0 {
 		err = fmt.Errorf("no communities in the demo data")
@@ -432,26 +420,21 @@ func request(rng *mrand.Rand, base string, comms []community) (string, *http.Req
 		}
 		return req
 	}
-	get := func(query string, vars map[string]any) *http.Request {
-		v, _ := json.Marshal(vars)
-		q := url.Values{"query": {query}, "variables": {string(v)}}
-		req, _ := http.NewRequest(http.MethodGet, base+"/open/graphql?"+q.Encode(), nil)
-		req.Header.Set("Accept", "application/graphql-response+json, application/json")
-		return req
-	}
 	switch op {
 	case "public read":
 		return op, post("/open/graphql", "", publicRead, map[string]any{"name": c.Name})
-	case "widget place":
-		return op, get(place, map[string]any{"id": c.ID})
-	case "widget circle":
-		// A point within about 500 m of the community's centre: widgets
-		// of many places, so the 2 s response cache rarely answers.
-		lat := c.Lat + (rng.Float64()-0.5)*0.01
-		lng := c.Lng + (rng.Float64()-0.5)*0.01
-		return op, get(circle, map[string]any{"lat": lat, "lng": lng, "compound": nil,
-			"point": map[string]any{"lat": lat, "lng": lng}, "minutes": 15, "categories": nil,
-			"after": nil, "first": 100, "withCircle": true})
+	case "widget load":
+		// A community or one of its compounds, walking 5 to 30 minutes:
+		// the server's 20 s cache (per place and time) then answers a
+		// minority of loads, as across a province's 10,000 communities.
+		place := c.ID
+		if n := rng.IntN(len(c.Compounds) + 1); n > 0 {
+			place = c.Compounds[n-1]
+		}
+		q := url.Values{"place": {place}, "minutes": {strconv.Itoa(5 + rng.IntN(26))}}
+		req, _ := http.NewRequest(http.MethodGet, base+"/open/widget.json?"+q.Encode(), nil)
+		req.Header.Set("Accept", "application/json")
+		return op, req
 	case "app read":
 		return op, post("/graphql", c.Token, appRead, map[string]any{"community": c.ID})
 	default:
