@@ -40,6 +40,7 @@ import (
 	"lifecircle/internal/limits"
 	"lifecircle/internal/migrations"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/replica"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/shared"
@@ -109,6 +110,7 @@ func storeOptions(cfg config.Config) store.Options {
 	}
 	return store.Options{
 		URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Migrate: cfg.Migrate,
+		ReadURL: cfg.DatabaseReadURL, Replica: replica.Options{MaxLag: cfg.ReadMaxLag},
 		Pool: store.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle,
 			MaxLifetime: never(cfg.DBConnMaxLifetime), MaxIdleTime: never(cfg.DBConnMaxIdle)},
 		Logf: func(format string, args ...any) { slog.Info(fmt.Sprintf(format, args...)) },
@@ -173,7 +175,7 @@ func serve(ctx context.Context, args []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("lifecircle is listening", "url", fmt.Sprintf("http://localhost:%d/", cfg.Port),
-		"database", st.Dialect, "startup", time.Since(started).Round(time.Millisecond))
+		"database", st.Dialect, "read_replica", st.Replica != nil, "startup", time.Since(started).Round(time.Millisecond))
 	select {
 	case err := <-errc:
 		return err

@@ -40,6 +40,11 @@ type Config struct {
 	DBConnMaxLifetime, DBConnMaxIdle time.Duration
 	// Rate budgets, and Redis shared by several servers.
 	Servers
+
+	// DatabaseReadURL is a streaming replica of DatabaseURL for public
+	// reads; ReadMaxLag is how far behind it may be and still serve them.
+	DatabaseReadURL string
+	ReadMaxLag      time.Duration
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -56,6 +61,16 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	fs.IntVar(&c.Port, "port", port, "HTTP port (env PORT)")
 	fs.StringVar(&c.DatabaseURL, "database-url", getenv("DATABASE_URL"), "postgres://… for PostgreSQL; empty for SQLite in the data directory (env DATABASE_URL)")
+	fs.StringVar(&c.DatabaseReadURL, "database-read-url", getenv("DATABASE_READ_URL"), "postgres://… of a streaming replica of -database-url: public reads, downloads and the change feed go there (env DATABASE_READ_URL)")
+	maxLag := 10 * time.Second
+	if v := getenv("DATABASE_READ_MAX_LAG"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("DATABASE_READ_MAX_LAG %q: %w", v, err)
+		}
+		maxLag = d
+	}
+	fs.DurationVar(&c.ReadMaxLag, "database-read-max-lag", maxLag, "the replica serves reads while at most this far behind the primary; further behind, reads go to the primary (env DATABASE_READ_MAX_LAG)")
 	fs.StringVar(&c.DataDir, "data-dir", envOr(getenv, "DATA_DIR", "data"), "directory of the SQLite file (env DATA_DIR)")
 	origins := fs.String("cors-origins", getenv("CORS_ORIGINS"), "comma-separated origins allowed to call /graphql from a browser (env CORS_ORIGINS)")
 	level := fs.String("log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
@@ -124,6 +139,12 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	if c.Port <= 0 || c.Port > 65535 {
 		return c, fmt.Errorf("port %d is out of range", c.Port)
+	}
+	if c.DatabaseReadURL != "" && (!strings.HasPrefix(c.DatabaseURL, "postgres") || !strings.HasPrefix(c.DatabaseReadURL, "postgres")) {
+		return c, fmt.Errorf("-database-read-url needs PostgreSQL: both it and -database-url must be postgres:// URLs")
+	}
+	if c.ReadMaxLag <= 0 {
+		return c, fmt.Errorf("-database-read-max-lag %v: want above 0", c.ReadMaxLag)
 	}
 	if c.PublishMethod != "rule10-5" && c.PublishMethod != "dp" {
 		return c, fmt.Errorf("publish method %q: want rule10-5 or dp", c.PublishMethod)

@@ -133,3 +133,24 @@ func TestRateBudgetsAndRedis(t *testing.T) {
 		}
 	}
 }
+
+func TestReadReplicaSettings(t *testing.T) {
+	c, err := Parse("serve", []string{"-database-read-max-lag", "3s"}, env(map[string]string{
+		"DATABASE_URL": "postgres://p/db", "DATABASE_READ_URL": "postgres://r/db"}))
+	if err != nil || c.DatabaseReadURL != "postgres://r/db" || c.ReadMaxLag.Seconds() != 3 {
+		t.Errorf("read replica settings: %+v %v", c, err)
+	}
+	if c, _ := Parse("serve", nil, env(nil)); c.ReadMaxLag.Seconds() != 10 || c.DatabaseReadURL != "" {
+		t.Errorf("defaults: read URL %q, max lag %v", c.DatabaseReadURL, c.ReadMaxLag)
+	}
+	for name, e := range map[string]map[string]string{
+		"replica of SQLite":    {"DATABASE_READ_URL": "postgres://r/db"},
+		"replica not postgres": {"DATABASE_URL": "postgres://p/db", "DATABASE_READ_URL": "sqlite:/tmp/x.db"},
+		"lag not a duration":   {"DATABASE_READ_MAX_LAG": "soon"},
+		"lag zero":             {"DATABASE_READ_MAX_LAG": "0s"},
+	} {
+		if _, err := Parse("serve", nil, env(e)); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"lifecircle/internal/explorer"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/replica"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/shared"
 	"lifecircle/internal/widget"
@@ -103,7 +104,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// Bad tokens are counted against the caller's address, and an address
 	// that sent too many is refused before any token is looked up.
 	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
-		limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql))))))
+		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql)))))))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
 	open := cors.New(cors.Options{
@@ -115,15 +116,15 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// Repeated GETs (persisted queries above all) are answered from a 2 s
 	// cache (in memory, or in Redis) before the rate limiter and are not
 	// charged.
-	mux.Handle("/open/graphql", open.Handler(anonymous(newResponseCache(2*time.Second, responses).Handler(
-		limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql)))))))
+	mux.Handle("/open/graphql", open.Handler(anonymous(onReplica(newResponseCache(2*time.Second, responses).Handler(
+		limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql))))))))
 	pub := opendata.DefaultPublisher()
 	if opts.Publisher != nil {
 		pub = *opts.Publisher
 	}
 	// Files: each download is charged a flat cost to the caller's budget.
 	file := func(cost int, h http.Handler) http.Handler {
-		return open.Handler(limits.RateLimited(byIP, opts.GraphQL.Budget.Charged(cost, h)))
+		return open.Handler(onReplica(limits.RateLimited(byIP, opts.GraphQL.Budget.Charged(cost, h))))
 	}
 	mux.Handle("GET /open/{$}", file(10, opendata.CatalogPage(client, pub)))
 	mux.Handle("GET /open/catalog.jsonld", file(10, opendata.CatalogJSONLD(client, pub)))
@@ -171,6 +172,31 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// onReplica lets the reads of a public request (the open endpoint, the
+// downloads, the change feed) go to the read replica, when there is one:
+// the public never writes, so it has no write of its own to miss.
+func onReplica(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(replica.Allow(r.Context())))
+	})
+}
+
+// anonymousReadsOnReplica sends the reads of requests without a token to
+// the replica. Requests with a token stay on the primary: every write
+// needs a token, so a client reads its own writes whichever server it
+// reaches next, without state shared between servers; the token's own
+// lookup sees a revocation at once; and staff act on what they just read.
+func anonymousReadsOnReplica(next http.Handler) http.Handler {
+	replicated := onReplica(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth.FromContext(r.Context()).TokenID == 0 {
+			replicated.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 )
 
@@ -49,7 +50,17 @@ type rowReader struct {
 
 // driver is ent's SQL driver; it hands the rows of a ReadRows query to the
 // reader.
-type driver struct{ *entsql.Driver }
+type driver struct{ dialect.Driver }
+
+// BeginTx passes transaction options on to the driver underneath.
+func (d driver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
+	if b, ok := d.Driver.(interface {
+		BeginTx(context.Context, *entsql.TxOptions) (dialect.Tx, error)
+	}); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	return d.Driver.Tx(ctx)
+}
 
 func (d driver) Query(ctx context.Context, query string, args, v any) error {
 	if err := d.Driver.Query(ctx, query, args, v); err != nil {

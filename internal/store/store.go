@@ -22,6 +22,7 @@ import (
 	_ "lifecircle/ent/runtime" // privacy policies and hooks
 	"lifecircle/internal/changelog"
 	"lifecircle/internal/migrations"
+	"lifecircle/internal/replica"
 )
 
 // Store is an open database with its ent client.
@@ -31,6 +32,9 @@ type Store struct {
 	Dialect string
 	// Applied are the PostgreSQL migrations Open applied (see Migrate).
 	Applied []string
+	// Replica routes public reads to the read replica; nil without
+	// Options.ReadURL. Its Status is for readiness detail and metrics.
+	Replica *replica.Router
 }
 
 // What Open does about PostgreSQL migrations that are pending (see
@@ -106,6 +110,11 @@ type Options struct {
 	Pool Pool
 	// Logf, when set, is told of each migration applied.
 	Logf func(format string, args ...any)
+	// ReadURL is a postgres:// URL of a streaming replica of URL: reads
+	// marked with replica.Allow go there (PostgreSQL only).
+	ReadURL string
+	// Replica tunes the routing to ReadURL (the lag bound, the checks).
+	Replica replica.Options
 }
 
 // IsPostgres reports whether url names a PostgreSQL database.
@@ -120,12 +129,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		dia string
 		err error
 	)
+	if opts.ReadURL != "" && (!IsPostgres(opts.URL) || !IsPostgres(opts.ReadURL)) {
+		return nil, fmt.Errorf("store: a read replica (DATABASE_READ_URL) needs PostgreSQL for both the database and the replica")
+	}
 	if IsPostgres(opts.URL) {
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", withStatementTimeout(opts.URL))
-		if err == nil {
-			opts.Pool.apply(db, DefaultMaxOpenPostgres, DefaultMaxLifetime)
-		}
+		db, err = openPostgres(opts.URL, opts.Pool)
 	} else {
 		dia = dialect.SQLite
 		var dsn string
@@ -149,7 +158,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
 	}
-	var drv dialect.Driver = driver{entsql.OpenDB(dia, db)}
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	var router *replica.Router
+	if opts.ReadURL != "" {
+		// An unreachable replica is no reason not to start: the router
+		// sends reads to the primary until the replica answers.
+		rdb, err := openPostgres(opts.ReadURL, opts.Pool)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open the read replica: %w", err)
+		}
+		router = replica.New(drv, db, entsql.OpenDB(dia, rdb), rdb, opts.Replica)
+		drv = router
+	}
+	drv = driver{drv}
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}
@@ -170,7 +192,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		client.Close()
 		return nil, err
 	}
-	return &Store{Client: client, DB: db, Dialect: dia, Applied: applied}, nil
+	return &Store{Client: client, DB: db, Dialect: dia, Applied: applied, Replica: router}, nil
 }
 
 // migratePostgres applies or checks the versioned migrations as
@@ -200,6 +222,17 @@ func migratePostgres(ctx context.Context, db *sql.DB, opts Options) ([]string, e
 		return nil, nil
 	}
 	return nil, fmt.Errorf("migrate mode %q: want %s, %s or %s", mode, MigrateEmpty, MigrateAuto, MigrateCheck)
+}
+
+// openPostgres opens a pool on a PostgreSQL URL (the primary or the
+// replica), sized by pool.
+func openPostgres(url string, pool Pool) (*sql.DB, error) {
+	db, err := sql.Open("postgres", withStatementTimeout(url))
+	if err != nil {
+		return nil, err
+	}
+	pool.apply(db, DefaultMaxOpenPostgres, DefaultMaxLifetime)
+	return db, nil
 }
 
 // Close closes the client and the database.
