@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -36,12 +37,15 @@ import (
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/metrics"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/reqid"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/stats"
 	"lifecircle/internal/store"
 	"lifecircle/internal/timefmt"
+	"lifecircle/internal/tracing"
 	"lifecircle/internal/walknet"
 )
 
@@ -90,8 +94,19 @@ func openStore(ctx context.Context, name string, args []string) (*store.Store, c
 }
 
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	setLogger(cfg)
 	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+}
+
+// setLogger makes the default logger write cfg's format at cfg's level,
+// each line made with a request's context naming that request's ID.
+func setLogger(cfg config.Config) {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	slog.SetDefault(slog.New(reqid.LogHandler{Handler: h}))
 }
 
 func serve(ctx context.Context, args []string) error {
@@ -100,11 +115,24 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	started := time.Now()
-	st, err := open(ctx, cfg)
+	setLogger(cfg)
+	// Tracing first: the store's driver traces SQL through it.
+	tracer, err := tracing.New(ctx, tracing.Options{Endpoint: cfg.OTLPEndpoint, Getenv: config.Getenv})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracer.Shutdown(flushCtx)
+	}()
+	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Driver: tracer.Driver})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	m := metrics.New()
+	m.WatchDB("primary", st.DB)
 	if cfg.Seed {
 		sum, err := demo.Load(ctx, st.Client)
 		if err != nil {
@@ -134,7 +162,10 @@ func serve(ctx context.Context, args []string) error {
 			CORSOrigins: cfg.CORSOrigins,
 			Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
 				Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
-			GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
+			GraphQL:   graph.Options{Places: places, Walk: &walk, AllowList: allow},
+			Metrics:   m,
+			AccessLog: accessLogger(cfg),
+			Tracing:   tracer,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -142,9 +173,20 @@ func serve(ctx context.Context, args []string) error {
 		IdleTimeout:       120 * time.Second,
 	}
 	if cfg.PublishMonthly {
-		go stats.RunMonthly(ctx, st.Client, statsOptions(cfg))
+		go stats.RunMonthly(metrics.NewContext(ctx, m), st.Client, statsOptions(cfg))
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	// Metrics and profiles on their own address, never the public port.
+	var private *http.Server
+	if cfg.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics address: %w", err)
+		}
+		private = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- private.Serve(ln) }()
+		slog.Info("metrics and pprof are listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	}
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("lifecircle is listening", "url", fmt.Sprintf("http://localhost:%d/", cfg.Port),
 		"database", st.Dialect, "startup", time.Since(started).Round(time.Millisecond))
@@ -156,7 +198,18 @@ func serve(ctx context.Context, args []string) error {
 	slog.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if private != nil {
+		defer private.Close()
+	}
 	return srv.Shutdown(shutdownCtx)
+}
+
+// accessLogger is the logger of the access log, or nil when it is off.
+func accessLogger(cfg config.Config) *slog.Logger {
+	if !cfg.AccessLog {
+		return nil
+	}
+	return slog.Default()
 }
 
 func seed(ctx context.Context, args []string, stdout io.Writer) error {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -12,6 +13,7 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/metrics"
 	"lifecircle/internal/servicemap"
 )
 
@@ -31,6 +33,8 @@ type Options struct {
 	Places *servicemap.Index
 	// Walk is the walking model (default: servicemap.DefaultWalkModel).
 	Walk *servicemap.WalkModel
+	// Extensions run before the others (tracing, when configured).
+	Extensions []graphql.HandlerExtension
 }
 
 // NewHandler returns the GraphQL HTTP handler over client, built explicitly
@@ -53,6 +57,10 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 		walk = *opts.Walk
 	}
 	srv := handler.New(NewSchema(client, opts.Places, walk))
+	srv.Use(observer{}) // first: it sees every response as the client will
+	for _, ext := range opts.Extensions {
+		srv.Use(ext)
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -81,15 +89,15 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	// The store is bounded in bytes; a document over 32 KiB is answered but
 	// not persisted (the client is told PersistedQueryNotFound next time and
 	// sends it again, as APQ clients do).
-	srv.Use(extension.AutomaticPersistedQuery{Cache: limits.NewByteLRU(16<<20, 32<<10, func(hash, query string) int {
+	srv.Use(extension.AutomaticPersistedQuery{Cache: metrics.CountLookups(metrics.CacheAPQ, limits.NewByteLRU(16<<20, 32<<10, func(hash, query string) int {
 		return len(hash) + len(query) + 64
-	})})
+	}))})
 	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundFields(markResolverErrors)
-	srv.SetErrorPresenter(presentError)
+	srv.SetErrorPresenter(withRequestID(presentError))
 	srv.SetRecoverFunc(recoverPanic)
 	return limits.MaxBody(opts.MaxBodyBytes, srv)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"lifecircle/internal/apperr"
+	"lifecircle/internal/metrics"
+	"lifecircle/internal/reqid"
 )
 
 // Rate is a budget of cost points per window.
@@ -86,6 +88,7 @@ func (b *Budget) AuthAllowed(r *http.Request) (retryAfter time.Duration, ok bool
 	if bk.tokens >= 1 {
 		return 0, true
 	}
+	metrics.From(r.Context()).Charged(metrics.BudgetAuthFailures, 0, false)
 	return time.Duration((1 - bk.tokens) / b.Failures.perSecond() * float64(time.Second)), false
 }
 
@@ -120,6 +123,7 @@ func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfte
 	if c == nil {
 		return 0, 0, true // not behind the rate-limit middleware (tests, tools)
 	}
+	defer func() { metrics.From(ctx).Charged(budgetName(c.app), cost, ok) }()
 	rate := b.Public
 	if c.app {
 		rate = b.Apps
@@ -138,6 +142,14 @@ func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfte
 	c.remaining = int(bk.tokens)
 	c.reset = time.Duration((float64(rate.Points) - bk.tokens) / perSecond * float64(time.Second))
 	return c.remaining, 0, true
+}
+
+// budgetName is the metrics label of a client's budget.
+func budgetName(app bool) string {
+	if app {
+		return metrics.BudgetApp
+	}
+	return metrics.BudgetPublic
 }
 
 // prune drops full buckets now and then, so idle clients cost no memory.
@@ -273,7 +285,7 @@ func (w *chargeOnSend) WriteHeader(status int) {
 		if _, retry, ok := w.b.Charge(w.ctx, w.rest); !ok {
 			w.refused = true
 			w.cancel()
-			clear(w.Header()) // the file's own headers (ETag, Content-Disposition)
+			clearExcept(w.Header(), reqid.Header) // the file's own headers (ETag, Content-Disposition)
 			overBudget(w.ResponseWriter, w.cost, retry)
 			return
 		}
@@ -289,4 +301,13 @@ func (w *chargeOnSend) Write(p []byte) (int, error) {
 		return 0, context.Canceled
 	}
 	return w.ResponseWriter.Write(p)
+}
+
+// clearExcept removes every header but keep.
+func clearExcept(h http.Header, keep string) {
+	for k := range h {
+		if k != keep {
+			delete(h, k)
+		}
+	}
 }

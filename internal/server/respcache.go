@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"lifecircle/internal/metrics"
 )
 
 // responseCache answers repeated anonymous GETs of the public endpoint —
@@ -86,7 +88,9 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 		}
 		key := cacheKey(r)
 		match := r.Header.Get("If-None-Match")
+		m := metrics.From(r.Context())
 		if e := c.get(key); e != nil {
+			m.CacheLookup(metrics.CacheResponse, true)
 			e.serve(w, r, match)
 			return
 		}
@@ -97,7 +101,7 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 		v, _, _ := c.flights.Do(key, func() (any, error) {
 			rr := r.Clone(r.Context())
 			rr.Header.Del("If-None-Match")
-			own = &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+			own = newBufferedWriter(w)
 			next.ServeHTTP(own, rr)
 			etag := own.header.Get("ETag")
 			if own.status != http.StatusOK || etag == "" || own.body.Len() > maxCachedBody {
@@ -115,13 +119,16 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 			return e, nil
 		})
 		if own == nil { // waited for another request's answer
-			if e := v.(*cachedResponse); e != nil {
+			e := v.(*cachedResponse)
+			m.CacheLookup(metrics.CacheResponse, e != nil)
+			if e != nil {
 				e.serve(w, r, match)
 			} else {
 				next.ServeHTTP(w, r)
 			}
 			return
 		}
+		m.CacheLookup(metrics.CacheResponse, false)
 		for k, vs := range own.header {
 			w.Header()[k] = vs
 		}

@@ -16,10 +16,14 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/graph"
+	"lifecircle/internal/accesslog"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/metrics"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/servicemap"
+	"lifecircle/internal/tracing"
 	"lifecircle/internal/widget"
 	"lifecircle/internal/workflow"
 )
@@ -36,6 +40,14 @@ type Options struct {
 	// FailedAuthRate is how many bad bearer tokens an IP address may send
 	// (default limits.DefaultFailures: 10 a minute).
 	FailedAuthRate limits.Rate
+	// Metrics receives the server's metrics (nil: none); serve its
+	// Handler on a private address, never through this handler.
+	Metrics *metrics.Metrics
+	// AccessLog receives a line per request (nil: no access log).
+	AccessLog *slog.Logger
+	// Tracing traces requests, resolvers and (through the store's driver)
+	// SQL statements; nil: no tracing, and nothing is wrapped.
+	Tracing *tracing.Tracing
 }
 
 // New returns the HTTP handler of the whole server.
@@ -52,6 +64,13 @@ func New(client *ent.Client, opts Options) http.Handler {
 		if opts.FailedAuthRate.Points > 0 {
 			opts.GraphQL.Budget.Failures = opts.FailedAuthRate
 		}
+	}
+	if opts.GraphQL.Places == nil {
+		opts.GraphQL.Places = servicemap.NewIndex(client)
+	}
+	opts.Metrics.WatchServiceMap(opts.GraphQL.Places)
+	if ext := opts.Tracing.GraphQL(); ext != nil {
+		opts.GraphQL.Extensions = append(opts.GraphQL.Extensions, ext)
 	}
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
@@ -113,7 +132,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return logRequests(mux)
+	return accesslog.Handler(opts.Tracing.Handler(mux), accesslog.Options{Logger: opts.AccessLog, Metrics: opts.Metrics})
 }
 
 // allowedOrigins matches the origins listed, exactly (ASCII case aside), and
@@ -156,24 +175,5 @@ func idempotencyKey(next http.Handler) http.Handler {
 			r = r.WithContext(workflow.WithIdempotencyKey(r.Context(), k))
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		slog.DebugContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
 	})
 }
