@@ -305,6 +305,7 @@ func (w *chargeOnSend) Write(p []byte) (int, error) {
 
 // clearExcept removes every header but keep.
 func clearExcept(h http.Header, keep string) {
+	keep = http.CanonicalHeaderKey(keep)
 	for k := range h {
 		if k != keep {
 			delete(h, k)
