@@ -122,8 +122,11 @@ func (t *Tracing) Handler(next http.Handler) http.Handler {
 		// The mux wrote its pattern into inner; pass it out, as the mux
 		// would have, to the layers outside (the access log).
 		r.Pattern = inner.Pattern
-		if inner.Pattern != "" {
-			span.SetName(inner.Pattern)
+		if p := inner.Pattern; p != "" {
+			if !strings.Contains(p, " ") { // a pattern for every method
+				p = r.Method + " " + p
+			}
+			span.SetName(p)
 			span.SetAttributes(semconv.HTTPRoute(inner.Pattern))
 		}
 		span.SetAttributes(semconv.HTTPResponseStatusCode(sw.status))
