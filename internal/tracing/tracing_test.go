@@ -116,7 +116,9 @@ func TestTracesRequestsResolversAndSQL(t *testing.T) {
 		}
 		// A mutation: its statements and its commit, under its resolver.
 		var c struct {
-			Regions struct{ Edges []struct{ Node struct{ ID string } } }
+			Regions struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		s.Query(t, "", `{ regions(where: {name: "文亭巷社区", level: COMMUNITY}) { edges { node { id } } } }`, nil).Decode(t, &c)
 		if len(c.Regions.Edges) != 1 {
