@@ -58,11 +58,15 @@ func (observer) InterceptResponse(ctx context.Context, next graphql.ResponseHand
 		took = time.Since(start)
 	}
 	m.Operation(name, opType, outcome, took)
+	codes := make([]string, 0, len(resp.Errors))
 	for _, e := range resp.Errors {
 		code, _ := e.Extensions["code"].(string)
 		m.Error(code)
+		codes = append(codes, code)
 	}
-	accesslog.Note(ctx).Operation(name, cost.Charged, hasCost)
+	note := accesslog.Note(ctx)
+	note.Operation(name, cost.Charged, hasCost)
+	note.Errors(codes)
 	return resp
 }
 

@@ -19,7 +19,9 @@ import (
 
 // Options of the middleware.
 type Options struct {
-	// Logger receives the access log lines (nil: no access log).
+	// Logger receives the access log lines (nil: no access log): method,
+	// route, path, status, duration, bytes, operation, cost, error (the
+	// codes of the errors answered) and request_id.
 	Logger *slog.Logger
 	// Metrics counts requests, their routes, statuses and durations, and
 	// the errors answered outside GraphQL (nil: none).
@@ -32,6 +34,7 @@ type Entry struct {
 	operation string
 	cost      int
 	hasCost   bool
+	codes     []string
 }
 
 type entryKey struct{}
@@ -51,6 +54,16 @@ func (e *Entry) Operation(name string, cost int, hasCost bool) {
 	}
 	e.mu.Lock()
 	e.operation, e.cost, e.hasCost = name, cost, hasCost
+	e.mu.Unlock()
+}
+
+// Errors notes the codes of the GraphQL errors a request was answered.
+func (e *Entry) Errors(codes []string) {
+	if e == nil || len(codes) == 0 {
+		return
+	}
+	e.mu.Lock()
+	e.codes = append(e.codes, codes...)
 	e.mu.Unlock()
 }
 
@@ -93,6 +106,7 @@ func log(ctx context.Context, l *slog.Logger, r *http.Request, rec *recorder, e 
 	}
 	e.mu.Lock()
 	op, cost, hasCost := e.operation, e.cost, e.hasCost
+	codes := append(rec.codes, e.codes...)
 	e.mu.Unlock()
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
@@ -111,8 +125,8 @@ func log(ctx context.Context, l *slog.Logger, r *http.Request, rec *recorder, e 
 	if hasCost {
 		attrs = append(attrs, slog.Int("cost", cost))
 	}
-	if len(rec.codes) > 0 {
-		attrs = append(attrs, slog.String("error", strings.Join(rec.codes, ",")))
+	if len(codes) > 0 {
+		attrs = append(attrs, slog.String("error", strings.Join(codes, ",")))
 	}
 	attrs = append(attrs, slog.String(reqid.LogKey, id))
 	l.LogAttrs(ctx, level, "http", attrs...)

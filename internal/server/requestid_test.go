@@ -50,7 +50,7 @@ func TestRequestIDRoundTrip(t *testing.T) {
 	_, cost := costOf(t, r)
 	l := accessLine(t, o, id)
 	for k, want := range map[string]any{"method": "POST", "route": "/graphql", "path": "/graphql", "status": float64(200),
-		"operation": "Two", "cost": float64(cost), "level": "INFO"} {
+		"operation": "Two", "cost": float64(cost), "level": "INFO", "error": "NOT_FOUND,NOT_FOUND"} {
 		if l[k] != want {
 			t.Errorf("access log %s = %v, want %v (line %v)", k, l[k], want, l)
 		}

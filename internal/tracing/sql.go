@@ -12,8 +12,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Driver wraps ent's driver so that each statement is a client span, a
-// child of the resolver or request that ran it, with the statement's text
+// Driver wraps ent's driver so that each statement run for a traced request
+// is a client span, a child of the resolver or request that ran it, with the statement's text
 // (its parameters are left out: they may be personal data). It returns d
 // itself when t is nil.
 func (t *Tracing) Driver(d dialect.Driver) dialect.Driver {
@@ -33,7 +33,13 @@ type tracedDriver struct {
 	system attribute.KeyValue
 }
 
+// start begins a statement's span; only under a traced request or
+// operation: start-up migrations, background jobs and the metrics' own
+// queries at each scrape would otherwise each be a trace of their own.
 func (d *tracedDriver) start(ctx context.Context, query string) (context.Context, trace.Span) {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx, trace.SpanFromContext(ctx) // a no-op span
+	}
 	op := strings.ToUpper(firstWord(query))
 	return d.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(d.system, semconv.DBOperationName(op), semconv.DBQueryText(query)))

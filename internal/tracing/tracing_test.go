@@ -201,6 +201,9 @@ func TestTracesRequestsResolversAndSQL(t *testing.T) {
 			t.Error("the COMMIT span has no parent in the request's trace")
 		}
 		for _, sp := range spans {
+			if len(sp.ParentSpanId) == 0 && sp.Kind == tracepb.Span_SPAN_KIND_CLIENT {
+				t.Errorf("a statement outside any request was traced: %s %s", sp.Name, attr(sp, "db.query.text"))
+			}
 			for _, a := range sp.Attributes {
 				if strings.Contains(a.Value.GetStringValue(), "追踪测试药店") {
 					t.Errorf("a span holds a statement's parameter: %s %s", sp.Name, a.Key)
