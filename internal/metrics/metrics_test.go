@@ -57,3 +57,30 @@ func TestNilMetricsDoNothing(t *testing.T) {
 		t.Errorf("nil OperationLabel = %q", got)
 	}
 }
+
+// Error codes a resolver or library could make up are bounded too.
+func TestErrorCodesAreBounded(t *testing.T) {
+	m := New()
+	m.Error("")
+	m.Error("lower_case")
+	m.Error(strings.Repeat("A", 49))
+	for i := 0; i < MaxErrorCodes+10; i++ {
+		m.Error(fmt.Sprintf("CODE_%d", i))
+	}
+	fams, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]float64{}
+	for _, f := range fams {
+		if f.GetName() != "lifecircle_errors_total" {
+			continue
+		}
+		for _, s := range f.Metric {
+			codes[s.Label[0].GetValue()] = s.Counter.GetValue()
+		}
+	}
+	if len(codes) != MaxErrorCodes+2 || codes["UNKNOWN"] != 1 || codes["OTHER"] != 2+10 {
+		t.Errorf("%d code labels (want %d, UNKNOWN 1, OTHER 12): UNKNOWN %v, OTHER %v", len(codes), MaxErrorCodes+2, codes["UNKNOWN"], codes["OTHER"])
+	}
+}
