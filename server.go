@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -38,15 +39,18 @@ import (
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/metrics"
 	"lifecircle/internal/migrations"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/replica"
+	"lifecircle/internal/reqid"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/shared"
 	"lifecircle/internal/stats"
 	"lifecircle/internal/store"
 	"lifecircle/internal/timefmt"
+	"lifecircle/internal/tracing"
 	"lifecircle/internal/walknet"
 )
 
@@ -97,7 +101,7 @@ func openStore(ctx context.Context, name string, args []string) (*store.Store, c
 }
 
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	setLogger(cfg)
 	return store.Open(ctx, storeOptions(cfg))
 }
 
@@ -117,17 +121,43 @@ func storeOptions(cfg config.Config) store.Options {
 	}
 }
 
+// setLogger makes the default logger write cfg's format at cfg's level,
+// each line made with a request's context naming that request's ID.
+func setLogger(cfg config.Config) {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	slog.SetDefault(slog.New(reqid.LogHandler{Handler: h}))
+}
+
 func serve(ctx context.Context, args []string) error {
 	cfg, err := config.Parse("serve", args, config.Getenv)
 	if err != nil {
 		return err
 	}
 	started := time.Now()
-	st, err := open(ctx, cfg)
+	setLogger(cfg)
+	// Tracing first: the store's driver traces SQL through it.
+	tracer, err := tracing.New(ctx, tracing.Options{Endpoint: cfg.OTLPEndpoint, Getenv: config.Getenv})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracer.Shutdown(flushCtx)
+	}()
+	so := storeOptions(cfg)
+	so.Driver = tracer.Driver
+	st, err := store.Open(ctx, so)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	m := metrics.New()
+	m.WatchDB("primary", st.DB)
 	if cfg.Seed {
 		sum, err := demo.Load(ctx, st.Client)
 		if err != nil {
@@ -155,7 +185,10 @@ func serve(ctx context.Context, args []string) error {
 		CORSOrigins: cfg.CORSOrigins,
 		Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
 			Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
-		GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
+		GraphQL:   graph.Options{Places: places, Walk: &walk, AllowList: allow},
+		Metrics:   m,
+		AccessLog: accessLogger(cfg),
+		Tracing:   tracer,
 	}
 	if err := rateOptions(ctx, cfg, &opts); err != nil {
 		return err
@@ -170,9 +203,20 @@ func serve(ctx context.Context, args []string) error {
 		IdleTimeout:       120 * time.Second,
 	}
 	if cfg.PublishMonthly {
-		go stats.RunMonthly(ctx, st.Client, statsOptions(cfg))
+		go stats.RunMonthly(metrics.NewContext(ctx, m), st.Client, statsOptions(cfg))
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	// Metrics and profiles on their own address, never the public port.
+	var private *http.Server
+	if cfg.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics address: %w", err)
+		}
+		private = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- private.Serve(ln) }()
+		slog.Info("metrics and pprof are listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	}
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("lifecircle is listening", "url", fmt.Sprintf("http://localhost:%d/", cfg.Port),
 		"database", st.Dialect, "read_replica", st.Replica != nil, "startup", time.Since(started).Round(time.Millisecond))
@@ -184,6 +228,9 @@ func serve(ctx context.Context, args []string) error {
 	slog.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if private != nil {
+		defer private.Close()
+	}
 	return srv.Shutdown(shutdownCtx)
 }
 
@@ -208,6 +255,14 @@ func rateOptions(ctx context.Context, cfg config.Config, opts *server.Options) e
 	}
 	opts.Redis = r
 	return nil
+}
+
+// accessLogger is the logger of the access log, or nil when it is off.
+func accessLogger(cfg config.Config) *slog.Logger {
+	if !cfg.AccessLog {
+		return nil
+	}
+	return slog.Default()
 }
 
 func seed(ctx context.Context, args []string, stdout io.Writer) error {

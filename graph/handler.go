@@ -13,6 +13,7 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/metrics"
 	"lifecircle/internal/servicemap"
 )
 
@@ -32,6 +33,8 @@ type Options struct {
 	Places *servicemap.Index
 	// Walk is the walking model (default: servicemap.DefaultWalkModel).
 	Walk *servicemap.WalkModel
+	// Extensions run before the others (tracing, when configured).
+	Extensions []graphql.HandlerExtension
 	// PersistedQueries stores automatic persisted queries (default:
 	// NewPersistedQueryCache, in this process).
 	PersistedQueries graphql.Cache[string]
@@ -68,6 +71,10 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 		walk = *opts.Walk
 	}
 	srv := handler.New(NewSchema(client, opts.Places, walk))
+	srv.Use(observer{}) // first: it sees every response as the client will
+	for _, ext := range opts.Extensions {
+		srv.Use(ext)
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -99,13 +106,13 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.PersistedQueries == nil {
 		opts.PersistedQueries = NewPersistedQueryCache()
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: opts.PersistedQueries})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: metrics.CountLookups(metrics.CacheAPQ, opts.PersistedQueries)})
 	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundFields(markResolverErrors)
-	srv.SetErrorPresenter(presentError)
+	srv.SetErrorPresenter(withRequestID(presentError))
 	srv.SetRecoverFunc(recoverPanic)
 	return limits.MaxBody(opts.MaxBodyBytes, srv)
 }

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -45,6 +47,14 @@ type Config struct {
 	// reads; ReadMaxLag is how far behind it may be and still serve them.
 	DatabaseReadURL string
 	ReadMaxLag      time.Duration
+	// Observability: the private address of /metrics and /debug/pprof
+	// ("": not served), the access log, the log format, and the OTLP/HTTP
+	// endpoint traces go to ("": as the OTEL_* environment says, else
+	// none).
+	MetricsAddr  string
+	AccessLog    bool
+	LogFormat    string // "text" or "json"
+	OTLPEndpoint string
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -85,6 +95,14 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, err
 	}
 	fs.BoolVar(&c.PublishMonthly, "publish-monthly", publish, "publish last month's statistics when due (env PUBLISH_MONTHLY)")
+	accessLog, err := envBool(getenv, "ACCESS_LOG", true)
+	if err != nil {
+		return c, err
+	}
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("METRICS_ADDR"), "private listen address of /metrics and /debug/pprof, e.g. 127.0.0.1:9090; empty: not served (env METRICS_ADDR)")
+	fs.BoolVar(&c.AccessLog, "access-log", accessLog, "log a line per request at info level (env ACCESS_LOG)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", "", "base URL of an OTLP/HTTP trace receiver, e.g. http://127.0.0.1:4318; empty: OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT if set, else no tracing")
 	fs.StringVar(&c.PublishMethod, "publish-method", envOr(getenv, "PUBLISH_METHOD", "rule10-5"), "disclosure control of releases: rule10-5 or dp (env PUBLISH_METHOD)")
 	fs.StringVar(&c.Migrate, "migrate", envOr(getenv, "MIGRATE", "empty"), "PostgreSQL migrations at start: empty (apply them to an empty database only), auto (apply pending ones) or check (never apply) (env MIGRATE)")
 	maxOpen, err := envInt(getenv, "DB_MAX_OPEN", 0)
@@ -171,6 +189,19 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	if c.DBConnMaxLifetime < 0 || c.DBConnMaxIdle < 0 {
 		return c, fmt.Errorf("db-conn-max-lifetime and db-conn-max-idle-time must not be negative")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return c, fmt.Errorf("metrics address %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("OTLP endpoint %q: want an http:// or https:// URL", c.OTLPEndpoint)
+		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("log level %q: want debug, info, warn or error", *level)

@@ -44,6 +44,10 @@ func TestRejects(t *testing.T) {
 		"null origin":       {nil, map[string]string{"CORS_ORIGINS": "null"}},
 		"log level":         {[]string{"-log-level", "loud"}, nil},
 		"stray argument":    {[]string{"extra"}, nil},
+		"metrics address":   {[]string{"-metrics-addr", "9090"}, nil},
+		"log format":        {nil, map[string]string{"LOG_FORMAT": "xml"}},
+		"access log":        {nil, map[string]string{"ACCESS_LOG": "sometimes"}},
+		"OTLP endpoint":     {[]string{"-otlp-endpoint", "127.0.0.1:4318"}, nil},
 	} {
 		if _, err := Parse("serve", tc.args, env(tc.env)); err == nil {
 			t.Errorf("%s: want an error", name)
@@ -152,5 +156,22 @@ func TestReadReplicaSettings(t *testing.T) {
 		if _, err := Parse("serve", nil, env(e)); err == nil {
 			t.Errorf("%s: want an error", name)
 		}
+	}
+}
+
+// Observability settings: off (metrics, tracing) or on (access log) by
+// default, from the environment or flags.
+func TestObservability(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil))
+	if err != nil || c.MetricsAddr != "" || !c.AccessLog || c.LogFormat != "text" || c.OTLPEndpoint != "" {
+		t.Errorf("defaults: %+v %v", c, err)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{"METRICS_ADDR": "127.0.0.1:9090", "ACCESS_LOG": "false", "LOG_FORMAT": "json"}))
+	if err != nil || c.MetricsAddr != "127.0.0.1:9090" || c.AccessLog || c.LogFormat != "json" {
+		t.Errorf("from environment: %+v %v", c, err)
+	}
+	c, err = Parse("serve", []string{"-metrics-addr", "[::1]:9100", "-otlp-endpoint", "http://127.0.0.1:4318"}, env(nil))
+	if err != nil || c.MetricsAddr != "[::1]:9100" || c.OTLPEndpoint != "http://127.0.0.1:4318" {
+		t.Errorf("from flags: %+v %v", c, err)
 	}
 }

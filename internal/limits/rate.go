@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"lifecircle/internal/apperr"
+	"lifecircle/internal/metrics"
+	"lifecircle/internal/reqid"
 )
 
 // Rate is a budget of cost points per window.
@@ -104,6 +106,7 @@ func (b *Budget) AuthAllowed(r *http.Request) (retryAfter time.Duration, ok bool
 	if t.OK {
 		return 0, true
 	}
+	metrics.From(r.Context()).Charged(metrics.BudgetAuthFailures, 0, false)
 	return t.RetryAfter, false
 }
 
@@ -146,6 +149,7 @@ func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfte
 	if c == nil {
 		return 0, 0, true // not behind the rate-limit middleware (tests, tools)
 	}
+	defer func() { metrics.From(ctx).Charged(budgetName(c.class), cost, ok) }()
 	rate := b.rate(c.class)
 	t := b.buckets().Take(ctx, c.key, rate, cost)
 	c.limit = rate.Points
@@ -278,7 +282,7 @@ func (w *chargeOnSend) WriteHeader(status int) {
 		if _, retry, ok := w.b.Charge(w.ctx, w.rest); !ok {
 			w.refused = true
 			w.cancel()
-			clear(w.Header()) // the file's own headers (ETag, Content-Disposition)
+			clearExcept(w.Header(), reqid.Header) // the file's own headers (ETag, Content-Disposition)
 			overBudget(w.ResponseWriter, w.cost, retry)
 			return
 		}
@@ -294,4 +298,22 @@ func (w *chargeOnSend) Write(p []byte) (int, error) {
 		return 0, context.Canceled
 	}
 	return w.ResponseWriter.Write(p)
+}
+
+// clearExcept removes every header but keep.
+func clearExcept(h http.Header, keep string) {
+	keep = http.CanonicalHeaderKey(keep)
+	for k := range h {
+		if k != keep {
+			delete(h, k)
+		}
+	}
+}
+
+// budgetName is the metrics label of a class of caller's budget.
+func budgetName(class string) string {
+	if class == "" {
+		return metrics.BudgetPublic
+	}
+	return metrics.BudgetApp
 }

@@ -12,6 +12,7 @@ import (
 
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/reqid"
 	"lifecircle/internal/webasset"
 )
 
@@ -77,6 +78,16 @@ type bufferedWriter struct {
 	body   bytes.Buffer
 }
 
+// newBufferedWriter buffers a response to w, with w's request ID already
+// in its headers (an error written into the buffer quotes it).
+func newBufferedWriter(w http.ResponseWriter) *bufferedWriter {
+	h := http.Header{}
+	if id := w.Header().Get(reqid.Header); id != "" {
+		h.Set(reqid.Header, id)
+	}
+	return &bufferedWriter{header: h, status: http.StatusOK}
+}
+
 func (b *bufferedWriter) Header() http.Header         { return b.header }
 func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
 func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
@@ -90,7 +101,7 @@ func cacheableGET(maxAge string, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+		buf := newBufferedWriter(w)
 		next.ServeHTTP(buf, r)
 		for k, v := range buf.header {
 			w.Header()[k] = v

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"lifecircle/internal/metrics"
 	"lifecircle/internal/shared"
 	"lifecircle/internal/webasset"
 )
@@ -102,7 +103,9 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 		}
 		key := cacheKey(r)
 		match := r.Header.Get("If-None-Match")
+		m := metrics.From(r.Context())
 		if e := c.store.get(r.Context(), key); e != nil {
+			m.CacheLookup(metrics.CacheResponse, true)
 			e.serve(w, r, match)
 			return
 		}
@@ -113,7 +116,7 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 		v, _, _ := c.flights.Do(key, func() (any, error) {
 			rr := r.Clone(r.Context())
 			rr.Header.Del("If-None-Match")
-			own = &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+			own = newBufferedWriter(w)
 			// The data is at least as new as this instant: the entry
 			// expires ttl after it, however long the request takes.
 			expires := time.Now().Add(c.ttl)
@@ -134,13 +137,16 @@ func (c *responseCache) Handler(next http.Handler) http.Handler {
 			return e, nil
 		})
 		if own == nil { // waited for another request's answer
-			if e := v.(*cachedResponse); e != nil {
+			e := v.(*cachedResponse)
+			m.CacheLookup(metrics.CacheResponse, e != nil)
+			if e != nil {
 				e.serve(w, r, match)
 			} else {
 				next.ServeHTTP(w, r)
 			}
 			return
 		}
+		m.CacheLookup(metrics.CacheResponse, false)
 		for k, vs := range own.header {
 			w.Header()[k] = vs
 		}

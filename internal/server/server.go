@@ -15,14 +15,17 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/graph"
+	"lifecircle/internal/accesslog"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
 	"lifecircle/internal/explorer"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/metrics"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/replica"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/shared"
+	"lifecircle/internal/tracing"
 	"lifecircle/internal/widget"
 	"lifecircle/internal/widgetdata"
 	"lifecircle/internal/workflow"
@@ -47,6 +50,14 @@ type Options struct {
 	// public response cache that several servers share; while it is away
 	// each server uses its own (nil: always its own).
 	Redis *shared.Redis
+	// Metrics receives the server's metrics (nil: none); serve its
+	// Handler on a private address, never through this handler.
+	Metrics *metrics.Metrics
+	// AccessLog receives a line per request (nil: no access log).
+	AccessLog *slog.Logger
+	// Tracing traces requests, resolvers and (through the store's driver)
+	// SQL statements; nil: no tracing, and nothing is wrapped.
+	Tracing *tracing.Tracing
 }
 
 // New returns the HTTP handler of the whole server.
@@ -83,6 +94,10 @@ func New(client *ent.Client, opts Options) http.Handler {
 	if opts.GraphQL.Walk == nil {
 		walk := servicemap.DefaultWalkModel()
 		opts.GraphQL.Walk = &walk
+	}
+	opts.Metrics.WatchServiceMap(opts.GraphQL.Places)
+	if ext := opts.Tracing.GraphQL(); ext != nil {
+		opts.GraphQL.Extensions = append(opts.GraphQL.Extensions, ext)
 	}
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
@@ -150,7 +165,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return logRequests(mux)
+	return accesslog.Handler(opts.Tracing.Handler(mux), accesslog.Options{Logger: opts.AccessLog, Metrics: opts.Metrics})
 }
 
 // allowedOrigins matches the origins listed, exactly (ASCII case aside), and
@@ -219,24 +234,5 @@ func idempotencyKey(next http.Handler) http.Handler {
 			r = r.WithContext(workflow.WithIdempotencyKey(r.Context(), k))
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		slog.DebugContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/publication"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/metrics"
 )
 
 // MethodOf reads a configured method name.
@@ -30,16 +31,24 @@ func PublishDue(ctx context.Context, client *ent.Client, now time.Time, o Option
 	return err == nil, err
 }
 
+// CheckDue runs one scheduled check: it publishes last month's statistics
+// if they are due, and logs and counts (in ctx's metrics) what happened.
+func CheckDue(ctx context.Context, client *ent.Client, now time.Time, o Options) {
+	ok, err := PublishDue(ctx, client, now, o)
+	metrics.From(ctx).PublicationCheck(ok, err)
+	if err != nil {
+		slog.ErrorContext(ctx, "stats: monthly publication failed", "err", err)
+	} else if ok {
+		slog.InfoContext(ctx, "stats: published last month's statistics")
+	}
+}
+
 // RunMonthly checks every hour whether last month is due, until ctx ends.
 func RunMonthly(ctx context.Context, client *ent.Client, o Options) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		if ok, err := PublishDue(ctx, client, time.Now(), o); err != nil {
-			slog.Error("stats: monthly publication failed", "err", err)
-		} else if ok {
-			slog.Info("stats: published last month's statistics")
-		}
+		CheckDue(ctx, client, time.Now(), o)
 		select {
 		case <-ctx.Done():
 			return

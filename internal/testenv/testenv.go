@@ -56,6 +56,8 @@ type Options struct {
 	NoDemo bool
 	// Counter, when set, counts the SQL statements the client sends.
 	Counter *Counter
+	// Driver, when set, wraps the client's driver (as tracing does).
+	Driver func(dialect.Driver) dialect.Driver
 }
 
 // URL creates a fresh, empty database of backend b, dropped when the test
@@ -73,6 +75,13 @@ func (b Backend) Open(t testing.TB, opts Options) *store.Store {
 	so := store.Options{URL: b.open(t)}
 	if opts.Counter != nil {
 		so.Driver = opts.Counter.wrap
+	}
+	if wrap := opts.Driver; wrap != nil {
+		if inner := so.Driver; inner != nil {
+			so.Driver = func(d dialect.Driver) dialect.Driver { return wrap(inner(d)) }
+		} else {
+			so.Driver = wrap
+		}
 	}
 	st, err := store.Open(ctx, so)
 	if err != nil {
