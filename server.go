@@ -158,6 +158,14 @@ func serve(ctx context.Context, args []string) error {
 	defer st.Close()
 	m := metrics.New()
 	m.WatchDB("primary", st.DB)
+	if st.Replica != nil {
+		m.WatchDB("replica", st.Replica.ReplicaDB())
+		m.WatchReplica(func() metrics.ReplicaStatus {
+			s := st.Replica.Status()
+			return metrics.ReplicaStatus{Serving: s.Serving, Lag: s.Lag, ReplicaReads: s.ReplicaReads,
+				PrimaryReads: s.PrimaryReads, Fallbacks: s.Fallbacks}
+		})
+	}
 	if cfg.Seed {
 		sum, err := demo.Load(ctx, st.Client)
 		if err != nil {
@@ -194,6 +202,9 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer opts.Redis.Close()
+	if opts.Redis != nil {
+		m.WatchRedis(opts.Redis.Shared, opts.Redis.Fallbacks)
+	}
 	srv := &http.Server{
 		Addr:              ":" + strconv.Itoa(cfg.Port),
 		Handler:           server.New(st.Client, opts),

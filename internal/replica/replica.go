@@ -122,6 +122,9 @@ func New(primary dialect.Driver, primaryDB *sql.DB, replica dialect.Driver, repl
 
 var _ dialect.Driver = (*Router)(nil)
 
+// ReplicaDB is the replica's connection pool (for pool metrics).
+func (r *Router) ReplicaDB() *sql.DB { return r.replicaDB }
+
 // Exec runs on the primary.
 func (r *Router) Exec(ctx context.Context, query string, args, v any) error {
 	return r.primary.Exec(ctx, query, args, v)

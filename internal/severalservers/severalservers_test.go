@@ -41,11 +41,26 @@ func TestThreeServersShareOneBudgetCacheAndData(t *testing.T) {
 	db := testenv.PostgresURL(t)
 	redisURL, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
 	var servers []*server
+	metricsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t)) // the third server's private metrics
 	for i := 0; i < 3; i++ {
 		// One after the other: the first migrates and loads the demo data.
-		servers = append(servers, startServer(t, bin, db, "-redis-url="+redisURL, "-redis-prefix="+prefix,
-			"-rate-public", strconv.Itoa(publicBudget), "-rate-roles", "staff="+strconv.Itoa(staffBudget), "-rate-window", "24h"))
+		args := []string{"-redis-url=" + redisURL, "-redis-prefix=" + prefix,
+			"-rate-public", strconv.Itoa(publicBudget), "-rate-roles", "staff=" + strconv.Itoa(staffBudget), "-rate-window", "24h"}
+		if i == 2 {
+			args = append(args, "-metrics-addr="+metricsAddr)
+		}
+		servers = append(servers, startServer(t, bin, db, args...))
 	}
+	t.Run("metrics say the limits are shared", func(t *testing.T) {
+		s := testenv.ScrapeMetrics(t, "http://"+metricsAddr+"/metrics")
+		if !s.Has("lifecircle_redis_shared") || s.Value("lifecircle_redis_shared") != 1 {
+			t.Errorf("lifecircle_redis_shared = %v (present: %v), want 1 with Redis answering",
+				s.Value("lifecircle_redis_shared"), s.Has("lifecircle_redis_shared"))
+		}
+		if !s.Has("lifecircle_redis_fallbacks_total") {
+			t.Error("lifecircle_redis_fallbacks_total is missing")
+		}
+	})
 	alternating := clientFrom(t, "127.0.0.2")
 	alone := clientFrom(t, "127.0.0.3")
 	probe := clientFrom(t, "127.0.0.4")
