@@ -135,6 +135,7 @@ func serve(ctx context.Context, args []string) error {
 			Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
 				Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
 			GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
+			DB:      st.DB,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -153,10 +154,25 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return shutdown(srv, cfg.ShutdownGrace)
+}
+
+// shutdown stops srv: it stops accepting, lets requests in flight finish
+// for up to grace, then closes the connections still open (a slow client
+// still sending, a download still streaming). Either way the server has
+// stopped as asked, which is no failure: the process exits 0.
+func shutdown(srv *http.Server, grace time.Duration) error {
+	slog.Info("shutting down", "grace", grace)
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+		slog.Warn("requests still open after the shutdown grace period: closing their connections", "grace", grace)
+		_ = srv.Close() // its listeners are closed already; only connections are left
+	} else if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	slog.Info("stopped")
+	return nil
 }
 
 func seed(ctx context.Context, args []string, stdout io.Writer) error {

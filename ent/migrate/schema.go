@@ -247,6 +247,29 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "scope", Type: field.TypeString, Size: 64},
+		{Name: "key", Type: field.TypeString, Size: 200},
+		{Name: "field", Type: field.TypeString, Size: 100},
+		{Name: "request_hash", Type: field.TypeString, Size: 64},
+		{Name: "result_id", Type: field.TypeInt},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_scope_key_field",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[2], IdempotencyKeysColumns[3]},
+			},
+		},
+	}
 	// OrganizationsColumns holds the columns for the "organizations" table.
 	OrganizationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -456,7 +479,6 @@ var (
 		{Name: "resolution_note", Type: field.TypeString, Nullable: true, Size: 4000},
 		{Name: "reject_reason", Type: field.TypeString, Nullable: true, Size: 4000},
 		{Name: "version", Type: field.TypeInt, Default: 1},
-		{Name: "idempotency_key", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "community_id", Type: field.TypeInt},
 		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
 		{Name: "requester_id", Type: field.TypeInt},
@@ -471,31 +493,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "service_requests_regions_community",
-				Columns:    []*schema.Column{ServiceRequestsColumns[20]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[19]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_compounds_compound",
-				Columns:    []*schema.Column{ServiceRequestsColumns[21]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[20]},
 				RefColumns: []*schema.Column{CompoundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_requester",
-				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[21]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_organizations_dispatched_to",
-				Columns:    []*schema.Column{ServiceRequestsColumns[23]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_claimed_by",
-				Columns:    []*schema.Column{ServiceRequestsColumns[24]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[23]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -504,12 +526,7 @@ var (
 			{
 				Name:    "servicerequest_community_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[20], ServiceRequestsColumns[7]},
-			},
-			{
-				Name:    "servicerequest_requester_id_idempotency_key",
-				Unique:  true,
-				Columns: []*schema.Column{ServiceRequestsColumns[22], ServiceRequestsColumns[19]},
+				Columns: []*schema.Column{ServiceRequestsColumns[19], ServiceRequestsColumns[7]},
 			},
 		},
 	}
@@ -573,6 +590,7 @@ var (
 		CompoundsTable,
 		FacilitiesTable,
 		GridsTable,
+		IdempotencyKeysTable,
 		OrganizationsTable,
 		PersonsTable,
 		PublicationsTable,
@@ -617,6 +635,9 @@ func init() {
 	GridsTable.ForeignKeys[0].RefTable = RegionsTable
 	GridsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	IdempotencyKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
 	OrganizationsTable.ForeignKeys[0].RefTable = CompoundsTable
 	OrganizationsTable.ForeignKeys[1].RefTable = OrganizationsTable

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration.
@@ -30,6 +31,9 @@ type Config struct {
 	PublishMonthly                               bool
 	PublishMethod                                string // "rule10-5" or "dp"
 	Epsilon                                      float64
+	// ShutdownGrace is how long a stopping server lets requests in flight
+	// finish before it closes their connections.
+	ShutdownGrace time.Duration
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -78,8 +82,16 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		}
 		fs.Float64Var(f.dst, f.flag, def, f.usage+" (env "+f.env+")")
 	}
+	grace, err := envDuration(getenv, "SHUTDOWN_GRACE", 10*time.Second)
+	if err != nil {
+		return c, err
+	}
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", grace, "on SIGTERM, how long requests in flight may take to finish before their connections are closed (env SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
+		return c, fmt.Errorf("shutdown grace %v: want 0 to 10m", c.ShutdownGrace)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -142,6 +154,18 @@ func envFloat(getenv func(string) string, key string, def float64) (float64, err
 		return 0, fmt.Errorf("%s=%q is not a number", key, v)
 	}
 	return f, nil
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a duration (e.g. 10s)", key, v)
+	}
+	return d, nil
 }
 
 func envBool(getenv func(string) string, key string, def bool) (bool, error) {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/publication"
-	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
 )
 
@@ -125,8 +123,7 @@ func weakMatch(header, etag string) bool {
 func versioned(w http.ResponseWriter, r *http.Request, client *ent.Client, variant string, weak bool) bool {
 	v, err := CurrentVersion(r.Context(), client)
 	if err != nil {
-		slog.ErrorContext(r.Context(), "opendata: version", "err", err)
-		httpError(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
+		httpError(w, http.StatusInternalServerError, err)
 		return true
 	}
 	return conditional(w, r, v, variant, weak)
