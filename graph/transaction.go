@@ -125,26 +125,38 @@ func errorResponse(ctx context.Context) *graphql.Response {
 	return &graphql.Response{Errors: graphql.GetErrors(ctx), Extensions: graphql.GetExtensions(ctx)}
 }
 
+// mutationRoles is the role each mutation field asks for with @hasRole,
+// read from the full schema (the one clients see has no @hasRole).
+var mutationRoles = sync.OnceValue(func() map[string]model.Role {
+	roles := map[string]model.Role{}
+	if parsedSchema.Mutation == nil {
+		return roles
+	}
+	for _, f := range parsedSchema.Mutation.Fields {
+		if d := f.Directives.ForName("hasRole"); d != nil {
+			if arg := d.Arguments.ForName("role"); arg != nil && arg.Value != nil {
+				roles[f.Name] = model.Role(arg.Value.Raw)
+			}
+		}
+	}
+	return roles
+})
+
 // refusedFields checks the @hasRole of each root field of a mutation
 // against the viewer, before any database work: the same check the
 // directive makes when the field resolves.
 func refusedFields(ctx context.Context, oc *graphql.OperationContext) []error {
 	v := auth.FromContext(ctx)
+	roles := mutationRoles()
 	var errs []error
 	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Mutation"}) {
-		if f.Definition == nil {
+		role, ok := roles[f.Name]
+		if !ok {
 			continue
 		}
-		d := f.Definition.Directives.ForName("hasRole")
-		if d == nil {
-			continue
-		}
-		arg := d.Arguments.ForName("role")
-		if arg == nil || arg.Value == nil {
-			continue
-		}
-		if err := roleError(v, model.Role(arg.Value.Raw)); err != nil {
-			errs = append(errs, &gqlerror.Error{Message: err.Message, Path: ast.Path{ast.PathName(f.Alias)}, Err: err})
+		if err := roleError(v, role); err != nil {
+			errs = append(errs, &gqlerror.Error{Message: err.Message, Path: ast.Path{ast.PathName(f.Alias)},
+				Locations: []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}}, Err: err})
 		}
 	}
 	return errs

@@ -130,15 +130,14 @@ func (p *Proxy) handle(client net.Conn) {
 		n, err := client.Read(buf)
 		if n > 0 {
 			if f := p.take(buf[:n]); f != nil {
+				close(f.fired)
 				if !f.afterAnswer {
 					p.Cut()
-					close(f.fired)
 					return
 				}
 				dropAnswer.Lock()
 				dropping = true
 				dropAnswer.Unlock()
-				close(f.fired)
 			}
 			if _, werr := server.Write(buf[:n]); werr != nil {
 				break
