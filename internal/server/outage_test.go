@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -243,4 +244,50 @@ func TestTransactionFailuresAreUnavailable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// SQLite: a writer that waited its whole busy timeout behind another
+// process's write lock is answered UNAVAILABLE with Retry-After 1, with no
+// driver text (SQLITE_BUSY is not shown).
+func TestSQLiteBusyIsUnavailable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out SQLite's 10 s busy timeout")
+	}
+	raw := testenv.Backends()[0].URL(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{URL: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := demo.Load(ctx, st.Client); err != nil {
+		t.Fatal(err)
+	}
+	s := testenv.StartServer(t, st, server.Options{})
+	wtxGID, wtx := communityID(t, s, "文亭巷社区")
+	staff := s.Token(t, "staff", wtx)
+	s.Query(t, staff, `{ viewer { role } }`, nil).Decode(t, &struct{}{})
+
+	other, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(raw, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	status, h, body := fetch(t, s, http.MethodPost, "/graphql", staff, gqlBody(createFacilityDoc, map[string]any{"c": wtxGID, "n": "锁住的药店"}), nil)
+	assertUnavailable(t, "a write behind a lock", status, h, body)
+	if h.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q, want 1", h.Get("Retry-After"))
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	s.Query(t, staff, createFacilityDoc, map[string]any{"c": wtxGID, "n": "锁住的药店"}).Decode(t, &struct{}{})
 }
