@@ -3,6 +3,7 @@ package config
 import (
 	"log/slog"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -37,15 +38,34 @@ func TestRejects(t *testing.T) {
 		args []string
 		env  map[string]string
 	}{
-		"port not a number": {nil, map[string]string{"PORT": "eighty"}},
-		"port out of range": {[]string{"-port", "70000"}, nil},
-		"wildcard origin":   {[]string{"-cors-origins", "*"}, nil},
-		"null origin":       {nil, map[string]string{"CORS_ORIGINS": "null"}},
-		"log level":         {[]string{"-log-level", "loud"}, nil},
-		"stray argument":    {[]string{"extra"}, nil},
+		"port not a number":    {nil, map[string]string{"PORT": "eighty"}},
+		"port out of range":    {[]string{"-port", "70000"}, nil},
+		"wildcard origin":      {[]string{"-cors-origins", "*"}, nil},
+		"null origin":          {nil, map[string]string{"CORS_ORIGINS": "null"}},
+		"log level":            {[]string{"-log-level", "loud"}, nil},
+		"stray argument":       {[]string{"extra"}, nil},
+		"grace not a duration": {nil, map[string]string{"SHUTDOWN_GRACE": "ten"}},
+		"negative grace":       {[]string{"-shutdown-grace", "-1s"}, nil},
 	} {
 		if _, err := Parse("serve", tc.args, env(tc.env)); err == nil {
 			t.Errorf("%s: want an error", name)
+		}
+	}
+}
+
+func TestShutdownGrace(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 10 * time.Second},
+		{nil, map[string]string{"SHUTDOWN_GRACE": "3s"}, 3 * time.Second},
+		{[]string{"-shutdown-grace", "500ms"}, map[string]string{"SHUTDOWN_GRACE": "3s"}, 500 * time.Millisecond},
+	} {
+		c, err := Parse("serve", tc.args, env(tc.env))
+		if err != nil || c.ShutdownGrace != tc.want {
+			t.Errorf("%v %v: grace %v, %v; want %v", tc.args, tc.env, c.ShutdownGrace, err, tc.want)
 		}
 	}
 }
