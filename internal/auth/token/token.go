@@ -186,6 +186,10 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 				slog.WarnContext(r.Context(), "token: lookup: database unavailable", "err", err)
 				return
 			}
+			if r.Context().Err() != nil { // the client gave up: nobody reads the answer
+				slog.DebugContext(r.Context(), "token: lookup: request cancelled by the client", "err", err)
+				return
+			}
 			slog.ErrorContext(r.Context(), "token: lookup", "err", err)
 			apperr.WriteHTTP(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
 			return
