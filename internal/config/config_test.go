@@ -53,6 +53,41 @@ func TestRejects(t *testing.T) {
 	}
 }
 
+func TestMigrateAndPoolSettings(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Migrate != "empty" || c.DBMaxOpen != 0 || c.DBMaxIdle != 0 || c.DBConnMaxLifetime != 30*time.Minute || c.DBConnMaxIdle != 5*time.Minute {
+		t.Errorf("defaults: %+v", c)
+	}
+	e := env(map[string]string{"MIGRATE": "auto", "DB_MAX_OPEN": "32", "DB_MAX_IDLE": "16", "DB_CONN_MAX_LIFETIME": "1h", "DB_CONN_MAX_IDLE_TIME": "0"})
+	c, err = Parse("serve", nil, e)
+	if err != nil || c.Migrate != "auto" || c.DBMaxOpen != 32 || c.DBMaxIdle != 16 || c.DBConnMaxLifetime != time.Hour || c.DBConnMaxIdle != 0 {
+		t.Errorf("from environment: %+v, %v", c, err)
+	}
+	c, err = Parse("serve", []string{"-migrate", "check", "-db-max-open", "8", "-db-max-idle", "-1", "-db-conn-max-lifetime", "10m"}, e)
+	if err != nil || c.Migrate != "check" || c.DBMaxOpen != 8 || c.DBMaxIdle != -1 || c.DBConnMaxLifetime != 10*time.Minute {
+		t.Errorf("flags over the environment: %+v, %v", c, err)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		env  map[string]string
+	}{
+		"unknown migrate mode":  {[]string{"-migrate", "always"}, nil},
+		"negative max open":     {[]string{"-db-max-open", "-3"}, nil},
+		"idle above open":       {[]string{"-db-max-open", "4", "-db-max-idle", "5"}, nil},
+		"idle below -1":         {[]string{"-db-max-idle", "-2"}, nil},
+		"lifetime not a time":   {nil, map[string]string{"DB_CONN_MAX_LIFETIME": "forever"}},
+		"negative idle time":    {[]string{"-db-conn-max-idle-time", "-1s"}, nil},
+		"max open not a number": {nil, map[string]string{"DB_MAX_OPEN": "many"}},
+	} {
+		if _, err := Parse("serve", tc.args, env(tc.env)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
 func TestShutdownGrace(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

@@ -1,4 +1,4 @@
-// Package server assembles lifecircle's HTTP routes: GraphiQL, the GraphQL
+// Package server assembles lifecircle's HTTP routes: the explorer, the GraphQL
 // endpoint for apps behind CORS and token authentication, the public
 // endpoint for everyone, open-data downloads, and liveness and readiness
 // checks.
@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
 	"lifecircle/ent"
 	"lifecircle/graph"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/explorer"
 	"lifecircle/internal/health"
 	"lifecircle/internal/idempotency"
 	"lifecircle/internal/limits"
@@ -26,6 +26,7 @@ import (
 	"lifecircle/internal/outage"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/widget"
+	"lifecircle/internal/widgetdata"
 )
 
 // Options configure the routes.
@@ -64,8 +65,13 @@ func New(client *ent.Client, opts Options) http.Handler {
 			opts.GraphQL.Budget.Failures = opts.FailedAuthRate
 		}
 	}
+	// One service-map index and walking model for GraphQL and the widget.
 	if opts.GraphQL.Places == nil {
 		opts.GraphQL.Places = servicemap.NewIndex(client)
+	}
+	if opts.GraphQL.Walk == nil {
+		walk := servicemap.DefaultWalkModel()
+		opts.GraphQL.Walk = &walk
 	}
 	ready := &health.Checks{Timeout: opts.ReadyTimeout}
 	if opts.DB != nil {
@@ -129,8 +135,13 @@ func New(client *ent.Client, opts Options) http.Handler {
 	for _, format := range []string{"csv", "ndjson"} {
 		mux.Handle("GET /open/activities."+format, file(500, opendata.TableHandler(client, "activities", format)))
 	}
+	// The widget's one request: everything it shows, cached and
+	// revalidated with ETags (a 304 costs limits.RevalidationCost).
+	mux.Handle("GET /open/widget.json", file(widgetdata.Cost, widgetdata.NewHandler(client, opts.GraphQL.Places, *opts.GraphQL.Walk)))
 	mux.Handle("/widget/", widget.Handler())
-	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
+	// The explorer: GraphiQL from the binary itself, no CDN.
+	mux.Handle("GET /{$}", explorer.Page())
+	mux.Handle("GET "+explorer.AssetPrefix, explorer.Assets())
 	mux.Handle("GET /healthz", health.Live())
 	mux.Handle("GET /readyz", ready.Ready())
 	return logRequests(mux)
