@@ -357,6 +357,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldResolutionNote: {Type: field.TypeString, Column: servicerequest.FieldResolutionNote},
 			servicerequest.FieldRejectReason:   {Type: field.TypeString, Column: servicerequest.FieldRejectReason},
 			servicerequest.FieldVersion:        {Type: field.TypeInt, Column: servicerequest.FieldVersion},
+			servicerequest.FieldIdempotencyKey: {Type: field.TypeString, Column: servicerequest.FieldIdempotencyKey},
 			servicerequest.FieldCommunityID:    {Type: field.TypeInt, Column: servicerequest.FieldCommunityID},
 			servicerequest.FieldCompoundID:     {Type: field.TypeInt, Column: servicerequest.FieldCompoundID},
 			servicerequest.FieldRequesterID:    {Type: field.TypeInt, Column: servicerequest.FieldRequesterID},
@@ -2698,6 +2699,11 @@ func (f *ServiceRequestFilter) WhereRejectReason(p entql.StringP) {
 // WhereVersion applies the entql int predicate on the version field.
 func (f *ServiceRequestFilter) WhereVersion(p entql.IntP) {
 	f.Where(p.Field(servicerequest.FieldVersion))
+}
+
+// WhereIdempotencyKey applies the entql string predicate on the idempotency_key field.
+func (f *ServiceRequestFilter) WhereIdempotencyKey(p entql.StringP) {
+	f.Where(p.Field(servicerequest.FieldIdempotencyKey))
 }
 
 // WhereCommunityID applies the entql int predicate on the community_id field.

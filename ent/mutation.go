@@ -13847,6 +13847,7 @@ type ServiceRequestMutation struct {
 	reject_reason        *string
 	version              *int
 	addversion           *int
+	idempotency_key      *string
 	clearedFields        map[string]struct{}
 	community            *int
 	clearedcommunity     bool
@@ -14796,6 +14797,55 @@ func (m *ServiceRequestMutation) ResetVersion() {
 	m.addversion = nil
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (m *ServiceRequestMutation) SetIdempotencyKey(s string) {
+	m.idempotency_key = &s
+}
+
+// IdempotencyKey returns the value of the "idempotency_key" field in the mutation.
+func (m *ServiceRequestMutation) IdempotencyKey() (r string, exists bool) {
+	v := m.idempotency_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyKey returns the old "idempotency_key" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldIdempotencyKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyKey: %w", err)
+	}
+	return oldValue.IdempotencyKey, nil
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (m *ServiceRequestMutation) ClearIdempotencyKey() {
+	m.idempotency_key = nil
+	m.clearedFields[servicerequest.FieldIdempotencyKey] = struct{}{}
+}
+
+// IdempotencyKeyCleared returns if the "idempotency_key" field was cleared in this mutation.
+func (m *ServiceRequestMutation) IdempotencyKeyCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldIdempotencyKey]
+	return ok
+}
+
+// ResetIdempotencyKey resets all changes to the "idempotency_key" field.
+func (m *ServiceRequestMutation) ResetIdempotencyKey() {
+	m.idempotency_key = nil
+	delete(m.clearedFields, servicerequest.FieldIdempotencyKey)
+}
+
 // SetCommunityID sets the "community_id" field.
 func (m *ServiceRequestMutation) SetCommunityID(i int) {
 	m.community = &i
@@ -15238,7 +15288,7 @@ func (m *ServiceRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServiceRequestMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, servicerequest.FieldCreatedAt)
 	}
@@ -15292,6 +15342,9 @@ func (m *ServiceRequestMutation) Fields() []string {
 	}
 	if m.version != nil {
 		fields = append(fields, servicerequest.FieldVersion)
+	}
+	if m.idempotency_key != nil {
+		fields = append(fields, servicerequest.FieldIdempotencyKey)
 	}
 	if m.community != nil {
 		fields = append(fields, servicerequest.FieldCommunityID)
@@ -15352,6 +15405,8 @@ func (m *ServiceRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.RejectReason()
 	case servicerequest.FieldVersion:
 		return m.Version()
+	case servicerequest.FieldIdempotencyKey:
+		return m.IdempotencyKey()
 	case servicerequest.FieldCommunityID:
 		return m.CommunityID()
 	case servicerequest.FieldCompoundID:
@@ -15407,6 +15462,8 @@ func (m *ServiceRequestMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldRejectReason(ctx)
 	case servicerequest.FieldVersion:
 		return m.OldVersion(ctx)
+	case servicerequest.FieldIdempotencyKey:
+		return m.OldIdempotencyKey(ctx)
 	case servicerequest.FieldCommunityID:
 		return m.OldCommunityID(ctx)
 	case servicerequest.FieldCompoundID:
@@ -15552,6 +15609,13 @@ func (m *ServiceRequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVersion(v)
 		return nil
+	case servicerequest.FieldIdempotencyKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyKey(v)
+		return nil
 	case servicerequest.FieldCommunityID:
 		v, ok := value.(int)
 		if !ok {
@@ -15677,6 +15741,9 @@ func (m *ServiceRequestMutation) ClearedFields() []string {
 	if m.FieldCleared(servicerequest.FieldRejectReason) {
 		fields = append(fields, servicerequest.FieldRejectReason)
 	}
+	if m.FieldCleared(servicerequest.FieldIdempotencyKey) {
+		fields = append(fields, servicerequest.FieldIdempotencyKey)
+	}
 	if m.FieldCleared(servicerequest.FieldCompoundID) {
 		fields = append(fields, servicerequest.FieldCompoundID)
 	}
@@ -15732,6 +15799,9 @@ func (m *ServiceRequestMutation) ClearField(name string) error {
 		return nil
 	case servicerequest.FieldRejectReason:
 		m.ClearRejectReason()
+		return nil
+	case servicerequest.FieldIdempotencyKey:
+		m.ClearIdempotencyKey()
 		return nil
 	case servicerequest.FieldCompoundID:
 		m.ClearCompoundID()
@@ -15803,6 +15873,9 @@ func (m *ServiceRequestMutation) ResetField(name string) error {
 		return nil
 	case servicerequest.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case servicerequest.FieldIdempotencyKey:
+		m.ResetIdempotencyKey()
 		return nil
 	case servicerequest.FieldCommunityID:
 		m.ResetCommunityID()

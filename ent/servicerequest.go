@@ -93,6 +93,8 @@ type ServiceRequest struct {
 	//
 	// 乐观并发控制：每次状态变更都会加一。可作为 expectedVersion 传入。
 	Version int `json:"version,omitempty"`
+	// IdempotencyKey holds the value of the "idempotency_key" field.
+	IdempotencyKey *string `json:"idempotency_key,omitempty"`
 	// ID of the requester's community.
 	//
 	// 提出人所在社区的 ID。
@@ -225,7 +227,7 @@ func (*ServiceRequest) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case servicerequest.FieldID, servicerequest.FieldSatisfaction, servicerequest.FieldVersion, servicerequest.FieldCommunityID, servicerequest.FieldCompoundID, servicerequest.FieldRequesterID, servicerequest.FieldDispatchedToID, servicerequest.FieldClaimedByID:
 			values[i] = new(sql.NullInt64)
-		case servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldCategory, servicerequest.FieldStatus, servicerequest.FieldAddress, servicerequest.FieldResolutionNote, servicerequest.FieldRejectReason:
+		case servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldCategory, servicerequest.FieldStatus, servicerequest.FieldAddress, servicerequest.FieldResolutionNote, servicerequest.FieldRejectReason, servicerequest.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case servicerequest.FieldCreatedAt, servicerequest.FieldUpdatedAt, servicerequest.FieldSubmittedAt, servicerequest.FieldDispatchedAt, servicerequest.FieldClaimedAt, servicerequest.FieldResolvedAt, servicerequest.FieldConfirmedAt, servicerequest.FieldRejectedAt:
 			values[i] = new(sql.NullTime)
@@ -363,6 +365,13 @@ func (_m *ServiceRequest) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = int(value.Int64)
+			}
+		case servicerequest.FieldIdempotencyKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field idempotency_key", values[i])
+			} else if value.Valid {
+				_m.IdempotencyKey = new(string)
+				*_m.IdempotencyKey = value.String
 			}
 		case servicerequest.FieldCommunityID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -528,6 +537,11 @@ func (_m *ServiceRequest) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	if v := _m.IdempotencyKey; v != nil {
+		builder.WriteString("idempotency_key=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("community_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CommunityID))

@@ -255,6 +255,20 @@ func (_c *ServiceRequestCreate) SetNillableVersion(v *int) *ServiceRequestCreate
 	return _c
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_c *ServiceRequestCreate) SetIdempotencyKey(v string) *ServiceRequestCreate {
+	_c.mutation.SetIdempotencyKey(v)
+	return _c
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableIdempotencyKey(v *string) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetIdempotencyKey(*v)
+	}
+	return _c
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_c *ServiceRequestCreate) SetCommunityID(v int) *ServiceRequestCreate {
 	_c.mutation.SetCommunityID(v)
@@ -484,6 +498,11 @@ func (_c *ServiceRequestCreate) check() error {
 			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.version": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.IdempotencyKey(); ok {
+		if err := servicerequest.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.idempotency_key": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CommunityID(); !ok {
 		return &ValidationError{Name: "community_id", err: errors.New(`ent: missing required field "ServiceRequest.community_id"`)}
 	}
@@ -594,6 +613,10 @@ func (_c *ServiceRequestCreate) createSpec() (*ServiceRequest, *sqlgraph.CreateS
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(servicerequest.FieldVersion, field.TypeInt, value)
 		_node.Version = value
+	}
+	if value, ok := _c.mutation.IdempotencyKey(); ok {
+		_spec.SetField(servicerequest.FieldIdempotencyKey, field.TypeString, value)
+		_node.IdempotencyKey = &value
 	}
 	if nodes := _c.mutation.CommunityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1027,6 +1050,24 @@ func (u *ServiceRequestUpsert) UpdateVersion() *ServiceRequestUpsert {
 // AddVersion adds v to the "version" field.
 func (u *ServiceRequestUpsert) AddVersion(v int) *ServiceRequestUpsert {
 	u.Add(servicerequest.FieldVersion, v)
+	return u
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *ServiceRequestUpsert) SetIdempotencyKey(v string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldIdempotencyKey, v)
+	return u
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateIdempotencyKey() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldIdempotencyKey)
+	return u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *ServiceRequestUpsert) ClearIdempotencyKey() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldIdempotencyKey)
 	return u
 }
 
@@ -1479,6 +1520,27 @@ func (u *ServiceRequestUpsertOne) AddVersion(v int) *ServiceRequestUpsertOne {
 func (u *ServiceRequestUpsertOne) UpdateVersion() *ServiceRequestUpsertOne {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *ServiceRequestUpsertOne) SetIdempotencyKey(v string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateIdempotencyKey() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *ServiceRequestUpsertOne) ClearIdempotencyKey() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearIdempotencyKey()
 	})
 }
 
@@ -2110,6 +2172,27 @@ func (u *ServiceRequestUpsertBulk) AddVersion(v int) *ServiceRequestUpsertBulk {
 func (u *ServiceRequestUpsertBulk) UpdateVersion() *ServiceRequestUpsertBulk {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *ServiceRequestUpsertBulk) SetIdempotencyKey(v string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateIdempotencyKey() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *ServiceRequestUpsertBulk) ClearIdempotencyKey() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearIdempotencyKey()
 	})
 }
 

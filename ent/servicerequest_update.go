@@ -343,6 +343,26 @@ func (_u *ServiceRequestUpdate) AddVersion(v int) *ServiceRequestUpdate {
 	return _u
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *ServiceRequestUpdate) SetIdempotencyKey(v string) *ServiceRequestUpdate {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableIdempotencyKey(v *string) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *ServiceRequestUpdate) ClearIdempotencyKey() *ServiceRequestUpdate {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_u *ServiceRequestUpdate) SetCommunityID(v int) *ServiceRequestUpdate {
 	_u.mutation.SetCommunityID(v)
@@ -621,6 +641,11 @@ func (_u *ServiceRequestUpdate) check() error {
 			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.version": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := servicerequest.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.idempotency_key": %w`, err)}
+		}
+	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ServiceRequest.community"`)
 	}
@@ -731,6 +756,12 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(servicerequest.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(servicerequest.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(servicerequest.FieldIdempotencyKey, field.TypeString)
 	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1252,6 +1283,26 @@ func (_u *ServiceRequestUpdateOne) AddVersion(v int) *ServiceRequestUpdateOne {
 	return _u
 }
 
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *ServiceRequestUpdateOne) SetIdempotencyKey(v string) *ServiceRequestUpdateOne {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableIdempotencyKey(v *string) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *ServiceRequestUpdateOne) ClearIdempotencyKey() *ServiceRequestUpdateOne {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_u *ServiceRequestUpdateOne) SetCommunityID(v int) *ServiceRequestUpdateOne {
 	_u.mutation.SetCommunityID(v)
@@ -1543,6 +1594,11 @@ func (_u *ServiceRequestUpdateOne) check() error {
 			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.version": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := servicerequest.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.idempotency_key": %w`, err)}
+		}
+	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ServiceRequest.community"`)
 	}
@@ -1670,6 +1726,12 @@ func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceR
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(servicerequest.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(servicerequest.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(servicerequest.FieldIdempotencyKey, field.TypeString)
 	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -574,6 +574,7 @@ var (
 		{Name: "resolution_note", Type: field.TypeString, Nullable: true, Size: 4000},
 		{Name: "reject_reason", Type: field.TypeString, Nullable: true, Size: 4000},
 		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "idempotency_key", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "community_id", Type: field.TypeInt},
 		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
 		{Name: "requester_id", Type: field.TypeInt},
@@ -588,31 +589,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "service_requests_regions_community",
-				Columns:    []*schema.Column{ServiceRequestsColumns[19]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[20]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_compounds_compound",
-				Columns:    []*schema.Column{ServiceRequestsColumns[20]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[21]},
 				RefColumns: []*schema.Column{CompoundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_requester",
-				Columns:    []*schema.Column{ServiceRequestsColumns[21]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_organizations_dispatched_to",
-				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[23]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_claimed_by",
-				Columns:    []*schema.Column{ServiceRequestsColumns[23]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[24]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -621,22 +622,27 @@ var (
 			{
 				Name:    "servicerequest_community_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[19], ServiceRequestsColumns[7]},
+				Columns: []*schema.Column{ServiceRequestsColumns[20], ServiceRequestsColumns[7]},
+			},
+			{
+				Name:    "servicerequest_requester_id_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{ServiceRequestsColumns[22], ServiceRequestsColumns[19]},
 			},
 			{
 				Name:    "servicerequest_compound_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[20]},
+				Columns: []*schema.Column{ServiceRequestsColumns[21]},
 			},
 			{
 				Name:    "servicerequest_dispatched_to_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[22]},
+				Columns: []*schema.Column{ServiceRequestsColumns[23]},
 			},
 			{
 				Name:    "servicerequest_claimed_by_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[23]},
+				Columns: []*schema.Column{ServiceRequestsColumns[24]},
 			},
 		},
 	}

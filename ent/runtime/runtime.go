@@ -928,6 +928,10 @@ func init() {
 	servicerequest.DefaultVersion = servicerequestDescVersion.Default.(int)
 	// servicerequest.VersionValidator is a validator for the "version" field. It is called by the builders before save.
 	servicerequest.VersionValidator = servicerequestDescVersion.Validators[0].(func(int) error)
+	// servicerequestDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	servicerequestDescIdempotencyKey := servicerequestFields[16].Descriptor()
+	// servicerequest.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	servicerequest.IdempotencyKeyValidator = servicerequestDescIdempotencyKey.Validators[0].(func(string) error)
 	statcell.Policy = privacy.NewPolicies(schema.StatCell{})
 	statcell.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

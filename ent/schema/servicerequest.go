@@ -91,6 +91,11 @@ func (ServiceRequest) Fields() []ent.Field {
 			Comment(doc("Optimistic concurrency: every transition increments it. Pass it as expectedVersion.",
 				"乐观并发控制：每次状态变更都会加一。可作为 expectedVersion 传入。")).
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// Unused since idempotency keys of every create moved to the
+		// IdempotencyKey table (internal/idempotency); kept so databases
+		// created before stay adoptable by the baseline migration.
+		field.String("idempotency_key").Optional().Nillable().MaxLen(200).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("community_id").
 			Comment(doc("ID of the requester's community.", "提出人所在社区的 ID。")),
 		field.Int("compound_id").Optional().Nillable().
@@ -132,6 +137,7 @@ func (ServiceRequest) Edges() []ent.Edge {
 func (ServiceRequest) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("community_id", "status"),
+		index.Fields("requester_id", "idempotency_key").Unique(),
 		// The edges compound, dispatched_to and claimed_by (a volunteer's
 		// claimed requests).
 		index.Fields("compound_id"),

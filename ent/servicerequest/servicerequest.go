@@ -54,6 +54,8 @@ const (
 	FieldRejectReason = "reject_reason"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
+	FieldIdempotencyKey = "idempotency_key"
 	// FieldCommunityID holds the string denoting the community_id field in the database.
 	FieldCommunityID = "community_id"
 	// FieldCompoundID holds the string denoting the compound_id field in the database.
@@ -143,6 +145,7 @@ var Columns = []string{
 	FieldResolutionNote,
 	FieldRejectReason,
 	FieldVersion,
+	FieldIdempotencyKey,
 	FieldCommunityID,
 	FieldCompoundID,
 	FieldRequesterID,
@@ -192,6 +195,8 @@ var (
 	DefaultVersion int
 	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
 	VersionValidator func(int) error
+	// IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	IdempotencyKeyValidator func(string) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -346,6 +351,11 @@ func ByRejectReason(opts ...sql.OrderTermOption) OrderOption {
 // ByVersion orders the results by the version field.
 func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
+// ByIdempotencyKey orders the results by the idempotency_key field.
+func ByIdempotencyKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdempotencyKey, opts...).ToFunc()
 }
 
 // ByCommunityID orders the results by the community_id field.
