@@ -29,6 +29,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"lifecircle/ent"
 	"lifecircle/ent/region"
 	"lifecircle/graph"
@@ -38,6 +40,7 @@ import (
 	"lifecircle/internal/config"
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
+	"lifecircle/internal/health"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/migrations"
@@ -197,6 +200,7 @@ func serve(ctx context.Context, args []string) error {
 		Metrics:   m,
 		AccessLog: accessLogger(cfg),
 		Tracing:   tracer,
+		DB:        st.DB,
 	}
 	if err := rateOptions(ctx, cfg, &opts); err != nil {
 		return err
@@ -205,6 +209,7 @@ func serve(ctx context.Context, args []string) error {
 	if opts.Redis != nil {
 		m.WatchRedis(opts.Redis.Shared, opts.Redis.Fallbacks)
 	}
+	opts.Readiness = readinessChecks(st, opts.Redis)
 	srv := &http.Server{
 		Addr:              ":" + strconv.Itoa(cfg.Port),
 		Handler:           server.New(st.Client, opts),
@@ -236,13 +241,67 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if private != nil {
 		defer private.Close()
 	}
-	return srv.Shutdown(shutdownCtx)
+	return shutdown(srv, cfg.ShutdownGrace)
+}
+
+// readinessChecks are /readyz's checks beyond the database and the
+// service-map index: the PostgreSQL schema is current (a server whose
+// schema fell behind — another server's binary migrated it past this one's
+// or someone restored an old dump — must not take traffic), and, reported
+// without making the server unready, the shared Redis and the read replica,
+// which the server can do without.
+func readinessChecks(st *store.Store, redis *shared.Redis) []health.Check {
+	var checks []health.Check
+	if st.Dialect == dialect.Postgres {
+		checks = append(checks, health.Check{Name: "migrations", Run: func(ctx context.Context) error {
+			n, err := migrations.Pending(ctx, st.DB)
+			switch {
+			case err != nil:
+				return errors.New("the schema's version could not be read")
+			case n > 0:
+				return fmt.Errorf("%d migration(s) pending: run `lifecircle migrate`", n)
+			}
+			return nil
+		}})
+	}
+	if redis != nil {
+		checks = append(checks, health.Check{Name: "redis", Degraded: true, Run: func(context.Context) error {
+			if s := redis.Status(); !s.Shared {
+				return fmt.Errorf("unavailable since %s: serving with this server's own rate budgets and caches", s.Since.UTC().Format(time.RFC3339))
+			}
+			return nil
+		}})
+	}
+	if st.Replica != nil {
+		checks = append(checks, health.Check{Name: "replica", Degraded: true, Run: func(context.Context) error {
+			if s := st.Replica.Status(); !s.Serving {
+				return fmt.Errorf("public reads go to the primary: %s", s.Reason)
+			}
+			return nil
+		}})
+	}
+	return checks
+}
+
+// shutdown stops srv: it stops accepting, lets requests in flight finish
+// for up to grace, then closes the connections still open (a slow client
+// still sending, a download still streaming). Either way the server has
+// stopped as asked, which is no failure: the process exits 0.
+func shutdown(srv *http.Server, grace time.Duration) error {
+	slog.Info("shutting down", "grace", grace)
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+		slog.Warn("requests still open after the shutdown grace period: closing their connections", "grace", grace)
+		_ = srv.Close() // its listeners are closed already; only connections are left
+	} else if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	slog.Info("stopped")
+	return nil
 }
 
 // rateOptions sets the rate budgets of the configuration and, with

@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/publication"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 			compound.Table:       compound.ValidColumn,
 			facility.Table:       facility.ValidColumn,
 			grid.Table:           grid.ValidColumn,
+			idempotencykey.Table: idempotencykey.ValidColumn,
 			organization.Table:   organization.ValidColumn,
 			person.Table:         person.ValidColumn,
 			publication.Table:    publication.ValidColumn,

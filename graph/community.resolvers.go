@@ -13,7 +13,9 @@ import (
 )
 
 func (r *mutationResolver) CreateRegion(ctx context.Context, input ent.CreateRegionInput) (*ent.Region, error) {
-	return ent.FromContext(ctx).Region.Create().SetInput(input).Save(ctx)
+	return once(ctx, "", func(c *ent.Client) (*ent.Region, error) {
+		return c.Region.Create().SetInput(input).Save(ctx)
+	}, func(v *ent.Region) int { return v.ID })
 }
 
 func (r *mutationResolver) UpdateRegion(ctx context.Context, id int, input ent.UpdateRegionInput) (*ent.Region, error) {
@@ -21,7 +23,9 @@ func (r *mutationResolver) UpdateRegion(ctx context.Context, id int, input ent.U
 }
 
 func (r *mutationResolver) CreateCompound(ctx context.Context, input ent.CreateCompoundInput) (*ent.Compound, error) {
-	return ent.FromContext(ctx).Compound.Create().SetInput(input).Save(ctx)
+	return once(ctx, "", func(c *ent.Client) (*ent.Compound, error) {
+		return c.Compound.Create().SetInput(input).Save(ctx)
+	}, func(v *ent.Compound) int { return v.ID })
 }
 
 func (r *mutationResolver) UpdateCompound(ctx context.Context, id int, input ent.UpdateCompoundInput) (*ent.Compound, error) {
@@ -29,7 +33,9 @@ func (r *mutationResolver) UpdateCompound(ctx context.Context, id int, input ent
 }
 
 func (r *mutationResolver) CreateGrid(ctx context.Context, input ent.CreateGridInput) (*ent.Grid, error) {
-	return ent.FromContext(ctx).Grid.Create().SetInput(input).Save(ctx)
+	return once(ctx, "", func(c *ent.Client) (*ent.Grid, error) {
+		return c.Grid.Create().SetInput(input).Save(ctx)
+	}, func(v *ent.Grid) int { return v.ID })
 }
 
 func (r *mutationResolver) UpdateGrid(ctx context.Context, id int, input ent.UpdateGridInput) (*ent.Grid, error) {
@@ -37,7 +43,9 @@ func (r *mutationResolver) UpdateGrid(ctx context.Context, id int, input ent.Upd
 }
 
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input ent.CreateOrganizationInput) (*ent.Organization, error) {
-	return ent.FromContext(ctx).Organization.Create().SetInput(input).Save(ctx)
+	return once(ctx, "", func(c *ent.Client) (*ent.Organization, error) {
+		return c.Organization.Create().SetInput(input).Save(ctx)
+	}, func(v *ent.Organization) int { return v.ID })
 }
 
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error) {
@@ -45,7 +53,9 @@ func (r *mutationResolver) UpdateOrganization(ctx context.Context, id int, input
 }
 
 func (r *mutationResolver) CreateActivity(ctx context.Context, input ent.CreateActivityInput) (*ent.Activity, error) {
-	return ent.FromContext(ctx).Activity.Create().SetInput(input).Save(ctx)
+	return once(ctx, "", func(c *ent.Client) (*ent.Activity, error) {
+		return c.Activity.Create().SetInput(input).Save(ctx)
+	}, func(v *ent.Activity) int { return v.ID })
 }
 
 func (r *mutationResolver) UpdateActivity(ctx context.Context, id int, input ent.UpdateActivityInput) (*ent.Activity, error) {

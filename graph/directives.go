@@ -13,9 +13,17 @@ import (
 // hasRole implements @hasRole: an early, readable refusal. The ent privacy
 // policies enforce the same rules again at the data layer.
 func hasRole(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
-	v := auth.FromContext(ctx)
+	if err := roleError(auth.FromContext(ctx), role); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
+
+// roleError says why v may not use a field that needs role (nil: it may).
+// The transactioner asks it too, before a mutation's transaction opens.
+func roleError(v auth.Viewer, role model.Role) *apperr.Error {
 	if v.Role == auth.RolePublic {
-		return nil, apperr.New(apperr.CodeUnauthenticated, "this field needs a token (Authorization: Bearer …)")
+		return apperr.New(apperr.CodeUnauthenticated, "this field needs a token (Authorization: Bearer …)")
 	}
 	need := map[model.Role]auth.Role{
 		model.RoleMember:    auth.RoleResident,
@@ -24,9 +32,9 @@ func hasRole(ctx context.Context, _ any, next graphql.Resolver, role model.Role)
 		model.RoleAdmin:     auth.RoleAdmin,
 	}[role]
 	if !v.HasRole(need) {
-		return nil, apperr.New(apperr.CodeForbidden, "this field needs the %s role", role)
+		return apperr.New(apperr.CodeForbidden, "this field needs the %s role", role)
 	}
-	return next(ctx)
+	return nil
 }
 
 func viewerRole(v auth.Viewer) string {

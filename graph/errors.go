@@ -15,6 +15,7 @@ import (
 	"lifecircle/ent/privacy"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/inputs"
+	"lifecircle/internal/outage"
 )
 
 // resolverError marks an error a resolver returned, so the presenter can
@@ -39,7 +40,7 @@ func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error)
 // reach a client: unknown errors are logged and shown as INTERNAL.
 func presentError(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-	code, msg := classify(err)
+	code, msg := classify(ctx, err)
 	if code == "" {
 		// An error gqlgen or entgql built itself (argument parsing,
 		// validation, pagination arguments): safe to show as it is.
@@ -55,8 +56,13 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 		return gqlErr
 	}
-	if code == apperr.CodeInternal {
+	switch code {
+	case apperr.CodeInternal:
 		slog.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+	case CodeCancelled:
+		slog.DebugContext(ctx, "graphql: request cancelled by the client", "path", gqlErr.Path.String(), "err", err)
+	case apperr.CodeUnavailable:
+		slog.WarnContext(ctx, "graphql: database unavailable", "path", gqlErr.Path.String(), "err", err)
 	}
 	gqlErr.Message = msg
 	gqlErr.Extensions = nil
@@ -142,10 +148,32 @@ func validationZh(ve *ent.ValidationError) string {
 	return "字段 " + f + " 的输入无效"
 }
 
+// CodeCancelled is the code of a request its client gave up on (the
+// connection closed): nobody reads the answer, and it is no server error.
+const CodeCancelled = "CANCELLED"
+
 // classify maps err to a code and message; "" for errors gqlgen made.
-func classify(err error) (code, msg string) {
+func classify(ctx context.Context, err error) (code, msg string) {
 	if e, ok := apperr.As(err); ok {
 		return e.Code, e.Message
+	}
+	var re resolverError
+	var te txError
+	if errors.As(err, &re) || errors.As(err, &te) {
+		// The database's own failures, in one place (internal/outage):
+		// nothing of the driver's text is shown.
+		if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
+			return CodeCancelled, "the request was cancelled"
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "TIMEOUT", "the request took too long and was stopped"
+		}
+		if outage.Note(ctx, err) {
+			return apperr.CodeUnavailable, outage.Message
+		}
+		if te.err != nil {
+			return apperr.CodeInternal, "internal error"
+		}
 	}
 	var ve *ent.ValidationError
 	switch {
@@ -163,7 +191,6 @@ func classify(err error) (code, msg string) {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "TIMEOUT", "the request took too long and was stopped"
 	}
-	var re resolverError
 	if !errors.As(err, &re) {
 		return "", "" // built by gqlgen: arguments, validation
 	}

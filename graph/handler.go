@@ -3,7 +3,6 @@ package graph
 import (
 	"net/http"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -110,7 +109,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
-	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
+	srv.Use(transactioner{opener: client})
 	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(withRequestID(presentError))
 	srv.SetRecoverFunc(recoverPanic)

@@ -11,20 +11,24 @@ import (
 	"lifecircle/ent/requestevent"
 	"lifecircle/graph/model"
 	"lifecircle/internal/auth"
+	"lifecircle/internal/idempotency"
 	"lifecircle/internal/workflow"
 )
 
 func (r *mutationResolver) SubmitRequest(ctx context.Context, input model.SubmitRequestInput) (*model.SubmitRequestPayload, error) {
-	key := workflow.IdempotencyKey(ctx)
+	key := deref(input.ClientMutationID)
 	if input.ClientMutationID != nil {
-		key = *input.ClientMutationID
+		if err := idempotency.CheckKey("clientMutationId", key); err != nil {
+			return nil, err
+		}
 	}
 	in := workflow.SubmitInput{
 		Kind: input.Kind, Title: input.Title, CompoundID: input.CompoundID, OnBehalfOf: input.OnBehalfOf,
 		Description: deref(input.Description), Category: deref(input.Category), Address: deref(input.Address),
-		IdempotencyKey: key,
 	}
-	req, err := workflow.Submit(ctx, ent.FromContext(ctx), in)
+	req, err := once(ctx, key, func(c *ent.Client) (*ent.ServiceRequest, error) {
+		return workflow.Submit(ctx, c, in)
+	}, func(v *ent.ServiceRequest) int { return v.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +64,9 @@ func (r *mutationResolver) RewardRequest(ctx context.Context, id int, note strin
 }
 
 func (r *mutationResolver) RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error) {
-	return workflow.Register(ctx, ent.FromContext(ctx), activityID, personID)
+	return once(ctx, "", func(c *ent.Client) (*ent.Registration, error) {
+		return workflow.Register(ctx, c, activityID, personID)
+	}, func(v *ent.Registration) int { return v.ID })
 }
 
 func (r *mutationResolver) CancelRegistration(ctx context.Context, id int) (*ent.Registration, error) {

@@ -82,11 +82,13 @@ func (r *lifeCircleReportResolver) Compounds(ctx context.Context, obj *model.Lif
 }
 
 func (r *mutationResolver) CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error) {
-	c := ent.FromContext(ctx).Facility.Create().SetInput(input.CreateFacilityInput)
-	if input.Names != nil {
-		c.SetNames(input.Names)
-	}
-	return c.Save(ctx)
+	return once(ctx, "", func(client *ent.Client) (*ent.Facility, error) {
+		c := client.Facility.Create().SetInput(input.CreateFacilityInput)
+		if input.Names != nil {
+			c.SetNames(input.Names)
+		}
+		return c.Save(ctx)
+	}, func(v *ent.Facility) int { return v.ID })
 }
 
 func (r *mutationResolver) UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error) {

@@ -85,6 +85,10 @@ func (StatCell) Hooks() []ent.Hook {
 	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
 }
 
+// Policy of the IdempotencyKey: read and written by internal/idempotency
+// under the system context only.
+func (IdempotencyKey) Policy() ent.Policy { return rule.SystemOnly() }
+
 // Policy of the ChangeLock: the change log's writers only.
 func (ChangeLock) Policy() ent.Policy { return rule.SystemOnly() }
 

@@ -91,6 +91,9 @@ func (ServiceRequest) Fields() []ent.Field {
 			Comment(doc("Optimistic concurrency: every transition increments it. Pass it as expectedVersion.",
 				"乐观并发控制：每次状态变更都会加一。可作为 expectedVersion 传入。")).
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		// Unused since idempotency keys of every create moved to the
+		// IdempotencyKey table (internal/idempotency); kept so databases
+		// created before stay adoptable by the baseline migration.
 		field.String("idempotency_key").Optional().Nillable().MaxLen(200).
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("community_id").

@@ -16,6 +16,9 @@ const (
 	CodeConflict        = "CONFLICT"
 	CodeInternal        = "INTERNAL"
 	CodePageSize        = "PAGE_SIZE_LIMIT"
+	// CodeUnavailable: the database cannot serve right now (HTTP 503 with
+	// Retry-After); the request may be retried as it is.
+	CodeUnavailable = "UNAVAILABLE"
 )
 
 // Error is an error safe to show to a client.

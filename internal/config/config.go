@@ -33,6 +33,9 @@ type Config struct {
 	PublishMonthly                               bool
 	PublishMethod                                string // "rule10-5" or "dp"
 	Epsilon                                      float64
+	// ShutdownGrace is how long a stopping server lets requests in flight
+	// finish before it closes their connections.
+	ShutdownGrace time.Duration
 	// Migrate: what a command does about pending PostgreSQL migrations,
 	// "empty" (apply them to an empty database only), "auto" or "check".
 	Migrate string
@@ -146,11 +149,19 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	if err != nil {
 		return c, err
 	}
+	grace, err := envDuration(getenv, "SHUTDOWN_GRACE", 10*time.Second)
+	if err != nil {
+		return c, err
+	}
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", grace, "on SIGTERM, how long requests in flight may take to finish before their connections are closed (env SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if err := checkServers(); err != nil {
 		return c, err
+	}
+	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
+		return c, fmt.Errorf("shutdown grace %v: want 0 to 10m", c.ShutdownGrace)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))

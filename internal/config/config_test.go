@@ -38,16 +38,18 @@ func TestRejects(t *testing.T) {
 		args []string
 		env  map[string]string
 	}{
-		"port not a number": {nil, map[string]string{"PORT": "eighty"}},
-		"port out of range": {[]string{"-port", "70000"}, nil},
-		"wildcard origin":   {[]string{"-cors-origins", "*"}, nil},
-		"null origin":       {nil, map[string]string{"CORS_ORIGINS": "null"}},
-		"log level":         {[]string{"-log-level", "loud"}, nil},
-		"stray argument":    {[]string{"extra"}, nil},
-		"metrics address":   {[]string{"-metrics-addr", "9090"}, nil},
-		"log format":        {nil, map[string]string{"LOG_FORMAT": "xml"}},
-		"access log":        {nil, map[string]string{"ACCESS_LOG": "sometimes"}},
-		"OTLP endpoint":     {[]string{"-otlp-endpoint", "127.0.0.1:4318"}, nil},
+		"port not a number":    {nil, map[string]string{"PORT": "eighty"}},
+		"port out of range":    {[]string{"-port", "70000"}, nil},
+		"wildcard origin":      {[]string{"-cors-origins", "*"}, nil},
+		"null origin":          {nil, map[string]string{"CORS_ORIGINS": "null"}},
+		"log level":            {[]string{"-log-level", "loud"}, nil},
+		"stray argument":       {[]string{"extra"}, nil},
+		"metrics address":      {[]string{"-metrics-addr", "9090"}, nil},
+		"log format":           {nil, map[string]string{"LOG_FORMAT": "xml"}},
+		"access log":           {nil, map[string]string{"ACCESS_LOG": "sometimes"}},
+		"OTLP endpoint":        {[]string{"-otlp-endpoint", "127.0.0.1:4318"}, nil},
+		"grace not a duration": {nil, map[string]string{"SHUTDOWN_GRACE": "ten"}},
+		"negative grace":       {[]string{"-shutdown-grace", "-1s"}, nil},
 	} {
 		if _, err := Parse("serve", tc.args, env(tc.env)); err == nil {
 			t.Errorf("%s: want an error", name)
@@ -173,5 +175,22 @@ func TestObservability(t *testing.T) {
 	c, err = Parse("serve", []string{"-metrics-addr", "[::1]:9100", "-otlp-endpoint", "http://127.0.0.1:4318"}, env(nil))
 	if err != nil || c.MetricsAddr != "[::1]:9100" || c.OTLPEndpoint != "http://127.0.0.1:4318" {
 		t.Errorf("from flags: %+v %v", c, err)
+	}
+}
+
+func TestShutdownGrace(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, nil, 10 * time.Second},
+		{nil, map[string]string{"SHUTDOWN_GRACE": "3s"}, 3 * time.Second},
+		{[]string{"-shutdown-grace", "500ms"}, map[string]string{"SHUTDOWN_GRACE": "3s"}, 500 * time.Millisecond},
+	} {
+		c, err := Parse("serve", tc.args, env(tc.env))
+		if err != nil || c.ShutdownGrace != tc.want {
+			t.Errorf("%v %v: grace %v, %v; want %v", tc.args, tc.env, c.ShutdownGrace, err, tc.want)
+		}
 	}
 }

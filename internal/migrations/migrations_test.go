@@ -149,6 +149,21 @@ func laterIndexes(t *testing.T) []string {
 	return names
 }
 
+// laterTables are the tables the migrations after the first create.
+func laterTables(t *testing.T) []string {
+	t.Helper()
+	dir, _ := migrations.Dir()
+	all, _ := dir.Files()
+	re := regexp.MustCompile(`CREATE TABLE "([^"]+)"`)
+	var names []string
+	for _, f := range all[1:] {
+		for _, m := range re.FindAllStringSubmatch(string(f.Bytes()), -1) {
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
 // A database at the first migration, with data in it, is upgraded to the
 // last: the rows are unchanged and the new indexes exist.
 func TestUpgradeFromTheFirstMigrationKeepsTheData(t *testing.T) {
@@ -243,7 +258,8 @@ INSERT INTO service_requests (id, created_at, updated_at, kind, title, status, v
 
 // autoMigrated builds the schema the way lifecircle did before versioned
 // migrations — ent's auto-migration, Schema.Create — as of the first
-// migration: today's ent tables less the indexes the later migrations add.
+// migration: today's ent tables less the tables and indexes the later
+// migrations add.
 func autoMigrated(t *testing.T, db *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
@@ -252,6 +268,11 @@ func autoMigrated(t *testing.T, db *sql.DB) {
 	}
 	for _, name := range laterIndexes(t) {
 		if _, err := db.Exec(`DROP INDEX "` + name + `"`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range laterTables(t) {
+		if _, err := db.Exec(`DROP TABLE "` + name + `"`); err != nil {
 			t.Fatal(err)
 		}
 	}

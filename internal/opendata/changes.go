@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -208,8 +207,7 @@ func ChangesHandler(client *ent.Client) http.Handler {
 			return
 		}
 		if err := LoadRecords(r.Context(), client, entries); err != nil {
-			slog.ErrorContext(r.Context(), "opendata: changes", "err", err)
-			httpError(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
+			httpError(w, http.StatusInternalServerError, err)
 			return
 		}
 		next := after

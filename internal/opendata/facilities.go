@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/i18n"
+	"lifecircle/internal/outage"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/store"
 	"lifecircle/internal/taxonomy"
@@ -268,9 +270,19 @@ func Handler(client *ent.Client, format string) http.Handler {
 	})
 }
 
+// httpError answers a download that failed before its first byte: an
+// error for the client as it is, a database outage with 503 and
+// Retry-After, anything else as INTERNAL (logged, never shown).
 func httpError(w http.ResponseWriter, status int, err error) {
 	e, ok := apperr.As(err)
 	if !ok {
+		if outage.WriteHTTP(w, err) {
+			slog.Warn("opendata: database unavailable", "err", err)
+			return
+		}
+		if !errors.Is(err, context.Canceled) {
+			slog.Error("opendata: internal error", "err", err)
+		}
 		e = apperr.New(apperr.CodeInternal, "internal error")
 		status = http.StatusInternalServerError
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/publication"
-	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/webasset"
 )
@@ -113,8 +111,7 @@ func conditional(w http.ResponseWriter, r *http.Request, v Version, variant stri
 func versioned(w http.ResponseWriter, r *http.Request, client *ent.Client, variant string, weak bool) bool {
 	v, err := CurrentVersion(r.Context(), client)
 	if err != nil {
-		slog.ErrorContext(r.Context(), "opendata: version", "err", err)
-		httpError(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
+		httpError(w, http.StatusInternalServerError, err)
 		return true
 	}
 	return conditional(w, r, v, variant, weak)

@@ -108,6 +108,11 @@ func TestReadmeListsEveryEndpoint(t *testing.T) {
 		case strings.Contains(p, "<hash>"):
 			p = strings.Replace(p, "<hash>", widget.Version(), 1)
 		}
+		if p == "/readyz" {
+			// Unready (503, "loading") until the first probe has loaded the
+			// service-map index, which serve does before it listens.
+			waitReady(t, s)
+		}
 		res, err := s.Client().Get(s.URL + p)
 		if err != nil {
 			t.Fatalf("GET %s: %v", p, err)

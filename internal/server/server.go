@@ -1,6 +1,7 @@
 // Package server assembles lifecircle's HTTP routes: the explorer, the GraphQL
 // endpoint for apps behind CORS and token authentication, the public
-// endpoint for everyone, and a health check.
+// endpoint for everyone, open-data downloads, and liveness and readiness
+// checks.
 package server
 
 import (
@@ -19,16 +20,18 @@ import (
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
 	"lifecircle/internal/explorer"
+	"lifecircle/internal/health"
+	"lifecircle/internal/idempotency"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/outage"
 	"lifecircle/internal/replica"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/shared"
 	"lifecircle/internal/tracing"
 	"lifecircle/internal/widget"
 	"lifecircle/internal/widgetdata"
-	"lifecircle/internal/workflow"
 )
 
 // Options configure the routes.
@@ -58,6 +61,13 @@ type Options struct {
 	// Tracing traces requests, resolvers and (through the store's driver)
 	// SQL statements; nil: no tracing, and nothing is wrapped.
 	Tracing *tracing.Tracing
+	// DB is the database /readyz pings (nil: no database check).
+	DB health.Pinger
+	// Readiness are more checks of /readyz, after the database and the
+	// service-map index (e.g. migrations, a shared cache).
+	Readiness []health.Check
+	// ReadyTimeout bounds each readiness check (default health.DefaultTimeout).
+	ReadyTimeout time.Duration
 }
 
 // New returns the HTTP handler of the whole server.
@@ -99,6 +109,12 @@ func New(client *ent.Client, opts Options) http.Handler {
 	if ext := opts.Tracing.GraphQL(); ext != nil {
 		opts.GraphQL.Extensions = append(opts.GraphQL.Extensions, ext)
 	}
+	ready := &health.Checks{Timeout: opts.ReadyTimeout}
+	if opts.DB != nil {
+		ready.Add(health.Database(opts.DB))
+	}
+	ready.Add(health.Loaded("servicemap", opts.GraphQL.Places))
+	ready.Add(opts.Readiness...)
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
 	// never cookies: credentials stay off and unknown origins get no
@@ -116,10 +132,12 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// GraphQL requests get 20 s: the context cancels their SQL after that
 	// (the presenter says TIMEOUT). Downloads stream for as long as needed.
 	gql = withTimeout(20*time.Second, gql)
+	// A response that met a database outage is a 503 with Retry-After.
+	gql = outage.Middleware(gql)
 	// Bad tokens are counted against the caller's address, and an address
 	// that sent too many is refused before any token is looked up.
 	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
-		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotencyKey(queriesOnlyOverGET(gql)))))))
+		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotency.Middleware(queriesOnlyOverGET(gql)))))))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
 	open := cors.New(cors.Options{
@@ -161,10 +179,8 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// The explorer: GraphiQL from the binary itself, no CDN.
 	mux.Handle("GET /{$}", explorer.Page())
 	mux.Handle("GET "+explorer.AssetPrefix, explorer.Assets())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	mux.Handle("GET /healthz", health.Live())
+	mux.Handle("GET /readyz", ready.Ready())
 	return accesslog.Handler(opts.Tracing.Handler(mux), accesslog.Options{Logger: opts.AccessLog, Metrics: opts.Metrics})
 }
 
@@ -225,14 +241,3 @@ func appOrIP(r *http.Request) (key, class string) {
 }
 
 func byIP(r *http.Request) (key, class string) { return "ip:" + limits.ClientIP(r), "" }
-
-// idempotencyKey passes the Idempotency-Key header to the workflow, which
-// makes a retried submit return the first request.
-func idempotencyKey(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if k := r.Header.Get("Idempotency-Key"); k != "" && len(k) <= 200 {
-			r = r.WithContext(workflow.WithIdempotencyKey(r.Context(), k))
-		}
-		next.ServeHTTP(w, r)
-	})
-}

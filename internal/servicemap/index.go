@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lifecircle/ent"
@@ -62,6 +63,8 @@ func statusOf(s facility.Status) status {
 // query on every server sharing the database.
 type Index struct {
 	client *ent.Client
+
+	loading atomic.Bool // a background load runs (see Loaded)
 
 	syncMu sync.Mutex // one catch-up at a time
 	mu     sync.RWMutex

@@ -23,7 +23,11 @@ type Server struct {
 }
 
 // StartServer serves st with opts over HTTP until the test ends.
+// Its /readyz pings st's database unless opts names another.
 func StartServer(t testing.TB, st *store.Store, opts server.Options) *Server {
+	if opts.DB == nil {
+		opts.DB = st.DB
+	}
 	srv := httptest.NewServer(server.New(st.Client, opts))
 	t.Cleanup(srv.Close)
 	return &Server{Server: srv, Store: st}

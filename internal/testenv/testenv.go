@@ -180,27 +180,41 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Counter counts the SQL statements sent through a client.
+// Counter counts the SQL statements sent through a client, the opening of
+// transactions (BEGIN) included.
 type Counter struct {
 	mu    sync.Mutex
 	stmts []string
+	txs   int
 }
 
 func (c *Counter) wrap(d dialect.Driver) dialect.Driver {
 	return dialect.DebugWithContext(d, func(_ context.Context, v ...any) {
 		s := fmt.Sprint(v...)
-		if strings.Contains(s, ".Query:") || strings.Contains(s, ".Exec:") {
+		begin := strings.HasSuffix(s, "): started")
+		if begin || strings.Contains(s, ".Query:") || strings.Contains(s, ".Exec:") {
 			c.mu.Lock()
 			c.stmts = append(c.stmts, s)
+			if begin {
+				c.txs++
+			}
 			c.mu.Unlock()
 		}
 	})
 }
 
+// Transactions returns how many transactions were opened since the last
+// Reset.
+func (c *Counter) Transactions() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.txs
+}
+
 // Reset forgets the statements counted so far.
 func (c *Counter) Reset() {
 	c.mu.Lock()
-	c.stmts = nil
+	c.stmts, c.txs = nil, 0
 	c.mu.Unlock()
 }
 

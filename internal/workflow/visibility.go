@@ -43,16 +43,3 @@ func CanSeePhone(ctx context.Context, client *ent.Client, v auth.Viewer, p *ent.
 		Where(servicerequest.RequesterID(p.ID), servicerequest.ClaimedByID(v.PersonID)).
 		Exist(rule.SystemContext(ctx))
 }
-
-type keyCtx struct{}
-
-// WithIdempotencyKey returns ctx carrying the request's Idempotency-Key.
-func WithIdempotencyKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, keyCtx{}, key)
-}
-
-// IdempotencyKey returns the key carried by ctx, if any.
-func IdempotencyKey(ctx context.Context) string {
-	k, _ := ctx.Value(keyCtx{}).(string)
-	return k
-}

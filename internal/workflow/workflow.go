@@ -211,12 +211,11 @@ type SubmitInput struct {
 	CompoundID  *int
 	// OnBehalfOf is the resident staff submit for at the one-window counter.
 	OnBehalfOf *int
-	// IdempotencyKey makes a retried submit return the first request.
-	IdempotencyKey string
 }
 
 // Submit posts a request for the viewer (or, for staff, on a resident's
-// behalf). With an idempotency key, a repeat returns the first request.
+// behalf). A retried submit is recognised by its idempotency key, before
+// Submit runs (see internal/idempotency).
 func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.ServiceRequest, error) {
 	v := auth.FromContext(ctx)
 	sys := rule.SystemContext(ctx)
@@ -247,19 +246,9 @@ func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.Servi
 			return nil, apperr.Invalid("compoundID", "the compound is not in the resident's community", "该小区不在居民所在社区")
 		}
 	}
-	if in.IdempotencyKey != "" {
-		if r, err := byKey(sys, client, requester.ID, in.IdempotencyKey); err == nil {
-			return client.ServiceRequest.Get(ctx, r.ID)
-		} else if !ent.IsNotFound(err) {
-			return nil, err
-		}
-	}
 	c := client.ServiceRequest.Create().SetKind(in.Kind).SetTitle(in.Title).SetDescription(in.Description).
 		SetCategory(in.Category).SetAddress(in.Address).SetNillableCompoundID(in.CompoundID).
 		SetCommunityID(requester.CommunityID).SetRequesterID(requester.ID).SetSubmittedAt(time.Now())
-	if in.IdempotencyKey != "" {
-		c.SetIdempotencyKey(in.IdempotencyKey)
-	}
 	r, err := c.Save(sys)
 	if err != nil {
 		return nil, err
@@ -268,11 +257,6 @@ func Submit(ctx context.Context, client *ent.Client, in SubmitInput) (*ent.Servi
 		return nil, err
 	}
 	return client.ServiceRequest.Get(ctx, r.ID)
-}
-
-func byKey(ctx context.Context, client *ent.Client, requester int, key string) (*ent.ServiceRequest, error) {
-	return client.ServiceRequest.Query().
-		Where(servicerequest.RequesterID(requester), servicerequest.IdempotencyKey(key)).Only(ctx)
 }
 
 // Reward records the reward that closes a governance clue's loop

@@ -24,6 +24,7 @@ import (
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/outage"
 )
 
 const prefix = "lc_"
@@ -181,6 +182,15 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 				fail(err.Error())
 				return
 			}
+			if outage.WriteHTTP(w, err) {
+				slog.WarnContext(r.Context(), "token: lookup: database unavailable", "err", err)
+				return
+			}
+			if r.Context().Err() != nil { // the client gave up: nobody reads the answer
+				slog.DebugContext(r.Context(), "token: lookup: request cancelled by the client", "err", err)
+				return
+			}
+			slog.ErrorContext(r.Context(), "token: lookup", "err", err)
 			apperr.WriteHTTP(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
 			return
 		}

@@ -1,0 +1,17 @@
+package graph
+
+import "testing"
+
+// Every mutation field asks for a role, so none can open a transaction
+// for a caller who may not run it.
+func TestEveryMutationHasARole(t *testing.T) {
+	roles := mutationRoles()
+	for _, f := range parsedSchema.Mutation.Fields {
+		if _, ok := roles[f.Name]; !ok {
+			t.Errorf("mutation %s has no @hasRole", f.Name)
+		}
+	}
+	if len(roles) < 10 {
+		t.Errorf("only %d mutation roles found", len(roles))
+	}
+}
