@@ -121,10 +121,10 @@ var organizationKinds = map[organization.Kind][2]string{
 	organization.KindPartyBranch:        {"小区党支部", "Party branch of a compound"},
 	organization.KindPartyGroup:         {"楼栋党小组", "Party group of a building"},
 	organization.KindPartyHousehold:     {"党员中心户", "Party-member household"},
-	organization.KindCoBuildingUnit:    {"驻区单位或共建单位", "Co-building unit"},
+	organization.KindCoBuildingUnit:     {"驻区单位或共建单位", "Co-building unit"},
 	organization.KindSocialOrganization: {"社会组织", "Social organisation"},
 	organization.KindVolunteerTeam:      {"志愿服务队", "Volunteer team"},
-	organization.KindBusiness:            {"企业或商户", "Business"},
+	organization.KindBusiness:           {"企业或商户", "Business"},
 	organization.KindGovernmentOffice:   {"政府机关", "Government office"},
 	organization.KindResidentsCommittee: {"居民委员会", "Residents' committee"},
 }

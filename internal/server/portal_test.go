@@ -122,11 +122,14 @@ type csvwDoc struct {
 }
 
 var datatypeCheck = map[string]func(string) bool{
-	"string":   func(string) bool { return true },
-	"integer":  func(v string) bool { _, err := strconv.ParseInt(v, 10, 64); return err == nil },
-	"number":   func(v string) bool { _, err := strconv.ParseFloat(v, 64); return err == nil },
-	"boolean":  func(v string) bool { return v == "true" || v == "false" },
-	"dateTime": func(v string) bool { t, err := time.Parse(time.RFC3339, v); return err == nil && strings.HasSuffix(v, "+08:00") && !t.IsZero() },
+	"string":  func(string) bool { return true },
+	"integer": func(v string) bool { _, err := strconv.ParseInt(v, 10, 64); return err == nil },
+	"number":  func(v string) bool { _, err := strconv.ParseFloat(v, 64); return err == nil },
+	"boolean": func(v string) bool { return v == "true" || v == "false" },
+	"dateTime": func(v string) bool {
+		t, err := time.Parse(time.RFC3339, v)
+		return err == nil && strings.HasSuffix(v, "+08:00") && !t.IsZero()
+	},
 }
 
 // Each CSV's header is exactly its CSVW metadata's columns, in order; every
@@ -218,7 +221,11 @@ func TestPortalDownloadsNameTheirPlaces(t *testing.T) {
 		}
 		// Compounds are places: GeoJSON points.
 		_, gj := get(t, s, "/open/compounds.geojson", nil, nil)
-		var fc struct{ Features []struct{ Geometry struct{ Coordinates []float64 } } }
+		var fc struct {
+			Features []struct {
+				Geometry struct{ Coordinates []float64 }
+			}
+		}
 		if err := json.Unmarshal([]byte(gj), &fc); err != nil || len(fc.Features) == 0 || len(fc.Features[0].Geometry.Coordinates) != 2 {
 			t.Errorf("compounds.geojson: %v %.200s", err, gj)
 		}
