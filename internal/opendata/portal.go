@@ -170,6 +170,53 @@ func placesOf(ctx context.Context, client *ent.Client, id string) (pts, communit
 	return pts, communities, nil
 }
 
+// focus keeps a map legible when the data spans several cities: when the
+// points spread over more than about 30 km it keeps the area (about 20 km
+// across) around the community with the most points, and says how many of
+// the points that shows.
+func focus(pts, communities []point) (keptPts, keptCommunities []point, note string) {
+	if len(communities) == 0 {
+		return pts, communities, ""
+	}
+	all := append(append([]point{}, pts...), communities...)
+	minLat, maxLat, minLng, maxLng := all[0].lat, all[0].lat, all[0].lng, all[0].lng
+	for _, p := range all {
+		minLat, maxLat = math.Min(minLat, p.lat), math.Max(maxLat, p.lat)
+		minLng, maxLng = math.Min(minLng, p.lng), math.Max(maxLng, p.lng)
+	}
+	if maxLat-minLat < 0.3 && maxLng-minLng < 0.3 {
+		return pts, communities, ""
+	}
+	const r = 0.1 // degrees of latitude, about 11 km
+	near := func(c, p point) bool {
+		return math.Abs(p.lat-c.lat) <= r && math.Abs(p.lng-c.lng)*math.Cos(c.lat*math.Pi/180) <= r
+	}
+	best, bestN := communities[0], -1
+	for _, c := range communities {
+		n := 0
+		for _, p := range pts {
+			if near(c, p) {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = c, n
+		}
+	}
+	for _, p := range pts {
+		if near(best, p) {
+			keptPts = append(keptPts, p)
+		}
+	}
+	for _, c := range communities {
+		if near(best, c) {
+			keptCommunities = append(keptCommunities, c)
+		}
+	}
+	return keptPts, keptCommunities, fmt.Sprintf("数据分布在多个城市：地图显示%s附近约 20 公里范围内的 %d 个点（共 %d 个）。 The data spans several cities: the map shows the %d of %d points within about 10 km of %s.",
+		best.label, len(keptPts), len(pts), len(keptPts), len(pts), best.label)
+}
+
 // svgMap draws points and labelled communities on a plain background, in
 // an equirectangular projection scaled to the latitude: no tiles, no
 // script, nothing from another server.
@@ -267,6 +314,7 @@ type pageData struct {
 	Preview    preview
 	Dictionary []dictionaryEntry
 	Map        template.HTML
+	MapNote    string
 	GraphQL    string
 }
 
@@ -300,14 +348,18 @@ th{background:#f0f2f4}.scroll{overflow-x:auto;max-width:100%;border:1px solid #d
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.6rem 0}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 code,pre{background:#f4f4f4;border-radius:3px}code{padding:.05rem .25rem;overflow-wrap:anywhere}pre{padding:.5rem;white-space:pre-wrap;word-break:break-all}
 ul.examples{padding-left:1.1rem}ul.examples li{margin:.35rem 0}
-svg.map{width:100%;height:auto;max-height:32rem;border:1px solid #d5d9de;border-radius:6px;display:block}
+svg.map{width:100%;height:auto;max-height:32rem;background:#f3f1ea;border:1px solid #d5d9de;border-radius:6px;display:block}
 .hit-cols{font-size:.9rem}footer{margin-top:2rem;border-top:1px solid #d5d9de;padding-top:.6rem;font-size:.9rem;color:#4a5560}
-@media (max-width:40rem){body{padding:.7rem}h1{font-size:1.4rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}}
+.narrow{display:none}
+@media (max-width:40rem){body{padding:.7rem}h1{font-size:1.4rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}
+.scroll.dict{overflow:visible;border:0}table.dictionary thead{display:none}table.dictionary,table.dictionary tbody{display:block}
+table.dictionary tr{display:grid;grid-template-columns:1fr auto;border:1px solid #d5d9de;border-radius:4px;margin-bottom:.5rem}
+table.dictionary td{border:0;display:block;padding:.2rem .5rem}table.dictionary td.m{grid-column:1/-1}.narrow{display:inline}}
 </style>`
 
 var catalogTemplate = template.Must(template.New("catalog").Funcs(funcs).Parse(`<!doctype html>
 <html lang="zh-Hans"><head><meta charset="utf-8"><title>开放数据 · Open data — lifecircle</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <link rel="alternate" type="application/ld+json" href="/open/catalog.jsonld">` + styles + `</head>
 <body><header><h1>开放数据 <span class="en">· Open data</span></h1>
 <p class="lead">15分钟生活圈的公开数据：设施、活动、区划、小区、组织、网格、变更记录和匿名统计。可直接下载 CSV（附列说明）、GeoJSON 和 NDJSON，无需账号。</p>
@@ -333,7 +385,7 @@ var catalogTemplate = template.Must(template.New("catalog").Funcs(funcs).Parse(`
 
 var datasetTemplate = template.Must(template.New("dataset").Funcs(funcs).Parse(`<!doctype html>
 <html lang="zh-Hans"><head><meta charset="utf-8"><title>{{.D.TitleZh}} · {{.D.Title}} — 开放数据 Open data</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <link rel="alternate" type="application/ld+json" href="/open/catalog.jsonld">` + styles + `</head>
 <body><header><p class="meta"><a href="/open/">← 开放数据 · Open data</a></p>
 <h1>{{.D.TitleZh}}</h1><p class="en lead">{{.D.Title}}</p></header>
@@ -350,15 +402,15 @@ var datasetTemplate = template.Must(template.New("dataset").Funcs(funcs).Parse(`
 {{else}}<p>尚未发布任何月份的数据。<span class="en">No month is published yet.</span></p>{{end}}
 {{if .D.Examples}}<h2>示例 <span class="en">· Examples</span></h2><ul class="examples">
 {{range .D.Examples}}<li>{{.TitleZh}} <span class="en">· {{.Title}}</span><br>{{if plain .}}<a href="{{.Path}}" class="example">{{url $.Base .}}</a>{{else}}<code>{{url $.Base .}}</code> (<a href="{{.Path}}" class="example">下载 .ics · download</a>){{end}}{{if plain .}}<pre>curl "{{url $.Base .}}"</pre>{{end}}</li>{{end}}</ul>{{end}}
-{{if .Map}}<h2>地图 <span class="en">· Map</span></h2><p class="meta">红点：{{.D.TitleZh}}；蓝圈：社区中心点（近似）。<span class="en">Red dots: the rows; blue rings: community centres (approximate).</span></p>{{.Map}}{{end}}
+{{if .Map}}<h2>地图 <span class="en">· Map</span></h2><p class="meta">红点：{{.D.TitleZh}}；蓝圈：社区中心点（近似）。<span class="en">Red dots: the rows; blue rings: community centres (approximate).</span></p>{{with .MapNote}}<p class="meta" id="map-note">{{.}}</p>{{end}}{{.Map}}{{end}}
 <h2>预览 <span class="en">· Preview</span></h2>
 {{if .Preview.Rows}}<p class="meta">前 {{len .Preview.Rows}} 行，与 CSV 相同。<span class="en">The first {{len .Preview.Rows}} rows, as in the CSV.</span></p>
 <div class="scroll"><table class="preview"><thead><tr>{{range .Preview.Header}}<th scope="col">{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Preview.Rows}}<tr>{{range .}}<td title="{{.}}">{{.}}</td>{{end}}</tr>{{end}}</tbody></table></div>
 {{else}}<p>暂无数据。<span class="en">No rows yet.</span></p>{{end}}
 <h2 id="columns">列说明 <span class="en">· Column dictionary</span></h2>
-<div class="scroll"><table class="dictionary"><thead><tr><th scope="col">列 Column</th><th scope="col">类型 Type</th><th scope="col">含义</th><th scope="col">Meaning</th><th scope="col">示例 Example</th></tr></thead>
-<tbody>{{range .Dictionary}}<tr id="col-{{.Name}}"><td><code>{{.Name}}</code><br>{{.TitleZh}}<br><span class="en">{{.TitleEn}}</span></td><td>{{.Datatype}}</td><td>{{.MeaningZh}}</td><td class="en">{{.MeaningEn}}</td><td>{{with .Example}}<code>{{.}}</code>{{end}}</td></tr>{{end}}</tbody></table></div>
+<div class="scroll dict"><table class="dictionary"><thead><tr><th scope="col">列 Column</th><th scope="col">类型 Type</th><th scope="col">含义</th><th scope="col">Meaning</th><th scope="col">示例 Example</th></tr></thead>
+<tbody>{{range .Dictionary}}<tr id="col-{{.Name}}"><td><code>{{.Name}}</code><br>{{.TitleZh}}<br><span class="en">{{.TitleEn}}</span></td><td>{{.Datatype}}</td><td class="m">{{.MeaningZh}}</td><td class="m en">{{.MeaningEn}}</td><td class="m">{{with .Example}}<span class="narrow">示例 Example: </span><code>{{.}}</code>{{end}}</td></tr>{{end}}</tbody></table></div>
 <footer><a href="/open/">开放数据 · Open data</a> · <a href="/open/catalog.jsonld">DCAT-AP</a> · <a href="{{.GraphQL}}">GraphQL</a></footer>
 </body></html>`))
 
@@ -423,6 +475,7 @@ func DatasetPage(client *ent.Client, p Publisher) http.Handler {
 				httpError(w, http.StatusInternalServerError, err)
 				return
 			}
+			pts, communities, data.MapNote = focus(pts, communities)
 			data.Map = svgMap(pts, communities)
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
