@@ -1,6 +1,7 @@
 package opendata_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"lifecircle/internal/server"
+	"lifecircle/internal/stats"
 	"lifecircle/internal/testenv"
 )
 
@@ -52,7 +54,7 @@ type browserPage struct {
 	Outside                     []string
 }
 
-// The catalogue and a dataset's page render in headless Chromium on a
+// The catalogue, a search and the pages of three datasets render in headless Chromium on a
 // desktop (1280 px) and a phone (390 px) with no sideways scrolling, no
 // script errors and no request to another server; the dataset's page shows
 // its preview, dictionary and map. Screenshots go to test-artifacts/.
@@ -60,6 +62,9 @@ func TestPortalInBrowser(t *testing.T) {
 	path := chromium(t)
 	st := testenv.Backends()[0].Open(t, testenv.Options{})
 	s := testenv.StartServer(t, st, server.Options{})
+	if _, err := stats.Publish(context.Background(), st.Client, stats.Period{Year: 2021, Month: 6}, stats.Options{Method: stats.MethodRule105}); err != nil {
+		t.Fatal(err)
+	}
 	dir := os.Getenv("TEST_ARTIFACTS")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "test-artifacts")
@@ -68,7 +73,8 @@ func TestPortalInBrowser(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pages := []string{s.URL + "/open/", s.URL + "/open/datasets/facilities", s.URL + "/open/?q=%E9%A3%9F%E5%A0%82"}
+	pages := []string{s.URL + "/open/", s.URL + "/open/datasets/facilities", s.URL + "/open/?q=%E9%A3%9F%E5%A0%82",
+		s.URL + "/open/datasets/compounds", s.URL + "/open/datasets/statistics"}
 	cfg, _ := json.Marshal(map[string]any{"pages": pages, "widths": []int{1280, 390}, "dir": dir})
 	cmd := exec.Command("node", "portal.mjs")
 	cmd.Dir = "e2e"

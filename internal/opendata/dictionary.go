@@ -1,10 +1,5 @@
 package opendata
 
-import (
-	"encoding/json"
-	"net/http"
-)
-
 // A Column is one column of a dataset's CSV file, as its dictionary tells
 // people (on the dataset's page) and programs (in the CSVW metadata) what
 // it holds. The dictionary is the one list of a file's columns: the table
@@ -210,14 +205,6 @@ func csvw(url, titleZh, titleEn string, cols []Column, p Publisher) map[string]a
 		"dc:publisher":   p.Name,
 		"dc:description": []langValue{{"列的含义见 tableSchema；空单元格表示没有值。", "zh-Hans"}, {"What each column holds is in tableSchema; an empty cell is a missing value.", "en"}},
 	}
-}
-
-func writeJSON(w http.ResponseWriter, contentType string, v any) {
-	w.Header().Set("Content-Type", contentType)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
 }
 
 // CSVDatasets are the datasets with a CSV file, and so a CSVW description.

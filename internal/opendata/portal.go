@@ -1,7 +1,11 @@
 package opendata
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -350,7 +354,7 @@ code,pre{background:#f4f4f4;border-radius:3px}code{padding:.05rem .25rem;overflo
 ul.examples{padding-left:1.1rem}ul.examples li{margin:.35rem 0}
 svg.map{width:100%;height:auto;max-height:32rem;background:#f3f1ea;border:1px solid #d5d9de;border-radius:6px;display:block}
 .hit-cols{font-size:.9rem}footer{margin-top:2rem;border-top:1px solid #d5d9de;padding-top:.6rem;font-size:.9rem;color:#4a5560}
-.narrow{display:none}
+.narrow{display:none}.small{font-size:.88rem}form.search label{flex-basis:100%}
 @media (max-width:40rem){body{padding:.7rem}h1{font-size:1.4rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}
 .scroll.dict{overflow:visible;border:0}table.dictionary thead{display:none}table.dictionary,table.dictionary tbody{display:block}
 table.dictionary tr{display:grid;grid-template-columns:1fr auto;border:1px solid #d5d9de;border-radius:4px;margin-bottom:.5rem}
@@ -368,14 +372,16 @@ var catalogTemplate = template.Must(template.New("catalog").Funcs(funcs).Parse(`
 <form class="search" method="get" action="/open/" role="search"><label for="q" class="meta">搜索数据集和列 · Search datasets and columns</label>
 <input id="q" name="q" type="search" value="{{.Query}}" placeholder="如：食堂、电话、community…"><button type="submit">搜索 Search</button></form>
 {{if .Searched}}<section id="results"><h2>“{{.Query}}” 的搜索结果 <span class="en">· Results</span>: {{len .Hits}}</h2>
-{{if not .Hits}}<p>没有匹配的数据集或列。<span class="en">No dataset or column matches.</span> <a href="/open/">全部数据集 · All datasets</a></p>{{end}}
+{{if not .Hits}}<p>没有匹配的数据集或列。<span class="en">No dataset or column matches.</span></p>{{end}}
+<p><a href="/open/">← 全部数据集 · All datasets</a></p>
 <ul class="cards">{{range .Hits}}{{$id := .ID}}<li class="card hit" data-dataset="{{.ID}}"><h2><a href="/open/datasets/{{.ID}}">{{.TitleZh}}</a></h2><p class="en">{{.Title}}</p>
+{{if .InText}}<p class="small">{{.DescriptionZh}}</p>{{end}}
 {{if .Columns}}<p class="hit-cols">匹配的列 Matching columns: {{range .Columns}}<a href="/open/datasets/{{$id}}#col-{{.Name}}" class="col-link" data-col="{{.Name}}"><code>{{.Name}}</code></a> {{.TitleZh}} · {{.TitleEn}}; {{end}}</p>{{end}}</li>{{end}}</ul></section>{{end}}
-<section id="datasets"><h2>数据集 <span class="en">· Datasets</span></h2>
+{{if not .Searched}}<section id="datasets"><h2>数据集 <span class="en">· Datasets</span></h2>
 <ul class="cards">{{range .Datasets}}<li class="card" id="{{.ID}}"><h2><a href="/open/datasets/{{.ID}}">{{.TitleZh}}</a></h2><p class="en">{{.Title}}</p>
-<p>{{.DescriptionZh}}</p>
+<p>{{.DescriptionZh}}</p><p class="en small">{{.Description}}</p>
 <p class="meta">{{if ge .Rows 0}}{{.Rows}} 行 rows{{.RowsNoteZh}}。{{end}}{{with beijing .Modified}}更新 Updated: {{.}}{{end}}</p>
-<p class="files">{{range .Distributions}}<a href="{{.Path}}">{{.Title}}</a>{{end}}{{with .CSVW}}<a href="{{.}}">列说明 CSVW</a>{{end}}{{if not .Distributions}}<span class="meta">尚未发布 · nothing published yet</span>{{end}}</p></li>{{end}}</ul></section>
+<p class="files">{{range .Distributions}}<a href="{{.Path}}">{{.Title}}</a>{{end}}{{with .CSVW}}<a href="{{.}}">列说明 CSVW</a>{{end}}{{if not .Distributions}}<span class="meta">尚未发布 · nothing published yet</span>{{end}}</p></li>{{end}}</ul></section>{{end}}
 <section id="api"><h2>接口 <span class="en">· API</span></h2>
 <p>公开 GraphQL 接口（GET 或 POST，无需账号）<span class="en">Public GraphQL endpoint (GET or POST, no account)</span>: <code>{{.Base}}/open/graphql</code>
 — <a href="/open/schema.graphql">模式 schema (SDL)</a> — 浏览器中探索 explore in the browser: <a href="/">{{.Base}}/</a></p>
@@ -496,26 +502,42 @@ func knownDataset(id string) bool {
 }
 
 // CSVWHandler serves the CSVW metadata (csv-metadata.json) of a dataset's
-// CSV.
-func CSVWHandler(client *ent.Client, p Publisher, id string) http.Handler {
+// CSV. It depends on the server's URL only, not on the data: its ETag is a
+// hash of the document.
+func CSVWHandler(p Publisher, id string) http.Handler {
+	t := csvwTables[id]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var d dataset
-		ds, err := datasets(r.Context(), client)
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(csvw(base(p, r)+"/open/"+id+".csv", t.titleZh, t.title, t.columns, p)); err != nil {
 			httpError(w, http.StatusInternalServerError, err)
 			return
 		}
-		for _, x := range ds {
-			if x.ID == id {
-				d = x
-			}
+		sum := sha256.Sum256(buf.Bytes())
+		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if weakMatch(r.Header.Get("If-None-Match"), etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
 		}
-		csv := d.CSV
-		if csv == "" { // statistics before anything is published: the file it will describe
-			csv = "/open/" + id + ".csv"
-		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		doc := csvw(base(p, r)+csv, d.TitleZh, d.Title, d.Columns, p)
-		writeJSON(w, "application/csvm+json", doc)
+		w.Header().Set("Content-Type", "application/csvm+json")
+		_, _ = w.Write(buf.Bytes())
 	})
+}
+
+// csvwTables are the titles and columns of each CSV.
+var csvwTables = map[string]struct {
+	titleZh, title string
+	columns        []Column
+}{
+	"facilities":    {"15分钟生活圈服务设施", "15-minute life-circle service map: facilities", facilityColumns},
+	"activities":    {"社区活动", "Community activities", activityColumns},
+	"regions":       {"行政区划与社区", "Regions: cities, districts, subdistricts and communities", regionColumns},
+	"compounds":     {"居民小区", "Residential compounds", compoundColumns},
+	"organizations": {"组织", "Organisations", organizationColumns},
+	"grids":         {"网格", "Grids", gridColumns},
+	"statistics":    {"需求清单匿名统计", "Anonymised monthly statistics of the needs list", statisticsColumns},
 }

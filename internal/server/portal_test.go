@@ -394,3 +394,32 @@ func TestCatalogueIsBilingualAndLinksCSVW(t *testing.T) {
 		t.Errorf("%d CSVs link their CSVW metadata, want %d", csvws, len(csvDatasets))
 	}
 }
+
+// The portal's pages and files are charged like the other downloads:
+// 500 points for a dataset file, 50 for a dataset's page, 10 for a CSVW
+// file, 10 for a revalidation answered 304.
+func TestPortalCosts(t *testing.T) {
+	st := testenv.Backends()[0].Open(t, testenv.Options{})
+	s := testenv.StartServer(t, st, server.Options{PublicRate: limits.Rate{Points: 5000, Per: time.Hour}})
+	remaining := 5000
+	for _, step := range []struct {
+		path   string
+		header map[string]string
+		cost   int
+		status int
+	}{
+		{"/open/compounds.csv", nil, 500, 200},
+		{"/open/organizations.ndjson", nil, 500, 200},
+		{"/open/grids.csv", nil, 500, 200},
+		{"/open/datasets/grids", nil, 50, 200},
+		{"/open/grids.csv-metadata.json", nil, 10, 200},
+		{"/open/grids.csv-metadata.json", map[string]string{"If-None-Match": "*"}, 10, 304},
+	} {
+		res, _ := get(t, s, step.path, nil, step.header)
+		remaining -= step.cost
+		if res.StatusCode != step.status || res.Header.Get("RateLimit-Remaining") != strconv.Itoa(remaining) {
+			t.Errorf("%s: %d, %s points remain, want %d and %d", step.path, res.StatusCode, res.Header.Get("RateLimit-Remaining"), step.status, remaining)
+			remaining, _ = strconv.Atoi(res.Header.Get("RateLimit-Remaining"))
+		}
+	}
+}
