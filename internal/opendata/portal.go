@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"lifecircle/ent"
 	"lifecircle/ent/compound"
@@ -27,6 +28,9 @@ import (
 
 // previewRows is how many rows a dataset's page shows.
 const previewRows = 10
+
+// maxQuery is the longest search, in characters.
+const maxQuery = 200
 
 // mapPoints is the most points a dataset's map draws.
 const mapPoints = 3000
@@ -423,6 +427,10 @@ var datasetTemplate = template.Must(template.New("dataset").Funcs(funcs).Parse(`
 // CatalogPage serves the catalogue for people, and searches it with ?q=.
 func CatalogPage(client *ent.Client, p Publisher) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query().Get("q"); utf8.RuneCountInString(q) > maxQuery {
+			httpError(w, http.StatusBadRequest, apperr.BadInput("q", "a search is at most %d characters", maxQuery))
+			return
+		}
 		b := base(p, r)
 		if catalogueConditional(w, r, client, "html|"+b+"|"+r.URL.RawQuery, false) {
 			return

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"html"
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -421,5 +423,41 @@ func TestPortalCosts(t *testing.T) {
 			t.Errorf("%s: %d, %s points remain, want %d and %d", step.path, res.StatusCode, res.Header.Get("RateLimit-Remaining"), step.status, remaining)
 			remaining, _ = strconv.Atoi(res.Header.Get("RateLimit-Remaining"))
 		}
+	}
+}
+
+// A search is shown as text, never as markup, and an overlong one is a
+// clear error.
+func TestPortalSearchBadInput(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	res, page := get(t, s, "/open/", url.Values{"q": {`<script>alert(1)</script>`}}, nil)
+	if res.StatusCode != 200 || strings.Contains(page, "<script>alert") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("search for markup: %d, escaped: %v", res.StatusCode, strings.Contains(page, "&lt;script&gt;"))
+	}
+	if res, body := get(t, s, "/open/", url.Values{"q": {strings.Repeat("食", 201)}}, nil); res.StatusCode != 400 || !strings.Contains(body, "BAD_USER_INPUT") {
+		t.Errorf("overlong search: %d %.200s", res.StatusCode, body)
+	}
+	if res, _ := get(t, s, "/open/", url.Values{"q": {strings.Repeat("食", 200)}}, nil); res.StatusCode != 200 {
+		t.Errorf("a 200-character search: %d", res.StatusCode)
+	}
+	if res, _ := get(t, s, "/open/", url.Values{"q": {"   "}}, nil); res.StatusCode != 200 {
+		t.Errorf("a blank search: %d", res.StatusCode)
+	}
+}
+
+// The examples are on the URL the visitor used: the request's Host.
+func TestPortalExamplesUseTheRequestsHost(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/open/datasets/regions", nil)
+	req.Host = "data.example.gov"
+	res, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	page := string(b)
+	if !strings.Contains(page, `curl "http://data.example.gov/open/regions.geojson"`) || strings.Contains(page, s.URL) {
+		t.Errorf("the regions page does not use the request's host")
 	}
 }
