@@ -163,7 +163,7 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 	}
 	if pub != nil {
 		statsModified = pub.PublishedAt
-		statFiles = append(statFiles, distribution{"CSV (the latest month; ?period=YYYY-MM for another)", "/open/statistics.csv", "text/csv", "CSV",
+		statFiles = append(statFiles, distribution{"CSV", "/open/statistics.csv", "text/csv", "CSV",
 			"Every figure of the latest published month, for every region; suppressed figures empty with suppressed=true. ?period=YYYY-MM gives another month.",
 			"最新发布月份的全部数据，覆盖所有区域；被抑制的数据为空且 suppressed=true。?period=YYYY-MM 可取其他月份。"})
 		n, err := client.StatCell.Query().Where(statcell.PublicationID(pub.ID)).Count(ctx)
