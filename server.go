@@ -7,10 +7,12 @@
 //	lifecircle token -list | -revoke ID         list or revoke bearer tokens
 //	lifecircle import-network FILE.osm.pbf     import a walking network
 //	lifecircle publish -period 2024-07          publish a month's anonymised statistics
+//	lifecircle migrate [-status]               apply pending PostgreSQL migrations
 package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,9 +38,11 @@ import (
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/migrations"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/server"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/shared"
 	"lifecircle/internal/stats"
 	"lifecircle/internal/store"
 	"lifecircle/internal/timefmt"
@@ -75,8 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importNetwork(ctx, args, stdout)
 	case "publish":
 		return publish(ctx, args, stdout)
+	case "migrate":
+		return migrateCommand(ctx, args, stdout)
 	}
-	return fmt.Errorf("unknown command %q (serve, seed, token, import-network, publish)", cmd)
+	return fmt.Errorf("unknown command %q (serve, seed, token, import-network, publish, migrate)", cmd)
 }
 
 // openStore reads the database settings of a command and opens the store.
@@ -91,7 +97,22 @@ func openStore(ctx context.Context, name string, args []string) (*store.Store, c
 
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
-	return store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	return store.Open(ctx, storeOptions(cfg))
+}
+
+func storeOptions(cfg config.Config) store.Options {
+	never := func(d time.Duration) time.Duration {
+		if d == 0 {
+			return -1 // the flag's 0 is "never"; the store's is its default
+		}
+		return d
+	}
+	return store.Options{
+		URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Migrate: cfg.Migrate,
+		Pool: store.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle,
+			MaxLifetime: never(cfg.DBConnMaxLifetime), MaxIdleTime: never(cfg.DBConnMaxIdle)},
+		Logf: func(format string, args ...any) { slog.Info(fmt.Sprintf(format, args...)) },
+	}
 }
 
 func serve(ctx context.Context, args []string) error {
@@ -128,14 +149,19 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	opts := server.Options{
+		CORSOrigins: cfg.CORSOrigins,
+		Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
+			Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
+		GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
+	}
+	if err := rateOptions(ctx, cfg, &opts); err != nil {
+		return err
+	}
+	defer opts.Redis.Close()
 	srv := &http.Server{
-		Addr: ":" + strconv.Itoa(cfg.Port),
-		Handler: server.New(st.Client, server.Options{
-			CORSOrigins: cfg.CORSOrigins,
-			Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
-				Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
-			GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow},
-		}),
+		Addr:              ":" + strconv.Itoa(cfg.Port),
+		Handler:           server.New(st.Client, opts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -157,6 +183,29 @@ func serve(ctx context.Context, args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// rateOptions sets the rate budgets of the configuration and, with
+// REDIS_URL, the Redis that several servers share (opts.Redis.Status() is
+// its mode, for readiness detail; opts.Redis.Shared() a gauge).
+func rateOptions(ctx context.Context, cfg config.Config, opts *server.Options) error {
+	per := cfg.RateWindow
+	opts.PublicRate = limits.Rate{Points: cfg.PublicRate, Per: per}
+	opts.AppRate = limits.Rate{Points: cfg.AppRate, Per: per}
+	opts.FailedAuthRate = limits.Rate{Points: cfg.FailedAuthPerMinute, Per: time.Minute}
+	opts.RoleRates = map[string]limits.Rate{}
+	for role, points := range cfg.RoleRates {
+		opts.RoleRates[role] = limits.Rate{Points: points, Per: per}
+	}
+	if cfg.RedisURL == "" {
+		return nil
+	}
+	r, err := shared.Open(ctx, shared.Options{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix})
+	if err != nil {
+		return err
+	}
+	opts.Redis = r
+	return nil
 }
 
 func seed(ctx context.Context, args []string, stdout io.Writer) error {
@@ -407,4 +456,66 @@ func splitArgs(args []string, own ...string) (mine, rest []string) {
 		}
 	}
 	return mine, rest
+}
+
+// migrateCommand applies the pending PostgreSQL migrations (adopting a
+// database made by auto-migration), or with -status lists where the
+// database stands. SQLite needs none: it is auto-migrated on every open.
+func migrateCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	status, args, err := takeBool(args, "status")
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Parse("migrate", args, config.Getenv)
+	if err != nil {
+		return err
+	}
+	if !store.IsPostgres(cfg.DatabaseURL) {
+		st, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		st.Close()
+		fmt.Fprintln(stdout, "SQLite is migrated automatically when it is opened: the schema is current")
+		return nil
+	}
+	if status {
+		db, err := sql.Open("postgres", cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		s, err := migrations.Check(ctx, db)
+		if err != nil {
+			return err
+		}
+		for _, v := range s.Applied {
+			fmt.Fprintf(stdout, "applied  %s\n", v)
+		}
+		for _, v := range s.Pending {
+			fmt.Fprintf(stdout, "pending  %s\n", v)
+		}
+		for _, v := range s.Unknown {
+			fmt.Fprintf(stdout, "unknown  %s (applied by a newer lifecircle)\n", v)
+		}
+		if s.Unversioned {
+			fmt.Fprintln(stdout, "the database was created without versioned migrations: `lifecircle migrate` adopts it")
+		}
+		return nil
+	}
+	opts := storeOptions(cfg)
+	opts.Migrate = store.MigrateAuto
+	opts.Logf = func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	st, err := store.Open(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if len(st.Applied) == 0 {
+		fmt.Fprintln(stdout, "the database schema is current; nothing to apply")
+		return nil
+	}
+	fmt.Fprintf(stdout, "applied %d migration(s); the database schema is current\n", len(st.Applied))
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -31,6 +32,20 @@ type Options struct {
 	Places *servicemap.Index
 	// Walk is the walking model (default: servicemap.DefaultWalkModel).
 	Walk *servicemap.WalkModel
+	// PersistedQueries stores automatic persisted queries (default:
+	// NewPersistedQueryCache, in this process).
+	PersistedQueries graphql.Cache[string]
+}
+
+// MaxPersistedQuery is the longest document persisted (APQ), in bytes.
+const MaxPersistedQuery = 32 << 10
+
+// NewPersistedQueryCache is the in-process store of persisted queries:
+// 16 MB, counted in bytes.
+func NewPersistedQueryCache() graphql.Cache[string] {
+	return limits.NewByteLRU(16<<20, MaxPersistedQuery, func(hash, query string) int {
+		return len(hash) + len(query) + 64
+	})
 }
 
 // NewHandler returns the GraphQL HTTP handler over client, built explicitly
@@ -81,9 +96,10 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	// The store is bounded in bytes; a document over 32 KiB is answered but
 	// not persisted (the client is told PersistedQueryNotFound next time and
 	// sends it again, as APQ clients do).
-	srv.Use(extension.AutomaticPersistedQuery{Cache: limits.NewByteLRU(16<<20, 32<<10, func(hash, query string) int {
-		return len(hash) + len(query) + 64
-	})})
+	if opts.PersistedQueries == nil {
+		opts.PersistedQueries = NewPersistedQueryCache()
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: opts.PersistedQueries})
 	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.

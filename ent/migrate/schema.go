@@ -93,6 +93,21 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ActivitiesColumns[8]},
 			},
+			{
+				Name:    "activity_community_id_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[16], ActivitiesColumns[8]},
+			},
+			{
+				Name:    "activity_venue_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[14]},
+			},
+			{
+				Name:    "activity_organizer_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[15]},
+			},
 		},
 	}
 	// ChangesColumns holds the columns for the "changes" table.
@@ -151,6 +166,13 @@ var (
 				Columns:    []*schema.Column{CompoundsColumns[9]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "compound_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{CompoundsColumns[9]},
 			},
 		},
 	}
@@ -221,6 +243,26 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{FacilitiesColumns[15], FacilitiesColumns[16]},
 			},
+			{
+				Name:    "facility_community_id_category",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[21], FacilitiesColumns[5]},
+			},
+			{
+				Name:    "facility_compound_id",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[18]},
+			},
+			{
+				Name:    "facility_operator_id",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[20]},
+			},
+			{
+				Name:    "facility_parent_id",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[19]},
+			},
 		},
 	}
 	// GridsColumns holds the columns for the "grids" table.
@@ -244,6 +286,13 @@ var (
 				Columns:    []*schema.Column{GridsColumns[6]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "grid_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{GridsColumns[6]},
 			},
 		},
 	}
@@ -283,6 +332,23 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "organization_region_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrganizationsColumns[7]},
+			},
+			{
+				Name:    "organization_compound_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrganizationsColumns[5]},
+			},
+			{
+				Name:    "organization_parent_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrganizationsColumns[6]},
+			},
+		},
 	}
 	// PersonsColumns holds the columns for the "persons" table.
 	PersonsColumns = []*schema.Column{
@@ -306,6 +372,13 @@ var (
 				Columns:    []*schema.Column{PersonsColumns[7]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "person_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{PersonsColumns[7]},
 			},
 		},
 	}
@@ -363,6 +436,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{RegionsColumns[3], RegionsColumns[4]},
 			},
+			{
+				Name:    "region_parent_id",
+				Unique:  false,
+				Columns: []*schema.Column{RegionsColumns[10]},
+			},
 		},
 	}
 	// RegistrationsColumns holds the columns for the "registrations" table.
@@ -406,6 +484,16 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{RegistrationsColumns[5], RegistrationsColumns[4]},
 			},
+			{
+				Name:    "registration_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{RegistrationsColumns[4]},
+			},
+			{
+				Name:    "registration_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{RegistrationsColumns[6]},
+			},
 		},
 	}
 	// RequestEventsColumns holds the columns for the "request_events" table.
@@ -432,6 +520,13 @@ var (
 				Columns:    []*schema.Column{RequestEventsColumns[9]},
 				RefColumns: []*schema.Column{ServiceRequestsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "requestevent_request_id",
+				Unique:  false,
+				Columns: []*schema.Column{RequestEventsColumns[9]},
 			},
 		},
 	}
@@ -510,6 +605,21 @@ var (
 				Name:    "servicerequest_requester_id_idempotency_key",
 				Unique:  true,
 				Columns: []*schema.Column{ServiceRequestsColumns[22], ServiceRequestsColumns[19]},
+			},
+			{
+				Name:    "servicerequest_compound_id",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceRequestsColumns[21]},
+			},
+			{
+				Name:    "servicerequest_dispatched_to_id",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceRequestsColumns[23]},
+			},
+			{
+				Name:    "servicerequest_claimed_by_id",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceRequestsColumns[24]},
 			},
 		},
 	}

@@ -114,7 +114,15 @@ func (Activity) Edges() []ent.Edge {
 
 // Indexes of the Activity.
 func (Activity) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("starts_at")}
+	return []ent.Index{
+		index.Fields("starts_at"),
+		// A community's activities from a date on (its calendar), and the
+		// edge Region.activities.
+		index.Fields("community_id", "starts_at"),
+		// The edges Facility.activities (venue) and Organization.activities.
+		index.Fields("venue_id"),
+		index.Fields("organizer_id"),
+	}
 }
 
 // Mixin of the Activity.

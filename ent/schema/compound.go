@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // Compound is a residential compound 小区 inside a community.
@@ -42,6 +43,12 @@ func (Compound) Edges() []ent.Edge {
 			Comment(doc("Organisations of the compound, such as its party branch.", "小区内的组织，如小区党支部。")).
 			Annotations(entgql.RelayConnection(), noInput),
 	}
+}
+
+// Indexes of the Compound.
+func (Compound) Indexes() []ent.Index {
+	// The edge Region.compounds (a community's compounds).
+	return []ent.Index{index.Fields("community_id")}
 }
 
 // Mixin of the Compound.

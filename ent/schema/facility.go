@@ -126,6 +126,14 @@ func (Facility) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("category"),
 		index.Fields("lat", "lng"),
+		// A community's facilities, of a category (the widget's and the
+		// apps' commonest question); the prefix serves the edge
+		// Region.facilities and hasCommunityWith.
+		index.Fields("community_id", "category"),
+		// The other edges: compound, operator and service centre (rooms).
+		index.Fields("compound_id"),
+		index.Fields("operator_id"),
+		index.Fields("parent_id"),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // Grid is a grid 网格 of a community, served by grid workers 网格员.
@@ -34,6 +35,12 @@ func (Grid) Edges() []ent.Edge {
 		edge.From("community", Region.Type).Ref("grids").Unique().Required().Field("community_id").
 			Comment(doc("The community the grid belongs to.", "网格所属的社区。")),
 	}
+}
+
+// Indexes of the Grid.
+func (Grid) Indexes() []ent.Index {
+	// The edge Region.grids.
+	return []ent.Index{index.Fields("community_id")}
 }
 
 // Mixin of the Grid.

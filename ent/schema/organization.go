@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"lifecircle/internal/gqldoc"
 )
@@ -74,6 +75,17 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("activities", Activity.Type).
 			Comment(doc("Activities the organisation organises.", "该组织主办的活动。")).
 			Annotations(entgql.RelayConnection(), noInput),
+	}
+}
+
+// Indexes of the Organization.
+func (Organization) Indexes() []ent.Index {
+	// The edges Region.organizations, Compound.organizations and
+	// Organization.children.
+	return []ent.Index{
+		index.Fields("region_id"),
+		index.Fields("compound_id"),
+		index.Fields("parent_id"),
 	}
 }
 

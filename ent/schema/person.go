@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"lifecircle/internal/inputs"
 )
@@ -48,6 +49,12 @@ func (Person) Edges() []ent.Edge {
 		edge.From("registrations", Registration.Type).Ref("person").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
+}
+
+// Indexes of the Person.
+func (Person) Indexes() []ent.Index {
+	// A community's residents (staff and privacy-policy filters).
+	return []ent.Index{index.Fields("community_id")}
 }
 
 // Mixin of the Person.

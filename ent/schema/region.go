@@ -69,7 +69,11 @@ func (Region) Edges() []ent.Edge {
 
 // Indexes of the Region.
 func (Region) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("level", "name")}
+	return []ent.Index{
+		index.Fields("level", "name"),
+		// The edge Region.children (a district's communities).
+		index.Fields("parent_id"),
+	}
 }
 
 // Mixin of the Region.

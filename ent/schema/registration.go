@@ -49,7 +49,12 @@ func (Registration) Edges() []ent.Edge {
 
 // Indexes of the Registration.
 func (Registration) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("activity_id", "person_id").Unique()}
+	return []ent.Index{
+		index.Fields("activity_id", "person_id").Unique(),
+		// A person's registrations, and a community's (staff lists).
+		index.Fields("person_id"),
+		index.Fields("community_id"),
+	}
 }
 
 // Mixin of the Registration.

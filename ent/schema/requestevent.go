@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"lifecircle/internal/gqldoc"
 )
@@ -59,6 +60,12 @@ func (RequestEvent) Edges() []ent.Edge {
 		edge.From("request", ServiceRequest.Type).Ref("events").Unique().Required().Field("request_id").Immutable().
 			Comment(doc("The service request.", "所属的服务需求。")),
 	}
+}
+
+// Indexes of the RequestEvent.
+func (RequestEvent) Indexes() []ent.Index {
+	// The edge ServiceRequest.events (a request's history).
+	return []ent.Index{index.Fields("request_id")}
 }
 
 // Annotations of the RequestEvent.

@@ -135,6 +135,11 @@ func (ServiceRequest) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("community_id", "status"),
 		index.Fields("requester_id", "idempotency_key").Unique(),
+		// The edges compound, dispatched_to and claimed_by (a volunteer's
+		// claimed requests).
+		index.Fields("compound_id"),
+		index.Fields("dispatched_to_id"),
+		index.Fields("claimed_by_id"),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration.
@@ -30,6 +31,15 @@ type Config struct {
 	PublishMonthly                               bool
 	PublishMethod                                string // "rule10-5" or "dp"
 	Epsilon                                      float64
+	// Migrate: what a command does about pending PostgreSQL migrations,
+	// "empty" (apply them to an empty database only), "auto" or "check".
+	Migrate string
+	// Database connection pool (0: the store's defaults; DBMaxIdle -1:
+	// none idle).
+	DBMaxOpen, DBMaxIdle             int
+	DBConnMaxLifetime, DBConnMaxIdle time.Duration
+	// Rate budgets, and Redis shared by several servers.
+	Servers
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -61,6 +71,27 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	fs.BoolVar(&c.PublishMonthly, "publish-monthly", publish, "publish last month's statistics when due (env PUBLISH_MONTHLY)")
 	fs.StringVar(&c.PublishMethod, "publish-method", envOr(getenv, "PUBLISH_METHOD", "rule10-5"), "disclosure control of releases: rule10-5 or dp (env PUBLISH_METHOD)")
+	fs.StringVar(&c.Migrate, "migrate", envOr(getenv, "MIGRATE", "empty"), "PostgreSQL migrations at start: empty (apply them to an empty database only), auto (apply pending ones) or check (never apply) (env MIGRATE)")
+	maxOpen, err := envInt(getenv, "DB_MAX_OPEN", 0)
+	if err != nil {
+		return c, err
+	}
+	maxIdle, err := envInt(getenv, "DB_MAX_IDLE", 0)
+	if err != nil {
+		return c, err
+	}
+	lifetime, err := envDuration(getenv, "DB_CONN_MAX_LIFETIME", 30*time.Minute)
+	if err != nil {
+		return c, err
+	}
+	idleTime, err := envDuration(getenv, "DB_CONN_MAX_IDLE_TIME", 5*time.Minute)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.DBMaxOpen, "db-max-open", maxOpen, "most open database connections; 0: 20 on PostgreSQL, 8 on SQLite (env DB_MAX_OPEN)")
+	fs.IntVar(&c.DBMaxIdle, "db-max-idle", maxIdle, "most idle database connections kept; 0: as many as -db-max-open, so none is closed and reopened under load; -1: none (env DB_MAX_IDLE)")
+	fs.DurationVar(&c.DBConnMaxLifetime, "db-conn-max-lifetime", lifetime, "a database connection is replaced after this long (env DB_CONN_MAX_LIFETIME)")
+	fs.DurationVar(&c.DBConnMaxIdle, "db-conn-max-idle-time", idleTime, "an idle database connection is closed after this long (env DB_CONN_MAX_IDLE_TIME)")
 	for _, f := range []struct {
 		dst       *float64
 		flag, env string
@@ -78,7 +109,14 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		}
 		fs.Float64Var(f.dst, f.flag, def, f.usage+" (env "+f.env+")")
 	}
+	checkServers, err := serverFlags(fs, getenv, &c.Servers)
+	if err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := checkServers(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -98,6 +136,20 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	if c.AdultKmh <= 0 || c.AdultKmh > 10 || c.ElderlyKmh <= 0 || c.ElderlyKmh > 10 {
 		return c, fmt.Errorf("walking speeds must be above 0 and at most 10 km/h")
+	}
+	switch c.Migrate {
+	case "empty", "auto", "check":
+	default:
+		return c, fmt.Errorf("migrate %q: want empty, auto or check", c.Migrate)
+	}
+	if c.DBMaxOpen < 0 || c.DBMaxOpen > 10000 {
+		return c, fmt.Errorf("db-max-open %d: want 0 (the default) to 10000", c.DBMaxOpen)
+	}
+	if c.DBMaxIdle < -1 || (c.DBMaxOpen > 0 && c.DBMaxIdle > c.DBMaxOpen) {
+		return c, fmt.Errorf("db-max-idle %d: want -1 (none), 0 (as many as -db-max-open) or up to -db-max-open", c.DBMaxIdle)
+	}
+	if c.DBConnMaxLifetime < 0 || c.DBConnMaxIdle < 0 {
+		return c, fmt.Errorf("db-conn-max-lifetime and db-conn-max-idle-time must not be negative")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
@@ -154,6 +206,18 @@ func envBool(getenv func(string) string, key string, def bool) (bool, error) {
 		return false, fmt.Errorf("%s=%q is not true or false", key, v)
 	}
 	return b, nil
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a duration (e.g. 30m)", key, v)
+	}
+	return d, nil
 }
 
 // Getenv is os.Getenv, for callers outside tests.

@@ -18,55 +18,75 @@ type Rate struct {
 	Per    time.Duration
 }
 
-// Budget holds a token bucket of cost points per client: the public per IP
-// address, apps per token, each refilled continuously. Queries are charged
-// their cost (see Checker), so one expensive query uses what many cheap
-// ones would.
+func (r Rate) perSecond() float64 { return float64(r.Points) / r.Per.Seconds() }
+
+// Budget charges cost points to each client's bucket: the public per IP
+// address, apps per token (per role where Roles says so), each refilled
+// continuously. Queries are charged their cost (see Checker), so one
+// expensive query uses what many cheap ones would.
 //
 // Each IP address also has a budget of failed authentications (Failures,
 // one point per bad token): once it is spent, the address may present no
 // token until it refills (see AuthAllowed).
+//
+// The buckets live in this process (LocalBuckets) unless Buckets is set to
+// a store that several servers share (internal/shared keeps them in Redis).
 type Budget struct {
 	Public, Apps Rate
+	// Roles overrides Apps for the tokens of a role ("admin", "staff", …).
+	Roles map[string]Rate
 	// Failures is the rate of failed authentications allowed per IP
 	// address (default 10 a minute).
 	Failures Rate
+	// Buckets holds the buckets (nil: a LocalBuckets of its own).
+	Buckets Buckets
 
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	charges int
-	now     func() time.Time
+	once  sync.Once
+	local Buckets
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-	rate   Rate
+// Buckets stores token buckets of points, each refilled continuously at its
+// rate up to rate.Points. Implementations are safe for concurrent use and
+// never fail: a shared store that cannot be reached answers from local
+// buckets instead.
+type Buckets interface {
+	// Take takes n points from key's bucket if it holds them all, and
+	// nothing otherwise. With n = 0 it only reads the bucket: OK when it
+	// holds at least one point, else RetryAfter until it does.
+	Take(ctx context.Context, key string, rate Rate, n int) Taken
+	// TakeAtMost takes n points from key's bucket, or what it holds if
+	// that is less; it fails only when the bucket holds less than one.
+	TakeAtMost(ctx context.Context, key string, rate Rate, n int) Taken
+}
+
+// Taken is what a bucket answered.
+type Taken struct {
+	OK bool
+	// Remaining is the whole points left in the bucket.
+	Remaining int
+	// RetryAfter is, when refused, how long until the bucket holds what
+	// was asked.
+	RetryAfter time.Duration
+	// ResetAfter is how long until the bucket is full again.
+	ResetAfter time.Duration
 }
 
 // DefaultFailures is the default rate of failed authentications per IP.
 var DefaultFailures = Rate{Points: 10, Per: time.Minute}
 
-// NewBudget returns a budget with the given rates, and DefaultFailures.
+// NewBudget returns a budget with the given rates, DefaultFailures, and
+// buckets in this process.
 func NewBudget(public, apps Rate) *Budget {
-	return &Budget{Public: public, Apps: apps, Failures: DefaultFailures, buckets: map[string]*bucket{}, now: time.Now}
+	return &Budget{Public: public, Apps: apps, Failures: DefaultFailures, Buckets: NewLocalBuckets()}
 }
 
-// refill returns the bucket of key, created full or topped up for the time
-// since it was last used. b.mu must be held.
-func (b *Budget) refill(key string, rate Rate, now time.Time) *bucket {
-	bk, found := b.buckets[key]
-	if !found {
-		bk = &bucket{tokens: float64(rate.Points), last: now, rate: rate}
-		b.buckets[key] = bk
+func (b *Budget) buckets() Buckets {
+	if b.Buckets != nil {
+		return b.Buckets
 	}
-	bk.tokens = math.Min(float64(rate.Points), bk.tokens+now.Sub(bk.last).Seconds()*rate.perSecond())
-	bk.last = now
-	b.prune(now)
-	return bk
+	b.once.Do(func() { b.local = NewLocalBuckets() })
+	return b.local
 }
-
-func (r Rate) perSecond() float64 { return float64(r.Points) / r.Per.Seconds() }
 
 // failureKey is the bucket of failed authentications of r's address.
 func failureKey(r *http.Request) string { return "authfail:" + ClientIP(r) }
@@ -80,13 +100,11 @@ func (b *Budget) AuthAllowed(r *http.Request) (retryAfter time.Duration, ok bool
 	if b == nil || b.Failures.Points <= 0 {
 		return 0, true
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	bk := b.refill(failureKey(r), b.Failures, b.now())
-	if bk.tokens >= 1 {
+	t := b.buckets().Take(r.Context(), failureKey(r), b.Failures, 0)
+	if t.OK {
 		return 0, true
 	}
-	return time.Duration((1 - bk.tokens) / b.Failures.perSecond() * float64(time.Second)), false
+	return t.RetryAfter, false
 }
 
 // AuthFailed counts a refused token (unknown, revoked, expired or
@@ -95,10 +113,7 @@ func (b *Budget) AuthFailed(r *http.Request) {
 	if b == nil || b.Failures.Points <= 0 {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	bk := b.refill(failureKey(r), b.Failures, b.now())
-	bk.tokens = math.Max(0, bk.tokens-1)
+	b.buckets().TakeAtMost(r.Context(), failureKey(r), b.Failures, 1)
 }
 
 type clientKey struct{}
@@ -106,11 +121,22 @@ type clientKey struct{}
 // client is who a request is charged to, and what the charge left.
 type client struct {
 	key       string
-	app       bool
+	class     string // "" for the public, else the token's role
 	limit     int
 	remaining int
 	reset     time.Duration
 	limited   bool
+}
+
+// rate is the budget of a class of caller.
+func (b *Budget) rate(class string) Rate {
+	if class == "" {
+		return b.Public
+	}
+	if r, ok := b.Roles[class]; ok && r.Points > 0 {
+		return r
+	}
+	return b.Apps
 }
 
 // Charge takes cost points from the caller's bucket. It returns the points
@@ -120,47 +146,26 @@ func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfte
 	if c == nil {
 		return 0, 0, true // not behind the rate-limit middleware (tests, tools)
 	}
-	rate := b.Public
-	if c.app {
-		rate = b.Apps
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	bk := b.refill(c.key, rate, b.now())
-	perSecond := rate.perSecond()
+	rate := b.rate(c.class)
+	t := b.buckets().Take(ctx, c.key, rate, cost)
 	c.limit = rate.Points
-	if float64(cost) > bk.tokens {
-		wait := time.Duration((float64(cost) - bk.tokens) / perSecond * float64(time.Second))
-		c.remaining, c.reset, c.limited = int(bk.tokens), wait, true
-		return c.remaining, wait, false
+	c.remaining = t.Remaining
+	if !t.OK {
+		c.reset, c.limited = t.RetryAfter, true
+		return t.Remaining, t.RetryAfter, false
 	}
-	bk.tokens -= float64(cost)
-	c.remaining = int(bk.tokens)
-	c.reset = time.Duration((float64(rate.Points) - bk.tokens) / perSecond * float64(time.Second))
-	return c.remaining, 0, true
-}
-
-// prune drops full buckets now and then, so idle clients cost no memory.
-func (b *Budget) prune(now time.Time) {
-	b.charges++
-	if b.charges%10000 != 0 {
-		return
-	}
-	for k, bk := range b.buckets {
-		if now.Sub(bk.last) > bk.rate.Per {
-			delete(b.buckets, k)
-		}
-	}
+	c.reset = t.ResetAfter
+	return t.Remaining, 0, true
 }
 
 // RateLimited puts the caller's identity in the request (key returns it
-// and whether it is an app), and writes the RateLimit-Limit,
+// and its class: "" for the public, a token's role for apps), and writes the RateLimit-Limit,
 // RateLimit-Remaining and RateLimit-Reset headers of what the query was
 // charged; a request over budget gets 429 with Retry-After.
-func RateLimited(key func(*http.Request) (string, bool), next http.Handler) http.Handler {
+func RateLimited(key func(*http.Request) (key, class string), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, app := key(r)
-		c := &client{key: k, app: app}
+		k, class := key(r)
+		c := &client{key: k, class: class}
 		next.ServeHTTP(&rateWriter{ResponseWriter: w, c: c}, r.WithContext(context.WithValue(r.Context(), clientKey{}, c)))
 	})
 }

@@ -35,6 +35,13 @@ func TestReadmeExamples(t *testing.T) {
 			}
 		}
 		s.Query(t, "", `{ regions(where: {name: "秦都区"}) { edges { node { id } } } }`, nil).Decode(t, &district)
+		// The statistics example's district: the one with demo data in June 2021.
+		var xining struct {
+			Regions struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		s.Query(t, "", `{ regions(where: {name: "城西区"}) { edges { node { id } } } }`, nil).Decode(t, &xining)
 		staff := s.Token(t, "staff", wtx)
 		admin := s.Token(t, "admin", 0)
 		_, spare := s.IssueToken(t, "staff", wtx) // for the admin's example to revoke
@@ -47,12 +54,16 @@ func TestReadmeExamples(t *testing.T) {
 			case strings.Contains(doc, "audience: app (staff") || strings.HasPrefix(strings.TrimSpace(doc), "mutation"):
 				tok = staff
 			}
-			r := s.Query(t, tok, doc, map[string]any{"community": wtxGID, "region": district.Regions.Edges[0].Node.ID, "id": spare})
+			r := s.Query(t, tok, doc, map[string]any{"community": wtxGID, "region": district.Regions.Edges[0].Node.ID, "district": xining.Regions.Edges[0].Node.ID, "id": spare})
 			if len(r.Errors) > 0 {
 				t.Errorf("README example fails:\n%s\n%s", doc, r.Raw)
 				continue
 			}
 			data := string(r.Data)
+			// Statistics must show a figure, not only zeros and suppressed cells.
+			if strings.Contains(doc, "statistics(") && !regexp.MustCompile(`"value":[1-9]`).MatchString(data) {
+				t.Errorf("README statistics example shows no published figure:\n%s\n%s", doc, data)
+			}
 			if !strings.Contains(data, `"node"`) && !strings.Contains(data, `"id"`) && !strings.Contains(data, `"values":[{`) {
 				t.Errorf("README example returns no records:\n%s\n%s", doc, data)
 			}

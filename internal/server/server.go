@@ -1,4 +1,4 @@
-// Package server assembles lifecircle's HTTP routes: GraphiQL, the GraphQL
+// Package server assembles lifecircle's HTTP routes: the explorer, the GraphQL
 // endpoint for apps behind CORS and token authentication, the public
 // endpoint for everyone, and a health check.
 package server
@@ -11,16 +11,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
 	"lifecircle/ent"
 	"lifecircle/graph"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/explorer"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/opendata"
+	"lifecircle/internal/servicemap"
+	"lifecircle/internal/shared"
 	"lifecircle/internal/widget"
+	"lifecircle/internal/widgetdata"
 	"lifecircle/internal/workflow"
 )
 
@@ -33,9 +36,16 @@ type Options struct {
 	// Rates of cost points per client (defaults: the public 60,000 a
 	// minute per IP address, apps 300,000 a minute per token).
 	PublicRate, AppRate limits.Rate
+	// RoleRates override AppRate for the tokens of a role ("admin",
+	// "staff", "resident", "volunteer").
+	RoleRates map[string]limits.Rate
 	// FailedAuthRate is how many bad bearer tokens an IP address may send
 	// (default limits.DefaultFailures: 10 a minute).
 	FailedAuthRate limits.Rate
+	// Redis, when set, holds the rate budgets, persisted queries and the
+	// public response cache that several servers share; while it is away
+	// each server uses its own (nil: always its own).
+	Redis *shared.Redis
 }
 
 // New returns the HTTP handler of the whole server.
@@ -49,9 +59,29 @@ func New(client *ent.Client, opts Options) http.Handler {
 	}
 	if opts.GraphQL.Budget == nil {
 		opts.GraphQL.Budget = limits.NewBudget(opts.PublicRate, opts.AppRate)
+		opts.GraphQL.Budget.Roles = opts.RoleRates
 		if opts.FailedAuthRate.Points > 0 {
 			opts.GraphQL.Budget.Failures = opts.FailedAuthRate
 		}
+		if opts.Redis != nil {
+			opts.GraphQL.Budget.Buckets = shared.NewBuckets(opts.Redis, opts.GraphQL.Budget.Buckets)
+		}
+	}
+	var responses responseStore // nil: in this process
+	if opts.Redis != nil {
+		if opts.GraphQL.PersistedQueries == nil {
+			opts.GraphQL.PersistedQueries = shared.NewPersistedQueries(opts.Redis,
+				graph.NewPersistedQueryCache(), graph.MaxPersistedQuery, 24*time.Hour)
+		}
+		responses = &sharedResponses{redis: opts.Redis, local: newLocalResponses(maxCacheBytes)}
+	}
+	// One service-map index and walking model for GraphQL and the widget.
+	if opts.GraphQL.Places == nil {
+		opts.GraphQL.Places = servicemap.NewIndex(client)
+	}
+	if opts.GraphQL.Walk == nil {
+		walk := servicemap.DefaultWalkModel()
+		opts.GraphQL.Walk = &walk
 	}
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Browsers on the allowed origins call /graphql with a bearer token,
@@ -83,8 +113,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 		MaxAge:         600,
 	})
 	// Repeated GETs (persisted queries above all) are answered from a 2 s
-	// in-memory cache before the rate limiter and are not charged.
-	mux.Handle("/open/graphql", open.Handler(anonymous(newResponseCache(2*time.Second).Handler(
+	// cache (in memory, or in Redis) before the rate limiter and are not
+	// charged.
+	mux.Handle("/open/graphql", open.Handler(anonymous(newResponseCache(2*time.Second, responses).Handler(
 		limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql)))))))
 	pub := opendata.DefaultPublisher()
 	if opts.Publisher != nil {
@@ -113,8 +144,13 @@ func New(client *ent.Client, opts Options) http.Handler {
 	for _, dataset := range opendata.CSVDatasets {
 		mux.Handle("GET /open/"+dataset+".csv-metadata.json", file(10, opendata.CSVWHandler(pub, dataset)))
 	}
+	// The widget's one request: everything it shows, cached and
+	// revalidated with ETags (a 304 costs limits.RevalidationCost).
+	mux.Handle("GET /open/widget.json", file(widgetdata.Cost, widgetdata.NewHandler(client, opts.GraphQL.Places, *opts.GraphQL.Walk)))
 	mux.Handle("/widget/", widget.Handler())
-	mux.Handle("GET /{$}", playground.Handler("lifecircle GraphQL", "/graphql"))
+	// The explorer: GraphiQL from the binary itself, no CDN.
+	mux.Handle("GET /{$}", explorer.Page())
+	mux.Handle("GET "+explorer.AssetPrefix, explorer.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -144,15 +180,16 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// appOrIP charges apps per token and anonymous callers per address.
-func appOrIP(r *http.Request) (string, bool) {
+// appOrIP charges apps per token, at their role's rate, and anonymous
+// callers per address.
+func appOrIP(r *http.Request) (key, class string) {
 	if v := auth.FromContext(r.Context()); v.TokenID != 0 {
-		return "token:" + strconv.Itoa(v.TokenID), true
+		return "token:" + strconv.Itoa(v.TokenID), string(v.Role)
 	}
 	return byIP(r)
 }
 
-func byIP(r *http.Request) (string, bool) { return "ip:" + limits.ClientIP(r), false }
+func byIP(r *http.Request) (key, class string) { return "ip:" + limits.ClientIP(r), "" }
 
 // idempotencyKey passes the Idempotency-Key header to the workflow, which
 // makes a retried submit return the first request.

@@ -19,9 +19,9 @@ import (
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"lifecircle/ent"
-	"lifecircle/ent/migrate"
 	_ "lifecircle/ent/runtime" // privacy policies and hooks
 	"lifecircle/internal/changelog"
+	"lifecircle/internal/migrations"
 )
 
 // Store is an open database with its ent client.
@@ -29,6 +29,66 @@ type Store struct {
 	Client  *ent.Client
 	DB      *sql.DB
 	Dialect string
+	// Applied are the PostgreSQL migrations Open applied (see Migrate).
+	Applied []string
+}
+
+// What Open does about PostgreSQL migrations that are pending (see
+// internal/migrations). SQLite is always auto-migrated.
+const (
+	// MigrateEmpty applies the migrations to an empty database (a first
+	// start) and refuses to open one that is behind. The default.
+	MigrateEmpty = "empty"
+	// MigrateAuto applies pending migrations, adopting a database created
+	// by auto-migration.
+	MigrateAuto = "auto"
+	// MigrateCheck never changes the schema: a database that is behind,
+	// empty or not, is refused.
+	MigrateCheck = "check"
+)
+
+// Pool sizes the connection pool. Zero values take the defaults: MaxOpen 20
+// on PostgreSQL and 8 on SQLite, MaxIdle equal to MaxOpen (so a busy server
+// never closes a connection only to open another), MaxLifetime 30 minutes
+// (PostgreSQL; none on SQLite) and MaxIdleTime 5 minutes.
+type Pool struct {
+	MaxOpen int
+	// MaxIdle below 0 means no idle connections; 0 means MaxOpen.
+	MaxIdle                  int
+	MaxLifetime, MaxIdleTime time.Duration
+}
+
+// Pool defaults.
+const (
+	DefaultMaxOpenPostgres = 20
+	DefaultMaxOpenSQLite   = 8
+	DefaultMaxLifetime     = 30 * time.Minute
+	DefaultMaxIdleTime     = 5 * time.Minute
+)
+
+func (p Pool) apply(db *sql.DB, maxOpen int, lifetime time.Duration) {
+	if p.MaxOpen > 0 {
+		maxOpen = p.MaxOpen
+	}
+	idle := maxOpen
+	switch {
+	case p.MaxIdle < 0:
+		idle = 0
+	case p.MaxIdle > 0 && p.MaxIdle < maxOpen:
+		idle = p.MaxIdle
+	}
+	if p.MaxLifetime != 0 {
+		lifetime = p.MaxLifetime
+	}
+	idleTime := DefaultMaxIdleTime
+	if p.MaxIdleTime != 0 {
+		idleTime = p.MaxIdleTime
+	}
+	// Idle before open: SetMaxOpenConns lowers the idle limit to fit.
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(idle)
+	db.SetConnMaxLifetime(max(lifetime, 0))
+	db.SetConnMaxIdleTime(max(idleTime, 0))
 }
 
 // Options configure Open.
@@ -40,6 +100,12 @@ type Options struct {
 	DataDir string
 	// Driver wraps the ent driver (tests count statements with it).
 	Driver func(dialect.Driver) dialect.Driver
+	// Migrate is MigrateEmpty (""), MigrateAuto or MigrateCheck.
+	Migrate string
+	// Pool sizes the connection pool.
+	Pool Pool
+	// Logf, when set, is told of each migration applied.
+	Logf func(format string, args ...any)
 }
 
 // IsPostgres reports whether url names a PostgreSQL database.
@@ -58,9 +124,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		dia = dialect.Postgres
 		db, err = sql.Open("postgres", withStatementTimeout(opts.URL))
 		if err == nil {
-			db.SetMaxOpenConns(20)
-			db.SetMaxIdleConns(10)
-			db.SetConnMaxIdleTime(5 * time.Minute)
+			opts.Pool.apply(db, DefaultMaxOpenPostgres, DefaultMaxLifetime)
 		}
 	} else {
 		dia = dialect.SQLite
@@ -73,7 +137,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			// One writer at a time is SQLite's model; WAL lets readers
 			// go on beside it, and busy_timeout queues writers instead
 			// of failing them.
-			db.SetMaxOpenConns(8)
+			opts.Pool.apply(db, DefaultMaxOpenSQLite, 0)
 		}
 	}
 	if err != nil {
@@ -90,7 +154,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		drv = opts.Driver(drv)
 	}
 	client := ent.NewClient(ent.Driver(drv))
-	if err := client.Schema.Create(ctx, migrate.WithDropIndex(true)); err != nil {
+	var applied []string
+	if dia == dialect.Postgres {
+		applied, err = migratePostgres(ctx, db, opts)
+	} else {
+		// Auto-migration adds what the schema declares and drops nothing:
+		// an index an operator made stays.
+		err = client.Schema.Create(ctx)
+	}
+	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("store: migrate schema: %w", err)
 	}
@@ -98,7 +170,36 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		client.Close()
 		return nil, err
 	}
-	return &Store{Client: client, DB: db, Dialect: dia}, nil
+	return &Store{Client: client, DB: db, Dialect: dia, Applied: applied}, nil
+}
+
+// migratePostgres applies or checks the versioned migrations as
+// opts.Migrate says.
+func migratePostgres(ctx context.Context, db *sql.DB, opts Options) ([]string, error) {
+	mode := opts.Migrate
+	if mode == "" {
+		mode = MigrateEmpty
+	}
+	switch mode {
+	case MigrateAuto:
+		return migrations.Apply(ctx, db, opts.Logf)
+	case MigrateEmpty, MigrateCheck:
+		st, err := migrations.Check(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		if mode == MigrateEmpty && st.Empty {
+			return migrations.Apply(ctx, db, opts.Logf)
+		}
+		if st.Behind() {
+			return nil, &migrations.BehindError{Status: st}
+		}
+		if len(st.Unknown) > 0 && opts.Logf != nil {
+			opts.Logf("the database has migrations this binary does not know (%s): a newer lifecircle migrated it", strings.Join(st.Unknown, ", "))
+		}
+		return nil, nil
+	}
+	return nil, fmt.Errorf("migrate mode %q: want %s, %s or %s", mode, MigrateEmpty, MigrateAuto, MigrateCheck)
 }
 
 // Close closes the client and the database.

@@ -126,7 +126,7 @@ func createPostgresDB(t testing.TB) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is required in CI: %s", pgReason)
 		}
-		t.Skipf("PostgreSQL unavailable (%s); set TEST_DATABASE_URL or start it", pgReason)
+		Skip(t, fmt.Sprintf("PostgreSQL tests skipped: PostgreSQL unavailable (%s); set TEST_DATABASE_URL or start it", pgReason))
 	}
 	name := "lc_test_" + randomHex(6)
 	if _, err := pgAdmin.Exec("CREATE DATABASE " + name); err != nil {

@@ -1,8 +1,10 @@
 package widget_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,8 +16,15 @@ import (
 	"testing"
 	"time"
 
+	entfacility "lifecircle/ent/facility"
+	"lifecircle/ent/region"
+	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/gid"
 	"lifecircle/internal/server"
+	"lifecircle/internal/taxonomy"
 	"lifecircle/internal/testenv"
+	"lifecircle/internal/timefmt"
+	"lifecircle/internal/walknet"
 )
 
 // browser returns Chromium's path and the node_modules check, or stops the
@@ -77,19 +86,28 @@ type report struct {
 	Editor struct {
 		PreviewMarkers int
 		Snippet        string
+		FullSnippet    string
+		FullGapsOpen   bool
 	}
 	Second struct {
 		State, Status, Title string
 		Markers              int
 		Categories           []string
+		CoverageShown        bool
 	}
+	Gaps                                        []string
+	GapsOpen, GapsOpenAfterClick                bool
+	GapsSummary, GapsSummaryEn                  string
+	Basemap, Attribution                        string
+	Rich                                        map[string]details
+	RichList                                    struct{ Text, Tel string }
+	Viewports                                   []viewport
 	State, Status                               string
 	Markers                                     int
 	ListItems                                   int
 	ListOrder                                   []string
 	Title                                       map[string]string
 	Coverage                                    map[string]string
-	Missing                                     []string
 	AfterToggle                                 struct{ Markers, MarkersOfCategory, ListItems int }
 	AfterToggleBack                             int
 	Popup                                       map[string]popup
@@ -107,6 +125,24 @@ type report struct {
 
 type popup struct{ Name, Open, Walk string }
 
+type details struct {
+	Hours, Phone, Tel, Services string
+	Activities                  []string
+}
+
+type viewport struct {
+	Width             int
+	Editor, Host      struct{ ScrollWidth, ClientWidth int }
+	EditorOverflowing []string
+	Layout            string
+	Widget            struct {
+		MapHeight   float64
+		InnerScroll []string
+		ListVisible int
+		Height      float64
+	}
+}
+
 func equal(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
 
 // TestWidgetInBrowser embeds the widget in a page of a second origin and
@@ -116,6 +152,25 @@ func TestWidgetInBrowser(t *testing.T) {
 	chromium := browser(t)
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		st := b.Open(t, testenv.Options{})
+		ctx := rule.SystemContext(context.Background())
+		// A street network around the demo community, as
+		// "lifecircle import-network" would store one: the widget draws
+		// its streets as the base map.
+		wen := st.Client.Region.Query().Where(region.Name("文亭巷社区")).OnlyX(ctx)
+		g, err := walknet.Import(ctx, strings.NewReader(streetGrid(wen.Lat, wen.Lng)), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := walknet.Save(ctx, st.Client, "demo-grid", g); err != nil {
+			t.Fatal(err)
+		}
+		// The community canteen: residents order meals by phone. An
+		// activity there next week.
+		canteen := st.Client.Facility.Query().Where(entfacility.Name("文亭巷社区幸福食堂")).OnlyX(ctx)
+		next := time.Now().In(timefmt.Local).AddDate(0, 0, 7)
+		start := time.Date(next.Year(), next.Month(), next.Day(), 10, 0, 0, 0, timefmt.Local)
+		st.Client.Activity.Create().SetTitle("重阳节饺子宴").SetCategory("ELDERLY").SetStartsAt(start).SetEndsAt(start.Add(2 * time.Hour)).
+			SetCommunityID(wen.ID).SetVenueID(canteen.ID).SaveX(ctx)
 		cookies := &cookieLog{}
 		api := httptest.NewServer(cookies.wrap(server.New(st.Client, server.Options{})))
 		t.Cleanup(api.Close)
@@ -219,18 +274,20 @@ func TestWidgetInBrowser(t *testing.T) {
 
 		shot := filepath.Join(artifacts(t), "widget-"+b.Name+".png")
 		cfg, _ := json.Marshal(map[string]string{"editorURL": apiURL + "/widget/", "community": c.ID, "url": hostURL,
-			"toggle": toggle, "facility": pick.ID, "screenshot": shot, "cookieURL": apiURL})
+			"toggle": toggle, "facility": pick.ID, "rich": gid.Encode(canteen.ID), "screenshot": shot, "cookieURL": apiURL})
 		cmd := exec.Command("node", "e2e.mjs")
 		cmd.Dir = "web"
 		cmd.Env = append(os.Environ(), "E2E="+string(cfg), "CHROMIUM="+chromium)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
-		start := time.Now()
+		begin := time.Now()
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("browser run failed: %v\n%s\n%s", err, stderr.String(), out)
 		}
-		t.Logf("browser run: %s; screenshot: %s", time.Since(start).Round(time.Millisecond), shot)
+		t.Logf("browser run: %s", time.Since(begin).Round(time.Millisecond))
+		// Printed always: the screenshots are there to be looked at.
+		fmt.Fprintf(os.Stderr, "widget screenshots (%s): %s\n", b.Name, strings.TrimSuffix(shot, ".png")+"*.png")
 		var r report
 		if err := json.Unmarshal(out, &r); err != nil {
 			t.Fatalf("browser report: %v\n%s", err, out)
@@ -243,6 +300,9 @@ func TestWidgetInBrowser(t *testing.T) {
 			`<script src="%s/widget/lifecircle-widget.js" async></script>`, c.ID, apiURL)
 		if r.Editor.Snippet != wantSnippet || r.Editor.PreviewMarkers != fs.TotalCount {
 			t.Errorf("/widget/ gave the snippet\n%s\nwant\n%s\nand previewed %d markers, want %d", r.Editor.Snippet, wantSnippet, r.Editor.PreviewMarkers, fs.TotalCount)
+		}
+		if !strings.Contains(r.Editor.FullSnippet, ` data-coverage="full" `) || !r.Editor.FullGapsOpen {
+			t.Errorf("coverage full in the editor: snippet %q, gaps open with walking minutes %v", r.Editor.FullSnippet, r.Editor.FullGapsOpen)
 		}
 		if s := r.Second; s.State != "ready" || s.Markers != kNear.FacilitiesNear.TotalCount || !equal(s.Categories, twoCats) || s.Title != k.Name+" · 15-minute life circle" {
 			t.Errorf("compound widget: %+v; want %d markers of %v titled %q", s, kNear.FacilitiesNear.TotalCount, twoCats, k.Name)
@@ -286,11 +346,52 @@ func TestWidgetInBrowser(t *testing.T) {
 		if r.FocusableInMap != 0 {
 			t.Errorf("%d links or buttons in the map (hidden from screen readers) take keyboard focus", r.FocusableInMap)
 		}
-		if !strings.Contains(r.Coverage["zh"], "必备设施") || !strings.Contains(r.Coverage["en"], "Required services") || r.Legend != "Legend and filters" {
+		// Coverage: a positive summary; the gaps one click away, "to be
+		// verified", and only community-level kinds among them.
+		if !strings.HasPrefix(r.Coverage["zh"], "步行15分钟内可达") || !strings.Contains(r.Coverage["en"], "within a 15-minute walk") || r.Legend != "Legend and filters" {
 			t.Errorf("labels did not follow the language: coverage %v, legend %q", r.Coverage, r.Legend)
 		}
-		if len(r.Missing) == 0 {
-			t.Errorf("coverage lists no missing category; the demo community lacks some")
+		if r.GapsOpen || !r.GapsOpenAfterClick || !strings.Contains(r.GapsSummary, "待核实") || !strings.Contains(r.GapsSummaryEn, "to be verified") {
+			t.Errorf("gaps: open %v (want closed), after a click %v, summaries %q / %q", r.GapsOpen, r.GapsOpenAfterClick, r.GapsSummary, r.GapsSummaryEn)
+		}
+		for _, code := range r.Gaps {
+			if cat, _ := taxonomy.Lookup(code); cat.Tier != taxonomy.Tier5 && cat.Tier != taxonomy.TierBlock {
+				t.Errorf("the gaps list %s, a %s-tier category a community does not host", code, cat.Tier)
+			}
+		}
+		if r.Second.CoverageShown {
+			t.Error(`data-coverage="off" still shows the coverage`)
+		}
+		// The base map: the imported network's streets, credited.
+		if r.Basemap != "streets" || !strings.Contains(r.Attribution, "OpenStreetMap") {
+			t.Errorf("base map %q, attribution %q; want the imported streets, credited", r.Basemap, r.Attribution)
+		}
+		// The canteen: human hours, a tappable phone, services, the activity; in the list too.
+		if d := r.Rich["zh-Hans"]; d.Hours != "开放时间：周一至周日 11:30–13:00、17:30–19:00" || d.Phone != "电话：0971-5550102" || d.Tel != "tel:09715550102" ||
+			!strings.Contains(d.Services, "电话订餐") || len(d.Activities) != 1 || !strings.Contains(d.Activities[0], "重阳节饺子宴") {
+			t.Errorf("canteen popup in zh-Hans: %+v", d)
+		}
+		if d := r.Rich["en"]; d.Hours != "Opening hours: Mon–Sun 11:30–13:00, 17:30–19:00" || d.Tel != "tel:09715550102" {
+			t.Errorf("canteen popup in English: %+v", d)
+		}
+		if l := r.RichList; l.Tel != "tel:09715550102" || !strings.Contains(l.Text, "周一至周日 11:30–13:00") || !strings.Contains(l.Text, "重阳节饺子宴") || strings.Contains(l.Text, "Mo-Su") {
+			t.Errorf("canteen in the list: %+v", l)
+		}
+		// No sideways scrolling at any width; on a phone no scrolling box inside the widget.
+		if len(r.Viewports) != 4 {
+			t.Fatalf("viewports: %+v", r.Viewports)
+		}
+		for _, v := range r.Viewports {
+			if v.Editor.ScrollWidth > v.Editor.ClientWidth || v.Host.ScrollWidth > v.Host.ClientWidth || len(v.EditorOverflowing) > 0 {
+				t.Errorf("%d px: the editor is %d px wide in %d (controls outside their fieldset: %v), the district page %d in %d",
+					v.Width, v.Editor.ScrollWidth, v.Editor.ClientWidth, v.EditorOverflowing, v.Host.ScrollWidth, v.Host.ClientWidth)
+			}
+			if v.Width <= 390 && (v.Layout != "narrow" || len(v.Widget.InnerScroll) > 0 || v.Widget.MapHeight < 300 || v.Widget.ListVisible != fs.TotalCount) {
+				t.Errorf("%d px: layout %q, scrolling inside the widget: %v, map %.0f px high, %d list entries", v.Width, v.Layout, v.Widget.InnerScroll, v.Widget.MapHeight, v.Widget.ListVisible)
+			}
+			if v.Width == 1280 && v.Layout != "wide" {
+				t.Errorf("1280 px: layout %q, want wide", v.Layout)
+			}
 		}
 		if r.HostProbe.Background != "rgba(0, 0, 0, 0)" || r.HostProbe.FontSize != "21px" || r.LightDOMLeaflet != 0 {
 			t.Errorf("widget styles leaked into the host page: probe %+v, %d Leaflet nodes/styles in the light DOM", r.HostProbe, r.LightDOMLeaflet)
@@ -330,18 +431,51 @@ func indexOf(edges []struct {
 	return 0
 }
 
-// artifacts is where screenshots go: $TEST_ARTIFACTS, or test-artifacts/
-// at the top of the repository (ignored by git).
+// artifacts is where screenshots go: $TEST_ARTIFACTS, or a new directory
+// under the system's temporary directory (kept, so they can be looked at).
 func artifacts(t *testing.T) string {
 	dir := os.Getenv("TEST_ARTIFACTS")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "test-artifacts")
+		d, err := os.MkdirTemp("", "lifecircle-widget-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
 	}
 	dir, _ = filepath.Abs(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// streetGrid is a 25 × 25 grid of streets 100 m apart around a point, in
+// OpenStreetMap XML.
+func streetGrid(lat, lng float64) string {
+	const n = 25
+	dLat := 100 / 111195.0
+	dLng := dLat / math.Cos(lat*math.Pi/180)
+	var nodes []testenv.OSMNode
+	var ways []testenv.OSMWay
+	id := func(i, j int) int { return i*n + j + 1 }
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			nodes = append(nodes, testenv.OSMNode{ID: id(i, j), Lat: lat + float64(i-n/2)*dLat, Lng: lng + float64(j-n/2)*dLng})
+		}
+	}
+	for i := 0; i < n; i++ {
+		row, col := make([]int, n), make([]int, n)
+		for j := 0; j < n; j++ {
+			row[j], col[j] = id(i, j), id(j, i)
+		}
+		kind := "residential"
+		if i%6 == 0 {
+			kind = "secondary"
+		}
+		ways = append(ways, testenv.OSMWay{ID: 1000 + i, Nodes: row, Tags: map[string]string{"highway": kind}},
+			testenv.OSMWay{ID: 2000 + i, Nodes: col, Tags: map[string]string{"highway": "footway"}})
+	}
+	return testenv.OSMXML(nodes, ways)
 }
 
 // hostPage is a district site: the snippet from /widget/ plus hostile
@@ -358,5 +492,5 @@ const hostPage = `<!doctype html>
 <p id="probe" class="leaflet-container lc lc-title">本区居民可在下方查看步行可达的服务设施。</p>
 %s
 <h2>小区 · Compound</h2>
-<div id="second" data-lifecircle-widget data-compound="%s" data-lang="EN-gb" data-categories="%s" data-page-size="2" style="width:600px;height:420px"></div>
+<div id="second" data-lifecircle-widget data-compound="%s" data-lang="EN-gb" data-categories="%s" data-coverage="off" style="max-width:600px;height:420px"></div>
 </body></html>`

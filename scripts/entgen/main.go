@@ -39,6 +39,9 @@ func main() {
 			gen.FeatureNamedEdges,
 			gen.FeatureLock,
 			gen.FeatureUpsert,
+			// client.Schema.NamedDiff: scripts/new-migration writes versioned
+			// migrations (ent/migrate/migrations) from the schema with it.
+			gen.FeatureVersionedMigration,
 		},
 	}
 	if err := entc.Generate("./ent/schema", cfg, opts...); err != nil {

@@ -74,6 +74,7 @@
     else if ($('community').value) a.push(['data-community', $('community').value]);
     a.push(['data-lang', $('lang').value]);
     if ($('minutes').value && $('minutes').value !== '15') a.push(['data-minutes', $('minutes').value]);
+    if ($('coverage').value !== 'summary') a.push(['data-coverage', $('coverage').value]);
     var cats = Array.prototype.map.call(document.querySelectorAll('#categories input:checked'), function (i) { return i.value; });
     if (cats.length) a.push(['data-categories', cats.join(',')]);
     a.push(['data-height', $('height').value || '520']);

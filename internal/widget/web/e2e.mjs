@@ -35,6 +35,14 @@ try {
     previewMarkers: await page.locator('#preview .lc-marker').count(),
     snippet: await page.locator('#snippet').inputValue(),
   };
+  // The full services summary: the snippet says so, the preview opens the gaps.
+  await page.locator('#coverage').selectOption('full');
+  await page.waitForSelector(`#preview [data-coverage="full"][data-state="ready"]`, { timeout: 30000 });
+  report.editor.fullSnippet = await page.locator('#snippet').inputValue();
+  report.editor.fullGapsOpen = await page.locator('#preview [data-coverage="full"]').evaluate((host) => {
+    const d = host.shadowRoot.querySelector('.lc-gaps');
+    return Boolean(d && d.open && host.shadowRoot.querySelector('.lc-missing .lc-gap-nearest, .lc-met .lc-gap-nearest'));
+  });
 
   // Paste it into the district site.
   await page.goto(`${cfg.url}?snippet=${encodeURIComponent(report.editor.snippet)}`);
@@ -49,7 +57,11 @@ try {
   report.listOrder = await w.locator('.lc-item').evaluateAll((els) => els.map((e) => e.dataset.id));
   report.title = { zh: await w.locator('.lc-title').textContent() };
   report.coverage = { zh: await w.locator('.lc-score').textContent() };
-  report.missing = await w.locator('.lc-missing li').evaluateAll((els) => els.map((e) => e.dataset.category));
+  report.gaps = await w.locator('.lc-missing li').evaluateAll((els) => els.map((e) => e.dataset.category));
+  report.gapsOpen = await w.locator('.lc-gaps').evaluate((d) => d.open);
+  report.gapsSummary = await w.locator('.lc-gaps summary').textContent();
+  report.basemap = await w.getAttribute('data-basemap');
+  report.attribution = await w.locator('.leaflet-control-attribution').textContent();
   // The second widget: a compound, in English, two categories only.
   const second = page.locator('#second');
   await page.waitForSelector('#second[data-state="ready"], #second[data-state="error"]', { timeout: 30000 });
@@ -59,6 +71,7 @@ try {
     markers: await second.locator('.lc-marker').count(),
     categories: await second.locator('.lc-marker').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.category))].sort()),
     title: await second.locator('.lc-title').textContent(),
+    coverageShown: await second.locator('.lc-coverage').evaluate((el) => !el.hidden && el.childElementCount > 0),
   };
 
   // A category toggle hides that category's markers and list entries.
@@ -89,6 +102,7 @@ try {
   await w.locator('.lc-lang').selectOption('en');
   report.title.en = await w.locator('.lc-title').textContent();
   report.coverage.en = await w.locator('.lc-score').textContent();
+  report.gapsSummaryEn = await w.locator('.lc-gaps summary').textContent();
   report.legend = await w.locator('.lc-legend legend').textContent();
   await closePopup(w);
   await w.locator(`.lc-item[data-id="${cfg.facility}"] button`).click();
@@ -105,6 +119,23 @@ try {
   report.lightDOMLeaflet = await page.evaluate(() => document.querySelectorAll('.leaflet-container:not(#probe)').length +
     [...document.querySelectorAll('style, link')].filter((s) => /leaflet|lc-/.test(s.textContent + (s.href || ''))).length);
 
+  // The facility with phone, services and activities: popup and list.
+  report.rich = {};
+  for (const lang of ['en', 'zh-Hans']) {
+    await w.locator('.lc-lang').selectOption(lang);
+    await closePopup(w);
+    await w.locator(`.lc-item[data-id="${cfg.rich}"] button`).click();
+    await w.locator('.lc-popup').waitFor();
+    report.rich[lang] = await details(w);
+  }
+  report.richList = await w.locator(`.lc-item[data-id="${cfg.rich}"]`).evaluate((li) => ({
+    text: li.textContent,
+    tel: li.querySelector('a[href^="tel:"]') ? li.querySelector('a[href^="tel:"]').getAttribute('href') : '',
+  }));
+  // The gaps are one click away.
+  await w.locator('.lc-gaps summary').click();
+  report.gapsOpenAfterClick = await w.locator('.lc-gaps').evaluate((d) => d.open);
+
   await w.locator('.lc-lang').selectOption('zh-Hant');
   report.title.hant = await w.locator('.lc-title').textContent();
   report.legendHant = await w.locator('.lc-legend legend').textContent();
@@ -115,6 +146,46 @@ try {
   await w.locator('.lc-popup').waitFor();
   await page.waitForTimeout(400); // the popup fades in
   await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-popup.png'), fullPage: true });
+
+  // Every width from a small phone to a desktop: no sideways scrolling,
+  // on the editor and on the district site; on a phone the widget stacks
+  // map and list and nothing inside it scrolls.
+  report.viewports = [];
+  for (const width of [360, 390, 768, 1280]) {
+    const vp = await browser.newPage({ viewport: { width, height: 844 }, locale: 'zh-CN' });
+    vp.on('pageerror', (e) => report.consoleErrors.push(String(e)));
+    const v = { width };
+    await vp.goto(cfg.editorURL);
+    await vp.waitForSelector('#preview [data-lifecircle-widget][data-state="ready"]', { timeout: 30000 });
+    await vp.waitForTimeout(300);
+    v.editor = await vp.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    // Form controls inside their fieldsets.
+    v.editorOverflowing = await vp.evaluate(() => [...document.querySelectorAll('fieldset input, fieldset select')]
+      .filter((el) => { const f = el.closest('fieldset').getBoundingClientRect(); const r = el.getBoundingClientRect(); return r.right > f.right + 0.5 || r.left < f.left - 0.5; })
+      .map((el) => el.id));
+    if (width === 1280 || width === 390) await vp.screenshot({ path: cfg.screenshot.replace(/\.png$/, `-editor-${width}.png`), fullPage: true });
+    await vp.goto(`${cfg.url}?snippet=${encodeURIComponent(report.editor.snippet)}`);
+    await vp.waitForSelector('div[data-community][data-state="ready"]', { timeout: 30000 });
+    await vp.waitForTimeout(400);
+    v.host = await vp.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    const vw = vp.locator('div[data-community]');
+    v.layout = await vw.getAttribute('data-layout');
+    v.widget = await vw.evaluate((host) => {
+      const r = host.shadowRoot;
+      const inner = [...r.querySelectorAll('.lc, .lc-body, .lc-side, .lc-list-wrap')]
+        .filter((el) => el.scrollHeight > el.clientHeight + 1).map((el) => el.className);
+      return { mapHeight: r.querySelector('.lc-map').getBoundingClientRect().height, innerScroll: inner,
+        listVisible: r.querySelectorAll('.lc-item').length, height: host.getBoundingClientRect().height };
+    });
+    if (width === 1280 || width === 390) {
+      await vp.screenshot({ path: cfg.screenshot.replace(/\.png$/, `-${width}.png`), fullPage: true });
+      // What a phone shows at once, scrolled to the widget.
+      await vw.scrollIntoViewIfNeeded();
+      await vp.screenshot({ path: cfg.screenshot.replace(/\.png$/, `-${width}-screen.png`) });
+    }
+    report.viewports.push(v);
+    await vp.close();
+  }
 } finally {
   await browser.close();
 }
@@ -132,5 +203,18 @@ async function popup(w) {
     name: await p.locator('.lc-popup-name').textContent(),
     open: await p.locator('.lc-popup-open').textContent(),
     walk: await p.locator('.lc-popup-walk').textContent(),
+  };
+}
+
+// details reads what the popup of a facility says beyond name and status.
+async function details(w) {
+  const p = w.locator('.lc-popup');
+  const text = async (sel) => ((await p.locator(sel).count()) ? p.locator(sel).textContent() : '');
+  return {
+    hours: await text('.lc-popup-hours'),
+    phone: await text('.lc-popup-phone'),
+    tel: (await p.locator('.lc-popup-phone a').count()) ? await p.locator('.lc-popup-phone a').getAttribute('href') : '',
+    services: await text('.lc-popup-services'),
+    activities: await p.locator('.lc-activities li').allTextContents(),
   };
 }

@@ -13,10 +13,16 @@ export const MESSAGES = {
     failed: '数据加载失败：',
     summary: (n, min) => `步行${min}分钟内有 ${n} 处设施`,
     coverage: '生活圈配套',
-    coverageScore: (met, total) => `必备设施：${met} / ${total} 类达到标准要求的步行距离`,
-    reachable: '达标',
-    missing: '未达标',
-    none: '无',
+    reachSummary: (n, min) => `步行${min}分钟内可达 ${n} 类社区级配套设施`,
+    gapsSummary: (n) => `另有 ${n} 类未在范围内找到（待核实）`,
+    nearest: (m) => `最近约 ${m} 分钟`,
+    toVerifyNote: '类别取自《城市居住区规划设计标准》(GB 50180-2018) 对社区（五分钟生活圈及居住街坊）的配套要求，条目尚待核实；未找到也可能是数据尚未收录。',
+    streets: '街道 © OpenStreetMap 贡献者',
+    phone: '电话',
+    services: '服务',
+    activities: '近期活动',
+    next: '下次活动',
+    more: '（仅列出最近的 300 处）',
     legend: '图例与筛选',
     list: '设施列表（按步行时间）',
     walk: (m) => `步行约 ${m} 分钟`,
@@ -39,10 +45,16 @@ export const MESSAGES = {
     failed: '資料載入失敗：',
     summary: (n, min) => `步行${min}分鐘內有 ${n} 處設施`,
     coverage: '生活圈配套',
-    coverageScore: (met, total) => `必備設施：${met} / ${total} 類達到標準要求的步行距離`,
-    reachable: '達標',
-    missing: '未達標',
-    none: '無',
+    reachSummary: (n, min) => `步行${min}分鐘內可達 ${n} 類社區級配套設施`,
+    gapsSummary: (n) => `另有 ${n} 類未在範圍內找到（待核實）`,
+    nearest: (m) => `最近約 ${m} 分鐘`,
+    toVerifyNote: '類別取自《城市居住區規劃設計標準》(GB 50180-2018) 對社區（五分鐘生活圈及居住街坊）的配套要求，條目尚待核實；未找到也可能是資料尚未收錄。',
+    streets: '街道 © OpenStreetMap 貢獻者',
+    phone: '電話',
+    services: '服務',
+    activities: '近期活動',
+    next: '下次活動',
+    more: '（僅列出最近的 300 處）',
     legend: '圖例與篩選',
     list: '設施列表（按步行時間）',
     walk: (m) => `步行約 ${m} 分鐘`,
@@ -64,11 +76,17 @@ export const MESSAGES = {
     loading: 'Loading…',
     failed: 'Could not load the data: ',
     summary: (n, min) => `${n} facilities within a ${min}-minute walk`,
-    coverage: 'Life-circle coverage',
-    coverageScore: (met, total) => `Required services: ${met} of ${total} meet the standard`,
-    reachable: 'Met',
-    missing: 'Not within the standard\'s walk',
-    none: 'none',
+    coverage: 'Life-circle services',
+    reachSummary: (n, min) => `${n} kinds of community service within a ${min}-minute walk`,
+    gapsSummary: (n) => `${n} more not found nearby (to be verified)`,
+    nearest: (m) => `nearest about ${m} min`,
+    toVerifyNote: 'The kinds of service GB 50180-2018 asks of a community (its 5-minute circle and blocks). The standard\'s rows are still being verified, and a service not found may simply be missing from the data.',
+    streets: 'Streets © OpenStreetMap contributors',
+    phone: 'Phone',
+    services: 'Services',
+    activities: 'Coming up',
+    next: 'Next',
+    more: ' (the nearest 300 listed)',
     legend: 'Legend and filters',
     list: 'Facilities by walking time',
     walk: (m) => `about ${m} min walk`,
@@ -105,15 +123,4 @@ export const GROUPS = {
 export function groupStyle(group, lang) {
   const g = GROUPS[group] || { color: '#444444', glyph: {} };
   return { color: g.color, glyph: g.glyph[lang] || '·' };
-}
-
-// pick returns the text of a [{lang, value}] list in lang, falling back to
-// fallback (a facility's primary name), then to Simplified Chinese.
-export function pick(texts, lang, fallback) {
-  const by = (l) => (texts || []).find((t) => t.lang === l);
-  const hit = by(lang);
-  if (hit) return hit.value;
-  if (fallback) return fallback;
-  const hans = by('zh-Hans');
-  return hans ? hans.value : '';
 }

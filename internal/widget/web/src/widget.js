@@ -10,11 +10,13 @@
 import L from 'leaflet';
 import leafletCSS from 'leaflet/dist/leaflet.css';
 import widgetCSS from './widget.css';
-import { LANGS, LANG_NAMES, MESSAGES, groupStyle, pick } from './i18n.js';
+import { LANGS, LANG_NAMES, MESSAGES, groupStyle } from './i18n.js';
 import { toGCJ02 } from './gcj02.js';
 import { load } from './api.js';
 
 const script = document.currentScript;
+// Below this width (CSS pixels) map and list stack.
+const NARROW = 600;
 const defaultEndpoint = new URL('/open/graphql', (script && script.src) || location.href).href;
 
 // h builds an element; text goes in as text, never as HTML, since names
@@ -62,9 +64,9 @@ function options(el) {
     tilesLabels: d.tilesLabels || '',
     // Leaflet takes attributions as HTML; ours is text.
     tilesAttribution: escapeHTML(d.tilesAttribution || ''),
-    pageSize: Number(d.pageSize) >= 1 && Number(d.pageSize) <= 100 ? Number(d.pageSize) : 100,
     tilesSubdomains: d.tilesSubdomains || 'abc',
     gcj02: (d.tilesCrs || '').toLowerCase() === 'gcj02',
+    coverage: ['off', 'summary', 'full'].includes(d.coverage) ? d.coverage : 'summary',
   };
 }
 
@@ -79,6 +81,7 @@ class Widget {
     root.replaceChildren();
     root.append(h('style', {}, leafletCSS + '\n' + widgetCSS));
     if (this.opts.height) host.style.height = /^\d+$/.test(this.opts.height) ? `${this.opts.height}px` : this.opts.height;
+    this.wideHeight = host.style.height;
     this.langSelect = h('select', { class: 'lc-lang', onchange: (e) => this.setLang(e.target.value) },
       LANGS.map((l) => h('option', { value: l, selected: l === this.lang }, LANG_NAMES[l])));
     this.titleEl = h('h2', { class: 'lc-title' });
@@ -100,6 +103,7 @@ class Widget {
     root.append(this.box);
     this.map = L.map(this.mapEl, { zoomControl: true, keyboard: false, attributionControl: true });
     this.map.attributionControl.setPrefix(false);
+    this.tiled = Boolean(this.opts.tiles);
     if (this.opts.tiles) {
       L.tileLayer(this.opts.tiles, { attribution: this.opts.tilesAttribution, subdomains: this.opts.tilesSubdomains, maxZoom: 19 }).addTo(this.map);
       if (this.opts.tilesLabels) L.tileLayer(this.opts.tilesLabels, { subdomains: this.opts.tilesSubdomains, maxZoom: 19 }).addTo(this.map);
@@ -109,14 +113,29 @@ class Widget {
     // accessible view), so nothing in it may take keyboard focus either.
     this.unfocusable();
     this.map.on('popupopen layeradd', () => this.unfocusable());
-    this.resizeObserver = new ResizeObserver(() => this.map.invalidateSize());
+    this.resizeObserver = new ResizeObserver(() => {
+      this.layout();
+      this.map.invalidateSize();
+    });
     this.resizeObserver.observe(this.mapEl);
+    this.resizeObserver.observe(host);
+    this.layout();
     this.setState('loading');
     this.renderText();
   }
 
   t() {
     return MESSAGES[this.lang];
+  }
+
+  // layout stacks map and list in a narrow box (a phone): the widget then
+  // grows with its content and the page scrolls, never a box inside it.
+  layout() {
+    const narrow = this.host.clientWidth > 0 && this.host.clientWidth < NARROW;
+    if (narrow === this.narrow) return;
+    this.narrow = narrow;
+    this.host.dataset.layout = narrow ? 'narrow' : 'wide';
+    this.host.style.height = narrow ? 'auto' : this.wideHeight;
   }
 
   unfocusable() {
@@ -141,7 +160,7 @@ class Widget {
     const t = this.t();
     if (state === 'loading') this.statusEl.textContent = t.loading;
     else if (state === 'error') this.statusEl.textContent = t.failed + detail;
-    else this.statusEl.textContent = t.summary(this.visible().length, this.opts.minutes);
+    else this.statusEl.textContent = t.summary(this.visible().length, this.opts.minutes) + (this.data && this.data.more ? t.more : '');
   }
 
   async start() {
@@ -176,19 +195,30 @@ class Widget {
   }
 
   draw() {
-    const { place, circle, facilities } = this.data;
+    const { place, polygon, facilities, streets } = this.data;
     const center = this.at(place.lat, place.lng);
     let bounds = L.latLngBounds([center, center]);
-    if (circle && circle.polygon) {
-      const ring = circle.polygon.coordinates[0].map(([lng, lat]) => this.at(lat, lng));
-      L.polygon(ring, { color: '#c0392b', weight: 2, fillColor: '#c0392b', fillOpacity: 0.06, interactive: false }).addTo(this.map);
+    if (!this.tiled && streets && streets.lines.length) {
+      // The base map without tiles: the imported walking network's streets.
+      const renderer = L.canvas({ padding: 0.2 });
+      const lines = streets.lines.map((l) => l.map(([lat, lng]) => this.at(lat, lng)));
+      L.polyline(lines, { renderer, color: '#cfc8b8', weight: 5, interactive: false, lineCap: 'round', lineJoin: 'round' }).addTo(this.map);
+      L.polyline(lines, { renderer, color: '#ffffff', weight: 3, interactive: false, lineCap: 'round', lineJoin: 'round' }).addTo(this.map);
+      this.host.dataset.basemap = 'streets';
+      this.attribution();
+    } else {
+      this.host.dataset.basemap = this.tiled ? 'tiles' : 'plain';
+    }
+    if (polygon) {
+      const ring = polygon.coordinates[0].map(([lng, lat]) => this.at(lat, lng));
+      L.polygon(ring, { color: '#b03a2e', weight: 2, dashArray: '6 4', fillColor: '#b03a2e', fillOpacity: 0.05, interactive: false }).addTo(this.map);
       bounds = L.latLngBounds(ring);
     }
     L.marker(center, { icon: L.divIcon({ className: 'lc-center', html: '<span>★</span>', iconSize: [22, 22] }), interactive: false, keyboard: false }).addTo(this.map);
     for (const f of facilities) {
       bounds.extend(this.at(f.lat, f.lng));
       const m = L.marker(this.at(f.lat, f.lng), { icon: this.icon(f), keyboard: false, riseOnHover: true });
-      m.bindPopup(() => this.popup(f), { maxWidth: 260 });
+      m.bindPopup(() => this.popup(f), { maxWidth: 280 });
       m.on('add', () => {
         const el = m.getElement();
         el.dataset.id = f.id;
@@ -200,8 +230,26 @@ class Widget {
     this.applyFilter();
   }
 
+  // attribution credits the streets' source in the current language.
+  attribution() {
+    if (this.host.dataset.basemap !== 'streets') return;
+    const ctl = this.map.attributionControl;
+    if (this.credited) ctl.removeAttribution(this.credited);
+    this.credited = escapeHTML(this.t().streets);
+    ctl.addAttribution(this.credited);
+  }
+
+  category(code) {
+    return this.data.categories[code] || { group: '', labels: {} };
+  }
+
+  categoryLabel(code) {
+    const l = this.category(code).labels;
+    return l[this.lang] || l['zh-Hans'] || code;
+  }
+
   icon(f) {
-    const s = groupStyle(f.categoryInfo.group, this.lang);
+    const s = groupStyle(this.category(f.category).group, this.lang);
     const span = h('span', { class: 'lc-pin', style: `background:${s.color}` }, s.glyph);
     return L.divIcon({ className: 'lc-marker', html: span.outerHTML, iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -10] });
   }
@@ -214,7 +262,39 @@ class Widget {
   }
 
   name(f) {
-    return pick(f.names, this.lang, this.lang === 'zh-Hans' ? f.name : '') || f.name;
+    const names = f.names || {};
+    if (this.lang === 'zh-Hans') return names['zh-Hans'] || f.name;
+    return names[this.lang] || f.name;
+  }
+
+  hours(f) {
+    return f.hours ? f.hours[this.lang] || f.hours['zh-Hans'] : '';
+  }
+
+  // phone is a tappable link; in the map it takes no keyboard focus.
+  phone(f, inMap) {
+    const t = this.t();
+    return h('span', { class: 'lc-phone' }, t.phone + this.colon(),
+      h('a', { href: `tel:${f.phone.replace(/[^0-9+]/g, '')}`, tabindex: inMap ? '-1' : null }, f.phone));
+  }
+
+  services(f) {
+    return f.services && f.services.length ? this.t().services + this.colon() + f.services.join(this.lang === 'en' ? ', ' : '、') : '';
+  }
+
+  when(a) {
+    const locale = { 'zh-Hans': 'zh-CN', 'zh-Hant': 'zh-TW', en: 'en-GB' }[this.lang];
+    try {
+      return new Intl.DateTimeFormat(locale, { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(a.startsAt));
+    } catch (e) {
+      return a.startsAt.slice(0, 16).replace('T', ' ');
+    }
+  }
+
+  activities(f, max) {
+    if (!f.activities || !f.activities.length) return null;
+    return h('div', { class: 'lc-activities' }, h('span', { class: 'lc-activities-head' }, this.t().activities),
+      h('ul', {}, f.activities.slice(0, max).map((a) => h('li', {}, h('time', { datetime: a.startsAt }, this.when(a)), ' ', a.title))));
   }
 
   minutes(f) {
@@ -226,11 +306,14 @@ class Widget {
     const open = this.openStatus(f);
     return h('div', { class: 'lc-popup', lang: this.lang },
       h('h3', { class: 'lc-popup-name' }, this.name(f)),
-      h('p', { class: 'lc-popup-category' }, pick(f.categoryInfo.labels, this.lang)),
+      h('p', { class: 'lc-popup-category' }, this.categoryLabel(f.category)),
       h('p', { class: `lc-popup-open ${open.cls}` }, open.text),
       h('p', { class: 'lc-popup-walk' }, t.walk(this.minutes(f))),
+      this.hours(f) && h('p', { class: 'lc-popup-hours' }, t.hours + this.colon(), this.hours(f)),
+      f.phone && h('p', { class: 'lc-popup-phone' }, this.phone(f, true)),
       f.address && h('p', { class: 'lc-popup-address' }, t.address + this.colon(), f.address),
-      f.openingHours && h('p', { class: 'lc-popup-hours' }, t.hours + this.colon(), f.openingHours));
+      this.services(f) && h('p', { class: 'lc-popup-services' }, this.services(f)),
+      this.activities(f, 3));
   }
 
   colon() {
@@ -268,28 +351,38 @@ class Widget {
     this.listHead.textContent = t.list;
     this.footEl.replaceChildren(`${t.source}: `, h('a', { href: new URL('/open/', this.opts.endpoint).href, target: '_blank', rel: 'noopener' }, 'lifecircle open data'));
     if (!this.data) return;
+    this.attribution();
     this.renderCoverage();
     this.renderLegend();
     this.renderList();
   }
 
+  // renderCoverage shows what residents have within reach of the
+  // categories the standard asks of a community; what was not found is
+  // one click away and, as the standard's rows are not yet verified,
+  // called "to be verified", never a failure.
   renderCoverage() {
     const t = this.t();
-    const c = this.data.circle;
-    if (!c) {
+    const c = this.data.coverage;
+    if (this.opts.coverage === 'off' || !c || !c.total) {
       this.coverageEl.replaceChildren();
+      this.coverageEl.hidden = true;
       return;
     }
-    const required = c.categories.filter((x) => x.category.required && x.requirementMet !== null);
-    const label = (x) => pick(x.category.labels, this.lang);
-    const met = required.filter((x) => x.requirementMet);
-    const missing = required.filter((x) => !x.requirementMet);
-    const list = (cls, items) => (items.length ? h('ul', { class: cls }, items.map((x) => h('li', { 'data-category': x.category.code }, label(x)))) : h('p', {}, t.none));
-    this.coverageEl.replaceChildren(
-      h('h3', {}, t.coverage),
-      h('p', { class: 'lc-score' }, t.coverageScore(c.requiredMet, c.requiredTotal)),
-      h('h4', {}, `${t.missing} (${missing.length})`), list('lc-missing', missing),
-      h('h4', {}, `${t.reachable} (${met.length})`), list('lc-met', met));
+    this.coverageEl.hidden = false;
+    const reached = c.categories.filter((x) => x.withinReach > 0);
+    const gaps = c.categories.filter((x) => x.withinReach === 0);
+    const full = this.opts.coverage === 'full';
+    const near = (x) => (x.nearestMinutes !== null ? h('span', { class: 'lc-gap-nearest' }, ` · ${t.nearest(Math.max(1, Math.round(x.nearestMinutes)))}`) : null);
+    const item = (x) => h('li', { 'data-category': x.code }, this.categoryLabel(x.code), full ? near(x) : null);
+    this.coverageEl.replaceChildren(...[
+      h('p', { class: 'lc-score' }, t.reachSummary(reached.length, this.opts.minutes)),
+      reached.length ? h('ul', { class: 'lc-met' }, reached.map(item)) : null,
+      gaps.length ? h('details', { class: 'lc-gaps', open: full },
+        h('summary', {}, t.gapsSummary(gaps.length)),
+        h('ul', { class: 'lc-missing' }, gaps.map((x) => h('li', { 'data-category': x.code }, this.categoryLabel(x.code), near(x)))),
+        c.toVerify ? h('p', { class: 'lc-note' }, t.toVerifyNote) : null) : null,
+    ].filter(Boolean));
   }
 
   renderLegend() {
@@ -301,8 +394,8 @@ class Widget {
       counts.set(f.category, c);
     }
     const rows = [...counts.entries()].map(([code, { f, n }]) => {
-      const s = groupStyle(f.categoryInfo.group, this.lang);
-      const label = pick(f.categoryInfo.labels, this.lang);
+      const s = groupStyle(this.category(code).group, this.lang);
+      const label = this.categoryLabel(code);
       return h('label', { class: 'lc-toggle', 'data-category': code },
         h('input', { type: 'checkbox', checked: !this.hidden.has(code), 'aria-label': t.show(label), onchange: (e) => this.toggle(code, e.target.checked) }),
         h('span', { class: 'lc-pin', style: `background:${s.color}`, 'aria-hidden': 'true' }, s.glyph),
@@ -326,12 +419,17 @@ class Widget {
     }
     this.listEl.replaceChildren(...items.map((f) => {
       const open = this.openStatus(f);
+      const next = f.activities && f.activities[0];
       return h('li', { class: 'lc-item', 'data-id': f.id, 'data-category': f.category },
         h('button', { type: 'button', class: 'lc-item-button', onclick: () => this.focus(f) },
           h('span', { class: 'lc-item-name' }, this.name(f)),
           h('span', { class: 'lc-item-walk' }, t.minutes(this.minutes(f)))),
         h('span', { class: 'lc-item-detail' },
-          [pick(f.categoryInfo.labels, this.lang), open.text, f.address, f.openingHours && t.hours + this.colon() + f.openingHours].filter(Boolean).join(' · ')));
+          [this.categoryLabel(f.category), h('span', { class: open.cls }, open.text), this.hours(f)].filter(Boolean)
+            .flatMap((x, i) => (i ? [' · ', x] : [x]))),
+        f.phone && h('span', { class: 'lc-item-detail' }, this.phone(f, false)),
+        this.services(f) && h('span', { class: 'lc-item-detail' }, this.services(f)),
+        next && h('span', { class: 'lc-item-detail lc-item-next' }, t.next + this.colon(), h('time', { datetime: next.startsAt }, this.when(next)), ' ', next.title));
     }));
   }
 
