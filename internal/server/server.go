@@ -140,7 +140,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 		}
 	}
 	// The portal's pages for people, and the CSVW metadata of each CSV.
-	mux.Handle("GET /open/datasets/{id}", file(50, opendata.DatasetPage(client, pub)))
+	for _, id := range opendata.DatasetIDs {
+		mux.Handle("GET /open/datasets/"+id, file(50, opendata.DatasetPage(client, pub, id)))
+	}
 	for _, dataset := range opendata.CSVDatasets {
 		mux.Handle("GET /open/"+dataset+".csv-metadata.json", file(10, opendata.CSVWHandler(pub, dataset)))
 	}
