@@ -13,7 +13,7 @@ func benchTable(n int) table {
 	updated := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	return table{
 		columns: Columns,
-		kinds:   Facilities(nil, Filter{}).kinds,
+		kinds:   kinds(facilityColumns),
 		rows: func(_ context.Context, r *record, emit func() error) error {
 			for i := 1; i <= n; i++ {
 				r.reset()
@@ -22,6 +22,7 @@ func benchTable(n int) table {
 				r.str("")
 				r.str("Wentingxiang community health station")
 				r.str("clinic")
+				r.str("诊所")
 				r.str("Clinic")
 				r.str("15min")
 				r.float(36.6245 + float64(i%1000)/1e5)
@@ -33,6 +34,9 @@ func benchTable(n int) table {
 				r.str("yes")
 				r.str("open")
 				r.id(i % 300)
+				r.str("文亭巷社区")
+				r.str("文汇路街道")
+				r.str("城西区")
 				if i%3 == 0 {
 					r.timestamp(updated)
 				} else {

@@ -109,11 +109,6 @@ func (f Filter) query(client *ent.Client) *ent.FacilityQuery {
 	return q
 }
 
-// Columns of the facilities dataset.
-var Columns = []string{"id", "name", "name_zh_hant", "name_en", "category", "category_label_en", "tier",
-	"lat", "lng", "approximate", "address", "phone", "opening_hours", "wheelchair", "status",
-	"community_id", "verified_at", "updated_at"}
-
 // exported are the columns a download reads: not tags or services, whose
 // JSON would be decoded for nothing.
 var exported = []string{facility.FieldID, facility.FieldName, facility.FieldNames, facility.FieldCategory,
@@ -125,11 +120,9 @@ var exported = []string{facility.FieldID, facility.FieldName, facility.FieldName
 // query (privacy policy and all) whose rows are scanned into one reused
 // facilityRow rather than into an entity per row.
 func Facilities(client *ent.Client, f Filter) table {
-	return table{
-		columns: Columns,
-		kinds:   map[string]kind{"lat": number, "lng": number, "approximate": boolean},
-		rows: paged(func(ctx context.Context, after, n int, r *record, emit func() error) (count, last int, err error) {
-			var v facilityRow
+	return newTable(facilityColumns, withRegions(client, func(idx regionIndex) func(context.Context, *record, func() error) error {
+		return paged(func(ctx context.Context, after, n int, r *record, emit func() error) (count, last int, err error) {
+			v := facilityRow{regions: idx}
 			read := func(rows entsql.ColumnScanner) error {
 				dest, err := v.dest(rows)
 				if err != nil {
@@ -155,8 +148,8 @@ func Facilities(client *ent.Client, f Filter) table {
 				return err
 			})
 			return count, last, err
-		}),
-	}
+		})
+	}))
 }
 
 // facilityRow receives the exported columns of one facility, row after row.
@@ -169,6 +162,7 @@ type facilityRow struct {
 	verifiedAt                            sql.NullTime
 	updatedAt                             time.Time
 	texts                                 []i18n.Text // names, decoded
+	regions                               regionIndex
 }
 
 // dest returns where rows.Scan puts each column of rows.
@@ -209,6 +203,7 @@ func (v *facilityRow) fill(r *record) error {
 	r.str(i18n.Pick(v.texts, "zh-Hant", ""))
 	r.str(i18n.Pick(v.texts, "en", ""))
 	r.bytes(v.category)
+	r.str(cat.Labels.ZhHans)
 	r.str(cat.Labels.En)
 	r.str(string(cat.Tier))
 	r.float(v.lat)
@@ -219,7 +214,7 @@ func (v *facilityRow) fill(r *record) error {
 	r.bytes(v.openingHours)
 	r.bytes(v.wheelchair)
 	r.bytes(v.status)
-	r.id(int(v.communityID))
+	v.regions.place(r, int(v.communityID))
 	if v.verifiedAt.Valid {
 		r.timestamp(v.verifiedAt.Time)
 	} else {

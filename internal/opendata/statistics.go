@@ -74,7 +74,7 @@ func StatisticsCSV(client *ent.Client) http.Handler {
 		}
 		cw := csv.NewWriter(w)
 		cw.UseCRLF = true
-		_ = cw.Write([]string{"period", "region_id", "region", "level", "code", "metric", "dimension", "value", "suppressed", "noisy", "method", "published_at"})
+		_ = cw.Write(names(statisticsColumns))
 		const page = 5000
 		after := 0
 		for {

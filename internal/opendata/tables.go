@@ -16,6 +16,8 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
+	"lifecircle/ent/facility"
+	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/gid"
@@ -50,13 +52,20 @@ const pageSize = 5000
 // read and the last one's ID.
 type pageReader func(ctx context.Context, after, n int, r *record, emit func() error) (count, last int, err error)
 
+// previewKey marks the context of a preview, which reads one small page.
+type previewKey struct{}
+
 // paged reads a table a page at a time, by keyset pagination.
 func paged(page pageReader) func(context.Context, *record, func() error) error {
 	return func(ctx context.Context, r *record, emit func() error) error {
+		size := pageSize
+		if n, ok := ctx.Value(previewKey{}).(int); ok {
+			size = n
+		}
 		after := 0
 		for {
-			n, last, err := page(ctx, after, pageSize, r, emit)
-			if err != nil || n < pageSize {
+			n, last, err := page(ctx, after, size, r, emit)
+			if err != nil || n < size {
 				return err
 			}
 			after = last
@@ -126,10 +135,8 @@ func (r *record) place(lat, lng float64) { r.lat, r.lng = lat, lng }
 
 // Regions is the region hierarchy, centroids as points.
 func Regions(client *ent.Client) table {
-	return table{
-		columns: []string{"id", "level", "name", "name_en", "code", "parent_id", "lat", "lng", "approximate", "updated_at"},
-		kinds:   map[string]kind{"lat": number, "lng": number, "approximate": boolean},
-		rows: paged(entities(func(ctx context.Context, after, n int) ([]*ent.Region, error) {
+	return newTable(regionColumns, withRegions(client, func(idx regionIndex) func(context.Context, *record, func() error) error {
+		return paged(entities(func(ctx context.Context, after, n int) ([]*ent.Region, error) {
 			return client.Region.Query().Where(region.IDGT(after)).Order(ent.Asc(region.FieldID)).Limit(n).All(ctx)
 		}, func(r *record, v *ent.Region) int {
 			r.id(v.ID)
@@ -142,24 +149,29 @@ func Regions(client *ent.Client) table {
 				r.str("")
 			}
 			r.optionalID(v.ParentID)
+			if v.ParentID != nil {
+				r.str(idx.name(*v.ParentID))
+			} else {
+				r.str("")
+			}
 			r.float(v.Lat)
 			r.float(v.Lng)
 			r.boolean(v.Approximate)
 			r.timestamp(v.UpdatedAt)
 			r.place(v.Lat, v.Lng)
 			return v.ID
-		})),
-	}
+		}))
+	}))
 }
 
-// Activities lists activities, optionally of some communities and a category.
+// Activities lists activities, optionally of some communities and a
+// category, with the names of their community, venue and organiser.
 func Activities(client *ent.Client, communities []int, category string) table {
-	return table{
-		columns: []string{"id", "title", "theme", "category", "target_groups", "starts_at", "ends_at", "status",
-			"capacity", "registered_count", "community_id", "venue_id", "organizer_id", "updated_at"},
-		kinds: map[string]kind{"capacity": number, "registered_count": number},
-		rows: paged(entities(func(ctx context.Context, after, n int) ([]*ent.Activity, error) {
-			q := client.Activity.Query().Where(activity.IDGT(after)).Order(ent.Asc(activity.FieldID)).Limit(n)
+	return newTable(activityColumns, withRegions(client, func(idx regionIndex) func(context.Context, *record, func() error) error {
+		return paged(entities(func(ctx context.Context, after, n int) ([]*ent.Activity, error) {
+			q := client.Activity.Query().Where(activity.IDGT(after)).Order(ent.Asc(activity.FieldID)).Limit(n).
+				WithVenue(func(q *ent.FacilityQuery) { q.Select(facility.FieldName) }).
+				WithOrganizer(func(q *ent.OrganizationQuery) { q.Select(organization.FieldName) })
 			if communities != nil {
 				q.Where(activity.CommunityIDIn(communities...))
 			}
@@ -182,13 +194,23 @@ func Activities(client *ent.Client, communities []int, category string) table {
 				r.str("")
 			}
 			r.integer(a.RegisteredCount)
-			r.id(a.CommunityID)
+			idx.place(r, a.CommunityID)
 			r.optionalID(a.VenueID)
+			if v := a.Edges.Venue; v != nil {
+				r.str(v.Name)
+			} else {
+				r.str("")
+			}
 			r.optionalID(a.OrganizerID)
+			if o := a.Edges.Organizer; o != nil {
+				r.str(o.Name)
+			} else {
+				r.str("")
+			}
 			r.timestamp(a.UpdatedAt)
 			return a.ID
-		})),
-	}
+		}))
+	}))
 }
 
 // write streams t in format: csv, ndjson, or geojson (for tables of places).
@@ -442,17 +464,41 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 	return dst
 }
 
-// TableHandler serves regions (csv, geojson, ndjson) or activities (csv,
-// ndjson) in format.
+// TableFormats are the formats of each table served by TableHandler:
+// GeoJSON only for tables of places.
+var TableFormats = map[string][]string{
+	"regions":       {"csv", "geojson", "ndjson"},
+	"compounds":     {"csv", "geojson", "ndjson"},
+	"activities":    {"csv", "ndjson"},
+	"organizations": {"csv", "ndjson"},
+	"grids":         {"csv", "ndjson"},
+}
+
+// publicTable returns the table of a dataset served by TableHandler.
+func publicTable(client *ent.Client, dataset string) table {
+	switch dataset {
+	case "regions":
+		return Regions(client)
+	case "compounds":
+		return Compounds(client)
+	case "organizations":
+		return Organizations(client)
+	case "grids":
+		return Grids(client)
+	}
+	return Activities(client, nil, "")
+}
+
+// TableHandler serves regions, compounds, organizations, grids or
+// activities in format (see TableFormats); activities take the filters
+// region and category.
 func TableHandler(client *ent.Client, dataset, format string) http.Handler {
 	types := map[string]string{"csv": "text/csv; charset=utf-8; header=present", "geojson": "application/geo+json", "ndjson": "application/x-ndjson"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		var t table
 		switch dataset {
-		case "regions":
-			t = Regions(client)
-		default:
+		case "activities":
 			f, err := ParseFilter(ctx, client, map[string][]string{"region": {r.URL.Query().Get("region")}})
 			if err != nil {
 				httpError(w, http.StatusBadRequest, err)
@@ -464,11 +510,13 @@ func TableHandler(client *ent.Client, dataset, format string) http.Handler {
 				return
 			}
 			t = Activities(client, f.Communities, category)
+		default:
+			t = publicTable(client, dataset)
 		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		// The activities show registered_count, a live figure the change
 		// log does not version: their ETag is weak.
-		if versioned(w, r, client, dataset+"."+format+"?"+r.URL.RawQuery, dataset != "regions") {
+		if versioned(w, r, client, dataset+"."+format+"?"+r.URL.RawQuery, dataset == "activities") {
 			return
 		}
 		w.Header().Set("Content-Type", types[format])

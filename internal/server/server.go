@@ -167,10 +167,18 @@ func New(client *ent.Client, opts Options) http.Handler {
 	mux.Handle("GET /open/statistics.csv", file(2000, opendata.StatisticsCSV(client)))
 	for _, format := range []string{"csv", "geojson", "ndjson"} {
 		mux.Handle("GET /open/facilities."+format, file(2000, opendata.Handler(client, format)))
-		mux.Handle("GET /open/regions."+format, file(500, opendata.TableHandler(client, "regions", format)))
 	}
-	for _, format := range []string{"csv", "ndjson"} {
-		mux.Handle("GET /open/activities."+format, file(500, opendata.TableHandler(client, "activities", format)))
+	for dataset, formats := range opendata.TableFormats {
+		for _, format := range formats {
+			mux.Handle("GET /open/"+dataset+"."+format, file(500, opendata.TableHandler(client, dataset, format)))
+		}
+	}
+	// The portal's pages for people, and the CSVW metadata of each CSV.
+	for _, id := range opendata.DatasetIDs {
+		mux.Handle("GET /open/datasets/"+id, file(50, opendata.DatasetPage(client, pub, id)))
+	}
+	for _, dataset := range opendata.CSVDatasets {
+		mux.Handle("GET /open/"+dataset+".csv-metadata.json", file(10, opendata.CSVWHandler(pub, dataset)))
 	}
 	// The widget's one request: everything it shows, cached and
 	// revalidated with ETags (a 304 costs limits.RevalidationCost).
