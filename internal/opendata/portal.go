@@ -24,6 +24,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/timefmt"
+	"lifecircle/internal/webasset"
 )
 
 // previewRows is how many rows a dataset's page shows.
@@ -513,7 +514,7 @@ func CSVWHandler(p Publisher, id string) http.Handler {
 		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Cache-Control", "public, max-age=3600")
-		if weakMatch(r.Header.Get("If-None-Match"), etag) {
+		if webasset.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
