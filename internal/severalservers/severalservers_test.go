@@ -61,6 +61,28 @@ func TestThreeServersShareOneBudgetCacheAndData(t *testing.T) {
 			t.Error("lifecircle_redis_fallbacks_total is missing")
 		}
 	})
+	t.Run("readyz reports migrations and the shared Redis", func(t *testing.T) {
+		res, err := http.Get(servers[1].url("/readyz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var rep struct {
+			Ready  bool              `json:"ready"`
+			Checks map[string]string `json:"checks"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK || !rep.Ready {
+			t.Errorf("/readyz: %d %+v, want 200 and ready", res.StatusCode, rep)
+		}
+		for _, name := range []string{"database", "servicemap", "migrations", "redis"} {
+			if rep.Checks[name] != "ok" {
+				t.Errorf("/readyz check %q = %q, want ok (all: %v)", name, rep.Checks[name], rep.Checks)
+			}
+		}
+	})
 	alternating := clientFrom(t, "127.0.0.2")
 	alone := clientFrom(t, "127.0.0.3")
 	probe := clientFrom(t, "127.0.0.4")
