@@ -16,32 +16,6 @@ import (
 	"lifecircle/internal/testenv"
 )
 
-// browser returns Chromium's path, or stops the test: skipped on a
-// developer machine without Chromium, node or the npm packages, failed in CI.
-func browser(t *testing.T) string {
-	t.Helper()
-	missing := func(what string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s: the explorer's browser test cannot run (CI=true: failing rather than skipping)", what)
-		}
-		testenv.Skip(t, what+": the explorer's browser test skipped (scripts/test installs what it needs)")
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		missing("no Chromium at " + chromium + " (apt-get install chromium)")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		missing("no node")
-	}
-	if _, err := os.Stat("web/node_modules/playwright-core"); err != nil {
-		missing("no playwright-core (cd internal/explorer/web && npm ci)")
-	}
-	return chromium
-}
-
 // artifacts is where screenshots go: $TEST_ARTIFACTS, or test-artifacts/
 // at the top of the repository (ignored by git).
 func artifacts(t *testing.T) string {
@@ -99,7 +73,7 @@ type e2eReport struct {
 // its answer, show the bilingual field descriptions, and carry a staff
 // token from the headers editor.
 func TestExplorerWorksOffline(t *testing.T) {
-	chromium := browser(t)
+	chromium := testenv.Chromium(t, "the explorer's browser test", "web")
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := testenv.StartServer(t, b.Open(t, testenv.Options{}), server.Options{})
 		community := communityOf(t, s, "文亭巷社区")

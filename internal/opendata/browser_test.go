@@ -14,33 +14,6 @@ import (
 	"lifecircle/internal/testenv"
 )
 
-// chromium returns Chromium's path, or stops the test: skipped on a
-// developer machine without Chromium, node or playwright-core, failed in
-// CI.
-func chromium(t *testing.T) string {
-	t.Helper()
-	missing := func(what string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s: the portal's browser test cannot run (CI=true: failing rather than skipping)", what)
-		}
-		t.Skipf("%s: skipping the portal's browser test (scripts/test installs what it needs)", what)
-	}
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		missing("no Chromium at " + path + " (apt-get install chromium)")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		missing("no node")
-	}
-	if _, err := os.Stat("e2e/node_modules/playwright-core"); err != nil {
-		missing("no playwright-core (cd internal/opendata/e2e && npm ci)")
-	}
-	return path
-}
-
 type browserPage struct {
 	URL                         string
 	Width, Status               int
@@ -59,7 +32,7 @@ type browserPage struct {
 // script errors and no request to another server; the dataset's page shows
 // its preview, dictionary and map. Screenshots go to test-artifacts/.
 func TestPortalInBrowser(t *testing.T) {
-	path := chromium(t)
+	path := testenv.Chromium(t, "the portal's browser test", "e2e")
 	st := testenv.Backends()[0].Open(t, testenv.Options{})
 	s := testenv.StartServer(t, st, server.Options{})
 	if _, err := stats.Publish(context.Background(), st.Client, stats.Period{Year: 2021, Month: 6}, stats.Options{Method: stats.MethodRule105}); err != nil {

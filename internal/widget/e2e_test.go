@@ -27,32 +27,6 @@ import (
 	"lifecircle/internal/walknet"
 )
 
-// browser returns Chromium's path and the node_modules check, or stops the
-// test: skipped on a developer machine without them, failed in CI.
-func browser(t *testing.T) string {
-	t.Helper()
-	missing := func(what string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s: the widget's browser test cannot run (CI=true: failing rather than skipping)", what)
-		}
-		t.Skipf("%s: skipping the widget's browser test (scripts/test installs what it needs)", what)
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		missing("no Chromium at " + chromium + " (apt-get install chromium)")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		missing("no node")
-	}
-	if _, err := os.Stat("web/node_modules/playwright-core"); err != nil {
-		missing("no playwright-core (cd internal/widget/web && npm ci)")
-	}
-	return chromium
-}
-
 // cookieLog records requests to the public endpoint that carried cookies.
 type cookieLog struct {
 	mu   sync.Mutex
@@ -149,7 +123,7 @@ func equal(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, 
 // checks, in headless Chromium, what a resident sees against what the
 // public API says.
 func TestWidgetInBrowser(t *testing.T) {
-	chromium := browser(t)
+	chromium := testenv.Chromium(t, "the widget's browser test", "web")
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		st := b.Open(t, testenv.Options{})
 		ctx := rule.SystemContext(context.Background())
