@@ -76,7 +76,7 @@ func TestExplorerWorksOffline(t *testing.T) {
 	chromium := testenv.Chromium(t, "the explorer's browser test", "web")
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := testenv.StartServer(t, b.Open(t, testenv.Options{}), server.Options{})
-		community := communityOf(t, s, "文亭巷社区")
+		_, community := s.Community(t, "文亭巷社区")
 		tok := s.Token(t, auth.RoleStaff, community)
 
 		// What the API itself answers, to compare with what the page shows.

@@ -9,7 +9,6 @@ import (
 
 	"lifecircle/internal/auth"
 	"lifecircle/internal/explorer"
-	"lifecircle/internal/gid"
 	"lifecircle/internal/server"
 	"lifecircle/internal/testenv"
 )
@@ -133,7 +132,7 @@ func TestExamplesRunOnTheDemoData(t *testing.T) {
 			}
 			ServiceRequests struct{ TotalCount int }
 		}
-		community := communityOf(t, s, "文亭巷社区")
+		_, community := s.Community(t, "文亭巷社区")
 		tok := s.Token(t, auth.RoleStaff, community)
 		run(t, s, tok, e.Query, "StaffNeedsList", nil).Decode(t, &staff)
 		if staff.Viewer.Role != "STAFF" || staff.Viewer.Community.Name != "文亭巷社区" || staff.ServiceRequests.TotalCount == 0 {
@@ -150,24 +149,4 @@ func TestExamplesRunOnTheDemoData(t *testing.T) {
 			t.Errorf("AddPharmacy: %+v", created)
 		}
 	})
-}
-
-// communityOf returns the ent ID of a demo community.
-func communityOf(t *testing.T, s *testenv.Server, name string) int {
-	t.Helper()
-	var d struct {
-		Regions struct {
-			Edges []struct{ Node struct{ ID string } }
-		}
-	}
-	s.Query(t, "", `query($n: String!) { regions(where: {name: $n, level: COMMUNITY}) { edges { node { id } } } }`,
-		map[string]any{"n": name}).Decode(t, &d)
-	if len(d.Regions.Edges) != 1 {
-		t.Fatalf("community %s: %d matches", name, len(d.Regions.Edges))
-	}
-	n, err := gid.Decode(d.Regions.Edges[0].Node.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

@@ -14,7 +14,6 @@ import (
 
 	"lifecircle/internal/auth"
 	"lifecircle/internal/demo"
-	"lifecircle/internal/gid"
 	"lifecircle/internal/replica"
 	"lifecircle/internal/server"
 	"lifecircle/internal/store"
@@ -59,7 +58,7 @@ func TestReadReplica(t *testing.T) {
 		t.Fatalf("server A: replica not serving after a successful first check: %+v", s)
 	}
 
-	community, communityID := communityOf(t, a, "文亭巷社区")
+	community, communityID := a.Community(t, "文亭巷社区")
 	staff := a.Token(t, auth.RoleStaff, communityID)
 	primary := openDB(t, primaryURL)
 	replicaDB := openDB(t, readURL)
@@ -204,26 +203,6 @@ func count(t *testing.T, db *sql.DB, name string) int {
 		t.Fatalf("count %s: %v", name, err)
 	}
 	return n
-}
-
-func communityOf(t *testing.T, s *testenv.Server, name string) (string, int) {
-	t.Helper()
-	var d struct {
-		Regions struct {
-			Edges []struct{ Node struct{ ID string } }
-		}
-	}
-	s.Query(t, "", `query($n: String!) { regions(where: {name: $n, level: COMMUNITY}) { edges { node { id } } } }`,
-		map[string]any{"n": name}).Decode(t, &d)
-	if len(d.Regions.Edges) != 1 {
-		t.Fatalf("community %s: %d matches", name, len(d.Regions.Edges))
-	}
-	id := d.Regions.Edges[0].Node.ID
-	n, err := gid.Decode(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id, n
 }
 
 func createFacility(t *testing.T, s *testenv.Server, tok, community, name string) string {

@@ -267,7 +267,7 @@ func TestCategoriesAndOpeningHours(t *testing.T) {
 		}
 
 		// isOpenAt against a schedule set here, checked by hand.
-		_, comm := communityID(t, s, "文亭巷社区")
+		_, comm := s.Community(t, "文亭巷社区")
 		tok := s.Token(t, "staff", comm)
 		var c struct{ CreateFacility struct{ ID string } }
 		s.Query(t, tok, `mutation($c: ID!) { createFacility(input: {name: "测试食堂", category: "community_canteen",
@@ -292,7 +292,7 @@ func TestCategoriesAndOpeningHours(t *testing.T) {
 }
 
 func gidOf(t *testing.T, s *testenv.Server, community string) string {
-	id, _ := communityID(t, s, community)
+	id, _ := s.Community(t, community)
 	return id
 }
 

@@ -127,7 +127,7 @@ func TestChangeFeedReplaysToTheCurrentState(t *testing.T) {
 			t.Fatalf("replaying the demo data: %d records, want %d", len(state), len(want))
 		}
 		// Edits: a creation, an update, a deletion; read on from the cursor.
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		var c struct{ CreateFacility struct{ ID string } }
 		s.Query(t, staff, `mutation($c: ID!) { createFacility(input: {name: "新药店", category: "pharmacy", lat: 36.62, lng: 101.75, communityID: $c}) { id } }`,

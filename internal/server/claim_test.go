@@ -15,7 +15,7 @@ import (
 func TestClaimAnswerShowsWhatTheClaimReveals(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		_, wtx := communityID(t, s, "文亭巷社区")
+		_, wtx := s.Community(t, "文亭巷社区")
 		_, resident := newPerson(t, s, wtx, "resident", "求助居民") // phone 13900000000
 		staff := s.Token(t, "staff", wtx)
 		vol := volunteer(t, s, wtx, "接单志愿者")

@@ -52,7 +52,7 @@ func FuzzCreateFacility(f *testing.F) {
 	st := testenv.Backends()[0].Open(f, testenv.Options{})
 	unlimited := limits.Rate{Points: 1 << 40, Per: time.Minute}
 	s := testenv.StartServer(f, st, server.Options{AppRate: unlimited, PublicRate: unlimited})
-	wtxGID, wtx := communityID(f, s, "文亭巷社区")
+	wtxGID, wtx := s.Community(f, "文亭巷社区")
 	staff := s.Token(f, "staff", wtx)
 	sys := rule.SystemContext(context.Background())
 	count := func(t *testing.T) int {

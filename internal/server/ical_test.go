@@ -15,7 +15,7 @@ import (
 func TestActivitiesCalendar(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		var a struct{ CreateActivity struct{ ID string } }
 		s.Query(t, staff, `mutation($c: ID!) { createActivity(input: {title: "书法培训, 第一期; 少儿", category: CULTURE, communityID: $c,

@@ -56,7 +56,7 @@ func TestEveryCreateIsIdempotent(t *testing.T) {
 		s := start(t, b)
 		ctx := rule.SystemContext(context.Background())
 		c := s.Store.Client
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		admin, staff := s.Token(t, "admin", 0), s.Token(t, "staff", wtx)
 		_, resident := newPerson(t, s, wtx, "resident", "幂等居民")
 		activity := func(title string) string {
@@ -177,7 +177,7 @@ func TestRefusedMutationsOpenNoTransaction(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		var counter testenv.Counter
 		s := testenv.StartServer(t, b.Open(t, testenv.Options{Counter: &counter}), server.Options{})
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		_, resident := newPerson(t, s, wtx, "resident", "无权居民")
 		staff := s.Token(t, "staff", wtx)
 		vars := map[string]any{"c": wtxGID, "n": "无权药店"}

@@ -41,7 +41,7 @@ func badInput(t *testing.T, name string, r *testenv.Response, field string) {
 func TestBadInputIsRefusedWithItsFieldAndWritesNothing(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 
 		valid := func() map[string]any {
@@ -148,7 +148,7 @@ func TestBadInputIsRefusedWithItsFieldAndWritesNothing(t *testing.T) {
 func TestTextIsTrimmedAndBoundaryTimesRoundTrip(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		in := map[string]any{
 			"name": " \u200b文亭巷 便民药店\u3000", "category": "pharmacy", "lat": 36.6251, "lng": 101.7571, "communityID": wtxGID,

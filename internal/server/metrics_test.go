@@ -351,7 +351,7 @@ func TestMetricsServiceMap(t *testing.T) {
 		if got := s.Value("lifecircle_servicemap_lag_changes"); got != 0 || !s.Has("lifecircle_servicemap_lag_seconds") {
 			t.Errorf("lag after an answer: %v changes", got)
 		}
-		communityGID, _ := communityID(t, o.Server, "文亭巷社区")
+		communityGID, _ := o.Server.Community(t, "文亭巷社区")
 		staff := o.Token(t, auth.RoleAdmin, 0)
 		r := o.Query(t, staff, `mutation($c: ID!) { createFacility(input: {name: "测试药店", category: "pharmacy", lat: 36.6251, lng: 101.7571, communityID: $c}) { id } }`,
 			map[string]any{"c": communityGID})

@@ -20,8 +20,8 @@ const createFacility = `mutation($in: CreateFacilityInput!) { createFacility(inp
 func TestFacilityMutationsValidateAndWriteNothingOnError(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
-		bdGID, _ := communityID(t, s, "北大社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
+		bdGID, _ := s.Community(t, "北大社区")
 		staff := s.Token(t, "staff", wtx)
 		before := facilityCount(t, s)
 
@@ -98,7 +98,7 @@ func TestFacilityMutationsValidateAndWriteNothingOnError(t *testing.T) {
 func TestMutationOperationIsAllOrNothing(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		before := facilityCount(t, s)
 		// The first createFacility succeeds, the second fails: the
@@ -119,7 +119,7 @@ func TestMutationOperationIsAllOrNothing(t *testing.T) {
 func TestActivityTimesAreValidated(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		create := `mutation($in: CreateActivityInput!) { createActivity(input: $in) { id startsAt endsAt } }`
 		in := map[string]any{
@@ -165,7 +165,7 @@ func TestActivityTimesAreValidated(t *testing.T) {
 
 func TestRegionsAndOrganizationsAreAdminOnly(t *testing.T) {
 	s := start(t, testenv.Backends()[0])
-	_, wtx := communityID(t, s, "文亭巷社区")
+	_, wtx := s.Community(t, "文亭巷社区")
 	staff := s.Token(t, "staff", wtx)
 	admin := s.Token(t, "admin", 0)
 	q := `mutation { createRegion(input: {level: CITY, name: "测试市", lat: 30, lng: 110}) { id name } }`
@@ -188,7 +188,7 @@ func TestRegionsAndOrganizationsAreAdminOnly(t *testing.T) {
 func TestStaffCannotReferenceOtherCommunities(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		var other struct {
 			Facilities struct {

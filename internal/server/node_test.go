@@ -39,7 +39,7 @@ func TestNodeNotFoundShowsTheGlobalID(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
 		ctx := rule.SystemContext(context.Background())
-		_, wtx := communityID(t, s, "北大社区")
+		_, wtx := s.Community(t, "北大社区")
 		p, err := s.Store.Client.Person.Query().Where(person.CommunityID(wtx)).First(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +53,7 @@ func TestNodeNotFoundShowsTheGlobalID(t *testing.T) {
 		}
 		s.Query(t, "", `{ facilities(first: 1) { edges { node { id } } } }`, nil).Decode(t, &f)
 		public := f.Facilities.Edges[0].Node.ID
-		staff := s.Token(t, "staff", func() int { _, id := communityID(t, s, "文亭巷社区"); return id }())
+		staff := s.Token(t, "staff", func() int { _, id := s.Community(t, "文亭巷社区"); return id }())
 
 		queries := []struct {
 			name, query string

@@ -13,7 +13,7 @@ import (
 func TestFacilityDownloads(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		var total struct{ Facilities struct{ TotalCount int } }
 		s.Query(t, "", `query($c: ID!) { facilities(where: {hasCommunityWith: {id: $c}}) { totalCount } }`, map[string]any{"c": wtxGID}).Decode(t, &total)
 
@@ -175,7 +175,7 @@ func TestRegionAndActivityDownloads(t *testing.T) {
 		if err != nil || len(rows)-1 != n.Activities.TotalCount {
 			t.Fatalf("activities.csv: %v, %d rows, want %d", err, len(rows)-1, n.Activities.TotalCount)
 		}
-		wtxGID, _ := communityID(t, s, "文亭巷社区")
+		wtxGID, _ := s.Community(t, "文亭巷社区")
 		_, nd := get(t, s, "/open/activities.ndjson", url.Values{"region": {wtxGID}}, nil)
 		for _, line := range strings.Split(strings.TrimSpace(nd), "\n") {
 			var a map[string]any

@@ -15,7 +15,7 @@ import (
 func TestCSVKeepsLineBreaksInCells(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		const address = "文亭巷12号\n2楼, 东门"
 		var created struct{ CreateFacility struct{ ID string } }

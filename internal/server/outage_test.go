@@ -128,7 +128,7 @@ const createFacilityDoc = `mutation($c: ID!, $n: String!) { createFacility(input
 // with no driver text, and everything recovers without a restart.
 func TestDatabaseOutage(t *testing.T) {
 	proxy, s := proxied(t)
-	wtxGID, wtx := communityID(t, s, "文亭巷社区")
+	wtxGID, wtx := s.Community(t, "文亭巷社区")
 	staff := s.Token(t, "staff", wtx)
 	waitReady(t, s)
 	s.Query(t, staff, `{ viewer { role } }`, nil).Decode(t, &struct{}{}) // the token's first use is recorded
@@ -186,7 +186,7 @@ func TestDatabaseOutage(t *testing.T) {
 // text; a commit whose answer was lost is found again by its retry.
 func TestTransactionFailuresAreUnavailable(t *testing.T) {
 	proxy, s := proxied(t)
-	wtxGID, wtx := communityID(t, s, "文亭巷社区")
+	wtxGID, wtx := s.Community(t, "文亭巷社区")
 	staff := s.Token(t, "staff", wtx)
 	s.Query(t, staff, `{ viewer { role } }`, nil).Decode(t, &struct{}{})
 	count := func(name string) int {
@@ -264,7 +264,7 @@ func TestSQLiteBusyIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := testenv.StartServer(t, st, server.Options{})
-	wtxGID, wtx := communityID(t, s, "文亭巷社区")
+	wtxGID, wtx := s.Community(t, "文亭巷社区")
 	staff := s.Token(t, "staff", wtx)
 	s.Query(t, staff, `{ viewer { role } }`, nil).Decode(t, &struct{}{})
 

@@ -43,7 +43,7 @@ func TestConcurrentRequestsReuseSessions(t *testing.T) {
 		unlimited := limits.Rate{Points: 1 << 40, Per: time.Minute}
 		s := testenv.StartServer(t, st, server.Options{PublicRate: unlimited, AppRate: unlimited})
 		defer s.Close()
-		community, _ := communityID(t, s, "文亭巷社区")
+		community, _ := s.Community(t, "文亭巷社区")
 		doc := `query($c: ID!) { facilities(first: 50, where: {communityID: $c}) { totalCount edges { node { name community { name parent { name } } } } } }`
 		vars := map[string]any{"c": community}
 		round := func() {

@@ -184,7 +184,7 @@ func TestPortalCSVMatchesCSVW(t *testing.T) {
 func TestPortalDownloadsNameTheirPlaces(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := portal(t, b)
-		wtxGID, _ := communityID(t, s, "文亭巷社区")
+		wtxGID, _ := s.Community(t, "文亭巷社区")
 		read := func(path string, q url.Values) []map[string]string {
 			_, body := get(t, s, path, q, nil)
 			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()

@@ -17,7 +17,7 @@ import (
 func privateIDs(t *testing.T, s *testenv.Server, community string) (personID, requestID string, phone string) {
 	t.Helper()
 	ctx := rule.SystemContext(context.Background())
-	_, comm := communityID(t, s, community)
+	_, comm := s.Community(t, community)
 	p, err := s.Store.Client.Person.Query().Where(person.CommunityID(comm)).First(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestPrivateTypesHaveNoFilterOrOrderOracles(t *testing.T) {
 func TestStaffSeeOnlyTheirCommunity(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		_, wtx := communityID(t, s, "文亭巷社区")
+		_, wtx := s.Community(t, "文亭巷社区")
 		otherPerson, otherRequest, _ := privateIDs(t, s, "北大社区")
 		staff := s.Token(t, "staff", wtx)
 		admin := s.Token(t, "admin", 0)

@@ -18,7 +18,7 @@ func TestPublicationsAreListed(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, wtx := communityID(t, s, "文亭巷社区")
+		_, wtx := s.Community(t, "文亭巷社区")
 		for who, tok := range map[string]string{"the public": "", "staff": s.Token(t, "staff", wtx)} {
 			var d struct {
 				Publications struct {

@@ -28,7 +28,7 @@ func TestReadmeExamples(t *testing.T) {
 		if _, err := stats.Publish(context.Background(), s.Store.Client, stats.Period{Year: 2021, Month: 6}, stats.Options{Method: stats.MethodRule105}); err != nil {
 			t.Fatal(err)
 		}
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		var district struct {
 			Regions struct {
 				Edges []struct{ Node struct{ ID string } }

@@ -19,7 +19,7 @@ import (
 func TestRegistrationTimesAreNotPublished(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		var a struct{ CreateActivity struct{ ID string } }
 		s.Query(t, staff, `mutation($c: ID!) { createActivity(input: {title: "太极拳", category: SPORT, communityID: $c, capacity: 10,

@@ -13,8 +13,8 @@ import (
 func TestStaffActOnlyForResidentsOfTheirCommunity(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
-		_, bd := communityID(t, s, "北大社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
+		_, bd := s.Community(t, "北大社区")
 		staff := s.Token(t, "staff", wtx)
 		neighbour, _ := newPerson(t, s, wtx, "resident", "本社区居民")
 		visitorID, visitor := newPerson(t, s, bd, "resident", "北大来客")

@@ -43,8 +43,8 @@ func TestDPReleasedOncePerMonth(t *testing.T) {
 // a finished activity's registrations cannot be cancelled.
 func TestRegistrationsAcrossCommunities(t *testing.T) {
 	s := start(t, testenv.Backends()[0])
-	wtxGID, wtx := communityID(t, s, "文亭巷社区")
-	_, bd := communityID(t, s, "北大社区")
+	wtxGID, wtx := s.Community(t, "文亭巷社区")
+	_, bd := s.Community(t, "北大社区")
 	staff := s.Token(t, "staff", wtx)
 	_, visitor := newPerson(t, s, bd, "resident", "北大来客")
 	var a struct{ CreateActivity struct{ ID string } }

@@ -52,7 +52,7 @@ func TestBadTokensAreRateLimited(t *testing.T) {
 func TestTokensCanBeListedAndRevoked(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		_, wtx := communityID(t, s, "文亭巷社区")
+		_, wtx := s.Community(t, "文亭巷社区")
 		admin, _ := s.IssueToken(t, "admin", 0)
 		staff, staffID := s.IssueToken(t, "staff", wtx)
 		const whoami = `{ viewer { role } }`

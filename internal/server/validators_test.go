@@ -47,7 +47,7 @@ func TestDownloadValidatorsFollowTheChangeLog(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		// Many downloads: a budget that does not run out.
 		s := testenv.StartServer(t, b.Open(t, testenv.Options{}), server.Options{PublicRate: limits.Rate{Points: 1 << 30, Per: time.Minute}})
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		var c struct{ CreateFacility struct{ ID string } }
 		s.Query(t, staff, `mutation($c: ID!) { createFacility(input: {name: "夜间药店", category: "pharmacy", lat: 36.62, lng: 101.75, communityID: $c}) { id } }`,

@@ -55,8 +55,8 @@ const requestFields = `id status version address requester { name } claimedBy { 
 func TestNeedsListStory(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		_, wtx := communityID(t, s, "文亭巷社区")
-		_, bd := communityID(t, s, "北大社区")
+		_, wtx := s.Community(t, "文亭巷社区")
+		_, bd := s.Community(t, "北大社区")
 		_, resident := newPerson(t, s, wtx, "resident", "测试居民")
 		staff := s.Token(t, "staff", wtx)
 		otherStaff := s.Token(t, "staff", bd)
@@ -203,7 +203,7 @@ func TestNeedsListStory(t *testing.T) {
 
 func TestIdempotencyKeyHeader(t *testing.T) {
 	s := start(t, testenv.Backends()[0])
-	_, wtx := communityID(t, s, "文亭巷社区")
+	_, wtx := s.Community(t, "文亭巷社区")
 	_, resident := newPerson(t, s, wtx, "resident", "测试居民")
 	post := func() string {
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(
@@ -226,7 +226,7 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 func TestActivityCapacityHoldsUnderConcurrency(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		s := start(t, b)
-		wtxGID, wtx := communityID(t, s, "文亭巷社区")
+		wtxGID, wtx := s.Community(t, "文亭巷社区")
 		staff := s.Token(t, "staff", wtx)
 		var a struct{ CreateActivity struct{ ID string } }
 		s.Query(t, staff, `mutation($c: ID!) { createActivity(input: {title: "义诊", category: HEALTH, communityID: $c,
@@ -275,7 +275,7 @@ func TestActivityCapacityHoldsUnderConcurrency(t *testing.T) {
 // back (confirm) → reward.
 func TestGovernanceClueLoop(t *testing.T) {
 	s := start(t, testenv.Backends()[0])
-	_, wtx := communityID(t, s, "文亭巷社区")
+	_, wtx := s.Community(t, "文亭巷社区")
 	_, courier := newPerson(t, s, wtx, "resident", "外卖小哥")
 	staff := s.Token(t, "staff", wtx)
 	vol := volunteer(t, s, wtx, "网格志愿者")

@@ -111,3 +111,25 @@ func (s *Server) IssueToken(t testing.TB, role auth.Role, communityID int) (tok,
 	}
 	return tok, gid.Encode(rec.ID)
 }
+
+// Community looks up a demo community by name through the API and returns
+// its global ID and ent ID.
+func (s *Server) Community(t testing.TB, name string) (globalID string, id int) {
+	t.Helper()
+	var d struct {
+		Regions struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.Query(t, "", `query($n: String!) { regions(where: {name: $n, level: COMMUNITY}) { edges { node { id } } } }`,
+		map[string]any{"n": name}).Decode(t, &d)
+	if len(d.Regions.Edges) != 1 {
+		t.Fatalf("community %s: want 1 match, got %d", name, len(d.Regions.Edges))
+	}
+	globalID = d.Regions.Edges[0].Node.ID
+	id, err := gid.Decode(globalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return globalID, id
+}
