@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,21 +12,11 @@ import (
 	"lifecircle/internal/testenv"
 )
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // The server as started from the command line: -metrics-addr serves the
 // metrics (with the pool and the service map) and the profiler on its own
 // address; the public port has neither.
 func TestServeMetricsOnPrivateAddress(t *testing.T) {
-	port, private := freePort(t), freePort(t)
+	port, private := testenv.FreePort(t), testenv.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

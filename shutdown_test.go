@@ -13,39 +13,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"lifecircle/internal/testenv"
 )
-
-// lockedBuffer collects a process's stderr.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // waitFor polls until ok or the deadline.
 func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
@@ -81,12 +54,12 @@ func TestShutdownWithASlowClientExitsZero(t *testing.T) {
 	if err := run(ctx, []string{"token", "-role", "admin", "-data-dir", data}, &tok, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	port := freeTCPPort(t)
+	port := testenv.FreePort(t)
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	const grace = 2 * time.Second
 	cmd := exec.Command(bin, "-port", strconv.Itoa(port), "-data-dir", data, "-log-level", "debug",
 		"-publish-monthly=false", "-shutdown-grace", grace.String())
-	var stderr lockedBuffer
+	var stderr testenv.LogBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"lifecircle/internal/testenv"
 )
 
 // serverBinary returns LIFECIRCLE_BIN, or builds the server from the
@@ -45,7 +47,7 @@ type server struct {
 
 	port   int
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    *testenv.LogBuffer
 	exited chan struct{}
 }
 
@@ -62,8 +64,8 @@ func startServer(t *testing.T, bin, dbURL string) *server {
 
 func (s *server) start(t *testing.T) {
 	t.Helper()
-	s.port = freePort(t)
-	s.log = &syncBuffer{}
+	s.port = testenv.FreePort(t)
+	s.log = &testenv.LogBuffer{}
 	s.exited = make(chan struct{})
 	// Every setting is a flag, so none comes from this process's
 	// environment (DATABASE_URL, PORT, ...).
@@ -163,37 +165,6 @@ func (s *server) logTail() string {
 		l = "…" + l[len(l)-4000:]
 	}
 	return l
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer collects the server's output from two pipes at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 8<<20 { // keep the log bounded; the start and the errors matter
-		return len(p), nil
-	}
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // usage is the server's CPU time and resident memory at one moment.

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +30,7 @@ type observed struct {
 	*testenv.Server
 	m       *metrics.Metrics
 	private *httptest.Server
-	log     *syncBuffer
+	log     *testenv.LogBuffer
 }
 
 func startObserved(t *testing.T, b testenv.Backend, opts server.Options) *observed {
@@ -39,7 +38,7 @@ func startObserved(t *testing.T, b testenv.Backend, opts server.Options) *observ
 	st := b.Open(t, testenv.Options{})
 	m := metrics.New()
 	m.WatchDB("primary", st.DB)
-	log := &syncBuffer{}
+	log := &testenv.LogBuffer{}
 	opts.Metrics = m
 	opts.AccessLog = slog.New(slog.NewJSONHandler(log, nil))
 	s := testenv.StartServer(t, st, opts)
@@ -65,24 +64,11 @@ func (o *observed) post(t *testing.T, path, query string, ext map[string]any, he
 	return o.Do(t, req)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
 // lines returns the JSON log lines written so far.
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
+func logLines(t *testing.T, s *testenv.LogBuffer) []map[string]any {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(s.String()), "\n") {
 		if l == "" {
 			continue
 		}

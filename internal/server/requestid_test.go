@@ -15,12 +15,12 @@ import (
 // accessLine returns the access-log line of the request id.
 func accessLine(t *testing.T, o *observed, id string) map[string]any {
 	t.Helper()
-	for _, l := range o.log.lines(t) {
+	for _, l := range logLines(t, o.log) {
 		if l["msg"] == "http" && l["request_id"] == id {
 			return l
 		}
 	}
-	t.Fatalf("no access-log line with request_id %q in\n%s", id, o.log.b.String())
+	t.Fatalf("no access-log line with request_id %q in\n%s", id, o.log.String())
 	return nil
 }
 

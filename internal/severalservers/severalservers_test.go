@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +40,7 @@ func TestThreeServersShareOneBudgetCacheAndData(t *testing.T) {
 	db := testenv.PostgresURL(t)
 	redisURL, prefix := testenv.RedisURL(t), testenv.RedisPrefix(t)
 	var servers []*server
-	metricsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t)) // the third server's private metrics
+	metricsAddr := "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)) // the third server's private metrics
 	for i := 0; i < 3; i++ {
 		// One after the other: the first migrates and loads the demo data.
 		args := []string{"-redis-url=" + redisURL, "-redis-prefix=" + prefix,
@@ -302,7 +301,7 @@ func serverBinary(t *testing.T) string {
 type server struct {
 	port   int
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    *testenv.LogBuffer
 	exited chan struct{}
 }
 
@@ -311,7 +310,7 @@ type server struct {
 // dropped: the cleanup is registered after testenv.PostgresURL's).
 func startServer(t *testing.T, bin, db string, extra ...string) *server {
 	t.Helper()
-	s := &server{port: freePort(t), log: &syncBuffer{}, exited: make(chan struct{})}
+	s := &server{port: testenv.FreePort(t), log: &testenv.LogBuffer{}, exited: make(chan struct{})}
 	args := append([]string{"-port", strconv.Itoa(s.port), "-data-dir", t.TempDir(), "-database-url=" + db,
 		"-publish-monthly=false", "-log-level", "info"}, extra...)
 	s.cmd = exec.Command(bin, args...)
@@ -352,31 +351,3 @@ func startServer(t *testing.T, bin, db string, extra ...string) *server {
 }
 
 func (s *server) url(path string) string { return "http://127.0.0.1:" + strconv.Itoa(s.port) + path }
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer collects a process's output from two pipes at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

@@ -100,7 +100,7 @@ func TestBucketsAnswerLikeLocalOnes(t *testing.T) {
 // answered at once from local buckets, with no error; the state says so;
 // when it is back, the shared buckets are used again.
 func TestBucketsFallBackWhileRedisIsAway(t *testing.T) {
-	var logged syncBuffer
+	var logged testenv.LogBuffer
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	t.Cleanup(func() { slog.SetDefault(prev) })
@@ -153,23 +153,6 @@ func TestBucketsFallBackWhileRedisIsAway(t *testing.T) {
 	if strings.Count(out, "level=ERROR msg=\"redis: unavailable") != 1 || strings.Count(out, "redis: answering again") != 1 {
 		t.Errorf("want the outage and the return logged once each:\n%s", out)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // A query persisted through one server is found through another; a hash

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -109,7 +108,7 @@ func StartReplica(t testing.TB, primaryURL string) *Replica {
 		}
 		fail("pg_basebackup from %s:%s: %v: %s", host, port, err, msg)
 	}
-	r.Port = freePort(t)
+	r.Port = FreePort(t)
 	// Debian keeps a cluster's configuration outside its data directory,
 	// so the copy has none: write what a standby needs. The settings a
 	// standby must not have below its primary's are copied.
@@ -259,14 +258,4 @@ func (r *Replica) writeFile(name, text string) error {
 		return err
 	}
 	return r.own(path)
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
