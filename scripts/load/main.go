@@ -26,6 +26,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -191,49 +192,77 @@ func main() {
 }
 
 type server struct {
-	url string
-	cmd *exec.Cmd
+	url    string
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
+// startServers starts n servers and waits until each is ready. A port
+// chosen free can be taken a moment later — after a run, tens of thousands
+// of client connections hold ephemeral ports — so a server that exits
+// because its port is in use is started again on another.
 func startServers(bin, dir, dbURL, readURL, redisURL string, n int, fatal func(error)) []server {
 	var out []server
 	for i := range n {
-		port := freePort()
-		args := []string{"-port", strconv.Itoa(port), "-database-url", dbURL, "-publish-monthly=false", "-log-level", "warn"}
-		if readURL != "" {
-			args = append(args, "-database-read-url", readURL)
-		}
-		if redisURL != "" {
-			args = append(args, "-redis-url", redisURL)
-		}
-		logf, err := os.Create(filepath.Join(dir, fmt.Sprintf("server-%d-%d.log", n, i)))
-		fatal(err)
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		fatal(cmd.Start())
-		s := server{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd}
-		out = append(out, s)
-		ok := false
-		for range 600 {
-			if res, err := http.Get(s.url + "/healthz"); err == nil {
-				res.Body.Close()
-				ok = true
+		for attempt := 1; ; attempt++ {
+			s, log, err := startServer(bin, dir, dbURL, readURL, redisURL, n, i)
+			if err == nil {
+				out = append(out, s)
 				break
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if !ok {
-			b, _ := os.ReadFile(logf.Name())
-			fatal(fmt.Errorf("server %d did not start: %s", i, b))
+			if !strings.Contains(log, "address already in use") || attempt == 5 {
+				fatal(fmt.Errorf("server %d did not start: %v: %s", i, err, log))
+			}
 		}
 	}
 	return out
 }
 
+func startServer(bin, dir, dbURL, readURL, redisURL string, n, i int) (server, string, error) {
+	port := freePort()
+	args := []string{"-port", strconv.Itoa(port), "-database-url", dbURL, "-publish-monthly=false", "-log-level", "warn"}
+	if readURL != "" {
+		args = append(args, "-database-read-url", readURL)
+	}
+	if redisURL != "" {
+		args = append(args, "-redis-url", redisURL)
+	}
+	logf, err := os.Create(filepath.Join(dir, fmt.Sprintf("server-%d-%d.log", n, i)))
+	if err != nil {
+		return server{}, "", err
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return server{}, "", err
+	}
+	s := server{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(s.exited) }()
+	readLog := func() string { b, _ := os.ReadFile(logf.Name()); return string(b) }
+	for range 600 {
+		select {
+		case <-s.exited:
+			return server{}, readLog(), errors.New("it exited")
+		default:
+		}
+		if res, err := http.Get(s.url + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return s, "", nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	<-s.exited
+	return server{}, readLog(), errors.New("not ready within 60 s")
+}
+
 func stopAll(ss []server) {
 	for _, s := range ss {
 		_ = s.cmd.Process.Signal(os.Interrupt)
-		_ = s.cmd.Wait()
+		<-s.exited
 	}
 }
 
