@@ -65,7 +65,18 @@ func run(t *testing.T, s *server) {
 		for _, a := range attacks() {
 			t.Run(a.name, func(t *testing.T) {
 				s.settle(t)
-				wedged := oneAttack(t, s, a, addrs.take())
+				wedged, cpu := oneAttack(t, s, a, addrs.take())
+				if bound := a.cpuBound(); !wedged && s.alive() && cpu >= bound {
+					// Server CPU is read from /proc in 10 ms ticks and
+					// includes the GC and the runtime: one reading can
+					// land a tick or two over. Measured again, a cost
+					// that is really over the bound is over again.
+					t.Logf("%s: server CPU %s on the first try, want < %s: measuring once more", a.name, cpu, bound)
+					s.settle(t)
+					if wedged, cpu = oneAttack(t, s, a, addrs.take()); cpu >= bound {
+						t.Errorf("%s: server CPU %s, want < %s (twice)", a.name, cpu, bound)
+					}
+				}
 				switch {
 				case !s.alive():
 					t.Errorf("the server died; its log:\n%s", s.logTail())
@@ -86,8 +97,9 @@ func run(t *testing.T, s *server) {
 
 // oneAttack sends a's requests one after the other from ip, measuring the
 // server's CPU and memory around them while a prober asks /healthz. It
-// reports whether a request went unanswered (timed out).
-func oneAttack(t *testing.T, s *server, a *attack, ip net.IP) (wedged bool) {
+// reports whether a request went unanswered (timed out), and the server
+// CPU the requests took (the caller holds it to the attack's bound).
+func oneAttack(t *testing.T, s *server, a *attack, ip net.IP) (wedged bool, cpu time.Duration) {
 	n := max(a.requests, 1)
 	reqs := make([]request, n) // built before the clock starts
 	bodyBytes := 0
@@ -112,7 +124,8 @@ func oneAttack(t *testing.T, s *server, a *attack, ip net.IP) (wedged bool) {
 	if err != nil {
 		after = before // the process is gone: reported below
 	}
-	cpu, rss := after.cpu-before.cpu, after.rss-before.rss
+	cpu = after.cpu - before.cpu
+	rss := after.rss - before.rss
 
 	status, codes := summary(results)
 	var size int64
@@ -129,7 +142,7 @@ func oneAttack(t *testing.T, s *server, a *attack, ip net.IP) (wedged bool) {
 		wedged = wedged || r.err != nil
 	}
 	if !s.alive() {
-		return wedged // run reports it with the log
+		return wedged, cpu // run reports it with the log
 	}
 	failures := 0
 	for i, r := range results {
@@ -147,13 +160,6 @@ func oneAttack(t *testing.T, s *server, a *attack, ip net.IP) (wedged bool) {
 			t.Errorf("%s: %v", a.name, err)
 		}
 	}
-	cpuBound := a.cpu
-	if cpuBound == 0 {
-		cpuBound = time.Duration(n) * cpuPerRequest
-	}
-	if cpu >= cpuBound {
-		t.Errorf("%s: server CPU %s, want < %s", a.name, cpu, cpuBound)
-	}
 	rssBound := a.rss
 	if rssBound == 0 {
 		rssBound = rssPerAttack
@@ -165,7 +171,15 @@ func oneAttack(t *testing.T, s *server, a *attack, ip net.IP) (wedged bool) {
 		t.Errorf("%s: /healthz took up to %s meanwhile (%d probes, %d failed), want < %s",
 			a.name, probed.max.Round(time.Millisecond), probed.n, probed.failures, probeBound)
 	}
-	return wedged
+	return wedged, cpu
+}
+
+// cpuBound is the server CPU a's requests may take together.
+func (a *attack) cpuBound() time.Duration {
+	if a.cpu != 0 {
+		return a.cpu
+	}
+	return time.Duration(max(a.requests, 1)) * cpuPerRequest
 }
 
 // allAtOnce sends every attack copies times concurrently, each attack from
