@@ -238,13 +238,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Person",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			person.FieldCreatedAt:   {Type: field.TypeTime, Column: person.FieldCreatedAt},
-			person.FieldUpdatedAt:   {Type: field.TypeTime, Column: person.FieldUpdatedAt},
-			person.FieldName:        {Type: field.TypeString, Column: person.FieldName},
-			person.FieldPhone:       {Type: field.TypeString, Column: person.FieldPhone},
-			person.FieldBirthYear:   {Type: field.TypeInt, Column: person.FieldBirthYear},
-			person.FieldRoles:       {Type: field.TypeJSON, Column: person.FieldRoles},
-			person.FieldCommunityID: {Type: field.TypeInt, Column: person.FieldCommunityID},
+			person.FieldCreatedAt:     {Type: field.TypeTime, Column: person.FieldCreatedAt},
+			person.FieldUpdatedAt:     {Type: field.TypeTime, Column: person.FieldUpdatedAt},
+			person.FieldName:          {Type: field.TypeString, Column: person.FieldName},
+			person.FieldPhone:         {Type: field.TypeString, Column: person.FieldPhone},
+			person.FieldBirthYear:     {Type: field.TypeInt, Column: person.FieldBirthYear},
+			person.FieldRoles:         {Type: field.TypeJSON, Column: person.FieldRoles},
+			person.FieldCommunityID:   {Type: field.TypeInt, Column: person.FieldCommunityID},
+			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
@@ -2054,6 +2055,11 @@ func (f *PersonFilter) WhereRoles(p entql.BytesP) {
 // WhereCommunityID applies the entql int predicate on the community_id field.
 func (f *PersonFilter) WhereCommunityID(p entql.IntP) {
 	f.Where(p.Field(person.FieldCommunityID))
+}
+
+// WhereDeactivatedAt applies the entql time.Time predicate on the deactivated_at field.
+func (f *PersonFilter) WhereDeactivatedAt(p entql.TimeP) {
+	f.Where(p.Field(person.FieldDeactivatedAt))
 }
 
 // WhereHasCommunity applies a predicate to check if query has an edge community.

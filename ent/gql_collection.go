@@ -1757,6 +1757,11 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, person.FieldCommunityID)
 				fieldSeen[person.FieldCommunityID] = struct{}{}
 			}
+		case "deactivatedAt":
+			if _, ok := fieldSeen[person.FieldDeactivatedAt]; !ok {
+				selectedFields = append(selectedFields, person.FieldDeactivatedAt)
+				fieldSeen[person.FieldDeactivatedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

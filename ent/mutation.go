@@ -9027,6 +9027,7 @@ type PersonMutation struct {
 	addbirth_year        *int
 	roles                *[]string
 	appendroles          []string
+	deactivated_at       *time.Time
 	clearedFields        map[string]struct{}
 	community            *int
 	clearedcommunity     bool
@@ -9467,6 +9468,55 @@ func (m *PersonMutation) ResetCommunityID() {
 	m.community = nil
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (m *PersonMutation) SetDeactivatedAt(t time.Time) {
+	m.deactivated_at = &t
+}
+
+// DeactivatedAt returns the value of the "deactivated_at" field in the mutation.
+func (m *PersonMutation) DeactivatedAt() (r time.Time, exists bool) {
+	v := m.deactivated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeactivatedAt returns the old "deactivated_at" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldDeactivatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeactivatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeactivatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeactivatedAt: %w", err)
+	}
+	return oldValue.DeactivatedAt, nil
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (m *PersonMutation) ClearDeactivatedAt() {
+	m.deactivated_at = nil
+	m.clearedFields[person.FieldDeactivatedAt] = struct{}{}
+}
+
+// DeactivatedAtCleared returns if the "deactivated_at" field was cleared in this mutation.
+func (m *PersonMutation) DeactivatedAtCleared() bool {
+	_, ok := m.clearedFields[person.FieldDeactivatedAt]
+	return ok
+}
+
+// ResetDeactivatedAt resets all changes to the "deactivated_at" field.
+func (m *PersonMutation) ResetDeactivatedAt() {
+	m.deactivated_at = nil
+	delete(m.clearedFields, person.FieldDeactivatedAt)
+}
+
 // ClearCommunity clears the "community" edge to the Region entity.
 func (m *PersonMutation) ClearCommunity() {
 	m.clearedcommunity = true
@@ -9636,7 +9686,7 @@ func (m *PersonMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PersonMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, person.FieldCreatedAt)
 	}
@@ -9657,6 +9707,9 @@ func (m *PersonMutation) Fields() []string {
 	}
 	if m.community != nil {
 		fields = append(fields, person.FieldCommunityID)
+	}
+	if m.deactivated_at != nil {
+		fields = append(fields, person.FieldDeactivatedAt)
 	}
 	return fields
 }
@@ -9680,6 +9733,8 @@ func (m *PersonMutation) Field(name string) (ent.Value, bool) {
 		return m.Roles()
 	case person.FieldCommunityID:
 		return m.CommunityID()
+	case person.FieldDeactivatedAt:
+		return m.DeactivatedAt()
 	}
 	return nil, false
 }
@@ -9703,6 +9758,8 @@ func (m *PersonMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRoles(ctx)
 	case person.FieldCommunityID:
 		return m.OldCommunityID(ctx)
+	case person.FieldDeactivatedAt:
+		return m.OldDeactivatedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Person field %s", name)
 }
@@ -9761,6 +9818,13 @@ func (m *PersonMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCommunityID(v)
 		return nil
+	case person.FieldDeactivatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeactivatedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Person field %s", name)
 }
@@ -9815,6 +9879,9 @@ func (m *PersonMutation) ClearedFields() []string {
 	if m.FieldCleared(person.FieldRoles) {
 		fields = append(fields, person.FieldRoles)
 	}
+	if m.FieldCleared(person.FieldDeactivatedAt) {
+		fields = append(fields, person.FieldDeactivatedAt)
+	}
 	return fields
 }
 
@@ -9837,6 +9904,9 @@ func (m *PersonMutation) ClearField(name string) error {
 		return nil
 	case person.FieldRoles:
 		m.ClearRoles()
+		return nil
+	case person.FieldDeactivatedAt:
+		m.ClearDeactivatedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Person nullable field %s", name)
@@ -9866,6 +9936,9 @@ func (m *PersonMutation) ResetField(name string) error {
 		return nil
 	case person.FieldCommunityID:
 		m.ResetCommunityID()
+		return nil
+	case person.FieldDeactivatedAt:
+		m.ResetDeactivatedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Person field %s", name)

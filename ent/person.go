@@ -47,6 +47,10 @@ type Person struct {
 	//
 	// 所居住社区的 ID。
 	CommunityID int `json:"community_id,omitempty"`
+	// When the person was deactivated; null while active. A deactivated person keeps their history but cannot act.
+	//
+	// 人员被停用的时间；在用时为空。停用的人员保留其历史记录，但不能再进行任何操作。
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PersonQuery when eager-loading is set.
 	Edges        PersonEdges `json:"edges"`
@@ -113,7 +117,7 @@ func (*Person) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case person.FieldName, person.FieldPhone:
 			values[i] = new(sql.NullString)
-		case person.FieldCreatedAt, person.FieldUpdatedAt:
+		case person.FieldCreatedAt, person.FieldUpdatedAt, person.FieldDeactivatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -180,6 +184,13 @@ func (_m *Person) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field community_id", values[i])
 			} else if value.Valid {
 				_m.CommunityID = int(value.Int64)
+			}
+		case person.FieldDeactivatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deactivated_at", values[i])
+			} else if value.Valid {
+				_m.DeactivatedAt = new(time.Time)
+				*_m.DeactivatedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -253,6 +264,11 @@ func (_m *Person) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("community_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CommunityID))
+	builder.WriteString(", ")
+	if v := _m.DeactivatedAt; v != nil {
+		builder.WriteString("deactivated_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -99,6 +99,20 @@ func (_c *PersonCreate) SetCommunityID(v int) *PersonCreate {
 	return _c
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (_c *PersonCreate) SetDeactivatedAt(v time.Time) *PersonCreate {
+	_c.mutation.SetDeactivatedAt(v)
+	return _c
+}
+
+// SetNillableDeactivatedAt sets the "deactivated_at" field if the given value is not nil.
+func (_c *PersonCreate) SetNillableDeactivatedAt(v *time.Time) *PersonCreate {
+	if v != nil {
+		_c.SetDeactivatedAt(*v)
+	}
+	return _c
+}
+
 // SetCommunity sets the "community" edge to the Region entity.
 func (_c *PersonCreate) SetCommunity(v *Region) *PersonCreate {
 	return _c.SetCommunityID(v.ID)
@@ -275,6 +289,10 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Roles(); ok {
 		_spec.SetField(person.FieldRoles, field.TypeJSON, value)
 		_node.Roles = value
+	}
+	if value, ok := _c.mutation.DeactivatedAt(); ok {
+		_spec.SetField(person.FieldDeactivatedAt, field.TypeTime, value)
+		_node.DeactivatedAt = &value
 	}
 	if nodes := _c.mutation.CommunityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -473,6 +491,24 @@ func (u *PersonUpsert) UpdateCommunityID() *PersonUpsert {
 	return u
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *PersonUpsert) SetDeactivatedAt(v time.Time) *PersonUpsert {
+	u.Set(person.FieldDeactivatedAt, v)
+	return u
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateDeactivatedAt() *PersonUpsert {
+	u.SetExcluded(person.FieldDeactivatedAt)
+	return u
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *PersonUpsert) ClearDeactivatedAt() *PersonUpsert {
+	u.SetNull(person.FieldDeactivatedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -627,6 +663,27 @@ func (u *PersonUpsertOne) SetCommunityID(v int) *PersonUpsertOne {
 func (u *PersonUpsertOne) UpdateCommunityID() *PersonUpsertOne {
 	return u.Update(func(s *PersonUpsert) {
 		s.UpdateCommunityID()
+	})
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *PersonUpsertOne) SetDeactivatedAt(v time.Time) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetDeactivatedAt(v)
+	})
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateDeactivatedAt() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateDeactivatedAt()
+	})
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *PersonUpsertOne) ClearDeactivatedAt() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearDeactivatedAt()
 	})
 }
 
@@ -950,6 +1007,27 @@ func (u *PersonUpsertBulk) SetCommunityID(v int) *PersonUpsertBulk {
 func (u *PersonUpsertBulk) UpdateCommunityID() *PersonUpsertBulk {
 	return u.Update(func(s *PersonUpsert) {
 		s.UpdateCommunityID()
+	})
+}
+
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (u *PersonUpsertBulk) SetDeactivatedAt(v time.Time) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetDeactivatedAt(v)
+	})
+}
+
+// UpdateDeactivatedAt sets the "deactivated_at" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateDeactivatedAt() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateDeactivatedAt()
+	})
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (u *PersonUpsertBulk) ClearDeactivatedAt() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearDeactivatedAt()
 	})
 }
 

@@ -131,6 +131,26 @@ func (_u *PersonUpdate) SetNillableCommunityID(v *int) *PersonUpdate {
 	return _u
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (_u *PersonUpdate) SetDeactivatedAt(v time.Time) *PersonUpdate {
+	_u.mutation.SetDeactivatedAt(v)
+	return _u
+}
+
+// SetNillableDeactivatedAt sets the "deactivated_at" field if the given value is not nil.
+func (_u *PersonUpdate) SetNillableDeactivatedAt(v *time.Time) *PersonUpdate {
+	if v != nil {
+		_u.SetDeactivatedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (_u *PersonUpdate) ClearDeactivatedAt() *PersonUpdate {
+	_u.mutation.ClearDeactivatedAt()
+	return _u
+}
+
 // SetCommunity sets the "community" edge to the Region entity.
 func (_u *PersonUpdate) SetCommunity(v *Region) *PersonUpdate {
 	return _u.SetCommunityID(v.ID)
@@ -332,6 +352,12 @@ func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.RolesCleared() {
 		_spec.ClearField(person.FieldRoles, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DeactivatedAt(); ok {
+		_spec.SetField(person.FieldDeactivatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeactivatedAtCleared() {
+		_spec.ClearField(person.FieldDeactivatedAt, field.TypeTime)
 	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -571,6 +597,26 @@ func (_u *PersonUpdateOne) SetNillableCommunityID(v *int) *PersonUpdateOne {
 	return _u
 }
 
+// SetDeactivatedAt sets the "deactivated_at" field.
+func (_u *PersonUpdateOne) SetDeactivatedAt(v time.Time) *PersonUpdateOne {
+	_u.mutation.SetDeactivatedAt(v)
+	return _u
+}
+
+// SetNillableDeactivatedAt sets the "deactivated_at" field if the given value is not nil.
+func (_u *PersonUpdateOne) SetNillableDeactivatedAt(v *time.Time) *PersonUpdateOne {
+	if v != nil {
+		_u.SetDeactivatedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeactivatedAt clears the value of the "deactivated_at" field.
+func (_u *PersonUpdateOne) ClearDeactivatedAt() *PersonUpdateOne {
+	_u.mutation.ClearDeactivatedAt()
+	return _u
+}
+
 // SetCommunity sets the "community" edge to the Region entity.
 func (_u *PersonUpdateOne) SetCommunity(v *Region) *PersonUpdateOne {
 	return _u.SetCommunityID(v.ID)
@@ -802,6 +848,12 @@ func (_u *PersonUpdateOne) sqlSave(ctx context.Context) (_node *Person, err erro
 	}
 	if _u.mutation.RolesCleared() {
 		_spec.ClearField(person.FieldRoles, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DeactivatedAt(); ok {
+		_spec.SetField(person.FieldDeactivatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeactivatedAtCleared() {
+		_spec.ClearField(person.FieldDeactivatedAt, field.TypeTime)
 	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -380,15 +380,16 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
-		BirthYear   func(childComplexity int) int
-		Community   func(childComplexity int) int
-		CommunityID func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Phone       func(childComplexity int) int
-		Roles       func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		BirthYear     func(childComplexity int) int
+		Community     func(childComplexity int) int
+		CommunityID   func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DeactivatedAt func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Phone         func(childComplexity int) int
+		Roles         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
 	}
 
 	PersonConnection struct {
@@ -2254,6 +2255,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.CreatedAt(childComplexity), true
+	case "Person.deactivatedAt":
+		if e.ComplexityRoot.Person.DeactivatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.DeactivatedAt(childComplexity), true
 	case "Person.id":
 		if e.ComplexityRoot.Person.ID == nil {
 			break
@@ -9801,6 +9808,12 @@ type Person implements Node {
   """
   communityID: ID!
   """
+  When the person was deactivated; null while active. A deactivated person keeps their history but cannot act.
+  
+  人员被停用的时间；在用时为空。停用的人员保留其历史记录，但不能再进行任何操作。
+  """
+  deactivatedAt: Time
+  """
   The community the person lives in.
   
   所居住的社区。
@@ -16010,6 +16023,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_roles(ctx, field)
 	case "communityID":
 		return ec.fieldContext_Person_communityID(ctx, field)
+	case "deactivatedAt":
+		return ec.fieldContext_Person_deactivatedAt(ctx, field)
 	case "community":
 		return ec.fieldContext_Person_community(ctx, field)
 	case "phone":
@@ -25545,6 +25560,29 @@ func (ec *executionContext) _Person_communityID(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Person_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Person_deactivatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_deactivatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeactivatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_deactivatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Person_community(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
@@ -42918,6 +42956,11 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		case "communityID":
 			out.Values[i] = ec._Person_communityID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deactivatedAt":
+			out.Values[i] = ec._Person_deactivatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "community":

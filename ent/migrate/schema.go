@@ -382,6 +382,7 @@ var (
 		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "birth_year", Type: field.TypeInt, Nullable: true},
 		{Name: "roles", Type: field.TypeJSON, Nullable: true},
+		{Name: "deactivated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "community_id", Type: field.TypeInt},
 	}
 	// PersonsTable holds the schema information for the "persons" table.
@@ -392,7 +393,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "persons_regions_community",
-				Columns:    []*schema.Column{PersonsColumns[7]},
+				Columns:    []*schema.Column{PersonsColumns[8]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -401,7 +402,7 @@ var (
 			{
 				Name:    "person_community_id",
 				Unique:  false,
-				Columns: []*schema.Column{PersonsColumns[7]},
+				Columns: []*schema.Column{PersonsColumns[8]},
 			},
 		},
 	}

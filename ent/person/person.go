@@ -29,6 +29,8 @@ const (
 	FieldRoles = "roles"
 	// FieldCommunityID holds the string denoting the community_id field in the database.
 	FieldCommunityID = "community_id"
+	// FieldDeactivatedAt holds the string denoting the deactivated_at field in the database.
+	FieldDeactivatedAt = "deactivated_at"
 	// EdgeCommunity holds the string denoting the community edge name in mutations.
 	EdgeCommunity = "community"
 	// EdgeRequests holds the string denoting the requests edge name in mutations.
@@ -70,6 +72,7 @@ var Columns = []string{
 	FieldBirthYear,
 	FieldRoles,
 	FieldCommunityID,
+	FieldDeactivatedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -142,6 +145,11 @@ func ByBirthYear(opts ...sql.OrderTermOption) OrderOption {
 // ByCommunityID orders the results by the community_id field.
 func ByCommunityID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCommunityID, opts...).ToFunc()
+}
+
+// ByDeactivatedAt orders the results by the deactivated_at field.
+func ByDeactivatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeactivatedAt, opts...).ToFunc()
 }
 
 // ByCommunityField orders the results by community field.

@@ -31,6 +31,12 @@ func (Person) Fields() []ent.Field {
 				"在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。")),
 		field.Int("community_id").
 			Comment(doc("ID of the community the person lives in.", "所居住社区的 ID。")),
+		// Deactivated people keep their history but can no longer act: their
+		// tokens and sign-ins are refused.
+		field.Time("deactivated_at").Optional().Nillable().
+			Comment(doc("When the person was deactivated; null while active. A deactivated person keeps their history but cannot act.",
+				"人员被停用的时间；在用时为空。停用的人员保留其历史记录，但不能再进行任何操作。")).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 

@@ -1,0 +1,2 @@
+-- Modify "persons" table
+ALTER TABLE "persons" ADD COLUMN "deactivated_at" timestamptz NULL;
