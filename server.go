@@ -41,6 +41,7 @@ import (
 	"lifecircle/internal/demo"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/health"
+	"lifecircle/internal/idempotency"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/migrations"
@@ -218,6 +219,7 @@ func serve(ctx context.Context, args []string) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	go idempotency.RunPruner(ctx, st.Client, cfg.IdempotencyKeep)
 	if cfg.PublishMonthly {
 		go stats.RunMonthly(metrics.NewContext(ctx, m), st.Client, statsOptions(cfg))
 	}

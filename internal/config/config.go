@@ -36,6 +36,9 @@ type Config struct {
 	// ShutdownGrace is how long a stopping server lets requests in flight
 	// finish before it closes their connections.
 	ShutdownGrace time.Duration
+	// IdempotencyKeep is how long keys of retried creates are kept (0: for
+	// ever).
+	IdempotencyKeep time.Duration
 	// Migrate: what a command does about pending PostgreSQL migrations,
 	// "empty" (apply them to an empty database only), "auto" or "check".
 	Migrate string
@@ -154,8 +157,16 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, err
 	}
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", grace, "on SIGTERM, how long requests in flight may take to finish before their connections are closed (env SHUTDOWN_GRACE)")
+	keep, err := envDuration(getenv, "IDEMPOTENCY_KEEP", 24*time.Hour)
+	if err != nil {
+		return c, err
+	}
+	fs.DurationVar(&c.IdempotencyKeep, "idempotency-keep", keep, "how long a create's Idempotency-Key or clientMutationId is remembered; a retry after that creates anew; 0 keeps keys for ever (env IDEMPOTENCY_KEEP)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.IdempotencyKeep < 0 {
+		return c, fmt.Errorf("idempotency keep %v: want 0 (for ever) or more", c.IdempotencyKeep)
 	}
 	if err := checkServers(); err != nil {
 		return c, err

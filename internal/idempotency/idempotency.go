@@ -17,8 +17,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 
 	"lifecircle/ent"
@@ -146,4 +148,35 @@ func Create[T any](ctx context.Context, client *ent.Client, req Request, create 
 		return zero, err
 	}
 	return v, nil
+}
+
+// Prune deletes the keys stored before before, and says how many. A retry
+// that arrives after its key was pruned is a new request: keep keys longer
+// than any client retries.
+func Prune(ctx context.Context, client *ent.Client, before time.Time) (int, error) {
+	return client.IdempotencyKey.Delete().Where(idempotencykey.CreatedAtLT(before)).Exec(rule.SystemContext(ctx))
+}
+
+// RunPruner prunes keys older than keep once at start and then every
+// keep/24 (at least a minute, at most an hour) until ctx ends. keep <= 0
+// keeps keys for ever. Errors are logged and tried again next time.
+func RunPruner(ctx context.Context, client *ent.Client, keep time.Duration) {
+	if keep <= 0 {
+		return
+	}
+	every := min(max(keep/24, time.Minute), time.Hour)
+	for {
+		n, err := Prune(ctx, client, time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			slog.Warn("pruning idempotency keys", "err", err)
+		case n > 0:
+			slog.Debug("idempotency keys pruned", "keys", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }
