@@ -168,6 +168,9 @@ func classify(ctx context.Context, err error) (code, msg string) {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return "TIMEOUT", "the request took too long and was stopped"
 		}
+		if outage.StatementTimeout(err) {
+			return "TIMEOUT", "a database statement ran longer than the server allows and was stopped; narrow the request or retry later"
+		}
 		if outage.Note(ctx, err) {
 			return apperr.CodeUnavailable, outage.Message
 		}

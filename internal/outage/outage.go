@@ -76,6 +76,14 @@ func Classify(err error) (retry time.Duration, ok bool) {
 	return 0, false
 }
 
+// StatementTimeout reports whether err is a statement the database
+// stopped at its statement_timeout (SQLSTATE 57014): the request asked
+// for too much, or waited on a lock too long; the database is fine.
+func StatementTimeout(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "57014"
+}
+
 // Is reports whether err means the database could not serve.
 func Is(err error) bool {
 	_, ok := Classify(err)
