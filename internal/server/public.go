@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"mime"
 	"net/http"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -23,6 +24,29 @@ func anonymous(next http.Handler) http.Handler {
 		r.Header.Del("Authorization")
 		r.Header.Del("Cookie")
 		next.ServeHTTP(w, r.WithContext(limits.Public(r.Context())))
+	})
+}
+
+// supportedTransport answers, with a code, the requests gqlgen itself would
+// refuse with a bare "transport not supported": a method other than GET,
+// POST, OPTIONS or HEAD is 405 with Allow, a POST whose body is not JSON
+// (a form, text/plain) is 415.
+func supportedTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodOptions, http.MethodHead:
+		case http.MethodPost:
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+					"send the GraphQL request as JSON, with Content-Type: application/json")
+				return
+			}
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use POST (or GET for queries)")
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -111,6 +111,24 @@ func TestRequestIDOnRefusals(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodGet, o.URL+"/open/graphql?query="+url.QueryEscape(`mutation { revokeToken(id: "x") { id } }`), nil)
 	check("mutation by GET", o.Do(t, req), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
 
+	// What gqlgen alone answers with a bare "transport not supported".
+	for _, path := range []string{"/graphql", "/open/graphql"} {
+		req, _ = http.NewRequest(http.MethodPut, o.URL+path, strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		r := o.Do(t, req)
+		check("PUT "+path, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+		if a := r.Header.Get("Allow"); a != "GET, POST, OPTIONS" {
+			t.Errorf("PUT %s: Allow %q", path, a)
+		}
+		for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/jsonx"} {
+			req, _ = http.NewRequest(http.MethodPost, o.URL+path, strings.NewReader(`{"query":"{ __typename }"}`))
+			if ct != "" {
+				req.Header.Set("Content-Type", ct)
+			}
+			check("POST "+path+" as "+ct, o.Do(t, req), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE")
+		}
+	}
+
 	// 2,000 points for the file leave 500; a revalidation pays 10 first and
 	// is refused the rest when the file is sent.
 	get := func(h ...string) *testenv.Response {

@@ -137,7 +137,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// Bad tokens are counted against the caller's address, and an address
 	// that sent too many is refused before any token is looked up.
 	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
-		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotency.Middleware(queriesOnlyOverGET(gql)))))))
+		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotency.Middleware(supportedTransport(queriesOnlyOverGET(gql))))))))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
 	open := cors.New(cors.Options{
@@ -150,7 +150,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// cache (in memory, or in Redis) before the rate limiter and are not
 	// charged.
 	mux.Handle("/open/graphql", open.Handler(anonymous(onReplica(newResponseCache(2*time.Second, responses).Handler(
-		limits.RateLimited(byIP, queriesOnlyOverGET(cacheableGET("60", gql))))))))
+		limits.RateLimited(byIP, supportedTransport(queriesOnlyOverGET(cacheableGET("60", gql)))))))))
 	pub := opendata.DefaultPublisher()
 	if opts.Publisher != nil {
 		pub = *opts.Publisher
