@@ -30,15 +30,7 @@ func TestServeMetricsOnPrivateAddress(t *testing.T) {
 		}
 	}()
 	public := "http://127.0.0.1:" + strconv.Itoa(port)
-	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
-		if res, err := http.Get(public + "/healthz"); err == nil {
-			res.Body.Close()
-			break
-		}
-		if time.Since(start) > 60*time.Second {
-			t.Fatal("the server did not start")
-		}
-	}
+	testenv.WaitReady(t, public+"/healthz", 60*time.Second, nil, nil)
 	res, err := http.Post(public+"/graphql", "application/json", strings.NewReader(`{"query":"query Q { categories { code } }"}`))
 	if err != nil {
 		t.Fatal(err)

@@ -75,14 +75,7 @@ func TestShutdownWithASlowClientExitsZero(t *testing.T) {
 			<-exited
 		}
 	})
-	waitFor(t, "/readyz", 60*time.Second, func() bool {
-		res, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == 200
-	})
+	testenv.WaitReady(t, base+"/readyz", 60*time.Second, nil, nil)
 	mutation := func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql", strings.NewReader(
 			`{"query":"mutation { createRegion(input: {level: CITY, name: \"取消市\", lat: 36.6, lng: 101.7}) { id } }"}`))

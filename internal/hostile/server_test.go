@@ -81,21 +81,7 @@ func (s *server) start(t *testing.T) {
 	}(s.cmd, s.exited)
 	// The first start migrates and loads the demo data: up to a minute
 	// on a loaded machine.
-	probe := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if !s.alive() {
-			t.Fatalf("the server exited during start-up; its log:\n%s", s.log.String())
-		}
-		if resp, err := probe.Get(s.url("/healthz")); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("the server did not answer /healthz with 200 within 60 s; its log:\n%s", s.log.String())
+	testenv.WaitReady(t, s.url("/healthz"), 60*time.Second, func() bool { return !s.alive() }, s.log.String)
 }
 
 // url of path on the server, reached on 127.0.0.1 (it listens on all

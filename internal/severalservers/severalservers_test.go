@@ -2,7 +2,6 @@ package severalservers
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -326,28 +325,19 @@ func startServer(t *testing.T, bin, db string, extra ...string) *server {
 			t.Logf("log of the server on port %d:\n%s", s.port, s.log.String())
 		}
 	})
-	probe := &http.Client{Timeout: 2 * time.Second}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
+	exited := func() bool {
 		select {
 		case <-s.exited:
-			t.Fatalf("the server exited during start-up; its log:\n%s", s.log.String())
+			return true
 		default:
+			return false
 		}
-		if res, err := probe.Get(s.url("/healthz")); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				if !strings.Contains(s.log.String(), "redis: connected") {
-					t.Fatalf("the server did not connect to Redis; its log:\n%s", s.log.String())
-				}
-				return s
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("the server did not become healthy in 90 s; its log:\n%s", s.log.String())
-	return nil
+	testenv.WaitReady(t, s.url("/healthz"), 90*time.Second, exited, s.log.String)
+	if !strings.Contains(s.log.String(), "redis: connected") {
+		t.Fatalf("the server did not connect to Redis; its log:\n%s", s.log.String())
+	}
+	return s
 }
 
 func (s *server) url(path string) string { return "http://127.0.0.1:" + strconv.Itoa(s.port) + path }

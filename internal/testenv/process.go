@@ -3,8 +3,10 @@ package testenv
 import (
 	"bytes"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
+	"time"
 )
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for
@@ -41,4 +43,31 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// WaitReady waits until GET url answers 200, for up to timeout, and fails
+// the test if it does not or if exited reports that the process ended
+// meanwhile (exited may be nil); log gives the process's output for the
+// failure message (may be nil).
+func WaitReady(t testing.TB, url string, timeout time.Duration, exited func() bool, log func() string) {
+	t.Helper()
+	show := func() string {
+		if log == nil {
+			return ""
+		}
+		return "; its log:\n" + log()
+	}
+	probe := &http.Client{Timeout: 2 * time.Second}
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if exited != nil && exited() {
+			t.Fatalf("the server exited during start-up%s", show())
+		}
+		if res, err := probe.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s did not answer 200 within %s%s", url, timeout, show())
 }
