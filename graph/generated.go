@@ -4159,7 +4159,17 @@ What the token may do: READ runs queries only (its mutations are refused with FO
 令牌可做的事：READ 只能查询（其变更请求会被以 FORBIDDEN 拒绝）；READ_WRITE 可查询并执行其角色允许的变更。
 """
 enum APITokenScope @goModel(model: "lifecircle/ent/apitoken.Scope") {
+  """
+  Queries only.
+  
+  只能查询。
+  """
   READ
+  """
+  Queries and the mutations of the token's role.
+  
+  查询，以及令牌角色允许的变更。
+  """
   READ_WRITE
 }
 """
@@ -15667,7 +15677,14 @@ extend type Mutation {
   与人员不符的角色）以 BAD_USER_INPUT 拒绝；工作人员无权签发的令牌（ADMIN、其他社区）以 FORBIDDEN 拒绝；两种情况都不写入任何数据。
   以相同 Idempotency-Key（或 clientMutationId）重试不会签发第二个令牌。
   """
-  createApiToken(input: CreateApiTokenInput!): CreateApiTokenPayload! @hasRole(role: STAFF)
+  createApiToken(
+    """
+    The new token.
+
+    新令牌。
+    """
+    input: CreateApiTokenInput!
+  ): CreateApiTokenPayload! @hasRole(role: STAFF)
 
   """
   Revoke an API token (admins; staff for the tokens of their community). It stops working at once: the next request

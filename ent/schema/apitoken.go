@@ -9,6 +9,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"lifecircle/internal/gqldoc"
 )
 
 // APIToken is a bearer token for an app client. Only the SHA-256 of the
@@ -45,7 +47,11 @@ func (APIToken) Fields() []ent.Field {
 			Annotations(entgql.OrderField("LAST_USED_AT")),
 		field.Enum("scope").NamedValues("Read", "READ", "ReadWrite", "READ_WRITE").Default("READ_WRITE").
 			Comment(doc("What the token may do: READ runs queries only (its mutations are refused with FORBIDDEN); READ_WRITE runs queries and the mutations its role allows.",
-				"令牌可做的事：READ 只能查询（其变更请求会被以 FORBIDDEN 拒绝）；READ_WRITE 可查询并执行其角色允许的变更。")),
+				"令牌可做的事：READ 只能查询（其变更请求会被以 FORBIDDEN 拒绝）；READ_WRITE 可查询并执行其角色允许的变更。")).
+			Annotations(gqldoc.EnumValues{
+				"READ":       doc("Queries only.", "只能查询。"),
+				"READ_WRITE": doc("Queries and the mutations of the token's role.", "查询，以及令牌角色允许的变更。"),
+			}),
 		field.Int("rate_per_window").Optional().Nillable().Positive().
 			Comment(doc("The token's own rate budget: cost points per rate window (the server's -rate-window), in place of its role's budget; null: the role's budget.",
 				"令牌自己的限流额度：每个限流窗口（服务器的 -rate-window）内的成本点数，取代其角色的额度；为空表示使用角色的额度。")),
