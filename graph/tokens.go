@@ -2,11 +2,13 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"lifecircle/ent"
 	"lifecircle/graph/model"
 	"lifecircle/internal/auth/token"
 	"lifecircle/internal/idempotency"
+	"lifecircle/internal/limits"
 )
 
 // createAPIToken issues a token (token.Issue decides who may) once per
@@ -14,7 +16,9 @@ import (
 // the same token, marked replayed, and its secret only while the sealed
 // copy is kept and the retry's credential and key open it (token.SealKey),
 // else null.
-func createAPIToken(ctx context.Context, in model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error) {
+//
+// Staff give a token at most its role's rate budget (of budget, when set).
+func createAPIToken(ctx context.Context, in model.CreateAPITokenInput, budget *limits.Budget) (*model.CreateAPITokenPayload, error) {
 	key := deref(in.ClientMutationID)
 	if in.ClientMutationID != nil {
 		if err := idempotency.CheckKey("clientMutationId", key); err != nil {
@@ -24,6 +28,9 @@ func createAPIToken(ctx context.Context, in model.CreateAPITokenInput) (*model.C
 	req := idempotencyRequest(ctx, key)
 	spec := token.Spec{Name: in.Name, Role: in.Role, CommunityID: orZero(in.CommunityID), PersonID: orZero(in.PersonID),
 		ExpiresAt: in.ExpiresAt, RatePerWindow: in.RatePerWindow}
+	if budget != nil {
+		spec.StaffMaxRate = budget.RateOf(strings.ToLower(in.Role)).Points
+	}
 	if in.Scope != nil {
 		spec.Scope = *in.Scope
 	}

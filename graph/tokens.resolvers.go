@@ -18,7 +18,7 @@ func (r *aPITokenResolver) Role(ctx context.Context, obj *ent.APIToken) (string,
 }
 
 func (r *mutationResolver) CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error) {
-	return createAPIToken(ctx, input)
+	return createAPIToken(ctx, input, r.budget)
 }
 
 func (r *mutationResolver) RevokeToken(ctx context.Context, id int) (*ent.APIToken, error) {

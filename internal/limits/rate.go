@@ -153,6 +153,15 @@ func (b *Budget) rate(class string) Rate {
 	return b.Apps
 }
 
+// RateOf is the budget of the tokens of role ("admin", "staff", …): its
+// entry in Roles, else Apps.
+func (b *Budget) RateOf(role string) Rate {
+	if role == "" {
+		return b.Apps
+	}
+	return b.rate(role)
+}
+
 // Charge takes cost points from the caller's bucket. It returns the points
 // left and, when there were not enough, how long until there are.
 func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfter time.Duration, ok bool) {

@@ -188,7 +188,7 @@ func TestStaffIssueListAndRevokeTheirCommunityTokens(t *testing.T) {
 		past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 		for _, tc := range []struct {
 			why, tok, code string
-			in          map[string]any
+			in             map[string]any
 		}{
 			{"staff issuing an ADMIN token", staff, "FORBIDDEN", map[string]any{"name": "x", "role": "ADMIN"}},
 			{"staff issuing for another community", staff, "FORBIDDEN", map[string]any{"name": "x", "role": "STAFF", "communityID": bdGID}},
@@ -202,6 +202,7 @@ func TestStaffIssueListAndRevokeTheirCommunityTokens(t *testing.T) {
 			{"a deactivated person", staff, "BAD_USER_INPUT", map[string]any{"name": "x", "role": "RESIDENT", "personID": gid.Encode(deactivated.ID)}},
 			{"an unknown role", staff, "BAD_USER_INPUT", map[string]any{"name": "x", "role": "ROOT"}},
 			{"a zero rate budget", staff, "BAD_USER_INPUT", map[string]any{"name": "x", "role": "STAFF", "ratePerWindow": 0}},
+			{"staff raising a budget above the role's", staff, "FORBIDDEN", map[string]any{"name": "x", "role": "STAFF", "ratePerWindow": 300001}},
 			{"a blank name", staff, "BAD_USER_INPUT", map[string]any{"name": "  ", "role": "STAFF"}},
 			{"an ADMIN token with a community", adm, "BAD_USER_INPUT", map[string]any{"name": "x", "role": "ADMIN", "communityID": wtxGID}},
 			{"a resident", *res.Secret, "FORBIDDEN", map[string]any{"name": "x", "role": "RESIDENT", "personID": residentGID}},
@@ -218,7 +219,9 @@ func TestStaffIssueListAndRevokeTheirCommunityTokens(t *testing.T) {
 		// Listing: staff see their community's tokens only.
 		listed := func(tok string) map[string]bool {
 			var d struct {
-				APITokens struct{ Edges []struct{ Node struct{ ID string } } }
+				APITokens struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
 			}
 			s.Query(t, tok, `{ apiTokens(first: 100) { edges { node { id } } } }`, nil).Decode(t, &d)
 			ids := map[string]bool{}

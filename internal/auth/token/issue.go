@@ -46,6 +46,10 @@ type Spec struct {
 	// RatePerWindow, when set, replaces the role's rate budget (points
 	// per rate window) for this token: 1 to MaxRatePerWindow.
 	RatePerWindow *int
+	// StaffMaxRate, when positive, is the most RatePerWindow staff may
+	// give (the role's own budget): staff lower a token's budget, never
+	// raise it. Admins are not bound by it.
+	StaffMaxRate int
 	// SealKey, when set (32 bytes), keeps the secret sealed with it on
 	// the token's record for SealFor, so that a retry of the same create
 	// can answer it again (see SealKey and Unseal).
@@ -92,6 +96,11 @@ func Issue(ctx context.Context, client *ent.Client, s Spec) (Issued, error) {
 	}
 	if s.RatePerWindow != nil && (*s.RatePerWindow < 1 || *s.RatePerWindow > MaxRatePerWindow) {
 		return Issued{}, apperr.Invalid("ratePerWindow", "ratePerWindow is 1 to 10,000,000 points", "ratePerWindow 须为 1 至 10,000,000 点")
+	}
+	if s.RatePerWindow != nil && v.IsStaff() && s.StaffMaxRate > 0 && *s.RatePerWindow > s.StaffMaxRate {
+		return Issued{}, &apperr.Error{Code: apperr.CodeForbidden, Field: "ratePerWindow",
+			Message:   fmt.Sprintf("staff may give a token at most its role's budget (%d points per window); admins may give more", s.StaffMaxRate),
+			MessageZh: fmt.Sprintf("工作人员给令牌的额度不能超过其角色的额度（每窗口 %d 点）；更高额度须由管理员设置", s.StaffMaxRate)}
 	}
 	c := client.APIToken.Create().SetName(name).SetScope(scope).
 		SetNillableExpiresAt(s.ExpiresAt).SetNillableRatePerWindow(s.RatePerWindow)
