@@ -32,9 +32,10 @@ import (
 	"entgo.io/ent/dialect"
 
 	"lifecircle/ent"
+	"lifecircle/ent/apitoken"
 	"lifecircle/ent/region"
 	"lifecircle/graph"
-	"lifecircle/internal/auth"
+
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/auth/token"
 	"lifecircle/internal/config"
@@ -366,12 +367,14 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	name := fs.String("name", "", "a label for the token (who holds it)")
 	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 for no expiry")
 	revoke := fs.String("revoke", "", "revoke the token with this ID (printed when it was issued, and by -list)")
+	scope := fs.String("scope", "read_write", "read (queries only) or read_write")
+	rate := fs.Int("rate", 0, "the token's own rate budget in cost points per -rate-window, in place of its role's; 0 for the role's")
 	list, args, err := takeBool(args, "list")
 	if err != nil {
 		return err
 	}
-	fs.Bool("list", false, "list every token: ID, name, role, community, created, last used, expiry, revoked (never a secret)")
-	tokenArgs, dbArgs := splitArgs(args, "role", "community", "person", "name", "ttl", "revoke")
+	fs.Bool("list", false, "list every token: ID, role, scope, rate, revoked, created, last used, expiry, community, name (never a secret)")
+	tokenArgs, dbArgs := splitArgs(args, "role", "community", "person", "name", "ttl", "revoke", "scope", "rate")
 	if err := fs.Parse(tokenArgs); err != nil {
 		return err
 	}
@@ -412,22 +415,33 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			communityID = id
 		}
 	}
+	personID := 0
 	if *person != "" {
 		id, err := gid.Decode(*person)
 		if err != nil {
 			return err
 		}
-		communityID = id
+		personID = id
 	}
 	label := *name
 	if label == "" {
 		label = *role + " token"
 	}
-	plain, t, err := token.Create(ctx, st.Client, label, auth.Role(*role), communityID, *ttl)
+	spec := token.Spec{Name: label, Role: *role, CommunityID: communityID, PersonID: personID,
+		Scope: apitoken.Scope(strings.ToUpper(*scope))}
+	if *ttl > 0 {
+		at := time.Now().Add(*ttl)
+		spec.ExpiresAt = &at
+	}
+	if *rate != 0 {
+		spec.RatePerWindow = rate
+	}
+	issued, err := token.Issue(token.AsAdmin(ctx), st.Client, spec)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, plain)
+	t := issued.Token
+	fmt.Fprintln(stdout, issued.Secret)
 	id := gid.Encode(t.ID)
 	fmt.Fprintf(stderr, "token ID %s; revoke it with: lifecircle token -revoke %s\n", id, id)
 	return nil
@@ -455,13 +469,17 @@ func listTokens(ctx context.Context, st *store.Store, stdout io.Writer) error {
 	}
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	// Names last: tabwriter aligns by runes, and Chinese is wider.
-	fmt.Fprintln(w, "ID\tROLE\tREVOKED\tCREATED\tLAST USED\tEXPIRES\tCOMMUNITY\tNAME")
+	fmt.Fprintln(w, "ID\tROLE\tSCOPE\tRATE\tREVOKED\tCREATED\tLAST USED\tEXPIRES\tCOMMUNITY\tNAME")
 	for _, t := range tokens {
 		comm := "-"
 		if t.CommunityID != nil {
 			comm = names[*t.CommunityID]
 		}
-		fmt.Fprintf(w, "%s\t%s\t%v\t%s\t%s\t%s\t%s\t%s\n", gid.Encode(t.ID), t.Role, t.Revoked,
+		rate := "role"
+		if t.RatePerWindow != nil {
+			rate = strconv.Itoa(*t.RatePerWindow)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\t%s\n", gid.Encode(t.ID), t.Role, strings.ToLower(string(t.Scope)), rate, t.Revoked,
 			timefmt.Format(t.CreatedAt), when(t.LastUsedAt), when(t.ExpiresAt), comm, t.Name)
 	}
 	return w.Flush()

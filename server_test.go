@@ -110,16 +110,37 @@ func TestTokenListAndRevokeCommands(t *testing.T) {
 			t.Fatalf("the new token: %d %s", r.Status, r.Raw)
 		}
 
-		list, _ := cmd("token", "-list")
-		line := ""
-		for _, l := range strings.Split(list, "\n") {
-			if strings.HasPrefix(l, id+" ") {
-				line = l
-			}
+		// A read-only admin token with its own rate budget.
+		out, notes = cmd("token", "-role", "admin", "-scope", "read", "-rate", "50", "-name", "dashboard")
+		ro := strings.TrimSpace(out)
+		roID := regexp.MustCompile(`token ID ([\w-]+)`).FindStringSubmatch(notes)
+		if !strings.HasPrefix(ro, "lc_") || roID == nil {
+			t.Fatalf("token -scope read: stdout %q, stderr %q", out, notes)
 		}
-		if !strings.Contains(list, "LAST USED") || !strings.Contains(line, "app team") || !strings.Contains(line, "staff") ||
-			!strings.Contains(line, "北大社区") || !strings.Contains(line, " false ") || strings.Contains(list, tok) {
+		if r := s.Query(t, ro, `mutation { revokeToken(id: "`+id+`") { id } }`, nil); r.Code() != "FORBIDDEN" {
+			t.Errorf("a READ token's mutation: %s", r.Raw)
+		}
+		if err := run(ctx, append([]string{"token", "-role", "admin", "-scope", "everything"}, db...), io.Discard, io.Discard); err == nil {
+			t.Error("an unknown scope must be refused")
+		}
+
+		list, _ := cmd("token", "-list")
+		fields := func(list, id string) []string {
+			for _, l := range strings.Split(list, "\n") {
+				if f := strings.Fields(l); len(f) > 0 && f[0] == id {
+					return f
+				}
+			}
+			return nil
+		}
+		// ID ROLE SCOPE RATE REVOKED …
+		line := strings.Join(fields(list, id), " ")
+		if !strings.Contains(list, "LAST USED") || !strings.Contains(list, "SCOPE") || !strings.Contains(line, "app team") ||
+			!strings.HasPrefix(line, id+" staff read_write role false ") || !strings.Contains(line, "北大社区") || strings.Contains(list, tok) {
 			t.Errorf("token -list:\n%s", list)
+		}
+		if f := fields(list, roID[1]); len(f) < 5 || f[1] != "admin" || f[2] != "read" || f[3] != "50" || strings.Contains(list, ro) {
+			t.Errorf("token -list, the read-only token: %v\n%s", f, list)
 		}
 
 		if out, _ := cmd("token", "-revoke", id); !strings.Contains(out, "revoked "+id) {
@@ -128,7 +149,7 @@ func TestTokenListAndRevokeCommands(t *testing.T) {
 		if r := s.Query(t, tok, `{ viewer { role } }`, nil); r.Status != 401 || r.Code() != "UNAUTHENTICATED" {
 			t.Errorf("the revoked token: %d %s", r.Status, r.Raw)
 		}
-		if list, _ := cmd("token", "-list"); !strings.Contains(list, id+"  staff  true ") {
+		if list, _ := cmd("token", "-list"); !strings.HasPrefix(strings.Join(fields(list, id), " "), id+" staff read_write role true ") {
 			t.Errorf("token -list after revoking:\n%s", list)
 		}
 		if err := run(ctx, append([]string{"token", "-revoke", gid.Encode(999999)}, db...), io.Discard, io.Discard); err == nil {

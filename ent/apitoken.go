@@ -49,6 +49,18 @@ type APIToken struct {
 	//
 	// 最近一次有请求使用该令牌的时间（精确到分钟）；为空表示从未使用。
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// What the token may do: READ runs queries only (its mutations are refused with FORBIDDEN); READ_WRITE runs queries and the mutations its role allows.
+	//
+	// 令牌可做的事：READ 只能查询（其变更请求会被以 FORBIDDEN 拒绝）；READ_WRITE 可查询并执行其角色允许的变更。
+	Scope apitoken.Scope `json:"scope,omitempty"`
+	// The token's own rate budget: cost points per rate window (the server's -rate-window), in place of its role's budget; null: the role's budget.
+	//
+	// 令牌自己的限流额度：每个限流窗口（服务器的 -rate-window）内的成本点数，取代其角色的额度；为空表示使用角色的额度。
+	RatePerWindow *int `json:"rate_per_window,omitempty"`
+	// SealedSecret holds the value of the "sealed_secret" field.
+	SealedSecret *[]byte `json:"-"`
+	// SealedUntil holds the value of the "sealed_until" field.
+	SealedUntil *time.Time `json:"sealed_until,omitempty"`
 	// True once the token is revoked: it no longer works.
 	//
 	// 令牌被吊销后为 true：不再有效。
@@ -103,15 +115,15 @@ func (*APIToken) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case apitoken.FieldTokenHash:
+		case apitoken.FieldTokenHash, apitoken.FieldSealedSecret:
 			values[i] = new([]byte)
 		case apitoken.FieldRevoked:
 			values[i] = new(sql.NullBool)
-		case apitoken.FieldID, apitoken.FieldCommunityID, apitoken.FieldPersonID:
+		case apitoken.FieldID, apitoken.FieldCommunityID, apitoken.FieldPersonID, apitoken.FieldRatePerWindow:
 			values[i] = new(sql.NullInt64)
-		case apitoken.FieldName, apitoken.FieldRole:
+		case apitoken.FieldName, apitoken.FieldRole, apitoken.FieldScope:
 			values[i] = new(sql.NullString)
-		case apitoken.FieldCreatedAt, apitoken.FieldExpiresAt, apitoken.FieldLastUsedAt:
+		case apitoken.FieldCreatedAt, apitoken.FieldExpiresAt, apitoken.FieldLastUsedAt, apitoken.FieldSealedUntil:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -185,6 +197,32 @@ func (_m *APIToken) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastUsedAt = new(time.Time)
 				*_m.LastUsedAt = value.Time
+			}
+		case apitoken.FieldScope:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope", values[i])
+			} else if value.Valid {
+				_m.Scope = apitoken.Scope(value.String)
+			}
+		case apitoken.FieldRatePerWindow:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field rate_per_window", values[i])
+			} else if value.Valid {
+				_m.RatePerWindow = new(int)
+				*_m.RatePerWindow = int(value.Int64)
+			}
+		case apitoken.FieldSealedSecret:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field sealed_secret", values[i])
+			} else if value != nil {
+				_m.SealedSecret = value
+			}
+		case apitoken.FieldSealedUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field sealed_until", values[i])
+			} else if value.Valid {
+				_m.SealedUntil = new(time.Time)
+				*_m.SealedUntil = value.Time
 			}
 		case apitoken.FieldRevoked:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -266,6 +304,21 @@ func (_m *APIToken) String() string {
 	builder.WriteString(", ")
 	if v := _m.LastUsedAt; v != nil {
 		builder.WriteString("last_used_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("scope=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Scope))
+	builder.WriteString(", ")
+	if v := _m.RatePerWindow; v != nil {
+		builder.WriteString("rate_per_window=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("sealed_secret=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.SealedUntil; v != nil {
+		builder.WriteString("sealed_until=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -112,6 +112,54 @@ func (_c *APITokenCreate) SetNillableLastUsedAt(v *time.Time) *APITokenCreate {
 	return _c
 }
 
+// SetScope sets the "scope" field.
+func (_c *APITokenCreate) SetScope(v apitoken.Scope) *APITokenCreate {
+	_c.mutation.SetScope(v)
+	return _c
+}
+
+// SetNillableScope sets the "scope" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableScope(v *apitoken.Scope) *APITokenCreate {
+	if v != nil {
+		_c.SetScope(*v)
+	}
+	return _c
+}
+
+// SetRatePerWindow sets the "rate_per_window" field.
+func (_c *APITokenCreate) SetRatePerWindow(v int) *APITokenCreate {
+	_c.mutation.SetRatePerWindow(v)
+	return _c
+}
+
+// SetNillableRatePerWindow sets the "rate_per_window" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableRatePerWindow(v *int) *APITokenCreate {
+	if v != nil {
+		_c.SetRatePerWindow(*v)
+	}
+	return _c
+}
+
+// SetSealedSecret sets the "sealed_secret" field.
+func (_c *APITokenCreate) SetSealedSecret(v []byte) *APITokenCreate {
+	_c.mutation.SetSealedSecret(v)
+	return _c
+}
+
+// SetSealedUntil sets the "sealed_until" field.
+func (_c *APITokenCreate) SetSealedUntil(v time.Time) *APITokenCreate {
+	_c.mutation.SetSealedUntil(v)
+	return _c
+}
+
+// SetNillableSealedUntil sets the "sealed_until" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableSealedUntil(v *time.Time) *APITokenCreate {
+	if v != nil {
+		_c.SetSealedUntil(*v)
+	}
+	return _c
+}
+
 // SetRevoked sets the "revoked" field.
 func (_c *APITokenCreate) SetRevoked(v bool) *APITokenCreate {
 	_c.mutation.SetRevoked(v)
@@ -180,6 +228,10 @@ func (_c *APITokenCreate) defaults() error {
 		v := apitoken.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.Scope(); !ok {
+		v := apitoken.DefaultScope
+		_c.mutation.SetScope(v)
+	}
 	if _, ok := _c.mutation.Revoked(); !ok {
 		v := apitoken.DefaultRevoked
 		_c.mutation.SetRevoked(v)
@@ -210,6 +262,19 @@ func (_c *APITokenCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "APIToken.created_at"`)}
+	}
+	if _, ok := _c.mutation.Scope(); !ok {
+		return &ValidationError{Name: "scope", err: errors.New(`ent: missing required field "APIToken.scope"`)}
+	}
+	if v, ok := _c.mutation.Scope(); ok {
+		if err := apitoken.ScopeValidator(v); err != nil {
+			return &ValidationError{Name: "scope", err: fmt.Errorf(`ent: validator failed for field "APIToken.scope": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.RatePerWindow(); ok {
+		if err := apitoken.RatePerWindowValidator(v); err != nil {
+			return &ValidationError{Name: "rate_per_window", err: fmt.Errorf(`ent: validator failed for field "APIToken.rate_per_window": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Revoked(); !ok {
 		return &ValidationError{Name: "revoked", err: errors.New(`ent: missing required field "APIToken.revoked"`)}
@@ -264,6 +329,22 @@ func (_c *APITokenCreate) createSpec() (*APIToken, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastUsedAt(); ok {
 		_spec.SetField(apitoken.FieldLastUsedAt, field.TypeTime, value)
 		_node.LastUsedAt = &value
+	}
+	if value, ok := _c.mutation.Scope(); ok {
+		_spec.SetField(apitoken.FieldScope, field.TypeEnum, value)
+		_node.Scope = value
+	}
+	if value, ok := _c.mutation.RatePerWindow(); ok {
+		_spec.SetField(apitoken.FieldRatePerWindow, field.TypeInt, value)
+		_node.RatePerWindow = &value
+	}
+	if value, ok := _c.mutation.SealedSecret(); ok {
+		_spec.SetField(apitoken.FieldSealedSecret, field.TypeBytes, value)
+		_node.SealedSecret = &value
+	}
+	if value, ok := _c.mutation.SealedUntil(); ok {
+		_spec.SetField(apitoken.FieldSealedUntil, field.TypeTime, value)
+		_node.SealedUntil = &value
 	}
 	if value, ok := _c.mutation.Revoked(); ok {
 		_spec.SetField(apitoken.FieldRevoked, field.TypeBool, value)
@@ -463,6 +544,78 @@ func (u *APITokenUpsert) ClearLastUsedAt() *APITokenUpsert {
 	return u
 }
 
+// SetScope sets the "scope" field.
+func (u *APITokenUpsert) SetScope(v apitoken.Scope) *APITokenUpsert {
+	u.Set(apitoken.FieldScope, v)
+	return u
+}
+
+// UpdateScope sets the "scope" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateScope() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldScope)
+	return u
+}
+
+// SetRatePerWindow sets the "rate_per_window" field.
+func (u *APITokenUpsert) SetRatePerWindow(v int) *APITokenUpsert {
+	u.Set(apitoken.FieldRatePerWindow, v)
+	return u
+}
+
+// UpdateRatePerWindow sets the "rate_per_window" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateRatePerWindow() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldRatePerWindow)
+	return u
+}
+
+// AddRatePerWindow adds v to the "rate_per_window" field.
+func (u *APITokenUpsert) AddRatePerWindow(v int) *APITokenUpsert {
+	u.Add(apitoken.FieldRatePerWindow, v)
+	return u
+}
+
+// ClearRatePerWindow clears the value of the "rate_per_window" field.
+func (u *APITokenUpsert) ClearRatePerWindow() *APITokenUpsert {
+	u.SetNull(apitoken.FieldRatePerWindow)
+	return u
+}
+
+// SetSealedSecret sets the "sealed_secret" field.
+func (u *APITokenUpsert) SetSealedSecret(v []byte) *APITokenUpsert {
+	u.Set(apitoken.FieldSealedSecret, v)
+	return u
+}
+
+// UpdateSealedSecret sets the "sealed_secret" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateSealedSecret() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldSealedSecret)
+	return u
+}
+
+// ClearSealedSecret clears the value of the "sealed_secret" field.
+func (u *APITokenUpsert) ClearSealedSecret() *APITokenUpsert {
+	u.SetNull(apitoken.FieldSealedSecret)
+	return u
+}
+
+// SetSealedUntil sets the "sealed_until" field.
+func (u *APITokenUpsert) SetSealedUntil(v time.Time) *APITokenUpsert {
+	u.Set(apitoken.FieldSealedUntil, v)
+	return u
+}
+
+// UpdateSealedUntil sets the "sealed_until" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateSealedUntil() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldSealedUntil)
+	return u
+}
+
+// ClearSealedUntil clears the value of the "sealed_until" field.
+func (u *APITokenUpsert) ClearSealedUntil() *APITokenUpsert {
+	u.SetNull(apitoken.FieldSealedUntil)
+	return u
+}
+
 // SetRevoked sets the "revoked" field.
 func (u *APITokenUpsert) SetRevoked(v bool) *APITokenUpsert {
 	u.Set(apitoken.FieldRevoked, v)
@@ -643,6 +796,90 @@ func (u *APITokenUpsertOne) UpdateLastUsedAt() *APITokenUpsertOne {
 func (u *APITokenUpsertOne) ClearLastUsedAt() *APITokenUpsertOne {
 	return u.Update(func(s *APITokenUpsert) {
 		s.ClearLastUsedAt()
+	})
+}
+
+// SetScope sets the "scope" field.
+func (u *APITokenUpsertOne) SetScope(v apitoken.Scope) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetScope(v)
+	})
+}
+
+// UpdateScope sets the "scope" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateScope() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateScope()
+	})
+}
+
+// SetRatePerWindow sets the "rate_per_window" field.
+func (u *APITokenUpsertOne) SetRatePerWindow(v int) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetRatePerWindow(v)
+	})
+}
+
+// AddRatePerWindow adds v to the "rate_per_window" field.
+func (u *APITokenUpsertOne) AddRatePerWindow(v int) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.AddRatePerWindow(v)
+	})
+}
+
+// UpdateRatePerWindow sets the "rate_per_window" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateRatePerWindow() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateRatePerWindow()
+	})
+}
+
+// ClearRatePerWindow clears the value of the "rate_per_window" field.
+func (u *APITokenUpsertOne) ClearRatePerWindow() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearRatePerWindow()
+	})
+}
+
+// SetSealedSecret sets the "sealed_secret" field.
+func (u *APITokenUpsertOne) SetSealedSecret(v []byte) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetSealedSecret(v)
+	})
+}
+
+// UpdateSealedSecret sets the "sealed_secret" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateSealedSecret() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateSealedSecret()
+	})
+}
+
+// ClearSealedSecret clears the value of the "sealed_secret" field.
+func (u *APITokenUpsertOne) ClearSealedSecret() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearSealedSecret()
+	})
+}
+
+// SetSealedUntil sets the "sealed_until" field.
+func (u *APITokenUpsertOne) SetSealedUntil(v time.Time) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetSealedUntil(v)
+	})
+}
+
+// UpdateSealedUntil sets the "sealed_until" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateSealedUntil() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateSealedUntil()
+	})
+}
+
+// ClearSealedUntil clears the value of the "sealed_until" field.
+func (u *APITokenUpsertOne) ClearSealedUntil() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearSealedUntil()
 	})
 }
 
@@ -994,6 +1231,90 @@ func (u *APITokenUpsertBulk) UpdateLastUsedAt() *APITokenUpsertBulk {
 func (u *APITokenUpsertBulk) ClearLastUsedAt() *APITokenUpsertBulk {
 	return u.Update(func(s *APITokenUpsert) {
 		s.ClearLastUsedAt()
+	})
+}
+
+// SetScope sets the "scope" field.
+func (u *APITokenUpsertBulk) SetScope(v apitoken.Scope) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetScope(v)
+	})
+}
+
+// UpdateScope sets the "scope" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateScope() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateScope()
+	})
+}
+
+// SetRatePerWindow sets the "rate_per_window" field.
+func (u *APITokenUpsertBulk) SetRatePerWindow(v int) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetRatePerWindow(v)
+	})
+}
+
+// AddRatePerWindow adds v to the "rate_per_window" field.
+func (u *APITokenUpsertBulk) AddRatePerWindow(v int) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.AddRatePerWindow(v)
+	})
+}
+
+// UpdateRatePerWindow sets the "rate_per_window" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateRatePerWindow() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateRatePerWindow()
+	})
+}
+
+// ClearRatePerWindow clears the value of the "rate_per_window" field.
+func (u *APITokenUpsertBulk) ClearRatePerWindow() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearRatePerWindow()
+	})
+}
+
+// SetSealedSecret sets the "sealed_secret" field.
+func (u *APITokenUpsertBulk) SetSealedSecret(v []byte) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetSealedSecret(v)
+	})
+}
+
+// UpdateSealedSecret sets the "sealed_secret" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateSealedSecret() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateSealedSecret()
+	})
+}
+
+// ClearSealedSecret clears the value of the "sealed_secret" field.
+func (u *APITokenUpsertBulk) ClearSealedSecret() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearSealedSecret()
+	})
+}
+
+// SetSealedUntil sets the "sealed_until" field.
+func (u *APITokenUpsertBulk) SetSealedUntil(v time.Time) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetSealedUntil(v)
+	})
+}
+
+// UpdateSealedUntil sets the "sealed_until" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateSealedUntil() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateSealedUntil()
+	})
+}
+
+// ClearSealedUntil clears the value of the "sealed_until" field.
+func (u *APITokenUpsertBulk) ClearSealedUntil() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearSealedUntil()
 	})
 }
 

@@ -144,6 +144,79 @@ func (_u *APITokenUpdate) ClearLastUsedAt() *APITokenUpdate {
 	return _u
 }
 
+// SetScope sets the "scope" field.
+func (_u *APITokenUpdate) SetScope(v apitoken.Scope) *APITokenUpdate {
+	_u.mutation.SetScope(v)
+	return _u
+}
+
+// SetNillableScope sets the "scope" field if the given value is not nil.
+func (_u *APITokenUpdate) SetNillableScope(v *apitoken.Scope) *APITokenUpdate {
+	if v != nil {
+		_u.SetScope(*v)
+	}
+	return _u
+}
+
+// SetRatePerWindow sets the "rate_per_window" field.
+func (_u *APITokenUpdate) SetRatePerWindow(v int) *APITokenUpdate {
+	_u.mutation.ResetRatePerWindow()
+	_u.mutation.SetRatePerWindow(v)
+	return _u
+}
+
+// SetNillableRatePerWindow sets the "rate_per_window" field if the given value is not nil.
+func (_u *APITokenUpdate) SetNillableRatePerWindow(v *int) *APITokenUpdate {
+	if v != nil {
+		_u.SetRatePerWindow(*v)
+	}
+	return _u
+}
+
+// AddRatePerWindow adds value to the "rate_per_window" field.
+func (_u *APITokenUpdate) AddRatePerWindow(v int) *APITokenUpdate {
+	_u.mutation.AddRatePerWindow(v)
+	return _u
+}
+
+// ClearRatePerWindow clears the value of the "rate_per_window" field.
+func (_u *APITokenUpdate) ClearRatePerWindow() *APITokenUpdate {
+	_u.mutation.ClearRatePerWindow()
+	return _u
+}
+
+// SetSealedSecret sets the "sealed_secret" field.
+func (_u *APITokenUpdate) SetSealedSecret(v []byte) *APITokenUpdate {
+	_u.mutation.SetSealedSecret(v)
+	return _u
+}
+
+// ClearSealedSecret clears the value of the "sealed_secret" field.
+func (_u *APITokenUpdate) ClearSealedSecret() *APITokenUpdate {
+	_u.mutation.ClearSealedSecret()
+	return _u
+}
+
+// SetSealedUntil sets the "sealed_until" field.
+func (_u *APITokenUpdate) SetSealedUntil(v time.Time) *APITokenUpdate {
+	_u.mutation.SetSealedUntil(v)
+	return _u
+}
+
+// SetNillableSealedUntil sets the "sealed_until" field if the given value is not nil.
+func (_u *APITokenUpdate) SetNillableSealedUntil(v *time.Time) *APITokenUpdate {
+	if v != nil {
+		_u.SetSealedUntil(*v)
+	}
+	return _u
+}
+
+// ClearSealedUntil clears the value of the "sealed_until" field.
+func (_u *APITokenUpdate) ClearSealedUntil() *APITokenUpdate {
+	_u.mutation.ClearSealedUntil()
+	return _u
+}
+
 // SetRevoked sets the "revoked" field.
 func (_u *APITokenUpdate) SetRevoked(v bool) *APITokenUpdate {
 	_u.mutation.SetRevoked(v)
@@ -224,6 +297,16 @@ func (_u *APITokenUpdate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "APIToken.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Scope(); ok {
+		if err := apitoken.ScopeValidator(v); err != nil {
+			return &ValidationError{Name: "scope", err: fmt.Errorf(`ent: validator failed for field "APIToken.scope": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RatePerWindow(); ok {
+		if err := apitoken.RatePerWindowValidator(v); err != nil {
+			return &ValidationError{Name: "rate_per_window", err: fmt.Errorf(`ent: validator failed for field "APIToken.rate_per_window": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -259,6 +342,30 @@ func (_u *APITokenUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastUsedAtCleared() {
 		_spec.ClearField(apitoken.FieldLastUsedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Scope(); ok {
+		_spec.SetField(apitoken.FieldScope, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RatePerWindow(); ok {
+		_spec.SetField(apitoken.FieldRatePerWindow, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRatePerWindow(); ok {
+		_spec.AddField(apitoken.FieldRatePerWindow, field.TypeInt, value)
+	}
+	if _u.mutation.RatePerWindowCleared() {
+		_spec.ClearField(apitoken.FieldRatePerWindow, field.TypeInt)
+	}
+	if value, ok := _u.mutation.SealedSecret(); ok {
+		_spec.SetField(apitoken.FieldSealedSecret, field.TypeBytes, value)
+	}
+	if _u.mutation.SealedSecretCleared() {
+		_spec.ClearField(apitoken.FieldSealedSecret, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.SealedUntil(); ok {
+		_spec.SetField(apitoken.FieldSealedUntil, field.TypeTime, value)
+	}
+	if _u.mutation.SealedUntilCleared() {
+		_spec.ClearField(apitoken.FieldSealedUntil, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Revoked(); ok {
 		_spec.SetField(apitoken.FieldRevoked, field.TypeBool, value)
@@ -455,6 +562,79 @@ func (_u *APITokenUpdateOne) ClearLastUsedAt() *APITokenUpdateOne {
 	return _u
 }
 
+// SetScope sets the "scope" field.
+func (_u *APITokenUpdateOne) SetScope(v apitoken.Scope) *APITokenUpdateOne {
+	_u.mutation.SetScope(v)
+	return _u
+}
+
+// SetNillableScope sets the "scope" field if the given value is not nil.
+func (_u *APITokenUpdateOne) SetNillableScope(v *apitoken.Scope) *APITokenUpdateOne {
+	if v != nil {
+		_u.SetScope(*v)
+	}
+	return _u
+}
+
+// SetRatePerWindow sets the "rate_per_window" field.
+func (_u *APITokenUpdateOne) SetRatePerWindow(v int) *APITokenUpdateOne {
+	_u.mutation.ResetRatePerWindow()
+	_u.mutation.SetRatePerWindow(v)
+	return _u
+}
+
+// SetNillableRatePerWindow sets the "rate_per_window" field if the given value is not nil.
+func (_u *APITokenUpdateOne) SetNillableRatePerWindow(v *int) *APITokenUpdateOne {
+	if v != nil {
+		_u.SetRatePerWindow(*v)
+	}
+	return _u
+}
+
+// AddRatePerWindow adds value to the "rate_per_window" field.
+func (_u *APITokenUpdateOne) AddRatePerWindow(v int) *APITokenUpdateOne {
+	_u.mutation.AddRatePerWindow(v)
+	return _u
+}
+
+// ClearRatePerWindow clears the value of the "rate_per_window" field.
+func (_u *APITokenUpdateOne) ClearRatePerWindow() *APITokenUpdateOne {
+	_u.mutation.ClearRatePerWindow()
+	return _u
+}
+
+// SetSealedSecret sets the "sealed_secret" field.
+func (_u *APITokenUpdateOne) SetSealedSecret(v []byte) *APITokenUpdateOne {
+	_u.mutation.SetSealedSecret(v)
+	return _u
+}
+
+// ClearSealedSecret clears the value of the "sealed_secret" field.
+func (_u *APITokenUpdateOne) ClearSealedSecret() *APITokenUpdateOne {
+	_u.mutation.ClearSealedSecret()
+	return _u
+}
+
+// SetSealedUntil sets the "sealed_until" field.
+func (_u *APITokenUpdateOne) SetSealedUntil(v time.Time) *APITokenUpdateOne {
+	_u.mutation.SetSealedUntil(v)
+	return _u
+}
+
+// SetNillableSealedUntil sets the "sealed_until" field if the given value is not nil.
+func (_u *APITokenUpdateOne) SetNillableSealedUntil(v *time.Time) *APITokenUpdateOne {
+	if v != nil {
+		_u.SetSealedUntil(*v)
+	}
+	return _u
+}
+
+// ClearSealedUntil clears the value of the "sealed_until" field.
+func (_u *APITokenUpdateOne) ClearSealedUntil() *APITokenUpdateOne {
+	_u.mutation.ClearSealedUntil()
+	return _u
+}
+
 // SetRevoked sets the "revoked" field.
 func (_u *APITokenUpdateOne) SetRevoked(v bool) *APITokenUpdateOne {
 	_u.mutation.SetRevoked(v)
@@ -548,6 +728,16 @@ func (_u *APITokenUpdateOne) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "APIToken.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Scope(); ok {
+		if err := apitoken.ScopeValidator(v); err != nil {
+			return &ValidationError{Name: "scope", err: fmt.Errorf(`ent: validator failed for field "APIToken.scope": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RatePerWindow(); ok {
+		if err := apitoken.RatePerWindowValidator(v); err != nil {
+			return &ValidationError{Name: "rate_per_window", err: fmt.Errorf(`ent: validator failed for field "APIToken.rate_per_window": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -600,6 +790,30 @@ func (_u *APITokenUpdateOne) sqlSave(ctx context.Context) (_node *APIToken, err 
 	}
 	if _u.mutation.LastUsedAtCleared() {
 		_spec.ClearField(apitoken.FieldLastUsedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Scope(); ok {
+		_spec.SetField(apitoken.FieldScope, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RatePerWindow(); ok {
+		_spec.SetField(apitoken.FieldRatePerWindow, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRatePerWindow(); ok {
+		_spec.AddField(apitoken.FieldRatePerWindow, field.TypeInt, value)
+	}
+	if _u.mutation.RatePerWindowCleared() {
+		_spec.ClearField(apitoken.FieldRatePerWindow, field.TypeInt)
+	}
+	if value, ok := _u.mutation.SealedSecret(); ok {
+		_spec.SetField(apitoken.FieldSealedSecret, field.TypeBytes, value)
+	}
+	if _u.mutation.SealedSecretCleared() {
+		_spec.ClearField(apitoken.FieldSealedSecret, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.SealedUntil(); ok {
+		_spec.SetField(apitoken.FieldSealedUntil, field.TypeTime, value)
+	}
+	if _u.mutation.SealedUntilCleared() {
+		_spec.ClearField(apitoken.FieldSealedUntil, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Revoked(); ok {
 		_spec.SetField(apitoken.FieldRevoked, field.TypeBool, value)

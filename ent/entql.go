@@ -42,15 +42,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "APIToken",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			apitoken.FieldName:        {Type: field.TypeString, Column: apitoken.FieldName},
-			apitoken.FieldTokenHash:   {Type: field.TypeBytes, Column: apitoken.FieldTokenHash},
-			apitoken.FieldRole:        {Type: field.TypeEnum, Column: apitoken.FieldRole},
-			apitoken.FieldCommunityID: {Type: field.TypeInt, Column: apitoken.FieldCommunityID},
-			apitoken.FieldPersonID:    {Type: field.TypeInt, Column: apitoken.FieldPersonID},
-			apitoken.FieldCreatedAt:   {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
-			apitoken.FieldExpiresAt:   {Type: field.TypeTime, Column: apitoken.FieldExpiresAt},
-			apitoken.FieldLastUsedAt:  {Type: field.TypeTime, Column: apitoken.FieldLastUsedAt},
-			apitoken.FieldRevoked:     {Type: field.TypeBool, Column: apitoken.FieldRevoked},
+			apitoken.FieldName:          {Type: field.TypeString, Column: apitoken.FieldName},
+			apitoken.FieldTokenHash:     {Type: field.TypeBytes, Column: apitoken.FieldTokenHash},
+			apitoken.FieldRole:          {Type: field.TypeEnum, Column: apitoken.FieldRole},
+			apitoken.FieldCommunityID:   {Type: field.TypeInt, Column: apitoken.FieldCommunityID},
+			apitoken.FieldPersonID:      {Type: field.TypeInt, Column: apitoken.FieldPersonID},
+			apitoken.FieldCreatedAt:     {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
+			apitoken.FieldExpiresAt:     {Type: field.TypeTime, Column: apitoken.FieldExpiresAt},
+			apitoken.FieldLastUsedAt:    {Type: field.TypeTime, Column: apitoken.FieldLastUsedAt},
+			apitoken.FieldScope:         {Type: field.TypeEnum, Column: apitoken.FieldScope},
+			apitoken.FieldRatePerWindow: {Type: field.TypeInt, Column: apitoken.FieldRatePerWindow},
+			apitoken.FieldSealedSecret:  {Type: field.TypeBytes, Column: apitoken.FieldSealedSecret},
+			apitoken.FieldSealedUntil:   {Type: field.TypeTime, Column: apitoken.FieldSealedUntil},
+			apitoken.FieldRevoked:       {Type: field.TypeBool, Column: apitoken.FieldRevoked},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -1011,6 +1015,26 @@ func (f *APITokenFilter) WhereExpiresAt(p entql.TimeP) {
 // WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
 func (f *APITokenFilter) WhereLastUsedAt(p entql.TimeP) {
 	f.Where(p.Field(apitoken.FieldLastUsedAt))
+}
+
+// WhereScope applies the entql string predicate on the scope field.
+func (f *APITokenFilter) WhereScope(p entql.StringP) {
+	f.Where(p.Field(apitoken.FieldScope))
+}
+
+// WhereRatePerWindow applies the entql int predicate on the rate_per_window field.
+func (f *APITokenFilter) WhereRatePerWindow(p entql.IntP) {
+	f.Where(p.Field(apitoken.FieldRatePerWindow))
+}
+
+// WhereSealedSecret applies the entql []byte predicate on the sealed_secret field.
+func (f *APITokenFilter) WhereSealedSecret(p entql.BytesP) {
+	f.Where(p.Field(apitoken.FieldSealedSecret))
+}
+
+// WhereSealedUntil applies the entql time.Time predicate on the sealed_until field.
+func (f *APITokenFilter) WhereSealedUntil(p entql.TimeP) {
+	f.Where(p.Field(apitoken.FieldSealedUntil))
 }
 
 // WhereRevoked applies the entql bool predicate on the revoked field.

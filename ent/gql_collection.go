@@ -105,6 +105,16 @@ func (_q *APITokenQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, apitoken.FieldLastUsedAt)
 				fieldSeen[apitoken.FieldLastUsedAt] = struct{}{}
 			}
+		case "scope":
+			if _, ok := fieldSeen[apitoken.FieldScope]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldScope)
+				fieldSeen[apitoken.FieldScope] = struct{}{}
+			}
+		case "ratePerWindow":
+			if _, ok := fieldSeen[apitoken.FieldRatePerWindow]; !ok {
+				selectedFields = append(selectedFields, apitoken.FieldRatePerWindow)
+				fieldSeen[apitoken.FieldRatePerWindow] = struct{}{}
+			}
 		case "revoked":
 			if _, ok := fieldSeen[apitoken.FieldRevoked]; !ok {
 				selectedFields = append(selectedFields, apitoken.FieldRevoked)

@@ -93,6 +93,24 @@ type APITokenWhereInput struct {
 	LastUsedAtIsNil  bool        `json:"lastUsedAtIsNil,omitempty"`
 	LastUsedAtNotNil bool        `json:"lastUsedAtNotNil,omitempty"`
 
+	// "scope" field predicates.
+	Scope      *apitoken.Scope  `json:"scope,omitempty"`
+	ScopeNEQ   *apitoken.Scope  `json:"scopeNEQ,omitempty"`
+	ScopeIn    []apitoken.Scope `json:"scopeIn,omitempty"`
+	ScopeNotIn []apitoken.Scope `json:"scopeNotIn,omitempty"`
+
+	// "rate_per_window" field predicates.
+	RatePerWindow       *int  `json:"ratePerWindow,omitempty"`
+	RatePerWindowNEQ    *int  `json:"ratePerWindowNEQ,omitempty"`
+	RatePerWindowIn     []int `json:"ratePerWindowIn,omitempty"`
+	RatePerWindowNotIn  []int `json:"ratePerWindowNotIn,omitempty"`
+	RatePerWindowGT     *int  `json:"ratePerWindowGT,omitempty"`
+	RatePerWindowGTE    *int  `json:"ratePerWindowGTE,omitempty"`
+	RatePerWindowLT     *int  `json:"ratePerWindowLT,omitempty"`
+	RatePerWindowLTE    *int  `json:"ratePerWindowLTE,omitempty"`
+	RatePerWindowIsNil  bool  `json:"ratePerWindowIsNil,omitempty"`
+	RatePerWindowNotNil bool  `json:"ratePerWindowNotNil,omitempty"`
+
 	// "revoked" field predicates.
 	Revoked    *bool `json:"revoked,omitempty"`
 	RevokedNEQ *bool `json:"revokedNEQ,omitempty"`
@@ -337,6 +355,48 @@ func (i *APITokenWhereInput) P() (predicate.APIToken, error) {
 	}
 	if i.LastUsedAtNotNil {
 		predicates = append(predicates, apitoken.LastUsedAtNotNil())
+	}
+	if i.Scope != nil {
+		predicates = append(predicates, apitoken.ScopeEQ(*i.Scope))
+	}
+	if i.ScopeNEQ != nil {
+		predicates = append(predicates, apitoken.ScopeNEQ(*i.ScopeNEQ))
+	}
+	if len(i.ScopeIn) > 0 {
+		predicates = append(predicates, apitoken.ScopeIn(i.ScopeIn...))
+	}
+	if len(i.ScopeNotIn) > 0 {
+		predicates = append(predicates, apitoken.ScopeNotIn(i.ScopeNotIn...))
+	}
+	if i.RatePerWindow != nil {
+		predicates = append(predicates, apitoken.RatePerWindowEQ(*i.RatePerWindow))
+	}
+	if i.RatePerWindowNEQ != nil {
+		predicates = append(predicates, apitoken.RatePerWindowNEQ(*i.RatePerWindowNEQ))
+	}
+	if len(i.RatePerWindowIn) > 0 {
+		predicates = append(predicates, apitoken.RatePerWindowIn(i.RatePerWindowIn...))
+	}
+	if len(i.RatePerWindowNotIn) > 0 {
+		predicates = append(predicates, apitoken.RatePerWindowNotIn(i.RatePerWindowNotIn...))
+	}
+	if i.RatePerWindowGT != nil {
+		predicates = append(predicates, apitoken.RatePerWindowGT(*i.RatePerWindowGT))
+	}
+	if i.RatePerWindowGTE != nil {
+		predicates = append(predicates, apitoken.RatePerWindowGTE(*i.RatePerWindowGTE))
+	}
+	if i.RatePerWindowLT != nil {
+		predicates = append(predicates, apitoken.RatePerWindowLT(*i.RatePerWindowLT))
+	}
+	if i.RatePerWindowLTE != nil {
+		predicates = append(predicates, apitoken.RatePerWindowLTE(*i.RatePerWindowLTE))
+	}
+	if i.RatePerWindowIsNil {
+		predicates = append(predicates, apitoken.RatePerWindowIsNil())
+	}
+	if i.RatePerWindowNotNil {
+		predicates = append(predicates, apitoken.RatePerWindowNotNil())
 	}
 	if i.Revoked != nil {
 		predicates = append(predicates, apitoken.RevokedEQ(*i.Revoked))

@@ -63,24 +63,29 @@ const (
 // APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
 type APITokenMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	name             *string
-	token_hash       *[]byte
-	role             *apitoken.Role
-	created_at       *time.Time
-	expires_at       *time.Time
-	last_used_at     *time.Time
-	revoked          *bool
-	clearedFields    map[string]struct{}
-	community        *int
-	clearedcommunity bool
-	person           *int
-	clearedperson    bool
-	done             bool
-	oldValue         func(context.Context) (*APIToken, error)
-	predicates       []predicate.APIToken
+	op                 Op
+	typ                string
+	id                 *int
+	name               *string
+	token_hash         *[]byte
+	role               *apitoken.Role
+	created_at         *time.Time
+	expires_at         *time.Time
+	last_used_at       *time.Time
+	scope              *apitoken.Scope
+	rate_per_window    *int
+	addrate_per_window *int
+	sealed_secret      *[]byte
+	sealed_until       *time.Time
+	revoked            *bool
+	clearedFields      map[string]struct{}
+	community          *int
+	clearedcommunity   bool
+	person             *int
+	clearedperson      bool
+	done               bool
+	oldValue           func(context.Context) (*APIToken, error)
+	predicates         []predicate.APIToken
 }
 
 var _ ent.Mutation = (*APITokenMutation)(nil)
@@ -521,6 +526,210 @@ func (m *APITokenMutation) ResetLastUsedAt() {
 	delete(m.clearedFields, apitoken.FieldLastUsedAt)
 }
 
+// SetScope sets the "scope" field.
+func (m *APITokenMutation) SetScope(a apitoken.Scope) {
+	m.scope = &a
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *APITokenMutation) Scope() (r apitoken.Scope, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldScope(ctx context.Context) (v apitoken.Scope, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *APITokenMutation) ResetScope() {
+	m.scope = nil
+}
+
+// SetRatePerWindow sets the "rate_per_window" field.
+func (m *APITokenMutation) SetRatePerWindow(i int) {
+	m.rate_per_window = &i
+	m.addrate_per_window = nil
+}
+
+// RatePerWindow returns the value of the "rate_per_window" field in the mutation.
+func (m *APITokenMutation) RatePerWindow() (r int, exists bool) {
+	v := m.rate_per_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRatePerWindow returns the old "rate_per_window" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldRatePerWindow(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRatePerWindow is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRatePerWindow requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRatePerWindow: %w", err)
+	}
+	return oldValue.RatePerWindow, nil
+}
+
+// AddRatePerWindow adds i to the "rate_per_window" field.
+func (m *APITokenMutation) AddRatePerWindow(i int) {
+	if m.addrate_per_window != nil {
+		*m.addrate_per_window += i
+	} else {
+		m.addrate_per_window = &i
+	}
+}
+
+// AddedRatePerWindow returns the value that was added to the "rate_per_window" field in this mutation.
+func (m *APITokenMutation) AddedRatePerWindow() (r int, exists bool) {
+	v := m.addrate_per_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRatePerWindow clears the value of the "rate_per_window" field.
+func (m *APITokenMutation) ClearRatePerWindow() {
+	m.rate_per_window = nil
+	m.addrate_per_window = nil
+	m.clearedFields[apitoken.FieldRatePerWindow] = struct{}{}
+}
+
+// RatePerWindowCleared returns if the "rate_per_window" field was cleared in this mutation.
+func (m *APITokenMutation) RatePerWindowCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldRatePerWindow]
+	return ok
+}
+
+// ResetRatePerWindow resets all changes to the "rate_per_window" field.
+func (m *APITokenMutation) ResetRatePerWindow() {
+	m.rate_per_window = nil
+	m.addrate_per_window = nil
+	delete(m.clearedFields, apitoken.FieldRatePerWindow)
+}
+
+// SetSealedSecret sets the "sealed_secret" field.
+func (m *APITokenMutation) SetSealedSecret(b []byte) {
+	m.sealed_secret = &b
+}
+
+// SealedSecret returns the value of the "sealed_secret" field in the mutation.
+func (m *APITokenMutation) SealedSecret() (r []byte, exists bool) {
+	v := m.sealed_secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSealedSecret returns the old "sealed_secret" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldSealedSecret(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSealedSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSealedSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSealedSecret: %w", err)
+	}
+	return oldValue.SealedSecret, nil
+}
+
+// ClearSealedSecret clears the value of the "sealed_secret" field.
+func (m *APITokenMutation) ClearSealedSecret() {
+	m.sealed_secret = nil
+	m.clearedFields[apitoken.FieldSealedSecret] = struct{}{}
+}
+
+// SealedSecretCleared returns if the "sealed_secret" field was cleared in this mutation.
+func (m *APITokenMutation) SealedSecretCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldSealedSecret]
+	return ok
+}
+
+// ResetSealedSecret resets all changes to the "sealed_secret" field.
+func (m *APITokenMutation) ResetSealedSecret() {
+	m.sealed_secret = nil
+	delete(m.clearedFields, apitoken.FieldSealedSecret)
+}
+
+// SetSealedUntil sets the "sealed_until" field.
+func (m *APITokenMutation) SetSealedUntil(t time.Time) {
+	m.sealed_until = &t
+}
+
+// SealedUntil returns the value of the "sealed_until" field in the mutation.
+func (m *APITokenMutation) SealedUntil() (r time.Time, exists bool) {
+	v := m.sealed_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSealedUntil returns the old "sealed_until" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldSealedUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSealedUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSealedUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSealedUntil: %w", err)
+	}
+	return oldValue.SealedUntil, nil
+}
+
+// ClearSealedUntil clears the value of the "sealed_until" field.
+func (m *APITokenMutation) ClearSealedUntil() {
+	m.sealed_until = nil
+	m.clearedFields[apitoken.FieldSealedUntil] = struct{}{}
+}
+
+// SealedUntilCleared returns if the "sealed_until" field was cleared in this mutation.
+func (m *APITokenMutation) SealedUntilCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldSealedUntil]
+	return ok
+}
+
+// ResetSealedUntil resets all changes to the "sealed_until" field.
+func (m *APITokenMutation) ResetSealedUntil() {
+	m.sealed_until = nil
+	delete(m.clearedFields, apitoken.FieldSealedUntil)
+}
+
 // SetRevoked sets the "revoked" field.
 func (m *APITokenMutation) SetRevoked(b bool) {
 	m.revoked = &b
@@ -645,7 +854,7 @@ func (m *APITokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APITokenMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 13)
 	if m.name != nil {
 		fields = append(fields, apitoken.FieldName)
 	}
@@ -669,6 +878,18 @@ func (m *APITokenMutation) Fields() []string {
 	}
 	if m.last_used_at != nil {
 		fields = append(fields, apitoken.FieldLastUsedAt)
+	}
+	if m.scope != nil {
+		fields = append(fields, apitoken.FieldScope)
+	}
+	if m.rate_per_window != nil {
+		fields = append(fields, apitoken.FieldRatePerWindow)
+	}
+	if m.sealed_secret != nil {
+		fields = append(fields, apitoken.FieldSealedSecret)
+	}
+	if m.sealed_until != nil {
+		fields = append(fields, apitoken.FieldSealedUntil)
 	}
 	if m.revoked != nil {
 		fields = append(fields, apitoken.FieldRevoked)
@@ -697,6 +918,14 @@ func (m *APITokenMutation) Field(name string) (ent.Value, bool) {
 		return m.ExpiresAt()
 	case apitoken.FieldLastUsedAt:
 		return m.LastUsedAt()
+	case apitoken.FieldScope:
+		return m.Scope()
+	case apitoken.FieldRatePerWindow:
+		return m.RatePerWindow()
+	case apitoken.FieldSealedSecret:
+		return m.SealedSecret()
+	case apitoken.FieldSealedUntil:
+		return m.SealedUntil()
 	case apitoken.FieldRevoked:
 		return m.Revoked()
 	}
@@ -724,6 +953,14 @@ func (m *APITokenMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldExpiresAt(ctx)
 	case apitoken.FieldLastUsedAt:
 		return m.OldLastUsedAt(ctx)
+	case apitoken.FieldScope:
+		return m.OldScope(ctx)
+	case apitoken.FieldRatePerWindow:
+		return m.OldRatePerWindow(ctx)
+	case apitoken.FieldSealedSecret:
+		return m.OldSealedSecret(ctx)
+	case apitoken.FieldSealedUntil:
+		return m.OldSealedUntil(ctx)
 	case apitoken.FieldRevoked:
 		return m.OldRevoked(ctx)
 	}
@@ -791,6 +1028,34 @@ func (m *APITokenMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastUsedAt(v)
 		return nil
+	case apitoken.FieldScope:
+		v, ok := value.(apitoken.Scope)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	case apitoken.FieldRatePerWindow:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRatePerWindow(v)
+		return nil
+	case apitoken.FieldSealedSecret:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSealedSecret(v)
+		return nil
+	case apitoken.FieldSealedUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSealedUntil(v)
+		return nil
 	case apitoken.FieldRevoked:
 		v, ok := value.(bool)
 		if !ok {
@@ -806,6 +1071,9 @@ func (m *APITokenMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *APITokenMutation) AddedFields() []string {
 	var fields []string
+	if m.addrate_per_window != nil {
+		fields = append(fields, apitoken.FieldRatePerWindow)
+	}
 	return fields
 }
 
@@ -814,6 +1082,8 @@ func (m *APITokenMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *APITokenMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case apitoken.FieldRatePerWindow:
+		return m.AddedRatePerWindow()
 	}
 	return nil, false
 }
@@ -823,6 +1093,13 @@ func (m *APITokenMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *APITokenMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case apitoken.FieldRatePerWindow:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRatePerWindow(v)
+		return nil
 	}
 	return fmt.Errorf("unknown APIToken numeric field %s", name)
 }
@@ -842,6 +1119,15 @@ func (m *APITokenMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(apitoken.FieldLastUsedAt) {
 		fields = append(fields, apitoken.FieldLastUsedAt)
+	}
+	if m.FieldCleared(apitoken.FieldRatePerWindow) {
+		fields = append(fields, apitoken.FieldRatePerWindow)
+	}
+	if m.FieldCleared(apitoken.FieldSealedSecret) {
+		fields = append(fields, apitoken.FieldSealedSecret)
+	}
+	if m.FieldCleared(apitoken.FieldSealedUntil) {
+		fields = append(fields, apitoken.FieldSealedUntil)
 	}
 	return fields
 }
@@ -868,6 +1154,15 @@ func (m *APITokenMutation) ClearField(name string) error {
 		return nil
 	case apitoken.FieldLastUsedAt:
 		m.ClearLastUsedAt()
+		return nil
+	case apitoken.FieldRatePerWindow:
+		m.ClearRatePerWindow()
+		return nil
+	case apitoken.FieldSealedSecret:
+		m.ClearSealedSecret()
+		return nil
+	case apitoken.FieldSealedUntil:
+		m.ClearSealedUntil()
 		return nil
 	}
 	return fmt.Errorf("unknown APIToken nullable field %s", name)
@@ -900,6 +1195,18 @@ func (m *APITokenMutation) ResetField(name string) error {
 		return nil
 	case apitoken.FieldLastUsedAt:
 		m.ResetLastUsedAt()
+		return nil
+	case apitoken.FieldScope:
+		m.ResetScope()
+		return nil
+	case apitoken.FieldRatePerWindow:
+		m.ResetRatePerWindow()
+		return nil
+	case apitoken.FieldSealedSecret:
+		m.ResetSealedSecret()
+		return nil
+	case apitoken.FieldSealedUntil:
+		m.ResetSealedUntil()
 		return nil
 	case apitoken.FieldRevoked:
 		m.ResetRevoked()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
+	"lifecircle/ent/apitoken"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/publication"
@@ -60,17 +61,19 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	APIToken struct {
-		Community   func(childComplexity int) int
-		CommunityID func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		ExpiresAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		LastUsedAt  func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Person      func(childComplexity int) int
-		PersonID    func(childComplexity int) int
-		Revoked     func(childComplexity int) int
-		Role        func(childComplexity int) int
+		Community     func(childComplexity int) int
+		CommunityID   func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ExpiresAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastUsedAt    func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Person        func(childComplexity int) int
+		PersonID      func(childComplexity int) int
+		RatePerWindow func(childComplexity int) int
+		Revoked       func(childComplexity int) int
+		Role          func(childComplexity int) int
+		Scope         func(childComplexity int) int
 	}
 
 	APITokenConnection struct {
@@ -194,6 +197,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CreateApiTokenPayload struct {
+		APIToken         func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		Replayed         func(childComplexity int) int
+		Secret           func(childComplexity int) int
+	}
+
 	Facility struct {
 		Activities   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
 		Address      func(childComplexity int) int
@@ -300,6 +310,7 @@ type ComplexityRoot struct {
 		CancelRegistration  func(childComplexity int, id int) int
 		ClaimRequest        func(childComplexity int, id int, expectedVersion *int) int
 		ConfirmRequest      func(childComplexity int, id int, satisfaction int, expectedVersion *int) int
+		CreateAPIToken      func(childComplexity int, input model.CreateAPITokenInput) int
 		CreateActivity      func(childComplexity int, input ent.CreateActivityInput) int
 		CreateCompound      func(childComplexity int, input ent.CreateCompoundInput) int
 		CreateFacility      func(childComplexity int, input model.CreateFacilityInput) int
@@ -665,6 +676,7 @@ type MutationResolver interface {
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
 	DeleteFacility(ctx context.Context, id int) (int, error)
+	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
 	RevokeToken(ctx context.Context, id int) (*ent.APIToken, error)
 }
 type PersonResolver interface {
@@ -768,6 +780,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIToken.PersonID(childComplexity), true
+	case "APIToken.ratePerWindow":
+		if e.ComplexityRoot.APIToken.RatePerWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIToken.RatePerWindow(childComplexity), true
 	case "APIToken.revoked":
 		if e.ComplexityRoot.APIToken.Revoked == nil {
 			break
@@ -780,6 +798,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIToken.Role(childComplexity), true
+	case "APIToken.scope":
+		if e.ComplexityRoot.APIToken.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIToken.Scope(childComplexity), true
 
 	case "APITokenConnection.edges":
 		if e.ComplexityRoot.APITokenConnection.Edges == nil {
@@ -1261,6 +1285,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompoundEdge.Node(childComplexity), true
+
+	case "CreateApiTokenPayload.apiToken":
+		if e.ComplexityRoot.CreateApiTokenPayload.APIToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.APIToken(childComplexity), true
+	case "CreateApiTokenPayload.clientMutationId":
+		if e.ComplexityRoot.CreateApiTokenPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.ClientMutationID(childComplexity), true
+	case "CreateApiTokenPayload.replayed":
+		if e.ComplexityRoot.CreateApiTokenPayload.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Replayed(childComplexity), true
+	case "CreateApiTokenPayload.secret":
+		if e.ComplexityRoot.CreateApiTokenPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Secret(childComplexity), true
 
 	case "Facility.activities":
 		if e.ComplexityRoot.Facility.Activities == nil {
@@ -1767,6 +1816,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmRequest(childComplexity, args["id"].(int), args["satisfaction"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.createApiToken":
+		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(model.CreateAPITokenInput)), true
 	case "Mutation.createActivity":
 		if e.ComplexityRoot.Mutation.CreateActivity == nil {
 			break
@@ -3370,6 +3430,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCompoundOrder,
 		ec.unmarshalInputCompoundWhereInput,
 		ec.unmarshalInputCreateActivityInput,
+		ec.unmarshalInputCreateApiTokenInput,
 		ec.unmarshalInputCreateCompoundInput,
 		ec.unmarshalInputCreateFacilityInput,
 		ec.unmarshalInputCreateGridInput,
@@ -3974,6 +4035,18 @@ type APIToken implements Node {
   """
   lastUsedAt: Time
   """
+  What the token may do: READ runs queries only (its mutations are refused with FORBIDDEN); READ_WRITE runs queries and the mutations its role allows.
+  
+  令牌可做的事：READ 只能查询（其变更请求会被以 FORBIDDEN 拒绝）；READ_WRITE 可查询并执行其角色允许的变更。
+  """
+  scope: APITokenScope!
+  """
+  The token's own rate budget: cost points per rate window (the server's -rate-window), in place of its role's budget; null: the role's budget.
+  
+  令牌自己的限流额度：每个限流窗口（服务器的 -rate-window）内的成本点数，取代其角色的额度；为空表示使用角色的额度。
+  """
+  ratePerWindow: Int
+  """
   True once the token is revoked: it no longer works.
   
   令牌被吊销后为 true：不再有效。
@@ -4079,6 +4152,25 @@ enum APITokenOrderField {
   按 ` + "`" + `lastUsedAt` + "`" + ` 排序。
   """
   LAST_USED_AT
+}
+"""
+What the token may do: READ runs queries only (its mutations are refused with FORBIDDEN); READ_WRITE runs queries and the mutations its role allows.
+
+令牌可做的事：READ 只能查询（其变更请求会被以 FORBIDDEN 拒绝）；READ_WRITE 可查询并执行其角色允许的变更。
+"""
+enum APITokenScope @goModel(model: "lifecircle/ent/apitoken.Scope") {
+  """
+  Queries only.
+  
+  只能查询。
+  """
+  READ
+  """
+  Queries and the mutations of the token's role.
+  
+  查询，以及令牌角色允许的变更。
+  """
+  READ_WRITE
 }
 """
 A filter on ` + "`" + `APIToken` + "`" + ` records: a record matches when every predicate given holds.
@@ -4434,6 +4526,90 @@ input APITokenWhereInput {
   为 true 时匹配 ` + "`" + `lastUsedAt` + "`" + ` 不为空的记录。
   """
   lastUsedAtNotNil: Boolean
+  """
+  Matches when ` + "`" + `scope` + "`" + ` equals the value.
+  
+  ` + "`" + `scope` + "`" + ` 等于该值时匹配。
+  """
+  scope: APITokenScope
+  """
+  Matches when ` + "`" + `scope` + "`" + ` does not equal the value.
+  
+  ` + "`" + `scope` + "`" + ` 不等于该值时匹配。
+  """
+  scopeNEQ: APITokenScope
+  """
+  Matches when ` + "`" + `scope` + "`" + ` is one of the values.
+  
+  ` + "`" + `scope` + "`" + ` 是所给值之一时匹配。
+  """
+  scopeIn: [APITokenScope!]
+  """
+  Matches when ` + "`" + `scope` + "`" + ` is none of the values.
+  
+  ` + "`" + `scope` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  scopeNotIn: [APITokenScope!]
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` equals the value.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 等于该值时匹配。
+  """
+  ratePerWindow: Int
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` does not equal the value.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 不等于该值时匹配。
+  """
+  ratePerWindowNEQ: Int
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` is one of the values.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 是所给值之一时匹配。
+  """
+  ratePerWindowIn: [Int!]
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` is none of the values.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  ratePerWindowNotIn: [Int!]
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  ratePerWindowGT: Int
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  ratePerWindowGTE: Int
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 小于（早于）该值时匹配。
+  """
+  ratePerWindowLT: Int
+  """
+  Matches when ` + "`" + `ratePerWindow` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `ratePerWindow` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  ratePerWindowLTE: Int
+  """
+  When true, matches records whose ` + "`" + `ratePerWindow` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `ratePerWindow` + "`" + ` 为空的记录。
+  """
+  ratePerWindowIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `ratePerWindow` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `ratePerWindow` + "`" + ` 不为空的记录。
+  """
+  ratePerWindowNotNil: Boolean
   """
   Matches when ` + "`" + `revoked` + "`" + ` equals the value.
   
@@ -10318,9 +10494,9 @@ type Query {
     ids: [ID!]!
   ): [Node]!
   """
-  The API tokens ever issued, revoked ones included (admins).
+  The API tokens ever issued, revoked ones included: admins see all, staff their community's.
   
-  已签发的全部 API 令牌，含已吊销的（管理员）。
+  已签发的 API 令牌，含已吊销的：管理员可见全部，工作人员可见本社区的。
   """
   apiTokens(
     """
@@ -10364,7 +10540,7 @@ type Query {
     要返回哪些 ` + "`" + `APIToken` + "`" + ` 记录。
     """
     where: APITokenWhereInput
-  ): APITokenConnection! @hasRole(role: ADMIN)
+  ): APITokenConnection! @hasRole(role: STAFF)
   """
   Community activities.
   
@@ -15396,13 +15572,127 @@ extend type Query {
   role: String!
 }
 
+"""
+A new API token: what ` + "`" + `createApiToken` + "`" + ` issues.
+
+新 API 令牌：` + "`" + `createApiToken` + "`" + ` 签发的内容。
+"""
+input CreateApiTokenInput {
+  """
+  A label for the token: who holds it (at most 200 characters).
+
+  令牌的标签：持有者是谁（最多 200 个字符）。
+  """
+  name: String!
+  """
+  STAFF, ADMIN, RESIDENT or VOLUNTEER. Staff issue STAFF, RESIDENT and VOLUNTEER tokens of their own community, never ADMIN.
+
+  STAFF、ADMIN、RESIDENT 或 VOLUNTEER。工作人员可签发本社区的 STAFF、RESIDENT、VOLUNTEER 令牌，不能签发 ADMIN 令牌。
+  """
+  role: String!
+  """
+  STAFF tokens: the community they work for (staff: their own, which is the default). RESIDENT and VOLUNTEER tokens: leave it out, or give the person's community.
+  ADMIN tokens: leave it out.
+
+  STAFF 令牌：所服务的社区（工作人员只能填本社区，默认即本社区）。RESIDENT、VOLUNTEER 令牌：不填，或填该人员所在社区。ADMIN 令牌：不填。
+  """
+  communityID: ID
+  """
+  RESIDENT and VOLUNTEER tokens: the person the token acts as (staff: a person of their community; a VOLUNTEER token needs a person
+  holding the volunteer, party_member or grid_worker role). Other roles: leave it out.
+
+  RESIDENT、VOLUNTEER 令牌：令牌所代表的人员（工作人员只能选本社区人员；VOLUNTEER 令牌的人员须有 volunteer、party_member 或
+  grid_worker 角色）。其他角色不填。
+  """
+  personID: ID
+  """
+  READ (queries only) or READ_WRITE (the default).
+
+  READ（只能查询）或 READ_WRITE（默认）。
+  """
+  scope: APITokenScope
+  """
+  When the token stops working (in the future); null: never.
+
+  令牌失效时间（须在将来）；为空表示永不过期。
+  """
+  expiresAt: Time
+  """
+  The token's own rate budget, in cost points per rate window (1 to 10,000,000), in place of its role's; null: the role's budget.
+
+  令牌自己的限流额度：每个限流窗口内的成本点数（1 至 10,000,000），取代其角色的额度；为空表示使用角色的额度。
+  """
+  ratePerWindow: Int
+  """
+  The idempotency key of this create, as the Idempotency-Key header would be (see createApiToken).
+
+  本次创建的幂等键，与 Idempotency-Key 请求头作用相同（见 createApiToken）。
+  """
+  clientMutationId: String
+}
+
+"""
+What ` + "`" + `createApiToken` + "`" + ` answers: the token's record and, once, its secret.
+
+` + "`" + `createApiToken` + "`" + ` 的返回：令牌记录，以及仅显示一次的密钥。
+"""
+type CreateApiTokenPayload {
+  """
+  The token's record (never its secret), as ` + "`" + `apiTokens` + "`" + ` lists it.
+
+  令牌记录（不含密钥），与 ` + "`" + `apiTokens` + "`" + ` 列出的相同。
+  """
+  apiToken: APIToken!
+  """
+  The bearer token (Authorization: Bearer …). Only its SHA-256 is stored: no other response ever shows it. A retry of this
+  create with the same idempotency key and the same credential within an hour answers the same secret again; after that,
+  or with another credential, it answers null (revoke the token and create another).
+
+  持有者令牌（Authorization: Bearer …）。只保存其 SHA-256：其他任何响应都不会再显示它。一小时内以相同幂等键和相同凭据重试本次创建，
+  会再次返回同一密钥；超过一小时或换了凭据则返回 null（请吊销该令牌并重新创建）。
+  """
+  secret: String
+  """
+  True when this answer is a retry's: the token was created by an earlier request with the same idempotency key.
+
+  若为 true，表示这是一次重试的返回：令牌由之前使用相同幂等键的请求创建。
+  """
+  replayed: Boolean!
+  """
+  The clientMutationId of the input, as sent.
+
+  输入中的 clientMutationId，原样返回。
+  """
+  clientMutationId: String
+}
+
 extend type Mutation {
   """
-  Revoke an API token (admins). It stops working at once: the next request that presents it gets
-  UNAUTHENTICATED. Revoking a revoked token changes nothing; a token cannot be un-revoked.
+  Issue an API token for a machine client (admins; staff for their community). The answer carries the secret, shown
+  this once. Invalid input (an expiry in the past, an unknown person, a role that does not fit the person) is refused
+  with BAD_USER_INPUT, a token staff may not issue (ADMIN, another community) with FORBIDDEN; either way nothing is written.
+  Retried with the same Idempotency-Key (or clientMutationId), it issues no second token.
 
-  吊销一个 API 令牌（管理员）。立即生效：此后使用该令牌的请求都会得到 UNAUTHENTICATED。
-  吊销已吊销的令牌不会有任何变化；令牌吊销后不能恢复。
+  为机器客户端签发 API 令牌（管理员；工作人员限本社区）。返回中包含密钥，仅此一次。无效输入（过去的失效时间、未知人员、
+  与人员不符的角色）以 BAD_USER_INPUT 拒绝；工作人员无权签发的令牌（ADMIN、其他社区）以 FORBIDDEN 拒绝；两种情况都不写入任何数据。
+  以相同 Idempotency-Key（或 clientMutationId）重试不会签发第二个令牌。
+  """
+  createApiToken(
+    """
+    The new token.
+
+    新令牌。
+    """
+    input: CreateApiTokenInput!
+  ): CreateApiTokenPayload! @hasRole(role: STAFF)
+
+  """
+  Revoke an API token (admins; staff for the tokens of their community). It stops working at once: the next request
+  that presents it gets UNAUTHENTICATED. Revoking a revoked token changes nothing; a token cannot be un-revoked. A token
+  the caller may not see is NOT_FOUND.
+
+  吊销一个 API 令牌（管理员；工作人员限本社区的令牌）。立即生效：此后使用该令牌的请求都会得到 UNAUTHENTICATED。
+  吊销已吊销的令牌不会有任何变化；令牌吊销后不能恢复。调用者无权查看的令牌视为 NOT_FOUND。
   """
   revokeToken(
     """
@@ -15411,7 +15701,7 @@ extend type Mutation {
     令牌的全局 ID，即 ` + "`" + `apiTokens` + "`" + ` 列出的、` + "`" + `lifecircle token` + "`" + ` 签发令牌时打印的 ID。
     """
     id: ID!
-  ): APIToken! @hasRole(role: ADMIN)
+  ): APIToken! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
 }
@@ -15437,6 +15727,10 @@ func (ec *executionContext) childFields_APIToken(ctx context.Context, field grap
 		return ec.fieldContext_APIToken_expiresAt(ctx, field)
 	case "lastUsedAt":
 		return ec.fieldContext_APIToken_lastUsedAt(ctx, field)
+	case "scope":
+		return ec.fieldContext_APIToken_scope(ctx, field)
+	case "ratePerWindow":
+		return ec.fieldContext_APIToken_ratePerWindow(ctx, field)
 	case "revoked":
 		return ec.fieldContext_APIToken_revoked(ctx, field)
 	case "community":
@@ -15689,6 +15983,20 @@ func (ec *executionContext) childFields_CompoundEdge(ctx context.Context, field 
 		return ec.fieldContext_CompoundEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompoundEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiToken":
+		return ec.fieldContext_CreateApiTokenPayload_apiToken(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateApiTokenPayload_secret(ctx, field)
+	case "replayed":
+		return ec.fieldContext_CreateApiTokenPayload_replayed(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateApiTokenPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Facility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16933,6 +17241,20 @@ func (ec *executionContext) field_Mutation_createActivity_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateActivityInput, error) {
 			return ec.unmarshalNCreateActivityInput2lifecircleᚋentᚐCreateActivityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
+			return ec.unmarshalNCreateApiTokenInput2lifecircleᚋgraphᚋmodelᚐCreateAPITokenInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18902,6 +19224,52 @@ func (ec *executionContext) _APIToken_lastUsedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_APIToken_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIToken", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _APIToken_scope(ctx context.Context, field graphql.CollectedField, obj *ent.APIToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIToken_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v apitoken.Scope) graphql.Marshaler {
+			return ec.marshalNAPITokenScope2lifecircleᚋentᚋapitokenᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_APIToken_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("APIToken", field, false, false, errors.New("field of type APITokenScope does not have child fields"))
+}
+
+func (ec *executionContext) _APIToken_ratePerWindow(ctx context.Context, field graphql.CollectedField, obj *ent.APIToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIToken_ratePerWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatePerWindow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_APIToken_ratePerWindow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("APIToken", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _APIToken_revoked(ctx context.Context, field graphql.CollectedField, obj *ent.APIToken) (ret graphql.Marshaler) {
@@ -21018,6 +21386,107 @@ func (ec *executionContext) _CompoundEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_CompoundEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CompoundEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_apiToken(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_apiToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.APIToken) graphql.Marshaler {
+			return ec.marshalNAPIToken2ᚖlifecircleᚋentᚐAPIToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_apiToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateApiTokenPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_replayed(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateApiTokenPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CreateApiTokenPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateApiTokenPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateApiTokenPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateApiTokenPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Facility_id(ctx context.Context, field graphql.CollectedField, obj *ent.Facility) (ret graphql.Marshaler) {
@@ -24381,6 +24850,68 @@ func (ec *executionContext) fieldContext_Mutation_deleteFacility(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createApiToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createApiToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAPIToken(ctx, fc.Args["input"].(model.CreateAPITokenInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.CreateAPITokenPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CreateAPITokenPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPITokenPayload) graphql.Marshaler {
+			return ec.marshalNCreateApiTokenPayload2ᚖlifecircleᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createApiToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateApiTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createApiToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_revokeToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24397,7 +24928,7 @@ func (ec *executionContext) _Mutation_revokeToken(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
 				if err != nil {
 					var zeroVal *ent.APIToken
 					return zeroVal, err
@@ -26189,7 +26720,7 @@ func (ec *executionContext) _Query_apiTokens(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "ADMIN")
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
 				if err != nil {
 					var zeroVal *ent.APITokenConnection
 					return zeroVal, err
@@ -31262,7 +31793,7 @@ func (ec *executionContext) unmarshalInputAPITokenWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "communityIDIsNil", "communityIDNotNil", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "revoked", "revokedNEQ", "hasCommunity", "hasCommunityWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "communityIDIsNil", "communityIDNotNil", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "scope", "scopeNEQ", "scopeIn", "scopeNotIn", "ratePerWindow", "ratePerWindowNEQ", "ratePerWindowIn", "ratePerWindowNotIn", "ratePerWindowGT", "ratePerWindowGTE", "ratePerWindowLT", "ratePerWindowLTE", "ratePerWindowIsNil", "ratePerWindowNotNil", "revoked", "revokedNEQ", "hasCommunity", "hasCommunityWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31675,6 +32206,104 @@ func (ec *executionContext) unmarshalInputAPITokenWhereInput(ctx context.Context
 				return it, err
 			}
 			it.LastUsedAtNotNil = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOAPITokenScope2ᚖlifecircleᚋentᚋapitokenᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "scopeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopeNEQ"))
+			data, err := ec.unmarshalOAPITokenScope2ᚖlifecircleᚋentᚋapitokenᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScopeNEQ = data
+		case "scopeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopeIn"))
+			data, err := ec.unmarshalOAPITokenScope2ᚕlifecircleᚋentᚋapitokenᚐScopeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScopeIn = data
+		case "scopeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopeNotIn"))
+			data, err := ec.unmarshalOAPITokenScope2ᚕlifecircleᚋentᚋapitokenᚐScopeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScopeNotIn = data
+		case "ratePerWindow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindow"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindow = data
+		case "ratePerWindowNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowNEQ = data
+		case "ratePerWindowIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowIn = data
+		case "ratePerWindowNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowNotIn = data
+		case "ratePerWindowGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowGT = data
+		case "ratePerWindowGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowGTE = data
+		case "ratePerWindowLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowLT = data
+		case "ratePerWindowLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowLTE = data
+		case "ratePerWindowIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowIsNil = data
+		case "ratePerWindowNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindowNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindowNotNil = data
 		case "revoked":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revoked"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -33575,6 +34204,85 @@ func (ec *executionContext) unmarshalInputCreateActivityInput(ctx context.Contex
 				return it, err
 			}
 			it.VenueID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateApiTokenInput(ctx context.Context, obj any) (model.CreateAPITokenInput, error) {
+	var it model.CreateAPITokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "role", "communityID", "personID", "scope", "expiresAt", "ratePerWindow", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "personID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonID = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOAPITokenScope2ᚖlifecircleᚋentᚋapitokenᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		case "ratePerWindow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratePerWindow"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatePerWindow = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -39667,6 +40375,16 @@ func (ec *executionContext) _APIToken(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "scope":
+			out.Values[i] = ec._APIToken_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ratePerWindow":
+			out.Values[i] = ec._APIToken_ratePerWindow(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "revoked":
 			out.Values[i] = ec._APIToken_revoked(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -40857,6 +41575,59 @@ func (ec *executionContext) _CompoundEdge(ctx context.Context, sel ast.Selection
 		case "cursor":
 			out.Values[i] = ec._CompoundEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var createApiTokenPayloadImplementors = []string{"CreateApiTokenPayload"}
+
+func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createApiTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateApiTokenPayload")
+		case "apiToken":
+			out.Values[i] = ec._CreateApiTokenPayload_apiToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._CreateApiTokenPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._CreateApiTokenPayload_replayed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._CreateApiTokenPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -42275,6 +43046,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteFacility":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteFacility(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createApiToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createApiToken(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -46004,6 +46782,16 @@ func (ec *executionContext) marshalNAPITokenOrderField2ᚖlifecircleᚋentᚐAPI
 	return v
 }
 
+func (ec *executionContext) unmarshalNAPITokenScope2lifecircleᚋentᚋapitokenᚐScope(ctx context.Context, v any) (apitoken.Scope, error) {
+	var res apitoken.Scope
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAPITokenScope2lifecircleᚋentᚋapitokenᚐScope(ctx context.Context, sel ast.SelectionSet, v apitoken.Scope) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAPITokenWhereInput2ᚖlifecircleᚋentᚐAPITokenWhereInput(ctx context.Context, v any) (*ent.APITokenWhereInput, error) {
 	res, err := ec.unmarshalInputAPITokenWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -46282,6 +47070,25 @@ func (ec *executionContext) unmarshalNCompoundWhereInput2ᚖlifecircleᚋentᚐC
 func (ec *executionContext) unmarshalNCreateActivityInput2lifecircleᚋentᚐCreateActivityInput(ctx context.Context, v any) (ent.CreateActivityInput, error) {
 	res, err := ec.unmarshalInputCreateActivityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateApiTokenInput2lifecircleᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
+	res, err := ec.unmarshalInputCreateApiTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateApiTokenPayload2lifecircleᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v model.CreateAPITokenPayload) graphql.Marshaler {
+	return ec._CreateApiTokenPayload(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCreateApiTokenPayload2ᚖlifecircleᚋgraphᚋmodelᚐCreateAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateAPITokenPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreateApiTokenPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateCompoundInput2lifecircleᚋentᚐCreateCompoundInput(ctx context.Context, v any) (ent.CreateCompoundInput, error) {
@@ -47392,6 +48199,58 @@ func (ec *executionContext) unmarshalOAPITokenOrder2ᚖlifecircleᚋentᚐAPITok
 	}
 	res, err := ec.unmarshalInputAPITokenOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAPITokenScope2ᚕlifecircleᚋentᚋapitokenᚐScopeᚄ(ctx context.Context, v any) ([]apitoken.Scope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]apitoken.Scope, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAPITokenScope2lifecircleᚋentᚋapitokenᚐScope(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAPITokenScope2ᚕlifecircleᚋentᚋapitokenᚐScopeᚄ(ctx context.Context, sel ast.SelectionSet, v []apitoken.Scope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAPITokenScope2lifecircleᚋentᚋapitokenᚐScope(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAPITokenScope2ᚖlifecircleᚋentᚋapitokenᚐScope(ctx context.Context, v any) (*apitoken.Scope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(apitoken.Scope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAPITokenScope2ᚖlifecircleᚋentᚋapitokenᚐScope(ctx context.Context, sel ast.SelectionSet, v *apitoken.Scope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOAPITokenWhereInput2ᚕᚖlifecircleᚋentᚐAPITokenWhereInputᚄ(ctx context.Context, v any) ([]*ent.APITokenWhereInput, error) {

@@ -69,7 +69,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.Walk != nil {
 		walk = *opts.Walk
 	}
-	srv := handler.New(NewSchema(client, opts.Places, walk))
+	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget))
 	srv.Use(observer{}) // first: it sees every response as the client will
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)

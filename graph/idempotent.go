@@ -19,16 +19,7 @@ import (
 // goes through it; see internal/idempotency.
 func once[T ent.Noder](ctx context.Context, key string, create func(*ent.Client) (T, error), id func(T) int) (T, error) {
 	client := ent.FromContext(ctx)
-	if key == "" {
-		key = idempotency.Key(ctx)
-	}
-	req := idempotency.Request{Key: key}
-	if v := auth.FromContext(ctx); v.TokenID != 0 {
-		req.Scope = "token:" + strconv.Itoa(v.TokenID)
-	}
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
-		req.Field, req.Operation, req.Args = fc.Field.Alias, fc.Field.Name, fc.Args
-	}
+	req := idempotencyRequest(ctx, key)
 	load := func(ctx context.Context, id int) (T, error) {
 		var zero T
 		n, err := client.Noder(ctx, id)
@@ -42,4 +33,21 @@ func once[T ent.Noder](ctx context.Context, key string, create func(*ent.Client)
 		return v, nil
 	}
 	return idempotency.Create(ctx, client, req, func() (T, error) { return create(client) }, id, load)
+}
+
+// idempotencyRequest is the keyed create of the resolver of ctx: key (the
+// clientMutationId) or else the Idempotency-Key header, scoped to the
+// caller's token.
+func idempotencyRequest(ctx context.Context, key string) idempotency.Request {
+	if key == "" {
+		key = idempotency.Key(ctx)
+	}
+	req := idempotency.Request{Key: key}
+	if v := auth.FromContext(ctx); v.TokenID != 0 {
+		req.Scope = "token:" + strconv.Itoa(v.TokenID)
+	}
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
+		req.Field, req.Operation, req.Args = fc.Field.Alias, fc.Field.Name, fc.Args
+	}
+	return req
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"lifecircle/ent"
+	"lifecircle/internal/limits"
 	"lifecircle/internal/servicemap"
 )
 
@@ -13,14 +14,16 @@ type Resolver struct {
 	client *ent.Client
 	places *servicemap.Index
 	walk   servicemap.WalkModel
+	budget *limits.Budget // nil: no rate limits
 }
 
 // NewSchema returns the executable schema over client. places answers the
-// service-map queries with walk as the walking model.
-func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel) graphql.ExecutableSchema {
+// service-map queries with walk as the walking model; budget (nil: none)
+// bounds the rate budgets staff give the tokens they issue.
+func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     PublicSchema(),
-		Resolvers:  &Resolver{client: client, places: places, walk: walk},
+		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	})
 }

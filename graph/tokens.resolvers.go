@@ -8,12 +8,17 @@ package graph
 import (
 	"context"
 	"lifecircle/ent"
+	"lifecircle/graph/model"
 	"lifecircle/internal/auth/token"
 	"strings"
 )
 
 func (r *aPITokenResolver) Role(ctx context.Context, obj *ent.APIToken) (string, error) {
 	return strings.ToUpper(string(obj.Role)), nil
+}
+
+func (r *mutationResolver) CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error) {
+	return createAPIToken(ctx, input, r.budget)
 }
 
 func (r *mutationResolver) RevokeToken(ctx context.Context, id int) (*ent.APIToken, error) {

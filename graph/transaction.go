@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"lifecircle/graph/model"
+	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/outage"
 )
@@ -142,14 +143,25 @@ var mutationRoles = sync.OnceValue(func() map[string]model.Role {
 	return roles
 })
 
-// refusedFields checks the @hasRole of each root field of a mutation
-// against the viewer, before any database work: the same check the
-// directive makes when the field resolves.
+// errReadOnly refuses every mutation of a token of scope READ.
+var errReadOnly = &apperr.Error{Code: apperr.CodeForbidden, Field: "scope",
+	Message:   "this token's scope is READ: it runs queries only; a READ_WRITE token runs mutations",
+	MessageZh: "此令牌的 scope 为 READ：只能查询；执行变更需要 READ_WRITE 令牌"}
+
+// refusedFields checks each root field of a mutation against the viewer
+// before any database work: a READ token's are all refused, and otherwise
+// each field's @hasRole is checked, as the directive does when the field
+// resolves.
 func refusedFields(ctx context.Context, oc *graphql.OperationContext) []error {
 	v := auth.FromContext(ctx)
 	roles := mutationRoles()
 	var errs []error
 	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Mutation"}) {
+		if v.ReadOnly {
+			errs = append(errs, &gqlerror.Error{Message: errReadOnly.Message, Path: ast.Path{ast.PathName(f.Alias)},
+				Locations: []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}}, Err: errReadOnly})
+			continue
+		}
 		role, ok := roles[f.Name]
 		if !ok {
 			continue

@@ -34,6 +34,14 @@ const (
 	FieldExpiresAt = "expires_at"
 	// FieldLastUsedAt holds the string denoting the last_used_at field in the database.
 	FieldLastUsedAt = "last_used_at"
+	// FieldScope holds the string denoting the scope field in the database.
+	FieldScope = "scope"
+	// FieldRatePerWindow holds the string denoting the rate_per_window field in the database.
+	FieldRatePerWindow = "rate_per_window"
+	// FieldSealedSecret holds the string denoting the sealed_secret field in the database.
+	FieldSealedSecret = "sealed_secret"
+	// FieldSealedUntil holds the string denoting the sealed_until field in the database.
+	FieldSealedUntil = "sealed_until"
 	// FieldRevoked holds the string denoting the revoked field in the database.
 	FieldRevoked = "revoked"
 	// EdgeCommunity holds the string denoting the community edge name in mutations.
@@ -69,6 +77,10 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldExpiresAt,
 	FieldLastUsedAt,
+	FieldScope,
+	FieldRatePerWindow,
+	FieldSealedSecret,
+	FieldSealedUntil,
 	FieldRevoked,
 }
 
@@ -94,6 +106,8 @@ var (
 	NameValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// RatePerWindowValidator is a validator for the "rate_per_window" field. It is called by the builders before save.
+	RatePerWindowValidator func(int) error
 	// DefaultRevoked holds the default value on creation for the "revoked" field.
 	DefaultRevoked bool
 )
@@ -120,6 +134,32 @@ func RoleValidator(r Role) error {
 		return nil
 	default:
 		return fmt.Errorf("apitoken: invalid enum value for role field: %q", r)
+	}
+}
+
+// Scope defines the type for the "scope" enum field.
+type Scope string
+
+// ScopeReadWrite is the default value of the Scope enum.
+const DefaultScope = ScopeReadWrite
+
+// Scope values.
+const (
+	ScopeRead      Scope = "READ"
+	ScopeReadWrite Scope = "READ_WRITE"
+)
+
+func (s Scope) String() string {
+	return string(s)
+}
+
+// ScopeValidator is a validator for the "scope" field enum values. It is called by the builders before save.
+func ScopeValidator(s Scope) error {
+	switch s {
+	case ScopeRead, ScopeReadWrite:
+		return nil
+	default:
+		return fmt.Errorf("apitoken: invalid enum value for scope field: %q", s)
 	}
 }
 
@@ -164,6 +204,21 @@ func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 // ByLastUsedAt orders the results by the last_used_at field.
 func ByLastUsedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastUsedAt, opts...).ToFunc()
+}
+
+// ByScope orders the results by the scope field.
+func ByScope(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScope, opts...).ToFunc()
+}
+
+// ByRatePerWindow orders the results by the rate_per_window field.
+func ByRatePerWindow(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRatePerWindow, opts...).ToFunc()
+}
+
+// BySealedUntil orders the results by the sealed_until field.
+func BySealedUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSealedUntil, opts...).ToFunc()
 }
 
 // ByRevoked orders the results by the revoked field.
@@ -213,6 +268,24 @@ func (e *Role) UnmarshalGQL(val interface{}) error {
 	*e = Role(str)
 	if err := RoleValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Scope) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Scope) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Scope(str)
+	if err := ScopeValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Scope", str)
 	}
 	return nil
 }

@@ -90,6 +90,21 @@ func LastUsedAt(v time.Time) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldLastUsedAt, v))
 }
 
+// RatePerWindow applies equality check predicate on the "rate_per_window" field. It's identical to RatePerWindowEQ.
+func RatePerWindow(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldRatePerWindow, v))
+}
+
+// SealedSecret applies equality check predicate on the "sealed_secret" field. It's identical to SealedSecretEQ.
+func SealedSecret(v []byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldSealedSecret, v))
+}
+
+// SealedUntil applies equality check predicate on the "sealed_until" field. It's identical to SealedUntilEQ.
+func SealedUntil(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldSealedUntil, v))
+}
+
 // Revoked applies equality check predicate on the "revoked" field. It's identical to RevokedEQ.
 func Revoked(v bool) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldRevoked, v))
@@ -418,6 +433,176 @@ func LastUsedAtIsNil() predicate.APIToken {
 // LastUsedAtNotNil applies the NotNil predicate on the "last_used_at" field.
 func LastUsedAtNotNil() predicate.APIToken {
 	return predicate.APIToken(sql.FieldNotNull(FieldLastUsedAt))
+}
+
+// ScopeEQ applies the EQ predicate on the "scope" field.
+func ScopeEQ(v Scope) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldScope, v))
+}
+
+// ScopeNEQ applies the NEQ predicate on the "scope" field.
+func ScopeNEQ(v Scope) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldScope, v))
+}
+
+// ScopeIn applies the In predicate on the "scope" field.
+func ScopeIn(vs ...Scope) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldScope, vs...))
+}
+
+// ScopeNotIn applies the NotIn predicate on the "scope" field.
+func ScopeNotIn(vs ...Scope) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldScope, vs...))
+}
+
+// RatePerWindowEQ applies the EQ predicate on the "rate_per_window" field.
+func RatePerWindowEQ(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldRatePerWindow, v))
+}
+
+// RatePerWindowNEQ applies the NEQ predicate on the "rate_per_window" field.
+func RatePerWindowNEQ(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldRatePerWindow, v))
+}
+
+// RatePerWindowIn applies the In predicate on the "rate_per_window" field.
+func RatePerWindowIn(vs ...int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldRatePerWindow, vs...))
+}
+
+// RatePerWindowNotIn applies the NotIn predicate on the "rate_per_window" field.
+func RatePerWindowNotIn(vs ...int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldRatePerWindow, vs...))
+}
+
+// RatePerWindowGT applies the GT predicate on the "rate_per_window" field.
+func RatePerWindowGT(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldRatePerWindow, v))
+}
+
+// RatePerWindowGTE applies the GTE predicate on the "rate_per_window" field.
+func RatePerWindowGTE(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldRatePerWindow, v))
+}
+
+// RatePerWindowLT applies the LT predicate on the "rate_per_window" field.
+func RatePerWindowLT(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldRatePerWindow, v))
+}
+
+// RatePerWindowLTE applies the LTE predicate on the "rate_per_window" field.
+func RatePerWindowLTE(v int) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldRatePerWindow, v))
+}
+
+// RatePerWindowIsNil applies the IsNil predicate on the "rate_per_window" field.
+func RatePerWindowIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldRatePerWindow))
+}
+
+// RatePerWindowNotNil applies the NotNil predicate on the "rate_per_window" field.
+func RatePerWindowNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldRatePerWindow))
+}
+
+// SealedSecretEQ applies the EQ predicate on the "sealed_secret" field.
+func SealedSecretEQ(v []byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldSealedSecret, v))
+}
+
+// SealedSecretNEQ applies the NEQ predicate on the "sealed_secret" field.
+func SealedSecretNEQ(v []byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldSealedSecret, v))
+}
+
+// SealedSecretIn applies the In predicate on the "sealed_secret" field.
+func SealedSecretIn(vs ...[]byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldSealedSecret, vs...))
+}
+
+// SealedSecretNotIn applies the NotIn predicate on the "sealed_secret" field.
+func SealedSecretNotIn(vs ...[]byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldSealedSecret, vs...))
+}
+
+// SealedSecretGT applies the GT predicate on the "sealed_secret" field.
+func SealedSecretGT(v []byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldSealedSecret, v))
+}
+
+// SealedSecretGTE applies the GTE predicate on the "sealed_secret" field.
+func SealedSecretGTE(v []byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldSealedSecret, v))
+}
+
+// SealedSecretLT applies the LT predicate on the "sealed_secret" field.
+func SealedSecretLT(v []byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldSealedSecret, v))
+}
+
+// SealedSecretLTE applies the LTE predicate on the "sealed_secret" field.
+func SealedSecretLTE(v []byte) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldSealedSecret, v))
+}
+
+// SealedSecretIsNil applies the IsNil predicate on the "sealed_secret" field.
+func SealedSecretIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldSealedSecret))
+}
+
+// SealedSecretNotNil applies the NotNil predicate on the "sealed_secret" field.
+func SealedSecretNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldSealedSecret))
+}
+
+// SealedUntilEQ applies the EQ predicate on the "sealed_until" field.
+func SealedUntilEQ(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldSealedUntil, v))
+}
+
+// SealedUntilNEQ applies the NEQ predicate on the "sealed_until" field.
+func SealedUntilNEQ(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldSealedUntil, v))
+}
+
+// SealedUntilIn applies the In predicate on the "sealed_until" field.
+func SealedUntilIn(vs ...time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldSealedUntil, vs...))
+}
+
+// SealedUntilNotIn applies the NotIn predicate on the "sealed_until" field.
+func SealedUntilNotIn(vs ...time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldSealedUntil, vs...))
+}
+
+// SealedUntilGT applies the GT predicate on the "sealed_until" field.
+func SealedUntilGT(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldSealedUntil, v))
+}
+
+// SealedUntilGTE applies the GTE predicate on the "sealed_until" field.
+func SealedUntilGTE(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldSealedUntil, v))
+}
+
+// SealedUntilLT applies the LT predicate on the "sealed_until" field.
+func SealedUntilLT(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldSealedUntil, v))
+}
+
+// SealedUntilLTE applies the LTE predicate on the "sealed_until" field.
+func SealedUntilLTE(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldSealedUntil, v))
+}
+
+// SealedUntilIsNil applies the IsNil predicate on the "sealed_until" field.
+func SealedUntilIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldSealedUntil))
+}
+
+// SealedUntilNotNil applies the NotNil predicate on the "sealed_until" field.
+func SealedUntilNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldSealedUntil))
 }
 
 // RevokedEQ applies the EQ predicate on the "revoked" field.

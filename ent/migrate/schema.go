@@ -18,6 +18,10 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "scope", Type: field.TypeEnum, Enums: []string{"READ", "READ_WRITE"}, Default: "READ_WRITE"},
+		{Name: "rate_per_window", Type: field.TypeInt, Nullable: true},
+		{Name: "sealed_secret", Type: field.TypeBytes, Nullable: true},
+		{Name: "sealed_until", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked", Type: field.TypeBool, Default: false},
 		{Name: "community_id", Type: field.TypeInt, Nullable: true},
 		{Name: "person_id", Type: field.TypeInt, Nullable: true},
@@ -30,13 +34,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "api_tokens_regions_community",
-				Columns:    []*schema.Column{APITokensColumns[8]},
+				Columns:    []*schema.Column{APITokensColumns[12]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "api_tokens_persons_person",
-				Columns:    []*schema.Column{APITokensColumns[9]},
+				Columns:    []*schema.Column{APITokensColumns[13]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -65,8 +65,12 @@ func init() {
 	apitokenDescCreatedAt := apitokenFields[5].Descriptor()
 	// apitoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
+	// apitokenDescRatePerWindow is the schema descriptor for rate_per_window field.
+	apitokenDescRatePerWindow := apitokenFields[9].Descriptor()
+	// apitoken.RatePerWindowValidator is a validator for the "rate_per_window" field. It is called by the builders before save.
+	apitoken.RatePerWindowValidator = apitokenDescRatePerWindow.Validators[0].(func(int) error)
 	// apitokenDescRevoked is the schema descriptor for revoked field.
-	apitokenDescRevoked := apitokenFields[8].Descriptor()
+	apitokenDescRevoked := apitokenFields[12].Descriptor()
 	// apitoken.DefaultRevoked holds the default value on creation for the revoked field.
 	apitoken.DefaultRevoked = apitokenDescRevoked.Default.(bool)
 	activityMixin := schema.Activity{}.Mixin()

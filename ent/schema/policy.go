@@ -60,8 +60,9 @@ func (RequestEvent) Hooks() []ent.Hook {
 	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne), normaliseInput}
 }
 
-// Policy of the APIToken: admins list and revoke tokens; to anyone else
-// they do not exist. Issued and looked up under the system context.
+// Policy of the APIToken: admins issue, list and revoke any token, staff
+// their community's (never an admin token); to anyone else tokens do not
+// exist. Looked up for each request under the system context.
 func (APIToken) Policy() ent.Policy { return rule.Tokens() }
 
 // Policy of the Change: written by hooks under the system context; read by

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"lifecircle/ent"
+	"lifecircle/ent/apitoken"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/internal/taxonomy"
 	"strconv"
@@ -185,6 +186,72 @@ type CompoundCoverageOrder struct {
 	//
 	// 升序或降序。
 	Direction entgql.OrderDirection `json:"direction"`
+}
+
+// A new API token: what `createApiToken` issues.
+//
+// 新 API 令牌：`createApiToken` 签发的内容。
+type CreateAPITokenInput struct {
+	// A label for the token: who holds it (at most 200 characters).
+	//
+	// 令牌的标签：持有者是谁（最多 200 个字符）。
+	Name string `json:"name"`
+	// STAFF, ADMIN, RESIDENT or VOLUNTEER. Staff issue STAFF, RESIDENT and VOLUNTEER tokens of their own community, never ADMIN.
+	//
+	// STAFF、ADMIN、RESIDENT 或 VOLUNTEER。工作人员可签发本社区的 STAFF、RESIDENT、VOLUNTEER 令牌，不能签发 ADMIN 令牌。
+	Role string `json:"role"`
+	// STAFF tokens: the community they work for (staff: their own, which is the default). RESIDENT and VOLUNTEER tokens: leave it out, or give the person's community.
+	// ADMIN tokens: leave it out.
+	//
+	// STAFF 令牌：所服务的社区（工作人员只能填本社区，默认即本社区）。RESIDENT、VOLUNTEER 令牌：不填，或填该人员所在社区。ADMIN 令牌：不填。
+	CommunityID *int `json:"communityID,omitempty"`
+	// RESIDENT and VOLUNTEER tokens: the person the token acts as (staff: a person of their community; a VOLUNTEER token needs a person
+	// holding the volunteer, party_member or grid_worker role). Other roles: leave it out.
+	//
+	// RESIDENT、VOLUNTEER 令牌：令牌所代表的人员（工作人员只能选本社区人员；VOLUNTEER 令牌的人员须有 volunteer、party_member 或
+	// grid_worker 角色）。其他角色不填。
+	PersonID *int `json:"personID,omitempty"`
+	// READ (queries only) or READ_WRITE (the default).
+	//
+	// READ（只能查询）或 READ_WRITE（默认）。
+	Scope *apitoken.Scope `json:"scope,omitempty"`
+	// When the token stops working (in the future); null: never.
+	//
+	// 令牌失效时间（须在将来）；为空表示永不过期。
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// The token's own rate budget, in cost points per rate window (1 to 10,000,000), in place of its role's; null: the role's budget.
+	//
+	// 令牌自己的限流额度：每个限流窗口内的成本点数（1 至 10,000,000），取代其角色的额度；为空表示使用角色的额度。
+	RatePerWindow *int `json:"ratePerWindow,omitempty"`
+	// The idempotency key of this create, as the Idempotency-Key header would be (see createApiToken).
+	//
+	// 本次创建的幂等键，与 Idempotency-Key 请求头作用相同（见 createApiToken）。
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// What `createApiToken` answers: the token's record and, once, its secret.
+//
+// `createApiToken` 的返回：令牌记录，以及仅显示一次的密钥。
+type CreateAPITokenPayload struct {
+	// The token's record (never its secret), as `apiTokens` lists it.
+	//
+	// 令牌记录（不含密钥），与 `apiTokens` 列出的相同。
+	APIToken *ent.APIToken `json:"apiToken"`
+	// The bearer token (Authorization: Bearer …). Only its SHA-256 is stored: no other response ever shows it. A retry of this
+	// create with the same idempotency key and the same credential within an hour answers the same secret again; after that,
+	// or with another credential, it answers null (revoke the token and create another).
+	//
+	// 持有者令牌（Authorization: Bearer …）。只保存其 SHA-256：其他任何响应都不会再显示它。一小时内以相同幂等键和相同凭据重试本次创建，
+	// 会再次返回同一密钥；超过一小时或换了凭据则返回 null（请吊销该令牌并重新创建）。
+	Secret *string `json:"secret,omitempty"`
+	// True when this answer is a retry's: the token was created by an earlier request with the same idempotency key.
+	//
+	// 若为 true，表示这是一次重试的返回：令牌由之前使用相同幂等键的请求创建。
+	Replayed bool `json:"replayed"`
+	// The clientMutationId of the input, as sent.
+	//
+	// 输入中的 clientMutationId，原样返回。
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // Compounds and households lacking one required category.

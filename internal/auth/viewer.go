@@ -26,6 +26,11 @@ type Viewer struct {
 	PersonID int
 	// TokenID identifies the token used, for rate limits and logs.
 	TokenID int
+	// ReadOnly is true for a token of scope READ: it runs no mutation.
+	ReadOnly bool
+	// RatePerWindow is the token's own rate budget (points per rate
+	// window) in place of its role's; 0: the role's.
+	RatePerWindow int
 }
 
 // IsAdmin reports whether v is an administrator.

@@ -121,10 +121,21 @@ func (b *Budget) AuthFailed(r *http.Request) {
 
 type clientKey struct{}
 
+type ownRateKey struct{}
+
+// WithOwnRate returns ctx of a request whose caller (a token) has a rate
+// budget of its own: points per window of its class's rate, in place of
+// the class's points. RateLimited reads it for callers of a class (never
+// for the public).
+func WithOwnRate(ctx context.Context, points int) context.Context {
+	return context.WithValue(ctx, ownRateKey{}, points)
+}
+
 // client is who a request is charged to, and what the charge left.
 type client struct {
 	key       string
 	class     string // "" for the public, else the token's role
+	points    int    // the caller's own budget per window (0: the class's)
 	limit     int
 	remaining int
 	reset     time.Duration
@@ -142,6 +153,15 @@ func (b *Budget) rate(class string) Rate {
 	return b.Apps
 }
 
+// RateOf is the budget of the tokens of role ("admin", "staff", …): its
+// entry in Roles, else Apps.
+func (b *Budget) RateOf(role string) Rate {
+	if role == "" {
+		return b.Apps
+	}
+	return b.rate(role)
+}
+
 // Charge takes cost points from the caller's bucket. It returns the points
 // left and, when there were not enough, how long until there are.
 func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfter time.Duration, ok bool) {
@@ -151,6 +171,9 @@ func (b *Budget) Charge(ctx context.Context, cost int) (remaining int, retryAfte
 	}
 	defer func() { metrics.From(ctx).Charged(budgetName(c.class), cost, ok) }()
 	rate := b.rate(c.class)
+	if c.points > 0 {
+		rate.Points = c.points
+	}
 	t := b.buckets().Take(ctx, c.key, rate, cost)
 	c.limit = rate.Points
 	c.remaining = t.Remaining
@@ -170,6 +193,9 @@ func RateLimited(key func(*http.Request) (key, class string), next http.Handler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k, class := key(r)
 		c := &client{key: k, class: class}
+		if p, ok := r.Context().Value(ownRateKey{}).(int); ok && p > 0 && class != "" {
+			c.points = p
+		}
 		next.ServeHTTP(&rateWriter{ResponseWriter: w, c: c}, r.WithContext(context.WithValue(r.Context(), clientKey{}, c)))
 	})
 }

@@ -39,6 +39,11 @@ func createdID(t *testing.T, r *testenv.Response, field string) string {
 	if id, ok := data[field]["id"].(string); ok {
 		return id
 	}
+	if tok, ok := data[field]["apiToken"].(map[string]any); ok {
+		if id, ok := tok["id"].(string); ok {
+			return id
+		}
+	}
 	if req, ok := data[field]["request"].(map[string]any); ok {
 		if id, ok := req["id"].(string); ok {
 			return id
@@ -96,6 +101,8 @@ func TestEveryCreateIsIdempotent(t *testing.T) {
 				map[string]any{"c": wtxGID, "n": "幂等药店"}, map[string]any{"c": wtxGID, "n": "另一家药店"}, count(c.Facility.Query().Count)},
 			{"submitRequest", resident, `mutation($n: String!) { submitRequest(input: {kind: REPAIR, title: $n}) { request { id } } }`,
 				map[string]any{"n": "楼道灯坏了"}, map[string]any{"n": "水管漏了"}, count(c.ServiceRequest.Query().Count)},
+			{"createApiToken", admin, `mutation($n: String!) { createApiToken(input: {name: $n, role: "ADMIN", scope: READ}) { apiToken { id } secret } }`,
+				map[string]any{"n": "幂等令牌"}, map[string]any{"n": "另一个令牌"}, count(c.APIToken.Query().Count)},
 			{"registerForActivity", resident, `mutation($a: ID!) { registerForActivity(activityID: $a) { id } }`,
 				map[string]any{"a": a1}, map[string]any{"a": a2}, count(c.Registration.Query().Count)},
 		}

@@ -261,29 +261,60 @@ func PublishedOnly() ent.Policy {
 }
 
 // Tokens is the policy of API tokens: admins read them all (the secret is
-// not stored, and its hash is in no GraphQL type) and revoke them; nobody
-// else reads any, so a token's ID looks like a missing one. Tokens are
-// issued, and looked up for each request, under the system context.
+// not stored, and its hash is in no GraphQL type), staff read their
+// community's; nobody else reads any, so a token's ID looks like a missing
+// one. Admins issue any token and staff tokens of their community other
+// than admin tokens (internal/auth/token checks the input first); both
+// revoke the tokens they see, and change nothing else. Tokens are looked up
+// for each request under the system context.
 func Tokens() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{AllowAdmin(), privacy.FilterFunc(func(_ context.Context, f privacy.Filter) error {
+		Query: privacy.QueryPolicy{AllowAdmin(), privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+			if v := auth.FromContext(ctx); v.IsStaff() {
+				f.Where(entql.FieldEQ("community_id", v.CommunityID))
+				return privacy.Skip
+			}
 			f.Where(none)
 			return privacy.Skip
 		}), privacy.AlwaysAllowRule()},
-		Mutation: privacy.MutationPolicy{allowAdminRevoke(), DenyWrite()},
+		Mutation: privacy.MutationPolicy{allowTokenWrites(), DenyWrite()},
 	}
 }
 
-// allowAdminRevoke allows admins one change of a token: revoking it.
-func allowAdminRevoke() privacy.MutationRule {
+// allowTokenWrites allows admins and staff to issue tokens (staff: of their
+// community, never an admin token) and to revoke them (staff: their
+// community's), and nothing else.
+func allowTokenWrites() privacy.MutationRule {
 	return privacy.APITokenMutationRuleFunc(func(ctx context.Context, m *ent.APITokenMutation) error {
-		if !auth.FromContext(ctx).IsAdmin() || !m.Op().Is(ent.OpUpdateOne) {
+		v := auth.FromContext(ctx)
+		if !v.IsAdmin() && !v.IsStaff() {
 			return privacy.Skip
 		}
-		fields := m.Fields()
-		if revoked, ok := m.Revoked(); ok && revoked && len(fields) == 1 &&
-			len(m.AddedEdges())+len(m.ClearedEdges())+len(m.ClearedFields()) == 0 {
-			return privacy.Allow
+		switch {
+		case m.Op().Is(ent.OpCreate):
+			if v.IsAdmin() {
+				return privacy.Allow
+			}
+			role, _ := m.Role()
+			community, ok := m.CommunityID()
+			if ok && community == v.CommunityID && role != "admin" {
+				return privacy.Allow
+			}
+		case m.Op().Is(ent.OpUpdateOne):
+			revoked, ok := m.Revoked()
+			if !ok || !revoked || len(m.Fields()) != 1 || len(m.AddedEdges())+len(m.ClearedEdges())+len(m.ClearedFields()) != 0 {
+				return privacy.Skip
+			}
+			if v.IsAdmin() {
+				return privacy.Allow
+			}
+			old, err := m.OldCommunityID(ctx)
+			if ent.IsNotFound(err) {
+				return err
+			}
+			if err == nil && old != nil && *old == v.CommunityID {
+				return privacy.Allow
+			}
 		}
 		return privacy.Skip
 	})

@@ -5,9 +5,7 @@ package token
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,7 +17,6 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
-	"lifecircle/ent/region"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
@@ -33,66 +30,6 @@ const prefix = "lc_"
 func Hash(plain string) []byte {
 	sum := sha256.Sum256([]byte(plain))
 	return sum[:]
-}
-
-// Create issues a token for role: staff tokens need the ID of the community
-// they work for, resident and volunteer tokens the ID of the person they act
-// as (passed as id). It returns the token, shown once and never stored, and
-// the token's record, whose ID names it for listing and revoking.
-func Create(ctx context.Context, client *ent.Client, name string, role auth.Role, id int, ttl time.Duration) (string, *ent.APIToken, error) {
-	communityID := id
-	ctx = rule.SystemContext(ctx)
-	c := client.APIToken.Create().SetName(name)
-	switch role {
-	case auth.RoleAdmin:
-		c.SetRole(apitoken.RoleAdmin)
-	case auth.RoleStaff:
-		if communityID == 0 {
-			return "", nil, errors.New("token: a staff token needs a community")
-		}
-		ok, err := client.Region.Query().Where(region.ID(communityID), region.LevelEQ(region.LevelCommunity)).Exist(ctx)
-		if err != nil {
-			return "", nil, fmt.Errorf("token: look up community: %w", err)
-		}
-		if !ok {
-			return "", nil, fmt.Errorf("token: %d is not a community", communityID)
-		}
-		c.SetRole(apitoken.RoleStaff).SetCommunityID(communityID)
-	case auth.RoleResident, auth.RoleVolunteer:
-		p, err := client.Person.Get(ctx, id)
-		if err != nil {
-			return "", nil, fmt.Errorf("token: %d is not a person", id)
-		}
-		c.SetRole(apitoken.Role(role)).SetPersonID(p.ID).SetCommunityID(p.CommunityID)
-	default:
-		return "", nil, fmt.Errorf("token: unknown role %q (staff, admin, resident or volunteer)", role)
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", nil, fmt.Errorf("token: random: %w", err)
-	}
-	plain := prefix + base64.RawURLEncoding.EncodeToString(raw)
-	c.SetTokenHash(Hash(plain))
-	if ttl > 0 {
-		c.SetExpiresAt(time.Now().Add(ttl))
-	}
-	t, err := c.Save(ctx)
-	if err != nil {
-		return "", nil, fmt.Errorf("token: save: %w", err)
-	}
-	return plain, t, nil
-}
-
-// Revoke revokes token id: it stops working at once, since every request
-// looks its token up. Revoking a revoked token changes nothing. ctx decides
-// who may (admins, or the system context of the command line).
-func Revoke(ctx context.Context, client *ent.Client, id int) (*ent.APIToken, error) {
-	return client.APIToken.UpdateOneID(id).SetRevoked(true).Save(ctx)
-}
-
-// List returns every token, oldest first, for the command line.
-func List(ctx context.Context, client *ent.Client) ([]*ent.APIToken, error) {
-	return client.APIToken.Query().Order(ent.Asc(apitoken.FieldID)).All(rule.SystemContext(ctx))
 }
 
 // usedEvery is how often a token's last use is written: the first request
@@ -126,7 +63,10 @@ func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer,
 			slog.WarnContext(ctx, "token: record last use", "token", t.ID, "err", err)
 		}
 	}
-	v := auth.Viewer{Role: auth.Role(t.Role), TokenID: t.ID}
+	v := auth.Viewer{Role: auth.Role(t.Role), TokenID: t.ID, ReadOnly: t.Scope == ScopeRead}
+	if t.RatePerWindow != nil {
+		v.RatePerWindow = *t.RatePerWindow
+	}
 	if t.CommunityID != nil {
 		v.CommunityID = *t.CommunityID
 	}
@@ -176,7 +116,8 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 			fail("use an Authorization header of the form: Bearer <token>")
 			return
 		}
-		v, err := Lookup(r.Context(), client, strings.TrimSpace(plain))
+		plain = strings.TrimSpace(plain)
+		v, err := Lookup(r.Context(), client, plain)
 		if err != nil {
 			if errors.Is(err, ErrInvalid) {
 				fail(err.Error())
@@ -194,7 +135,11 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 			apperr.WriteHTTP(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
+		ctx := withCredential(auth.NewContext(r.Context(), v), plain)
+		if v.RatePerWindow > 0 {
+			ctx = limits.WithOwnRate(ctx, v.RatePerWindow)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
