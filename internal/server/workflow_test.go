@@ -27,10 +27,18 @@ func newPerson(t *testing.T, s *testenv.Server, community int, role, name string
 	return gid.Encode(p.ID), s.Token(t, "resident", p.ID)
 }
 
+// volunteer registers a volunteer of community, a member of its volunteer
+// teams, and returns their token.
 func volunteer(t *testing.T, s *testenv.Server, community int, name string) string {
 	t.Helper()
 	ctx := rule.SystemContext(context.Background())
-	p, err := s.Store.Client.Person.Create().SetName(name).SetCommunityID(community).SetRoles([]string{"volunteer"}).Save(ctx)
+	teams, err := s.Store.Client.Organization.Query().
+		Where(organization.RegionID(community), organization.KindEQ(organization.KindVolunteerTeam)).IDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Store.Client.Person.Create().SetName(name).SetCommunityID(community).SetRoles([]string{"volunteer"}).
+		AddTeamIDs(teams...).Save(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
