@@ -287,7 +287,9 @@ func TestGovernanceClueLoop(t *testing.T) {
 	_, courier := newPerson(t, s, wtx, "resident", "外卖小哥")
 	staff := s.Token(t, "staff", wtx)
 	vol := volunteer(t, s, wtx, "网格志愿者")
-	team, err := s.Store.Client.Organization.Query().Where(organization.RegionID(wtx)).FirstID(rule.SystemContext(context.Background()))
+	// A volunteer team (the volunteer helper makes its volunteers members).
+	team, err := s.Store.Client.Organization.Query().
+		Where(organization.RegionID(wtx), organization.KindEQ(organization.KindVolunteerTeam)).FirstID(rule.SystemContext(context.Background()))
 	if err != nil {
 		t.Fatal(err)
 	}
