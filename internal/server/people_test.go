@@ -173,6 +173,31 @@ func TestStaffRegisterUpdateDeactivatePeople(t *testing.T) {
 		}
 		works("after reactivation")
 
+		// At the data layer, whatever the path: staff put no one in another
+		// community's team, and change no one of another community.
+		staffCtx := auth.NewContext(context.Background(), auth.Viewer{Role: auth.RoleStaff, CommunityID: wtx})
+		bdTeam, _ := gid.Decode(team(t, s, bd, organization.KindVolunteerTeam, ""))
+		if err := s.Store.Client.Person.UpdateOneID(pid).AddTeamIDs(bdTeam).Exec(staffCtx); err == nil {
+			t.Error("staff put their person in another community's team at the data layer")
+		}
+		bdPerson, bdResident := newPerson(t, s, bd, "resident", "北大居民")
+		bdPID, _ := gid.Decode(bdPerson)
+		// Registered for one of their activities, they see this person but
+		// do not manage them.
+		var act struct{ CreateActivity struct{ ID string } }
+		s.Query(t, staff, `mutation($c: ID!) { createActivity(input: {title: "跨社区义诊", category: HEALTH, communityID: $c,
+			startsAt: "2030-05-01T09:00:00+08:00", endsAt: "2030-05-01T11:00:00+08:00"}) { id } }`, map[string]any{"c": wtxGID}).Decode(t, &act)
+		s.Query(t, bdResident, `mutation($a: ID!) { registerForActivity(activityID: $a) { id } }`, map[string]any{"a": act.CreateActivity.ID}).Decode(t, &struct{}{})
+		if r := s.Query(t, staff, update, map[string]any{"id": bdPerson, "in": map[string]any{"name": "改名"}}); r.Code() != "FORBIDDEN" {
+			t.Errorf("staff changing a registered person of another community: want FORBIDDEN, got %s", r.Raw)
+		}
+		if err := s.Store.Client.Person.UpdateOneID(bdPID).SetName("改名").Exec(staffCtx); err == nil {
+			t.Error("staff renamed a person of another community at the data layer")
+		}
+		if err := s.Store.Client.Person.Create().SetName("越界").SetCommunityID(bd).Exec(staffCtx); err == nil {
+			t.Error("staff created a person in another community at the data layer")
+		}
+
 		// Admins act in any community.
 		var adm struct{ UpdatePerson personAnswer }
 		s.Query(t, admin, update, map[string]any{"id": p.ID, "in": map[string]any{"name": "新居民"}}).Decode(t, &adm)
