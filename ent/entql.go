@@ -665,6 +665,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Activity",
 	)
 	graph.MustAddE(
+		"members",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   organization.MembersTable,
+			Columns: organization.MembersPrimaryKey,
+			Bidi:    false,
+		},
+		"Organization",
+		"Person",
+	)
+	graph.MustAddE(
 		"community",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -699,6 +711,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Person",
 		"Registration",
+	)
+	graph.MustAddE(
+		"teams",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   person.TeamsTable,
+			Columns: person.TeamsPrimaryKey,
+			Bidi:    false,
+		},
+		"Person",
+		"Organization",
 	)
 	graph.MustAddE(
 		"cells",
@@ -2006,6 +2030,20 @@ func (f *OrganizationFilter) WhereHasActivitiesWith(preds ...predicate.Activity)
 	})))
 }
 
+// WhereHasMembers applies a predicate to check if query has an edge members.
+func (f *OrganizationFilter) WhereHasMembers() {
+	f.Where(entql.HasEdge("members"))
+}
+
+// WhereHasMembersWith applies a predicate to check if query has an edge members with a given conditions (other predicates).
+func (f *OrganizationFilter) WhereHasMembersWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("members", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *PersonQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2122,6 +2160,20 @@ func (f *PersonFilter) WhereHasRegistrations() {
 // WhereHasRegistrationsWith applies a predicate to check if query has an edge registrations with a given conditions (other predicates).
 func (f *PersonFilter) WhereHasRegistrationsWith(preds ...predicate.Registration) {
 	f.Where(entql.HasEdgeWith("registrations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTeams applies a predicate to check if query has an edge teams.
+func (f *PersonFilter) WhereHasTeams() {
+	f.Where(entql.HasEdge("teams"))
+}
+
+// WhereHasTeamsWith applies a predicate to check if query has an edge teams with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasTeamsWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("teams", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

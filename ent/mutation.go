@@ -8255,6 +8255,9 @@ type OrganizationMutation struct {
 	activities        map[int]struct{}
 	removedactivities map[int]struct{}
 	clearedactivities bool
+	members           map[int]struct{}
+	removedmembers    map[int]struct{}
+	clearedmembers    bool
 	done              bool
 	oldValue          func(context.Context) (*Organization, error)
 	predicates        []predicate.Organization
@@ -8879,6 +8882,60 @@ func (m *OrganizationMutation) ResetActivities() {
 	m.removedactivities = nil
 }
 
+// AddMemberIDs adds the "members" edge to the Person entity by ids.
+func (m *OrganizationMutation) AddMemberIDs(ids ...int) {
+	if m.members == nil {
+		m.members = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.members[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMembers clears the "members" edge to the Person entity.
+func (m *OrganizationMutation) ClearMembers() {
+	m.clearedmembers = true
+}
+
+// MembersCleared reports if the "members" edge to the Person entity was cleared.
+func (m *OrganizationMutation) MembersCleared() bool {
+	return m.clearedmembers
+}
+
+// RemoveMemberIDs removes the "members" edge to the Person entity by IDs.
+func (m *OrganizationMutation) RemoveMemberIDs(ids ...int) {
+	if m.removedmembers == nil {
+		m.removedmembers = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.members, ids[i])
+		m.removedmembers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMembers returns the removed IDs of the "members" edge to the Person entity.
+func (m *OrganizationMutation) RemovedMembersIDs() (ids []int) {
+	for id := range m.removedmembers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MembersIDs returns the "members" edge IDs in the mutation.
+func (m *OrganizationMutation) MembersIDs() (ids []int) {
+	for id := range m.members {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMembers resets all changes to the "members" edge.
+func (m *OrganizationMutation) ResetMembers() {
+	m.members = nil
+	m.clearedmembers = false
+	m.removedmembers = nil
+}
+
 // Where appends a list predicates to the OrganizationMutation builder.
 func (m *OrganizationMutation) Where(ps ...predicate.Organization) {
 	m.predicates = append(m.predicates, ps...)
@@ -9132,7 +9189,7 @@ func (m *OrganizationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrganizationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.parent != nil {
 		edges = append(edges, organization.EdgeParent)
 	}
@@ -9150,6 +9207,9 @@ func (m *OrganizationMutation) AddedEdges() []string {
 	}
 	if m.activities != nil {
 		edges = append(edges, organization.EdgeActivities)
+	}
+	if m.members != nil {
+		edges = append(edges, organization.EdgeMembers)
 	}
 	return edges
 }
@@ -9188,13 +9248,19 @@ func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organization.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.members))
+		for id := range m.members {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrganizationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedchildren != nil {
 		edges = append(edges, organization.EdgeChildren)
 	}
@@ -9203,6 +9269,9 @@ func (m *OrganizationMutation) RemovedEdges() []string {
 	}
 	if m.removedactivities != nil {
 		edges = append(edges, organization.EdgeActivities)
+	}
+	if m.removedmembers != nil {
+		edges = append(edges, organization.EdgeMembers)
 	}
 	return edges
 }
@@ -9229,13 +9298,19 @@ func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organization.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.removedmembers))
+		for id := range m.removedmembers {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrganizationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedparent {
 		edges = append(edges, organization.EdgeParent)
 	}
@@ -9253,6 +9328,9 @@ func (m *OrganizationMutation) ClearedEdges() []string {
 	}
 	if m.clearedactivities {
 		edges = append(edges, organization.EdgeActivities)
+	}
+	if m.clearedmembers {
+		edges = append(edges, organization.EdgeMembers)
 	}
 	return edges
 }
@@ -9273,6 +9351,8 @@ func (m *OrganizationMutation) EdgeCleared(name string) bool {
 		return m.clearedfacilities
 	case organization.EdgeActivities:
 		return m.clearedactivities
+	case organization.EdgeMembers:
+		return m.clearedmembers
 	}
 	return false
 }
@@ -9316,6 +9396,9 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 	case organization.EdgeActivities:
 		m.ResetActivities()
 		return nil
+	case organization.EdgeMembers:
+		m.ResetMembers()
+		return nil
 	}
 	return fmt.Errorf("unknown Organization edge %s", name)
 }
@@ -9344,6 +9427,9 @@ type PersonMutation struct {
 	registrations        map[int]struct{}
 	removedregistrations map[int]struct{}
 	clearedregistrations bool
+	teams                map[int]struct{}
+	removedteams         map[int]struct{}
+	clearedteams         bool
 	done                 bool
 	oldValue             func(context.Context) (*Person, error)
 	predicates           []predicate.Person
@@ -9959,6 +10045,60 @@ func (m *PersonMutation) ResetRegistrations() {
 	m.removedregistrations = nil
 }
 
+// AddTeamIDs adds the "teams" edge to the Organization entity by ids.
+func (m *PersonMutation) AddTeamIDs(ids ...int) {
+	if m.teams == nil {
+		m.teams = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.teams[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTeams clears the "teams" edge to the Organization entity.
+func (m *PersonMutation) ClearTeams() {
+	m.clearedteams = true
+}
+
+// TeamsCleared reports if the "teams" edge to the Organization entity was cleared.
+func (m *PersonMutation) TeamsCleared() bool {
+	return m.clearedteams
+}
+
+// RemoveTeamIDs removes the "teams" edge to the Organization entity by IDs.
+func (m *PersonMutation) RemoveTeamIDs(ids ...int) {
+	if m.removedteams == nil {
+		m.removedteams = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.teams, ids[i])
+		m.removedteams[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTeams returns the removed IDs of the "teams" edge to the Organization entity.
+func (m *PersonMutation) RemovedTeamsIDs() (ids []int) {
+	for id := range m.removedteams {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TeamsIDs returns the "teams" edge IDs in the mutation.
+func (m *PersonMutation) TeamsIDs() (ids []int) {
+	for id := range m.teams {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTeams resets all changes to the "teams" edge.
+func (m *PersonMutation) ResetTeams() {
+	m.teams = nil
+	m.clearedteams = false
+	m.removedteams = nil
+}
+
 // Where appends a list predicates to the PersonMutation builder.
 func (m *PersonMutation) Where(ps ...predicate.Person) {
 	m.predicates = append(m.predicates, ps...)
@@ -10253,7 +10393,7 @@ func (m *PersonMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PersonMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.community != nil {
 		edges = append(edges, person.EdgeCommunity)
 	}
@@ -10262,6 +10402,9 @@ func (m *PersonMutation) AddedEdges() []string {
 	}
 	if m.registrations != nil {
 		edges = append(edges, person.EdgeRegistrations)
+	}
+	if m.teams != nil {
+		edges = append(edges, person.EdgeTeams)
 	}
 	return edges
 }
@@ -10286,18 +10429,27 @@ func (m *PersonMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case person.EdgeTeams:
+		ids := make([]ent.Value, 0, len(m.teams))
+		for id := range m.teams {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PersonMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedrequests != nil {
 		edges = append(edges, person.EdgeRequests)
 	}
 	if m.removedregistrations != nil {
 		edges = append(edges, person.EdgeRegistrations)
+	}
+	if m.removedteams != nil {
+		edges = append(edges, person.EdgeTeams)
 	}
 	return edges
 }
@@ -10318,13 +10470,19 @@ func (m *PersonMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case person.EdgeTeams:
+		ids := make([]ent.Value, 0, len(m.removedteams))
+		for id := range m.removedteams {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PersonMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcommunity {
 		edges = append(edges, person.EdgeCommunity)
 	}
@@ -10333,6 +10491,9 @@ func (m *PersonMutation) ClearedEdges() []string {
 	}
 	if m.clearedregistrations {
 		edges = append(edges, person.EdgeRegistrations)
+	}
+	if m.clearedteams {
+		edges = append(edges, person.EdgeTeams)
 	}
 	return edges
 }
@@ -10347,6 +10508,8 @@ func (m *PersonMutation) EdgeCleared(name string) bool {
 		return m.clearedrequests
 	case person.EdgeRegistrations:
 		return m.clearedregistrations
+	case person.EdgeTeams:
+		return m.clearedteams
 	}
 	return false
 }
@@ -10374,6 +10537,9 @@ func (m *PersonMutation) ResetEdge(name string) error {
 		return nil
 	case person.EdgeRegistrations:
 		m.ResetRegistrations()
+		return nil
+	case person.EdgeTeams:
+		m.ResetTeams()
 		return nil
 	}
 	return fmt.Errorf("unknown Person edge %s", name)

@@ -81,15 +81,18 @@ type OrganizationEdges struct {
 	//
 	// 该组织主办的活动。
 	Activities []*Activity `json:"activities,omitempty"`
+	// Members holds the value of the members edge.
+	Members []*Person `json:"members,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [6]map[string]int
 
 	namedChildren   map[string][]*Organization
 	namedFacilities map[string][]*Facility
 	namedActivities map[string][]*Activity
+	namedMembers    map[string][]*Person
 }
 
 // ParentOrErr returns the Parent value or an error if the edge
@@ -150,6 +153,15 @@ func (e OrganizationEdges) ActivitiesOrErr() ([]*Activity, error) {
 		return e.Activities, nil
 	}
 	return nil, &NotLoadedError{edge: "activities"}
+}
+
+// MembersOrErr returns the Members value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) MembersOrErr() ([]*Person, error) {
+	if e.loadedTypes[6] {
+		return e.Members, nil
+	}
+	return nil, &NotLoadedError{edge: "members"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -269,6 +281,11 @@ func (_m *Organization) QueryFacilities() *FacilityQuery {
 // QueryActivities queries the "activities" edge of the Organization entity.
 func (_m *Organization) QueryActivities() *ActivityQuery {
 	return NewOrganizationClient(_m.config).QueryActivities(_m)
+}
+
+// QueryMembers queries the "members" edge of the Organization entity.
+func (_m *Organization) QueryMembers() *PersonQuery {
+	return NewOrganizationClient(_m.config).QueryMembers(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -391,6 +408,30 @@ func (_m *Organization) appendNamedActivities(name string, edges ...*Activity) {
 		_m.Edges.namedActivities[name] = []*Activity{}
 	} else {
 		_m.Edges.namedActivities[name] = append(_m.Edges.namedActivities[name], edges...)
+	}
+}
+
+// NamedMembers returns the Members named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedMembers(name string) ([]*Person, error) {
+	if _m.Edges.namedMembers == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMembers[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedMembers(name string, edges ...*Person) {
+	if _m.Edges.namedMembers == nil {
+		_m.Edges.namedMembers = make(map[string][]*Person)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMembers[name] = []*Person{}
+	} else {
+		_m.Edges.namedMembers[name] = append(_m.Edges.namedMembers[name], edges...)
 	}
 }
 

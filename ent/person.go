@@ -39,9 +39,9 @@ type Person struct {
 	//
 	// 出生年份。
 	BirthYear *int `json:"birth_year,omitempty"`
-	// Roles in the community: resident, volunteer, party_member or grid_worker.
+	// Roles in the community, a set: resident, volunteer, party_member and grid_worker, each at most once.
 	//
-	// 在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。
+	// 在社区中的角色（集合，每个角色至多一次）：resident（居民）、volunteer（志愿者）、party_member（党员）、grid_worker（网格员）。
 	Roles []string `json:"roles,omitempty"`
 	// ID of the community the person lives in.
 	//
@@ -67,14 +67,17 @@ type PersonEdges struct {
 	Requests []*ServiceRequest `json:"requests,omitempty"`
 	// Registrations holds the value of the registrations edge.
 	Registrations []*Registration `json:"registrations,omitempty"`
+	// Teams holds the value of the teams edge.
+	Teams []*Organization `json:"teams,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedRequests      map[string][]*ServiceRequest
 	namedRegistrations map[string][]*Registration
+	namedTeams         map[string][]*Organization
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -104,6 +107,15 @@ func (e PersonEdges) RegistrationsOrErr() ([]*Registration, error) {
 		return e.Registrations, nil
 	}
 	return nil, &NotLoadedError{edge: "registrations"}
+}
+
+// TeamsOrErr returns the Teams value or an error if the edge
+// was not loaded in eager-loading.
+func (e PersonEdges) TeamsOrErr() ([]*Organization, error) {
+	if e.loadedTypes[3] {
+		return e.Teams, nil
+	}
+	return nil, &NotLoadedError{edge: "teams"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -220,6 +232,11 @@ func (_m *Person) QueryRegistrations() *RegistrationQuery {
 	return NewPersonClient(_m.config).QueryRegistrations(_m)
 }
 
+// QueryTeams queries the "teams" edge of the Person entity.
+func (_m *Person) QueryTeams() *OrganizationQuery {
+	return NewPersonClient(_m.config).QueryTeams(_m)
+}
+
 // Update returns a builder for updating this Person.
 // Note that you need to call Person.Unwrap() before calling this method if this Person
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -318,6 +335,30 @@ func (_m *Person) appendNamedRegistrations(name string, edges ...*Registration) 
 		_m.Edges.namedRegistrations[name] = []*Registration{}
 	} else {
 		_m.Edges.namedRegistrations[name] = append(_m.Edges.namedRegistrations[name], edges...)
+	}
+}
+
+// NamedTeams returns the Teams named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Person) NamedTeams(name string) ([]*Organization, error) {
+	if _m.Edges.namedTeams == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTeams[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Person) appendNamedTeams(name string, edges ...*Organization) {
+	if _m.Edges.namedTeams == nil {
+		_m.Edges.namedTeams = make(map[string][]*Organization)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTeams[name] = []*Organization{}
+	} else {
+		_m.Edges.namedTeams[name] = append(_m.Edges.namedTeams[name], edges...)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
@@ -31,10 +32,12 @@ type PersonQuery struct {
 	withCommunity          *RegionQuery
 	withRequests           *ServiceRequestQuery
 	withRegistrations      *RegistrationQuery
+	withTeams              *OrganizationQuery
 	loadTotal              []func(context.Context, []*Person) error
 	modifiers              []func(*sql.Selector)
 	withNamedRequests      map[string]*ServiceRequestQuery
 	withNamedRegistrations map[string]*RegistrationQuery
+	withNamedTeams         map[string]*OrganizationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *PersonQuery) QueryRegistrations() *RegistrationQuery {
 			sqlgraph.From(person.Table, person.FieldID, selector),
 			sqlgraph.To(registration.Table, registration.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, person.RegistrationsTable, person.RegistrationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTeams chains the current query on the "teams" edge.
+func (_q *PersonQuery) QueryTeams() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, person.TeamsTable, person.TeamsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +357,7 @@ func (_q *PersonQuery) Clone() *PersonQuery {
 		withCommunity:     _q.withCommunity.Clone(),
 		withRequests:      _q.withRequests.Clone(),
 		withRegistrations: _q.withRegistrations.Clone(),
+		withTeams:         _q.withTeams.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -368,6 +394,17 @@ func (_q *PersonQuery) WithRegistrations(opts ...func(*RegistrationQuery)) *Pers
 		opt(query)
 	}
 	_q.withRegistrations = query
+	return _q
+}
+
+// WithTeams tells the query-builder to eager-load the nodes that are connected to
+// the "teams" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PersonQuery) WithTeams(opts ...func(*OrganizationQuery)) *PersonQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTeams = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *PersonQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Perso
 	var (
 		nodes       = []*Person{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withCommunity != nil,
 			_q.withRequests != nil,
 			_q.withRegistrations != nil,
+			_q.withTeams != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -502,6 +540,13 @@ func (_q *PersonQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Perso
 			return nil, err
 		}
 	}
+	if query := _q.withTeams; query != nil {
+		if err := _q.loadTeams(ctx, query, nodes,
+			func(n *Person) { n.Edges.Teams = []*Organization{} },
+			func(n *Person, e *Organization) { n.Edges.Teams = append(n.Edges.Teams, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedRequests {
 		if err := _q.loadRequests(ctx, query, nodes,
 			func(n *Person) { n.appendNamedRequests(name) },
@@ -513,6 +558,13 @@ func (_q *PersonQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Perso
 		if err := _q.loadRegistrations(ctx, query, nodes,
 			func(n *Person) { n.appendNamedRegistrations(name) },
 			func(n *Person, e *Registration) { n.appendNamedRegistrations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTeams {
+		if err := _q.loadTeams(ctx, query, nodes,
+			func(n *Person) { n.appendNamedTeams(name) },
+			func(n *Person, e *Organization) { n.appendNamedTeams(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -610,6 +662,67 @@ func (_q *PersonQuery) loadRegistrations(ctx context.Context, query *Registratio
 			return fmt.Errorf(`unexpected referenced foreign-key "person_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *PersonQuery) loadTeams(ctx context.Context, query *OrganizationQuery, nodes []*Person, init func(*Person), assign func(*Person, *Organization)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Person)
+	nids := make(map[int]map[*Person]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(person.TeamsTable)
+		s.Join(joinT).On(s.C(organization.FieldID), joinT.C(person.TeamsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(person.TeamsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(person.TeamsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Person]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Organization](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "teams" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -755,6 +868,20 @@ func (_q *PersonQuery) WithNamedRegistrations(name string, opts ...func(*Registr
 		_q.withNamedRegistrations = make(map[string]*RegistrationQuery)
 	}
 	_q.withNamedRegistrations[name] = query
+	return _q
+}
+
+// WithNamedTeams tells the query-builder to eager-load the nodes that are connected to the "teams"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PersonQuery) WithNamedTeams(name string, opts ...func(*OrganizationQuery)) *PersonQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTeams == nil {
+		_q.withNamedTeams = make(map[string]*OrganizationQuery)
+	}
+	_q.withNamedTeams[name] = query
 	return _q
 }
 

@@ -316,9 +316,13 @@ type ComplexityRoot struct {
 		CreateFacility      func(childComplexity int, input model.CreateFacilityInput) int
 		CreateGrid          func(childComplexity int, input ent.CreateGridInput) int
 		CreateOrganization  func(childComplexity int, input ent.CreateOrganizationInput) int
+		CreatePerson        func(childComplexity int, input model.CreatePersonInput) int
 		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
+		DeactivatePerson    func(childComplexity int, id int) int
 		DeleteFacility      func(childComplexity int, id int) int
 		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
+		ImportPeople        func(childComplexity int, csv string, communityID *int, dryRun *bool) int
+		ReactivatePerson    func(childComplexity int, id int) int
 		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
 		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
@@ -330,7 +334,9 @@ type ComplexityRoot struct {
 		UpdateCompound      func(childComplexity int, id int, input ent.UpdateCompoundInput) int
 		UpdateFacility      func(childComplexity int, id int, input model.UpdateFacilityInput) int
 		UpdateGrid          func(childComplexity int, id int, input ent.UpdateGridInput) int
+		UpdateMyContact     func(childComplexity int, phone *string) int
 		UpdateOrganization  func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
+		UpdatePerson        func(childComplexity int, id int, input model.UpdatePersonInput) int
 		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
 	}
 
@@ -390,6 +396,24 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PeopleImportReport struct {
+		Accepted func(childComplexity int) int
+		DryRun   func(childComplexity int) int
+		Refused  func(childComplexity int) int
+		Rows     func(childComplexity int) int
+		Written  func(childComplexity int) int
+	}
+
+	PeopleImportRow struct {
+		Accepted  func(childComplexity int) int
+		Code      func(childComplexity int) int
+		Column    func(childComplexity int) int
+		Line      func(childComplexity int) int
+		Message   func(childComplexity int) int
+		MessageZh func(childComplexity int) int
+		Person    func(childComplexity int) int
+	}
+
 	Person struct {
 		BirthYear     func(childComplexity int) int
 		Community     func(childComplexity int) int
@@ -400,6 +424,7 @@ type ComplexityRoot struct {
 		Name          func(childComplexity int) int
 		Phone         func(childComplexity int) int
 		Roles         func(childComplexity int) int
+		Teams         func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
 	}
 
@@ -673,6 +698,12 @@ type MutationResolver interface {
 	RewardRequest(ctx context.Context, id int, note string) (*ent.ServiceRequest, error)
 	RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error)
 	CancelRegistration(ctx context.Context, id int) (*ent.Registration, error)
+	CreatePerson(ctx context.Context, input model.CreatePersonInput) (*ent.Person, error)
+	UpdatePerson(ctx context.Context, id int, input model.UpdatePersonInput) (*ent.Person, error)
+	DeactivatePerson(ctx context.Context, id int) (*ent.Person, error)
+	ReactivatePerson(ctx context.Context, id int) (*ent.Person, error)
+	UpdateMyContact(ctx context.Context, phone *string) (*ent.Person, error)
+	ImportPeople(ctx context.Context, csv string, communityID *int, dryRun *bool) (*model.PeopleImportReport, error)
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
 	DeleteFacility(ctx context.Context, id int) (int, error)
@@ -681,6 +712,7 @@ type MutationResolver interface {
 }
 type PersonResolver interface {
 	Phone(ctx context.Context, obj *ent.Person) (*string, error)
+	Teams(ctx context.Context, obj *ent.Person) ([]*ent.Organization, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -1882,6 +1914,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateOrganization(childComplexity, args["input"].(ent.CreateOrganizationInput)), true
+	case "Mutation.createPerson":
+		if e.ComplexityRoot.Mutation.CreatePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePerson(childComplexity, args["input"].(model.CreatePersonInput)), true
 	case "Mutation.createRegion":
 		if e.ComplexityRoot.Mutation.CreateRegion == nil {
 			break
@@ -1893,6 +1936,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(ent.CreateRegionInput)), true
+	case "Mutation.deactivatePerson":
+		if e.ComplexityRoot.Mutation.DeactivatePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivatePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivatePerson(childComplexity, args["id"].(int)), true
 	case "Mutation.deleteFacility":
 		if e.ComplexityRoot.Mutation.DeleteFacility == nil {
 			break
@@ -1915,6 +1969,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DispatchRequest(childComplexity, args["id"].(int), args["organizationID"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.importPeople":
+		if e.ComplexityRoot.Mutation.ImportPeople == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importPeople_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportPeople(childComplexity, args["csv"].(string), args["communityID"].(*int), args["dryRun"].(*bool)), true
+	case "Mutation.reactivatePerson":
+		if e.ComplexityRoot.Mutation.ReactivatePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reactivatePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReactivatePerson(childComplexity, args["id"].(int)), true
 	case "Mutation.registerForActivity":
 		if e.ComplexityRoot.Mutation.RegisterForActivity == nil {
 			break
@@ -2036,6 +2112,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateGrid(childComplexity, args["id"].(int), args["input"].(ent.UpdateGridInput)), true
+	case "Mutation.updateMyContact":
+		if e.ComplexityRoot.Mutation.UpdateMyContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMyContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMyContact(childComplexity, args["phone"].(*string)), true
 	case "Mutation.updateOrganization":
 		if e.ComplexityRoot.Mutation.UpdateOrganization == nil {
 			break
@@ -2047,6 +2134,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateOrganization(childComplexity, args["id"].(int), args["input"].(ent.UpdateOrganizationInput)), true
+	case "Mutation.updatePerson":
+		if e.ComplexityRoot.Mutation.UpdatePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePerson(childComplexity, args["id"].(int), args["input"].(model.UpdatePersonInput)), true
 	case "Mutation.updateRegion":
 		if e.ComplexityRoot.Mutation.UpdateRegion == nil {
 			break
@@ -2291,6 +2389,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PeopleImportReport.accepted":
+		if e.ComplexityRoot.PeopleImportReport.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportReport.Accepted(childComplexity), true
+	case "PeopleImportReport.dryRun":
+		if e.ComplexityRoot.PeopleImportReport.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportReport.DryRun(childComplexity), true
+	case "PeopleImportReport.refused":
+		if e.ComplexityRoot.PeopleImportReport.Refused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportReport.Refused(childComplexity), true
+	case "PeopleImportReport.rows":
+		if e.ComplexityRoot.PeopleImportReport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportReport.Rows(childComplexity), true
+	case "PeopleImportReport.written":
+		if e.ComplexityRoot.PeopleImportReport.Written == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportReport.Written(childComplexity), true
+
+	case "PeopleImportRow.accepted":
+		if e.ComplexityRoot.PeopleImportRow.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportRow.Accepted(childComplexity), true
+	case "PeopleImportRow.code":
+		if e.ComplexityRoot.PeopleImportRow.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportRow.Code(childComplexity), true
+	case "PeopleImportRow.column":
+		if e.ComplexityRoot.PeopleImportRow.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportRow.Column(childComplexity), true
+	case "PeopleImportRow.line":
+		if e.ComplexityRoot.PeopleImportRow.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportRow.Line(childComplexity), true
+	case "PeopleImportRow.message":
+		if e.ComplexityRoot.PeopleImportRow.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportRow.Message(childComplexity), true
+	case "PeopleImportRow.messageZh":
+		if e.ComplexityRoot.PeopleImportRow.MessageZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportRow.MessageZh(childComplexity), true
+	case "PeopleImportRow.person":
+		if e.ComplexityRoot.PeopleImportRow.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeopleImportRow.Person(childComplexity), true
+
 	case "Person.birthYear":
 		if e.ComplexityRoot.Person.BirthYear == nil {
 			break
@@ -2345,6 +2517,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Roles(childComplexity), true
+	case "Person.teams":
+		if e.ComplexityRoot.Person.Teams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Teams(childComplexity), true
 	case "Person.updatedAt":
 		if e.ComplexityRoot.Person.UpdatedAt == nil {
 			break
@@ -3435,6 +3613,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateFacilityInput,
 		ec.unmarshalInputCreateGridInput,
 		ec.unmarshalInputCreateOrganizationInput,
+		ec.unmarshalInputCreatePersonInput,
 		ec.unmarshalInputCreateRegionInput,
 		ec.unmarshalInputFacilityOrder,
 		ec.unmarshalInputFacilityWhereInput,
@@ -3456,6 +3635,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputUpdateFacilityInput,
 		ec.unmarshalInputUpdateGridInput,
 		ec.unmarshalInputUpdateOrganizationInput,
+		ec.unmarshalInputUpdatePersonInput,
 		ec.unmarshalInputUpdateRegionInput,
 	)
 	first := true
@@ -9972,9 +10152,9 @@ type Person implements Node {
   """
   birthYear: Int
   """
-  Roles in the community: resident, volunteer, party_member or grid_worker.
+  Roles in the community, a set: resident, volunteer, party_member and grid_worker, each at most once.
   
-  在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。
+  在社区中的角色（集合，每个角色至多一次）：resident（居民）、volunteer（志愿者）、party_member（党员）、grid_worker（网格员）。
   """
   roles: [String!]
   """
@@ -14515,6 +14695,312 @@ extend type Mutation {
   phone: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/people_admin.graphql", Input: `extend type Person {
+  """
+  The volunteer teams and party organisations the person belongs to: a request dispatched to one of them is
+  seen and claimed by its members only. Shown to the person, staff of their community and admins; null for
+  anyone else (membership of a party organisation is sensitive).
+
+  其所属的志愿服务队和党组织：派给这些组织的需求只有其成员可见、可认领。仅本人、其所在社区的工作人员和管理员可见，其他人为空
+  （党组织成员身份属于敏感信息）。
+  """
+  teams: [Organization!]
+}
+
+"""
+A person registered at the counter (staff of their community; admins anywhere).
+
+在窗口登记的人员（本社区工作人员；管理员可登记任何社区的人员）。
+"""
+input CreatePersonInput {
+  """
+  Full name, as at the counter.
+
+  姓名（以窗口登记为准）。
+  """
+  name: String!
+  """
+  Phone number: digits, with an optional leading + and spaces or hyphens; 5 to 20 digits.
+
+  电话号码：数字，可带开头的 + 以及空格或连字符；5 至 20 位数字。
+  """
+  phone: String
+  """
+  Year of birth (for age-based services such as the elderly canteen), never the full date.
+
+  出生年份（用于助老食堂等按年龄提供的服务），不登记完整出生日期。
+  """
+  birthYear: Int
+  """
+  Roles in the community, a set: resident, volunteer, party_member, grid_worker (or 居民, 志愿者, 党员, 网格员).
+  None given: resident.
+
+  在社区中的角色（集合）：resident、volunteer、party_member、grid_worker（或 居民、志愿者、党员、网格员）。未给出时为 resident。
+  """
+  roles: [String!]
+  """
+  The person's community. Staff may leave it out (their own community); admins must give it.
+
+  人员所在社区。工作人员可省略（即本社区）；管理员必须给出。
+  """
+  communityID: ID
+  """
+  Volunteer teams and party organisations of that community the person joins.
+
+  人员加入的本社区志愿服务队和党组织。
+  """
+  teamIDs: [ID!]
+}
+
+"""
+Changes to a person; fields left out stay as they are.
+
+对人员信息的修改；未给出的字段保持不变。
+"""
+input UpdatePersonInput {
+  """
+  Full name.
+
+  姓名。
+  """
+  name: String
+  """
+  Phone number (see CreatePersonInput.phone).
+
+  电话号码（见 CreatePersonInput.phone）。
+  """
+  phone: String
+  """
+  True: remove the phone number.
+
+  为 true 时删除电话号码。
+  """
+  clearPhone: Boolean
+  """
+  Year of birth.
+
+  出生年份。
+  """
+  birthYear: Int
+  """
+  True: remove the year of birth.
+
+  为 true 时删除出生年份。
+  """
+  clearBirthYear: Boolean
+  """
+  The whole new set of roles.
+
+  新的完整角色集合。
+  """
+  roles: [String!]
+  """
+  The whole new set of teams (volunteer teams and party organisations of the person's community); [] leaves them all.
+
+  新的完整所属组织集合（本社区的志愿服务队和党组织）；[] 表示退出全部。
+  """
+  teamIDs: [ID!]
+}
+
+"""
+What importPeople did with one data row of the file.
+
+importPeople 对文件中一行数据的处理结果。
+"""
+type PeopleImportRow {
+  """
+  The row's line in the file: the header is line 1, the first person line 2.
+
+  该行在文件中的行号：表头为第 1 行，第一位人员为第 2 行。
+  """
+  line: Int!
+  """
+  Whether the row is valid. Rows are written only when every row is accepted.
+
+  该行是否有效。只有所有行都有效时才会写入。
+  """
+  accepted: Boolean!
+  """
+  Why the row was refused: BAD_USER_INPUT (a value is invalid), DUPLICATE (the same name and phone twice in the
+  file or already in the community) or FORBIDDEN.
+
+  拒绝原因代码：BAD_USER_INPUT（某个值无效）、DUPLICATE（文件中或社区内已有相同姓名和电话）或 FORBIDDEN。
+  """
+  code: String
+  """
+  The column at fault, by its header in the file.
+
+  出错的列（按文件表头）。
+  """
+  column: String
+  """
+  Why the row was refused.
+
+  拒绝原因。
+  """
+  message: String
+  """
+  The same in Chinese.
+
+  拒绝原因（中文）。
+  """
+  messageZh: String
+  """
+  The person created from the row (null in a dry run or when nothing was written).
+
+  根据该行创建的人员（试运行或未写入时为空）。
+  """
+  person: Person
+}
+
+"""
+The report of importPeople.
+
+importPeople 的报告。
+"""
+type PeopleImportReport {
+  """
+  True when the people were written: no row was refused and it was not a dry run. Nothing is ever half-imported.
+
+  人员已写入时为 true：没有被拒绝的行且不是试运行。不会出现只导入一部分的情况。
+  """
+  written: Boolean!
+  """
+  Whether this was a dry run (validation only).
+
+  是否为试运行（只校验）。
+  """
+  dryRun: Boolean!
+  """
+  Rows accepted.
+
+  有效的行数。
+  """
+  accepted: Int!
+  """
+  Rows refused.
+
+  被拒绝的行数。
+  """
+  refused: Int!
+  """
+  Every data row, in file order.
+
+  每一行数据的处理结果，按文件顺序。
+  """
+  rows: [PeopleImportRow!]!
+}
+
+extend type Mutation {
+  """
+  Register a person at the counter (staff of the person's community; admins anywhere). Retried with the same
+  Idempotency-Key header, it returns the person the first request created.
+
+  在窗口登记一位人员（该社区工作人员；管理员可登记任何社区）。使用相同 Idempotency-Key 请求头重试时，返回第一次请求创建的人员。
+  """
+  createPerson(
+    """
+    The new person.
+
+    新人员。
+    """
+    input: CreatePersonInput!
+  ): Person! @hasRole(role: STAFF)
+  """
+  Change a person's details, roles or teams (staff of their community; admins).
+
+  修改人员信息、角色或所属组织（其所在社区的工作人员；管理员）。
+  """
+  updatePerson(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    id: ID!
+    """
+    The changes.
+
+    修改内容。
+    """
+    input: UpdatePersonInput!
+  ): Person! @hasRole(role: STAFF)
+  """
+  Deactivate a person (staff of their community; admins): they keep their history, but their tokens are refused
+  with FORBIDDEN at once, staff can no longer act for them, and they cannot join teams. Deactivating a
+  deactivated person changes nothing.
+
+  停用一位人员（其所在社区的工作人员；管理员）：保留其历史记录，但其令牌立即被拒绝（FORBIDDEN），工作人员不能再代其办理，
+  也不能加入组织。停用已停用的人员不会有任何变化。
+  """
+  deactivatePerson(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    id: ID!
+  ): Person! @hasRole(role: STAFF)
+  """
+  Reactivate a deactivated person (staff of their community; admins): their tokens work again.
+
+  重新启用已停用的人员（其所在社区的工作人员；管理员）：其令牌恢复可用。
+  """
+  reactivatePerson(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    id: ID!
+  ): Person! @hasRole(role: STAFF)
+  """
+  A resident or volunteer changes their own phone number (null removes it). The name, year of birth, roles and
+  teams are changed by staff at the counter.
+
+  居民或志愿者修改本人的电话号码（null 表示删除）。姓名、出生年份、角色和所属组织由窗口工作人员修改。
+  """
+  updateMyContact(
+    """
+    The new phone number, or null.
+
+    新电话号码，或 null。
+    """
+    phone: String
+  ): Person! @hasRole(role: MEMBER)
+  """
+  Import people from a CSV file (staff into their community; admins into the community given). All or nothing:
+  if any row is refused, no one is written and the report says which rows and why. At most 2,000 rows and
+  512 KiB; UTF-8, with or without a byte-order mark. Columns, by header (any order, English or Chinese):
+  name/姓名 (required), phone/电话, birth_year/出生年份, roles/角色 (separated by ;), teams/组织 (names of
+  the community's teams, separated by ;).
+
+  从 CSV 文件导入人员（工作人员导入本社区；管理员导入指定社区）。要么全部导入，要么一个也不导入：只要有一行被拒绝，就不写入任何人员，
+  报告会列出被拒绝的行及原因。最多 2000 行、512 KiB；UTF-8 编码，可带 BOM。列按表头识别（顺序不限，中英文均可）：
+  name/姓名（必填）、phone/电话、birth_year/出生年份、roles/角色（以 ; 分隔）、teams/组织（本社区组织名称，以 ; 分隔）。
+  """
+  importPeople(
+    """
+    The CSV file's content.
+
+    CSV 文件内容。
+    """
+    csv: String!
+    """
+    The community to import into: staff may leave it out; admins must give it.
+
+    导入的社区：工作人员可省略；管理员必须给出。
+    """
+    communityID: ID
+    """
+    True: only validate and report; write nothing.
+
+    为 true 时只校验并报告，不写入。
+    """
+    dryRun: Boolean = false
+  ): PeopleImportReport! @hasRole(role: STAFF)
+}
+`, BuiltIn: false},
 	{Name: "../schema/servicemap.graphql", Input: `"""
 Life-circle tier of GB 50180-2018: the lowest tier that must provide a category.
 
@@ -16315,6 +16801,42 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PeopleImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "written":
+		return ec.fieldContext_PeopleImportReport_written(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_PeopleImportReport_dryRun(ctx, field)
+	case "accepted":
+		return ec.fieldContext_PeopleImportReport_accepted(ctx, field)
+	case "refused":
+		return ec.fieldContext_PeopleImportReport_refused(ctx, field)
+	case "rows":
+		return ec.fieldContext_PeopleImportReport_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeopleImportReport", field.Name)
+}
+
+func (ec *executionContext) childFields_PeopleImportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_PeopleImportRow_line(ctx, field)
+	case "accepted":
+		return ec.fieldContext_PeopleImportRow_accepted(ctx, field)
+	case "code":
+		return ec.fieldContext_PeopleImportRow_code(ctx, field)
+	case "column":
+		return ec.fieldContext_PeopleImportRow_column(ctx, field)
+	case "message":
+		return ec.fieldContext_PeopleImportRow_message(ctx, field)
+	case "messageZh":
+		return ec.fieldContext_PeopleImportRow_messageZh(ctx, field)
+	case "person":
+		return ec.fieldContext_PeopleImportRow_person(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeopleImportRow", field.Name)
+}
+
 func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -16337,6 +16859,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_community(ctx, field)
 	case "phone":
 		return ec.fieldContext_Person_phone(ctx, field)
+	case "teams":
+		return ec.fieldContext_Person_teams(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
@@ -17319,6 +17843,20 @@ func (ec *executionContext) field_Mutation_createOrganization_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePersonInput, error) {
+			return ec.unmarshalNCreatePersonInput2lifecircleᚋgraphᚋmodelᚐCreatePersonInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17330,6 +17868,20 @@ func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deactivatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -17374,6 +17926,50 @@ func (ec *executionContext) field_Mutation_dispatchRequest_args(ctx context.Cont
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importPeople_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "csv",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["csv"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "communityID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["communityID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reactivatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -17627,6 +18223,20 @@ func (ec *executionContext) field_Mutation_updateGrid_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateMyContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "phone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["phone"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17641,6 +18251,28 @@ func (ec *executionContext) field_Mutation_updateOrganization_args(ctx context.C
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateOrganizationInput, error) {
 			return ec.unmarshalNUpdateOrganizationInput2lifecircleᚋentᚐUpdateOrganizationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePersonInput, error) {
+			return ec.unmarshalNUpdatePersonInput2lifecircleᚋgraphᚋmodelᚐUpdatePersonInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -24664,6 +25296,378 @@ func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePerson(ctx, fc.Args["input"].(model.CreatePersonInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePerson(ctx, fc.Args["id"].(int), fc.Args["input"].(model.UpdatePersonInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deactivatePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deactivatePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeactivatePerson(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deactivatePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deactivatePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reactivatePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reactivatePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReactivatePerson(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reactivatePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reactivatePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMyContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMyContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMyContact(ctx, fc.Args["phone"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMyContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMyContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importPeople(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importPeople(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportPeople(ctx, fc.Args["csv"].(string), fc.Args["communityID"].(*int), fc.Args["dryRun"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PeopleImportReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PeopleImportReport
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PeopleImportReport) graphql.Marshaler {
+			return ec.marshalNPeopleImportReport2ᚖlifecircleᚋgraphᚋmodelᚐPeopleImportReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importPeople(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeopleImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importPeople_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createFacility(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25932,6 +26936,300 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _PeopleImportReport_written(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportReport_written(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Written, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportReport_written(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportReport", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportReport_dryRun(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportReport_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportReport_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportReport", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportReport_accepted(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportReport_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportReport_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportReport_refused(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportReport_refused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportReport_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportReport_rows(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportReport_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PeopleImportRow) graphql.Marshaler {
+			return ec.marshalNPeopleImportRow2ᚕᚖlifecircleᚋgraphᚋmodelᚐPeopleImportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportReport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PeopleImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeopleImportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PeopleImportRow_line(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportRow_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportRow_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportRow", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportRow_accepted(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportRow_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportRow_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportRow", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportRow_code(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportRow_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportRow_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportRow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportRow_column(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportRow_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportRow_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportRow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportRow_message(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportRow_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportRow_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportRow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportRow_messageZh(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportRow_messageZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportRow_messageZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeopleImportRow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PeopleImportRow_person(ctx context.Context, field graphql.CollectedField, obj *model.PeopleImportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeopleImportRow_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeopleImportRow_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PeopleImportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26169,6 +27467,38 @@ func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Person_teams(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_teams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Person().Teams(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚕᚖlifecircleᚋentᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_teams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PersonConnection) (ret graphql.Marshaler) {
@@ -34625,6 +35955,71 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCreatePersonInput(ctx context.Context, obj any) (model.CreatePersonInput, error) {
+	var it model.CreatePersonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "phone", "birthYear", "roles", "communityID", "teamIDs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "birthYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BirthYear = data
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Roles = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "teamIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDs"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDs = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context, obj any) (ent.CreateRegionInput, error) {
 	var it ent.CreateRegionInput
 	if obj == nil {
@@ -40147,6 +41542,78 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpdatePersonInput(ctx context.Context, obj any) (model.UpdatePersonInput, error) {
+	var it model.UpdatePersonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "phone", "clearPhone", "birthYear", "clearBirthYear", "roles", "teamIDs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "clearPhone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPhone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearPhone = data
+		case "birthYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BirthYear = data
+		case "clearBirthYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearBirthYear"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearBirthYear = data
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Roles = data
+		case "teamIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDs"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDs = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context, obj any) (ent.UpdateRegionInput, error) {
 	var it ent.UpdateRegionInput
 	if obj == nil {
@@ -43029,6 +44496,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createPerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deactivatePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deactivatePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reactivatePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reactivatePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMyContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMyContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importPeople":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importPeople(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createFacility":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createFacility(ctx, field)
@@ -43689,6 +45198,132 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var peopleImportReportImplementors = []string{"PeopleImportReport"}
+
+func (ec *executionContext) _PeopleImportReport(ctx context.Context, sel ast.SelectionSet, obj *model.PeopleImportReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, peopleImportReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeopleImportReport")
+		case "written":
+			out.Values[i] = ec._PeopleImportReport_written(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dryRun":
+			out.Values[i] = ec._PeopleImportReport_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._PeopleImportReport_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refused":
+			out.Values[i] = ec._PeopleImportReport_refused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._PeopleImportReport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var peopleImportRowImplementors = []string{"PeopleImportRow"}
+
+func (ec *executionContext) _PeopleImportRow(ctx context.Context, sel ast.SelectionSet, obj *model.PeopleImportRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, peopleImportRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeopleImportRow")
+		case "line":
+			out.Values[i] = ec._PeopleImportRow_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._PeopleImportRow_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._PeopleImportRow_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._PeopleImportRow_column(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._PeopleImportRow_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "messageZh":
+			out.Values[i] = ec._PeopleImportRow_messageZh(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "person":
+			out.Values[i] = ec._PeopleImportRow_person(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var personImplementors = []string{"Person", "Node"}
 
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *ent.Person) graphql.Marshaler {
@@ -43789,6 +45424,44 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Person_phone(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "teams":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Person_teams(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -47111,6 +48784,11 @@ func (ec *executionContext) unmarshalNCreateOrganizationInput2lifecircleᚋent�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreatePersonInput2lifecircleᚋgraphᚋmodelᚐCreatePersonInput(ctx context.Context, v any) (model.CreatePersonInput, error) {
+	res, err := ec.unmarshalInputCreatePersonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateRegionInput2lifecircleᚋentᚐCreateRegionInput(ctx context.Context, v any) (ent.CreateRegionInput, error) {
 	res, err := ec.unmarshalInputCreateRegionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -47607,6 +49285,50 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPeopleImportReport2lifecircleᚋgraphᚋmodelᚐPeopleImportReport(ctx context.Context, sel ast.SelectionSet, v model.PeopleImportReport) graphql.Marshaler {
+	return ec._PeopleImportReport(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPeopleImportReport2ᚖlifecircleᚋgraphᚋmodelᚐPeopleImportReport(ctx context.Context, sel ast.SelectionSet, v *model.PeopleImportReport) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PeopleImportReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPeopleImportRow2ᚕᚖlifecircleᚋgraphᚋmodelᚐPeopleImportRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PeopleImportRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeopleImportRow2ᚖlifecircleᚋgraphᚋmodelᚐPeopleImportRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPeopleImportRow2ᚖlifecircleᚋgraphᚋmodelᚐPeopleImportRow(ctx context.Context, sel ast.SelectionSet, v *model.PeopleImportRow) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PeopleImportRow(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPerson2lifecircleᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v ent.Person) graphql.Marshaler {
+	return ec._Person(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v *ent.Person) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -47984,6 +49706,11 @@ func (ec *executionContext) unmarshalNUpdateGridInput2lifecircleᚋentᚐUpdateG
 
 func (ec *executionContext) unmarshalNUpdateOrganizationInput2lifecircleᚋentᚐUpdateOrganizationInput(ctx context.Context, v any) (ent.UpdateOrganizationInput, error) {
 	res, err := ec.unmarshalInputUpdateOrganizationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePersonInput2lifecircleᚋgraphᚋmodelᚐUpdatePersonInput(ctx context.Context, v any) (model.UpdatePersonInput, error) {
+	res, err := ec.unmarshalInputUpdatePersonInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -48995,6 +50722,25 @@ func (ec *executionContext) marshalONode2lifecircleᚋentᚐNoder(ctx context.Co
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganization2ᚕᚖlifecircleᚋentᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Organization) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganization2ᚖlifecircleᚋentᚐOrganization(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOOrganization2ᚖlifecircleᚋentᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *ent.Organization) graphql.Marshaler {

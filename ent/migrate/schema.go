@@ -702,6 +702,31 @@ var (
 		Columns:    WalkNetworksColumns,
 		PrimaryKey: []*schema.Column{WalkNetworksColumns[0]},
 	}
+	// OrganizationMembersColumns holds the columns for the "organization_members" table.
+	OrganizationMembersColumns = []*schema.Column{
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "person_id", Type: field.TypeInt},
+	}
+	// OrganizationMembersTable holds the schema information for the "organization_members" table.
+	OrganizationMembersTable = &schema.Table{
+		Name:       "organization_members",
+		Columns:    OrganizationMembersColumns,
+		PrimaryKey: []*schema.Column{OrganizationMembersColumns[0], OrganizationMembersColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "organization_members_organization_id",
+				Columns:    []*schema.Column{OrganizationMembersColumns[0]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "organization_members_person_id",
+				Columns:    []*schema.Column{OrganizationMembersColumns[1]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APITokensTable,
@@ -721,6 +746,7 @@ var (
 		ServiceRequestsTable,
 		StatCellsTable,
 		WalkNetworksTable,
+		OrganizationMembersTable,
 	}
 )
 
@@ -802,4 +828,6 @@ func init() {
 	WalkNetworksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
+	OrganizationMembersTable.ForeignKeys[0].RefTable = OrganizationsTable
+	OrganizationMembersTable.ForeignKeys[1].RefTable = PersonsTable
 }

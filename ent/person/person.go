@@ -37,6 +37,8 @@ const (
 	EdgeRequests = "requests"
 	// EdgeRegistrations holds the string denoting the registrations edge name in mutations.
 	EdgeRegistrations = "registrations"
+	// EdgeTeams holds the string denoting the teams edge name in mutations.
+	EdgeTeams = "teams"
 	// Table holds the table name of the person in the database.
 	Table = "persons"
 	// CommunityTable is the table that holds the community relation/edge.
@@ -60,6 +62,11 @@ const (
 	RegistrationsInverseTable = "registrations"
 	// RegistrationsColumn is the table column denoting the registrations relation/edge.
 	RegistrationsColumn = "person_id"
+	// TeamsTable is the table that holds the teams relation/edge. The primary key declared below.
+	TeamsTable = "organization_members"
+	// TeamsInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	TeamsInverseTable = "organizations"
 )
 
 // Columns holds all SQL columns for person fields.
@@ -74,6 +81,12 @@ var Columns = []string{
 	FieldCommunityID,
 	FieldDeactivatedAt,
 }
+
+var (
+	// TeamsPrimaryKey and TeamsColumn2 are the table columns denoting the
+	// primary key for the teams relation (M2M).
+	TeamsPrimaryKey = []string{"organization_id", "person_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -186,6 +199,20 @@ func ByRegistrations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newRegistrationsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTeamsCount orders the results by teams count.
+func ByTeamsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTeamsStep(), opts...)
+	}
+}
+
+// ByTeams orders the results by teams terms.
+func ByTeams(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTeamsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCommunityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -205,5 +232,12 @@ func newRegistrationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RegistrationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, RegistrationsTable, RegistrationsColumn),
+	)
+}
+func newTeamsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TeamsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, TeamsTable, TeamsPrimaryKey...),
 	)
 }

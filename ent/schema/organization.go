@@ -75,6 +75,13 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("activities", Activity.Type).
 			Comment(doc("Activities the organisation organises.", "该组织主办的活动。")).
 			Annotations(entgql.RelayConnection(), noInput),
+		// The members of a volunteer team or party organisation: personal
+		// data of a public type, so not in GraphQL at all (neither field
+		// nor filter); staff see it from the private Person side, and
+		// members are changed only through Person mutations (never through
+		// the organisation, whose changes are in the public change feed).
+		edge.To("members", Person.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -9,10 +9,11 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"lifecircle/internal/inputs"
+	"lifecircle/internal/personrole"
 )
 
 // PersonRoles are the roles a person holds in the community.
-var PersonRoles = []string{"resident", "volunteer", "party_member", "grid_worker"}
+var PersonRoles = personrole.Known
 
 // Person is a resident, volunteer, party member or grid worker. Every field is
 // personal data: the type is private, with nothing to filter or order by.
@@ -26,9 +27,9 @@ func (Person) Fields() []ent.Field {
 		field.String("phone").Optional().MaxLen(40).Sensitive(),
 		field.Int("birth_year").Optional().Nillable().Range(1900, 2100).
 			Comment(doc("Year of birth.", "出生年份。")),
-		field.Strings("roles").Optional().Validate(inputs.CheckList).
-			Comment(doc("Roles in the community: resident, volunteer, party_member or grid_worker.",
-				"在社区中的角色：resident（居民）、volunteer（志愿者）、party_member（党员）或 grid_worker（网格员）。")),
+		field.Strings("roles").Optional().Validate(checkRoles).
+			Comment(doc("Roles in the community, a set: resident, volunteer, party_member and grid_worker, each at most once.",
+				"在社区中的角色（集合，每个角色至多一次）：resident（居民）、volunteer（志愿者）、party_member（党员）、grid_worker（网格员）。")),
 		field.Int("community_id").
 			Comment(doc("ID of the community the person lives in.", "所居住社区的 ID。")),
 		// Deactivated people keep their history but can no longer act: their
@@ -38,6 +39,14 @@ func (Person) Fields() []ent.Field {
 				"人员被停用的时间；在用时为空。停用的人员保留其历史记录，但不能再进行任何操作。")).
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
+}
+
+// checkRoles bounds the list and checks it is a set of known roles.
+func checkRoles(roles []string) error {
+	if err := inputs.CheckList(roles); err != nil {
+		return err
+	}
+	return personrole.Check(roles)
 }
 
 // Edges of the Person.
@@ -53,6 +62,13 @@ func (Person) Edges() []ent.Edge {
 		// For privacy rules only: staff see who registered for their
 		// community's activities, wherever the person lives.
 		edge.From("registrations", Registration.Type).Ref("person").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		// Membership of volunteer teams and party organisations: a request
+		// dispatched to a team is seen and claimed by its members.
+		// Not generated into GraphQL: Person.teams is resolved by hand
+		// (schema/people_admin.graphql), shown only to the person and to
+		// staff, since party membership is sensitive.
+		edge.From("teams", Organization.Type).Ref("members").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }

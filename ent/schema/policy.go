@@ -42,8 +42,9 @@ func (Facility) Policy() ent.Policy { return rule.CommunityWrites() }
 // Policy of the Activity: public reads; staff of its community write.
 func (Activity) Policy() ent.Policy { return rule.CommunityWrites() }
 
-// Policy of the Person: private.
-func (Person) Policy() ent.Policy { return rule.Private() }
+// Policy of the Person: private; staff manage their community's people,
+// a person changes their own phone number.
+func (Person) Policy() ent.Policy { return rule.People() }
 
 // Policy of the Registration: private.
 func (Registration) Policy() ent.Policy { return rule.Private() }

@@ -102,6 +102,9 @@ type dataset struct {
 		BirthYear        int
 		Roles            []string
 		Community        string
+		// Teams are the volunteer teams and party organisations the
+		// person belongs to (their dispatched requests are theirs to see).
+		Teams []string
 	}
 	Registrations   []struct{ Person, Activity string }
 	ServiceRequests []requestRow
@@ -289,6 +292,13 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 		cp := c.Person.Create().SetName(p.Name).SetPhone(p.Phone).SetRoles(p.Roles).SetCommunityID(comm)
 		if p.BirthYear > 0 {
 			cp.SetBirthYear(p.BirthYear)
+		}
+		for _, t := range p.Teams {
+			oid, err := id.get(t)
+			if err != nil {
+				return s, err
+			}
+			cp.AddTeamIDs(oid)
 		}
 		row, err := cp.Save(ctx)
 		if err != nil {

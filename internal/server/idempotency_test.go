@@ -99,6 +99,8 @@ func TestEveryCreateIsIdempotent(t *testing.T) {
 				map[string]any{"c": wtxGID, "n": "幂等活动"}, map[string]any{"c": wtxGID, "n": "另一个活动"}, count(c.Activity.Query().Count)},
 			{"createFacility", staff, createFacilityDoc,
 				map[string]any{"c": wtxGID, "n": "幂等药店"}, map[string]any{"c": wtxGID, "n": "另一家药店"}, count(c.Facility.Query().Count)},
+			{"createPerson", staff, `mutation($n: String!) { createPerson(input: {name: $n}) { id } }`,
+				map[string]any{"n": "幂等新居民"}, map[string]any{"n": "另一位新居民"}, count(c.Person.Query().Count)},
 			{"submitRequest", resident, `mutation($n: String!) { submitRequest(input: {kind: REPAIR, title: $n}) { request { id } } }`,
 				map[string]any{"n": "楼道灯坏了"}, map[string]any{"n": "水管漏了"}, count(c.ServiceRequest.Query().Count)},
 			{"createApiToken", admin, `mutation($n: String!) { createApiToken(input: {name: $n, role: "ADMIN", scope: READ}) { apiToken { id } secret } }`,

@@ -27,10 +27,18 @@ func newPerson(t *testing.T, s *testenv.Server, community int, role, name string
 	return gid.Encode(p.ID), s.Token(t, "resident", p.ID)
 }
 
+// volunteer registers a volunteer of community, a member of its volunteer
+// teams, and returns their token.
 func volunteer(t *testing.T, s *testenv.Server, community int, name string) string {
 	t.Helper()
 	ctx := rule.SystemContext(context.Background())
-	p, err := s.Store.Client.Person.Create().SetName(name).SetCommunityID(community).SetRoles([]string{"volunteer"}).Save(ctx)
+	teams, err := s.Store.Client.Organization.Query().
+		Where(organization.RegionID(community), organization.KindEQ(organization.KindVolunteerTeam)).IDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Store.Client.Person.Create().SetName(name).SetCommunityID(community).SetRoles([]string{"volunteer"}).
+		AddTeamIDs(teams...).Save(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +287,9 @@ func TestGovernanceClueLoop(t *testing.T) {
 	_, courier := newPerson(t, s, wtx, "resident", "外卖小哥")
 	staff := s.Token(t, "staff", wtx)
 	vol := volunteer(t, s, wtx, "网格志愿者")
-	team, err := s.Store.Client.Organization.Query().Where(organization.RegionID(wtx)).FirstID(rule.SystemContext(context.Background()))
+	// A volunteer team (the volunteer helper makes its volunteers members).
+	team, err := s.Store.Client.Organization.Query().
+		Where(organization.RegionID(wtx), organization.KindEQ(organization.KindVolunteerTeam)).FirstID(rule.SystemContext(context.Background()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,11 +95,15 @@ var errNotResident = errors.New("no such resident in your community")
 // those registered for their community's activities, wherever they live —
 // but reading is not acting for them: nobody registers a resident of
 // another community, or submits for them, except that resident or an
-// admin. A person staff cannot see at all is refused the same way.
+// admin. A person staff cannot see at all is refused the same way; a
+// deactivated person is refused with FORBIDDEN.
 func residentFor(ctx context.Context, client *ent.Client, v auth.Viewer, id int) (*ent.Person, error) {
 	p, err := client.Person.Get(ctx, id)
 	if ent.IsNotFound(err) || (err == nil && v.IsStaff() && p.CommunityID != v.CommunityID) {
 		return nil, errNotResident
+	}
+	if err == nil && p.DeactivatedAt != nil {
+		return nil, apperr.New(apperr.CodeForbidden, "the person is deactivated: reactivate them before acting for them")
 	}
 	return p, err
 }

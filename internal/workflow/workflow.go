@@ -96,6 +96,15 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 	if !may(v, a, r) {
 		return nil, apperr.New(apperr.CodeForbidden, "you may not %s this request", verb(a))
 	}
+	if a == requestevent.ActionClaim { // however the volunteer signed in
+		gone, err := client.Person.Query().Where(person.ID(v.PersonID), person.DeactivatedAtNotNil()).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		if gone {
+			return nil, apperr.New(apperr.CodeForbidden, "you are deactivated and may not claim requests")
+		}
+	}
 	if !slices.Contains(st.from, r.Status) {
 		return nil, apperr.New(CodeInvalidTransition, "cannot %s a request that is %s", verb(a), r.Status)
 	}
@@ -108,12 +117,24 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 		SetStatus(st.to).AddVersion(1)
 	switch a {
 	case requestevent.ActionDispatch:
-		ok, err := client.Organization.Query().Where(organization.ID(args.OrganizationID), organization.RegionID(r.CommunityID)).Exist(sys)
+		org, err := client.Organization.Query().Where(organization.ID(args.OrganizationID), organization.RegionID(r.CommunityID)).Only(sys)
+		if ent.IsNotFound(err) {
+			return nil, apperr.Invalid("organizationID", "dispatch to an organisation or team of the request's community", "请派给本需求所在社区的组织或志愿队")
+		}
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			return nil, apperr.Invalid("organizationID", "dispatch to an organisation or team of the request's community", "请派给本需求所在社区的组织或志愿队")
+		// Only a team's members see what is dispatched to it: a team
+		// without an active member would hide the request from everyone.
+		if rule.IsTeam(org.Kind) {
+			ok, err := org.QueryMembers().Where(person.DeactivatedAtIsNil()).Exist(sys)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, apperr.Invalid("organizationID", "the team has no active members to see the request: add members first",
+					"该队伍没有在用的成员，无人能看到该需求：请先添加成员")
+			}
 		}
 		u.SetDispatchedToID(args.OrganizationID).SetDispatchedAt(now)
 	case requestevent.ActionClaim:
@@ -157,13 +178,17 @@ func Transition(ctx context.Context, client *ent.Client, id int, a Action, args 
 // see failed because another volunteer claimed it first: the request was
 // dispatched in the volunteer's community, so it was on their list to claim
 // until the winner's claim hid it. A request the volunteer could never see
-// stays NOT_FOUND.
+// (of another community, or dispatched to a team they are not in) stays
+// NOT_FOUND.
 func lostClaim(ctx context.Context, client *ent.Client, v auth.Viewer, id int) bool {
 	if !v.IsVolunteer() {
 		return false
 	}
 	ok, err := client.ServiceRequest.Query().
-		Where(servicerequest.ID(id), servicerequest.CommunityID(v.CommunityID), servicerequest.DispatchedAtNotNil()).
+		Where(servicerequest.ID(id), servicerequest.CommunityID(v.CommunityID), servicerequest.DispatchedAtNotNil(),
+			servicerequest.Or(servicerequest.DispatchedToIDIsNil(),
+				servicerequest.HasDispatchedToWith(organization.Or(organization.KindNotIn(rule.TeamKinds...),
+					organization.HasMembersWith(person.ID(v.PersonID)))))).
 		Exist(rule.SystemContext(ctx))
 	return err == nil && ok
 }

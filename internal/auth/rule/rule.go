@@ -5,6 +5,7 @@ package rule
 
 import (
 	"context"
+	"slices"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -14,6 +15,7 @@ import (
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
+	"lifecircle/ent/person"
 	"lifecircle/ent/privacy"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
@@ -67,6 +69,14 @@ func DenyForeignReferences() privacy.MutationRule {
 			if id, ok := m.OperatorID(); ok {
 				refs = append(refs, func() (bool, error) {
 					return c.Organization.Query().Where(organization.ID(id), organization.RegionID(v.CommunityID)).Exist(sys)
+				})
+			}
+		case *ent.PersonMutation:
+			c := m.Client()
+			if ids := m.TeamsIDs(); len(ids) > 0 {
+				refs = append(refs, func() (bool, error) {
+					n, err := c.Organization.Query().Where(organization.IDIn(ids...), organization.RegionID(v.CommunityID)).Count(sys)
+					return n == len(ids), err
 				})
 			}
 		case *ent.ActivityMutation:
@@ -149,9 +159,40 @@ func AllowStaffOfCommunity() privacy.MutationRule {
 // none matches no row: IDs are positive.
 var none = entql.FieldLT("id", 0)
 
+// TeamKinds are the organisations that have members: volunteer teams and
+// party organisations. A request dispatched to one of them is seen and
+// claimed by its members only; one dispatched to any other organisation of
+// the community (the residents' committee, a social organisation, a
+// business) by every volunteer of the community.
+var TeamKinds = []organization.Kind{
+	organization.KindVolunteerTeam, organization.KindPartyCommittee, organization.KindPartyBranch,
+	organization.KindPartyGroup, organization.KindPartyHousehold,
+}
+
+// IsTeam reports whether an organisation of kind k has members.
+func IsTeam(k organization.Kind) bool { return slices.Contains(TeamKinds, k) }
+
+// openToVolunteer is the dispatch of a request that volunteer v may see
+// and claim: to no organisation, to one that is not a team, or to a team v
+// is a member of.
+func openToVolunteer(v auth.Viewer) entql.P {
+	kinds := make([]any, len(TeamKinds))
+	for i, k := range TeamKinds {
+		kinds[i] = string(k)
+	}
+	return entql.Or(
+		entql.FieldNil("dispatched_to_id"),
+		entql.HasEdgeWith("dispatched_to", entql.Or(
+			entql.Not(entql.FieldIn("kind", kinds...)),
+			entql.HasEdgeWith("members", entql.FieldEQ("id", v.PersonID)),
+		)),
+	)
+}
+
 // visibleRequests is what a resident or volunteer may see of the needs list:
 // their own requests; a volunteer also sees the dispatched requests of their
-// community, open to claim, and the ones they claimed.
+// community open to them (see openToVolunteer and TeamKinds), and the ones
+// they claimed.
 func visibleRequests(v auth.Viewer) entql.P {
 	own := entql.FieldEQ("requester_id", v.PersonID)
 	if !v.IsVolunteer() {
@@ -159,7 +200,7 @@ func visibleRequests(v auth.Viewer) entql.P {
 	}
 	return entql.Or(own,
 		entql.FieldEQ("claimed_by_id", v.PersonID),
-		entql.And(entql.FieldEQ("community_id", v.CommunityID), entql.FieldEQ("status", "DISPATCHED")),
+		entql.And(entql.FieldEQ("community_id", v.CommunityID), entql.FieldEQ("status", "DISPATCHED"), openToVolunteer(v)),
 	)
 }
 
@@ -224,6 +265,43 @@ func CommunityWrites() ent.Policy {
 	return privacy.Policy{
 		Mutation: privacy.MutationPolicy{AllowAdmin(), DenyForeignReferences(), AllowStaffOfCommunity(), DenyWrite()},
 	}
+}
+
+// People is the policy of Person: read as Private; written by admins,
+// by staff for the people of their own community (teams of that community
+// only), and by a person for their own phone number.
+func People() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{AllowAdmin(), FilterPrivate(), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{AllowAdmin(), DenyForeignReferences(), AllowStaffOfCommunity(), allowOwnContact(), DenyWrite()},
+	}
+}
+
+// allowOwnContact allows a resident or volunteer one change of their own
+// record: their phone number. Everything else about them is changed by
+// staff at the counter.
+func allowOwnContact() privacy.MutationRule {
+	return privacy.PersonMutationRuleFunc(func(ctx context.Context, m *ent.PersonMutation) error {
+		v := auth.FromContext(ctx)
+		id, ok := m.ID()
+		if !v.IsPerson() || !m.Op().Is(ent.OpUpdateOne) || !ok || id != v.PersonID {
+			return privacy.Skip
+		}
+		for _, f := range m.Fields() {
+			if f != person.FieldPhone && f != person.FieldUpdatedAt {
+				return privacy.Skip
+			}
+		}
+		for _, f := range m.ClearedFields() {
+			if f != person.FieldPhone {
+				return privacy.Skip
+			}
+		}
+		if len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) > 0 {
+			return privacy.Skip
+		}
+		return privacy.Allow
+	})
 }
 
 // Private is the policy of records holding personal data: admins read all,

@@ -17,6 +17,7 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/person"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
@@ -38,6 +39,12 @@ const usedEvery = time.Minute
 
 // ErrInvalid is returned for unknown, revoked or expired tokens.
 var ErrInvalid = errors.New("the bearer token is not valid (unknown, revoked or expired)")
+
+// ErrDeactivated is returned for the token of a deactivated person: the
+// token is valid, the person may not act (403 FORBIDDEN, at once, since
+// every request looks its token and person up; reactivating the person
+// makes the token work again).
+var ErrDeactivated = errors.New("the person this token acts for is deactivated: ask the community's staff to reactivate them")
 
 // Lookup returns the viewer a token stands for.
 func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer, error) {
@@ -61,6 +68,15 @@ func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer,
 		// Not worth failing the request over: log and go on.
 		if err := client.APIToken.UpdateOneID(t.ID).SetLastUsedAt(now.Truncate(usedEvery)).Exec(rule.SystemContext(ctx)); err != nil {
 			slog.WarnContext(ctx, "token: record last use", "token", t.ID, "err", err)
+		}
+	}
+	if t.PersonID != nil {
+		gone, err := client.Person.Query().Where(person.ID(*t.PersonID), person.DeactivatedAtNotNil()).Exist(rule.SystemContext(ctx))
+		if err != nil {
+			return auth.Viewer{}, fmt.Errorf("token: lookup person: %w", err)
+		}
+		if gone {
+			return auth.Viewer{}, ErrDeactivated
 		}
 	}
 	v := auth.Viewer{Role: auth.Role(t.Role), TokenID: t.ID, ReadOnly: t.Scope == ScopeRead}
@@ -121,6 +137,15 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 		if err != nil {
 			if errors.Is(err, ErrInvalid) {
 				fail(err.Error())
+				return
+			}
+			if errors.Is(err, ErrDeactivated) {
+				// Counted like a bad token: a deactivated person's app
+				// retrying in a loop is throttled the same way.
+				if guard != nil {
+					guard.AuthFailed(r)
+				}
+				apperr.WriteHTTP(w, http.StatusForbidden, apperr.New(apperr.CodeForbidden, "%s", err.Error()))
 				return
 			}
 			if outage.WriteHTTP(w, err) {

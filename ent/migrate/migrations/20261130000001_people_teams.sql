@@ -1,0 +1,2 @@
+-- Create "organization_members" table
+CREATE TABLE "organization_members" ("organization_id" bigint NOT NULL, "person_id" bigint NOT NULL, PRIMARY KEY ("organization_id", "person_id"), CONSTRAINT "organization_members_organization_id" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE CASCADE, CONSTRAINT "organization_members_person_id" FOREIGN KEY ("person_id") REFERENCES "persons" ("id") ON UPDATE NO ACTION ON DELETE CASCADE);
