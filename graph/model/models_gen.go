@@ -254,6 +254,37 @@ type CreateAPITokenPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A person registered at the counter (staff of their community; admins anywhere).
+//
+// 在窗口登记的人员（本社区工作人员；管理员可登记任何社区的人员）。
+type CreatePersonInput struct {
+	// Full name, as at the counter.
+	//
+	// 姓名（以窗口登记为准）。
+	Name string `json:"name"`
+	// Phone number: digits, with an optional leading + and spaces or hyphens; 5 to 20 digits.
+	//
+	// 电话号码：数字，可带开头的 + 以及空格或连字符；5 至 20 位数字。
+	Phone *string `json:"phone,omitempty"`
+	// Year of birth (for age-based services such as the elderly canteen), never the full date.
+	//
+	// 出生年份（用于助老食堂等按年龄提供的服务），不登记完整出生日期。
+	BirthYear *int `json:"birthYear,omitempty"`
+	// Roles in the community, a set: resident, volunteer, party_member, grid_worker (or 居民, 志愿者, 党员, 网格员).
+	// None given: resident.
+	//
+	// 在社区中的角色（集合）：resident、volunteer、party_member、grid_worker（或 居民、志愿者、党员、网格员）。未给出时为 resident。
+	Roles []string `json:"roles,omitempty"`
+	// The person's community. Staff may leave it out (their own community); admins must give it.
+	//
+	// 人员所在社区。工作人员可省略（即本社区）；管理员必须给出。
+	CommunityID *int `json:"communityID,omitempty"`
+	// Volunteer teams and party organisations of that community the person joins.
+	//
+	// 人员加入的本社区志愿服务队和党组织。
+	TeamIDs []int `json:"teamIDs,omitempty"`
+}
+
 // Compounds and households lacking one required category.
 //
 // 缺少某一必配类别的小区数和户数。
@@ -336,6 +367,67 @@ type NearbyFacilityEdge struct {
 	//
 	// 步行时间的计算方法。
 	Method WalkMethod `json:"method"`
+}
+
+// The report of importPeople.
+//
+// importPeople 的报告。
+type PeopleImportReport struct {
+	// True when the people were written: no row was refused and it was not a dry run. Nothing is ever half-imported.
+	//
+	// 人员已写入时为 true：没有被拒绝的行且不是试运行。不会出现只导入一部分的情况。
+	Written bool `json:"written"`
+	// Whether this was a dry run (validation only).
+	//
+	// 是否为试运行（只校验）。
+	DryRun bool `json:"dryRun"`
+	// Rows accepted.
+	//
+	// 有效的行数。
+	Accepted int `json:"accepted"`
+	// Rows refused.
+	//
+	// 被拒绝的行数。
+	Refused int `json:"refused"`
+	// Every data row, in file order.
+	//
+	// 每一行数据的处理结果，按文件顺序。
+	Rows []*PeopleImportRow `json:"rows"`
+}
+
+// What importPeople did with one data row of the file.
+//
+// importPeople 对文件中一行数据的处理结果。
+type PeopleImportRow struct {
+	// The row's line in the file: the header is line 1, the first person line 2.
+	//
+	// 该行在文件中的行号：表头为第 1 行，第一位人员为第 2 行。
+	Line int `json:"line"`
+	// Whether the row is valid. Rows are written only when every row is accepted.
+	//
+	// 该行是否有效。只有所有行都有效时才会写入。
+	Accepted bool `json:"accepted"`
+	// Why the row was refused: BAD_USER_INPUT (a value is invalid), DUPLICATE (the same name and phone twice in the
+	// file or already in the community) or FORBIDDEN.
+	//
+	// 拒绝原因代码：BAD_USER_INPUT（某个值无效）、DUPLICATE（文件中或社区内已有相同姓名和电话）或 FORBIDDEN。
+	Code *string `json:"code,omitempty"`
+	// The column at fault, by its header in the file.
+	//
+	// 出错的列（按文件表头）。
+	Column *string `json:"column,omitempty"`
+	// Why the row was refused.
+	//
+	// 拒绝原因。
+	Message *string `json:"message,omitempty"`
+	// The same in Chinese.
+	//
+	// 拒绝原因（中文）。
+	MessageZh *string `json:"messageZh,omitempty"`
+	// The person created from the row (null in a dry run or when nothing was written).
+	//
+	// 根据该行创建的人员（试运行或未写入时为空）。
+	Person *ent.Person `json:"person,omitempty"`
 }
 
 // A WGS-84 point.
@@ -500,6 +592,40 @@ type SubmitRequestPayload struct {
 	//
 	// 原样返回所给的 clientMutationId。
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Changes to a person; fields left out stay as they are.
+//
+// 对人员信息的修改；未给出的字段保持不变。
+type UpdatePersonInput struct {
+	// Full name.
+	//
+	// 姓名。
+	Name *string `json:"name,omitempty"`
+	// Phone number (see CreatePersonInput.phone).
+	//
+	// 电话号码（见 CreatePersonInput.phone）。
+	Phone *string `json:"phone,omitempty"`
+	// True: remove the phone number.
+	//
+	// 为 true 时删除电话号码。
+	ClearPhone *bool `json:"clearPhone,omitempty"`
+	// Year of birth.
+	//
+	// 出生年份。
+	BirthYear *int `json:"birthYear,omitempty"`
+	// True: remove the year of birth.
+	//
+	// 为 true 时删除出生年份。
+	ClearBirthYear *bool `json:"clearBirthYear,omitempty"`
+	// The whole new set of roles.
+	//
+	// 新的完整角色集合。
+	Roles []string `json:"roles,omitempty"`
+	// The whole new set of teams (volunteer teams and party organisations of the person's community); [] leaves them all.
+	//
+	// 新的完整所属组织集合（本社区的志愿服务队和党组织）；[] 表示退出全部。
+	TeamIDs []int `json:"teamIDs,omitempty"`
 }
 
 // The caller, as the server sees it.

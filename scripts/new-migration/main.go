@@ -4,6 +4,7 @@
 // ./...` first), as a new file there, and updates atlas.sum.
 //
 //	go run ./scripts/new-migration add_facility_indexes
+//	go run ./scripts/new-migration -rehash  # only atlas.sum, after merging files by hand
 //
 // It works the way ent documents versioned migrations: Atlas replays the
 // existing migrations on a throwaway database, inspects it and diffs it
@@ -38,11 +39,19 @@ const defaultServer = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disab
 
 func main() {
 	dirPath := flag.String("dir", "ent/migrate/migrations", "the migration directory")
+	rehash := flag.Bool("rehash", false, "only rewrite atlas.sum for the files in the directory (after removing or merging migration files by hand)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: go run ./scripts/new-migration [-dir DIR] NAME   (NAME: lower-case words joined by _)")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *rehash {
+		if err := rewriteSum(*dirPath); err != nil {
+			fmt.Fprintln(os.Stderr, "new-migration:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if flag.NArg() != 1 || !regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`).MatchString(flag.Arg(0)) {
 		flag.Usage()
 		os.Exit(2)
@@ -92,6 +101,19 @@ func run(name, dirPath string) error {
 	}
 	fmt.Printf("wrote %s/%s and atlas.sum: review it, then commit both\n", dirPath, after[len(after)-1].Name())
 	return nil
+}
+
+// rewriteSum writes atlas.sum for the migration files in dirPath.
+func rewriteSum(dirPath string) error {
+	dir, err := atlas.NewLocalDir(dirPath)
+	if err != nil {
+		return err
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	return atlas.WriteSumFile(dir, sum)
 }
 
 // throwawayDatabase creates an empty database on the local PostgreSQL and
