@@ -178,7 +178,13 @@ func serve(ctx context.Context, args []string) error {
 			slog.Info("demo data loaded", "regions", sum.Regions, "facilities", sum.Facilities, "activities", sum.Activities)
 		}
 	}
+	// The index hears of writes from the change log's notifications
+	// (and a poll), not by reading the log before every answer.
+	if err := st.WatchChanges(cfg.ChangePoll); err != nil {
+		return err
+	}
 	places := servicemap.NewIndex(st.Client)
+	places.Follow(st.Changes)
 	if err := places.Sync(ctx); err != nil {
 		return err
 	}

@@ -118,9 +118,15 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first 
 	for i, h := range page {
 		ids[i] = h.ID
 	}
-	facilities, err := r.loadFacilities(ctx, ids, "edges", "node")
-	if err != nil {
-		return nil, err
+	// Without edges selected (totalCount, pageInfo), the answer is the
+	// index's alone: no statement at all.
+	withEdges := selects(ctx, "edges")
+	var facilities map[int]*ent.Facility
+	if withEdges {
+		var err error
+		if facilities, err = r.loadFacilities(ctx, ids, "edges", "node"); err != nil {
+			return nil, err
+		}
 	}
 	conn := &model.NearbyFacilityConnection{
 		TotalCount: len(hits),
@@ -128,7 +134,7 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first 
 	}
 	for _, h := range page {
 		f, ok := facilities[h.ID]
-		if !ok {
+		if !ok && withEdges {
 			continue // deleted since the index looked
 		}
 		c := entgql.Cursor[int]{ID: h.ID, Value: h.Minutes}

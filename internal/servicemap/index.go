@@ -3,6 +3,7 @@ package servicemap
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
 	"sort"
@@ -14,7 +15,9 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/facility"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/changewake"
 	"lifecircle/internal/openinghours"
+	"lifecircle/internal/replica"
 	"lifecircle/internal/taxonomy"
 	"lifecircle/internal/walknet"
 )
@@ -59,10 +62,21 @@ func statusOf(s facility.Status) status {
 
 // Index is an in-memory grid of every facility, kept in step with the
 // database through the change log: before answering, it applies the log
-// entries written since it last looked, so a write is visible to the next
-// query on every server sharing the database.
+// entries written since it last looked.
+//
+// When does it look? Without Follow, before every answer (one query of the
+// log per request): a write is visible to the next query on every server
+// sharing the database. With Follow, only when its changewake.Wake was
+// bumped since: at once after a commit through the same store (so a client
+// reads its own writes on this server), within the notification latency
+// for the writes of other servers on PostgreSQL, and within the store's
+// poll interval otherwise; an answer from an index that is current costs
+// no SQL at all.
 type Index struct {
 	client *ent.Client
+
+	wake   *changewake.Wake
+	synced atomic.Uint64 // the wake's generation the index has caught up with
 
 	loading atomic.Bool // a background load runs (see Loaded)
 
@@ -98,11 +112,63 @@ func cellOf(lat, lng float64) (int32, int32) {
 
 func cellKey(y, x int32) uint64 { return uint64(uint32(y))<<32 | uint64(uint32(x)) }
 
-// Sync brings the index up to date with the database.
+// Follow makes the index look at the change log only when w was bumped
+// since it last did (see Index), and catch up in the background as soon as
+// it is, so that requests seldom wait for it. Call it before the index is
+// used; the background work stops when w is closed.
+func (ix *Index) Follow(w *changewake.Wake) {
+	ix.wake = w
+	go func() {
+		for {
+			changed := w.Changed()
+			if ix.synced.Load() != 0 && ix.current() == 0 { // loaded, behind
+				if err := ix.Sync(context.Background()); err != nil {
+					slog.Warn("servicemap: catch up", "err", err)
+				}
+			}
+			select {
+			case <-changed:
+			case <-w.Done():
+				return
+			}
+		}
+	}()
+}
+
+// current returns the generation of the wake if the index has loaded and
+// caught up with it, and 0 if it must look at the change log (or has no
+// wake, or has not loaded).
+func (ix *Index) current() uint64 {
+	if ix.wake == nil {
+		return 0
+	}
+	g := ix.wake.Gen()
+	if ix.synced.Load() != g {
+		return 0
+	}
+	return g
+}
+
+// Sync brings the index up to date with the database: with a wake (see
+// Follow) only if it was bumped since the last time.
 func (ix *Index) Sync(ctx context.Context) error {
-	ctx = rule.SystemContext(ctx)
+	if ix.current() != 0 {
+		return nil
+	}
+	// The log and the facilities are read on the primary: a lagging
+	// replica would leave the index behind until the next bump.
+	ctx = rule.SystemContext(replica.Primary(ctx))
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
+	var gen uint64
+	if ix.wake != nil {
+		// Read before the log: a commit bumps after it is visible, so
+		// whatever bumps later than this is looked at next time.
+		gen = ix.wake.Gen()
+		if ix.synced.Load() == gen {
+			return nil // caught up while this one waited
+		}
+	}
 	latest, err := ix.latestChange(ctx)
 	if err != nil {
 		return err
@@ -110,13 +176,16 @@ func (ix *Index) Sync(ctx context.Context) error {
 	ix.mu.RLock()
 	loaded, seq := ix.loaded, ix.seq
 	ix.mu.RUnlock()
-	if !loaded {
-		return ix.load(ctx, latest)
+	switch {
+	case !loaded:
+		err = ix.load(ctx, latest)
+	case latest > seq:
+		err = ix.catchUp(ctx, seq, latest)
 	}
-	if latest <= seq {
-		return nil
+	if err == nil && gen != 0 {
+		ix.synced.Store(gen)
 	}
-	return ix.catchUp(ctx, seq, latest)
+	return err
 }
 
 func (ix *Index) latestChange(ctx context.Context) (int, error) {
