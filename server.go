@@ -120,6 +120,7 @@ func storeOptions(cfg config.Config) store.Options {
 		ReadURL: cfg.DatabaseReadURL, Replica: replica.Options{MaxLag: cfg.ReadMaxLag},
 		Pool: store.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle,
 			MaxLifetime: never(cfg.DBConnMaxLifetime), MaxIdleTime: never(cfg.DBConnMaxIdle)},
+		NoPrepare: !cfg.DBPrepare,
 		Logf: func(format string, args ...any) { slog.Info(fmt.Sprintf(format, args...)) },
 	}
 }

@@ -127,6 +127,11 @@ type Options struct {
 	ReadURL string
 	// Replica tunes the routing to ReadURL (the lag bound, the checks).
 	Replica replica.Options
+	// NoPrepare runs PostgreSQL statements unprepared, as lib/pq does by
+	// default (for a pooler in transaction mode, say); otherwise each
+	// statement with arguments is prepared once per connection (see
+	// PreparedStatements).
+	NoPrepare bool
 }
 
 // IsPostgres reports whether url names a PostgreSQL database.
@@ -170,7 +175,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	open := func(db *sql.DB) dialect.Driver {
+		d := entsql.OpenDB(dia, db)
+		if dia != dialect.Postgres || opts.NoPrepare {
+			return d
+		}
+		return newPreparedDriver(d, db)
+	}
+	drv := open(db)
 	var router *replica.Router
 	if opts.ReadURL != "" {
 		// An unreachable replica is no reason not to start: the router
@@ -180,7 +192,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("store: open the read replica: %w", err)
 		}
-		router = replica.New(drv, db, entsql.OpenDB(dia, rdb), rdb, opts.Replica)
+		router = replica.New(drv, db, open(rdb), rdb, opts.Replica)
 		drv = router
 	}
 	wake := changewake.New()

@@ -58,6 +58,8 @@ type Options struct {
 	Counter *Counter
 	// Driver, when set, wraps the client's driver (as tracing does).
 	Driver func(dialect.Driver) dialect.Driver
+	// NoPrepare runs PostgreSQL statements unprepared (store.Options).
+	NoPrepare bool
 }
 
 // URL creates a fresh, empty database of backend b, dropped when the test
@@ -80,7 +82,7 @@ func (b Backend) Open(t testing.TB, opts Options) *store.Store {
 func OpenURL(t testing.TB, url string, opts Options) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	so := store.Options{URL: url}
+	so := store.Options{URL: url, NoPrepare: opts.NoPrepare}
 	if opts.Counter != nil {
 		so.Driver = opts.Counter.wrap
 	}
