@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -396,6 +396,35 @@ func (ix *Index) visit(lat, lng, meters float64, f func(p *point, dist float64))
 	}
 }
 
+// candidates is how many points lie in the cells visit(lat, lng, meters)
+// looks at. Callers hold mu for reading.
+func (ix *Index) candidates(lat, lng, meters float64) int {
+	const mPerDeg = earthRadius * math.Pi / 180
+	cos := max(math.Cos(lat*math.Pi/180), 0.01)
+	dLat := meters / mPerDeg
+	dLng := dLat / cos
+	y0, x0 := cellOf(lat-dLat, lng-dLng)
+	y1, x1 := cellOf(lat+dLat, lng+dLng)
+	n := 0
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			n += len(ix.cells[cellKey(y, x)])
+		}
+	}
+	return n
+}
+
+// compareHits orders hits as closer does, for slices.SortFunc.
+func compareHits(a, b Hit) int {
+	switch {
+	case a.Minutes < b.Minutes:
+		return -1
+	case a.Minutes > b.Minutes:
+		return 1
+	}
+	return a.ID - b.ID
+}
+
 // Hit is a facility found by a search.
 type Hit struct {
 	ID      int
@@ -432,7 +461,6 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 			want[catIndex[c]] = true
 		}
 	}
-	var out []Hit
 	ix.mu.RLock()
 	budget, radius := q.Minutes, q.RadiusMeters
 	if radius > 0 {
@@ -443,6 +471,8 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 	if radius == 0 {
 		radius = r.candidateMeters(q.Minutes)
 	}
+	// Sized once: the points of the cells visited bound the hits.
+	out := make([]Hit, 0, ix.candidates(q.Lat, q.Lng, radius))
 	ix.visit(q.Lat, q.Lng, radius, func(p *point, d float64) {
 		if p.status == statusClosed || (want != nil && !want[p.cat]) {
 			return
@@ -466,6 +496,6 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		out = append(out, h)
 	})
 	ix.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return closer(out[i], out[j]) })
+	slices.SortFunc(out, compareHits)
 	return out, nil
 }
