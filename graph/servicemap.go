@@ -99,21 +99,12 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first 
 	if n < 0 {
 		return nil, apperr.BadInput("first", "first must not be negative")
 	}
-	start := 0
+	var cursor *servicemap.Hit
 	if after != nil {
-		m := cursorValue(after.Value)
-		start, _ = slices.BinarySearchFunc(hits, servicemap.Hit{ID: after.ID, Minutes: m}, func(h, t servicemap.Hit) int {
-			if c := cmpFloat(h.Minutes, t.Minutes); c != 0 {
-				return c
-			}
-			return h.ID - t.ID
-		})
-		if start < len(hits) && hits[start].ID == after.ID {
-			start++
-		}
+		cursor = &servicemap.Hit{ID: after.ID, Minutes: cursorValue(after.Value)}
 	}
-	end := min(start+n, len(hits))
-	page := hits[start:end]
+	page, start := servicemap.Closest(hits, cursor, n)
+	end := start + len(page)
 	ids := make([]int, len(page))
 	for i, h := range page {
 		ids[i] = h.ID

@@ -446,6 +446,9 @@ type NearQuery struct {
 	// OpenAt keeps only facilities open at that time (status OPEN and
 	// opening hours that say so).
 	OpenAt *time.Time
+	// Unsorted leaves the hits in no order, for a caller that pages them
+	// with Closest rather than sorting them all.
+	Unsorted bool
 }
 
 // Near returns every matching facility in reach, shortest walk first (ties
@@ -496,6 +499,40 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		out = append(out, h)
 	})
 	ix.mu.RUnlock()
-	slices.SortFunc(out, compareHits)
+	if !q.Unsorted {
+		slices.SortFunc(out, compareHits)
+	}
 	return out, nil
+}
+
+// Closest returns, in order, the n closest of hits (in any order) that
+// come after the cursor after (nil: from the start), and how many come
+// before or at it: the page sorting all of hits would give, in one pass
+// and a bounded insertion instead of a sort.
+func Closest(hits []Hit, after *Hit, n int) (page []Hit, before int) {
+	if n <= 0 {
+		for _, h := range hits {
+			if after != nil && compareHits(h, *after) <= 0 {
+				before++
+			}
+		}
+		return nil, before
+	}
+	page = make([]Hit, 0, min(n, len(hits)))
+	for _, h := range hits {
+		if after != nil && compareHits(h, *after) <= 0 {
+			before++
+			continue
+		}
+		if len(page) == n && compareHits(h, page[n-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(page, h, compareHits)
+		if len(page) < n {
+			page = append(page, Hit{})
+		}
+		copy(page[i+1:], page[i:len(page)-1])
+		page[i] = h
+	}
+	return page, before
 }
