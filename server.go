@@ -121,7 +121,7 @@ func storeOptions(cfg config.Config) store.Options {
 		Pool: store.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle,
 			MaxLifetime: never(cfg.DBConnMaxLifetime), MaxIdleTime: never(cfg.DBConnMaxIdle)},
 		NoPrepare: !cfg.DBPrepare,
-		Logf: func(format string, args ...any) { slog.Info(fmt.Sprintf(format, args...)) },
+		Logf:      func(format string, args ...any) { slog.Info(fmt.Sprintf(format, args...)) },
 	}
 }
 
