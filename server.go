@@ -122,7 +122,8 @@ func storeOptions(cfg config.Config) store.Options {
 		ReadURL: cfg.DatabaseReadURL, Replica: replica.Options{MaxLag: cfg.ReadMaxLag},
 		Pool: store.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle,
 			MaxLifetime: never(cfg.DBConnMaxLifetime), MaxIdleTime: never(cfg.DBConnMaxIdle)},
-		Logf: func(format string, args ...any) { slog.Info(fmt.Sprintf(format, args...)) },
+		NoPrepare: !cfg.DBPrepare,
+		Logf:      func(format string, args ...any) { slog.Info(fmt.Sprintf(format, args...)) },
 	}
 }
 
@@ -180,7 +181,13 @@ func serve(ctx context.Context, args []string) error {
 			slog.Info("demo data loaded", "regions", sum.Regions, "facilities", sum.Facilities, "activities", sum.Activities)
 		}
 	}
+	// The index hears of writes from the change log's notifications
+	// (and a poll), not by reading the log before every answer.
+	if err := st.WatchChanges(cfg.ChangePoll); err != nil {
+		return err
+	}
 	places := servicemap.NewIndex(st.Client)
+	places.Follow(st.Changes)
 	if err := places.Sync(ctx); err != nil {
 		return err
 	}

@@ -41,6 +41,22 @@ func atPath(ctx context.Context, object string, path ...string) context.Context 
 	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Parent: fc, Field: field, Object: object})
 }
 
+// selects reports whether the client selected the field name directly
+// below the current field.
+func selects(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	op := graphql.GetOperationContext(ctx)
+	if fc == nil || op == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFields(op, fc.Field.Selections, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // loadFacilities loads facilities by ID in one query, eager-loading what the
 // client selected at path, and returns them by ID.
 func (r *Resolver) loadFacilities(ctx context.Context, ids []int, path ...string) (map[int]*ent.Facility, error) {

@@ -99,28 +99,25 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first 
 	if n < 0 {
 		return nil, apperr.BadInput("first", "first must not be negative")
 	}
-	start := 0
+	var cursor *servicemap.Hit
 	if after != nil {
-		m := cursorValue(after.Value)
-		start, _ = slices.BinarySearchFunc(hits, servicemap.Hit{ID: after.ID, Minutes: m}, func(h, t servicemap.Hit) int {
-			if c := cmpFloat(h.Minutes, t.Minutes); c != 0 {
-				return c
-			}
-			return h.ID - t.ID
-		})
-		if start < len(hits) && hits[start].ID == after.ID {
-			start++
-		}
+		cursor = &servicemap.Hit{ID: after.ID, Minutes: cursorValue(after.Value)}
 	}
-	end := min(start+n, len(hits))
-	page := hits[start:end]
+	page, start := servicemap.Closest(hits, cursor, n)
+	end := start + len(page)
 	ids := make([]int, len(page))
 	for i, h := range page {
 		ids[i] = h.ID
 	}
-	facilities, err := r.loadFacilities(ctx, ids, "edges", "node")
-	if err != nil {
-		return nil, err
+	// Without edges selected (totalCount, pageInfo), the answer is the
+	// index's alone: no statement at all.
+	withEdges := selects(ctx, "edges")
+	var facilities map[int]*ent.Facility
+	if withEdges {
+		var err error
+		if facilities, err = r.loadFacilities(ctx, ids, "edges", "node"); err != nil {
+			return nil, err
+		}
 	}
 	conn := &model.NearbyFacilityConnection{
 		TotalCount: len(hits),
@@ -128,7 +125,7 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first 
 	}
 	for _, h := range page {
 		f, ok := facilities[h.ID]
-		if !ok {
+		if !ok && withEdges {
 			continue // deleted since the index looked
 		}
 		c := entgql.Cursor[int]{ID: h.ID, Value: h.Minutes}

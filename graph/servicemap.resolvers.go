@@ -131,7 +131,7 @@ func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng flo
 		return nil, err
 	}
 	hits, err := r.places.Near(ctx, servicemap.NearQuery{Lat: lat, Lng: lng, Model: r.walk, Profile: prof,
-		Minutes: minutes, RadiusMeters: radius, Categories: categories, OpenAt: openAt})
+		Minutes: minutes, RadiusMeters: radius, Categories: categories, OpenAt: openAt, Unsorted: true})
 	if err != nil {
 		return nil, err
 	}

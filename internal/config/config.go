@@ -46,6 +46,12 @@ type Config struct {
 	// none idle).
 	DBMaxOpen, DBMaxIdle             int
 	DBConnMaxLifetime, DBConnMaxIdle time.Duration
+	// DBPrepare prepares the statements of PostgreSQL once per connection
+	// (store.Options.Prepare).
+	DBPrepare bool
+	// ChangePoll is how often a server reads the change log's last entry
+	// in case it missed a notification (store.WatchChanges).
+	ChangePoll time.Duration
 	// Rate budgets, and Redis shared by several servers.
 	Servers
 
@@ -127,6 +133,16 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	if err != nil {
 		return c, err
 	}
+	prepare, err := envBool(getenv, "DB_PREPARE", true)
+	if err != nil {
+		return c, err
+	}
+	changePoll, err := envDuration(getenv, "CHANGE_POLL", time.Second)
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.DBPrepare, "db-prepare", prepare, "prepare each PostgreSQL statement once per connection (a bounded cache of 500 statements), not at every run (env DB_PREPARE)")
+	fs.DurationVar(&c.ChangePoll, "change-poll", changePoll, "how often the server reads the change log's last entry in case a change notification was missed (env CHANGE_POLL)")
 	fs.IntVar(&c.DBMaxOpen, "db-max-open", maxOpen, "most open database connections; 0: 20 on PostgreSQL, 8 on SQLite (env DB_MAX_OPEN)")
 	fs.IntVar(&c.DBMaxIdle, "db-max-idle", maxIdle, "most idle database connections kept; 0: as many as -db-max-open, so none is closed and reopened under load; -1: none (env DB_MAX_IDLE)")
 	fs.DurationVar(&c.DBConnMaxLifetime, "db-conn-max-lifetime", lifetime, "a database connection is replaced after this long (env DB_CONN_MAX_LIFETIME)")
@@ -211,6 +227,9 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	if c.DBConnMaxLifetime < 0 || c.DBConnMaxIdle < 0 {
 		return c, fmt.Errorf("db-conn-max-lifetime and db-conn-max-idle-time must not be negative")
+	}
+	if c.ChangePoll < 100*time.Millisecond || c.ChangePoll > time.Minute {
+		return c, fmt.Errorf("change-poll %s: want 100ms to 1m", c.ChangePoll)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("log format %q: want text or json", c.LogFormat)

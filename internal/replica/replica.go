@@ -33,6 +33,15 @@ func Allow(ctx context.Context) context.Context {
 	return context.WithValue(ctx, allowKey{}, true)
 }
 
+// Primary marks ctx as a read that must be served by the primary, even if
+// an outer caller allowed the replica.
+func Primary(ctx context.Context) context.Context {
+	if !Allowed(ctx) {
+		return ctx
+	}
+	return context.WithValue(ctx, allowKey{}, false)
+}
+
 // Allowed reports whether ctx was marked with Allow.
 func Allowed(ctx context.Context) bool {
 	ok, _ := ctx.Value(allowKey{}).(bool)

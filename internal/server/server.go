@@ -19,6 +19,7 @@ import (
 	"lifecircle/internal/accesslog"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/changewake"
 	"lifecircle/internal/explorer"
 	"lifecircle/internal/health"
 	"lifecircle/internal/idempotency"
@@ -68,6 +69,10 @@ type Options struct {
 	Readiness []health.Check
 	// ReadyTimeout bounds each readiness check (default health.DefaultTimeout).
 	ReadyTimeout time.Duration
+	// Changes, when set, is the store's signal of change-log growth: the
+	// service-map index made here follows it (servicemap.Index.Follow)
+	// instead of reading the change log before every answer.
+	Changes *changewake.Wake
 }
 
 // New returns the HTTP handler of the whole server.
@@ -100,6 +105,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// One service-map index and walking model for GraphQL and the widget.
 	if opts.GraphQL.Places == nil {
 		opts.GraphQL.Places = servicemap.NewIndex(client)
+		if opts.Changes != nil {
+			opts.GraphQL.Places.Follow(opts.Changes)
+		}
 	}
 	if opts.GraphQL.Walk == nil {
 		walk := servicemap.DefaultWalkModel()

@@ -3,9 +3,10 @@ package servicemap
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,7 +15,9 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/facility"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/changewake"
 	"lifecircle/internal/openinghours"
+	"lifecircle/internal/replica"
 	"lifecircle/internal/taxonomy"
 	"lifecircle/internal/walknet"
 )
@@ -59,10 +62,21 @@ func statusOf(s facility.Status) status {
 
 // Index is an in-memory grid of every facility, kept in step with the
 // database through the change log: before answering, it applies the log
-// entries written since it last looked, so a write is visible to the next
-// query on every server sharing the database.
+// entries written since it last looked.
+//
+// When does it look? Without Follow, before every answer (one query of the
+// log per request): a write is visible to the next query on every server
+// sharing the database. With Follow, only when its changewake.Wake was
+// bumped since: at once after a commit through the same store (so a client
+// reads its own writes on this server), within the notification latency
+// for the writes of other servers on PostgreSQL, and within the store's
+// poll interval otherwise; an answer from an index that is current costs
+// no SQL at all.
 type Index struct {
 	client *ent.Client
+
+	wake   *changewake.Wake
+	synced atomic.Uint64 // the wake's generation the index has caught up with
 
 	loading atomic.Bool // a background load runs (see Loaded)
 
@@ -98,11 +112,63 @@ func cellOf(lat, lng float64) (int32, int32) {
 
 func cellKey(y, x int32) uint64 { return uint64(uint32(y))<<32 | uint64(uint32(x)) }
 
-// Sync brings the index up to date with the database.
+// Follow makes the index look at the change log only when w was bumped
+// since it last did (see Index), and catch up in the background as soon as
+// it is, so that requests seldom wait for it. Call it before the index is
+// used; the background work stops when w is closed.
+func (ix *Index) Follow(w *changewake.Wake) {
+	ix.wake = w
+	go func() {
+		for {
+			changed := w.Changed()
+			if ix.synced.Load() != 0 && ix.current() == 0 { // loaded, behind
+				if err := ix.Sync(context.Background()); err != nil {
+					slog.Warn("servicemap: catch up", "err", err)
+				}
+			}
+			select {
+			case <-changed:
+			case <-w.Done():
+				return
+			}
+		}
+	}()
+}
+
+// current returns the generation of the wake if the index has loaded and
+// caught up with it, and 0 if it must look at the change log (or has no
+// wake, or has not loaded).
+func (ix *Index) current() uint64 {
+	if ix.wake == nil {
+		return 0
+	}
+	g := ix.wake.Gen()
+	if ix.synced.Load() != g {
+		return 0
+	}
+	return g
+}
+
+// Sync brings the index up to date with the database: with a wake (see
+// Follow) only if it was bumped since the last time.
 func (ix *Index) Sync(ctx context.Context) error {
-	ctx = rule.SystemContext(ctx)
+	if ix.current() != 0 {
+		return nil
+	}
+	// The log and the facilities are read on the primary: a lagging
+	// replica would leave the index behind until the next bump.
+	ctx = rule.SystemContext(replica.Primary(ctx))
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
+	var gen uint64
+	if ix.wake != nil {
+		// Read before the log: a commit bumps after it is visible, so
+		// whatever bumps later than this is looked at next time.
+		gen = ix.wake.Gen()
+		if ix.synced.Load() == gen {
+			return nil // caught up while this one waited
+		}
+	}
 	latest, err := ix.latestChange(ctx)
 	if err != nil {
 		return err
@@ -110,13 +176,16 @@ func (ix *Index) Sync(ctx context.Context) error {
 	ix.mu.RLock()
 	loaded, seq := ix.loaded, ix.seq
 	ix.mu.RUnlock()
-	if !loaded {
-		return ix.load(ctx, latest)
+	switch {
+	case !loaded:
+		err = ix.load(ctx, latest)
+	case latest > seq:
+		err = ix.catchUp(ctx, seq, latest)
 	}
-	if latest <= seq {
-		return nil
+	if err == nil && gen != 0 {
+		ix.synced.Store(gen)
 	}
-	return ix.catchUp(ctx, seq, latest)
+	return err
 }
 
 func (ix *Index) latestChange(ctx context.Context) (int, error) {
@@ -327,6 +396,35 @@ func (ix *Index) visit(lat, lng, meters float64, f func(p *point, dist float64))
 	}
 }
 
+// candidates is how many points lie in the cells visit(lat, lng, meters)
+// looks at. Callers hold mu for reading.
+func (ix *Index) candidates(lat, lng, meters float64) int {
+	const mPerDeg = earthRadius * math.Pi / 180
+	cos := max(math.Cos(lat*math.Pi/180), 0.01)
+	dLat := meters / mPerDeg
+	dLng := dLat / cos
+	y0, x0 := cellOf(lat-dLat, lng-dLng)
+	y1, x1 := cellOf(lat+dLat, lng+dLng)
+	n := 0
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			n += len(ix.cells[cellKey(y, x)])
+		}
+	}
+	return n
+}
+
+// compareHits orders hits as closer does, for slices.SortFunc.
+func compareHits(a, b Hit) int {
+	switch {
+	case a.Minutes < b.Minutes:
+		return -1
+	case a.Minutes > b.Minutes:
+		return 1
+	}
+	return a.ID - b.ID
+}
+
 // Hit is a facility found by a search.
 type Hit struct {
 	ID      int
@@ -348,6 +446,9 @@ type NearQuery struct {
 	// OpenAt keeps only facilities open at that time (status OPEN and
 	// opening hours that say so).
 	OpenAt *time.Time
+	// Unsorted leaves the hits in no order, for a caller that pages them
+	// with Closest rather than sorting them all.
+	Unsorted bool
 }
 
 // Near returns every matching facility in reach, shortest walk first (ties
@@ -363,7 +464,6 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 			want[catIndex[c]] = true
 		}
 	}
-	var out []Hit
 	ix.mu.RLock()
 	budget, radius := q.Minutes, q.RadiusMeters
 	if radius > 0 {
@@ -374,6 +474,8 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 	if radius == 0 {
 		radius = r.candidateMeters(q.Minutes)
 	}
+	// Sized once: the points of the cells visited bound the hits.
+	out := make([]Hit, 0, ix.candidates(q.Lat, q.Lng, radius))
 	ix.visit(q.Lat, q.Lng, radius, func(p *point, d float64) {
 		if p.status == statusClosed || (want != nil && !want[p.cat]) {
 			return
@@ -397,6 +499,40 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		out = append(out, h)
 	})
 	ix.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return closer(out[i], out[j]) })
+	if !q.Unsorted {
+		slices.SortFunc(out, compareHits)
+	}
 	return out, nil
+}
+
+// Closest returns, in order, the n closest of hits (in any order) that
+// come after the cursor after (nil: from the start), and how many come
+// before or at it: the page sorting all of hits would give, in one pass
+// and a bounded insertion instead of a sort.
+func Closest(hits []Hit, after *Hit, n int) (page []Hit, before int) {
+	if n <= 0 {
+		for _, h := range hits {
+			if after != nil && compareHits(h, *after) <= 0 {
+				before++
+			}
+		}
+		return nil, before
+	}
+	page = make([]Hit, 0, min(n, len(hits)))
+	for _, h := range hits {
+		if after != nil && compareHits(h, *after) <= 0 {
+			before++
+			continue
+		}
+		if len(page) == n && compareHits(h, page[n-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(page, h, compareHits)
+		if len(page) < n {
+			page = append(page, Hit{})
+		}
+		copy(page[i+1:], page[i:len(page)-1])
+		page[i] = h
+	}
+	return page, before
 }

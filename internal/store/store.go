@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -21,6 +22,7 @@ import (
 	"lifecircle/ent"
 	_ "lifecircle/ent/runtime" // privacy policies and hooks
 	"lifecircle/internal/changelog"
+	"lifecircle/internal/changewake"
 	"lifecircle/internal/migrations"
 	"lifecircle/internal/replica"
 )
@@ -35,6 +37,16 @@ type Store struct {
 	// Replica routes public reads to the read replica; nil without
 	// Options.ReadURL. Its Status is for readiness detail and metrics.
 	Replica *replica.Router
+	// Changes is bumped whenever the change log may have grown: at once
+	// after each commit through this store that appended to it, and, once
+	// WatchChanges runs, on the writes of other processes too.
+	Changes *changewake.Wake
+
+	url      string
+	watchMu  sync.Mutex
+	watching bool
+	// stopListen closes the notification listener (nil: none).
+	stopListen func()
 }
 
 // What Open does about PostgreSQL migrations that are pending (see
@@ -115,6 +127,11 @@ type Options struct {
 	ReadURL string
 	// Replica tunes the routing to ReadURL (the lag bound, the checks).
 	Replica replica.Options
+	// NoPrepare runs PostgreSQL statements unprepared, as lib/pq does by
+	// default (for a pooler in transaction mode, say); otherwise each
+	// statement with arguments is prepared once per connection (see
+	// PreparedStatements).
+	NoPrepare bool
 }
 
 // IsPostgres reports whether url names a PostgreSQL database.
@@ -158,7 +175,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	open := func(db *sql.DB) dialect.Driver {
+		d := entsql.OpenDB(dia, db)
+		if dia != dialect.Postgres || opts.NoPrepare {
+			return d
+		}
+		return newPreparedDriver(d, db)
+	}
+	drv := open(db)
 	var router *replica.Router
 	if opts.ReadURL != "" {
 		// An unreachable replica is no reason not to start: the router
@@ -168,10 +192,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("store: open the read replica: %w", err)
 		}
-		router = replica.New(drv, db, entsql.OpenDB(dia, rdb), rdb, opts.Replica)
+		router = replica.New(drv, db, open(rdb), rdb, opts.Replica)
 		drv = router
 	}
-	drv = driver{drv}
+	wake := changewake.New()
+	drv = changeSignal{Driver: driver{drv}, wake: wake, pg: dia == dialect.Postgres}
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}
@@ -192,7 +217,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		client.Close()
 		return nil, err
 	}
-	return &Store{Client: client, DB: db, Dialect: dia, Applied: applied, Replica: router}, nil
+	return &Store{Client: client, DB: db, Dialect: dia, Applied: applied, Replica: router, Changes: wake, url: opts.URL}, nil
 }
 
 // migratePostgres applies or checks the versioned migrations as
@@ -236,7 +261,16 @@ func openPostgres(url string, pool Pool) (*sql.DB, error) {
 }
 
 // Close closes the client and the database.
-func (s *Store) Close() error { return s.Client.Close() }
+func (s *Store) Close() error {
+	s.Changes.Close()
+	s.watchMu.Lock()
+	if s.stopListen != nil {
+		s.stopListen()
+		s.stopListen = nil
+	}
+	s.watchMu.Unlock()
+	return s.Client.Close()
+}
 
 // withStatementTimeout bounds every PostgreSQL statement (30 s unless the
 // URL says otherwise), so no query can run on after its client gave up.

@@ -28,6 +28,14 @@ func StartServer(t testing.TB, st *store.Store, opts server.Options) *Server {
 	if opts.DB == nil {
 		opts.DB = st.DB
 	}
+	// As the server binary does: the index follows the change log's
+	// notifications rather than reading the log before every answer.
+	if opts.Changes == nil && opts.GraphQL.Places == nil {
+		if err := st.WatchChanges(0); err != nil {
+			t.Fatalf("watch the change log: %v", err)
+		}
+		opts.Changes = st.Changes
+	}
 	srv := httptest.NewServer(server.New(st.Client, opts))
 	t.Cleanup(srv.Close)
 	return &Server{Server: srv, Store: st}

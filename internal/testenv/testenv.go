@@ -58,6 +58,8 @@ type Options struct {
 	Counter *Counter
 	// Driver, when set, wraps the client's driver (as tracing does).
 	Driver func(dialect.Driver) dialect.Driver
+	// NoPrepare runs PostgreSQL statements unprepared (store.Options).
+	NoPrepare bool
 }
 
 // URL creates a fresh, empty database of backend b, dropped when the test
@@ -71,8 +73,16 @@ func (b Backend) URL(t testing.TB) string {
 // dropped when the test ends.
 func (b Backend) Open(t testing.TB, opts Options) *store.Store {
 	t.Helper()
+	return OpenURL(t, b.open(t), opts)
+}
+
+// OpenURL returns a store on the database at url (as Backend.Open, on a
+// database of the caller's: a second store on the same database is a
+// second server's), closed when the test ends.
+func OpenURL(t testing.TB, url string, opts Options) *store.Store {
+	t.Helper()
 	ctx := context.Background()
-	so := store.Options{URL: b.open(t)}
+	so := store.Options{URL: url, NoPrepare: opts.NoPrepare}
 	if opts.Counter != nil {
 		so.Driver = opts.Counter.wrap
 	}
@@ -85,12 +95,12 @@ func (b Backend) Open(t testing.TB, opts Options) *store.Store {
 	}
 	st, err := store.Open(ctx, so)
 	if err != nil {
-		t.Fatalf("open %s: %v", b.Name, err)
+		t.Fatalf("open the store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
 	if !opts.NoDemo {
 		if _, err := demo.Load(ctx, st.Client); err != nil {
-			t.Fatalf("load demo data on %s: %v", b.Name, err)
+			t.Fatalf("load the demo data: %v", err)
 		}
 	}
 	if opts.Counter != nil {
