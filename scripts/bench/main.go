@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"lifecircle/ent/region"
@@ -42,6 +43,7 @@ func main() {
 	reports := flag.Int("reports", 3, "lifeCircleReport runs to time")
 	reportRegion := flag.String("report-region", "", "region to report on (default: the city)")
 	nearOnly := flag.Bool("skip-near", false, "skip the facilitiesNear timing")
+	direct := flag.Bool("report-direct", false, "time lifeCircleReport by calling the index directly (no HTTP, no 20 s request deadline), wall clock and process CPU, instead of over HTTP")
 	flag.Parse()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Options{URL: *url})
@@ -100,6 +102,10 @@ func main() {
 	}
 	report := `query($r: ID!) { lifeCircleReport(region: $r) { compoundCount households meanScore method
 		missingByCategory { category { code } households } compounds(first: 10) { edges { node { compound { name } score } } } } }`
+	if *direct {
+		reportDirect(ctx, st, places, city.ID, city.Name, *reports)
+		*reports = 0
+	}
 	var best time.Duration
 	for i := 0; i < *reports; i++ {
 		start := time.Now()
@@ -122,7 +128,9 @@ func main() {
 				r.Data.LifeCircleReport.CompoundCount, len(taxonomy.All()), r.Data.LifeCircleReport.Method)
 		}
 	}
-	fmt.Printf("lifeCircleReport over HTTP: best of %d %v\n", *reports, best.Round(time.Millisecond))
+	if *reports > 0 {
+		fmt.Printf("lifeCircleReport over HTTP: best of %d %v\n", *reports, best.Round(time.Millisecond))
+	}
 
 	if *postgis {
 		if st.Dialect != "postgres" {
@@ -132,6 +140,30 @@ func main() {
 		fmt.Printf("PostGIS ST_DWithin (GiST, geography), same points, SQL only: p50 %v, p99 %v\n", g50, g99)
 		fmt.Printf("ratio lifecircle/PostGIS: p50 %.2f, p99 %.2f\n", float64(p50)/float64(g50), float64(p99)/float64(g99))
 	}
+}
+
+// reportDirect times the report's computation as the resolver runs it (the
+// default walking model, 15 minutes, ADULT), without HTTP and the server's
+// request deadline: wall clock and the process's CPU time (user + system)
+// per run, so that a figure taken on a loaded machine can be read as CPU.
+func reportDirect(ctx context.Context, st *store.Store, places *servicemap.Index, regionID int, name string, n int) {
+	sys := rule.SystemContext(ctx)
+	for i := 0; i < n; i++ {
+		cpu0, t0 := cpuTime(), time.Now()
+		rep, err := places.Report(sys, st.Client, servicemap.DefaultWalkModel(), regionID, servicemap.DefaultMinutes, servicemap.Adult)
+		if err != nil {
+			log.Fatal(err)
+		}
+		wall, cpu := time.Since(t0), cpuTime()-cpu0
+		fmt.Printf("lifeCircleReport of %s, direct: %d compounds × %d categories, wall %v, CPU %v (GOMAXPROCS %d)\n",
+			name, len(rep.Compounds), len(taxonomy.All()), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), runtime.GOMAXPROCS(0))
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func post(url, query string, vars map[string]any) string {
