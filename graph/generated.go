@@ -403,6 +403,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PersonalDataAccess struct {
+		At                func(childComplexity int) int
+		Fields            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Operation         func(childComplexity int) int
+		ViewerCommunity   func(childComplexity int) int
+		ViewerCommunityID func(childComplexity int) int
+	}
+
+	PersonalDataAccessConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PersonalDataAccessEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Point struct {
 		Lat func(childComplexity int) int
 		Lng func(childComplexity int) int
@@ -2324,6 +2344,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "PersonalDataAccess.at":
+		if e.ComplexityRoot.PersonalDataAccess.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.At(childComplexity), true
+	case "PersonalDataAccess.fields":
+		if e.ComplexityRoot.PersonalDataAccess.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.Fields(childComplexity), true
+	case "PersonalDataAccess.id":
+		if e.ComplexityRoot.PersonalDataAccess.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ID(childComplexity), true
+	case "PersonalDataAccess.operation":
+		if e.ComplexityRoot.PersonalDataAccess.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.Operation(childComplexity), true
+	case "PersonalDataAccess.viewerCommunity":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerCommunity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerCommunity(childComplexity), true
+	case "PersonalDataAccess.viewerCommunityID":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerCommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerCommunityID(childComplexity), true
+
+	case "PersonalDataAccessConnection.edges":
+		if e.ComplexityRoot.PersonalDataAccessConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.Edges(childComplexity), true
+	case "PersonalDataAccessConnection.pageInfo":
+		if e.ComplexityRoot.PersonalDataAccessConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.PageInfo(childComplexity), true
+	case "PersonalDataAccessConnection.totalCount":
+		if e.ComplexityRoot.PersonalDataAccessConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.TotalCount(childComplexity), true
+
+	case "PersonalDataAccessEdge.cursor":
+		if e.ComplexityRoot.PersonalDataAccessEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessEdge.Cursor(childComplexity), true
+	case "PersonalDataAccessEdge.node":
+		if e.ComplexityRoot.PersonalDataAccessEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessEdge.Node(childComplexity), true
+
 	case "Point.lat":
 		if e.ComplexityRoot.Point.Lat == nil {
 			break
@@ -3382,6 +3471,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputLocalizedTextInput,
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
+		ec.unmarshalInputPersonalDataAccessOrder,
 		ec.unmarshalInputPointInput,
 		ec.unmarshalInputPublicationOrder,
 		ec.unmarshalInputPublicationWhereInput,
@@ -9865,6 +9955,125 @@ type PersonEdge {
   cursor: Cursor!
 }
 """
+One read of a person's personal data by someone else (staff, a volunteer or an admin): who read, which fields, when, through which operation. Append-only. A person sees the entries about them (myDataAccessLog) with the reader's role and community; admins see all (personalDataAccessLog), with the reader's token and person.
+
+他人（工作人员、志愿者或管理员）对某人个人信息的一次读取：谁读取、哪些字段、何时、通过哪个操作。只追加。本人可见关于自己的记录（myDataAccessLog），含读取者的角色和社区；管理员可见全部（personalDataAccessLog），含读取者的令牌和人员。
+"""
+type PersonalDataAccess implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the data was read.
+  
+  读取时间。
+  """
+  at: Time!
+  """
+  ID of the community the reader works for (staff) or lives in (volunteers); null for admins.
+  
+  读取者所服务（工作人员）或所居住（志愿者）社区的 ID；管理员为空。
+  """
+  viewerCommunityID: ID
+  """
+  The personal fields read: name, phone, birthYear, address.
+  
+  读取的个人信息字段：name、phone、birthYear、address。
+  """
+  fields: [String!]!
+  """
+  Through which operation: the GraphQL operation name and the field path, or the download's path.
+  
+  通过哪个操作读取：GraphQL 操作名与字段路径，或下载的路径。
+  """
+  operation: String!
+  """
+  The community the reader works for or lives in; null for admins.
+  
+  读取者所服务或所居住的社区；管理员为空。
+  """
+  viewerCommunity: Region
+}
+"""
+A page of ` + "`" + `PersonalDataAccess` + "`" + ` records (a Relay connection).
+
+` + "`" + `PersonalDataAccess` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type PersonalDataAccessConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [PersonalDataAccessEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `PersonalDataAccess` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `PersonalDataAccess` + "`" + ` 记录及其游标。
+"""
+type PersonalDataAccessEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: PersonalDataAccess
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+How to order ` + "`" + `PersonalDataAccess` + "`" + ` records.
+
+` + "`" + `PersonalDataAccess` + "`" + ` 记录的排序方式。
+"""
+input PersonalDataAccessOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: PersonalDataAccessOrderField!
+}
+"""
+Properties ` + "`" + `PersonalDataAccess` + "`" + ` records can be ordered by.
+
+` + "`" + `PersonalDataAccess` + "`" + ` 记录可用于排序的属性。
+"""
+enum PersonalDataAccessOrderField {
+  """
+  By ` + "`" + `at` + "`" + `.
+  
+  按 ` + "`" + `at` + "`" + ` 排序。
+  """
+  AT
+}
+"""
 A release of the anonymised monthly statistics: an immutable snapshot. Read its figures with the statistics query.
 
 月度匿名统计数据的一次发布：不可更改的快照。其数值通过 statistics 查询读取。
@@ -12050,11 +12259,11 @@ type Registration implements Node {
   """
   status: RegistrationStatus!
   """
-  ID of the registered person.
+  ID of the registered person; null once their personal data was erased.
   
-  报名人员的 ID。
+  报名人员的 ID；其个人信息被删除后为空。
   """
-  personID: ID!
+  personID: ID
   """
   ID of the activity.
   
@@ -12068,11 +12277,11 @@ type Registration implements Node {
   """
   communityID: ID!
   """
-  The registered person.
+  The registered person; null once their personal data was erased.
   
-  报名的人员。
+  报名的人员；其个人信息被删除后为空。
   """
-  person: Person!
+  person: Person
   """
   The activity.
   
@@ -12605,11 +12814,11 @@ type ServiceRequest implements Node {
   """
   compoundID: ID
   """
-  ID of the person who asked.
+  ID of the person who asked; null once their personal data was erased.
   
-  提出人的 ID。
+  提出人的 ID；其个人信息被删除后为空。
   """
-  requesterID: ID!
+  requesterID: ID
   """
   ID of the organisation or volunteer team the request was dispatched to.
   
@@ -12635,11 +12844,11 @@ type ServiceRequest implements Node {
   """
   compound: Compound
   """
-  The person who asked.
+  The person who asked; null once their personal data was erased.
   
-  提出人。
+  提出人；其个人信息被删除后为空。
   """
-  requester: Person!
+  requester: Person
   """
   The request's history, step by step.
   
@@ -16053,6 +16262,34 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 		return ec.fieldContext_PersonEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PersonalDataAccess_id(ctx, field)
+	case "at":
+		return ec.fieldContext_PersonalDataAccess_at(ctx, field)
+	case "viewerCommunityID":
+		return ec.fieldContext_PersonalDataAccess_viewerCommunityID(ctx, field)
+	case "fields":
+		return ec.fieldContext_PersonalDataAccess_fields(ctx, field)
+	case "operation":
+		return ec.fieldContext_PersonalDataAccess_operation(ctx, field)
+	case "viewerCommunity":
+		return ec.fieldContext_PersonalDataAccess_viewerCommunity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PersonalDataAccessEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PersonalDataAccessEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccessEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Point(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -25782,6 +26019,295 @@ func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _PersonalDataAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_at(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerCommunityID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerCommunityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewerCommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerCommunityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_fields(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_operation(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerCommunity(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerCommunity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewerCommunity(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerCommunity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccess",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PersonalDataAccessEdge) graphql.Marshaler {
+			return ec.marshalOPersonalDataAccessEdge2ᚕᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccessConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccessEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonalDataAccess) graphql.Marshaler {
+			return ec.marshalOPersonalDataAccess2ᚖlifecircleᚋentᚐPersonalDataAccess(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccessEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _Point_lat(ctx context.Context, field graphql.CollectedField, obj *model.Point) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27884,11 +28410,11 @@ func (ec *executionContext) _Registration_personID(ctx context.Context, field gr
 			return obj.PersonID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Registration_personID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -27954,10 +28480,10 @@ func (ec *executionContext) _Registration_person(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Registration_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29344,11 +29870,11 @@ func (ec *executionContext) _ServiceRequest_requesterID(ctx context.Context, fie
 			return obj.RequesterID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ServiceRequest_requesterID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29478,10 +30004,10 @@ func (ec *executionContext) _ServiceRequest_requester(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ServiceRequest_requester(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -36444,6 +36970,47 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputPersonalDataAccessOrder(ctx context.Context, obj any) (ent.PersonalDataAccessOrder, error) {
+	var it ent.PersonalDataAccessOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPersonalDataAccessOrderField2ᚖlifecircleᚋentᚐPersonalDataAccessOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputPointInput(ctx context.Context, obj any) (model.PointInput, error) {
 	var it model.PointInput
 	if obj == nil {
@@ -39572,6 +40139,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Publication(ctx, sel, obj)
+	case *ent.PersonalDataAccess:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PersonalDataAccess(ctx, sel, obj)
 	case *ent.Person:
 		if obj == nil {
 			return graphql.Null
@@ -43151,6 +43723,193 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var personalDataAccessImplementors = []string{"PersonalDataAccess", "Node"}
+
+func (ec *executionContext) _PersonalDataAccess(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonalDataAccess) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccess")
+		case "id":
+			out.Values[i] = ec._PersonalDataAccess_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._PersonalDataAccess_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerCommunityID":
+			out.Values[i] = ec._PersonalDataAccess_viewerCommunityID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fields":
+			out.Values[i] = ec._PersonalDataAccess_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operation":
+			out.Values[i] = ec._PersonalDataAccess_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerCommunity":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerCommunity(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personalDataAccessConnectionImplementors = []string{"PersonalDataAccessConnection"}
+
+func (ec *executionContext) _PersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonalDataAccessConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccessConnection")
+		case "edges":
+			out.Values[i] = ec._PersonalDataAccessConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PersonalDataAccessConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PersonalDataAccessConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personalDataAccessEdgeImplementors = []string{"PersonalDataAccessEdge"}
+
+func (ec *executionContext) _PersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonalDataAccessEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccessEdge")
+		case "node":
+			out.Values[i] = ec._PersonalDataAccessEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PersonalDataAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pointImplementors = []string{"Point"}
 
 func (ec *executionContext) _Point(ctx context.Context, sel ast.SelectionSet, obj *model.Point) graphql.Marshaler {
@@ -44317,7 +45076,7 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			}
 		case "personID":
 			out.Values[i] = ec._Registration_personID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "activityID":
@@ -44340,7 +45099,7 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._Registration_person(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -44970,7 +45729,7 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 			}
 		case "requesterID":
 			out.Values[i] = ec._ServiceRequest_requesterID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dispatchedToID":
@@ -45069,7 +45828,7 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 					}
 				}()
 				res = ec._ServiceRequest_requester(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -46800,16 +47559,6 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Person(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNPersonConnection2lifecircleᚋentᚐPersonConnection(ctx context.Context, sel ast.SelectionSet, v ent.PersonConnection) graphql.Marshaler {
 	return ec._PersonConnection(ctx, sel, &v)
 }
@@ -46822,6 +47571,22 @@ func (ec *executionContext) marshalNPersonConnection2ᚖlifecircleᚋentᚐPerso
 		return graphql.Null
 	}
 	return ec._PersonConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPersonalDataAccessOrderField2ᚖlifecircleᚋentᚐPersonalDataAccessOrderField(ctx context.Context, v any) (*ent.PersonalDataAccessOrderField, error) {
+	var res = new(ent.PersonalDataAccessOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessOrderField2ᚖlifecircleᚋentᚐPersonalDataAccessOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccessOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalNPoint2ᚖlifecircleᚋgraphᚋmodelᚐPoint(ctx context.Context, sel ast.SelectionSet, v *model.Point) graphql.Marshaler {
@@ -47118,6 +47883,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNSubmitRequestInput2lifecircleᚋgraphᚋmodelᚐSubmitRequestInput(ctx context.Context, v any) (model.SubmitRequestInput, error) {
@@ -48275,6 +49069,33 @@ func (ec *executionContext) marshalOPersonEdge2ᚖlifecircleᚋentᚐPersonEdge(
 		return graphql.Null
 	}
 	return ec._PersonEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPersonalDataAccess2ᚖlifecircleᚋentᚐPersonalDataAccess(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccess) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersonalDataAccess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPersonalDataAccessEdge2ᚕᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PersonalDataAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPersonalDataAccessEdge2ᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPersonalDataAccessEdge2ᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersonalDataAccessEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPointInput2ᚖlifecircleᚋgraphᚋmodelᚐPointInput(ctx context.Context, v any) (*model.PointInput, error) {
