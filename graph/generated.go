@@ -50,6 +50,8 @@ type ResolverRoot interface {
 	LifeCircleReport() LifeCircleReportResolver
 	Mutation() MutationResolver
 	Person() PersonResolver
+	PersonalData() PersonalDataResolver
+	PersonalDataAccess() PersonalDataAccessResolver
 	Query() QueryResolver
 	ServiceRequest() ServiceRequestResolver
 }
@@ -308,6 +310,8 @@ type ComplexityRoot struct {
 		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
 		DeleteFacility      func(childComplexity int, id int) int
 		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
+		EraseMyData         func(childComplexity int) int
+		ErasePerson         func(childComplexity int, id int) int
 		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
 		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
@@ -403,13 +407,27 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PersonalData struct {
+		ClaimedRequests func(childComplexity int) int
+		Download        func(childComplexity int) int
+		FormatVersion   func(childComplexity int) int
+		Person          func(childComplexity int) int
+		Registrations   func(childComplexity int) int
+		Requests        func(childComplexity int) int
+		Tokens          func(childComplexity int) int
+	}
+
 	PersonalDataAccess struct {
 		At                func(childComplexity int) int
 		Fields            func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Operation         func(childComplexity int) int
+		SubjectID         func(childComplexity int) int
 		ViewerCommunity   func(childComplexity int) int
 		ViewerCommunityID func(childComplexity int) int
+		ViewerPersonID    func(childComplexity int) int
+		ViewerRole        func(childComplexity int) int
+		ViewerTokenID     func(childComplexity int) int
 	}
 
 	PersonalDataAccessConnection struct {
@@ -448,26 +466,30 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
-		Activities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		Categories       func(childComplexity int) int
-		Changes          func(childComplexity int, after *entgql.Cursor[int], first *int) int
-		Compounds        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
-		Facilities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
-		FacilitiesNear   func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
-		Grids            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
-		LifeCircleReport func(childComplexity int, region int, minutes *float64, profile *model.WalkingProfile) int
-		Node             func(childComplexity int, id int) int
-		Nodes            func(childComplexity int, ids []int) int
-		Organizations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
-		People           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
-		Publications     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) int
-		Regions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
-		Registrations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
-		ServiceCircle    func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
-		ServiceRequests  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
-		Statistics       func(childComplexity int, region int, period string, metrics []string) int
-		Viewer           func(childComplexity int) int
+		APITokens             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
+		Activities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		Categories            func(childComplexity int) int
+		Changes               func(childComplexity int, after *entgql.Cursor[int], first *int) int
+		Compounds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
+		Facilities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
+		FacilitiesNear        func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
+		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
+		LifeCircleReport      func(childComplexity int, region int, minutes *float64, profile *model.WalkingProfile) int
+		MyData                func(childComplexity int) int
+		MyDataAccessLog       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		Node                  func(childComplexity int, id int) int
+		Nodes                 func(childComplexity int, ids []int) int
+		Organizations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
+		People                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		PersonData            func(childComplexity int, id int) int
+		PersonalDataAccessLog func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, subjectID *int, viewerPersonID *int, viewerTokenID *int, since *time.Time, until *time.Time) int
+		Publications          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) int
+		Regions               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
+		Registrations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
+		ServiceCircle         func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
+		ServiceRequests       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
+		Statistics            func(childComplexity int, region int, period string, metrics []string) int
+		Viewer                func(childComplexity int) int
 	}
 
 	Region struct {
@@ -682,6 +704,8 @@ type MutationResolver interface {
 	RewardRequest(ctx context.Context, id int, note string) (*ent.ServiceRequest, error)
 	RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error)
 	CancelRegistration(ctx context.Context, id int) (*ent.Registration, error)
+	EraseMyData(ctx context.Context) (*ent.Person, error)
+	ErasePerson(ctx context.Context, id int) (*ent.Person, error)
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
 	DeleteFacility(ctx context.Context, id int) (int, error)
@@ -689,6 +713,18 @@ type MutationResolver interface {
 }
 type PersonResolver interface {
 	Phone(ctx context.Context, obj *ent.Person) (*string, error)
+}
+type PersonalDataResolver interface {
+	Requests(ctx context.Context, obj *model.PersonalData) ([]*ent.ServiceRequest, error)
+	ClaimedRequests(ctx context.Context, obj *model.PersonalData) ([]*ent.ServiceRequest, error)
+	Registrations(ctx context.Context, obj *model.PersonalData) ([]*ent.Registration, error)
+	Tokens(ctx context.Context, obj *model.PersonalData) ([]*ent.APIToken, error)
+}
+type PersonalDataAccessResolver interface {
+	ViewerRole(ctx context.Context, obj *ent.PersonalDataAccess) (string, error)
+	SubjectID(ctx context.Context, obj *ent.PersonalDataAccess) (*int, error)
+	ViewerPersonID(ctx context.Context, obj *ent.PersonalDataAccess) (*int, error)
+	ViewerTokenID(ctx context.Context, obj *ent.PersonalDataAccess) (*int, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -706,6 +742,10 @@ type QueryResolver interface {
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
 	Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
+	MyData(ctx context.Context) (*model.PersonalData, error)
+	PersonData(ctx context.Context, id int) (*model.PersonalData, error)
+	MyDataAccessLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonalDataAccessConnection, error)
+	PersonalDataAccessLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, subjectID *int, viewerPersonID *int, viewerTokenID *int, since *time.Time, until *time.Time) (*ent.PersonalDataAccessConnection, error)
 	Categories(ctx context.Context) ([]*taxonomy.Category, error)
 	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
 	ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error)
@@ -1875,6 +1915,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DispatchRequest(childComplexity, args["id"].(int), args["organizationID"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.eraseMyData":
+		if e.ComplexityRoot.Mutation.EraseMyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.EraseMyData(childComplexity), true
+	case "Mutation.erasePerson":
+		if e.ComplexityRoot.Mutation.ErasePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_erasePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ErasePerson(childComplexity, args["id"].(int)), true
 	case "Mutation.registerForActivity":
 		if e.ComplexityRoot.Mutation.RegisterForActivity == nil {
 			break
@@ -2344,6 +2401,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "PersonalData.claimedRequests":
+		if e.ComplexityRoot.PersonalData.ClaimedRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.ClaimedRequests(childComplexity), true
+	case "PersonalData.download":
+		if e.ComplexityRoot.PersonalData.Download == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Download(childComplexity), true
+	case "PersonalData.formatVersion":
+		if e.ComplexityRoot.PersonalData.FormatVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.FormatVersion(childComplexity), true
+	case "PersonalData.person":
+		if e.ComplexityRoot.PersonalData.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Person(childComplexity), true
+	case "PersonalData.registrations":
+		if e.ComplexityRoot.PersonalData.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Registrations(childComplexity), true
+	case "PersonalData.requests":
+		if e.ComplexityRoot.PersonalData.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Requests(childComplexity), true
+	case "PersonalData.tokens":
+		if e.ComplexityRoot.PersonalData.Tokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Tokens(childComplexity), true
+
 	case "PersonalDataAccess.at":
 		if e.ComplexityRoot.PersonalDataAccess.At == nil {
 			break
@@ -2368,6 +2468,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonalDataAccess.Operation(childComplexity), true
+	case "PersonalDataAccess.subjectID":
+		if e.ComplexityRoot.PersonalDataAccess.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.SubjectID(childComplexity), true
 	case "PersonalDataAccess.viewerCommunity":
 		if e.ComplexityRoot.PersonalDataAccess.ViewerCommunity == nil {
 			break
@@ -2380,6 +2486,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonalDataAccess.ViewerCommunityID(childComplexity), true
+	case "PersonalDataAccess.viewerPersonID":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerPersonID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerPersonID(childComplexity), true
+	case "PersonalDataAccess.viewerRole":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerRole(childComplexity), true
+	case "PersonalDataAccess.viewerTokenID":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerTokenID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerTokenID(childComplexity), true
 
 	case "PersonalDataAccessConnection.edges":
 		if e.ComplexityRoot.PersonalDataAccessConnection.Edges == nil {
@@ -2584,6 +2708,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LifeCircleReport(childComplexity, args["region"].(int), args["minutes"].(*float64), args["profile"].(*model.WalkingProfile)), true
+	case "Query.myData":
+		if e.ComplexityRoot.Query.MyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyData(childComplexity), true
+	case "Query.myDataAccessLog":
+		if e.ComplexityRoot.Query.MyDataAccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myDataAccessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyDataAccessLog(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2628,6 +2769,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.People(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
+	case "Query.personData":
+		if e.ComplexityRoot.Query.PersonData == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonData(childComplexity, args["id"].(int)), true
+	case "Query.personalDataAccessLog":
+		if e.ComplexityRoot.Query.PersonalDataAccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personalDataAccessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonalDataAccessLog(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["subjectID"].(*int), args["viewerPersonID"].(*int), args["viewerTokenID"].(*int), args["since"].(*time.Time), args["until"].(*time.Time)), true
 	case "Query.publications":
 		if e.ComplexityRoot.Query.Publications == nil {
 			break
@@ -14548,6 +14711,228 @@ extend type Mutation {
   phone: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/rights.graphql", Input: `"""
+Everything lifecircle holds about one person (PIPL art. 45): their profile,
+the requests they made with their whole history, the requests they claimed
+as a volunteer, their registrations and the tokens issued to them (without
+secrets). Who read their data is in ` + "`" + `myDataAccessLog` + "`" + `. The same data, as
+one JSON file, is at ` + "`" + `GET /me/data.json` + "`" + ` (staff: ` + "`" + `GET /people/{id}/data.json` + "`" + `).
+
+某人在 lifecircle 中的全部信息（《个人信息保护法》第四十五条）：个人资料、其提出的需求及完整处理历史、
+其作为志愿者认领的需求、活动报名，以及签发给其的令牌（不含密钥）。谁读取过其信息见 ` + "`" + `myDataAccessLog` + "`" + `。
+同样的数据可作为一个 JSON 文件下载：` + "`" + `GET /me/data.json` + "`" + `（工作人员：` + "`" + `GET /people/{id}/data.json` + "`" + `）。
+"""
+type PersonalData {
+  """
+  The version of this format (and of the JSON download's); it changes when a field changes meaning or goes.
+
+  本格式（及 JSON 下载文件格式）的版本号；字段含义改变或被删除时递增。
+  """
+  formatVersion: Int!
+  """
+  The person.
+
+  该人员。
+  """
+  person: Person!
+  """
+  The requests the person made, oldest first, each with its history (` + "`" + `events` + "`" + `).
+
+  该人员提出的需求，按时间先后排列，各含处理历史（` + "`" + `events` + "`" + `）。
+  """
+  requests: [ServiceRequest!]!
+  """
+  The requests the person claimed as a volunteer, oldest first.
+
+  该人员作为志愿者认领的需求，按时间先后排列。
+  """
+  claimedRequests: [ServiceRequest!]!
+  """
+  The person's registrations for activities, oldest first.
+
+  该人员的活动报名，按时间先后排列。
+  """
+  registrations: [Registration!]!
+  """
+  The API tokens issued to the person, revoked ones included, without their secrets.
+
+  签发给该人员的 API 令牌（含已吊销的），不含密钥。
+  """
+  tokens: [APIToken!]!
+  """
+  Where to download the same data as one JSON file, with the same bearer token.
+
+  以同一持有者令牌下载同样数据（一个 JSON 文件）的路径。
+  """
+  download: String!
+}
+
+extend type PersonalDataAccess {
+  """
+  The reader's role: STAFF, ADMIN or VOLUNTEER.
+
+  读取者的角色：STAFF（工作人员）、ADMIN（管理员）或 VOLUNTEER（志愿者）。
+  """
+  viewerRole: String!
+  """
+  Admins only (null for others): the person whose data was read; null once their data was erased.
+
+  仅管理员可见（其他人为空）：被读取信息的人员；其信息被删除后为空。
+  """
+  subjectID: ID
+  """
+  Admins only (null for others): the reader's person, if their token acts for one.
+
+  仅管理员可见（其他人为空）：读取者所代表的人员（如其令牌代表某人）。
+  """
+  viewerPersonID: ID
+  """
+  Admins only (null for others): the token the reader used.
+
+  仅管理员可见（其他人为空）：读取者所用的令牌。
+  """
+  viewerTokenID: ID
+}
+
+extend type Query {
+  """
+  Everything lifecircle holds about you (a token that acts for a person).
+
+  lifecircle 保存的关于你的全部信息（代表某人的令牌）。
+  """
+  myData: PersonalData! @hasRole(role: MEMBER)
+  """
+  Everything lifecircle holds about a person of your community, on their behalf (staff; admins: anyone). The read is recorded in the person's access log.
+
+  代本社区某人查看 lifecircle 保存的关于其的全部信息（工作人员；管理员可查看任何人）。该读取会记入其访问记录。
+  """
+  personData(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    id: ID!
+  ): PersonalData! @hasRole(role: STAFF)
+  """
+  Who read your personal data: each read by staff, a volunteer or an admin, newest first, with the reader's role and community, the fields and the operation.
+
+  谁读取过你的个人信息：工作人员、志愿者或管理员的每次读取，按时间倒序，含读取者的角色和社区、字段及操作。
+  """
+  myDataAccessLog(
+    """
+    Returns the records after this cursor.
+
+    返回此游标之后的记录。
+    """
+    after: Cursor
+    """
+    Returns the first n records.
+
+    返回前 n 条记录。
+    """
+    first: Int
+    """
+    Returns the records before this cursor.
+
+    返回此游标之前的记录。
+    """
+    before: Cursor
+    """
+    Returns the last n records.
+
+    返回最后 n 条记录。
+    """
+    last: Int
+  ): PersonalDataAccessConnection! @hasRole(role: MEMBER)
+  """
+  The personal-data reading log, newest first (admins), filtered by the person read, the reader and time.
+
+  个人信息读取记录，按时间倒序（管理员），可按被读取人、读取者和时间筛选。
+  """
+  personalDataAccessLog(
+    """
+    Returns the records after this cursor.
+
+    返回此游标之后的记录。
+    """
+    after: Cursor
+    """
+    Returns the first n records.
+
+    返回前 n 条记录。
+    """
+    first: Int
+    """
+    Returns the records before this cursor.
+
+    返回此游标之前的记录。
+    """
+    before: Cursor
+    """
+    Returns the last n records.
+
+    返回最后 n 条记录。
+    """
+    last: Int
+    """
+    Only reads of this person's data.
+
+    仅限读取此人信息的记录。
+    """
+    subjectID: ID
+    """
+    Only reads by this person.
+
+    仅限此人进行的读取。
+    """
+    viewerPersonID: ID
+    """
+    Only reads with this token.
+
+    仅限使用此令牌进行的读取。
+    """
+    viewerTokenID: ID
+    """
+    Only reads at or after this time.
+
+    仅限此时间及之后的读取。
+    """
+    since: Time
+    """
+    Only reads before this time.
+
+    仅限此时间之前的读取。
+    """
+    until: Time
+  ): PersonalDataAccessConnection! @hasRole(role: ADMIN)
+}
+
+extend type Mutation {
+  """
+  Erase your personal data (PIPL art. 47): your name, phone, birth year and roles are erased, your requests and registrations
+  detached from you and their free text erased, your tokens revoked — this one included. Published statistics stay as they were.
+  Erasing again changes nothing.
+
+  删除你的个人信息（《个人信息保护法》第四十七条）：删除姓名、电话、出生年份和角色，需求和报名与你解除关联并删除其中的自由文本，
+  吊销你的令牌（包括本令牌）。已发布的统计数据保持不变。重复删除不会有任何变化。
+  """
+  eraseMyData: Person! @hasRole(role: MEMBER)
+  """
+  Erase a person's personal data on their behalf (staff of their community; admins), as eraseMyData does.
+
+  代某人删除其个人信息（其所在社区的工作人员；管理员），效果同 eraseMyData。
+  """
+  erasePerson(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    id: ID!
+  ): Person! @hasRole(role: STAFF)
+}
+`, BuiltIn: false},
 	{Name: "../schema/servicemap.graphql", Input: `"""
 Life-circle tier of GB 50180-2018: the lowest tier that must provide a category.
 
@@ -16264,6 +16649,26 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonalData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "formatVersion":
+		return ec.fieldContext_PersonalData_formatVersion(ctx, field)
+	case "person":
+		return ec.fieldContext_PersonalData_person(ctx, field)
+	case "requests":
+		return ec.fieldContext_PersonalData_requests(ctx, field)
+	case "claimedRequests":
+		return ec.fieldContext_PersonalData_claimedRequests(ctx, field)
+	case "registrations":
+		return ec.fieldContext_PersonalData_registrations(ctx, field)
+	case "tokens":
+		return ec.fieldContext_PersonalData_tokens(ctx, field)
+	case "download":
+		return ec.fieldContext_PersonalData_download(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalData", field.Name)
+}
+
 func (ec *executionContext) childFields_PersonalDataAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -16278,8 +16683,28 @@ func (ec *executionContext) childFields_PersonalDataAccess(ctx context.Context, 
 		return ec.fieldContext_PersonalDataAccess_operation(ctx, field)
 	case "viewerCommunity":
 		return ec.fieldContext_PersonalDataAccess_viewerCommunity(ctx, field)
+	case "viewerRole":
+		return ec.fieldContext_PersonalDataAccess_viewerRole(ctx, field)
+	case "subjectID":
+		return ec.fieldContext_PersonalDataAccess_subjectID(ctx, field)
+	case "viewerPersonID":
+		return ec.fieldContext_PersonalDataAccess_viewerPersonID(ctx, field)
+	case "viewerTokenID":
+		return ec.fieldContext_PersonalDataAccess_viewerTokenID(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccessConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersonalDataAccessConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersonalDataAccessConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PersonalDataAccessConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccessConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_PersonalDataAccessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17292,6 +17717,20 @@ func (ec *executionContext) field_Mutation_dispatchRequest_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_erasePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_registerForActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18162,6 +18601,44 @@ func (ec *executionContext) field_Query_lifeCircleReport_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_myDataAccessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18279,6 +18756,98 @@ func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personalDataAccessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "subjectID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subjectID"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "viewerPersonID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerPersonID"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "viewerTokenID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerTokenID"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg8
 	return args, nil
 }
 
@@ -24432,6 +25001,118 @@ func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_eraseMyData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseMyData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().EraseMyData(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseMyData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_erasePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_erasePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ErasePerson(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_erasePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_erasePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createFacility(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26019,6 +26700,212 @@ func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _PersonalData_formatVersion(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_formatVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FormatVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_formatVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalData", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalData_person(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_requests(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Requests(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚕᚖlifecircleᚋentᚐServiceRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_claimedRequests(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_claimedRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().ClaimedRequests(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚕᚖlifecircleᚋentᚐServiceRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_claimedRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_registrations(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Registrations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚕᚖlifecircleᚋentᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_tokens(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_tokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Tokens(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.APIToken) graphql.Marshaler {
+			return ec.marshalNAPIToken2ᚕᚖlifecircleᚋentᚐAPITokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_tokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_download(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_download(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Download, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_download(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalData", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _PersonalDataAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26164,6 +27051,98 @@ func (ec *executionContext) fieldContext_PersonalDataAccess_viewerCommunity(_ co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerRole(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().ViewerRole(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_subjectID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_subjectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().SubjectID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerPersonID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerPersonID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().ViewerPersonID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerPersonID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerTokenID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerTokenID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().ViewerTokenID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerTokenID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _PersonalDataAccessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessConnection) (ret graphql.Marshaler) {
@@ -27327,6 +28306,242 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Viewer(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyData(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonalData) graphql.Marshaler {
+			return ec.marshalNPersonalData2ᚖlifecircleᚋgraphᚋmodelᚐPersonalData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonData(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonalData) graphql.Marshaler {
+			return ec.marshalNPersonalData2ᚖlifecircleᚋgraphᚋmodelᚐPersonalData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalData(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myDataAccessLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myDataAccessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyDataAccessLog(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonalDataAccessConnection) graphql.Marshaler {
+			return ec.marshalNPersonalDataAccessConnection2ᚖlifecircleᚋentᚐPersonalDataAccessConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myDataAccessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myDataAccessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personalDataAccessLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personalDataAccessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonalDataAccessLog(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["subjectID"].(*int), fc.Args["viewerPersonID"].(*int), fc.Args["viewerTokenID"].(*int), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonalDataAccessConnection) graphql.Marshaler {
+			return ec.marshalNPersonalDataAccessConnection2ᚖlifecircleᚋentᚐPersonalDataAccessConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personalDataAccessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personalDataAccessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -42830,6 +44045,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "eraseMyData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseMyData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "erasePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_erasePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createFacility":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createFacility(ctx, field)
@@ -43723,6 +44952,206 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var personalDataImplementors = []string{"PersonalData"}
+
+func (ec *executionContext) _PersonalData(ctx context.Context, sel ast.SelectionSet, obj *model.PersonalData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalData")
+		case "formatVersion":
+			out.Values[i] = ec._PersonalData_formatVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "person":
+			out.Values[i] = ec._PersonalData_person(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requests":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_requests(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "claimedRequests":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_claimedRequests(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "registrations":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_registrations(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "tokens":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_tokens(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "download":
+			out.Values[i] = ec._PersonalData_download(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var personalDataAccessImplementors = []string{"PersonalDataAccess", "Node"}
 
 func (ec *executionContext) _PersonalDataAccess(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonalDataAccess) graphql.Marshaler {
@@ -43770,6 +45199,158 @@ func (ec *executionContext) _PersonalDataAccess(ctx context.Context, sel ast.Sel
 					}
 				}()
 				res = ec._PersonalDataAccess_viewerCommunity(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "viewerRole":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerRole(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "subjectID":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_subjectID(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "viewerPersonID":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerPersonID(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "viewerTokenID":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerTokenID(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -44440,6 +46021,94 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_viewer(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "myData":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_myData(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "personData":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_personData(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "myDataAccessLog":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_myDataAccessLog(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "personalDataAccessLog":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_personalDataAccessLog(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -46723,6 +48392,22 @@ func (ec *executionContext) marshalNAPIToken2lifecircleᚋentᚐAPIToken(ctx con
 	return ec._APIToken(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNAPIToken2ᚕᚖlifecircleᚋentᚐAPITokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.APIToken) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAPIToken2ᚖlifecircleᚋentᚐAPIToken(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAPIToken2ᚖlifecircleᚋentᚐAPIToken(ctx context.Context, sel ast.SelectionSet, v *ent.APIToken) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -47559,6 +49244,20 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPerson2lifecircleᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v ent.Person) graphql.Marshaler {
+	return ec._Person(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx context.Context, sel ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Person(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPersonConnection2lifecircleᚋentᚐPersonConnection(ctx context.Context, sel ast.SelectionSet, v ent.PersonConnection) graphql.Marshaler {
 	return ec._PersonConnection(ctx, sel, &v)
 }
@@ -47571,6 +49270,34 @@ func (ec *executionContext) marshalNPersonConnection2ᚖlifecircleᚋentᚐPerso
 		return graphql.Null
 	}
 	return ec._PersonConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonalData2lifecircleᚋgraphᚋmodelᚐPersonalData(ctx context.Context, sel ast.SelectionSet, v model.PersonalData) graphql.Marshaler {
+	return ec._PersonalData(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPersonalData2ᚖlifecircleᚋgraphᚋmodelᚐPersonalData(ctx context.Context, sel ast.SelectionSet, v *model.PersonalData) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonalData(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessConnection2lifecircleᚋentᚐPersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, v ent.PersonalDataAccessConnection) graphql.Marshaler {
+	return ec._PersonalDataAccessConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessConnection2ᚖlifecircleᚋentᚐPersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccessConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonalDataAccessConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPersonalDataAccessOrderField2ᚖlifecircleᚋentᚐPersonalDataAccessOrderField(ctx context.Context, v any) (*ent.PersonalDataAccessOrderField, error) {
@@ -47707,6 +49434,22 @@ func (ec *executionContext) marshalNRegistration2lifecircleᚋentᚐRegistration
 	return ec._Registration(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNRegistration2ᚕᚖlifecircleᚋentᚐRegistrationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Registration) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx context.Context, sel ast.SelectionSet, v *ent.Registration) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -47792,6 +49535,22 @@ func (ec *executionContext) marshalNServiceCircle2ᚖlifecircleᚋgraphᚋmodel�
 
 func (ec *executionContext) marshalNServiceRequest2lifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v ent.ServiceRequest) graphql.Marshaler {
 	return ec._ServiceRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceRequest2ᚕᚖlifecircleᚋentᚐServiceRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ServiceRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {

@@ -107,6 +107,10 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: metrics.CountLookups(metrics.CacheAPQ, opts.PersistedQueries)})
 	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
+	// Reads of other people's personal data are recorded (internal/datalog),
+	// after a mutation's transaction committed.
+	srv.Use(readLog{client: client})
+	srv.AroundFields(notePersonalReads)
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{opener: client})
