@@ -12,6 +12,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/datalog"
+	"lifecircle/internal/erasure"
 )
 
 // readLog records the personal data staff, volunteers and admins read
@@ -86,7 +87,8 @@ func notePersonalReads(ctx context.Context, next graphql.Resolver) (any, error) 
 	case "Person":
 		switch fc.Field.Name {
 		case datalog.Name, datalog.Phone, datalog.BirthYear:
-			if p := parent[ent.Person](fc); p != nil {
+			// An erased person's record holds nothing personal.
+			if p := parent[ent.Person](fc); p != nil && !erasure.IsErased(p) {
 				c.Note(p.ID, fc.Field.Name)
 			}
 		}

@@ -46,6 +46,11 @@ import (
 // the names of the erased person's tokens.
 const Marker = "[erased 已删除]"
 
+// IsErased reports whether p's personal data was erased.
+func IsErased(p *ent.Person) bool {
+	return p.Name == Marker && p.DeactivatedAt != nil && p.Phone == "" && p.BirthYear == nil
+}
+
 // Allowed reports whether v may erase the data of a person of community:
 // the person themselves, staff of that community, admins.
 func Allowed(v auth.Viewer, personID, community int) bool {
