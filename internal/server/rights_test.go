@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lifecircle/ent"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/idempotencykey"
@@ -204,6 +205,7 @@ func TestPersonalDataAccessAndErasure(t *testing.T) {
 		if _, err := stats.Publish(context.Background(), c, period, stats.Options{Method: stats.MethodRule105}); err != nil {
 			t.Fatal(err)
 		}
+		inputsBefore := statInputs(t, c)
 		statsPath := fmt.Sprintf("/open/statistics.csv?period=%04d-%02d", period.Year, period.Month)
 		_, statsBefore := download(t, s, statsPath, "")
 
@@ -320,6 +322,11 @@ func TestPersonalDataAccessAndErasure(t *testing.T) {
 		if _, after := download(t, s, statsPath, ""); after != statsBefore {
 			t.Errorf("published statistics changed with the erasure")
 		}
+		// What statistics count is kept: each request's community, kind,
+		// status and dates, each registration's activity and status.
+		if after := statInputs(t, c); after != inputsBefore {
+			t.Errorf("the erasure changed what statistics count")
+		}
 		// And a new computation of the month counts the same.
 		after, err := stats.Publish(context.Background(), c, period, stats.Options{Method: stats.MethodRule105})
 		if err != nil {
@@ -330,6 +337,42 @@ func TestPersonalDataAccessAndErasure(t *testing.T) {
 			t.Errorf("statistics recomputed after the erasure differ")
 		}
 	})
+}
+
+// statInputs lists what the statistics are computed from, in ID order.
+func statInputs(t *testing.T, c *ent.Client) string {
+	t.Helper()
+	sys := rule.SystemContext(context.Background())
+	var b strings.Builder
+	reqs, err := c.ServiceRequest.Query().Order(ent.Asc("id")).All(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		fmt.Fprintln(&b, r.ID, r.CommunityID, r.Kind, r.Category, r.Status, r.SubmittedAt.Unix(), unix(r.ResolvedAt), unix(r.ConfirmedAt), unix(r.ClaimedAt), intOr0(r.Satisfaction))
+	}
+	regs, err := c.Registration.Query().Order(ent.Asc("id")).All(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range regs {
+		fmt.Fprintln(&b, r.ID, r.ActivityID, r.CommunityID, r.Status)
+	}
+	return b.String()
+}
+
+func intOr0(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
+}
+
+func unix(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.Unix()
 }
 
 func mustID(t *testing.T, s string) int {
