@@ -105,7 +105,8 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.PersistedQueries == nil {
 		opts.PersistedQueries = NewPersistedQueryCache()
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: metrics.CountLookups(metrics.CacheAPQ, opts.PersistedQueries)})
+	// Mutations' documents are not persisted (see queriesOnly).
+	srv.Use(extension.AutomaticPersistedQuery{Cache: queriesOnly{metrics.CountLookups(metrics.CacheAPQ, opts.PersistedQueries)}})
 	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
 	// Reads of other people's personal data are recorded (internal/datalog),
 	// after a mutation's transaction committed.

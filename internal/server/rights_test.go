@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -506,4 +509,36 @@ func TestPersonalDataReadingLog(t *testing.T) {
 			t.Errorf("reading-log rows for a page of 50 people: %d %v", n-before, err)
 		}
 	})
+}
+
+// A mutation's document is never persisted (APQ): personal values written
+// inline in it are not kept after the request. Queries still are.
+func TestMutationDocumentsAreNotPersisted(t *testing.T) {
+	s := start(t, testenv.Backends()[0])
+	_, wtx := s.Community(t, "文亭巷社区")
+	_, resident := newPersonWithPhone(t, s, wtx, "resident", "APQ测试居民", "13900001111")
+	post := func(doc string, withText bool) *testenv.Response {
+		sum := sha256.Sum256([]byte(doc))
+		body := map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}}
+		if withText {
+			body["query"] = doc
+		}
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+resident)
+		return s.Do(t, req)
+	}
+	mutation := `mutation { submitRequest(input: {kind: REPAIR, title: "内联标题", address: "内联地址1号"}) { request { id } } }`
+	if r := post(mutation, true); len(r.Errors) > 0 {
+		t.Fatalf("the mutation with its text: %s", r.Raw)
+	}
+	if r := post(mutation, false); !strings.Contains(string(r.Raw), "PersistedQueryNotFound") {
+		t.Errorf("a mutation's hash alone: %s", r.Raw)
+	}
+	query := `{ myData { formatVersion } }`
+	post(query, true)
+	if r := post(query, false); len(r.Errors) > 0 {
+		t.Errorf("a query's hash alone: %s", r.Raw)
+	}
 }
