@@ -479,6 +479,18 @@ func TestPersonalDataReadingLog(t *testing.T) {
 		if err := st.Client.PersonalDataAccess.Update().ClearSubjectID().Exec(sys); err == nil {
 			t.Error("the reading log accepted a detach outside an erasure")
 		}
+		// Even the erasure context only clears: request history keeps
+		// refusing anything else.
+		er := rule.ErasureContext(context.Background())
+		if err := st.Client.PersonalDataAccess.Update().SetViewerPersonID(1).Exec(er); err == nil {
+			t.Error("the reading log accepted a rewrite under the erasure context")
+		}
+		if err := st.Client.RequestEvent.Update().SetNote("rewritten").Exec(er); err == nil {
+			t.Error("request history accepted a rewritten note under the erasure context")
+		}
+		if _, err := st.Client.RequestEvent.Delete().Exec(er); err == nil {
+			t.Error("request history accepted a delete under the erasure context")
+		}
 
 		// 50 people with phones: one INSERT for the whole page.
 		for i := range 50 {
