@@ -16,11 +16,13 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
+	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
@@ -50,6 +52,8 @@ type Client struct {
 	ChangeLock *ChangeLockClient
 	// Compound is the client for interacting with the Compound builders.
 	Compound *CompoundClient
+	// Erasure is the client for interacting with the Erasure builders.
+	Erasure *ErasureClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
@@ -60,6 +64,8 @@ type Client struct {
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
+	// PersonalDataAccess is the client for interacting with the PersonalDataAccess builders.
+	PersonalDataAccess *PersonalDataAccessClient
 	// Publication is the client for interacting with the Publication builders.
 	Publication *PublicationClient
 	// Region is the client for interacting with the Region builders.
@@ -90,11 +96,13 @@ func (c *Client) init() {
 	c.Change = NewChangeClient(c.config)
 	c.ChangeLock = NewChangeLockClient(c.config)
 	c.Compound = NewCompoundClient(c.config)
+	c.Erasure = NewErasureClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Person = NewPersonClient(c.config)
+	c.PersonalDataAccess = NewPersonalDataAccessClient(c.config)
 	c.Publication = NewPublicationClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
@@ -192,25 +200,27 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		APIToken:       NewAPITokenClient(cfg),
-		Activity:       NewActivityClient(cfg),
-		Change:         NewChangeClient(cfg),
-		ChangeLock:     NewChangeLockClient(cfg),
-		Compound:       NewCompoundClient(cfg),
-		Facility:       NewFacilityClient(cfg),
-		Grid:           NewGridClient(cfg),
-		IdempotencyKey: NewIdempotencyKeyClient(cfg),
-		Organization:   NewOrganizationClient(cfg),
-		Person:         NewPersonClient(cfg),
-		Publication:    NewPublicationClient(cfg),
-		Region:         NewRegionClient(cfg),
-		Registration:   NewRegistrationClient(cfg),
-		RequestEvent:   NewRequestEventClient(cfg),
-		ServiceRequest: NewServiceRequestClient(cfg),
-		StatCell:       NewStatCellClient(cfg),
-		WalkNetwork:    NewWalkNetworkClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		APIToken:           NewAPITokenClient(cfg),
+		Activity:           NewActivityClient(cfg),
+		Change:             NewChangeClient(cfg),
+		ChangeLock:         NewChangeLockClient(cfg),
+		Compound:           NewCompoundClient(cfg),
+		Erasure:            NewErasureClient(cfg),
+		Facility:           NewFacilityClient(cfg),
+		Grid:               NewGridClient(cfg),
+		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
+		Organization:       NewOrganizationClient(cfg),
+		Person:             NewPersonClient(cfg),
+		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
+		Publication:        NewPublicationClient(cfg),
+		Region:             NewRegionClient(cfg),
+		Registration:       NewRegistrationClient(cfg),
+		RequestEvent:       NewRequestEventClient(cfg),
+		ServiceRequest:     NewServiceRequestClient(cfg),
+		StatCell:           NewStatCellClient(cfg),
+		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
 }
 
@@ -228,25 +238,27 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		APIToken:       NewAPITokenClient(cfg),
-		Activity:       NewActivityClient(cfg),
-		Change:         NewChangeClient(cfg),
-		ChangeLock:     NewChangeLockClient(cfg),
-		Compound:       NewCompoundClient(cfg),
-		Facility:       NewFacilityClient(cfg),
-		Grid:           NewGridClient(cfg),
-		IdempotencyKey: NewIdempotencyKeyClient(cfg),
-		Organization:   NewOrganizationClient(cfg),
-		Person:         NewPersonClient(cfg),
-		Publication:    NewPublicationClient(cfg),
-		Region:         NewRegionClient(cfg),
-		Registration:   NewRegistrationClient(cfg),
-		RequestEvent:   NewRequestEventClient(cfg),
-		ServiceRequest: NewServiceRequestClient(cfg),
-		StatCell:       NewStatCellClient(cfg),
-		WalkNetwork:    NewWalkNetworkClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		APIToken:           NewAPITokenClient(cfg),
+		Activity:           NewActivityClient(cfg),
+		Change:             NewChangeClient(cfg),
+		ChangeLock:         NewChangeLockClient(cfg),
+		Compound:           NewCompoundClient(cfg),
+		Erasure:            NewErasureClient(cfg),
+		Facility:           NewFacilityClient(cfg),
+		Grid:               NewGridClient(cfg),
+		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
+		Organization:       NewOrganizationClient(cfg),
+		Person:             NewPersonClient(cfg),
+		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
+		Publication:        NewPublicationClient(cfg),
+		Region:             NewRegionClient(cfg),
+		Registration:       NewRegistrationClient(cfg),
+		RequestEvent:       NewRequestEventClient(cfg),
+		ServiceRequest:     NewServiceRequestClient(cfg),
+		StatCell:           NewStatCellClient(cfg),
+		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
 }
 
@@ -276,9 +288,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Facility, c.Grid,
-		c.IdempotencyKey, c.Organization, c.Person, c.Publication, c.Region,
-		c.Registration, c.RequestEvent, c.ServiceRequest, c.StatCell, c.WalkNetwork,
+		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
+		c.Facility, c.Grid, c.IdempotencyKey, c.Organization, c.Person,
+		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
+		c.ServiceRequest, c.StatCell, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -288,9 +301,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Facility, c.Grid,
-		c.IdempotencyKey, c.Organization, c.Person, c.Publication, c.Region,
-		c.Registration, c.RequestEvent, c.ServiceRequest, c.StatCell, c.WalkNetwork,
+		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
+		c.Facility, c.Grid, c.IdempotencyKey, c.Organization, c.Person,
+		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
+		c.ServiceRequest, c.StatCell, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -309,6 +323,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ChangeLock.mutate(ctx, m)
 	case *CompoundMutation:
 		return c.Compound.mutate(ctx, m)
+	case *ErasureMutation:
+		return c.Erasure.mutate(ctx, m)
 	case *FacilityMutation:
 		return c.Facility.mutate(ctx, m)
 	case *GridMutation:
@@ -319,6 +335,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Organization.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
+	case *PersonalDataAccessMutation:
+		return c.PersonalDataAccess.mutate(ctx, m)
 	case *PublicationMutation:
 		return c.Publication.mutate(ctx, m)
 	case *RegionMutation:
@@ -1133,6 +1151,140 @@ func (c *CompoundClient) mutate(ctx context.Context, m *CompoundMutation) (Value
 		return (&CompoundDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Compound mutation op: %q", m.Op())
+	}
+}
+
+// ErasureClient is a client for the Erasure schema.
+type ErasureClient struct {
+	config
+}
+
+// NewErasureClient returns a client for the Erasure from the given config.
+func NewErasureClient(c config) *ErasureClient {
+	return &ErasureClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `erasure.Hooks(f(g(h())))`.
+func (c *ErasureClient) Use(hooks ...Hook) {
+	c.hooks.Erasure = append(c.hooks.Erasure, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `erasure.Intercept(f(g(h())))`.
+func (c *ErasureClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Erasure = append(c.inters.Erasure, interceptors...)
+}
+
+// Create returns a builder for creating a Erasure entity.
+func (c *ErasureClient) Create() *ErasureCreate {
+	mutation := newErasureMutation(c.config, OpCreate)
+	return &ErasureCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Erasure entities.
+func (c *ErasureClient) CreateBulk(builders ...*ErasureCreate) *ErasureCreateBulk {
+	return &ErasureCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ErasureClient) MapCreateBulk(slice any, setFunc func(*ErasureCreate, int)) *ErasureCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ErasureCreateBulk{err: fmt.Errorf("calling to ErasureClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ErasureCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ErasureCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Erasure.
+func (c *ErasureClient) Update() *ErasureUpdate {
+	mutation := newErasureMutation(c.config, OpUpdate)
+	return &ErasureUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ErasureClient) UpdateOne(_m *Erasure) *ErasureUpdateOne {
+	mutation := newErasureMutation(c.config, OpUpdateOne, withErasure(_m))
+	return &ErasureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ErasureClient) UpdateOneID(id int) *ErasureUpdateOne {
+	mutation := newErasureMutation(c.config, OpUpdateOne, withErasureID(id))
+	return &ErasureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Erasure.
+func (c *ErasureClient) Delete() *ErasureDelete {
+	mutation := newErasureMutation(c.config, OpDelete)
+	return &ErasureDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ErasureClient) DeleteOne(_m *Erasure) *ErasureDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ErasureClient) DeleteOneID(id int) *ErasureDeleteOne {
+	builder := c.Delete().Where(erasure.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ErasureDeleteOne{builder}
+}
+
+// Query returns a query builder for Erasure.
+func (c *ErasureClient) Query() *ErasureQuery {
+	return &ErasureQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeErasure},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Erasure entity by its id.
+func (c *ErasureClient) Get(ctx context.Context, id int) (*Erasure, error) {
+	return c.Query().Where(erasure.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ErasureClient) GetX(ctx context.Context, id int) *Erasure {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ErasureClient) Hooks() []Hook {
+	hooks := c.hooks.Erasure
+	return append(hooks[:len(hooks):len(hooks)], erasure.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ErasureClient) Interceptors() []Interceptor {
+	return c.inters.Erasure
+}
+
+func (c *ErasureClient) mutate(ctx context.Context, m *ErasureMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ErasureCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ErasureUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ErasureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ErasureDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Erasure mutation op: %q", m.Op())
 	}
 }
 
@@ -2091,6 +2243,156 @@ func (c *PersonClient) mutate(ctx context.Context, m *PersonMutation) (Value, er
 		return (&PersonDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Person mutation op: %q", m.Op())
+	}
+}
+
+// PersonalDataAccessClient is a client for the PersonalDataAccess schema.
+type PersonalDataAccessClient struct {
+	config
+}
+
+// NewPersonalDataAccessClient returns a client for the PersonalDataAccess from the given config.
+func NewPersonalDataAccessClient(c config) *PersonalDataAccessClient {
+	return &PersonalDataAccessClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `personaldataaccess.Hooks(f(g(h())))`.
+func (c *PersonalDataAccessClient) Use(hooks ...Hook) {
+	c.hooks.PersonalDataAccess = append(c.hooks.PersonalDataAccess, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `personaldataaccess.Intercept(f(g(h())))`.
+func (c *PersonalDataAccessClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PersonalDataAccess = append(c.inters.PersonalDataAccess, interceptors...)
+}
+
+// Create returns a builder for creating a PersonalDataAccess entity.
+func (c *PersonalDataAccessClient) Create() *PersonalDataAccessCreate {
+	mutation := newPersonalDataAccessMutation(c.config, OpCreate)
+	return &PersonalDataAccessCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PersonalDataAccess entities.
+func (c *PersonalDataAccessClient) CreateBulk(builders ...*PersonalDataAccessCreate) *PersonalDataAccessCreateBulk {
+	return &PersonalDataAccessCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PersonalDataAccessClient) MapCreateBulk(slice any, setFunc func(*PersonalDataAccessCreate, int)) *PersonalDataAccessCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PersonalDataAccessCreateBulk{err: fmt.Errorf("calling to PersonalDataAccessClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PersonalDataAccessCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PersonalDataAccessCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PersonalDataAccess.
+func (c *PersonalDataAccessClient) Update() *PersonalDataAccessUpdate {
+	mutation := newPersonalDataAccessMutation(c.config, OpUpdate)
+	return &PersonalDataAccessUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PersonalDataAccessClient) UpdateOne(_m *PersonalDataAccess) *PersonalDataAccessUpdateOne {
+	mutation := newPersonalDataAccessMutation(c.config, OpUpdateOne, withPersonalDataAccess(_m))
+	return &PersonalDataAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PersonalDataAccessClient) UpdateOneID(id int) *PersonalDataAccessUpdateOne {
+	mutation := newPersonalDataAccessMutation(c.config, OpUpdateOne, withPersonalDataAccessID(id))
+	return &PersonalDataAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PersonalDataAccess.
+func (c *PersonalDataAccessClient) Delete() *PersonalDataAccessDelete {
+	mutation := newPersonalDataAccessMutation(c.config, OpDelete)
+	return &PersonalDataAccessDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PersonalDataAccessClient) DeleteOne(_m *PersonalDataAccess) *PersonalDataAccessDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PersonalDataAccessClient) DeleteOneID(id int) *PersonalDataAccessDeleteOne {
+	builder := c.Delete().Where(personaldataaccess.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PersonalDataAccessDeleteOne{builder}
+}
+
+// Query returns a query builder for PersonalDataAccess.
+func (c *PersonalDataAccessClient) Query() *PersonalDataAccessQuery {
+	return &PersonalDataAccessQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePersonalDataAccess},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PersonalDataAccess entity by its id.
+func (c *PersonalDataAccessClient) Get(ctx context.Context, id int) (*PersonalDataAccess, error) {
+	return c.Query().Where(personaldataaccess.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PersonalDataAccessClient) GetX(ctx context.Context, id int) *PersonalDataAccess {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryViewerCommunity queries the viewer_community edge of a PersonalDataAccess.
+func (c *PersonalDataAccessClient) QueryViewerCommunity(_m *PersonalDataAccess) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(personaldataaccess.Table, personaldataaccess.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, personaldataaccess.ViewerCommunityTable, personaldataaccess.ViewerCommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PersonalDataAccessClient) Hooks() []Hook {
+	hooks := c.hooks.PersonalDataAccess
+	return append(hooks[:len(hooks):len(hooks)], personaldataaccess.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PersonalDataAccessClient) Interceptors() []Interceptor {
+	return c.inters.PersonalDataAccess
+}
+
+func (c *PersonalDataAccessClient) mutate(ctx context.Context, m *PersonalDataAccessMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PersonalDataAccessCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PersonalDataAccessUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PersonalDataAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PersonalDataAccessDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PersonalDataAccess mutation op: %q", m.Op())
 	}
 }
 
@@ -3339,13 +3641,14 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Facility, Grid,
-		IdempotencyKey, Organization, Person, Publication, Region, Registration,
-		RequestEvent, ServiceRequest, StatCell, WalkNetwork []ent.Hook
+		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
+		IdempotencyKey, Organization, Person, PersonalDataAccess, Publication, Region,
+		Registration, RequestEvent, ServiceRequest, StatCell, WalkNetwork []ent.Hook
 	}
 	inters struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Facility, Grid,
-		IdempotencyKey, Organization, Person, Publication, Region, Registration,
-		RequestEvent, ServiceRequest, StatCell, WalkNetwork []ent.Interceptor
+		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
+		IdempotencyKey, Organization, Person, PersonalDataAccess, Publication, Region,
+		Registration, RequestEvent, ServiceRequest, StatCell,
+		WalkNetwork []ent.Interceptor
 	}
 )

@@ -11,11 +11,13 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
+	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
@@ -89,23 +91,25 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apitoken.Table:       apitoken.ValidColumn,
-			activity.Table:       activity.ValidColumn,
-			change.Table:         change.ValidColumn,
-			changelock.Table:     changelock.ValidColumn,
-			compound.Table:       compound.ValidColumn,
-			facility.Table:       facility.ValidColumn,
-			grid.Table:           grid.ValidColumn,
-			idempotencykey.Table: idempotencykey.ValidColumn,
-			organization.Table:   organization.ValidColumn,
-			person.Table:         person.ValidColumn,
-			publication.Table:    publication.ValidColumn,
-			region.Table:         region.ValidColumn,
-			registration.Table:   registration.ValidColumn,
-			requestevent.Table:   requestevent.ValidColumn,
-			servicerequest.Table: servicerequest.ValidColumn,
-			statcell.Table:       statcell.ValidColumn,
-			walknetwork.Table:    walknetwork.ValidColumn,
+			apitoken.Table:           apitoken.ValidColumn,
+			activity.Table:           activity.ValidColumn,
+			change.Table:             change.ValidColumn,
+			changelock.Table:         changelock.ValidColumn,
+			compound.Table:           compound.ValidColumn,
+			erasure.Table:            erasure.ValidColumn,
+			facility.Table:           facility.ValidColumn,
+			grid.Table:               grid.ValidColumn,
+			idempotencykey.Table:     idempotencykey.ValidColumn,
+			organization.Table:       organization.ValidColumn,
+			person.Table:             person.ValidColumn,
+			personaldataaccess.Table: personaldataaccess.ValidColumn,
+			publication.Table:        publication.ValidColumn,
+			region.Table:             region.ValidColumn,
+			registration.Table:       registration.ValidColumn,
+			requestevent.Table:       requestevent.ValidColumn,
+			servicerequest.Table:     servicerequest.ValidColumn,
+			statcell.Table:           statcell.ValidColumn,
+			walknetwork.Table:        walknetwork.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

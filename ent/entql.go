@@ -8,11 +8,13 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
+	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
@@ -30,7 +32,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -141,6 +143,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   erasure.Table,
+			Columns: erasure.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: erasure.FieldID,
+			},
+		},
+		Type: "Erasure",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			erasure.FieldPersonID:         {Type: field.TypeInt, Column: erasure.FieldPersonID},
+			erasure.FieldActorRole:        {Type: field.TypeString, Column: erasure.FieldActorRole},
+			erasure.FieldActorTokenID:     {Type: field.TypeInt, Column: erasure.FieldActorTokenID},
+			erasure.FieldActorPersonID:    {Type: field.TypeInt, Column: erasure.FieldActorPersonID},
+			erasure.FieldActorCommunityID: {Type: field.TypeInt, Column: erasure.FieldActorCommunityID},
+			erasure.FieldAt:               {Type: field.TypeTime, Column: erasure.FieldAt},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -173,7 +194,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldApproximate:  {Type: field.TypeBool, Column: facility.FieldApproximate},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -192,7 +213,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldCommunityID:     {Type: field.TypeInt, Column: grid.FieldCommunityID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -211,7 +232,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -231,7 +252,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCompoundID: {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -252,7 +273,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   personaldataaccess.Table,
+			Columns: personaldataaccess.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: personaldataaccess.FieldID,
+			},
+		},
+		Type: "PersonalDataAccess",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			personaldataaccess.FieldAt:                {Type: field.TypeTime, Column: personaldataaccess.FieldAt},
+			personaldataaccess.FieldViewerRole:        {Type: field.TypeEnum, Column: personaldataaccess.FieldViewerRole},
+			personaldataaccess.FieldViewerTokenID:     {Type: field.TypeInt, Column: personaldataaccess.FieldViewerTokenID},
+			personaldataaccess.FieldViewerPersonID:    {Type: field.TypeInt, Column: personaldataaccess.FieldViewerPersonID},
+			personaldataaccess.FieldViewerCommunityID: {Type: field.TypeInt, Column: personaldataaccess.FieldViewerCommunityID},
+			personaldataaccess.FieldSubjectID:         {Type: field.TypeInt, Column: personaldataaccess.FieldSubjectID},
+			personaldataaccess.FieldFields:            {Type: field.TypeJSON, Column: personaldataaccess.FieldFields},
+			personaldataaccess.FieldOperation:         {Type: field.TypeString, Column: personaldataaccess.FieldOperation},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   publication.Table,
 			Columns: publication.Columns,
@@ -269,7 +311,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -292,7 +334,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate: {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -311,7 +353,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -333,7 +375,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -370,7 +412,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statcell.Table,
 			Columns: statcell.Columns,
@@ -390,7 +432,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -723,6 +765,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Person",
 		"Organization",
+	)
+	graph.MustAddE(
+		"viewer_community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   personaldataaccess.ViewerCommunityTable,
+			Columns: []string{personaldataaccess.ViewerCommunityColumn},
+			Bidi:    false,
+		},
+		"PersonalDataAccess",
+		"Region",
 	)
 	graph.MustAddE(
 		"cells",
@@ -1489,6 +1543,76 @@ func (f *CompoundFilter) WhereHasOrganizationsWith(preds ...predicate.Organizati
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ErasureQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ErasureQuery builder.
+func (_q *ErasureQuery) Filter() *ErasureFilter {
+	return &ErasureFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ErasureMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ErasureMutation builder.
+func (m *ErasureMutation) Filter() *ErasureFilter {
+	return &ErasureFilter{config: m.config, predicateAdder: m}
+}
+
+// ErasureFilter provides a generic filtering capability at runtime for ErasureQuery.
+type ErasureFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ErasureFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ErasureFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(erasure.FieldID))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *ErasureFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(erasure.FieldPersonID))
+}
+
+// WhereActorRole applies the entql string predicate on the actor_role field.
+func (f *ErasureFilter) WhereActorRole(p entql.StringP) {
+	f.Where(p.Field(erasure.FieldActorRole))
+}
+
+// WhereActorTokenID applies the entql int predicate on the actor_token_id field.
+func (f *ErasureFilter) WhereActorTokenID(p entql.IntP) {
+	f.Where(p.Field(erasure.FieldActorTokenID))
+}
+
+// WhereActorPersonID applies the entql int predicate on the actor_person_id field.
+func (f *ErasureFilter) WhereActorPersonID(p entql.IntP) {
+	f.Where(p.Field(erasure.FieldActorPersonID))
+}
+
+// WhereActorCommunityID applies the entql int predicate on the actor_community_id field.
+func (f *ErasureFilter) WhereActorCommunityID(p entql.IntP) {
+	f.Where(p.Field(erasure.FieldActorCommunityID))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *ErasureFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(erasure.FieldAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FacilityQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1517,7 +1641,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1746,7 +1870,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1830,7 +1954,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1900,7 +2024,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2073,7 +2197,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2181,6 +2305,100 @@ func (f *PersonFilter) WhereHasTeamsWith(preds ...predicate.Organization) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PersonalDataAccessQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PersonalDataAccessQuery builder.
+func (_q *PersonalDataAccessQuery) Filter() *PersonalDataAccessFilter {
+	return &PersonalDataAccessFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PersonalDataAccessMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PersonalDataAccessMutation builder.
+func (m *PersonalDataAccessMutation) Filter() *PersonalDataAccessFilter {
+	return &PersonalDataAccessFilter{config: m.config, predicateAdder: m}
+}
+
+// PersonalDataAccessFilter provides a generic filtering capability at runtime for PersonalDataAccessQuery.
+type PersonalDataAccessFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PersonalDataAccessFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PersonalDataAccessFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(personaldataaccess.FieldID))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *PersonalDataAccessFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(personaldataaccess.FieldAt))
+}
+
+// WhereViewerRole applies the entql string predicate on the viewer_role field.
+func (f *PersonalDataAccessFilter) WhereViewerRole(p entql.StringP) {
+	f.Where(p.Field(personaldataaccess.FieldViewerRole))
+}
+
+// WhereViewerTokenID applies the entql int predicate on the viewer_token_id field.
+func (f *PersonalDataAccessFilter) WhereViewerTokenID(p entql.IntP) {
+	f.Where(p.Field(personaldataaccess.FieldViewerTokenID))
+}
+
+// WhereViewerPersonID applies the entql int predicate on the viewer_person_id field.
+func (f *PersonalDataAccessFilter) WhereViewerPersonID(p entql.IntP) {
+	f.Where(p.Field(personaldataaccess.FieldViewerPersonID))
+}
+
+// WhereViewerCommunityID applies the entql int predicate on the viewer_community_id field.
+func (f *PersonalDataAccessFilter) WhereViewerCommunityID(p entql.IntP) {
+	f.Where(p.Field(personaldataaccess.FieldViewerCommunityID))
+}
+
+// WhereSubjectID applies the entql int predicate on the subject_id field.
+func (f *PersonalDataAccessFilter) WhereSubjectID(p entql.IntP) {
+	f.Where(p.Field(personaldataaccess.FieldSubjectID))
+}
+
+// WhereFields applies the entql json.RawMessage predicate on the fields field.
+func (f *PersonalDataAccessFilter) WhereFields(p entql.BytesP) {
+	f.Where(p.Field(personaldataaccess.FieldFields))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *PersonalDataAccessFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(personaldataaccess.FieldOperation))
+}
+
+// WhereHasViewerCommunity applies a predicate to check if query has an edge viewer_community.
+func (f *PersonalDataAccessFilter) WhereHasViewerCommunity() {
+	f.Where(entql.HasEdge("viewer_community"))
+}
+
+// WhereHasViewerCommunityWith applies a predicate to check if query has an edge viewer_community with a given conditions (other predicates).
+func (f *PersonalDataAccessFilter) WhereHasViewerCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("viewer_community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PublicationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2209,7 +2427,7 @@ type PublicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PublicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2283,7 +2501,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2471,7 +2689,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2583,7 +2801,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2682,7 +2900,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2926,7 +3144,7 @@ type StatCellFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatCellFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3015,7 +3233,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

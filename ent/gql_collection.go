@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
@@ -1806,6 +1807,122 @@ func newPersonPaginateArgs(rv map[string]any) *personPaginateArgs {
 	}
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PersonalDataAccessQuery) CollectFields(ctx context.Context, satisfies ...string) (*PersonalDataAccessQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PersonalDataAccessQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(personaldataaccess.Columns))
+		selectedFields = []string{personaldataaccess.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "viewerCommunity":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withViewerCommunity = query
+			if _, ok := fieldSeen[personaldataaccess.FieldViewerCommunityID]; !ok {
+				selectedFields = append(selectedFields, personaldataaccess.FieldViewerCommunityID)
+				fieldSeen[personaldataaccess.FieldViewerCommunityID] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[personaldataaccess.FieldAt]; !ok {
+				selectedFields = append(selectedFields, personaldataaccess.FieldAt)
+				fieldSeen[personaldataaccess.FieldAt] = struct{}{}
+			}
+		case "viewerCommunityID":
+			if _, ok := fieldSeen[personaldataaccess.FieldViewerCommunityID]; !ok {
+				selectedFields = append(selectedFields, personaldataaccess.FieldViewerCommunityID)
+				fieldSeen[personaldataaccess.FieldViewerCommunityID] = struct{}{}
+			}
+		case "fields":
+			if _, ok := fieldSeen[personaldataaccess.FieldFields]; !ok {
+				selectedFields = append(selectedFields, personaldataaccess.FieldFields)
+				fieldSeen[personaldataaccess.FieldFields] = struct{}{}
+			}
+		case "operation":
+			if _, ok := fieldSeen[personaldataaccess.FieldOperation]; !ok {
+				selectedFields = append(selectedFields, personaldataaccess.FieldOperation)
+				fieldSeen[personaldataaccess.FieldOperation] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type personaldataaccessPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PersonalDataAccessPaginateOption
+}
+
+func newPersonalDataAccessPaginateArgs(rv map[string]any) *personaldataaccessPaginateArgs {
+	args := &personaldataaccessPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PersonalDataAccessOrder{Field: &PersonalDataAccessOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPersonalDataAccessOrder(order))
+			}
+		case *PersonalDataAccessOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPersonalDataAccessOrder(v))
+			}
+		}
 	}
 	return args
 }

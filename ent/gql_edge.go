@@ -275,6 +275,14 @@ func (_m *Person) Community(ctx context.Context) (*Region, error) {
 	return result, err
 }
 
+func (_m *PersonalDataAccess) ViewerCommunity(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.ViewerCommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryViewerCommunity().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Region) Parent(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.ParentOrErr()
 	if IsNotLoaded(err) {
@@ -414,7 +422,7 @@ func (_m *Registration) Person(ctx context.Context) (*Person, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryPerson().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *Registration) Activity(ctx context.Context) (*Activity, error) {
@@ -462,7 +470,7 @@ func (_m *ServiceRequest) Requester(ctx context.Context) (*Person, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryRequester().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *ServiceRequest) Events(

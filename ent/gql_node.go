@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/internal"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
@@ -64,6 +65,11 @@ var personImplementors = []string{"Person", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Person) IsNode() {}
+
+var personaldataaccessImplementors = []string{"PersonalDataAccess", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PersonalDataAccess) IsNode() {}
 
 var publicationImplementors = []string{"Publication", "Node"}
 
@@ -226,6 +232,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(person.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, personImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case personaldataaccess.Table:
+		query := c.PersonalDataAccess.Query().
+			Where(personaldataaccess.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, personaldataaccessImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -448,6 +463,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Person.Query().
 			Where(person.IDIn(ids...))
 		query, err := query.CollectFields(ctx, personImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case personaldataaccess.Table:
+		query := c.PersonalDataAccess.Query().
+			Where(personaldataaccess.IDIn(ids...))
+		query, err := query.CollectFields(ctx, personaldataaccessImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
@@ -2579,6 +2580,302 @@ func (_m *Person) ToEdge(order *PersonOrder) *PersonEdge {
 		order = DefaultPersonOrder
 	}
 	return &PersonEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PersonalDataAccessEdge is the edge representation of PersonalDataAccess.
+type PersonalDataAccessEdge struct {
+	Node   *PersonalDataAccess `json:"node"`
+	Cursor Cursor              `json:"cursor"`
+}
+
+// PersonalDataAccessConnection is the connection containing edges to PersonalDataAccess.
+type PersonalDataAccessConnection struct {
+	Edges      []*PersonalDataAccessEdge `json:"edges"`
+	PageInfo   PageInfo                  `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
+}
+
+func (c *PersonalDataAccessConnection) build(nodes []*PersonalDataAccess, pager *personaldataaccessPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PersonalDataAccess
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PersonalDataAccess {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PersonalDataAccess {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PersonalDataAccessEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PersonalDataAccessEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PersonalDataAccessPaginateOption enables pagination customization.
+type PersonalDataAccessPaginateOption func(*personaldataaccessPager) error
+
+// WithPersonalDataAccessOrder configures pagination ordering.
+func WithPersonalDataAccessOrder(order *PersonalDataAccessOrder) PersonalDataAccessPaginateOption {
+	if order == nil {
+		order = DefaultPersonalDataAccessOrder
+	}
+	o := *order
+	return func(pager *personaldataaccessPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPersonalDataAccessOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPersonalDataAccessFilter configures pagination filter.
+func WithPersonalDataAccessFilter(filter func(*PersonalDataAccessQuery) (*PersonalDataAccessQuery, error)) PersonalDataAccessPaginateOption {
+	return func(pager *personaldataaccessPager) error {
+		if filter == nil {
+			return errors.New("PersonalDataAccessQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type personaldataaccessPager struct {
+	reverse bool
+	order   *PersonalDataAccessOrder
+	filter  func(*PersonalDataAccessQuery) (*PersonalDataAccessQuery, error)
+}
+
+func newPersonalDataAccessPager(opts []PersonalDataAccessPaginateOption, reverse bool) (*personaldataaccessPager, error) {
+	pager := &personaldataaccessPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPersonalDataAccessOrder
+	}
+	return pager, nil
+}
+
+func (p *personaldataaccessPager) applyFilter(query *PersonalDataAccessQuery) (*PersonalDataAccessQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *personaldataaccessPager) toCursor(_m *PersonalDataAccess) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *personaldataaccessPager) applyCursors(query *PersonalDataAccessQuery, after, before *Cursor) (*PersonalDataAccessQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPersonalDataAccessOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *personaldataaccessPager) applyOrder(query *PersonalDataAccessQuery) *PersonalDataAccessQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPersonalDataAccessOrder.Field {
+		query = query.Order(DefaultPersonalDataAccessOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *personaldataaccessPager) orderExpr(query *PersonalDataAccessQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPersonalDataAccessOrder.Field {
+			b.Comma().Ident(DefaultPersonalDataAccessOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PersonalDataAccess.
+func (_m *PersonalDataAccessQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PersonalDataAccessPaginateOption,
+) (*PersonalDataAccessConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPersonalDataAccessPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PersonalDataAccessConnection{Edges: []*PersonalDataAccessEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PersonalDataAccessOrderFieldAt orders PersonalDataAccess by at.
+	PersonalDataAccessOrderFieldAt = &PersonalDataAccessOrderField{
+		Value: func(_m *PersonalDataAccess) (ent.Value, error) {
+			return _m.At, nil
+		},
+		column: personaldataaccess.FieldAt,
+		toTerm: personaldataaccess.ByAt,
+		toCursor: func(_m *PersonalDataAccess) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.At,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PersonalDataAccessOrderField) String() string {
+	var str string
+	switch f.column {
+	case PersonalDataAccessOrderFieldAt.column:
+		str = "AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PersonalDataAccessOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PersonalDataAccessOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PersonalDataAccessOrderField %T must be a string", v)
+	}
+	switch str {
+	case "AT":
+		*f = *PersonalDataAccessOrderFieldAt
+	default:
+		return fmt.Errorf("%s is not a valid PersonalDataAccessOrderField", str)
+	}
+	return nil
+}
+
+// PersonalDataAccessOrderField defines the ordering field of PersonalDataAccess.
+type PersonalDataAccessOrderField struct {
+	// Value extracts the ordering value from the given PersonalDataAccess.
+	Value    func(*PersonalDataAccess) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) personaldataaccess.OrderOption
+	toCursor func(*PersonalDataAccess) Cursor
+}
+
+// PersonalDataAccessOrder defines the ordering of PersonalDataAccess.
+type PersonalDataAccessOrder struct {
+	Direction OrderDirection                `json:"direction"`
+	Field     *PersonalDataAccessOrderField `json:"field"`
+}
+
+// DefaultPersonalDataAccessOrder is the default ordering of PersonalDataAccess.
+var DefaultPersonalDataAccessOrder = &PersonalDataAccessOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PersonalDataAccessOrderField{
+		Value: func(_m *PersonalDataAccess) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: personaldataaccess.FieldID,
+		toTerm: personaldataaccess.ByID,
+		toCursor: func(_m *PersonalDataAccess) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PersonalDataAccess into PersonalDataAccessEdge.
+func (_m *PersonalDataAccess) ToEdge(order *PersonalDataAccessOrder) *PersonalDataAccessEdge {
+	if order == nil {
+		order = DefaultPersonalDataAccessOrder
+	}
+	return &PersonalDataAccessEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

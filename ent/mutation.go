@@ -11,11 +11,13 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
+	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
@@ -41,23 +43,25 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIToken       = "APIToken"
-	TypeActivity       = "Activity"
-	TypeChange         = "Change"
-	TypeChangeLock     = "ChangeLock"
-	TypeCompound       = "Compound"
-	TypeFacility       = "Facility"
-	TypeGrid           = "Grid"
-	TypeIdempotencyKey = "IdempotencyKey"
-	TypeOrganization   = "Organization"
-	TypePerson         = "Person"
-	TypePublication    = "Publication"
-	TypeRegion         = "Region"
-	TypeRegistration   = "Registration"
-	TypeRequestEvent   = "RequestEvent"
-	TypeServiceRequest = "ServiceRequest"
-	TypeStatCell       = "StatCell"
-	TypeWalkNetwork    = "WalkNetwork"
+	TypeAPIToken           = "APIToken"
+	TypeActivity           = "Activity"
+	TypeChange             = "Change"
+	TypeChangeLock         = "ChangeLock"
+	TypeCompound           = "Compound"
+	TypeErasure            = "Erasure"
+	TypeFacility           = "Facility"
+	TypeGrid               = "Grid"
+	TypeIdempotencyKey     = "IdempotencyKey"
+	TypeOrganization       = "Organization"
+	TypePerson             = "Person"
+	TypePersonalDataAccess = "PersonalDataAccess"
+	TypePublication        = "Publication"
+	TypeRegion             = "Region"
+	TypeRegistration       = "Registration"
+	TypeRequestEvent       = "RequestEvent"
+	TypeServiceRequest     = "ServiceRequest"
+	TypeStatCell           = "StatCell"
+	TypeWalkNetwork        = "WalkNetwork"
 )
 
 // APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
@@ -4778,6 +4782,800 @@ func (m *CompoundMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Compound edge %s", name)
+}
+
+// ErasureMutation represents an operation that mutates the Erasure nodes in the graph.
+type ErasureMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *int
+	person_id             *int
+	addperson_id          *int
+	actor_role            *string
+	actor_token_id        *int
+	addactor_token_id     *int
+	actor_person_id       *int
+	addactor_person_id    *int
+	actor_community_id    *int
+	addactor_community_id *int
+	at                    *time.Time
+	clearedFields         map[string]struct{}
+	done                  bool
+	oldValue              func(context.Context) (*Erasure, error)
+	predicates            []predicate.Erasure
+}
+
+var _ ent.Mutation = (*ErasureMutation)(nil)
+
+// erasureOption allows management of the mutation configuration using functional options.
+type erasureOption func(*ErasureMutation)
+
+// newErasureMutation creates new mutation for the Erasure entity.
+func newErasureMutation(c config, op Op, opts ...erasureOption) *ErasureMutation {
+	m := &ErasureMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeErasure,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withErasureID sets the ID field of the mutation.
+func withErasureID(id int) erasureOption {
+	return func(m *ErasureMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Erasure
+		)
+		m.oldValue = func(ctx context.Context) (*Erasure, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Erasure.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withErasure sets the old Erasure of the mutation.
+func withErasure(node *Erasure) erasureOption {
+	return func(m *ErasureMutation) {
+		m.oldValue = func(context.Context) (*Erasure, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ErasureMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ErasureMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ErasureMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ErasureMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Erasure.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *ErasureMutation) SetPersonID(i int) {
+	m.person_id = &i
+	m.addperson_id = nil
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *ErasureMutation) PersonID() (r int, exists bool) {
+	v := m.person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Erasure entity.
+// If the Erasure object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ErasureMutation) OldPersonID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// AddPersonID adds i to the "person_id" field.
+func (m *ErasureMutation) AddPersonID(i int) {
+	if m.addperson_id != nil {
+		*m.addperson_id += i
+	} else {
+		m.addperson_id = &i
+	}
+}
+
+// AddedPersonID returns the value that was added to the "person_id" field in this mutation.
+func (m *ErasureMutation) AddedPersonID() (r int, exists bool) {
+	v := m.addperson_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *ErasureMutation) ResetPersonID() {
+	m.person_id = nil
+	m.addperson_id = nil
+}
+
+// SetActorRole sets the "actor_role" field.
+func (m *ErasureMutation) SetActorRole(s string) {
+	m.actor_role = &s
+}
+
+// ActorRole returns the value of the "actor_role" field in the mutation.
+func (m *ErasureMutation) ActorRole() (r string, exists bool) {
+	v := m.actor_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorRole returns the old "actor_role" field's value of the Erasure entity.
+// If the Erasure object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ErasureMutation) OldActorRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorRole: %w", err)
+	}
+	return oldValue.ActorRole, nil
+}
+
+// ResetActorRole resets all changes to the "actor_role" field.
+func (m *ErasureMutation) ResetActorRole() {
+	m.actor_role = nil
+}
+
+// SetActorTokenID sets the "actor_token_id" field.
+func (m *ErasureMutation) SetActorTokenID(i int) {
+	m.actor_token_id = &i
+	m.addactor_token_id = nil
+}
+
+// ActorTokenID returns the value of the "actor_token_id" field in the mutation.
+func (m *ErasureMutation) ActorTokenID() (r int, exists bool) {
+	v := m.actor_token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorTokenID returns the old "actor_token_id" field's value of the Erasure entity.
+// If the Erasure object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ErasureMutation) OldActorTokenID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorTokenID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorTokenID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorTokenID: %w", err)
+	}
+	return oldValue.ActorTokenID, nil
+}
+
+// AddActorTokenID adds i to the "actor_token_id" field.
+func (m *ErasureMutation) AddActorTokenID(i int) {
+	if m.addactor_token_id != nil {
+		*m.addactor_token_id += i
+	} else {
+		m.addactor_token_id = &i
+	}
+}
+
+// AddedActorTokenID returns the value that was added to the "actor_token_id" field in this mutation.
+func (m *ErasureMutation) AddedActorTokenID() (r int, exists bool) {
+	v := m.addactor_token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorTokenID clears the value of the "actor_token_id" field.
+func (m *ErasureMutation) ClearActorTokenID() {
+	m.actor_token_id = nil
+	m.addactor_token_id = nil
+	m.clearedFields[erasure.FieldActorTokenID] = struct{}{}
+}
+
+// ActorTokenIDCleared returns if the "actor_token_id" field was cleared in this mutation.
+func (m *ErasureMutation) ActorTokenIDCleared() bool {
+	_, ok := m.clearedFields[erasure.FieldActorTokenID]
+	return ok
+}
+
+// ResetActorTokenID resets all changes to the "actor_token_id" field.
+func (m *ErasureMutation) ResetActorTokenID() {
+	m.actor_token_id = nil
+	m.addactor_token_id = nil
+	delete(m.clearedFields, erasure.FieldActorTokenID)
+}
+
+// SetActorPersonID sets the "actor_person_id" field.
+func (m *ErasureMutation) SetActorPersonID(i int) {
+	m.actor_person_id = &i
+	m.addactor_person_id = nil
+}
+
+// ActorPersonID returns the value of the "actor_person_id" field in the mutation.
+func (m *ErasureMutation) ActorPersonID() (r int, exists bool) {
+	v := m.actor_person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorPersonID returns the old "actor_person_id" field's value of the Erasure entity.
+// If the Erasure object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ErasureMutation) OldActorPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorPersonID: %w", err)
+	}
+	return oldValue.ActorPersonID, nil
+}
+
+// AddActorPersonID adds i to the "actor_person_id" field.
+func (m *ErasureMutation) AddActorPersonID(i int) {
+	if m.addactor_person_id != nil {
+		*m.addactor_person_id += i
+	} else {
+		m.addactor_person_id = &i
+	}
+}
+
+// AddedActorPersonID returns the value that was added to the "actor_person_id" field in this mutation.
+func (m *ErasureMutation) AddedActorPersonID() (r int, exists bool) {
+	v := m.addactor_person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorPersonID clears the value of the "actor_person_id" field.
+func (m *ErasureMutation) ClearActorPersonID() {
+	m.actor_person_id = nil
+	m.addactor_person_id = nil
+	m.clearedFields[erasure.FieldActorPersonID] = struct{}{}
+}
+
+// ActorPersonIDCleared returns if the "actor_person_id" field was cleared in this mutation.
+func (m *ErasureMutation) ActorPersonIDCleared() bool {
+	_, ok := m.clearedFields[erasure.FieldActorPersonID]
+	return ok
+}
+
+// ResetActorPersonID resets all changes to the "actor_person_id" field.
+func (m *ErasureMutation) ResetActorPersonID() {
+	m.actor_person_id = nil
+	m.addactor_person_id = nil
+	delete(m.clearedFields, erasure.FieldActorPersonID)
+}
+
+// SetActorCommunityID sets the "actor_community_id" field.
+func (m *ErasureMutation) SetActorCommunityID(i int) {
+	m.actor_community_id = &i
+	m.addactor_community_id = nil
+}
+
+// ActorCommunityID returns the value of the "actor_community_id" field in the mutation.
+func (m *ErasureMutation) ActorCommunityID() (r int, exists bool) {
+	v := m.actor_community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorCommunityID returns the old "actor_community_id" field's value of the Erasure entity.
+// If the Erasure object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ErasureMutation) OldActorCommunityID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorCommunityID: %w", err)
+	}
+	return oldValue.ActorCommunityID, nil
+}
+
+// AddActorCommunityID adds i to the "actor_community_id" field.
+func (m *ErasureMutation) AddActorCommunityID(i int) {
+	if m.addactor_community_id != nil {
+		*m.addactor_community_id += i
+	} else {
+		m.addactor_community_id = &i
+	}
+}
+
+// AddedActorCommunityID returns the value that was added to the "actor_community_id" field in this mutation.
+func (m *ErasureMutation) AddedActorCommunityID() (r int, exists bool) {
+	v := m.addactor_community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorCommunityID clears the value of the "actor_community_id" field.
+func (m *ErasureMutation) ClearActorCommunityID() {
+	m.actor_community_id = nil
+	m.addactor_community_id = nil
+	m.clearedFields[erasure.FieldActorCommunityID] = struct{}{}
+}
+
+// ActorCommunityIDCleared returns if the "actor_community_id" field was cleared in this mutation.
+func (m *ErasureMutation) ActorCommunityIDCleared() bool {
+	_, ok := m.clearedFields[erasure.FieldActorCommunityID]
+	return ok
+}
+
+// ResetActorCommunityID resets all changes to the "actor_community_id" field.
+func (m *ErasureMutation) ResetActorCommunityID() {
+	m.actor_community_id = nil
+	m.addactor_community_id = nil
+	delete(m.clearedFields, erasure.FieldActorCommunityID)
+}
+
+// SetAt sets the "at" field.
+func (m *ErasureMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *ErasureMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the Erasure entity.
+// If the Erasure object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ErasureMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *ErasureMutation) ResetAt() {
+	m.at = nil
+}
+
+// Where appends a list predicates to the ErasureMutation builder.
+func (m *ErasureMutation) Where(ps ...predicate.Erasure) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ErasureMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ErasureMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Erasure, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ErasureMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ErasureMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Erasure).
+func (m *ErasureMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ErasureMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.person_id != nil {
+		fields = append(fields, erasure.FieldPersonID)
+	}
+	if m.actor_role != nil {
+		fields = append(fields, erasure.FieldActorRole)
+	}
+	if m.actor_token_id != nil {
+		fields = append(fields, erasure.FieldActorTokenID)
+	}
+	if m.actor_person_id != nil {
+		fields = append(fields, erasure.FieldActorPersonID)
+	}
+	if m.actor_community_id != nil {
+		fields = append(fields, erasure.FieldActorCommunityID)
+	}
+	if m.at != nil {
+		fields = append(fields, erasure.FieldAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ErasureMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case erasure.FieldPersonID:
+		return m.PersonID()
+	case erasure.FieldActorRole:
+		return m.ActorRole()
+	case erasure.FieldActorTokenID:
+		return m.ActorTokenID()
+	case erasure.FieldActorPersonID:
+		return m.ActorPersonID()
+	case erasure.FieldActorCommunityID:
+		return m.ActorCommunityID()
+	case erasure.FieldAt:
+		return m.At()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ErasureMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case erasure.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case erasure.FieldActorRole:
+		return m.OldActorRole(ctx)
+	case erasure.FieldActorTokenID:
+		return m.OldActorTokenID(ctx)
+	case erasure.FieldActorPersonID:
+		return m.OldActorPersonID(ctx)
+	case erasure.FieldActorCommunityID:
+		return m.OldActorCommunityID(ctx)
+	case erasure.FieldAt:
+		return m.OldAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Erasure field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ErasureMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case erasure.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case erasure.FieldActorRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorRole(v)
+		return nil
+	case erasure.FieldActorTokenID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorTokenID(v)
+		return nil
+	case erasure.FieldActorPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorPersonID(v)
+		return nil
+	case erasure.FieldActorCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorCommunityID(v)
+		return nil
+	case erasure.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Erasure field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ErasureMutation) AddedFields() []string {
+	var fields []string
+	if m.addperson_id != nil {
+		fields = append(fields, erasure.FieldPersonID)
+	}
+	if m.addactor_token_id != nil {
+		fields = append(fields, erasure.FieldActorTokenID)
+	}
+	if m.addactor_person_id != nil {
+		fields = append(fields, erasure.FieldActorPersonID)
+	}
+	if m.addactor_community_id != nil {
+		fields = append(fields, erasure.FieldActorCommunityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ErasureMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case erasure.FieldPersonID:
+		return m.AddedPersonID()
+	case erasure.FieldActorTokenID:
+		return m.AddedActorTokenID()
+	case erasure.FieldActorPersonID:
+		return m.AddedActorPersonID()
+	case erasure.FieldActorCommunityID:
+		return m.AddedActorCommunityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ErasureMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case erasure.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPersonID(v)
+		return nil
+	case erasure.FieldActorTokenID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorTokenID(v)
+		return nil
+	case erasure.FieldActorPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorPersonID(v)
+		return nil
+	case erasure.FieldActorCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Erasure numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ErasureMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(erasure.FieldActorTokenID) {
+		fields = append(fields, erasure.FieldActorTokenID)
+	}
+	if m.FieldCleared(erasure.FieldActorPersonID) {
+		fields = append(fields, erasure.FieldActorPersonID)
+	}
+	if m.FieldCleared(erasure.FieldActorCommunityID) {
+		fields = append(fields, erasure.FieldActorCommunityID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ErasureMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ErasureMutation) ClearField(name string) error {
+	switch name {
+	case erasure.FieldActorTokenID:
+		m.ClearActorTokenID()
+		return nil
+	case erasure.FieldActorPersonID:
+		m.ClearActorPersonID()
+		return nil
+	case erasure.FieldActorCommunityID:
+		m.ClearActorCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown Erasure nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ErasureMutation) ResetField(name string) error {
+	switch name {
+	case erasure.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case erasure.FieldActorRole:
+		m.ResetActorRole()
+		return nil
+	case erasure.FieldActorTokenID:
+		m.ResetActorTokenID()
+		return nil
+	case erasure.FieldActorPersonID:
+		m.ResetActorPersonID()
+		return nil
+	case erasure.FieldActorCommunityID:
+		m.ResetActorCommunityID()
+		return nil
+	case erasure.FieldAt:
+		m.ResetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Erasure field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ErasureMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ErasureMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ErasureMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ErasureMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ErasureMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ErasureMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ErasureMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Erasure unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ErasureMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Erasure edge %s", name)
 }
 
 // FacilityMutation represents an operation that mutates the Facility nodes in the graph.
@@ -10545,6 +11343,964 @@ func (m *PersonMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Person edge %s", name)
 }
 
+// PersonalDataAccessMutation represents an operation that mutates the PersonalDataAccess nodes in the graph.
+type PersonalDataAccessMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *int
+	at                      *time.Time
+	viewer_role             *personaldataaccess.ViewerRole
+	viewer_token_id         *int
+	addviewer_token_id      *int
+	viewer_person_id        *int
+	addviewer_person_id     *int
+	subject_id              *int
+	addsubject_id           *int
+	fields                  *[]string
+	appendfields            []string
+	operation               *string
+	clearedFields           map[string]struct{}
+	viewer_community        *int
+	clearedviewer_community bool
+	done                    bool
+	oldValue                func(context.Context) (*PersonalDataAccess, error)
+	predicates              []predicate.PersonalDataAccess
+}
+
+var _ ent.Mutation = (*PersonalDataAccessMutation)(nil)
+
+// personaldataaccessOption allows management of the mutation configuration using functional options.
+type personaldataaccessOption func(*PersonalDataAccessMutation)
+
+// newPersonalDataAccessMutation creates new mutation for the PersonalDataAccess entity.
+func newPersonalDataAccessMutation(c config, op Op, opts ...personaldataaccessOption) *PersonalDataAccessMutation {
+	m := &PersonalDataAccessMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePersonalDataAccess,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPersonalDataAccessID sets the ID field of the mutation.
+func withPersonalDataAccessID(id int) personaldataaccessOption {
+	return func(m *PersonalDataAccessMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PersonalDataAccess
+		)
+		m.oldValue = func(ctx context.Context) (*PersonalDataAccess, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PersonalDataAccess.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPersonalDataAccess sets the old PersonalDataAccess of the mutation.
+func withPersonalDataAccess(node *PersonalDataAccess) personaldataaccessOption {
+	return func(m *PersonalDataAccessMutation) {
+		m.oldValue = func(context.Context) (*PersonalDataAccess, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PersonalDataAccessMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PersonalDataAccessMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PersonalDataAccessMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PersonalDataAccessMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PersonalDataAccess.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAt sets the "at" field.
+func (m *PersonalDataAccessMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *PersonalDataAccessMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *PersonalDataAccessMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetViewerRole sets the "viewer_role" field.
+func (m *PersonalDataAccessMutation) SetViewerRole(pr personaldataaccess.ViewerRole) {
+	m.viewer_role = &pr
+}
+
+// ViewerRole returns the value of the "viewer_role" field in the mutation.
+func (m *PersonalDataAccessMutation) ViewerRole() (r personaldataaccess.ViewerRole, exists bool) {
+	v := m.viewer_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldViewerRole returns the old "viewer_role" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldViewerRole(ctx context.Context) (v personaldataaccess.ViewerRole, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldViewerRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldViewerRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldViewerRole: %w", err)
+	}
+	return oldValue.ViewerRole, nil
+}
+
+// ResetViewerRole resets all changes to the "viewer_role" field.
+func (m *PersonalDataAccessMutation) ResetViewerRole() {
+	m.viewer_role = nil
+}
+
+// SetViewerTokenID sets the "viewer_token_id" field.
+func (m *PersonalDataAccessMutation) SetViewerTokenID(i int) {
+	m.viewer_token_id = &i
+	m.addviewer_token_id = nil
+}
+
+// ViewerTokenID returns the value of the "viewer_token_id" field in the mutation.
+func (m *PersonalDataAccessMutation) ViewerTokenID() (r int, exists bool) {
+	v := m.viewer_token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldViewerTokenID returns the old "viewer_token_id" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldViewerTokenID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldViewerTokenID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldViewerTokenID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldViewerTokenID: %w", err)
+	}
+	return oldValue.ViewerTokenID, nil
+}
+
+// AddViewerTokenID adds i to the "viewer_token_id" field.
+func (m *PersonalDataAccessMutation) AddViewerTokenID(i int) {
+	if m.addviewer_token_id != nil {
+		*m.addviewer_token_id += i
+	} else {
+		m.addviewer_token_id = &i
+	}
+}
+
+// AddedViewerTokenID returns the value that was added to the "viewer_token_id" field in this mutation.
+func (m *PersonalDataAccessMutation) AddedViewerTokenID() (r int, exists bool) {
+	v := m.addviewer_token_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearViewerTokenID clears the value of the "viewer_token_id" field.
+func (m *PersonalDataAccessMutation) ClearViewerTokenID() {
+	m.viewer_token_id = nil
+	m.addviewer_token_id = nil
+	m.clearedFields[personaldataaccess.FieldViewerTokenID] = struct{}{}
+}
+
+// ViewerTokenIDCleared returns if the "viewer_token_id" field was cleared in this mutation.
+func (m *PersonalDataAccessMutation) ViewerTokenIDCleared() bool {
+	_, ok := m.clearedFields[personaldataaccess.FieldViewerTokenID]
+	return ok
+}
+
+// ResetViewerTokenID resets all changes to the "viewer_token_id" field.
+func (m *PersonalDataAccessMutation) ResetViewerTokenID() {
+	m.viewer_token_id = nil
+	m.addviewer_token_id = nil
+	delete(m.clearedFields, personaldataaccess.FieldViewerTokenID)
+}
+
+// SetViewerPersonID sets the "viewer_person_id" field.
+func (m *PersonalDataAccessMutation) SetViewerPersonID(i int) {
+	m.viewer_person_id = &i
+	m.addviewer_person_id = nil
+}
+
+// ViewerPersonID returns the value of the "viewer_person_id" field in the mutation.
+func (m *PersonalDataAccessMutation) ViewerPersonID() (r int, exists bool) {
+	v := m.viewer_person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldViewerPersonID returns the old "viewer_person_id" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldViewerPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldViewerPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldViewerPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldViewerPersonID: %w", err)
+	}
+	return oldValue.ViewerPersonID, nil
+}
+
+// AddViewerPersonID adds i to the "viewer_person_id" field.
+func (m *PersonalDataAccessMutation) AddViewerPersonID(i int) {
+	if m.addviewer_person_id != nil {
+		*m.addviewer_person_id += i
+	} else {
+		m.addviewer_person_id = &i
+	}
+}
+
+// AddedViewerPersonID returns the value that was added to the "viewer_person_id" field in this mutation.
+func (m *PersonalDataAccessMutation) AddedViewerPersonID() (r int, exists bool) {
+	v := m.addviewer_person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearViewerPersonID clears the value of the "viewer_person_id" field.
+func (m *PersonalDataAccessMutation) ClearViewerPersonID() {
+	m.viewer_person_id = nil
+	m.addviewer_person_id = nil
+	m.clearedFields[personaldataaccess.FieldViewerPersonID] = struct{}{}
+}
+
+// ViewerPersonIDCleared returns if the "viewer_person_id" field was cleared in this mutation.
+func (m *PersonalDataAccessMutation) ViewerPersonIDCleared() bool {
+	_, ok := m.clearedFields[personaldataaccess.FieldViewerPersonID]
+	return ok
+}
+
+// ResetViewerPersonID resets all changes to the "viewer_person_id" field.
+func (m *PersonalDataAccessMutation) ResetViewerPersonID() {
+	m.viewer_person_id = nil
+	m.addviewer_person_id = nil
+	delete(m.clearedFields, personaldataaccess.FieldViewerPersonID)
+}
+
+// SetViewerCommunityID sets the "viewer_community_id" field.
+func (m *PersonalDataAccessMutation) SetViewerCommunityID(i int) {
+	m.viewer_community = &i
+}
+
+// ViewerCommunityID returns the value of the "viewer_community_id" field in the mutation.
+func (m *PersonalDataAccessMutation) ViewerCommunityID() (r int, exists bool) {
+	v := m.viewer_community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldViewerCommunityID returns the old "viewer_community_id" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldViewerCommunityID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldViewerCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldViewerCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldViewerCommunityID: %w", err)
+	}
+	return oldValue.ViewerCommunityID, nil
+}
+
+// ClearViewerCommunityID clears the value of the "viewer_community_id" field.
+func (m *PersonalDataAccessMutation) ClearViewerCommunityID() {
+	m.viewer_community = nil
+	m.clearedFields[personaldataaccess.FieldViewerCommunityID] = struct{}{}
+}
+
+// ViewerCommunityIDCleared returns if the "viewer_community_id" field was cleared in this mutation.
+func (m *PersonalDataAccessMutation) ViewerCommunityIDCleared() bool {
+	_, ok := m.clearedFields[personaldataaccess.FieldViewerCommunityID]
+	return ok
+}
+
+// ResetViewerCommunityID resets all changes to the "viewer_community_id" field.
+func (m *PersonalDataAccessMutation) ResetViewerCommunityID() {
+	m.viewer_community = nil
+	delete(m.clearedFields, personaldataaccess.FieldViewerCommunityID)
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *PersonalDataAccessMutation) SetSubjectID(i int) {
+	m.subject_id = &i
+	m.addsubject_id = nil
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *PersonalDataAccessMutation) SubjectID() (r int, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldSubjectID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// AddSubjectID adds i to the "subject_id" field.
+func (m *PersonalDataAccessMutation) AddSubjectID(i int) {
+	if m.addsubject_id != nil {
+		*m.addsubject_id += i
+	} else {
+		m.addsubject_id = &i
+	}
+}
+
+// AddedSubjectID returns the value that was added to the "subject_id" field in this mutation.
+func (m *PersonalDataAccessMutation) AddedSubjectID() (r int, exists bool) {
+	v := m.addsubject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSubjectID clears the value of the "subject_id" field.
+func (m *PersonalDataAccessMutation) ClearSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	m.clearedFields[personaldataaccess.FieldSubjectID] = struct{}{}
+}
+
+// SubjectIDCleared returns if the "subject_id" field was cleared in this mutation.
+func (m *PersonalDataAccessMutation) SubjectIDCleared() bool {
+	_, ok := m.clearedFields[personaldataaccess.FieldSubjectID]
+	return ok
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *PersonalDataAccessMutation) ResetSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	delete(m.clearedFields, personaldataaccess.FieldSubjectID)
+}
+
+// SetFields sets the "fields" field.
+func (m *PersonalDataAccessMutation) SetFields(s []string) {
+	m.fields = &s
+	m.appendfields = nil
+}
+
+// GetFields returns the value of the "fields" field in the mutation.
+func (m *PersonalDataAccessMutation) GetFields() (r []string, exists bool) {
+	v := m.fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFields returns the old "fields" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldFields(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFields: %w", err)
+	}
+	return oldValue.Fields, nil
+}
+
+// AppendFields adds s to the "fields" field.
+func (m *PersonalDataAccessMutation) AppendFields(s []string) {
+	m.appendfields = append(m.appendfields, s...)
+}
+
+// AppendedFields returns the list of values that were appended to the "fields" field in this mutation.
+func (m *PersonalDataAccessMutation) AppendedFields() ([]string, bool) {
+	if len(m.appendfields) == 0 {
+		return nil, false
+	}
+	return m.appendfields, true
+}
+
+// ResetFields resets all changes to the "fields" field.
+func (m *PersonalDataAccessMutation) ResetFields() {
+	m.fields = nil
+	m.appendfields = nil
+}
+
+// SetOperation sets the "operation" field.
+func (m *PersonalDataAccessMutation) SetOperation(s string) {
+	m.operation = &s
+}
+
+// Operation returns the value of the "operation" field in the mutation.
+func (m *PersonalDataAccessMutation) Operation() (r string, exists bool) {
+	v := m.operation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOperation returns the old "operation" field's value of the PersonalDataAccess entity.
+// If the PersonalDataAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalDataAccessMutation) OldOperation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOperation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOperation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOperation: %w", err)
+	}
+	return oldValue.Operation, nil
+}
+
+// ResetOperation resets all changes to the "operation" field.
+func (m *PersonalDataAccessMutation) ResetOperation() {
+	m.operation = nil
+}
+
+// ClearViewerCommunity clears the "viewer_community" edge to the Region entity.
+func (m *PersonalDataAccessMutation) ClearViewerCommunity() {
+	m.clearedviewer_community = true
+	m.clearedFields[personaldataaccess.FieldViewerCommunityID] = struct{}{}
+}
+
+// ViewerCommunityCleared reports if the "viewer_community" edge to the Region entity was cleared.
+func (m *PersonalDataAccessMutation) ViewerCommunityCleared() bool {
+	return m.ViewerCommunityIDCleared() || m.clearedviewer_community
+}
+
+// ViewerCommunityIDs returns the "viewer_community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ViewerCommunityID instead. It exists only for internal usage by the builders.
+func (m *PersonalDataAccessMutation) ViewerCommunityIDs() (ids []int) {
+	if id := m.viewer_community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetViewerCommunity resets all changes to the "viewer_community" edge.
+func (m *PersonalDataAccessMutation) ResetViewerCommunity() {
+	m.viewer_community = nil
+	m.clearedviewer_community = false
+}
+
+// Where appends a list predicates to the PersonalDataAccessMutation builder.
+func (m *PersonalDataAccessMutation) Where(ps ...predicate.PersonalDataAccess) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PersonalDataAccessMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PersonalDataAccessMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PersonalDataAccess, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PersonalDataAccessMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PersonalDataAccessMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PersonalDataAccess).
+func (m *PersonalDataAccessMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PersonalDataAccessMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.at != nil {
+		fields = append(fields, personaldataaccess.FieldAt)
+	}
+	if m.viewer_role != nil {
+		fields = append(fields, personaldataaccess.FieldViewerRole)
+	}
+	if m.viewer_token_id != nil {
+		fields = append(fields, personaldataaccess.FieldViewerTokenID)
+	}
+	if m.viewer_person_id != nil {
+		fields = append(fields, personaldataaccess.FieldViewerPersonID)
+	}
+	if m.viewer_community != nil {
+		fields = append(fields, personaldataaccess.FieldViewerCommunityID)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, personaldataaccess.FieldSubjectID)
+	}
+	if m.fields != nil {
+		fields = append(fields, personaldataaccess.FieldFields)
+	}
+	if m.operation != nil {
+		fields = append(fields, personaldataaccess.FieldOperation)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PersonalDataAccessMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case personaldataaccess.FieldAt:
+		return m.At()
+	case personaldataaccess.FieldViewerRole:
+		return m.ViewerRole()
+	case personaldataaccess.FieldViewerTokenID:
+		return m.ViewerTokenID()
+	case personaldataaccess.FieldViewerPersonID:
+		return m.ViewerPersonID()
+	case personaldataaccess.FieldViewerCommunityID:
+		return m.ViewerCommunityID()
+	case personaldataaccess.FieldSubjectID:
+		return m.SubjectID()
+	case personaldataaccess.FieldFields:
+		return m.GetFields()
+	case personaldataaccess.FieldOperation:
+		return m.Operation()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PersonalDataAccessMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case personaldataaccess.FieldAt:
+		return m.OldAt(ctx)
+	case personaldataaccess.FieldViewerRole:
+		return m.OldViewerRole(ctx)
+	case personaldataaccess.FieldViewerTokenID:
+		return m.OldViewerTokenID(ctx)
+	case personaldataaccess.FieldViewerPersonID:
+		return m.OldViewerPersonID(ctx)
+	case personaldataaccess.FieldViewerCommunityID:
+		return m.OldViewerCommunityID(ctx)
+	case personaldataaccess.FieldSubjectID:
+		return m.OldSubjectID(ctx)
+	case personaldataaccess.FieldFields:
+		return m.OldFields(ctx)
+	case personaldataaccess.FieldOperation:
+		return m.OldOperation(ctx)
+	}
+	return nil, fmt.Errorf("unknown PersonalDataAccess field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonalDataAccessMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case personaldataaccess.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case personaldataaccess.FieldViewerRole:
+		v, ok := value.(personaldataaccess.ViewerRole)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetViewerRole(v)
+		return nil
+	case personaldataaccess.FieldViewerTokenID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetViewerTokenID(v)
+		return nil
+	case personaldataaccess.FieldViewerPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetViewerPersonID(v)
+		return nil
+	case personaldataaccess.FieldViewerCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetViewerCommunityID(v)
+		return nil
+	case personaldataaccess.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
+	case personaldataaccess.FieldFields:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFields(v)
+		return nil
+	case personaldataaccess.FieldOperation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOperation(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalDataAccess field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PersonalDataAccessMutation) AddedFields() []string {
+	var fields []string
+	if m.addviewer_token_id != nil {
+		fields = append(fields, personaldataaccess.FieldViewerTokenID)
+	}
+	if m.addviewer_person_id != nil {
+		fields = append(fields, personaldataaccess.FieldViewerPersonID)
+	}
+	if m.addsubject_id != nil {
+		fields = append(fields, personaldataaccess.FieldSubjectID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PersonalDataAccessMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case personaldataaccess.FieldViewerTokenID:
+		return m.AddedViewerTokenID()
+	case personaldataaccess.FieldViewerPersonID:
+		return m.AddedViewerPersonID()
+	case personaldataaccess.FieldSubjectID:
+		return m.AddedSubjectID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonalDataAccessMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case personaldataaccess.FieldViewerTokenID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddViewerTokenID(v)
+		return nil
+	case personaldataaccess.FieldViewerPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddViewerPersonID(v)
+		return nil
+	case personaldataaccess.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubjectID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalDataAccess numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PersonalDataAccessMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(personaldataaccess.FieldViewerTokenID) {
+		fields = append(fields, personaldataaccess.FieldViewerTokenID)
+	}
+	if m.FieldCleared(personaldataaccess.FieldViewerPersonID) {
+		fields = append(fields, personaldataaccess.FieldViewerPersonID)
+	}
+	if m.FieldCleared(personaldataaccess.FieldViewerCommunityID) {
+		fields = append(fields, personaldataaccess.FieldViewerCommunityID)
+	}
+	if m.FieldCleared(personaldataaccess.FieldSubjectID) {
+		fields = append(fields, personaldataaccess.FieldSubjectID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PersonalDataAccessMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PersonalDataAccessMutation) ClearField(name string) error {
+	switch name {
+	case personaldataaccess.FieldViewerTokenID:
+		m.ClearViewerTokenID()
+		return nil
+	case personaldataaccess.FieldViewerPersonID:
+		m.ClearViewerPersonID()
+		return nil
+	case personaldataaccess.FieldViewerCommunityID:
+		m.ClearViewerCommunityID()
+		return nil
+	case personaldataaccess.FieldSubjectID:
+		m.ClearSubjectID()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalDataAccess nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PersonalDataAccessMutation) ResetField(name string) error {
+	switch name {
+	case personaldataaccess.FieldAt:
+		m.ResetAt()
+		return nil
+	case personaldataaccess.FieldViewerRole:
+		m.ResetViewerRole()
+		return nil
+	case personaldataaccess.FieldViewerTokenID:
+		m.ResetViewerTokenID()
+		return nil
+	case personaldataaccess.FieldViewerPersonID:
+		m.ResetViewerPersonID()
+		return nil
+	case personaldataaccess.FieldViewerCommunityID:
+		m.ResetViewerCommunityID()
+		return nil
+	case personaldataaccess.FieldSubjectID:
+		m.ResetSubjectID()
+		return nil
+	case personaldataaccess.FieldFields:
+		m.ResetFields()
+		return nil
+	case personaldataaccess.FieldOperation:
+		m.ResetOperation()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalDataAccess field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PersonalDataAccessMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.viewer_community != nil {
+		edges = append(edges, personaldataaccess.EdgeViewerCommunity)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PersonalDataAccessMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case personaldataaccess.EdgeViewerCommunity:
+		if id := m.viewer_community; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PersonalDataAccessMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PersonalDataAccessMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PersonalDataAccessMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedviewer_community {
+		edges = append(edges, personaldataaccess.EdgeViewerCommunity)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PersonalDataAccessMutation) EdgeCleared(name string) bool {
+	switch name {
+	case personaldataaccess.EdgeViewerCommunity:
+		return m.clearedviewer_community
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PersonalDataAccessMutation) ClearEdge(name string) error {
+	switch name {
+	case personaldataaccess.EdgeViewerCommunity:
+		m.ClearViewerCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalDataAccess unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PersonalDataAccessMutation) ResetEdge(name string) error {
+	switch name {
+	case personaldataaccess.EdgeViewerCommunity:
+		m.ResetViewerCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalDataAccess edge %s", name)
+}
+
 // PublicationMutation represents an operation that mutates the Publication nodes in the graph.
 type PublicationMutation struct {
 	config
@@ -12924,7 +14680,7 @@ func (m *RegistrationMutation) PersonID() (r int, exists bool) {
 // OldPersonID returns the old "person_id" field's value of the Registration entity.
 // If the Registration object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RegistrationMutation) OldPersonID(ctx context.Context) (v int, err error) {
+func (m *RegistrationMutation) OldPersonID(ctx context.Context) (v *int, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
 	}
@@ -12938,9 +14694,22 @@ func (m *RegistrationMutation) OldPersonID(ctx context.Context) (v int, err erro
 	return oldValue.PersonID, nil
 }
 
+// ClearPersonID clears the value of the "person_id" field.
+func (m *RegistrationMutation) ClearPersonID() {
+	m.person = nil
+	m.clearedFields[registration.FieldPersonID] = struct{}{}
+}
+
+// PersonIDCleared returns if the "person_id" field was cleared in this mutation.
+func (m *RegistrationMutation) PersonIDCleared() bool {
+	_, ok := m.clearedFields[registration.FieldPersonID]
+	return ok
+}
+
 // ResetPersonID resets all changes to the "person_id" field.
 func (m *RegistrationMutation) ResetPersonID() {
 	m.person = nil
+	delete(m.clearedFields, registration.FieldPersonID)
 }
 
 // SetActivityID sets the "activity_id" field.
@@ -13023,7 +14792,7 @@ func (m *RegistrationMutation) ClearPerson() {
 
 // PersonCleared reports if the "person" edge to the Person entity was cleared.
 func (m *RegistrationMutation) PersonCleared() bool {
-	return m.clearedperson
+	return m.PersonIDCleared() || m.clearedperson
 }
 
 // PersonIDs returns the "person" edge IDs in the mutation.
@@ -13273,7 +15042,11 @@ func (m *RegistrationMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *RegistrationMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(registration.FieldPersonID) {
+		fields = append(fields, registration.FieldPersonID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -13286,6 +15059,11 @@ func (m *RegistrationMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *RegistrationMutation) ClearField(name string) error {
+	switch name {
+	case registration.FieldPersonID:
+		m.ClearPersonID()
+		return nil
+	}
 	return fmt.Errorf("unknown Registration nullable field %s", name)
 }
 
@@ -15494,7 +17272,7 @@ func (m *ServiceRequestMutation) RequesterID() (r int, exists bool) {
 // OldRequesterID returns the old "requester_id" field's value of the ServiceRequest entity.
 // If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ServiceRequestMutation) OldRequesterID(ctx context.Context) (v int, err error) {
+func (m *ServiceRequestMutation) OldRequesterID(ctx context.Context) (v *int, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldRequesterID is only allowed on UpdateOne operations")
 	}
@@ -15508,9 +17286,22 @@ func (m *ServiceRequestMutation) OldRequesterID(ctx context.Context) (v int, err
 	return oldValue.RequesterID, nil
 }
 
+// ClearRequesterID clears the value of the "requester_id" field.
+func (m *ServiceRequestMutation) ClearRequesterID() {
+	m.requester = nil
+	m.clearedFields[servicerequest.FieldRequesterID] = struct{}{}
+}
+
+// RequesterIDCleared returns if the "requester_id" field was cleared in this mutation.
+func (m *ServiceRequestMutation) RequesterIDCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldRequesterID]
+	return ok
+}
+
 // ResetRequesterID resets all changes to the "requester_id" field.
 func (m *ServiceRequestMutation) ResetRequesterID() {
 	m.requester = nil
+	delete(m.clearedFields, servicerequest.FieldRequesterID)
 }
 
 // SetDispatchedToID sets the "dispatched_to_id" field.
@@ -15673,7 +17464,7 @@ func (m *ServiceRequestMutation) ClearRequester() {
 
 // RequesterCleared reports if the "requester" edge to the Person entity was cleared.
 func (m *ServiceRequestMutation) RequesterCleared() bool {
-	return m.clearedrequester
+	return m.RequesterIDCleared() || m.clearedrequester
 }
 
 // RequesterIDs returns the "requester" edge IDs in the mutation.
@@ -16293,6 +18084,9 @@ func (m *ServiceRequestMutation) ClearedFields() []string {
 	if m.FieldCleared(servicerequest.FieldCompoundID) {
 		fields = append(fields, servicerequest.FieldCompoundID)
 	}
+	if m.FieldCleared(servicerequest.FieldRequesterID) {
+		fields = append(fields, servicerequest.FieldRequesterID)
+	}
 	if m.FieldCleared(servicerequest.FieldDispatchedToID) {
 		fields = append(fields, servicerequest.FieldDispatchedToID)
 	}
@@ -16351,6 +18145,9 @@ func (m *ServiceRequestMutation) ClearField(name string) error {
 		return nil
 	case servicerequest.FieldCompoundID:
 		m.ClearCompoundID()
+		return nil
+	case servicerequest.FieldRequesterID:
+		m.ClearRequesterID()
 		return nil
 	case servicerequest.FieldDispatchedToID:
 		m.ClearDispatchedToID()

@@ -627,9 +627,12 @@ func (_q *PersonQuery) loadRequests(ctx context.Context, query *ServiceRequestQu
 	}
 	for _, n := range neighbors {
 		fk := n.RequesterID
-		node, ok := nodeids[fk]
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "requester_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "requester_id" returned %v for node %v`, fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "requester_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -657,9 +660,12 @@ func (_q *PersonQuery) loadRegistrations(ctx context.Context, query *Registratio
 	}
 	for _, n := range neighbors {
 		fk := n.PersonID
-		node, ok := nodeids[fk]
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "person_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "person_id" returned %v for node %v`, fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "person_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

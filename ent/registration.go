@@ -34,10 +34,10 @@ type Registration struct {
 	//
 	// 报名是否占用名额。
 	Status registration.Status `json:"status,omitempty"`
-	// ID of the registered person.
+	// ID of the registered person; null once their personal data was erased.
 	//
-	// 报名人员的 ID。
-	PersonID int `json:"person_id,omitempty"`
+	// 报名人员的 ID；其个人信息被删除后为空。
+	PersonID *int `json:"person_id,omitempty"`
 	// ID of the activity.
 	//
 	// 活动的 ID。
@@ -54,9 +54,9 @@ type Registration struct {
 
 // RegistrationEdges holds the relations/edges for other nodes in the graph.
 type RegistrationEdges struct {
-	// The registered person.
+	// The registered person; null once their personal data was erased.
 	//
-	// 报名的人员。
+	// 报名的人员；其个人信息被删除后为空。
 	Person *Person `json:"person,omitempty"`
 	// The activity.
 	//
@@ -160,7 +160,8 @@ func (_m *Registration) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field person_id", values[i])
 			} else if value.Valid {
-				_m.PersonID = int(value.Int64)
+				_m.PersonID = new(int)
+				*_m.PersonID = int(value.Int64)
 			}
 		case registration.FieldActivityID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -234,8 +235,10 @@ func (_m *Registration) String() string {
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
-	builder.WriteString("person_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.PersonID))
+	if v := _m.PersonID; v != nil {
+		builder.WriteString("person_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("activity_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ActivityID))

@@ -73,6 +73,14 @@ func (_c *RegistrationCreate) SetPersonID(v int) *RegistrationCreate {
 	return _c
 }
 
+// SetNillablePersonID sets the "person_id" field if the given value is not nil.
+func (_c *RegistrationCreate) SetNillablePersonID(v *int) *RegistrationCreate {
+	if v != nil {
+		_c.SetPersonID(*v)
+	}
+	return _c
+}
+
 // SetActivityID sets the "activity_id" field.
 func (_c *RegistrationCreate) SetActivityID(v int) *RegistrationCreate {
 	_c.mutation.SetActivityID(v)
@@ -174,17 +182,11 @@ func (_c *RegistrationCreate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Registration.status": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.PersonID(); !ok {
-		return &ValidationError{Name: "person_id", err: errors.New(`ent: missing required field "Registration.person_id"`)}
-	}
 	if _, ok := _c.mutation.ActivityID(); !ok {
 		return &ValidationError{Name: "activity_id", err: errors.New(`ent: missing required field "Registration.activity_id"`)}
 	}
 	if _, ok := _c.mutation.CommunityID(); !ok {
 		return &ValidationError{Name: "community_id", err: errors.New(`ent: missing required field "Registration.community_id"`)}
-	}
-	if len(_c.mutation.PersonIDs()) == 0 {
-		return &ValidationError{Name: "person", err: errors.New(`ent: missing required edge "Registration.person"`)}
 	}
 	if len(_c.mutation.ActivityIDs()) == 0 {
 		return &ValidationError{Name: "activity", err: errors.New(`ent: missing required edge "Registration.activity"`)}
@@ -245,7 +247,7 @@ func (_c *RegistrationCreate) createSpec() (*Registration, *sqlgraph.CreateSpec)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.PersonID = nodes[0]
+		_node.PersonID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ActivityIDs(); len(nodes) > 0 {
@@ -370,6 +372,12 @@ func (u *RegistrationUpsert) UpdatePersonID() *RegistrationUpsert {
 	return u
 }
 
+// ClearPersonID clears the value of the "person_id" field.
+func (u *RegistrationUpsert) ClearPersonID() *RegistrationUpsert {
+	u.SetNull(registration.FieldPersonID)
+	return u
+}
+
 // SetActivityID sets the "activity_id" field.
 func (u *RegistrationUpsert) SetActivityID(v int) *RegistrationUpsert {
 	u.Set(registration.FieldActivityID, v)
@@ -478,6 +486,13 @@ func (u *RegistrationUpsertOne) SetPersonID(v int) *RegistrationUpsertOne {
 func (u *RegistrationUpsertOne) UpdatePersonID() *RegistrationUpsertOne {
 	return u.Update(func(s *RegistrationUpsert) {
 		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *RegistrationUpsertOne) ClearPersonID() *RegistrationUpsertOne {
+	return u.Update(func(s *RegistrationUpsert) {
+		s.ClearPersonID()
 	})
 }
 
@@ -759,6 +774,13 @@ func (u *RegistrationUpsertBulk) SetPersonID(v int) *RegistrationUpsertBulk {
 func (u *RegistrationUpsertBulk) UpdatePersonID() *RegistrationUpsertBulk {
 	return u.Update(func(s *RegistrationUpsert) {
 		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *RegistrationUpsertBulk) ClearPersonID() *RegistrationUpsertBulk {
+	return u.Update(func(s *RegistrationUpsert) {
+		s.ClearPersonID()
 	})
 }
 

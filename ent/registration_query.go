@@ -509,7 +509,10 @@ func (_q *RegistrationQuery) loadPerson(ctx context.Context, query *PersonQuery,
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*Registration)
 	for i := range nodes {
-		fk := nodes[i].PersonID
+		if nodes[i].PersonID == nil {
+			continue
+		}
+		fk := *nodes[i].PersonID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}

@@ -65,6 +65,12 @@ func (_u *RegistrationUpdate) SetNillablePersonID(v *int) *RegistrationUpdate {
 	return _u
 }
 
+// ClearPersonID clears the value of the "person_id" field.
+func (_u *RegistrationUpdate) ClearPersonID() *RegistrationUpdate {
+	_u.mutation.ClearPersonID()
+	return _u
+}
+
 // SetActivityID sets the "activity_id" field.
 func (_u *RegistrationUpdate) SetActivityID(v int) *RegistrationUpdate {
 	_u.mutation.SetActivityID(v)
@@ -179,9 +185,6 @@ func (_u *RegistrationUpdate) check() error {
 		if err := registration.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Registration.status": %w`, err)}
 		}
-	}
-	if _u.mutation.PersonCleared() && len(_u.mutation.PersonIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Registration.person"`)
 	}
 	if _u.mutation.ActivityCleared() && len(_u.mutation.ActivityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Registration.activity"`)
@@ -351,6 +354,12 @@ func (_u *RegistrationUpdateOne) SetNillablePersonID(v *int) *RegistrationUpdate
 	return _u
 }
 
+// ClearPersonID clears the value of the "person_id" field.
+func (_u *RegistrationUpdateOne) ClearPersonID() *RegistrationUpdateOne {
+	_u.mutation.ClearPersonID()
+	return _u
+}
+
 // SetActivityID sets the "activity_id" field.
 func (_u *RegistrationUpdateOne) SetActivityID(v int) *RegistrationUpdateOne {
 	_u.mutation.SetActivityID(v)
@@ -478,9 +487,6 @@ func (_u *RegistrationUpdateOne) check() error {
 		if err := registration.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Registration.status": %w`, err)}
 		}
-	}
-	if _u.mutation.PersonCleared() && len(_u.mutation.PersonIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Registration.person"`)
 	}
 	if _u.mutation.ActivityCleared() && len(_u.mutation.ActivityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Registration.activity"`)

@@ -322,6 +322,48 @@ type (
 	}
 )
 
+// SetNote sets the "note" field.
+func (u *RequestEventUpsert) SetNote(v string) *RequestEventUpsert {
+	u.Set(requestevent.FieldNote, v)
+	return u
+}
+
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *RequestEventUpsert) UpdateNote() *RequestEventUpsert {
+	u.SetExcluded(requestevent.FieldNote)
+	return u
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *RequestEventUpsert) ClearNote() *RequestEventUpsert {
+	u.SetNull(requestevent.FieldNote)
+	return u
+}
+
+// SetActorID sets the "actor_id" field.
+func (u *RequestEventUpsert) SetActorID(v int) *RequestEventUpsert {
+	u.Set(requestevent.FieldActorID, v)
+	return u
+}
+
+// UpdateActorID sets the "actor_id" field to the value that was provided on create.
+func (u *RequestEventUpsert) UpdateActorID() *RequestEventUpsert {
+	u.SetExcluded(requestevent.FieldActorID)
+	return u
+}
+
+// AddActorID adds v to the "actor_id" field.
+func (u *RequestEventUpsert) AddActorID(v int) *RequestEventUpsert {
+	u.Add(requestevent.FieldActorID, v)
+	return u
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (u *RequestEventUpsert) ClearActorID() *RequestEventUpsert {
+	u.SetNull(requestevent.FieldActorID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -345,9 +387,6 @@ func (u *RequestEventUpsertOne) UpdateNewValues() *RequestEventUpsertOne {
 		if _, exists := u.create.mutation.ActorRole(); exists {
 			s.SetIgnore(requestevent.FieldActorRole)
 		}
-		if _, exists := u.create.mutation.Note(); exists {
-			s.SetIgnore(requestevent.FieldNote)
-		}
 		if _, exists := u.create.mutation.At(); exists {
 			s.SetIgnore(requestevent.FieldAt)
 		}
@@ -356,9 +395,6 @@ func (u *RequestEventUpsertOne) UpdateNewValues() *RequestEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.CommunityID(); exists {
 			s.SetIgnore(requestevent.FieldCommunityID)
-		}
-		if _, exists := u.create.mutation.ActorID(); exists {
-			s.SetIgnore(requestevent.FieldActorID)
 		}
 	}))
 	return u
@@ -389,6 +425,55 @@ func (u *RequestEventUpsertOne) Update(set func(*RequestEventUpsert)) *RequestEv
 		set(&RequestEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetNote sets the "note" field.
+func (u *RequestEventUpsertOne) SetNote(v string) *RequestEventUpsertOne {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.SetNote(v)
+	})
+}
+
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *RequestEventUpsertOne) UpdateNote() *RequestEventUpsertOne {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.UpdateNote()
+	})
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *RequestEventUpsertOne) ClearNote() *RequestEventUpsertOne {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.ClearNote()
+	})
+}
+
+// SetActorID sets the "actor_id" field.
+func (u *RequestEventUpsertOne) SetActorID(v int) *RequestEventUpsertOne {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.SetActorID(v)
+	})
+}
+
+// AddActorID adds v to the "actor_id" field.
+func (u *RequestEventUpsertOne) AddActorID(v int) *RequestEventUpsertOne {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.AddActorID(v)
+	})
+}
+
+// UpdateActorID sets the "actor_id" field to the value that was provided on create.
+func (u *RequestEventUpsertOne) UpdateActorID() *RequestEventUpsertOne {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.UpdateActorID()
+	})
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (u *RequestEventUpsertOne) ClearActorID() *RequestEventUpsertOne {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.ClearActorID()
+	})
 }
 
 // Exec executes the query.
@@ -579,9 +664,6 @@ func (u *RequestEventUpsertBulk) UpdateNewValues() *RequestEventUpsertBulk {
 			if _, exists := b.mutation.ActorRole(); exists {
 				s.SetIgnore(requestevent.FieldActorRole)
 			}
-			if _, exists := b.mutation.Note(); exists {
-				s.SetIgnore(requestevent.FieldNote)
-			}
 			if _, exists := b.mutation.At(); exists {
 				s.SetIgnore(requestevent.FieldAt)
 			}
@@ -590,9 +672,6 @@ func (u *RequestEventUpsertBulk) UpdateNewValues() *RequestEventUpsertBulk {
 			}
 			if _, exists := b.mutation.CommunityID(); exists {
 				s.SetIgnore(requestevent.FieldCommunityID)
-			}
-			if _, exists := b.mutation.ActorID(); exists {
-				s.SetIgnore(requestevent.FieldActorID)
 			}
 		}
 	}))
@@ -624,6 +703,55 @@ func (u *RequestEventUpsertBulk) Update(set func(*RequestEventUpsert)) *RequestE
 		set(&RequestEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetNote sets the "note" field.
+func (u *RequestEventUpsertBulk) SetNote(v string) *RequestEventUpsertBulk {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.SetNote(v)
+	})
+}
+
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *RequestEventUpsertBulk) UpdateNote() *RequestEventUpsertBulk {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.UpdateNote()
+	})
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *RequestEventUpsertBulk) ClearNote() *RequestEventUpsertBulk {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.ClearNote()
+	})
+}
+
+// SetActorID sets the "actor_id" field.
+func (u *RequestEventUpsertBulk) SetActorID(v int) *RequestEventUpsertBulk {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.SetActorID(v)
+	})
+}
+
+// AddActorID adds v to the "actor_id" field.
+func (u *RequestEventUpsertBulk) AddActorID(v int) *RequestEventUpsertBulk {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.AddActorID(v)
+	})
+}
+
+// UpdateActorID sets the "actor_id" field to the value that was provided on create.
+func (u *RequestEventUpsertBulk) UpdateActorID() *RequestEventUpsertBulk {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.UpdateActorID()
+	})
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (u *RequestEventUpsertBulk) ClearActorID() *RequestEventUpsertBulk {
+	return u.Update(func(s *RequestEventUpsert) {
+		s.ClearActorID()
+	})
 }
 
 // Exec executes the query.

@@ -27,6 +27,53 @@ func (_u *RequestEventUpdate) Where(ps ...predicate.RequestEvent) *RequestEventU
 	return _u
 }
 
+// SetNote sets the "note" field.
+func (_u *RequestEventUpdate) SetNote(v string) *RequestEventUpdate {
+	_u.mutation.SetNote(v)
+	return _u
+}
+
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_u *RequestEventUpdate) SetNillableNote(v *string) *RequestEventUpdate {
+	if v != nil {
+		_u.SetNote(*v)
+	}
+	return _u
+}
+
+// ClearNote clears the value of the "note" field.
+func (_u *RequestEventUpdate) ClearNote() *RequestEventUpdate {
+	_u.mutation.ClearNote()
+	return _u
+}
+
+// SetActorID sets the "actor_id" field.
+func (_u *RequestEventUpdate) SetActorID(v int) *RequestEventUpdate {
+	_u.mutation.ResetActorID()
+	_u.mutation.SetActorID(v)
+	return _u
+}
+
+// SetNillableActorID sets the "actor_id" field if the given value is not nil.
+func (_u *RequestEventUpdate) SetNillableActorID(v *int) *RequestEventUpdate {
+	if v != nil {
+		_u.SetActorID(*v)
+	}
+	return _u
+}
+
+// AddActorID adds value to the "actor_id" field.
+func (_u *RequestEventUpdate) AddActorID(v int) *RequestEventUpdate {
+	_u.mutation.AddActorID(v)
+	return _u
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (_u *RequestEventUpdate) ClearActorID() *RequestEventUpdate {
+	_u.mutation.ClearActorID()
+	return _u
+}
+
 // Mutation returns the RequestEventMutation object of the builder.
 func (_u *RequestEventUpdate) Mutation() *RequestEventMutation {
 	return _u.mutation
@@ -61,6 +108,11 @@ func (_u *RequestEventUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RequestEventUpdate) check() error {
+	if v, ok := _u.mutation.Note(); ok {
+		if err := requestevent.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "RequestEvent.note": %w`, err)}
+		}
+	}
 	if _u.mutation.RequestCleared() && len(_u.mutation.RequestIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "RequestEvent.request"`)
 	}
@@ -82,8 +134,17 @@ func (_u *RequestEventUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.FromStatusCleared() {
 		_spec.ClearField(requestevent.FieldFromStatus, field.TypeString)
 	}
+	if value, ok := _u.mutation.Note(); ok {
+		_spec.SetField(requestevent.FieldNote, field.TypeString, value)
+	}
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(requestevent.FieldNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ActorID(); ok {
+		_spec.SetField(requestevent.FieldActorID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActorID(); ok {
+		_spec.AddField(requestevent.FieldActorID, field.TypeInt, value)
 	}
 	if _u.mutation.ActorIDCleared() {
 		_spec.ClearField(requestevent.FieldActorID, field.TypeInt)
@@ -106,6 +167,53 @@ type RequestEventUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *RequestEventMutation
+}
+
+// SetNote sets the "note" field.
+func (_u *RequestEventUpdateOne) SetNote(v string) *RequestEventUpdateOne {
+	_u.mutation.SetNote(v)
+	return _u
+}
+
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_u *RequestEventUpdateOne) SetNillableNote(v *string) *RequestEventUpdateOne {
+	if v != nil {
+		_u.SetNote(*v)
+	}
+	return _u
+}
+
+// ClearNote clears the value of the "note" field.
+func (_u *RequestEventUpdateOne) ClearNote() *RequestEventUpdateOne {
+	_u.mutation.ClearNote()
+	return _u
+}
+
+// SetActorID sets the "actor_id" field.
+func (_u *RequestEventUpdateOne) SetActorID(v int) *RequestEventUpdateOne {
+	_u.mutation.ResetActorID()
+	_u.mutation.SetActorID(v)
+	return _u
+}
+
+// SetNillableActorID sets the "actor_id" field if the given value is not nil.
+func (_u *RequestEventUpdateOne) SetNillableActorID(v *int) *RequestEventUpdateOne {
+	if v != nil {
+		_u.SetActorID(*v)
+	}
+	return _u
+}
+
+// AddActorID adds value to the "actor_id" field.
+func (_u *RequestEventUpdateOne) AddActorID(v int) *RequestEventUpdateOne {
+	_u.mutation.AddActorID(v)
+	return _u
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (_u *RequestEventUpdateOne) ClearActorID() *RequestEventUpdateOne {
+	_u.mutation.ClearActorID()
+	return _u
 }
 
 // Mutation returns the RequestEventMutation object of the builder.
@@ -155,6 +263,11 @@ func (_u *RequestEventUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RequestEventUpdateOne) check() error {
+	if v, ok := _u.mutation.Note(); ok {
+		if err := requestevent.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "RequestEvent.note": %w`, err)}
+		}
+	}
 	if _u.mutation.RequestCleared() && len(_u.mutation.RequestIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "RequestEvent.request"`)
 	}
@@ -193,8 +306,17 @@ func (_u *RequestEventUpdateOne) sqlSave(ctx context.Context) (_node *RequestEve
 	if _u.mutation.FromStatusCleared() {
 		_spec.ClearField(requestevent.FieldFromStatus, field.TypeString)
 	}
+	if value, ok := _u.mutation.Note(); ok {
+		_spec.SetField(requestevent.FieldNote, field.TypeString, value)
+	}
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(requestevent.FieldNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ActorID(); ok {
+		_spec.SetField(requestevent.FieldActorID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActorID(); ok {
+		_spec.AddField(requestevent.FieldActorID, field.TypeInt, value)
 	}
 	if _u.mutation.ActorIDCleared() {
 		_spec.ClearField(requestevent.FieldActorID, field.TypeInt)

@@ -103,10 +103,10 @@ type ServiceRequest struct {
 	//
 	// 相关小区的 ID（如有）。
 	CompoundID *int `json:"compound_id,omitempty"`
-	// ID of the person who asked.
+	// ID of the person who asked; null once their personal data was erased.
 	//
-	// 提出人的 ID。
-	RequesterID int `json:"requester_id,omitempty"`
+	// 提出人的 ID；其个人信息被删除后为空。
+	RequesterID *int `json:"requester_id,omitempty"`
 	// ID of the organisation or volunteer team the request was dispatched to.
 	//
 	// 受派组织或志愿服务队的 ID。
@@ -131,9 +131,9 @@ type ServiceRequestEdges struct {
 	//
 	// 相关的小区（如有）。
 	Compound *Compound `json:"compound,omitempty"`
-	// The person who asked.
+	// The person who asked; null once their personal data was erased.
 	//
-	// 提出人。
+	// 提出人；其个人信息被删除后为空。
 	Requester *Person `json:"requester,omitempty"`
 	// The request's history, step by step.
 	//
@@ -390,7 +390,8 @@ func (_m *ServiceRequest) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field requester_id", values[i])
 			} else if value.Valid {
-				_m.RequesterID = int(value.Int64)
+				_m.RequesterID = new(int)
+				*_m.RequesterID = int(value.Int64)
 			}
 		case servicerequest.FieldDispatchedToID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -551,8 +552,10 @@ func (_m *ServiceRequest) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("requester_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.RequesterID))
+	if v := _m.RequesterID; v != nil {
+		builder.WriteString("requester_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.DispatchedToID; v != nil {
 		builder.WriteString("dispatched_to_id=")

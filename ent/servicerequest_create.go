@@ -295,6 +295,14 @@ func (_c *ServiceRequestCreate) SetRequesterID(v int) *ServiceRequestCreate {
 	return _c
 }
 
+// SetNillableRequesterID sets the "requester_id" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableRequesterID(v *int) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetRequesterID(*v)
+	}
+	return _c
+}
+
 // SetDispatchedToID sets the "dispatched_to_id" field.
 func (_c *ServiceRequestCreate) SetDispatchedToID(v int) *ServiceRequestCreate {
 	_c.mutation.SetDispatchedToID(v)
@@ -506,14 +514,8 @@ func (_c *ServiceRequestCreate) check() error {
 	if _, ok := _c.mutation.CommunityID(); !ok {
 		return &ValidationError{Name: "community_id", err: errors.New(`ent: missing required field "ServiceRequest.community_id"`)}
 	}
-	if _, ok := _c.mutation.RequesterID(); !ok {
-		return &ValidationError{Name: "requester_id", err: errors.New(`ent: missing required field "ServiceRequest.requester_id"`)}
-	}
 	if len(_c.mutation.CommunityIDs()) == 0 {
 		return &ValidationError{Name: "community", err: errors.New(`ent: missing required edge "ServiceRequest.community"`)}
-	}
-	if len(_c.mutation.RequesterIDs()) == 0 {
-		return &ValidationError{Name: "requester", err: errors.New(`ent: missing required edge "ServiceRequest.requester"`)}
 	}
 	return nil
 }
@@ -666,7 +668,7 @@ func (_c *ServiceRequestCreate) createSpec() (*ServiceRequest, *sqlgraph.CreateS
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.RequesterID = nodes[0]
+		_node.RequesterID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {
@@ -1110,6 +1112,12 @@ func (u *ServiceRequestUpsert) SetRequesterID(v int) *ServiceRequestUpsert {
 // UpdateRequesterID sets the "requester_id" field to the value that was provided on create.
 func (u *ServiceRequestUpsert) UpdateRequesterID() *ServiceRequestUpsert {
 	u.SetExcluded(servicerequest.FieldRequesterID)
+	return u
+}
+
+// ClearRequesterID clears the value of the "requester_id" field.
+func (u *ServiceRequestUpsert) ClearRequesterID() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldRequesterID)
 	return u
 }
 
@@ -1590,6 +1598,13 @@ func (u *ServiceRequestUpsertOne) SetRequesterID(v int) *ServiceRequestUpsertOne
 func (u *ServiceRequestUpsertOne) UpdateRequesterID() *ServiceRequestUpsertOne {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.UpdateRequesterID()
+	})
+}
+
+// ClearRequesterID clears the value of the "requester_id" field.
+func (u *ServiceRequestUpsertOne) ClearRequesterID() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRequesterID()
 	})
 }
 
@@ -2242,6 +2257,13 @@ func (u *ServiceRequestUpsertBulk) SetRequesterID(v int) *ServiceRequestUpsertBu
 func (u *ServiceRequestUpsertBulk) UpdateRequesterID() *ServiceRequestUpsertBulk {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.UpdateRequesterID()
+	})
+}
+
+// ClearRequesterID clears the value of the "requester_id" field.
+func (u *ServiceRequestUpsertBulk) ClearRequesterID() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRequesterID()
 	})
 }
 

@@ -708,7 +708,10 @@ func (_q *ServiceRequestQuery) loadRequester(ctx context.Context, query *PersonQ
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*ServiceRequest)
 	for i := range nodes {
-		fk := nodes[i].RequesterID
+		if nodes[i].RequesterID == nil {
+			continue
+		}
+		fk := *nodes[i].RequesterID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}

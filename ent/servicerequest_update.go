@@ -411,6 +411,12 @@ func (_u *ServiceRequestUpdate) SetNillableRequesterID(v *int) *ServiceRequestUp
 	return _u
 }
 
+// ClearRequesterID clears the value of the "requester_id" field.
+func (_u *ServiceRequestUpdate) ClearRequesterID() *ServiceRequestUpdate {
+	_u.mutation.ClearRequesterID()
+	return _u
+}
+
 // SetDispatchedToID sets the "dispatched_to_id" field.
 func (_u *ServiceRequestUpdate) SetDispatchedToID(v int) *ServiceRequestUpdate {
 	_u.mutation.SetDispatchedToID(v)
@@ -648,9 +654,6 @@ func (_u *ServiceRequestUpdate) check() error {
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ServiceRequest.community"`)
-	}
-	if _u.mutation.RequesterCleared() && len(_u.mutation.RequesterIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "ServiceRequest.requester"`)
 	}
 	return nil
 }
@@ -1351,6 +1354,12 @@ func (_u *ServiceRequestUpdateOne) SetNillableRequesterID(v *int) *ServiceReques
 	return _u
 }
 
+// ClearRequesterID clears the value of the "requester_id" field.
+func (_u *ServiceRequestUpdateOne) ClearRequesterID() *ServiceRequestUpdateOne {
+	_u.mutation.ClearRequesterID()
+	return _u
+}
+
 // SetDispatchedToID sets the "dispatched_to_id" field.
 func (_u *ServiceRequestUpdateOne) SetDispatchedToID(v int) *ServiceRequestUpdateOne {
 	_u.mutation.SetDispatchedToID(v)
@@ -1601,9 +1610,6 @@ func (_u *ServiceRequestUpdateOne) check() error {
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ServiceRequest.community"`)
-	}
-	if _u.mutation.RequesterCleared() && len(_u.mutation.RequesterIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "ServiceRequest.requester"`)
 	}
 	return nil
 }

@@ -22,6 +22,8 @@ type Tx struct {
 	ChangeLock *ChangeLockClient
 	// Compound is the client for interacting with the Compound builders.
 	Compound *CompoundClient
+	// Erasure is the client for interacting with the Erasure builders.
+	Erasure *ErasureClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
@@ -32,6 +34,8 @@ type Tx struct {
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
+	// PersonalDataAccess is the client for interacting with the PersonalDataAccess builders.
+	PersonalDataAccess *PersonalDataAccessClient
 	// Publication is the client for interacting with the Publication builders.
 	Publication *PublicationClient
 	// Region is the client for interacting with the Region builders.
@@ -182,11 +186,13 @@ func (tx *Tx) init() {
 	tx.Change = NewChangeClient(tx.config)
 	tx.ChangeLock = NewChangeLockClient(tx.config)
 	tx.Compound = NewCompoundClient(tx.config)
+	tx.Erasure = NewErasureClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
+	tx.PersonalDataAccess = NewPersonalDataAccessClient(tx.config)
 	tx.Publication = NewPublicationClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)

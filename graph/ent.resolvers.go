@@ -74,14 +74,19 @@ func (r *Resolver) Facility() FacilityResolver { return &facilityResolver{r} }
 
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 
+func (r *Resolver) PersonalDataAccess() PersonalDataAccessResolver {
+	return &personalDataAccessResolver{r}
+}
+
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
 type (
-	aPITokenResolver       struct{ *Resolver }
-	facilityResolver       struct{ *Resolver }
-	personResolver         struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	serviceRequestResolver struct{ *Resolver }
+	aPITokenResolver           struct{ *Resolver }
+	facilityResolver           struct{ *Resolver }
+	personResolver             struct{ *Resolver }
+	personalDataAccessResolver struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	serviceRequestResolver     struct{ *Resolver }
 )

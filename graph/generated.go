@@ -51,6 +51,8 @@ type ResolverRoot interface {
 	LifeCircleReport() LifeCircleReportResolver
 	Mutation() MutationResolver
 	Person() PersonResolver
+	PersonalData() PersonalDataResolver
+	PersonalDataAccess() PersonalDataAccessResolver
 	Query() QueryResolver
 	ServiceRequest() ServiceRequestResolver
 }
@@ -321,6 +323,8 @@ type ComplexityRoot struct {
 		DeactivatePerson    func(childComplexity int, id int) int
 		DeleteFacility      func(childComplexity int, id int) int
 		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
+		EraseMyData         func(childComplexity int) int
+		ErasePerson         func(childComplexity int, id int) int
 		ImportPeople        func(childComplexity int, csv string, communityID *int, dryRun *bool) int
 		ReactivatePerson    func(childComplexity int, id int) int
 		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
@@ -439,6 +443,40 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PersonalData struct {
+		ClaimedRequests func(childComplexity int) int
+		Download        func(childComplexity int) int
+		FormatVersion   func(childComplexity int) int
+		Person          func(childComplexity int) int
+		Registrations   func(childComplexity int) int
+		Requests        func(childComplexity int) int
+		Tokens          func(childComplexity int) int
+	}
+
+	PersonalDataAccess struct {
+		At                func(childComplexity int) int
+		Fields            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Operation         func(childComplexity int) int
+		SubjectID         func(childComplexity int) int
+		ViewerCommunity   func(childComplexity int) int
+		ViewerCommunityID func(childComplexity int) int
+		ViewerPersonID    func(childComplexity int) int
+		ViewerRole        func(childComplexity int) int
+		ViewerTokenID     func(childComplexity int) int
+	}
+
+	PersonalDataAccessConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PersonalDataAccessEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Point struct {
 		Lat func(childComplexity int) int
 		Lng func(childComplexity int) int
@@ -464,26 +502,30 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
-		Activities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		Categories       func(childComplexity int) int
-		Changes          func(childComplexity int, after *entgql.Cursor[int], first *int) int
-		Compounds        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
-		Facilities       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
-		FacilitiesNear   func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
-		Grids            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
-		LifeCircleReport func(childComplexity int, region int, minutes *float64, profile *model.WalkingProfile) int
-		Node             func(childComplexity int, id int) int
-		Nodes            func(childComplexity int, ids []int) int
-		Organizations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
-		People           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
-		Publications     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) int
-		Regions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
-		Registrations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
-		ServiceCircle    func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
-		ServiceRequests  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
-		Statistics       func(childComplexity int, region int, period string, metrics []string) int
-		Viewer           func(childComplexity int) int
+		APITokens             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
+		Activities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		Categories            func(childComplexity int) int
+		Changes               func(childComplexity int, after *entgql.Cursor[int], first *int) int
+		Compounds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
+		Facilities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
+		FacilitiesNear        func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
+		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
+		LifeCircleReport      func(childComplexity int, region int, minutes *float64, profile *model.WalkingProfile) int
+		MyData                func(childComplexity int) int
+		MyDataAccessLog       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		Node                  func(childComplexity int, id int) int
+		Nodes                 func(childComplexity int, ids []int) int
+		Organizations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
+		People                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		PersonData            func(childComplexity int, id int) int
+		PersonalDataAccessLog func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, subjectID *int, viewerPersonID *int, viewerTokenID *int, since *time.Time, until *time.Time) int
+		Publications          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) int
+		Regions               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
+		Registrations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
+		ServiceCircle         func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
+		ServiceRequests       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
+		Statistics            func(childComplexity int, region int, period string, metrics []string) int
+		Viewer                func(childComplexity int) int
 	}
 
 	Region struct {
@@ -704,6 +746,8 @@ type MutationResolver interface {
 	ReactivatePerson(ctx context.Context, id int) (*ent.Person, error)
 	UpdateMyContact(ctx context.Context, phone *string) (*ent.Person, error)
 	ImportPeople(ctx context.Context, csv string, communityID *int, dryRun *bool) (*model.PeopleImportReport, error)
+	EraseMyData(ctx context.Context) (*ent.Person, error)
+	ErasePerson(ctx context.Context, id int) (*ent.Person, error)
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
 	DeleteFacility(ctx context.Context, id int) (int, error)
@@ -713,6 +757,18 @@ type MutationResolver interface {
 type PersonResolver interface {
 	Phone(ctx context.Context, obj *ent.Person) (*string, error)
 	Teams(ctx context.Context, obj *ent.Person) ([]*ent.Organization, error)
+}
+type PersonalDataResolver interface {
+	Requests(ctx context.Context, obj *model.PersonalData) ([]*ent.ServiceRequest, error)
+	ClaimedRequests(ctx context.Context, obj *model.PersonalData) ([]*ent.ServiceRequest, error)
+	Registrations(ctx context.Context, obj *model.PersonalData) ([]*ent.Registration, error)
+	Tokens(ctx context.Context, obj *model.PersonalData) ([]*ent.APIToken, error)
+}
+type PersonalDataAccessResolver interface {
+	ViewerRole(ctx context.Context, obj *ent.PersonalDataAccess) (string, error)
+	SubjectID(ctx context.Context, obj *ent.PersonalDataAccess) (*int, error)
+	ViewerPersonID(ctx context.Context, obj *ent.PersonalDataAccess) (*int, error)
+	ViewerTokenID(ctx context.Context, obj *ent.PersonalDataAccess) (*int, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -730,6 +786,10 @@ type QueryResolver interface {
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
 	Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
+	MyData(ctx context.Context) (*model.PersonalData, error)
+	PersonData(ctx context.Context, id int) (*model.PersonalData, error)
+	MyDataAccessLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonalDataAccessConnection, error)
+	PersonalDataAccessLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, subjectID *int, viewerPersonID *int, viewerTokenID *int, since *time.Time, until *time.Time) (*ent.PersonalDataAccessConnection, error)
 	Categories(ctx context.Context) ([]*taxonomy.Category, error)
 	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
 	ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error)
@@ -1969,6 +2029,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DispatchRequest(childComplexity, args["id"].(int), args["organizationID"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.eraseMyData":
+		if e.ComplexityRoot.Mutation.EraseMyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.EraseMyData(childComplexity), true
+	case "Mutation.erasePerson":
+		if e.ComplexityRoot.Mutation.ErasePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_erasePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ErasePerson(childComplexity, args["id"].(int)), true
 	case "Mutation.importPeople":
 		if e.ComplexityRoot.Mutation.ImportPeople == nil {
 			break
@@ -2562,6 +2639,142 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "PersonalData.claimedRequests":
+		if e.ComplexityRoot.PersonalData.ClaimedRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.ClaimedRequests(childComplexity), true
+	case "PersonalData.download":
+		if e.ComplexityRoot.PersonalData.Download == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Download(childComplexity), true
+	case "PersonalData.formatVersion":
+		if e.ComplexityRoot.PersonalData.FormatVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.FormatVersion(childComplexity), true
+	case "PersonalData.person":
+		if e.ComplexityRoot.PersonalData.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Person(childComplexity), true
+	case "PersonalData.registrations":
+		if e.ComplexityRoot.PersonalData.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Registrations(childComplexity), true
+	case "PersonalData.requests":
+		if e.ComplexityRoot.PersonalData.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Requests(childComplexity), true
+	case "PersonalData.tokens":
+		if e.ComplexityRoot.PersonalData.Tokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Tokens(childComplexity), true
+
+	case "PersonalDataAccess.at":
+		if e.ComplexityRoot.PersonalDataAccess.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.At(childComplexity), true
+	case "PersonalDataAccess.fields":
+		if e.ComplexityRoot.PersonalDataAccess.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.Fields(childComplexity), true
+	case "PersonalDataAccess.id":
+		if e.ComplexityRoot.PersonalDataAccess.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ID(childComplexity), true
+	case "PersonalDataAccess.operation":
+		if e.ComplexityRoot.PersonalDataAccess.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.Operation(childComplexity), true
+	case "PersonalDataAccess.subjectID":
+		if e.ComplexityRoot.PersonalDataAccess.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.SubjectID(childComplexity), true
+	case "PersonalDataAccess.viewerCommunity":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerCommunity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerCommunity(childComplexity), true
+	case "PersonalDataAccess.viewerCommunityID":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerCommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerCommunityID(childComplexity), true
+	case "PersonalDataAccess.viewerPersonID":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerPersonID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerPersonID(childComplexity), true
+	case "PersonalDataAccess.viewerRole":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerRole(childComplexity), true
+	case "PersonalDataAccess.viewerTokenID":
+		if e.ComplexityRoot.PersonalDataAccess.ViewerTokenID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.ViewerTokenID(childComplexity), true
+
+	case "PersonalDataAccessConnection.edges":
+		if e.ComplexityRoot.PersonalDataAccessConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.Edges(childComplexity), true
+	case "PersonalDataAccessConnection.pageInfo":
+		if e.ComplexityRoot.PersonalDataAccessConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.PageInfo(childComplexity), true
+	case "PersonalDataAccessConnection.totalCount":
+		if e.ComplexityRoot.PersonalDataAccessConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.TotalCount(childComplexity), true
+
+	case "PersonalDataAccessEdge.cursor":
+		if e.ComplexityRoot.PersonalDataAccessEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessEdge.Cursor(childComplexity), true
+	case "PersonalDataAccessEdge.node":
+		if e.ComplexityRoot.PersonalDataAccessEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessEdge.Node(childComplexity), true
+
 	case "Point.lat":
 		if e.ComplexityRoot.Point.Lat == nil {
 			break
@@ -2733,6 +2946,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LifeCircleReport(childComplexity, args["region"].(int), args["minutes"].(*float64), args["profile"].(*model.WalkingProfile)), true
+	case "Query.myData":
+		if e.ComplexityRoot.Query.MyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyData(childComplexity), true
+	case "Query.myDataAccessLog":
+		if e.ComplexityRoot.Query.MyDataAccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myDataAccessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyDataAccessLog(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2777,6 +3007,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.People(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
+	case "Query.personData":
+		if e.ComplexityRoot.Query.PersonData == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonData(childComplexity, args["id"].(int)), true
+	case "Query.personalDataAccessLog":
+		if e.ComplexityRoot.Query.PersonalDataAccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personalDataAccessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonalDataAccessLog(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["subjectID"].(*int), args["viewerPersonID"].(*int), args["viewerTokenID"].(*int), args["since"].(*time.Time), args["until"].(*time.Time)), true
 	case "Query.publications":
 		if e.ComplexityRoot.Query.Publications == nil {
 			break
@@ -3622,6 +3874,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputLocalizedTextInput,
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
+		ec.unmarshalInputPersonalDataAccessOrder,
 		ec.unmarshalInputPointInput,
 		ec.unmarshalInputPublicationOrder,
 		ec.unmarshalInputPublicationWhereInput,
@@ -10221,6 +10474,125 @@ type PersonEdge {
   cursor: Cursor!
 }
 """
+One read of a person's personal data by someone else (staff, a volunteer or an admin): who read, which fields, when, through which operation. Append-only. A person sees the entries about them (myDataAccessLog) with the reader's role and community; admins see all (personalDataAccessLog), with the reader's token and person.
+
+他人（工作人员、志愿者或管理员）对某人个人信息的一次读取：谁读取、哪些字段、何时、通过哪个操作。只追加。本人可见关于自己的记录（myDataAccessLog），含读取者的角色和社区；管理员可见全部（personalDataAccessLog），含读取者的令牌和人员。
+"""
+type PersonalDataAccess implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the data was read.
+  
+  读取时间。
+  """
+  at: Time!
+  """
+  ID of the community the reader works for (staff) or lives in (volunteers); null for admins.
+  
+  读取者所服务（工作人员）或所居住（志愿者）社区的 ID；管理员为空。
+  """
+  viewerCommunityID: ID
+  """
+  The personal fields read: name, phone, birthYear, address.
+  
+  读取的个人信息字段：name、phone、birthYear、address。
+  """
+  fields: [String!]!
+  """
+  Through which operation: the GraphQL operation name and the field path, or the download's path.
+  
+  通过哪个操作读取：GraphQL 操作名与字段路径，或下载的路径。
+  """
+  operation: String!
+  """
+  The community the reader works for or lives in; null for admins.
+  
+  读取者所服务或所居住的社区；管理员为空。
+  """
+  viewerCommunity: Region
+}
+"""
+A page of ` + "`" + `PersonalDataAccess` + "`" + ` records (a Relay connection).
+
+` + "`" + `PersonalDataAccess` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type PersonalDataAccessConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [PersonalDataAccessEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `PersonalDataAccess` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `PersonalDataAccess` + "`" + ` 记录及其游标。
+"""
+type PersonalDataAccessEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: PersonalDataAccess
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+How to order ` + "`" + `PersonalDataAccess` + "`" + ` records.
+
+` + "`" + `PersonalDataAccess` + "`" + ` 记录的排序方式。
+"""
+input PersonalDataAccessOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: PersonalDataAccessOrderField!
+}
+"""
+Properties ` + "`" + `PersonalDataAccess` + "`" + ` records can be ordered by.
+
+` + "`" + `PersonalDataAccess` + "`" + ` 记录可用于排序的属性。
+"""
+enum PersonalDataAccessOrderField {
+  """
+  By ` + "`" + `at` + "`" + `.
+  
+  按 ` + "`" + `at` + "`" + ` 排序。
+  """
+  AT
+}
+"""
 A release of the anonymised monthly statistics: an immutable snapshot. Read its figures with the statistics query.
 
 月度匿名统计数据的一次发布：不可更改的快照。其数值通过 statistics 查询读取。
@@ -12406,11 +12778,11 @@ type Registration implements Node {
   """
   status: RegistrationStatus!
   """
-  ID of the registered person.
+  ID of the registered person; null once their personal data was erased.
   
-  报名人员的 ID。
+  报名人员的 ID；其个人信息被删除后为空。
   """
-  personID: ID!
+  personID: ID
   """
   ID of the activity.
   
@@ -12424,11 +12796,11 @@ type Registration implements Node {
   """
   communityID: ID!
   """
-  The registered person.
+  The registered person; null once their personal data was erased.
   
-  报名的人员。
+  报名的人员；其个人信息被删除后为空。
   """
-  person: Person!
+  person: Person
   """
   The activity.
   
@@ -12961,11 +13333,11 @@ type ServiceRequest implements Node {
   """
   compoundID: ID
   """
-  ID of the person who asked.
+  ID of the person who asked; null once their personal data was erased.
   
-  提出人的 ID。
+  提出人的 ID；其个人信息被删除后为空。
   """
-  requesterID: ID!
+  requesterID: ID
   """
   ID of the organisation or volunteer team the request was dispatched to.
   
@@ -12991,11 +13363,11 @@ type ServiceRequest implements Node {
   """
   compound: Compound
   """
-  The person who asked.
+  The person who asked; null once their personal data was erased.
   
-  提出人。
+  提出人；其个人信息被删除后为空。
   """
-  requester: Person!
+  requester: Person
   """
   The request's history, step by step.
   
@@ -15001,6 +15373,228 @@ extend type Mutation {
   ): PeopleImportReport! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
+	{Name: "../schema/rights.graphql", Input: `"""
+Everything lifecircle holds about one person (PIPL art. 45): their profile,
+the requests they made with their whole history, the requests they claimed
+as a volunteer, their registrations and the tokens issued to them (without
+secrets). Who read their data is in ` + "`" + `myDataAccessLog` + "`" + `. The same data, as
+one JSON file, is at ` + "`" + `GET /me/data.json` + "`" + ` (staff: ` + "`" + `GET /people/{id}/data.json` + "`" + `).
+
+某人在 lifecircle 中的全部信息（《个人信息保护法》第四十五条）：个人资料、其提出的需求及完整处理历史、
+其作为志愿者认领的需求、活动报名，以及签发给其的令牌（不含密钥）。谁读取过其信息见 ` + "`" + `myDataAccessLog` + "`" + `。
+同样的数据可作为一个 JSON 文件下载：` + "`" + `GET /me/data.json` + "`" + `（工作人员：` + "`" + `GET /people/{id}/data.json` + "`" + `）。
+"""
+type PersonalData {
+  """
+  The version of this format (and of the JSON download's); it changes when a field changes meaning or goes.
+
+  本格式（及 JSON 下载文件格式）的版本号；字段含义改变或被删除时递增。
+  """
+  formatVersion: Int!
+  """
+  The person.
+
+  该人员。
+  """
+  person: Person!
+  """
+  The requests the person made, oldest first, each with its history (` + "`" + `events` + "`" + `).
+
+  该人员提出的需求，按时间先后排列，各含处理历史（` + "`" + `events` + "`" + `）。
+  """
+  requests: [ServiceRequest!]!
+  """
+  The requests the person claimed as a volunteer, oldest first.
+
+  该人员作为志愿者认领的需求，按时间先后排列。
+  """
+  claimedRequests: [ServiceRequest!]!
+  """
+  The person's registrations for activities, oldest first.
+
+  该人员的活动报名，按时间先后排列。
+  """
+  registrations: [Registration!]!
+  """
+  The API tokens issued to the person, revoked ones included, without their secrets.
+
+  签发给该人员的 API 令牌（含已吊销的），不含密钥。
+  """
+  tokens: [APIToken!]!
+  """
+  Where to download the same data as one JSON file, with the same bearer token.
+
+  以同一持有者令牌下载同样数据（一个 JSON 文件）的路径。
+  """
+  download: String!
+}
+
+extend type PersonalDataAccess {
+  """
+  The reader's role: STAFF, ADMIN or VOLUNTEER.
+
+  读取者的角色：STAFF（工作人员）、ADMIN（管理员）或 VOLUNTEER（志愿者）。
+  """
+  viewerRole: String!
+  """
+  Admins only (null for others): the person whose data was read; null once their data was erased.
+
+  仅管理员可见（其他人为空）：被读取信息的人员；其信息被删除后为空。
+  """
+  subjectID: ID
+  """
+  Admins only (null for others): the reader's person, if their token acts for one.
+
+  仅管理员可见（其他人为空）：读取者所代表的人员（如其令牌代表某人）。
+  """
+  viewerPersonID: ID
+  """
+  Admins only (null for others): the token the reader used.
+
+  仅管理员可见（其他人为空）：读取者所用的令牌。
+  """
+  viewerTokenID: ID
+}
+
+extend type Query {
+  """
+  Everything lifecircle holds about you (a token that acts for a person).
+
+  lifecircle 保存的关于你的全部信息（代表某人的令牌）。
+  """
+  myData: PersonalData! @hasRole(role: MEMBER)
+  """
+  Everything lifecircle holds about a person of your community, on their behalf (staff; admins: anyone). The read is recorded in the person's access log.
+
+  代本社区某人查看 lifecircle 保存的关于其的全部信息（工作人员；管理员可查看任何人）。该读取会记入其访问记录。
+  """
+  personData(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    id: ID!
+  ): PersonalData! @hasRole(role: STAFF)
+  """
+  Who read your personal data: each read by staff, a volunteer or an admin, newest first, with the reader's role and community, the fields and the operation.
+
+  谁读取过你的个人信息：工作人员、志愿者或管理员的每次读取，按时间倒序，含读取者的角色和社区、字段及操作。
+  """
+  myDataAccessLog(
+    """
+    Returns the records after this cursor.
+
+    返回此游标之后的记录。
+    """
+    after: Cursor
+    """
+    Returns the first n records.
+
+    返回前 n 条记录。
+    """
+    first: Int
+    """
+    Returns the records before this cursor.
+
+    返回此游标之前的记录。
+    """
+    before: Cursor
+    """
+    Returns the last n records.
+
+    返回最后 n 条记录。
+    """
+    last: Int
+  ): PersonalDataAccessConnection! @hasRole(role: MEMBER)
+  """
+  The personal-data reading log, newest first (admins), filtered by the person read, the reader and time.
+
+  个人信息读取记录，按时间倒序（管理员），可按被读取人、读取者和时间筛选。
+  """
+  personalDataAccessLog(
+    """
+    Returns the records after this cursor.
+
+    返回此游标之后的记录。
+    """
+    after: Cursor
+    """
+    Returns the first n records.
+
+    返回前 n 条记录。
+    """
+    first: Int
+    """
+    Returns the records before this cursor.
+
+    返回此游标之前的记录。
+    """
+    before: Cursor
+    """
+    Returns the last n records.
+
+    返回最后 n 条记录。
+    """
+    last: Int
+    """
+    Only reads of this person's data.
+
+    仅限读取此人信息的记录。
+    """
+    subjectID: ID
+    """
+    Only reads by this person.
+
+    仅限此人进行的读取。
+    """
+    viewerPersonID: ID
+    """
+    Only reads with this token.
+
+    仅限使用此令牌进行的读取。
+    """
+    viewerTokenID: ID
+    """
+    Only reads at or after this time.
+
+    仅限此时间及之后的读取。
+    """
+    since: Time
+    """
+    Only reads before this time.
+
+    仅限此时间之前的读取。
+    """
+    until: Time
+  ): PersonalDataAccessConnection! @hasRole(role: ADMIN)
+}
+
+extend type Mutation {
+  """
+  Erase your personal data (PIPL art. 47): your name, phone, birth year and roles are erased, your requests and registrations
+  detached from you and their free text erased, your tokens revoked — this one included. Published statistics stay as they were.
+  Erasing again changes nothing.
+
+  删除你的个人信息（《个人信息保护法》第四十七条）：删除姓名、电话、出生年份和角色，需求和报名与你解除关联并删除其中的自由文本，
+  吊销你的令牌（包括本令牌）。已发布的统计数据保持不变。重复删除不会有任何变化。
+  """
+  eraseMyData: Person! @hasRole(role: MEMBER)
+  """
+  Erase a person's personal data on their behalf (staff of their community; admins), as eraseMyData does.
+
+  代某人删除其个人信息（其所在社区的工作人员；管理员），效果同 eraseMyData。
+  """
+  erasePerson(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    id: ID!
+  ): Person! @hasRole(role: STAFF)
+}
+`, BuiltIn: false},
 	{Name: "../schema/servicemap.graphql", Input: `"""
 Life-circle tier of GB 50180-2018: the lowest tier that must provide a category.
 
@@ -16887,6 +17481,74 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonalData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "formatVersion":
+		return ec.fieldContext_PersonalData_formatVersion(ctx, field)
+	case "person":
+		return ec.fieldContext_PersonalData_person(ctx, field)
+	case "requests":
+		return ec.fieldContext_PersonalData_requests(ctx, field)
+	case "claimedRequests":
+		return ec.fieldContext_PersonalData_claimedRequests(ctx, field)
+	case "registrations":
+		return ec.fieldContext_PersonalData_registrations(ctx, field)
+	case "tokens":
+		return ec.fieldContext_PersonalData_tokens(ctx, field)
+	case "download":
+		return ec.fieldContext_PersonalData_download(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalData", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PersonalDataAccess_id(ctx, field)
+	case "at":
+		return ec.fieldContext_PersonalDataAccess_at(ctx, field)
+	case "viewerCommunityID":
+		return ec.fieldContext_PersonalDataAccess_viewerCommunityID(ctx, field)
+	case "fields":
+		return ec.fieldContext_PersonalDataAccess_fields(ctx, field)
+	case "operation":
+		return ec.fieldContext_PersonalDataAccess_operation(ctx, field)
+	case "viewerCommunity":
+		return ec.fieldContext_PersonalDataAccess_viewerCommunity(ctx, field)
+	case "viewerRole":
+		return ec.fieldContext_PersonalDataAccess_viewerRole(ctx, field)
+	case "subjectID":
+		return ec.fieldContext_PersonalDataAccess_subjectID(ctx, field)
+	case "viewerPersonID":
+		return ec.fieldContext_PersonalDataAccess_viewerPersonID(ctx, field)
+	case "viewerTokenID":
+		return ec.fieldContext_PersonalDataAccess_viewerTokenID(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccessConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersonalDataAccessConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersonalDataAccessConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PersonalDataAccessConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccessConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PersonalDataAccessEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PersonalDataAccessEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccessEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Point(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "lat":
@@ -17929,6 +18591,20 @@ func (ec *executionContext) field_Mutation_dispatchRequest_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_erasePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_importPeople_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18879,6 +19555,44 @@ func (ec *executionContext) field_Query_lifeCircleReport_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_myDataAccessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18996,6 +19710,98 @@ func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personalDataAccessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "subjectID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subjectID"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "viewerPersonID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerPersonID"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "viewerTokenID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerTokenID"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg8
 	return args, nil
 }
 
@@ -25668,6 +26474,118 @@ func (ec *executionContext) fieldContext_Mutation_importPeople(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_eraseMyData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseMyData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().EraseMyData(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseMyData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_erasePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_erasePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ErasePerson(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Person
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Person
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_erasePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_erasePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createFacility(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27643,6 +28561,593 @@ func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _PersonalData_formatVersion(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_formatVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FormatVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_formatVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalData", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalData_person(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_requests(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Requests(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚕᚖlifecircleᚋentᚐServiceRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_claimedRequests(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_claimedRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().ClaimedRequests(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚕᚖlifecircleᚋentᚐServiceRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_claimedRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_registrations(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Registrations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚕᚖlifecircleᚋentᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_tokens(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_tokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Tokens(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.APIToken) graphql.Marshaler {
+			return ec.marshalNAPIToken2ᚕᚖlifecircleᚋentᚐAPITokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_tokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_download(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_download(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Download, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_download(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalData", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_at(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerCommunityID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerCommunityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewerCommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerCommunityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_fields(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_operation(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerCommunity(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerCommunity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewerCommunity(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerCommunity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccess",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerRole(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().ViewerRole(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_subjectID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_subjectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().SubjectID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerPersonID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerPersonID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().ViewerPersonID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerPersonID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccess_viewerTokenID(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_viewerTokenID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().ViewerTokenID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_viewerTokenID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PersonalDataAccessEdge) graphql.Marshaler {
+			return ec.marshalOPersonalDataAccessEdge2ᚕᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccessConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataAccessEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonalDataAccess) graphql.Marshaler {
+			return ec.marshalOPersonalDataAccess2ᚖlifecircleᚋentᚐPersonalDataAccess(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PersonalDataAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccessEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _Point_lat(ctx context.Context, field graphql.CollectedField, obj *model.Point) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28662,6 +30167,242 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Viewer(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyData(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonalData) graphql.Marshaler {
+			return ec.marshalNPersonalData2ᚖlifecircleᚋgraphᚋmodelᚐPersonalData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalData(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonData(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PersonalData
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonalData) graphql.Marshaler {
+			return ec.marshalNPersonalData2ᚖlifecircleᚋgraphᚋmodelᚐPersonalData(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalData(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myDataAccessLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myDataAccessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyDataAccessLog(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonalDataAccessConnection) graphql.Marshaler {
+			return ec.marshalNPersonalDataAccessConnection2ᚖlifecircleᚋentᚐPersonalDataAccessConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myDataAccessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myDataAccessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personalDataAccessLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personalDataAccessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonalDataAccessLog(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["subjectID"].(*int), fc.Args["viewerPersonID"].(*int), fc.Args["viewerTokenID"].(*int), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.PersonalDataAccessConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonalDataAccessConnection) graphql.Marshaler {
+			return ec.marshalNPersonalDataAccessConnection2ᚖlifecircleᚋentᚐPersonalDataAccessConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personalDataAccessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personalDataAccessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -29745,11 +31486,11 @@ func (ec *executionContext) _Registration_personID(ctx context.Context, field gr
 			return obj.PersonID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Registration_personID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29815,10 +31556,10 @@ func (ec *executionContext) _Registration_person(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Registration_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -31205,11 +32946,11 @@ func (ec *executionContext) _ServiceRequest_requesterID(ctx context.Context, fie
 			return obj.RequesterID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ServiceRequest_requesterID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -31339,10 +33080,10 @@ func (ec *executionContext) _ServiceRequest_requester(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ServiceRequest_requester(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38547,6 +40288,47 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputPersonalDataAccessOrder(ctx context.Context, obj any) (ent.PersonalDataAccessOrder, error) {
+	var it ent.PersonalDataAccessOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPersonalDataAccessOrderField2ᚖlifecircleᚋentᚐPersonalDataAccessOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputPointInput(ctx context.Context, obj any) (model.PointInput, error) {
 	var it model.PointInput
 	if obj == nil {
@@ -41747,6 +43529,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Publication(ctx, sel, obj)
+	case *ent.PersonalDataAccess:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PersonalDataAccess(ctx, sel, obj)
 	case *ent.Person:
 		if obj == nil {
 			return graphql.Null
@@ -44538,6 +46325,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "eraseMyData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseMyData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "erasePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_erasePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createFacility":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createFacility(ctx, field)
@@ -45602,6 +47403,545 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var personalDataImplementors = []string{"PersonalData"}
+
+func (ec *executionContext) _PersonalData(ctx context.Context, sel ast.SelectionSet, obj *model.PersonalData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalData")
+		case "formatVersion":
+			out.Values[i] = ec._PersonalData_formatVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "person":
+			out.Values[i] = ec._PersonalData_person(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requests":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_requests(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "claimedRequests":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_claimedRequests(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "registrations":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_registrations(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "tokens":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_tokens(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "download":
+			out.Values[i] = ec._PersonalData_download(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personalDataAccessImplementors = []string{"PersonalDataAccess", "Node"}
+
+func (ec *executionContext) _PersonalDataAccess(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonalDataAccess) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccess")
+		case "id":
+			out.Values[i] = ec._PersonalDataAccess_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._PersonalDataAccess_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerCommunityID":
+			out.Values[i] = ec._PersonalDataAccess_viewerCommunityID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fields":
+			out.Values[i] = ec._PersonalDataAccess_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operation":
+			out.Values[i] = ec._PersonalDataAccess_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerCommunity":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerCommunity(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "viewerRole":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerRole(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "subjectID":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_subjectID(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "viewerPersonID":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerPersonID(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "viewerTokenID":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalDataAccess_viewerTokenID(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personalDataAccessConnectionImplementors = []string{"PersonalDataAccessConnection"}
+
+func (ec *executionContext) _PersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonalDataAccessConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccessConnection")
+		case "edges":
+			out.Values[i] = ec._PersonalDataAccessConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PersonalDataAccessConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PersonalDataAccessConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personalDataAccessEdgeImplementors = []string{"PersonalDataAccessEdge"}
+
+func (ec *executionContext) _PersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PersonalDataAccessEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccessEdge")
+		case "node":
+			out.Values[i] = ec._PersonalDataAccessEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PersonalDataAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pointImplementors = []string{"Point"}
 
 func (ec *executionContext) _Point(ctx context.Context, sel ast.SelectionSet, obj *model.Point) graphql.Marshaler {
@@ -46132,6 +48472,94 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_viewer(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "myData":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_myData(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "personData":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_personData(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "myDataAccessLog":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_myDataAccessLog(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "personalDataAccessLog":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_personalDataAccessLog(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -46768,7 +49196,7 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			}
 		case "personID":
 			out.Values[i] = ec._Registration_personID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "activityID":
@@ -46791,7 +49219,7 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._Registration_person(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -47421,7 +49849,7 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 			}
 		case "requesterID":
 			out.Values[i] = ec._ServiceRequest_requesterID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dispatchedToID":
@@ -47520,7 +49948,7 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 					}
 				}()
 				res = ec._ServiceRequest_requester(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -48413,6 +50841,22 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 func (ec *executionContext) marshalNAPIToken2lifecircleᚋentᚐAPIToken(ctx context.Context, sel ast.SelectionSet, v ent.APIToken) graphql.Marshaler {
 	return ec._APIToken(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAPIToken2ᚕᚖlifecircleᚋentᚐAPITokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.APIToken) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAPIToken2ᚖlifecircleᚋentᚐAPIToken(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNAPIToken2ᚖlifecircleᚋentᚐAPIToken(ctx context.Context, sel ast.SelectionSet, v *ent.APIToken) graphql.Marshaler {
@@ -49353,6 +51797,50 @@ func (ec *executionContext) marshalNPersonConnection2ᚖlifecircleᚋentᚐPerso
 	return ec._PersonConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPersonalData2lifecircleᚋgraphᚋmodelᚐPersonalData(ctx context.Context, sel ast.SelectionSet, v model.PersonalData) graphql.Marshaler {
+	return ec._PersonalData(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPersonalData2ᚖlifecircleᚋgraphᚋmodelᚐPersonalData(ctx context.Context, sel ast.SelectionSet, v *model.PersonalData) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonalData(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessConnection2lifecircleᚋentᚐPersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, v ent.PersonalDataAccessConnection) graphql.Marshaler {
+	return ec._PersonalDataAccessConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessConnection2ᚖlifecircleᚋentᚐPersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccessConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonalDataAccessConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPersonalDataAccessOrderField2ᚖlifecircleᚋentᚐPersonalDataAccessOrderField(ctx context.Context, v any) (*ent.PersonalDataAccessOrderField, error) {
+	var res = new(ent.PersonalDataAccessOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessOrderField2ᚖlifecircleᚋentᚐPersonalDataAccessOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccessOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalNPoint2ᚖlifecircleᚋgraphᚋmodelᚐPoint(ctx context.Context, sel ast.SelectionSet, v *model.Point) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -49471,6 +51959,22 @@ func (ec *executionContext) marshalNRegistration2lifecircleᚋentᚐRegistration
 	return ec._Registration(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNRegistration2ᚕᚖlifecircleᚋentᚐRegistrationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Registration) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx context.Context, sel ast.SelectionSet, v *ent.Registration) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -49556,6 +52060,22 @@ func (ec *executionContext) marshalNServiceCircle2ᚖlifecircleᚋgraphᚋmodel�
 
 func (ec *executionContext) marshalNServiceRequest2lifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v ent.ServiceRequest) graphql.Marshaler {
 	return ec._ServiceRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceRequest2ᚕᚖlifecircleᚋentᚐServiceRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ServiceRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
@@ -49647,6 +52167,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNSubmitRequestInput2lifecircleᚋgraphᚋmodelᚐSubmitRequestInput(ctx context.Context, v any) (model.SubmitRequestInput, error) {
@@ -50880,6 +53429,33 @@ func (ec *executionContext) marshalOPersonEdge2ᚖlifecircleᚋentᚐPersonEdge(
 		return graphql.Null
 	}
 	return ec._PersonEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPersonalDataAccess2ᚖlifecircleᚋentᚐPersonalDataAccess(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccess) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersonalDataAccess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPersonalDataAccessEdge2ᚕᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PersonalDataAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPersonalDataAccessEdge2ᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPersonalDataAccessEdge2ᚖlifecircleᚋentᚐPersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalDataAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersonalDataAccessEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPointInput2ᚖlifecircleᚋgraphᚋmodelᚐPointInput(ctx context.Context, v any) (*model.PointInput, error) {

@@ -105,8 +105,13 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.PersistedQueries == nil {
 		opts.PersistedQueries = NewPersistedQueryCache()
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: metrics.CountLookups(metrics.CacheAPQ, opts.PersistedQueries)})
+	// Mutations' documents are not persisted (see queriesOnly).
+	srv.Use(extension.AutomaticPersistedQuery{Cache: queriesOnly{metrics.CountLookups(metrics.CacheAPQ, opts.PersistedQueries)}})
 	srv.Use(&limits.Checker{MaxDepth: opts.MaxDepth, MaxCost: opts.MaxCost, Budget: opts.Budget, Parsed: parsed})
+	// Reads of other people's personal data are recorded (internal/datalog),
+	// after a mutation's transaction committed.
+	srv.Use(readLog{client: client})
+	srv.AroundFields(notePersonalReads)
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	srv.Use(transactioner{opener: client})

@@ -12,11 +12,13 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
+	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
@@ -220,6 +222,33 @@ func (f TraverseCompound) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.CompoundQuery", q)
 }
 
+// The ErasureFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ErasureFunc func(context.Context, *ent.ErasureQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ErasureFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ErasureQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ErasureQuery", q)
+}
+
+// The TraverseErasure type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseErasure func(context.Context, *ent.ErasureQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseErasure) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseErasure) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ErasureQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ErasureQuery", q)
+}
+
 // The FacilityFunc type is an adapter to allow the use of ordinary function as a Querier.
 type FacilityFunc func(context.Context, *ent.FacilityQuery) (ent.Value, error)
 
@@ -353,6 +382,33 @@ func (f TraversePerson) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PersonQuery", q)
+}
+
+// The PersonalDataAccessFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PersonalDataAccessFunc func(context.Context, *ent.PersonalDataAccessQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PersonalDataAccessFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PersonalDataAccessQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PersonalDataAccessQuery", q)
+}
+
+// The TraversePersonalDataAccess type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePersonalDataAccess func(context.Context, *ent.PersonalDataAccessQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePersonalDataAccess) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePersonalDataAccess) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonalDataAccessQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PersonalDataAccessQuery", q)
 }
 
 // The PublicationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -557,6 +613,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ChangeLockQuery, predicate.ChangeLock, changelock.OrderOption]{typ: ent.TypeChangeLock, tq: q}, nil
 	case *ent.CompoundQuery:
 		return &query[*ent.CompoundQuery, predicate.Compound, compound.OrderOption]{typ: ent.TypeCompound, tq: q}, nil
+	case *ent.ErasureQuery:
+		return &query[*ent.ErasureQuery, predicate.Erasure, erasure.OrderOption]{typ: ent.TypeErasure, tq: q}, nil
 	case *ent.FacilityQuery:
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.GridQuery:
@@ -567,6 +625,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
+	case *ent.PersonalDataAccessQuery:
+		return &query[*ent.PersonalDataAccessQuery, predicate.PersonalDataAccess, personaldataaccess.OrderOption]{typ: ent.TypePersonalDataAccess, tq: q}, nil
 	case *ent.PublicationQuery:
 		return &query[*ent.PublicationQuery, predicate.Publication, publication.OrderOption]{typ: ent.TypePublication, tq: q}, nil
 	case *ent.RegionQuery:

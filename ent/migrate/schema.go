@@ -180,6 +180,29 @@ var (
 			},
 		},
 	}
+	// ErasuresColumns holds the columns for the "erasures" table.
+	ErasuresColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "person_id", Type: field.TypeInt, Unique: true},
+		{Name: "actor_role", Type: field.TypeString},
+		{Name: "actor_token_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_person_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_community_id", Type: field.TypeInt, Nullable: true},
+		{Name: "at", Type: field.TypeTime},
+	}
+	// ErasuresTable holds the schema information for the "erasures" table.
+	ErasuresTable = &schema.Table{
+		Name:       "erasures",
+		Columns:    ErasuresColumns,
+		PrimaryKey: []*schema.Column{ErasuresColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "erasure_at",
+				Unique:  false,
+				Columns: []*schema.Column{ErasuresColumns[6]},
+			},
+		},
+	}
 	// FacilitiesColumns holds the columns for the "facilities" table.
 	FacilitiesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -410,6 +433,54 @@ var (
 			},
 		},
 	}
+	// PersonalDataAccessesColumns holds the columns for the "personal_data_accesses" table.
+	PersonalDataAccessesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "viewer_role", Type: field.TypeEnum, Enums: []string{"staff", "admin", "volunteer", "resident"}},
+		{Name: "viewer_token_id", Type: field.TypeInt, Nullable: true},
+		{Name: "viewer_person_id", Type: field.TypeInt, Nullable: true},
+		{Name: "subject_id", Type: field.TypeInt, Nullable: true},
+		{Name: "fields", Type: field.TypeJSON},
+		{Name: "operation", Type: field.TypeString, Size: 300},
+		{Name: "viewer_community_id", Type: field.TypeInt, Nullable: true},
+	}
+	// PersonalDataAccessesTable holds the schema information for the "personal_data_accesses" table.
+	PersonalDataAccessesTable = &schema.Table{
+		Name:       "personal_data_accesses",
+		Columns:    PersonalDataAccessesColumns,
+		PrimaryKey: []*schema.Column{PersonalDataAccessesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "personal_data_accesses_regions_viewer_community",
+				Columns:    []*schema.Column{PersonalDataAccessesColumns[8]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "personaldataaccess_subject_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{PersonalDataAccessesColumns[5], PersonalDataAccessesColumns[1]},
+			},
+			{
+				Name:    "personaldataaccess_viewer_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{PersonalDataAccessesColumns[4]},
+			},
+			{
+				Name:    "personaldataaccess_viewer_token_id",
+				Unique:  false,
+				Columns: []*schema.Column{PersonalDataAccessesColumns[3]},
+			},
+			{
+				Name:    "personaldataaccess_at",
+				Unique:  false,
+				Columns: []*schema.Column{PersonalDataAccessesColumns[1]},
+			},
+		},
+	}
 	// PublicationsColumns holds the columns for the "publications" table.
 	PublicationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -477,7 +548,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"REGISTERED", "CANCELLED"}, Default: "REGISTERED"},
-		{Name: "person_id", Type: field.TypeInt},
+		{Name: "person_id", Type: field.TypeInt, Nullable: true},
 		{Name: "activity_id", Type: field.TypeInt},
 		{Name: "community_id", Type: field.TypeInt},
 	}
@@ -491,7 +562,7 @@ var (
 				Symbol:     "registrations_persons_person",
 				Columns:    []*schema.Column{RegistrationsColumns[4]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "registrations_activities_activity",
@@ -582,7 +653,7 @@ var (
 		{Name: "idempotency_key", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "community_id", Type: field.TypeInt},
 		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
-		{Name: "requester_id", Type: field.TypeInt},
+		{Name: "requester_id", Type: field.TypeInt, Nullable: true},
 		{Name: "dispatched_to_id", Type: field.TypeInt, Nullable: true},
 		{Name: "claimed_by_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -608,7 +679,7 @@ var (
 				Symbol:     "service_requests_persons_requester",
 				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_organizations_dispatched_to",
@@ -734,11 +805,13 @@ var (
 		ChangesTable,
 		ChangeLocksTable,
 		CompoundsTable,
+		ErasuresTable,
 		FacilitiesTable,
 		GridsTable,
 		IdempotencyKeysTable,
 		OrganizationsTable,
 		PersonsTable,
+		PersonalDataAccessesTable,
 		PublicationsTable,
 		RegionsTable,
 		RegistrationsTable,
@@ -772,6 +845,9 @@ func init() {
 	CompoundsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
 	}
+	ErasuresTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
 	FacilitiesTable.ForeignKeys[0].RefTable = CompoundsTable
 	FacilitiesTable.ForeignKeys[1].RefTable = FacilitiesTable
 	FacilitiesTable.ForeignKeys[2].RefTable = OrganizationsTable
@@ -795,6 +871,10 @@ func init() {
 	PersonsTable.ForeignKeys[0].RefTable = RegionsTable
 	PersonsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
+	PersonalDataAccessesTable.ForeignKeys[0].RefTable = RegionsTable
+	PersonalDataAccessesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}
 	PublicationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(60129542144),

@@ -21,6 +21,9 @@ type ChangeLock func(*sql.Selector)
 // Compound is the predicate function for compound builders.
 type Compound func(*sql.Selector)
 
+// Erasure is the predicate function for erasure builders.
+type Erasure func(*sql.Selector)
+
 // Facility is the predicate function for facility builders.
 type Facility func(*sql.Selector)
 
@@ -35,6 +38,9 @@ type Organization func(*sql.Selector)
 
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)
+
+// PersonalDataAccess is the predicate function for personaldataaccess builders.
+type PersonalDataAccess func(*sql.Selector)
 
 // Publication is the predicate function for publication builders.
 type Publication func(*sql.Selector)

@@ -231,6 +231,30 @@ func (f CompoundMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CompoundMutation", m)
 }
 
+// The ErasureQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ErasureQueryRuleFunc func(context.Context, *ent.ErasureQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ErasureQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ErasureQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ErasureQuery", q)
+}
+
+// The ErasureMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ErasureMutationRuleFunc func(context.Context, *ent.ErasureMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ErasureMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ErasureMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ErasureMutation", m)
+}
+
 // The FacilityQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type FacilityQueryRuleFunc func(context.Context, *ent.FacilityQuery) error
@@ -349,6 +373,30 @@ func (f PersonMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonMutation", m)
+}
+
+// The PersonalDataAccessQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PersonalDataAccessQueryRuleFunc func(context.Context, *ent.PersonalDataAccessQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PersonalDataAccessQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonalDataAccessQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PersonalDataAccessQuery", q)
+}
+
+// The PersonalDataAccessMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PersonalDataAccessMutationRuleFunc func(context.Context, *ent.PersonalDataAccessMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PersonalDataAccessMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PersonalDataAccessMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonalDataAccessMutation", m)
 }
 
 // The PublicationQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -564,6 +612,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.CompoundQuery:
 		return q.Filter(), nil
+	case *ent.ErasureQuery:
+		return q.Filter(), nil
 	case *ent.FacilityQuery:
 		return q.Filter(), nil
 	case *ent.GridQuery:
@@ -573,6 +623,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
 	case *ent.PersonQuery:
+		return q.Filter(), nil
+	case *ent.PersonalDataAccessQuery:
 		return q.Filter(), nil
 	case *ent.PublicationQuery:
 		return q.Filter(), nil
@@ -605,6 +657,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.CompoundMutation:
 		return m.Filter(), nil
+	case *ent.ErasureMutation:
+		return m.Filter(), nil
 	case *ent.FacilityMutation:
 		return m.Filter(), nil
 	case *ent.GridMutation:
@@ -614,6 +668,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
+		return m.Filter(), nil
+	case *ent.PersonalDataAccessMutation:
 		return m.Filter(), nil
 	case *ent.PublicationMutation:
 		return m.Filter(), nil

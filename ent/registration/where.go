@@ -200,6 +200,16 @@ func PersonIDNotIn(vs ...int) predicate.Registration {
 	return predicate.Registration(sql.FieldNotIn(FieldPersonID, vs...))
 }
 
+// PersonIDIsNil applies the IsNil predicate on the "person_id" field.
+func PersonIDIsNil() predicate.Registration {
+	return predicate.Registration(sql.FieldIsNull(FieldPersonID))
+}
+
+// PersonIDNotNil applies the NotNil predicate on the "person_id" field.
+func PersonIDNotNil() predicate.Registration {
+	return predicate.Registration(sql.FieldNotNull(FieldPersonID))
+}
+
 // ActivityIDEQ applies the EQ predicate on the "activity_id" field.
 func ActivityIDEQ(v int) predicate.Registration {
 	return predicate.Registration(sql.FieldEQ(FieldActivityID, v))

@@ -9,11 +9,13 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
+	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
@@ -295,6 +297,24 @@ func init() {
 	compoundDescApproximate := compoundFields[6].Descriptor()
 	// compound.DefaultApproximate holds the default value on creation for the approximate field.
 	compound.DefaultApproximate = compoundDescApproximate.Default.(bool)
+	erasure.Policy = privacy.NewPolicies(schema.Erasure{})
+	erasure.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := erasure.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	erasureHooks := schema.Erasure{}.Hooks()
+
+	erasure.Hooks[1] = erasureHooks[0]
+	erasureFields := schema.Erasure{}.Fields()
+	_ = erasureFields
+	// erasureDescAt is the schema descriptor for at field.
+	erasureDescAt := erasureFields[5].Descriptor()
+	// erasure.DefaultAt holds the default value on creation for the at field.
+	erasure.DefaultAt = erasureDescAt.Default.(func() time.Time)
 	facilityMixin := schema.Facility{}.Mixin()
 	facility.Policy = privacy.NewPolicies(schema.Facility{})
 	facility.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -678,6 +698,28 @@ func init() {
 	personDescRoles := personFields[3].Descriptor()
 	// person.RolesValidator is a validator for the "roles" field. It is called by the builders before save.
 	person.RolesValidator = personDescRoles.Validators[0].(func([]string) error)
+	personaldataaccess.Policy = privacy.NewPolicies(schema.PersonalDataAccess{})
+	personaldataaccess.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := personaldataaccess.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	personaldataaccessHooks := schema.PersonalDataAccess{}.Hooks()
+
+	personaldataaccess.Hooks[1] = personaldataaccessHooks[0]
+	personaldataaccessFields := schema.PersonalDataAccess{}.Fields()
+	_ = personaldataaccessFields
+	// personaldataaccessDescAt is the schema descriptor for at field.
+	personaldataaccessDescAt := personaldataaccessFields[0].Descriptor()
+	// personaldataaccess.DefaultAt holds the default value on creation for the at field.
+	personaldataaccess.DefaultAt = personaldataaccessDescAt.Default.(func() time.Time)
+	// personaldataaccessDescOperation is the schema descriptor for operation field.
+	personaldataaccessDescOperation := personaldataaccessFields[7].Descriptor()
+	// personaldataaccess.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	personaldataaccess.OperationValidator = personaldataaccessDescOperation.Validators[0].(func(string) error)
 	publication.Policy = privacy.NewPolicies(schema.Publication{})
 	publication.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -56,9 +56,63 @@ func (ServiceRequest) Policy() ent.Policy { return rule.Private() }
 func (RequestEvent) Policy() ent.Policy { return rule.History() }
 
 // Hooks of the RequestEvent: no update or delete ever, whatever the
-// context (a privacy decision can skip policies, not hooks).
+// context (a privacy decision can skip policies, not hooks), except the
+// erasure of a person's data clearing the notes of their requests' events
+// and their ID as an actor.
 func (RequestEvent) Hooks() []ent.Hook {
-	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne), normaliseInput}
+	return []ent.Hook{appendOnly("note", "actor_id"), normaliseInput}
+}
+
+// Policy of the PersonalDataAccess: admins read the log; a person reads
+// the entries about themselves; written under the system context.
+func (PersonalDataAccess) Policy() ent.Policy { return rule.DataAccessLog() }
+
+// Hooks of the PersonalDataAccess: append-only, except erasure detaching
+// entries from the erased person (as subject or as reader).
+func (PersonalDataAccess) Hooks() []ent.Hook {
+	return []ent.Hook{appendOnly("subject_id", "viewer_person_id")}
+}
+
+// Policy of the Erasure: written and read under the system context.
+func (Erasure) Policy() ent.Policy { return rule.SystemOnly() }
+
+// Hooks of the Erasure: immutable once written.
+func (Erasure) Hooks() []ent.Hook {
+	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
+}
+
+// appendOnly refuses every update and delete, whatever the privacy
+// decision, except an update under rule.ErasureContext that only clears
+// some of erasable (to NULL or the empty string) and touches nothing else.
+func appendOnly(erasable ...string) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if m.Op().Is(ent.OpCreate) || (m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && rule.IsErasure(ctx) && onlyClears(m, erasable)) {
+				return next.Mutate(ctx, m)
+			}
+			return nil, fmt.Errorf("%s: %w", m.Type(), apperr.New(apperr.CodeForbidden, "this history is append-only: it cannot be changed or deleted"))
+		})
+	}
+}
+
+// onlyClears reports whether m clears fields among erasable and does
+// nothing else.
+func onlyClears(m ent.Mutation, erasable []string) bool {
+	if len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges())+len(m.AddedFields()) > 0 {
+		return false
+	}
+	for _, f := range m.ClearedFields() {
+		if !slices.Contains(erasable, f) {
+			return false
+		}
+	}
+	for _, f := range m.Fields() {
+		v, _ := m.Field(f)
+		if !slices.Contains(erasable, f) || v != "" {
+			return false
+		}
+	}
+	return len(m.Fields())+len(m.ClearedFields()) > 0
 }
 
 // Policy of the APIToken: admins issue, list and revoke any token, staff

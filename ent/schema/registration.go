@@ -24,8 +24,9 @@ func (Registration) Fields() []ent.Field {
 				"REGISTERED": doc("Registered: holds a place.", "已报名：占用一个名额。"),
 				"CANCELLED":  doc("Cancelled: the place was given back.", "已取消：名额已退回。"),
 			}),
-		field.Int("person_id").
-			Comment(doc("ID of the registered person.", "报名人员的 ID。")).
+		// Null once the person's data is erased (internal/erasure).
+		field.Int("person_id").Optional().Nillable().
+			Comment(doc("ID of the registered person; null once their personal data was erased.", "报名人员的 ID；其个人信息被删除后为空。")).
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		field.Int("activity_id").
 			Comment(doc("ID of the activity.", "活动的 ID。")),
@@ -37,8 +38,8 @@ func (Registration) Fields() []ent.Field {
 // Edges of the Registration.
 func (Registration) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("person", Person.Type).Unique().Required().Field("person_id").
-			Comment(doc("The registered person.", "报名的人员。")).
+		edge.To("person", Person.Type).Unique().Field("person_id").
+			Comment(doc("The registered person; null once their personal data was erased.", "报名的人员；其个人信息被删除后为空。")).
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("activity", Activity.Type).Unique().Required().Field("activity_id").
 			Comment(doc("The activity.", "报名的活动。")),

@@ -42,7 +42,9 @@ func (RequestEvent) Fields() []ent.Field {
 			Comment(doc("The request's status after the step.", "该步之后需求的状态。")),
 		field.String("actor_role").Immutable().
 			Comment(doc("The role the actor acted in: resident, volunteer, staff or admin.", "操作者当时的角色：resident（居民）、volunteer（志愿者）、staff（工作人员）或 admin（管理员）。")),
-		field.Text("note").Optional().MaxLen(4000).Immutable().
+		// Not Immutable: the one rewrite the hooks allow is erasure
+		// clearing it (see RequestEvent.Hooks).
+		field.Text("note").Optional().MaxLen(4000).
 			Comment(doc("What was done or why: the resolution note, the reason for reopening or rejecting, or the reward.",
 				"办理情况或理由：办结说明、退回或驳回的理由，或奖励说明。")),
 		field.Time("at").Default(time.Now).Immutable().
@@ -50,7 +52,7 @@ func (RequestEvent) Fields() []ent.Field {
 		field.Int("request_id").Immutable().
 			Comment(doc("ID of the service request.", "所属服务需求的 ID。")),
 		field.Int("community_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Int("actor_id").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("actor_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -100,8 +100,10 @@ func (ServiceRequest) Fields() []ent.Field {
 			Comment(doc("ID of the requester's community.", "提出人所在社区的 ID。")),
 		field.Int("compound_id").Optional().Nillable().
 			Comment(doc("ID of the compound concerned, if any.", "相关小区的 ID（如有）。")),
-		field.Int("requester_id").
-			Comment(doc("ID of the person who asked.", "提出人的 ID。")).
+		// Null once the requester's data is erased (internal/erasure): the
+		// request stays, detached, for the counts it fed.
+		field.Int("requester_id").Optional().Nillable().
+			Comment(doc("ID of the person who asked; null once their personal data was erased.", "提出人的 ID；其个人信息被删除后为空。")).
 			Annotations(noWhere),
 		field.Int("dispatched_to_id").Optional().Nillable().
 			Comment(doc("ID of the organisation or volunteer team the request was dispatched to.", "受派组织或志愿服务队的 ID。")),
@@ -119,8 +121,8 @@ func (ServiceRequest) Edges() []ent.Edge {
 			Comment(doc("The requester's community.", "提出人所在的社区。")),
 		edge.To("compound", Compound.Type).Unique().Field("compound_id").
 			Comment(doc("The compound concerned, if any.", "相关的小区（如有）。")),
-		edge.To("requester", Person.Type).Unique().Required().Field("requester_id").
-			Comment(doc("The person who asked.", "提出人。")).
+		edge.To("requester", Person.Type).Unique().Field("requester_id").
+			Comment(doc("The person who asked; null once their personal data was erased.", "提出人；其个人信息被删除后为空。")).
 			Annotations(noWhere),
 		edge.To("events", RequestEvent.Type).
 			Comment(doc("The request's history, step by step.", "需求的处理历史，逐步记录。")).

@@ -1250,6 +1250,16 @@ func RequesterIDNotIn(vs ...int) predicate.ServiceRequest {
 	return predicate.ServiceRequest(sql.FieldNotIn(FieldRequesterID, vs...))
 }
 
+// RequesterIDIsNil applies the IsNil predicate on the "requester_id" field.
+func RequesterIDIsNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldIsNull(FieldRequesterID))
+}
+
+// RequesterIDNotNil applies the NotNil predicate on the "requester_id" field.
+func RequesterIDNotNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNotNull(FieldRequesterID))
+}
+
 // DispatchedToIDEQ applies the EQ predicate on the "dispatched_to_id" field.
 func DispatchedToIDEQ(v int) predicate.ServiceRequest {
 	return predicate.ServiceRequest(sql.FieldEQ(FieldDispatchedToID, v))

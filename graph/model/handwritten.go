@@ -46,3 +46,12 @@ type Statistics struct {
 	PublishedAt time.Time
 	Values      []*StatValue
 }
+
+// PersonalData is everything held about one person (internal/personaldata);
+// its lists are resolved from PersonID.
+type PersonalData struct {
+	FormatVersion int
+	Person        *ent.Person
+	PersonID      int
+	Download      string
+}

@@ -27,6 +27,7 @@ import (
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/outage"
+	"lifecircle/internal/personaldata"
 	"lifecircle/internal/replica"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/shared"
@@ -146,6 +147,13 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// that sent too many is refused before any token is looked up.
 	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
 		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotency.Middleware(supportedTransport(queriesOnlyOverGET(gql))))))))
+	// A person's data as one JSON file (PIPL art. 45): with a token, like
+	// /graphql; never cached.
+	personal := func(h http.Handler) http.Handler {
+		return c.Handler(token.Middleware(client, opts.GraphQL.Budget, limits.RateLimited(appOrIP, opts.GraphQL.Budget.Charged(500, h))))
+	}
+	mux.Handle("GET /me/data.json", personal(personaldata.Handler(client, true)))
+	mux.Handle("GET /people/{id}/data.json", personal(personaldata.Handler(client, false)))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
 	open := cors.New(cors.Options{

@@ -193,9 +193,10 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 		completed := in(r.ResolvedAt) || (r.ResolvedAt == nil && in(r.ConfirmedAt))
 		for i, a := range h.ancestors(r.CommunityID) {
 			t := at(a)
-			who := r.RequesterID
-			if i > 0 {
-				who = 0 // per-person shares are kept for communities only (differential privacy noises those)
+			who := 0 // per-person shares are kept for communities only (differential privacy noises those)
+			if i == 0 && r.RequesterID != nil {
+				// A request detached by erasure counts, with no one's share.
+				who = *r.RequesterID
 			}
 			if submitted {
 				t.add(cell{RequestsSubmitted, kind}, who, 1)
@@ -248,7 +249,9 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 		}
 		ids := map[int]bool{}
 		for _, r := range regs {
-			ids[r.PersonID] = true
+			if r.PersonID != nil { // nil: detached by erasure
+				ids[*r.PersonID] = true
+			}
 		}
 		births := map[int]*int{}
 		keys := make([]int, 0, len(ids))
@@ -267,13 +270,19 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 			keys = keys[m:]
 		}
 		for _, r := range regs {
-			band := ageBand(births[r.PersonID], start)
+			// A registration detached by erasure counts, in the unknown
+			// age band, with no one's share.
+			pid := 0
+			if r.PersonID != nil {
+				pid = *r.PersonID
+			}
+			band := ageBand(births[pid], start)
 			// Under differential privacy a person may add to one
 			// community's cells only: the first they registered in.
 			comm := actCommunity[r.ActivityID]
-			if first, ok := home[r.PersonID]; !ok {
-				home[r.PersonID] = comm
-			} else if first != comm {
+			if first, ok := home[pid]; pid != 0 && !ok {
+				home[pid] = comm
+			} else if pid != 0 && first != comm {
 				for _, a := range h.ancestors(comm) { // counted, but with no per-person share
 					t := at(a)
 					t.counts[cell{Registrations, ""}]++
@@ -286,7 +295,7 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 			}
 			for i, a := range h.ancestors(actCommunity[r.ActivityID]) {
 				t := at(a)
-				who := r.PersonID
+				who := pid
 				if i > 0 {
 					who = 0
 				}

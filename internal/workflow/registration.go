@@ -99,7 +99,8 @@ var errNotResident = errors.New("no such resident in your community")
 // deactivated person is refused with FORBIDDEN.
 func residentFor(ctx context.Context, client *ent.Client, v auth.Viewer, id int) (*ent.Person, error) {
 	p, err := client.Person.Get(ctx, id)
-	if ent.IsNotFound(err) || (err == nil && v.IsStaff() && p.CommunityID != v.CommunityID) {
+	// A deactivated (or erased) person is no one to act for.
+	if ent.IsNotFound(err) || (err == nil && (p.DeactivatedAt != nil || v.IsStaff() && p.CommunityID != v.CommunityID)) {
 		return nil, errNotResident
 	}
 	if err == nil && p.DeactivatedAt != nil {

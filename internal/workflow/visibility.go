@@ -16,7 +16,7 @@ func CanSeeAddress(v auth.Viewer, r *ent.ServiceRequest) bool {
 	switch {
 	case v.IsAdmin(), v.IsStaff() && v.CommunityID == r.CommunityID:
 		return true
-	case v.IsPerson() && v.PersonID == r.RequesterID:
+	case v.IsPerson() && r.RequesterID != nil && v.PersonID == *r.RequesterID:
 		return true
 	}
 	return v.IsVolunteer() && r.ClaimedByID != nil && *r.ClaimedByID == v.PersonID

@@ -59,13 +59,13 @@ type Args struct {
 // may reports whether v may take action on r.
 func may(v auth.Viewer, a Action, r *ent.ServiceRequest) bool {
 	staff := v.IsAdmin() || (v.IsStaff() && v.CommunityID == r.CommunityID)
-	requester := v.IsPerson() && v.PersonID == r.RequesterID
+	requester := v.IsPerson() && r.RequesterID != nil && v.PersonID == *r.RequesterID
 	claimer := v.IsVolunteer() && r.ClaimedByID != nil && *r.ClaimedByID == v.PersonID
 	switch a {
 	case requestevent.ActionDispatch, requestevent.ActionReject:
 		return staff
 	case requestevent.ActionClaim:
-		return v.IsVolunteer() && v.CommunityID == r.CommunityID && v.PersonID != r.RequesterID
+		return v.IsVolunteer() && v.CommunityID == r.CommunityID && (r.RequesterID == nil || v.PersonID != *r.RequesterID)
 	case requestevent.ActionResolve:
 		return claimer || staff
 	case requestevent.ActionConfirm, requestevent.ActionReopen:

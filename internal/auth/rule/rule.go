@@ -412,3 +412,37 @@ func SystemOnly() ent.Policy {
 func SystemContext(ctx context.Context) context.Context {
 	return privacy.DecisionContext(ctx, privacy.Allow)
 }
+
+type erasureKey struct{}
+
+// ErasureContext returns ctx marked as the erasure of a person's data
+// (internal/erasure), under the system context. It is the one context in
+// which the append-only histories (request events, the personal-data
+// reading log) accept a change, and only one that clears a personal
+// field: see the hooks in ent/schema/policy.go.
+func ErasureContext(ctx context.Context) context.Context {
+	return SystemContext(context.WithValue(ctx, erasureKey{}, true))
+}
+
+// IsErasure reports whether ctx is an erasure's (ErasureContext).
+func IsErasure(ctx context.Context) bool {
+	v, _ := ctx.Value(erasureKey{}).(bool)
+	return v
+}
+
+// DataAccessLog is the policy of the personal-data reading log: admins
+// read it all; a person reads the entries about themselves; nobody else
+// reads any. Entries are written under the system context only.
+func DataAccessLog() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{AllowAdmin(), privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+			if v := auth.FromContext(ctx); v.PersonID != 0 {
+				f.Where(entql.FieldEQ("subject_id", v.PersonID))
+				return privacy.Skip
+			}
+			f.Where(none)
+			return privacy.Skip
+		}), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}
