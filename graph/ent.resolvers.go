@@ -42,6 +42,10 @@ func (r *queryResolver) Grids(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.client.Grid.Query().Paginate(ctx, after, first, before, last, ent.WithGridOrder(orderBy), ent.WithGridFilter(where.Filter))
 }
 
+func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
+	return r.client.Identity.Query().Paginate(ctx, after, first, before, last, ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
+}
+
 func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error) {
 	return r.client.Organization.Query().Paginate(ctx, after, first, before, last, ent.WithOrganizationOrder(orderBy), ent.WithOrganizationFilter(where.Filter))
 }

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"activities\":4294967296,\"api_tokens\":0,\"change_locks\":55834574848,\"changes\":42949672960,\"compounds\":8589934592,\"facilities\":12884901888,\"grids\":17179869184,\"idempotency_keys\":68719476736,\"organizations\":21474836480,\"persons\":25769803776,\"publications\":60129542144,\"regions\":30064771072,\"registrations\":34359738368,\"request_events\":51539607552,\"service_requests\":38654705664,\"stat_cells\":64424509440,\"walk_networks\":47244640256}"
+const IncrementStarts = "{\"activities\":4294967296,\"api_tokens\":0,\"change_locks\":55834574848,\"changes\":42949672960,\"compounds\":8589934592,\"facilities\":12884901888,\"grids\":17179869184,\"idempotency_keys\":68719476736,\"identities\":73014444032,\"organizations\":21474836480,\"persons\":25769803776,\"publications\":60129542144,\"regions\":30064771072,\"registrations\":34359738368,\"request_events\":51539607552,\"service_requests\":38654705664,\"sign_in_codes\":77309411328,\"stat_cells\":64424509440,\"walk_networks\":47244640256}"

@@ -2,7 +2,10 @@
 // its community. Requests without a valid token are the public.
 package auth
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // Role is what a viewer may do.
 type Role string
@@ -26,6 +29,22 @@ type Viewer struct {
 	PersonID int
 	// TokenID identifies the token used, for rate limits and logs.
 	TokenID int
+	// IdentityID identifies the linked sign-in (an OpenID Connect issuer
+	// and subject) used instead of a token, for rate limits and logs.
+	IdentityID int
+}
+
+// ClientKey names the credential of a signed-in viewer, for rate budgets
+// and idempotency scopes ("token:ID" or "identity:ID"); "" for the public.
+// IDs are unique across types, so the two never collide.
+func (v Viewer) ClientKey() string {
+	switch {
+	case v.TokenID != 0:
+		return "token:" + strconv.Itoa(v.TokenID)
+	case v.IdentityID != 0:
+		return "identity:" + strconv.Itoa(v.IdentityID)
+	}
+	return ""
 }
 
 // IsAdmin reports whether v is an administrator.

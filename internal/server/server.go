@@ -8,7 +8,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -231,7 +230,7 @@ func onReplica(next http.Handler) http.Handler {
 func anonymousReadsOnReplica(next http.Handler) http.Handler {
 	replicated := onReplica(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if auth.FromContext(r.Context()).TokenID == 0 {
+		if auth.FromContext(r.Context()).ClientKey() == "" {
 			replicated.ServeHTTP(w, r)
 			return
 		}
@@ -242,8 +241,8 @@ func anonymousReadsOnReplica(next http.Handler) http.Handler {
 // appOrIP charges apps per token, at their role's rate, and anonymous
 // callers per address.
 func appOrIP(r *http.Request) (key, class string) {
-	if v := auth.FromContext(r.Context()); v.TokenID != 0 {
-		return "token:" + strconv.Itoa(v.TokenID), string(v.Role)
+	if v := auth.FromContext(r.Context()); v.ClientKey() != "" {
+		return v.ClientKey(), string(v.Role)
 	}
 	return byIP(r)
 }
