@@ -76,6 +76,8 @@ func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
 
 func (r *Resolver) Facility() FacilityResolver { return &facilityResolver{r} }
 
+func (r *Resolver) Identity() IdentityResolver { return &identityResolver{r} }
+
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -85,6 +87,7 @@ func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequ
 type (
 	aPITokenResolver       struct{ *Resolver }
 	facilityResolver       struct{ *Resolver }
+	identityResolver       struct{ *Resolver }
 	personResolver         struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	serviceRequestResolver struct{ *Resolver }

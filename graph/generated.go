@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	APIToken() APITokenResolver
 	Facility() FacilityResolver
 	FacilityCategory() FacilityCategoryResolver
+	Identity() IdentityResolver
 	LifeCircleReport() LifeCircleReportResolver
 	Mutation() MutationResolver
 	Person() PersonResolver
@@ -282,6 +283,7 @@ type ComplexityRoot struct {
 		LastSeenAt  func(childComplexity int) int
 		Person      func(childComplexity int) int
 		PersonID    func(childComplexity int) int
+		Role        func(childComplexity int) int
 		Subject     func(childComplexity int) int
 	}
 
@@ -308,6 +310,11 @@ type ComplexityRoot struct {
 		Region            func(childComplexity int) int
 	}
 
+	LinkSignInPayload struct {
+		PersonID func(childComplexity int) int
+		Role     func(childComplexity int) int
+	}
+
 	LocalizedText struct {
 		Lang  func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -329,8 +336,11 @@ type ComplexityRoot struct {
 		CreateGrid          func(childComplexity int, input ent.CreateGridInput) int
 		CreateOrganization  func(childComplexity int, input ent.CreateOrganizationInput) int
 		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
+		CreateSignInCode    func(childComplexity int, personID int) int
 		DeleteFacility      func(childComplexity int, id int) int
 		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
+		LinkIdentity        func(childComplexity int, input model.LinkIdentityInput) int
+		LinkSignIn          func(childComplexity int, code string) int
 		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
 		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
@@ -338,6 +348,7 @@ type ComplexityRoot struct {
 		RevokeToken         func(childComplexity int, id int) int
 		RewardRequest       func(childComplexity int, id int, note string) int
 		SubmitRequest       func(childComplexity int, input model.SubmitRequestInput) int
+		UnlinkIdentity      func(childComplexity int, id int) int
 		UpdateActivity      func(childComplexity int, id int, input ent.UpdateActivityInput) int
 		UpdateCompound      func(childComplexity int, id int, input ent.UpdateCompoundInput) int
 		UpdateFacility      func(childComplexity int, id int, input model.UpdateFacilityInput) int
@@ -365,6 +376,12 @@ type ComplexityRoot struct {
 		Method         func(childComplexity int) int
 		Node           func(childComplexity int) int
 		WalkMinutes    func(childComplexity int) int
+	}
+
+	NewSignInCode struct {
+		Code      func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		Person    func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -662,6 +679,9 @@ type FacilityCategoryResolver interface {
 
 	ServiceRadiusMeters(ctx context.Context, obj *taxonomy.Category) (*int, error)
 }
+type IdentityResolver interface {
+	Role(ctx context.Context, obj *ent.Identity) (string, error)
+}
 type LifeCircleReportResolver interface {
 	Compounds(ctx context.Context, obj *model.LifeCircleReport, first *int, after *entgql.Cursor[int], orderBy *model.CompoundCoverageOrder, missing *string) (*model.CompoundCoverageConnection, error)
 }
@@ -689,6 +709,10 @@ type MutationResolver interface {
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
 	DeleteFacility(ctx context.Context, id int) (int, error)
+	CreateSignInCode(ctx context.Context, personID int) (*model.NewSignInCode, error)
+	LinkSignIn(ctx context.Context, code string) (*model.LinkSignInPayload, error)
+	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*ent.Identity, error)
+	UnlinkIdentity(ctx context.Context, id int) (*ent.Identity, error)
 	RevokeToken(ctx context.Context, id int) (*ent.APIToken, error)
 }
 type PersonResolver interface {
@@ -1715,6 +1739,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.PersonID(childComplexity), true
+	case "Identity.role":
+		if e.ComplexityRoot.Identity.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identity.Role(childComplexity), true
 	case "Identity.subject":
 		if e.ComplexityRoot.Identity.Subject == nil {
 			break
@@ -1813,6 +1843,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LifeCircleReport.Region(childComplexity), true
+
+	case "LinkSignInPayload.personID":
+		if e.ComplexityRoot.LinkSignInPayload.PersonID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkSignInPayload.PersonID(childComplexity), true
+	case "LinkSignInPayload.role":
+		if e.ComplexityRoot.LinkSignInPayload.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkSignInPayload.Role(childComplexity), true
 
 	case "LocalizedText.lang":
 		if e.ComplexityRoot.LocalizedText.Lang == nil {
@@ -1945,6 +1988,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(ent.CreateRegionInput)), true
+	case "Mutation.createSignInCode":
+		if e.ComplexityRoot.Mutation.CreateSignInCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSignInCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSignInCode(childComplexity, args["personID"].(int)), true
 	case "Mutation.deleteFacility":
 		if e.ComplexityRoot.Mutation.DeleteFacility == nil {
 			break
@@ -1967,6 +2021,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DispatchRequest(childComplexity, args["id"].(int), args["organizationID"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.linkIdentity":
+		if e.ComplexityRoot.Mutation.LinkIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkIdentity(childComplexity, args["input"].(model.LinkIdentityInput)), true
+	case "Mutation.linkSignIn":
+		if e.ComplexityRoot.Mutation.LinkSignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkSignIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkSignIn(childComplexity, args["code"].(string)), true
 	case "Mutation.registerForActivity":
 		if e.ComplexityRoot.Mutation.RegisterForActivity == nil {
 			break
@@ -2044,6 +2120,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitRequest(childComplexity, args["input"].(model.SubmitRequestInput)), true
+	case "Mutation.unlinkIdentity":
+		if e.ComplexityRoot.Mutation.UnlinkIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkIdentity(childComplexity, args["id"].(int)), true
 	case "Mutation.updateActivity":
 		if e.ComplexityRoot.Mutation.UpdateActivity == nil {
 			break
@@ -2185,6 +2272,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NearbyFacilityEdge.WalkMinutes(childComplexity), true
+
+	case "NewSignInCode.code":
+		if e.ComplexityRoot.NewSignInCode.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NewSignInCode.Code(childComplexity), true
+	case "NewSignInCode.expiresAt":
+		if e.ComplexityRoot.NewSignInCode.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NewSignInCode.ExpiresAt(childComplexity), true
+	case "NewSignInCode.person":
+		if e.ComplexityRoot.NewSignInCode.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NewSignInCode.Person(childComplexity), true
 
 	case "Organization.activities":
 		if e.ComplexityRoot.Organization.Activities == nil {
@@ -3504,6 +3610,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputGridWhereInput,
 		ec.unmarshalInputIdentityOrder,
 		ec.unmarshalInputIdentityWhereInput,
+		ec.unmarshalInputLinkIdentityInput,
 		ec.unmarshalInputLocalizedTextInput,
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
@@ -15896,6 +16003,144 @@ extend type Mutation {
   ): ID! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
+	{Name: "../schema/signin.graphql", Input: `extend type Identity {
+  """
+  What the identity signs in as: RESIDENT or VOLUNTEER (for a link to a person, from the person's roles),
+  STAFF or ADMIN.
+
+  该身份登录后的角色：RESIDENT（居民）或 VOLUNTEER（志愿者）（绑定人员时由人员的角色决定）、STAFF（工作人员）或 ADMIN（管理员）。
+  """
+  role: String! @goField(forceResolver: true)
+}
+
+"""
+A one-time sign-in code, shown once: give it to the person, whose app redeems it with linkSignIn.
+
+一次性登录码，仅显示一次：交给本人，由其应用通过 linkSignIn 兑换。
+"""
+type NewSignInCode {
+  """
+  The code (XXXX-XXXX-XXXX). Only its SHA-256 is stored: it cannot be shown again.
+
+  登录码（XXXX-XXXX-XXXX）。只保存其 SHA-256，无法再次显示。
+  """
+  code: String!
+  """
+  The person the code signs in as.
+
+  该登录码所对应的人员。
+  """
+  person: Person!
+  """
+  When the code stops working, unless used before.
+
+  登录码的失效时间（若未提前使用）。
+  """
+  expiresAt: Time!
+}
+
+"""
+The result of linkSignIn: what the caller's sign-in now stands for.
+
+linkSignIn 的结果：调用者的登录身份现在代表什么。
+"""
+type LinkSignInPayload {
+  """
+  RESIDENT or VOLUNTEER.
+
+  RESIDENT（居民）或 VOLUNTEER（志愿者）。
+  """
+  role: String!
+  """
+  The global ID of the person the sign-in is linked to.
+
+  登录身份所绑定人员的全局 ID。
+  """
+  personID: ID!
+}
+
+"""
+A direct link of an identity-provider subject (admins).
+
+身份提供方用户的直接绑定（管理员）。
+"""
+input LinkIdentityInput {
+  """
+  The identity provider's issuer URL (the ` + "`" + `iss` + "`" + ` of its tokens).
+
+  身份提供方的签发方 URL（其令牌中的 ` + "`" + `iss` + "`" + `）。
+  """
+  issuer: String!
+  """
+  The user at the provider (the ` + "`" + `sub` + "`" + ` of its tokens).
+
+  身份提供方中的用户（其令牌中的 ` + "`" + `sub` + "`" + `）。
+  """
+  subject: String!
+  """
+  Link to this person (the person's roles then decide RESIDENT or VOLUNTEER).
+
+  绑定到此人员（其角色决定 RESIDENT 或 VOLUNTEER）。
+  """
+  personID: ID
+  """
+  Without a person: STAFF (with communityID) or ADMIN.
+
+  不绑定人员时：STAFF（须给出 communityID）或 ADMIN。
+  """
+  role: String
+  """
+  The community a STAFF link works for.
+
+  STAFF 绑定所服务的社区。
+  """
+  communityID: ID
+}
+
+extend type Mutation {
+  """
+  Issue a one-time sign-in code for a person (staff for the people of their community; admins for anyone).
+  The code is shown once, works once and expires after 7 days.
+
+  为人员签发一次性登录码（工作人员限本社区人员；管理员不限）。登录码仅显示一次、只能使用一次、7 天后失效。
+  """
+  createSignInCode(
+    """
+    The person's global ID.
+
+    人员的全局 ID。
+    """
+    personID: ID!
+  ): NewSignInCode! @hasRole(role: STAFF)
+  """
+  Link the caller's identity-provider sign-in to the person a sign-in code was issued for. The only operation a
+  verified but not yet linked token may run; the code is used up.
+
+  将调用者的身份提供方登录身份绑定到登录码所对应的人员。这是已验证但尚未绑定的令牌唯一可执行的操作；登录码随即作废。
+  """
+  linkSignIn(
+    """
+    The sign-in code (case, spaces and dashes do not matter).
+
+    登录码（不区分大小写，空格和连字符可忽略）。
+    """
+    code: String!
+  ): LinkSignInPayload!
+  """
+  Link an identity-provider subject directly (admins): to a person, or to the STAFF role of a community, or ADMIN.
+
+  直接绑定身份提供方用户（管理员）：绑定到人员，或某社区的 STAFF 角色，或 ADMIN。
+  """
+  linkIdentity(input: LinkIdentityInput!): Identity! @hasRole(role: ADMIN)
+  """
+  Remove a link (admins; staff for their community's). The subject's next request is refused with
+  IDENTITY_NOT_LINKED.
+
+  解除绑定（管理员；工作人员限本社区）。该用户此后的请求将以 IDENTITY_NOT_LINKED 被拒绝。
+  """
+  unlinkIdentity(id: ID!): Identity! @hasRole(role: STAFF)
+}
+`, BuiltIn: false},
 	{Name: "../schema/statistics.graphql", Input: `"""
 A published figure. value is null when suppressed.
 
@@ -16492,6 +16737,8 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_person(ctx, field)
 	case "community":
 		return ec.fieldContext_Identity_community(ctx, field)
+	case "role":
+		return ec.fieldContext_Identity_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
 }
@@ -16540,6 +16787,16 @@ func (ec *executionContext) childFields_LifeCircleReport(ctx context.Context, fi
 		return ec.fieldContext_LifeCircleReport_compounds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LifeCircleReport", field.Name)
+}
+
+func (ec *executionContext) childFields_LinkSignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_LinkSignInPayload_role(ctx, field)
+	case "personID":
+		return ec.fieldContext_LinkSignInPayload_personID(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkSignInPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LocalizedText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16604,6 +16861,18 @@ func (ec *executionContext) childFields_NearbyFacilityEdge(ctx context.Context, 
 		return ec.fieldContext_NearbyFacilityEdge_method(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NearbyFacilityEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NewSignInCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_NewSignInCode_code(ctx, field)
+	case "person":
+		return ec.fieldContext_NewSignInCode_person(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_NewSignInCode_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NewSignInCode", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17680,6 +17949,20 @@ func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createSignInCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "personID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["personID"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteFacility_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17721,6 +18004,34 @@ func (ec *executionContext) field_Mutation_dispatchRequest_args(ctx context.Cont
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_linkIdentity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LinkIdentityInput, error) {
+			return ec.unmarshalNLinkIdentityInput2lifecircleᚋgraphᚋmodelᚐLinkIdentityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_linkSignIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
 	return args, nil
 }
 
@@ -17883,6 +18194,20 @@ func (ec *executionContext) field_Mutation_submitRequest_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkIdentity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -23533,6 +23858,29 @@ func (ec *executionContext) fieldContext_Identity_community(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Identity_role(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identity_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Identity().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Identity_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identity", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _IdentityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.IdentityConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23919,6 +24267,52 @@ func (ec *executionContext) fieldContext_LifeCircleReport_compounds(ctx context.
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _LinkSignInPayload_role(ctx context.Context, field graphql.CollectedField, obj *model.LinkSignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkSignInPayload_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkSignInPayload_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkSignInPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _LinkSignInPayload_personID(ctx context.Context, field graphql.CollectedField, obj *model.LinkSignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkSignInPayload_personID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkSignInPayload_personID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkSignInPayload", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _LocalizedText_lang(ctx context.Context, field graphql.CollectedField, obj *i18n.Text) (ret graphql.Marshaler) {
@@ -25471,6 +25865,236 @@ func (ec *executionContext) fieldContext_Mutation_deleteFacility(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSignInCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSignInCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSignInCode(ctx, fc.Args["personID"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.NewSignInCode
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.NewSignInCode
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NewSignInCode) graphql.Marshaler {
+			return ec.marshalNNewSignInCode2ᚖlifecircleᚋgraphᚋmodelᚐNewSignInCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSignInCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NewSignInCode(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSignInCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkSignIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkSignIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkSignIn(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LinkSignInPayload) graphql.Marshaler {
+			return ec.marshalNLinkSignInPayload2ᚖlifecircleᚋgraphᚋmodelᚐLinkSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkSignIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LinkSignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkSignIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkIdentity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkIdentity(ctx, fc.Args["input"].(model.LinkIdentityInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *ent.Identity
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Identity
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Identity) graphql.Marshaler {
+			return ec.marshalNIdentity2ᚖlifecircleᚋentᚐIdentity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkIdentity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Identity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkIdentity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkIdentity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkIdentity(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Identity
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Identity
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Identity) graphql.Marshaler {
+			return ec.marshalNIdentity2ᚖlifecircleᚋentᚐIdentity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkIdentity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Identity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkIdentity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_revokeToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25843,6 +26467,84 @@ func (ec *executionContext) _NearbyFacilityEdge_method(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_NearbyFacilityEdge_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NearbyFacilityEdge", field, false, false, errors.New("field of type WalkMethod does not have child fields"))
+}
+
+func (ec *executionContext) _NewSignInCode_code(ctx context.Context, field graphql.CollectedField, obj *model.NewSignInCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewSignInCode_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewSignInCode_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NewSignInCode", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NewSignInCode_person(ctx context.Context, field graphql.CollectedField, obj *model.NewSignInCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewSignInCode_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewSignInCode_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NewSignInCode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NewSignInCode_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.NewSignInCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewSignInCode_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewSignInCode_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NewSignInCode", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
@@ -37412,6 +38114,64 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputLinkIdentityInput(ctx context.Context, obj any) (model.LinkIdentityInput, error) {
+	var it model.LinkIdentityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"issuer", "subject", "personID", "role", "communityID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "issuer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Issuer = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "personID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputLocalizedTextInput(ctx context.Context, obj any) (i18n.Text, error) {
 	var it i18n.Text
 	if obj == nil {
@@ -43597,6 +44357,44 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "role":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Identity_role(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43799,6 +44597,49 @@ func (ec *executionContext) _LifeCircleReport(ctx context.Context, sel ast.Selec
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var linkSignInPayloadImplementors = []string{"LinkSignInPayload"}
+
+func (ec *executionContext) _LinkSignInPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkSignInPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkSignInPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LinkSignInPayload")
+		case "role":
+			out.Values[i] = ec._LinkSignInPayload_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "personID":
+			out.Values[i] = ec._LinkSignInPayload_personID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44092,6 +44933,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createSignInCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSignInCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkSignIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkSignIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkIdentity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkIdentity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkIdentity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkIdentity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "revokeToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeToken(ctx, field)
@@ -44255,6 +45124,54 @@ func (ec *executionContext) _NearbyFacilityEdge(ctx context.Context, sel ast.Sel
 			}
 		case "method":
 			out.Values[i] = ec._NearbyFacilityEdge_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var newSignInCodeImplementors = []string{"NewSignInCode"}
+
+func (ec *executionContext) _NewSignInCode(ctx context.Context, sel ast.SelectionSet, obj *model.NewSignInCode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, newSignInCodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NewSignInCode")
+		case "code":
+			out.Values[i] = ec._NewSignInCode_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "person":
+			out.Values[i] = ec._NewSignInCode_person(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._NewSignInCode_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -48385,6 +49302,20 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
+func (ec *executionContext) marshalNIdentity2lifecircleᚋentᚐIdentity(ctx context.Context, sel ast.SelectionSet, v ent.Identity) graphql.Marshaler {
+	return ec._Identity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIdentity2ᚖlifecircleᚋentᚐIdentity(ctx context.Context, sel ast.SelectionSet, v *ent.Identity) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Identity(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNIdentityConnection2lifecircleᚋentᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v ent.IdentityConnection) graphql.Marshaler {
 	return ec._IdentityConnection(ctx, sel, &v)
 }
@@ -48448,6 +49379,25 @@ func (ec *executionContext) marshalNLifeCircleReport2ᚖlifecircleᚋgraphᚋmod
 		return graphql.Null
 	}
 	return ec._LifeCircleReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLinkIdentityInput2lifecircleᚋgraphᚋmodelᚐLinkIdentityInput(ctx context.Context, v any) (model.LinkIdentityInput, error) {
+	res, err := ec.unmarshalInputLinkIdentityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLinkSignInPayload2lifecircleᚋgraphᚋmodelᚐLinkSignInPayload(ctx context.Context, sel ast.SelectionSet, v model.LinkSignInPayload) graphql.Marshaler {
+	return ec._LinkSignInPayload(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLinkSignInPayload2ᚖlifecircleᚋgraphᚋmodelᚐLinkSignInPayload(ctx context.Context, sel ast.SelectionSet, v *model.LinkSignInPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._LinkSignInPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNLocalizedText2lifecircleᚋinternalᚋi18nᚐText(ctx context.Context, sel ast.SelectionSet, v i18n.Text) graphql.Marshaler {
@@ -48575,6 +49525,20 @@ func (ec *executionContext) marshalNNearbyFacilityEdge2ᚖlifecircleᚋgraphᚋm
 		return graphql.Null
 	}
 	return ec._NearbyFacilityEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNewSignInCode2lifecircleᚋgraphᚋmodelᚐNewSignInCode(ctx context.Context, sel ast.SelectionSet, v model.NewSignInCode) graphql.Marshaler {
+	return ec._NewSignInCode(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNewSignInCode2ᚖlifecircleᚋgraphᚋmodelᚐNewSignInCode(ctx context.Context, sel ast.SelectionSet, v *model.NewSignInCode) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NewSignInCode(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕlifecircleᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lifecircle/internal/auth/oidc"
 )
 
 // Config is the server's configuration.
@@ -58,6 +60,9 @@ type Config struct {
 	AccessLog    bool
 	LogFormat    string // "text" or "json"
 	OTLPEndpoint string
+	// OIDC: sign-in with an OpenID Connect identity provider (no Issuer:
+	// none).
+	OIDC oidc.Config
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -149,6 +154,10 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	if err != nil {
 		return c, err
 	}
+	checkOIDC, err := oidcFlags(fs, getenv, &c.OIDC)
+	if err != nil {
+		return c, err
+	}
 	grace, err := envDuration(getenv, "SHUTDOWN_GRACE", 10*time.Second)
 	if err != nil {
 		return c, err
@@ -158,6 +167,9 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, err
 	}
 	if err := checkServers(); err != nil {
+		return c, err
+	}
+	if err := checkOIDC(); err != nil {
 		return c, err
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {

@@ -67,6 +67,10 @@ type Options struct {
 	Readiness []health.Check
 	// ReadyTimeout bounds each readiness check (default health.DefaultTimeout).
 	ReadyTimeout time.Duration
+	// SignIn verifies the identity-provider JWTs presented on /graphql
+	// (nil: JWTs are refused; see internal/auth/identity). The public
+	// endpoint never consults it.
+	SignIn token.JWTVerifier
 }
 
 // New returns the HTTP handler of the whole server.
@@ -135,7 +139,7 @@ func New(client *ent.Client, opts Options) http.Handler {
 	gql = outage.Middleware(gql)
 	// Bad tokens are counted against the caller's address, and an address
 	// that sent too many is refused before any token is looked up.
-	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
+	mux.Handle("/graphql", c.Handler(token.MiddlewareJWT(client, opts.GraphQL.Budget, opts.SignIn,
 		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotency.Middleware(queriesOnlyOverGET(gql)))))))
 	// The public endpoint: same schema, no credentials, any origin, and
 	// cacheable GETs.
