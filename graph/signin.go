@@ -22,7 +22,7 @@ var _ interface {
 	graphql.ResponseInterceptor
 } = linkGate{}
 
-func (linkGate) ExtensionName() string                  { return "LinkGate" }
+func (linkGate) ExtensionName() string                   { return "LinkGate" }
 func (linkGate) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (linkGate) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
