@@ -64,7 +64,9 @@ func TestSignInNeedsListStory(t *testing.T) {
 		// An admin (an opaque token: a machine client) links a staff member's subject.
 		admin := s.Token(t, "admin", 0)
 		link := `mutation($in: LinkIdentityInput!) { linkIdentity(input: $in) { id role subject } }`
-		var linked struct{ LinkIdentity struct{ ID, Role, Subject string } }
+		var linked struct {
+			LinkIdentity struct{ ID, Role, Subject string }
+		}
 		s.Query(t, admin, link, map[string]any{"in": map[string]any{"issuer": p.Issuer(), "subject": "staff-wtx",
 			"role": "STAFF", "communityID": wtxGID}}).Decode(t, &linked)
 		if linked.LinkIdentity.Role != "STAFF" {
@@ -131,7 +133,9 @@ func TestSignInNeedsListStory(t *testing.T) {
 		}
 
 		// Redeeming the code links it, once.
-		var red struct{ LinkSignIn struct{ Role, PersonID string } }
+		var red struct {
+			LinkSignIn struct{ Role, PersonID string }
+		}
 		s.Query(t, me, `mutation($c: String!) { linkSignIn(code: $c) { role personID } }`, map[string]any{"c": code}).Decode(t, &red)
 		if red.LinkSignIn.Role != "RESIDENT" || red.LinkSignIn.PersonID != gid.Encode(resident) {
 			t.Fatalf("linkSignIn: %+v", red)
@@ -144,7 +148,9 @@ func TestSignInNeedsListStory(t *testing.T) {
 		}
 
 		// The resident posts a micro-wish and reads it.
-		var sub struct{ SubmitRequest struct{ Request struct{ ID, Status string } } }
+		var sub struct {
+			SubmitRequest struct{ Request struct{ ID, Status string } }
+		}
 		s.Query(t, me, submit, nil).Decode(t, &sub)
 		wish := sub.SubmitRequest.Request.ID
 
@@ -173,7 +179,9 @@ func TestSignInNeedsListStory(t *testing.T) {
 		var ids struct {
 			Identities struct {
 				TotalCount int
-				Edges      []struct{ Node struct{ ID, Subject, Role string } }
+				Edges      []struct {
+					Node struct{ ID, Subject, Role string }
+				}
 			}
 		}
 		s.Query(t, staff, `{ identities(first: 10) { totalCount edges { node { id subject role } } } }`, nil).Decode(t, &ids)

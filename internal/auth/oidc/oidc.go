@@ -13,12 +13,14 @@ package oidc
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
@@ -173,6 +175,7 @@ type Verifier struct {
 	cfg      Config
 	keys     *keySet
 	verifier *gooidc.IDTokenVerifier
+	verified verifiedCache
 }
 
 // New returns a verifier for cfg (checked, defaults filled in). It makes
@@ -208,7 +211,30 @@ type outcome struct {
 }
 
 // Verify checks raw and returns its claims, or an *Error.
+//
+// An app sends the same access token with every request until it
+// expires: a token verified once is remembered (by its SHA-256) with the
+// key-set generation that verified it, and answered from memory until it
+// expires or the keys are fetched again, whichever comes first.
 func (v *Verifier) Verify(ctx context.Context, raw string) (Claims, error) {
+	_, gen := v.keys.snapshot()
+	key := sha256.Sum256([]byte(raw))
+	if c, ok := v.verified.get(key, gen); ok {
+		if c.Expiry.Before(v.cfg.Now().Add(-v.cfg.ClockSkew)) {
+			return Claims{}, refuse(ReasonExpired)
+		}
+		return c, nil
+	}
+	c, err := v.verify(ctx, raw)
+	if err == nil {
+		// The generation read before verifying: if the keys changed
+		// meanwhile, the entry is simply never used.
+		v.verified.put(key, gen, c)
+	}
+	return c, err
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string) (Claims, error) {
 	var out outcome
 	tok, err := v.verifier.Verify(context.WithValue(ctx, outcomeKey{}, &out), raw)
 	if err != nil {
@@ -324,4 +350,38 @@ var _ gooidc.KeySet = (*keySet)(nil)
 // jws parses raw as a compact JWS signed with one of algs.
 func parseJWS(raw string, algs []jose.SignatureAlgorithm) (*jose.JSONWebSignature, error) {
 	return jose.ParseSigned(raw, algs)
+}
+
+// maxVerified bounds the tokens remembered; when full, the memory is
+// cleared and refills with the tokens in use.
+const maxVerified = 10000
+
+// verifiedCache remembers verified tokens by their SHA-256.
+type verifiedCache struct {
+	mu sync.RWMutex
+	m  map[[sha256.Size]byte]verifiedEntry
+}
+
+type verifiedEntry struct {
+	gen    uint64
+	claims Claims
+}
+
+func (c *verifiedCache) get(key [sha256.Size]byte, gen uint64) (Claims, bool) {
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if !ok || e.gen != gen {
+		return Claims{}, false
+	}
+	return e.claims, true
+}
+
+func (c *verifiedCache) put(key [sha256.Size]byte, gen uint64, claims Claims) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxVerified {
+		c.m = make(map[[sha256.Size]byte]verifiedEntry)
+	}
+	c.m[key] = verifiedEntry{gen: gen, claims: claims}
 }
