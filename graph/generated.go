@@ -16131,14 +16131,28 @@ extend type Mutation {
 
   直接绑定身份提供方用户（管理员）：绑定到人员，或某社区的 STAFF 角色，或 ADMIN。
   """
-  linkIdentity(input: LinkIdentityInput!): Identity! @hasRole(role: ADMIN)
+  linkIdentity(
+    """
+    Who to link, and to what.
+
+    要绑定的用户及其绑定对象。
+    """
+    input: LinkIdentityInput!
+  ): Identity! @hasRole(role: ADMIN)
   """
   Remove a link (admins; staff for their community's). The subject's next request is refused with
   IDENTITY_NOT_LINKED.
 
   解除绑定（管理员；工作人员限本社区）。该用户此后的请求将以 IDENTITY_NOT_LINKED 被拒绝。
   """
-  unlinkIdentity(id: ID!): Identity! @hasRole(role: STAFF)
+  unlinkIdentity(
+    """
+    The identity's global ID, as ` + "`" + `identities` + "`" + ` lists it.
+
+    身份的全局 ID，即 ` + "`" + `identities` + "`" + ` 列出的 ID。
+    """
+    id: ID!
+  ): Identity! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
 	{Name: "../schema/statistics.graphql", Input: `"""

@@ -132,6 +132,12 @@ func TestSignInNeedsListStory(t *testing.T) {
 			t.Errorf("linkSignIn with another field: %s", r.Raw)
 		}
 
+		for _, who := range []string{"", admin} {
+			if r := s.Query(t, who, `mutation($c: String!) { linkSignIn(code: $c) { role } }`, map[string]any{"c": code}); r.Code() != "UNAUTHENTICATED" {
+				t.Errorf("linkSignIn without an identity-provider token: %s", r.Raw)
+			}
+		}
+
 		// Redeeming the code links it, once.
 		var red struct {
 			LinkSignIn struct{ Role, PersonID string }

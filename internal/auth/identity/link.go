@@ -106,10 +106,7 @@ func invalidCode() *apperr.Error {
 func Redeem(ctx context.Context, client *ent.Client, code string) (*ent.Identity, error) {
 	s, ok := Unlinked(ctx)
 	if !ok {
-		if auth.FromContext(ctx).IdentityID != 0 {
-			return nil, apperr.New(apperr.CodeConflict, "your sign-in is already linked")
-		}
-		return nil, apperr.New(apperr.CodeUnauthenticated, "linkSignIn needs the access token of your identity provider (Authorization: Bearer <JWT>)")
+		return nil, CannotLinkError(auth.FromContext(ctx))
 	}
 	if len(code) > 64 {
 		return nil, invalidCode()
@@ -142,6 +139,16 @@ func Redeem(ctx context.Context, client *ent.Client, code string) (*ent.Identity
 		return nil, apperr.New(apperr.CodeConflict, "your sign-in was linked meanwhile")
 	}
 	return id, err
+}
+
+// CannotLinkError is the refusal of linkSignIn to v, a viewer without an
+// unlinked sign-in: CONFLICT if v's sign-in is linked already, else
+// UNAUTHENTICATED.
+func CannotLinkError(v auth.Viewer) *apperr.Error {
+	if v.IdentityID != 0 {
+		return apperr.New(apperr.CodeConflict, "your sign-in is already linked")
+	}
+	return apperr.New(apperr.CodeUnauthenticated, "linkSignIn needs the access token of your identity provider (Authorization: Bearer <JWT>), not linked yet")
 }
 
 // LinkInput links a subject directly (admins): to a person, or to the
