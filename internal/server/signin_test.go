@@ -331,3 +331,25 @@ func TestSignInProviderUnreachableAtStart(t *testing.T) {
 	}
 	s.Query(t, "", `{ regions(first: 1) { edges { node { id } } } }`, nil).Decode(t, &struct{}{})
 }
+
+// TestBadJWTsAreRateLimited: refused JWTs count against the same
+// failed-authentication budget as opaque tokens.
+func TestBadJWTsAreRateLimited(t *testing.T) {
+	p := testenv.StartProvider(t)
+	st := testenv.Backends()[0].Open(t, testenv.Options{})
+	v, err := oidc.New(oidc.Config{Issuer: p.Issuer(), Audiences: []string{apiAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := testenv.StartServer(t, st, server.Options{SignIn: &identity.Authenticator{Verifier: v, Client: st.Client}})
+	bad := p.Mint(t, "k1", testenv.Claims{Subject: "x", Audience: []string{"another-api"}})
+	for i := range 10 {
+		if r := s.Query(t, bad, `{ viewer { role } }`, nil); r.Status != http.StatusUnauthorized {
+			t.Fatalf("bad JWT %d: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	good := p.Mint(t, "k1", testenv.Claims{Subject: "x", Audience: []string{apiAudience}})
+	if r := s.Query(t, good, `{ viewer { role } }`, nil); r.Status != http.StatusTooManyRequests || r.Code() != "RATE_LIMITED" {
+		t.Errorf("after 10 bad JWTs: want 429 RATE_LIMITED, got %d %s", r.Status, r.Raw)
+	}
+}
