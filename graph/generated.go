@@ -336,9 +336,9 @@ type ComplexityRoot struct {
 		CreateGrid          func(childComplexity int, input ent.CreateGridInput) int
 		CreateOrganization  func(childComplexity int, input ent.CreateOrganizationInput) int
 		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
-		CreateSignInCode    func(childComplexity int, personID int) int
 		DeleteFacility      func(childComplexity int, id int) int
 		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
+		IssueSignInCode     func(childComplexity int, personID int) int
 		LinkIdentity        func(childComplexity int, input model.LinkIdentityInput) int
 		LinkSignIn          func(childComplexity int, code string) int
 		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
@@ -709,7 +709,7 @@ type MutationResolver interface {
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
 	UpdateFacility(ctx context.Context, id int, input model.UpdateFacilityInput) (*ent.Facility, error)
 	DeleteFacility(ctx context.Context, id int) (int, error)
-	CreateSignInCode(ctx context.Context, personID int) (*model.NewSignInCode, error)
+	IssueSignInCode(ctx context.Context, personID int) (*model.NewSignInCode, error)
 	LinkSignIn(ctx context.Context, code string) (*model.LinkSignInPayload, error)
 	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*ent.Identity, error)
 	UnlinkIdentity(ctx context.Context, id int) (*ent.Identity, error)
@@ -1988,17 +1988,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(ent.CreateRegionInput)), true
-	case "Mutation.createSignInCode":
-		if e.ComplexityRoot.Mutation.CreateSignInCode == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createSignInCode_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateSignInCode(childComplexity, args["personID"].(int)), true
 	case "Mutation.deleteFacility":
 		if e.ComplexityRoot.Mutation.DeleteFacility == nil {
 			break
@@ -2021,6 +2010,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DispatchRequest(childComplexity, args["id"].(int), args["organizationID"].(int), args["expectedVersion"].(*int)), true
+	case "Mutation.issueSignInCode":
+		if e.ComplexityRoot.Mutation.IssueSignInCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_issueSignInCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IssueSignInCode(childComplexity, args["personID"].(int)), true
 	case "Mutation.linkIdentity":
 		if e.ComplexityRoot.Mutation.LinkIdentity == nil {
 			break
@@ -16100,11 +16100,13 @@ input LinkIdentityInput {
 extend type Mutation {
   """
   Issue a one-time sign-in code for a person (staff for the people of their community; admins for anyone).
-  The code is shown once, works once and expires after 7 days.
+  The code is shown once, works once and expires after 7 days. Not idempotent: each call issues another code
+  (the earlier ones stay valid until used or expired).
 
   为人员签发一次性登录码（工作人员限本社区人员；管理员不限）。登录码仅显示一次、只能使用一次、7 天后失效。
+  不具幂等性：每次调用都签发一个新的登录码（之前的登录码在使用或过期前仍然有效）。
   """
-  createSignInCode(
+  issueSignInCode(
     """
     The person's global ID.
 
@@ -17963,20 +17965,6 @@ func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_createSignInCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "personID",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["personID"] = arg0
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_deleteFacility_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18018,6 +18006,20 @@ func (ec *executionContext) field_Mutation_dispatchRequest_args(ctx context.Cont
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_issueSignInCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "personID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["personID"] = arg0
 	return args, nil
 }
 
@@ -25879,17 +25881,17 @@ func (ec *executionContext) fieldContext_Mutation_deleteFacility(ctx context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createSignInCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mutation_issueSignInCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createSignInCode(ctx, field)
+			return ec.fieldContext_Mutation_issueSignInCode(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateSignInCode(ctx, fc.Args["personID"].(int))
+			return ec.Resolvers.Mutation().IssueSignInCode(ctx, fc.Args["personID"].(int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -25917,7 +25919,7 @@ func (ec *executionContext) _Mutation_createSignInCode(ctx context.Context, fiel
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_createSignInCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Mutation_issueSignInCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -25934,7 +25936,7 @@ func (ec *executionContext) fieldContext_Mutation_createSignInCode(ctx context.C
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createSignInCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Mutation_issueSignInCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -44947,9 +44949,9 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "createSignInCode":
+		case "issueSignInCode":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createSignInCode(ctx, field)
+				return ec._Mutation_issueSignInCode(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

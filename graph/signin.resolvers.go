@@ -17,7 +17,7 @@ func (r *identityResolver) Role(ctx context.Context, obj *ent.Identity) (string,
 	return strings.ToUpper(string(obj.Role)), nil
 }
 
-func (r *mutationResolver) CreateSignInCode(ctx context.Context, personID int) (*model.NewSignInCode, error) {
+func (r *mutationResolver) IssueSignInCode(ctx context.Context, personID int) (*model.NewSignInCode, error) {
 	client := ent.FromContext(ctx)
 	c, err := identity.CreateCode(ctx, client, personID)
 	if err != nil {

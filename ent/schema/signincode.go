@@ -13,7 +13,7 @@ import (
 // SignInCode is a one-time code with which a resident's app links the
 // resident's identity-provider subject to their Person (linkSignIn). Only
 // the SHA-256 of the code is stored; it expires and works once. Not in
-// GraphQL: createSignInCode shows the code once, and only the system
+// GraphQL: issueSignInCode shows the code once, and only the system
 // context reads or writes the table.
 type SignInCode struct{ ent.Schema }
 

@@ -99,15 +99,15 @@ func TestSignInNeedsListStory(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		create := `mutation($p: ID!) { createSignInCode(personID: $p) { code expiresAt person { id } } }`
+		create := `mutation($p: ID!) { issueSignInCode(personID: $p) { code expiresAt person { id } } }`
 		codeFor := func(personID int) string {
 			t.Helper()
-			var d struct{ CreateSignInCode struct{ Code string } }
+			var d struct{ IssueSignInCode struct{ Code string } }
 			s.Query(t, staff, create, map[string]any{"p": gid.Encode(personID)}).Decode(t, &d)
-			if len(d.CreateSignInCode.Code) != 14 {
-				t.Fatalf("code %q", d.CreateSignInCode.Code)
+			if len(d.IssueSignInCode.Code) != 14 {
+				t.Fatalf("code %q", d.IssueSignInCode.Code)
 			}
-			return d.CreateSignInCode.Code
+			return d.IssueSignInCode.Code
 		}
 		code := codeFor(resident)
 		if r := s.Query(t, staff, create, map[string]any{"p": gid.Encode(outsider)}); r.Code() != "NOT_FOUND" && r.Code() != "FORBIDDEN" {
