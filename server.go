@@ -35,7 +35,8 @@ import (
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/region"
 	"lifecircle/graph"
-
+	"lifecircle/internal/auth/identity"
+	"lifecircle/internal/auth/oidc"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/auth/token"
 	"lifecircle/internal/config"
@@ -210,6 +211,17 @@ func serve(ctx context.Context, args []string) error {
 		AccessLog: accessLogger(cfg),
 		Tracing:   tracer,
 		DB:        st.DB,
+	}
+	if cfg.OIDC.Enabled() {
+		v, err := oidc.New(cfg.OIDC)
+		if err != nil {
+			return err
+		}
+		// Discovery and keys in the background: the server starts, and
+		// serves everything else, whether or not the provider answers.
+		go v.Run(ctx)
+		opts.SignIn = &identity.Authenticator{Verifier: v, Client: st.Client}
+		slog.Info("sign-in with an identity provider", "issuer", cfg.OIDC.Issuer, "audiences", cfg.OIDC.Audiences)
 	}
 	if err := rateOptions(ctx, cfg, &opts); err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
+	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -28,6 +29,7 @@ import (
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 
@@ -60,6 +62,8 @@ type Client struct {
 	Grid *GridClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// Identity is the client for interacting with the Identity builders.
+	Identity *IdentityClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
@@ -76,6 +80,8 @@ type Client struct {
 	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// SignInCode is the client for interacting with the SignInCode builders.
+	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
@@ -100,6 +106,7 @@ func (c *Client) init() {
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
+	c.Identity = NewIdentityClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.PersonalDataAccess = NewPersonalDataAccessClient(c.config)
@@ -108,6 +115,7 @@ func (c *Client) init() {
 	c.Registration = NewRegistrationClient(c.config)
 	c.RequestEvent = NewRequestEventClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
+	c.SignInCode = NewSignInCodeClient(c.config)
 	c.StatCell = NewStatCellClient(c.config)
 	c.WalkNetwork = NewWalkNetworkClient(c.config)
 }
@@ -211,6 +219,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
+		Identity:           NewIdentityClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
@@ -219,6 +228,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Registration:       NewRegistrationClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
+		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
@@ -249,6 +259,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
+		Identity:           NewIdentityClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
@@ -257,6 +268,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Registration:       NewRegistrationClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
+		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
@@ -289,9 +301,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Organization, c.Person,
+		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
 		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.StatCell, c.WalkNetwork,
+		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -302,9 +314,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Organization, c.Person,
+		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
 		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.StatCell, c.WalkNetwork,
+		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -331,6 +343,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Grid.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
+	case *IdentityMutation:
+		return c.Identity.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *PersonMutation:
@@ -347,6 +361,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RequestEvent.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
+	case *SignInCodeMutation:
+		return c.SignInCode.mutate(ctx, m)
 	case *StatCellMutation:
 		return c.StatCell.mutate(ctx, m)
 	case *WalkNetworkMutation:
@@ -1799,6 +1815,172 @@ func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMuta
 		return (&IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown IdempotencyKey mutation op: %q", m.Op())
+	}
+}
+
+// IdentityClient is a client for the Identity schema.
+type IdentityClient struct {
+	config
+}
+
+// NewIdentityClient returns a client for the Identity from the given config.
+func NewIdentityClient(c config) *IdentityClient {
+	return &IdentityClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `identity.Hooks(f(g(h())))`.
+func (c *IdentityClient) Use(hooks ...Hook) {
+	c.hooks.Identity = append(c.hooks.Identity, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `identity.Intercept(f(g(h())))`.
+func (c *IdentityClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Identity = append(c.inters.Identity, interceptors...)
+}
+
+// Create returns a builder for creating a Identity entity.
+func (c *IdentityClient) Create() *IdentityCreate {
+	mutation := newIdentityMutation(c.config, OpCreate)
+	return &IdentityCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Identity entities.
+func (c *IdentityClient) CreateBulk(builders ...*IdentityCreate) *IdentityCreateBulk {
+	return &IdentityCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdentityClient) MapCreateBulk(slice any, setFunc func(*IdentityCreate, int)) *IdentityCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdentityCreateBulk{err: fmt.Errorf("calling to IdentityClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdentityCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdentityCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Identity.
+func (c *IdentityClient) Update() *IdentityUpdate {
+	mutation := newIdentityMutation(c.config, OpUpdate)
+	return &IdentityUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdentityClient) UpdateOne(_m *Identity) *IdentityUpdateOne {
+	mutation := newIdentityMutation(c.config, OpUpdateOne, withIdentity(_m))
+	return &IdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdentityClient) UpdateOneID(id int) *IdentityUpdateOne {
+	mutation := newIdentityMutation(c.config, OpUpdateOne, withIdentityID(id))
+	return &IdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Identity.
+func (c *IdentityClient) Delete() *IdentityDelete {
+	mutation := newIdentityMutation(c.config, OpDelete)
+	return &IdentityDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdentityClient) DeleteOne(_m *Identity) *IdentityDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdentityClient) DeleteOneID(id int) *IdentityDeleteOne {
+	builder := c.Delete().Where(identity.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdentityDeleteOne{builder}
+}
+
+// Query returns a query builder for Identity.
+func (c *IdentityClient) Query() *IdentityQuery {
+	return &IdentityQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdentity},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Identity entity by its id.
+func (c *IdentityClient) Get(ctx context.Context, id int) (*Identity, error) {
+	return c.Query().Where(identity.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdentityClient) GetX(ctx context.Context, id int) *Identity {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a Identity.
+func (c *IdentityClient) QueryPerson(_m *Identity) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(identity.Table, identity.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, identity.PersonTable, identity.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCommunity queries the community edge of a Identity.
+func (c *IdentityClient) QueryCommunity(_m *Identity) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(identity.Table, identity.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, identity.CommunityTable, identity.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *IdentityClient) Hooks() []Hook {
+	hooks := c.hooks.Identity
+	return append(hooks[:len(hooks):len(hooks)], identity.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdentityClient) Interceptors() []Interceptor {
+	return c.inters.Identity
+}
+
+func (c *IdentityClient) mutate(ctx context.Context, m *IdentityMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdentityCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdentityUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdentityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Identity mutation op: %q", m.Op())
 	}
 }
 
@@ -3354,6 +3536,156 @@ func (c *ServiceRequestClient) mutate(ctx context.Context, m *ServiceRequestMuta
 	}
 }
 
+// SignInCodeClient is a client for the SignInCode schema.
+type SignInCodeClient struct {
+	config
+}
+
+// NewSignInCodeClient returns a client for the SignInCode from the given config.
+func NewSignInCodeClient(c config) *SignInCodeClient {
+	return &SignInCodeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `signincode.Hooks(f(g(h())))`.
+func (c *SignInCodeClient) Use(hooks ...Hook) {
+	c.hooks.SignInCode = append(c.hooks.SignInCode, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `signincode.Intercept(f(g(h())))`.
+func (c *SignInCodeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SignInCode = append(c.inters.SignInCode, interceptors...)
+}
+
+// Create returns a builder for creating a SignInCode entity.
+func (c *SignInCodeClient) Create() *SignInCodeCreate {
+	mutation := newSignInCodeMutation(c.config, OpCreate)
+	return &SignInCodeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SignInCode entities.
+func (c *SignInCodeClient) CreateBulk(builders ...*SignInCodeCreate) *SignInCodeCreateBulk {
+	return &SignInCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SignInCodeClient) MapCreateBulk(slice any, setFunc func(*SignInCodeCreate, int)) *SignInCodeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SignInCodeCreateBulk{err: fmt.Errorf("calling to SignInCodeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SignInCodeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SignInCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SignInCode.
+func (c *SignInCodeClient) Update() *SignInCodeUpdate {
+	mutation := newSignInCodeMutation(c.config, OpUpdate)
+	return &SignInCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SignInCodeClient) UpdateOne(_m *SignInCode) *SignInCodeUpdateOne {
+	mutation := newSignInCodeMutation(c.config, OpUpdateOne, withSignInCode(_m))
+	return &SignInCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SignInCodeClient) UpdateOneID(id int) *SignInCodeUpdateOne {
+	mutation := newSignInCodeMutation(c.config, OpUpdateOne, withSignInCodeID(id))
+	return &SignInCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SignInCode.
+func (c *SignInCodeClient) Delete() *SignInCodeDelete {
+	mutation := newSignInCodeMutation(c.config, OpDelete)
+	return &SignInCodeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SignInCodeClient) DeleteOne(_m *SignInCode) *SignInCodeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SignInCodeClient) DeleteOneID(id int) *SignInCodeDeleteOne {
+	builder := c.Delete().Where(signincode.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SignInCodeDeleteOne{builder}
+}
+
+// Query returns a query builder for SignInCode.
+func (c *SignInCodeClient) Query() *SignInCodeQuery {
+	return &SignInCodeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSignInCode},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SignInCode entity by its id.
+func (c *SignInCodeClient) Get(ctx context.Context, id int) (*SignInCode, error) {
+	return c.Query().Where(signincode.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SignInCodeClient) GetX(ctx context.Context, id int) *SignInCode {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a SignInCode.
+func (c *SignInCodeClient) QueryPerson(_m *SignInCode) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(signincode.Table, signincode.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, signincode.PersonTable, signincode.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SignInCodeClient) Hooks() []Hook {
+	hooks := c.hooks.SignInCode
+	return append(hooks[:len(hooks):len(hooks)], signincode.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SignInCodeClient) Interceptors() []Interceptor {
+	return c.inters.SignInCode
+}
+
+func (c *SignInCodeClient) mutate(ctx context.Context, m *SignInCodeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SignInCodeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SignInCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SignInCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SignInCodeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SignInCode mutation op: %q", m.Op())
+	}
+}
+
 // StatCellClient is a client for the StatCell schema.
 type StatCellClient struct {
 	config
@@ -3642,13 +3974,14 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 type (
 	hooks struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Organization, Person, PersonalDataAccess, Publication, Region,
-		Registration, RequestEvent, ServiceRequest, StatCell, WalkNetwork []ent.Hook
+		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
+		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
+		StatCell, WalkNetwork []ent.Hook
 	}
 	inters struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Organization, Person, PersonalDataAccess, Publication, Region,
-		Registration, RequestEvent, ServiceRequest, StatCell,
-		WalkNetwork []ent.Interceptor
+		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
+		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
+		StatCell, WalkNetwork []ent.Interceptor
 	}
 )

@@ -15,6 +15,7 @@ import (
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
+	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -23,6 +24,7 @@ import (
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 	"reflect"
@@ -100,6 +102,7 @@ func checkColumn(t, c string) error {
 			facility.Table:           facility.ValidColumn,
 			grid.Table:               grid.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
+			identity.Table:           identity.ValidColumn,
 			organization.Table:       organization.ValidColumn,
 			person.Table:             person.ValidColumn,
 			personaldataaccess.Table: personaldataaccess.ValidColumn,
@@ -108,6 +111,7 @@ func checkColumn(t, c string) error {
 			registration.Table:       registration.ValidColumn,
 			requestevent.Table:       requestevent.ValidColumn,
 			servicerequest.Table:     servicerequest.ValidColumn,
+			signincode.Table:         signincode.ValidColumn,
 			statcell.Table:           statcell.ValidColumn,
 			walknetwork.Table:        walknetwork.ValidColumn,
 		})

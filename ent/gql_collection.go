@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -1267,6 +1268,150 @@ func newGridPaginateArgs(rv map[string]any) *gridPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*GridWhereInput); ok {
 		args.opts = append(args.opts, WithGridFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *IdentityQuery) CollectFields(ctx context.Context, satisfies ...string) (*IdentityQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *IdentityQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(identity.Columns))
+		selectedFields = []string{identity.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[identity.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, identity.FieldPersonID)
+				fieldSeen[identity.FieldPersonID] = struct{}{}
+			}
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[identity.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, identity.FieldCommunityID)
+				fieldSeen[identity.FieldCommunityID] = struct{}{}
+			}
+		case "issuer":
+			if _, ok := fieldSeen[identity.FieldIssuer]; !ok {
+				selectedFields = append(selectedFields, identity.FieldIssuer)
+				fieldSeen[identity.FieldIssuer] = struct{}{}
+			}
+		case "subject":
+			if _, ok := fieldSeen[identity.FieldSubject]; !ok {
+				selectedFields = append(selectedFields, identity.FieldSubject)
+				fieldSeen[identity.FieldSubject] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[identity.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, identity.FieldPersonID)
+				fieldSeen[identity.FieldPersonID] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[identity.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, identity.FieldCommunityID)
+				fieldSeen[identity.FieldCommunityID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[identity.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, identity.FieldCreatedAt)
+				fieldSeen[identity.FieldCreatedAt] = struct{}{}
+			}
+		case "lastSeenAt":
+			if _, ok := fieldSeen[identity.FieldLastSeenAt]; !ok {
+				selectedFields = append(selectedFields, identity.FieldLastSeenAt)
+				fieldSeen[identity.FieldLastSeenAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type identityPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []IdentityPaginateOption
+}
+
+func newIdentityPaginateArgs(rv map[string]any) *identityPaginateArgs {
+	args := &identityPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &IdentityOrder{Field: &IdentityOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithIdentityOrder(order))
+			}
+		case *IdentityOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithIdentityOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*IdentityWhereInput); ok {
+		args.opts = append(args.opts, WithIdentityFilter(v.Filter))
 	}
 	return args
 }

@@ -180,6 +180,22 @@ func (_m *Grid) Community(ctx context.Context) (*Region, error) {
 	return result, err
 }
 
+func (_m *Identity) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Identity) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Organization) Parent(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.ParentOrErr()
 	if IsNotLoaded(err) {

@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/identity"
 	"lifecircle/ent/internal"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
@@ -55,6 +56,11 @@ var gridImplementors = []string{"Grid", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Grid) IsNode() {}
+
+var identityImplementors = []string{"Identity", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Identity) IsNode() {}
 
 var organizationImplementors = []string{"Organization", "Node"}
 
@@ -214,6 +220,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(grid.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, gridImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case identity.Table:
+		query := c.Identity.Query().
+			Where(identity.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, identityImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -431,6 +446,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Grid.Query().
 			Where(grid.IDIn(ids...))
 		query, err := query.CollectFields(ctx, gridImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case identity.Table:
+		query := c.Identity.Query().
+			Where(identity.IDIn(ids...))
+		query, err := query.CollectFields(ctx, identityImplementors...)
 		if err != nil {
 			return nil, err
 		}

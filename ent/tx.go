@@ -30,6 +30,8 @@ type Tx struct {
 	Grid *GridClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// Identity is the client for interacting with the Identity builders.
+	Identity *IdentityClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
@@ -46,6 +48,8 @@ type Tx struct {
 	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// SignInCode is the client for interacting with the SignInCode builders.
+	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
@@ -190,6 +194,7 @@ func (tx *Tx) init() {
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.Identity = NewIdentityClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.PersonalDataAccess = NewPersonalDataAccessClient(tx.config)
@@ -198,6 +203,7 @@ func (tx *Tx) init() {
 	tx.Registration = NewRegistrationClient(tx.config)
 	tx.RequestEvent = NewRequestEventClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
+	tx.SignInCode = NewSignInCodeClient(tx.config)
 	tx.StatCell = NewStatCellClient(tx.config)
 	tx.WalkNetwork = NewWalkNetworkClient(tx.config)
 }

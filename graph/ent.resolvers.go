@@ -42,6 +42,10 @@ func (r *queryResolver) Grids(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.client.Grid.Query().Paginate(ctx, after, first, before, last, ent.WithGridOrder(orderBy), ent.WithGridFilter(where.Filter))
 }
 
+func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
+	return r.client.Identity.Query().Paginate(ctx, after, first, before, last, ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
+}
+
 func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error) {
 	return r.client.Organization.Query().Paginate(ctx, after, first, before, last, ent.WithOrganizationOrder(orderBy), ent.WithOrganizationFilter(where.Filter))
 }
@@ -72,6 +76,8 @@ func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
 
 func (r *Resolver) Facility() FacilityResolver { return &facilityResolver{r} }
 
+func (r *Resolver) Identity() IdentityResolver { return &identityResolver{r} }
+
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 
 func (r *Resolver) PersonalDataAccess() PersonalDataAccessResolver {
@@ -85,6 +91,7 @@ func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequ
 type (
 	aPITokenResolver           struct{ *Resolver }
 	facilityResolver           struct{ *Resolver }
+	identityResolver           struct{ *Resolver }
 	personResolver             struct{ *Resolver }
 	personalDataAccessResolver struct{ *Resolver }
 	queryResolver              struct{ *Resolver }

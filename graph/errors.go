@@ -79,6 +79,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	} else if e, ok := apperr.As(err); ok && e.Field != "" {
 		gqlErr.Extensions["field"] = e.Field
 	}
+	if e, ok := apperr.As(err); ok && e.Reason != "" {
+		gqlErr.Extensions["reason"] = e.Reason
+	}
 	return gqlErr
 }
 

@@ -114,6 +114,8 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	srv.AroundFields(notePersonalReads)
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
+	// A verified but unlinked sign-in may run linkSignIn only.
+	srv.Use(linkGate{})
 	srv.Use(transactioner{opener: client})
 	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(withRequestID(presentError))

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -43,9 +42,7 @@ func idempotencyRequest(ctx context.Context, key string) idempotency.Request {
 		key = idempotency.Key(ctx)
 	}
 	req := idempotency.Request{Key: key}
-	if v := auth.FromContext(ctx); v.TokenID != 0 {
-		req.Scope = "token:" + strconv.Itoa(v.TokenID)
-	}
+	req.Scope = auth.FromContext(ctx).ClientKey()
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
 		req.Field, req.Operation, req.Args = fc.Field.Alias, fc.Field.Name, fc.Args
 	}

@@ -7,7 +7,9 @@ import "testing"
 func TestEveryMutationHasARole(t *testing.T) {
 	roles := mutationRoles()
 	for _, f := range parsedSchema.Mutation.Fields {
-		if _, ok := roles[f.Name]; !ok {
+		// linkSignIn is for verified sign-ins that have no role yet:
+		// linkGate checks its callers before any transaction.
+		if _, ok := roles[f.Name]; !ok && f.Name != "linkSignIn" {
 			t.Errorf("mutation %s has no @hasRole", f.Name)
 		}
 	}

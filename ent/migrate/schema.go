@@ -346,6 +346,54 @@ var (
 			},
 		},
 	}
+	// IdentitiesColumns holds the columns for the "identities" table.
+	IdentitiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "issuer", Type: field.TypeString, Size: 500},
+		{Name: "subject", Type: field.TypeString, Size: 255},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"resident", "volunteer", "staff", "admin"}},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "last_seen_at", Type: field.TypeTime, Nullable: true},
+		{Name: "person_id", Type: field.TypeInt, Nullable: true},
+		{Name: "community_id", Type: field.TypeInt, Nullable: true},
+	}
+	// IdentitiesTable holds the schema information for the "identities" table.
+	IdentitiesTable = &schema.Table{
+		Name:       "identities",
+		Columns:    IdentitiesColumns,
+		PrimaryKey: []*schema.Column{IdentitiesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "identities_persons_person",
+				Columns:    []*schema.Column{IdentitiesColumns[6]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "identities_regions_community",
+				Columns:    []*schema.Column{IdentitiesColumns[7]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "identity_issuer_subject",
+				Unique:  true,
+				Columns: []*schema.Column{IdentitiesColumns[1], IdentitiesColumns[2]},
+			},
+			{
+				Name:    "identity_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[6]},
+			},
+			{
+				Name:    "identity_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[7]},
+			},
+		},
+	}
 	// OrganizationsColumns holds the columns for the "organizations" table.
 	OrganizationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -722,6 +770,30 @@ var (
 			},
 		},
 	}
+	// SignInCodesColumns holds the columns for the "sign_in_codes" table.
+	SignInCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "code_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "created_by", Type: field.TypeString, Size: 100},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "person_id", Type: field.TypeInt},
+	}
+	// SignInCodesTable holds the schema information for the "sign_in_codes" table.
+	SignInCodesTable = &schema.Table{
+		Name:       "sign_in_codes",
+		Columns:    SignInCodesColumns,
+		PrimaryKey: []*schema.Column{SignInCodesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sign_in_codes_persons_person",
+				Columns:    []*schema.Column{SignInCodesColumns[6]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// StatCellsColumns holds the columns for the "stat_cells" table.
 	StatCellsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -809,6 +881,7 @@ var (
 		FacilitiesTable,
 		GridsTable,
 		IdempotencyKeysTable,
+		IdentitiesTable,
 		OrganizationsTable,
 		PersonsTable,
 		PersonalDataAccessesTable,
@@ -817,6 +890,7 @@ var (
 		RegistrationsTable,
 		RequestEventsTable,
 		ServiceRequestsTable,
+		SignInCodesTable,
 		StatCellsTable,
 		WalkNetworksTable,
 		OrganizationMembersTable,
@@ -862,6 +936,11 @@ func init() {
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
+	IdentitiesTable.ForeignKeys[0].RefTable = PersonsTable
+	IdentitiesTable.ForeignKeys[1].RefTable = RegionsTable
+	IdentitiesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(81604378624),
+	}
 	OrganizationsTable.ForeignKeys[0].RefTable = CompoundsTable
 	OrganizationsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	OrganizationsTable.ForeignKeys[2].RefTable = RegionsTable
@@ -900,6 +979,10 @@ func init() {
 	ServiceRequestsTable.ForeignKeys[4].RefTable = PersonsTable
 	ServiceRequestsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	SignInCodesTable.ForeignKeys[0].RefTable = PersonsTable
+	SignInCodesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
 	}
 	StatCellsTable.ForeignKeys[0].RefTable = PublicationsTable
 	StatCellsTable.Annotation = &entsql.Annotation{

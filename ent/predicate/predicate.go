@@ -33,6 +33,9 @@ type Grid func(*sql.Selector)
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 
+// Identity is the predicate function for identity builders.
+type Identity func(*sql.Selector)
+
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
@@ -56,6 +59,9 @@ type RequestEvent func(*sql.Selector)
 
 // ServiceRequest is the predicate function for servicerequest builders.
 type ServiceRequest func(*sql.Selector)
+
+// SignInCode is the predicate function for signincode builders.
+type SignInCode func(*sql.Selector)
 
 // StatCell is the predicate function for statcell builders.
 type StatCell func(*sql.Selector)

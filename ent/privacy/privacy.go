@@ -327,6 +327,30 @@ func (f IdempotencyKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdempotencyKeyMutation", m)
 }
 
+// The IdentityQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type IdentityQueryRuleFunc func(context.Context, *ent.IdentityQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f IdentityQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IdentityQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.IdentityQuery", q)
+}
+
+// The IdentityMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type IdentityMutationRuleFunc func(context.Context, *ent.IdentityMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f IdentityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.IdentityMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdentityMutation", m)
+}
+
 // The OrganizationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrganizationQueryRuleFunc func(context.Context, *ent.OrganizationQuery) error
@@ -519,6 +543,30 @@ func (f ServiceRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceRequestMutation", m)
 }
 
+// The SignInCodeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SignInCodeQueryRuleFunc func(context.Context, *ent.SignInCodeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SignInCodeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SignInCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SignInCodeQuery", q)
+}
+
+// The SignInCodeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SignInCodeMutationRuleFunc func(context.Context, *ent.SignInCodeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SignInCodeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SignInCodeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SignInCodeMutation", m)
+}
+
 // The StatCellQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type StatCellQueryRuleFunc func(context.Context, *ent.StatCellQuery) error
@@ -620,6 +668,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
 		return q.Filter(), nil
+	case *ent.IdentityQuery:
+		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
 	case *ent.PersonQuery:
@@ -635,6 +685,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RequestEventQuery:
 		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
+		return q.Filter(), nil
+	case *ent.SignInCodeQuery:
 		return q.Filter(), nil
 	case *ent.StatCellQuery:
 		return q.Filter(), nil
@@ -665,6 +717,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
+	case *ent.IdentityMutation:
+		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
@@ -680,6 +734,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RequestEventMutation:
 		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
+		return m.Filter(), nil
+	case *ent.SignInCodeMutation:
 		return m.Filter(), nil
 	case *ent.StatCellMutation:
 		return m.Filter(), nil

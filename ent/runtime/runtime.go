@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
+	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -22,6 +23,7 @@ import (
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/schema"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
 	"time"
@@ -594,6 +596,57 @@ func init() {
 	idempotencykeyDescCreatedAt := idempotencykeyFields[5].Descriptor()
 	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	identity.Policy = privacy.NewPolicies(schema.Identity{})
+	identity.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := identity.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	identityFields := schema.Identity{}.Fields()
+	_ = identityFields
+	// identityDescIssuer is the schema descriptor for issuer field.
+	identityDescIssuer := identityFields[0].Descriptor()
+	// identity.IssuerValidator is a validator for the "issuer" field. It is called by the builders before save.
+	identity.IssuerValidator = func() func(string) error {
+		validators := identityDescIssuer.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(issuer string) error {
+			for _, fn := range fns {
+				if err := fn(issuer); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// identityDescSubject is the schema descriptor for subject field.
+	identityDescSubject := identityFields[1].Descriptor()
+	// identity.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	identity.SubjectValidator = func() func(string) error {
+		validators := identityDescSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subject string) error {
+			for _, fn := range fns {
+				if err := fn(subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// identityDescCreatedAt is the schema descriptor for created_at field.
+	identityDescCreatedAt := identityFields[5].Descriptor()
+	// identity.DefaultCreatedAt holds the default value on creation for the created_at field.
+	identity.DefaultCreatedAt = identityDescCreatedAt.Default.(func() time.Time)
 	organizationMixin := schema.Organization{}.Mixin()
 	organization.Policy = privacy.NewPolicies(schema.Organization{})
 	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -978,6 +1031,25 @@ func init() {
 	servicerequestDescIdempotencyKey := servicerequestFields[16].Descriptor()
 	// servicerequest.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	servicerequest.IdempotencyKeyValidator = servicerequestDescIdempotencyKey.Validators[0].(func(string) error)
+	signincode.Policy = privacy.NewPolicies(schema.SignInCode{})
+	signincode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := signincode.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	signincodeFields := schema.SignInCode{}.Fields()
+	_ = signincodeFields
+	// signincodeDescCreatedBy is the schema descriptor for created_by field.
+	signincodeDescCreatedBy := signincodeFields[2].Descriptor()
+	// signincode.CreatedByValidator is a validator for the "created_by" field. It is called by the builders before save.
+	signincode.CreatedByValidator = signincodeDescCreatedBy.Validators[0].(func(string) error)
+	// signincodeDescCreatedAt is the schema descriptor for created_at field.
+	signincodeDescCreatedAt := signincodeFields[3].Descriptor()
+	// signincode.DefaultCreatedAt holds the default value on creation for the created_at field.
+	signincode.DefaultCreatedAt = signincodeDescCreatedAt.Default.(func() time.Time)
 	statcell.Policy = privacy.NewPolicies(schema.StatCell{})
 	statcell.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -120,6 +120,16 @@ func onlyClears(m ent.Mutation, erasable []string) bool {
 // exist. Looked up for each request under the system context.
 func (APIToken) Policy() ent.Policy { return rule.Tokens() }
 
+// Policy of the Identity: admins read and change every identity; staff
+// read and unlink the identities of their community; to anyone else there
+// are none. Linking goes through internal/auth/identity, which checks who
+// may link what before writing.
+func (Identity) Policy() ent.Policy { return rule.Identities() }
+
+// Policy of the SignInCode: issued and redeemed by internal/auth/identity
+// under the system context only.
+func (SignInCode) Policy() ent.Policy { return rule.SystemOnly() }
+
 // Policy of the Change: written by hooks under the system context; read by
 // the server's indexes.
 func (Change) Policy() ent.Policy { return rule.SystemOnly() }

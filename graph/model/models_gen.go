@@ -285,6 +285,46 @@ type CreatePersonInput struct {
 	TeamIDs []int `json:"teamIDs,omitempty"`
 }
 
+// A direct link of an identity-provider subject (admins).
+//
+// 身份提供方用户的直接绑定（管理员）。
+type LinkIdentityInput struct {
+	// The identity provider's issuer URL (the `iss` of its tokens).
+	//
+	// 身份提供方的签发方 URL（其令牌中的 `iss`）。
+	Issuer string `json:"issuer"`
+	// The user at the provider (the `sub` of its tokens).
+	//
+	// 身份提供方中的用户（其令牌中的 `sub`）。
+	Subject string `json:"subject"`
+	// Link to this person (the person's roles then decide RESIDENT or VOLUNTEER).
+	//
+	// 绑定到此人员（其角色决定 RESIDENT 或 VOLUNTEER）。
+	PersonID *int `json:"personID,omitempty"`
+	// Without a person: STAFF (with communityID) or ADMIN.
+	//
+	// 不绑定人员时：STAFF（须给出 communityID）或 ADMIN。
+	Role *string `json:"role,omitempty"`
+	// The community a STAFF link works for.
+	//
+	// STAFF 绑定所服务的社区。
+	CommunityID *int `json:"communityID,omitempty"`
+}
+
+// The result of linkSignIn: what the caller's sign-in now stands for.
+//
+// linkSignIn 的结果：调用者的登录身份现在代表什么。
+type LinkSignInPayload struct {
+	// RESIDENT or VOLUNTEER.
+	//
+	// RESIDENT（居民）或 VOLUNTEER（志愿者）。
+	Role string `json:"role"`
+	// The global ID of the person the sign-in is linked to.
+	//
+	// 登录身份所绑定人员的全局 ID。
+	PersonID int `json:"personID"`
+}
+
 // Compounds and households lacking one required category.
 //
 // 缺少某一必配类别的小区数和户数。
@@ -367,6 +407,24 @@ type NearbyFacilityEdge struct {
 	//
 	// 步行时间的计算方法。
 	Method WalkMethod `json:"method"`
+}
+
+// A one-time sign-in code, shown once: give it to the person, whose app redeems it with linkSignIn.
+//
+// 一次性登录码，仅显示一次：交给本人，由其应用通过 linkSignIn 兑换。
+type NewSignInCode struct {
+	// The code (XXXX-XXXX-XXXX). Only its SHA-256 is stored: it cannot be shown again.
+	//
+	// 登录码（XXXX-XXXX-XXXX）。只保存其 SHA-256，无法再次显示。
+	Code string `json:"code"`
+	// The person the code signs in as.
+	//
+	// 该登录码所对应的人员。
+	Person *ent.Person `json:"person"`
+	// When the code stops working, unless used before.
+	//
+	// 登录码的失效时间（若未提前使用）。
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // The report of importPeople.

@@ -29,6 +29,9 @@ type Error struct {
 	// MessageZh is Message in Simplified Chinese, for the community staff
 	// who read validation errors in forms (extensions.messageZh).
 	MessageZh string
+	// Reason refines Code for clients that act on it (extensions.reason),
+	// e.g. TOKEN_EXPIRED or IDENTITY_NOT_LINKED under UNAUTHENTICATED.
+	Reason string
 }
 
 func (e *Error) Error() string { return e.Message }

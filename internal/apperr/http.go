@@ -21,6 +21,9 @@ func WriteHTTP(w http.ResponseWriter, status int, e *Error) {
 	if e.Field != "" {
 		ext["field"] = e.Field
 	}
+	if e.Reason != "" {
+		ext["reason"] = e.Reason
+	}
 	if id := w.Header().Get(reqid.Header); id != "" {
 		ext["requestId"] = id
 	}

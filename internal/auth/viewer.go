@@ -2,7 +2,10 @@
 // its community. Requests without a valid token are the public.
 package auth
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // Role is what a viewer may do.
 type Role string
@@ -31,6 +34,22 @@ type Viewer struct {
 	// RatePerWindow is the token's own rate budget (points per rate
 	// window) in place of its role's; 0: the role's.
 	RatePerWindow int
+	// IdentityID identifies the linked sign-in (an OpenID Connect issuer
+	// and subject) used instead of a token, for rate limits and logs.
+	IdentityID int
+}
+
+// ClientKey names the credential of a signed-in viewer, for rate budgets
+// and idempotency scopes ("token:ID" or "identity:ID"); "" for the public.
+// IDs are unique across types, so the two never collide.
+func (v Viewer) ClientKey() string {
+	switch {
+	case v.TokenID != 0:
+		return "token:" + strconv.Itoa(v.TokenID)
+	case v.IdentityID != 0:
+		return "identity:" + strconv.Itoa(v.IdentityID)
+	}
+	return ""
 }
 
 // IsAdmin reports whether v is an administrator.

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lifecircle/internal/auth/oidc"
 )
 
 // Config is the server's configuration.
@@ -67,6 +69,9 @@ type Config struct {
 	AccessLog    bool
 	LogFormat    string // "text" or "json"
 	OTLPEndpoint string
+	// OIDC: sign-in with an OpenID Connect identity provider (no Issuer:
+	// none).
+	OIDC oidc.Config
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -168,6 +173,10 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	if err != nil {
 		return c, err
 	}
+	checkOIDC, err := oidcFlags(fs, getenv, &c.OIDC)
+	if err != nil {
+		return c, err
+	}
 	grace, err := envDuration(getenv, "SHUTDOWN_GRACE", 10*time.Second)
 	if err != nil {
 		return c, err
@@ -185,6 +194,9 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, fmt.Errorf("idempotency keep %v: want 0 (for ever) or more", c.IdempotencyKeep)
 	}
 	if err := checkServers(); err != nil {
+		return c, err
+	}
+	if err := checkOIDC(); err != nil {
 		return c, err
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {

@@ -8,7 +8,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +73,10 @@ type Options struct {
 	// service-map index made here follows it (servicemap.Index.Follow)
 	// instead of reading the change log before every answer.
 	Changes *changewake.Wake
+	// SignIn verifies the identity-provider JWTs presented on /graphql
+	// (nil: JWTs are refused; see internal/auth/identity). The public
+	// endpoint never consults it.
+	SignIn token.JWTVerifier
 }
 
 // New returns the HTTP handler of the whole server.
@@ -145,12 +148,12 @@ func New(client *ent.Client, opts Options) http.Handler {
 	gql = outage.Middleware(gql)
 	// Bad tokens are counted against the caller's address, and an address
 	// that sent too many is refused before any token is looked up.
-	mux.Handle("/graphql", c.Handler(token.Middleware(client, opts.GraphQL.Budget,
+	mux.Handle("/graphql", c.Handler(token.MiddlewareJWT(client, opts.GraphQL.Budget, opts.SignIn,
 		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotency.Middleware(supportedTransport(queriesOnlyOverGET(gql))))))))
 	// A person's data as one JSON file (PIPL art. 45): with a token, like
 	// /graphql; never cached.
 	personal := func(h http.Handler) http.Handler {
-		return c.Handler(token.Middleware(client, opts.GraphQL.Budget, limits.RateLimited(appOrIP, opts.GraphQL.Budget.Charged(500, h))))
+		return c.Handler(token.MiddlewareJWT(client, opts.GraphQL.Budget, opts.SignIn, limits.RateLimited(appOrIP, opts.GraphQL.Budget.Charged(500, h))))
 	}
 	mux.Handle("GET /me/data.json", personal(personaldata.Handler(client, true)))
 	mux.Handle("GET /people/{id}/data.json", personal(personaldata.Handler(client, false)))
@@ -247,7 +250,7 @@ func onReplica(next http.Handler) http.Handler {
 func anonymousReadsOnReplica(next http.Handler) http.Handler {
 	replicated := onReplica(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if auth.FromContext(r.Context()).TokenID == 0 {
+		if auth.FromContext(r.Context()).ClientKey() == "" {
 			replicated.ServeHTTP(w, r)
 			return
 		}
@@ -258,8 +261,8 @@ func anonymousReadsOnReplica(next http.Handler) http.Handler {
 // appOrIP charges apps per token, at their role's rate, and anonymous
 // callers per address.
 func appOrIP(r *http.Request) (key, class string) {
-	if v := auth.FromContext(r.Context()); v.TokenID != 0 {
-		return "token:" + strconv.Itoa(v.TokenID), string(v.Role)
+	if v := auth.FromContext(r.Context()); v.ClientKey() != "" {
+		return v.ClientKey(), string(v.Role)
 	}
 	return byIP(r)
 }

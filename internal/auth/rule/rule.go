@@ -14,8 +14,10 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
+	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
+	"lifecircle/ent/predicate"
 	"lifecircle/ent/privacy"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
@@ -396,6 +398,38 @@ func allowTokenWrites() privacy.MutationRule {
 		}
 		return privacy.Skip
 	})
+}
+
+// Identities is the policy of linked sign-ins: admins read and change
+// them all; staff read the identities of their community (linked to a
+// person of it, or to a staff role in it) and may delete (unlink) those
+// one at a time; nobody else reads any, so an identity's ID looks like a
+// missing one. Links are created by internal/auth/identity under the
+// system context, after it has checked who may link what.
+func Identities() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{AllowAdmin(), privacy.IdentityQueryRuleFunc(func(ctx context.Context, q *ent.IdentityQuery) error {
+			if v := auth.FromContext(ctx); v.IsStaff() {
+				q.Where(ofCommunity(v.CommunityID))
+				return privacy.Skip
+			}
+			q.Where(identity.IDLT(0))
+			return privacy.Skip
+		}), privacy.AlwaysAllowRule()},
+		Mutation: privacy.MutationPolicy{AllowAdmin(), privacy.IdentityMutationRuleFunc(func(ctx context.Context, m *ent.IdentityMutation) error {
+			if v := auth.FromContext(ctx); v.IsStaff() && m.Op().Is(ent.OpDeleteOne) {
+				m.Where(ofCommunity(v.CommunityID))
+				return privacy.Allow
+			}
+			return privacy.Skip
+		}), DenyWrite()},
+	}
+}
+
+// ofCommunity matches the identities of a community: linked to one of its
+// people, or to a staff role in it.
+func ofCommunity(id int) predicate.Identity {
+	return identity.Or(identity.CommunityID(id), identity.HasPersonWith(person.CommunityID(id)))
 }
 
 // SystemOnly is the policy of records no request may touch (the change

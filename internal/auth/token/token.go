@@ -101,6 +101,27 @@ type Guard interface {
 	AuthFailed(r *http.Request)
 }
 
+// JWTVerifier signs in the bearers of JWTs (OpenID Connect access tokens
+// of an identity provider); internal/auth/identity implements it.
+type JWTVerifier interface {
+	// Authenticate returns ctx carrying who raw signs in as, or an error:
+	// a *Refusal is answered as it says, any other error is the server's.
+	Authenticate(ctx context.Context, raw string) (context.Context, error)
+}
+
+// Refusal is a bearer token refused with an HTTP status and an error.
+type Refusal struct {
+	Status int
+	Err    *apperr.Error
+	// NotCounted: not the caller's fault (the identity provider cannot
+	// be reached), so not counted against its failed-authentication
+	// budget; RetryAfter then says when to try again.
+	NotCounted bool
+	RetryAfter time.Duration
+}
+
+func (r *Refusal) Error() string { return r.Err.Message }
+
 // Middleware puts the request's viewer in its context. No Authorization
 // header means the public; a bad token is refused with 401 rather than
 // silently served as the public, so a client notices its mistake.
@@ -109,6 +130,13 @@ type Guard interface {
 // caller who has failed too often is refused with 429 before its token is
 // looked up, whatever the token.
 func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler {
+	return MiddlewareJWT(client, guard, nil, next)
+}
+
+// MiddlewareJWT is Middleware that also accepts JWTs: a bearer token with
+// the shape of a JWT goes to jwt (nil: JWTs are refused), any other to the
+// opaque-token lookup. Both count refusals against the same guard.
+func MiddlewareJWT(client *ent.Client, guard Guard, jwt JWTVerifier, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -121,22 +149,50 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 				return
 			}
 		}
-		fail := func(msg string) {
+		fail := func(e *apperr.Error) {
 			if guard != nil {
 				guard.AuthFailed(r)
 			}
-			refuse(w, msg)
+			refuse(w, e)
 		}
 		plain, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			fail("use an Authorization header of the form: Bearer <token>")
+			fail(apperr.New(apperr.CodeUnauthenticated, "use an Authorization header of the form: Bearer <token>"))
 			return
 		}
 		plain = strings.TrimSpace(plain)
+		if !strings.HasPrefix(plain, prefix) && looksLikeJWT(plain) {
+			if jwt == nil {
+				fail(&apperr.Error{Code: apperr.CodeUnauthenticated, Reason: "SIGN_IN_NOT_CONFIGURED",
+					Message: "this server accepts no identity-provider tokens (no OpenID Connect issuer is configured)"})
+				return
+			}
+			ctx, err := jwt.Authenticate(r.Context(), plain)
+			var ref *Refusal
+			switch {
+			case errors.As(err, &ref):
+				if ref.NotCounted {
+					if ref.RetryAfter > 0 {
+						w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ref.RetryAfter.Seconds()))))
+					}
+				} else if guard != nil {
+					guard.AuthFailed(r)
+				}
+				if ref.Status == http.StatusUnauthorized {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="lifecircle", error="invalid_token"`)
+				}
+				apperr.WriteHTTP(w, ref.Status, ref.Err)
+			case err != nil:
+				serverFailure(w, r, "token: sign-in", err)
+			default:
+				next.ServeHTTP(w, r.WithContext(ctx))
+			}
+			return
+		}
 		v, err := Lookup(r.Context(), client, plain)
 		if err != nil {
 			if errors.Is(err, ErrInvalid) {
-				fail(err.Error())
+				fail(apperr.New(apperr.CodeUnauthenticated, "%s", err.Error()))
 				return
 			}
 			if errors.Is(err, ErrDeactivated) {
@@ -148,16 +204,7 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 				apperr.WriteHTTP(w, http.StatusForbidden, apperr.New(apperr.CodeForbidden, "%s", err.Error()))
 				return
 			}
-			if outage.WriteHTTP(w, err) {
-				slog.WarnContext(r.Context(), "token: lookup: database unavailable", "err", err)
-				return
-			}
-			if r.Context().Err() != nil { // the client gave up: nobody reads the answer
-				slog.DebugContext(r.Context(), "token: lookup: request cancelled by the client", "err", err)
-				return
-			}
-			slog.ErrorContext(r.Context(), "token: lookup", "err", err)
-			apperr.WriteHTTP(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
+			serverFailure(w, r, "token: lookup", err)
 			return
 		}
 		ctx := withCredential(auth.NewContext(r.Context(), v), plain)
@@ -168,6 +215,26 @@ func Middleware(client *ent.Client, guard Guard, next http.Handler) http.Handler
 	})
 }
 
+// looksLikeJWT reports whether a bearer token has the shape of a compact
+// JWS (three dot-separated parts); opaque tokens never do.
+func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
+
+// serverFailure answers a request whose credentials could not be checked
+// for the server's own reason: 503 in a database outage, nothing if the
+// client went away, else 500.
+func serverFailure(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if outage.WriteHTTP(w, err) {
+		slog.WarnContext(r.Context(), what+": database unavailable", "err", err)
+		return
+	}
+	if r.Context().Err() != nil { // the client gave up: nobody reads the answer
+		slog.DebugContext(r.Context(), what+": request cancelled by the client", "err", err)
+		return
+	}
+	slog.ErrorContext(r.Context(), what, "err", err)
+	apperr.WriteHTTP(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "internal error"))
+}
+
 // tooManyFailures refuses a caller who presented too many bad tokens.
 func tooManyFailures(w http.ResponseWriter, retry time.Duration) {
 	secs := int(math.Ceil(retry.Seconds()))
@@ -176,7 +243,7 @@ func tooManyFailures(w http.ResponseWriter, retry time.Duration) {
 		"too many requests with a bad token from your address; try again in %d s", secs))
 }
 
-func refuse(w http.ResponseWriter, msg string) {
+func refuse(w http.ResponseWriter, e *apperr.Error) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="lifecircle"`)
-	apperr.WriteHTTP(w, http.StatusUnauthorized, &apperr.Error{Code: apperr.CodeUnauthenticated, Message: msg})
+	apperr.WriteHTTP(w, http.StatusUnauthorized, e)
 }
