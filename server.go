@@ -220,7 +220,7 @@ func serve(ctx context.Context, args []string) error {
 		// Discovery and keys in the background: the server starts, and
 		// serves everything else, whether or not the provider answers.
 		go v.Run(ctx)
-		opts.SignIn = &identity.Authenticator{Verifier: v, Client: st.Client}
+		opts.SignIn = &identity.Authenticator{Verifier: v, Client: st.Client, AdminSubjects: cfg.OIDCAdminSubjects}
 		slog.Info("sign-in with an identity provider", "issuer", cfg.OIDC.Issuer, "audiences", cfg.OIDC.Audiences)
 	}
 	if err := rateOptions(ctx, cfg, &opts); err != nil {

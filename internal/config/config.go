@@ -72,6 +72,8 @@ type Config struct {
 	// OIDC: sign-in with an OpenID Connect identity provider (no Issuer:
 	// none).
 	OIDC oidc.Config
+	// OIDCAdminSubjects are linked as admins on their first sign-in.
+	OIDCAdminSubjects []string
 }
 
 // Parse reads args (without the program name) over the environment.
@@ -173,7 +175,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	if err != nil {
 		return c, err
 	}
-	checkOIDC, err := oidcFlags(fs, getenv, &c.OIDC)
+	checkOIDC, err := oidcFlags(fs, getenv, &c.OIDC, &c.OIDCAdminSubjects)
 	if err != nil {
 		return c, err
 	}

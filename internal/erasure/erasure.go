@@ -26,17 +26,18 @@ package erasure
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/idempotencykey"
+	"lifecircle/ent/identity"
 	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/signincode"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
@@ -103,7 +104,8 @@ func Erase(ctx context.Context, client *ent.Client, id int) (*ent.Person, error)
 // erase does the writes; ctx is the erasure context.
 func erase(ctx context.Context, client *ent.Client, p *ent.Person) error {
 	id := p.ID
-	u := client.Person.UpdateOneID(id).SetName(Marker).ClearPhone().ClearBirthYear().ClearRoles()
+	// Team and party memberships go too: party membership is sensitive.
+	u := client.Person.UpdateOneID(id).SetName(Marker).ClearPhone().ClearBirthYear().ClearRoles().ClearTeams()
 	if p.DeactivatedAt == nil {
 		u.SetDeactivatedAt(time.Now())
 	}
@@ -152,14 +154,32 @@ func erase(ctx context.Context, client *ent.Client, p *ent.Person) error {
 			return fmt.Errorf("tokens: %w", err)
 		}
 	}
+	// The identity-provider subjects linked to the person identify them
+	// at the provider: the links are deleted (a later sign-in with that
+	// subject is IDENTITY_NOT_LINKED), and so are unused sign-in codes.
+	idents, err := client.Identity.Query().Where(identity.PersonID(id)).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	if len(idents) > 0 {
+		if _, err := client.Identity.Delete().Where(identity.IDIn(idents...)).Exec(ctx); err != nil {
+			return fmt.Errorf("identities: %w", err)
+		}
+	}
+	if _, err := client.SignInCode.Delete().Where(signincode.PersonID(id)).Exec(ctx); err != nil {
+		return fmt.Errorf("sign-in codes: %w", err)
+	}
 	// Idempotency keys remember a hash of the arguments of a create (the
 	// request's text, the address): those sent with the person's tokens,
 	// and those of the records made for them. A retry of one afterwards
 	// is a new create, refused: the tokens are revoked and the person is
 	// deactivated.
-	scopes := make([]string, len(tokens))
-	for i, t := range tokens {
-		scopes[i] = "token:" + strconv.Itoa(t)
+	scopes := make([]string, 0, len(tokens)+len(idents))
+	for _, t := range tokens {
+		scopes = append(scopes, auth.Viewer{TokenID: t}.ClientKey())
+	}
+	for _, i := range idents {
+		scopes = append(scopes, auth.Viewer{IdentityID: i}.ClientKey())
 	}
 	results := append(append([]int{}, own...), regs...)
 	if len(scopes)+len(results) > 0 {

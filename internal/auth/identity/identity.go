@@ -60,6 +60,11 @@ const seenEvery = time.Minute
 type Authenticator struct {
 	Verifier *oidc.Verifier
 	Client   *ent.Client
+	// AdminSubjects are subjects of the provider that are linked as
+	// admins on their first sign-in (-oidc-admin-subjects): the first
+	// admin of a new installation signs in without a command run on the
+	// server, then links everyone else.
+	AdminSubjects []string
 }
 
 var _ token.JWTVerifier = (*Authenticator)(nil)
@@ -79,7 +84,16 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw string) (context.C
 		return nil, &token.Refusal{Status: http.StatusUnauthorized,
 			Err: &apperr.Error{Code: apperr.CodeUnauthenticated, Reason: e.Reason, Message: e.Message}}
 	}
-	v, err := Resolve(ctx, a.Client, Subject{Issuer: claims.Issuer, Subject: claims.Subject})
+	s := Subject{Issuer: claims.Issuer, Subject: claims.Subject}
+	v, err := Resolve(ctx, a.Client, s)
+	if errors.Is(err, errNotLinked) && slices.Contains(a.AdminSubjects, s.Subject) {
+		err = a.Client.Identity.Create().SetIssuer(s.Issuer).SetSubject(s.Subject).SetRole(entidentity.RoleAdmin).
+			Exec(rule.SystemContext(ctx))
+		if err != nil && !ent.IsConstraintError(err) { // a constraint error: a parallel first sign-in linked it
+			return nil, fmt.Errorf("identity: link an admin subject: %w", err)
+		}
+		v, err = Resolve(ctx, a.Client, s)
+	}
 	if errors.Is(err, errNotLinked) {
 		return context.WithValue(ctx, unlinkedKey{}, Subject{Issuer: claims.Issuer, Subject: claims.Subject}), nil
 	}
