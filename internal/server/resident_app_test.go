@@ -66,7 +66,9 @@ func TestResidentAppStory(t *testing.T) {
 
 		// The newcomer's app signs in, links and posts a micro-wish.
 		me := jwt("newcomer-1")
-		var linked struct{ LinkSignIn struct{ Role, PersonID string } }
+		var linked struct {
+			LinkSignIn struct{ Role, PersonID string }
+		}
 		s.Query(t, me, `mutation($c: String!) { linkSignIn(code: $c) { role personID } }`, map[string]any{"c": code.IssueSignInCode.Code}).Decode(t, &linked)
 		if linked.LinkSignIn.Role != "RESIDENT" || linked.LinkSignIn.PersonID != newcomer {
 			t.Fatalf("linkSignIn: %+v", linked)
