@@ -99,10 +99,10 @@ var errNotResident = errors.New("no such resident in your community")
 // deactivated person is refused with FORBIDDEN.
 func residentFor(ctx context.Context, client *ent.Client, v auth.Viewer, id int) (*ent.Person, error) {
 	p, err := client.Person.Get(ctx, id)
-	// A deactivated (or erased) person is no one to act for.
-	if ent.IsNotFound(err) || (err == nil && (p.DeactivatedAt != nil || v.IsStaff() && p.CommunityID != v.CommunityID)) {
+	if ent.IsNotFound(err) || (err == nil && v.IsStaff() && p.CommunityID != v.CommunityID) {
 		return nil, errNotResident
 	}
+	// A deactivated (or erased) person is no one to act for.
 	if err == nil && p.DeactivatedAt != nil {
 		return nil, apperr.New(apperr.CodeForbidden, "the person is deactivated: reactivate them before acting for them")
 	}
