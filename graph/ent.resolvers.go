@@ -51,7 +51,7 @@ func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[
 }
 
 func (r *queryResolver) People(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonConnection, error) {
-	return r.client.Person.Query().Paginate(ctx, after, first, before, last)
+	return peopleQuery(ctx, r.client).Paginate(ctx, after, first, before, last)
 }
 
 func (r *queryResolver) Publications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) (*ent.PublicationConnection, error) {

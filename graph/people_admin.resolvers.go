@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"lifecircle/ent"
-	"lifecircle/ent/organization"
 	"lifecircle/graph/model"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/people"
@@ -55,5 +54,5 @@ func (r *personResolver) Teams(ctx context.Context, obj *ent.Person) ([]*ent.Org
 	if !(v.IsAdmin() || v.IsStaff() && v.CommunityID == obj.CommunityID || v.IsPerson() && v.PersonID == obj.ID) {
 		return nil, nil
 	}
-	return obj.QueryTeams().Order(ent.Asc(organization.FieldID)).All(ctx)
+	return personTeams(ctx, obj)
 }

@@ -64,3 +64,39 @@ func TestNestedQueriesDoNotRunNPlusOne(t *testing.T) {
 		}
 	})
 }
+
+// A staff page of people with their teams loads every membership in one
+// query, not one per person.
+func TestPeopleWithTeamsDoNotRunNPlusOne(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		var counter testenv.Counter
+		st := b.Open(t, testenv.Options{Counter: &counter})
+		s := testenv.StartServer(t, st, server.Options{})
+		_, wtx := s.Community(t, "文亭巷社区")
+		staff := s.Token(t, "staff", wtx)
+		s.Query(t, staff, `{ viewer { role } }`, nil).Decode(t, &struct{}{}) // the token's first use is recorded
+		counter.Reset()
+		var d struct {
+			People struct {
+				Edges []struct {
+					Node struct {
+						Name  string
+						Teams []struct{ Name string }
+					}
+				}
+			}
+		}
+		s.Query(t, staff, `{ people(first: 50) { edges { node { name teams { name } } } } }`, nil).Decode(t, &d)
+		members := 0
+		for _, e := range d.People.Edges {
+			members += len(e.Node.Teams)
+		}
+		if len(d.People.Edges) < 4 || members == 0 {
+			t.Fatalf("want the people of 文亭巷 and some memberships, got %+v", d)
+		}
+		// The token, the people, their teams, the reading log's one INSERT.
+		if n := len(counter.Statements()); n > 4 {
+			t.Errorf("%d people with teams: %d SQL statements, want at most 4:\n%s", len(d.People.Edges), n, strings.Join(counter.Statements(), "\n"))
+		}
+	})
+}
