@@ -50,8 +50,7 @@ func (r *mutationResolver) ImportPeople(ctx context.Context, csv string, communi
 }
 
 func (r *personResolver) Teams(ctx context.Context, obj *ent.Person) ([]*ent.Organization, error) {
-	v := auth.FromContext(ctx)
-	if !(v.IsAdmin() || v.IsStaff() && v.CommunityID == obj.CommunityID || v.IsPerson() && v.PersonID == obj.ID) {
+	if !auth.FromContext(ctx).ActsFor(obj.ID, obj.CommunityID) {
 		return nil, nil
 	}
 	return personTeams(ctx, obj)

@@ -66,6 +66,19 @@ func (v Viewer) IsPerson() bool {
 // IsVolunteer reports whether v is a volunteer.
 func (v Viewer) IsVolunteer() bool { return v.Role == RoleVolunteer && v.PersonID != 0 }
 
+// Manages reports whether v answers for the people and records of
+// community: an admin, or staff of that community.
+func (v Viewer) Manages(community int) bool {
+	return v.IsAdmin() || v.IsStaff() && v.CommunityID == community
+}
+
+// ActsFor reports whether v may handle the personal data of person, who
+// lives in community: the person themselves, staff of that community, or
+// an admin.
+func (v Viewer) ActsFor(person, community int) bool {
+	return v.Manages(community) || v.PersonID != 0 && v.PersonID == person
+}
+
 // HasRole reports whether v is at least role: admins have every role;
 // RoleResident stands for any signed-in viewer.
 func (v Viewer) HasRole(r Role) bool {

@@ -55,7 +55,7 @@ func IsErased(p *ent.Person) bool {
 // Allowed reports whether v may erase the data of a person of community:
 // the person themselves, staff of that community, admins.
 func Allowed(v auth.Viewer, personID, community int) bool {
-	return v.IsAdmin() || (v.IsStaff() && v.CommunityID == community) || (v.PersonID != 0 && v.PersonID == personID)
+	return v.ActsFor(personID, community)
 }
 
 // Erase erases the personal data of person id for the viewer of ctx.

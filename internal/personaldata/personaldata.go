@@ -39,7 +39,7 @@ func Authorize(ctx context.Context, client *ent.Client, v auth.Viewer, id int) (
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
-	if err != nil || !(v.IsAdmin() || (v.IsStaff() && p.CommunityID == v.CommunityID) || (v.PersonID != 0 && v.PersonID == id)) {
+	if err != nil || !v.ActsFor(id, p.CommunityID) {
 		return nil, apperr.New(apperr.CodeNotFound, "no such person in your community")
 	}
 	return p, nil

@@ -14,7 +14,7 @@ import (
 // volunteer browsing requests to claim sees no address.
 func CanSeeAddress(v auth.Viewer, r *ent.ServiceRequest) bool {
 	switch {
-	case v.IsAdmin(), v.IsStaff() && v.CommunityID == r.CommunityID:
+	case v.Manages(r.CommunityID):
 		return true
 	case v.IsPerson() && r.RequesterID != nil && v.PersonID == *r.RequesterID:
 		return true
@@ -31,7 +31,7 @@ func CanSeeAddress(v auth.Viewer, r *ent.ServiceRequest) bool {
 // the claim it just made.
 func CanSeePhone(ctx context.Context, client *ent.Client, v auth.Viewer, p *ent.Person) (bool, error) {
 	switch {
-	case v.IsAdmin(), v.IsStaff() && v.CommunityID == p.CommunityID, v.IsPerson() && v.PersonID == p.ID:
+	case v.ActsFor(p.ID, p.CommunityID):
 		return true, nil
 	case !v.IsVolunteer():
 		return false, nil

@@ -58,7 +58,7 @@ type Args struct {
 
 // may reports whether v may take action on r.
 func may(v auth.Viewer, a Action, r *ent.ServiceRequest) bool {
-	staff := v.IsAdmin() || (v.IsStaff() && v.CommunityID == r.CommunityID)
+	staff := v.Manages(r.CommunityID)
 	requester := v.IsPerson() && r.RequesterID != nil && v.PersonID == *r.RequesterID
 	claimer := v.IsVolunteer() && r.ClaimedByID != nil && *r.ClaimedByID == v.PersonID
 	switch a {
@@ -294,7 +294,7 @@ func Reward(ctx context.Context, client *ent.Client, id int, note string) (*ent.
 	if err != nil {
 		return nil, err
 	}
-	if !(v.IsAdmin() || (v.IsStaff() && v.CommunityID == r.CommunityID)) {
+	if !v.Manages(r.CommunityID) {
 		return nil, apperr.New(apperr.CodeForbidden, "only staff of the community reward a clue")
 	}
 	if r.Kind != servicerequest.KindGovernanceClue {
