@@ -18,6 +18,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/person"
+	"lifecircle/ent/predicate"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
@@ -51,32 +52,33 @@ func Lookup(ctx context.Context, client *ent.Client, plain string) (auth.Viewer,
 	if !strings.HasPrefix(plain, prefix) || len(plain) > 100 {
 		return auth.Viewer{}, ErrInvalid
 	}
+	sys := rule.SystemContext(ctx)
+	now := time.Now()
+	valid := []predicate.APIToken{apitoken.TokenHash(Hash(plain)), apitoken.Revoked(false),
+		apitoken.Or(apitoken.ExpiresAtIsNil(), apitoken.ExpiresAtGT(now))}
+	// One statement per request: the token, if it is valid and its person
+	// (if any) active.
 	t, err := client.APIToken.Query().
-		Where(apitoken.TokenHash(Hash(plain)), apitoken.Revoked(false)).
-		Only(rule.SystemContext(ctx))
+		Where(append(valid, apitoken.Or(apitoken.PersonIDIsNil(), apitoken.HasPersonWith(person.DeactivatedAtIsNil())))...).
+		Only(sys)
 	if ent.IsNotFound(err) {
+		// Refused: say why when the token is valid but its person is not.
+		gone, err := client.APIToken.Query().Where(append(valid, apitoken.HasPersonWith(person.DeactivatedAtNotNil()))...).Exist(sys)
+		switch {
+		case err != nil:
+			return auth.Viewer{}, fmt.Errorf("token: lookup: %w", err)
+		case gone:
+			return auth.Viewer{}, ErrDeactivated
+		}
 		return auth.Viewer{}, ErrInvalid
 	}
 	if err != nil {
 		return auth.Viewer{}, fmt.Errorf("token: lookup: %w", err)
 	}
-	now := time.Now()
-	if t.ExpiresAt != nil && now.After(*t.ExpiresAt) {
-		return auth.Viewer{}, ErrInvalid
-	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= usedEvery {
 		// Not worth failing the request over: log and go on.
-		if err := client.APIToken.UpdateOneID(t.ID).SetLastUsedAt(now.Truncate(usedEvery)).Exec(rule.SystemContext(ctx)); err != nil {
+		if err := client.APIToken.UpdateOneID(t.ID).SetLastUsedAt(now.Truncate(usedEvery)).Exec(sys); err != nil {
 			slog.WarnContext(ctx, "token: record last use", "token", t.ID, "err", err)
-		}
-	}
-	if t.PersonID != nil {
-		gone, err := client.Person.Query().Where(person.ID(*t.PersonID), person.DeactivatedAtNotNil()).Exist(rule.SystemContext(ctx))
-		if err != nil {
-			return auth.Viewer{}, fmt.Errorf("token: lookup person: %w", err)
-		}
-		if gone {
-			return auth.Viewer{}, ErrDeactivated
 		}
 	}
 	v := auth.Viewer{Role: auth.Role(t.Role), TokenID: t.ID, ReadOnly: t.Scope == ScopeRead}
