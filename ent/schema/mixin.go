@@ -62,3 +62,28 @@ func latLng() []ent.Field {
 			Comment(doc("True when the location is an approximation (demo data).", "位置为近似值（演示数据）时为 true。")),
 	}
 }
+
+// ProvenanceMixin says where a record comes from, in the record itself:
+// source names the article (or other origin) that states it, and
+// illustrative lists the GraphQL names of the fields that no source states
+// (invented for the demo: names, dates, phones, hours, placements). A
+// record invented as a whole lists "*". Real records leave both empty.
+type ProvenanceMixin struct{ mixin.Schema }
+
+// Fields of the ProvenanceMixin.
+func (ProvenanceMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("source").Optional().MaxLen(200).
+			Comment(doc("Where the record comes from, e.g. the article that states it.", "记录来源，例如陈述它的文章。")),
+		illustrativeField(),
+	}
+}
+
+// illustrativeField is the illustrative list on its own, for types that
+// already have a source field of their own.
+func illustrativeField() ent.Field {
+	return field.Strings("illustrative").Optional().
+		Comment(doc("GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); \"*\" when the whole record is. Empty for real data.",
+			"示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 \"*\"。真实数据为空。")).
+		Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField))
+}
