@@ -3,6 +3,7 @@ package servicemap
 import (
 	"context"
 	"math"
+	"math/bits"
 
 	"lifecircle/internal/taxonomy"
 )
@@ -59,6 +60,10 @@ type Circle struct {
 	Reached [][2]float64
 }
 
+// pruneCells lets the straight-line circle skip cells that can change
+// nothing; tests turn it off to compare with reading every cell.
+var pruneCells = true
+
 // searchFactor: nearest facilities are looked for up to this many times the
 // circle's time, so "the nearest clinic is 22 minutes away" can be said.
 const searchFactor = 2
@@ -96,7 +101,7 @@ func (ix *Index) coverage(model WalkModel, q CircleQuery, shape bool) Circle {
 		c.Categories[i].Category = cat
 		c.Categories[i].Nearest = make([]Hit, 0, q.K)
 	}
-	ix.visit(q.Lat, q.Lng, c.SearchMeters, func(p *point, d float64) {
+	collect := func(p *point, d float64) {
 		if p.status != statusOpen {
 			return
 		}
@@ -109,7 +114,28 @@ func (ix *Index) coverage(model WalkModel, q CircleQuery, shape bool) Circle {
 			cc.WithinReach++
 		}
 		insertNearest(&cc.Nearest, q.K, Hit{ID: p.id, Meters: d, Minutes: m, Method: c.Method})
-	})
+	}
+	if r.tree != nil || len(cats) > 64 || !pruneCells {
+		ix.visit(q.Lat, q.Lng, c.SearchMeters, collect)
+	} else {
+		// Straight line: distance orders time, so a cell can be skipped
+		// once it is beyond reach and every category it holds already
+		// has its k nearest closer than the cell's nearest corner.
+		ix.visitNearestFirst(q.Lat, q.Lng, c.SearchMeters, func(cellCats uint64, dmin float64) bool {
+			if dmin <= c.ReachMeters*(1+1e-9) {
+				return true
+			}
+			for m := cellCats; m != 0; m &= m - 1 {
+				nearest := c.Categories[bits.TrailingZeros64(m)].Nearest
+				// The margin keeps a hit at the same time (and lower ID)
+				// from being skipped through rounding.
+				if len(nearest) < q.K || nearest[q.K-1].Meters+1e-6 >= dmin {
+					return true
+				}
+			}
+			return false
+		}, collect)
+	}
 	var proximitySum float64
 	for i := range c.Categories {
 		cc := &c.Categories[i]

@@ -1,6 +1,7 @@
 package servicemap
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -88,7 +89,12 @@ type Index struct {
 	free   []int32
 	byID   map[int]int32
 	cells  map[uint64][]int32
-	hours  map[string]*openinghours.Schedule // interned schedules
+	// cellCats has a bit for every category (by taxonomy index, the
+	// first 64) an open point of the cell had since the last layOut: a
+	// superset, as removals leave their bits. It lets the report skip
+	// cells with nothing it still looks for.
+	cellCats map[uint64]uint64
+	hours    map[string]*openinghours.Schedule // interned schedules
 
 	networks []*walknet.Graph
 }
@@ -209,7 +215,7 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 	if err != nil {
 		return err
 	}
-	fresh := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, hours: map[string]*openinghours.Schedule{}, networks: networks}
+	fresh := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, networks: networks}
 	after := 0
 	for {
 		rows, err := ix.client.Facility.Query().Where(facility.IDGT(after)).
@@ -225,8 +231,9 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 		}
 		after = rows[len(rows)-1].ID
 	}
+	fresh.layOut()
 	ix.mu.Lock()
-	ix.pts, ix.free, ix.byID, ix.cells, ix.hours = fresh.pts, fresh.free, fresh.byID, fresh.cells, fresh.hours
+	ix.pts, ix.free, ix.byID, ix.cells, ix.cellCats, ix.hours = fresh.pts, fresh.free, fresh.byID, fresh.cells, fresh.cellCats, fresh.hours
 	ix.networks = networks
 	ix.seq, ix.loaded = seq, true
 	ix.mu.Unlock()
@@ -318,6 +325,47 @@ func (ix *Index) upsert(f *ent.Facility) {
 	y, x := cellOf(p.lat, p.lng)
 	k := cellKey(y, x)
 	ix.cells[k] = append(ix.cells[k], i)
+	ix.cellCats[k] |= catBit(&p)
+}
+
+// layOut stores the points cell by cell, in the cells' key order, so that
+// a search reads each cell's points from consecutive memory instead of
+// jumping across the whole array (points are loaded in ID order, which has
+// nothing to do with place): the whole-city report, which reads some 59
+// million points, spent most of its time waiting for memory. Points added
+// later go at the end, as before. Callers own ix exclusively.
+func (ix *Index) layOut() {
+	keys := make([]uint64, 0, len(ix.cells))
+	for k := range ix.cells {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	pts := make([]point, 0, len(ix.pts)-len(ix.free))
+	cats := make(map[uint64]uint64, len(ix.cells))
+	for _, k := range keys {
+		list := ix.cells[k]
+		for j, i := range list {
+			n := int32(len(pts))
+			pts = append(pts, ix.pts[i])
+			list[j] = n
+			ix.byID[ix.pts[i].id] = n
+			cats[k] |= catBit(&ix.pts[i])
+		}
+	}
+	ix.cellCats = cats
+	ix.pts, ix.free = pts, nil
+}
+
+// catBit is p's bit in cellCats: none for a point that is not open, and
+// every bit for a category past the 64th, which a mask cannot tell apart.
+func catBit(p *point) uint64 {
+	switch {
+	case p.status != statusOpen:
+		return 0
+	case p.cat >= 64:
+		return ^uint64(0)
+	}
+	return 1 << p.cat
 }
 
 // snapTo records p's nearest street node on the first network covering it.
@@ -391,6 +439,53 @@ func (ix *Index) visit(lat, lng, meters float64, f func(p *point, dist float64))
 				if d2 := dx*dx + dy*dy; d2 <= limit {
 					f(p, math.Sqrt(d2))
 				}
+			}
+		}
+	}
+}
+
+// visitNearestFirst calls f, as visit does, for every point within meters
+// of (lat, lng) in the cells that need says to read, taking cells in order
+// of their nearest corner's distance dmin, so that need can decide from
+// what was found so far; cellCats is the cell's mask (see Index.cellCats).
+// Callers hold mu for reading.
+func (ix *Index) visitNearestFirst(lat, lng, meters float64, need func(cellCats uint64, dmin float64) bool, f func(p *point, dist float64)) {
+	const mPerDeg = earthRadius * math.Pi / 180
+	cos := max(math.Cos(lat*math.Pi/180), 0.01)
+	dLat := meters / mPerDeg
+	dLng := dLat / cos
+	limit := meters * meters
+	y0, x0 := cellOf(lat-dLat, lng-dLng)
+	y1, x1 := cellOf(lat+dLat, lng+dLng)
+	type near struct {
+		key  uint64
+		dmin float64
+	}
+	var buf [128]near
+	cells := buf[:0]
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			// The cell's nearest point to the centre, in the metric
+			// visit measures points by: no point in it can be nearer.
+			dy := max(float64(y)*cellDeg-lat, lat-float64(y+1)*cellDeg, 0) * mPerDeg
+			dx := max(float64(x)*cellDeg-lng, lng-float64(x+1)*cellDeg, 0) * mPerDeg * cos
+			if d2 := dx*dx + dy*dy; d2 <= limit {
+				cells = append(cells, near{cellKey(y, x), math.Sqrt(d2)})
+			}
+		}
+	}
+	slices.SortFunc(cells, func(a, b near) int { return cmp.Compare(a.dmin, b.dmin) })
+	for _, c := range cells {
+		list := ix.cells[c.key]
+		if len(list) == 0 || !need(ix.cellCats[c.key], c.dmin) {
+			continue
+		}
+		for _, i := range list {
+			p := &ix.pts[i]
+			dy := (p.lat - lat) * mPerDeg
+			dx := (p.lng - lng) * mPerDeg * cos
+			if d2 := dx*dx + dy*dy; d2 <= limit {
+				f(p, math.Sqrt(d2))
 			}
 		}
 	}

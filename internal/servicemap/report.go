@@ -94,6 +94,11 @@ func (ix *Index) Report(ctx context.Context, client *ent.Client, model WalkModel
 	if err := ix.Sync(ctx); err != nil {
 		return nil, err
 	}
+	return ix.report(model, compounds, minutes, profile), nil
+}
+
+// report is Report's computation over compounds, on the index as it is.
+func (ix *Index) report(model WalkModel, compounds []*ent.Compound, minutes float64, profile Profile) *Report {
 	rep := &Report{Minutes: minutes, Profile: profile, Compounds: make([]CompoundCoverage, len(compounds))}
 	// The read lock is taken per compound, not for the whole report, so a
 	// writer catching the index up never waits for a long report, and
@@ -145,7 +150,7 @@ func (ix *Index) Report(ctx context.Context, client *ent.Client, model WalkModel
 		rep.Missing = append(rep.Missing, *missing[code])
 	}
 	sortMissing(rep.Missing)
-	return rep, nil
+	return rep
 }
 
 func sortMissing(ms []MissingCategory) {
