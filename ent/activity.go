@@ -75,6 +75,10 @@ type Activity struct {
 	//
 	// 条目来源。
 	Source string `json:"source,omitempty"`
+	// GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+	//
+	// 示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+	Illustrative []string `json:"illustrative,omitempty"`
 	// ID of the community the activity belongs to.
 	//
 	// 活动所属社区的 ID。
@@ -152,7 +156,7 @@ func (*Activity) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case activity.FieldTargetGroups:
+		case activity.FieldTargetGroups, activity.FieldIllustrative:
 			values[i] = new([]byte)
 		case activity.FieldID, activity.FieldCapacity, activity.FieldRegisteredCount, activity.FieldCommunityID, activity.FieldOrganizerID, activity.FieldVenueID:
 			values[i] = new(sql.NullInt64)
@@ -261,6 +265,14 @@ func (_m *Activity) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field source", values[i])
 			} else if value.Valid {
 				_m.Source = value.String
+			}
+		case activity.FieldIllustrative:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field illustrative", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Illustrative); err != nil {
+					return fmt.Errorf("unmarshal field illustrative: %w", err)
+				}
 			}
 		case activity.FieldCommunityID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -373,6 +385,9 @@ func (_m *Activity) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source=")
 	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	builder.WriteString("illustrative=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Illustrative))
 	builder.WriteString(", ")
 	builder.WriteString("community_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CommunityID))

@@ -167,6 +167,12 @@ func (_c *ActivityCreate) SetNillableSource(v *string) *ActivityCreate {
 	return _c
 }
 
+// SetIllustrative sets the "illustrative" field.
+func (_c *ActivityCreate) SetIllustrative(v []string) *ActivityCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_c *ActivityCreate) SetCommunityID(v int) *ActivityCreate {
 	_c.mutation.SetCommunityID(v)
@@ -433,6 +439,10 @@ func (_c *ActivityCreate) createSpec() (*Activity, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Source(); ok {
 		_spec.SetField(activity.FieldSource, field.TypeString, value)
 		_node.Source = value
+	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(activity.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
 	}
 	if nodes := _c.mutation.CommunityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -720,6 +730,24 @@ func (u *ActivityUpsert) UpdateSource() *ActivityUpsert {
 // ClearSource clears the value of the "source" field.
 func (u *ActivityUpsert) ClearSource() *ActivityUpsert {
 	u.SetNull(activity.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *ActivityUpsert) SetIllustrative(v []string) *ActivityUpsert {
+	u.Set(activity.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *ActivityUpsert) UpdateIllustrative() *ActivityUpsert {
+	u.SetExcluded(activity.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *ActivityUpsert) ClearIllustrative() *ActivityUpsert {
+	u.SetNull(activity.FieldIllustrative)
 	return u
 }
 
@@ -1030,6 +1058,27 @@ func (u *ActivityUpsertOne) UpdateSource() *ActivityUpsertOne {
 func (u *ActivityUpsertOne) ClearSource() *ActivityUpsertOne {
 	return u.Update(func(s *ActivityUpsert) {
 		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *ActivityUpsertOne) SetIllustrative(v []string) *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *ActivityUpsertOne) UpdateIllustrative() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *ActivityUpsertOne) ClearIllustrative() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -1514,6 +1563,27 @@ func (u *ActivityUpsertBulk) UpdateSource() *ActivityUpsertBulk {
 func (u *ActivityUpsertBulk) ClearSource() *ActivityUpsertBulk {
 	return u.Update(func(s *ActivityUpsert) {
 		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *ActivityUpsertBulk) SetIllustrative(v []string) *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *ActivityUpsertBulk) UpdateIllustrative() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *ActivityUpsertBulk) ClearIllustrative() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

@@ -234,6 +234,24 @@ func (_u *ActivityUpdate) ClearSource() *ActivityUpdate {
 	return _u
 }
 
+// SetIllustrative sets the "illustrative" field.
+func (_u *ActivityUpdate) SetIllustrative(v []string) *ActivityUpdate {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *ActivityUpdate) AppendIllustrative(v []string) *ActivityUpdate {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *ActivityUpdate) ClearIllustrative() *ActivityUpdate {
+	_u.mutation.ClearIllustrative()
+	return _u
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_u *ActivityUpdate) SetCommunityID(v int) *ActivityUpdate {
 	_u.mutation.SetCommunityID(v)
@@ -494,6 +512,17 @@ func (_u *ActivityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.SourceCleared() {
 		_spec.ClearField(activity.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(activity.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, activity.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(activity.FieldIllustrative, field.TypeJSON)
 	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -804,6 +833,24 @@ func (_u *ActivityUpdateOne) ClearSource() *ActivityUpdateOne {
 	return _u
 }
 
+// SetIllustrative sets the "illustrative" field.
+func (_u *ActivityUpdateOne) SetIllustrative(v []string) *ActivityUpdateOne {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *ActivityUpdateOne) AppendIllustrative(v []string) *ActivityUpdateOne {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *ActivityUpdateOne) ClearIllustrative() *ActivityUpdateOne {
+	_u.mutation.ClearIllustrative()
+	return _u
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_u *ActivityUpdateOne) SetCommunityID(v int) *ActivityUpdateOne {
 	_u.mutation.SetCommunityID(v)
@@ -1094,6 +1141,17 @@ func (_u *ActivityUpdateOne) sqlSave(ctx context.Context) (_node *Activity, err 
 	}
 	if _u.mutation.SourceCleared() {
 		_spec.ClearField(activity.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(activity.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, activity.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(activity.FieldIllustrative, field.TypeJSON)
 	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -53,6 +53,26 @@ func (_c *CompoundCreate) SetNillableUpdatedAt(v *time.Time) *CompoundCreate {
 	return _c
 }
 
+// SetSource sets the "source" field.
+func (_c *CompoundCreate) SetSource(v string) *CompoundCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *CompoundCreate) SetNillableSource(v *string) *CompoundCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_c *CompoundCreate) SetIllustrative(v []string) *CompoundCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *CompoundCreate) SetName(v string) *CompoundCreate {
 	_c.mutation.SetName(v)
@@ -228,6 +248,11 @@ func (_c *CompoundCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Compound.updated_at"`)}
 	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := compound.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Compound.source": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Compound.name"`)}
 	}
@@ -306,6 +331,14 @@ func (_c *CompoundCreate) createSpec() (*Compound, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(compound.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(compound.FieldSource, field.TypeString, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(compound.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(compound.FieldName, field.TypeString, value)
@@ -441,6 +474,42 @@ func (u *CompoundUpsert) SetUpdatedAt(v time.Time) *CompoundUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *CompoundUpsert) UpdateUpdatedAt() *CompoundUpsert {
 	u.SetExcluded(compound.FieldUpdatedAt)
+	return u
+}
+
+// SetSource sets the "source" field.
+func (u *CompoundUpsert) SetSource(v string) *CompoundUpsert {
+	u.Set(compound.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *CompoundUpsert) UpdateSource() *CompoundUpsert {
+	u.SetExcluded(compound.FieldSource)
+	return u
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *CompoundUpsert) ClearSource() *CompoundUpsert {
+	u.SetNull(compound.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *CompoundUpsert) SetIllustrative(v []string) *CompoundUpsert {
+	u.Set(compound.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *CompoundUpsert) UpdateIllustrative() *CompoundUpsert {
+	u.SetExcluded(compound.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *CompoundUpsert) ClearIllustrative() *CompoundUpsert {
+	u.SetNull(compound.FieldIllustrative)
 	return u
 }
 
@@ -602,6 +671,48 @@ func (u *CompoundUpsertOne) SetUpdatedAt(v time.Time) *CompoundUpsertOne {
 func (u *CompoundUpsertOne) UpdateUpdatedAt() *CompoundUpsertOne {
 	return u.Update(func(s *CompoundUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *CompoundUpsertOne) SetSource(v string) *CompoundUpsertOne {
+	return u.Update(func(s *CompoundUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *CompoundUpsertOne) UpdateSource() *CompoundUpsertOne {
+	return u.Update(func(s *CompoundUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *CompoundUpsertOne) ClearSource() *CompoundUpsertOne {
+	return u.Update(func(s *CompoundUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *CompoundUpsertOne) SetIllustrative(v []string) *CompoundUpsertOne {
+	return u.Update(func(s *CompoundUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *CompoundUpsertOne) UpdateIllustrative() *CompoundUpsertOne {
+	return u.Update(func(s *CompoundUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *CompoundUpsertOne) ClearIllustrative() *CompoundUpsertOne {
+	return u.Update(func(s *CompoundUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -946,6 +1057,48 @@ func (u *CompoundUpsertBulk) SetUpdatedAt(v time.Time) *CompoundUpsertBulk {
 func (u *CompoundUpsertBulk) UpdateUpdatedAt() *CompoundUpsertBulk {
 	return u.Update(func(s *CompoundUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *CompoundUpsertBulk) SetSource(v string) *CompoundUpsertBulk {
+	return u.Update(func(s *CompoundUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *CompoundUpsertBulk) UpdateSource() *CompoundUpsertBulk {
+	return u.Update(func(s *CompoundUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *CompoundUpsertBulk) ClearSource() *CompoundUpsertBulk {
+	return u.Update(func(s *CompoundUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *CompoundUpsertBulk) SetIllustrative(v []string) *CompoundUpsertBulk {
+	return u.Update(func(s *CompoundUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *CompoundUpsertBulk) UpdateIllustrative() *CompoundUpsertBulk {
+	return u.Update(func(s *CompoundUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *CompoundUpsertBulk) ClearIllustrative() *CompoundUpsertBulk {
+	return u.Update(func(s *CompoundUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

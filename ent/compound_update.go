@@ -15,6 +15,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -34,6 +35,44 @@ func (_u *CompoundUpdate) Where(ps ...predicate.Compound) *CompoundUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *CompoundUpdate) SetUpdatedAt(v time.Time) *CompoundUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *CompoundUpdate) SetSource(v string) *CompoundUpdate {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *CompoundUpdate) SetNillableSource(v *string) *CompoundUpdate {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *CompoundUpdate) ClearSource() *CompoundUpdate {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *CompoundUpdate) SetIllustrative(v []string) *CompoundUpdate {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *CompoundUpdate) AppendIllustrative(v []string) *CompoundUpdate {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *CompoundUpdate) ClearIllustrative() *CompoundUpdate {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -288,6 +327,11 @@ func (_u *CompoundUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *CompoundUpdate) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := compound.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Compound.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := compound.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Compound.name": %w`, err)}
@@ -328,6 +372,23 @@ func (_u *CompoundUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(compound.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(compound.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(compound.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(compound.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, compound.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(compound.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(compound.FieldName, field.TypeString, value)
@@ -498,6 +559,44 @@ type CompoundUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *CompoundUpdateOne) SetUpdatedAt(v time.Time) *CompoundUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *CompoundUpdateOne) SetSource(v string) *CompoundUpdateOne {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *CompoundUpdateOne) SetNillableSource(v *string) *CompoundUpdateOne {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *CompoundUpdateOne) ClearSource() *CompoundUpdateOne {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *CompoundUpdateOne) SetIllustrative(v []string) *CompoundUpdateOne {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *CompoundUpdateOne) AppendIllustrative(v []string) *CompoundUpdateOne {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *CompoundUpdateOne) ClearIllustrative() *CompoundUpdateOne {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -765,6 +864,11 @@ func (_u *CompoundUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *CompoundUpdateOne) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := compound.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Compound.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := compound.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Compound.name": %w`, err)}
@@ -822,6 +926,23 @@ func (_u *CompoundUpdateOne) sqlSave(ctx context.Context) (_node *Compound, err 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(compound.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(compound.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(compound.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(compound.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, compound.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(compound.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(compound.FieldName, field.TypeString, value)

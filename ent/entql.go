@@ -85,6 +85,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			activity.FieldStatus:          {Type: field.TypeEnum, Column: activity.FieldStatus},
 			activity.FieldRegisteredCount: {Type: field.TypeInt, Column: activity.FieldRegisteredCount},
 			activity.FieldSource:          {Type: field.TypeString, Column: activity.FieldSource},
+			activity.FieldIllustrative:    {Type: field.TypeJSON, Column: activity.FieldIllustrative},
 			activity.FieldCommunityID:     {Type: field.TypeInt, Column: activity.FieldCommunityID},
 			activity.FieldOrganizerID:     {Type: field.TypeInt, Column: activity.FieldOrganizerID},
 			activity.FieldVenueID:         {Type: field.TypeInt, Column: activity.FieldVenueID},
@@ -134,6 +135,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			compound.FieldCreatedAt:          {Type: field.TypeTime, Column: compound.FieldCreatedAt},
 			compound.FieldUpdatedAt:          {Type: field.TypeTime, Column: compound.FieldUpdatedAt},
+			compound.FieldSource:             {Type: field.TypeString, Column: compound.FieldSource},
+			compound.FieldIllustrative:       {Type: field.TypeJSON, Column: compound.FieldIllustrative},
 			compound.FieldName:               {Type: field.TypeString, Column: compound.FieldName},
 			compound.FieldHouseholds:         {Type: field.TypeInt, Column: compound.FieldHouseholds},
 			compound.FieldPropertyManagement: {Type: field.TypeBool, Column: compound.FieldPropertyManagement},
@@ -187,6 +190,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldStatus:       {Type: field.TypeEnum, Column: facility.FieldStatus},
 			facility.FieldVerifiedAt:   {Type: field.TypeTime, Column: facility.FieldVerifiedAt},
 			facility.FieldSource:       {Type: field.TypeString, Column: facility.FieldSource},
+			facility.FieldIllustrative: {Type: field.TypeJSON, Column: facility.FieldIllustrative},
 			facility.FieldCommunityID:  {Type: field.TypeInt, Column: facility.FieldCommunityID},
 			facility.FieldCompoundID:   {Type: field.TypeInt, Column: facility.FieldCompoundID},
 			facility.FieldOperatorID:   {Type: field.TypeInt, Column: facility.FieldOperatorID},
@@ -209,6 +213,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			grid.FieldCreatedAt:       {Type: field.TypeTime, Column: grid.FieldCreatedAt},
 			grid.FieldUpdatedAt:       {Type: field.TypeTime, Column: grid.FieldUpdatedAt},
+			grid.FieldSource:          {Type: field.TypeString, Column: grid.FieldSource},
+			grid.FieldIllustrative:    {Type: field.TypeJSON, Column: grid.FieldIllustrative},
 			grid.FieldName:            {Type: field.TypeString, Column: grid.FieldName},
 			grid.FieldFullTimeWorkers: {Type: field.TypeInt, Column: grid.FieldFullTimeWorkers},
 			grid.FieldPartTimeWorkers: {Type: field.TypeInt, Column: grid.FieldPartTimeWorkers},
@@ -265,13 +271,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Organization",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			organization.FieldCreatedAt:  {Type: field.TypeTime, Column: organization.FieldCreatedAt},
-			organization.FieldUpdatedAt:  {Type: field.TypeTime, Column: organization.FieldUpdatedAt},
-			organization.FieldKind:       {Type: field.TypeEnum, Column: organization.FieldKind},
-			organization.FieldName:       {Type: field.TypeString, Column: organization.FieldName},
-			organization.FieldParentID:   {Type: field.TypeInt, Column: organization.FieldParentID},
-			organization.FieldRegionID:   {Type: field.TypeInt, Column: organization.FieldRegionID},
-			organization.FieldCompoundID: {Type: field.TypeInt, Column: organization.FieldCompoundID},
+			organization.FieldCreatedAt:    {Type: field.TypeTime, Column: organization.FieldCreatedAt},
+			organization.FieldUpdatedAt:    {Type: field.TypeTime, Column: organization.FieldUpdatedAt},
+			organization.FieldSource:       {Type: field.TypeString, Column: organization.FieldSource},
+			organization.FieldIllustrative: {Type: field.TypeJSON, Column: organization.FieldIllustrative},
+			organization.FieldKind:         {Type: field.TypeEnum, Column: organization.FieldKind},
+			organization.FieldName:         {Type: field.TypeString, Column: organization.FieldName},
+			organization.FieldParentID:     {Type: field.TypeInt, Column: organization.FieldParentID},
+			organization.FieldRegionID:     {Type: field.TypeInt, Column: organization.FieldRegionID},
+			organization.FieldCompoundID:   {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -287,6 +295,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			person.FieldCreatedAt:     {Type: field.TypeTime, Column: person.FieldCreatedAt},
 			person.FieldUpdatedAt:     {Type: field.TypeTime, Column: person.FieldUpdatedAt},
+			person.FieldSource:        {Type: field.TypeString, Column: person.FieldSource},
+			person.FieldIllustrative:  {Type: field.TypeJSON, Column: person.FieldIllustrative},
 			person.FieldName:          {Type: field.TypeString, Column: person.FieldName},
 			person.FieldPhone:         {Type: field.TypeString, Column: person.FieldPhone},
 			person.FieldBirthYear:     {Type: field.TypeInt, Column: person.FieldBirthYear},
@@ -344,16 +354,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Region",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			region.FieldCreatedAt:   {Type: field.TypeTime, Column: region.FieldCreatedAt},
-			region.FieldUpdatedAt:   {Type: field.TypeTime, Column: region.FieldUpdatedAt},
-			region.FieldLevel:       {Type: field.TypeEnum, Column: region.FieldLevel},
-			region.FieldName:        {Type: field.TypeString, Column: region.FieldName},
-			region.FieldNameEn:      {Type: field.TypeString, Column: region.FieldNameEn},
-			region.FieldCode:        {Type: field.TypeString, Column: region.FieldCode},
-			region.FieldParentID:    {Type: field.TypeInt, Column: region.FieldParentID},
-			region.FieldLat:         {Type: field.TypeFloat64, Column: region.FieldLat},
-			region.FieldLng:         {Type: field.TypeFloat64, Column: region.FieldLng},
-			region.FieldApproximate: {Type: field.TypeBool, Column: region.FieldApproximate},
+			region.FieldCreatedAt:    {Type: field.TypeTime, Column: region.FieldCreatedAt},
+			region.FieldUpdatedAt:    {Type: field.TypeTime, Column: region.FieldUpdatedAt},
+			region.FieldSource:       {Type: field.TypeString, Column: region.FieldSource},
+			region.FieldIllustrative: {Type: field.TypeJSON, Column: region.FieldIllustrative},
+			region.FieldLevel:        {Type: field.TypeEnum, Column: region.FieldLevel},
+			region.FieldName:         {Type: field.TypeString, Column: region.FieldName},
+			region.FieldNameEn:       {Type: field.TypeString, Column: region.FieldNameEn},
+			region.FieldCode:         {Type: field.TypeString, Column: region.FieldCode},
+			region.FieldParentID:     {Type: field.TypeInt, Column: region.FieldParentID},
+			region.FieldLat:          {Type: field.TypeFloat64, Column: region.FieldLat},
+			region.FieldLng:          {Type: field.TypeFloat64, Column: region.FieldLng},
+			region.FieldApproximate:  {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
@@ -410,6 +422,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			servicerequest.FieldCreatedAt:      {Type: field.TypeTime, Column: servicerequest.FieldCreatedAt},
 			servicerequest.FieldUpdatedAt:      {Type: field.TypeTime, Column: servicerequest.FieldUpdatedAt},
+			servicerequest.FieldSource:         {Type: field.TypeString, Column: servicerequest.FieldSource},
+			servicerequest.FieldIllustrative:   {Type: field.TypeJSON, Column: servicerequest.FieldIllustrative},
 			servicerequest.FieldKind:           {Type: field.TypeEnum, Column: servicerequest.FieldKind},
 			servicerequest.FieldTitle:          {Type: field.TypeString, Column: servicerequest.FieldTitle},
 			servicerequest.FieldDescription:    {Type: field.TypeString, Column: servicerequest.FieldDescription},
@@ -1330,6 +1344,11 @@ func (f *ActivityFilter) WhereSource(p entql.StringP) {
 	f.Where(p.Field(activity.FieldSource))
 }
 
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ActivityFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(activity.FieldIllustrative))
+}
+
 // WhereCommunityID applies the entql int predicate on the community_id field.
 func (f *ActivityFilter) WhereCommunityID(p entql.IntP) {
 	f.Where(p.Field(activity.FieldCommunityID))
@@ -1540,6 +1559,16 @@ func (f *CompoundFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *CompoundFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(compound.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *CompoundFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(compound.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *CompoundFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(compound.FieldIllustrative))
 }
 
 // WhereName applies the entql string predicate on the name field.
@@ -1799,6 +1828,11 @@ func (f *FacilityFilter) WhereSource(p entql.StringP) {
 	f.Where(p.Field(facility.FieldSource))
 }
 
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *FacilityFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(facility.FieldIllustrative))
+}
+
 // WhereCommunityID applies the entql int predicate on the community_id field.
 func (f *FacilityFilter) WhereCommunityID(p entql.IntP) {
 	f.Where(p.Field(facility.FieldCommunityID))
@@ -1966,6 +2000,16 @@ func (f *GridFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *GridFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(grid.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *GridFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(grid.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *GridFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(grid.FieldIllustrative))
 }
 
 // WhereName applies the entql string predicate on the name field.
@@ -2225,6 +2269,16 @@ func (f *OrganizationFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(organization.FieldUpdatedAt))
 }
 
+// WhereSource applies the entql string predicate on the source field.
+func (f *OrganizationFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(organization.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *OrganizationFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(organization.FieldIllustrative))
+}
+
 // WhereKind applies the entql string predicate on the kind field.
 func (f *OrganizationFilter) WhereKind(p entql.StringP) {
 	f.Where(p.Field(organization.FieldKind))
@@ -2396,6 +2450,16 @@ func (f *PersonFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *PersonFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(person.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *PersonFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(person.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *PersonFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(person.FieldIllustrative))
 }
 
 // WhereName applies the entql string predicate on the name field.
@@ -2700,6 +2764,16 @@ func (f *RegionFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *RegionFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(region.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *RegionFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(region.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *RegionFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(region.FieldIllustrative))
 }
 
 // WhereLevel applies the entql string predicate on the level field.
@@ -3099,6 +3173,16 @@ func (f *ServiceRequestFilter) WhereCreatedAt(p entql.TimeP) {
 // WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
 func (f *ServiceRequestFilter) WhereUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(servicerequest.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ServiceRequestFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(servicerequest.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ServiceRequestFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(servicerequest.FieldIllustrative))
 }
 
 // WhereKind applies the entql string predicate on the kind field.

@@ -183,6 +183,12 @@ func (_c *FacilityCreate) SetNillableSource(v *string) *FacilityCreate {
 	return _c
 }
 
+// SetIllustrative sets the "illustrative" field.
+func (_c *FacilityCreate) SetIllustrative(v []string) *FacilityCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_c *FacilityCreate) SetCommunityID(v int) *FacilityCreate {
 	_c.mutation.SetCommunityID(v)
@@ -551,6 +557,10 @@ func (_c *FacilityCreate) createSpec() (*Facility, *sqlgraph.CreateSpec) {
 		_spec.SetField(facility.FieldSource, field.TypeString, value)
 		_node.Source = value
 	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(facility.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
+	}
 	if value, ok := _c.mutation.Lat(); ok {
 		_spec.SetField(facility.FieldLat, field.TypeFloat64, value)
 		_node.Lat = value
@@ -916,6 +926,24 @@ func (u *FacilityUpsert) UpdateSource() *FacilityUpsert {
 // ClearSource clears the value of the "source" field.
 func (u *FacilityUpsert) ClearSource() *FacilityUpsert {
 	u.SetNull(facility.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *FacilityUpsert) SetIllustrative(v []string) *FacilityUpsert {
+	u.Set(facility.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *FacilityUpsert) UpdateIllustrative() *FacilityUpsert {
+	u.SetExcluded(facility.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *FacilityUpsert) ClearIllustrative() *FacilityUpsert {
+	u.SetNull(facility.FieldIllustrative)
 	return u
 }
 
@@ -1313,6 +1341,27 @@ func (u *FacilityUpsertOne) UpdateSource() *FacilityUpsertOne {
 func (u *FacilityUpsertOne) ClearSource() *FacilityUpsertOne {
 	return u.Update(func(s *FacilityUpsert) {
 		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *FacilityUpsertOne) SetIllustrative(v []string) *FacilityUpsertOne {
+	return u.Update(func(s *FacilityUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *FacilityUpsertOne) UpdateIllustrative() *FacilityUpsertOne {
+	return u.Update(func(s *FacilityUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *FacilityUpsertOne) ClearIllustrative() *FacilityUpsertOne {
+	return u.Update(func(s *FacilityUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -1895,6 +1944,27 @@ func (u *FacilityUpsertBulk) UpdateSource() *FacilityUpsertBulk {
 func (u *FacilityUpsertBulk) ClearSource() *FacilityUpsertBulk {
 	return u.Update(func(s *FacilityUpsert) {
 		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *FacilityUpsertBulk) SetIllustrative(v []string) *FacilityUpsertBulk {
+	return u.Update(func(s *FacilityUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *FacilityUpsertBulk) UpdateIllustrative() *FacilityUpsertBulk {
+	return u.Update(func(s *FacilityUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *FacilityUpsertBulk) ClearIllustrative() *FacilityUpsertBulk {
+	return u.Update(func(s *FacilityUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

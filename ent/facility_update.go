@@ -250,6 +250,24 @@ func (_u *FacilityUpdate) ClearSource() *FacilityUpdate {
 	return _u
 }
 
+// SetIllustrative sets the "illustrative" field.
+func (_u *FacilityUpdate) SetIllustrative(v []string) *FacilityUpdate {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *FacilityUpdate) AppendIllustrative(v []string) *FacilityUpdate {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *FacilityUpdate) ClearIllustrative() *FacilityUpdate {
+	_u.mutation.ClearIllustrative()
+	return _u
+}
+
 // SetCommunityID sets the "community_id" field.
 func (_u *FacilityUpdate) SetCommunityID(v int) *FacilityUpdate {
 	_u.mutation.SetCommunityID(v)
@@ -700,6 +718,17 @@ func (_u *FacilityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.SourceCleared() {
 		_spec.ClearField(facility.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(facility.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, facility.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(facility.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Lat(); ok {
 		_spec.SetField(facility.FieldLat, field.TypeFloat64, value)
@@ -1155,6 +1184,24 @@ func (_u *FacilityUpdateOne) SetNillableSource(v *string) *FacilityUpdateOne {
 // ClearSource clears the value of the "source" field.
 func (_u *FacilityUpdateOne) ClearSource() *FacilityUpdateOne {
 	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *FacilityUpdateOne) SetIllustrative(v []string) *FacilityUpdateOne {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *FacilityUpdateOne) AppendIllustrative(v []string) *FacilityUpdateOne {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *FacilityUpdateOne) ClearIllustrative() *FacilityUpdateOne {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -1638,6 +1685,17 @@ func (_u *FacilityUpdateOne) sqlSave(ctx context.Context) (_node *Facility, err 
 	}
 	if _u.mutation.SourceCleared() {
 		_spec.ClearField(facility.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(facility.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, facility.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(facility.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Lat(); ok {
 		_spec.SetField(facility.FieldLat, field.TypeFloat64, value)

@@ -316,6 +316,11 @@ func (_q *ActivityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, activity.FieldSource)
 				fieldSeen[activity.FieldSource] = struct{}{}
 			}
+		case "illustrative":
+			if _, ok := fieldSeen[activity.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, activity.FieldIllustrative)
+				fieldSeen[activity.FieldIllustrative] = struct{}{}
+			}
 		case "communityID":
 			if _, ok := fieldSeen[activity.FieldCommunityID]; !ok {
 				selectedFields = append(selectedFields, activity.FieldCommunityID)
@@ -617,6 +622,16 @@ func (_q *CompoundQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[compound.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, compound.FieldUpdatedAt)
 				fieldSeen[compound.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[compound.FieldSource]; !ok {
+				selectedFields = append(selectedFields, compound.FieldSource)
+				fieldSeen[compound.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[compound.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, compound.FieldIllustrative)
+				fieldSeen[compound.FieldIllustrative] = struct{}{}
 			}
 		case "name":
 			if _, ok := fieldSeen[compound.FieldName]; !ok {
@@ -1045,6 +1060,11 @@ func (_q *FacilityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, facility.FieldSource)
 				fieldSeen[facility.FieldSource] = struct{}{}
 			}
+		case "illustrative":
+			if _, ok := fieldSeen[facility.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, facility.FieldIllustrative)
+				fieldSeen[facility.FieldIllustrative] = struct{}{}
+			}
 		case "communityID":
 			if _, ok := fieldSeen[facility.FieldCommunityID]; !ok {
 				selectedFields = append(selectedFields, facility.FieldCommunityID)
@@ -1188,6 +1208,16 @@ func (_q *GridQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[grid.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, grid.FieldUpdatedAt)
 				fieldSeen[grid.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[grid.FieldSource]; !ok {
+				selectedFields = append(selectedFields, grid.FieldSource)
+				fieldSeen[grid.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[grid.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, grid.FieldIllustrative)
+				fieldSeen[grid.FieldIllustrative] = struct{}{}
 			}
 		case "name":
 			if _, ok := fieldSeen[grid.FieldName]; !ok {
@@ -1759,6 +1789,16 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, organization.FieldUpdatedAt)
 				fieldSeen[organization.FieldUpdatedAt] = struct{}{}
 			}
+		case "source":
+			if _, ok := fieldSeen[organization.FieldSource]; !ok {
+				selectedFields = append(selectedFields, organization.FieldSource)
+				fieldSeen[organization.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[organization.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, organization.FieldIllustrative)
+				fieldSeen[organization.FieldIllustrative] = struct{}{}
+			}
 		case "kind":
 			if _, ok := fieldSeen[organization.FieldKind]; !ok {
 				selectedFields = append(selectedFields, organization.FieldKind)
@@ -1892,6 +1932,16 @@ func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[person.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, person.FieldUpdatedAt)
 				fieldSeen[person.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[person.FieldSource]; !ok {
+				selectedFields = append(selectedFields, person.FieldSource)
+				fieldSeen[person.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[person.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, person.FieldIllustrative)
+				fieldSeen[person.FieldIllustrative] = struct{}{}
 			}
 		case "name":
 			if _, ok := fieldSeen[person.FieldName]; !ok {
@@ -2756,6 +2806,16 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, region.FieldUpdatedAt)
 				fieldSeen[region.FieldUpdatedAt] = struct{}{}
 			}
+		case "source":
+			if _, ok := fieldSeen[region.FieldSource]; !ok {
+				selectedFields = append(selectedFields, region.FieldSource)
+				fieldSeen[region.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[region.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, region.FieldIllustrative)
+				fieldSeen[region.FieldIllustrative] = struct{}{}
+			}
 		case "level":
 			if _, ok := fieldSeen[region.FieldLevel]; !ok {
 				selectedFields = append(selectedFields, region.FieldLevel)
@@ -3299,6 +3359,16 @@ func (_q *ServiceRequestQuery) collectField(ctx context.Context, oneNode bool, o
 			if _, ok := fieldSeen[servicerequest.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, servicerequest.FieldUpdatedAt)
 				fieldSeen[servicerequest.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[servicerequest.FieldSource]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldSource)
+				fieldSeen[servicerequest.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[servicerequest.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldIllustrative)
+				fieldSeen[servicerequest.FieldIllustrative] = struct{}{}
 			}
 		case "kind":
 			if _, ok := fieldSeen[servicerequest.FieldKind]; !ok {

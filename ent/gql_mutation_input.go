@@ -22,6 +22,7 @@ type CreateActivityInput struct {
 	Capacity     *int
 	Status       *activity.Status
 	Source       *string
+	Illustrative []string
 	CommunityID  int
 	OrganizerID  *int
 	VenueID      *int
@@ -50,6 +51,9 @@ func (i *CreateActivityInput) Mutate(m *ActivityMutation) {
 	}
 	if v := i.Source; v != nil {
 		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
 	}
 	m.SetCommunityID(i.CommunityID)
 	if v := i.OrganizerID; v != nil {
@@ -84,6 +88,9 @@ type UpdateActivityInput struct {
 	Status             *activity.Status
 	ClearSource        bool
 	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
 	CommunityID        *int
 	ClearOrganizer     bool
 	OrganizerID        *int
@@ -141,6 +148,15 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 	if v := i.Source; v != nil {
 		m.SetSource(*v)
 	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
 	if v := i.CommunityID; v != nil {
 		m.SetCommunityID(*v)
 	}
@@ -172,6 +188,8 @@ func (c *ActivityUpdateOne) SetInput(i UpdateActivityInput) *ActivityUpdateOne {
 
 // CreateCompoundInput represents a mutation input for creating compounds.
 type CreateCompoundInput struct {
+	Source             *string
+	Illustrative       []string
 	Name               string
 	Households         *int
 	PropertyManagement *bool
@@ -183,6 +201,12 @@ type CreateCompoundInput struct {
 
 // Mutate applies the CreateCompoundInput on the CompoundMutation builder.
 func (i *CreateCompoundInput) Mutate(m *CompoundMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
 	m.SetName(i.Name)
 	if v := i.Households; v != nil {
 		m.SetHouseholds(*v)
@@ -206,6 +230,11 @@ func (c *CompoundCreate) SetInput(i CreateCompoundInput) *CompoundCreate {
 
 // UpdateCompoundInput represents a mutation input for updating compounds.
 type UpdateCompoundInput struct {
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
 	Name               *string
 	Households         *int
 	PropertyManagement *bool
@@ -217,6 +246,21 @@ type UpdateCompoundInput struct {
 
 // Mutate applies the UpdateCompoundInput on the CompoundMutation builder.
 func (i *UpdateCompoundInput) Mutate(m *CompoundMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
 	if v := i.Name; v != nil {
 		m.SetName(*v)
 	}
@@ -265,6 +309,7 @@ type CreateFacilityInput struct {
 	Status       *facility.Status
 	VerifiedAt   *time.Time
 	Source       *string
+	Illustrative []string
 	Lat          float64
 	Lng          float64
 	Approximate  *bool
@@ -305,6 +350,9 @@ func (i *CreateFacilityInput) Mutate(m *FacilityMutation) {
 	if v := i.Source; v != nil {
 		m.SetSource(*v)
 	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
 	m.SetLat(i.Lat)
 	m.SetLng(i.Lng)
 	if v := i.Approximate; v != nil {
@@ -330,36 +378,39 @@ func (c *FacilityCreate) SetInput(i CreateFacilityInput) *FacilityCreate {
 
 // UpdateFacilityInput represents a mutation input for updating facilities.
 type UpdateFacilityInput struct {
-	Name              *string
-	Category          *string
-	ClearTags         bool
-	Tags              []string
-	AppendTags        []string
-	ClearAddress      bool
-	Address           *string
-	ClearPhone        bool
-	Phone             *string
-	ClearOpeningHours bool
-	OpeningHours      *string
-	ClearServices     bool
-	Services          []string
-	AppendServices    []string
-	Wheelchair        *facility.Wheelchair
-	Status            *facility.Status
-	ClearVerifiedAt   bool
-	VerifiedAt        *time.Time
-	ClearSource       bool
-	Source            *string
-	Lat               *float64
-	Lng               *float64
-	Approximate       *bool
-	CommunityID       *int
-	ClearCompound     bool
-	CompoundID        *int
-	ClearOperator     bool
-	OperatorID        *int
-	ClearParent       bool
-	ParentID          *int
+	Name               *string
+	Category           *string
+	ClearTags          bool
+	Tags               []string
+	AppendTags         []string
+	ClearAddress       bool
+	Address            *string
+	ClearPhone         bool
+	Phone              *string
+	ClearOpeningHours  bool
+	OpeningHours       *string
+	ClearServices      bool
+	Services           []string
+	AppendServices     []string
+	Wheelchair         *facility.Wheelchair
+	Status             *facility.Status
+	ClearVerifiedAt    bool
+	VerifiedAt         *time.Time
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
+	Lat                *float64
+	Lng                *float64
+	Approximate        *bool
+	CommunityID        *int
+	ClearCompound      bool
+	CompoundID         *int
+	ClearOperator      bool
+	OperatorID         *int
+	ClearParent        bool
+	ParentID           *int
 }
 
 // Mutate applies the UpdateFacilityInput on the FacilityMutation builder.
@@ -424,6 +475,15 @@ func (i *UpdateFacilityInput) Mutate(m *FacilityMutation) {
 	if v := i.Source; v != nil {
 		m.SetSource(*v)
 	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
 	if v := i.Lat; v != nil {
 		m.SetLat(*v)
 	}
@@ -470,6 +530,8 @@ func (c *FacilityUpdateOne) SetInput(i UpdateFacilityInput) *FacilityUpdateOne {
 
 // CreateGridInput represents a mutation input for creating grids.
 type CreateGridInput struct {
+	Source          *string
+	Illustrative    []string
 	Name            string
 	FullTimeWorkers *int
 	PartTimeWorkers *int
@@ -478,6 +540,12 @@ type CreateGridInput struct {
 
 // Mutate applies the CreateGridInput on the GridMutation builder.
 func (i *CreateGridInput) Mutate(m *GridMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
 	m.SetName(i.Name)
 	if v := i.FullTimeWorkers; v != nil {
 		m.SetFullTimeWorkers(*v)
@@ -496,14 +564,34 @@ func (c *GridCreate) SetInput(i CreateGridInput) *GridCreate {
 
 // UpdateGridInput represents a mutation input for updating grids.
 type UpdateGridInput struct {
-	Name            *string
-	FullTimeWorkers *int
-	PartTimeWorkers *int
-	CommunityID     *int
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
+	Name               *string
+	FullTimeWorkers    *int
+	PartTimeWorkers    *int
+	CommunityID        *int
 }
 
 // Mutate applies the UpdateGridInput on the GridMutation builder.
 func (i *UpdateGridInput) Mutate(m *GridMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
 	if v := i.Name; v != nil {
 		m.SetName(*v)
 	}
@@ -532,15 +620,23 @@ func (c *GridUpdateOne) SetInput(i UpdateGridInput) *GridUpdateOne {
 
 // CreateOrganizationInput represents a mutation input for creating organizations.
 type CreateOrganizationInput struct {
-	Kind       organization.Kind
-	Name       string
-	ParentID   *int
-	RegionID   int
-	CompoundID *int
+	Source       *string
+	Illustrative []string
+	Kind         organization.Kind
+	Name         string
+	ParentID     *int
+	RegionID     int
+	CompoundID   *int
 }
 
 // Mutate applies the CreateOrganizationInput on the OrganizationMutation builder.
 func (i *CreateOrganizationInput) Mutate(m *OrganizationMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
 	m.SetKind(i.Kind)
 	m.SetName(i.Name)
 	if v := i.ParentID; v != nil {
@@ -560,17 +656,37 @@ func (c *OrganizationCreate) SetInput(i CreateOrganizationInput) *OrganizationCr
 
 // UpdateOrganizationInput represents a mutation input for updating organizations.
 type UpdateOrganizationInput struct {
-	Kind          *organization.Kind
-	Name          *string
-	ClearParent   bool
-	ParentID      *int
-	RegionID      *int
-	ClearCompound bool
-	CompoundID    *int
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
+	Kind               *organization.Kind
+	Name               *string
+	ClearParent        bool
+	ParentID           *int
+	RegionID           *int
+	ClearCompound      bool
+	CompoundID         *int
 }
 
 // Mutate applies the UpdateOrganizationInput on the OrganizationMutation builder.
 func (i *UpdateOrganizationInput) Mutate(m *OrganizationMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
 	if v := i.Kind; v != nil {
 		m.SetKind(*v)
 	}
@@ -608,18 +724,26 @@ func (c *OrganizationUpdateOne) SetInput(i UpdateOrganizationInput) *Organizatio
 
 // CreateRegionInput represents a mutation input for creating regions.
 type CreateRegionInput struct {
-	Level       region.Level
-	Name        string
-	NameEn      *string
-	Code        *string
-	Lat         float64
-	Lng         float64
-	Approximate *bool
-	ParentID    *int
+	Source       *string
+	Illustrative []string
+	Level        region.Level
+	Name         string
+	NameEn       *string
+	Code         *string
+	Lat          float64
+	Lng          float64
+	Approximate  *bool
+	ParentID     *int
 }
 
 // Mutate applies the CreateRegionInput on the RegionMutation builder.
 func (i *CreateRegionInput) Mutate(m *RegionMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
 	m.SetLevel(i.Level)
 	m.SetName(i.Name)
 	if v := i.NameEn; v != nil {
@@ -646,21 +770,41 @@ func (c *RegionCreate) SetInput(i CreateRegionInput) *RegionCreate {
 
 // UpdateRegionInput represents a mutation input for updating regions.
 type UpdateRegionInput struct {
-	Level       *region.Level
-	Name        *string
-	ClearNameEn bool
-	NameEn      *string
-	ClearCode   bool
-	Code        *string
-	Lat         *float64
-	Lng         *float64
-	Approximate *bool
-	ClearParent bool
-	ParentID    *int
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
+	Level              *region.Level
+	Name               *string
+	ClearNameEn        bool
+	NameEn             *string
+	ClearCode          bool
+	Code               *string
+	Lat                *float64
+	Lng                *float64
+	Approximate        *bool
+	ClearParent        bool
+	ParentID           *int
 }
 
 // Mutate applies the UpdateRegionInput on the RegionMutation builder.
 func (i *UpdateRegionInput) Mutate(m *RegionMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
 	if v := i.Level; v != nil {
 		m.SetLevel(*v)
 	}

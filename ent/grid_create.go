@@ -51,6 +51,26 @@ func (_c *GridCreate) SetNillableUpdatedAt(v *time.Time) *GridCreate {
 	return _c
 }
 
+// SetSource sets the "source" field.
+func (_c *GridCreate) SetSource(v string) *GridCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *GridCreate) SetNillableSource(v *string) *GridCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_c *GridCreate) SetIllustrative(v []string) *GridCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *GridCreate) SetName(v string) *GridCreate {
 	_c.mutation.SetName(v)
@@ -166,6 +186,11 @@ func (_c *GridCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Grid.updated_at"`)}
 	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := grid.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Grid.source": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Grid.name"`)}
 	}
@@ -230,6 +255,14 @@ func (_c *GridCreate) createSpec() (*Grid, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(grid.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(grid.FieldSource, field.TypeString, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(grid.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(grid.FieldName, field.TypeString, value)
@@ -321,6 +354,42 @@ func (u *GridUpsert) SetUpdatedAt(v time.Time) *GridUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *GridUpsert) UpdateUpdatedAt() *GridUpsert {
 	u.SetExcluded(grid.FieldUpdatedAt)
+	return u
+}
+
+// SetSource sets the "source" field.
+func (u *GridUpsert) SetSource(v string) *GridUpsert {
+	u.Set(grid.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *GridUpsert) UpdateSource() *GridUpsert {
+	u.SetExcluded(grid.FieldSource)
+	return u
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *GridUpsert) ClearSource() *GridUpsert {
+	u.SetNull(grid.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *GridUpsert) SetIllustrative(v []string) *GridUpsert {
+	u.Set(grid.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *GridUpsert) UpdateIllustrative() *GridUpsert {
+	u.SetExcluded(grid.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *GridUpsert) ClearIllustrative() *GridUpsert {
+	u.SetNull(grid.FieldIllustrative)
 	return u
 }
 
@@ -440,6 +509,48 @@ func (u *GridUpsertOne) SetUpdatedAt(v time.Time) *GridUpsertOne {
 func (u *GridUpsertOne) UpdateUpdatedAt() *GridUpsertOne {
 	return u.Update(func(s *GridUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *GridUpsertOne) SetSource(v string) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateSource() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *GridUpsertOne) ClearSource() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *GridUpsertOne) SetIllustrative(v []string) *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *GridUpsertOne) UpdateIllustrative() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *GridUpsertOne) ClearIllustrative() *GridUpsertOne {
+	return u.Update(func(s *GridUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -735,6 +846,48 @@ func (u *GridUpsertBulk) SetUpdatedAt(v time.Time) *GridUpsertBulk {
 func (u *GridUpsertBulk) UpdateUpdatedAt() *GridUpsertBulk {
 	return u.Update(func(s *GridUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *GridUpsertBulk) SetSource(v string) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateSource() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *GridUpsertBulk) ClearSource() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *GridUpsertBulk) SetIllustrative(v []string) *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *GridUpsertBulk) UpdateIllustrative() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *GridUpsertBulk) ClearIllustrative() *GridUpsertBulk {
+	return u.Update(func(s *GridUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

@@ -1337,6 +1337,8 @@ type ActivityMutation struct {
 	registered_count    *int
 	addregistered_count *int
 	source              *string
+	illustrative        *[]string
+	appendillustrative  []string
 	clearedFields       map[string]struct{}
 	community           *int
 	clearedcommunity    bool
@@ -2037,6 +2039,71 @@ func (m *ActivityMutation) ResetSource() {
 	delete(m.clearedFields, activity.FieldSource)
 }
 
+// SetIllustrative sets the "illustrative" field.
+func (m *ActivityMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ActivityMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ActivityMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ActivityMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ActivityMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[activity.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ActivityMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[activity.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ActivityMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, activity.FieldIllustrative)
+}
+
 // SetCommunityID sets the "community_id" field.
 func (m *ActivityMutation) SetCommunityID(i int) {
 	m.community = &i
@@ -2286,7 +2353,7 @@ func (m *ActivityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ActivityMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, activity.FieldCreatedAt)
 	}
@@ -2325,6 +2392,9 @@ func (m *ActivityMutation) Fields() []string {
 	}
 	if m.source != nil {
 		fields = append(fields, activity.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, activity.FieldIllustrative)
 	}
 	if m.community != nil {
 		fields = append(fields, activity.FieldCommunityID)
@@ -2369,6 +2439,8 @@ func (m *ActivityMutation) Field(name string) (ent.Value, bool) {
 		return m.RegisteredCount()
 	case activity.FieldSource:
 		return m.Source()
+	case activity.FieldIllustrative:
+		return m.Illustrative()
 	case activity.FieldCommunityID:
 		return m.CommunityID()
 	case activity.FieldOrganizerID:
@@ -2410,6 +2482,8 @@ func (m *ActivityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldRegisteredCount(ctx)
 	case activity.FieldSource:
 		return m.OldSource(ctx)
+	case activity.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case activity.FieldCommunityID:
 		return m.OldCommunityID(ctx)
 	case activity.FieldOrganizerID:
@@ -2516,6 +2590,13 @@ func (m *ActivityMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSource(v)
 		return nil
+	case activity.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
 	case activity.FieldCommunityID:
 		v, ok := value.(int)
 		if !ok {
@@ -2609,6 +2690,9 @@ func (m *ActivityMutation) ClearedFields() []string {
 	if m.FieldCleared(activity.FieldSource) {
 		fields = append(fields, activity.FieldSource)
 	}
+	if m.FieldCleared(activity.FieldIllustrative) {
+		fields = append(fields, activity.FieldIllustrative)
+	}
 	if m.FieldCleared(activity.FieldOrganizerID) {
 		fields = append(fields, activity.FieldOrganizerID)
 	}
@@ -2643,6 +2727,9 @@ func (m *ActivityMutation) ClearField(name string) error {
 		return nil
 	case activity.FieldSource:
 		m.ClearSource()
+		return nil
+	case activity.FieldIllustrative:
+		m.ClearIllustrative()
 		return nil
 	case activity.FieldOrganizerID:
 		m.ClearOrganizerID()
@@ -2696,6 +2783,9 @@ func (m *ActivityMutation) ResetField(name string) error {
 		return nil
 	case activity.FieldSource:
 		m.ResetSource()
+		return nil
+	case activity.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case activity.FieldCommunityID:
 		m.ResetCommunityID()
@@ -3714,6 +3804,9 @@ type CompoundMutation struct {
 	id                   *int
 	created_at           *time.Time
 	updated_at           *time.Time
+	source               *string
+	illustrative         *[]string
+	appendillustrative   []string
 	name                 *string
 	households           *int
 	addhouseholds        *int
@@ -3905,6 +3998,120 @@ func (m *CompoundMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *CompoundMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *CompoundMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *CompoundMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Compound entity.
+// If the Compound object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompoundMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *CompoundMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[compound.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *CompoundMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[compound.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *CompoundMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, compound.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *CompoundMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *CompoundMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Compound entity.
+// If the Compound object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompoundMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *CompoundMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *CompoundMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *CompoundMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[compound.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *CompoundMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[compound.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *CompoundMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, compound.FieldIllustrative)
 }
 
 // SetName sets the "name" field.
@@ -4388,12 +4595,18 @@ func (m *CompoundMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CompoundMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, compound.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, compound.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, compound.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, compound.FieldIllustrative)
 	}
 	if m.name != nil {
 		fields = append(fields, compound.FieldName)
@@ -4428,6 +4641,10 @@ func (m *CompoundMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case compound.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case compound.FieldSource:
+		return m.Source()
+	case compound.FieldIllustrative:
+		return m.Illustrative()
 	case compound.FieldName:
 		return m.Name()
 	case compound.FieldHouseholds:
@@ -4455,6 +4672,10 @@ func (m *CompoundMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreatedAt(ctx)
 	case compound.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case compound.FieldSource:
+		return m.OldSource(ctx)
+	case compound.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case compound.FieldName:
 		return m.OldName(ctx)
 	case compound.FieldHouseholds:
@@ -4491,6 +4712,20 @@ func (m *CompoundMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case compound.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case compound.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
 		return nil
 	case compound.FieldName:
 		v, ok := value.(string)
@@ -4609,7 +4844,14 @@ func (m *CompoundMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *CompoundMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(compound.FieldSource) {
+		fields = append(fields, compound.FieldSource)
+	}
+	if m.FieldCleared(compound.FieldIllustrative) {
+		fields = append(fields, compound.FieldIllustrative)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -4622,6 +4864,14 @@ func (m *CompoundMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *CompoundMutation) ClearField(name string) error {
+	switch name {
+	case compound.FieldSource:
+		m.ClearSource()
+		return nil
+	case compound.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	}
 	return fmt.Errorf("unknown Compound nullable field %s", name)
 }
 
@@ -4634,6 +4884,12 @@ func (m *CompoundMutation) ResetField(name string) error {
 		return nil
 	case compound.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case compound.FieldSource:
+		m.ResetSource()
+		return nil
+	case compound.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case compound.FieldName:
 		m.ResetName()
@@ -5585,49 +5841,51 @@ func (m *ErasureMutation) ResetEdge(name string) error {
 // FacilityMutation represents an operation that mutates the Facility nodes in the graph.
 type FacilityMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *int
-	created_at        *time.Time
-	updated_at        *time.Time
-	name              *string
-	names             *[]i18n.Text
-	appendnames       []i18n.Text
-	category          *string
-	tags              *[]string
-	appendtags        []string
-	address           *string
-	phone             *string
-	opening_hours     *string
-	services          *[]string
-	appendservices    []string
-	wheelchair        *facility.Wheelchair
-	status            *facility.Status
-	verified_at       *time.Time
-	source            *string
-	lat               *float64
-	addlat            *float64
-	lng               *float64
-	addlng            *float64
-	approximate       *bool
-	clearedFields     map[string]struct{}
-	community         *int
-	clearedcommunity  bool
-	compound          *int
-	clearedcompound   bool
-	operator          *int
-	clearedoperator   bool
-	parent            *int
-	clearedparent     bool
-	rooms             map[int]struct{}
-	removedrooms      map[int]struct{}
-	clearedrooms      bool
-	activities        map[int]struct{}
-	removedactivities map[int]struct{}
-	clearedactivities bool
-	done              bool
-	oldValue          func(context.Context) (*Facility, error)
-	predicates        []predicate.Facility
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	name               *string
+	names              *[]i18n.Text
+	appendnames        []i18n.Text
+	category           *string
+	tags               *[]string
+	appendtags         []string
+	address            *string
+	phone              *string
+	opening_hours      *string
+	services           *[]string
+	appendservices     []string
+	wheelchair         *facility.Wheelchair
+	status             *facility.Status
+	verified_at        *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	lat                *float64
+	addlat             *float64
+	lng                *float64
+	addlng             *float64
+	approximate        *bool
+	clearedFields      map[string]struct{}
+	community          *int
+	clearedcommunity   bool
+	compound           *int
+	clearedcompound    bool
+	operator           *int
+	clearedoperator    bool
+	parent             *int
+	clearedparent      bool
+	rooms              map[int]struct{}
+	removedrooms       map[int]struct{}
+	clearedrooms       bool
+	activities         map[int]struct{}
+	removedactivities  map[int]struct{}
+	clearedactivities  bool
+	done               bool
+	oldValue           func(context.Context) (*Facility, error)
+	predicates         []predicate.Facility
 }
 
 var _ ent.Mutation = (*FacilityMutation)(nil)
@@ -6384,6 +6642,71 @@ func (m *FacilityMutation) ResetSource() {
 	delete(m.clearedFields, facility.FieldSource)
 }
 
+// SetIllustrative sets the "illustrative" field.
+func (m *FacilityMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *FacilityMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Facility entity.
+// If the Facility object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FacilityMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *FacilityMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *FacilityMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *FacilityMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[facility.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *FacilityMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[facility.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *FacilityMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, facility.FieldIllustrative)
+}
+
 // SetCommunityID sets the "community_id" field.
 func (m *FacilityMutation) SetCommunityID(i int) {
 	m.community = &i
@@ -6965,7 +7288,7 @@ func (m *FacilityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FacilityMutation) Fields() []string {
-	fields := make([]string, 0, 21)
+	fields := make([]string, 0, 22)
 	if m.created_at != nil {
 		fields = append(fields, facility.FieldCreatedAt)
 	}
@@ -7007,6 +7330,9 @@ func (m *FacilityMutation) Fields() []string {
 	}
 	if m.source != nil {
 		fields = append(fields, facility.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, facility.FieldIllustrative)
 	}
 	if m.community != nil {
 		fields = append(fields, facility.FieldCommunityID)
@@ -7065,6 +7391,8 @@ func (m *FacilityMutation) Field(name string) (ent.Value, bool) {
 		return m.VerifiedAt()
 	case facility.FieldSource:
 		return m.Source()
+	case facility.FieldIllustrative:
+		return m.Illustrative()
 	case facility.FieldCommunityID:
 		return m.CommunityID()
 	case facility.FieldCompoundID:
@@ -7116,6 +7444,8 @@ func (m *FacilityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldVerifiedAt(ctx)
 	case facility.FieldSource:
 		return m.OldSource(ctx)
+	case facility.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case facility.FieldCommunityID:
 		return m.OldCommunityID(ctx)
 	case facility.FieldCompoundID:
@@ -7236,6 +7566,13 @@ func (m *FacilityMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSource(v)
+		return nil
+	case facility.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
 		return nil
 	case facility.FieldCommunityID:
 		v, ok := value.(int)
@@ -7367,6 +7704,9 @@ func (m *FacilityMutation) ClearedFields() []string {
 	if m.FieldCleared(facility.FieldSource) {
 		fields = append(fields, facility.FieldSource)
 	}
+	if m.FieldCleared(facility.FieldIllustrative) {
+		fields = append(fields, facility.FieldIllustrative)
+	}
 	if m.FieldCleared(facility.FieldCompoundID) {
 		fields = append(fields, facility.FieldCompoundID)
 	}
@@ -7413,6 +7753,9 @@ func (m *FacilityMutation) ClearField(name string) error {
 		return nil
 	case facility.FieldSource:
 		m.ClearSource()
+		return nil
+	case facility.FieldIllustrative:
+		m.ClearIllustrative()
 		return nil
 	case facility.FieldCompoundID:
 		m.ClearCompoundID()
@@ -7472,6 +7815,9 @@ func (m *FacilityMutation) ResetField(name string) error {
 		return nil
 	case facility.FieldSource:
 		m.ResetSource()
+		return nil
+	case facility.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case facility.FieldCommunityID:
 		m.ResetCommunityID()
@@ -7688,6 +8034,9 @@ type GridMutation struct {
 	id                   *int
 	created_at           *time.Time
 	updated_at           *time.Time
+	source               *string
+	illustrative         *[]string
+	appendillustrative   []string
 	name                 *string
 	full_time_workers    *int
 	addfull_time_workers *int
@@ -7869,6 +8218,120 @@ func (m *GridMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *GridMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *GridMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *GridMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *GridMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[grid.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *GridMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[grid.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *GridMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, grid.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *GridMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *GridMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Grid entity.
+// If the Grid object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *GridMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *GridMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *GridMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[grid.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *GridMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[grid.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *GridMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, grid.FieldIllustrative)
 }
 
 // SetName sets the "name" field.
@@ -8116,12 +8579,18 @@ func (m *GridMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *GridMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, grid.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, grid.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, grid.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, grid.FieldIllustrative)
 	}
 	if m.name != nil {
 		fields = append(fields, grid.FieldName)
@@ -8147,6 +8616,10 @@ func (m *GridMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case grid.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case grid.FieldSource:
+		return m.Source()
+	case grid.FieldIllustrative:
+		return m.Illustrative()
 	case grid.FieldName:
 		return m.Name()
 	case grid.FieldFullTimeWorkers:
@@ -8168,6 +8641,10 @@ func (m *GridMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCreatedAt(ctx)
 	case grid.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case grid.FieldSource:
+		return m.OldSource(ctx)
+	case grid.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case grid.FieldName:
 		return m.OldName(ctx)
 	case grid.FieldFullTimeWorkers:
@@ -8198,6 +8675,20 @@ func (m *GridMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case grid.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case grid.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
 		return nil
 	case grid.FieldName:
 		v, ok := value.(string)
@@ -8283,7 +8774,14 @@ func (m *GridMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *GridMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(grid.FieldSource) {
+		fields = append(fields, grid.FieldSource)
+	}
+	if m.FieldCleared(grid.FieldIllustrative) {
+		fields = append(fields, grid.FieldIllustrative)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -8296,6 +8794,14 @@ func (m *GridMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *GridMutation) ClearField(name string) error {
+	switch name {
+	case grid.FieldSource:
+		m.ClearSource()
+		return nil
+	case grid.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	}
 	return fmt.Errorf("unknown Grid nullable field %s", name)
 }
 
@@ -8308,6 +8814,12 @@ func (m *GridMutation) ResetField(name string) error {
 		return nil
 	case grid.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case grid.FieldSource:
+		m.ResetSource()
+		return nil
+	case grid.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case grid.FieldName:
 		m.ResetName()
@@ -9847,35 +10359,38 @@ func (m *IdentityMutation) ResetEdge(name string) error {
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
 type OrganizationMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *int
-	created_at        *time.Time
-	updated_at        *time.Time
-	kind              *organization.Kind
-	name              *string
-	clearedFields     map[string]struct{}
-	parent            *int
-	clearedparent     bool
-	children          map[int]struct{}
-	removedchildren   map[int]struct{}
-	clearedchildren   bool
-	region            *int
-	clearedregion     bool
-	compound          *int
-	clearedcompound   bool
-	facilities        map[int]struct{}
-	removedfacilities map[int]struct{}
-	clearedfacilities bool
-	activities        map[int]struct{}
-	removedactivities map[int]struct{}
-	clearedactivities bool
-	members           map[int]struct{}
-	removedmembers    map[int]struct{}
-	clearedmembers    bool
-	done              bool
-	oldValue          func(context.Context) (*Organization, error)
-	predicates        []predicate.Organization
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	kind               *organization.Kind
+	name               *string
+	clearedFields      map[string]struct{}
+	parent             *int
+	clearedparent      bool
+	children           map[int]struct{}
+	removedchildren    map[int]struct{}
+	clearedchildren    bool
+	region             *int
+	clearedregion      bool
+	compound           *int
+	clearedcompound    bool
+	facilities         map[int]struct{}
+	removedfacilities  map[int]struct{}
+	clearedfacilities  bool
+	activities         map[int]struct{}
+	removedactivities  map[int]struct{}
+	clearedactivities  bool
+	members            map[int]struct{}
+	removedmembers     map[int]struct{}
+	clearedmembers     bool
+	done               bool
+	oldValue           func(context.Context) (*Organization, error)
+	predicates         []predicate.Organization
 }
 
 var _ ent.Mutation = (*OrganizationMutation)(nil)
@@ -10046,6 +10561,120 @@ func (m *OrganizationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *OrganizationMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *OrganizationMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *OrganizationMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *OrganizationMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[organization.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *OrganizationMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[organization.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *OrganizationMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, organization.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *OrganizationMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *OrganizationMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *OrganizationMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *OrganizationMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *OrganizationMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[organization.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *OrganizationMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[organization.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *OrganizationMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, organization.FieldIllustrative)
 }
 
 // SetKind sets the "kind" field.
@@ -10585,12 +11214,18 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, organization.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, organization.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, organization.FieldIllustrative)
 	}
 	if m.kind != nil {
 		fields = append(fields, organization.FieldKind)
@@ -10619,6 +11254,10 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case organization.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case organization.FieldSource:
+		return m.Source()
+	case organization.FieldIllustrative:
+		return m.Illustrative()
 	case organization.FieldKind:
 		return m.Kind()
 	case organization.FieldName:
@@ -10642,6 +11281,10 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldCreatedAt(ctx)
 	case organization.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case organization.FieldSource:
+		return m.OldSource(ctx)
+	case organization.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case organization.FieldKind:
 		return m.OldKind(ctx)
 	case organization.FieldName:
@@ -10674,6 +11317,20 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case organization.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case organization.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
 		return nil
 	case organization.FieldKind:
 		v, ok := value.(organization.Kind)
@@ -10743,6 +11400,12 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrganizationMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(organization.FieldSource) {
+		fields = append(fields, organization.FieldSource)
+	}
+	if m.FieldCleared(organization.FieldIllustrative) {
+		fields = append(fields, organization.FieldIllustrative)
+	}
 	if m.FieldCleared(organization.FieldParentID) {
 		fields = append(fields, organization.FieldParentID)
 	}
@@ -10763,6 +11426,12 @@ func (m *OrganizationMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrganizationMutation) ClearField(name string) error {
 	switch name {
+	case organization.FieldSource:
+		m.ClearSource()
+		return nil
+	case organization.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
 	case organization.FieldParentID:
 		m.ClearParentID()
 		return nil
@@ -10782,6 +11451,12 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case organization.FieldSource:
+		m.ResetSource()
+		return nil
+	case organization.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case organization.FieldKind:
 		m.ResetKind()
@@ -11026,6 +11701,9 @@ type PersonMutation struct {
 	id                   *int
 	created_at           *time.Time
 	updated_at           *time.Time
+	source               *string
+	illustrative         *[]string
+	appendillustrative   []string
 	name                 *string
 	phone                *string
 	birth_year           *int
@@ -11218,6 +11896,120 @@ func (m *PersonMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *PersonMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *PersonMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *PersonMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *PersonMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[person.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *PersonMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[person.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *PersonMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, person.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *PersonMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *PersonMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *PersonMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *PersonMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *PersonMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[person.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *PersonMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[person.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *PersonMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, person.FieldIllustrative)
 }
 
 // SetName sets the "name" field.
@@ -11748,12 +12540,18 @@ func (m *PersonMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PersonMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, person.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, person.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, person.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, person.FieldIllustrative)
 	}
 	if m.name != nil {
 		fields = append(fields, person.FieldName)
@@ -11785,6 +12583,10 @@ func (m *PersonMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case person.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case person.FieldSource:
+		return m.Source()
+	case person.FieldIllustrative:
+		return m.Illustrative()
 	case person.FieldName:
 		return m.Name()
 	case person.FieldPhone:
@@ -11810,6 +12612,10 @@ func (m *PersonMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCreatedAt(ctx)
 	case person.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case person.FieldSource:
+		return m.OldSource(ctx)
+	case person.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case person.FieldName:
 		return m.OldName(ctx)
 	case person.FieldPhone:
@@ -11844,6 +12650,20 @@ func (m *PersonMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case person.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case person.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
 		return nil
 	case person.FieldName:
 		v, ok := value.(string)
@@ -11932,6 +12752,12 @@ func (m *PersonMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *PersonMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(person.FieldSource) {
+		fields = append(fields, person.FieldSource)
+	}
+	if m.FieldCleared(person.FieldIllustrative) {
+		fields = append(fields, person.FieldIllustrative)
+	}
 	if m.FieldCleared(person.FieldPhone) {
 		fields = append(fields, person.FieldPhone)
 	}
@@ -11958,6 +12784,12 @@ func (m *PersonMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *PersonMutation) ClearField(name string) error {
 	switch name {
+	case person.FieldSource:
+		m.ClearSource()
+		return nil
+	case person.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
 	case person.FieldPhone:
 		m.ClearPhone()
 		return nil
@@ -11983,6 +12815,12 @@ func (m *PersonMutation) ResetField(name string) error {
 		return nil
 	case person.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case person.FieldSource:
+		m.ResetSource()
+		return nil
+	case person.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case person.FieldName:
 		m.ResetName()
@@ -13766,6 +14604,9 @@ type RegionMutation struct {
 	id                   *int
 	created_at           *time.Time
 	updated_at           *time.Time
+	source               *string
+	illustrative         *[]string
+	appendillustrative   []string
 	level                *region.Level
 	name                 *string
 	name_en              *string
@@ -13969,6 +14810,120 @@ func (m *RegionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *RegionMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *RegionMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *RegionMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Region entity.
+// If the Region object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegionMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *RegionMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[region.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *RegionMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[region.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *RegionMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, region.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *RegionMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *RegionMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Region entity.
+// If the Region object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegionMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *RegionMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *RegionMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *RegionMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[region.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *RegionMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[region.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *RegionMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, region.FieldIllustrative)
 }
 
 // SetLevel sets the "level" field.
@@ -14723,12 +15678,18 @@ func (m *RegionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegionMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, region.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, region.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, region.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, region.FieldIllustrative)
 	}
 	if m.level != nil {
 		fields = append(fields, region.FieldLevel)
@@ -14766,6 +15727,10 @@ func (m *RegionMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case region.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case region.FieldSource:
+		return m.Source()
+	case region.FieldIllustrative:
+		return m.Illustrative()
 	case region.FieldLevel:
 		return m.Level()
 	case region.FieldName:
@@ -14795,6 +15760,10 @@ func (m *RegionMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCreatedAt(ctx)
 	case region.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case region.FieldSource:
+		return m.OldSource(ctx)
+	case region.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case region.FieldLevel:
 		return m.OldLevel(ctx)
 	case region.FieldName:
@@ -14833,6 +15802,20 @@ func (m *RegionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case region.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case region.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
 		return nil
 	case region.FieldLevel:
 		v, ok := value.(region.Level)
@@ -14947,6 +15930,12 @@ func (m *RegionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *RegionMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(region.FieldSource) {
+		fields = append(fields, region.FieldSource)
+	}
+	if m.FieldCleared(region.FieldIllustrative) {
+		fields = append(fields, region.FieldIllustrative)
+	}
 	if m.FieldCleared(region.FieldNameEn) {
 		fields = append(fields, region.FieldNameEn)
 	}
@@ -14970,6 +15959,12 @@ func (m *RegionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *RegionMutation) ClearField(name string) error {
 	switch name {
+	case region.FieldSource:
+		m.ClearSource()
+		return nil
+	case region.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
 	case region.FieldNameEn:
 		m.ClearNameEn()
 		return nil
@@ -14992,6 +15987,12 @@ func (m *RegionMutation) ResetField(name string) error {
 		return nil
 	case region.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case region.FieldSource:
+		m.ResetSource()
+		return nil
+	case region.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case region.FieldLevel:
 		m.ResetLevel()
@@ -16970,6 +17971,9 @@ type ServiceRequestMutation struct {
 	id                   *int
 	created_at           *time.Time
 	updated_at           *time.Time
+	source               *string
+	illustrative         *[]string
+	appendillustrative   []string
 	kind                 *servicerequest.Kind
 	title                *string
 	description          *string
@@ -17176,6 +18180,120 @@ func (m *ServiceRequestMutation) OldUpdatedAt(ctx context.Context) (v time.Time,
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *ServiceRequestMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ServiceRequestMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ServiceRequestMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ServiceRequestMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[servicerequest.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ServiceRequestMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ServiceRequestMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, servicerequest.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ServiceRequestMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ServiceRequestMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ServiceRequestMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ServiceRequestMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ServiceRequestMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[servicerequest.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ServiceRequestMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ServiceRequestMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, servicerequest.FieldIllustrative)
 }
 
 // SetKind sets the "kind" field.
@@ -18442,12 +19560,18 @@ func (m *ServiceRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServiceRequestMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, servicerequest.FieldCreatedAt)
 	}
 	if m.updated_at != nil {
 		fields = append(fields, servicerequest.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, servicerequest.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, servicerequest.FieldIllustrative)
 	}
 	if m.kind != nil {
 		fields = append(fields, servicerequest.FieldKind)
@@ -18527,6 +19651,10 @@ func (m *ServiceRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case servicerequest.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case servicerequest.FieldSource:
+		return m.Source()
+	case servicerequest.FieldIllustrative:
+		return m.Illustrative()
 	case servicerequest.FieldKind:
 		return m.Kind()
 	case servicerequest.FieldTitle:
@@ -18584,6 +19712,10 @@ func (m *ServiceRequestMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldCreatedAt(ctx)
 	case servicerequest.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case servicerequest.FieldSource:
+		return m.OldSource(ctx)
+	case servicerequest.FieldIllustrative:
+		return m.OldIllustrative(ctx)
 	case servicerequest.FieldKind:
 		return m.OldKind(ctx)
 	case servicerequest.FieldTitle:
@@ -18650,6 +19782,20 @@ func (m *ServiceRequestMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case servicerequest.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case servicerequest.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
 		return nil
 	case servicerequest.FieldKind:
 		v, ok := value.(servicerequest.Kind)
@@ -18862,6 +20008,12 @@ func (m *ServiceRequestMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ServiceRequestMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(servicerequest.FieldSource) {
+		fields = append(fields, servicerequest.FieldSource)
+	}
+	if m.FieldCleared(servicerequest.FieldIllustrative) {
+		fields = append(fields, servicerequest.FieldIllustrative)
+	}
 	if m.FieldCleared(servicerequest.FieldDescription) {
 		fields = append(fields, servicerequest.FieldDescription)
 	}
@@ -18924,6 +20076,12 @@ func (m *ServiceRequestMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ServiceRequestMutation) ClearField(name string) error {
 	switch name {
+	case servicerequest.FieldSource:
+		m.ClearSource()
+		return nil
+	case servicerequest.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
 	case servicerequest.FieldDescription:
 		m.ClearDescription()
 		return nil
@@ -18985,6 +20143,12 @@ func (m *ServiceRequestMutation) ResetField(name string) error {
 		return nil
 	case servicerequest.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case servicerequest.FieldSource:
+		m.ResetSource()
+		return nil
+	case servicerequest.FieldIllustrative:
+		m.ResetIllustrative()
 		return nil
 	case servicerequest.FieldKind:
 		m.ResetKind()

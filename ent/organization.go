@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/organization"
@@ -29,6 +30,14 @@ type Organization struct {
 	//
 	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Where the record comes from, e.g. the article that states it.
+	//
+	// 记录来源，例如陈述它的文章。
+	Source string `json:"source,omitempty"`
+	// GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+	//
+	// 示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+	Illustrative []string `json:"illustrative,omitempty"`
 	// Kind of organisation.
 	//
 	// 组织类型。
@@ -169,9 +178,11 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case organization.FieldIllustrative:
+			values[i] = new([]byte)
 		case organization.FieldID, organization.FieldParentID, organization.FieldRegionID, organization.FieldCompoundID:
 			values[i] = new(sql.NullInt64)
-		case organization.FieldKind, organization.FieldName:
+		case organization.FieldSource, organization.FieldKind, organization.FieldName:
 			values[i] = new(sql.NullString)
 		case organization.FieldCreatedAt, organization.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -207,6 +218,20 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case organization.FieldSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field source", values[i])
+			} else if value.Valid {
+				_m.Source = value.String
+			}
+		case organization.FieldIllustrative:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field illustrative", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Illustrative); err != nil {
+					return fmt.Errorf("unmarshal field illustrative: %w", err)
+				}
 			}
 		case organization.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -316,6 +341,12 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("source=")
+	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	builder.WriteString("illustrative=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Illustrative))
 	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))

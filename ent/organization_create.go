@@ -55,6 +55,26 @@ func (_c *OrganizationCreate) SetNillableUpdatedAt(v *time.Time) *OrganizationCr
 	return _c
 }
 
+// SetSource sets the "source" field.
+func (_c *OrganizationCreate) SetSource(v string) *OrganizationCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableSource(v *string) *OrganizationCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_c *OrganizationCreate) SetIllustrative(v []string) *OrganizationCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetKind sets the "kind" field.
 func (_c *OrganizationCreate) SetKind(v organization.Kind) *OrganizationCreate {
 	_c.mutation.SetKind(v)
@@ -238,6 +258,11 @@ func (_c *OrganizationCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Organization.updated_at"`)}
 	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := organization.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Organization.source": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Kind(); !ok {
 		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Organization.kind"`)}
 	}
@@ -294,6 +319,14 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(organization.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(organization.FieldSource, field.TypeString, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(organization.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
 	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(organization.FieldKind, field.TypeEnum, value)
@@ -482,6 +515,42 @@ func (u *OrganizationUpsert) UpdateUpdatedAt() *OrganizationUpsert {
 	return u
 }
 
+// SetSource sets the "source" field.
+func (u *OrganizationUpsert) SetSource(v string) *OrganizationUpsert {
+	u.Set(organization.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateSource() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldSource)
+	return u
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *OrganizationUpsert) ClearSource() *OrganizationUpsert {
+	u.SetNull(organization.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *OrganizationUpsert) SetIllustrative(v []string) *OrganizationUpsert {
+	u.Set(organization.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateIllustrative() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *OrganizationUpsert) ClearIllustrative() *OrganizationUpsert {
+	u.SetNull(organization.FieldIllustrative)
+	return u
+}
+
 // SetKind sets the "kind" field.
 func (u *OrganizationUpsert) SetKind(v organization.Kind) *OrganizationUpsert {
 	u.Set(organization.FieldKind, v)
@@ -610,6 +679,48 @@ func (u *OrganizationUpsertOne) SetUpdatedAt(v time.Time) *OrganizationUpsertOne
 func (u *OrganizationUpsertOne) UpdateUpdatedAt() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *OrganizationUpsertOne) SetSource(v string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateSource() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *OrganizationUpsertOne) ClearSource() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *OrganizationUpsertOne) SetIllustrative(v []string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateIllustrative() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *OrganizationUpsertOne) ClearIllustrative() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -919,6 +1030,48 @@ func (u *OrganizationUpsertBulk) SetUpdatedAt(v time.Time) *OrganizationUpsertBu
 func (u *OrganizationUpsertBulk) UpdateUpdatedAt() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *OrganizationUpsertBulk) SetSource(v string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateSource() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *OrganizationUpsertBulk) ClearSource() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *OrganizationUpsertBulk) SetIllustrative(v []string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateIllustrative() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *OrganizationUpsertBulk) ClearIllustrative() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -36,6 +37,44 @@ func (_u *OrganizationUpdate) Where(ps ...predicate.Organization) *OrganizationU
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OrganizationUpdate) SetUpdatedAt(v time.Time) *OrganizationUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *OrganizationUpdate) SetSource(v string) *OrganizationUpdate {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableSource(v *string) *OrganizationUpdate {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *OrganizationUpdate) ClearSource() *OrganizationUpdate {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *OrganizationUpdate) SetIllustrative(v []string) *OrganizationUpdate {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *OrganizationUpdate) AppendIllustrative(v []string) *OrganizationUpdate {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *OrganizationUpdate) ClearIllustrative() *OrganizationUpdate {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -347,6 +386,11 @@ func (_u *OrganizationUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *OrganizationUpdate) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := organization.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Organization.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Kind(); ok {
 		if err := organization.KindValidator(v); err != nil {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Organization.kind": %w`, err)}
@@ -377,6 +421,23 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(organization.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(organization.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(organization.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(organization.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, organization.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(organization.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(organization.FieldKind, field.TypeEnum, value)
@@ -674,6 +735,44 @@ type OrganizationUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OrganizationUpdateOne) SetUpdatedAt(v time.Time) *OrganizationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *OrganizationUpdateOne) SetSource(v string) *OrganizationUpdateOne {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableSource(v *string) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *OrganizationUpdateOne) ClearSource() *OrganizationUpdateOne {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *OrganizationUpdateOne) SetIllustrative(v []string) *OrganizationUpdateOne {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *OrganizationUpdateOne) AppendIllustrative(v []string) *OrganizationUpdateOne {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *OrganizationUpdateOne) ClearIllustrative() *OrganizationUpdateOne {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -998,6 +1097,11 @@ func (_u *OrganizationUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *OrganizationUpdateOne) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := organization.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Organization.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Kind(); ok {
 		if err := organization.KindValidator(v); err != nil {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Organization.kind": %w`, err)}
@@ -1045,6 +1149,23 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(organization.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(organization.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(organization.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(organization.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, organization.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(organization.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(organization.FieldKind, field.TypeEnum, value)

@@ -29,6 +29,14 @@ type Person struct {
 	//
 	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Where the record comes from, e.g. the article that states it.
+	//
+	// 记录来源，例如陈述它的文章。
+	Source string `json:"source,omitempty"`
+	// GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+	//
+	// 示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+	Illustrative []string `json:"illustrative,omitempty"`
 	// Name.
 	//
 	// 姓名。
@@ -123,11 +131,11 @@ func (*Person) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case person.FieldRoles:
+		case person.FieldIllustrative, person.FieldRoles:
 			values[i] = new([]byte)
 		case person.FieldID, person.FieldBirthYear, person.FieldCommunityID:
 			values[i] = new(sql.NullInt64)
-		case person.FieldName, person.FieldPhone:
+		case person.FieldSource, person.FieldName, person.FieldPhone:
 			values[i] = new(sql.NullString)
 		case person.FieldCreatedAt, person.FieldUpdatedAt, person.FieldDeactivatedAt:
 			values[i] = new(sql.NullTime)
@@ -163,6 +171,20 @@ func (_m *Person) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case person.FieldSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field source", values[i])
+			} else if value.Valid {
+				_m.Source = value.String
+			}
+		case person.FieldIllustrative:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field illustrative", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Illustrative); err != nil {
+					return fmt.Errorf("unmarshal field illustrative: %w", err)
+				}
 			}
 		case person.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -265,6 +287,12 @@ func (_m *Person) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("source=")
+	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	builder.WriteString("illustrative=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Illustrative))
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

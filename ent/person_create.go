@@ -54,6 +54,26 @@ func (_c *PersonCreate) SetNillableUpdatedAt(v *time.Time) *PersonCreate {
 	return _c
 }
 
+// SetSource sets the "source" field.
+func (_c *PersonCreate) SetSource(v string) *PersonCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *PersonCreate) SetNillableSource(v *string) *PersonCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_c *PersonCreate) SetIllustrative(v []string) *PersonCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *PersonCreate) SetName(v string) *PersonCreate {
 	_c.mutation.SetName(v)
@@ -226,6 +246,11 @@ func (_c *PersonCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Person.updated_at"`)}
 	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := person.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Person.source": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Person.name"`)}
 	}
@@ -289,6 +314,14 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(person.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(person.FieldSource, field.TypeString, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(person.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(person.FieldName, field.TypeString, value)
@@ -436,6 +469,42 @@ func (u *PersonUpsert) SetUpdatedAt(v time.Time) *PersonUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *PersonUpsert) UpdateUpdatedAt() *PersonUpsert {
 	u.SetExcluded(person.FieldUpdatedAt)
+	return u
+}
+
+// SetSource sets the "source" field.
+func (u *PersonUpsert) SetSource(v string) *PersonUpsert {
+	u.Set(person.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateSource() *PersonUpsert {
+	u.SetExcluded(person.FieldSource)
+	return u
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *PersonUpsert) ClearSource() *PersonUpsert {
+	u.SetNull(person.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *PersonUpsert) SetIllustrative(v []string) *PersonUpsert {
+	u.Set(person.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateIllustrative() *PersonUpsert {
+	u.SetExcluded(person.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *PersonUpsert) ClearIllustrative() *PersonUpsert {
+	u.SetNull(person.FieldIllustrative)
 	return u
 }
 
@@ -597,6 +666,48 @@ func (u *PersonUpsertOne) SetUpdatedAt(v time.Time) *PersonUpsertOne {
 func (u *PersonUpsertOne) UpdateUpdatedAt() *PersonUpsertOne {
 	return u.Update(func(s *PersonUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *PersonUpsertOne) SetSource(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateSource() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *PersonUpsertOne) ClearSource() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *PersonUpsertOne) SetIllustrative(v []string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateIllustrative() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *PersonUpsertOne) ClearIllustrative() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -941,6 +1052,48 @@ func (u *PersonUpsertBulk) SetUpdatedAt(v time.Time) *PersonUpsertBulk {
 func (u *PersonUpsertBulk) UpdateUpdatedAt() *PersonUpsertBulk {
 	return u.Update(func(s *PersonUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *PersonUpsertBulk) SetSource(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateSource() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *PersonUpsertBulk) ClearSource() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *PersonUpsertBulk) SetIllustrative(v []string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateIllustrative() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *PersonUpsertBulk) ClearIllustrative() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

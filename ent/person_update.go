@@ -39,6 +39,44 @@ func (_u *PersonUpdate) SetUpdatedAt(v time.Time) *PersonUpdate {
 	return _u
 }
 
+// SetSource sets the "source" field.
+func (_u *PersonUpdate) SetSource(v string) *PersonUpdate {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *PersonUpdate) SetNillableSource(v *string) *PersonUpdate {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *PersonUpdate) ClearSource() *PersonUpdate {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *PersonUpdate) SetIllustrative(v []string) *PersonUpdate {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *PersonUpdate) AppendIllustrative(v []string) *PersonUpdate {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *PersonUpdate) ClearIllustrative() *PersonUpdate {
+	_u.mutation.ClearIllustrative()
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *PersonUpdate) SetName(v string) *PersonUpdate {
 	_u.mutation.SetName(v)
@@ -320,6 +358,11 @@ func (_u *PersonUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *PersonUpdate) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := person.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Person.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := person.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Person.name": %w`, err)}
@@ -360,6 +403,23 @@ func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(person.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(person.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(person.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(person.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, person.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(person.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(person.FieldName, field.TypeString, value)
@@ -583,6 +643,44 @@ type PersonUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PersonUpdateOne) SetUpdatedAt(v time.Time) *PersonUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *PersonUpdateOne) SetSource(v string) *PersonUpdateOne {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *PersonUpdateOne) SetNillableSource(v *string) *PersonUpdateOne {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *PersonUpdateOne) ClearSource() *PersonUpdateOne {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *PersonUpdateOne) SetIllustrative(v []string) *PersonUpdateOne {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *PersonUpdateOne) AppendIllustrative(v []string) *PersonUpdateOne {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *PersonUpdateOne) ClearIllustrative() *PersonUpdateOne {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -880,6 +978,11 @@ func (_u *PersonUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *PersonUpdateOne) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := person.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Person.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := person.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Person.name": %w`, err)}
@@ -937,6 +1040,23 @@ func (_u *PersonUpdateOne) sqlSave(ctx context.Context) (_node *Person, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(person.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(person.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(person.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(person.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, person.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(person.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(person.FieldName, field.TypeString, value)

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"lifecircle/ent/region"
 	"strings"
@@ -27,6 +28,14 @@ type Region struct {
 	//
 	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Where the record comes from, e.g. the article that states it.
+	//
+	// 记录来源，例如陈述它的文章。
+	Source string `json:"source,omitempty"`
+	// GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+	//
+	// 示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+	Illustrative []string `json:"illustrative,omitempty"`
 	// Level of the region in the administrative hierarchy.
 	//
 	// 区域在行政层级中的级别。
@@ -179,13 +188,15 @@ func (*Region) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case region.FieldIllustrative:
+			values[i] = new([]byte)
 		case region.FieldApproximate:
 			values[i] = new(sql.NullBool)
 		case region.FieldLat, region.FieldLng:
 			values[i] = new(sql.NullFloat64)
 		case region.FieldID, region.FieldParentID:
 			values[i] = new(sql.NullInt64)
-		case region.FieldLevel, region.FieldName, region.FieldNameEn, region.FieldCode:
+		case region.FieldSource, region.FieldLevel, region.FieldName, region.FieldNameEn, region.FieldCode:
 			values[i] = new(sql.NullString)
 		case region.FieldCreatedAt, region.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -221,6 +232,20 @@ func (_m *Region) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case region.FieldSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field source", values[i])
+			} else if value.Valid {
+				_m.Source = value.String
+			}
+		case region.FieldIllustrative:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field illustrative", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Illustrative); err != nil {
+					return fmt.Errorf("unmarshal field illustrative: %w", err)
+				}
 			}
 		case region.FieldLevel:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -348,6 +373,12 @@ func (_m *Region) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("source=")
+	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	builder.WriteString("illustrative=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Illustrative))
 	builder.WriteString(", ")
 	builder.WriteString("level=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Level))

@@ -55,6 +55,26 @@ func (_c *RegionCreate) SetNillableUpdatedAt(v *time.Time) *RegionCreate {
 	return _c
 }
 
+// SetSource sets the "source" field.
+func (_c *RegionCreate) SetSource(v string) *RegionCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *RegionCreate) SetNillableSource(v *string) *RegionCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_c *RegionCreate) SetIllustrative(v []string) *RegionCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetLevel sets the "level" field.
 func (_c *RegionCreate) SetLevel(v region.Level) *RegionCreate {
 	_c.mutation.SetLevel(v)
@@ -296,6 +316,11 @@ func (_c *RegionCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Region.updated_at"`)}
 	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := region.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Region.source": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Level(); !ok {
 		return &ValidationError{Name: "level", err: errors.New(`ent: missing required field "Region.level"`)}
 	}
@@ -375,6 +400,14 @@ func (_c *RegionCreate) createSpec() (*Region, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(region.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(region.FieldSource, field.TypeString, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(region.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
 	}
 	if value, ok := _c.mutation.Level(); ok {
 		_spec.SetField(region.FieldLevel, field.TypeEnum, value)
@@ -581,6 +614,42 @@ func (u *RegionUpsert) UpdateUpdatedAt() *RegionUpsert {
 	return u
 }
 
+// SetSource sets the "source" field.
+func (u *RegionUpsert) SetSource(v string) *RegionUpsert {
+	u.Set(region.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *RegionUpsert) UpdateSource() *RegionUpsert {
+	u.SetExcluded(region.FieldSource)
+	return u
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *RegionUpsert) ClearSource() *RegionUpsert {
+	u.SetNull(region.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *RegionUpsert) SetIllustrative(v []string) *RegionUpsert {
+	u.Set(region.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *RegionUpsert) UpdateIllustrative() *RegionUpsert {
+	u.SetExcluded(region.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *RegionUpsert) ClearIllustrative() *RegionUpsert {
+	u.SetNull(region.FieldIllustrative)
+	return u
+}
+
 // SetLevel sets the "level" field.
 func (u *RegionUpsert) SetLevel(v region.Level) *RegionUpsert {
 	u.Set(region.FieldLevel, v)
@@ -763,6 +832,48 @@ func (u *RegionUpsertOne) SetUpdatedAt(v time.Time) *RegionUpsertOne {
 func (u *RegionUpsertOne) UpdateUpdatedAt() *RegionUpsertOne {
 	return u.Update(func(s *RegionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *RegionUpsertOne) SetSource(v string) *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *RegionUpsertOne) UpdateSource() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *RegionUpsertOne) ClearSource() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *RegionUpsertOne) SetIllustrative(v []string) *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *RegionUpsertOne) UpdateIllustrative() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *RegionUpsertOne) ClearIllustrative() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -1135,6 +1246,48 @@ func (u *RegionUpsertBulk) SetUpdatedAt(v time.Time) *RegionUpsertBulk {
 func (u *RegionUpsertBulk) UpdateUpdatedAt() *RegionUpsertBulk {
 	return u.Update(func(s *RegionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *RegionUpsertBulk) SetSource(v string) *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *RegionUpsertBulk) UpdateSource() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *RegionUpsertBulk) ClearSource() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *RegionUpsertBulk) SetIllustrative(v []string) *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *RegionUpsertBulk) UpdateIllustrative() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *RegionUpsertBulk) ClearIllustrative() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

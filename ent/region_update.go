@@ -17,6 +17,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -36,6 +37,44 @@ func (_u *RegionUpdate) Where(ps ...predicate.Region) *RegionUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *RegionUpdate) SetUpdatedAt(v time.Time) *RegionUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *RegionUpdate) SetSource(v string) *RegionUpdate {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *RegionUpdate) SetNillableSource(v *string) *RegionUpdate {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *RegionUpdate) ClearSource() *RegionUpdate {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *RegionUpdate) SetIllustrative(v []string) *RegionUpdate {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *RegionUpdate) AppendIllustrative(v []string) *RegionUpdate {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *RegionUpdate) ClearIllustrative() *RegionUpdate {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -459,6 +498,11 @@ func (_u *RegionUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RegionUpdate) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := region.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Region.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Level(); ok {
 		if err := region.LevelValidator(v); err != nil {
 			return &ValidationError{Name: "level", err: fmt.Errorf(`ent: validator failed for field "Region.level": %w`, err)}
@@ -506,6 +550,23 @@ func (_u *RegionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(region.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(region.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(region.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(region.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, region.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(region.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Level(); ok {
 		_spec.SetField(region.FieldLevel, field.TypeEnum, value)
@@ -862,6 +923,44 @@ type RegionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *RegionUpdateOne) SetUpdatedAt(v time.Time) *RegionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *RegionUpdateOne) SetSource(v string) *RegionUpdateOne {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *RegionUpdateOne) SetNillableSource(v *string) *RegionUpdateOne {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *RegionUpdateOne) ClearSource() *RegionUpdateOne {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *RegionUpdateOne) SetIllustrative(v []string) *RegionUpdateOne {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *RegionUpdateOne) AppendIllustrative(v []string) *RegionUpdateOne {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *RegionUpdateOne) ClearIllustrative() *RegionUpdateOne {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -1298,6 +1397,11 @@ func (_u *RegionUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RegionUpdateOne) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := region.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Region.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Level(); ok {
 		if err := region.LevelValidator(v); err != nil {
 			return &ValidationError{Name: "level", err: fmt.Errorf(`ent: validator failed for field "Region.level": %w`, err)}
@@ -1362,6 +1466,23 @@ func (_u *RegionUpdateOne) sqlSave(ctx context.Context) (_node *Region, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(region.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(region.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(region.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(region.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, region.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(region.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Level(); ok {
 		_spec.SetField(region.FieldLevel, field.TypeEnum, value)

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/organization"
@@ -31,6 +32,14 @@ type ServiceRequest struct {
 	//
 	// 记录最近一次修改的时间。
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Where the record comes from, e.g. the article that states it.
+	//
+	// 记录来源，例如陈述它的文章。
+	Source string `json:"source,omitempty"`
+	// GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+	//
+	// 示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+	Illustrative []string `json:"illustrative,omitempty"`
 	// Kind of request.
 	//
 	// 需求类型。
@@ -225,9 +234,11 @@ func (*ServiceRequest) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case servicerequest.FieldIllustrative:
+			values[i] = new([]byte)
 		case servicerequest.FieldID, servicerequest.FieldSatisfaction, servicerequest.FieldVersion, servicerequest.FieldCommunityID, servicerequest.FieldCompoundID, servicerequest.FieldRequesterID, servicerequest.FieldDispatchedToID, servicerequest.FieldClaimedByID:
 			values[i] = new(sql.NullInt64)
-		case servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldCategory, servicerequest.FieldStatus, servicerequest.FieldAddress, servicerequest.FieldResolutionNote, servicerequest.FieldRejectReason, servicerequest.FieldIdempotencyKey:
+		case servicerequest.FieldSource, servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldCategory, servicerequest.FieldStatus, servicerequest.FieldAddress, servicerequest.FieldResolutionNote, servicerequest.FieldRejectReason, servicerequest.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case servicerequest.FieldCreatedAt, servicerequest.FieldUpdatedAt, servicerequest.FieldSubmittedAt, servicerequest.FieldDispatchedAt, servicerequest.FieldClaimedAt, servicerequest.FieldResolvedAt, servicerequest.FieldConfirmedAt, servicerequest.FieldRejectedAt:
 			values[i] = new(sql.NullTime)
@@ -263,6 +274,20 @@ func (_m *ServiceRequest) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case servicerequest.FieldSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field source", values[i])
+			} else if value.Valid {
+				_m.Source = value.String
+			}
+		case servicerequest.FieldIllustrative:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field illustrative", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Illustrative); err != nil {
+					return fmt.Errorf("unmarshal field illustrative: %w", err)
+				}
 			}
 		case servicerequest.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -478,6 +503,12 @@ func (_m *ServiceRequest) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("source=")
+	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	builder.WriteString("illustrative=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Illustrative))
 	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))

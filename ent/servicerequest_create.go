@@ -55,6 +55,26 @@ func (_c *ServiceRequestCreate) SetNillableUpdatedAt(v *time.Time) *ServiceReque
 	return _c
 }
 
+// SetSource sets the "source" field.
+func (_c *ServiceRequestCreate) SetSource(v string) *ServiceRequestCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableSource(v *string) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_c *ServiceRequestCreate) SetIllustrative(v []string) *ServiceRequestCreate {
+	_c.mutation.SetIllustrative(v)
+	return _c
+}
+
 // SetKind sets the "kind" field.
 func (_c *ServiceRequestCreate) SetKind(v servicerequest.Kind) *ServiceRequestCreate {
 	_c.mutation.SetKind(v)
@@ -441,6 +461,11 @@ func (_c *ServiceRequestCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "ServiceRequest.updated_at"`)}
 	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := servicerequest.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.source": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Kind(); !ok {
 		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "ServiceRequest.kind"`)}
 	}
@@ -551,6 +576,14 @@ func (_c *ServiceRequestCreate) createSpec() (*ServiceRequest, *sqlgraph.CreateS
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(servicerequest.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(servicerequest.FieldSource, field.TypeString, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.Illustrative(); ok {
+		_spec.SetField(servicerequest.FieldIllustrative, field.TypeJSON, value)
+		_node.Illustrative = value
 	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(servicerequest.FieldKind, field.TypeEnum, value)
@@ -782,6 +815,42 @@ func (u *ServiceRequestUpsert) SetUpdatedAt(v time.Time) *ServiceRequestUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *ServiceRequestUpsert) UpdateUpdatedAt() *ServiceRequestUpsert {
 	u.SetExcluded(servicerequest.FieldUpdatedAt)
+	return u
+}
+
+// SetSource sets the "source" field.
+func (u *ServiceRequestUpsert) SetSource(v string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldSource, v)
+	return u
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateSource() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldSource)
+	return u
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *ServiceRequestUpsert) ClearSource() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldSource)
+	return u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *ServiceRequestUpsert) SetIllustrative(v []string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldIllustrative, v)
+	return u
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateIllustrative() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldIllustrative)
+	return u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *ServiceRequestUpsert) ClearIllustrative() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldIllustrative)
 	return u
 }
 
@@ -1213,6 +1282,48 @@ func (u *ServiceRequestUpsertOne) SetUpdatedAt(v time.Time) *ServiceRequestUpser
 func (u *ServiceRequestUpsertOne) UpdateUpdatedAt() *ServiceRequestUpsertOne {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *ServiceRequestUpsertOne) SetSource(v string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateSource() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *ServiceRequestUpsertOne) ClearSource() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *ServiceRequestUpsertOne) SetIllustrative(v []string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateIllustrative() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *ServiceRequestUpsertOne) ClearIllustrative() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearIllustrative()
 	})
 }
 
@@ -1872,6 +1983,48 @@ func (u *ServiceRequestUpsertBulk) SetUpdatedAt(v time.Time) *ServiceRequestUpse
 func (u *ServiceRequestUpsertBulk) UpdateUpdatedAt() *ServiceRequestUpsertBulk {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetSource sets the "source" field.
+func (u *ServiceRequestUpsertBulk) SetSource(v string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetSource(v)
+	})
+}
+
+// UpdateSource sets the "source" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateSource() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateSource()
+	})
+}
+
+// ClearSource clears the value of the "source" field.
+func (u *ServiceRequestUpsertBulk) ClearSource() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearSource()
+	})
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (u *ServiceRequestUpsertBulk) SetIllustrative(v []string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetIllustrative(v)
+	})
+}
+
+// UpdateIllustrative sets the "illustrative" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateIllustrative() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateIllustrative()
+	})
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (u *ServiceRequestUpsertBulk) ClearIllustrative() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearIllustrative()
 	})
 }
 

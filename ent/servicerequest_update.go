@@ -17,6 +17,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -36,6 +37,44 @@ func (_u *ServiceRequestUpdate) Where(ps ...predicate.ServiceRequest) *ServiceRe
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ServiceRequestUpdate) SetUpdatedAt(v time.Time) *ServiceRequestUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *ServiceRequestUpdate) SetSource(v string) *ServiceRequestUpdate {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableSource(v *string) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *ServiceRequestUpdate) ClearSource() *ServiceRequestUpdate {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *ServiceRequestUpdate) SetIllustrative(v []string) *ServiceRequestUpdate {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *ServiceRequestUpdate) AppendIllustrative(v []string) *ServiceRequestUpdate {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *ServiceRequestUpdate) ClearIllustrative() *ServiceRequestUpdate {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -597,6 +636,11 @@ func (_u *ServiceRequestUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ServiceRequestUpdate) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := servicerequest.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Kind(); ok {
 		if err := servicerequest.KindValidator(v); err != nil {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.kind": %w`, err)}
@@ -672,6 +716,23 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(servicerequest.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(servicerequest.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(servicerequest.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(servicerequest.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, servicerequest.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(servicerequest.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(servicerequest.FieldKind, field.TypeEnum, value)
@@ -979,6 +1040,44 @@ type ServiceRequestUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ServiceRequestUpdateOne) SetUpdatedAt(v time.Time) *ServiceRequestUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetSource sets the "source" field.
+func (_u *ServiceRequestUpdateOne) SetSource(v string) *ServiceRequestUpdateOne {
+	_u.mutation.SetSource(v)
+	return _u
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableSource(v *string) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetSource(*v)
+	}
+	return _u
+}
+
+// ClearSource clears the value of the "source" field.
+func (_u *ServiceRequestUpdateOne) ClearSource() *ServiceRequestUpdateOne {
+	_u.mutation.ClearSource()
+	return _u
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (_u *ServiceRequestUpdateOne) SetIllustrative(v []string) *ServiceRequestUpdateOne {
+	_u.mutation.SetIllustrative(v)
+	return _u
+}
+
+// AppendIllustrative appends value to the "illustrative" field.
+func (_u *ServiceRequestUpdateOne) AppendIllustrative(v []string) *ServiceRequestUpdateOne {
+	_u.mutation.AppendIllustrative(v)
+	return _u
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (_u *ServiceRequestUpdateOne) ClearIllustrative() *ServiceRequestUpdateOne {
+	_u.mutation.ClearIllustrative()
 	return _u
 }
 
@@ -1553,6 +1652,11 @@ func (_u *ServiceRequestUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ServiceRequestUpdateOne) check() error {
+	if v, ok := _u.mutation.Source(); ok {
+		if err := servicerequest.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.source": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Kind(); ok {
 		if err := servicerequest.KindValidator(v); err != nil {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.kind": %w`, err)}
@@ -1645,6 +1749,23 @@ func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceR
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(servicerequest.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Source(); ok {
+		_spec.SetField(servicerequest.FieldSource, field.TypeString, value)
+	}
+	if _u.mutation.SourceCleared() {
+		_spec.ClearField(servicerequest.FieldSource, field.TypeString)
+	}
+	if value, ok := _u.mutation.Illustrative(); ok {
+		_spec.SetField(servicerequest.FieldIllustrative, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedIllustrative(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, servicerequest.FieldIllustrative, value)
+		})
+	}
+	if _u.mutation.IllustrativeCleared() {
+		_spec.ClearField(servicerequest.FieldIllustrative, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(servicerequest.FieldKind, field.TypeEnum, value)

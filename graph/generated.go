@@ -99,6 +99,7 @@ type ComplexityRoot struct {
 		Description     func(childComplexity int) int
 		EndsAt          func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Illustrative    func(childComplexity int) int
 		Organizer       func(childComplexity int) int
 		OrganizerID     func(childComplexity int) int
 		RegisteredCount func(childComplexity int) int
@@ -160,11 +161,13 @@ type ComplexityRoot struct {
 		Facilities         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		Households         func(childComplexity int) int
 		ID                 func(childComplexity int) int
+		Illustrative       func(childComplexity int) int
 		Lat                func(childComplexity int) int
 		Lng                func(childComplexity int) int
 		Name               func(childComplexity int) int
 		Organizations      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		PropertyManagement func(childComplexity int) int
+		Source             func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
 	}
 
@@ -219,6 +222,7 @@ type ComplexityRoot struct {
 		CompoundID   func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
 		IsOpenAt     func(childComplexity int, time time.Time) int
 		Lat          func(childComplexity int) int
 		Lng          func(childComplexity int) int
@@ -270,8 +274,10 @@ type ComplexityRoot struct {
 		CreatedAt       func(childComplexity int) int
 		FullTimeWorkers func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Illustrative    func(childComplexity int) int
 		Name            func(childComplexity int) int
 		PartTimeWorkers func(childComplexity int) int
+		Source          func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 	}
 
@@ -406,20 +412,22 @@ type ComplexityRoot struct {
 	}
 
 	Organization struct {
-		Activities func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
-		Children   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
-		Compound   func(childComplexity int) int
-		CompoundID func(childComplexity int) int
-		CreatedAt  func(childComplexity int) int
-		Facilities func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
-		ID         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Parent     func(childComplexity int) int
-		ParentID   func(childComplexity int) int
-		Region     func(childComplexity int) int
-		RegionID   func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		Activities   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		Children     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
+		Compound     func(childComplexity int) int
+		CompoundID   func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Facilities   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Parent       func(childComplexity int) int
+		ParentID     func(childComplexity int) int
+		Region       func(childComplexity int) int
+		RegionID     func(childComplexity int) int
+		Source       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	OrganizationConnection struct {
@@ -465,9 +473,11 @@ type ComplexityRoot struct {
 		CreatedAt     func(childComplexity int) int
 		DeactivatedAt func(childComplexity int) int
 		ID            func(childComplexity int) int
+		Illustrative  func(childComplexity int) int
 		Name          func(childComplexity int) int
 		Phone         func(childComplexity int) int
 		Roles         func(childComplexity int) int
+		Source        func(childComplexity int) int
 		Teams         func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
 	}
@@ -579,6 +589,7 @@ type ComplexityRoot struct {
 		Facilities    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		Grids         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
 		ID            func(childComplexity int) int
+		Illustrative  func(childComplexity int) int
 		Lat           func(childComplexity int) int
 		Level         func(childComplexity int) int
 		Lng           func(childComplexity int) int
@@ -587,6 +598,7 @@ type ComplexityRoot struct {
 		Organizations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Parent        func(childComplexity int) int
 		ParentID      func(childComplexity int) int
+		Source        func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
 	}
 
@@ -682,6 +694,7 @@ type ComplexityRoot struct {
 		DispatchedToID func(childComplexity int) int
 		Events         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		ID             func(childComplexity int) int
+		Illustrative   func(childComplexity int) int
 		Kind           func(childComplexity int) int
 		RejectReason   func(childComplexity int) int
 		RejectedAt     func(childComplexity int) int
@@ -690,6 +703,7 @@ type ComplexityRoot struct {
 		ResolutionNote func(childComplexity int) int
 		ResolvedAt     func(childComplexity int) int
 		Satisfaction   func(childComplexity int) int
+		Source         func(childComplexity int) int
 		Status         func(childComplexity int) int
 		SubmittedAt    func(childComplexity int) int
 		Title          func(childComplexity int) int
@@ -1026,6 +1040,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Activity.ID(childComplexity), true
+	case "Activity.illustrative":
+		if e.ComplexityRoot.Activity.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Illustrative(childComplexity), true
 	case "Activity.organizer":
 		if e.ComplexityRoot.Activity.Organizer == nil {
 			break
@@ -1278,6 +1298,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Compound.ID(childComplexity), true
+	case "Compound.illustrative":
+		if e.ComplexityRoot.Compound.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compound.Illustrative(childComplexity), true
 	case "Compound.lat":
 		if e.ComplexityRoot.Compound.Lat == nil {
 			break
@@ -1313,6 +1339,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Compound.PropertyManagement(childComplexity), true
+	case "Compound.source":
+		if e.ComplexityRoot.Compound.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compound.Source(childComplexity), true
 	case "Compound.updatedAt":
 		if e.ComplexityRoot.Compound.UpdatedAt == nil {
 			break
@@ -1523,6 +1555,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Facility.ID(childComplexity), true
+	case "Facility.illustrative":
+		if e.ComplexityRoot.Facility.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Facility.Illustrative(childComplexity), true
 	case "Facility.isOpenAt":
 		if e.ComplexityRoot.Facility.IsOpenAt == nil {
 			break
@@ -1781,6 +1819,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Grid.ID(childComplexity), true
+	case "Grid.illustrative":
+		if e.ComplexityRoot.Grid.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Grid.Illustrative(childComplexity), true
 	case "Grid.name":
 		if e.ComplexityRoot.Grid.Name == nil {
 			break
@@ -1793,6 +1837,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Grid.PartTimeWorkers(childComplexity), true
+	case "Grid.source":
+		if e.ComplexityRoot.Grid.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Grid.Source(childComplexity), true
 	case "Grid.updatedAt":
 		if e.ComplexityRoot.Grid.UpdatedAt == nil {
 			break
@@ -2584,6 +2634,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.ID(childComplexity), true
+	case "Organization.illustrative":
+		if e.ComplexityRoot.Organization.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Illustrative(childComplexity), true
 	case "Organization.kind":
 		if e.ComplexityRoot.Organization.Kind == nil {
 			break
@@ -2620,6 +2676,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.RegionID(childComplexity), true
+	case "Organization.source":
+		if e.ComplexityRoot.Organization.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Source(childComplexity), true
 	case "Organization.updatedAt":
 		if e.ComplexityRoot.Organization.UpdatedAt == nil {
 			break
@@ -2794,6 +2856,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.ID(childComplexity), true
+	case "Person.illustrative":
+		if e.ComplexityRoot.Person.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Illustrative(childComplexity), true
 	case "Person.name":
 		if e.ComplexityRoot.Person.Name == nil {
 			break
@@ -2812,6 +2880,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Roles(childComplexity), true
+	case "Person.source":
+		if e.ComplexityRoot.Person.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Source(childComplexity), true
 	case "Person.teams":
 		if e.ComplexityRoot.Person.Teams == nil {
 			break
@@ -3410,6 +3484,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.ID(childComplexity), true
+	case "Region.illustrative":
+		if e.ComplexityRoot.Region.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Illustrative(childComplexity), true
 	case "Region.lat":
 		if e.ComplexityRoot.Region.Lat == nil {
 			break
@@ -3463,6 +3543,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.ParentID(childComplexity), true
+	case "Region.source":
+		if e.ComplexityRoot.Region.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Source(childComplexity), true
 	case "Region.updatedAt":
 		if e.ComplexityRoot.Region.UpdatedAt == nil {
 			break
@@ -3868,6 +3954,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.ID(childComplexity), true
+	case "ServiceRequest.illustrative":
+		if e.ComplexityRoot.ServiceRequest.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Illustrative(childComplexity), true
 	case "ServiceRequest.kind":
 		if e.ComplexityRoot.ServiceRequest.Kind == nil {
 			break
@@ -3916,6 +4008,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.Satisfaction(childComplexity), true
+	case "ServiceRequest.source":
+		if e.ComplexityRoot.ServiceRequest.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Source(childComplexity), true
 	case "ServiceRequest.status":
 		if e.ComplexityRoot.ServiceRequest.Status == nil {
 			break
@@ -5391,6 +5489,12 @@ type Activity implements Node {
   """
   source: String
   """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   ID of the community the activity belongs to.
   
   活动所属社区的 ID。
@@ -6557,6 +6661,18 @@ type Compound implements Node {
   """
   updatedAt: Time!
   """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   Name of the compound.
   
   小区名称。
@@ -6976,6 +7092,96 @@ input CompoundWhereInput {
   """
   updatedAtLTE: Time
   """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
   Matches when ` + "`" + `name` + "`" + ` equals the value.
   
   ` + "`" + `name` + "`" + ` 等于该值时匹配。
@@ -7349,6 +7555,12 @@ input CreateActivityInput {
   """
   source: String
   """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   ID of the community the activity belongs to.
   
   活动所属社区的 ID。
@@ -7373,6 +7585,18 @@ The values of a new ` + "`" + `Compound` + "`" + ` record.
 新建 ` + "`" + `Compound` + "`" + ` 记录的各项值。
 """
 input CreateCompoundInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
   """
   Name of the compound.
   
@@ -7489,6 +7713,12 @@ input CreateFacilityInput {
   """
   source: String
   """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   WGS-84 latitude in degrees.
   
   WGS-84 纬度（度）。
@@ -7538,6 +7768,18 @@ The values of a new ` + "`" + `Grid` + "`" + ` record.
 """
 input CreateGridInput {
   """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   Name of the grid.
   
   网格名称。
@@ -7568,6 +7810,18 @@ The values of a new ` + "`" + `Organization` + "`" + ` record.
 新建 ` + "`" + `Organization` + "`" + ` 记录的各项值。
 """
 input CreateOrganizationInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
   """
   Kind of organisation.
   
@@ -7605,6 +7859,18 @@ The values of a new ` + "`" + `Region` + "`" + ` record.
 新建 ` + "`" + `Region` + "`" + ` 记录的各项值。
 """
 input CreateRegionInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
   """
   Level of the region in the administrative hierarchy.
   
@@ -7756,6 +8022,12 @@ type Facility implements Node {
   条目来源。
   """
   source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
   """
   ID of the community the facility belongs to.
   
@@ -9223,6 +9495,18 @@ type Grid implements Node {
   """
   updatedAt: Time!
   """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   Name of the grid.
   
   网格名称。
@@ -9509,6 +9793,96 @@ input GridWhereInput {
   ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
   """
   updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
   """
   Matches when ` + "`" + `name` + "`" + ` equals the value.
   
@@ -10227,6 +10601,18 @@ type Organization implements Node {
   """
   updatedAt: Time!
   """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   Kind of organisation.
   
   组织类型。
@@ -10749,6 +11135,96 @@ input OrganizationWhereInput {
   """
   updatedAtLTE: Time
   """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
   Matches when ` + "`" + `kind` + "`" + ` equals the value.
   
   ` + "`" + `kind` + "`" + ` 等于该值时匹配。
@@ -11074,6 +11550,18 @@ type Person implements Node {
   记录最近一次修改的时间。
   """
   updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
   """
   Name.
   
@@ -12301,6 +12789,18 @@ type Region implements Node {
   """
   updatedAt: Time!
   """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
   Level of the region in the administrative hierarchy.
   
   区域在行政层级中的级别。
@@ -12966,6 +13466,96 @@ input RegionWhereInput {
   ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
   """
   updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
   """
   Matches when ` + "`" + `level` + "`" + ` equals the value.
   
@@ -13960,6 +14550,18 @@ type ServiceRequest implements Node {
   记录最近一次修改的时间。
   """
   updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
   """
   Kind of request.
   
@@ -15069,6 +15671,24 @@ input UpdateActivityInput {
   """
   clearSource: Boolean
   """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
+  """
   ID of the community the activity belongs to.
   
   活动所属社区的 ID。
@@ -15105,6 +15725,36 @@ Changes to a ` + "`" + `Compound` + "`" + ` record: only the fields given change
 对 ` + "`" + `Compound` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateCompoundInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
   """
   Name of the compound.
   
@@ -15275,6 +15925,24 @@ input UpdateFacilityInput {
   """
   clearSource: Boolean
   """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
+  """
   WGS-84 latitude in degrees.
   
   WGS-84 纬度（度）。
@@ -15342,6 +16010,36 @@ Changes to a ` + "`" + `Grid` + "`" + ` record: only the fields given change.
 """
 input UpdateGridInput {
   """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
+  """
   Name of the grid.
   
   网格名称。
@@ -15372,6 +16070,36 @@ Changes to a ` + "`" + `Organization` + "`" + ` record: only the fields given ch
 对 ` + "`" + `Organization` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateOrganizationInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
   """
   Kind of organisation.
   
@@ -15421,6 +16149,36 @@ Changes to a ` + "`" + `Region` + "`" + ` record: only the fields given change.
 对 ` + "`" + `Region` + "`" + ` 记录的修改：只修改给出的字段。
 """
 input UpdateRegionInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
   """
   Level of the region in the administrative hierarchy.
   
@@ -17759,6 +18517,8 @@ func (ec *executionContext) childFields_Activity(ctx context.Context, field grap
 		return ec.fieldContext_Activity_registeredCount(ctx, field)
 	case "source":
 		return ec.fieldContext_Activity_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Activity_illustrative(ctx, field)
 	case "communityID":
 		return ec.fieldContext_Activity_communityID(ctx, field)
 	case "organizerID":
@@ -17861,6 +18621,10 @@ func (ec *executionContext) childFields_Compound(ctx context.Context, field grap
 		return ec.fieldContext_Compound_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Compound_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Compound_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Compound_illustrative(ctx, field)
 	case "name":
 		return ec.fieldContext_Compound_name(ctx, field)
 	case "households":
@@ -17995,6 +18759,8 @@ func (ec *executionContext) childFields_Facility(ctx context.Context, field grap
 		return ec.fieldContext_Facility_verifiedAt(ctx, field)
 	case "source":
 		return ec.fieldContext_Facility_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Facility_illustrative(ctx, field)
 	case "communityID":
 		return ec.fieldContext_Facility_communityID(ctx, field)
 	case "compoundID":
@@ -18085,6 +18851,10 @@ func (ec *executionContext) childFields_Grid(ctx context.Context, field graphql.
 		return ec.fieldContext_Grid_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Grid_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Grid_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Grid_illustrative(ctx, field)
 	case "name":
 		return ec.fieldContext_Grid_name(ctx, field)
 	case "fullTimeWorkers":
@@ -18287,6 +19057,10 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Organization_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Organization_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Organization_illustrative(ctx, field)
 	case "kind":
 		return ec.fieldContext_Organization_kind(ctx, field)
 	case "name":
@@ -18393,6 +19167,10 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Person_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Person_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Person_illustrative(ctx, field)
 	case "name":
 		return ec.fieldContext_Person_name(ctx, field)
 	case "birthYear":
@@ -18559,6 +19337,10 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Region_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Region_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Region_illustrative(ctx, field)
 	case "level":
 		return ec.fieldContext_Region_level(ctx, field)
 	case "name":
@@ -18749,6 +19531,10 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ServiceRequest_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ServiceRequest_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_ServiceRequest_illustrative(ctx, field)
 	case "kind":
 		return ec.fieldContext_ServiceRequest_kind(ctx, field)
 	case "title":
@@ -22348,6 +23134,29 @@ func (ec *executionContext) fieldContext_Activity_source(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Activity_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Activity_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23144,6 +23953,52 @@ func (ec *executionContext) _Compound_updatedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Compound_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Compound", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Compound_source(ctx context.Context, field graphql.CollectedField, obj *ent.Compound) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compound_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Compound_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compound", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Compound_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Compound) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compound_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Compound_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compound", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Compound_name(ctx context.Context, field graphql.CollectedField, obj *ent.Compound) (ret graphql.Marshaler) {
@@ -24345,6 +25200,29 @@ func (ec *executionContext) fieldContext_Facility_source(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Facility", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Facility_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Facility_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Facility_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Facility", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Facility_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.Facility) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25288,6 +26166,52 @@ func (ec *executionContext) _Grid_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Grid_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Grid", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Grid_source(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Grid_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Grid_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Grid", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Grid_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Grid_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Grid_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Grid", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Grid_name(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
@@ -29085,6 +30009,52 @@ func (ec *executionContext) fieldContext_Organization_updatedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Organization_source(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Organization_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Organization_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30023,6 +30993,52 @@ func (ec *executionContext) _Person_updatedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Person_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Person_source(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Person_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *ent.Person) (ret graphql.Marshaler) {
@@ -32630,6 +33646,52 @@ func (ec *executionContext) fieldContext_Region_updatedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Region", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Region_source(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Region_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Region_level(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34411,6 +35473,52 @@ func (ec *executionContext) _ServiceRequest_updatedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ServiceRequest_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceRequest_source(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceRequest_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ServiceRequest_kind(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
@@ -38478,7 +39586,7 @@ func (ec *executionContext) unmarshalInputCompoundWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "households", "householdsNEQ", "householdsIn", "householdsNotIn", "householdsGT", "householdsGTE", "householdsLT", "householdsLTE", "propertyManagement", "propertyManagementNEQ", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasCommunity", "hasCommunityWith", "hasFacilities", "hasFacilitiesWith", "hasOrganizations", "hasOrganizationsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "households", "householdsNEQ", "householdsIn", "householdsNotIn", "householdsGT", "householdsGTE", "householdsLT", "householdsLTE", "propertyManagement", "propertyManagementNEQ", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasCommunity", "hasCommunityWith", "hasFacilities", "hasFacilitiesWith", "hasOrganizations", "hasOrganizationsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38674,6 +39782,111 @@ func (ec *executionContext) unmarshalInputCompoundWhereInput(ctx context.Context
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -39047,7 +40260,7 @@ func (ec *executionContext) unmarshalInputCreateActivityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "theme", "category", "targetGroups", "startsAt", "endsAt", "capacity", "status", "source", "communityID", "organizerID", "venueID"}
+	fieldsInOrder := [...]string{"title", "description", "theme", "category", "targetGroups", "startsAt", "endsAt", "capacity", "status", "source", "illustrative", "communityID", "organizerID", "venueID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39124,6 +40337,13 @@ func (ec *executionContext) unmarshalInputCreateActivityInput(ctx context.Contex
 				return it, err
 			}
 			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
 		case "communityID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
 			data, err := ec.unmarshalNID2int(ctx, v)
@@ -39240,13 +40460,27 @@ func (ec *executionContext) unmarshalInputCreateCompoundInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID"}
+	fieldsInOrder := [...]string{"source", "illustrative", "name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -39312,7 +40546,7 @@ func (ec *executionContext) unmarshalInputCreateFacilityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "category", "tags", "address", "phone", "openingHours", "services", "wheelchair", "status", "verifiedAt", "source", "lat", "lng", "approximate", "communityID", "compoundID", "operatorID", "parentID", "names"}
+	fieldsInOrder := [...]string{"name", "category", "tags", "address", "phone", "openingHours", "services", "wheelchair", "status", "verifiedAt", "source", "illustrative", "lat", "lng", "approximate", "communityID", "compoundID", "operatorID", "parentID", "names"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39396,6 +40630,13 @@ func (ec *executionContext) unmarshalInputCreateFacilityInput(ctx context.Contex
 				return it, err
 			}
 			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
 		case "lat":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
 			data, err := ec.unmarshalNFloat2float64(ctx, v)
@@ -39468,13 +40709,27 @@ func (ec *executionContext) unmarshalInputCreateGridInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "fullTimeWorkers", "partTimeWorkers", "communityID"}
+	fieldsInOrder := [...]string{"source", "illustrative", "name", "fullTimeWorkers", "partTimeWorkers", "communityID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -39519,13 +40774,27 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "parentID", "regionID", "compoundID"}
+	fieldsInOrder := [...]string{"source", "illustrative", "kind", "name", "parentID", "regionID", "compoundID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalNOrganizationKind2lifecircleᚋentᚋorganizationᚐKind(ctx, v)
@@ -39642,13 +40911,27 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"level", "name", "nameEn", "code", "lat", "lng", "approximate", "parentID"}
+	fieldsInOrder := [...]string{"source", "illustrative", "level", "name", "nameEn", "code", "lat", "lng", "approximate", "parentID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
 		case "level":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
 			data, err := ec.unmarshalNRegionLevel2lifecircleᚋentᚋregionᚐLevel(ctx, v)
@@ -41107,7 +42390,7 @@ func (ec *executionContext) unmarshalInputGridWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "fullTimeWorkers", "fullTimeWorkersNEQ", "fullTimeWorkersIn", "fullTimeWorkersNotIn", "fullTimeWorkersGT", "fullTimeWorkersGTE", "fullTimeWorkersLT", "fullTimeWorkersLTE", "partTimeWorkers", "partTimeWorkersNEQ", "partTimeWorkersIn", "partTimeWorkersNotIn", "partTimeWorkersGT", "partTimeWorkersGTE", "partTimeWorkersLT", "partTimeWorkersLTE", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasCommunity", "hasCommunityWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "fullTimeWorkers", "fullTimeWorkersNEQ", "fullTimeWorkersIn", "fullTimeWorkersNotIn", "fullTimeWorkersGT", "fullTimeWorkersGTE", "fullTimeWorkersLT", "fullTimeWorkersLTE", "partTimeWorkers", "partTimeWorkersNEQ", "partTimeWorkersIn", "partTimeWorkersNotIn", "partTimeWorkersGT", "partTimeWorkersGTE", "partTimeWorkersLT", "partTimeWorkersLTE", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasCommunity", "hasCommunityWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41303,6 +42586,111 @@ func (ec *executionContext) unmarshalInputGridWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -42121,7 +43509,7 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "compoundID", "compoundIDNEQ", "compoundIDIn", "compoundIDNotIn", "compoundIDIsNil", "compoundIDNotNil", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasRegion", "hasRegionWith", "hasCompound", "hasCompoundWith", "hasFacilities", "hasFacilitiesWith", "hasActivities", "hasActivitiesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "compoundID", "compoundIDNEQ", "compoundIDIn", "compoundIDNotIn", "compoundIDIsNil", "compoundIDNotNil", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasRegion", "hasRegionWith", "hasCompound", "hasCompoundWith", "hasFacilities", "hasFacilitiesWith", "hasActivities", "hasActivitiesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42317,6 +43705,111 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalOOrganizationKind2ᚖlifecircleᚋentᚋorganizationᚐKind(ctx, v)
@@ -43153,7 +44646,7 @@ func (ec *executionContext) unmarshalInputRegionWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "level", "levelNEQ", "levelIn", "levelNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "nameEn", "nameEnNEQ", "nameEnIn", "nameEnNotIn", "nameEnGT", "nameEnGTE", "nameEnLT", "nameEnLTE", "nameEnContains", "nameEnHasPrefix", "nameEnHasSuffix", "nameEnIsNil", "nameEnNotNil", "nameEnEqualFold", "nameEnContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeIsNil", "codeNotNil", "codeEqualFold", "codeContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasCompounds", "hasCompoundsWith", "hasGrids", "hasGridsWith", "hasOrganizations", "hasOrganizationsWith", "hasFacilities", "hasFacilitiesWith", "hasActivities", "hasActivitiesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "nameEn", "nameEnNEQ", "nameEnIn", "nameEnNotIn", "nameEnGT", "nameEnGTE", "nameEnLT", "nameEnLTE", "nameEnContains", "nameEnHasPrefix", "nameEnHasSuffix", "nameEnIsNil", "nameEnNotNil", "nameEnEqualFold", "nameEnContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeIsNil", "codeNotNil", "codeEqualFold", "codeContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasCompounds", "hasCompoundsWith", "hasGrids", "hasGridsWith", "hasOrganizations", "hasOrganizationsWith", "hasFacilities", "hasFacilitiesWith", "hasActivities", "hasActivitiesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43349,6 +44842,111 @@ func (ec *executionContext) unmarshalInputRegionWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
 		case "level":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
 			data, err := ec.unmarshalORegionLevel2ᚖlifecircleᚋentᚋregionᚐLevel(ctx, v)
@@ -45072,7 +46670,7 @@ func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "clearDescription", "theme", "clearTheme", "category", "targetGroups", "appendTargetGroups", "clearTargetGroups", "startsAt", "endsAt", "capacity", "clearCapacity", "status", "source", "clearSource", "communityID", "organizerID", "clearOrganizer", "venueID", "clearVenue"}
+	fieldsInOrder := [...]string{"title", "description", "clearDescription", "theme", "clearTheme", "category", "targetGroups", "appendTargetGroups", "clearTargetGroups", "startsAt", "endsAt", "capacity", "clearCapacity", "status", "source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "communityID", "organizerID", "clearOrganizer", "venueID", "clearVenue"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -45191,6 +46789,27 @@ func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Contex
 				return it, err
 			}
 			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
 		case "communityID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -45242,13 +46861,48 @@ func (ec *executionContext) unmarshalInputUpdateCompoundInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID"}
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "name", "households", "propertyManagement", "lat", "lng", "approximate", "communityID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -45314,7 +46968,7 @@ func (ec *executionContext) unmarshalInputUpdateFacilityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "category", "tags", "appendTags", "clearTags", "address", "clearAddress", "phone", "clearPhone", "openingHours", "clearOpeningHours", "services", "appendServices", "clearServices", "wheelchair", "status", "verifiedAt", "clearVerifiedAt", "source", "clearSource", "lat", "lng", "approximate", "communityID", "compoundID", "clearCompound", "operatorID", "clearOperator", "parentID", "clearParent", "names", "clearNames"}
+	fieldsInOrder := [...]string{"name", "category", "tags", "appendTags", "clearTags", "address", "clearAddress", "phone", "clearPhone", "openingHours", "clearOpeningHours", "services", "appendServices", "clearServices", "wheelchair", "status", "verifiedAt", "clearVerifiedAt", "source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "lat", "lng", "approximate", "communityID", "compoundID", "clearCompound", "operatorID", "clearOperator", "parentID", "clearParent", "names", "clearNames"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -45461,6 +47115,27 @@ func (ec *executionContext) unmarshalInputUpdateFacilityInput(ctx context.Contex
 				return it, err
 			}
 			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
 		case "lat":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
@@ -45561,13 +47236,48 @@ func (ec *executionContext) unmarshalInputUpdateGridInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "fullTimeWorkers", "partTimeWorkers", "communityID"}
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "name", "fullTimeWorkers", "partTimeWorkers", "communityID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -45612,13 +47322,48 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "parentID", "clearParent", "regionID", "compoundID", "clearCompound"}
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "kind", "name", "parentID", "clearParent", "regionID", "compoundID", "clearCompound"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalOOrganizationKind2ᚖlifecircleᚋentᚋorganizationᚐKind(ctx, v)
@@ -45756,13 +47501,48 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"level", "name", "nameEn", "clearNameEn", "code", "clearCode", "lat", "lng", "approximate", "parentID", "clearParent"}
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "level", "name", "nameEn", "clearNameEn", "code", "clearCode", "lat", "lng", "approximate", "parentID", "clearParent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
 		case "level":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
 			data, err := ec.unmarshalORegionLevel2ᚖlifecircleᚋentᚋregionᚐLevel(ctx, v)
@@ -46306,6 +48086,11 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "illustrative":
+			out.Values[i] = ec._Activity_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "communityID":
 			out.Values[i] = ec._Activity_communityID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -46784,6 +48569,16 @@ func (ec *executionContext) _Compound(ctx context.Context, sel ast.SelectionSet,
 		case "updatedAt":
 			out.Values[i] = ec._Compound_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Compound_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Compound_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
@@ -47343,6 +49138,11 @@ func (ec *executionContext) _Facility(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "source":
 			out.Values[i] = ec._Facility_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Facility_illustrative(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -48103,6 +49903,16 @@ func (ec *executionContext) _Grid(ctx context.Context, sel ast.SelectionSet, obj
 		case "updatedAt":
 			out.Values[i] = ec._Grid_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Grid_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Grid_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
@@ -49327,6 +51137,16 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "source":
+			out.Values[i] = ec._Organization_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Organization_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kind":
 			out.Values[i] = ec._Organization_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -49896,6 +51716,16 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		case "updatedAt":
 			out.Values[i] = ec._Person_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Person_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Person_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
@@ -51512,6 +53342,16 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "source":
+			out.Values[i] = ec._Region_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Region_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "level":
 			out.Values[i] = ec._Region_level(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -52528,6 +54368,16 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 		case "updatedAt":
 			out.Values[i] = ec._ServiceRequest_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ServiceRequest_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._ServiceRequest_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":

@@ -44,6 +44,8 @@ const (
 	FieldRegisteredCount = "registered_count"
 	// FieldSource holds the string denoting the source field in the database.
 	FieldSource = "source"
+	// FieldIllustrative holds the string denoting the illustrative field in the database.
+	FieldIllustrative = "illustrative"
 	// FieldCommunityID holds the string denoting the community_id field in the database.
 	FieldCommunityID = "community_id"
 	// FieldOrganizerID holds the string denoting the organizer_id field in the database.
@@ -97,6 +99,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldRegisteredCount,
 	FieldSource,
+	FieldIllustrative,
 	FieldCommunityID,
 	FieldOrganizerID,
 	FieldVenueID,

@@ -710,6 +710,16 @@ func SourceContainsFold(v string) predicate.Activity {
 	return predicate.Activity(sql.FieldContainsFold(FieldSource, v))
 }
 
+// IllustrativeIsNil applies the IsNil predicate on the "illustrative" field.
+func IllustrativeIsNil() predicate.Activity {
+	return predicate.Activity(sql.FieldIsNull(FieldIllustrative))
+}
+
+// IllustrativeNotNil applies the NotNil predicate on the "illustrative" field.
+func IllustrativeNotNil() predicate.Activity {
+	return predicate.Activity(sql.FieldNotNull(FieldIllustrative))
+}
+
 // CommunityIDEQ applies the EQ predicate on the "community_id" field.
 func CommunityIDEQ(v int) predicate.Activity {
 	return predicate.Activity(sql.FieldEQ(FieldCommunityID, v))

@@ -65,6 +65,11 @@ func UpdatedAt(v time.Time) predicate.Compound {
 	return predicate.Compound(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
+// Source applies equality check predicate on the "source" field. It's identical to SourceEQ.
+func Source(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldEQ(FieldSource, v))
+}
+
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
 func Name(v string) predicate.Compound {
 	return predicate.Compound(sql.FieldEQ(FieldName, v))
@@ -178,6 +183,91 @@ func UpdatedAtLT(v time.Time) predicate.Compound {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Compound {
 	return predicate.Compound(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// SourceEQ applies the EQ predicate on the "source" field.
+func SourceEQ(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldEQ(FieldSource, v))
+}
+
+// SourceNEQ applies the NEQ predicate on the "source" field.
+func SourceNEQ(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldNEQ(FieldSource, v))
+}
+
+// SourceIn applies the In predicate on the "source" field.
+func SourceIn(vs ...string) predicate.Compound {
+	return predicate.Compound(sql.FieldIn(FieldSource, vs...))
+}
+
+// SourceNotIn applies the NotIn predicate on the "source" field.
+func SourceNotIn(vs ...string) predicate.Compound {
+	return predicate.Compound(sql.FieldNotIn(FieldSource, vs...))
+}
+
+// SourceGT applies the GT predicate on the "source" field.
+func SourceGT(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldGT(FieldSource, v))
+}
+
+// SourceGTE applies the GTE predicate on the "source" field.
+func SourceGTE(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldGTE(FieldSource, v))
+}
+
+// SourceLT applies the LT predicate on the "source" field.
+func SourceLT(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldLT(FieldSource, v))
+}
+
+// SourceLTE applies the LTE predicate on the "source" field.
+func SourceLTE(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldLTE(FieldSource, v))
+}
+
+// SourceContains applies the Contains predicate on the "source" field.
+func SourceContains(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldContains(FieldSource, v))
+}
+
+// SourceHasPrefix applies the HasPrefix predicate on the "source" field.
+func SourceHasPrefix(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldHasPrefix(FieldSource, v))
+}
+
+// SourceHasSuffix applies the HasSuffix predicate on the "source" field.
+func SourceHasSuffix(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldHasSuffix(FieldSource, v))
+}
+
+// SourceIsNil applies the IsNil predicate on the "source" field.
+func SourceIsNil() predicate.Compound {
+	return predicate.Compound(sql.FieldIsNull(FieldSource))
+}
+
+// SourceNotNil applies the NotNil predicate on the "source" field.
+func SourceNotNil() predicate.Compound {
+	return predicate.Compound(sql.FieldNotNull(FieldSource))
+}
+
+// SourceEqualFold applies the EqualFold predicate on the "source" field.
+func SourceEqualFold(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldEqualFold(FieldSource, v))
+}
+
+// SourceContainsFold applies the ContainsFold predicate on the "source" field.
+func SourceContainsFold(v string) predicate.Compound {
+	return predicate.Compound(sql.FieldContainsFold(FieldSource, v))
+}
+
+// IllustrativeIsNil applies the IsNil predicate on the "illustrative" field.
+func IllustrativeIsNil() predicate.Compound {
+	return predicate.Compound(sql.FieldIsNull(FieldIllustrative))
+}
+
+// IllustrativeNotNil applies the NotNil predicate on the "illustrative" field.
+func IllustrativeNotNil() predicate.Compound {
+	return predicate.Compound(sql.FieldNotNull(FieldIllustrative))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.

@@ -46,6 +46,8 @@ const (
 	FieldVerifiedAt = "verified_at"
 	// FieldSource holds the string denoting the source field in the database.
 	FieldSource = "source"
+	// FieldIllustrative holds the string denoting the illustrative field in the database.
+	FieldIllustrative = "illustrative"
 	// FieldCommunityID holds the string denoting the community_id field in the database.
 	FieldCommunityID = "community_id"
 	// FieldCompoundID holds the string denoting the compound_id field in the database.
@@ -129,6 +131,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldVerifiedAt,
 	FieldSource,
+	FieldIllustrative,
 	FieldCommunityID,
 	FieldCompoundID,
 	FieldOperatorID,

@@ -765,6 +765,16 @@ func SourceContainsFold(v string) predicate.Facility {
 	return predicate.Facility(sql.FieldContainsFold(FieldSource, v))
 }
 
+// IllustrativeIsNil applies the IsNil predicate on the "illustrative" field.
+func IllustrativeIsNil() predicate.Facility {
+	return predicate.Facility(sql.FieldIsNull(FieldIllustrative))
+}
+
+// IllustrativeNotNil applies the NotNil predicate on the "illustrative" field.
+func IllustrativeNotNil() predicate.Facility {
+	return predicate.Facility(sql.FieldNotNull(FieldIllustrative))
+}
+
 // CommunityIDEQ applies the EQ predicate on the "community_id" field.
 func CommunityIDEQ(v int) predicate.Facility {
 	return predicate.Facility(sql.FieldEQ(FieldCommunityID, v))

@@ -62,6 +62,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "CANCELLED", "COMPLETED"}, Default: "SCHEDULED"},
 		{Name: "registered_count", Type: field.TypeInt, Default: 0},
 		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "venue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "organizer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "community_id", Type: field.TypeInt},
@@ -74,19 +75,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "activities_facilities_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[14]},
+				Columns:    []*schema.Column{ActivitiesColumns[15]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "activities_organizations_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[15]},
+				Columns:    []*schema.Column{ActivitiesColumns[16]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "activities_regions_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[16]},
+				Columns:    []*schema.Column{ActivitiesColumns[17]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -100,17 +101,17 @@ var (
 			{
 				Name:    "activity_community_id_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[16], ActivitiesColumns[8]},
+				Columns: []*schema.Column{ActivitiesColumns[17], ActivitiesColumns[8]},
 			},
 			{
 				Name:    "activity_venue_id",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[14]},
+				Columns: []*schema.Column{ActivitiesColumns[15]},
 			},
 			{
 				Name:    "activity_organizer_id",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[15]},
+				Columns: []*schema.Column{ActivitiesColumns[16]},
 			},
 		},
 	}
@@ -151,6 +152,8 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "households", Type: field.TypeInt, Default: 0},
 		{Name: "property_management", Type: field.TypeBool, Default: false},
@@ -167,7 +170,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "compounds_regions_compounds",
-				Columns:    []*schema.Column{CompoundsColumns[9]},
+				Columns:    []*schema.Column{CompoundsColumns[11]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -176,7 +179,7 @@ var (
 			{
 				Name:    "compound_community_id",
 				Unique:  false,
-				Columns: []*schema.Column{CompoundsColumns[9]},
+				Columns: []*schema.Column{CompoundsColumns[11]},
 			},
 		},
 	}
@@ -220,6 +223,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "TEMPORARILY_CLOSED", "CLOSED"}, Default: "OPEN"},
 		{Name: "verified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "lat", Type: field.TypeFloat64},
 		{Name: "lng", Type: field.TypeFloat64},
 		{Name: "approximate", Type: field.TypeBool, Default: false},
@@ -236,25 +240,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "facilities_compounds_facilities",
-				Columns:    []*schema.Column{FacilitiesColumns[18]},
+				Columns:    []*schema.Column{FacilitiesColumns[19]},
 				RefColumns: []*schema.Column{CompoundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "facilities_facilities_rooms",
-				Columns:    []*schema.Column{FacilitiesColumns[19]},
+				Columns:    []*schema.Column{FacilitiesColumns[20]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "facilities_organizations_facilities",
-				Columns:    []*schema.Column{FacilitiesColumns[20]},
+				Columns:    []*schema.Column{FacilitiesColumns[21]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "facilities_regions_facilities",
-				Columns:    []*schema.Column{FacilitiesColumns[21]},
+				Columns:    []*schema.Column{FacilitiesColumns[22]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -268,27 +272,27 @@ var (
 			{
 				Name:    "facility_lat_lng",
 				Unique:  false,
-				Columns: []*schema.Column{FacilitiesColumns[15], FacilitiesColumns[16]},
+				Columns: []*schema.Column{FacilitiesColumns[16], FacilitiesColumns[17]},
 			},
 			{
 				Name:    "facility_community_id_category",
 				Unique:  false,
-				Columns: []*schema.Column{FacilitiesColumns[21], FacilitiesColumns[5]},
+				Columns: []*schema.Column{FacilitiesColumns[22], FacilitiesColumns[5]},
 			},
 			{
 				Name:    "facility_compound_id",
 				Unique:  false,
-				Columns: []*schema.Column{FacilitiesColumns[18]},
+				Columns: []*schema.Column{FacilitiesColumns[19]},
 			},
 			{
 				Name:    "facility_operator_id",
 				Unique:  false,
-				Columns: []*schema.Column{FacilitiesColumns[20]},
+				Columns: []*schema.Column{FacilitiesColumns[21]},
 			},
 			{
 				Name:    "facility_parent_id",
 				Unique:  false,
-				Columns: []*schema.Column{FacilitiesColumns[19]},
+				Columns: []*schema.Column{FacilitiesColumns[20]},
 			},
 		},
 	}
@@ -297,6 +301,8 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "full_time_workers", Type: field.TypeInt, Default: 0},
 		{Name: "part_time_workers", Type: field.TypeInt, Default: 0},
@@ -310,7 +316,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "grids_regions_grids",
-				Columns:    []*schema.Column{GridsColumns[6]},
+				Columns:    []*schema.Column{GridsColumns[8]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -319,7 +325,7 @@ var (
 			{
 				Name:    "grid_community_id",
 				Unique:  false,
-				Columns: []*schema.Column{GridsColumns[6]},
+				Columns: []*schema.Column{GridsColumns[8]},
 			},
 		},
 	}
@@ -399,6 +405,8 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PARTY_COMMITTEE", "PARTY_BRANCH", "PARTY_GROUP", "PARTY_HOUSEHOLD", "CO_BUILDING_UNIT", "SOCIAL_ORGANIZATION", "VOLUNTEER_TEAM", "BUSINESS", "GOVERNMENT_OFFICE", "RESIDENTS_COMMITTEE"}},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
@@ -413,19 +421,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "organizations_compounds_organizations",
-				Columns:    []*schema.Column{OrganizationsColumns[5]},
+				Columns:    []*schema.Column{OrganizationsColumns[7]},
 				RefColumns: []*schema.Column{CompoundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "organizations_organizations_children",
-				Columns:    []*schema.Column{OrganizationsColumns[6]},
+				Columns:    []*schema.Column{OrganizationsColumns[8]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "organizations_regions_organizations",
-				Columns:    []*schema.Column{OrganizationsColumns[7]},
+				Columns:    []*schema.Column{OrganizationsColumns[9]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -434,17 +442,17 @@ var (
 			{
 				Name:    "organization_region_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrganizationsColumns[7]},
+				Columns: []*schema.Column{OrganizationsColumns[9]},
 			},
 			{
 				Name:    "organization_compound_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrganizationsColumns[5]},
+				Columns: []*schema.Column{OrganizationsColumns[7]},
 			},
 			{
 				Name:    "organization_parent_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrganizationsColumns[6]},
+				Columns: []*schema.Column{OrganizationsColumns[8]},
 			},
 		},
 	}
@@ -453,6 +461,8 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "birth_year", Type: field.TypeInt, Nullable: true},
@@ -468,7 +478,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "persons_regions_community",
-				Columns:    []*schema.Column{PersonsColumns[8]},
+				Columns:    []*schema.Column{PersonsColumns[10]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -477,7 +487,7 @@ var (
 			{
 				Name:    "person_community_id",
 				Unique:  false,
-				Columns: []*schema.Column{PersonsColumns[8]},
+				Columns: []*schema.Column{PersonsColumns[10]},
 			},
 		},
 	}
@@ -555,6 +565,8 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "level", Type: field.TypeEnum, Enums: []string{"CITY", "DISTRICT", "SUBDISTRICT", "COMMUNITY"}},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "name_en", Type: field.TypeString, Nullable: true, Size: 200},
@@ -572,7 +584,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "regions_regions_children",
-				Columns:    []*schema.Column{RegionsColumns[10]},
+				Columns:    []*schema.Column{RegionsColumns[12]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -581,12 +593,12 @@ var (
 			{
 				Name:    "region_level_name",
 				Unique:  false,
-				Columns: []*schema.Column{RegionsColumns[3], RegionsColumns[4]},
+				Columns: []*schema.Column{RegionsColumns[5], RegionsColumns[6]},
 			},
 			{
 				Name:    "region_parent_id",
 				Unique:  false,
-				Columns: []*schema.Column{RegionsColumns[10]},
+				Columns: []*schema.Column{RegionsColumns[12]},
 			},
 		},
 	}
@@ -682,6 +694,8 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"MICRO_WISH", "SERVICE_NEED", "REPAIR", "COMPLAINT", "GOVERNANCE_CLUE"}},
 		{Name: "title", Type: field.TypeString, Size: 300},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 10000},
@@ -713,31 +727,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "service_requests_regions_community",
-				Columns:    []*schema.Column{ServiceRequestsColumns[20]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_compounds_compound",
-				Columns:    []*schema.Column{ServiceRequestsColumns[21]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[23]},
 				RefColumns: []*schema.Column{CompoundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_requester",
-				Columns:    []*schema.Column{ServiceRequestsColumns[22]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[24]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_organizations_dispatched_to",
-				Columns:    []*schema.Column{ServiceRequestsColumns[23]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[25]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "service_requests_persons_claimed_by",
-				Columns:    []*schema.Column{ServiceRequestsColumns[24]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[26]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -746,27 +760,27 @@ var (
 			{
 				Name:    "servicerequest_community_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[20], ServiceRequestsColumns[7]},
+				Columns: []*schema.Column{ServiceRequestsColumns[22], ServiceRequestsColumns[9]},
 			},
 			{
 				Name:    "servicerequest_requester_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{ServiceRequestsColumns[22], ServiceRequestsColumns[19]},
+				Columns: []*schema.Column{ServiceRequestsColumns[24], ServiceRequestsColumns[21]},
 			},
 			{
 				Name:    "servicerequest_compound_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[21]},
+				Columns: []*schema.Column{ServiceRequestsColumns[23]},
 			},
 			{
 				Name:    "servicerequest_dispatched_to_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[23]},
+				Columns: []*schema.Column{ServiceRequestsColumns[25]},
 			},
 			{
 				Name:    "servicerequest_claimed_by_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[24]},
+				Columns: []*schema.Column{ServiceRequestsColumns[26]},
 			},
 		},
 	}

@@ -219,6 +219,8 @@ func init() {
 	compound.Hooks[2] = compoundHooks[1]
 	compoundMixinFields0 := compoundMixin[0].Fields()
 	_ = compoundMixinFields0
+	compoundMixinFields1 := compoundMixin[1].Fields()
+	_ = compoundMixinFields1
 	compoundFields := schema.Compound{}.Fields()
 	_ = compoundFields
 	// compoundDescCreatedAt is the schema descriptor for created_at field.
@@ -231,6 +233,10 @@ func init() {
 	compound.DefaultUpdatedAt = compoundDescUpdatedAt.Default.(func() time.Time)
 	// compound.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	compound.UpdateDefaultUpdatedAt = compoundDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// compoundDescSource is the schema descriptor for source field.
+	compoundDescSource := compoundMixinFields1[0].Descriptor()
+	// compound.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	compound.SourceValidator = compoundDescSource.Validators[0].(func(string) error)
 	// compoundDescName is the schema descriptor for name field.
 	compoundDescName := compoundFields[0].Descriptor()
 	// compound.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -411,7 +417,7 @@ func init() {
 	// facility.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	facility.SourceValidator = facilityDescSource.Validators[0].(func(string) error)
 	// facilityDescLat is the schema descriptor for lat field.
-	facilityDescLat := facilityFields[16].Descriptor()
+	facilityDescLat := facilityFields[17].Descriptor()
 	// facility.LatValidator is a validator for the "lat" field. It is called by the builders before save.
 	facility.LatValidator = func() func(float64) error {
 		validators := facilityDescLat.Validators
@@ -429,7 +435,7 @@ func init() {
 		}
 	}()
 	// facilityDescLng is the schema descriptor for lng field.
-	facilityDescLng := facilityFields[17].Descriptor()
+	facilityDescLng := facilityFields[18].Descriptor()
 	// facility.LngValidator is a validator for the "lng" field. It is called by the builders before save.
 	facility.LngValidator = func() func(float64) error {
 		validators := facilityDescLng.Validators
@@ -447,7 +453,7 @@ func init() {
 		}
 	}()
 	// facilityDescApproximate is the schema descriptor for approximate field.
-	facilityDescApproximate := facilityFields[18].Descriptor()
+	facilityDescApproximate := facilityFields[19].Descriptor()
 	// facility.DefaultApproximate holds the default value on creation for the approximate field.
 	facility.DefaultApproximate = facilityDescApproximate.Default.(bool)
 	gridMixin := schema.Grid{}.Mixin()
@@ -467,6 +473,8 @@ func init() {
 	grid.Hooks[2] = gridHooks[1]
 	gridMixinFields0 := gridMixin[0].Fields()
 	_ = gridMixinFields0
+	gridMixinFields1 := gridMixin[1].Fields()
+	_ = gridMixinFields1
 	gridFields := schema.Grid{}.Fields()
 	_ = gridFields
 	// gridDescCreatedAt is the schema descriptor for created_at field.
@@ -479,6 +487,10 @@ func init() {
 	grid.DefaultUpdatedAt = gridDescUpdatedAt.Default.(func() time.Time)
 	// grid.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	grid.UpdateDefaultUpdatedAt = gridDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// gridDescSource is the schema descriptor for source field.
+	gridDescSource := gridMixinFields1[0].Descriptor()
+	// grid.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	grid.SourceValidator = gridDescSource.Validators[0].(func(string) error)
 	// gridDescName is the schema descriptor for name field.
 	gridDescName := gridFields[0].Descriptor()
 	// grid.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -664,6 +676,8 @@ func init() {
 	organization.Hooks[2] = organizationHooks[1]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
+	organizationMixinFields1 := organizationMixin[1].Fields()
+	_ = organizationMixinFields1
 	organizationFields := schema.Organization{}.Fields()
 	_ = organizationFields
 	// organizationDescCreatedAt is the schema descriptor for created_at field.
@@ -676,6 +690,10 @@ func init() {
 	organization.DefaultUpdatedAt = organizationDescUpdatedAt.Default.(func() time.Time)
 	// organization.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	organization.UpdateDefaultUpdatedAt = organizationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// organizationDescSource is the schema descriptor for source field.
+	organizationDescSource := organizationMixinFields1[0].Descriptor()
+	// organization.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	organization.SourceValidator = organizationDescSource.Validators[0].(func(string) error)
 	// organizationDescName is the schema descriptor for name field.
 	organizationDescName := organizationFields[1].Descriptor()
 	// organization.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -709,6 +727,8 @@ func init() {
 	person.Hooks[1] = personHooks[0]
 	personMixinFields0 := personMixin[0].Fields()
 	_ = personMixinFields0
+	personMixinFields1 := personMixin[1].Fields()
+	_ = personMixinFields1
 	personFields := schema.Person{}.Fields()
 	_ = personFields
 	// personDescCreatedAt is the schema descriptor for created_at field.
@@ -721,6 +741,10 @@ func init() {
 	person.DefaultUpdatedAt = personDescUpdatedAt.Default.(func() time.Time)
 	// person.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	person.UpdateDefaultUpdatedAt = personDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personDescSource is the schema descriptor for source field.
+	personDescSource := personMixinFields1[0].Descriptor()
+	// person.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	person.SourceValidator = personDescSource.Validators[0].(func(string) error)
 	// personDescName is the schema descriptor for name field.
 	personDescName := personFields[0].Descriptor()
 	// person.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -812,6 +836,8 @@ func init() {
 	region.Hooks[2] = regionHooks[1]
 	regionMixinFields0 := regionMixin[0].Fields()
 	_ = regionMixinFields0
+	regionMixinFields1 := regionMixin[1].Fields()
+	_ = regionMixinFields1
 	regionFields := schema.Region{}.Fields()
 	_ = regionFields
 	// regionDescCreatedAt is the schema descriptor for created_at field.
@@ -824,6 +850,10 @@ func init() {
 	region.DefaultUpdatedAt = regionDescUpdatedAt.Default.(func() time.Time)
 	// region.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	region.UpdateDefaultUpdatedAt = regionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// regionDescSource is the schema descriptor for source field.
+	regionDescSource := regionMixinFields1[0].Descriptor()
+	// region.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	region.SourceValidator = regionDescSource.Validators[0].(func(string) error)
 	// regionDescName is the schema descriptor for name field.
 	regionDescName := regionFields[1].Descriptor()
 	// region.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -967,6 +997,8 @@ func init() {
 	servicerequest.Hooks[1] = servicerequestHooks[0]
 	servicerequestMixinFields0 := servicerequestMixin[0].Fields()
 	_ = servicerequestMixinFields0
+	servicerequestMixinFields1 := servicerequestMixin[1].Fields()
+	_ = servicerequestMixinFields1
 	servicerequestFields := schema.ServiceRequest{}.Fields()
 	_ = servicerequestFields
 	// servicerequestDescCreatedAt is the schema descriptor for created_at field.
@@ -979,6 +1011,10 @@ func init() {
 	servicerequest.DefaultUpdatedAt = servicerequestDescUpdatedAt.Default.(func() time.Time)
 	// servicerequest.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	servicerequest.UpdateDefaultUpdatedAt = servicerequestDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// servicerequestDescSource is the schema descriptor for source field.
+	servicerequestDescSource := servicerequestMixinFields1[0].Descriptor()
+	// servicerequest.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	servicerequest.SourceValidator = servicerequestDescSource.Validators[0].(func(string) error)
 	// servicerequestDescTitle is the schema descriptor for title field.
 	servicerequestDescTitle := servicerequestFields[1].Descriptor()
 	// servicerequest.TitleValidator is a validator for the "title" field. It is called by the builders before save.

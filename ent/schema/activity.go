@@ -91,6 +91,7 @@ func (Activity) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.String("source").Optional().MaxLen(200).
 			Comment(doc("Where the entry comes from.", "条目来源。")),
+		illustrativeField(),
 		field.Int("community_id").
 			Comment(doc("ID of the community the activity belongs to.", "活动所属社区的 ID。")),
 		field.Int("organizer_id").Optional().Nillable().

@@ -52,7 +52,7 @@ func (Compound) Indexes() []ent.Index {
 }
 
 // Mixin of the Compound.
-func (Compound) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Compound) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, ProvenanceMixin{}} }
 
 // Annotations of the Compound.
 func (Compound) Annotations() []schema.Annotation {

@@ -72,6 +72,7 @@ func (Facility) Fields() []ent.Field {
 			Annotations(entgql.OrderField("VERIFIED_AT")),
 		field.String("source").Optional().MaxLen(200).
 			Comment(doc("Where the entry comes from.", "条目来源。")),
+		illustrativeField(),
 		field.Int("community_id").
 			Comment(doc("ID of the community the facility belongs to.", "设施所属社区的 ID。")),
 		field.Int("compound_id").Optional().Nillable().

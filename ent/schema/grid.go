@@ -44,7 +44,7 @@ func (Grid) Indexes() []ent.Index {
 }
 
 // Mixin of the Grid.
-func (Grid) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Grid) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, ProvenanceMixin{}} }
 
 // Annotations of the Grid.
 func (Grid) Annotations() []schema.Annotation {

@@ -87,3 +87,18 @@ func illustrativeField() ent.Field {
 			"示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 \"*\"。真实数据为空。")).
 		Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField))
 }
+
+// privateProvenance is ProvenanceMixin for private types: the same two
+// fields, readable by whoever may read the record, with nothing to filter
+// or order by (a filter on a private type is an oracle).
+type privateProvenance struct{ mixin.Schema }
+
+// Fields of privateProvenance.
+func (privateProvenance) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("source").Optional().MaxLen(200).
+			Comment(doc("Where the record comes from, e.g. the article that states it.", "记录来源，例如陈述它的文章。")).
+			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
+		illustrativeField(),
+	}
+}

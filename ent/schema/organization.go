@@ -97,7 +97,7 @@ func (Organization) Indexes() []ent.Index {
 }
 
 // Mixin of the Organization.
-func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, ProvenanceMixin{}} }
 
 // Annotations of the Organization.
 func (Organization) Annotations() []schema.Annotation {

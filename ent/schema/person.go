@@ -80,7 +80,7 @@ func (Person) Indexes() []ent.Index {
 }
 
 // Mixin of the Person.
-func (Person) Mixin() []ent.Mixin { return []ent.Mixin{privateTime{}} }
+func (Person) Mixin() []ent.Mixin { return []ent.Mixin{privateTime{}, privateProvenance{}} }
 
 // Annotations of the Person.
 func (Person) Annotations() []schema.Annotation {

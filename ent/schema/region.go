@@ -77,7 +77,7 @@ func (Region) Indexes() []ent.Index {
 }
 
 // Mixin of the Region.
-func (Region) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Region) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, ProvenanceMixin{}} }
 
 // Annotations of the Region.
 func (Region) Annotations() []schema.Annotation {

@@ -149,7 +149,7 @@ func (ServiceRequest) Indexes() []ent.Index {
 }
 
 // Mixin of the ServiceRequest.
-func (ServiceRequest) Mixin() []ent.Mixin { return []ent.Mixin{privateTime{}} }
+func (ServiceRequest) Mixin() []ent.Mixin { return []ent.Mixin{privateTime{}, privateProvenance{}} }
 
 // Annotations of the ServiceRequest.
 func (ServiceRequest) Annotations() []schema.Annotation {

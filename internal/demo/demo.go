@@ -1,7 +1,9 @@
 // Package demo loads the demo dataset: the nine communities of the seed
 // articles with their regions, compounds, grids, organisations, facilities
-// and activities, plus obviously fictional people and requests. Coordinates
-// are approximate and flagged so.
+// and activities, plus obviously fictional people and requests. Every
+// record carries its provenance: the article that states it (source) and
+// the fields no article states (illustrative). Coordinates are approximate
+// and flagged so; phones are in the fictional range 000-0000-xxxx.
 package demo
 
 import (
@@ -73,6 +75,7 @@ type dataset struct {
 		Key, Level, Name, NameEn, Code, Parent string
 		Lat, Lng                               float64
 		Approximate                            bool
+		provenance
 	}
 	Compounds []struct {
 		Key, Community, Name string
@@ -80,13 +83,16 @@ type dataset struct {
 		Households           int
 		PropertyManagement   bool
 		Approximate          bool
+		provenance
 	}
 	Grids []struct {
 		Key, Community, Name             string
 		FullTimeWorkers, PartTimeWorkers int
+		provenance
 	}
 	Organizations []struct {
 		Key, Kind, Name, Parent, Region, Compound string
+		provenance
 	}
 	Facilities []facilityRow
 	Activities []struct {
@@ -95,7 +101,8 @@ type dataset struct {
 		Organizer, Venue, Community              string
 		Start, End                               string
 		Capacity                                 int
-		Status, Source                           string
+		Status                                   string
+		provenance
 	}
 	People []struct {
 		Key, Name, Phone string
@@ -105,6 +112,7 @@ type dataset struct {
 		// Teams are the volunteer teams and party organisations the
 		// person belongs to (their dispatched requests are theirs to see).
 		Teams []string
+		provenance
 	}
 	Registrations   []struct{ Person, Activity string }
 	ServiceRequests []requestRow
@@ -118,8 +126,9 @@ type facilityRow struct {
 	Lat, Lng                                 float64
 	Address, Phone, OpeningHours, Wheelchair string
 	Operator, Community, Compound, Parent    string
-	Status, VerifiedAt, Source               string
+	Status, VerifiedAt                       string
 	Approximate                              bool
+	provenance
 }
 
 type requestRow struct {
@@ -129,6 +138,17 @@ type requestRow struct {
 	SubmittedAt, DispatchedAt, ClaimedAt    string
 	ResolvedAt, ConfirmedAt, RejectedAt     string
 	Satisfaction                            int
+	provenance
+}
+
+// provenance is where a record of the dataset comes from: Source names
+// the article that states it ("seed 00N: <title>"), or "illustrative" for
+// a record no article states; Illustrative lists the GraphQL names of the
+// fields no article states, "*" for a wholly invented record. Both are
+// written into the record itself, so the API shows them.
+type provenance struct {
+	Source       string
+	Illustrative []string
 }
 
 // ids maps dataset keys to database IDs.
@@ -168,7 +188,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 				return s, err
 			}
 			cr := c.Region.Create().SetLevel(levels[r.Level]).SetName(r.Name).SetNameEn(r.NameEn).
-				SetLat(r.Lat).SetLng(r.Lng).SetApproximate(r.Approximate).SetNillableParentID(parent)
+				SetLat(r.Lat).SetLng(r.Lng).SetApproximate(r.Approximate).SetNillableParentID(parent).
+				SetSource(r.Source).SetIllustrative(r.Illustrative)
 			if r.Code != "" {
 				cr.SetCode(r.Code)
 			}
@@ -186,7 +207,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 			return s, err
 		}
 		row, err := c.Compound.Create().SetName(x.Name).SetCommunityID(comm).SetLat(x.Lat).SetLng(x.Lng).
-			SetHouseholds(x.Households).SetPropertyManagement(x.PropertyManagement).SetApproximate(x.Approximate).Save(ctx)
+			SetHouseholds(x.Households).SetPropertyManagement(x.PropertyManagement).SetApproximate(x.Approximate).
+			SetSource(x.Source).SetIllustrative(x.Illustrative).Save(ctx)
 		if err != nil {
 			return s, fmt.Errorf("demo: compound %s: %w", x.Key, err)
 		}
@@ -199,7 +221,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 			return s, err
 		}
 		if _, err := c.Grid.Create().SetName(g.Name).SetCommunityID(comm).
-			SetFullTimeWorkers(g.FullTimeWorkers).SetPartTimeWorkers(g.PartTimeWorkers).Save(ctx); err != nil {
+			SetFullTimeWorkers(g.FullTimeWorkers).SetPartTimeWorkers(g.PartTimeWorkers).
+			SetSource(g.Source).SetIllustrative(g.Illustrative).Save(ctx); err != nil {
 			return s, fmt.Errorf("demo: grid %s: %w", g.Key, err)
 		}
 		s.Grids++
@@ -224,7 +247,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 				return s, err
 			}
 			row, err := c.Organization.Create().SetKind(organization.Kind(upper(o.Kind))).SetName(o.Name).
-				SetRegionID(reg).SetNillableParentID(parent).SetNillableCompoundID(comp).Save(ctx)
+				SetRegionID(reg).SetNillableParentID(parent).SetNillableCompoundID(comp).
+				SetSource(o.Source).SetIllustrative(o.Illustrative).Save(ctx)
 			if err != nil {
 				return s, fmt.Errorf("demo: organisation %s: %w", o.Key, err)
 			}
@@ -273,7 +297,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 		ca := c.Activity.Create().SetTitle(a.Title).SetDescription(a.Description).SetTheme(a.Theme).
 			SetCategory(activity.Category(upper(a.Category))).SetTargetGroups(a.TargetGroups).
 			SetCommunityID(comm).SetNillableOrganizerID(org).SetNillableVenueID(venue).
-			SetStartsAt(start).SetEndsAt(end).SetStatus(activity.Status(upper(a.Status))).SetSource(a.Source)
+			SetStartsAt(start).SetEndsAt(end).SetStatus(activity.Status(upper(a.Status))).
+			SetSource(a.Source).SetIllustrative(a.Illustrative)
 		if a.Capacity > 0 {
 			ca.SetCapacity(a.Capacity)
 		}
@@ -289,7 +314,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 		if err != nil {
 			return s, err
 		}
-		cp := c.Person.Create().SetName(p.Name).SetPhone(p.Phone).SetRoles(p.Roles).SetCommunityID(comm)
+		cp := c.Person.Create().SetName(p.Name).SetPhone(p.Phone).SetRoles(p.Roles).SetCommunityID(comm).
+			SetSource(p.Source).SetIllustrative(p.Illustrative)
 		if p.BirthYear > 0 {
 			cp.SetBirthYear(p.BirthYear)
 		}
@@ -365,7 +391,7 @@ func writeFacility(ctx context.Context, c *ent.Client, id ids, f facilityRow) er
 		SetTags(f.Tags).SetServices(f.Services).SetLat(f.Lat).SetLng(f.Lng).SetApproximate(f.Approximate).
 		SetAddress(f.Address).SetPhone(f.Phone).SetOpeningHours(f.OpeningHours).
 		SetWheelchair(facility.Wheelchair(upper(f.Wheelchair))).SetStatus(facility.Status(upper(f.Status))).
-		SetSource(f.Source).SetCommunityID(comm).SetNillableCompoundID(comp).
+		SetSource(f.Source).SetIllustrative(f.Illustrative).SetCommunityID(comm).SetNillableCompoundID(comp).
 		SetNillableOperatorID(op).SetNillableParentID(parent)
 	if f.VerifiedAt != "" {
 		t, err := parseTime(f.VerifiedAt)
@@ -410,7 +436,7 @@ func writeRequest(ctx context.Context, c *ent.Client, id ids, r requestRow) erro
 	cr := c.ServiceRequest.Create().SetKind(servicerequest.Kind(upper(r.Kind))).SetTitle(r.Title).
 		SetDescription(r.Description).SetCategory(r.Category).SetStatus(servicerequest.Status(upper(r.Status))).
 		SetSubmittedAt(submitted).SetCommunityID(comm).SetNillableCompoundID(comp).SetRequesterID(req).
-		SetNillableDispatchedToID(to).SetNillableClaimedByID(by)
+		SetNillableDispatchedToID(to).SetNillableClaimedByID(by).SetSource(r.Source).SetIllustrative(r.Illustrative)
 	for _, t := range []struct {
 		raw string
 		set func(time.Time) *ent.ServiceRequestCreate

@@ -228,7 +228,7 @@ INSERT INTO activities (id, created_at, updated_at, title, category, starts_at, 
         'SCHEDULED', 30, 1, 30064771076, 12884901889, 21474836481
  FROM generate_series(1, 50) g;
 INSERT INTO persons (id, created_at, updated_at, name, phone, community_id)
- VALUES (25769803777, now(), now(), '示例居民一', '13800000001', 30064771076);
+ VALUES (25769803777, now(), now(), '示例居民一', '000-0000-1001', 30064771076);
 INSERT INTO registrations (id, created_at, updated_at, person_id, activity_id, community_id)
  VALUES (34359738369, now(), now(), 25769803777, 4294967297, 30064771076);
 INSERT INTO service_requests (id, created_at, updated_at, kind, title, status, version, submitted_at, community_id, requester_id)

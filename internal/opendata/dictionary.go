@@ -32,6 +32,16 @@ var (
 	colUpdated     = col("updated_at", "dateTime", "更新时间", "Updated", "最后修改时间，RFC 3339，北京时间（+08:00）。", "When it last changed, RFC 3339 in Beijing time (+08:00).")
 )
 
+// provenance are the last two columns of every table of records: where the
+// record comes from and which of its fields are illustrative (演示用虚构).
+// They come last so that the columns before them keep their positions.
+var provenance = []Column{
+	col("source", "string", "来源", "Source", "记录来源，例如陈述它的文章（“seed 00N: 标题”）；完全虚构的演示记录为 illustrative；真实数据通常为空。",
+		"Where the record comes from, such as the article that states it (\"seed 00N: title\"); illustrative for a wholly invented demo record; usually empty for real data."),
+	col("illustrative", "string", "示意字段", "Illustrative fields", "无来源陈述、为演示而虚构的字段（GraphQL 字段名，以分号分隔）；整条记录均为虚构时为 *；真实数据为空。",
+		"The fields no source states, invented for the demo (GraphQL field names, separated by semicolons); * when the whole record is invented; empty for real data."),
+}
+
 // places are the name columns that follow a community ID.
 var places = []Column{colCommunityID, colCommunity, colSubdistrict, colDistrict}
 
@@ -61,7 +71,7 @@ var facilityColumns = join([]Column{
 }, places, []Column{
 	col("verified_at", "dateTime", "核实时间", "Verified", "最近一次实地核实的时间；未核实为空。", "When it was last checked on site; empty when never."),
 	colUpdated,
-})
+}, provenance)
 
 var activityColumns = join([]Column{
 	colID("活动", "activity"),
@@ -80,9 +90,9 @@ var activityColumns = join([]Column{
 	col("organizer_id", "string", "组织方编号", "Organiser ID", "组织方（组织）的全局 ID；没有时为空。", "Global ID of the organiser (an organisation); empty when none."),
 	col("organizer_name", "string", "组织方", "Organiser", "组织方的名称。", "Name of the organiser."),
 	colUpdated,
-})
+}, provenance)
 
-var regionColumns = []Column{
+var regionColumns = join([]Column{
 	colID("区域", "region"),
 	col("level", "string", "级别", "Level", "行政层级：CITY（市）、DISTRICT（区县）、SUBDISTRICT（街道）、COMMUNITY（社区）。", "Level: CITY, DISTRICT, SUBDISTRICT or COMMUNITY."),
 	col("name", "string", "名称", "Name", "中文名称。", "Name in Chinese."),
@@ -91,7 +101,7 @@ var regionColumns = []Column{
 	col("parent_id", "string", "上级编号", "Parent ID", "上一级区域的全局 ID；最高一级为空。", "Global ID of the region one level up; empty at the top."),
 	col("parent_name", "string", "上级区域", "Parent", "上一级区域的名称。", "Name of the region one level up."),
 	colLat, colLng, colApproximate, colUpdated,
-}
+}, provenance)
 
 var compoundColumns = join([]Column{
 	colID("小区", "compound"),
@@ -99,9 +109,9 @@ var compoundColumns = join([]Column{
 	col("households", "integer", "户数", "Households", "大致户数。", "Approximate number of households."),
 	col("property_management", "boolean", "有物业管理", "Property management", "是否有物业管理；“三无”小区为 false。", "Whether it has property management; false for \"三无\" compounds."),
 	colLat, colLng, colApproximate,
-}, places, []Column{colUpdated})
+}, places, []Column{colUpdated}, provenance)
 
-var organizationColumns = []Column{
+var organizationColumns = join([]Column{
 	colID("组织", "organisation"),
 	col("kind", "string", "类型", "Kind", "组织类型代码，如 PARTY_BRANCH、VOLUNTEER_TEAM（中英文名称见下两列）。", "Kind code, such as PARTY_BRANCH or VOLUNTEER_TEAM (named in the next two columns)."),
 	col("kind_label_zh", "string", "类型名称", "Kind (Chinese)", "组织类型的中文名称。", "Name of the kind in Chinese."),
@@ -115,14 +125,14 @@ var organizationColumns = []Column{
 	col("compound_id", "string", "小区编号", "Compound ID", "所属小区的全局 ID（仅限属于某个小区的组织）。", "Global ID of its compound, for an organisation of one compound."),
 	col("compound_name", "string", "小区", "Compound", "所属小区的名称。", "Name of its compound."),
 	colUpdated,
-}
+}, provenance)
 
 var gridColumns = join([]Column{
 	colID("网格", "grid"),
 	col("name", "string", "名称", "Name", "网格名称。", "Name of the grid."),
 	col("full_time_workers", "integer", "专职网格员", "Full-time workers", "专职网格员人数（人数，不含姓名）。", "Number of full-time grid workers (a count; no names)."),
 	col("part_time_workers", "integer", "兼职网格员", "Part-time workers", "兼职网格员人数。", "Number of part-time grid workers."),
-}, places, []Column{colUpdated})
+}, places, []Column{colUpdated}, provenance)
 
 var statisticsColumns = []Column{
 	col("period", "string", "月份", "Period", "统计月份，YYYY-MM。", "The month, YYYY-MM."),

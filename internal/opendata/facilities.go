@@ -114,7 +114,7 @@ func (f Filter) query(client *ent.Client) *ent.FacilityQuery {
 var exported = []string{facility.FieldID, facility.FieldName, facility.FieldNames, facility.FieldCategory,
 	facility.FieldLat, facility.FieldLng, facility.FieldApproximate, facility.FieldAddress, facility.FieldPhone,
 	facility.FieldOpeningHours, facility.FieldWheelchair, facility.FieldStatus, facility.FieldCommunityID,
-	facility.FieldVerifiedAt, facility.FieldUpdatedAt}
+	facility.FieldVerifiedAt, facility.FieldUpdatedAt, facility.FieldSource, facility.FieldIllustrative}
 
 // Facilities is the facilities dataset, narrowed by f. Each page is an ent
 // query (privacy policy and all) whose rows are scanned into one reused
@@ -157,11 +157,13 @@ type facilityRow struct {
 	id, communityID                       int64
 	name, names, category, address, phone sql.RawBytes
 	openingHours, wheelchair, status      sql.RawBytes
+	source, illustrative                  sql.RawBytes // illustrative: a JSON array
 	lat, lng                              float64
 	approximate                           bool
 	verifiedAt                            sql.NullTime
 	updatedAt                             time.Time
 	texts                                 []i18n.Text // names, decoded
+	fields                                []string    // illustrative, decoded
 	regions                               regionIndex
 }
 
@@ -178,6 +180,7 @@ func (v *facilityRow) dest(rows entsql.ColumnScanner) ([]any, error) {
 		facility.FieldOpeningHours: &v.openingHours, facility.FieldWheelchair: &v.wheelchair,
 		facility.FieldStatus: &v.status, facility.FieldCommunityID: &v.communityID,
 		facility.FieldVerifiedAt: &v.verifiedAt, facility.FieldUpdatedAt: &v.updatedAt,
+		facility.FieldSource: &v.source, facility.FieldIllustrative: &v.illustrative,
 	}
 	dest := make([]any, len(columns))
 	for i, c := range columns {
@@ -194,6 +197,12 @@ func (v *facilityRow) fill(r *record) error {
 	if n := string(v.names); n != "" && n != "[]" && n != "null" {
 		if err := json.Unmarshal(v.names, &v.texts); err != nil {
 			return fmt.Errorf("opendata: names of facility %d: %w", v.id, err)
+		}
+	}
+	v.fields = v.fields[:0]
+	if n := string(v.illustrative); n != "" && n != "[]" && n != "null" {
+		if err := json.Unmarshal(v.illustrative, &v.fields); err != nil {
+			return fmt.Errorf("opendata: illustrative of facility %d: %w", v.id, err)
 		}
 	}
 	cat, _ := taxonomy.Lookup(string(v.category))
@@ -221,6 +230,8 @@ func (v *facilityRow) fill(r *record) error {
 		r.str("")
 	}
 	r.timestamp(v.updatedAt)
+	r.bytes(v.source)
+	r.list(v.fields)
 	r.place(v.lat, v.lng)
 	return nil
 }

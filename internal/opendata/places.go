@@ -91,6 +91,7 @@ func Compounds(client *ent.Client) table {
 			r.boolean(c.Approximate)
 			idx.place(r, c.CommunityID)
 			r.timestamp(c.UpdatedAt)
+			r.provenance(c.Source, c.Illustrative)
 			r.place(c.Lat, c.Lng)
 			return c.ID
 		}))
@@ -110,6 +111,7 @@ func Grids(client *ent.Client) table {
 			r.integer(g.PartTimeWorkers)
 			idx.place(r, g.CommunityID)
 			r.timestamp(g.UpdatedAt)
+			r.provenance(g.Source, g.Illustrative)
 			return g.ID
 		}))
 	}))
@@ -164,6 +166,7 @@ func Organizations(client *ent.Client) table {
 				r.str("")
 			}
 			r.timestamp(o.UpdatedAt)
+			r.provenance(o.Source, o.Illustrative)
 			return o.ID
 		}))
 	}))

@@ -123,6 +123,24 @@ func (r *record) float(f float64)       { r.buf = strconv.AppendFloat(r.buf, f, 
 func (r *record) boolean(b bool)        { r.buf = strconv.AppendBool(r.buf, b); r.end() }
 func (r *record) timestamp(t time.Time) { r.buf = timefmt.Append(r.buf, t); r.end() }
 
+// provenance writes the source and illustrative cells: the illustrative
+// field names separated by semicolons.
+func (r *record) provenance(source string, illustrative []string) {
+	r.str(source)
+	r.list(illustrative)
+}
+
+// list writes one cell of values separated by semicolons.
+func (r *record) list(values []string) {
+	for i, f := range values {
+		if i > 0 {
+			r.buf = append(r.buf, ';')
+		}
+		r.buf = append(r.buf, f...)
+	}
+	r.end()
+}
+
 func (r *record) optionalID(id *int) {
 	if id != nil {
 		r.buf = gid.Append(r.buf, *id)
@@ -158,6 +176,7 @@ func Regions(client *ent.Client) table {
 			r.float(v.Lng)
 			r.boolean(v.Approximate)
 			r.timestamp(v.UpdatedAt)
+			r.provenance(v.Source, v.Illustrative)
 			r.place(v.Lat, v.Lng)
 			return v.ID
 		}))
@@ -208,6 +227,7 @@ func Activities(client *ent.Client, communities []int, category string) table {
 				r.str("")
 			}
 			r.timestamp(a.UpdatedAt)
+			r.provenance(a.Source, a.Illustrative)
 			return a.ID
 		}))
 	}))

@@ -303,8 +303,9 @@ func TestPortalBeijingTimeAndRows(t *testing.T) {
 	_, body := get(t, s, "/open/facilities.csv", nil, nil)
 	rows, _ := csv.NewReader(strings.NewReader(body)).ReadAll()
 	var updated time.Time
+	at := slices.Index(rows[0], "updated_at")
 	for _, r := range rows[1:] {
-		u, err := time.Parse(time.RFC3339, r[len(r)-1])
+		u, err := time.Parse(time.RFC3339, r[at])
 		if err != nil {
 			t.Fatal(err)
 		}

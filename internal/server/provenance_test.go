@@ -1,0 +1,259 @@
+package server_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"lifecircle/internal/testenv"
+)
+
+// seedSources are the sources a demo record may name: the five articles,
+// by title, or "illustrative" for a record no article states. Division
+// codes come from GB/T 2260, which two regions name as their only source.
+var seedSources = []string{
+	"seed 000: 打造“三有”社区 让党建引领“有作为”",
+	"seed 001: 构建多赢生活圈 服务居民零距离",
+	"seed 002: 党旗在基层一线高高飘扬丨党建引领绘就社区幸福底色",
+	"seed 003: 党旗映红社区 服务赢得民心",
+	"seed 004: 咸阳市社区党建引领基层治理报道（原文无标题，记者 陈玮）",
+}
+
+// fictionalPhone is the reserved range of every phone in the demo data:
+// area code 000 exists nowhere, and no Chinese mobile number starts with 0.
+var fictionalPhone = regexp.MustCompile(`^000-0000-[0-9]{4}$`)
+
+func knownSource(s string) bool {
+	if s == "illustrative" || strings.HasPrefix(s, "GB/T 2260 ") {
+		return true
+	}
+	for _, t := range seedSources {
+		if s == t || s == t+" (division code: GB/T 2260)" {
+			return true
+		}
+	}
+	return false
+}
+
+type provenanceNode struct {
+	ID           string
+	Source       *string
+	Illustrative []string
+	Approximate  *bool
+	Phone        *string
+}
+
+// TestDemoDataProvenance reads every demo record through the GraphQL API
+// (people and requests as an admin) and checks that it names its source,
+// marks the fields no article states as illustrative with real GraphQL
+// field names, lists approximate coordinates as illustrative, and that
+// every phone is in the fictional range. The downloads carry the same two
+// columns, last.
+func TestDemoDataProvenance(t *testing.T) {
+	raw, err := os.ReadFile("../demo/demo.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dataset map[string][]json.RawMessage
+	if err := json.Unmarshal(raw, &dataset); err != nil {
+		t.Fatal(err)
+	}
+	types := []struct {
+		root, typ, key, extra string
+		private               bool
+	}{
+		{"regions", "Region", "regions", "approximate", false},
+		{"compounds", "Compound", "compounds", "approximate", false},
+		{"grids", "Grid", "grids", "", false},
+		{"organizations", "Organization", "organizations", "", false},
+		{"facilities", "Facility", "facilities", "approximate phone", false},
+		{"activities", "Activity", "activities", "", false},
+		{"people", "Person", "people", "phone", true},
+		{"serviceRequests", "ServiceRequest", "serviceRequests", "", true},
+	}
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		admin := s.Token(t, "admin", 0)
+		for _, ty := range types {
+			// The GraphQL fields of the type: what illustrative may name.
+			var intro struct {
+				Type struct{ Fields []struct{ Name string } } `json:"__type"`
+			}
+			s.Query(t, admin, `query($n: String!) { __type(name: $n) { fields { name } } }`, map[string]any{"n": ty.typ}).Decode(t, &intro)
+			var fields []string
+			for _, f := range intro.Type.Fields {
+				fields = append(fields, f.Name)
+			}
+			if !slices.Contains(fields, "source") || !slices.Contains(fields, "illustrative") {
+				t.Fatalf("%s has no source or illustrative field: %v", ty.typ, fields)
+			}
+			tok := ""
+			if ty.private {
+				tok = admin
+			}
+			var nodes []provenanceNode
+			after := any(nil)
+			for {
+				var d map[string]struct {
+					Edges    []struct{ Node provenanceNode }
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+				s.Query(t, tok, `query($a: Cursor) { `+ty.root+`(first: 100, after: $a) { edges { node { id source illustrative `+ty.extra+` } }
+					pageInfo { hasNextPage endCursor } } }`, map[string]any{"a": after}).Decode(t, &d)
+				c := d[ty.root]
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+				if !c.PageInfo.HasNextPage {
+					break
+				}
+				after = c.PageInfo.EndCursor
+			}
+			if want := len(dataset[ty.key]); len(nodes) != want || want == 0 {
+				t.Fatalf("%s: read %d records through the API, the demo data holds %d", ty.root, len(nodes), want)
+			}
+			for _, n := range nodes {
+				src := ""
+				if n.Source != nil {
+					src = *n.Source
+				}
+				if !knownSource(src) {
+					t.Errorf("%s %s: source %q names no article", ty.typ, n.ID, src)
+				}
+				whole := slices.Contains(n.Illustrative, "*")
+				if whole && len(n.Illustrative) != 1 {
+					t.Errorf("%s %s: illustrative %v mixes * with fields", ty.typ, n.ID, n.Illustrative)
+				}
+				if src == "illustrative" && !whole {
+					t.Errorf("%s %s: a record no article states must be illustrative as a whole, got %v", ty.typ, n.ID, n.Illustrative)
+				}
+				if ty.private && !whole {
+					t.Errorf("%s %s: demo people and requests are wholly invented, got illustrative %v", ty.typ, n.ID, n.Illustrative)
+				}
+				for _, f := range n.Illustrative {
+					if f != "*" && !slices.Contains(fields, f) {
+						t.Errorf("%s %s: illustrative names %q, not a field of %s", ty.typ, n.ID, f, ty.typ)
+					}
+				}
+				marked := func(f string) bool { return whole || slices.Contains(n.Illustrative, f) }
+				if n.Approximate != nil && *n.Approximate && (!marked("lat") || !marked("lng")) {
+					t.Errorf("%s %s: approximate coordinates not listed as illustrative: %v", ty.typ, n.ID, n.Illustrative)
+				}
+				if n.Phone != nil && *n.Phone != "" {
+					if !fictionalPhone.MatchString(*n.Phone) {
+						t.Errorf("%s %s: phone %q is outside the fictional range 000-0000-xxxx", ty.typ, n.ID, *n.Phone)
+					}
+					if !marked("phone") {
+						t.Errorf("%s %s: invented phone not listed as illustrative", ty.typ, n.ID)
+					}
+				}
+			}
+		}
+
+		// Private types: no one outside may read or filter by provenance.
+		if r := s.Query(t, "", `{ people(first: 1) { edges { node { source illustrative } } } }`, nil); r.Code() == "" {
+			t.Error("an anonymous caller read people's provenance")
+		}
+		var in struct {
+			Type struct{ InputFields []struct{ Name string } } `json:"__type"`
+		}
+		s.Query(t, admin, `{ __type(name: "ServiceRequestWhereInput") { inputFields { name } } }`, nil).Decode(t, &in)
+		for _, f := range in.Type.InputFields {
+			if strings.HasPrefix(f.Name, "source") || strings.HasPrefix(f.Name, "illustrative") {
+				t.Errorf("ServiceRequestWhereInput filters by %s: a filter on a private type is an oracle", f.Name)
+			}
+		}
+
+		// node(id:) shows the same marking.
+		wtxGID, _ := s.Community(t, "文亭巷社区")
+		var nd struct {
+			Node struct {
+				Source       string
+				Illustrative []string
+			}
+		}
+		s.Query(t, "", `query($id: ID!) { node(id: $id) { ... on Region { source illustrative } } }`, map[string]any{"id": wtxGID}).Decode(t, &nd)
+		if nd.Node.Source != seedSources[0] || !slices.Equal(nd.Node.Illustrative, []string{"nameEn", "lat", "lng"}) {
+			t.Errorf("node(文亭巷社区): source %q, illustrative %v", nd.Node.Source, nd.Node.Illustrative)
+		}
+
+		// Downloads: source and illustrative are the last two columns, and
+		// every row of the demo data fills source.
+		for _, file := range []string{"facilities", "activities", "regions", "compounds", "organizations", "grids"} {
+			_, body := get(t, s, "/open/"+file+".csv", url.Values{}, nil)
+			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+			if err != nil {
+				t.Fatalf("%s.csv: %v", file, err)
+			}
+			head := rows[0]
+			if n := len(head); n < 2 || head[n-2] != "source" || head[n-1] != "illustrative" {
+				t.Fatalf("%s.csv: the last columns are %v, want source, illustrative", file, head[max(0, len(head)-2):])
+			}
+			if want := len(dataset[file]); len(rows)-1 != want {
+				t.Errorf("%s.csv: %d rows, the demo data holds %d", file, len(rows)-1, want)
+			}
+			col := map[string]int{}
+			for i, c := range head {
+				col[c] = i
+			}
+			for _, r := range rows[1:] {
+				src, ill := r[len(head)-2], strings.Split(r[len(head)-1], ";")
+				if !knownSource(src) || ill[0] == "" && src == "illustrative" {
+					t.Errorf("%s.csv %s: source %q, illustrative %q", file, r[0], src, r[len(head)-1])
+				}
+				if i, ok := col["phone"]; ok && r[i] != "" && !fictionalPhone.MatchString(r[i]) {
+					t.Errorf("%s.csv %s: phone %q outside the fictional range", file, r[0], r[i])
+				}
+				if i, ok := col["approximate"]; ok && r[i] == "true" && !slices.Contains(ill, "*") && (!slices.Contains(ill, "lat") || !slices.Contains(ill, "lng")) {
+					t.Errorf("%s.csv %s: approximate but illustrative %q", file, r[0], r[len(head)-1])
+				}
+			}
+		}
+		// The DCAT catalogue states the provenance of each dataset whose
+		// rows carry it.
+		var cat struct {
+			Dataset []struct {
+				ID         string `json:"@id"`
+				Provenance *struct {
+					Type string `json:"@type"`
+				} `json:"dct:provenance"`
+			} `json:"dcat:dataset"`
+		}
+		_, body := get(t, s, "/open/catalog.jsonld", nil, nil)
+		if err := json.Unmarshal([]byte(body), &cat); err != nil {
+			t.Fatal(err)
+		}
+		withProvenance := 0
+		for _, d := range cat.Dataset {
+			if d.Provenance != nil && d.Provenance.Type == "dct:ProvenanceStatement" {
+				withProvenance++
+			}
+		}
+		if withProvenance != 6 {
+			t.Errorf("%d datasets of the catalogue state their provenance, want the 6 of records", withProvenance)
+		}
+		var geo struct {
+			Features []struct{ Properties map[string]any }
+		}
+		_, body = get(t, s, "/open/facilities.geojson", url.Values{}, nil)
+		if err := json.Unmarshal([]byte(body), &geo); err != nil || len(geo.Features) == 0 {
+			t.Fatalf("facilities.geojson: %v", err)
+		}
+		for _, f := range geo.Features {
+			if src, _ := f.Properties["source"].(string); !knownSource(src) {
+				t.Errorf("facilities.geojson %v: source %q", f.Properties["id"], src)
+			}
+			if ill, _ := f.Properties["illustrative"].(string); ill == "" {
+				t.Errorf("facilities.geojson %v: no illustrative fields (every demo facility has invented coordinates)", f.Properties["id"])
+			}
+		}
+	})
+}
