@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,6 +94,56 @@ func TestProjectListOfBeida(t *testing.T) {
 		if u := titles["政策知识宣讲"].Updates; len(u) != 1 || !strings.Contains(u[0].Text, "8场") {
 			t.Errorf("policy talks updates: %+v", u)
 		}
+
+		// The README's example and the figures it states.
+		readme, err := os.ReadFile("../../README.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec := string(readme)[strings.Index(string(readme), "## Three lists and co-building projects"):]
+		sec = sec[strings.Index(sec, "```graphql\n")+len("```graphql\n"):]
+		sec = sec[:strings.Index(sec, "```")]
+		var ex struct {
+			CoBuildingProjects struct {
+				TotalCount int
+				Edges      []struct{ Node project }
+			}
+			Resources struct {
+				Edges []struct{ Node resource }
+			}
+		}
+		open(t, s, sec, nil).Decode(t, &ex)
+		if ex.CoBuildingProjects.TotalCount != 7 || len(ex.Resources.Edges) != 5 {
+			t.Errorf("README example: %d projects, %d resources; the README says 7 and 5", ex.CoBuildingProjects.TotalCount, len(ex.Resources.Edges))
+		}
+		for _, e := range ex.CoBuildingProjects.Edges {
+			if len(e.Node.Signings) != 1 || e.Node.Signings[0].Organization.Name != "北大社区城市基层党建联盟(驻区单位)" {
+				t.Errorf("README example project %s signings: %+v", e.Node.Title, e.Node.Signings)
+			}
+		}
+		for _, e := range ex.Resources.Edges {
+			if e.Node.Contact != nil {
+				t.Errorf("README example shows a contact: %+v", e.Node)
+			}
+		}
+		var sum struct {
+			CoBuildingSummary struct {
+				ProjectsByStatus, ResourcesByKind []cobuild.Count
+				SigningUnits                      int
+				NeedsAnswered                     struct {
+					Value      *int
+					Suppressed bool
+				}
+			}
+		}
+		open(t, s, `query($c: ID!) { coBuildingSummary(communityID: $c) { projectsByStatus { value count } resourcesByKind { value count }
+			signingUnits needsAnswered { value suppressed } } }`, map[string]any{"c": beida}).Decode(t, &sum)
+		cs := sum.CoBuildingSummary
+		if !slices.Equal(cs.ProjectsByStatus, []cobuild.Count{{Value: "ONGOING", Count: 7}}) ||
+			!slices.Equal(cs.ResourcesByKind, []cobuild.Count{{Value: "SERVICE", Count: 1}, {Value: "SKILL", Count: 1}, {Value: "VENUE", Count: 2}, {Value: "VOLUNTEER_HOURS", Count: 1}}) ||
+			cs.SigningUnits != 1 || cs.NeedsAnswered.Value == nil || *cs.NeedsAnswered.Value != 0 || cs.NeedsAnswered.Suppressed {
+			t.Errorf("README's summary of 北大社区: %+v", cs)
+		}
 	})
 }
 
@@ -171,7 +222,9 @@ func TestResourceListPrivacyAndMatching(t *testing.T) {
 
 		// Staff create a resource with a provider of their community.
 		var orgs struct {
-			Organizations struct{ Edges []struct{ Node struct{ ID, Name string } } }
+			Organizations struct {
+				Edges []struct{ Node struct{ ID, Name string } }
+			}
 		}
 		s.Query(t, "", `query($n: String!) { organizations(where: {name: $n}) { edges { node { id name } } } }`,
 			map[string]any{"n": "北大社区城市基层党建联盟(驻区单位)"}).Decode(t, &orgs)
@@ -181,7 +234,9 @@ func TestResourceListPrivacyAndMatching(t *testing.T) {
 		foreignOrg := orgs.Organizations.Edges[0].Node.ID
 		create := `mutation($in: CreateResourceInput!) { createResource(input: $in) { id kind availability quantity unit } }`
 		in := map[string]any{"kind": "EQUIPMENT", "title": "折叠桌椅", "quantity": 20, "unit": "套", "communityID": beida, "providerID": unit}
-		var created struct{ CreateResource struct{ ID, Kind, Availability string } }
+		var created struct {
+			CreateResource struct{ ID, Kind, Availability string }
+		}
 		s.Query(t, staff, create, map[string]any{"in": in}).Decode(t, &created)
 		if created.CreateResource.Availability != "AVAILABLE" {
 			t.Errorf("new resource: %+v", created.CreateResource)
