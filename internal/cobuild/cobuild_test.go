@@ -343,7 +343,7 @@ func TestResourceListPrivacyAndMatching(t *testing.T) {
 		}
 
 		// Match a need of 北大 to the project.
-		reqs, err := st.Client.ServiceRequest.Query().Where(servicerequest.CommunityID(beidaID)).IDs(sys)
+		reqs, err := st.Client.ServiceRequest.Query().Where(servicerequest.CommunityID(beidaID), servicerequest.RequesterIDNotNil()).IDs(sys)
 		if err != nil || len(reqs) == 0 {
 			t.Fatalf("no demo request in 北大社区: %v", err)
 		}
@@ -436,6 +436,31 @@ func TestResourceListPrivacyAndMatching(t *testing.T) {
 			if found.Node == nil {
 				t.Errorf("public record %s not found by node(id:)", id)
 			}
+		}
+
+		// Erasing the requester's data clears staff's note on the match.
+		var before struct {
+			NeedMatches struct {
+				Edges []struct{ Node struct{ Note string } }
+			}
+		}
+		s.Query(t, staff, `{ needMatches(first: 10) { edges { node { note } } } }`, nil).Decode(t, &before)
+		if len(before.NeedMatches.Edges) != 1 || before.NeedMatches.Edges[0].Node.Note != "由共建项目解决" {
+			t.Errorf("the match's note: %+v", before)
+		}
+		requester, err := st.Client.ServiceRequest.Get(sys, reqs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Query(t, admin, `mutation($id: ID!) { erasePerson(id: $id) { id } }`, map[string]any{"id": gid.Encode(*requester.RequesterID)}).Decode(t, &struct{}{})
+		var notes struct {
+			NeedMatches struct {
+				Edges []struct{ Node struct{ Note string } }
+			}
+		}
+		s.Query(t, staff, `{ needMatches(first: 10) { edges { node { note } } } }`, nil).Decode(t, &notes)
+		if len(notes.NeedMatches.Edges) != 1 || notes.NeedMatches.Edges[0].Node.Note != "" {
+			t.Errorf("after erasing the requester, the match keeps its note: %+v", notes)
 		}
 
 		// The summary counts the answered need but withholds a count below 10.
