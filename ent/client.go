@@ -15,19 +15,25 @@ import (
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
@@ -52,6 +58,8 @@ type Client struct {
 	Change *ChangeClient
 	// ChangeLock is the client for interacting with the ChangeLock builders.
 	ChangeLock *ChangeLockClient
+	// CoBuildingProject is the client for interacting with the CoBuildingProject builders.
+	CoBuildingProject *CoBuildingProjectClient
 	// Compound is the client for interacting with the Compound builders.
 	Compound *CompoundClient
 	// Erasure is the client for interacting with the Erasure builders.
@@ -64,12 +72,18 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
+	// NeedMatch is the client for interacting with the NeedMatch builders.
+	NeedMatch *NeedMatchClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonalDataAccess is the client for interacting with the PersonalDataAccess builders.
 	PersonalDataAccess *PersonalDataAccessClient
+	// ProjectSigning is the client for interacting with the ProjectSigning builders.
+	ProjectSigning *ProjectSigningClient
+	// ProjectUpdate is the client for interacting with the ProjectUpdate builders.
+	ProjectUpdate *ProjectUpdateClient
 	// Publication is the client for interacting with the Publication builders.
 	Publication *PublicationClient
 	// Region is the client for interacting with the Region builders.
@@ -78,6 +92,10 @@ type Client struct {
 	Registration *RegistrationClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
+	// Resource is the client for interacting with the Resource builders.
+	Resource *ResourceClient
+	// ResourceContact is the client for interacting with the ResourceContact builders.
+	ResourceContact *ResourceContactClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
 	// SignInCode is the client for interacting with the SignInCode builders.
@@ -101,19 +119,25 @@ func (c *Client) init() {
 	c.Activity = NewActivityClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.ChangeLock = NewChangeLockClient(c.config)
+	c.CoBuildingProject = NewCoBuildingProjectClient(c.config)
 	c.Compound = NewCompoundClient(c.config)
 	c.Erasure = NewErasureClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
+	c.NeedMatch = NewNeedMatchClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.PersonalDataAccess = NewPersonalDataAccessClient(c.config)
+	c.ProjectSigning = NewProjectSigningClient(c.config)
+	c.ProjectUpdate = NewProjectUpdateClient(c.config)
 	c.Publication = NewPublicationClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
 	c.RequestEvent = NewRequestEventClient(c.config)
+	c.Resource = NewResourceClient(c.config)
+	c.ResourceContact = NewResourceContactClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
 	c.SignInCode = NewSignInCodeClient(c.config)
 	c.StatCell = NewStatCellClient(c.config)
@@ -214,19 +238,25 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Activity:           NewActivityClient(cfg),
 		Change:             NewChangeClient(cfg),
 		ChangeLock:         NewChangeLockClient(cfg),
+		CoBuildingProject:  NewCoBuildingProjectClient(cfg),
 		Compound:           NewCompoundClient(cfg),
 		Erasure:            NewErasureClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
+		NeedMatch:          NewNeedMatchClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
+		ProjectSigning:     NewProjectSigningClient(cfg),
+		ProjectUpdate:      NewProjectUpdateClient(cfg),
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
+		Resource:           NewResourceClient(cfg),
+		ResourceContact:    NewResourceContactClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
@@ -254,19 +284,25 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Activity:           NewActivityClient(cfg),
 		Change:             NewChangeClient(cfg),
 		ChangeLock:         NewChangeLockClient(cfg),
+		CoBuildingProject:  NewCoBuildingProjectClient(cfg),
 		Compound:           NewCompoundClient(cfg),
 		Erasure:            NewErasureClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
+		NeedMatch:          NewNeedMatchClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
+		ProjectSigning:     NewProjectSigningClient(cfg),
+		ProjectUpdate:      NewProjectUpdateClient(cfg),
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
+		Resource:           NewResourceClient(cfg),
+		ResourceContact:    NewResourceContactClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
@@ -300,10 +336,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.CoBuildingProject, c.Compound,
+		c.Erasure, c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.NeedMatch,
+		c.Organization, c.Person, c.PersonalDataAccess, c.ProjectSigning,
+		c.ProjectUpdate, c.Publication, c.Region, c.Registration, c.RequestEvent,
+		c.Resource, c.ResourceContact, c.ServiceRequest, c.SignInCode, c.StatCell,
+		c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -313,10 +351,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.CoBuildingProject, c.Compound,
+		c.Erasure, c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.NeedMatch,
+		c.Organization, c.Person, c.PersonalDataAccess, c.ProjectSigning,
+		c.ProjectUpdate, c.Publication, c.Region, c.Registration, c.RequestEvent,
+		c.Resource, c.ResourceContact, c.ServiceRequest, c.SignInCode, c.StatCell,
+		c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -333,6 +373,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Change.mutate(ctx, m)
 	case *ChangeLockMutation:
 		return c.ChangeLock.mutate(ctx, m)
+	case *CoBuildingProjectMutation:
+		return c.CoBuildingProject.mutate(ctx, m)
 	case *CompoundMutation:
 		return c.Compound.mutate(ctx, m)
 	case *ErasureMutation:
@@ -345,12 +387,18 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *IdentityMutation:
 		return c.Identity.mutate(ctx, m)
+	case *NeedMatchMutation:
+		return c.NeedMatch.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *PersonalDataAccessMutation:
 		return c.PersonalDataAccess.mutate(ctx, m)
+	case *ProjectSigningMutation:
+		return c.ProjectSigning.mutate(ctx, m)
+	case *ProjectUpdateMutation:
+		return c.ProjectUpdate.mutate(ctx, m)
 	case *PublicationMutation:
 		return c.Publication.mutate(ctx, m)
 	case *RegionMutation:
@@ -359,6 +407,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Registration.mutate(ctx, m)
 	case *RequestEventMutation:
 		return c.RequestEvent.mutate(ctx, m)
+	case *ResourceMutation:
+		return c.Resource.mutate(ctx, m)
+	case *ResourceContactMutation:
+		return c.ResourceContact.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
 	case *SignInCodeMutation:
@@ -985,6 +1037,204 @@ func (c *ChangeLockClient) mutate(ctx context.Context, m *ChangeLockMutation) (V
 		return (&ChangeLockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ChangeLock mutation op: %q", m.Op())
+	}
+}
+
+// CoBuildingProjectClient is a client for the CoBuildingProject schema.
+type CoBuildingProjectClient struct {
+	config
+}
+
+// NewCoBuildingProjectClient returns a client for the CoBuildingProject from the given config.
+func NewCoBuildingProjectClient(c config) *CoBuildingProjectClient {
+	return &CoBuildingProjectClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cobuildingproject.Hooks(f(g(h())))`.
+func (c *CoBuildingProjectClient) Use(hooks ...Hook) {
+	c.hooks.CoBuildingProject = append(c.hooks.CoBuildingProject, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cobuildingproject.Intercept(f(g(h())))`.
+func (c *CoBuildingProjectClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CoBuildingProject = append(c.inters.CoBuildingProject, interceptors...)
+}
+
+// Create returns a builder for creating a CoBuildingProject entity.
+func (c *CoBuildingProjectClient) Create() *CoBuildingProjectCreate {
+	mutation := newCoBuildingProjectMutation(c.config, OpCreate)
+	return &CoBuildingProjectCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CoBuildingProject entities.
+func (c *CoBuildingProjectClient) CreateBulk(builders ...*CoBuildingProjectCreate) *CoBuildingProjectCreateBulk {
+	return &CoBuildingProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CoBuildingProjectClient) MapCreateBulk(slice any, setFunc func(*CoBuildingProjectCreate, int)) *CoBuildingProjectCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CoBuildingProjectCreateBulk{err: fmt.Errorf("calling to CoBuildingProjectClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CoBuildingProjectCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CoBuildingProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CoBuildingProject.
+func (c *CoBuildingProjectClient) Update() *CoBuildingProjectUpdate {
+	mutation := newCoBuildingProjectMutation(c.config, OpUpdate)
+	return &CoBuildingProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CoBuildingProjectClient) UpdateOne(_m *CoBuildingProject) *CoBuildingProjectUpdateOne {
+	mutation := newCoBuildingProjectMutation(c.config, OpUpdateOne, withCoBuildingProject(_m))
+	return &CoBuildingProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CoBuildingProjectClient) UpdateOneID(id int) *CoBuildingProjectUpdateOne {
+	mutation := newCoBuildingProjectMutation(c.config, OpUpdateOne, withCoBuildingProjectID(id))
+	return &CoBuildingProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CoBuildingProject.
+func (c *CoBuildingProjectClient) Delete() *CoBuildingProjectDelete {
+	mutation := newCoBuildingProjectMutation(c.config, OpDelete)
+	return &CoBuildingProjectDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CoBuildingProjectClient) DeleteOne(_m *CoBuildingProject) *CoBuildingProjectDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CoBuildingProjectClient) DeleteOneID(id int) *CoBuildingProjectDeleteOne {
+	builder := c.Delete().Where(cobuildingproject.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CoBuildingProjectDeleteOne{builder}
+}
+
+// Query returns a query builder for CoBuildingProject.
+func (c *CoBuildingProjectClient) Query() *CoBuildingProjectQuery {
+	return &CoBuildingProjectQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCoBuildingProject},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CoBuildingProject entity by its id.
+func (c *CoBuildingProjectClient) Get(ctx context.Context, id int) (*CoBuildingProject, error) {
+	return c.Query().Where(cobuildingproject.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CoBuildingProjectClient) GetX(ctx context.Context, id int) *CoBuildingProject {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCommunity queries the community edge of a CoBuildingProject.
+func (c *CoBuildingProjectClient) QueryCommunity(_m *CoBuildingProject) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cobuildingproject.Table, cobuildingproject.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cobuildingproject.CommunityTable, cobuildingproject.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySignings queries the signings edge of a CoBuildingProject.
+func (c *CoBuildingProjectClient) QuerySignings(_m *CoBuildingProject) *ProjectSigningQuery {
+	query := (&ProjectSigningClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cobuildingproject.Table, cobuildingproject.FieldID, id),
+			sqlgraph.To(projectsigning.Table, projectsigning.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cobuildingproject.SigningsTable, cobuildingproject.SigningsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUpdates queries the updates edge of a CoBuildingProject.
+func (c *CoBuildingProjectClient) QueryUpdates(_m *CoBuildingProject) *ProjectUpdateQuery {
+	query := (&ProjectUpdateClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cobuildingproject.Table, cobuildingproject.FieldID, id),
+			sqlgraph.To(projectupdate.Table, projectupdate.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cobuildingproject.UpdatesTable, cobuildingproject.UpdatesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryResources queries the resources edge of a CoBuildingProject.
+func (c *CoBuildingProjectClient) QueryResources(_m *CoBuildingProject) *ResourceQuery {
+	query := (&ResourceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cobuildingproject.Table, cobuildingproject.FieldID, id),
+			sqlgraph.To(resource.Table, resource.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cobuildingproject.ResourcesTable, cobuildingproject.ResourcesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CoBuildingProjectClient) Hooks() []Hook {
+	hooks := c.hooks.CoBuildingProject
+	return append(hooks[:len(hooks):len(hooks)], cobuildingproject.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CoBuildingProjectClient) Interceptors() []Interceptor {
+	return c.inters.CoBuildingProject
+}
+
+func (c *CoBuildingProjectClient) mutate(ctx context.Context, m *CoBuildingProjectMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CoBuildingProjectCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CoBuildingProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CoBuildingProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CoBuildingProjectDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CoBuildingProject mutation op: %q", m.Op())
 	}
 }
 
@@ -1984,6 +2234,236 @@ func (c *IdentityClient) mutate(ctx context.Context, m *IdentityMutation) (Value
 	}
 }
 
+// NeedMatchClient is a client for the NeedMatch schema.
+type NeedMatchClient struct {
+	config
+}
+
+// NewNeedMatchClient returns a client for the NeedMatch from the given config.
+func NewNeedMatchClient(c config) *NeedMatchClient {
+	return &NeedMatchClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `needmatch.Hooks(f(g(h())))`.
+func (c *NeedMatchClient) Use(hooks ...Hook) {
+	c.hooks.NeedMatch = append(c.hooks.NeedMatch, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `needmatch.Intercept(f(g(h())))`.
+func (c *NeedMatchClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NeedMatch = append(c.inters.NeedMatch, interceptors...)
+}
+
+// Create returns a builder for creating a NeedMatch entity.
+func (c *NeedMatchClient) Create() *NeedMatchCreate {
+	mutation := newNeedMatchMutation(c.config, OpCreate)
+	return &NeedMatchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NeedMatch entities.
+func (c *NeedMatchClient) CreateBulk(builders ...*NeedMatchCreate) *NeedMatchCreateBulk {
+	return &NeedMatchCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NeedMatchClient) MapCreateBulk(slice any, setFunc func(*NeedMatchCreate, int)) *NeedMatchCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NeedMatchCreateBulk{err: fmt.Errorf("calling to NeedMatchClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NeedMatchCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NeedMatchCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NeedMatch.
+func (c *NeedMatchClient) Update() *NeedMatchUpdate {
+	mutation := newNeedMatchMutation(c.config, OpUpdate)
+	return &NeedMatchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NeedMatchClient) UpdateOne(_m *NeedMatch) *NeedMatchUpdateOne {
+	mutation := newNeedMatchMutation(c.config, OpUpdateOne, withNeedMatch(_m))
+	return &NeedMatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NeedMatchClient) UpdateOneID(id int) *NeedMatchUpdateOne {
+	mutation := newNeedMatchMutation(c.config, OpUpdateOne, withNeedMatchID(id))
+	return &NeedMatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NeedMatch.
+func (c *NeedMatchClient) Delete() *NeedMatchDelete {
+	mutation := newNeedMatchMutation(c.config, OpDelete)
+	return &NeedMatchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NeedMatchClient) DeleteOne(_m *NeedMatch) *NeedMatchDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NeedMatchClient) DeleteOneID(id int) *NeedMatchDeleteOne {
+	builder := c.Delete().Where(needmatch.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NeedMatchDeleteOne{builder}
+}
+
+// Query returns a query builder for NeedMatch.
+func (c *NeedMatchClient) Query() *NeedMatchQuery {
+	return &NeedMatchQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNeedMatch},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NeedMatch entity by its id.
+func (c *NeedMatchClient) Get(ctx context.Context, id int) (*NeedMatch, error) {
+	return c.Query().Where(needmatch.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NeedMatchClient) GetX(ctx context.Context, id int) *NeedMatch {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCommunity queries the community edge of a NeedMatch.
+func (c *NeedMatchClient) QueryCommunity(_m *NeedMatch) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(needmatch.Table, needmatch.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, needmatch.CommunityTable, needmatch.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRequest queries the request edge of a NeedMatch.
+func (c *NeedMatchClient) QueryRequest(_m *NeedMatch) *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(needmatch.Table, needmatch.FieldID, id),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, needmatch.RequestTable, needmatch.RequestColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryResource queries the resource edge of a NeedMatch.
+func (c *NeedMatchClient) QueryResource(_m *NeedMatch) *ResourceQuery {
+	query := (&ResourceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(needmatch.Table, needmatch.FieldID, id),
+			sqlgraph.To(resource.Table, resource.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, needmatch.ResourceTable, needmatch.ResourceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a NeedMatch.
+func (c *NeedMatchClient) QueryProject(_m *NeedMatch) *CoBuildingProjectQuery {
+	query := (&CoBuildingProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(needmatch.Table, needmatch.FieldID, id),
+			sqlgraph.To(cobuildingproject.Table, cobuildingproject.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, needmatch.ProjectTable, needmatch.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMatchedByToken queries the matched_by_token edge of a NeedMatch.
+func (c *NeedMatchClient) QueryMatchedByToken(_m *NeedMatch) *APITokenQuery {
+	query := (&APITokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(needmatch.Table, needmatch.FieldID, id),
+			sqlgraph.To(apitoken.Table, apitoken.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, needmatch.MatchedByTokenTable, needmatch.MatchedByTokenColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMatchedByPerson queries the matched_by_person edge of a NeedMatch.
+func (c *NeedMatchClient) QueryMatchedByPerson(_m *NeedMatch) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(needmatch.Table, needmatch.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, needmatch.MatchedByPersonTable, needmatch.MatchedByPersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *NeedMatchClient) Hooks() []Hook {
+	hooks := c.hooks.NeedMatch
+	return append(hooks[:len(hooks):len(hooks)], needmatch.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NeedMatchClient) Interceptors() []Interceptor {
+	return c.inters.NeedMatch
+}
+
+func (c *NeedMatchClient) mutate(ctx context.Context, m *NeedMatchMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NeedMatchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NeedMatchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NeedMatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NeedMatchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NeedMatch mutation op: %q", m.Op())
+	}
+}
+
 // OrganizationClient is a client for the Organization schema.
 type OrganizationClient struct {
 	config
@@ -2575,6 +3055,322 @@ func (c *PersonalDataAccessClient) mutate(ctx context.Context, m *PersonalDataAc
 		return (&PersonalDataAccessDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PersonalDataAccess mutation op: %q", m.Op())
+	}
+}
+
+// ProjectSigningClient is a client for the ProjectSigning schema.
+type ProjectSigningClient struct {
+	config
+}
+
+// NewProjectSigningClient returns a client for the ProjectSigning from the given config.
+func NewProjectSigningClient(c config) *ProjectSigningClient {
+	return &ProjectSigningClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `projectsigning.Hooks(f(g(h())))`.
+func (c *ProjectSigningClient) Use(hooks ...Hook) {
+	c.hooks.ProjectSigning = append(c.hooks.ProjectSigning, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `projectsigning.Intercept(f(g(h())))`.
+func (c *ProjectSigningClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProjectSigning = append(c.inters.ProjectSigning, interceptors...)
+}
+
+// Create returns a builder for creating a ProjectSigning entity.
+func (c *ProjectSigningClient) Create() *ProjectSigningCreate {
+	mutation := newProjectSigningMutation(c.config, OpCreate)
+	return &ProjectSigningCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProjectSigning entities.
+func (c *ProjectSigningClient) CreateBulk(builders ...*ProjectSigningCreate) *ProjectSigningCreateBulk {
+	return &ProjectSigningCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProjectSigningClient) MapCreateBulk(slice any, setFunc func(*ProjectSigningCreate, int)) *ProjectSigningCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProjectSigningCreateBulk{err: fmt.Errorf("calling to ProjectSigningClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProjectSigningCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProjectSigningCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProjectSigning.
+func (c *ProjectSigningClient) Update() *ProjectSigningUpdate {
+	mutation := newProjectSigningMutation(c.config, OpUpdate)
+	return &ProjectSigningUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProjectSigningClient) UpdateOne(_m *ProjectSigning) *ProjectSigningUpdateOne {
+	mutation := newProjectSigningMutation(c.config, OpUpdateOne, withProjectSigning(_m))
+	return &ProjectSigningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProjectSigningClient) UpdateOneID(id int) *ProjectSigningUpdateOne {
+	mutation := newProjectSigningMutation(c.config, OpUpdateOne, withProjectSigningID(id))
+	return &ProjectSigningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProjectSigning.
+func (c *ProjectSigningClient) Delete() *ProjectSigningDelete {
+	mutation := newProjectSigningMutation(c.config, OpDelete)
+	return &ProjectSigningDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProjectSigningClient) DeleteOne(_m *ProjectSigning) *ProjectSigningDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProjectSigningClient) DeleteOneID(id int) *ProjectSigningDeleteOne {
+	builder := c.Delete().Where(projectsigning.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProjectSigningDeleteOne{builder}
+}
+
+// Query returns a query builder for ProjectSigning.
+func (c *ProjectSigningClient) Query() *ProjectSigningQuery {
+	return &ProjectSigningQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProjectSigning},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProjectSigning entity by its id.
+func (c *ProjectSigningClient) Get(ctx context.Context, id int) (*ProjectSigning, error) {
+	return c.Query().Where(projectsigning.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProjectSigningClient) GetX(ctx context.Context, id int) *ProjectSigning {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryProject queries the project edge of a ProjectSigning.
+func (c *ProjectSigningClient) QueryProject(_m *ProjectSigning) *CoBuildingProjectQuery {
+	query := (&CoBuildingProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(projectsigning.Table, projectsigning.FieldID, id),
+			sqlgraph.To(cobuildingproject.Table, cobuildingproject.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, projectsigning.ProjectTable, projectsigning.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOrganization queries the organization edge of a ProjectSigning.
+func (c *ProjectSigningClient) QueryOrganization(_m *ProjectSigning) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(projectsigning.Table, projectsigning.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, projectsigning.OrganizationTable, projectsigning.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProjectSigningClient) Hooks() []Hook {
+	hooks := c.hooks.ProjectSigning
+	return append(hooks[:len(hooks):len(hooks)], projectsigning.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProjectSigningClient) Interceptors() []Interceptor {
+	return c.inters.ProjectSigning
+}
+
+func (c *ProjectSigningClient) mutate(ctx context.Context, m *ProjectSigningMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProjectSigningCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProjectSigningUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProjectSigningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProjectSigningDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProjectSigning mutation op: %q", m.Op())
+	}
+}
+
+// ProjectUpdateClient is a client for the ProjectUpdate schema.
+type ProjectUpdateClient struct {
+	config
+}
+
+// NewProjectUpdateClient returns a client for the ProjectUpdate from the given config.
+func NewProjectUpdateClient(c config) *ProjectUpdateClient {
+	return &ProjectUpdateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `projectupdate.Hooks(f(g(h())))`.
+func (c *ProjectUpdateClient) Use(hooks ...Hook) {
+	c.hooks.ProjectUpdate = append(c.hooks.ProjectUpdate, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `projectupdate.Intercept(f(g(h())))`.
+func (c *ProjectUpdateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProjectUpdate = append(c.inters.ProjectUpdate, interceptors...)
+}
+
+// Create returns a builder for creating a ProjectUpdate entity.
+func (c *ProjectUpdateClient) Create() *ProjectUpdateCreate {
+	mutation := newProjectUpdateMutation(c.config, OpCreate)
+	return &ProjectUpdateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProjectUpdate entities.
+func (c *ProjectUpdateClient) CreateBulk(builders ...*ProjectUpdateCreate) *ProjectUpdateCreateBulk {
+	return &ProjectUpdateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProjectUpdateClient) MapCreateBulk(slice any, setFunc func(*ProjectUpdateCreate, int)) *ProjectUpdateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProjectUpdateCreateBulk{err: fmt.Errorf("calling to ProjectUpdateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProjectUpdateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProjectUpdateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProjectUpdate.
+func (c *ProjectUpdateClient) Update() *ProjectUpdateUpdate {
+	mutation := newProjectUpdateMutation(c.config, OpUpdate)
+	return &ProjectUpdateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProjectUpdateClient) UpdateOne(_m *ProjectUpdate) *ProjectUpdateUpdateOne {
+	mutation := newProjectUpdateMutation(c.config, OpUpdateOne, withProjectUpdate(_m))
+	return &ProjectUpdateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProjectUpdateClient) UpdateOneID(id int) *ProjectUpdateUpdateOne {
+	mutation := newProjectUpdateMutation(c.config, OpUpdateOne, withProjectUpdateID(id))
+	return &ProjectUpdateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProjectUpdate.
+func (c *ProjectUpdateClient) Delete() *ProjectUpdateDelete {
+	mutation := newProjectUpdateMutation(c.config, OpDelete)
+	return &ProjectUpdateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProjectUpdateClient) DeleteOne(_m *ProjectUpdate) *ProjectUpdateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProjectUpdateClient) DeleteOneID(id int) *ProjectUpdateDeleteOne {
+	builder := c.Delete().Where(projectupdate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProjectUpdateDeleteOne{builder}
+}
+
+// Query returns a query builder for ProjectUpdate.
+func (c *ProjectUpdateClient) Query() *ProjectUpdateQuery {
+	return &ProjectUpdateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProjectUpdate},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProjectUpdate entity by its id.
+func (c *ProjectUpdateClient) Get(ctx context.Context, id int) (*ProjectUpdate, error) {
+	return c.Query().Where(projectupdate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProjectUpdateClient) GetX(ctx context.Context, id int) *ProjectUpdate {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryProject queries the project edge of a ProjectUpdate.
+func (c *ProjectUpdateClient) QueryProject(_m *ProjectUpdate) *CoBuildingProjectQuery {
+	query := (&CoBuildingProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(projectupdate.Table, projectupdate.FieldID, id),
+			sqlgraph.To(cobuildingproject.Table, cobuildingproject.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, projectupdate.ProjectTable, projectupdate.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProjectUpdateClient) Hooks() []Hook {
+	hooks := c.hooks.ProjectUpdate
+	return append(hooks[:len(hooks):len(hooks)], projectupdate.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProjectUpdateClient) Interceptors() []Interceptor {
+	return c.inters.ProjectUpdate
+}
+
+func (c *ProjectUpdateClient) mutate(ctx context.Context, m *ProjectUpdateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProjectUpdateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProjectUpdateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProjectUpdateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProjectUpdateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProjectUpdate mutation op: %q", m.Op())
 	}
 }
 
@@ -3306,6 +4102,370 @@ func (c *RequestEventClient) mutate(ctx context.Context, m *RequestEventMutation
 	}
 }
 
+// ResourceClient is a client for the Resource schema.
+type ResourceClient struct {
+	config
+}
+
+// NewResourceClient returns a client for the Resource from the given config.
+func NewResourceClient(c config) *ResourceClient {
+	return &ResourceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `resource.Hooks(f(g(h())))`.
+func (c *ResourceClient) Use(hooks ...Hook) {
+	c.hooks.Resource = append(c.hooks.Resource, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `resource.Intercept(f(g(h())))`.
+func (c *ResourceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Resource = append(c.inters.Resource, interceptors...)
+}
+
+// Create returns a builder for creating a Resource entity.
+func (c *ResourceClient) Create() *ResourceCreate {
+	mutation := newResourceMutation(c.config, OpCreate)
+	return &ResourceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Resource entities.
+func (c *ResourceClient) CreateBulk(builders ...*ResourceCreate) *ResourceCreateBulk {
+	return &ResourceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ResourceClient) MapCreateBulk(slice any, setFunc func(*ResourceCreate, int)) *ResourceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ResourceCreateBulk{err: fmt.Errorf("calling to ResourceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ResourceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ResourceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Resource.
+func (c *ResourceClient) Update() *ResourceUpdate {
+	mutation := newResourceMutation(c.config, OpUpdate)
+	return &ResourceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ResourceClient) UpdateOne(_m *Resource) *ResourceUpdateOne {
+	mutation := newResourceMutation(c.config, OpUpdateOne, withResource(_m))
+	return &ResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ResourceClient) UpdateOneID(id int) *ResourceUpdateOne {
+	mutation := newResourceMutation(c.config, OpUpdateOne, withResourceID(id))
+	return &ResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Resource.
+func (c *ResourceClient) Delete() *ResourceDelete {
+	mutation := newResourceMutation(c.config, OpDelete)
+	return &ResourceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ResourceClient) DeleteOne(_m *Resource) *ResourceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ResourceClient) DeleteOneID(id int) *ResourceDeleteOne {
+	builder := c.Delete().Where(resource.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ResourceDeleteOne{builder}
+}
+
+// Query returns a query builder for Resource.
+func (c *ResourceClient) Query() *ResourceQuery {
+	return &ResourceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeResource},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Resource entity by its id.
+func (c *ResourceClient) Get(ctx context.Context, id int) (*Resource, error) {
+	return c.Query().Where(resource.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ResourceClient) GetX(ctx context.Context, id int) *Resource {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCommunity queries the community edge of a Resource.
+func (c *ResourceClient) QueryCommunity(_m *Resource) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(resource.Table, resource.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, resource.CommunityTable, resource.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProvider queries the provider edge of a Resource.
+func (c *ResourceClient) QueryProvider(_m *Resource) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(resource.Table, resource.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, resource.ProviderTable, resource.ProviderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFacility queries the facility edge of a Resource.
+func (c *ResourceClient) QueryFacility(_m *Resource) *FacilityQuery {
+	query := (&FacilityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(resource.Table, resource.FieldID, id),
+			sqlgraph.To(facility.Table, facility.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, resource.FacilityTable, resource.FacilityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Resource.
+func (c *ResourceClient) QueryProject(_m *Resource) *CoBuildingProjectQuery {
+	query := (&CoBuildingProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(resource.Table, resource.FieldID, id),
+			sqlgraph.To(cobuildingproject.Table, cobuildingproject.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, resource.ProjectTable, resource.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryContact queries the contact edge of a Resource.
+func (c *ResourceClient) QueryContact(_m *Resource) *ResourceContactQuery {
+	query := (&ResourceContactClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(resource.Table, resource.FieldID, id),
+			sqlgraph.To(resourcecontact.Table, resourcecontact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, resource.ContactTable, resource.ContactColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ResourceClient) Hooks() []Hook {
+	hooks := c.hooks.Resource
+	return append(hooks[:len(hooks):len(hooks)], resource.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ResourceClient) Interceptors() []Interceptor {
+	return c.inters.Resource
+}
+
+func (c *ResourceClient) mutate(ctx context.Context, m *ResourceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ResourceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ResourceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ResourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ResourceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Resource mutation op: %q", m.Op())
+	}
+}
+
+// ResourceContactClient is a client for the ResourceContact schema.
+type ResourceContactClient struct {
+	config
+}
+
+// NewResourceContactClient returns a client for the ResourceContact from the given config.
+func NewResourceContactClient(c config) *ResourceContactClient {
+	return &ResourceContactClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `resourcecontact.Hooks(f(g(h())))`.
+func (c *ResourceContactClient) Use(hooks ...Hook) {
+	c.hooks.ResourceContact = append(c.hooks.ResourceContact, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `resourcecontact.Intercept(f(g(h())))`.
+func (c *ResourceContactClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ResourceContact = append(c.inters.ResourceContact, interceptors...)
+}
+
+// Create returns a builder for creating a ResourceContact entity.
+func (c *ResourceContactClient) Create() *ResourceContactCreate {
+	mutation := newResourceContactMutation(c.config, OpCreate)
+	return &ResourceContactCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ResourceContact entities.
+func (c *ResourceContactClient) CreateBulk(builders ...*ResourceContactCreate) *ResourceContactCreateBulk {
+	return &ResourceContactCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ResourceContactClient) MapCreateBulk(slice any, setFunc func(*ResourceContactCreate, int)) *ResourceContactCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ResourceContactCreateBulk{err: fmt.Errorf("calling to ResourceContactClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ResourceContactCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ResourceContactCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ResourceContact.
+func (c *ResourceContactClient) Update() *ResourceContactUpdate {
+	mutation := newResourceContactMutation(c.config, OpUpdate)
+	return &ResourceContactUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ResourceContactClient) UpdateOne(_m *ResourceContact) *ResourceContactUpdateOne {
+	mutation := newResourceContactMutation(c.config, OpUpdateOne, withResourceContact(_m))
+	return &ResourceContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ResourceContactClient) UpdateOneID(id int) *ResourceContactUpdateOne {
+	mutation := newResourceContactMutation(c.config, OpUpdateOne, withResourceContactID(id))
+	return &ResourceContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ResourceContact.
+func (c *ResourceContactClient) Delete() *ResourceContactDelete {
+	mutation := newResourceContactMutation(c.config, OpDelete)
+	return &ResourceContactDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ResourceContactClient) DeleteOne(_m *ResourceContact) *ResourceContactDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ResourceContactClient) DeleteOneID(id int) *ResourceContactDeleteOne {
+	builder := c.Delete().Where(resourcecontact.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ResourceContactDeleteOne{builder}
+}
+
+// Query returns a query builder for ResourceContact.
+func (c *ResourceContactClient) Query() *ResourceContactQuery {
+	return &ResourceContactQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeResourceContact},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ResourceContact entity by its id.
+func (c *ResourceContactClient) Get(ctx context.Context, id int) (*ResourceContact, error) {
+	return c.Query().Where(resourcecontact.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ResourceContactClient) GetX(ctx context.Context, id int) *ResourceContact {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryResource queries the resource edge of a ResourceContact.
+func (c *ResourceContactClient) QueryResource(_m *ResourceContact) *ResourceQuery {
+	query := (&ResourceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(resourcecontact.Table, resourcecontact.FieldID, id),
+			sqlgraph.To(resource.Table, resource.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, resourcecontact.ResourceTable, resourcecontact.ResourceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ResourceContactClient) Hooks() []Hook {
+	hooks := c.hooks.ResourceContact
+	return append(hooks[:len(hooks):len(hooks)], resourcecontact.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ResourceContactClient) Interceptors() []Interceptor {
+	return c.inters.ResourceContact
+}
+
+func (c *ResourceContactClient) mutate(ctx context.Context, m *ResourceContactMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ResourceContactCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ResourceContactUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ResourceContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ResourceContactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ResourceContact mutation op: %q", m.Op())
+	}
+}
+
 // ServiceRequestClient is a client for the ServiceRequest schema.
 type ServiceRequestClient struct {
 	config
@@ -3973,15 +5133,17 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Hook
+		APIToken, Activity, Change, ChangeLock, CoBuildingProject, Compound, Erasure,
+		Facility, Grid, IdempotencyKey, Identity, NeedMatch, Organization, Person,
+		PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
+		Registration, RequestEvent, Resource, ResourceContact, ServiceRequest,
+		SignInCode, StatCell, WalkNetwork []ent.Hook
 	}
 	inters struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Interceptor
+		APIToken, Activity, Change, ChangeLock, CoBuildingProject, Compound, Erasure,
+		Facility, Grid, IdempotencyKey, Identity, NeedMatch, Organization, Person,
+		PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
+		Registration, RequestEvent, Resource, ResourceContact, ServiceRequest,
+		SignInCode, StatCell, WalkNetwork []ent.Interceptor
 	}
 )

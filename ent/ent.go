@@ -10,19 +10,25 @@ import (
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
@@ -97,19 +103,25 @@ func checkColumn(t, c string) error {
 			activity.Table:           activity.ValidColumn,
 			change.Table:             change.ValidColumn,
 			changelock.Table:         changelock.ValidColumn,
+			cobuildingproject.Table:  cobuildingproject.ValidColumn,
 			compound.Table:           compound.ValidColumn,
 			erasure.Table:            erasure.ValidColumn,
 			facility.Table:           facility.ValidColumn,
 			grid.Table:               grid.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			identity.Table:           identity.ValidColumn,
+			needmatch.Table:          needmatch.ValidColumn,
 			organization.Table:       organization.ValidColumn,
 			person.Table:             person.ValidColumn,
 			personaldataaccess.Table: personaldataaccess.ValidColumn,
+			projectsigning.Table:     projectsigning.ValidColumn,
+			projectupdate.Table:      projectupdate.ValidColumn,
 			publication.Table:        publication.ValidColumn,
 			region.Table:             region.ValidColumn,
 			registration.Table:       registration.ValidColumn,
 			requestevent.Table:       requestevent.ValidColumn,
+			resource.Table:           resource.ValidColumn,
+			resourcecontact.Table:    resourcecontact.ValidColumn,
 			servicerequest.Table:     servicerequest.ValidColumn,
 			signincode.Table:         signincode.ValidColumn,
 			statcell.Table:           statcell.ValidColumn,

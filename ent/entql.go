@@ -7,20 +7,26 @@ import (
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/predicate"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
@@ -34,7 +40,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -124,6 +130,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cobuildingproject.Table,
+			Columns: cobuildingproject.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: cobuildingproject.FieldID,
+			},
+		},
+		Type: "CoBuildingProject",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cobuildingproject.FieldCreatedAt:    {Type: field.TypeTime, Column: cobuildingproject.FieldCreatedAt},
+			cobuildingproject.FieldUpdatedAt:    {Type: field.TypeTime, Column: cobuildingproject.FieldUpdatedAt},
+			cobuildingproject.FieldSource:       {Type: field.TypeString, Column: cobuildingproject.FieldSource},
+			cobuildingproject.FieldIllustrative: {Type: field.TypeJSON, Column: cobuildingproject.FieldIllustrative},
+			cobuildingproject.FieldTitle:        {Type: field.TypeString, Column: cobuildingproject.FieldTitle},
+			cobuildingproject.FieldGoals:        {Type: field.TypeString, Column: cobuildingproject.FieldGoals},
+			cobuildingproject.FieldStartsOn:     {Type: field.TypeTime, Column: cobuildingproject.FieldStartsOn},
+			cobuildingproject.FieldEndsOn:       {Type: field.TypeTime, Column: cobuildingproject.FieldEndsOn},
+			cobuildingproject.FieldStatus:       {Type: field.TypeEnum, Column: cobuildingproject.FieldStatus},
+			cobuildingproject.FieldOutcomes:     {Type: field.TypeString, Column: cobuildingproject.FieldOutcomes},
+			cobuildingproject.FieldCommunityID:  {Type: field.TypeInt, Column: cobuildingproject.FieldCommunityID},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   compound.Table,
 			Columns: compound.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -146,7 +176,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			compound.FieldApproximate:        {Type: field.TypeBool, Column: compound.FieldApproximate},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   erasure.Table,
 			Columns: erasure.Columns,
@@ -165,7 +195,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			erasure.FieldAt:               {Type: field.TypeTime, Column: erasure.FieldAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
@@ -200,7 +230,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldApproximate:  {Type: field.TypeBool, Column: facility.FieldApproximate},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -221,7 +251,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldCommunityID:     {Type: field.TypeInt, Column: grid.FieldCommunityID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -240,7 +270,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   identity.Table,
 			Columns: identity.Columns,
@@ -260,7 +290,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			identity.FieldLastSeenAt:  {Type: field.TypeTime, Column: identity.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   needmatch.Table,
+			Columns: needmatch.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: needmatch.FieldID,
+			},
+		},
+		Type: "NeedMatch",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			needmatch.FieldCreatedAt:         {Type: field.TypeTime, Column: needmatch.FieldCreatedAt},
+			needmatch.FieldUpdatedAt:         {Type: field.TypeTime, Column: needmatch.FieldUpdatedAt},
+			needmatch.FieldMatchedAt:         {Type: field.TypeTime, Column: needmatch.FieldMatchedAt},
+			needmatch.FieldNote:              {Type: field.TypeString, Column: needmatch.FieldNote},
+			needmatch.FieldCommunityID:       {Type: field.TypeInt, Column: needmatch.FieldCommunityID},
+			needmatch.FieldRequestID:         {Type: field.TypeInt, Column: needmatch.FieldRequestID},
+			needmatch.FieldResourceID:        {Type: field.TypeInt, Column: needmatch.FieldResourceID},
+			needmatch.FieldProjectID:         {Type: field.TypeInt, Column: needmatch.FieldProjectID},
+			needmatch.FieldMatchedByTokenID:  {Type: field.TypeInt, Column: needmatch.FieldMatchedByTokenID},
+			needmatch.FieldMatchedByPersonID: {Type: field.TypeInt, Column: needmatch.FieldMatchedByPersonID},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -282,7 +335,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCompoundID:   {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -305,7 +358,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personaldataaccess.Table,
 			Columns: personaldataaccess.Columns,
@@ -326,7 +379,48 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personaldataaccess.FieldOperation:         {Type: field.TypeString, Column: personaldataaccess.FieldOperation},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   projectsigning.Table,
+			Columns: projectsigning.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: projectsigning.FieldID,
+			},
+		},
+		Type: "ProjectSigning",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			projectsigning.FieldSource:         {Type: field.TypeString, Column: projectsigning.FieldSource},
+			projectsigning.FieldIllustrative:   {Type: field.TypeJSON, Column: projectsigning.FieldIllustrative},
+			projectsigning.FieldSignedOn:       {Type: field.TypeTime, Column: projectsigning.FieldSignedOn},
+			projectsigning.FieldProjectID:      {Type: field.TypeInt, Column: projectsigning.FieldProjectID},
+			projectsigning.FieldOrganizationID: {Type: field.TypeInt, Column: projectsigning.FieldOrganizationID},
+			projectsigning.FieldCommunityID:    {Type: field.TypeInt, Column: projectsigning.FieldCommunityID},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   projectupdate.Table,
+			Columns: projectupdate.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: projectupdate.FieldID,
+			},
+		},
+		Type: "ProjectUpdate",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			projectupdate.FieldCreatedAt:    {Type: field.TypeTime, Column: projectupdate.FieldCreatedAt},
+			projectupdate.FieldUpdatedAt:    {Type: field.TypeTime, Column: projectupdate.FieldUpdatedAt},
+			projectupdate.FieldSource:       {Type: field.TypeString, Column: projectupdate.FieldSource},
+			projectupdate.FieldIllustrative: {Type: field.TypeJSON, Column: projectupdate.FieldIllustrative},
+			projectupdate.FieldDate:         {Type: field.TypeTime, Column: projectupdate.FieldDate},
+			projectupdate.FieldText:         {Type: field.TypeString, Column: projectupdate.FieldText},
+			projectupdate.FieldPercent:      {Type: field.TypeInt, Column: projectupdate.FieldPercent},
+			projectupdate.FieldProjectID:    {Type: field.TypeInt, Column: projectupdate.FieldProjectID},
+			projectupdate.FieldCommunityID:  {Type: field.TypeInt, Column: projectupdate.FieldCommunityID},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   publication.Table,
 			Columns: publication.Columns,
@@ -343,7 +437,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -368,7 +462,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate:  {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -387,7 +481,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -409,7 +503,59 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   resource.Table,
+			Columns: resource.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: resource.FieldID,
+			},
+		},
+		Type: "Resource",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			resource.FieldCreatedAt:      {Type: field.TypeTime, Column: resource.FieldCreatedAt},
+			resource.FieldUpdatedAt:      {Type: field.TypeTime, Column: resource.FieldUpdatedAt},
+			resource.FieldSource:         {Type: field.TypeString, Column: resource.FieldSource},
+			resource.FieldIllustrative:   {Type: field.TypeJSON, Column: resource.FieldIllustrative},
+			resource.FieldKind:           {Type: field.TypeEnum, Column: resource.FieldKind},
+			resource.FieldTitle:          {Type: field.TypeString, Column: resource.FieldTitle},
+			resource.FieldDescription:    {Type: field.TypeString, Column: resource.FieldDescription},
+			resource.FieldQuantity:       {Type: field.TypeFloat64, Column: resource.FieldQuantity},
+			resource.FieldUnit:           {Type: field.TypeString, Column: resource.FieldUnit},
+			resource.FieldHours:          {Type: field.TypeString, Column: resource.FieldHours},
+			resource.FieldAvailability:   {Type: field.TypeEnum, Column: resource.FieldAvailability},
+			resource.FieldAvailableFrom:  {Type: field.TypeTime, Column: resource.FieldAvailableFrom},
+			resource.FieldAvailableUntil: {Type: field.TypeTime, Column: resource.FieldAvailableUntil},
+			resource.FieldCommunityID:    {Type: field.TypeInt, Column: resource.FieldCommunityID},
+			resource.FieldProviderID:     {Type: field.TypeInt, Column: resource.FieldProviderID},
+			resource.FieldFacilityID:     {Type: field.TypeInt, Column: resource.FieldFacilityID},
+			resource.FieldProjectID:      {Type: field.TypeInt, Column: resource.FieldProjectID},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   resourcecontact.Table,
+			Columns: resourcecontact.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: resourcecontact.FieldID,
+			},
+		},
+		Type: "ResourceContact",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			resourcecontact.FieldCreatedAt:    {Type: field.TypeTime, Column: resourcecontact.FieldCreatedAt},
+			resourcecontact.FieldUpdatedAt:    {Type: field.TypeTime, Column: resourcecontact.FieldUpdatedAt},
+			resourcecontact.FieldSource:       {Type: field.TypeString, Column: resourcecontact.FieldSource},
+			resourcecontact.FieldIllustrative: {Type: field.TypeJSON, Column: resourcecontact.FieldIllustrative},
+			resourcecontact.FieldName:         {Type: field.TypeString, Column: resourcecontact.FieldName},
+			resourcecontact.FieldPhone:        {Type: field.TypeString, Column: resourcecontact.FieldPhone},
+			resourcecontact.FieldNote:         {Type: field.TypeString, Column: resourcecontact.FieldNote},
+			resourcecontact.FieldCommunityID:  {Type: field.TypeInt, Column: resourcecontact.FieldCommunityID},
+			resourcecontact.FieldResourceID:   {Type: field.TypeInt, Column: resourcecontact.FieldResourceID},
+		},
+	}
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -448,7 +594,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signincode.Table,
 			Columns: signincode.Columns,
@@ -467,7 +613,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signincode.FieldUsedAt:    {Type: field.TypeTime, Column: signincode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statcell.Table,
 			Columns: statcell.Columns,
@@ -487,7 +633,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -568,6 +714,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Activity",
 		"Facility",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   cobuildingproject.CommunityTable,
+			Columns: []string{cobuildingproject.CommunityColumn},
+			Bidi:    false,
+		},
+		"CoBuildingProject",
+		"Region",
+	)
+	graph.MustAddE(
+		"signings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cobuildingproject.SigningsTable,
+			Columns: []string{cobuildingproject.SigningsColumn},
+			Bidi:    false,
+		},
+		"CoBuildingProject",
+		"ProjectSigning",
+	)
+	graph.MustAddE(
+		"updates",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cobuildingproject.UpdatesTable,
+			Columns: []string{cobuildingproject.UpdatesColumn},
+			Bidi:    false,
+		},
+		"CoBuildingProject",
+		"ProjectUpdate",
+	)
+	graph.MustAddE(
+		"resources",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cobuildingproject.ResourcesTable,
+			Columns: []string{cobuildingproject.ResourcesColumn},
+			Bidi:    false,
+		},
+		"CoBuildingProject",
+		"Resource",
 	)
 	graph.MustAddE(
 		"community",
@@ -714,6 +908,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Region",
 	)
 	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.CommunityTable,
+			Columns: []string{needmatch.CommunityColumn},
+			Bidi:    false,
+		},
+		"NeedMatch",
+		"Region",
+	)
+	graph.MustAddE(
+		"request",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.RequestTable,
+			Columns: []string{needmatch.RequestColumn},
+			Bidi:    false,
+		},
+		"NeedMatch",
+		"ServiceRequest",
+	)
+	graph.MustAddE(
+		"resource",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.ResourceTable,
+			Columns: []string{needmatch.ResourceColumn},
+			Bidi:    false,
+		},
+		"NeedMatch",
+		"Resource",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.ProjectTable,
+			Columns: []string{needmatch.ProjectColumn},
+			Bidi:    false,
+		},
+		"NeedMatch",
+		"CoBuildingProject",
+	)
+	graph.MustAddE(
+		"matched_by_token",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByTokenTable,
+			Columns: []string{needmatch.MatchedByTokenColumn},
+			Bidi:    false,
+		},
+		"NeedMatch",
+		"APIToken",
+	)
+	graph.MustAddE(
+		"matched_by_person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByPersonTable,
+			Columns: []string{needmatch.MatchedByPersonColumn},
+			Bidi:    false,
+		},
+		"NeedMatch",
+		"Person",
+	)
+	graph.MustAddE(
 		"parent",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -858,6 +1124,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Region",
 	)
 	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   projectsigning.ProjectTable,
+			Columns: []string{projectsigning.ProjectColumn},
+			Bidi:    false,
+		},
+		"ProjectSigning",
+		"CoBuildingProject",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   projectsigning.OrganizationTable,
+			Columns: []string{projectsigning.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ProjectSigning",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   projectupdate.ProjectTable,
+			Columns: []string{projectupdate.ProjectColumn},
+			Bidi:    false,
+		},
+		"ProjectUpdate",
+		"CoBuildingProject",
+	)
+	graph.MustAddE(
 		"cells",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1000,6 +1302,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"RequestEvent",
 		"ServiceRequest",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   resource.CommunityTable,
+			Columns: []string{resource.CommunityColumn},
+			Bidi:    false,
+		},
+		"Resource",
+		"Region",
+	)
+	graph.MustAddE(
+		"provider",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   resource.ProviderTable,
+			Columns: []string{resource.ProviderColumn},
+			Bidi:    false,
+		},
+		"Resource",
+		"Organization",
+	)
+	graph.MustAddE(
+		"facility",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   resource.FacilityTable,
+			Columns: []string{resource.FacilityColumn},
+			Bidi:    false,
+		},
+		"Resource",
+		"Facility",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   resource.ProjectTable,
+			Columns: []string{resource.ProjectColumn},
+			Bidi:    false,
+		},
+		"Resource",
+		"CoBuildingProject",
+	)
+	graph.MustAddE(
+		"contact",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   resource.ContactTable,
+			Columns: []string{resource.ContactColumn},
+			Bidi:    false,
+		},
+		"Resource",
+		"ResourceContact",
+	)
+	graph.MustAddE(
+		"resource",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: true,
+			Table:   resourcecontact.ResourceTable,
+			Columns: []string{resourcecontact.ResourceColumn},
+			Bidi:    false,
+		},
+		"ResourceContact",
+		"Resource",
 	)
 	graph.MustAddE(
 		"community",
@@ -1512,6 +1886,157 @@ func (f *ChangeLockFilter) WhereWrites(p entql.Int64P) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CoBuildingProjectQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CoBuildingProjectQuery builder.
+func (_q *CoBuildingProjectQuery) Filter() *CoBuildingProjectFilter {
+	return &CoBuildingProjectFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CoBuildingProjectMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CoBuildingProjectMutation builder.
+func (m *CoBuildingProjectMutation) Filter() *CoBuildingProjectFilter {
+	return &CoBuildingProjectFilter{config: m.config, predicateAdder: m}
+}
+
+// CoBuildingProjectFilter provides a generic filtering capability at runtime for CoBuildingProjectQuery.
+type CoBuildingProjectFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CoBuildingProjectFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *CoBuildingProjectFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(cobuildingproject.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CoBuildingProjectFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cobuildingproject.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CoBuildingProjectFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cobuildingproject.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *CoBuildingProjectFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(cobuildingproject.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *CoBuildingProjectFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(cobuildingproject.FieldIllustrative))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *CoBuildingProjectFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(cobuildingproject.FieldTitle))
+}
+
+// WhereGoals applies the entql string predicate on the goals field.
+func (f *CoBuildingProjectFilter) WhereGoals(p entql.StringP) {
+	f.Where(p.Field(cobuildingproject.FieldGoals))
+}
+
+// WhereStartsOn applies the entql time.Time predicate on the starts_on field.
+func (f *CoBuildingProjectFilter) WhereStartsOn(p entql.TimeP) {
+	f.Where(p.Field(cobuildingproject.FieldStartsOn))
+}
+
+// WhereEndsOn applies the entql time.Time predicate on the ends_on field.
+func (f *CoBuildingProjectFilter) WhereEndsOn(p entql.TimeP) {
+	f.Where(p.Field(cobuildingproject.FieldEndsOn))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *CoBuildingProjectFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(cobuildingproject.FieldStatus))
+}
+
+// WhereOutcomes applies the entql string predicate on the outcomes field.
+func (f *CoBuildingProjectFilter) WhereOutcomes(p entql.StringP) {
+	f.Where(p.Field(cobuildingproject.FieldOutcomes))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *CoBuildingProjectFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(cobuildingproject.FieldCommunityID))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *CoBuildingProjectFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *CoBuildingProjectFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSignings applies a predicate to check if query has an edge signings.
+func (f *CoBuildingProjectFilter) WhereHasSignings() {
+	f.Where(entql.HasEdge("signings"))
+}
+
+// WhereHasSigningsWith applies a predicate to check if query has an edge signings with a given conditions (other predicates).
+func (f *CoBuildingProjectFilter) WhereHasSigningsWith(preds ...predicate.ProjectSigning) {
+	f.Where(entql.HasEdgeWith("signings", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUpdates applies a predicate to check if query has an edge updates.
+func (f *CoBuildingProjectFilter) WhereHasUpdates() {
+	f.Where(entql.HasEdge("updates"))
+}
+
+// WhereHasUpdatesWith applies a predicate to check if query has an edge updates with a given conditions (other predicates).
+func (f *CoBuildingProjectFilter) WhereHasUpdatesWith(preds ...predicate.ProjectUpdate) {
+	f.Where(entql.HasEdgeWith("updates", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasResources applies a predicate to check if query has an edge resources.
+func (f *CoBuildingProjectFilter) WhereHasResources() {
+	f.Where(entql.HasEdge("resources"))
+}
+
+// WhereHasResourcesWith applies a predicate to check if query has an edge resources with a given conditions (other predicates).
+func (f *CoBuildingProjectFilter) WhereHasResourcesWith(preds ...predicate.Resource) {
+	f.Where(entql.HasEdgeWith("resources", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CompoundQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1540,7 +2065,7 @@ type CompoundFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CompoundFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1677,7 +2202,7 @@ type ErasureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ErasureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1747,7 +2272,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1981,7 +2506,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2075,7 +2600,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2145,7 +2670,7 @@ type IdentityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdentityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2220,6 +2745,180 @@ func (f *IdentityFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NeedMatchQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NeedMatchQuery builder.
+func (_q *NeedMatchQuery) Filter() *NeedMatchFilter {
+	return &NeedMatchFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NeedMatchMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NeedMatchMutation builder.
+func (m *NeedMatchMutation) Filter() *NeedMatchFilter {
+	return &NeedMatchFilter{config: m.config, predicateAdder: m}
+}
+
+// NeedMatchFilter provides a generic filtering capability at runtime for NeedMatchQuery.
+type NeedMatchFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NeedMatchFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *NeedMatchFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(needmatch.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NeedMatchFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(needmatch.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NeedMatchFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(needmatch.FieldUpdatedAt))
+}
+
+// WhereMatchedAt applies the entql time.Time predicate on the matched_at field.
+func (f *NeedMatchFilter) WhereMatchedAt(p entql.TimeP) {
+	f.Where(p.Field(needmatch.FieldMatchedAt))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *NeedMatchFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(needmatch.FieldNote))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *NeedMatchFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(needmatch.FieldCommunityID))
+}
+
+// WhereRequestID applies the entql int predicate on the request_id field.
+func (f *NeedMatchFilter) WhereRequestID(p entql.IntP) {
+	f.Where(p.Field(needmatch.FieldRequestID))
+}
+
+// WhereResourceID applies the entql int predicate on the resource_id field.
+func (f *NeedMatchFilter) WhereResourceID(p entql.IntP) {
+	f.Where(p.Field(needmatch.FieldResourceID))
+}
+
+// WhereProjectID applies the entql int predicate on the project_id field.
+func (f *NeedMatchFilter) WhereProjectID(p entql.IntP) {
+	f.Where(p.Field(needmatch.FieldProjectID))
+}
+
+// WhereMatchedByTokenID applies the entql int predicate on the matched_by_token_id field.
+func (f *NeedMatchFilter) WhereMatchedByTokenID(p entql.IntP) {
+	f.Where(p.Field(needmatch.FieldMatchedByTokenID))
+}
+
+// WhereMatchedByPersonID applies the entql int predicate on the matched_by_person_id field.
+func (f *NeedMatchFilter) WhereMatchedByPersonID(p entql.IntP) {
+	f.Where(p.Field(needmatch.FieldMatchedByPersonID))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *NeedMatchFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *NeedMatchFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRequest applies a predicate to check if query has an edge request.
+func (f *NeedMatchFilter) WhereHasRequest() {
+	f.Where(entql.HasEdge("request"))
+}
+
+// WhereHasRequestWith applies a predicate to check if query has an edge request with a given conditions (other predicates).
+func (f *NeedMatchFilter) WhereHasRequestWith(preds ...predicate.ServiceRequest) {
+	f.Where(entql.HasEdgeWith("request", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasResource applies a predicate to check if query has an edge resource.
+func (f *NeedMatchFilter) WhereHasResource() {
+	f.Where(entql.HasEdge("resource"))
+}
+
+// WhereHasResourceWith applies a predicate to check if query has an edge resource with a given conditions (other predicates).
+func (f *NeedMatchFilter) WhereHasResourceWith(preds ...predicate.Resource) {
+	f.Where(entql.HasEdgeWith("resource", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *NeedMatchFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *NeedMatchFilter) WhereHasProjectWith(preds ...predicate.CoBuildingProject) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMatchedByToken applies a predicate to check if query has an edge matched_by_token.
+func (f *NeedMatchFilter) WhereHasMatchedByToken() {
+	f.Where(entql.HasEdge("matched_by_token"))
+}
+
+// WhereHasMatchedByTokenWith applies a predicate to check if query has an edge matched_by_token with a given conditions (other predicates).
+func (f *NeedMatchFilter) WhereHasMatchedByTokenWith(preds ...predicate.APIToken) {
+	f.Where(entql.HasEdgeWith("matched_by_token", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMatchedByPerson applies a predicate to check if query has an edge matched_by_person.
+func (f *NeedMatchFilter) WhereHasMatchedByPerson() {
+	f.Where(entql.HasEdge("matched_by_person"))
+}
+
+// WhereHasMatchedByPersonWith applies a predicate to check if query has an edge matched_by_person with a given conditions (other predicates).
+func (f *NeedMatchFilter) WhereHasMatchedByPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("matched_by_person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrganizationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2248,7 +2947,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2431,7 +3130,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2577,7 +3276,7 @@ type PersonalDataAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalDataAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2643,6 +3342,203 @@ func (f *PersonalDataAccessFilter) WhereHasViewerCommunityWith(preds ...predicat
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ProjectSigningQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProjectSigningQuery builder.
+func (_q *ProjectSigningQuery) Filter() *ProjectSigningFilter {
+	return &ProjectSigningFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProjectSigningMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProjectSigningMutation builder.
+func (m *ProjectSigningMutation) Filter() *ProjectSigningFilter {
+	return &ProjectSigningFilter{config: m.config, predicateAdder: m}
+}
+
+// ProjectSigningFilter provides a generic filtering capability at runtime for ProjectSigningQuery.
+type ProjectSigningFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProjectSigningFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ProjectSigningFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(projectsigning.FieldID))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ProjectSigningFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(projectsigning.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ProjectSigningFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(projectsigning.FieldIllustrative))
+}
+
+// WhereSignedOn applies the entql time.Time predicate on the signed_on field.
+func (f *ProjectSigningFilter) WhereSignedOn(p entql.TimeP) {
+	f.Where(p.Field(projectsigning.FieldSignedOn))
+}
+
+// WhereProjectID applies the entql int predicate on the project_id field.
+func (f *ProjectSigningFilter) WhereProjectID(p entql.IntP) {
+	f.Where(p.Field(projectsigning.FieldProjectID))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *ProjectSigningFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(projectsigning.FieldOrganizationID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ProjectSigningFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(projectsigning.FieldCommunityID))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *ProjectSigningFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *ProjectSigningFilter) WhereHasProjectWith(preds ...predicate.CoBuildingProject) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ProjectSigningFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ProjectSigningFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ProjectUpdateQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProjectUpdateQuery builder.
+func (_q *ProjectUpdateQuery) Filter() *ProjectUpdateFilter {
+	return &ProjectUpdateFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProjectUpdateMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProjectUpdateMutation builder.
+func (m *ProjectUpdateMutation) Filter() *ProjectUpdateFilter {
+	return &ProjectUpdateFilter{config: m.config, predicateAdder: m}
+}
+
+// ProjectUpdateFilter provides a generic filtering capability at runtime for ProjectUpdateQuery.
+type ProjectUpdateFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProjectUpdateFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ProjectUpdateFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(projectupdate.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProjectUpdateFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(projectupdate.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ProjectUpdateFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(projectupdate.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ProjectUpdateFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(projectupdate.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ProjectUpdateFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(projectupdate.FieldIllustrative))
+}
+
+// WhereDate applies the entql time.Time predicate on the date field.
+func (f *ProjectUpdateFilter) WhereDate(p entql.TimeP) {
+	f.Where(p.Field(projectupdate.FieldDate))
+}
+
+// WhereText applies the entql string predicate on the text field.
+func (f *ProjectUpdateFilter) WhereText(p entql.StringP) {
+	f.Where(p.Field(projectupdate.FieldText))
+}
+
+// WherePercent applies the entql int predicate on the percent field.
+func (f *ProjectUpdateFilter) WherePercent(p entql.IntP) {
+	f.Where(p.Field(projectupdate.FieldPercent))
+}
+
+// WhereProjectID applies the entql int predicate on the project_id field.
+func (f *ProjectUpdateFilter) WhereProjectID(p entql.IntP) {
+	f.Where(p.Field(projectupdate.FieldProjectID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ProjectUpdateFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(projectupdate.FieldCommunityID))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *ProjectUpdateFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *ProjectUpdateFilter) WhereHasProjectWith(preds ...predicate.CoBuildingProject) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PublicationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2671,7 +3567,7 @@ type PublicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PublicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2745,7 +3641,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2943,7 +3839,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3055,7 +3951,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3126,6 +4022,300 @@ func (f *RequestEventFilter) WhereHasRequestWith(preds ...predicate.ServiceReque
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ResourceQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ResourceQuery builder.
+func (_q *ResourceQuery) Filter() *ResourceFilter {
+	return &ResourceFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ResourceMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ResourceMutation builder.
+func (m *ResourceMutation) Filter() *ResourceFilter {
+	return &ResourceFilter{config: m.config, predicateAdder: m}
+}
+
+// ResourceFilter provides a generic filtering capability at runtime for ResourceQuery.
+type ResourceFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ResourceFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ResourceFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(resource.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ResourceFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(resource.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ResourceFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(resource.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ResourceFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(resource.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ResourceFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(resource.FieldIllustrative))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *ResourceFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(resource.FieldKind))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *ResourceFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(resource.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *ResourceFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(resource.FieldDescription))
+}
+
+// WhereQuantity applies the entql float64 predicate on the quantity field.
+func (f *ResourceFilter) WhereQuantity(p entql.Float64P) {
+	f.Where(p.Field(resource.FieldQuantity))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *ResourceFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(resource.FieldUnit))
+}
+
+// WhereHours applies the entql string predicate on the hours field.
+func (f *ResourceFilter) WhereHours(p entql.StringP) {
+	f.Where(p.Field(resource.FieldHours))
+}
+
+// WhereAvailability applies the entql string predicate on the availability field.
+func (f *ResourceFilter) WhereAvailability(p entql.StringP) {
+	f.Where(p.Field(resource.FieldAvailability))
+}
+
+// WhereAvailableFrom applies the entql time.Time predicate on the available_from field.
+func (f *ResourceFilter) WhereAvailableFrom(p entql.TimeP) {
+	f.Where(p.Field(resource.FieldAvailableFrom))
+}
+
+// WhereAvailableUntil applies the entql time.Time predicate on the available_until field.
+func (f *ResourceFilter) WhereAvailableUntil(p entql.TimeP) {
+	f.Where(p.Field(resource.FieldAvailableUntil))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ResourceFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(resource.FieldCommunityID))
+}
+
+// WhereProviderID applies the entql int predicate on the provider_id field.
+func (f *ResourceFilter) WhereProviderID(p entql.IntP) {
+	f.Where(p.Field(resource.FieldProviderID))
+}
+
+// WhereFacilityID applies the entql int predicate on the facility_id field.
+func (f *ResourceFilter) WhereFacilityID(p entql.IntP) {
+	f.Where(p.Field(resource.FieldFacilityID))
+}
+
+// WhereProjectID applies the entql int predicate on the project_id field.
+func (f *ResourceFilter) WhereProjectID(p entql.IntP) {
+	f.Where(p.Field(resource.FieldProjectID))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *ResourceFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *ResourceFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProvider applies a predicate to check if query has an edge provider.
+func (f *ResourceFilter) WhereHasProvider() {
+	f.Where(entql.HasEdge("provider"))
+}
+
+// WhereHasProviderWith applies a predicate to check if query has an edge provider with a given conditions (other predicates).
+func (f *ResourceFilter) WhereHasProviderWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("provider", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFacility applies a predicate to check if query has an edge facility.
+func (f *ResourceFilter) WhereHasFacility() {
+	f.Where(entql.HasEdge("facility"))
+}
+
+// WhereHasFacilityWith applies a predicate to check if query has an edge facility with a given conditions (other predicates).
+func (f *ResourceFilter) WhereHasFacilityWith(preds ...predicate.Facility) {
+	f.Where(entql.HasEdgeWith("facility", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *ResourceFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *ResourceFilter) WhereHasProjectWith(preds ...predicate.CoBuildingProject) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasContact applies a predicate to check if query has an edge contact.
+func (f *ResourceFilter) WhereHasContact() {
+	f.Where(entql.HasEdge("contact"))
+}
+
+// WhereHasContactWith applies a predicate to check if query has an edge contact with a given conditions (other predicates).
+func (f *ResourceFilter) WhereHasContactWith(preds ...predicate.ResourceContact) {
+	f.Where(entql.HasEdgeWith("contact", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ResourceContactQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ResourceContactQuery builder.
+func (_q *ResourceContactQuery) Filter() *ResourceContactFilter {
+	return &ResourceContactFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ResourceContactMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ResourceContactMutation builder.
+func (m *ResourceContactMutation) Filter() *ResourceContactFilter {
+	return &ResourceContactFilter{config: m.config, predicateAdder: m}
+}
+
+// ResourceContactFilter provides a generic filtering capability at runtime for ResourceContactQuery.
+type ResourceContactFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ResourceContactFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ResourceContactFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(resourcecontact.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ResourceContactFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(resourcecontact.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ResourceContactFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(resourcecontact.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ResourceContactFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(resourcecontact.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ResourceContactFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(resourcecontact.FieldIllustrative))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ResourceContactFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(resourcecontact.FieldName))
+}
+
+// WherePhone applies the entql string predicate on the phone field.
+func (f *ResourceContactFilter) WherePhone(p entql.StringP) {
+	f.Where(p.Field(resourcecontact.FieldPhone))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *ResourceContactFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(resourcecontact.FieldNote))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ResourceContactFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(resourcecontact.FieldCommunityID))
+}
+
+// WhereResourceID applies the entql int predicate on the resource_id field.
+func (f *ResourceContactFilter) WhereResourceID(p entql.IntP) {
+	f.Where(p.Field(resourcecontact.FieldResourceID))
+}
+
+// WhereHasResource applies a predicate to check if query has an edge resource.
+func (f *ResourceContactFilter) WhereHasResource() {
+	f.Where(entql.HasEdge("resource"))
+}
+
+// WhereHasResourceWith applies a predicate to check if query has an edge resource with a given conditions (other predicates).
+func (f *ResourceContactFilter) WhereHasResourceWith(preds ...predicate.Resource) {
+	f.Where(entql.HasEdgeWith("resource", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ServiceRequestQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3154,7 +4344,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3408,7 +4598,7 @@ type SignInCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignInCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3492,7 +4682,7 @@ type StatCellFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatCellFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3581,7 +4771,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -8,17 +8,23 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 
 	"entgo.io/contrib/entgql"
@@ -395,6 +401,275 @@ func newActivityPaginateArgs(rv map[string]any) *activityPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ActivityWhereInput); ok {
 		args.opts = append(args.opts, WithActivityFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CoBuildingProjectQuery) CollectFields(ctx context.Context, satisfies ...string) (*CoBuildingProjectQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CoBuildingProjectQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cobuildingproject.Columns))
+		selectedFields = []string{cobuildingproject.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[cobuildingproject.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldCommunityID)
+				fieldSeen[cobuildingproject.FieldCommunityID] = struct{}{}
+			}
+
+		case "signings":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProjectSigningClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, projectsigningImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedSignings(alias, func(wq *ProjectSigningQuery) {
+				*wq = *query
+			})
+
+		case "updates":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProjectUpdateClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, projectupdateImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedUpdates(alias, func(wq *ProjectUpdateQuery) {
+				*wq = *query
+			})
+
+		case "resources":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ResourceClient{config: _q.config}).Query()
+			)
+			args := newResourcePaginateArgs(fieldArgs(ctx, new(ResourceWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newResourcePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*CoBuildingProject) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"project_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(cobuildingproject.ResourcesColumn), ids...))
+						})
+						if err := query.GroupBy(cobuildingproject.ResourcesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*CoBuildingProject) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Resources)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, resourceImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(cobuildingproject.ResourcesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedResources(alias, func(wq *ResourceQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[cobuildingproject.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldCreatedAt)
+				fieldSeen[cobuildingproject.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cobuildingproject.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldUpdatedAt)
+				fieldSeen[cobuildingproject.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[cobuildingproject.FieldSource]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldSource)
+				fieldSeen[cobuildingproject.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[cobuildingproject.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldIllustrative)
+				fieldSeen[cobuildingproject.FieldIllustrative] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[cobuildingproject.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldTitle)
+				fieldSeen[cobuildingproject.FieldTitle] = struct{}{}
+			}
+		case "goals":
+			if _, ok := fieldSeen[cobuildingproject.FieldGoals]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldGoals)
+				fieldSeen[cobuildingproject.FieldGoals] = struct{}{}
+			}
+		case "startsOn":
+			if _, ok := fieldSeen[cobuildingproject.FieldStartsOn]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldStartsOn)
+				fieldSeen[cobuildingproject.FieldStartsOn] = struct{}{}
+			}
+		case "endsOn":
+			if _, ok := fieldSeen[cobuildingproject.FieldEndsOn]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldEndsOn)
+				fieldSeen[cobuildingproject.FieldEndsOn] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[cobuildingproject.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldStatus)
+				fieldSeen[cobuildingproject.FieldStatus] = struct{}{}
+			}
+		case "outcomes":
+			if _, ok := fieldSeen[cobuildingproject.FieldOutcomes]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldOutcomes)
+				fieldSeen[cobuildingproject.FieldOutcomes] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[cobuildingproject.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, cobuildingproject.FieldCommunityID)
+				fieldSeen[cobuildingproject.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cobuildingprojectPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CoBuildingProjectPaginateOption
+}
+
+func newCoBuildingProjectPaginateArgs(rv map[string]any) *cobuildingprojectPaginateArgs {
+	args := &cobuildingprojectPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CoBuildingProjectOrder{Field: &CoBuildingProjectOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCoBuildingProjectOrder(order))
+			}
+		case *CoBuildingProjectOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCoBuildingProjectOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*CoBuildingProjectWhereInput); ok {
+		args.opts = append(args.opts, WithCoBuildingProjectFilter(v.Filter))
 	}
 	return args
 }
@@ -1447,6 +1722,205 @@ func newIdentityPaginateArgs(rv map[string]any) *identityPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NeedMatchQuery) CollectFields(ctx context.Context, satisfies ...string) (*NeedMatchQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NeedMatchQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(needmatch.Columns))
+		selectedFields = []string{needmatch.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[needmatch.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldCommunityID)
+				fieldSeen[needmatch.FieldCommunityID] = struct{}{}
+			}
+
+		case "request":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceRequestClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicerequestImplementors)...); err != nil {
+				return err
+			}
+			_q.withRequest = query
+			if _, ok := fieldSeen[needmatch.FieldRequestID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldRequestID)
+				fieldSeen[needmatch.FieldRequestID] = struct{}{}
+			}
+
+		case "resource":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ResourceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, resourceImplementors)...); err != nil {
+				return err
+			}
+			_q.withResource = query
+			if _, ok := fieldSeen[needmatch.FieldResourceID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldResourceID)
+				fieldSeen[needmatch.FieldResourceID] = struct{}{}
+			}
+
+		case "project":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CoBuildingProjectClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cobuildingprojectImplementors)...); err != nil {
+				return err
+			}
+			_q.withProject = query
+			if _, ok := fieldSeen[needmatch.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldProjectID)
+				fieldSeen[needmatch.FieldProjectID] = struct{}{}
+			}
+
+		case "matchedByToken":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&APITokenClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, apitokenImplementors)...); err != nil {
+				return err
+			}
+			_q.withMatchedByToken = query
+			if _, ok := fieldSeen[needmatch.FieldMatchedByTokenID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldMatchedByTokenID)
+				fieldSeen[needmatch.FieldMatchedByTokenID] = struct{}{}
+			}
+
+		case "matchedByPerson":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withMatchedByPerson = query
+			if _, ok := fieldSeen[needmatch.FieldMatchedByPersonID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldMatchedByPersonID)
+				fieldSeen[needmatch.FieldMatchedByPersonID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[needmatch.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldCreatedAt)
+				fieldSeen[needmatch.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[needmatch.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldUpdatedAt)
+				fieldSeen[needmatch.FieldUpdatedAt] = struct{}{}
+			}
+		case "matchedAt":
+			if _, ok := fieldSeen[needmatch.FieldMatchedAt]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldMatchedAt)
+				fieldSeen[needmatch.FieldMatchedAt] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[needmatch.FieldNote]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldNote)
+				fieldSeen[needmatch.FieldNote] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[needmatch.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldCommunityID)
+				fieldSeen[needmatch.FieldCommunityID] = struct{}{}
+			}
+		case "requestID":
+			if _, ok := fieldSeen[needmatch.FieldRequestID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldRequestID)
+				fieldSeen[needmatch.FieldRequestID] = struct{}{}
+			}
+		case "resourceID":
+			if _, ok := fieldSeen[needmatch.FieldResourceID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldResourceID)
+				fieldSeen[needmatch.FieldResourceID] = struct{}{}
+			}
+		case "projectID":
+			if _, ok := fieldSeen[needmatch.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldProjectID)
+				fieldSeen[needmatch.FieldProjectID] = struct{}{}
+			}
+		case "matchedByTokenID":
+			if _, ok := fieldSeen[needmatch.FieldMatchedByTokenID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldMatchedByTokenID)
+				fieldSeen[needmatch.FieldMatchedByTokenID] = struct{}{}
+			}
+		case "matchedByPersonID":
+			if _, ok := fieldSeen[needmatch.FieldMatchedByPersonID]; !ok {
+				selectedFields = append(selectedFields, needmatch.FieldMatchedByPersonID)
+				fieldSeen[needmatch.FieldMatchedByPersonID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type needmatchPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NeedMatchPaginateOption
+}
+
+func newNeedMatchPaginateArgs(rv map[string]any) *needmatchPaginateArgs {
+	args := &needmatchPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *OrganizationQuery) CollectFields(ctx context.Context, satisfies ...string) (*OrganizationQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -2116,6 +2590,256 @@ func newPersonalDataAccessPaginateArgs(rv map[string]any) *personaldataaccessPag
 		case *PersonalDataAccessOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithPersonalDataAccessOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ProjectSigningQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProjectSigningQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ProjectSigningQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(projectsigning.Columns))
+		selectedFields = []string{projectsigning.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "project":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CoBuildingProjectClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cobuildingprojectImplementors)...); err != nil {
+				return err
+			}
+			_q.withProject = query
+			if _, ok := fieldSeen[projectsigning.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, projectsigning.FieldProjectID)
+				fieldSeen[projectsigning.FieldProjectID] = struct{}{}
+			}
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[projectsigning.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, projectsigning.FieldOrganizationID)
+				fieldSeen[projectsigning.FieldOrganizationID] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[projectsigning.FieldSource]; !ok {
+				selectedFields = append(selectedFields, projectsigning.FieldSource)
+				fieldSeen[projectsigning.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[projectsigning.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, projectsigning.FieldIllustrative)
+				fieldSeen[projectsigning.FieldIllustrative] = struct{}{}
+			}
+		case "signedOn":
+			if _, ok := fieldSeen[projectsigning.FieldSignedOn]; !ok {
+				selectedFields = append(selectedFields, projectsigning.FieldSignedOn)
+				fieldSeen[projectsigning.FieldSignedOn] = struct{}{}
+			}
+		case "projectID":
+			if _, ok := fieldSeen[projectsigning.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, projectsigning.FieldProjectID)
+				fieldSeen[projectsigning.FieldProjectID] = struct{}{}
+			}
+		case "organizationID":
+			if _, ok := fieldSeen[projectsigning.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, projectsigning.FieldOrganizationID)
+				fieldSeen[projectsigning.FieldOrganizationID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type projectsigningPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ProjectSigningPaginateOption
+}
+
+func newProjectSigningPaginateArgs(rv map[string]any) *projectsigningPaginateArgs {
+	args := &projectsigningPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ProjectUpdateQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProjectUpdateQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ProjectUpdateQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(projectupdate.Columns))
+		selectedFields = []string{projectupdate.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "project":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CoBuildingProjectClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cobuildingprojectImplementors)...); err != nil {
+				return err
+			}
+			_q.withProject = query
+			if _, ok := fieldSeen[projectupdate.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldProjectID)
+				fieldSeen[projectupdate.FieldProjectID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[projectupdate.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldCreatedAt)
+				fieldSeen[projectupdate.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[projectupdate.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldUpdatedAt)
+				fieldSeen[projectupdate.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[projectupdate.FieldSource]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldSource)
+				fieldSeen[projectupdate.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[projectupdate.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldIllustrative)
+				fieldSeen[projectupdate.FieldIllustrative] = struct{}{}
+			}
+		case "date":
+			if _, ok := fieldSeen[projectupdate.FieldDate]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldDate)
+				fieldSeen[projectupdate.FieldDate] = struct{}{}
+			}
+		case "text":
+			if _, ok := fieldSeen[projectupdate.FieldText]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldText)
+				fieldSeen[projectupdate.FieldText] = struct{}{}
+			}
+		case "percent":
+			if _, ok := fieldSeen[projectupdate.FieldPercent]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldPercent)
+				fieldSeen[projectupdate.FieldPercent] = struct{}{}
+			}
+		case "projectID":
+			if _, ok := fieldSeen[projectupdate.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, projectupdate.FieldProjectID)
+				fieldSeen[projectupdate.FieldProjectID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type projectupdatePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ProjectUpdatePaginateOption
+}
+
+func newProjectUpdatePaginateArgs(rv map[string]any) *projectupdatePaginateArgs {
+	args := &projectupdatePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ProjectUpdateOrder{Field: &ProjectUpdateOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithProjectUpdateOrder(order))
+			}
+		case *ProjectUpdateOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithProjectUpdateOrder(v))
 			}
 		}
 	}
@@ -3147,6 +3871,355 @@ type requesteventPaginateArgs struct {
 
 func newRequestEventPaginateArgs(rv map[string]any) *requesteventPaginateArgs {
 	args := &requesteventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ResourceQuery) CollectFields(ctx context.Context, satisfies ...string) (*ResourceQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ResourceQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(resource.Columns))
+		selectedFields = []string{resource.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[resource.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldCommunityID)
+				fieldSeen[resource.FieldCommunityID] = struct{}{}
+			}
+
+		case "provider":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withProvider = query
+			if _, ok := fieldSeen[resource.FieldProviderID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldProviderID)
+				fieldSeen[resource.FieldProviderID] = struct{}{}
+			}
+
+		case "facility":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&FacilityClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, facilityImplementors)...); err != nil {
+				return err
+			}
+			_q.withFacility = query
+			if _, ok := fieldSeen[resource.FieldFacilityID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldFacilityID)
+				fieldSeen[resource.FieldFacilityID] = struct{}{}
+			}
+
+		case "project":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CoBuildingProjectClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cobuildingprojectImplementors)...); err != nil {
+				return err
+			}
+			_q.withProject = query
+			if _, ok := fieldSeen[resource.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldProjectID)
+				fieldSeen[resource.FieldProjectID] = struct{}{}
+			}
+
+		case "contact":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ResourceContactClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, resourcecontactImplementors)...); err != nil {
+				return err
+			}
+			_q.withContact = query
+		case "createdAt":
+			if _, ok := fieldSeen[resource.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, resource.FieldCreatedAt)
+				fieldSeen[resource.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[resource.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, resource.FieldUpdatedAt)
+				fieldSeen[resource.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[resource.FieldSource]; !ok {
+				selectedFields = append(selectedFields, resource.FieldSource)
+				fieldSeen[resource.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[resource.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, resource.FieldIllustrative)
+				fieldSeen[resource.FieldIllustrative] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[resource.FieldKind]; !ok {
+				selectedFields = append(selectedFields, resource.FieldKind)
+				fieldSeen[resource.FieldKind] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[resource.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, resource.FieldTitle)
+				fieldSeen[resource.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[resource.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, resource.FieldDescription)
+				fieldSeen[resource.FieldDescription] = struct{}{}
+			}
+		case "quantity":
+			if _, ok := fieldSeen[resource.FieldQuantity]; !ok {
+				selectedFields = append(selectedFields, resource.FieldQuantity)
+				fieldSeen[resource.FieldQuantity] = struct{}{}
+			}
+		case "unit":
+			if _, ok := fieldSeen[resource.FieldUnit]; !ok {
+				selectedFields = append(selectedFields, resource.FieldUnit)
+				fieldSeen[resource.FieldUnit] = struct{}{}
+			}
+		case "hours":
+			if _, ok := fieldSeen[resource.FieldHours]; !ok {
+				selectedFields = append(selectedFields, resource.FieldHours)
+				fieldSeen[resource.FieldHours] = struct{}{}
+			}
+		case "availability":
+			if _, ok := fieldSeen[resource.FieldAvailability]; !ok {
+				selectedFields = append(selectedFields, resource.FieldAvailability)
+				fieldSeen[resource.FieldAvailability] = struct{}{}
+			}
+		case "availableFrom":
+			if _, ok := fieldSeen[resource.FieldAvailableFrom]; !ok {
+				selectedFields = append(selectedFields, resource.FieldAvailableFrom)
+				fieldSeen[resource.FieldAvailableFrom] = struct{}{}
+			}
+		case "availableUntil":
+			if _, ok := fieldSeen[resource.FieldAvailableUntil]; !ok {
+				selectedFields = append(selectedFields, resource.FieldAvailableUntil)
+				fieldSeen[resource.FieldAvailableUntil] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[resource.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldCommunityID)
+				fieldSeen[resource.FieldCommunityID] = struct{}{}
+			}
+		case "providerID":
+			if _, ok := fieldSeen[resource.FieldProviderID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldProviderID)
+				fieldSeen[resource.FieldProviderID] = struct{}{}
+			}
+		case "facilityID":
+			if _, ok := fieldSeen[resource.FieldFacilityID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldFacilityID)
+				fieldSeen[resource.FieldFacilityID] = struct{}{}
+			}
+		case "projectID":
+			if _, ok := fieldSeen[resource.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldProjectID)
+				fieldSeen[resource.FieldProjectID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type resourcePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ResourcePaginateOption
+}
+
+func newResourcePaginateArgs(rv map[string]any) *resourcePaginateArgs {
+	args := &resourcePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ResourceOrder{Field: &ResourceOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithResourceOrder(order))
+			}
+		case *ResourceOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithResourceOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ResourceWhereInput); ok {
+		args.opts = append(args.opts, WithResourceFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ResourceContactQuery) CollectFields(ctx context.Context, satisfies ...string) (*ResourceContactQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ResourceContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(resourcecontact.Columns))
+		selectedFields = []string{resourcecontact.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "resource":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ResourceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, resourceImplementors)...); err != nil {
+				return err
+			}
+			_q.withResource = query
+			if _, ok := fieldSeen[resourcecontact.FieldResourceID]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldResourceID)
+				fieldSeen[resourcecontact.FieldResourceID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[resourcecontact.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldCreatedAt)
+				fieldSeen[resourcecontact.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[resourcecontact.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldUpdatedAt)
+				fieldSeen[resourcecontact.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[resourcecontact.FieldSource]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldSource)
+				fieldSeen[resourcecontact.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[resourcecontact.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldIllustrative)
+				fieldSeen[resourcecontact.FieldIllustrative] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[resourcecontact.FieldName]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldName)
+				fieldSeen[resourcecontact.FieldName] = struct{}{}
+			}
+		case "phone":
+			if _, ok := fieldSeen[resourcecontact.FieldPhone]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldPhone)
+				fieldSeen[resourcecontact.FieldPhone] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[resourcecontact.FieldNote]; !ok {
+				selectedFields = append(selectedFields, resourcecontact.FieldNote)
+				fieldSeen[resourcecontact.FieldNote] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type resourcecontactPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ResourceContactPaginateOption
+}
+
+func newResourceContactPaginateArgs(rv map[string]any) *resourcecontactPaginateArgs {
+	args := &resourcecontactPaginateArgs{}
 	if rv == nil {
 		return args
 	}

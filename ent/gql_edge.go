@@ -48,6 +48,59 @@ func (_m *Activity) Venue(ctx context.Context) (*Facility, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *CoBuildingProject) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CoBuildingProject) Signings(ctx context.Context) (result []*ProjectSigning, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedSignings(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.SigningsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySignings().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CoBuildingProject) Updates(ctx context.Context) (result []*ProjectUpdate, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedUpdates(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.UpdatesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUpdates().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CoBuildingProject) Resources(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ResourceOrder, where *ResourceWhereInput,
+) (*ResourceConnection, error) {
+	opts := []ResourcePaginateOption{
+		WithResourceOrder(orderBy),
+		WithResourceFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedResources(alias); err == nil || hasTotalCount {
+		pager, err := newResourcePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ResourceConnection{Edges: []*ResourceEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryResources().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Compound) Community(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.CommunityOrErr()
 	if IsNotLoaded(err) {
@@ -196,6 +249,54 @@ func (_m *Identity) Community(ctx context.Context) (*Region, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *NeedMatch) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *NeedMatch) Request(ctx context.Context) (*ServiceRequest, error) {
+	result, err := _m.Edges.RequestOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRequest().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *NeedMatch) Resource(ctx context.Context) (*Resource, error) {
+	result, err := _m.Edges.ResourceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryResource().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *NeedMatch) Project(ctx context.Context) (*CoBuildingProject, error) {
+	result, err := _m.Edges.ProjectOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProject().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *NeedMatch) MatchedByToken(ctx context.Context) (*APIToken, error) {
+	result, err := _m.Edges.MatchedByTokenOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMatchedByToken().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *NeedMatch) MatchedByPerson(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.MatchedByPersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMatchedByPerson().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Organization) Parent(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.ParentOrErr()
 	if IsNotLoaded(err) {
@@ -297,6 +398,30 @@ func (_m *PersonalDataAccess) ViewerCommunity(ctx context.Context) (*Region, err
 		result, err = _m.QueryViewerCommunity().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *ProjectSigning) Project(ctx context.Context) (*CoBuildingProject, error) {
+	result, err := _m.Edges.ProjectOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProject().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ProjectSigning) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ProjectUpdate) Project(ctx context.Context) (*CoBuildingProject, error) {
+	result, err := _m.Edges.ProjectOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProject().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *Region) Parent(ctx context.Context) (*Region, error) {
@@ -461,6 +586,54 @@ func (_m *RequestEvent) Request(ctx context.Context) (*ServiceRequest, error) {
 	result, err := _m.Edges.RequestOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryRequest().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Resource) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Resource) Provider(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.ProviderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProvider().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Resource) Facility(ctx context.Context) (*Facility, error) {
+	result, err := _m.Edges.FacilityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFacility().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Resource) Project(ctx context.Context) (*CoBuildingProject, error) {
+	result, err := _m.Edges.ProjectOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProject().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Resource) Contact(ctx context.Context) (*ResourceContact, error) {
+	result, err := _m.Edges.ContactOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryContact().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *ResourceContact) Resource(ctx context.Context) (*Resource, error) {
+	result, err := _m.Edges.ResourceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryResource().Only(ctx)
 	}
 	return result, err
 }

@@ -4,9 +4,11 @@ package ent
 
 import (
 	"lifecircle/ent/activity"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
+	"lifecircle/ent/resource"
 	"time"
 )
 
@@ -182,6 +184,136 @@ func (c *ActivityUpdate) SetInput(i UpdateActivityInput) *ActivityUpdate {
 
 // SetInput applies the change-set in the UpdateActivityInput on the ActivityUpdateOne builder.
 func (c *ActivityUpdateOne) SetInput(i UpdateActivityInput) *ActivityUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateCoBuildingProjectInput represents a mutation input for creating cobuildingprojects.
+type CreateCoBuildingProjectInput struct {
+	Source       *string
+	Illustrative []string
+	Title        string
+	Goals        *string
+	StartsOn     *time.Time
+	EndsOn       *time.Time
+	Status       *cobuildingproject.Status
+	Outcomes     *string
+	CommunityID  int
+}
+
+// Mutate applies the CreateCoBuildingProjectInput on the CoBuildingProjectMutation builder.
+func (i *CreateCoBuildingProjectInput) Mutate(m *CoBuildingProjectMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	m.SetTitle(i.Title)
+	if v := i.Goals; v != nil {
+		m.SetGoals(*v)
+	}
+	if v := i.StartsOn; v != nil {
+		m.SetStartsOn(*v)
+	}
+	if v := i.EndsOn; v != nil {
+		m.SetEndsOn(*v)
+	}
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
+	}
+	if v := i.Outcomes; v != nil {
+		m.SetOutcomes(*v)
+	}
+	m.SetCommunityID(i.CommunityID)
+}
+
+// SetInput applies the change-set in the CreateCoBuildingProjectInput on the CoBuildingProjectCreate builder.
+func (c *CoBuildingProjectCreate) SetInput(i CreateCoBuildingProjectInput) *CoBuildingProjectCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateCoBuildingProjectInput represents a mutation input for updating cobuildingprojects.
+type UpdateCoBuildingProjectInput struct {
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
+	Title              *string
+	ClearGoals         bool
+	Goals              *string
+	ClearStartsOn      bool
+	StartsOn           *time.Time
+	ClearEndsOn        bool
+	EndsOn             *time.Time
+	Status             *cobuildingproject.Status
+	ClearOutcomes      bool
+	Outcomes           *string
+	CommunityID        *int
+}
+
+// Mutate applies the UpdateCoBuildingProjectInput on the CoBuildingProjectMutation builder.
+func (i *UpdateCoBuildingProjectInput) Mutate(m *CoBuildingProjectMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
+	if v := i.Title; v != nil {
+		m.SetTitle(*v)
+	}
+	if i.ClearGoals {
+		m.ClearGoals()
+	}
+	if v := i.Goals; v != nil {
+		m.SetGoals(*v)
+	}
+	if i.ClearStartsOn {
+		m.ClearStartsOn()
+	}
+	if v := i.StartsOn; v != nil {
+		m.SetStartsOn(*v)
+	}
+	if i.ClearEndsOn {
+		m.ClearEndsOn()
+	}
+	if v := i.EndsOn; v != nil {
+		m.SetEndsOn(*v)
+	}
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
+	}
+	if i.ClearOutcomes {
+		m.ClearOutcomes()
+	}
+	if v := i.Outcomes; v != nil {
+		m.SetOutcomes(*v)
+	}
+	if v := i.CommunityID; v != nil {
+		m.SetCommunityID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateCoBuildingProjectInput on the CoBuildingProjectUpdate builder.
+func (c *CoBuildingProjectUpdate) SetInput(i UpdateCoBuildingProjectInput) *CoBuildingProjectUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateCoBuildingProjectInput on the CoBuildingProjectUpdateOne builder.
+func (c *CoBuildingProjectUpdateOne) SetInput(i UpdateCoBuildingProjectInput) *CoBuildingProjectUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }
@@ -848,6 +980,196 @@ func (c *RegionUpdate) SetInput(i UpdateRegionInput) *RegionUpdate {
 
 // SetInput applies the change-set in the UpdateRegionInput on the RegionUpdateOne builder.
 func (c *RegionUpdateOne) SetInput(i UpdateRegionInput) *RegionUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateResourceInput represents a mutation input for creating resources.
+type CreateResourceInput struct {
+	Source         *string
+	Illustrative   []string
+	Kind           resource.Kind
+	Title          string
+	Description    *string
+	Quantity       *float64
+	Unit           *string
+	Hours          *string
+	Availability   *resource.Availability
+	AvailableFrom  *time.Time
+	AvailableUntil *time.Time
+	CommunityID    int
+	ProviderID     int
+	FacilityID     *int
+	ProjectID      *int
+}
+
+// Mutate applies the CreateResourceInput on the ResourceMutation builder.
+func (i *CreateResourceInput) Mutate(m *ResourceMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	m.SetKind(i.Kind)
+	m.SetTitle(i.Title)
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	if v := i.Quantity; v != nil {
+		m.SetQuantity(*v)
+	}
+	if v := i.Unit; v != nil {
+		m.SetUnit(*v)
+	}
+	if v := i.Hours; v != nil {
+		m.SetHours(*v)
+	}
+	if v := i.Availability; v != nil {
+		m.SetAvailability(*v)
+	}
+	if v := i.AvailableFrom; v != nil {
+		m.SetAvailableFrom(*v)
+	}
+	if v := i.AvailableUntil; v != nil {
+		m.SetAvailableUntil(*v)
+	}
+	m.SetCommunityID(i.CommunityID)
+	m.SetProviderID(i.ProviderID)
+	if v := i.FacilityID; v != nil {
+		m.SetFacilityID(*v)
+	}
+	if v := i.ProjectID; v != nil {
+		m.SetProjectID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateResourceInput on the ResourceCreate builder.
+func (c *ResourceCreate) SetInput(i CreateResourceInput) *ResourceCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateResourceInput represents a mutation input for updating resources.
+type UpdateResourceInput struct {
+	ClearSource         bool
+	Source              *string
+	ClearIllustrative   bool
+	Illustrative        []string
+	AppendIllustrative  []string
+	Kind                *resource.Kind
+	Title               *string
+	ClearDescription    bool
+	Description         *string
+	ClearQuantity       bool
+	Quantity            *float64
+	ClearUnit           bool
+	Unit                *string
+	ClearHours          bool
+	Hours               *string
+	Availability        *resource.Availability
+	ClearAvailableFrom  bool
+	AvailableFrom       *time.Time
+	ClearAvailableUntil bool
+	AvailableUntil      *time.Time
+	CommunityID         *int
+	ProviderID          *int
+	ClearFacility       bool
+	FacilityID          *int
+	ClearProject        bool
+	ProjectID           *int
+}
+
+// Mutate applies the UpdateResourceInput on the ResourceMutation builder.
+func (i *UpdateResourceInput) Mutate(m *ResourceMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
+	if v := i.Kind; v != nil {
+		m.SetKind(*v)
+	}
+	if v := i.Title; v != nil {
+		m.SetTitle(*v)
+	}
+	if i.ClearDescription {
+		m.ClearDescription()
+	}
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	if i.ClearQuantity {
+		m.ClearQuantity()
+	}
+	if v := i.Quantity; v != nil {
+		m.SetQuantity(*v)
+	}
+	if i.ClearUnit {
+		m.ClearUnit()
+	}
+	if v := i.Unit; v != nil {
+		m.SetUnit(*v)
+	}
+	if i.ClearHours {
+		m.ClearHours()
+	}
+	if v := i.Hours; v != nil {
+		m.SetHours(*v)
+	}
+	if v := i.Availability; v != nil {
+		m.SetAvailability(*v)
+	}
+	if i.ClearAvailableFrom {
+		m.ClearAvailableFrom()
+	}
+	if v := i.AvailableFrom; v != nil {
+		m.SetAvailableFrom(*v)
+	}
+	if i.ClearAvailableUntil {
+		m.ClearAvailableUntil()
+	}
+	if v := i.AvailableUntil; v != nil {
+		m.SetAvailableUntil(*v)
+	}
+	if v := i.CommunityID; v != nil {
+		m.SetCommunityID(*v)
+	}
+	if v := i.ProviderID; v != nil {
+		m.SetProviderID(*v)
+	}
+	if i.ClearFacility {
+		m.ClearFacility()
+	}
+	if v := i.FacilityID; v != nil {
+		m.SetFacilityID(*v)
+	}
+	if i.ClearProject {
+		m.ClearProject()
+	}
+	if v := i.ProjectID; v != nil {
+		m.SetProjectID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateResourceInput on the ResourceUpdate builder.
+func (c *ResourceUpdate) SetInput(i UpdateResourceInput) *ResourceUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateResourceInput on the ResourceUpdateOne builder.
+func (c *ResourceUpdateOne) SetInput(i UpdateResourceInput) *ResourceUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

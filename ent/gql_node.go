@@ -8,18 +8,24 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/internal"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 
 	"entgo.io/contrib/entgql"
@@ -42,6 +48,11 @@ var activityImplementors = []string{"Activity", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Activity) IsNode() {}
 
+var cobuildingprojectImplementors = []string{"CoBuildingProject", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CoBuildingProject) IsNode() {}
+
 var compoundImplementors = []string{"Compound", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -62,6 +73,11 @@ var identityImplementors = []string{"Identity", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Identity) IsNode() {}
 
+var needmatchImplementors = []string{"NeedMatch", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*NeedMatch) IsNode() {}
+
 var organizationImplementors = []string{"Organization", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -76,6 +92,16 @@ var personaldataaccessImplementors = []string{"PersonalDataAccess", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*PersonalDataAccess) IsNode() {}
+
+var projectsigningImplementors = []string{"ProjectSigning", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ProjectSigning) IsNode() {}
+
+var projectupdateImplementors = []string{"ProjectUpdate", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ProjectUpdate) IsNode() {}
 
 var publicationImplementors = []string{"Publication", "Node"}
 
@@ -96,6 +122,16 @@ var requesteventImplementors = []string{"RequestEvent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*RequestEvent) IsNode() {}
+
+var resourceImplementors = []string{"Resource", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Resource) IsNode() {}
+
+var resourcecontactImplementors = []string{"ResourceContact", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ResourceContact) IsNode() {}
 
 var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 
@@ -197,6 +233,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case cobuildingproject.Table:
+		query := c.CoBuildingProject.Query().
+			Where(cobuildingproject.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cobuildingprojectImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case compound.Table:
 		query := c.Compound.Query().
 			Where(compound.ID(id))
@@ -233,6 +278,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case needmatch.Table:
+		query := c.NeedMatch.Query().
+			Where(needmatch.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, needmatchImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case organization.Table:
 		query := c.Organization.Query().
 			Where(organization.ID(id))
@@ -256,6 +310,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(personaldataaccess.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, personaldataaccessImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case projectsigning.Table:
+		query := c.ProjectSigning.Query().
+			Where(projectsigning.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, projectsigningImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case projectupdate.Table:
+		query := c.ProjectUpdate.Query().
+			Where(projectupdate.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, projectupdateImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -292,6 +364,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(requestevent.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, requesteventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case resource.Table:
+		query := c.Resource.Query().
+			Where(resource.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, resourceImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case resourcecontact.Table:
+		query := c.ResourceContact.Query().
+			Where(resourcecontact.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, resourcecontactImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -410,6 +500,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case cobuildingproject.Table:
+		query := c.CoBuildingProject.Query().
+			Where(cobuildingproject.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cobuildingprojectImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case compound.Table:
 		query := c.Compound.Query().
 			Where(compound.IDIn(ids...))
@@ -474,6 +580,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case needmatch.Table:
+		query := c.NeedMatch.Query().
+			Where(needmatch.IDIn(ids...))
+		query, err := query.CollectFields(ctx, needmatchImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case organization.Table:
 		query := c.Organization.Query().
 			Where(organization.IDIn(ids...))
@@ -510,6 +632,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.PersonalDataAccess.Query().
 			Where(personaldataaccess.IDIn(ids...))
 		query, err := query.CollectFields(ctx, personaldataaccessImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case projectsigning.Table:
+		query := c.ProjectSigning.Query().
+			Where(projectsigning.IDIn(ids...))
+		query, err := query.CollectFields(ctx, projectsigningImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case projectupdate.Table:
+		query := c.ProjectUpdate.Query().
+			Where(projectupdate.IDIn(ids...))
+		query, err := query.CollectFields(ctx, projectupdateImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -574,6 +728,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.RequestEvent.Query().
 			Where(requestevent.IDIn(ids...))
 		query, err := query.CollectFields(ctx, requesteventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case resource.Table:
+		query := c.Resource.Query().
+			Where(resource.IDIn(ids...))
+		query, err := query.CollectFields(ctx, resourceImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case resourcecontact.Table:
+		query := c.ResourceContact.Query().
+			Where(resourcecontact.IDIn(ids...))
+		query, err := query.CollectFields(ctx, resourcecontactImplementors...)
 		if err != nil {
 			return nil, err
 		}

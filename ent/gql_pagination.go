@@ -9,17 +9,23 @@ import (
 	"io"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 	"strconv"
 
@@ -842,6 +848,374 @@ func (_m *Activity) ToEdge(order *ActivityOrder) *ActivityEdge {
 		order = DefaultActivityOrder
 	}
 	return &ActivityEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CoBuildingProjectEdge is the edge representation of CoBuildingProject.
+type CoBuildingProjectEdge struct {
+	Node   *CoBuildingProject `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// CoBuildingProjectConnection is the connection containing edges to CoBuildingProject.
+type CoBuildingProjectConnection struct {
+	Edges      []*CoBuildingProjectEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *CoBuildingProjectConnection) build(nodes []*CoBuildingProject, pager *cobuildingprojectPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CoBuildingProject
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CoBuildingProject {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CoBuildingProject {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CoBuildingProjectEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CoBuildingProjectEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CoBuildingProjectPaginateOption enables pagination customization.
+type CoBuildingProjectPaginateOption func(*cobuildingprojectPager) error
+
+// WithCoBuildingProjectOrder configures pagination ordering.
+func WithCoBuildingProjectOrder(order *CoBuildingProjectOrder) CoBuildingProjectPaginateOption {
+	if order == nil {
+		order = DefaultCoBuildingProjectOrder
+	}
+	o := *order
+	return func(pager *cobuildingprojectPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCoBuildingProjectOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCoBuildingProjectFilter configures pagination filter.
+func WithCoBuildingProjectFilter(filter func(*CoBuildingProjectQuery) (*CoBuildingProjectQuery, error)) CoBuildingProjectPaginateOption {
+	return func(pager *cobuildingprojectPager) error {
+		if filter == nil {
+			return errors.New("CoBuildingProjectQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cobuildingprojectPager struct {
+	reverse bool
+	order   *CoBuildingProjectOrder
+	filter  func(*CoBuildingProjectQuery) (*CoBuildingProjectQuery, error)
+}
+
+func newCoBuildingProjectPager(opts []CoBuildingProjectPaginateOption, reverse bool) (*cobuildingprojectPager, error) {
+	pager := &cobuildingprojectPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCoBuildingProjectOrder
+	}
+	return pager, nil
+}
+
+func (p *cobuildingprojectPager) applyFilter(query *CoBuildingProjectQuery) (*CoBuildingProjectQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cobuildingprojectPager) toCursor(_m *CoBuildingProject) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *cobuildingprojectPager) applyCursors(query *CoBuildingProjectQuery, after, before *Cursor) (*CoBuildingProjectQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCoBuildingProjectOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cobuildingprojectPager) applyOrder(query *CoBuildingProjectQuery) *CoBuildingProjectQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCoBuildingProjectOrder.Field {
+		query = query.Order(DefaultCoBuildingProjectOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *cobuildingprojectPager) orderExpr(query *CoBuildingProjectQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCoBuildingProjectOrder.Field {
+			b.Comma().Ident(DefaultCoBuildingProjectOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CoBuildingProject.
+func (_m *CoBuildingProjectQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CoBuildingProjectPaginateOption,
+) (*CoBuildingProjectConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCoBuildingProjectPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CoBuildingProjectConnection{Edges: []*CoBuildingProjectEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CoBuildingProjectOrderFieldCreatedAt orders CoBuildingProject by created_at.
+	CoBuildingProjectOrderFieldCreatedAt = &CoBuildingProjectOrderField{
+		Value: func(_m *CoBuildingProject) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cobuildingproject.FieldCreatedAt,
+		toTerm: cobuildingproject.ByCreatedAt,
+		toCursor: func(_m *CoBuildingProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CoBuildingProjectOrderFieldUpdatedAt orders CoBuildingProject by updated_at.
+	CoBuildingProjectOrderFieldUpdatedAt = &CoBuildingProjectOrderField{
+		Value: func(_m *CoBuildingProject) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cobuildingproject.FieldUpdatedAt,
+		toTerm: cobuildingproject.ByUpdatedAt,
+		toCursor: func(_m *CoBuildingProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CoBuildingProjectOrderFieldTitle orders CoBuildingProject by title.
+	CoBuildingProjectOrderFieldTitle = &CoBuildingProjectOrderField{
+		Value: func(_m *CoBuildingProject) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: cobuildingproject.FieldTitle,
+		toTerm: cobuildingproject.ByTitle,
+		toCursor: func(_m *CoBuildingProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+	// CoBuildingProjectOrderFieldStartsOn orders CoBuildingProject by starts_on.
+	CoBuildingProjectOrderFieldStartsOn = &CoBuildingProjectOrderField{
+		Value: func(_m *CoBuildingProject) (ent.Value, error) {
+			return _m.StartsOn, nil
+		},
+		column: cobuildingproject.FieldStartsOn,
+		toTerm: cobuildingproject.ByStartsOn,
+		toCursor: func(_m *CoBuildingProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsOn,
+			}
+		},
+	}
+	// CoBuildingProjectOrderFieldStatus orders CoBuildingProject by status.
+	CoBuildingProjectOrderFieldStatus = &CoBuildingProjectOrderField{
+		Value: func(_m *CoBuildingProject) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: cobuildingproject.FieldStatus,
+		toTerm: cobuildingproject.ByStatus,
+		toCursor: func(_m *CoBuildingProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CoBuildingProjectOrderField) String() string {
+	var str string
+	switch f.column {
+	case CoBuildingProjectOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CoBuildingProjectOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CoBuildingProjectOrderFieldTitle.column:
+		str = "TITLE"
+	case CoBuildingProjectOrderFieldStartsOn.column:
+		str = "STARTS_ON"
+	case CoBuildingProjectOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CoBuildingProjectOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CoBuildingProjectOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CoBuildingProjectOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CoBuildingProjectOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CoBuildingProjectOrderFieldUpdatedAt
+	case "TITLE":
+		*f = *CoBuildingProjectOrderFieldTitle
+	case "STARTS_ON":
+		*f = *CoBuildingProjectOrderFieldStartsOn
+	case "STATUS":
+		*f = *CoBuildingProjectOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid CoBuildingProjectOrderField", str)
+	}
+	return nil
+}
+
+// CoBuildingProjectOrderField defines the ordering field of CoBuildingProject.
+type CoBuildingProjectOrderField struct {
+	// Value extracts the ordering value from the given CoBuildingProject.
+	Value    func(*CoBuildingProject) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cobuildingproject.OrderOption
+	toCursor func(*CoBuildingProject) Cursor
+}
+
+// CoBuildingProjectOrder defines the ordering of CoBuildingProject.
+type CoBuildingProjectOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *CoBuildingProjectOrderField `json:"field"`
+}
+
+// DefaultCoBuildingProjectOrder is the default ordering of CoBuildingProject.
+var DefaultCoBuildingProjectOrder = &CoBuildingProjectOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CoBuildingProjectOrderField{
+		Value: func(_m *CoBuildingProject) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cobuildingproject.FieldID,
+		toTerm: cobuildingproject.ByID,
+		toCursor: func(_m *CoBuildingProject) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CoBuildingProject into CoBuildingProjectEdge.
+func (_m *CoBuildingProject) ToEdge(order *CoBuildingProjectOrder) *CoBuildingProjectEdge {
+	if order == nil {
+		order = DefaultCoBuildingProjectOrder
+	}
+	return &CoBuildingProjectEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -2283,6 +2657,255 @@ func (_m *Identity) ToEdge(order *IdentityOrder) *IdentityEdge {
 	}
 }
 
+// NeedMatchEdge is the edge representation of NeedMatch.
+type NeedMatchEdge struct {
+	Node   *NeedMatch `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// NeedMatchConnection is the connection containing edges to NeedMatch.
+type NeedMatchConnection struct {
+	Edges      []*NeedMatchEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *NeedMatchConnection) build(nodes []*NeedMatch, pager *needmatchPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *NeedMatch
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *NeedMatch {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *NeedMatch {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*NeedMatchEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &NeedMatchEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// NeedMatchPaginateOption enables pagination customization.
+type NeedMatchPaginateOption func(*needmatchPager) error
+
+// WithNeedMatchOrder configures pagination ordering.
+func WithNeedMatchOrder(order *NeedMatchOrder) NeedMatchPaginateOption {
+	if order == nil {
+		order = DefaultNeedMatchOrder
+	}
+	o := *order
+	return func(pager *needmatchPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultNeedMatchOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithNeedMatchFilter configures pagination filter.
+func WithNeedMatchFilter(filter func(*NeedMatchQuery) (*NeedMatchQuery, error)) NeedMatchPaginateOption {
+	return func(pager *needmatchPager) error {
+		if filter == nil {
+			return errors.New("NeedMatchQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type needmatchPager struct {
+	reverse bool
+	order   *NeedMatchOrder
+	filter  func(*NeedMatchQuery) (*NeedMatchQuery, error)
+}
+
+func newNeedMatchPager(opts []NeedMatchPaginateOption, reverse bool) (*needmatchPager, error) {
+	pager := &needmatchPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultNeedMatchOrder
+	}
+	return pager, nil
+}
+
+func (p *needmatchPager) applyFilter(query *NeedMatchQuery) (*NeedMatchQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *needmatchPager) toCursor(_m *NeedMatch) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *needmatchPager) applyCursors(query *NeedMatchQuery, after, before *Cursor) (*NeedMatchQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultNeedMatchOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *needmatchPager) applyOrder(query *NeedMatchQuery) *NeedMatchQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultNeedMatchOrder.Field {
+		query = query.Order(DefaultNeedMatchOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *needmatchPager) orderExpr(query *NeedMatchQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultNeedMatchOrder.Field {
+			b.Comma().Ident(DefaultNeedMatchOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to NeedMatch.
+func (_m *NeedMatchQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...NeedMatchPaginateOption,
+) (*NeedMatchConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newNeedMatchPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &NeedMatchConnection{Edges: []*NeedMatchEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// NeedMatchOrderField defines the ordering field of NeedMatch.
+type NeedMatchOrderField struct {
+	// Value extracts the ordering value from the given NeedMatch.
+	Value    func(*NeedMatch) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) needmatch.OrderOption
+	toCursor func(*NeedMatch) Cursor
+}
+
+// NeedMatchOrder defines the ordering of NeedMatch.
+type NeedMatchOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *NeedMatchOrderField `json:"field"`
+}
+
+// DefaultNeedMatchOrder is the default ordering of NeedMatch.
+var DefaultNeedMatchOrder = &NeedMatchOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &NeedMatchOrderField{
+		Value: func(_m *NeedMatch) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: needmatch.FieldID,
+		toTerm: needmatch.ByID,
+		toCursor: func(_m *NeedMatch) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts NeedMatch into NeedMatchEdge.
+func (_m *NeedMatch) ToEdge(order *NeedMatchOrder) *NeedMatchEdge {
+	if order == nil {
+		order = DefaultNeedMatchOrder
+	}
+	return &NeedMatchEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // OrganizationEdge is the edge representation of Organization.
 type OrganizationEdge struct {
 	Node   *Organization `json:"node"`
@@ -3173,6 +3796,569 @@ func (_m *PersonalDataAccess) ToEdge(order *PersonalDataAccessOrder) *PersonalDa
 		order = DefaultPersonalDataAccessOrder
 	}
 	return &PersonalDataAccessEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ProjectSigningEdge is the edge representation of ProjectSigning.
+type ProjectSigningEdge struct {
+	Node   *ProjectSigning `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// ProjectSigningConnection is the connection containing edges to ProjectSigning.
+type ProjectSigningConnection struct {
+	Edges      []*ProjectSigningEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *ProjectSigningConnection) build(nodes []*ProjectSigning, pager *projectsigningPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ProjectSigning
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ProjectSigning {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ProjectSigning {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ProjectSigningEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ProjectSigningEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ProjectSigningPaginateOption enables pagination customization.
+type ProjectSigningPaginateOption func(*projectsigningPager) error
+
+// WithProjectSigningOrder configures pagination ordering.
+func WithProjectSigningOrder(order *ProjectSigningOrder) ProjectSigningPaginateOption {
+	if order == nil {
+		order = DefaultProjectSigningOrder
+	}
+	o := *order
+	return func(pager *projectsigningPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultProjectSigningOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithProjectSigningFilter configures pagination filter.
+func WithProjectSigningFilter(filter func(*ProjectSigningQuery) (*ProjectSigningQuery, error)) ProjectSigningPaginateOption {
+	return func(pager *projectsigningPager) error {
+		if filter == nil {
+			return errors.New("ProjectSigningQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type projectsigningPager struct {
+	reverse bool
+	order   *ProjectSigningOrder
+	filter  func(*ProjectSigningQuery) (*ProjectSigningQuery, error)
+}
+
+func newProjectSigningPager(opts []ProjectSigningPaginateOption, reverse bool) (*projectsigningPager, error) {
+	pager := &projectsigningPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultProjectSigningOrder
+	}
+	return pager, nil
+}
+
+func (p *projectsigningPager) applyFilter(query *ProjectSigningQuery) (*ProjectSigningQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *projectsigningPager) toCursor(_m *ProjectSigning) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *projectsigningPager) applyCursors(query *ProjectSigningQuery, after, before *Cursor) (*ProjectSigningQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultProjectSigningOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *projectsigningPager) applyOrder(query *ProjectSigningQuery) *ProjectSigningQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultProjectSigningOrder.Field {
+		query = query.Order(DefaultProjectSigningOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *projectsigningPager) orderExpr(query *ProjectSigningQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultProjectSigningOrder.Field {
+			b.Comma().Ident(DefaultProjectSigningOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ProjectSigning.
+func (_m *ProjectSigningQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ProjectSigningPaginateOption,
+) (*ProjectSigningConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newProjectSigningPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ProjectSigningConnection{Edges: []*ProjectSigningEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// ProjectSigningOrderField defines the ordering field of ProjectSigning.
+type ProjectSigningOrderField struct {
+	// Value extracts the ordering value from the given ProjectSigning.
+	Value    func(*ProjectSigning) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) projectsigning.OrderOption
+	toCursor func(*ProjectSigning) Cursor
+}
+
+// ProjectSigningOrder defines the ordering of ProjectSigning.
+type ProjectSigningOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *ProjectSigningOrderField `json:"field"`
+}
+
+// DefaultProjectSigningOrder is the default ordering of ProjectSigning.
+var DefaultProjectSigningOrder = &ProjectSigningOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ProjectSigningOrderField{
+		Value: func(_m *ProjectSigning) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: projectsigning.FieldID,
+		toTerm: projectsigning.ByID,
+		toCursor: func(_m *ProjectSigning) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ProjectSigning into ProjectSigningEdge.
+func (_m *ProjectSigning) ToEdge(order *ProjectSigningOrder) *ProjectSigningEdge {
+	if order == nil {
+		order = DefaultProjectSigningOrder
+	}
+	return &ProjectSigningEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ProjectUpdateEdge is the edge representation of ProjectUpdate.
+type ProjectUpdateEdge struct {
+	Node   *ProjectUpdate `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// ProjectUpdateConnection is the connection containing edges to ProjectUpdate.
+type ProjectUpdateConnection struct {
+	Edges      []*ProjectUpdateEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *ProjectUpdateConnection) build(nodes []*ProjectUpdate, pager *projectupdatePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ProjectUpdate
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ProjectUpdate {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ProjectUpdate {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ProjectUpdateEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ProjectUpdateEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ProjectUpdatePaginateOption enables pagination customization.
+type ProjectUpdatePaginateOption func(*projectupdatePager) error
+
+// WithProjectUpdateOrder configures pagination ordering.
+func WithProjectUpdateOrder(order *ProjectUpdateOrder) ProjectUpdatePaginateOption {
+	if order == nil {
+		order = DefaultProjectUpdateOrder
+	}
+	o := *order
+	return func(pager *projectupdatePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultProjectUpdateOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithProjectUpdateFilter configures pagination filter.
+func WithProjectUpdateFilter(filter func(*ProjectUpdateQuery) (*ProjectUpdateQuery, error)) ProjectUpdatePaginateOption {
+	return func(pager *projectupdatePager) error {
+		if filter == nil {
+			return errors.New("ProjectUpdateQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type projectupdatePager struct {
+	reverse bool
+	order   *ProjectUpdateOrder
+	filter  func(*ProjectUpdateQuery) (*ProjectUpdateQuery, error)
+}
+
+func newProjectUpdatePager(opts []ProjectUpdatePaginateOption, reverse bool) (*projectupdatePager, error) {
+	pager := &projectupdatePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultProjectUpdateOrder
+	}
+	return pager, nil
+}
+
+func (p *projectupdatePager) applyFilter(query *ProjectUpdateQuery) (*ProjectUpdateQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *projectupdatePager) toCursor(_m *ProjectUpdate) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *projectupdatePager) applyCursors(query *ProjectUpdateQuery, after, before *Cursor) (*ProjectUpdateQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultProjectUpdateOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *projectupdatePager) applyOrder(query *ProjectUpdateQuery) *ProjectUpdateQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultProjectUpdateOrder.Field {
+		query = query.Order(DefaultProjectUpdateOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *projectupdatePager) orderExpr(query *ProjectUpdateQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultProjectUpdateOrder.Field {
+			b.Comma().Ident(DefaultProjectUpdateOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ProjectUpdate.
+func (_m *ProjectUpdateQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ProjectUpdatePaginateOption,
+) (*ProjectUpdateConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newProjectUpdatePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ProjectUpdateConnection{Edges: []*ProjectUpdateEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ProjectUpdateOrderFieldCreatedAt orders ProjectUpdate by created_at.
+	ProjectUpdateOrderFieldCreatedAt = &ProjectUpdateOrderField{
+		Value: func(_m *ProjectUpdate) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: projectupdate.FieldCreatedAt,
+		toTerm: projectupdate.ByCreatedAt,
+		toCursor: func(_m *ProjectUpdate) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ProjectUpdateOrderFieldUpdatedAt orders ProjectUpdate by updated_at.
+	ProjectUpdateOrderFieldUpdatedAt = &ProjectUpdateOrderField{
+		Value: func(_m *ProjectUpdate) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: projectupdate.FieldUpdatedAt,
+		toTerm: projectupdate.ByUpdatedAt,
+		toCursor: func(_m *ProjectUpdate) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ProjectUpdateOrderField) String() string {
+	var str string
+	switch f.column {
+	case ProjectUpdateOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ProjectUpdateOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ProjectUpdateOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ProjectUpdateOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ProjectUpdateOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ProjectUpdateOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ProjectUpdateOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ProjectUpdateOrderField", str)
+	}
+	return nil
+}
+
+// ProjectUpdateOrderField defines the ordering field of ProjectUpdate.
+type ProjectUpdateOrderField struct {
+	// Value extracts the ordering value from the given ProjectUpdate.
+	Value    func(*ProjectUpdate) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) projectupdate.OrderOption
+	toCursor func(*ProjectUpdate) Cursor
+}
+
+// ProjectUpdateOrder defines the ordering of ProjectUpdate.
+type ProjectUpdateOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *ProjectUpdateOrderField `json:"field"`
+}
+
+// DefaultProjectUpdateOrder is the default ordering of ProjectUpdate.
+var DefaultProjectUpdateOrder = &ProjectUpdateOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ProjectUpdateOrderField{
+		Value: func(_m *ProjectUpdate) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: projectupdate.FieldID,
+		toTerm: projectupdate.ByID,
+		toCursor: func(_m *ProjectUpdate) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ProjectUpdate into ProjectUpdateEdge.
+func (_m *ProjectUpdate) ToEdge(order *ProjectUpdateOrder) *ProjectUpdateEdge {
+	if order == nil {
+		order = DefaultProjectUpdateOrder
+	}
+	return &ProjectUpdateEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -4444,6 +5630,623 @@ func (_m *RequestEvent) ToEdge(order *RequestEventOrder) *RequestEventEdge {
 		order = DefaultRequestEventOrder
 	}
 	return &RequestEventEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ResourceEdge is the edge representation of Resource.
+type ResourceEdge struct {
+	Node   *Resource `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// ResourceConnection is the connection containing edges to Resource.
+type ResourceConnection struct {
+	Edges      []*ResourceEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *ResourceConnection) build(nodes []*Resource, pager *resourcePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Resource
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Resource {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Resource {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ResourceEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ResourceEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ResourcePaginateOption enables pagination customization.
+type ResourcePaginateOption func(*resourcePager) error
+
+// WithResourceOrder configures pagination ordering.
+func WithResourceOrder(order *ResourceOrder) ResourcePaginateOption {
+	if order == nil {
+		order = DefaultResourceOrder
+	}
+	o := *order
+	return func(pager *resourcePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultResourceOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithResourceFilter configures pagination filter.
+func WithResourceFilter(filter func(*ResourceQuery) (*ResourceQuery, error)) ResourcePaginateOption {
+	return func(pager *resourcePager) error {
+		if filter == nil {
+			return errors.New("ResourceQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type resourcePager struct {
+	reverse bool
+	order   *ResourceOrder
+	filter  func(*ResourceQuery) (*ResourceQuery, error)
+}
+
+func newResourcePager(opts []ResourcePaginateOption, reverse bool) (*resourcePager, error) {
+	pager := &resourcePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultResourceOrder
+	}
+	return pager, nil
+}
+
+func (p *resourcePager) applyFilter(query *ResourceQuery) (*ResourceQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *resourcePager) toCursor(_m *Resource) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *resourcePager) applyCursors(query *ResourceQuery, after, before *Cursor) (*ResourceQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultResourceOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *resourcePager) applyOrder(query *ResourceQuery) *ResourceQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultResourceOrder.Field {
+		query = query.Order(DefaultResourceOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *resourcePager) orderExpr(query *ResourceQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultResourceOrder.Field {
+			b.Comma().Ident(DefaultResourceOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Resource.
+func (_m *ResourceQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ResourcePaginateOption,
+) (*ResourceConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newResourcePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ResourceConnection{Edges: []*ResourceEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ResourceOrderFieldCreatedAt orders Resource by created_at.
+	ResourceOrderFieldCreatedAt = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: resource.FieldCreatedAt,
+		toTerm: resource.ByCreatedAt,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ResourceOrderFieldUpdatedAt orders Resource by updated_at.
+	ResourceOrderFieldUpdatedAt = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: resource.FieldUpdatedAt,
+		toTerm: resource.ByUpdatedAt,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ResourceOrderFieldKind orders Resource by kind.
+	ResourceOrderFieldKind = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.Kind, nil
+		},
+		column: resource.FieldKind,
+		toTerm: resource.ByKind,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Kind,
+			}
+		},
+	}
+	// ResourceOrderFieldTitle orders Resource by title.
+	ResourceOrderFieldTitle = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: resource.FieldTitle,
+		toTerm: resource.ByTitle,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+	// ResourceOrderFieldAvailability orders Resource by availability.
+	ResourceOrderFieldAvailability = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.Availability, nil
+		},
+		column: resource.FieldAvailability,
+		toTerm: resource.ByAvailability,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Availability,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ResourceOrderField) String() string {
+	var str string
+	switch f.column {
+	case ResourceOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ResourceOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ResourceOrderFieldKind.column:
+		str = "KIND"
+	case ResourceOrderFieldTitle.column:
+		str = "TITLE"
+	case ResourceOrderFieldAvailability.column:
+		str = "AVAILABILITY"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ResourceOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ResourceOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ResourceOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ResourceOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ResourceOrderFieldUpdatedAt
+	case "KIND":
+		*f = *ResourceOrderFieldKind
+	case "TITLE":
+		*f = *ResourceOrderFieldTitle
+	case "AVAILABILITY":
+		*f = *ResourceOrderFieldAvailability
+	default:
+		return fmt.Errorf("%s is not a valid ResourceOrderField", str)
+	}
+	return nil
+}
+
+// ResourceOrderField defines the ordering field of Resource.
+type ResourceOrderField struct {
+	// Value extracts the ordering value from the given Resource.
+	Value    func(*Resource) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) resource.OrderOption
+	toCursor func(*Resource) Cursor
+}
+
+// ResourceOrder defines the ordering of Resource.
+type ResourceOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *ResourceOrderField `json:"field"`
+}
+
+// DefaultResourceOrder is the default ordering of Resource.
+var DefaultResourceOrder = &ResourceOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: resource.FieldID,
+		toTerm: resource.ByID,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Resource into ResourceEdge.
+func (_m *Resource) ToEdge(order *ResourceOrder) *ResourceEdge {
+	if order == nil {
+		order = DefaultResourceOrder
+	}
+	return &ResourceEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ResourceContactEdge is the edge representation of ResourceContact.
+type ResourceContactEdge struct {
+	Node   *ResourceContact `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// ResourceContactConnection is the connection containing edges to ResourceContact.
+type ResourceContactConnection struct {
+	Edges      []*ResourceContactEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *ResourceContactConnection) build(nodes []*ResourceContact, pager *resourcecontactPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ResourceContact
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ResourceContact {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ResourceContact {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ResourceContactEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ResourceContactEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ResourceContactPaginateOption enables pagination customization.
+type ResourceContactPaginateOption func(*resourcecontactPager) error
+
+// WithResourceContactOrder configures pagination ordering.
+func WithResourceContactOrder(order *ResourceContactOrder) ResourceContactPaginateOption {
+	if order == nil {
+		order = DefaultResourceContactOrder
+	}
+	o := *order
+	return func(pager *resourcecontactPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultResourceContactOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithResourceContactFilter configures pagination filter.
+func WithResourceContactFilter(filter func(*ResourceContactQuery) (*ResourceContactQuery, error)) ResourceContactPaginateOption {
+	return func(pager *resourcecontactPager) error {
+		if filter == nil {
+			return errors.New("ResourceContactQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type resourcecontactPager struct {
+	reverse bool
+	order   *ResourceContactOrder
+	filter  func(*ResourceContactQuery) (*ResourceContactQuery, error)
+}
+
+func newResourceContactPager(opts []ResourceContactPaginateOption, reverse bool) (*resourcecontactPager, error) {
+	pager := &resourcecontactPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultResourceContactOrder
+	}
+	return pager, nil
+}
+
+func (p *resourcecontactPager) applyFilter(query *ResourceContactQuery) (*ResourceContactQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *resourcecontactPager) toCursor(_m *ResourceContact) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *resourcecontactPager) applyCursors(query *ResourceContactQuery, after, before *Cursor) (*ResourceContactQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultResourceContactOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *resourcecontactPager) applyOrder(query *ResourceContactQuery) *ResourceContactQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultResourceContactOrder.Field {
+		query = query.Order(DefaultResourceContactOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *resourcecontactPager) orderExpr(query *ResourceContactQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultResourceContactOrder.Field {
+			b.Comma().Ident(DefaultResourceContactOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ResourceContact.
+func (_m *ResourceContactQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ResourceContactPaginateOption,
+) (*ResourceContactConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newResourceContactPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ResourceContactConnection{Edges: []*ResourceContactEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// ResourceContactOrderField defines the ordering field of ResourceContact.
+type ResourceContactOrderField struct {
+	// Value extracts the ordering value from the given ResourceContact.
+	Value    func(*ResourceContact) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) resourcecontact.OrderOption
+	toCursor func(*ResourceContact) Cursor
+}
+
+// ResourceContactOrder defines the ordering of ResourceContact.
+type ResourceContactOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *ResourceContactOrderField `json:"field"`
+}
+
+// DefaultResourceContactOrder is the default ordering of ResourceContact.
+var DefaultResourceContactOrder = &ResourceContactOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ResourceContactOrderField{
+		Value: func(_m *ResourceContact) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: resourcecontact.FieldID,
+		toTerm: resourcecontact.ByID,
+		toCursor: func(_m *ResourceContact) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ResourceContact into ResourceContactEdge.
+func (_m *ResourceContact) ToEdge(order *ResourceContactOrder) *ResourceContactEdge {
+	if order == nil {
+		order = DefaultResourceContactOrder
+	}
+	return &ResourceContactEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

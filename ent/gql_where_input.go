@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -16,6 +17,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/resource"
 	"lifecircle/ent/servicerequest"
 	"time"
 )
@@ -1179,6 +1181,478 @@ func (i *ActivityWhereInput) P() (predicate.Activity, error) {
 		return predicates[0], nil
 	default:
 		return activity.And(predicates...), nil
+	}
+}
+
+// CoBuildingProjectWhereInput represents a where input for filtering CoBuildingProject queries.
+type CoBuildingProjectWhereInput struct {
+	Predicates []predicate.CoBuildingProject  `json:"-"`
+	Not        *CoBuildingProjectWhereInput   `json:"not,omitempty"`
+	Or         []*CoBuildingProjectWhereInput `json:"or,omitempty"`
+	And        []*CoBuildingProjectWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "starts_on" field predicates.
+	StartsOn       *time.Time  `json:"startsOn,omitempty"`
+	StartsOnNEQ    *time.Time  `json:"startsOnNEQ,omitempty"`
+	StartsOnIn     []time.Time `json:"startsOnIn,omitempty"`
+	StartsOnNotIn  []time.Time `json:"startsOnNotIn,omitempty"`
+	StartsOnGT     *time.Time  `json:"startsOnGT,omitempty"`
+	StartsOnGTE    *time.Time  `json:"startsOnGTE,omitempty"`
+	StartsOnLT     *time.Time  `json:"startsOnLT,omitempty"`
+	StartsOnLTE    *time.Time  `json:"startsOnLTE,omitempty"`
+	StartsOnIsNil  bool        `json:"startsOnIsNil,omitempty"`
+	StartsOnNotNil bool        `json:"startsOnNotNil,omitempty"`
+
+	// "ends_on" field predicates.
+	EndsOn       *time.Time  `json:"endsOn,omitempty"`
+	EndsOnNEQ    *time.Time  `json:"endsOnNEQ,omitempty"`
+	EndsOnIn     []time.Time `json:"endsOnIn,omitempty"`
+	EndsOnNotIn  []time.Time `json:"endsOnNotIn,omitempty"`
+	EndsOnGT     *time.Time  `json:"endsOnGT,omitempty"`
+	EndsOnGTE    *time.Time  `json:"endsOnGTE,omitempty"`
+	EndsOnLT     *time.Time  `json:"endsOnLT,omitempty"`
+	EndsOnLTE    *time.Time  `json:"endsOnLTE,omitempty"`
+	EndsOnIsNil  bool        `json:"endsOnIsNil,omitempty"`
+	EndsOnNotNil bool        `json:"endsOnNotNil,omitempty"`
+
+	// "status" field predicates.
+	Status      *cobuildingproject.Status  `json:"status,omitempty"`
+	StatusNEQ   *cobuildingproject.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []cobuildingproject.Status `json:"statusIn,omitempty"`
+	StatusNotIn []cobuildingproject.Status `json:"statusNotIn,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "resources" edge predicates.
+	HasResources     *bool                 `json:"hasResources,omitempty"`
+	HasResourcesWith []*ResourceWhereInput `json:"hasResourcesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CoBuildingProjectWhereInput) AddPredicates(predicates ...predicate.CoBuildingProject) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CoBuildingProjectWhereInput filter on the CoBuildingProjectQuery builder.
+func (i *CoBuildingProjectWhereInput) Filter(q *CoBuildingProjectQuery) (*CoBuildingProjectQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCoBuildingProjectWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCoBuildingProjectWhereInput is returned in case the CoBuildingProjectWhereInput is empty.
+var ErrEmptyCoBuildingProjectWhereInput = errors.New("ent: empty predicate CoBuildingProjectWhereInput")
+
+// P returns a predicate for filtering cobuildingprojects.
+// An error is returned if the input is empty or invalid.
+func (i *CoBuildingProjectWhereInput) P() (predicate.CoBuildingProject, error) {
+	var predicates []predicate.CoBuildingProject
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cobuildingproject.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CoBuildingProject, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cobuildingproject.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CoBuildingProject, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cobuildingproject.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cobuildingproject.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cobuildingproject.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cobuildingproject.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cobuildingproject.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cobuildingproject.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cobuildingproject.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cobuildingproject.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cobuildingproject.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cobuildingproject.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cobuildingproject.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cobuildingproject.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cobuildingproject.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cobuildingproject.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cobuildingproject.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cobuildingproject.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cobuildingproject.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cobuildingproject.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cobuildingproject.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cobuildingproject.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cobuildingproject.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cobuildingproject.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, cobuildingproject.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, cobuildingproject.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, cobuildingproject.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, cobuildingproject.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, cobuildingproject.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, cobuildingproject.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, cobuildingproject.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, cobuildingproject.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, cobuildingproject.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, cobuildingproject.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, cobuildingproject.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, cobuildingproject.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, cobuildingproject.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, cobuildingproject.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, cobuildingproject.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, cobuildingproject.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, cobuildingproject.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, cobuildingproject.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, cobuildingproject.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, cobuildingproject.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, cobuildingproject.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, cobuildingproject.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, cobuildingproject.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, cobuildingproject.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, cobuildingproject.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, cobuildingproject.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.StartsOn != nil {
+		predicates = append(predicates, cobuildingproject.StartsOnEQ(*i.StartsOn))
+	}
+	if i.StartsOnNEQ != nil {
+		predicates = append(predicates, cobuildingproject.StartsOnNEQ(*i.StartsOnNEQ))
+	}
+	if len(i.StartsOnIn) > 0 {
+		predicates = append(predicates, cobuildingproject.StartsOnIn(i.StartsOnIn...))
+	}
+	if len(i.StartsOnNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.StartsOnNotIn(i.StartsOnNotIn...))
+	}
+	if i.StartsOnGT != nil {
+		predicates = append(predicates, cobuildingproject.StartsOnGT(*i.StartsOnGT))
+	}
+	if i.StartsOnGTE != nil {
+		predicates = append(predicates, cobuildingproject.StartsOnGTE(*i.StartsOnGTE))
+	}
+	if i.StartsOnLT != nil {
+		predicates = append(predicates, cobuildingproject.StartsOnLT(*i.StartsOnLT))
+	}
+	if i.StartsOnLTE != nil {
+		predicates = append(predicates, cobuildingproject.StartsOnLTE(*i.StartsOnLTE))
+	}
+	if i.StartsOnIsNil {
+		predicates = append(predicates, cobuildingproject.StartsOnIsNil())
+	}
+	if i.StartsOnNotNil {
+		predicates = append(predicates, cobuildingproject.StartsOnNotNil())
+	}
+	if i.EndsOn != nil {
+		predicates = append(predicates, cobuildingproject.EndsOnEQ(*i.EndsOn))
+	}
+	if i.EndsOnNEQ != nil {
+		predicates = append(predicates, cobuildingproject.EndsOnNEQ(*i.EndsOnNEQ))
+	}
+	if len(i.EndsOnIn) > 0 {
+		predicates = append(predicates, cobuildingproject.EndsOnIn(i.EndsOnIn...))
+	}
+	if len(i.EndsOnNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.EndsOnNotIn(i.EndsOnNotIn...))
+	}
+	if i.EndsOnGT != nil {
+		predicates = append(predicates, cobuildingproject.EndsOnGT(*i.EndsOnGT))
+	}
+	if i.EndsOnGTE != nil {
+		predicates = append(predicates, cobuildingproject.EndsOnGTE(*i.EndsOnGTE))
+	}
+	if i.EndsOnLT != nil {
+		predicates = append(predicates, cobuildingproject.EndsOnLT(*i.EndsOnLT))
+	}
+	if i.EndsOnLTE != nil {
+		predicates = append(predicates, cobuildingproject.EndsOnLTE(*i.EndsOnLTE))
+	}
+	if i.EndsOnIsNil {
+		predicates = append(predicates, cobuildingproject.EndsOnIsNil())
+	}
+	if i.EndsOnNotNil {
+		predicates = append(predicates, cobuildingproject.EndsOnNotNil())
+	}
+	if i.Status != nil {
+		predicates = append(predicates, cobuildingproject.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, cobuildingproject.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, cobuildingproject.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, cobuildingproject.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, cobuildingproject.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, cobuildingproject.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, cobuildingproject.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasCommunity != nil {
+		p := cobuildingproject.HasCommunity()
+		if !*i.HasCommunity {
+			p = cobuildingproject.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cobuildingproject.HasCommunityWith(with...))
+	}
+	if i.HasResources != nil {
+		p := cobuildingproject.HasResources()
+		if !*i.HasResources {
+			p = cobuildingproject.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasResourcesWith) > 0 {
+		with := make([]predicate.Resource, 0, len(i.HasResourcesWith))
+		for _, w := range i.HasResourcesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasResourcesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cobuildingproject.HasResourcesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCoBuildingProjectWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cobuildingproject.And(predicates...), nil
 	}
 }
 
@@ -5063,6 +5537,610 @@ func (i *RegistrationWhereInput) P() (predicate.Registration, error) {
 		return predicates[0], nil
 	default:
 		return registration.And(predicates...), nil
+	}
+}
+
+// ResourceWhereInput represents a where input for filtering Resource queries.
+type ResourceWhereInput struct {
+	Predicates []predicate.Resource  `json:"-"`
+	Not        *ResourceWhereInput   `json:"not,omitempty"`
+	Or         []*ResourceWhereInput `json:"or,omitempty"`
+	And        []*ResourceWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *resource.Kind  `json:"kind,omitempty"`
+	KindNEQ   *resource.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []resource.Kind `json:"kindIn,omitempty"`
+	KindNotIn []resource.Kind `json:"kindNotIn,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "availability" field predicates.
+	Availability      *resource.Availability  `json:"availability,omitempty"`
+	AvailabilityNEQ   *resource.Availability  `json:"availabilityNEQ,omitempty"`
+	AvailabilityIn    []resource.Availability `json:"availabilityIn,omitempty"`
+	AvailabilityNotIn []resource.Availability `json:"availabilityNotIn,omitempty"`
+
+	// "available_from" field predicates.
+	AvailableFrom       *time.Time  `json:"availableFrom,omitempty"`
+	AvailableFromNEQ    *time.Time  `json:"availableFromNEQ,omitempty"`
+	AvailableFromIn     []time.Time `json:"availableFromIn,omitempty"`
+	AvailableFromNotIn  []time.Time `json:"availableFromNotIn,omitempty"`
+	AvailableFromGT     *time.Time  `json:"availableFromGT,omitempty"`
+	AvailableFromGTE    *time.Time  `json:"availableFromGTE,omitempty"`
+	AvailableFromLT     *time.Time  `json:"availableFromLT,omitempty"`
+	AvailableFromLTE    *time.Time  `json:"availableFromLTE,omitempty"`
+	AvailableFromIsNil  bool        `json:"availableFromIsNil,omitempty"`
+	AvailableFromNotNil bool        `json:"availableFromNotNil,omitempty"`
+
+	// "available_until" field predicates.
+	AvailableUntil       *time.Time  `json:"availableUntil,omitempty"`
+	AvailableUntilNEQ    *time.Time  `json:"availableUntilNEQ,omitempty"`
+	AvailableUntilIn     []time.Time `json:"availableUntilIn,omitempty"`
+	AvailableUntilNotIn  []time.Time `json:"availableUntilNotIn,omitempty"`
+	AvailableUntilGT     *time.Time  `json:"availableUntilGT,omitempty"`
+	AvailableUntilGTE    *time.Time  `json:"availableUntilGTE,omitempty"`
+	AvailableUntilLT     *time.Time  `json:"availableUntilLT,omitempty"`
+	AvailableUntilLTE    *time.Time  `json:"availableUntilLTE,omitempty"`
+	AvailableUntilIsNil  bool        `json:"availableUntilIsNil,omitempty"`
+	AvailableUntilNotNil bool        `json:"availableUntilNotNil,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "provider_id" field predicates.
+	ProviderID      *int  `json:"providerID,omitempty"`
+	ProviderIDNEQ   *int  `json:"providerIDNEQ,omitempty"`
+	ProviderIDIn    []int `json:"providerIDIn,omitempty"`
+	ProviderIDNotIn []int `json:"providerIDNotIn,omitempty"`
+
+	// "facility_id" field predicates.
+	FacilityID       *int  `json:"facilityID,omitempty"`
+	FacilityIDNEQ    *int  `json:"facilityIDNEQ,omitempty"`
+	FacilityIDIn     []int `json:"facilityIDIn,omitempty"`
+	FacilityIDNotIn  []int `json:"facilityIDNotIn,omitempty"`
+	FacilityIDIsNil  bool  `json:"facilityIDIsNil,omitempty"`
+	FacilityIDNotNil bool  `json:"facilityIDNotNil,omitempty"`
+
+	// "project_id" field predicates.
+	ProjectID       *int  `json:"projectID,omitempty"`
+	ProjectIDNEQ    *int  `json:"projectIDNEQ,omitempty"`
+	ProjectIDIn     []int `json:"projectIDIn,omitempty"`
+	ProjectIDNotIn  []int `json:"projectIDNotIn,omitempty"`
+	ProjectIDIsNil  bool  `json:"projectIDIsNil,omitempty"`
+	ProjectIDNotNil bool  `json:"projectIDNotNil,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "provider" edge predicates.
+	HasProvider     *bool                     `json:"hasProvider,omitempty"`
+	HasProviderWith []*OrganizationWhereInput `json:"hasProviderWith,omitempty"`
+
+	// "facility" edge predicates.
+	HasFacility     *bool                 `json:"hasFacility,omitempty"`
+	HasFacilityWith []*FacilityWhereInput `json:"hasFacilityWith,omitempty"`
+
+	// "project" edge predicates.
+	HasProject     *bool                          `json:"hasProject,omitempty"`
+	HasProjectWith []*CoBuildingProjectWhereInput `json:"hasProjectWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ResourceWhereInput) AddPredicates(predicates ...predicate.Resource) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ResourceWhereInput filter on the ResourceQuery builder.
+func (i *ResourceWhereInput) Filter(q *ResourceQuery) (*ResourceQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyResourceWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyResourceWhereInput is returned in case the ResourceWhereInput is empty.
+var ErrEmptyResourceWhereInput = errors.New("ent: empty predicate ResourceWhereInput")
+
+// P returns a predicate for filtering resources.
+// An error is returned if the input is empty or invalid.
+func (i *ResourceWhereInput) P() (predicate.Resource, error) {
+	var predicates []predicate.Resource
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, resource.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Resource, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, resource.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Resource, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, resource.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, resource.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, resource.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, resource.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, resource.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, resource.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, resource.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, resource.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, resource.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, resource.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, resource.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, resource.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, resource.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, resource.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, resource.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, resource.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, resource.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, resource.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, resource.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, resource.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, resource.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, resource.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, resource.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, resource.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, resource.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, resource.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, resource.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, resource.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, resource.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, resource.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, resource.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, resource.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, resource.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, resource.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, resource.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, resource.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, resource.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, resource.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, resource.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, resource.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, resource.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, resource.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, resource.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, resource.KindNotIn(i.KindNotIn...))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, resource.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, resource.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, resource.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, resource.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, resource.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, resource.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, resource.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, resource.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, resource.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, resource.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, resource.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, resource.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, resource.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Availability != nil {
+		predicates = append(predicates, resource.AvailabilityEQ(*i.Availability))
+	}
+	if i.AvailabilityNEQ != nil {
+		predicates = append(predicates, resource.AvailabilityNEQ(*i.AvailabilityNEQ))
+	}
+	if len(i.AvailabilityIn) > 0 {
+		predicates = append(predicates, resource.AvailabilityIn(i.AvailabilityIn...))
+	}
+	if len(i.AvailabilityNotIn) > 0 {
+		predicates = append(predicates, resource.AvailabilityNotIn(i.AvailabilityNotIn...))
+	}
+	if i.AvailableFrom != nil {
+		predicates = append(predicates, resource.AvailableFromEQ(*i.AvailableFrom))
+	}
+	if i.AvailableFromNEQ != nil {
+		predicates = append(predicates, resource.AvailableFromNEQ(*i.AvailableFromNEQ))
+	}
+	if len(i.AvailableFromIn) > 0 {
+		predicates = append(predicates, resource.AvailableFromIn(i.AvailableFromIn...))
+	}
+	if len(i.AvailableFromNotIn) > 0 {
+		predicates = append(predicates, resource.AvailableFromNotIn(i.AvailableFromNotIn...))
+	}
+	if i.AvailableFromGT != nil {
+		predicates = append(predicates, resource.AvailableFromGT(*i.AvailableFromGT))
+	}
+	if i.AvailableFromGTE != nil {
+		predicates = append(predicates, resource.AvailableFromGTE(*i.AvailableFromGTE))
+	}
+	if i.AvailableFromLT != nil {
+		predicates = append(predicates, resource.AvailableFromLT(*i.AvailableFromLT))
+	}
+	if i.AvailableFromLTE != nil {
+		predicates = append(predicates, resource.AvailableFromLTE(*i.AvailableFromLTE))
+	}
+	if i.AvailableFromIsNil {
+		predicates = append(predicates, resource.AvailableFromIsNil())
+	}
+	if i.AvailableFromNotNil {
+		predicates = append(predicates, resource.AvailableFromNotNil())
+	}
+	if i.AvailableUntil != nil {
+		predicates = append(predicates, resource.AvailableUntilEQ(*i.AvailableUntil))
+	}
+	if i.AvailableUntilNEQ != nil {
+		predicates = append(predicates, resource.AvailableUntilNEQ(*i.AvailableUntilNEQ))
+	}
+	if len(i.AvailableUntilIn) > 0 {
+		predicates = append(predicates, resource.AvailableUntilIn(i.AvailableUntilIn...))
+	}
+	if len(i.AvailableUntilNotIn) > 0 {
+		predicates = append(predicates, resource.AvailableUntilNotIn(i.AvailableUntilNotIn...))
+	}
+	if i.AvailableUntilGT != nil {
+		predicates = append(predicates, resource.AvailableUntilGT(*i.AvailableUntilGT))
+	}
+	if i.AvailableUntilGTE != nil {
+		predicates = append(predicates, resource.AvailableUntilGTE(*i.AvailableUntilGTE))
+	}
+	if i.AvailableUntilLT != nil {
+		predicates = append(predicates, resource.AvailableUntilLT(*i.AvailableUntilLT))
+	}
+	if i.AvailableUntilLTE != nil {
+		predicates = append(predicates, resource.AvailableUntilLTE(*i.AvailableUntilLTE))
+	}
+	if i.AvailableUntilIsNil {
+		predicates = append(predicates, resource.AvailableUntilIsNil())
+	}
+	if i.AvailableUntilNotNil {
+		predicates = append(predicates, resource.AvailableUntilNotNil())
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, resource.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, resource.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, resource.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, resource.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+	if i.ProviderID != nil {
+		predicates = append(predicates, resource.ProviderIDEQ(*i.ProviderID))
+	}
+	if i.ProviderIDNEQ != nil {
+		predicates = append(predicates, resource.ProviderIDNEQ(*i.ProviderIDNEQ))
+	}
+	if len(i.ProviderIDIn) > 0 {
+		predicates = append(predicates, resource.ProviderIDIn(i.ProviderIDIn...))
+	}
+	if len(i.ProviderIDNotIn) > 0 {
+		predicates = append(predicates, resource.ProviderIDNotIn(i.ProviderIDNotIn...))
+	}
+	if i.FacilityID != nil {
+		predicates = append(predicates, resource.FacilityIDEQ(*i.FacilityID))
+	}
+	if i.FacilityIDNEQ != nil {
+		predicates = append(predicates, resource.FacilityIDNEQ(*i.FacilityIDNEQ))
+	}
+	if len(i.FacilityIDIn) > 0 {
+		predicates = append(predicates, resource.FacilityIDIn(i.FacilityIDIn...))
+	}
+	if len(i.FacilityIDNotIn) > 0 {
+		predicates = append(predicates, resource.FacilityIDNotIn(i.FacilityIDNotIn...))
+	}
+	if i.FacilityIDIsNil {
+		predicates = append(predicates, resource.FacilityIDIsNil())
+	}
+	if i.FacilityIDNotNil {
+		predicates = append(predicates, resource.FacilityIDNotNil())
+	}
+	if i.ProjectID != nil {
+		predicates = append(predicates, resource.ProjectIDEQ(*i.ProjectID))
+	}
+	if i.ProjectIDNEQ != nil {
+		predicates = append(predicates, resource.ProjectIDNEQ(*i.ProjectIDNEQ))
+	}
+	if len(i.ProjectIDIn) > 0 {
+		predicates = append(predicates, resource.ProjectIDIn(i.ProjectIDIn...))
+	}
+	if len(i.ProjectIDNotIn) > 0 {
+		predicates = append(predicates, resource.ProjectIDNotIn(i.ProjectIDNotIn...))
+	}
+	if i.ProjectIDIsNil {
+		predicates = append(predicates, resource.ProjectIDIsNil())
+	}
+	if i.ProjectIDNotNil {
+		predicates = append(predicates, resource.ProjectIDNotNil())
+	}
+
+	if i.HasCommunity != nil {
+		p := resource.HasCommunity()
+		if !*i.HasCommunity {
+			p = resource.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, resource.HasCommunityWith(with...))
+	}
+	if i.HasProvider != nil {
+		p := resource.HasProvider()
+		if !*i.HasProvider {
+			p = resource.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProviderWith) > 0 {
+		with := make([]predicate.Organization, 0, len(i.HasProviderWith))
+		for _, w := range i.HasProviderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProviderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, resource.HasProviderWith(with...))
+	}
+	if i.HasFacility != nil {
+		p := resource.HasFacility()
+		if !*i.HasFacility {
+			p = resource.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFacilityWith) > 0 {
+		with := make([]predicate.Facility, 0, len(i.HasFacilityWith))
+		for _, w := range i.HasFacilityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFacilityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, resource.HasFacilityWith(with...))
+	}
+	if i.HasProject != nil {
+		p := resource.HasProject()
+		if !*i.HasProject {
+			p = resource.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProjectWith) > 0 {
+		with := make([]predicate.CoBuildingProject, 0, len(i.HasProjectWith))
+		for _, w := range i.HasProjectWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProjectWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, resource.HasProjectWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyResourceWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return resource.And(predicates...), nil
 	}
 }
 

@@ -10,20 +10,26 @@ import (
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/predicate"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
@@ -49,19 +55,25 @@ const (
 	TypeActivity           = "Activity"
 	TypeChange             = "Change"
 	TypeChangeLock         = "ChangeLock"
+	TypeCoBuildingProject  = "CoBuildingProject"
 	TypeCompound           = "Compound"
 	TypeErasure            = "Erasure"
 	TypeFacility           = "Facility"
 	TypeGrid               = "Grid"
 	TypeIdempotencyKey     = "IdempotencyKey"
 	TypeIdentity           = "Identity"
+	TypeNeedMatch          = "NeedMatch"
 	TypeOrganization       = "Organization"
 	TypePerson             = "Person"
 	TypePersonalDataAccess = "PersonalDataAccess"
+	TypeProjectSigning     = "ProjectSigning"
+	TypeProjectUpdate      = "ProjectUpdate"
 	TypePublication        = "Publication"
 	TypeRegion             = "Region"
 	TypeRegistration       = "Registration"
 	TypeRequestEvent       = "RequestEvent"
+	TypeResource           = "Resource"
+	TypeResourceContact    = "ResourceContact"
 	TypeServiceRequest     = "ServiceRequest"
 	TypeSignInCode         = "SignInCode"
 	TypeStatCell           = "StatCell"
@@ -3794,6 +3806,1314 @@ func (m *ChangeLockMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ChangeLockMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ChangeLock edge %s", name)
+}
+
+// CoBuildingProjectMutation represents an operation that mutates the CoBuildingProject nodes in the graph.
+type CoBuildingProjectMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	title              *string
+	goals              *string
+	starts_on          *time.Time
+	ends_on            *time.Time
+	status             *cobuildingproject.Status
+	outcomes           *string
+	clearedFields      map[string]struct{}
+	community          *int
+	clearedcommunity   bool
+	signings           map[int]struct{}
+	removedsignings    map[int]struct{}
+	clearedsignings    bool
+	updates            map[int]struct{}
+	removedupdates     map[int]struct{}
+	clearedupdates     bool
+	resources          map[int]struct{}
+	removedresources   map[int]struct{}
+	clearedresources   bool
+	done               bool
+	oldValue           func(context.Context) (*CoBuildingProject, error)
+	predicates         []predicate.CoBuildingProject
+}
+
+var _ ent.Mutation = (*CoBuildingProjectMutation)(nil)
+
+// cobuildingprojectOption allows management of the mutation configuration using functional options.
+type cobuildingprojectOption func(*CoBuildingProjectMutation)
+
+// newCoBuildingProjectMutation creates new mutation for the CoBuildingProject entity.
+func newCoBuildingProjectMutation(c config, op Op, opts ...cobuildingprojectOption) *CoBuildingProjectMutation {
+	m := &CoBuildingProjectMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCoBuildingProject,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCoBuildingProjectID sets the ID field of the mutation.
+func withCoBuildingProjectID(id int) cobuildingprojectOption {
+	return func(m *CoBuildingProjectMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CoBuildingProject
+		)
+		m.oldValue = func(ctx context.Context) (*CoBuildingProject, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CoBuildingProject.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCoBuildingProject sets the old CoBuildingProject of the mutation.
+func withCoBuildingProject(node *CoBuildingProject) cobuildingprojectOption {
+	return func(m *CoBuildingProjectMutation) {
+		m.oldValue = func(context.Context) (*CoBuildingProject, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CoBuildingProjectMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CoBuildingProjectMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CoBuildingProjectMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CoBuildingProjectMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CoBuildingProject.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CoBuildingProjectMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CoBuildingProjectMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CoBuildingProjectMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CoBuildingProjectMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CoBuildingProjectMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CoBuildingProjectMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *CoBuildingProjectMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *CoBuildingProjectMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *CoBuildingProjectMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[cobuildingproject.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *CoBuildingProjectMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[cobuildingproject.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *CoBuildingProjectMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, cobuildingproject.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *CoBuildingProjectMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *CoBuildingProjectMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *CoBuildingProjectMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *CoBuildingProjectMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *CoBuildingProjectMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[cobuildingproject.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *CoBuildingProjectMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[cobuildingproject.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *CoBuildingProjectMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, cobuildingproject.FieldIllustrative)
+}
+
+// SetTitle sets the "title" field.
+func (m *CoBuildingProjectMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *CoBuildingProjectMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *CoBuildingProjectMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetGoals sets the "goals" field.
+func (m *CoBuildingProjectMutation) SetGoals(s string) {
+	m.goals = &s
+}
+
+// Goals returns the value of the "goals" field in the mutation.
+func (m *CoBuildingProjectMutation) Goals() (r string, exists bool) {
+	v := m.goals
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGoals returns the old "goals" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldGoals(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGoals is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGoals requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGoals: %w", err)
+	}
+	return oldValue.Goals, nil
+}
+
+// ClearGoals clears the value of the "goals" field.
+func (m *CoBuildingProjectMutation) ClearGoals() {
+	m.goals = nil
+	m.clearedFields[cobuildingproject.FieldGoals] = struct{}{}
+}
+
+// GoalsCleared returns if the "goals" field was cleared in this mutation.
+func (m *CoBuildingProjectMutation) GoalsCleared() bool {
+	_, ok := m.clearedFields[cobuildingproject.FieldGoals]
+	return ok
+}
+
+// ResetGoals resets all changes to the "goals" field.
+func (m *CoBuildingProjectMutation) ResetGoals() {
+	m.goals = nil
+	delete(m.clearedFields, cobuildingproject.FieldGoals)
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (m *CoBuildingProjectMutation) SetStartsOn(t time.Time) {
+	m.starts_on = &t
+}
+
+// StartsOn returns the value of the "starts_on" field in the mutation.
+func (m *CoBuildingProjectMutation) StartsOn() (r time.Time, exists bool) {
+	v := m.starts_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsOn returns the old "starts_on" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldStartsOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsOn: %w", err)
+	}
+	return oldValue.StartsOn, nil
+}
+
+// ClearStartsOn clears the value of the "starts_on" field.
+func (m *CoBuildingProjectMutation) ClearStartsOn() {
+	m.starts_on = nil
+	m.clearedFields[cobuildingproject.FieldStartsOn] = struct{}{}
+}
+
+// StartsOnCleared returns if the "starts_on" field was cleared in this mutation.
+func (m *CoBuildingProjectMutation) StartsOnCleared() bool {
+	_, ok := m.clearedFields[cobuildingproject.FieldStartsOn]
+	return ok
+}
+
+// ResetStartsOn resets all changes to the "starts_on" field.
+func (m *CoBuildingProjectMutation) ResetStartsOn() {
+	m.starts_on = nil
+	delete(m.clearedFields, cobuildingproject.FieldStartsOn)
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (m *CoBuildingProjectMutation) SetEndsOn(t time.Time) {
+	m.ends_on = &t
+}
+
+// EndsOn returns the value of the "ends_on" field in the mutation.
+func (m *CoBuildingProjectMutation) EndsOn() (r time.Time, exists bool) {
+	v := m.ends_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsOn returns the old "ends_on" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldEndsOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsOn: %w", err)
+	}
+	return oldValue.EndsOn, nil
+}
+
+// ClearEndsOn clears the value of the "ends_on" field.
+func (m *CoBuildingProjectMutation) ClearEndsOn() {
+	m.ends_on = nil
+	m.clearedFields[cobuildingproject.FieldEndsOn] = struct{}{}
+}
+
+// EndsOnCleared returns if the "ends_on" field was cleared in this mutation.
+func (m *CoBuildingProjectMutation) EndsOnCleared() bool {
+	_, ok := m.clearedFields[cobuildingproject.FieldEndsOn]
+	return ok
+}
+
+// ResetEndsOn resets all changes to the "ends_on" field.
+func (m *CoBuildingProjectMutation) ResetEndsOn() {
+	m.ends_on = nil
+	delete(m.clearedFields, cobuildingproject.FieldEndsOn)
+}
+
+// SetStatus sets the "status" field.
+func (m *CoBuildingProjectMutation) SetStatus(c cobuildingproject.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CoBuildingProjectMutation) Status() (r cobuildingproject.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldStatus(ctx context.Context) (v cobuildingproject.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CoBuildingProjectMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetOutcomes sets the "outcomes" field.
+func (m *CoBuildingProjectMutation) SetOutcomes(s string) {
+	m.outcomes = &s
+}
+
+// Outcomes returns the value of the "outcomes" field in the mutation.
+func (m *CoBuildingProjectMutation) Outcomes() (r string, exists bool) {
+	v := m.outcomes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcomes returns the old "outcomes" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldOutcomes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcomes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcomes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcomes: %w", err)
+	}
+	return oldValue.Outcomes, nil
+}
+
+// ClearOutcomes clears the value of the "outcomes" field.
+func (m *CoBuildingProjectMutation) ClearOutcomes() {
+	m.outcomes = nil
+	m.clearedFields[cobuildingproject.FieldOutcomes] = struct{}{}
+}
+
+// OutcomesCleared returns if the "outcomes" field was cleared in this mutation.
+func (m *CoBuildingProjectMutation) OutcomesCleared() bool {
+	_, ok := m.clearedFields[cobuildingproject.FieldOutcomes]
+	return ok
+}
+
+// ResetOutcomes resets all changes to the "outcomes" field.
+func (m *CoBuildingProjectMutation) ResetOutcomes() {
+	m.outcomes = nil
+	delete(m.clearedFields, cobuildingproject.FieldOutcomes)
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *CoBuildingProjectMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *CoBuildingProjectMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the CoBuildingProject entity.
+// If the CoBuildingProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CoBuildingProjectMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *CoBuildingProjectMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *CoBuildingProjectMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[cobuildingproject.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *CoBuildingProjectMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *CoBuildingProjectMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *CoBuildingProjectMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// AddSigningIDs adds the "signings" edge to the ProjectSigning entity by ids.
+func (m *CoBuildingProjectMutation) AddSigningIDs(ids ...int) {
+	if m.signings == nil {
+		m.signings = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.signings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSignings clears the "signings" edge to the ProjectSigning entity.
+func (m *CoBuildingProjectMutation) ClearSignings() {
+	m.clearedsignings = true
+}
+
+// SigningsCleared reports if the "signings" edge to the ProjectSigning entity was cleared.
+func (m *CoBuildingProjectMutation) SigningsCleared() bool {
+	return m.clearedsignings
+}
+
+// RemoveSigningIDs removes the "signings" edge to the ProjectSigning entity by IDs.
+func (m *CoBuildingProjectMutation) RemoveSigningIDs(ids ...int) {
+	if m.removedsignings == nil {
+		m.removedsignings = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.signings, ids[i])
+		m.removedsignings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSignings returns the removed IDs of the "signings" edge to the ProjectSigning entity.
+func (m *CoBuildingProjectMutation) RemovedSigningsIDs() (ids []int) {
+	for id := range m.removedsignings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SigningsIDs returns the "signings" edge IDs in the mutation.
+func (m *CoBuildingProjectMutation) SigningsIDs() (ids []int) {
+	for id := range m.signings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSignings resets all changes to the "signings" edge.
+func (m *CoBuildingProjectMutation) ResetSignings() {
+	m.signings = nil
+	m.clearedsignings = false
+	m.removedsignings = nil
+}
+
+// AddUpdateIDs adds the "updates" edge to the ProjectUpdate entity by ids.
+func (m *CoBuildingProjectMutation) AddUpdateIDs(ids ...int) {
+	if m.updates == nil {
+		m.updates = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.updates[ids[i]] = struct{}{}
+	}
+}
+
+// ClearUpdates clears the "updates" edge to the ProjectUpdate entity.
+func (m *CoBuildingProjectMutation) ClearUpdates() {
+	m.clearedupdates = true
+}
+
+// UpdatesCleared reports if the "updates" edge to the ProjectUpdate entity was cleared.
+func (m *CoBuildingProjectMutation) UpdatesCleared() bool {
+	return m.clearedupdates
+}
+
+// RemoveUpdateIDs removes the "updates" edge to the ProjectUpdate entity by IDs.
+func (m *CoBuildingProjectMutation) RemoveUpdateIDs(ids ...int) {
+	if m.removedupdates == nil {
+		m.removedupdates = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.updates, ids[i])
+		m.removedupdates[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedUpdates returns the removed IDs of the "updates" edge to the ProjectUpdate entity.
+func (m *CoBuildingProjectMutation) RemovedUpdatesIDs() (ids []int) {
+	for id := range m.removedupdates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// UpdatesIDs returns the "updates" edge IDs in the mutation.
+func (m *CoBuildingProjectMutation) UpdatesIDs() (ids []int) {
+	for id := range m.updates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetUpdates resets all changes to the "updates" edge.
+func (m *CoBuildingProjectMutation) ResetUpdates() {
+	m.updates = nil
+	m.clearedupdates = false
+	m.removedupdates = nil
+}
+
+// AddResourceIDs adds the "resources" edge to the Resource entity by ids.
+func (m *CoBuildingProjectMutation) AddResourceIDs(ids ...int) {
+	if m.resources == nil {
+		m.resources = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.resources[ids[i]] = struct{}{}
+	}
+}
+
+// ClearResources clears the "resources" edge to the Resource entity.
+func (m *CoBuildingProjectMutation) ClearResources() {
+	m.clearedresources = true
+}
+
+// ResourcesCleared reports if the "resources" edge to the Resource entity was cleared.
+func (m *CoBuildingProjectMutation) ResourcesCleared() bool {
+	return m.clearedresources
+}
+
+// RemoveResourceIDs removes the "resources" edge to the Resource entity by IDs.
+func (m *CoBuildingProjectMutation) RemoveResourceIDs(ids ...int) {
+	if m.removedresources == nil {
+		m.removedresources = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.resources, ids[i])
+		m.removedresources[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedResources returns the removed IDs of the "resources" edge to the Resource entity.
+func (m *CoBuildingProjectMutation) RemovedResourcesIDs() (ids []int) {
+	for id := range m.removedresources {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResourcesIDs returns the "resources" edge IDs in the mutation.
+func (m *CoBuildingProjectMutation) ResourcesIDs() (ids []int) {
+	for id := range m.resources {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetResources resets all changes to the "resources" edge.
+func (m *CoBuildingProjectMutation) ResetResources() {
+	m.resources = nil
+	m.clearedresources = false
+	m.removedresources = nil
+}
+
+// Where appends a list predicates to the CoBuildingProjectMutation builder.
+func (m *CoBuildingProjectMutation) Where(ps ...predicate.CoBuildingProject) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CoBuildingProjectMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CoBuildingProjectMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CoBuildingProject, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CoBuildingProjectMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CoBuildingProjectMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CoBuildingProject).
+func (m *CoBuildingProjectMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CoBuildingProjectMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, cobuildingproject.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cobuildingproject.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, cobuildingproject.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, cobuildingproject.FieldIllustrative)
+	}
+	if m.title != nil {
+		fields = append(fields, cobuildingproject.FieldTitle)
+	}
+	if m.goals != nil {
+		fields = append(fields, cobuildingproject.FieldGoals)
+	}
+	if m.starts_on != nil {
+		fields = append(fields, cobuildingproject.FieldStartsOn)
+	}
+	if m.ends_on != nil {
+		fields = append(fields, cobuildingproject.FieldEndsOn)
+	}
+	if m.status != nil {
+		fields = append(fields, cobuildingproject.FieldStatus)
+	}
+	if m.outcomes != nil {
+		fields = append(fields, cobuildingproject.FieldOutcomes)
+	}
+	if m.community != nil {
+		fields = append(fields, cobuildingproject.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CoBuildingProjectMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cobuildingproject.FieldCreatedAt:
+		return m.CreatedAt()
+	case cobuildingproject.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cobuildingproject.FieldSource:
+		return m.Source()
+	case cobuildingproject.FieldIllustrative:
+		return m.Illustrative()
+	case cobuildingproject.FieldTitle:
+		return m.Title()
+	case cobuildingproject.FieldGoals:
+		return m.Goals()
+	case cobuildingproject.FieldStartsOn:
+		return m.StartsOn()
+	case cobuildingproject.FieldEndsOn:
+		return m.EndsOn()
+	case cobuildingproject.FieldStatus:
+		return m.Status()
+	case cobuildingproject.FieldOutcomes:
+		return m.Outcomes()
+	case cobuildingproject.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CoBuildingProjectMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cobuildingproject.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cobuildingproject.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cobuildingproject.FieldSource:
+		return m.OldSource(ctx)
+	case cobuildingproject.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case cobuildingproject.FieldTitle:
+		return m.OldTitle(ctx)
+	case cobuildingproject.FieldGoals:
+		return m.OldGoals(ctx)
+	case cobuildingproject.FieldStartsOn:
+		return m.OldStartsOn(ctx)
+	case cobuildingproject.FieldEndsOn:
+		return m.OldEndsOn(ctx)
+	case cobuildingproject.FieldStatus:
+		return m.OldStatus(ctx)
+	case cobuildingproject.FieldOutcomes:
+		return m.OldOutcomes(ctx)
+	case cobuildingproject.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown CoBuildingProject field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CoBuildingProjectMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cobuildingproject.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cobuildingproject.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cobuildingproject.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case cobuildingproject.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case cobuildingproject.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case cobuildingproject.FieldGoals:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGoals(v)
+		return nil
+	case cobuildingproject.FieldStartsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsOn(v)
+		return nil
+	case cobuildingproject.FieldEndsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsOn(v)
+		return nil
+	case cobuildingproject.FieldStatus:
+		v, ok := value.(cobuildingproject.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case cobuildingproject.FieldOutcomes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcomes(v)
+		return nil
+	case cobuildingproject.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CoBuildingProject field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CoBuildingProjectMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CoBuildingProjectMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CoBuildingProjectMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CoBuildingProject numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CoBuildingProjectMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cobuildingproject.FieldSource) {
+		fields = append(fields, cobuildingproject.FieldSource)
+	}
+	if m.FieldCleared(cobuildingproject.FieldIllustrative) {
+		fields = append(fields, cobuildingproject.FieldIllustrative)
+	}
+	if m.FieldCleared(cobuildingproject.FieldGoals) {
+		fields = append(fields, cobuildingproject.FieldGoals)
+	}
+	if m.FieldCleared(cobuildingproject.FieldStartsOn) {
+		fields = append(fields, cobuildingproject.FieldStartsOn)
+	}
+	if m.FieldCleared(cobuildingproject.FieldEndsOn) {
+		fields = append(fields, cobuildingproject.FieldEndsOn)
+	}
+	if m.FieldCleared(cobuildingproject.FieldOutcomes) {
+		fields = append(fields, cobuildingproject.FieldOutcomes)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CoBuildingProjectMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CoBuildingProjectMutation) ClearField(name string) error {
+	switch name {
+	case cobuildingproject.FieldSource:
+		m.ClearSource()
+		return nil
+	case cobuildingproject.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case cobuildingproject.FieldGoals:
+		m.ClearGoals()
+		return nil
+	case cobuildingproject.FieldStartsOn:
+		m.ClearStartsOn()
+		return nil
+	case cobuildingproject.FieldEndsOn:
+		m.ClearEndsOn()
+		return nil
+	case cobuildingproject.FieldOutcomes:
+		m.ClearOutcomes()
+		return nil
+	}
+	return fmt.Errorf("unknown CoBuildingProject nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CoBuildingProjectMutation) ResetField(name string) error {
+	switch name {
+	case cobuildingproject.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cobuildingproject.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cobuildingproject.FieldSource:
+		m.ResetSource()
+		return nil
+	case cobuildingproject.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case cobuildingproject.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case cobuildingproject.FieldGoals:
+		m.ResetGoals()
+		return nil
+	case cobuildingproject.FieldStartsOn:
+		m.ResetStartsOn()
+		return nil
+	case cobuildingproject.FieldEndsOn:
+		m.ResetEndsOn()
+		return nil
+	case cobuildingproject.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case cobuildingproject.FieldOutcomes:
+		m.ResetOutcomes()
+		return nil
+	case cobuildingproject.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown CoBuildingProject field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CoBuildingProjectMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.community != nil {
+		edges = append(edges, cobuildingproject.EdgeCommunity)
+	}
+	if m.signings != nil {
+		edges = append(edges, cobuildingproject.EdgeSignings)
+	}
+	if m.updates != nil {
+		edges = append(edges, cobuildingproject.EdgeUpdates)
+	}
+	if m.resources != nil {
+		edges = append(edges, cobuildingproject.EdgeResources)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CoBuildingProjectMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cobuildingproject.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case cobuildingproject.EdgeSignings:
+		ids := make([]ent.Value, 0, len(m.signings))
+		for id := range m.signings {
+			ids = append(ids, id)
+		}
+		return ids
+	case cobuildingproject.EdgeUpdates:
+		ids := make([]ent.Value, 0, len(m.updates))
+		for id := range m.updates {
+			ids = append(ids, id)
+		}
+		return ids
+	case cobuildingproject.EdgeResources:
+		ids := make([]ent.Value, 0, len(m.resources))
+		for id := range m.resources {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CoBuildingProjectMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedsignings != nil {
+		edges = append(edges, cobuildingproject.EdgeSignings)
+	}
+	if m.removedupdates != nil {
+		edges = append(edges, cobuildingproject.EdgeUpdates)
+	}
+	if m.removedresources != nil {
+		edges = append(edges, cobuildingproject.EdgeResources)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CoBuildingProjectMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case cobuildingproject.EdgeSignings:
+		ids := make([]ent.Value, 0, len(m.removedsignings))
+		for id := range m.removedsignings {
+			ids = append(ids, id)
+		}
+		return ids
+	case cobuildingproject.EdgeUpdates:
+		ids := make([]ent.Value, 0, len(m.removedupdates))
+		for id := range m.removedupdates {
+			ids = append(ids, id)
+		}
+		return ids
+	case cobuildingproject.EdgeResources:
+		ids := make([]ent.Value, 0, len(m.removedresources))
+		for id := range m.removedresources {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CoBuildingProjectMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedcommunity {
+		edges = append(edges, cobuildingproject.EdgeCommunity)
+	}
+	if m.clearedsignings {
+		edges = append(edges, cobuildingproject.EdgeSignings)
+	}
+	if m.clearedupdates {
+		edges = append(edges, cobuildingproject.EdgeUpdates)
+	}
+	if m.clearedresources {
+		edges = append(edges, cobuildingproject.EdgeResources)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CoBuildingProjectMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cobuildingproject.EdgeCommunity:
+		return m.clearedcommunity
+	case cobuildingproject.EdgeSignings:
+		return m.clearedsignings
+	case cobuildingproject.EdgeUpdates:
+		return m.clearedupdates
+	case cobuildingproject.EdgeResources:
+		return m.clearedresources
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CoBuildingProjectMutation) ClearEdge(name string) error {
+	switch name {
+	case cobuildingproject.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown CoBuildingProject unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CoBuildingProjectMutation) ResetEdge(name string) error {
+	switch name {
+	case cobuildingproject.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case cobuildingproject.EdgeSignings:
+		m.ResetSignings()
+		return nil
+	case cobuildingproject.EdgeUpdates:
+		m.ResetUpdates()
+		return nil
+	case cobuildingproject.EdgeResources:
+		m.ResetResources()
+		return nil
+	}
+	return fmt.Errorf("unknown CoBuildingProject edge %s", name)
 }
 
 // CompoundMutation represents an operation that mutates the Compound nodes in the graph.
@@ -10356,6 +11676,1203 @@ func (m *IdentityMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Identity edge %s", name)
 }
 
+// NeedMatchMutation represents an operation that mutates the NeedMatch nodes in the graph.
+type NeedMatchMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	matched_at               *time.Time
+	note                     *string
+	clearedFields            map[string]struct{}
+	community                *int
+	clearedcommunity         bool
+	request                  *int
+	clearedrequest           bool
+	resource                 *int
+	clearedresource          bool
+	project                  *int
+	clearedproject           bool
+	matched_by_token         *int
+	clearedmatched_by_token  bool
+	matched_by_person        *int
+	clearedmatched_by_person bool
+	done                     bool
+	oldValue                 func(context.Context) (*NeedMatch, error)
+	predicates               []predicate.NeedMatch
+}
+
+var _ ent.Mutation = (*NeedMatchMutation)(nil)
+
+// needmatchOption allows management of the mutation configuration using functional options.
+type needmatchOption func(*NeedMatchMutation)
+
+// newNeedMatchMutation creates new mutation for the NeedMatch entity.
+func newNeedMatchMutation(c config, op Op, opts ...needmatchOption) *NeedMatchMutation {
+	m := &NeedMatchMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNeedMatch,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNeedMatchID sets the ID field of the mutation.
+func withNeedMatchID(id int) needmatchOption {
+	return func(m *NeedMatchMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NeedMatch
+		)
+		m.oldValue = func(ctx context.Context) (*NeedMatch, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NeedMatch.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNeedMatch sets the old NeedMatch of the mutation.
+func withNeedMatch(node *NeedMatch) needmatchOption {
+	return func(m *NeedMatchMutation) {
+		m.oldValue = func(context.Context) (*NeedMatch, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NeedMatchMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NeedMatchMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NeedMatchMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NeedMatchMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NeedMatch.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NeedMatchMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NeedMatchMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NeedMatchMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *NeedMatchMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *NeedMatchMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *NeedMatchMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMatchedAt sets the "matched_at" field.
+func (m *NeedMatchMutation) SetMatchedAt(t time.Time) {
+	m.matched_at = &t
+}
+
+// MatchedAt returns the value of the "matched_at" field in the mutation.
+func (m *NeedMatchMutation) MatchedAt() (r time.Time, exists bool) {
+	v := m.matched_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatchedAt returns the old "matched_at" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldMatchedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatchedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatchedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatchedAt: %w", err)
+	}
+	return oldValue.MatchedAt, nil
+}
+
+// ResetMatchedAt resets all changes to the "matched_at" field.
+func (m *NeedMatchMutation) ResetMatchedAt() {
+	m.matched_at = nil
+}
+
+// SetNote sets the "note" field.
+func (m *NeedMatchMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *NeedMatchMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *NeedMatchMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[needmatch.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *NeedMatchMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[needmatch.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *NeedMatchMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, needmatch.FieldNote)
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *NeedMatchMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *NeedMatchMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *NeedMatchMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// SetRequestID sets the "request_id" field.
+func (m *NeedMatchMutation) SetRequestID(i int) {
+	m.request = &i
+}
+
+// RequestID returns the value of the "request_id" field in the mutation.
+func (m *NeedMatchMutation) RequestID() (r int, exists bool) {
+	v := m.request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestID returns the old "request_id" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldRequestID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestID: %w", err)
+	}
+	return oldValue.RequestID, nil
+}
+
+// ResetRequestID resets all changes to the "request_id" field.
+func (m *NeedMatchMutation) ResetRequestID() {
+	m.request = nil
+}
+
+// SetResourceID sets the "resource_id" field.
+func (m *NeedMatchMutation) SetResourceID(i int) {
+	m.resource = &i
+}
+
+// ResourceID returns the value of the "resource_id" field in the mutation.
+func (m *NeedMatchMutation) ResourceID() (r int, exists bool) {
+	v := m.resource
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResourceID returns the old "resource_id" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldResourceID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResourceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResourceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResourceID: %w", err)
+	}
+	return oldValue.ResourceID, nil
+}
+
+// ClearResourceID clears the value of the "resource_id" field.
+func (m *NeedMatchMutation) ClearResourceID() {
+	m.resource = nil
+	m.clearedFields[needmatch.FieldResourceID] = struct{}{}
+}
+
+// ResourceIDCleared returns if the "resource_id" field was cleared in this mutation.
+func (m *NeedMatchMutation) ResourceIDCleared() bool {
+	_, ok := m.clearedFields[needmatch.FieldResourceID]
+	return ok
+}
+
+// ResetResourceID resets all changes to the "resource_id" field.
+func (m *NeedMatchMutation) ResetResourceID() {
+	m.resource = nil
+	delete(m.clearedFields, needmatch.FieldResourceID)
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *NeedMatchMutation) SetProjectID(i int) {
+	m.project = &i
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *NeedMatchMutation) ProjectID() (r int, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldProjectID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (m *NeedMatchMutation) ClearProjectID() {
+	m.project = nil
+	m.clearedFields[needmatch.FieldProjectID] = struct{}{}
+}
+
+// ProjectIDCleared returns if the "project_id" field was cleared in this mutation.
+func (m *NeedMatchMutation) ProjectIDCleared() bool {
+	_, ok := m.clearedFields[needmatch.FieldProjectID]
+	return ok
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *NeedMatchMutation) ResetProjectID() {
+	m.project = nil
+	delete(m.clearedFields, needmatch.FieldProjectID)
+}
+
+// SetMatchedByTokenID sets the "matched_by_token_id" field.
+func (m *NeedMatchMutation) SetMatchedByTokenID(i int) {
+	m.matched_by_token = &i
+}
+
+// MatchedByTokenID returns the value of the "matched_by_token_id" field in the mutation.
+func (m *NeedMatchMutation) MatchedByTokenID() (r int, exists bool) {
+	v := m.matched_by_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatchedByTokenID returns the old "matched_by_token_id" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldMatchedByTokenID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatchedByTokenID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatchedByTokenID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatchedByTokenID: %w", err)
+	}
+	return oldValue.MatchedByTokenID, nil
+}
+
+// ClearMatchedByTokenID clears the value of the "matched_by_token_id" field.
+func (m *NeedMatchMutation) ClearMatchedByTokenID() {
+	m.matched_by_token = nil
+	m.clearedFields[needmatch.FieldMatchedByTokenID] = struct{}{}
+}
+
+// MatchedByTokenIDCleared returns if the "matched_by_token_id" field was cleared in this mutation.
+func (m *NeedMatchMutation) MatchedByTokenIDCleared() bool {
+	_, ok := m.clearedFields[needmatch.FieldMatchedByTokenID]
+	return ok
+}
+
+// ResetMatchedByTokenID resets all changes to the "matched_by_token_id" field.
+func (m *NeedMatchMutation) ResetMatchedByTokenID() {
+	m.matched_by_token = nil
+	delete(m.clearedFields, needmatch.FieldMatchedByTokenID)
+}
+
+// SetMatchedByPersonID sets the "matched_by_person_id" field.
+func (m *NeedMatchMutation) SetMatchedByPersonID(i int) {
+	m.matched_by_person = &i
+}
+
+// MatchedByPersonID returns the value of the "matched_by_person_id" field in the mutation.
+func (m *NeedMatchMutation) MatchedByPersonID() (r int, exists bool) {
+	v := m.matched_by_person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatchedByPersonID returns the old "matched_by_person_id" field's value of the NeedMatch entity.
+// If the NeedMatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedMatchMutation) OldMatchedByPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatchedByPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatchedByPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatchedByPersonID: %w", err)
+	}
+	return oldValue.MatchedByPersonID, nil
+}
+
+// ClearMatchedByPersonID clears the value of the "matched_by_person_id" field.
+func (m *NeedMatchMutation) ClearMatchedByPersonID() {
+	m.matched_by_person = nil
+	m.clearedFields[needmatch.FieldMatchedByPersonID] = struct{}{}
+}
+
+// MatchedByPersonIDCleared returns if the "matched_by_person_id" field was cleared in this mutation.
+func (m *NeedMatchMutation) MatchedByPersonIDCleared() bool {
+	_, ok := m.clearedFields[needmatch.FieldMatchedByPersonID]
+	return ok
+}
+
+// ResetMatchedByPersonID resets all changes to the "matched_by_person_id" field.
+func (m *NeedMatchMutation) ResetMatchedByPersonID() {
+	m.matched_by_person = nil
+	delete(m.clearedFields, needmatch.FieldMatchedByPersonID)
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *NeedMatchMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[needmatch.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *NeedMatchMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *NeedMatchMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *NeedMatchMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// ClearRequest clears the "request" edge to the ServiceRequest entity.
+func (m *NeedMatchMutation) ClearRequest() {
+	m.clearedrequest = true
+	m.clearedFields[needmatch.FieldRequestID] = struct{}{}
+}
+
+// RequestCleared reports if the "request" edge to the ServiceRequest entity was cleared.
+func (m *NeedMatchMutation) RequestCleared() bool {
+	return m.clearedrequest
+}
+
+// RequestIDs returns the "request" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RequestID instead. It exists only for internal usage by the builders.
+func (m *NeedMatchMutation) RequestIDs() (ids []int) {
+	if id := m.request; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRequest resets all changes to the "request" edge.
+func (m *NeedMatchMutation) ResetRequest() {
+	m.request = nil
+	m.clearedrequest = false
+}
+
+// ClearResource clears the "resource" edge to the Resource entity.
+func (m *NeedMatchMutation) ClearResource() {
+	m.clearedresource = true
+	m.clearedFields[needmatch.FieldResourceID] = struct{}{}
+}
+
+// ResourceCleared reports if the "resource" edge to the Resource entity was cleared.
+func (m *NeedMatchMutation) ResourceCleared() bool {
+	return m.ResourceIDCleared() || m.clearedresource
+}
+
+// ResourceIDs returns the "resource" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ResourceID instead. It exists only for internal usage by the builders.
+func (m *NeedMatchMutation) ResourceIDs() (ids []int) {
+	if id := m.resource; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetResource resets all changes to the "resource" edge.
+func (m *NeedMatchMutation) ResetResource() {
+	m.resource = nil
+	m.clearedresource = false
+}
+
+// ClearProject clears the "project" edge to the CoBuildingProject entity.
+func (m *NeedMatchMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[needmatch.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the CoBuildingProject entity was cleared.
+func (m *NeedMatchMutation) ProjectCleared() bool {
+	return m.ProjectIDCleared() || m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *NeedMatchMutation) ProjectIDs() (ids []int) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *NeedMatchMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// ClearMatchedByToken clears the "matched_by_token" edge to the APIToken entity.
+func (m *NeedMatchMutation) ClearMatchedByToken() {
+	m.clearedmatched_by_token = true
+	m.clearedFields[needmatch.FieldMatchedByTokenID] = struct{}{}
+}
+
+// MatchedByTokenCleared reports if the "matched_by_token" edge to the APIToken entity was cleared.
+func (m *NeedMatchMutation) MatchedByTokenCleared() bool {
+	return m.MatchedByTokenIDCleared() || m.clearedmatched_by_token
+}
+
+// MatchedByTokenIDs returns the "matched_by_token" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MatchedByTokenID instead. It exists only for internal usage by the builders.
+func (m *NeedMatchMutation) MatchedByTokenIDs() (ids []int) {
+	if id := m.matched_by_token; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMatchedByToken resets all changes to the "matched_by_token" edge.
+func (m *NeedMatchMutation) ResetMatchedByToken() {
+	m.matched_by_token = nil
+	m.clearedmatched_by_token = false
+}
+
+// ClearMatchedByPerson clears the "matched_by_person" edge to the Person entity.
+func (m *NeedMatchMutation) ClearMatchedByPerson() {
+	m.clearedmatched_by_person = true
+	m.clearedFields[needmatch.FieldMatchedByPersonID] = struct{}{}
+}
+
+// MatchedByPersonCleared reports if the "matched_by_person" edge to the Person entity was cleared.
+func (m *NeedMatchMutation) MatchedByPersonCleared() bool {
+	return m.MatchedByPersonIDCleared() || m.clearedmatched_by_person
+}
+
+// MatchedByPersonIDs returns the "matched_by_person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MatchedByPersonID instead. It exists only for internal usage by the builders.
+func (m *NeedMatchMutation) MatchedByPersonIDs() (ids []int) {
+	if id := m.matched_by_person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMatchedByPerson resets all changes to the "matched_by_person" edge.
+func (m *NeedMatchMutation) ResetMatchedByPerson() {
+	m.matched_by_person = nil
+	m.clearedmatched_by_person = false
+}
+
+// Where appends a list predicates to the NeedMatchMutation builder.
+func (m *NeedMatchMutation) Where(ps ...predicate.NeedMatch) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NeedMatchMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NeedMatchMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NeedMatch, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NeedMatchMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NeedMatchMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NeedMatch).
+func (m *NeedMatchMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NeedMatchMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, needmatch.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, needmatch.FieldUpdatedAt)
+	}
+	if m.matched_at != nil {
+		fields = append(fields, needmatch.FieldMatchedAt)
+	}
+	if m.note != nil {
+		fields = append(fields, needmatch.FieldNote)
+	}
+	if m.community != nil {
+		fields = append(fields, needmatch.FieldCommunityID)
+	}
+	if m.request != nil {
+		fields = append(fields, needmatch.FieldRequestID)
+	}
+	if m.resource != nil {
+		fields = append(fields, needmatch.FieldResourceID)
+	}
+	if m.project != nil {
+		fields = append(fields, needmatch.FieldProjectID)
+	}
+	if m.matched_by_token != nil {
+		fields = append(fields, needmatch.FieldMatchedByTokenID)
+	}
+	if m.matched_by_person != nil {
+		fields = append(fields, needmatch.FieldMatchedByPersonID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NeedMatchMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case needmatch.FieldCreatedAt:
+		return m.CreatedAt()
+	case needmatch.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case needmatch.FieldMatchedAt:
+		return m.MatchedAt()
+	case needmatch.FieldNote:
+		return m.Note()
+	case needmatch.FieldCommunityID:
+		return m.CommunityID()
+	case needmatch.FieldRequestID:
+		return m.RequestID()
+	case needmatch.FieldResourceID:
+		return m.ResourceID()
+	case needmatch.FieldProjectID:
+		return m.ProjectID()
+	case needmatch.FieldMatchedByTokenID:
+		return m.MatchedByTokenID()
+	case needmatch.FieldMatchedByPersonID:
+		return m.MatchedByPersonID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NeedMatchMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case needmatch.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case needmatch.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case needmatch.FieldMatchedAt:
+		return m.OldMatchedAt(ctx)
+	case needmatch.FieldNote:
+		return m.OldNote(ctx)
+	case needmatch.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case needmatch.FieldRequestID:
+		return m.OldRequestID(ctx)
+	case needmatch.FieldResourceID:
+		return m.OldResourceID(ctx)
+	case needmatch.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case needmatch.FieldMatchedByTokenID:
+		return m.OldMatchedByTokenID(ctx)
+	case needmatch.FieldMatchedByPersonID:
+		return m.OldMatchedByPersonID(ctx)
+	}
+	return nil, fmt.Errorf("unknown NeedMatch field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NeedMatchMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case needmatch.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case needmatch.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case needmatch.FieldMatchedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatchedAt(v)
+		return nil
+	case needmatch.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case needmatch.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case needmatch.FieldRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestID(v)
+		return nil
+	case needmatch.FieldResourceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResourceID(v)
+		return nil
+	case needmatch.FieldProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case needmatch.FieldMatchedByTokenID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatchedByTokenID(v)
+		return nil
+	case needmatch.FieldMatchedByPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatchedByPersonID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NeedMatch field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NeedMatchMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NeedMatchMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NeedMatchMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown NeedMatch numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NeedMatchMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(needmatch.FieldNote) {
+		fields = append(fields, needmatch.FieldNote)
+	}
+	if m.FieldCleared(needmatch.FieldResourceID) {
+		fields = append(fields, needmatch.FieldResourceID)
+	}
+	if m.FieldCleared(needmatch.FieldProjectID) {
+		fields = append(fields, needmatch.FieldProjectID)
+	}
+	if m.FieldCleared(needmatch.FieldMatchedByTokenID) {
+		fields = append(fields, needmatch.FieldMatchedByTokenID)
+	}
+	if m.FieldCleared(needmatch.FieldMatchedByPersonID) {
+		fields = append(fields, needmatch.FieldMatchedByPersonID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NeedMatchMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NeedMatchMutation) ClearField(name string) error {
+	switch name {
+	case needmatch.FieldNote:
+		m.ClearNote()
+		return nil
+	case needmatch.FieldResourceID:
+		m.ClearResourceID()
+		return nil
+	case needmatch.FieldProjectID:
+		m.ClearProjectID()
+		return nil
+	case needmatch.FieldMatchedByTokenID:
+		m.ClearMatchedByTokenID()
+		return nil
+	case needmatch.FieldMatchedByPersonID:
+		m.ClearMatchedByPersonID()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedMatch nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NeedMatchMutation) ResetField(name string) error {
+	switch name {
+	case needmatch.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case needmatch.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case needmatch.FieldMatchedAt:
+		m.ResetMatchedAt()
+		return nil
+	case needmatch.FieldNote:
+		m.ResetNote()
+		return nil
+	case needmatch.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case needmatch.FieldRequestID:
+		m.ResetRequestID()
+		return nil
+	case needmatch.FieldResourceID:
+		m.ResetResourceID()
+		return nil
+	case needmatch.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case needmatch.FieldMatchedByTokenID:
+		m.ResetMatchedByTokenID()
+		return nil
+	case needmatch.FieldMatchedByPersonID:
+		m.ResetMatchedByPersonID()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedMatch field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NeedMatchMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.community != nil {
+		edges = append(edges, needmatch.EdgeCommunity)
+	}
+	if m.request != nil {
+		edges = append(edges, needmatch.EdgeRequest)
+	}
+	if m.resource != nil {
+		edges = append(edges, needmatch.EdgeResource)
+	}
+	if m.project != nil {
+		edges = append(edges, needmatch.EdgeProject)
+	}
+	if m.matched_by_token != nil {
+		edges = append(edges, needmatch.EdgeMatchedByToken)
+	}
+	if m.matched_by_person != nil {
+		edges = append(edges, needmatch.EdgeMatchedByPerson)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NeedMatchMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case needmatch.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case needmatch.EdgeRequest:
+		if id := m.request; id != nil {
+			return []ent.Value{*id}
+		}
+	case needmatch.EdgeResource:
+		if id := m.resource; id != nil {
+			return []ent.Value{*id}
+		}
+	case needmatch.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case needmatch.EdgeMatchedByToken:
+		if id := m.matched_by_token; id != nil {
+			return []ent.Value{*id}
+		}
+	case needmatch.EdgeMatchedByPerson:
+		if id := m.matched_by_person; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NeedMatchMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NeedMatchMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NeedMatchMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.clearedcommunity {
+		edges = append(edges, needmatch.EdgeCommunity)
+	}
+	if m.clearedrequest {
+		edges = append(edges, needmatch.EdgeRequest)
+	}
+	if m.clearedresource {
+		edges = append(edges, needmatch.EdgeResource)
+	}
+	if m.clearedproject {
+		edges = append(edges, needmatch.EdgeProject)
+	}
+	if m.clearedmatched_by_token {
+		edges = append(edges, needmatch.EdgeMatchedByToken)
+	}
+	if m.clearedmatched_by_person {
+		edges = append(edges, needmatch.EdgeMatchedByPerson)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NeedMatchMutation) EdgeCleared(name string) bool {
+	switch name {
+	case needmatch.EdgeCommunity:
+		return m.clearedcommunity
+	case needmatch.EdgeRequest:
+		return m.clearedrequest
+	case needmatch.EdgeResource:
+		return m.clearedresource
+	case needmatch.EdgeProject:
+		return m.clearedproject
+	case needmatch.EdgeMatchedByToken:
+		return m.clearedmatched_by_token
+	case needmatch.EdgeMatchedByPerson:
+		return m.clearedmatched_by_person
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NeedMatchMutation) ClearEdge(name string) error {
+	switch name {
+	case needmatch.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	case needmatch.EdgeRequest:
+		m.ClearRequest()
+		return nil
+	case needmatch.EdgeResource:
+		m.ClearResource()
+		return nil
+	case needmatch.EdgeProject:
+		m.ClearProject()
+		return nil
+	case needmatch.EdgeMatchedByToken:
+		m.ClearMatchedByToken()
+		return nil
+	case needmatch.EdgeMatchedByPerson:
+		m.ClearMatchedByPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedMatch unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NeedMatchMutation) ResetEdge(name string) error {
+	switch name {
+	case needmatch.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case needmatch.EdgeRequest:
+		m.ResetRequest()
+		return nil
+	case needmatch.EdgeResource:
+		m.ResetResource()
+		return nil
+	case needmatch.EdgeProject:
+		m.ResetProject()
+		return nil
+	case needmatch.EdgeMatchedByToken:
+		m.ResetMatchedByToken()
+		return nil
+	case needmatch.EdgeMatchedByPerson:
+		m.ResetMatchedByPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedMatch edge %s", name)
+}
+
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
 type OrganizationMutation struct {
 	config
@@ -13954,6 +16471,1774 @@ func (m *PersonalDataAccessMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PersonalDataAccess edge %s", name)
+}
+
+// ProjectSigningMutation represents an operation that mutates the ProjectSigning nodes in the graph.
+type ProjectSigningMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	source              *string
+	illustrative        *[]string
+	appendillustrative  []string
+	signed_on           *time.Time
+	community_id        *int
+	addcommunity_id     *int
+	clearedFields       map[string]struct{}
+	project             *int
+	clearedproject      bool
+	organization        *int
+	clearedorganization bool
+	done                bool
+	oldValue            func(context.Context) (*ProjectSigning, error)
+	predicates          []predicate.ProjectSigning
+}
+
+var _ ent.Mutation = (*ProjectSigningMutation)(nil)
+
+// projectsigningOption allows management of the mutation configuration using functional options.
+type projectsigningOption func(*ProjectSigningMutation)
+
+// newProjectSigningMutation creates new mutation for the ProjectSigning entity.
+func newProjectSigningMutation(c config, op Op, opts ...projectsigningOption) *ProjectSigningMutation {
+	m := &ProjectSigningMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProjectSigning,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProjectSigningID sets the ID field of the mutation.
+func withProjectSigningID(id int) projectsigningOption {
+	return func(m *ProjectSigningMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProjectSigning
+		)
+		m.oldValue = func(ctx context.Context) (*ProjectSigning, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProjectSigning.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProjectSigning sets the old ProjectSigning of the mutation.
+func withProjectSigning(node *ProjectSigning) projectsigningOption {
+	return func(m *ProjectSigningMutation) {
+		m.oldValue = func(context.Context) (*ProjectSigning, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProjectSigningMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProjectSigningMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProjectSigningMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProjectSigningMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProjectSigning.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSource sets the "source" field.
+func (m *ProjectSigningMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ProjectSigningMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ProjectSigning entity.
+// If the ProjectSigning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectSigningMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ProjectSigningMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[projectsigning.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ProjectSigningMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[projectsigning.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ProjectSigningMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, projectsigning.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ProjectSigningMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ProjectSigningMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ProjectSigning entity.
+// If the ProjectSigning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectSigningMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ProjectSigningMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ProjectSigningMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ProjectSigningMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[projectsigning.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ProjectSigningMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[projectsigning.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ProjectSigningMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, projectsigning.FieldIllustrative)
+}
+
+// SetSignedOn sets the "signed_on" field.
+func (m *ProjectSigningMutation) SetSignedOn(t time.Time) {
+	m.signed_on = &t
+}
+
+// SignedOn returns the value of the "signed_on" field in the mutation.
+func (m *ProjectSigningMutation) SignedOn() (r time.Time, exists bool) {
+	v := m.signed_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignedOn returns the old "signed_on" field's value of the ProjectSigning entity.
+// If the ProjectSigning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectSigningMutation) OldSignedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignedOn: %w", err)
+	}
+	return oldValue.SignedOn, nil
+}
+
+// ClearSignedOn clears the value of the "signed_on" field.
+func (m *ProjectSigningMutation) ClearSignedOn() {
+	m.signed_on = nil
+	m.clearedFields[projectsigning.FieldSignedOn] = struct{}{}
+}
+
+// SignedOnCleared returns if the "signed_on" field was cleared in this mutation.
+func (m *ProjectSigningMutation) SignedOnCleared() bool {
+	_, ok := m.clearedFields[projectsigning.FieldSignedOn]
+	return ok
+}
+
+// ResetSignedOn resets all changes to the "signed_on" field.
+func (m *ProjectSigningMutation) ResetSignedOn() {
+	m.signed_on = nil
+	delete(m.clearedFields, projectsigning.FieldSignedOn)
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *ProjectSigningMutation) SetProjectID(i int) {
+	m.project = &i
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *ProjectSigningMutation) ProjectID() (r int, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the ProjectSigning entity.
+// If the ProjectSigning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectSigningMutation) OldProjectID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *ProjectSigningMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *ProjectSigningMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *ProjectSigningMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the ProjectSigning entity.
+// If the ProjectSigning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectSigningMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *ProjectSigningMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ProjectSigningMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ProjectSigningMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ProjectSigning entity.
+// If the ProjectSigning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectSigningMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *ProjectSigningMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *ProjectSigningMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ProjectSigningMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+}
+
+// ClearProject clears the "project" edge to the CoBuildingProject entity.
+func (m *ProjectSigningMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[projectsigning.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the CoBuildingProject entity was cleared.
+func (m *ProjectSigningMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *ProjectSigningMutation) ProjectIDs() (ids []int) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *ProjectSigningMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *ProjectSigningMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[projectsigning.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *ProjectSigningMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *ProjectSigningMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *ProjectSigningMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// Where appends a list predicates to the ProjectSigningMutation builder.
+func (m *ProjectSigningMutation) Where(ps ...predicate.ProjectSigning) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProjectSigningMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProjectSigningMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProjectSigning, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProjectSigningMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProjectSigningMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProjectSigning).
+func (m *ProjectSigningMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProjectSigningMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.source != nil {
+		fields = append(fields, projectsigning.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, projectsigning.FieldIllustrative)
+	}
+	if m.signed_on != nil {
+		fields = append(fields, projectsigning.FieldSignedOn)
+	}
+	if m.project != nil {
+		fields = append(fields, projectsigning.FieldProjectID)
+	}
+	if m.organization != nil {
+		fields = append(fields, projectsigning.FieldOrganizationID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, projectsigning.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProjectSigningMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case projectsigning.FieldSource:
+		return m.Source()
+	case projectsigning.FieldIllustrative:
+		return m.Illustrative()
+	case projectsigning.FieldSignedOn:
+		return m.SignedOn()
+	case projectsigning.FieldProjectID:
+		return m.ProjectID()
+	case projectsigning.FieldOrganizationID:
+		return m.OrganizationID()
+	case projectsigning.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProjectSigningMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case projectsigning.FieldSource:
+		return m.OldSource(ctx)
+	case projectsigning.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case projectsigning.FieldSignedOn:
+		return m.OldSignedOn(ctx)
+	case projectsigning.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case projectsigning.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case projectsigning.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProjectSigning field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectSigningMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case projectsigning.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case projectsigning.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case projectsigning.FieldSignedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignedOn(v)
+		return nil
+	case projectsigning.FieldProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case projectsigning.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case projectsigning.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectSigning field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProjectSigningMutation) AddedFields() []string {
+	var fields []string
+	if m.addcommunity_id != nil {
+		fields = append(fields, projectsigning.FieldCommunityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProjectSigningMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case projectsigning.FieldCommunityID:
+		return m.AddedCommunityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectSigningMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case projectsigning.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectSigning numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProjectSigningMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(projectsigning.FieldSource) {
+		fields = append(fields, projectsigning.FieldSource)
+	}
+	if m.FieldCleared(projectsigning.FieldIllustrative) {
+		fields = append(fields, projectsigning.FieldIllustrative)
+	}
+	if m.FieldCleared(projectsigning.FieldSignedOn) {
+		fields = append(fields, projectsigning.FieldSignedOn)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProjectSigningMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProjectSigningMutation) ClearField(name string) error {
+	switch name {
+	case projectsigning.FieldSource:
+		m.ClearSource()
+		return nil
+	case projectsigning.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case projectsigning.FieldSignedOn:
+		m.ClearSignedOn()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectSigning nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProjectSigningMutation) ResetField(name string) error {
+	switch name {
+	case projectsigning.FieldSource:
+		m.ResetSource()
+		return nil
+	case projectsigning.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case projectsigning.FieldSignedOn:
+		m.ResetSignedOn()
+		return nil
+	case projectsigning.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case projectsigning.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case projectsigning.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectSigning field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProjectSigningMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.project != nil {
+		edges = append(edges, projectsigning.EdgeProject)
+	}
+	if m.organization != nil {
+		edges = append(edges, projectsigning.EdgeOrganization)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProjectSigningMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case projectsigning.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case projectsigning.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProjectSigningMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProjectSigningMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProjectSigningMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedproject {
+		edges = append(edges, projectsigning.EdgeProject)
+	}
+	if m.clearedorganization {
+		edges = append(edges, projectsigning.EdgeOrganization)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProjectSigningMutation) EdgeCleared(name string) bool {
+	switch name {
+	case projectsigning.EdgeProject:
+		return m.clearedproject
+	case projectsigning.EdgeOrganization:
+		return m.clearedorganization
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProjectSigningMutation) ClearEdge(name string) error {
+	switch name {
+	case projectsigning.EdgeProject:
+		m.ClearProject()
+		return nil
+	case projectsigning.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectSigning unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProjectSigningMutation) ResetEdge(name string) error {
+	switch name {
+	case projectsigning.EdgeProject:
+		m.ResetProject()
+		return nil
+	case projectsigning.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectSigning edge %s", name)
+}
+
+// ProjectUpdateMutation represents an operation that mutates the ProjectUpdate nodes in the graph.
+type ProjectUpdateMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	date               *time.Time
+	text               *string
+	percent            *int
+	addpercent         *int
+	community_id       *int
+	addcommunity_id    *int
+	clearedFields      map[string]struct{}
+	project            *int
+	clearedproject     bool
+	done               bool
+	oldValue           func(context.Context) (*ProjectUpdate, error)
+	predicates         []predicate.ProjectUpdate
+}
+
+var _ ent.Mutation = (*ProjectUpdateMutation)(nil)
+
+// projectupdateOption allows management of the mutation configuration using functional options.
+type projectupdateOption func(*ProjectUpdateMutation)
+
+// newProjectUpdateMutation creates new mutation for the ProjectUpdate entity.
+func newProjectUpdateMutation(c config, op Op, opts ...projectupdateOption) *ProjectUpdateMutation {
+	m := &ProjectUpdateMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProjectUpdate,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProjectUpdateID sets the ID field of the mutation.
+func withProjectUpdateID(id int) projectupdateOption {
+	return func(m *ProjectUpdateMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProjectUpdate
+		)
+		m.oldValue = func(ctx context.Context) (*ProjectUpdate, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProjectUpdate.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProjectUpdate sets the old ProjectUpdate of the mutation.
+func withProjectUpdate(node *ProjectUpdate) projectupdateOption {
+	return func(m *ProjectUpdateMutation) {
+		m.oldValue = func(context.Context) (*ProjectUpdate, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProjectUpdateMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProjectUpdateMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProjectUpdateMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProjectUpdateMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProjectUpdate.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProjectUpdateMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProjectUpdateMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProjectUpdateMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProjectUpdateMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProjectUpdateMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProjectUpdateMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ProjectUpdateMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ProjectUpdateMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ProjectUpdateMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[projectupdate.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ProjectUpdateMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[projectupdate.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ProjectUpdateMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, projectupdate.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ProjectUpdateMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ProjectUpdateMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ProjectUpdateMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ProjectUpdateMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ProjectUpdateMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[projectupdate.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ProjectUpdateMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[projectupdate.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ProjectUpdateMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, projectupdate.FieldIllustrative)
+}
+
+// SetDate sets the "date" field.
+func (m *ProjectUpdateMutation) SetDate(t time.Time) {
+	m.date = &t
+}
+
+// Date returns the value of the "date" field in the mutation.
+func (m *ProjectUpdateMutation) Date() (r time.Time, exists bool) {
+	v := m.date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDate returns the old "date" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDate: %w", err)
+	}
+	return oldValue.Date, nil
+}
+
+// ResetDate resets all changes to the "date" field.
+func (m *ProjectUpdateMutation) ResetDate() {
+	m.date = nil
+}
+
+// SetText sets the "text" field.
+func (m *ProjectUpdateMutation) SetText(s string) {
+	m.text = &s
+}
+
+// Text returns the value of the "text" field in the mutation.
+func (m *ProjectUpdateMutation) Text() (r string, exists bool) {
+	v := m.text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldText returns the old "text" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldText: %w", err)
+	}
+	return oldValue.Text, nil
+}
+
+// ResetText resets all changes to the "text" field.
+func (m *ProjectUpdateMutation) ResetText() {
+	m.text = nil
+}
+
+// SetPercent sets the "percent" field.
+func (m *ProjectUpdateMutation) SetPercent(i int) {
+	m.percent = &i
+	m.addpercent = nil
+}
+
+// Percent returns the value of the "percent" field in the mutation.
+func (m *ProjectUpdateMutation) Percent() (r int, exists bool) {
+	v := m.percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPercent returns the old "percent" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldPercent(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPercent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPercent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPercent: %w", err)
+	}
+	return oldValue.Percent, nil
+}
+
+// AddPercent adds i to the "percent" field.
+func (m *ProjectUpdateMutation) AddPercent(i int) {
+	if m.addpercent != nil {
+		*m.addpercent += i
+	} else {
+		m.addpercent = &i
+	}
+}
+
+// AddedPercent returns the value that was added to the "percent" field in this mutation.
+func (m *ProjectUpdateMutation) AddedPercent() (r int, exists bool) {
+	v := m.addpercent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPercent clears the value of the "percent" field.
+func (m *ProjectUpdateMutation) ClearPercent() {
+	m.percent = nil
+	m.addpercent = nil
+	m.clearedFields[projectupdate.FieldPercent] = struct{}{}
+}
+
+// PercentCleared returns if the "percent" field was cleared in this mutation.
+func (m *ProjectUpdateMutation) PercentCleared() bool {
+	_, ok := m.clearedFields[projectupdate.FieldPercent]
+	return ok
+}
+
+// ResetPercent resets all changes to the "percent" field.
+func (m *ProjectUpdateMutation) ResetPercent() {
+	m.percent = nil
+	m.addpercent = nil
+	delete(m.clearedFields, projectupdate.FieldPercent)
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *ProjectUpdateMutation) SetProjectID(i int) {
+	m.project = &i
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *ProjectUpdateMutation) ProjectID() (r int, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldProjectID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *ProjectUpdateMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ProjectUpdateMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ProjectUpdateMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ProjectUpdate entity.
+// If the ProjectUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectUpdateMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *ProjectUpdateMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *ProjectUpdateMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ProjectUpdateMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+}
+
+// ClearProject clears the "project" edge to the CoBuildingProject entity.
+func (m *ProjectUpdateMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[projectupdate.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the CoBuildingProject entity was cleared.
+func (m *ProjectUpdateMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *ProjectUpdateMutation) ProjectIDs() (ids []int) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *ProjectUpdateMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// Where appends a list predicates to the ProjectUpdateMutation builder.
+func (m *ProjectUpdateMutation) Where(ps ...predicate.ProjectUpdate) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProjectUpdateMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProjectUpdateMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProjectUpdate, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProjectUpdateMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProjectUpdateMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProjectUpdate).
+func (m *ProjectUpdateMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProjectUpdateMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, projectupdate.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, projectupdate.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, projectupdate.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, projectupdate.FieldIllustrative)
+	}
+	if m.date != nil {
+		fields = append(fields, projectupdate.FieldDate)
+	}
+	if m.text != nil {
+		fields = append(fields, projectupdate.FieldText)
+	}
+	if m.percent != nil {
+		fields = append(fields, projectupdate.FieldPercent)
+	}
+	if m.project != nil {
+		fields = append(fields, projectupdate.FieldProjectID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, projectupdate.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProjectUpdateMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case projectupdate.FieldCreatedAt:
+		return m.CreatedAt()
+	case projectupdate.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case projectupdate.FieldSource:
+		return m.Source()
+	case projectupdate.FieldIllustrative:
+		return m.Illustrative()
+	case projectupdate.FieldDate:
+		return m.Date()
+	case projectupdate.FieldText:
+		return m.Text()
+	case projectupdate.FieldPercent:
+		return m.Percent()
+	case projectupdate.FieldProjectID:
+		return m.ProjectID()
+	case projectupdate.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProjectUpdateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case projectupdate.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case projectupdate.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case projectupdate.FieldSource:
+		return m.OldSource(ctx)
+	case projectupdate.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case projectupdate.FieldDate:
+		return m.OldDate(ctx)
+	case projectupdate.FieldText:
+		return m.OldText(ctx)
+	case projectupdate.FieldPercent:
+		return m.OldPercent(ctx)
+	case projectupdate.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case projectupdate.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProjectUpdate field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectUpdateMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case projectupdate.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case projectupdate.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case projectupdate.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case projectupdate.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case projectupdate.FieldDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDate(v)
+		return nil
+	case projectupdate.FieldText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetText(v)
+		return nil
+	case projectupdate.FieldPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPercent(v)
+		return nil
+	case projectupdate.FieldProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case projectupdate.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectUpdate field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProjectUpdateMutation) AddedFields() []string {
+	var fields []string
+	if m.addpercent != nil {
+		fields = append(fields, projectupdate.FieldPercent)
+	}
+	if m.addcommunity_id != nil {
+		fields = append(fields, projectupdate.FieldCommunityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProjectUpdateMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case projectupdate.FieldPercent:
+		return m.AddedPercent()
+	case projectupdate.FieldCommunityID:
+		return m.AddedCommunityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectUpdateMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case projectupdate.FieldPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPercent(v)
+		return nil
+	case projectupdate.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectUpdate numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProjectUpdateMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(projectupdate.FieldSource) {
+		fields = append(fields, projectupdate.FieldSource)
+	}
+	if m.FieldCleared(projectupdate.FieldIllustrative) {
+		fields = append(fields, projectupdate.FieldIllustrative)
+	}
+	if m.FieldCleared(projectupdate.FieldPercent) {
+		fields = append(fields, projectupdate.FieldPercent)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProjectUpdateMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProjectUpdateMutation) ClearField(name string) error {
+	switch name {
+	case projectupdate.FieldSource:
+		m.ClearSource()
+		return nil
+	case projectupdate.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case projectupdate.FieldPercent:
+		m.ClearPercent()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectUpdate nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProjectUpdateMutation) ResetField(name string) error {
+	switch name {
+	case projectupdate.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case projectupdate.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case projectupdate.FieldSource:
+		m.ResetSource()
+		return nil
+	case projectupdate.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case projectupdate.FieldDate:
+		m.ResetDate()
+		return nil
+	case projectupdate.FieldText:
+		m.ResetText()
+		return nil
+	case projectupdate.FieldPercent:
+		m.ResetPercent()
+		return nil
+	case projectupdate.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case projectupdate.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectUpdate field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProjectUpdateMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.project != nil {
+		edges = append(edges, projectupdate.EdgeProject)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProjectUpdateMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case projectupdate.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProjectUpdateMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProjectUpdateMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProjectUpdateMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedproject {
+		edges = append(edges, projectupdate.EdgeProject)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProjectUpdateMutation) EdgeCleared(name string) bool {
+	switch name {
+	case projectupdate.EdgeProject:
+		return m.clearedproject
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProjectUpdateMutation) ClearEdge(name string) error {
+	switch name {
+	case projectupdate.EdgeProject:
+		m.ClearProject()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectUpdate unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProjectUpdateMutation) ResetEdge(name string) error {
+	switch name {
+	case projectupdate.EdgeProject:
+		m.ResetProject()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectUpdate edge %s", name)
 }
 
 // PublicationMutation represents an operation that mutates the Publication nodes in the graph.
@@ -17961,6 +22246,2638 @@ func (m *RequestEventMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown RequestEvent edge %s", name)
+}
+
+// ResourceMutation represents an operation that mutates the Resource nodes in the graph.
+type ResourceMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	kind               *resource.Kind
+	title              *string
+	description        *string
+	quantity           *float64
+	addquantity        *float64
+	unit               *string
+	hours              *string
+	availability       *resource.Availability
+	available_from     *time.Time
+	available_until    *time.Time
+	clearedFields      map[string]struct{}
+	community          *int
+	clearedcommunity   bool
+	provider           *int
+	clearedprovider    bool
+	facility           *int
+	clearedfacility    bool
+	project            *int
+	clearedproject     bool
+	contact            *int
+	clearedcontact     bool
+	done               bool
+	oldValue           func(context.Context) (*Resource, error)
+	predicates         []predicate.Resource
+}
+
+var _ ent.Mutation = (*ResourceMutation)(nil)
+
+// resourceOption allows management of the mutation configuration using functional options.
+type resourceOption func(*ResourceMutation)
+
+// newResourceMutation creates new mutation for the Resource entity.
+func newResourceMutation(c config, op Op, opts ...resourceOption) *ResourceMutation {
+	m := &ResourceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeResource,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withResourceID sets the ID field of the mutation.
+func withResourceID(id int) resourceOption {
+	return func(m *ResourceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Resource
+		)
+		m.oldValue = func(ctx context.Context) (*Resource, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Resource.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withResource sets the old Resource of the mutation.
+func withResource(node *Resource) resourceOption {
+	return func(m *ResourceMutation) {
+		m.oldValue = func(context.Context) (*Resource, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ResourceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ResourceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ResourceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ResourceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Resource.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ResourceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ResourceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ResourceMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ResourceMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ResourceMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ResourceMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ResourceMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ResourceMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ResourceMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[resource.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ResourceMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[resource.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ResourceMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, resource.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ResourceMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ResourceMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ResourceMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ResourceMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ResourceMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[resource.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ResourceMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[resource.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ResourceMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, resource.FieldIllustrative)
+}
+
+// SetKind sets the "kind" field.
+func (m *ResourceMutation) SetKind(r resource.Kind) {
+	m.kind = &r
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ResourceMutation) Kind() (r resource.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldKind(ctx context.Context) (v resource.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ResourceMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *ResourceMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *ResourceMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *ResourceMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ResourceMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ResourceMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *ResourceMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[resource.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *ResourceMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[resource.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ResourceMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, resource.FieldDescription)
+}
+
+// SetQuantity sets the "quantity" field.
+func (m *ResourceMutation) SetQuantity(f float64) {
+	m.quantity = &f
+	m.addquantity = nil
+}
+
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *ResourceMutation) Quantity() (r float64, exists bool) {
+	v := m.quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuantity returns the old "quantity" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldQuantity(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
+	}
+	return oldValue.Quantity, nil
+}
+
+// AddQuantity adds f to the "quantity" field.
+func (m *ResourceMutation) AddQuantity(f float64) {
+	if m.addquantity != nil {
+		*m.addquantity += f
+	} else {
+		m.addquantity = &f
+	}
+}
+
+// AddedQuantity returns the value that was added to the "quantity" field in this mutation.
+func (m *ResourceMutation) AddedQuantity() (r float64, exists bool) {
+	v := m.addquantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearQuantity clears the value of the "quantity" field.
+func (m *ResourceMutation) ClearQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
+	m.clearedFields[resource.FieldQuantity] = struct{}{}
+}
+
+// QuantityCleared returns if the "quantity" field was cleared in this mutation.
+func (m *ResourceMutation) QuantityCleared() bool {
+	_, ok := m.clearedFields[resource.FieldQuantity]
+	return ok
+}
+
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *ResourceMutation) ResetQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
+	delete(m.clearedFields, resource.FieldQuantity)
+}
+
+// SetUnit sets the "unit" field.
+func (m *ResourceMutation) SetUnit(s string) {
+	m.unit = &s
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *ResourceMutation) Unit() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ClearUnit clears the value of the "unit" field.
+func (m *ResourceMutation) ClearUnit() {
+	m.unit = nil
+	m.clearedFields[resource.FieldUnit] = struct{}{}
+}
+
+// UnitCleared returns if the "unit" field was cleared in this mutation.
+func (m *ResourceMutation) UnitCleared() bool {
+	_, ok := m.clearedFields[resource.FieldUnit]
+	return ok
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *ResourceMutation) ResetUnit() {
+	m.unit = nil
+	delete(m.clearedFields, resource.FieldUnit)
+}
+
+// SetHours sets the "hours" field.
+func (m *ResourceMutation) SetHours(s string) {
+	m.hours = &s
+}
+
+// Hours returns the value of the "hours" field in the mutation.
+func (m *ResourceMutation) Hours() (r string, exists bool) {
+	v := m.hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHours returns the old "hours" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldHours(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHours: %w", err)
+	}
+	return oldValue.Hours, nil
+}
+
+// ClearHours clears the value of the "hours" field.
+func (m *ResourceMutation) ClearHours() {
+	m.hours = nil
+	m.clearedFields[resource.FieldHours] = struct{}{}
+}
+
+// HoursCleared returns if the "hours" field was cleared in this mutation.
+func (m *ResourceMutation) HoursCleared() bool {
+	_, ok := m.clearedFields[resource.FieldHours]
+	return ok
+}
+
+// ResetHours resets all changes to the "hours" field.
+func (m *ResourceMutation) ResetHours() {
+	m.hours = nil
+	delete(m.clearedFields, resource.FieldHours)
+}
+
+// SetAvailability sets the "availability" field.
+func (m *ResourceMutation) SetAvailability(r resource.Availability) {
+	m.availability = &r
+}
+
+// Availability returns the value of the "availability" field in the mutation.
+func (m *ResourceMutation) Availability() (r resource.Availability, exists bool) {
+	v := m.availability
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvailability returns the old "availability" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldAvailability(ctx context.Context) (v resource.Availability, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvailability is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvailability requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvailability: %w", err)
+	}
+	return oldValue.Availability, nil
+}
+
+// ResetAvailability resets all changes to the "availability" field.
+func (m *ResourceMutation) ResetAvailability() {
+	m.availability = nil
+}
+
+// SetAvailableFrom sets the "available_from" field.
+func (m *ResourceMutation) SetAvailableFrom(t time.Time) {
+	m.available_from = &t
+}
+
+// AvailableFrom returns the value of the "available_from" field in the mutation.
+func (m *ResourceMutation) AvailableFrom() (r time.Time, exists bool) {
+	v := m.available_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvailableFrom returns the old "available_from" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldAvailableFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvailableFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvailableFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvailableFrom: %w", err)
+	}
+	return oldValue.AvailableFrom, nil
+}
+
+// ClearAvailableFrom clears the value of the "available_from" field.
+func (m *ResourceMutation) ClearAvailableFrom() {
+	m.available_from = nil
+	m.clearedFields[resource.FieldAvailableFrom] = struct{}{}
+}
+
+// AvailableFromCleared returns if the "available_from" field was cleared in this mutation.
+func (m *ResourceMutation) AvailableFromCleared() bool {
+	_, ok := m.clearedFields[resource.FieldAvailableFrom]
+	return ok
+}
+
+// ResetAvailableFrom resets all changes to the "available_from" field.
+func (m *ResourceMutation) ResetAvailableFrom() {
+	m.available_from = nil
+	delete(m.clearedFields, resource.FieldAvailableFrom)
+}
+
+// SetAvailableUntil sets the "available_until" field.
+func (m *ResourceMutation) SetAvailableUntil(t time.Time) {
+	m.available_until = &t
+}
+
+// AvailableUntil returns the value of the "available_until" field in the mutation.
+func (m *ResourceMutation) AvailableUntil() (r time.Time, exists bool) {
+	v := m.available_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvailableUntil returns the old "available_until" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldAvailableUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvailableUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvailableUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvailableUntil: %w", err)
+	}
+	return oldValue.AvailableUntil, nil
+}
+
+// ClearAvailableUntil clears the value of the "available_until" field.
+func (m *ResourceMutation) ClearAvailableUntil() {
+	m.available_until = nil
+	m.clearedFields[resource.FieldAvailableUntil] = struct{}{}
+}
+
+// AvailableUntilCleared returns if the "available_until" field was cleared in this mutation.
+func (m *ResourceMutation) AvailableUntilCleared() bool {
+	_, ok := m.clearedFields[resource.FieldAvailableUntil]
+	return ok
+}
+
+// ResetAvailableUntil resets all changes to the "available_until" field.
+func (m *ResourceMutation) ResetAvailableUntil() {
+	m.available_until = nil
+	delete(m.clearedFields, resource.FieldAvailableUntil)
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ResourceMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ResourceMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ResourceMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// SetProviderID sets the "provider_id" field.
+func (m *ResourceMutation) SetProviderID(i int) {
+	m.provider = &i
+}
+
+// ProviderID returns the value of the "provider_id" field in the mutation.
+func (m *ResourceMutation) ProviderID() (r int, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderID returns the old "provider_id" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldProviderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderID: %w", err)
+	}
+	return oldValue.ProviderID, nil
+}
+
+// ResetProviderID resets all changes to the "provider_id" field.
+func (m *ResourceMutation) ResetProviderID() {
+	m.provider = nil
+}
+
+// SetFacilityID sets the "facility_id" field.
+func (m *ResourceMutation) SetFacilityID(i int) {
+	m.facility = &i
+}
+
+// FacilityID returns the value of the "facility_id" field in the mutation.
+func (m *ResourceMutation) FacilityID() (r int, exists bool) {
+	v := m.facility
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacilityID returns the old "facility_id" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldFacilityID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacilityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacilityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacilityID: %w", err)
+	}
+	return oldValue.FacilityID, nil
+}
+
+// ClearFacilityID clears the value of the "facility_id" field.
+func (m *ResourceMutation) ClearFacilityID() {
+	m.facility = nil
+	m.clearedFields[resource.FieldFacilityID] = struct{}{}
+}
+
+// FacilityIDCleared returns if the "facility_id" field was cleared in this mutation.
+func (m *ResourceMutation) FacilityIDCleared() bool {
+	_, ok := m.clearedFields[resource.FieldFacilityID]
+	return ok
+}
+
+// ResetFacilityID resets all changes to the "facility_id" field.
+func (m *ResourceMutation) ResetFacilityID() {
+	m.facility = nil
+	delete(m.clearedFields, resource.FieldFacilityID)
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *ResourceMutation) SetProjectID(i int) {
+	m.project = &i
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *ResourceMutation) ProjectID() (r int, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldProjectID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (m *ResourceMutation) ClearProjectID() {
+	m.project = nil
+	m.clearedFields[resource.FieldProjectID] = struct{}{}
+}
+
+// ProjectIDCleared returns if the "project_id" field was cleared in this mutation.
+func (m *ResourceMutation) ProjectIDCleared() bool {
+	_, ok := m.clearedFields[resource.FieldProjectID]
+	return ok
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *ResourceMutation) ResetProjectID() {
+	m.project = nil
+	delete(m.clearedFields, resource.FieldProjectID)
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *ResourceMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[resource.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *ResourceMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *ResourceMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *ResourceMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// ClearProvider clears the "provider" edge to the Organization entity.
+func (m *ResourceMutation) ClearProvider() {
+	m.clearedprovider = true
+	m.clearedFields[resource.FieldProviderID] = struct{}{}
+}
+
+// ProviderCleared reports if the "provider" edge to the Organization entity was cleared.
+func (m *ResourceMutation) ProviderCleared() bool {
+	return m.clearedprovider
+}
+
+// ProviderIDs returns the "provider" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProviderID instead. It exists only for internal usage by the builders.
+func (m *ResourceMutation) ProviderIDs() (ids []int) {
+	if id := m.provider; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProvider resets all changes to the "provider" edge.
+func (m *ResourceMutation) ResetProvider() {
+	m.provider = nil
+	m.clearedprovider = false
+}
+
+// ClearFacility clears the "facility" edge to the Facility entity.
+func (m *ResourceMutation) ClearFacility() {
+	m.clearedfacility = true
+	m.clearedFields[resource.FieldFacilityID] = struct{}{}
+}
+
+// FacilityCleared reports if the "facility" edge to the Facility entity was cleared.
+func (m *ResourceMutation) FacilityCleared() bool {
+	return m.FacilityIDCleared() || m.clearedfacility
+}
+
+// FacilityIDs returns the "facility" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FacilityID instead. It exists only for internal usage by the builders.
+func (m *ResourceMutation) FacilityIDs() (ids []int) {
+	if id := m.facility; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFacility resets all changes to the "facility" edge.
+func (m *ResourceMutation) ResetFacility() {
+	m.facility = nil
+	m.clearedfacility = false
+}
+
+// ClearProject clears the "project" edge to the CoBuildingProject entity.
+func (m *ResourceMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[resource.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the CoBuildingProject entity was cleared.
+func (m *ResourceMutation) ProjectCleared() bool {
+	return m.ProjectIDCleared() || m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *ResourceMutation) ProjectIDs() (ids []int) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *ResourceMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// SetContactID sets the "contact" edge to the ResourceContact entity by id.
+func (m *ResourceMutation) SetContactID(id int) {
+	m.contact = &id
+}
+
+// ClearContact clears the "contact" edge to the ResourceContact entity.
+func (m *ResourceMutation) ClearContact() {
+	m.clearedcontact = true
+}
+
+// ContactCleared reports if the "contact" edge to the ResourceContact entity was cleared.
+func (m *ResourceMutation) ContactCleared() bool {
+	return m.clearedcontact
+}
+
+// ContactID returns the "contact" edge ID in the mutation.
+func (m *ResourceMutation) ContactID() (id int, exists bool) {
+	if m.contact != nil {
+		return *m.contact, true
+	}
+	return
+}
+
+// ContactIDs returns the "contact" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContactID instead. It exists only for internal usage by the builders.
+func (m *ResourceMutation) ContactIDs() (ids []int) {
+	if id := m.contact; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContact resets all changes to the "contact" edge.
+func (m *ResourceMutation) ResetContact() {
+	m.contact = nil
+	m.clearedcontact = false
+}
+
+// Where appends a list predicates to the ResourceMutation builder.
+func (m *ResourceMutation) Where(ps ...predicate.Resource) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ResourceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ResourceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Resource, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ResourceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ResourceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Resource).
+func (m *ResourceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ResourceMutation) Fields() []string {
+	fields := make([]string, 0, 17)
+	if m.created_at != nil {
+		fields = append(fields, resource.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, resource.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, resource.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, resource.FieldIllustrative)
+	}
+	if m.kind != nil {
+		fields = append(fields, resource.FieldKind)
+	}
+	if m.title != nil {
+		fields = append(fields, resource.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, resource.FieldDescription)
+	}
+	if m.quantity != nil {
+		fields = append(fields, resource.FieldQuantity)
+	}
+	if m.unit != nil {
+		fields = append(fields, resource.FieldUnit)
+	}
+	if m.hours != nil {
+		fields = append(fields, resource.FieldHours)
+	}
+	if m.availability != nil {
+		fields = append(fields, resource.FieldAvailability)
+	}
+	if m.available_from != nil {
+		fields = append(fields, resource.FieldAvailableFrom)
+	}
+	if m.available_until != nil {
+		fields = append(fields, resource.FieldAvailableUntil)
+	}
+	if m.community != nil {
+		fields = append(fields, resource.FieldCommunityID)
+	}
+	if m.provider != nil {
+		fields = append(fields, resource.FieldProviderID)
+	}
+	if m.facility != nil {
+		fields = append(fields, resource.FieldFacilityID)
+	}
+	if m.project != nil {
+		fields = append(fields, resource.FieldProjectID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ResourceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case resource.FieldCreatedAt:
+		return m.CreatedAt()
+	case resource.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case resource.FieldSource:
+		return m.Source()
+	case resource.FieldIllustrative:
+		return m.Illustrative()
+	case resource.FieldKind:
+		return m.Kind()
+	case resource.FieldTitle:
+		return m.Title()
+	case resource.FieldDescription:
+		return m.Description()
+	case resource.FieldQuantity:
+		return m.Quantity()
+	case resource.FieldUnit:
+		return m.Unit()
+	case resource.FieldHours:
+		return m.Hours()
+	case resource.FieldAvailability:
+		return m.Availability()
+	case resource.FieldAvailableFrom:
+		return m.AvailableFrom()
+	case resource.FieldAvailableUntil:
+		return m.AvailableUntil()
+	case resource.FieldCommunityID:
+		return m.CommunityID()
+	case resource.FieldProviderID:
+		return m.ProviderID()
+	case resource.FieldFacilityID:
+		return m.FacilityID()
+	case resource.FieldProjectID:
+		return m.ProjectID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ResourceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case resource.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case resource.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case resource.FieldSource:
+		return m.OldSource(ctx)
+	case resource.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case resource.FieldKind:
+		return m.OldKind(ctx)
+	case resource.FieldTitle:
+		return m.OldTitle(ctx)
+	case resource.FieldDescription:
+		return m.OldDescription(ctx)
+	case resource.FieldQuantity:
+		return m.OldQuantity(ctx)
+	case resource.FieldUnit:
+		return m.OldUnit(ctx)
+	case resource.FieldHours:
+		return m.OldHours(ctx)
+	case resource.FieldAvailability:
+		return m.OldAvailability(ctx)
+	case resource.FieldAvailableFrom:
+		return m.OldAvailableFrom(ctx)
+	case resource.FieldAvailableUntil:
+		return m.OldAvailableUntil(ctx)
+	case resource.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case resource.FieldProviderID:
+		return m.OldProviderID(ctx)
+	case resource.FieldFacilityID:
+		return m.OldFacilityID(ctx)
+	case resource.FieldProjectID:
+		return m.OldProjectID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Resource field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ResourceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case resource.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case resource.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case resource.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case resource.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case resource.FieldKind:
+		v, ok := value.(resource.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case resource.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case resource.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case resource.FieldQuantity:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuantity(v)
+		return nil
+	case resource.FieldUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case resource.FieldHours:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHours(v)
+		return nil
+	case resource.FieldAvailability:
+		v, ok := value.(resource.Availability)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvailability(v)
+		return nil
+	case resource.FieldAvailableFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvailableFrom(v)
+		return nil
+	case resource.FieldAvailableUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvailableUntil(v)
+		return nil
+	case resource.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case resource.FieldProviderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderID(v)
+		return nil
+	case resource.FieldFacilityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacilityID(v)
+		return nil
+	case resource.FieldProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Resource field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ResourceMutation) AddedFields() []string {
+	var fields []string
+	if m.addquantity != nil {
+		fields = append(fields, resource.FieldQuantity)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ResourceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case resource.FieldQuantity:
+		return m.AddedQuantity()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ResourceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case resource.FieldQuantity:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuantity(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Resource numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ResourceMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(resource.FieldSource) {
+		fields = append(fields, resource.FieldSource)
+	}
+	if m.FieldCleared(resource.FieldIllustrative) {
+		fields = append(fields, resource.FieldIllustrative)
+	}
+	if m.FieldCleared(resource.FieldDescription) {
+		fields = append(fields, resource.FieldDescription)
+	}
+	if m.FieldCleared(resource.FieldQuantity) {
+		fields = append(fields, resource.FieldQuantity)
+	}
+	if m.FieldCleared(resource.FieldUnit) {
+		fields = append(fields, resource.FieldUnit)
+	}
+	if m.FieldCleared(resource.FieldHours) {
+		fields = append(fields, resource.FieldHours)
+	}
+	if m.FieldCleared(resource.FieldAvailableFrom) {
+		fields = append(fields, resource.FieldAvailableFrom)
+	}
+	if m.FieldCleared(resource.FieldAvailableUntil) {
+		fields = append(fields, resource.FieldAvailableUntil)
+	}
+	if m.FieldCleared(resource.FieldFacilityID) {
+		fields = append(fields, resource.FieldFacilityID)
+	}
+	if m.FieldCleared(resource.FieldProjectID) {
+		fields = append(fields, resource.FieldProjectID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ResourceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ResourceMutation) ClearField(name string) error {
+	switch name {
+	case resource.FieldSource:
+		m.ClearSource()
+		return nil
+	case resource.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case resource.FieldDescription:
+		m.ClearDescription()
+		return nil
+	case resource.FieldQuantity:
+		m.ClearQuantity()
+		return nil
+	case resource.FieldUnit:
+		m.ClearUnit()
+		return nil
+	case resource.FieldHours:
+		m.ClearHours()
+		return nil
+	case resource.FieldAvailableFrom:
+		m.ClearAvailableFrom()
+		return nil
+	case resource.FieldAvailableUntil:
+		m.ClearAvailableUntil()
+		return nil
+	case resource.FieldFacilityID:
+		m.ClearFacilityID()
+		return nil
+	case resource.FieldProjectID:
+		m.ClearProjectID()
+		return nil
+	}
+	return fmt.Errorf("unknown Resource nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ResourceMutation) ResetField(name string) error {
+	switch name {
+	case resource.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case resource.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case resource.FieldSource:
+		m.ResetSource()
+		return nil
+	case resource.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case resource.FieldKind:
+		m.ResetKind()
+		return nil
+	case resource.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case resource.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case resource.FieldQuantity:
+		m.ResetQuantity()
+		return nil
+	case resource.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case resource.FieldHours:
+		m.ResetHours()
+		return nil
+	case resource.FieldAvailability:
+		m.ResetAvailability()
+		return nil
+	case resource.FieldAvailableFrom:
+		m.ResetAvailableFrom()
+		return nil
+	case resource.FieldAvailableUntil:
+		m.ResetAvailableUntil()
+		return nil
+	case resource.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case resource.FieldProviderID:
+		m.ResetProviderID()
+		return nil
+	case resource.FieldFacilityID:
+		m.ResetFacilityID()
+		return nil
+	case resource.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	}
+	return fmt.Errorf("unknown Resource field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ResourceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.community != nil {
+		edges = append(edges, resource.EdgeCommunity)
+	}
+	if m.provider != nil {
+		edges = append(edges, resource.EdgeProvider)
+	}
+	if m.facility != nil {
+		edges = append(edges, resource.EdgeFacility)
+	}
+	if m.project != nil {
+		edges = append(edges, resource.EdgeProject)
+	}
+	if m.contact != nil {
+		edges = append(edges, resource.EdgeContact)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ResourceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case resource.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case resource.EdgeProvider:
+		if id := m.provider; id != nil {
+			return []ent.Value{*id}
+		}
+	case resource.EdgeFacility:
+		if id := m.facility; id != nil {
+			return []ent.Value{*id}
+		}
+	case resource.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case resource.EdgeContact:
+		if id := m.contact; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ResourceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 5)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ResourceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ResourceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.clearedcommunity {
+		edges = append(edges, resource.EdgeCommunity)
+	}
+	if m.clearedprovider {
+		edges = append(edges, resource.EdgeProvider)
+	}
+	if m.clearedfacility {
+		edges = append(edges, resource.EdgeFacility)
+	}
+	if m.clearedproject {
+		edges = append(edges, resource.EdgeProject)
+	}
+	if m.clearedcontact {
+		edges = append(edges, resource.EdgeContact)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ResourceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case resource.EdgeCommunity:
+		return m.clearedcommunity
+	case resource.EdgeProvider:
+		return m.clearedprovider
+	case resource.EdgeFacility:
+		return m.clearedfacility
+	case resource.EdgeProject:
+		return m.clearedproject
+	case resource.EdgeContact:
+		return m.clearedcontact
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ResourceMutation) ClearEdge(name string) error {
+	switch name {
+	case resource.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	case resource.EdgeProvider:
+		m.ClearProvider()
+		return nil
+	case resource.EdgeFacility:
+		m.ClearFacility()
+		return nil
+	case resource.EdgeProject:
+		m.ClearProject()
+		return nil
+	case resource.EdgeContact:
+		m.ClearContact()
+		return nil
+	}
+	return fmt.Errorf("unknown Resource unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ResourceMutation) ResetEdge(name string) error {
+	switch name {
+	case resource.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case resource.EdgeProvider:
+		m.ResetProvider()
+		return nil
+	case resource.EdgeFacility:
+		m.ResetFacility()
+		return nil
+	case resource.EdgeProject:
+		m.ResetProject()
+		return nil
+	case resource.EdgeContact:
+		m.ResetContact()
+		return nil
+	}
+	return fmt.Errorf("unknown Resource edge %s", name)
+}
+
+// ResourceContactMutation represents an operation that mutates the ResourceContact nodes in the graph.
+type ResourceContactMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	name               *string
+	phone              *string
+	note               *string
+	community_id       *int
+	addcommunity_id    *int
+	clearedFields      map[string]struct{}
+	resource           *int
+	clearedresource    bool
+	done               bool
+	oldValue           func(context.Context) (*ResourceContact, error)
+	predicates         []predicate.ResourceContact
+}
+
+var _ ent.Mutation = (*ResourceContactMutation)(nil)
+
+// resourcecontactOption allows management of the mutation configuration using functional options.
+type resourcecontactOption func(*ResourceContactMutation)
+
+// newResourceContactMutation creates new mutation for the ResourceContact entity.
+func newResourceContactMutation(c config, op Op, opts ...resourcecontactOption) *ResourceContactMutation {
+	m := &ResourceContactMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeResourceContact,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withResourceContactID sets the ID field of the mutation.
+func withResourceContactID(id int) resourcecontactOption {
+	return func(m *ResourceContactMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ResourceContact
+		)
+		m.oldValue = func(ctx context.Context) (*ResourceContact, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ResourceContact.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withResourceContact sets the old ResourceContact of the mutation.
+func withResourceContact(node *ResourceContact) resourcecontactOption {
+	return func(m *ResourceContactMutation) {
+		m.oldValue = func(context.Context) (*ResourceContact, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ResourceContactMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ResourceContactMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ResourceContactMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ResourceContactMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ResourceContact.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ResourceContactMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ResourceContactMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ResourceContactMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ResourceContactMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ResourceContactMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ResourceContactMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ResourceContactMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ResourceContactMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ResourceContactMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[resourcecontact.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ResourceContactMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[resourcecontact.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ResourceContactMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, resourcecontact.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ResourceContactMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ResourceContactMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ResourceContactMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ResourceContactMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ResourceContactMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[resourcecontact.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ResourceContactMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[resourcecontact.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ResourceContactMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, resourcecontact.FieldIllustrative)
+}
+
+// SetName sets the "name" field.
+func (m *ResourceContactMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ResourceContactMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ResourceContactMutation) ResetName() {
+	m.name = nil
+}
+
+// SetPhone sets the "phone" field.
+func (m *ResourceContactMutation) SetPhone(s string) {
+	m.phone = &s
+}
+
+// Phone returns the value of the "phone" field in the mutation.
+func (m *ResourceContactMutation) Phone() (r string, exists bool) {
+	v := m.phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhone returns the old "phone" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhone: %w", err)
+	}
+	return oldValue.Phone, nil
+}
+
+// ClearPhone clears the value of the "phone" field.
+func (m *ResourceContactMutation) ClearPhone() {
+	m.phone = nil
+	m.clearedFields[resourcecontact.FieldPhone] = struct{}{}
+}
+
+// PhoneCleared returns if the "phone" field was cleared in this mutation.
+func (m *ResourceContactMutation) PhoneCleared() bool {
+	_, ok := m.clearedFields[resourcecontact.FieldPhone]
+	return ok
+}
+
+// ResetPhone resets all changes to the "phone" field.
+func (m *ResourceContactMutation) ResetPhone() {
+	m.phone = nil
+	delete(m.clearedFields, resourcecontact.FieldPhone)
+}
+
+// SetNote sets the "note" field.
+func (m *ResourceContactMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ResourceContactMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *ResourceContactMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[resourcecontact.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *ResourceContactMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[resourcecontact.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ResourceContactMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, resourcecontact.FieldNote)
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ResourceContactMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ResourceContactMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *ResourceContactMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *ResourceContactMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ResourceContactMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+}
+
+// SetResourceID sets the "resource_id" field.
+func (m *ResourceContactMutation) SetResourceID(i int) {
+	m.resource = &i
+}
+
+// ResourceID returns the value of the "resource_id" field in the mutation.
+func (m *ResourceContactMutation) ResourceID() (r int, exists bool) {
+	v := m.resource
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResourceID returns the old "resource_id" field's value of the ResourceContact entity.
+// If the ResourceContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceContactMutation) OldResourceID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResourceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResourceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResourceID: %w", err)
+	}
+	return oldValue.ResourceID, nil
+}
+
+// ResetResourceID resets all changes to the "resource_id" field.
+func (m *ResourceContactMutation) ResetResourceID() {
+	m.resource = nil
+}
+
+// ClearResource clears the "resource" edge to the Resource entity.
+func (m *ResourceContactMutation) ClearResource() {
+	m.clearedresource = true
+	m.clearedFields[resourcecontact.FieldResourceID] = struct{}{}
+}
+
+// ResourceCleared reports if the "resource" edge to the Resource entity was cleared.
+func (m *ResourceContactMutation) ResourceCleared() bool {
+	return m.clearedresource
+}
+
+// ResourceIDs returns the "resource" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ResourceID instead. It exists only for internal usage by the builders.
+func (m *ResourceContactMutation) ResourceIDs() (ids []int) {
+	if id := m.resource; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetResource resets all changes to the "resource" edge.
+func (m *ResourceContactMutation) ResetResource() {
+	m.resource = nil
+	m.clearedresource = false
+}
+
+// Where appends a list predicates to the ResourceContactMutation builder.
+func (m *ResourceContactMutation) Where(ps ...predicate.ResourceContact) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ResourceContactMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ResourceContactMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ResourceContact, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ResourceContactMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ResourceContactMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ResourceContact).
+func (m *ResourceContactMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ResourceContactMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, resourcecontact.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, resourcecontact.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, resourcecontact.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, resourcecontact.FieldIllustrative)
+	}
+	if m.name != nil {
+		fields = append(fields, resourcecontact.FieldName)
+	}
+	if m.phone != nil {
+		fields = append(fields, resourcecontact.FieldPhone)
+	}
+	if m.note != nil {
+		fields = append(fields, resourcecontact.FieldNote)
+	}
+	if m.community_id != nil {
+		fields = append(fields, resourcecontact.FieldCommunityID)
+	}
+	if m.resource != nil {
+		fields = append(fields, resourcecontact.FieldResourceID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ResourceContactMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case resourcecontact.FieldCreatedAt:
+		return m.CreatedAt()
+	case resourcecontact.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case resourcecontact.FieldSource:
+		return m.Source()
+	case resourcecontact.FieldIllustrative:
+		return m.Illustrative()
+	case resourcecontact.FieldName:
+		return m.Name()
+	case resourcecontact.FieldPhone:
+		return m.Phone()
+	case resourcecontact.FieldNote:
+		return m.Note()
+	case resourcecontact.FieldCommunityID:
+		return m.CommunityID()
+	case resourcecontact.FieldResourceID:
+		return m.ResourceID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ResourceContactMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case resourcecontact.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case resourcecontact.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case resourcecontact.FieldSource:
+		return m.OldSource(ctx)
+	case resourcecontact.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case resourcecontact.FieldName:
+		return m.OldName(ctx)
+	case resourcecontact.FieldPhone:
+		return m.OldPhone(ctx)
+	case resourcecontact.FieldNote:
+		return m.OldNote(ctx)
+	case resourcecontact.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case resourcecontact.FieldResourceID:
+		return m.OldResourceID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ResourceContact field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ResourceContactMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case resourcecontact.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case resourcecontact.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case resourcecontact.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case resourcecontact.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case resourcecontact.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case resourcecontact.FieldPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhone(v)
+		return nil
+	case resourcecontact.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case resourcecontact.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case resourcecontact.FieldResourceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResourceID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ResourceContact field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ResourceContactMutation) AddedFields() []string {
+	var fields []string
+	if m.addcommunity_id != nil {
+		fields = append(fields, resourcecontact.FieldCommunityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ResourceContactMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case resourcecontact.FieldCommunityID:
+		return m.AddedCommunityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ResourceContactMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case resourcecontact.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ResourceContact numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ResourceContactMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(resourcecontact.FieldSource) {
+		fields = append(fields, resourcecontact.FieldSource)
+	}
+	if m.FieldCleared(resourcecontact.FieldIllustrative) {
+		fields = append(fields, resourcecontact.FieldIllustrative)
+	}
+	if m.FieldCleared(resourcecontact.FieldPhone) {
+		fields = append(fields, resourcecontact.FieldPhone)
+	}
+	if m.FieldCleared(resourcecontact.FieldNote) {
+		fields = append(fields, resourcecontact.FieldNote)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ResourceContactMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ResourceContactMutation) ClearField(name string) error {
+	switch name {
+	case resourcecontact.FieldSource:
+		m.ClearSource()
+		return nil
+	case resourcecontact.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case resourcecontact.FieldPhone:
+		m.ClearPhone()
+		return nil
+	case resourcecontact.FieldNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown ResourceContact nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ResourceContactMutation) ResetField(name string) error {
+	switch name {
+	case resourcecontact.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case resourcecontact.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case resourcecontact.FieldSource:
+		m.ResetSource()
+		return nil
+	case resourcecontact.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case resourcecontact.FieldName:
+		m.ResetName()
+		return nil
+	case resourcecontact.FieldPhone:
+		m.ResetPhone()
+		return nil
+	case resourcecontact.FieldNote:
+		m.ResetNote()
+		return nil
+	case resourcecontact.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case resourcecontact.FieldResourceID:
+		m.ResetResourceID()
+		return nil
+	}
+	return fmt.Errorf("unknown ResourceContact field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ResourceContactMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.resource != nil {
+		edges = append(edges, resourcecontact.EdgeResource)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ResourceContactMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case resourcecontact.EdgeResource:
+		if id := m.resource; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ResourceContactMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ResourceContactMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ResourceContactMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedresource {
+		edges = append(edges, resourcecontact.EdgeResource)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ResourceContactMutation) EdgeCleared(name string) bool {
+	switch name {
+	case resourcecontact.EdgeResource:
+		return m.clearedresource
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ResourceContactMutation) ClearEdge(name string) error {
+	switch name {
+	case resourcecontact.EdgeResource:
+		m.ClearResource()
+		return nil
+	}
+	return fmt.Errorf("unknown ResourceContact unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ResourceContactMutation) ResetEdge(name string) error {
+	switch name {
+	case resourcecontact.EdgeResource:
+		m.ResetResource()
+		return nil
+	}
+	return fmt.Errorf("unknown ResourceContact edge %s", name)
 }
 
 // ServiceRequestMutation represents an operation that mutates the ServiceRequest nodes in the graph.

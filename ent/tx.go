@@ -20,6 +20,8 @@ type Tx struct {
 	Change *ChangeClient
 	// ChangeLock is the client for interacting with the ChangeLock builders.
 	ChangeLock *ChangeLockClient
+	// CoBuildingProject is the client for interacting with the CoBuildingProject builders.
+	CoBuildingProject *CoBuildingProjectClient
 	// Compound is the client for interacting with the Compound builders.
 	Compound *CompoundClient
 	// Erasure is the client for interacting with the Erasure builders.
@@ -32,12 +34,18 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
+	// NeedMatch is the client for interacting with the NeedMatch builders.
+	NeedMatch *NeedMatchClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonalDataAccess is the client for interacting with the PersonalDataAccess builders.
 	PersonalDataAccess *PersonalDataAccessClient
+	// ProjectSigning is the client for interacting with the ProjectSigning builders.
+	ProjectSigning *ProjectSigningClient
+	// ProjectUpdate is the client for interacting with the ProjectUpdate builders.
+	ProjectUpdate *ProjectUpdateClient
 	// Publication is the client for interacting with the Publication builders.
 	Publication *PublicationClient
 	// Region is the client for interacting with the Region builders.
@@ -46,6 +54,10 @@ type Tx struct {
 	Registration *RegistrationClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
+	// Resource is the client for interacting with the Resource builders.
+	Resource *ResourceClient
+	// ResourceContact is the client for interacting with the ResourceContact builders.
+	ResourceContact *ResourceContactClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
 	// SignInCode is the client for interacting with the SignInCode builders.
@@ -189,19 +201,25 @@ func (tx *Tx) init() {
 	tx.Activity = NewActivityClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.ChangeLock = NewChangeLockClient(tx.config)
+	tx.CoBuildingProject = NewCoBuildingProjectClient(tx.config)
 	tx.Compound = NewCompoundClient(tx.config)
 	tx.Erasure = NewErasureClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)
+	tx.NeedMatch = NewNeedMatchClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.PersonalDataAccess = NewPersonalDataAccessClient(tx.config)
+	tx.ProjectSigning = NewProjectSigningClient(tx.config)
+	tx.ProjectUpdate = NewProjectUpdateClient(tx.config)
 	tx.Publication = NewPublicationClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
 	tx.RequestEvent = NewRequestEventClient(tx.config)
+	tx.Resource = NewResourceClient(tx.config)
+	tx.ResourceContact = NewResourceContactClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
 	tx.SignInCode = NewSignInCodeClient(tx.config)
 	tx.StatCell = NewStatCellClient(tx.config)

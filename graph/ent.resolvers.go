@@ -30,6 +30,10 @@ func (r *queryResolver) Activities(ctx context.Context, after *entgql.Cursor[int
 	return r.client.Activity.Query().Paginate(ctx, after, first, before, last, ent.WithActivityOrder(orderBy), ent.WithActivityFilter(where.Filter))
 }
 
+func (r *queryResolver) CoBuildingProjects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CoBuildingProjectOrder, where *ent.CoBuildingProjectWhereInput) (*ent.CoBuildingProjectConnection, error) {
+	return r.client.CoBuildingProject.Query().Paginate(ctx, after, first, before, last, ent.WithCoBuildingProjectOrder(orderBy), ent.WithCoBuildingProjectFilter(where.Filter))
+}
+
 func (r *queryResolver) Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error) {
 	return r.client.Compound.Query().Paginate(ctx, after, first, before, last, ent.WithCompoundOrder(orderBy), ent.WithCompoundFilter(where.Filter))
 }
@@ -44,6 +48,10 @@ func (r *queryResolver) Grids(ctx context.Context, after *entgql.Cursor[int], fi
 
 func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
 	return r.client.Identity.Query().Paginate(ctx, after, first, before, last, ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
+}
+
+func (r *queryResolver) NeedMatches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.NeedMatchConnection, error) {
+	return r.client.NeedMatch.Query().Paginate(ctx, after, first, before, last)
 }
 
 func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error) {
@@ -66,6 +74,10 @@ func (r *queryResolver) Regions(ctx context.Context, after *entgql.Cursor[int], 
 
 func (r *queryResolver) Registrations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) (*ent.RegistrationConnection, error) {
 	return r.client.Registration.Query().Paginate(ctx, after, first, before, last, ent.WithRegistrationFilter(where.Filter))
+}
+
+func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
+	return r.client.Resource.Query().Paginate(ctx, after, first, before, last, ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
 }
 
 func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error) {

@@ -10,12 +10,14 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/graph/model"
 	"lifecircle/internal/gid"
@@ -153,6 +155,45 @@ type ComplexityRoot struct {
 		Sequence func(childComplexity int) int
 	}
 
+	CoBuildingProject struct {
+		Community    func(childComplexity int) int
+		CommunityID  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		EndsOn       func(childComplexity int) int
+		Goals        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Outcomes     func(childComplexity int) int
+		Resources    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ResourceOrder, where *ent.ResourceWhereInput) int
+		Signings     func(childComplexity int) int
+		Source       func(childComplexity int) int
+		StartsOn     func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Title        func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Updates      func(childComplexity int) int
+	}
+
+	CoBuildingProjectConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CoBuildingProjectEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CoBuildingSummary struct {
+		Community               func(childComplexity int) int
+		NeedsAnswered           func(childComplexity int) int
+		ProjectsByStatus        func(childComplexity int) int
+		ResourcesByAvailability func(childComplexity int) int
+		ResourcesByKind         func(childComplexity int) int
+		SigningUnits            func(childComplexity int) int
+	}
+
 	Compound struct {
 		Approximate        func(childComplexity int) int
 		Community          func(childComplexity int) int
@@ -201,6 +242,11 @@ type ComplexityRoot struct {
 	CompoundEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CountByValue struct {
+		Count func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	CreateApiTokenPayload struct {
@@ -345,43 +391,52 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelRegistration  func(childComplexity int, id int) int
-		ClaimRequest        func(childComplexity int, id int, expectedVersion *int) int
-		ConfirmRequest      func(childComplexity int, id int, satisfaction int, expectedVersion *int) int
-		CreateAPIToken      func(childComplexity int, input model.CreateAPITokenInput) int
-		CreateActivity      func(childComplexity int, input ent.CreateActivityInput) int
-		CreateCompound      func(childComplexity int, input ent.CreateCompoundInput) int
-		CreateFacility      func(childComplexity int, input model.CreateFacilityInput) int
-		CreateGrid          func(childComplexity int, input ent.CreateGridInput) int
-		CreateOrganization  func(childComplexity int, input ent.CreateOrganizationInput) int
-		CreatePerson        func(childComplexity int, input model.CreatePersonInput) int
-		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
-		DeactivatePerson    func(childComplexity int, id int) int
-		DeleteFacility      func(childComplexity int, id int) int
-		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
-		EraseMyData         func(childComplexity int) int
-		ErasePerson         func(childComplexity int, id int) int
-		ImportPeople        func(childComplexity int, csv string, communityID *int, dryRun *bool) int
-		IssueSignInCode     func(childComplexity int, personID int) int
-		LinkIdentity        func(childComplexity int, input model.LinkIdentityInput) int
-		LinkSignIn          func(childComplexity int, code string) int
-		ReactivatePerson    func(childComplexity int, id int) int
-		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
-		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
-		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
-		ResolveRequest      func(childComplexity int, id int, note string, expectedVersion *int) int
-		RevokeToken         func(childComplexity int, id int) int
-		RewardRequest       func(childComplexity int, id int, note string) int
-		SubmitRequest       func(childComplexity int, input model.SubmitRequestInput) int
-		UnlinkIdentity      func(childComplexity int, id int) int
-		UpdateActivity      func(childComplexity int, id int, input ent.UpdateActivityInput) int
-		UpdateCompound      func(childComplexity int, id int, input ent.UpdateCompoundInput) int
-		UpdateFacility      func(childComplexity int, id int, input model.UpdateFacilityInput) int
-		UpdateGrid          func(childComplexity int, id int, input ent.UpdateGridInput) int
-		UpdateMyContact     func(childComplexity int, phone *string) int
-		UpdateOrganization  func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
-		UpdatePerson        func(childComplexity int, id int, input model.UpdatePersonInput) int
-		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		AddProjectUnit          func(childComplexity int, projectID int, organizationID int, signedOn *time.Time) int
+		AddProjectUpdate        func(childComplexity int, projectID int, input model.ProjectUpdateInput) int
+		CancelRegistration      func(childComplexity int, id int) int
+		ClaimRequest            func(childComplexity int, id int, expectedVersion *int) int
+		ConfirmRequest          func(childComplexity int, id int, satisfaction int, expectedVersion *int) int
+		CreateAPIToken          func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateActivity          func(childComplexity int, input ent.CreateActivityInput) int
+		CreateCoBuildingProject func(childComplexity int, input ent.CreateCoBuildingProjectInput) int
+		CreateCompound          func(childComplexity int, input ent.CreateCompoundInput) int
+		CreateFacility          func(childComplexity int, input model.CreateFacilityInput) int
+		CreateGrid              func(childComplexity int, input ent.CreateGridInput) int
+		CreateOrganization      func(childComplexity int, input ent.CreateOrganizationInput) int
+		CreatePerson            func(childComplexity int, input model.CreatePersonInput) int
+		CreateRegion            func(childComplexity int, input ent.CreateRegionInput) int
+		CreateResource          func(childComplexity int, input ent.CreateResourceInput) int
+		DeactivatePerson        func(childComplexity int, id int) int
+		DeleteFacility          func(childComplexity int, id int) int
+		DispatchRequest         func(childComplexity int, id int, organizationID int, expectedVersion *int) int
+		EraseMyData             func(childComplexity int) int
+		ErasePerson             func(childComplexity int, id int) int
+		ImportPeople            func(childComplexity int, csv string, communityID *int, dryRun *bool) int
+		IssueSignInCode         func(childComplexity int, personID int) int
+		LinkIdentity            func(childComplexity int, input model.LinkIdentityInput) int
+		LinkSignIn              func(childComplexity int, code string) int
+		MatchNeed               func(childComplexity int, input model.MatchNeedInput) int
+		ReactivatePerson        func(childComplexity int, id int) int
+		RegisterForActivity     func(childComplexity int, activityID int, personID *int) int
+		RejectRequest           func(childComplexity int, id int, reason string, expectedVersion *int) int
+		RemoveProjectUnit       func(childComplexity int, projectID int, organizationID int) int
+		ReopenRequest           func(childComplexity int, id int, reason string, expectedVersion *int) int
+		ResolveRequest          func(childComplexity int, id int, note string, expectedVersion *int) int
+		RevokeToken             func(childComplexity int, id int) int
+		RewardRequest           func(childComplexity int, id int, note string) int
+		SetResourceContact      func(childComplexity int, resourceID int, input model.ResourceContactInput) int
+		SubmitRequest           func(childComplexity int, input model.SubmitRequestInput) int
+		UnlinkIdentity          func(childComplexity int, id int) int
+		UpdateActivity          func(childComplexity int, id int, input ent.UpdateActivityInput) int
+		UpdateCoBuildingProject func(childComplexity int, id int, input ent.UpdateCoBuildingProjectInput) int
+		UpdateCompound          func(childComplexity int, id int, input ent.UpdateCompoundInput) int
+		UpdateFacility          func(childComplexity int, id int, input model.UpdateFacilityInput) int
+		UpdateGrid              func(childComplexity int, id int, input ent.UpdateGridInput) int
+		UpdateMyContact         func(childComplexity int, phone *string) int
+		UpdateOrganization      func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
+		UpdatePerson            func(childComplexity int, id int, input model.UpdatePersonInput) int
+		UpdateRegion            func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		UpdateResource          func(childComplexity int, id int, input ent.UpdateResourceInput) int
 	}
 
 	NearbyFacility struct {
@@ -403,6 +458,37 @@ type ComplexityRoot struct {
 		Method         func(childComplexity int) int
 		Node           func(childComplexity int) int
 		WalkMinutes    func(childComplexity int) int
+	}
+
+	NeedMatch struct {
+		Community         func(childComplexity int) int
+		CommunityID       func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		MatchedAt         func(childComplexity int) int
+		MatchedByPerson   func(childComplexity int) int
+		MatchedByPersonID func(childComplexity int) int
+		MatchedByToken    func(childComplexity int) int
+		MatchedByTokenID  func(childComplexity int) int
+		Note              func(childComplexity int) int
+		Project           func(childComplexity int) int
+		ProjectID         func(childComplexity int) int
+		Request           func(childComplexity int) int
+		RequestID         func(childComplexity int) int
+		Resource          func(childComplexity int) int
+		ResourceID        func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	NeedMatchConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NeedMatchEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	NewSignInCode struct {
@@ -532,6 +618,35 @@ type ComplexityRoot struct {
 		Lng func(childComplexity int) int
 	}
 
+	ProjectSigning struct {
+		ID             func(childComplexity int) int
+		Illustrative   func(childComplexity int) int
+		Organization   func(childComplexity int) int
+		OrganizationID func(childComplexity int) int
+		Project        func(childComplexity int) int
+		ProjectID      func(childComplexity int) int
+		SignedOn       func(childComplexity int) int
+		Source         func(childComplexity int) int
+	}
+
+	ProjectUpdate struct {
+		CreatedAt    func(childComplexity int) int
+		Date         func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Percent      func(childComplexity int) int
+		Project      func(childComplexity int) int
+		ProjectID    func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Text         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	ProtectedCount struct {
+		Suppressed func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
 	Publication struct {
 		Epsilon     func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -556,6 +671,8 @@ type ComplexityRoot struct {
 		Activities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
 		Categories            func(childComplexity int) int
 		Changes               func(childComplexity int, after *entgql.Cursor[int], first *int) int
+		CoBuildingProjects    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CoBuildingProjectOrder, where *ent.CoBuildingProjectWhereInput) int
+		CoBuildingSummary     func(childComplexity int, communityID int) int
 		Compounds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
 		Facilities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		FacilitiesNear        func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
@@ -564,6 +681,7 @@ type ComplexityRoot struct {
 		LifeCircleReport      func(childComplexity int, region int, minutes *float64, profile *model.WalkingProfile) int
 		MyData                func(childComplexity int) int
 		MyDataAccessLog       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
+		NeedMatches           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		Node                  func(childComplexity int, id int) int
 		Nodes                 func(childComplexity int, ids []int) int
 		Organizations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
@@ -573,6 +691,7 @@ type ComplexityRoot struct {
 		Publications          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) int
 		Regions               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
 		Registrations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
+		Resources             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ResourceOrder, where *ent.ResourceWhereInput) int
 		ServiceCircle         func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
 		ServiceRequests       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
 		Statistics            func(childComplexity int, region int, period string, metrics []string) int
@@ -656,6 +775,55 @@ type ComplexityRoot struct {
 	}
 
 	RequestEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Resource struct {
+		Availability   func(childComplexity int) int
+		AvailableFrom  func(childComplexity int) int
+		AvailableUntil func(childComplexity int) int
+		Community      func(childComplexity int) int
+		CommunityID    func(childComplexity int) int
+		Contact        func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Description    func(childComplexity int) int
+		Facility       func(childComplexity int) int
+		FacilityID     func(childComplexity int) int
+		Hours          func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Illustrative   func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Project        func(childComplexity int) int
+		ProjectID      func(childComplexity int) int
+		Provider       func(childComplexity int) int
+		ProviderID     func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		Source         func(childComplexity int) int
+		Title          func(childComplexity int) int
+		Unit           func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	ResourceConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ResourceContact struct {
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Note         func(childComplexity int) int
+		Phone        func(childComplexity int) int
+		Resource     func(childComplexity int) int
+		Source       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	ResourceEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -788,6 +956,15 @@ type MutationResolver interface {
 	UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error)
 	CreateActivity(ctx context.Context, input ent.CreateActivityInput) (*ent.Activity, error)
 	UpdateActivity(ctx context.Context, id int, input ent.UpdateActivityInput) (*ent.Activity, error)
+	CreateResource(ctx context.Context, input ent.CreateResourceInput) (*ent.Resource, error)
+	UpdateResource(ctx context.Context, id int, input ent.UpdateResourceInput) (*ent.Resource, error)
+	CreateCoBuildingProject(ctx context.Context, input ent.CreateCoBuildingProjectInput) (*ent.CoBuildingProject, error)
+	UpdateCoBuildingProject(ctx context.Context, id int, input ent.UpdateCoBuildingProjectInput) (*ent.CoBuildingProject, error)
+	SetResourceContact(ctx context.Context, resourceID int, input model.ResourceContactInput) (*ent.Resource, error)
+	AddProjectUnit(ctx context.Context, projectID int, organizationID int, signedOn *time.Time) (*ent.CoBuildingProject, error)
+	RemoveProjectUnit(ctx context.Context, projectID int, organizationID int) (*ent.CoBuildingProject, error)
+	AddProjectUpdate(ctx context.Context, projectID int, input model.ProjectUpdateInput) (*ent.ProjectUpdate, error)
+	MatchNeed(ctx context.Context, input model.MatchNeedInput) (*ent.NeedMatch, error)
 	SubmitRequest(ctx context.Context, input model.SubmitRequestInput) (*model.SubmitRequestPayload, error)
 	DispatchRequest(ctx context.Context, id int, organizationID int, expectedVersion *int) (*ent.ServiceRequest, error)
 	ClaimRequest(ctx context.Context, id int, expectedVersion *int) (*ent.ServiceRequest, error)
@@ -837,17 +1014,21 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
 	APITokens(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) (*ent.APITokenConnection, error)
 	Activities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error)
+	CoBuildingProjects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CoBuildingProjectOrder, where *ent.CoBuildingProjectWhereInput) (*ent.CoBuildingProjectConnection, error)
 	Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error)
 	Facilities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) (*ent.FacilityConnection, error)
 	Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
 	Identities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error)
+	NeedMatches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.NeedMatchConnection, error)
 	Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error)
 	People(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonConnection, error)
 	Publications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) (*ent.PublicationConnection, error)
 	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error)
 	Registrations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) (*ent.RegistrationConnection, error)
+	Resources(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
 	Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error)
+	CoBuildingSummary(ctx context.Context, communityID int) (*model.CoBuildingSummary, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	MyData(ctx context.Context) (*model.PersonalData, error)
 	PersonData(ctx context.Context, id int) (*model.PersonalData, error)
@@ -1251,6 +1432,177 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChangeEntry.Sequence(childComplexity), true
 
+	case "CoBuildingProject.community":
+		if e.ComplexityRoot.CoBuildingProject.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Community(childComplexity), true
+	case "CoBuildingProject.communityID":
+		if e.ComplexityRoot.CoBuildingProject.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.CommunityID(childComplexity), true
+	case "CoBuildingProject.createdAt":
+		if e.ComplexityRoot.CoBuildingProject.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.CreatedAt(childComplexity), true
+	case "CoBuildingProject.endsOn":
+		if e.ComplexityRoot.CoBuildingProject.EndsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.EndsOn(childComplexity), true
+	case "CoBuildingProject.goals":
+		if e.ComplexityRoot.CoBuildingProject.Goals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Goals(childComplexity), true
+	case "CoBuildingProject.id":
+		if e.ComplexityRoot.CoBuildingProject.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.ID(childComplexity), true
+	case "CoBuildingProject.illustrative":
+		if e.ComplexityRoot.CoBuildingProject.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Illustrative(childComplexity), true
+	case "CoBuildingProject.outcomes":
+		if e.ComplexityRoot.CoBuildingProject.Outcomes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Outcomes(childComplexity), true
+	case "CoBuildingProject.resources":
+		if e.ComplexityRoot.CoBuildingProject.Resources == nil {
+			break
+		}
+
+		args, err := ec.field_CoBuildingProject_resources_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Resources(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ResourceOrder), args["where"].(*ent.ResourceWhereInput)), true
+	case "CoBuildingProject.signings":
+		if e.ComplexityRoot.CoBuildingProject.Signings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Signings(childComplexity), true
+	case "CoBuildingProject.source":
+		if e.ComplexityRoot.CoBuildingProject.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Source(childComplexity), true
+	case "CoBuildingProject.startsOn":
+		if e.ComplexityRoot.CoBuildingProject.StartsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.StartsOn(childComplexity), true
+	case "CoBuildingProject.status":
+		if e.ComplexityRoot.CoBuildingProject.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Status(childComplexity), true
+	case "CoBuildingProject.title":
+		if e.ComplexityRoot.CoBuildingProject.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Title(childComplexity), true
+	case "CoBuildingProject.updatedAt":
+		if e.ComplexityRoot.CoBuildingProject.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.UpdatedAt(childComplexity), true
+	case "CoBuildingProject.updates":
+		if e.ComplexityRoot.CoBuildingProject.Updates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProject.Updates(childComplexity), true
+
+	case "CoBuildingProjectConnection.edges":
+		if e.ComplexityRoot.CoBuildingProjectConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProjectConnection.Edges(childComplexity), true
+	case "CoBuildingProjectConnection.pageInfo":
+		if e.ComplexityRoot.CoBuildingProjectConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProjectConnection.PageInfo(childComplexity), true
+	case "CoBuildingProjectConnection.totalCount":
+		if e.ComplexityRoot.CoBuildingProjectConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProjectConnection.TotalCount(childComplexity), true
+
+	case "CoBuildingProjectEdge.cursor":
+		if e.ComplexityRoot.CoBuildingProjectEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProjectEdge.Cursor(childComplexity), true
+	case "CoBuildingProjectEdge.node":
+		if e.ComplexityRoot.CoBuildingProjectEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingProjectEdge.Node(childComplexity), true
+
+	case "CoBuildingSummary.community":
+		if e.ComplexityRoot.CoBuildingSummary.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingSummary.Community(childComplexity), true
+	case "CoBuildingSummary.needsAnswered":
+		if e.ComplexityRoot.CoBuildingSummary.NeedsAnswered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingSummary.NeedsAnswered(childComplexity), true
+	case "CoBuildingSummary.projectsByStatus":
+		if e.ComplexityRoot.CoBuildingSummary.ProjectsByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingSummary.ProjectsByStatus(childComplexity), true
+	case "CoBuildingSummary.resourcesByAvailability":
+		if e.ComplexityRoot.CoBuildingSummary.ResourcesByAvailability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingSummary.ResourcesByAvailability(childComplexity), true
+	case "CoBuildingSummary.resourcesByKind":
+		if e.ComplexityRoot.CoBuildingSummary.ResourcesByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingSummary.ResourcesByKind(childComplexity), true
+	case "CoBuildingSummary.signingUnits":
+		if e.ComplexityRoot.CoBuildingSummary.SigningUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoBuildingSummary.SigningUnits(childComplexity), true
+
 	case "Compound.approximate":
 		if e.ComplexityRoot.Compound.Approximate == nil {
 			break
@@ -1458,6 +1810,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompoundEdge.Node(childComplexity), true
+
+	case "CountByValue.count":
+		if e.ComplexityRoot.CountByValue.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountByValue.Count(childComplexity), true
+	case "CountByValue.value":
+		if e.ComplexityRoot.CountByValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountByValue.Value(childComplexity), true
 
 	case "CreateApiTokenPayload.apiToken":
 		if e.ComplexityRoot.CreateApiTokenPayload.APIToken == nil {
@@ -2080,6 +2445,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MissingCategory.Households(childComplexity), true
 
+	case "Mutation.addProjectUnit":
+		if e.ComplexityRoot.Mutation.AddProjectUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addProjectUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddProjectUnit(childComplexity, args["projectID"].(int), args["organizationID"].(int), args["signedOn"].(*time.Time)), true
+	case "Mutation.addProjectUpdate":
+		if e.ComplexityRoot.Mutation.AddProjectUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addProjectUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddProjectUpdate(childComplexity, args["projectID"].(int), args["input"].(model.ProjectUpdateInput)), true
 	case "Mutation.cancelRegistration":
 		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
 			break
@@ -2135,6 +2522,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateActivity(childComplexity, args["input"].(ent.CreateActivityInput)), true
+	case "Mutation.createCoBuildingProject":
+		if e.ComplexityRoot.Mutation.CreateCoBuildingProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCoBuildingProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCoBuildingProject(childComplexity, args["input"].(ent.CreateCoBuildingProjectInput)), true
 	case "Mutation.createCompound":
 		if e.ComplexityRoot.Mutation.CreateCompound == nil {
 			break
@@ -2201,6 +2599,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(ent.CreateRegionInput)), true
+	case "Mutation.createResource":
+		if e.ComplexityRoot.Mutation.CreateResource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createResource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateResource(childComplexity, args["input"].(ent.CreateResourceInput)), true
 	case "Mutation.deactivatePerson":
 		if e.ComplexityRoot.Mutation.DeactivatePerson == nil {
 			break
@@ -2295,6 +2704,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkSignIn(childComplexity, args["code"].(string)), true
+	case "Mutation.matchNeed":
+		if e.ComplexityRoot.Mutation.MatchNeed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_matchNeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MatchNeed(childComplexity, args["input"].(model.MatchNeedInput)), true
 	case "Mutation.reactivatePerson":
 		if e.ComplexityRoot.Mutation.ReactivatePerson == nil {
 			break
@@ -2328,6 +2748,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectRequest(childComplexity, args["id"].(int), args["reason"].(string), args["expectedVersion"].(*int)), true
+	case "Mutation.removeProjectUnit":
+		if e.ComplexityRoot.Mutation.RemoveProjectUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeProjectUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveProjectUnit(childComplexity, args["projectID"].(int), args["organizationID"].(int)), true
 	case "Mutation.reopenRequest":
 		if e.ComplexityRoot.Mutation.ReopenRequest == nil {
 			break
@@ -2372,6 +2803,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RewardRequest(childComplexity, args["id"].(int), args["note"].(string)), true
+	case "Mutation.setResourceContact":
+		if e.ComplexityRoot.Mutation.SetResourceContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setResourceContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetResourceContact(childComplexity, args["resourceID"].(int), args["input"].(model.ResourceContactInput)), true
 	case "Mutation.submitRequest":
 		if e.ComplexityRoot.Mutation.SubmitRequest == nil {
 			break
@@ -2405,6 +2847,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateActivity(childComplexity, args["id"].(int), args["input"].(ent.UpdateActivityInput)), true
+	case "Mutation.updateCoBuildingProject":
+		if e.ComplexityRoot.Mutation.UpdateCoBuildingProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCoBuildingProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCoBuildingProject(childComplexity, args["id"].(int), args["input"].(ent.UpdateCoBuildingProjectInput)), true
 	case "Mutation.updateCompound":
 		if e.ComplexityRoot.Mutation.UpdateCompound == nil {
 			break
@@ -2482,6 +2935,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRegion(childComplexity, args["id"].(int), args["input"].(ent.UpdateRegionInput)), true
+	case "Mutation.updateResource":
+		if e.ComplexityRoot.Mutation.UpdateResource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateResource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateResource(childComplexity, args["id"].(int), args["input"].(ent.UpdateResourceInput)), true
 
 	case "NearbyFacility.distanceMeters":
 		if e.ComplexityRoot.NearbyFacility.DistanceMeters == nil {
@@ -2557,6 +3021,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NearbyFacilityEdge.WalkMinutes(childComplexity), true
+
+	case "NeedMatch.community":
+		if e.ComplexityRoot.NeedMatch.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.Community(childComplexity), true
+	case "NeedMatch.communityID":
+		if e.ComplexityRoot.NeedMatch.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.CommunityID(childComplexity), true
+	case "NeedMatch.createdAt":
+		if e.ComplexityRoot.NeedMatch.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.CreatedAt(childComplexity), true
+	case "NeedMatch.id":
+		if e.ComplexityRoot.NeedMatch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.ID(childComplexity), true
+	case "NeedMatch.matchedAt":
+		if e.ComplexityRoot.NeedMatch.MatchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.MatchedAt(childComplexity), true
+	case "NeedMatch.matchedByPerson":
+		if e.ComplexityRoot.NeedMatch.MatchedByPerson == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.MatchedByPerson(childComplexity), true
+	case "NeedMatch.matchedByPersonID":
+		if e.ComplexityRoot.NeedMatch.MatchedByPersonID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.MatchedByPersonID(childComplexity), true
+	case "NeedMatch.matchedByToken":
+		if e.ComplexityRoot.NeedMatch.MatchedByToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.MatchedByToken(childComplexity), true
+	case "NeedMatch.matchedByTokenID":
+		if e.ComplexityRoot.NeedMatch.MatchedByTokenID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.MatchedByTokenID(childComplexity), true
+	case "NeedMatch.note":
+		if e.ComplexityRoot.NeedMatch.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.Note(childComplexity), true
+	case "NeedMatch.project":
+		if e.ComplexityRoot.NeedMatch.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.Project(childComplexity), true
+	case "NeedMatch.projectID":
+		if e.ComplexityRoot.NeedMatch.ProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.ProjectID(childComplexity), true
+	case "NeedMatch.request":
+		if e.ComplexityRoot.NeedMatch.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.Request(childComplexity), true
+	case "NeedMatch.requestID":
+		if e.ComplexityRoot.NeedMatch.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.RequestID(childComplexity), true
+	case "NeedMatch.resource":
+		if e.ComplexityRoot.NeedMatch.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.Resource(childComplexity), true
+	case "NeedMatch.resourceID":
+		if e.ComplexityRoot.NeedMatch.ResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.ResourceID(childComplexity), true
+	case "NeedMatch.updatedAt":
+		if e.ComplexityRoot.NeedMatch.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatch.UpdatedAt(childComplexity), true
+
+	case "NeedMatchConnection.edges":
+		if e.ComplexityRoot.NeedMatchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatchConnection.Edges(childComplexity), true
+	case "NeedMatchConnection.pageInfo":
+		if e.ComplexityRoot.NeedMatchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatchConnection.PageInfo(childComplexity), true
+	case "NeedMatchConnection.totalCount":
+		if e.ComplexityRoot.NeedMatchConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatchConnection.TotalCount(childComplexity), true
+
+	case "NeedMatchEdge.cursor":
+		if e.ComplexityRoot.NeedMatchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatchEdge.Cursor(childComplexity), true
+	case "NeedMatchEdge.node":
+		if e.ComplexityRoot.NeedMatchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeedMatchEdge.Node(childComplexity), true
 
 	case "NewSignInCode.code":
 		if e.ComplexityRoot.NewSignInCode.Code == nil {
@@ -3080,6 +3679,129 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Point.Lng(childComplexity), true
 
+	case "ProjectSigning.id":
+		if e.ComplexityRoot.ProjectSigning.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.ID(childComplexity), true
+	case "ProjectSigning.illustrative":
+		if e.ComplexityRoot.ProjectSigning.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.Illustrative(childComplexity), true
+	case "ProjectSigning.organization":
+		if e.ComplexityRoot.ProjectSigning.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.Organization(childComplexity), true
+	case "ProjectSigning.organizationID":
+		if e.ComplexityRoot.ProjectSigning.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.OrganizationID(childComplexity), true
+	case "ProjectSigning.project":
+		if e.ComplexityRoot.ProjectSigning.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.Project(childComplexity), true
+	case "ProjectSigning.projectID":
+		if e.ComplexityRoot.ProjectSigning.ProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.ProjectID(childComplexity), true
+	case "ProjectSigning.signedOn":
+		if e.ComplexityRoot.ProjectSigning.SignedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.SignedOn(childComplexity), true
+	case "ProjectSigning.source":
+		if e.ComplexityRoot.ProjectSigning.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSigning.Source(childComplexity), true
+
+	case "ProjectUpdate.createdAt":
+		if e.ComplexityRoot.ProjectUpdate.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.CreatedAt(childComplexity), true
+	case "ProjectUpdate.date":
+		if e.ComplexityRoot.ProjectUpdate.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.Date(childComplexity), true
+	case "ProjectUpdate.id":
+		if e.ComplexityRoot.ProjectUpdate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.ID(childComplexity), true
+	case "ProjectUpdate.illustrative":
+		if e.ComplexityRoot.ProjectUpdate.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.Illustrative(childComplexity), true
+	case "ProjectUpdate.percent":
+		if e.ComplexityRoot.ProjectUpdate.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.Percent(childComplexity), true
+	case "ProjectUpdate.project":
+		if e.ComplexityRoot.ProjectUpdate.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.Project(childComplexity), true
+	case "ProjectUpdate.projectID":
+		if e.ComplexityRoot.ProjectUpdate.ProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.ProjectID(childComplexity), true
+	case "ProjectUpdate.source":
+		if e.ComplexityRoot.ProjectUpdate.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.Source(childComplexity), true
+	case "ProjectUpdate.text":
+		if e.ComplexityRoot.ProjectUpdate.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.Text(childComplexity), true
+	case "ProjectUpdate.updatedAt":
+		if e.ComplexityRoot.ProjectUpdate.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectUpdate.UpdatedAt(childComplexity), true
+
+	case "ProtectedCount.suppressed":
+		if e.ComplexityRoot.ProtectedCount.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectedCount.Suppressed(childComplexity), true
+	case "ProtectedCount.value":
+		if e.ComplexityRoot.ProtectedCount.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectedCount.Value(childComplexity), true
+
 	case "Publication.epsilon":
 		if e.ComplexityRoot.Publication.Epsilon == nil {
 			break
@@ -3182,6 +3904,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Changes(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int)), true
+	case "Query.coBuildingProjects":
+		if e.ComplexityRoot.Query.CoBuildingProjects == nil {
+			break
+		}
+
+		args, err := ec.field_Query_coBuildingProjects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CoBuildingProjects(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.CoBuildingProjectOrder), args["where"].(*ent.CoBuildingProjectWhereInput)), true
+	case "Query.coBuildingSummary":
+		if e.ComplexityRoot.Query.CoBuildingSummary == nil {
+			break
+		}
+
+		args, err := ec.field_Query_coBuildingSummary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CoBuildingSummary(childComplexity, args["communityID"].(int)), true
 	case "Query.compounds":
 		if e.ComplexityRoot.Query.Compounds == nil {
 			break
@@ -3266,6 +4010,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MyDataAccessLog(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
+	case "Query.needMatches":
+		if e.ComplexityRoot.Query.NeedMatches == nil {
+			break
+		}
+
+		args, err := ec.field_Query_needMatches_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NeedMatches(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3365,6 +4120,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Registrations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.RegistrationWhereInput)), true
+	case "Query.resources":
+		if e.ComplexityRoot.Query.Resources == nil {
+			break
+		}
+
+		args, err := ec.field_Query_resources_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Resources(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ResourceOrder), args["where"].(*ent.ResourceWhereInput)), true
 	case "Query.serviceCircle":
 		if e.ComplexityRoot.Query.ServiceCircle == nil {
 			break
@@ -3767,6 +4533,232 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RequestEventEdge.Node(childComplexity), true
+
+	case "Resource.availability":
+		if e.ComplexityRoot.Resource.Availability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Availability(childComplexity), true
+	case "Resource.availableFrom":
+		if e.ComplexityRoot.Resource.AvailableFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.AvailableFrom(childComplexity), true
+	case "Resource.availableUntil":
+		if e.ComplexityRoot.Resource.AvailableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.AvailableUntil(childComplexity), true
+	case "Resource.community":
+		if e.ComplexityRoot.Resource.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Community(childComplexity), true
+	case "Resource.communityID":
+		if e.ComplexityRoot.Resource.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.CommunityID(childComplexity), true
+	case "Resource.contact":
+		if e.ComplexityRoot.Resource.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Contact(childComplexity), true
+	case "Resource.createdAt":
+		if e.ComplexityRoot.Resource.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.CreatedAt(childComplexity), true
+	case "Resource.description":
+		if e.ComplexityRoot.Resource.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Description(childComplexity), true
+	case "Resource.facility":
+		if e.ComplexityRoot.Resource.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Facility(childComplexity), true
+	case "Resource.facilityID":
+		if e.ComplexityRoot.Resource.FacilityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.FacilityID(childComplexity), true
+	case "Resource.hours":
+		if e.ComplexityRoot.Resource.Hours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Hours(childComplexity), true
+	case "Resource.id":
+		if e.ComplexityRoot.Resource.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.ID(childComplexity), true
+	case "Resource.illustrative":
+		if e.ComplexityRoot.Resource.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Illustrative(childComplexity), true
+	case "Resource.kind":
+		if e.ComplexityRoot.Resource.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Kind(childComplexity), true
+	case "Resource.project":
+		if e.ComplexityRoot.Resource.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Project(childComplexity), true
+	case "Resource.projectID":
+		if e.ComplexityRoot.Resource.ProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.ProjectID(childComplexity), true
+	case "Resource.provider":
+		if e.ComplexityRoot.Resource.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Provider(childComplexity), true
+	case "Resource.providerID":
+		if e.ComplexityRoot.Resource.ProviderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.ProviderID(childComplexity), true
+	case "Resource.quantity":
+		if e.ComplexityRoot.Resource.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Quantity(childComplexity), true
+	case "Resource.source":
+		if e.ComplexityRoot.Resource.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Source(childComplexity), true
+	case "Resource.title":
+		if e.ComplexityRoot.Resource.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Title(childComplexity), true
+	case "Resource.unit":
+		if e.ComplexityRoot.Resource.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Unit(childComplexity), true
+	case "Resource.updatedAt":
+		if e.ComplexityRoot.Resource.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.UpdatedAt(childComplexity), true
+
+	case "ResourceConnection.edges":
+		if e.ComplexityRoot.ResourceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceConnection.Edges(childComplexity), true
+	case "ResourceConnection.pageInfo":
+		if e.ComplexityRoot.ResourceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceConnection.PageInfo(childComplexity), true
+	case "ResourceConnection.totalCount":
+		if e.ComplexityRoot.ResourceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceConnection.TotalCount(childComplexity), true
+
+	case "ResourceContact.createdAt":
+		if e.ComplexityRoot.ResourceContact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.CreatedAt(childComplexity), true
+	case "ResourceContact.id":
+		if e.ComplexityRoot.ResourceContact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.ID(childComplexity), true
+	case "ResourceContact.illustrative":
+		if e.ComplexityRoot.ResourceContact.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.Illustrative(childComplexity), true
+	case "ResourceContact.name":
+		if e.ComplexityRoot.ResourceContact.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.Name(childComplexity), true
+	case "ResourceContact.note":
+		if e.ComplexityRoot.ResourceContact.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.Note(childComplexity), true
+	case "ResourceContact.phone":
+		if e.ComplexityRoot.ResourceContact.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.Phone(childComplexity), true
+	case "ResourceContact.resource":
+		if e.ComplexityRoot.ResourceContact.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.Resource(childComplexity), true
+	case "ResourceContact.source":
+		if e.ComplexityRoot.ResourceContact.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.Source(childComplexity), true
+	case "ResourceContact.updatedAt":
+		if e.ComplexityRoot.ResourceContact.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceContact.UpdatedAt(childComplexity), true
+
+	case "ResourceEdge.cursor":
+		if e.ComplexityRoot.ResourceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceEdge.Cursor(childComplexity), true
+	case "ResourceEdge.node":
+		if e.ComplexityRoot.ResourceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceEdge.Node(childComplexity), true
 
 	case "ServiceCircle.categories":
 		if e.ComplexityRoot.ServiceCircle.Categories == nil {
@@ -4183,17 +5175,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAPITokenWhereInput,
 		ec.unmarshalInputActivityOrder,
 		ec.unmarshalInputActivityWhereInput,
+		ec.unmarshalInputCoBuildingProjectOrder,
+		ec.unmarshalInputCoBuildingProjectWhereInput,
 		ec.unmarshalInputCompoundCoverageOrder,
 		ec.unmarshalInputCompoundOrder,
 		ec.unmarshalInputCompoundWhereInput,
 		ec.unmarshalInputCreateActivityInput,
 		ec.unmarshalInputCreateApiTokenInput,
+		ec.unmarshalInputCreateCoBuildingProjectInput,
 		ec.unmarshalInputCreateCompoundInput,
 		ec.unmarshalInputCreateFacilityInput,
 		ec.unmarshalInputCreateGridInput,
 		ec.unmarshalInputCreateOrganizationInput,
 		ec.unmarshalInputCreatePersonInput,
 		ec.unmarshalInputCreateRegionInput,
+		ec.unmarshalInputCreateResourceInput,
 		ec.unmarshalInputFacilityOrder,
 		ec.unmarshalInputFacilityWhereInput,
 		ec.unmarshalInputGridOrder,
@@ -4202,24 +5198,31 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputIdentityWhereInput,
 		ec.unmarshalInputLinkIdentityInput,
 		ec.unmarshalInputLocalizedTextInput,
+		ec.unmarshalInputMatchNeedInput,
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
 		ec.unmarshalInputPersonalDataAccessOrder,
 		ec.unmarshalInputPointInput,
+		ec.unmarshalInputProjectUpdateInput,
 		ec.unmarshalInputPublicationOrder,
 		ec.unmarshalInputPublicationWhereInput,
 		ec.unmarshalInputRegionOrder,
 		ec.unmarshalInputRegionWhereInput,
 		ec.unmarshalInputRegistrationWhereInput,
+		ec.unmarshalInputResourceContactInput,
+		ec.unmarshalInputResourceOrder,
+		ec.unmarshalInputResourceWhereInput,
 		ec.unmarshalInputServiceRequestWhereInput,
 		ec.unmarshalInputSubmitRequestInput,
 		ec.unmarshalInputUpdateActivityInput,
+		ec.unmarshalInputUpdateCoBuildingProjectInput,
 		ec.unmarshalInputUpdateCompoundInput,
 		ec.unmarshalInputUpdateFacilityInput,
 		ec.unmarshalInputUpdateGridInput,
 		ec.unmarshalInputUpdateOrganizationInput,
 		ec.unmarshalInputUpdatePersonInput,
 		ec.unmarshalInputUpdateRegionInput,
+		ec.unmarshalInputUpdateResourceInput,
 	)
 	first := true
 
@@ -4407,6 +5410,352 @@ extend type Query {
     """
     first: Int
   ): ChangeConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/cobuild.graphql", Input: `"""
+A count for one value of a grouping (a resource kind, a project status).
+
+某一分组取值（资源类型、项目状态）的计数。
+"""
+type CountByValue {
+  """
+  The value, such as VENUE or ONGOING.
+
+  分组取值，如 VENUE 或 ONGOING。
+  """
+  value: String!
+  """
+  How many records have it.
+
+  具有该取值的记录数。
+  """
+  count: Int!
+}
+
+"""
+A count about people's needs under disclosure control (the 10-5 rule of the published statistics): below 10 it is withheld, otherwise rounded to the nearest 5.
+
+受披露控制的需求计数（与已发布统计相同的 10-5 规则）：小于 10 时不予公布，否则四舍五入到最接近的 5 的倍数。
+"""
+type ProtectedCount {
+  """
+  The count, rounded to 5; null when withheld.
+
+  计数（取整到 5）；不予公布时为空。
+  """
+  value: Int
+  """
+  Withheld because it is below 10 (and not zero).
+
+  因小于 10（且不为零）而不予公布。
+  """
+  suppressed: Boolean!
+}
+
+"""
+What a community offers and is doing with its co-building units, in aggregate: the three lists (needs, resources, projects) without any detail about people.
+
+社区与共建单位共同提供和开展的工作汇总：三张清单（需求、资源、项目）的总体情况，不含任何个人细节。
+"""
+type CoBuildingSummary {
+  """
+  The community.
+
+  社区。
+  """
+  community: Region!
+  """
+  Resources on offer, by kind (withdrawn ones not counted).
+
+  按类型统计的在册资源数（不含已撤回的）。
+  """
+  resourcesByKind: [CountByValue!]!
+  """
+  Resources by availability.
+
+  按可用状态统计的资源数。
+  """
+  resourcesByAvailability: [CountByValue!]!
+  """
+  Co-building projects by status.
+
+  按状态统计的共建项目数。
+  """
+  projectsByStatus: [CountByValue!]!
+  """
+  How many distinct organisations signed at least one of the community's projects.
+
+  签约了本社区至少一个共建项目的不同单位数。
+  """
+  signingUnits: Int!
+  """
+  Needs of the community's needs list that a co-building project or a resource answers, counted once each, under disclosure control.
+
+  本社区需求清单中由共建项目或资源回应的需求数（每条需求只计一次），受披露控制。
+  """
+  needsAnswered: ProtectedCount!
+}
+
+"""
+A progress update to add to a co-building project.
+
+要添加到共建项目的一条进展。
+"""
+input ProjectUpdateInput {
+  """
+  Date of the update.
+
+  进展日期。
+  """
+  date: Time!
+  """
+  What happened.
+
+  进展情况。
+  """
+  text: String!
+  """
+  How far along the project is, in percent (0 to 100), if known.
+
+  项目完成百分比（0 到 100），如已知。
+  """
+  percent: Int
+}
+
+"""
+The contact person of a resource.
+
+资源联系人。
+"""
+input ResourceContactInput {
+  """
+  Name of the contact person.
+
+  联系人姓名。
+  """
+  name: String!
+  """
+  Phone number.
+
+  联系电话。
+  """
+  phone: String
+  """
+  How and when to reach them.
+
+  联系方式说明。
+  """
+  note: String
+}
+
+"""
+A need to match to the resource or co-building project that answers it (at least one of the two).
+
+要与回应它的资源或共建项目匹配的需求（两者至少填一个）。
+"""
+input MatchNeedInput {
+  """
+  The need (a service request of the community).
+
+  需求（本社区的一条服务需求）。
+  """
+  requestID: ID!
+  """
+  The resource that answers it.
+
+  回应该需求的资源。
+  """
+  resourceID: ID
+  """
+  The co-building project that answers it.
+
+  回应该需求的共建项目。
+  """
+  projectID: ID
+  """
+  A note on the match.
+
+  匹配说明。
+  """
+  note: String
+}
+
+extend type Query {
+  """
+  The three lists of a community in aggregate: resources by kind and availability, projects by status, units that signed, and needs answered (under disclosure control). Public.
+
+  社区三张清单的汇总：按类型和可用状态统计的资源、按状态统计的项目、签约单位数以及得到回应的需求数（受披露控制）。公开。
+  """
+  coBuildingSummary(
+    """
+    The community's global ID.
+
+    社区的全局 ID。
+    """
+    communityID: ID!
+  ): CoBuildingSummary!
+}
+
+extend type Mutation {
+  """
+  Adds a resource to a community's resource list (staff of its community, admins). The provider, venue and project must be of the same community.
+
+  向社区资源清单添加一项资源（所属社区的工作人员、管理员）。提供单位、场地和项目须属于同一社区。
+  """
+  createResource(
+    """
+    The new resource's values.
+
+    新资源的各项值。
+    """
+    input: CreateResourceInput!
+  ): Resource! @hasRole(role: STAFF)
+  """
+  Changes a resource, such as its availability (staff of its community, admins).
+
+  修改一项资源，如其可用状态（所属社区的工作人员、管理员）。
+  """
+  updateResource(
+    """
+    The resource's global ID.
+
+    资源的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateResourceInput!
+  ): Resource! @hasRole(role: STAFF)
+  """
+  Adds a co-building project to a community's project list (staff of its community, admins).
+
+  向社区项目清单添加一个共建项目（所属社区的工作人员、管理员）。
+  """
+  createCoBuildingProject(
+    """
+    The new project's values.
+
+    新项目的各项值。
+    """
+    input: CreateCoBuildingProjectInput!
+  ): CoBuildingProject! @hasRole(role: STAFF)
+  """
+  Changes a co-building project, such as its status or outcomes (staff of its community, admins).
+
+  修改一个共建项目，如其状态或成效（所属社区的工作人员、管理员）。
+  """
+  updateCoBuildingProject(
+    """
+    The project's global ID.
+
+    项目的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateCoBuildingProjectInput!
+  ): CoBuildingProject! @hasRole(role: STAFF)
+  """
+  Sets (or replaces) the contact person of a resource (staff of its community, admins). Only they can read it back.
+
+  设置（或替换）资源联系人（所属社区的工作人员、管理员）。只有他们能读取联系人。
+  """
+  setResourceContact(
+    """
+    The resource's global ID.
+
+    资源的全局 ID。
+    """
+    resourceID: ID!
+    """
+    The contact person.
+
+    联系人。
+    """
+    input: ResourceContactInput!
+  ): Resource! @hasRole(role: STAFF)
+  """
+  Records that a unit signed a co-building project (staff of its community, admins). The unit must be an organisation of the project's community.
+
+  记录某单位签约共建项目（所属社区的工作人员、管理员）。该单位须为项目所在社区的组织。
+  """
+  addProjectUnit(
+    """
+    The project's global ID.
+
+    项目的全局 ID。
+    """
+    projectID: ID!
+    """
+    The unit's (organisation's) global ID.
+
+    单位（组织）的全局 ID。
+    """
+    organizationID: ID!
+    """
+    When the unit signed.
+
+    签约日期。
+    """
+    signedOn: Time
+  ): CoBuildingProject! @hasRole(role: STAFF)
+  """
+  Removes a unit from a co-building project (staff of its community, admins).
+
+  从共建项目中移除一个签约单位（所属社区的工作人员、管理员）。
+  """
+  removeProjectUnit(
+    """
+    The project's global ID.
+
+    项目的全局 ID。
+    """
+    projectID: ID!
+    """
+    The unit's (organisation's) global ID.
+
+    单位（组织）的全局 ID。
+    """
+    organizationID: ID!
+  ): CoBuildingProject! @hasRole(role: STAFF)
+  """
+  Adds a dated progress update to a co-building project (staff of its community, admins).
+
+  为共建项目添加一条带日期的进展（所属社区的工作人员、管理员）。
+  """
+  addProjectUpdate(
+    """
+    The project's global ID.
+
+    项目的全局 ID。
+    """
+    projectID: ID!
+    """
+    The update.
+
+    进展。
+    """
+    input: ProjectUpdateInput!
+  ): ProjectUpdate! @hasRole(role: STAFF)
+  """
+  Matches a need to the resource or co-building project that answers it (staff of the need's community, admins), recording who matched it and when. Private: only staff of the community and admins see matches.
+
+  将需求与回应它的资源或共建项目匹配（需求所在社区的工作人员、管理员），并记录匹配人和时间。不公开：仅本社区工作人员和管理员可见。
+  """
+  matchNeed(
+    """
+    The match.
+
+    匹配内容。
+    """
+    input: MatchNeedInput!
+  ): NeedMatch! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
 	{Name: "../schema/common.graphql", Input: `"""
@@ -6637,6 +7986,811 @@ input ActivityWhereInput {
   hasVenueWith: [FacilityWhereInput!]
 }
 """
+An entry of the project list (项目清单): a co-building project of a community, with the units that signed it, its goals, dates, status, progress updates and outcomes. Public.
+
+项目清单中的一条：社区的共建项目，含签约单位、目标、起止时间、状态、进展和成效。公开。
+"""
+type CoBuildingProject implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Title of the project.
+  
+  项目名称。
+  """
+  title: String!
+  """
+  What the project sets out to do.
+  
+  项目目标。
+  """
+  goals: String
+  """
+  When the project starts (or started).
+  
+  项目开始时间。
+  """
+  startsOn: Time
+  """
+  When the project ends (or ended).
+  
+  项目结束时间。
+  """
+  endsOn: Time
+  """
+  Where the project stands.
+  
+  项目状态。
+  """
+  status: CoBuildingProjectStatus!
+  """
+  What the project achieved, in free text.
+  
+  项目成效（自由文本）。
+  """
+  outcomes: String
+  """
+  ID of the community.
+  
+  所属社区的 ID。
+  """
+  communityID: ID!
+  """
+  The community.
+  
+  所属社区。
+  """
+  community: Region!
+  """
+  The units that signed the project, with the signing dates.
+  
+  签约共建的单位及签约日期。
+  """
+  signings: [ProjectSigning!]
+  """
+  Progress updates, dated.
+  
+  项目进展（按日期）。
+  """
+  updates: [ProjectUpdate!]
+  """
+  Resources that serve the project.
+  
+  服务于该项目的资源。
+  """
+  resources(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `Resource` + "`" + ` records.
+    
+    ` + "`" + `Resource` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ResourceOrder
+
+    """
+    Which ` + "`" + `Resource` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `Resource` + "`" + ` 记录。
+    """
+    where: ResourceWhereInput
+  ): ResourceConnection!
+}
+"""
+A page of ` + "`" + `CoBuildingProject` + "`" + ` records (a Relay connection).
+
+` + "`" + `CoBuildingProject` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type CoBuildingProjectConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [CoBuildingProjectEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `CoBuildingProject` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `CoBuildingProject` + "`" + ` 记录及其游标。
+"""
+type CoBuildingProjectEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: CoBuildingProject
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+How to order ` + "`" + `CoBuildingProject` + "`" + ` records.
+
+` + "`" + `CoBuildingProject` + "`" + ` 记录的排序方式。
+"""
+input CoBuildingProjectOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: CoBuildingProjectOrderField!
+}
+"""
+Properties ` + "`" + `CoBuildingProject` + "`" + ` records can be ordered by.
+
+` + "`" + `CoBuildingProject` + "`" + ` 记录可用于排序的属性。
+"""
+enum CoBuildingProjectOrderField {
+  """
+  By ` + "`" + `createdAt` + "`" + `.
+  
+  按 ` + "`" + `createdAt` + "`" + ` 排序。
+  """
+  CREATED_AT
+  """
+  By ` + "`" + `updatedAt` + "`" + `.
+  
+  按 ` + "`" + `updatedAt` + "`" + ` 排序。
+  """
+  UPDATED_AT
+  """
+  By ` + "`" + `title` + "`" + `.
+  
+  按 ` + "`" + `title` + "`" + ` 排序。
+  """
+  TITLE
+  """
+  By ` + "`" + `startsOn` + "`" + `.
+  
+  按 ` + "`" + `startsOn` + "`" + ` 排序。
+  """
+  STARTS_ON
+  """
+  By ` + "`" + `status` + "`" + `.
+  
+  按 ` + "`" + `status` + "`" + ` 排序。
+  """
+  STATUS
+}
+"""
+Where the project stands.
+
+项目状态。
+"""
+enum CoBuildingProjectStatus @goModel(model: "lifecircle/ent/cobuildingproject.Status") {
+  """
+  Agreed, not started.
+  
+  已商定，尚未开始。
+  """
+  PLANNED
+  """
+  Under way.
+  
+  进行中。
+  """
+  ONGOING
+  """
+  Done.
+  
+  已完成。
+  """
+  COMPLETED
+  """
+  Called off.
+  
+  已取消。
+  """
+  CANCELLED
+}
+"""
+A filter on ` + "`" + `CoBuildingProject` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `CoBuildingProject` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input CoBuildingProjectWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: CoBuildingProjectWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [CoBuildingProjectWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [CoBuildingProjectWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` equals the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 等于该值时匹配。
+  """
+  createdAt: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 不等于该值时匹配。
+  """
+  createdAtNEQ: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 是所给值之一时匹配。
+  """
+  createdAtIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  createdAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  createdAtGT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  createdAtGTE: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  createdAtLT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  createdAtLTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` equals the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 等于该值时匹配。
+  """
+  updatedAt: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不等于该值时匹配。
+  """
+  updatedAtNEQ: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 是所给值之一时匹配。
+  """
+  updatedAtIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  updatedAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  updatedAtGT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  updatedAtGTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  updatedAtLT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` equals the value.
+  
+  ` + "`" + `title` + "`" + ` 等于该值时匹配。
+  """
+  title: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` does not equal the value.
+  
+  ` + "`" + `title` + "`" + ` 不等于该值时匹配。
+  """
+  titleNEQ: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is one of the values.
+  
+  ` + "`" + `title` + "`" + ` 是所给值之一时匹配。
+  """
+  titleIn: [String!]
+  """
+  Matches when ` + "`" + `title` + "`" + ` is none of the values.
+  
+  ` + "`" + `title` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  titleNotIn: [String!]
+  """
+  Matches when ` + "`" + `title` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `title` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  titleGT: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `title` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  titleGTE: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `title` + "`" + ` 小于（早于）该值时匹配。
+  """
+  titleLT: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `title` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  titleLTE: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` contains the value.
+  
+  ` + "`" + `title` + "`" + ` 包含该值时匹配。
+  """
+  titleContains: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` starts with the value.
+  
+  ` + "`" + `title` + "`" + ` 以该值开头时匹配。
+  """
+  titleHasPrefix: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` ends with the value.
+  
+  ` + "`" + `title` + "`" + ` 以该值结尾时匹配。
+  """
+  titleHasSuffix: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `title` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  titleEqualFold: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `title` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  titleContainsFold: String
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` equals the value.
+  
+  ` + "`" + `startsOn` + "`" + ` 等于该值时匹配。
+  """
+  startsOn: Time
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` does not equal the value.
+  
+  ` + "`" + `startsOn` + "`" + ` 不等于该值时匹配。
+  """
+  startsOnNEQ: Time
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` is one of the values.
+  
+  ` + "`" + `startsOn` + "`" + ` 是所给值之一时匹配。
+  """
+  startsOnIn: [Time!]
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` is none of the values.
+  
+  ` + "`" + `startsOn` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  startsOnNotIn: [Time!]
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `startsOn` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  startsOnGT: Time
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `startsOn` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  startsOnGTE: Time
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `startsOn` + "`" + ` 小于（早于）该值时匹配。
+  """
+  startsOnLT: Time
+  """
+  Matches when ` + "`" + `startsOn` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `startsOn` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  startsOnLTE: Time
+  """
+  When true, matches records whose ` + "`" + `startsOn` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `startsOn` + "`" + ` 为空的记录。
+  """
+  startsOnIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `startsOn` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `startsOn` + "`" + ` 不为空的记录。
+  """
+  startsOnNotNil: Boolean
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` equals the value.
+  
+  ` + "`" + `endsOn` + "`" + ` 等于该值时匹配。
+  """
+  endsOn: Time
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` does not equal the value.
+  
+  ` + "`" + `endsOn` + "`" + ` 不等于该值时匹配。
+  """
+  endsOnNEQ: Time
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` is one of the values.
+  
+  ` + "`" + `endsOn` + "`" + ` 是所给值之一时匹配。
+  """
+  endsOnIn: [Time!]
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` is none of the values.
+  
+  ` + "`" + `endsOn` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  endsOnNotIn: [Time!]
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `endsOn` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  endsOnGT: Time
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `endsOn` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  endsOnGTE: Time
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `endsOn` + "`" + ` 小于（早于）该值时匹配。
+  """
+  endsOnLT: Time
+  """
+  Matches when ` + "`" + `endsOn` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `endsOn` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  endsOnLTE: Time
+  """
+  When true, matches records whose ` + "`" + `endsOn` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `endsOn` + "`" + ` 为空的记录。
+  """
+  endsOnIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `endsOn` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `endsOn` + "`" + ` 不为空的记录。
+  """
+  endsOnNotNil: Boolean
+  """
+  Matches when ` + "`" + `status` + "`" + ` equals the value.
+  
+  ` + "`" + `status` + "`" + ` 等于该值时匹配。
+  """
+  status: CoBuildingProjectStatus
+  """
+  Matches when ` + "`" + `status` + "`" + ` does not equal the value.
+  
+  ` + "`" + `status` + "`" + ` 不等于该值时匹配。
+  """
+  statusNEQ: CoBuildingProjectStatus
+  """
+  Matches when ` + "`" + `status` + "`" + ` is one of the values.
+  
+  ` + "`" + `status` + "`" + ` 是所给值之一时匹配。
+  """
+  statusIn: [CoBuildingProjectStatus!]
+  """
+  Matches when ` + "`" + `status` + "`" + ` is none of the values.
+  
+  ` + "`" + `status` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  statusNotIn: [CoBuildingProjectStatus!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` equals the value.
+  
+  ` + "`" + `communityID` + "`" + ` 等于该值时匹配。
+  """
+  communityID: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `communityID` + "`" + ` 不等于该值时匹配。
+  """
+  communityIDNEQ: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 是所给值之一时匹配。
+  """
+  communityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  communityIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCommunity: Boolean
+  """
+  Matches records with a ` + "`" + `community` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
+  """
+  hasCommunityWith: [RegionWhereInput!]
+  """
+  True matches records with any ` + "`" + `resources` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `resources` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasResources: Boolean
+  """
+  Matches records with a ` + "`" + `resources` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `resources` + "`" + ` 的记录。
+  """
+  hasResourcesWith: [ResourceWhereInput!]
+}
+"""
 A residential compound of a community.
 
 社区内的居民小区。
@@ -7580,6 +9734,67 @@ input CreateActivityInput {
   venueID: ID
 }
 """
+The values of a new ` + "`" + `CoBuildingProject` + "`" + ` record.
+
+新建 ` + "`" + `CoBuildingProject` + "`" + ` 记录的各项值。
+"""
+input CreateCoBuildingProjectInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Title of the project.
+  
+  项目名称。
+  """
+  title: String!
+  """
+  What the project sets out to do.
+  
+  项目目标。
+  """
+  goals: String
+  """
+  When the project starts (or started).
+  
+  项目开始时间。
+  """
+  startsOn: Time
+  """
+  When the project ends (or ended).
+  
+  项目结束时间。
+  """
+  endsOn: Time
+  """
+  Where the project stands.
+  
+  项目状态。
+  """
+  status: CoBuildingProjectStatus
+  """
+  What the project achieved, in free text.
+  
+  项目成效（自由文本）。
+  """
+  outcomes: String
+  """
+  ID of the community.
+  
+  所属社区的 ID。
+  """
+  communityID: ID!
+}
+"""
 The values of a new ` + "`" + `Compound` + "`" + ` record.
 
 新建 ` + "`" + `Compound` + "`" + ` 记录的各项值。
@@ -7919,6 +10134,103 @@ input CreateRegionInput {
   上一级区域的 ID；最高一级为空。
   """
   parentID: ID
+}
+"""
+The values of a new ` + "`" + `Resource` + "`" + ` record.
+
+新建 ` + "`" + `Resource` + "`" + ` 记录的各项值。
+"""
+input CreateResourceInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Kind of resource.
+  
+  资源类型。
+  """
+  kind: ResourceKind!
+  """
+  Short name of what is offered.
+  
+  所提供资源的简称。
+  """
+  title: String!
+  """
+  What is offered, in free text.
+  
+  资源说明（自由文本）。
+  """
+  description: String
+  """
+  How much is offered, in unit (hours, yuan, items, square metres), where it applies.
+  
+  提供的数量（单位见 unit，如小时、元、件、平方米），适用时填写。
+  """
+  quantity: Float
+  """
+  Unit of quantity.
+  
+  数量的单位。
+  """
+  unit: String
+  """
+  When a venue or service is available, in free text or OpenStreetMap opening_hours syntax.
+  
+  场地或服务的开放时间（自由文本或 OpenStreetMap opening_hours 语法）。
+  """
+  hours: String
+  """
+  Whether the resource can be drawn on now.
+  
+  资源当前能否使用。
+  """
+  availability: ResourceAvailability
+  """
+  From when the resource is offered.
+  
+  资源开始提供的时间。
+  """
+  availableFrom: Time
+  """
+  Until when the resource is offered (or was, once withdrawn).
+  
+  资源提供的截止时间（撤回后为撤回时间）。
+  """
+  availableUntil: Time
+  """
+  ID of the community the resource is offered to.
+  
+  资源所服务社区的 ID。
+  """
+  communityID: ID!
+  """
+  ID of the organisation or co-building unit that offers it.
+  
+  提供资源的组织或共建单位的 ID。
+  """
+  providerID: ID!
+  """
+  ID of the facility, for a venue on the service map.
+  
+  场地对应的服务地图设施的 ID。
+  """
+  facilityID: ID
+  """
+  ID of the co-building project the resource serves, if any.
+  
+  资源服务的共建项目的 ID（如有）。
+  """
+  projectID: ID
 }
 """
 An opaque position in a connection (Relay): take it from a page, never build it.
@@ -10545,6 +12857,159 @@ input IdentityWhereInput {
   createdAtLTE: Time
 }
 """
+A need matched to the resource or co-building project that answers it, with who matched it and when. Private: staff of the community and admins only.
+
+需求与回应它的资源或共建项目之间的匹配，含匹配人和匹配时间。不公开：仅本社区工作人员和管理员可见。
+"""
+type NeedMatch implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  When the need was matched.
+  
+  匹配时间。
+  """
+  matchedAt: Time!
+  """
+  Staff's note on the match.
+  
+  工作人员对匹配的说明。
+  """
+  note: String
+  """
+  ID of the community.
+  
+  所属社区的 ID。
+  """
+  communityID: ID!
+  """
+  ID of the need.
+  
+  需求的 ID。
+  """
+  requestID: ID!
+  """
+  ID of the resource that answers the need, if any.
+  
+  回应该需求的资源的 ID（如有）。
+  """
+  resourceID: ID
+  """
+  ID of the project that answers the need, if any.
+  
+  回应该需求的共建项目的 ID（如有）。
+  """
+  projectID: ID
+  """
+  ID of the API token of the staff member or admin who matched it.
+  
+  进行匹配的工作人员或管理员所用 API 令牌的 ID。
+  """
+  matchedByTokenID: ID
+  """
+  ID of the person who matched it, when they signed in as a person.
+  
+  进行匹配的人员的 ID（以个人身份登录时）。
+  """
+  matchedByPersonID: ID
+  """
+  The community.
+  
+  所属社区。
+  """
+  community: Region!
+  """
+  The need.
+  
+  需求。
+  """
+  request: ServiceRequest!
+  """
+  The resource that answers the need, if any.
+  
+  回应该需求的资源（如有）。
+  """
+  resource: Resource
+  """
+  The project that answers the need, if any.
+  
+  回应该需求的共建项目（如有）。
+  """
+  project: CoBuildingProject
+  """
+  The API token of the staff member or admin who matched it.
+  
+  进行匹配的工作人员或管理员所用的 API 令牌。
+  """
+  matchedByToken: APIToken
+  """
+  The person who matched it, when they signed in as a person.
+  
+  进行匹配的人员（以个人身份登录时）。
+  """
+  matchedByPerson: Person
+}
+"""
+A page of ` + "`" + `NeedMatch` + "`" + ` records (a Relay connection).
+
+` + "`" + `NeedMatch` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type NeedMatchConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [NeedMatchEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `NeedMatch` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `NeedMatch` + "`" + ` 记录及其游标。
+"""
+type NeedMatchEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: NeedMatch
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
 A record with a global ID (Relay Global Object Identification): ` + "`" + `node` + "`" + ` and ` + "`" + `nodes` + "`" + ` fetch any record by its ID.
 
 带全局 ID 的记录（Relay 全局对象标识）：` + "`" + `node` + "`" + ` 和 ` + "`" + `nodes` + "`" + ` 可按 ID 获取任意记录。
@@ -11763,6 +14228,128 @@ enum PersonalDataAccessOrderField {
   AT
 }
 """
+A unit's signature on a co-building project. Public.
+
+单位签约共建项目的记录。公开。
+"""
+type ProjectSigning implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  When the unit signed.
+  
+  签约日期。
+  """
+  signedOn: Time
+  """
+  ID of the project.
+  
+  项目的 ID。
+  """
+  projectID: ID!
+  """
+  ID of the unit that signed.
+  
+  签约单位的 ID。
+  """
+  organizationID: ID!
+  """
+  The project.
+  
+  项目。
+  """
+  project: CoBuildingProject!
+  """
+  The unit that signed.
+  
+  签约单位。
+  """
+  organization: Organization!
+}
+"""
+A dated progress update of a co-building project. Public.
+
+共建项目的一条进展记录（带日期）。公开。
+"""
+type ProjectUpdate implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Date of the update.
+  
+  进展日期。
+  """
+  date: Time!
+  """
+  What happened.
+  
+  进展情况。
+  """
+  text: String!
+  """
+  How far along the project is, in percent, if stated.
+  
+  项目完成百分比（如有）。
+  """
+  percent: Int
+  """
+  ID of the project.
+  
+  项目的 ID。
+  """
+  projectID: ID!
+  """
+  The project.
+  
+  项目。
+  """
+  project: CoBuildingProject!
+}
+"""
 A release of the anonymised monthly statistics: an immutable snapshot. Read its figures with the statistics query.
 
 月度匿名统计数据的一次发布：不可更改的快照。其数值通过 statistics 查询读取。
@@ -12312,6 +14899,54 @@ type Query {
     where: ActivityWhereInput
   ): ActivityConnection!
   """
+  The co-building projects of the communities.
+  
+  各社区的共建项目。
+  """
+  coBuildingProjects(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `CoBuildingProject` + "`" + ` records.
+    
+    ` + "`" + `CoBuildingProject` + "`" + ` 记录的排序方式。
+    """
+    orderBy: CoBuildingProjectOrder
+
+    """
+    Which ` + "`" + `CoBuildingProject` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `CoBuildingProject` + "`" + ` 记录。
+    """
+    where: CoBuildingProjectWhereInput
+  ): CoBuildingProjectConnection!
+  """
   Residential compounds.
   
   居民小区。
@@ -12503,6 +15138,40 @@ type Query {
     """
     where: IdentityWhereInput
   ): IdentityConnection! @hasRole(role: STAFF)
+  """
+  The needs matched to resources and projects, as far as the caller may see them (staff: their community's).
+  
+  需求与资源、项目的匹配记录（工作人员可见本社区的）。
+  """
+  needMatches(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+  ): NeedMatchConnection! @hasRole(role: STAFF)
   """
   Organisations: party organisations, co-building units, volunteer teams and others.
   
@@ -12722,6 +15391,54 @@ type Query {
     """
     where: RegistrationWhereInput
   ): RegistrationConnection! @hasRole(role: MEMBER)
+  """
+  The resource lists of the communities.
+  
+  各社区的资源清单。
+  """
+  resources(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `Resource` + "`" + ` records.
+    
+    ` + "`" + `Resource` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ResourceOrder
+
+    """
+    Which ` + "`" + `Resource` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `Resource` + "`" + ` 记录。
+    """
+    where: ResourceWhereInput
+  ): ResourceConnection!
   """
   The needs list, as far as the caller may see it (see ServiceRequest).
   
@@ -14527,6 +17244,1059 @@ type RequestEventEdge {
   cursor: Cursor!
 }
 """
+An entry of the resource list (资源清单): what an organisation or co-building unit offers a community — a venue and its hours, skills, equipment, funds, volunteer hours or a service — and whether it is available. Public; the contact person is not.
+
+资源清单中的一条：组织或共建单位向社区提供的资源——场地及开放时间、技能、设备、资金、志愿服务时长或服务——及其可用状态。公开；联系人不公开。
+"""
+type Resource implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Kind of resource.
+  
+  资源类型。
+  """
+  kind: ResourceKind!
+  """
+  Short name of what is offered.
+  
+  所提供资源的简称。
+  """
+  title: String!
+  """
+  What is offered, in free text.
+  
+  资源说明（自由文本）。
+  """
+  description: String
+  """
+  How much is offered, in unit (hours, yuan, items, square metres), where it applies.
+  
+  提供的数量（单位见 unit，如小时、元、件、平方米），适用时填写。
+  """
+  quantity: Float
+  """
+  Unit of quantity.
+  
+  数量的单位。
+  """
+  unit: String
+  """
+  When a venue or service is available, in free text or OpenStreetMap opening_hours syntax.
+  
+  场地或服务的开放时间（自由文本或 OpenStreetMap opening_hours 语法）。
+  """
+  hours: String
+  """
+  Whether the resource can be drawn on now.
+  
+  资源当前能否使用。
+  """
+  availability: ResourceAvailability!
+  """
+  From when the resource is offered.
+  
+  资源开始提供的时间。
+  """
+  availableFrom: Time
+  """
+  Until when the resource is offered (or was, once withdrawn).
+  
+  资源提供的截止时间（撤回后为撤回时间）。
+  """
+  availableUntil: Time
+  """
+  ID of the community the resource is offered to.
+  
+  资源所服务社区的 ID。
+  """
+  communityID: ID!
+  """
+  ID of the organisation or co-building unit that offers it.
+  
+  提供资源的组织或共建单位的 ID。
+  """
+  providerID: ID!
+  """
+  ID of the facility, for a venue on the service map.
+  
+  场地对应的服务地图设施的 ID。
+  """
+  facilityID: ID
+  """
+  ID of the co-building project the resource serves, if any.
+  
+  资源服务的共建项目的 ID（如有）。
+  """
+  projectID: ID
+  """
+  The community the resource is offered to.
+  
+  资源所服务的社区。
+  """
+  community: Region!
+  """
+  The organisation or co-building unit that offers it.
+  
+  提供资源的组织或共建单位。
+  """
+  provider: Organization!
+  """
+  The facility, for a venue on the service map.
+  
+  场地对应的服务地图设施。
+  """
+  facility: Facility
+  """
+  The co-building project the resource serves, if any.
+  
+  资源服务的共建项目（如有）。
+  """
+  project: CoBuildingProject
+  """
+  Who to contact about the resource: staff of its community and admins only; null for everyone else.
+  
+  资源联系人：仅本社区工作人员和管理员可见，其他人看到的是空值。
+  """
+  contact: ResourceContact
+}
+"""
+Whether the resource can be drawn on now.
+
+资源当前能否使用。
+"""
+enum ResourceAvailability @goModel(model: "lifecircle/ent/resource.Availability") {
+  """
+  Available to the community.
+  
+  可供社区使用。
+  """
+  AVAILABLE
+  """
+  Committed to a need or project for now.
+  
+  目前已用于某项需求或项目。
+  """
+  IN_USE
+  """
+  No longer offered.
+  
+  已不再提供。
+  """
+  WITHDRAWN
+}
+"""
+A page of ` + "`" + `Resource` + "`" + ` records (a Relay connection).
+
+` + "`" + `Resource` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type ResourceConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [ResourceEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+The contact person of a resource. Personal data: staff of the resource's community and admins only.
+
+资源联系人。属于个人信息：仅资源所在社区的工作人员和管理员可见。
+"""
+type ResourceContact implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Name of the contact person.
+  
+  联系人姓名。
+  """
+  name: String!
+  """
+  Phone number of the contact person.
+  
+  联系人电话。
+  """
+  phone: String
+  """
+  How and when to reach them.
+  
+  联系方式说明（何时、如何联系）。
+  """
+  note: String
+  """
+  The resource.
+  
+  所属资源。
+  """
+  resource: Resource!
+}
+"""
+A ` + "`" + `Resource` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `Resource` + "`" + ` 记录及其游标。
+"""
+type ResourceEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: Resource
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+Kind of resource.
+
+资源类型。
+"""
+enum ResourceKind @goModel(model: "lifecircle/ent/resource.Kind") {
+  """
+  A venue opened to the community, with its hours.
+  
+  向社区开放的场地（及开放时间）。
+  """
+  VENUE
+  """
+  A skill or professional service people offer, such as mediation or counselling.
+  
+  技能或专业服务，如调解、心理疏导。
+  """
+  SKILL
+  """
+  Equipment lent or shared.
+  
+  出借或共享的设备。
+  """
+  EQUIPMENT
+  """
+  Funds.
+  
+  资金。
+  """
+  FUNDS
+  """
+  Volunteer hours pledged.
+  
+  承诺投入的志愿服务时长。
+  """
+  VOLUNTEER_HOURS
+  """
+  A service to residents, such as meals or errands.
+  
+  面向居民的服务，如助餐、代办。
+  """
+  SERVICE
+  """
+  Anything else.
+  
+  其他。
+  """
+  OTHER
+}
+"""
+How to order ` + "`" + `Resource` + "`" + ` records.
+
+` + "`" + `Resource` + "`" + ` 记录的排序方式。
+"""
+input ResourceOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: ResourceOrderField!
+}
+"""
+Properties ` + "`" + `Resource` + "`" + ` records can be ordered by.
+
+` + "`" + `Resource` + "`" + ` 记录可用于排序的属性。
+"""
+enum ResourceOrderField {
+  """
+  By ` + "`" + `createdAt` + "`" + `.
+  
+  按 ` + "`" + `createdAt` + "`" + ` 排序。
+  """
+  CREATED_AT
+  """
+  By ` + "`" + `updatedAt` + "`" + `.
+  
+  按 ` + "`" + `updatedAt` + "`" + ` 排序。
+  """
+  UPDATED_AT
+  """
+  By ` + "`" + `kind` + "`" + `.
+  
+  按 ` + "`" + `kind` + "`" + ` 排序。
+  """
+  KIND
+  """
+  By ` + "`" + `title` + "`" + `.
+  
+  按 ` + "`" + `title` + "`" + ` 排序。
+  """
+  TITLE
+  """
+  By ` + "`" + `availability` + "`" + `.
+  
+  按 ` + "`" + `availability` + "`" + ` 排序。
+  """
+  AVAILABILITY
+}
+"""
+A filter on ` + "`" + `Resource` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `Resource` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input ResourceWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: ResourceWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [ResourceWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [ResourceWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` equals the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 等于该值时匹配。
+  """
+  createdAt: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 不等于该值时匹配。
+  """
+  createdAtNEQ: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 是所给值之一时匹配。
+  """
+  createdAtIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  createdAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  createdAtGT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  createdAtGTE: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  createdAtLT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  createdAtLTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` equals the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 等于该值时匹配。
+  """
+  updatedAt: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不等于该值时匹配。
+  """
+  updatedAtNEQ: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 是所给值之一时匹配。
+  """
+  updatedAtIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  updatedAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  updatedAtGT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  updatedAtGTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  updatedAtLT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `kind` + "`" + ` equals the value.
+  
+  ` + "`" + `kind` + "`" + ` 等于该值时匹配。
+  """
+  kind: ResourceKind
+  """
+  Matches when ` + "`" + `kind` + "`" + ` does not equal the value.
+  
+  ` + "`" + `kind` + "`" + ` 不等于该值时匹配。
+  """
+  kindNEQ: ResourceKind
+  """
+  Matches when ` + "`" + `kind` + "`" + ` is one of the values.
+  
+  ` + "`" + `kind` + "`" + ` 是所给值之一时匹配。
+  """
+  kindIn: [ResourceKind!]
+  """
+  Matches when ` + "`" + `kind` + "`" + ` is none of the values.
+  
+  ` + "`" + `kind` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  kindNotIn: [ResourceKind!]
+  """
+  Matches when ` + "`" + `title` + "`" + ` equals the value.
+  
+  ` + "`" + `title` + "`" + ` 等于该值时匹配。
+  """
+  title: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` does not equal the value.
+  
+  ` + "`" + `title` + "`" + ` 不等于该值时匹配。
+  """
+  titleNEQ: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is one of the values.
+  
+  ` + "`" + `title` + "`" + ` 是所给值之一时匹配。
+  """
+  titleIn: [String!]
+  """
+  Matches when ` + "`" + `title` + "`" + ` is none of the values.
+  
+  ` + "`" + `title` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  titleNotIn: [String!]
+  """
+  Matches when ` + "`" + `title` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `title` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  titleGT: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `title` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  titleGTE: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `title` + "`" + ` 小于（早于）该值时匹配。
+  """
+  titleLT: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `title` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  titleLTE: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` contains the value.
+  
+  ` + "`" + `title` + "`" + ` 包含该值时匹配。
+  """
+  titleContains: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` starts with the value.
+  
+  ` + "`" + `title` + "`" + ` 以该值开头时匹配。
+  """
+  titleHasPrefix: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` ends with the value.
+  
+  ` + "`" + `title` + "`" + ` 以该值结尾时匹配。
+  """
+  titleHasSuffix: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `title` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  titleEqualFold: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `title` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  titleContainsFold: String
+  """
+  Matches when ` + "`" + `availability` + "`" + ` equals the value.
+  
+  ` + "`" + `availability` + "`" + ` 等于该值时匹配。
+  """
+  availability: ResourceAvailability
+  """
+  Matches when ` + "`" + `availability` + "`" + ` does not equal the value.
+  
+  ` + "`" + `availability` + "`" + ` 不等于该值时匹配。
+  """
+  availabilityNEQ: ResourceAvailability
+  """
+  Matches when ` + "`" + `availability` + "`" + ` is one of the values.
+  
+  ` + "`" + `availability` + "`" + ` 是所给值之一时匹配。
+  """
+  availabilityIn: [ResourceAvailability!]
+  """
+  Matches when ` + "`" + `availability` + "`" + ` is none of the values.
+  
+  ` + "`" + `availability` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  availabilityNotIn: [ResourceAvailability!]
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` equals the value.
+  
+  ` + "`" + `availableFrom` + "`" + ` 等于该值时匹配。
+  """
+  availableFrom: Time
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` does not equal the value.
+  
+  ` + "`" + `availableFrom` + "`" + ` 不等于该值时匹配。
+  """
+  availableFromNEQ: Time
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` is one of the values.
+  
+  ` + "`" + `availableFrom` + "`" + ` 是所给值之一时匹配。
+  """
+  availableFromIn: [Time!]
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` is none of the values.
+  
+  ` + "`" + `availableFrom` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  availableFromNotIn: [Time!]
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `availableFrom` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  availableFromGT: Time
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `availableFrom` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  availableFromGTE: Time
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `availableFrom` + "`" + ` 小于（早于）该值时匹配。
+  """
+  availableFromLT: Time
+  """
+  Matches when ` + "`" + `availableFrom` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `availableFrom` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  availableFromLTE: Time
+  """
+  When true, matches records whose ` + "`" + `availableFrom` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `availableFrom` + "`" + ` 为空的记录。
+  """
+  availableFromIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `availableFrom` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `availableFrom` + "`" + ` 不为空的记录。
+  """
+  availableFromNotNil: Boolean
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` equals the value.
+  
+  ` + "`" + `availableUntil` + "`" + ` 等于该值时匹配。
+  """
+  availableUntil: Time
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` does not equal the value.
+  
+  ` + "`" + `availableUntil` + "`" + ` 不等于该值时匹配。
+  """
+  availableUntilNEQ: Time
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` is one of the values.
+  
+  ` + "`" + `availableUntil` + "`" + ` 是所给值之一时匹配。
+  """
+  availableUntilIn: [Time!]
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` is none of the values.
+  
+  ` + "`" + `availableUntil` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  availableUntilNotIn: [Time!]
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `availableUntil` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  availableUntilGT: Time
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `availableUntil` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  availableUntilGTE: Time
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `availableUntil` + "`" + ` 小于（早于）该值时匹配。
+  """
+  availableUntilLT: Time
+  """
+  Matches when ` + "`" + `availableUntil` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `availableUntil` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  availableUntilLTE: Time
+  """
+  When true, matches records whose ` + "`" + `availableUntil` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `availableUntil` + "`" + ` 为空的记录。
+  """
+  availableUntilIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `availableUntil` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `availableUntil` + "`" + ` 不为空的记录。
+  """
+  availableUntilNotNil: Boolean
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` equals the value.
+  
+  ` + "`" + `communityID` + "`" + ` 等于该值时匹配。
+  """
+  communityID: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `communityID` + "`" + ` 不等于该值时匹配。
+  """
+  communityIDNEQ: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 是所给值之一时匹配。
+  """
+  communityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  communityIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `providerID` + "`" + ` equals the value.
+  
+  ` + "`" + `providerID` + "`" + ` 等于该值时匹配。
+  """
+  providerID: ID
+  """
+  Matches when ` + "`" + `providerID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `providerID` + "`" + ` 不等于该值时匹配。
+  """
+  providerIDNEQ: ID
+  """
+  Matches when ` + "`" + `providerID` + "`" + ` is one of the values.
+  
+  ` + "`" + `providerID` + "`" + ` 是所给值之一时匹配。
+  """
+  providerIDIn: [ID!]
+  """
+  Matches when ` + "`" + `providerID` + "`" + ` is none of the values.
+  
+  ` + "`" + `providerID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  providerIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `facilityID` + "`" + ` equals the value.
+  
+  ` + "`" + `facilityID` + "`" + ` 等于该值时匹配。
+  """
+  facilityID: ID
+  """
+  Matches when ` + "`" + `facilityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `facilityID` + "`" + ` 不等于该值时匹配。
+  """
+  facilityIDNEQ: ID
+  """
+  Matches when ` + "`" + `facilityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `facilityID` + "`" + ` 是所给值之一时匹配。
+  """
+  facilityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `facilityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `facilityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  facilityIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `facilityID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `facilityID` + "`" + ` 为空的记录。
+  """
+  facilityIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `facilityID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `facilityID` + "`" + ` 不为空的记录。
+  """
+  facilityIDNotNil: Boolean
+  """
+  Matches when ` + "`" + `projectID` + "`" + ` equals the value.
+  
+  ` + "`" + `projectID` + "`" + ` 等于该值时匹配。
+  """
+  projectID: ID
+  """
+  Matches when ` + "`" + `projectID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `projectID` + "`" + ` 不等于该值时匹配。
+  """
+  projectIDNEQ: ID
+  """
+  Matches when ` + "`" + `projectID` + "`" + ` is one of the values.
+  
+  ` + "`" + `projectID` + "`" + ` 是所给值之一时匹配。
+  """
+  projectIDIn: [ID!]
+  """
+  Matches when ` + "`" + `projectID` + "`" + ` is none of the values.
+  
+  ` + "`" + `projectID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  projectIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `projectID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `projectID` + "`" + ` 为空的记录。
+  """
+  projectIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `projectID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `projectID` + "`" + ` 不为空的记录。
+  """
+  projectIDNotNil: Boolean
+  """
+  True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCommunity: Boolean
+  """
+  Matches records with a ` + "`" + `community` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
+  """
+  hasCommunityWith: [RegionWhereInput!]
+  """
+  True matches records with any ` + "`" + `provider` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `provider` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasProvider: Boolean
+  """
+  Matches records with a ` + "`" + `provider` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `provider` + "`" + ` 的记录。
+  """
+  hasProviderWith: [OrganizationWhereInput!]
+  """
+  True matches records with any ` + "`" + `facility` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `facility` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasFacility: Boolean
+  """
+  Matches records with a ` + "`" + `facility` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `facility` + "`" + ` 的记录。
+  """
+  hasFacilityWith: [FacilityWhereInput!]
+  """
+  True matches records with any ` + "`" + `project` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `project` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasProject: Boolean
+  """
+  Matches records with a ` + "`" + `project` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `project` + "`" + ` 的记录。
+  """
+  hasProjectWith: [CoBuildingProjectWhereInput!]
+}
+"""
 An entry of the needs list: a micro-wish, service need, repair, complaint or governance clue. Residents order, the community dispatches, volunteers take the order. Personal data: requesters see their own; volunteers also the dispatched requests of their community and those they claimed; staff their community's.
 
 需求清单中的一条：微心愿、服务需求、报修、投诉或治理线索。群众点单、社区派单、党员接单。属于个人信息：提出人可见自己的需求；志愿者还可见本社区已派单的需求及自己认领的需求；工作人员可见本社区的需求。
@@ -15720,6 +19490,109 @@ input UpdateActivityInput {
   clearVenue: Boolean
 }
 """
+Changes to a ` + "`" + `CoBuildingProject` + "`" + ` record: only the fields given change.
+
+对 ` + "`" + `CoBuildingProject` + "`" + ` 记录的修改：只修改给出的字段。
+"""
+input UpdateCoBuildingProjectInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
+  """
+  Title of the project.
+  
+  项目名称。
+  """
+  title: String
+  """
+  What the project sets out to do.
+  
+  项目目标。
+  """
+  goals: String
+  """
+  True clears ` + "`" + `goals` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `goals` + "`" + `。
+  """
+  clearGoals: Boolean
+  """
+  When the project starts (or started).
+  
+  项目开始时间。
+  """
+  startsOn: Time
+  """
+  True clears ` + "`" + `startsOn` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `startsOn` + "`" + `。
+  """
+  clearStartsOn: Boolean
+  """
+  When the project ends (or ended).
+  
+  项目结束时间。
+  """
+  endsOn: Time
+  """
+  True clears ` + "`" + `endsOn` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `endsOn` + "`" + `。
+  """
+  clearEndsOn: Boolean
+  """
+  Where the project stands.
+  
+  项目状态。
+  """
+  status: CoBuildingProjectStatus
+  """
+  What the project achieved, in free text.
+  
+  项目成效（自由文本）。
+  """
+  outcomes: String
+  """
+  True clears ` + "`" + `outcomes` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `outcomes` + "`" + `。
+  """
+  clearOutcomes: Boolean
+  """
+  ID of the community.
+  
+  所属社区的 ID。
+  """
+  communityID: ID
+}
+"""
 Changes to a ` + "`" + `Compound` + "`" + ` record: only the fields given change.
 
 对 ` + "`" + `Compound` + "`" + ` 记录的修改：只修改给出的字段。
@@ -16245,6 +20118,169 @@ input UpdateRegionInput {
   为 true 时清空 ` + "`" + `parent` + "`" + `。
   """
   clearParent: Boolean
+}
+"""
+Changes to a ` + "`" + `Resource` + "`" + ` record: only the fields given change.
+
+对 ` + "`" + `Resource` + "`" + ` 记录的修改：只修改给出的字段。
+"""
+input UpdateResourceInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
+  """
+  Kind of resource.
+  
+  资源类型。
+  """
+  kind: ResourceKind
+  """
+  Short name of what is offered.
+  
+  所提供资源的简称。
+  """
+  title: String
+  """
+  What is offered, in free text.
+  
+  资源说明（自由文本）。
+  """
+  description: String
+  """
+  True clears ` + "`" + `description` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `description` + "`" + `。
+  """
+  clearDescription: Boolean
+  """
+  How much is offered, in unit (hours, yuan, items, square metres), where it applies.
+  
+  提供的数量（单位见 unit，如小时、元、件、平方米），适用时填写。
+  """
+  quantity: Float
+  """
+  True clears ` + "`" + `quantity` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `quantity` + "`" + `。
+  """
+  clearQuantity: Boolean
+  """
+  Unit of quantity.
+  
+  数量的单位。
+  """
+  unit: String
+  """
+  True clears ` + "`" + `unit` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `unit` + "`" + `。
+  """
+  clearUnit: Boolean
+  """
+  When a venue or service is available, in free text or OpenStreetMap opening_hours syntax.
+  
+  场地或服务的开放时间（自由文本或 OpenStreetMap opening_hours 语法）。
+  """
+  hours: String
+  """
+  True clears ` + "`" + `hours` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `hours` + "`" + `。
+  """
+  clearHours: Boolean
+  """
+  Whether the resource can be drawn on now.
+  
+  资源当前能否使用。
+  """
+  availability: ResourceAvailability
+  """
+  From when the resource is offered.
+  
+  资源开始提供的时间。
+  """
+  availableFrom: Time
+  """
+  True clears ` + "`" + `availableFrom` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `availableFrom` + "`" + `。
+  """
+  clearAvailableFrom: Boolean
+  """
+  Until when the resource is offered (or was, once withdrawn).
+  
+  资源提供的截止时间（撤回后为撤回时间）。
+  """
+  availableUntil: Time
+  """
+  True clears ` + "`" + `availableUntil` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `availableUntil` + "`" + `。
+  """
+  clearAvailableUntil: Boolean
+  """
+  ID of the community the resource is offered to.
+  
+  资源所服务社区的 ID。
+  """
+  communityID: ID
+  """
+  ID of the organisation or co-building unit that offers it.
+  
+  提供资源的组织或共建单位的 ID。
+  """
+  providerID: ID
+  """
+  ID of the facility, for a venue on the service map.
+  
+  场地对应的服务地图设施的 ID。
+  """
+  facilityID: ID
+  """
+  True clears ` + "`" + `facility` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `facility` + "`" + `。
+  """
+  clearFacility: Boolean
+  """
+  ID of the co-building project the resource serves, if any.
+  
+  资源服务的共建项目的 ID（如有）。
+  """
+  projectID: ID
+  """
+  True clears ` + "`" + `project` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `project` + "`" + `。
+  """
+  clearProject: Boolean
 }
 `, BuiltIn: false},
 	{Name: "../schema/needs.graphql", Input: `"""
@@ -18613,6 +22649,84 @@ func (ec *executionContext) childFields_ChangeEntry(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ChangeEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_CoBuildingProject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CoBuildingProject_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CoBuildingProject_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CoBuildingProject_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_CoBuildingProject_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_CoBuildingProject_illustrative(ctx, field)
+	case "title":
+		return ec.fieldContext_CoBuildingProject_title(ctx, field)
+	case "goals":
+		return ec.fieldContext_CoBuildingProject_goals(ctx, field)
+	case "startsOn":
+		return ec.fieldContext_CoBuildingProject_startsOn(ctx, field)
+	case "endsOn":
+		return ec.fieldContext_CoBuildingProject_endsOn(ctx, field)
+	case "status":
+		return ec.fieldContext_CoBuildingProject_status(ctx, field)
+	case "outcomes":
+		return ec.fieldContext_CoBuildingProject_outcomes(ctx, field)
+	case "communityID":
+		return ec.fieldContext_CoBuildingProject_communityID(ctx, field)
+	case "community":
+		return ec.fieldContext_CoBuildingProject_community(ctx, field)
+	case "signings":
+		return ec.fieldContext_CoBuildingProject_signings(ctx, field)
+	case "updates":
+		return ec.fieldContext_CoBuildingProject_updates(ctx, field)
+	case "resources":
+		return ec.fieldContext_CoBuildingProject_resources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoBuildingProject", field.Name)
+}
+
+func (ec *executionContext) childFields_CoBuildingProjectConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CoBuildingProjectConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CoBuildingProjectConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CoBuildingProjectConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoBuildingProjectConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CoBuildingProjectEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CoBuildingProjectEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CoBuildingProjectEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoBuildingProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CoBuildingSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "community":
+		return ec.fieldContext_CoBuildingSummary_community(ctx, field)
+	case "resourcesByKind":
+		return ec.fieldContext_CoBuildingSummary_resourcesByKind(ctx, field)
+	case "resourcesByAvailability":
+		return ec.fieldContext_CoBuildingSummary_resourcesByAvailability(ctx, field)
+	case "projectsByStatus":
+		return ec.fieldContext_CoBuildingSummary_projectsByStatus(ctx, field)
+	case "signingUnits":
+		return ec.fieldContext_CoBuildingSummary_signingUnits(ctx, field)
+	case "needsAnswered":
+		return ec.fieldContext_CoBuildingSummary_needsAnswered(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoBuildingSummary", field.Name)
+}
+
 func (ec *executionContext) childFields_Compound(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -18711,6 +22825,16 @@ func (ec *executionContext) childFields_CompoundEdge(ctx context.Context, field 
 		return ec.fieldContext_CompoundEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompoundEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CountByValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_CountByValue_value(ctx, field)
+	case "count":
+		return ec.fieldContext_CountByValue_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountByValue", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19037,6 +23161,68 @@ func (ec *executionContext) childFields_NearbyFacilityEdge(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type NearbyFacilityEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_NeedMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NeedMatch_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NeedMatch_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_NeedMatch_updatedAt(ctx, field)
+	case "matchedAt":
+		return ec.fieldContext_NeedMatch_matchedAt(ctx, field)
+	case "note":
+		return ec.fieldContext_NeedMatch_note(ctx, field)
+	case "communityID":
+		return ec.fieldContext_NeedMatch_communityID(ctx, field)
+	case "requestID":
+		return ec.fieldContext_NeedMatch_requestID(ctx, field)
+	case "resourceID":
+		return ec.fieldContext_NeedMatch_resourceID(ctx, field)
+	case "projectID":
+		return ec.fieldContext_NeedMatch_projectID(ctx, field)
+	case "matchedByTokenID":
+		return ec.fieldContext_NeedMatch_matchedByTokenID(ctx, field)
+	case "matchedByPersonID":
+		return ec.fieldContext_NeedMatch_matchedByPersonID(ctx, field)
+	case "community":
+		return ec.fieldContext_NeedMatch_community(ctx, field)
+	case "request":
+		return ec.fieldContext_NeedMatch_request(ctx, field)
+	case "resource":
+		return ec.fieldContext_NeedMatch_resource(ctx, field)
+	case "project":
+		return ec.fieldContext_NeedMatch_project(ctx, field)
+	case "matchedByToken":
+		return ec.fieldContext_NeedMatch_matchedByToken(ctx, field)
+	case "matchedByPerson":
+		return ec.fieldContext_NeedMatch_matchedByPerson(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NeedMatch", field.Name)
+}
+
+func (ec *executionContext) childFields_NeedMatchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NeedMatchConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NeedMatchConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NeedMatchConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NeedMatchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NeedMatchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_NeedMatchEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_NeedMatchEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NeedMatchEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_NewSignInCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -19291,6 +23477,64 @@ func (ec *executionContext) childFields_Point(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Point", field.Name)
 }
 
+func (ec *executionContext) childFields_ProjectSigning(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectSigning_id(ctx, field)
+	case "source":
+		return ec.fieldContext_ProjectSigning_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_ProjectSigning_illustrative(ctx, field)
+	case "signedOn":
+		return ec.fieldContext_ProjectSigning_signedOn(ctx, field)
+	case "projectID":
+		return ec.fieldContext_ProjectSigning_projectID(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_ProjectSigning_organizationID(ctx, field)
+	case "project":
+		return ec.fieldContext_ProjectSigning_project(ctx, field)
+	case "organization":
+		return ec.fieldContext_ProjectSigning_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectSigning", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProjectUpdate_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ProjectUpdate_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProjectUpdate_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ProjectUpdate_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_ProjectUpdate_illustrative(ctx, field)
+	case "date":
+		return ec.fieldContext_ProjectUpdate_date(ctx, field)
+	case "text":
+		return ec.fieldContext_ProjectUpdate_text(ctx, field)
+	case "percent":
+		return ec.fieldContext_ProjectUpdate_percent(ctx, field)
+	case "projectID":
+		return ec.fieldContext_ProjectUpdate_projectID(ctx, field)
+	case "project":
+		return ec.fieldContext_ProjectUpdate_project(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectUpdate", field.Name)
+}
+
+func (ec *executionContext) childFields_ProtectedCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_ProtectedCount_value(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_ProtectedCount_suppressed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProtectedCount", field.Name)
+}
+
 func (ec *executionContext) childFields_Publication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -19489,6 +23733,104 @@ func (ec *executionContext) childFields_RequestEventEdge(ctx context.Context, fi
 		return ec.fieldContext_RequestEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Resource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Resource_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Resource_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Resource_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Resource_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Resource_illustrative(ctx, field)
+	case "kind":
+		return ec.fieldContext_Resource_kind(ctx, field)
+	case "title":
+		return ec.fieldContext_Resource_title(ctx, field)
+	case "description":
+		return ec.fieldContext_Resource_description(ctx, field)
+	case "quantity":
+		return ec.fieldContext_Resource_quantity(ctx, field)
+	case "unit":
+		return ec.fieldContext_Resource_unit(ctx, field)
+	case "hours":
+		return ec.fieldContext_Resource_hours(ctx, field)
+	case "availability":
+		return ec.fieldContext_Resource_availability(ctx, field)
+	case "availableFrom":
+		return ec.fieldContext_Resource_availableFrom(ctx, field)
+	case "availableUntil":
+		return ec.fieldContext_Resource_availableUntil(ctx, field)
+	case "communityID":
+		return ec.fieldContext_Resource_communityID(ctx, field)
+	case "providerID":
+		return ec.fieldContext_Resource_providerID(ctx, field)
+	case "facilityID":
+		return ec.fieldContext_Resource_facilityID(ctx, field)
+	case "projectID":
+		return ec.fieldContext_Resource_projectID(ctx, field)
+	case "community":
+		return ec.fieldContext_Resource_community(ctx, field)
+	case "provider":
+		return ec.fieldContext_Resource_provider(ctx, field)
+	case "facility":
+		return ec.fieldContext_Resource_facility(ctx, field)
+	case "project":
+		return ec.fieldContext_Resource_project(ctx, field)
+	case "contact":
+		return ec.fieldContext_Resource_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Resource", field.Name)
+}
+
+func (ec *executionContext) childFields_ResourceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ResourceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ResourceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ResourceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResourceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ResourceContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ResourceContact_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ResourceContact_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ResourceContact_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ResourceContact_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_ResourceContact_illustrative(ctx, field)
+	case "name":
+		return ec.fieldContext_ResourceContact_name(ctx, field)
+	case "phone":
+		return ec.fieldContext_ResourceContact_phone(ctx, field)
+	case "note":
+		return ec.fieldContext_ResourceContact_note(ctx, field)
+	case "resource":
+		return ec.fieldContext_ResourceContact_resource(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResourceContact", field.Name)
+}
+
+func (ec *executionContext) childFields_ResourceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ResourceEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ResourceEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResourceEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceCircle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19799,6 +24141,60 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	return args, nil
 }
 
+func (ec *executionContext) field_CoBuildingProject_resources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ResourceOrder, error) {
+			return ec.unmarshalOResourceOrder2ᚖlifecircleᚋentᚐResourceOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ResourceWhereInput, error) {
+			return ec.unmarshalOResourceWhereInput2ᚖlifecircleᚋentᚐResourceWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Compound_facilities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20095,6 +24491,58 @@ func (ec *executionContext) field_LifeCircleReport_compounds_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addProjectUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "signedOn",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["signedOn"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addProjectUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ProjectUpdateInput, error) {
+			return ec.unmarshalNProjectUpdateInput2lifecircleᚋgraphᚋmodelᚐProjectUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20189,6 +24637,20 @@ func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCoBuildingProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateCoBuildingProjectInput, error) {
+			return ec.unmarshalNCreateCoBuildingProjectInput2lifecircleᚋentᚐCreateCoBuildingProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCompound_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20265,6 +24727,20 @@ func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateRegionInput, error) {
 			return ec.unmarshalNCreateRegionInput2lifecircleᚋentᚐCreateRegionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createResource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateResourceInput, error) {
+			return ec.unmarshalNCreateResourceInput2lifecircleᚋentᚐCreateResourceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -20417,6 +24893,20 @@ func (ec *executionContext) field_Mutation_linkSignIn_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_matchNeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MatchNeedInput, error) {
+			return ec.unmarshalNMatchNeedInput2lifecircleᚋgraphᚋmodelᚐMatchNeedInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reactivatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20480,6 +24970,28 @@ func (ec *executionContext) field_Mutation_rejectRequest_args(ctx context.Contex
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeProjectUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "organizationID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationID"] = arg1
 	return args, nil
 }
 
@@ -20579,6 +25091,28 @@ func (ec *executionContext) field_Mutation_rewardRequest_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setResourceContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "resourceID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resourceID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResourceContactInput, error) {
+			return ec.unmarshalNResourceContactInput2lifecircleᚋgraphᚋmodelᚐResourceContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20621,6 +25155,28 @@ func (ec *executionContext) field_Mutation_updateActivity_args(ctx context.Conte
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateActivityInput, error) {
 			return ec.unmarshalNUpdateActivityInput2lifecircleᚋentᚐUpdateActivityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCoBuildingProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.UpdateCoBuildingProjectInput, error) {
+			return ec.unmarshalNUpdateCoBuildingProjectInput2lifecircleᚋentᚐUpdateCoBuildingProjectInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -20767,6 +25323,28 @@ func (ec *executionContext) field_Mutation_updateRegion_args(ctx context.Context
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.UpdateRegionInput, error) {
 			return ec.unmarshalNUpdateRegionInput2lifecircleᚋentᚐUpdateRegionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateResource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.UpdateResourceInput, error) {
+			return ec.unmarshalNUpdateResourceInput2lifecircleᚋentᚐUpdateResourceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -21078,6 +25656,74 @@ func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_coBuildingProjects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.CoBuildingProjectOrder, error) {
+			return ec.unmarshalOCoBuildingProjectOrder2ᚖlifecircleᚋentᚐCoBuildingProjectOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.CoBuildingProjectWhereInput, error) {
+			return ec.unmarshalOCoBuildingProjectWhereInput2ᚖlifecircleᚋentᚐCoBuildingProjectWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_coBuildingSummary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "communityID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["communityID"] = arg0
 	return args, nil
 }
 
@@ -21406,6 +26052,44 @@ func (ec *executionContext) field_Query_lifeCircleReport_args(ctx context.Contex
 }
 
 func (ec *executionContext) field_Query_myDataAccessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_needMatches_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
@@ -21806,6 +26490,60 @@ func (ec *executionContext) field_Query_registrations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_resources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ResourceOrder, error) {
+			return ec.unmarshalOResourceOrder2ᚖlifecircleᚋentᚐResourceOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ResourceWhereInput, error) {
+			return ec.unmarshalOResourceWhereInput2ᚖlifecircleᚋentᚐResourceWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -23886,6 +28624,747 @@ func (ec *executionContext) fieldContext_ChangeEntry_record(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _CoBuildingProject_id(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_source(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_title(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_goals(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_goals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Goals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_goals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_startsOn(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_startsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_endsOn(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_endsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_status(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cobuildingproject.Status) graphql.Marshaler {
+			return ec.marshalNCoBuildingProjectStatus2lifecircleᚋentᚋcobuildingprojectᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type CoBuildingProjectStatus does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_outcomes(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_outcomes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcomes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_outcomes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProject", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProject_community(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingProject_signings(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_signings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signings(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProjectSigning) graphql.Marshaler {
+			return ec.marshalOProjectSigning2ᚕᚖlifecircleᚋentᚐProjectSigningᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_signings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectSigning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingProject_updates(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_updates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProjectUpdate) graphql.Marshaler {
+			return ec.marshalOProjectUpdate2ᚕᚖlifecircleᚋentᚐProjectUpdateᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_updates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectUpdate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingProject_resources(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProject_resources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Resources(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ResourceOrder), fc.Args["where"].(*ent.ResourceWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ResourceConnection) graphql.Marshaler {
+			return ec.marshalNResourceConnection2ᚖlifecircleᚋentᚐResourceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProject_resources(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CoBuildingProject_resources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingProjectConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProjectConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProjectConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CoBuildingProjectEdge) graphql.Marshaler {
+			return ec.marshalOCoBuildingProjectEdge2ᚕᚖlifecircleᚋentᚐCoBuildingProjectEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProjectConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingProjectConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProjectEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingProjectConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProjectConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProjectConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProjectConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingProjectConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingProjectConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProjectConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProjectConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProjectConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProjectConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingProjectEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProjectEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProjectEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalOCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProjectEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingProjectEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingProjectEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CoBuildingProjectEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingProjectEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingProjectEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingProjectEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingSummary_community(ctx context.Context, field graphql.CollectedField, obj *model.CoBuildingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingSummary_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingSummary_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingSummary_resourcesByKind(ctx context.Context, field graphql.CollectedField, obj *model.CoBuildingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingSummary_resourcesByKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourcesByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountByValue) graphql.Marshaler {
+			return ec.marshalNCountByValue2ᚕᚖlifecircleᚋgraphᚋmodelᚐCountByValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingSummary_resourcesByKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountByValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingSummary_resourcesByAvailability(ctx context.Context, field graphql.CollectedField, obj *model.CoBuildingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingSummary_resourcesByAvailability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourcesByAvailability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountByValue) graphql.Marshaler {
+			return ec.marshalNCountByValue2ᚕᚖlifecircleᚋgraphᚋmodelᚐCountByValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingSummary_resourcesByAvailability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountByValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingSummary_projectsByStatus(ctx context.Context, field graphql.CollectedField, obj *model.CoBuildingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingSummary_projectsByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectsByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountByValue) graphql.Marshaler {
+			return ec.marshalNCountByValue2ᚕᚖlifecircleᚋgraphᚋmodelᚐCountByValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingSummary_projectsByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountByValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoBuildingSummary_signingUnits(ctx context.Context, field graphql.CollectedField, obj *model.CoBuildingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingSummary_signingUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SigningUnits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingSummary_signingUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoBuildingSummary", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CoBuildingSummary_needsAnswered(ctx context.Context, field graphql.CollectedField, obj *model.CoBuildingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoBuildingSummary_needsAnswered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsAnswered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProtectedCount) graphql.Marshaler {
+			return ec.marshalNProtectedCount2ᚖlifecircleᚋgraphᚋmodelᚐProtectedCount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoBuildingSummary_needsAnswered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoBuildingSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProtectedCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Compound_id(ctx context.Context, field graphql.CollectedField, obj *ent.Compound) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24743,6 +30222,52 @@ func (ec *executionContext) _CompoundEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_CompoundEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CompoundEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _CountByValue_value(ctx context.Context, field graphql.CollectedField, obj *model.CountByValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountByValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountByValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountByValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CountByValue_count(ctx context.Context, field graphql.CollectedField, obj *model.CountByValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountByValue_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountByValue_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountByValue", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _CreateApiTokenPayload_apiToken(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
@@ -27906,6 +33431,564 @@ func (ec *executionContext) fieldContext_Mutation_updateActivity(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createResource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createResource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateResource(ctx, fc.Args["input"].(ent.CreateResourceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Resource
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Resource
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+			return ec.marshalNResource2ᚖlifecircleᚋentᚐResource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createResource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createResource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateResource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateResource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateResource(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateResourceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Resource
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Resource
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+			return ec.marshalNResource2ᚖlifecircleᚋentᚐResource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateResource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateResource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCoBuildingProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCoBuildingProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCoBuildingProject(ctx, fc.Args["input"].(ent.CreateCoBuildingProjectInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalNCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCoBuildingProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCoBuildingProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCoBuildingProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCoBuildingProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCoBuildingProject(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateCoBuildingProjectInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalNCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCoBuildingProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCoBuildingProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setResourceContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setResourceContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetResourceContact(ctx, fc.Args["resourceID"].(int), fc.Args["input"].(model.ResourceContactInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Resource
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Resource
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+			return ec.marshalNResource2ᚖlifecircleᚋentᚐResource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setResourceContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setResourceContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addProjectUnit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addProjectUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddProjectUnit(ctx, fc.Args["projectID"].(int), fc.Args["organizationID"].(int), fc.Args["signedOn"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalNCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addProjectUnit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addProjectUnit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeProjectUnit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeProjectUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveProjectUnit(ctx, fc.Args["projectID"].(int), fc.Args["organizationID"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.CoBuildingProject
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalNCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeProjectUnit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeProjectUnit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addProjectUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addProjectUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddProjectUpdate(ctx, fc.Args["projectID"].(int), fc.Args["input"].(model.ProjectUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ProjectUpdate
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ProjectUpdate
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProjectUpdate) graphql.Marshaler {
+			return ec.marshalNProjectUpdate2ᚖlifecircleᚋentᚐProjectUpdate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addProjectUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectUpdate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addProjectUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_matchNeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_matchNeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MatchNeed(ctx, fc.Args["input"].(model.MatchNeedInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.NeedMatch
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.NeedMatch
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.NeedMatch) graphql.Marshaler {
+			return ec.marshalNNeedMatch2ᚖlifecircleᚋentᚐNeedMatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_matchNeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NeedMatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_matchNeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_submitRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29860,6 +35943,593 @@ func (ec *executionContext) _NearbyFacilityEdge_method(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_NearbyFacilityEdge_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NearbyFacilityEdge", field, false, false, errors.New("field of type WalkMethod does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_id(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_matchedAt(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_matchedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatchedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_matchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_note(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_requestID(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_requestID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_requestID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_resourceID(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_resourceID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_resourceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_projectID(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_projectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_projectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_matchedByTokenID(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_matchedByTokenID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatchedByTokenID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_matchedByTokenID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_matchedByPersonID(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_matchedByPersonID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatchedByPersonID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_matchedByPersonID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatch", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatch_community(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatch_request(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatch_resource(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_resource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resource(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+			return ec.marshalOResource2ᚖlifecircleᚋentᚐResource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatch_project(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalOCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatch_matchedByToken(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_matchedByToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatchedByToken(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.APIToken) graphql.Marshaler {
+			return ec.marshalOAPIToken2ᚖlifecircleᚋentᚐAPIToken(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_matchedByToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_APIToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatch_matchedByPerson(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatch_matchedByPerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatchedByPerson(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatch_matchedByPerson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatchConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.NeedMatchEdge) graphql.Marshaler {
+			return ec.marshalONeedMatchEdge2ᚕᚖlifecircleᚋentᚐNeedMatchEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatchConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NeedMatchEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatchConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatchConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatchConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatchConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _NeedMatchEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatchEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.NeedMatch) graphql.Marshaler {
+			return ec.marshalONeedMatch2ᚖlifecircleᚋentᚐNeedMatch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatchEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeedMatchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NeedMatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeedMatchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NeedMatchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeedMatchEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeedMatchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeedMatchEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _NewSignInCode_code(ctx context.Context, field graphql.CollectedField, obj *model.NewSignInCode) (ret graphql.Marshaler) {
@@ -32018,6 +38688,493 @@ func (ec *executionContext) fieldContext_Point_lng(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Point", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
+func (ec *executionContext) _ProjectSigning_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSigning", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectSigning_source(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSigning", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectSigning_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSigning", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectSigning_signedOn(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_signedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_signedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSigning", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectSigning_projectID(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_projectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_projectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSigning", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectSigning_organizationID(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSigning", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectSigning_project(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalNCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectSigning",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectSigning_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectSigning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSigning_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖlifecircleᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSigning_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectSigning",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectUpdate_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_source(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_date(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_text(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_percent(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_projectID(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_projectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_projectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectUpdate", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProjectUpdate_project(ctx context.Context, field graphql.CollectedField, obj *ent.ProjectUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectUpdate_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalNCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectUpdate_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectUpdate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProtectedCount_value(ctx context.Context, field graphql.CollectedField, obj *model.ProtectedCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectedCount_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectedCount_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProtectedCount", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ProtectedCount_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.ProtectedCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectedCount_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectedCount_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProtectedCount", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Publication_id(ctx context.Context, field graphql.CollectedField, obj *ent.Publication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32469,6 +39626,50 @@ func (ec *executionContext) fieldContext_Query_activities(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_coBuildingProjects(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_coBuildingProjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CoBuildingProjects(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CoBuildingProjectOrder), fc.Args["where"].(*ent.CoBuildingProjectWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProjectConnection) graphql.Marshaler {
+			return ec.marshalNCoBuildingProjectConnection2ᚖlifecircleᚋentᚐCoBuildingProjectConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_coBuildingProjects(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProjectConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_coBuildingProjects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_compounds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32657,6 +39858,68 @@ func (ec *executionContext) fieldContext_Query_identities(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_identities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_needMatches(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_needMatches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NeedMatches(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.NeedMatchConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.NeedMatchConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.NeedMatchConnection) graphql.Marshaler {
+			return ec.marshalNNeedMatchConnection2ᚖlifecircleᚋentᚐNeedMatchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_needMatches(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NeedMatchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_needMatches_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -32919,6 +40182,50 @@ func (ec *executionContext) fieldContext_Query_registrations(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_resources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_resources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Resources(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ResourceOrder), fc.Args["where"].(*ent.ResourceWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ResourceConnection) graphql.Marshaler {
+			return ec.marshalNResourceConnection2ᚖlifecircleᚋentᚐResourceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_resources(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_resources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_serviceRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33019,6 +40326,50 @@ func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_coBuildingSummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_coBuildingSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CoBuildingSummary(ctx, fc.Args["communityID"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CoBuildingSummary) graphql.Marshaler {
+			return ec.marshalNCoBuildingSummary2ᚖlifecircleᚋgraphᚋmodelᚐCoBuildingSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_coBuildingSummary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_coBuildingSummary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -35069,6 +42420,938 @@ func (ec *executionContext) _RequestEventEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_RequestEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RequestEventEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_id(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_source(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v resource.Kind) graphql.Marshaler {
+			return ec.marshalNResourceKind2lifecircleᚋentᚋresourceᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type ResourceKind does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_title(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_description(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_unit(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_hours(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_hours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_availability(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_availability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Availability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v resource.Availability) graphql.Marshaler {
+			return ec.marshalNResourceAvailability2lifecircleᚋentᚋresourceᚐAvailability(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_availability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type ResourceAvailability does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_availableFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_availableFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_availableFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_availableUntil(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_availableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_availableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_providerID(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_providerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProviderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_providerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_facilityID(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_facilityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FacilityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_facilityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_projectID(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_projectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_projectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Resource_community(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Resource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Resource_provider(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖlifecircleᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Resource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Resource_facility(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
+			return ec.marshalOFacility2ᚖlifecircleᚋentᚐFacility(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Resource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Resource_project(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+			return ec.marshalOCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Resource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoBuildingProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Resource_contact(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ResourceContact) graphql.Marshaler {
+			return ec.marshalOResourceContact2ᚖlifecircleᚋentᚐResourceContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Resource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceContact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ResourceEdge) graphql.Marshaler {
+			return ec.marshalOResourceEdge2ᚕᚖlifecircleᚋentᚐResourceEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_id(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_source(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_name(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_phone(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_note(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceContact", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ResourceContact_resource(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceContact_resource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resource(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+			return ec.marshalNResource2ᚖlifecircleᚋentᚐResource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceContact_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceContact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+			return ec.marshalOResource2ᚖlifecircleᚋentᚐResource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _ServiceCircle_center(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
@@ -39493,6 +47776,679 @@ func (ec *executionContext) unmarshalInputActivityWhereInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCoBuildingProjectOrder(ctx context.Context, obj any) (ent.CoBuildingProjectOrder, error) {
+	var it ent.CoBuildingProjectOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCoBuildingProjectOrderField2ᚖlifecircleᚋentᚐCoBuildingProjectOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCoBuildingProjectWhereInput(ctx context.Context, obj any) (ent.CoBuildingProjectWhereInput, error) {
+	var it ent.CoBuildingProjectWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "startsOn", "startsOnNEQ", "startsOnIn", "startsOnNotIn", "startsOnGT", "startsOnGTE", "startsOnLT", "startsOnLTE", "startsOnIsNil", "startsOnNotNil", "endsOn", "endsOnNEQ", "endsOnIn", "endsOnNotIn", "endsOnGT", "endsOnGTE", "endsOnLT", "endsOnLTE", "endsOnIsNil", "endsOnNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasCommunity", "hasCommunityWith", "hasResources", "hasResourcesWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOCoBuildingProjectWhereInput2ᚖlifecircleᚋentᚐCoBuildingProjectWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOCoBuildingProjectWhereInput2ᚕᚖlifecircleᚋentᚐCoBuildingProjectWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOCoBuildingProjectWhereInput2ᚕᚖlifecircleᚋentᚐCoBuildingProjectWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "titleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNEQ = data
+		case "titleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleIn = data
+		case "titleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNotIn = data
+		case "titleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGT = data
+		case "titleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGTE = data
+		case "titleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLT = data
+		case "titleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLTE = data
+		case "titleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContains = data
+		case "titleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasPrefix = data
+		case "titleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasSuffix = data
+		case "titleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleEqualFold = data
+		case "titleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContainsFold = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "startsOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnNEQ = data
+		case "startsOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnIn = data
+		case "startsOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnNotIn = data
+		case "startsOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnGT = data
+		case "startsOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnGTE = data
+		case "startsOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnLT = data
+		case "startsOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnLTE = data
+		case "startsOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnIsNil = data
+		case "startsOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOnNotNil = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = data
+		case "endsOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnNEQ = data
+		case "endsOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnIn = data
+		case "endsOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnNotIn = data
+		case "endsOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnGT = data
+		case "endsOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnGTE = data
+		case "endsOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnLT = data
+		case "endsOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnLTE = data
+		case "endsOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnIsNil = data
+		case "endsOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOnNotNil = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCoBuildingProjectStatus2ᚖlifecircleᚋentᚋcobuildingprojectᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOCoBuildingProjectStatus2ᚖlifecircleᚋentᚋcobuildingprojectᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOCoBuildingProjectStatus2ᚕlifecircleᚋentᚋcobuildingprojectᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOCoBuildingProjectStatus2ᚕlifecircleᚋentᚋcobuildingprojectᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "communityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNEQ = data
+		case "communityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDIn = data
+		case "communityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNotIn = data
+		case "hasCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunity = data
+		case "hasCommunityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunityWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunityWith = data
+		case "hasResources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasResources"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasResources = data
+		case "hasResourcesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasResourcesWith"))
+			data, err := ec.unmarshalOResourceWhereInput2ᚕᚖlifecircleᚋentᚐResourceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasResourcesWith = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCompoundCoverageOrder(ctx context.Context, obj any) (model.CompoundCoverageOrder, error) {
 	var it model.CompoundCoverageOrder
 	if obj == nil {
@@ -40449,6 +49405,92 @@ func (ec *executionContext) unmarshalInputCreateApiTokenInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCreateCoBuildingProjectInput(ctx context.Context, obj any) (ent.CreateCoBuildingProjectInput, error) {
+	var it ent.CreateCoBuildingProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "illustrative", "title", "goals", "startsOn", "endsOn", "status", "outcomes", "communityID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "goals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("goals"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Goals = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCoBuildingProjectStatus2ᚖlifecircleᚋentᚋcobuildingprojectᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "outcomes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcomes = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCreateCompoundInput(ctx context.Context, obj any) (ent.CreateCompoundInput, error) {
 	var it ent.CreateCompoundInput
 	if obj == nil {
@@ -40988,6 +50030,134 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 				return it, err
 			}
 			it.ParentID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateResourceInput(ctx context.Context, obj any) (ent.CreateResourceInput, error) {
+	var it ent.CreateResourceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "illustrative", "kind", "title", "description", "quantity", "unit", "hours", "availability", "availableFrom", "availableUntil", "communityID", "providerID", "facilityID", "projectID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNResourceKind2lifecircleᚋentᚋresourceᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalOResourceAvailability2ᚖlifecircleᚋentᚋresourceᚐAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = data
+		case "availableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFrom = data
+		case "availableUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntil"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntil = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "providerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderID = data
+		case "facilityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityID = data
+		case "projectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
 		}
 	}
 	return it, nil
@@ -43457,6 +52627,57 @@ func (ec *executionContext) unmarshalInputLocalizedTextInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMatchNeedInput(ctx context.Context, obj any) (model.MatchNeedInput, error) {
+	var it model.MatchNeedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestID", "resourceID", "projectID", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "resourceID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		case "projectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputOrganizationOrder(ctx context.Context, obj any) (ent.OrganizationOrder, error) {
 	var it ent.OrganizationOrder
 	if obj == nil {
@@ -44203,6 +53424,50 @@ func (ec *executionContext) unmarshalInputPointInput(ctx context.Context, obj an
 				return it, err
 			}
 			it.Lng = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProjectUpdateInput(ctx context.Context, obj any) (model.ProjectUpdateInput, error) {
+	var it model.ProjectUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "text", "percent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "percent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Percent = data
 		}
 	}
 	return it, nil
@@ -45759,6 +55024,891 @@ func (ec *executionContext) unmarshalInputRegistrationWhereInput(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputResourceContactInput(ctx context.Context, obj any) (model.ResourceContactInput, error) {
+	var it model.ResourceContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "phone", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputResourceOrder(ctx context.Context, obj any) (ent.ResourceOrder, error) {
+	var it ent.ResourceOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNResourceOrderField2ᚖlifecircleᚋentᚐResourceOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context, obj any) (ent.ResourceWhereInput, error) {
+	var it ent.ResourceWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "availability", "availabilityNEQ", "availabilityIn", "availabilityNotIn", "availableFrom", "availableFromNEQ", "availableFromIn", "availableFromNotIn", "availableFromGT", "availableFromGTE", "availableFromLT", "availableFromLTE", "availableFromIsNil", "availableFromNotNil", "availableUntil", "availableUntilNEQ", "availableUntilIn", "availableUntilNotIn", "availableUntilGT", "availableUntilGTE", "availableUntilLT", "availableUntilLTE", "availableUntilIsNil", "availableUntilNotNil", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "providerID", "providerIDNEQ", "providerIDIn", "providerIDNotIn", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "facilityIDIsNil", "facilityIDNotNil", "projectID", "projectIDNEQ", "projectIDIn", "projectIDNotIn", "projectIDIsNil", "projectIDNotNil", "hasCommunity", "hasCommunityWith", "hasProvider", "hasProviderWith", "hasFacility", "hasFacilityWith", "hasProject", "hasProjectWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOResourceWhereInput2ᚖlifecircleᚋentᚐResourceWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOResourceWhereInput2ᚕᚖlifecircleᚋentᚐResourceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOResourceWhereInput2ᚕᚖlifecircleᚋentᚐResourceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOResourceKind2ᚖlifecircleᚋentᚋresourceᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOResourceKind2ᚖlifecircleᚋentᚋresourceᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOResourceKind2ᚕlifecircleᚋentᚋresourceᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOResourceKind2ᚕlifecircleᚋentᚋresourceᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "titleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNEQ = data
+		case "titleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleIn = data
+		case "titleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNotIn = data
+		case "titleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGT = data
+		case "titleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGTE = data
+		case "titleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLT = data
+		case "titleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLTE = data
+		case "titleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContains = data
+		case "titleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasPrefix = data
+		case "titleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasSuffix = data
+		case "titleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleEqualFold = data
+		case "titleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContainsFold = data
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalOResourceAvailability2ᚖlifecircleᚋentᚋresourceᚐAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = data
+		case "availabilityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityNEQ"))
+			data, err := ec.unmarshalOResourceAvailability2ᚖlifecircleᚋentᚋresourceᚐAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailabilityNEQ = data
+		case "availabilityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityIn"))
+			data, err := ec.unmarshalOResourceAvailability2ᚕlifecircleᚋentᚋresourceᚐAvailabilityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailabilityIn = data
+		case "availabilityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availabilityNotIn"))
+			data, err := ec.unmarshalOResourceAvailability2ᚕlifecircleᚋentᚋresourceᚐAvailabilityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailabilityNotIn = data
+		case "availableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFrom = data
+		case "availableFromNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromNEQ = data
+		case "availableFromIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromIn = data
+		case "availableFromNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromNotIn = data
+		case "availableFromGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromGT = data
+		case "availableFromGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromGTE = data
+		case "availableFromLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromLT = data
+		case "availableFromLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromLTE = data
+		case "availableFromIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromIsNil = data
+		case "availableFromNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFromNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFromNotNil = data
+		case "availableUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntil"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntil = data
+		case "availableUntilNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilNEQ = data
+		case "availableUntilIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilIn = data
+		case "availableUntilNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilNotIn = data
+		case "availableUntilGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilGT = data
+		case "availableUntilGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilGTE = data
+		case "availableUntilLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilLT = data
+		case "availableUntilLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilLTE = data
+		case "availableUntilIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilIsNil = data
+		case "availableUntilNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntilNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntilNotNil = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "communityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNEQ = data
+		case "communityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDIn = data
+		case "communityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNotIn = data
+		case "providerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderID = data
+		case "providerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderIDNEQ = data
+		case "providerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderIDIn = data
+		case "providerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderIDNotIn = data
+		case "facilityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityID = data
+		case "facilityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNEQ = data
+		case "facilityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDIn = data
+		case "facilityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNotIn = data
+		case "facilityIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDIsNil = data
+		case "facilityIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNotNil = data
+		case "projectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "projectIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectIDNEQ = data
+		case "projectIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectIDIn = data
+		case "projectIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectIDNotIn = data
+		case "projectIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectIDIsNil = data
+		case "projectIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectIDNotNil = data
+		case "hasCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunity = data
+		case "hasCommunityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunityWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunityWith = data
+		case "hasProvider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProvider"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasProvider = data
+		case "hasProviderWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProviderWith"))
+			data, err := ec.unmarshalOOrganizationWhereInput2ᚕᚖlifecircleᚋentᚐOrganizationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasProviderWith = data
+		case "hasFacility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacility"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFacility = data
+		case "hasFacilityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacilityWith"))
+			data, err := ec.unmarshalOFacilityWhereInput2ᚕᚖlifecircleᚋentᚐFacilityWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFacilityWith = data
+		case "hasProject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProject"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasProject = data
+		case "hasProjectWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProjectWith"))
+			data, err := ec.unmarshalOCoBuildingProjectWhereInput2ᚕᚖlifecircleᚋentᚐCoBuildingProjectWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasProjectWith = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.Context, obj any) (ent.ServiceRequestWhereInput, error) {
 	var it ent.ServiceRequestWhereInput
 	if obj == nil {
@@ -46850,6 +57000,141 @@ func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpdateCoBuildingProjectInput(ctx context.Context, obj any) (ent.UpdateCoBuildingProjectInput, error) {
+	var it ent.UpdateCoBuildingProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "title", "goals", "clearGoals", "startsOn", "clearStartsOn", "endsOn", "clearEndsOn", "status", "outcomes", "clearOutcomes", "communityID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "goals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("goals"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Goals = data
+		case "clearGoals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearGoals"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearGoals = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "clearStartsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearStartsOn"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearStartsOn = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = data
+		case "clearEndsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearEndsOn"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearEndsOn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCoBuildingProjectStatus2ᚖlifecircleᚋentᚋcobuildingprojectᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "outcomes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcomes = data
+		case "clearOutcomes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearOutcomes"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearOutcomes = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputUpdateCompoundInput(ctx context.Context, obj any) (ent.UpdateCompoundInput, error) {
 	var it ent.UpdateCompoundInput
 	if obj == nil {
@@ -47625,6 +57910,211 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpdateResourceInput(ctx context.Context, obj any) (ent.UpdateResourceInput, error) {
+	var it ent.UpdateResourceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "kind", "title", "description", "clearDescription", "quantity", "clearQuantity", "unit", "clearUnit", "hours", "clearHours", "availability", "availableFrom", "clearAvailableFrom", "availableUntil", "clearAvailableUntil", "communityID", "providerID", "facilityID", "clearFacility", "projectID", "clearProject"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOResourceKind2ᚖlifecircleᚋentᚋresourceᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "clearDescription":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDescription"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDescription = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "clearQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearQuantity"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearQuantity = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "clearUnit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearUnit"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearUnit = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
+		case "clearHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearHours"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearHours = data
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalOResourceAvailability2ᚖlifecircleᚋentᚋresourceᚐAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = data
+		case "availableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableFrom = data
+		case "clearAvailableFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearAvailableFrom"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearAvailableFrom = data
+		case "availableUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availableUntil"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvailableUntil = data
+		case "clearAvailableUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearAvailableUntil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearAvailableUntil = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "providerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderID = data
+		case "facilityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityID = data
+		case "clearFacility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearFacility"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearFacility = data
+		case "projectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "clearProject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearProject"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearProject = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -47638,6 +58128,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._ServiceRequest(ctx, sel, obj)
+	case *ent.ResourceContact:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ResourceContact(ctx, sel, obj)
+	case *ent.Resource:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Resource(ctx, sel, obj)
 	case *ent.RequestEvent:
 		if obj == nil {
 			return graphql.Null
@@ -47658,6 +58158,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Publication(ctx, sel, obj)
+	case *ent.ProjectUpdate:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProjectUpdate(ctx, sel, obj)
+	case *ent.ProjectSigning:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProjectSigning(ctx, sel, obj)
 	case *ent.PersonalDataAccess:
 		if obj == nil {
 			return graphql.Null
@@ -47673,6 +58183,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Organization(ctx, sel, obj)
+	case *ent.NeedMatch:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._NeedMatch(ctx, sel, obj)
 	case *ent.Identity:
 		if obj == nil {
 			return graphql.Null
@@ -47693,6 +58208,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Compound(ctx, sel, obj)
+	case *ent.CoBuildingProject:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CoBuildingProject(ctx, sel, obj)
 	case *ent.Activity:
 		if obj == nil {
 			return graphql.Null
@@ -48544,6 +59064,405 @@ func (ec *executionContext) _ChangeEntry(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var coBuildingProjectImplementors = []string{"CoBuildingProject", "Node"}
+
+func (ec *executionContext) _CoBuildingProject(ctx context.Context, sel ast.SelectionSet, obj *ent.CoBuildingProject) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coBuildingProjectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoBuildingProject")
+		case "id":
+			out.Values[i] = ec._CoBuildingProject_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._CoBuildingProject_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CoBuildingProject_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._CoBuildingProject_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._CoBuildingProject_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._CoBuildingProject_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "goals":
+			out.Values[i] = ec._CoBuildingProject_goals(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsOn":
+			out.Values[i] = ec._CoBuildingProject_startsOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsOn":
+			out.Values[i] = ec._CoBuildingProject_endsOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._CoBuildingProject_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcomes":
+			out.Values[i] = ec._CoBuildingProject_outcomes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._CoBuildingProject_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CoBuildingProject_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "signings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CoBuildingProject_signings(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "updates":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CoBuildingProject_updates(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "resources":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CoBuildingProject_resources(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var coBuildingProjectConnectionImplementors = []string{"CoBuildingProjectConnection"}
+
+func (ec *executionContext) _CoBuildingProjectConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CoBuildingProjectConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coBuildingProjectConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoBuildingProjectConnection")
+		case "edges":
+			out.Values[i] = ec._CoBuildingProjectConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CoBuildingProjectConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CoBuildingProjectConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var coBuildingProjectEdgeImplementors = []string{"CoBuildingProjectEdge"}
+
+func (ec *executionContext) _CoBuildingProjectEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CoBuildingProjectEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coBuildingProjectEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoBuildingProjectEdge")
+		case "node":
+			out.Values[i] = ec._CoBuildingProjectEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._CoBuildingProjectEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var coBuildingSummaryImplementors = []string{"CoBuildingSummary"}
+
+func (ec *executionContext) _CoBuildingSummary(ctx context.Context, sel ast.SelectionSet, obj *model.CoBuildingSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coBuildingSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoBuildingSummary")
+		case "community":
+			out.Values[i] = ec._CoBuildingSummary_community(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resourcesByKind":
+			out.Values[i] = ec._CoBuildingSummary_resourcesByKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resourcesByAvailability":
+			out.Values[i] = ec._CoBuildingSummary_resourcesByAvailability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "projectsByStatus":
+			out.Values[i] = ec._CoBuildingSummary_projectsByStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signingUnits":
+			out.Values[i] = ec._CoBuildingSummary_signingUnits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "needsAnswered":
+			out.Values[i] = ec._CoBuildingSummary_needsAnswered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var compoundImplementors = []string{"Compound", "Node"}
 
 func (ec *executionContext) _Compound(ctx context.Context, sel ast.SelectionSet, obj *ent.Compound) graphql.Marshaler {
@@ -48977,6 +59896,49 @@ func (ec *executionContext) _CompoundEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._CompoundEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var countByValueImplementors = []string{"CountByValue"}
+
+func (ec *executionContext) _CountByValue(ctx context.Context, sel ast.SelectionSet, obj *model.CountByValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countByValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountByValue")
+		case "value":
+			out.Values[i] = ec._CountByValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CountByValue_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -50693,6 +61655,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createResource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createResource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateResource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateResource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCoBuildingProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCoBuildingProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCoBuildingProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCoBuildingProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setResourceContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setResourceContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addProjectUnit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addProjectUnit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeProjectUnit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeProjectUnit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addProjectUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addProjectUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "matchNeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_matchNeed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "submitRequest":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_submitRequest(ctx, field)
@@ -51038,6 +62063,413 @@ func (ec *executionContext) _NearbyFacilityEdge(ctx context.Context, sel ast.Sel
 			}
 		case "method":
 			out.Values[i] = ec._NearbyFacilityEdge_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var needMatchImplementors = []string{"NeedMatch", "Node"}
+
+func (ec *executionContext) _NeedMatch(ctx context.Context, sel ast.SelectionSet, obj *ent.NeedMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, needMatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NeedMatch")
+		case "id":
+			out.Values[i] = ec._NeedMatch_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._NeedMatch_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._NeedMatch_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matchedAt":
+			out.Values[i] = ec._NeedMatch_matchedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._NeedMatch_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._NeedMatch_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestID":
+			out.Values[i] = ec._NeedMatch_requestID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resourceID":
+			out.Values[i] = ec._NeedMatch_resourceID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projectID":
+			out.Values[i] = ec._NeedMatch_projectID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matchedByTokenID":
+			out.Values[i] = ec._NeedMatch_matchedByTokenID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matchedByPersonID":
+			out.Values[i] = ec._NeedMatch_matchedByPersonID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NeedMatch_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "request":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NeedMatch_request(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "resource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NeedMatch_resource(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "project":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NeedMatch_project(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "matchedByToken":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NeedMatch_matchedByToken(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "matchedByPerson":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NeedMatch_matchedByPerson(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var needMatchConnectionImplementors = []string{"NeedMatchConnection"}
+
+func (ec *executionContext) _NeedMatchConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NeedMatchConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, needMatchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NeedMatchConnection")
+		case "edges":
+			out.Values[i] = ec._NeedMatchConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NeedMatchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._NeedMatchConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var needMatchEdgeImplementors = []string{"NeedMatchEdge"}
+
+func (ec *executionContext) _NeedMatchEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NeedMatchEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, needMatchEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NeedMatchEdge")
+		case "node":
+			out.Values[i] = ec._NeedMatchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._NeedMatchEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -52561,6 +63993,304 @@ func (ec *executionContext) _Point(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var projectSigningImplementors = []string{"ProjectSigning", "Node"}
+
+func (ec *executionContext) _ProjectSigning(ctx context.Context, sel ast.SelectionSet, obj *ent.ProjectSigning) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectSigningImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectSigning")
+		case "id":
+			out.Values[i] = ec._ProjectSigning_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ProjectSigning_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._ProjectSigning_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signedOn":
+			out.Values[i] = ec._ProjectSigning_signedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projectID":
+			out.Values[i] = ec._ProjectSigning_projectID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organizationID":
+			out.Values[i] = ec._ProjectSigning_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProjectSigning_project(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "organization":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProjectSigning_organization(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var projectUpdateImplementors = []string{"ProjectUpdate", "Node"}
+
+func (ec *executionContext) _ProjectUpdate(ctx context.Context, sel ast.SelectionSet, obj *ent.ProjectUpdate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectUpdateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectUpdate")
+		case "id":
+			out.Values[i] = ec._ProjectUpdate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ProjectUpdate_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ProjectUpdate_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ProjectUpdate_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._ProjectUpdate_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._ProjectUpdate_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.Values[i] = ec._ProjectUpdate_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percent":
+			out.Values[i] = ec._ProjectUpdate_percent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projectID":
+			out.Values[i] = ec._ProjectUpdate_projectID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProjectUpdate_project(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var protectedCountImplementors = []string{"ProtectedCount"}
+
+func (ec *executionContext) _ProtectedCount(ctx context.Context, sel ast.SelectionSet, obj *model.ProtectedCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, protectedCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProtectedCount")
+		case "value":
+			out.Values[i] = ec._ProtectedCount_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._ProtectedCount_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var publicationImplementors = []string{"Publication", "Node"}
 
 func (ec *executionContext) _Publication(ctx context.Context, sel ast.SelectionSet, obj *ent.Publication) graphql.Marshaler {
@@ -52818,6 +64548,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "coBuildingProjects":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_coBuildingProjects(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "compounds":
 			field := field
 
@@ -52894,6 +64646,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_identities(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "needMatches":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_needMatches(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -53016,6 +64790,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "resources":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_resources(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "serviceRequests":
 			field := field
 
@@ -53048,6 +64844,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_changes(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "coBuildingSummary":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_coBuildingSummary(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -54221,6 +66039,521 @@ func (ec *executionContext) _RequestEventEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._RequestEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var resourceImplementors = []string{"Resource", "Node"}
+
+func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet, obj *ent.Resource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Resource")
+		case "id":
+			out.Values[i] = ec._Resource_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Resource_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Resource_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Resource_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Resource_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Resource_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Resource_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Resource_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._Resource_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.Values[i] = ec._Resource_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hours":
+			out.Values[i] = ec._Resource_hours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availability":
+			out.Values[i] = ec._Resource_availability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availableFrom":
+			out.Values[i] = ec._Resource_availableFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availableUntil":
+			out.Values[i] = ec._Resource_availableUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._Resource_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "providerID":
+			out.Values[i] = ec._Resource_providerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "facilityID":
+			out.Values[i] = ec._Resource_facilityID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projectID":
+			out.Values[i] = ec._Resource_projectID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Resource_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "provider":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Resource_provider(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "facility":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Resource_facility(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "project":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Resource_project(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "contact":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Resource_contact(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var resourceConnectionImplementors = []string{"ResourceConnection"}
+
+func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ResourceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResourceConnection")
+		case "edges":
+			out.Values[i] = ec._ResourceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ResourceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ResourceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var resourceContactImplementors = []string{"ResourceContact", "Node"}
+
+func (ec *executionContext) _ResourceContact(ctx context.Context, sel ast.SelectionSet, obj *ent.ResourceContact) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourceContactImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResourceContact")
+		case "id":
+			out.Values[i] = ec._ResourceContact_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ResourceContact_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ResourceContact_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ResourceContact_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._ResourceContact_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ResourceContact_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._ResourceContact_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._ResourceContact_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResourceContact_resource(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var resourceEdgeImplementors = []string{"ResourceEdge"}
+
+func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ResourceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResourceEdge")
+		case "node":
+			out.Values[i] = ec._ResourceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ResourceEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -55693,6 +68026,79 @@ func (ec *executionContext) marshalNChangeEntry2ᚖlifecircleᚋgraphᚋmodelᚐ
 	return ec._ChangeEntry(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCoBuildingProject2lifecircleᚋentᚐCoBuildingProject(ctx context.Context, sel ast.SelectionSet, v ent.CoBuildingProject) graphql.Marshaler {
+	return ec._CoBuildingProject(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx context.Context, sel ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CoBuildingProject(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCoBuildingProjectConnection2lifecircleᚋentᚐCoBuildingProjectConnection(ctx context.Context, sel ast.SelectionSet, v ent.CoBuildingProjectConnection) graphql.Marshaler {
+	return ec._CoBuildingProjectConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoBuildingProjectConnection2ᚖlifecircleᚋentᚐCoBuildingProjectConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CoBuildingProjectConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CoBuildingProjectConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCoBuildingProjectOrderField2ᚖlifecircleᚋentᚐCoBuildingProjectOrderField(ctx context.Context, v any) (*ent.CoBuildingProjectOrderField, error) {
+	var res = new(ent.CoBuildingProjectOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCoBuildingProjectOrderField2ᚖlifecircleᚋentᚐCoBuildingProjectOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.CoBuildingProjectOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNCoBuildingProjectStatus2lifecircleᚋentᚋcobuildingprojectᚐStatus(ctx context.Context, v any) (cobuildingproject.Status, error) {
+	var res cobuildingproject.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCoBuildingProjectStatus2lifecircleᚋentᚋcobuildingprojectᚐStatus(ctx context.Context, sel ast.SelectionSet, v cobuildingproject.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCoBuildingProjectWhereInput2ᚖlifecircleᚋentᚐCoBuildingProjectWhereInput(ctx context.Context, v any) (*ent.CoBuildingProjectWhereInput, error) {
+	res, err := ec.unmarshalInputCoBuildingProjectWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCoBuildingSummary2lifecircleᚋgraphᚋmodelᚐCoBuildingSummary(ctx context.Context, sel ast.SelectionSet, v model.CoBuildingSummary) graphql.Marshaler {
+	return ec._CoBuildingSummary(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoBuildingSummary2ᚖlifecircleᚋgraphᚋmodelᚐCoBuildingSummary(ctx context.Context, sel ast.SelectionSet, v *model.CoBuildingSummary) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CoBuildingSummary(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCompound2lifecircleᚋentᚐCompound(ctx context.Context, sel ast.SelectionSet, v ent.Compound) graphql.Marshaler {
 	return ec._Compound(ctx, sel, &v)
 }
@@ -55802,6 +68208,32 @@ func (ec *executionContext) unmarshalNCompoundWhereInput2ᚖlifecircleᚋentᚐC
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCountByValue2ᚕᚖlifecircleᚋgraphᚋmodelᚐCountByValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountByValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountByValue2ᚖlifecircleᚋgraphᚋmodelᚐCountByValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCountByValue2ᚖlifecircleᚋgraphᚋmodelᚐCountByValue(ctx context.Context, sel ast.SelectionSet, v *model.CountByValue) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CountByValue(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateActivityInput2lifecircleᚋentᚐCreateActivityInput(ctx context.Context, v any) (ent.CreateActivityInput, error) {
 	res, err := ec.unmarshalInputCreateActivityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55824,6 +68256,11 @@ func (ec *executionContext) marshalNCreateApiTokenPayload2ᚖlifecircleᚋgraph�
 		return graphql.Null
 	}
 	return ec._CreateApiTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateCoBuildingProjectInput2lifecircleᚋentᚐCreateCoBuildingProjectInput(ctx context.Context, v any) (ent.CreateCoBuildingProjectInput, error) {
+	res, err := ec.unmarshalInputCreateCoBuildingProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateCompoundInput2lifecircleᚋentᚐCreateCompoundInput(ctx context.Context, v any) (ent.CreateCompoundInput, error) {
@@ -55853,6 +68290,11 @@ func (ec *executionContext) unmarshalNCreatePersonInput2lifecircleᚋgraphᚋmod
 
 func (ec *executionContext) unmarshalNCreateRegionInput2lifecircleᚋentᚐCreateRegionInput(ctx context.Context, v any) (ent.CreateRegionInput, error) {
 	res, err := ec.unmarshalInputCreateRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateResourceInput2lifecircleᚋentᚐCreateResourceInput(ctx context.Context, v any) (ent.CreateResourceInput, error) {
+	res, err := ec.unmarshalInputCreateResourceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -56230,6 +68672,11 @@ func (ec *executionContext) unmarshalNLocalizedTextInput2lifecircleᚋinternal�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMatchNeedInput2lifecircleᚋgraphᚋmodelᚐMatchNeedInput(ctx context.Context, v any) (model.MatchNeedInput, error) {
+	res, err := ec.unmarshalInputMatchNeedInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMissingCategory2ᚕᚖlifecircleᚋgraphᚋmodelᚐMissingCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MissingCategory) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -56320,6 +68767,34 @@ func (ec *executionContext) marshalNNearbyFacilityEdge2ᚖlifecircleᚋgraphᚋm
 		return graphql.Null
 	}
 	return ec._NearbyFacilityEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNeedMatch2lifecircleᚋentᚐNeedMatch(ctx context.Context, sel ast.SelectionSet, v ent.NeedMatch) graphql.Marshaler {
+	return ec._NeedMatch(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNeedMatch2ᚖlifecircleᚋentᚐNeedMatch(ctx context.Context, sel ast.SelectionSet, v *ent.NeedMatch) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NeedMatch(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNeedMatchConnection2lifecircleᚋentᚐNeedMatchConnection(ctx context.Context, sel ast.SelectionSet, v ent.NeedMatchConnection) graphql.Marshaler {
+	return ec._NeedMatchConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNeedMatchConnection2ᚖlifecircleᚋentᚐNeedMatchConnection(ctx context.Context, sel ast.SelectionSet, v *ent.NeedMatchConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NeedMatchConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNewSignInCode2lifecircleᚋgraphᚋmodelᚐNewSignInCode(ctx context.Context, sel ast.SelectionSet, v model.NewSignInCode) graphql.Marshaler {
@@ -56551,6 +69026,45 @@ func (ec *executionContext) marshalNPoint2ᚖlifecircleᚋgraphᚋmodelᚐPoint(
 	return ec._Point(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProjectSigning2ᚖlifecircleᚋentᚐProjectSigning(ctx context.Context, sel ast.SelectionSet, v *ent.ProjectSigning) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProjectSigning(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectUpdate2lifecircleᚋentᚐProjectUpdate(ctx context.Context, sel ast.SelectionSet, v ent.ProjectUpdate) graphql.Marshaler {
+	return ec._ProjectUpdate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProjectUpdate2ᚖlifecircleᚋentᚐProjectUpdate(ctx context.Context, sel ast.SelectionSet, v *ent.ProjectUpdate) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProjectUpdate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProjectUpdateInput2lifecircleᚋgraphᚋmodelᚐProjectUpdateInput(ctx context.Context, v any) (model.ProjectUpdateInput, error) {
+	res, err := ec.unmarshalInputProjectUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProtectedCount2ᚖlifecircleᚋgraphᚋmodelᚐProtectedCount(ctx context.Context, sel ast.SelectionSet, v *model.ProtectedCount) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProtectedCount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPublicationConnection2lifecircleᚋentᚐPublicationConnection(ctx context.Context, sel ast.SelectionSet, v ent.PublicationConnection) graphql.Marshaler {
 	return ec._PublicationConnection(ctx, sel, &v)
 }
@@ -56732,6 +69246,80 @@ func (ec *executionContext) marshalNRequestEventConnection2ᚖlifecircleᚋent�
 		return graphql.Null
 	}
 	return ec._RequestEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNResource2lifecircleᚋentᚐResource(ctx context.Context, sel ast.SelectionSet, v ent.Resource) graphql.Marshaler {
+	return ec._Resource(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNResource2ᚖlifecircleᚋentᚐResource(ctx context.Context, sel ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Resource(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResourceAvailability2lifecircleᚋentᚋresourceᚐAvailability(ctx context.Context, v any) (resource.Availability, error) {
+	var res resource.Availability
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResourceAvailability2lifecircleᚋentᚋresourceᚐAvailability(ctx context.Context, sel ast.SelectionSet, v resource.Availability) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNResourceConnection2lifecircleᚋentᚐResourceConnection(ctx context.Context, sel ast.SelectionSet, v ent.ResourceConnection) graphql.Marshaler {
+	return ec._ResourceConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNResourceConnection2ᚖlifecircleᚋentᚐResourceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ResourceConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ResourceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResourceContactInput2lifecircleᚋgraphᚋmodelᚐResourceContactInput(ctx context.Context, v any) (model.ResourceContactInput, error) {
+	res, err := ec.unmarshalInputResourceContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResourceKind2lifecircleᚋentᚋresourceᚐKind(ctx context.Context, v any) (resource.Kind, error) {
+	var res resource.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResourceKind2lifecircleᚋentᚋresourceᚐKind(ctx context.Context, sel ast.SelectionSet, v resource.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNResourceOrderField2ᚖlifecircleᚋentᚐResourceOrderField(ctx context.Context, v any) (*ent.ResourceOrderField, error) {
+	var res = new(ent.ResourceOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResourceOrderField2ᚖlifecircleᚋentᚐResourceOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ResourceOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNResourceWhereInput2ᚖlifecircleᚋentᚐResourceWhereInput(ctx context.Context, v any) (*ent.ResourceWhereInput, error) {
+	res, err := ec.unmarshalInputResourceWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
@@ -56938,6 +69526,11 @@ func (ec *executionContext) unmarshalNUpdateActivityInput2lifecircleᚋentᚐUpd
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateCoBuildingProjectInput2lifecircleᚋentᚐUpdateCoBuildingProjectInput(ctx context.Context, v any) (ent.UpdateCoBuildingProjectInput, error) {
+	res, err := ec.unmarshalInputUpdateCoBuildingProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateCompoundInput2lifecircleᚋentᚐUpdateCompoundInput(ctx context.Context, v any) (ent.UpdateCompoundInput, error) {
 	res, err := ec.unmarshalInputUpdateCompoundInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -56965,6 +69558,11 @@ func (ec *executionContext) unmarshalNUpdatePersonInput2lifecircleᚋgraphᚋmod
 
 func (ec *executionContext) unmarshalNUpdateRegionInput2lifecircleᚋentᚐUpdateRegionInput(ctx context.Context, v any) (ent.UpdateRegionInput, error) {
 	res, err := ec.unmarshalInputUpdateRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateResourceInput2lifecircleᚋentᚐUpdateResourceInput(ctx context.Context, v any) (ent.UpdateResourceInput, error) {
+	res, err := ec.unmarshalInputUpdateResourceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -57446,6 +70044,118 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCoBuildingProject2ᚖlifecircleᚋentᚐCoBuildingProject(ctx context.Context, sel ast.SelectionSet, v *ent.CoBuildingProject) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CoBuildingProject(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCoBuildingProjectEdge2ᚕᚖlifecircleᚋentᚐCoBuildingProjectEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CoBuildingProjectEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCoBuildingProjectEdge2ᚖlifecircleᚋentᚐCoBuildingProjectEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCoBuildingProjectEdge2ᚖlifecircleᚋentᚐCoBuildingProjectEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CoBuildingProjectEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CoBuildingProjectEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCoBuildingProjectOrder2ᚖlifecircleᚋentᚐCoBuildingProjectOrder(ctx context.Context, v any) (*ent.CoBuildingProjectOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCoBuildingProjectOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCoBuildingProjectStatus2ᚕlifecircleᚋentᚋcobuildingprojectᚐStatusᚄ(ctx context.Context, v any) ([]cobuildingproject.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]cobuildingproject.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCoBuildingProjectStatus2lifecircleᚋentᚋcobuildingprojectᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCoBuildingProjectStatus2ᚕlifecircleᚋentᚋcobuildingprojectᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []cobuildingproject.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoBuildingProjectStatus2lifecircleᚋentᚋcobuildingprojectᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCoBuildingProjectStatus2ᚖlifecircleᚋentᚋcobuildingprojectᚐStatus(ctx context.Context, v any) (*cobuildingproject.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(cobuildingproject.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCoBuildingProjectStatus2ᚖlifecircleᚋentᚋcobuildingprojectᚐStatus(ctx context.Context, sel ast.SelectionSet, v *cobuildingproject.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOCoBuildingProjectWhereInput2ᚕᚖlifecircleᚋentᚐCoBuildingProjectWhereInputᚄ(ctx context.Context, v any) ([]*ent.CoBuildingProjectWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CoBuildingProjectWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCoBuildingProjectWhereInput2ᚖlifecircleᚋentᚐCoBuildingProjectWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCoBuildingProjectWhereInput2ᚖlifecircleᚋentᚐCoBuildingProjectWhereInput(ctx context.Context, v any) (*ent.CoBuildingProjectWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCoBuildingProjectWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCompound2ᚖlifecircleᚋentᚐCompound(ctx context.Context, sel ast.SelectionSet, v *ent.Compound) graphql.Marshaler {
@@ -58026,6 +70736,33 @@ func (ec *executionContext) unmarshalOLocalizedTextInput2ᚕlifecircleᚋinterna
 	return res, nil
 }
 
+func (ec *executionContext) marshalONeedMatch2ᚖlifecircleᚋentᚐNeedMatch(ctx context.Context, sel ast.SelectionSet, v *ent.NeedMatch) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NeedMatch(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONeedMatchEdge2ᚕᚖlifecircleᚋentᚐNeedMatchEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.NeedMatchEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONeedMatchEdge2ᚖlifecircleᚋentᚐNeedMatchEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalONeedMatchEdge2ᚖlifecircleᚋentᚐNeedMatchEdge(ctx context.Context, sel ast.SelectionSet, v *ent.NeedMatchEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NeedMatchEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalONode2lifecircleᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -58224,6 +70961,44 @@ func (ec *executionContext) unmarshalOPointInput2ᚖlifecircleᚋgraphᚋmodel�
 	}
 	res, err := ec.unmarshalInputPointInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProjectSigning2ᚕᚖlifecircleᚋentᚐProjectSigningᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProjectSigning) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectSigning2ᚖlifecircleᚋentᚐProjectSigning(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOProjectUpdate2ᚕᚖlifecircleᚋentᚐProjectUpdateᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProjectUpdate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectUpdate2ᚖlifecircleᚋentᚐProjectUpdate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPublication2ᚖlifecircleᚋentᚐPublication(ctx context.Context, sel ast.SelectionSet, v *ent.Publication) graphql.Marshaler {
@@ -58579,6 +71354,177 @@ func (ec *executionContext) marshalORequestEventEdge2ᚖlifecircleᚋentᚐReque
 		return graphql.Null
 	}
 	return ec._RequestEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOResource2ᚖlifecircleᚋentᚐResource(ctx context.Context, sel ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Resource(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOResourceAvailability2ᚕlifecircleᚋentᚋresourceᚐAvailabilityᚄ(ctx context.Context, v any) ([]resource.Availability, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]resource.Availability, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNResourceAvailability2lifecircleᚋentᚋresourceᚐAvailability(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOResourceAvailability2ᚕlifecircleᚋentᚋresourceᚐAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []resource.Availability) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResourceAvailability2lifecircleᚋentᚋresourceᚐAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOResourceAvailability2ᚖlifecircleᚋentᚋresourceᚐAvailability(ctx context.Context, v any) (*resource.Availability, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(resource.Availability)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOResourceAvailability2ᚖlifecircleᚋentᚋresourceᚐAvailability(ctx context.Context, sel ast.SelectionSet, v *resource.Availability) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOResourceContact2ᚖlifecircleᚋentᚐResourceContact(ctx context.Context, sel ast.SelectionSet, v *ent.ResourceContact) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ResourceContact(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOResourceEdge2ᚕᚖlifecircleᚋentᚐResourceEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ResourceEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOResourceEdge2ᚖlifecircleᚋentᚐResourceEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOResourceEdge2ᚖlifecircleᚋentᚐResourceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ResourceEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ResourceEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOResourceKind2ᚕlifecircleᚋentᚋresourceᚐKindᚄ(ctx context.Context, v any) ([]resource.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]resource.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNResourceKind2lifecircleᚋentᚋresourceᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOResourceKind2ᚕlifecircleᚋentᚋresourceᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []resource.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResourceKind2lifecircleᚋentᚋresourceᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOResourceKind2ᚖlifecircleᚋentᚋresourceᚐKind(ctx context.Context, v any) (*resource.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(resource.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOResourceKind2ᚖlifecircleᚋentᚋresourceᚐKind(ctx context.Context, sel ast.SelectionSet, v *resource.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOResourceOrder2ᚖlifecircleᚋentᚐResourceOrder(ctx context.Context, v any) (*ent.ResourceOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputResourceOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOResourceWhereInput2ᚕᚖlifecircleᚋentᚐResourceWhereInputᚄ(ctx context.Context, v any) ([]*ent.ResourceWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ResourceWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNResourceWhereInput2ᚖlifecircleᚋentᚐResourceWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOResourceWhereInput2ᚖlifecircleᚋentᚐResourceWhereInput(ctx context.Context, v any) (*ent.ResourceWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputResourceWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {

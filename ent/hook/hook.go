@@ -56,6 +56,18 @@ func (f ChangeLockFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeLockMutation", m)
 }
 
+// The CoBuildingProjectFunc type is an adapter to allow the use of ordinary
+// function as CoBuildingProject mutator.
+type CoBuildingProjectFunc func(context.Context, *ent.CoBuildingProjectMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CoBuildingProjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CoBuildingProjectMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CoBuildingProjectMutation", m)
+}
+
 // The CompoundFunc type is an adapter to allow the use of ordinary
 // function as Compound mutator.
 type CompoundFunc func(context.Context, *ent.CompoundMutation) (ent.Value, error)
@@ -128,6 +140,18 @@ func (f IdentityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IdentityMutation", m)
 }
 
+// The NeedMatchFunc type is an adapter to allow the use of ordinary
+// function as NeedMatch mutator.
+type NeedMatchFunc func(context.Context, *ent.NeedMatchMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NeedMatchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NeedMatchMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NeedMatchMutation", m)
+}
+
 // The OrganizationFunc type is an adapter to allow the use of ordinary
 // function as Organization mutator.
 type OrganizationFunc func(context.Context, *ent.OrganizationMutation) (ent.Value, error)
@@ -162,6 +186,30 @@ func (f PersonalDataAccessFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersonalDataAccessMutation", m)
+}
+
+// The ProjectSigningFunc type is an adapter to allow the use of ordinary
+// function as ProjectSigning mutator.
+type ProjectSigningFunc func(context.Context, *ent.ProjectSigningMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProjectSigningFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProjectSigningMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProjectSigningMutation", m)
+}
+
+// The ProjectUpdateFunc type is an adapter to allow the use of ordinary
+// function as ProjectUpdate mutator.
+type ProjectUpdateFunc func(context.Context, *ent.ProjectUpdateMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProjectUpdateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProjectUpdateMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProjectUpdateMutation", m)
 }
 
 // The PublicationFunc type is an adapter to allow the use of ordinary
@@ -210,6 +258,30 @@ func (f RequestEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RequestEventMutation", m)
+}
+
+// The ResourceFunc type is an adapter to allow the use of ordinary
+// function as Resource mutator.
+type ResourceFunc func(context.Context, *ent.ResourceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ResourceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ResourceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ResourceMutation", m)
+}
+
+// The ResourceContactFunc type is an adapter to allow the use of ordinary
+// function as ResourceContact mutator.
+type ResourceContactFunc func(context.Context, *ent.ResourceContactMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ResourceContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ResourceContactMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ResourceContactMutation", m)
 }
 
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary

@@ -11,20 +11,26 @@ import (
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/predicate"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
@@ -197,6 +203,33 @@ func (f TraverseChangeLock) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ChangeLockQuery", q)
 }
 
+// The CoBuildingProjectFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CoBuildingProjectFunc func(context.Context, *ent.CoBuildingProjectQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CoBuildingProjectFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CoBuildingProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CoBuildingProjectQuery", q)
+}
+
+// The TraverseCoBuildingProject type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCoBuildingProject func(context.Context, *ent.CoBuildingProjectQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCoBuildingProject) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCoBuildingProject) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CoBuildingProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CoBuildingProjectQuery", q)
+}
+
 // The CompoundFunc type is an adapter to allow the use of ordinary function as a Querier.
 type CompoundFunc func(context.Context, *ent.CompoundQuery) (ent.Value, error)
 
@@ -359,6 +392,33 @@ func (f TraverseIdentity) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.IdentityQuery", q)
 }
 
+// The NeedMatchFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NeedMatchFunc func(context.Context, *ent.NeedMatchQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NeedMatchFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NeedMatchQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NeedMatchQuery", q)
+}
+
+// The TraverseNeedMatch type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNeedMatch func(context.Context, *ent.NeedMatchQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNeedMatch) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNeedMatch) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NeedMatchQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NeedMatchQuery", q)
+}
+
 // The OrganizationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OrganizationFunc func(context.Context, *ent.OrganizationQuery) (ent.Value, error)
 
@@ -438,6 +498,60 @@ func (f TraversePersonalDataAccess) Traverse(ctx context.Context, q ent.Query) e
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PersonalDataAccessQuery", q)
+}
+
+// The ProjectSigningFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProjectSigningFunc func(context.Context, *ent.ProjectSigningQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProjectSigningFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProjectSigningQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProjectSigningQuery", q)
+}
+
+// The TraverseProjectSigning type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProjectSigning func(context.Context, *ent.ProjectSigningQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProjectSigning) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProjectSigning) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProjectSigningQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProjectSigningQuery", q)
+}
+
+// The ProjectUpdateFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProjectUpdateFunc func(context.Context, *ent.ProjectUpdateQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProjectUpdateFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProjectUpdateQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProjectUpdateQuery", q)
+}
+
+// The TraverseProjectUpdate type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProjectUpdate func(context.Context, *ent.ProjectUpdateQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProjectUpdate) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProjectUpdate) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProjectUpdateQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProjectUpdateQuery", q)
 }
 
 // The PublicationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -546,6 +660,60 @@ func (f TraverseRequestEvent) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.RequestEventQuery", q)
+}
+
+// The ResourceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ResourceFunc func(context.Context, *ent.ResourceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ResourceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ResourceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ResourceQuery", q)
+}
+
+// The TraverseResource type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseResource func(context.Context, *ent.ResourceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseResource) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseResource) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ResourceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ResourceQuery", q)
+}
+
+// The ResourceContactFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ResourceContactFunc func(context.Context, *ent.ResourceContactQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ResourceContactFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ResourceContactQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ResourceContactQuery", q)
+}
+
+// The TraverseResourceContact type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseResourceContact func(context.Context, *ent.ResourceContactQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseResourceContact) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseResourceContact) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ResourceContactQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ResourceContactQuery", q)
 }
 
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -667,6 +835,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
 	case *ent.ChangeLockQuery:
 		return &query[*ent.ChangeLockQuery, predicate.ChangeLock, changelock.OrderOption]{typ: ent.TypeChangeLock, tq: q}, nil
+	case *ent.CoBuildingProjectQuery:
+		return &query[*ent.CoBuildingProjectQuery, predicate.CoBuildingProject, cobuildingproject.OrderOption]{typ: ent.TypeCoBuildingProject, tq: q}, nil
 	case *ent.CompoundQuery:
 		return &query[*ent.CompoundQuery, predicate.Compound, compound.OrderOption]{typ: ent.TypeCompound, tq: q}, nil
 	case *ent.ErasureQuery:
@@ -679,12 +849,18 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.IdentityQuery:
 		return &query[*ent.IdentityQuery, predicate.Identity, identity.OrderOption]{typ: ent.TypeIdentity, tq: q}, nil
+	case *ent.NeedMatchQuery:
+		return &query[*ent.NeedMatchQuery, predicate.NeedMatch, needmatch.OrderOption]{typ: ent.TypeNeedMatch, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
 	case *ent.PersonalDataAccessQuery:
 		return &query[*ent.PersonalDataAccessQuery, predicate.PersonalDataAccess, personaldataaccess.OrderOption]{typ: ent.TypePersonalDataAccess, tq: q}, nil
+	case *ent.ProjectSigningQuery:
+		return &query[*ent.ProjectSigningQuery, predicate.ProjectSigning, projectsigning.OrderOption]{typ: ent.TypeProjectSigning, tq: q}, nil
+	case *ent.ProjectUpdateQuery:
+		return &query[*ent.ProjectUpdateQuery, predicate.ProjectUpdate, projectupdate.OrderOption]{typ: ent.TypeProjectUpdate, tq: q}, nil
 	case *ent.PublicationQuery:
 		return &query[*ent.PublicationQuery, predicate.Publication, publication.OrderOption]{typ: ent.TypePublication, tq: q}, nil
 	case *ent.RegionQuery:
@@ -693,6 +869,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegistrationQuery, predicate.Registration, registration.OrderOption]{typ: ent.TypeRegistration, tq: q}, nil
 	case *ent.RequestEventQuery:
 		return &query[*ent.RequestEventQuery, predicate.RequestEvent, requestevent.OrderOption]{typ: ent.TypeRequestEvent, tq: q}, nil
+	case *ent.ResourceQuery:
+		return &query[*ent.ResourceQuery, predicate.Resource, resource.OrderOption]{typ: ent.TypeResource, tq: q}, nil
+	case *ent.ResourceContactQuery:
+		return &query[*ent.ResourceContactQuery, predicate.ResourceContact, resourcecontact.OrderOption]{typ: ent.TypeResourceContact, tq: q}, nil
 	case *ent.ServiceRequestQuery:
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
 	case *ent.SignInCodeQuery:

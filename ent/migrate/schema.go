@@ -147,6 +147,47 @@ var (
 		Columns:    ChangeLocksColumns,
 		PrimaryKey: []*schema.Column{ChangeLocksColumns[0]},
 	}
+	// CoBuildingProjectsColumns holds the columns for the "co_building_projects" table.
+	CoBuildingProjectsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "goals", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "starts_on", Type: field.TypeTime, Nullable: true},
+		{Name: "ends_on", Type: field.TypeTime, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLANNED", "ONGOING", "COMPLETED", "CANCELLED"}, Default: "PLANNED"},
+		{Name: "outcomes", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// CoBuildingProjectsTable holds the schema information for the "co_building_projects" table.
+	CoBuildingProjectsTable = &schema.Table{
+		Name:       "co_building_projects",
+		Columns:    CoBuildingProjectsColumns,
+		PrimaryKey: []*schema.Column{CoBuildingProjectsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "co_building_projects_regions_community",
+				Columns:    []*schema.Column{CoBuildingProjectsColumns[11]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cobuildingproject_community_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{CoBuildingProjectsColumns[11], CoBuildingProjectsColumns[9]},
+			},
+			{
+				Name:    "cobuildingproject_status",
+				Unique:  false,
+				Columns: []*schema.Column{CoBuildingProjectsColumns[9]},
+			},
+		},
+	}
 	// CompoundsColumns holds the columns for the "compounds" table.
 	CompoundsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -400,6 +441,96 @@ var (
 			},
 		},
 	}
+	// NeedMatchesColumns holds the columns for the "need_matches" table.
+	NeedMatchesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "matched_at", Type: field.TypeTime},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "request_id", Type: field.TypeInt},
+		{Name: "resource_id", Type: field.TypeInt, Nullable: true},
+		{Name: "project_id", Type: field.TypeInt, Nullable: true},
+		{Name: "matched_by_token_id", Type: field.TypeInt, Nullable: true},
+		{Name: "matched_by_person_id", Type: field.TypeInt, Nullable: true},
+	}
+	// NeedMatchesTable holds the schema information for the "need_matches" table.
+	NeedMatchesTable = &schema.Table{
+		Name:       "need_matches",
+		Columns:    NeedMatchesColumns,
+		PrimaryKey: []*schema.Column{NeedMatchesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "need_matches_regions_community",
+				Columns:    []*schema.Column{NeedMatchesColumns[5]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "need_matches_service_requests_request",
+				Columns:    []*schema.Column{NeedMatchesColumns[6]},
+				RefColumns: []*schema.Column{ServiceRequestsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "need_matches_resources_resource",
+				Columns:    []*schema.Column{NeedMatchesColumns[7]},
+				RefColumns: []*schema.Column{ResourcesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "need_matches_co_building_projects_project",
+				Columns:    []*schema.Column{NeedMatchesColumns[8]},
+				RefColumns: []*schema.Column{CoBuildingProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "need_matches_api_tokens_matched_by_token",
+				Columns:    []*schema.Column{NeedMatchesColumns[9]},
+				RefColumns: []*schema.Column{APITokensColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "need_matches_persons_matched_by_person",
+				Columns:    []*schema.Column{NeedMatchesColumns[10]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "needmatch_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{NeedMatchesColumns[5]},
+			},
+			{
+				Name:    "needmatch_request_id",
+				Unique:  false,
+				Columns: []*schema.Column{NeedMatchesColumns[6]},
+			},
+			{
+				Name:    "needmatch_resource_id",
+				Unique:  false,
+				Columns: []*schema.Column{NeedMatchesColumns[7]},
+			},
+			{
+				Name:    "needmatch_project_id",
+				Unique:  false,
+				Columns: []*schema.Column{NeedMatchesColumns[8]},
+			},
+			{
+				Name:    "needmatch_matched_by_token_id",
+				Unique:  false,
+				Columns: []*schema.Column{NeedMatchesColumns[9]},
+			},
+			{
+				Name:    "needmatch_matched_by_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{NeedMatchesColumns[10]},
+			},
+		},
+	}
 	// OrganizationsColumns holds the columns for the "organizations" table.
 	OrganizationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -536,6 +667,82 @@ var (
 				Name:    "personaldataaccess_at",
 				Unique:  false,
 				Columns: []*schema.Column{PersonalDataAccessesColumns[1]},
+			},
+		},
+	}
+	// ProjectSigningsColumns holds the columns for the "project_signings" table.
+	ProjectSigningsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "signed_on", Type: field.TypeTime, Nullable: true},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "project_id", Type: field.TypeInt},
+		{Name: "organization_id", Type: field.TypeInt},
+	}
+	// ProjectSigningsTable holds the schema information for the "project_signings" table.
+	ProjectSigningsTable = &schema.Table{
+		Name:       "project_signings",
+		Columns:    ProjectSigningsColumns,
+		PrimaryKey: []*schema.Column{ProjectSigningsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "project_signings_co_building_projects_signings",
+				Columns:    []*schema.Column{ProjectSigningsColumns[5]},
+				RefColumns: []*schema.Column{CoBuildingProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "project_signings_organizations_organization",
+				Columns:    []*schema.Column{ProjectSigningsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "projectsigning_project_id_organization_id",
+				Unique:  true,
+				Columns: []*schema.Column{ProjectSigningsColumns[5], ProjectSigningsColumns[6]},
+			},
+			{
+				Name:    "projectsigning_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectSigningsColumns[6]},
+			},
+		},
+	}
+	// ProjectUpdatesColumns holds the columns for the "project_updates" table.
+	ProjectUpdatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "date", Type: field.TypeTime},
+		{Name: "text", Type: field.TypeString, Size: 4000},
+		{Name: "percent", Type: field.TypeInt, Nullable: true},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "project_id", Type: field.TypeInt},
+	}
+	// ProjectUpdatesTable holds the schema information for the "project_updates" table.
+	ProjectUpdatesTable = &schema.Table{
+		Name:       "project_updates",
+		Columns:    ProjectUpdatesColumns,
+		PrimaryKey: []*schema.Column{ProjectUpdatesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "project_updates_co_building_projects_updates",
+				Columns:    []*schema.Column{ProjectUpdatesColumns[9]},
+				RefColumns: []*schema.Column{CoBuildingProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "projectupdate_project_id_date",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectUpdatesColumns[9], ProjectUpdatesColumns[5]},
 			},
 		},
 	}
@@ -686,6 +893,130 @@ var (
 				Name:    "requestevent_request_id",
 				Unique:  false,
 				Columns: []*schema.Column{RequestEventsColumns[9]},
+			},
+		},
+	}
+	// ResourcesColumns holds the columns for the "resources" table.
+	ResourcesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"VENUE", "SKILL", "EQUIPMENT", "FUNDS", "VOLUNTEER_HOURS", "SERVICE", "OTHER"}},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "quantity", Type: field.TypeFloat64, Nullable: true},
+		{Name: "unit", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "hours", Type: field.TypeString, Nullable: true, Size: 400},
+		{Name: "availability", Type: field.TypeEnum, Enums: []string{"AVAILABLE", "IN_USE", "WITHDRAWN"}, Default: "AVAILABLE"},
+		{Name: "available_from", Type: field.TypeTime, Nullable: true},
+		{Name: "available_until", Type: field.TypeTime, Nullable: true},
+		{Name: "project_id", Type: field.TypeInt, Nullable: true},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "provider_id", Type: field.TypeInt},
+		{Name: "facility_id", Type: field.TypeInt, Nullable: true},
+	}
+	// ResourcesTable holds the schema information for the "resources" table.
+	ResourcesTable = &schema.Table{
+		Name:       "resources",
+		Columns:    ResourcesColumns,
+		PrimaryKey: []*schema.Column{ResourcesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "resources_co_building_projects_resources",
+				Columns:    []*schema.Column{ResourcesColumns[14]},
+				RefColumns: []*schema.Column{CoBuildingProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "resources_regions_community",
+				Columns:    []*schema.Column{ResourcesColumns[15]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "resources_organizations_provider",
+				Columns:    []*schema.Column{ResourcesColumns[16]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "resources_facilities_facility",
+				Columns:    []*schema.Column{ResourcesColumns[17]},
+				RefColumns: []*schema.Column{FacilitiesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "resource_community_id_kind",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[15], ResourcesColumns[5]},
+			},
+			{
+				Name:    "resource_community_id_availability",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[15], ResourcesColumns[11]},
+			},
+			{
+				Name:    "resource_kind",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[5]},
+			},
+			{
+				Name:    "resource_availability",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[11]},
+			},
+			{
+				Name:    "resource_provider_id",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[16]},
+			},
+			{
+				Name:    "resource_facility_id",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[17]},
+			},
+			{
+				Name:    "resource_project_id",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[14]},
+			},
+		},
+	}
+	// ResourceContactsColumns holds the columns for the "resource_contacts" table.
+	ResourceContactsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "resource_id", Type: field.TypeInt, Unique: true},
+	}
+	// ResourceContactsTable holds the schema information for the "resource_contacts" table.
+	ResourceContactsTable = &schema.Table{
+		Name:       "resource_contacts",
+		Columns:    ResourceContactsColumns,
+		PrimaryKey: []*schema.Column{ResourceContactsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "resource_contacts_resources_contact",
+				Columns:    []*schema.Column{ResourceContactsColumns[9]},
+				RefColumns: []*schema.Column{ResourcesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "resourcecontact_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{ResourceContactsColumns[8]},
 			},
 		},
 	}
@@ -890,19 +1221,25 @@ var (
 		ActivitiesTable,
 		ChangesTable,
 		ChangeLocksTable,
+		CoBuildingProjectsTable,
 		CompoundsTable,
 		ErasuresTable,
 		FacilitiesTable,
 		GridsTable,
 		IdempotencyKeysTable,
 		IdentitiesTable,
+		NeedMatchesTable,
 		OrganizationsTable,
 		PersonsTable,
 		PersonalDataAccessesTable,
+		ProjectSigningsTable,
+		ProjectUpdatesTable,
 		PublicationsTable,
 		RegionsTable,
 		RegistrationsTable,
 		RequestEventsTable,
+		ResourcesTable,
+		ResourceContactsTable,
 		ServiceRequestsTable,
 		SignInCodesTable,
 		StatCellsTable,
@@ -928,6 +1265,10 @@ func init() {
 	}
 	ChangeLocksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
+	CoBuildingProjectsTable.ForeignKeys[0].RefTable = RegionsTable
+	CoBuildingProjectsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}
 	CompoundsTable.ForeignKeys[0].RefTable = RegionsTable
 	CompoundsTable.Annotation = &entsql.Annotation{
@@ -955,6 +1296,15 @@ func init() {
 	IdentitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
+	NeedMatchesTable.ForeignKeys[0].RefTable = RegionsTable
+	NeedMatchesTable.ForeignKeys[1].RefTable = ServiceRequestsTable
+	NeedMatchesTable.ForeignKeys[2].RefTable = ResourcesTable
+	NeedMatchesTable.ForeignKeys[3].RefTable = CoBuildingProjectsTable
+	NeedMatchesTable.ForeignKeys[4].RefTable = APITokensTable
+	NeedMatchesTable.ForeignKeys[5].RefTable = PersonsTable
+	NeedMatchesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
 	OrganizationsTable.ForeignKeys[0].RefTable = CompoundsTable
 	OrganizationsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	OrganizationsTable.ForeignKeys[2].RefTable = RegionsTable
@@ -968,6 +1318,15 @@ func init() {
 	PersonalDataAccessesTable.ForeignKeys[0].RefTable = RegionsTable
 	PersonalDataAccessesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(77309411328),
+	}
+	ProjectSigningsTable.ForeignKeys[0].RefTable = CoBuildingProjectsTable
+	ProjectSigningsTable.ForeignKeys[1].RefTable = OrganizationsTable
+	ProjectSigningsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
+	ProjectUpdatesTable.ForeignKeys[0].RefTable = CoBuildingProjectsTable
+	ProjectUpdatesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	PublicationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(60129542144),
@@ -985,6 +1344,17 @@ func init() {
 	RequestEventsTable.ForeignKeys[0].RefTable = ServiceRequestsTable
 	RequestEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),
+	}
+	ResourcesTable.ForeignKeys[0].RefTable = CoBuildingProjectsTable
+	ResourcesTable.ForeignKeys[1].RefTable = RegionsTable
+	ResourcesTable.ForeignKeys[2].RefTable = OrganizationsTable
+	ResourcesTable.ForeignKeys[3].RefTable = FacilitiesTable
+	ResourcesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(107374182400),
+	}
+	ResourceContactsTable.ForeignKeys[0].RefTable = ResourcesTable
+	ResourceContactsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(111669149696),
 	}
 	ServiceRequestsTable.ForeignKeys[0].RefTable = RegionsTable
 	ServiceRequestsTable.ForeignKeys[1].RefTable = CompoundsTable

@@ -18,6 +18,9 @@ type Change func(*sql.Selector)
 // ChangeLock is the predicate function for changelock builders.
 type ChangeLock func(*sql.Selector)
 
+// CoBuildingProject is the predicate function for cobuildingproject builders.
+type CoBuildingProject func(*sql.Selector)
+
 // Compound is the predicate function for compound builders.
 type Compound func(*sql.Selector)
 
@@ -36,6 +39,9 @@ type IdempotencyKey func(*sql.Selector)
 // Identity is the predicate function for identity builders.
 type Identity func(*sql.Selector)
 
+// NeedMatch is the predicate function for needmatch builders.
+type NeedMatch func(*sql.Selector)
+
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
@@ -44,6 +50,12 @@ type Person func(*sql.Selector)
 
 // PersonalDataAccess is the predicate function for personaldataaccess builders.
 type PersonalDataAccess func(*sql.Selector)
+
+// ProjectSigning is the predicate function for projectsigning builders.
+type ProjectSigning func(*sql.Selector)
+
+// ProjectUpdate is the predicate function for projectupdate builders.
+type ProjectUpdate func(*sql.Selector)
 
 // Publication is the predicate function for publication builders.
 type Publication func(*sql.Selector)
@@ -56,6 +68,12 @@ type Registration func(*sql.Selector)
 
 // RequestEvent is the predicate function for requestevent builders.
 type RequestEvent func(*sql.Selector)
+
+// Resource is the predicate function for resource builders.
+type Resource func(*sql.Selector)
+
+// ResourceContact is the predicate function for resourcecontact builders.
+type ResourceContact func(*sql.Selector)
 
 // ServiceRequest is the predicate function for servicerequest builders.
 type ServiceRequest func(*sql.Selector)

@@ -207,6 +207,30 @@ func (f ChangeLockMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChangeLockMutation", m)
 }
 
+// The CoBuildingProjectQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CoBuildingProjectQueryRuleFunc func(context.Context, *ent.CoBuildingProjectQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CoBuildingProjectQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CoBuildingProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CoBuildingProjectQuery", q)
+}
+
+// The CoBuildingProjectMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CoBuildingProjectMutationRuleFunc func(context.Context, *ent.CoBuildingProjectMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CoBuildingProjectMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CoBuildingProjectMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CoBuildingProjectMutation", m)
+}
+
 // The CompoundQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CompoundQueryRuleFunc func(context.Context, *ent.CompoundQuery) error
@@ -351,6 +375,30 @@ func (f IdentityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdentityMutation", m)
 }
 
+// The NeedMatchQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NeedMatchQueryRuleFunc func(context.Context, *ent.NeedMatchQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NeedMatchQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NeedMatchQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NeedMatchQuery", q)
+}
+
+// The NeedMatchMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NeedMatchMutationRuleFunc func(context.Context, *ent.NeedMatchMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NeedMatchMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NeedMatchMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NeedMatchMutation", m)
+}
+
 // The OrganizationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrganizationQueryRuleFunc func(context.Context, *ent.OrganizationQuery) error
@@ -421,6 +469,54 @@ func (f PersonalDataAccessMutationRuleFunc) EvalMutation(ctx context.Context, m 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonalDataAccessMutation", m)
+}
+
+// The ProjectSigningQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProjectSigningQueryRuleFunc func(context.Context, *ent.ProjectSigningQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProjectSigningQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProjectSigningQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProjectSigningQuery", q)
+}
+
+// The ProjectSigningMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProjectSigningMutationRuleFunc func(context.Context, *ent.ProjectSigningMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProjectSigningMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProjectSigningMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProjectSigningMutation", m)
+}
+
+// The ProjectUpdateQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProjectUpdateQueryRuleFunc func(context.Context, *ent.ProjectUpdateQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProjectUpdateQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProjectUpdateQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProjectUpdateQuery", q)
+}
+
+// The ProjectUpdateMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProjectUpdateMutationRuleFunc func(context.Context, *ent.ProjectUpdateMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProjectUpdateMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProjectUpdateMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProjectUpdateMutation", m)
 }
 
 // The PublicationQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -517,6 +613,54 @@ func (f RequestEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RequestEventMutation", m)
+}
+
+// The ResourceQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ResourceQueryRuleFunc func(context.Context, *ent.ResourceQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ResourceQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ResourceQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ResourceQuery", q)
+}
+
+// The ResourceMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ResourceMutationRuleFunc func(context.Context, *ent.ResourceMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ResourceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ResourceMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ResourceMutation", m)
+}
+
+// The ResourceContactQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ResourceContactQueryRuleFunc func(context.Context, *ent.ResourceContactQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ResourceContactQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ResourceContactQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ResourceContactQuery", q)
+}
+
+// The ResourceContactMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ResourceContactMutationRuleFunc func(context.Context, *ent.ResourceContactMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ResourceContactMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ResourceContactMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ResourceContactMutation", m)
 }
 
 // The ServiceRequestQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -658,6 +802,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ChangeLockQuery:
 		return q.Filter(), nil
+	case *ent.CoBuildingProjectQuery:
+		return q.Filter(), nil
 	case *ent.CompoundQuery:
 		return q.Filter(), nil
 	case *ent.ErasureQuery:
@@ -670,11 +816,17 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.IdentityQuery:
 		return q.Filter(), nil
+	case *ent.NeedMatchQuery:
+		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
 	case *ent.PersonalDataAccessQuery:
+		return q.Filter(), nil
+	case *ent.ProjectSigningQuery:
+		return q.Filter(), nil
+	case *ent.ProjectUpdateQuery:
 		return q.Filter(), nil
 	case *ent.PublicationQuery:
 		return q.Filter(), nil
@@ -683,6 +835,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RegistrationQuery:
 		return q.Filter(), nil
 	case *ent.RequestEventQuery:
+		return q.Filter(), nil
+	case *ent.ResourceQuery:
+		return q.Filter(), nil
+	case *ent.ResourceContactQuery:
 		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
 		return q.Filter(), nil
@@ -707,6 +863,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.ChangeLockMutation:
 		return m.Filter(), nil
+	case *ent.CoBuildingProjectMutation:
+		return m.Filter(), nil
 	case *ent.CompoundMutation:
 		return m.Filter(), nil
 	case *ent.ErasureMutation:
@@ -719,11 +877,17 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.IdentityMutation:
 		return m.Filter(), nil
+	case *ent.NeedMatchMutation:
+		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
 		return m.Filter(), nil
 	case *ent.PersonalDataAccessMutation:
+		return m.Filter(), nil
+	case *ent.ProjectSigningMutation:
+		return m.Filter(), nil
+	case *ent.ProjectUpdateMutation:
 		return m.Filter(), nil
 	case *ent.PublicationMutation:
 		return m.Filter(), nil
@@ -732,6 +896,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RegistrationMutation:
 		return m.Filter(), nil
 	case *ent.RequestEventMutation:
+		return m.Filter(), nil
+	case *ent.ResourceMutation:
+		return m.Filter(), nil
+	case *ent.ResourceContactMutation:
 		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
 		return m.Filter(), nil

@@ -8,19 +8,25 @@ import (
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/resource"
+	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/schema"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
@@ -202,6 +208,65 @@ func init() {
 	changelockDescWrites := changelockFields[0].Descriptor()
 	// changelock.DefaultWrites holds the default value on creation for the writes field.
 	changelock.DefaultWrites = changelockDescWrites.Default.(int64)
+	cobuildingprojectMixin := schema.CoBuildingProject{}.Mixin()
+	cobuildingproject.Policy = privacy.NewPolicies(schema.CoBuildingProject{})
+	cobuildingproject.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cobuildingproject.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cobuildingprojectHooks := schema.CoBuildingProject{}.Hooks()
+
+	cobuildingproject.Hooks[1] = cobuildingprojectHooks[0]
+	cobuildingprojectMixinFields0 := cobuildingprojectMixin[0].Fields()
+	_ = cobuildingprojectMixinFields0
+	cobuildingprojectMixinFields1 := cobuildingprojectMixin[1].Fields()
+	_ = cobuildingprojectMixinFields1
+	cobuildingprojectFields := schema.CoBuildingProject{}.Fields()
+	_ = cobuildingprojectFields
+	// cobuildingprojectDescCreatedAt is the schema descriptor for created_at field.
+	cobuildingprojectDescCreatedAt := cobuildingprojectMixinFields0[0].Descriptor()
+	// cobuildingproject.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cobuildingproject.DefaultCreatedAt = cobuildingprojectDescCreatedAt.Default.(func() time.Time)
+	// cobuildingprojectDescUpdatedAt is the schema descriptor for updated_at field.
+	cobuildingprojectDescUpdatedAt := cobuildingprojectMixinFields0[1].Descriptor()
+	// cobuildingproject.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cobuildingproject.DefaultUpdatedAt = cobuildingprojectDescUpdatedAt.Default.(func() time.Time)
+	// cobuildingproject.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cobuildingproject.UpdateDefaultUpdatedAt = cobuildingprojectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cobuildingprojectDescSource is the schema descriptor for source field.
+	cobuildingprojectDescSource := cobuildingprojectMixinFields1[0].Descriptor()
+	// cobuildingproject.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	cobuildingproject.SourceValidator = cobuildingprojectDescSource.Validators[0].(func(string) error)
+	// cobuildingprojectDescTitle is the schema descriptor for title field.
+	cobuildingprojectDescTitle := cobuildingprojectFields[0].Descriptor()
+	// cobuildingproject.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	cobuildingproject.TitleValidator = func() func(string) error {
+		validators := cobuildingprojectDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cobuildingprojectDescGoals is the schema descriptor for goals field.
+	cobuildingprojectDescGoals := cobuildingprojectFields[1].Descriptor()
+	// cobuildingproject.GoalsValidator is a validator for the "goals" field. It is called by the builders before save.
+	cobuildingproject.GoalsValidator = cobuildingprojectDescGoals.Validators[0].(func(string) error)
+	// cobuildingprojectDescOutcomes is the schema descriptor for outcomes field.
+	cobuildingprojectDescOutcomes := cobuildingprojectFields[5].Descriptor()
+	// cobuildingproject.OutcomesValidator is a validator for the "outcomes" field. It is called by the builders before save.
+	cobuildingproject.OutcomesValidator = cobuildingprojectDescOutcomes.Validators[0].(func(string) error)
 	compoundMixin := schema.Compound{}.Mixin()
 	compound.Policy = privacy.NewPolicies(schema.Compound{})
 	compound.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -659,6 +724,39 @@ func init() {
 	identityDescCreatedAt := identityFields[5].Descriptor()
 	// identity.DefaultCreatedAt holds the default value on creation for the created_at field.
 	identity.DefaultCreatedAt = identityDescCreatedAt.Default.(func() time.Time)
+	needmatchMixin := schema.NeedMatch{}.Mixin()
+	needmatch.Policy = privacy.NewPolicies(schema.NeedMatch{})
+	needmatch.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := needmatch.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	needmatchHooks := schema.NeedMatch{}.Hooks()
+
+	needmatch.Hooks[1] = needmatchHooks[0]
+
+	needmatch.Hooks[2] = needmatchHooks[1]
+	needmatchMixinFields0 := needmatchMixin[0].Fields()
+	_ = needmatchMixinFields0
+	needmatchFields := schema.NeedMatch{}.Fields()
+	_ = needmatchFields
+	// needmatchDescCreatedAt is the schema descriptor for created_at field.
+	needmatchDescCreatedAt := needmatchMixinFields0[0].Descriptor()
+	// needmatch.DefaultCreatedAt holds the default value on creation for the created_at field.
+	needmatch.DefaultCreatedAt = needmatchDescCreatedAt.Default.(func() time.Time)
+	// needmatchDescUpdatedAt is the schema descriptor for updated_at field.
+	needmatchDescUpdatedAt := needmatchMixinFields0[1].Descriptor()
+	// needmatch.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	needmatch.DefaultUpdatedAt = needmatchDescUpdatedAt.Default.(func() time.Time)
+	// needmatch.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	needmatch.UpdateDefaultUpdatedAt = needmatchDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// needmatchDescNote is the schema descriptor for note field.
+	needmatchDescNote := needmatchFields[1].Descriptor()
+	// needmatch.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	needmatch.NoteValidator = needmatchDescNote.Validators[0].(func(string) error)
 	organizationMixin := schema.Organization{}.Mixin()
 	organization.Policy = privacy.NewPolicies(schema.Organization{})
 	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -797,6 +895,84 @@ func init() {
 	personaldataaccessDescOperation := personaldataaccessFields[7].Descriptor()
 	// personaldataaccess.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
 	personaldataaccess.OperationValidator = personaldataaccessDescOperation.Validators[0].(func(string) error)
+	projectsigningMixin := schema.ProjectSigning{}.Mixin()
+	projectsigning.Policy = privacy.NewPolicies(schema.ProjectSigning{})
+	projectsigning.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := projectsigning.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	projectsigningHooks := schema.ProjectSigning{}.Hooks()
+
+	projectsigning.Hooks[1] = projectsigningHooks[0]
+	projectsigningMixinFields0 := projectsigningMixin[0].Fields()
+	_ = projectsigningMixinFields0
+	projectsigningFields := schema.ProjectSigning{}.Fields()
+	_ = projectsigningFields
+	// projectsigningDescSource is the schema descriptor for source field.
+	projectsigningDescSource := projectsigningMixinFields0[0].Descriptor()
+	// projectsigning.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	projectsigning.SourceValidator = projectsigningDescSource.Validators[0].(func(string) error)
+	projectupdateMixin := schema.ProjectUpdate{}.Mixin()
+	projectupdate.Policy = privacy.NewPolicies(schema.ProjectUpdate{})
+	projectupdate.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := projectupdate.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	projectupdateHooks := schema.ProjectUpdate{}.Hooks()
+
+	projectupdate.Hooks[1] = projectupdateHooks[0]
+
+	projectupdate.Hooks[2] = projectupdateHooks[1]
+	projectupdateMixinFields0 := projectupdateMixin[0].Fields()
+	_ = projectupdateMixinFields0
+	projectupdateMixinFields1 := projectupdateMixin[1].Fields()
+	_ = projectupdateMixinFields1
+	projectupdateFields := schema.ProjectUpdate{}.Fields()
+	_ = projectupdateFields
+	// projectupdateDescCreatedAt is the schema descriptor for created_at field.
+	projectupdateDescCreatedAt := projectupdateMixinFields0[0].Descriptor()
+	// projectupdate.DefaultCreatedAt holds the default value on creation for the created_at field.
+	projectupdate.DefaultCreatedAt = projectupdateDescCreatedAt.Default.(func() time.Time)
+	// projectupdateDescUpdatedAt is the schema descriptor for updated_at field.
+	projectupdateDescUpdatedAt := projectupdateMixinFields0[1].Descriptor()
+	// projectupdate.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	projectupdate.DefaultUpdatedAt = projectupdateDescUpdatedAt.Default.(func() time.Time)
+	// projectupdate.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	projectupdate.UpdateDefaultUpdatedAt = projectupdateDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// projectupdateDescSource is the schema descriptor for source field.
+	projectupdateDescSource := projectupdateMixinFields1[0].Descriptor()
+	// projectupdate.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	projectupdate.SourceValidator = projectupdateDescSource.Validators[0].(func(string) error)
+	// projectupdateDescText is the schema descriptor for text field.
+	projectupdateDescText := projectupdateFields[1].Descriptor()
+	// projectupdate.TextValidator is a validator for the "text" field. It is called by the builders before save.
+	projectupdate.TextValidator = func() func(string) error {
+		validators := projectupdateDescText.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(text string) error {
+			for _, fn := range fns {
+				if err := fn(text); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// projectupdateDescPercent is the schema descriptor for percent field.
+	projectupdateDescPercent := projectupdateFields[2].Descriptor()
+	// projectupdate.PercentValidator is a validator for the "percent" field. It is called by the builders before save.
+	projectupdate.PercentValidator = projectupdateDescPercent.Validators[0].(func(int) error)
 	publication.Policy = privacy.NewPolicies(schema.Publication{})
 	publication.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -982,6 +1158,136 @@ func init() {
 	requesteventDescAt := requesteventFields[5].Descriptor()
 	// requestevent.DefaultAt holds the default value on creation for the at field.
 	requestevent.DefaultAt = requesteventDescAt.Default.(func() time.Time)
+	resourceMixin := schema.Resource{}.Mixin()
+	resource.Policy = privacy.NewPolicies(schema.Resource{})
+	resource.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := resource.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	resourceHooks := schema.Resource{}.Hooks()
+
+	resource.Hooks[1] = resourceHooks[0]
+
+	resource.Hooks[2] = resourceHooks[1]
+	resourceMixinFields0 := resourceMixin[0].Fields()
+	_ = resourceMixinFields0
+	resourceMixinFields1 := resourceMixin[1].Fields()
+	_ = resourceMixinFields1
+	resourceFields := schema.Resource{}.Fields()
+	_ = resourceFields
+	// resourceDescCreatedAt is the schema descriptor for created_at field.
+	resourceDescCreatedAt := resourceMixinFields0[0].Descriptor()
+	// resource.DefaultCreatedAt holds the default value on creation for the created_at field.
+	resource.DefaultCreatedAt = resourceDescCreatedAt.Default.(func() time.Time)
+	// resourceDescUpdatedAt is the schema descriptor for updated_at field.
+	resourceDescUpdatedAt := resourceMixinFields0[1].Descriptor()
+	// resource.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	resource.DefaultUpdatedAt = resourceDescUpdatedAt.Default.(func() time.Time)
+	// resource.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	resource.UpdateDefaultUpdatedAt = resourceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// resourceDescSource is the schema descriptor for source field.
+	resourceDescSource := resourceMixinFields1[0].Descriptor()
+	// resource.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	resource.SourceValidator = resourceDescSource.Validators[0].(func(string) error)
+	// resourceDescTitle is the schema descriptor for title field.
+	resourceDescTitle := resourceFields[1].Descriptor()
+	// resource.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	resource.TitleValidator = func() func(string) error {
+		validators := resourceDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// resourceDescDescription is the schema descriptor for description field.
+	resourceDescDescription := resourceFields[2].Descriptor()
+	// resource.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	resource.DescriptionValidator = resourceDescDescription.Validators[0].(func(string) error)
+	// resourceDescQuantity is the schema descriptor for quantity field.
+	resourceDescQuantity := resourceFields[3].Descriptor()
+	// resource.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	resource.QuantityValidator = resourceDescQuantity.Validators[0].(func(float64) error)
+	// resourceDescUnit is the schema descriptor for unit field.
+	resourceDescUnit := resourceFields[4].Descriptor()
+	// resource.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	resource.UnitValidator = resourceDescUnit.Validators[0].(func(string) error)
+	// resourceDescHours is the schema descriptor for hours field.
+	resourceDescHours := resourceFields[5].Descriptor()
+	// resource.HoursValidator is a validator for the "hours" field. It is called by the builders before save.
+	resource.HoursValidator = resourceDescHours.Validators[0].(func(string) error)
+	resourcecontactMixin := schema.ResourceContact{}.Mixin()
+	resourcecontact.Policy = privacy.NewPolicies(schema.ResourceContact{})
+	resourcecontact.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := resourcecontact.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	resourcecontactHooks := schema.ResourceContact{}.Hooks()
+
+	resourcecontact.Hooks[1] = resourcecontactHooks[0]
+
+	resourcecontact.Hooks[2] = resourcecontactHooks[1]
+	resourcecontactMixinFields0 := resourcecontactMixin[0].Fields()
+	_ = resourcecontactMixinFields0
+	resourcecontactMixinFields1 := resourcecontactMixin[1].Fields()
+	_ = resourcecontactMixinFields1
+	resourcecontactFields := schema.ResourceContact{}.Fields()
+	_ = resourcecontactFields
+	// resourcecontactDescCreatedAt is the schema descriptor for created_at field.
+	resourcecontactDescCreatedAt := resourcecontactMixinFields0[0].Descriptor()
+	// resourcecontact.DefaultCreatedAt holds the default value on creation for the created_at field.
+	resourcecontact.DefaultCreatedAt = resourcecontactDescCreatedAt.Default.(func() time.Time)
+	// resourcecontactDescUpdatedAt is the schema descriptor for updated_at field.
+	resourcecontactDescUpdatedAt := resourcecontactMixinFields0[1].Descriptor()
+	// resourcecontact.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	resourcecontact.DefaultUpdatedAt = resourcecontactDescUpdatedAt.Default.(func() time.Time)
+	// resourcecontact.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	resourcecontact.UpdateDefaultUpdatedAt = resourcecontactDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// resourcecontactDescSource is the schema descriptor for source field.
+	resourcecontactDescSource := resourcecontactMixinFields1[0].Descriptor()
+	// resourcecontact.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	resourcecontact.SourceValidator = resourcecontactDescSource.Validators[0].(func(string) error)
+	// resourcecontactDescName is the schema descriptor for name field.
+	resourcecontactDescName := resourcecontactFields[0].Descriptor()
+	// resourcecontact.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	resourcecontact.NameValidator = func() func(string) error {
+		validators := resourcecontactDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// resourcecontactDescPhone is the schema descriptor for phone field.
+	resourcecontactDescPhone := resourcecontactFields[1].Descriptor()
+	// resourcecontact.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	resourcecontact.PhoneValidator = resourcecontactDescPhone.Validators[0].(func(string) error)
+	// resourcecontactDescNote is the schema descriptor for note field.
+	resourcecontactDescNote := resourcecontactFields[2].Descriptor()
+	// resourcecontact.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	resourcecontact.NoteValidator = resourcecontactDescNote.Validators[0].(func(string) error)
 	servicerequestMixin := schema.ServiceRequest{}.Mixin()
 	servicerequest.Policy = privacy.NewPolicies(schema.ServiceRequest{})
 	servicerequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {

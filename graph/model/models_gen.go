@@ -107,6 +107,36 @@ type ChangeEntry struct {
 	Record ent.Noder `json:"record,omitempty"`
 }
 
+// What a community offers and is doing with its co-building units, in aggregate: the three lists (needs, resources, projects) without any detail about people.
+//
+// 社区与共建单位共同提供和开展的工作汇总：三张清单（需求、资源、项目）的总体情况，不含任何个人细节。
+type CoBuildingSummary struct {
+	// The community.
+	//
+	// 社区。
+	Community *ent.Region `json:"community"`
+	// Resources on offer, by kind (withdrawn ones not counted).
+	//
+	// 按类型统计的在册资源数（不含已撤回的）。
+	ResourcesByKind []*CountByValue `json:"resourcesByKind"`
+	// Resources by availability.
+	//
+	// 按可用状态统计的资源数。
+	ResourcesByAvailability []*CountByValue `json:"resourcesByAvailability"`
+	// Co-building projects by status.
+	//
+	// 按状态统计的共建项目数。
+	ProjectsByStatus []*CountByValue `json:"projectsByStatus"`
+	// How many distinct organisations signed at least one of the community's projects.
+	//
+	// 签约了本社区至少一个共建项目的不同单位数。
+	SigningUnits int `json:"signingUnits"`
+	// Needs of the community's needs list that a co-building project or a resource answers, counted once each, under disclosure control.
+	//
+	// 本社区需求清单中由共建项目或资源回应的需求数（每条需求只计一次），受披露控制。
+	NeedsAnswered *ProtectedCount `json:"needsAnswered"`
+}
+
 // One compound's line of a life-circle report.
 //
 // 生活圈报告中某个小区的一行。
@@ -186,6 +216,20 @@ type CompoundCoverageOrder struct {
 	//
 	// 升序或降序。
 	Direction entgql.OrderDirection `json:"direction"`
+}
+
+// A count for one value of a grouping (a resource kind, a project status).
+//
+// 某一分组取值（资源类型、项目状态）的计数。
+type CountByValue struct {
+	// The value, such as VENUE or ONGOING.
+	//
+	// 分组取值，如 VENUE 或 ONGOING。
+	Value string `json:"value"`
+	// How many records have it.
+	//
+	// 具有该取值的记录数。
+	Count int `json:"count"`
 }
 
 // A new API token: what `createApiToken` issues.
@@ -323,6 +367,28 @@ type LinkSignInPayload struct {
 	//
 	// 登录身份所绑定人员的全局 ID。
 	PersonID int `json:"personID"`
+}
+
+// A need to match to the resource or co-building project that answers it (at least one of the two).
+//
+// 要与回应它的资源或共建项目匹配的需求（两者至少填一个）。
+type MatchNeedInput struct {
+	// The need (a service request of the community).
+	//
+	// 需求（本社区的一条服务需求）。
+	RequestID int `json:"requestID"`
+	// The resource that answers it.
+	//
+	// 回应该需求的资源。
+	ResourceID *int `json:"resourceID,omitempty"`
+	// The co-building project that answers it.
+	//
+	// 回应该需求的共建项目。
+	ProjectID *int `json:"projectID,omitempty"`
+	// A note on the match.
+	//
+	// 匹配说明。
+	Note *string `json:"note,omitempty"`
 }
 
 // Compounds and households lacking one required category.
@@ -514,6 +580,56 @@ type PointInput struct {
 	//
 	// 经度（度），-180 到 180。
 	Lng float64 `json:"lng"`
+}
+
+// A progress update to add to a co-building project.
+//
+// 要添加到共建项目的一条进展。
+type ProjectUpdateInput struct {
+	// Date of the update.
+	//
+	// 进展日期。
+	Date time.Time `json:"date"`
+	// What happened.
+	//
+	// 进展情况。
+	Text string `json:"text"`
+	// How far along the project is, in percent (0 to 100), if known.
+	//
+	// 项目完成百分比（0 到 100），如已知。
+	Percent *int `json:"percent,omitempty"`
+}
+
+// A count about people's needs under disclosure control (the 10-5 rule of the published statistics): below 10 it is withheld, otherwise rounded to the nearest 5.
+//
+// 受披露控制的需求计数（与已发布统计相同的 10-5 规则）：小于 10 时不予公布，否则四舍五入到最接近的 5 的倍数。
+type ProtectedCount struct {
+	// The count, rounded to 5; null when withheld.
+	//
+	// 计数（取整到 5）；不予公布时为空。
+	Value *int `json:"value,omitempty"`
+	// Withheld because it is below 10 (and not zero).
+	//
+	// 因小于 10（且不为零）而不予公布。
+	Suppressed bool `json:"suppressed"`
+}
+
+// The contact person of a resource.
+//
+// 资源联系人。
+type ResourceContactInput struct {
+	// Name of the contact person.
+	//
+	// 联系人姓名。
+	Name string `json:"name"`
+	// Phone number.
+	//
+	// 联系电话。
+	Phone *string `json:"phone,omitempty"`
+	// How and when to reach them.
+	//
+	// 联系方式说明。
+	Note *string `json:"note,omitempty"`
 }
 
 // The walking circle around a compound or a point, and what it covers.

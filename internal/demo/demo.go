@@ -59,6 +59,9 @@ func Load(ctx context.Context, client *ent.Client) (Summary, error) {
 		return Summary{}, fmt.Errorf("demo: begin: %w", err)
 	}
 	s, err := d.write(ctx, tx.Client())
+	if err == nil {
+		err = writeCobuild(ctx, tx.Client()) // the three lists (cobuild.go)
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		return Summary{}, err

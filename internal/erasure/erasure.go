@@ -33,6 +33,7 @@ import (
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/needmatch"
 	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
@@ -126,6 +127,11 @@ func erase(ctx context.Context, client *ent.Client, p *ent.Person) error {
 		if err := client.RequestEvent.Update().Where(requestevent.RequestIDIn(own...), requestevent.NoteNEQ("")).
 			ClearNote().Exec(ctx); err != nil {
 			return fmt.Errorf("request history: %w", err)
+		}
+		// Staff's notes on matching these needs to resources and projects
+		// (internal/cobuild) may describe the person too.
+		if err := client.NeedMatch.Update().Where(needmatch.RequestIDIn(own...)).ClearNote().Exec(ctx); err != nil {
+			return fmt.Errorf("need matches: %w", err)
 		}
 	}
 	if err := client.ServiceRequest.Update().Where(servicerequest.ClaimedByID(id)).ClearClaimedByID().Exec(ctx); err != nil {
