@@ -13,6 +13,8 @@ import (
 
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
@@ -28,7 +30,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
@@ -48,6 +52,10 @@ type Client struct {
 	APIToken *APITokenClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
+	// Appointment is the client for interacting with the Appointment builders.
+	Appointment *AppointmentClient
+	// AppointmentEvent is the client for interacting with the AppointmentEvent builders.
+	AppointmentEvent *AppointmentEventClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// ChangeLock is the client for interacting with the ChangeLock builders.
@@ -78,8 +86,12 @@ type Client struct {
 	Registration *RegistrationClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
+	// ServiceMatter is the client for interacting with the ServiceMatter builders.
+	ServiceMatter *ServiceMatterClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// ServiceSlot is the client for interacting with the ServiceSlot builders.
+	ServiceSlot *ServiceSlotClient
 	// SignInCode is the client for interacting with the SignInCode builders.
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
@@ -99,6 +111,8 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIToken = NewAPITokenClient(c.config)
 	c.Activity = NewActivityClient(c.config)
+	c.Appointment = NewAppointmentClient(c.config)
+	c.AppointmentEvent = NewAppointmentEventClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.ChangeLock = NewChangeLockClient(c.config)
 	c.Compound = NewCompoundClient(c.config)
@@ -114,7 +128,9 @@ func (c *Client) init() {
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
 	c.RequestEvent = NewRequestEventClient(c.config)
+	c.ServiceMatter = NewServiceMatterClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
+	c.ServiceSlot = NewServiceSlotClient(c.config)
 	c.SignInCode = NewSignInCodeClient(c.config)
 	c.StatCell = NewStatCellClient(c.config)
 	c.WalkNetwork = NewWalkNetworkClient(c.config)
@@ -212,6 +228,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:             cfg,
 		APIToken:           NewAPITokenClient(cfg),
 		Activity:           NewActivityClient(cfg),
+		Appointment:        NewAppointmentClient(cfg),
+		AppointmentEvent:   NewAppointmentEventClient(cfg),
 		Change:             NewChangeClient(cfg),
 		ChangeLock:         NewChangeLockClient(cfg),
 		Compound:           NewCompoundClient(cfg),
@@ -227,7 +245,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
+		ServiceMatter:      NewServiceMatterClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
+		ServiceSlot:        NewServiceSlotClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
@@ -252,6 +272,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:             cfg,
 		APIToken:           NewAPITokenClient(cfg),
 		Activity:           NewActivityClient(cfg),
+		Appointment:        NewAppointmentClient(cfg),
+		AppointmentEvent:   NewAppointmentEventClient(cfg),
 		Change:             NewChangeClient(cfg),
 		ChangeLock:         NewChangeLockClient(cfg),
 		Compound:           NewCompoundClient(cfg),
@@ -267,7 +289,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
+		ServiceMatter:      NewServiceMatterClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
+		ServiceSlot:        NewServiceSlotClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
@@ -300,10 +324,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.APIToken, c.Activity, c.Appointment, c.AppointmentEvent, c.Change,
+		c.ChangeLock, c.Compound, c.Erasure, c.Facility, c.Grid, c.IdempotencyKey,
+		c.Identity, c.Organization, c.Person, c.PersonalDataAccess, c.Publication,
+		c.Region, c.Registration, c.RequestEvent, c.ServiceMatter, c.ServiceRequest,
+		c.ServiceSlot, c.SignInCode, c.StatCell, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -313,10 +338,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.APIToken, c.Activity, c.Appointment, c.AppointmentEvent, c.Change,
+		c.ChangeLock, c.Compound, c.Erasure, c.Facility, c.Grid, c.IdempotencyKey,
+		c.Identity, c.Organization, c.Person, c.PersonalDataAccess, c.Publication,
+		c.Region, c.Registration, c.RequestEvent, c.ServiceMatter, c.ServiceRequest,
+		c.ServiceSlot, c.SignInCode, c.StatCell, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -329,6 +355,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.APIToken.mutate(ctx, m)
 	case *ActivityMutation:
 		return c.Activity.mutate(ctx, m)
+	case *AppointmentMutation:
+		return c.Appointment.mutate(ctx, m)
+	case *AppointmentEventMutation:
+		return c.AppointmentEvent.mutate(ctx, m)
 	case *ChangeMutation:
 		return c.Change.mutate(ctx, m)
 	case *ChangeLockMutation:
@@ -359,8 +389,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Registration.mutate(ctx, m)
 	case *RequestEventMutation:
 		return c.RequestEvent.mutate(ctx, m)
+	case *ServiceMatterMutation:
+		return c.ServiceMatter.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
+	case *ServiceSlotMutation:
+		return c.ServiceSlot.mutate(ctx, m)
 	case *SignInCodeMutation:
 		return c.SignInCode.mutate(ctx, m)
 	case *StatCellMutation:
@@ -717,6 +751,370 @@ func (c *ActivityClient) mutate(ctx context.Context, m *ActivityMutation) (Value
 		return (&ActivityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Activity mutation op: %q", m.Op())
+	}
+}
+
+// AppointmentClient is a client for the Appointment schema.
+type AppointmentClient struct {
+	config
+}
+
+// NewAppointmentClient returns a client for the Appointment from the given config.
+func NewAppointmentClient(c config) *AppointmentClient {
+	return &AppointmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `appointment.Hooks(f(g(h())))`.
+func (c *AppointmentClient) Use(hooks ...Hook) {
+	c.hooks.Appointment = append(c.hooks.Appointment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `appointment.Intercept(f(g(h())))`.
+func (c *AppointmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Appointment = append(c.inters.Appointment, interceptors...)
+}
+
+// Create returns a builder for creating a Appointment entity.
+func (c *AppointmentClient) Create() *AppointmentCreate {
+	mutation := newAppointmentMutation(c.config, OpCreate)
+	return &AppointmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Appointment entities.
+func (c *AppointmentClient) CreateBulk(builders ...*AppointmentCreate) *AppointmentCreateBulk {
+	return &AppointmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AppointmentClient) MapCreateBulk(slice any, setFunc func(*AppointmentCreate, int)) *AppointmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AppointmentCreateBulk{err: fmt.Errorf("calling to AppointmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AppointmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AppointmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Appointment.
+func (c *AppointmentClient) Update() *AppointmentUpdate {
+	mutation := newAppointmentMutation(c.config, OpUpdate)
+	return &AppointmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AppointmentClient) UpdateOne(_m *Appointment) *AppointmentUpdateOne {
+	mutation := newAppointmentMutation(c.config, OpUpdateOne, withAppointment(_m))
+	return &AppointmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AppointmentClient) UpdateOneID(id int) *AppointmentUpdateOne {
+	mutation := newAppointmentMutation(c.config, OpUpdateOne, withAppointmentID(id))
+	return &AppointmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Appointment.
+func (c *AppointmentClient) Delete() *AppointmentDelete {
+	mutation := newAppointmentMutation(c.config, OpDelete)
+	return &AppointmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AppointmentClient) DeleteOne(_m *Appointment) *AppointmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AppointmentClient) DeleteOneID(id int) *AppointmentDeleteOne {
+	builder := c.Delete().Where(appointment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AppointmentDeleteOne{builder}
+}
+
+// Query returns a query builder for Appointment.
+func (c *AppointmentClient) Query() *AppointmentQuery {
+	return &AppointmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAppointment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Appointment entity by its id.
+func (c *AppointmentClient) Get(ctx context.Context, id int) (*Appointment, error) {
+	return c.Query().Where(appointment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AppointmentClient) GetX(ctx context.Context, id int) *Appointment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a Appointment.
+func (c *AppointmentClient) QueryPerson(_m *Appointment) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.PersonTable, appointment.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMatter queries the matter edge of a Appointment.
+func (c *AppointmentClient) QueryMatter(_m *Appointment) *ServiceMatterQuery {
+	query := (&ServiceMatterClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(servicematter.Table, servicematter.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.MatterTable, appointment.MatterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySlot queries the slot edge of a Appointment.
+func (c *AppointmentClient) QuerySlot(_m *Appointment) *ServiceSlotQuery {
+	query := (&ServiceSlotClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(serviceslot.Table, serviceslot.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.SlotTable, appointment.SlotColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCommunity queries the community edge of a Appointment.
+func (c *AppointmentClient) QueryCommunity(_m *Appointment) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.CommunityTable, appointment.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryHistory queries the history edge of a Appointment.
+func (c *AppointmentClient) QueryHistory(_m *Appointment) *AppointmentEventQuery {
+	query := (&AppointmentEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(appointmentevent.Table, appointmentevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, appointment.HistoryTable, appointment.HistoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AppointmentClient) Hooks() []Hook {
+	hooks := c.hooks.Appointment
+	return append(hooks[:len(hooks):len(hooks)], appointment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AppointmentClient) Interceptors() []Interceptor {
+	return c.inters.Appointment
+}
+
+func (c *AppointmentClient) mutate(ctx context.Context, m *AppointmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AppointmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AppointmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AppointmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AppointmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Appointment mutation op: %q", m.Op())
+	}
+}
+
+// AppointmentEventClient is a client for the AppointmentEvent schema.
+type AppointmentEventClient struct {
+	config
+}
+
+// NewAppointmentEventClient returns a client for the AppointmentEvent from the given config.
+func NewAppointmentEventClient(c config) *AppointmentEventClient {
+	return &AppointmentEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `appointmentevent.Hooks(f(g(h())))`.
+func (c *AppointmentEventClient) Use(hooks ...Hook) {
+	c.hooks.AppointmentEvent = append(c.hooks.AppointmentEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `appointmentevent.Intercept(f(g(h())))`.
+func (c *AppointmentEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AppointmentEvent = append(c.inters.AppointmentEvent, interceptors...)
+}
+
+// Create returns a builder for creating a AppointmentEvent entity.
+func (c *AppointmentEventClient) Create() *AppointmentEventCreate {
+	mutation := newAppointmentEventMutation(c.config, OpCreate)
+	return &AppointmentEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AppointmentEvent entities.
+func (c *AppointmentEventClient) CreateBulk(builders ...*AppointmentEventCreate) *AppointmentEventCreateBulk {
+	return &AppointmentEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AppointmentEventClient) MapCreateBulk(slice any, setFunc func(*AppointmentEventCreate, int)) *AppointmentEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AppointmentEventCreateBulk{err: fmt.Errorf("calling to AppointmentEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AppointmentEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AppointmentEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AppointmentEvent.
+func (c *AppointmentEventClient) Update() *AppointmentEventUpdate {
+	mutation := newAppointmentEventMutation(c.config, OpUpdate)
+	return &AppointmentEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AppointmentEventClient) UpdateOne(_m *AppointmentEvent) *AppointmentEventUpdateOne {
+	mutation := newAppointmentEventMutation(c.config, OpUpdateOne, withAppointmentEvent(_m))
+	return &AppointmentEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AppointmentEventClient) UpdateOneID(id int) *AppointmentEventUpdateOne {
+	mutation := newAppointmentEventMutation(c.config, OpUpdateOne, withAppointmentEventID(id))
+	return &AppointmentEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AppointmentEvent.
+func (c *AppointmentEventClient) Delete() *AppointmentEventDelete {
+	mutation := newAppointmentEventMutation(c.config, OpDelete)
+	return &AppointmentEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AppointmentEventClient) DeleteOne(_m *AppointmentEvent) *AppointmentEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AppointmentEventClient) DeleteOneID(id int) *AppointmentEventDeleteOne {
+	builder := c.Delete().Where(appointmentevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AppointmentEventDeleteOne{builder}
+}
+
+// Query returns a query builder for AppointmentEvent.
+func (c *AppointmentEventClient) Query() *AppointmentEventQuery {
+	return &AppointmentEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAppointmentEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AppointmentEvent entity by its id.
+func (c *AppointmentEventClient) Get(ctx context.Context, id int) (*AppointmentEvent, error) {
+	return c.Query().Where(appointmentevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AppointmentEventClient) GetX(ctx context.Context, id int) *AppointmentEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAppointment queries the appointment edge of a AppointmentEvent.
+func (c *AppointmentEventClient) QueryAppointment(_m *AppointmentEvent) *AppointmentQuery {
+	query := (&AppointmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointmentevent.Table, appointmentevent.FieldID, id),
+			sqlgraph.To(appointment.Table, appointment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointmentevent.AppointmentTable, appointmentevent.AppointmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AppointmentEventClient) Hooks() []Hook {
+	hooks := c.hooks.AppointmentEvent
+	return append(hooks[:len(hooks):len(hooks)], appointmentevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AppointmentEventClient) Interceptors() []Interceptor {
+	return c.inters.AppointmentEvent
+}
+
+func (c *AppointmentEventClient) mutate(ctx context.Context, m *AppointmentEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AppointmentEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AppointmentEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AppointmentEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AppointmentEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AppointmentEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -3306,6 +3704,172 @@ func (c *RequestEventClient) mutate(ctx context.Context, m *RequestEventMutation
 	}
 }
 
+// ServiceMatterClient is a client for the ServiceMatter schema.
+type ServiceMatterClient struct {
+	config
+}
+
+// NewServiceMatterClient returns a client for the ServiceMatter from the given config.
+func NewServiceMatterClient(c config) *ServiceMatterClient {
+	return &ServiceMatterClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `servicematter.Hooks(f(g(h())))`.
+func (c *ServiceMatterClient) Use(hooks ...Hook) {
+	c.hooks.ServiceMatter = append(c.hooks.ServiceMatter, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `servicematter.Intercept(f(g(h())))`.
+func (c *ServiceMatterClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ServiceMatter = append(c.inters.ServiceMatter, interceptors...)
+}
+
+// Create returns a builder for creating a ServiceMatter entity.
+func (c *ServiceMatterClient) Create() *ServiceMatterCreate {
+	mutation := newServiceMatterMutation(c.config, OpCreate)
+	return &ServiceMatterCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ServiceMatter entities.
+func (c *ServiceMatterClient) CreateBulk(builders ...*ServiceMatterCreate) *ServiceMatterCreateBulk {
+	return &ServiceMatterCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ServiceMatterClient) MapCreateBulk(slice any, setFunc func(*ServiceMatterCreate, int)) *ServiceMatterCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ServiceMatterCreateBulk{err: fmt.Errorf("calling to ServiceMatterClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ServiceMatterCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ServiceMatterCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ServiceMatter.
+func (c *ServiceMatterClient) Update() *ServiceMatterUpdate {
+	mutation := newServiceMatterMutation(c.config, OpUpdate)
+	return &ServiceMatterUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ServiceMatterClient) UpdateOne(_m *ServiceMatter) *ServiceMatterUpdateOne {
+	mutation := newServiceMatterMutation(c.config, OpUpdateOne, withServiceMatter(_m))
+	return &ServiceMatterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ServiceMatterClient) UpdateOneID(id int) *ServiceMatterUpdateOne {
+	mutation := newServiceMatterMutation(c.config, OpUpdateOne, withServiceMatterID(id))
+	return &ServiceMatterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ServiceMatter.
+func (c *ServiceMatterClient) Delete() *ServiceMatterDelete {
+	mutation := newServiceMatterMutation(c.config, OpDelete)
+	return &ServiceMatterDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ServiceMatterClient) DeleteOne(_m *ServiceMatter) *ServiceMatterDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ServiceMatterClient) DeleteOneID(id int) *ServiceMatterDeleteOne {
+	builder := c.Delete().Where(servicematter.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ServiceMatterDeleteOne{builder}
+}
+
+// Query returns a query builder for ServiceMatter.
+func (c *ServiceMatterClient) Query() *ServiceMatterQuery {
+	return &ServiceMatterQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeServiceMatter},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ServiceMatter entity by its id.
+func (c *ServiceMatterClient) Get(ctx context.Context, id int) (*ServiceMatter, error) {
+	return c.Query().Where(servicematter.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ServiceMatterClient) GetX(ctx context.Context, id int) *ServiceMatter {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCommunity queries the community edge of a ServiceMatter.
+func (c *ServiceMatterClient) QueryCommunity(_m *ServiceMatter) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicematter.Table, servicematter.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, servicematter.CommunityTable, servicematter.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySlots queries the slots edge of a ServiceMatter.
+func (c *ServiceMatterClient) QuerySlots(_m *ServiceMatter) *ServiceSlotQuery {
+	query := (&ServiceSlotClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicematter.Table, servicematter.FieldID, id),
+			sqlgraph.To(serviceslot.Table, serviceslot.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, servicematter.SlotsTable, servicematter.SlotsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ServiceMatterClient) Hooks() []Hook {
+	hooks := c.hooks.ServiceMatter
+	return append(hooks[:len(hooks):len(hooks)], servicematter.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ServiceMatterClient) Interceptors() []Interceptor {
+	return c.inters.ServiceMatter
+}
+
+func (c *ServiceMatterClient) mutate(ctx context.Context, m *ServiceMatterMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ServiceMatterCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ServiceMatterUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ServiceMatterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ServiceMatterDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ServiceMatter mutation op: %q", m.Op())
+	}
+}
+
 // ServiceRequestClient is a client for the ServiceRequest schema.
 type ServiceRequestClient struct {
 	config
@@ -3533,6 +4097,172 @@ func (c *ServiceRequestClient) mutate(ctx context.Context, m *ServiceRequestMuta
 		return (&ServiceRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ServiceRequest mutation op: %q", m.Op())
+	}
+}
+
+// ServiceSlotClient is a client for the ServiceSlot schema.
+type ServiceSlotClient struct {
+	config
+}
+
+// NewServiceSlotClient returns a client for the ServiceSlot from the given config.
+func NewServiceSlotClient(c config) *ServiceSlotClient {
+	return &ServiceSlotClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `serviceslot.Hooks(f(g(h())))`.
+func (c *ServiceSlotClient) Use(hooks ...Hook) {
+	c.hooks.ServiceSlot = append(c.hooks.ServiceSlot, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `serviceslot.Intercept(f(g(h())))`.
+func (c *ServiceSlotClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ServiceSlot = append(c.inters.ServiceSlot, interceptors...)
+}
+
+// Create returns a builder for creating a ServiceSlot entity.
+func (c *ServiceSlotClient) Create() *ServiceSlotCreate {
+	mutation := newServiceSlotMutation(c.config, OpCreate)
+	return &ServiceSlotCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ServiceSlot entities.
+func (c *ServiceSlotClient) CreateBulk(builders ...*ServiceSlotCreate) *ServiceSlotCreateBulk {
+	return &ServiceSlotCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ServiceSlotClient) MapCreateBulk(slice any, setFunc func(*ServiceSlotCreate, int)) *ServiceSlotCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ServiceSlotCreateBulk{err: fmt.Errorf("calling to ServiceSlotClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ServiceSlotCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ServiceSlotCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ServiceSlot.
+func (c *ServiceSlotClient) Update() *ServiceSlotUpdate {
+	mutation := newServiceSlotMutation(c.config, OpUpdate)
+	return &ServiceSlotUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ServiceSlotClient) UpdateOne(_m *ServiceSlot) *ServiceSlotUpdateOne {
+	mutation := newServiceSlotMutation(c.config, OpUpdateOne, withServiceSlot(_m))
+	return &ServiceSlotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ServiceSlotClient) UpdateOneID(id int) *ServiceSlotUpdateOne {
+	mutation := newServiceSlotMutation(c.config, OpUpdateOne, withServiceSlotID(id))
+	return &ServiceSlotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ServiceSlot.
+func (c *ServiceSlotClient) Delete() *ServiceSlotDelete {
+	mutation := newServiceSlotMutation(c.config, OpDelete)
+	return &ServiceSlotDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ServiceSlotClient) DeleteOne(_m *ServiceSlot) *ServiceSlotDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ServiceSlotClient) DeleteOneID(id int) *ServiceSlotDeleteOne {
+	builder := c.Delete().Where(serviceslot.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ServiceSlotDeleteOne{builder}
+}
+
+// Query returns a query builder for ServiceSlot.
+func (c *ServiceSlotClient) Query() *ServiceSlotQuery {
+	return &ServiceSlotQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeServiceSlot},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ServiceSlot entity by its id.
+func (c *ServiceSlotClient) Get(ctx context.Context, id int) (*ServiceSlot, error) {
+	return c.Query().Where(serviceslot.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ServiceSlotClient) GetX(ctx context.Context, id int) *ServiceSlot {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMatter queries the matter edge of a ServiceSlot.
+func (c *ServiceSlotClient) QueryMatter(_m *ServiceSlot) *ServiceMatterQuery {
+	query := (&ServiceMatterClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(serviceslot.Table, serviceslot.FieldID, id),
+			sqlgraph.To(servicematter.Table, servicematter.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, serviceslot.MatterTable, serviceslot.MatterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCommunity queries the community edge of a ServiceSlot.
+func (c *ServiceSlotClient) QueryCommunity(_m *ServiceSlot) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(serviceslot.Table, serviceslot.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, serviceslot.CommunityTable, serviceslot.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ServiceSlotClient) Hooks() []Hook {
+	hooks := c.hooks.ServiceSlot
+	return append(hooks[:len(hooks):len(hooks)], serviceslot.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ServiceSlotClient) Interceptors() []Interceptor {
+	return c.inters.ServiceSlot
+}
+
+func (c *ServiceSlotClient) mutate(ctx context.Context, m *ServiceSlotMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ServiceSlotCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ServiceSlotUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ServiceSlotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ServiceSlotDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ServiceSlot mutation op: %q", m.Op())
 	}
 }
 
@@ -3973,15 +4703,17 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Hook
+		APIToken, Activity, Appointment, AppointmentEvent, Change, ChangeLock, Compound,
+		Erasure, Facility, Grid, IdempotencyKey, Identity, Organization, Person,
+		PersonalDataAccess, Publication, Region, Registration, RequestEvent,
+		ServiceMatter, ServiceRequest, ServiceSlot, SignInCode, StatCell,
+		WalkNetwork []ent.Hook
 	}
 	inters struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Interceptor
+		APIToken, Activity, Appointment, AppointmentEvent, Change, ChangeLock, Compound,
+		Erasure, Facility, Grid, IdempotencyKey, Identity, Organization, Person,
+		PersonalDataAccess, Publication, Region, Registration, RequestEvent,
+		ServiceMatter, ServiceRequest, ServiceSlot, SignInCode, StatCell,
+		WalkNetwork []ent.Interceptor
 	}
 )

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
@@ -23,7 +25,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
@@ -95,6 +99,8 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apitoken.Table:           apitoken.ValidColumn,
 			activity.Table:           activity.ValidColumn,
+			appointment.Table:        appointment.ValidColumn,
+			appointmentevent.Table:   appointmentevent.ValidColumn,
 			change.Table:             change.ValidColumn,
 			changelock.Table:         changelock.ValidColumn,
 			compound.Table:           compound.ValidColumn,
@@ -110,7 +116,9 @@ func checkColumn(t, c string) error {
 			region.Table:             region.ValidColumn,
 			registration.Table:       registration.ValidColumn,
 			requestevent.Table:       requestevent.ValidColumn,
+			servicematter.Table:      servicematter.ValidColumn,
 			servicerequest.Table:     servicerequest.ValidColumn,
+			serviceslot.Table:        serviceslot.ValidColumn,
 			signincode.Table:         signincode.ValidColumn,
 			statcell.Table:           statcell.ValidColumn,
 			walknetwork.Table:        walknetwork.ValidColumn,

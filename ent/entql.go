@@ -5,6 +5,8 @@ package ent
 import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
@@ -21,7 +23,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
@@ -34,7 +38,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -92,6 +96,50 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   appointment.Table,
+			Columns: appointment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: appointment.FieldID,
+			},
+		},
+		Type: "Appointment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			appointment.FieldCreatedAt:   {Type: field.TypeTime, Column: appointment.FieldCreatedAt},
+			appointment.FieldUpdatedAt:   {Type: field.TypeTime, Column: appointment.FieldUpdatedAt},
+			appointment.FieldStatus:      {Type: field.TypeEnum, Column: appointment.FieldStatus},
+			appointment.FieldNote:        {Type: field.TypeString, Column: appointment.FieldNote},
+			appointment.FieldPersonID:    {Type: field.TypeInt, Column: appointment.FieldPersonID},
+			appointment.FieldOfficer:     {Type: field.TypeString, Column: appointment.FieldOfficer},
+			appointment.FieldMatterID:    {Type: field.TypeInt, Column: appointment.FieldMatterID},
+			appointment.FieldSlotID:      {Type: field.TypeInt, Column: appointment.FieldSlotID},
+			appointment.FieldCommunityID: {Type: field.TypeInt, Column: appointment.FieldCommunityID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   appointmentevent.Table,
+			Columns: appointmentevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: appointmentevent.FieldID,
+			},
+		},
+		Type: "AppointmentEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			appointmentevent.FieldAction:        {Type: field.TypeEnum, Column: appointmentevent.FieldAction},
+			appointmentevent.FieldStatus:        {Type: field.TypeString, Column: appointmentevent.FieldStatus},
+			appointmentevent.FieldActorRole:     {Type: field.TypeString, Column: appointmentevent.FieldActorRole},
+			appointmentevent.FieldActor:         {Type: field.TypeString, Column: appointmentevent.FieldActor},
+			appointmentevent.FieldNote:          {Type: field.TypeString, Column: appointmentevent.FieldNote},
+			appointmentevent.FieldAt:            {Type: field.TypeTime, Column: appointmentevent.FieldAt},
+			appointmentevent.FieldAppointmentID: {Type: field.TypeInt, Column: appointmentevent.FieldAppointmentID},
+			appointmentevent.FieldCommunityID:   {Type: field.TypeInt, Column: appointmentevent.FieldCommunityID},
+			appointmentevent.FieldActorID:       {Type: field.TypeInt, Column: appointmentevent.FieldActorID},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   change.Table,
 			Columns: change.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -107,7 +155,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			change.FieldAt:       {Type: field.TypeTime, Column: change.FieldAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   changelock.Table,
 			Columns: changelock.Columns,
@@ -121,7 +169,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			changelock.FieldWrites: {Type: field.TypeInt64, Column: changelock.FieldWrites},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   compound.Table,
 			Columns: compound.Columns,
@@ -143,7 +191,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			compound.FieldApproximate:        {Type: field.TypeBool, Column: compound.FieldApproximate},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   erasure.Table,
 			Columns: erasure.Columns,
@@ -162,7 +210,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			erasure.FieldAt:               {Type: field.TypeTime, Column: erasure.FieldAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
@@ -196,7 +244,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldApproximate:  {Type: field.TypeBool, Column: facility.FieldApproximate},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -215,7 +263,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldCommunityID:     {Type: field.TypeInt, Column: grid.FieldCommunityID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -234,7 +282,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   identity.Table,
 			Columns: identity.Columns,
@@ -254,7 +302,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			identity.FieldLastSeenAt:  {Type: field.TypeTime, Column: identity.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -274,7 +322,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCompoundID: {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -295,7 +343,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personaldataaccess.Table,
 			Columns: personaldataaccess.Columns,
@@ -316,7 +364,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personaldataaccess.FieldOperation:         {Type: field.TypeString, Column: personaldataaccess.FieldOperation},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   publication.Table,
 			Columns: publication.Columns,
@@ -333,7 +381,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -356,7 +404,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate: {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -375,7 +423,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -397,7 +445,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   servicematter.Table,
+			Columns: servicematter.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: servicematter.FieldID,
+			},
+		},
+		Type: "ServiceMatter",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			servicematter.FieldCreatedAt:         {Type: field.TypeTime, Column: servicematter.FieldCreatedAt},
+			servicematter.FieldUpdatedAt:         {Type: field.TypeTime, Column: servicematter.FieldUpdatedAt},
+			servicematter.FieldSource:            {Type: field.TypeString, Column: servicematter.FieldSource},
+			servicematter.FieldIllustrative:      {Type: field.TypeJSON, Column: servicematter.FieldIllustrative},
+			servicematter.FieldCategory:          {Type: field.TypeEnum, Column: servicematter.FieldCategory},
+			servicematter.FieldName:              {Type: field.TypeString, Column: servicematter.FieldName},
+			servicematter.FieldNames:             {Type: field.TypeJSON, Column: servicematter.FieldNames},
+			servicematter.FieldRequiredDocuments: {Type: field.TypeJSON, Column: servicematter.FieldRequiredDocuments},
+			servicematter.FieldProcessingDays:    {Type: field.TypeInt, Column: servicematter.FieldProcessingDays},
+			servicematter.FieldBookable:          {Type: field.TypeBool, Column: servicematter.FieldBookable},
+			servicematter.FieldHomeService:       {Type: field.TypeBool, Column: servicematter.FieldHomeService},
+			servicematter.FieldOnBehalf:          {Type: field.TypeBool, Column: servicematter.FieldOnBehalf},
+			servicematter.FieldCommunityID:       {Type: field.TypeInt, Column: servicematter.FieldCommunityID},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -434,7 +508,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   serviceslot.Table,
+			Columns: serviceslot.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: serviceslot.FieldID,
+			},
+		},
+		Type: "ServiceSlot",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			serviceslot.FieldCreatedAt:    {Type: field.TypeTime, Column: serviceslot.FieldCreatedAt},
+			serviceslot.FieldUpdatedAt:    {Type: field.TypeTime, Column: serviceslot.FieldUpdatedAt},
+			serviceslot.FieldSource:       {Type: field.TypeString, Column: serviceslot.FieldSource},
+			serviceslot.FieldIllustrative: {Type: field.TypeJSON, Column: serviceslot.FieldIllustrative},
+			serviceslot.FieldStartsAt:     {Type: field.TypeTime, Column: serviceslot.FieldStartsAt},
+			serviceslot.FieldEndsAt:       {Type: field.TypeTime, Column: serviceslot.FieldEndsAt},
+			serviceslot.FieldCapacity:     {Type: field.TypeInt, Column: serviceslot.FieldCapacity},
+			serviceslot.FieldBookedCount:  {Type: field.TypeInt, Column: serviceslot.FieldBookedCount},
+			serviceslot.FieldMatterID:     {Type: field.TypeInt, Column: serviceslot.FieldMatterID},
+			serviceslot.FieldCommunityID:  {Type: field.TypeInt, Column: serviceslot.FieldCommunityID},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signincode.Table,
 			Columns: signincode.Columns,
@@ -453,7 +550,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signincode.FieldUsedAt:    {Type: field.TypeTime, Column: signincode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statcell.Table,
 			Columns: statcell.Columns,
@@ -473,7 +570,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -554,6 +651,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Activity",
 		"Facility",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.PersonTable,
+			Columns: []string{appointment.PersonColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"Person",
+	)
+	graph.MustAddE(
+		"matter",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.MatterTable,
+			Columns: []string{appointment.MatterColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"ServiceMatter",
+	)
+	graph.MustAddE(
+		"slot",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.SlotTable,
+			Columns: []string{appointment.SlotColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"ServiceSlot",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.CommunityTable,
+			Columns: []string{appointment.CommunityColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"Region",
+	)
+	graph.MustAddE(
+		"history",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   appointment.HistoryTable,
+			Columns: []string{appointment.HistoryColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"AppointmentEvent",
+	)
+	graph.MustAddE(
+		"appointment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointmentevent.AppointmentTable,
+			Columns: []string{appointmentevent.AppointmentColumn},
+			Bidi:    false,
+		},
+		"AppointmentEvent",
+		"Appointment",
 	)
 	graph.MustAddE(
 		"community",
@@ -992,6 +1161,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   servicematter.CommunityTable,
+			Columns: []string{servicematter.CommunityColumn},
+			Bidi:    false,
+		},
+		"ServiceMatter",
+		"Region",
+	)
+	graph.MustAddE(
+		"slots",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   servicematter.SlotsTable,
+			Columns: []string{servicematter.SlotsColumn},
+			Bidi:    false,
+		},
+		"ServiceMatter",
+		"ServiceSlot",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   servicerequest.CommunityTable,
 			Columns: []string{servicerequest.CommunityColumn},
 			Bidi:    false,
@@ -1058,6 +1251,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ServiceRequest",
 		"Person",
+	)
+	graph.MustAddE(
+		"matter",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   serviceslot.MatterTable,
+			Columns: []string{serviceslot.MatterColumn},
+			Bidi:    false,
+		},
+		"ServiceSlot",
+		"ServiceMatter",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   serviceslot.CommunityTable,
+			Columns: []string{serviceslot.CommunityColumn},
+			Bidi:    false,
+		},
+		"ServiceSlot",
+		"Region",
 	)
 	graph.MustAddE(
 		"person",
@@ -1388,6 +1605,260 @@ func (f *ActivityFilter) WhereHasVenueWith(preds ...predicate.Facility) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AppointmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AppointmentQuery builder.
+func (_q *AppointmentQuery) Filter() *AppointmentFilter {
+	return &AppointmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AppointmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AppointmentMutation builder.
+func (m *AppointmentMutation) Filter() *AppointmentFilter {
+	return &AppointmentFilter{config: m.config, predicateAdder: m}
+}
+
+// AppointmentFilter provides a generic filtering capability at runtime for AppointmentQuery.
+type AppointmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AppointmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AppointmentFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AppointmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(appointment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AppointmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(appointment.FieldUpdatedAt))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AppointmentFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(appointment.FieldStatus))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *AppointmentFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(appointment.FieldNote))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *AppointmentFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldPersonID))
+}
+
+// WhereOfficer applies the entql string predicate on the officer field.
+func (f *AppointmentFilter) WhereOfficer(p entql.StringP) {
+	f.Where(p.Field(appointment.FieldOfficer))
+}
+
+// WhereMatterID applies the entql int predicate on the matter_id field.
+func (f *AppointmentFilter) WhereMatterID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldMatterID))
+}
+
+// WhereSlotID applies the entql int predicate on the slot_id field.
+func (f *AppointmentFilter) WhereSlotID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldSlotID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *AppointmentFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldCommunityID))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *AppointmentFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMatter applies a predicate to check if query has an edge matter.
+func (f *AppointmentFilter) WhereHasMatter() {
+	f.Where(entql.HasEdge("matter"))
+}
+
+// WhereHasMatterWith applies a predicate to check if query has an edge matter with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasMatterWith(preds ...predicate.ServiceMatter) {
+	f.Where(entql.HasEdgeWith("matter", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSlot applies a predicate to check if query has an edge slot.
+func (f *AppointmentFilter) WhereHasSlot() {
+	f.Where(entql.HasEdge("slot"))
+}
+
+// WhereHasSlotWith applies a predicate to check if query has an edge slot with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasSlotWith(preds ...predicate.ServiceSlot) {
+	f.Where(entql.HasEdgeWith("slot", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *AppointmentFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasHistory applies a predicate to check if query has an edge history.
+func (f *AppointmentFilter) WhereHasHistory() {
+	f.Where(entql.HasEdge("history"))
+}
+
+// WhereHasHistoryWith applies a predicate to check if query has an edge history with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasHistoryWith(preds ...predicate.AppointmentEvent) {
+	f.Where(entql.HasEdgeWith("history", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AppointmentEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AppointmentEventQuery builder.
+func (_q *AppointmentEventQuery) Filter() *AppointmentEventFilter {
+	return &AppointmentEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AppointmentEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AppointmentEventMutation builder.
+func (m *AppointmentEventMutation) Filter() *AppointmentEventFilter {
+	return &AppointmentEventFilter{config: m.config, predicateAdder: m}
+}
+
+// AppointmentEventFilter provides a generic filtering capability at runtime for AppointmentEventQuery.
+type AppointmentEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AppointmentEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AppointmentEventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldID))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *AppointmentEventFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldAction))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AppointmentEventFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldStatus))
+}
+
+// WhereActorRole applies the entql string predicate on the actor_role field.
+func (f *AppointmentEventFilter) WhereActorRole(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldActorRole))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *AppointmentEventFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldActor))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *AppointmentEventFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldNote))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *AppointmentEventFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(appointmentevent.FieldAt))
+}
+
+// WhereAppointmentID applies the entql int predicate on the appointment_id field.
+func (f *AppointmentEventFilter) WhereAppointmentID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldAppointmentID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *AppointmentEventFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldCommunityID))
+}
+
+// WhereActorID applies the entql int predicate on the actor_id field.
+func (f *AppointmentEventFilter) WhereActorID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldActorID))
+}
+
+// WhereHasAppointment applies a predicate to check if query has an edge appointment.
+func (f *AppointmentEventFilter) WhereHasAppointment() {
+	f.Where(entql.HasEdge("appointment"))
+}
+
+// WhereHasAppointmentWith applies a predicate to check if query has an edge appointment with a given conditions (other predicates).
+func (f *AppointmentEventFilter) WhereHasAppointmentWith(preds ...predicate.Appointment) {
+	f.Where(entql.HasEdgeWith("appointment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ChangeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1416,7 +1887,7 @@ type ChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1476,7 +1947,7 @@ type ChangeLockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChangeLockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1521,7 +1992,7 @@ type CompoundFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CompoundFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1648,7 +2119,7 @@ type ErasureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ErasureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1718,7 +2189,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1947,7 +2418,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2031,7 +2502,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2101,7 +2572,7 @@ type IdentityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdentityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2204,7 +2675,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2377,7 +2848,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2513,7 +2984,7 @@ type PersonalDataAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalDataAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2607,7 +3078,7 @@ type PublicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PublicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2681,7 +3152,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2869,7 +3340,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2981,7 +3452,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3052,6 +3523,139 @@ func (f *RequestEventFilter) WhereHasRequestWith(preds ...predicate.ServiceReque
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ServiceMatterQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ServiceMatterQuery builder.
+func (_q *ServiceMatterQuery) Filter() *ServiceMatterFilter {
+	return &ServiceMatterFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ServiceMatterMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ServiceMatterMutation builder.
+func (m *ServiceMatterMutation) Filter() *ServiceMatterFilter {
+	return &ServiceMatterFilter{config: m.config, predicateAdder: m}
+}
+
+// ServiceMatterFilter provides a generic filtering capability at runtime for ServiceMatterQuery.
+type ServiceMatterFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ServiceMatterFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ServiceMatterFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(servicematter.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ServiceMatterFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(servicematter.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ServiceMatterFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(servicematter.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ServiceMatterFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(servicematter.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ServiceMatterFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(servicematter.FieldIllustrative))
+}
+
+// WhereCategory applies the entql string predicate on the category field.
+func (f *ServiceMatterFilter) WhereCategory(p entql.StringP) {
+	f.Where(p.Field(servicematter.FieldCategory))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ServiceMatterFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(servicematter.FieldName))
+}
+
+// WhereNames applies the entql json.RawMessage predicate on the names field.
+func (f *ServiceMatterFilter) WhereNames(p entql.BytesP) {
+	f.Where(p.Field(servicematter.FieldNames))
+}
+
+// WhereRequiredDocuments applies the entql json.RawMessage predicate on the required_documents field.
+func (f *ServiceMatterFilter) WhereRequiredDocuments(p entql.BytesP) {
+	f.Where(p.Field(servicematter.FieldRequiredDocuments))
+}
+
+// WhereProcessingDays applies the entql int predicate on the processing_days field.
+func (f *ServiceMatterFilter) WhereProcessingDays(p entql.IntP) {
+	f.Where(p.Field(servicematter.FieldProcessingDays))
+}
+
+// WhereBookable applies the entql bool predicate on the bookable field.
+func (f *ServiceMatterFilter) WhereBookable(p entql.BoolP) {
+	f.Where(p.Field(servicematter.FieldBookable))
+}
+
+// WhereHomeService applies the entql bool predicate on the home_service field.
+func (f *ServiceMatterFilter) WhereHomeService(p entql.BoolP) {
+	f.Where(p.Field(servicematter.FieldHomeService))
+}
+
+// WhereOnBehalf applies the entql bool predicate on the on_behalf field.
+func (f *ServiceMatterFilter) WhereOnBehalf(p entql.BoolP) {
+	f.Where(p.Field(servicematter.FieldOnBehalf))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ServiceMatterFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(servicematter.FieldCommunityID))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *ServiceMatterFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *ServiceMatterFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSlots applies a predicate to check if query has an edge slots.
+func (f *ServiceMatterFilter) WhereHasSlots() {
+	f.Where(entql.HasEdge("slots"))
+}
+
+// WhereHasSlotsWith applies a predicate to check if query has an edge slots with a given conditions (other predicates).
+func (f *ServiceMatterFilter) WhereHasSlotsWith(preds ...predicate.ServiceSlot) {
+	f.Where(entql.HasEdgeWith("slots", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ServiceRequestQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3080,7 +3684,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3296,6 +3900,124 @@ func (f *ServiceRequestFilter) WhereHasClaimedByWith(preds ...predicate.Person) 
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ServiceSlotQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ServiceSlotQuery builder.
+func (_q *ServiceSlotQuery) Filter() *ServiceSlotFilter {
+	return &ServiceSlotFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ServiceSlotMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ServiceSlotMutation builder.
+func (m *ServiceSlotMutation) Filter() *ServiceSlotFilter {
+	return &ServiceSlotFilter{config: m.config, predicateAdder: m}
+}
+
+// ServiceSlotFilter provides a generic filtering capability at runtime for ServiceSlotQuery.
+type ServiceSlotFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ServiceSlotFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ServiceSlotFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ServiceSlotFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ServiceSlotFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ServiceSlotFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(serviceslot.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ServiceSlotFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(serviceslot.FieldIllustrative))
+}
+
+// WhereStartsAt applies the entql time.Time predicate on the starts_at field.
+func (f *ServiceSlotFilter) WhereStartsAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldStartsAt))
+}
+
+// WhereEndsAt applies the entql time.Time predicate on the ends_at field.
+func (f *ServiceSlotFilter) WhereEndsAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldEndsAt))
+}
+
+// WhereCapacity applies the entql int predicate on the capacity field.
+func (f *ServiceSlotFilter) WhereCapacity(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldCapacity))
+}
+
+// WhereBookedCount applies the entql int predicate on the booked_count field.
+func (f *ServiceSlotFilter) WhereBookedCount(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldBookedCount))
+}
+
+// WhereMatterID applies the entql int predicate on the matter_id field.
+func (f *ServiceSlotFilter) WhereMatterID(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldMatterID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ServiceSlotFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldCommunityID))
+}
+
+// WhereHasMatter applies a predicate to check if query has an edge matter.
+func (f *ServiceSlotFilter) WhereHasMatter() {
+	f.Where(entql.HasEdge("matter"))
+}
+
+// WhereHasMatterWith applies a predicate to check if query has an edge matter with a given conditions (other predicates).
+func (f *ServiceSlotFilter) WhereHasMatterWith(preds ...predicate.ServiceMatter) {
+	f.Where(entql.HasEdgeWith("matter", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *ServiceSlotFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *ServiceSlotFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SignInCodeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3324,7 +4046,7 @@ type SignInCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignInCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3408,7 +4130,7 @@ type StatCellFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatCellFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3497,7 +4219,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

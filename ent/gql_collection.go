@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -19,7 +21,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -390,6 +394,295 @@ func newActivityPaginateArgs(rv map[string]any) *activityPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ActivityWhereInput); ok {
 		args.opts = append(args.opts, WithActivityFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AppointmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*AppointmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AppointmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(appointment.Columns))
+		selectedFields = []string{appointment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[appointment.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldPersonID)
+				fieldSeen[appointment.FieldPersonID] = struct{}{}
+			}
+
+		case "matter":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceMatterClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicematterImplementors)...); err != nil {
+				return err
+			}
+			_q.withMatter = query
+			if _, ok := fieldSeen[appointment.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldMatterID)
+				fieldSeen[appointment.FieldMatterID] = struct{}{}
+			}
+
+		case "slot":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceSlotClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, serviceslotImplementors)...); err != nil {
+				return err
+			}
+			_q.withSlot = query
+			if _, ok := fieldSeen[appointment.FieldSlotID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldSlotID)
+				fieldSeen[appointment.FieldSlotID] = struct{}{}
+			}
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[appointment.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldCommunityID)
+				fieldSeen[appointment.FieldCommunityID] = struct{}{}
+			}
+
+		case "history":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AppointmentEventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, appointmenteventImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedHistory(alias, func(wq *AppointmentEventQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[appointment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldCreatedAt)
+				fieldSeen[appointment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[appointment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldUpdatedAt)
+				fieldSeen[appointment.FieldUpdatedAt] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[appointment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldStatus)
+				fieldSeen[appointment.FieldStatus] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[appointment.FieldNote]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldNote)
+				fieldSeen[appointment.FieldNote] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[appointment.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldPersonID)
+				fieldSeen[appointment.FieldPersonID] = struct{}{}
+			}
+		case "officer":
+			if _, ok := fieldSeen[appointment.FieldOfficer]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldOfficer)
+				fieldSeen[appointment.FieldOfficer] = struct{}{}
+			}
+		case "matterID":
+			if _, ok := fieldSeen[appointment.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldMatterID)
+				fieldSeen[appointment.FieldMatterID] = struct{}{}
+			}
+		case "slotID":
+			if _, ok := fieldSeen[appointment.FieldSlotID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldSlotID)
+				fieldSeen[appointment.FieldSlotID] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[appointment.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldCommunityID)
+				fieldSeen[appointment.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type appointmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AppointmentPaginateOption
+}
+
+func newAppointmentPaginateArgs(rv map[string]any) *appointmentPaginateArgs {
+	args := &appointmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*AppointmentWhereInput); ok {
+		args.opts = append(args.opts, WithAppointmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AppointmentEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*AppointmentEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AppointmentEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(appointmentevent.Columns))
+		selectedFields = []string{appointmentevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "appointment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AppointmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, appointmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withAppointment = query
+			if _, ok := fieldSeen[appointmentevent.FieldAppointmentID]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAppointmentID)
+				fieldSeen[appointmentevent.FieldAppointmentID] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[appointmentevent.FieldAction]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAction)
+				fieldSeen[appointmentevent.FieldAction] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[appointmentevent.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldStatus)
+				fieldSeen[appointmentevent.FieldStatus] = struct{}{}
+			}
+		case "actorRole":
+			if _, ok := fieldSeen[appointmentevent.FieldActorRole]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldActorRole)
+				fieldSeen[appointmentevent.FieldActorRole] = struct{}{}
+			}
+		case "actor":
+			if _, ok := fieldSeen[appointmentevent.FieldActor]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldActor)
+				fieldSeen[appointmentevent.FieldActor] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[appointmentevent.FieldNote]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldNote)
+				fieldSeen[appointmentevent.FieldNote] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[appointmentevent.FieldAt]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAt)
+				fieldSeen[appointmentevent.FieldAt] = struct{}{}
+			}
+		case "appointmentID":
+			if _, ok := fieldSeen[appointmentevent.FieldAppointmentID]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAppointmentID)
+				fieldSeen[appointmentevent.FieldAppointmentID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type appointmenteventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AppointmentEventPaginateOption
+}
+
+func newAppointmentEventPaginateArgs(rv map[string]any) *appointmenteventPaginateArgs {
+	args := &appointmenteventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
 	}
 	return args
 }
@@ -3106,6 +3399,259 @@ func newRequestEventPaginateArgs(rv map[string]any) *requesteventPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ServiceMatterQuery) CollectFields(ctx context.Context, satisfies ...string) (*ServiceMatterQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ServiceMatterQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(servicematter.Columns))
+		selectedFields = []string{servicematter.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[servicematter.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCommunityID)
+				fieldSeen[servicematter.FieldCommunityID] = struct{}{}
+			}
+
+		case "slots":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceSlotClient{config: _q.config}).Query()
+			)
+			args := newServiceSlotPaginateArgs(fieldArgs(ctx, new(ServiceSlotWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newServiceSlotPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*ServiceMatter) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"matter_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(servicematter.SlotsColumn), ids...))
+						})
+						if err := query.GroupBy(servicematter.SlotsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*ServiceMatter) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Slots)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, serviceslotImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(servicematter.SlotsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSlots(alias, func(wq *ServiceSlotQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[servicematter.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCreatedAt)
+				fieldSeen[servicematter.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[servicematter.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldUpdatedAt)
+				fieldSeen[servicematter.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[servicematter.FieldSource]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldSource)
+				fieldSeen[servicematter.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[servicematter.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldIllustrative)
+				fieldSeen[servicematter.FieldIllustrative] = struct{}{}
+			}
+		case "category":
+			if _, ok := fieldSeen[servicematter.FieldCategory]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCategory)
+				fieldSeen[servicematter.FieldCategory] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[servicematter.FieldName]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldName)
+				fieldSeen[servicematter.FieldName] = struct{}{}
+			}
+		case "names":
+			if _, ok := fieldSeen[servicematter.FieldNames]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldNames)
+				fieldSeen[servicematter.FieldNames] = struct{}{}
+			}
+		case "requiredDocuments":
+			if _, ok := fieldSeen[servicematter.FieldRequiredDocuments]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldRequiredDocuments)
+				fieldSeen[servicematter.FieldRequiredDocuments] = struct{}{}
+			}
+		case "processingDays":
+			if _, ok := fieldSeen[servicematter.FieldProcessingDays]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldProcessingDays)
+				fieldSeen[servicematter.FieldProcessingDays] = struct{}{}
+			}
+		case "bookable":
+			if _, ok := fieldSeen[servicematter.FieldBookable]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldBookable)
+				fieldSeen[servicematter.FieldBookable] = struct{}{}
+			}
+		case "homeService":
+			if _, ok := fieldSeen[servicematter.FieldHomeService]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldHomeService)
+				fieldSeen[servicematter.FieldHomeService] = struct{}{}
+			}
+		case "onBehalf":
+			if _, ok := fieldSeen[servicematter.FieldOnBehalf]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldOnBehalf)
+				fieldSeen[servicematter.FieldOnBehalf] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[servicematter.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCommunityID)
+				fieldSeen[servicematter.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type servicematterPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ServiceMatterPaginateOption
+}
+
+func newServiceMatterPaginateArgs(rv map[string]any) *servicematterPaginateArgs {
+	args := &servicematterPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ServiceMatterOrder{Field: &ServiceMatterOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithServiceMatterOrder(order))
+			}
+		case *ServiceMatterOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithServiceMatterOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ServiceMatterWhereInput); ok {
+		args.opts = append(args.opts, WithServiceMatterFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ServiceRequestQuery) CollectFields(ctx context.Context, satisfies ...string) (*ServiceRequestQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -3437,6 +3983,170 @@ func newServiceRequestPaginateArgs(rv map[string]any) *servicerequestPaginateArg
 	}
 	if v, ok := rv[whereField].(*ServiceRequestWhereInput); ok {
 		args.opts = append(args.opts, WithServiceRequestFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ServiceSlotQuery) CollectFields(ctx context.Context, satisfies ...string) (*ServiceSlotQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ServiceSlotQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(serviceslot.Columns))
+		selectedFields = []string{serviceslot.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "matter":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceMatterClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicematterImplementors)...); err != nil {
+				return err
+			}
+			_q.withMatter = query
+			if _, ok := fieldSeen[serviceslot.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldMatterID)
+				fieldSeen[serviceslot.FieldMatterID] = struct{}{}
+			}
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[serviceslot.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCommunityID)
+				fieldSeen[serviceslot.FieldCommunityID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[serviceslot.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCreatedAt)
+				fieldSeen[serviceslot.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[serviceslot.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldUpdatedAt)
+				fieldSeen[serviceslot.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[serviceslot.FieldSource]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldSource)
+				fieldSeen[serviceslot.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[serviceslot.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldIllustrative)
+				fieldSeen[serviceslot.FieldIllustrative] = struct{}{}
+			}
+		case "startsAt":
+			if _, ok := fieldSeen[serviceslot.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldStartsAt)
+				fieldSeen[serviceslot.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[serviceslot.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldEndsAt)
+				fieldSeen[serviceslot.FieldEndsAt] = struct{}{}
+			}
+		case "capacity":
+			if _, ok := fieldSeen[serviceslot.FieldCapacity]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCapacity)
+				fieldSeen[serviceslot.FieldCapacity] = struct{}{}
+			}
+		case "bookedCount":
+			if _, ok := fieldSeen[serviceslot.FieldBookedCount]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldBookedCount)
+				fieldSeen[serviceslot.FieldBookedCount] = struct{}{}
+			}
+		case "matterID":
+			if _, ok := fieldSeen[serviceslot.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldMatterID)
+				fieldSeen[serviceslot.FieldMatterID] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[serviceslot.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCommunityID)
+				fieldSeen[serviceslot.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type serviceslotPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ServiceSlotPaginateOption
+}
+
+func newServiceSlotPaginateArgs(rv map[string]any) *serviceslotPaginateArgs {
+	args := &serviceslotPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ServiceSlotOrder{Field: &ServiceSlotOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithServiceSlotOrder(order))
+			}
+		case *ServiceSlotOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithServiceSlotOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ServiceSlotWhereInput); ok {
+		args.opts = append(args.opts, WithServiceSlotFilter(v.Filter))
 	}
 	return args
 }

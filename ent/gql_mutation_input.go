@@ -7,6 +7,7 @@ import (
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
+	"lifecircle/ent/servicematter"
 	"time"
 )
 
@@ -704,6 +705,138 @@ func (c *RegionUpdate) SetInput(i UpdateRegionInput) *RegionUpdate {
 
 // SetInput applies the change-set in the UpdateRegionInput on the RegionUpdateOne builder.
 func (c *RegionUpdateOne) SetInput(i UpdateRegionInput) *RegionUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateServiceMatterInput represents a mutation input for creating servicematters.
+type CreateServiceMatterInput struct {
+	Source            *string
+	Illustrative      []string
+	Category          servicematter.Category
+	Name              string
+	RequiredDocuments []string
+	ProcessingDays    *int
+	Bookable          *bool
+	HomeService       *bool
+	OnBehalf          *bool
+	CommunityID       int
+}
+
+// Mutate applies the CreateServiceMatterInput on the ServiceMatterMutation builder.
+func (i *CreateServiceMatterInput) Mutate(m *ServiceMatterMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	m.SetCategory(i.Category)
+	m.SetName(i.Name)
+	if v := i.RequiredDocuments; v != nil {
+		m.SetRequiredDocuments(v)
+	}
+	if v := i.ProcessingDays; v != nil {
+		m.SetProcessingDays(*v)
+	}
+	if v := i.Bookable; v != nil {
+		m.SetBookable(*v)
+	}
+	if v := i.HomeService; v != nil {
+		m.SetHomeService(*v)
+	}
+	if v := i.OnBehalf; v != nil {
+		m.SetOnBehalf(*v)
+	}
+	m.SetCommunityID(i.CommunityID)
+}
+
+// SetInput applies the change-set in the CreateServiceMatterInput on the ServiceMatterCreate builder.
+func (c *ServiceMatterCreate) SetInput(i CreateServiceMatterInput) *ServiceMatterCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateServiceMatterInput represents a mutation input for updating servicematters.
+type UpdateServiceMatterInput struct {
+	ClearSource             bool
+	Source                  *string
+	ClearIllustrative       bool
+	Illustrative            []string
+	AppendIllustrative      []string
+	Category                *servicematter.Category
+	Name                    *string
+	ClearRequiredDocuments  bool
+	RequiredDocuments       []string
+	AppendRequiredDocuments []string
+	ClearProcessingDays     bool
+	ProcessingDays          *int
+	Bookable                *bool
+	HomeService             *bool
+	OnBehalf                *bool
+	CommunityID             *int
+}
+
+// Mutate applies the UpdateServiceMatterInput on the ServiceMatterMutation builder.
+func (i *UpdateServiceMatterInput) Mutate(m *ServiceMatterMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
+	if v := i.Category; v != nil {
+		m.SetCategory(*v)
+	}
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if i.ClearRequiredDocuments {
+		m.ClearRequiredDocuments()
+	}
+	if v := i.RequiredDocuments; v != nil {
+		m.SetRequiredDocuments(v)
+	}
+	if i.AppendRequiredDocuments != nil {
+		m.AppendRequiredDocuments(i.RequiredDocuments)
+	}
+	if i.ClearProcessingDays {
+		m.ClearProcessingDays()
+	}
+	if v := i.ProcessingDays; v != nil {
+		m.SetProcessingDays(*v)
+	}
+	if v := i.Bookable; v != nil {
+		m.SetBookable(*v)
+	}
+	if v := i.HomeService; v != nil {
+		m.SetHomeService(*v)
+	}
+	if v := i.OnBehalf; v != nil {
+		m.SetOnBehalf(*v)
+	}
+	if v := i.CommunityID; v != nil {
+		m.SetCommunityID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateServiceMatterInput on the ServiceMatterUpdate builder.
+func (c *ServiceMatterUpdate) SetInput(i UpdateServiceMatterInput) *ServiceMatterUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateServiceMatterInput on the ServiceMatterUpdateOne builder.
+func (c *ServiceMatterUpdateOne) SetInput(i UpdateServiceMatterInput) *ServiceMatterUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -20,7 +22,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -41,6 +45,16 @@ var activityImplementors = []string{"Activity", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Activity) IsNode() {}
+
+var appointmentImplementors = []string{"Appointment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Appointment) IsNode() {}
+
+var appointmenteventImplementors = []string{"AppointmentEvent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AppointmentEvent) IsNode() {}
 
 var compoundImplementors = []string{"Compound", "Node"}
 
@@ -97,10 +111,20 @@ var requesteventImplementors = []string{"RequestEvent", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*RequestEvent) IsNode() {}
 
+var servicematterImplementors = []string{"ServiceMatter", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ServiceMatter) IsNode() {}
+
 var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ServiceRequest) IsNode() {}
+
+var serviceslotImplementors = []string{"ServiceSlot", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ServiceSlot) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -193,6 +217,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(activity.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, activityImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case appointment.Table:
+		query := c.Appointment.Query().
+			Where(appointment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, appointmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case appointmentevent.Table:
+		query := c.AppointmentEvent.Query().
+			Where(appointmentevent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, appointmenteventImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -296,11 +338,29 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case servicematter.Table:
+		query := c.ServiceMatter.Query().
+			Where(servicematter.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, servicematterImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case servicerequest.Table:
 		query := c.ServiceRequest.Query().
 			Where(servicerequest.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, servicerequestImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case serviceslot.Table:
+		query := c.ServiceSlot.Query().
+			Where(serviceslot.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, serviceslotImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -398,6 +458,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Activity.Query().
 			Where(activity.IDIn(ids...))
 		query, err := query.CollectFields(ctx, activityImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case appointment.Table:
+		query := c.Appointment.Query().
+			Where(appointment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, appointmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case appointmentevent.Table:
+		query := c.AppointmentEvent.Query().
+			Where(appointmentevent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, appointmenteventImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -586,10 +678,42 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case servicematter.Table:
+		query := c.ServiceMatter.Query().
+			Where(servicematter.IDIn(ids...))
+		query, err := query.CollectFields(ctx, servicematterImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case servicerequest.Table:
 		query := c.ServiceRequest.Query().
 			Where(servicerequest.IDIn(ids...))
 		query, err := query.CollectFields(ctx, servicerequestImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case serviceslot.Table:
+		query := c.ServiceSlot.Query().
+			Where(serviceslot.IDIn(ids...))
+		query, err := query.CollectFields(ctx, serviceslotImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -20,7 +22,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -842,6 +846,504 @@ func (_m *Activity) ToEdge(order *ActivityOrder) *ActivityEdge {
 		order = DefaultActivityOrder
 	}
 	return &ActivityEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AppointmentEdge is the edge representation of Appointment.
+type AppointmentEdge struct {
+	Node   *Appointment `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// AppointmentConnection is the connection containing edges to Appointment.
+type AppointmentConnection struct {
+	Edges      []*AppointmentEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *AppointmentConnection) build(nodes []*Appointment, pager *appointmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Appointment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Appointment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Appointment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AppointmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AppointmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AppointmentPaginateOption enables pagination customization.
+type AppointmentPaginateOption func(*appointmentPager) error
+
+// WithAppointmentOrder configures pagination ordering.
+func WithAppointmentOrder(order *AppointmentOrder) AppointmentPaginateOption {
+	if order == nil {
+		order = DefaultAppointmentOrder
+	}
+	o := *order
+	return func(pager *appointmentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAppointmentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAppointmentFilter configures pagination filter.
+func WithAppointmentFilter(filter func(*AppointmentQuery) (*AppointmentQuery, error)) AppointmentPaginateOption {
+	return func(pager *appointmentPager) error {
+		if filter == nil {
+			return errors.New("AppointmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type appointmentPager struct {
+	reverse bool
+	order   *AppointmentOrder
+	filter  func(*AppointmentQuery) (*AppointmentQuery, error)
+}
+
+func newAppointmentPager(opts []AppointmentPaginateOption, reverse bool) (*appointmentPager, error) {
+	pager := &appointmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAppointmentOrder
+	}
+	return pager, nil
+}
+
+func (p *appointmentPager) applyFilter(query *AppointmentQuery) (*AppointmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *appointmentPager) toCursor(_m *Appointment) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *appointmentPager) applyCursors(query *AppointmentQuery, after, before *Cursor) (*AppointmentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAppointmentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *appointmentPager) applyOrder(query *AppointmentQuery) *AppointmentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAppointmentOrder.Field {
+		query = query.Order(DefaultAppointmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *appointmentPager) orderExpr(query *AppointmentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAppointmentOrder.Field {
+			b.Comma().Ident(DefaultAppointmentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Appointment.
+func (_m *AppointmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AppointmentPaginateOption,
+) (*AppointmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAppointmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AppointmentConnection{Edges: []*AppointmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// AppointmentOrderField defines the ordering field of Appointment.
+type AppointmentOrderField struct {
+	// Value extracts the ordering value from the given Appointment.
+	Value    func(*Appointment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) appointment.OrderOption
+	toCursor func(*Appointment) Cursor
+}
+
+// AppointmentOrder defines the ordering of Appointment.
+type AppointmentOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *AppointmentOrderField `json:"field"`
+}
+
+// DefaultAppointmentOrder is the default ordering of Appointment.
+var DefaultAppointmentOrder = &AppointmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AppointmentOrderField{
+		Value: func(_m *Appointment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: appointment.FieldID,
+		toTerm: appointment.ByID,
+		toCursor: func(_m *Appointment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Appointment into AppointmentEdge.
+func (_m *Appointment) ToEdge(order *AppointmentOrder) *AppointmentEdge {
+	if order == nil {
+		order = DefaultAppointmentOrder
+	}
+	return &AppointmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AppointmentEventEdge is the edge representation of AppointmentEvent.
+type AppointmentEventEdge struct {
+	Node   *AppointmentEvent `json:"node"`
+	Cursor Cursor            `json:"cursor"`
+}
+
+// AppointmentEventConnection is the connection containing edges to AppointmentEvent.
+type AppointmentEventConnection struct {
+	Edges      []*AppointmentEventEdge `json:"edges"`
+	PageInfo   PageInfo                `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+func (c *AppointmentEventConnection) build(nodes []*AppointmentEvent, pager *appointmenteventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AppointmentEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AppointmentEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AppointmentEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AppointmentEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AppointmentEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AppointmentEventPaginateOption enables pagination customization.
+type AppointmentEventPaginateOption func(*appointmenteventPager) error
+
+// WithAppointmentEventOrder configures pagination ordering.
+func WithAppointmentEventOrder(order *AppointmentEventOrder) AppointmentEventPaginateOption {
+	if order == nil {
+		order = DefaultAppointmentEventOrder
+	}
+	o := *order
+	return func(pager *appointmenteventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAppointmentEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAppointmentEventFilter configures pagination filter.
+func WithAppointmentEventFilter(filter func(*AppointmentEventQuery) (*AppointmentEventQuery, error)) AppointmentEventPaginateOption {
+	return func(pager *appointmenteventPager) error {
+		if filter == nil {
+			return errors.New("AppointmentEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type appointmenteventPager struct {
+	reverse bool
+	order   *AppointmentEventOrder
+	filter  func(*AppointmentEventQuery) (*AppointmentEventQuery, error)
+}
+
+func newAppointmentEventPager(opts []AppointmentEventPaginateOption, reverse bool) (*appointmenteventPager, error) {
+	pager := &appointmenteventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAppointmentEventOrder
+	}
+	return pager, nil
+}
+
+func (p *appointmenteventPager) applyFilter(query *AppointmentEventQuery) (*AppointmentEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *appointmenteventPager) toCursor(_m *AppointmentEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *appointmenteventPager) applyCursors(query *AppointmentEventQuery, after, before *Cursor) (*AppointmentEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAppointmentEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *appointmenteventPager) applyOrder(query *AppointmentEventQuery) *AppointmentEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAppointmentEventOrder.Field {
+		query = query.Order(DefaultAppointmentEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *appointmenteventPager) orderExpr(query *AppointmentEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAppointmentEventOrder.Field {
+			b.Comma().Ident(DefaultAppointmentEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AppointmentEvent.
+func (_m *AppointmentEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AppointmentEventPaginateOption,
+) (*AppointmentEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAppointmentEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AppointmentEventConnection{Edges: []*AppointmentEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// AppointmentEventOrderField defines the ordering field of AppointmentEvent.
+type AppointmentEventOrderField struct {
+	// Value extracts the ordering value from the given AppointmentEvent.
+	Value    func(*AppointmentEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) appointmentevent.OrderOption
+	toCursor func(*AppointmentEvent) Cursor
+}
+
+// AppointmentEventOrder defines the ordering of AppointmentEvent.
+type AppointmentEventOrder struct {
+	Direction OrderDirection              `json:"direction"`
+	Field     *AppointmentEventOrderField `json:"field"`
+}
+
+// DefaultAppointmentEventOrder is the default ordering of AppointmentEvent.
+var DefaultAppointmentEventOrder = &AppointmentEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AppointmentEventOrderField{
+		Value: func(_m *AppointmentEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: appointmentevent.FieldID,
+		toTerm: appointmentevent.ByID,
+		toCursor: func(_m *AppointmentEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AppointmentEvent into AppointmentEventEdge.
+func (_m *AppointmentEvent) ToEdge(order *AppointmentEventOrder) *AppointmentEventEdge {
+	if order == nil {
+		order = DefaultAppointmentEventOrder
+	}
+	return &AppointmentEventEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -4449,6 +4951,356 @@ func (_m *RequestEvent) ToEdge(order *RequestEventOrder) *RequestEventEdge {
 	}
 }
 
+// ServiceMatterEdge is the edge representation of ServiceMatter.
+type ServiceMatterEdge struct {
+	Node   *ServiceMatter `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// ServiceMatterConnection is the connection containing edges to ServiceMatter.
+type ServiceMatterConnection struct {
+	Edges      []*ServiceMatterEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *ServiceMatterConnection) build(nodes []*ServiceMatter, pager *servicematterPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ServiceMatter
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ServiceMatter {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ServiceMatter {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ServiceMatterEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ServiceMatterEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ServiceMatterPaginateOption enables pagination customization.
+type ServiceMatterPaginateOption func(*servicematterPager) error
+
+// WithServiceMatterOrder configures pagination ordering.
+func WithServiceMatterOrder(order *ServiceMatterOrder) ServiceMatterPaginateOption {
+	if order == nil {
+		order = DefaultServiceMatterOrder
+	}
+	o := *order
+	return func(pager *servicematterPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultServiceMatterOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithServiceMatterFilter configures pagination filter.
+func WithServiceMatterFilter(filter func(*ServiceMatterQuery) (*ServiceMatterQuery, error)) ServiceMatterPaginateOption {
+	return func(pager *servicematterPager) error {
+		if filter == nil {
+			return errors.New("ServiceMatterQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type servicematterPager struct {
+	reverse bool
+	order   *ServiceMatterOrder
+	filter  func(*ServiceMatterQuery) (*ServiceMatterQuery, error)
+}
+
+func newServiceMatterPager(opts []ServiceMatterPaginateOption, reverse bool) (*servicematterPager, error) {
+	pager := &servicematterPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultServiceMatterOrder
+	}
+	return pager, nil
+}
+
+func (p *servicematterPager) applyFilter(query *ServiceMatterQuery) (*ServiceMatterQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *servicematterPager) toCursor(_m *ServiceMatter) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *servicematterPager) applyCursors(query *ServiceMatterQuery, after, before *Cursor) (*ServiceMatterQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultServiceMatterOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *servicematterPager) applyOrder(query *ServiceMatterQuery) *ServiceMatterQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultServiceMatterOrder.Field {
+		query = query.Order(DefaultServiceMatterOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *servicematterPager) orderExpr(query *ServiceMatterQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultServiceMatterOrder.Field {
+			b.Comma().Ident(DefaultServiceMatterOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ServiceMatter.
+func (_m *ServiceMatterQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ServiceMatterPaginateOption,
+) (*ServiceMatterConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newServiceMatterPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ServiceMatterConnection{Edges: []*ServiceMatterEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ServiceMatterOrderFieldCreatedAt orders ServiceMatter by created_at.
+	ServiceMatterOrderFieldCreatedAt = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: servicematter.FieldCreatedAt,
+		toTerm: servicematter.ByCreatedAt,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ServiceMatterOrderFieldUpdatedAt orders ServiceMatter by updated_at.
+	ServiceMatterOrderFieldUpdatedAt = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: servicematter.FieldUpdatedAt,
+		toTerm: servicematter.ByUpdatedAt,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ServiceMatterOrderFieldCategory orders ServiceMatter by category.
+	ServiceMatterOrderFieldCategory = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.Category, nil
+		},
+		column: servicematter.FieldCategory,
+		toTerm: servicematter.ByCategory,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Category,
+			}
+		},
+	}
+	// ServiceMatterOrderFieldName orders ServiceMatter by name.
+	ServiceMatterOrderFieldName = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: servicematter.FieldName,
+		toTerm: servicematter.ByName,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ServiceMatterOrderField) String() string {
+	var str string
+	switch f.column {
+	case ServiceMatterOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ServiceMatterOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ServiceMatterOrderFieldCategory.column:
+		str = "CATEGORY"
+	case ServiceMatterOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ServiceMatterOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ServiceMatterOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ServiceMatterOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ServiceMatterOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ServiceMatterOrderFieldUpdatedAt
+	case "CATEGORY":
+		*f = *ServiceMatterOrderFieldCategory
+	case "NAME":
+		*f = *ServiceMatterOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid ServiceMatterOrderField", str)
+	}
+	return nil
+}
+
+// ServiceMatterOrderField defines the ordering field of ServiceMatter.
+type ServiceMatterOrderField struct {
+	// Value extracts the ordering value from the given ServiceMatter.
+	Value    func(*ServiceMatter) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) servicematter.OrderOption
+	toCursor func(*ServiceMatter) Cursor
+}
+
+// ServiceMatterOrder defines the ordering of ServiceMatter.
+type ServiceMatterOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *ServiceMatterOrderField `json:"field"`
+}
+
+// DefaultServiceMatterOrder is the default ordering of ServiceMatter.
+var DefaultServiceMatterOrder = &ServiceMatterOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: servicematter.FieldID,
+		toTerm: servicematter.ByID,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ServiceMatter into ServiceMatterEdge.
+func (_m *ServiceMatter) ToEdge(order *ServiceMatterOrder) *ServiceMatterEdge {
+	if order == nil {
+		order = DefaultServiceMatterOrder
+	}
+	return &ServiceMatterEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // ServiceRequestEdge is the edge representation of ServiceRequest.
 type ServiceRequestEdge struct {
 	Node   *ServiceRequest `json:"node"`
@@ -4693,6 +5545,356 @@ func (_m *ServiceRequest) ToEdge(order *ServiceRequestOrder) *ServiceRequestEdge
 		order = DefaultServiceRequestOrder
 	}
 	return &ServiceRequestEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ServiceSlotEdge is the edge representation of ServiceSlot.
+type ServiceSlotEdge struct {
+	Node   *ServiceSlot `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// ServiceSlotConnection is the connection containing edges to ServiceSlot.
+type ServiceSlotConnection struct {
+	Edges      []*ServiceSlotEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *ServiceSlotConnection) build(nodes []*ServiceSlot, pager *serviceslotPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ServiceSlot
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ServiceSlot {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ServiceSlot {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ServiceSlotEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ServiceSlotEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ServiceSlotPaginateOption enables pagination customization.
+type ServiceSlotPaginateOption func(*serviceslotPager) error
+
+// WithServiceSlotOrder configures pagination ordering.
+func WithServiceSlotOrder(order *ServiceSlotOrder) ServiceSlotPaginateOption {
+	if order == nil {
+		order = DefaultServiceSlotOrder
+	}
+	o := *order
+	return func(pager *serviceslotPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultServiceSlotOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithServiceSlotFilter configures pagination filter.
+func WithServiceSlotFilter(filter func(*ServiceSlotQuery) (*ServiceSlotQuery, error)) ServiceSlotPaginateOption {
+	return func(pager *serviceslotPager) error {
+		if filter == nil {
+			return errors.New("ServiceSlotQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type serviceslotPager struct {
+	reverse bool
+	order   *ServiceSlotOrder
+	filter  func(*ServiceSlotQuery) (*ServiceSlotQuery, error)
+}
+
+func newServiceSlotPager(opts []ServiceSlotPaginateOption, reverse bool) (*serviceslotPager, error) {
+	pager := &serviceslotPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultServiceSlotOrder
+	}
+	return pager, nil
+}
+
+func (p *serviceslotPager) applyFilter(query *ServiceSlotQuery) (*ServiceSlotQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *serviceslotPager) toCursor(_m *ServiceSlot) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *serviceslotPager) applyCursors(query *ServiceSlotQuery, after, before *Cursor) (*ServiceSlotQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultServiceSlotOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *serviceslotPager) applyOrder(query *ServiceSlotQuery) *ServiceSlotQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultServiceSlotOrder.Field {
+		query = query.Order(DefaultServiceSlotOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *serviceslotPager) orderExpr(query *ServiceSlotQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultServiceSlotOrder.Field {
+			b.Comma().Ident(DefaultServiceSlotOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ServiceSlot.
+func (_m *ServiceSlotQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ServiceSlotPaginateOption,
+) (*ServiceSlotConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newServiceSlotPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ServiceSlotConnection{Edges: []*ServiceSlotEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ServiceSlotOrderFieldCreatedAt orders ServiceSlot by created_at.
+	ServiceSlotOrderFieldCreatedAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: serviceslot.FieldCreatedAt,
+		toTerm: serviceslot.ByCreatedAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ServiceSlotOrderFieldUpdatedAt orders ServiceSlot by updated_at.
+	ServiceSlotOrderFieldUpdatedAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: serviceslot.FieldUpdatedAt,
+		toTerm: serviceslot.ByUpdatedAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ServiceSlotOrderFieldStartsAt orders ServiceSlot by starts_at.
+	ServiceSlotOrderFieldStartsAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.StartsAt, nil
+		},
+		column: serviceslot.FieldStartsAt,
+		toTerm: serviceslot.ByStartsAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsAt,
+			}
+		},
+	}
+	// ServiceSlotOrderFieldEndsAt orders ServiceSlot by ends_at.
+	ServiceSlotOrderFieldEndsAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.EndsAt, nil
+		},
+		column: serviceslot.FieldEndsAt,
+		toTerm: serviceslot.ByEndsAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EndsAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ServiceSlotOrderField) String() string {
+	var str string
+	switch f.column {
+	case ServiceSlotOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ServiceSlotOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ServiceSlotOrderFieldStartsAt.column:
+		str = "STARTS_AT"
+	case ServiceSlotOrderFieldEndsAt.column:
+		str = "ENDS_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ServiceSlotOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ServiceSlotOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ServiceSlotOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ServiceSlotOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ServiceSlotOrderFieldUpdatedAt
+	case "STARTS_AT":
+		*f = *ServiceSlotOrderFieldStartsAt
+	case "ENDS_AT":
+		*f = *ServiceSlotOrderFieldEndsAt
+	default:
+		return fmt.Errorf("%s is not a valid ServiceSlotOrderField", str)
+	}
+	return nil
+}
+
+// ServiceSlotOrderField defines the ordering field of ServiceSlot.
+type ServiceSlotOrderField struct {
+	// Value extracts the ordering value from the given ServiceSlot.
+	Value    func(*ServiceSlot) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) serviceslot.OrderOption
+	toCursor func(*ServiceSlot) Cursor
+}
+
+// ServiceSlotOrder defines the ordering of ServiceSlot.
+type ServiceSlotOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *ServiceSlotOrderField `json:"field"`
+}
+
+// DefaultServiceSlotOrder is the default ordering of ServiceSlot.
+var DefaultServiceSlotOrder = &ServiceSlotOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: serviceslot.FieldID,
+		toTerm: serviceslot.ByID,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ServiceSlot into ServiceSlotEdge.
+func (_m *ServiceSlot) ToEdge(order *ServiceSlotOrder) *ServiceSlotEdge {
+	if order == nil {
+		order = DefaultServiceSlotOrder
+	}
+	return &ServiceSlotEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

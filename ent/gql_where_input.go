@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
@@ -16,7 +17,9 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"time"
 )
 
@@ -1179,6 +1182,268 @@ func (i *ActivityWhereInput) P() (predicate.Activity, error) {
 		return predicates[0], nil
 	default:
 		return activity.And(predicates...), nil
+	}
+}
+
+// AppointmentWhereInput represents a where input for filtering Appointment queries.
+type AppointmentWhereInput struct {
+	Predicates []predicate.Appointment  `json:"-"`
+	Not        *AppointmentWhereInput   `json:"not,omitempty"`
+	Or         []*AppointmentWhereInput `json:"or,omitempty"`
+	And        []*AppointmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *appointment.Status  `json:"status,omitempty"`
+	StatusNEQ   *appointment.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []appointment.Status `json:"statusIn,omitempty"`
+	StatusNotIn []appointment.Status `json:"statusNotIn,omitempty"`
+
+	// "matter_id" field predicates.
+	MatterID      *int  `json:"matterID,omitempty"`
+	MatterIDNEQ   *int  `json:"matterIDNEQ,omitempty"`
+	MatterIDIn    []int `json:"matterIDIn,omitempty"`
+	MatterIDNotIn []int `json:"matterIDNotIn,omitempty"`
+
+	// "slot_id" field predicates.
+	SlotID      *int  `json:"slotID,omitempty"`
+	SlotIDNEQ   *int  `json:"slotIDNEQ,omitempty"`
+	SlotIDIn    []int `json:"slotIDIn,omitempty"`
+	SlotIDNotIn []int `json:"slotIDNotIn,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "matter" edge predicates.
+	HasMatter     *bool                      `json:"hasMatter,omitempty"`
+	HasMatterWith []*ServiceMatterWhereInput `json:"hasMatterWith,omitempty"`
+
+	// "slot" edge predicates.
+	HasSlot     *bool                    `json:"hasSlot,omitempty"`
+	HasSlotWith []*ServiceSlotWhereInput `json:"hasSlotWith,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AppointmentWhereInput) AddPredicates(predicates ...predicate.Appointment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AppointmentWhereInput filter on the AppointmentQuery builder.
+func (i *AppointmentWhereInput) Filter(q *AppointmentQuery) (*AppointmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAppointmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAppointmentWhereInput is returned in case the AppointmentWhereInput is empty.
+var ErrEmptyAppointmentWhereInput = errors.New("ent: empty predicate AppointmentWhereInput")
+
+// P returns a predicate for filtering appointments.
+// An error is returned if the input is empty or invalid.
+func (i *AppointmentWhereInput) P() (predicate.Appointment, error) {
+	var predicates []predicate.Appointment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, appointment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Appointment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, appointment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Appointment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, appointment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, appointment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, appointment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, appointment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, appointment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, appointment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, appointment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, appointment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, appointment.IDLTE(*i.IDLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, appointment.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, appointment.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, appointment.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, appointment.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.MatterID != nil {
+		predicates = append(predicates, appointment.MatterIDEQ(*i.MatterID))
+	}
+	if i.MatterIDNEQ != nil {
+		predicates = append(predicates, appointment.MatterIDNEQ(*i.MatterIDNEQ))
+	}
+	if len(i.MatterIDIn) > 0 {
+		predicates = append(predicates, appointment.MatterIDIn(i.MatterIDIn...))
+	}
+	if len(i.MatterIDNotIn) > 0 {
+		predicates = append(predicates, appointment.MatterIDNotIn(i.MatterIDNotIn...))
+	}
+	if i.SlotID != nil {
+		predicates = append(predicates, appointment.SlotIDEQ(*i.SlotID))
+	}
+	if i.SlotIDNEQ != nil {
+		predicates = append(predicates, appointment.SlotIDNEQ(*i.SlotIDNEQ))
+	}
+	if len(i.SlotIDIn) > 0 {
+		predicates = append(predicates, appointment.SlotIDIn(i.SlotIDIn...))
+	}
+	if len(i.SlotIDNotIn) > 0 {
+		predicates = append(predicates, appointment.SlotIDNotIn(i.SlotIDNotIn...))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, appointment.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, appointment.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, appointment.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, appointment.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasMatter != nil {
+		p := appointment.HasMatter()
+		if !*i.HasMatter {
+			p = appointment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMatterWith) > 0 {
+		with := make([]predicate.ServiceMatter, 0, len(i.HasMatterWith))
+		for _, w := range i.HasMatterWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMatterWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, appointment.HasMatterWith(with...))
+	}
+	if i.HasSlot != nil {
+		p := appointment.HasSlot()
+		if !*i.HasSlot {
+			p = appointment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSlotWith) > 0 {
+		with := make([]predicate.ServiceSlot, 0, len(i.HasSlotWith))
+		for _, w := range i.HasSlotWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSlotWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, appointment.HasSlotWith(with...))
+	}
+	if i.HasCommunity != nil {
+		p := appointment.HasCommunity()
+		if !*i.HasCommunity {
+			p = appointment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, appointment.HasCommunityWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAppointmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return appointment.And(predicates...), nil
 	}
 }
 
@@ -4818,6 +5083,466 @@ func (i *RegistrationWhereInput) P() (predicate.Registration, error) {
 	}
 }
 
+// ServiceMatterWhereInput represents a where input for filtering ServiceMatter queries.
+type ServiceMatterWhereInput struct {
+	Predicates []predicate.ServiceMatter  `json:"-"`
+	Not        *ServiceMatterWhereInput   `json:"not,omitempty"`
+	Or         []*ServiceMatterWhereInput `json:"or,omitempty"`
+	And        []*ServiceMatterWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "category" field predicates.
+	Category      *servicematter.Category  `json:"category,omitempty"`
+	CategoryNEQ   *servicematter.Category  `json:"categoryNEQ,omitempty"`
+	CategoryIn    []servicematter.Category `json:"categoryIn,omitempty"`
+	CategoryNotIn []servicematter.Category `json:"categoryNotIn,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "processing_days" field predicates.
+	ProcessingDays       *int  `json:"processingDays,omitempty"`
+	ProcessingDaysNEQ    *int  `json:"processingDaysNEQ,omitempty"`
+	ProcessingDaysIn     []int `json:"processingDaysIn,omitempty"`
+	ProcessingDaysNotIn  []int `json:"processingDaysNotIn,omitempty"`
+	ProcessingDaysGT     *int  `json:"processingDaysGT,omitempty"`
+	ProcessingDaysGTE    *int  `json:"processingDaysGTE,omitempty"`
+	ProcessingDaysLT     *int  `json:"processingDaysLT,omitempty"`
+	ProcessingDaysLTE    *int  `json:"processingDaysLTE,omitempty"`
+	ProcessingDaysIsNil  bool  `json:"processingDaysIsNil,omitempty"`
+	ProcessingDaysNotNil bool  `json:"processingDaysNotNil,omitempty"`
+
+	// "bookable" field predicates.
+	Bookable    *bool `json:"bookable,omitempty"`
+	BookableNEQ *bool `json:"bookableNEQ,omitempty"`
+
+	// "home_service" field predicates.
+	HomeService    *bool `json:"homeService,omitempty"`
+	HomeServiceNEQ *bool `json:"homeServiceNEQ,omitempty"`
+
+	// "on_behalf" field predicates.
+	OnBehalf    *bool `json:"onBehalf,omitempty"`
+	OnBehalfNEQ *bool `json:"onBehalfNEQ,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "slots" edge predicates.
+	HasSlots     *bool                    `json:"hasSlots,omitempty"`
+	HasSlotsWith []*ServiceSlotWhereInput `json:"hasSlotsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ServiceMatterWhereInput) AddPredicates(predicates ...predicate.ServiceMatter) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ServiceMatterWhereInput filter on the ServiceMatterQuery builder.
+func (i *ServiceMatterWhereInput) Filter(q *ServiceMatterQuery) (*ServiceMatterQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyServiceMatterWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyServiceMatterWhereInput is returned in case the ServiceMatterWhereInput is empty.
+var ErrEmptyServiceMatterWhereInput = errors.New("ent: empty predicate ServiceMatterWhereInput")
+
+// P returns a predicate for filtering servicematters.
+// An error is returned if the input is empty or invalid.
+func (i *ServiceMatterWhereInput) P() (predicate.ServiceMatter, error) {
+	var predicates []predicate.ServiceMatter
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, servicematter.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ServiceMatter, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, servicematter.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ServiceMatter, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, servicematter.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, servicematter.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, servicematter.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, servicematter.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, servicematter.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, servicematter.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, servicematter.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, servicematter.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, servicematter.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, servicematter.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, servicematter.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, servicematter.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, servicematter.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, servicematter.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, servicematter.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, servicematter.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, servicematter.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, servicematter.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, servicematter.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, servicematter.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, servicematter.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, servicematter.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, servicematter.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, servicematter.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, servicematter.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, servicematter.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, servicematter.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, servicematter.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, servicematter.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, servicematter.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, servicematter.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, servicematter.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, servicematter.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, servicematter.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, servicematter.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, servicematter.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, servicematter.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, servicematter.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, servicematter.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, servicematter.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Category != nil {
+		predicates = append(predicates, servicematter.CategoryEQ(*i.Category))
+	}
+	if i.CategoryNEQ != nil {
+		predicates = append(predicates, servicematter.CategoryNEQ(*i.CategoryNEQ))
+	}
+	if len(i.CategoryIn) > 0 {
+		predicates = append(predicates, servicematter.CategoryIn(i.CategoryIn...))
+	}
+	if len(i.CategoryNotIn) > 0 {
+		predicates = append(predicates, servicematter.CategoryNotIn(i.CategoryNotIn...))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, servicematter.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, servicematter.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, servicematter.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, servicematter.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, servicematter.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, servicematter.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, servicematter.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, servicematter.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, servicematter.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, servicematter.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, servicematter.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, servicematter.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, servicematter.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.ProcessingDays != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysEQ(*i.ProcessingDays))
+	}
+	if i.ProcessingDaysNEQ != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysNEQ(*i.ProcessingDaysNEQ))
+	}
+	if len(i.ProcessingDaysIn) > 0 {
+		predicates = append(predicates, servicematter.ProcessingDaysIn(i.ProcessingDaysIn...))
+	}
+	if len(i.ProcessingDaysNotIn) > 0 {
+		predicates = append(predicates, servicematter.ProcessingDaysNotIn(i.ProcessingDaysNotIn...))
+	}
+	if i.ProcessingDaysGT != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysGT(*i.ProcessingDaysGT))
+	}
+	if i.ProcessingDaysGTE != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysGTE(*i.ProcessingDaysGTE))
+	}
+	if i.ProcessingDaysLT != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysLT(*i.ProcessingDaysLT))
+	}
+	if i.ProcessingDaysLTE != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysLTE(*i.ProcessingDaysLTE))
+	}
+	if i.ProcessingDaysIsNil {
+		predicates = append(predicates, servicematter.ProcessingDaysIsNil())
+	}
+	if i.ProcessingDaysNotNil {
+		predicates = append(predicates, servicematter.ProcessingDaysNotNil())
+	}
+	if i.Bookable != nil {
+		predicates = append(predicates, servicematter.BookableEQ(*i.Bookable))
+	}
+	if i.BookableNEQ != nil {
+		predicates = append(predicates, servicematter.BookableNEQ(*i.BookableNEQ))
+	}
+	if i.HomeService != nil {
+		predicates = append(predicates, servicematter.HomeServiceEQ(*i.HomeService))
+	}
+	if i.HomeServiceNEQ != nil {
+		predicates = append(predicates, servicematter.HomeServiceNEQ(*i.HomeServiceNEQ))
+	}
+	if i.OnBehalf != nil {
+		predicates = append(predicates, servicematter.OnBehalfEQ(*i.OnBehalf))
+	}
+	if i.OnBehalfNEQ != nil {
+		predicates = append(predicates, servicematter.OnBehalfNEQ(*i.OnBehalfNEQ))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, servicematter.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, servicematter.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, servicematter.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, servicematter.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasCommunity != nil {
+		p := servicematter.HasCommunity()
+		if !*i.HasCommunity {
+			p = servicematter.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, servicematter.HasCommunityWith(with...))
+	}
+	if i.HasSlots != nil {
+		p := servicematter.HasSlots()
+		if !*i.HasSlots {
+			p = servicematter.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSlotsWith) > 0 {
+		with := make([]predicate.ServiceSlot, 0, len(i.HasSlotsWith))
+		for _, w := range i.HasSlotsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSlotsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, servicematter.HasSlotsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyServiceMatterWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return servicematter.And(predicates...), nil
+	}
+}
+
 // ServiceRequestWhereInput represents a where input for filtering ServiceRequest queries.
 type ServiceRequestWhereInput struct {
 	Predicates []predicate.ServiceRequest  `json:"-"`
@@ -5417,5 +6142,475 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 		return predicates[0], nil
 	default:
 		return servicerequest.And(predicates...), nil
+	}
+}
+
+// ServiceSlotWhereInput represents a where input for filtering ServiceSlot queries.
+type ServiceSlotWhereInput struct {
+	Predicates []predicate.ServiceSlot  `json:"-"`
+	Not        *ServiceSlotWhereInput   `json:"not,omitempty"`
+	Or         []*ServiceSlotWhereInput `json:"or,omitempty"`
+	And        []*ServiceSlotWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "starts_at" field predicates.
+	StartsAt      *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ   *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn    []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT    *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE   *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT    *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE   *time.Time  `json:"startsAtLTE,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt      *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ   *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn    []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT    *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE   *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT    *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE   *time.Time  `json:"endsAtLTE,omitempty"`
+
+	// "capacity" field predicates.
+	Capacity      *int  `json:"capacity,omitempty"`
+	CapacityNEQ   *int  `json:"capacityNEQ,omitempty"`
+	CapacityIn    []int `json:"capacityIn,omitempty"`
+	CapacityNotIn []int `json:"capacityNotIn,omitempty"`
+	CapacityGT    *int  `json:"capacityGT,omitempty"`
+	CapacityGTE   *int  `json:"capacityGTE,omitempty"`
+	CapacityLT    *int  `json:"capacityLT,omitempty"`
+	CapacityLTE   *int  `json:"capacityLTE,omitempty"`
+
+	// "booked_count" field predicates.
+	BookedCount      *int  `json:"bookedCount,omitempty"`
+	BookedCountNEQ   *int  `json:"bookedCountNEQ,omitempty"`
+	BookedCountIn    []int `json:"bookedCountIn,omitempty"`
+	BookedCountNotIn []int `json:"bookedCountNotIn,omitempty"`
+	BookedCountGT    *int  `json:"bookedCountGT,omitempty"`
+	BookedCountGTE   *int  `json:"bookedCountGTE,omitempty"`
+	BookedCountLT    *int  `json:"bookedCountLT,omitempty"`
+	BookedCountLTE   *int  `json:"bookedCountLTE,omitempty"`
+
+	// "matter_id" field predicates.
+	MatterID      *int  `json:"matterID,omitempty"`
+	MatterIDNEQ   *int  `json:"matterIDNEQ,omitempty"`
+	MatterIDIn    []int `json:"matterIDIn,omitempty"`
+	MatterIDNotIn []int `json:"matterIDNotIn,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "matter" edge predicates.
+	HasMatter     *bool                      `json:"hasMatter,omitempty"`
+	HasMatterWith []*ServiceMatterWhereInput `json:"hasMatterWith,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ServiceSlotWhereInput) AddPredicates(predicates ...predicate.ServiceSlot) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ServiceSlotWhereInput filter on the ServiceSlotQuery builder.
+func (i *ServiceSlotWhereInput) Filter(q *ServiceSlotQuery) (*ServiceSlotQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyServiceSlotWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyServiceSlotWhereInput is returned in case the ServiceSlotWhereInput is empty.
+var ErrEmptyServiceSlotWhereInput = errors.New("ent: empty predicate ServiceSlotWhereInput")
+
+// P returns a predicate for filtering serviceslots.
+// An error is returned if the input is empty or invalid.
+func (i *ServiceSlotWhereInput) P() (predicate.ServiceSlot, error) {
+	var predicates []predicate.ServiceSlot
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, serviceslot.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ServiceSlot, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, serviceslot.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ServiceSlot, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, serviceslot.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, serviceslot.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, serviceslot.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, serviceslot.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, serviceslot.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, serviceslot.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, serviceslot.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, serviceslot.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, serviceslot.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, serviceslot.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, serviceslot.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, serviceslot.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, serviceslot.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, serviceslot.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, serviceslot.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, serviceslot.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, serviceslot.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, serviceslot.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, serviceslot.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, serviceslot.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, serviceslot.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, serviceslot.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, serviceslot.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, serviceslot.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, serviceslot.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, serviceslot.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, serviceslot.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, serviceslot.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, serviceslot.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, serviceslot.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, serviceslot.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, serviceslot.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, serviceslot.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, serviceslot.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, serviceslot.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, serviceslot.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, serviceslot.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, serviceslot.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, serviceslot.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, serviceslot.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, serviceslot.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, serviceslot.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, serviceslot.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, serviceslot.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, serviceslot.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, serviceslot.EndsAtLTE(*i.EndsAtLTE))
+	}
+	if i.Capacity != nil {
+		predicates = append(predicates, serviceslot.CapacityEQ(*i.Capacity))
+	}
+	if i.CapacityNEQ != nil {
+		predicates = append(predicates, serviceslot.CapacityNEQ(*i.CapacityNEQ))
+	}
+	if len(i.CapacityIn) > 0 {
+		predicates = append(predicates, serviceslot.CapacityIn(i.CapacityIn...))
+	}
+	if len(i.CapacityNotIn) > 0 {
+		predicates = append(predicates, serviceslot.CapacityNotIn(i.CapacityNotIn...))
+	}
+	if i.CapacityGT != nil {
+		predicates = append(predicates, serviceslot.CapacityGT(*i.CapacityGT))
+	}
+	if i.CapacityGTE != nil {
+		predicates = append(predicates, serviceslot.CapacityGTE(*i.CapacityGTE))
+	}
+	if i.CapacityLT != nil {
+		predicates = append(predicates, serviceslot.CapacityLT(*i.CapacityLT))
+	}
+	if i.CapacityLTE != nil {
+		predicates = append(predicates, serviceslot.CapacityLTE(*i.CapacityLTE))
+	}
+	if i.BookedCount != nil {
+		predicates = append(predicates, serviceslot.BookedCountEQ(*i.BookedCount))
+	}
+	if i.BookedCountNEQ != nil {
+		predicates = append(predicates, serviceslot.BookedCountNEQ(*i.BookedCountNEQ))
+	}
+	if len(i.BookedCountIn) > 0 {
+		predicates = append(predicates, serviceslot.BookedCountIn(i.BookedCountIn...))
+	}
+	if len(i.BookedCountNotIn) > 0 {
+		predicates = append(predicates, serviceslot.BookedCountNotIn(i.BookedCountNotIn...))
+	}
+	if i.BookedCountGT != nil {
+		predicates = append(predicates, serviceslot.BookedCountGT(*i.BookedCountGT))
+	}
+	if i.BookedCountGTE != nil {
+		predicates = append(predicates, serviceslot.BookedCountGTE(*i.BookedCountGTE))
+	}
+	if i.BookedCountLT != nil {
+		predicates = append(predicates, serviceslot.BookedCountLT(*i.BookedCountLT))
+	}
+	if i.BookedCountLTE != nil {
+		predicates = append(predicates, serviceslot.BookedCountLTE(*i.BookedCountLTE))
+	}
+	if i.MatterID != nil {
+		predicates = append(predicates, serviceslot.MatterIDEQ(*i.MatterID))
+	}
+	if i.MatterIDNEQ != nil {
+		predicates = append(predicates, serviceslot.MatterIDNEQ(*i.MatterIDNEQ))
+	}
+	if len(i.MatterIDIn) > 0 {
+		predicates = append(predicates, serviceslot.MatterIDIn(i.MatterIDIn...))
+	}
+	if len(i.MatterIDNotIn) > 0 {
+		predicates = append(predicates, serviceslot.MatterIDNotIn(i.MatterIDNotIn...))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, serviceslot.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, serviceslot.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, serviceslot.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, serviceslot.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasMatter != nil {
+		p := serviceslot.HasMatter()
+		if !*i.HasMatter {
+			p = serviceslot.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMatterWith) > 0 {
+		with := make([]predicate.ServiceMatter, 0, len(i.HasMatterWith))
+		for _, w := range i.HasMatterWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMatterWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, serviceslot.HasMatterWith(with...))
+	}
+	if i.HasCommunity != nil {
+		p := serviceslot.HasCommunity()
+		if !*i.HasCommunity {
+			p = serviceslot.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, serviceslot.HasCommunityWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyServiceSlotWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return serviceslot.And(predicates...), nil
 	}
 }

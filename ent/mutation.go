@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
@@ -24,7 +26,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
@@ -47,6 +51,8 @@ const (
 	// Node types.
 	TypeAPIToken           = "APIToken"
 	TypeActivity           = "Activity"
+	TypeAppointment        = "Appointment"
+	TypeAppointmentEvent   = "AppointmentEvent"
 	TypeChange             = "Change"
 	TypeChangeLock         = "ChangeLock"
 	TypeCompound           = "Compound"
@@ -62,7 +68,9 @@ const (
 	TypeRegion             = "Region"
 	TypeRegistration       = "Registration"
 	TypeRequestEvent       = "RequestEvent"
+	TypeServiceMatter      = "ServiceMatter"
 	TypeServiceRequest     = "ServiceRequest"
+	TypeServiceSlot        = "ServiceSlot"
 	TypeSignInCode         = "SignInCode"
 	TypeStatCell           = "StatCell"
 	TypeWalkNetwork        = "WalkNetwork"
@@ -2818,6 +2826,2046 @@ func (m *ActivityMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Activity edge %s", name)
+}
+
+// AppointmentMutation represents an operation that mutates the Appointment nodes in the graph.
+type AppointmentMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	status           *appointment.Status
+	note             *string
+	officer          *string
+	clearedFields    map[string]struct{}
+	person           *int
+	clearedperson    bool
+	matter           *int
+	clearedmatter    bool
+	slot             *int
+	clearedslot      bool
+	community        *int
+	clearedcommunity bool
+	history          map[int]struct{}
+	removedhistory   map[int]struct{}
+	clearedhistory   bool
+	done             bool
+	oldValue         func(context.Context) (*Appointment, error)
+	predicates       []predicate.Appointment
+}
+
+var _ ent.Mutation = (*AppointmentMutation)(nil)
+
+// appointmentOption allows management of the mutation configuration using functional options.
+type appointmentOption func(*AppointmentMutation)
+
+// newAppointmentMutation creates new mutation for the Appointment entity.
+func newAppointmentMutation(c config, op Op, opts ...appointmentOption) *AppointmentMutation {
+	m := &AppointmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAppointment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAppointmentID sets the ID field of the mutation.
+func withAppointmentID(id int) appointmentOption {
+	return func(m *AppointmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Appointment
+		)
+		m.oldValue = func(ctx context.Context) (*Appointment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Appointment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAppointment sets the old Appointment of the mutation.
+func withAppointment(node *Appointment) appointmentOption {
+	return func(m *AppointmentMutation) {
+		m.oldValue = func(context.Context) (*Appointment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AppointmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AppointmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AppointmentMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AppointmentMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Appointment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AppointmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AppointmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AppointmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AppointmentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AppointmentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AppointmentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AppointmentMutation) SetStatus(a appointment.Status) {
+	m.status = &a
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AppointmentMutation) Status() (r appointment.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldStatus(ctx context.Context) (v appointment.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AppointmentMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetNote sets the "note" field.
+func (m *AppointmentMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *AppointmentMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *AppointmentMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[appointment.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *AppointmentMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[appointment.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *AppointmentMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, appointment.FieldNote)
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *AppointmentMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *AppointmentMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (m *AppointmentMutation) ClearPersonID() {
+	m.person = nil
+	m.clearedFields[appointment.FieldPersonID] = struct{}{}
+}
+
+// PersonIDCleared returns if the "person_id" field was cleared in this mutation.
+func (m *AppointmentMutation) PersonIDCleared() bool {
+	_, ok := m.clearedFields[appointment.FieldPersonID]
+	return ok
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *AppointmentMutation) ResetPersonID() {
+	m.person = nil
+	delete(m.clearedFields, appointment.FieldPersonID)
+}
+
+// SetOfficer sets the "officer" field.
+func (m *AppointmentMutation) SetOfficer(s string) {
+	m.officer = &s
+}
+
+// Officer returns the value of the "officer" field in the mutation.
+func (m *AppointmentMutation) Officer() (r string, exists bool) {
+	v := m.officer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficer returns the old "officer" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldOfficer(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficer: %w", err)
+	}
+	return oldValue.Officer, nil
+}
+
+// ClearOfficer clears the value of the "officer" field.
+func (m *AppointmentMutation) ClearOfficer() {
+	m.officer = nil
+	m.clearedFields[appointment.FieldOfficer] = struct{}{}
+}
+
+// OfficerCleared returns if the "officer" field was cleared in this mutation.
+func (m *AppointmentMutation) OfficerCleared() bool {
+	_, ok := m.clearedFields[appointment.FieldOfficer]
+	return ok
+}
+
+// ResetOfficer resets all changes to the "officer" field.
+func (m *AppointmentMutation) ResetOfficer() {
+	m.officer = nil
+	delete(m.clearedFields, appointment.FieldOfficer)
+}
+
+// SetMatterID sets the "matter_id" field.
+func (m *AppointmentMutation) SetMatterID(i int) {
+	m.matter = &i
+}
+
+// MatterID returns the value of the "matter_id" field in the mutation.
+func (m *AppointmentMutation) MatterID() (r int, exists bool) {
+	v := m.matter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatterID returns the old "matter_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldMatterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatterID: %w", err)
+	}
+	return oldValue.MatterID, nil
+}
+
+// ResetMatterID resets all changes to the "matter_id" field.
+func (m *AppointmentMutation) ResetMatterID() {
+	m.matter = nil
+}
+
+// SetSlotID sets the "slot_id" field.
+func (m *AppointmentMutation) SetSlotID(i int) {
+	m.slot = &i
+}
+
+// SlotID returns the value of the "slot_id" field in the mutation.
+func (m *AppointmentMutation) SlotID() (r int, exists bool) {
+	v := m.slot
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSlotID returns the old "slot_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldSlotID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSlotID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSlotID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSlotID: %w", err)
+	}
+	return oldValue.SlotID, nil
+}
+
+// ResetSlotID resets all changes to the "slot_id" field.
+func (m *AppointmentMutation) ResetSlotID() {
+	m.slot = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *AppointmentMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *AppointmentMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *AppointmentMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *AppointmentMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[appointment.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *AppointmentMutation) PersonCleared() bool {
+	return m.PersonIDCleared() || m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *AppointmentMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearMatter clears the "matter" edge to the ServiceMatter entity.
+func (m *AppointmentMutation) ClearMatter() {
+	m.clearedmatter = true
+	m.clearedFields[appointment.FieldMatterID] = struct{}{}
+}
+
+// MatterCleared reports if the "matter" edge to the ServiceMatter entity was cleared.
+func (m *AppointmentMutation) MatterCleared() bool {
+	return m.clearedmatter
+}
+
+// MatterIDs returns the "matter" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MatterID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) MatterIDs() (ids []int) {
+	if id := m.matter; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMatter resets all changes to the "matter" edge.
+func (m *AppointmentMutation) ResetMatter() {
+	m.matter = nil
+	m.clearedmatter = false
+}
+
+// ClearSlot clears the "slot" edge to the ServiceSlot entity.
+func (m *AppointmentMutation) ClearSlot() {
+	m.clearedslot = true
+	m.clearedFields[appointment.FieldSlotID] = struct{}{}
+}
+
+// SlotCleared reports if the "slot" edge to the ServiceSlot entity was cleared.
+func (m *AppointmentMutation) SlotCleared() bool {
+	return m.clearedslot
+}
+
+// SlotIDs returns the "slot" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SlotID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) SlotIDs() (ids []int) {
+	if id := m.slot; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSlot resets all changes to the "slot" edge.
+func (m *AppointmentMutation) ResetSlot() {
+	m.slot = nil
+	m.clearedslot = false
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *AppointmentMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[appointment.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *AppointmentMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *AppointmentMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// AddHistoryIDs adds the "history" edge to the AppointmentEvent entity by ids.
+func (m *AppointmentMutation) AddHistoryIDs(ids ...int) {
+	if m.history == nil {
+		m.history = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.history[ids[i]] = struct{}{}
+	}
+}
+
+// ClearHistory clears the "history" edge to the AppointmentEvent entity.
+func (m *AppointmentMutation) ClearHistory() {
+	m.clearedhistory = true
+}
+
+// HistoryCleared reports if the "history" edge to the AppointmentEvent entity was cleared.
+func (m *AppointmentMutation) HistoryCleared() bool {
+	return m.clearedhistory
+}
+
+// RemoveHistoryIDs removes the "history" edge to the AppointmentEvent entity by IDs.
+func (m *AppointmentMutation) RemoveHistoryIDs(ids ...int) {
+	if m.removedhistory == nil {
+		m.removedhistory = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.history, ids[i])
+		m.removedhistory[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedHistory returns the removed IDs of the "history" edge to the AppointmentEvent entity.
+func (m *AppointmentMutation) RemovedHistoryIDs() (ids []int) {
+	for id := range m.removedhistory {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// HistoryIDs returns the "history" edge IDs in the mutation.
+func (m *AppointmentMutation) HistoryIDs() (ids []int) {
+	for id := range m.history {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetHistory resets all changes to the "history" edge.
+func (m *AppointmentMutation) ResetHistory() {
+	m.history = nil
+	m.clearedhistory = false
+	m.removedhistory = nil
+}
+
+// Where appends a list predicates to the AppointmentMutation builder.
+func (m *AppointmentMutation) Where(ps ...predicate.Appointment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AppointmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AppointmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Appointment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AppointmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AppointmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Appointment).
+func (m *AppointmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AppointmentMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, appointment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, appointment.FieldUpdatedAt)
+	}
+	if m.status != nil {
+		fields = append(fields, appointment.FieldStatus)
+	}
+	if m.note != nil {
+		fields = append(fields, appointment.FieldNote)
+	}
+	if m.person != nil {
+		fields = append(fields, appointment.FieldPersonID)
+	}
+	if m.officer != nil {
+		fields = append(fields, appointment.FieldOfficer)
+	}
+	if m.matter != nil {
+		fields = append(fields, appointment.FieldMatterID)
+	}
+	if m.slot != nil {
+		fields = append(fields, appointment.FieldSlotID)
+	}
+	if m.community != nil {
+		fields = append(fields, appointment.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AppointmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case appointment.FieldCreatedAt:
+		return m.CreatedAt()
+	case appointment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case appointment.FieldStatus:
+		return m.Status()
+	case appointment.FieldNote:
+		return m.Note()
+	case appointment.FieldPersonID:
+		return m.PersonID()
+	case appointment.FieldOfficer:
+		return m.Officer()
+	case appointment.FieldMatterID:
+		return m.MatterID()
+	case appointment.FieldSlotID:
+		return m.SlotID()
+	case appointment.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AppointmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case appointment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case appointment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case appointment.FieldStatus:
+		return m.OldStatus(ctx)
+	case appointment.FieldNote:
+		return m.OldNote(ctx)
+	case appointment.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case appointment.FieldOfficer:
+		return m.OldOfficer(ctx)
+	case appointment.FieldMatterID:
+		return m.OldMatterID(ctx)
+	case appointment.FieldSlotID:
+		return m.OldSlotID(ctx)
+	case appointment.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Appointment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case appointment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case appointment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case appointment.FieldStatus:
+		v, ok := value.(appointment.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case appointment.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case appointment.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case appointment.FieldOfficer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficer(v)
+		return nil
+	case appointment.FieldMatterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatterID(v)
+		return nil
+	case appointment.FieldSlotID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSlotID(v)
+		return nil
+	case appointment.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AppointmentMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AppointmentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Appointment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AppointmentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(appointment.FieldNote) {
+		fields = append(fields, appointment.FieldNote)
+	}
+	if m.FieldCleared(appointment.FieldPersonID) {
+		fields = append(fields, appointment.FieldPersonID)
+	}
+	if m.FieldCleared(appointment.FieldOfficer) {
+		fields = append(fields, appointment.FieldOfficer)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AppointmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AppointmentMutation) ClearField(name string) error {
+	switch name {
+	case appointment.FieldNote:
+		m.ClearNote()
+		return nil
+	case appointment.FieldPersonID:
+		m.ClearPersonID()
+		return nil
+	case appointment.FieldOfficer:
+		m.ClearOfficer()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AppointmentMutation) ResetField(name string) error {
+	switch name {
+	case appointment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case appointment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case appointment.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case appointment.FieldNote:
+		m.ResetNote()
+		return nil
+	case appointment.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case appointment.FieldOfficer:
+		m.ResetOfficer()
+		return nil
+	case appointment.FieldMatterID:
+		m.ResetMatterID()
+		return nil
+	case appointment.FieldSlotID:
+		m.ResetSlotID()
+		return nil
+	case appointment.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AppointmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.person != nil {
+		edges = append(edges, appointment.EdgePerson)
+	}
+	if m.matter != nil {
+		edges = append(edges, appointment.EdgeMatter)
+	}
+	if m.slot != nil {
+		edges = append(edges, appointment.EdgeSlot)
+	}
+	if m.community != nil {
+		edges = append(edges, appointment.EdgeCommunity)
+	}
+	if m.history != nil {
+		edges = append(edges, appointment.EdgeHistory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AppointmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case appointment.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeMatter:
+		if id := m.matter; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeSlot:
+		if id := m.slot; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeHistory:
+		ids := make([]ent.Value, 0, len(m.history))
+		for id := range m.history {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AppointmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.removedhistory != nil {
+		edges = append(edges, appointment.EdgeHistory)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AppointmentMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case appointment.EdgeHistory:
+		ids := make([]ent.Value, 0, len(m.removedhistory))
+		for id := range m.removedhistory {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AppointmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.clearedperson {
+		edges = append(edges, appointment.EdgePerson)
+	}
+	if m.clearedmatter {
+		edges = append(edges, appointment.EdgeMatter)
+	}
+	if m.clearedslot {
+		edges = append(edges, appointment.EdgeSlot)
+	}
+	if m.clearedcommunity {
+		edges = append(edges, appointment.EdgeCommunity)
+	}
+	if m.clearedhistory {
+		edges = append(edges, appointment.EdgeHistory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AppointmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case appointment.EdgePerson:
+		return m.clearedperson
+	case appointment.EdgeMatter:
+		return m.clearedmatter
+	case appointment.EdgeSlot:
+		return m.clearedslot
+	case appointment.EdgeCommunity:
+		return m.clearedcommunity
+	case appointment.EdgeHistory:
+		return m.clearedhistory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AppointmentMutation) ClearEdge(name string) error {
+	switch name {
+	case appointment.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case appointment.EdgeMatter:
+		m.ClearMatter()
+		return nil
+	case appointment.EdgeSlot:
+		m.ClearSlot()
+		return nil
+	case appointment.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AppointmentMutation) ResetEdge(name string) error {
+	switch name {
+	case appointment.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case appointment.EdgeMatter:
+		m.ResetMatter()
+		return nil
+	case appointment.EdgeSlot:
+		m.ResetSlot()
+		return nil
+	case appointment.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case appointment.EdgeHistory:
+		m.ResetHistory()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment edge %s", name)
+}
+
+// AppointmentEventMutation represents an operation that mutates the AppointmentEvent nodes in the graph.
+type AppointmentEventMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	action             *appointmentevent.Action
+	status             *string
+	actor_role         *string
+	actor              *string
+	note               *string
+	at                 *time.Time
+	community_id       *int
+	addcommunity_id    *int
+	actor_id           *int
+	addactor_id        *int
+	clearedFields      map[string]struct{}
+	appointment        *int
+	clearedappointment bool
+	done               bool
+	oldValue           func(context.Context) (*AppointmentEvent, error)
+	predicates         []predicate.AppointmentEvent
+}
+
+var _ ent.Mutation = (*AppointmentEventMutation)(nil)
+
+// appointmenteventOption allows management of the mutation configuration using functional options.
+type appointmenteventOption func(*AppointmentEventMutation)
+
+// newAppointmentEventMutation creates new mutation for the AppointmentEvent entity.
+func newAppointmentEventMutation(c config, op Op, opts ...appointmenteventOption) *AppointmentEventMutation {
+	m := &AppointmentEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAppointmentEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAppointmentEventID sets the ID field of the mutation.
+func withAppointmentEventID(id int) appointmenteventOption {
+	return func(m *AppointmentEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AppointmentEvent
+		)
+		m.oldValue = func(ctx context.Context) (*AppointmentEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AppointmentEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAppointmentEvent sets the old AppointmentEvent of the mutation.
+func withAppointmentEvent(node *AppointmentEvent) appointmenteventOption {
+	return func(m *AppointmentEventMutation) {
+		m.oldValue = func(context.Context) (*AppointmentEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AppointmentEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AppointmentEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AppointmentEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AppointmentEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AppointmentEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAction sets the "action" field.
+func (m *AppointmentEventMutation) SetAction(a appointmentevent.Action) {
+	m.action = &a
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *AppointmentEventMutation) Action() (r appointmentevent.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldAction(ctx context.Context) (v appointmentevent.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *AppointmentEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AppointmentEventMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AppointmentEventMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AppointmentEventMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetActorRole sets the "actor_role" field.
+func (m *AppointmentEventMutation) SetActorRole(s string) {
+	m.actor_role = &s
+}
+
+// ActorRole returns the value of the "actor_role" field in the mutation.
+func (m *AppointmentEventMutation) ActorRole() (r string, exists bool) {
+	v := m.actor_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorRole returns the old "actor_role" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldActorRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorRole: %w", err)
+	}
+	return oldValue.ActorRole, nil
+}
+
+// ResetActorRole resets all changes to the "actor_role" field.
+func (m *AppointmentEventMutation) ResetActorRole() {
+	m.actor_role = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *AppointmentEventMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *AppointmentEventMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ClearActor clears the value of the "actor" field.
+func (m *AppointmentEventMutation) ClearActor() {
+	m.actor = nil
+	m.clearedFields[appointmentevent.FieldActor] = struct{}{}
+}
+
+// ActorCleared returns if the "actor" field was cleared in this mutation.
+func (m *AppointmentEventMutation) ActorCleared() bool {
+	_, ok := m.clearedFields[appointmentevent.FieldActor]
+	return ok
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *AppointmentEventMutation) ResetActor() {
+	m.actor = nil
+	delete(m.clearedFields, appointmentevent.FieldActor)
+}
+
+// SetNote sets the "note" field.
+func (m *AppointmentEventMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *AppointmentEventMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *AppointmentEventMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[appointmentevent.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *AppointmentEventMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[appointmentevent.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *AppointmentEventMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, appointmentevent.FieldNote)
+}
+
+// SetAt sets the "at" field.
+func (m *AppointmentEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *AppointmentEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *AppointmentEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetAppointmentID sets the "appointment_id" field.
+func (m *AppointmentEventMutation) SetAppointmentID(i int) {
+	m.appointment = &i
+}
+
+// AppointmentID returns the value of the "appointment_id" field in the mutation.
+func (m *AppointmentEventMutation) AppointmentID() (r int, exists bool) {
+	v := m.appointment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAppointmentID returns the old "appointment_id" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldAppointmentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAppointmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAppointmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAppointmentID: %w", err)
+	}
+	return oldValue.AppointmentID, nil
+}
+
+// ResetAppointmentID resets all changes to the "appointment_id" field.
+func (m *AppointmentEventMutation) ResetAppointmentID() {
+	m.appointment = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *AppointmentEventMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *AppointmentEventMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *AppointmentEventMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *AppointmentEventMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *AppointmentEventMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *AppointmentEventMutation) SetActorID(i int) {
+	m.actor_id = &i
+	m.addactor_id = nil
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *AppointmentEventMutation) ActorID() (r int, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldActorID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// AddActorID adds i to the "actor_id" field.
+func (m *AppointmentEventMutation) AddActorID(i int) {
+	if m.addactor_id != nil {
+		*m.addactor_id += i
+	} else {
+		m.addactor_id = &i
+	}
+}
+
+// AddedActorID returns the value that was added to the "actor_id" field in this mutation.
+func (m *AppointmentEventMutation) AddedActorID() (r int, exists bool) {
+	v := m.addactor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *AppointmentEventMutation) ClearActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	m.clearedFields[appointmentevent.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *AppointmentEventMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[appointmentevent.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *AppointmentEventMutation) ResetActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	delete(m.clearedFields, appointmentevent.FieldActorID)
+}
+
+// ClearAppointment clears the "appointment" edge to the Appointment entity.
+func (m *AppointmentEventMutation) ClearAppointment() {
+	m.clearedappointment = true
+	m.clearedFields[appointmentevent.FieldAppointmentID] = struct{}{}
+}
+
+// AppointmentCleared reports if the "appointment" edge to the Appointment entity was cleared.
+func (m *AppointmentEventMutation) AppointmentCleared() bool {
+	return m.clearedappointment
+}
+
+// AppointmentIDs returns the "appointment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AppointmentID instead. It exists only for internal usage by the builders.
+func (m *AppointmentEventMutation) AppointmentIDs() (ids []int) {
+	if id := m.appointment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAppointment resets all changes to the "appointment" edge.
+func (m *AppointmentEventMutation) ResetAppointment() {
+	m.appointment = nil
+	m.clearedappointment = false
+}
+
+// Where appends a list predicates to the AppointmentEventMutation builder.
+func (m *AppointmentEventMutation) Where(ps ...predicate.AppointmentEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AppointmentEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AppointmentEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AppointmentEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AppointmentEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AppointmentEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AppointmentEvent).
+func (m *AppointmentEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AppointmentEventMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.action != nil {
+		fields = append(fields, appointmentevent.FieldAction)
+	}
+	if m.status != nil {
+		fields = append(fields, appointmentevent.FieldStatus)
+	}
+	if m.actor_role != nil {
+		fields = append(fields, appointmentevent.FieldActorRole)
+	}
+	if m.actor != nil {
+		fields = append(fields, appointmentevent.FieldActor)
+	}
+	if m.note != nil {
+		fields = append(fields, appointmentevent.FieldNote)
+	}
+	if m.at != nil {
+		fields = append(fields, appointmentevent.FieldAt)
+	}
+	if m.appointment != nil {
+		fields = append(fields, appointmentevent.FieldAppointmentID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, appointmentevent.FieldCommunityID)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, appointmentevent.FieldActorID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AppointmentEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case appointmentevent.FieldAction:
+		return m.Action()
+	case appointmentevent.FieldStatus:
+		return m.Status()
+	case appointmentevent.FieldActorRole:
+		return m.ActorRole()
+	case appointmentevent.FieldActor:
+		return m.Actor()
+	case appointmentevent.FieldNote:
+		return m.Note()
+	case appointmentevent.FieldAt:
+		return m.At()
+	case appointmentevent.FieldAppointmentID:
+		return m.AppointmentID()
+	case appointmentevent.FieldCommunityID:
+		return m.CommunityID()
+	case appointmentevent.FieldActorID:
+		return m.ActorID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AppointmentEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case appointmentevent.FieldAction:
+		return m.OldAction(ctx)
+	case appointmentevent.FieldStatus:
+		return m.OldStatus(ctx)
+	case appointmentevent.FieldActorRole:
+		return m.OldActorRole(ctx)
+	case appointmentevent.FieldActor:
+		return m.OldActor(ctx)
+	case appointmentevent.FieldNote:
+		return m.OldNote(ctx)
+	case appointmentevent.FieldAt:
+		return m.OldAt(ctx)
+	case appointmentevent.FieldAppointmentID:
+		return m.OldAppointmentID(ctx)
+	case appointmentevent.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case appointmentevent.FieldActorID:
+		return m.OldActorID(ctx)
+	}
+	return nil, fmt.Errorf("unknown AppointmentEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case appointmentevent.FieldAction:
+		v, ok := value.(appointmentevent.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case appointmentevent.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case appointmentevent.FieldActorRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorRole(v)
+		return nil
+	case appointmentevent.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case appointmentevent.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case appointmentevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case appointmentevent.FieldAppointmentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAppointmentID(v)
+		return nil
+	case appointmentevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case appointmentevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AppointmentEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addcommunity_id != nil {
+		fields = append(fields, appointmentevent.FieldCommunityID)
+	}
+	if m.addactor_id != nil {
+		fields = append(fields, appointmentevent.FieldActorID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AppointmentEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case appointmentevent.FieldCommunityID:
+		return m.AddedCommunityID()
+	case appointmentevent.FieldActorID:
+		return m.AddedActorID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case appointmentevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	case appointmentevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AppointmentEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(appointmentevent.FieldActor) {
+		fields = append(fields, appointmentevent.FieldActor)
+	}
+	if m.FieldCleared(appointmentevent.FieldNote) {
+		fields = append(fields, appointmentevent.FieldNote)
+	}
+	if m.FieldCleared(appointmentevent.FieldActorID) {
+		fields = append(fields, appointmentevent.FieldActorID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AppointmentEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AppointmentEventMutation) ClearField(name string) error {
+	switch name {
+	case appointmentevent.FieldActor:
+		m.ClearActor()
+		return nil
+	case appointmentevent.FieldNote:
+		m.ClearNote()
+		return nil
+	case appointmentevent.FieldActorID:
+		m.ClearActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AppointmentEventMutation) ResetField(name string) error {
+	switch name {
+	case appointmentevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case appointmentevent.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case appointmentevent.FieldActorRole:
+		m.ResetActorRole()
+		return nil
+	case appointmentevent.FieldActor:
+		m.ResetActor()
+		return nil
+	case appointmentevent.FieldNote:
+		m.ResetNote()
+		return nil
+	case appointmentevent.FieldAt:
+		m.ResetAt()
+		return nil
+	case appointmentevent.FieldAppointmentID:
+		m.ResetAppointmentID()
+		return nil
+	case appointmentevent.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case appointmentevent.FieldActorID:
+		m.ResetActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AppointmentEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.appointment != nil {
+		edges = append(edges, appointmentevent.EdgeAppointment)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AppointmentEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		if id := m.appointment; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AppointmentEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AppointmentEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AppointmentEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedappointment {
+		edges = append(edges, appointmentevent.EdgeAppointment)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AppointmentEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		return m.clearedappointment
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AppointmentEventMutation) ClearEdge(name string) error {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		m.ClearAppointment()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AppointmentEventMutation) ResetEdge(name string) error {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		m.ResetAppointment()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent edge %s", name)
 }
 
 // ChangeMutation represents an operation that mutates the Change nodes in the graph.
@@ -16962,6 +19010,1305 @@ func (m *RequestEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RequestEvent edge %s", name)
 }
 
+// ServiceMatterMutation represents an operation that mutates the ServiceMatter nodes in the graph.
+type ServiceMatterMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	source                   *string
+	illustrative             *[]string
+	appendillustrative       []string
+	category                 *servicematter.Category
+	name                     *string
+	names                    *[]i18n.Text
+	appendnames              []i18n.Text
+	required_documents       *[]string
+	appendrequired_documents []string
+	processing_days          *int
+	addprocessing_days       *int
+	bookable                 *bool
+	home_service             *bool
+	on_behalf                *bool
+	clearedFields            map[string]struct{}
+	community                *int
+	clearedcommunity         bool
+	slots                    map[int]struct{}
+	removedslots             map[int]struct{}
+	clearedslots             bool
+	done                     bool
+	oldValue                 func(context.Context) (*ServiceMatter, error)
+	predicates               []predicate.ServiceMatter
+}
+
+var _ ent.Mutation = (*ServiceMatterMutation)(nil)
+
+// servicematterOption allows management of the mutation configuration using functional options.
+type servicematterOption func(*ServiceMatterMutation)
+
+// newServiceMatterMutation creates new mutation for the ServiceMatter entity.
+func newServiceMatterMutation(c config, op Op, opts ...servicematterOption) *ServiceMatterMutation {
+	m := &ServiceMatterMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeServiceMatter,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withServiceMatterID sets the ID field of the mutation.
+func withServiceMatterID(id int) servicematterOption {
+	return func(m *ServiceMatterMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ServiceMatter
+		)
+		m.oldValue = func(ctx context.Context) (*ServiceMatter, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ServiceMatter.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withServiceMatter sets the old ServiceMatter of the mutation.
+func withServiceMatter(node *ServiceMatter) servicematterOption {
+	return func(m *ServiceMatterMutation) {
+		m.oldValue = func(context.Context) (*ServiceMatter, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ServiceMatterMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ServiceMatterMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ServiceMatterMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ServiceMatterMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ServiceMatter.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ServiceMatterMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ServiceMatterMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ServiceMatterMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ServiceMatterMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ServiceMatterMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ServiceMatterMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ServiceMatterMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ServiceMatterMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ServiceMatterMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[servicematter.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ServiceMatterMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ServiceMatterMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, servicematter.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ServiceMatterMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ServiceMatterMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ServiceMatterMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ServiceMatterMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ServiceMatterMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[servicematter.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ServiceMatterMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ServiceMatterMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, servicematter.FieldIllustrative)
+}
+
+// SetCategory sets the "category" field.
+func (m *ServiceMatterMutation) SetCategory(s servicematter.Category) {
+	m.category = &s
+}
+
+// Category returns the value of the "category" field in the mutation.
+func (m *ServiceMatterMutation) Category() (r servicematter.Category, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategory returns the old "category" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldCategory(ctx context.Context) (v servicematter.Category, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategory: %w", err)
+	}
+	return oldValue.Category, nil
+}
+
+// ResetCategory resets all changes to the "category" field.
+func (m *ServiceMatterMutation) ResetCategory() {
+	m.category = nil
+}
+
+// SetName sets the "name" field.
+func (m *ServiceMatterMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ServiceMatterMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ServiceMatterMutation) ResetName() {
+	m.name = nil
+}
+
+// SetNames sets the "names" field.
+func (m *ServiceMatterMutation) SetNames(i []i18n.Text) {
+	m.names = &i
+	m.appendnames = nil
+}
+
+// Names returns the value of the "names" field in the mutation.
+func (m *ServiceMatterMutation) Names() (r []i18n.Text, exists bool) {
+	v := m.names
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNames returns the old "names" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldNames(ctx context.Context) (v []i18n.Text, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNames is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNames requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNames: %w", err)
+	}
+	return oldValue.Names, nil
+}
+
+// AppendNames adds i to the "names" field.
+func (m *ServiceMatterMutation) AppendNames(i []i18n.Text) {
+	m.appendnames = append(m.appendnames, i...)
+}
+
+// AppendedNames returns the list of values that were appended to the "names" field in this mutation.
+func (m *ServiceMatterMutation) AppendedNames() ([]i18n.Text, bool) {
+	if len(m.appendnames) == 0 {
+		return nil, false
+	}
+	return m.appendnames, true
+}
+
+// ClearNames clears the value of the "names" field.
+func (m *ServiceMatterMutation) ClearNames() {
+	m.names = nil
+	m.appendnames = nil
+	m.clearedFields[servicematter.FieldNames] = struct{}{}
+}
+
+// NamesCleared returns if the "names" field was cleared in this mutation.
+func (m *ServiceMatterMutation) NamesCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldNames]
+	return ok
+}
+
+// ResetNames resets all changes to the "names" field.
+func (m *ServiceMatterMutation) ResetNames() {
+	m.names = nil
+	m.appendnames = nil
+	delete(m.clearedFields, servicematter.FieldNames)
+}
+
+// SetRequiredDocuments sets the "required_documents" field.
+func (m *ServiceMatterMutation) SetRequiredDocuments(s []string) {
+	m.required_documents = &s
+	m.appendrequired_documents = nil
+}
+
+// RequiredDocuments returns the value of the "required_documents" field in the mutation.
+func (m *ServiceMatterMutation) RequiredDocuments() (r []string, exists bool) {
+	v := m.required_documents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequiredDocuments returns the old "required_documents" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldRequiredDocuments(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequiredDocuments is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequiredDocuments requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequiredDocuments: %w", err)
+	}
+	return oldValue.RequiredDocuments, nil
+}
+
+// AppendRequiredDocuments adds s to the "required_documents" field.
+func (m *ServiceMatterMutation) AppendRequiredDocuments(s []string) {
+	m.appendrequired_documents = append(m.appendrequired_documents, s...)
+}
+
+// AppendedRequiredDocuments returns the list of values that were appended to the "required_documents" field in this mutation.
+func (m *ServiceMatterMutation) AppendedRequiredDocuments() ([]string, bool) {
+	if len(m.appendrequired_documents) == 0 {
+		return nil, false
+	}
+	return m.appendrequired_documents, true
+}
+
+// ClearRequiredDocuments clears the value of the "required_documents" field.
+func (m *ServiceMatterMutation) ClearRequiredDocuments() {
+	m.required_documents = nil
+	m.appendrequired_documents = nil
+	m.clearedFields[servicematter.FieldRequiredDocuments] = struct{}{}
+}
+
+// RequiredDocumentsCleared returns if the "required_documents" field was cleared in this mutation.
+func (m *ServiceMatterMutation) RequiredDocumentsCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldRequiredDocuments]
+	return ok
+}
+
+// ResetRequiredDocuments resets all changes to the "required_documents" field.
+func (m *ServiceMatterMutation) ResetRequiredDocuments() {
+	m.required_documents = nil
+	m.appendrequired_documents = nil
+	delete(m.clearedFields, servicematter.FieldRequiredDocuments)
+}
+
+// SetProcessingDays sets the "processing_days" field.
+func (m *ServiceMatterMutation) SetProcessingDays(i int) {
+	m.processing_days = &i
+	m.addprocessing_days = nil
+}
+
+// ProcessingDays returns the value of the "processing_days" field in the mutation.
+func (m *ServiceMatterMutation) ProcessingDays() (r int, exists bool) {
+	v := m.processing_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessingDays returns the old "processing_days" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldProcessingDays(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessingDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessingDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessingDays: %w", err)
+	}
+	return oldValue.ProcessingDays, nil
+}
+
+// AddProcessingDays adds i to the "processing_days" field.
+func (m *ServiceMatterMutation) AddProcessingDays(i int) {
+	if m.addprocessing_days != nil {
+		*m.addprocessing_days += i
+	} else {
+		m.addprocessing_days = &i
+	}
+}
+
+// AddedProcessingDays returns the value that was added to the "processing_days" field in this mutation.
+func (m *ServiceMatterMutation) AddedProcessingDays() (r int, exists bool) {
+	v := m.addprocessing_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearProcessingDays clears the value of the "processing_days" field.
+func (m *ServiceMatterMutation) ClearProcessingDays() {
+	m.processing_days = nil
+	m.addprocessing_days = nil
+	m.clearedFields[servicematter.FieldProcessingDays] = struct{}{}
+}
+
+// ProcessingDaysCleared returns if the "processing_days" field was cleared in this mutation.
+func (m *ServiceMatterMutation) ProcessingDaysCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldProcessingDays]
+	return ok
+}
+
+// ResetProcessingDays resets all changes to the "processing_days" field.
+func (m *ServiceMatterMutation) ResetProcessingDays() {
+	m.processing_days = nil
+	m.addprocessing_days = nil
+	delete(m.clearedFields, servicematter.FieldProcessingDays)
+}
+
+// SetBookable sets the "bookable" field.
+func (m *ServiceMatterMutation) SetBookable(b bool) {
+	m.bookable = &b
+}
+
+// Bookable returns the value of the "bookable" field in the mutation.
+func (m *ServiceMatterMutation) Bookable() (r bool, exists bool) {
+	v := m.bookable
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookable returns the old "bookable" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldBookable(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookable is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookable requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookable: %w", err)
+	}
+	return oldValue.Bookable, nil
+}
+
+// ResetBookable resets all changes to the "bookable" field.
+func (m *ServiceMatterMutation) ResetBookable() {
+	m.bookable = nil
+}
+
+// SetHomeService sets the "home_service" field.
+func (m *ServiceMatterMutation) SetHomeService(b bool) {
+	m.home_service = &b
+}
+
+// HomeService returns the value of the "home_service" field in the mutation.
+func (m *ServiceMatterMutation) HomeService() (r bool, exists bool) {
+	v := m.home_service
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHomeService returns the old "home_service" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldHomeService(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHomeService is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHomeService requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHomeService: %w", err)
+	}
+	return oldValue.HomeService, nil
+}
+
+// ResetHomeService resets all changes to the "home_service" field.
+func (m *ServiceMatterMutation) ResetHomeService() {
+	m.home_service = nil
+}
+
+// SetOnBehalf sets the "on_behalf" field.
+func (m *ServiceMatterMutation) SetOnBehalf(b bool) {
+	m.on_behalf = &b
+}
+
+// OnBehalf returns the value of the "on_behalf" field in the mutation.
+func (m *ServiceMatterMutation) OnBehalf() (r bool, exists bool) {
+	v := m.on_behalf
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnBehalf returns the old "on_behalf" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldOnBehalf(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnBehalf is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnBehalf requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnBehalf: %w", err)
+	}
+	return oldValue.OnBehalf, nil
+}
+
+// ResetOnBehalf resets all changes to the "on_behalf" field.
+func (m *ServiceMatterMutation) ResetOnBehalf() {
+	m.on_behalf = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ServiceMatterMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ServiceMatterMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ServiceMatterMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *ServiceMatterMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[servicematter.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *ServiceMatterMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *ServiceMatterMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *ServiceMatterMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// AddSlotIDs adds the "slots" edge to the ServiceSlot entity by ids.
+func (m *ServiceMatterMutation) AddSlotIDs(ids ...int) {
+	if m.slots == nil {
+		m.slots = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.slots[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSlots clears the "slots" edge to the ServiceSlot entity.
+func (m *ServiceMatterMutation) ClearSlots() {
+	m.clearedslots = true
+}
+
+// SlotsCleared reports if the "slots" edge to the ServiceSlot entity was cleared.
+func (m *ServiceMatterMutation) SlotsCleared() bool {
+	return m.clearedslots
+}
+
+// RemoveSlotIDs removes the "slots" edge to the ServiceSlot entity by IDs.
+func (m *ServiceMatterMutation) RemoveSlotIDs(ids ...int) {
+	if m.removedslots == nil {
+		m.removedslots = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.slots, ids[i])
+		m.removedslots[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSlots returns the removed IDs of the "slots" edge to the ServiceSlot entity.
+func (m *ServiceMatterMutation) RemovedSlotsIDs() (ids []int) {
+	for id := range m.removedslots {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SlotsIDs returns the "slots" edge IDs in the mutation.
+func (m *ServiceMatterMutation) SlotsIDs() (ids []int) {
+	for id := range m.slots {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSlots resets all changes to the "slots" edge.
+func (m *ServiceMatterMutation) ResetSlots() {
+	m.slots = nil
+	m.clearedslots = false
+	m.removedslots = nil
+}
+
+// Where appends a list predicates to the ServiceMatterMutation builder.
+func (m *ServiceMatterMutation) Where(ps ...predicate.ServiceMatter) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ServiceMatterMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ServiceMatterMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ServiceMatter, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ServiceMatterMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ServiceMatterMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ServiceMatter).
+func (m *ServiceMatterMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ServiceMatterMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, servicematter.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, servicematter.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, servicematter.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, servicematter.FieldIllustrative)
+	}
+	if m.category != nil {
+		fields = append(fields, servicematter.FieldCategory)
+	}
+	if m.name != nil {
+		fields = append(fields, servicematter.FieldName)
+	}
+	if m.names != nil {
+		fields = append(fields, servicematter.FieldNames)
+	}
+	if m.required_documents != nil {
+		fields = append(fields, servicematter.FieldRequiredDocuments)
+	}
+	if m.processing_days != nil {
+		fields = append(fields, servicematter.FieldProcessingDays)
+	}
+	if m.bookable != nil {
+		fields = append(fields, servicematter.FieldBookable)
+	}
+	if m.home_service != nil {
+		fields = append(fields, servicematter.FieldHomeService)
+	}
+	if m.on_behalf != nil {
+		fields = append(fields, servicematter.FieldOnBehalf)
+	}
+	if m.community != nil {
+		fields = append(fields, servicematter.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ServiceMatterMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		return m.CreatedAt()
+	case servicematter.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case servicematter.FieldSource:
+		return m.Source()
+	case servicematter.FieldIllustrative:
+		return m.Illustrative()
+	case servicematter.FieldCategory:
+		return m.Category()
+	case servicematter.FieldName:
+		return m.Name()
+	case servicematter.FieldNames:
+		return m.Names()
+	case servicematter.FieldRequiredDocuments:
+		return m.RequiredDocuments()
+	case servicematter.FieldProcessingDays:
+		return m.ProcessingDays()
+	case servicematter.FieldBookable:
+		return m.Bookable()
+	case servicematter.FieldHomeService:
+		return m.HomeService()
+	case servicematter.FieldOnBehalf:
+		return m.OnBehalf()
+	case servicematter.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ServiceMatterMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case servicematter.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case servicematter.FieldSource:
+		return m.OldSource(ctx)
+	case servicematter.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case servicematter.FieldCategory:
+		return m.OldCategory(ctx)
+	case servicematter.FieldName:
+		return m.OldName(ctx)
+	case servicematter.FieldNames:
+		return m.OldNames(ctx)
+	case servicematter.FieldRequiredDocuments:
+		return m.OldRequiredDocuments(ctx)
+	case servicematter.FieldProcessingDays:
+		return m.OldProcessingDays(ctx)
+	case servicematter.FieldBookable:
+		return m.OldBookable(ctx)
+	case servicematter.FieldHomeService:
+		return m.OldHomeService(ctx)
+	case servicematter.FieldOnBehalf:
+		return m.OldOnBehalf(ctx)
+	case servicematter.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ServiceMatter field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceMatterMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case servicematter.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case servicematter.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case servicematter.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case servicematter.FieldCategory:
+		v, ok := value.(servicematter.Category)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategory(v)
+		return nil
+	case servicematter.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case servicematter.FieldNames:
+		v, ok := value.([]i18n.Text)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNames(v)
+		return nil
+	case servicematter.FieldRequiredDocuments:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequiredDocuments(v)
+		return nil
+	case servicematter.FieldProcessingDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessingDays(v)
+		return nil
+	case servicematter.FieldBookable:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookable(v)
+		return nil
+	case servicematter.FieldHomeService:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHomeService(v)
+		return nil
+	case servicematter.FieldOnBehalf:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnBehalf(v)
+		return nil
+	case servicematter.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ServiceMatterMutation) AddedFields() []string {
+	var fields []string
+	if m.addprocessing_days != nil {
+		fields = append(fields, servicematter.FieldProcessingDays)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ServiceMatterMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case servicematter.FieldProcessingDays:
+		return m.AddedProcessingDays()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceMatterMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case servicematter.FieldProcessingDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProcessingDays(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ServiceMatterMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(servicematter.FieldSource) {
+		fields = append(fields, servicematter.FieldSource)
+	}
+	if m.FieldCleared(servicematter.FieldIllustrative) {
+		fields = append(fields, servicematter.FieldIllustrative)
+	}
+	if m.FieldCleared(servicematter.FieldNames) {
+		fields = append(fields, servicematter.FieldNames)
+	}
+	if m.FieldCleared(servicematter.FieldRequiredDocuments) {
+		fields = append(fields, servicematter.FieldRequiredDocuments)
+	}
+	if m.FieldCleared(servicematter.FieldProcessingDays) {
+		fields = append(fields, servicematter.FieldProcessingDays)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ServiceMatterMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ServiceMatterMutation) ClearField(name string) error {
+	switch name {
+	case servicematter.FieldSource:
+		m.ClearSource()
+		return nil
+	case servicematter.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case servicematter.FieldNames:
+		m.ClearNames()
+		return nil
+	case servicematter.FieldRequiredDocuments:
+		m.ClearRequiredDocuments()
+		return nil
+	case servicematter.FieldProcessingDays:
+		m.ClearProcessingDays()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ServiceMatterMutation) ResetField(name string) error {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case servicematter.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case servicematter.FieldSource:
+		m.ResetSource()
+		return nil
+	case servicematter.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case servicematter.FieldCategory:
+		m.ResetCategory()
+		return nil
+	case servicematter.FieldName:
+		m.ResetName()
+		return nil
+	case servicematter.FieldNames:
+		m.ResetNames()
+		return nil
+	case servicematter.FieldRequiredDocuments:
+		m.ResetRequiredDocuments()
+		return nil
+	case servicematter.FieldProcessingDays:
+		m.ResetProcessingDays()
+		return nil
+	case servicematter.FieldBookable:
+		m.ResetBookable()
+		return nil
+	case servicematter.FieldHomeService:
+		m.ResetHomeService()
+		return nil
+	case servicematter.FieldOnBehalf:
+		m.ResetOnBehalf()
+		return nil
+	case servicematter.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ServiceMatterMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.community != nil {
+		edges = append(edges, servicematter.EdgeCommunity)
+	}
+	if m.slots != nil {
+		edges = append(edges, servicematter.EdgeSlots)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ServiceMatterMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case servicematter.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case servicematter.EdgeSlots:
+		ids := make([]ent.Value, 0, len(m.slots))
+		for id := range m.slots {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ServiceMatterMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedslots != nil {
+		edges = append(edges, servicematter.EdgeSlots)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ServiceMatterMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case servicematter.EdgeSlots:
+		ids := make([]ent.Value, 0, len(m.removedslots))
+		for id := range m.removedslots {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ServiceMatterMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedcommunity {
+		edges = append(edges, servicematter.EdgeCommunity)
+	}
+	if m.clearedslots {
+		edges = append(edges, servicematter.EdgeSlots)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ServiceMatterMutation) EdgeCleared(name string) bool {
+	switch name {
+	case servicematter.EdgeCommunity:
+		return m.clearedcommunity
+	case servicematter.EdgeSlots:
+		return m.clearedslots
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ServiceMatterMutation) ClearEdge(name string) error {
+	switch name {
+	case servicematter.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ServiceMatterMutation) ResetEdge(name string) error {
+	switch name {
+	case servicematter.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case servicematter.EdgeSlots:
+		m.ResetSlots()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter edge %s", name)
+}
+
 // ServiceRequestMutation represents an operation that mutates the ServiceRequest nodes in the graph.
 type ServiceRequestMutation struct {
 	config
@@ -19228,6 +22575,1045 @@ func (m *ServiceRequestMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest edge %s", name)
+}
+
+// ServiceSlotMutation represents an operation that mutates the ServiceSlot nodes in the graph.
+type ServiceSlotMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	starts_at          *time.Time
+	ends_at            *time.Time
+	capacity           *int
+	addcapacity        *int
+	booked_count       *int
+	addbooked_count    *int
+	clearedFields      map[string]struct{}
+	matter             *int
+	clearedmatter      bool
+	community          *int
+	clearedcommunity   bool
+	done               bool
+	oldValue           func(context.Context) (*ServiceSlot, error)
+	predicates         []predicate.ServiceSlot
+}
+
+var _ ent.Mutation = (*ServiceSlotMutation)(nil)
+
+// serviceslotOption allows management of the mutation configuration using functional options.
+type serviceslotOption func(*ServiceSlotMutation)
+
+// newServiceSlotMutation creates new mutation for the ServiceSlot entity.
+func newServiceSlotMutation(c config, op Op, opts ...serviceslotOption) *ServiceSlotMutation {
+	m := &ServiceSlotMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeServiceSlot,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withServiceSlotID sets the ID field of the mutation.
+func withServiceSlotID(id int) serviceslotOption {
+	return func(m *ServiceSlotMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ServiceSlot
+		)
+		m.oldValue = func(ctx context.Context) (*ServiceSlot, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ServiceSlot.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withServiceSlot sets the old ServiceSlot of the mutation.
+func withServiceSlot(node *ServiceSlot) serviceslotOption {
+	return func(m *ServiceSlotMutation) {
+		m.oldValue = func(context.Context) (*ServiceSlot, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ServiceSlotMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ServiceSlotMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ServiceSlotMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ServiceSlotMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ServiceSlot.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ServiceSlotMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ServiceSlotMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ServiceSlotMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ServiceSlotMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ServiceSlotMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ServiceSlotMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ServiceSlotMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ServiceSlotMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ServiceSlotMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[serviceslot.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ServiceSlotMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[serviceslot.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ServiceSlotMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, serviceslot.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ServiceSlotMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ServiceSlotMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ServiceSlotMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ServiceSlotMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ServiceSlotMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[serviceslot.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ServiceSlotMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[serviceslot.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ServiceSlotMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, serviceslot.FieldIllustrative)
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *ServiceSlotMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *ServiceSlotMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *ServiceSlotMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *ServiceSlotMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *ServiceSlotMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldEndsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *ServiceSlotMutation) ResetEndsAt() {
+	m.ends_at = nil
+}
+
+// SetCapacity sets the "capacity" field.
+func (m *ServiceSlotMutation) SetCapacity(i int) {
+	m.capacity = &i
+	m.addcapacity = nil
+}
+
+// Capacity returns the value of the "capacity" field in the mutation.
+func (m *ServiceSlotMutation) Capacity() (r int, exists bool) {
+	v := m.capacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapacity returns the old "capacity" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldCapacity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapacity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapacity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapacity: %w", err)
+	}
+	return oldValue.Capacity, nil
+}
+
+// AddCapacity adds i to the "capacity" field.
+func (m *ServiceSlotMutation) AddCapacity(i int) {
+	if m.addcapacity != nil {
+		*m.addcapacity += i
+	} else {
+		m.addcapacity = &i
+	}
+}
+
+// AddedCapacity returns the value that was added to the "capacity" field in this mutation.
+func (m *ServiceSlotMutation) AddedCapacity() (r int, exists bool) {
+	v := m.addcapacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCapacity resets all changes to the "capacity" field.
+func (m *ServiceSlotMutation) ResetCapacity() {
+	m.capacity = nil
+	m.addcapacity = nil
+}
+
+// SetBookedCount sets the "booked_count" field.
+func (m *ServiceSlotMutation) SetBookedCount(i int) {
+	m.booked_count = &i
+	m.addbooked_count = nil
+}
+
+// BookedCount returns the value of the "booked_count" field in the mutation.
+func (m *ServiceSlotMutation) BookedCount() (r int, exists bool) {
+	v := m.booked_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookedCount returns the old "booked_count" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldBookedCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookedCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookedCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookedCount: %w", err)
+	}
+	return oldValue.BookedCount, nil
+}
+
+// AddBookedCount adds i to the "booked_count" field.
+func (m *ServiceSlotMutation) AddBookedCount(i int) {
+	if m.addbooked_count != nil {
+		*m.addbooked_count += i
+	} else {
+		m.addbooked_count = &i
+	}
+}
+
+// AddedBookedCount returns the value that was added to the "booked_count" field in this mutation.
+func (m *ServiceSlotMutation) AddedBookedCount() (r int, exists bool) {
+	v := m.addbooked_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBookedCount resets all changes to the "booked_count" field.
+func (m *ServiceSlotMutation) ResetBookedCount() {
+	m.booked_count = nil
+	m.addbooked_count = nil
+}
+
+// SetMatterID sets the "matter_id" field.
+func (m *ServiceSlotMutation) SetMatterID(i int) {
+	m.matter = &i
+}
+
+// MatterID returns the value of the "matter_id" field in the mutation.
+func (m *ServiceSlotMutation) MatterID() (r int, exists bool) {
+	v := m.matter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatterID returns the old "matter_id" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldMatterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatterID: %w", err)
+	}
+	return oldValue.MatterID, nil
+}
+
+// ResetMatterID resets all changes to the "matter_id" field.
+func (m *ServiceSlotMutation) ResetMatterID() {
+	m.matter = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ServiceSlotMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ServiceSlotMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ServiceSlotMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearMatter clears the "matter" edge to the ServiceMatter entity.
+func (m *ServiceSlotMutation) ClearMatter() {
+	m.clearedmatter = true
+	m.clearedFields[serviceslot.FieldMatterID] = struct{}{}
+}
+
+// MatterCleared reports if the "matter" edge to the ServiceMatter entity was cleared.
+func (m *ServiceSlotMutation) MatterCleared() bool {
+	return m.clearedmatter
+}
+
+// MatterIDs returns the "matter" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MatterID instead. It exists only for internal usage by the builders.
+func (m *ServiceSlotMutation) MatterIDs() (ids []int) {
+	if id := m.matter; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMatter resets all changes to the "matter" edge.
+func (m *ServiceSlotMutation) ResetMatter() {
+	m.matter = nil
+	m.clearedmatter = false
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *ServiceSlotMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[serviceslot.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *ServiceSlotMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *ServiceSlotMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *ServiceSlotMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// Where appends a list predicates to the ServiceSlotMutation builder.
+func (m *ServiceSlotMutation) Where(ps ...predicate.ServiceSlot) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ServiceSlotMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ServiceSlotMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ServiceSlot, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ServiceSlotMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ServiceSlotMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ServiceSlot).
+func (m *ServiceSlotMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ServiceSlotMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, serviceslot.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, serviceslot.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, serviceslot.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, serviceslot.FieldIllustrative)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, serviceslot.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, serviceslot.FieldEndsAt)
+	}
+	if m.capacity != nil {
+		fields = append(fields, serviceslot.FieldCapacity)
+	}
+	if m.booked_count != nil {
+		fields = append(fields, serviceslot.FieldBookedCount)
+	}
+	if m.matter != nil {
+		fields = append(fields, serviceslot.FieldMatterID)
+	}
+	if m.community != nil {
+		fields = append(fields, serviceslot.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ServiceSlotMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		return m.CreatedAt()
+	case serviceslot.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case serviceslot.FieldSource:
+		return m.Source()
+	case serviceslot.FieldIllustrative:
+		return m.Illustrative()
+	case serviceslot.FieldStartsAt:
+		return m.StartsAt()
+	case serviceslot.FieldEndsAt:
+		return m.EndsAt()
+	case serviceslot.FieldCapacity:
+		return m.Capacity()
+	case serviceslot.FieldBookedCount:
+		return m.BookedCount()
+	case serviceslot.FieldMatterID:
+		return m.MatterID()
+	case serviceslot.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ServiceSlotMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case serviceslot.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case serviceslot.FieldSource:
+		return m.OldSource(ctx)
+	case serviceslot.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case serviceslot.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case serviceslot.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case serviceslot.FieldCapacity:
+		return m.OldCapacity(ctx)
+	case serviceslot.FieldBookedCount:
+		return m.OldBookedCount(ctx)
+	case serviceslot.FieldMatterID:
+		return m.OldMatterID(ctx)
+	case serviceslot.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ServiceSlot field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceSlotMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case serviceslot.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case serviceslot.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case serviceslot.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case serviceslot.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case serviceslot.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case serviceslot.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapacity(v)
+		return nil
+	case serviceslot.FieldBookedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookedCount(v)
+		return nil
+	case serviceslot.FieldMatterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatterID(v)
+		return nil
+	case serviceslot.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ServiceSlotMutation) AddedFields() []string {
+	var fields []string
+	if m.addcapacity != nil {
+		fields = append(fields, serviceslot.FieldCapacity)
+	}
+	if m.addbooked_count != nil {
+		fields = append(fields, serviceslot.FieldBookedCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ServiceSlotMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case serviceslot.FieldCapacity:
+		return m.AddedCapacity()
+	case serviceslot.FieldBookedCount:
+		return m.AddedBookedCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceSlotMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case serviceslot.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCapacity(v)
+		return nil
+	case serviceslot.FieldBookedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBookedCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ServiceSlotMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(serviceslot.FieldSource) {
+		fields = append(fields, serviceslot.FieldSource)
+	}
+	if m.FieldCleared(serviceslot.FieldIllustrative) {
+		fields = append(fields, serviceslot.FieldIllustrative)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ServiceSlotMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ServiceSlotMutation) ClearField(name string) error {
+	switch name {
+	case serviceslot.FieldSource:
+		m.ClearSource()
+		return nil
+	case serviceslot.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ServiceSlotMutation) ResetField(name string) error {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case serviceslot.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case serviceslot.FieldSource:
+		m.ResetSource()
+		return nil
+	case serviceslot.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case serviceslot.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case serviceslot.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case serviceslot.FieldCapacity:
+		m.ResetCapacity()
+		return nil
+	case serviceslot.FieldBookedCount:
+		m.ResetBookedCount()
+		return nil
+	case serviceslot.FieldMatterID:
+		m.ResetMatterID()
+		return nil
+	case serviceslot.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ServiceSlotMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.matter != nil {
+		edges = append(edges, serviceslot.EdgeMatter)
+	}
+	if m.community != nil {
+		edges = append(edges, serviceslot.EdgeCommunity)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ServiceSlotMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case serviceslot.EdgeMatter:
+		if id := m.matter; id != nil {
+			return []ent.Value{*id}
+		}
+	case serviceslot.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ServiceSlotMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ServiceSlotMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ServiceSlotMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmatter {
+		edges = append(edges, serviceslot.EdgeMatter)
+	}
+	if m.clearedcommunity {
+		edges = append(edges, serviceslot.EdgeCommunity)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ServiceSlotMutation) EdgeCleared(name string) bool {
+	switch name {
+	case serviceslot.EdgeMatter:
+		return m.clearedmatter
+	case serviceslot.EdgeCommunity:
+		return m.clearedcommunity
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ServiceSlotMutation) ClearEdge(name string) error {
+	switch name {
+	case serviceslot.EdgeMatter:
+		m.ClearMatter()
+		return nil
+	case serviceslot.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ServiceSlotMutation) ResetEdge(name string) error {
+	switch name {
+	case serviceslot.EdgeMatter:
+		m.ResetMatter()
+		return nil
+	case serviceslot.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot edge %s", name)
 }
 
 // SignInCodeMutation represents an operation that mutates the SignInCode nodes in the graph.

@@ -16,6 +16,10 @@ type Tx struct {
 	APIToken *APITokenClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
+	// Appointment is the client for interacting with the Appointment builders.
+	Appointment *AppointmentClient
+	// AppointmentEvent is the client for interacting with the AppointmentEvent builders.
+	AppointmentEvent *AppointmentEventClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// ChangeLock is the client for interacting with the ChangeLock builders.
@@ -46,8 +50,12 @@ type Tx struct {
 	Registration *RegistrationClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
+	// ServiceMatter is the client for interacting with the ServiceMatter builders.
+	ServiceMatter *ServiceMatterClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// ServiceSlot is the client for interacting with the ServiceSlot builders.
+	ServiceSlot *ServiceSlotClient
 	// SignInCode is the client for interacting with the SignInCode builders.
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
@@ -187,6 +195,8 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
+	tx.Appointment = NewAppointmentClient(tx.config)
+	tx.AppointmentEvent = NewAppointmentEventClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.ChangeLock = NewChangeLockClient(tx.config)
 	tx.Compound = NewCompoundClient(tx.config)
@@ -202,7 +212,9 @@ func (tx *Tx) init() {
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
 	tx.RequestEvent = NewRequestEventClient(tx.config)
+	tx.ServiceMatter = NewServiceMatterClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
+	tx.ServiceSlot = NewServiceSlotClient(tx.config)
 	tx.SignInCode = NewSignInCodeClient(tx.config)
 	tx.StatCell = NewStatCellClient(tx.config)
 	tx.WalkNetwork = NewWalkNetworkClient(tx.config)

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"lifecircle/ent"
 
 	"entgo.io/contrib/entgql"
@@ -28,6 +29,10 @@ func (r *queryResolver) APITokens(ctx context.Context, after *entgql.Cursor[int]
 
 func (r *queryResolver) Activities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error) {
 	return r.client.Activity.Query().Paginate(ctx, after, first, before, last, ent.WithActivityOrder(orderBy), ent.WithActivityFilter(where.Filter))
+}
+
+func (r *queryResolver) Appointments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.AppointmentWhereInput) (*ent.AppointmentConnection, error) {
+	panic(fmt.Errorf("not implemented: Appointments - appointments"))
 }
 
 func (r *queryResolver) Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error) {
@@ -68,8 +73,16 @@ func (r *queryResolver) Registrations(ctx context.Context, after *entgql.Cursor[
 	return r.client.Registration.Query().Paginate(ctx, after, first, before, last, ent.WithRegistrationFilter(where.Filter))
 }
 
+func (r *queryResolver) ServiceMatters(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceMatterOrder, where *ent.ServiceMatterWhereInput) (*ent.ServiceMatterConnection, error) {
+	panic(fmt.Errorf("not implemented: ServiceMatters - serviceMatters"))
+}
+
 func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error) {
 	return r.client.ServiceRequest.Query().Paginate(ctx, after, first, before, last, ent.WithServiceRequestFilter(where.Filter))
+}
+
+func (r *queryResolver) ServiceSlots(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceSlotOrder, where *ent.ServiceSlotWhereInput) (*ent.ServiceSlotConnection, error) {
+	panic(fmt.Errorf("not implemented: ServiceSlots - serviceSlots"))
 }
 
 func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
@@ -88,6 +101,8 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
+func (r *Resolver) ServiceSlot() ServiceSlotResolver { return &serviceSlotResolver{r} }
+
 type (
 	aPITokenResolver           struct{ *Resolver }
 	facilityResolver           struct{ *Resolver }
@@ -96,4 +111,5 @@ type (
 	personalDataAccessResolver struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
 	serviceRequestResolver     struct{ *Resolver }
+	serviceSlotResolver        struct{ *Resolver }
 )

@@ -10,12 +10,15 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/graph/model"
 	"lifecircle/internal/gid"
@@ -56,6 +59,7 @@ type ResolverRoot interface {
 	PersonalDataAccess() PersonalDataAccessResolver
 	Query() QueryResolver
 	ServiceRequest() ServiceRequestResolver
+	ServiceSlot() ServiceSlotResolver
 }
 
 type DirectiveRoot struct {
@@ -122,6 +126,47 @@ type ComplexityRoot struct {
 	ActivityEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Appointment struct {
+		Community   func(childComplexity int) int
+		CommunityID func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		History     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Matter      func(childComplexity int) int
+		MatterID    func(childComplexity int) int
+		Note        func(childComplexity int) int
+		Officer     func(childComplexity int) int
+		Person      func(childComplexity int) int
+		PersonID    func(childComplexity int) int
+		Slot        func(childComplexity int) int
+		SlotID      func(childComplexity int) int
+		Status      func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	AppointmentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AppointmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AppointmentEvent struct {
+		Action        func(childComplexity int) int
+		Actor         func(childComplexity int) int
+		ActorRole     func(childComplexity int) int
+		Appointment   func(childComplexity int) int
+		AppointmentID func(childComplexity int) int
+		At            func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Note          func(childComplexity int) int
+		Status        func(childComplexity int) int
 	}
 
 	CategoryCoverage struct {
@@ -339,6 +384,8 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		BookAppointment     func(childComplexity int, slotID int, personID *int, note *string) int
+		CancelAppointment   func(childComplexity int, id int, reason *string) int
 		CancelRegistration  func(childComplexity int, id int) int
 		ClaimRequest        func(childComplexity int, id int, expectedVersion *int) int
 		ConfirmRequest      func(childComplexity int, id int, satisfaction int, expectedVersion *int) int
@@ -350,6 +397,7 @@ type ComplexityRoot struct {
 		CreateOrganization  func(childComplexity int, input ent.CreateOrganizationInput) int
 		CreatePerson        func(childComplexity int, input model.CreatePersonInput) int
 		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
+		CreateServiceMatter func(childComplexity int, input model.CreateServiceMatterInput) int
 		DeactivatePerson    func(childComplexity int, id int) int
 		DeleteFacility      func(childComplexity int, id int) int
 		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
@@ -359,7 +407,9 @@ type ComplexityRoot struct {
 		IssueSignInCode     func(childComplexity int, personID int) int
 		LinkIdentity        func(childComplexity int, input model.LinkIdentityInput) int
 		LinkSignIn          func(childComplexity int, code string) int
+		PublishServiceSlot  func(childComplexity int, input model.PublishServiceSlotInput) int
 		ReactivatePerson    func(childComplexity int, id int) int
+		RecordAppointment   func(childComplexity int, id int, outcome model.AppointmentOutcome, note *string) int
 		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
 		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
@@ -376,6 +426,7 @@ type ComplexityRoot struct {
 		UpdateOrganization  func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
 		UpdatePerson        func(childComplexity int, id int, input model.UpdatePersonInput) int
 		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		UpdateServiceMatter func(childComplexity int, id int, input model.UpdateServiceMatterInput) int
 	}
 
 	NearbyFacility struct {
@@ -544,6 +595,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APITokens             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
 		Activities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		Appointments          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.AppointmentWhereInput) int
 		Categories            func(childComplexity int) int
 		Changes               func(childComplexity int, after *entgql.Cursor[int], first *int) int
 		Compounds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
@@ -564,7 +616,9 @@ type ComplexityRoot struct {
 		Regions               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
 		Registrations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
 		ServiceCircle         func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
+		ServiceMatters        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceMatterOrder, where *ent.ServiceMatterWhereInput) int
 		ServiceRequests       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
+		ServiceSlots          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceSlotOrder, where *ent.ServiceSlotWhereInput) int
 		Statistics            func(childComplexity int, region int, period string, metrics []string) int
 		Viewer                func(childComplexity int) int
 	}
@@ -664,6 +718,36 @@ type ComplexityRoot struct {
 		Score            func(childComplexity int) int
 	}
 
+	ServiceMatter struct {
+		Bookable          func(childComplexity int) int
+		Category          func(childComplexity int) int
+		Community         func(childComplexity int) int
+		CommunityID       func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		HomeService       func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Illustrative      func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Names             func(childComplexity int) int
+		OnBehalf          func(childComplexity int) int
+		ProcessingDays    func(childComplexity int) int
+		RequiredDocuments func(childComplexity int) int
+		Slots             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceSlotOrder, where *ent.ServiceSlotWhereInput) int
+		Source            func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	ServiceMatterConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ServiceMatterEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	ServiceRequest struct {
 		Address        func(childComplexity int) int
 		Category       func(childComplexity int) int
@@ -704,6 +788,34 @@ type ComplexityRoot struct {
 	}
 
 	ServiceRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ServiceSlot struct {
+		BookedCount  func(childComplexity int) int
+		Capacity     func(childComplexity int) int
+		Community    func(childComplexity int) int
+		CommunityID  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		EndsAt       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Matter       func(childComplexity int) int
+		MatterID     func(childComplexity int) int
+		Remaining    func(childComplexity int) int
+		Source       func(childComplexity int) int
+		StartsAt     func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	ServiceSlotConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ServiceSlotEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -784,6 +896,12 @@ type MutationResolver interface {
 	RewardRequest(ctx context.Context, id int, note string) (*ent.ServiceRequest, error)
 	RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error)
 	CancelRegistration(ctx context.Context, id int) (*ent.Registration, error)
+	CreateServiceMatter(ctx context.Context, input model.CreateServiceMatterInput) (*ent.ServiceMatter, error)
+	UpdateServiceMatter(ctx context.Context, id int, input model.UpdateServiceMatterInput) (*ent.ServiceMatter, error)
+	PublishServiceSlot(ctx context.Context, input model.PublishServiceSlotInput) (*ent.ServiceSlot, error)
+	BookAppointment(ctx context.Context, slotID int, personID *int, note *string) (*ent.Appointment, error)
+	CancelAppointment(ctx context.Context, id int, reason *string) (*ent.Appointment, error)
+	RecordAppointment(ctx context.Context, id int, outcome model.AppointmentOutcome, note *string) (*ent.Appointment, error)
 	CreatePerson(ctx context.Context, input model.CreatePersonInput) (*ent.Person, error)
 	UpdatePerson(ctx context.Context, id int, input model.UpdatePersonInput) (*ent.Person, error)
 	DeactivatePerson(ctx context.Context, id int) (*ent.Person, error)
@@ -823,6 +941,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
 	APITokens(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) (*ent.APITokenConnection, error)
 	Activities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error)
+	Appointments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.AppointmentWhereInput) (*ent.AppointmentConnection, error)
 	Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error)
 	Facilities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) (*ent.FacilityConnection, error)
 	Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
@@ -832,7 +951,9 @@ type QueryResolver interface {
 	Publications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) (*ent.PublicationConnection, error)
 	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error)
 	Registrations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) (*ent.RegistrationConnection, error)
+	ServiceMatters(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceMatterOrder, where *ent.ServiceMatterWhereInput) (*ent.ServiceMatterConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
+	ServiceSlots(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceSlotOrder, where *ent.ServiceSlotWhereInput) (*ent.ServiceSlotConnection, error)
 	Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	MyData(ctx context.Context) (*model.PersonalData, error)
@@ -847,6 +968,9 @@ type QueryResolver interface {
 }
 type ServiceRequestResolver interface {
 	Address(ctx context.Context, obj *ent.ServiceRequest) (*string, error)
+}
+type ServiceSlotResolver interface {
+	Remaining(ctx context.Context, obj *ent.ServiceSlot) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1130,6 +1254,184 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActivityEdge.Node(childComplexity), true
+
+	case "Appointment.community":
+		if e.ComplexityRoot.Appointment.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.Community(childComplexity), true
+	case "Appointment.communityID":
+		if e.ComplexityRoot.Appointment.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.CommunityID(childComplexity), true
+	case "Appointment.createdAt":
+		if e.ComplexityRoot.Appointment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.CreatedAt(childComplexity), true
+	case "Appointment.history":
+		if e.ComplexityRoot.Appointment.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.History(childComplexity), true
+	case "Appointment.id":
+		if e.ComplexityRoot.Appointment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.ID(childComplexity), true
+	case "Appointment.matter":
+		if e.ComplexityRoot.Appointment.Matter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.Matter(childComplexity), true
+	case "Appointment.matterID":
+		if e.ComplexityRoot.Appointment.MatterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.MatterID(childComplexity), true
+	case "Appointment.note":
+		if e.ComplexityRoot.Appointment.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.Note(childComplexity), true
+	case "Appointment.officer":
+		if e.ComplexityRoot.Appointment.Officer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.Officer(childComplexity), true
+	case "Appointment.person":
+		if e.ComplexityRoot.Appointment.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.Person(childComplexity), true
+	case "Appointment.personID":
+		if e.ComplexityRoot.Appointment.PersonID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.PersonID(childComplexity), true
+	case "Appointment.slot":
+		if e.ComplexityRoot.Appointment.Slot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.Slot(childComplexity), true
+	case "Appointment.slotID":
+		if e.ComplexityRoot.Appointment.SlotID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.SlotID(childComplexity), true
+	case "Appointment.status":
+		if e.ComplexityRoot.Appointment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.Status(childComplexity), true
+	case "Appointment.updatedAt":
+		if e.ComplexityRoot.Appointment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Appointment.UpdatedAt(childComplexity), true
+
+	case "AppointmentConnection.edges":
+		if e.ComplexityRoot.AppointmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentConnection.Edges(childComplexity), true
+	case "AppointmentConnection.pageInfo":
+		if e.ComplexityRoot.AppointmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentConnection.PageInfo(childComplexity), true
+	case "AppointmentConnection.totalCount":
+		if e.ComplexityRoot.AppointmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentConnection.TotalCount(childComplexity), true
+
+	case "AppointmentEdge.cursor":
+		if e.ComplexityRoot.AppointmentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEdge.Cursor(childComplexity), true
+	case "AppointmentEdge.node":
+		if e.ComplexityRoot.AppointmentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEdge.Node(childComplexity), true
+
+	case "AppointmentEvent.action":
+		if e.ComplexityRoot.AppointmentEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.Action(childComplexity), true
+	case "AppointmentEvent.actor":
+		if e.ComplexityRoot.AppointmentEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.Actor(childComplexity), true
+	case "AppointmentEvent.actorRole":
+		if e.ComplexityRoot.AppointmentEvent.ActorRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.ActorRole(childComplexity), true
+	case "AppointmentEvent.appointment":
+		if e.ComplexityRoot.AppointmentEvent.Appointment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.Appointment(childComplexity), true
+	case "AppointmentEvent.appointmentID":
+		if e.ComplexityRoot.AppointmentEvent.AppointmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.AppointmentID(childComplexity), true
+	case "AppointmentEvent.at":
+		if e.ComplexityRoot.AppointmentEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.At(childComplexity), true
+	case "AppointmentEvent.id":
+		if e.ComplexityRoot.AppointmentEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.ID(childComplexity), true
+	case "AppointmentEvent.note":
+		if e.ComplexityRoot.AppointmentEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.Note(childComplexity), true
+	case "AppointmentEvent.status":
+		if e.ComplexityRoot.AppointmentEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppointmentEvent.Status(childComplexity), true
 
 	case "CategoryCoverage.category":
 		if e.ComplexityRoot.CategoryCoverage.Category == nil {
@@ -2030,6 +2332,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MissingCategory.Households(childComplexity), true
 
+	case "Mutation.bookAppointment":
+		if e.ComplexityRoot.Mutation.BookAppointment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bookAppointment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BookAppointment(childComplexity, args["slotID"].(int), args["personID"].(*int), args["note"].(*string)), true
+	case "Mutation.cancelAppointment":
+		if e.ComplexityRoot.Mutation.CancelAppointment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelAppointment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelAppointment(childComplexity, args["id"].(int), args["reason"].(*string)), true
 	case "Mutation.cancelRegistration":
 		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
 			break
@@ -2151,6 +2475,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(ent.CreateRegionInput)), true
+	case "Mutation.createServiceMatter":
+		if e.ComplexityRoot.Mutation.CreateServiceMatter == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createServiceMatter_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateServiceMatter(childComplexity, args["input"].(model.CreateServiceMatterInput)), true
 	case "Mutation.deactivatePerson":
 		if e.ComplexityRoot.Mutation.DeactivatePerson == nil {
 			break
@@ -2245,6 +2580,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkSignIn(childComplexity, args["code"].(string)), true
+	case "Mutation.publishServiceSlot":
+		if e.ComplexityRoot.Mutation.PublishServiceSlot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishServiceSlot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishServiceSlot(childComplexity, args["input"].(model.PublishServiceSlotInput)), true
 	case "Mutation.reactivatePerson":
 		if e.ComplexityRoot.Mutation.ReactivatePerson == nil {
 			break
@@ -2256,6 +2602,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReactivatePerson(childComplexity, args["id"].(int)), true
+	case "Mutation.recordAppointment":
+		if e.ComplexityRoot.Mutation.RecordAppointment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAppointment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAppointment(childComplexity, args["id"].(int), args["outcome"].(model.AppointmentOutcome), args["note"].(*string)), true
 	case "Mutation.registerForActivity":
 		if e.ComplexityRoot.Mutation.RegisterForActivity == nil {
 			break
@@ -2432,6 +2789,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRegion(childComplexity, args["id"].(int), args["input"].(ent.UpdateRegionInput)), true
+	case "Mutation.updateServiceMatter":
+		if e.ComplexityRoot.Mutation.UpdateServiceMatter == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateServiceMatter_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateServiceMatter(childComplexity, args["id"].(int), args["input"].(model.UpdateServiceMatterInput)), true
 
 	case "NearbyFacility.distanceMeters":
 		if e.ComplexityRoot.NearbyFacility.DistanceMeters == nil {
@@ -3091,6 +3459,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Activities(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ActivityOrder), args["where"].(*ent.ActivityWhereInput)), true
+	case "Query.appointments":
+		if e.ComplexityRoot.Query.Appointments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_appointments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Appointments(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.AppointmentWhereInput)), true
 	case "Query.categories":
 		if e.ComplexityRoot.Query.Categories == nil {
 			break
@@ -3302,6 +3681,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceCircle(childComplexity, args["compound"].(*int), args["point"].(*model.PointInput), args["minutes"].(*float64), args["profile"].(*model.WalkingProfile), args["k"].(*int)), true
+	case "Query.serviceMatters":
+		if e.ComplexityRoot.Query.ServiceMatters == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceMatters_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceMatters(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ServiceMatterOrder), args["where"].(*ent.ServiceMatterWhereInput)), true
 	case "Query.serviceRequests":
 		if e.ComplexityRoot.Query.ServiceRequests == nil {
 			break
@@ -3313,6 +3703,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceRequests(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.ServiceRequestWhereInput)), true
+	case "Query.serviceSlots":
+		if e.ComplexityRoot.Query.ServiceSlots == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceSlots_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceSlots(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ServiceSlotOrder), args["where"].(*ent.ServiceSlotWhereInput)), true
 	case "Query.statistics":
 		if e.ComplexityRoot.Query.Statistics == nil {
 			break
@@ -3761,6 +4162,140 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceCircle.Score(childComplexity), true
 
+	case "ServiceMatter.bookable":
+		if e.ComplexityRoot.ServiceMatter.Bookable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Bookable(childComplexity), true
+	case "ServiceMatter.category":
+		if e.ComplexityRoot.ServiceMatter.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Category(childComplexity), true
+	case "ServiceMatter.community":
+		if e.ComplexityRoot.ServiceMatter.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Community(childComplexity), true
+	case "ServiceMatter.communityID":
+		if e.ComplexityRoot.ServiceMatter.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.CommunityID(childComplexity), true
+	case "ServiceMatter.createdAt":
+		if e.ComplexityRoot.ServiceMatter.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.CreatedAt(childComplexity), true
+	case "ServiceMatter.homeService":
+		if e.ComplexityRoot.ServiceMatter.HomeService == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.HomeService(childComplexity), true
+	case "ServiceMatter.id":
+		if e.ComplexityRoot.ServiceMatter.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.ID(childComplexity), true
+	case "ServiceMatter.illustrative":
+		if e.ComplexityRoot.ServiceMatter.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Illustrative(childComplexity), true
+	case "ServiceMatter.name":
+		if e.ComplexityRoot.ServiceMatter.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Name(childComplexity), true
+	case "ServiceMatter.names":
+		if e.ComplexityRoot.ServiceMatter.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Names(childComplexity), true
+	case "ServiceMatter.onBehalf":
+		if e.ComplexityRoot.ServiceMatter.OnBehalf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.OnBehalf(childComplexity), true
+	case "ServiceMatter.processingDays":
+		if e.ComplexityRoot.ServiceMatter.ProcessingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.ProcessingDays(childComplexity), true
+	case "ServiceMatter.requiredDocuments":
+		if e.ComplexityRoot.ServiceMatter.RequiredDocuments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.RequiredDocuments(childComplexity), true
+	case "ServiceMatter.slots":
+		if e.ComplexityRoot.ServiceMatter.Slots == nil {
+			break
+		}
+
+		args, err := ec.field_ServiceMatter_slots_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Slots(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ServiceSlotOrder), args["where"].(*ent.ServiceSlotWhereInput)), true
+	case "ServiceMatter.source":
+		if e.ComplexityRoot.ServiceMatter.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.Source(childComplexity), true
+	case "ServiceMatter.updatedAt":
+		if e.ComplexityRoot.ServiceMatter.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatter.UpdatedAt(childComplexity), true
+
+	case "ServiceMatterConnection.edges":
+		if e.ComplexityRoot.ServiceMatterConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatterConnection.Edges(childComplexity), true
+	case "ServiceMatterConnection.pageInfo":
+		if e.ComplexityRoot.ServiceMatterConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatterConnection.PageInfo(childComplexity), true
+	case "ServiceMatterConnection.totalCount":
+		if e.ComplexityRoot.ServiceMatterConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatterConnection.TotalCount(childComplexity), true
+
+	case "ServiceMatterEdge.cursor":
+		if e.ComplexityRoot.ServiceMatterEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatterEdge.Cursor(childComplexity), true
+	case "ServiceMatterEdge.node":
+		if e.ComplexityRoot.ServiceMatterEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMatterEdge.Node(childComplexity), true
+
 	case "ServiceRequest.address":
 		if e.ComplexityRoot.ServiceRequest.Address == nil {
 			break
@@ -3979,6 +4514,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceRequestEdge.Node(childComplexity), true
 
+	case "ServiceSlot.bookedCount":
+		if e.ComplexityRoot.ServiceSlot.BookedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.BookedCount(childComplexity), true
+	case "ServiceSlot.capacity":
+		if e.ComplexityRoot.ServiceSlot.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.Capacity(childComplexity), true
+	case "ServiceSlot.community":
+		if e.ComplexityRoot.ServiceSlot.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.Community(childComplexity), true
+	case "ServiceSlot.communityID":
+		if e.ComplexityRoot.ServiceSlot.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.CommunityID(childComplexity), true
+	case "ServiceSlot.createdAt":
+		if e.ComplexityRoot.ServiceSlot.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.CreatedAt(childComplexity), true
+	case "ServiceSlot.endsAt":
+		if e.ComplexityRoot.ServiceSlot.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.EndsAt(childComplexity), true
+	case "ServiceSlot.id":
+		if e.ComplexityRoot.ServiceSlot.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.ID(childComplexity), true
+	case "ServiceSlot.illustrative":
+		if e.ComplexityRoot.ServiceSlot.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.Illustrative(childComplexity), true
+	case "ServiceSlot.matter":
+		if e.ComplexityRoot.ServiceSlot.Matter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.Matter(childComplexity), true
+	case "ServiceSlot.matterID":
+		if e.ComplexityRoot.ServiceSlot.MatterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.MatterID(childComplexity), true
+	case "ServiceSlot.remaining":
+		if e.ComplexityRoot.ServiceSlot.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.Remaining(childComplexity), true
+	case "ServiceSlot.source":
+		if e.ComplexityRoot.ServiceSlot.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.Source(childComplexity), true
+	case "ServiceSlot.startsAt":
+		if e.ComplexityRoot.ServiceSlot.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.StartsAt(childComplexity), true
+	case "ServiceSlot.updatedAt":
+		if e.ComplexityRoot.ServiceSlot.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlot.UpdatedAt(childComplexity), true
+
+	case "ServiceSlotConnection.edges":
+		if e.ComplexityRoot.ServiceSlotConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlotConnection.Edges(childComplexity), true
+	case "ServiceSlotConnection.pageInfo":
+		if e.ComplexityRoot.ServiceSlotConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlotConnection.PageInfo(childComplexity), true
+	case "ServiceSlotConnection.totalCount":
+		if e.ComplexityRoot.ServiceSlotConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlotConnection.TotalCount(childComplexity), true
+
+	case "ServiceSlotEdge.cursor":
+		if e.ComplexityRoot.ServiceSlotEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlotEdge.Cursor(childComplexity), true
+	case "ServiceSlotEdge.node":
+		if e.ComplexityRoot.ServiceSlotEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSlotEdge.Node(childComplexity), true
+
 	case "StatValue.dimension":
 		if e.ComplexityRoot.StatValue.Dimension == nil {
 			break
@@ -4085,6 +4737,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAPITokenWhereInput,
 		ec.unmarshalInputActivityOrder,
 		ec.unmarshalInputActivityWhereInput,
+		ec.unmarshalInputAppointmentWhereInput,
 		ec.unmarshalInputCompoundCoverageOrder,
 		ec.unmarshalInputCompoundOrder,
 		ec.unmarshalInputCompoundWhereInput,
@@ -4096,6 +4749,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateOrganizationInput,
 		ec.unmarshalInputCreatePersonInput,
 		ec.unmarshalInputCreateRegionInput,
+		ec.unmarshalInputCreateServiceMatterInput,
 		ec.unmarshalInputFacilityOrder,
 		ec.unmarshalInputFacilityWhereInput,
 		ec.unmarshalInputGridOrder,
@@ -4110,10 +4764,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPointInput,
 		ec.unmarshalInputPublicationOrder,
 		ec.unmarshalInputPublicationWhereInput,
+		ec.unmarshalInputPublishServiceSlotInput,
 		ec.unmarshalInputRegionOrder,
 		ec.unmarshalInputRegionWhereInput,
 		ec.unmarshalInputRegistrationWhereInput,
+		ec.unmarshalInputServiceMatterOrder,
+		ec.unmarshalInputServiceMatterWhereInput,
 		ec.unmarshalInputServiceRequestWhereInput,
+		ec.unmarshalInputServiceSlotOrder,
+		ec.unmarshalInputServiceSlotWhereInput,
 		ec.unmarshalInputSubmitRequestInput,
 		ec.unmarshalInputUpdateActivityInput,
 		ec.unmarshalInputUpdateCompoundInput,
@@ -4122,6 +4781,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputUpdateOrganizationInput,
 		ec.unmarshalInputUpdatePersonInput,
 		ec.unmarshalInputUpdateRegionInput,
+		ec.unmarshalInputUpdateServiceMatterInput,
 	)
 	first := true
 
@@ -6533,6 +7193,493 @@ input ActivityWhereInput {
   hasVenueWith: [FacilityWhereInput!]
 }
 """
+A resident's appointment at the one-window counter: the case one officer handles end to end. Personal data: visible to the resident, staff of the counter's community and admins.
+
+居民在“全岗通”窗口的预约：由一名专员全程负责的办件。属于个人信息：仅本人、窗口所属社区的工作人员和管理员可见。
+"""
+type Appointment implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the case stands.
+  
+  办件状态。
+  """
+  status: AppointmentStatus!
+  """
+  What the resident wrote when booking.
+  
+  居民预约时填写的说明。
+  """
+  note: String
+  """
+  ID of the resident; null once their personal data was erased.
+  
+  预约居民的 ID；其个人信息被删除后为空。
+  """
+  personID: ID
+  """
+  The staff credential (token:ID or identity:ID) of the officer who took the case on and answers for it to the end.
+  
+  受理该办件并全程负责的专员的凭据（token:ID 或 identity:ID）。
+  """
+  officer: String
+  """
+  ID of the matter.
+  
+  事项的 ID。
+  """
+  matterID: ID!
+  """
+  ID of the slot.
+  
+  预约时段的 ID。
+  """
+  slotID: ID!
+  """
+  ID of the counter's community, which scopes what staff see.
+  
+  窗口所属社区的 ID，决定哪些工作人员可见。
+  """
+  communityID: ID!
+  """
+  The resident; null once their personal data was erased.
+  
+  预约的居民；其个人信息被删除后为空。
+  """
+  person: Person
+  """
+  The matter.
+  
+  所办事项。
+  """
+  matter: ServiceMatter!
+  """
+  The slot.
+  
+  预约时段。
+  """
+  slot: ServiceSlot!
+  """
+  The counter's community.
+  
+  窗口所属的社区。
+  """
+  community: Region!
+  """
+  The case's history, oldest first: who did what, when, and the status it left.
+  
+  办件历史（按时间先后）：谁在何时做了什么，办件随之处于何种状态。
+  """
+  history: [AppointmentEvent!]
+}
+"""
+A page of ` + "`" + `Appointment` + "`" + ` records (a Relay connection).
+
+` + "`" + `Appointment` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type AppointmentConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [AppointmentEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `Appointment` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `Appointment` + "`" + ` 记录及其游标。
+"""
+type AppointmentEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: Appointment
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+One dated entry of a one-window case's history: who did what, and the status it left. Append-only.
+
+“全岗通”办件历史中的一条记录：谁做了什么，办件随之处于何种状态。只追加。
+"""
+type AppointmentEvent implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  What was done.
+  
+  所做的操作。
+  """
+  action: AppointmentEventAction!
+  """
+  The appointment's status after the entry.
+  
+  该条记录之后预约的状态。
+  """
+  status: String!
+  """
+  The role the actor acted in: resident, volunteer, staff or admin.
+  
+  操作者当时的角色：resident、volunteer、staff 或 admin。
+  """
+  actorRole: String!
+  """
+  Staff and admins: the credential that acted (token:ID or identity:ID); empty for a resident.
+  
+  工作人员和管理员：所用凭据（token:ID 或 identity:ID）；居民操作时为空。
+  """
+  actor: String
+  """
+  What was done or why.
+  
+  办理情况或理由。
+  """
+  note: String
+  """
+  When.
+  
+  时间。
+  """
+  at: Time!
+  """
+  ID of the appointment.
+  
+  所属预约的 ID。
+  """
+  appointmentID: ID!
+  """
+  The appointment.
+  
+  所属预约。
+  """
+  appointment: Appointment!
+}
+"""
+What was done.
+
+所做的操作。
+"""
+enum AppointmentEventAction @goModel(model: "lifecircle/ent/appointmentevent.Action") {
+  """
+  Booked, by the resident or by staff on their behalf.
+  
+  由居民预约，或由工作人员代为预约。
+  """
+  BOOK
+  """
+  Taken on by an officer.
+  
+  由专员受理。
+  """
+  TAKE
+  """
+  Progress noted by the officer.
+  
+  专员记录办理进展。
+  """
+  NOTE
+  """
+  Handled to the end.
+  
+  办结。
+  """
+  SERVE
+  """
+  Cancelled.
+  
+  取消。
+  """
+  CANCEL
+  """
+  Marked as not come.
+  
+  标记为未到场。
+  """
+  NO_SHOW
+}
+"""
+Where the case stands.
+
+办件状态。
+"""
+enum AppointmentStatus @goModel(model: "lifecircle/ent/appointment.Status") {
+  """
+  Booked: holds a place in the slot.
+  
+  已预约：占用该时段的一个名额。
+  """
+  BOOKED
+  """
+  Taken on by an officer, being handled.
+  
+  专员已受理，正在办理。
+  """
+  IN_PROGRESS
+  """
+  Done: the matter was handled to the end.
+  
+  已办结。
+  """
+  SERVED
+  """
+  Cancelled by the resident or staff; the place was given back.
+  
+  已由居民或工作人员取消，名额已退回。
+  """
+  CANCELLED
+  """
+  The resident did not come.
+  
+  居民未到场。
+  """
+  NO_SHOW
+}
+"""
+A filter on ` + "`" + `Appointment` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `Appointment` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input AppointmentWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: AppointmentWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [AppointmentWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [AppointmentWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `status` + "`" + ` equals the value.
+  
+  ` + "`" + `status` + "`" + ` 等于该值时匹配。
+  """
+  status: AppointmentStatus
+  """
+  Matches when ` + "`" + `status` + "`" + ` does not equal the value.
+  
+  ` + "`" + `status` + "`" + ` 不等于该值时匹配。
+  """
+  statusNEQ: AppointmentStatus
+  """
+  Matches when ` + "`" + `status` + "`" + ` is one of the values.
+  
+  ` + "`" + `status` + "`" + ` 是所给值之一时匹配。
+  """
+  statusIn: [AppointmentStatus!]
+  """
+  Matches when ` + "`" + `status` + "`" + ` is none of the values.
+  
+  ` + "`" + `status` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  statusNotIn: [AppointmentStatus!]
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` equals the value.
+  
+  ` + "`" + `matterID` + "`" + ` 等于该值时匹配。
+  """
+  matterID: ID
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `matterID` + "`" + ` 不等于该值时匹配。
+  """
+  matterIDNEQ: ID
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` is one of the values.
+  
+  ` + "`" + `matterID` + "`" + ` 是所给值之一时匹配。
+  """
+  matterIDIn: [ID!]
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` is none of the values.
+  
+  ` + "`" + `matterID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  matterIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `slotID` + "`" + ` equals the value.
+  
+  ` + "`" + `slotID` + "`" + ` 等于该值时匹配。
+  """
+  slotID: ID
+  """
+  Matches when ` + "`" + `slotID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `slotID` + "`" + ` 不等于该值时匹配。
+  """
+  slotIDNEQ: ID
+  """
+  Matches when ` + "`" + `slotID` + "`" + ` is one of the values.
+  
+  ` + "`" + `slotID` + "`" + ` 是所给值之一时匹配。
+  """
+  slotIDIn: [ID!]
+  """
+  Matches when ` + "`" + `slotID` + "`" + ` is none of the values.
+  
+  ` + "`" + `slotID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  slotIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` equals the value.
+  
+  ` + "`" + `communityID` + "`" + ` 等于该值时匹配。
+  """
+  communityID: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `communityID` + "`" + ` 不等于该值时匹配。
+  """
+  communityIDNEQ: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 是所给值之一时匹配。
+  """
+  communityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  communityIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `matter` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `matter` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasMatter: Boolean
+  """
+  Matches records with a ` + "`" + `matter` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `matter` + "`" + ` 的记录。
+  """
+  hasMatterWith: [ServiceMatterWhereInput!]
+  """
+  True matches records with any ` + "`" + `slot` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `slot` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasSlot: Boolean
+  """
+  Matches records with a ` + "`" + `slot` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `slot` + "`" + ` 的记录。
+  """
+  hasSlotWith: [ServiceSlotWhereInput!]
+  """
+  True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCommunity: Boolean
+  """
+  Matches records with a ` + "`" + `community` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
+  """
+  hasCommunityWith: [RegionWhereInput!]
+}
+"""
 A residential compound of a community.
 
 社区内的居民小区。
@@ -7653,6 +8800,73 @@ input CreateRegionInput {
   上一级区域的 ID；最高一级为空。
   """
   parentID: ID
+}
+"""
+The values of a new ` + "`" + `ServiceMatter` + "`" + ` record.
+
+新建 ` + "`" + `ServiceMatter` + "`" + ` 记录的各项值。
+"""
+input CreateServiceMatterInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  The area of work the matter belongs to.
+  
+  事项所属的业务领域。
+  """
+  category: ServiceMatterCategory!
+  """
+  Name of the matter, in Simplified Chinese.
+  
+  事项名称（简体中文）。
+  """
+  name: String!
+  """
+  The documents a resident brings.
+  
+  居民需携带的材料。
+  """
+  requiredDocuments: [String!]
+  """
+  Typical processing time in working days; 0: done on the spot.
+  
+  一般办理时限（工作日）；0 表示当场办结。
+  """
+  processingDays: Int
+  """
+  Whether residents can book an appointment for it (预约服务).
+  
+  居民能否预约办理（预约服务）。
+  """
+  bookable: Boolean
+  """
+  Whether an officer can handle it at the resident's home (上门服务).
+  
+  可否由专员上门办理（上门服务）。
+  """
+  homeService: Boolean
+  """
+  Whether an officer can handle it on the resident's behalf (代办服务).
+  
+  可否由专员代为办理（代办服务）。
+  """
+  onBehalf: Boolean
+  """
+  ID of the community whose counter handles the matter.
+  
+  办理该事项的社区的 ID。
+  """
+  communityID: ID!
 }
 """
 An opaque position in a connection (Relay): take it from a page, never build it.
@@ -11824,6 +13038,47 @@ type Query {
     where: ActivityWhereInput
   ): ActivityConnection!
   """
+  Appointments at the one-window counters, as far as the caller may see them: residents their own, staff their community's.
+  
+  调用者有权查看的“全岗通”预约：居民可见自己的，工作人员可见本社区的。
+  """
+  appointments(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    Which ` + "`" + `Appointment` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `Appointment` + "`" + ` 记录。
+    """
+    where: AppointmentWhereInput
+  ): AppointmentConnection! @hasRole(role: MEMBER)
+  """
   Residential compounds.
   
   居民小区。
@@ -12235,6 +13490,54 @@ type Query {
     where: RegistrationWhereInput
   ): RegistrationConnection! @hasRole(role: MEMBER)
   """
+  The one-window counters' catalogues of matters.
+  
+  各社区“全岗通”窗口的事项清单。
+  """
+  serviceMatters(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `ServiceMatter` + "`" + ` records.
+    
+    ` + "`" + `ServiceMatter` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ServiceMatterOrder
+
+    """
+    Which ` + "`" + `ServiceMatter` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `ServiceMatter` + "`" + ` 记录。
+    """
+    where: ServiceMatterWhereInput
+  ): ServiceMatterConnection!
+  """
   The needs list, as far as the caller may see it (see ServiceRequest).
   
   调用者有权查看的需求清单（见 ServiceRequest）。
@@ -12275,6 +13578,54 @@ type Query {
     """
     where: ServiceRequestWhereInput
   ): ServiceRequestConnection! @hasRole(role: MEMBER)
+  """
+  Published appointment slots of the one-window counters.
+  
+  各“全岗通”窗口已发布的预约时段。
+  """
+  serviceSlots(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `ServiceSlot` + "`" + ` records.
+    
+    ` + "`" + `ServiceSlot` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ServiceSlotOrder
+
+    """
+    Which ` + "`" + `ServiceSlot` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `ServiceSlot` + "`" + ` 记录。
+    """
+    where: ServiceSlotWhereInput
+  ): ServiceSlotConnection!
 }
 """
 A region of the administrative hierarchy: city > district or county > subdistrict or town > community.
@@ -13937,6 +15288,811 @@ type RequestEventEdge {
   cursor: Cursor!
 }
 """
+A matter the community's one-window counter (全岗通) handles: its area, the documents to bring, how long it takes, and whether it can be booked, done at home or done on the resident's behalf.
+
+社区“全岗通”窗口办理的一项事项：所属领域、所需材料、办理时限，以及能否预约、上门或代办。
+"""
+type ServiceMatter implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  The area of work the matter belongs to.
+  
+  事项所属的业务领域。
+  """
+  category: ServiceMatterCategory!
+  """
+  Name of the matter, in Simplified Chinese.
+  
+  事项名称（简体中文）。
+  """
+  name: String!
+  """
+  Translations of the name, one per language tag.
+  
+  名称的译名，每个语言标签一个。
+  """
+  names: [LocalizedText!]
+  """
+  The documents a resident brings.
+  
+  居民需携带的材料。
+  """
+  requiredDocuments: [String!]
+  """
+  Typical processing time in working days; 0: done on the spot.
+  
+  一般办理时限（工作日）；0 表示当场办结。
+  """
+  processingDays: Int
+  """
+  Whether residents can book an appointment for it (预约服务).
+  
+  居民能否预约办理（预约服务）。
+  """
+  bookable: Boolean!
+  """
+  Whether an officer can handle it at the resident's home (上门服务).
+  
+  可否由专员上门办理（上门服务）。
+  """
+  homeService: Boolean!
+  """
+  Whether an officer can handle it on the resident's behalf (代办服务).
+  
+  可否由专员代为办理（代办服务）。
+  """
+  onBehalf: Boolean!
+  """
+  ID of the community whose counter handles the matter.
+  
+  办理该事项的社区的 ID。
+  """
+  communityID: ID!
+  """
+  The community whose counter handles the matter.
+  
+  办理该事项的社区。
+  """
+  community: Region!
+  """
+  The slots published for the matter.
+  
+  该事项已发布的预约时段。
+  """
+  slots(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `ServiceSlot` + "`" + ` records.
+    
+    ` + "`" + `ServiceSlot` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ServiceSlotOrder
+
+    """
+    Which ` + "`" + `ServiceSlot` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `ServiceSlot` + "`" + ` 记录。
+    """
+    where: ServiceSlotWhereInput
+  ): ServiceSlotConnection!
+}
+"""
+The area of work the matter belongs to.
+
+事项所属的业务领域。
+"""
+enum ServiceMatterCategory @goModel(model: "lifecircle/ent/servicematter.Category") {
+  """
+  Civil affairs: subsistence allowances, elderly allowances, assistance.
+  
+  民政：低保、高龄补贴、救助等。
+  """
+  CIVIL_AFFAIRS
+  """
+  Labour and social security: employment, unemployment, pensions.
+  
+  劳动保障：就业、失业登记、养老保险等。
+  """
+  LABOUR_SOCIAL_SECURITY
+  """
+  Medical insurance.
+  
+  医疗保险。
+  """
+  MEDICAL_INSURANCE
+  """
+  Health and family services.
+  
+  卫生健康与家庭服务。
+  """
+  HEALTH_FAMILY
+  """
+  Services for people with disabilities.
+  
+  残疾人服务。
+  """
+  DISABILITY
+  """
+  Veterans' affairs.
+  
+  退役军人事务。
+  """
+  VETERANS
+  """
+  Housing.
+  
+  住房。
+  """
+  HOUSING
+  """
+  Certificates and attestations.
+  
+  证明开具。
+  """
+  CERTIFICATES
+  """
+  Anything else.
+  
+  其他。
+  """
+  OTHER
+}
+"""
+A page of ` + "`" + `ServiceMatter` + "`" + ` records (a Relay connection).
+
+` + "`" + `ServiceMatter` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type ServiceMatterConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [ServiceMatterEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `ServiceMatter` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `ServiceMatter` + "`" + ` 记录及其游标。
+"""
+type ServiceMatterEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: ServiceMatter
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+How to order ` + "`" + `ServiceMatter` + "`" + ` records.
+
+` + "`" + `ServiceMatter` + "`" + ` 记录的排序方式。
+"""
+input ServiceMatterOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: ServiceMatterOrderField!
+}
+"""
+Properties ` + "`" + `ServiceMatter` + "`" + ` records can be ordered by.
+
+` + "`" + `ServiceMatter` + "`" + ` 记录可用于排序的属性。
+"""
+enum ServiceMatterOrderField {
+  """
+  By ` + "`" + `createdAt` + "`" + `.
+  
+  按 ` + "`" + `createdAt` + "`" + ` 排序。
+  """
+  CREATED_AT
+  """
+  By ` + "`" + `updatedAt` + "`" + `.
+  
+  按 ` + "`" + `updatedAt` + "`" + ` 排序。
+  """
+  UPDATED_AT
+  """
+  By ` + "`" + `category` + "`" + `.
+  
+  按 ` + "`" + `category` + "`" + ` 排序。
+  """
+  CATEGORY
+  """
+  By ` + "`" + `name` + "`" + `.
+  
+  按 ` + "`" + `name` + "`" + ` 排序。
+  """
+  NAME
+}
+"""
+A filter on ` + "`" + `ServiceMatter` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `ServiceMatter` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input ServiceMatterWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: ServiceMatterWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [ServiceMatterWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [ServiceMatterWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` equals the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 等于该值时匹配。
+  """
+  createdAt: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 不等于该值时匹配。
+  """
+  createdAtNEQ: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 是所给值之一时匹配。
+  """
+  createdAtIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  createdAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  createdAtGT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  createdAtGTE: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  createdAtLT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  createdAtLTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` equals the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 等于该值时匹配。
+  """
+  updatedAt: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不等于该值时匹配。
+  """
+  updatedAtNEQ: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 是所给值之一时匹配。
+  """
+  updatedAtIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  updatedAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  updatedAtGT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  updatedAtGTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  updatedAtLT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `category` + "`" + ` equals the value.
+  
+  ` + "`" + `category` + "`" + ` 等于该值时匹配。
+  """
+  category: ServiceMatterCategory
+  """
+  Matches when ` + "`" + `category` + "`" + ` does not equal the value.
+  
+  ` + "`" + `category` + "`" + ` 不等于该值时匹配。
+  """
+  categoryNEQ: ServiceMatterCategory
+  """
+  Matches when ` + "`" + `category` + "`" + ` is one of the values.
+  
+  ` + "`" + `category` + "`" + ` 是所给值之一时匹配。
+  """
+  categoryIn: [ServiceMatterCategory!]
+  """
+  Matches when ` + "`" + `category` + "`" + ` is none of the values.
+  
+  ` + "`" + `category` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  categoryNotIn: [ServiceMatterCategory!]
+  """
+  Matches when ` + "`" + `name` + "`" + ` equals the value.
+  
+  ` + "`" + `name` + "`" + ` 等于该值时匹配。
+  """
+  name: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` does not equal the value.
+  
+  ` + "`" + `name` + "`" + ` 不等于该值时匹配。
+  """
+  nameNEQ: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` is one of the values.
+  
+  ` + "`" + `name` + "`" + ` 是所给值之一时匹配。
+  """
+  nameIn: [String!]
+  """
+  Matches when ` + "`" + `name` + "`" + ` is none of the values.
+  
+  ` + "`" + `name` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  nameNotIn: [String!]
+  """
+  Matches when ` + "`" + `name` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `name` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  nameGT: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `name` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  nameGTE: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `name` + "`" + ` 小于（早于）该值时匹配。
+  """
+  nameLT: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `name` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  nameLTE: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` contains the value.
+  
+  ` + "`" + `name` + "`" + ` 包含该值时匹配。
+  """
+  nameContains: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` starts with the value.
+  
+  ` + "`" + `name` + "`" + ` 以该值开头时匹配。
+  """
+  nameHasPrefix: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` ends with the value.
+  
+  ` + "`" + `name` + "`" + ` 以该值结尾时匹配。
+  """
+  nameHasSuffix: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `name` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  nameEqualFold: String
+  """
+  Matches when ` + "`" + `name` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `name` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  nameContainsFold: String
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` equals the value.
+  
+  ` + "`" + `processingDays` + "`" + ` 等于该值时匹配。
+  """
+  processingDays: Int
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` does not equal the value.
+  
+  ` + "`" + `processingDays` + "`" + ` 不等于该值时匹配。
+  """
+  processingDaysNEQ: Int
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` is one of the values.
+  
+  ` + "`" + `processingDays` + "`" + ` 是所给值之一时匹配。
+  """
+  processingDaysIn: [Int!]
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` is none of the values.
+  
+  ` + "`" + `processingDays` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  processingDaysNotIn: [Int!]
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `processingDays` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  processingDaysGT: Int
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `processingDays` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  processingDaysGTE: Int
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `processingDays` + "`" + ` 小于（早于）该值时匹配。
+  """
+  processingDaysLT: Int
+  """
+  Matches when ` + "`" + `processingDays` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `processingDays` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  processingDaysLTE: Int
+  """
+  When true, matches records whose ` + "`" + `processingDays` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `processingDays` + "`" + ` 为空的记录。
+  """
+  processingDaysIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `processingDays` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `processingDays` + "`" + ` 不为空的记录。
+  """
+  processingDaysNotNil: Boolean
+  """
+  Matches when ` + "`" + `bookable` + "`" + ` equals the value.
+  
+  ` + "`" + `bookable` + "`" + ` 等于该值时匹配。
+  """
+  bookable: Boolean
+  """
+  Matches when ` + "`" + `bookable` + "`" + ` does not equal the value.
+  
+  ` + "`" + `bookable` + "`" + ` 不等于该值时匹配。
+  """
+  bookableNEQ: Boolean
+  """
+  Matches when ` + "`" + `homeService` + "`" + ` equals the value.
+  
+  ` + "`" + `homeService` + "`" + ` 等于该值时匹配。
+  """
+  homeService: Boolean
+  """
+  Matches when ` + "`" + `homeService` + "`" + ` does not equal the value.
+  
+  ` + "`" + `homeService` + "`" + ` 不等于该值时匹配。
+  """
+  homeServiceNEQ: Boolean
+  """
+  Matches when ` + "`" + `onBehalf` + "`" + ` equals the value.
+  
+  ` + "`" + `onBehalf` + "`" + ` 等于该值时匹配。
+  """
+  onBehalf: Boolean
+  """
+  Matches when ` + "`" + `onBehalf` + "`" + ` does not equal the value.
+  
+  ` + "`" + `onBehalf` + "`" + ` 不等于该值时匹配。
+  """
+  onBehalfNEQ: Boolean
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` equals the value.
+  
+  ` + "`" + `communityID` + "`" + ` 等于该值时匹配。
+  """
+  communityID: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `communityID` + "`" + ` 不等于该值时匹配。
+  """
+  communityIDNEQ: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 是所给值之一时匹配。
+  """
+  communityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  communityIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCommunity: Boolean
+  """
+  Matches records with a ` + "`" + `community` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
+  """
+  hasCommunityWith: [RegionWhereInput!]
+  """
+  True matches records with any ` + "`" + `slots` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `slots` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasSlots: Boolean
+  """
+  Matches records with a ` + "`" + `slots` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `slots` + "`" + ` 的记录。
+  """
+  hasSlotsWith: [ServiceSlotWhereInput!]
+}
+"""
 An entry of the needs list: a micro-wish, service need, repair, complaint or governance clue. Residents order, the community dispatches, volunteers take the order. Personal data: requesters see their own; volunteers also the dispatched requests of their community and those they claimed; staff their community's.
 
 需求清单中的一条：微心愿、服务需求、报修、投诉或治理线索。群众点单、社区派单、党员接单。属于个人信息：提出人可见自己的需求；志愿者还可见本社区已派单的需求及自己认领的需求；工作人员可见本社区的需求。
@@ -14961,6 +17117,708 @@ input ServiceRequestWhereInput {
   hasDispatchedToWith: [OrganizationWhereInput!]
 }
 """
+A time the counter takes appointments for a matter, with its places. Public: how many places are left, never who booked them.
+
+窗口为某事项开放预约的时段及名额。公开：只显示剩余名额，从不显示谁预约了。
+"""
+type ServiceSlot implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  When the slot starts.
+  
+  时段开始时间。
+  """
+  startsAt: Time!
+  """
+  When the slot ends; after startsAt.
+  
+  时段结束时间，须晚于开始时间。
+  """
+  endsAt: Time!
+  """
+  Appointments the slot takes.
+  
+  该时段可预约的人数。
+  """
+  capacity: Int!
+  """
+  Appointments currently held; maintained by booking and cancelling.
+  
+  当前已占用的预约数，由预约和取消维护。
+  """
+  bookedCount: Int!
+  """
+  ID of the matter.
+  
+  事项的 ID。
+  """
+  matterID: ID!
+  """
+  ID of the matter's community.
+  
+  事项所属社区的 ID。
+  """
+  communityID: ID!
+  """
+  The matter.
+  
+  所属事项。
+  """
+  matter: ServiceMatter!
+  """
+  The matter's community.
+  
+  事项所属的社区。
+  """
+  community: Region!
+}
+"""
+A page of ` + "`" + `ServiceSlot` + "`" + ` records (a Relay connection).
+
+` + "`" + `ServiceSlot` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type ServiceSlotConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [ServiceSlotEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `ServiceSlot` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `ServiceSlot` + "`" + ` 记录及其游标。
+"""
+type ServiceSlotEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: ServiceSlot
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+How to order ` + "`" + `ServiceSlot` + "`" + ` records.
+
+` + "`" + `ServiceSlot` + "`" + ` 记录的排序方式。
+"""
+input ServiceSlotOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: ServiceSlotOrderField!
+}
+"""
+Properties ` + "`" + `ServiceSlot` + "`" + ` records can be ordered by.
+
+` + "`" + `ServiceSlot` + "`" + ` 记录可用于排序的属性。
+"""
+enum ServiceSlotOrderField {
+  """
+  By ` + "`" + `createdAt` + "`" + `.
+  
+  按 ` + "`" + `createdAt` + "`" + ` 排序。
+  """
+  CREATED_AT
+  """
+  By ` + "`" + `updatedAt` + "`" + `.
+  
+  按 ` + "`" + `updatedAt` + "`" + ` 排序。
+  """
+  UPDATED_AT
+  """
+  By ` + "`" + `startsAt` + "`" + `.
+  
+  按 ` + "`" + `startsAt` + "`" + ` 排序。
+  """
+  STARTS_AT
+  """
+  By ` + "`" + `endsAt` + "`" + `.
+  
+  按 ` + "`" + `endsAt` + "`" + ` 排序。
+  """
+  ENDS_AT
+}
+"""
+A filter on ` + "`" + `ServiceSlot` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `ServiceSlot` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input ServiceSlotWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: ServiceSlotWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [ServiceSlotWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [ServiceSlotWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` equals the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 等于该值时匹配。
+  """
+  createdAt: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 不等于该值时匹配。
+  """
+  createdAtNEQ: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 是所给值之一时匹配。
+  """
+  createdAtIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  createdAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  createdAtGT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  createdAtGTE: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  createdAtLT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  createdAtLTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` equals the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 等于该值时匹配。
+  """
+  updatedAt: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不等于该值时匹配。
+  """
+  updatedAtNEQ: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 是所给值之一时匹配。
+  """
+  updatedAtIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  updatedAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  updatedAtGT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  updatedAtGTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  updatedAtLT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` equals the value.
+  
+  ` + "`" + `startsAt` + "`" + ` 等于该值时匹配。
+  """
+  startsAt: Time
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `startsAt` + "`" + ` 不等于该值时匹配。
+  """
+  startsAtNEQ: Time
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `startsAt` + "`" + ` 是所给值之一时匹配。
+  """
+  startsAtIn: [Time!]
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `startsAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  startsAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `startsAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  startsAtGT: Time
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `startsAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  startsAtGTE: Time
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `startsAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  startsAtLT: Time
+  """
+  Matches when ` + "`" + `startsAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `startsAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  startsAtLTE: Time
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` equals the value.
+  
+  ` + "`" + `endsAt` + "`" + ` 等于该值时匹配。
+  """
+  endsAt: Time
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `endsAt` + "`" + ` 不等于该值时匹配。
+  """
+  endsAtNEQ: Time
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `endsAt` + "`" + ` 是所给值之一时匹配。
+  """
+  endsAtIn: [Time!]
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `endsAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  endsAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `endsAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  endsAtGT: Time
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `endsAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  endsAtGTE: Time
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `endsAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  endsAtLT: Time
+  """
+  Matches when ` + "`" + `endsAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `endsAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  endsAtLTE: Time
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` equals the value.
+  
+  ` + "`" + `capacity` + "`" + ` 等于该值时匹配。
+  """
+  capacity: Int
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` does not equal the value.
+  
+  ` + "`" + `capacity` + "`" + ` 不等于该值时匹配。
+  """
+  capacityNEQ: Int
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` is one of the values.
+  
+  ` + "`" + `capacity` + "`" + ` 是所给值之一时匹配。
+  """
+  capacityIn: [Int!]
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` is none of the values.
+  
+  ` + "`" + `capacity` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  capacityNotIn: [Int!]
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `capacity` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  capacityGT: Int
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `capacity` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  capacityGTE: Int
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `capacity` + "`" + ` 小于（早于）该值时匹配。
+  """
+  capacityLT: Int
+  """
+  Matches when ` + "`" + `capacity` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `capacity` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  capacityLTE: Int
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` equals the value.
+  
+  ` + "`" + `bookedCount` + "`" + ` 等于该值时匹配。
+  """
+  bookedCount: Int
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` does not equal the value.
+  
+  ` + "`" + `bookedCount` + "`" + ` 不等于该值时匹配。
+  """
+  bookedCountNEQ: Int
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` is one of the values.
+  
+  ` + "`" + `bookedCount` + "`" + ` 是所给值之一时匹配。
+  """
+  bookedCountIn: [Int!]
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` is none of the values.
+  
+  ` + "`" + `bookedCount` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  bookedCountNotIn: [Int!]
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `bookedCount` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  bookedCountGT: Int
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `bookedCount` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  bookedCountGTE: Int
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `bookedCount` + "`" + ` 小于（早于）该值时匹配。
+  """
+  bookedCountLT: Int
+  """
+  Matches when ` + "`" + `bookedCount` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `bookedCount` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  bookedCountLTE: Int
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` equals the value.
+  
+  ` + "`" + `matterID` + "`" + ` 等于该值时匹配。
+  """
+  matterID: ID
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `matterID` + "`" + ` 不等于该值时匹配。
+  """
+  matterIDNEQ: ID
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` is one of the values.
+  
+  ` + "`" + `matterID` + "`" + ` 是所给值之一时匹配。
+  """
+  matterIDIn: [ID!]
+  """
+  Matches when ` + "`" + `matterID` + "`" + ` is none of the values.
+  
+  ` + "`" + `matterID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  matterIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` equals the value.
+  
+  ` + "`" + `communityID` + "`" + ` 等于该值时匹配。
+  """
+  communityID: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `communityID` + "`" + ` 不等于该值时匹配。
+  """
+  communityIDNEQ: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 是所给值之一时匹配。
+  """
+  communityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  communityIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `matter` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `matter` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasMatter: Boolean
+  """
+  Matches records with a ` + "`" + `matter` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `matter` + "`" + ` 的记录。
+  """
+  hasMatterWith: [ServiceMatterWhereInput!]
+  """
+  True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCommunity: Boolean
+  """
+  Matches records with a ` + "`" + `community` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
+  """
+  hasCommunityWith: [RegionWhereInput!]
+}
+"""
 An instant as an RFC 3339 string with an offset, such as 2024-07-01T09:00:00+08:00. Times are returned in China's civil time (Asia/Shanghai).
 
 RFC 3339 格式、带时区偏移的时间字符串，如 2024-07-01T09:00:00+08:00。返回的时间均为中国标准时间（Asia/Shanghai）。
@@ -15488,6 +18346,109 @@ input UpdateRegionInput {
   """
   clearParent: Boolean
 }
+"""
+Changes to a ` + "`" + `ServiceMatter` + "`" + ` record: only the fields given change.
+
+对 ` + "`" + `ServiceMatter` + "`" + ` 记录的修改：只修改给出的字段。
+"""
+input UpdateServiceMatterInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
+  """
+  The area of work the matter belongs to.
+  
+  事项所属的业务领域。
+  """
+  category: ServiceMatterCategory
+  """
+  Name of the matter, in Simplified Chinese.
+  
+  事项名称（简体中文）。
+  """
+  name: String
+  """
+  The documents a resident brings.
+  
+  居民需携带的材料。
+  """
+  requiredDocuments: [String!]
+  """
+  Values to append to ` + "`" + `requiredDocuments` + "`" + `.
+  
+  追加到 ` + "`" + `requiredDocuments` + "`" + ` 的值。
+  """
+  appendRequiredDocuments: [String!]
+  """
+  True clears ` + "`" + `requiredDocuments` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `requiredDocuments` + "`" + `。
+  """
+  clearRequiredDocuments: Boolean
+  """
+  Typical processing time in working days; 0: done on the spot.
+  
+  一般办理时限（工作日）；0 表示当场办结。
+  """
+  processingDays: Int
+  """
+  True clears ` + "`" + `processingDays` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `processingDays` + "`" + `。
+  """
+  clearProcessingDays: Boolean
+  """
+  Whether residents can book an appointment for it (预约服务).
+  
+  居民能否预约办理（预约服务）。
+  """
+  bookable: Boolean
+  """
+  Whether an officer can handle it at the resident's home (上门服务).
+  
+  可否由专员上门办理（上门服务）。
+  """
+  homeService: Boolean
+  """
+  Whether an officer can handle it on the resident's behalf (代办服务).
+  
+  可否由专员代为办理（代办服务）。
+  """
+  onBehalf: Boolean
+  """
+  ID of the community whose counter handles the matter.
+  
+  办理该事项的社区的 ID。
+  """
+  communityID: ID
+}
 `, BuiltIn: false},
 	{Name: "../schema/needs.graphql", Input: `"""
 A new entry of the needs list.
@@ -15785,6 +18746,236 @@ extend type Mutation {
     """
     id: ID!
   ): Registration! @hasRole(role: MEMBER)
+}
+`, BuiltIn: false},
+	{Name: "../schema/onewindow.graphql", Input: `extend input CreateServiceMatterInput {
+  """
+  Translations of the name, one per language tag.
+
+  名称的译名，每个语言标签一个。
+  """
+  names: [LocalizedTextInput!]
+  """
+  A retried create with the same ID (or Idempotency-Key header) returns the first matter.
+
+  使用相同 ID（或 Idempotency-Key 请求头）重试时，返回第一次创建的事项。
+  """
+  clientMutationId: String
+}
+
+extend input UpdateServiceMatterInput {
+  """
+  Replaces the translations of the name.
+
+  替换名称的全部译名。
+  """
+  names: [LocalizedTextInput!]
+  """
+  True removes every translation of the name.
+
+  为 true 时删除名称的全部译名。
+  """
+  clearNames: Boolean
+}
+
+"""
+A new appointment slot for a matter.
+
+为某事项新开放的预约时段。
+"""
+input PublishServiceSlotInput {
+  """
+  The matter's global ID; the slot belongs to the matter's community.
+
+  事项的全局 ID；时段属于该事项所在的社区。
+  """
+  matterID: ID!
+  """
+  When the slot starts.
+
+  时段开始时间。
+  """
+  startsAt: Time!
+  """
+  When the slot ends; after startsAt.
+
+  时段结束时间，须晚于开始时间。
+  """
+  endsAt: Time!
+  """
+  Appointments the slot takes, at least 1.
+
+  该时段可预约的人数，至少为 1。
+  """
+  capacity: Int!
+  """
+  A retried publish with the same ID (or Idempotency-Key header) returns the first slot.
+
+  使用相同 ID（或 Idempotency-Key 请求头）重试时，返回第一次发布的时段。
+  """
+  clientMutationId: String
+}
+
+"""
+What staff record on an appointment.
+
+工作人员对预约记录的处理结果。
+"""
+enum AppointmentOutcome {
+  """
+  Taken on (or progress noted again): the officer answers for the case to the end.
+
+  受理（或再次记录进展）：该专员对办件全程负责。
+  """
+  IN_PROGRESS
+  """
+  Handled to the end.
+
+  办结。
+  """
+  SERVED
+  """
+  Cancelled by the counter; the place is given back.
+
+  由窗口取消，名额退回。
+  """
+  CANCELLED
+  """
+  The resident did not come.
+
+  居民未到场。
+  """
+  NO_SHOW
+}
+
+extend type ServiceSlot {
+  """
+  Places still free: capacity less the appointments held.
+
+  剩余名额：总名额减去已占用的预约数。
+  """
+  remaining: Int!
+}
+
+extend type Mutation {
+  """
+  Adds a matter to a one-window counter's catalogue (staff of its community, admins).
+
+  在“全岗通”窗口的事项清单中新增一个事项（所属社区的工作人员、管理员）。
+  """
+  createServiceMatter(
+    """
+    The new matter's values.
+
+    新事项的各项值。
+    """
+    input: CreateServiceMatterInput!
+  ): ServiceMatter! @hasRole(role: STAFF)
+  """
+  Changes a matter (staff of its community, admins).
+
+  修改一个事项（所属社区的工作人员、管理员）。
+  """
+  updateServiceMatter(
+    """
+    The matter's global ID.
+
+    事项的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateServiceMatterInput!
+  ): ServiceMatter! @hasRole(role: STAFF)
+  """
+  Publishes an appointment slot for a bookable matter (staff of its community, admins).
+
+  为可预约的事项发布一个预约时段（所属社区的工作人员、管理员）。
+  """
+  publishServiceSlot(
+    """
+    The slot.
+
+    时段。
+    """
+    input: PublishServiceSlotInput!
+  ): ServiceSlot! @hasRole(role: STAFF)
+  """
+  Books a slot: for yourself, or (staff) for a resident of your community. Of
+  many booking at once, no more than the slot's capacity succeed; the rest are
+  refused with SLOT_FULL.
+
+  预约一个时段：为自己预约，或（工作人员）为本社区居民代为预约。多人同时预约时，成功的人数不超过名额，
+  其余以 SLOT_FULL 被拒绝。
+  """
+  bookAppointment(
+    """
+    The slot's global ID.
+
+    时段的全局 ID。
+    """
+    slotID: ID!
+    """
+    Staff: the resident to book for. Residents leave it out (or give their own).
+
+    工作人员：代为预约的居民。居民可省略（或填写自己的 ID）。
+    """
+    personID: ID
+    """
+    What the resident wants done, for the officer.
+
+    给专员的说明：希望办理什么。
+    """
+    note: String
+  ): Appointment! @hasRole(role: MEMBER)
+  """
+  Cancels a booked appointment and gives the place back (the resident, or staff of the counter).
+
+  取消已预约的办件并退回名额（本人，或窗口的工作人员）。
+  """
+  cancelAppointment(
+    """
+    The appointment's global ID.
+
+    预约的全局 ID。
+    """
+    id: ID!
+    """
+    Why, for the history.
+
+    取消原因，记入历史。
+    """
+    reason: String
+  ): Appointment! @hasRole(role: MEMBER)
+  """
+  Records what the counter did with an appointment: taken on (the officer
+  answers for it to the end), served, cancelled or no-show (staff of its community, admins).
+
+  记录窗口对预约的处理：受理（该专员全程负责）、办结、取消或未到场（所属社区的工作人员、管理员）。
+  """
+  recordAppointment(
+    """
+    The appointment's global ID.
+
+    预约的全局 ID。
+    """
+    id: ID!
+    """
+    The outcome.
+
+    处理结果。
+    """
+    outcome: AppointmentOutcome!
+    """
+    What was done or why.
+
+    办理情况或理由。
+    """
+    note: String
+  ): Appointment! @hasRole(role: STAFF)
 }
 `, BuiltIn: false},
 	{Name: "../schema/people.graphql", Input: `extend type Person {
@@ -17797,6 +20988,88 @@ func (ec *executionContext) childFields_ActivityEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ActivityEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Appointment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Appointment_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Appointment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Appointment_updatedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_Appointment_status(ctx, field)
+	case "note":
+		return ec.fieldContext_Appointment_note(ctx, field)
+	case "personID":
+		return ec.fieldContext_Appointment_personID(ctx, field)
+	case "officer":
+		return ec.fieldContext_Appointment_officer(ctx, field)
+	case "matterID":
+		return ec.fieldContext_Appointment_matterID(ctx, field)
+	case "slotID":
+		return ec.fieldContext_Appointment_slotID(ctx, field)
+	case "communityID":
+		return ec.fieldContext_Appointment_communityID(ctx, field)
+	case "person":
+		return ec.fieldContext_Appointment_person(ctx, field)
+	case "matter":
+		return ec.fieldContext_Appointment_matter(ctx, field)
+	case "slot":
+		return ec.fieldContext_Appointment_slot(ctx, field)
+	case "community":
+		return ec.fieldContext_Appointment_community(ctx, field)
+	case "history":
+		return ec.fieldContext_Appointment_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Appointment", field.Name)
+}
+
+func (ec *executionContext) childFields_AppointmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AppointmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AppointmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AppointmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppointmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AppointmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AppointmentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AppointmentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppointmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AppointmentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AppointmentEvent_id(ctx, field)
+	case "action":
+		return ec.fieldContext_AppointmentEvent_action(ctx, field)
+	case "status":
+		return ec.fieldContext_AppointmentEvent_status(ctx, field)
+	case "actorRole":
+		return ec.fieldContext_AppointmentEvent_actorRole(ctx, field)
+	case "actor":
+		return ec.fieldContext_AppointmentEvent_actor(ctx, field)
+	case "note":
+		return ec.fieldContext_AppointmentEvent_note(ctx, field)
+	case "at":
+		return ec.fieldContext_AppointmentEvent_at(ctx, field)
+	case "appointmentID":
+		return ec.fieldContext_AppointmentEvent_appointmentID(ctx, field)
+	case "appointment":
+		return ec.fieldContext_AppointmentEvent_appointment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppointmentEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_CategoryCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "category":
@@ -18741,6 +22014,66 @@ func (ec *executionContext) childFields_ServiceCircle(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ServiceCircle", field.Name)
 }
 
+func (ec *executionContext) childFields_ServiceMatter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ServiceMatter_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ServiceMatter_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ServiceMatter_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ServiceMatter_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_ServiceMatter_illustrative(ctx, field)
+	case "category":
+		return ec.fieldContext_ServiceMatter_category(ctx, field)
+	case "name":
+		return ec.fieldContext_ServiceMatter_name(ctx, field)
+	case "names":
+		return ec.fieldContext_ServiceMatter_names(ctx, field)
+	case "requiredDocuments":
+		return ec.fieldContext_ServiceMatter_requiredDocuments(ctx, field)
+	case "processingDays":
+		return ec.fieldContext_ServiceMatter_processingDays(ctx, field)
+	case "bookable":
+		return ec.fieldContext_ServiceMatter_bookable(ctx, field)
+	case "homeService":
+		return ec.fieldContext_ServiceMatter_homeService(ctx, field)
+	case "onBehalf":
+		return ec.fieldContext_ServiceMatter_onBehalf(ctx, field)
+	case "communityID":
+		return ec.fieldContext_ServiceMatter_communityID(ctx, field)
+	case "community":
+		return ec.fieldContext_ServiceMatter_community(ctx, field)
+	case "slots":
+		return ec.fieldContext_ServiceMatter_slots(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceMatter", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceMatterConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ServiceMatterConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ServiceMatterConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ServiceMatterConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceMatterConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceMatterEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ServiceMatterEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ServiceMatterEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceMatterEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -18827,6 +22160,62 @@ func (ec *executionContext) childFields_ServiceRequestEdge(ctx context.Context, 
 		return ec.fieldContext_ServiceRequestEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceSlot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ServiceSlot_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ServiceSlot_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ServiceSlot_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ServiceSlot_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_ServiceSlot_illustrative(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_ServiceSlot_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_ServiceSlot_endsAt(ctx, field)
+	case "capacity":
+		return ec.fieldContext_ServiceSlot_capacity(ctx, field)
+	case "bookedCount":
+		return ec.fieldContext_ServiceSlot_bookedCount(ctx, field)
+	case "matterID":
+		return ec.fieldContext_ServiceSlot_matterID(ctx, field)
+	case "communityID":
+		return ec.fieldContext_ServiceSlot_communityID(ctx, field)
+	case "matter":
+		return ec.fieldContext_ServiceSlot_matter(ctx, field)
+	case "community":
+		return ec.fieldContext_ServiceSlot_community(ctx, field)
+	case "remaining":
+		return ec.fieldContext_ServiceSlot_remaining(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSlot", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceSlotConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ServiceSlotConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ServiceSlotConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ServiceSlotConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSlotConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceSlotEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ServiceSlotEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ServiceSlotEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSlotEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_StatValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19309,6 +22698,58 @@ func (ec *executionContext) field_LifeCircleReport_compounds_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_bookAppointment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slotID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slotID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "personID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["personID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelAppointment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19487,6 +22928,20 @@ func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createServiceMatter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateServiceMatterInput, error) {
+			return ec.unmarshalNCreateServiceMatterInput2lifecircleᚋgraphᚋmodelᚐCreateServiceMatterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deactivatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19631,6 +23086,20 @@ func (ec *executionContext) field_Mutation_linkSignIn_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishServiceSlot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishServiceSlotInput, error) {
+			return ec.unmarshalNPublishServiceSlotInput2lifecircleᚋgraphᚋmodelᚐPublishServiceSlotInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reactivatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19642,6 +23111,36 @@ func (ec *executionContext) field_Mutation_reactivatePerson_args(ctx context.Con
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAppointment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "outcome",
+		func(ctx context.Context, v any) (model.AppointmentOutcome, error) {
+			return ec.unmarshalNAppointmentOutcome2lifecircleᚋgraphᚋmodelᚐAppointmentOutcome(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["outcome"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
 	return args, nil
 }
 
@@ -19989,6 +23488,28 @@ func (ec *executionContext) field_Mutation_updateRegion_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateServiceMatter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateServiceMatterInput, error) {
+			return ec.unmarshalNUpdateServiceMatterInput2lifecircleᚋgraphᚋmodelᚐUpdateServiceMatterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Organization_activities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20270,6 +23791,52 @@ func (ec *executionContext) field_Query_apiTokens_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_appointments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.AppointmentWhereInput, error) {
+			return ec.unmarshalOAppointmentWhereInput2ᚖlifecircleᚋentᚐAppointmentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
 	return args, nil
 }
 
@@ -21069,6 +24636,60 @@ func (ec *executionContext) field_Query_serviceCircle_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_serviceMatters_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ServiceMatterOrder, error) {
+			return ec.unmarshalOServiceMatterOrder2ᚖlifecircleᚋentᚐServiceMatterOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ServiceMatterWhereInput, error) {
+			return ec.unmarshalOServiceMatterWhereInput2ᚖlifecircleᚋentᚐServiceMatterWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_serviceRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21112,6 +24733,60 @@ func (ec *executionContext) field_Query_serviceRequests_args(ctx context.Context
 		return nil, err
 	}
 	args["where"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_serviceSlots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ServiceSlotOrder, error) {
+			return ec.unmarshalOServiceSlotOrder2ᚖlifecircleᚋentᚐServiceSlotOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ServiceSlotWhereInput, error) {
+			return ec.unmarshalOServiceSlotWhereInput2ᚖlifecircleᚋentᚐServiceSlotWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -21461,6 +25136,60 @@ func (ec *executionContext) field_Region_organizations_args(ctx context.Context,
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.OrganizationWhereInput, error) {
 			return ec.unmarshalOOrganizationWhereInput2ᚖlifecircleᚋentᚐOrganizationWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_ServiceMatter_slots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ServiceSlotOrder, error) {
+			return ec.unmarshalOServiceSlotOrder2ᚖlifecircleᚋentᚐServiceSlotOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ServiceSlotWhereInput, error) {
+			return ec.unmarshalOServiceSlotWhereInput2ᚖlifecircleᚋentᚐServiceSlotWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -22653,6 +26382,754 @@ func (ec *executionContext) _ActivityEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ActivityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_status(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v appointment.Status) graphql.Marshaler {
+			return ec.marshalNAppointmentStatus2lifecircleᚋentᚋappointmentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type AppointmentStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_note(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_personID(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_personID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_personID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_officer(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_officer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Officer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_officer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_matterID(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_matterID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatterID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_matterID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_slotID(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_slotID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SlotID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_slotID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Appointment_person(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Appointment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Appointment_matter(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_matter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matter(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceMatter) graphql.Marshaler {
+			return ec.marshalNServiceMatter2ᚖlifecircleᚋentᚐServiceMatter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_matter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Appointment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMatter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Appointment_slot(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_slot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slot(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceSlot) graphql.Marshaler {
+			return ec.marshalNServiceSlot2ᚖlifecircleᚋentᚐServiceSlot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_slot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Appointment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSlot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Appointment_community(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Appointment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Appointment_history(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AppointmentEvent) graphql.Marshaler {
+			return ec.marshalOAppointmentEvent2ᚕᚖlifecircleᚋentᚐAppointmentEventᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Appointment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppointmentEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppointmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AppointmentEdge) graphql.Marshaler {
+			return ec.marshalOAppointmentEdge2ᚕᚖlifecircleᚋentᚐAppointmentEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppointmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppointmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppointmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppointmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppointmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
+			return ec.marshalOAppointment2ᚖlifecircleᚋentᚐAppointment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppointmentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Appointment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppointmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v appointmentevent.Action) graphql.Marshaler {
+			return ec.marshalNAppointmentEventAction2lifecircleᚋentᚋappointmenteventᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type AppointmentEventAction does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_status(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_actorRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_actorRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_actor(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_note(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_at(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_appointmentID(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_appointmentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppointmentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_appointmentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppointmentEvent", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AppointmentEvent_appointment(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppointmentEvent_appointment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Appointment(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
+			return ec.marshalNAppointment2ᚖlifecircleᚋentᚐAppointment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppointmentEvent_appointment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppointmentEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Appointment(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CategoryCoverage_category(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
@@ -27602,6 +32079,378 @@ func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createServiceMatter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createServiceMatter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateServiceMatter(ctx, fc.Args["input"].(model.CreateServiceMatterInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ServiceMatter
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceMatter
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceMatter) graphql.Marshaler {
+			return ec.marshalNServiceMatter2ᚖlifecircleᚋentᚐServiceMatter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createServiceMatter(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMatter(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createServiceMatter_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateServiceMatter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateServiceMatter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateServiceMatter(ctx, fc.Args["id"].(int), fc.Args["input"].(model.UpdateServiceMatterInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ServiceMatter
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceMatter
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceMatter) graphql.Marshaler {
+			return ec.marshalNServiceMatter2ᚖlifecircleᚋentᚐServiceMatter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateServiceMatter(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMatter(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateServiceMatter_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishServiceSlot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishServiceSlot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishServiceSlot(ctx, fc.Args["input"].(model.PublishServiceSlotInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ServiceSlot
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ServiceSlot
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceSlot) graphql.Marshaler {
+			return ec.marshalNServiceSlot2ᚖlifecircleᚋentᚐServiceSlot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishServiceSlot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSlot(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishServiceSlot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_bookAppointment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bookAppointment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BookAppointment(ctx, fc.Args["slotID"].(int), fc.Args["personID"].(*int), fc.Args["note"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Appointment
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Appointment
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
+			return ec.marshalNAppointment2ᚖlifecircleᚋentᚐAppointment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bookAppointment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Appointment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bookAppointment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelAppointment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelAppointment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelAppointment(ctx, fc.Args["id"].(int), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Appointment
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Appointment
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
+			return ec.marshalNAppointment2ᚖlifecircleᚋentᚐAppointment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelAppointment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Appointment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelAppointment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAppointment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAppointment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAppointment(ctx, fc.Args["id"].(int), fc.Args["outcome"].(model.AppointmentOutcome), fc.Args["note"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Appointment
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Appointment
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
+			return ec.marshalNAppointment2ᚖlifecircleᚋentᚐAppointment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAppointment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Appointment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAppointment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createPerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31453,6 +36302,68 @@ func (ec *executionContext) fieldContext_Query_activities(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_appointments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_appointments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Appointments(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.AppointmentWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.AppointmentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.AppointmentConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AppointmentConnection) graphql.Marshaler {
+			return ec.marshalNAppointmentConnection2ᚖlifecircleᚋentᚐAppointmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_appointments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppointmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_appointments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_compounds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31903,6 +36814,50 @@ func (ec *executionContext) fieldContext_Query_registrations(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_serviceMatters(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceMatters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceMatters(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ServiceMatterOrder), fc.Args["where"].(*ent.ServiceMatterWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceMatterConnection) graphql.Marshaler {
+			return ec.marshalNServiceMatterConnection2ᚖlifecircleᚋentᚐServiceMatterConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceMatters(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMatterConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceMatters_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_serviceRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31959,6 +36914,50 @@ func (ec *executionContext) fieldContext_Query_serviceRequests(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_serviceRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_serviceSlots(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceSlots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceSlots(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ServiceSlotOrder), fc.Args["where"].(*ent.ServiceSlotWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceSlotConnection) graphql.Marshaler {
+			return ec.marshalNServiceSlotConnection2ᚖlifecircleᚋentᚐServiceSlotConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceSlots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSlotConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceSlots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34344,6 +39343,555 @@ func (ec *executionContext) fieldContext_ServiceCircle_missing(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceMatter_id(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_source(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_category(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v servicematter.Category) graphql.Marshaler {
+			return ec.marshalNServiceMatterCategory2lifecircleᚋentᚋservicematterᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type ServiceMatterCategory does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_name(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_names(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []i18n.Text) graphql.Marshaler {
+			return ec.marshalOLocalizedText2ᚕlifecircleᚋinternalᚋi18nᚐTextᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceMatter",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocalizedText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceMatter_requiredDocuments(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_requiredDocuments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredDocuments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_requiredDocuments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_processingDays(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_processingDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessingDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_processingDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_bookable(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_bookable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bookable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_bookable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_homeService(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_homeService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HomeService, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_homeService(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_onBehalf(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_onBehalf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnBehalf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_onBehalf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatter", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatter_community(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceMatter",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceMatter_slots(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatter_slots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Slots(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ServiceSlotOrder), fc.Args["where"].(*ent.ServiceSlotWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceSlotConnection) graphql.Marshaler {
+			return ec.marshalNServiceSlotConnection2ᚖlifecircleᚋentᚐServiceSlotConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatter_slots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceMatter",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSlotConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ServiceMatter_slots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceMatterConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatterConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatterConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceMatterEdge) graphql.Marshaler {
+			return ec.marshalOServiceMatterEdge2ᚕᚖlifecircleᚋentᚐServiceMatterEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatterConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceMatterConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMatterEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceMatterConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatterConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatterConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatterConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceMatterConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceMatterConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatterConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatterConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatterConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatterConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceMatterEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatterEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatterEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceMatter) graphql.Marshaler {
+			return ec.marshalOServiceMatter2ᚖlifecircleᚋentᚐServiceMatter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatterEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceMatterEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMatter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceMatterEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceMatterEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMatterEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMatterEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMatterEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _ServiceRequest_id(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35240,6 +40788,488 @@ func (ec *executionContext) _ServiceRequestEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ServiceRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRequestEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_id(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_source(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_capacity(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_bookedCount(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_bookedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BookedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_bookedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_matterID(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_matterID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatterID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_matterID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlot_matter(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_matter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matter(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceMatter) graphql.Marshaler {
+			return ec.marshalNServiceMatter2ᚖlifecircleᚋentᚐServiceMatter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_matter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSlot",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMatter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSlot_community(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSlot",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSlot_remaining(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlot_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceSlot().Remaining(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlot_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlot", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlotConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlotConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlotConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ServiceSlotEdge) graphql.Marshaler {
+			return ec.marshalOServiceSlotEdge2ᚕᚖlifecircleᚋentᚐServiceSlotEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlotConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSlotConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSlotEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSlotConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlotConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlotConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlotConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSlotConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSlotConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlotConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlotConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlotConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlotConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ServiceSlotEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlotEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlotEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceSlot) graphql.Marshaler {
+			return ec.marshalOServiceSlot2ᚖlifecircleᚋentᚐServiceSlot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlotEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceSlotEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSlot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceSlotEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceSlotEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSlotEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSlotEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSlotEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _StatValue_metric(ctx context.Context, field graphql.CollectedField, obj *model.StatValue) (ret graphql.Marshaler) {
@@ -38385,6 +44415,260 @@ func (ec *executionContext) unmarshalInputActivityWhereInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Context, obj any) (ent.AppointmentWhereInput, error) {
+	var it ent.AppointmentWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "matterID", "matterIDNEQ", "matterIDIn", "matterIDNotIn", "slotID", "slotIDNEQ", "slotIDIn", "slotIDNotIn", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasMatter", "hasMatterWith", "hasSlot", "hasSlotWith", "hasCommunity", "hasCommunityWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAppointmentWhereInput2ᚖlifecircleᚋentᚐAppointmentWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAppointmentWhereInput2ᚕᚖlifecircleᚋentᚐAppointmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAppointmentWhereInput2ᚕᚖlifecircleᚋentᚐAppointmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOAppointmentStatus2ᚖlifecircleᚋentᚋappointmentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOAppointmentStatus2ᚖlifecircleᚋentᚋappointmentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOAppointmentStatus2ᚕlifecircleᚋentᚋappointmentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOAppointmentStatus2ᚕlifecircleᚋentᚋappointmentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "matterID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterID = data
+		case "matterIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterIDNEQ = data
+		case "matterIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterIDIn = data
+		case "matterIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterIDNotIn = data
+		case "slotID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotID = data
+		case "slotIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotIDNEQ = data
+		case "slotIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotIDIn = data
+		case "slotIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotIDNotIn = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "communityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNEQ = data
+		case "communityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDIn = data
+		case "communityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNotIn = data
+		case "hasMatter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMatter"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMatter = data
+		case "hasMatterWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMatterWith"))
+			data, err := ec.unmarshalOServiceMatterWhereInput2ᚕᚖlifecircleᚋentᚐServiceMatterWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMatterWith = data
+		case "hasSlot":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSlot"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSlot = data
+		case "hasSlotWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSlotWith"))
+			data, err := ec.unmarshalOServiceSlotWhereInput2ᚕᚖlifecircleᚋentᚐServiceSlotWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSlotWith = data
+		case "hasCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunity = data
+		case "hasCommunityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunityWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunityWith = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCompoundCoverageOrder(ctx context.Context, obj any) (model.CompoundCoverageOrder, error) {
 	var it model.CompoundCoverageOrder
 	if obj == nil {
@@ -39705,6 +45989,113 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 				return it, err
 			}
 			it.ParentID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateServiceMatterInput(ctx context.Context, obj any) (model.CreateServiceMatterInput, error) {
+	var it model.CreateServiceMatterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "illustrative", "category", "name", "requiredDocuments", "processingDays", "bookable", "homeService", "onBehalf", "communityID", "names", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNServiceMatterCategory2lifecircleᚋentᚋservicematterᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "requiredDocuments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredDocuments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredDocuments = data
+		case "processingDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDays = data
+		case "bookable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bookable = data
+		case "homeService":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeService"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeService = data
+		case "onBehalf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onBehalf"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnBehalf = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚕlifecircleᚋinternalᚋi18nᚐTextᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -43101,6 +49492,64 @@ func (ec *executionContext) unmarshalInputPublicationWhereInput(ctx context.Cont
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputPublishServiceSlotInput(ctx context.Context, obj any) (model.PublishServiceSlotInput, error) {
+	var it model.PublishServiceSlotInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"matterID", "startsAt", "endsAt", "capacity", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "matterID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterID = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "capacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capacity = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputRegionOrder(ctx context.Context, obj any) (ent.RegionOrder, error) {
 	var it ent.RegionOrder
 	if obj == nil {
@@ -44161,6 +50610,651 @@ func (ec *executionContext) unmarshalInputRegistrationWhereInput(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputServiceMatterOrder(ctx context.Context, obj any) (ent.ServiceMatterOrder, error) {
+	var it ent.ServiceMatterOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNServiceMatterOrderField2ᚖlifecircleᚋentᚐServiceMatterOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputServiceMatterWhereInput(ctx context.Context, obj any) (ent.ServiceMatterWhereInput, error) {
+	var it ent.ServiceMatterWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "processingDays", "processingDaysNEQ", "processingDaysIn", "processingDaysNotIn", "processingDaysGT", "processingDaysGTE", "processingDaysLT", "processingDaysLTE", "processingDaysIsNil", "processingDaysNotNil", "bookable", "bookableNEQ", "homeService", "homeServiceNEQ", "onBehalf", "onBehalfNEQ", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasCommunity", "hasCommunityWith", "hasSlots", "hasSlotsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOServiceMatterWhereInput2ᚖlifecircleᚋentᚐServiceMatterWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOServiceMatterWhereInput2ᚕᚖlifecircleᚋentᚐServiceMatterWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOServiceMatterWhereInput2ᚕᚖlifecircleᚋentᚐServiceMatterWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOServiceMatterCategory2ᚖlifecircleᚋentᚋservicematterᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "categoryNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryNEQ"))
+			data, err := ec.unmarshalOServiceMatterCategory2ᚖlifecircleᚋentᚋservicematterᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryNEQ = data
+		case "categoryIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIn"))
+			data, err := ec.unmarshalOServiceMatterCategory2ᚕlifecircleᚋentᚋservicematterᚐCategoryᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIn = data
+		case "categoryNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryNotIn"))
+			data, err := ec.unmarshalOServiceMatterCategory2ᚕlifecircleᚋentᚋservicematterᚐCategoryᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryNotIn = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "processingDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDays = data
+		case "processingDaysNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysNEQ = data
+		case "processingDaysIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysIn = data
+		case "processingDaysNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysNotIn = data
+		case "processingDaysGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysGT = data
+		case "processingDaysGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysGTE = data
+		case "processingDaysLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysLT = data
+		case "processingDaysLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysLTE = data
+		case "processingDaysIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysIsNil = data
+		case "processingDaysNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDaysNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDaysNotNil = data
+		case "bookable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bookable = data
+		case "bookableNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookableNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookableNEQ = data
+		case "homeService":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeService"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeService = data
+		case "homeServiceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeServiceNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeServiceNEQ = data
+		case "onBehalf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onBehalf"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnBehalf = data
+		case "onBehalfNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onBehalfNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnBehalfNEQ = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "communityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNEQ = data
+		case "communityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDIn = data
+		case "communityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNotIn = data
+		case "hasCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunity = data
+		case "hasCommunityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunityWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunityWith = data
+		case "hasSlots":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSlots"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSlots = data
+		case "hasSlotsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSlotsWith"))
+			data, err := ec.unmarshalOServiceSlotWhereInput2ᚕᚖlifecircleᚋentᚐServiceSlotWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSlotsWith = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.Context, obj any) (ent.ServiceRequestWhereInput, error) {
 	var it ent.ServiceRequestWhereInput
 	if obj == nil {
@@ -44977,6 +52071,672 @@ func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.C
 				return it, err
 			}
 			it.HasDispatchedToWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputServiceSlotOrder(ctx context.Context, obj any) (ent.ServiceSlotOrder, error) {
+	var it ent.ServiceSlotOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNServiceSlotOrderField2ᚖlifecircleᚋentᚐServiceSlotOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputServiceSlotWhereInput(ctx context.Context, obj any) (ent.ServiceSlotWhereInput, error) {
+	var it ent.ServiceSlotWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "capacity", "capacityNEQ", "capacityIn", "capacityNotIn", "capacityGT", "capacityGTE", "capacityLT", "capacityLTE", "bookedCount", "bookedCountNEQ", "bookedCountIn", "bookedCountNotIn", "bookedCountGT", "bookedCountGTE", "bookedCountLT", "bookedCountLTE", "matterID", "matterIDNEQ", "matterIDIn", "matterIDNotIn", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasMatter", "hasMatterWith", "hasCommunity", "hasCommunityWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOServiceSlotWhereInput2ᚖlifecircleᚋentᚐServiceSlotWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOServiceSlotWhereInput2ᚕᚖlifecircleᚋentᚐServiceSlotWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOServiceSlotWhereInput2ᚕᚖlifecircleᚋentᚐServiceSlotWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "startsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNEQ = data
+		case "startsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtIn = data
+		case "startsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNotIn = data
+		case "startsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGT = data
+		case "startsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGTE = data
+		case "startsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLT = data
+		case "startsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLTE = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "endsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNEQ = data
+		case "endsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtIn = data
+		case "endsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNotIn = data
+		case "endsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGT = data
+		case "endsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGTE = data
+		case "endsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLT = data
+		case "endsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLTE = data
+		case "capacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capacity = data
+		case "capacityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityNEQ = data
+		case "capacityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityIn = data
+		case "capacityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityNotIn = data
+		case "capacityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityGT = data
+		case "capacityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityGTE = data
+		case "capacityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityLT = data
+		case "capacityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityLTE = data
+		case "bookedCount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCount = data
+		case "bookedCountNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCountNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCountNEQ = data
+		case "bookedCountIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCountIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCountIn = data
+		case "bookedCountNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCountNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCountNotIn = data
+		case "bookedCountGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCountGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCountGT = data
+		case "bookedCountGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCountGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCountGTE = data
+		case "bookedCountLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCountLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCountLT = data
+		case "bookedCountLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookedCountLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookedCountLTE = data
+		case "matterID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterID = data
+		case "matterIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterIDNEQ = data
+		case "matterIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterIDIn = data
+		case "matterIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("matterIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MatterIDNotIn = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "communityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNEQ = data
+		case "communityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDIn = data
+		case "communityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNotIn = data
+		case "hasMatter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMatter"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMatter = data
+		case "hasMatterWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMatterWith"))
+			data, err := ec.unmarshalOServiceMatterWhereInput2ᚕᚖlifecircleᚋentᚐServiceMatterWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMatterWith = data
+		case "hasCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunity = data
+		case "hasCommunityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunityWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunityWith = data
 		}
 	}
 	return it, nil
@@ -45845,6 +53605,155 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpdateServiceMatterInput(ctx context.Context, obj any) (model.UpdateServiceMatterInput, error) {
+	var it model.UpdateServiceMatterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "category", "name", "requiredDocuments", "appendRequiredDocuments", "clearRequiredDocuments", "processingDays", "clearProcessingDays", "bookable", "homeService", "onBehalf", "communityID", "names", "clearNames"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOServiceMatterCategory2ᚖlifecircleᚋentᚋservicematterᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "requiredDocuments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredDocuments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredDocuments = data
+		case "appendRequiredDocuments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendRequiredDocuments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendRequiredDocuments = data
+		case "clearRequiredDocuments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRequiredDocuments"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRequiredDocuments = data
+		case "processingDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingDays = data
+		case "clearProcessingDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearProcessingDays"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearProcessingDays = data
+		case "bookable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bookable = data
+		case "homeService":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeService"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeService = data
+		case "onBehalf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onBehalf"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnBehalf = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOLocalizedTextInput2ᚕlifecircleᚋinternalᚋi18nᚐTextᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "clearNames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearNames"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearNames = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -45853,11 +53762,21 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.ServiceSlot:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ServiceSlot(ctx, sel, obj)
 	case *ent.ServiceRequest:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._ServiceRequest(ctx, sel, obj)
+	case *ent.ServiceMatter:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ServiceMatter(ctx, sel, obj)
 	case *ent.RequestEvent:
 		if obj == nil {
 			return graphql.Null
@@ -45913,6 +53832,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Compound(ctx, sel, obj)
+	case *ent.AppointmentEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AppointmentEvent(ctx, sel, obj)
+	case *ent.Appointment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Appointment(ctx, sel, obj)
 	case *ent.Activity:
 		if obj == nil {
 			return graphql.Null
@@ -46526,6 +54455,481 @@ func (ec *executionContext) _ActivityEdge(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var appointmentImplementors = []string{"Appointment", "Node"}
+
+func (ec *executionContext) _Appointment(ctx context.Context, sel ast.SelectionSet, obj *ent.Appointment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appointmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Appointment")
+		case "id":
+			out.Values[i] = ec._Appointment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Appointment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Appointment_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Appointment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._Appointment_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personID":
+			out.Values[i] = ec._Appointment_personID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "officer":
+			out.Values[i] = ec._Appointment_officer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matterID":
+			out.Values[i] = ec._Appointment_matterID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slotID":
+			out.Values[i] = ec._Appointment_slotID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._Appointment_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "person":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Appointment_person(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "matter":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Appointment_matter(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "slot":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Appointment_slot(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Appointment_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "history":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Appointment_history(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var appointmentConnectionImplementors = []string{"AppointmentConnection"}
+
+func (ec *executionContext) _AppointmentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AppointmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appointmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppointmentConnection")
+		case "edges":
+			out.Values[i] = ec._AppointmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AppointmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AppointmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var appointmentEdgeImplementors = []string{"AppointmentEdge"}
+
+func (ec *executionContext) _AppointmentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AppointmentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appointmentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppointmentEdge")
+		case "node":
+			out.Values[i] = ec._AppointmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._AppointmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var appointmentEventImplementors = []string{"AppointmentEvent", "Node"}
+
+func (ec *executionContext) _AppointmentEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AppointmentEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appointmentEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppointmentEvent")
+		case "id":
+			out.Values[i] = ec._AppointmentEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._AppointmentEvent_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._AppointmentEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorRole":
+			out.Values[i] = ec._AppointmentEvent_actorRole(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._AppointmentEvent_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._AppointmentEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._AppointmentEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "appointmentID":
+			out.Values[i] = ec._AppointmentEvent_appointmentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "appointment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AppointmentEvent_appointment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48953,6 +57357,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createServiceMatter":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createServiceMatter(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateServiceMatter":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateServiceMatter(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishServiceSlot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishServiceSlot(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bookAppointment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bookAppointment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelAppointment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelAppointment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAppointment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAppointment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createPerson":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPerson(ctx, field)
@@ -50988,6 +59434,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "appointments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_appointments(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "compounds":
 			field := field
 
@@ -51186,6 +59654,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "serviceMatters":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_serviceMatters(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "serviceRequests":
 			field := field
 
@@ -51196,6 +59686,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_serviceRequests(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "serviceSlots":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_serviceSlots(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -52503,6 +61015,276 @@ func (ec *executionContext) _ServiceCircle(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var serviceMatterImplementors = []string{"ServiceMatter", "Node"}
+
+func (ec *executionContext) _ServiceMatter(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceMatter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceMatterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceMatter")
+		case "id":
+			out.Values[i] = ec._ServiceMatter_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ServiceMatter_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ServiceMatter_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ServiceMatter_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._ServiceMatter_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			out.Values[i] = ec._ServiceMatter_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ServiceMatter_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "names":
+			out.Values[i] = ec._ServiceMatter_names(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiredDocuments":
+			out.Values[i] = ec._ServiceMatter_requiredDocuments(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "processingDays":
+			out.Values[i] = ec._ServiceMatter_processingDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bookable":
+			out.Values[i] = ec._ServiceMatter_bookable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "homeService":
+			out.Values[i] = ec._ServiceMatter_homeService(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "onBehalf":
+			out.Values[i] = ec._ServiceMatter_onBehalf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._ServiceMatter_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ServiceMatter_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "slots":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ServiceMatter_slots(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serviceMatterConnectionImplementors = []string{"ServiceMatterConnection"}
+
+func (ec *executionContext) _ServiceMatterConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceMatterConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceMatterConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceMatterConnection")
+		case "edges":
+			out.Values[i] = ec._ServiceMatterConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ServiceMatterConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ServiceMatterConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serviceMatterEdgeImplementors = []string{"ServiceMatterEdge"}
+
+func (ec *executionContext) _ServiceMatterEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceMatterEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceMatterEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceMatterEdge")
+		case "node":
+			out.Values[i] = ec._ServiceMatterEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ServiceMatterEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var serviceRequestImplementors = []string{"ServiceRequest", "Node"}
 
 func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceRequest) graphql.Marshaler {
@@ -52984,6 +61766,299 @@ func (ec *executionContext) _ServiceRequestEdge(ctx context.Context, sel ast.Sel
 			}
 		case "cursor":
 			out.Values[i] = ec._ServiceRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serviceSlotImplementors = []string{"ServiceSlot", "Node"}
+
+func (ec *executionContext) _ServiceSlot(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceSlot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSlotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSlot")
+		case "id":
+			out.Values[i] = ec._ServiceSlot_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ServiceSlot_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ServiceSlot_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ServiceSlot_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._ServiceSlot_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsAt":
+			out.Values[i] = ec._ServiceSlot_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._ServiceSlot_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "capacity":
+			out.Values[i] = ec._ServiceSlot_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bookedCount":
+			out.Values[i] = ec._ServiceSlot_bookedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matterID":
+			out.Values[i] = ec._ServiceSlot_matterID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._ServiceSlot_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matter":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ServiceSlot_matter(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ServiceSlot_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "remaining":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ServiceSlot_remaining(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serviceSlotConnectionImplementors = []string{"ServiceSlotConnection"}
+
+func (ec *executionContext) _ServiceSlotConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceSlotConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSlotConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSlotConnection")
+		case "edges":
+			out.Values[i] = ec._ServiceSlotConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ServiceSlotConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ServiceSlotConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var serviceSlotEdgeImplementors = []string{"ServiceSlotEdge"}
+
+func (ec *executionContext) _ServiceSlotEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceSlotEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSlotEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSlotEdge")
+		case "node":
+			out.Values[i] = ec._ServiceSlotEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ServiceSlotEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53751,6 +62826,79 @@ func (ec *executionContext) unmarshalNActivityWhereInput2ᚖlifecircleᚋentᚐA
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAppointment2lifecircleᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v ent.Appointment) graphql.Marshaler {
+	return ec._Appointment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAppointment2ᚖlifecircleᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Appointment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAppointmentConnection2lifecircleᚋentᚐAppointmentConnection(ctx context.Context, sel ast.SelectionSet, v ent.AppointmentConnection) graphql.Marshaler {
+	return ec._AppointmentConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAppointmentConnection2ᚖlifecircleᚋentᚐAppointmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AppointmentConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AppointmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAppointmentEvent2ᚖlifecircleᚋentᚐAppointmentEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AppointmentEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AppointmentEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAppointmentEventAction2lifecircleᚋentᚋappointmenteventᚐAction(ctx context.Context, v any) (appointmentevent.Action, error) {
+	var res appointmentevent.Action
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppointmentEventAction2lifecircleᚋentᚋappointmenteventᚐAction(ctx context.Context, sel ast.SelectionSet, v appointmentevent.Action) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAppointmentOutcome2lifecircleᚋgraphᚋmodelᚐAppointmentOutcome(ctx context.Context, v any) (model.AppointmentOutcome, error) {
+	var res model.AppointmentOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppointmentOutcome2lifecircleᚋgraphᚋmodelᚐAppointmentOutcome(ctx context.Context, sel ast.SelectionSet, v model.AppointmentOutcome) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAppointmentStatus2lifecircleᚋentᚋappointmentᚐStatus(ctx context.Context, v any) (appointment.Status, error) {
+	var res appointment.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppointmentStatus2lifecircleᚋentᚋappointmentᚐStatus(ctx context.Context, sel ast.SelectionSet, v appointment.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAppointmentWhereInput2ᚖlifecircleᚋentᚐAppointmentWhereInput(ctx context.Context, v any) (*ent.AppointmentWhereInput, error) {
+	res, err := ec.unmarshalInputAppointmentWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -54003,6 +63151,11 @@ func (ec *executionContext) unmarshalNCreatePersonInput2lifecircleᚋgraphᚋmod
 
 func (ec *executionContext) unmarshalNCreateRegionInput2lifecircleᚋentᚐCreateRegionInput(ctx context.Context, v any) (ent.CreateRegionInput, error) {
 	res, err := ec.unmarshalInputCreateRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateServiceMatterInput2lifecircleᚋgraphᚋmodelᚐCreateServiceMatterInput(ctx context.Context, v any) (model.CreateServiceMatterInput, error) {
+	res, err := ec.unmarshalInputCreateServiceMatterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -54746,6 +63899,11 @@ func (ec *executionContext) unmarshalNPublicationWhereInput2ᚖlifecircleᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPublishServiceSlotInput2lifecircleᚋgraphᚋmodelᚐPublishServiceSlotInput(ctx context.Context, v any) (model.PublishServiceSlotInput, error) {
+	res, err := ec.unmarshalInputPublishServiceSlotInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRegion2lifecircleᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v ent.Region) graphql.Marshaler {
 	return ec._Region(ctx, sel, &v)
 }
@@ -54908,6 +64066,65 @@ func (ec *executionContext) marshalNServiceCircle2ᚖlifecircleᚋgraphᚋmodel�
 	return ec._ServiceCircle(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNServiceMatter2lifecircleᚋentᚐServiceMatter(ctx context.Context, sel ast.SelectionSet, v ent.ServiceMatter) graphql.Marshaler {
+	return ec._ServiceMatter(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceMatter2ᚖlifecircleᚋentᚐServiceMatter(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceMatter) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServiceMatter(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNServiceMatterCategory2lifecircleᚋentᚋservicematterᚐCategory(ctx context.Context, v any) (servicematter.Category, error) {
+	var res servicematter.Category
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceMatterCategory2lifecircleᚋentᚋservicematterᚐCategory(ctx context.Context, sel ast.SelectionSet, v servicematter.Category) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNServiceMatterConnection2lifecircleᚋentᚐServiceMatterConnection(ctx context.Context, sel ast.SelectionSet, v ent.ServiceMatterConnection) graphql.Marshaler {
+	return ec._ServiceMatterConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceMatterConnection2ᚖlifecircleᚋentᚐServiceMatterConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceMatterConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServiceMatterConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNServiceMatterOrderField2ᚖlifecircleᚋentᚐServiceMatterOrderField(ctx context.Context, v any) (*ent.ServiceMatterOrderField, error) {
+	var res = new(ent.ServiceMatterOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceMatterOrderField2ᚖlifecircleᚋentᚐServiceMatterOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceMatterOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNServiceMatterWhereInput2ᚖlifecircleᚋentᚐServiceMatterWhereInput(ctx context.Context, v any) (*ent.ServiceMatterWhereInput, error) {
+	res, err := ec.unmarshalInputServiceMatterWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNServiceRequest2lifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v ent.ServiceRequest) graphql.Marshaler {
 	return ec._ServiceRequest(ctx, sel, &v)
 }
@@ -54974,6 +64191,55 @@ func (ec *executionContext) marshalNServiceRequestStatus2lifecircleᚋentᚋserv
 
 func (ec *executionContext) unmarshalNServiceRequestWhereInput2ᚖlifecircleᚋentᚐServiceRequestWhereInput(ctx context.Context, v any) (*ent.ServiceRequestWhereInput, error) {
 	res, err := ec.unmarshalInputServiceRequestWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceSlot2lifecircleᚋentᚐServiceSlot(ctx context.Context, sel ast.SelectionSet, v ent.ServiceSlot) graphql.Marshaler {
+	return ec._ServiceSlot(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceSlot2ᚖlifecircleᚋentᚐServiceSlot(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceSlot) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServiceSlot(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceSlotConnection2lifecircleᚋentᚐServiceSlotConnection(ctx context.Context, sel ast.SelectionSet, v ent.ServiceSlotConnection) graphql.Marshaler {
+	return ec._ServiceSlotConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceSlotConnection2ᚖlifecircleᚋentᚐServiceSlotConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceSlotConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ServiceSlotConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNServiceSlotOrderField2ᚖlifecircleᚋentᚐServiceSlotOrderField(ctx context.Context, v any) (*ent.ServiceSlotOrderField, error) {
+	var res = new(ent.ServiceSlotOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceSlotOrderField2ᚖlifecircleᚋentᚐServiceSlotOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceSlotOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNServiceSlotWhereInput2ᚖlifecircleᚋentᚐServiceSlotWhereInput(ctx context.Context, v any) (*ent.ServiceSlotWhereInput, error) {
+	res, err := ec.unmarshalInputServiceSlotWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -55115,6 +64381,11 @@ func (ec *executionContext) unmarshalNUpdatePersonInput2lifecircleᚋgraphᚋmod
 
 func (ec *executionContext) unmarshalNUpdateRegionInput2lifecircleᚋentᚐUpdateRegionInput(ctx context.Context, v any) (ent.UpdateRegionInput, error) {
 	res, err := ec.unmarshalInputUpdateRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateServiceMatterInput2lifecircleᚋgraphᚋmodelᚐUpdateServiceMatterInput(ctx context.Context, v any) (model.UpdateServiceMatterInput, error) {
+	res, err := ec.unmarshalInputUpdateServiceMatterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -55565,6 +64836,129 @@ func (ec *executionContext) unmarshalOActivityWhereInput2ᚖlifecircleᚋentᚐA
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputActivityWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAppointment2ᚖlifecircleᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Appointment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAppointmentEdge2ᚕᚖlifecircleᚋentᚐAppointmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AppointmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAppointmentEdge2ᚖlifecircleᚋentᚐAppointmentEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAppointmentEdge2ᚖlifecircleᚋentᚐAppointmentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AppointmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AppointmentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAppointmentEvent2ᚕᚖlifecircleᚋentᚐAppointmentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AppointmentEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppointmentEvent2ᚖlifecircleᚋentᚐAppointmentEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAppointmentStatus2ᚕlifecircleᚋentᚋappointmentᚐStatusᚄ(ctx context.Context, v any) ([]appointment.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]appointment.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAppointmentStatus2lifecircleᚋentᚋappointmentᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAppointmentStatus2ᚕlifecircleᚋentᚋappointmentᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []appointment.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppointmentStatus2lifecircleᚋentᚋappointmentᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAppointmentStatus2ᚖlifecircleᚋentᚋappointmentᚐStatus(ctx context.Context, v any) (*appointment.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(appointment.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAppointmentStatus2ᚖlifecircleᚋentᚋappointmentᚐStatus(ctx context.Context, sel ast.SelectionSet, v *appointment.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOAppointmentWhereInput2ᚕᚖlifecircleᚋentᚐAppointmentWhereInputᚄ(ctx context.Context, v any) ([]*ent.AppointmentWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AppointmentWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAppointmentWhereInput2ᚖlifecircleᚋentᚐAppointmentWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAppointmentWhereInput2ᚖlifecircleᚋentᚐAppointmentWhereInput(ctx context.Context, v any) (*ent.AppointmentWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAppointmentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -56731,6 +66125,118 @@ func (ec *executionContext) marshalORequestEventEdge2ᚖlifecircleᚋentᚐReque
 	return ec._RequestEventEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOServiceMatter2ᚖlifecircleᚋentᚐServiceMatter(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceMatter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ServiceMatter(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOServiceMatterCategory2ᚕlifecircleᚋentᚋservicematterᚐCategoryᚄ(ctx context.Context, v any) ([]servicematter.Category, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]servicematter.Category, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceMatterCategory2lifecircleᚋentᚋservicematterᚐCategory(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOServiceMatterCategory2ᚕlifecircleᚋentᚋservicematterᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []servicematter.Category) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceMatterCategory2lifecircleᚋentᚋservicematterᚐCategory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOServiceMatterCategory2ᚖlifecircleᚋentᚋservicematterᚐCategory(ctx context.Context, v any) (*servicematter.Category, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(servicematter.Category)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOServiceMatterCategory2ᚖlifecircleᚋentᚋservicematterᚐCategory(ctx context.Context, sel ast.SelectionSet, v *servicematter.Category) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOServiceMatterEdge2ᚕᚖlifecircleᚋentᚐServiceMatterEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ServiceMatterEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOServiceMatterEdge2ᚖlifecircleᚋentᚐServiceMatterEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOServiceMatterEdge2ᚖlifecircleᚋentᚐServiceMatterEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceMatterEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ServiceMatterEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOServiceMatterOrder2ᚖlifecircleᚋentᚐServiceMatterOrder(ctx context.Context, v any) (*ent.ServiceMatterOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputServiceMatterOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOServiceMatterWhereInput2ᚕᚖlifecircleᚋentᚐServiceMatterWhereInputᚄ(ctx context.Context, v any) ([]*ent.ServiceMatterWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ServiceMatterWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceMatterWhereInput2ᚖlifecircleᚋentᚐServiceMatterWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOServiceMatterWhereInput2ᚖlifecircleᚋentᚐServiceMatterWhereInput(ctx context.Context, v any) (*ent.ServiceMatterWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputServiceMatterWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -56884,6 +66390,66 @@ func (ec *executionContext) unmarshalOServiceRequestWhereInput2ᚖlifecircleᚋe
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputServiceRequestWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOServiceSlot2ᚖlifecircleᚋentᚐServiceSlot(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceSlot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ServiceSlot(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOServiceSlotEdge2ᚕᚖlifecircleᚋentᚐServiceSlotEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ServiceSlotEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOServiceSlotEdge2ᚖlifecircleᚋentᚐServiceSlotEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOServiceSlotEdge2ᚖlifecircleᚋentᚐServiceSlotEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceSlotEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ServiceSlotEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOServiceSlotOrder2ᚖlifecircleᚋentᚐServiceSlotOrder(ctx context.Context, v any) (*ent.ServiceSlotOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputServiceSlotOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOServiceSlotWhereInput2ᚕᚖlifecircleᚋentᚐServiceSlotWhereInputᚄ(ctx context.Context, v any) ([]*ent.ServiceSlotWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ServiceSlotWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceSlotWhereInput2ᚖlifecircleᚋentᚐServiceSlotWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOServiceSlotWhereInput2ᚖlifecircleᚋentᚐServiceSlotWhereInput(ctx context.Context, v any) (*ent.ServiceSlotWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputServiceSlotWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

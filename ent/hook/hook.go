@@ -32,6 +32,30 @@ func (f ActivityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActivityMutation", m)
 }
 
+// The AppointmentFunc type is an adapter to allow the use of ordinary
+// function as Appointment mutator.
+type AppointmentFunc func(context.Context, *ent.AppointmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AppointmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AppointmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AppointmentMutation", m)
+}
+
+// The AppointmentEventFunc type is an adapter to allow the use of ordinary
+// function as AppointmentEvent mutator.
+type AppointmentEventFunc func(context.Context, *ent.AppointmentEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AppointmentEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AppointmentEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AppointmentEventMutation", m)
+}
+
 // The ChangeFunc type is an adapter to allow the use of ordinary
 // function as Change mutator.
 type ChangeFunc func(context.Context, *ent.ChangeMutation) (ent.Value, error)
@@ -212,6 +236,18 @@ func (f RequestEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RequestEventMutation", m)
 }
 
+// The ServiceMatterFunc type is an adapter to allow the use of ordinary
+// function as ServiceMatter mutator.
+type ServiceMatterFunc func(context.Context, *ent.ServiceMatterMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ServiceMatterFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ServiceMatterMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceMatterMutation", m)
+}
+
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary
 // function as ServiceRequest mutator.
 type ServiceRequestFunc func(context.Context, *ent.ServiceRequestMutation) (ent.Value, error)
@@ -222,6 +258,18 @@ func (f ServiceRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceRequestMutation", m)
+}
+
+// The ServiceSlotFunc type is an adapter to allow the use of ordinary
+// function as ServiceSlot mutator.
+type ServiceSlotFunc func(context.Context, *ent.ServiceSlotMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ServiceSlotFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ServiceSlotMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceSlotMutation", m)
 }
 
 // The SignInCodeFunc type is an adapter to allow the use of ordinary

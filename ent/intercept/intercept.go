@@ -9,6 +9,8 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
@@ -25,7 +27,9 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
@@ -141,6 +145,60 @@ func (f TraverseActivity) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ActivityQuery", q)
+}
+
+// The AppointmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AppointmentFunc func(context.Context, *ent.AppointmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AppointmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AppointmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AppointmentQuery", q)
+}
+
+// The TraverseAppointment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAppointment func(context.Context, *ent.AppointmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAppointment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAppointment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AppointmentQuery", q)
+}
+
+// The AppointmentEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AppointmentEventFunc func(context.Context, *ent.AppointmentEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AppointmentEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AppointmentEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AppointmentEventQuery", q)
+}
+
+// The TraverseAppointmentEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAppointmentEvent func(context.Context, *ent.AppointmentEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAppointmentEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAppointmentEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AppointmentEventQuery", q)
 }
 
 // The ChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -548,6 +606,33 @@ func (f TraverseRequestEvent) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RequestEventQuery", q)
 }
 
+// The ServiceMatterFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ServiceMatterFunc func(context.Context, *ent.ServiceMatterQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ServiceMatterFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ServiceMatterQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ServiceMatterQuery", q)
+}
+
+// The TraverseServiceMatter type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseServiceMatter func(context.Context, *ent.ServiceMatterQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseServiceMatter) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseServiceMatter) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceMatterQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceMatterQuery", q)
+}
+
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ServiceRequestFunc func(context.Context, *ent.ServiceRequestQuery) (ent.Value, error)
 
@@ -573,6 +658,33 @@ func (f TraverseServiceRequest) Traverse(ctx context.Context, q ent.Query) error
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceRequestQuery", q)
+}
+
+// The ServiceSlotFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ServiceSlotFunc func(context.Context, *ent.ServiceSlotQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ServiceSlotFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ServiceSlotQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ServiceSlotQuery", q)
+}
+
+// The TraverseServiceSlot type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseServiceSlot func(context.Context, *ent.ServiceSlotQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseServiceSlot) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseServiceSlot) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceSlotQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceSlotQuery", q)
 }
 
 // The SignInCodeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -663,6 +775,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.APITokenQuery, predicate.APIToken, apitoken.OrderOption]{typ: ent.TypeAPIToken, tq: q}, nil
 	case *ent.ActivityQuery:
 		return &query[*ent.ActivityQuery, predicate.Activity, activity.OrderOption]{typ: ent.TypeActivity, tq: q}, nil
+	case *ent.AppointmentQuery:
+		return &query[*ent.AppointmentQuery, predicate.Appointment, appointment.OrderOption]{typ: ent.TypeAppointment, tq: q}, nil
+	case *ent.AppointmentEventQuery:
+		return &query[*ent.AppointmentEventQuery, predicate.AppointmentEvent, appointmentevent.OrderOption]{typ: ent.TypeAppointmentEvent, tq: q}, nil
 	case *ent.ChangeQuery:
 		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
 	case *ent.ChangeLockQuery:
@@ -693,8 +809,12 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegistrationQuery, predicate.Registration, registration.OrderOption]{typ: ent.TypeRegistration, tq: q}, nil
 	case *ent.RequestEventQuery:
 		return &query[*ent.RequestEventQuery, predicate.RequestEvent, requestevent.OrderOption]{typ: ent.TypeRequestEvent, tq: q}, nil
+	case *ent.ServiceMatterQuery:
+		return &query[*ent.ServiceMatterQuery, predicate.ServiceMatter, servicematter.OrderOption]{typ: ent.TypeServiceMatter, tq: q}, nil
 	case *ent.ServiceRequestQuery:
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
+	case *ent.ServiceSlotQuery:
+		return &query[*ent.ServiceSlotQuery, predicate.ServiceSlot, serviceslot.OrderOption]{typ: ent.TypeServiceSlot, tq: q}, nil
 	case *ent.SignInCodeQuery:
 		return &query[*ent.SignInCodeQuery, predicate.SignInCode, signincode.OrderOption]{typ: ent.TypeSignInCode, tq: q}, nil
 	case *ent.StatCellQuery:

@@ -114,6 +114,107 @@ var (
 			},
 		},
 	}
+	// AppointmentsColumns holds the columns for the "appointments" table.
+	AppointmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"BOOKED", "IN_PROGRESS", "SERVED", "CANCELLED", "NO_SHOW"}, Default: "BOOKED"},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "officer", Type: field.TypeString, Nullable: true, Size: 100},
+		{Name: "person_id", Type: field.TypeInt, Nullable: true},
+		{Name: "matter_id", Type: field.TypeInt},
+		{Name: "slot_id", Type: field.TypeInt},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// AppointmentsTable holds the schema information for the "appointments" table.
+	AppointmentsTable = &schema.Table{
+		Name:       "appointments",
+		Columns:    AppointmentsColumns,
+		PrimaryKey: []*schema.Column{AppointmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "appointments_persons_person",
+				Columns:    []*schema.Column{AppointmentsColumns[6]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "appointments_service_matters_matter",
+				Columns:    []*schema.Column{AppointmentsColumns[7]},
+				RefColumns: []*schema.Column{ServiceMattersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "appointments_service_slots_slot",
+				Columns:    []*schema.Column{AppointmentsColumns[8]},
+				RefColumns: []*schema.Column{ServiceSlotsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "appointments_regions_community",
+				Columns:    []*schema.Column{AppointmentsColumns[9]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "appointment_slot_id_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[8], AppointmentsColumns[6]},
+			},
+			{
+				Name:    "appointment_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[6]},
+			},
+			{
+				Name:    "appointment_community_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[9], AppointmentsColumns[3]},
+			},
+			{
+				Name:    "appointment_matter_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[7]},
+			},
+		},
+	}
+	// AppointmentEventsColumns holds the columns for the "appointment_events" table.
+	AppointmentEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"BOOK", "TAKE", "NOTE", "SERVE", "CANCEL", "NO_SHOW"}},
+		{Name: "status", Type: field.TypeString},
+		{Name: "actor_role", Type: field.TypeString},
+		{Name: "actor", Type: field.TypeString, Nullable: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+		{Name: "appointment_id", Type: field.TypeInt},
+	}
+	// AppointmentEventsTable holds the schema information for the "appointment_events" table.
+	AppointmentEventsTable = &schema.Table{
+		Name:       "appointment_events",
+		Columns:    AppointmentEventsColumns,
+		PrimaryKey: []*schema.Column{AppointmentEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "appointment_events_appointments_appointment",
+				Columns:    []*schema.Column{AppointmentEventsColumns[9]},
+				RefColumns: []*schema.Column{AppointmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "appointmentevent_appointment_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentEventsColumns[9]},
+			},
+		},
+	}
 	// ChangesColumns holds the columns for the "changes" table.
 	ChangesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -677,6 +778,49 @@ var (
 			},
 		},
 	}
+	// ServiceMattersColumns holds the columns for the "service_matters" table.
+	ServiceMattersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "category", Type: field.TypeEnum, Enums: []string{"CIVIL_AFFAIRS", "LABOUR_SOCIAL_SECURITY", "MEDICAL_INSURANCE", "HEALTH_FAMILY", "DISABILITY", "VETERANS", "HOUSING", "CERTIFICATES", "OTHER"}},
+		{Name: "name", Type: field.TypeString, Size: 400},
+		{Name: "names", Type: field.TypeJSON, Nullable: true},
+		{Name: "required_documents", Type: field.TypeJSON, Nullable: true},
+		{Name: "processing_days", Type: field.TypeInt, Nullable: true},
+		{Name: "bookable", Type: field.TypeBool, Default: true},
+		{Name: "home_service", Type: field.TypeBool, Default: false},
+		{Name: "on_behalf", Type: field.TypeBool, Default: false},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// ServiceMattersTable holds the schema information for the "service_matters" table.
+	ServiceMattersTable = &schema.Table{
+		Name:       "service_matters",
+		Columns:    ServiceMattersColumns,
+		PrimaryKey: []*schema.Column{ServiceMattersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "service_matters_regions_community",
+				Columns:    []*schema.Column{ServiceMattersColumns[13]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "servicematter_community_id_category",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceMattersColumns[13], ServiceMattersColumns[5]},
+			},
+			{
+				Name:    "servicematter_community_id_bookable",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceMattersColumns[13], ServiceMattersColumns[10]},
+			},
+		},
+	}
 	// ServiceRequestsColumns holds the columns for the "service_requests" table.
 	ServiceRequestsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -767,6 +911,52 @@ var (
 				Name:    "servicerequest_claimed_by_id",
 				Unique:  false,
 				Columns: []*schema.Column{ServiceRequestsColumns[24]},
+			},
+		},
+	}
+	// ServiceSlotsColumns holds the columns for the "service_slots" table.
+	ServiceSlotsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "ends_at", Type: field.TypeTime},
+		{Name: "capacity", Type: field.TypeInt},
+		{Name: "booked_count", Type: field.TypeInt, Default: 0},
+		{Name: "matter_id", Type: field.TypeInt},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// ServiceSlotsTable holds the schema information for the "service_slots" table.
+	ServiceSlotsTable = &schema.Table{
+		Name:       "service_slots",
+		Columns:    ServiceSlotsColumns,
+		PrimaryKey: []*schema.Column{ServiceSlotsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "service_slots_service_matters_matter",
+				Columns:    []*schema.Column{ServiceSlotsColumns[9]},
+				RefColumns: []*schema.Column{ServiceMattersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "service_slots_regions_community",
+				Columns:    []*schema.Column{ServiceSlotsColumns[10]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "serviceslot_community_id_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceSlotsColumns[10], ServiceSlotsColumns[5]},
+			},
+			{
+				Name:    "serviceslot_matter_id_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceSlotsColumns[9], ServiceSlotsColumns[5]},
 			},
 		},
 	}
@@ -874,6 +1064,8 @@ var (
 	Tables = []*schema.Table{
 		APITokensTable,
 		ActivitiesTable,
+		AppointmentsTable,
+		AppointmentEventsTable,
 		ChangesTable,
 		ChangeLocksTable,
 		CompoundsTable,
@@ -889,7 +1081,9 @@ var (
 		RegionsTable,
 		RegistrationsTable,
 		RequestEventsTable,
+		ServiceMattersTable,
 		ServiceRequestsTable,
+		ServiceSlotsTable,
 		SignInCodesTable,
 		StatCellsTable,
 		WalkNetworksTable,
@@ -908,6 +1102,17 @@ func init() {
 	ActivitiesTable.ForeignKeys[2].RefTable = RegionsTable
 	ActivitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	AppointmentsTable.ForeignKeys[0].RefTable = PersonsTable
+	AppointmentsTable.ForeignKeys[1].RefTable = ServiceMattersTable
+	AppointmentsTable.ForeignKeys[2].RefTable = ServiceSlotsTable
+	AppointmentsTable.ForeignKeys[3].RefTable = RegionsTable
+	AppointmentsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
+	}
+	AppointmentEventsTable.ForeignKeys[0].RefTable = AppointmentsTable
+	AppointmentEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
 	}
 	ChangesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
@@ -972,6 +1177,10 @@ func init() {
 	RequestEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),
 	}
+	ServiceMattersTable.ForeignKeys[0].RefTable = RegionsTable
+	ServiceMattersTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
 	ServiceRequestsTable.ForeignKeys[0].RefTable = RegionsTable
 	ServiceRequestsTable.ForeignKeys[1].RefTable = CompoundsTable
 	ServiceRequestsTable.ForeignKeys[2].RefTable = PersonsTable
@@ -979,6 +1188,11 @@ func init() {
 	ServiceRequestsTable.ForeignKeys[4].RefTable = PersonsTable
 	ServiceRequestsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	ServiceSlotsTable.ForeignKeys[0].RefTable = ServiceMattersTable
+	ServiceSlotsTable.ForeignKeys[1].RefTable = RegionsTable
+	ServiceSlotsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	SignInCodesTable.ForeignKeys[0].RefTable = PersonsTable
 	SignInCodesTable.Annotation = &entsql.Annotation{

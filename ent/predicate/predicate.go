@@ -12,6 +12,12 @@ type APIToken func(*sql.Selector)
 // Activity is the predicate function for activity builders.
 type Activity func(*sql.Selector)
 
+// Appointment is the predicate function for appointment builders.
+type Appointment func(*sql.Selector)
+
+// AppointmentEvent is the predicate function for appointmentevent builders.
+type AppointmentEvent func(*sql.Selector)
+
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
@@ -57,8 +63,14 @@ type Registration func(*sql.Selector)
 // RequestEvent is the predicate function for requestevent builders.
 type RequestEvent func(*sql.Selector)
 
+// ServiceMatter is the predicate function for servicematter builders.
+type ServiceMatter func(*sql.Selector)
+
 // ServiceRequest is the predicate function for servicerequest builders.
 type ServiceRequest func(*sql.Selector)
+
+// ServiceSlot is the predicate function for serviceslot builders.
+type ServiceSlot func(*sql.Selector)
 
 // SignInCode is the predicate function for signincode builders.
 type SignInCode func(*sql.Selector)

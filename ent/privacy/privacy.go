@@ -159,6 +159,54 @@ func (f ActivityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActivityMutation", m)
 }
 
+// The AppointmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AppointmentQueryRuleFunc func(context.Context, *ent.AppointmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AppointmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AppointmentQuery", q)
+}
+
+// The AppointmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AppointmentMutationRuleFunc func(context.Context, *ent.AppointmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AppointmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AppointmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AppointmentMutation", m)
+}
+
+// The AppointmentEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AppointmentEventQueryRuleFunc func(context.Context, *ent.AppointmentEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AppointmentEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AppointmentEventQuery", q)
+}
+
+// The AppointmentEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AppointmentEventMutationRuleFunc func(context.Context, *ent.AppointmentEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AppointmentEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AppointmentEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AppointmentEventMutation", m)
+}
+
 // The ChangeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ChangeQueryRuleFunc func(context.Context, *ent.ChangeQuery) error
@@ -519,6 +567,30 @@ func (f RequestEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RequestEventMutation", m)
 }
 
+// The ServiceMatterQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ServiceMatterQueryRuleFunc func(context.Context, *ent.ServiceMatterQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ServiceMatterQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceMatterQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ServiceMatterQuery", q)
+}
+
+// The ServiceMatterMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ServiceMatterMutationRuleFunc func(context.Context, *ent.ServiceMatterMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ServiceMatterMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ServiceMatterMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceMatterMutation", m)
+}
+
 // The ServiceRequestQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ServiceRequestQueryRuleFunc func(context.Context, *ent.ServiceRequestQuery) error
@@ -541,6 +613,30 @@ func (f ServiceRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceRequestMutation", m)
+}
+
+// The ServiceSlotQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ServiceSlotQueryRuleFunc func(context.Context, *ent.ServiceSlotQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ServiceSlotQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceSlotQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ServiceSlotQuery", q)
+}
+
+// The ServiceSlotMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ServiceSlotMutationRuleFunc func(context.Context, *ent.ServiceSlotMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ServiceSlotMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ServiceSlotMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceSlotMutation", m)
 }
 
 // The SignInCodeQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -654,6 +750,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ActivityQuery:
 		return q.Filter(), nil
+	case *ent.AppointmentQuery:
+		return q.Filter(), nil
+	case *ent.AppointmentEventQuery:
+		return q.Filter(), nil
 	case *ent.ChangeQuery:
 		return q.Filter(), nil
 	case *ent.ChangeLockQuery:
@@ -684,7 +784,11 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RequestEventQuery:
 		return q.Filter(), nil
+	case *ent.ServiceMatterQuery:
+		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
+		return q.Filter(), nil
+	case *ent.ServiceSlotQuery:
 		return q.Filter(), nil
 	case *ent.SignInCodeQuery:
 		return q.Filter(), nil
@@ -702,6 +806,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.APITokenMutation:
 		return m.Filter(), nil
 	case *ent.ActivityMutation:
+		return m.Filter(), nil
+	case *ent.AppointmentMutation:
+		return m.Filter(), nil
+	case *ent.AppointmentEventMutation:
 		return m.Filter(), nil
 	case *ent.ChangeMutation:
 		return m.Filter(), nil
@@ -733,7 +841,11 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.RequestEventMutation:
 		return m.Filter(), nil
+	case *ent.ServiceMatterMutation:
+		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
+		return m.Filter(), nil
+	case *ent.ServiceSlotMutation:
 		return m.Filter(), nil
 	case *ent.SignInCodeMutation:
 		return m.Filter(), nil

@@ -6,6 +6,8 @@ import (
 	"context"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
@@ -22,7 +24,9 @@ import (
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/schema"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
@@ -154,6 +158,65 @@ func init() {
 	activityDescSource := activityFields[10].Descriptor()
 	// activity.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	activity.SourceValidator = activityDescSource.Validators[0].(func(string) error)
+	appointmentMixin := schema.Appointment{}.Mixin()
+	appointment.Policy = privacy.NewPolicies(schema.Appointment{})
+	appointment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := appointment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	appointmentHooks := schema.Appointment{}.Hooks()
+
+	appointment.Hooks[1] = appointmentHooks[0]
+	appointmentMixinFields0 := appointmentMixin[0].Fields()
+	_ = appointmentMixinFields0
+	appointmentFields := schema.Appointment{}.Fields()
+	_ = appointmentFields
+	// appointmentDescCreatedAt is the schema descriptor for created_at field.
+	appointmentDescCreatedAt := appointmentMixinFields0[0].Descriptor()
+	// appointment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	appointment.DefaultCreatedAt = appointmentDescCreatedAt.Default.(func() time.Time)
+	// appointmentDescUpdatedAt is the schema descriptor for updated_at field.
+	appointmentDescUpdatedAt := appointmentMixinFields0[1].Descriptor()
+	// appointment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	appointment.DefaultUpdatedAt = appointmentDescUpdatedAt.Default.(func() time.Time)
+	// appointment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	appointment.UpdateDefaultUpdatedAt = appointmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// appointmentDescNote is the schema descriptor for note field.
+	appointmentDescNote := appointmentFields[1].Descriptor()
+	// appointment.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	appointment.NoteValidator = appointmentDescNote.Validators[0].(func(string) error)
+	// appointmentDescOfficer is the schema descriptor for officer field.
+	appointmentDescOfficer := appointmentFields[3].Descriptor()
+	// appointment.OfficerValidator is a validator for the "officer" field. It is called by the builders before save.
+	appointment.OfficerValidator = appointmentDescOfficer.Validators[0].(func(string) error)
+	appointmentevent.Policy = privacy.NewPolicies(schema.AppointmentEvent{})
+	appointmentevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := appointmentevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	appointmenteventHooks := schema.AppointmentEvent{}.Hooks()
+
+	appointmentevent.Hooks[1] = appointmenteventHooks[0]
+
+	appointmentevent.Hooks[2] = appointmenteventHooks[1]
+	appointmenteventFields := schema.AppointmentEvent{}.Fields()
+	_ = appointmenteventFields
+	// appointmenteventDescNote is the schema descriptor for note field.
+	appointmenteventDescNote := appointmenteventFields[4].Descriptor()
+	// appointmentevent.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	appointmentevent.NoteValidator = appointmenteventDescNote.Validators[0].(func(string) error)
+	// appointmenteventDescAt is the schema descriptor for at field.
+	appointmenteventDescAt := appointmenteventFields[5].Descriptor()
+	// appointmentevent.DefaultAt holds the default value on creation for the at field.
+	appointmentevent.DefaultAt = appointmenteventDescAt.Default.(func() time.Time)
 	change.Policy = privacy.NewPolicies(schema.Change{})
 	change.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -952,6 +1015,79 @@ func init() {
 	requesteventDescAt := requesteventFields[5].Descriptor()
 	// requestevent.DefaultAt holds the default value on creation for the at field.
 	requestevent.DefaultAt = requesteventDescAt.Default.(func() time.Time)
+	servicematterMixin := schema.ServiceMatter{}.Mixin()
+	servicematter.Policy = privacy.NewPolicies(schema.ServiceMatter{})
+	servicematter.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := servicematter.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	servicematterHooks := schema.ServiceMatter{}.Hooks()
+
+	servicematter.Hooks[1] = servicematterHooks[0]
+
+	servicematter.Hooks[2] = servicematterHooks[1]
+	servicematterMixinFields0 := servicematterMixin[0].Fields()
+	_ = servicematterMixinFields0
+	servicematterMixinFields1 := servicematterMixin[1].Fields()
+	_ = servicematterMixinFields1
+	servicematterFields := schema.ServiceMatter{}.Fields()
+	_ = servicematterFields
+	// servicematterDescCreatedAt is the schema descriptor for created_at field.
+	servicematterDescCreatedAt := servicematterMixinFields0[0].Descriptor()
+	// servicematter.DefaultCreatedAt holds the default value on creation for the created_at field.
+	servicematter.DefaultCreatedAt = servicematterDescCreatedAt.Default.(func() time.Time)
+	// servicematterDescUpdatedAt is the schema descriptor for updated_at field.
+	servicematterDescUpdatedAt := servicematterMixinFields0[1].Descriptor()
+	// servicematter.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	servicematter.DefaultUpdatedAt = servicematterDescUpdatedAt.Default.(func() time.Time)
+	// servicematter.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	servicematter.UpdateDefaultUpdatedAt = servicematterDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// servicematterDescSource is the schema descriptor for source field.
+	servicematterDescSource := servicematterMixinFields1[0].Descriptor()
+	// servicematter.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	servicematter.SourceValidator = servicematterDescSource.Validators[0].(func(string) error)
+	// servicematterDescName is the schema descriptor for name field.
+	servicematterDescName := servicematterFields[1].Descriptor()
+	// servicematter.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	servicematter.NameValidator = func() func(string) error {
+		validators := servicematterDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// servicematterDescRequiredDocuments is the schema descriptor for required_documents field.
+	servicematterDescRequiredDocuments := servicematterFields[3].Descriptor()
+	// servicematter.RequiredDocumentsValidator is a validator for the "required_documents" field. It is called by the builders before save.
+	servicematter.RequiredDocumentsValidator = servicematterDescRequiredDocuments.Validators[0].(func([]string) error)
+	// servicematterDescProcessingDays is the schema descriptor for processing_days field.
+	servicematterDescProcessingDays := servicematterFields[4].Descriptor()
+	// servicematter.ProcessingDaysValidator is a validator for the "processing_days" field. It is called by the builders before save.
+	servicematter.ProcessingDaysValidator = servicematterDescProcessingDays.Validators[0].(func(int) error)
+	// servicematterDescBookable is the schema descriptor for bookable field.
+	servicematterDescBookable := servicematterFields[5].Descriptor()
+	// servicematter.DefaultBookable holds the default value on creation for the bookable field.
+	servicematter.DefaultBookable = servicematterDescBookable.Default.(bool)
+	// servicematterDescHomeService is the schema descriptor for home_service field.
+	servicematterDescHomeService := servicematterFields[6].Descriptor()
+	// servicematter.DefaultHomeService holds the default value on creation for the home_service field.
+	servicematter.DefaultHomeService = servicematterDescHomeService.Default.(bool)
+	// servicematterDescOnBehalf is the schema descriptor for on_behalf field.
+	servicematterDescOnBehalf := servicematterFields[7].Descriptor()
+	// servicematter.DefaultOnBehalf holds the default value on creation for the on_behalf field.
+	servicematter.DefaultOnBehalf = servicematterDescOnBehalf.Default.(bool)
 	servicerequestMixin := schema.ServiceRequest{}.Mixin()
 	servicerequest.Policy = privacy.NewPolicies(schema.ServiceRequest{})
 	servicerequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1031,6 +1167,51 @@ func init() {
 	servicerequestDescIdempotencyKey := servicerequestFields[16].Descriptor()
 	// servicerequest.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	servicerequest.IdempotencyKeyValidator = servicerequestDescIdempotencyKey.Validators[0].(func(string) error)
+	serviceslotMixin := schema.ServiceSlot{}.Mixin()
+	serviceslot.Policy = privacy.NewPolicies(schema.ServiceSlot{})
+	serviceslot.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := serviceslot.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	serviceslotHooks := schema.ServiceSlot{}.Hooks()
+
+	serviceslot.Hooks[1] = serviceslotHooks[0]
+
+	serviceslot.Hooks[2] = serviceslotHooks[1]
+	serviceslotMixinFields0 := serviceslotMixin[0].Fields()
+	_ = serviceslotMixinFields0
+	serviceslotMixinFields1 := serviceslotMixin[1].Fields()
+	_ = serviceslotMixinFields1
+	serviceslotFields := schema.ServiceSlot{}.Fields()
+	_ = serviceslotFields
+	// serviceslotDescCreatedAt is the schema descriptor for created_at field.
+	serviceslotDescCreatedAt := serviceslotMixinFields0[0].Descriptor()
+	// serviceslot.DefaultCreatedAt holds the default value on creation for the created_at field.
+	serviceslot.DefaultCreatedAt = serviceslotDescCreatedAt.Default.(func() time.Time)
+	// serviceslotDescUpdatedAt is the schema descriptor for updated_at field.
+	serviceslotDescUpdatedAt := serviceslotMixinFields0[1].Descriptor()
+	// serviceslot.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	serviceslot.DefaultUpdatedAt = serviceslotDescUpdatedAt.Default.(func() time.Time)
+	// serviceslot.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	serviceslot.UpdateDefaultUpdatedAt = serviceslotDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// serviceslotDescSource is the schema descriptor for source field.
+	serviceslotDescSource := serviceslotMixinFields1[0].Descriptor()
+	// serviceslot.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	serviceslot.SourceValidator = serviceslotDescSource.Validators[0].(func(string) error)
+	// serviceslotDescCapacity is the schema descriptor for capacity field.
+	serviceslotDescCapacity := serviceslotFields[2].Descriptor()
+	// serviceslot.CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
+	serviceslot.CapacityValidator = serviceslotDescCapacity.Validators[0].(func(int) error)
+	// serviceslotDescBookedCount is the schema descriptor for booked_count field.
+	serviceslotDescBookedCount := serviceslotFields[3].Descriptor()
+	// serviceslot.DefaultBookedCount holds the default value on creation for the booked_count field.
+	serviceslot.DefaultBookedCount = serviceslotDescBookedCount.Default.(int)
+	// serviceslot.BookedCountValidator is a validator for the "booked_count" field. It is called by the builders before save.
+	serviceslot.BookedCountValidator = serviceslotDescBookedCount.Validators[0].(func(int) error)
 	signincode.Policy = privacy.NewPolicies(schema.SignInCode{})
 	signincode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -516,6 +516,32 @@ type PointInput struct {
 	Lng float64 `json:"lng"`
 }
 
+// A new appointment slot for a matter.
+//
+// 为某事项新开放的预约时段。
+type PublishServiceSlotInput struct {
+	// The matter's global ID; the slot belongs to the matter's community.
+	//
+	// 事项的全局 ID；时段属于该事项所在的社区。
+	MatterID int `json:"matterID"`
+	// When the slot starts.
+	//
+	// 时段开始时间。
+	StartsAt time.Time `json:"startsAt"`
+	// When the slot ends; after startsAt.
+	//
+	// 时段结束时间，须晚于开始时间。
+	EndsAt time.Time `json:"endsAt"`
+	// Appointments the slot takes, at least 1.
+	//
+	// 该时段可预约的人数，至少为 1。
+	Capacity int `json:"capacity"`
+	// A retried publish with the same ID (or Idempotency-Key header) returns the first slot.
+	//
+	// 使用相同 ID（或 Idempotency-Key 请求头）重试时，返回第一次发布的时段。
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // The walking circle around a compound or a point, and what it covers.
 //
 // 某个小区或某点周围的步行圈，及其覆盖的设施。
@@ -698,6 +724,80 @@ type Viewer struct {
 	//
 	// 工作人员令牌所服务的社区。
 	Community *ent.Region `json:"community,omitempty"`
+}
+
+// What staff record on an appointment.
+//
+// 工作人员对预约记录的处理结果。
+type AppointmentOutcome string
+
+const (
+	// Taken on (or progress noted again): the officer answers for the case to the end.
+	//
+	// 受理（或再次记录进展）：该专员对办件全程负责。
+	AppointmentOutcomeInProgress AppointmentOutcome = "IN_PROGRESS"
+	// Handled to the end.
+	//
+	// 办结。
+	AppointmentOutcomeServed AppointmentOutcome = "SERVED"
+	// Cancelled by the counter; the place is given back.
+	//
+	// 由窗口取消，名额退回。
+	AppointmentOutcomeCancelled AppointmentOutcome = "CANCELLED"
+	// The resident did not come.
+	//
+	// 居民未到场。
+	AppointmentOutcomeNoShow AppointmentOutcome = "NO_SHOW"
+)
+
+var AllAppointmentOutcome = []AppointmentOutcome{
+	AppointmentOutcomeInProgress,
+	AppointmentOutcomeServed,
+	AppointmentOutcomeCancelled,
+	AppointmentOutcomeNoShow,
+}
+
+func (e AppointmentOutcome) IsValid() bool {
+	switch e {
+	case AppointmentOutcomeInProgress, AppointmentOutcomeServed, AppointmentOutcomeCancelled, AppointmentOutcomeNoShow:
+		return true
+	}
+	return false
+}
+
+func (e AppointmentOutcome) String() string {
+	return string(e)
+}
+
+func (e *AppointmentOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AppointmentOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AppointmentOutcome", str)
+	}
+	return nil
+}
+
+func (e AppointmentOutcome) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AppointmentOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AppointmentOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How compounds of a report are ordered.
