@@ -146,7 +146,9 @@ func TestOneWindowCatalogueAppointmentsAndPrivacy(t *testing.T) {
 
 		// The public sees places left, never who booked.
 		remaining := func() int {
-			var d struct{ Node struct{ Remaining, BookedCount int } }
+			var d struct {
+				Node struct{ Remaining, BookedCount int }
+			}
 			s.Query(t, "", `query($id: ID!) { node(id: $id) { ... on ServiceSlot { remaining bookedCount } } }`, map[string]any{"id": slot}).Decode(t, &d)
 			return d.Node.Remaining
 		}
@@ -176,7 +178,9 @@ func TestOneWindowCatalogueAppointmentsAndPrivacy(t *testing.T) {
 		if list.Appointments.TotalCount != 1 {
 			t.Errorf("bob sees %d appointments, want his 1", list.Appointments.TotalCount)
 		}
-		var seen struct{ Node *struct{ Person struct{ Name string } } }
+		var seen struct {
+			Node *struct{ Person struct{ Name string } }
+		}
 		s.Query(t, staff, apptQuery, map[string]any{"id": bobAppt}).Decode(t, &seen)
 		if seen.Node == nil || seen.Node.Person.Name != "居民乙" {
 			t.Errorf("staff of 塔城路 should see bob's appointment: %+v", seen)
@@ -267,7 +271,9 @@ func TestOneWindowSlotCapacityHoldsUnderConcurrency(t *testing.T) {
 		if ok != 20 || codes["SLOT_FULL"] != 40 {
 			t.Fatalf("%d bookings and refusals %v; want 20 and 40 SLOT_FULL", ok, codes)
 		}
-		var d struct{ Node struct{ BookedCount, Remaining int } }
+		var d struct {
+			Node struct{ BookedCount, Remaining int }
+		}
 		s.Query(t, "", `query($id: ID!) { node(id: $id) { ... on ServiceSlot { bookedCount remaining } } }`, map[string]any{"id": slot}).Decode(t, &d)
 		sid, _ := gid.Decode(slot)
 		n, err := s.Store.Client.Appointment.Query().Where(appointment.SlotID(sid)).Count(rule.SystemContext(context.Background()))
@@ -299,7 +305,9 @@ func TestOneWindowAppointmentsPageDoesNotRunNPlusOne(t *testing.T) {
 		var d struct {
 			Appointments struct {
 				TotalCount int
-				Edges      []struct{ Node struct{ Matter struct{ Name string } } }
+				Edges      []struct {
+					Node struct{ Matter struct{ Name string } }
+				}
 			}
 		}
 		s.Query(t, staff, `{ appointments(first: 50) { totalCount edges { node { status note person { name }
