@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"lifecircle/ent"
 
 	"entgo.io/contrib/entgql"
@@ -32,7 +31,7 @@ func (r *queryResolver) Activities(ctx context.Context, after *entgql.Cursor[int
 }
 
 func (r *queryResolver) Appointments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.AppointmentWhereInput) (*ent.AppointmentConnection, error) {
-	panic(fmt.Errorf("not implemented: Appointments - appointments"))
+	return r.client.Appointment.Query().Paginate(ctx, after, first, before, last, ent.WithAppointmentFilter(where.Filter))
 }
 
 func (r *queryResolver) Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error) {
@@ -74,7 +73,7 @@ func (r *queryResolver) Registrations(ctx context.Context, after *entgql.Cursor[
 }
 
 func (r *queryResolver) ServiceMatters(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceMatterOrder, where *ent.ServiceMatterWhereInput) (*ent.ServiceMatterConnection, error) {
-	panic(fmt.Errorf("not implemented: ServiceMatters - serviceMatters"))
+	return r.client.ServiceMatter.Query().Paginate(ctx, after, first, before, last, ent.WithServiceMatterOrder(orderBy), ent.WithServiceMatterFilter(where.Filter))
 }
 
 func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error) {
@@ -82,7 +81,7 @@ func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Curso
 }
 
 func (r *queryResolver) ServiceSlots(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceSlotOrder, where *ent.ServiceSlotWhereInput) (*ent.ServiceSlotConnection, error) {
-	panic(fmt.Errorf("not implemented: ServiceSlots - serviceSlots"))
+	return r.client.ServiceSlot.Query().Paginate(ctx, after, first, before, last, ent.WithServiceSlotOrder(orderBy), ent.WithServiceSlotFilter(where.Filter))
 }
 
 func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
