@@ -34,6 +34,10 @@ func (r *queryResolver) CoBuildingProjects(ctx context.Context, after *entgql.Cu
 	return r.client.CoBuildingProject.Query().Paginate(ctx, after, first, before, last, ent.WithCoBuildingProjectOrder(orderBy), ent.WithCoBuildingProjectFilter(where.Filter))
 }
 
+func (r *queryResolver) Appointments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.AppointmentWhereInput) (*ent.AppointmentConnection, error) {
+	return r.client.Appointment.Query().Paginate(ctx, after, first, before, last, ent.WithAppointmentFilter(where.Filter))
+}
+
 func (r *queryResolver) Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error) {
 	return r.client.Compound.Query().Paginate(ctx, after, first, before, last, ent.WithCompoundOrder(orderBy), ent.WithCompoundFilter(where.Filter))
 }
@@ -80,8 +84,16 @@ func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[int]
 	return r.client.Resource.Query().Paginate(ctx, after, first, before, last, ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
 }
 
+func (r *queryResolver) ServiceMatters(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceMatterOrder, where *ent.ServiceMatterWhereInput) (*ent.ServiceMatterConnection, error) {
+	return r.client.ServiceMatter.Query().Paginate(ctx, after, first, before, last, ent.WithServiceMatterOrder(orderBy), ent.WithServiceMatterFilter(where.Filter))
+}
+
 func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error) {
 	return r.client.ServiceRequest.Query().Paginate(ctx, after, first, before, last, ent.WithServiceRequestFilter(where.Filter))
+}
+
+func (r *queryResolver) ServiceSlots(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceSlotOrder, where *ent.ServiceSlotWhereInput) (*ent.ServiceSlotConnection, error) {
+	return r.client.ServiceSlot.Query().Paginate(ctx, after, first, before, last, ent.WithServiceSlotOrder(orderBy), ent.WithServiceSlotFilter(where.Filter))
 }
 
 func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
@@ -100,6 +112,8 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
+func (r *Resolver) ServiceSlot() ServiceSlotResolver { return &serviceSlotResolver{r} }
+
 type (
 	aPITokenResolver           struct{ *Resolver }
 	facilityResolver           struct{ *Resolver }
@@ -108,4 +122,5 @@ type (
 	personalDataAccessResolver struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
 	serviceRequestResolver     struct{ *Resolver }
+	serviceSlotResolver        struct{ *Resolver }
 )

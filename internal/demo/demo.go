@@ -364,7 +364,7 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 		}
 		s.Requests++
 	}
-	return s, nil
+	return s, writeOneWindow(ctx, c, id)
 }
 
 func writeFacility(ctx context.Context, c *ent.Client, id ids, f facilityRow) error {

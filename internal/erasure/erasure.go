@@ -42,6 +42,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/onewindow"
 )
 
 // Marker replaces an erased person's name, an erased request's title and
@@ -149,6 +150,10 @@ func erase(ctx context.Context, client *ent.Client, p *ent.Person) error {
 		if err := client.Registration.Update().Where(registration.IDIn(regs...)).ClearPersonID().Exec(ctx); err != nil {
 			return fmt.Errorf("registrations: %w", err)
 		}
+	}
+
+	if err := onewindow.Erase(ctx, client, id); err != nil {
+		return fmt.Errorf("appointments: %w", err)
 	}
 
 	tokens, err := client.APIToken.Query().Where(apitoken.PersonID(id)).IDs(ctx)

@@ -14,10 +14,12 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
+	"lifecircle/ent/appointment"
 	"lifecircle/ent/person"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/internal/timefmt"
 )
 
@@ -31,11 +33,18 @@ const (
 	ActivitiesHeld       = "activities_held"        // completed activities that started in the month
 	Registrations        = "registrations"          // by "age:…" band and "group:…" target group
 	ActiveVolunteers     = "active_volunteers"      // distinct people who claimed a request
+	// The one-window counter (internal/onewindow), by the month of the
+	// appointment's slot: matters taken on by an officer (in progress or
+	// served), those served, and served / taken on in percent.
+	OneWindowHandled        = "onewindow_matters_handled"
+	OneWindowServed         = "onewindow_matters_served"
+	OneWindowCompletionRate = "onewindow_completion_rate"
 )
 
 // Metrics lists every metric.
 var Metrics = []string{RequestsSubmitted, RequestsCompleted, MicroWishesFulfilled, CompletionRate,
-	MedianDaysToResolve, ActivitiesHeld, Registrations, ActiveVolunteers}
+	MedianDaysToResolve, ActivitiesHeld, Registrations, ActiveVolunteers,
+	OneWindowHandled, OneWindowServed, OneWindowCompletionRate}
 
 // cell names a figure within a region's table.
 type cell struct{ metric, dim string }
@@ -308,6 +317,9 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 		}
 		actIDs = actIDs[n:]
 	}
+	if err := collectOneWindow(ctx, c, start, end, h, at); err != nil {
+		return nil, h, err
+	}
 	for id, t := range tables {
 		t.counts[cell{ActiveVolunteers, ""}] = int64(len(t.volunteer))
 		if h.level[id] != region.LevelCommunity {
@@ -321,6 +333,34 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 		}
 	}
 	return tables, h, nil
+}
+
+// collectOneWindow counts the one-window matters whose slot starts in
+// [start, end): taken on (in progress or served) and served, each in the
+// community and its ancestors, with the resident's share kept for the
+// community (differential privacy bounds it).
+func collectOneWindow(ctx context.Context, c *ent.Client, start, end time.Time, h hierarchy, at func(int) *raw) error {
+	apps, err := c.Appointment.Query().
+		Where(appointment.StatusIn(appointment.StatusInProgress, appointment.StatusServed),
+			appointment.HasSlotWith(serviceslot.StartsAtGTE(start), serviceslot.StartsAtLT(end))).
+		Select(appointment.FieldCommunityID, appointment.FieldPersonID, appointment.FieldStatus).All(ctx)
+	if err != nil {
+		return fmt.Errorf("stats: appointments: %w", err)
+	}
+	for _, a := range apps {
+		for i, r := range h.ancestors(a.CommunityID) {
+			who := 0
+			if i == 0 && a.PersonID != nil { // nil: detached by erasure, counted with no one's share
+				who = *a.PersonID
+			}
+			t := at(r)
+			t.add(cell{OneWindowHandled, ""}, who, 1)
+			if a.Status == appointment.StatusServed {
+				t.add(cell{OneWindowServed, ""}, who, 1)
+			}
+		}
+	}
+	return nil
 }
 
 // dims lists the breakdowns each metric always has, so that every table has

@@ -33,7 +33,8 @@ type Table map[int]map[cell]Value
 func personal(metric string) bool { return metric != ActivitiesHeld }
 
 // countMetrics are the protected counts (rates and medians derive from them).
-var countMetrics = []string{RequestsSubmitted, RequestsCompleted, MicroWishesFulfilled, Registrations, ActiveVolunteers}
+var countMetrics = []string{RequestsSubmitted, RequestsCompleted, MicroWishesFulfilled, Registrations, ActiveVolunteers,
+	OneWindowHandled, OneWindowServed}
 
 func ptr(f float64) *float64 { return &f }
 
@@ -128,6 +129,14 @@ func Rule105(tables map[int]*raw, h hierarchy) Table {
 			out[id][cell{CompletionRate, ""}] = Value{V: ptr(math.Round(math.Min(pubDone/pubSub, 1) * 100))}
 		} else {
 			out[id][cell{CompletionRate, ""}] = Value{Suppressed: true}
+		}
+		// The one-window completion rate, the same way.
+		taken, served := cell{OneWindowHandled, ""}, cell{OneWindowServed, ""}
+		if !sup[id][taken] && !sup[id][served] && t.counts[taken] >= Threshold {
+			pubTaken, pubServed := roundTo(float64(t.counts[taken]), Base), roundTo(float64(t.counts[served]), Base)
+			out[id][cell{OneWindowCompletionRate, ""}] = Value{V: ptr(math.Round(math.Min(pubServed/pubTaken, 1) * 100))}
+		} else {
+			out[id][cell{OneWindowCompletionRate, ""}] = Value{Suppressed: true}
 		}
 		if !sup[id][done] && len(t.durations) >= Threshold {
 			out[id][cell{MedianDaysToResolve, ""}] = Value{V: ptr(math.Round(median(t.durations)*10) / 10)}
@@ -303,6 +312,12 @@ func DifferentialPrivacy(tables map[int]*raw, h hierarchy, o DPOptions) (Table, 
 			cells[cell{CompletionRate, ""}] = Value{V: ptr(math.Round(math.Min(*done.V / *sub.V, 1) * 100)), Noisy: true}
 		} else {
 			cells[cell{CompletionRate, ""}] = Value{Suppressed: true, Noisy: true}
+		}
+		taken, served := cells[cell{OneWindowHandled, ""}], cells[cell{OneWindowServed, ""}]
+		if taken.V != nil && served.V != nil && *taken.V > 0 {
+			cells[cell{OneWindowCompletionRate, ""}] = Value{V: ptr(math.Round(math.Min(*served.V / *taken.V, 1) * 100)), Noisy: true}
+		} else {
+			cells[cell{OneWindowCompletionRate, ""}] = Value{Suppressed: true, Noisy: true}
 		}
 		cells[cell{MedianDaysToResolve, ""}] = Value{Suppressed: true}
 		out[id] = cells

@@ -243,6 +243,12 @@ func FilterPrivate() privacy.QueryRule {
 			case *ent.RegistrationFilter:
 				f.Where(entql.FieldEQ("person_id", v.PersonID))
 				return privacy.Skip
+			case *ent.AppointmentFilter:
+				f.Where(entql.FieldEQ("person_id", v.PersonID))
+				return privacy.Skip
+			case *ent.AppointmentEventFilter:
+				f.Where(entql.HasEdgeWith("appointment", entql.FieldEQ("person_id", v.PersonID)))
+				return privacy.Skip
 			case *ent.RequestEventFilter:
 				f.Where(entql.HasEdgeWith("request", entql.Or(
 					entql.FieldEQ("requester_id", v.PersonID), entql.FieldEQ("claimed_by_id", v.PersonID))))
