@@ -21,6 +21,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -31,6 +32,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent"
@@ -64,6 +66,8 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
+	// OccurrenceCount is the client for interacting with the OccurrenceCount builders.
+	OccurrenceCount *OccurrenceCountClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
@@ -84,6 +88,8 @@ type Client struct {
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
+	// Theme is the client for interacting with the Theme builders.
+	Theme *ThemeClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
 }
@@ -107,6 +113,7 @@ func (c *Client) init() {
 	c.Grid = NewGridClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
+	c.OccurrenceCount = NewOccurrenceCountClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.PersonalDataAccess = NewPersonalDataAccessClient(c.config)
@@ -117,6 +124,7 @@ func (c *Client) init() {
 	c.ServiceRequest = NewServiceRequestClient(c.config)
 	c.SignInCode = NewSignInCodeClient(c.config)
 	c.StatCell = NewStatCellClient(c.config)
+	c.Theme = NewThemeClient(c.config)
 	c.WalkNetwork = NewWalkNetworkClient(c.config)
 }
 
@@ -220,6 +228,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
+		OccurrenceCount:    NewOccurrenceCountClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
@@ -230,6 +239,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
+		Theme:              NewThemeClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
 }
@@ -260,6 +270,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
+		OccurrenceCount:    NewOccurrenceCountClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
@@ -270,6 +281,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
+		Theme:              NewThemeClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
 }
@@ -301,9 +313,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.OccurrenceCount,
+		c.Organization, c.Person, c.PersonalDataAccess, c.Publication, c.Region,
+		c.Registration, c.RequestEvent, c.ServiceRequest, c.SignInCode, c.StatCell,
+		c.Theme, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -314,9 +327,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.OccurrenceCount,
+		c.Organization, c.Person, c.PersonalDataAccess, c.Publication, c.Region,
+		c.Registration, c.RequestEvent, c.ServiceRequest, c.SignInCode, c.StatCell,
+		c.Theme, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -345,6 +359,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *IdentityMutation:
 		return c.Identity.mutate(ctx, m)
+	case *OccurrenceCountMutation:
+		return c.OccurrenceCount.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *PersonMutation:
@@ -365,6 +381,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SignInCode.mutate(ctx, m)
 	case *StatCellMutation:
 		return c.StatCell.mutate(ctx, m)
+	case *ThemeMutation:
+		return c.Theme.mutate(ctx, m)
 	case *WalkNetworkMutation:
 		return c.WalkNetwork.mutate(ctx, m)
 	default:
@@ -687,6 +705,22 @@ func (c *ActivityClient) QueryVenue(_m *Activity) *FacilityQuery {
 			sqlgraph.From(activity.Table, activity.FieldID, id),
 			sqlgraph.To(facility.Table, facility.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, activity.VenueTable, activity.VenueColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMonthTheme queries the month_theme edge of a Activity.
+func (c *ActivityClient) QueryMonthTheme(_m *Activity) *ThemeQuery {
+	query := (&ThemeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activity.Table, activity.FieldID, id),
+			sqlgraph.To(theme.Table, theme.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, activity.MonthThemeTable, activity.MonthThemeColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1981,6 +2015,156 @@ func (c *IdentityClient) mutate(ctx context.Context, m *IdentityMutation) (Value
 		return (&IdentityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Identity mutation op: %q", m.Op())
+	}
+}
+
+// OccurrenceCountClient is a client for the OccurrenceCount schema.
+type OccurrenceCountClient struct {
+	config
+}
+
+// NewOccurrenceCountClient returns a client for the OccurrenceCount from the given config.
+func NewOccurrenceCountClient(c config) *OccurrenceCountClient {
+	return &OccurrenceCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `occurrencecount.Hooks(f(g(h())))`.
+func (c *OccurrenceCountClient) Use(hooks ...Hook) {
+	c.hooks.OccurrenceCount = append(c.hooks.OccurrenceCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `occurrencecount.Intercept(f(g(h())))`.
+func (c *OccurrenceCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OccurrenceCount = append(c.inters.OccurrenceCount, interceptors...)
+}
+
+// Create returns a builder for creating a OccurrenceCount entity.
+func (c *OccurrenceCountClient) Create() *OccurrenceCountCreate {
+	mutation := newOccurrenceCountMutation(c.config, OpCreate)
+	return &OccurrenceCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OccurrenceCount entities.
+func (c *OccurrenceCountClient) CreateBulk(builders ...*OccurrenceCountCreate) *OccurrenceCountCreateBulk {
+	return &OccurrenceCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OccurrenceCountClient) MapCreateBulk(slice any, setFunc func(*OccurrenceCountCreate, int)) *OccurrenceCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OccurrenceCountCreateBulk{err: fmt.Errorf("calling to OccurrenceCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OccurrenceCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OccurrenceCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OccurrenceCount.
+func (c *OccurrenceCountClient) Update() *OccurrenceCountUpdate {
+	mutation := newOccurrenceCountMutation(c.config, OpUpdate)
+	return &OccurrenceCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OccurrenceCountClient) UpdateOne(_m *OccurrenceCount) *OccurrenceCountUpdateOne {
+	mutation := newOccurrenceCountMutation(c.config, OpUpdateOne, withOccurrenceCount(_m))
+	return &OccurrenceCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OccurrenceCountClient) UpdateOneID(id int) *OccurrenceCountUpdateOne {
+	mutation := newOccurrenceCountMutation(c.config, OpUpdateOne, withOccurrenceCountID(id))
+	return &OccurrenceCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OccurrenceCount.
+func (c *OccurrenceCountClient) Delete() *OccurrenceCountDelete {
+	mutation := newOccurrenceCountMutation(c.config, OpDelete)
+	return &OccurrenceCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OccurrenceCountClient) DeleteOne(_m *OccurrenceCount) *OccurrenceCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OccurrenceCountClient) DeleteOneID(id int) *OccurrenceCountDeleteOne {
+	builder := c.Delete().Where(occurrencecount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OccurrenceCountDeleteOne{builder}
+}
+
+// Query returns a query builder for OccurrenceCount.
+func (c *OccurrenceCountClient) Query() *OccurrenceCountQuery {
+	return &OccurrenceCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOccurrenceCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OccurrenceCount entity by its id.
+func (c *OccurrenceCountClient) Get(ctx context.Context, id int) (*OccurrenceCount, error) {
+	return c.Query().Where(occurrencecount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OccurrenceCountClient) GetX(ctx context.Context, id int) *OccurrenceCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryActivity queries the activity edge of a OccurrenceCount.
+func (c *OccurrenceCountClient) QueryActivity(_m *OccurrenceCount) *ActivityQuery {
+	query := (&ActivityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(occurrencecount.Table, occurrencecount.FieldID, id),
+			sqlgraph.To(activity.Table, activity.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, occurrencecount.ActivityTable, occurrencecount.ActivityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OccurrenceCountClient) Hooks() []Hook {
+	hooks := c.hooks.OccurrenceCount
+	return append(hooks[:len(hooks):len(hooks)], occurrencecount.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OccurrenceCountClient) Interceptors() []Interceptor {
+	return c.inters.OccurrenceCount
+}
+
+func (c *OccurrenceCountClient) mutate(ctx context.Context, m *OccurrenceCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OccurrenceCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OccurrenceCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OccurrenceCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OccurrenceCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OccurrenceCount mutation op: %q", m.Op())
 	}
 }
 
@@ -3836,6 +4020,172 @@ func (c *StatCellClient) mutate(ctx context.Context, m *StatCellMutation) (Value
 	}
 }
 
+// ThemeClient is a client for the Theme schema.
+type ThemeClient struct {
+	config
+}
+
+// NewThemeClient returns a client for the Theme from the given config.
+func NewThemeClient(c config) *ThemeClient {
+	return &ThemeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `theme.Hooks(f(g(h())))`.
+func (c *ThemeClient) Use(hooks ...Hook) {
+	c.hooks.Theme = append(c.hooks.Theme, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `theme.Intercept(f(g(h())))`.
+func (c *ThemeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Theme = append(c.inters.Theme, interceptors...)
+}
+
+// Create returns a builder for creating a Theme entity.
+func (c *ThemeClient) Create() *ThemeCreate {
+	mutation := newThemeMutation(c.config, OpCreate)
+	return &ThemeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Theme entities.
+func (c *ThemeClient) CreateBulk(builders ...*ThemeCreate) *ThemeCreateBulk {
+	return &ThemeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ThemeClient) MapCreateBulk(slice any, setFunc func(*ThemeCreate, int)) *ThemeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ThemeCreateBulk{err: fmt.Errorf("calling to ThemeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ThemeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ThemeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Theme.
+func (c *ThemeClient) Update() *ThemeUpdate {
+	mutation := newThemeMutation(c.config, OpUpdate)
+	return &ThemeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ThemeClient) UpdateOne(_m *Theme) *ThemeUpdateOne {
+	mutation := newThemeMutation(c.config, OpUpdateOne, withTheme(_m))
+	return &ThemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ThemeClient) UpdateOneID(id int) *ThemeUpdateOne {
+	mutation := newThemeMutation(c.config, OpUpdateOne, withThemeID(id))
+	return &ThemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Theme.
+func (c *ThemeClient) Delete() *ThemeDelete {
+	mutation := newThemeMutation(c.config, OpDelete)
+	return &ThemeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ThemeClient) DeleteOne(_m *Theme) *ThemeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ThemeClient) DeleteOneID(id int) *ThemeDeleteOne {
+	builder := c.Delete().Where(theme.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ThemeDeleteOne{builder}
+}
+
+// Query returns a query builder for Theme.
+func (c *ThemeClient) Query() *ThemeQuery {
+	return &ThemeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTheme},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Theme entity by its id.
+func (c *ThemeClient) Get(ctx context.Context, id int) (*Theme, error) {
+	return c.Query().Where(theme.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ThemeClient) GetX(ctx context.Context, id int) *Theme {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRegion queries the region edge of a Theme.
+func (c *ThemeClient) QueryRegion(_m *Theme) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(theme.Table, theme.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, theme.RegionTable, theme.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActivities queries the activities edge of a Theme.
+func (c *ThemeClient) QueryActivities(_m *Theme) *ActivityQuery {
+	query := (&ActivityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(theme.Table, theme.FieldID, id),
+			sqlgraph.To(activity.Table, activity.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, theme.ActivitiesTable, theme.ActivitiesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ThemeClient) Hooks() []Hook {
+	hooks := c.hooks.Theme
+	return append(hooks[:len(hooks):len(hooks)], theme.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ThemeClient) Interceptors() []Interceptor {
+	return c.inters.Theme
+}
+
+func (c *ThemeClient) mutate(ctx context.Context, m *ThemeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ThemeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ThemeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ThemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ThemeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Theme mutation op: %q", m.Op())
+	}
+}
+
 // WalkNetworkClient is a client for the WalkNetwork schema.
 type WalkNetworkClient struct {
 	config
@@ -3974,14 +4324,14 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 type (
 	hooks struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Hook
+		IdempotencyKey, Identity, OccurrenceCount, Organization, Person,
+		PersonalDataAccess, Publication, Region, Registration, RequestEvent,
+		ServiceRequest, SignInCode, StatCell, Theme, WalkNetwork []ent.Hook
 	}
 	inters struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Interceptor
+		IdempotencyKey, Identity, OccurrenceCount, Organization, Person,
+		PersonalDataAccess, Publication, Region, Registration, RequestEvent,
+		ServiceRequest, SignInCode, StatCell, Theme, WalkNetwork []ent.Interceptor
 	}
 )

@@ -16,6 +16,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -26,6 +27,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
 	"lifecircle/ent/walknetwork"
 	"reflect"
 	"sync"
@@ -103,6 +105,7 @@ func checkColumn(t, c string) error {
 			grid.Table:               grid.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			identity.Table:           identity.ValidColumn,
+			occurrencecount.Table:    occurrencecount.ValidColumn,
 			organization.Table:       organization.ValidColumn,
 			person.Table:             person.ValidColumn,
 			personaldataaccess.Table: personaldataaccess.ValidColumn,
@@ -113,6 +116,7 @@ func checkColumn(t, c string) error {
 			servicerequest.Table:     servicerequest.ValidColumn,
 			signincode.Table:         signincode.ValidColumn,
 			statcell.Table:           statcell.ValidColumn,
+			theme.Table:              theme.ValidColumn,
 			walknetwork.Table:        walknetwork.ValidColumn,
 		})
 	})

@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -24,6 +25,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
@@ -34,7 +36,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -88,6 +90,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			activity.FieldCommunityID:     {Type: field.TypeInt, Column: activity.FieldCommunityID},
 			activity.FieldOrganizerID:     {Type: field.TypeInt, Column: activity.FieldOrganizerID},
 			activity.FieldVenueID:         {Type: field.TypeInt, Column: activity.FieldVenueID},
+			activity.FieldRrule:           {Type: field.TypeString, Column: activity.FieldRrule},
+			activity.FieldExdates:         {Type: field.TypeJSON, Column: activity.FieldExdates},
+			activity.FieldRdates:          {Type: field.TypeJSON, Column: activity.FieldRdates},
+			activity.FieldSeriesEndsAt:    {Type: field.TypeTime, Column: activity.FieldSeriesEndsAt},
+			activity.FieldMonthThemeID:    {Type: field.TypeInt, Column: activity.FieldMonthThemeID},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -256,6 +263,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   occurrencecount.Table,
+			Columns: occurrencecount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: occurrencecount.FieldID,
+			},
+		},
+		Type: "OccurrenceCount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			occurrencecount.FieldActivityID:      {Type: field.TypeInt, Column: occurrencecount.FieldActivityID},
+			occurrencecount.FieldStartsAt:        {Type: field.TypeTime, Column: occurrencecount.FieldStartsAt},
+			occurrencecount.FieldRegisteredCount: {Type: field.TypeInt, Column: occurrencecount.FieldRegisteredCount},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -274,7 +297,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCompoundID: {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -295,7 +318,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personaldataaccess.Table,
 			Columns: personaldataaccess.Columns,
@@ -316,7 +339,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personaldataaccess.FieldOperation:         {Type: field.TypeString, Column: personaldataaccess.FieldOperation},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   publication.Table,
 			Columns: publication.Columns,
@@ -333,7 +356,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -356,7 +379,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate: {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -367,15 +390,17 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Registration",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			registration.FieldCreatedAt:   {Type: field.TypeTime, Column: registration.FieldCreatedAt},
-			registration.FieldUpdatedAt:   {Type: field.TypeTime, Column: registration.FieldUpdatedAt},
-			registration.FieldStatus:      {Type: field.TypeEnum, Column: registration.FieldStatus},
-			registration.FieldPersonID:    {Type: field.TypeInt, Column: registration.FieldPersonID},
-			registration.FieldActivityID:  {Type: field.TypeInt, Column: registration.FieldActivityID},
-			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
+			registration.FieldCreatedAt:     {Type: field.TypeTime, Column: registration.FieldCreatedAt},
+			registration.FieldUpdatedAt:     {Type: field.TypeTime, Column: registration.FieldUpdatedAt},
+			registration.FieldStatus:        {Type: field.TypeEnum, Column: registration.FieldStatus},
+			registration.FieldPersonID:      {Type: field.TypeInt, Column: registration.FieldPersonID},
+			registration.FieldActivityID:    {Type: field.TypeInt, Column: registration.FieldActivityID},
+			registration.FieldCommunityID:   {Type: field.TypeInt, Column: registration.FieldCommunityID},
+			registration.FieldOccurrence:    {Type: field.TypeTime, Column: registration.FieldOccurrence},
+			registration.FieldOccurrenceKey: {Type: field.TypeInt64, Column: registration.FieldOccurrenceKey},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -397,7 +422,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -434,7 +459,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signincode.Table,
 			Columns: signincode.Columns,
@@ -453,7 +478,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signincode.FieldUsedAt:    {Type: field.TypeTime, Column: signincode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statcell.Table,
 			Columns: statcell.Columns,
@@ -473,7 +498,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   theme.Table,
+			Columns: theme.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: theme.FieldID,
+			},
+		},
+		Type: "Theme",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			theme.FieldCreatedAt:    {Type: field.TypeTime, Column: theme.FieldCreatedAt},
+			theme.FieldUpdatedAt:    {Type: field.TypeTime, Column: theme.FieldUpdatedAt},
+			theme.FieldSource:       {Type: field.TypeString, Column: theme.FieldSource},
+			theme.FieldIllustrative: {Type: field.TypeJSON, Column: theme.FieldIllustrative},
+			theme.FieldMonth:        {Type: field.TypeString, Column: theme.FieldMonth},
+			theme.FieldTitle:        {Type: field.TypeString, Column: theme.FieldTitle},
+			theme.FieldDescription:  {Type: field.TypeString, Column: theme.FieldDescription},
+			theme.FieldRegionID:     {Type: field.TypeInt, Column: theme.FieldRegionID},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -554,6 +600,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Activity",
 		"Facility",
+	)
+	graph.MustAddE(
+		"month_theme",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.MonthThemeTable,
+			Columns: []string{activity.MonthThemeColumn},
+			Bidi:    false,
+		},
+		"Activity",
+		"Theme",
 	)
 	graph.MustAddE(
 		"community",
@@ -698,6 +756,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Identity",
 		"Region",
+	)
+	graph.MustAddE(
+		"activity",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   occurrencecount.ActivityTable,
+			Columns: []string{occurrencecount.ActivityColumn},
+			Bidi:    false,
+		},
+		"OccurrenceCount",
+		"Activity",
 	)
 	graph.MustAddE(
 		"parent",
@@ -1083,6 +1153,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"StatCell",
 		"Publication",
 	)
+	graph.MustAddE(
+		"region",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   theme.RegionTable,
+			Columns: []string{theme.RegionColumn},
+			Bidi:    false,
+		},
+		"Theme",
+		"Region",
+	)
+	graph.MustAddE(
+		"activities",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   theme.ActivitiesTable,
+			Columns: []string{theme.ActivitiesColumn},
+			Bidi:    false,
+		},
+		"Theme",
+		"Activity",
+	)
 	return graph
 }()
 
@@ -1345,6 +1439,31 @@ func (f *ActivityFilter) WhereVenueID(p entql.IntP) {
 	f.Where(p.Field(activity.FieldVenueID))
 }
 
+// WhereRrule applies the entql string predicate on the rrule field.
+func (f *ActivityFilter) WhereRrule(p entql.StringP) {
+	f.Where(p.Field(activity.FieldRrule))
+}
+
+// WhereExdates applies the entql json.RawMessage predicate on the exdates field.
+func (f *ActivityFilter) WhereExdates(p entql.BytesP) {
+	f.Where(p.Field(activity.FieldExdates))
+}
+
+// WhereRdates applies the entql json.RawMessage predicate on the rdates field.
+func (f *ActivityFilter) WhereRdates(p entql.BytesP) {
+	f.Where(p.Field(activity.FieldRdates))
+}
+
+// WhereSeriesEndsAt applies the entql time.Time predicate on the series_ends_at field.
+func (f *ActivityFilter) WhereSeriesEndsAt(p entql.TimeP) {
+	f.Where(p.Field(activity.FieldSeriesEndsAt))
+}
+
+// WhereMonthThemeID applies the entql int predicate on the month_theme_id field.
+func (f *ActivityFilter) WhereMonthThemeID(p entql.IntP) {
+	f.Where(p.Field(activity.FieldMonthThemeID))
+}
+
 // WhereHasCommunity applies a predicate to check if query has an edge community.
 func (f *ActivityFilter) WhereHasCommunity() {
 	f.Where(entql.HasEdge("community"))
@@ -1381,6 +1500,20 @@ func (f *ActivityFilter) WhereHasVenue() {
 // WhereHasVenueWith applies a predicate to check if query has an edge venue with a given conditions (other predicates).
 func (f *ActivityFilter) WhereHasVenueWith(preds ...predicate.Facility) {
 	f.Where(entql.HasEdgeWith("venue", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMonthTheme applies a predicate to check if query has an edge month_theme.
+func (f *ActivityFilter) WhereHasMonthTheme() {
+	f.Where(entql.HasEdge("month_theme"))
+}
+
+// WhereHasMonthThemeWith applies a predicate to check if query has an edge month_theme with a given conditions (other predicates).
+func (f *ActivityFilter) WhereHasMonthThemeWith(preds ...predicate.Theme) {
+	f.Where(entql.HasEdgeWith("month_theme", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2176,6 +2309,75 @@ func (f *IdentityFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *OccurrenceCountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OccurrenceCountQuery builder.
+func (_q *OccurrenceCountQuery) Filter() *OccurrenceCountFilter {
+	return &OccurrenceCountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OccurrenceCountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OccurrenceCountMutation builder.
+func (m *OccurrenceCountMutation) Filter() *OccurrenceCountFilter {
+	return &OccurrenceCountFilter{config: m.config, predicateAdder: m}
+}
+
+// OccurrenceCountFilter provides a generic filtering capability at runtime for OccurrenceCountQuery.
+type OccurrenceCountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OccurrenceCountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *OccurrenceCountFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(occurrencecount.FieldID))
+}
+
+// WhereActivityID applies the entql int predicate on the activity_id field.
+func (f *OccurrenceCountFilter) WhereActivityID(p entql.IntP) {
+	f.Where(p.Field(occurrencecount.FieldActivityID))
+}
+
+// WhereStartsAt applies the entql time.Time predicate on the starts_at field.
+func (f *OccurrenceCountFilter) WhereStartsAt(p entql.TimeP) {
+	f.Where(p.Field(occurrencecount.FieldStartsAt))
+}
+
+// WhereRegisteredCount applies the entql int predicate on the registered_count field.
+func (f *OccurrenceCountFilter) WhereRegisteredCount(p entql.IntP) {
+	f.Where(p.Field(occurrencecount.FieldRegisteredCount))
+}
+
+// WhereHasActivity applies a predicate to check if query has an edge activity.
+func (f *OccurrenceCountFilter) WhereHasActivity() {
+	f.Where(entql.HasEdge("activity"))
+}
+
+// WhereHasActivityWith applies a predicate to check if query has an edge activity with a given conditions (other predicates).
+func (f *OccurrenceCountFilter) WhereHasActivityWith(preds ...predicate.Activity) {
+	f.Where(entql.HasEdgeWith("activity", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrganizationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2204,7 +2406,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2377,7 +2579,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2513,7 +2715,7 @@ type PersonalDataAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalDataAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2607,7 +2809,7 @@ type PublicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PublicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2681,7 +2883,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2869,7 +3071,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2908,6 +3110,16 @@ func (f *RegistrationFilter) WhereActivityID(p entql.IntP) {
 // WhereCommunityID applies the entql int predicate on the community_id field.
 func (f *RegistrationFilter) WhereCommunityID(p entql.IntP) {
 	f.Where(p.Field(registration.FieldCommunityID))
+}
+
+// WhereOccurrence applies the entql time.Time predicate on the occurrence field.
+func (f *RegistrationFilter) WhereOccurrence(p entql.TimeP) {
+	f.Where(p.Field(registration.FieldOccurrence))
+}
+
+// WhereOccurrenceKey applies the entql int64 predicate on the occurrence_key field.
+func (f *RegistrationFilter) WhereOccurrenceKey(p entql.Int64P) {
+	f.Where(p.Field(registration.FieldOccurrenceKey))
 }
 
 // WhereHasPerson applies a predicate to check if query has an edge person.
@@ -2981,7 +3193,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3080,7 +3292,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3324,7 +3536,7 @@ type SignInCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignInCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3408,7 +3620,7 @@ type StatCellFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatCellFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3469,6 +3681,114 @@ func (f *StatCellFilter) WhereHasPublicationWith(preds ...predicate.Publication)
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ThemeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ThemeQuery builder.
+func (_q *ThemeQuery) Filter() *ThemeFilter {
+	return &ThemeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ThemeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ThemeMutation builder.
+func (m *ThemeMutation) Filter() *ThemeFilter {
+	return &ThemeFilter{config: m.config, predicateAdder: m}
+}
+
+// ThemeFilter provides a generic filtering capability at runtime for ThemeQuery.
+type ThemeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ThemeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ThemeFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(theme.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ThemeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(theme.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ThemeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(theme.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ThemeFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(theme.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ThemeFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(theme.FieldIllustrative))
+}
+
+// WhereMonth applies the entql string predicate on the month field.
+func (f *ThemeFilter) WhereMonth(p entql.StringP) {
+	f.Where(p.Field(theme.FieldMonth))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *ThemeFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(theme.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *ThemeFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(theme.FieldDescription))
+}
+
+// WhereRegionID applies the entql int predicate on the region_id field.
+func (f *ThemeFilter) WhereRegionID(p entql.IntP) {
+	f.Where(p.Field(theme.FieldRegionID))
+}
+
+// WhereHasRegion applies a predicate to check if query has an edge region.
+func (f *ThemeFilter) WhereHasRegion() {
+	f.Where(entql.HasEdge("region"))
+}
+
+// WhereHasRegionWith applies a predicate to check if query has an edge region with a given conditions (other predicates).
+func (f *ThemeFilter) WhereHasRegionWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("region", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActivities applies a predicate to check if query has an edge activities.
+func (f *ThemeFilter) WhereHasActivities() {
+	f.Where(entql.HasEdge("activities"))
+}
+
+// WhereHasActivitiesWith applies a predicate to check if query has an edge activities with a given conditions (other predicates).
+func (f *ThemeFilter) WhereHasActivitiesWith(preds ...predicate.Activity) {
+	f.Where(entql.HasEdgeWith("activities", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WalkNetworkQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3497,7 +3817,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -48,6 +48,14 @@ func (_m *Activity) Venue(ctx context.Context) (*Facility, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Activity) MonthTheme(ctx context.Context) (*Theme, error) {
+	result, err := _m.Edges.MonthThemeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMonthTheme().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Compound) Community(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.CommunityOrErr()
 	if IsNotLoaded(err) {
@@ -521,4 +529,33 @@ func (_m *ServiceRequest) ClaimedBy(ctx context.Context) (*Person, error) {
 		result, err = _m.QueryClaimedBy().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *Theme) Region(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.RegionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRegion().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Theme) Activities(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ActivityOrder, where *ActivityWhereInput,
+) (*ActivityConnection, error) {
+	opts := []ActivityPaginateOption{
+		WithActivityOrder(orderBy),
+		WithActivityFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedActivities(alias); err == nil || hasTotalCount {
+		pager, err := newActivityPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ActivityConnection{Edges: []*ActivityEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryActivities().Paginate(ctx, after, first, before, last, opts...)
 }

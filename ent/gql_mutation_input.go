@@ -22,9 +22,13 @@ type CreateActivityInput struct {
 	Capacity     *int
 	Status       *activity.Status
 	Source       *string
+	Rrule        *string
+	Exdates      []time.Time
+	Rdates       []time.Time
 	CommunityID  int
 	OrganizerID  *int
 	VenueID      *int
+	MonthThemeID *int
 }
 
 // Mutate applies the CreateActivityInput on the ActivityMutation builder.
@@ -51,12 +55,24 @@ func (i *CreateActivityInput) Mutate(m *ActivityMutation) {
 	if v := i.Source; v != nil {
 		m.SetSource(*v)
 	}
+	if v := i.Rrule; v != nil {
+		m.SetRrule(*v)
+	}
+	if v := i.Exdates; v != nil {
+		m.SetExdates(v)
+	}
+	if v := i.Rdates; v != nil {
+		m.SetRdates(v)
+	}
 	m.SetCommunityID(i.CommunityID)
 	if v := i.OrganizerID; v != nil {
 		m.SetOrganizerID(*v)
 	}
 	if v := i.VenueID; v != nil {
 		m.SetVenueID(*v)
+	}
+	if v := i.MonthThemeID; v != nil {
+		m.SetMonthThemeID(*v)
 	}
 }
 
@@ -84,11 +100,21 @@ type UpdateActivityInput struct {
 	Status             *activity.Status
 	ClearSource        bool
 	Source             *string
+	ClearRrule         bool
+	Rrule              *string
+	ClearExdates       bool
+	Exdates            []time.Time
+	AppendExdates      []time.Time
+	ClearRdates        bool
+	Rdates             []time.Time
+	AppendRdates       []time.Time
 	CommunityID        *int
 	ClearOrganizer     bool
 	OrganizerID        *int
 	ClearVenue         bool
 	VenueID            *int
+	ClearMonthTheme    bool
+	MonthThemeID       *int
 }
 
 // Mutate applies the UpdateActivityInput on the ActivityMutation builder.
@@ -141,6 +167,30 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 	if v := i.Source; v != nil {
 		m.SetSource(*v)
 	}
+	if i.ClearRrule {
+		m.ClearRrule()
+	}
+	if v := i.Rrule; v != nil {
+		m.SetRrule(*v)
+	}
+	if i.ClearExdates {
+		m.ClearExdates()
+	}
+	if v := i.Exdates; v != nil {
+		m.SetExdates(v)
+	}
+	if i.AppendExdates != nil {
+		m.AppendExdates(i.Exdates)
+	}
+	if i.ClearRdates {
+		m.ClearRdates()
+	}
+	if v := i.Rdates; v != nil {
+		m.SetRdates(v)
+	}
+	if i.AppendRdates != nil {
+		m.AppendRdates(i.Rdates)
+	}
 	if v := i.CommunityID; v != nil {
 		m.SetCommunityID(*v)
 	}
@@ -155,6 +205,12 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 	}
 	if v := i.VenueID; v != nil {
 		m.SetVenueID(*v)
+	}
+	if i.ClearMonthTheme {
+		m.ClearMonthTheme()
+	}
+	if v := i.MonthThemeID; v != nil {
+		m.SetMonthThemeID(*v)
 	}
 }
 
@@ -704,6 +760,98 @@ func (c *RegionUpdate) SetInput(i UpdateRegionInput) *RegionUpdate {
 
 // SetInput applies the change-set in the UpdateRegionInput on the RegionUpdateOne builder.
 func (c *RegionUpdateOne) SetInput(i UpdateRegionInput) *RegionUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateThemeInput represents a mutation input for creating themes.
+type CreateThemeInput struct {
+	Source       *string
+	Illustrative []string
+	Month        string
+	Title        string
+	Description  *string
+	RegionID     int
+}
+
+// Mutate applies the CreateThemeInput on the ThemeMutation builder.
+func (i *CreateThemeInput) Mutate(m *ThemeMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	m.SetMonth(i.Month)
+	m.SetTitle(i.Title)
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	m.SetRegionID(i.RegionID)
+}
+
+// SetInput applies the change-set in the CreateThemeInput on the ThemeCreate builder.
+func (c *ThemeCreate) SetInput(i CreateThemeInput) *ThemeCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateThemeInput represents a mutation input for updating themes.
+type UpdateThemeInput struct {
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
+	Month              *string
+	Title              *string
+	ClearDescription   bool
+	Description        *string
+	RegionID           *int
+}
+
+// Mutate applies the UpdateThemeInput on the ThemeMutation builder.
+func (i *UpdateThemeInput) Mutate(m *ThemeMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
+	if v := i.Month; v != nil {
+		m.SetMonth(*v)
+	}
+	if v := i.Title; v != nil {
+		m.SetTitle(*v)
+	}
+	if i.ClearDescription {
+		m.ClearDescription()
+	}
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	if v := i.RegionID; v != nil {
+		m.SetRegionID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateThemeInput on the ThemeUpdate builder.
+func (c *ThemeUpdate) SetInput(i UpdateThemeInput) *ThemeUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateThemeInput on the ThemeUpdateOne builder.
+func (c *ThemeUpdateOne) SetInput(i UpdateThemeInput) *ThemeUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

@@ -16,6 +16,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -27,6 +28,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/internal/i18n"
 	"sync"
@@ -55,6 +57,7 @@ const (
 	TypeGrid               = "Grid"
 	TypeIdempotencyKey     = "IdempotencyKey"
 	TypeIdentity           = "Identity"
+	TypeOccurrenceCount    = "OccurrenceCount"
 	TypeOrganization       = "Organization"
 	TypePerson             = "Person"
 	TypePersonalDataAccess = "PersonalDataAccess"
@@ -65,6 +68,7 @@ const (
 	TypeServiceRequest     = "ServiceRequest"
 	TypeSignInCode         = "SignInCode"
 	TypeStatCell           = "StatCell"
+	TypeTheme              = "Theme"
 	TypeWalkNetwork        = "WalkNetwork"
 )
 
@@ -1337,6 +1341,12 @@ type ActivityMutation struct {
 	registered_count    *int
 	addregistered_count *int
 	source              *string
+	rrule               *string
+	exdates             *[]time.Time
+	appendexdates       []time.Time
+	rdates              *[]time.Time
+	appendrdates        []time.Time
+	series_ends_at      *time.Time
 	clearedFields       map[string]struct{}
 	community           *int
 	clearedcommunity    bool
@@ -1344,6 +1354,8 @@ type ActivityMutation struct {
 	clearedorganizer    bool
 	venue               *int
 	clearedvenue        bool
+	month_theme         *int
+	clearedmonth_theme  bool
 	done                bool
 	oldValue            func(context.Context) (*Activity, error)
 	predicates          []predicate.Activity
@@ -2171,6 +2183,283 @@ func (m *ActivityMutation) ResetVenueID() {
 	delete(m.clearedFields, activity.FieldVenueID)
 }
 
+// SetRrule sets the "rrule" field.
+func (m *ActivityMutation) SetRrule(s string) {
+	m.rrule = &s
+}
+
+// Rrule returns the value of the "rrule" field in the mutation.
+func (m *ActivityMutation) Rrule() (r string, exists bool) {
+	v := m.rrule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRrule returns the old "rrule" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldRrule(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRrule is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRrule requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRrule: %w", err)
+	}
+	return oldValue.Rrule, nil
+}
+
+// ClearRrule clears the value of the "rrule" field.
+func (m *ActivityMutation) ClearRrule() {
+	m.rrule = nil
+	m.clearedFields[activity.FieldRrule] = struct{}{}
+}
+
+// RruleCleared returns if the "rrule" field was cleared in this mutation.
+func (m *ActivityMutation) RruleCleared() bool {
+	_, ok := m.clearedFields[activity.FieldRrule]
+	return ok
+}
+
+// ResetRrule resets all changes to the "rrule" field.
+func (m *ActivityMutation) ResetRrule() {
+	m.rrule = nil
+	delete(m.clearedFields, activity.FieldRrule)
+}
+
+// SetExdates sets the "exdates" field.
+func (m *ActivityMutation) SetExdates(t []time.Time) {
+	m.exdates = &t
+	m.appendexdates = nil
+}
+
+// Exdates returns the value of the "exdates" field in the mutation.
+func (m *ActivityMutation) Exdates() (r []time.Time, exists bool) {
+	v := m.exdates
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExdates returns the old "exdates" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldExdates(ctx context.Context) (v []time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExdates is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExdates requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExdates: %w", err)
+	}
+	return oldValue.Exdates, nil
+}
+
+// AppendExdates adds t to the "exdates" field.
+func (m *ActivityMutation) AppendExdates(t []time.Time) {
+	m.appendexdates = append(m.appendexdates, t...)
+}
+
+// AppendedExdates returns the list of values that were appended to the "exdates" field in this mutation.
+func (m *ActivityMutation) AppendedExdates() ([]time.Time, bool) {
+	if len(m.appendexdates) == 0 {
+		return nil, false
+	}
+	return m.appendexdates, true
+}
+
+// ClearExdates clears the value of the "exdates" field.
+func (m *ActivityMutation) ClearExdates() {
+	m.exdates = nil
+	m.appendexdates = nil
+	m.clearedFields[activity.FieldExdates] = struct{}{}
+}
+
+// ExdatesCleared returns if the "exdates" field was cleared in this mutation.
+func (m *ActivityMutation) ExdatesCleared() bool {
+	_, ok := m.clearedFields[activity.FieldExdates]
+	return ok
+}
+
+// ResetExdates resets all changes to the "exdates" field.
+func (m *ActivityMutation) ResetExdates() {
+	m.exdates = nil
+	m.appendexdates = nil
+	delete(m.clearedFields, activity.FieldExdates)
+}
+
+// SetRdates sets the "rdates" field.
+func (m *ActivityMutation) SetRdates(t []time.Time) {
+	m.rdates = &t
+	m.appendrdates = nil
+}
+
+// Rdates returns the value of the "rdates" field in the mutation.
+func (m *ActivityMutation) Rdates() (r []time.Time, exists bool) {
+	v := m.rdates
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRdates returns the old "rdates" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldRdates(ctx context.Context) (v []time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRdates is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRdates requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRdates: %w", err)
+	}
+	return oldValue.Rdates, nil
+}
+
+// AppendRdates adds t to the "rdates" field.
+func (m *ActivityMutation) AppendRdates(t []time.Time) {
+	m.appendrdates = append(m.appendrdates, t...)
+}
+
+// AppendedRdates returns the list of values that were appended to the "rdates" field in this mutation.
+func (m *ActivityMutation) AppendedRdates() ([]time.Time, bool) {
+	if len(m.appendrdates) == 0 {
+		return nil, false
+	}
+	return m.appendrdates, true
+}
+
+// ClearRdates clears the value of the "rdates" field.
+func (m *ActivityMutation) ClearRdates() {
+	m.rdates = nil
+	m.appendrdates = nil
+	m.clearedFields[activity.FieldRdates] = struct{}{}
+}
+
+// RdatesCleared returns if the "rdates" field was cleared in this mutation.
+func (m *ActivityMutation) RdatesCleared() bool {
+	_, ok := m.clearedFields[activity.FieldRdates]
+	return ok
+}
+
+// ResetRdates resets all changes to the "rdates" field.
+func (m *ActivityMutation) ResetRdates() {
+	m.rdates = nil
+	m.appendrdates = nil
+	delete(m.clearedFields, activity.FieldRdates)
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (m *ActivityMutation) SetSeriesEndsAt(t time.Time) {
+	m.series_ends_at = &t
+}
+
+// SeriesEndsAt returns the value of the "series_ends_at" field in the mutation.
+func (m *ActivityMutation) SeriesEndsAt() (r time.Time, exists bool) {
+	v := m.series_ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeriesEndsAt returns the old "series_ends_at" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldSeriesEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeriesEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeriesEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeriesEndsAt: %w", err)
+	}
+	return oldValue.SeriesEndsAt, nil
+}
+
+// ClearSeriesEndsAt clears the value of the "series_ends_at" field.
+func (m *ActivityMutation) ClearSeriesEndsAt() {
+	m.series_ends_at = nil
+	m.clearedFields[activity.FieldSeriesEndsAt] = struct{}{}
+}
+
+// SeriesEndsAtCleared returns if the "series_ends_at" field was cleared in this mutation.
+func (m *ActivityMutation) SeriesEndsAtCleared() bool {
+	_, ok := m.clearedFields[activity.FieldSeriesEndsAt]
+	return ok
+}
+
+// ResetSeriesEndsAt resets all changes to the "series_ends_at" field.
+func (m *ActivityMutation) ResetSeriesEndsAt() {
+	m.series_ends_at = nil
+	delete(m.clearedFields, activity.FieldSeriesEndsAt)
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (m *ActivityMutation) SetMonthThemeID(i int) {
+	m.month_theme = &i
+}
+
+// MonthThemeID returns the value of the "month_theme_id" field in the mutation.
+func (m *ActivityMutation) MonthThemeID() (r int, exists bool) {
+	v := m.month_theme
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonthThemeID returns the old "month_theme_id" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldMonthThemeID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonthThemeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonthThemeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonthThemeID: %w", err)
+	}
+	return oldValue.MonthThemeID, nil
+}
+
+// ClearMonthThemeID clears the value of the "month_theme_id" field.
+func (m *ActivityMutation) ClearMonthThemeID() {
+	m.month_theme = nil
+	m.clearedFields[activity.FieldMonthThemeID] = struct{}{}
+}
+
+// MonthThemeIDCleared returns if the "month_theme_id" field was cleared in this mutation.
+func (m *ActivityMutation) MonthThemeIDCleared() bool {
+	_, ok := m.clearedFields[activity.FieldMonthThemeID]
+	return ok
+}
+
+// ResetMonthThemeID resets all changes to the "month_theme_id" field.
+func (m *ActivityMutation) ResetMonthThemeID() {
+	m.month_theme = nil
+	delete(m.clearedFields, activity.FieldMonthThemeID)
+}
+
 // ClearCommunity clears the "community" edge to the Region entity.
 func (m *ActivityMutation) ClearCommunity() {
 	m.clearedcommunity = true
@@ -2252,6 +2541,33 @@ func (m *ActivityMutation) ResetVenue() {
 	m.clearedvenue = false
 }
 
+// ClearMonthTheme clears the "month_theme" edge to the Theme entity.
+func (m *ActivityMutation) ClearMonthTheme() {
+	m.clearedmonth_theme = true
+	m.clearedFields[activity.FieldMonthThemeID] = struct{}{}
+}
+
+// MonthThemeCleared reports if the "month_theme" edge to the Theme entity was cleared.
+func (m *ActivityMutation) MonthThemeCleared() bool {
+	return m.MonthThemeIDCleared() || m.clearedmonth_theme
+}
+
+// MonthThemeIDs returns the "month_theme" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MonthThemeID instead. It exists only for internal usage by the builders.
+func (m *ActivityMutation) MonthThemeIDs() (ids []int) {
+	if id := m.month_theme; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMonthTheme resets all changes to the "month_theme" edge.
+func (m *ActivityMutation) ResetMonthTheme() {
+	m.month_theme = nil
+	m.clearedmonth_theme = false
+}
+
 // Where appends a list predicates to the ActivityMutation builder.
 func (m *ActivityMutation) Where(ps ...predicate.Activity) {
 	m.predicates = append(m.predicates, ps...)
@@ -2286,7 +2602,7 @@ func (m *ActivityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ActivityMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, activity.FieldCreatedAt)
 	}
@@ -2335,6 +2651,21 @@ func (m *ActivityMutation) Fields() []string {
 	if m.venue != nil {
 		fields = append(fields, activity.FieldVenueID)
 	}
+	if m.rrule != nil {
+		fields = append(fields, activity.FieldRrule)
+	}
+	if m.exdates != nil {
+		fields = append(fields, activity.FieldExdates)
+	}
+	if m.rdates != nil {
+		fields = append(fields, activity.FieldRdates)
+	}
+	if m.series_ends_at != nil {
+		fields = append(fields, activity.FieldSeriesEndsAt)
+	}
+	if m.month_theme != nil {
+		fields = append(fields, activity.FieldMonthThemeID)
+	}
 	return fields
 }
 
@@ -2375,6 +2706,16 @@ func (m *ActivityMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizerID()
 	case activity.FieldVenueID:
 		return m.VenueID()
+	case activity.FieldRrule:
+		return m.Rrule()
+	case activity.FieldExdates:
+		return m.Exdates()
+	case activity.FieldRdates:
+		return m.Rdates()
+	case activity.FieldSeriesEndsAt:
+		return m.SeriesEndsAt()
+	case activity.FieldMonthThemeID:
+		return m.MonthThemeID()
 	}
 	return nil, false
 }
@@ -2416,6 +2757,16 @@ func (m *ActivityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldOrganizerID(ctx)
 	case activity.FieldVenueID:
 		return m.OldVenueID(ctx)
+	case activity.FieldRrule:
+		return m.OldRrule(ctx)
+	case activity.FieldExdates:
+		return m.OldExdates(ctx)
+	case activity.FieldRdates:
+		return m.OldRdates(ctx)
+	case activity.FieldSeriesEndsAt:
+		return m.OldSeriesEndsAt(ctx)
+	case activity.FieldMonthThemeID:
+		return m.OldMonthThemeID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Activity field %s", name)
 }
@@ -2537,6 +2888,41 @@ func (m *ActivityMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVenueID(v)
 		return nil
+	case activity.FieldRrule:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRrule(v)
+		return nil
+	case activity.FieldExdates:
+		v, ok := value.([]time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExdates(v)
+		return nil
+	case activity.FieldRdates:
+		v, ok := value.([]time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRdates(v)
+		return nil
+	case activity.FieldSeriesEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeriesEndsAt(v)
+		return nil
+	case activity.FieldMonthThemeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonthThemeID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Activity field %s", name)
 }
@@ -2615,6 +3001,21 @@ func (m *ActivityMutation) ClearedFields() []string {
 	if m.FieldCleared(activity.FieldVenueID) {
 		fields = append(fields, activity.FieldVenueID)
 	}
+	if m.FieldCleared(activity.FieldRrule) {
+		fields = append(fields, activity.FieldRrule)
+	}
+	if m.FieldCleared(activity.FieldExdates) {
+		fields = append(fields, activity.FieldExdates)
+	}
+	if m.FieldCleared(activity.FieldRdates) {
+		fields = append(fields, activity.FieldRdates)
+	}
+	if m.FieldCleared(activity.FieldSeriesEndsAt) {
+		fields = append(fields, activity.FieldSeriesEndsAt)
+	}
+	if m.FieldCleared(activity.FieldMonthThemeID) {
+		fields = append(fields, activity.FieldMonthThemeID)
+	}
 	return fields
 }
 
@@ -2649,6 +3050,21 @@ func (m *ActivityMutation) ClearField(name string) error {
 		return nil
 	case activity.FieldVenueID:
 		m.ClearVenueID()
+		return nil
+	case activity.FieldRrule:
+		m.ClearRrule()
+		return nil
+	case activity.FieldExdates:
+		m.ClearExdates()
+		return nil
+	case activity.FieldRdates:
+		m.ClearRdates()
+		return nil
+	case activity.FieldSeriesEndsAt:
+		m.ClearSeriesEndsAt()
+		return nil
+	case activity.FieldMonthThemeID:
+		m.ClearMonthThemeID()
 		return nil
 	}
 	return fmt.Errorf("unknown Activity nullable field %s", name)
@@ -2706,13 +3122,28 @@ func (m *ActivityMutation) ResetField(name string) error {
 	case activity.FieldVenueID:
 		m.ResetVenueID()
 		return nil
+	case activity.FieldRrule:
+		m.ResetRrule()
+		return nil
+	case activity.FieldExdates:
+		m.ResetExdates()
+		return nil
+	case activity.FieldRdates:
+		m.ResetRdates()
+		return nil
+	case activity.FieldSeriesEndsAt:
+		m.ResetSeriesEndsAt()
+		return nil
+	case activity.FieldMonthThemeID:
+		m.ResetMonthThemeID()
+		return nil
 	}
 	return fmt.Errorf("unknown Activity field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ActivityMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.community != nil {
 		edges = append(edges, activity.EdgeCommunity)
 	}
@@ -2721,6 +3152,9 @@ func (m *ActivityMutation) AddedEdges() []string {
 	}
 	if m.venue != nil {
 		edges = append(edges, activity.EdgeVenue)
+	}
+	if m.month_theme != nil {
+		edges = append(edges, activity.EdgeMonthTheme)
 	}
 	return edges
 }
@@ -2741,13 +3175,17 @@ func (m *ActivityMutation) AddedIDs(name string) []ent.Value {
 		if id := m.venue; id != nil {
 			return []ent.Value{*id}
 		}
+	case activity.EdgeMonthTheme:
+		if id := m.month_theme; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ActivityMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -2759,7 +3197,7 @@ func (m *ActivityMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ActivityMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcommunity {
 		edges = append(edges, activity.EdgeCommunity)
 	}
@@ -2768,6 +3206,9 @@ func (m *ActivityMutation) ClearedEdges() []string {
 	}
 	if m.clearedvenue {
 		edges = append(edges, activity.EdgeVenue)
+	}
+	if m.clearedmonth_theme {
+		edges = append(edges, activity.EdgeMonthTheme)
 	}
 	return edges
 }
@@ -2782,6 +3223,8 @@ func (m *ActivityMutation) EdgeCleared(name string) bool {
 		return m.clearedorganizer
 	case activity.EdgeVenue:
 		return m.clearedvenue
+	case activity.EdgeMonthTheme:
+		return m.clearedmonth_theme
 	}
 	return false
 }
@@ -2799,6 +3242,9 @@ func (m *ActivityMutation) ClearEdge(name string) error {
 	case activity.EdgeVenue:
 		m.ClearVenue()
 		return nil
+	case activity.EdgeMonthTheme:
+		m.ClearMonthTheme()
+		return nil
 	}
 	return fmt.Errorf("unknown Activity unique edge %s", name)
 }
@@ -2815,6 +3261,9 @@ func (m *ActivityMutation) ResetEdge(name string) error {
 		return nil
 	case activity.EdgeVenue:
 		m.ResetVenue()
+		return nil
+	case activity.EdgeMonthTheme:
+		m.ResetMonthTheme()
 		return nil
 	}
 	return fmt.Errorf("unknown Activity edge %s", name)
@@ -9844,6 +10293,530 @@ func (m *IdentityMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Identity edge %s", name)
 }
 
+// OccurrenceCountMutation represents an operation that mutates the OccurrenceCount nodes in the graph.
+type OccurrenceCountMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	starts_at           *time.Time
+	registered_count    *int
+	addregistered_count *int
+	clearedFields       map[string]struct{}
+	activity            *int
+	clearedactivity     bool
+	done                bool
+	oldValue            func(context.Context) (*OccurrenceCount, error)
+	predicates          []predicate.OccurrenceCount
+}
+
+var _ ent.Mutation = (*OccurrenceCountMutation)(nil)
+
+// occurrencecountOption allows management of the mutation configuration using functional options.
+type occurrencecountOption func(*OccurrenceCountMutation)
+
+// newOccurrenceCountMutation creates new mutation for the OccurrenceCount entity.
+func newOccurrenceCountMutation(c config, op Op, opts ...occurrencecountOption) *OccurrenceCountMutation {
+	m := &OccurrenceCountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOccurrenceCount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOccurrenceCountID sets the ID field of the mutation.
+func withOccurrenceCountID(id int) occurrencecountOption {
+	return func(m *OccurrenceCountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OccurrenceCount
+		)
+		m.oldValue = func(ctx context.Context) (*OccurrenceCount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OccurrenceCount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOccurrenceCount sets the old OccurrenceCount of the mutation.
+func withOccurrenceCount(node *OccurrenceCount) occurrencecountOption {
+	return func(m *OccurrenceCountMutation) {
+		m.oldValue = func(context.Context) (*OccurrenceCount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OccurrenceCountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OccurrenceCountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OccurrenceCountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OccurrenceCountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OccurrenceCount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetActivityID sets the "activity_id" field.
+func (m *OccurrenceCountMutation) SetActivityID(i int) {
+	m.activity = &i
+}
+
+// ActivityID returns the value of the "activity_id" field in the mutation.
+func (m *OccurrenceCountMutation) ActivityID() (r int, exists bool) {
+	v := m.activity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivityID returns the old "activity_id" field's value of the OccurrenceCount entity.
+// If the OccurrenceCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceCountMutation) OldActivityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivityID: %w", err)
+	}
+	return oldValue.ActivityID, nil
+}
+
+// ResetActivityID resets all changes to the "activity_id" field.
+func (m *OccurrenceCountMutation) ResetActivityID() {
+	m.activity = nil
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *OccurrenceCountMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *OccurrenceCountMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the OccurrenceCount entity.
+// If the OccurrenceCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceCountMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *OccurrenceCountMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetRegisteredCount sets the "registered_count" field.
+func (m *OccurrenceCountMutation) SetRegisteredCount(i int) {
+	m.registered_count = &i
+	m.addregistered_count = nil
+}
+
+// RegisteredCount returns the value of the "registered_count" field in the mutation.
+func (m *OccurrenceCountMutation) RegisteredCount() (r int, exists bool) {
+	v := m.registered_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegisteredCount returns the old "registered_count" field's value of the OccurrenceCount entity.
+// If the OccurrenceCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceCountMutation) OldRegisteredCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegisteredCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegisteredCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegisteredCount: %w", err)
+	}
+	return oldValue.RegisteredCount, nil
+}
+
+// AddRegisteredCount adds i to the "registered_count" field.
+func (m *OccurrenceCountMutation) AddRegisteredCount(i int) {
+	if m.addregistered_count != nil {
+		*m.addregistered_count += i
+	} else {
+		m.addregistered_count = &i
+	}
+}
+
+// AddedRegisteredCount returns the value that was added to the "registered_count" field in this mutation.
+func (m *OccurrenceCountMutation) AddedRegisteredCount() (r int, exists bool) {
+	v := m.addregistered_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegisteredCount resets all changes to the "registered_count" field.
+func (m *OccurrenceCountMutation) ResetRegisteredCount() {
+	m.registered_count = nil
+	m.addregistered_count = nil
+}
+
+// ClearActivity clears the "activity" edge to the Activity entity.
+func (m *OccurrenceCountMutation) ClearActivity() {
+	m.clearedactivity = true
+	m.clearedFields[occurrencecount.FieldActivityID] = struct{}{}
+}
+
+// ActivityCleared reports if the "activity" edge to the Activity entity was cleared.
+func (m *OccurrenceCountMutation) ActivityCleared() bool {
+	return m.clearedactivity
+}
+
+// ActivityIDs returns the "activity" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActivityID instead. It exists only for internal usage by the builders.
+func (m *OccurrenceCountMutation) ActivityIDs() (ids []int) {
+	if id := m.activity; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActivity resets all changes to the "activity" edge.
+func (m *OccurrenceCountMutation) ResetActivity() {
+	m.activity = nil
+	m.clearedactivity = false
+}
+
+// Where appends a list predicates to the OccurrenceCountMutation builder.
+func (m *OccurrenceCountMutation) Where(ps ...predicate.OccurrenceCount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OccurrenceCountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OccurrenceCountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OccurrenceCount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OccurrenceCountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OccurrenceCountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OccurrenceCount).
+func (m *OccurrenceCountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OccurrenceCountMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.activity != nil {
+		fields = append(fields, occurrencecount.FieldActivityID)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, occurrencecount.FieldStartsAt)
+	}
+	if m.registered_count != nil {
+		fields = append(fields, occurrencecount.FieldRegisteredCount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OccurrenceCountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		return m.ActivityID()
+	case occurrencecount.FieldStartsAt:
+		return m.StartsAt()
+	case occurrencecount.FieldRegisteredCount:
+		return m.RegisteredCount()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OccurrenceCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		return m.OldActivityID(ctx)
+	case occurrencecount.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case occurrencecount.FieldRegisteredCount:
+		return m.OldRegisteredCount(ctx)
+	}
+	return nil, fmt.Errorf("unknown OccurrenceCount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OccurrenceCountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivityID(v)
+		return nil
+	case occurrencecount.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case occurrencecount.FieldRegisteredCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegisteredCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OccurrenceCountMutation) AddedFields() []string {
+	var fields []string
+	if m.addregistered_count != nil {
+		fields = append(fields, occurrencecount.FieldRegisteredCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OccurrenceCountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case occurrencecount.FieldRegisteredCount:
+		return m.AddedRegisteredCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OccurrenceCountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case occurrencecount.FieldRegisteredCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegisteredCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OccurrenceCountMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OccurrenceCountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OccurrenceCountMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OccurrenceCount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OccurrenceCountMutation) ResetField(name string) error {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		m.ResetActivityID()
+		return nil
+	case occurrencecount.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case occurrencecount.FieldRegisteredCount:
+		m.ResetRegisteredCount()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OccurrenceCountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.activity != nil {
+		edges = append(edges, occurrencecount.EdgeActivity)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OccurrenceCountMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		if id := m.activity; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OccurrenceCountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OccurrenceCountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OccurrenceCountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedactivity {
+		edges = append(edges, occurrencecount.EdgeActivity)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OccurrenceCountMutation) EdgeCleared(name string) bool {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		return m.clearedactivity
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OccurrenceCountMutation) ClearEdge(name string) error {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		m.ClearActivity()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OccurrenceCountMutation) ResetEdge(name string) error {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		m.ResetActivity()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount edge %s", name)
+}
+
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
 type OrganizationMutation struct {
 	config
@@ -15256,22 +16229,25 @@ func (m *RegionMutation) ResetEdge(name string) error {
 // RegistrationMutation represents an operation that mutates the Registration nodes in the graph.
 type RegistrationMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	created_at       *time.Time
-	updated_at       *time.Time
-	status           *registration.Status
-	clearedFields    map[string]struct{}
-	person           *int
-	clearedperson    bool
-	activity         *int
-	clearedactivity  bool
-	community        *int
-	clearedcommunity bool
-	done             bool
-	oldValue         func(context.Context) (*Registration, error)
-	predicates       []predicate.Registration
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	status            *registration.Status
+	occurrence        *time.Time
+	occurrence_key    *int64
+	addoccurrence_key *int64
+	clearedFields     map[string]struct{}
+	person            *int
+	clearedperson     bool
+	activity          *int
+	clearedactivity   bool
+	community         *int
+	clearedcommunity  bool
+	done              bool
+	oldValue          func(context.Context) (*Registration, error)
+	predicates        []predicate.Registration
 }
 
 var _ ent.Mutation = (*RegistrationMutation)(nil)
@@ -15601,6 +16577,111 @@ func (m *RegistrationMutation) ResetCommunityID() {
 	m.community = nil
 }
 
+// SetOccurrence sets the "occurrence" field.
+func (m *RegistrationMutation) SetOccurrence(t time.Time) {
+	m.occurrence = &t
+}
+
+// Occurrence returns the value of the "occurrence" field in the mutation.
+func (m *RegistrationMutation) Occurrence() (r time.Time, exists bool) {
+	v := m.occurrence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurrence returns the old "occurrence" field's value of the Registration entity.
+// If the Registration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationMutation) OldOccurrence(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurrence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurrence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurrence: %w", err)
+	}
+	return oldValue.Occurrence, nil
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (m *RegistrationMutation) ClearOccurrence() {
+	m.occurrence = nil
+	m.clearedFields[registration.FieldOccurrence] = struct{}{}
+}
+
+// OccurrenceCleared returns if the "occurrence" field was cleared in this mutation.
+func (m *RegistrationMutation) OccurrenceCleared() bool {
+	_, ok := m.clearedFields[registration.FieldOccurrence]
+	return ok
+}
+
+// ResetOccurrence resets all changes to the "occurrence" field.
+func (m *RegistrationMutation) ResetOccurrence() {
+	m.occurrence = nil
+	delete(m.clearedFields, registration.FieldOccurrence)
+}
+
+// SetOccurrenceKey sets the "occurrence_key" field.
+func (m *RegistrationMutation) SetOccurrenceKey(i int64) {
+	m.occurrence_key = &i
+	m.addoccurrence_key = nil
+}
+
+// OccurrenceKey returns the value of the "occurrence_key" field in the mutation.
+func (m *RegistrationMutation) OccurrenceKey() (r int64, exists bool) {
+	v := m.occurrence_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurrenceKey returns the old "occurrence_key" field's value of the Registration entity.
+// If the Registration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationMutation) OldOccurrenceKey(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurrenceKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurrenceKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurrenceKey: %w", err)
+	}
+	return oldValue.OccurrenceKey, nil
+}
+
+// AddOccurrenceKey adds i to the "occurrence_key" field.
+func (m *RegistrationMutation) AddOccurrenceKey(i int64) {
+	if m.addoccurrence_key != nil {
+		*m.addoccurrence_key += i
+	} else {
+		m.addoccurrence_key = &i
+	}
+}
+
+// AddedOccurrenceKey returns the value that was added to the "occurrence_key" field in this mutation.
+func (m *RegistrationMutation) AddedOccurrenceKey() (r int64, exists bool) {
+	v := m.addoccurrence_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOccurrenceKey resets all changes to the "occurrence_key" field.
+func (m *RegistrationMutation) ResetOccurrenceKey() {
+	m.occurrence_key = nil
+	m.addoccurrence_key = nil
+}
+
 // ClearPerson clears the "person" edge to the Person entity.
 func (m *RegistrationMutation) ClearPerson() {
 	m.clearedperson = true
@@ -15716,7 +16797,7 @@ func (m *RegistrationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegistrationMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, registration.FieldCreatedAt)
 	}
@@ -15734,6 +16815,12 @@ func (m *RegistrationMutation) Fields() []string {
 	}
 	if m.community != nil {
 		fields = append(fields, registration.FieldCommunityID)
+	}
+	if m.occurrence != nil {
+		fields = append(fields, registration.FieldOccurrence)
+	}
+	if m.occurrence_key != nil {
+		fields = append(fields, registration.FieldOccurrenceKey)
 	}
 	return fields
 }
@@ -15755,6 +16842,10 @@ func (m *RegistrationMutation) Field(name string) (ent.Value, bool) {
 		return m.ActivityID()
 	case registration.FieldCommunityID:
 		return m.CommunityID()
+	case registration.FieldOccurrence:
+		return m.Occurrence()
+	case registration.FieldOccurrenceKey:
+		return m.OccurrenceKey()
 	}
 	return nil, false
 }
@@ -15776,6 +16867,10 @@ func (m *RegistrationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldActivityID(ctx)
 	case registration.FieldCommunityID:
 		return m.OldCommunityID(ctx)
+	case registration.FieldOccurrence:
+		return m.OldOccurrence(ctx)
+	case registration.FieldOccurrenceKey:
+		return m.OldOccurrenceKey(ctx)
 	}
 	return nil, fmt.Errorf("unknown Registration field %s", name)
 }
@@ -15827,6 +16922,20 @@ func (m *RegistrationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCommunityID(v)
 		return nil
+	case registration.FieldOccurrence:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurrence(v)
+		return nil
+	case registration.FieldOccurrenceKey:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurrenceKey(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Registration field %s", name)
 }
@@ -15835,6 +16944,9 @@ func (m *RegistrationMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *RegistrationMutation) AddedFields() []string {
 	var fields []string
+	if m.addoccurrence_key != nil {
+		fields = append(fields, registration.FieldOccurrenceKey)
+	}
 	return fields
 }
 
@@ -15843,6 +16955,8 @@ func (m *RegistrationMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *RegistrationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case registration.FieldOccurrenceKey:
+		return m.AddedOccurrenceKey()
 	}
 	return nil, false
 }
@@ -15852,6 +16966,13 @@ func (m *RegistrationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *RegistrationMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case registration.FieldOccurrenceKey:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOccurrenceKey(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Registration numeric field %s", name)
 }
@@ -15862,6 +16983,9 @@ func (m *RegistrationMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(registration.FieldPersonID) {
 		fields = append(fields, registration.FieldPersonID)
+	}
+	if m.FieldCleared(registration.FieldOccurrence) {
+		fields = append(fields, registration.FieldOccurrence)
 	}
 	return fields
 }
@@ -15879,6 +17003,9 @@ func (m *RegistrationMutation) ClearField(name string) error {
 	switch name {
 	case registration.FieldPersonID:
 		m.ClearPersonID()
+		return nil
+	case registration.FieldOccurrence:
+		m.ClearOccurrence()
 		return nil
 	}
 	return fmt.Errorf("unknown Registration nullable field %s", name)
@@ -15905,6 +17032,12 @@ func (m *RegistrationMutation) ResetField(name string) error {
 		return nil
 	case registration.FieldCommunityID:
 		m.ResetCommunityID()
+		return nil
+	case registration.FieldOccurrence:
+		m.ResetOccurrence()
+		return nil
+	case registration.FieldOccurrenceKey:
+		m.ResetOccurrenceKey()
 		return nil
 	}
 	return fmt.Errorf("unknown Registration field %s", name)
@@ -20699,6 +21832,929 @@ func (m *StatCellMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown StatCell edge %s", name)
+}
+
+// ThemeMutation represents an operation that mutates the Theme nodes in the graph.
+type ThemeMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	month              *string
+	title              *string
+	description        *string
+	clearedFields      map[string]struct{}
+	region             *int
+	clearedregion      bool
+	activities         map[int]struct{}
+	removedactivities  map[int]struct{}
+	clearedactivities  bool
+	done               bool
+	oldValue           func(context.Context) (*Theme, error)
+	predicates         []predicate.Theme
+}
+
+var _ ent.Mutation = (*ThemeMutation)(nil)
+
+// themeOption allows management of the mutation configuration using functional options.
+type themeOption func(*ThemeMutation)
+
+// newThemeMutation creates new mutation for the Theme entity.
+func newThemeMutation(c config, op Op, opts ...themeOption) *ThemeMutation {
+	m := &ThemeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTheme,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withThemeID sets the ID field of the mutation.
+func withThemeID(id int) themeOption {
+	return func(m *ThemeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Theme
+		)
+		m.oldValue = func(ctx context.Context) (*Theme, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Theme.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTheme sets the old Theme of the mutation.
+func withTheme(node *Theme) themeOption {
+	return func(m *ThemeMutation) {
+		m.oldValue = func(context.Context) (*Theme, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ThemeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ThemeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ThemeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ThemeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Theme.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ThemeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ThemeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ThemeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ThemeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ThemeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ThemeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ThemeMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ThemeMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ThemeMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[theme.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ThemeMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[theme.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ThemeMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, theme.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ThemeMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ThemeMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ThemeMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ThemeMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ThemeMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[theme.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ThemeMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[theme.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ThemeMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, theme.FieldIllustrative)
+}
+
+// SetMonth sets the "month" field.
+func (m *ThemeMutation) SetMonth(s string) {
+	m.month = &s
+}
+
+// Month returns the value of the "month" field in the mutation.
+func (m *ThemeMutation) Month() (r string, exists bool) {
+	v := m.month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonth returns the old "month" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldMonth(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonth: %w", err)
+	}
+	return oldValue.Month, nil
+}
+
+// ResetMonth resets all changes to the "month" field.
+func (m *ThemeMutation) ResetMonth() {
+	m.month = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *ThemeMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *ThemeMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *ThemeMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ThemeMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ThemeMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *ThemeMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[theme.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *ThemeMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[theme.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ThemeMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, theme.FieldDescription)
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *ThemeMutation) SetRegionID(i int) {
+	m.region = &i
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *ThemeMutation) RegionID() (r int, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *ThemeMutation) ResetRegionID() {
+	m.region = nil
+}
+
+// ClearRegion clears the "region" edge to the Region entity.
+func (m *ThemeMutation) ClearRegion() {
+	m.clearedregion = true
+	m.clearedFields[theme.FieldRegionID] = struct{}{}
+}
+
+// RegionCleared reports if the "region" edge to the Region entity was cleared.
+func (m *ThemeMutation) RegionCleared() bool {
+	return m.clearedregion
+}
+
+// RegionIDs returns the "region" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RegionID instead. It exists only for internal usage by the builders.
+func (m *ThemeMutation) RegionIDs() (ids []int) {
+	if id := m.region; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRegion resets all changes to the "region" edge.
+func (m *ThemeMutation) ResetRegion() {
+	m.region = nil
+	m.clearedregion = false
+}
+
+// AddActivityIDs adds the "activities" edge to the Activity entity by ids.
+func (m *ThemeMutation) AddActivityIDs(ids ...int) {
+	if m.activities == nil {
+		m.activities = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.activities[ids[i]] = struct{}{}
+	}
+}
+
+// ClearActivities clears the "activities" edge to the Activity entity.
+func (m *ThemeMutation) ClearActivities() {
+	m.clearedactivities = true
+}
+
+// ActivitiesCleared reports if the "activities" edge to the Activity entity was cleared.
+func (m *ThemeMutation) ActivitiesCleared() bool {
+	return m.clearedactivities
+}
+
+// RemoveActivityIDs removes the "activities" edge to the Activity entity by IDs.
+func (m *ThemeMutation) RemoveActivityIDs(ids ...int) {
+	if m.removedactivities == nil {
+		m.removedactivities = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.activities, ids[i])
+		m.removedactivities[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedActivities returns the removed IDs of the "activities" edge to the Activity entity.
+func (m *ThemeMutation) RemovedActivitiesIDs() (ids []int) {
+	for id := range m.removedactivities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ActivitiesIDs returns the "activities" edge IDs in the mutation.
+func (m *ThemeMutation) ActivitiesIDs() (ids []int) {
+	for id := range m.activities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetActivities resets all changes to the "activities" edge.
+func (m *ThemeMutation) ResetActivities() {
+	m.activities = nil
+	m.clearedactivities = false
+	m.removedactivities = nil
+}
+
+// Where appends a list predicates to the ThemeMutation builder.
+func (m *ThemeMutation) Where(ps ...predicate.Theme) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ThemeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ThemeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Theme, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ThemeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ThemeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Theme).
+func (m *ThemeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ThemeMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, theme.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, theme.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, theme.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, theme.FieldIllustrative)
+	}
+	if m.month != nil {
+		fields = append(fields, theme.FieldMonth)
+	}
+	if m.title != nil {
+		fields = append(fields, theme.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, theme.FieldDescription)
+	}
+	if m.region != nil {
+		fields = append(fields, theme.FieldRegionID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ThemeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case theme.FieldCreatedAt:
+		return m.CreatedAt()
+	case theme.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case theme.FieldSource:
+		return m.Source()
+	case theme.FieldIllustrative:
+		return m.Illustrative()
+	case theme.FieldMonth:
+		return m.Month()
+	case theme.FieldTitle:
+		return m.Title()
+	case theme.FieldDescription:
+		return m.Description()
+	case theme.FieldRegionID:
+		return m.RegionID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ThemeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case theme.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case theme.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case theme.FieldSource:
+		return m.OldSource(ctx)
+	case theme.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case theme.FieldMonth:
+		return m.OldMonth(ctx)
+	case theme.FieldTitle:
+		return m.OldTitle(ctx)
+	case theme.FieldDescription:
+		return m.OldDescription(ctx)
+	case theme.FieldRegionID:
+		return m.OldRegionID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Theme field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThemeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case theme.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case theme.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case theme.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case theme.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case theme.FieldMonth:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonth(v)
+		return nil
+	case theme.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case theme.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case theme.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Theme field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ThemeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ThemeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThemeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Theme numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ThemeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(theme.FieldSource) {
+		fields = append(fields, theme.FieldSource)
+	}
+	if m.FieldCleared(theme.FieldIllustrative) {
+		fields = append(fields, theme.FieldIllustrative)
+	}
+	if m.FieldCleared(theme.FieldDescription) {
+		fields = append(fields, theme.FieldDescription)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ThemeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ThemeMutation) ClearField(name string) error {
+	switch name {
+	case theme.FieldSource:
+		m.ClearSource()
+		return nil
+	case theme.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case theme.FieldDescription:
+		m.ClearDescription()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ThemeMutation) ResetField(name string) error {
+	switch name {
+	case theme.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case theme.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case theme.FieldSource:
+		m.ResetSource()
+		return nil
+	case theme.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case theme.FieldMonth:
+		m.ResetMonth()
+		return nil
+	case theme.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case theme.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case theme.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ThemeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.region != nil {
+		edges = append(edges, theme.EdgeRegion)
+	}
+	if m.activities != nil {
+		edges = append(edges, theme.EdgeActivities)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ThemeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case theme.EdgeRegion:
+		if id := m.region; id != nil {
+			return []ent.Value{*id}
+		}
+	case theme.EdgeActivities:
+		ids := make([]ent.Value, 0, len(m.activities))
+		for id := range m.activities {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ThemeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedactivities != nil {
+		edges = append(edges, theme.EdgeActivities)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ThemeMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case theme.EdgeActivities:
+		ids := make([]ent.Value, 0, len(m.removedactivities))
+		for id := range m.removedactivities {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ThemeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedregion {
+		edges = append(edges, theme.EdgeRegion)
+	}
+	if m.clearedactivities {
+		edges = append(edges, theme.EdgeActivities)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ThemeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case theme.EdgeRegion:
+		return m.clearedregion
+	case theme.EdgeActivities:
+		return m.clearedactivities
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ThemeMutation) ClearEdge(name string) error {
+	switch name {
+	case theme.EdgeRegion:
+		m.ClearRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ThemeMutation) ResetEdge(name string) error {
+	switch name {
+	case theme.EdgeRegion:
+		m.ResetRegion()
+		return nil
+	case theme.EdgeActivities:
+		m.ResetActivities()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme edge %s", name)
 }
 
 // WalkNetworkMutation represents an operation that mutates the WalkNetwork nodes in the graph.

@@ -32,6 +32,8 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
+	// OccurrenceCount is the client for interacting with the OccurrenceCount builders.
+	OccurrenceCount *OccurrenceCountClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
@@ -52,6 +54,8 @@ type Tx struct {
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
+	// Theme is the client for interacting with the Theme builders.
+	Theme *ThemeClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
 
@@ -195,6 +199,7 @@ func (tx *Tx) init() {
 	tx.Grid = NewGridClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)
+	tx.OccurrenceCount = NewOccurrenceCountClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.PersonalDataAccess = NewPersonalDataAccessClient(tx.config)
@@ -205,6 +210,7 @@ func (tx *Tx) init() {
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
 	tx.SignInCode = NewSignInCodeClient(tx.config)
 	tx.StatCell = NewStatCellClient(tx.config)
+	tx.Theme = NewThemeClient(tx.config)
 	tx.WalkNetwork = NewWalkNetworkClient(tx.config)
 }
 

@@ -72,7 +72,13 @@ func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Curso
 	return r.client.ServiceRequest.Query().Paginate(ctx, after, first, before, last, ent.WithServiceRequestFilter(where.Filter))
 }
 
+func (r *queryResolver) Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error) {
+	return r.client.Theme.Query().Paginate(ctx, after, first, before, last, ent.WithThemeOrder(orderBy), ent.WithThemeFilter(where.Filter))
+}
+
 func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
+
+func (r *Resolver) Activity() ActivityResolver { return &activityResolver{r} }
 
 func (r *Resolver) Facility() FacilityResolver { return &facilityResolver{r} }
 
@@ -88,12 +94,23 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
+func (r *Resolver) ActivityWhereInput() ActivityWhereInputResolver {
+	return &activityWhereInputResolver{r}
+}
+
+func (r *Resolver) FacilityWhereInput() FacilityWhereInputResolver {
+	return &facilityWhereInputResolver{r}
+}
+
 type (
 	aPITokenResolver           struct{ *Resolver }
+	activityResolver           struct{ *Resolver }
 	facilityResolver           struct{ *Resolver }
 	identityResolver           struct{ *Resolver }
 	personResolver             struct{ *Resolver }
 	personalDataAccessResolver struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
 	serviceRequestResolver     struct{ *Resolver }
+	activityWhereInputResolver struct{ *Resolver }
+	facilityWhereInputResolver struct{ *Resolver }
 )

@@ -20,6 +20,7 @@ import (
 	"lifecircle/graph/model"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/i18n"
+	"lifecircle/internal/recurring"
 	"lifecircle/internal/scalar"
 	"lifecircle/internal/taxonomy"
 	"lifecircle/internal/timefmt"
@@ -46,6 +47,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	APIToken() APITokenResolver
+	Activity() ActivityResolver
 	Facility() FacilityResolver
 	FacilityCategory() FacilityCategoryResolver
 	Identity() IdentityResolver
@@ -56,6 +58,8 @@ type ResolverRoot interface {
 	PersonalDataAccess() PersonalDataAccessResolver
 	Query() QueryResolver
 	ServiceRequest() ServiceRequestResolver
+	ActivityWhereInput() ActivityWhereInputResolver
+	FacilityWhereInput() FacilityWhereInputResolver
 }
 
 type DirectiveRoot struct {
@@ -98,10 +102,17 @@ type ComplexityRoot struct {
 		CreatedAt       func(childComplexity int) int
 		Description     func(childComplexity int) int
 		EndsAt          func(childComplexity int) int
+		Exdates         func(childComplexity int) int
 		ID              func(childComplexity int) int
+		MonthTheme      func(childComplexity int) int
+		MonthThemeID    func(childComplexity int) int
+		Occurrences     func(childComplexity int, from time.Time, to time.Time, first *int) int
 		Organizer       func(childComplexity int) int
 		OrganizerID     func(childComplexity int) int
+		Rdates          func(childComplexity int) int
 		RegisteredCount func(childComplexity int) int
+		Rrule           func(childComplexity int) int
+		SeriesEndsAt    func(childComplexity int) int
 		Source          func(childComplexity int) int
 		StartsAt        func(childComplexity int) int
 		Status          func(childComplexity int) int
@@ -122,6 +133,14 @@ type ComplexityRoot struct {
 	ActivityEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ActivityOccurrence struct {
+		Activity        func(childComplexity int) int
+		Cancelled       func(childComplexity int) int
+		EndsAt          func(childComplexity int) int
+		RegisteredCount func(childComplexity int) int
+		StartsAt        func(childComplexity int) int
 	}
 
 	CategoryCoverage struct {
@@ -339,6 +358,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CancelOccurrence    func(childComplexity int, activityID int, startsAt time.Time) int
 		CancelRegistration  func(childComplexity int, id int) int
 		ClaimRequest        func(childComplexity int, id int, expectedVersion *int) int
 		ConfirmRequest      func(childComplexity int, id int, satisfaction int, expectedVersion *int) int
@@ -350,6 +370,7 @@ type ComplexityRoot struct {
 		CreateOrganization  func(childComplexity int, input ent.CreateOrganizationInput) int
 		CreatePerson        func(childComplexity int, input model.CreatePersonInput) int
 		CreateRegion        func(childComplexity int, input ent.CreateRegionInput) int
+		CreateTheme         func(childComplexity int, input ent.CreateThemeInput) int
 		DeactivatePerson    func(childComplexity int, id int) int
 		DeleteFacility      func(childComplexity int, id int) int
 		DispatchRequest     func(childComplexity int, id int, organizationID int, expectedVersion *int) int
@@ -360,7 +381,7 @@ type ComplexityRoot struct {
 		LinkIdentity        func(childComplexity int, input model.LinkIdentityInput) int
 		LinkSignIn          func(childComplexity int, code string) int
 		ReactivatePerson    func(childComplexity int, id int) int
-		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
+		RegisterForActivity func(childComplexity int, activityID int, personID *int, occurrence *time.Time) int
 		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ResolveRequest      func(childComplexity int, id int, note string, expectedVersion *int) int
@@ -376,6 +397,7 @@ type ComplexityRoot struct {
 		UpdateOrganization  func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
 		UpdatePerson        func(childComplexity int, id int, input model.UpdatePersonInput) int
 		UpdateRegion        func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		UpdateTheme         func(childComplexity int, id int, input ent.UpdateThemeInput) int
 	}
 
 	NearbyFacility struct {
@@ -544,6 +566,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APITokens             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
 		Activities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		ActivityOccurrences   func(childComplexity int, from time.Time, to time.Time, where *ent.ActivityWhereInput, first *int) int
 		Categories            func(childComplexity int) int
 		Changes               func(childComplexity int, after *entgql.Cursor[int], first *int) int
 		Compounds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
@@ -566,6 +589,7 @@ type ComplexityRoot struct {
 		ServiceCircle         func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
 		ServiceRequests       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
 		Statistics            func(childComplexity int, region int, period string, metrics []string) int
+		Themes                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ThemeOrder, where *ent.ThemeWhereInput) int
 		Viewer                func(childComplexity int) int
 	}
 
@@ -608,6 +632,7 @@ type ComplexityRoot struct {
 		CommunityID func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		ID          func(childComplexity int) int
+		Occurrence  func(childComplexity int) int
 		Person      func(childComplexity int) int
 		PersonID    func(childComplexity int) int
 		Status      func(childComplexity int) int
@@ -730,6 +755,31 @@ type ComplexityRoot struct {
 		Request          func(childComplexity int) int
 	}
 
+	Theme struct {
+		Activities   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ActivityOrder, where *ent.ActivityWhereInput) int
+		CreatedAt    func(childComplexity int) int
+		Description  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Month        func(childComplexity int) int
+		Region       func(childComplexity int) int
+		RegionID     func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Title        func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	ThemeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ThemeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Viewer struct {
 		Community func(childComplexity int) int
 		Role      func(childComplexity int) int
@@ -742,6 +792,9 @@ type ComplexityRoot struct {
 
 type APITokenResolver interface {
 	Role(ctx context.Context, obj *ent.APIToken) (string, error)
+}
+type ActivityResolver interface {
+	Occurrences(ctx context.Context, obj *ent.Activity, from time.Time, to time.Time, first *int) ([]*recurring.ActivityOccurrence, error)
 }
 type FacilityResolver interface {
 	CategoryInfo(ctx context.Context, obj *ent.Facility) (*taxonomy.Category, error)
@@ -782,7 +835,7 @@ type MutationResolver interface {
 	ReopenRequest(ctx context.Context, id int, reason string, expectedVersion *int) (*ent.ServiceRequest, error)
 	RejectRequest(ctx context.Context, id int, reason string, expectedVersion *int) (*ent.ServiceRequest, error)
 	RewardRequest(ctx context.Context, id int, note string) (*ent.ServiceRequest, error)
-	RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error)
+	RegisterForActivity(ctx context.Context, activityID int, personID *int, occurrence *time.Time) (*ent.Registration, error)
 	CancelRegistration(ctx context.Context, id int) (*ent.Registration, error)
 	CreatePerson(ctx context.Context, input model.CreatePersonInput) (*ent.Person, error)
 	UpdatePerson(ctx context.Context, id int, input model.UpdatePersonInput) (*ent.Person, error)
@@ -790,6 +843,9 @@ type MutationResolver interface {
 	ReactivatePerson(ctx context.Context, id int) (*ent.Person, error)
 	UpdateMyContact(ctx context.Context, phone *string) (*ent.Person, error)
 	ImportPeople(ctx context.Context, csv string, communityID *int, dryRun *bool) (*model.PeopleImportReport, error)
+	CreateTheme(ctx context.Context, input ent.CreateThemeInput) (*ent.Theme, error)
+	UpdateTheme(ctx context.Context, id int, input ent.UpdateThemeInput) (*ent.Theme, error)
+	CancelOccurrence(ctx context.Context, activityID int, startsAt time.Time) (*ent.Activity, error)
 	EraseMyData(ctx context.Context) (*ent.Person, error)
 	ErasePerson(ctx context.Context, id int) (*ent.Person, error)
 	CreateFacility(ctx context.Context, input model.CreateFacilityInput) (*ent.Facility, error)
@@ -833,8 +889,10 @@ type QueryResolver interface {
 	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error)
 	Registrations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) (*ent.RegistrationConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
+	Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error)
 	Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
+	ActivityOccurrences(ctx context.Context, from time.Time, to time.Time, where *ent.ActivityWhereInput, first *int) ([]*recurring.ActivityOccurrence, error)
 	MyData(ctx context.Context) (*model.PersonalData, error)
 	PersonData(ctx context.Context, id int) (*model.PersonalData, error)
 	MyDataAccessLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonalDataAccessConnection, error)
@@ -847,6 +905,15 @@ type QueryResolver interface {
 }
 type ServiceRequestResolver interface {
 	Address(ctx context.Context, obj *ent.ServiceRequest) (*string, error)
+}
+
+type ActivityWhereInputResolver interface {
+	TargetGroupsHasAny(ctx context.Context, obj *ent.ActivityWhereInput, data []string) error
+	OccursBetween(ctx context.Context, obj *ent.ActivityWhereInput, data *model.TimeRangeInput) error
+}
+type FacilityWhereInputResolver interface {
+	TagsHasAny(ctx context.Context, obj *ent.FacilityWhereInput, data []string) error
+	ServicesHasAny(ctx context.Context, obj *ent.FacilityWhereInput, data []string) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1020,12 +1087,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Activity.EndsAt(childComplexity), true
+	case "Activity.exdates":
+		if e.ComplexityRoot.Activity.Exdates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Exdates(childComplexity), true
 	case "Activity.id":
 		if e.ComplexityRoot.Activity.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Activity.ID(childComplexity), true
+	case "Activity.monthTheme":
+		if e.ComplexityRoot.Activity.MonthTheme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.MonthTheme(childComplexity), true
+	case "Activity.monthThemeID":
+		if e.ComplexityRoot.Activity.MonthThemeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.MonthThemeID(childComplexity), true
+	case "Activity.occurrences":
+		if e.ComplexityRoot.Activity.Occurrences == nil {
+			break
+		}
+
+		args, err := ec.field_Activity_occurrences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Activity.Occurrences(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["first"].(*int)), true
 	case "Activity.organizer":
 		if e.ComplexityRoot.Activity.Organizer == nil {
 			break
@@ -1038,12 +1134,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Activity.OrganizerID(childComplexity), true
+	case "Activity.rdates":
+		if e.ComplexityRoot.Activity.Rdates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Rdates(childComplexity), true
 	case "Activity.registeredCount":
 		if e.ComplexityRoot.Activity.RegisteredCount == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Activity.RegisteredCount(childComplexity), true
+	case "Activity.rrule":
+		if e.ComplexityRoot.Activity.Rrule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Rrule(childComplexity), true
+	case "Activity.seriesEndsAt":
+		if e.ComplexityRoot.Activity.SeriesEndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.SeriesEndsAt(childComplexity), true
 	case "Activity.source":
 		if e.ComplexityRoot.Activity.Source == nil {
 			break
@@ -1130,6 +1244,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActivityEdge.Node(childComplexity), true
+
+	case "ActivityOccurrence.activity":
+		if e.ComplexityRoot.ActivityOccurrence.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityOccurrence.Activity(childComplexity), true
+	case "ActivityOccurrence.cancelled":
+		if e.ComplexityRoot.ActivityOccurrence.Cancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityOccurrence.Cancelled(childComplexity), true
+	case "ActivityOccurrence.endsAt":
+		if e.ComplexityRoot.ActivityOccurrence.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityOccurrence.EndsAt(childComplexity), true
+	case "ActivityOccurrence.registeredCount":
+		if e.ComplexityRoot.ActivityOccurrence.RegisteredCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityOccurrence.RegisteredCount(childComplexity), true
+	case "ActivityOccurrence.startsAt":
+		if e.ComplexityRoot.ActivityOccurrence.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityOccurrence.StartsAt(childComplexity), true
 
 	case "CategoryCoverage.category":
 		if e.ComplexityRoot.CategoryCoverage.Category == nil {
@@ -2030,6 +2175,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MissingCategory.Households(childComplexity), true
 
+	case "Mutation.cancelOccurrence":
+		if e.ComplexityRoot.Mutation.CancelOccurrence == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOccurrence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOccurrence(childComplexity, args["activityID"].(int), args["startsAt"].(time.Time)), true
 	case "Mutation.cancelRegistration":
 		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
 			break
@@ -2151,6 +2307,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(ent.CreateRegionInput)), true
+	case "Mutation.createTheme":
+		if e.ComplexityRoot.Mutation.CreateTheme == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTheme_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTheme(childComplexity, args["input"].(ent.CreateThemeInput)), true
 	case "Mutation.deactivatePerson":
 		if e.ComplexityRoot.Mutation.DeactivatePerson == nil {
 			break
@@ -2266,7 +2433,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RegisterForActivity(childComplexity, args["activityID"].(int), args["personID"].(*int)), true
+		return e.ComplexityRoot.Mutation.RegisterForActivity(childComplexity, args["activityID"].(int), args["personID"].(*int), args["occurrence"].(*time.Time)), true
 	case "Mutation.rejectRequest":
 		if e.ComplexityRoot.Mutation.RejectRequest == nil {
 			break
@@ -2432,6 +2599,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRegion(childComplexity, args["id"].(int), args["input"].(ent.UpdateRegionInput)), true
+	case "Mutation.updateTheme":
+		if e.ComplexityRoot.Mutation.UpdateTheme == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTheme_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTheme(childComplexity, args["id"].(int), args["input"].(ent.UpdateThemeInput)), true
 
 	case "NearbyFacility.distanceMeters":
 		if e.ComplexityRoot.NearbyFacility.DistanceMeters == nil {
@@ -3091,6 +3269,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Activities(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ActivityOrder), args["where"].(*ent.ActivityWhereInput)), true
+	case "Query.activityOccurrences":
+		if e.ComplexityRoot.Query.ActivityOccurrences == nil {
+			break
+		}
+
+		args, err := ec.field_Query_activityOccurrences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ActivityOccurrences(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["where"].(*ent.ActivityWhereInput), args["first"].(*int)), true
 	case "Query.categories":
 		if e.ComplexityRoot.Query.Categories == nil {
 			break
@@ -3324,6 +3513,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Statistics(childComplexity, args["region"].(int), args["period"].(string), args["metrics"].([]string)), true
+	case "Query.themes":
+		if e.ComplexityRoot.Query.Themes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_themes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Themes(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ThemeOrder), args["where"].(*ent.ThemeWhereInput)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -3538,6 +3738,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.ID(childComplexity), true
+	case "Registration.occurrence":
+		if e.ComplexityRoot.Registration.Occurrence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Occurrence(childComplexity), true
 	case "Registration.person":
 		if e.ComplexityRoot.Registration.Person == nil {
 			break
@@ -4060,6 +4266,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubmitRequestPayload.Request(childComplexity), true
 
+	case "Theme.activities":
+		if e.ComplexityRoot.Theme.Activities == nil {
+			break
+		}
+
+		args, err := ec.field_Theme_activities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Theme.Activities(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ActivityOrder), args["where"].(*ent.ActivityWhereInput)), true
+	case "Theme.createdAt":
+		if e.ComplexityRoot.Theme.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.CreatedAt(childComplexity), true
+	case "Theme.description":
+		if e.ComplexityRoot.Theme.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Description(childComplexity), true
+	case "Theme.id":
+		if e.ComplexityRoot.Theme.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.ID(childComplexity), true
+	case "Theme.illustrative":
+		if e.ComplexityRoot.Theme.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Illustrative(childComplexity), true
+	case "Theme.month":
+		if e.ComplexityRoot.Theme.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Month(childComplexity), true
+	case "Theme.region":
+		if e.ComplexityRoot.Theme.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Region(childComplexity), true
+	case "Theme.regionID":
+		if e.ComplexityRoot.Theme.RegionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.RegionID(childComplexity), true
+	case "Theme.source":
+		if e.ComplexityRoot.Theme.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Source(childComplexity), true
+	case "Theme.title":
+		if e.ComplexityRoot.Theme.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.Title(childComplexity), true
+	case "Theme.updatedAt":
+		if e.ComplexityRoot.Theme.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Theme.UpdatedAt(childComplexity), true
+
+	case "ThemeConnection.edges":
+		if e.ComplexityRoot.ThemeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeConnection.Edges(childComplexity), true
+	case "ThemeConnection.pageInfo":
+		if e.ComplexityRoot.ThemeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeConnection.PageInfo(childComplexity), true
+	case "ThemeConnection.totalCount":
+		if e.ComplexityRoot.ThemeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeConnection.TotalCount(childComplexity), true
+
+	case "ThemeEdge.cursor":
+		if e.ComplexityRoot.ThemeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeEdge.Cursor(childComplexity), true
+	case "ThemeEdge.node":
+		if e.ComplexityRoot.ThemeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThemeEdge.Node(childComplexity), true
+
 	case "Viewer.community":
 		if e.ComplexityRoot.Viewer.Community == nil {
 			break
@@ -4096,6 +4406,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateOrganizationInput,
 		ec.unmarshalInputCreatePersonInput,
 		ec.unmarshalInputCreateRegionInput,
+		ec.unmarshalInputCreateThemeInput,
 		ec.unmarshalInputFacilityOrder,
 		ec.unmarshalInputFacilityWhereInput,
 		ec.unmarshalInputGridOrder,
@@ -4115,6 +4426,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRegistrationWhereInput,
 		ec.unmarshalInputServiceRequestWhereInput,
 		ec.unmarshalInputSubmitRequestInput,
+		ec.unmarshalInputThemeOrder,
+		ec.unmarshalInputThemeWhereInput,
+		ec.unmarshalInputTimeRangeInput,
 		ec.unmarshalInputUpdateActivityInput,
 		ec.unmarshalInputUpdateCompoundInput,
 		ec.unmarshalInputUpdateFacilityInput,
@@ -4122,6 +4436,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputUpdateOrganizationInput,
 		ec.unmarshalInputUpdatePersonInput,
 		ec.unmarshalInputUpdateRegionInput,
+		ec.unmarshalInputUpdateThemeInput,
 	)
 	first := true
 
@@ -5337,11 +5652,11 @@ type Activity implements Node {
   """
   description: String
   """
-  The month's theme the activity belongs to.
+  The month's theme the activity belongs to, as free text; monthTheme is the theme as a record.
   
-  活动所属的月度主题。
+  活动所属的月度主题（自由文本）；monthTheme 为主题记录。
   """
-  theme: String
+  theme: String @deprecated(reason: "use monthTheme, the month's theme as a record")
   """
   Kind of activity.
   
@@ -5409,6 +5724,36 @@ type Activity implements Node {
   """
   venueID: ID
   """
+  RFC 5545 recurrence rule (RRULE value, e.g. FREQ=MONTHLY;BYMONTHDAY=15) making the activity a series: startsAt and endsAt are its first occurrence, and the rule repeats it in Asia/Shanghai local time. Empty for a one-off activity.
+  
+  RFC 5545 重复规则（RRULE 的值，如 FREQ=MONTHLY;BYMONTHDAY=15），使活动成为系列：startsAt 和 endsAt 为首次活动，规则按北京时间重复。一次性活动为空。
+  """
+  rrule: String
+  """
+  Exception dates (EXDATE): starts of the series' occurrences that are cancelled.
+  
+  例外日期（EXDATE）：系列中被取消的各次活动的开始时间。
+  """
+  exdates: [Time!]
+  """
+  Extra dates (RDATE): starts of occurrences the rule does not give, after startsAt.
+  
+  追加日期（RDATE）：规则之外追加的各次活动开始时间，须晚于 startsAt。
+  """
+  rdates: [Time!]
+  """
+  End of the last occurrence: endsAt for a one-off activity, the last occurrence's end for a bounded series, null for a series without end. Maintained on write.
+  
+  最后一次活动的结束时间：一次性活动即 endsAt，有结束的系列为最后一次的结束时间，无结束的系列为空。写入时自动维护。
+  """
+  seriesEndsAt: Time
+  """
+  ID of the month's theme (一月一主题) the activity belongs to.
+  
+  活动所属月度主题（一月一主题）的 ID。
+  """
+  monthThemeID: ID
+  """
   The community the activity belongs to.
   
   活动所属的社区。
@@ -5426,6 +5771,12 @@ type Activity implements Node {
   活动举办的设施。
   """
   venue: Facility
+  """
+  The month's theme (一月一主题) the activity belongs to: a theme of its community or a region above, for the month it starts in.
+  
+  活动所属的月度主题（一月一主题）：本社区或上级区域的主题，月份为活动开始的月份。
+  """
+  monthTheme: Theme
 }
 """
 Kind of activity.
@@ -6496,6 +6847,192 @@ input ActivityWhereInput {
   """
   venueIDNotNil: Boolean
   """
+  Matches when ` + "`" + `rrule` + "`" + ` equals the value.
+  
+  ` + "`" + `rrule` + "`" + ` 等于该值时匹配。
+  """
+  rrule: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` does not equal the value.
+  
+  ` + "`" + `rrule` + "`" + ` 不等于该值时匹配。
+  """
+  rruleNEQ: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` is one of the values.
+  
+  ` + "`" + `rrule` + "`" + ` 是所给值之一时匹配。
+  """
+  rruleIn: [String!]
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` is none of the values.
+  
+  ` + "`" + `rrule` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  rruleNotIn: [String!]
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `rrule` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  rruleGT: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `rrule` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  rruleGTE: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `rrule` + "`" + ` 小于（早于）该值时匹配。
+  """
+  rruleLT: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `rrule` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  rruleLTE: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` contains the value.
+  
+  ` + "`" + `rrule` + "`" + ` 包含该值时匹配。
+  """
+  rruleContains: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` starts with the value.
+  
+  ` + "`" + `rrule` + "`" + ` 以该值开头时匹配。
+  """
+  rruleHasPrefix: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` ends with the value.
+  
+  ` + "`" + `rrule` + "`" + ` 以该值结尾时匹配。
+  """
+  rruleHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `rrule` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `rrule` + "`" + ` 为空的记录。
+  """
+  rruleIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `rrule` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `rrule` + "`" + ` 不为空的记录。
+  """
+  rruleNotNil: Boolean
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `rrule` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  rruleEqualFold: String
+  """
+  Matches when ` + "`" + `rrule` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `rrule` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  rruleContainsFold: String
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` equals the value.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 等于该值时匹配。
+  """
+  seriesEndsAt: Time
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 不等于该值时匹配。
+  """
+  seriesEndsAtNEQ: Time
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 是所给值之一时匹配。
+  """
+  seriesEndsAtIn: [Time!]
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  seriesEndsAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  seriesEndsAtGT: Time
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  seriesEndsAtGTE: Time
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  seriesEndsAtLT: Time
+  """
+  Matches when ` + "`" + `seriesEndsAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `seriesEndsAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  seriesEndsAtLTE: Time
+  """
+  When true, matches records whose ` + "`" + `seriesEndsAt` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `seriesEndsAt` + "`" + ` 为空的记录。
+  """
+  seriesEndsAtIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `seriesEndsAt` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `seriesEndsAt` + "`" + ` 不为空的记录。
+  """
+  seriesEndsAtNotNil: Boolean
+  """
+  Matches when ` + "`" + `monthThemeID` + "`" + ` equals the value.
+  
+  ` + "`" + `monthThemeID` + "`" + ` 等于该值时匹配。
+  """
+  monthThemeID: ID
+  """
+  Matches when ` + "`" + `monthThemeID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `monthThemeID` + "`" + ` 不等于该值时匹配。
+  """
+  monthThemeIDNEQ: ID
+  """
+  Matches when ` + "`" + `monthThemeID` + "`" + ` is one of the values.
+  
+  ` + "`" + `monthThemeID` + "`" + ` 是所给值之一时匹配。
+  """
+  monthThemeIDIn: [ID!]
+  """
+  Matches when ` + "`" + `monthThemeID` + "`" + ` is none of the values.
+  
+  ` + "`" + `monthThemeID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  monthThemeIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `monthThemeID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `monthThemeID` + "`" + ` 为空的记录。
+  """
+  monthThemeIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `monthThemeID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `monthThemeID` + "`" + ` 不为空的记录。
+  """
+  monthThemeIDNotNil: Boolean
+  """
   True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
   
   为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
@@ -6531,6 +7068,18 @@ input ActivityWhereInput {
   匹配有满足所有给定筛选条件的 ` + "`" + `venue` + "`" + ` 的记录。
   """
   hasVenueWith: [FacilityWhereInput!]
+  """
+  True matches records with any ` + "`" + `monthTheme` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `monthTheme` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasMonthTheme: Boolean
+  """
+  Matches records with a ` + "`" + `monthTheme` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `monthTheme` + "`" + ` 的记录。
+  """
+  hasMonthThemeWith: [ThemeWhereInput!]
 }
 """
 A residential compound of a community.
@@ -7301,9 +7850,9 @@ input CreateActivityInput {
   """
   description: String
   """
-  The month's theme the activity belongs to.
+  The month's theme the activity belongs to, as free text; monthTheme is the theme as a record.
   
-  活动所属的月度主题。
+  活动所属的月度主题（自由文本）；monthTheme 为主题记录。
   """
   theme: String
   """
@@ -7349,6 +7898,24 @@ input CreateActivityInput {
   """
   source: String
   """
+  RFC 5545 recurrence rule (RRULE value, e.g. FREQ=MONTHLY;BYMONTHDAY=15) making the activity a series: startsAt and endsAt are its first occurrence, and the rule repeats it in Asia/Shanghai local time. Empty for a one-off activity.
+  
+  RFC 5545 重复规则（RRULE 的值，如 FREQ=MONTHLY;BYMONTHDAY=15），使活动成为系列：startsAt 和 endsAt 为首次活动，规则按北京时间重复。一次性活动为空。
+  """
+  rrule: String
+  """
+  Exception dates (EXDATE): starts of the series' occurrences that are cancelled.
+  
+  例外日期（EXDATE）：系列中被取消的各次活动的开始时间。
+  """
+  exdates: [Time!]
+  """
+  Extra dates (RDATE): starts of occurrences the rule does not give, after startsAt.
+  
+  追加日期（RDATE）：规则之外追加的各次活动开始时间，须晚于 startsAt。
+  """
+  rdates: [Time!]
+  """
   ID of the community the activity belongs to.
   
   活动所属社区的 ID。
@@ -7366,6 +7933,12 @@ input CreateActivityInput {
   举办场地（设施）的 ID。
   """
   venueID: ID
+  """
+  ID of the month's theme (一月一主题) the activity belongs to.
+  
+  活动所属月度主题（一月一主题）的 ID。
+  """
+  monthThemeID: ID
 }
 """
 The values of a new ` + "`" + `Compound` + "`" + ` record.
@@ -7653,6 +8226,49 @@ input CreateRegionInput {
   上一级区域的 ID；最高一级为空。
   """
   parentID: ID
+}
+"""
+The values of a new ` + "`" + `Theme` + "`" + ` record.
+
+新建 ` + "`" + `Theme` + "`" + ` 记录的各项值。
+"""
+input CreateThemeInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Calendar month of the theme, YYYY-MM (Asia/Shanghai).
+  
+  主题所在的自然月，格式为 YYYY-MM（北京时间）。
+  """
+  month: String!
+  """
+  The theme, e.g. 党建引领小区治理.
+  
+  主题名称，如“党建引领小区治理”。
+  """
+  title: String!
+  """
+  What the month's theme is about, in free text.
+  
+  主题说明（自由文本）。
+  """
+  description: String
+  """
+  ID of the community (or region above it) whose theme it is.
+  
+  主题所属社区（或上级区域）的 ID。
+  """
+  regionID: ID!
 }
 """
 An opaque position in a connection (Relay): take it from a page, never build it.
@@ -12275,6 +12891,54 @@ type Query {
     """
     where: ServiceRequestWhereInput
   ): ServiceRequestConnection! @hasRole(role: MEMBER)
+  """
+  Months' themes (一月一主题).
+  
+  月度主题（一月一主题）。
+  """
+  themes(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `Theme` + "`" + ` records.
+    
+    ` + "`" + `Theme` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ThemeOrder
+
+    """
+    Which ` + "`" + `Theme` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `Theme` + "`" + ` 记录。
+    """
+    where: ThemeWhereInput
+  ): ThemeConnection!
 }
 """
 A region of the administrative hierarchy: city > district or county > subdistrict or town > community.
@@ -13525,6 +14189,12 @@ type Registration implements Node {
   活动所属社区的 ID，决定哪些工作人员可见。
   """
   communityID: ID!
+  """
+  For a recurring activity, the start of the occurrence registered for; null for a one-off activity.
+  
+  循环活动：所报名那一次活动的开始时间；一次性活动为空。
+  """
+  occurrence: Time
   """
   The registered person; null once their personal data was erased.
   
@@ -14961,6 +15631,768 @@ input ServiceRequestWhereInput {
   hasDispatchedToWith: [OrganizationWhereInput!]
 }
 """
+A month's theme (一月一主题) of a community or a region above it; the month's activities belong to it. Public.
+
+社区或上级区域的月度主题（一月一主题），当月活动归属于它。公开。
+"""
+type Theme implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Calendar month of the theme, YYYY-MM (Asia/Shanghai).
+  
+  主题所在的自然月，格式为 YYYY-MM（北京时间）。
+  """
+  month: String!
+  """
+  The theme, e.g. 党建引领小区治理.
+  
+  主题名称，如“党建引领小区治理”。
+  """
+  title: String!
+  """
+  What the month's theme is about, in free text.
+  
+  主题说明（自由文本）。
+  """
+  description: String
+  """
+  ID of the community (or region above it) whose theme it is.
+  
+  主题所属社区（或上级区域）的 ID。
+  """
+  regionID: ID!
+  """
+  The community (or region above it) whose theme it is.
+  
+  主题所属的社区（或上级区域）。
+  """
+  region: Region!
+  """
+  The month's activities that belong to the theme.
+  
+  属于该主题的当月活动。
+  """
+  activities(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `Activity` + "`" + ` records.
+    
+    ` + "`" + `Activity` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ActivityOrder
+
+    """
+    Which ` + "`" + `Activity` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `Activity` + "`" + ` 记录。
+    """
+    where: ActivityWhereInput
+  ): ActivityConnection!
+}
+"""
+A page of ` + "`" + `Theme` + "`" + ` records (a Relay connection).
+
+` + "`" + `Theme` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type ThemeConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [ThemeEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `Theme` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `Theme` + "`" + ` 记录及其游标。
+"""
+type ThemeEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: Theme
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+How to order ` + "`" + `Theme` + "`" + ` records.
+
+` + "`" + `Theme` + "`" + ` 记录的排序方式。
+"""
+input ThemeOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: ThemeOrderField!
+}
+"""
+Properties ` + "`" + `Theme` + "`" + ` records can be ordered by.
+
+` + "`" + `Theme` + "`" + ` 记录可用于排序的属性。
+"""
+enum ThemeOrderField {
+  """
+  By ` + "`" + `createdAt` + "`" + `.
+  
+  按 ` + "`" + `createdAt` + "`" + ` 排序。
+  """
+  CREATED_AT
+  """
+  By ` + "`" + `updatedAt` + "`" + `.
+  
+  按 ` + "`" + `updatedAt` + "`" + ` 排序。
+  """
+  UPDATED_AT
+  """
+  By ` + "`" + `month` + "`" + `.
+  
+  按 ` + "`" + `month` + "`" + ` 排序。
+  """
+  MONTH
+  """
+  By ` + "`" + `title` + "`" + `.
+  
+  按 ` + "`" + `title` + "`" + ` 排序。
+  """
+  TITLE
+}
+"""
+A filter on ` + "`" + `Theme` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `Theme` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input ThemeWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: ThemeWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [ThemeWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [ThemeWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` equals the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 等于该值时匹配。
+  """
+  createdAt: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 不等于该值时匹配。
+  """
+  createdAtNEQ: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 是所给值之一时匹配。
+  """
+  createdAtIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  createdAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  createdAtGT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  createdAtGTE: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  createdAtLT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  createdAtLTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` equals the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 等于该值时匹配。
+  """
+  updatedAt: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不等于该值时匹配。
+  """
+  updatedAtNEQ: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 是所给值之一时匹配。
+  """
+  updatedAtIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  updatedAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  updatedAtGT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  updatedAtGTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  updatedAtLT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` equals the value.
+  
+  ` + "`" + `month` + "`" + ` 等于该值时匹配。
+  """
+  month: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` does not equal the value.
+  
+  ` + "`" + `month` + "`" + ` 不等于该值时匹配。
+  """
+  monthNEQ: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` is one of the values.
+  
+  ` + "`" + `month` + "`" + ` 是所给值之一时匹配。
+  """
+  monthIn: [String!]
+  """
+  Matches when ` + "`" + `month` + "`" + ` is none of the values.
+  
+  ` + "`" + `month` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  monthNotIn: [String!]
+  """
+  Matches when ` + "`" + `month` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `month` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  monthGT: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `month` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  monthGTE: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `month` + "`" + ` 小于（早于）该值时匹配。
+  """
+  monthLT: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `month` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  monthLTE: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` contains the value.
+  
+  ` + "`" + `month` + "`" + ` 包含该值时匹配。
+  """
+  monthContains: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` starts with the value.
+  
+  ` + "`" + `month` + "`" + ` 以该值开头时匹配。
+  """
+  monthHasPrefix: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` ends with the value.
+  
+  ` + "`" + `month` + "`" + ` 以该值结尾时匹配。
+  """
+  monthHasSuffix: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `month` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  monthEqualFold: String
+  """
+  Matches when ` + "`" + `month` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `month` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  monthContainsFold: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` equals the value.
+  
+  ` + "`" + `title` + "`" + ` 等于该值时匹配。
+  """
+  title: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` does not equal the value.
+  
+  ` + "`" + `title` + "`" + ` 不等于该值时匹配。
+  """
+  titleNEQ: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is one of the values.
+  
+  ` + "`" + `title` + "`" + ` 是所给值之一时匹配。
+  """
+  titleIn: [String!]
+  """
+  Matches when ` + "`" + `title` + "`" + ` is none of the values.
+  
+  ` + "`" + `title` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  titleNotIn: [String!]
+  """
+  Matches when ` + "`" + `title` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `title` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  titleGT: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `title` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  titleGTE: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `title` + "`" + ` 小于（早于）该值时匹配。
+  """
+  titleLT: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `title` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  titleLTE: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` contains the value.
+  
+  ` + "`" + `title` + "`" + ` 包含该值时匹配。
+  """
+  titleContains: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` starts with the value.
+  
+  ` + "`" + `title` + "`" + ` 以该值开头时匹配。
+  """
+  titleHasPrefix: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` ends with the value.
+  
+  ` + "`" + `title` + "`" + ` 以该值结尾时匹配。
+  """
+  titleHasSuffix: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `title` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  titleEqualFold: String
+  """
+  Matches when ` + "`" + `title` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `title` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  titleContainsFold: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` equals the value.
+  
+  ` + "`" + `description` + "`" + ` 等于该值时匹配。
+  """
+  description: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` does not equal the value.
+  
+  ` + "`" + `description` + "`" + ` 不等于该值时匹配。
+  """
+  descriptionNEQ: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` is one of the values.
+  
+  ` + "`" + `description` + "`" + ` 是所给值之一时匹配。
+  """
+  descriptionIn: [String!]
+  """
+  Matches when ` + "`" + `description` + "`" + ` is none of the values.
+  
+  ` + "`" + `description` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  descriptionNotIn: [String!]
+  """
+  Matches when ` + "`" + `description` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `description` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  descriptionGT: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `description` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  descriptionGTE: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `description` + "`" + ` 小于（早于）该值时匹配。
+  """
+  descriptionLT: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `description` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  descriptionLTE: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` contains the value.
+  
+  ` + "`" + `description` + "`" + ` 包含该值时匹配。
+  """
+  descriptionContains: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` starts with the value.
+  
+  ` + "`" + `description` + "`" + ` 以该值开头时匹配。
+  """
+  descriptionHasPrefix: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` ends with the value.
+  
+  ` + "`" + `description` + "`" + ` 以该值结尾时匹配。
+  """
+  descriptionHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `description` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `description` + "`" + ` 为空的记录。
+  """
+  descriptionIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `description` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `description` + "`" + ` 不为空的记录。
+  """
+  descriptionNotNil: Boolean
+  """
+  Matches when ` + "`" + `description` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `description` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  descriptionEqualFold: String
+  """
+  Matches when ` + "`" + `description` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `description` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  descriptionContainsFold: String
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` equals the value.
+  
+  ` + "`" + `regionID` + "`" + ` 等于该值时匹配。
+  """
+  regionID: ID
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `regionID` + "`" + ` 不等于该值时匹配。
+  """
+  regionIDNEQ: ID
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` is one of the values.
+  
+  ` + "`" + `regionID` + "`" + ` 是所给值之一时匹配。
+  """
+  regionIDIn: [ID!]
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` is none of the values.
+  
+  ` + "`" + `regionID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  regionIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `region` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `region` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasRegion: Boolean
+  """
+  Matches records with a ` + "`" + `region` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `region` + "`" + ` 的记录。
+  """
+  hasRegionWith: [RegionWhereInput!]
+  """
+  True matches records with any ` + "`" + `activities` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `activities` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasActivities: Boolean
+  """
+  Matches records with a ` + "`" + `activities` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `activities` + "`" + ` 的记录。
+  """
+  hasActivitiesWith: [ActivityWhereInput!]
+}
+"""
 An instant as an RFC 3339 string with an offset, such as 2024-07-01T09:00:00+08:00. Times are returned in China's civil time (Asia/Shanghai).
 
 RFC 3339 格式、带时区偏移的时间字符串，如 2024-07-01T09:00:00+08:00。返回的时间均为中国标准时间（Asia/Shanghai）。
@@ -14991,9 +16423,9 @@ input UpdateActivityInput {
   """
   clearDescription: Boolean
   """
-  The month's theme the activity belongs to.
+  The month's theme the activity belongs to, as free text; monthTheme is the theme as a record.
   
-  活动所属的月度主题。
+  活动所属的月度主题（自由文本）；monthTheme 为主题记录。
   """
   theme: String
   """
@@ -15069,6 +16501,54 @@ input UpdateActivityInput {
   """
   clearSource: Boolean
   """
+  RFC 5545 recurrence rule (RRULE value, e.g. FREQ=MONTHLY;BYMONTHDAY=15) making the activity a series: startsAt and endsAt are its first occurrence, and the rule repeats it in Asia/Shanghai local time. Empty for a one-off activity.
+  
+  RFC 5545 重复规则（RRULE 的值，如 FREQ=MONTHLY;BYMONTHDAY=15），使活动成为系列：startsAt 和 endsAt 为首次活动，规则按北京时间重复。一次性活动为空。
+  """
+  rrule: String
+  """
+  True clears ` + "`" + `rrule` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `rrule` + "`" + `。
+  """
+  clearRrule: Boolean
+  """
+  Exception dates (EXDATE): starts of the series' occurrences that are cancelled.
+  
+  例外日期（EXDATE）：系列中被取消的各次活动的开始时间。
+  """
+  exdates: [Time!]
+  """
+  Values to append to ` + "`" + `exdates` + "`" + `.
+  
+  追加到 ` + "`" + `exdates` + "`" + ` 的值。
+  """
+  appendExdates: [Time!]
+  """
+  True clears ` + "`" + `exdates` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `exdates` + "`" + `。
+  """
+  clearExdates: Boolean
+  """
+  Extra dates (RDATE): starts of occurrences the rule does not give, after startsAt.
+  
+  追加日期（RDATE）：规则之外追加的各次活动开始时间，须晚于 startsAt。
+  """
+  rdates: [Time!]
+  """
+  Values to append to ` + "`" + `rdates` + "`" + `.
+  
+  追加到 ` + "`" + `rdates` + "`" + ` 的值。
+  """
+  appendRdates: [Time!]
+  """
+  True clears ` + "`" + `rdates` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `rdates` + "`" + `。
+  """
+  clearRdates: Boolean
+  """
   ID of the community the activity belongs to.
   
   活动所属社区的 ID。
@@ -15098,6 +16578,18 @@ input UpdateActivityInput {
   为 true 时清空 ` + "`" + `venue` + "`" + `。
   """
   clearVenue: Boolean
+  """
+  ID of the month's theme (一月一主题) the activity belongs to.
+  
+  活动所属月度主题（一月一主题）的 ID。
+  """
+  monthThemeID: ID
+  """
+  True clears ` + "`" + `monthTheme` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `monthTheme` + "`" + `。
+  """
+  clearMonthTheme: Boolean
 }
 """
 Changes to a ` + "`" + `Compound` + "`" + ` record: only the fields given change.
@@ -15488,6 +16980,73 @@ input UpdateRegionInput {
   """
   clearParent: Boolean
 }
+"""
+Changes to a ` + "`" + `Theme` + "`" + ` record: only the fields given change.
+
+对 ` + "`" + `Theme` + "`" + ` 记录的修改：只修改给出的字段。
+"""
+input UpdateThemeInput {
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  True clears ` + "`" + `source` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `source` + "`" + `。
+  """
+  clearSource: Boolean
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Values to append to ` + "`" + `illustrative` + "`" + `.
+  
+  追加到 ` + "`" + `illustrative` + "`" + ` 的值。
+  """
+  appendIllustrative: [String!]
+  """
+  True clears ` + "`" + `illustrative` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `illustrative` + "`" + `。
+  """
+  clearIllustrative: Boolean
+  """
+  Calendar month of the theme, YYYY-MM (Asia/Shanghai).
+  
+  主题所在的自然月，格式为 YYYY-MM（北京时间）。
+  """
+  month: String
+  """
+  The theme, e.g. 党建引领小区治理.
+  
+  主题名称，如“党建引领小区治理”。
+  """
+  title: String
+  """
+  What the month's theme is about, in free text.
+  
+  主题说明（自由文本）。
+  """
+  description: String
+  """
+  True clears ` + "`" + `description` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `description` + "`" + `。
+  """
+  clearDescription: Boolean
+  """
+  ID of the community (or region above it) whose theme it is.
+  
+  主题所属社区（或上级区域）的 ID。
+  """
+  regionID: ID
+}
 `, BuiltIn: false},
 	{Name: "../schema/needs.graphql", Input: `"""
 A new entry of the needs list.
@@ -15771,6 +17330,13 @@ extend type Mutation {
     工作人员：要报名的人员。居民可省略（或填写自己的 ID）。
     """
     personID: ID
+    """
+    For a recurring activity (one with an rrule): the start of the occurrence to register for (see
+    Activity.occurrences); required there, refused for a one-off activity.
+
+    循环活动（有 rrule 的活动）：所报名那一次的开始时间（见 Activity.occurrences）；循环活动必填，一次性活动不可填。
+    """
+    occurrence: Time
   ): Registration! @hasRole(role: MEMBER)
   """
   Cancel a registration and give the place back.
@@ -16101,6 +17667,224 @@ extend type Mutation {
     """
     dryRun: Boolean = false
   ): PeopleImportReport! @hasRole(role: STAFF)
+}
+`, BuiltIn: false},
+	{Name: "../schema/recurring.graphql", Input: `# Recurring activities (RFC 5545 RRULE, EXDATE, RDATE), their occurrences,
+# registrations per occurrence, and filters on lists of values.
+
+"""
+One occurrence of an activity: the activity itself when it is a one-off, one repetition of the series when it has a
+recurrence rule (rrule).
+
+活动的一次举办：一次性活动即活动本身；有重复规则（rrule）的系列则为其中的一次。
+"""
+type ActivityOccurrence {
+  """
+  The activity (the series) the occurrence belongs to.
+
+  该次活动所属的活动（系列）。
+  """
+  activity: Activity!
+  """
+  When the occurrence starts. Name it when registering for a recurring activity.
+
+  该次活动的开始时间。报名循环活动时须指明。
+  """
+  startsAt: Time!
+  """
+  When the occurrence ends: its start plus the activity's duration (endsAt − startsAt).
+
+  该次活动的结束时间：开始时间加上活动时长（endsAt − startsAt）。
+  """
+  endsAt: Time!
+  """
+  True when the occurrence is cancelled: an exception date (exdates) of the series, or the whole activity is cancelled.
+
+  该次活动已取消时为 true：为系列的例外日期（exdates），或整个活动已取消。
+  """
+  cancelled: Boolean!
+  """
+  Current registrations for this occurrence. For a one-off activity the activity's registeredCount.
+
+  该次活动当前的报名人数。一次性活动即活动的 registeredCount。
+  """
+  registeredCount: Int!
+}
+
+extend type Activity {
+  """
+  The activity's occurrences that overlap the range [from, to) — those starting before to and ending after from — in
+  time order, cancelled ones included and marked. A one-off activity has one. The range covers at most 366 days; first
+  is at most 500 (default 100).
+
+  与区间 [from, to) 重叠（开始早于 to 且结束晚于 from）的各次活动，按时间排序，包括已取消的（带标记）。一次性活动只有一次。
+  区间最长 366 天；first 最大 500（默认 100）。
+  """
+  occurrences(
+    """
+    Start of the range.
+
+    区间开始。
+    """
+    from: Time!
+    """
+    End of the range (exclusive).
+
+    区间结束（不含）。
+    """
+    to: Time!
+    """
+    How many occurrences at most (0 to 500, default 100).
+
+    最多返回多少次（0 至 500，默认 100）。
+    """
+    first: Int
+  ): [ActivityOccurrence!]!
+}
+
+extend type Query {
+  """
+  Every occurrence, of one-off activities and series alike, that overlaps the range [from, to), in time order: a
+  calendar. where filters the activities as in activities. The range covers at most 366 days; first is at most 500
+  (default 100).
+
+  与区间 [from, to) 重叠的每一次活动（一次性活动和系列中的各次），按时间排序：即日历视图。where 按 activities 的方式筛选活动。
+  区间最长 366 天；first 最大 500（默认 100）。
+  """
+  activityOccurrences(
+    """
+    Start of the range.
+
+    区间开始。
+    """
+    from: Time!
+    """
+    End of the range (exclusive).
+
+    区间结束（不含）。
+    """
+    to: Time!
+    """
+    Filter on the activities.
+
+    活动筛选条件。
+    """
+    where: ActivityWhereInput
+    """
+    How many occurrences at most (0 to 500, default 100).
+
+    最多返回多少次（0 至 500，默认 100）。
+    """
+    first: Int
+  ): [ActivityOccurrence!]!
+}
+
+extend type Mutation {
+  """
+  Adds a month's theme (staff for their own community, admins for any region).
+
+  新增月度主题（工作人员限本社区，管理员可为任何区域）。
+  """
+  createTheme(
+    """
+    The new theme's values.
+
+    新主题的各项值。
+    """
+    input: CreateThemeInput!
+  ): Theme! @hasRole(role: STAFF)
+  """
+  Changes a month's theme (staff for their own community, admins for any region).
+
+  修改月度主题（工作人员限本社区，管理员可为任何区域）。
+  """
+  updateTheme(
+    """
+    The theme's global ID.
+
+    主题的全局 ID。
+    """
+    id: ID!
+    """
+    The fields to change.
+
+    要修改的字段。
+    """
+    input: UpdateThemeInput!
+  ): Theme! @hasRole(role: STAFF)
+  """
+  Cancel one occurrence of a recurring activity (staff of its community, admins): its start becomes an exception date
+  (EXDATE). The rest of the series stays; registrations for that occurrence stay recorded, and nobody is notified.
+
+  取消循环活动中的一次（本社区工作人员、管理员）：其开始时间成为例外日期（EXDATE）。系列的其余各次不变；
+  该次的报名记录保留，不发送任何通知。
+  """
+  cancelOccurrence(
+    """
+    The activity's global ID.
+
+    活动的全局 ID。
+    """
+    activityID: ID!
+    """
+    Start of the occurrence to cancel.
+
+    要取消的那一次的开始时间。
+    """
+    startsAt: Time!
+  ): Activity! @hasRole(role: STAFF)
+}
+
+extend input ActivityWhereInput {
+  """
+  Activities whose target groups include any of these (e.g. ["elderly", "children"] for 一老一少).
+
+  目标人群包含其中任一项的活动（如 ["elderly", "children"] 即“一老一少”）。
+  """
+  targetGroupsHasAny: [String!]
+  """
+  Activities with an occurrence overlapping [from, to): a one-off activity overlapping it, a series that starts
+  before to and has not ended by from. Use activityOccurrences for the occurrences themselves.
+
+  在区间 [from, to) 内有活动的：与之重叠的一次性活动，以及在 to 之前开始、在 from 时尚未结束的系列。
+  各次活动本身请用 activityOccurrences。
+  """
+  occursBetween: TimeRangeInput
+}
+
+extend input FacilityWhereInput {
+  """
+  Facilities whose tags include any of these.
+
+  标签包含其中任一项的设施。
+  """
+  tagsHasAny: [String!]
+  """
+  Facilities whose services include any of these.
+
+  服务项目包含其中任一项的设施。
+  """
+  servicesHasAny: [String!]
+}
+
+"""
+A range of time [from, to).
+
+时间区间 [from, to)。
+"""
+input TimeRangeInput {
+  """
+  Start of the range.
+
+  区间开始。
+  """
+  from: Time!
+  """
+  End of the range (exclusive).
+
+  区间结束（不含）。
+  """
+  to: Time!
 }
 `, BuiltIn: false},
 	{Name: "../schema/rights.graphql", Input: `"""
@@ -17765,12 +19549,26 @@ func (ec *executionContext) childFields_Activity(ctx context.Context, field grap
 		return ec.fieldContext_Activity_organizerID(ctx, field)
 	case "venueID":
 		return ec.fieldContext_Activity_venueID(ctx, field)
+	case "rrule":
+		return ec.fieldContext_Activity_rrule(ctx, field)
+	case "exdates":
+		return ec.fieldContext_Activity_exdates(ctx, field)
+	case "rdates":
+		return ec.fieldContext_Activity_rdates(ctx, field)
+	case "seriesEndsAt":
+		return ec.fieldContext_Activity_seriesEndsAt(ctx, field)
+	case "monthThemeID":
+		return ec.fieldContext_Activity_monthThemeID(ctx, field)
 	case "community":
 		return ec.fieldContext_Activity_community(ctx, field)
 	case "organizer":
 		return ec.fieldContext_Activity_organizer(ctx, field)
 	case "venue":
 		return ec.fieldContext_Activity_venue(ctx, field)
+	case "monthTheme":
+		return ec.fieldContext_Activity_monthTheme(ctx, field)
+	case "occurrences":
+		return ec.fieldContext_Activity_occurrences(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Activity", field.Name)
 }
@@ -17795,6 +19593,22 @@ func (ec *executionContext) childFields_ActivityEdge(ctx context.Context, field 
 		return ec.fieldContext_ActivityEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivityEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivityOccurrence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "activity":
+		return ec.fieldContext_ActivityOccurrence_activity(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_ActivityOccurrence_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_ActivityOccurrence_endsAt(ctx, field)
+	case "cancelled":
+		return ec.fieldContext_ActivityOccurrence_cancelled(ctx, field)
+	case "registeredCount":
+		return ec.fieldContext_ActivityOccurrence_registeredCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivityOccurrence", field.Name)
 }
 
 func (ec *executionContext) childFields_CategoryCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -18631,6 +20445,8 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_activityID(ctx, field)
 	case "communityID":
 		return ec.fieldContext_Registration_communityID(ctx, field)
+	case "occurrence":
+		return ec.fieldContext_Registration_occurrence(ctx, field)
 	case "person":
 		return ec.fieldContext_Registration_person(ctx, field)
 	case "activity":
@@ -18873,6 +20689,56 @@ func (ec *executionContext) childFields_SubmitRequestPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type SubmitRequestPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Theme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Theme_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Theme_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Theme_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Theme_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Theme_illustrative(ctx, field)
+	case "month":
+		return ec.fieldContext_Theme_month(ctx, field)
+	case "title":
+		return ec.fieldContext_Theme_title(ctx, field)
+	case "description":
+		return ec.fieldContext_Theme_description(ctx, field)
+	case "regionID":
+		return ec.fieldContext_Theme_regionID(ctx, field)
+	case "region":
+		return ec.fieldContext_Theme_region(ctx, field)
+	case "activities":
+		return ec.fieldContext_Theme_activities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Theme", field.Name)
+}
+
+func (ec *executionContext) childFields_ThemeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ThemeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ThemeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ThemeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThemeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ThemeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ThemeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ThemeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThemeEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "role":
@@ -19010,6 +20876,36 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 		return nil, err
 	}
 	args["role"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Activity_occurrences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -19309,6 +21205,28 @@ func (ec *executionContext) field_LifeCircleReport_compounds_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelOccurrence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "activityID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activityID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "startsAt",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["startsAt"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19479,6 +21397,20 @@ func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateRegionInput, error) {
 			return ec.unmarshalNCreateRegionInput2lifecircleᚋentᚐCreateRegionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createTheme_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateThemeInput, error) {
+			return ec.unmarshalNCreateThemeInput2lifecircleᚋentᚐCreateThemeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -19664,6 +21596,14 @@ func (ec *executionContext) field_Mutation_registerForActivity_args(ctx context.
 		return nil, err
 	}
 	args["personID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "occurrence",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["occurrence"] = arg2
 	return args, nil
 }
 
@@ -19989,6 +21929,28 @@ func (ec *executionContext) field_Mutation_updateRegion_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateTheme_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.UpdateThemeInput, error) {
+			return ec.unmarshalNUpdateThemeInput2lifecircleᚋentᚐUpdateThemeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Organization_activities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20216,6 +22178,44 @@ func (ec *executionContext) field_Query_activities_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_activityOccurrences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ActivityWhereInput, error) {
+			return ec.unmarshalOActivityWhereInput2ᚖlifecircleᚋentᚐActivityWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -21145,6 +23145,60 @@ func (ec *executionContext) field_Query_statistics_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_themes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ThemeOrder, error) {
+			return ec.unmarshalOThemeOrder2ᚖlifecircleᚋentᚐThemeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ThemeWhereInput, error) {
+			return ec.unmarshalOThemeWhereInput2ᚖlifecircleᚋentᚐThemeWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Region_activities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21504,6 +23558,60 @@ func (ec *executionContext) field_ServiceRequest_events_args(ctx context.Context
 		return nil, err
 	}
 	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Theme_activities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ActivityOrder, error) {
+			return ec.unmarshalOActivityOrder2ᚖlifecircleᚋentᚐActivityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ActivityWhereInput, error) {
+			return ec.unmarshalOActivityWhereInput2ᚖlifecircleᚋentᚐActivityWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -22417,6 +24525,121 @@ func (ec *executionContext) fieldContext_Activity_venueID(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _Activity_rrule(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_rrule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rrule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_rrule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Activity_exdates(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_exdates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exdates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚕtimeᚐTimeᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_exdates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Activity_rdates(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_rdates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rdates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚕtimeᚐTimeᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_rdates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Activity_seriesEndsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_seriesEndsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeriesEndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_seriesEndsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Activity_monthThemeID(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_monthThemeID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthThemeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_monthThemeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Activity", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _Activity_community(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22509,6 +24732,82 @@ func (ec *executionContext) fieldContext_Activity_venue(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Facility(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Activity_monthTheme(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_monthTheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthTheme(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Theme) graphql.Marshaler {
+			return ec.marshalOTheme2ᚖlifecircleᚋentᚐTheme(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_monthTheme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Activity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Theme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Activity_occurrences(ctx context.Context, field graphql.CollectedField, obj *ent.Activity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Activity_occurrences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Activity().Occurrences(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*recurring.ActivityOccurrence) graphql.Marshaler {
+			return ec.marshalNActivityOccurrence2ᚕᚖlifecircleᚋinternalᚋrecurringᚐActivityOccurrenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Activity_occurrences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Activity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivityOccurrence(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Activity_occurrences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -22653,6 +24952,130 @@ func (ec *executionContext) _ActivityEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ActivityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityOccurrence_activity(ctx context.Context, field graphql.CollectedField, obj *recurring.ActivityOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityOccurrence_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Activity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Activity) graphql.Marshaler {
+			return ec.marshalNActivity2ᚖlifecircleᚋentᚐActivity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityOccurrence_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivityOccurrence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Activity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivityOccurrence_startsAt(ctx context.Context, field graphql.CollectedField, obj *recurring.ActivityOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityOccurrence_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityOccurrence_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityOccurrence", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityOccurrence_endsAt(ctx context.Context, field graphql.CollectedField, obj *recurring.ActivityOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityOccurrence_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityOccurrence_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityOccurrence", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityOccurrence_cancelled(ctx context.Context, field graphql.CollectedField, obj *recurring.ActivityOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityOccurrence_cancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancelled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityOccurrence_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityOccurrence", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityOccurrence_registeredCount(ctx context.Context, field graphql.CollectedField, obj *recurring.ActivityOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityOccurrence_registeredCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegisteredCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityOccurrence_registeredCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityOccurrence", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _CategoryCoverage_category(ctx context.Context, field graphql.CollectedField, obj *model.CategoryCoverage) (ret graphql.Marshaler) {
@@ -27488,7 +29911,7 @@ func (ec *executionContext) _Mutation_registerForActivity(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RegisterForActivity(ctx, fc.Args["activityID"].(int), fc.Args["personID"].(*int))
+			return ec.Resolvers.Mutation().RegisterForActivity(ctx, fc.Args["activityID"].(int), fc.Args["personID"].(*int), fc.Args["occurrence"].(*time.Time))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -27968,6 +30391,192 @@ func (ec *executionContext) fieldContext_Mutation_importPeople(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_importPeople_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createTheme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTheme(ctx, fc.Args["input"].(ent.CreateThemeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Theme
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Theme
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Theme) graphql.Marshaler {
+			return ec.marshalNTheme2ᚖlifecircleᚋentᚐTheme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTheme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Theme(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTheme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTheme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTheme(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateThemeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Theme
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Theme
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Theme) graphql.Marshaler {
+			return ec.marshalNTheme2ᚖlifecircleᚋentᚐTheme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTheme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Theme(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTheme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelOccurrence(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelOccurrence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelOccurrence(ctx, fc.Args["activityID"].(int), fc.Args["startsAt"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.Activity
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Activity
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Activity) graphql.Marshaler {
+			return ec.marshalNActivity2ᚖlifecircleᚋentᚐActivity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelOccurrence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Activity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelOccurrence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -31965,6 +34574,50 @@ func (ec *executionContext) fieldContext_Query_serviceRequests(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_themes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_themes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Themes(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ThemeOrder), fc.Args["where"].(*ent.ThemeWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ThemeConnection) graphql.Marshaler {
+			return ec.marshalNThemeConnection2ᚖlifecircleᚋentᚐThemeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_themes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThemeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_themes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32037,6 +34690,50 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Viewer(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_activityOccurrences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_activityOccurrences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActivityOccurrences(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["where"].(*ent.ActivityWhereInput), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*recurring.ActivityOccurrence) graphql.Marshaler {
+			return ec.marshalNActivityOccurrence2ᚕᚖlifecircleᚋinternalᚋrecurringᚐActivityOccurrenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_activityOccurrences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivityOccurrence(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_activityOccurrences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -33411,6 +36108,29 @@ func (ec *executionContext) _Registration_communityID(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_Registration_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Registration", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Registration_occurrence(ctx context.Context, field graphql.CollectedField, obj *ent.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_occurrence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Occurrence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_occurrence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Registration_person(ctx context.Context, field graphql.CollectedField, obj *ent.Registration) (ret graphql.Marshaler) {
@@ -35568,6 +38288,431 @@ func (ec *executionContext) fieldContext_SubmitRequestPayload_clientMutationId(_
 	return graphql.NewScalarFieldContext("SubmitRequestPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Theme_id(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_source(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_month(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_title(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_description(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_regionID(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_regionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_regionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Theme", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Theme_region(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Theme",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Theme_activities(ctx context.Context, field graphql.CollectedField, obj *ent.Theme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Theme_activities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Activities(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ActivityOrder), fc.Args["where"].(*ent.ActivityWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ActivityConnection) graphql.Marshaler {
+			return ec.marshalNActivityConnection2ᚖlifecircleᚋentᚐActivityConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Theme_activities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Theme",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Theme_activities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThemeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ThemeEdge) graphql.Marshaler {
+			return ec.marshalOThemeEdge2ᚕᚖlifecircleᚋentᚐThemeEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThemeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThemeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThemeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThemeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThemeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ThemeEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Theme) graphql.Marshaler {
+			return ec.marshalOTheme2ᚖlifecircleᚋentᚐTheme(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThemeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Theme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThemeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ThemeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThemeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThemeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThemeEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37330,7 +40475,7 @@ func (ec *executionContext) unmarshalInputActivityWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "theme", "themeNEQ", "themeIn", "themeNotIn", "themeGT", "themeGTE", "themeLT", "themeLTE", "themeContains", "themeHasPrefix", "themeHasSuffix", "themeIsNil", "themeNotNil", "themeEqualFold", "themeContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "capacity", "capacityNEQ", "capacityIn", "capacityNotIn", "capacityGT", "capacityGTE", "capacityLT", "capacityLTE", "capacityIsNil", "capacityNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "registeredCount", "registeredCountNEQ", "registeredCountIn", "registeredCountNotIn", "registeredCountGT", "registeredCountGTE", "registeredCountLT", "registeredCountLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "organizerID", "organizerIDNEQ", "organizerIDIn", "organizerIDNotIn", "organizerIDIsNil", "organizerIDNotNil", "venueID", "venueIDNEQ", "venueIDIn", "venueIDNotIn", "venueIDIsNil", "venueIDNotNil", "hasCommunity", "hasCommunityWith", "hasOrganizer", "hasOrganizerWith", "hasVenue", "hasVenueWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "theme", "themeNEQ", "themeIn", "themeNotIn", "themeGT", "themeGTE", "themeLT", "themeLTE", "themeContains", "themeHasPrefix", "themeHasSuffix", "themeIsNil", "themeNotNil", "themeEqualFold", "themeContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "capacity", "capacityNEQ", "capacityIn", "capacityNotIn", "capacityGT", "capacityGTE", "capacityLT", "capacityLTE", "capacityIsNil", "capacityNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "registeredCount", "registeredCountNEQ", "registeredCountIn", "registeredCountNotIn", "registeredCountGT", "registeredCountGTE", "registeredCountLT", "registeredCountLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "organizerID", "organizerIDNEQ", "organizerIDIn", "organizerIDNotIn", "organizerIDIsNil", "organizerIDNotNil", "venueID", "venueIDNEQ", "venueIDIn", "venueIDNotIn", "venueIDIsNil", "venueIDNotNil", "rrule", "rruleNEQ", "rruleIn", "rruleNotIn", "rruleGT", "rruleGTE", "rruleLT", "rruleLTE", "rruleContains", "rruleHasPrefix", "rruleHasSuffix", "rruleIsNil", "rruleNotNil", "rruleEqualFold", "rruleContainsFold", "seriesEndsAt", "seriesEndsAtNEQ", "seriesEndsAtIn", "seriesEndsAtNotIn", "seriesEndsAtGT", "seriesEndsAtGTE", "seriesEndsAtLT", "seriesEndsAtLTE", "seriesEndsAtIsNil", "seriesEndsAtNotNil", "monthThemeID", "monthThemeIDNEQ", "monthThemeIDIn", "monthThemeIDNotIn", "monthThemeIDIsNil", "monthThemeIDNotNil", "hasCommunity", "hasCommunityWith", "hasOrganizer", "hasOrganizerWith", "hasVenue", "hasVenueWith", "hasMonthTheme", "hasMonthThemeWith", "targetGroupsHasAny", "occursBetween"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38338,6 +41483,223 @@ func (ec *executionContext) unmarshalInputActivityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.VenueIDNotNil = data
+		case "rrule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rrule"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rrule = data
+		case "rruleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleNEQ = data
+		case "rruleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleIn = data
+		case "rruleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleNotIn = data
+		case "rruleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleGT = data
+		case "rruleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleGTE = data
+		case "rruleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleLT = data
+		case "rruleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleLTE = data
+		case "rruleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleContains = data
+		case "rruleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleHasPrefix = data
+		case "rruleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleHasSuffix = data
+		case "rruleIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleIsNil = data
+		case "rruleNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleNotNil = data
+		case "rruleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleEqualFold = data
+		case "rruleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rruleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RruleContainsFold = data
+		case "seriesEndsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAt = data
+		case "seriesEndsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtNEQ = data
+		case "seriesEndsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtIn = data
+		case "seriesEndsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtNotIn = data
+		case "seriesEndsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtGT = data
+		case "seriesEndsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtGTE = data
+		case "seriesEndsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtLT = data
+		case "seriesEndsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtLTE = data
+		case "seriesEndsAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtIsNil = data
+		case "seriesEndsAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesEndsAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesEndsAtNotNil = data
+		case "monthThemeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeID = data
+		case "monthThemeIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeIDNEQ = data
+		case "monthThemeIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeIDIn = data
+		case "monthThemeIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeIDNotIn = data
+		case "monthThemeIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeIDIsNil = data
+		case "monthThemeIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeIDNotNil = data
 		case "hasCommunity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -38380,6 +41742,38 @@ func (ec *executionContext) unmarshalInputActivityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasVenueWith = data
+		case "hasMonthTheme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMonthTheme"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMonthTheme = data
+		case "hasMonthThemeWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMonthThemeWith"))
+			data, err := ec.unmarshalOThemeWhereInput2ᚕᚖlifecircleᚋentᚐThemeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMonthThemeWith = data
+		case "targetGroupsHasAny":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetGroupsHasAny"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.ActivityWhereInput().TargetGroupsHasAny(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "occursBetween":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occursBetween"))
+			data, err := ec.unmarshalOTimeRangeInput2ᚖlifecircleᚋgraphᚋmodelᚐTimeRangeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.ActivityWhereInput().OccursBetween(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -39047,7 +42441,7 @@ func (ec *executionContext) unmarshalInputCreateActivityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "theme", "category", "targetGroups", "startsAt", "endsAt", "capacity", "status", "source", "communityID", "organizerID", "venueID"}
+	fieldsInOrder := [...]string{"title", "description", "theme", "category", "targetGroups", "startsAt", "endsAt", "capacity", "status", "source", "rrule", "exdates", "rdates", "communityID", "organizerID", "venueID", "monthThemeID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39124,6 +42518,27 @@ func (ec *executionContext) unmarshalInputCreateActivityInput(ctx context.Contex
 				return it, err
 			}
 			it.Source = data
+		case "rrule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rrule"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rrule = data
+		case "exdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exdates"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exdates = data
+		case "rdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rdates"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rdates = data
 		case "communityID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
 			data, err := ec.unmarshalNID2int(ctx, v)
@@ -39145,6 +42560,13 @@ func (ec *executionContext) unmarshalInputCreateActivityInput(ctx context.Contex
 				return it, err
 			}
 			it.VenueID = data
+		case "monthThemeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeID = data
 		}
 	}
 	return it, nil
@@ -39710,6 +43132,71 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCreateThemeInput(ctx context.Context, obj any) (ent.CreateThemeInput, error) {
+	var it ent.CreateThemeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "illustrative", "month", "title", "description", "regionID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "month":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("month"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Month = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "regionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputFacilityOrder(ctx context.Context, obj any) (ent.FacilityOrder, error) {
 	var it ent.FacilityOrder
 	if obj == nil {
@@ -39762,7 +43249,7 @@ func (ec *executionContext) unmarshalInputFacilityWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryGT", "categoryGTE", "categoryLT", "categoryLTE", "categoryContains", "categoryHasPrefix", "categoryHasSuffix", "categoryEqualFold", "categoryContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "openingHours", "openingHoursNEQ", "openingHoursIn", "openingHoursNotIn", "openingHoursGT", "openingHoursGTE", "openingHoursLT", "openingHoursLTE", "openingHoursContains", "openingHoursHasPrefix", "openingHoursHasSuffix", "openingHoursIsNil", "openingHoursNotNil", "openingHoursEqualFold", "openingHoursContainsFold", "wheelchair", "wheelchairNEQ", "wheelchairIn", "wheelchairNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "verifiedAt", "verifiedAtNEQ", "verifiedAtIn", "verifiedAtNotIn", "verifiedAtGT", "verifiedAtGTE", "verifiedAtLT", "verifiedAtLTE", "verifiedAtIsNil", "verifiedAtNotNil", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "compoundID", "compoundIDNEQ", "compoundIDIn", "compoundIDNotIn", "compoundIDIsNil", "compoundIDNotNil", "operatorID", "operatorIDNEQ", "operatorIDIn", "operatorIDNotIn", "operatorIDIsNil", "operatorIDNotNil", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasCommunity", "hasCommunityWith", "hasCompound", "hasCompoundWith", "hasOperator", "hasOperatorWith", "hasParent", "hasParentWith", "hasRooms", "hasRoomsWith", "hasActivities", "hasActivitiesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryGT", "categoryGTE", "categoryLT", "categoryLTE", "categoryContains", "categoryHasPrefix", "categoryHasSuffix", "categoryEqualFold", "categoryContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "openingHours", "openingHoursNEQ", "openingHoursIn", "openingHoursNotIn", "openingHoursGT", "openingHoursGTE", "openingHoursLT", "openingHoursLTE", "openingHoursContains", "openingHoursHasPrefix", "openingHoursHasSuffix", "openingHoursIsNil", "openingHoursNotNil", "openingHoursEqualFold", "openingHoursContainsFold", "wheelchair", "wheelchairNEQ", "wheelchairIn", "wheelchairNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "verifiedAt", "verifiedAtNEQ", "verifiedAtIn", "verifiedAtNotIn", "verifiedAtGT", "verifiedAtGTE", "verifiedAtLT", "verifiedAtLTE", "verifiedAtIsNil", "verifiedAtNotNil", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "compoundID", "compoundIDNEQ", "compoundIDIn", "compoundIDNotIn", "compoundIDIsNil", "compoundIDNotNil", "operatorID", "operatorIDNEQ", "operatorIDIn", "operatorIDNotIn", "operatorIDIsNil", "operatorIDNotNil", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasCommunity", "hasCommunityWith", "hasCompound", "hasCompoundWith", "hasOperator", "hasOperatorWith", "hasParent", "hasParentWith", "hasRooms", "hasRoomsWith", "hasActivities", "hasActivitiesWith", "tagsHasAny", "servicesHasAny"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41050,6 +44537,24 @@ func (ec *executionContext) unmarshalInputFacilityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasActivitiesWith = data
+		case "tagsHasAny":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsHasAny"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.FacilityWhereInput().TagsHasAny(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "servicesHasAny":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("servicesHasAny"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.FacilityWhereInput().ServicesHasAny(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -45061,6 +48566,744 @@ func (ec *executionContext) unmarshalInputSubmitRequestInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputThemeOrder(ctx context.Context, obj any) (ent.ThemeOrder, error) {
+	var it ent.ThemeOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNThemeOrderField2ᚖlifecircleᚋentᚐThemeOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputThemeWhereInput(ctx context.Context, obj any) (ent.ThemeWhereInput, error) {
+	var it ent.ThemeWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "month", "monthNEQ", "monthIn", "monthNotIn", "monthGT", "monthGTE", "monthLT", "monthLTE", "monthContains", "monthHasPrefix", "monthHasSuffix", "monthEqualFold", "monthContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "hasRegion", "hasRegionWith", "hasActivities", "hasActivitiesWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOThemeWhereInput2ᚖlifecircleᚋentᚐThemeWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOThemeWhereInput2ᚕᚖlifecircleᚋentᚐThemeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOThemeWhereInput2ᚕᚖlifecircleᚋentᚐThemeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "month":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("month"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Month = data
+		case "monthNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthNEQ = data
+		case "monthIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthIn = data
+		case "monthNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthNotIn = data
+		case "monthGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthGT = data
+		case "monthGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthGTE = data
+		case "monthLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthLT = data
+		case "monthLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthLTE = data
+		case "monthContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthContains = data
+		case "monthHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthHasPrefix = data
+		case "monthHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthHasSuffix = data
+		case "monthEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthEqualFold = data
+		case "monthContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthContainsFold = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "titleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNEQ = data
+		case "titleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleIn = data
+		case "titleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleNotIn = data
+		case "titleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGT = data
+		case "titleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleGTE = data
+		case "titleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLT = data
+		case "titleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleLTE = data
+		case "titleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContains = data
+		case "titleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasPrefix = data
+		case "titleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleHasSuffix = data
+		case "titleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleEqualFold = data
+		case "titleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleContainsFold = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "descriptionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNEQ = data
+		case "descriptionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionIn = data
+		case "descriptionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNotIn = data
+		case "descriptionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionGT = data
+		case "descriptionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionGTE = data
+		case "descriptionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionLT = data
+		case "descriptionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionLTE = data
+		case "descriptionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionContains = data
+		case "descriptionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionHasPrefix = data
+		case "descriptionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionHasSuffix = data
+		case "descriptionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionIsNil = data
+		case "descriptionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNotNil = data
+		case "descriptionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionEqualFold = data
+		case "descriptionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionContainsFold = data
+		case "regionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionID = data
+		case "regionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIDNEQ = data
+		case "regionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIDIn = data
+		case "regionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIDNotIn = data
+		case "hasRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRegion"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRegion = data
+		case "hasRegionWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRegionWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRegionWith = data
+		case "hasActivities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActivities"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActivities = data
+		case "hasActivitiesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActivitiesWith"))
+			data, err := ec.unmarshalOActivityWhereInput2ᚕᚖlifecircleᚋentᚐActivityWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActivitiesWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTimeRangeInput(ctx context.Context, obj any) (model.TimeRangeInput, error) {
+	var it model.TimeRangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Context, obj any) (ent.UpdateActivityInput, error) {
 	var it ent.UpdateActivityInput
 	if obj == nil {
@@ -45072,7 +49315,7 @@ func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "clearDescription", "theme", "clearTheme", "category", "targetGroups", "appendTargetGroups", "clearTargetGroups", "startsAt", "endsAt", "capacity", "clearCapacity", "status", "source", "clearSource", "communityID", "organizerID", "clearOrganizer", "venueID", "clearVenue"}
+	fieldsInOrder := [...]string{"title", "description", "clearDescription", "theme", "clearTheme", "category", "targetGroups", "appendTargetGroups", "clearTargetGroups", "startsAt", "endsAt", "capacity", "clearCapacity", "status", "source", "clearSource", "rrule", "clearRrule", "exdates", "appendExdates", "clearExdates", "rdates", "appendRdates", "clearRdates", "communityID", "organizerID", "clearOrganizer", "venueID", "clearVenue", "monthThemeID", "clearMonthTheme"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -45191,6 +49434,62 @@ func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Contex
 				return it, err
 			}
 			it.ClearSource = data
+		case "rrule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rrule"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rrule = data
+		case "clearRrule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRrule"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRrule = data
+		case "exdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exdates"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exdates = data
+		case "appendExdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendExdates"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendExdates = data
+		case "clearExdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearExdates"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearExdates = data
+		case "rdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rdates"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rdates = data
+		case "appendRdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendRdates"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendRdates = data
+		case "clearRdates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRdates"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRdates = data
 		case "communityID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -45226,6 +49525,20 @@ func (ec *executionContext) unmarshalInputUpdateActivityInput(ctx context.Contex
 				return it, err
 			}
 			it.ClearVenue = data
+		case "monthThemeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthThemeID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthThemeID = data
+		case "clearMonthTheme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearMonthTheme"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearMonthTheme = data
 		}
 	}
 	return it, nil
@@ -45845,6 +50158,99 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpdateThemeInput(ctx context.Context, obj any) (ent.UpdateThemeInput, error) {
+	var it ent.UpdateThemeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "clearSource", "illustrative", "appendIllustrative", "clearIllustrative", "month", "title", "description", "clearDescription", "regionID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "clearSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSource"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSource = data
+		case "illustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("illustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Illustrative = data
+		case "appendIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendIllustrative"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendIllustrative = data
+		case "clearIllustrative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIllustrative"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIllustrative = data
+		case "month":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("month"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Month = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "clearDescription":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDescription"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDescription = data
+		case "regionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionID = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -45853,6 +50259,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.Theme:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Theme(ctx, sel, obj)
 	case *ent.ServiceRequest:
 		if obj == nil {
 			return graphql.Null
@@ -46321,6 +50732,31 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "rrule":
+			out.Values[i] = ec._Activity_rrule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "exdates":
+			out.Values[i] = ec._Activity_exdates(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rdates":
+			out.Values[i] = ec._Activity_rdates(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seriesEndsAt":
+			out.Values[i] = ec._Activity_seriesEndsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "monthThemeID":
+			out.Values[i] = ec._Activity_monthThemeID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "community":
 			field := field
 
@@ -46408,6 +50844,82 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 				}()
 				res = ec._Activity_venue(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "monthTheme":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Activity_monthTheme(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "occurrences":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Activity_occurrences(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -46523,6 +51035,64 @@ func (ec *executionContext) _ActivityEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._ActivityEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var activityOccurrenceImplementors = []string{"ActivityOccurrence"}
+
+func (ec *executionContext) _ActivityOccurrence(ctx context.Context, sel ast.SelectionSet, obj *recurring.ActivityOccurrence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activityOccurrenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivityOccurrence")
+		case "activity":
+			out.Values[i] = ec._ActivityOccurrence_activity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsAt":
+			out.Values[i] = ec._ActivityOccurrence_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._ActivityOccurrence_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelled":
+			out.Values[i] = ec._ActivityOccurrence_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registeredCount":
+			out.Values[i] = ec._ActivityOccurrence_registeredCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -48995,6 +53565,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createTheme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTheme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTheme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTheme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelOccurrence":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelOccurrence(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "eraseMyData":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_eraseMyData(ctx, field)
@@ -51208,6 +55799,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "themes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_themes(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "changes":
 			field := field
 
@@ -51240,6 +55853,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_viewer(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "activityOccurrences":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_activityOccurrences(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -51975,6 +56610,11 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 		case "communityID":
 			out.Values[i] = ec._Registration_communityID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "occurrence":
+			out.Values[i] = ec._Registration_occurrence(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "person":
@@ -53172,6 +57812,251 @@ func (ec *executionContext) _SubmitRequestPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var themeImplementors = []string{"Theme", "Node"}
+
+func (ec *executionContext) _Theme(ctx context.Context, sel ast.SelectionSet, obj *ent.Theme) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, themeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Theme")
+		case "id":
+			out.Values[i] = ec._Theme_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Theme_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Theme_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Theme_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Theme_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "month":
+			out.Values[i] = ec._Theme_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Theme_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Theme_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regionID":
+			out.Values[i] = ec._Theme_regionID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Theme_region(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "activities":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Theme_activities(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var themeConnectionImplementors = []string{"ThemeConnection"}
+
+func (ec *executionContext) _ThemeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, themeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThemeConnection")
+		case "edges":
+			out.Values[i] = ec._ThemeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ThemeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ThemeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var themeEdgeImplementors = []string{"ThemeEdge"}
+
+func (ec *executionContext) _ThemeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ThemeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, themeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThemeEdge")
+		case "node":
+			out.Values[i] = ec._ThemeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ThemeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
@@ -53720,6 +58605,32 @@ func (ec *executionContext) marshalNActivityConnection2ᚖlifecircleᚋentᚐAct
 	return ec._ActivityConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNActivityOccurrence2ᚕᚖlifecircleᚋinternalᚋrecurringᚐActivityOccurrenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*recurring.ActivityOccurrence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivityOccurrence2ᚖlifecircleᚋinternalᚋrecurringᚐActivityOccurrence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActivityOccurrence2ᚖlifecircleᚋinternalᚋrecurringᚐActivityOccurrence(ctx context.Context, sel ast.SelectionSet, v *recurring.ActivityOccurrence) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ActivityOccurrence(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNActivityOrderField2ᚖlifecircleᚋentᚐActivityOrderField(ctx context.Context, v any) (*ent.ActivityOrderField, error) {
 	var res = new(ent.ActivityOrderField)
 	err := res.UnmarshalGQL(v)
@@ -54003,6 +58914,11 @@ func (ec *executionContext) unmarshalNCreatePersonInput2lifecircleᚋgraphᚋmod
 
 func (ec *executionContext) unmarshalNCreateRegionInput2lifecircleᚋentᚐCreateRegionInput(ctx context.Context, v any) (ent.CreateRegionInput, error) {
 	res, err := ec.unmarshalInputCreateRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateThemeInput2lifecircleᚋentᚐCreateThemeInput(ctx context.Context, v any) (ent.CreateThemeInput, error) {
+	res, err := ec.unmarshalInputCreateThemeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -55067,6 +59983,55 @@ func (ec *executionContext) marshalNSubmitRequestPayload2ᚖlifecircleᚋgraph�
 	return ec._SubmitRequestPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTheme2lifecircleᚋentᚐTheme(ctx context.Context, sel ast.SelectionSet, v ent.Theme) graphql.Marshaler {
+	return ec._Theme(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTheme2ᚖlifecircleᚋentᚐTheme(ctx context.Context, sel ast.SelectionSet, v *ent.Theme) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Theme(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNThemeConnection2lifecircleᚋentᚐThemeConnection(ctx context.Context, sel ast.SelectionSet, v ent.ThemeConnection) graphql.Marshaler {
+	return ec._ThemeConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNThemeConnection2ᚖlifecircleᚋentᚐThemeConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ThemeConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ThemeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNThemeOrderField2ᚖlifecircleᚋentᚐThemeOrderField(ctx context.Context, v any) (*ent.ThemeOrderField, error) {
+	var res = new(ent.ThemeOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNThemeOrderField2ᚖlifecircleᚋentᚐThemeOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ThemeOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNThemeWhereInput2ᚖlifecircleᚋentᚐThemeWhereInput(ctx context.Context, v any) (*ent.ThemeWhereInput, error) {
+	res, err := ec.unmarshalInputThemeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := timefmt.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55115,6 +60080,11 @@ func (ec *executionContext) unmarshalNUpdatePersonInput2lifecircleᚋgraphᚋmod
 
 func (ec *executionContext) unmarshalNUpdateRegionInput2lifecircleᚋentᚐUpdateRegionInput(ctx context.Context, v any) (ent.UpdateRegionInput, error) {
 	res, err := ec.unmarshalInputUpdateRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateThemeInput2lifecircleᚋentᚐUpdateThemeInput(ctx context.Context, v any) (ent.UpdateThemeInput, error) {
+	res, err := ec.unmarshalInputUpdateThemeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -56959,6 +61929,66 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOTheme2ᚖlifecircleᚋentᚐTheme(ctx context.Context, sel ast.SelectionSet, v *ent.Theme) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Theme(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOThemeEdge2ᚕᚖlifecircleᚋentᚐThemeEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ThemeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOThemeEdge2ᚖlifecircleᚋentᚐThemeEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOThemeEdge2ᚖlifecircleᚋentᚐThemeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ThemeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ThemeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOThemeOrder2ᚖlifecircleᚋentᚐThemeOrder(ctx context.Context, v any) (*ent.ThemeOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputThemeOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOThemeWhereInput2ᚕᚖlifecircleᚋentᚐThemeWhereInputᚄ(ctx context.Context, v any) ([]*ent.ThemeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ThemeWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNThemeWhereInput2ᚖlifecircleᚋentᚐThemeWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOThemeWhereInput2ᚖlifecircleᚋentᚐThemeWhereInput(ctx context.Context, v any) (*ent.ThemeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputThemeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -57010,6 +62040,14 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := timefmt.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTimeRangeInput2ᚖlifecircleᚋgraphᚋmodelᚐTimeRangeInput(ctx context.Context, v any) (*model.TimeRangeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeRangeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx context.Context, v any) (*model.WalkingProfile, error) {

@@ -128,6 +128,18 @@ func (f IdentityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IdentityMutation", m)
 }
 
+// The OccurrenceCountFunc type is an adapter to allow the use of ordinary
+// function as OccurrenceCount mutator.
+type OccurrenceCountFunc func(context.Context, *ent.OccurrenceCountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OccurrenceCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OccurrenceCountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OccurrenceCountMutation", m)
+}
+
 // The OrganizationFunc type is an adapter to allow the use of ordinary
 // function as Organization mutator.
 type OrganizationFunc func(context.Context, *ent.OrganizationMutation) (ent.Value, error)
@@ -246,6 +258,18 @@ func (f StatCellFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatCellMutation", m)
+}
+
+// The ThemeFunc type is an adapter to allow the use of ordinary
+// function as Theme mutator.
+type ThemeFunc func(context.Context, *ent.ThemeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ThemeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ThemeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ThemeMutation", m)
 }
 
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary

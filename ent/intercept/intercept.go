@@ -17,6 +17,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -28,6 +29,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
@@ -359,6 +361,33 @@ func (f TraverseIdentity) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.IdentityQuery", q)
 }
 
+// The OccurrenceCountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OccurrenceCountFunc func(context.Context, *ent.OccurrenceCountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OccurrenceCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OccurrenceCountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OccurrenceCountQuery", q)
+}
+
+// The TraverseOccurrenceCount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOccurrenceCount func(context.Context, *ent.OccurrenceCountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOccurrenceCount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOccurrenceCount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OccurrenceCountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OccurrenceCountQuery", q)
+}
+
 // The OrganizationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OrganizationFunc func(context.Context, *ent.OrganizationQuery) (ent.Value, error)
 
@@ -629,6 +658,33 @@ func (f TraverseStatCell) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.StatCellQuery", q)
 }
 
+// The ThemeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ThemeFunc func(context.Context, *ent.ThemeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ThemeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ThemeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ThemeQuery", q)
+}
+
+// The TraverseTheme type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTheme func(context.Context, *ent.ThemeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTheme) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTheme) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ThemeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ThemeQuery", q)
+}
+
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WalkNetworkFunc func(context.Context, *ent.WalkNetworkQuery) (ent.Value, error)
 
@@ -679,6 +735,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.IdentityQuery:
 		return &query[*ent.IdentityQuery, predicate.Identity, identity.OrderOption]{typ: ent.TypeIdentity, tq: q}, nil
+	case *ent.OccurrenceCountQuery:
+		return &query[*ent.OccurrenceCountQuery, predicate.OccurrenceCount, occurrencecount.OrderOption]{typ: ent.TypeOccurrenceCount, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.PersonQuery:
@@ -699,6 +757,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SignInCodeQuery, predicate.SignInCode, signincode.OrderOption]{typ: ent.TypeSignInCode, tq: q}, nil
 	case *ent.StatCellQuery:
 		return &query[*ent.StatCellQuery, predicate.StatCell, statcell.OrderOption]{typ: ent.TypeStatCell, tq: q}, nil
+	case *ent.ThemeQuery:
+		return &query[*ent.ThemeQuery, predicate.Theme, theme.OrderOption]{typ: ent.TypeTheme, tq: q}, nil
 	case *ent.WalkNetworkQuery:
 		return &query[*ent.WalkNetworkQuery, predicate.WalkNetwork, walknetwork.OrderOption]{typ: ent.TypeWalkNetwork, tq: q}, nil
 	default:

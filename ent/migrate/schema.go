@@ -62,9 +62,14 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "CANCELLED", "COMPLETED"}, Default: "SCHEDULED"},
 		{Name: "registered_count", Type: field.TypeInt, Default: 0},
 		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "rrule", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "exdates", Type: field.TypeJSON, Nullable: true},
+		{Name: "rdates", Type: field.TypeJSON, Nullable: true},
+		{Name: "series_ends_at", Type: field.TypeTime, Nullable: true},
 		{Name: "venue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "organizer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "community_id", Type: field.TypeInt},
+		{Name: "month_theme_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ActivitiesTable holds the schema information for the "activities" table.
 	ActivitiesTable = &schema.Table{
@@ -74,21 +79,27 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "activities_facilities_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[14]},
+				Columns:    []*schema.Column{ActivitiesColumns[18]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "activities_organizations_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[15]},
+				Columns:    []*schema.Column{ActivitiesColumns[19]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "activities_regions_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[16]},
+				Columns:    []*schema.Column{ActivitiesColumns[20]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "activities_themes_activities",
+				Columns:    []*schema.Column{ActivitiesColumns[21]},
+				RefColumns: []*schema.Column{ThemesColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -100,17 +111,32 @@ var (
 			{
 				Name:    "activity_community_id_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[16], ActivitiesColumns[8]},
+				Columns: []*schema.Column{ActivitiesColumns[20], ActivitiesColumns[8]},
 			},
 			{
 				Name:    "activity_venue_id",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[14]},
+				Columns: []*schema.Column{ActivitiesColumns[18]},
 			},
 			{
 				Name:    "activity_organizer_id",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[15]},
+				Columns: []*schema.Column{ActivitiesColumns[19]},
+			},
+			{
+				Name:    "activity_month_theme_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[21]},
+			},
+			{
+				Name:    "activity_target_groups",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
 			},
 		},
 	}
@@ -290,6 +316,26 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{FacilitiesColumns[19]},
 			},
+			{
+				Name:    "facility_tags",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+			{
+				Name:    "facility_services",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
 		},
 	}
 	// GridsColumns holds the columns for the "grids" table.
@@ -391,6 +437,34 @@ var (
 				Name:    "identity_community_id",
 				Unique:  false,
 				Columns: []*schema.Column{IdentitiesColumns[7]},
+			},
+		},
+	}
+	// OccurrenceCountsColumns holds the columns for the "occurrence_counts" table.
+	OccurrenceCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "registered_count", Type: field.TypeInt, Default: 0},
+		{Name: "activity_id", Type: field.TypeInt},
+	}
+	// OccurrenceCountsTable holds the schema information for the "occurrence_counts" table.
+	OccurrenceCountsTable = &schema.Table{
+		Name:       "occurrence_counts",
+		Columns:    OccurrenceCountsColumns,
+		PrimaryKey: []*schema.Column{OccurrenceCountsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "occurrence_counts_activities_activity",
+				Columns:    []*schema.Column{OccurrenceCountsColumns[3]},
+				RefColumns: []*schema.Column{ActivitiesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "occurrencecount_activity_id_starts_at",
+				Unique:  true,
+				Columns: []*schema.Column{OccurrenceCountsColumns[3], OccurrenceCountsColumns[1]},
 			},
 		},
 	}
@@ -596,6 +670,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"REGISTERED", "CANCELLED"}, Default: "REGISTERED"},
+		{Name: "occurrence", Type: field.TypeTime, Nullable: true},
+		{Name: "occurrence_key", Type: field.TypeInt64, Default: 0},
 		{Name: "person_id", Type: field.TypeInt, Nullable: true},
 		{Name: "activity_id", Type: field.TypeInt},
 		{Name: "community_id", Type: field.TypeInt},
@@ -608,38 +684,38 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "registrations_persons_person",
-				Columns:    []*schema.Column{RegistrationsColumns[4]},
+				Columns:    []*schema.Column{RegistrationsColumns[6]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "registrations_activities_activity",
-				Columns:    []*schema.Column{RegistrationsColumns[5]},
+				Columns:    []*schema.Column{RegistrationsColumns[7]},
 				RefColumns: []*schema.Column{ActivitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "registrations_regions_community",
-				Columns:    []*schema.Column{RegistrationsColumns[6]},
+				Columns:    []*schema.Column{RegistrationsColumns[8]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "registration_activity_id_person_id",
+				Name:    "registration_activity_id_occurrence_key_person_id",
 				Unique:  true,
-				Columns: []*schema.Column{RegistrationsColumns[5], RegistrationsColumns[4]},
+				Columns: []*schema.Column{RegistrationsColumns[7], RegistrationsColumns[5], RegistrationsColumns[6]},
 			},
 			{
 				Name:    "registration_person_id",
 				Unique:  false,
-				Columns: []*schema.Column{RegistrationsColumns[4]},
+				Columns: []*schema.Column{RegistrationsColumns[6]},
 			},
 			{
 				Name:    "registration_community_id",
 				Unique:  false,
-				Columns: []*schema.Column{RegistrationsColumns[6]},
+				Columns: []*schema.Column{RegistrationsColumns[8]},
 			},
 		},
 	}
@@ -826,6 +902,44 @@ var (
 			},
 		},
 	}
+	// ThemesColumns holds the columns for the "themes" table.
+	ThemesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "month", Type: field.TypeString},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 5000},
+		{Name: "region_id", Type: field.TypeInt},
+	}
+	// ThemesTable holds the schema information for the "themes" table.
+	ThemesTable = &schema.Table{
+		Name:       "themes",
+		Columns:    ThemesColumns,
+		PrimaryKey: []*schema.Column{ThemesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "themes_regions_region",
+				Columns:    []*schema.Column{ThemesColumns[8]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "theme_region_id_month",
+				Unique:  true,
+				Columns: []*schema.Column{ThemesColumns[8], ThemesColumns[5]},
+			},
+			{
+				Name:    "theme_month",
+				Unique:  false,
+				Columns: []*schema.Column{ThemesColumns[5]},
+			},
+		},
+	}
 	// WalkNetworksColumns holds the columns for the "walk_networks" table.
 	WalkNetworksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -882,6 +996,7 @@ var (
 		GridsTable,
 		IdempotencyKeysTable,
 		IdentitiesTable,
+		OccurrenceCountsTable,
 		OrganizationsTable,
 		PersonsTable,
 		PersonalDataAccessesTable,
@@ -892,6 +1007,7 @@ var (
 		ServiceRequestsTable,
 		SignInCodesTable,
 		StatCellsTable,
+		ThemesTable,
 		WalkNetworksTable,
 		OrganizationMembersTable,
 	}
@@ -906,6 +1022,7 @@ func init() {
 	ActivitiesTable.ForeignKeys[0].RefTable = FacilitiesTable
 	ActivitiesTable.ForeignKeys[1].RefTable = OrganizationsTable
 	ActivitiesTable.ForeignKeys[2].RefTable = RegionsTable
+	ActivitiesTable.ForeignKeys[3].RefTable = ThemesTable
 	ActivitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
@@ -940,6 +1057,10 @@ func init() {
 	IdentitiesTable.ForeignKeys[1].RefTable = RegionsTable
 	IdentitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(81604378624),
+	}
+	OccurrenceCountsTable.ForeignKeys[0].RefTable = ActivitiesTable
+	OccurrenceCountsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}
 	OrganizationsTable.ForeignKeys[0].RefTable = CompoundsTable
 	OrganizationsTable.ForeignKeys[1].RefTable = OrganizationsTable
@@ -987,6 +1108,10 @@ func init() {
 	StatCellsTable.ForeignKeys[0].RefTable = PublicationsTable
 	StatCellsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
+	}
+	ThemesTable.ForeignKeys[0].RefTable = RegionsTable
+	ThemesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
 	}
 	WalkNetworksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),

@@ -36,6 +36,9 @@ type IdempotencyKey func(*sql.Selector)
 // Identity is the predicate function for identity builders.
 type Identity func(*sql.Selector)
 
+// OccurrenceCount is the predicate function for occurrencecount builders.
+type OccurrenceCount func(*sql.Selector)
+
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
@@ -65,6 +68,9 @@ type SignInCode func(*sql.Selector)
 
 // StatCell is the predicate function for statcell builders.
 type StatCell func(*sql.Selector)
+
+// Theme is the predicate function for theme builders.
+type Theme func(*sql.Selector)
 
 // WalkNetwork is the predicate function for walknetwork builders.
 type WalkNetwork func(*sql.Selector)

@@ -351,6 +351,30 @@ func (f IdentityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdentityMutation", m)
 }
 
+// The OccurrenceCountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OccurrenceCountQueryRuleFunc func(context.Context, *ent.OccurrenceCountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OccurrenceCountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OccurrenceCountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OccurrenceCountQuery", q)
+}
+
+// The OccurrenceCountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OccurrenceCountMutationRuleFunc func(context.Context, *ent.OccurrenceCountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OccurrenceCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OccurrenceCountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OccurrenceCountMutation", m)
+}
+
 // The OrganizationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrganizationQueryRuleFunc func(context.Context, *ent.OrganizationQuery) error
@@ -591,6 +615,30 @@ func (f StatCellMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatCellMutation", m)
 }
 
+// The ThemeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ThemeQueryRuleFunc func(context.Context, *ent.ThemeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ThemeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ThemeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ThemeQuery", q)
+}
+
+// The ThemeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ThemeMutationRuleFunc func(context.Context, *ent.ThemeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ThemeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ThemeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ThemeMutation", m)
+}
+
 // The WalkNetworkQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WalkNetworkQueryRuleFunc func(context.Context, *ent.WalkNetworkQuery) error
@@ -670,6 +718,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.IdentityQuery:
 		return q.Filter(), nil
+	case *ent.OccurrenceCountQuery:
+		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
 	case *ent.PersonQuery:
@@ -689,6 +739,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.SignInCodeQuery:
 		return q.Filter(), nil
 	case *ent.StatCellQuery:
+		return q.Filter(), nil
+	case *ent.ThemeQuery:
 		return q.Filter(), nil
 	case *ent.WalkNetworkQuery:
 		return q.Filter(), nil
@@ -719,6 +771,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.IdentityMutation:
 		return m.Filter(), nil
+	case *ent.OccurrenceCountMutation:
+		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
@@ -738,6 +792,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SignInCodeMutation:
 		return m.Filter(), nil
 	case *ent.StatCellMutation:
+		return m.Filter(), nil
+	case *ent.ThemeMutation:
 		return m.Filter(), nil
 	case *ent.WalkNetworkMutation:
 		return m.Filter(), nil

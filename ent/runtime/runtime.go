@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -25,6 +26,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
 	"lifecircle/ent/walknetwork"
 	"time"
 
@@ -96,6 +98,8 @@ func init() {
 	activity.Hooks[3] = activityHooks[2]
 
 	activity.Hooks[4] = activityHooks[3]
+
+	activity.Hooks[5] = activityHooks[4]
 	activityMixinFields0 := activityMixin[0].Fields()
 	_ = activityMixinFields0
 	activityFields := schema.Activity{}.Fields()
@@ -154,6 +158,24 @@ func init() {
 	activityDescSource := activityFields[10].Descriptor()
 	// activity.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	activity.SourceValidator = activityDescSource.Validators[0].(func(string) error)
+	// activityDescRrule is the schema descriptor for rrule field.
+	activityDescRrule := activityFields[14].Descriptor()
+	// activity.RruleValidator is a validator for the "rrule" field. It is called by the builders before save.
+	activity.RruleValidator = func() func(string) error {
+		validators := activityDescRrule.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(rrule string) error {
+			for _, fn := range fns {
+				if err := fn(rrule); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	change.Policy = privacy.NewPolicies(schema.Change{})
 	change.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -647,6 +669,23 @@ func init() {
 	identityDescCreatedAt := identityFields[5].Descriptor()
 	// identity.DefaultCreatedAt holds the default value on creation for the created_at field.
 	identity.DefaultCreatedAt = identityDescCreatedAt.Default.(func() time.Time)
+	occurrencecount.Policy = privacy.NewPolicies(schema.OccurrenceCount{})
+	occurrencecount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := occurrencecount.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	occurrencecountFields := schema.OccurrenceCount{}.Fields()
+	_ = occurrencecountFields
+	// occurrencecountDescRegisteredCount is the schema descriptor for registered_count field.
+	occurrencecountDescRegisteredCount := occurrencecountFields[2].Descriptor()
+	// occurrencecount.DefaultRegisteredCount holds the default value on creation for the registered_count field.
+	occurrencecount.DefaultRegisteredCount = occurrencecountDescRegisteredCount.Default.(int)
+	// occurrencecount.RegisteredCountValidator is a validator for the "registered_count" field. It is called by the builders before save.
+	occurrencecount.RegisteredCountValidator = occurrencecountDescRegisteredCount.Validators[0].(func(int) error)
 	organizationMixin := schema.Organization{}.Mixin()
 	organization.Policy = privacy.NewPolicies(schema.Organization{})
 	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -928,6 +967,10 @@ func init() {
 	registration.DefaultUpdatedAt = registrationDescUpdatedAt.Default.(func() time.Time)
 	// registration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	registration.UpdateDefaultUpdatedAt = registrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// registrationDescOccurrenceKey is the schema descriptor for occurrence_key field.
+	registrationDescOccurrenceKey := registrationFields[5].Descriptor()
+	// registration.DefaultOccurrenceKey holds the default value on creation for the occurrence_key field.
+	registration.DefaultOccurrenceKey = registrationDescOccurrenceKey.Default.(int64)
 	requestevent.Policy = privacy.NewPolicies(schema.RequestEvent{})
 	requestevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1076,6 +1119,65 @@ func init() {
 	statcellDescNoisy := statcellFields[6].Descriptor()
 	// statcell.DefaultNoisy holds the default value on creation for the noisy field.
 	statcell.DefaultNoisy = statcellDescNoisy.Default.(bool)
+	themeMixin := schema.Theme{}.Mixin()
+	theme.Policy = privacy.NewPolicies(schema.Theme{})
+	theme.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := theme.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	themeHooks := schema.Theme{}.Hooks()
+
+	theme.Hooks[1] = themeHooks[0]
+	themeMixinFields0 := themeMixin[0].Fields()
+	_ = themeMixinFields0
+	themeMixinFields1 := themeMixin[1].Fields()
+	_ = themeMixinFields1
+	themeFields := schema.Theme{}.Fields()
+	_ = themeFields
+	// themeDescCreatedAt is the schema descriptor for created_at field.
+	themeDescCreatedAt := themeMixinFields0[0].Descriptor()
+	// theme.DefaultCreatedAt holds the default value on creation for the created_at field.
+	theme.DefaultCreatedAt = themeDescCreatedAt.Default.(func() time.Time)
+	// themeDescUpdatedAt is the schema descriptor for updated_at field.
+	themeDescUpdatedAt := themeMixinFields0[1].Descriptor()
+	// theme.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	theme.DefaultUpdatedAt = themeDescUpdatedAt.Default.(func() time.Time)
+	// theme.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	theme.UpdateDefaultUpdatedAt = themeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// themeDescSource is the schema descriptor for source field.
+	themeDescSource := themeMixinFields1[0].Descriptor()
+	// theme.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	theme.SourceValidator = themeDescSource.Validators[0].(func(string) error)
+	// themeDescMonth is the schema descriptor for month field.
+	themeDescMonth := themeFields[0].Descriptor()
+	// theme.MonthValidator is a validator for the "month" field. It is called by the builders before save.
+	theme.MonthValidator = themeDescMonth.Validators[0].(func(string) error)
+	// themeDescTitle is the schema descriptor for title field.
+	themeDescTitle := themeFields[1].Descriptor()
+	// theme.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	theme.TitleValidator = func() func(string) error {
+		validators := themeDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// themeDescDescription is the schema descriptor for description field.
+	themeDescDescription := themeFields[2].Descriptor()
+	// theme.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	theme.DescriptionValidator = themeDescDescription.Validators[0].(func(string) error)
 	walknetwork.Policy = privacy.NewPolicies(schema.WalkNetwork{})
 	walknetwork.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

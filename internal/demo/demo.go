@@ -57,6 +57,9 @@ func Load(ctx context.Context, client *ent.Client) (Summary, error) {
 		return Summary{}, fmt.Errorf("demo: begin: %w", err)
 	}
 	s, err := d.write(ctx, tx.Client())
+	if err == nil {
+		err = writeRecurring(ctx, tx.Client()) // recurring.go: themes and recurring series
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		return Summary{}, err
