@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
-	"github.com/99designs/gqlgen/graphql"
 	"entgo.io/ent/dialect/sql/sqljson"
+	"github.com/99designs/gqlgen/graphql"
 
 	"lifecircle/ent"
 	"lifecircle/ent/activity"

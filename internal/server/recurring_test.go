@@ -147,7 +147,9 @@ func TestRecurringActivityOccurrences(t *testing.T) {
 		}
 		// activities lists a series once; occursBetween finds it in a later month.
 		var in struct {
-			Activities struct{ Edges []struct{ Node struct{ ID string } } }
+			Activities struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		s.Query(t, "", `query($c: ID!) { activities(where: {hasCommunityWith: {id: $c}, occursBetween: {from: "2030-05-01T00:00:00+08:00", to: "2030-06-01T00:00:00+08:00"}}) {
 			edges { node { id } } } }`, map[string]any{"c": cGID}).Decode(t, &in)
@@ -322,7 +324,9 @@ func TestMonthThemesAndListFilters(t *testing.T) {
 			}
 		}
 		var f struct {
-			Activities struct{ Edges []struct{ Node struct{ ID string } } }
+			Activities struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		s.Query(t, "", `{ activities(where: {hasMonthThemeWith: {title: "敬老月", month: "2030-04"}}) { edges { node { id } } } }`, nil).Decode(t, &f)
 		if len(f.Activities.Edges) != 1 || f.Activities.Edges[0].Node.ID != a.CreateActivity.ID {
@@ -333,7 +337,9 @@ func TestMonthThemesAndListFilters(t *testing.T) {
 		var tg struct {
 			Activities struct {
 				TotalCount int
-				Edges      []struct{ Node struct{ TargetGroups []string } }
+				Edges      []struct {
+					Node struct{ TargetGroups []string }
+				}
 			}
 		}
 		s.Query(t, "", `{ activities(first: 200, where: {targetGroupsHasAny: ["elderly", "children"]}) { totalCount edges { node { targetGroups } } } }`, nil).Decode(t, &tg)
