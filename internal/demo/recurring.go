@@ -60,10 +60,15 @@ func writeRecurring(ctx context.Context, c *ent.Client) error {
 		if err != nil {
 			return err
 		}
-		if _, err := c.Activity.Update().Where(activity.CommunityID(cid), activity.Theme(t.Title),
-			activity.StartsAtGTE(from), activity.StartsAtLT(from.AddDate(0, 1, 0))).
-			SetMonthThemeID(th.ID).Save(ctx); err != nil {
-			return fmt.Errorf("demo: link activities to theme %s: %w", t.Title, err)
+		linked, err := c.Activity.Query().Where(activity.CommunityID(cid), activity.Theme(t.Title),
+			activity.StartsAtGTE(from), activity.StartsAtLT(from.AddDate(0, 1, 0))).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range linked { // one by one: the theme is checked per activity
+			if err := c.Activity.UpdateOneID(id).SetMonthThemeID(th.ID).Exec(ctx); err != nil {
+				return fmt.Errorf("demo: link activity %d to theme %s: %w", id, t.Title, err)
+			}
 		}
 	}
 	for _, s := range d.Series {
