@@ -85,7 +85,7 @@ func TestRecurringActivityOccurrences(t *testing.T) {
 			{"hourly", `rrule: "FREQ=HOURLY"`},
 			{"DTSTART inside", `rrule: "DTSTART:20300101T090000\nFREQ=DAILY"`},
 			{"too long", `rrule: "FREQ=DAILY;COUNT=5000"`},
-			{"exdate no occurrence", `rrule: "FREQ=MONTHLY;BYMONTHDAY=15", exdates: ["2030-02-16T09:00:00+08:00"]}`},
+			{"exdate no occurrence", `rrule: "FREQ=MONTHLY;BYMONTHDAY=15", exdates: ["2030-02-16T09:00:00+08:00"]`},
 			{"exdate without rule", `exdates: ["2030-02-15T09:00:00+08:00"]`},
 		} {
 			r := s.Query(t, staff, `mutation($c: ID!) { createActivity(input: {title: "坏规则", category: PARTY, communityID: $c,
