@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
+	"lifecircle/ent/theme"
 	"math"
 
 	"entgo.io/ent"
@@ -23,15 +24,16 @@ import (
 // ActivityQuery is the builder for querying Activity entities.
 type ActivityQuery struct {
 	config
-	ctx           *QueryContext
-	order         []activity.OrderOption
-	inters        []Interceptor
-	predicates    []predicate.Activity
-	withCommunity *RegionQuery
-	withOrganizer *OrganizationQuery
-	withVenue     *FacilityQuery
-	loadTotal     []func(context.Context, []*Activity) error
-	modifiers     []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []activity.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.Activity
+	withCommunity  *RegionQuery
+	withOrganizer  *OrganizationQuery
+	withVenue      *FacilityQuery
+	withMonthTheme *ThemeQuery
+	loadTotal      []func(context.Context, []*Activity) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -127,6 +129,28 @@ func (_q *ActivityQuery) QueryVenue() *FacilityQuery {
 			sqlgraph.From(activity.Table, activity.FieldID, selector),
 			sqlgraph.To(facility.Table, facility.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, activity.VenueTable, activity.VenueColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMonthTheme chains the current query on the "month_theme" edge.
+func (_q *ActivityQuery) QueryMonthTheme() *ThemeQuery {
+	query := (&ThemeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activity.Table, activity.FieldID, selector),
+			sqlgraph.To(theme.Table, theme.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, activity.MonthThemeTable, activity.MonthThemeColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -321,14 +345,15 @@ func (_q *ActivityQuery) Clone() *ActivityQuery {
 		return nil
 	}
 	return &ActivityQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]activity.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.Activity{}, _q.predicates...),
-		withCommunity: _q.withCommunity.Clone(),
-		withOrganizer: _q.withOrganizer.Clone(),
-		withVenue:     _q.withVenue.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]activity.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.Activity{}, _q.predicates...),
+		withCommunity:  _q.withCommunity.Clone(),
+		withOrganizer:  _q.withOrganizer.Clone(),
+		withVenue:      _q.withVenue.Clone(),
+		withMonthTheme: _q.withMonthTheme.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -365,6 +390,17 @@ func (_q *ActivityQuery) WithVenue(opts ...func(*FacilityQuery)) *ActivityQuery 
 		opt(query)
 	}
 	_q.withVenue = query
+	return _q
+}
+
+// WithMonthTheme tells the query-builder to eager-load the nodes that are connected to
+// the "month_theme" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ActivityQuery) WithMonthTheme(opts ...func(*ThemeQuery)) *ActivityQuery {
+	query := (&ThemeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMonthTheme = query
 	return _q
 }
 
@@ -452,10 +488,11 @@ func (_q *ActivityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Act
 	var (
 		nodes       = []*Activity{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withCommunity != nil,
 			_q.withOrganizer != nil,
 			_q.withVenue != nil,
+			_q.withMonthTheme != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -494,6 +531,12 @@ func (_q *ActivityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Act
 	if query := _q.withVenue; query != nil {
 		if err := _q.loadVenue(ctx, query, nodes, nil,
 			func(n *Activity, e *Facility) { n.Edges.Venue = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMonthTheme; query != nil {
+		if err := _q.loadMonthTheme(ctx, query, nodes, nil,
+			func(n *Activity, e *Theme) { n.Edges.MonthTheme = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -598,6 +641,38 @@ func (_q *ActivityQuery) loadVenue(ctx context.Context, query *FacilityQuery, no
 	}
 	return nil
 }
+func (_q *ActivityQuery) loadMonthTheme(ctx context.Context, query *ThemeQuery, nodes []*Activity, init func(*Activity), assign func(*Activity, *Theme)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Activity)
+	for i := range nodes {
+		if nodes[i].MonthThemeID == nil {
+			continue
+		}
+		fk := *nodes[i].MonthThemeID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(theme.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "month_theme_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ActivityQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -635,6 +710,9 @@ func (_q *ActivityQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withVenue != nil {
 			_spec.Node.AddColumnOnce(activity.FieldVenueID)
+		}
+		if _q.withMonthTheme != nil {
+			_spec.Node.AddColumnOnce(activity.FieldMonthThemeID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -26,6 +26,7 @@ import (
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/theme"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -257,6 +258,21 @@ func (_q *ActivityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, activity.FieldVenueID)
 				fieldSeen[activity.FieldVenueID] = struct{}{}
 			}
+
+		case "monthTheme":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ThemeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, themeImplementors)...); err != nil {
+				return err
+			}
+			_q.withMonthTheme = query
+			if _, ok := fieldSeen[activity.FieldMonthThemeID]; !ok {
+				selectedFields = append(selectedFields, activity.FieldMonthThemeID)
+				fieldSeen[activity.FieldMonthThemeID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[activity.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, activity.FieldCreatedAt)
@@ -341,6 +357,31 @@ func (_q *ActivityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[activity.FieldVenueID]; !ok {
 				selectedFields = append(selectedFields, activity.FieldVenueID)
 				fieldSeen[activity.FieldVenueID] = struct{}{}
+			}
+		case "rrule":
+			if _, ok := fieldSeen[activity.FieldRrule]; !ok {
+				selectedFields = append(selectedFields, activity.FieldRrule)
+				fieldSeen[activity.FieldRrule] = struct{}{}
+			}
+		case "exdates":
+			if _, ok := fieldSeen[activity.FieldExdates]; !ok {
+				selectedFields = append(selectedFields, activity.FieldExdates)
+				fieldSeen[activity.FieldExdates] = struct{}{}
+			}
+		case "rdates":
+			if _, ok := fieldSeen[activity.FieldRdates]; !ok {
+				selectedFields = append(selectedFields, activity.FieldRdates)
+				fieldSeen[activity.FieldRdates] = struct{}{}
+			}
+		case "seriesEndsAt":
+			if _, ok := fieldSeen[activity.FieldSeriesEndsAt]; !ok {
+				selectedFields = append(selectedFields, activity.FieldSeriesEndsAt)
+				fieldSeen[activity.FieldSeriesEndsAt] = struct{}{}
+			}
+		case "monthThemeID":
+			if _, ok := fieldSeen[activity.FieldMonthThemeID]; !ok {
+				selectedFields = append(selectedFields, activity.FieldMonthThemeID)
+				fieldSeen[activity.FieldMonthThemeID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -3739,6 +3780,11 @@ func (_q *RegistrationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, registration.FieldCommunityID)
 				fieldSeen[registration.FieldCommunityID] = struct{}{}
 			}
+		case "occurrence":
+			if _, ok := fieldSeen[registration.FieldOccurrence]; !ok {
+				selectedFields = append(selectedFields, registration.FieldOccurrence)
+				fieldSeen[registration.FieldOccurrence] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -4580,6 +4626,234 @@ func newServiceRequestPaginateArgs(rv map[string]any) *servicerequestPaginateArg
 	}
 	if v, ok := rv[whereField].(*ServiceRequestWhereInput); ok {
 		args.opts = append(args.opts, WithServiceRequestFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ThemeQuery) CollectFields(ctx context.Context, satisfies ...string) (*ThemeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ThemeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(theme.Columns))
+		selectedFields = []string{theme.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "region":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withRegion = query
+			if _, ok := fieldSeen[theme.FieldRegionID]; !ok {
+				selectedFields = append(selectedFields, theme.FieldRegionID)
+				fieldSeen[theme.FieldRegionID] = struct{}{}
+			}
+
+		case "activities":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ActivityClient{config: _q.config}).Query()
+			)
+			args := newActivityPaginateArgs(fieldArgs(ctx, new(ActivityWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newActivityPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Theme) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"month_theme_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(theme.ActivitiesColumn), ids...))
+						})
+						if err := query.GroupBy(theme.ActivitiesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Theme) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Activities)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, activityImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(theme.ActivitiesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedActivities(alias, func(wq *ActivityQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[theme.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, theme.FieldCreatedAt)
+				fieldSeen[theme.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[theme.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, theme.FieldUpdatedAt)
+				fieldSeen[theme.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[theme.FieldSource]; !ok {
+				selectedFields = append(selectedFields, theme.FieldSource)
+				fieldSeen[theme.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[theme.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, theme.FieldIllustrative)
+				fieldSeen[theme.FieldIllustrative] = struct{}{}
+			}
+		case "month":
+			if _, ok := fieldSeen[theme.FieldMonth]; !ok {
+				selectedFields = append(selectedFields, theme.FieldMonth)
+				fieldSeen[theme.FieldMonth] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[theme.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, theme.FieldTitle)
+				fieldSeen[theme.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[theme.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, theme.FieldDescription)
+				fieldSeen[theme.FieldDescription] = struct{}{}
+			}
+		case "regionID":
+			if _, ok := fieldSeen[theme.FieldRegionID]; !ok {
+				selectedFields = append(selectedFields, theme.FieldRegionID)
+				fieldSeen[theme.FieldRegionID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type themePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ThemePaginateOption
+}
+
+func newThemePaginateArgs(rv map[string]any) *themePaginateArgs {
+	args := &themePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ThemeOrder{Field: &ThemeOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithThemeOrder(order))
+			}
+		case *ThemeOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithThemeOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ThemeWhereInput); ok {
+		args.opts = append(args.opts, WithThemeFilter(v.Filter))
 	}
 	return args
 }

@@ -27,6 +27,7 @@ import (
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/theme"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -137,6 +138,11 @@ var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ServiceRequest) IsNode() {}
+
+var themeImplementors = []string{"Theme", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Theme) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -391,6 +397,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(servicerequest.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, servicerequestImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case theme.Table:
+		query := c.Theme.Query().
+			Where(theme.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, themeImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -776,6 +791,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ServiceRequest.Query().
 			Where(servicerequest.IDIn(ids...))
 		query, err := query.CollectFields(ctx, servicerequestImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case theme.Table:
+		query := c.Theme.Query().
+			Where(theme.IDIn(ids...))
+		query, err := query.CollectFields(ctx, themeImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,7 @@ import (
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/theme"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -6496,6 +6497,356 @@ func (_m *ServiceRequest) ToEdge(order *ServiceRequestOrder) *ServiceRequestEdge
 		order = DefaultServiceRequestOrder
 	}
 	return &ServiceRequestEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ThemeEdge is the edge representation of Theme.
+type ThemeEdge struct {
+	Node   *Theme `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// ThemeConnection is the connection containing edges to Theme.
+type ThemeConnection struct {
+	Edges      []*ThemeEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *ThemeConnection) build(nodes []*Theme, pager *themePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Theme
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Theme {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Theme {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ThemeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ThemeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ThemePaginateOption enables pagination customization.
+type ThemePaginateOption func(*themePager) error
+
+// WithThemeOrder configures pagination ordering.
+func WithThemeOrder(order *ThemeOrder) ThemePaginateOption {
+	if order == nil {
+		order = DefaultThemeOrder
+	}
+	o := *order
+	return func(pager *themePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultThemeOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithThemeFilter configures pagination filter.
+func WithThemeFilter(filter func(*ThemeQuery) (*ThemeQuery, error)) ThemePaginateOption {
+	return func(pager *themePager) error {
+		if filter == nil {
+			return errors.New("ThemeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type themePager struct {
+	reverse bool
+	order   *ThemeOrder
+	filter  func(*ThemeQuery) (*ThemeQuery, error)
+}
+
+func newThemePager(opts []ThemePaginateOption, reverse bool) (*themePager, error) {
+	pager := &themePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultThemeOrder
+	}
+	return pager, nil
+}
+
+func (p *themePager) applyFilter(query *ThemeQuery) (*ThemeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *themePager) toCursor(_m *Theme) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *themePager) applyCursors(query *ThemeQuery, after, before *Cursor) (*ThemeQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultThemeOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *themePager) applyOrder(query *ThemeQuery) *ThemeQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultThemeOrder.Field {
+		query = query.Order(DefaultThemeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *themePager) orderExpr(query *ThemeQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultThemeOrder.Field {
+			b.Comma().Ident(DefaultThemeOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Theme.
+func (_m *ThemeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ThemePaginateOption,
+) (*ThemeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newThemePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ThemeConnection{Edges: []*ThemeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ThemeOrderFieldCreatedAt orders Theme by created_at.
+	ThemeOrderFieldCreatedAt = &ThemeOrderField{
+		Value: func(_m *Theme) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: theme.FieldCreatedAt,
+		toTerm: theme.ByCreatedAt,
+		toCursor: func(_m *Theme) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ThemeOrderFieldUpdatedAt orders Theme by updated_at.
+	ThemeOrderFieldUpdatedAt = &ThemeOrderField{
+		Value: func(_m *Theme) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: theme.FieldUpdatedAt,
+		toTerm: theme.ByUpdatedAt,
+		toCursor: func(_m *Theme) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ThemeOrderFieldMonth orders Theme by month.
+	ThemeOrderFieldMonth = &ThemeOrderField{
+		Value: func(_m *Theme) (ent.Value, error) {
+			return _m.Month, nil
+		},
+		column: theme.FieldMonth,
+		toTerm: theme.ByMonth,
+		toCursor: func(_m *Theme) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Month,
+			}
+		},
+	}
+	// ThemeOrderFieldTitle orders Theme by title.
+	ThemeOrderFieldTitle = &ThemeOrderField{
+		Value: func(_m *Theme) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: theme.FieldTitle,
+		toTerm: theme.ByTitle,
+		toCursor: func(_m *Theme) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ThemeOrderField) String() string {
+	var str string
+	switch f.column {
+	case ThemeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ThemeOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ThemeOrderFieldMonth.column:
+		str = "MONTH"
+	case ThemeOrderFieldTitle.column:
+		str = "TITLE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ThemeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ThemeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ThemeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ThemeOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ThemeOrderFieldUpdatedAt
+	case "MONTH":
+		*f = *ThemeOrderFieldMonth
+	case "TITLE":
+		*f = *ThemeOrderFieldTitle
+	default:
+		return fmt.Errorf("%s is not a valid ThemeOrderField", str)
+	}
+	return nil
+}
+
+// ThemeOrderField defines the ordering field of Theme.
+type ThemeOrderField struct {
+	// Value extracts the ordering value from the given Theme.
+	Value    func(*Theme) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) theme.OrderOption
+	toCursor func(*Theme) Cursor
+}
+
+// ThemeOrder defines the ordering of Theme.
+type ThemeOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *ThemeOrderField `json:"field"`
+}
+
+// DefaultThemeOrder is the default ordering of Theme.
+var DefaultThemeOrder = &ThemeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ThemeOrderField{
+		Value: func(_m *Theme) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: theme.FieldID,
+		toTerm: theme.ByID,
+		toCursor: func(_m *Theme) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Theme into ThemeEdge.
+func (_m *Theme) ToEdge(order *ThemeOrder) *ThemeEdge {
+	if order == nil {
+		order = DefaultThemeOrder
+	}
+	return &ThemeEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -19,6 +19,7 @@ import (
 	"lifecircle/ent/registration"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/theme"
 	"time"
 )
 
@@ -615,6 +616,43 @@ type ActivityWhereInput struct {
 	VenueIDIsNil  bool  `json:"venueIDIsNil,omitempty"`
 	VenueIDNotNil bool  `json:"venueIDNotNil,omitempty"`
 
+	// "rrule" field predicates.
+	Rrule             *string  `json:"rrule,omitempty"`
+	RruleNEQ          *string  `json:"rruleNEQ,omitempty"`
+	RruleIn           []string `json:"rruleIn,omitempty"`
+	RruleNotIn        []string `json:"rruleNotIn,omitempty"`
+	RruleGT           *string  `json:"rruleGT,omitempty"`
+	RruleGTE          *string  `json:"rruleGTE,omitempty"`
+	RruleLT           *string  `json:"rruleLT,omitempty"`
+	RruleLTE          *string  `json:"rruleLTE,omitempty"`
+	RruleContains     *string  `json:"rruleContains,omitempty"`
+	RruleHasPrefix    *string  `json:"rruleHasPrefix,omitempty"`
+	RruleHasSuffix    *string  `json:"rruleHasSuffix,omitempty"`
+	RruleIsNil        bool     `json:"rruleIsNil,omitempty"`
+	RruleNotNil       bool     `json:"rruleNotNil,omitempty"`
+	RruleEqualFold    *string  `json:"rruleEqualFold,omitempty"`
+	RruleContainsFold *string  `json:"rruleContainsFold,omitempty"`
+
+	// "series_ends_at" field predicates.
+	SeriesEndsAt       *time.Time  `json:"seriesEndsAt,omitempty"`
+	SeriesEndsAtNEQ    *time.Time  `json:"seriesEndsAtNEQ,omitempty"`
+	SeriesEndsAtIn     []time.Time `json:"seriesEndsAtIn,omitempty"`
+	SeriesEndsAtNotIn  []time.Time `json:"seriesEndsAtNotIn,omitempty"`
+	SeriesEndsAtGT     *time.Time  `json:"seriesEndsAtGT,omitempty"`
+	SeriesEndsAtGTE    *time.Time  `json:"seriesEndsAtGTE,omitempty"`
+	SeriesEndsAtLT     *time.Time  `json:"seriesEndsAtLT,omitempty"`
+	SeriesEndsAtLTE    *time.Time  `json:"seriesEndsAtLTE,omitempty"`
+	SeriesEndsAtIsNil  bool        `json:"seriesEndsAtIsNil,omitempty"`
+	SeriesEndsAtNotNil bool        `json:"seriesEndsAtNotNil,omitempty"`
+
+	// "month_theme_id" field predicates.
+	MonthThemeID       *int  `json:"monthThemeID,omitempty"`
+	MonthThemeIDNEQ    *int  `json:"monthThemeIDNEQ,omitempty"`
+	MonthThemeIDIn     []int `json:"monthThemeIDIn,omitempty"`
+	MonthThemeIDNotIn  []int `json:"monthThemeIDNotIn,omitempty"`
+	MonthThemeIDIsNil  bool  `json:"monthThemeIDIsNil,omitempty"`
+	MonthThemeIDNotNil bool  `json:"monthThemeIDNotNil,omitempty"`
+
 	// "community" edge predicates.
 	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
 	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
@@ -626,6 +664,10 @@ type ActivityWhereInput struct {
 	// "venue" edge predicates.
 	HasVenue     *bool                 `json:"hasVenue,omitempty"`
 	HasVenueWith []*FacilityWhereInput `json:"hasVenueWith,omitempty"`
+
+	// "month_theme" edge predicates.
+	HasMonthTheme     *bool              `json:"hasMonthTheme,omitempty"`
+	HasMonthThemeWith []*ThemeWhereInput `json:"hasMonthThemeWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1119,6 +1161,99 @@ func (i *ActivityWhereInput) P() (predicate.Activity, error) {
 	if i.VenueIDNotNil {
 		predicates = append(predicates, activity.VenueIDNotNil())
 	}
+	if i.Rrule != nil {
+		predicates = append(predicates, activity.RruleEQ(*i.Rrule))
+	}
+	if i.RruleNEQ != nil {
+		predicates = append(predicates, activity.RruleNEQ(*i.RruleNEQ))
+	}
+	if len(i.RruleIn) > 0 {
+		predicates = append(predicates, activity.RruleIn(i.RruleIn...))
+	}
+	if len(i.RruleNotIn) > 0 {
+		predicates = append(predicates, activity.RruleNotIn(i.RruleNotIn...))
+	}
+	if i.RruleGT != nil {
+		predicates = append(predicates, activity.RruleGT(*i.RruleGT))
+	}
+	if i.RruleGTE != nil {
+		predicates = append(predicates, activity.RruleGTE(*i.RruleGTE))
+	}
+	if i.RruleLT != nil {
+		predicates = append(predicates, activity.RruleLT(*i.RruleLT))
+	}
+	if i.RruleLTE != nil {
+		predicates = append(predicates, activity.RruleLTE(*i.RruleLTE))
+	}
+	if i.RruleContains != nil {
+		predicates = append(predicates, activity.RruleContains(*i.RruleContains))
+	}
+	if i.RruleHasPrefix != nil {
+		predicates = append(predicates, activity.RruleHasPrefix(*i.RruleHasPrefix))
+	}
+	if i.RruleHasSuffix != nil {
+		predicates = append(predicates, activity.RruleHasSuffix(*i.RruleHasSuffix))
+	}
+	if i.RruleIsNil {
+		predicates = append(predicates, activity.RruleIsNil())
+	}
+	if i.RruleNotNil {
+		predicates = append(predicates, activity.RruleNotNil())
+	}
+	if i.RruleEqualFold != nil {
+		predicates = append(predicates, activity.RruleEqualFold(*i.RruleEqualFold))
+	}
+	if i.RruleContainsFold != nil {
+		predicates = append(predicates, activity.RruleContainsFold(*i.RruleContainsFold))
+	}
+	if i.SeriesEndsAt != nil {
+		predicates = append(predicates, activity.SeriesEndsAtEQ(*i.SeriesEndsAt))
+	}
+	if i.SeriesEndsAtNEQ != nil {
+		predicates = append(predicates, activity.SeriesEndsAtNEQ(*i.SeriesEndsAtNEQ))
+	}
+	if len(i.SeriesEndsAtIn) > 0 {
+		predicates = append(predicates, activity.SeriesEndsAtIn(i.SeriesEndsAtIn...))
+	}
+	if len(i.SeriesEndsAtNotIn) > 0 {
+		predicates = append(predicates, activity.SeriesEndsAtNotIn(i.SeriesEndsAtNotIn...))
+	}
+	if i.SeriesEndsAtGT != nil {
+		predicates = append(predicates, activity.SeriesEndsAtGT(*i.SeriesEndsAtGT))
+	}
+	if i.SeriesEndsAtGTE != nil {
+		predicates = append(predicates, activity.SeriesEndsAtGTE(*i.SeriesEndsAtGTE))
+	}
+	if i.SeriesEndsAtLT != nil {
+		predicates = append(predicates, activity.SeriesEndsAtLT(*i.SeriesEndsAtLT))
+	}
+	if i.SeriesEndsAtLTE != nil {
+		predicates = append(predicates, activity.SeriesEndsAtLTE(*i.SeriesEndsAtLTE))
+	}
+	if i.SeriesEndsAtIsNil {
+		predicates = append(predicates, activity.SeriesEndsAtIsNil())
+	}
+	if i.SeriesEndsAtNotNil {
+		predicates = append(predicates, activity.SeriesEndsAtNotNil())
+	}
+	if i.MonthThemeID != nil {
+		predicates = append(predicates, activity.MonthThemeIDEQ(*i.MonthThemeID))
+	}
+	if i.MonthThemeIDNEQ != nil {
+		predicates = append(predicates, activity.MonthThemeIDNEQ(*i.MonthThemeIDNEQ))
+	}
+	if len(i.MonthThemeIDIn) > 0 {
+		predicates = append(predicates, activity.MonthThemeIDIn(i.MonthThemeIDIn...))
+	}
+	if len(i.MonthThemeIDNotIn) > 0 {
+		predicates = append(predicates, activity.MonthThemeIDNotIn(i.MonthThemeIDNotIn...))
+	}
+	if i.MonthThemeIDIsNil {
+		predicates = append(predicates, activity.MonthThemeIDIsNil())
+	}
+	if i.MonthThemeIDNotNil {
+		predicates = append(predicates, activity.MonthThemeIDNotNil())
+	}
 
 	if i.HasCommunity != nil {
 		p := activity.HasCommunity()
@@ -1173,6 +1308,24 @@ func (i *ActivityWhereInput) P() (predicate.Activity, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, activity.HasVenueWith(with...))
+	}
+	if i.HasMonthTheme != nil {
+		p := activity.HasMonthTheme()
+		if !*i.HasMonthTheme {
+			p = activity.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMonthThemeWith) > 0 {
+		with := make([]predicate.Theme, 0, len(i.HasMonthThemeWith))
+		for _, w := range i.HasMonthThemeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMonthThemeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, activity.HasMonthThemeWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -6743,5 +6896,491 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 		return predicates[0], nil
 	default:
 		return servicerequest.And(predicates...), nil
+	}
+}
+
+// ThemeWhereInput represents a where input for filtering Theme queries.
+type ThemeWhereInput struct {
+	Predicates []predicate.Theme  `json:"-"`
+	Not        *ThemeWhereInput   `json:"not,omitempty"`
+	Or         []*ThemeWhereInput `json:"or,omitempty"`
+	And        []*ThemeWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "month" field predicates.
+	Month             *string  `json:"month,omitempty"`
+	MonthNEQ          *string  `json:"monthNEQ,omitempty"`
+	MonthIn           []string `json:"monthIn,omitempty"`
+	MonthNotIn        []string `json:"monthNotIn,omitempty"`
+	MonthGT           *string  `json:"monthGT,omitempty"`
+	MonthGTE          *string  `json:"monthGTE,omitempty"`
+	MonthLT           *string  `json:"monthLT,omitempty"`
+	MonthLTE          *string  `json:"monthLTE,omitempty"`
+	MonthContains     *string  `json:"monthContains,omitempty"`
+	MonthHasPrefix    *string  `json:"monthHasPrefix,omitempty"`
+	MonthHasSuffix    *string  `json:"monthHasSuffix,omitempty"`
+	MonthEqualFold    *string  `json:"monthEqualFold,omitempty"`
+	MonthContainsFold *string  `json:"monthContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionIsNil        bool     `json:"descriptionIsNil,omitempty"`
+	DescriptionNotNil       bool     `json:"descriptionNotNil,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "region_id" field predicates.
+	RegionID      *int  `json:"regionID,omitempty"`
+	RegionIDNEQ   *int  `json:"regionIDNEQ,omitempty"`
+	RegionIDIn    []int `json:"regionIDIn,omitempty"`
+	RegionIDNotIn []int `json:"regionIDNotIn,omitempty"`
+
+	// "region" edge predicates.
+	HasRegion     *bool               `json:"hasRegion,omitempty"`
+	HasRegionWith []*RegionWhereInput `json:"hasRegionWith,omitempty"`
+
+	// "activities" edge predicates.
+	HasActivities     *bool                 `json:"hasActivities,omitempty"`
+	HasActivitiesWith []*ActivityWhereInput `json:"hasActivitiesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ThemeWhereInput) AddPredicates(predicates ...predicate.Theme) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ThemeWhereInput filter on the ThemeQuery builder.
+func (i *ThemeWhereInput) Filter(q *ThemeQuery) (*ThemeQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyThemeWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyThemeWhereInput is returned in case the ThemeWhereInput is empty.
+var ErrEmptyThemeWhereInput = errors.New("ent: empty predicate ThemeWhereInput")
+
+// P returns a predicate for filtering themes.
+// An error is returned if the input is empty or invalid.
+func (i *ThemeWhereInput) P() (predicate.Theme, error) {
+	var predicates []predicate.Theme
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, theme.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Theme, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, theme.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Theme, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, theme.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, theme.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, theme.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, theme.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, theme.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, theme.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, theme.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, theme.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, theme.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, theme.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, theme.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, theme.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, theme.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, theme.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, theme.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, theme.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, theme.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, theme.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, theme.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, theme.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, theme.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, theme.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, theme.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, theme.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, theme.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, theme.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, theme.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, theme.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, theme.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, theme.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, theme.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, theme.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, theme.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, theme.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, theme.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, theme.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, theme.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, theme.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, theme.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, theme.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Month != nil {
+		predicates = append(predicates, theme.MonthEQ(*i.Month))
+	}
+	if i.MonthNEQ != nil {
+		predicates = append(predicates, theme.MonthNEQ(*i.MonthNEQ))
+	}
+	if len(i.MonthIn) > 0 {
+		predicates = append(predicates, theme.MonthIn(i.MonthIn...))
+	}
+	if len(i.MonthNotIn) > 0 {
+		predicates = append(predicates, theme.MonthNotIn(i.MonthNotIn...))
+	}
+	if i.MonthGT != nil {
+		predicates = append(predicates, theme.MonthGT(*i.MonthGT))
+	}
+	if i.MonthGTE != nil {
+		predicates = append(predicates, theme.MonthGTE(*i.MonthGTE))
+	}
+	if i.MonthLT != nil {
+		predicates = append(predicates, theme.MonthLT(*i.MonthLT))
+	}
+	if i.MonthLTE != nil {
+		predicates = append(predicates, theme.MonthLTE(*i.MonthLTE))
+	}
+	if i.MonthContains != nil {
+		predicates = append(predicates, theme.MonthContains(*i.MonthContains))
+	}
+	if i.MonthHasPrefix != nil {
+		predicates = append(predicates, theme.MonthHasPrefix(*i.MonthHasPrefix))
+	}
+	if i.MonthHasSuffix != nil {
+		predicates = append(predicates, theme.MonthHasSuffix(*i.MonthHasSuffix))
+	}
+	if i.MonthEqualFold != nil {
+		predicates = append(predicates, theme.MonthEqualFold(*i.MonthEqualFold))
+	}
+	if i.MonthContainsFold != nil {
+		predicates = append(predicates, theme.MonthContainsFold(*i.MonthContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, theme.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, theme.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, theme.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, theme.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, theme.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, theme.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, theme.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, theme.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, theme.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, theme.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, theme.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, theme.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, theme.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, theme.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, theme.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, theme.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, theme.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, theme.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, theme.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, theme.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, theme.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, theme.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, theme.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, theme.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionIsNil {
+		predicates = append(predicates, theme.DescriptionIsNil())
+	}
+	if i.DescriptionNotNil {
+		predicates = append(predicates, theme.DescriptionNotNil())
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, theme.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, theme.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.RegionID != nil {
+		predicates = append(predicates, theme.RegionIDEQ(*i.RegionID))
+	}
+	if i.RegionIDNEQ != nil {
+		predicates = append(predicates, theme.RegionIDNEQ(*i.RegionIDNEQ))
+	}
+	if len(i.RegionIDIn) > 0 {
+		predicates = append(predicates, theme.RegionIDIn(i.RegionIDIn...))
+	}
+	if len(i.RegionIDNotIn) > 0 {
+		predicates = append(predicates, theme.RegionIDNotIn(i.RegionIDNotIn...))
+	}
+
+	if i.HasRegion != nil {
+		p := theme.HasRegion()
+		if !*i.HasRegion {
+			p = theme.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRegionWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasRegionWith))
+		for _, w := range i.HasRegionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRegionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, theme.HasRegionWith(with...))
+	}
+	if i.HasActivities != nil {
+		p := theme.HasActivities()
+		if !*i.HasActivities {
+			p = theme.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActivitiesWith) > 0 {
+		with := make([]predicate.Activity, 0, len(i.HasActivitiesWith))
+		for _, w := range i.HasActivitiesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActivitiesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, theme.HasActivitiesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyThemeWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return theme.And(predicates...), nil
 	}
 }

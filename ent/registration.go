@@ -46,6 +46,12 @@ type Registration struct {
 	//
 	// 活动所属社区的 ID，决定哪些工作人员可见。
 	CommunityID int `json:"community_id,omitempty"`
+	// For a recurring activity, the start of the occurrence registered for; null for a one-off activity.
+	//
+	// 循环活动：所报名那一次活动的开始时间；一次性活动为空。
+	Occurrence *time.Time `json:"occurrence,omitempty"`
+	// OccurrenceKey holds the value of the "occurrence_key" field.
+	OccurrenceKey int64 `json:"occurrence_key,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RegistrationQuery when eager-loading is set.
 	Edges        RegistrationEdges `json:"edges"`
@@ -111,11 +117,11 @@ func (*Registration) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case registration.FieldID, registration.FieldPersonID, registration.FieldActivityID, registration.FieldCommunityID:
+		case registration.FieldID, registration.FieldPersonID, registration.FieldActivityID, registration.FieldCommunityID, registration.FieldOccurrenceKey:
 			values[i] = new(sql.NullInt64)
 		case registration.FieldStatus:
 			values[i] = new(sql.NullString)
-		case registration.FieldCreatedAt, registration.FieldUpdatedAt:
+		case registration.FieldCreatedAt, registration.FieldUpdatedAt, registration.FieldOccurrence:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -174,6 +180,19 @@ func (_m *Registration) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field community_id", values[i])
 			} else if value.Valid {
 				_m.CommunityID = int(value.Int64)
+			}
+		case registration.FieldOccurrence:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field occurrence", values[i])
+			} else if value.Valid {
+				_m.Occurrence = new(time.Time)
+				*_m.Occurrence = value.Time
+			}
+		case registration.FieldOccurrenceKey:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field occurrence_key", values[i])
+			} else if value.Valid {
+				_m.OccurrenceKey = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -245,6 +264,14 @@ func (_m *Registration) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("community_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CommunityID))
+	builder.WriteString(", ")
+	if v := _m.Occurrence; v != nil {
+		builder.WriteString("occurrence=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("occurrence_key=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OccurrenceKey))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -93,6 +93,34 @@ func (_c *RegistrationCreate) SetCommunityID(v int) *RegistrationCreate {
 	return _c
 }
 
+// SetOccurrence sets the "occurrence" field.
+func (_c *RegistrationCreate) SetOccurrence(v time.Time) *RegistrationCreate {
+	_c.mutation.SetOccurrence(v)
+	return _c
+}
+
+// SetNillableOccurrence sets the "occurrence" field if the given value is not nil.
+func (_c *RegistrationCreate) SetNillableOccurrence(v *time.Time) *RegistrationCreate {
+	if v != nil {
+		_c.SetOccurrence(*v)
+	}
+	return _c
+}
+
+// SetOccurrenceKey sets the "occurrence_key" field.
+func (_c *RegistrationCreate) SetOccurrenceKey(v int64) *RegistrationCreate {
+	_c.mutation.SetOccurrenceKey(v)
+	return _c
+}
+
+// SetNillableOccurrenceKey sets the "occurrence_key" field if the given value is not nil.
+func (_c *RegistrationCreate) SetNillableOccurrenceKey(v *int64) *RegistrationCreate {
+	if v != nil {
+		_c.SetOccurrenceKey(*v)
+	}
+	return _c
+}
+
 // SetPerson sets the "person" edge to the Person entity.
 func (_c *RegistrationCreate) SetPerson(v *Person) *RegistrationCreate {
 	return _c.SetPersonID(v.ID)
@@ -163,6 +191,10 @@ func (_c *RegistrationCreate) defaults() error {
 		v := registration.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.OccurrenceKey(); !ok {
+		v := registration.DefaultOccurrenceKey
+		_c.mutation.SetOccurrenceKey(v)
+	}
 	return nil
 }
 
@@ -187,6 +219,9 @@ func (_c *RegistrationCreate) check() error {
 	}
 	if _, ok := _c.mutation.CommunityID(); !ok {
 		return &ValidationError{Name: "community_id", err: errors.New(`ent: missing required field "Registration.community_id"`)}
+	}
+	if _, ok := _c.mutation.OccurrenceKey(); !ok {
+		return &ValidationError{Name: "occurrence_key", err: errors.New(`ent: missing required field "Registration.occurrence_key"`)}
 	}
 	if len(_c.mutation.ActivityIDs()) == 0 {
 		return &ValidationError{Name: "activity", err: errors.New(`ent: missing required edge "Registration.activity"`)}
@@ -232,6 +267,14 @@ func (_c *RegistrationCreate) createSpec() (*Registration, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(registration.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.Occurrence(); ok {
+		_spec.SetField(registration.FieldOccurrence, field.TypeTime, value)
+		_node.Occurrence = &value
+	}
+	if value, ok := _c.mutation.OccurrenceKey(); ok {
+		_spec.SetField(registration.FieldOccurrenceKey, field.TypeInt64, value)
+		_node.OccurrenceKey = value
 	}
 	if nodes := _c.mutation.PersonIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -415,6 +458,12 @@ func (u *RegistrationUpsertOne) UpdateNewValues() *RegistrationUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(registration.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.Occurrence(); exists {
+			s.SetIgnore(registration.FieldOccurrence)
+		}
+		if _, exists := u.create.mutation.OccurrenceKey(); exists {
+			s.SetIgnore(registration.FieldOccurrenceKey)
 		}
 	}))
 	return u
@@ -702,6 +751,12 @@ func (u *RegistrationUpsertBulk) UpdateNewValues() *RegistrationUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(registration.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.Occurrence(); exists {
+				s.SetIgnore(registration.FieldOccurrence)
+			}
+			if _, exists := b.mutation.OccurrenceKey(); exists {
+				s.SetIgnore(registration.FieldOccurrenceKey)
 			}
 		}
 	}))

@@ -213,6 +213,9 @@ func (_u *RegistrationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(registration.FieldStatus, field.TypeEnum, value)
 	}
+	if _u.mutation.OccurrenceCleared() {
+		_spec.ClearField(registration.FieldOccurrence, field.TypeTime)
+	}
 	if _u.mutation.PersonCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -531,6 +534,9 @@ func (_u *RegistrationUpdateOne) sqlSave(ctx context.Context) (_node *Registrati
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(registration.FieldStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.OccurrenceCleared() {
+		_spec.ClearField(registration.FieldOccurrence, field.TypeTime)
 	}
 	if _u.mutation.PersonCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -96,7 +96,13 @@ func (r *queryResolver) ServiceSlots(ctx context.Context, after *entgql.Cursor[i
 	return r.client.ServiceSlot.Query().Paginate(ctx, after, first, before, last, ent.WithServiceSlotOrder(orderBy), ent.WithServiceSlotFilter(where.Filter))
 }
 
+func (r *queryResolver) Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error) {
+	return r.client.Theme.Query().Paginate(ctx, after, first, before, last, ent.WithThemeOrder(orderBy), ent.WithThemeFilter(where.Filter))
+}
+
 func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
+
+func (r *Resolver) Activity() ActivityResolver { return &activityResolver{r} }
 
 func (r *Resolver) Facility() FacilityResolver { return &facilityResolver{r} }
 
@@ -114,8 +120,17 @@ func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequ
 
 func (r *Resolver) ServiceSlot() ServiceSlotResolver { return &serviceSlotResolver{r} }
 
+func (r *Resolver) ActivityWhereInput() ActivityWhereInputResolver {
+	return &activityWhereInputResolver{r}
+}
+
+func (r *Resolver) FacilityWhereInput() FacilityWhereInputResolver {
+	return &facilityWhereInputResolver{r}
+}
+
 type (
 	aPITokenResolver           struct{ *Resolver }
+	activityResolver           struct{ *Resolver }
 	facilityResolver           struct{ *Resolver }
 	identityResolver           struct{ *Resolver }
 	personResolver             struct{ *Resolver }
@@ -123,4 +138,7 @@ type (
 	queryResolver              struct{ *Resolver }
 	serviceRequestResolver     struct{ *Resolver }
 	serviceSlotResolver        struct{ *Resolver }
+
+	activityWhereInputResolver struct{ *Resolver }
+	facilityWhereInputResolver struct{ *Resolver }
 )

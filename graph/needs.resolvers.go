@@ -13,6 +13,7 @@ import (
 	"lifecircle/internal/auth"
 	"lifecircle/internal/idempotency"
 	"lifecircle/internal/workflow"
+	"time"
 )
 
 func (r *mutationResolver) SubmitRequest(ctx context.Context, input model.SubmitRequestInput) (*model.SubmitRequestPayload, error) {
@@ -63,9 +64,9 @@ func (r *mutationResolver) RewardRequest(ctx context.Context, id int, note strin
 	return workflow.Reward(ctx, ent.FromContext(ctx), id, note)
 }
 
-func (r *mutationResolver) RegisterForActivity(ctx context.Context, activityID int, personID *int) (*ent.Registration, error) {
+func (r *mutationResolver) RegisterForActivity(ctx context.Context, activityID int, personID *int, occurrence *time.Time) (*ent.Registration, error) {
 	return once(ctx, "", func(c *ent.Client) (*ent.Registration, error) {
-		return workflow.Register(ctx, c, activityID, personID)
+		return workflow.Register(ctx, c, activityID, personID, occurrence)
 	}, func(v *ent.Registration) int { return v.ID })
 }
 

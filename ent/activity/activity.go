@@ -52,12 +52,24 @@ const (
 	FieldOrganizerID = "organizer_id"
 	// FieldVenueID holds the string denoting the venue_id field in the database.
 	FieldVenueID = "venue_id"
+	// FieldRrule holds the string denoting the rrule field in the database.
+	FieldRrule = "rrule"
+	// FieldExdates holds the string denoting the exdates field in the database.
+	FieldExdates = "exdates"
+	// FieldRdates holds the string denoting the rdates field in the database.
+	FieldRdates = "rdates"
+	// FieldSeriesEndsAt holds the string denoting the series_ends_at field in the database.
+	FieldSeriesEndsAt = "series_ends_at"
+	// FieldMonthThemeID holds the string denoting the month_theme_id field in the database.
+	FieldMonthThemeID = "month_theme_id"
 	// EdgeCommunity holds the string denoting the community edge name in mutations.
 	EdgeCommunity = "community"
 	// EdgeOrganizer holds the string denoting the organizer edge name in mutations.
 	EdgeOrganizer = "organizer"
 	// EdgeVenue holds the string denoting the venue edge name in mutations.
 	EdgeVenue = "venue"
+	// EdgeMonthTheme holds the string denoting the month_theme edge name in mutations.
+	EdgeMonthTheme = "month_theme"
 	// Table holds the table name of the activity in the database.
 	Table = "activities"
 	// CommunityTable is the table that holds the community relation/edge.
@@ -81,6 +93,13 @@ const (
 	VenueInverseTable = "facilities"
 	// VenueColumn is the table column denoting the venue relation/edge.
 	VenueColumn = "venue_id"
+	// MonthThemeTable is the table that holds the month_theme relation/edge.
+	MonthThemeTable = "activities"
+	// MonthThemeInverseTable is the table name for the Theme entity.
+	// It exists in this package in order to avoid circular dependency with the "theme" package.
+	MonthThemeInverseTable = "themes"
+	// MonthThemeColumn is the table column denoting the month_theme relation/edge.
+	MonthThemeColumn = "month_theme_id"
 )
 
 // Columns holds all SQL columns for activity fields.
@@ -103,6 +122,11 @@ var Columns = []string{
 	FieldCommunityID,
 	FieldOrganizerID,
 	FieldVenueID,
+	FieldRrule,
+	FieldExdates,
+	FieldRdates,
+	FieldSeriesEndsAt,
+	FieldMonthThemeID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -121,7 +145,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "lifecircle/ent/runtime"
 var (
-	Hooks  [5]ent.Hook
+	Hooks  [6]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -145,6 +169,8 @@ var (
 	RegisteredCountValidator func(int) error
 	// SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	SourceValidator func(string) error
+	// RruleValidator is a validator for the "rrule" field. It is called by the builders before save.
+	RruleValidator func(string) error
 )
 
 // Category defines the type for the "category" enum field.
@@ -288,6 +314,21 @@ func ByVenueID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVenueID, opts...).ToFunc()
 }
 
+// ByRrule orders the results by the rrule field.
+func ByRrule(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRrule, opts...).ToFunc()
+}
+
+// BySeriesEndsAt orders the results by the series_ends_at field.
+func BySeriesEndsAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeriesEndsAt, opts...).ToFunc()
+}
+
+// ByMonthThemeID orders the results by the month_theme_id field.
+func ByMonthThemeID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMonthThemeID, opts...).ToFunc()
+}
+
 // ByCommunityField orders the results by community field.
 func ByCommunityField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -306,6 +347,13 @@ func ByOrganizerField(field string, opts ...sql.OrderTermOption) OrderOption {
 func ByVenueField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newVenueStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByMonthThemeField orders the results by month_theme field.
+func ByMonthThemeField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMonthThemeStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newCommunityStep() *sqlgraph.Step {
@@ -327,6 +375,13 @@ func newVenueStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(VenueInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, VenueTable, VenueColumn),
+	)
+}
+func newMonthThemeStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MonthThemeInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, MonthThemeTable, MonthThemeColumn),
 	)
 }
 

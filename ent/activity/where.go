@@ -120,6 +120,21 @@ func VenueID(v int) predicate.Activity {
 	return predicate.Activity(sql.FieldEQ(FieldVenueID, v))
 }
 
+// Rrule applies equality check predicate on the "rrule" field. It's identical to RruleEQ.
+func Rrule(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldEQ(FieldRrule, v))
+}
+
+// SeriesEndsAt applies equality check predicate on the "series_ends_at" field. It's identical to SeriesEndsAtEQ.
+func SeriesEndsAt(v time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldEQ(FieldSeriesEndsAt, v))
+}
+
+// MonthThemeID applies equality check predicate on the "month_theme_id" field. It's identical to MonthThemeIDEQ.
+func MonthThemeID(v int) predicate.Activity {
+	return predicate.Activity(sql.FieldEQ(FieldMonthThemeID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Activity {
 	return predicate.Activity(sql.FieldEQ(FieldCreatedAt, v))
@@ -800,6 +815,181 @@ func VenueIDNotNil() predicate.Activity {
 	return predicate.Activity(sql.FieldNotNull(FieldVenueID))
 }
 
+// RruleEQ applies the EQ predicate on the "rrule" field.
+func RruleEQ(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldEQ(FieldRrule, v))
+}
+
+// RruleNEQ applies the NEQ predicate on the "rrule" field.
+func RruleNEQ(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldNEQ(FieldRrule, v))
+}
+
+// RruleIn applies the In predicate on the "rrule" field.
+func RruleIn(vs ...string) predicate.Activity {
+	return predicate.Activity(sql.FieldIn(FieldRrule, vs...))
+}
+
+// RruleNotIn applies the NotIn predicate on the "rrule" field.
+func RruleNotIn(vs ...string) predicate.Activity {
+	return predicate.Activity(sql.FieldNotIn(FieldRrule, vs...))
+}
+
+// RruleGT applies the GT predicate on the "rrule" field.
+func RruleGT(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldGT(FieldRrule, v))
+}
+
+// RruleGTE applies the GTE predicate on the "rrule" field.
+func RruleGTE(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldGTE(FieldRrule, v))
+}
+
+// RruleLT applies the LT predicate on the "rrule" field.
+func RruleLT(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldLT(FieldRrule, v))
+}
+
+// RruleLTE applies the LTE predicate on the "rrule" field.
+func RruleLTE(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldLTE(FieldRrule, v))
+}
+
+// RruleContains applies the Contains predicate on the "rrule" field.
+func RruleContains(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldContains(FieldRrule, v))
+}
+
+// RruleHasPrefix applies the HasPrefix predicate on the "rrule" field.
+func RruleHasPrefix(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldHasPrefix(FieldRrule, v))
+}
+
+// RruleHasSuffix applies the HasSuffix predicate on the "rrule" field.
+func RruleHasSuffix(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldHasSuffix(FieldRrule, v))
+}
+
+// RruleIsNil applies the IsNil predicate on the "rrule" field.
+func RruleIsNil() predicate.Activity {
+	return predicate.Activity(sql.FieldIsNull(FieldRrule))
+}
+
+// RruleNotNil applies the NotNil predicate on the "rrule" field.
+func RruleNotNil() predicate.Activity {
+	return predicate.Activity(sql.FieldNotNull(FieldRrule))
+}
+
+// RruleEqualFold applies the EqualFold predicate on the "rrule" field.
+func RruleEqualFold(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldEqualFold(FieldRrule, v))
+}
+
+// RruleContainsFold applies the ContainsFold predicate on the "rrule" field.
+func RruleContainsFold(v string) predicate.Activity {
+	return predicate.Activity(sql.FieldContainsFold(FieldRrule, v))
+}
+
+// ExdatesIsNil applies the IsNil predicate on the "exdates" field.
+func ExdatesIsNil() predicate.Activity {
+	return predicate.Activity(sql.FieldIsNull(FieldExdates))
+}
+
+// ExdatesNotNil applies the NotNil predicate on the "exdates" field.
+func ExdatesNotNil() predicate.Activity {
+	return predicate.Activity(sql.FieldNotNull(FieldExdates))
+}
+
+// RdatesIsNil applies the IsNil predicate on the "rdates" field.
+func RdatesIsNil() predicate.Activity {
+	return predicate.Activity(sql.FieldIsNull(FieldRdates))
+}
+
+// RdatesNotNil applies the NotNil predicate on the "rdates" field.
+func RdatesNotNil() predicate.Activity {
+	return predicate.Activity(sql.FieldNotNull(FieldRdates))
+}
+
+// SeriesEndsAtEQ applies the EQ predicate on the "series_ends_at" field.
+func SeriesEndsAtEQ(v time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldEQ(FieldSeriesEndsAt, v))
+}
+
+// SeriesEndsAtNEQ applies the NEQ predicate on the "series_ends_at" field.
+func SeriesEndsAtNEQ(v time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldNEQ(FieldSeriesEndsAt, v))
+}
+
+// SeriesEndsAtIn applies the In predicate on the "series_ends_at" field.
+func SeriesEndsAtIn(vs ...time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldIn(FieldSeriesEndsAt, vs...))
+}
+
+// SeriesEndsAtNotIn applies the NotIn predicate on the "series_ends_at" field.
+func SeriesEndsAtNotIn(vs ...time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldNotIn(FieldSeriesEndsAt, vs...))
+}
+
+// SeriesEndsAtGT applies the GT predicate on the "series_ends_at" field.
+func SeriesEndsAtGT(v time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldGT(FieldSeriesEndsAt, v))
+}
+
+// SeriesEndsAtGTE applies the GTE predicate on the "series_ends_at" field.
+func SeriesEndsAtGTE(v time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldGTE(FieldSeriesEndsAt, v))
+}
+
+// SeriesEndsAtLT applies the LT predicate on the "series_ends_at" field.
+func SeriesEndsAtLT(v time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldLT(FieldSeriesEndsAt, v))
+}
+
+// SeriesEndsAtLTE applies the LTE predicate on the "series_ends_at" field.
+func SeriesEndsAtLTE(v time.Time) predicate.Activity {
+	return predicate.Activity(sql.FieldLTE(FieldSeriesEndsAt, v))
+}
+
+// SeriesEndsAtIsNil applies the IsNil predicate on the "series_ends_at" field.
+func SeriesEndsAtIsNil() predicate.Activity {
+	return predicate.Activity(sql.FieldIsNull(FieldSeriesEndsAt))
+}
+
+// SeriesEndsAtNotNil applies the NotNil predicate on the "series_ends_at" field.
+func SeriesEndsAtNotNil() predicate.Activity {
+	return predicate.Activity(sql.FieldNotNull(FieldSeriesEndsAt))
+}
+
+// MonthThemeIDEQ applies the EQ predicate on the "month_theme_id" field.
+func MonthThemeIDEQ(v int) predicate.Activity {
+	return predicate.Activity(sql.FieldEQ(FieldMonthThemeID, v))
+}
+
+// MonthThemeIDNEQ applies the NEQ predicate on the "month_theme_id" field.
+func MonthThemeIDNEQ(v int) predicate.Activity {
+	return predicate.Activity(sql.FieldNEQ(FieldMonthThemeID, v))
+}
+
+// MonthThemeIDIn applies the In predicate on the "month_theme_id" field.
+func MonthThemeIDIn(vs ...int) predicate.Activity {
+	return predicate.Activity(sql.FieldIn(FieldMonthThemeID, vs...))
+}
+
+// MonthThemeIDNotIn applies the NotIn predicate on the "month_theme_id" field.
+func MonthThemeIDNotIn(vs ...int) predicate.Activity {
+	return predicate.Activity(sql.FieldNotIn(FieldMonthThemeID, vs...))
+}
+
+// MonthThemeIDIsNil applies the IsNil predicate on the "month_theme_id" field.
+func MonthThemeIDIsNil() predicate.Activity {
+	return predicate.Activity(sql.FieldIsNull(FieldMonthThemeID))
+}
+
+// MonthThemeIDNotNil applies the NotNil predicate on the "month_theme_id" field.
+func MonthThemeIDNotNil() predicate.Activity {
+	return predicate.Activity(sql.FieldNotNull(FieldMonthThemeID))
+}
+
 // HasCommunity applies the HasEdge predicate on the "community" edge.
 func HasCommunity() predicate.Activity {
 	return predicate.Activity(func(s *sql.Selector) {
@@ -861,6 +1051,29 @@ func HasVenue() predicate.Activity {
 func HasVenueWith(preds ...predicate.Facility) predicate.Activity {
 	return predicate.Activity(func(s *sql.Selector) {
 		step := newVenueStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMonthTheme applies the HasEdge predicate on the "month_theme" edge.
+func HasMonthTheme() predicate.Activity {
+	return predicate.Activity(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, MonthThemeTable, MonthThemeColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMonthThemeWith applies the HasEdge predicate on the "month_theme" edge with a given conditions (other predicates).
+func HasMonthThemeWith(preds ...predicate.Theme) predicate.Activity {
+	return predicate.Activity(func(s *sql.Selector) {
+		step := newMonthThemeStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

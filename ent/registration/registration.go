@@ -30,6 +30,10 @@ const (
 	FieldActivityID = "activity_id"
 	// FieldCommunityID holds the string denoting the community_id field in the database.
 	FieldCommunityID = "community_id"
+	// FieldOccurrence holds the string denoting the occurrence field in the database.
+	FieldOccurrence = "occurrence"
+	// FieldOccurrenceKey holds the string denoting the occurrence_key field in the database.
+	FieldOccurrenceKey = "occurrence_key"
 	// EdgePerson holds the string denoting the person edge name in mutations.
 	EdgePerson = "person"
 	// EdgeActivity holds the string denoting the activity edge name in mutations.
@@ -70,6 +74,8 @@ var Columns = []string{
 	FieldPersonID,
 	FieldActivityID,
 	FieldCommunityID,
+	FieldOccurrence,
+	FieldOccurrenceKey,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -96,6 +102,8 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultOccurrenceKey holds the default value on creation for the "occurrence_key" field.
+	DefaultOccurrenceKey int64
 )
 
 // Status defines the type for the "status" enum field.
@@ -160,6 +168,16 @@ func ByActivityID(opts ...sql.OrderTermOption) OrderOption {
 // ByCommunityID orders the results by the community_id field.
 func ByCommunityID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCommunityID, opts...).ToFunc()
+}
+
+// ByOccurrence orders the results by the occurrence field.
+func ByOccurrence(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOccurrence, opts...).ToFunc()
+}
+
+// ByOccurrenceKey orders the results by the occurrence_key field.
+func ByOccurrenceKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOccurrenceKey, opts...).ToFunc()
 }
 
 // ByPersonField orders the results by person field.

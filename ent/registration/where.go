@@ -80,6 +80,16 @@ func CommunityID(v int) predicate.Registration {
 	return predicate.Registration(sql.FieldEQ(FieldCommunityID, v))
 }
 
+// Occurrence applies equality check predicate on the "occurrence" field. It's identical to OccurrenceEQ.
+func Occurrence(v time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldEQ(FieldOccurrence, v))
+}
+
+// OccurrenceKey applies equality check predicate on the "occurrence_key" field. It's identical to OccurrenceKeyEQ.
+func OccurrenceKey(v int64) predicate.Registration {
+	return predicate.Registration(sql.FieldEQ(FieldOccurrenceKey, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Registration {
 	return predicate.Registration(sql.FieldEQ(FieldCreatedAt, v))
@@ -248,6 +258,96 @@ func CommunityIDIn(vs ...int) predicate.Registration {
 // CommunityIDNotIn applies the NotIn predicate on the "community_id" field.
 func CommunityIDNotIn(vs ...int) predicate.Registration {
 	return predicate.Registration(sql.FieldNotIn(FieldCommunityID, vs...))
+}
+
+// OccurrenceEQ applies the EQ predicate on the "occurrence" field.
+func OccurrenceEQ(v time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldEQ(FieldOccurrence, v))
+}
+
+// OccurrenceNEQ applies the NEQ predicate on the "occurrence" field.
+func OccurrenceNEQ(v time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldNEQ(FieldOccurrence, v))
+}
+
+// OccurrenceIn applies the In predicate on the "occurrence" field.
+func OccurrenceIn(vs ...time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldIn(FieldOccurrence, vs...))
+}
+
+// OccurrenceNotIn applies the NotIn predicate on the "occurrence" field.
+func OccurrenceNotIn(vs ...time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldNotIn(FieldOccurrence, vs...))
+}
+
+// OccurrenceGT applies the GT predicate on the "occurrence" field.
+func OccurrenceGT(v time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldGT(FieldOccurrence, v))
+}
+
+// OccurrenceGTE applies the GTE predicate on the "occurrence" field.
+func OccurrenceGTE(v time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldGTE(FieldOccurrence, v))
+}
+
+// OccurrenceLT applies the LT predicate on the "occurrence" field.
+func OccurrenceLT(v time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldLT(FieldOccurrence, v))
+}
+
+// OccurrenceLTE applies the LTE predicate on the "occurrence" field.
+func OccurrenceLTE(v time.Time) predicate.Registration {
+	return predicate.Registration(sql.FieldLTE(FieldOccurrence, v))
+}
+
+// OccurrenceIsNil applies the IsNil predicate on the "occurrence" field.
+func OccurrenceIsNil() predicate.Registration {
+	return predicate.Registration(sql.FieldIsNull(FieldOccurrence))
+}
+
+// OccurrenceNotNil applies the NotNil predicate on the "occurrence" field.
+func OccurrenceNotNil() predicate.Registration {
+	return predicate.Registration(sql.FieldNotNull(FieldOccurrence))
+}
+
+// OccurrenceKeyEQ applies the EQ predicate on the "occurrence_key" field.
+func OccurrenceKeyEQ(v int64) predicate.Registration {
+	return predicate.Registration(sql.FieldEQ(FieldOccurrenceKey, v))
+}
+
+// OccurrenceKeyNEQ applies the NEQ predicate on the "occurrence_key" field.
+func OccurrenceKeyNEQ(v int64) predicate.Registration {
+	return predicate.Registration(sql.FieldNEQ(FieldOccurrenceKey, v))
+}
+
+// OccurrenceKeyIn applies the In predicate on the "occurrence_key" field.
+func OccurrenceKeyIn(vs ...int64) predicate.Registration {
+	return predicate.Registration(sql.FieldIn(FieldOccurrenceKey, vs...))
+}
+
+// OccurrenceKeyNotIn applies the NotIn predicate on the "occurrence_key" field.
+func OccurrenceKeyNotIn(vs ...int64) predicate.Registration {
+	return predicate.Registration(sql.FieldNotIn(FieldOccurrenceKey, vs...))
+}
+
+// OccurrenceKeyGT applies the GT predicate on the "occurrence_key" field.
+func OccurrenceKeyGT(v int64) predicate.Registration {
+	return predicate.Registration(sql.FieldGT(FieldOccurrenceKey, v))
+}
+
+// OccurrenceKeyGTE applies the GTE predicate on the "occurrence_key" field.
+func OccurrenceKeyGTE(v int64) predicate.Registration {
+	return predicate.Registration(sql.FieldGTE(FieldOccurrenceKey, v))
+}
+
+// OccurrenceKeyLT applies the LT predicate on the "occurrence_key" field.
+func OccurrenceKeyLT(v int64) predicate.Registration {
+	return predicate.Registration(sql.FieldLT(FieldOccurrenceKey, v))
+}
+
+// OccurrenceKeyLTE applies the LTE predicate on the "occurrence_key" field.
+func OccurrenceKeyLTE(v int64) predicate.Registration {
+	return predicate.Registration(sql.FieldLTE(FieldOccurrenceKey, v))
 }
 
 // HasPerson applies the HasEdge predicate on the "person" edge.

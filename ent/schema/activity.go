@@ -5,8 +5,12 @@ import (
 	"math"
 	"slices"
 
+	"time"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -15,6 +19,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/gqldoc"
 	"lifecircle/internal/inputs"
+	"lifecircle/internal/recurring"
 )
 
 // Activity is a community activity: "one theme a month, one activity a week"
@@ -33,7 +38,9 @@ func (Activity) Fields() []ent.Field {
 		field.Text("description").Optional().MaxLen(10000).
 			Comment(doc("What happens at the activity, in free text.", "活动内容说明（自由文本）。")),
 		field.String("theme").Optional().MaxLen(200).
-			Comment(doc("The month's theme the activity belongs to.", "活动所属的月度主题。")),
+			Comment(doc("The month's theme the activity belongs to, as free text; monthTheme is the theme as a record.",
+				"活动所属的月度主题（自由文本）；monthTheme 为主题记录。")).
+			Annotations(entgql.Directives(entgql.Deprecated("use monthTheme, the month's theme as a record"))),
 		field.Enum("category").NamedValues(
 			"Culture", "CULTURE", "Health", "HEALTH", "Education", "EDUCATION",
 			"Volunteer", "VOLUNTEER", "Party", "PARTY", "Festival", "FESTIVAL",
@@ -98,6 +105,26 @@ func (Activity) Fields() []ent.Field {
 			Comment(doc("ID of the organisation that organises the activity.", "主办组织的 ID。")),
 		field.Int("venue_id").Optional().Nillable().
 			Comment(doc("ID of the facility where the activity takes place.", "举办场地（设施）的 ID。")),
+		field.String("rrule").Optional().MaxLen(recurring.MaxRuleLen).Validate(recurring.ValidateRule).
+			Comment(doc("RFC 5545 recurrence rule (RRULE value, e.g. FREQ=MONTHLY;BYMONTHDAY=15) making the activity a series: "+
+				"startsAt and endsAt are its first occurrence, and the rule repeats it in Asia/Shanghai local time. Empty for a one-off activity.",
+				"RFC 5545 重复规则（RRULE 的值，如 FREQ=MONTHLY;BYMONTHDAY=15），使活动成为系列：startsAt 和 endsAt 为首次活动，"+
+					"规则按北京时间重复。一次性活动为空。")),
+		field.JSON("exdates", []time.Time{}).Optional().
+			Comment(doc("Exception dates (EXDATE): starts of the series' occurrences that are cancelled.",
+				"例外日期（EXDATE）：系列中被取消的各次活动的开始时间。")).
+			Annotations(entgql.Type("[Time!]"), entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
+		field.JSON("rdates", []time.Time{}).Optional().
+			Comment(doc("Extra dates (RDATE): starts of occurrences the rule does not give, after startsAt.",
+				"追加日期（RDATE）：规则之外追加的各次活动开始时间，须晚于 startsAt。")).
+			Annotations(entgql.Type("[Time!]"), entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
+		field.Time("series_ends_at").Optional().Nillable().
+			Comment(doc("End of the last occurrence: endsAt for a one-off activity, the last occurrence's end for a bounded series, "+
+				"null for a series without end. Maintained on write.",
+				"最后一次活动的结束时间：一次性活动即 endsAt，有结束的系列为最后一次的结束时间，无结束的系列为空。写入时自动维护。")).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.Int("month_theme_id").Optional().Nillable().
+			Comment(doc("ID of the month's theme (一月一主题) the activity belongs to.", "活动所属月度主题（一月一主题）的 ID。")),
 	}
 }
 
@@ -110,6 +137,9 @@ func (Activity) Edges() []ent.Edge {
 			Comment(doc("The organisation that organises the activity.", "活动的主办组织。")),
 		edge.From("venue", Facility.Type).Ref("activities").Unique().Field("venue_id").
 			Comment(doc("The facility where the activity takes place.", "活动举办的设施。")),
+		edge.From("month_theme", Theme.Type).Ref("activities").Unique().Field("month_theme_id").
+			Comment(doc("The month's theme (一月一主题) the activity belongs to: a theme of its community or a region above, for the month it starts in.",
+				"活动所属的月度主题（一月一主题）：本社区或上级区域的主题，月份为活动开始的月份。")),
 	}
 }
 
@@ -123,6 +153,10 @@ func (Activity) Indexes() []ent.Index {
 		// The edges Facility.activities (venue) and Organization.activities.
 		index.Fields("venue_id"),
 		index.Fields("organizer_id"),
+		index.Fields("month_theme_id"),
+		// activities(where: {targetGroupsHasAny: …}): jsonb containment
+		// (@>) on PostgreSQL uses a GIN index; SQLite scans.
+		index.Fields("target_groups").Annotations(entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"})),
 	}
 }
 

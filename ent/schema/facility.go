@@ -3,6 +3,8 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -135,6 +137,10 @@ func (Facility) Indexes() []ent.Index {
 		index.Fields("compound_id"),
 		index.Fields("operator_id"),
 		index.Fields("parent_id"),
+		// where: {tagsHasAny / servicesHasAny}: jsonb containment (@>) on
+		// PostgreSQL uses a GIN index; SQLite scans.
+		index.Fields("tags").Annotations(entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"})),
+		index.Fields("services").Annotations(entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"})),
 	}
 }
 

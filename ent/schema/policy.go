@@ -46,6 +46,12 @@ func (Activity) Policy() ent.Policy { return rule.CommunityWrites() }
 // a person changes their own phone number.
 func (Person) Policy() ent.Policy { return rule.People() }
 
+// Policy of the Theme: admins, and staff for their own community's themes.
+func (Theme) Policy() ent.Policy { return rule.ThemeWrites() }
+
+// Policy of the OccurrenceCount: written by the registration workflow only.
+func (OccurrenceCount) Policy() ent.Policy { return rule.SystemOnly() }
+
 // Policy of the Registration: private.
 func (Registration) Policy() ent.Policy { return rule.Private() }
 
@@ -186,8 +192,12 @@ func (Organization) Hooks() []ent.Hook {
 // Hooks of the Activity. Its registered count is live: registrations and
 // cancellations are not changes of the activity (see changelog.Live).
 func (Activity) Hooks() []ent.Hook {
-	return []ent.Hook{mergeActivityAppends, normaliseInput, endsAfterStart, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount))}
+	return []ent.Hook{mergeActivityAppends, normaliseInput, endsAfterStart, checkSeries, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount))}
 }
+
+// Hooks of the Theme: normalised input. (Themes are not in the change
+// feed yet: internal/opendata lists the feed's types.)
+func (Theme) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
 
 // Hooks of the Person: normalised input.
 func (Person) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }

@@ -32,6 +32,15 @@ func (Registration) Fields() []ent.Field {
 			Comment(doc("ID of the activity.", "活动的 ID。")),
 		field.Int("community_id").
 			Comment(doc("ID of the activity's community, which scopes what staff see.", "活动所属社区的 ID，决定哪些工作人员可见。")),
+		field.Time("occurrence").Optional().Nillable().Immutable().
+			Comment(doc("For a recurring activity, the start of the occurrence registered for; null for a one-off activity.",
+				"循环活动：所报名那一次活动的开始时间；一次性活动为空。")).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		// The occurrence as Unix seconds, 0 for a one-off activity: a
+		// non-null key, so one unique index holds on both databases
+		// (NULLs are distinct in unique indexes).
+		field.Int64("occurrence_key").Default(0).Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -51,7 +60,9 @@ func (Registration) Edges() []ent.Edge {
 // Indexes of the Registration.
 func (Registration) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("activity_id", "person_id").Unique(),
+		// One registration per person and occurrence (the whole activity
+		// when it is a one-off).
+		index.Fields("activity_id", "occurrence_key", "person_id").Unique(),
 		// A person's registrations, and a community's (staff lists).
 		index.Fields("person_id"),
 		index.Fields("community_id"),

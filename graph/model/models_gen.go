@@ -768,6 +768,20 @@ type SubmitRequestPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A range of time [from, to).
+//
+// 时间区间 [from, to)。
+type TimeRangeInput struct {
+	// Start of the range.
+	//
+	// 区间开始。
+	From time.Time `json:"from"`
+	// End of the range (exclusive).
+	//
+	// 区间结束（不含）。
+	To time.Time `json:"to"`
+}
+
 // Changes to a person; fields left out stay as they are.
 //
 // 对人员信息的修改；未给出的字段保持不变。

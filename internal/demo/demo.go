@@ -62,6 +62,9 @@ func Load(ctx context.Context, client *ent.Client) (Summary, error) {
 	if err == nil {
 		err = writeCobuild(ctx, tx.Client()) // the three lists (cobuild.go)
 	}
+	if err == nil {
+		err = writeRecurring(ctx, tx.Client()) // recurring.go: themes and recurring series
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		return Summary{}, err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
@@ -17,7 +18,8 @@ import (
 // Calendar writes activities as iCalendar (RFC 5545, with RFC 7986 NAME and
 // REFRESH-INTERVAL): one VEVENT per activity with a stable UID (its global
 // ID), times in Asia/Shanghai with a VTIMEZONE, cancelled ones as
-// STATUS:CANCELLED.
+// STATUS:CANCELLED. A recurring activity is one VEVENT with its RRULE, its
+// cancelled occurrences as EXDATE and its extra dates as RDATE.
 func Calendar(ctx context.Context, w io.Writer, client *ent.Client, communities []int, category string, name string) error {
 	q := client.Activity.Query().WithVenue().Order(ent.Asc(activity.FieldStartsAt), ent.Asc(activity.FieldID))
 	if communities != nil {
@@ -57,6 +59,15 @@ func Calendar(ctx context.Context, w io.Writer, client *ent.Client, communities 
 		cw.line("LAST-MODIFIED:" + a.UpdatedAt.UTC().Format("20060102T150405Z"))
 		cw.line("DTSTART;TZID=Asia/Shanghai:" + a.StartsAt.In(timefmt.Local).Format("20060102T150405"))
 		cw.line("DTEND;TZID=Asia/Shanghai:" + a.EndsAt.In(timefmt.Local).Format("20060102T150405"))
+		if a.Rrule != "" { // a series: its rule and dates, in the same local time as DTSTART
+			cw.line("RRULE:" + a.Rrule)
+			if len(a.Exdates) > 0 {
+				cw.line("EXDATE;TZID=Asia/Shanghai:" + localDates(a.Exdates))
+			}
+			if len(a.Rdates) > 0 {
+				cw.line("RDATE;TZID=Asia/Shanghai:" + localDates(a.Rdates))
+			}
+		}
 		cw.line("SUMMARY:" + escape(a.Title))
 		if a.Description != "" {
 			cw.line("DESCRIPTION:" + escape(a.Description))
@@ -75,6 +86,15 @@ func Calendar(ctx context.Context, w io.Writer, client *ent.Client, communities 
 	}
 	cw.line("END:VCALENDAR")
 	return cw.err
+}
+
+// localDates writes times as a DATE-TIME list in Asia/Shanghai local time.
+func localDates(ts []time.Time) string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.In(timefmt.Local).Format("20060102T150405")
+	}
+	return strings.Join(out, ",")
 }
 
 // escape escapes TEXT values (RFC 5545 §3.3.11).

@@ -3,11 +3,13 @@ package workflow
 import (
 	"context"
 	"errors"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/registration"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
@@ -20,8 +22,10 @@ const CodeFull = "ACTIVITY_FULL"
 // Register signs a person up for an activity: the viewer's own person, or
 // for staff the person given. The place is taken with one conditional
 // UPDATE (registered_count < capacity in its WHERE clause), so however many
-// register at once, no more than capacity succeed.
-func Register(ctx context.Context, client *ent.Client, activityID int, personID *int) (*ent.Registration, error) {
+// register at once, no more than capacity succeed. For a recurring
+// activity occurrence names the occurrence, and the place is taken the
+// same way on that occurrence's count (see registerOccurrence).
+func Register(ctx context.Context, client *ent.Client, activityID int, personID *int, occurrence *time.Time) (*ent.Registration, error) {
 	v := auth.FromContext(ctx)
 	sys := rule.SystemContext(ctx)
 	pid := v.PersonID
@@ -50,8 +54,11 @@ func Register(ctx context.Context, client *ent.Client, activityID int, personID 
 	if act.Status != activity.StatusScheduled {
 		return nil, apperr.New(CodeInvalidTransition, "registration is closed: the activity is %s", act.Status)
 	}
+	if act.Rrule != "" || occurrence != nil {
+		return registerOccurrence(ctx, client, act, pid, occurrence)
+	}
 	existing, err := client.Registration.Query().
-		Where(registration.ActivityID(activityID), registration.PersonID(pid)).Only(sys)
+		Where(registration.ActivityID(activityID), registration.OccurrenceKey(0), registration.PersonID(pid)).Only(sys)
 	switch {
 	case err == nil && existing.Status == registration.StatusRegistered:
 		return nil, apperr.New(apperr.CodeConflict, "already registered for this activity")
@@ -132,7 +139,14 @@ func CancelRegistration(ctx context.Context, client *ent.Client, id int) (*ent.R
 	if n == 0 {
 		return nil, apperr.New(CodeInvalidTransition, "the registration is already cancelled")
 	}
-	if err := client.Activity.UpdateOneID(reg.ActivityID).AddRegisteredCount(-1).Exec(sys); err != nil {
+	if reg.Occurrence != nil {
+		err = client.OccurrenceCount.Update().
+			Where(occurrencecount.ActivityID(reg.ActivityID), occurrencecount.StartsAt(*reg.Occurrence)).
+			AddRegisteredCount(-1).Exec(sys)
+	} else {
+		err = client.Activity.UpdateOneID(reg.ActivityID).AddRegisteredCount(-1).Exec(sys)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return client.Registration.Get(ctx, id)
