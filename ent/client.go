@@ -17,6 +17,7 @@ import (
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
@@ -27,6 +28,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
@@ -56,6 +58,8 @@ type Client struct {
 	Compound *CompoundClient
 	// Erasure is the client for interacting with the Erasure builders.
 	Erasure *ErasureClient
+	// EventLock is the client for interacting with the EventLock builders.
+	EventLock *EventLockClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
@@ -76,6 +80,8 @@ type Client struct {
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
 	Registration *RegistrationClient
+	// RegistrationEvent is the client for interacting with the RegistrationEvent builders.
+	RegistrationEvent *RegistrationEventClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
@@ -103,6 +109,7 @@ func (c *Client) init() {
 	c.ChangeLock = NewChangeLockClient(c.config)
 	c.Compound = NewCompoundClient(c.config)
 	c.Erasure = NewErasureClient(c.config)
+	c.EventLock = NewEventLockClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
@@ -113,6 +120,7 @@ func (c *Client) init() {
 	c.Publication = NewPublicationClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
+	c.RegistrationEvent = NewRegistrationEventClient(c.config)
 	c.RequestEvent = NewRequestEventClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
 	c.SignInCode = NewSignInCodeClient(c.config)
@@ -216,6 +224,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ChangeLock:         NewChangeLockClient(cfg),
 		Compound:           NewCompoundClient(cfg),
 		Erasure:            NewErasureClient(cfg),
+		EventLock:          NewEventLockClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
@@ -226,6 +235,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
+		RegistrationEvent:  NewRegistrationEventClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
@@ -256,6 +266,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ChangeLock:         NewChangeLockClient(cfg),
 		Compound:           NewCompoundClient(cfg),
 		Erasure:            NewErasureClient(cfg),
+		EventLock:          NewEventLockClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
@@ -266,6 +277,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
+		RegistrationEvent:  NewRegistrationEventClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
@@ -301,9 +313,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.EventLock, c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization,
+		c.Person, c.PersonalDataAccess, c.Publication, c.Region, c.Registration,
+		c.RegistrationEvent, c.RequestEvent, c.ServiceRequest, c.SignInCode,
+		c.StatCell, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -314,9 +327,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.EventLock, c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization,
+		c.Person, c.PersonalDataAccess, c.Publication, c.Region, c.Registration,
+		c.RegistrationEvent, c.RequestEvent, c.ServiceRequest, c.SignInCode,
+		c.StatCell, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -337,6 +351,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Compound.mutate(ctx, m)
 	case *ErasureMutation:
 		return c.Erasure.mutate(ctx, m)
+	case *EventLockMutation:
+		return c.EventLock.mutate(ctx, m)
 	case *FacilityMutation:
 		return c.Facility.mutate(ctx, m)
 	case *GridMutation:
@@ -357,6 +373,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Region.mutate(ctx, m)
 	case *RegistrationMutation:
 		return c.Registration.mutate(ctx, m)
+	case *RegistrationEventMutation:
+		return c.RegistrationEvent.mutate(ctx, m)
 	case *RequestEventMutation:
 		return c.RequestEvent.mutate(ctx, m)
 	case *ServiceRequestMutation:
@@ -1301,6 +1319,140 @@ func (c *ErasureClient) mutate(ctx context.Context, m *ErasureMutation) (Value, 
 		return (&ErasureDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Erasure mutation op: %q", m.Op())
+	}
+}
+
+// EventLockClient is a client for the EventLock schema.
+type EventLockClient struct {
+	config
+}
+
+// NewEventLockClient returns a client for the EventLock from the given config.
+func NewEventLockClient(c config) *EventLockClient {
+	return &EventLockClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `eventlock.Hooks(f(g(h())))`.
+func (c *EventLockClient) Use(hooks ...Hook) {
+	c.hooks.EventLock = append(c.hooks.EventLock, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `eventlock.Intercept(f(g(h())))`.
+func (c *EventLockClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EventLock = append(c.inters.EventLock, interceptors...)
+}
+
+// Create returns a builder for creating a EventLock entity.
+func (c *EventLockClient) Create() *EventLockCreate {
+	mutation := newEventLockMutation(c.config, OpCreate)
+	return &EventLockCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EventLock entities.
+func (c *EventLockClient) CreateBulk(builders ...*EventLockCreate) *EventLockCreateBulk {
+	return &EventLockCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventLockClient) MapCreateBulk(slice any, setFunc func(*EventLockCreate, int)) *EventLockCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventLockCreateBulk{err: fmt.Errorf("calling to EventLockClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventLockCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventLockCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EventLock.
+func (c *EventLockClient) Update() *EventLockUpdate {
+	mutation := newEventLockMutation(c.config, OpUpdate)
+	return &EventLockUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventLockClient) UpdateOne(_m *EventLock) *EventLockUpdateOne {
+	mutation := newEventLockMutation(c.config, OpUpdateOne, withEventLock(_m))
+	return &EventLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventLockClient) UpdateOneID(id int) *EventLockUpdateOne {
+	mutation := newEventLockMutation(c.config, OpUpdateOne, withEventLockID(id))
+	return &EventLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EventLock.
+func (c *EventLockClient) Delete() *EventLockDelete {
+	mutation := newEventLockMutation(c.config, OpDelete)
+	return &EventLockDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventLockClient) DeleteOne(_m *EventLock) *EventLockDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventLockClient) DeleteOneID(id int) *EventLockDeleteOne {
+	builder := c.Delete().Where(eventlock.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventLockDeleteOne{builder}
+}
+
+// Query returns a query builder for EventLock.
+func (c *EventLockClient) Query() *EventLockQuery {
+	return &EventLockQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEventLock},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EventLock entity by its id.
+func (c *EventLockClient) Get(ctx context.Context, id int) (*EventLock, error) {
+	return c.Query().Where(eventlock.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventLockClient) GetX(ctx context.Context, id int) *EventLock {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *EventLockClient) Hooks() []Hook {
+	hooks := c.hooks.EventLock
+	return append(hooks[:len(hooks):len(hooks)], eventlock.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventLockClient) Interceptors() []Interceptor {
+	return c.inters.EventLock
+}
+
+func (c *EventLockClient) mutate(ctx context.Context, m *EventLockMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventLockCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventLockUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventLockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EventLock mutation op: %q", m.Op())
 	}
 }
 
@@ -3156,6 +3308,140 @@ func (c *RegistrationClient) mutate(ctx context.Context, m *RegistrationMutation
 	}
 }
 
+// RegistrationEventClient is a client for the RegistrationEvent schema.
+type RegistrationEventClient struct {
+	config
+}
+
+// NewRegistrationEventClient returns a client for the RegistrationEvent from the given config.
+func NewRegistrationEventClient(c config) *RegistrationEventClient {
+	return &RegistrationEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `registrationevent.Hooks(f(g(h())))`.
+func (c *RegistrationEventClient) Use(hooks ...Hook) {
+	c.hooks.RegistrationEvent = append(c.hooks.RegistrationEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `registrationevent.Intercept(f(g(h())))`.
+func (c *RegistrationEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RegistrationEvent = append(c.inters.RegistrationEvent, interceptors...)
+}
+
+// Create returns a builder for creating a RegistrationEvent entity.
+func (c *RegistrationEventClient) Create() *RegistrationEventCreate {
+	mutation := newRegistrationEventMutation(c.config, OpCreate)
+	return &RegistrationEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RegistrationEvent entities.
+func (c *RegistrationEventClient) CreateBulk(builders ...*RegistrationEventCreate) *RegistrationEventCreateBulk {
+	return &RegistrationEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RegistrationEventClient) MapCreateBulk(slice any, setFunc func(*RegistrationEventCreate, int)) *RegistrationEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RegistrationEventCreateBulk{err: fmt.Errorf("calling to RegistrationEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RegistrationEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RegistrationEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RegistrationEvent.
+func (c *RegistrationEventClient) Update() *RegistrationEventUpdate {
+	mutation := newRegistrationEventMutation(c.config, OpUpdate)
+	return &RegistrationEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RegistrationEventClient) UpdateOne(_m *RegistrationEvent) *RegistrationEventUpdateOne {
+	mutation := newRegistrationEventMutation(c.config, OpUpdateOne, withRegistrationEvent(_m))
+	return &RegistrationEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RegistrationEventClient) UpdateOneID(id int) *RegistrationEventUpdateOne {
+	mutation := newRegistrationEventMutation(c.config, OpUpdateOne, withRegistrationEventID(id))
+	return &RegistrationEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RegistrationEvent.
+func (c *RegistrationEventClient) Delete() *RegistrationEventDelete {
+	mutation := newRegistrationEventMutation(c.config, OpDelete)
+	return &RegistrationEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RegistrationEventClient) DeleteOne(_m *RegistrationEvent) *RegistrationEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RegistrationEventClient) DeleteOneID(id int) *RegistrationEventDeleteOne {
+	builder := c.Delete().Where(registrationevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RegistrationEventDeleteOne{builder}
+}
+
+// Query returns a query builder for RegistrationEvent.
+func (c *RegistrationEventClient) Query() *RegistrationEventQuery {
+	return &RegistrationEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRegistrationEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RegistrationEvent entity by its id.
+func (c *RegistrationEventClient) Get(ctx context.Context, id int) (*RegistrationEvent, error) {
+	return c.Query().Where(registrationevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RegistrationEventClient) GetX(ctx context.Context, id int) *RegistrationEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RegistrationEventClient) Hooks() []Hook {
+	hooks := c.hooks.RegistrationEvent
+	return append(hooks[:len(hooks):len(hooks)], registrationevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RegistrationEventClient) Interceptors() []Interceptor {
+	return c.inters.RegistrationEvent
+}
+
+func (c *RegistrationEventClient) mutate(ctx context.Context, m *RegistrationEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RegistrationEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RegistrationEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RegistrationEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RegistrationEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RegistrationEvent mutation op: %q", m.Op())
+	}
+}
+
 // RequestEventClient is a client for the RequestEvent schema.
 type RequestEventClient struct {
 	config
@@ -3973,15 +4259,15 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Hook
+		APIToken, Activity, Change, ChangeLock, Compound, Erasure, EventLock, Facility,
+		Grid, IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
+		Publication, Region, Registration, RegistrationEvent, RequestEvent,
+		ServiceRequest, SignInCode, StatCell, WalkNetwork []ent.Hook
 	}
 	inters struct {
-		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Interceptor
+		APIToken, Activity, Change, ChangeLock, Compound, Erasure, EventLock, Facility,
+		Grid, IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
+		Publication, Region, Registration, RegistrationEvent, RequestEvent,
+		ServiceRequest, SignInCode, StatCell, WalkNetwork []ent.Interceptor
 	}
 )

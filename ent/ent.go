@@ -12,6 +12,7 @@ import (
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
@@ -22,6 +23,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
@@ -99,6 +101,7 @@ func checkColumn(t, c string) error {
 			changelock.Table:         changelock.ValidColumn,
 			compound.Table:           compound.ValidColumn,
 			erasure.Table:            erasure.ValidColumn,
+			eventlock.Table:          eventlock.ValidColumn,
 			facility.Table:           facility.ValidColumn,
 			grid.Table:               grid.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
@@ -109,6 +112,7 @@ func checkColumn(t, c string) error {
 			publication.Table:        publication.ValidColumn,
 			region.Table:             region.ValidColumn,
 			registration.Table:       registration.ValidColumn,
+			registrationevent.Table:  registrationevent.ValidColumn,
 			requestevent.Table:       requestevent.ValidColumn,
 			servicerequest.Table:     servicerequest.ValidColumn,
 			signincode.Table:         signincode.ValidColumn,

@@ -9,6 +9,7 @@ import (
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
@@ -20,6 +21,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
@@ -34,7 +36,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -164,6 +166,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   eventlock.Table,
+			Columns: eventlock.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: eventlock.FieldID,
+			},
+		},
+		Type: "EventLock",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			eventlock.FieldWrites: {Type: field.TypeInt64, Column: eventlock.FieldWrites},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -196,7 +212,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldApproximate:  {Type: field.TypeBool, Column: facility.FieldApproximate},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -215,7 +231,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldCommunityID:     {Type: field.TypeInt, Column: grid.FieldCommunityID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -234,7 +250,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   identity.Table,
 			Columns: identity.Columns,
@@ -254,7 +270,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			identity.FieldLastSeenAt:  {Type: field.TypeTime, Column: identity.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -274,7 +290,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCompoundID: {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -295,7 +311,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personaldataaccess.Table,
 			Columns: personaldataaccess.Columns,
@@ -316,7 +332,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personaldataaccess.FieldOperation:         {Type: field.TypeString, Column: personaldataaccess.FieldOperation},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   publication.Table,
 			Columns: publication.Columns,
@@ -333,7 +349,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -356,7 +372,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate: {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -375,7 +391,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   registrationevent.Table,
+			Columns: registrationevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: registrationevent.FieldID,
+			},
+		},
+		Type: "RegistrationEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			registrationevent.FieldRegistrationID: {Type: field.TypeInt, Column: registrationevent.FieldRegistrationID},
+			registrationevent.FieldActivityID:     {Type: field.TypeInt, Column: registrationevent.FieldActivityID},
+			registrationevent.FieldCommunityID:    {Type: field.TypeInt, Column: registrationevent.FieldCommunityID},
+			registrationevent.FieldStatus:         {Type: field.TypeString, Column: registrationevent.FieldStatus},
+			registrationevent.FieldAt:             {Type: field.TypeTime, Column: registrationevent.FieldAt},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -397,7 +431,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -434,7 +468,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signincode.Table,
 			Columns: signincode.Columns,
@@ -453,7 +487,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signincode.FieldUsedAt:    {Type: field.TypeTime, Column: signincode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statcell.Table,
 			Columns: statcell.Columns,
@@ -473,7 +507,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -1690,6 +1724,51 @@ func (f *ErasureFilter) WhereAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EventLockQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventLockQuery builder.
+func (_q *EventLockQuery) Filter() *EventLockFilter {
+	return &EventLockFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventLockMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventLockMutation builder.
+func (m *EventLockMutation) Filter() *EventLockFilter {
+	return &EventLockFilter{config: m.config, predicateAdder: m}
+}
+
+// EventLockFilter provides a generic filtering capability at runtime for EventLockQuery.
+type EventLockFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventLockFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventLockFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(eventlock.FieldID))
+}
+
+// WhereWrites applies the entql int64 predicate on the writes field.
+func (f *EventLockFilter) WhereWrites(p entql.Int64P) {
+	f.Where(p.Field(eventlock.FieldWrites))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FacilityQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1718,7 +1797,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1947,7 +2026,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2031,7 +2110,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2101,7 +2180,7 @@ type IdentityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdentityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2204,7 +2283,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2377,7 +2456,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2513,7 +2592,7 @@ type PersonalDataAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalDataAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2607,7 +2686,7 @@ type PublicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PublicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2681,7 +2760,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2869,7 +2948,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2953,6 +3032,71 @@ func (f *RegistrationFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RegistrationEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RegistrationEventQuery builder.
+func (_q *RegistrationEventQuery) Filter() *RegistrationEventFilter {
+	return &RegistrationEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RegistrationEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RegistrationEventMutation builder.
+func (m *RegistrationEventMutation) Filter() *RegistrationEventFilter {
+	return &RegistrationEventFilter{config: m.config, predicateAdder: m}
+}
+
+// RegistrationEventFilter provides a generic filtering capability at runtime for RegistrationEventQuery.
+type RegistrationEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RegistrationEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *RegistrationEventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldID))
+}
+
+// WhereRegistrationID applies the entql int predicate on the registration_id field.
+func (f *RegistrationEventFilter) WhereRegistrationID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldRegistrationID))
+}
+
+// WhereActivityID applies the entql int predicate on the activity_id field.
+func (f *RegistrationEventFilter) WhereActivityID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldActivityID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *RegistrationEventFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldCommunityID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *RegistrationEventFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(registrationevent.FieldStatus))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *RegistrationEventFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(registrationevent.FieldAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RequestEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2981,7 +3125,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3080,7 +3224,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3324,7 +3468,7 @@ type SignInCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignInCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3408,7 +3552,7 @@ type StatCellFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatCellFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3497,7 +3641,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
