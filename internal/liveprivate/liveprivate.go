@@ -44,7 +44,7 @@ import (
 
 // Buffer is how many entries a subscription may fall behind before it is
 // dropped as too slow.
-const Buffer = 256
+const Buffer = 64
 
 // batch is how many log entries the follower reads at a time.
 const batch = 500

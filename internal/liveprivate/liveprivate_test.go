@@ -35,7 +35,11 @@ type world struct {
 
 func setup(t *testing.T, b testenv.Backend) *world {
 	t.Helper()
-	st := b.Open(t, testenv.Options{})
+	return setupOn(t, b.Open(t, testenv.Options{}))
+}
+
+func setupOn(t *testing.T, st *store.Store) *world {
+	t.Helper()
 	ctx := rule.SystemContext(context.Background())
 	c := st.Client
 	com, err := c.Region.Query().Where(region.LevelEQ(region.LevelCommunity)).First(ctx)
@@ -383,4 +387,30 @@ func TestConcurrentStepsMissNothing(t *testing.T) {
 			t.Errorf("received %d distinct requests, want %d", len(seen), n)
 		}
 	})
+}
+
+// Two servers on one PostgreSQL: a step committed through one reaches a
+// subscriber of the other, woken by NOTIFY (the other's safety-net poll is
+// set far beyond the wait).
+func TestAcrossProcesses(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	w := setupOn(t, testenv.OpenURL(t, url, testenv.Options{}))
+	other := testenv.OpenURL(t, url, testenv.Options{NoDemo: true})
+	if err := other.WatchChanges(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	hub := liveprivate.New(other.Client, other.Changes, time.Hour)
+	ch, errs, err := hub.RequestDispatched(subCtx(t, w.member), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := w.submit(t, "跨进程")
+	start := time.Now()
+	w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.team})
+	if u := next(t, ch, errs); u.Request.ID != id {
+		t.Errorf("received %d, want %d", u.Request.ID, id)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("delivered after %s: not woken by the notification", d)
+	}
 }
