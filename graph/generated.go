@@ -56,6 +56,7 @@ type ResolverRoot interface {
 	PersonalDataAccess() PersonalDataAccessResolver
 	Query() QueryResolver
 	ServiceRequest() ServiceRequestResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -111,6 +112,14 @@ type ComplexityRoot struct {
 		UpdatedAt       func(childComplexity int) int
 		Venue           func(childComplexity int) int
 		VenueID         func(childComplexity int) int
+	}
+
+	ActivityChange struct {
+		Activity func(childComplexity int) int
+		At       func(childComplexity int) int
+		Cursor   func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Op       func(childComplexity int) int
 	}
 
 	ActivityConnection struct {
@@ -251,6 +260,14 @@ type ComplexityRoot struct {
 		ServiceRadiusMeters func(childComplexity int) int
 		Standard            func(childComplexity int) int
 		Tier                func(childComplexity int) int
+	}
+
+	FacilityChange struct {
+		At       func(childComplexity int) int
+		Cursor   func(childComplexity int) int
+		Facility func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Op       func(childComplexity int) int
 	}
 
 	FacilityConnection struct {
@@ -730,6 +747,11 @@ type ComplexityRoot struct {
 		Request          func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ActivityChanged func(childComplexity int, region *int, after *entgql.Cursor[int]) int
+		FacilityChanged func(childComplexity int, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) int
+	}
+
 	Viewer struct {
 		Community func(childComplexity int) int
 		Role      func(childComplexity int) int
@@ -847,6 +869,10 @@ type QueryResolver interface {
 }
 type ServiceRequestResolver interface {
 	Address(ctx context.Context, obj *ent.ServiceRequest) (*string, error)
+}
+type SubscriptionResolver interface {
+	FacilityChanged(ctx context.Context, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) (<-chan *model.FacilityChange, error)
+	ActivityChanged(ctx context.Context, region *int, after *entgql.Cursor[int]) (<-chan *model.ActivityChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1098,6 +1124,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Activity.VenueID(childComplexity), true
+
+	case "ActivityChange.activity":
+		if e.ComplexityRoot.ActivityChange.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityChange.Activity(childComplexity), true
+	case "ActivityChange.at":
+		if e.ComplexityRoot.ActivityChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityChange.At(childComplexity), true
+	case "ActivityChange.cursor":
+		if e.ComplexityRoot.ActivityChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityChange.Cursor(childComplexity), true
+	case "ActivityChange.id":
+		if e.ComplexityRoot.ActivityChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityChange.ID(childComplexity), true
+	case "ActivityChange.op":
+		if e.ComplexityRoot.ActivityChange.Op == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityChange.Op(childComplexity), true
 
 	case "ActivityConnection.edges":
 		if e.ComplexityRoot.ActivityConnection.Edges == nil {
@@ -1718,6 +1775,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FacilityCategory.Tier(childComplexity), true
+
+	case "FacilityChange.at":
+		if e.ComplexityRoot.FacilityChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacilityChange.At(childComplexity), true
+	case "FacilityChange.cursor":
+		if e.ComplexityRoot.FacilityChange.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacilityChange.Cursor(childComplexity), true
+	case "FacilityChange.facility":
+		if e.ComplexityRoot.FacilityChange.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacilityChange.Facility(childComplexity), true
+	case "FacilityChange.id":
+		if e.ComplexityRoot.FacilityChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacilityChange.ID(childComplexity), true
+	case "FacilityChange.op":
+		if e.ComplexityRoot.FacilityChange.Op == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacilityChange.Op(childComplexity), true
 
 	case "FacilityConnection.edges":
 		if e.ComplexityRoot.FacilityConnection.Edges == nil {
@@ -4060,6 +4148,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubmitRequestPayload.Request(childComplexity), true
 
+	case "Subscription.activityChanged":
+		if e.ComplexityRoot.Subscription.ActivityChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_activityChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ActivityChanged(childComplexity, args["region"].(*int), args["after"].(*entgql.Cursor[int])), true
+	case "Subscription.facilityChanged":
+		if e.ComplexityRoot.Subscription.FacilityChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_facilityChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.FacilityChanged(childComplexity, args["region"].(*int), args["bbox"].(*model.BoundingBoxInput), args["categories"].([]string), args["after"].(*entgql.Cursor[int])), true
+
 	case "Viewer.community":
 		if e.ComplexityRoot.Viewer.Community == nil {
 			break
@@ -4085,6 +4196,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAPITokenWhereInput,
 		ec.unmarshalInputActivityOrder,
 		ec.unmarshalInputActivityWhereInput,
+		ec.unmarshalInputBoundingBoxInput,
 		ec.unmarshalInputCompoundCoverageOrder,
 		ec.unmarshalInputCompoundOrder,
 		ec.unmarshalInputCompoundWhereInput,
@@ -4165,6 +4277,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -15489,6 +15618,183 @@ input UpdateRegionInput {
   clearParent: Boolean
 }
 `, BuiltIn: false},
+	{Name: "../schema/live.graphql", Input: `"""
+A rectangle of WGS-84 coordinates, in degrees.
+
+WGS-84 坐标（度）围成的矩形。
+"""
+input BoundingBoxInput {
+  """
+  Southern edge (minimum latitude).
+
+  南边界（最小纬度）。
+  """
+  south: Float!
+  """
+  Western edge (minimum longitude).
+
+  西边界（最小经度）。
+  """
+  west: Float!
+  """
+  Northern edge (maximum latitude).
+
+  北边界（最大纬度）。
+  """
+  north: Float!
+  """
+  Eastern edge (maximum longitude).
+
+  东边界（最大经度）。
+  """
+  east: Float!
+}
+
+"""
+A facility was created, updated or deleted.
+
+某一设施被新建、修改或删除。
+"""
+type FacilityChange {
+  """
+  The event's position in the change feed (the same cursor as the changes query's): pass it as after
+  when reconnecting to receive what followed it.
+
+  该事件在变更流中的位置（与 changes 查询的游标相同）：重新连接时作为 after 传入，即可收到其后的事件。
+  """
+  cursor: Cursor!
+  """
+  create, update or delete.
+
+  操作：create（新建）、update（修改）或 delete（删除）。
+  """
+  op: String!
+  """
+  The global ID of the facility.
+
+  设施的全局 ID。
+  """
+  id: ID!
+  """
+  When the change happened.
+
+  变更发生的时间。
+  """
+  at: Time!
+  """
+  The facility as it is now, read with the subscriber's rights when the event is delivered; null for
+  a deletion (a tombstone) or a facility deleted since.
+
+  设施的当前内容，在推送时按订阅者的权限读取；删除（墓碑记录）或此后已被删除时为空。
+  """
+  facility: Facility
+}
+
+"""
+An activity was created, updated or deleted.
+
+某一活动被新建、修改或删除。
+"""
+type ActivityChange {
+  """
+  The event's position in the change feed: pass it as after when reconnecting.
+
+  该事件在变更流中的位置：重新连接时作为 after 传入。
+  """
+  cursor: Cursor!
+  """
+  create, update or delete.
+
+  操作：create（新建）、update（修改）或 delete（删除）。
+  """
+  op: String!
+  """
+  The global ID of the activity.
+
+  活动的全局 ID。
+  """
+  id: ID!
+  """
+  When the change happened.
+
+  变更发生的时间。
+  """
+  at: Time!
+  """
+  The activity as it is now, read with the subscriber's rights when the event is delivered; null for
+  a deletion (a tombstone) or an activity deleted since.
+
+  活动的当前内容，在推送时按订阅者的权限读取；删除（墓碑记录）或此后已被删除时为空。
+  """
+  activity: Activity
+}
+
+"""
+Live events, over WebSocket (graphql-transport-ws) or Server-Sent Events (graphql-sse), on /graphql
+and /open/graphql.
+
+实时事件，经 WebSocket（graphql-transport-ws）或服务器推送事件（graphql-sse）在 /graphql 和
+/open/graphql 上提供。
+"""
+type Subscription {
+  """
+  Facilities created, updated or deleted (the live service map). Filters apply to the facility as it
+  is now; an update of a facility this subscription was sent before is sent even when the facility
+  no longer matches (it moved out of the box, changed category), so a map can remove its marker.
+  Deletions are sent to every subscriber.
+
+  新建、修改或删除的设施（实时服务地图）。筛选条件作用于设施的当前内容；若某设施此前已推送给本订阅，
+  即使它已不再符合条件（移出范围、更改类别）也会推送其修改，以便地图移除标记。删除事件推送给所有订阅者。
+  """
+  facilityChanged(
+    """
+    Only facilities in this region (a community, or any region above communities).
+
+    仅限该区域（社区，或社区以上的任一区域）内的设施。
+    """
+    region: ID
+    """
+    Only facilities inside this rectangle.
+
+    仅限该矩形范围内的设施。
+    """
+    bbox: BoundingBoxInput
+    """
+    Only facilities of these category codes.
+
+    仅限这些类别代码的设施。
+    """
+    categories: [String!]
+    """
+    Resume after this cursor (an event's cursor, or a changes page's endCursor): the events missed
+    are replayed from the change log first, then live ones follow. Omitted: from now on.
+
+    从该游标（某事件的 cursor，或 changes 分页的 endCursor）之后继续：先从变更日志重放错过的事件，
+    然后推送实时事件。省略时从当前开始。
+    """
+    after: Cursor
+  ): FacilityChange!
+  """
+  Activities created, updated or deleted (the live calendar). Deletions are sent to every subscriber.
+
+  新建、修改或删除的活动（实时日历）。删除事件推送给所有订阅者。
+  """
+  activityChanged(
+    """
+    Only activities in this region (a community, or any region above communities).
+
+    仅限该区域（社区，或社区以上的任一区域）内的活动。
+    """
+    region: ID
+    """
+    Resume after this cursor: the events missed are replayed from the change log first.
+
+    从该游标之后继续：先从变更日志重放错过的事件。
+    """
+    after: Cursor
+  ): ActivityChange!
+}
+`, BuiltIn: false},
 	{Name: "../schema/needs.graphql", Input: `"""
 A new entry of the needs list.
 
@@ -17775,6 +18081,22 @@ func (ec *executionContext) childFields_Activity(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Activity", field.Name)
 }
 
+func (ec *executionContext) childFields_ActivityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ActivityChange_cursor(ctx, field)
+	case "op":
+		return ec.fieldContext_ActivityChange_op(ctx, field)
+	case "id":
+		return ec.fieldContext_ActivityChange_id(ctx, field)
+	case "at":
+		return ec.fieldContext_ActivityChange_at(ctx, field)
+	case "activity":
+		return ec.fieldContext_ActivityChange_activity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivityChange", field.Name)
+}
+
 func (ec *executionContext) childFields_ActivityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -18053,6 +18375,22 @@ func (ec *executionContext) childFields_FacilityCategory(ctx context.Context, fi
 		return ec.fieldContext_FacilityCategory_standard(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FacilityCategory", field.Name)
+}
+
+func (ec *executionContext) childFields_FacilityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_FacilityChange_cursor(ctx, field)
+	case "op":
+		return ec.fieldContext_FacilityChange_op(ctx, field)
+	case "id":
+		return ec.fieldContext_FacilityChange_id(ctx, field)
+	case "at":
+		return ec.fieldContext_FacilityChange_at(ctx, field)
+	case "facility":
+		return ec.fieldContext_FacilityChange_facility(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FacilityChange", field.Name)
 }
 
 func (ec *executionContext) childFields_FacilityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -21507,6 +21845,66 @@ func (ec *executionContext) field_ServiceRequest_events_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_activityChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_facilityChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "bbox",
+		func(ctx context.Context, v any) (*model.BoundingBoxInput, error) {
+			return ec.unmarshalOBoundingBoxInput2ᚖlifecircleᚋgraphᚋmodelᚐBoundingBoxInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bbox"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "categories",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categories"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22508,6 +22906,130 @@ func (ec *executionContext) fieldContext_Activity_venue(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivityChange_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ActivityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityChange", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityChange_op(ctx context.Context, field graphql.CollectedField, obj *model.ActivityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityChange_op(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Op, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityChange_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityChange_id(ctx context.Context, field graphql.CollectedField, obj *model.ActivityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityChange", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityChange_at(ctx context.Context, field graphql.CollectedField, obj *model.ActivityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityChange", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ActivityChange_activity(ctx context.Context, field graphql.CollectedField, obj *model.ActivityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityChange_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Activity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Activity) graphql.Marshaler {
+			return ec.marshalOActivity2ᚖlifecircleᚋentᚐActivity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityChange_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivityChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Activity(ctx, field)
 		},
 	}
 	return fc, nil
@@ -25077,6 +25599,130 @@ func (ec *executionContext) _FacilityCategory_standard(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_FacilityCategory_standard(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FacilityCategory", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _FacilityChange_cursor(ctx context.Context, field graphql.CollectedField, obj *model.FacilityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FacilityChange_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FacilityChange_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FacilityChange", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _FacilityChange_op(ctx context.Context, field graphql.CollectedField, obj *model.FacilityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FacilityChange_op(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Op, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FacilityChange_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FacilityChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FacilityChange_id(ctx context.Context, field graphql.CollectedField, obj *model.FacilityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FacilityChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FacilityChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FacilityChange", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _FacilityChange_at(ctx context.Context, field graphql.CollectedField, obj *model.FacilityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FacilityChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FacilityChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FacilityChange", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _FacilityChange_facility(ctx context.Context, field graphql.CollectedField, obj *model.FacilityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FacilityChange_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
+			return ec.marshalOFacility2ᚖlifecircleᚋentᚐFacility(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FacilityChange_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FacilityChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _FacilityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.FacilityConnection) (ret graphql.Marshaler) {
@@ -35568,6 +36214,94 @@ func (ec *executionContext) fieldContext_SubmitRequestPayload_clientMutationId(_
 	return graphql.NewScalarFieldContext("SubmitRequestPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Subscription_facilityChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_facilityChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().FacilityChanged(ctx, fc.Args["region"].(*int), fc.Args["bbox"].(*model.BoundingBoxInput), fc.Args["categories"].([]string), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FacilityChange) graphql.Marshaler {
+			return ec.marshalNFacilityChange2ᚖlifecircleᚋgraphᚋmodelᚐFacilityChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_facilityChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacilityChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_facilityChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_activityChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_activityChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ActivityChanged(ctx, fc.Args["region"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivityChange) graphql.Marshaler {
+			return ec.marshalNActivityChange2ᚖlifecircleᚋgraphᚋmodelᚐActivityChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_activityChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivityChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_activityChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38380,6 +39114,57 @@ func (ec *executionContext) unmarshalInputActivityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasVenueWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputBoundingBoxInput(ctx context.Context, obj any) (model.BoundingBoxInput, error) {
+	var it model.BoundingBoxInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"south", "west", "north", "east"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "south":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("south"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.South = data
+		case "west":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("west"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.West = data
+		case "north":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("north"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.North = data
+		case "east":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("east"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.East = data
 		}
 	}
 	return it, nil
@@ -46456,6 +47241,64 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var activityChangeImplementors = []string{"ActivityChange"}
+
+func (ec *executionContext) _ActivityChange(ctx context.Context, sel ast.SelectionSet, obj *model.ActivityChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activityChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivityChange")
+		case "cursor":
+			out.Values[i] = ec._ActivityChange_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "op":
+			out.Values[i] = ec._ActivityChange_op(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._ActivityChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ActivityChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activity":
+			out.Values[i] = ec._ActivityChange_activity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var activityConnectionImplementors = []string{"ActivityConnection"}
 
 func (ec *executionContext) _ActivityConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ActivityConnection) graphql.Marshaler {
@@ -47965,6 +48808,64 @@ func (ec *executionContext) _FacilityCategory(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._FacilityCategory_standard(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var facilityChangeImplementors = []string{"FacilityChange"}
+
+func (ec *executionContext) _FacilityChange(ctx context.Context, sel ast.SelectionSet, obj *model.FacilityChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, facilityChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FacilityChange")
+		case "cursor":
+			out.Values[i] = ec._FacilityChange_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "op":
+			out.Values[i] = ec._FacilityChange_op(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._FacilityChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._FacilityChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "facility":
+			out.Values[i] = ec._FacilityChange_facility(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -53172,6 +54073,28 @@ func (ec *executionContext) _SubmitRequestPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "facilityChanged":
+		return ec._Subscription_facilityChanged(ctx, fields[0])
+	case "activityChanged":
+		return ec._Subscription_activityChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
@@ -53706,6 +54629,20 @@ func (ec *executionContext) marshalNActivityCategory2lifecircleᚋentᚋactivity
 	return v
 }
 
+func (ec *executionContext) marshalNActivityChange2lifecircleᚋgraphᚋmodelᚐActivityChange(ctx context.Context, sel ast.SelectionSet, v model.ActivityChange) graphql.Marshaler {
+	return ec._ActivityChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNActivityChange2ᚖlifecircleᚋgraphᚋmodelᚐActivityChange(ctx context.Context, sel ast.SelectionSet, v *model.ActivityChange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ActivityChange(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNActivityConnection2lifecircleᚋentᚐActivityConnection(ctx context.Context, sel ast.SelectionSet, v ent.ActivityConnection) graphql.Marshaler {
 	return ec._ActivityConnection(ctx, sel, &v)
 }
@@ -54058,6 +54995,20 @@ func (ec *executionContext) marshalNFacilityCategory2ᚖlifecircleᚋinternalᚋ
 		return graphql.Null
 	}
 	return ec._FacilityCategory(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFacilityChange2lifecircleᚋgraphᚋmodelᚐFacilityChange(ctx context.Context, sel ast.SelectionSet, v model.FacilityChange) graphql.Marshaler {
+	return ec._FacilityChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFacilityChange2ᚖlifecircleᚋgraphᚋmodelᚐFacilityChange(ctx context.Context, sel ast.SelectionSet, v *model.FacilityChange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FacilityChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNFacilityConnection2lifecircleᚋentᚐFacilityConnection(ctx context.Context, sel ast.SelectionSet, v ent.FacilityConnection) graphql.Marshaler {
@@ -55596,6 +56547,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOBoundingBoxInput2ᚖlifecircleᚋgraphᚋmodelᚐBoundingBoxInput(ctx context.Context, v any) (*model.BoundingBoxInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBoundingBoxInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCompound2ᚖlifecircleᚋentᚐCompound(ctx context.Context, sel ast.SelectionSet, v *ent.Compound) graphql.Marshaler {

@@ -16,6 +16,55 @@ import (
 	"entgo.io/contrib/entgql"
 )
 
+// An activity was created, updated or deleted.
+//
+// 某一活动被新建、修改或删除。
+type ActivityChange struct {
+	// The event's position in the change feed: pass it as after when reconnecting.
+	//
+	// 该事件在变更流中的位置：重新连接时作为 after 传入。
+	Cursor entgql.Cursor[int] `json:"cursor"`
+	// create, update or delete.
+	//
+	// 操作：create（新建）、update（修改）或 delete（删除）。
+	Op string `json:"op"`
+	// The global ID of the activity.
+	//
+	// 活动的全局 ID。
+	ID int `json:"id"`
+	// When the change happened.
+	//
+	// 变更发生的时间。
+	At time.Time `json:"at"`
+	// The activity as it is now, read with the subscriber's rights when the event is delivered; null for
+	// a deletion (a tombstone) or an activity deleted since.
+	//
+	// 活动的当前内容，在推送时按订阅者的权限读取；删除（墓碑记录）或此后已被删除时为空。
+	Activity *ent.Activity `json:"activity,omitempty"`
+}
+
+// A rectangle of WGS-84 coordinates, in degrees.
+//
+// WGS-84 坐标（度）围成的矩形。
+type BoundingBoxInput struct {
+	// Southern edge (minimum latitude).
+	//
+	// 南边界（最小纬度）。
+	South float64 `json:"south"`
+	// Western edge (minimum longitude).
+	//
+	// 西边界（最小经度）。
+	West float64 `json:"west"`
+	// Northern edge (maximum latitude).
+	//
+	// 北边界（最大纬度）。
+	North float64 `json:"north"`
+	// Eastern edge (maximum longitude).
+	//
+	// 东边界（最大经度）。
+	East float64 `json:"east"`
+}
+
 // What a walking circle holds of one category.
 //
 // 步行圈内某一类设施的情况。
@@ -283,6 +332,34 @@ type CreatePersonInput struct {
 	//
 	// 人员加入的本社区志愿服务队和党组织。
 	TeamIDs []int `json:"teamIDs,omitempty"`
+}
+
+// A facility was created, updated or deleted.
+//
+// 某一设施被新建、修改或删除。
+type FacilityChange struct {
+	// The event's position in the change feed (the same cursor as the changes query's): pass it as after
+	// when reconnecting to receive what followed it.
+	//
+	// 该事件在变更流中的位置（与 changes 查询的游标相同）：重新连接时作为 after 传入，即可收到其后的事件。
+	Cursor entgql.Cursor[int] `json:"cursor"`
+	// create, update or delete.
+	//
+	// 操作：create（新建）、update（修改）或 delete（删除）。
+	Op string `json:"op"`
+	// The global ID of the facility.
+	//
+	// 设施的全局 ID。
+	ID int `json:"id"`
+	// When the change happened.
+	//
+	// 变更发生的时间。
+	At time.Time `json:"at"`
+	// The facility as it is now, read with the subscriber's rights when the event is delivered; null for
+	// a deletion (a tombstone) or a facility deleted since.
+	//
+	// 设施的当前内容，在推送时按订阅者的权限读取；删除（墓碑记录）或此后已被删除时为空。
+	Facility *ent.Facility `json:"facility,omitempty"`
 }
 
 // A direct link of an identity-provider subject (admins).
@@ -650,6 +727,14 @@ type SubmitRequestPayload struct {
 	//
 	// 原样返回所给的 clientMutationId。
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Live events, over WebSocket (graphql-transport-ws) or Server-Sent Events (graphql-sse), on /graphql
+// and /open/graphql.
+//
+// 实时事件，经 WebSocket（graphql-transport-ws）或服务器推送事件（graphql-sse）在 /graphql 和
+// /open/graphql 上提供。
+type Subscription struct {
 }
 
 // Changes to a person; fields left out stay as they are.
