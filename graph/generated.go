@@ -20,6 +20,7 @@ import (
 	"lifecircle/graph/model"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/i18n"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/scalar"
 	"lifecircle/internal/taxonomy"
 	"lifecircle/internal/timefmt"
@@ -642,6 +643,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RegistrationUpdate struct {
+		At           func(childComplexity int) int
+		Cursor       func(childComplexity int) int
+		Registration func(childComplexity int) int
+		Status       func(childComplexity int) int
+	}
+
 	RequestEvent struct {
 		Action     func(childComplexity int) int
 		ActorRole  func(childComplexity int) int
@@ -663,6 +671,14 @@ type ComplexityRoot struct {
 	RequestEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RequestUpdate struct {
+		Action  func(childComplexity int) int
+		At      func(childComplexity int) int
+		Cursor  func(childComplexity int) int
+		Event   func(childComplexity int) int
+		Request func(childComplexity int) int
 	}
 
 	ServiceCircle struct {
@@ -748,8 +764,11 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		ActivityChanged func(childComplexity int, region *int, after *entgql.Cursor[int]) int
-		FacilityChanged func(childComplexity int, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) int
+		ActivityChanged     func(childComplexity int, region *int, after *entgql.Cursor[int]) int
+		FacilityChanged     func(childComplexity int, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) int
+		RegistrationChanged func(childComplexity int, activity int, after *string) int
+		RequestDispatched   func(childComplexity int, after *string) int
+		RequestUpdated      func(childComplexity int, id int, after *string) int
 	}
 
 	Viewer struct {
@@ -873,6 +892,9 @@ type ServiceRequestResolver interface {
 type SubscriptionResolver interface {
 	FacilityChanged(ctx context.Context, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) (<-chan *model.FacilityChange, error)
 	ActivityChanged(ctx context.Context, region *int, after *entgql.Cursor[int]) (<-chan *model.ActivityChange, error)
+	RequestUpdated(ctx context.Context, id int, after *string) (<-chan *liveprivate.RequestUpdate, error)
+	RequestDispatched(ctx context.Context, after *string) (<-chan *liveprivate.RequestUpdate, error)
+	RegistrationChanged(ctx context.Context, activity int, after *string) (<-chan *liveprivate.RegistrationUpdate, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3683,6 +3705,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrationEdge.Node(childComplexity), true
 
+	case "RegistrationUpdate.at":
+		if e.ComplexityRoot.RegistrationUpdate.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationUpdate.At(childComplexity), true
+	case "RegistrationUpdate.cursor":
+		if e.ComplexityRoot.RegistrationUpdate.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationUpdate.Cursor(childComplexity), true
+	case "RegistrationUpdate.registration":
+		if e.ComplexityRoot.RegistrationUpdate.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationUpdate.Registration(childComplexity), true
+	case "RegistrationUpdate.status":
+		if e.ComplexityRoot.RegistrationUpdate.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationUpdate.Status(childComplexity), true
+
 	case "RequestEvent.action":
 		if e.ComplexityRoot.RequestEvent.Action == nil {
 			break
@@ -3769,6 +3816,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RequestEventEdge.Node(childComplexity), true
+
+	case "RequestUpdate.action":
+		if e.ComplexityRoot.RequestUpdate.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestUpdate.Action(childComplexity), true
+	case "RequestUpdate.at":
+		if e.ComplexityRoot.RequestUpdate.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestUpdate.At(childComplexity), true
+	case "RequestUpdate.cursor":
+		if e.ComplexityRoot.RequestUpdate.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestUpdate.Cursor(childComplexity), true
+	case "RequestUpdate.event":
+		if e.ComplexityRoot.RequestUpdate.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestUpdate.Event(childComplexity), true
+	case "RequestUpdate.request":
+		if e.ComplexityRoot.RequestUpdate.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestUpdate.Request(childComplexity), true
 
 	case "ServiceCircle.categories":
 		if e.ComplexityRoot.ServiceCircle.Categories == nil {
@@ -4170,6 +4248,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.FacilityChanged(childComplexity, args["region"].(*int), args["bbox"].(*model.BoundingBoxInput), args["categories"].([]string), args["after"].(*entgql.Cursor[int])), true
+	case "Subscription.registrationChanged":
+		if e.ComplexityRoot.Subscription.RegistrationChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_registrationChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RegistrationChanged(childComplexity, args["activity"].(int), args["after"].(*string)), true
+	case "Subscription.requestDispatched":
+		if e.ComplexityRoot.Subscription.RequestDispatched == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_requestDispatched_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RequestDispatched(childComplexity, args["after"].(*string)), true
+	case "Subscription.requestUpdated":
+		if e.ComplexityRoot.Subscription.RequestUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_requestUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RequestUpdated(childComplexity, args["id"].(int), args["after"].(*string)), true
 
 	case "Viewer.community":
 		if e.ComplexityRoot.Viewer.Community == nil {
@@ -15795,6 +15906,146 @@ type Subscription {
   ): ActivityChange!
 }
 `, BuiltIn: false},
+	{Name: "../schema/live_private.graphql", Input: `"""
+A step of a service request (requestUpdated), or a request dispatched to the subscriber's team or
+community (requestDispatched), delivered to one subscriber and read with that subscriber's rights
+when it is delivered.
+
+服务需求的一步（requestUpdated），或派给订阅者所在队伍或社区的需求（requestDispatched）；
+推送给单个订阅者，并在推送时按该订阅者的权限读取。
+"""
+type RequestUpdate {
+  """
+  The step's position in the request history log: pass it as after when reconnecting to receive what
+  followed it.
+
+  该步在需求历史日志中的位置：重新连接时作为 after 传入，即可收到其后的事件。
+  """
+  cursor: String!
+  """
+  What was done.
+
+  所做的操作。
+  """
+  action: RequestEventAction!
+  """
+  When the step was taken.
+
+  该步发生的时间。
+  """
+  at: Time!
+  """
+  The request as it is at delivery, as the subscriber may see it: its address only for the requester,
+  the volunteer who claimed it and staff.
+
+  推送时的需求内容，按订阅者的权限：地址仅提出人、认领的志愿者和工作人员可见。
+  """
+  request: ServiceRequest!
+  """
+  The step itself, with its note; null for a subscriber who may not read the request's history (a
+  volunteer who has not claimed it).
+
+  该步本身（含说明）；订阅者无权查看该需求的历史（如尚未认领的志愿者）时为空。
+  """
+  event: RequestEvent
+}
+
+"""
+A registration for an activity taken or given back, read with the subscriber's rights when it is
+delivered.
+
+某项活动的报名或取消报名，在推送时按订阅者的权限读取。
+"""
+type RegistrationUpdate {
+  """
+  The change's position in the registrations log: pass it as after when reconnecting.
+
+  该变更在报名日志中的位置：重新连接时作为 after 传入。
+  """
+  cursor: String!
+  """
+  The registration's status after the change.
+
+  变更后的报名状态。
+  """
+  status: RegistrationStatus!
+  """
+  When the change happened.
+
+  变更发生的时间。
+  """
+  at: Time!
+  """
+  The registration as it is at delivery.
+
+  推送时的报名内容。
+  """
+  registration: Registration!
+}
+
+extend type Subscription {
+  """
+  Each step of one service request, in order: for its requester, the volunteer who claimed it, and
+  staff of its community (and admins). A request the caller cannot see is NOT_FOUND; one the caller
+  sees but does not follow (a volunteer who has not claimed it) FORBIDDEN.
+
+  某条服务需求的每一步，按顺序推送：仅提出人、认领的志愿者和所在社区的工作人员（及管理员）可订阅。
+  看不到的需求返回 NOT_FOUND；看得到但无权订阅（如未认领的志愿者）返回 FORBIDDEN。
+  """
+  requestUpdated(
+    """
+    The request's global ID.
+
+    需求的全局 ID。
+    """
+    id: ID!
+    """
+    Resume after this cursor: the steps missed are replayed from the history first. Omitted: from now on.
+
+    从该游标之后继续：先从历史中重放错过的步骤。省略时从当前开始。
+    """
+    after: String
+  ): RequestUpdate!
+  """
+  Requests dispatched (or reopened, dispatched again) that the caller may claim: for volunteers, those of
+  their community dispatched to their team or to an organisation that is not a team; for staff their
+  community's; for admins all. Delivered only while the caller may still see the request (not once
+  another volunteer claimed it), and without its address or the requester's phone.
+
+  可由订阅者认领的已派单（或退回重办、再次派单）需求：志愿者为本社区派给其所在队伍或非队伍组织的需求；
+  工作人员为本社区的；管理员为全部。仅在订阅者仍能看到该需求时推送（他人认领后不再推送），且不含地址和提出人电话。
+  """
+  requestDispatched(
+    """
+    Resume after this cursor: the dispatches missed are replayed first.
+
+    从该游标之后继续：先重放错过的派单。
+    """
+    after: String
+  ): RequestUpdate!
+  """
+  Registrations for an activity taken or given back, in order: for staff of the activity's community and
+  admins. An unknown activity is NOT_FOUND; anyone else FORBIDDEN.
+
+  某项活动的报名与取消，按顺序推送：仅活动所属社区的工作人员和管理员可订阅。活动不存在返回 NOT_FOUND；
+  其他人返回 FORBIDDEN。
+  """
+  registrationChanged(
+    """
+    The activity's global ID.
+
+    活动的全局 ID。
+    """
+    activity: ID!
+    """
+    Resume after this cursor: the changes missed are replayed first.
+
+    从该游标之后继续：先重放错过的变更。
+    """
+    after: String
+  ): RegistrationUpdate!
+}
+`, BuiltIn: false},
 	{Name: "../schema/needs.graphql", Input: `"""
 A new entry of the needs list.
 
@@ -19001,6 +19252,20 @@ func (ec *executionContext) childFields_RegistrationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RegistrationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RegistrationUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RegistrationUpdate_cursor(ctx, field)
+	case "status":
+		return ec.fieldContext_RegistrationUpdate_status(ctx, field)
+	case "at":
+		return ec.fieldContext_RegistrationUpdate_at(ctx, field)
+	case "registration":
+		return ec.fieldContext_RegistrationUpdate_registration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrationUpdate", field.Name)
+}
+
 func (ec *executionContext) childFields_RequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -19045,6 +19310,22 @@ func (ec *executionContext) childFields_RequestEventEdge(ctx context.Context, fi
 		return ec.fieldContext_RequestEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RequestUpdate_cursor(ctx, field)
+	case "action":
+		return ec.fieldContext_RequestUpdate_action(ctx, field)
+	case "at":
+		return ec.fieldContext_RequestUpdate_at(ctx, field)
+	case "request":
+		return ec.fieldContext_RequestUpdate_request(ctx, field)
+	case "event":
+		return ec.fieldContext_RequestUpdate_event(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestUpdate", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceCircle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -21902,6 +22183,64 @@ func (ec *executionContext) field_Subscription_facilityChanged_args(ctx context.
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_registrationChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "activity",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["activity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_requestDispatched_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_requestUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -34297,6 +34636,107 @@ func (ec *executionContext) fieldContext_RegistrationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("RegistrationEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _RegistrationUpdate_cursor(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RegistrationUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationUpdate_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationUpdate_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationUpdate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegistrationUpdate_status(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RegistrationUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationUpdate_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v registration.Status) graphql.Marshaler {
+			return ec.marshalNRegistrationStatus2lifecircleᚋentᚋregistrationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationUpdate_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationUpdate", field, false, false, errors.New("field of type RegistrationStatus does not have child fields"))
+}
+
+func (ec *executionContext) _RegistrationUpdate_at(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RegistrationUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationUpdate_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationUpdate_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationUpdate", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _RegistrationUpdate_registration(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RegistrationUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationUpdate_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚖlifecircleᚋentᚐRegistration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationUpdate_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationUpdate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RequestEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34653,6 +35093,139 @@ func (ec *executionContext) _RequestEventEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_RequestEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RequestEventEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _RequestUpdate_cursor(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RequestUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestUpdate_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestUpdate_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestUpdate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RequestUpdate_action(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RequestUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestUpdate_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v requestevent.Action) graphql.Marshaler {
+			return ec.marshalNRequestEventAction2lifecircleᚋentᚋrequesteventᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestUpdate_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestUpdate", field, false, false, errors.New("field of type RequestEventAction does not have child fields"))
+}
+
+func (ec *executionContext) _RequestUpdate_at(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RequestUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestUpdate_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestUpdate_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestUpdate", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _RequestUpdate_request(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RequestUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestUpdate_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestUpdate_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestUpdate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestUpdate_event(ctx context.Context, field graphql.CollectedField, obj *liveprivate.RequestUpdate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestUpdate_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RequestEvent) graphql.Marshaler {
+			return ec.marshalORequestEvent2ᚖlifecircleᚋentᚐRequestEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestUpdate_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestUpdate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestEvent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ServiceCircle_center(ctx context.Context, field graphql.CollectedField, obj *model.ServiceCircle) (ret graphql.Marshaler) {
@@ -36296,6 +36869,138 @@ func (ec *executionContext) fieldContext_Subscription_activityChanged(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_activityChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_requestUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_requestUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RequestUpdated(ctx, fc.Args["id"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *liveprivate.RequestUpdate) graphql.Marshaler {
+			return ec.marshalNRequestUpdate2ᚖlifecircleᚋinternalᚋliveprivateᚐRequestUpdate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_requestUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestUpdate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_requestUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_requestDispatched(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_requestDispatched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RequestDispatched(ctx, fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *liveprivate.RequestUpdate) graphql.Marshaler {
+			return ec.marshalNRequestUpdate2ᚖlifecircleᚋinternalᚋliveprivateᚐRequestUpdate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_requestDispatched(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestUpdate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_requestDispatched_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_registrationChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_registrationChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RegistrationChanged(ctx, fc.Args["activity"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *liveprivate.RegistrationUpdate) graphql.Marshaler {
+			return ec.marshalNRegistrationUpdate2ᚖlifecircleᚋinternalᚋliveprivateᚐRegistrationUpdate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_registrationChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationUpdate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_registrationChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -53104,6 +53809,59 @@ func (ec *executionContext) _RegistrationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var registrationUpdateImplementors = []string{"RegistrationUpdate"}
+
+func (ec *executionContext) _RegistrationUpdate(ctx context.Context, sel ast.SelectionSet, obj *liveprivate.RegistrationUpdate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationUpdateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrationUpdate")
+		case "cursor":
+			out.Values[i] = ec._RegistrationUpdate_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._RegistrationUpdate_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RegistrationUpdate_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registration":
+			out.Values[i] = ec._RegistrationUpdate_registration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var requestEventImplementors = []string{"RequestEvent", "Node"}
 
 func (ec *executionContext) _RequestEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.RequestEvent) graphql.Marshaler {
@@ -53283,6 +54041,64 @@ func (ec *executionContext) _RequestEventEdge(ctx context.Context, sel ast.Selec
 		case "cursor":
 			out.Values[i] = ec._RequestEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var requestUpdateImplementors = []string{"RequestUpdate"}
+
+func (ec *executionContext) _RequestUpdate(ctx context.Context, sel ast.SelectionSet, obj *liveprivate.RequestUpdate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestUpdateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestUpdate")
+		case "cursor":
+			out.Values[i] = ec._RequestUpdate_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._RequestUpdate_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RequestUpdate_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "request":
+			out.Values[i] = ec._RequestUpdate_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._RequestUpdate_event(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -54090,6 +54906,12 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_facilityChanged(ctx, fields[0])
 	case "activityChanged":
 		return ec._Subscription_activityChanged(ctx, fields[0])
+	case "requestUpdated":
+		return ec._Subscription_requestUpdated(ctx, fields[0])
+	case "requestDispatched":
+		return ec._Subscription_requestDispatched(ctx, fields[0])
+	case "registrationChanged":
+		return ec._Subscription_registrationChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -55810,6 +56632,20 @@ func (ec *executionContext) marshalNRegistrationStatus2lifecircleᚋentᚋregist
 	return v
 }
 
+func (ec *executionContext) marshalNRegistrationUpdate2lifecircleᚋinternalᚋliveprivateᚐRegistrationUpdate(ctx context.Context, sel ast.SelectionSet, v liveprivate.RegistrationUpdate) graphql.Marshaler {
+	return ec._RegistrationUpdate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegistrationUpdate2ᚖlifecircleᚋinternalᚋliveprivateᚐRegistrationUpdate(ctx context.Context, sel ast.SelectionSet, v *liveprivate.RegistrationUpdate) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RegistrationUpdate(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRegistrationWhereInput2ᚖlifecircleᚋentᚐRegistrationWhereInput(ctx context.Context, v any) (*ent.RegistrationWhereInput, error) {
 	res, err := ec.unmarshalInputRegistrationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -55833,6 +56669,20 @@ func (ec *executionContext) marshalNRequestEventConnection2ᚖlifecircleᚋent�
 		return graphql.Null
 	}
 	return ec._RequestEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestUpdate2lifecircleᚋinternalᚋliveprivateᚐRequestUpdate(ctx context.Context, sel ast.SelectionSet, v liveprivate.RequestUpdate) graphql.Marshaler {
+	return ec._RequestUpdate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRequestUpdate2ᚖlifecircleᚋinternalᚋliveprivateᚐRequestUpdate(ctx context.Context, sel ast.SelectionSet, v *liveprivate.RequestUpdate) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RequestUpdate(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {

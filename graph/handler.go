@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/live"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/servicemap"
 )
@@ -40,6 +41,10 @@ type Options struct {
 	PersistedQueries graphql.Cache[string]
 	// Live delivers subscriptions (nil: subscriptions are refused).
 	Live *live.Hub
+	// Private delivers the private subscriptions (default: a hub over the
+	// client that only its poll wakes; the server passes one woken by
+	// the change Wake).
+	Private *liveprivate.Hub
 	// Websocket and SSE are the subscription transports (nil: not
 	// offered); see Transports.
 	Websocket *transport.Websocket
@@ -76,7 +81,10 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.Walk != nil {
 		walk = *opts.Walk
 	}
-	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Live))
+	if opts.Private == nil {
+		opts.Private = liveprivate.New(client, nil, 0)
+	}
+	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Live, opts.Private))
 	srv.Use(observer{}) // first: it sees every response as the client will
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)

@@ -6,6 +6,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/live"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/servicemap"
 )
 
@@ -17,16 +18,19 @@ type Resolver struct {
 	walk   servicemap.WalkModel
 	budget *limits.Budget // nil: no rate limits
 	live   *live.Hub      // nil: subscriptions are refused
+	// private delivers the private subscriptions (requestUpdated,
+	// requestDispatched, registrationChanged).
+	private *liveprivate.Hub
 }
 
 // NewSchema returns the executable schema over client. places answers the
 // service-map queries with walk as the walking model; budget (nil: none)
 // bounds the rate budgets staff give the tokens they issue.
 // hub (nil: none) delivers the subscriptions.
-func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hub *live.Hub) graphql.ExecutableSchema {
+func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hub *live.Hub, private *liveprivate.Hub) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     PublicSchema(),
-		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, live: hub},
+		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, live: hub, private: private},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	})
 }

@@ -138,10 +138,14 @@ type subKey struct {
 }
 
 // New returns a hub on client following wake. poll is how often it reads
-// the logs when nothing wakes it (a safety net; 0: 2 s).
+// the logs when nothing wakes it (a safety net; 0: 2 s). A nil wake: only
+// the poll.
 func New(client *ent.Client, wake *changewake.Wake, poll time.Duration) *Hub {
 	if poll <= 0 {
 		poll = 2 * time.Second
+	}
+	if wake == nil { // only the poll wakes it
+		wake = changewake.New()
 	}
 	return &Hub{client: client, wake: wake, poll: poll, subs: map[*sub]struct{}{}, byKey: map[subKey]map[*sub]struct{}{}}
 }

@@ -24,6 +24,7 @@ import (
 	"lifecircle/internal/idempotency"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/live"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/outage"
@@ -142,6 +143,9 @@ func New(client *ent.Client, opts Options) http.Handler {
 	}
 	opts.Live.SetCharge(chargeEvents(opts.GraphQL.Budget, lim.EventCost))
 	opts.GraphQL.Live = opts.Live
+	if opts.GraphQL.Private == nil {
+		opts.GraphQL.Private = liveprivate.New(client, opts.Changes, 0)
+	}
 	opts.GraphQL.Websocket, opts.GraphQL.SSE = live.Transports(lim.KeepAlive)
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Subscriptions (WebSocket, SSE) skip the request timeout, the
