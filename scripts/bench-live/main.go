@@ -59,7 +59,7 @@ func main() {
 	defer st.Close()
 	sys := rule.SystemContext(ctx)
 	c := st.Client
-	com, err := c.Region.Create().SetName("基准社区").SetLevel(region.LevelCommunity).Save(sys)
+	com, err := c.Region.Create().SetName("基准社区").SetLevel(region.LevelCommunity).SetLat(39.99).SetLng(116.31).Save(sys)
 	if err != nil {
 		log.Fatal(err)
 	}
