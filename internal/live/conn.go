@@ -174,6 +174,10 @@ func Track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
+		// A stream outlives the server's read and write timeouts.
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
 		c := &Conn{cancel: cancel, Req: r}
 		defer func() {
 			c.mu.Lock()

@@ -131,8 +131,9 @@ func Facilities(ctx context.Context, h *Hub, client *ent.Client, f FacilityFilte
 				return c, true, nil
 			}
 			rec, err := client.Facility.Query().Where(facility.ID(e.ID)).Only(replica.Primary(ctx))
-			if ent.IsNotFound(err) {
-				return c, !filtered || sent.note(e.ID, false), nil
+			if ent.IsNotFound(err) { // deleted since: sent like a tombstone
+				sent.note(e.ID, false)
+				return c, true, nil
 			}
 			if err != nil {
 				return c, false, err
@@ -166,8 +167,9 @@ func Activities(ctx context.Context, h *Hub, client *ent.Client, region *int, af
 				return c, true, nil
 			}
 			rec, err := client.Activity.Query().Where(activity.ID(e.ID)).Only(replica.Primary(ctx))
-			if ent.IsNotFound(err) {
-				return c, comms == nil || sent.note(e.ID, false), nil
+			if ent.IsNotFound(err) { // deleted since: sent like a tombstone
+				sent.note(e.ID, false)
+				return c, true, nil
 			}
 			if err != nil {
 				return c, false, err
