@@ -45,6 +45,7 @@ import (
 	"lifecircle/internal/health"
 	"lifecircle/internal/idempotency"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/live"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/migrations"
 	"lifecircle/internal/opendata"
@@ -206,12 +207,18 @@ func serve(ctx context.Context, args []string) error {
 		CORSOrigins: cfg.CORSOrigins,
 		Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
 			Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
-		GraphQL:   graph.Options{Places: places, Walk: &walk, AllowList: allow},
-		Metrics:   m,
-		AccessLog: accessLogger(cfg),
-		Tracing:   tracer,
-		DB:        st.DB,
+		GraphQL:    graph.Options{Places: places, Walk: &walk, AllowList: allow},
+		Metrics:    m,
+		AccessLog:  accessLogger(cfg),
+		Tracing:    tracer,
+		DB:         st.DB,
+		LiveLimits: server.LiveLimits{PerIP: cfg.LivePerIP, PerToken: cfg.LivePerToken, KeepAlive: cfg.LiveKeepAlive},
 	}
+	// Subscriptions follow the change log, woken like the index.
+	hub := live.NewHub(st.Changes, live.Options{})
+	hub.Add(live.Changes{Client: st.Client})
+	hub.Start()
+	opts.Live = hub
 	if cfg.OIDC.Enabled() {
 		v, err := oidc.New(cfg.OIDC)
 		if err != nil {
@@ -266,6 +273,9 @@ func serve(ctx context.Context, args []string) error {
 	if private != nil {
 		defer private.Close()
 	}
+	// Subscriptions end first (WebSockets closed with 1001, SSE streams
+	// with an error event): Shutdown does not wait for hijacked connections.
+	hub.Close()
 	return shutdown(srv, cfg.ShutdownGrace)
 }
 

@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
@@ -26,6 +27,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
@@ -106,6 +108,7 @@ func checkColumn(t, c string) error {
 			cobuildingproject.Table:  cobuildingproject.ValidColumn,
 			compound.Table:           compound.ValidColumn,
 			erasure.Table:            erasure.ValidColumn,
+			eventlock.Table:          eventlock.ValidColumn,
 			facility.Table:           facility.ValidColumn,
 			grid.Table:               grid.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
@@ -119,6 +122,7 @@ func checkColumn(t, c string) error {
 			publication.Table:        publication.ValidColumn,
 			region.Table:             region.ValidColumn,
 			registration.Table:       registration.ValidColumn,
+			registrationevent.Table:  registrationevent.ValidColumn,
 			requestevent.Table:       requestevent.ValidColumn,
 			resource.Table:           resource.ValidColumn,
 			resourcecontact.Table:    resourcecontact.ValidColumn,

@@ -13,6 +13,7 @@ import (
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
@@ -27,6 +28,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
@@ -58,6 +60,7 @@ const (
 	TypeCoBuildingProject  = "CoBuildingProject"
 	TypeCompound           = "Compound"
 	TypeErasure            = "Erasure"
+	TypeEventLock          = "EventLock"
 	TypeFacility           = "Facility"
 	TypeGrid               = "Grid"
 	TypeIdempotencyKey     = "IdempotencyKey"
@@ -71,6 +74,7 @@ const (
 	TypePublication        = "Publication"
 	TypeRegion             = "Region"
 	TypeRegistration       = "Registration"
+	TypeRegistrationEvent  = "RegistrationEvent"
 	TypeRequestEvent       = "RequestEvent"
 	TypeResource           = "Resource"
 	TypeResourceContact    = "ResourceContact"
@@ -7156,6 +7160,368 @@ func (m *ErasureMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ErasureMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Erasure edge %s", name)
+}
+
+// EventLockMutation represents an operation that mutates the EventLock nodes in the graph.
+type EventLockMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	writes        *int64
+	addwrites     *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*EventLock, error)
+	predicates    []predicate.EventLock
+}
+
+var _ ent.Mutation = (*EventLockMutation)(nil)
+
+// eventlockOption allows management of the mutation configuration using functional options.
+type eventlockOption func(*EventLockMutation)
+
+// newEventLockMutation creates new mutation for the EventLock entity.
+func newEventLockMutation(c config, op Op, opts ...eventlockOption) *EventLockMutation {
+	m := &EventLockMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEventLock,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEventLockID sets the ID field of the mutation.
+func withEventLockID(id int) eventlockOption {
+	return func(m *EventLockMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EventLock
+		)
+		m.oldValue = func(ctx context.Context) (*EventLock, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EventLock.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEventLock sets the old EventLock of the mutation.
+func withEventLock(node *EventLock) eventlockOption {
+	return func(m *EventLockMutation) {
+		m.oldValue = func(context.Context) (*EventLock, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EventLockMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EventLockMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EventLockMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EventLockMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EventLock.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetWrites sets the "writes" field.
+func (m *EventLockMutation) SetWrites(i int64) {
+	m.writes = &i
+	m.addwrites = nil
+}
+
+// Writes returns the value of the "writes" field in the mutation.
+func (m *EventLockMutation) Writes() (r int64, exists bool) {
+	v := m.writes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWrites returns the old "writes" field's value of the EventLock entity.
+// If the EventLock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventLockMutation) OldWrites(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWrites is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWrites requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWrites: %w", err)
+	}
+	return oldValue.Writes, nil
+}
+
+// AddWrites adds i to the "writes" field.
+func (m *EventLockMutation) AddWrites(i int64) {
+	if m.addwrites != nil {
+		*m.addwrites += i
+	} else {
+		m.addwrites = &i
+	}
+}
+
+// AddedWrites returns the value that was added to the "writes" field in this mutation.
+func (m *EventLockMutation) AddedWrites() (r int64, exists bool) {
+	v := m.addwrites
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWrites resets all changes to the "writes" field.
+func (m *EventLockMutation) ResetWrites() {
+	m.writes = nil
+	m.addwrites = nil
+}
+
+// Where appends a list predicates to the EventLockMutation builder.
+func (m *EventLockMutation) Where(ps ...predicate.EventLock) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EventLockMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EventLockMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EventLock, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EventLockMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EventLockMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EventLock).
+func (m *EventLockMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EventLockMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.writes != nil {
+		fields = append(fields, eventlock.FieldWrites)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EventLockMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case eventlock.FieldWrites:
+		return m.Writes()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EventLockMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case eventlock.FieldWrites:
+		return m.OldWrites(ctx)
+	}
+	return nil, fmt.Errorf("unknown EventLock field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventLockMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case eventlock.FieldWrites:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWrites(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventLock field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EventLockMutation) AddedFields() []string {
+	var fields []string
+	if m.addwrites != nil {
+		fields = append(fields, eventlock.FieldWrites)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EventLockMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case eventlock.FieldWrites:
+		return m.AddedWrites()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EventLockMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case eventlock.FieldWrites:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWrites(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EventLock numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EventLockMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EventLockMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EventLockMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown EventLock nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EventLockMutation) ResetField(name string) error {
+	switch name {
+	case eventlock.FieldWrites:
+		m.ResetWrites()
+		return nil
+	}
+	return fmt.Errorf("unknown EventLock field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EventLockMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EventLockMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EventLockMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EventLockMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EventLockMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EventLockMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EventLockMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown EventLock unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EventLockMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown EventLock edge %s", name)
 }
 
 // FacilityMutation represents an operation that mutates the Facility nodes in the graph.
@@ -21304,6 +21670,650 @@ func (m *RegistrationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Registration edge %s", name)
+}
+
+// RegistrationEventMutation represents an operation that mutates the RegistrationEvent nodes in the graph.
+type RegistrationEventMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	registration_id    *int
+	addregistration_id *int
+	activity_id        *int
+	addactivity_id     *int
+	community_id       *int
+	addcommunity_id    *int
+	status             *string
+	at                 *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*RegistrationEvent, error)
+	predicates         []predicate.RegistrationEvent
+}
+
+var _ ent.Mutation = (*RegistrationEventMutation)(nil)
+
+// registrationeventOption allows management of the mutation configuration using functional options.
+type registrationeventOption func(*RegistrationEventMutation)
+
+// newRegistrationEventMutation creates new mutation for the RegistrationEvent entity.
+func newRegistrationEventMutation(c config, op Op, opts ...registrationeventOption) *RegistrationEventMutation {
+	m := &RegistrationEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRegistrationEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRegistrationEventID sets the ID field of the mutation.
+func withRegistrationEventID(id int) registrationeventOption {
+	return func(m *RegistrationEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RegistrationEvent
+		)
+		m.oldValue = func(ctx context.Context) (*RegistrationEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RegistrationEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRegistrationEvent sets the old RegistrationEvent of the mutation.
+func withRegistrationEvent(node *RegistrationEvent) registrationeventOption {
+	return func(m *RegistrationEventMutation) {
+		m.oldValue = func(context.Context) (*RegistrationEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RegistrationEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RegistrationEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RegistrationEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RegistrationEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RegistrationEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRegistrationID sets the "registration_id" field.
+func (m *RegistrationEventMutation) SetRegistrationID(i int) {
+	m.registration_id = &i
+	m.addregistration_id = nil
+}
+
+// RegistrationID returns the value of the "registration_id" field in the mutation.
+func (m *RegistrationEventMutation) RegistrationID() (r int, exists bool) {
+	v := m.registration_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegistrationID returns the old "registration_id" field's value of the RegistrationEvent entity.
+// If the RegistrationEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationEventMutation) OldRegistrationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegistrationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegistrationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegistrationID: %w", err)
+	}
+	return oldValue.RegistrationID, nil
+}
+
+// AddRegistrationID adds i to the "registration_id" field.
+func (m *RegistrationEventMutation) AddRegistrationID(i int) {
+	if m.addregistration_id != nil {
+		*m.addregistration_id += i
+	} else {
+		m.addregistration_id = &i
+	}
+}
+
+// AddedRegistrationID returns the value that was added to the "registration_id" field in this mutation.
+func (m *RegistrationEventMutation) AddedRegistrationID() (r int, exists bool) {
+	v := m.addregistration_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegistrationID resets all changes to the "registration_id" field.
+func (m *RegistrationEventMutation) ResetRegistrationID() {
+	m.registration_id = nil
+	m.addregistration_id = nil
+}
+
+// SetActivityID sets the "activity_id" field.
+func (m *RegistrationEventMutation) SetActivityID(i int) {
+	m.activity_id = &i
+	m.addactivity_id = nil
+}
+
+// ActivityID returns the value of the "activity_id" field in the mutation.
+func (m *RegistrationEventMutation) ActivityID() (r int, exists bool) {
+	v := m.activity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivityID returns the old "activity_id" field's value of the RegistrationEvent entity.
+// If the RegistrationEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationEventMutation) OldActivityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivityID: %w", err)
+	}
+	return oldValue.ActivityID, nil
+}
+
+// AddActivityID adds i to the "activity_id" field.
+func (m *RegistrationEventMutation) AddActivityID(i int) {
+	if m.addactivity_id != nil {
+		*m.addactivity_id += i
+	} else {
+		m.addactivity_id = &i
+	}
+}
+
+// AddedActivityID returns the value that was added to the "activity_id" field in this mutation.
+func (m *RegistrationEventMutation) AddedActivityID() (r int, exists bool) {
+	v := m.addactivity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetActivityID resets all changes to the "activity_id" field.
+func (m *RegistrationEventMutation) ResetActivityID() {
+	m.activity_id = nil
+	m.addactivity_id = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *RegistrationEventMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *RegistrationEventMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the RegistrationEvent entity.
+// If the RegistrationEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationEventMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *RegistrationEventMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *RegistrationEventMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *RegistrationEventMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *RegistrationEventMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *RegistrationEventMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the RegistrationEvent entity.
+// If the RegistrationEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationEventMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *RegistrationEventMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAt sets the "at" field.
+func (m *RegistrationEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *RegistrationEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the RegistrationEvent entity.
+// If the RegistrationEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *RegistrationEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// Where appends a list predicates to the RegistrationEventMutation builder.
+func (m *RegistrationEventMutation) Where(ps ...predicate.RegistrationEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RegistrationEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RegistrationEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RegistrationEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RegistrationEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RegistrationEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RegistrationEvent).
+func (m *RegistrationEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RegistrationEventMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.registration_id != nil {
+		fields = append(fields, registrationevent.FieldRegistrationID)
+	}
+	if m.activity_id != nil {
+		fields = append(fields, registrationevent.FieldActivityID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, registrationevent.FieldCommunityID)
+	}
+	if m.status != nil {
+		fields = append(fields, registrationevent.FieldStatus)
+	}
+	if m.at != nil {
+		fields = append(fields, registrationevent.FieldAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RegistrationEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case registrationevent.FieldRegistrationID:
+		return m.RegistrationID()
+	case registrationevent.FieldActivityID:
+		return m.ActivityID()
+	case registrationevent.FieldCommunityID:
+		return m.CommunityID()
+	case registrationevent.FieldStatus:
+		return m.Status()
+	case registrationevent.FieldAt:
+		return m.At()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RegistrationEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case registrationevent.FieldRegistrationID:
+		return m.OldRegistrationID(ctx)
+	case registrationevent.FieldActivityID:
+		return m.OldActivityID(ctx)
+	case registrationevent.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case registrationevent.FieldStatus:
+		return m.OldStatus(ctx)
+	case registrationevent.FieldAt:
+		return m.OldAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RegistrationEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RegistrationEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case registrationevent.FieldRegistrationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegistrationID(v)
+		return nil
+	case registrationevent.FieldActivityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivityID(v)
+		return nil
+	case registrationevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case registrationevent.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case registrationevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RegistrationEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RegistrationEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addregistration_id != nil {
+		fields = append(fields, registrationevent.FieldRegistrationID)
+	}
+	if m.addactivity_id != nil {
+		fields = append(fields, registrationevent.FieldActivityID)
+	}
+	if m.addcommunity_id != nil {
+		fields = append(fields, registrationevent.FieldCommunityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RegistrationEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case registrationevent.FieldRegistrationID:
+		return m.AddedRegistrationID()
+	case registrationevent.FieldActivityID:
+		return m.AddedActivityID()
+	case registrationevent.FieldCommunityID:
+		return m.AddedCommunityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RegistrationEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case registrationevent.FieldRegistrationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegistrationID(v)
+		return nil
+	case registrationevent.FieldActivityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActivityID(v)
+		return nil
+	case registrationevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RegistrationEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RegistrationEventMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RegistrationEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RegistrationEventMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RegistrationEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RegistrationEventMutation) ResetField(name string) error {
+	switch name {
+	case registrationevent.FieldRegistrationID:
+		m.ResetRegistrationID()
+		return nil
+	case registrationevent.FieldActivityID:
+		m.ResetActivityID()
+		return nil
+	case registrationevent.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case registrationevent.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case registrationevent.FieldAt:
+		m.ResetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RegistrationEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RegistrationEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RegistrationEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RegistrationEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RegistrationEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RegistrationEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RegistrationEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RegistrationEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RegistrationEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RegistrationEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RegistrationEvent edge %s", name)
 }
 
 // RequestEventMutation represents an operation that mutates the RequestEvent nodes in the graph.

@@ -26,6 +26,8 @@ type Tx struct {
 	Compound *CompoundClient
 	// Erasure is the client for interacting with the Erasure builders.
 	Erasure *ErasureClient
+	// EventLock is the client for interacting with the EventLock builders.
+	EventLock *EventLockClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
@@ -52,6 +54,8 @@ type Tx struct {
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
 	Registration *RegistrationClient
+	// RegistrationEvent is the client for interacting with the RegistrationEvent builders.
+	RegistrationEvent *RegistrationEventClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
 	// Resource is the client for interacting with the Resource builders.
@@ -204,6 +208,7 @@ func (tx *Tx) init() {
 	tx.CoBuildingProject = NewCoBuildingProjectClient(tx.config)
 	tx.Compound = NewCompoundClient(tx.config)
 	tx.Erasure = NewErasureClient(tx.config)
+	tx.EventLock = NewEventLockClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
@@ -217,6 +222,7 @@ func (tx *Tx) init() {
 	tx.Publication = NewPublicationClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
+	tx.RegistrationEvent = NewRegistrationEventClient(tx.config)
 	tx.RequestEvent = NewRequestEventClient(tx.config)
 	tx.Resource = NewResourceClient(tx.config)
 	tx.ResourceContact = NewResourceContactClient(tx.config)

@@ -12,6 +12,8 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/live"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/servicemap"
 )
@@ -37,6 +39,16 @@ type Options struct {
 	// PersistedQueries stores automatic persisted queries (default:
 	// NewPersistedQueryCache, in this process).
 	PersistedQueries graphql.Cache[string]
+	// Live delivers subscriptions (nil: subscriptions are refused).
+	Live *live.Hub
+	// Private delivers the private subscriptions (default: a hub over the
+	// client that only its poll wakes; the server passes one woken by
+	// the change Wake).
+	Private *liveprivate.Hub
+	// Websocket and SSE are the subscription transports (nil: not
+	// offered); see Transports.
+	Websocket *transport.Websocket
+	SSE       *transport.SSE
 }
 
 // MaxPersistedQuery is the longest document persisted (APQ), in bytes.
@@ -69,12 +81,24 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.Walk != nil {
 		walk = *opts.Walk
 	}
-	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget))
+	if opts.Private == nil {
+		opts.Private = liveprivate.New(client, nil, 0)
+	}
+	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Live, opts.Private))
 	srv.Use(observer{}) // first: it sees every response as the client will
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
 	}
 	srv.AddTransport(transport.Options{})
+	// Subscriptions: WebSocket (graphql-transport-ws) and SSE (graphql-sse,
+	// distinct connections) come first: the POST transport would take an
+	// SSE request for itself.
+	if opts.Websocket != nil {
+		srv.AddTransport(*opts.Websocket)
+	}
+	if opts.SSE != nil {
+		srv.AddTransport(*opts.SSE)
+	}
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	// Parsed documents are cached by their text, bounded in bytes (a

@@ -5,6 +5,8 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/live"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/servicemap"
 )
 
@@ -15,15 +17,20 @@ type Resolver struct {
 	places *servicemap.Index
 	walk   servicemap.WalkModel
 	budget *limits.Budget // nil: no rate limits
+	live   *live.Hub      // nil: subscriptions are refused
+	// private delivers the private subscriptions (requestUpdated,
+	// requestDispatched, registrationChanged).
+	private *liveprivate.Hub
 }
 
 // NewSchema returns the executable schema over client. places answers the
 // service-map queries with walk as the walking model; budget (nil: none)
 // bounds the rate budgets staff give the tokens they issue.
-func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget) graphql.ExecutableSchema {
+// hub (nil: none) delivers the subscriptions.
+func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hub *live.Hub, private *liveprivate.Hub) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     PublicSchema(),
-		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget},
+		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, live: hub, private: private},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	})
 }

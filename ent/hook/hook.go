@@ -92,6 +92,18 @@ func (f ErasureFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ErasureMutation", m)
 }
 
+// The EventLockFunc type is an adapter to allow the use of ordinary
+// function as EventLock mutator.
+type EventLockFunc func(context.Context, *ent.EventLockMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EventLockFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EventLockMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EventLockMutation", m)
+}
+
 // The FacilityFunc type is an adapter to allow the use of ordinary
 // function as Facility mutator.
 type FacilityFunc func(context.Context, *ent.FacilityMutation) (ent.Value, error)
@@ -246,6 +258,18 @@ func (f RegistrationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegistrationMutation", m)
+}
+
+// The RegistrationEventFunc type is an adapter to allow the use of ordinary
+// function as RegistrationEvent mutator.
+type RegistrationEventFunc func(context.Context, *ent.RegistrationEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RegistrationEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RegistrationEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegistrationEventMutation", m)
 }
 
 // The RequestEventFunc type is an adapter to allow the use of ordinary

@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
@@ -28,6 +29,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
@@ -282,6 +284,33 @@ func (f TraverseErasure) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ErasureQuery", q)
+}
+
+// The EventLockFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EventLockFunc func(context.Context, *ent.EventLockQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EventLockFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EventLockQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EventLockQuery", q)
+}
+
+// The TraverseEventLock type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEventLock func(context.Context, *ent.EventLockQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEventLock) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEventLock) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventLockQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EventLockQuery", q)
 }
 
 // The FacilityFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -635,6 +664,33 @@ func (f TraverseRegistration) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RegistrationQuery", q)
 }
 
+// The RegistrationEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RegistrationEventFunc func(context.Context, *ent.RegistrationEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RegistrationEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RegistrationEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RegistrationEventQuery", q)
+}
+
+// The TraverseRegistrationEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRegistrationEvent func(context.Context, *ent.RegistrationEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRegistrationEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRegistrationEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RegistrationEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RegistrationEventQuery", q)
+}
+
 // The RequestEventFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RequestEventFunc func(context.Context, *ent.RequestEventQuery) (ent.Value, error)
 
@@ -841,6 +897,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CompoundQuery, predicate.Compound, compound.OrderOption]{typ: ent.TypeCompound, tq: q}, nil
 	case *ent.ErasureQuery:
 		return &query[*ent.ErasureQuery, predicate.Erasure, erasure.OrderOption]{typ: ent.TypeErasure, tq: q}, nil
+	case *ent.EventLockQuery:
+		return &query[*ent.EventLockQuery, predicate.EventLock, eventlock.OrderOption]{typ: ent.TypeEventLock, tq: q}, nil
 	case *ent.FacilityQuery:
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.GridQuery:
@@ -867,6 +925,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegionQuery, predicate.Region, region.OrderOption]{typ: ent.TypeRegion, tq: q}, nil
 	case *ent.RegistrationQuery:
 		return &query[*ent.RegistrationQuery, predicate.Registration, registration.OrderOption]{typ: ent.TypeRegistration, tq: q}, nil
+	case *ent.RegistrationEventQuery:
+		return &query[*ent.RegistrationEventQuery, predicate.RegistrationEvent, registrationevent.OrderOption]{typ: ent.TypeRegistrationEvent, tq: q}, nil
 	case *ent.RequestEventQuery:
 		return &query[*ent.RequestEventQuery, predicate.RequestEvent, requestevent.OrderOption]{typ: ent.TypeRequestEvent, tq: q}, nil
 	case *ent.ResourceQuery:

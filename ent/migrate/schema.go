@@ -247,6 +247,17 @@ var (
 			},
 		},
 	}
+	// EventLocksColumns holds the columns for the "event_locks" table.
+	EventLocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "writes", Type: field.TypeInt64, Default: 0},
+	}
+	// EventLocksTable holds the schema information for the "event_locks" table.
+	EventLocksTable = &schema.Table{
+		Name:       "event_locks",
+		Columns:    EventLocksColumns,
+		PrimaryKey: []*schema.Column{EventLocksColumns[0]},
+	}
 	// FacilitiesColumns holds the columns for the "facilities" table.
 	FacilitiesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -862,6 +873,28 @@ var (
 			},
 		},
 	}
+	// RegistrationEventsColumns holds the columns for the "registration_events" table.
+	RegistrationEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "registration_id", Type: field.TypeInt},
+		{Name: "activity_id", Type: field.TypeInt},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeString},
+		{Name: "at", Type: field.TypeTime},
+	}
+	// RegistrationEventsTable holds the schema information for the "registration_events" table.
+	RegistrationEventsTable = &schema.Table{
+		Name:       "registration_events",
+		Columns:    RegistrationEventsColumns,
+		PrimaryKey: []*schema.Column{RegistrationEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "registrationevent_activity_id",
+				Unique:  false,
+				Columns: []*schema.Column{RegistrationEventsColumns[2]},
+			},
+		},
+	}
 	// RequestEventsColumns holds the columns for the "request_events" table.
 	RequestEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1224,6 +1257,7 @@ var (
 		CoBuildingProjectsTable,
 		CompoundsTable,
 		ErasuresTable,
+		EventLocksTable,
 		FacilitiesTable,
 		GridsTable,
 		IdempotencyKeysTable,
@@ -1237,6 +1271,7 @@ var (
 		PublicationsTable,
 		RegionsTable,
 		RegistrationsTable,
+		RegistrationEventsTable,
 		RequestEventsTable,
 		ResourcesTable,
 		ResourceContactsTable,
@@ -1276,6 +1311,9 @@ func init() {
 	}
 	ErasuresTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
+	EventLocksTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}
 	FacilitiesTable.ForeignKeys[0].RefTable = CompoundsTable
 	FacilitiesTable.ForeignKeys[1].RefTable = FacilitiesTable
@@ -1340,6 +1378,9 @@ func init() {
 	RegistrationsTable.ForeignKeys[2].RefTable = RegionsTable
 	RegistrationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
+	RegistrationEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
 	}
 	RequestEventsTable.ForeignKeys[0].RefTable = ServiceRequestsTable
 	RequestEventsTable.Annotation = &entsql.Annotation{

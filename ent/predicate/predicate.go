@@ -27,6 +27,9 @@ type Compound func(*sql.Selector)
 // Erasure is the predicate function for erasure builders.
 type Erasure func(*sql.Selector)
 
+// EventLock is the predicate function for eventlock builders.
+type EventLock func(*sql.Selector)
+
 // Facility is the predicate function for facility builders.
 type Facility func(*sql.Selector)
 
@@ -65,6 +68,9 @@ type Region func(*sql.Selector)
 
 // Registration is the predicate function for registration builders.
 type Registration func(*sql.Selector)
+
+// RegistrationEvent is the predicate function for registrationevent builders.
+type RegistrationEvent func(*sql.Selector)
 
 // RequestEvent is the predicate function for requestevent builders.
 type RequestEvent func(*sql.Selector)

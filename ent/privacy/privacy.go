@@ -279,6 +279,30 @@ func (f ErasureMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ErasureMutation", m)
 }
 
+// The EventLockQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EventLockQueryRuleFunc func(context.Context, *ent.EventLockQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EventLockQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventLockQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EventLockQuery", q)
+}
+
+// The EventLockMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EventLockMutationRuleFunc func(context.Context, *ent.EventLockMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EventLockMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EventLockMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EventLockMutation", m)
+}
+
 // The FacilityQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type FacilityQueryRuleFunc func(context.Context, *ent.FacilityQuery) error
@@ -591,6 +615,30 @@ func (f RegistrationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RegistrationMutation", m)
 }
 
+// The RegistrationEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RegistrationEventQueryRuleFunc func(context.Context, *ent.RegistrationEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RegistrationEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RegistrationEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RegistrationEventQuery", q)
+}
+
+// The RegistrationEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RegistrationEventMutationRuleFunc func(context.Context, *ent.RegistrationEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RegistrationEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RegistrationEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RegistrationEventMutation", m)
+}
+
 // The RequestEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RequestEventQueryRuleFunc func(context.Context, *ent.RequestEventQuery) error
@@ -808,6 +856,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ErasureQuery:
 		return q.Filter(), nil
+	case *ent.EventLockQuery:
+		return q.Filter(), nil
 	case *ent.FacilityQuery:
 		return q.Filter(), nil
 	case *ent.GridQuery:
@@ -833,6 +883,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RegionQuery:
 		return q.Filter(), nil
 	case *ent.RegistrationQuery:
+		return q.Filter(), nil
+	case *ent.RegistrationEventQuery:
 		return q.Filter(), nil
 	case *ent.RequestEventQuery:
 		return q.Filter(), nil
@@ -869,6 +921,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.ErasureMutation:
 		return m.Filter(), nil
+	case *ent.EventLockMutation:
+		return m.Filter(), nil
 	case *ent.FacilityMutation:
 		return m.Filter(), nil
 	case *ent.GridMutation:
@@ -894,6 +948,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RegionMutation:
 		return m.Filter(), nil
 	case *ent.RegistrationMutation:
+		return m.Filter(), nil
+	case *ent.RegistrationEventMutation:
 		return m.Filter(), nil
 	case *ent.RequestEventMutation:
 		return m.Filter(), nil

@@ -79,7 +79,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "lifecircle/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	NoteValidator func(string) error

@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/idempotencykey"
@@ -24,6 +25,7 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
@@ -388,6 +390,21 @@ func init() {
 	erasureDescAt := erasureFields[5].Descriptor()
 	// erasure.DefaultAt holds the default value on creation for the at field.
 	erasure.DefaultAt = erasureDescAt.Default.(func() time.Time)
+	eventlock.Policy = privacy.NewPolicies(schema.EventLock{})
+	eventlock.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := eventlock.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventlockFields := schema.EventLock{}.Fields()
+	_ = eventlockFields
+	// eventlockDescWrites is the schema descriptor for writes field.
+	eventlockDescWrites := eventlockFields[0].Descriptor()
+	// eventlock.DefaultWrites holds the default value on creation for the writes field.
+	eventlock.DefaultWrites = eventlockDescWrites.Default.(int64)
 	facilityMixin := schema.Facility{}.Mixin()
 	facility.Policy = privacy.NewPolicies(schema.Facility{})
 	facility.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1120,6 +1137,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	registrationHooks := schema.Registration{}.Hooks()
+
+	registration.Hooks[1] = registrationHooks[0]
 	registrationMixinFields0 := registrationMixin[0].Fields()
 	_ = registrationMixinFields0
 	registrationFields := schema.Registration{}.Fields()
@@ -1134,6 +1154,24 @@ func init() {
 	registration.DefaultUpdatedAt = registrationDescUpdatedAt.Default.(func() time.Time)
 	// registration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	registration.UpdateDefaultUpdatedAt = registrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	registrationevent.Policy = privacy.NewPolicies(schema.RegistrationEvent{})
+	registrationevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := registrationevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	registrationeventHooks := schema.RegistrationEvent{}.Hooks()
+
+	registrationevent.Hooks[1] = registrationeventHooks[0]
+	registrationeventFields := schema.RegistrationEvent{}.Fields()
+	_ = registrationeventFields
+	// registrationeventDescAt is the schema descriptor for at field.
+	registrationeventDescAt := registrationeventFields[4].Descriptor()
+	// registrationevent.DefaultAt holds the default value on creation for the at field.
+	registrationevent.DefaultAt = registrationeventDescAt.Default.(func() time.Time)
 	requestevent.Policy = privacy.NewPolicies(schema.RequestEvent{})
 	requestevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1148,6 +1186,8 @@ func init() {
 	requestevent.Hooks[1] = requesteventHooks[0]
 
 	requestevent.Hooks[2] = requesteventHooks[1]
+
+	requestevent.Hooks[3] = requesteventHooks[2]
 	requesteventFields := schema.RequestEvent{}.Fields()
 	_ = requesteventFields
 	// requesteventDescNote is the schema descriptor for note field.

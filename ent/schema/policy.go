@@ -22,6 +22,7 @@ import (
 	"lifecircle/internal/changelog"
 	"lifecircle/internal/i18n"
 	"lifecircle/internal/inputs"
+	"lifecircle/internal/privatelog"
 )
 
 // Policy of the Region: public reads; only admins change the hierarchy.
@@ -66,8 +67,25 @@ func (RequestEvent) Policy() ent.Policy { return rule.History() }
 // erasure of a person's data clearing the notes of their requests' events
 // and their ID as an actor.
 func (RequestEvent) Hooks() []ent.Hook {
-	return []ent.Hook{appendOnly("note", "actor_id"), normaliseInput}
+	return []ent.Hook{appendOnly("note", "actor_id"), normaliseInput, privatelog.LockAppends()}
 }
+
+// Policy of the RegistrationEvent: written by the Registration hook, read
+// by the subscriptions' follower, both under the system context.
+func (RegistrationEvent) Policy() ent.Policy { return rule.SystemOnly() }
+
+// Hooks of the RegistrationEvent: append-only.
+func (RegistrationEvent) Hooks() []ent.Hook {
+	return []ent.Hook{hook.Reject(ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne)}
+}
+
+// Policy of the EventLock: the private logs' writers only.
+func (EventLock) Policy() ent.Policy { return rule.SystemOnly() }
+
+// Hooks of the Registration: each change of status is appended to the
+// registrations' log (internal/privatelog), which registrationChanged
+// follows.
+func (Registration) Hooks() []ent.Hook { return []ent.Hook{privatelog.RecordRegistrations()} }
 
 // Policy of the PersonalDataAccess: admins read the log; a person reads
 // the entries about themselves; written under the system context.

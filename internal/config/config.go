@@ -54,6 +54,10 @@ type Config struct {
 	// ChangePoll is how often a server reads the change log's last entry
 	// in case it missed a notification (store.WatchChanges).
 	ChangePoll time.Duration
+	// LivePerIP, LivePerToken and LiveKeepAlive bound the subscription
+	// connections (see server.LiveLimits).
+	LivePerIP, LivePerToken int
+	LiveKeepAlive           time.Duration
 	// Rate budgets, and Redis shared by several servers.
 	Servers
 
@@ -149,6 +153,21 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, err
 	}
 	fs.BoolVar(&c.DBPrepare, "db-prepare", prepare, "prepare each PostgreSQL statement once per connection (a bounded cache of 500 statements), not at every run (env DB_PREPARE)")
+	livePerIP, err := envInt(getenv, "LIVE_MAX_PER_IP", 50)
+	if err != nil {
+		return c, err
+	}
+	livePerToken, err := envInt(getenv, "LIVE_MAX_PER_TOKEN", 20)
+	if err != nil {
+		return c, err
+	}
+	liveKeepAlive, err := envDuration(getenv, "LIVE_KEEPALIVE", 15*time.Second)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.LivePerIP, "live-max-per-ip", livePerIP, "most open subscription connections (WebSocket or SSE) per client address (env LIVE_MAX_PER_IP)")
+	fs.IntVar(&c.LivePerToken, "live-max-per-token", livePerToken, "most open subscription connections per token or sign-in (env LIVE_MAX_PER_TOKEN)")
+	fs.DurationVar(&c.LiveKeepAlive, "live-keepalive", liveKeepAlive, "ping interval of subscription WebSockets (closed after two missed pongs) and comment interval of SSE streams (env LIVE_KEEPALIVE)")
 	fs.DurationVar(&c.ChangePoll, "change-poll", changePoll, "how often the server reads the change log's last entry in case a change notification was missed (env CHANGE_POLL)")
 	fs.IntVar(&c.DBMaxOpen, "db-max-open", maxOpen, "most open database connections; 0: 20 on PostgreSQL, 8 on SQLite (env DB_MAX_OPEN)")
 	fs.IntVar(&c.DBMaxIdle, "db-max-idle", maxIdle, "most idle database connections kept; 0: as many as -db-max-open, so none is closed and reopened under load; -1: none (env DB_MAX_IDLE)")
@@ -241,6 +260,9 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	if c.DBConnMaxLifetime < 0 || c.DBConnMaxIdle < 0 {
 		return c, fmt.Errorf("db-conn-max-lifetime and db-conn-max-idle-time must not be negative")
+	}
+	if c.LivePerIP < 1 || c.LivePerToken < 1 || c.LiveKeepAlive < time.Second || c.LiveKeepAlive > 10*time.Minute {
+		return c, fmt.Errorf("live-max-per-ip and live-max-per-token at least 1, live-keepalive 1s to 10m")
 	}
 	if c.ChangePoll < 100*time.Millisecond || c.ChangePoll > time.Minute {
 		return c, fmt.Errorf("change-poll %s: want 100ms to 1m", c.ChangePoll)

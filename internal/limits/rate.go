@@ -233,6 +233,22 @@ func (w *rateWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap lets http.ResponseController reach the connection (a WebSocket's
+// upgrade, an SSE stream's flushes).
+func (w *rateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Rebind charges the rest of a request to another caller: a WebSocket
+// that authenticated in its connection_init payload, after RateLimited
+// charged its upgrade to its address. ownPoints is the caller's own
+// budget per window (0: its class's).
+func Rebind(ctx context.Context, key, class string, ownPoints int) context.Context {
+	c := &client{key: key, class: class}
+	if ownPoints > 0 && class != "" {
+		c.points = ownPoints
+	}
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
 func (w *rateWriter) Write(p []byte) (int, error) {
 	if !w.headed {
 		w.WriteHeader(http.StatusOK)

@@ -23,6 +23,8 @@ import (
 	"lifecircle/internal/health"
 	"lifecircle/internal/idempotency"
 	"lifecircle/internal/limits"
+	"lifecircle/internal/live"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/opendata"
 	"lifecircle/internal/outage"
@@ -77,6 +79,11 @@ type Options struct {
 	// (nil: JWTs are refused; see internal/auth/identity). The public
 	// endpoint never consults it.
 	SignIn token.JWTVerifier
+	// Live delivers the GraphQL subscriptions (nil: a hub following the
+	// change log is made here, woken by Changes).
+	Live *live.Hub
+	// LiveLimits bound the subscription connections.
+	LiveLimits LiveLimits
 }
 
 // New returns the HTTP handler of the whole server.
@@ -127,7 +134,24 @@ func New(client *ent.Client, opts Options) http.Handler {
 	}
 	ready.Add(health.Loaded("servicemap", opts.GraphQL.Places))
 	ready.Add(opts.Readiness...)
+	lim := opts.LiveLimits
+	lim.defaults()
+	if opts.Live == nil {
+		opts.Live = live.NewHub(opts.Changes, live.Options{})
+		opts.Live.Add(live.Changes{Client: client})
+		opts.Live.Start()
+	}
+	opts.Live.SetCharge(chargeEvents(opts.GraphQL.Budget, lim.EventCost))
+	opts.GraphQL.Live = opts.Live
+	if opts.GraphQL.Private == nil {
+		opts.GraphQL.Private = liveprivate.New(client, opts.Changes, 0)
+	}
+	opts.GraphQL.Websocket, opts.GraphQL.SSE = live.Transports(lim.KeepAlive)
 	gql := graph.NewHandler(client, opts.GraphQL)
+	// Subscriptions (WebSocket, SSE) skip the request timeout, the
+	// response cache and idempotency; see live.go.
+	stream := gql
+	caps, recheck := &live.Caps{}, live.NewRechecker(lim.Recheck)
 	// Browsers on the allowed origins call /graphql with a bearer token,
 	// never cookies: credentials stay off and unknown origins get no
 	// CORS headers at all.
@@ -148,8 +172,11 @@ func New(client *ent.Client, opts Options) http.Handler {
 	gql = outage.Middleware(gql)
 	// Bad tokens are counted against the caller's address, and an address
 	// that sent too many is refused before any token is looked up.
+	appStream := &liveEndpoint{lim: lim, caps: caps, recheck: recheck, allow: allowedOrigins(opts.CORSOrigins),
+		auth: bearerAuth(client, opts.GraphQL.Budget, opts.SignIn)}
 	mux.Handle("/graphql", c.Handler(token.MiddlewareJWT(client, opts.GraphQL.Budget, opts.SignIn,
-		anonymousReadsOnReplica(limits.RateLimited(appOrIP, idempotency.Middleware(supportedTransport(queriesOnlyOverGET(gql))))))))
+		limits.RateLimited(appOrIP, streams(live.Track(appStream.handler(stream)),
+			anonymousReadsOnReplica(idempotency.Middleware(supportedTransport(queriesOnlyOverGET(gql)))))))))
 	// A person's data as one JSON file (PIPL art. 45): with a token, like
 	// /graphql; never cached.
 	personal := func(h http.Handler) http.Handler {
@@ -168,8 +195,10 @@ func New(client *ent.Client, opts Options) http.Handler {
 	// Repeated GETs (persisted queries above all) are answered from a 2 s
 	// cache (in memory, or in Redis) before the rate limiter and are not
 	// charged.
-	mux.Handle("/open/graphql", open.Handler(anonymous(onReplica(newResponseCache(2*time.Second, responses).Handler(
-		limits.RateLimited(byIP, supportedTransport(queriesOnlyOverGET(cacheableGET("60", gql)))))))))
+	openStream := &liveEndpoint{lim: lim, caps: caps, recheck: recheck}
+	mux.Handle("/open/graphql", open.Handler(anonymous(streams(limits.RateLimited(byIP, live.Track(openStream.handler(stream))),
+		onReplica(newResponseCache(2*time.Second, responses).Handler(
+			limits.RateLimited(byIP, supportedTransport(queriesOnlyOverGET(cacheableGET("60", gql))))))))))
 	pub := opendata.DefaultPublisher()
 	if opts.Publisher != nil {
 		pub = *opts.Publisher

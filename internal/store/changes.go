@@ -12,6 +12,7 @@ import (
 
 	"lifecircle/ent/change"
 	"lifecircle/internal/changewake"
+	"lifecircle/internal/privatelog"
 )
 
 // DefaultChangePoll is how often WatchChanges reads the change log's last
@@ -51,14 +52,25 @@ func (s *Store) WatchChanges(poll time.Duration) error {
 	return nil
 }
 
-// appendsToLog reports whether query is ent's insert into the change log.
+// appendsToLog reports whether query is ent's insert into the change log
+// or into one of the private logs the subscriptions follow
+// (internal/privatelog): either wakes the followers, here and, through
+// NOTIFY, on the other servers.
 func appendsToLog(query string) bool {
 	rest, ok := strings.CutPrefix(query, "INSERT INTO ")
 	if !ok {
 		return false
 	}
-	return strings.HasPrefix(rest, `"`+change.Table+`"`) || strings.HasPrefix(rest, "`"+change.Table+"`")
+	for _, t := range logTables {
+		if strings.HasPrefix(rest, `"`+t+`"`) || strings.HasPrefix(rest, "`"+t+"`") {
+			return true
+		}
+	}
+	return false
 }
+
+// logTables are the tables whose appends are signalled.
+var logTables = append([]string{change.Table}, privatelog.Tables...)
 
 // notifyChanges is sent in the transaction that appended to the change log:
 // PostgreSQL delivers it at commit, and not at all on a rollback.

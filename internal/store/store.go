@@ -24,6 +24,7 @@ import (
 	"lifecircle/internal/changelog"
 	"lifecircle/internal/changewake"
 	"lifecircle/internal/migrations"
+	"lifecircle/internal/privatelog"
 	"lifecircle/internal/replica"
 )
 
@@ -214,6 +215,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: migrate schema: %w", err)
 	}
 	if err := changelog.Prepare(ctx, client); err != nil {
+		client.Close()
+		return nil, err
+	}
+	if err := privatelog.Prepare(ctx, client); err != nil {
 		client.Close()
 		return nil, err
 	}

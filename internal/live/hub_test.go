@@ -1,0 +1,167 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"lifecircle/internal/changewake"
+)
+
+// memLog is a Source in memory.
+type memLog struct {
+	mu  sync.Mutex
+	evs []Event
+}
+
+func (m *memLog) Name() string { return "mem" }
+
+func (m *memLog) Read(_ context.Context, after, limit int) ([]Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Event
+	for _, e := range m.evs {
+		if e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (m *memLog) Latest(context.Context) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.evs) == 0 {
+		return 0, nil
+	}
+	return m.evs[len(m.evs)-1].Seq, nil
+}
+
+func (m *memLog) append(seq int) {
+	m.mu.Lock()
+	m.evs = append(m.evs, Event{Seq: seq, Entity: "Facility", ID: seq})
+	m.mu.Unlock()
+}
+
+func newTestHub(t *testing.T, log *memLog, opts Options) (*Hub, *changewake.Wake) {
+	w := changewake.New()
+	h := NewHub(w, opts)
+	h.Add(log)
+	h.Start()
+	t.Cleanup(h.Close)
+	return h, w
+}
+
+func recv(t *testing.T, s *Subscription) Event {
+	t.Helper()
+	select {
+	case e, ok := <-s.Events():
+		if !ok {
+			t.Fatalf("subscription ended: %v", s.Err())
+		}
+		return e
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
+	return Event{}
+}
+
+// A subscription with a position replays the log after it, then joins the
+// live fan-out with nothing lost or repeated.
+func TestReplayThenLive(t *testing.T) {
+	log := &memLog{}
+	for i := 1; i <= 5; i++ {
+		log.append(i)
+	}
+	h, w := newTestHub(t, log, Options{Page: 2})
+	for h.Head("mem") != 5 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	after := 2
+	s, err := h.Subscribe(context.Background(), Request{Source: "mem", After: &after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := 3; want <= 5; want++ {
+		if e := recv(t, s); e.Seq != want {
+			t.Fatalf("got %d, want %d", e.Seq, want)
+		}
+	}
+	log.append(6)
+	w.Bump()
+	if e := recv(t, s); e.Seq != 6 {
+		t.Fatalf("live: got %d, want 6", e.Seq)
+	}
+}
+
+// A subscriber that does not read is dropped with ErrSlow once its buffer
+// is full; the others go on.
+func TestSlowSubscriberIsDropped(t *testing.T) {
+	log := &memLog{}
+	h, w := newTestHub(t, log, Options{Buffer: 3})
+	time.Sleep(50 * time.Millisecond)
+	slow, _ := h.Subscribe(context.Background(), Request{Source: "mem"})
+	fast, _ := h.Subscribe(context.Background(), Request{Source: "mem"})
+	for h.Subscribers("mem") != 2 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := make(chan int, 100)
+	go func() {
+		for e := range fast.Events() {
+			got <- e.Seq
+		}
+	}()
+	for i := 1; i <= 10; i++ {
+		log.append(i)
+		w.Bump()
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case <-slow.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow subscriber was not dropped")
+	}
+	if !errors.Is(slow.Err(), ErrSlow) {
+		t.Fatalf("err %v", slow.Err())
+	}
+	if d := DropFor(slow.Err()); d.Code != CloseSlow || d.ErrCode != "SLOW_CONSUMER" {
+		t.Fatalf("drop %+v", d)
+	}
+	for want := 1; want <= 10; want++ {
+		select {
+		case seq := <-got:
+			if seq != want {
+				t.Fatalf("fast subscriber got %d, want %d", seq, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("fast subscriber: no event %d", want)
+		}
+	}
+}
+
+// A hole in the sequence holds the entries after it back until it fills
+// (a transaction committing late), so they arrive in order.
+func TestHoleHoldsLaterEntriesBack(t *testing.T) {
+	log := &memLog{}
+	h, w := newTestHub(t, log, Options{GapGrace: 2 * time.Second})
+	time.Sleep(50 * time.Millisecond)
+	s, _ := h.Subscribe(context.Background(), Request{Source: "mem"})
+	for h.Subscribers("mem") != 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	log.append(2) // 1 is not committed yet
+	w.Bump()
+	time.Sleep(200 * time.Millisecond)
+	log.mu.Lock()
+	log.evs = append([]Event{{Seq: 1, Entity: "Facility", ID: 1}}, log.evs...)
+	log.mu.Unlock()
+	w.Bump()
+	if e := recv(t, s); e.Seq != 1 {
+		t.Fatalf("got %d first, want 1", e.Seq)
+	}
+	if e := recv(t, s); e.Seq != 2 {
+		t.Fatalf("got %d, want 2", e.Seq)
+	}
+}

@@ -1,0 +1,416 @@
+package liveprivate_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"lifecircle/ent"
+	"lifecircle/ent/activity"
+	"lifecircle/ent/organization"
+	"lifecircle/ent/region"
+	"lifecircle/ent/requestevent"
+	"lifecircle/ent/servicerequest"
+	"lifecircle/internal/apperr"
+	"lifecircle/internal/auth"
+	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/auth/token"
+	"lifecircle/internal/liveprivate"
+	"lifecircle/internal/store"
+	"lifecircle/internal/testenv"
+	"lifecircle/internal/workflow"
+)
+
+// world is a community with a resident, two volunteers (one in a team),
+// staff, and the team.
+type world struct {
+	st                        *store.Store
+	hub                       *liveprivate.Hub
+	community                 int
+	resident, member, outside auth.Viewer
+	staff                     auth.Viewer
+	team, committee           int
+}
+
+func setup(t *testing.T, b testenv.Backend) *world {
+	t.Helper()
+	return setupOn(t, b.Open(t, testenv.Options{}))
+}
+
+func setupOn(t *testing.T, st *store.Store) *world {
+	t.Helper()
+	ctx := rule.SystemContext(context.Background())
+	c := st.Client
+	com, err := c.Region.Query().Where(region.LevelEQ(region.LevelCommunity)).First(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	person := func(name string, roles ...string) *ent.Person {
+		p, err := c.Person.Create().SetName(name).SetCommunityID(com.ID).SetRoles(roles).SetPhone("+86 100 0000 0001").Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	res, mem, out := person("求助的居民", "resident"), person("队员", "volunteer"), person("队外志愿者", "volunteer")
+	team, err := c.Organization.Create().SetKind(organization.KindVolunteerTeam).SetName("测试助老志愿服务队").SetRegionID(com.ID).AddMembers(mem).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := c.Organization.Create().SetKind(organization.KindResidentsCommittee).SetName("测试居委会").SetRegionID(com.ID).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenOf := func(role auth.Role, id int) auth.Viewer {
+		_, tok, err := token.Create(context.Background(), c, "test", role, id, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := auth.Viewer{Role: role, TokenID: tok.ID, CommunityID: com.ID}
+		if role != auth.RoleStaff {
+			v.PersonID = id
+		}
+		return v
+	}
+	hub := liveprivate.New(c, st.Changes, 50*time.Millisecond)
+	t.Cleanup(st.Changes.Close)
+	return &world{st: st, hub: hub, community: com.ID, team: team.ID, committee: rc.ID,
+		resident: tokenOf(auth.RoleResident, res.ID), member: tokenOf(auth.RoleVolunteer, mem.ID),
+		outside: tokenOf(auth.RoleVolunteer, out.ID), staff: tokenOf(auth.RoleStaff, com.ID)}
+}
+
+// as runs f in a transaction for viewer v, as a mutation does.
+func (w *world) as(t *testing.T, v auth.Viewer, f func(ctx context.Context, c *ent.Client) error) {
+	t.Helper()
+	ctx := auth.NewContext(context.Background(), v)
+	tx, err := w.st.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
+		_ = tx.Rollback()
+		t.Error(err) // not Fatal: called from goroutines too
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		t.Error(err)
+	}
+}
+
+func (w *world) submit(t *testing.T, title string) int {
+	var id int
+	w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
+		r, err := workflow.Submit(ctx, c, workflow.SubmitInput{Kind: servicerequest.KindServiceNeed, Title: title, Address: "某小区 3 号楼 2 单元"})
+		if err == nil {
+			id = r.ID
+		}
+		return err
+	})
+	return id
+}
+
+func (w *world) step(t *testing.T, v auth.Viewer, id int, a requestevent.Action, args workflow.Args) {
+	w.as(t, v, func(ctx context.Context, c *ent.Client) error {
+		_, err := workflow.Transition(ctx, c, id, a, args)
+		return err
+	})
+}
+
+func subCtx(t *testing.T, v auth.Viewer) context.Context {
+	ctx, cancel := context.WithCancel(auth.NewContext(context.Background(), v))
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func next[T any](t *testing.T, ch <-chan T, errs <-chan error) T {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		if !ok {
+			select {
+			case err := <-errs:
+				t.Fatalf("subscription ended: %v", err)
+			default:
+				t.Fatal("subscription ended")
+			}
+		}
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing delivered within 10 s")
+	}
+	var zero T
+	return zero
+}
+
+func none[T any](t *testing.T, ch <-chan T, wait time.Duration) {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		if ok {
+			t.Fatalf("delivered %+v; want nothing", v)
+		}
+	case <-time.After(wait):
+	}
+}
+
+func code(err error) string {
+	if e, ok := apperr.As(err); ok {
+		return e.Code
+	}
+	return ""
+}
+
+// A resident receives every step of their request, in order, and a
+// subscription resumed with the last cursor seen replays what it missed.
+func TestRequestUpdatedInOrderAndResumes(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		w := setup(t, b)
+		id := w.submit(t, "送餐上门")
+		ctx, cancel := context.WithCancel(auth.NewContext(context.Background(), w.resident))
+		ch, errs, err := w.hub.RequestUpdated(ctx, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.team})
+		w.step(t, w.member, id, requestevent.ActionClaim, workflow.Args{})
+		var got []string
+		var cursor string
+		for range 2 {
+			u := next(t, ch, errs)
+			got = append(got, string(u.Action)+">"+string(u.Request.Status))
+			cursor = u.Cursor
+			if u.Event == nil || u.Event.Action != u.Action {
+				t.Errorf("the requester's update has no readable step: %+v", u.Event)
+			}
+		}
+		if want := []string{"DISPATCH>CLAIMED", "CLAIM>CLAIMED"}; got[1] != want[1] || got[0][:8] != "DISPATCH" {
+			t.Errorf("steps %v, want DISPATCH then CLAIM", got)
+		}
+		cancel() // the network blips
+		w.step(t, w.member, id, requestevent.ActionResolve, workflow.Args{Note: "已送到"})
+		w.step(t, w.resident, id, requestevent.ActionConfirm, workflow.Args{Satisfaction: 5})
+
+		ch, errs, err = w.hub.RequestUpdated(subCtx(t, w.resident), id, &cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := next(t, ch, errs); u.Action != requestevent.ActionResolve {
+			t.Errorf("first replayed step %s, want RESOLVE", u.Action)
+		}
+		if u := next(t, ch, errs); u.Action != requestevent.ActionConfirm || u.Request.Status != servicerequest.StatusConfirmed {
+			t.Errorf("second replayed step %s (%s), want CONFIRM (CONFIRMED)", u.Action, u.Request.Status)
+		}
+		none(t, ch, 300*time.Millisecond)
+	})
+}
+
+// Who may follow a request: the requester, the claimer, staff; a volunteer
+// who cannot see it gets NOT_FOUND, one who sees it without having claimed
+// it FORBIDDEN.
+func TestRequestUpdatedAuthorisation(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		w := setup(t, b)
+		id := w.submit(t, "修水管")
+		_, _, err := w.hub.RequestUpdated(subCtx(t, w.member), id, nil)
+		if code(err) != apperr.CodeNotFound {
+			t.Errorf("a volunteer, before dispatch: %v, want NOT_FOUND", err)
+		}
+		_, _, err = w.hub.RequestUpdated(subCtx(t, auth.Viewer{}), id, nil)
+		if code(err) != apperr.CodeForbidden {
+			t.Errorf("the public: %v, want FORBIDDEN", err)
+		}
+		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
+		_, _, err = w.hub.RequestUpdated(subCtx(t, w.member), id, nil)
+		if code(err) != apperr.CodeForbidden {
+			t.Errorf("a volunteer who sees it but has not claimed it: %v, want FORBIDDEN", err)
+		}
+		if _, _, err := w.hub.RequestUpdated(subCtx(t, w.staff), id, nil); err != nil {
+			t.Errorf("staff: %v", err)
+		}
+		bad := "x"
+		if _, _, err := w.hub.RequestUpdated(subCtx(t, w.staff), id, &bad); code(err) != apperr.CodeBadInput {
+			t.Errorf("a bad cursor: %v, want BAD_USER_INPUT", err)
+		}
+	})
+}
+
+// A dispatch to a team reaches its members only, with the request as they
+// may see it; once another volunteer claimed a request, it is no longer
+// delivered to those who can no longer see it.
+func TestRequestDispatchedToTheTeam(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		w := setup(t, b)
+		mch, merrs, err := w.hub.RequestDispatched(subCtx(t, w.member), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		och, _, err := w.hub.RequestDispatched(subCtx(t, w.outside), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.hub.RequestDispatched(subCtx(t, w.resident), nil); code(err) != apperr.CodeForbidden {
+			t.Errorf("a resident: %v, want FORBIDDEN", err)
+		}
+		id := w.submit(t, "送餐上门")
+		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.team})
+		u := next(t, mch, merrs)
+		if u.Request.ID != id || u.Action != requestevent.ActionDispatch {
+			t.Fatalf("member received %+v", u)
+		}
+		if workflow.CanSeeAddress(w.member, u.Request) {
+			t.Error("a volunteer who has not claimed the request may see its address")
+		}
+		if u.Event != nil {
+			t.Error("a volunteer who has not claimed the request reads its history")
+		}
+		none(t, och, 300*time.Millisecond)
+
+		// Dispatched to the committee: both see it.
+		id2 := w.submit(t, "代读通知")
+		w.step(t, w.staff, id2, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
+		if u := next(t, mch, merrs); u.Request.ID != id2 {
+			t.Errorf("member received %d, want %d", u.Request.ID, id2)
+		}
+		if u := next(t, och, nil); u.Request.ID != id2 {
+			t.Errorf("outside volunteer received %d, want %d", u.Request.ID, id2)
+		}
+	})
+}
+
+// A subscription whose token is revoked, or whose person is deactivated,
+// receives nothing more and ends.
+func TestRevokedTokenStopsReceiving(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		w := setup(t, b)
+		ch, errs, err := w.hub.RequestDispatched(subCtx(t, w.outside), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := w.submit(t, "第一件")
+		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
+		next(t, ch, errs)
+		if _, err := token.Revoke(token.AsAdmin(context.Background()), w.st.Client, w.outside.TokenID); err != nil {
+			t.Fatal(err)
+		}
+		id2 := w.submit(t, "第二件")
+		w.step(t, w.staff, id2, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
+		select {
+		case u, ok := <-ch:
+			if ok {
+				t.Fatalf("delivered after revocation: %+v", u)
+			}
+			if err := <-errs; code(err) != apperr.CodeUnauthenticated {
+				t.Errorf("ended with %v, want UNAUTHENTICATED", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the subscription of a revoked token did not end")
+		}
+	})
+}
+
+// registrationChanged: staff of the activity's community receive each
+// registration and cancellation in order; others are refused.
+func TestRegistrationChanged(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		w := setup(t, b)
+		sys := rule.SystemContext(context.Background())
+		act, err := w.st.Client.Activity.Create().SetTitle("测试活动").SetCommunityID(w.community).SetCategory(activity.CategoryOther).
+			SetStartsAt(time.Now().Add(48 * time.Hour)).SetEndsAt(time.Now().Add(50 * time.Hour)).Save(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.hub.RegistrationChanged(subCtx(t, w.resident), act.ID, nil); code(err) != apperr.CodeForbidden {
+			t.Errorf("a resident: %v, want FORBIDDEN", err)
+		}
+		if _, _, err := w.hub.RegistrationChanged(subCtx(t, w.staff), 999999999, nil); code(err) != apperr.CodeNotFound {
+			t.Errorf("an unknown activity: %v, want NOT_FOUND", err)
+		}
+		ch, errs, err := w.hub.RegistrationChanged(subCtx(t, w.staff), act.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reg int
+		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
+			r, err := workflow.Register(ctx, c, act.ID, nil)
+			if err == nil {
+				reg = r.ID
+			}
+			return err
+		})
+		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
+			_, err := workflow.CancelRegistration(ctx, c, reg)
+			return err
+		})
+		u1, u2 := next(t, ch, errs), next(t, ch, errs)
+		if u1.Status != "REGISTERED" || u2.Status != "CANCELLED" || u1.Registration.ID != reg {
+			t.Errorf("got %s then %s for %d, want REGISTERED then CANCELLED for %d", u1.Status, u2.Status, u1.Registration.ID, reg)
+		}
+		// Resume after the first: the cancellation only.
+		ch, errs, err = w.hub.RegistrationChanged(subCtx(t, w.staff), act.ID, &u1.Cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := next(t, ch, errs); u.Status != "CANCELLED" || u.Cursor != u2.Cursor {
+			t.Errorf("resumed: %s %s, want CANCELLED %s", u.Status, u.Cursor, u2.Cursor)
+		}
+	})
+}
+
+// The private logs' IDs become visible in the order of commit: of many
+// concurrent transitions, a follower reading after the last ID it saw
+// misses none.
+func TestConcurrentStepsMissNothing(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		w := setup(t, b)
+		ch, errs, err := w.hub.RequestDispatched(subCtx(t, w.staff), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 12
+		ids := make([]int, n)
+		for i := range ids {
+			ids[i] = w.submit(t, "并发")
+		}
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Go(func() {
+				w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
+			})
+		}
+		wg.Wait()
+		seen := map[int]bool{}
+		for range n {
+			seen[next(t, ch, errs).Request.ID] = true
+		}
+		if len(seen) != n {
+			t.Errorf("received %d distinct requests, want %d", len(seen), n)
+		}
+	})
+}
+
+// Two servers on one PostgreSQL: a step committed through one reaches a
+// subscriber of the other, woken by NOTIFY (the other's safety-net poll is
+// set far beyond the wait).
+func TestAcrossProcesses(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	w := setupOn(t, testenv.OpenURL(t, url, testenv.Options{}))
+	other := testenv.OpenURL(t, url, testenv.Options{NoDemo: true})
+	if err := other.WatchChanges(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	hub := liveprivate.New(other.Client, other.Changes, time.Hour)
+	ch, errs, err := hub.RequestDispatched(subCtx(t, w.member), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := w.submit(t, "跨进程")
+	start := time.Now()
+	w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.team})
+	if u := next(t, ch, errs); u.Request.ID != id {
+		t.Errorf("received %d, want %d", u.Request.ID, id)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("delivered after %s: not woken by the notification", d)
+	}
+}
