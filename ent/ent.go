@@ -27,6 +27,8 @@ import (
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
 	"lifecircle/ent/walknetwork"
+	"lifecircle/ent/webhookdelivery"
+	"lifecircle/ent/webhookendpoint"
 	"reflect"
 	"sync"
 
@@ -114,6 +116,8 @@ func checkColumn(t, c string) error {
 			signincode.Table:         signincode.ValidColumn,
 			statcell.Table:           statcell.ValidColumn,
 			walknetwork.Table:        walknetwork.ValidColumn,
+			webhookdelivery.Table:    webhookdelivery.ValidColumn,
+			webhookendpoint.Table:    webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

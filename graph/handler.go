@@ -14,6 +14,7 @@ import (
 	"lifecircle/internal/limits"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/webhook"
 )
 
 // Options tune the GraphQL handler.
@@ -37,6 +38,9 @@ type Options struct {
 	// PersistedQueries stores automatic persisted queries (default:
 	// NewPersistedQueryCache, in this process).
 	PersistedQueries graphql.Cache[string]
+	// Webhooks manages webhook endpoints (its AllowPrivate: the server's
+	// -webhook-allow-private).
+	Webhooks webhook.Endpoints
 }
 
 // MaxPersistedQuery is the longest document persisted (APQ), in bytes.
@@ -69,7 +73,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.Walk != nil {
 		walk = *opts.Walk
 	}
-	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget))
+	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Webhooks))
 	srv.Use(observer{}) // first: it sees every response as the client will
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)

@@ -6,6 +6,7 @@ import (
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/webhook"
 )
 
 // Resolver is the root resolver. Resolvers are thin: they translate
@@ -15,15 +16,17 @@ type Resolver struct {
 	places *servicemap.Index
 	walk   servicemap.WalkModel
 	budget *limits.Budget // nil: no rate limits
+	hooks  webhook.Endpoints
 }
 
 // NewSchema returns the executable schema over client. places answers the
 // service-map queries with walk as the walking model; budget (nil: none)
-// bounds the rate budgets staff give the tokens they issue.
-func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget) graphql.ExecutableSchema {
+// bounds the rate budgets staff give the tokens they issue;
+// hooks manages webhook endpoints.
+func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hooks webhook.Endpoints) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     PublicSchema(),
-		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget},
+		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, hooks: hooks},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	})
 }
