@@ -112,7 +112,7 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 			return out.Data
 		}
 		wait := func(what string, ok func() bool) {
-			deadline := time.Now().Add(60 * time.Second)
+			deadline := time.Now().Add(90 * time.Second)
 			for !ok() {
 				if time.Now().After(deadline) {
 					t.Fatalf("timed out waiting for %s", what)
@@ -132,6 +132,14 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 			map[string]any{"c": community})
 		// The first attempt fails; the retry is 3 s away: kill the server.
 		wait("the first attempt", func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) >= 1 })
+		// Once the failure is recorded (the retry is scheduled), kill the
+		// server: the job waits in River's table, not in the process.
+		wait("the retry scheduled", func() bool {
+			d := query(`{ webhookEndpoints { deliveries { nextAttemptAt } } }`, nil)
+			ds := d["webhookEndpoints"].([]any)[0].(map[string]any)["deliveries"].([]any)
+			return len(ds) == 1 && ds[0].(map[string]any)["nextAttemptAt"] != nil
+		})
+		time.Sleep(500 * time.Millisecond) // River records the job's failure just after
 		_ = cmd.Process.Kill()
 		<-exited
 		mu.Lock()
