@@ -59,6 +59,7 @@ import (
 	"lifecircle/internal/timefmt"
 	"lifecircle/internal/tracing"
 	"lifecircle/internal/walknet"
+	"lifecircle/internal/webhook"
 )
 
 func main() {
@@ -174,6 +175,21 @@ func serve(ctx context.Context, args []string) error {
 				PrimaryReads: s.PrimaryReads, Fallbacks: s.Fallbacks}
 		})
 	}
+	// Webhooks: every process enqueues them; with -webhook-work (the
+	// default) this one also delivers them (River shares the queue among
+	// the processes of one PostgreSQL database).
+	hooks, err := webhook.New(st.Client, st.DB, st.Dialect == dialect.Postgres, webhookOptions(cfg, m))
+	if err != nil {
+		return err
+	}
+	if err := hooks.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("webhook delivery: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = hooks.Stop(stopCtx)
+	}()
 	if cfg.Seed {
 		sum, err := demo.Load(ctx, st.Client)
 		if err != nil {
@@ -207,7 +223,8 @@ func serve(ctx context.Context, args []string) error {
 		CORSOrigins: cfg.CORSOrigins,
 		Publisher: &opendata.Publisher{Name: cfg.Publisher, Email: cfg.ContactEmail,
 			Licence: cfg.Licence, LicenceURL: cfg.LicenceURL},
-		GraphQL:    graph.Options{Places: places, Walk: &walk, AllowList: allow},
+		GraphQL: graph.Options{Places: places, Walk: &walk, AllowList: allow,
+			Webhooks: webhook.Endpoints{AllowPrivate: cfg.WebhookAllowPrivate}},
 		Metrics:    m,
 		AccessLog:  accessLogger(cfg),
 		Tracing:    tracer,
@@ -277,6 +294,16 @@ func serve(ctx context.Context, args []string) error {
 	// with an error event): Shutdown does not wait for hijacked connections.
 	hub.Close()
 	return shutdown(srv, cfg.ShutdownGrace)
+}
+
+// webhookOptions are the webhook settings of cfg.
+func webhookOptions(cfg config.Config, m *metrics.Metrics) webhook.Options {
+	return webhook.Options{
+		Work: cfg.WebhookWork, Workers: cfg.WebhookWorkers, AllowPrivate: cfg.WebhookAllowPrivate,
+		RetryBase: cfg.WebhookRetryBase, RetryFor: cfg.WebhookRetryFor,
+		DisableAfter: cfg.WebhookDisableAfter, DisablePeriod: cfg.WebhookDisablePeriod,
+		Poll: cfg.WebhookPoll, Registerer: m.Registry,
+	}
 }
 
 // readinessChecks are /readyz's checks beyond the database and the

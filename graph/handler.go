@@ -16,6 +16,7 @@ import (
 	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/webhook"
 )
 
 // Options tune the GraphQL handler.
@@ -49,6 +50,9 @@ type Options struct {
 	// offered); see Transports.
 	Websocket *transport.Websocket
 	SSE       *transport.SSE
+	// Webhooks manages webhook endpoints (its AllowPrivate: the server's
+	// -webhook-allow-private).
+	Webhooks webhook.Endpoints
 }
 
 // MaxPersistedQuery is the longest document persisted (APQ), in bytes.
@@ -84,7 +88,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.Private == nil {
 		opts.Private = liveprivate.New(client, nil, 0)
 	}
-	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Live, opts.Private))
+	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Live, opts.Private, opts.Webhooks))
 	srv.Use(observer{}) // first: it sees every response as the client will
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)

@@ -8,6 +8,7 @@ import (
 	"lifecircle/internal/live"
 	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/servicemap"
+	"lifecircle/internal/webhook"
 )
 
 // Resolver is the root resolver. Resolvers are thin: they translate
@@ -21,16 +22,17 @@ type Resolver struct {
 	// private delivers the private subscriptions (requestUpdated,
 	// requestDispatched, registrationChanged).
 	private *liveprivate.Hub
+	hooks   webhook.Endpoints // manages webhook endpoints
 }
 
 // NewSchema returns the executable schema over client. places answers the
 // service-map queries with walk as the walking model; budget (nil: none)
 // bounds the rate budgets staff give the tokens they issue.
-// hub (nil: none) delivers the subscriptions.
-func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hub *live.Hub, private *liveprivate.Hub) graphql.ExecutableSchema {
+// hub (nil: none) delivers the subscriptions; hooks manages webhook endpoints.
+func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hub *live.Hub, private *liveprivate.Hub, hooks webhook.Endpoints) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     PublicSchema(),
-		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, live: hub, private: private},
+		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, live: hub, private: private, hooks: hooks},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	})
 }

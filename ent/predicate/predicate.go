@@ -92,3 +92,9 @@ type StatCell func(*sql.Selector)
 
 // WalkNetwork is the predicate function for walknetwork builders.
 type WalkNetwork func(*sql.Selector)
+
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)
+
+// WebhookEndpoint is the predicate function for webhookendpoint builders.
+type WebhookEndpoint func(*sql.Selector)

@@ -23,6 +23,7 @@ import (
 	"lifecircle/internal/i18n"
 	"lifecircle/internal/inputs"
 	"lifecircle/internal/privatelog"
+	"lifecircle/internal/webhook"
 )
 
 // Policy of the Region: public reads; only admins change the hierarchy.
@@ -190,7 +191,7 @@ func (WalkNetwork) Hooks() []ent.Hook { return []ent.Hook{changelog.Record("Walk
 
 // Hooks of the Facility.
 func (Facility) Hooks() []ent.Hook {
-	return []ent.Hook{mergeFacilityAppends, normaliseInput, validNames, changelog.Record("Facility")}
+	return []ent.Hook{mergeFacilityAppends, normaliseInput, validNames, changelog.Record("Facility"), webhook.Emit("Facility")}
 }
 
 // Hooks of the Region: the change feed.
@@ -210,7 +211,7 @@ func (Organization) Hooks() []ent.Hook {
 // Hooks of the Activity. Its registered count is live: registrations and
 // cancellations are not changes of the activity (see changelog.Live).
 func (Activity) Hooks() []ent.Hook {
-	return []ent.Hook{mergeActivityAppends, normaliseInput, endsAfterStart, checkSeries, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount))}
+	return []ent.Hook{mergeActivityAppends, normaliseInput, endsAfterStart, checkSeries, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount)), webhook.Emit("Activity")}
 }
 
 // Hooks of the Theme: normalised input. (Themes are not in the change
@@ -220,8 +221,13 @@ func (Theme) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
 // Hooks of the Person: normalised input.
 func (Person) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
 
-// Hooks of the ServiceRequest: normalised input.
-func (ServiceRequest) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
+// Hooks of the ServiceRequest: normalised input; webhooks.
+func (ServiceRequest) Hooks() []ent.Hook {
+	return []ent.Hook{normaliseInput, webhook.Emit("ServiceRequest")}
+}
+
+// Hooks of the Registration: webhooks.
+func (Registration) Hooks() []ent.Hook { return []ent.Hook{webhook.Emit("Registration")} }
 
 // normaliseInput applies internal/inputs to every field a write sets:
 // free text trimmed of invisible characters and refused when nothing

@@ -329,6 +329,28 @@ type CreatePersonInput struct {
 	TeamIDs []int `json:"teamIDs,omitempty"`
 }
 
+// A new webhook endpoint.
+//
+// 新的 webhook 端点。
+type CreateWebhookEndpointInput struct {
+	// An http or https URL (internal addresses are refused unless the server allows them).
+	//
+	// http 或 https URL（除非服务器允许，否则拒绝内部地址）。
+	URL string `json:"url"`
+	// The event types to send (see `webhookEventTypes`).
+	//
+	// 要发送的事件类型（见 `webhookEventTypes`）。
+	EventTypes []string `json:"eventTypes"`
+	// Admins: only this community's events (null: all). Staff: their own community, the default.
+	//
+	// 管理员：只发送该社区的事件（为空表示全部）。工作人员：只能是本社区，默认即本社区。
+	CommunityID *int `json:"communityID,omitempty"`
+	// A note (at most 500 characters).
+	//
+	// 备注（最多 500 个字符）。
+	Description *string `json:"description,omitempty"`
+}
+
 // A direct link of an identity-provider subject (admins).
 //
 // 身份提供方用户的直接绑定（管理员）。
@@ -816,6 +838,32 @@ type UpdatePersonInput struct {
 	TeamIDs []int `json:"teamIDs,omitempty"`
 }
 
+// Changes to a webhook endpoint; a field left out stays as it is.
+//
+// 对 webhook 端点的修改；未给出的字段保持不变。
+type UpdateWebhookEndpointInput struct {
+	// A new URL.
+	//
+	// 新的 URL。
+	URL *string `json:"url,omitempty"`
+	// The new list of event types.
+	//
+	// 新的事件类型列表。
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// Admins: a new community filter.
+	//
+	// 管理员：新的社区筛选。
+	CommunityID *int `json:"communityID,omitempty"`
+	// A new note.
+	//
+	// 新的备注。
+	Description *string `json:"description,omitempty"`
+	// False disables the endpoint; true enables it again and clears its failure count.
+	//
+	// false 停用端点；true 重新启用并清零失败计数。
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
 // The caller, as the server sees it.
 //
 // 服务器所识别的调用者。
@@ -828,6 +876,20 @@ type Viewer struct {
 	//
 	// 工作人员令牌所服务的社区。
 	Community *ent.Region `json:"community,omitempty"`
+}
+
+// An endpoint with its signing secret, shown this once.
+//
+// 端点及其签名密钥（只显示这一次）。
+type WebhookEndpointSecretPayload struct {
+	// The endpoint.
+	//
+	// 端点。
+	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
+	// The signing secret (whsec_…): store it now, it is not shown again.
+	//
+	// 签名密钥（whsec_…）：请立即保存，之后不再显示。
+	Secret string `json:"secret"`
 }
 
 // How compounds of a report are ordered.

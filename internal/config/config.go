@@ -60,6 +60,8 @@ type Config struct {
 	LiveKeepAlive           time.Duration
 	// Rate budgets, and Redis shared by several servers.
 	Servers
+	// Webhook delivery.
+	Webhooks
 
 	// DatabaseReadURL is a streaming replica of DatabaseURL for public
 	// reads; ReadMaxLag is how far behind it may be and still serve them.
@@ -198,6 +200,10 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	if err != nil {
 		return c, err
 	}
+	checkWebhooks, err := webhookFlags(fs, getenv, &c.Webhooks)
+	if err != nil {
+		return c, err
+	}
 	grace, err := envDuration(getenv, "SHUTDOWN_GRACE", 10*time.Second)
 	if err != nil {
 		return c, err
@@ -218,6 +224,9 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, err
 	}
 	if err := checkOIDC(); err != nil {
+		return c, err
+	}
+	if err := checkWebhooks(); err != nil {
 		return c, err
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {

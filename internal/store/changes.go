@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"lifecircle/ent/change"
 	"lifecircle/internal/changewake"
 	"lifecircle/internal/privatelog"
+	"lifecircle/internal/sqltx"
 )
 
 // DefaultChangePoll is how often WatchChanges reads the change log's last
@@ -83,9 +85,11 @@ type changeSignal struct {
 	dialect.Driver
 	wake *changewake.Wake
 	pg   bool
+	db   *sql.DB // for sqltx.Fill
 }
 
 func (d changeSignal) Exec(ctx context.Context, query string, args, v any) error {
+	sqltx.Fill(ctx, nil, d.db, d.pg)
 	if err := d.Driver.Exec(ctx, query, args, v); err != nil {
 		return err
 	}
@@ -96,6 +100,7 @@ func (d changeSignal) Exec(ctx context.Context, query string, args, v any) error
 }
 
 func (d changeSignal) Query(ctx context.Context, query string, args, v any) error {
+	sqltx.Fill(ctx, nil, d.db, d.pg)
 	if err := d.Driver.Query(ctx, query, args, v); err != nil {
 		return err
 	}
@@ -152,6 +157,7 @@ type signalTx struct {
 }
 
 func (t *signalTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.fill(ctx)
 	if err := t.Tx.Exec(ctx, query, args, v); err != nil {
 		return err
 	}
@@ -160,11 +166,25 @@ func (t *signalTx) Exec(ctx context.Context, query string, args, v any) error {
 }
 
 func (t *signalTx) Query(ctx context.Context, query string, args, v any) error {
+	t.fill(ctx)
 	if err := t.Tx.Query(ctx, query, args, v); err != nil {
 		return err
 	}
 	t.appended = t.appended || appendsToLog(query)
 	return nil
+}
+
+// fill tells a sqltx.Slot in ctx the database/sql transaction underneath
+// (ent's own, under the replica router and the prepared-statement driver,
+// which leave transactions as they are).
+func (t *signalTx) fill(ctx context.Context) {
+	var tx *sql.Tx
+	if et, ok := t.Tx.(*entsql.Tx); ok {
+		tx, _ = et.Tx.(*sql.Tx)
+	}
+	if tx != nil {
+		sqltx.Fill(ctx, tx, t.d.db, t.d.pg)
+	}
 }
 
 // Commit sends the notification as the transaction's last statement (the

@@ -26,6 +26,7 @@ import (
 	"lifecircle/internal/migrations"
 	"lifecircle/internal/privatelog"
 	"lifecircle/internal/replica"
+	"lifecircle/internal/webhook"
 )
 
 // Store is an open database with its ent client.
@@ -197,7 +198,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		drv = router
 	}
 	wake := changewake.New()
-	drv = changeSignal{Driver: driver{drv}, wake: wake, pg: dia == dialect.Postgres}
+	drv = changeSignal{Driver: driver{drv}, wake: wake, pg: dia == dialect.Postgres, db: db}
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}
@@ -214,6 +215,18 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		client.Close()
 		return nil, fmt.Errorf("store: migrate schema: %w", err)
 	}
+	// River's tables (the webhook queue), by River's own migrator, under
+	// the same policy: SQLite always; PostgreSQL as opts.Migrate says.
+	riverApplied, err := webhook.Migrate(ctx, db, dia == dialect.Postgres, riverMode(dia, opts.Migrate))
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	for _, v := range riverApplied {
+		if opts.Logf != nil {
+			opts.Logf("applied River migration %03d (the webhook queue)", v)
+		}
+	}
 	if err := changelog.Prepare(ctx, client); err != nil {
 		client.Close()
 		return nil, err
@@ -223,6 +236,21 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{Client: client, DB: db, Dialect: dia, Applied: applied, Replica: router, Changes: wake, url: opts.URL}, nil
+}
+
+// riverMode is what webhook.Migrate does about River's tables: on SQLite
+// (migrated whenever it is opened) and with MigrateAuto, apply pending
+// River migrations; with MigrateCheck, refuse to start while any is
+// pending; by default (MigrateEmpty), create River's tables if there are
+// none, and otherwise refuse to start while any is pending.
+func riverMode(dia, mode string) string {
+	switch {
+	case dia != dialect.Postgres || mode == MigrateAuto:
+		return webhook.MigrateApply
+	case mode == MigrateCheck:
+		return webhook.MigrateCheck
+	}
+	return webhook.MigrateFresh
 }
 
 // migratePostgres applies or checks the versioned migrations as
