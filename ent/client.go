@@ -19,6 +19,7 @@ import (
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
@@ -27,10 +28,12 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent"
@@ -60,6 +63,8 @@ type Client struct {
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridWorker is the client for interacting with the GridWorker builders.
+	GridWorker *GridWorkerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
@@ -76,6 +81,8 @@ type Client struct {
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
 	Registration *RegistrationClient
+	// ReportedIndicator is the client for interacting with the ReportedIndicator builders.
+	ReportedIndicator *ReportedIndicatorClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
@@ -84,6 +91,8 @@ type Client struct {
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
+	// Visit is the client for interacting with the Visit builders.
+	Visit *VisitClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
 }
@@ -105,6 +114,7 @@ func (c *Client) init() {
 	c.Erasure = NewErasureClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
+	c.GridWorker = NewGridWorkerClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
@@ -113,10 +123,12 @@ func (c *Client) init() {
 	c.Publication = NewPublicationClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
+	c.ReportedIndicator = NewReportedIndicatorClient(c.config)
 	c.RequestEvent = NewRequestEventClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
 	c.SignInCode = NewSignInCodeClient(c.config)
 	c.StatCell = NewStatCellClient(c.config)
+	c.Visit = NewVisitClient(c.config)
 	c.WalkNetwork = NewWalkNetworkClient(c.config)
 }
 
@@ -218,6 +230,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Erasure:            NewErasureClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
+		GridWorker:         NewGridWorkerClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
@@ -226,10 +239,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
+		ReportedIndicator:  NewReportedIndicatorClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
+		Visit:              NewVisitClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
 }
@@ -258,6 +273,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Erasure:            NewErasureClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
+		GridWorker:         NewGridWorkerClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
@@ -266,10 +282,12 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
+		ReportedIndicator:  NewReportedIndicatorClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
+		Visit:              NewVisitClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
 	}, nil
 }
@@ -301,9 +319,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.Facility, c.Grid, c.GridWorker, c.IdempotencyKey, c.Identity, c.Organization,
+		c.Person, c.PersonalDataAccess, c.Publication, c.Region, c.Registration,
+		c.ReportedIndicator, c.RequestEvent, c.ServiceRequest, c.SignInCode,
+		c.StatCell, c.Visit, c.WalkNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -314,9 +333,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.Compound, c.Erasure,
-		c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.Organization, c.Person,
-		c.PersonalDataAccess, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.ServiceRequest, c.SignInCode, c.StatCell, c.WalkNetwork,
+		c.Facility, c.Grid, c.GridWorker, c.IdempotencyKey, c.Identity, c.Organization,
+		c.Person, c.PersonalDataAccess, c.Publication, c.Region, c.Registration,
+		c.ReportedIndicator, c.RequestEvent, c.ServiceRequest, c.SignInCode,
+		c.StatCell, c.Visit, c.WalkNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -341,6 +361,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Facility.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
+	case *GridWorkerMutation:
+		return c.GridWorker.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *IdentityMutation:
@@ -357,6 +379,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Region.mutate(ctx, m)
 	case *RegistrationMutation:
 		return c.Registration.mutate(ctx, m)
+	case *ReportedIndicatorMutation:
+		return c.ReportedIndicator.mutate(ctx, m)
 	case *RequestEventMutation:
 		return c.RequestEvent.mutate(ctx, m)
 	case *ServiceRequestMutation:
@@ -365,6 +389,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SignInCode.mutate(ctx, m)
 	case *StatCellMutation:
 		return c.StatCell.mutate(ctx, m)
+	case *VisitMutation:
+		return c.Visit.mutate(ctx, m)
 	case *WalkNetworkMutation:
 		return c.WalkNetwork.mutate(ctx, m)
 	default:
@@ -1144,6 +1170,22 @@ func (c *CompoundClient) QueryOrganizations(_m *Compound) *OrganizationQuery {
 	return query
 }
 
+// QueryGrids queries the grids edge of a Compound.
+func (c *CompoundClient) QueryGrids(_m *Compound) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(compound.Table, compound.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, compound.GridsTable, compound.GridsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *CompoundClient) Hooks() []Hook {
 	hooks := c.hooks.Compound
@@ -1658,6 +1700,38 @@ func (c *GridClient) QueryCommunity(_m *Grid) *RegionQuery {
 	return query
 }
 
+// QueryCompounds queries the compounds edge of a Grid.
+func (c *GridClient) QueryCompounds(_m *Grid) *CompoundQuery {
+	query := (&CompoundClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, id),
+			sqlgraph.To(compound.Table, compound.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, grid.CompoundsTable, grid.CompoundsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWorkers queries the workers edge of a Grid.
+func (c *GridClient) QueryWorkers(_m *Grid) *GridWorkerQuery {
+	query := (&GridWorkerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, id),
+			sqlgraph.To(gridworker.Table, gridworker.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, grid.WorkersTable, grid.WorkersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *GridClient) Hooks() []Hook {
 	hooks := c.hooks.Grid
@@ -1681,6 +1755,188 @@ func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error)
 		return (&GridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Grid mutation op: %q", m.Op())
+	}
+}
+
+// GridWorkerClient is a client for the GridWorker schema.
+type GridWorkerClient struct {
+	config
+}
+
+// NewGridWorkerClient returns a client for the GridWorker from the given config.
+func NewGridWorkerClient(c config) *GridWorkerClient {
+	return &GridWorkerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `gridworker.Hooks(f(g(h())))`.
+func (c *GridWorkerClient) Use(hooks ...Hook) {
+	c.hooks.GridWorker = append(c.hooks.GridWorker, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `gridworker.Intercept(f(g(h())))`.
+func (c *GridWorkerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GridWorker = append(c.inters.GridWorker, interceptors...)
+}
+
+// Create returns a builder for creating a GridWorker entity.
+func (c *GridWorkerClient) Create() *GridWorkerCreate {
+	mutation := newGridWorkerMutation(c.config, OpCreate)
+	return &GridWorkerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GridWorker entities.
+func (c *GridWorkerClient) CreateBulk(builders ...*GridWorkerCreate) *GridWorkerCreateBulk {
+	return &GridWorkerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GridWorkerClient) MapCreateBulk(slice any, setFunc func(*GridWorkerCreate, int)) *GridWorkerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GridWorkerCreateBulk{err: fmt.Errorf("calling to GridWorkerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GridWorkerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GridWorkerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GridWorker.
+func (c *GridWorkerClient) Update() *GridWorkerUpdate {
+	mutation := newGridWorkerMutation(c.config, OpUpdate)
+	return &GridWorkerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GridWorkerClient) UpdateOne(_m *GridWorker) *GridWorkerUpdateOne {
+	mutation := newGridWorkerMutation(c.config, OpUpdateOne, withGridWorker(_m))
+	return &GridWorkerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GridWorkerClient) UpdateOneID(id int) *GridWorkerUpdateOne {
+	mutation := newGridWorkerMutation(c.config, OpUpdateOne, withGridWorkerID(id))
+	return &GridWorkerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GridWorker.
+func (c *GridWorkerClient) Delete() *GridWorkerDelete {
+	mutation := newGridWorkerMutation(c.config, OpDelete)
+	return &GridWorkerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GridWorkerClient) DeleteOne(_m *GridWorker) *GridWorkerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GridWorkerClient) DeleteOneID(id int) *GridWorkerDeleteOne {
+	builder := c.Delete().Where(gridworker.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GridWorkerDeleteOne{builder}
+}
+
+// Query returns a query builder for GridWorker.
+func (c *GridWorkerClient) Query() *GridWorkerQuery {
+	return &GridWorkerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGridWorker},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a GridWorker entity by its id.
+func (c *GridWorkerClient) Get(ctx context.Context, id int) (*GridWorker, error) {
+	return c.Query().Where(gridworker.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GridWorkerClient) GetX(ctx context.Context, id int) *GridWorker {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a GridWorker.
+func (c *GridWorkerClient) QueryGrid(_m *GridWorker) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gridworker.Table, gridworker.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, gridworker.GridTable, gridworker.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a GridWorker.
+func (c *GridWorkerClient) QueryPerson(_m *GridWorker) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gridworker.Table, gridworker.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, gridworker.PersonTable, gridworker.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCommunity queries the community edge of a GridWorker.
+func (c *GridWorkerClient) QueryCommunity(_m *GridWorker) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gridworker.Table, gridworker.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, gridworker.CommunityTable, gridworker.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *GridWorkerClient) Hooks() []Hook {
+	hooks := c.hooks.GridWorker
+	return append(hooks[:len(hooks):len(hooks)], gridworker.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *GridWorkerClient) Interceptors() []Interceptor {
+	return c.inters.GridWorker
+}
+
+func (c *GridWorkerClient) mutate(ctx context.Context, m *GridWorkerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GridWorkerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GridWorkerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GridWorkerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GridWorkerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GridWorker mutation op: %q", m.Op())
 	}
 }
 
@@ -3156,6 +3412,156 @@ func (c *RegistrationClient) mutate(ctx context.Context, m *RegistrationMutation
 	}
 }
 
+// ReportedIndicatorClient is a client for the ReportedIndicator schema.
+type ReportedIndicatorClient struct {
+	config
+}
+
+// NewReportedIndicatorClient returns a client for the ReportedIndicator from the given config.
+func NewReportedIndicatorClient(c config) *ReportedIndicatorClient {
+	return &ReportedIndicatorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `reportedindicator.Hooks(f(g(h())))`.
+func (c *ReportedIndicatorClient) Use(hooks ...Hook) {
+	c.hooks.ReportedIndicator = append(c.hooks.ReportedIndicator, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `reportedindicator.Intercept(f(g(h())))`.
+func (c *ReportedIndicatorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReportedIndicator = append(c.inters.ReportedIndicator, interceptors...)
+}
+
+// Create returns a builder for creating a ReportedIndicator entity.
+func (c *ReportedIndicatorClient) Create() *ReportedIndicatorCreate {
+	mutation := newReportedIndicatorMutation(c.config, OpCreate)
+	return &ReportedIndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReportedIndicator entities.
+func (c *ReportedIndicatorClient) CreateBulk(builders ...*ReportedIndicatorCreate) *ReportedIndicatorCreateBulk {
+	return &ReportedIndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReportedIndicatorClient) MapCreateBulk(slice any, setFunc func(*ReportedIndicatorCreate, int)) *ReportedIndicatorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReportedIndicatorCreateBulk{err: fmt.Errorf("calling to ReportedIndicatorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReportedIndicatorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReportedIndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReportedIndicator.
+func (c *ReportedIndicatorClient) Update() *ReportedIndicatorUpdate {
+	mutation := newReportedIndicatorMutation(c.config, OpUpdate)
+	return &ReportedIndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReportedIndicatorClient) UpdateOne(_m *ReportedIndicator) *ReportedIndicatorUpdateOne {
+	mutation := newReportedIndicatorMutation(c.config, OpUpdateOne, withReportedIndicator(_m))
+	return &ReportedIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReportedIndicatorClient) UpdateOneID(id int) *ReportedIndicatorUpdateOne {
+	mutation := newReportedIndicatorMutation(c.config, OpUpdateOne, withReportedIndicatorID(id))
+	return &ReportedIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReportedIndicator.
+func (c *ReportedIndicatorClient) Delete() *ReportedIndicatorDelete {
+	mutation := newReportedIndicatorMutation(c.config, OpDelete)
+	return &ReportedIndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReportedIndicatorClient) DeleteOne(_m *ReportedIndicator) *ReportedIndicatorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReportedIndicatorClient) DeleteOneID(id int) *ReportedIndicatorDeleteOne {
+	builder := c.Delete().Where(reportedindicator.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReportedIndicatorDeleteOne{builder}
+}
+
+// Query returns a query builder for ReportedIndicator.
+func (c *ReportedIndicatorClient) Query() *ReportedIndicatorQuery {
+	return &ReportedIndicatorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReportedIndicator},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReportedIndicator entity by its id.
+func (c *ReportedIndicatorClient) Get(ctx context.Context, id int) (*ReportedIndicator, error) {
+	return c.Query().Where(reportedindicator.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReportedIndicatorClient) GetX(ctx context.Context, id int) *ReportedIndicator {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRegion queries the region edge of a ReportedIndicator.
+func (c *ReportedIndicatorClient) QueryRegion(_m *ReportedIndicator) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reportedindicator.Table, reportedindicator.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reportedindicator.RegionTable, reportedindicator.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReportedIndicatorClient) Hooks() []Hook {
+	hooks := c.hooks.ReportedIndicator
+	return append(hooks[:len(hooks):len(hooks)], reportedindicator.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReportedIndicatorClient) Interceptors() []Interceptor {
+	return c.inters.ReportedIndicator
+}
+
+func (c *ReportedIndicatorClient) mutate(ctx context.Context, m *ReportedIndicatorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReportedIndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReportedIndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReportedIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReportedIndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReportedIndicator mutation op: %q", m.Op())
+	}
+}
+
 // RequestEventClient is a client for the RequestEvent schema.
 type RequestEventClient struct {
 	config
@@ -3836,6 +4242,236 @@ func (c *StatCellClient) mutate(ctx context.Context, m *StatCellMutation) (Value
 	}
 }
 
+// VisitClient is a client for the Visit schema.
+type VisitClient struct {
+	config
+}
+
+// NewVisitClient returns a client for the Visit from the given config.
+func NewVisitClient(c config) *VisitClient {
+	return &VisitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `visit.Hooks(f(g(h())))`.
+func (c *VisitClient) Use(hooks ...Hook) {
+	c.hooks.Visit = append(c.hooks.Visit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `visit.Intercept(f(g(h())))`.
+func (c *VisitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Visit = append(c.inters.Visit, interceptors...)
+}
+
+// Create returns a builder for creating a Visit entity.
+func (c *VisitClient) Create() *VisitCreate {
+	mutation := newVisitMutation(c.config, OpCreate)
+	return &VisitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Visit entities.
+func (c *VisitClient) CreateBulk(builders ...*VisitCreate) *VisitCreateBulk {
+	return &VisitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VisitClient) MapCreateBulk(slice any, setFunc func(*VisitCreate, int)) *VisitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VisitCreateBulk{err: fmt.Errorf("calling to VisitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VisitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VisitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Visit.
+func (c *VisitClient) Update() *VisitUpdate {
+	mutation := newVisitMutation(c.config, OpUpdate)
+	return &VisitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VisitClient) UpdateOne(_m *Visit) *VisitUpdateOne {
+	mutation := newVisitMutation(c.config, OpUpdateOne, withVisit(_m))
+	return &VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VisitClient) UpdateOneID(id int) *VisitUpdateOne {
+	mutation := newVisitMutation(c.config, OpUpdateOne, withVisitID(id))
+	return &VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Visit.
+func (c *VisitClient) Delete() *VisitDelete {
+	mutation := newVisitMutation(c.config, OpDelete)
+	return &VisitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VisitClient) DeleteOne(_m *Visit) *VisitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VisitClient) DeleteOneID(id int) *VisitDeleteOne {
+	builder := c.Delete().Where(visit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VisitDeleteOne{builder}
+}
+
+// Query returns a query builder for Visit.
+func (c *VisitClient) Query() *VisitQuery {
+	return &VisitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVisit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Visit entity by its id.
+func (c *VisitClient) Get(ctx context.Context, id int) (*Visit, error) {
+	return c.Query().Where(visit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VisitClient) GetX(ctx context.Context, id int) *Visit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCommunity queries the community edge of a Visit.
+func (c *VisitClient) QueryCommunity(_m *Visit) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.CommunityTable, visit.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryGrid queries the grid edge of a Visit.
+func (c *VisitClient) QueryGrid(_m *Visit) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.GridTable, visit.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCompound queries the compound edge of a Visit.
+func (c *VisitClient) QueryCompound(_m *Visit) *CompoundQuery {
+	query := (&CompoundClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(compound.Table, compound.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.CompoundTable, visit.CompoundColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a Visit.
+func (c *VisitClient) QueryPerson(_m *Visit) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.PersonTable, visit.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVisitor queries the visitor edge of a Visit.
+func (c *VisitClient) QueryVisitor(_m *Visit) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.VisitorTable, visit.VisitorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFollowUpRequest queries the follow_up_request edge of a Visit.
+func (c *VisitClient) QueryFollowUpRequest(_m *Visit) *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.FollowUpRequestTable, visit.FollowUpRequestColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *VisitClient) Hooks() []Hook {
+	hooks := c.hooks.Visit
+	return append(hooks[:len(hooks):len(hooks)], visit.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *VisitClient) Interceptors() []Interceptor {
+	return c.inters.Visit
+}
+
+func (c *VisitClient) mutate(ctx context.Context, m *VisitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VisitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VisitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VisitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Visit mutation op: %q", m.Op())
+	}
+}
+
 // WalkNetworkClient is a client for the WalkNetwork schema.
 type WalkNetworkClient struct {
 	config
@@ -3974,14 +4610,14 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 type (
 	hooks struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Hook
+		GridWorker, IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
+		Publication, Region, Registration, ReportedIndicator, RequestEvent,
+		ServiceRequest, SignInCode, StatCell, Visit, WalkNetwork []ent.Hook
 	}
 	inters struct {
 		APIToken, Activity, Change, ChangeLock, Compound, Erasure, Facility, Grid,
-		IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
-		Publication, Region, Registration, RequestEvent, ServiceRequest, SignInCode,
-		StatCell, WalkNetwork []ent.Interceptor
+		GridWorker, IdempotencyKey, Identity, Organization, Person, PersonalDataAccess,
+		Publication, Region, Registration, ReportedIndicator, RequestEvent,
+		ServiceRequest, SignInCode, StatCell, Visit, WalkNetwork []ent.Interceptor
 	}
 )

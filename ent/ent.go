@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
@@ -22,10 +23,12 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 	"reflect"
 	"sync"
@@ -101,6 +104,7 @@ func checkColumn(t, c string) error {
 			erasure.Table:            erasure.ValidColumn,
 			facility.Table:           facility.ValidColumn,
 			grid.Table:               grid.ValidColumn,
+			gridworker.Table:         gridworker.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			identity.Table:           identity.ValidColumn,
 			organization.Table:       organization.ValidColumn,
@@ -109,10 +113,12 @@ func checkColumn(t, c string) error {
 			publication.Table:        publication.ValidColumn,
 			region.Table:             region.ValidColumn,
 			registration.Table:       registration.ValidColumn,
+			reportedindicator.Table:  reportedindicator.ValidColumn,
 			requestevent.Table:       requestevent.ValidColumn,
 			servicerequest.Table:     servicerequest.ValidColumn,
 			signincode.Table:         signincode.ValidColumn,
 			statcell.Table:           statcell.ValidColumn,
+			visit.Table:              visit.ValidColumn,
 			walknetwork.Table:        walknetwork.ValidColumn,
 		})
 	})

@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
@@ -20,10 +21,12 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
@@ -34,7 +37,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -217,6 +220,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   gridworker.Table,
+			Columns: gridworker.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: gridworker.FieldID,
+			},
+		},
+		Type: "GridWorker",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			gridworker.FieldCreatedAt:    {Type: field.TypeTime, Column: gridworker.FieldCreatedAt},
+			gridworker.FieldUpdatedAt:    {Type: field.TypeTime, Column: gridworker.FieldUpdatedAt},
+			gridworker.FieldSource:       {Type: field.TypeString, Column: gridworker.FieldSource},
+			gridworker.FieldIllustrative: {Type: field.TypeJSON, Column: gridworker.FieldIllustrative},
+			gridworker.FieldKind:         {Type: field.TypeEnum, Column: gridworker.FieldKind},
+			gridworker.FieldGridID:       {Type: field.TypeInt, Column: gridworker.FieldGridID},
+			gridworker.FieldPersonID:     {Type: field.TypeInt, Column: gridworker.FieldPersonID},
+			gridworker.FieldCommunityID:  {Type: field.TypeInt, Column: gridworker.FieldCommunityID},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -234,7 +258,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   identity.Table,
 			Columns: identity.Columns,
@@ -254,7 +278,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			identity.FieldLastSeenAt:  {Type: field.TypeTime, Column: identity.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -274,7 +298,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCompoundID: {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -295,7 +319,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personaldataaccess.Table,
 			Columns: personaldataaccess.Columns,
@@ -316,7 +340,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personaldataaccess.FieldOperation:         {Type: field.TypeString, Column: personaldataaccess.FieldOperation},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   publication.Table,
 			Columns: publication.Columns,
@@ -333,7 +357,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -356,7 +380,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate: {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -375,7 +399,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   reportedindicator.Table,
+			Columns: reportedindicator.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: reportedindicator.FieldID,
+			},
+		},
+		Type: "ReportedIndicator",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			reportedindicator.FieldCreatedAt:    {Type: field.TypeTime, Column: reportedindicator.FieldCreatedAt},
+			reportedindicator.FieldUpdatedAt:    {Type: field.TypeTime, Column: reportedindicator.FieldUpdatedAt},
+			reportedindicator.FieldSource:       {Type: field.TypeString, Column: reportedindicator.FieldSource},
+			reportedindicator.FieldIllustrative: {Type: field.TypeJSON, Column: reportedindicator.FieldIllustrative},
+			reportedindicator.FieldKey:          {Type: field.TypeEnum, Column: reportedindicator.FieldKey},
+			reportedindicator.FieldValue:        {Type: field.TypeInt, Column: reportedindicator.FieldValue},
+			reportedindicator.FieldPeriodStart:  {Type: field.TypeString, Column: reportedindicator.FieldPeriodStart},
+			reportedindicator.FieldPeriodEnd:    {Type: field.TypeString, Column: reportedindicator.FieldPeriodEnd},
+			reportedindicator.FieldPeriodText:   {Type: field.TypeString, Column: reportedindicator.FieldPeriodText},
+			reportedindicator.FieldNote:         {Type: field.TypeString, Column: reportedindicator.FieldNote},
+			reportedindicator.FieldStatus:       {Type: field.TypeEnum, Column: reportedindicator.FieldStatus},
+			reportedindicator.FieldRejectReason: {Type: field.TypeString, Column: reportedindicator.FieldRejectReason},
+			reportedindicator.FieldReviewedAt:   {Type: field.TypeTime, Column: reportedindicator.FieldReviewedAt},
+			reportedindicator.FieldRegionID:     {Type: field.TypeInt, Column: reportedindicator.FieldRegionID},
+			reportedindicator.FieldCommunityID:  {Type: field.TypeInt, Column: reportedindicator.FieldCommunityID},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -397,7 +449,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -434,7 +486,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signincode.Table,
 			Columns: signincode.Columns,
@@ -453,7 +505,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signincode.FieldUsedAt:    {Type: field.TypeTime, Column: signincode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statcell.Table,
 			Columns: statcell.Columns,
@@ -473,7 +525,36 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   visit.Table,
+			Columns: visit.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: visit.FieldID,
+			},
+		},
+		Type: "Visit",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			visit.FieldCreatedAt:         {Type: field.TypeTime, Column: visit.FieldCreatedAt},
+			visit.FieldUpdatedAt:         {Type: field.TypeTime, Column: visit.FieldUpdatedAt},
+			visit.FieldSource:            {Type: field.TypeString, Column: visit.FieldSource},
+			visit.FieldIllustrative:      {Type: field.TypeJSON, Column: visit.FieldIllustrative},
+			visit.FieldReason:            {Type: field.TypeEnum, Column: visit.FieldReason},
+			visit.FieldVisitedAt:         {Type: field.TypeTime, Column: visit.FieldVisitedAt},
+			visit.FieldBuilding:          {Type: field.TypeString, Column: visit.FieldBuilding},
+			visit.FieldUnit:              {Type: field.TypeString, Column: visit.FieldUnit},
+			visit.FieldRoom:              {Type: field.TypeString, Column: visit.FieldRoom},
+			visit.FieldFindings:          {Type: field.TypeString, Column: visit.FieldFindings},
+			visit.FieldCommunityID:       {Type: field.TypeInt, Column: visit.FieldCommunityID},
+			visit.FieldGridID:            {Type: field.TypeInt, Column: visit.FieldGridID},
+			visit.FieldCompoundID:        {Type: field.TypeInt, Column: visit.FieldCompoundID},
+			visit.FieldPersonID:          {Type: field.TypeInt, Column: visit.FieldPersonID},
+			visit.FieldVisitorID:         {Type: field.TypeInt, Column: visit.FieldVisitorID},
+			visit.FieldFollowUpRequestID: {Type: field.TypeInt, Column: visit.FieldFollowUpRequestID},
+		},
+	}
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -592,6 +673,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Organization",
 	)
 	graph.MustAddE(
+		"grids",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+		},
+		"Compound",
+		"Grid",
+	)
+	graph.MustAddE(
 		"community",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -673,6 +766,66 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"Grid",
+		"Region",
+	)
+	graph.MustAddE(
+		"compounds",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+		},
+		"Grid",
+		"Compound",
+	)
+	graph.MustAddE(
+		"workers",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+		},
+		"Grid",
+		"GridWorker",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   gridworker.GridTable,
+			Columns: []string{gridworker.GridColumn},
+			Bidi:    false,
+		},
+		"GridWorker",
+		"Grid",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   gridworker.PersonTable,
+			Columns: []string{gridworker.PersonColumn},
+			Bidi:    false,
+		},
+		"GridWorker",
+		"Person",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   gridworker.CommunityTable,
+			Columns: []string{gridworker.CommunityColumn},
+			Bidi:    false,
+		},
+		"GridWorker",
 		"Region",
 	)
 	graph.MustAddE(
@@ -976,6 +1129,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Region",
 	)
 	graph.MustAddE(
+		"region",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reportedindicator.RegionTable,
+			Columns: []string{reportedindicator.RegionColumn},
+			Bidi:    false,
+		},
+		"ReportedIndicator",
+		"Region",
+	)
+	graph.MustAddE(
 		"request",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1082,6 +1247,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StatCell",
 		"Publication",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.CommunityTable,
+			Columns: []string{visit.CommunityColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Region",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.GridTable,
+			Columns: []string{visit.GridColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Grid",
+	)
+	graph.MustAddE(
+		"compound",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.CompoundTable,
+			Columns: []string{visit.CompoundColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Compound",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.PersonTable,
+			Columns: []string{visit.PersonColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Person",
+	)
+	graph.MustAddE(
+		"visitor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.VisitorTable,
+			Columns: []string{visit.VisitorColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Person",
+	)
+	graph.MustAddE(
+		"follow_up_request",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.FollowUpRequestTable,
+			Columns: []string{visit.FollowUpRequestColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"ServiceRequest",
 	)
 	return graph
 }()
@@ -1619,6 +1856,20 @@ func (f *CompoundFilter) WhereHasOrganizationsWith(preds ...predicate.Organizati
 	})))
 }
 
+// WhereHasGrids applies a predicate to check if query has an edge grids.
+func (f *CompoundFilter) WhereHasGrids() {
+	f.Where(entql.HasEdge("grids"))
+}
+
+// WhereHasGridsWith applies a predicate to check if query has an edge grids with a given conditions (other predicates).
+func (f *CompoundFilter) WhereHasGridsWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grids", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ErasureQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2002,6 +2253,156 @@ func (f *GridFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 	})))
 }
 
+// WhereHasCompounds applies a predicate to check if query has an edge compounds.
+func (f *GridFilter) WhereHasCompounds() {
+	f.Where(entql.HasEdge("compounds"))
+}
+
+// WhereHasCompoundsWith applies a predicate to check if query has an edge compounds with a given conditions (other predicates).
+func (f *GridFilter) WhereHasCompoundsWith(preds ...predicate.Compound) {
+	f.Where(entql.HasEdgeWith("compounds", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWorkers applies a predicate to check if query has an edge workers.
+func (f *GridFilter) WhereHasWorkers() {
+	f.Where(entql.HasEdge("workers"))
+}
+
+// WhereHasWorkersWith applies a predicate to check if query has an edge workers with a given conditions (other predicates).
+func (f *GridFilter) WhereHasWorkersWith(preds ...predicate.GridWorker) {
+	f.Where(entql.HasEdgeWith("workers", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *GridWorkerQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the GridWorkerQuery builder.
+func (_q *GridWorkerQuery) Filter() *GridWorkerFilter {
+	return &GridWorkerFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *GridWorkerMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the GridWorkerMutation builder.
+func (m *GridWorkerMutation) Filter() *GridWorkerFilter {
+	return &GridWorkerFilter{config: m.config, predicateAdder: m}
+}
+
+// GridWorkerFilter provides a generic filtering capability at runtime for GridWorkerQuery.
+type GridWorkerFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *GridWorkerFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *GridWorkerFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *GridWorkerFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(gridworker.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *GridWorkerFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(gridworker.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *GridWorkerFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(gridworker.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *GridWorkerFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(gridworker.FieldIllustrative))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *GridWorkerFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(gridworker.FieldKind))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *GridWorkerFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldGridID))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *GridWorkerFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldPersonID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *GridWorkerFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldCommunityID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *GridWorkerFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *GridWorkerFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *GridWorkerFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *GridWorkerFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *GridWorkerFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *GridWorkerFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2031,7 +2432,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2101,7 +2502,7 @@ type IdentityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdentityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2204,7 +2605,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2377,7 +2778,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2513,7 +2914,7 @@ type PersonalDataAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalDataAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2607,7 +3008,7 @@ type PublicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PublicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2681,7 +3082,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2869,7 +3270,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2953,6 +3354,135 @@ func (f *RegistrationFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ReportedIndicatorQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ReportedIndicatorQuery builder.
+func (_q *ReportedIndicatorQuery) Filter() *ReportedIndicatorFilter {
+	return &ReportedIndicatorFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ReportedIndicatorMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ReportedIndicatorMutation builder.
+func (m *ReportedIndicatorMutation) Filter() *ReportedIndicatorFilter {
+	return &ReportedIndicatorFilter{config: m.config, predicateAdder: m}
+}
+
+// ReportedIndicatorFilter provides a generic filtering capability at runtime for ReportedIndicatorQuery.
+type ReportedIndicatorFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ReportedIndicatorFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ReportedIndicatorFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ReportedIndicatorFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(reportedindicator.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ReportedIndicatorFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(reportedindicator.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ReportedIndicatorFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ReportedIndicatorFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(reportedindicator.FieldIllustrative))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *ReportedIndicatorFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldKey))
+}
+
+// WhereValue applies the entql int predicate on the value field.
+func (f *ReportedIndicatorFilter) WhereValue(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldValue))
+}
+
+// WherePeriodStart applies the entql string predicate on the period_start field.
+func (f *ReportedIndicatorFilter) WherePeriodStart(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldPeriodStart))
+}
+
+// WherePeriodEnd applies the entql string predicate on the period_end field.
+func (f *ReportedIndicatorFilter) WherePeriodEnd(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldPeriodEnd))
+}
+
+// WherePeriodText applies the entql string predicate on the period_text field.
+func (f *ReportedIndicatorFilter) WherePeriodText(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldPeriodText))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *ReportedIndicatorFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldNote))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ReportedIndicatorFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldStatus))
+}
+
+// WhereRejectReason applies the entql string predicate on the reject_reason field.
+func (f *ReportedIndicatorFilter) WhereRejectReason(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldRejectReason))
+}
+
+// WhereReviewedAt applies the entql time.Time predicate on the reviewed_at field.
+func (f *ReportedIndicatorFilter) WhereReviewedAt(p entql.TimeP) {
+	f.Where(p.Field(reportedindicator.FieldReviewedAt))
+}
+
+// WhereRegionID applies the entql int predicate on the region_id field.
+func (f *ReportedIndicatorFilter) WhereRegionID(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldRegionID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ReportedIndicatorFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldCommunityID))
+}
+
+// WhereHasRegion applies a predicate to check if query has an edge region.
+func (f *ReportedIndicatorFilter) WhereHasRegion() {
+	f.Where(entql.HasEdge("region"))
+}
+
+// WhereHasRegionWith applies a predicate to check if query has an edge region with a given conditions (other predicates).
+func (f *ReportedIndicatorFilter) WhereHasRegionWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("region", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RequestEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2981,7 +3511,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3080,7 +3610,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3324,7 +3854,7 @@ type SignInCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignInCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3408,7 +3938,7 @@ type StatCellFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatCellFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3469,6 +3999,210 @@ func (f *StatCellFilter) WhereHasPublicationWith(preds ...predicate.Publication)
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *VisitQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the VisitQuery builder.
+func (_q *VisitQuery) Filter() *VisitFilter {
+	return &VisitFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *VisitMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the VisitMutation builder.
+func (m *VisitMutation) Filter() *VisitFilter {
+	return &VisitFilter{config: m.config, predicateAdder: m}
+}
+
+// VisitFilter provides a generic filtering capability at runtime for VisitQuery.
+type VisitFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *VisitFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *VisitFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *VisitFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *VisitFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *VisitFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(visit.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *VisitFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(visit.FieldIllustrative))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *VisitFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(visit.FieldReason))
+}
+
+// WhereVisitedAt applies the entql time.Time predicate on the visited_at field.
+func (f *VisitFilter) WhereVisitedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldVisitedAt))
+}
+
+// WhereBuilding applies the entql string predicate on the building field.
+func (f *VisitFilter) WhereBuilding(p entql.StringP) {
+	f.Where(p.Field(visit.FieldBuilding))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *VisitFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(visit.FieldUnit))
+}
+
+// WhereRoom applies the entql string predicate on the room field.
+func (f *VisitFilter) WhereRoom(p entql.StringP) {
+	f.Where(p.Field(visit.FieldRoom))
+}
+
+// WhereFindings applies the entql string predicate on the findings field.
+func (f *VisitFilter) WhereFindings(p entql.StringP) {
+	f.Where(p.Field(visit.FieldFindings))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *VisitFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldCommunityID))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *VisitFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldGridID))
+}
+
+// WhereCompoundID applies the entql int predicate on the compound_id field.
+func (f *VisitFilter) WhereCompoundID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldCompoundID))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *VisitFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldPersonID))
+}
+
+// WhereVisitorID applies the entql int predicate on the visitor_id field.
+func (f *VisitFilter) WhereVisitorID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldVisitorID))
+}
+
+// WhereFollowUpRequestID applies the entql int predicate on the follow_up_request_id field.
+func (f *VisitFilter) WhereFollowUpRequestID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldFollowUpRequestID))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *VisitFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *VisitFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCompound applies a predicate to check if query has an edge compound.
+func (f *VisitFilter) WhereHasCompound() {
+	f.Where(entql.HasEdge("compound"))
+}
+
+// WhereHasCompoundWith applies a predicate to check if query has an edge compound with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasCompoundWith(preds ...predicate.Compound) {
+	f.Where(entql.HasEdgeWith("compound", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *VisitFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasVisitor applies a predicate to check if query has an edge visitor.
+func (f *VisitFilter) WhereHasVisitor() {
+	f.Where(entql.HasEdge("visitor"))
+}
+
+// WhereHasVisitorWith applies a predicate to check if query has an edge visitor with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasVisitorWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("visitor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFollowUpRequest applies a predicate to check if query has an edge follow_up_request.
+func (f *VisitFilter) WhereHasFollowUpRequest() {
+	f.Where(entql.HasEdge("follow_up_request"))
+}
+
+// WhereHasFollowUpRequestWith applies a predicate to check if query has an edge follow_up_request with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasFollowUpRequestWith(preds ...predicate.ServiceRequest) {
+	f.Where(entql.HasEdgeWith("follow_up_request", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WalkNetworkQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3497,7 +4231,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -470,22 +470,18 @@ func (c *FacilityUpdateOne) SetInput(i UpdateFacilityInput) *FacilityUpdateOne {
 
 // CreateGridInput represents a mutation input for creating grids.
 type CreateGridInput struct {
-	Name            string
-	FullTimeWorkers *int
-	PartTimeWorkers *int
-	CommunityID     int
+	Name        string
+	CommunityID int
+	CompoundIDs []int
 }
 
 // Mutate applies the CreateGridInput on the GridMutation builder.
 func (i *CreateGridInput) Mutate(m *GridMutation) {
 	m.SetName(i.Name)
-	if v := i.FullTimeWorkers; v != nil {
-		m.SetFullTimeWorkers(*v)
-	}
-	if v := i.PartTimeWorkers; v != nil {
-		m.SetPartTimeWorkers(*v)
-	}
 	m.SetCommunityID(i.CommunityID)
+	if v := i.CompoundIDs; len(v) > 0 {
+		m.AddCompoundIDs(v...)
+	}
 }
 
 // SetInput applies the change-set in the CreateGridInput on the GridCreate builder.
@@ -496,10 +492,11 @@ func (c *GridCreate) SetInput(i CreateGridInput) *GridCreate {
 
 // UpdateGridInput represents a mutation input for updating grids.
 type UpdateGridInput struct {
-	Name            *string
-	FullTimeWorkers *int
-	PartTimeWorkers *int
-	CommunityID     *int
+	Name              *string
+	CommunityID       *int
+	ClearCompounds    bool
+	AddCompoundIDs    []int
+	RemoveCompoundIDs []int
 }
 
 // Mutate applies the UpdateGridInput on the GridMutation builder.
@@ -507,14 +504,17 @@ func (i *UpdateGridInput) Mutate(m *GridMutation) {
 	if v := i.Name; v != nil {
 		m.SetName(*v)
 	}
-	if v := i.FullTimeWorkers; v != nil {
-		m.SetFullTimeWorkers(*v)
-	}
-	if v := i.PartTimeWorkers; v != nil {
-		m.SetPartTimeWorkers(*v)
-	}
 	if v := i.CommunityID; v != nil {
 		m.SetCommunityID(*v)
+	}
+	if i.ClearCompounds {
+		m.ClearCompounds()
+	}
+	if v := i.AddCompoundIDs; len(v) > 0 {
+		m.AddCompoundIDs(v...)
+	}
+	if v := i.RemoveCompoundIDs; len(v) > 0 {
+		m.RemoveCompoundIDs(v...)
 	}
 }
 

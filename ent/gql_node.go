@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/internal"
 	"lifecircle/ent/organization"
@@ -19,8 +20,10 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/visit"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -57,6 +60,11 @@ var gridImplementors = []string{"Grid", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Grid) IsNode() {}
 
+var gridworkerImplementors = []string{"GridWorker", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*GridWorker) IsNode() {}
+
 var identityImplementors = []string{"Identity", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -92,6 +100,11 @@ var registrationImplementors = []string{"Registration", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Registration) IsNode() {}
 
+var reportedindicatorImplementors = []string{"ReportedIndicator", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ReportedIndicator) IsNode() {}
+
 var requesteventImplementors = []string{"RequestEvent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -101,6 +114,11 @@ var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ServiceRequest) IsNode() {}
+
+var visitImplementors = []string{"Visit", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Visit) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -224,6 +242,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case gridworker.Table:
+		query := c.GridWorker.Query().
+			Where(gridworker.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, gridworkerImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case identity.Table:
 		query := c.Identity.Query().
 			Where(identity.ID(id))
@@ -287,6 +314,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case reportedindicator.Table:
+		query := c.ReportedIndicator.Query().
+			Where(reportedindicator.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reportedindicatorImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case requestevent.Table:
 		query := c.RequestEvent.Query().
 			Where(requestevent.ID(id))
@@ -301,6 +337,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(servicerequest.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, servicerequestImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case visit.Table:
+		query := c.Visit.Query().
+			Where(visit.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, visitImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -458,6 +503,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case gridworker.Table:
+		query := c.GridWorker.Query().
+			Where(gridworker.IDIn(ids...))
+		query, err := query.CollectFields(ctx, gridworkerImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case identity.Table:
 		query := c.Identity.Query().
 			Where(identity.IDIn(ids...))
@@ -570,6 +631,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case reportedindicator.Table:
+		query := c.ReportedIndicator.Query().
+			Where(reportedindicator.IDIn(ids...))
+		query, err := query.CollectFields(ctx, reportedindicatorImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case requestevent.Table:
 		query := c.RequestEvent.Query().
 			Where(requestevent.IDIn(ids...))
@@ -590,6 +667,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ServiceRequest.Query().
 			Where(servicerequest.IDIn(ids...))
 		query, err := query.CollectFields(ctx, servicerequestImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case visit.Table:
+		query := c.Visit.Query().
+			Where(visit.IDIn(ids...))
+		query, err := query.CollectFields(ctx, visitImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
@@ -19,8 +20,10 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/visit"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -1982,6 +1985,255 @@ func (_m *Grid) ToEdge(order *GridOrder) *GridEdge {
 		order = DefaultGridOrder
 	}
 	return &GridEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// GridWorkerEdge is the edge representation of GridWorker.
+type GridWorkerEdge struct {
+	Node   *GridWorker `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// GridWorkerConnection is the connection containing edges to GridWorker.
+type GridWorkerConnection struct {
+	Edges      []*GridWorkerEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *GridWorkerConnection) build(nodes []*GridWorker, pager *gridworkerPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *GridWorker
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *GridWorker {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *GridWorker {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*GridWorkerEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &GridWorkerEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// GridWorkerPaginateOption enables pagination customization.
+type GridWorkerPaginateOption func(*gridworkerPager) error
+
+// WithGridWorkerOrder configures pagination ordering.
+func WithGridWorkerOrder(order *GridWorkerOrder) GridWorkerPaginateOption {
+	if order == nil {
+		order = DefaultGridWorkerOrder
+	}
+	o := *order
+	return func(pager *gridworkerPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultGridWorkerOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithGridWorkerFilter configures pagination filter.
+func WithGridWorkerFilter(filter func(*GridWorkerQuery) (*GridWorkerQuery, error)) GridWorkerPaginateOption {
+	return func(pager *gridworkerPager) error {
+		if filter == nil {
+			return errors.New("GridWorkerQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type gridworkerPager struct {
+	reverse bool
+	order   *GridWorkerOrder
+	filter  func(*GridWorkerQuery) (*GridWorkerQuery, error)
+}
+
+func newGridWorkerPager(opts []GridWorkerPaginateOption, reverse bool) (*gridworkerPager, error) {
+	pager := &gridworkerPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultGridWorkerOrder
+	}
+	return pager, nil
+}
+
+func (p *gridworkerPager) applyFilter(query *GridWorkerQuery) (*GridWorkerQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *gridworkerPager) toCursor(_m *GridWorker) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *gridworkerPager) applyCursors(query *GridWorkerQuery, after, before *Cursor) (*GridWorkerQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultGridWorkerOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *gridworkerPager) applyOrder(query *GridWorkerQuery) *GridWorkerQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultGridWorkerOrder.Field {
+		query = query.Order(DefaultGridWorkerOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *gridworkerPager) orderExpr(query *GridWorkerQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultGridWorkerOrder.Field {
+			b.Comma().Ident(DefaultGridWorkerOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to GridWorker.
+func (_m *GridWorkerQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...GridWorkerPaginateOption,
+) (*GridWorkerConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newGridWorkerPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &GridWorkerConnection{Edges: []*GridWorkerEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// GridWorkerOrderField defines the ordering field of GridWorker.
+type GridWorkerOrderField struct {
+	// Value extracts the ordering value from the given GridWorker.
+	Value    func(*GridWorker) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) gridworker.OrderOption
+	toCursor func(*GridWorker) Cursor
+}
+
+// GridWorkerOrder defines the ordering of GridWorker.
+type GridWorkerOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *GridWorkerOrderField `json:"field"`
+}
+
+// DefaultGridWorkerOrder is the default ordering of GridWorker.
+var DefaultGridWorkerOrder = &GridWorkerOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &GridWorkerOrderField{
+		Value: func(_m *GridWorker) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: gridworker.FieldID,
+		toTerm: gridworker.ByID,
+		toCursor: func(_m *GridWorker) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts GridWorker into GridWorkerEdge.
+func (_m *GridWorker) ToEdge(order *GridWorkerOrder) *GridWorkerEdge {
+	if order == nil {
+		order = DefaultGridWorkerOrder
+	}
+	return &GridWorkerEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -4200,6 +4452,356 @@ func (_m *Registration) ToEdge(order *RegistrationOrder) *RegistrationEdge {
 	}
 }
 
+// ReportedIndicatorEdge is the edge representation of ReportedIndicator.
+type ReportedIndicatorEdge struct {
+	Node   *ReportedIndicator `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// ReportedIndicatorConnection is the connection containing edges to ReportedIndicator.
+type ReportedIndicatorConnection struct {
+	Edges      []*ReportedIndicatorEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *ReportedIndicatorConnection) build(nodes []*ReportedIndicator, pager *reportedindicatorPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ReportedIndicator
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ReportedIndicator {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ReportedIndicator {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ReportedIndicatorEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ReportedIndicatorEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ReportedIndicatorPaginateOption enables pagination customization.
+type ReportedIndicatorPaginateOption func(*reportedindicatorPager) error
+
+// WithReportedIndicatorOrder configures pagination ordering.
+func WithReportedIndicatorOrder(order *ReportedIndicatorOrder) ReportedIndicatorPaginateOption {
+	if order == nil {
+		order = DefaultReportedIndicatorOrder
+	}
+	o := *order
+	return func(pager *reportedindicatorPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultReportedIndicatorOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithReportedIndicatorFilter configures pagination filter.
+func WithReportedIndicatorFilter(filter func(*ReportedIndicatorQuery) (*ReportedIndicatorQuery, error)) ReportedIndicatorPaginateOption {
+	return func(pager *reportedindicatorPager) error {
+		if filter == nil {
+			return errors.New("ReportedIndicatorQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type reportedindicatorPager struct {
+	reverse bool
+	order   *ReportedIndicatorOrder
+	filter  func(*ReportedIndicatorQuery) (*ReportedIndicatorQuery, error)
+}
+
+func newReportedIndicatorPager(opts []ReportedIndicatorPaginateOption, reverse bool) (*reportedindicatorPager, error) {
+	pager := &reportedindicatorPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultReportedIndicatorOrder
+	}
+	return pager, nil
+}
+
+func (p *reportedindicatorPager) applyFilter(query *ReportedIndicatorQuery) (*ReportedIndicatorQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *reportedindicatorPager) toCursor(_m *ReportedIndicator) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *reportedindicatorPager) applyCursors(query *ReportedIndicatorQuery, after, before *Cursor) (*ReportedIndicatorQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultReportedIndicatorOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *reportedindicatorPager) applyOrder(query *ReportedIndicatorQuery) *ReportedIndicatorQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultReportedIndicatorOrder.Field {
+		query = query.Order(DefaultReportedIndicatorOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *reportedindicatorPager) orderExpr(query *ReportedIndicatorQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultReportedIndicatorOrder.Field {
+			b.Comma().Ident(DefaultReportedIndicatorOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ReportedIndicator.
+func (_m *ReportedIndicatorQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ReportedIndicatorPaginateOption,
+) (*ReportedIndicatorConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newReportedIndicatorPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ReportedIndicatorConnection{Edges: []*ReportedIndicatorEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ReportedIndicatorOrderFieldCreatedAt orders ReportedIndicator by created_at.
+	ReportedIndicatorOrderFieldCreatedAt = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: reportedindicator.FieldCreatedAt,
+		toTerm: reportedindicator.ByCreatedAt,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ReportedIndicatorOrderFieldUpdatedAt orders ReportedIndicator by updated_at.
+	ReportedIndicatorOrderFieldUpdatedAt = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: reportedindicator.FieldUpdatedAt,
+		toTerm: reportedindicator.ByUpdatedAt,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ReportedIndicatorOrderFieldValue orders ReportedIndicator by value.
+	ReportedIndicatorOrderFieldValue = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.Value, nil
+		},
+		column: reportedindicator.FieldValue,
+		toTerm: reportedindicator.ByValue,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Value,
+			}
+		},
+	}
+	// ReportedIndicatorOrderFieldPeriodEnd orders ReportedIndicator by period_end.
+	ReportedIndicatorOrderFieldPeriodEnd = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.PeriodEnd, nil
+		},
+		column: reportedindicator.FieldPeriodEnd,
+		toTerm: reportedindicator.ByPeriodEnd,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PeriodEnd,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ReportedIndicatorOrderField) String() string {
+	var str string
+	switch f.column {
+	case ReportedIndicatorOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ReportedIndicatorOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ReportedIndicatorOrderFieldValue.column:
+		str = "VALUE"
+	case ReportedIndicatorOrderFieldPeriodEnd.column:
+		str = "PERIOD_END"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ReportedIndicatorOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ReportedIndicatorOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ReportedIndicatorOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ReportedIndicatorOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ReportedIndicatorOrderFieldUpdatedAt
+	case "VALUE":
+		*f = *ReportedIndicatorOrderFieldValue
+	case "PERIOD_END":
+		*f = *ReportedIndicatorOrderFieldPeriodEnd
+	default:
+		return fmt.Errorf("%s is not a valid ReportedIndicatorOrderField", str)
+	}
+	return nil
+}
+
+// ReportedIndicatorOrderField defines the ordering field of ReportedIndicator.
+type ReportedIndicatorOrderField struct {
+	// Value extracts the ordering value from the given ReportedIndicator.
+	Value    func(*ReportedIndicator) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) reportedindicator.OrderOption
+	toCursor func(*ReportedIndicator) Cursor
+}
+
+// ReportedIndicatorOrder defines the ordering of ReportedIndicator.
+type ReportedIndicatorOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *ReportedIndicatorOrderField `json:"field"`
+}
+
+// DefaultReportedIndicatorOrder is the default ordering of ReportedIndicator.
+var DefaultReportedIndicatorOrder = &ReportedIndicatorOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: reportedindicator.FieldID,
+		toTerm: reportedindicator.ByID,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ReportedIndicator into ReportedIndicatorEdge.
+func (_m *ReportedIndicator) ToEdge(order *ReportedIndicatorOrder) *ReportedIndicatorEdge {
+	if order == nil {
+		order = DefaultReportedIndicatorOrder
+	}
+	return &ReportedIndicatorEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // RequestEventEdge is the edge representation of RequestEvent.
 type RequestEventEdge struct {
 	Node   *RequestEvent `json:"node"`
@@ -4693,6 +5295,302 @@ func (_m *ServiceRequest) ToEdge(order *ServiceRequestOrder) *ServiceRequestEdge
 		order = DefaultServiceRequestOrder
 	}
 	return &ServiceRequestEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// VisitEdge is the edge representation of Visit.
+type VisitEdge struct {
+	Node   *Visit `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// VisitConnection is the connection containing edges to Visit.
+type VisitConnection struct {
+	Edges      []*VisitEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *VisitConnection) build(nodes []*Visit, pager *visitPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Visit
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Visit {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Visit {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*VisitEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &VisitEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// VisitPaginateOption enables pagination customization.
+type VisitPaginateOption func(*visitPager) error
+
+// WithVisitOrder configures pagination ordering.
+func WithVisitOrder(order *VisitOrder) VisitPaginateOption {
+	if order == nil {
+		order = DefaultVisitOrder
+	}
+	o := *order
+	return func(pager *visitPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultVisitOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithVisitFilter configures pagination filter.
+func WithVisitFilter(filter func(*VisitQuery) (*VisitQuery, error)) VisitPaginateOption {
+	return func(pager *visitPager) error {
+		if filter == nil {
+			return errors.New("VisitQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type visitPager struct {
+	reverse bool
+	order   *VisitOrder
+	filter  func(*VisitQuery) (*VisitQuery, error)
+}
+
+func newVisitPager(opts []VisitPaginateOption, reverse bool) (*visitPager, error) {
+	pager := &visitPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultVisitOrder
+	}
+	return pager, nil
+}
+
+func (p *visitPager) applyFilter(query *VisitQuery) (*VisitQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *visitPager) toCursor(_m *Visit) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *visitPager) applyCursors(query *VisitQuery, after, before *Cursor) (*VisitQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultVisitOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *visitPager) applyOrder(query *VisitQuery) *VisitQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultVisitOrder.Field {
+		query = query.Order(DefaultVisitOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *visitPager) orderExpr(query *VisitQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultVisitOrder.Field {
+			b.Comma().Ident(DefaultVisitOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Visit.
+func (_m *VisitQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...VisitPaginateOption,
+) (*VisitConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVisitPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &VisitConnection{Edges: []*VisitEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// VisitOrderFieldVisitedAt orders Visit by visited_at.
+	VisitOrderFieldVisitedAt = &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.VisitedAt, nil
+		},
+		column: visit.FieldVisitedAt,
+		toTerm: visit.ByVisitedAt,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.VisitedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f VisitOrderField) String() string {
+	var str string
+	switch f.column {
+	case VisitOrderFieldVisitedAt.column:
+		str = "VISITED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f VisitOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *VisitOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("VisitOrderField %T must be a string", v)
+	}
+	switch str {
+	case "VISITED_AT":
+		*f = *VisitOrderFieldVisitedAt
+	default:
+		return fmt.Errorf("%s is not a valid VisitOrderField", str)
+	}
+	return nil
+}
+
+// VisitOrderField defines the ordering field of Visit.
+type VisitOrderField struct {
+	// Value extracts the ordering value from the given Visit.
+	Value    func(*Visit) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) visit.OrderOption
+	toCursor func(*Visit) Cursor
+}
+
+// VisitOrder defines the ordering of Visit.
+type VisitOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *VisitOrderField `json:"field"`
+}
+
+// DefaultVisitOrder is the default ordering of Visit.
+var DefaultVisitOrder = &VisitOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: visit.FieldID,
+		toTerm: visit.ByID,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Visit into VisitEdge.
+func (_m *Visit) ToEdge(order *VisitOrder) *VisitEdge {
+	if order == nil {
+		order = DefaultVisitOrder
+	}
+	return &VisitEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

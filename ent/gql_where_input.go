@@ -10,13 +10,16 @@ import (
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/visit"
 	"time"
 )
 
@@ -1289,6 +1292,10 @@ type CompoundWhereInput struct {
 	// "organizations" edge predicates.
 	HasOrganizations     *bool                     `json:"hasOrganizations,omitempty"`
 	HasOrganizationsWith []*OrganizationWhereInput `json:"hasOrganizationsWith,omitempty"`
+
+	// "grids" edge predicates.
+	HasGrids     *bool             `json:"hasGrids,omitempty"`
+	HasGridsWith []*GridWhereInput `json:"hasGridsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1623,6 +1630,24 @@ func (i *CompoundWhereInput) P() (predicate.Compound, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, compound.HasOrganizationsWith(with...))
+	}
+	if i.HasGrids != nil {
+		p := compound.HasGrids()
+		if !*i.HasGrids {
+			p = compound.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasGridsWith) > 0 {
+		with := make([]predicate.Grid, 0, len(i.HasGridsWith))
+		for _, w := range i.HasGridsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasGridsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, compound.HasGridsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -2647,6 +2672,14 @@ type GridWhereInput struct {
 	// "community" edge predicates.
 	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
 	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "compounds" edge predicates.
+	HasCompounds     *bool                 `json:"hasCompounds,omitempty"`
+	HasCompoundsWith []*CompoundWhereInput `json:"hasCompoundsWith,omitempty"`
+
+	// "workers" edge predicates.
+	HasWorkers     *bool                   `json:"hasWorkers,omitempty"`
+	HasWorkersWith []*GridWorkerWhereInput `json:"hasWorkersWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2910,6 +2943,42 @@ func (i *GridWhereInput) P() (predicate.Grid, error) {
 		}
 		predicates = append(predicates, grid.HasCommunityWith(with...))
 	}
+	if i.HasCompounds != nil {
+		p := grid.HasCompounds()
+		if !*i.HasCompounds {
+			p = grid.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCompoundsWith) > 0 {
+		with := make([]predicate.Compound, 0, len(i.HasCompoundsWith))
+		for _, w := range i.HasCompoundsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCompoundsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, grid.HasCompoundsWith(with...))
+	}
+	if i.HasWorkers != nil {
+		p := grid.HasWorkers()
+		if !*i.HasWorkers {
+			p = grid.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasWorkersWith) > 0 {
+		with := make([]predicate.GridWorker, 0, len(i.HasWorkersWith))
+		for _, w := range i.HasWorkersWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasWorkersWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, grid.HasWorkersWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyGridWhereInput
@@ -2917,6 +2986,308 @@ func (i *GridWhereInput) P() (predicate.Grid, error) {
 		return predicates[0], nil
 	default:
 		return grid.And(predicates...), nil
+	}
+}
+
+// GridWorkerWhereInput represents a where input for filtering GridWorker queries.
+type GridWorkerWhereInput struct {
+	Predicates []predicate.GridWorker  `json:"-"`
+	Not        *GridWorkerWhereInput   `json:"not,omitempty"`
+	Or         []*GridWorkerWhereInput `json:"or,omitempty"`
+	And        []*GridWorkerWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *gridworker.Kind  `json:"kind,omitempty"`
+	KindNEQ   *gridworker.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []gridworker.Kind `json:"kindIn,omitempty"`
+	KindNotIn []gridworker.Kind `json:"kindNotIn,omitempty"`
+
+	// "grid_id" field predicates.
+	GridID      *int  `json:"gridID,omitempty"`
+	GridIDNEQ   *int  `json:"gridIDNEQ,omitempty"`
+	GridIDIn    []int `json:"gridIDIn,omitempty"`
+	GridIDNotIn []int `json:"gridIDNotIn,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID      *int  `json:"personID,omitempty"`
+	PersonIDNEQ   *int  `json:"personIDNEQ,omitempty"`
+	PersonIDIn    []int `json:"personIDIn,omitempty"`
+	PersonIDNotIn []int `json:"personIDNotIn,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "grid" edge predicates.
+	HasGrid     *bool             `json:"hasGrid,omitempty"`
+	HasGridWith []*GridWhereInput `json:"hasGridWith,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *GridWorkerWhereInput) AddPredicates(predicates ...predicate.GridWorker) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the GridWorkerWhereInput filter on the GridWorkerQuery builder.
+func (i *GridWorkerWhereInput) Filter(q *GridWorkerQuery) (*GridWorkerQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyGridWorkerWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyGridWorkerWhereInput is returned in case the GridWorkerWhereInput is empty.
+var ErrEmptyGridWorkerWhereInput = errors.New("ent: empty predicate GridWorkerWhereInput")
+
+// P returns a predicate for filtering gridworkers.
+// An error is returned if the input is empty or invalid.
+func (i *GridWorkerWhereInput) P() (predicate.GridWorker, error) {
+	var predicates []predicate.GridWorker
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, gridworker.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.GridWorker, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, gridworker.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.GridWorker, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, gridworker.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, gridworker.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, gridworker.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, gridworker.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, gridworker.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, gridworker.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, gridworker.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, gridworker.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, gridworker.IDLTE(*i.IDLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, gridworker.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, gridworker.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, gridworker.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, gridworker.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, gridworker.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, gridworker.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, gridworker.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, gridworker.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, gridworker.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, gridworker.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, gridworker.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, gridworker.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, gridworker.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, gridworker.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, gridworker.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, gridworker.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, gridworker.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, gridworker.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, gridworker.KindNotIn(i.KindNotIn...))
+	}
+	if i.GridID != nil {
+		predicates = append(predicates, gridworker.GridIDEQ(*i.GridID))
+	}
+	if i.GridIDNEQ != nil {
+		predicates = append(predicates, gridworker.GridIDNEQ(*i.GridIDNEQ))
+	}
+	if len(i.GridIDIn) > 0 {
+		predicates = append(predicates, gridworker.GridIDIn(i.GridIDIn...))
+	}
+	if len(i.GridIDNotIn) > 0 {
+		predicates = append(predicates, gridworker.GridIDNotIn(i.GridIDNotIn...))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, gridworker.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, gridworker.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, gridworker.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, gridworker.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, gridworker.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, gridworker.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, gridworker.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, gridworker.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasGrid != nil {
+		p := gridworker.HasGrid()
+		if !*i.HasGrid {
+			p = gridworker.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasGridWith) > 0 {
+		with := make([]predicate.Grid, 0, len(i.HasGridWith))
+		for _, w := range i.HasGridWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasGridWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, gridworker.HasGridWith(with...))
+	}
+	if i.HasCommunity != nil {
+		p := gridworker.HasCommunity()
+		if !*i.HasCommunity {
+			p = gridworker.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, gridworker.HasCommunityWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyGridWorkerWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return gridworker.And(predicates...), nil
 	}
 }
 
@@ -4818,6 +5189,486 @@ func (i *RegistrationWhereInput) P() (predicate.Registration, error) {
 	}
 }
 
+// ReportedIndicatorWhereInput represents a where input for filtering ReportedIndicator queries.
+type ReportedIndicatorWhereInput struct {
+	Predicates []predicate.ReportedIndicator  `json:"-"`
+	Not        *ReportedIndicatorWhereInput   `json:"not,omitempty"`
+	Or         []*ReportedIndicatorWhereInput `json:"or,omitempty"`
+	And        []*ReportedIndicatorWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "key" field predicates.
+	Key      *reportedindicator.Key  `json:"key,omitempty"`
+	KeyNEQ   *reportedindicator.Key  `json:"keyNEQ,omitempty"`
+	KeyIn    []reportedindicator.Key `json:"keyIn,omitempty"`
+	KeyNotIn []reportedindicator.Key `json:"keyNotIn,omitempty"`
+
+	// "value" field predicates.
+	Value      *int  `json:"value,omitempty"`
+	ValueNEQ   *int  `json:"valueNEQ,omitempty"`
+	ValueIn    []int `json:"valueIn,omitempty"`
+	ValueNotIn []int `json:"valueNotIn,omitempty"`
+	ValueGT    *int  `json:"valueGT,omitempty"`
+	ValueGTE   *int  `json:"valueGTE,omitempty"`
+	ValueLT    *int  `json:"valueLT,omitempty"`
+	ValueLTE   *int  `json:"valueLTE,omitempty"`
+
+	// "period_start" field predicates.
+	PeriodStart             *string  `json:"periodStart,omitempty"`
+	PeriodStartNEQ          *string  `json:"periodStartNEQ,omitempty"`
+	PeriodStartIn           []string `json:"periodStartIn,omitempty"`
+	PeriodStartNotIn        []string `json:"periodStartNotIn,omitempty"`
+	PeriodStartGT           *string  `json:"periodStartGT,omitempty"`
+	PeriodStartGTE          *string  `json:"periodStartGTE,omitempty"`
+	PeriodStartLT           *string  `json:"periodStartLT,omitempty"`
+	PeriodStartLTE          *string  `json:"periodStartLTE,omitempty"`
+	PeriodStartContains     *string  `json:"periodStartContains,omitempty"`
+	PeriodStartHasPrefix    *string  `json:"periodStartHasPrefix,omitempty"`
+	PeriodStartHasSuffix    *string  `json:"periodStartHasSuffix,omitempty"`
+	PeriodStartIsNil        bool     `json:"periodStartIsNil,omitempty"`
+	PeriodStartNotNil       bool     `json:"periodStartNotNil,omitempty"`
+	PeriodStartEqualFold    *string  `json:"periodStartEqualFold,omitempty"`
+	PeriodStartContainsFold *string  `json:"periodStartContainsFold,omitempty"`
+
+	// "period_end" field predicates.
+	PeriodEnd             *string  `json:"periodEnd,omitempty"`
+	PeriodEndNEQ          *string  `json:"periodEndNEQ,omitempty"`
+	PeriodEndIn           []string `json:"periodEndIn,omitempty"`
+	PeriodEndNotIn        []string `json:"periodEndNotIn,omitempty"`
+	PeriodEndGT           *string  `json:"periodEndGT,omitempty"`
+	PeriodEndGTE          *string  `json:"periodEndGTE,omitempty"`
+	PeriodEndLT           *string  `json:"periodEndLT,omitempty"`
+	PeriodEndLTE          *string  `json:"periodEndLTE,omitempty"`
+	PeriodEndContains     *string  `json:"periodEndContains,omitempty"`
+	PeriodEndHasPrefix    *string  `json:"periodEndHasPrefix,omitempty"`
+	PeriodEndHasSuffix    *string  `json:"periodEndHasSuffix,omitempty"`
+	PeriodEndEqualFold    *string  `json:"periodEndEqualFold,omitempty"`
+	PeriodEndContainsFold *string  `json:"periodEndContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *reportedindicator.Status  `json:"status,omitempty"`
+	StatusNEQ   *reportedindicator.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []reportedindicator.Status `json:"statusIn,omitempty"`
+	StatusNotIn []reportedindicator.Status `json:"statusNotIn,omitempty"`
+
+	// "region_id" field predicates.
+	RegionID      *int  `json:"regionID,omitempty"`
+	RegionIDNEQ   *int  `json:"regionIDNEQ,omitempty"`
+	RegionIDIn    []int `json:"regionIDIn,omitempty"`
+	RegionIDNotIn []int `json:"regionIDNotIn,omitempty"`
+
+	// "region" edge predicates.
+	HasRegion     *bool               `json:"hasRegion,omitempty"`
+	HasRegionWith []*RegionWhereInput `json:"hasRegionWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ReportedIndicatorWhereInput) AddPredicates(predicates ...predicate.ReportedIndicator) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ReportedIndicatorWhereInput filter on the ReportedIndicatorQuery builder.
+func (i *ReportedIndicatorWhereInput) Filter(q *ReportedIndicatorQuery) (*ReportedIndicatorQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyReportedIndicatorWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyReportedIndicatorWhereInput is returned in case the ReportedIndicatorWhereInput is empty.
+var ErrEmptyReportedIndicatorWhereInput = errors.New("ent: empty predicate ReportedIndicatorWhereInput")
+
+// P returns a predicate for filtering reportedindicators.
+// An error is returned if the input is empty or invalid.
+func (i *ReportedIndicatorWhereInput) P() (predicate.ReportedIndicator, error) {
+	var predicates []predicate.ReportedIndicator
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, reportedindicator.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ReportedIndicator, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, reportedindicator.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ReportedIndicator, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, reportedindicator.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, reportedindicator.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, reportedindicator.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, reportedindicator.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, reportedindicator.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, reportedindicator.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, reportedindicator.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, reportedindicator.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, reportedindicator.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, reportedindicator.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, reportedindicator.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, reportedindicator.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, reportedindicator.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, reportedindicator.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, reportedindicator.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, reportedindicator.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, reportedindicator.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, reportedindicator.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, reportedindicator.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, reportedindicator.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, reportedindicator.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, reportedindicator.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, reportedindicator.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, reportedindicator.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Key != nil {
+		predicates = append(predicates, reportedindicator.KeyEQ(*i.Key))
+	}
+	if i.KeyNEQ != nil {
+		predicates = append(predicates, reportedindicator.KeyNEQ(*i.KeyNEQ))
+	}
+	if len(i.KeyIn) > 0 {
+		predicates = append(predicates, reportedindicator.KeyIn(i.KeyIn...))
+	}
+	if len(i.KeyNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.KeyNotIn(i.KeyNotIn...))
+	}
+	if i.Value != nil {
+		predicates = append(predicates, reportedindicator.ValueEQ(*i.Value))
+	}
+	if i.ValueNEQ != nil {
+		predicates = append(predicates, reportedindicator.ValueNEQ(*i.ValueNEQ))
+	}
+	if len(i.ValueIn) > 0 {
+		predicates = append(predicates, reportedindicator.ValueIn(i.ValueIn...))
+	}
+	if len(i.ValueNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.ValueNotIn(i.ValueNotIn...))
+	}
+	if i.ValueGT != nil {
+		predicates = append(predicates, reportedindicator.ValueGT(*i.ValueGT))
+	}
+	if i.ValueGTE != nil {
+		predicates = append(predicates, reportedindicator.ValueGTE(*i.ValueGTE))
+	}
+	if i.ValueLT != nil {
+		predicates = append(predicates, reportedindicator.ValueLT(*i.ValueLT))
+	}
+	if i.ValueLTE != nil {
+		predicates = append(predicates, reportedindicator.ValueLTE(*i.ValueLTE))
+	}
+	if i.PeriodStart != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartEQ(*i.PeriodStart))
+	}
+	if i.PeriodStartNEQ != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartNEQ(*i.PeriodStartNEQ))
+	}
+	if len(i.PeriodStartIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodStartIn(i.PeriodStartIn...))
+	}
+	if len(i.PeriodStartNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodStartNotIn(i.PeriodStartNotIn...))
+	}
+	if i.PeriodStartGT != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartGT(*i.PeriodStartGT))
+	}
+	if i.PeriodStartGTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartGTE(*i.PeriodStartGTE))
+	}
+	if i.PeriodStartLT != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartLT(*i.PeriodStartLT))
+	}
+	if i.PeriodStartLTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartLTE(*i.PeriodStartLTE))
+	}
+	if i.PeriodStartContains != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartContains(*i.PeriodStartContains))
+	}
+	if i.PeriodStartHasPrefix != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartHasPrefix(*i.PeriodStartHasPrefix))
+	}
+	if i.PeriodStartHasSuffix != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartHasSuffix(*i.PeriodStartHasSuffix))
+	}
+	if i.PeriodStartIsNil {
+		predicates = append(predicates, reportedindicator.PeriodStartIsNil())
+	}
+	if i.PeriodStartNotNil {
+		predicates = append(predicates, reportedindicator.PeriodStartNotNil())
+	}
+	if i.PeriodStartEqualFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartEqualFold(*i.PeriodStartEqualFold))
+	}
+	if i.PeriodStartContainsFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartContainsFold(*i.PeriodStartContainsFold))
+	}
+	if i.PeriodEnd != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndEQ(*i.PeriodEnd))
+	}
+	if i.PeriodEndNEQ != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndNEQ(*i.PeriodEndNEQ))
+	}
+	if len(i.PeriodEndIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodEndIn(i.PeriodEndIn...))
+	}
+	if len(i.PeriodEndNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodEndNotIn(i.PeriodEndNotIn...))
+	}
+	if i.PeriodEndGT != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndGT(*i.PeriodEndGT))
+	}
+	if i.PeriodEndGTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndGTE(*i.PeriodEndGTE))
+	}
+	if i.PeriodEndLT != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndLT(*i.PeriodEndLT))
+	}
+	if i.PeriodEndLTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndLTE(*i.PeriodEndLTE))
+	}
+	if i.PeriodEndContains != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndContains(*i.PeriodEndContains))
+	}
+	if i.PeriodEndHasPrefix != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndHasPrefix(*i.PeriodEndHasPrefix))
+	}
+	if i.PeriodEndHasSuffix != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndHasSuffix(*i.PeriodEndHasSuffix))
+	}
+	if i.PeriodEndEqualFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndEqualFold(*i.PeriodEndEqualFold))
+	}
+	if i.PeriodEndContainsFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndContainsFold(*i.PeriodEndContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, reportedindicator.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, reportedindicator.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, reportedindicator.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.RegionID != nil {
+		predicates = append(predicates, reportedindicator.RegionIDEQ(*i.RegionID))
+	}
+	if i.RegionIDNEQ != nil {
+		predicates = append(predicates, reportedindicator.RegionIDNEQ(*i.RegionIDNEQ))
+	}
+	if len(i.RegionIDIn) > 0 {
+		predicates = append(predicates, reportedindicator.RegionIDIn(i.RegionIDIn...))
+	}
+	if len(i.RegionIDNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.RegionIDNotIn(i.RegionIDNotIn...))
+	}
+
+	if i.HasRegion != nil {
+		p := reportedindicator.HasRegion()
+		if !*i.HasRegion {
+			p = reportedindicator.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRegionWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasRegionWith))
+		for _, w := range i.HasRegionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRegionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reportedindicator.HasRegionWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyReportedIndicatorWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return reportedindicator.And(predicates...), nil
+	}
+}
+
 // ServiceRequestWhereInput represents a where input for filtering ServiceRequest queries.
 type ServiceRequestWhereInput struct {
 	Predicates []predicate.ServiceRequest  `json:"-"`
@@ -5417,5 +6268,471 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 		return predicates[0], nil
 	default:
 		return servicerequest.And(predicates...), nil
+	}
+}
+
+// VisitWhereInput represents a where input for filtering Visit queries.
+type VisitWhereInput struct {
+	Predicates []predicate.Visit  `json:"-"`
+	Not        *VisitWhereInput   `json:"not,omitempty"`
+	Or         []*VisitWhereInput `json:"or,omitempty"`
+	And        []*VisitWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "reason" field predicates.
+	Reason      *visit.Reason  `json:"reason,omitempty"`
+	ReasonNEQ   *visit.Reason  `json:"reasonNEQ,omitempty"`
+	ReasonIn    []visit.Reason `json:"reasonIn,omitempty"`
+	ReasonNotIn []visit.Reason `json:"reasonNotIn,omitempty"`
+
+	// "visited_at" field predicates.
+	VisitedAt      *time.Time  `json:"visitedAt,omitempty"`
+	VisitedAtNEQ   *time.Time  `json:"visitedAtNEQ,omitempty"`
+	VisitedAtIn    []time.Time `json:"visitedAtIn,omitempty"`
+	VisitedAtNotIn []time.Time `json:"visitedAtNotIn,omitempty"`
+	VisitedAtGT    *time.Time  `json:"visitedAtGT,omitempty"`
+	VisitedAtGTE   *time.Time  `json:"visitedAtGTE,omitempty"`
+	VisitedAtLT    *time.Time  `json:"visitedAtLT,omitempty"`
+	VisitedAtLTE   *time.Time  `json:"visitedAtLTE,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "grid_id" field predicates.
+	GridID       *int  `json:"gridID,omitempty"`
+	GridIDNEQ    *int  `json:"gridIDNEQ,omitempty"`
+	GridIDIn     []int `json:"gridIDIn,omitempty"`
+	GridIDNotIn  []int `json:"gridIDNotIn,omitempty"`
+	GridIDIsNil  bool  `json:"gridIDIsNil,omitempty"`
+	GridIDNotNil bool  `json:"gridIDNotNil,omitempty"`
+
+	// "compound_id" field predicates.
+	CompoundID       *int  `json:"compoundID,omitempty"`
+	CompoundIDNEQ    *int  `json:"compoundIDNEQ,omitempty"`
+	CompoundIDIn     []int `json:"compoundIDIn,omitempty"`
+	CompoundIDNotIn  []int `json:"compoundIDNotIn,omitempty"`
+	CompoundIDIsNil  bool  `json:"compoundIDIsNil,omitempty"`
+	CompoundIDNotNil bool  `json:"compoundIDNotNil,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID       *int  `json:"personID,omitempty"`
+	PersonIDNEQ    *int  `json:"personIDNEQ,omitempty"`
+	PersonIDIn     []int `json:"personIDIn,omitempty"`
+	PersonIDNotIn  []int `json:"personIDNotIn,omitempty"`
+	PersonIDIsNil  bool  `json:"personIDIsNil,omitempty"`
+	PersonIDNotNil bool  `json:"personIDNotNil,omitempty"`
+
+	// "visitor_id" field predicates.
+	VisitorID      *int  `json:"visitorID,omitempty"`
+	VisitorIDNEQ   *int  `json:"visitorIDNEQ,omitempty"`
+	VisitorIDIn    []int `json:"visitorIDIn,omitempty"`
+	VisitorIDNotIn []int `json:"visitorIDNotIn,omitempty"`
+
+	// "follow_up_request_id" field predicates.
+	FollowUpRequestID       *int  `json:"followUpRequestID,omitempty"`
+	FollowUpRequestIDNEQ    *int  `json:"followUpRequestIDNEQ,omitempty"`
+	FollowUpRequestIDIn     []int `json:"followUpRequestIDIn,omitempty"`
+	FollowUpRequestIDNotIn  []int `json:"followUpRequestIDNotIn,omitempty"`
+	FollowUpRequestIDIsNil  bool  `json:"followUpRequestIDIsNil,omitempty"`
+	FollowUpRequestIDNotNil bool  `json:"followUpRequestIDNotNil,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "grid" edge predicates.
+	HasGrid     *bool             `json:"hasGrid,omitempty"`
+	HasGridWith []*GridWhereInput `json:"hasGridWith,omitempty"`
+
+	// "compound" edge predicates.
+	HasCompound     *bool                 `json:"hasCompound,omitempty"`
+	HasCompoundWith []*CompoundWhereInput `json:"hasCompoundWith,omitempty"`
+
+	// "follow_up_request" edge predicates.
+	HasFollowUpRequest     *bool                       `json:"hasFollowUpRequest,omitempty"`
+	HasFollowUpRequestWith []*ServiceRequestWhereInput `json:"hasFollowUpRequestWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *VisitWhereInput) AddPredicates(predicates ...predicate.Visit) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the VisitWhereInput filter on the VisitQuery builder.
+func (i *VisitWhereInput) Filter(q *VisitQuery) (*VisitQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyVisitWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyVisitWhereInput is returned in case the VisitWhereInput is empty.
+var ErrEmptyVisitWhereInput = errors.New("ent: empty predicate VisitWhereInput")
+
+// P returns a predicate for filtering visits.
+// An error is returned if the input is empty or invalid.
+func (i *VisitWhereInput) P() (predicate.Visit, error) {
+	var predicates []predicate.Visit
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, visit.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Visit, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, visit.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Visit, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, visit.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, visit.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, visit.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, visit.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, visit.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, visit.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, visit.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, visit.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, visit.IDLTE(*i.IDLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, visit.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, visit.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, visit.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, visit.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, visit.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, visit.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, visit.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, visit.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, visit.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, visit.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, visit.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, visit.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, visit.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, visit.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, visit.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, visit.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, visit.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, visit.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, visit.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.VisitedAt != nil {
+		predicates = append(predicates, visit.VisitedAtEQ(*i.VisitedAt))
+	}
+	if i.VisitedAtNEQ != nil {
+		predicates = append(predicates, visit.VisitedAtNEQ(*i.VisitedAtNEQ))
+	}
+	if len(i.VisitedAtIn) > 0 {
+		predicates = append(predicates, visit.VisitedAtIn(i.VisitedAtIn...))
+	}
+	if len(i.VisitedAtNotIn) > 0 {
+		predicates = append(predicates, visit.VisitedAtNotIn(i.VisitedAtNotIn...))
+	}
+	if i.VisitedAtGT != nil {
+		predicates = append(predicates, visit.VisitedAtGT(*i.VisitedAtGT))
+	}
+	if i.VisitedAtGTE != nil {
+		predicates = append(predicates, visit.VisitedAtGTE(*i.VisitedAtGTE))
+	}
+	if i.VisitedAtLT != nil {
+		predicates = append(predicates, visit.VisitedAtLT(*i.VisitedAtLT))
+	}
+	if i.VisitedAtLTE != nil {
+		predicates = append(predicates, visit.VisitedAtLTE(*i.VisitedAtLTE))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, visit.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, visit.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, visit.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, visit.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+	if i.GridID != nil {
+		predicates = append(predicates, visit.GridIDEQ(*i.GridID))
+	}
+	if i.GridIDNEQ != nil {
+		predicates = append(predicates, visit.GridIDNEQ(*i.GridIDNEQ))
+	}
+	if len(i.GridIDIn) > 0 {
+		predicates = append(predicates, visit.GridIDIn(i.GridIDIn...))
+	}
+	if len(i.GridIDNotIn) > 0 {
+		predicates = append(predicates, visit.GridIDNotIn(i.GridIDNotIn...))
+	}
+	if i.GridIDIsNil {
+		predicates = append(predicates, visit.GridIDIsNil())
+	}
+	if i.GridIDNotNil {
+		predicates = append(predicates, visit.GridIDNotNil())
+	}
+	if i.CompoundID != nil {
+		predicates = append(predicates, visit.CompoundIDEQ(*i.CompoundID))
+	}
+	if i.CompoundIDNEQ != nil {
+		predicates = append(predicates, visit.CompoundIDNEQ(*i.CompoundIDNEQ))
+	}
+	if len(i.CompoundIDIn) > 0 {
+		predicates = append(predicates, visit.CompoundIDIn(i.CompoundIDIn...))
+	}
+	if len(i.CompoundIDNotIn) > 0 {
+		predicates = append(predicates, visit.CompoundIDNotIn(i.CompoundIDNotIn...))
+	}
+	if i.CompoundIDIsNil {
+		predicates = append(predicates, visit.CompoundIDIsNil())
+	}
+	if i.CompoundIDNotNil {
+		predicates = append(predicates, visit.CompoundIDNotNil())
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, visit.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, visit.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, visit.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, visit.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDIsNil {
+		predicates = append(predicates, visit.PersonIDIsNil())
+	}
+	if i.PersonIDNotNil {
+		predicates = append(predicates, visit.PersonIDNotNil())
+	}
+	if i.VisitorID != nil {
+		predicates = append(predicates, visit.VisitorIDEQ(*i.VisitorID))
+	}
+	if i.VisitorIDNEQ != nil {
+		predicates = append(predicates, visit.VisitorIDNEQ(*i.VisitorIDNEQ))
+	}
+	if len(i.VisitorIDIn) > 0 {
+		predicates = append(predicates, visit.VisitorIDIn(i.VisitorIDIn...))
+	}
+	if len(i.VisitorIDNotIn) > 0 {
+		predicates = append(predicates, visit.VisitorIDNotIn(i.VisitorIDNotIn...))
+	}
+	if i.FollowUpRequestID != nil {
+		predicates = append(predicates, visit.FollowUpRequestIDEQ(*i.FollowUpRequestID))
+	}
+	if i.FollowUpRequestIDNEQ != nil {
+		predicates = append(predicates, visit.FollowUpRequestIDNEQ(*i.FollowUpRequestIDNEQ))
+	}
+	if len(i.FollowUpRequestIDIn) > 0 {
+		predicates = append(predicates, visit.FollowUpRequestIDIn(i.FollowUpRequestIDIn...))
+	}
+	if len(i.FollowUpRequestIDNotIn) > 0 {
+		predicates = append(predicates, visit.FollowUpRequestIDNotIn(i.FollowUpRequestIDNotIn...))
+	}
+	if i.FollowUpRequestIDIsNil {
+		predicates = append(predicates, visit.FollowUpRequestIDIsNil())
+	}
+	if i.FollowUpRequestIDNotNil {
+		predicates = append(predicates, visit.FollowUpRequestIDNotNil())
+	}
+
+	if i.HasCommunity != nil {
+		p := visit.HasCommunity()
+		if !*i.HasCommunity {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasCommunityWith(with...))
+	}
+	if i.HasGrid != nil {
+		p := visit.HasGrid()
+		if !*i.HasGrid {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasGridWith) > 0 {
+		with := make([]predicate.Grid, 0, len(i.HasGridWith))
+		for _, w := range i.HasGridWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasGridWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasGridWith(with...))
+	}
+	if i.HasCompound != nil {
+		p := visit.HasCompound()
+		if !*i.HasCompound {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCompoundWith) > 0 {
+		with := make([]predicate.Compound, 0, len(i.HasCompoundWith))
+		for _, w := range i.HasCompoundWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCompoundWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasCompoundWith(with...))
+	}
+	if i.HasFollowUpRequest != nil {
+		p := visit.HasFollowUpRequest()
+		if !*i.HasFollowUpRequest {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFollowUpRequestWith) > 0 {
+		with := make([]predicate.ServiceRequest, 0, len(i.HasFollowUpRequestWith))
+		for _, w := range i.HasFollowUpRequestWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFollowUpRequestWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasFollowUpRequestWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyVisitWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return visit.And(predicates...), nil
 	}
 }

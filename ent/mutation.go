@@ -14,6 +14,7 @@ import (
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
@@ -23,10 +24,12 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/internal/i18n"
 	"sync"
@@ -53,6 +56,7 @@ const (
 	TypeErasure            = "Erasure"
 	TypeFacility           = "Facility"
 	TypeGrid               = "Grid"
+	TypeGridWorker         = "GridWorker"
 	TypeIdempotencyKey     = "IdempotencyKey"
 	TypeIdentity           = "Identity"
 	TypeOrganization       = "Organization"
@@ -61,10 +65,12 @@ const (
 	TypePublication        = "Publication"
 	TypeRegion             = "Region"
 	TypeRegistration       = "Registration"
+	TypeReportedIndicator  = "ReportedIndicator"
 	TypeRequestEvent       = "RequestEvent"
 	TypeServiceRequest     = "ServiceRequest"
 	TypeSignInCode         = "SignInCode"
 	TypeStatCell           = "StatCell"
+	TypeVisit              = "Visit"
 	TypeWalkNetwork        = "WalkNetwork"
 )
 
@@ -3732,6 +3738,9 @@ type CompoundMutation struct {
 	organizations        map[int]struct{}
 	removedorganizations map[int]struct{}
 	clearedorganizations bool
+	grids                map[int]struct{}
+	removedgrids         map[int]struct{}
+	clearedgrids         bool
 	done                 bool
 	oldValue             func(context.Context) (*Compound, error)
 	predicates           []predicate.Compound
@@ -4354,6 +4363,60 @@ func (m *CompoundMutation) ResetOrganizations() {
 	m.removedorganizations = nil
 }
 
+// AddGridIDs adds the "grids" edge to the Grid entity by ids.
+func (m *CompoundMutation) AddGridIDs(ids ...int) {
+	if m.grids == nil {
+		m.grids = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.grids[ids[i]] = struct{}{}
+	}
+}
+
+// ClearGrids clears the "grids" edge to the Grid entity.
+func (m *CompoundMutation) ClearGrids() {
+	m.clearedgrids = true
+}
+
+// GridsCleared reports if the "grids" edge to the Grid entity was cleared.
+func (m *CompoundMutation) GridsCleared() bool {
+	return m.clearedgrids
+}
+
+// RemoveGridIDs removes the "grids" edge to the Grid entity by IDs.
+func (m *CompoundMutation) RemoveGridIDs(ids ...int) {
+	if m.removedgrids == nil {
+		m.removedgrids = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.grids, ids[i])
+		m.removedgrids[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedGrids returns the removed IDs of the "grids" edge to the Grid entity.
+func (m *CompoundMutation) RemovedGridsIDs() (ids []int) {
+	for id := range m.removedgrids {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// GridsIDs returns the "grids" edge IDs in the mutation.
+func (m *CompoundMutation) GridsIDs() (ids []int) {
+	for id := range m.grids {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetGrids resets all changes to the "grids" edge.
+func (m *CompoundMutation) ResetGrids() {
+	m.grids = nil
+	m.clearedgrids = false
+	m.removedgrids = nil
+}
+
 // Where appends a list predicates to the CompoundMutation builder.
 func (m *CompoundMutation) Where(ps ...predicate.Compound) {
 	m.predicates = append(m.predicates, ps...)
@@ -4662,7 +4725,7 @@ func (m *CompoundMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CompoundMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.community != nil {
 		edges = append(edges, compound.EdgeCommunity)
 	}
@@ -4671,6 +4734,9 @@ func (m *CompoundMutation) AddedEdges() []string {
 	}
 	if m.organizations != nil {
 		edges = append(edges, compound.EdgeOrganizations)
+	}
+	if m.grids != nil {
+		edges = append(edges, compound.EdgeGrids)
 	}
 	return edges
 }
@@ -4695,18 +4761,27 @@ func (m *CompoundMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case compound.EdgeGrids:
+		ids := make([]ent.Value, 0, len(m.grids))
+		for id := range m.grids {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CompoundMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedfacilities != nil {
 		edges = append(edges, compound.EdgeFacilities)
 	}
 	if m.removedorganizations != nil {
 		edges = append(edges, compound.EdgeOrganizations)
+	}
+	if m.removedgrids != nil {
+		edges = append(edges, compound.EdgeGrids)
 	}
 	return edges
 }
@@ -4727,13 +4802,19 @@ func (m *CompoundMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case compound.EdgeGrids:
+		ids := make([]ent.Value, 0, len(m.removedgrids))
+		for id := range m.removedgrids {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CompoundMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcommunity {
 		edges = append(edges, compound.EdgeCommunity)
 	}
@@ -4742,6 +4823,9 @@ func (m *CompoundMutation) ClearedEdges() []string {
 	}
 	if m.clearedorganizations {
 		edges = append(edges, compound.EdgeOrganizations)
+	}
+	if m.clearedgrids {
+		edges = append(edges, compound.EdgeGrids)
 	}
 	return edges
 }
@@ -4756,6 +4840,8 @@ func (m *CompoundMutation) EdgeCleared(name string) bool {
 		return m.clearedfacilities
 	case compound.EdgeOrganizations:
 		return m.clearedorganizations
+	case compound.EdgeGrids:
+		return m.clearedgrids
 	}
 	return false
 }
@@ -4783,6 +4869,9 @@ func (m *CompoundMutation) ResetEdge(name string) error {
 		return nil
 	case compound.EdgeOrganizations:
 		m.ResetOrganizations()
+		return nil
+	case compound.EdgeGrids:
+		m.ResetGrids()
 		return nil
 	}
 	return fmt.Errorf("unknown Compound edge %s", name)
@@ -7696,6 +7785,12 @@ type GridMutation struct {
 	clearedFields        map[string]struct{}
 	community            *int
 	clearedcommunity     bool
+	compounds            map[int]struct{}
+	removedcompounds     map[int]struct{}
+	clearedcompounds     bool
+	workers              map[int]struct{}
+	removedworkers       map[int]struct{}
+	clearedworkers       bool
 	done                 bool
 	oldValue             func(context.Context) (*Grid, error)
 	predicates           []predicate.Grid
@@ -8082,6 +8177,114 @@ func (m *GridMutation) ResetCommunity() {
 	m.clearedcommunity = false
 }
 
+// AddCompoundIDs adds the "compounds" edge to the Compound entity by ids.
+func (m *GridMutation) AddCompoundIDs(ids ...int) {
+	if m.compounds == nil {
+		m.compounds = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.compounds[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCompounds clears the "compounds" edge to the Compound entity.
+func (m *GridMutation) ClearCompounds() {
+	m.clearedcompounds = true
+}
+
+// CompoundsCleared reports if the "compounds" edge to the Compound entity was cleared.
+func (m *GridMutation) CompoundsCleared() bool {
+	return m.clearedcompounds
+}
+
+// RemoveCompoundIDs removes the "compounds" edge to the Compound entity by IDs.
+func (m *GridMutation) RemoveCompoundIDs(ids ...int) {
+	if m.removedcompounds == nil {
+		m.removedcompounds = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.compounds, ids[i])
+		m.removedcompounds[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCompounds returns the removed IDs of the "compounds" edge to the Compound entity.
+func (m *GridMutation) RemovedCompoundsIDs() (ids []int) {
+	for id := range m.removedcompounds {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CompoundsIDs returns the "compounds" edge IDs in the mutation.
+func (m *GridMutation) CompoundsIDs() (ids []int) {
+	for id := range m.compounds {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCompounds resets all changes to the "compounds" edge.
+func (m *GridMutation) ResetCompounds() {
+	m.compounds = nil
+	m.clearedcompounds = false
+	m.removedcompounds = nil
+}
+
+// AddWorkerIDs adds the "workers" edge to the GridWorker entity by ids.
+func (m *GridMutation) AddWorkerIDs(ids ...int) {
+	if m.workers == nil {
+		m.workers = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.workers[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWorkers clears the "workers" edge to the GridWorker entity.
+func (m *GridMutation) ClearWorkers() {
+	m.clearedworkers = true
+}
+
+// WorkersCleared reports if the "workers" edge to the GridWorker entity was cleared.
+func (m *GridMutation) WorkersCleared() bool {
+	return m.clearedworkers
+}
+
+// RemoveWorkerIDs removes the "workers" edge to the GridWorker entity by IDs.
+func (m *GridMutation) RemoveWorkerIDs(ids ...int) {
+	if m.removedworkers == nil {
+		m.removedworkers = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.workers, ids[i])
+		m.removedworkers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWorkers returns the removed IDs of the "workers" edge to the GridWorker entity.
+func (m *GridMutation) RemovedWorkersIDs() (ids []int) {
+	for id := range m.removedworkers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WorkersIDs returns the "workers" edge IDs in the mutation.
+func (m *GridMutation) WorkersIDs() (ids []int) {
+	for id := range m.workers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWorkers resets all changes to the "workers" edge.
+func (m *GridMutation) ResetWorkers() {
+	m.workers = nil
+	m.clearedworkers = false
+	m.removedworkers = nil
+}
+
 // Where appends a list predicates to the GridMutation builder.
 func (m *GridMutation) Where(ps ...predicate.Grid) {
 	m.predicates = append(m.predicates, ps...)
@@ -8327,9 +8530,15 @@ func (m *GridMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *GridMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.community != nil {
 		edges = append(edges, grid.EdgeCommunity)
+	}
+	if m.compounds != nil {
+		edges = append(edges, grid.EdgeCompounds)
+	}
+	if m.workers != nil {
+		edges = append(edges, grid.EdgeWorkers)
 	}
 	return edges
 }
@@ -8342,27 +8551,65 @@ func (m *GridMutation) AddedIDs(name string) []ent.Value {
 		if id := m.community; id != nil {
 			return []ent.Value{*id}
 		}
+	case grid.EdgeCompounds:
+		ids := make([]ent.Value, 0, len(m.compounds))
+		for id := range m.compounds {
+			ids = append(ids, id)
+		}
+		return ids
+	case grid.EdgeWorkers:
+		ids := make([]ent.Value, 0, len(m.workers))
+		for id := range m.workers {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *GridMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
+	if m.removedcompounds != nil {
+		edges = append(edges, grid.EdgeCompounds)
+	}
+	if m.removedworkers != nil {
+		edges = append(edges, grid.EdgeWorkers)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *GridMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case grid.EdgeCompounds:
+		ids := make([]ent.Value, 0, len(m.removedcompounds))
+		for id := range m.removedcompounds {
+			ids = append(ids, id)
+		}
+		return ids
+	case grid.EdgeWorkers:
+		ids := make([]ent.Value, 0, len(m.removedworkers))
+		for id := range m.removedworkers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *GridMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.clearedcommunity {
 		edges = append(edges, grid.EdgeCommunity)
+	}
+	if m.clearedcompounds {
+		edges = append(edges, grid.EdgeCompounds)
+	}
+	if m.clearedworkers {
+		edges = append(edges, grid.EdgeWorkers)
 	}
 	return edges
 }
@@ -8373,6 +8620,10 @@ func (m *GridMutation) EdgeCleared(name string) bool {
 	switch name {
 	case grid.EdgeCommunity:
 		return m.clearedcommunity
+	case grid.EdgeCompounds:
+		return m.clearedcompounds
+	case grid.EdgeWorkers:
+		return m.clearedworkers
 	}
 	return false
 }
@@ -8395,8 +8646,925 @@ func (m *GridMutation) ResetEdge(name string) error {
 	case grid.EdgeCommunity:
 		m.ResetCommunity()
 		return nil
+	case grid.EdgeCompounds:
+		m.ResetCompounds()
+		return nil
+	case grid.EdgeWorkers:
+		m.ResetWorkers()
+		return nil
 	}
 	return fmt.Errorf("unknown Grid edge %s", name)
+}
+
+// GridWorkerMutation represents an operation that mutates the GridWorker nodes in the graph.
+type GridWorkerMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	kind               *gridworker.Kind
+	clearedFields      map[string]struct{}
+	grid               *int
+	clearedgrid        bool
+	person             *int
+	clearedperson      bool
+	community          *int
+	clearedcommunity   bool
+	done               bool
+	oldValue           func(context.Context) (*GridWorker, error)
+	predicates         []predicate.GridWorker
+}
+
+var _ ent.Mutation = (*GridWorkerMutation)(nil)
+
+// gridworkerOption allows management of the mutation configuration using functional options.
+type gridworkerOption func(*GridWorkerMutation)
+
+// newGridWorkerMutation creates new mutation for the GridWorker entity.
+func newGridWorkerMutation(c config, op Op, opts ...gridworkerOption) *GridWorkerMutation {
+	m := &GridWorkerMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGridWorker,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGridWorkerID sets the ID field of the mutation.
+func withGridWorkerID(id int) gridworkerOption {
+	return func(m *GridWorkerMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *GridWorker
+		)
+		m.oldValue = func(ctx context.Context) (*GridWorker, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().GridWorker.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGridWorker sets the old GridWorker of the mutation.
+func withGridWorker(node *GridWorker) gridworkerOption {
+	return func(m *GridWorkerMutation) {
+		m.oldValue = func(context.Context) (*GridWorker, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GridWorkerMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GridWorkerMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GridWorkerMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GridWorkerMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().GridWorker.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *GridWorkerMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *GridWorkerMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *GridWorkerMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *GridWorkerMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *GridWorkerMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *GridWorkerMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *GridWorkerMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *GridWorkerMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *GridWorkerMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[gridworker.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *GridWorkerMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[gridworker.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *GridWorkerMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, gridworker.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *GridWorkerMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *GridWorkerMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *GridWorkerMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *GridWorkerMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *GridWorkerMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[gridworker.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *GridWorkerMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[gridworker.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *GridWorkerMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, gridworker.FieldIllustrative)
+}
+
+// SetKind sets the "kind" field.
+func (m *GridWorkerMutation) SetKind(gr gridworker.Kind) {
+	m.kind = &gr
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *GridWorkerMutation) Kind() (r gridworker.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldKind(ctx context.Context) (v gridworker.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *GridWorkerMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *GridWorkerMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *GridWorkerMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *GridWorkerMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *GridWorkerMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *GridWorkerMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldPersonID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *GridWorkerMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *GridWorkerMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *GridWorkerMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *GridWorkerMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *GridWorkerMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[gridworker.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *GridWorkerMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *GridWorkerMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *GridWorkerMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *GridWorkerMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[gridworker.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *GridWorkerMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *GridWorkerMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *GridWorkerMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *GridWorkerMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[gridworker.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *GridWorkerMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *GridWorkerMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *GridWorkerMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// Where appends a list predicates to the GridWorkerMutation builder.
+func (m *GridWorkerMutation) Where(ps ...predicate.GridWorker) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GridWorkerMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GridWorkerMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GridWorker, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GridWorkerMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GridWorkerMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GridWorker).
+func (m *GridWorkerMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GridWorkerMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, gridworker.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, gridworker.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, gridworker.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, gridworker.FieldIllustrative)
+	}
+	if m.kind != nil {
+		fields = append(fields, gridworker.FieldKind)
+	}
+	if m.grid != nil {
+		fields = append(fields, gridworker.FieldGridID)
+	}
+	if m.person != nil {
+		fields = append(fields, gridworker.FieldPersonID)
+	}
+	if m.community != nil {
+		fields = append(fields, gridworker.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GridWorkerMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		return m.CreatedAt()
+	case gridworker.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case gridworker.FieldSource:
+		return m.Source()
+	case gridworker.FieldIllustrative:
+		return m.Illustrative()
+	case gridworker.FieldKind:
+		return m.Kind()
+	case gridworker.FieldGridID:
+		return m.GridID()
+	case gridworker.FieldPersonID:
+		return m.PersonID()
+	case gridworker.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GridWorkerMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case gridworker.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case gridworker.FieldSource:
+		return m.OldSource(ctx)
+	case gridworker.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case gridworker.FieldKind:
+		return m.OldKind(ctx)
+	case gridworker.FieldGridID:
+		return m.OldGridID(ctx)
+	case gridworker.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case gridworker.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown GridWorker field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridWorkerMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case gridworker.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case gridworker.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case gridworker.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case gridworker.FieldKind:
+		v, ok := value.(gridworker.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case gridworker.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case gridworker.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case gridworker.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GridWorkerMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GridWorkerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridWorkerMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown GridWorker numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GridWorkerMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(gridworker.FieldSource) {
+		fields = append(fields, gridworker.FieldSource)
+	}
+	if m.FieldCleared(gridworker.FieldIllustrative) {
+		fields = append(fields, gridworker.FieldIllustrative)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GridWorkerMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GridWorkerMutation) ClearField(name string) error {
+	switch name {
+	case gridworker.FieldSource:
+		m.ClearSource()
+		return nil
+	case gridworker.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GridWorkerMutation) ResetField(name string) error {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case gridworker.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case gridworker.FieldSource:
+		m.ResetSource()
+		return nil
+	case gridworker.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case gridworker.FieldKind:
+		m.ResetKind()
+		return nil
+	case gridworker.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case gridworker.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case gridworker.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GridWorkerMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.grid != nil {
+		edges = append(edges, gridworker.EdgeGrid)
+	}
+	if m.person != nil {
+		edges = append(edges, gridworker.EdgePerson)
+	}
+	if m.community != nil {
+		edges = append(edges, gridworker.EdgeCommunity)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GridWorkerMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case gridworker.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case gridworker.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case gridworker.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GridWorkerMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GridWorkerMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GridWorkerMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedgrid {
+		edges = append(edges, gridworker.EdgeGrid)
+	}
+	if m.clearedperson {
+		edges = append(edges, gridworker.EdgePerson)
+	}
+	if m.clearedcommunity {
+		edges = append(edges, gridworker.EdgeCommunity)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GridWorkerMutation) EdgeCleared(name string) bool {
+	switch name {
+	case gridworker.EdgeGrid:
+		return m.clearedgrid
+	case gridworker.EdgePerson:
+		return m.clearedperson
+	case gridworker.EdgeCommunity:
+		return m.clearedcommunity
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GridWorkerMutation) ClearEdge(name string) error {
+	switch name {
+	case gridworker.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case gridworker.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case gridworker.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GridWorkerMutation) ResetEdge(name string) error {
+	switch name {
+	case gridworker.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case gridworker.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case gridworker.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker edge %s", name)
 }
 
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
@@ -16020,6 +17188,1384 @@ func (m *RegistrationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Registration edge %s", name)
 }
 
+// ReportedIndicatorMutation represents an operation that mutates the ReportedIndicator nodes in the graph.
+type ReportedIndicatorMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	key                *reportedindicator.Key
+	value              *int
+	addvalue           *int
+	period_start       *string
+	period_end         *string
+	period_text        *string
+	note               *string
+	status             *reportedindicator.Status
+	reject_reason      *string
+	reviewed_at        *time.Time
+	community_id       *int
+	addcommunity_id    *int
+	clearedFields      map[string]struct{}
+	region             *int
+	clearedregion      bool
+	done               bool
+	oldValue           func(context.Context) (*ReportedIndicator, error)
+	predicates         []predicate.ReportedIndicator
+}
+
+var _ ent.Mutation = (*ReportedIndicatorMutation)(nil)
+
+// reportedindicatorOption allows management of the mutation configuration using functional options.
+type reportedindicatorOption func(*ReportedIndicatorMutation)
+
+// newReportedIndicatorMutation creates new mutation for the ReportedIndicator entity.
+func newReportedIndicatorMutation(c config, op Op, opts ...reportedindicatorOption) *ReportedIndicatorMutation {
+	m := &ReportedIndicatorMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReportedIndicator,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReportedIndicatorID sets the ID field of the mutation.
+func withReportedIndicatorID(id int) reportedindicatorOption {
+	return func(m *ReportedIndicatorMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReportedIndicator
+		)
+		m.oldValue = func(ctx context.Context) (*ReportedIndicator, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReportedIndicator.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReportedIndicator sets the old ReportedIndicator of the mutation.
+func withReportedIndicator(node *ReportedIndicator) reportedindicatorOption {
+	return func(m *ReportedIndicatorMutation) {
+		m.oldValue = func(context.Context) (*ReportedIndicator, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReportedIndicatorMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReportedIndicatorMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReportedIndicatorMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReportedIndicatorMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReportedIndicator.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReportedIndicatorMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReportedIndicatorMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReportedIndicatorMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReportedIndicatorMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReportedIndicatorMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReportedIndicatorMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ReportedIndicatorMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ReportedIndicatorMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ReportedIndicatorMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[reportedindicator.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ReportedIndicatorMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, reportedindicator.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ReportedIndicatorMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ReportedIndicatorMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ReportedIndicatorMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ReportedIndicatorMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ReportedIndicatorMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[reportedindicator.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ReportedIndicatorMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, reportedindicator.FieldIllustrative)
+}
+
+// SetKey sets the "key" field.
+func (m *ReportedIndicatorMutation) SetKey(r reportedindicator.Key) {
+	m.key = &r
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *ReportedIndicatorMutation) Key() (r reportedindicator.Key, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldKey(ctx context.Context) (v reportedindicator.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *ReportedIndicatorMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetValue sets the "value" field.
+func (m *ReportedIndicatorMutation) SetValue(i int) {
+	m.value = &i
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *ReportedIndicatorMutation) Value() (r int, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldValue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds i to the "value" field.
+func (m *ReportedIndicatorMutation) AddValue(i int) {
+	if m.addvalue != nil {
+		*m.addvalue += i
+	} else {
+		m.addvalue = &i
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *ReportedIndicatorMutation) AddedValue() (r int, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *ReportedIndicatorMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetPeriodStart sets the "period_start" field.
+func (m *ReportedIndicatorMutation) SetPeriodStart(s string) {
+	m.period_start = &s
+}
+
+// PeriodStart returns the value of the "period_start" field in the mutation.
+func (m *ReportedIndicatorMutation) PeriodStart() (r string, exists bool) {
+	v := m.period_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodStart returns the old "period_start" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldPeriodStart(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodStart: %w", err)
+	}
+	return oldValue.PeriodStart, nil
+}
+
+// ClearPeriodStart clears the value of the "period_start" field.
+func (m *ReportedIndicatorMutation) ClearPeriodStart() {
+	m.period_start = nil
+	m.clearedFields[reportedindicator.FieldPeriodStart] = struct{}{}
+}
+
+// PeriodStartCleared returns if the "period_start" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) PeriodStartCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldPeriodStart]
+	return ok
+}
+
+// ResetPeriodStart resets all changes to the "period_start" field.
+func (m *ReportedIndicatorMutation) ResetPeriodStart() {
+	m.period_start = nil
+	delete(m.clearedFields, reportedindicator.FieldPeriodStart)
+}
+
+// SetPeriodEnd sets the "period_end" field.
+func (m *ReportedIndicatorMutation) SetPeriodEnd(s string) {
+	m.period_end = &s
+}
+
+// PeriodEnd returns the value of the "period_end" field in the mutation.
+func (m *ReportedIndicatorMutation) PeriodEnd() (r string, exists bool) {
+	v := m.period_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodEnd returns the old "period_end" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldPeriodEnd(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodEnd: %w", err)
+	}
+	return oldValue.PeriodEnd, nil
+}
+
+// ResetPeriodEnd resets all changes to the "period_end" field.
+func (m *ReportedIndicatorMutation) ResetPeriodEnd() {
+	m.period_end = nil
+}
+
+// SetPeriodText sets the "period_text" field.
+func (m *ReportedIndicatorMutation) SetPeriodText(s string) {
+	m.period_text = &s
+}
+
+// PeriodText returns the value of the "period_text" field in the mutation.
+func (m *ReportedIndicatorMutation) PeriodText() (r string, exists bool) {
+	v := m.period_text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodText returns the old "period_text" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldPeriodText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodText: %w", err)
+	}
+	return oldValue.PeriodText, nil
+}
+
+// ClearPeriodText clears the value of the "period_text" field.
+func (m *ReportedIndicatorMutation) ClearPeriodText() {
+	m.period_text = nil
+	m.clearedFields[reportedindicator.FieldPeriodText] = struct{}{}
+}
+
+// PeriodTextCleared returns if the "period_text" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) PeriodTextCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldPeriodText]
+	return ok
+}
+
+// ResetPeriodText resets all changes to the "period_text" field.
+func (m *ReportedIndicatorMutation) ResetPeriodText() {
+	m.period_text = nil
+	delete(m.clearedFields, reportedindicator.FieldPeriodText)
+}
+
+// SetNote sets the "note" field.
+func (m *ReportedIndicatorMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ReportedIndicatorMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *ReportedIndicatorMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[reportedindicator.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ReportedIndicatorMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, reportedindicator.FieldNote)
+}
+
+// SetStatus sets the "status" field.
+func (m *ReportedIndicatorMutation) SetStatus(r reportedindicator.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ReportedIndicatorMutation) Status() (r reportedindicator.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldStatus(ctx context.Context) (v reportedindicator.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ReportedIndicatorMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (m *ReportedIndicatorMutation) SetRejectReason(s string) {
+	m.reject_reason = &s
+}
+
+// RejectReason returns the value of the "reject_reason" field in the mutation.
+func (m *ReportedIndicatorMutation) RejectReason() (r string, exists bool) {
+	v := m.reject_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRejectReason returns the old "reject_reason" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldRejectReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRejectReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRejectReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRejectReason: %w", err)
+	}
+	return oldValue.RejectReason, nil
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (m *ReportedIndicatorMutation) ClearRejectReason() {
+	m.reject_reason = nil
+	m.clearedFields[reportedindicator.FieldRejectReason] = struct{}{}
+}
+
+// RejectReasonCleared returns if the "reject_reason" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) RejectReasonCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldRejectReason]
+	return ok
+}
+
+// ResetRejectReason resets all changes to the "reject_reason" field.
+func (m *ReportedIndicatorMutation) ResetRejectReason() {
+	m.reject_reason = nil
+	delete(m.clearedFields, reportedindicator.FieldRejectReason)
+}
+
+// SetReviewedAt sets the "reviewed_at" field.
+func (m *ReportedIndicatorMutation) SetReviewedAt(t time.Time) {
+	m.reviewed_at = &t
+}
+
+// ReviewedAt returns the value of the "reviewed_at" field in the mutation.
+func (m *ReportedIndicatorMutation) ReviewedAt() (r time.Time, exists bool) {
+	v := m.reviewed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewedAt returns the old "reviewed_at" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldReviewedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewedAt: %w", err)
+	}
+	return oldValue.ReviewedAt, nil
+}
+
+// ClearReviewedAt clears the value of the "reviewed_at" field.
+func (m *ReportedIndicatorMutation) ClearReviewedAt() {
+	m.reviewed_at = nil
+	m.clearedFields[reportedindicator.FieldReviewedAt] = struct{}{}
+}
+
+// ReviewedAtCleared returns if the "reviewed_at" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) ReviewedAtCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldReviewedAt]
+	return ok
+}
+
+// ResetReviewedAt resets all changes to the "reviewed_at" field.
+func (m *ReportedIndicatorMutation) ResetReviewedAt() {
+	m.reviewed_at = nil
+	delete(m.clearedFields, reportedindicator.FieldReviewedAt)
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *ReportedIndicatorMutation) SetRegionID(i int) {
+	m.region = &i
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *ReportedIndicatorMutation) RegionID() (r int, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *ReportedIndicatorMutation) ResetRegionID() {
+	m.region = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ReportedIndicatorMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ReportedIndicatorMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldCommunityID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *ReportedIndicatorMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *ReportedIndicatorMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCommunityID clears the value of the "community_id" field.
+func (m *ReportedIndicatorMutation) ClearCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+	m.clearedFields[reportedindicator.FieldCommunityID] = struct{}{}
+}
+
+// CommunityIDCleared returns if the "community_id" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) CommunityIDCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldCommunityID]
+	return ok
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ReportedIndicatorMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+	delete(m.clearedFields, reportedindicator.FieldCommunityID)
+}
+
+// ClearRegion clears the "region" edge to the Region entity.
+func (m *ReportedIndicatorMutation) ClearRegion() {
+	m.clearedregion = true
+	m.clearedFields[reportedindicator.FieldRegionID] = struct{}{}
+}
+
+// RegionCleared reports if the "region" edge to the Region entity was cleared.
+func (m *ReportedIndicatorMutation) RegionCleared() bool {
+	return m.clearedregion
+}
+
+// RegionIDs returns the "region" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RegionID instead. It exists only for internal usage by the builders.
+func (m *ReportedIndicatorMutation) RegionIDs() (ids []int) {
+	if id := m.region; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRegion resets all changes to the "region" edge.
+func (m *ReportedIndicatorMutation) ResetRegion() {
+	m.region = nil
+	m.clearedregion = false
+}
+
+// Where appends a list predicates to the ReportedIndicatorMutation builder.
+func (m *ReportedIndicatorMutation) Where(ps ...predicate.ReportedIndicator) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReportedIndicatorMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReportedIndicatorMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReportedIndicator, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReportedIndicatorMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReportedIndicatorMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReportedIndicator).
+func (m *ReportedIndicatorMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReportedIndicatorMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.created_at != nil {
+		fields = append(fields, reportedindicator.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, reportedindicator.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, reportedindicator.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, reportedindicator.FieldIllustrative)
+	}
+	if m.key != nil {
+		fields = append(fields, reportedindicator.FieldKey)
+	}
+	if m.value != nil {
+		fields = append(fields, reportedindicator.FieldValue)
+	}
+	if m.period_start != nil {
+		fields = append(fields, reportedindicator.FieldPeriodStart)
+	}
+	if m.period_end != nil {
+		fields = append(fields, reportedindicator.FieldPeriodEnd)
+	}
+	if m.period_text != nil {
+		fields = append(fields, reportedindicator.FieldPeriodText)
+	}
+	if m.note != nil {
+		fields = append(fields, reportedindicator.FieldNote)
+	}
+	if m.status != nil {
+		fields = append(fields, reportedindicator.FieldStatus)
+	}
+	if m.reject_reason != nil {
+		fields = append(fields, reportedindicator.FieldRejectReason)
+	}
+	if m.reviewed_at != nil {
+		fields = append(fields, reportedindicator.FieldReviewedAt)
+	}
+	if m.region != nil {
+		fields = append(fields, reportedindicator.FieldRegionID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, reportedindicator.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReportedIndicatorMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		return m.CreatedAt()
+	case reportedindicator.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case reportedindicator.FieldSource:
+		return m.Source()
+	case reportedindicator.FieldIllustrative:
+		return m.Illustrative()
+	case reportedindicator.FieldKey:
+		return m.Key()
+	case reportedindicator.FieldValue:
+		return m.Value()
+	case reportedindicator.FieldPeriodStart:
+		return m.PeriodStart()
+	case reportedindicator.FieldPeriodEnd:
+		return m.PeriodEnd()
+	case reportedindicator.FieldPeriodText:
+		return m.PeriodText()
+	case reportedindicator.FieldNote:
+		return m.Note()
+	case reportedindicator.FieldStatus:
+		return m.Status()
+	case reportedindicator.FieldRejectReason:
+		return m.RejectReason()
+	case reportedindicator.FieldReviewedAt:
+		return m.ReviewedAt()
+	case reportedindicator.FieldRegionID:
+		return m.RegionID()
+	case reportedindicator.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReportedIndicatorMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case reportedindicator.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case reportedindicator.FieldSource:
+		return m.OldSource(ctx)
+	case reportedindicator.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case reportedindicator.FieldKey:
+		return m.OldKey(ctx)
+	case reportedindicator.FieldValue:
+		return m.OldValue(ctx)
+	case reportedindicator.FieldPeriodStart:
+		return m.OldPeriodStart(ctx)
+	case reportedindicator.FieldPeriodEnd:
+		return m.OldPeriodEnd(ctx)
+	case reportedindicator.FieldPeriodText:
+		return m.OldPeriodText(ctx)
+	case reportedindicator.FieldNote:
+		return m.OldNote(ctx)
+	case reportedindicator.FieldStatus:
+		return m.OldStatus(ctx)
+	case reportedindicator.FieldRejectReason:
+		return m.OldRejectReason(ctx)
+	case reportedindicator.FieldReviewedAt:
+		return m.OldReviewedAt(ctx)
+	case reportedindicator.FieldRegionID:
+		return m.OldRegionID(ctx)
+	case reportedindicator.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReportedIndicator field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReportedIndicatorMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case reportedindicator.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case reportedindicator.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case reportedindicator.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case reportedindicator.FieldKey:
+		v, ok := value.(reportedindicator.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case reportedindicator.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case reportedindicator.FieldPeriodStart:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodStart(v)
+		return nil
+	case reportedindicator.FieldPeriodEnd:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodEnd(v)
+		return nil
+	case reportedindicator.FieldPeriodText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodText(v)
+		return nil
+	case reportedindicator.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case reportedindicator.FieldStatus:
+		v, ok := value.(reportedindicator.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case reportedindicator.FieldRejectReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRejectReason(v)
+		return nil
+	case reportedindicator.FieldReviewedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewedAt(v)
+		return nil
+	case reportedindicator.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	case reportedindicator.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReportedIndicatorMutation) AddedFields() []string {
+	var fields []string
+	if m.addvalue != nil {
+		fields = append(fields, reportedindicator.FieldValue)
+	}
+	if m.addcommunity_id != nil {
+		fields = append(fields, reportedindicator.FieldCommunityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReportedIndicatorMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case reportedindicator.FieldValue:
+		return m.AddedValue()
+	case reportedindicator.FieldCommunityID:
+		return m.AddedCommunityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReportedIndicatorMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case reportedindicator.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	case reportedindicator.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReportedIndicatorMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(reportedindicator.FieldSource) {
+		fields = append(fields, reportedindicator.FieldSource)
+	}
+	if m.FieldCleared(reportedindicator.FieldIllustrative) {
+		fields = append(fields, reportedindicator.FieldIllustrative)
+	}
+	if m.FieldCleared(reportedindicator.FieldPeriodStart) {
+		fields = append(fields, reportedindicator.FieldPeriodStart)
+	}
+	if m.FieldCleared(reportedindicator.FieldPeriodText) {
+		fields = append(fields, reportedindicator.FieldPeriodText)
+	}
+	if m.FieldCleared(reportedindicator.FieldNote) {
+		fields = append(fields, reportedindicator.FieldNote)
+	}
+	if m.FieldCleared(reportedindicator.FieldRejectReason) {
+		fields = append(fields, reportedindicator.FieldRejectReason)
+	}
+	if m.FieldCleared(reportedindicator.FieldReviewedAt) {
+		fields = append(fields, reportedindicator.FieldReviewedAt)
+	}
+	if m.FieldCleared(reportedindicator.FieldCommunityID) {
+		fields = append(fields, reportedindicator.FieldCommunityID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReportedIndicatorMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReportedIndicatorMutation) ClearField(name string) error {
+	switch name {
+	case reportedindicator.FieldSource:
+		m.ClearSource()
+		return nil
+	case reportedindicator.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case reportedindicator.FieldPeriodStart:
+		m.ClearPeriodStart()
+		return nil
+	case reportedindicator.FieldPeriodText:
+		m.ClearPeriodText()
+		return nil
+	case reportedindicator.FieldNote:
+		m.ClearNote()
+		return nil
+	case reportedindicator.FieldRejectReason:
+		m.ClearRejectReason()
+		return nil
+	case reportedindicator.FieldReviewedAt:
+		m.ClearReviewedAt()
+		return nil
+	case reportedindicator.FieldCommunityID:
+		m.ClearCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReportedIndicatorMutation) ResetField(name string) error {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case reportedindicator.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case reportedindicator.FieldSource:
+		m.ResetSource()
+		return nil
+	case reportedindicator.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case reportedindicator.FieldKey:
+		m.ResetKey()
+		return nil
+	case reportedindicator.FieldValue:
+		m.ResetValue()
+		return nil
+	case reportedindicator.FieldPeriodStart:
+		m.ResetPeriodStart()
+		return nil
+	case reportedindicator.FieldPeriodEnd:
+		m.ResetPeriodEnd()
+		return nil
+	case reportedindicator.FieldPeriodText:
+		m.ResetPeriodText()
+		return nil
+	case reportedindicator.FieldNote:
+		m.ResetNote()
+		return nil
+	case reportedindicator.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case reportedindicator.FieldRejectReason:
+		m.ResetRejectReason()
+		return nil
+	case reportedindicator.FieldReviewedAt:
+		m.ResetReviewedAt()
+		return nil
+	case reportedindicator.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	case reportedindicator.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReportedIndicatorMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.region != nil {
+		edges = append(edges, reportedindicator.EdgeRegion)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReportedIndicatorMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		if id := m.region; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReportedIndicatorMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReportedIndicatorMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReportedIndicatorMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedregion {
+		edges = append(edges, reportedindicator.EdgeRegion)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReportedIndicatorMutation) EdgeCleared(name string) bool {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		return m.clearedregion
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReportedIndicatorMutation) ClearEdge(name string) error {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		m.ClearRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReportedIndicatorMutation) ResetEdge(name string) error {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		m.ResetRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator edge %s", name)
+}
+
 // RequestEventMutation represents an operation that mutates the RequestEvent nodes in the graph.
 type RequestEventMutation struct {
 	config
@@ -20699,6 +23245,1639 @@ func (m *StatCellMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown StatCell edge %s", name)
+}
+
+// VisitMutation represents an operation that mutates the Visit nodes in the graph.
+type VisitMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	source                   *string
+	illustrative             *[]string
+	appendillustrative       []string
+	reason                   *visit.Reason
+	visited_at               *time.Time
+	building                 *string
+	unit                     *string
+	room                     *string
+	findings                 *string
+	clearedFields            map[string]struct{}
+	community                *int
+	clearedcommunity         bool
+	grid                     *int
+	clearedgrid              bool
+	compound                 *int
+	clearedcompound          bool
+	person                   *int
+	clearedperson            bool
+	visitor                  *int
+	clearedvisitor           bool
+	follow_up_request        *int
+	clearedfollow_up_request bool
+	done                     bool
+	oldValue                 func(context.Context) (*Visit, error)
+	predicates               []predicate.Visit
+}
+
+var _ ent.Mutation = (*VisitMutation)(nil)
+
+// visitOption allows management of the mutation configuration using functional options.
+type visitOption func(*VisitMutation)
+
+// newVisitMutation creates new mutation for the Visit entity.
+func newVisitMutation(c config, op Op, opts ...visitOption) *VisitMutation {
+	m := &VisitMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVisit,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVisitID sets the ID field of the mutation.
+func withVisitID(id int) visitOption {
+	return func(m *VisitMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Visit
+		)
+		m.oldValue = func(ctx context.Context) (*Visit, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Visit.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVisit sets the old Visit of the mutation.
+func withVisit(node *Visit) visitOption {
+	return func(m *VisitMutation) {
+		m.oldValue = func(context.Context) (*Visit, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VisitMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VisitMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VisitMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VisitMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Visit.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *VisitMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *VisitMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *VisitMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *VisitMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *VisitMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *VisitMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *VisitMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *VisitMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *VisitMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[visit.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *VisitMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[visit.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *VisitMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, visit.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *VisitMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *VisitMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *VisitMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *VisitMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *VisitMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[visit.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *VisitMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[visit.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *VisitMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, visit.FieldIllustrative)
+}
+
+// SetReason sets the "reason" field.
+func (m *VisitMutation) SetReason(v visit.Reason) {
+	m.reason = &v
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *VisitMutation) Reason() (r visit.Reason, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldReason(ctx context.Context) (v visit.Reason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *VisitMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetVisitedAt sets the "visited_at" field.
+func (m *VisitMutation) SetVisitedAt(t time.Time) {
+	m.visited_at = &t
+}
+
+// VisitedAt returns the value of the "visited_at" field in the mutation.
+func (m *VisitMutation) VisitedAt() (r time.Time, exists bool) {
+	v := m.visited_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisitedAt returns the old "visited_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldVisitedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisitedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisitedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisitedAt: %w", err)
+	}
+	return oldValue.VisitedAt, nil
+}
+
+// ResetVisitedAt resets all changes to the "visited_at" field.
+func (m *VisitMutation) ResetVisitedAt() {
+	m.visited_at = nil
+}
+
+// SetBuilding sets the "building" field.
+func (m *VisitMutation) SetBuilding(s string) {
+	m.building = &s
+}
+
+// Building returns the value of the "building" field in the mutation.
+func (m *VisitMutation) Building() (r string, exists bool) {
+	v := m.building
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBuilding returns the old "building" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldBuilding(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBuilding is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBuilding requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBuilding: %w", err)
+	}
+	return oldValue.Building, nil
+}
+
+// ClearBuilding clears the value of the "building" field.
+func (m *VisitMutation) ClearBuilding() {
+	m.building = nil
+	m.clearedFields[visit.FieldBuilding] = struct{}{}
+}
+
+// BuildingCleared returns if the "building" field was cleared in this mutation.
+func (m *VisitMutation) BuildingCleared() bool {
+	_, ok := m.clearedFields[visit.FieldBuilding]
+	return ok
+}
+
+// ResetBuilding resets all changes to the "building" field.
+func (m *VisitMutation) ResetBuilding() {
+	m.building = nil
+	delete(m.clearedFields, visit.FieldBuilding)
+}
+
+// SetUnit sets the "unit" field.
+func (m *VisitMutation) SetUnit(s string) {
+	m.unit = &s
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *VisitMutation) Unit() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ClearUnit clears the value of the "unit" field.
+func (m *VisitMutation) ClearUnit() {
+	m.unit = nil
+	m.clearedFields[visit.FieldUnit] = struct{}{}
+}
+
+// UnitCleared returns if the "unit" field was cleared in this mutation.
+func (m *VisitMutation) UnitCleared() bool {
+	_, ok := m.clearedFields[visit.FieldUnit]
+	return ok
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *VisitMutation) ResetUnit() {
+	m.unit = nil
+	delete(m.clearedFields, visit.FieldUnit)
+}
+
+// SetRoom sets the "room" field.
+func (m *VisitMutation) SetRoom(s string) {
+	m.room = &s
+}
+
+// Room returns the value of the "room" field in the mutation.
+func (m *VisitMutation) Room() (r string, exists bool) {
+	v := m.room
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoom returns the old "room" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldRoom(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoom: %w", err)
+	}
+	return oldValue.Room, nil
+}
+
+// ClearRoom clears the value of the "room" field.
+func (m *VisitMutation) ClearRoom() {
+	m.room = nil
+	m.clearedFields[visit.FieldRoom] = struct{}{}
+}
+
+// RoomCleared returns if the "room" field was cleared in this mutation.
+func (m *VisitMutation) RoomCleared() bool {
+	_, ok := m.clearedFields[visit.FieldRoom]
+	return ok
+}
+
+// ResetRoom resets all changes to the "room" field.
+func (m *VisitMutation) ResetRoom() {
+	m.room = nil
+	delete(m.clearedFields, visit.FieldRoom)
+}
+
+// SetFindings sets the "findings" field.
+func (m *VisitMutation) SetFindings(s string) {
+	m.findings = &s
+}
+
+// Findings returns the value of the "findings" field in the mutation.
+func (m *VisitMutation) Findings() (r string, exists bool) {
+	v := m.findings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFindings returns the old "findings" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldFindings(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFindings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFindings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFindings: %w", err)
+	}
+	return oldValue.Findings, nil
+}
+
+// ClearFindings clears the value of the "findings" field.
+func (m *VisitMutation) ClearFindings() {
+	m.findings = nil
+	m.clearedFields[visit.FieldFindings] = struct{}{}
+}
+
+// FindingsCleared returns if the "findings" field was cleared in this mutation.
+func (m *VisitMutation) FindingsCleared() bool {
+	_, ok := m.clearedFields[visit.FieldFindings]
+	return ok
+}
+
+// ResetFindings resets all changes to the "findings" field.
+func (m *VisitMutation) ResetFindings() {
+	m.findings = nil
+	delete(m.clearedFields, visit.FieldFindings)
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *VisitMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *VisitMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *VisitMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *VisitMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *VisitMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldGridID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ClearGridID clears the value of the "grid_id" field.
+func (m *VisitMutation) ClearGridID() {
+	m.grid = nil
+	m.clearedFields[visit.FieldGridID] = struct{}{}
+}
+
+// GridIDCleared returns if the "grid_id" field was cleared in this mutation.
+func (m *VisitMutation) GridIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldGridID]
+	return ok
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *VisitMutation) ResetGridID() {
+	m.grid = nil
+	delete(m.clearedFields, visit.FieldGridID)
+}
+
+// SetCompoundID sets the "compound_id" field.
+func (m *VisitMutation) SetCompoundID(i int) {
+	m.compound = &i
+}
+
+// CompoundID returns the value of the "compound_id" field in the mutation.
+func (m *VisitMutation) CompoundID() (r int, exists bool) {
+	v := m.compound
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompoundID returns the old "compound_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldCompoundID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompoundID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompoundID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompoundID: %w", err)
+	}
+	return oldValue.CompoundID, nil
+}
+
+// ClearCompoundID clears the value of the "compound_id" field.
+func (m *VisitMutation) ClearCompoundID() {
+	m.compound = nil
+	m.clearedFields[visit.FieldCompoundID] = struct{}{}
+}
+
+// CompoundIDCleared returns if the "compound_id" field was cleared in this mutation.
+func (m *VisitMutation) CompoundIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldCompoundID]
+	return ok
+}
+
+// ResetCompoundID resets all changes to the "compound_id" field.
+func (m *VisitMutation) ResetCompoundID() {
+	m.compound = nil
+	delete(m.clearedFields, visit.FieldCompoundID)
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *VisitMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *VisitMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (m *VisitMutation) ClearPersonID() {
+	m.person = nil
+	m.clearedFields[visit.FieldPersonID] = struct{}{}
+}
+
+// PersonIDCleared returns if the "person_id" field was cleared in this mutation.
+func (m *VisitMutation) PersonIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldPersonID]
+	return ok
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *VisitMutation) ResetPersonID() {
+	m.person = nil
+	delete(m.clearedFields, visit.FieldPersonID)
+}
+
+// SetVisitorID sets the "visitor_id" field.
+func (m *VisitMutation) SetVisitorID(i int) {
+	m.visitor = &i
+}
+
+// VisitorID returns the value of the "visitor_id" field in the mutation.
+func (m *VisitMutation) VisitorID() (r int, exists bool) {
+	v := m.visitor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisitorID returns the old "visitor_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldVisitorID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisitorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisitorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisitorID: %w", err)
+	}
+	return oldValue.VisitorID, nil
+}
+
+// ResetVisitorID resets all changes to the "visitor_id" field.
+func (m *VisitMutation) ResetVisitorID() {
+	m.visitor = nil
+}
+
+// SetFollowUpRequestID sets the "follow_up_request_id" field.
+func (m *VisitMutation) SetFollowUpRequestID(i int) {
+	m.follow_up_request = &i
+}
+
+// FollowUpRequestID returns the value of the "follow_up_request_id" field in the mutation.
+func (m *VisitMutation) FollowUpRequestID() (r int, exists bool) {
+	v := m.follow_up_request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpRequestID returns the old "follow_up_request_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldFollowUpRequestID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpRequestID: %w", err)
+	}
+	return oldValue.FollowUpRequestID, nil
+}
+
+// ClearFollowUpRequestID clears the value of the "follow_up_request_id" field.
+func (m *VisitMutation) ClearFollowUpRequestID() {
+	m.follow_up_request = nil
+	m.clearedFields[visit.FieldFollowUpRequestID] = struct{}{}
+}
+
+// FollowUpRequestIDCleared returns if the "follow_up_request_id" field was cleared in this mutation.
+func (m *VisitMutation) FollowUpRequestIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldFollowUpRequestID]
+	return ok
+}
+
+// ResetFollowUpRequestID resets all changes to the "follow_up_request_id" field.
+func (m *VisitMutation) ResetFollowUpRequestID() {
+	m.follow_up_request = nil
+	delete(m.clearedFields, visit.FieldFollowUpRequestID)
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *VisitMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[visit.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *VisitMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *VisitMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *VisitMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[visit.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *VisitMutation) GridCleared() bool {
+	return m.GridIDCleared() || m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *VisitMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearCompound clears the "compound" edge to the Compound entity.
+func (m *VisitMutation) ClearCompound() {
+	m.clearedcompound = true
+	m.clearedFields[visit.FieldCompoundID] = struct{}{}
+}
+
+// CompoundCleared reports if the "compound" edge to the Compound entity was cleared.
+func (m *VisitMutation) CompoundCleared() bool {
+	return m.CompoundIDCleared() || m.clearedcompound
+}
+
+// CompoundIDs returns the "compound" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CompoundID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) CompoundIDs() (ids []int) {
+	if id := m.compound; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCompound resets all changes to the "compound" edge.
+func (m *VisitMutation) ResetCompound() {
+	m.compound = nil
+	m.clearedcompound = false
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *VisitMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[visit.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *VisitMutation) PersonCleared() bool {
+	return m.PersonIDCleared() || m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *VisitMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearVisitor clears the "visitor" edge to the Person entity.
+func (m *VisitMutation) ClearVisitor() {
+	m.clearedvisitor = true
+	m.clearedFields[visit.FieldVisitorID] = struct{}{}
+}
+
+// VisitorCleared reports if the "visitor" edge to the Person entity was cleared.
+func (m *VisitMutation) VisitorCleared() bool {
+	return m.clearedvisitor
+}
+
+// VisitorIDs returns the "visitor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VisitorID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) VisitorIDs() (ids []int) {
+	if id := m.visitor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVisitor resets all changes to the "visitor" edge.
+func (m *VisitMutation) ResetVisitor() {
+	m.visitor = nil
+	m.clearedvisitor = false
+}
+
+// ClearFollowUpRequest clears the "follow_up_request" edge to the ServiceRequest entity.
+func (m *VisitMutation) ClearFollowUpRequest() {
+	m.clearedfollow_up_request = true
+	m.clearedFields[visit.FieldFollowUpRequestID] = struct{}{}
+}
+
+// FollowUpRequestCleared reports if the "follow_up_request" edge to the ServiceRequest entity was cleared.
+func (m *VisitMutation) FollowUpRequestCleared() bool {
+	return m.FollowUpRequestIDCleared() || m.clearedfollow_up_request
+}
+
+// FollowUpRequestIDs returns the "follow_up_request" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FollowUpRequestID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) FollowUpRequestIDs() (ids []int) {
+	if id := m.follow_up_request; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFollowUpRequest resets all changes to the "follow_up_request" edge.
+func (m *VisitMutation) ResetFollowUpRequest() {
+	m.follow_up_request = nil
+	m.clearedfollow_up_request = false
+}
+
+// Where appends a list predicates to the VisitMutation builder.
+func (m *VisitMutation) Where(ps ...predicate.Visit) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VisitMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VisitMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Visit, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VisitMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VisitMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Visit).
+func (m *VisitMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VisitMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.created_at != nil {
+		fields = append(fields, visit.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, visit.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, visit.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, visit.FieldIllustrative)
+	}
+	if m.reason != nil {
+		fields = append(fields, visit.FieldReason)
+	}
+	if m.visited_at != nil {
+		fields = append(fields, visit.FieldVisitedAt)
+	}
+	if m.building != nil {
+		fields = append(fields, visit.FieldBuilding)
+	}
+	if m.unit != nil {
+		fields = append(fields, visit.FieldUnit)
+	}
+	if m.room != nil {
+		fields = append(fields, visit.FieldRoom)
+	}
+	if m.findings != nil {
+		fields = append(fields, visit.FieldFindings)
+	}
+	if m.community != nil {
+		fields = append(fields, visit.FieldCommunityID)
+	}
+	if m.grid != nil {
+		fields = append(fields, visit.FieldGridID)
+	}
+	if m.compound != nil {
+		fields = append(fields, visit.FieldCompoundID)
+	}
+	if m.person != nil {
+		fields = append(fields, visit.FieldPersonID)
+	}
+	if m.visitor != nil {
+		fields = append(fields, visit.FieldVisitorID)
+	}
+	if m.follow_up_request != nil {
+		fields = append(fields, visit.FieldFollowUpRequestID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VisitMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case visit.FieldCreatedAt:
+		return m.CreatedAt()
+	case visit.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case visit.FieldSource:
+		return m.Source()
+	case visit.FieldIllustrative:
+		return m.Illustrative()
+	case visit.FieldReason:
+		return m.Reason()
+	case visit.FieldVisitedAt:
+		return m.VisitedAt()
+	case visit.FieldBuilding:
+		return m.Building()
+	case visit.FieldUnit:
+		return m.Unit()
+	case visit.FieldRoom:
+		return m.Room()
+	case visit.FieldFindings:
+		return m.Findings()
+	case visit.FieldCommunityID:
+		return m.CommunityID()
+	case visit.FieldGridID:
+		return m.GridID()
+	case visit.FieldCompoundID:
+		return m.CompoundID()
+	case visit.FieldPersonID:
+		return m.PersonID()
+	case visit.FieldVisitorID:
+		return m.VisitorID()
+	case visit.FieldFollowUpRequestID:
+		return m.FollowUpRequestID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VisitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case visit.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case visit.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case visit.FieldSource:
+		return m.OldSource(ctx)
+	case visit.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case visit.FieldReason:
+		return m.OldReason(ctx)
+	case visit.FieldVisitedAt:
+		return m.OldVisitedAt(ctx)
+	case visit.FieldBuilding:
+		return m.OldBuilding(ctx)
+	case visit.FieldUnit:
+		return m.OldUnit(ctx)
+	case visit.FieldRoom:
+		return m.OldRoom(ctx)
+	case visit.FieldFindings:
+		return m.OldFindings(ctx)
+	case visit.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case visit.FieldGridID:
+		return m.OldGridID(ctx)
+	case visit.FieldCompoundID:
+		return m.OldCompoundID(ctx)
+	case visit.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case visit.FieldVisitorID:
+		return m.OldVisitorID(ctx)
+	case visit.FieldFollowUpRequestID:
+		return m.OldFollowUpRequestID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Visit field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case visit.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case visit.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case visit.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case visit.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case visit.FieldReason:
+		v, ok := value.(visit.Reason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case visit.FieldVisitedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisitedAt(v)
+		return nil
+	case visit.FieldBuilding:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBuilding(v)
+		return nil
+	case visit.FieldUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case visit.FieldRoom:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoom(v)
+		return nil
+	case visit.FieldFindings:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFindings(v)
+		return nil
+	case visit.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case visit.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case visit.FieldCompoundID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompoundID(v)
+		return nil
+	case visit.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case visit.FieldVisitorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisitorID(v)
+		return nil
+	case visit.FieldFollowUpRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpRequestID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Visit field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VisitMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VisitMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Visit numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VisitMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(visit.FieldSource) {
+		fields = append(fields, visit.FieldSource)
+	}
+	if m.FieldCleared(visit.FieldIllustrative) {
+		fields = append(fields, visit.FieldIllustrative)
+	}
+	if m.FieldCleared(visit.FieldBuilding) {
+		fields = append(fields, visit.FieldBuilding)
+	}
+	if m.FieldCleared(visit.FieldUnit) {
+		fields = append(fields, visit.FieldUnit)
+	}
+	if m.FieldCleared(visit.FieldRoom) {
+		fields = append(fields, visit.FieldRoom)
+	}
+	if m.FieldCleared(visit.FieldFindings) {
+		fields = append(fields, visit.FieldFindings)
+	}
+	if m.FieldCleared(visit.FieldGridID) {
+		fields = append(fields, visit.FieldGridID)
+	}
+	if m.FieldCleared(visit.FieldCompoundID) {
+		fields = append(fields, visit.FieldCompoundID)
+	}
+	if m.FieldCleared(visit.FieldPersonID) {
+		fields = append(fields, visit.FieldPersonID)
+	}
+	if m.FieldCleared(visit.FieldFollowUpRequestID) {
+		fields = append(fields, visit.FieldFollowUpRequestID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VisitMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VisitMutation) ClearField(name string) error {
+	switch name {
+	case visit.FieldSource:
+		m.ClearSource()
+		return nil
+	case visit.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case visit.FieldBuilding:
+		m.ClearBuilding()
+		return nil
+	case visit.FieldUnit:
+		m.ClearUnit()
+		return nil
+	case visit.FieldRoom:
+		m.ClearRoom()
+		return nil
+	case visit.FieldFindings:
+		m.ClearFindings()
+		return nil
+	case visit.FieldGridID:
+		m.ClearGridID()
+		return nil
+	case visit.FieldCompoundID:
+		m.ClearCompoundID()
+		return nil
+	case visit.FieldPersonID:
+		m.ClearPersonID()
+		return nil
+	case visit.FieldFollowUpRequestID:
+		m.ClearFollowUpRequestID()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VisitMutation) ResetField(name string) error {
+	switch name {
+	case visit.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case visit.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case visit.FieldSource:
+		m.ResetSource()
+		return nil
+	case visit.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case visit.FieldReason:
+		m.ResetReason()
+		return nil
+	case visit.FieldVisitedAt:
+		m.ResetVisitedAt()
+		return nil
+	case visit.FieldBuilding:
+		m.ResetBuilding()
+		return nil
+	case visit.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case visit.FieldRoom:
+		m.ResetRoom()
+		return nil
+	case visit.FieldFindings:
+		m.ResetFindings()
+		return nil
+	case visit.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case visit.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case visit.FieldCompoundID:
+		m.ResetCompoundID()
+		return nil
+	case visit.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case visit.FieldVisitorID:
+		m.ResetVisitorID()
+		return nil
+	case visit.FieldFollowUpRequestID:
+		m.ResetFollowUpRequestID()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VisitMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.community != nil {
+		edges = append(edges, visit.EdgeCommunity)
+	}
+	if m.grid != nil {
+		edges = append(edges, visit.EdgeGrid)
+	}
+	if m.compound != nil {
+		edges = append(edges, visit.EdgeCompound)
+	}
+	if m.person != nil {
+		edges = append(edges, visit.EdgePerson)
+	}
+	if m.visitor != nil {
+		edges = append(edges, visit.EdgeVisitor)
+	}
+	if m.follow_up_request != nil {
+		edges = append(edges, visit.EdgeFollowUpRequest)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VisitMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case visit.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeCompound:
+		if id := m.compound; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeVisitor:
+		if id := m.visitor; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeFollowUpRequest:
+		if id := m.follow_up_request; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VisitMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VisitMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VisitMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.clearedcommunity {
+		edges = append(edges, visit.EdgeCommunity)
+	}
+	if m.clearedgrid {
+		edges = append(edges, visit.EdgeGrid)
+	}
+	if m.clearedcompound {
+		edges = append(edges, visit.EdgeCompound)
+	}
+	if m.clearedperson {
+		edges = append(edges, visit.EdgePerson)
+	}
+	if m.clearedvisitor {
+		edges = append(edges, visit.EdgeVisitor)
+	}
+	if m.clearedfollow_up_request {
+		edges = append(edges, visit.EdgeFollowUpRequest)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VisitMutation) EdgeCleared(name string) bool {
+	switch name {
+	case visit.EdgeCommunity:
+		return m.clearedcommunity
+	case visit.EdgeGrid:
+		return m.clearedgrid
+	case visit.EdgeCompound:
+		return m.clearedcompound
+	case visit.EdgePerson:
+		return m.clearedperson
+	case visit.EdgeVisitor:
+		return m.clearedvisitor
+	case visit.EdgeFollowUpRequest:
+		return m.clearedfollow_up_request
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VisitMutation) ClearEdge(name string) error {
+	switch name {
+	case visit.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	case visit.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case visit.EdgeCompound:
+		m.ClearCompound()
+		return nil
+	case visit.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case visit.EdgeVisitor:
+		m.ClearVisitor()
+		return nil
+	case visit.EdgeFollowUpRequest:
+		m.ClearFollowUpRequest()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VisitMutation) ResetEdge(name string) error {
+	switch name {
+	case visit.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case visit.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case visit.EdgeCompound:
+		m.ResetCompound()
+		return nil
+	case visit.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case visit.EdgeVisitor:
+		m.ResetVisitor()
+		return nil
+	case visit.EdgeFollowUpRequest:
+		m.ResetFollowUpRequest()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit edge %s", name)
 }
 
 // WalkNetworkMutation represents an operation that mutates the WalkNetwork nodes in the graph.

@@ -28,6 +28,8 @@ type Tx struct {
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridWorker is the client for interacting with the GridWorker builders.
+	GridWorker *GridWorkerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
@@ -44,6 +46,8 @@ type Tx struct {
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
 	Registration *RegistrationClient
+	// ReportedIndicator is the client for interacting with the ReportedIndicator builders.
+	ReportedIndicator *ReportedIndicatorClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
@@ -52,6 +56,8 @@ type Tx struct {
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
+	// Visit is the client for interacting with the Visit builders.
+	Visit *VisitClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
 
@@ -193,6 +199,7 @@ func (tx *Tx) init() {
 	tx.Erasure = NewErasureClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
+	tx.GridWorker = NewGridWorkerClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
@@ -201,10 +208,12 @@ func (tx *Tx) init() {
 	tx.Publication = NewPublicationClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
+	tx.ReportedIndicator = NewReportedIndicatorClient(tx.config)
 	tx.RequestEvent = NewRequestEventClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
 	tx.SignInCode = NewSignInCodeClient(tx.config)
 	tx.StatCell = NewStatCellClient(tx.config)
+	tx.Visit = NewVisitClient(tx.config)
 	tx.WalkNetwork = NewWalkNetworkClient(tx.config)
 }
 

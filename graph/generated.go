@@ -11,12 +11,15 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
 	"lifecircle/ent/facility"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/visit"
 	"lifecircle/graph/model"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/i18n"
@@ -55,6 +58,7 @@ type ResolverRoot interface {
 	PersonalData() PersonalDataResolver
 	PersonalDataAccess() PersonalDataAccessResolver
 	Query() QueryResolver
+	ReportedIndicator() ReportedIndicatorResolver
 	ServiceRequest() ServiceRequestResolver
 }
 
@@ -158,6 +162,7 @@ type ComplexityRoot struct {
 		CommunityID        func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		Facilities         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
+		Grids              func(childComplexity int) int
 		Households         func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Lat                func(childComplexity int) int
@@ -267,12 +272,14 @@ type ComplexityRoot struct {
 	Grid struct {
 		Community       func(childComplexity int) int
 		CommunityID     func(childComplexity int) int
+		Compounds       func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		FullTimeWorkers func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Name            func(childComplexity int) int
 		PartTimeWorkers func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
+		Workers         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.GridWorkerWhereInput) int
 	}
 
 	GridConnection struct {
@@ -282,6 +289,32 @@ type ComplexityRoot struct {
 	}
 
 	GridEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	GridWorker struct {
+		Community    func(childComplexity int) int
+		CommunityID  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Grid         func(childComplexity int) int
+		GridID       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Person       func(childComplexity int) int
+		PersonID     func(childComplexity int) int
+		Source       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	GridWorkerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	GridWorkerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -339,6 +372,8 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ApproveIndicator    func(childComplexity int, id int) int
+		AssignGridWorker    func(childComplexity int, gridID int, personID int, kind gridworker.Kind) int
 		CancelRegistration  func(childComplexity int, id int) int
 		ClaimRequest        func(childComplexity int, id int, expectedVersion *int) int
 		ConfirmRequest      func(childComplexity int, id int, satisfaction int, expectedVersion *int) int
@@ -359,14 +394,18 @@ type ComplexityRoot struct {
 		IssueSignInCode     func(childComplexity int, personID int) int
 		LinkIdentity        func(childComplexity int, input model.LinkIdentityInput) int
 		LinkSignIn          func(childComplexity int, code string) int
+		LogVisit            func(childComplexity int, input model.LogVisitInput) int
 		ReactivatePerson    func(childComplexity int, id int) int
 		RegisterForActivity func(childComplexity int, activityID int, personID *int) int
+		RejectIndicator     func(childComplexity int, id int, reason string) int
 		RejectRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ReopenRequest       func(childComplexity int, id int, reason string, expectedVersion *int) int
 		ResolveRequest      func(childComplexity int, id int, note string, expectedVersion *int) int
 		RevokeToken         func(childComplexity int, id int) int
 		RewardRequest       func(childComplexity int, id int, note string) int
+		SubmitIndicator     func(childComplexity int, input model.SubmitIndicatorInput) int
 		SubmitRequest       func(childComplexity int, input model.SubmitRequestInput) int
+		UnassignGridWorker  func(childComplexity int, id int) int
 		UnlinkIdentity      func(childComplexity int, id int) int
 		UpdateActivity      func(childComplexity int, id int, input ent.UpdateActivityInput) int
 		UpdateCompound      func(childComplexity int, id int, input ent.UpdateCompoundInput) int
@@ -549,6 +588,7 @@ type ComplexityRoot struct {
 		Compounds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
 		Facilities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		FacilitiesNear        func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
+		GridWorkers           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.GridWorkerWhereInput) int
 		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
 		Identities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) int
 		LifeCircleReport      func(childComplexity int, region int, minutes *float64, profile *model.WalkingProfile) int
@@ -563,10 +603,12 @@ type ComplexityRoot struct {
 		Publications          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) int
 		Regions               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
 		Registrations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) int
+		ReportedIndicators    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReportedIndicatorOrder, where *ent.ReportedIndicatorWhereInput) int
 		ServiceCircle         func(childComplexity int, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) int
 		ServiceRequests       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) int
 		Statistics            func(childComplexity int, region int, period string, metrics []string) int
 		Viewer                func(childComplexity int) int
+		Visits                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) int
 	}
 
 	Region struct {
@@ -621,6 +663,37 @@ type ComplexityRoot struct {
 	}
 
 	RegistrationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ReportedIndicator struct {
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Illustrative func(childComplexity int) int
+		Key          func(childComplexity int) int
+		Note         func(childComplexity int) int
+		PeriodEnd    func(childComplexity int) int
+		PeriodStart  func(childComplexity int) int
+		PeriodText   func(childComplexity int) int
+		Region       func(childComplexity int) int
+		RegionID     func(childComplexity int) int
+		RejectReason func(childComplexity int) int
+		ReviewedAt   func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Unit         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Value        func(childComplexity int) int
+	}
+
+	ReportedIndicatorConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReportedIndicatorEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -734,6 +807,43 @@ type ComplexityRoot struct {
 		Community func(childComplexity int) int
 		Role      func(childComplexity int) int
 	}
+
+	Visit struct {
+		Building          func(childComplexity int) int
+		Community         func(childComplexity int) int
+		CommunityID       func(childComplexity int) int
+		Compound          func(childComplexity int) int
+		CompoundID        func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Findings          func(childComplexity int) int
+		FollowUpRequest   func(childComplexity int) int
+		FollowUpRequestID func(childComplexity int) int
+		Grid              func(childComplexity int) int
+		GridID            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Illustrative      func(childComplexity int) int
+		Person            func(childComplexity int) int
+		PersonID          func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		Room              func(childComplexity int) int
+		Source            func(childComplexity int) int
+		Unit              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		VisitedAt         func(childComplexity int) int
+		Visitor           func(childComplexity int) int
+		VisitorID         func(childComplexity int) int
+	}
+
+	VisitConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VisitEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -774,6 +884,12 @@ type MutationResolver interface {
 	UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error)
 	CreateActivity(ctx context.Context, input ent.CreateActivityInput) (*ent.Activity, error)
 	UpdateActivity(ctx context.Context, id int, input ent.UpdateActivityInput) (*ent.Activity, error)
+	AssignGridWorker(ctx context.Context, gridID int, personID int, kind gridworker.Kind) (*ent.GridWorker, error)
+	UnassignGridWorker(ctx context.Context, id int) (int, error)
+	LogVisit(ctx context.Context, input model.LogVisitInput) (*ent.Visit, error)
+	SubmitIndicator(ctx context.Context, input model.SubmitIndicatorInput) (*ent.ReportedIndicator, error)
+	ApproveIndicator(ctx context.Context, id int) (*ent.ReportedIndicator, error)
+	RejectIndicator(ctx context.Context, id int, reason string) (*ent.ReportedIndicator, error)
 	SubmitRequest(ctx context.Context, input model.SubmitRequestInput) (*model.SubmitRequestPayload, error)
 	DispatchRequest(ctx context.Context, id int, organizationID int, expectedVersion *int) (*ent.ServiceRequest, error)
 	ClaimRequest(ctx context.Context, id int, expectedVersion *int) (*ent.ServiceRequest, error)
@@ -826,13 +942,16 @@ type QueryResolver interface {
 	Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error)
 	Facilities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) (*ent.FacilityConnection, error)
 	Grids(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) (*ent.GridConnection, error)
+	GridWorkers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.GridWorkerWhereInput) (*ent.GridWorkerConnection, error)
 	Identities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error)
 	Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error)
 	People(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonConnection, error)
 	Publications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PublicationOrder, where *ent.PublicationWhereInput) (*ent.PublicationConnection, error)
 	Regions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) (*ent.RegionConnection, error)
 	Registrations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.RegistrationWhereInput) (*ent.RegistrationConnection, error)
+	ReportedIndicators(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReportedIndicatorOrder, where *ent.ReportedIndicatorWhereInput) (*ent.ReportedIndicatorConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
+	Visits(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) (*ent.VisitConnection, error)
 	Changes(ctx context.Context, after *entgql.Cursor[int], first *int) (*model.ChangeConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	MyData(ctx context.Context) (*model.PersonalData, error)
@@ -844,6 +963,9 @@ type QueryResolver interface {
 	ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error)
 	LifeCircleReport(ctx context.Context, region int, minutes *float64, profile *model.WalkingProfile) (*model.LifeCircleReport, error)
 	Statistics(ctx context.Context, region int, period string, metrics []string) (*model.Statistics, error)
+}
+type ReportedIndicatorResolver interface {
+	Unit(ctx context.Context, obj *ent.ReportedIndicator) (model.IndicatorUnit, error)
 }
 type ServiceRequestResolver interface {
 	Address(ctx context.Context, obj *ent.ServiceRequest) (*string, error)
@@ -1266,6 +1388,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Compound.Facilities(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.FacilityOrder), args["where"].(*ent.FacilityWhereInput)), true
+	case "Compound.grids":
+		if e.ComplexityRoot.Compound.Grids == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compound.Grids(childComplexity), true
 	case "Compound.households":
 		if e.ComplexityRoot.Compound.Households == nil {
 			break
@@ -1763,6 +1891,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Grid.CommunityID(childComplexity), true
+	case "Grid.compounds":
+		if e.ComplexityRoot.Grid.Compounds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Grid.Compounds(childComplexity), true
 	case "Grid.createdAt":
 		if e.ComplexityRoot.Grid.CreatedAt == nil {
 			break
@@ -1799,6 +1933,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Grid.UpdatedAt(childComplexity), true
+	case "Grid.workers":
+		if e.ComplexityRoot.Grid.Workers == nil {
+			break
+		}
+
+		args, err := ec.field_Grid_workers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Grid.Workers(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.GridWorkerWhereInput)), true
 
 	case "GridConnection.edges":
 		if e.ComplexityRoot.GridConnection.Edges == nil {
@@ -1831,6 +1976,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GridEdge.Node(childComplexity), true
+
+	case "GridWorker.community":
+		if e.ComplexityRoot.GridWorker.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Community(childComplexity), true
+	case "GridWorker.communityID":
+		if e.ComplexityRoot.GridWorker.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.CommunityID(childComplexity), true
+	case "GridWorker.createdAt":
+		if e.ComplexityRoot.GridWorker.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.CreatedAt(childComplexity), true
+	case "GridWorker.grid":
+		if e.ComplexityRoot.GridWorker.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Grid(childComplexity), true
+	case "GridWorker.gridID":
+		if e.ComplexityRoot.GridWorker.GridID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.GridID(childComplexity), true
+	case "GridWorker.id":
+		if e.ComplexityRoot.GridWorker.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.ID(childComplexity), true
+	case "GridWorker.illustrative":
+		if e.ComplexityRoot.GridWorker.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Illustrative(childComplexity), true
+	case "GridWorker.kind":
+		if e.ComplexityRoot.GridWorker.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Kind(childComplexity), true
+	case "GridWorker.person":
+		if e.ComplexityRoot.GridWorker.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Person(childComplexity), true
+	case "GridWorker.personID":
+		if e.ComplexityRoot.GridWorker.PersonID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.PersonID(childComplexity), true
+	case "GridWorker.source":
+		if e.ComplexityRoot.GridWorker.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Source(childComplexity), true
+	case "GridWorker.updatedAt":
+		if e.ComplexityRoot.GridWorker.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.UpdatedAt(childComplexity), true
+
+	case "GridWorkerConnection.edges":
+		if e.ComplexityRoot.GridWorkerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerConnection.Edges(childComplexity), true
+	case "GridWorkerConnection.pageInfo":
+		if e.ComplexityRoot.GridWorkerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerConnection.PageInfo(childComplexity), true
+	case "GridWorkerConnection.totalCount":
+		if e.ComplexityRoot.GridWorkerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerConnection.TotalCount(childComplexity), true
+
+	case "GridWorkerEdge.cursor":
+		if e.ComplexityRoot.GridWorkerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerEdge.Cursor(childComplexity), true
+	case "GridWorkerEdge.node":
+		if e.ComplexityRoot.GridWorkerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerEdge.Node(childComplexity), true
 
 	case "Identity.community":
 		if e.ComplexityRoot.Identity.Community == nil {
@@ -2030,6 +2280,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MissingCategory.Households(childComplexity), true
 
+	case "Mutation.approveIndicator":
+		if e.ComplexityRoot.Mutation.ApproveIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveIndicator(childComplexity, args["id"].(int)), true
+	case "Mutation.assignGridWorker":
+		if e.ComplexityRoot.Mutation.AssignGridWorker == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignGridWorker_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignGridWorker(childComplexity, args["gridID"].(int), args["personID"].(int), args["kind"].(gridworker.Kind)), true
 	case "Mutation.cancelRegistration":
 		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
 			break
@@ -2245,6 +2517,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkSignIn(childComplexity, args["code"].(string)), true
+	case "Mutation.logVisit":
+		if e.ComplexityRoot.Mutation.LogVisit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_logVisit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LogVisit(childComplexity, args["input"].(model.LogVisitInput)), true
 	case "Mutation.reactivatePerson":
 		if e.ComplexityRoot.Mutation.ReactivatePerson == nil {
 			break
@@ -2267,6 +2550,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterForActivity(childComplexity, args["activityID"].(int), args["personID"].(*int)), true
+	case "Mutation.rejectIndicator":
+		if e.ComplexityRoot.Mutation.RejectIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectIndicator(childComplexity, args["id"].(int), args["reason"].(string)), true
 	case "Mutation.rejectRequest":
 		if e.ComplexityRoot.Mutation.RejectRequest == nil {
 			break
@@ -2322,6 +2616,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RewardRequest(childComplexity, args["id"].(int), args["note"].(string)), true
+	case "Mutation.submitIndicator":
+		if e.ComplexityRoot.Mutation.SubmitIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitIndicator(childComplexity, args["input"].(model.SubmitIndicatorInput)), true
 	case "Mutation.submitRequest":
 		if e.ComplexityRoot.Mutation.SubmitRequest == nil {
 			break
@@ -2333,6 +2638,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitRequest(childComplexity, args["input"].(model.SubmitRequestInput)), true
+	case "Mutation.unassignGridWorker":
+		if e.ComplexityRoot.Mutation.UnassignGridWorker == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unassignGridWorker_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnassignGridWorker(childComplexity, args["id"].(int)), true
 	case "Mutation.unlinkIdentity":
 		if e.ComplexityRoot.Mutation.UnlinkIdentity == nil {
 			break
@@ -3141,6 +3457,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.FacilitiesNear(childComplexity, args["lat"].(float64), args["lng"].(float64), args["walkMinutes"].(*float64), args["radiusMeters"].(*float64), args["categories"].([]string), args["openAt"].(*time.Time), args["profile"].(*model.WalkingProfile), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+	case "Query.gridWorkers":
+		if e.ComplexityRoot.Query.GridWorkers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_gridWorkers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GridWorkers(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.GridWorkerWhereInput)), true
 	case "Query.grids":
 		if e.ComplexityRoot.Query.Grids == nil {
 			break
@@ -3291,6 +3618,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Registrations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.RegistrationWhereInput)), true
+	case "Query.reportedIndicators":
+		if e.ComplexityRoot.Query.ReportedIndicators == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reportedIndicators_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReportedIndicators(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ReportedIndicatorOrder), args["where"].(*ent.ReportedIndicatorWhereInput)), true
 	case "Query.serviceCircle":
 		if e.ComplexityRoot.Query.ServiceCircle == nil {
 			break
@@ -3330,6 +3668,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.visits":
+		if e.ComplexityRoot.Query.Visits == nil {
+			break
+		}
+
+		args, err := ec.field_Query_visits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Visits(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.VisitOrder), args["where"].(*ent.VisitWhereInput)), true
 
 	case "Region.activities":
 		if e.ComplexityRoot.Region.Activities == nil {
@@ -3594,6 +3943,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegistrationEdge.Node(childComplexity), true
+
+	case "ReportedIndicator.createdAt":
+		if e.ComplexityRoot.ReportedIndicator.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.CreatedAt(childComplexity), true
+	case "ReportedIndicator.id":
+		if e.ComplexityRoot.ReportedIndicator.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.ID(childComplexity), true
+	case "ReportedIndicator.illustrative":
+		if e.ComplexityRoot.ReportedIndicator.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Illustrative(childComplexity), true
+	case "ReportedIndicator.key":
+		if e.ComplexityRoot.ReportedIndicator.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Key(childComplexity), true
+	case "ReportedIndicator.note":
+		if e.ComplexityRoot.ReportedIndicator.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Note(childComplexity), true
+	case "ReportedIndicator.periodEnd":
+		if e.ComplexityRoot.ReportedIndicator.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.PeriodEnd(childComplexity), true
+	case "ReportedIndicator.periodStart":
+		if e.ComplexityRoot.ReportedIndicator.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.PeriodStart(childComplexity), true
+	case "ReportedIndicator.periodText":
+		if e.ComplexityRoot.ReportedIndicator.PeriodText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.PeriodText(childComplexity), true
+	case "ReportedIndicator.region":
+		if e.ComplexityRoot.ReportedIndicator.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Region(childComplexity), true
+	case "ReportedIndicator.regionID":
+		if e.ComplexityRoot.ReportedIndicator.RegionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.RegionID(childComplexity), true
+	case "ReportedIndicator.rejectReason":
+		if e.ComplexityRoot.ReportedIndicator.RejectReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.RejectReason(childComplexity), true
+	case "ReportedIndicator.reviewedAt":
+		if e.ComplexityRoot.ReportedIndicator.ReviewedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.ReviewedAt(childComplexity), true
+	case "ReportedIndicator.source":
+		if e.ComplexityRoot.ReportedIndicator.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Source(childComplexity), true
+	case "ReportedIndicator.status":
+		if e.ComplexityRoot.ReportedIndicator.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Status(childComplexity), true
+	case "ReportedIndicator.unit":
+		if e.ComplexityRoot.ReportedIndicator.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Unit(childComplexity), true
+	case "ReportedIndicator.updatedAt":
+		if e.ComplexityRoot.ReportedIndicator.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.UpdatedAt(childComplexity), true
+	case "ReportedIndicator.value":
+		if e.ComplexityRoot.ReportedIndicator.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicator.Value(childComplexity), true
+
+	case "ReportedIndicatorConnection.edges":
+		if e.ComplexityRoot.ReportedIndicatorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicatorConnection.Edges(childComplexity), true
+	case "ReportedIndicatorConnection.pageInfo":
+		if e.ComplexityRoot.ReportedIndicatorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicatorConnection.PageInfo(childComplexity), true
+	case "ReportedIndicatorConnection.totalCount":
+		if e.ComplexityRoot.ReportedIndicatorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicatorConnection.TotalCount(childComplexity), true
+
+	case "ReportedIndicatorEdge.cursor":
+		if e.ComplexityRoot.ReportedIndicatorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicatorEdge.Cursor(childComplexity), true
+	case "ReportedIndicatorEdge.node":
+		if e.ComplexityRoot.ReportedIndicatorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportedIndicatorEdge.Node(childComplexity), true
 
 	case "RequestEvent.action":
 		if e.ComplexityRoot.RequestEvent.Action == nil {
@@ -4073,6 +4557,177 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.Role(childComplexity), true
 
+	case "Visit.building":
+		if e.ComplexityRoot.Visit.Building == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Building(childComplexity), true
+	case "Visit.community":
+		if e.ComplexityRoot.Visit.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Community(childComplexity), true
+	case "Visit.communityID":
+		if e.ComplexityRoot.Visit.CommunityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.CommunityID(childComplexity), true
+	case "Visit.compound":
+		if e.ComplexityRoot.Visit.Compound == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Compound(childComplexity), true
+	case "Visit.compoundID":
+		if e.ComplexityRoot.Visit.CompoundID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.CompoundID(childComplexity), true
+	case "Visit.createdAt":
+		if e.ComplexityRoot.Visit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.CreatedAt(childComplexity), true
+	case "Visit.findings":
+		if e.ComplexityRoot.Visit.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Findings(childComplexity), true
+	case "Visit.followUpRequest":
+		if e.ComplexityRoot.Visit.FollowUpRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.FollowUpRequest(childComplexity), true
+	case "Visit.followUpRequestID":
+		if e.ComplexityRoot.Visit.FollowUpRequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.FollowUpRequestID(childComplexity), true
+	case "Visit.grid":
+		if e.ComplexityRoot.Visit.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Grid(childComplexity), true
+	case "Visit.gridID":
+		if e.ComplexityRoot.Visit.GridID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.GridID(childComplexity), true
+	case "Visit.id":
+		if e.ComplexityRoot.Visit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.ID(childComplexity), true
+	case "Visit.illustrative":
+		if e.ComplexityRoot.Visit.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Illustrative(childComplexity), true
+	case "Visit.person":
+		if e.ComplexityRoot.Visit.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Person(childComplexity), true
+	case "Visit.personID":
+		if e.ComplexityRoot.Visit.PersonID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.PersonID(childComplexity), true
+	case "Visit.reason":
+		if e.ComplexityRoot.Visit.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Reason(childComplexity), true
+	case "Visit.room":
+		if e.ComplexityRoot.Visit.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Room(childComplexity), true
+	case "Visit.source":
+		if e.ComplexityRoot.Visit.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Source(childComplexity), true
+	case "Visit.unit":
+		if e.ComplexityRoot.Visit.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Unit(childComplexity), true
+	case "Visit.updatedAt":
+		if e.ComplexityRoot.Visit.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.UpdatedAt(childComplexity), true
+	case "Visit.visitedAt":
+		if e.ComplexityRoot.Visit.VisitedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.VisitedAt(childComplexity), true
+	case "Visit.visitor":
+		if e.ComplexityRoot.Visit.Visitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Visitor(childComplexity), true
+	case "Visit.visitorID":
+		if e.ComplexityRoot.Visit.VisitorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.VisitorID(childComplexity), true
+
+	case "VisitConnection.edges":
+		if e.ComplexityRoot.VisitConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.Edges(childComplexity), true
+	case "VisitConnection.pageInfo":
+		if e.ComplexityRoot.VisitConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.PageInfo(childComplexity), true
+	case "VisitConnection.totalCount":
+		if e.ComplexityRoot.VisitConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.TotalCount(childComplexity), true
+
+	case "VisitEdge.cursor":
+		if e.ComplexityRoot.VisitEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitEdge.Cursor(childComplexity), true
+	case "VisitEdge.node":
+		if e.ComplexityRoot.VisitEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitEdge.Node(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -4100,10 +4755,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputFacilityWhereInput,
 		ec.unmarshalInputGridOrder,
 		ec.unmarshalInputGridWhereInput,
+		ec.unmarshalInputGridWorkerWhereInput,
 		ec.unmarshalInputIdentityOrder,
 		ec.unmarshalInputIdentityWhereInput,
 		ec.unmarshalInputLinkIdentityInput,
 		ec.unmarshalInputLocalizedTextInput,
+		ec.unmarshalInputLogVisitInput,
 		ec.unmarshalInputOrganizationOrder,
 		ec.unmarshalInputOrganizationWhereInput,
 		ec.unmarshalInputPersonalDataAccessOrder,
@@ -4113,7 +4770,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRegionOrder,
 		ec.unmarshalInputRegionWhereInput,
 		ec.unmarshalInputRegistrationWhereInput,
+		ec.unmarshalInputReportedIndicatorOrder,
+		ec.unmarshalInputReportedIndicatorWhereInput,
 		ec.unmarshalInputServiceRequestWhereInput,
+		ec.unmarshalInputSubmitIndicatorInput,
 		ec.unmarshalInputSubmitRequestInput,
 		ec.unmarshalInputUpdateActivityInput,
 		ec.unmarshalInputUpdateCompoundInput,
@@ -4122,6 +4782,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputUpdateOrganizationInput,
 		ec.unmarshalInputUpdatePersonInput,
 		ec.unmarshalInputUpdateRegionInput,
+		ec.unmarshalInputVisitFollowUpInput,
+		ec.unmarshalInputVisitOrder,
+		ec.unmarshalInputVisitWhereInput,
 	)
 	first := true
 
@@ -6700,6 +7363,12 @@ type Compound implements Node {
     """
     where: OrganizationWhereInput
   ): OrganizationConnection!
+  """
+  The grids that cover the compound.
+  
+  覆盖本小区的网格。
+  """
+  grids: [Grid!]
 }
 """
 A page of ` + "`" + `Compound` + "`" + ` records (a Relay connection).
@@ -7281,6 +7950,18 @@ input CompoundWhereInput {
   匹配有满足所有给定筛选条件的 ` + "`" + `organizations` + "`" + ` 的记录。
   """
   hasOrganizationsWith: [OrganizationWhereInput!]
+  """
+  True matches records with any ` + "`" + `grids` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `grids` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasGrids: Boolean
+  """
+  Matches records with a ` + "`" + `grids` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `grids` + "`" + ` 的记录。
+  """
+  hasGridsWith: [GridWhereInput!]
 }
 """
 The values of a new ` + "`" + `Activity` + "`" + ` record.
@@ -7544,23 +8225,17 @@ input CreateGridInput {
   """
   name: String!
   """
-  Number of full-time grid workers.
-  
-  专职网格员人数。
-  """
-  fullTimeWorkers: Int
-  """
-  Number of part-time grid workers.
-  
-  兼职网格员人数。
-  """
-  partTimeWorkers: Int
-  """
   ID of the community the grid belongs to.
   
   网格所属社区的 ID。
   """
   communityID: ID!
+  """
+  The IDs of the ` + "`" + `compounds` + "`" + `.
+  
+  ` + "`" + `compounds` + "`" + ` 的 ID。
+  """
+  compoundIDs: [ID!]
 }
 """
 The values of a new ` + "`" + `Organization` + "`" + ` record.
@@ -9229,15 +9904,15 @@ type Grid implements Node {
   """
   name: String!
   """
-  Number of full-time grid workers.
+  Number of full-time grid workers assigned to the grid (derived from the assignments; a count, never names).
   
-  专职网格员人数。
+  分配到本网格的专职网格员人数（由分配记录得出；仅人数，不含姓名）。
   """
   fullTimeWorkers: Int!
   """
-  Number of part-time grid workers.
+  Number of part-time grid workers assigned to the grid (derived from the assignments; a count, never names).
   
-  兼职网格员人数。
+  分配到本网格的兼职网格员人数（由分配记录得出；仅人数，不含姓名）。
   """
   partTimeWorkers: Int!
   """
@@ -9252,6 +9927,53 @@ type Grid implements Node {
   网格所属的社区。
   """
   community: Region!
+  """
+  The compounds (or parts of compounds) the grid covers, all of its community.
+  
+  网格覆盖的小区（或小区的一部分），均属本社区。
+  """
+  compounds: [Compound!]
+  """
+  The grid workers assigned to the grid. Who they are is personal data: staff of the community and admins see every assignment, a grid worker their own; anyone else an empty list (the counts are public).
+  
+  分配到本网格的网格员。具体人员属于个人信息：本社区工作人员和管理员可见全部分配，网格员可见自己的分配；其他人看到空列表（人数公开）。
+  """
+  workers(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    Which ` + "`" + `GridWorker` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `GridWorker` + "`" + ` 记录。
+    """
+    where: GridWorkerWhereInput
+  ): GridWorkerConnection!
 }
 """
 A page of ` + "`" + `Grid` + "`" + ` records (a Relay connection).
@@ -9707,6 +10429,455 @@ input GridWhereInput {
   ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
   """
   communityIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCommunity: Boolean
+  """
+  Matches records with a ` + "`" + `community` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
+  """
+  hasCommunityWith: [RegionWhereInput!]
+  """
+  True matches records with any ` + "`" + `compounds` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `compounds` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCompounds: Boolean
+  """
+  Matches records with a ` + "`" + `compounds` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `compounds` + "`" + ` 的记录。
+  """
+  hasCompoundsWith: [CompoundWhereInput!]
+  """
+  True matches records with any ` + "`" + `workers` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `workers` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasWorkers: Boolean
+  """
+  Matches records with a ` + "`" + `workers` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `workers` + "`" + ` 的记录。
+  """
+  hasWorkersWith: [GridWorkerWhereInput!]
+}
+"""
+A grid worker's assignment to a grid, full-time or part-time. Personal data: staff of the community and admins see every assignment; a grid worker sees their own; nobody else sees any (Grid.fullTimeWorkers and Grid.partTimeWorkers are the public counts).
+
+网格员在某网格的任职（专职或兼职）。属于个人信息：本社区工作人员和管理员可见全部；网格员可见自己的；其他人均不可见（公开的是 Grid.fullTimeWorkers 和 Grid.partTimeWorkers 人数）。
+"""
+type GridWorker implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Full-time or part-time.
+  
+  专职或兼职。
+  """
+  kind: GridWorkerKind!
+  """
+  ID of the grid.
+  
+  网格的 ID。
+  """
+  gridID: ID!
+  """
+  ID of the grid worker.
+  
+  网格员的 ID。
+  """
+  personID: ID!
+  """
+  ID of the grid's community.
+  
+  网格所属社区的 ID。
+  """
+  communityID: ID!
+  """
+  The grid.
+  
+  网格。
+  """
+  grid: Grid!
+  """
+  The grid worker.
+  
+  网格员。
+  """
+  person: Person!
+  """
+  The grid's community.
+  
+  网格所属的社区。
+  """
+  community: Region!
+}
+"""
+A page of ` + "`" + `GridWorker` + "`" + ` records (a Relay connection).
+
+` + "`" + `GridWorker` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type GridWorkerConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [GridWorkerEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `GridWorker` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `GridWorker` + "`" + ` 记录及其游标。
+"""
+type GridWorkerEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: GridWorker
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+Full-time or part-time.
+
+专职或兼职。
+"""
+enum GridWorkerKind @goModel(model: "lifecircle/ent/gridworker.Kind") {
+  """
+  A full-time grid worker 专职网格员.
+  
+  专职网格员。
+  """
+  FULL_TIME
+  """
+  A part-time grid worker 兼职网格员.
+  
+  兼职网格员。
+  """
+  PART_TIME
+}
+"""
+A filter on ` + "`" + `GridWorker` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `GridWorker` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input GridWorkerWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: GridWorkerWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [GridWorkerWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [GridWorkerWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `kind` + "`" + ` equals the value.
+  
+  ` + "`" + `kind` + "`" + ` 等于该值时匹配。
+  """
+  kind: GridWorkerKind
+  """
+  Matches when ` + "`" + `kind` + "`" + ` does not equal the value.
+  
+  ` + "`" + `kind` + "`" + ` 不等于该值时匹配。
+  """
+  kindNEQ: GridWorkerKind
+  """
+  Matches when ` + "`" + `kind` + "`" + ` is one of the values.
+  
+  ` + "`" + `kind` + "`" + ` 是所给值之一时匹配。
+  """
+  kindIn: [GridWorkerKind!]
+  """
+  Matches when ` + "`" + `kind` + "`" + ` is none of the values.
+  
+  ` + "`" + `kind` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  kindNotIn: [GridWorkerKind!]
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` equals the value.
+  
+  ` + "`" + `gridID` + "`" + ` 等于该值时匹配。
+  """
+  gridID: ID
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `gridID` + "`" + ` 不等于该值时匹配。
+  """
+  gridIDNEQ: ID
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` is one of the values.
+  
+  ` + "`" + `gridID` + "`" + ` 是所给值之一时匹配。
+  """
+  gridIDIn: [ID!]
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` is none of the values.
+  
+  ` + "`" + `gridID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  gridIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `personID` + "`" + ` equals the value.
+  
+  ` + "`" + `personID` + "`" + ` 等于该值时匹配。
+  """
+  personID: ID
+  """
+  Matches when ` + "`" + `personID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `personID` + "`" + ` 不等于该值时匹配。
+  """
+  personIDNEQ: ID
+  """
+  Matches when ` + "`" + `personID` + "`" + ` is one of the values.
+  
+  ` + "`" + `personID` + "`" + ` 是所给值之一时匹配。
+  """
+  personIDIn: [ID!]
+  """
+  Matches when ` + "`" + `personID` + "`" + ` is none of the values.
+  
+  ` + "`" + `personID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  personIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` equals the value.
+  
+  ` + "`" + `communityID` + "`" + ` 等于该值时匹配。
+  """
+  communityID: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `communityID` + "`" + ` 不等于该值时匹配。
+  """
+  communityIDNEQ: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 是所给值之一时匹配。
+  """
+  communityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  communityIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `grid` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `grid` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasGrid: Boolean
+  """
+  Matches records with a ` + "`" + `grid` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `grid` + "`" + ` 的记录。
+  """
+  hasGridWith: [GridWhereInput!]
   """
   True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
   
@@ -11968,6 +13139,47 @@ type Query {
     where: GridWhereInput
   ): GridConnection!
   """
+  Grid worker assignments, as far as the caller may see them (see GridWorker).
+  
+  调用者有权查看的网格员任职（见 GridWorker）。
+  """
+  gridWorkers(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    Which ` + "`" + `GridWorker` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `GridWorker` + "`" + ` 记录。
+    """
+    where: GridWorkerWhereInput
+  ): GridWorkerConnection! @hasRole(role: MEMBER)
+  """
   The linked sign-ins the caller may see (admins: all; staff: their community's).
   
   调用者有权查看的已绑定登录身份（管理员：全部；工作人员：本社区）。
@@ -12235,6 +13447,54 @@ type Query {
     where: RegistrationWhereInput
   ): RegistrationConnection! @hasRole(role: MEMBER)
   """
+  Reported indicators: figures reported by communities, published as reported (see ReportedIndicator), not computed from records.
+  
+  报告指标：各社区报告、按原样公开的数值（见 ReportedIndicator），不是由记录计算得出的。
+  """
+  reportedIndicators(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `ReportedIndicator` + "`" + ` records.
+    
+    ` + "`" + `ReportedIndicator` + "`" + ` 记录的排序方式。
+    """
+    orderBy: ReportedIndicatorOrder
+
+    """
+    Which ` + "`" + `ReportedIndicator` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `ReportedIndicator` + "`" + ` 记录。
+    """
+    where: ReportedIndicatorWhereInput
+  ): ReportedIndicatorConnection!
+  """
   The needs list, as far as the caller may see it (see ServiceRequest).
   
   调用者有权查看的需求清单（见 ServiceRequest）。
@@ -12275,6 +13535,54 @@ type Query {
     """
     where: ServiceRequestWhereInput
   ): ServiceRequestConnection! @hasRole(role: MEMBER)
+  """
+  The visit log, as far as the caller may see it (see Visit).
+  
+  调用者有权查看的走访记录（见 Visit）。
+  """
+  visits(
+    """
+    Returns the records after this cursor.
+    
+    返回该游标之后的记录。
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ records, at most 100; 20 when neither first nor last is given.
+    
+    返回前 n 条记录，最多 100 条；first 和 last 都未给出时为 20 条。
+    """
+    first: Int
+
+    """
+    Returns the records before this cursor.
+    
+    返回该游标之前的记录。
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ records, at most 100.
+    
+    返回最后 n 条记录，最多 100 条。
+    """
+    last: Int
+
+    """
+    How to order the ` + "`" + `Visit` + "`" + ` records.
+    
+    ` + "`" + `Visit` + "`" + ` 记录的排序方式。
+    """
+    orderBy: VisitOrder
+
+    """
+    Which ` + "`" + `Visit` + "`" + ` records to return.
+    
+    要返回哪些 ` + "`" + `Visit` + "`" + ` 记录。
+    """
+    where: VisitWhereInput
+  ): VisitConnection! @hasRole(role: MEMBER)
 }
 """
 A region of the administrative hierarchy: city > district or county > subdistrict or town > community.
@@ -13775,6 +15083,830 @@ input RegistrationWhereInput {
   匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
   """
   hasCommunityWith: [RegionWhereInput!]
+}
+"""
+A figure a community (or a higher region) reports in aggregate, such as "58 micro-wishes lit", published as reported once an admin approves it. NOT computed from the records of this service and not under its disclosure control: for figures computed from records see statistics. The public sees approved figures only; staff of the submitting community and admins also see those submitted or rejected.
+
+社区（或上级区域）以汇总形式报告的数值，如“点亮微心愿58个”，经管理员批准后按原样公开。它不是由本系统记录计算得出的，也不受其披露控制：由记录计算的数值见 statistics。公众只能看到已批准的数值；提交社区的工作人员和管理员还能看到已提交或被驳回的。
+"""
+type ReportedIndicator implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  What the figure counts; each key has one unit (see unit).
+  
+  指标所计之物；每个指标有唯一单位（见 unit）。
+  """
+  key: ReportedIndicatorKey!
+  """
+  The figure, as reported.
+  
+  所报告的数值。
+  """
+  value: Int!
+  """
+  First day of the period the figure covers (YYYY-MM-DD); empty for a figure as of periodEnd.
+  
+  指标所涵盖期间的第一天（YYYY-MM-DD）；截至某日的数值为空。
+  """
+  periodStart: String
+  """
+  Last day of the period, or the day the figure stands as of (YYYY-MM-DD).
+  
+  期间的最后一天，或数值截至的日期（YYYY-MM-DD）。
+  """
+  periodEnd: String!
+  """
+  The period in the source's own words (e.g. 今年以来, 截至目前).
+  
+  来源原文对期间的表述（如“今年以来”“截至目前”）。
+  """
+  periodText: String
+  """
+  A note on the figure: what exactly it counts, the source's wording.
+  
+  说明：具体统计口径、来源原文。
+  """
+  note: String
+  """
+  Submitted by staff, then approved (published) or rejected by an admin.
+  
+  由工作人员提交，再由管理员批准（公开）或驳回。
+  """
+  status: ReportedIndicatorStatus!
+  """
+  Why an admin rejected the figure.
+  
+  管理员驳回的理由。
+  """
+  rejectReason: String
+  """
+  When an admin approved or rejected it.
+  
+  管理员批准或驳回的时间。
+  """
+  reviewedAt: Time
+  """
+  ID of the region the figure is about: a community, or a higher region the source reports it for.
+  
+  指标所属区域的 ID：社区，或来源所报告的上级区域。
+  """
+  regionID: ID!
+  """
+  The region the figure is about.
+  
+  指标所属的区域。
+  """
+  region: Region!
+}
+"""
+A page of ` + "`" + `ReportedIndicator` + "`" + ` records (a Relay connection).
+
+` + "`" + `ReportedIndicator` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type ReportedIndicatorConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [ReportedIndicatorEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `ReportedIndicator` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `ReportedIndicator` + "`" + ` 记录及其游标。
+"""
+type ReportedIndicatorEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: ReportedIndicator
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+What the figure counts; each key has one unit (see unit).
+
+指标所计之物；每个指标有唯一单位（见 unit）。
+"""
+enum ReportedIndicatorKey @goModel(model: "lifecircle/ent/reportedindicator.Key") {
+  """
+  Micro-wishes 微心愿 lit (fulfilled). Unit: WISHES.
+  
+  点亮的微心愿数。单位：WISHES（个）。
+  """
+  MICRO_WISHES_FULFILLED
+  """
+  Urgent matters of residents 急难愁盼事件 resolved. Unit: MATTERS.
+  
+  解决群众急难愁盼事件数。单位：MATTERS（件）。
+  """
+  MATTERS_RESOLVED
+  """
+  Employed party members 在职党员 reporting to the community. Unit: PERSONS.
+  
+  到社区报到的在职党员数。单位：PERSONS（名）。
+  """
+  EMPLOYED_PARTY_MEMBERS_REPORTING
+  """
+  Full-time grid workers 专职网格员. Unit: PERSONS.
+  
+  专职网格员数。单位：PERSONS（名）。
+  """
+  FULL_TIME_GRID_WORKERS
+  """
+  Part-time grid workers 兼职网格员. Unit: PERSONS.
+  
+  兼职网格员数。单位：PERSONS（名）。
+  """
+  PART_TIME_GRID_WORKERS
+  """
+  Governance clues 治理线索 found by couriers and delivery riders. Unit: CLUES.
+  
+  快递员、外卖配送员发现的基层治理线索数。单位：CLUES（条）。
+  """
+  GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT
+}
+"""
+How to order ` + "`" + `ReportedIndicator` + "`" + ` records.
+
+` + "`" + `ReportedIndicator` + "`" + ` 记录的排序方式。
+"""
+input ReportedIndicatorOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: ReportedIndicatorOrderField!
+}
+"""
+Properties ` + "`" + `ReportedIndicator` + "`" + ` records can be ordered by.
+
+` + "`" + `ReportedIndicator` + "`" + ` 记录可用于排序的属性。
+"""
+enum ReportedIndicatorOrderField {
+  """
+  By ` + "`" + `createdAt` + "`" + `.
+  
+  按 ` + "`" + `createdAt` + "`" + ` 排序。
+  """
+  CREATED_AT
+  """
+  By ` + "`" + `updatedAt` + "`" + `.
+  
+  按 ` + "`" + `updatedAt` + "`" + ` 排序。
+  """
+  UPDATED_AT
+  """
+  By ` + "`" + `value` + "`" + `.
+  
+  按 ` + "`" + `value` + "`" + ` 排序。
+  """
+  VALUE
+  """
+  By ` + "`" + `periodEnd` + "`" + `.
+  
+  按 ` + "`" + `periodEnd` + "`" + ` 排序。
+  """
+  PERIOD_END
+}
+"""
+Submitted by staff, then approved (published) or rejected by an admin.
+
+由工作人员提交，再由管理员批准（公开）或驳回。
+"""
+enum ReportedIndicatorStatus @goModel(model: "lifecircle/ent/reportedindicator.Status") {
+  """
+  Waiting for an admin; seen by its community's staff and admins only.
+  
+  等待管理员审核；仅本社区工作人员和管理员可见。
+  """
+  SUBMITTED
+  """
+  Approved: published as reported.
+  
+  已批准：按所报告的数值公开。
+  """
+  APPROVED
+  """
+  Rejected, with a reason; seen by its community's staff and admins only.
+  
+  已驳回（附理由）；仅本社区工作人员和管理员可见。
+  """
+  REJECTED
+}
+"""
+A filter on ` + "`" + `ReportedIndicator` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `ReportedIndicator` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input ReportedIndicatorWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: ReportedIndicatorWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [ReportedIndicatorWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [ReportedIndicatorWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` equals the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 等于该值时匹配。
+  """
+  createdAt: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 不等于该值时匹配。
+  """
+  createdAtNEQ: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 是所给值之一时匹配。
+  """
+  createdAtIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `createdAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  createdAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  createdAtGT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  createdAtGTE: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  createdAtLT: Time
+  """
+  Matches when ` + "`" + `createdAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `createdAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  createdAtLTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` equals the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 等于该值时匹配。
+  """
+  updatedAt: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不等于该值时匹配。
+  """
+  updatedAtNEQ: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 是所给值之一时匹配。
+  """
+  updatedAtIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `updatedAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  updatedAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  updatedAtGT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  updatedAtGTE: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  updatedAtLT: Time
+  """
+  Matches when ` + "`" + `updatedAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `updatedAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  updatedAtLTE: Time
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `key` + "`" + ` equals the value.
+  
+  ` + "`" + `key` + "`" + ` 等于该值时匹配。
+  """
+  key: ReportedIndicatorKey
+  """
+  Matches when ` + "`" + `key` + "`" + ` does not equal the value.
+  
+  ` + "`" + `key` + "`" + ` 不等于该值时匹配。
+  """
+  keyNEQ: ReportedIndicatorKey
+  """
+  Matches when ` + "`" + `key` + "`" + ` is one of the values.
+  
+  ` + "`" + `key` + "`" + ` 是所给值之一时匹配。
+  """
+  keyIn: [ReportedIndicatorKey!]
+  """
+  Matches when ` + "`" + `key` + "`" + ` is none of the values.
+  
+  ` + "`" + `key` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  keyNotIn: [ReportedIndicatorKey!]
+  """
+  Matches when ` + "`" + `value` + "`" + ` equals the value.
+  
+  ` + "`" + `value` + "`" + ` 等于该值时匹配。
+  """
+  value: Int
+  """
+  Matches when ` + "`" + `value` + "`" + ` does not equal the value.
+  
+  ` + "`" + `value` + "`" + ` 不等于该值时匹配。
+  """
+  valueNEQ: Int
+  """
+  Matches when ` + "`" + `value` + "`" + ` is one of the values.
+  
+  ` + "`" + `value` + "`" + ` 是所给值之一时匹配。
+  """
+  valueIn: [Int!]
+  """
+  Matches when ` + "`" + `value` + "`" + ` is none of the values.
+  
+  ` + "`" + `value` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  valueNotIn: [Int!]
+  """
+  Matches when ` + "`" + `value` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `value` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  valueGT: Int
+  """
+  Matches when ` + "`" + `value` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `value` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  valueGTE: Int
+  """
+  Matches when ` + "`" + `value` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `value` + "`" + ` 小于（早于）该值时匹配。
+  """
+  valueLT: Int
+  """
+  Matches when ` + "`" + `value` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `value` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  valueLTE: Int
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` equals the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 等于该值时匹配。
+  """
+  periodStart: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` does not equal the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 不等于该值时匹配。
+  """
+  periodStartNEQ: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` is one of the values.
+  
+  ` + "`" + `periodStart` + "`" + ` 是所给值之一时匹配。
+  """
+  periodStartIn: [String!]
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` is none of the values.
+  
+  ` + "`" + `periodStart` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  periodStartNotIn: [String!]
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  periodStartGT: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  periodStartGTE: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 小于（早于）该值时匹配。
+  """
+  periodStartLT: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  periodStartLTE: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` contains the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 包含该值时匹配。
+  """
+  periodStartContains: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` starts with the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 以该值开头时匹配。
+  """
+  periodStartHasPrefix: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` ends with the value.
+  
+  ` + "`" + `periodStart` + "`" + ` 以该值结尾时匹配。
+  """
+  periodStartHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `periodStart` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `periodStart` + "`" + ` 为空的记录。
+  """
+  periodStartIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `periodStart` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `periodStart` + "`" + ` 不为空的记录。
+  """
+  periodStartNotNil: Boolean
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `periodStart` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  periodStartEqualFold: String
+  """
+  Matches when ` + "`" + `periodStart` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `periodStart` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  periodStartContainsFold: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` equals the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 等于该值时匹配。
+  """
+  periodEnd: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` does not equal the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 不等于该值时匹配。
+  """
+  periodEndNEQ: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` is one of the values.
+  
+  ` + "`" + `periodEnd` + "`" + ` 是所给值之一时匹配。
+  """
+  periodEndIn: [String!]
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` is none of the values.
+  
+  ` + "`" + `periodEnd` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  periodEndNotIn: [String!]
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  periodEndGT: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  periodEndGTE: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 小于（早于）该值时匹配。
+  """
+  periodEndLT: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  periodEndLTE: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` contains the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 包含该值时匹配。
+  """
+  periodEndContains: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` starts with the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 以该值开头时匹配。
+  """
+  periodEndHasPrefix: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` ends with the value.
+  
+  ` + "`" + `periodEnd` + "`" + ` 以该值结尾时匹配。
+  """
+  periodEndHasSuffix: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `periodEnd` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  periodEndEqualFold: String
+  """
+  Matches when ` + "`" + `periodEnd` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `periodEnd` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  periodEndContainsFold: String
+  """
+  Matches when ` + "`" + `status` + "`" + ` equals the value.
+  
+  ` + "`" + `status` + "`" + ` 等于该值时匹配。
+  """
+  status: ReportedIndicatorStatus
+  """
+  Matches when ` + "`" + `status` + "`" + ` does not equal the value.
+  
+  ` + "`" + `status` + "`" + ` 不等于该值时匹配。
+  """
+  statusNEQ: ReportedIndicatorStatus
+  """
+  Matches when ` + "`" + `status` + "`" + ` is one of the values.
+  
+  ` + "`" + `status` + "`" + ` 是所给值之一时匹配。
+  """
+  statusIn: [ReportedIndicatorStatus!]
+  """
+  Matches when ` + "`" + `status` + "`" + ` is none of the values.
+  
+  ` + "`" + `status` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  statusNotIn: [ReportedIndicatorStatus!]
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` equals the value.
+  
+  ` + "`" + `regionID` + "`" + ` 等于该值时匹配。
+  """
+  regionID: ID
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `regionID` + "`" + ` 不等于该值时匹配。
+  """
+  regionIDNEQ: ID
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` is one of the values.
+  
+  ` + "`" + `regionID` + "`" + ` 是所给值之一时匹配。
+  """
+  regionIDIn: [ID!]
+  """
+  Matches when ` + "`" + `regionID` + "`" + ` is none of the values.
+  
+  ` + "`" + `regionID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  regionIDNotIn: [ID!]
+  """
+  True matches records with any ` + "`" + `region` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `region` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasRegion: Boolean
+  """
+  Matches records with a ` + "`" + `region` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `region` + "`" + ` 的记录。
+  """
+  hasRegionWith: [RegionWhereInput!]
 }
 """
 One step in the history of a service request: who moved it from which status to which, when and why. Append-only: never changed or deleted.
@@ -15348,23 +17480,29 @@ input UpdateGridInput {
   """
   name: String
   """
-  Number of full-time grid workers.
-  
-  专职网格员人数。
-  """
-  fullTimeWorkers: Int
-  """
-  Number of part-time grid workers.
-  
-  兼职网格员人数。
-  """
-  partTimeWorkers: Int
-  """
   ID of the community the grid belongs to.
   
   网格所属社区的 ID。
   """
   communityID: ID
+  """
+  IDs to add to ` + "`" + `compounds` + "`" + `.
+  
+  要添加到 ` + "`" + `compounds` + "`" + ` 的 ID。
+  """
+  addCompoundIDs: [ID!]
+  """
+  IDs to remove from ` + "`" + `compounds` + "`" + `.
+  
+  要从 ` + "`" + `compounds` + "`" + ` 中移除的 ID。
+  """
+  removeCompoundIDs: [ID!]
+  """
+  True clears ` + "`" + `compounds` + "`" + `.
+  
+  为 true 时清空 ` + "`" + `compounds` + "`" + `。
+  """
+  clearCompounds: Boolean
 }
 """
 Changes to a ` + "`" + `Organization` + "`" + ` record: only the fields given change.
@@ -15487,6 +17625,1066 @@ input UpdateRegionInput {
   为 true 时清空 ` + "`" + `parent` + "`" + `。
   """
   clearParent: Boolean
+}
+"""
+An entry of the visit log: a door-knocking (敲门行动) or condolence (走访慰问) visit to a household or person. Personal data: the visitor sees the visits they made, staff of the community and admins the community's; nobody else sees any, not even another grid worker of the same community. Only monthly counts are published, through the statistics.
+
+走访记录：对住户或人员的敲门行动或走访慰问。属于个人信息：走访人可见自己的记录，本社区工作人员和管理员可见本社区的记录；其他人（包括同社区的其他网格员）均不可见。只通过统计公布每月数量。
+"""
+type Visit implements Node {
+  """
+  The record's global ID: opaque and unique across all types. Pass it to ` + "`" + `node` + "`" + ` to fetch the record again.
+  
+  记录的全局 ID：不透明，在所有类型中唯一。可传给 ` + "`" + `node` + "`" + ` 重新获取该记录。
+  """
+  id: ID!
+  """
+  When the record was created.
+  
+  记录创建时间。
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  
+  记录最近一次修改的时间。
+  """
+  updatedAt: Time!
+  """
+  Where the record comes from, e.g. the article that states it.
+  
+  记录来源，例如陈述它的文章。
+  """
+  source: String
+  """
+  GraphQL names of the fields that are illustrative (invented for the demo, stated by no source); "*" when the whole record is. Empty for real data.
+  
+  示意性字段（演示用虚构、无来源陈述）的 GraphQL 名称；整条记录均为示意时为 "*"。真实数据为空。
+  """
+  illustrative: [String!]
+  """
+  Why the visit was made.
+  
+  走访原因。
+  """
+  reason: VisitReason!
+  """
+  When the visit took place.
+  
+  走访时间。
+  """
+  visitedAt: Time!
+  """
+  Building 楼栋 of the household visited, as text.
+  
+  所访住户的楼栋（文本）。
+  """
+  building: String
+  """
+  Unit 单元 of the household visited, as text.
+  
+  所访住户的单元（文本）。
+  """
+  unit: String
+  """
+  Room 室 of the household visited, as text.
+  
+  所访住户的门牌（文本）。
+  """
+  room: String
+  """
+  What was found: needs, difficulties, what was done on the spot.
+  
+  走访情况：需求、困难、当场办理的事项。
+  """
+  findings: String
+  """
+  ID of the community of the household.
+  
+  所访住户所在社区的 ID。
+  """
+  communityID: ID!
+  """
+  ID of the grid of the household, if known.
+  
+  所访住户所在网格的 ID（如已知）。
+  """
+  gridID: ID
+  """
+  ID of the compound of the household, if known.
+  
+  所访住户所在小区的 ID（如已知）。
+  """
+  compoundID: ID
+  """
+  ID of the person visited, if the visit was to a known person.
+  
+  被走访人员的 ID（如走访的是已登记人员）。
+  """
+  personID: ID
+  """
+  ID of the grid worker or staff member who visited.
+  
+  走访的网格员或工作人员的 ID。
+  """
+  visitorID: ID!
+  """
+  ID of the need opened as a follow-up of the visit, if any.
+  
+  因走访而提出的需求的 ID（如有）。
+  """
+  followUpRequestID: ID
+  """
+  The community of the household.
+  
+  所访住户所在的社区。
+  """
+  community: Region!
+  """
+  The grid of the household, if known.
+  
+  所访住户所在的网格（如已知）。
+  """
+  grid: Grid
+  """
+  The compound of the household, if known.
+  
+  所访住户所在的小区（如已知）。
+  """
+  compound: Compound
+  """
+  The person visited, if known (shown to those who may see the person).
+  
+  被走访人员（如已知；仅对有权查看该人员者显示）。
+  """
+  person: Person
+  """
+  The grid worker or staff member who visited.
+  
+  走访的网格员或工作人员。
+  """
+  visitor: Person!
+  """
+  The need opened as a follow-up, through the needs list's workflow.
+  
+  通过需求清单流程提出的后续需求。
+  """
+  followUpRequest: ServiceRequest
+}
+"""
+A page of ` + "`" + `Visit` + "`" + ` records (a Relay connection).
+
+` + "`" + `Visit` + "`" + ` 记录的一页（Relay 连接）。
+"""
+type VisitConnection {
+  """
+  The records of the page, each with its cursor.
+  
+  本页的记录，各带游标。
+  """
+  edges: [VisitEdge]
+  """
+  Where the page lies: whether more records follow or precede it, and the cursors to read on.
+  
+  本页的位置：前后是否还有记录，以及继续读取所用的游标。
+  """
+  pageInfo: PageInfo!
+  """
+  How many records match, on all pages together.
+  
+  所有页中符合条件的记录总数。
+  """
+  totalCount: Int!
+}
+"""
+A ` + "`" + `Visit` + "`" + ` record in a page, with its cursor.
+
+页中的一条 ` + "`" + `Visit` + "`" + ` 记录及其游标。
+"""
+type VisitEdge {
+  """
+  The record.
+  
+  该记录。
+  """
+  node: Visit
+  """
+  The record's position: pass it as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to read on from here.
+  
+  该记录的位置：作为 ` + "`" + `after` + "`" + ` 或 ` + "`" + `before` + "`" + ` 传入，可从此处继续读取。
+  """
+  cursor: Cursor!
+}
+"""
+How to order ` + "`" + `Visit` + "`" + ` records.
+
+` + "`" + `Visit` + "`" + ` 记录的排序方式。
+"""
+input VisitOrder {
+  """
+  Ascending or descending.
+  
+  升序或降序。
+  """
+  direction: OrderDirection! = ASC
+  """
+  The property to order by.
+  
+  排序所依据的属性。
+  """
+  field: VisitOrderField!
+}
+"""
+Properties ` + "`" + `Visit` + "`" + ` records can be ordered by.
+
+` + "`" + `Visit` + "`" + ` 记录可用于排序的属性。
+"""
+enum VisitOrderField {
+  """
+  By ` + "`" + `visitedAt` + "`" + `.
+  
+  按 ` + "`" + `visitedAt` + "`" + ` 排序。
+  """
+  VISITED_AT
+}
+"""
+Why the visit was made.
+
+走访原因。
+"""
+enum VisitReason @goModel(model: "lifecircle/ent/visit.Reason") {
+  """
+  Door-knocking 敲门行动: asking after needs before they become problems.
+  
+  敲门行动：主动问需、提前介入。
+  """
+  DOOR_KNOCKING
+  """
+  A condolence visit 走访慰问 (to the elderly, people in difficulty, families of the bereaved).
+  
+  走访慰问（老人、困难群众、家属等）。
+  """
+  CONDOLENCE
+  """
+  Collecting information 信息采集.
+  
+  信息采集。
+  """
+  INFORMATION_COLLECTION
+  """
+  Explaining a policy 政策宣传 (e.g. the old-age allowance's annual check).
+  
+  政策宣传（如高龄补贴年检）。
+  """
+  POLICY_PUBLICITY
+  """
+  A safety patrol 平安巡防.
+  
+  平安巡防。
+  """
+  SAFETY_PATROL
+  """
+  Mediating a dispute 矛盾调解.
+  
+  矛盾调解。
+  """
+  MEDIATION
+  """
+  Following up an earlier visit or request.
+  
+  回访（跟进此前的走访或需求）。
+  """
+  FOLLOW_UP
+  """
+  Another reason, told in the findings.
+  
+  其他原因（在走访情况中说明）。
+  """
+  OTHER
+}
+"""
+A filter on ` + "`" + `Visit` + "`" + ` records: a record matches when every predicate given holds.
+
+` + "`" + `Visit` + "`" + ` 记录的筛选条件：满足所给全部条件的记录才匹配。
+"""
+input VisitWhereInput {
+  """
+  Matches when the given filter does not.
+  
+  给定的筛选条件不匹配时匹配。
+  """
+  not: VisitWhereInput
+  """
+  Matches when every given filter matches.
+  
+  所有给定的筛选条件都匹配时匹配。
+  """
+  and: [VisitWhereInput!]
+  """
+  Matches when at least one given filter matches.
+  
+  至少一个给定的筛选条件匹配时匹配。
+  """
+  or: [VisitWhereInput!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` equals the value.
+  
+  ` + "`" + `id` + "`" + ` 等于该值时匹配。
+  """
+  id: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` does not equal the value.
+  
+  ` + "`" + `id` + "`" + ` 不等于该值时匹配。
+  """
+  idNEQ: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is one of the values.
+  
+  ` + "`" + `id` + "`" + ` 是所给值之一时匹配。
+  """
+  idIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is none of the values.
+  
+  ` + "`" + `id` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  idNotIn: [ID!]
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  idGT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  idGTE: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）该值时匹配。
+  """
+  idLT: ID
+  """
+  Matches when ` + "`" + `id` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `id` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  idLTE: ID
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value.
+  
+  ` + "`" + `source` + "`" + ` 等于该值时匹配。
+  """
+  source: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` does not equal the value.
+  
+  ` + "`" + `source` + "`" + ` 不等于该值时匹配。
+  """
+  sourceNEQ: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is one of the values.
+  
+  ` + "`" + `source` + "`" + ` 是所给值之一时匹配。
+  """
+  sourceIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is none of the values.
+  
+  ` + "`" + `source` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  sourceNotIn: [String!]
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  sourceGT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  sourceGTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）该值时匹配。
+  """
+  sourceLT: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `source` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  sourceLTE: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value.
+  
+  ` + "`" + `source` + "`" + ` 包含该值时匹配。
+  """
+  sourceContains: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` starts with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值开头时匹配。
+  """
+  sourceHasPrefix: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` ends with the value.
+  
+  ` + "`" + `source` + "`" + ` 以该值结尾时匹配。
+  """
+  sourceHasSuffix: String
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 为空的记录。
+  """
+  sourceIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `source` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `source` + "`" + ` 不为空的记录。
+  """
+  sourceNotNil: Boolean
+  """
+  Matches when ` + "`" + `source` + "`" + ` equals the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时等于该值时匹配。
+  """
+  sourceEqualFold: String
+  """
+  Matches when ` + "`" + `source` + "`" + ` contains the value, ignoring case.
+  
+  ` + "`" + `source` + "`" + ` 在忽略大小写时包含该值时匹配。
+  """
+  sourceContainsFold: String
+  """
+  Matches when ` + "`" + `reason` + "`" + ` equals the value.
+  
+  ` + "`" + `reason` + "`" + ` 等于该值时匹配。
+  """
+  reason: VisitReason
+  """
+  Matches when ` + "`" + `reason` + "`" + ` does not equal the value.
+  
+  ` + "`" + `reason` + "`" + ` 不等于该值时匹配。
+  """
+  reasonNEQ: VisitReason
+  """
+  Matches when ` + "`" + `reason` + "`" + ` is one of the values.
+  
+  ` + "`" + `reason` + "`" + ` 是所给值之一时匹配。
+  """
+  reasonIn: [VisitReason!]
+  """
+  Matches when ` + "`" + `reason` + "`" + ` is none of the values.
+  
+  ` + "`" + `reason` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  reasonNotIn: [VisitReason!]
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` equals the value.
+  
+  ` + "`" + `visitedAt` + "`" + ` 等于该值时匹配。
+  """
+  visitedAt: Time
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` does not equal the value.
+  
+  ` + "`" + `visitedAt` + "`" + ` 不等于该值时匹配。
+  """
+  visitedAtNEQ: Time
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` is one of the values.
+  
+  ` + "`" + `visitedAt` + "`" + ` 是所给值之一时匹配。
+  """
+  visitedAtIn: [Time!]
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` is none of the values.
+  
+  ` + "`" + `visitedAt` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  visitedAtNotIn: [Time!]
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` is greater (later) than the value.
+  
+  ` + "`" + `visitedAt` + "`" + ` 大于（晚于）该值时匹配。
+  """
+  visitedAtGT: Time
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` is greater (later) than or equal to the value.
+  
+  ` + "`" + `visitedAt` + "`" + ` 大于（晚于）或等于该值时匹配。
+  """
+  visitedAtGTE: Time
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` is less (earlier) than the value.
+  
+  ` + "`" + `visitedAt` + "`" + ` 小于（早于）该值时匹配。
+  """
+  visitedAtLT: Time
+  """
+  Matches when ` + "`" + `visitedAt` + "`" + ` is less (earlier) than or equal to the value.
+  
+  ` + "`" + `visitedAt` + "`" + ` 小于（早于）或等于该值时匹配。
+  """
+  visitedAtLTE: Time
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` equals the value.
+  
+  ` + "`" + `communityID` + "`" + ` 等于该值时匹配。
+  """
+  communityID: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `communityID` + "`" + ` 不等于该值时匹配。
+  """
+  communityIDNEQ: ID
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is one of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 是所给值之一时匹配。
+  """
+  communityIDIn: [ID!]
+  """
+  Matches when ` + "`" + `communityID` + "`" + ` is none of the values.
+  
+  ` + "`" + `communityID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  communityIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` equals the value.
+  
+  ` + "`" + `gridID` + "`" + ` 等于该值时匹配。
+  """
+  gridID: ID
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `gridID` + "`" + ` 不等于该值时匹配。
+  """
+  gridIDNEQ: ID
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` is one of the values.
+  
+  ` + "`" + `gridID` + "`" + ` 是所给值之一时匹配。
+  """
+  gridIDIn: [ID!]
+  """
+  Matches when ` + "`" + `gridID` + "`" + ` is none of the values.
+  
+  ` + "`" + `gridID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  gridIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `gridID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `gridID` + "`" + ` 为空的记录。
+  """
+  gridIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `gridID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `gridID` + "`" + ` 不为空的记录。
+  """
+  gridIDNotNil: Boolean
+  """
+  Matches when ` + "`" + `compoundID` + "`" + ` equals the value.
+  
+  ` + "`" + `compoundID` + "`" + ` 等于该值时匹配。
+  """
+  compoundID: ID
+  """
+  Matches when ` + "`" + `compoundID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `compoundID` + "`" + ` 不等于该值时匹配。
+  """
+  compoundIDNEQ: ID
+  """
+  Matches when ` + "`" + `compoundID` + "`" + ` is one of the values.
+  
+  ` + "`" + `compoundID` + "`" + ` 是所给值之一时匹配。
+  """
+  compoundIDIn: [ID!]
+  """
+  Matches when ` + "`" + `compoundID` + "`" + ` is none of the values.
+  
+  ` + "`" + `compoundID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  compoundIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `compoundID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `compoundID` + "`" + ` 为空的记录。
+  """
+  compoundIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `compoundID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `compoundID` + "`" + ` 不为空的记录。
+  """
+  compoundIDNotNil: Boolean
+  """
+  Matches when ` + "`" + `personID` + "`" + ` equals the value.
+  
+  ` + "`" + `personID` + "`" + ` 等于该值时匹配。
+  """
+  personID: ID
+  """
+  Matches when ` + "`" + `personID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `personID` + "`" + ` 不等于该值时匹配。
+  """
+  personIDNEQ: ID
+  """
+  Matches when ` + "`" + `personID` + "`" + ` is one of the values.
+  
+  ` + "`" + `personID` + "`" + ` 是所给值之一时匹配。
+  """
+  personIDIn: [ID!]
+  """
+  Matches when ` + "`" + `personID` + "`" + ` is none of the values.
+  
+  ` + "`" + `personID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  personIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `personID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `personID` + "`" + ` 为空的记录。
+  """
+  personIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `personID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `personID` + "`" + ` 不为空的记录。
+  """
+  personIDNotNil: Boolean
+  """
+  Matches when ` + "`" + `visitorID` + "`" + ` equals the value.
+  
+  ` + "`" + `visitorID` + "`" + ` 等于该值时匹配。
+  """
+  visitorID: ID
+  """
+  Matches when ` + "`" + `visitorID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `visitorID` + "`" + ` 不等于该值时匹配。
+  """
+  visitorIDNEQ: ID
+  """
+  Matches when ` + "`" + `visitorID` + "`" + ` is one of the values.
+  
+  ` + "`" + `visitorID` + "`" + ` 是所给值之一时匹配。
+  """
+  visitorIDIn: [ID!]
+  """
+  Matches when ` + "`" + `visitorID` + "`" + ` is none of the values.
+  
+  ` + "`" + `visitorID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  visitorIDNotIn: [ID!]
+  """
+  Matches when ` + "`" + `followUpRequestID` + "`" + ` equals the value.
+  
+  ` + "`" + `followUpRequestID` + "`" + ` 等于该值时匹配。
+  """
+  followUpRequestID: ID
+  """
+  Matches when ` + "`" + `followUpRequestID` + "`" + ` does not equal the value.
+  
+  ` + "`" + `followUpRequestID` + "`" + ` 不等于该值时匹配。
+  """
+  followUpRequestIDNEQ: ID
+  """
+  Matches when ` + "`" + `followUpRequestID` + "`" + ` is one of the values.
+  
+  ` + "`" + `followUpRequestID` + "`" + ` 是所给值之一时匹配。
+  """
+  followUpRequestIDIn: [ID!]
+  """
+  Matches when ` + "`" + `followUpRequestID` + "`" + ` is none of the values.
+  
+  ` + "`" + `followUpRequestID` + "`" + ` 不是所给值中的任何一个时匹配。
+  """
+  followUpRequestIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `followUpRequestID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `followUpRequestID` + "`" + ` 为空的记录。
+  """
+  followUpRequestIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `followUpRequestID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `followUpRequestID` + "`" + ` 不为空的记录。
+  """
+  followUpRequestIDNotNil: Boolean
+  """
+  True matches records with any ` + "`" + `community` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `community` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCommunity: Boolean
+  """
+  Matches records with a ` + "`" + `community` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `community` + "`" + ` 的记录。
+  """
+  hasCommunityWith: [RegionWhereInput!]
+  """
+  True matches records with any ` + "`" + `grid` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `grid` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasGrid: Boolean
+  """
+  Matches records with a ` + "`" + `grid` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `grid` + "`" + ` 的记录。
+  """
+  hasGridWith: [GridWhereInput!]
+  """
+  True matches records with any ` + "`" + `compound` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `compound` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasCompound: Boolean
+  """
+  Matches records with a ` + "`" + `compound` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `compound` + "`" + ` 的记录。
+  """
+  hasCompoundWith: [CompoundWhereInput!]
+  """
+  True matches records with any ` + "`" + `followUpRequest` + "`" + `; false, records with none.
+  
+  为 true 时匹配有 ` + "`" + `followUpRequest` + "`" + ` 的记录；为 false 时匹配没有的记录。
+  """
+  hasFollowUpRequest: Boolean
+  """
+  Matches records with a ` + "`" + `followUpRequest` + "`" + ` that matches every given filter.
+  
+  匹配有满足所有给定筛选条件的 ` + "`" + `followUpRequest` + "`" + ` 的记录。
+  """
+  hasFollowUpRequestWith: [ServiceRequestWhereInput!]
+}
+`, BuiltIn: false},
+	{Name: "../schema/grids.graphql", Input: `extend type Mutation {
+  """
+  Assigns a grid worker to a grid, full-time or part-time (staff of the grid's community, admins). The person must
+  live in the grid's community and hold the grid_worker role. Assigning them again with the other kind changes the
+  kind. The grid's public counts (fullTimeWorkers, partTimeWorkers) follow.
+
+  将网格员分配到网格（专职或兼职；限本社区工作人员和管理员）。此人须居住在该网格所属社区并具有 grid_worker 角色。
+  以另一种类型再次分配即更改类型。网格公开的人数（fullTimeWorkers、partTimeWorkers）随之更新。
+  """
+  assignGridWorker(
+    """
+    The grid's global ID.
+
+    网格的全局 ID。
+    """
+    gridID: ID!
+    """
+    The grid worker's global ID (a Person).
+
+    网格员（Person）的全局 ID。
+    """
+    personID: ID!
+    """
+    Full-time or part-time.
+
+    专职或兼职。
+    """
+    kind: GridWorkerKind!
+  ): GridWorker! @hasRole(role: STAFF)
+  """
+  Ends a grid worker's assignment (staff of the grid's community, admins); returns its global ID.
+
+  结束网格员的任职（限本社区工作人员和管理员）；返回该任职记录的全局 ID。
+  """
+  unassignGridWorker(
+    """
+    The assignment's global ID.
+
+    任职记录的全局 ID。
+    """
+    id: ID!
+  ): ID! @hasRole(role: STAFF)
+  """
+  Logs a visit (敲门行动 door-knocking, 走访慰问 condolence, …). A grid worker logs their own visits in their
+  community; staff log visits of their community, naming the visitor; admins any. Only the visitor, staff of the
+  community and admins ever read the visit.
+
+  登记一次走访（敲门行动、走访慰问等）。网格员登记自己在本社区的走访；工作人员登记本社区的走访并指明走访人；
+  管理员不限。只有走访人、本社区工作人员和管理员能读取该记录。
+  """
+  logVisit(
+    """
+    The visit.
+
+    走访内容。
+    """
+    input: LogVisitInput!
+  ): Visit! @hasRole(role: MEMBER)
+}
+
+"""
+A visit to log.
+
+待登记的走访。
+"""
+input LogVisitInput {
+  """
+  Why the visit was made.
+
+  走访原因。
+  """
+  reason: VisitReason!
+  """
+  When it took place; now when omitted. Not in the future.
+
+  走访时间；省略时为当前时间。不能晚于当前时间。
+  """
+  visitedAt: Time
+  """
+  Staff and admins: the person who visited (a grid worker or staff member of the community). A grid worker leaves it
+  out (or gives themselves).
+
+  工作人员和管理员填写：走访人（本社区的网格员或工作人员）。网格员不填（或填自己）。
+  """
+  visitorID: ID
+  """
+  The grid of the household, in the visitor's community.
+
+  所访住户所在的网格，须属走访人所在社区。
+  """
+  gridID: ID
+  """
+  The compound of the household, in the visitor's community.
+
+  所访住户所在的小区，须属走访人所在社区。
+  """
+  compoundID: ID
+  """
+  Building 楼栋, as text.
+
+  楼栋（文本）。
+  """
+  building: String
+  """
+  Unit 单元, as text.
+
+  单元（文本）。
+  """
+  unit: String
+  """
+  Room 室, as text.
+
+  门牌（文本）。
+  """
+  room: String
+  """
+  The person visited, if they are registered in the visitor's community. A visit names a person or a household
+  (compound, building, unit or room), or both.
+
+  被走访人员（如已在走访人所在社区登记）。走访须指明人员或住户（小区、楼栋、单元、门牌），或两者皆有。
+  """
+  personID: ID
+  """
+  What was found.
+
+  走访情况。
+  """
+  findings: String
+  """
+  A need to open as a follow-up, through the needs list's workflow: submitted by the grid worker, or by staff on
+  behalf of the person visited (then personID is required). Linked from the visit as followUpRequest.
+
+  作为后续跟进提出的需求，走需求清单流程：由网格员提交，或由工作人员代被走访人提交（此时须填 personID）。
+  通过走访记录的 followUpRequest 关联。
+  """
+  followUp: VisitFollowUpInput
+}
+
+"""
+The need a visit opens.
+
+走访提出的后续需求。
+"""
+input VisitFollowUpInput {
+  """
+  What kind of request it is.
+
+  需求类型。
+  """
+  kind: ServiceRequestKind!
+  """
+  Short title.
+
+  简要标题。
+  """
+  title: String!
+  """
+  Details, in free text.
+
+  详细说明（自由文本）。
+  """
+  description: String
+}
+`, BuiltIn: false},
+	{Name: "../schema/indicators.graphql", Input: `"""
+The unit a reported indicator counts in; each key has one.
+
+报告指标的计量单位；每个指标有唯一单位。
+"""
+enum IndicatorUnit {
+  """
+  Micro-wishes (个).
+
+  微心愿（个）。
+  """
+  WISHES
+  """
+  Matters (件).
+
+  事件（件）。
+  """
+  MATTERS
+  """
+  Persons (名).
+
+  人（名）。
+  """
+  PERSONS
+  """
+  Clues (条).
+
+  线索（条）。
+  """
+  CLUES
+}
+
+extend type ReportedIndicator {
+  """
+  The unit of value, fixed by key.
+
+  value 的单位，由 key 决定。
+  """
+  unit: IndicatorUnit!
+}
+
+"""
+A figure to submit for review.
+
+待提交审核的指标。
+"""
+input SubmitIndicatorInput {
+  """
+  What the figure counts.
+
+  指标所计之物。
+  """
+  key: ReportedIndicatorKey!
+  """
+  The region the figure is about: staff give their community or a region above it.
+
+  指标所属区域：工作人员填本社区或其上级区域。
+  """
+  regionID: ID!
+  """
+  The figure, as reported.
+
+  所报告的数值。
+  """
+  value: Int!
+  """
+  First day of the period (YYYY-MM-DD); omit for a figure as of periodEnd.
+
+  期间的第一天（YYYY-MM-DD）；截至某日的数值不填。
+  """
+  periodStart: String
+  """
+  Last day of the period, or the day the figure stands as of (YYYY-MM-DD).
+
+  期间的最后一天，或数值截至的日期（YYYY-MM-DD）。
+  """
+  periodEnd: String!
+  """
+  The period in the source's own words.
+
+  来源原文对期间的表述。
+  """
+  periodText: String
+  """
+  Where the figure comes from (a report, an article); required.
+
+  数值来源（报告、文章）；必填。
+  """
+  source: String!
+  """
+  A note: what exactly is counted.
+
+  说明：具体统计口径。
+  """
+  note: String
+}
+
+extend type Mutation {
+  """
+  Submits a reported indicator for an admin to review (staff for their community or a region above it, admins).
+
+  提交报告指标，等待管理员审核（工作人员为本社区或其上级区域提交；管理员不限）。
+  """
+  submitIndicator(
+    """
+    The figure.
+
+    指标。
+    """
+    input: SubmitIndicatorInput!
+  ): ReportedIndicator! @hasRole(role: STAFF)
+  """
+  Approves a submitted indicator: it is then public, as reported (admins).
+
+  批准已提交的指标：此后按原样公开（限管理员）。
+  """
+  approveIndicator(
+    """
+    The indicator's global ID.
+
+    指标的全局 ID。
+    """
+    id: ID!
+  ): ReportedIndicator! @hasRole(role: ADMIN)
+  """
+  Rejects a submitted indicator with a reason (admins).
+
+  驳回已提交的指标并说明理由（限管理员）。
+  """
+  rejectIndicator(
+    """
+    The indicator's global ID.
+
+    指标的全局 ID。
+    """
+    id: ID!
+    """
+    Why it is rejected.
+
+    驳回理由。
+    """
+    reason: String!
+  ): ReportedIndicator! @hasRole(role: ADMIN)
 }
 `, BuiltIn: false},
 	{Name: "../schema/needs.graphql", Input: `"""
@@ -17881,6 +21079,8 @@ func (ec *executionContext) childFields_Compound(ctx context.Context, field grap
 		return ec.fieldContext_Compound_facilities(ctx, field)
 	case "organizations":
 		return ec.fieldContext_Compound_organizations(ctx, field)
+	case "grids":
+		return ec.fieldContext_Compound_grids(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Compound", field.Name)
 }
@@ -18095,6 +21295,10 @@ func (ec *executionContext) childFields_Grid(ctx context.Context, field graphql.
 		return ec.fieldContext_Grid_communityID(ctx, field)
 	case "community":
 		return ec.fieldContext_Grid_community(ctx, field)
+	case "compounds":
+		return ec.fieldContext_Grid_compounds(ctx, field)
+	case "workers":
+		return ec.fieldContext_Grid_workers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Grid", field.Name)
 }
@@ -18119,6 +21323,58 @@ func (ec *executionContext) childFields_GridEdge(ctx context.Context, field grap
 		return ec.fieldContext_GridEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GridEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GridWorker(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GridWorker_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_GridWorker_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_GridWorker_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_GridWorker_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_GridWorker_illustrative(ctx, field)
+	case "kind":
+		return ec.fieldContext_GridWorker_kind(ctx, field)
+	case "gridID":
+		return ec.fieldContext_GridWorker_gridID(ctx, field)
+	case "personID":
+		return ec.fieldContext_GridWorker_personID(ctx, field)
+	case "communityID":
+		return ec.fieldContext_GridWorker_communityID(ctx, field)
+	case "grid":
+		return ec.fieldContext_GridWorker_grid(ctx, field)
+	case "person":
+		return ec.fieldContext_GridWorker_person(ctx, field)
+	case "community":
+		return ec.fieldContext_GridWorker_community(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GridWorker", field.Name)
+}
+
+func (ec *executionContext) childFields_GridWorkerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_GridWorkerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_GridWorkerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_GridWorkerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GridWorkerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_GridWorkerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_GridWorkerEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_GridWorkerEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GridWorkerEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -18663,6 +21919,68 @@ func (ec *executionContext) childFields_RegistrationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RegistrationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ReportedIndicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReportedIndicator_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ReportedIndicator_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ReportedIndicator_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ReportedIndicator_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_ReportedIndicator_illustrative(ctx, field)
+	case "key":
+		return ec.fieldContext_ReportedIndicator_key(ctx, field)
+	case "value":
+		return ec.fieldContext_ReportedIndicator_value(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_ReportedIndicator_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_ReportedIndicator_periodEnd(ctx, field)
+	case "periodText":
+		return ec.fieldContext_ReportedIndicator_periodText(ctx, field)
+	case "note":
+		return ec.fieldContext_ReportedIndicator_note(ctx, field)
+	case "status":
+		return ec.fieldContext_ReportedIndicator_status(ctx, field)
+	case "rejectReason":
+		return ec.fieldContext_ReportedIndicator_rejectReason(ctx, field)
+	case "reviewedAt":
+		return ec.fieldContext_ReportedIndicator_reviewedAt(ctx, field)
+	case "regionID":
+		return ec.fieldContext_ReportedIndicator_regionID(ctx, field)
+	case "region":
+		return ec.fieldContext_ReportedIndicator_region(ctx, field)
+	case "unit":
+		return ec.fieldContext_ReportedIndicator_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportedIndicator", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportedIndicatorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReportedIndicatorConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReportedIndicatorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReportedIndicatorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportedIndicatorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportedIndicatorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReportedIndicatorEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReportedIndicatorEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportedIndicatorEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_RequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -18881,6 +22199,80 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_community(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_Visit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Visit_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Visit_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Visit_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Visit_source(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_Visit_illustrative(ctx, field)
+	case "reason":
+		return ec.fieldContext_Visit_reason(ctx, field)
+	case "visitedAt":
+		return ec.fieldContext_Visit_visitedAt(ctx, field)
+	case "building":
+		return ec.fieldContext_Visit_building(ctx, field)
+	case "unit":
+		return ec.fieldContext_Visit_unit(ctx, field)
+	case "room":
+		return ec.fieldContext_Visit_room(ctx, field)
+	case "findings":
+		return ec.fieldContext_Visit_findings(ctx, field)
+	case "communityID":
+		return ec.fieldContext_Visit_communityID(ctx, field)
+	case "gridID":
+		return ec.fieldContext_Visit_gridID(ctx, field)
+	case "compoundID":
+		return ec.fieldContext_Visit_compoundID(ctx, field)
+	case "personID":
+		return ec.fieldContext_Visit_personID(ctx, field)
+	case "visitorID":
+		return ec.fieldContext_Visit_visitorID(ctx, field)
+	case "followUpRequestID":
+		return ec.fieldContext_Visit_followUpRequestID(ctx, field)
+	case "community":
+		return ec.fieldContext_Visit_community(ctx, field)
+	case "grid":
+		return ec.fieldContext_Visit_grid(ctx, field)
+	case "compound":
+		return ec.fieldContext_Visit_compound(ctx, field)
+	case "person":
+		return ec.fieldContext_Visit_person(ctx, field)
+	case "visitor":
+		return ec.fieldContext_Visit_visitor(ctx, field)
+	case "followUpRequest":
+		return ec.fieldContext_Visit_followUpRequest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Visit", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VisitConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VisitConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VisitConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_VisitEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_VisitEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitEdge", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19271,6 +22663,52 @@ func (ec *executionContext) field_Facility_rooms_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Grid_workers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.GridWorkerWhereInput, error) {
+			return ec.unmarshalOGridWorkerWhereInput2ᚖlifecircleᚋentᚐGridWorkerWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_LifeCircleReport_compounds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19306,6 +22744,50 @@ func (ec *executionContext) field_LifeCircleReport_compounds_args(ctx context.Co
 		return nil, err
 	}
 	args["missing"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveIndicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignGridWorker_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gridID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gridID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "personID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["personID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (gridworker.Kind, error) {
+			return ec.unmarshalNGridWorkerKind2lifecircleᚋentᚋgridworkerᚐKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg2
 	return args, nil
 }
 
@@ -19631,6 +23113,20 @@ func (ec *executionContext) field_Mutation_linkSignIn_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_logVisit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LogVisitInput, error) {
+			return ec.unmarshalNLogVisitInput2lifecircleᚋgraphᚋmodelᚐLogVisitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reactivatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19664,6 +23160,28 @@ func (ec *executionContext) field_Mutation_registerForActivity_args(ctx context.
 		return nil, err
 	}
 	args["personID"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectIndicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -19793,6 +23311,20 @@ func (ec *executionContext) field_Mutation_rewardRequest_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_submitIndicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitIndicatorInput, error) {
+			return ec.unmarshalNSubmitIndicatorInput2lifecircleᚋgraphᚋmodelᚐSubmitIndicatorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19804,6 +23336,20 @@ func (ec *executionContext) field_Mutation_submitRequest_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unassignGridWorker_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -20481,6 +24027,52 @@ func (ec *executionContext) field_Query_facilities_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_gridWorkers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.GridWorkerWhereInput, error) {
+			return ec.unmarshalOGridWorkerWhereInput2ᚖlifecircleᚋentᚐGridWorkerWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_grids_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21023,6 +24615,60 @@ func (ec *executionContext) field_Query_registrations_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_reportedIndicators_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ReportedIndicatorOrder, error) {
+			return ec.unmarshalOReportedIndicatorOrder2ᚖlifecircleᚋentᚐReportedIndicatorOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ReportedIndicatorWhereInput, error) {
+			return ec.unmarshalOReportedIndicatorWhereInput2ᚖlifecircleᚋentᚐReportedIndicatorWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_serviceCircle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21142,6 +24788,60 @@ func (ec *executionContext) field_Query_statistics_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["metrics"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_visits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.VisitOrder, error) {
+			return ec.unmarshalOVisitOrder2ᚖlifecircleᚋentᚐVisitOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
+			return ec.unmarshalOVisitWhereInput2ᚖlifecircleᚋentᚐVisitWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -23427,6 +27127,38 @@ func (ec *executionContext) fieldContext_Compound_organizations(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Compound_grids(ctx context.Context, field graphql.CollectedField, obj *ent.Compound) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compound_grids(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grids(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚕᚖlifecircleᚋentᚐGridᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Compound_grids(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Compound",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CompoundConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CompoundConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25414,6 +29146,82 @@ func (ec *executionContext) fieldContext_Grid_community(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Grid_compounds(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Grid_compounds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compounds(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Compound) graphql.Marshaler {
+			return ec.marshalOCompound2ᚕᚖlifecircleᚋentᚐCompoundᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Grid_compounds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Grid",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Compound(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Grid_workers(ctx context.Context, field graphql.CollectedField, obj *ent.Grid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Grid_workers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Workers(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.GridWorkerWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.GridWorkerConnection) graphql.Marshaler {
+			return ec.marshalNGridWorkerConnection2ᚖlifecircleᚋentᚐGridWorkerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Grid_workers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Grid",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorkerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Grid_workers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _GridConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.GridConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25554,6 +29362,451 @@ func (ec *executionContext) _GridEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_GridEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GridEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_id(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_source(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_kind(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gridworker.Kind) graphql.Marshaler {
+			return ec.marshalNGridWorkerKind2lifecircleᚋentᚋgridworkerᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type GridWorkerKind does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_gridID(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_gridID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_gridID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_personID(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_personID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_personID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorker", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorker_grid(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grid(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalNGrid2ᚖlifecircleᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GridWorker",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GridWorker_person(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GridWorker",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GridWorker_community(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorker_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorker_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GridWorker",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GridWorkerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorkerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorkerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.GridWorkerEdge) graphql.Marshaler {
+			return ec.marshalOGridWorkerEdge2ᚕᚖlifecircleᚋentᚐGridWorkerEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorkerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GridWorkerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorkerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GridWorkerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorkerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorkerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorkerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GridWorkerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GridWorkerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorkerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorkerConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorkerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorkerConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _GridWorkerEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorkerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorkerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.GridWorker) graphql.Marshaler {
+			return ec.marshalOGridWorker2ᚖlifecircleᚋentᚐGridWorker(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorkerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GridWorkerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GridWorkerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.GridWorkerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GridWorkerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GridWorkerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GridWorkerEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _Identity_id(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
@@ -26976,6 +31229,378 @@ func (ec *executionContext) fieldContext_Mutation_updateActivity(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateActivity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignGridWorker(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignGridWorker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignGridWorker(ctx, fc.Args["gridID"].(int), fc.Args["personID"].(int), fc.Args["kind"].(gridworker.Kind))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.GridWorker
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.GridWorker
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.GridWorker) graphql.Marshaler {
+			return ec.marshalNGridWorker2ᚖlifecircleᚋentᚐGridWorker(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignGridWorker(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorker(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignGridWorker_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unassignGridWorker(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unassignGridWorker(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnassignGridWorker(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unassignGridWorker(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unassignGridWorker_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logVisit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logVisit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LogVisit(ctx, fc.Args["input"].(model.LogVisitInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.Visit
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Visit
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+			return ec.marshalNVisit2ᚖlifecircleᚋentᚐVisit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logVisit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Visit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_logVisit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitIndicator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitIndicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitIndicator(ctx, fc.Args["input"].(model.SubmitIndicatorInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.ReportedIndicator
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ReportedIndicator
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReportedIndicator) graphql.Marshaler {
+			return ec.marshalNReportedIndicator2ᚖlifecircleᚋentᚐReportedIndicator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitIndicator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportedIndicator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitIndicator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveIndicator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveIndicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveIndicator(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *ent.ReportedIndicator
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ReportedIndicator
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReportedIndicator) graphql.Marshaler {
+			return ec.marshalNReportedIndicator2ᚖlifecircleᚋentᚐReportedIndicator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveIndicator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportedIndicator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveIndicator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectIndicator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectIndicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectIndicator(ctx, fc.Args["id"].(int), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *ent.ReportedIndicator
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ReportedIndicator
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReportedIndicator) graphql.Marshaler {
+			return ec.marshalNReportedIndicator2ᚖlifecircleᚋentᚐReportedIndicator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectIndicator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportedIndicator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectIndicator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -31585,6 +36210,68 @@ func (ec *executionContext) fieldContext_Query_grids(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_gridWorkers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_gridWorkers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GridWorkers(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.GridWorkerWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.GridWorkerConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.GridWorkerConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.GridWorkerConnection) graphql.Marshaler {
+			return ec.marshalNGridWorkerConnection2ᚖlifecircleᚋentᚐGridWorkerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_gridWorkers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorkerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_gridWorkers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_identities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31903,6 +36590,50 @@ func (ec *executionContext) fieldContext_Query_registrations(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_reportedIndicators(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reportedIndicators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReportedIndicators(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ReportedIndicatorOrder), fc.Args["where"].(*ent.ReportedIndicatorWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReportedIndicatorConnection) graphql.Marshaler {
+			return ec.marshalNReportedIndicatorConnection2ᚖlifecircleᚋentᚐReportedIndicatorConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reportedIndicators(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportedIndicatorConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reportedIndicators_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_serviceRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31959,6 +36690,68 @@ func (ec *executionContext) fieldContext_Query_serviceRequests(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_serviceRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_visits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Visits(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.VisitOrder), fc.Args["where"].(*ent.VisitWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2lifecircleᚋgraphᚋmodelᚐRole(ctx, "MEMBER")
+				if err != nil {
+					var zeroVal *ent.VisitConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.VisitConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VisitConnection) graphql.Marshaler {
+			return ec.marshalNVisitConnection2ᚖlifecircleᚋentᚐVisitConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_visits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_visits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -33649,6 +38442,548 @@ func (ec *executionContext) _RegistrationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_RegistrationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrationEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_source(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_key(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v reportedindicator.Key) graphql.Marshaler {
+			return ec.marshalNReportedIndicatorKey2lifecircleᚋentᚋreportedindicatorᚐKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type ReportedIndicatorKey does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_value(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_periodStart(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_periodEnd(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_periodText(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_periodText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_periodText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_note(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_status(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v reportedindicator.Status) graphql.Marshaler {
+			return ec.marshalNReportedIndicatorStatus2lifecircleᚋentᚋreportedindicatorᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type ReportedIndicatorStatus does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_rejectReason(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_rejectReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RejectReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_rejectReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_reviewedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_reviewedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_reviewedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_regionID(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_regionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_regionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicator_region(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportedIndicator",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportedIndicator_unit(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicator_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReportedIndicator().Unit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IndicatorUnit) graphql.Marshaler {
+			return ec.marshalNIndicatorUnit2lifecircleᚋgraphᚋmodelᚐIndicatorUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicator_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicator", field, true, true, errors.New("field of type IndicatorUnit does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicatorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicatorConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReportedIndicatorEdge) graphql.Marshaler {
+			return ec.marshalOReportedIndicatorEdge2ᚕᚖlifecircleᚋentᚐReportedIndicatorEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicatorConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportedIndicatorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportedIndicatorEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportedIndicatorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicatorConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicatorConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportedIndicatorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportedIndicatorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicatorConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicatorConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicatorConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReportedIndicatorEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicatorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicatorEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReportedIndicator) graphql.Marshaler {
+			return ec.marshalOReportedIndicator2ᚖlifecircleᚋentᚐReportedIndicator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicatorEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportedIndicatorEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportedIndicator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportedIndicatorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ReportedIndicatorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportedIndicatorEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportedIndicatorEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportedIndicatorEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) _RequestEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.RequestEvent) (ret graphql.Marshaler) {
@@ -35621,6 +40956,731 @@ func (ec *executionContext) fieldContext_Viewer_community(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Visit_id(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_source(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_illustrative(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v visit.Reason) graphql.Marshaler {
+			return ec.marshalNVisitReason2lifecircleᚋentᚋvisitᚐReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type VisitReason does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_visitedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_visitedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VisitedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_visitedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_building(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_building(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Building, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_building(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_unit(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_room(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Room, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_findings(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_communityID(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_communityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommunityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_communityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_gridID(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_gridID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_gridID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_compoundID(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_compoundID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompoundID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_compoundID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_personID(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_personID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_personID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_visitorID(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_visitorID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VisitorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_visitorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_followUpRequestID(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_followUpRequestID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpRequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_followUpRequestID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Visit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Visit_community(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖlifecircleᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Visit_grid(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grid(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
+			return ec.marshalOGrid2ᚖlifecircleᚋentᚐGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Grid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Visit_compound(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_compound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compound(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Compound) graphql.Marshaler {
+			return ec.marshalOCompound2ᚖlifecircleᚋentᚐCompound(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_compound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Compound(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Visit_person(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Visit_visitor(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_visitor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visitor(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_visitor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Visit_followUpRequest(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Visit_followUpRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpRequest(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalOServiceRequest2ᚖlifecircleᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Visit_followUpRequest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Visit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.VisitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.VisitEdge) graphql.Marshaler {
+			return ec.marshalOVisitEdge2ᚕᚖlifecircleᚋentᚐVisitEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VisitConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VisitEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.VisitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VisitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _VisitEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.VisitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+			return ec.marshalOVisit2ᚖlifecircleᚋentᚐVisit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VisitEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VisitEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Visit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VisitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.VisitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VisitEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VisitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VisitEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -38478,7 +44538,7 @@ func (ec *executionContext) unmarshalInputCompoundWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "households", "householdsNEQ", "householdsIn", "householdsNotIn", "householdsGT", "householdsGTE", "householdsLT", "householdsLTE", "propertyManagement", "propertyManagementNEQ", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasCommunity", "hasCommunityWith", "hasFacilities", "hasFacilitiesWith", "hasOrganizations", "hasOrganizationsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "households", "householdsNEQ", "householdsIn", "householdsNotIn", "householdsGT", "householdsGTE", "householdsLT", "householdsLTE", "propertyManagement", "propertyManagementNEQ", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "lat", "latNEQ", "latIn", "latNotIn", "latGT", "latGTE", "latLT", "latLTE", "lng", "lngNEQ", "lngIn", "lngNotIn", "lngGT", "lngGTE", "lngLT", "lngLTE", "approximate", "approximateNEQ", "hasCommunity", "hasCommunityWith", "hasFacilities", "hasFacilitiesWith", "hasOrganizations", "hasOrganizationsWith", "hasGrids", "hasGridsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39031,6 +45091,20 @@ func (ec *executionContext) unmarshalInputCompoundWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasOrganizationsWith = data
+		case "hasGrids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGrids"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasGrids = data
+		case "hasGridsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGridsWith"))
+			data, err := ec.unmarshalOGridWhereInput2ᚕᚖlifecircleᚋentᚐGridWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasGridsWith = data
 		}
 	}
 	return it, nil
@@ -39468,7 +45542,7 @@ func (ec *executionContext) unmarshalInputCreateGridInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "fullTimeWorkers", "partTimeWorkers", "communityID"}
+	fieldsInOrder := [...]string{"name", "communityID", "compoundIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39482,20 +45556,6 @@ func (ec *executionContext) unmarshalInputCreateGridInput(ctx context.Context, o
 				return it, err
 			}
 			it.Name = data
-		case "fullTimeWorkers":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullTimeWorkers"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FullTimeWorkers = data
-		case "partTimeWorkers":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partTimeWorkers"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PartTimeWorkers = data
 		case "communityID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
 			data, err := ec.unmarshalNID2int(ctx, v)
@@ -39503,6 +45563,13 @@ func (ec *executionContext) unmarshalInputCreateGridInput(ctx context.Context, o
 				return it, err
 			}
 			it.CommunityID = data
+		case "compoundIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundIDs"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundIDs = data
 		}
 	}
 	return it, nil
@@ -41107,7 +47174,7 @@ func (ec *executionContext) unmarshalInputGridWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "fullTimeWorkers", "fullTimeWorkersNEQ", "fullTimeWorkersIn", "fullTimeWorkersNotIn", "fullTimeWorkersGT", "fullTimeWorkersGTE", "fullTimeWorkersLT", "fullTimeWorkersLTE", "partTimeWorkers", "partTimeWorkersNEQ", "partTimeWorkersIn", "partTimeWorkersNotIn", "partTimeWorkersGT", "partTimeWorkersGTE", "partTimeWorkersLT", "partTimeWorkersLTE", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasCommunity", "hasCommunityWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "fullTimeWorkers", "fullTimeWorkersNEQ", "fullTimeWorkersIn", "fullTimeWorkersNotIn", "fullTimeWorkersGT", "fullTimeWorkersGTE", "fullTimeWorkersLT", "fullTimeWorkersLTE", "partTimeWorkers", "partTimeWorkersNEQ", "partTimeWorkersIn", "partTimeWorkersNotIn", "partTimeWorkersGT", "partTimeWorkersGTE", "partTimeWorkersLT", "partTimeWorkersLTE", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasCommunity", "hasCommunityWith", "hasCompounds", "hasCompoundsWith", "hasWorkers", "hasWorkersWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41534,6 +47601,379 @@ func (ec *executionContext) unmarshalInputGridWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CommunityIDNotIn = data
+		case "hasCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunity = data
+		case "hasCommunityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunityWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunityWith = data
+		case "hasCompounds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCompounds"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCompounds = data
+		case "hasCompoundsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCompoundsWith"))
+			data, err := ec.unmarshalOCompoundWhereInput2ᚕᚖlifecircleᚋentᚐCompoundWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCompoundsWith = data
+		case "hasWorkers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasWorkers"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasWorkers = data
+		case "hasWorkersWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasWorkersWith"))
+			data, err := ec.unmarshalOGridWorkerWhereInput2ᚕᚖlifecircleᚋentᚐGridWorkerWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasWorkersWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputGridWorkerWhereInput(ctx context.Context, obj any) (ent.GridWorkerWhereInput, error) {
+	var it ent.GridWorkerWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "gridID", "gridIDNEQ", "gridIDIn", "gridIDNotIn", "personID", "personIDNEQ", "personIDIn", "personIDNotIn", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "hasGrid", "hasGridWith", "hasCommunity", "hasCommunityWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOGridWorkerWhereInput2ᚖlifecircleᚋentᚐGridWorkerWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOGridWorkerWhereInput2ᚕᚖlifecircleᚋentᚐGridWorkerWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOGridWorkerWhereInput2ᚕᚖlifecircleᚋentᚐGridWorkerWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOGridWorkerKind2ᚖlifecircleᚋentᚋgridworkerᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOGridWorkerKind2ᚖlifecircleᚋentᚋgridworkerᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOGridWorkerKind2ᚕlifecircleᚋentᚋgridworkerᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOGridWorkerKind2ᚕlifecircleᚋentᚋgridworkerᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "gridIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDNEQ = data
+		case "gridIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDIn = data
+		case "gridIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDNotIn = data
+		case "personID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonID = data
+		case "personIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDNEQ = data
+		case "personIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDIn = data
+		case "personIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDNotIn = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "communityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNEQ = data
+		case "communityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDIn = data
+		case "communityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNotIn = data
+		case "hasGrid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGrid"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasGrid = data
+		case "hasGridWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGridWith"))
+			data, err := ec.unmarshalOGridWhereInput2ᚕᚖlifecircleᚋentᚐGridWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasGridWith = data
 		case "hasCommunity":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -42064,6 +48504,106 @@ func (ec *executionContext) unmarshalInputLocalizedTextInput(ctx context.Context
 				return it, err
 			}
 			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputLogVisitInput(ctx context.Context, obj any) (model.LogVisitInput, error) {
+	var it model.LogVisitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reason", "visitedAt", "visitorID", "gridID", "compoundID", "building", "unit", "room", "personID", "findings", "followUp"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNVisitReason2lifecircleᚋentᚋvisitᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "visitedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAt = data
+		case "visitorID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorID = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "compoundID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundID = data
+		case "building":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("building"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Building = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "room":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("room"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Room = data
+		case "personID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonID = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "followUp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUp"))
+			data, err := ec.unmarshalOVisitFollowUpInput2ᚖlifecircleᚋgraphᚋmodelᚐVisitFollowUpInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUp = data
 		}
 	}
 	return it, nil
@@ -44161,6 +50701,714 @@ func (ec *executionContext) unmarshalInputRegistrationWhereInput(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReportedIndicatorOrder(ctx context.Context, obj any) (ent.ReportedIndicatorOrder, error) {
+	var it ent.ReportedIndicatorOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReportedIndicatorOrderField2ᚖlifecircleᚋentᚐReportedIndicatorOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReportedIndicatorWhereInput(ctx context.Context, obj any) (ent.ReportedIndicatorWhereInput, error) {
+	var it ent.ReportedIndicatorWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "key", "keyNEQ", "keyIn", "keyNotIn", "value", "valueNEQ", "valueIn", "valueNotIn", "valueGT", "valueGTE", "valueLT", "valueLTE", "periodStart", "periodStartNEQ", "periodStartIn", "periodStartNotIn", "periodStartGT", "periodStartGTE", "periodStartLT", "periodStartLTE", "periodStartContains", "periodStartHasPrefix", "periodStartHasSuffix", "periodStartIsNil", "periodStartNotNil", "periodStartEqualFold", "periodStartContainsFold", "periodEnd", "periodEndNEQ", "periodEndIn", "periodEndNotIn", "periodEndGT", "periodEndGTE", "periodEndLT", "periodEndLTE", "periodEndContains", "periodEndHasPrefix", "periodEndHasSuffix", "periodEndEqualFold", "periodEndContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "hasRegion", "hasRegionWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOReportedIndicatorWhereInput2ᚖlifecircleᚋentᚐReportedIndicatorWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOReportedIndicatorWhereInput2ᚕᚖlifecircleᚋentᚐReportedIndicatorWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOReportedIndicatorWhereInput2ᚕᚖlifecircleᚋentᚐReportedIndicatorWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOReportedIndicatorKey2ᚖlifecircleᚋentᚋreportedindicatorᚐKey(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "keyNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyNEQ"))
+			data, err := ec.unmarshalOReportedIndicatorKey2ᚖlifecircleᚋentᚋreportedindicatorᚐKey(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyNEQ = data
+		case "keyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyIn"))
+			data, err := ec.unmarshalOReportedIndicatorKey2ᚕlifecircleᚋentᚋreportedindicatorᚐKeyᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyIn = data
+		case "keyNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyNotIn"))
+			data, err := ec.unmarshalOReportedIndicatorKey2ᚕlifecircleᚋentᚋreportedindicatorᚐKeyᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyNotIn = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "valueNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueNEQ = data
+		case "valueIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueIn = data
+		case "valueNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueNotIn = data
+		case "valueGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueGT = data
+		case "valueGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueGTE = data
+		case "valueLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueLT = data
+		case "valueLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueLTE = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodStartNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartNEQ = data
+		case "periodStartIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartIn = data
+		case "periodStartNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartNotIn = data
+		case "periodStartGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartGT = data
+		case "periodStartGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartGTE = data
+		case "periodStartLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartLT = data
+		case "periodStartLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartLTE = data
+		case "periodStartContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartContains = data
+		case "periodStartHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartHasPrefix = data
+		case "periodStartHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartHasSuffix = data
+		case "periodStartIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartIsNil = data
+		case "periodStartNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartNotNil = data
+		case "periodStartEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartEqualFold = data
+		case "periodStartContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartContainsFold = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "periodEndNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndNEQ = data
+		case "periodEndIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndIn = data
+		case "periodEndNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndNotIn = data
+		case "periodEndGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndGT = data
+		case "periodEndGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndGTE = data
+		case "periodEndLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndLT = data
+		case "periodEndLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndLTE = data
+		case "periodEndContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndContains = data
+		case "periodEndHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndHasPrefix = data
+		case "periodEndHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndHasSuffix = data
+		case "periodEndEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndEqualFold = data
+		case "periodEndContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndContainsFold = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOReportedIndicatorStatus2ᚖlifecircleᚋentᚋreportedindicatorᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOReportedIndicatorStatus2ᚖlifecircleᚋentᚋreportedindicatorᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOReportedIndicatorStatus2ᚕlifecircleᚋentᚋreportedindicatorᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOReportedIndicatorStatus2ᚕlifecircleᚋentᚋreportedindicatorᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "regionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionID = data
+		case "regionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIDNEQ = data
+		case "regionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIDIn = data
+		case "regionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIDNotIn = data
+		case "hasRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRegion"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRegion = data
+		case "hasRegionWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRegionWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRegionWith = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.Context, obj any) (ent.ServiceRequestWhereInput, error) {
 	var it ent.ServiceRequestWhereInput
 	if obj == nil {
@@ -44982,6 +52230,85 @@ func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.C
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputSubmitIndicatorInput(ctx context.Context, obj any) (model.SubmitIndicatorInput, error) {
+	var it model.SubmitIndicatorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "regionID", "value", "periodStart", "periodEnd", "periodText", "source", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNReportedIndicatorKey2lifecircleᚋentᚋreportedindicatorᚐKey(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "regionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionID = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "periodText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodText = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputSubmitRequestInput(ctx context.Context, obj any) (model.SubmitRequestInput, error) {
 	var it model.SubmitRequestInput
 	if obj == nil {
@@ -45561,7 +52888,7 @@ func (ec *executionContext) unmarshalInputUpdateGridInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "fullTimeWorkers", "partTimeWorkers", "communityID"}
+	fieldsInOrder := [...]string{"name", "communityID", "addCompoundIDs", "removeCompoundIDs", "clearCompounds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -45575,20 +52902,6 @@ func (ec *executionContext) unmarshalInputUpdateGridInput(ctx context.Context, o
 				return it, err
 			}
 			it.Name = data
-		case "fullTimeWorkers":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullTimeWorkers"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FullTimeWorkers = data
-		case "partTimeWorkers":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partTimeWorkers"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PartTimeWorkers = data
 		case "communityID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -45596,6 +52909,27 @@ func (ec *executionContext) unmarshalInputUpdateGridInput(ctx context.Context, o
 				return it, err
 			}
 			it.CommunityID = data
+		case "addCompoundIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addCompoundIDs"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddCompoundIDs = data
+		case "removeCompoundIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeCompoundIDs"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveCompoundIDs = data
+		case "clearCompounds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCompounds"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearCompounds = data
 		}
 	}
 	return it, nil
@@ -45845,6 +53179,660 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputVisitFollowUpInput(ctx context.Context, obj any) (model.VisitFollowUpInput, error) {
+	var it model.VisitFollowUpInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "title", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNServiceRequestKind2lifecircleᚋentᚋservicerequestᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputVisitOrder(ctx context.Context, obj any) (ent.VisitOrder, error) {
+	var it ent.VisitOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNVisitOrderField2ᚖlifecircleᚋentᚐVisitOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputVisitWhereInput(ctx context.Context, obj any) (ent.VisitWhereInput, error) {
+	var it ent.VisitWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "visitedAt", "visitedAtNEQ", "visitedAtIn", "visitedAtNotIn", "visitedAtGT", "visitedAtGTE", "visitedAtLT", "visitedAtLTE", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "gridID", "gridIDNEQ", "gridIDIn", "gridIDNotIn", "gridIDIsNil", "gridIDNotNil", "compoundID", "compoundIDNEQ", "compoundIDIn", "compoundIDNotIn", "compoundIDIsNil", "compoundIDNotNil", "personID", "personIDNEQ", "personIDIn", "personIDNotIn", "personIDIsNil", "personIDNotNil", "visitorID", "visitorIDNEQ", "visitorIDIn", "visitorIDNotIn", "followUpRequestID", "followUpRequestIDNEQ", "followUpRequestIDIn", "followUpRequestIDNotIn", "followUpRequestIDIsNil", "followUpRequestIDNotNil", "hasCommunity", "hasCommunityWith", "hasGrid", "hasGridWith", "hasCompound", "hasCompoundWith", "hasFollowUpRequest", "hasFollowUpRequestWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOVisitWhereInput2ᚖlifecircleᚋentᚐVisitWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOVisitWhereInput2ᚕᚖlifecircleᚋentᚐVisitWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOVisitWhereInput2ᚕᚖlifecircleᚋentᚐVisitWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNEQ = data
+		case "sourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIn = data
+		case "sourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotIn = data
+		case "sourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGT = data
+		case "sourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceGTE = data
+		case "sourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLT = data
+		case "sourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceLTE = data
+		case "sourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContains = data
+		case "sourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasPrefix = data
+		case "sourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceHasSuffix = data
+		case "sourceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceIsNil = data
+		case "sourceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNotNil = data
+		case "sourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceEqualFold = data
+		case "sourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContainsFold = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOVisitReason2ᚖlifecircleᚋentᚋvisitᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "reasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNEQ"))
+			data, err := ec.unmarshalOVisitReason2ᚖlifecircleᚋentᚋvisitᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNEQ = data
+		case "reasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonIn"))
+			data, err := ec.unmarshalOVisitReason2ᚕlifecircleᚋentᚋvisitᚐReasonᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonIn = data
+		case "reasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNotIn"))
+			data, err := ec.unmarshalOVisitReason2ᚕlifecircleᚋentᚋvisitᚐReasonᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNotIn = data
+		case "visitedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAt = data
+		case "visitedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtNEQ = data
+		case "visitedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtIn = data
+		case "visitedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtNotIn = data
+		case "visitedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtGT = data
+		case "visitedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtGTE = data
+		case "visitedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtLT = data
+		case "visitedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitedAtLTE = data
+		case "communityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityID = data
+		case "communityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNEQ = data
+		case "communityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDIn = data
+		case "communityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("communityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommunityIDNotIn = data
+		case "gridID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridID = data
+		case "gridIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDNEQ = data
+		case "gridIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDIn = data
+		case "gridIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDNotIn = data
+		case "gridIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDIsNil = data
+		case "gridIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gridIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GridIDNotNil = data
+		case "compoundID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundID = data
+		case "compoundIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundIDNEQ = data
+		case "compoundIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundIDIn = data
+		case "compoundIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundIDNotIn = data
+		case "compoundIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundIDIsNil = data
+		case "compoundIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compoundIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompoundIDNotNil = data
+		case "personID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonID = data
+		case "personIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDNEQ = data
+		case "personIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDIn = data
+		case "personIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDNotIn = data
+		case "personIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDIsNil = data
+		case "personIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonIDNotNil = data
+		case "visitorID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorID = data
+		case "visitorIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorIDNEQ = data
+		case "visitorIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorIDIn = data
+		case "visitorIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorIDNotIn = data
+		case "followUpRequestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpRequestID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpRequestID = data
+		case "followUpRequestIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpRequestIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpRequestIDNEQ = data
+		case "followUpRequestIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpRequestIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpRequestIDIn = data
+		case "followUpRequestIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpRequestIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpRequestIDNotIn = data
+		case "followUpRequestIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpRequestIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpRequestIDIsNil = data
+		case "followUpRequestIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpRequestIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpRequestIDNotNil = data
+		case "hasCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunity = data
+		case "hasCommunityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommunityWith"))
+			data, err := ec.unmarshalORegionWhereInput2ᚕᚖlifecircleᚋentᚐRegionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCommunityWith = data
+		case "hasGrid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGrid"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasGrid = data
+		case "hasGridWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGridWith"))
+			data, err := ec.unmarshalOGridWhereInput2ᚕᚖlifecircleᚋentᚐGridWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasGridWith = data
+		case "hasCompound":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCompound"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCompound = data
+		case "hasCompoundWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCompoundWith"))
+			data, err := ec.unmarshalOCompoundWhereInput2ᚕᚖlifecircleᚋentᚐCompoundWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCompoundWith = data
+		case "hasFollowUpRequest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFollowUpRequest"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFollowUpRequest = data
+		case "hasFollowUpRequestWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFollowUpRequestWith"))
+			data, err := ec.unmarshalOServiceRequestWhereInput2ᚕᚖlifecircleᚋentᚐServiceRequestWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFollowUpRequestWith = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -45853,6 +53841,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.Visit:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Visit(ctx, sel, obj)
 	case *ent.ServiceRequest:
 		if obj == nil {
 			return graphql.Null
@@ -45863,6 +53856,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._RequestEvent(ctx, sel, obj)
+	case *ent.ReportedIndicator:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ReportedIndicator(ctx, sel, obj)
 	case *ent.Registration:
 		if obj == nil {
 			return graphql.Null
@@ -45898,6 +53896,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Identity(ctx, sel, obj)
+	case *ent.GridWorker:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._GridWorker(ctx, sel, obj)
 	case *ent.Grid:
 		if obj == nil {
 			return graphql.Null
@@ -46908,6 +54911,44 @@ func (ec *executionContext) _Compound(ctx context.Context, sel ast.SelectionSet,
 				}()
 				res = ec._Compound_organizations(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "grids":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Compound_grids(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -48163,6 +56204,82 @@ func (ec *executionContext) _Grid(ctx context.Context, sel ast.SelectionSet, obj
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "compounds":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Grid_compounds(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "workers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Grid_workers(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48251,6 +56368,289 @@ func (ec *executionContext) _GridEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._GridEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var gridWorkerImplementors = []string{"GridWorker", "Node"}
+
+func (ec *executionContext) _GridWorker(ctx context.Context, sel ast.SelectionSet, obj *ent.GridWorker) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gridWorkerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GridWorker")
+		case "id":
+			out.Values[i] = ec._GridWorker_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._GridWorker_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._GridWorker_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._GridWorker_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._GridWorker_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._GridWorker_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridID":
+			out.Values[i] = ec._GridWorker_gridID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personID":
+			out.Values[i] = ec._GridWorker_personID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._GridWorker_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grid":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._GridWorker_grid(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "person":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._GridWorker_person(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._GridWorker_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var gridWorkerConnectionImplementors = []string{"GridWorkerConnection"}
+
+func (ec *executionContext) _GridWorkerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.GridWorkerConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gridWorkerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GridWorkerConnection")
+		case "edges":
+			out.Values[i] = ec._GridWorkerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._GridWorkerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._GridWorkerConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var gridWorkerEdgeImplementors = []string{"GridWorkerEdge"}
+
+func (ec *executionContext) _GridWorkerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.GridWorkerEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gridWorkerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GridWorkerEdge")
+		case "node":
+			out.Values[i] = ec._GridWorkerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._GridWorkerEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -48879,6 +57279,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateActivity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateActivity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignGridWorker":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignGridWorker(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unassignGridWorker":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unassignGridWorker(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logVisit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logVisit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitIndicator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitIndicator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveIndicator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveIndicator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectIndicator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectIndicator(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -51054,6 +59496,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "gridWorkers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_gridWorkers(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "identities":
 			field := field
 
@@ -51186,6 +59650,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "reportedIndicators":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_reportedIndicators(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "serviceRequests":
 			field := field
 
@@ -51196,6 +59682,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_serviceRequests(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "visits":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_visits(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -52179,6 +60687,281 @@ func (ec *executionContext) _RegistrationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._RegistrationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reportedIndicatorImplementors = []string{"ReportedIndicator", "Node"}
+
+func (ec *executionContext) _ReportedIndicator(ctx context.Context, sel ast.SelectionSet, obj *ent.ReportedIndicator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportedIndicatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportedIndicator")
+		case "id":
+			out.Values[i] = ec._ReportedIndicator_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ReportedIndicator_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ReportedIndicator_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ReportedIndicator_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._ReportedIndicator_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "key":
+			out.Values[i] = ec._ReportedIndicator_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "value":
+			out.Values[i] = ec._ReportedIndicator_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodStart":
+			out.Values[i] = ec._ReportedIndicator_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodEnd":
+			out.Values[i] = ec._ReportedIndicator_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodText":
+			out.Values[i] = ec._ReportedIndicator_periodText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._ReportedIndicator_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ReportedIndicator_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejectReason":
+			out.Values[i] = ec._ReportedIndicator_rejectReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewedAt":
+			out.Values[i] = ec._ReportedIndicator_reviewedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regionID":
+			out.Values[i] = ec._ReportedIndicator_regionID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReportedIndicator_region(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "unit":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ReportedIndicator_unit(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reportedIndicatorConnectionImplementors = []string{"ReportedIndicatorConnection"}
+
+func (ec *executionContext) _ReportedIndicatorConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ReportedIndicatorConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportedIndicatorConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportedIndicatorConnection")
+		case "edges":
+			out.Values[i] = ec._ReportedIndicatorConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReportedIndicatorConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReportedIndicatorConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reportedIndicatorEdgeImplementors = []string{"ReportedIndicatorEdge"}
+
+func (ec *executionContext) _ReportedIndicatorEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ReportedIndicatorEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportedIndicatorEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportedIndicatorEdge")
+		case "node":
+			out.Values[i] = ec._ReportedIndicatorEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReportedIndicatorEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53215,6 +61998,443 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var visitImplementors = []string{"Visit", "Node"}
+
+func (ec *executionContext) _Visit(ctx context.Context, sel ast.SelectionSet, obj *ent.Visit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Visit")
+		case "id":
+			out.Values[i] = ec._Visit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Visit_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Visit_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Visit_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "illustrative":
+			out.Values[i] = ec._Visit_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Visit_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "visitedAt":
+			out.Values[i] = ec._Visit_visitedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "building":
+			out.Values[i] = ec._Visit_building(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.Values[i] = ec._Visit_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "room":
+			out.Values[i] = ec._Visit_room(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findings":
+			out.Values[i] = ec._Visit_findings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "communityID":
+			out.Values[i] = ec._Visit_communityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gridID":
+			out.Values[i] = ec._Visit_gridID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "compoundID":
+			out.Values[i] = ec._Visit_compoundID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personID":
+			out.Values[i] = ec._Visit_personID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "visitorID":
+			out.Values[i] = ec._Visit_visitorID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUpRequestID":
+			out.Values[i] = ec._Visit_followUpRequestID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "community":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Visit_community(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "grid":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Visit_grid(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "compound":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Visit_compound(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "person":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Visit_person(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "visitor":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Visit_visitor(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "followUpRequest":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Visit_followUpRequest(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var visitConnectionImplementors = []string{"VisitConnection"}
+
+func (ec *executionContext) _VisitConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.VisitConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitConnection")
+		case "edges":
+			out.Values[i] = ec._VisitConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VisitConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._VisitConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var visitEdgeImplementors = []string{"VisitEdge"}
+
+func (ec *executionContext) _VisitEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.VisitEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, visitEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VisitEdge")
+		case "node":
+			out.Values[i] = ec._VisitEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._VisitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -54202,6 +63422,49 @@ func (ec *executionContext) unmarshalNGridWhereInput2ᚖlifecircleᚋentᚐGridW
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNGridWorker2lifecircleᚋentᚐGridWorker(ctx context.Context, sel ast.SelectionSet, v ent.GridWorker) graphql.Marshaler {
+	return ec._GridWorker(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNGridWorker2ᚖlifecircleᚋentᚐGridWorker(ctx context.Context, sel ast.SelectionSet, v *ent.GridWorker) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._GridWorker(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGridWorkerConnection2lifecircleᚋentᚐGridWorkerConnection(ctx context.Context, sel ast.SelectionSet, v ent.GridWorkerConnection) graphql.Marshaler {
+	return ec._GridWorkerConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNGridWorkerConnection2ᚖlifecircleᚋentᚐGridWorkerConnection(ctx context.Context, sel ast.SelectionSet, v *ent.GridWorkerConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._GridWorkerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGridWorkerKind2lifecircleᚋentᚋgridworkerᚐKind(ctx context.Context, v any) (gridworker.Kind, error) {
+	var res gridworker.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGridWorkerKind2lifecircleᚋentᚋgridworkerᚐKind(ctx context.Context, sel ast.SelectionSet, v gridworker.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNGridWorkerWhereInput2ᚖlifecircleᚋentᚐGridWorkerWhereInput(ctx context.Context, v any) (*ent.GridWorkerWhereInput, error) {
+	res, err := ec.unmarshalInputGridWorkerWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
 	res, err := gid.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -54296,6 +63559,16 @@ func (ec *executionContext) unmarshalNIdentityWhereInput2ᚖlifecircleᚋentᚐI
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNIndicatorUnit2lifecircleᚋgraphᚋmodelᚐIndicatorUnit(ctx context.Context, v any) (model.IndicatorUnit, error) {
+	var res model.IndicatorUnit
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIndicatorUnit2lifecircleᚋgraphᚋmodelᚐIndicatorUnit(ctx context.Context, sel ast.SelectionSet, v model.IndicatorUnit) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := scalar.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -54377,6 +63650,11 @@ func (ec *executionContext) marshalNLocalizedText2ᚖlifecircleᚋinternalᚋi18
 
 func (ec *executionContext) unmarshalNLocalizedTextInput2lifecircleᚋinternalᚋi18nᚐText(ctx context.Context, v any) (i18n.Text, error) {
 	res, err := ec.unmarshalInputLocalizedTextInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLogVisitInput2lifecircleᚋgraphᚋmodelᚐLogVisitInput(ctx context.Context, v any) (model.LogVisitInput, error) {
+	res, err := ec.unmarshalInputLogVisitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -54864,6 +64142,75 @@ func (ec *executionContext) unmarshalNRegistrationWhereInput2ᚖlifecircleᚋent
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReportedIndicator2lifecircleᚋentᚐReportedIndicator(ctx context.Context, sel ast.SelectionSet, v ent.ReportedIndicator) graphql.Marshaler {
+	return ec._ReportedIndicator(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReportedIndicator2ᚖlifecircleᚋentᚐReportedIndicator(ctx context.Context, sel ast.SelectionSet, v *ent.ReportedIndicator) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReportedIndicator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReportedIndicatorConnection2lifecircleᚋentᚐReportedIndicatorConnection(ctx context.Context, sel ast.SelectionSet, v ent.ReportedIndicatorConnection) graphql.Marshaler {
+	return ec._ReportedIndicatorConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReportedIndicatorConnection2ᚖlifecircleᚋentᚐReportedIndicatorConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ReportedIndicatorConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReportedIndicatorConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportedIndicatorKey2lifecircleᚋentᚋreportedindicatorᚐKey(ctx context.Context, v any) (reportedindicator.Key, error) {
+	var res reportedindicator.Key
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportedIndicatorKey2lifecircleᚋentᚋreportedindicatorᚐKey(ctx context.Context, sel ast.SelectionSet, v reportedindicator.Key) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReportedIndicatorOrderField2ᚖlifecircleᚋentᚐReportedIndicatorOrderField(ctx context.Context, v any) (*ent.ReportedIndicatorOrderField, error) {
+	var res = new(ent.ReportedIndicatorOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportedIndicatorOrderField2ᚖlifecircleᚋentᚐReportedIndicatorOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ReportedIndicatorOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNReportedIndicatorStatus2lifecircleᚋentᚋreportedindicatorᚐStatus(ctx context.Context, v any) (reportedindicator.Status, error) {
+	var res reportedindicator.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportedIndicatorStatus2lifecircleᚋentᚋreportedindicatorᚐStatus(ctx context.Context, sel ast.SelectionSet, v reportedindicator.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReportedIndicatorWhereInput2ᚖlifecircleᚋentᚐReportedIndicatorWhereInput(ctx context.Context, v any) (*ent.ReportedIndicatorWhereInput, error) {
+	res, err := ec.unmarshalInputReportedIndicatorWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRequestEventAction2lifecircleᚋentᚋrequesteventᚐAction(ctx context.Context, v any) (requestevent.Action, error) {
 	var res requestevent.Action
 	err := res.UnmarshalGQL(v)
@@ -55048,6 +64395,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSubmitIndicatorInput2lifecircleᚋgraphᚋmodelᚐSubmitIndicatorInput(ctx context.Context, v any) (model.SubmitIndicatorInput, error) {
+	res, err := ec.unmarshalInputSubmitIndicatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSubmitRequestInput2lifecircleᚋgraphᚋmodelᚐSubmitRequestInput(ctx context.Context, v any) (model.SubmitRequestInput, error) {
 	res, err := ec.unmarshalInputSubmitRequestInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55130,6 +64482,65 @@ func (ec *executionContext) marshalNViewer2ᚖlifecircleᚋgraphᚋmodelᚐViewe
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVisit2lifecircleᚋentᚐVisit(ctx context.Context, sel ast.SelectionSet, v ent.Visit) graphql.Marshaler {
+	return ec._Visit(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVisit2ᚖlifecircleᚋentᚐVisit(ctx context.Context, sel ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Visit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVisitConnection2lifecircleᚋentᚐVisitConnection(ctx context.Context, sel ast.SelectionSet, v ent.VisitConnection) graphql.Marshaler {
+	return ec._VisitConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVisitConnection2ᚖlifecircleᚋentᚐVisitConnection(ctx context.Context, sel ast.SelectionSet, v *ent.VisitConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._VisitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVisitOrderField2ᚖlifecircleᚋentᚐVisitOrderField(ctx context.Context, v any) (*ent.VisitOrderField, error) {
+	var res = new(ent.VisitOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVisitOrderField2ᚖlifecircleᚋentᚐVisitOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.VisitOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNVisitReason2lifecircleᚋentᚋvisitᚐReason(ctx context.Context, v any) (visit.Reason, error) {
+	var res visit.Reason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVisitReason2lifecircleᚋentᚋvisitᚐReason(ctx context.Context, sel ast.SelectionSet, v visit.Reason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNVisitWhereInput2ᚖlifecircleᚋentᚐVisitWhereInput(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
+	res, err := ec.unmarshalInputVisitWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNWalkMethod2lifecircleᚋgraphᚋmodelᚐWalkMethod(ctx context.Context, v any) (model.WalkMethod, error) {
@@ -55598,6 +65009,25 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCompound2ᚕᚖlifecircleᚋentᚐCompoundᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Compound) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompound2ᚖlifecircleᚋentᚐCompound(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCompound2ᚖlifecircleᚋentᚐCompound(ctx context.Context, sel ast.SelectionSet, v *ent.Compound) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -55898,6 +65328,25 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalOGrid2ᚕᚖlifecircleᚋentᚐGridᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Grid) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGrid2ᚖlifecircleᚋentᚐGrid(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOGrid2ᚖlifecircleᚋentᚐGrid(ctx context.Context, sel ast.SelectionSet, v *ent.Grid) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -55955,6 +65404,110 @@ func (ec *executionContext) unmarshalOGridWhereInput2ᚖlifecircleᚋentᚐGridW
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputGridWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGridWorker2ᚖlifecircleᚋentᚐGridWorker(ctx context.Context, sel ast.SelectionSet, v *ent.GridWorker) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GridWorker(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOGridWorkerEdge2ᚕᚖlifecircleᚋentᚐGridWorkerEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.GridWorkerEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOGridWorkerEdge2ᚖlifecircleᚋentᚐGridWorkerEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOGridWorkerEdge2ᚖlifecircleᚋentᚐGridWorkerEdge(ctx context.Context, sel ast.SelectionSet, v *ent.GridWorkerEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GridWorkerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOGridWorkerKind2ᚕlifecircleᚋentᚋgridworkerᚐKindᚄ(ctx context.Context, v any) ([]gridworker.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]gridworker.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGridWorkerKind2lifecircleᚋentᚋgridworkerᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOGridWorkerKind2ᚕlifecircleᚋentᚋgridworkerᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []gridworker.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGridWorkerKind2lifecircleᚋentᚋgridworkerᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOGridWorkerKind2ᚖlifecircleᚋentᚋgridworkerᚐKind(ctx context.Context, v any) (*gridworker.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(gridworker.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGridWorkerKind2ᚖlifecircleᚋentᚋgridworkerᚐKind(ctx context.Context, sel ast.SelectionSet, v *gridworker.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOGridWorkerWhereInput2ᚕᚖlifecircleᚋentᚐGridWorkerWhereInputᚄ(ctx context.Context, v any) ([]*ent.GridWorkerWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.GridWorkerWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGridWorkerWhereInput2ᚖlifecircleᚋentᚐGridWorkerWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOGridWorkerWhereInput2ᚖlifecircleᚋentᚐGridWorkerWhereInput(ctx context.Context, v any) (*ent.GridWorkerWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGridWorkerWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -56704,6 +66257,170 @@ func (ec *executionContext) unmarshalORegistrationWhereInput2ᚖlifecircleᚋent
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOReportedIndicator2ᚖlifecircleᚋentᚐReportedIndicator(ctx context.Context, sel ast.SelectionSet, v *ent.ReportedIndicator) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReportedIndicator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOReportedIndicatorEdge2ᚕᚖlifecircleᚋentᚐReportedIndicatorEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReportedIndicatorEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOReportedIndicatorEdge2ᚖlifecircleᚋentᚐReportedIndicatorEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReportedIndicatorEdge2ᚖlifecircleᚋentᚐReportedIndicatorEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ReportedIndicatorEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReportedIndicatorEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReportedIndicatorKey2ᚕlifecircleᚋentᚋreportedindicatorᚐKeyᚄ(ctx context.Context, v any) ([]reportedindicator.Key, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reportedindicator.Key, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReportedIndicatorKey2lifecircleᚋentᚋreportedindicatorᚐKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReportedIndicatorKey2ᚕlifecircleᚋentᚋreportedindicatorᚐKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []reportedindicator.Key) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportedIndicatorKey2lifecircleᚋentᚋreportedindicatorᚐKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReportedIndicatorKey2ᚖlifecircleᚋentᚋreportedindicatorᚐKey(ctx context.Context, v any) (*reportedindicator.Key, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reportedindicator.Key)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReportedIndicatorKey2ᚖlifecircleᚋentᚋreportedindicatorᚐKey(ctx context.Context, sel ast.SelectionSet, v *reportedindicator.Key) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOReportedIndicatorOrder2ᚖlifecircleᚋentᚐReportedIndicatorOrder(ctx context.Context, v any) (*ent.ReportedIndicatorOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReportedIndicatorOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReportedIndicatorStatus2ᚕlifecircleᚋentᚋreportedindicatorᚐStatusᚄ(ctx context.Context, v any) ([]reportedindicator.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reportedindicator.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReportedIndicatorStatus2lifecircleᚋentᚋreportedindicatorᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReportedIndicatorStatus2ᚕlifecircleᚋentᚋreportedindicatorᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []reportedindicator.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportedIndicatorStatus2lifecircleᚋentᚋreportedindicatorᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReportedIndicatorStatus2ᚖlifecircleᚋentᚋreportedindicatorᚐStatus(ctx context.Context, v any) (*reportedindicator.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reportedindicator.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReportedIndicatorStatus2ᚖlifecircleᚋentᚋreportedindicatorᚐStatus(ctx context.Context, sel ast.SelectionSet, v *reportedindicator.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOReportedIndicatorWhereInput2ᚕᚖlifecircleᚋentᚐReportedIndicatorWhereInputᚄ(ctx context.Context, v any) ([]*ent.ReportedIndicatorWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ReportedIndicatorWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReportedIndicatorWhereInput2ᚖlifecircleᚋentᚐReportedIndicatorWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReportedIndicatorWhereInput2ᚖlifecircleᚋentᚐReportedIndicatorWhereInput(ctx context.Context, v any) (*ent.ReportedIndicatorWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReportedIndicatorWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalORequestEvent2ᚖlifecircleᚋentᚐRequestEvent(ctx context.Context, sel ast.SelectionSet, v *ent.RequestEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -57010,6 +66727,126 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := timefmt.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOVisit2ᚖlifecircleᚋentᚐVisit(ctx context.Context, sel ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Visit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVisitEdge2ᚕᚖlifecircleᚋentᚐVisitEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.VisitEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVisitEdge2ᚖlifecircleᚋentᚐVisitEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOVisitEdge2ᚖlifecircleᚋentᚐVisitEdge(ctx context.Context, sel ast.SelectionSet, v *ent.VisitEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VisitEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVisitFollowUpInput2ᚖlifecircleᚋgraphᚋmodelᚐVisitFollowUpInput(ctx context.Context, v any) (*model.VisitFollowUpInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVisitFollowUpInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOVisitOrder2ᚖlifecircleᚋentᚐVisitOrder(ctx context.Context, v any) (*ent.VisitOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVisitOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOVisitReason2ᚕlifecircleᚋentᚋvisitᚐReasonᚄ(ctx context.Context, v any) ([]visit.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]visit.Reason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVisitReason2lifecircleᚋentᚋvisitᚐReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOVisitReason2ᚕlifecircleᚋentᚋvisitᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []visit.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVisitReason2lifecircleᚋentᚋvisitᚐReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOVisitReason2ᚖlifecircleᚋentᚋvisitᚐReason(ctx context.Context, v any) (*visit.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(visit.Reason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVisitReason2ᚖlifecircleᚋentᚋvisitᚐReason(ctx context.Context, sel ast.SelectionSet, v *visit.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOVisitWhereInput2ᚕᚖlifecircleᚋentᚐVisitWhereInputᚄ(ctx context.Context, v any) ([]*ent.VisitWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.VisitWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVisitWhereInput2ᚖlifecircleᚋentᚐVisitWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOVisitWhereInput2ᚖlifecircleᚋentᚐVisitWhereInput(ctx context.Context, v any) (*ent.VisitWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVisitWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx context.Context, v any) (*model.WalkingProfile, error) {

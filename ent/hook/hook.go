@@ -104,6 +104,18 @@ func (f GridFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridMutation", m)
 }
 
+// The GridWorkerFunc type is an adapter to allow the use of ordinary
+// function as GridWorker mutator.
+type GridWorkerFunc func(context.Context, *ent.GridWorkerMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GridWorkerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GridWorkerMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridWorkerMutation", m)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary
 // function as IdempotencyKey mutator.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyMutation) (ent.Value, error)
@@ -200,6 +212,18 @@ func (f RegistrationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegistrationMutation", m)
 }
 
+// The ReportedIndicatorFunc type is an adapter to allow the use of ordinary
+// function as ReportedIndicator mutator.
+type ReportedIndicatorFunc func(context.Context, *ent.ReportedIndicatorMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReportedIndicatorFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReportedIndicatorMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReportedIndicatorMutation", m)
+}
+
 // The RequestEventFunc type is an adapter to allow the use of ordinary
 // function as RequestEvent mutator.
 type RequestEventFunc func(context.Context, *ent.RequestEventMutation) (ent.Value, error)
@@ -246,6 +270,18 @@ func (f StatCellFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatCellMutation", m)
+}
+
+// The VisitFunc type is an adapter to allow the use of ordinary
+// function as Visit mutator.
+type VisitFunc func(context.Context, *ent.VisitMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f VisitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.VisitMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VisitMutation", m)
 }
 
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary

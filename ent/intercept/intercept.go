@@ -15,6 +15,7 @@ import (
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
@@ -24,10 +25,12 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 
 	"entgo.io/ent/dialect/sql"
@@ -305,6 +308,33 @@ func (f TraverseGrid) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.GridQuery", q)
 }
 
+// The GridWorkerFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GridWorkerFunc func(context.Context, *ent.GridWorkerQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GridWorkerFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GridWorkerQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GridWorkerQuery", q)
+}
+
+// The TraverseGridWorker type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGridWorker func(context.Context, *ent.GridWorkerQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGridWorker) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGridWorker) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridWorkerQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GridWorkerQuery", q)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyQuery) (ent.Value, error)
 
@@ -521,6 +551,33 @@ func (f TraverseRegistration) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RegistrationQuery", q)
 }
 
+// The ReportedIndicatorFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ReportedIndicatorFunc func(context.Context, *ent.ReportedIndicatorQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ReportedIndicatorFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ReportedIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ReportedIndicatorQuery", q)
+}
+
+// The TraverseReportedIndicator type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseReportedIndicator func(context.Context, *ent.ReportedIndicatorQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseReportedIndicator) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseReportedIndicator) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReportedIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ReportedIndicatorQuery", q)
+}
+
 // The RequestEventFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RequestEventFunc func(context.Context, *ent.RequestEventQuery) (ent.Value, error)
 
@@ -629,6 +686,33 @@ func (f TraverseStatCell) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.StatCellQuery", q)
 }
 
+// The VisitFunc type is an adapter to allow the use of ordinary function as a Querier.
+type VisitFunc func(context.Context, *ent.VisitQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f VisitFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.VisitQuery", q)
+}
+
+// The TraverseVisit type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseVisit func(context.Context, *ent.VisitQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseVisit) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseVisit) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.VisitQuery", q)
+}
+
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WalkNetworkFunc func(context.Context, *ent.WalkNetworkQuery) (ent.Value, error)
 
@@ -675,6 +759,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.GridQuery:
 		return &query[*ent.GridQuery, predicate.Grid, grid.OrderOption]{typ: ent.TypeGrid, tq: q}, nil
+	case *ent.GridWorkerQuery:
+		return &query[*ent.GridWorkerQuery, predicate.GridWorker, gridworker.OrderOption]{typ: ent.TypeGridWorker, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.IdentityQuery:
@@ -691,6 +777,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegionQuery, predicate.Region, region.OrderOption]{typ: ent.TypeRegion, tq: q}, nil
 	case *ent.RegistrationQuery:
 		return &query[*ent.RegistrationQuery, predicate.Registration, registration.OrderOption]{typ: ent.TypeRegistration, tq: q}, nil
+	case *ent.ReportedIndicatorQuery:
+		return &query[*ent.ReportedIndicatorQuery, predicate.ReportedIndicator, reportedindicator.OrderOption]{typ: ent.TypeReportedIndicator, tq: q}, nil
 	case *ent.RequestEventQuery:
 		return &query[*ent.RequestEventQuery, predicate.RequestEvent, requestevent.OrderOption]{typ: ent.TypeRequestEvent, tq: q}, nil
 	case *ent.ServiceRequestQuery:
@@ -699,6 +787,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SignInCodeQuery, predicate.SignInCode, signincode.OrderOption]{typ: ent.TypeSignInCode, tq: q}, nil
 	case *ent.StatCellQuery:
 		return &query[*ent.StatCellQuery, predicate.StatCell, statcell.OrderOption]{typ: ent.TypeStatCell, tq: q}, nil
+	case *ent.VisitQuery:
+		return &query[*ent.VisitQuery, predicate.Visit, visit.OrderOption]{typ: ent.TypeVisit, tq: q}, nil
 	case *ent.WalkNetworkQuery:
 		return &query[*ent.WalkNetworkQuery, predicate.WalkNetwork, walknetwork.OrderOption]{typ: ent.TypeWalkNetwork, tq: q}, nil
 	default:

@@ -323,6 +323,61 @@ var (
 			},
 		},
 	}
+	// GridWorkersColumns holds the columns for the "grid_workers" table.
+	GridWorkersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"FULL_TIME", "PART_TIME"}},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "person_id", Type: field.TypeInt},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// GridWorkersTable holds the schema information for the "grid_workers" table.
+	GridWorkersTable = &schema.Table{
+		Name:       "grid_workers",
+		Columns:    GridWorkersColumns,
+		PrimaryKey: []*schema.Column{GridWorkersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "grid_workers_grids_workers",
+				Columns:    []*schema.Column{GridWorkersColumns[6]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "grid_workers_persons_person",
+				Columns:    []*schema.Column{GridWorkersColumns[7]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "grid_workers_regions_community",
+				Columns:    []*schema.Column{GridWorkersColumns[8]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "gridworker_grid_id_person_id",
+				Unique:  true,
+				Columns: []*schema.Column{GridWorkersColumns[6], GridWorkersColumns[7]},
+			},
+			{
+				Name:    "gridworker_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{GridWorkersColumns[7]},
+			},
+			{
+				Name:    "gridworker_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{GridWorkersColumns[8]},
+			},
+		},
+	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -643,6 +698,56 @@ var (
 			},
 		},
 	}
+	// ReportedIndicatorsColumns holds the columns for the "reported_indicators" table.
+	ReportedIndicatorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "key", Type: field.TypeEnum, Enums: []string{"MICRO_WISHES_FULFILLED", "MATTERS_RESOLVED", "EMPLOYED_PARTY_MEMBERS_REPORTING", "FULL_TIME_GRID_WORKERS", "PART_TIME_GRID_WORKERS", "GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT"}},
+		{Name: "value", Type: field.TypeInt},
+		{Name: "period_start", Type: field.TypeString, Nullable: true},
+		{Name: "period_end", Type: field.TypeString},
+		{Name: "period_text", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUBMITTED", "APPROVED", "REJECTED"}, Default: "SUBMITTED"},
+		{Name: "reject_reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "community_id", Type: field.TypeInt, Nullable: true},
+		{Name: "region_id", Type: field.TypeInt},
+	}
+	// ReportedIndicatorsTable holds the schema information for the "reported_indicators" table.
+	ReportedIndicatorsTable = &schema.Table{
+		Name:       "reported_indicators",
+		Columns:    ReportedIndicatorsColumns,
+		PrimaryKey: []*schema.Column{ReportedIndicatorsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "reported_indicators_regions_region",
+				Columns:    []*schema.Column{ReportedIndicatorsColumns[15]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reportedindicator_status_region_id_key",
+				Unique:  false,
+				Columns: []*schema.Column{ReportedIndicatorsColumns[11], ReportedIndicatorsColumns[15], ReportedIndicatorsColumns[5]},
+			},
+			{
+				Name:    "reportedindicator_region_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReportedIndicatorsColumns[15]},
+			},
+			{
+				Name:    "reportedindicator_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReportedIndicatorsColumns[14]},
+			},
+		},
+	}
 	// RequestEventsColumns holds the columns for the "request_events" table.
 	RequestEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -826,6 +931,102 @@ var (
 			},
 		},
 	}
+	// VisitsColumns holds the columns for the "visits" table.
+	VisitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "reason", Type: field.TypeEnum, Enums: []string{"DOOR_KNOCKING", "CONDOLENCE", "INFORMATION_COLLECTION", "POLICY_PUBLICITY", "SAFETY_PATROL", "MEDIATION", "FOLLOW_UP", "OTHER"}},
+		{Name: "visited_at", Type: field.TypeTime},
+		{Name: "building", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "unit", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "room", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "findings", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "grid_id", Type: field.TypeInt, Nullable: true},
+		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
+		{Name: "person_id", Type: field.TypeInt, Nullable: true},
+		{Name: "visitor_id", Type: field.TypeInt},
+		{Name: "follow_up_request_id", Type: field.TypeInt, Nullable: true},
+	}
+	// VisitsTable holds the schema information for the "visits" table.
+	VisitsTable = &schema.Table{
+		Name:       "visits",
+		Columns:    VisitsColumns,
+		PrimaryKey: []*schema.Column{VisitsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "visits_regions_community",
+				Columns:    []*schema.Column{VisitsColumns[11]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "visits_grids_grid",
+				Columns:    []*schema.Column{VisitsColumns[12]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "visits_compounds_compound",
+				Columns:    []*schema.Column{VisitsColumns[13]},
+				RefColumns: []*schema.Column{CompoundsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "visits_persons_person",
+				Columns:    []*schema.Column{VisitsColumns[14]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "visits_persons_visitor",
+				Columns:    []*schema.Column{VisitsColumns[15]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "visits_service_requests_follow_up_request",
+				Columns:    []*schema.Column{VisitsColumns[16]},
+				RefColumns: []*schema.Column{ServiceRequestsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "visit_community_id_visited_at",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[11], VisitsColumns[6]},
+			},
+			{
+				Name:    "visit_visitor_id_visited_at",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[15], VisitsColumns[6]},
+			},
+			{
+				Name:    "visit_grid_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[12]},
+			},
+			{
+				Name:    "visit_compound_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[13]},
+			},
+			{
+				Name:    "visit_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[14]},
+			},
+			{
+				Name:    "visit_follow_up_request_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[16]},
+			},
+		},
+	}
 	// WalkNetworksColumns holds the columns for the "walk_networks" table.
 	WalkNetworksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -844,6 +1045,31 @@ var (
 		Name:       "walk_networks",
 		Columns:    WalkNetworksColumns,
 		PrimaryKey: []*schema.Column{WalkNetworksColumns[0]},
+	}
+	// GridCompoundsColumns holds the columns for the "grid_compounds" table.
+	GridCompoundsColumns = []*schema.Column{
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "compound_id", Type: field.TypeInt},
+	}
+	// GridCompoundsTable holds the schema information for the "grid_compounds" table.
+	GridCompoundsTable = &schema.Table{
+		Name:       "grid_compounds",
+		Columns:    GridCompoundsColumns,
+		PrimaryKey: []*schema.Column{GridCompoundsColumns[0], GridCompoundsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "grid_compounds_grid_id",
+				Columns:    []*schema.Column{GridCompoundsColumns[0]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "grid_compounds_compound_id",
+				Columns:    []*schema.Column{GridCompoundsColumns[1]},
+				RefColumns: []*schema.Column{CompoundsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
 	}
 	// OrganizationMembersColumns holds the columns for the "organization_members" table.
 	OrganizationMembersColumns = []*schema.Column{
@@ -880,6 +1106,7 @@ var (
 		ErasuresTable,
 		FacilitiesTable,
 		GridsTable,
+		GridWorkersTable,
 		IdempotencyKeysTable,
 		IdentitiesTable,
 		OrganizationsTable,
@@ -888,11 +1115,14 @@ var (
 		PublicationsTable,
 		RegionsTable,
 		RegistrationsTable,
+		ReportedIndicatorsTable,
 		RequestEventsTable,
 		ServiceRequestsTable,
 		SignInCodesTable,
 		StatCellsTable,
+		VisitsTable,
 		WalkNetworksTable,
+		GridCompoundsTable,
 		OrganizationMembersTable,
 	}
 )
@@ -933,6 +1163,12 @@ func init() {
 	GridsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
 	}
+	GridWorkersTable.ForeignKeys[0].RefTable = GridsTable
+	GridWorkersTable.ForeignKeys[1].RefTable = PersonsTable
+	GridWorkersTable.ForeignKeys[2].RefTable = RegionsTable
+	GridWorkersTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
+	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(68719476736),
 	}
@@ -968,6 +1204,10 @@ func init() {
 	RegistrationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
+	ReportedIndicatorsTable.ForeignKeys[0].RefTable = RegionsTable
+	ReportedIndicatorsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
 	RequestEventsTable.ForeignKeys[0].RefTable = ServiceRequestsTable
 	RequestEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),
@@ -988,9 +1228,20 @@ func init() {
 	StatCellsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
+	VisitsTable.ForeignKeys[0].RefTable = RegionsTable
+	VisitsTable.ForeignKeys[1].RefTable = GridsTable
+	VisitsTable.ForeignKeys[2].RefTable = CompoundsTable
+	VisitsTable.ForeignKeys[3].RefTable = PersonsTable
+	VisitsTable.ForeignKeys[4].RefTable = PersonsTable
+	VisitsTable.ForeignKeys[5].RefTable = ServiceRequestsTable
+	VisitsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
 	WalkNetworksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
+	GridCompoundsTable.ForeignKeys[0].RefTable = GridsTable
+	GridCompoundsTable.ForeignKeys[1].RefTable = CompoundsTable
 	OrganizationMembersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	OrganizationMembersTable.ForeignKeys[1].RefTable = PersonsTable
 }

@@ -30,6 +30,9 @@ type Facility func(*sql.Selector)
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
+// GridWorker is the predicate function for gridworker builders.
+type GridWorker func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 
@@ -54,6 +57,9 @@ type Region func(*sql.Selector)
 // Registration is the predicate function for registration builders.
 type Registration func(*sql.Selector)
 
+// ReportedIndicator is the predicate function for reportedindicator builders.
+type ReportedIndicator func(*sql.Selector)
+
 // RequestEvent is the predicate function for requestevent builders.
 type RequestEvent func(*sql.Selector)
 
@@ -65,6 +71,9 @@ type SignInCode func(*sql.Selector)
 
 // StatCell is the predicate function for statcell builders.
 type StatCell func(*sql.Selector)
+
+// Visit is the predicate function for visit builders.
+type Visit func(*sql.Selector)
 
 // WalkNetwork is the predicate function for walknetwork builders.
 type WalkNetwork func(*sql.Selector)

@@ -303,6 +303,30 @@ func (f GridMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridMutation", m)
 }
 
+// The GridWorkerQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type GridWorkerQueryRuleFunc func(context.Context, *ent.GridWorkerQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f GridWorkerQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridWorkerQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.GridWorkerQuery", q)
+}
+
+// The GridWorkerMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type GridWorkerMutationRuleFunc func(context.Context, *ent.GridWorkerMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f GridWorkerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.GridWorkerMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridWorkerMutation", m)
+}
+
 // The IdempotencyKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type IdempotencyKeyQueryRuleFunc func(context.Context, *ent.IdempotencyKeyQuery) error
@@ -495,6 +519,30 @@ func (f RegistrationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RegistrationMutation", m)
 }
 
+// The ReportedIndicatorQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ReportedIndicatorQueryRuleFunc func(context.Context, *ent.ReportedIndicatorQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ReportedIndicatorQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReportedIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ReportedIndicatorQuery", q)
+}
+
+// The ReportedIndicatorMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ReportedIndicatorMutationRuleFunc func(context.Context, *ent.ReportedIndicatorMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ReportedIndicatorMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ReportedIndicatorMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReportedIndicatorMutation", m)
+}
+
 // The RequestEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RequestEventQueryRuleFunc func(context.Context, *ent.RequestEventQuery) error
@@ -591,6 +639,30 @@ func (f StatCellMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatCellMutation", m)
 }
 
+// The VisitQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type VisitQueryRuleFunc func(context.Context, *ent.VisitQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f VisitQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.VisitQuery", q)
+}
+
+// The VisitMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type VisitMutationRuleFunc func(context.Context, *ent.VisitMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f VisitMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.VisitMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.VisitMutation", m)
+}
+
 // The WalkNetworkQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WalkNetworkQueryRuleFunc func(context.Context, *ent.WalkNetworkQuery) error
@@ -666,6 +738,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.GridQuery:
 		return q.Filter(), nil
+	case *ent.GridWorkerQuery:
+		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
 		return q.Filter(), nil
 	case *ent.IdentityQuery:
@@ -682,6 +756,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RegistrationQuery:
 		return q.Filter(), nil
+	case *ent.ReportedIndicatorQuery:
+		return q.Filter(), nil
 	case *ent.RequestEventQuery:
 		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
@@ -689,6 +765,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.SignInCodeQuery:
 		return q.Filter(), nil
 	case *ent.StatCellQuery:
+		return q.Filter(), nil
+	case *ent.VisitQuery:
 		return q.Filter(), nil
 	case *ent.WalkNetworkQuery:
 		return q.Filter(), nil
@@ -715,6 +793,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.GridMutation:
 		return m.Filter(), nil
+	case *ent.GridWorkerMutation:
+		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
 	case *ent.IdentityMutation:
@@ -731,6 +811,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.RegistrationMutation:
 		return m.Filter(), nil
+	case *ent.ReportedIndicatorMutation:
+		return m.Filter(), nil
 	case *ent.RequestEventMutation:
 		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
@@ -738,6 +820,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SignInCodeMutation:
 		return m.Filter(), nil
 	case *ent.StatCellMutation:
+		return m.Filter(), nil
+	case *ent.VisitMutation:
 		return m.Filter(), nil
 	case *ent.WalkNetworkMutation:
 		return m.Filter(), nil

@@ -12,6 +12,7 @@ import (
 	"lifecircle/ent/erasure"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
@@ -20,11 +21,13 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/schema"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 	"time"
 
@@ -509,6 +512,36 @@ func init() {
 	grid.DefaultPartTimeWorkers = gridDescPartTimeWorkers.Default.(int)
 	// grid.PartTimeWorkersValidator is a validator for the "part_time_workers" field. It is called by the builders before save.
 	grid.PartTimeWorkersValidator = gridDescPartTimeWorkers.Validators[0].(func(int) error)
+	gridworkerMixin := schema.GridWorker{}.Mixin()
+	gridworker.Policy = privacy.NewPolicies(schema.GridWorker{})
+	gridworker.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := gridworker.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	gridworkerMixinFields0 := gridworkerMixin[0].Fields()
+	_ = gridworkerMixinFields0
+	gridworkerMixinFields1 := gridworkerMixin[1].Fields()
+	_ = gridworkerMixinFields1
+	gridworkerFields := schema.GridWorker{}.Fields()
+	_ = gridworkerFields
+	// gridworkerDescCreatedAt is the schema descriptor for created_at field.
+	gridworkerDescCreatedAt := gridworkerMixinFields0[0].Descriptor()
+	// gridworker.DefaultCreatedAt holds the default value on creation for the created_at field.
+	gridworker.DefaultCreatedAt = gridworkerDescCreatedAt.Default.(func() time.Time)
+	// gridworkerDescUpdatedAt is the schema descriptor for updated_at field.
+	gridworkerDescUpdatedAt := gridworkerMixinFields0[1].Descriptor()
+	// gridworker.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	gridworker.DefaultUpdatedAt = gridworkerDescUpdatedAt.Default.(func() time.Time)
+	// gridworker.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	gridworker.UpdateDefaultUpdatedAt = gridworkerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// gridworkerDescSource is the schema descriptor for source field.
+	gridworkerDescSource := gridworkerMixinFields1[0].Descriptor()
+	// gridworker.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	gridworker.SourceValidator = gridworkerDescSource.Validators[0].(func(string) error)
 	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -928,6 +961,63 @@ func init() {
 	registration.DefaultUpdatedAt = registrationDescUpdatedAt.Default.(func() time.Time)
 	// registration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	registration.UpdateDefaultUpdatedAt = registrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	reportedindicatorMixin := schema.ReportedIndicator{}.Mixin()
+	reportedindicator.Policy = privacy.NewPolicies(schema.ReportedIndicator{})
+	reportedindicator.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := reportedindicator.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	reportedindicatorHooks := schema.ReportedIndicator{}.Hooks()
+
+	reportedindicator.Hooks[1] = reportedindicatorHooks[0]
+	reportedindicatorMixinFields0 := reportedindicatorMixin[0].Fields()
+	_ = reportedindicatorMixinFields0
+	reportedindicatorMixinFields1 := reportedindicatorMixin[1].Fields()
+	_ = reportedindicatorMixinFields1
+	reportedindicatorFields := schema.ReportedIndicator{}.Fields()
+	_ = reportedindicatorFields
+	// reportedindicatorDescCreatedAt is the schema descriptor for created_at field.
+	reportedindicatorDescCreatedAt := reportedindicatorMixinFields0[0].Descriptor()
+	// reportedindicator.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reportedindicator.DefaultCreatedAt = reportedindicatorDescCreatedAt.Default.(func() time.Time)
+	// reportedindicatorDescUpdatedAt is the schema descriptor for updated_at field.
+	reportedindicatorDescUpdatedAt := reportedindicatorMixinFields0[1].Descriptor()
+	// reportedindicator.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	reportedindicator.DefaultUpdatedAt = reportedindicatorDescUpdatedAt.Default.(func() time.Time)
+	// reportedindicator.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	reportedindicator.UpdateDefaultUpdatedAt = reportedindicatorDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reportedindicatorDescSource is the schema descriptor for source field.
+	reportedindicatorDescSource := reportedindicatorMixinFields1[0].Descriptor()
+	// reportedindicator.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	reportedindicator.SourceValidator = reportedindicatorDescSource.Validators[0].(func(string) error)
+	// reportedindicatorDescValue is the schema descriptor for value field.
+	reportedindicatorDescValue := reportedindicatorFields[1].Descriptor()
+	// reportedindicator.ValueValidator is a validator for the "value" field. It is called by the builders before save.
+	reportedindicator.ValueValidator = reportedindicatorDescValue.Validators[0].(func(int) error)
+	// reportedindicatorDescPeriodStart is the schema descriptor for period_start field.
+	reportedindicatorDescPeriodStart := reportedindicatorFields[2].Descriptor()
+	// reportedindicator.PeriodStartValidator is a validator for the "period_start" field. It is called by the builders before save.
+	reportedindicator.PeriodStartValidator = reportedindicatorDescPeriodStart.Validators[0].(func(string) error)
+	// reportedindicatorDescPeriodEnd is the schema descriptor for period_end field.
+	reportedindicatorDescPeriodEnd := reportedindicatorFields[3].Descriptor()
+	// reportedindicator.PeriodEndValidator is a validator for the "period_end" field. It is called by the builders before save.
+	reportedindicator.PeriodEndValidator = reportedindicatorDescPeriodEnd.Validators[0].(func(string) error)
+	// reportedindicatorDescPeriodText is the schema descriptor for period_text field.
+	reportedindicatorDescPeriodText := reportedindicatorFields[4].Descriptor()
+	// reportedindicator.PeriodTextValidator is a validator for the "period_text" field. It is called by the builders before save.
+	reportedindicator.PeriodTextValidator = reportedindicatorDescPeriodText.Validators[0].(func(string) error)
+	// reportedindicatorDescNote is the schema descriptor for note field.
+	reportedindicatorDescNote := reportedindicatorFields[5].Descriptor()
+	// reportedindicator.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	reportedindicator.NoteValidator = reportedindicatorDescNote.Validators[0].(func(string) error)
+	// reportedindicatorDescRejectReason is the schema descriptor for reject_reason field.
+	reportedindicatorDescRejectReason := reportedindicatorFields[7].Descriptor()
+	// reportedindicator.RejectReasonValidator is a validator for the "reject_reason" field. It is called by the builders before save.
+	reportedindicator.RejectReasonValidator = reportedindicatorDescRejectReason.Validators[0].(func(string) error)
 	requestevent.Policy = privacy.NewPolicies(schema.RequestEvent{})
 	requestevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1076,6 +1166,55 @@ func init() {
 	statcellDescNoisy := statcellFields[6].Descriptor()
 	// statcell.DefaultNoisy holds the default value on creation for the noisy field.
 	statcell.DefaultNoisy = statcellDescNoisy.Default.(bool)
+	visitMixin := schema.Visit{}.Mixin()
+	visit.Policy = privacy.NewPolicies(schema.Visit{})
+	visit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := visit.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	visitHooks := schema.Visit{}.Hooks()
+
+	visit.Hooks[1] = visitHooks[0]
+	visitMixinFields0 := visitMixin[0].Fields()
+	_ = visitMixinFields0
+	visitMixinFields1 := visitMixin[1].Fields()
+	_ = visitMixinFields1
+	visitFields := schema.Visit{}.Fields()
+	_ = visitFields
+	// visitDescCreatedAt is the schema descriptor for created_at field.
+	visitDescCreatedAt := visitMixinFields0[0].Descriptor()
+	// visit.DefaultCreatedAt holds the default value on creation for the created_at field.
+	visit.DefaultCreatedAt = visitDescCreatedAt.Default.(func() time.Time)
+	// visitDescUpdatedAt is the schema descriptor for updated_at field.
+	visitDescUpdatedAt := visitMixinFields0[1].Descriptor()
+	// visit.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	visit.DefaultUpdatedAt = visitDescUpdatedAt.Default.(func() time.Time)
+	// visit.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	visit.UpdateDefaultUpdatedAt = visitDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// visitDescSource is the schema descriptor for source field.
+	visitDescSource := visitMixinFields1[0].Descriptor()
+	// visit.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	visit.SourceValidator = visitDescSource.Validators[0].(func(string) error)
+	// visitDescBuilding is the schema descriptor for building field.
+	visitDescBuilding := visitFields[2].Descriptor()
+	// visit.BuildingValidator is a validator for the "building" field. It is called by the builders before save.
+	visit.BuildingValidator = visitDescBuilding.Validators[0].(func(string) error)
+	// visitDescUnit is the schema descriptor for unit field.
+	visitDescUnit := visitFields[3].Descriptor()
+	// visit.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	visit.UnitValidator = visitDescUnit.Validators[0].(func(string) error)
+	// visitDescRoom is the schema descriptor for room field.
+	visitDescRoom := visitFields[4].Descriptor()
+	// visit.RoomValidator is a validator for the "room" field. It is called by the builders before save.
+	visit.RoomValidator = visitDescRoom.Validators[0].(func(string) error)
+	// visitDescFindings is the schema descriptor for findings field.
+	visitDescFindings := visitFields[5].Descriptor()
+	// visit.FindingsValidator is a validator for the "findings" field. It is called by the builders before save.
+	visit.FindingsValidator = visitDescFindings.Validators[0].(func(string) error)
 	walknetwork.Policy = privacy.NewPolicies(schema.WalkNetwork{})
 	walknetwork.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

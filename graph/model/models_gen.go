@@ -8,7 +8,9 @@ import (
 	"io"
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/visit"
 	"lifecircle/internal/taxonomy"
 	"strconv"
 	"time"
@@ -325,6 +327,60 @@ type LinkSignInPayload struct {
 	PersonID int `json:"personID"`
 }
 
+// A visit to log.
+//
+// 待登记的走访。
+type LogVisitInput struct {
+	// Why the visit was made.
+	//
+	// 走访原因。
+	Reason visit.Reason `json:"reason"`
+	// When it took place; now when omitted. Not in the future.
+	//
+	// 走访时间；省略时为当前时间。不能晚于当前时间。
+	VisitedAt *time.Time `json:"visitedAt,omitempty"`
+	// Staff and admins: the person who visited (a grid worker or staff member of the community). A grid worker leaves it
+	// out (or gives themselves).
+	//
+	// 工作人员和管理员填写：走访人（本社区的网格员或工作人员）。网格员不填（或填自己）。
+	VisitorID *int `json:"visitorID,omitempty"`
+	// The grid of the household, in the visitor's community.
+	//
+	// 所访住户所在的网格，须属走访人所在社区。
+	GridID *int `json:"gridID,omitempty"`
+	// The compound of the household, in the visitor's community.
+	//
+	// 所访住户所在的小区，须属走访人所在社区。
+	CompoundID *int `json:"compoundID,omitempty"`
+	// Building 楼栋, as text.
+	//
+	// 楼栋（文本）。
+	Building *string `json:"building,omitempty"`
+	// Unit 单元, as text.
+	//
+	// 单元（文本）。
+	Unit *string `json:"unit,omitempty"`
+	// Room 室, as text.
+	//
+	// 门牌（文本）。
+	Room *string `json:"room,omitempty"`
+	// The person visited, if they are registered in the visitor's community. A visit names a person or a household
+	// (compound, building, unit or room), or both.
+	//
+	// 被走访人员（如已在走访人所在社区登记）。走访须指明人员或住户（小区、楼栋、单元、门牌），或两者皆有。
+	PersonID *int `json:"personID,omitempty"`
+	// What was found.
+	//
+	// 走访情况。
+	Findings *string `json:"findings,omitempty"`
+	// A need to open as a follow-up, through the needs list's workflow: submitted by the grid worker, or by staff on
+	// behalf of the person visited (then personID is required). Linked from the visit as followUpRequest.
+	//
+	// 作为后续跟进提出的需求，走需求清单流程：由网格员提交，或由工作人员代被走访人提交（此时须填 personID）。
+	// 通过走访记录的 followUpRequest 关联。
+	FollowUp *VisitFollowUpInput `json:"followUp,omitempty"`
+}
+
 // Compounds and households lacking one required category.
 //
 // 缺少某一必配类别的小区数和户数。
@@ -600,6 +656,44 @@ type StatValue struct {
 	Noisy bool `json:"noisy"`
 }
 
+// A figure to submit for review.
+//
+// 待提交审核的指标。
+type SubmitIndicatorInput struct {
+	// What the figure counts.
+	//
+	// 指标所计之物。
+	Key reportedindicator.Key `json:"key"`
+	// The region the figure is about: staff give their community or a region above it.
+	//
+	// 指标所属区域：工作人员填本社区或其上级区域。
+	RegionID int `json:"regionID"`
+	// The figure, as reported.
+	//
+	// 所报告的数值。
+	Value int `json:"value"`
+	// First day of the period (YYYY-MM-DD); omit for a figure as of periodEnd.
+	//
+	// 期间的第一天（YYYY-MM-DD）；截至某日的数值不填。
+	PeriodStart *string `json:"periodStart,omitempty"`
+	// Last day of the period, or the day the figure stands as of (YYYY-MM-DD).
+	//
+	// 期间的最后一天，或数值截至的日期（YYYY-MM-DD）。
+	PeriodEnd string `json:"periodEnd"`
+	// The period in the source's own words.
+	//
+	// 来源原文对期间的表述。
+	PeriodText *string `json:"periodText,omitempty"`
+	// Where the figure comes from (a report, an article); required.
+	//
+	// 数值来源（报告、文章）；必填。
+	Source string `json:"source"`
+	// A note: what exactly is counted.
+	//
+	// 说明：具体统计口径。
+	Note *string `json:"note,omitempty"`
+}
+
 // A new entry of the needs list.
 //
 // 需求清单中的一条新需求。
@@ -700,6 +794,24 @@ type Viewer struct {
 	Community *ent.Region `json:"community,omitempty"`
 }
 
+// The need a visit opens.
+//
+// 走访提出的后续需求。
+type VisitFollowUpInput struct {
+	// What kind of request it is.
+	//
+	// 需求类型。
+	Kind servicerequest.Kind `json:"kind"`
+	// Short title.
+	//
+	// 简要标题。
+	Title string `json:"title"`
+	// Details, in free text.
+	//
+	// 详细说明（自由文本）。
+	Description *string `json:"description,omitempty"`
+}
+
 // How compounds of a report are ordered.
 //
 // 报告中小区的排序依据。
@@ -774,6 +886,80 @@ func (e *CompoundCoverageOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e CompoundCoverageOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The unit a reported indicator counts in; each key has one.
+//
+// 报告指标的计量单位；每个指标有唯一单位。
+type IndicatorUnit string
+
+const (
+	// Micro-wishes (个).
+	//
+	// 微心愿（个）。
+	IndicatorUnitWishes IndicatorUnit = "WISHES"
+	// Matters (件).
+	//
+	// 事件（件）。
+	IndicatorUnitMatters IndicatorUnit = "MATTERS"
+	// Persons (名).
+	//
+	// 人（名）。
+	IndicatorUnitPersons IndicatorUnit = "PERSONS"
+	// Clues (条).
+	//
+	// 线索（条）。
+	IndicatorUnitClues IndicatorUnit = "CLUES"
+)
+
+var AllIndicatorUnit = []IndicatorUnit{
+	IndicatorUnitWishes,
+	IndicatorUnitMatters,
+	IndicatorUnitPersons,
+	IndicatorUnitClues,
+}
+
+func (e IndicatorUnit) IsValid() bool {
+	switch e {
+	case IndicatorUnitWishes, IndicatorUnitMatters, IndicatorUnitPersons, IndicatorUnitClues:
+		return true
+	}
+	return false
+}
+
+func (e IndicatorUnit) String() string {
+	return string(e)
+}
+
+func (e *IndicatorUnit) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IndicatorUnit(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IndicatorUnit", str)
+	}
+	return nil
+}
+
+func (e IndicatorUnit) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IndicatorUnit) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IndicatorUnit) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

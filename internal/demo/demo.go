@@ -57,6 +57,9 @@ func Load(ctx context.Context, client *ent.Client) (Summary, error) {
 		return Summary{}, fmt.Errorf("demo: begin: %w", err)
 	}
 	s, err := d.write(ctx, tx.Client())
+	if err == nil {
+		err = loadGrids(ctx, tx.Client()) // grids.json: grid management and reported indicators
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		return Summary{}, err
@@ -82,8 +85,7 @@ type dataset struct {
 		Approximate          bool
 	}
 	Grids []struct {
-		Key, Community, Name             string
-		FullTimeWorkers, PartTimeWorkers int
+		Key, Community, Name string
 	}
 	Organizations []struct {
 		Key, Kind, Name, Parent, Region, Compound string
@@ -198,8 +200,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 		if err != nil {
 			return s, err
 		}
-		if _, err := c.Grid.Create().SetName(g.Name).SetCommunityID(comm).
-			SetFullTimeWorkers(g.FullTimeWorkers).SetPartTimeWorkers(g.PartTimeWorkers).Save(ctx); err != nil {
+		// Worker counts are derived from assignments (grids.json).
+		if _, err := c.Grid.Create().SetName(g.Name).SetCommunityID(comm).Save(ctx); err != nil {
 			return s, fmt.Errorf("demo: grid %s: %w", g.Key, err)
 		}
 		s.Grids++

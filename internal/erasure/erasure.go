@@ -41,6 +41,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/grids"
 )
 
 // Marker replaces an erased person's name, an erased request's title and
@@ -189,6 +190,9 @@ func erase(ctx context.Context, client *ent.Client, p *ent.Person) error {
 		}
 	}
 
+	if err := grids.Erase(ctx, client, id); err != nil {
+		return err
+	}
 	if err := client.PersonalDataAccess.Update().Where(personaldataaccess.SubjectID(id)).ClearSubjectID().Exec(ctx); err != nil {
 		return fmt.Errorf("reading log: %w", err)
 	}
