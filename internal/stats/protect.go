@@ -33,7 +33,7 @@ type Table map[int]map[cell]Value
 func personal(metric string) bool { return metric != ActivitiesHeld }
 
 // countMetrics are the protected counts (rates and medians derive from them).
-var countMetrics = []string{RequestsSubmitted, RequestsCompleted, MicroWishesFulfilled, Registrations, ActiveVolunteers}
+var countMetrics = []string{RequestsSubmitted, RequestsCompleted, MicroWishesFulfilled, Registrations, ActiveVolunteers, Visits}
 
 func ptr(f float64) *float64 { return &f }
 
