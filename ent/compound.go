@@ -85,14 +85,19 @@ type CompoundEdges struct {
 	//
 	// 小区内的组织，如小区党支部。
 	Organizations []*Organization `json:"organizations,omitempty"`
+	// The grids that cover the compound.
+	//
+	// 覆盖本小区的网格。
+	Grids []*Grid `json:"grids,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedFacilities    map[string][]*Facility
 	namedOrganizations map[string][]*Organization
+	namedGrids         map[string][]*Grid
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -122,6 +127,15 @@ func (e CompoundEdges) OrganizationsOrErr() ([]*Organization, error) {
 		return e.Organizations, nil
 	}
 	return nil, &NotLoadedError{edge: "organizations"}
+}
+
+// GridsOrErr returns the Grids value or an error if the edge
+// was not loaded in eager-loading.
+func (e CompoundEdges) GridsOrErr() ([]*Grid, error) {
+	if e.loadedTypes[3] {
+		return e.Grids, nil
+	}
+	return nil, &NotLoadedError{edge: "grids"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -258,6 +272,11 @@ func (_m *Compound) QueryOrganizations() *OrganizationQuery {
 	return NewCompoundClient(_m.config).QueryOrganizations(_m)
 }
 
+// QueryGrids queries the "grids" edge of the Compound entity.
+func (_m *Compound) QueryGrids() *GridQuery {
+	return NewCompoundClient(_m.config).QueryGrids(_m)
+}
+
 // Update returns a builder for updating this Compound.
 // Note that you need to call Compound.Unwrap() before calling this method if this Compound
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -362,6 +381,30 @@ func (_m *Compound) appendNamedOrganizations(name string, edges ...*Organization
 		_m.Edges.namedOrganizations[name] = []*Organization{}
 	} else {
 		_m.Edges.namedOrganizations[name] = append(_m.Edges.namedOrganizations[name], edges...)
+	}
+}
+
+// NamedGrids returns the Grids named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Compound) NamedGrids(name string) ([]*Grid, error) {
+	if _m.Edges.namedGrids == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedGrids[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Compound) appendNamedGrids(name string, edges ...*Grid) {
+	if _m.Edges.namedGrids == nil {
+		_m.Edges.namedGrids = make(map[string][]*Grid)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedGrids[name] = []*Grid{}
+	} else {
+		_m.Edges.namedGrids[name] = append(_m.Edges.namedGrids[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
+	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
 	"time"
@@ -172,6 +173,21 @@ func (_c *CompoundCreate) AddOrganizations(v ...*Organization) *CompoundCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddOrganizationIDs(ids...)
+}
+
+// AddGridIDs adds the "grids" edge to the Grid entity by IDs.
+func (_c *CompoundCreate) AddGridIDs(ids ...int) *CompoundCreate {
+	_c.mutation.AddGridIDs(ids...)
+	return _c
+}
+
+// AddGrids adds the "grids" edges to the Grid entity.
+func (_c *CompoundCreate) AddGrids(v ...*Grid) *CompoundCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddGridIDs(ids...)
 }
 
 // Mutation returns the CompoundMutation object of the builder.
@@ -406,6 +422,22 @@ func (_c *CompoundCreate) createSpec() (*Compound, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.GridsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

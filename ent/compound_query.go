@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
+	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
@@ -31,10 +32,12 @@ type CompoundQuery struct {
 	withCommunity          *RegionQuery
 	withFacilities         *FacilityQuery
 	withOrganizations      *OrganizationQuery
+	withGrids              *GridQuery
 	loadTotal              []func(context.Context, []*Compound) error
 	modifiers              []func(*sql.Selector)
 	withNamedFacilities    map[string]*FacilityQuery
 	withNamedOrganizations map[string]*OrganizationQuery
+	withNamedGrids         map[string]*GridQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *CompoundQuery) QueryOrganizations() *OrganizationQuery {
 			sqlgraph.From(compound.Table, compound.FieldID, selector),
 			sqlgraph.To(organization.Table, organization.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, compound.OrganizationsTable, compound.OrganizationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryGrids chains the current query on the "grids" edge.
+func (_q *CompoundQuery) QueryGrids() *GridQuery {
+	query := (&GridClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(compound.Table, compound.FieldID, selector),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, compound.GridsTable, compound.GridsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +357,7 @@ func (_q *CompoundQuery) Clone() *CompoundQuery {
 		withCommunity:     _q.withCommunity.Clone(),
 		withFacilities:    _q.withFacilities.Clone(),
 		withOrganizations: _q.withOrganizations.Clone(),
+		withGrids:         _q.withGrids.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -368,6 +394,17 @@ func (_q *CompoundQuery) WithOrganizations(opts ...func(*OrganizationQuery)) *Co
 		opt(query)
 	}
 	_q.withOrganizations = query
+	return _q
+}
+
+// WithGrids tells the query-builder to eager-load the nodes that are connected to
+// the "grids" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CompoundQuery) WithGrids(opts ...func(*GridQuery)) *CompoundQuery {
+	query := (&GridClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withGrids = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *CompoundQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Com
 	var (
 		nodes       = []*Compound{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withCommunity != nil,
 			_q.withFacilities != nil,
 			_q.withOrganizations != nil,
+			_q.withGrids != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -502,6 +540,13 @@ func (_q *CompoundQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Com
 			return nil, err
 		}
 	}
+	if query := _q.withGrids; query != nil {
+		if err := _q.loadGrids(ctx, query, nodes,
+			func(n *Compound) { n.Edges.Grids = []*Grid{} },
+			func(n *Compound, e *Grid) { n.Edges.Grids = append(n.Edges.Grids, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedFacilities {
 		if err := _q.loadFacilities(ctx, query, nodes,
 			func(n *Compound) { n.appendNamedFacilities(name) },
@@ -513,6 +558,13 @@ func (_q *CompoundQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Com
 		if err := _q.loadOrganizations(ctx, query, nodes,
 			func(n *Compound) { n.appendNamedOrganizations(name) },
 			func(n *Compound, e *Organization) { n.appendNamedOrganizations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedGrids {
+		if err := _q.loadGrids(ctx, query, nodes,
+			func(n *Compound) { n.appendNamedGrids(name) },
+			func(n *Compound, e *Grid) { n.appendNamedGrids(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -616,6 +668,67 @@ func (_q *CompoundQuery) loadOrganizations(ctx context.Context, query *Organizat
 			return fmt.Errorf(`unexpected referenced foreign-key "compound_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *CompoundQuery) loadGrids(ctx context.Context, query *GridQuery, nodes []*Compound, init func(*Compound), assign func(*Compound, *Grid)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Compound)
+	nids := make(map[int]map[*Compound]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(compound.GridsTable)
+		s.Join(joinT).On(s.C(grid.FieldID), joinT.C(compound.GridsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(compound.GridsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(compound.GridsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Compound]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Grid](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "grids" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -761,6 +874,20 @@ func (_q *CompoundQuery) WithNamedOrganizations(name string, opts ...func(*Organ
 		_q.withNamedOrganizations = make(map[string]*OrganizationQuery)
 	}
 	_q.withNamedOrganizations[name] = query
+	return _q
+}
+
+// WithNamedGrids tells the query-builder to eager-load the nodes that are connected to the "grids"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CompoundQuery) WithNamedGrids(name string, opts ...func(*GridQuery)) *CompoundQuery {
+	query := (&GridClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedGrids == nil {
+		_q.withNamedGrids = make(map[string]*GridQuery)
+	}
+	_q.withNamedGrids[name] = query
 	return _q
 }
 

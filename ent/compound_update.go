@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
+	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
@@ -230,6 +231,21 @@ func (_u *CompoundUpdate) AddOrganizations(v ...*Organization) *CompoundUpdate {
 	return _u.AddOrganizationIDs(ids...)
 }
 
+// AddGridIDs adds the "grids" edge to the Grid entity by IDs.
+func (_u *CompoundUpdate) AddGridIDs(ids ...int) *CompoundUpdate {
+	_u.mutation.AddGridIDs(ids...)
+	return _u
+}
+
+// AddGrids adds the "grids" edges to the Grid entity.
+func (_u *CompoundUpdate) AddGrids(v ...*Grid) *CompoundUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddGridIDs(ids...)
+}
+
 // Mutation returns the CompoundMutation object of the builder.
 func (_u *CompoundUpdate) Mutation() *CompoundMutation {
 	return _u.mutation
@@ -281,6 +297,27 @@ func (_u *CompoundUpdate) RemoveOrganizations(v ...*Organization) *CompoundUpdat
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOrganizationIDs(ids...)
+}
+
+// ClearGrids clears all "grids" edges to the Grid entity.
+func (_u *CompoundUpdate) ClearGrids() *CompoundUpdate {
+	_u.mutation.ClearGrids()
+	return _u
+}
+
+// RemoveGridIDs removes the "grids" edge to Grid entities by IDs.
+func (_u *CompoundUpdate) RemoveGridIDs(ids ...int) *CompoundUpdate {
+	_u.mutation.RemoveGridIDs(ids...)
+	return _u
+}
+
+// RemoveGrids removes "grids" edges to Grid entities.
+func (_u *CompoundUpdate) RemoveGrids(v ...*Grid) *CompoundUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveGridIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -536,6 +573,51 @@ func (_u *CompoundUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.GridsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedGridsIDs(); len(nodes) > 0 && !_u.mutation.GridsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.GridsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{compound.Label}
@@ -754,6 +836,21 @@ func (_u *CompoundUpdateOne) AddOrganizations(v ...*Organization) *CompoundUpdat
 	return _u.AddOrganizationIDs(ids...)
 }
 
+// AddGridIDs adds the "grids" edge to the Grid entity by IDs.
+func (_u *CompoundUpdateOne) AddGridIDs(ids ...int) *CompoundUpdateOne {
+	_u.mutation.AddGridIDs(ids...)
+	return _u
+}
+
+// AddGrids adds the "grids" edges to the Grid entity.
+func (_u *CompoundUpdateOne) AddGrids(v ...*Grid) *CompoundUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddGridIDs(ids...)
+}
+
 // Mutation returns the CompoundMutation object of the builder.
 func (_u *CompoundUpdateOne) Mutation() *CompoundMutation {
 	return _u.mutation
@@ -805,6 +902,27 @@ func (_u *CompoundUpdateOne) RemoveOrganizations(v ...*Organization) *CompoundUp
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOrganizationIDs(ids...)
+}
+
+// ClearGrids clears all "grids" edges to the Grid entity.
+func (_u *CompoundUpdateOne) ClearGrids() *CompoundUpdateOne {
+	_u.mutation.ClearGrids()
+	return _u
+}
+
+// RemoveGridIDs removes the "grids" edge to Grid entities by IDs.
+func (_u *CompoundUpdateOne) RemoveGridIDs(ids ...int) *CompoundUpdateOne {
+	_u.mutation.RemoveGridIDs(ids...)
+	return _u
+}
+
+// RemoveGrids removes "grids" edges to Grid entities.
+func (_u *CompoundUpdateOne) RemoveGrids(v ...*Grid) *CompoundUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveGridIDs(ids...)
 }
 
 // Where appends a list predicates to the CompoundUpdate builder.
@@ -1083,6 +1201,51 @@ func (_u *CompoundUpdateOne) sqlSave(ctx context.Context) (_node *Compound, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.GridsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedGridsIDs(); len(nodes) > 0 && !_u.mutation.GridsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.GridsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(grid.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -151,6 +151,18 @@ func (_m *Compound) Organizations(
 	return _m.QueryOrganizations().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Compound) Grids(ctx context.Context) (result []*Grid, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedGrids(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.GridsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryGrids().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Facility) Community(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.CommunityOrErr()
 	if IsNotLoaded(err) {
@@ -226,6 +238,62 @@ func (_m *Facility) Activities(
 }
 
 func (_m *Grid) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Grid) Compounds(ctx context.Context) (result []*Compound, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedCompounds(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.CompoundsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCompounds().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Grid) Workers(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, where *GridWorkerWhereInput,
+) (*GridWorkerConnection, error) {
+	opts := []GridWorkerPaginateOption{
+		WithGridWorkerFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedWorkers(alias); err == nil || hasTotalCount {
+		pager, err := newGridWorkerPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &GridWorkerConnection{Edges: []*GridWorkerEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryWorkers().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *GridWorker) Grid(ctx context.Context) (*Grid, error) {
+	result, err := _m.Edges.GridOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryGrid().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *GridWorker) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *GridWorker) Community(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.CommunityOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCommunity().Only(ctx)
@@ -582,6 +650,14 @@ func (_m *Registration) Community(ctx context.Context) (*Region, error) {
 	return result, err
 }
 
+func (_m *ReportedIndicator) Region(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.RegionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRegion().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *RequestEvent) Request(ctx context.Context) (*ServiceRequest, error) {
 	result, err := _m.Edges.RequestOrErr()
 	if IsNotLoaded(err) {
@@ -692,6 +768,54 @@ func (_m *ServiceRequest) ClaimedBy(ctx context.Context) (*Person, error) {
 	result, err := _m.Edges.ClaimedByOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryClaimedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Visit) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Visit) Grid(ctx context.Context) (*Grid, error) {
+	result, err := _m.Edges.GridOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryGrid().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Visit) Compound(ctx context.Context) (*Compound, error) {
+	result, err := _m.Edges.CompoundOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCompound().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Visit) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Visit) Visitor(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.VisitorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryVisitor().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Visit) FollowUpRequest(ctx context.Context) (*ServiceRequest, error) {
+	result, err := _m.Edges.FollowUpRequestOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFollowUpRequest().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }

@@ -41,13 +41,13 @@ type Grid struct {
 	//
 	// 网格名称。
 	Name string `json:"name,omitempty"`
-	// Number of full-time grid workers.
+	// Number of full-time grid workers assigned to the grid (derived from the assignments; a count, never names).
 	//
-	// 专职网格员人数。
+	// 分配到本网格的专职网格员人数（由分配记录得出；仅人数，不含姓名）。
 	FullTimeWorkers int `json:"full_time_workers,omitempty"`
-	// Number of part-time grid workers.
+	// Number of part-time grid workers assigned to the grid (derived from the assignments; a count, never names).
 	//
-	// 兼职网格员人数。
+	// 分配到本网格的兼职网格员人数（由分配记录得出；仅人数，不含姓名）。
 	PartTimeWorkers int `json:"part_time_workers,omitempty"`
 	// ID of the community the grid belongs to.
 	//
@@ -65,11 +65,22 @@ type GridEdges struct {
 	//
 	// 网格所属的社区。
 	Community *Region `json:"community,omitempty"`
+	// The compounds (or parts of compounds) the grid covers, all of its community.
+	//
+	// 网格覆盖的小区（或小区的一部分），均属本社区。
+	Compounds []*Compound `json:"compounds,omitempty"`
+	// The grid workers assigned to the grid. Who they are is personal data: staff of the community and admins see every assignment, a grid worker their own; anyone else an empty list (the counts are public).
+	//
+	// 分配到本网格的网格员。具体人员属于个人信息：本社区工作人员和管理员可见全部分配，网格员可见自己的分配；其他人看到空列表（人数公开）。
+	Workers []*GridWorker `json:"workers,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [3]map[string]int
+
+	namedCompounds map[string][]*Compound
+	namedWorkers   map[string][]*GridWorker
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -81,6 +92,24 @@ func (e GridEdges) CommunityOrErr() (*Region, error) {
 		return nil, &NotFoundError{label: region.Label}
 	}
 	return nil, &NotLoadedError{edge: "community"}
+}
+
+// CompoundsOrErr returns the Compounds value or an error if the edge
+// was not loaded in eager-loading.
+func (e GridEdges) CompoundsOrErr() ([]*Compound, error) {
+	if e.loadedTypes[1] {
+		return e.Compounds, nil
+	}
+	return nil, &NotLoadedError{edge: "compounds"}
+}
+
+// WorkersOrErr returns the Workers value or an error if the edge
+// was not loaded in eager-loading.
+func (e GridEdges) WorkersOrErr() ([]*GridWorker, error) {
+	if e.loadedTypes[2] {
+		return e.Workers, nil
+	}
+	return nil, &NotLoadedError{edge: "workers"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -185,6 +214,16 @@ func (_m *Grid) QueryCommunity() *RegionQuery {
 	return NewGridClient(_m.config).QueryCommunity(_m)
 }
 
+// QueryCompounds queries the "compounds" edge of the Grid entity.
+func (_m *Grid) QueryCompounds() *CompoundQuery {
+	return NewGridClient(_m.config).QueryCompounds(_m)
+}
+
+// QueryWorkers queries the "workers" edge of the Grid entity.
+func (_m *Grid) QueryWorkers() *GridWorkerQuery {
+	return NewGridClient(_m.config).QueryWorkers(_m)
+}
+
 // Update returns a builder for updating this Grid.
 // Note that you need to call Grid.Unwrap() before calling this method if this Grid
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -233,6 +272,54 @@ func (_m *Grid) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.CommunityID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedCompounds returns the Compounds named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Grid) NamedCompounds(name string) ([]*Compound, error) {
+	if _m.Edges.namedCompounds == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCompounds[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Grid) appendNamedCompounds(name string, edges ...*Compound) {
+	if _m.Edges.namedCompounds == nil {
+		_m.Edges.namedCompounds = make(map[string][]*Compound)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCompounds[name] = []*Compound{}
+	} else {
+		_m.Edges.namedCompounds[name] = append(_m.Edges.namedCompounds[name], edges...)
+	}
+}
+
+// NamedWorkers returns the Workers named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Grid) NamedWorkers(name string) ([]*GridWorker, error) {
+	if _m.Edges.namedWorkers == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWorkers[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Grid) appendNamedWorkers(name string, edges ...*GridWorker) {
+	if _m.Edges.namedWorkers == nil {
+		_m.Edges.namedWorkers = make(map[string][]*GridWorker)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWorkers[name] = []*GridWorker{}
+	} else {
+		_m.Edges.namedWorkers[name] = append(_m.Edges.namedWorkers[name], edges...)
+	}
 }
 
 // Grids is a parsable slice of Grid.

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"lifecircle/ent/compound"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/region"
 	"time"
 
@@ -114,6 +116,36 @@ func (_c *GridCreate) SetCommunityID(v int) *GridCreate {
 // SetCommunity sets the "community" edge to the Region entity.
 func (_c *GridCreate) SetCommunity(v *Region) *GridCreate {
 	return _c.SetCommunityID(v.ID)
+}
+
+// AddCompoundIDs adds the "compounds" edge to the Compound entity by IDs.
+func (_c *GridCreate) AddCompoundIDs(ids ...int) *GridCreate {
+	_c.mutation.AddCompoundIDs(ids...)
+	return _c
+}
+
+// AddCompounds adds the "compounds" edges to the Compound entity.
+func (_c *GridCreate) AddCompounds(v ...*Compound) *GridCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCompoundIDs(ids...)
+}
+
+// AddWorkerIDs adds the "workers" edge to the GridWorker entity by IDs.
+func (_c *GridCreate) AddWorkerIDs(ids ...int) *GridCreate {
+	_c.mutation.AddWorkerIDs(ids...)
+	return _c
+}
+
+// AddWorkers adds the "workers" edges to the GridWorker entity.
+func (_c *GridCreate) AddWorkers(v ...*GridWorker) *GridCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddWorkerIDs(ids...)
 }
 
 // Mutation returns the GridMutation object of the builder.
@@ -291,6 +323,38 @@ func (_c *GridCreate) createSpec() (*Grid, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.CommunityID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CompoundsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(compound.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.WorkersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(gridworker.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

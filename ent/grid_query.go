@@ -4,9 +4,12 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"lifecircle/ent/compound"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
 	"math"
@@ -21,13 +24,17 @@ import (
 // GridQuery is the builder for querying Grid entities.
 type GridQuery struct {
 	config
-	ctx           *QueryContext
-	order         []grid.OrderOption
-	inters        []Interceptor
-	predicates    []predicate.Grid
-	withCommunity *RegionQuery
-	loadTotal     []func(context.Context, []*Grid) error
-	modifiers     []func(*sql.Selector)
+	ctx                *QueryContext
+	order              []grid.OrderOption
+	inters             []Interceptor
+	predicates         []predicate.Grid
+	withCommunity      *RegionQuery
+	withCompounds      *CompoundQuery
+	withWorkers        *GridWorkerQuery
+	loadTotal          []func(context.Context, []*Grid) error
+	modifiers          []func(*sql.Selector)
+	withNamedCompounds map[string]*CompoundQuery
+	withNamedWorkers   map[string]*GridWorkerQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -79,6 +86,50 @@ func (_q *GridQuery) QueryCommunity() *RegionQuery {
 			sqlgraph.From(grid.Table, grid.FieldID, selector),
 			sqlgraph.To(region.Table, region.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, grid.CommunityTable, grid.CommunityColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCompounds chains the current query on the "compounds" edge.
+func (_q *GridQuery) QueryCompounds() *CompoundQuery {
+	query := (&CompoundClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, selector),
+			sqlgraph.To(compound.Table, compound.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, grid.CompoundsTable, grid.CompoundsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryWorkers chains the current query on the "workers" edge.
+func (_q *GridQuery) QueryWorkers() *GridWorkerQuery {
+	query := (&GridWorkerClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, selector),
+			sqlgraph.To(gridworker.Table, gridworker.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, grid.WorkersTable, grid.WorkersColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -279,6 +330,8 @@ func (_q *GridQuery) Clone() *GridQuery {
 		inters:        append([]Interceptor{}, _q.inters...),
 		predicates:    append([]predicate.Grid{}, _q.predicates...),
 		withCommunity: _q.withCommunity.Clone(),
+		withCompounds: _q.withCompounds.Clone(),
+		withWorkers:   _q.withWorkers.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -293,6 +346,28 @@ func (_q *GridQuery) WithCommunity(opts ...func(*RegionQuery)) *GridQuery {
 		opt(query)
 	}
 	_q.withCommunity = query
+	return _q
+}
+
+// WithCompounds tells the query-builder to eager-load the nodes that are connected to
+// the "compounds" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GridQuery) WithCompounds(opts ...func(*CompoundQuery)) *GridQuery {
+	query := (&CompoundClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCompounds = query
+	return _q
+}
+
+// WithWorkers tells the query-builder to eager-load the nodes that are connected to
+// the "workers" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GridQuery) WithWorkers(opts ...func(*GridWorkerQuery)) *GridQuery {
+	query := (&GridWorkerClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWorkers = query
 	return _q
 }
 
@@ -380,8 +455,10 @@ func (_q *GridQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Grid, e
 	var (
 		nodes       = []*Grid{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [3]bool{
 			_q.withCommunity != nil,
+			_q.withCompounds != nil,
+			_q.withWorkers != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -408,6 +485,34 @@ func (_q *GridQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Grid, e
 	if query := _q.withCommunity; query != nil {
 		if err := _q.loadCommunity(ctx, query, nodes, nil,
 			func(n *Grid, e *Region) { n.Edges.Community = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCompounds; query != nil {
+		if err := _q.loadCompounds(ctx, query, nodes,
+			func(n *Grid) { n.Edges.Compounds = []*Compound{} },
+			func(n *Grid, e *Compound) { n.Edges.Compounds = append(n.Edges.Compounds, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withWorkers; query != nil {
+		if err := _q.loadWorkers(ctx, query, nodes,
+			func(n *Grid) { n.Edges.Workers = []*GridWorker{} },
+			func(n *Grid, e *GridWorker) { n.Edges.Workers = append(n.Edges.Workers, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCompounds {
+		if err := _q.loadCompounds(ctx, query, nodes,
+			func(n *Grid) { n.appendNamedCompounds(name) },
+			func(n *Grid, e *Compound) { n.appendNamedCompounds(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWorkers {
+		if err := _q.loadWorkers(ctx, query, nodes,
+			func(n *Grid) { n.appendNamedWorkers(name) },
+			func(n *Grid, e *GridWorker) { n.appendNamedWorkers(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -445,6 +550,97 @@ func (_q *GridQuery) loadCommunity(ctx context.Context, query *RegionQuery, node
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *GridQuery) loadCompounds(ctx context.Context, query *CompoundQuery, nodes []*Grid, init func(*Grid), assign func(*Grid, *Compound)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Grid)
+	nids := make(map[int]map[*Grid]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(grid.CompoundsTable)
+		s.Join(joinT).On(s.C(compound.FieldID), joinT.C(grid.CompoundsPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(grid.CompoundsPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(grid.CompoundsPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Grid]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Compound](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "compounds" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *GridQuery) loadWorkers(ctx context.Context, query *GridWorkerQuery, nodes []*Grid, init func(*Grid), assign func(*Grid, *GridWorker)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Grid)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(gridworker.FieldGridID)
+	}
+	query.Where(predicate.GridWorker(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(grid.WorkersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.GridID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "grid_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -562,6 +758,34 @@ func (_q *GridQuery) ForShare(opts ...sql.LockOption) *GridQuery {
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedCompounds tells the query-builder to eager-load the nodes that are connected to the "compounds"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GridQuery) WithNamedCompounds(name string, opts ...func(*CompoundQuery)) *GridQuery {
+	query := (&CompoundClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCompounds == nil {
+		_q.withNamedCompounds = make(map[string]*CompoundQuery)
+	}
+	_q.withNamedCompounds[name] = query
+	return _q
+}
+
+// WithNamedWorkers tells the query-builder to eager-load the nodes that are connected to the "workers"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GridQuery) WithNamedWorkers(name string, opts ...func(*GridWorkerQuery)) *GridQuery {
+	query := (&GridWorkerClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWorkers == nil {
+		_q.withNamedWorkers = make(map[string]*GridWorkerQuery)
+	}
+	_q.withNamedWorkers[name] = query
 	return _q
 }
 

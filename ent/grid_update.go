@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"lifecircle/ent/compound"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
 	"time"
@@ -149,6 +151,36 @@ func (_u *GridUpdate) SetCommunity(v *Region) *GridUpdate {
 	return _u.SetCommunityID(v.ID)
 }
 
+// AddCompoundIDs adds the "compounds" edge to the Compound entity by IDs.
+func (_u *GridUpdate) AddCompoundIDs(ids ...int) *GridUpdate {
+	_u.mutation.AddCompoundIDs(ids...)
+	return _u
+}
+
+// AddCompounds adds the "compounds" edges to the Compound entity.
+func (_u *GridUpdate) AddCompounds(v ...*Compound) *GridUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCompoundIDs(ids...)
+}
+
+// AddWorkerIDs adds the "workers" edge to the GridWorker entity by IDs.
+func (_u *GridUpdate) AddWorkerIDs(ids ...int) *GridUpdate {
+	_u.mutation.AddWorkerIDs(ids...)
+	return _u
+}
+
+// AddWorkers adds the "workers" edges to the GridWorker entity.
+func (_u *GridUpdate) AddWorkers(v ...*GridWorker) *GridUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWorkerIDs(ids...)
+}
+
 // Mutation returns the GridMutation object of the builder.
 func (_u *GridUpdate) Mutation() *GridMutation {
 	return _u.mutation
@@ -158,6 +190,48 @@ func (_u *GridUpdate) Mutation() *GridMutation {
 func (_u *GridUpdate) ClearCommunity() *GridUpdate {
 	_u.mutation.ClearCommunity()
 	return _u
+}
+
+// ClearCompounds clears all "compounds" edges to the Compound entity.
+func (_u *GridUpdate) ClearCompounds() *GridUpdate {
+	_u.mutation.ClearCompounds()
+	return _u
+}
+
+// RemoveCompoundIDs removes the "compounds" edge to Compound entities by IDs.
+func (_u *GridUpdate) RemoveCompoundIDs(ids ...int) *GridUpdate {
+	_u.mutation.RemoveCompoundIDs(ids...)
+	return _u
+}
+
+// RemoveCompounds removes "compounds" edges to Compound entities.
+func (_u *GridUpdate) RemoveCompounds(v ...*Compound) *GridUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCompoundIDs(ids...)
+}
+
+// ClearWorkers clears all "workers" edges to the GridWorker entity.
+func (_u *GridUpdate) ClearWorkers() *GridUpdate {
+	_u.mutation.ClearWorkers()
+	return _u
+}
+
+// RemoveWorkerIDs removes the "workers" edge to GridWorker entities by IDs.
+func (_u *GridUpdate) RemoveWorkerIDs(ids ...int) *GridUpdate {
+	_u.mutation.RemoveWorkerIDs(ids...)
+	return _u
+}
+
+// RemoveWorkers removes "workers" edges to GridWorker entities.
+func (_u *GridUpdate) RemoveWorkers(v ...*GridWorker) *GridUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWorkerIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -306,6 +380,96 @@ func (_u *GridUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.CompoundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(compound.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCompoundsIDs(); len(nodes) > 0 && !_u.mutation.CompoundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(compound.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CompoundsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(compound.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WorkersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(gridworker.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWorkersIDs(); len(nodes) > 0 && !_u.mutation.WorkersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(gridworker.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WorkersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(gridworker.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{grid.Label}
@@ -445,6 +609,36 @@ func (_u *GridUpdateOne) SetCommunity(v *Region) *GridUpdateOne {
 	return _u.SetCommunityID(v.ID)
 }
 
+// AddCompoundIDs adds the "compounds" edge to the Compound entity by IDs.
+func (_u *GridUpdateOne) AddCompoundIDs(ids ...int) *GridUpdateOne {
+	_u.mutation.AddCompoundIDs(ids...)
+	return _u
+}
+
+// AddCompounds adds the "compounds" edges to the Compound entity.
+func (_u *GridUpdateOne) AddCompounds(v ...*Compound) *GridUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCompoundIDs(ids...)
+}
+
+// AddWorkerIDs adds the "workers" edge to the GridWorker entity by IDs.
+func (_u *GridUpdateOne) AddWorkerIDs(ids ...int) *GridUpdateOne {
+	_u.mutation.AddWorkerIDs(ids...)
+	return _u
+}
+
+// AddWorkers adds the "workers" edges to the GridWorker entity.
+func (_u *GridUpdateOne) AddWorkers(v ...*GridWorker) *GridUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWorkerIDs(ids...)
+}
+
 // Mutation returns the GridMutation object of the builder.
 func (_u *GridUpdateOne) Mutation() *GridMutation {
 	return _u.mutation
@@ -454,6 +648,48 @@ func (_u *GridUpdateOne) Mutation() *GridMutation {
 func (_u *GridUpdateOne) ClearCommunity() *GridUpdateOne {
 	_u.mutation.ClearCommunity()
 	return _u
+}
+
+// ClearCompounds clears all "compounds" edges to the Compound entity.
+func (_u *GridUpdateOne) ClearCompounds() *GridUpdateOne {
+	_u.mutation.ClearCompounds()
+	return _u
+}
+
+// RemoveCompoundIDs removes the "compounds" edge to Compound entities by IDs.
+func (_u *GridUpdateOne) RemoveCompoundIDs(ids ...int) *GridUpdateOne {
+	_u.mutation.RemoveCompoundIDs(ids...)
+	return _u
+}
+
+// RemoveCompounds removes "compounds" edges to Compound entities.
+func (_u *GridUpdateOne) RemoveCompounds(v ...*Compound) *GridUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCompoundIDs(ids...)
+}
+
+// ClearWorkers clears all "workers" edges to the GridWorker entity.
+func (_u *GridUpdateOne) ClearWorkers() *GridUpdateOne {
+	_u.mutation.ClearWorkers()
+	return _u
+}
+
+// RemoveWorkerIDs removes the "workers" edge to GridWorker entities by IDs.
+func (_u *GridUpdateOne) RemoveWorkerIDs(ids ...int) *GridUpdateOne {
+	_u.mutation.RemoveWorkerIDs(ids...)
+	return _u
+}
+
+// RemoveWorkers removes "workers" edges to GridWorker entities.
+func (_u *GridUpdateOne) RemoveWorkers(v ...*GridWorker) *GridUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWorkerIDs(ids...)
 }
 
 // Where appends a list predicates to the GridUpdate builder.
@@ -625,6 +861,96 @@ func (_u *GridUpdateOne) sqlSave(ctx context.Context) (_node *Grid, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(region.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CompoundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(compound.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCompoundsIDs(); len(nodes) > 0 && !_u.mutation.CompoundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(compound.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CompoundsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(compound.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WorkersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(gridworker.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWorkersIDs(); len(nodes) > 0 && !_u.mutation.WorkersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(gridworker.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WorkersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(gridworker.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -50,6 +50,12 @@ func (r *queryResolver) Grids(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.client.Grid.Query().Paginate(ctx, after, first, before, last, ent.WithGridOrder(orderBy), ent.WithGridFilter(where.Filter))
 }
 
+func (r *queryResolver) GridWorkers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.GridWorkerWhereInput) (*ent.GridWorkerConnection, error) {
+	// Signed-in callers only (@hasRole); the policy of GridWorker narrows
+	// the list to what each may see.
+	return r.client.GridWorker.Query().Paginate(ctx, after, first, before, last, ent.WithGridWorkerFilter(where.Filter))
+}
+
 func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
 	return r.client.Identity.Query().Paginate(ctx, after, first, before, last, ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
 }
@@ -88,6 +94,12 @@ func (r *queryResolver) ServiceMatters(ctx context.Context, after *entgql.Cursor
 	return r.client.ServiceMatter.Query().Paginate(ctx, after, first, before, last, ent.WithServiceMatterOrder(orderBy), ent.WithServiceMatterFilter(where.Filter))
 }
 
+func (r *queryResolver) ReportedIndicators(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReportedIndicatorOrder, where *ent.ReportedIndicatorWhereInput) (*ent.ReportedIndicatorConnection, error) {
+	// Public: the policy shows approved indicators only (and staff their
+	// community's submissions).
+	return r.client.ReportedIndicator.Query().Paginate(ctx, after, first, before, last, ent.WithReportedIndicatorOrder(orderBy), ent.WithReportedIndicatorFilter(where.Filter))
+}
+
 func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error) {
 	return r.client.ServiceRequest.Query().Paginate(ctx, after, first, before, last, ent.WithServiceRequestFilter(where.Filter))
 }
@@ -98,6 +110,13 @@ func (r *queryResolver) ServiceSlots(ctx context.Context, after *entgql.Cursor[i
 
 func (r *queryResolver) Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error) {
 	return r.client.Theme.Query().Paginate(ctx, after, first, before, last, ent.WithThemeOrder(orderBy), ent.WithThemeFilter(where.Filter))
+}
+
+func (r *queryResolver) Visits(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VisitOrder, where *ent.VisitWhereInput) (*ent.VisitConnection, error) {
+	// Signed-in callers only (@hasRole); the policy of Visit narrows the
+	// log to the visitor's own, staff's community's, or everything for
+	// admins.
+	return r.client.Visit.Query().Paginate(ctx, after, first, before, last, ent.WithVisitOrder(orderBy), ent.WithVisitFilter(where.Filter))
 }
 
 func (r *Resolver) APIToken() APITokenResolver { return &aPITokenResolver{r} }
@@ -115,6 +134,10 @@ func (r *Resolver) PersonalDataAccess() PersonalDataAccessResolver {
 }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+func (r *Resolver) ReportedIndicator() ReportedIndicatorResolver {
+	return &reportedIndicatorResolver{r}
+}
 
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
@@ -136,6 +159,7 @@ type (
 	personResolver             struct{ *Resolver }
 	personalDataAccessResolver struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
+	reportedIndicatorResolver  struct{ *Resolver }
 	serviceRequestResolver     struct{ *Resolver }
 	serviceSlotResolver        struct{ *Resolver }
 

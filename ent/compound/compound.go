@@ -43,6 +43,8 @@ const (
 	EdgeFacilities = "facilities"
 	// EdgeOrganizations holds the string denoting the organizations edge name in mutations.
 	EdgeOrganizations = "organizations"
+	// EdgeGrids holds the string denoting the grids edge name in mutations.
+	EdgeGrids = "grids"
 	// Table holds the table name of the compound in the database.
 	Table = "compounds"
 	// CommunityTable is the table that holds the community relation/edge.
@@ -66,6 +68,11 @@ const (
 	OrganizationsInverseTable = "organizations"
 	// OrganizationsColumn is the table column denoting the organizations relation/edge.
 	OrganizationsColumn = "compound_id"
+	// GridsTable is the table that holds the grids relation/edge. The primary key declared below.
+	GridsTable = "grid_compounds"
+	// GridsInverseTable is the table name for the Grid entity.
+	// It exists in this package in order to avoid circular dependency with the "grid" package.
+	GridsInverseTable = "grids"
 )
 
 // Columns holds all SQL columns for compound fields.
@@ -83,6 +90,12 @@ var Columns = []string{
 	FieldLng,
 	FieldApproximate,
 }
+
+var (
+	// GridsPrimaryKey and GridsColumn2 are the table columns denoting the
+	// primary key for the grids relation (M2M).
+	GridsPrimaryKey = []string{"grid_id", "compound_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -218,6 +231,20 @@ func ByOrganizations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newOrganizationsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByGridsCount orders the results by grids count.
+func ByGridsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newGridsStep(), opts...)
+	}
+}
+
+// ByGrids orders the results by grids terms.
+func ByGrids(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newGridsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCommunityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -237,5 +264,12 @@ func newOrganizationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OrganizationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, OrganizationsTable, OrganizationsColumn),
+	)
+}
+func newGridsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(GridsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, GridsTable, GridsPrimaryKey...),
 	)
 }

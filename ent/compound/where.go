@@ -564,6 +564,29 @@ func HasOrganizationsWith(preds ...predicate.Organization) predicate.Compound {
 	})
 }
 
+// HasGrids applies the HasEdge predicate on the "grids" edge.
+func HasGrids() predicate.Compound {
+	return predicate.Compound(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, GridsTable, GridsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasGridsWith applies the HasEdge predicate on the "grids" edge with a given conditions (other predicates).
+func HasGridsWith(preds ...predicate.Grid) predicate.Compound {
+	return predicate.Compound(func(s *sql.Selector) {
+		step := newGridsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Compound) predicate.Compound {
 	return predicate.Compound(sql.AndPredicates(predicates...))

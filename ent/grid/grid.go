@@ -33,6 +33,10 @@ const (
 	FieldCommunityID = "community_id"
 	// EdgeCommunity holds the string denoting the community edge name in mutations.
 	EdgeCommunity = "community"
+	// EdgeCompounds holds the string denoting the compounds edge name in mutations.
+	EdgeCompounds = "compounds"
+	// EdgeWorkers holds the string denoting the workers edge name in mutations.
+	EdgeWorkers = "workers"
 	// Table holds the table name of the grid in the database.
 	Table = "grids"
 	// CommunityTable is the table that holds the community relation/edge.
@@ -42,6 +46,18 @@ const (
 	CommunityInverseTable = "regions"
 	// CommunityColumn is the table column denoting the community relation/edge.
 	CommunityColumn = "community_id"
+	// CompoundsTable is the table that holds the compounds relation/edge. The primary key declared below.
+	CompoundsTable = "grid_compounds"
+	// CompoundsInverseTable is the table name for the Compound entity.
+	// It exists in this package in order to avoid circular dependency with the "compound" package.
+	CompoundsInverseTable = "compounds"
+	// WorkersTable is the table that holds the workers relation/edge.
+	WorkersTable = "grid_workers"
+	// WorkersInverseTable is the table name for the GridWorker entity.
+	// It exists in this package in order to avoid circular dependency with the "gridworker" package.
+	WorkersInverseTable = "grid_workers"
+	// WorkersColumn is the table column denoting the workers relation/edge.
+	WorkersColumn = "grid_id"
 )
 
 // Columns holds all SQL columns for grid fields.
@@ -56,6 +72,12 @@ var Columns = []string{
 	FieldPartTimeWorkers,
 	FieldCommunityID,
 }
+
+var (
+	// CompoundsPrimaryKey and CompoundsColumn2 are the table columns denoting the
+	// primary key for the compounds relation (M2M).
+	CompoundsPrimaryKey = []string{"grid_id", "compound_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -144,10 +166,52 @@ func ByCommunityField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCommunityStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByCompoundsCount orders the results by compounds count.
+func ByCompoundsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCompoundsStep(), opts...)
+	}
+}
+
+// ByCompounds orders the results by compounds terms.
+func ByCompounds(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCompoundsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByWorkersCount orders the results by workers count.
+func ByWorkersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWorkersStep(), opts...)
+	}
+}
+
+// ByWorkers orders the results by workers terms.
+func ByWorkers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWorkersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCommunityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CommunityInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, CommunityTable, CommunityColumn),
+	)
+}
+func newCompoundsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CompoundsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, false, CompoundsTable, CompoundsPrimaryKey...),
+	)
+}
+func newWorkersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WorkersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, WorkersTable, WorkersColumn),
 	)
 }

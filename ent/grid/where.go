@@ -443,6 +443,52 @@ func HasCommunityWith(preds ...predicate.Region) predicate.Grid {
 	})
 }
 
+// HasCompounds applies the HasEdge predicate on the "compounds" edge.
+func HasCompounds() predicate.Grid {
+	return predicate.Grid(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, CompoundsTable, CompoundsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCompoundsWith applies the HasEdge predicate on the "compounds" edge with a given conditions (other predicates).
+func HasCompoundsWith(preds ...predicate.Compound) predicate.Grid {
+	return predicate.Grid(func(s *sql.Selector) {
+		step := newCompoundsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasWorkers applies the HasEdge predicate on the "workers" edge.
+func HasWorkers() predicate.Grid {
+	return predicate.Grid(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, WorkersTable, WorkersColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasWorkersWith applies the HasEdge predicate on the "workers" edge with a given conditions (other predicates).
+func HasWorkersWith(preds ...predicate.GridWorker) predicate.Grid {
+	return predicate.Grid(func(s *sql.Selector) {
+		step := newWorkersStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Grid) predicate.Grid {
 	return predicate.Grid(sql.AndPredicates(predicates...))

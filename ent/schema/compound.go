@@ -42,6 +42,9 @@ func (Compound) Edges() []ent.Edge {
 		edge.To("organizations", Organization.Type).
 			Comment(doc("Organisations of the compound, such as its party branch.", "小区内的组织，如小区党支部。")).
 			Annotations(entgql.RelayConnection(), noInput),
+		edge.From("grids", Grid.Type).Ref("compounds").
+			Comment(doc("The grids that cover the compound.", "覆盖本小区的网格。")).
+			Annotations(noInput),
 	}
 }
 

@@ -65,6 +65,9 @@ func Load(ctx context.Context, client *ent.Client) (Summary, error) {
 	if err == nil {
 		err = writeRecurring(ctx, tx.Client()) // recurring.go: themes and recurring series
 	}
+	if err == nil {
+		err = loadGrids(ctx, tx.Client()) // grids.json: grid management and reported indicators
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		return Summary{}, err
@@ -92,8 +95,7 @@ type dataset struct {
 		provenance
 	}
 	Grids []struct {
-		Key, Community, Name             string
-		FullTimeWorkers, PartTimeWorkers int
+		Key, Community, Name string
 		provenance
 	}
 	Organizations []struct {
@@ -226,8 +228,8 @@ func (d *dataset) write(ctx context.Context, c *ent.Client) (s Summary, err erro
 		if err != nil {
 			return s, err
 		}
+		// Worker counts are derived from assignments (grids.json).
 		if _, err := c.Grid.Create().SetName(g.Name).SetCommunityID(comm).
-			SetFullTimeWorkers(g.FullTimeWorkers).SetPartTimeWorkers(g.PartTimeWorkers).
 			SetSource(g.Source).SetIllustrative(g.Illustrative).Save(ctx); err != nil {
 			return s, fmt.Errorf("demo: grid %s: %w", g.Key, err)
 		}

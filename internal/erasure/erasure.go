@@ -42,6 +42,7 @@ import (
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/grids"
 	"lifecircle/internal/onewindow"
 )
 
@@ -200,6 +201,9 @@ func erase(ctx context.Context, client *ent.Client, p *ent.Person) error {
 		}
 	}
 
+	if err := grids.Erase(ctx, client, id); err != nil {
+		return err
+	}
 	if err := client.PersonalDataAccess.Update().Where(personaldataaccess.SubjectID(id)).ClearSubjectID().Exec(ctx); err != nil {
 		return fmt.Errorf("reading log: %w", err)
 	}

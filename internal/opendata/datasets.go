@@ -15,6 +15,7 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/statcell"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/gid"
@@ -104,6 +105,9 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 	count("compounds", func() (int, error) { return client.Compound.Query().Count(ctx) })
 	count("organizations", func() (int, error) { return client.Organization.Query().Count(ctx) })
 	count("grids", func() (int, error) { return client.Grid.Query().Count(ctx) })
+	count("indicators", func() (int, error) {
+		return client.ReportedIndicator.Query().Where(reportedindicator.StatusEQ(reportedindicator.StatusApproved)).Count(ctx)
+	})
 	count("changes", func() (int, error) {
 		return client.Change.Query().Where(change.EntityIn(feedEntities...)).Count(rule.SystemContext(ctx))
 	})
@@ -127,6 +131,10 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 	}
 	if g, err := client.Grid.Query().Order(ent.Desc(grid.FieldUpdatedAt)).Select(grid.FieldUpdatedAt).First(ctx); err == nil {
 		modified["grids"] = g.UpdatedAt
+	}
+	if x, err := client.ReportedIndicator.Query().Where(reportedindicator.StatusEQ(reportedindicator.StatusApproved)).
+		Order(ent.Desc(reportedindicator.FieldUpdatedAt)).Select(reportedindicator.FieldUpdatedAt).First(ctx); err == nil {
+		modified["indicators"] = x.UpdatedAt
 	}
 	if v, err := CurrentVersion(ctx, client); err == nil {
 		modified["changes"] = v.At
@@ -235,6 +243,13 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 			Distributions: []distribution{csvFile("/open/grids.csv"), ndjsonFile("/open/grids.ndjson")},
 			Columns:       gridColumns, CSV: "/open/grids.csv",
 			Examples: []example{{"全部网格（CSV）", "All grids (CSV)", "/open/grids.csv", ""}}},
+		{ID: "indicators", Title: csvwTables["indicators"].title, TitleZh: csvwTables["indicators"].titleZh,
+			Description:   "Figures communities (or higher regions) report in aggregate, such as micro-wishes lit or grid workers employed, published as reported once an admin approves them, each with its region, period and source. Not computed from records and not under the statistics' disclosure control: see the statistics dataset for figures computed from records.",
+			DescriptionZh: "社区（或上级区域）以汇总形式报告的数值，如点亮微心愿数、网格员人数，经管理员批准后按原样公开，附所属区域、期间和来源。它们不是由记录计算的，也不受统计数据的披露控制；由记录计算的数值见统计数据集。",
+			Rows:          counts["indicators"], Modified: modified["indicators"],
+			Distributions: []distribution{csvFile("/open/indicators.csv"), ndjsonFile("/open/indicators.ndjson")},
+			Columns:       indicatorColumns, CSV: "/open/indicators.csv",
+			Examples: []example{{"全部已批准的报告指标（CSV）", "All approved reported indicators (CSV)", "/open/indicators.csv", ""}}},
 		{ID: "changes", Title: "Change feed of public records", TitleZh: "公开数据变更记录",
 			Description:   "Creations, updates and deletions of regions, compounds, grids, organisations, facilities and activities, oldest first, to keep a copy up to date.",
 			DescriptionZh: "区域、小区、网格、组织、设施和活动的新增、修改和删除记录，按时间先后排列，用于保持副本最新。",

@@ -494,7 +494,7 @@ func DatasetPage(client *ent.Client, p Publisher, id string) http.Handler {
 }
 
 // DatasetIDs are the datasets with a page.
-var DatasetIDs = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "changes", "statistics"}
+var DatasetIDs = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators", "changes", "statistics"}
 
 // CSVWHandler serves the CSVW metadata (csv-metadata.json) of a dataset's
 // CSV. It depends on the server's URL only, not on the data: its ETag is a
@@ -534,5 +534,6 @@ var csvwTables = map[string]struct {
 	"compounds":     {"居民小区", "Residential compounds", compoundColumns},
 	"organizations": {"组织", "Organisations", organizationColumns},
 	"grids":         {"网格", "Grids", gridColumns},
+	"indicators":    {"社区报告指标", "Community-reported indicators", indicatorColumns},
 	"statistics":    {"需求清单匿名统计", "Anonymised monthly statistics of the needs list", statisticsColumns},
 }

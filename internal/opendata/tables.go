@@ -492,6 +492,7 @@ var TableFormats = map[string][]string{
 	"activities":    {"csv", "ndjson"},
 	"organizations": {"csv", "ndjson"},
 	"grids":         {"csv", "ndjson"},
+	"indicators":    {"csv", "ndjson"},
 }
 
 // publicTable returns the table of a dataset served by TableHandler.
@@ -505,6 +506,8 @@ func publicTable(client *ent.Client, dataset string) table {
 		return Organizations(client)
 	case "grids":
 		return Grids(client)
+	case "indicators":
+		return Indicators(client)
 	}
 	return Activities(client, nil, "")
 }

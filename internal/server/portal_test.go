@@ -103,7 +103,7 @@ func TestPortalLinksAllAnswer(t *testing.T) {
 	})
 }
 
-var csvDatasets = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "statistics"}
+var csvDatasets = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators", "statistics"}
 
 // csvwDoc is the part of a CSVW metadata file the tests read.
 type csvwDoc struct {
@@ -273,9 +273,9 @@ func TestPortalSearch(t *testing.T) {
 		"食堂":         {"facilities"},
 		"households": {"compounds"},
 		"户数":         {"compounds"},
-		"网格员":        {"grids"},
+		"网格员":        {"grids", "indicators"},
 		"PHONE":      {"facilities"},
-		"微心愿":        {"statistics"},
+		"微心愿":        {"indicators", "statistics"},
 		"zzzz-none":  nil,
 	} {
 		_, page := get(t, s, "/open/", url.Values{"q": {q}}, nil)

@@ -20,6 +20,7 @@ import (
 	"lifecircle/ent/registration"
 	"lifecircle/ent/servicerequest"
 	"lifecircle/ent/serviceslot"
+	"lifecircle/ent/visit"
 	"lifecircle/internal/timefmt"
 )
 
@@ -39,12 +40,13 @@ const (
 	OneWindowHandled        = "onewindow_matters_handled"
 	OneWindowServed         = "onewindow_matters_served"
 	OneWindowCompletionRate = "onewindow_completion_rate"
+	Visits                  = "visits" // door-knocking, condolence… visits made in the month, by reason (internal/grids)
 )
 
 // Metrics lists every metric.
 var Metrics = []string{RequestsSubmitted, RequestsCompleted, MicroWishesFulfilled, CompletionRate,
 	MedianDaysToResolve, ActivitiesHeld, Registrations, ActiveVolunteers,
-	OneWindowHandled, OneWindowServed, OneWindowCompletionRate}
+	OneWindowHandled, OneWindowServed, OneWindowCompletionRate, Visits}
 
 // cell names a figure within a region's table.
 type cell struct{ metric, dim string }
@@ -320,6 +322,21 @@ func collect(ctx context.Context, c *ent.Client, p Period) (map[int]*raw, hierar
 	if err := collectOneWindow(ctx, c, start, end, h, at); err != nil {
 		return nil, h, err
 	}
+	visits, err := c.Visit.Query().Where(visit.VisitedAtGTE(start), visit.VisitedAtLT(end)).
+		Select(visit.FieldCommunityID, visit.FieldReason, visit.FieldPersonID).All(ctx)
+	if err != nil {
+		return nil, h, fmt.Errorf("stats: visits: %w", err)
+	}
+	for _, v := range visits {
+		for i, a := range h.ancestors(v.CommunityID) {
+			who := 0 // the person visited is the one a count could single out
+			if i == 0 && v.PersonID != nil {
+				who = *v.PersonID
+			}
+			at(a).add(cell{Visits, ""}, who, 1)
+			at(a).add(cell{Visits, string(v.Reason)}, who, 1)
+		}
+	}
 	for id, t := range tables {
 		t.counts[cell{ActiveVolunteers, ""}] = int64(len(t.volunteer))
 		if h.level[id] != region.LevelCommunity {
@@ -378,6 +395,13 @@ func dims(metric string) []string {
 				servicerequest.StatusClaimed, servicerequest.StatusResolved, servicerequest.StatusConfirmed, servicerequest.StatusRejected} {
 				out = append(out, "status:"+string(st))
 			}
+		}
+		return out
+	case Visits:
+		out := []string{""}
+		for _, r := range []visit.Reason{visit.ReasonDoorKnocking, visit.ReasonCondolence, visit.ReasonInformationCollection,
+			visit.ReasonPolicyPublicity, visit.ReasonSafetyPatrol, visit.ReasonMediation, visit.ReasonFollowUp, visit.ReasonOther} {
+			out = append(out, string(r))
 		}
 		return out
 	case Registrations:

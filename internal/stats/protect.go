@@ -34,7 +34,7 @@ func personal(metric string) bool { return metric != ActivitiesHeld }
 
 // countMetrics are the protected counts (rates and medians derive from them).
 var countMetrics = []string{RequestsSubmitted, RequestsCompleted, MicroWishesFulfilled, Registrations, ActiveVolunteers,
-	OneWindowHandled, OneWindowServed}
+	OneWindowHandled, OneWindowServed, Visits}
 
 func ptr(f float64) *float64 { return &f }
 

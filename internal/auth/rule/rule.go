@@ -73,6 +73,14 @@ func DenyForeignReferences() privacy.MutationRule {
 					return c.Organization.Query().Where(organization.ID(id), organization.RegionID(v.CommunityID)).Exist(sys)
 				})
 			}
+		case *ent.GridMutation:
+			c := m.Client()
+			if ids := m.CompoundsIDs(); len(ids) > 0 {
+				refs = append(refs, func() (bool, error) {
+					n, err := c.Compound.Query().Where(compound.IDIn(ids...), compound.CommunityID(v.CommunityID)).Count(sys)
+					return n == len(ids), err
+				})
+			}
 		case *ent.PersonMutation:
 			c := m.Client()
 			if ids := m.TeamsIDs(); len(ids) > 0 {
