@@ -9,6 +9,7 @@ import (
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
+	"lifecircle/ent/theme"
 	"strings"
 	"time"
 
@@ -39,9 +40,9 @@ type Activity struct {
 	//
 	// 活动内容说明（自由文本）。
 	Description string `json:"description,omitempty"`
-	// The month's theme the activity belongs to.
+	// The month's theme the activity belongs to, as free text; monthTheme is the theme as a record.
 	//
-	// 活动所属的月度主题。
+	// 活动所属的月度主题（自由文本）；monthTheme 为主题记录。
 	Theme string `json:"theme,omitempty"`
 	// Kind of activity.
 	//
@@ -91,6 +92,26 @@ type Activity struct {
 	//
 	// 举办场地（设施）的 ID。
 	VenueID *int `json:"venue_id,omitempty"`
+	// RFC 5545 recurrence rule (RRULE value, e.g. FREQ=MONTHLY;BYMONTHDAY=15) making the activity a series: startsAt and endsAt are its first occurrence, and the rule repeats it in Asia/Shanghai local time. Empty for a one-off activity.
+	//
+	// RFC 5545 重复规则（RRULE 的值，如 FREQ=MONTHLY;BYMONTHDAY=15），使活动成为系列：startsAt 和 endsAt 为首次活动，规则按北京时间重复。一次性活动为空。
+	Rrule string `json:"rrule,omitempty"`
+	// Exception dates (EXDATE): starts of the series' occurrences that are cancelled.
+	//
+	// 例外日期（EXDATE）：系列中被取消的各次活动的开始时间。
+	Exdates []time.Time `json:"exdates,omitempty"`
+	// Extra dates (RDATE): starts of occurrences the rule does not give, after startsAt.
+	//
+	// 追加日期（RDATE）：规则之外追加的各次活动开始时间，须晚于 startsAt。
+	Rdates []time.Time `json:"rdates,omitempty"`
+	// End of the last occurrence: endsAt for a one-off activity, the last occurrence's end for a bounded series, null for a series without end. Maintained on write.
+	//
+	// 最后一次活动的结束时间：一次性活动即 endsAt，有结束的系列为最后一次的结束时间，无结束的系列为空。写入时自动维护。
+	SeriesEndsAt *time.Time `json:"series_ends_at,omitempty"`
+	// ID of the month's theme (一月一主题) the activity belongs to.
+	//
+	// 活动所属月度主题（一月一主题）的 ID。
+	MonthThemeID *int `json:"month_theme_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ActivityQuery when eager-loading is set.
 	Edges        ActivityEdges `json:"edges"`
@@ -111,11 +132,15 @@ type ActivityEdges struct {
 	//
 	// 活动举办的设施。
 	Venue *Facility `json:"venue,omitempty"`
+	// The month's theme (一月一主题) the activity belongs to: a theme of its community or a region above, for the month it starts in.
+	//
+	// 活动所属的月度主题（一月一主题）：本社区或上级区域的主题，月份为活动开始的月份。
+	MonthTheme *Theme `json:"month_theme,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -151,18 +176,29 @@ func (e ActivityEdges) VenueOrErr() (*Facility, error) {
 	return nil, &NotLoadedError{edge: "venue"}
 }
 
+// MonthThemeOrErr returns the MonthTheme value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ActivityEdges) MonthThemeOrErr() (*Theme, error) {
+	if e.MonthTheme != nil {
+		return e.MonthTheme, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: theme.Label}
+	}
+	return nil, &NotLoadedError{edge: "month_theme"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Activity) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case activity.FieldTargetGroups, activity.FieldIllustrative:
+		case activity.FieldTargetGroups, activity.FieldIllustrative, activity.FieldExdates, activity.FieldRdates:
 			values[i] = new([]byte)
-		case activity.FieldID, activity.FieldCapacity, activity.FieldRegisteredCount, activity.FieldCommunityID, activity.FieldOrganizerID, activity.FieldVenueID:
+		case activity.FieldID, activity.FieldCapacity, activity.FieldRegisteredCount, activity.FieldCommunityID, activity.FieldOrganizerID, activity.FieldVenueID, activity.FieldMonthThemeID:
 			values[i] = new(sql.NullInt64)
-		case activity.FieldTitle, activity.FieldDescription, activity.FieldTheme, activity.FieldCategory, activity.FieldStatus, activity.FieldSource:
+		case activity.FieldTitle, activity.FieldDescription, activity.FieldTheme, activity.FieldCategory, activity.FieldStatus, activity.FieldSource, activity.FieldRrule:
 			values[i] = new(sql.NullString)
-		case activity.FieldCreatedAt, activity.FieldUpdatedAt, activity.FieldStartsAt, activity.FieldEndsAt:
+		case activity.FieldCreatedAt, activity.FieldUpdatedAt, activity.FieldStartsAt, activity.FieldEndsAt, activity.FieldSeriesEndsAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -294,6 +330,42 @@ func (_m *Activity) assignValues(columns []string, values []any) error {
 				_m.VenueID = new(int)
 				*_m.VenueID = int(value.Int64)
 			}
+		case activity.FieldRrule:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field rrule", values[i])
+			} else if value.Valid {
+				_m.Rrule = value.String
+			}
+		case activity.FieldExdates:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field exdates", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Exdates); err != nil {
+					return fmt.Errorf("unmarshal field exdates: %w", err)
+				}
+			}
+		case activity.FieldRdates:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field rdates", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Rdates); err != nil {
+					return fmt.Errorf("unmarshal field rdates: %w", err)
+				}
+			}
+		case activity.FieldSeriesEndsAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field series_ends_at", values[i])
+			} else if value.Valid {
+				_m.SeriesEndsAt = new(time.Time)
+				*_m.SeriesEndsAt = value.Time
+			}
+		case activity.FieldMonthThemeID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field month_theme_id", values[i])
+			} else if value.Valid {
+				_m.MonthThemeID = new(int)
+				*_m.MonthThemeID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -320,6 +392,11 @@ func (_m *Activity) QueryOrganizer() *OrganizationQuery {
 // QueryVenue queries the "venue" edge of the Activity entity.
 func (_m *Activity) QueryVenue() *FacilityQuery {
 	return NewActivityClient(_m.config).QueryVenue(_m)
+}
+
+// QueryMonthTheme queries the "month_theme" edge of the Activity entity.
+func (_m *Activity) QueryMonthTheme() *ThemeQuery {
+	return NewActivityClient(_m.config).QueryMonthTheme(_m)
 }
 
 // Update returns a builder for updating this Activity.
@@ -399,6 +476,25 @@ func (_m *Activity) String() string {
 	builder.WriteString(", ")
 	if v := _m.VenueID; v != nil {
 		builder.WriteString("venue_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("rrule=")
+	builder.WriteString(_m.Rrule)
+	builder.WriteString(", ")
+	builder.WriteString("exdates=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Exdates))
+	builder.WriteString(", ")
+	builder.WriteString("rdates=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Rdates))
+	builder.WriteString(", ")
+	if v := _m.SeriesEndsAt; v != nil {
+		builder.WriteString("series_ends_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.MonthThemeID; v != nil {
+		builder.WriteString("month_theme_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

@@ -10,6 +10,7 @@ import (
 	"lifecircle/ent/facility"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
+	"lifecircle/ent/theme"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -207,6 +208,60 @@ func (_c *ActivityCreate) SetNillableVenueID(v *int) *ActivityCreate {
 	return _c
 }
 
+// SetRrule sets the "rrule" field.
+func (_c *ActivityCreate) SetRrule(v string) *ActivityCreate {
+	_c.mutation.SetRrule(v)
+	return _c
+}
+
+// SetNillableRrule sets the "rrule" field if the given value is not nil.
+func (_c *ActivityCreate) SetNillableRrule(v *string) *ActivityCreate {
+	if v != nil {
+		_c.SetRrule(*v)
+	}
+	return _c
+}
+
+// SetExdates sets the "exdates" field.
+func (_c *ActivityCreate) SetExdates(v []time.Time) *ActivityCreate {
+	_c.mutation.SetExdates(v)
+	return _c
+}
+
+// SetRdates sets the "rdates" field.
+func (_c *ActivityCreate) SetRdates(v []time.Time) *ActivityCreate {
+	_c.mutation.SetRdates(v)
+	return _c
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (_c *ActivityCreate) SetSeriesEndsAt(v time.Time) *ActivityCreate {
+	_c.mutation.SetSeriesEndsAt(v)
+	return _c
+}
+
+// SetNillableSeriesEndsAt sets the "series_ends_at" field if the given value is not nil.
+func (_c *ActivityCreate) SetNillableSeriesEndsAt(v *time.Time) *ActivityCreate {
+	if v != nil {
+		_c.SetSeriesEndsAt(*v)
+	}
+	return _c
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (_c *ActivityCreate) SetMonthThemeID(v int) *ActivityCreate {
+	_c.mutation.SetMonthThemeID(v)
+	return _c
+}
+
+// SetNillableMonthThemeID sets the "month_theme_id" field if the given value is not nil.
+func (_c *ActivityCreate) SetNillableMonthThemeID(v *int) *ActivityCreate {
+	if v != nil {
+		_c.SetMonthThemeID(*v)
+	}
+	return _c
+}
+
 // SetCommunity sets the "community" edge to the Region entity.
 func (_c *ActivityCreate) SetCommunity(v *Region) *ActivityCreate {
 	return _c.SetCommunityID(v.ID)
@@ -220,6 +275,11 @@ func (_c *ActivityCreate) SetOrganizer(v *Organization) *ActivityCreate {
 // SetVenue sets the "venue" edge to the Facility entity.
 func (_c *ActivityCreate) SetVenue(v *Facility) *ActivityCreate {
 	return _c.SetVenueID(v.ID)
+}
+
+// SetMonthTheme sets the "month_theme" edge to the Theme entity.
+func (_c *ActivityCreate) SetMonthTheme(v *Theme) *ActivityCreate {
+	return _c.SetMonthThemeID(v.ID)
 }
 
 // Mutation returns the ActivityMutation object of the builder.
@@ -358,6 +418,11 @@ func (_c *ActivityCreate) check() error {
 	if _, ok := _c.mutation.CommunityID(); !ok {
 		return &ValidationError{Name: "community_id", err: errors.New(`ent: missing required field "Activity.community_id"`)}
 	}
+	if v, ok := _c.mutation.Rrule(); ok {
+		if err := activity.RruleValidator(v); err != nil {
+			return &ValidationError{Name: "rrule", err: fmt.Errorf(`ent: validator failed for field "Activity.rrule": %w`, err)}
+		}
+	}
 	if len(_c.mutation.CommunityIDs()) == 0 {
 		return &ValidationError{Name: "community", err: errors.New(`ent: missing required edge "Activity.community"`)}
 	}
@@ -444,6 +509,22 @@ func (_c *ActivityCreate) createSpec() (*Activity, *sqlgraph.CreateSpec) {
 		_spec.SetField(activity.FieldIllustrative, field.TypeJSON, value)
 		_node.Illustrative = value
 	}
+	if value, ok := _c.mutation.Rrule(); ok {
+		_spec.SetField(activity.FieldRrule, field.TypeString, value)
+		_node.Rrule = value
+	}
+	if value, ok := _c.mutation.Exdates(); ok {
+		_spec.SetField(activity.FieldExdates, field.TypeJSON, value)
+		_node.Exdates = value
+	}
+	if value, ok := _c.mutation.Rdates(); ok {
+		_spec.SetField(activity.FieldRdates, field.TypeJSON, value)
+		_node.Rdates = value
+	}
+	if value, ok := _c.mutation.SeriesEndsAt(); ok {
+		_spec.SetField(activity.FieldSeriesEndsAt, field.TypeTime, value)
+		_node.SeriesEndsAt = &value
+	}
 	if nodes := _c.mutation.CommunityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -493,6 +574,23 @@ func (_c *ActivityCreate) createSpec() (*Activity, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.VenueID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MonthThemeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.MonthThemeTable,
+			Columns: []string{activity.MonthThemeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(theme.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.MonthThemeID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -796,6 +894,96 @@ func (u *ActivityUpsert) UpdateVenueID() *ActivityUpsert {
 // ClearVenueID clears the value of the "venue_id" field.
 func (u *ActivityUpsert) ClearVenueID() *ActivityUpsert {
 	u.SetNull(activity.FieldVenueID)
+	return u
+}
+
+// SetRrule sets the "rrule" field.
+func (u *ActivityUpsert) SetRrule(v string) *ActivityUpsert {
+	u.Set(activity.FieldRrule, v)
+	return u
+}
+
+// UpdateRrule sets the "rrule" field to the value that was provided on create.
+func (u *ActivityUpsert) UpdateRrule() *ActivityUpsert {
+	u.SetExcluded(activity.FieldRrule)
+	return u
+}
+
+// ClearRrule clears the value of the "rrule" field.
+func (u *ActivityUpsert) ClearRrule() *ActivityUpsert {
+	u.SetNull(activity.FieldRrule)
+	return u
+}
+
+// SetExdates sets the "exdates" field.
+func (u *ActivityUpsert) SetExdates(v []time.Time) *ActivityUpsert {
+	u.Set(activity.FieldExdates, v)
+	return u
+}
+
+// UpdateExdates sets the "exdates" field to the value that was provided on create.
+func (u *ActivityUpsert) UpdateExdates() *ActivityUpsert {
+	u.SetExcluded(activity.FieldExdates)
+	return u
+}
+
+// ClearExdates clears the value of the "exdates" field.
+func (u *ActivityUpsert) ClearExdates() *ActivityUpsert {
+	u.SetNull(activity.FieldExdates)
+	return u
+}
+
+// SetRdates sets the "rdates" field.
+func (u *ActivityUpsert) SetRdates(v []time.Time) *ActivityUpsert {
+	u.Set(activity.FieldRdates, v)
+	return u
+}
+
+// UpdateRdates sets the "rdates" field to the value that was provided on create.
+func (u *ActivityUpsert) UpdateRdates() *ActivityUpsert {
+	u.SetExcluded(activity.FieldRdates)
+	return u
+}
+
+// ClearRdates clears the value of the "rdates" field.
+func (u *ActivityUpsert) ClearRdates() *ActivityUpsert {
+	u.SetNull(activity.FieldRdates)
+	return u
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (u *ActivityUpsert) SetSeriesEndsAt(v time.Time) *ActivityUpsert {
+	u.Set(activity.FieldSeriesEndsAt, v)
+	return u
+}
+
+// UpdateSeriesEndsAt sets the "series_ends_at" field to the value that was provided on create.
+func (u *ActivityUpsert) UpdateSeriesEndsAt() *ActivityUpsert {
+	u.SetExcluded(activity.FieldSeriesEndsAt)
+	return u
+}
+
+// ClearSeriesEndsAt clears the value of the "series_ends_at" field.
+func (u *ActivityUpsert) ClearSeriesEndsAt() *ActivityUpsert {
+	u.SetNull(activity.FieldSeriesEndsAt)
+	return u
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (u *ActivityUpsert) SetMonthThemeID(v int) *ActivityUpsert {
+	u.Set(activity.FieldMonthThemeID, v)
+	return u
+}
+
+// UpdateMonthThemeID sets the "month_theme_id" field to the value that was provided on create.
+func (u *ActivityUpsert) UpdateMonthThemeID() *ActivityUpsert {
+	u.SetExcluded(activity.FieldMonthThemeID)
+	return u
+}
+
+// ClearMonthThemeID clears the value of the "month_theme_id" field.
+func (u *ActivityUpsert) ClearMonthThemeID() *ActivityUpsert {
+	u.SetNull(activity.FieldMonthThemeID)
 	return u
 }
 
@@ -1135,6 +1323,111 @@ func (u *ActivityUpsertOne) UpdateVenueID() *ActivityUpsertOne {
 func (u *ActivityUpsertOne) ClearVenueID() *ActivityUpsertOne {
 	return u.Update(func(s *ActivityUpsert) {
 		s.ClearVenueID()
+	})
+}
+
+// SetRrule sets the "rrule" field.
+func (u *ActivityUpsertOne) SetRrule(v string) *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetRrule(v)
+	})
+}
+
+// UpdateRrule sets the "rrule" field to the value that was provided on create.
+func (u *ActivityUpsertOne) UpdateRrule() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateRrule()
+	})
+}
+
+// ClearRrule clears the value of the "rrule" field.
+func (u *ActivityUpsertOne) ClearRrule() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearRrule()
+	})
+}
+
+// SetExdates sets the "exdates" field.
+func (u *ActivityUpsertOne) SetExdates(v []time.Time) *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetExdates(v)
+	})
+}
+
+// UpdateExdates sets the "exdates" field to the value that was provided on create.
+func (u *ActivityUpsertOne) UpdateExdates() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateExdates()
+	})
+}
+
+// ClearExdates clears the value of the "exdates" field.
+func (u *ActivityUpsertOne) ClearExdates() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearExdates()
+	})
+}
+
+// SetRdates sets the "rdates" field.
+func (u *ActivityUpsertOne) SetRdates(v []time.Time) *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetRdates(v)
+	})
+}
+
+// UpdateRdates sets the "rdates" field to the value that was provided on create.
+func (u *ActivityUpsertOne) UpdateRdates() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateRdates()
+	})
+}
+
+// ClearRdates clears the value of the "rdates" field.
+func (u *ActivityUpsertOne) ClearRdates() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearRdates()
+	})
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (u *ActivityUpsertOne) SetSeriesEndsAt(v time.Time) *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetSeriesEndsAt(v)
+	})
+}
+
+// UpdateSeriesEndsAt sets the "series_ends_at" field to the value that was provided on create.
+func (u *ActivityUpsertOne) UpdateSeriesEndsAt() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateSeriesEndsAt()
+	})
+}
+
+// ClearSeriesEndsAt clears the value of the "series_ends_at" field.
+func (u *ActivityUpsertOne) ClearSeriesEndsAt() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearSeriesEndsAt()
+	})
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (u *ActivityUpsertOne) SetMonthThemeID(v int) *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetMonthThemeID(v)
+	})
+}
+
+// UpdateMonthThemeID sets the "month_theme_id" field to the value that was provided on create.
+func (u *ActivityUpsertOne) UpdateMonthThemeID() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateMonthThemeID()
+	})
+}
+
+// ClearMonthThemeID clears the value of the "month_theme_id" field.
+func (u *ActivityUpsertOne) ClearMonthThemeID() *ActivityUpsertOne {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearMonthThemeID()
 	})
 }
 
@@ -1640,6 +1933,111 @@ func (u *ActivityUpsertBulk) UpdateVenueID() *ActivityUpsertBulk {
 func (u *ActivityUpsertBulk) ClearVenueID() *ActivityUpsertBulk {
 	return u.Update(func(s *ActivityUpsert) {
 		s.ClearVenueID()
+	})
+}
+
+// SetRrule sets the "rrule" field.
+func (u *ActivityUpsertBulk) SetRrule(v string) *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetRrule(v)
+	})
+}
+
+// UpdateRrule sets the "rrule" field to the value that was provided on create.
+func (u *ActivityUpsertBulk) UpdateRrule() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateRrule()
+	})
+}
+
+// ClearRrule clears the value of the "rrule" field.
+func (u *ActivityUpsertBulk) ClearRrule() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearRrule()
+	})
+}
+
+// SetExdates sets the "exdates" field.
+func (u *ActivityUpsertBulk) SetExdates(v []time.Time) *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetExdates(v)
+	})
+}
+
+// UpdateExdates sets the "exdates" field to the value that was provided on create.
+func (u *ActivityUpsertBulk) UpdateExdates() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateExdates()
+	})
+}
+
+// ClearExdates clears the value of the "exdates" field.
+func (u *ActivityUpsertBulk) ClearExdates() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearExdates()
+	})
+}
+
+// SetRdates sets the "rdates" field.
+func (u *ActivityUpsertBulk) SetRdates(v []time.Time) *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetRdates(v)
+	})
+}
+
+// UpdateRdates sets the "rdates" field to the value that was provided on create.
+func (u *ActivityUpsertBulk) UpdateRdates() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateRdates()
+	})
+}
+
+// ClearRdates clears the value of the "rdates" field.
+func (u *ActivityUpsertBulk) ClearRdates() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearRdates()
+	})
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (u *ActivityUpsertBulk) SetSeriesEndsAt(v time.Time) *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetSeriesEndsAt(v)
+	})
+}
+
+// UpdateSeriesEndsAt sets the "series_ends_at" field to the value that was provided on create.
+func (u *ActivityUpsertBulk) UpdateSeriesEndsAt() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateSeriesEndsAt()
+	})
+}
+
+// ClearSeriesEndsAt clears the value of the "series_ends_at" field.
+func (u *ActivityUpsertBulk) ClearSeriesEndsAt() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearSeriesEndsAt()
+	})
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (u *ActivityUpsertBulk) SetMonthThemeID(v int) *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.SetMonthThemeID(v)
+	})
+}
+
+// UpdateMonthThemeID sets the "month_theme_id" field to the value that was provided on create.
+func (u *ActivityUpsertBulk) UpdateMonthThemeID() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.UpdateMonthThemeID()
+	})
+}
+
+// ClearMonthThemeID clears the value of the "month_theme_id" field.
+func (u *ActivityUpsertBulk) ClearMonthThemeID() *ActivityUpsertBulk {
+	return u.Update(func(s *ActivityUpsert) {
+		s.ClearMonthThemeID()
 	})
 }
 

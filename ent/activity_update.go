@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
+	"lifecircle/ent/theme"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -306,6 +307,102 @@ func (_u *ActivityUpdate) ClearVenueID() *ActivityUpdate {
 	return _u
 }
 
+// SetRrule sets the "rrule" field.
+func (_u *ActivityUpdate) SetRrule(v string) *ActivityUpdate {
+	_u.mutation.SetRrule(v)
+	return _u
+}
+
+// SetNillableRrule sets the "rrule" field if the given value is not nil.
+func (_u *ActivityUpdate) SetNillableRrule(v *string) *ActivityUpdate {
+	if v != nil {
+		_u.SetRrule(*v)
+	}
+	return _u
+}
+
+// ClearRrule clears the value of the "rrule" field.
+func (_u *ActivityUpdate) ClearRrule() *ActivityUpdate {
+	_u.mutation.ClearRrule()
+	return _u
+}
+
+// SetExdates sets the "exdates" field.
+func (_u *ActivityUpdate) SetExdates(v []time.Time) *ActivityUpdate {
+	_u.mutation.SetExdates(v)
+	return _u
+}
+
+// AppendExdates appends value to the "exdates" field.
+func (_u *ActivityUpdate) AppendExdates(v []time.Time) *ActivityUpdate {
+	_u.mutation.AppendExdates(v)
+	return _u
+}
+
+// ClearExdates clears the value of the "exdates" field.
+func (_u *ActivityUpdate) ClearExdates() *ActivityUpdate {
+	_u.mutation.ClearExdates()
+	return _u
+}
+
+// SetRdates sets the "rdates" field.
+func (_u *ActivityUpdate) SetRdates(v []time.Time) *ActivityUpdate {
+	_u.mutation.SetRdates(v)
+	return _u
+}
+
+// AppendRdates appends value to the "rdates" field.
+func (_u *ActivityUpdate) AppendRdates(v []time.Time) *ActivityUpdate {
+	_u.mutation.AppendRdates(v)
+	return _u
+}
+
+// ClearRdates clears the value of the "rdates" field.
+func (_u *ActivityUpdate) ClearRdates() *ActivityUpdate {
+	_u.mutation.ClearRdates()
+	return _u
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (_u *ActivityUpdate) SetSeriesEndsAt(v time.Time) *ActivityUpdate {
+	_u.mutation.SetSeriesEndsAt(v)
+	return _u
+}
+
+// SetNillableSeriesEndsAt sets the "series_ends_at" field if the given value is not nil.
+func (_u *ActivityUpdate) SetNillableSeriesEndsAt(v *time.Time) *ActivityUpdate {
+	if v != nil {
+		_u.SetSeriesEndsAt(*v)
+	}
+	return _u
+}
+
+// ClearSeriesEndsAt clears the value of the "series_ends_at" field.
+func (_u *ActivityUpdate) ClearSeriesEndsAt() *ActivityUpdate {
+	_u.mutation.ClearSeriesEndsAt()
+	return _u
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (_u *ActivityUpdate) SetMonthThemeID(v int) *ActivityUpdate {
+	_u.mutation.SetMonthThemeID(v)
+	return _u
+}
+
+// SetNillableMonthThemeID sets the "month_theme_id" field if the given value is not nil.
+func (_u *ActivityUpdate) SetNillableMonthThemeID(v *int) *ActivityUpdate {
+	if v != nil {
+		_u.SetMonthThemeID(*v)
+	}
+	return _u
+}
+
+// ClearMonthThemeID clears the value of the "month_theme_id" field.
+func (_u *ActivityUpdate) ClearMonthThemeID() *ActivityUpdate {
+	_u.mutation.ClearMonthThemeID()
+	return _u
+}
+
 // SetCommunity sets the "community" edge to the Region entity.
 func (_u *ActivityUpdate) SetCommunity(v *Region) *ActivityUpdate {
 	return _u.SetCommunityID(v.ID)
@@ -319,6 +416,11 @@ func (_u *ActivityUpdate) SetOrganizer(v *Organization) *ActivityUpdate {
 // SetVenue sets the "venue" edge to the Facility entity.
 func (_u *ActivityUpdate) SetVenue(v *Facility) *ActivityUpdate {
 	return _u.SetVenueID(v.ID)
+}
+
+// SetMonthTheme sets the "month_theme" edge to the Theme entity.
+func (_u *ActivityUpdate) SetMonthTheme(v *Theme) *ActivityUpdate {
+	return _u.SetMonthThemeID(v.ID)
 }
 
 // Mutation returns the ActivityMutation object of the builder.
@@ -341,6 +443,12 @@ func (_u *ActivityUpdate) ClearOrganizer() *ActivityUpdate {
 // ClearVenue clears the "venue" edge to the Facility entity.
 func (_u *ActivityUpdate) ClearVenue() *ActivityUpdate {
 	_u.mutation.ClearVenue()
+	return _u
+}
+
+// ClearMonthTheme clears the "month_theme" edge to the Theme entity.
+func (_u *ActivityUpdate) ClearMonthTheme() *ActivityUpdate {
+	_u.mutation.ClearMonthTheme()
 	return _u
 }
 
@@ -431,6 +539,11 @@ func (_u *ActivityUpdate) check() error {
 	if v, ok := _u.mutation.Source(); ok {
 		if err := activity.SourceValidator(v); err != nil {
 			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Activity.source": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Rrule(); ok {
+		if err := activity.RruleValidator(v); err != nil {
+			return &ValidationError{Name: "rrule", err: fmt.Errorf(`ent: validator failed for field "Activity.rrule": %w`, err)}
 		}
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
@@ -524,6 +637,40 @@ func (_u *ActivityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.IllustrativeCleared() {
 		_spec.ClearField(activity.FieldIllustrative, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.Rrule(); ok {
+		_spec.SetField(activity.FieldRrule, field.TypeString, value)
+	}
+	if _u.mutation.RruleCleared() {
+		_spec.ClearField(activity.FieldRrule, field.TypeString)
+	}
+	if value, ok := _u.mutation.Exdates(); ok {
+		_spec.SetField(activity.FieldExdates, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedExdates(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, activity.FieldExdates, value)
+		})
+	}
+	if _u.mutation.ExdatesCleared() {
+		_spec.ClearField(activity.FieldExdates, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Rdates(); ok {
+		_spec.SetField(activity.FieldRdates, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRdates(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, activity.FieldRdates, value)
+		})
+	}
+	if _u.mutation.RdatesCleared() {
+		_spec.ClearField(activity.FieldRdates, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.SeriesEndsAt(); ok {
+		_spec.SetField(activity.FieldSeriesEndsAt, field.TypeTime, value)
+	}
+	if _u.mutation.SeriesEndsAtCleared() {
+		_spec.ClearField(activity.FieldSeriesEndsAt, field.TypeTime)
+	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -604,6 +751,35 @@ func (_u *ActivityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(facility.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MonthThemeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.MonthThemeTable,
+			Columns: []string{activity.MonthThemeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(theme.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MonthThemeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.MonthThemeTable,
+			Columns: []string{activity.MonthThemeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(theme.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -905,6 +1081,102 @@ func (_u *ActivityUpdateOne) ClearVenueID() *ActivityUpdateOne {
 	return _u
 }
 
+// SetRrule sets the "rrule" field.
+func (_u *ActivityUpdateOne) SetRrule(v string) *ActivityUpdateOne {
+	_u.mutation.SetRrule(v)
+	return _u
+}
+
+// SetNillableRrule sets the "rrule" field if the given value is not nil.
+func (_u *ActivityUpdateOne) SetNillableRrule(v *string) *ActivityUpdateOne {
+	if v != nil {
+		_u.SetRrule(*v)
+	}
+	return _u
+}
+
+// ClearRrule clears the value of the "rrule" field.
+func (_u *ActivityUpdateOne) ClearRrule() *ActivityUpdateOne {
+	_u.mutation.ClearRrule()
+	return _u
+}
+
+// SetExdates sets the "exdates" field.
+func (_u *ActivityUpdateOne) SetExdates(v []time.Time) *ActivityUpdateOne {
+	_u.mutation.SetExdates(v)
+	return _u
+}
+
+// AppendExdates appends value to the "exdates" field.
+func (_u *ActivityUpdateOne) AppendExdates(v []time.Time) *ActivityUpdateOne {
+	_u.mutation.AppendExdates(v)
+	return _u
+}
+
+// ClearExdates clears the value of the "exdates" field.
+func (_u *ActivityUpdateOne) ClearExdates() *ActivityUpdateOne {
+	_u.mutation.ClearExdates()
+	return _u
+}
+
+// SetRdates sets the "rdates" field.
+func (_u *ActivityUpdateOne) SetRdates(v []time.Time) *ActivityUpdateOne {
+	_u.mutation.SetRdates(v)
+	return _u
+}
+
+// AppendRdates appends value to the "rdates" field.
+func (_u *ActivityUpdateOne) AppendRdates(v []time.Time) *ActivityUpdateOne {
+	_u.mutation.AppendRdates(v)
+	return _u
+}
+
+// ClearRdates clears the value of the "rdates" field.
+func (_u *ActivityUpdateOne) ClearRdates() *ActivityUpdateOne {
+	_u.mutation.ClearRdates()
+	return _u
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (_u *ActivityUpdateOne) SetSeriesEndsAt(v time.Time) *ActivityUpdateOne {
+	_u.mutation.SetSeriesEndsAt(v)
+	return _u
+}
+
+// SetNillableSeriesEndsAt sets the "series_ends_at" field if the given value is not nil.
+func (_u *ActivityUpdateOne) SetNillableSeriesEndsAt(v *time.Time) *ActivityUpdateOne {
+	if v != nil {
+		_u.SetSeriesEndsAt(*v)
+	}
+	return _u
+}
+
+// ClearSeriesEndsAt clears the value of the "series_ends_at" field.
+func (_u *ActivityUpdateOne) ClearSeriesEndsAt() *ActivityUpdateOne {
+	_u.mutation.ClearSeriesEndsAt()
+	return _u
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (_u *ActivityUpdateOne) SetMonthThemeID(v int) *ActivityUpdateOne {
+	_u.mutation.SetMonthThemeID(v)
+	return _u
+}
+
+// SetNillableMonthThemeID sets the "month_theme_id" field if the given value is not nil.
+func (_u *ActivityUpdateOne) SetNillableMonthThemeID(v *int) *ActivityUpdateOne {
+	if v != nil {
+		_u.SetMonthThemeID(*v)
+	}
+	return _u
+}
+
+// ClearMonthThemeID clears the value of the "month_theme_id" field.
+func (_u *ActivityUpdateOne) ClearMonthThemeID() *ActivityUpdateOne {
+	_u.mutation.ClearMonthThemeID()
+	return _u
+}
+
 // SetCommunity sets the "community" edge to the Region entity.
 func (_u *ActivityUpdateOne) SetCommunity(v *Region) *ActivityUpdateOne {
 	return _u.SetCommunityID(v.ID)
@@ -918,6 +1190,11 @@ func (_u *ActivityUpdateOne) SetOrganizer(v *Organization) *ActivityUpdateOne {
 // SetVenue sets the "venue" edge to the Facility entity.
 func (_u *ActivityUpdateOne) SetVenue(v *Facility) *ActivityUpdateOne {
 	return _u.SetVenueID(v.ID)
+}
+
+// SetMonthTheme sets the "month_theme" edge to the Theme entity.
+func (_u *ActivityUpdateOne) SetMonthTheme(v *Theme) *ActivityUpdateOne {
+	return _u.SetMonthThemeID(v.ID)
 }
 
 // Mutation returns the ActivityMutation object of the builder.
@@ -940,6 +1217,12 @@ func (_u *ActivityUpdateOne) ClearOrganizer() *ActivityUpdateOne {
 // ClearVenue clears the "venue" edge to the Facility entity.
 func (_u *ActivityUpdateOne) ClearVenue() *ActivityUpdateOne {
 	_u.mutation.ClearVenue()
+	return _u
+}
+
+// ClearMonthTheme clears the "month_theme" edge to the Theme entity.
+func (_u *ActivityUpdateOne) ClearMonthTheme() *ActivityUpdateOne {
+	_u.mutation.ClearMonthTheme()
 	return _u
 }
 
@@ -1043,6 +1326,11 @@ func (_u *ActivityUpdateOne) check() error {
 	if v, ok := _u.mutation.Source(); ok {
 		if err := activity.SourceValidator(v); err != nil {
 			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Activity.source": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Rrule(); ok {
+		if err := activity.RruleValidator(v); err != nil {
+			return &ValidationError{Name: "rrule", err: fmt.Errorf(`ent: validator failed for field "Activity.rrule": %w`, err)}
 		}
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
@@ -1153,6 +1441,40 @@ func (_u *ActivityUpdateOne) sqlSave(ctx context.Context) (_node *Activity, err 
 	if _u.mutation.IllustrativeCleared() {
 		_spec.ClearField(activity.FieldIllustrative, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.Rrule(); ok {
+		_spec.SetField(activity.FieldRrule, field.TypeString, value)
+	}
+	if _u.mutation.RruleCleared() {
+		_spec.ClearField(activity.FieldRrule, field.TypeString)
+	}
+	if value, ok := _u.mutation.Exdates(); ok {
+		_spec.SetField(activity.FieldExdates, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedExdates(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, activity.FieldExdates, value)
+		})
+	}
+	if _u.mutation.ExdatesCleared() {
+		_spec.ClearField(activity.FieldExdates, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Rdates(); ok {
+		_spec.SetField(activity.FieldRdates, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRdates(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, activity.FieldRdates, value)
+		})
+	}
+	if _u.mutation.RdatesCleared() {
+		_spec.ClearField(activity.FieldRdates, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.SeriesEndsAt(); ok {
+		_spec.SetField(activity.FieldSeriesEndsAt, field.TypeTime, value)
+	}
+	if _u.mutation.SeriesEndsAtCleared() {
+		_spec.ClearField(activity.FieldSeriesEndsAt, field.TypeTime)
+	}
 	if _u.mutation.CommunityCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1233,6 +1555,35 @@ func (_u *ActivityUpdateOne) sqlSave(ctx context.Context) (_node *Activity, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(facility.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MonthThemeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.MonthThemeTable,
+			Columns: []string{activity.MonthThemeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(theme.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MonthThemeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.MonthThemeTable,
+			Columns: []string{activity.MonthThemeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(theme.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

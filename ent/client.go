@@ -13,16 +13,21 @@ import (
 
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -31,13 +36,21 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
+	"lifecircle/ent/webhookdelivery"
+	"lifecircle/ent/webhookendpoint"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -54,6 +67,10 @@ type Client struct {
 	APIToken *APITokenClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
+	// Appointment is the client for interacting with the Appointment builders.
+	Appointment *AppointmentClient
+	// AppointmentEvent is the client for interacting with the AppointmentEvent builders.
+	AppointmentEvent *AppointmentEventClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// ChangeLock is the client for interacting with the ChangeLock builders.
@@ -64,16 +81,22 @@ type Client struct {
 	Compound *CompoundClient
 	// Erasure is the client for interacting with the Erasure builders.
 	Erasure *ErasureClient
+	// EventLock is the client for interacting with the EventLock builders.
+	EventLock *EventLockClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridWorker is the client for interacting with the GridWorker builders.
+	GridWorker *GridWorkerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
 	// NeedMatch is the client for interacting with the NeedMatch builders.
 	NeedMatch *NeedMatchClient
+	// OccurrenceCount is the client for interacting with the OccurrenceCount builders.
+	OccurrenceCount *OccurrenceCountClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
@@ -90,20 +113,36 @@ type Client struct {
 	Region *RegionClient
 	// Registration is the client for interacting with the Registration builders.
 	Registration *RegistrationClient
+	// RegistrationEvent is the client for interacting with the RegistrationEvent builders.
+	RegistrationEvent *RegistrationEventClient
+	// ReportedIndicator is the client for interacting with the ReportedIndicator builders.
+	ReportedIndicator *ReportedIndicatorClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceContact is the client for interacting with the ResourceContact builders.
 	ResourceContact *ResourceContactClient
+	// ServiceMatter is the client for interacting with the ServiceMatter builders.
+	ServiceMatter *ServiceMatterClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// ServiceSlot is the client for interacting with the ServiceSlot builders.
+	ServiceSlot *ServiceSlotClient
 	// SignInCode is the client for interacting with the SignInCode builders.
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
+	// Theme is the client for interacting with the Theme builders.
+	Theme *ThemeClient
+	// Visit is the client for interacting with the Visit builders.
+	Visit *VisitClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
+	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
+	WebhookEndpoint *WebhookEndpointClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -117,16 +156,21 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIToken = NewAPITokenClient(c.config)
 	c.Activity = NewActivityClient(c.config)
+	c.Appointment = NewAppointmentClient(c.config)
+	c.AppointmentEvent = NewAppointmentEventClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.ChangeLock = NewChangeLockClient(c.config)
 	c.CoBuildingProject = NewCoBuildingProjectClient(c.config)
 	c.Compound = NewCompoundClient(c.config)
 	c.Erasure = NewErasureClient(c.config)
+	c.EventLock = NewEventLockClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
+	c.GridWorker = NewGridWorkerClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
 	c.NeedMatch = NewNeedMatchClient(c.config)
+	c.OccurrenceCount = NewOccurrenceCountClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.PersonalDataAccess = NewPersonalDataAccessClient(c.config)
@@ -135,13 +179,21 @@ func (c *Client) init() {
 	c.Publication = NewPublicationClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Registration = NewRegistrationClient(c.config)
+	c.RegistrationEvent = NewRegistrationEventClient(c.config)
+	c.ReportedIndicator = NewReportedIndicatorClient(c.config)
 	c.RequestEvent = NewRequestEventClient(c.config)
 	c.Resource = NewResourceClient(c.config)
 	c.ResourceContact = NewResourceContactClient(c.config)
+	c.ServiceMatter = NewServiceMatterClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
+	c.ServiceSlot = NewServiceSlotClient(c.config)
 	c.SignInCode = NewSignInCodeClient(c.config)
 	c.StatCell = NewStatCellClient(c.config)
+	c.Theme = NewThemeClient(c.config)
+	c.Visit = NewVisitClient(c.config)
 	c.WalkNetwork = NewWalkNetworkClient(c.config)
+	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
+	c.WebhookEndpoint = NewWebhookEndpointClient(c.config)
 }
 
 type (
@@ -236,16 +288,21 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:             cfg,
 		APIToken:           NewAPITokenClient(cfg),
 		Activity:           NewActivityClient(cfg),
+		Appointment:        NewAppointmentClient(cfg),
+		AppointmentEvent:   NewAppointmentEventClient(cfg),
 		Change:             NewChangeClient(cfg),
 		ChangeLock:         NewChangeLockClient(cfg),
 		CoBuildingProject:  NewCoBuildingProjectClient(cfg),
 		Compound:           NewCompoundClient(cfg),
 		Erasure:            NewErasureClient(cfg),
+		EventLock:          NewEventLockClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
+		GridWorker:         NewGridWorkerClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
 		NeedMatch:          NewNeedMatchClient(cfg),
+		OccurrenceCount:    NewOccurrenceCountClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
@@ -254,13 +311,21 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
+		RegistrationEvent:  NewRegistrationEventClient(cfg),
+		ReportedIndicator:  NewReportedIndicatorClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		Resource:           NewResourceClient(cfg),
 		ResourceContact:    NewResourceContactClient(cfg),
+		ServiceMatter:      NewServiceMatterClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
+		ServiceSlot:        NewServiceSlotClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
+		Theme:              NewThemeClient(cfg),
+		Visit:              NewVisitClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
+		WebhookDelivery:    NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:    NewWebhookEndpointClient(cfg),
 	}, nil
 }
 
@@ -282,16 +347,21 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:             cfg,
 		APIToken:           NewAPITokenClient(cfg),
 		Activity:           NewActivityClient(cfg),
+		Appointment:        NewAppointmentClient(cfg),
+		AppointmentEvent:   NewAppointmentEventClient(cfg),
 		Change:             NewChangeClient(cfg),
 		ChangeLock:         NewChangeLockClient(cfg),
 		CoBuildingProject:  NewCoBuildingProjectClient(cfg),
 		Compound:           NewCompoundClient(cfg),
 		Erasure:            NewErasureClient(cfg),
+		EventLock:          NewEventLockClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
+		GridWorker:         NewGridWorkerClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
 		NeedMatch:          NewNeedMatchClient(cfg),
+		OccurrenceCount:    NewOccurrenceCountClient(cfg),
 		Organization:       NewOrganizationClient(cfg),
 		Person:             NewPersonClient(cfg),
 		PersonalDataAccess: NewPersonalDataAccessClient(cfg),
@@ -300,13 +370,21 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Publication:        NewPublicationClient(cfg),
 		Region:             NewRegionClient(cfg),
 		Registration:       NewRegistrationClient(cfg),
+		RegistrationEvent:  NewRegistrationEventClient(cfg),
+		ReportedIndicator:  NewReportedIndicatorClient(cfg),
 		RequestEvent:       NewRequestEventClient(cfg),
 		Resource:           NewResourceClient(cfg),
 		ResourceContact:    NewResourceContactClient(cfg),
+		ServiceMatter:      NewServiceMatterClient(cfg),
 		ServiceRequest:     NewServiceRequestClient(cfg),
+		ServiceSlot:        NewServiceSlotClient(cfg),
 		SignInCode:         NewSignInCodeClient(cfg),
 		StatCell:           NewStatCellClient(cfg),
+		Theme:              NewThemeClient(cfg),
+		Visit:              NewVisitClient(cfg),
 		WalkNetwork:        NewWalkNetworkClient(cfg),
+		WebhookDelivery:    NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:    NewWebhookEndpointClient(cfg),
 	}, nil
 }
 
@@ -336,12 +414,15 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.CoBuildingProject, c.Compound,
-		c.Erasure, c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.NeedMatch,
-		c.Organization, c.Person, c.PersonalDataAccess, c.ProjectSigning,
-		c.ProjectUpdate, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.Resource, c.ResourceContact, c.ServiceRequest, c.SignInCode, c.StatCell,
-		c.WalkNetwork,
+		c.APIToken, c.Activity, c.Appointment, c.AppointmentEvent, c.Change,
+		c.ChangeLock, c.CoBuildingProject, c.Compound, c.Erasure, c.EventLock,
+		c.Facility, c.Grid, c.GridWorker, c.IdempotencyKey, c.Identity, c.NeedMatch,
+		c.OccurrenceCount, c.Organization, c.Person, c.PersonalDataAccess,
+		c.ProjectSigning, c.ProjectUpdate, c.Publication, c.Region, c.Registration,
+		c.RegistrationEvent, c.ReportedIndicator, c.RequestEvent, c.Resource,
+		c.ResourceContact, c.ServiceMatter, c.ServiceRequest, c.ServiceSlot,
+		c.SignInCode, c.StatCell, c.Theme, c.Visit, c.WalkNetwork, c.WebhookDelivery,
+		c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -351,12 +432,15 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.Activity, c.Change, c.ChangeLock, c.CoBuildingProject, c.Compound,
-		c.Erasure, c.Facility, c.Grid, c.IdempotencyKey, c.Identity, c.NeedMatch,
-		c.Organization, c.Person, c.PersonalDataAccess, c.ProjectSigning,
-		c.ProjectUpdate, c.Publication, c.Region, c.Registration, c.RequestEvent,
-		c.Resource, c.ResourceContact, c.ServiceRequest, c.SignInCode, c.StatCell,
-		c.WalkNetwork,
+		c.APIToken, c.Activity, c.Appointment, c.AppointmentEvent, c.Change,
+		c.ChangeLock, c.CoBuildingProject, c.Compound, c.Erasure, c.EventLock,
+		c.Facility, c.Grid, c.GridWorker, c.IdempotencyKey, c.Identity, c.NeedMatch,
+		c.OccurrenceCount, c.Organization, c.Person, c.PersonalDataAccess,
+		c.ProjectSigning, c.ProjectUpdate, c.Publication, c.Region, c.Registration,
+		c.RegistrationEvent, c.ReportedIndicator, c.RequestEvent, c.Resource,
+		c.ResourceContact, c.ServiceMatter, c.ServiceRequest, c.ServiceSlot,
+		c.SignInCode, c.StatCell, c.Theme, c.Visit, c.WalkNetwork, c.WebhookDelivery,
+		c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -369,6 +453,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.APIToken.mutate(ctx, m)
 	case *ActivityMutation:
 		return c.Activity.mutate(ctx, m)
+	case *AppointmentMutation:
+		return c.Appointment.mutate(ctx, m)
+	case *AppointmentEventMutation:
+		return c.AppointmentEvent.mutate(ctx, m)
 	case *ChangeMutation:
 		return c.Change.mutate(ctx, m)
 	case *ChangeLockMutation:
@@ -379,16 +467,22 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Compound.mutate(ctx, m)
 	case *ErasureMutation:
 		return c.Erasure.mutate(ctx, m)
+	case *EventLockMutation:
+		return c.EventLock.mutate(ctx, m)
 	case *FacilityMutation:
 		return c.Facility.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
+	case *GridWorkerMutation:
+		return c.GridWorker.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *IdentityMutation:
 		return c.Identity.mutate(ctx, m)
 	case *NeedMatchMutation:
 		return c.NeedMatch.mutate(ctx, m)
+	case *OccurrenceCountMutation:
+		return c.OccurrenceCount.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *PersonMutation:
@@ -405,20 +499,36 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Region.mutate(ctx, m)
 	case *RegistrationMutation:
 		return c.Registration.mutate(ctx, m)
+	case *RegistrationEventMutation:
+		return c.RegistrationEvent.mutate(ctx, m)
+	case *ReportedIndicatorMutation:
+		return c.ReportedIndicator.mutate(ctx, m)
 	case *RequestEventMutation:
 		return c.RequestEvent.mutate(ctx, m)
 	case *ResourceMutation:
 		return c.Resource.mutate(ctx, m)
 	case *ResourceContactMutation:
 		return c.ResourceContact.mutate(ctx, m)
+	case *ServiceMatterMutation:
+		return c.ServiceMatter.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
+	case *ServiceSlotMutation:
+		return c.ServiceSlot.mutate(ctx, m)
 	case *SignInCodeMutation:
 		return c.SignInCode.mutate(ctx, m)
 	case *StatCellMutation:
 		return c.StatCell.mutate(ctx, m)
+	case *ThemeMutation:
+		return c.Theme.mutate(ctx, m)
+	case *VisitMutation:
+		return c.Visit.mutate(ctx, m)
 	case *WalkNetworkMutation:
 		return c.WalkNetwork.mutate(ctx, m)
+	case *WebhookDeliveryMutation:
+		return c.WebhookDelivery.mutate(ctx, m)
+	case *WebhookEndpointMutation:
+		return c.WebhookEndpoint.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -746,6 +856,22 @@ func (c *ActivityClient) QueryVenue(_m *Activity) *FacilityQuery {
 	return query
 }
 
+// QueryMonthTheme queries the month_theme edge of a Activity.
+func (c *ActivityClient) QueryMonthTheme(_m *Activity) *ThemeQuery {
+	query := (&ThemeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activity.Table, activity.FieldID, id),
+			sqlgraph.To(theme.Table, theme.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, activity.MonthThemeTable, activity.MonthThemeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ActivityClient) Hooks() []Hook {
 	hooks := c.hooks.Activity
@@ -769,6 +895,370 @@ func (c *ActivityClient) mutate(ctx context.Context, m *ActivityMutation) (Value
 		return (&ActivityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Activity mutation op: %q", m.Op())
+	}
+}
+
+// AppointmentClient is a client for the Appointment schema.
+type AppointmentClient struct {
+	config
+}
+
+// NewAppointmentClient returns a client for the Appointment from the given config.
+func NewAppointmentClient(c config) *AppointmentClient {
+	return &AppointmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `appointment.Hooks(f(g(h())))`.
+func (c *AppointmentClient) Use(hooks ...Hook) {
+	c.hooks.Appointment = append(c.hooks.Appointment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `appointment.Intercept(f(g(h())))`.
+func (c *AppointmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Appointment = append(c.inters.Appointment, interceptors...)
+}
+
+// Create returns a builder for creating a Appointment entity.
+func (c *AppointmentClient) Create() *AppointmentCreate {
+	mutation := newAppointmentMutation(c.config, OpCreate)
+	return &AppointmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Appointment entities.
+func (c *AppointmentClient) CreateBulk(builders ...*AppointmentCreate) *AppointmentCreateBulk {
+	return &AppointmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AppointmentClient) MapCreateBulk(slice any, setFunc func(*AppointmentCreate, int)) *AppointmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AppointmentCreateBulk{err: fmt.Errorf("calling to AppointmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AppointmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AppointmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Appointment.
+func (c *AppointmentClient) Update() *AppointmentUpdate {
+	mutation := newAppointmentMutation(c.config, OpUpdate)
+	return &AppointmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AppointmentClient) UpdateOne(_m *Appointment) *AppointmentUpdateOne {
+	mutation := newAppointmentMutation(c.config, OpUpdateOne, withAppointment(_m))
+	return &AppointmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AppointmentClient) UpdateOneID(id int) *AppointmentUpdateOne {
+	mutation := newAppointmentMutation(c.config, OpUpdateOne, withAppointmentID(id))
+	return &AppointmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Appointment.
+func (c *AppointmentClient) Delete() *AppointmentDelete {
+	mutation := newAppointmentMutation(c.config, OpDelete)
+	return &AppointmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AppointmentClient) DeleteOne(_m *Appointment) *AppointmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AppointmentClient) DeleteOneID(id int) *AppointmentDeleteOne {
+	builder := c.Delete().Where(appointment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AppointmentDeleteOne{builder}
+}
+
+// Query returns a query builder for Appointment.
+func (c *AppointmentClient) Query() *AppointmentQuery {
+	return &AppointmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAppointment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Appointment entity by its id.
+func (c *AppointmentClient) Get(ctx context.Context, id int) (*Appointment, error) {
+	return c.Query().Where(appointment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AppointmentClient) GetX(ctx context.Context, id int) *Appointment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a Appointment.
+func (c *AppointmentClient) QueryPerson(_m *Appointment) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.PersonTable, appointment.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMatter queries the matter edge of a Appointment.
+func (c *AppointmentClient) QueryMatter(_m *Appointment) *ServiceMatterQuery {
+	query := (&ServiceMatterClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(servicematter.Table, servicematter.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.MatterTable, appointment.MatterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySlot queries the slot edge of a Appointment.
+func (c *AppointmentClient) QuerySlot(_m *Appointment) *ServiceSlotQuery {
+	query := (&ServiceSlotClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(serviceslot.Table, serviceslot.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.SlotTable, appointment.SlotColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCommunity queries the community edge of a Appointment.
+func (c *AppointmentClient) QueryCommunity(_m *Appointment) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointment.CommunityTable, appointment.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryHistory queries the history edge of a Appointment.
+func (c *AppointmentClient) QueryHistory(_m *Appointment) *AppointmentEventQuery {
+	query := (&AppointmentEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointment.Table, appointment.FieldID, id),
+			sqlgraph.To(appointmentevent.Table, appointmentevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, appointment.HistoryTable, appointment.HistoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AppointmentClient) Hooks() []Hook {
+	hooks := c.hooks.Appointment
+	return append(hooks[:len(hooks):len(hooks)], appointment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AppointmentClient) Interceptors() []Interceptor {
+	return c.inters.Appointment
+}
+
+func (c *AppointmentClient) mutate(ctx context.Context, m *AppointmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AppointmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AppointmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AppointmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AppointmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Appointment mutation op: %q", m.Op())
+	}
+}
+
+// AppointmentEventClient is a client for the AppointmentEvent schema.
+type AppointmentEventClient struct {
+	config
+}
+
+// NewAppointmentEventClient returns a client for the AppointmentEvent from the given config.
+func NewAppointmentEventClient(c config) *AppointmentEventClient {
+	return &AppointmentEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `appointmentevent.Hooks(f(g(h())))`.
+func (c *AppointmentEventClient) Use(hooks ...Hook) {
+	c.hooks.AppointmentEvent = append(c.hooks.AppointmentEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `appointmentevent.Intercept(f(g(h())))`.
+func (c *AppointmentEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AppointmentEvent = append(c.inters.AppointmentEvent, interceptors...)
+}
+
+// Create returns a builder for creating a AppointmentEvent entity.
+func (c *AppointmentEventClient) Create() *AppointmentEventCreate {
+	mutation := newAppointmentEventMutation(c.config, OpCreate)
+	return &AppointmentEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AppointmentEvent entities.
+func (c *AppointmentEventClient) CreateBulk(builders ...*AppointmentEventCreate) *AppointmentEventCreateBulk {
+	return &AppointmentEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AppointmentEventClient) MapCreateBulk(slice any, setFunc func(*AppointmentEventCreate, int)) *AppointmentEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AppointmentEventCreateBulk{err: fmt.Errorf("calling to AppointmentEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AppointmentEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AppointmentEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AppointmentEvent.
+func (c *AppointmentEventClient) Update() *AppointmentEventUpdate {
+	mutation := newAppointmentEventMutation(c.config, OpUpdate)
+	return &AppointmentEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AppointmentEventClient) UpdateOne(_m *AppointmentEvent) *AppointmentEventUpdateOne {
+	mutation := newAppointmentEventMutation(c.config, OpUpdateOne, withAppointmentEvent(_m))
+	return &AppointmentEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AppointmentEventClient) UpdateOneID(id int) *AppointmentEventUpdateOne {
+	mutation := newAppointmentEventMutation(c.config, OpUpdateOne, withAppointmentEventID(id))
+	return &AppointmentEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AppointmentEvent.
+func (c *AppointmentEventClient) Delete() *AppointmentEventDelete {
+	mutation := newAppointmentEventMutation(c.config, OpDelete)
+	return &AppointmentEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AppointmentEventClient) DeleteOne(_m *AppointmentEvent) *AppointmentEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AppointmentEventClient) DeleteOneID(id int) *AppointmentEventDeleteOne {
+	builder := c.Delete().Where(appointmentevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AppointmentEventDeleteOne{builder}
+}
+
+// Query returns a query builder for AppointmentEvent.
+func (c *AppointmentEventClient) Query() *AppointmentEventQuery {
+	return &AppointmentEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAppointmentEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AppointmentEvent entity by its id.
+func (c *AppointmentEventClient) Get(ctx context.Context, id int) (*AppointmentEvent, error) {
+	return c.Query().Where(appointmentevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AppointmentEventClient) GetX(ctx context.Context, id int) *AppointmentEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAppointment queries the appointment edge of a AppointmentEvent.
+func (c *AppointmentEventClient) QueryAppointment(_m *AppointmentEvent) *AppointmentQuery {
+	query := (&AppointmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appointmentevent.Table, appointmentevent.FieldID, id),
+			sqlgraph.To(appointment.Table, appointment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appointmentevent.AppointmentTable, appointmentevent.AppointmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AppointmentEventClient) Hooks() []Hook {
+	hooks := c.hooks.AppointmentEvent
+	return append(hooks[:len(hooks):len(hooks)], appointmentevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AppointmentEventClient) Interceptors() []Interceptor {
+	return c.inters.AppointmentEvent
+}
+
+func (c *AppointmentEventClient) mutate(ctx context.Context, m *AppointmentEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AppointmentEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AppointmentEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AppointmentEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AppointmentEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AppointmentEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -1394,6 +1884,22 @@ func (c *CompoundClient) QueryOrganizations(_m *Compound) *OrganizationQuery {
 	return query
 }
 
+// QueryGrids queries the grids edge of a Compound.
+func (c *CompoundClient) QueryGrids(_m *Compound) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(compound.Table, compound.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, compound.GridsTable, compound.GridsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *CompoundClient) Hooks() []Hook {
 	hooks := c.hooks.Compound
@@ -1551,6 +2057,140 @@ func (c *ErasureClient) mutate(ctx context.Context, m *ErasureMutation) (Value, 
 		return (&ErasureDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Erasure mutation op: %q", m.Op())
+	}
+}
+
+// EventLockClient is a client for the EventLock schema.
+type EventLockClient struct {
+	config
+}
+
+// NewEventLockClient returns a client for the EventLock from the given config.
+func NewEventLockClient(c config) *EventLockClient {
+	return &EventLockClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `eventlock.Hooks(f(g(h())))`.
+func (c *EventLockClient) Use(hooks ...Hook) {
+	c.hooks.EventLock = append(c.hooks.EventLock, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `eventlock.Intercept(f(g(h())))`.
+func (c *EventLockClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EventLock = append(c.inters.EventLock, interceptors...)
+}
+
+// Create returns a builder for creating a EventLock entity.
+func (c *EventLockClient) Create() *EventLockCreate {
+	mutation := newEventLockMutation(c.config, OpCreate)
+	return &EventLockCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EventLock entities.
+func (c *EventLockClient) CreateBulk(builders ...*EventLockCreate) *EventLockCreateBulk {
+	return &EventLockCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventLockClient) MapCreateBulk(slice any, setFunc func(*EventLockCreate, int)) *EventLockCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventLockCreateBulk{err: fmt.Errorf("calling to EventLockClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventLockCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventLockCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EventLock.
+func (c *EventLockClient) Update() *EventLockUpdate {
+	mutation := newEventLockMutation(c.config, OpUpdate)
+	return &EventLockUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventLockClient) UpdateOne(_m *EventLock) *EventLockUpdateOne {
+	mutation := newEventLockMutation(c.config, OpUpdateOne, withEventLock(_m))
+	return &EventLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventLockClient) UpdateOneID(id int) *EventLockUpdateOne {
+	mutation := newEventLockMutation(c.config, OpUpdateOne, withEventLockID(id))
+	return &EventLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EventLock.
+func (c *EventLockClient) Delete() *EventLockDelete {
+	mutation := newEventLockMutation(c.config, OpDelete)
+	return &EventLockDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventLockClient) DeleteOne(_m *EventLock) *EventLockDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventLockClient) DeleteOneID(id int) *EventLockDeleteOne {
+	builder := c.Delete().Where(eventlock.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventLockDeleteOne{builder}
+}
+
+// Query returns a query builder for EventLock.
+func (c *EventLockClient) Query() *EventLockQuery {
+	return &EventLockQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEventLock},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EventLock entity by its id.
+func (c *EventLockClient) Get(ctx context.Context, id int) (*EventLock, error) {
+	return c.Query().Where(eventlock.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventLockClient) GetX(ctx context.Context, id int) *EventLock {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *EventLockClient) Hooks() []Hook {
+	hooks := c.hooks.EventLock
+	return append(hooks[:len(hooks):len(hooks)], eventlock.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventLockClient) Interceptors() []Interceptor {
+	return c.inters.EventLock
+}
+
+func (c *EventLockClient) mutate(ctx context.Context, m *EventLockMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventLockCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventLockUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventLockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventLockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EventLock mutation op: %q", m.Op())
 	}
 }
 
@@ -1908,6 +2548,38 @@ func (c *GridClient) QueryCommunity(_m *Grid) *RegionQuery {
 	return query
 }
 
+// QueryCompounds queries the compounds edge of a Grid.
+func (c *GridClient) QueryCompounds(_m *Grid) *CompoundQuery {
+	query := (&CompoundClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, id),
+			sqlgraph.To(compound.Table, compound.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, grid.CompoundsTable, grid.CompoundsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWorkers queries the workers edge of a Grid.
+func (c *GridClient) QueryWorkers(_m *Grid) *GridWorkerQuery {
+	query := (&GridWorkerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, id),
+			sqlgraph.To(gridworker.Table, gridworker.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, grid.WorkersTable, grid.WorkersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *GridClient) Hooks() []Hook {
 	hooks := c.hooks.Grid
@@ -1931,6 +2603,188 @@ func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error)
 		return (&GridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Grid mutation op: %q", m.Op())
+	}
+}
+
+// GridWorkerClient is a client for the GridWorker schema.
+type GridWorkerClient struct {
+	config
+}
+
+// NewGridWorkerClient returns a client for the GridWorker from the given config.
+func NewGridWorkerClient(c config) *GridWorkerClient {
+	return &GridWorkerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `gridworker.Hooks(f(g(h())))`.
+func (c *GridWorkerClient) Use(hooks ...Hook) {
+	c.hooks.GridWorker = append(c.hooks.GridWorker, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `gridworker.Intercept(f(g(h())))`.
+func (c *GridWorkerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GridWorker = append(c.inters.GridWorker, interceptors...)
+}
+
+// Create returns a builder for creating a GridWorker entity.
+func (c *GridWorkerClient) Create() *GridWorkerCreate {
+	mutation := newGridWorkerMutation(c.config, OpCreate)
+	return &GridWorkerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GridWorker entities.
+func (c *GridWorkerClient) CreateBulk(builders ...*GridWorkerCreate) *GridWorkerCreateBulk {
+	return &GridWorkerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GridWorkerClient) MapCreateBulk(slice any, setFunc func(*GridWorkerCreate, int)) *GridWorkerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GridWorkerCreateBulk{err: fmt.Errorf("calling to GridWorkerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GridWorkerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GridWorkerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GridWorker.
+func (c *GridWorkerClient) Update() *GridWorkerUpdate {
+	mutation := newGridWorkerMutation(c.config, OpUpdate)
+	return &GridWorkerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GridWorkerClient) UpdateOne(_m *GridWorker) *GridWorkerUpdateOne {
+	mutation := newGridWorkerMutation(c.config, OpUpdateOne, withGridWorker(_m))
+	return &GridWorkerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GridWorkerClient) UpdateOneID(id int) *GridWorkerUpdateOne {
+	mutation := newGridWorkerMutation(c.config, OpUpdateOne, withGridWorkerID(id))
+	return &GridWorkerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GridWorker.
+func (c *GridWorkerClient) Delete() *GridWorkerDelete {
+	mutation := newGridWorkerMutation(c.config, OpDelete)
+	return &GridWorkerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GridWorkerClient) DeleteOne(_m *GridWorker) *GridWorkerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GridWorkerClient) DeleteOneID(id int) *GridWorkerDeleteOne {
+	builder := c.Delete().Where(gridworker.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GridWorkerDeleteOne{builder}
+}
+
+// Query returns a query builder for GridWorker.
+func (c *GridWorkerClient) Query() *GridWorkerQuery {
+	return &GridWorkerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGridWorker},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a GridWorker entity by its id.
+func (c *GridWorkerClient) Get(ctx context.Context, id int) (*GridWorker, error) {
+	return c.Query().Where(gridworker.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GridWorkerClient) GetX(ctx context.Context, id int) *GridWorker {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGrid queries the grid edge of a GridWorker.
+func (c *GridWorkerClient) QueryGrid(_m *GridWorker) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gridworker.Table, gridworker.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, gridworker.GridTable, gridworker.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a GridWorker.
+func (c *GridWorkerClient) QueryPerson(_m *GridWorker) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gridworker.Table, gridworker.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, gridworker.PersonTable, gridworker.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCommunity queries the community edge of a GridWorker.
+func (c *GridWorkerClient) QueryCommunity(_m *GridWorker) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gridworker.Table, gridworker.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, gridworker.CommunityTable, gridworker.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *GridWorkerClient) Hooks() []Hook {
+	hooks := c.hooks.GridWorker
+	return append(hooks[:len(hooks):len(hooks)], gridworker.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *GridWorkerClient) Interceptors() []Interceptor {
+	return c.inters.GridWorker
+}
+
+func (c *GridWorkerClient) mutate(ctx context.Context, m *GridWorkerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GridWorkerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GridWorkerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GridWorkerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GridWorkerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GridWorker mutation op: %q", m.Op())
 	}
 }
 
@@ -2461,6 +3315,156 @@ func (c *NeedMatchClient) mutate(ctx context.Context, m *NeedMatchMutation) (Val
 		return (&NeedMatchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown NeedMatch mutation op: %q", m.Op())
+	}
+}
+
+// OccurrenceCountClient is a client for the OccurrenceCount schema.
+type OccurrenceCountClient struct {
+	config
+}
+
+// NewOccurrenceCountClient returns a client for the OccurrenceCount from the given config.
+func NewOccurrenceCountClient(c config) *OccurrenceCountClient {
+	return &OccurrenceCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `occurrencecount.Hooks(f(g(h())))`.
+func (c *OccurrenceCountClient) Use(hooks ...Hook) {
+	c.hooks.OccurrenceCount = append(c.hooks.OccurrenceCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `occurrencecount.Intercept(f(g(h())))`.
+func (c *OccurrenceCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OccurrenceCount = append(c.inters.OccurrenceCount, interceptors...)
+}
+
+// Create returns a builder for creating a OccurrenceCount entity.
+func (c *OccurrenceCountClient) Create() *OccurrenceCountCreate {
+	mutation := newOccurrenceCountMutation(c.config, OpCreate)
+	return &OccurrenceCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OccurrenceCount entities.
+func (c *OccurrenceCountClient) CreateBulk(builders ...*OccurrenceCountCreate) *OccurrenceCountCreateBulk {
+	return &OccurrenceCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OccurrenceCountClient) MapCreateBulk(slice any, setFunc func(*OccurrenceCountCreate, int)) *OccurrenceCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OccurrenceCountCreateBulk{err: fmt.Errorf("calling to OccurrenceCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OccurrenceCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OccurrenceCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OccurrenceCount.
+func (c *OccurrenceCountClient) Update() *OccurrenceCountUpdate {
+	mutation := newOccurrenceCountMutation(c.config, OpUpdate)
+	return &OccurrenceCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OccurrenceCountClient) UpdateOne(_m *OccurrenceCount) *OccurrenceCountUpdateOne {
+	mutation := newOccurrenceCountMutation(c.config, OpUpdateOne, withOccurrenceCount(_m))
+	return &OccurrenceCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OccurrenceCountClient) UpdateOneID(id int) *OccurrenceCountUpdateOne {
+	mutation := newOccurrenceCountMutation(c.config, OpUpdateOne, withOccurrenceCountID(id))
+	return &OccurrenceCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OccurrenceCount.
+func (c *OccurrenceCountClient) Delete() *OccurrenceCountDelete {
+	mutation := newOccurrenceCountMutation(c.config, OpDelete)
+	return &OccurrenceCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OccurrenceCountClient) DeleteOne(_m *OccurrenceCount) *OccurrenceCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OccurrenceCountClient) DeleteOneID(id int) *OccurrenceCountDeleteOne {
+	builder := c.Delete().Where(occurrencecount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OccurrenceCountDeleteOne{builder}
+}
+
+// Query returns a query builder for OccurrenceCount.
+func (c *OccurrenceCountClient) Query() *OccurrenceCountQuery {
+	return &OccurrenceCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOccurrenceCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OccurrenceCount entity by its id.
+func (c *OccurrenceCountClient) Get(ctx context.Context, id int) (*OccurrenceCount, error) {
+	return c.Query().Where(occurrencecount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OccurrenceCountClient) GetX(ctx context.Context, id int) *OccurrenceCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryActivity queries the activity edge of a OccurrenceCount.
+func (c *OccurrenceCountClient) QueryActivity(_m *OccurrenceCount) *ActivityQuery {
+	query := (&ActivityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(occurrencecount.Table, occurrencecount.FieldID, id),
+			sqlgraph.To(activity.Table, activity.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, occurrencecount.ActivityTable, occurrencecount.ActivityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OccurrenceCountClient) Hooks() []Hook {
+	hooks := c.hooks.OccurrenceCount
+	return append(hooks[:len(hooks):len(hooks)], occurrencecount.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OccurrenceCountClient) Interceptors() []Interceptor {
+	return c.inters.OccurrenceCount
+}
+
+func (c *OccurrenceCountClient) mutate(ctx context.Context, m *OccurrenceCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OccurrenceCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OccurrenceCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OccurrenceCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OccurrenceCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OccurrenceCount mutation op: %q", m.Op())
 	}
 }
 
@@ -3952,6 +4956,290 @@ func (c *RegistrationClient) mutate(ctx context.Context, m *RegistrationMutation
 	}
 }
 
+// RegistrationEventClient is a client for the RegistrationEvent schema.
+type RegistrationEventClient struct {
+	config
+}
+
+// NewRegistrationEventClient returns a client for the RegistrationEvent from the given config.
+func NewRegistrationEventClient(c config) *RegistrationEventClient {
+	return &RegistrationEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `registrationevent.Hooks(f(g(h())))`.
+func (c *RegistrationEventClient) Use(hooks ...Hook) {
+	c.hooks.RegistrationEvent = append(c.hooks.RegistrationEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `registrationevent.Intercept(f(g(h())))`.
+func (c *RegistrationEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RegistrationEvent = append(c.inters.RegistrationEvent, interceptors...)
+}
+
+// Create returns a builder for creating a RegistrationEvent entity.
+func (c *RegistrationEventClient) Create() *RegistrationEventCreate {
+	mutation := newRegistrationEventMutation(c.config, OpCreate)
+	return &RegistrationEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RegistrationEvent entities.
+func (c *RegistrationEventClient) CreateBulk(builders ...*RegistrationEventCreate) *RegistrationEventCreateBulk {
+	return &RegistrationEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RegistrationEventClient) MapCreateBulk(slice any, setFunc func(*RegistrationEventCreate, int)) *RegistrationEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RegistrationEventCreateBulk{err: fmt.Errorf("calling to RegistrationEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RegistrationEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RegistrationEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RegistrationEvent.
+func (c *RegistrationEventClient) Update() *RegistrationEventUpdate {
+	mutation := newRegistrationEventMutation(c.config, OpUpdate)
+	return &RegistrationEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RegistrationEventClient) UpdateOne(_m *RegistrationEvent) *RegistrationEventUpdateOne {
+	mutation := newRegistrationEventMutation(c.config, OpUpdateOne, withRegistrationEvent(_m))
+	return &RegistrationEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RegistrationEventClient) UpdateOneID(id int) *RegistrationEventUpdateOne {
+	mutation := newRegistrationEventMutation(c.config, OpUpdateOne, withRegistrationEventID(id))
+	return &RegistrationEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RegistrationEvent.
+func (c *RegistrationEventClient) Delete() *RegistrationEventDelete {
+	mutation := newRegistrationEventMutation(c.config, OpDelete)
+	return &RegistrationEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RegistrationEventClient) DeleteOne(_m *RegistrationEvent) *RegistrationEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RegistrationEventClient) DeleteOneID(id int) *RegistrationEventDeleteOne {
+	builder := c.Delete().Where(registrationevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RegistrationEventDeleteOne{builder}
+}
+
+// Query returns a query builder for RegistrationEvent.
+func (c *RegistrationEventClient) Query() *RegistrationEventQuery {
+	return &RegistrationEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRegistrationEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RegistrationEvent entity by its id.
+func (c *RegistrationEventClient) Get(ctx context.Context, id int) (*RegistrationEvent, error) {
+	return c.Query().Where(registrationevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RegistrationEventClient) GetX(ctx context.Context, id int) *RegistrationEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RegistrationEventClient) Hooks() []Hook {
+	hooks := c.hooks.RegistrationEvent
+	return append(hooks[:len(hooks):len(hooks)], registrationevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RegistrationEventClient) Interceptors() []Interceptor {
+	return c.inters.RegistrationEvent
+}
+
+func (c *RegistrationEventClient) mutate(ctx context.Context, m *RegistrationEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RegistrationEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RegistrationEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RegistrationEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RegistrationEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RegistrationEvent mutation op: %q", m.Op())
+	}
+}
+
+// ReportedIndicatorClient is a client for the ReportedIndicator schema.
+type ReportedIndicatorClient struct {
+	config
+}
+
+// NewReportedIndicatorClient returns a client for the ReportedIndicator from the given config.
+func NewReportedIndicatorClient(c config) *ReportedIndicatorClient {
+	return &ReportedIndicatorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `reportedindicator.Hooks(f(g(h())))`.
+func (c *ReportedIndicatorClient) Use(hooks ...Hook) {
+	c.hooks.ReportedIndicator = append(c.hooks.ReportedIndicator, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `reportedindicator.Intercept(f(g(h())))`.
+func (c *ReportedIndicatorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReportedIndicator = append(c.inters.ReportedIndicator, interceptors...)
+}
+
+// Create returns a builder for creating a ReportedIndicator entity.
+func (c *ReportedIndicatorClient) Create() *ReportedIndicatorCreate {
+	mutation := newReportedIndicatorMutation(c.config, OpCreate)
+	return &ReportedIndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReportedIndicator entities.
+func (c *ReportedIndicatorClient) CreateBulk(builders ...*ReportedIndicatorCreate) *ReportedIndicatorCreateBulk {
+	return &ReportedIndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReportedIndicatorClient) MapCreateBulk(slice any, setFunc func(*ReportedIndicatorCreate, int)) *ReportedIndicatorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReportedIndicatorCreateBulk{err: fmt.Errorf("calling to ReportedIndicatorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReportedIndicatorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReportedIndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReportedIndicator.
+func (c *ReportedIndicatorClient) Update() *ReportedIndicatorUpdate {
+	mutation := newReportedIndicatorMutation(c.config, OpUpdate)
+	return &ReportedIndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReportedIndicatorClient) UpdateOne(_m *ReportedIndicator) *ReportedIndicatorUpdateOne {
+	mutation := newReportedIndicatorMutation(c.config, OpUpdateOne, withReportedIndicator(_m))
+	return &ReportedIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReportedIndicatorClient) UpdateOneID(id int) *ReportedIndicatorUpdateOne {
+	mutation := newReportedIndicatorMutation(c.config, OpUpdateOne, withReportedIndicatorID(id))
+	return &ReportedIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReportedIndicator.
+func (c *ReportedIndicatorClient) Delete() *ReportedIndicatorDelete {
+	mutation := newReportedIndicatorMutation(c.config, OpDelete)
+	return &ReportedIndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReportedIndicatorClient) DeleteOne(_m *ReportedIndicator) *ReportedIndicatorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReportedIndicatorClient) DeleteOneID(id int) *ReportedIndicatorDeleteOne {
+	builder := c.Delete().Where(reportedindicator.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReportedIndicatorDeleteOne{builder}
+}
+
+// Query returns a query builder for ReportedIndicator.
+func (c *ReportedIndicatorClient) Query() *ReportedIndicatorQuery {
+	return &ReportedIndicatorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReportedIndicator},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReportedIndicator entity by its id.
+func (c *ReportedIndicatorClient) Get(ctx context.Context, id int) (*ReportedIndicator, error) {
+	return c.Query().Where(reportedindicator.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReportedIndicatorClient) GetX(ctx context.Context, id int) *ReportedIndicator {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRegion queries the region edge of a ReportedIndicator.
+func (c *ReportedIndicatorClient) QueryRegion(_m *ReportedIndicator) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reportedindicator.Table, reportedindicator.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reportedindicator.RegionTable, reportedindicator.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReportedIndicatorClient) Hooks() []Hook {
+	hooks := c.hooks.ReportedIndicator
+	return append(hooks[:len(hooks):len(hooks)], reportedindicator.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReportedIndicatorClient) Interceptors() []Interceptor {
+	return c.inters.ReportedIndicator
+}
+
+func (c *ReportedIndicatorClient) mutate(ctx context.Context, m *ReportedIndicatorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReportedIndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReportedIndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReportedIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReportedIndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReportedIndicator mutation op: %q", m.Op())
+	}
+}
+
 // RequestEventClient is a client for the RequestEvent schema.
 type RequestEventClient struct {
 	config
@@ -4466,6 +5754,172 @@ func (c *ResourceContactClient) mutate(ctx context.Context, m *ResourceContactMu
 	}
 }
 
+// ServiceMatterClient is a client for the ServiceMatter schema.
+type ServiceMatterClient struct {
+	config
+}
+
+// NewServiceMatterClient returns a client for the ServiceMatter from the given config.
+func NewServiceMatterClient(c config) *ServiceMatterClient {
+	return &ServiceMatterClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `servicematter.Hooks(f(g(h())))`.
+func (c *ServiceMatterClient) Use(hooks ...Hook) {
+	c.hooks.ServiceMatter = append(c.hooks.ServiceMatter, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `servicematter.Intercept(f(g(h())))`.
+func (c *ServiceMatterClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ServiceMatter = append(c.inters.ServiceMatter, interceptors...)
+}
+
+// Create returns a builder for creating a ServiceMatter entity.
+func (c *ServiceMatterClient) Create() *ServiceMatterCreate {
+	mutation := newServiceMatterMutation(c.config, OpCreate)
+	return &ServiceMatterCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ServiceMatter entities.
+func (c *ServiceMatterClient) CreateBulk(builders ...*ServiceMatterCreate) *ServiceMatterCreateBulk {
+	return &ServiceMatterCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ServiceMatterClient) MapCreateBulk(slice any, setFunc func(*ServiceMatterCreate, int)) *ServiceMatterCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ServiceMatterCreateBulk{err: fmt.Errorf("calling to ServiceMatterClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ServiceMatterCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ServiceMatterCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ServiceMatter.
+func (c *ServiceMatterClient) Update() *ServiceMatterUpdate {
+	mutation := newServiceMatterMutation(c.config, OpUpdate)
+	return &ServiceMatterUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ServiceMatterClient) UpdateOne(_m *ServiceMatter) *ServiceMatterUpdateOne {
+	mutation := newServiceMatterMutation(c.config, OpUpdateOne, withServiceMatter(_m))
+	return &ServiceMatterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ServiceMatterClient) UpdateOneID(id int) *ServiceMatterUpdateOne {
+	mutation := newServiceMatterMutation(c.config, OpUpdateOne, withServiceMatterID(id))
+	return &ServiceMatterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ServiceMatter.
+func (c *ServiceMatterClient) Delete() *ServiceMatterDelete {
+	mutation := newServiceMatterMutation(c.config, OpDelete)
+	return &ServiceMatterDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ServiceMatterClient) DeleteOne(_m *ServiceMatter) *ServiceMatterDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ServiceMatterClient) DeleteOneID(id int) *ServiceMatterDeleteOne {
+	builder := c.Delete().Where(servicematter.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ServiceMatterDeleteOne{builder}
+}
+
+// Query returns a query builder for ServiceMatter.
+func (c *ServiceMatterClient) Query() *ServiceMatterQuery {
+	return &ServiceMatterQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeServiceMatter},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ServiceMatter entity by its id.
+func (c *ServiceMatterClient) Get(ctx context.Context, id int) (*ServiceMatter, error) {
+	return c.Query().Where(servicematter.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ServiceMatterClient) GetX(ctx context.Context, id int) *ServiceMatter {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCommunity queries the community edge of a ServiceMatter.
+func (c *ServiceMatterClient) QueryCommunity(_m *ServiceMatter) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicematter.Table, servicematter.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, servicematter.CommunityTable, servicematter.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySlots queries the slots edge of a ServiceMatter.
+func (c *ServiceMatterClient) QuerySlots(_m *ServiceMatter) *ServiceSlotQuery {
+	query := (&ServiceSlotClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicematter.Table, servicematter.FieldID, id),
+			sqlgraph.To(serviceslot.Table, serviceslot.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, servicematter.SlotsTable, servicematter.SlotsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ServiceMatterClient) Hooks() []Hook {
+	hooks := c.hooks.ServiceMatter
+	return append(hooks[:len(hooks):len(hooks)], servicematter.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ServiceMatterClient) Interceptors() []Interceptor {
+	return c.inters.ServiceMatter
+}
+
+func (c *ServiceMatterClient) mutate(ctx context.Context, m *ServiceMatterMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ServiceMatterCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ServiceMatterUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ServiceMatterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ServiceMatterDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ServiceMatter mutation op: %q", m.Op())
+	}
+}
+
 // ServiceRequestClient is a client for the ServiceRequest schema.
 type ServiceRequestClient struct {
 	config
@@ -4693,6 +6147,172 @@ func (c *ServiceRequestClient) mutate(ctx context.Context, m *ServiceRequestMuta
 		return (&ServiceRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ServiceRequest mutation op: %q", m.Op())
+	}
+}
+
+// ServiceSlotClient is a client for the ServiceSlot schema.
+type ServiceSlotClient struct {
+	config
+}
+
+// NewServiceSlotClient returns a client for the ServiceSlot from the given config.
+func NewServiceSlotClient(c config) *ServiceSlotClient {
+	return &ServiceSlotClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `serviceslot.Hooks(f(g(h())))`.
+func (c *ServiceSlotClient) Use(hooks ...Hook) {
+	c.hooks.ServiceSlot = append(c.hooks.ServiceSlot, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `serviceslot.Intercept(f(g(h())))`.
+func (c *ServiceSlotClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ServiceSlot = append(c.inters.ServiceSlot, interceptors...)
+}
+
+// Create returns a builder for creating a ServiceSlot entity.
+func (c *ServiceSlotClient) Create() *ServiceSlotCreate {
+	mutation := newServiceSlotMutation(c.config, OpCreate)
+	return &ServiceSlotCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ServiceSlot entities.
+func (c *ServiceSlotClient) CreateBulk(builders ...*ServiceSlotCreate) *ServiceSlotCreateBulk {
+	return &ServiceSlotCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ServiceSlotClient) MapCreateBulk(slice any, setFunc func(*ServiceSlotCreate, int)) *ServiceSlotCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ServiceSlotCreateBulk{err: fmt.Errorf("calling to ServiceSlotClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ServiceSlotCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ServiceSlotCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ServiceSlot.
+func (c *ServiceSlotClient) Update() *ServiceSlotUpdate {
+	mutation := newServiceSlotMutation(c.config, OpUpdate)
+	return &ServiceSlotUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ServiceSlotClient) UpdateOne(_m *ServiceSlot) *ServiceSlotUpdateOne {
+	mutation := newServiceSlotMutation(c.config, OpUpdateOne, withServiceSlot(_m))
+	return &ServiceSlotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ServiceSlotClient) UpdateOneID(id int) *ServiceSlotUpdateOne {
+	mutation := newServiceSlotMutation(c.config, OpUpdateOne, withServiceSlotID(id))
+	return &ServiceSlotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ServiceSlot.
+func (c *ServiceSlotClient) Delete() *ServiceSlotDelete {
+	mutation := newServiceSlotMutation(c.config, OpDelete)
+	return &ServiceSlotDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ServiceSlotClient) DeleteOne(_m *ServiceSlot) *ServiceSlotDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ServiceSlotClient) DeleteOneID(id int) *ServiceSlotDeleteOne {
+	builder := c.Delete().Where(serviceslot.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ServiceSlotDeleteOne{builder}
+}
+
+// Query returns a query builder for ServiceSlot.
+func (c *ServiceSlotClient) Query() *ServiceSlotQuery {
+	return &ServiceSlotQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeServiceSlot},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ServiceSlot entity by its id.
+func (c *ServiceSlotClient) Get(ctx context.Context, id int) (*ServiceSlot, error) {
+	return c.Query().Where(serviceslot.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ServiceSlotClient) GetX(ctx context.Context, id int) *ServiceSlot {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMatter queries the matter edge of a ServiceSlot.
+func (c *ServiceSlotClient) QueryMatter(_m *ServiceSlot) *ServiceMatterQuery {
+	query := (&ServiceMatterClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(serviceslot.Table, serviceslot.FieldID, id),
+			sqlgraph.To(servicematter.Table, servicematter.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, serviceslot.MatterTable, serviceslot.MatterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCommunity queries the community edge of a ServiceSlot.
+func (c *ServiceSlotClient) QueryCommunity(_m *ServiceSlot) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(serviceslot.Table, serviceslot.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, serviceslot.CommunityTable, serviceslot.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ServiceSlotClient) Hooks() []Hook {
+	hooks := c.hooks.ServiceSlot
+	return append(hooks[:len(hooks):len(hooks)], serviceslot.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ServiceSlotClient) Interceptors() []Interceptor {
+	return c.inters.ServiceSlot
+}
+
+func (c *ServiceSlotClient) mutate(ctx context.Context, m *ServiceSlotMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ServiceSlotCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ServiceSlotUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ServiceSlotUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ServiceSlotDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ServiceSlot mutation op: %q", m.Op())
 	}
 }
 
@@ -4996,6 +6616,402 @@ func (c *StatCellClient) mutate(ctx context.Context, m *StatCellMutation) (Value
 	}
 }
 
+// ThemeClient is a client for the Theme schema.
+type ThemeClient struct {
+	config
+}
+
+// NewThemeClient returns a client for the Theme from the given config.
+func NewThemeClient(c config) *ThemeClient {
+	return &ThemeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `theme.Hooks(f(g(h())))`.
+func (c *ThemeClient) Use(hooks ...Hook) {
+	c.hooks.Theme = append(c.hooks.Theme, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `theme.Intercept(f(g(h())))`.
+func (c *ThemeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Theme = append(c.inters.Theme, interceptors...)
+}
+
+// Create returns a builder for creating a Theme entity.
+func (c *ThemeClient) Create() *ThemeCreate {
+	mutation := newThemeMutation(c.config, OpCreate)
+	return &ThemeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Theme entities.
+func (c *ThemeClient) CreateBulk(builders ...*ThemeCreate) *ThemeCreateBulk {
+	return &ThemeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ThemeClient) MapCreateBulk(slice any, setFunc func(*ThemeCreate, int)) *ThemeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ThemeCreateBulk{err: fmt.Errorf("calling to ThemeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ThemeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ThemeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Theme.
+func (c *ThemeClient) Update() *ThemeUpdate {
+	mutation := newThemeMutation(c.config, OpUpdate)
+	return &ThemeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ThemeClient) UpdateOne(_m *Theme) *ThemeUpdateOne {
+	mutation := newThemeMutation(c.config, OpUpdateOne, withTheme(_m))
+	return &ThemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ThemeClient) UpdateOneID(id int) *ThemeUpdateOne {
+	mutation := newThemeMutation(c.config, OpUpdateOne, withThemeID(id))
+	return &ThemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Theme.
+func (c *ThemeClient) Delete() *ThemeDelete {
+	mutation := newThemeMutation(c.config, OpDelete)
+	return &ThemeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ThemeClient) DeleteOne(_m *Theme) *ThemeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ThemeClient) DeleteOneID(id int) *ThemeDeleteOne {
+	builder := c.Delete().Where(theme.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ThemeDeleteOne{builder}
+}
+
+// Query returns a query builder for Theme.
+func (c *ThemeClient) Query() *ThemeQuery {
+	return &ThemeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTheme},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Theme entity by its id.
+func (c *ThemeClient) Get(ctx context.Context, id int) (*Theme, error) {
+	return c.Query().Where(theme.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ThemeClient) GetX(ctx context.Context, id int) *Theme {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRegion queries the region edge of a Theme.
+func (c *ThemeClient) QueryRegion(_m *Theme) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(theme.Table, theme.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, theme.RegionTable, theme.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActivities queries the activities edge of a Theme.
+func (c *ThemeClient) QueryActivities(_m *Theme) *ActivityQuery {
+	query := (&ActivityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(theme.Table, theme.FieldID, id),
+			sqlgraph.To(activity.Table, activity.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, theme.ActivitiesTable, theme.ActivitiesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ThemeClient) Hooks() []Hook {
+	hooks := c.hooks.Theme
+	return append(hooks[:len(hooks):len(hooks)], theme.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ThemeClient) Interceptors() []Interceptor {
+	return c.inters.Theme
+}
+
+func (c *ThemeClient) mutate(ctx context.Context, m *ThemeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ThemeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ThemeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ThemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ThemeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Theme mutation op: %q", m.Op())
+	}
+}
+
+// VisitClient is a client for the Visit schema.
+type VisitClient struct {
+	config
+}
+
+// NewVisitClient returns a client for the Visit from the given config.
+func NewVisitClient(c config) *VisitClient {
+	return &VisitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `visit.Hooks(f(g(h())))`.
+func (c *VisitClient) Use(hooks ...Hook) {
+	c.hooks.Visit = append(c.hooks.Visit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `visit.Intercept(f(g(h())))`.
+func (c *VisitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Visit = append(c.inters.Visit, interceptors...)
+}
+
+// Create returns a builder for creating a Visit entity.
+func (c *VisitClient) Create() *VisitCreate {
+	mutation := newVisitMutation(c.config, OpCreate)
+	return &VisitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Visit entities.
+func (c *VisitClient) CreateBulk(builders ...*VisitCreate) *VisitCreateBulk {
+	return &VisitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VisitClient) MapCreateBulk(slice any, setFunc func(*VisitCreate, int)) *VisitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VisitCreateBulk{err: fmt.Errorf("calling to VisitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VisitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VisitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Visit.
+func (c *VisitClient) Update() *VisitUpdate {
+	mutation := newVisitMutation(c.config, OpUpdate)
+	return &VisitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VisitClient) UpdateOne(_m *Visit) *VisitUpdateOne {
+	mutation := newVisitMutation(c.config, OpUpdateOne, withVisit(_m))
+	return &VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VisitClient) UpdateOneID(id int) *VisitUpdateOne {
+	mutation := newVisitMutation(c.config, OpUpdateOne, withVisitID(id))
+	return &VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Visit.
+func (c *VisitClient) Delete() *VisitDelete {
+	mutation := newVisitMutation(c.config, OpDelete)
+	return &VisitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VisitClient) DeleteOne(_m *Visit) *VisitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VisitClient) DeleteOneID(id int) *VisitDeleteOne {
+	builder := c.Delete().Where(visit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VisitDeleteOne{builder}
+}
+
+// Query returns a query builder for Visit.
+func (c *VisitClient) Query() *VisitQuery {
+	return &VisitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVisit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Visit entity by its id.
+func (c *VisitClient) Get(ctx context.Context, id int) (*Visit, error) {
+	return c.Query().Where(visit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VisitClient) GetX(ctx context.Context, id int) *Visit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCommunity queries the community edge of a Visit.
+func (c *VisitClient) QueryCommunity(_m *Visit) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.CommunityTable, visit.CommunityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryGrid queries the grid edge of a Visit.
+func (c *VisitClient) QueryGrid(_m *Visit) *GridQuery {
+	query := (&GridClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(grid.Table, grid.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.GridTable, visit.GridColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCompound queries the compound edge of a Visit.
+func (c *VisitClient) QueryCompound(_m *Visit) *CompoundQuery {
+	query := (&CompoundClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(compound.Table, compound.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.CompoundTable, visit.CompoundColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPerson queries the person edge of a Visit.
+func (c *VisitClient) QueryPerson(_m *Visit) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.PersonTable, visit.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVisitor queries the visitor edge of a Visit.
+func (c *VisitClient) QueryVisitor(_m *Visit) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.VisitorTable, visit.VisitorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFollowUpRequest queries the follow_up_request edge of a Visit.
+func (c *VisitClient) QueryFollowUpRequest(_m *Visit) *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(visit.Table, visit.FieldID, id),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, visit.FollowUpRequestTable, visit.FollowUpRequestColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *VisitClient) Hooks() []Hook {
+	hooks := c.hooks.Visit
+	return append(hooks[:len(hooks):len(hooks)], visit.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *VisitClient) Interceptors() []Interceptor {
+	return c.inters.Visit
+}
+
+func (c *VisitClient) mutate(ctx context.Context, m *VisitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VisitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VisitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VisitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VisitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Visit mutation op: %q", m.Op())
+	}
+}
+
 // WalkNetworkClient is a client for the WalkNetwork schema.
 type WalkNetworkClient struct {
 	config
@@ -5130,20 +7146,326 @@ func (c *WalkNetworkClient) mutate(ctx context.Context, m *WalkNetworkMutation) 
 	}
 }
 
+// WebhookDeliveryClient is a client for the WebhookDelivery schema.
+type WebhookDeliveryClient struct {
+	config
+}
+
+// NewWebhookDeliveryClient returns a client for the WebhookDelivery from the given config.
+func NewWebhookDeliveryClient(c config) *WebhookDeliveryClient {
+	return &WebhookDeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookdelivery.Hooks(f(g(h())))`.
+func (c *WebhookDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.WebhookDelivery = append(c.hooks.WebhookDelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookdelivery.Intercept(f(g(h())))`.
+func (c *WebhookDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookDelivery = append(c.inters.WebhookDelivery, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookDelivery entity.
+func (c *WebhookDeliveryClient) Create() *WebhookDeliveryCreate {
+	mutation := newWebhookDeliveryMutation(c.config, OpCreate)
+	return &WebhookDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookDelivery entities.
+func (c *WebhookDeliveryClient) CreateBulk(builders ...*WebhookDeliveryCreate) *WebhookDeliveryCreateBulk {
+	return &WebhookDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookDeliveryClient) MapCreateBulk(slice any, setFunc func(*WebhookDeliveryCreate, int)) *WebhookDeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookDeliveryCreateBulk{err: fmt.Errorf("calling to WebhookDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookDeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Update() *WebhookDeliveryUpdate {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdate)
+	return &WebhookDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookDeliveryClient) UpdateOne(_m *WebhookDelivery) *WebhookDeliveryUpdateOne {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdateOne, withWebhookDelivery(_m))
+	return &WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookDeliveryClient) UpdateOneID(id int) *WebhookDeliveryUpdateOne {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdateOne, withWebhookDeliveryID(id))
+	return &WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Delete() *WebhookDeliveryDelete {
+	mutation := newWebhookDeliveryMutation(c.config, OpDelete)
+	return &WebhookDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookDeliveryClient) DeleteOne(_m *WebhookDelivery) *WebhookDeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookDeliveryClient) DeleteOneID(id int) *WebhookDeliveryDeleteOne {
+	builder := c.Delete().Where(webhookdelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookDeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Query() *WebhookDeliveryQuery {
+	return &WebhookDeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookDelivery entity by its id.
+func (c *WebhookDeliveryClient) Get(ctx context.Context, id int) (*WebhookDelivery, error) {
+	return c.Query().Where(webhookdelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookDeliveryClient) GetX(ctx context.Context, id int) *WebhookDelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEndpoint queries the endpoint edge of a WebhookDelivery.
+func (c *WebhookDeliveryClient) QueryEndpoint(_m *WebhookDelivery) *WebhookEndpointQuery {
+	query := (&WebhookEndpointClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookdelivery.Table, webhookdelivery.FieldID, id),
+			sqlgraph.To(webhookendpoint.Table, webhookendpoint.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, webhookdelivery.EndpointTable, webhookdelivery.EndpointColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookDeliveryClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookDelivery
+	return append(hooks[:len(hooks):len(hooks)], webhookdelivery.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookDeliveryClient) Interceptors() []Interceptor {
+	return c.inters.WebhookDelivery
+}
+
+func (c *WebhookDeliveryClient) mutate(ctx context.Context, m *WebhookDeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookDelivery mutation op: %q", m.Op())
+	}
+}
+
+// WebhookEndpointClient is a client for the WebhookEndpoint schema.
+type WebhookEndpointClient struct {
+	config
+}
+
+// NewWebhookEndpointClient returns a client for the WebhookEndpoint from the given config.
+func NewWebhookEndpointClient(c config) *WebhookEndpointClient {
+	return &WebhookEndpointClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookendpoint.Hooks(f(g(h())))`.
+func (c *WebhookEndpointClient) Use(hooks ...Hook) {
+	c.hooks.WebhookEndpoint = append(c.hooks.WebhookEndpoint, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookendpoint.Intercept(f(g(h())))`.
+func (c *WebhookEndpointClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookEndpoint = append(c.inters.WebhookEndpoint, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookEndpoint entity.
+func (c *WebhookEndpointClient) Create() *WebhookEndpointCreate {
+	mutation := newWebhookEndpointMutation(c.config, OpCreate)
+	return &WebhookEndpointCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookEndpoint entities.
+func (c *WebhookEndpointClient) CreateBulk(builders ...*WebhookEndpointCreate) *WebhookEndpointCreateBulk {
+	return &WebhookEndpointCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookEndpointClient) MapCreateBulk(slice any, setFunc func(*WebhookEndpointCreate, int)) *WebhookEndpointCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookEndpointCreateBulk{err: fmt.Errorf("calling to WebhookEndpointClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookEndpointCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookEndpointCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookEndpoint.
+func (c *WebhookEndpointClient) Update() *WebhookEndpointUpdate {
+	mutation := newWebhookEndpointMutation(c.config, OpUpdate)
+	return &WebhookEndpointUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookEndpointClient) UpdateOne(_m *WebhookEndpoint) *WebhookEndpointUpdateOne {
+	mutation := newWebhookEndpointMutation(c.config, OpUpdateOne, withWebhookEndpoint(_m))
+	return &WebhookEndpointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookEndpointClient) UpdateOneID(id int) *WebhookEndpointUpdateOne {
+	mutation := newWebhookEndpointMutation(c.config, OpUpdateOne, withWebhookEndpointID(id))
+	return &WebhookEndpointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookEndpoint.
+func (c *WebhookEndpointClient) Delete() *WebhookEndpointDelete {
+	mutation := newWebhookEndpointMutation(c.config, OpDelete)
+	return &WebhookEndpointDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookEndpointClient) DeleteOne(_m *WebhookEndpoint) *WebhookEndpointDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookEndpointClient) DeleteOneID(id int) *WebhookEndpointDeleteOne {
+	builder := c.Delete().Where(webhookendpoint.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookEndpointDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookEndpoint.
+func (c *WebhookEndpointClient) Query() *WebhookEndpointQuery {
+	return &WebhookEndpointQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookEndpoint},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookEndpoint entity by its id.
+func (c *WebhookEndpointClient) Get(ctx context.Context, id int) (*WebhookEndpoint, error) {
+	return c.Query().Where(webhookendpoint.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookEndpointClient) GetX(ctx context.Context, id int) *WebhookEndpoint {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryDeliveries queries the deliveries edge of a WebhookEndpoint.
+func (c *WebhookEndpointClient) QueryDeliveries(_m *WebhookEndpoint) *WebhookDeliveryQuery {
+	query := (&WebhookDeliveryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookendpoint.Table, webhookendpoint.FieldID, id),
+			sqlgraph.To(webhookdelivery.Table, webhookdelivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, webhookendpoint.DeliveriesTable, webhookendpoint.DeliveriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookEndpointClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookEndpoint
+	return append(hooks[:len(hooks):len(hooks)], webhookendpoint.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookEndpointClient) Interceptors() []Interceptor {
+	return c.inters.WebhookEndpoint
+}
+
+func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookEndpointCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookEndpointUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookEndpointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookEndpointDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookEndpoint mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Activity, Change, ChangeLock, CoBuildingProject, Compound, Erasure,
-		Facility, Grid, IdempotencyKey, Identity, NeedMatch, Organization, Person,
+		APIToken, Activity, Appointment, AppointmentEvent, Change, ChangeLock,
+		CoBuildingProject, Compound, Erasure, EventLock, Facility, Grid, GridWorker,
+		IdempotencyKey, Identity, NeedMatch, OccurrenceCount, Organization, Person,
 		PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
-		Registration, RequestEvent, Resource, ResourceContact, ServiceRequest,
-		SignInCode, StatCell, WalkNetwork []ent.Hook
+		Registration, RegistrationEvent, ReportedIndicator, RequestEvent, Resource,
+		ResourceContact, ServiceMatter, ServiceRequest, ServiceSlot, SignInCode,
+		StatCell, Theme, Visit, WalkNetwork, WebhookDelivery,
+		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
-		APIToken, Activity, Change, ChangeLock, CoBuildingProject, Compound, Erasure,
-		Facility, Grid, IdempotencyKey, Identity, NeedMatch, Organization, Person,
+		APIToken, Activity, Appointment, AppointmentEvent, Change, ChangeLock,
+		CoBuildingProject, Compound, Erasure, EventLock, Facility, Grid, GridWorker,
+		IdempotencyKey, Identity, NeedMatch, OccurrenceCount, Organization, Person,
 		PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
-		Registration, RequestEvent, Resource, ResourceContact, ServiceRequest,
-		SignInCode, StatCell, WalkNetwork []ent.Interceptor
+		Registration, RegistrationEvent, ReportedIndicator, RequestEvent, Resource,
+		ResourceContact, ServiceMatter, ServiceRequest, ServiceSlot, SignInCode,
+		StatCell, Theme, Visit, WalkNetwork, WebhookDelivery,
+		WebhookEndpoint []ent.Interceptor
 	}
 )

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/cobuildingproject"
@@ -16,9 +18,11 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -28,12 +32,17 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/registrationevent"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/ent/webhookdelivery"
 	"lifecircle/ent/webhookendpoint"
@@ -105,6 +114,8 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apitoken.Table:           apitoken.ValidColumn,
 			activity.Table:           activity.ValidColumn,
+			appointment.Table:        appointment.ValidColumn,
+			appointmentevent.Table:   appointmentevent.ValidColumn,
 			change.Table:             change.ValidColumn,
 			changelock.Table:         changelock.ValidColumn,
 			cobuildingproject.Table:  cobuildingproject.ValidColumn,
@@ -113,9 +124,11 @@ func checkColumn(t, c string) error {
 			eventlock.Table:          eventlock.ValidColumn,
 			facility.Table:           facility.ValidColumn,
 			grid.Table:               grid.ValidColumn,
+			gridworker.Table:         gridworker.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			identity.Table:           identity.ValidColumn,
 			needmatch.Table:          needmatch.ValidColumn,
+			occurrencecount.Table:    occurrencecount.ValidColumn,
 			organization.Table:       organization.ValidColumn,
 			person.Table:             person.ValidColumn,
 			personaldataaccess.Table: personaldataaccess.ValidColumn,
@@ -125,12 +138,17 @@ func checkColumn(t, c string) error {
 			region.Table:             region.ValidColumn,
 			registration.Table:       registration.ValidColumn,
 			registrationevent.Table:  registrationevent.ValidColumn,
+			reportedindicator.Table:  reportedindicator.ValidColumn,
 			requestevent.Table:       requestevent.ValidColumn,
 			resource.Table:           resource.ValidColumn,
 			resourcecontact.Table:    resourcecontact.ValidColumn,
+			servicematter.Table:      servicematter.ValidColumn,
 			servicerequest.Table:     servicerequest.ValidColumn,
+			serviceslot.Table:        serviceslot.ValidColumn,
 			signincode.Table:         signincode.ValidColumn,
 			statcell.Table:           statcell.ValidColumn,
+			theme.Table:              theme.ValidColumn,
+			visit.Table:              visit.ValidColumn,
 			walknetwork.Table:        walknetwork.ValidColumn,
 			webhookdelivery.Table:    webhookdelivery.ValidColumn,
 			webhookendpoint.Table:    webhookendpoint.ValidColumn,

@@ -5,16 +5,21 @@ package ent
 import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/erasure"
+	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -24,13 +29,21 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/registrationevent"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
+	"lifecircle/ent/webhookdelivery"
+	"lifecircle/ent/webhookendpoint"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -40,7 +53,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 40)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -95,9 +108,58 @@ var schemaGraph = func() *sqlgraph.Schema {
 			activity.FieldCommunityID:     {Type: field.TypeInt, Column: activity.FieldCommunityID},
 			activity.FieldOrganizerID:     {Type: field.TypeInt, Column: activity.FieldOrganizerID},
 			activity.FieldVenueID:         {Type: field.TypeInt, Column: activity.FieldVenueID},
+			activity.FieldRrule:           {Type: field.TypeString, Column: activity.FieldRrule},
+			activity.FieldExdates:         {Type: field.TypeJSON, Column: activity.FieldExdates},
+			activity.FieldRdates:          {Type: field.TypeJSON, Column: activity.FieldRdates},
+			activity.FieldSeriesEndsAt:    {Type: field.TypeTime, Column: activity.FieldSeriesEndsAt},
+			activity.FieldMonthThemeID:    {Type: field.TypeInt, Column: activity.FieldMonthThemeID},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   appointment.Table,
+			Columns: appointment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: appointment.FieldID,
+			},
+		},
+		Type: "Appointment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			appointment.FieldCreatedAt:   {Type: field.TypeTime, Column: appointment.FieldCreatedAt},
+			appointment.FieldUpdatedAt:   {Type: field.TypeTime, Column: appointment.FieldUpdatedAt},
+			appointment.FieldStatus:      {Type: field.TypeEnum, Column: appointment.FieldStatus},
+			appointment.FieldNote:        {Type: field.TypeString, Column: appointment.FieldNote},
+			appointment.FieldPersonID:    {Type: field.TypeInt, Column: appointment.FieldPersonID},
+			appointment.FieldOfficer:     {Type: field.TypeString, Column: appointment.FieldOfficer},
+			appointment.FieldMatterID:    {Type: field.TypeInt, Column: appointment.FieldMatterID},
+			appointment.FieldSlotID:      {Type: field.TypeInt, Column: appointment.FieldSlotID},
+			appointment.FieldCommunityID: {Type: field.TypeInt, Column: appointment.FieldCommunityID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   appointmentevent.Table,
+			Columns: appointmentevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: appointmentevent.FieldID,
+			},
+		},
+		Type: "AppointmentEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			appointmentevent.FieldAction:        {Type: field.TypeEnum, Column: appointmentevent.FieldAction},
+			appointmentevent.FieldStatus:        {Type: field.TypeString, Column: appointmentevent.FieldStatus},
+			appointmentevent.FieldActorRole:     {Type: field.TypeString, Column: appointmentevent.FieldActorRole},
+			appointmentevent.FieldActor:         {Type: field.TypeString, Column: appointmentevent.FieldActor},
+			appointmentevent.FieldNote:          {Type: field.TypeString, Column: appointmentevent.FieldNote},
+			appointmentevent.FieldAt:            {Type: field.TypeTime, Column: appointmentevent.FieldAt},
+			appointmentevent.FieldAppointmentID: {Type: field.TypeInt, Column: appointmentevent.FieldAppointmentID},
+			appointmentevent.FieldCommunityID:   {Type: field.TypeInt, Column: appointmentevent.FieldCommunityID},
+			appointmentevent.FieldActorID:       {Type: field.TypeInt, Column: appointmentevent.FieldActorID},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   change.Table,
 			Columns: change.Columns,
@@ -114,7 +176,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			change.FieldAt:       {Type: field.TypeTime, Column: change.FieldAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   changelock.Table,
 			Columns: changelock.Columns,
@@ -128,7 +190,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			changelock.FieldWrites: {Type: field.TypeInt64, Column: changelock.FieldWrites},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   cobuildingproject.Table,
 			Columns: cobuildingproject.Columns,
@@ -152,7 +214,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			cobuildingproject.FieldCommunityID:  {Type: field.TypeInt, Column: cobuildingproject.FieldCommunityID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   compound.Table,
 			Columns: compound.Columns,
@@ -176,7 +238,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			compound.FieldApproximate:        {Type: field.TypeBool, Column: compound.FieldApproximate},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   erasure.Table,
 			Columns: erasure.Columns,
@@ -195,7 +257,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 			erasure.FieldAt:               {Type: field.TypeTime, Column: erasure.FieldAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   eventlock.Table,
+			Columns: eventlock.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: eventlock.FieldID,
+			},
+		},
+		Type: "EventLock",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			eventlock.FieldWrites: {Type: field.TypeInt64, Column: eventlock.FieldWrites},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
@@ -230,7 +306,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldApproximate:  {Type: field.TypeBool, Column: facility.FieldApproximate},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   grid.Table,
 			Columns: grid.Columns,
@@ -251,7 +327,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			grid.FieldCommunityID:     {Type: field.TypeInt, Column: grid.FieldCommunityID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   gridworker.Table,
+			Columns: gridworker.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: gridworker.FieldID,
+			},
+		},
+		Type: "GridWorker",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			gridworker.FieldCreatedAt:    {Type: field.TypeTime, Column: gridworker.FieldCreatedAt},
+			gridworker.FieldUpdatedAt:    {Type: field.TypeTime, Column: gridworker.FieldUpdatedAt},
+			gridworker.FieldSource:       {Type: field.TypeString, Column: gridworker.FieldSource},
+			gridworker.FieldIllustrative: {Type: field.TypeJSON, Column: gridworker.FieldIllustrative},
+			gridworker.FieldKind:         {Type: field.TypeEnum, Column: gridworker.FieldKind},
+			gridworker.FieldGridID:       {Type: field.TypeInt, Column: gridworker.FieldGridID},
+			gridworker.FieldPersonID:     {Type: field.TypeInt, Column: gridworker.FieldPersonID},
+			gridworker.FieldCommunityID:  {Type: field.TypeInt, Column: gridworker.FieldCommunityID},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -270,7 +367,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   identity.Table,
 			Columns: identity.Columns,
@@ -290,7 +387,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			identity.FieldLastSeenAt:  {Type: field.TypeTime, Column: identity.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   needmatch.Table,
 			Columns: needmatch.Columns,
@@ -313,7 +410,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 			needmatch.FieldMatchedByPersonID: {Type: field.TypeInt, Column: needmatch.FieldMatchedByPersonID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   occurrencecount.Table,
+			Columns: occurrencecount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: occurrencecount.FieldID,
+			},
+		},
+		Type: "OccurrenceCount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			occurrencecount.FieldActivityID:      {Type: field.TypeInt, Column: occurrencecount.FieldActivityID},
+			occurrencecount.FieldStartsAt:        {Type: field.TypeTime, Column: occurrencecount.FieldStartsAt},
+			occurrencecount.FieldRegisteredCount: {Type: field.TypeInt, Column: occurrencecount.FieldRegisteredCount},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -335,7 +448,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCompoundID:   {Type: field.TypeInt, Column: organization.FieldCompoundID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -358,7 +471,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldDeactivatedAt: {Type: field.TypeTime, Column: person.FieldDeactivatedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personaldataaccess.Table,
 			Columns: personaldataaccess.Columns,
@@ -379,7 +492,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personaldataaccess.FieldOperation:         {Type: field.TypeString, Column: personaldataaccess.FieldOperation},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   projectsigning.Table,
 			Columns: projectsigning.Columns,
@@ -398,7 +511,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			projectsigning.FieldCommunityID:    {Type: field.TypeInt, Column: projectsigning.FieldCommunityID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   projectupdate.Table,
 			Columns: projectupdate.Columns,
@@ -420,7 +533,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			projectupdate.FieldCommunityID:  {Type: field.TypeInt, Column: projectupdate.FieldCommunityID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   publication.Table,
 			Columns: publication.Columns,
@@ -437,7 +550,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			publication.FieldPublishedAt: {Type: field.TypeTime, Column: publication.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   region.Table,
 			Columns: region.Columns,
@@ -462,7 +575,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			region.FieldApproximate:  {Type: field.TypeBool, Column: region.FieldApproximate},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   registration.Table,
 			Columns: registration.Columns,
@@ -473,15 +586,63 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Registration",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			registration.FieldCreatedAt:   {Type: field.TypeTime, Column: registration.FieldCreatedAt},
-			registration.FieldUpdatedAt:   {Type: field.TypeTime, Column: registration.FieldUpdatedAt},
-			registration.FieldStatus:      {Type: field.TypeEnum, Column: registration.FieldStatus},
-			registration.FieldPersonID:    {Type: field.TypeInt, Column: registration.FieldPersonID},
-			registration.FieldActivityID:  {Type: field.TypeInt, Column: registration.FieldActivityID},
-			registration.FieldCommunityID: {Type: field.TypeInt, Column: registration.FieldCommunityID},
+			registration.FieldCreatedAt:     {Type: field.TypeTime, Column: registration.FieldCreatedAt},
+			registration.FieldUpdatedAt:     {Type: field.TypeTime, Column: registration.FieldUpdatedAt},
+			registration.FieldStatus:        {Type: field.TypeEnum, Column: registration.FieldStatus},
+			registration.FieldPersonID:      {Type: field.TypeInt, Column: registration.FieldPersonID},
+			registration.FieldActivityID:    {Type: field.TypeInt, Column: registration.FieldActivityID},
+			registration.FieldCommunityID:   {Type: field.TypeInt, Column: registration.FieldCommunityID},
+			registration.FieldOccurrence:    {Type: field.TypeTime, Column: registration.FieldOccurrence},
+			registration.FieldOccurrenceKey: {Type: field.TypeInt64, Column: registration.FieldOccurrenceKey},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   registrationevent.Table,
+			Columns: registrationevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: registrationevent.FieldID,
+			},
+		},
+		Type: "RegistrationEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			registrationevent.FieldRegistrationID: {Type: field.TypeInt, Column: registrationevent.FieldRegistrationID},
+			registrationevent.FieldActivityID:     {Type: field.TypeInt, Column: registrationevent.FieldActivityID},
+			registrationevent.FieldCommunityID:    {Type: field.TypeInt, Column: registrationevent.FieldCommunityID},
+			registrationevent.FieldStatus:         {Type: field.TypeString, Column: registrationevent.FieldStatus},
+			registrationevent.FieldAt:             {Type: field.TypeTime, Column: registrationevent.FieldAt},
+		},
+	}
+	graph.Nodes[26] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   reportedindicator.Table,
+			Columns: reportedindicator.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: reportedindicator.FieldID,
+			},
+		},
+		Type: "ReportedIndicator",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			reportedindicator.FieldCreatedAt:    {Type: field.TypeTime, Column: reportedindicator.FieldCreatedAt},
+			reportedindicator.FieldUpdatedAt:    {Type: field.TypeTime, Column: reportedindicator.FieldUpdatedAt},
+			reportedindicator.FieldSource:       {Type: field.TypeString, Column: reportedindicator.FieldSource},
+			reportedindicator.FieldIllustrative: {Type: field.TypeJSON, Column: reportedindicator.FieldIllustrative},
+			reportedindicator.FieldKey:          {Type: field.TypeEnum, Column: reportedindicator.FieldKey},
+			reportedindicator.FieldValue:        {Type: field.TypeInt, Column: reportedindicator.FieldValue},
+			reportedindicator.FieldPeriodStart:  {Type: field.TypeString, Column: reportedindicator.FieldPeriodStart},
+			reportedindicator.FieldPeriodEnd:    {Type: field.TypeString, Column: reportedindicator.FieldPeriodEnd},
+			reportedindicator.FieldPeriodText:   {Type: field.TypeString, Column: reportedindicator.FieldPeriodText},
+			reportedindicator.FieldNote:         {Type: field.TypeString, Column: reportedindicator.FieldNote},
+			reportedindicator.FieldStatus:       {Type: field.TypeEnum, Column: reportedindicator.FieldStatus},
+			reportedindicator.FieldRejectReason: {Type: field.TypeString, Column: reportedindicator.FieldRejectReason},
+			reportedindicator.FieldReviewedAt:   {Type: field.TypeTime, Column: reportedindicator.FieldReviewedAt},
+			reportedindicator.FieldRegionID:     {Type: field.TypeInt, Column: reportedindicator.FieldRegionID},
+			reportedindicator.FieldCommunityID:  {Type: field.TypeInt, Column: reportedindicator.FieldCommunityID},
+		},
+	}
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   requestevent.Table,
 			Columns: requestevent.Columns,
@@ -503,7 +664,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			requestevent.FieldActorID:     {Type: field.TypeInt, Column: requestevent.FieldActorID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -533,7 +694,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldProjectID:      {Type: field.TypeInt, Column: resource.FieldProjectID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecontact.Table,
 			Columns: resourcecontact.Columns,
@@ -555,7 +716,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecontact.FieldResourceID:   {Type: field.TypeInt, Column: resourcecontact.FieldResourceID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   servicematter.Table,
+			Columns: servicematter.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: servicematter.FieldID,
+			},
+		},
+		Type: "ServiceMatter",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			servicematter.FieldCreatedAt:         {Type: field.TypeTime, Column: servicematter.FieldCreatedAt},
+			servicematter.FieldUpdatedAt:         {Type: field.TypeTime, Column: servicematter.FieldUpdatedAt},
+			servicematter.FieldSource:            {Type: field.TypeString, Column: servicematter.FieldSource},
+			servicematter.FieldIllustrative:      {Type: field.TypeJSON, Column: servicematter.FieldIllustrative},
+			servicematter.FieldCategory:          {Type: field.TypeEnum, Column: servicematter.FieldCategory},
+			servicematter.FieldName:              {Type: field.TypeString, Column: servicematter.FieldName},
+			servicematter.FieldNames:             {Type: field.TypeJSON, Column: servicematter.FieldNames},
+			servicematter.FieldRequiredDocuments: {Type: field.TypeJSON, Column: servicematter.FieldRequiredDocuments},
+			servicematter.FieldProcessingDays:    {Type: field.TypeInt, Column: servicematter.FieldProcessingDays},
+			servicematter.FieldBookable:          {Type: field.TypeBool, Column: servicematter.FieldBookable},
+			servicematter.FieldHomeService:       {Type: field.TypeBool, Column: servicematter.FieldHomeService},
+			servicematter.FieldOnBehalf:          {Type: field.TypeBool, Column: servicematter.FieldOnBehalf},
+			servicematter.FieldCommunityID:       {Type: field.TypeInt, Column: servicematter.FieldCommunityID},
+		},
+	}
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -594,7 +781,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldClaimedByID:    {Type: field.TypeInt, Column: servicerequest.FieldClaimedByID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   serviceslot.Table,
+			Columns: serviceslot.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: serviceslot.FieldID,
+			},
+		},
+		Type: "ServiceSlot",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			serviceslot.FieldCreatedAt:    {Type: field.TypeTime, Column: serviceslot.FieldCreatedAt},
+			serviceslot.FieldUpdatedAt:    {Type: field.TypeTime, Column: serviceslot.FieldUpdatedAt},
+			serviceslot.FieldSource:       {Type: field.TypeString, Column: serviceslot.FieldSource},
+			serviceslot.FieldIllustrative: {Type: field.TypeJSON, Column: serviceslot.FieldIllustrative},
+			serviceslot.FieldStartsAt:     {Type: field.TypeTime, Column: serviceslot.FieldStartsAt},
+			serviceslot.FieldEndsAt:       {Type: field.TypeTime, Column: serviceslot.FieldEndsAt},
+			serviceslot.FieldCapacity:     {Type: field.TypeInt, Column: serviceslot.FieldCapacity},
+			serviceslot.FieldBookedCount:  {Type: field.TypeInt, Column: serviceslot.FieldBookedCount},
+			serviceslot.FieldMatterID:     {Type: field.TypeInt, Column: serviceslot.FieldMatterID},
+			serviceslot.FieldCommunityID:  {Type: field.TypeInt, Column: serviceslot.FieldCommunityID},
+		},
+	}
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signincode.Table,
 			Columns: signincode.Columns,
@@ -613,7 +823,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signincode.FieldUsedAt:    {Type: field.TypeTime, Column: signincode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statcell.Table,
 			Columns: statcell.Columns,
@@ -633,7 +843,57 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statcell.FieldNoisy:         {Type: field.TypeBool, Column: statcell.FieldNoisy},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   theme.Table,
+			Columns: theme.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: theme.FieldID,
+			},
+		},
+		Type: "Theme",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			theme.FieldCreatedAt:    {Type: field.TypeTime, Column: theme.FieldCreatedAt},
+			theme.FieldUpdatedAt:    {Type: field.TypeTime, Column: theme.FieldUpdatedAt},
+			theme.FieldSource:       {Type: field.TypeString, Column: theme.FieldSource},
+			theme.FieldIllustrative: {Type: field.TypeJSON, Column: theme.FieldIllustrative},
+			theme.FieldMonth:        {Type: field.TypeString, Column: theme.FieldMonth},
+			theme.FieldTitle:        {Type: field.TypeString, Column: theme.FieldTitle},
+			theme.FieldDescription:  {Type: field.TypeString, Column: theme.FieldDescription},
+			theme.FieldRegionID:     {Type: field.TypeInt, Column: theme.FieldRegionID},
+		},
+	}
+	graph.Nodes[36] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   visit.Table,
+			Columns: visit.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: visit.FieldID,
+			},
+		},
+		Type: "Visit",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			visit.FieldCreatedAt:         {Type: field.TypeTime, Column: visit.FieldCreatedAt},
+			visit.FieldUpdatedAt:         {Type: field.TypeTime, Column: visit.FieldUpdatedAt},
+			visit.FieldSource:            {Type: field.TypeString, Column: visit.FieldSource},
+			visit.FieldIllustrative:      {Type: field.TypeJSON, Column: visit.FieldIllustrative},
+			visit.FieldReason:            {Type: field.TypeEnum, Column: visit.FieldReason},
+			visit.FieldVisitedAt:         {Type: field.TypeTime, Column: visit.FieldVisitedAt},
+			visit.FieldBuilding:          {Type: field.TypeString, Column: visit.FieldBuilding},
+			visit.FieldUnit:              {Type: field.TypeString, Column: visit.FieldUnit},
+			visit.FieldRoom:              {Type: field.TypeString, Column: visit.FieldRoom},
+			visit.FieldFindings:          {Type: field.TypeString, Column: visit.FieldFindings},
+			visit.FieldCommunityID:       {Type: field.TypeInt, Column: visit.FieldCommunityID},
+			visit.FieldGridID:            {Type: field.TypeInt, Column: visit.FieldGridID},
+			visit.FieldCompoundID:        {Type: field.TypeInt, Column: visit.FieldCompoundID},
+			visit.FieldPersonID:          {Type: field.TypeInt, Column: visit.FieldPersonID},
+			visit.FieldVisitorID:         {Type: field.TypeInt, Column: visit.FieldVisitorID},
+			visit.FieldFollowUpRequestID: {Type: field.TypeInt, Column: visit.FieldFollowUpRequestID},
+		},
+	}
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   walknetwork.Table,
 			Columns: walknetwork.Columns,
@@ -653,6 +913,65 @@ var schemaGraph = func() *sqlgraph.Schema {
 			walknetwork.FieldEdgeCount:  {Type: field.TypeInt, Column: walknetwork.FieldEdgeCount},
 			walknetwork.FieldGraph:      {Type: field.TypeBytes, Column: walknetwork.FieldGraph},
 			walknetwork.FieldImportedAt: {Type: field.TypeTime, Column: walknetwork.FieldImportedAt},
+		},
+	}
+	graph.Nodes[38] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookdelivery.Table,
+			Columns: webhookdelivery.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: webhookdelivery.FieldID,
+			},
+		},
+		Type: "WebhookDelivery",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookdelivery.FieldMessageID:      {Type: field.TypeString, Column: webhookdelivery.FieldMessageID},
+			webhookdelivery.FieldEndpointID:     {Type: field.TypeInt, Column: webhookdelivery.FieldEndpointID},
+			webhookdelivery.FieldEventType:      {Type: field.TypeString, Column: webhookdelivery.FieldEventType},
+			webhookdelivery.FieldEntity:         {Type: field.TypeString, Column: webhookdelivery.FieldEntity},
+			webhookdelivery.FieldEntityID:       {Type: field.TypeInt, Column: webhookdelivery.FieldEntityID},
+			webhookdelivery.FieldDetail:         {Type: field.TypeJSON, Column: webhookdelivery.FieldDetail},
+			webhookdelivery.FieldOccurredAt:     {Type: field.TypeTime, Column: webhookdelivery.FieldOccurredAt},
+			webhookdelivery.FieldState:          {Type: field.TypeEnum, Column: webhookdelivery.FieldState},
+			webhookdelivery.FieldAttempts:       {Type: field.TypeInt, Column: webhookdelivery.FieldAttempts},
+			webhookdelivery.FieldResponseStatus: {Type: field.TypeInt, Column: webhookdelivery.FieldResponseStatus},
+			webhookdelivery.FieldLatencyMs:      {Type: field.TypeInt, Column: webhookdelivery.FieldLatencyMs},
+			webhookdelivery.FieldResponseBody:   {Type: field.TypeString, Column: webhookdelivery.FieldResponseBody},
+			webhookdelivery.FieldError:          {Type: field.TypeString, Column: webhookdelivery.FieldError},
+			webhookdelivery.FieldLastAttemptAt:  {Type: field.TypeTime, Column: webhookdelivery.FieldLastAttemptAt},
+			webhookdelivery.FieldNextAttemptAt:  {Type: field.TypeTime, Column: webhookdelivery.FieldNextAttemptAt},
+			webhookdelivery.FieldDeliveredAt:    {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
+			webhookdelivery.FieldCreatedAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[39] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookendpoint.Table,
+			Columns: webhookendpoint.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: webhookendpoint.FieldID,
+			},
+		},
+		Type: "WebhookEndpoint",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookendpoint.FieldURL:                 {Type: field.TypeString, Column: webhookendpoint.FieldURL},
+			webhookendpoint.FieldDescription:         {Type: field.TypeString, Column: webhookendpoint.FieldDescription},
+			webhookendpoint.FieldEventTypes:          {Type: field.TypeJSON, Column: webhookendpoint.FieldEventTypes},
+			webhookendpoint.FieldCommunityID:         {Type: field.TypeInt, Column: webhookendpoint.FieldCommunityID},
+			webhookendpoint.FieldOwnerRole:           {Type: field.TypeEnum, Column: webhookendpoint.FieldOwnerRole},
+			webhookendpoint.FieldOwnerCommunityID:    {Type: field.TypeInt, Column: webhookendpoint.FieldOwnerCommunityID},
+			webhookendpoint.FieldSecret:              {Type: field.TypeString, Column: webhookendpoint.FieldSecret},
+			webhookendpoint.FieldPreviousSecret:      {Type: field.TypeString, Column: webhookendpoint.FieldPreviousSecret},
+			webhookendpoint.FieldPreviousSecretUntil: {Type: field.TypeTime, Column: webhookendpoint.FieldPreviousSecretUntil},
+			webhookendpoint.FieldEnabled:             {Type: field.TypeBool, Column: webhookendpoint.FieldEnabled},
+			webhookendpoint.FieldDisabledReason:      {Type: field.TypeString, Column: webhookendpoint.FieldDisabledReason},
+			webhookendpoint.FieldDisabledAt:          {Type: field.TypeTime, Column: webhookendpoint.FieldDisabledAt},
+			webhookendpoint.FieldConsecutiveFailures: {Type: field.TypeInt, Column: webhookendpoint.FieldConsecutiveFailures},
+			webhookendpoint.FieldFailingSince:        {Type: field.TypeTime, Column: webhookendpoint.FieldFailingSince},
+			webhookendpoint.FieldCreatedAt:           {Type: field.TypeTime, Column: webhookendpoint.FieldCreatedAt},
+			webhookendpoint.FieldUpdatedAt:           {Type: field.TypeTime, Column: webhookendpoint.FieldUpdatedAt},
 		},
 	}
 	graph.MustAddE(
@@ -714,6 +1033,90 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Activity",
 		"Facility",
+	)
+	graph.MustAddE(
+		"month_theme",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.MonthThemeTable,
+			Columns: []string{activity.MonthThemeColumn},
+			Bidi:    false,
+		},
+		"Activity",
+		"Theme",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.PersonTable,
+			Columns: []string{appointment.PersonColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"Person",
+	)
+	graph.MustAddE(
+		"matter",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.MatterTable,
+			Columns: []string{appointment.MatterColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"ServiceMatter",
+	)
+	graph.MustAddE(
+		"slot",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.SlotTable,
+			Columns: []string{appointment.SlotColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"ServiceSlot",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointment.CommunityTable,
+			Columns: []string{appointment.CommunityColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"Region",
+	)
+	graph.MustAddE(
+		"history",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   appointment.HistoryTable,
+			Columns: []string{appointment.HistoryColumn},
+			Bidi:    false,
+		},
+		"Appointment",
+		"AppointmentEvent",
+	)
+	graph.MustAddE(
+		"appointment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appointmentevent.AppointmentTable,
+			Columns: []string{appointmentevent.AppointmentColumn},
+			Bidi:    false,
+		},
+		"AppointmentEvent",
+		"Appointment",
 	)
 	graph.MustAddE(
 		"community",
@@ -800,6 +1203,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Organization",
 	)
 	graph.MustAddE(
+		"grids",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   compound.GridsTable,
+			Columns: compound.GridsPrimaryKey,
+			Bidi:    false,
+		},
+		"Compound",
+		"Grid",
+	)
+	graph.MustAddE(
 		"community",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -881,6 +1296,66 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"Grid",
+		"Region",
+	)
+	graph.MustAddE(
+		"compounds",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   grid.CompoundsTable,
+			Columns: grid.CompoundsPrimaryKey,
+			Bidi:    false,
+		},
+		"Grid",
+		"Compound",
+	)
+	graph.MustAddE(
+		"workers",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   grid.WorkersTable,
+			Columns: []string{grid.WorkersColumn},
+			Bidi:    false,
+		},
+		"Grid",
+		"GridWorker",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   gridworker.GridTable,
+			Columns: []string{gridworker.GridColumn},
+			Bidi:    false,
+		},
+		"GridWorker",
+		"Grid",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   gridworker.PersonTable,
+			Columns: []string{gridworker.PersonColumn},
+			Bidi:    false,
+		},
+		"GridWorker",
+		"Person",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   gridworker.CommunityTable,
+			Columns: []string{gridworker.CommunityColumn},
+			Bidi:    false,
+		},
+		"GridWorker",
 		"Region",
 	)
 	graph.MustAddE(
@@ -978,6 +1453,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"NeedMatch",
 		"Person",
+	)
+	graph.MustAddE(
+		"activity",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   occurrencecount.ActivityTable,
+			Columns: []string{occurrencecount.ActivityColumn},
+			Bidi:    false,
+		},
+		"OccurrenceCount",
+		"Activity",
 	)
 	graph.MustAddE(
 		"parent",
@@ -1292,6 +1779,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Region",
 	)
 	graph.MustAddE(
+		"region",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reportedindicator.RegionTable,
+			Columns: []string{reportedindicator.RegionColumn},
+			Bidi:    false,
+		},
+		"ReportedIndicator",
+		"Region",
+	)
+	graph.MustAddE(
 		"request",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1380,6 +1879,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   servicematter.CommunityTable,
+			Columns: []string{servicematter.CommunityColumn},
+			Bidi:    false,
+		},
+		"ServiceMatter",
+		"Region",
+	)
+	graph.MustAddE(
+		"slots",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   servicematter.SlotsTable,
+			Columns: []string{servicematter.SlotsColumn},
+			Bidi:    false,
+		},
+		"ServiceMatter",
+		"ServiceSlot",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   servicerequest.CommunityTable,
 			Columns: []string{servicerequest.CommunityColumn},
 			Bidi:    false,
@@ -1448,6 +1971,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Person",
 	)
 	graph.MustAddE(
+		"matter",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   serviceslot.MatterTable,
+			Columns: []string{serviceslot.MatterColumn},
+			Bidi:    false,
+		},
+		"ServiceSlot",
+		"ServiceMatter",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   serviceslot.CommunityTable,
+			Columns: []string{serviceslot.CommunityColumn},
+			Bidi:    false,
+		},
+		"ServiceSlot",
+		"Region",
+	)
+	graph.MustAddE(
 		"person",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1470,6 +2017,126 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StatCell",
 		"Publication",
+	)
+	graph.MustAddE(
+		"region",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   theme.RegionTable,
+			Columns: []string{theme.RegionColumn},
+			Bidi:    false,
+		},
+		"Theme",
+		"Region",
+	)
+	graph.MustAddE(
+		"activities",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   theme.ActivitiesTable,
+			Columns: []string{theme.ActivitiesColumn},
+			Bidi:    false,
+		},
+		"Theme",
+		"Activity",
+	)
+	graph.MustAddE(
+		"community",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.CommunityTable,
+			Columns: []string{visit.CommunityColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Region",
+	)
+	graph.MustAddE(
+		"grid",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.GridTable,
+			Columns: []string{visit.GridColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Grid",
+	)
+	graph.MustAddE(
+		"compound",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.CompoundTable,
+			Columns: []string{visit.CompoundColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Compound",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.PersonTable,
+			Columns: []string{visit.PersonColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Person",
+	)
+	graph.MustAddE(
+		"visitor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.VisitorTable,
+			Columns: []string{visit.VisitorColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"Person",
+	)
+	graph.MustAddE(
+		"follow_up_request",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.FollowUpRequestTable,
+			Columns: []string{visit.FollowUpRequestColumn},
+			Bidi:    false,
+		},
+		"Visit",
+		"ServiceRequest",
+	)
+	graph.MustAddE(
+		"endpoint",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   webhookdelivery.EndpointTable,
+			Columns: []string{webhookdelivery.EndpointColumn},
+			Bidi:    false,
+		},
+		"WebhookDelivery",
+		"WebhookEndpoint",
+	)
+	graph.MustAddE(
+		"deliveries",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhookendpoint.DeliveriesTable,
+			Columns: []string{webhookendpoint.DeliveriesColumn},
+			Bidi:    false,
+		},
+		"WebhookEndpoint",
+		"WebhookDelivery",
 	)
 	return graph
 }()
@@ -1738,6 +2405,31 @@ func (f *ActivityFilter) WhereVenueID(p entql.IntP) {
 	f.Where(p.Field(activity.FieldVenueID))
 }
 
+// WhereRrule applies the entql string predicate on the rrule field.
+func (f *ActivityFilter) WhereRrule(p entql.StringP) {
+	f.Where(p.Field(activity.FieldRrule))
+}
+
+// WhereExdates applies the entql json.RawMessage predicate on the exdates field.
+func (f *ActivityFilter) WhereExdates(p entql.BytesP) {
+	f.Where(p.Field(activity.FieldExdates))
+}
+
+// WhereRdates applies the entql json.RawMessage predicate on the rdates field.
+func (f *ActivityFilter) WhereRdates(p entql.BytesP) {
+	f.Where(p.Field(activity.FieldRdates))
+}
+
+// WhereSeriesEndsAt applies the entql time.Time predicate on the series_ends_at field.
+func (f *ActivityFilter) WhereSeriesEndsAt(p entql.TimeP) {
+	f.Where(p.Field(activity.FieldSeriesEndsAt))
+}
+
+// WhereMonthThemeID applies the entql int predicate on the month_theme_id field.
+func (f *ActivityFilter) WhereMonthThemeID(p entql.IntP) {
+	f.Where(p.Field(activity.FieldMonthThemeID))
+}
+
 // WhereHasCommunity applies a predicate to check if query has an edge community.
 func (f *ActivityFilter) WhereHasCommunity() {
 	f.Where(entql.HasEdge("community"))
@@ -1780,6 +2472,274 @@ func (f *ActivityFilter) WhereHasVenueWith(preds ...predicate.Facility) {
 	})))
 }
 
+// WhereHasMonthTheme applies a predicate to check if query has an edge month_theme.
+func (f *ActivityFilter) WhereHasMonthTheme() {
+	f.Where(entql.HasEdge("month_theme"))
+}
+
+// WhereHasMonthThemeWith applies a predicate to check if query has an edge month_theme with a given conditions (other predicates).
+func (f *ActivityFilter) WhereHasMonthThemeWith(preds ...predicate.Theme) {
+	f.Where(entql.HasEdgeWith("month_theme", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AppointmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AppointmentQuery builder.
+func (_q *AppointmentQuery) Filter() *AppointmentFilter {
+	return &AppointmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AppointmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AppointmentMutation builder.
+func (m *AppointmentMutation) Filter() *AppointmentFilter {
+	return &AppointmentFilter{config: m.config, predicateAdder: m}
+}
+
+// AppointmentFilter provides a generic filtering capability at runtime for AppointmentQuery.
+type AppointmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AppointmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AppointmentFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AppointmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(appointment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AppointmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(appointment.FieldUpdatedAt))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AppointmentFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(appointment.FieldStatus))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *AppointmentFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(appointment.FieldNote))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *AppointmentFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldPersonID))
+}
+
+// WhereOfficer applies the entql string predicate on the officer field.
+func (f *AppointmentFilter) WhereOfficer(p entql.StringP) {
+	f.Where(p.Field(appointment.FieldOfficer))
+}
+
+// WhereMatterID applies the entql int predicate on the matter_id field.
+func (f *AppointmentFilter) WhereMatterID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldMatterID))
+}
+
+// WhereSlotID applies the entql int predicate on the slot_id field.
+func (f *AppointmentFilter) WhereSlotID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldSlotID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *AppointmentFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(appointment.FieldCommunityID))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *AppointmentFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMatter applies a predicate to check if query has an edge matter.
+func (f *AppointmentFilter) WhereHasMatter() {
+	f.Where(entql.HasEdge("matter"))
+}
+
+// WhereHasMatterWith applies a predicate to check if query has an edge matter with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasMatterWith(preds ...predicate.ServiceMatter) {
+	f.Where(entql.HasEdgeWith("matter", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSlot applies a predicate to check if query has an edge slot.
+func (f *AppointmentFilter) WhereHasSlot() {
+	f.Where(entql.HasEdge("slot"))
+}
+
+// WhereHasSlotWith applies a predicate to check if query has an edge slot with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasSlotWith(preds ...predicate.ServiceSlot) {
+	f.Where(entql.HasEdgeWith("slot", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *AppointmentFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasHistory applies a predicate to check if query has an edge history.
+func (f *AppointmentFilter) WhereHasHistory() {
+	f.Where(entql.HasEdge("history"))
+}
+
+// WhereHasHistoryWith applies a predicate to check if query has an edge history with a given conditions (other predicates).
+func (f *AppointmentFilter) WhereHasHistoryWith(preds ...predicate.AppointmentEvent) {
+	f.Where(entql.HasEdgeWith("history", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AppointmentEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AppointmentEventQuery builder.
+func (_q *AppointmentEventQuery) Filter() *AppointmentEventFilter {
+	return &AppointmentEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AppointmentEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AppointmentEventMutation builder.
+func (m *AppointmentEventMutation) Filter() *AppointmentEventFilter {
+	return &AppointmentEventFilter{config: m.config, predicateAdder: m}
+}
+
+// AppointmentEventFilter provides a generic filtering capability at runtime for AppointmentEventQuery.
+type AppointmentEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AppointmentEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AppointmentEventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldID))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *AppointmentEventFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldAction))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AppointmentEventFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldStatus))
+}
+
+// WhereActorRole applies the entql string predicate on the actor_role field.
+func (f *AppointmentEventFilter) WhereActorRole(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldActorRole))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *AppointmentEventFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldActor))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *AppointmentEventFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(appointmentevent.FieldNote))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *AppointmentEventFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(appointmentevent.FieldAt))
+}
+
+// WhereAppointmentID applies the entql int predicate on the appointment_id field.
+func (f *AppointmentEventFilter) WhereAppointmentID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldAppointmentID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *AppointmentEventFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldCommunityID))
+}
+
+// WhereActorID applies the entql int predicate on the actor_id field.
+func (f *AppointmentEventFilter) WhereActorID(p entql.IntP) {
+	f.Where(p.Field(appointmentevent.FieldActorID))
+}
+
+// WhereHasAppointment applies a predicate to check if query has an edge appointment.
+func (f *AppointmentEventFilter) WhereHasAppointment() {
+	f.Where(entql.HasEdge("appointment"))
+}
+
+// WhereHasAppointmentWith applies a predicate to check if query has an edge appointment with a given conditions (other predicates).
+func (f *AppointmentEventFilter) WhereHasAppointmentWith(preds ...predicate.Appointment) {
+	f.Where(entql.HasEdgeWith("appointment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ChangeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1809,7 +2769,7 @@ type ChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1869,7 +2829,7 @@ type ChangeLockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChangeLockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1914,7 +2874,7 @@ type CoBuildingProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CoBuildingProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2065,7 +3025,7 @@ type CompoundFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CompoundFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2173,6 +3133,20 @@ func (f *CompoundFilter) WhereHasOrganizationsWith(preds ...predicate.Organizati
 	})))
 }
 
+// WhereHasGrids applies a predicate to check if query has an edge grids.
+func (f *CompoundFilter) WhereHasGrids() {
+	f.Where(entql.HasEdge("grids"))
+}
+
+// WhereHasGridsWith applies a predicate to check if query has an edge grids with a given conditions (other predicates).
+func (f *CompoundFilter) WhereHasGridsWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grids", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ErasureQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2202,7 +3176,7 @@ type ErasureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ErasureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2244,6 +3218,51 @@ func (f *ErasureFilter) WhereAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EventLockQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventLockQuery builder.
+func (_q *EventLockQuery) Filter() *EventLockFilter {
+	return &EventLockFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventLockMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventLockMutation builder.
+func (m *EventLockMutation) Filter() *EventLockFilter {
+	return &EventLockFilter{config: m.config, predicateAdder: m}
+}
+
+// EventLockFilter provides a generic filtering capability at runtime for EventLockQuery.
+type EventLockFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventLockFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventLockFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(eventlock.FieldID))
+}
+
+// WhereWrites applies the entql int64 predicate on the writes field.
+func (f *EventLockFilter) WhereWrites(p entql.Int64P) {
+	f.Where(p.Field(eventlock.FieldWrites))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FacilityQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2272,7 +3291,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2506,7 +3525,7 @@ type GridFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *GridFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2571,6 +3590,156 @@ func (f *GridFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 	})))
 }
 
+// WhereHasCompounds applies a predicate to check if query has an edge compounds.
+func (f *GridFilter) WhereHasCompounds() {
+	f.Where(entql.HasEdge("compounds"))
+}
+
+// WhereHasCompoundsWith applies a predicate to check if query has an edge compounds with a given conditions (other predicates).
+func (f *GridFilter) WhereHasCompoundsWith(preds ...predicate.Compound) {
+	f.Where(entql.HasEdgeWith("compounds", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWorkers applies a predicate to check if query has an edge workers.
+func (f *GridFilter) WhereHasWorkers() {
+	f.Where(entql.HasEdge("workers"))
+}
+
+// WhereHasWorkersWith applies a predicate to check if query has an edge workers with a given conditions (other predicates).
+func (f *GridFilter) WhereHasWorkersWith(preds ...predicate.GridWorker) {
+	f.Where(entql.HasEdgeWith("workers", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *GridWorkerQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the GridWorkerQuery builder.
+func (_q *GridWorkerQuery) Filter() *GridWorkerFilter {
+	return &GridWorkerFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *GridWorkerMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the GridWorkerMutation builder.
+func (m *GridWorkerMutation) Filter() *GridWorkerFilter {
+	return &GridWorkerFilter{config: m.config, predicateAdder: m}
+}
+
+// GridWorkerFilter provides a generic filtering capability at runtime for GridWorkerQuery.
+type GridWorkerFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *GridWorkerFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *GridWorkerFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *GridWorkerFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(gridworker.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *GridWorkerFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(gridworker.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *GridWorkerFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(gridworker.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *GridWorkerFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(gridworker.FieldIllustrative))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *GridWorkerFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(gridworker.FieldKind))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *GridWorkerFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldGridID))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *GridWorkerFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldPersonID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *GridWorkerFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(gridworker.FieldCommunityID))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *GridWorkerFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *GridWorkerFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *GridWorkerFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *GridWorkerFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *GridWorkerFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *GridWorkerFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2600,7 +3769,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2670,7 +3839,7 @@ type IdentityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdentityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2773,7 +3942,7 @@ type NeedMatchFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NeedMatchFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2919,6 +4088,75 @@ func (f *NeedMatchFilter) WhereHasMatchedByPersonWith(preds ...predicate.Person)
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *OccurrenceCountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OccurrenceCountQuery builder.
+func (_q *OccurrenceCountQuery) Filter() *OccurrenceCountFilter {
+	return &OccurrenceCountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OccurrenceCountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OccurrenceCountMutation builder.
+func (m *OccurrenceCountMutation) Filter() *OccurrenceCountFilter {
+	return &OccurrenceCountFilter{config: m.config, predicateAdder: m}
+}
+
+// OccurrenceCountFilter provides a generic filtering capability at runtime for OccurrenceCountQuery.
+type OccurrenceCountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OccurrenceCountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *OccurrenceCountFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(occurrencecount.FieldID))
+}
+
+// WhereActivityID applies the entql int predicate on the activity_id field.
+func (f *OccurrenceCountFilter) WhereActivityID(p entql.IntP) {
+	f.Where(p.Field(occurrencecount.FieldActivityID))
+}
+
+// WhereStartsAt applies the entql time.Time predicate on the starts_at field.
+func (f *OccurrenceCountFilter) WhereStartsAt(p entql.TimeP) {
+	f.Where(p.Field(occurrencecount.FieldStartsAt))
+}
+
+// WhereRegisteredCount applies the entql int predicate on the registered_count field.
+func (f *OccurrenceCountFilter) WhereRegisteredCount(p entql.IntP) {
+	f.Where(p.Field(occurrencecount.FieldRegisteredCount))
+}
+
+// WhereHasActivity applies a predicate to check if query has an edge activity.
+func (f *OccurrenceCountFilter) WhereHasActivity() {
+	f.Where(entql.HasEdge("activity"))
+}
+
+// WhereHasActivityWith applies a predicate to check if query has an edge activity with a given conditions (other predicates).
+func (f *OccurrenceCountFilter) WhereHasActivityWith(preds ...predicate.Activity) {
+	f.Where(entql.HasEdgeWith("activity", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrganizationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2947,7 +4185,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3130,7 +4368,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3276,7 +4514,7 @@ type PersonalDataAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalDataAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3370,7 +4608,7 @@ type ProjectSigningFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectSigningFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3468,7 +4706,7 @@ type ProjectUpdateFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectUpdateFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3567,7 +4805,7 @@ type PublicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PublicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3641,7 +4879,7 @@ type RegionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3839,7 +5077,7 @@ type RegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3878,6 +5116,16 @@ func (f *RegistrationFilter) WhereActivityID(p entql.IntP) {
 // WhereCommunityID applies the entql int predicate on the community_id field.
 func (f *RegistrationFilter) WhereCommunityID(p entql.IntP) {
 	f.Where(p.Field(registration.FieldCommunityID))
+}
+
+// WhereOccurrence applies the entql time.Time predicate on the occurrence field.
+func (f *RegistrationFilter) WhereOccurrence(p entql.TimeP) {
+	f.Where(p.Field(registration.FieldOccurrence))
+}
+
+// WhereOccurrenceKey applies the entql int64 predicate on the occurrence_key field.
+func (f *RegistrationFilter) WhereOccurrenceKey(p entql.Int64P) {
+	f.Where(p.Field(registration.FieldOccurrenceKey))
 }
 
 // WhereHasPerson applies a predicate to check if query has an edge person.
@@ -3923,6 +5171,200 @@ func (f *RegistrationFilter) WhereHasCommunityWith(preds ...predicate.Region) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RegistrationEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RegistrationEventQuery builder.
+func (_q *RegistrationEventQuery) Filter() *RegistrationEventFilter {
+	return &RegistrationEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RegistrationEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RegistrationEventMutation builder.
+func (m *RegistrationEventMutation) Filter() *RegistrationEventFilter {
+	return &RegistrationEventFilter{config: m.config, predicateAdder: m}
+}
+
+// RegistrationEventFilter provides a generic filtering capability at runtime for RegistrationEventQuery.
+type RegistrationEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RegistrationEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *RegistrationEventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldID))
+}
+
+// WhereRegistrationID applies the entql int predicate on the registration_id field.
+func (f *RegistrationEventFilter) WhereRegistrationID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldRegistrationID))
+}
+
+// WhereActivityID applies the entql int predicate on the activity_id field.
+func (f *RegistrationEventFilter) WhereActivityID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldActivityID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *RegistrationEventFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(registrationevent.FieldCommunityID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *RegistrationEventFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(registrationevent.FieldStatus))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *RegistrationEventFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(registrationevent.FieldAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ReportedIndicatorQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ReportedIndicatorQuery builder.
+func (_q *ReportedIndicatorQuery) Filter() *ReportedIndicatorFilter {
+	return &ReportedIndicatorFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ReportedIndicatorMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ReportedIndicatorMutation builder.
+func (m *ReportedIndicatorMutation) Filter() *ReportedIndicatorFilter {
+	return &ReportedIndicatorFilter{config: m.config, predicateAdder: m}
+}
+
+// ReportedIndicatorFilter provides a generic filtering capability at runtime for ReportedIndicatorQuery.
+type ReportedIndicatorFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ReportedIndicatorFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ReportedIndicatorFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ReportedIndicatorFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(reportedindicator.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ReportedIndicatorFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(reportedindicator.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ReportedIndicatorFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ReportedIndicatorFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(reportedindicator.FieldIllustrative))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *ReportedIndicatorFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldKey))
+}
+
+// WhereValue applies the entql int predicate on the value field.
+func (f *ReportedIndicatorFilter) WhereValue(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldValue))
+}
+
+// WherePeriodStart applies the entql string predicate on the period_start field.
+func (f *ReportedIndicatorFilter) WherePeriodStart(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldPeriodStart))
+}
+
+// WherePeriodEnd applies the entql string predicate on the period_end field.
+func (f *ReportedIndicatorFilter) WherePeriodEnd(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldPeriodEnd))
+}
+
+// WherePeriodText applies the entql string predicate on the period_text field.
+func (f *ReportedIndicatorFilter) WherePeriodText(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldPeriodText))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *ReportedIndicatorFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldNote))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ReportedIndicatorFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldStatus))
+}
+
+// WhereRejectReason applies the entql string predicate on the reject_reason field.
+func (f *ReportedIndicatorFilter) WhereRejectReason(p entql.StringP) {
+	f.Where(p.Field(reportedindicator.FieldRejectReason))
+}
+
+// WhereReviewedAt applies the entql time.Time predicate on the reviewed_at field.
+func (f *ReportedIndicatorFilter) WhereReviewedAt(p entql.TimeP) {
+	f.Where(p.Field(reportedindicator.FieldReviewedAt))
+}
+
+// WhereRegionID applies the entql int predicate on the region_id field.
+func (f *ReportedIndicatorFilter) WhereRegionID(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldRegionID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ReportedIndicatorFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(reportedindicator.FieldCommunityID))
+}
+
+// WhereHasRegion applies a predicate to check if query has an edge region.
+func (f *ReportedIndicatorFilter) WhereHasRegion() {
+	f.Where(entql.HasEdge("region"))
+}
+
+// WhereHasRegionWith applies a predicate to check if query has an edge region with a given conditions (other predicates).
+func (f *ReportedIndicatorFilter) WhereHasRegionWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("region", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RequestEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3951,7 +5393,7 @@ type RequestEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RequestEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4050,7 +5492,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4245,7 +5687,7 @@ type ResourceContactFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceContactFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4316,6 +5758,139 @@ func (f *ResourceContactFilter) WhereHasResourceWith(preds ...predicate.Resource
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ServiceMatterQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ServiceMatterQuery builder.
+func (_q *ServiceMatterQuery) Filter() *ServiceMatterFilter {
+	return &ServiceMatterFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ServiceMatterMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ServiceMatterMutation builder.
+func (m *ServiceMatterMutation) Filter() *ServiceMatterFilter {
+	return &ServiceMatterFilter{config: m.config, predicateAdder: m}
+}
+
+// ServiceMatterFilter provides a generic filtering capability at runtime for ServiceMatterQuery.
+type ServiceMatterFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ServiceMatterFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ServiceMatterFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(servicematter.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ServiceMatterFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(servicematter.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ServiceMatterFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(servicematter.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ServiceMatterFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(servicematter.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ServiceMatterFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(servicematter.FieldIllustrative))
+}
+
+// WhereCategory applies the entql string predicate on the category field.
+func (f *ServiceMatterFilter) WhereCategory(p entql.StringP) {
+	f.Where(p.Field(servicematter.FieldCategory))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ServiceMatterFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(servicematter.FieldName))
+}
+
+// WhereNames applies the entql json.RawMessage predicate on the names field.
+func (f *ServiceMatterFilter) WhereNames(p entql.BytesP) {
+	f.Where(p.Field(servicematter.FieldNames))
+}
+
+// WhereRequiredDocuments applies the entql json.RawMessage predicate on the required_documents field.
+func (f *ServiceMatterFilter) WhereRequiredDocuments(p entql.BytesP) {
+	f.Where(p.Field(servicematter.FieldRequiredDocuments))
+}
+
+// WhereProcessingDays applies the entql int predicate on the processing_days field.
+func (f *ServiceMatterFilter) WhereProcessingDays(p entql.IntP) {
+	f.Where(p.Field(servicematter.FieldProcessingDays))
+}
+
+// WhereBookable applies the entql bool predicate on the bookable field.
+func (f *ServiceMatterFilter) WhereBookable(p entql.BoolP) {
+	f.Where(p.Field(servicematter.FieldBookable))
+}
+
+// WhereHomeService applies the entql bool predicate on the home_service field.
+func (f *ServiceMatterFilter) WhereHomeService(p entql.BoolP) {
+	f.Where(p.Field(servicematter.FieldHomeService))
+}
+
+// WhereOnBehalf applies the entql bool predicate on the on_behalf field.
+func (f *ServiceMatterFilter) WhereOnBehalf(p entql.BoolP) {
+	f.Where(p.Field(servicematter.FieldOnBehalf))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ServiceMatterFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(servicematter.FieldCommunityID))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *ServiceMatterFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *ServiceMatterFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSlots applies a predicate to check if query has an edge slots.
+func (f *ServiceMatterFilter) WhereHasSlots() {
+	f.Where(entql.HasEdge("slots"))
+}
+
+// WhereHasSlotsWith applies a predicate to check if query has an edge slots with a given conditions (other predicates).
+func (f *ServiceMatterFilter) WhereHasSlotsWith(preds ...predicate.ServiceSlot) {
+	f.Where(entql.HasEdgeWith("slots", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ServiceRequestQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4344,7 +5919,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4570,6 +6145,124 @@ func (f *ServiceRequestFilter) WhereHasClaimedByWith(preds ...predicate.Person) 
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ServiceSlotQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ServiceSlotQuery builder.
+func (_q *ServiceSlotQuery) Filter() *ServiceSlotFilter {
+	return &ServiceSlotFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ServiceSlotMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ServiceSlotMutation builder.
+func (m *ServiceSlotMutation) Filter() *ServiceSlotFilter {
+	return &ServiceSlotFilter{config: m.config, predicateAdder: m}
+}
+
+// ServiceSlotFilter provides a generic filtering capability at runtime for ServiceSlotQuery.
+type ServiceSlotFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ServiceSlotFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ServiceSlotFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ServiceSlotFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ServiceSlotFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ServiceSlotFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(serviceslot.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ServiceSlotFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(serviceslot.FieldIllustrative))
+}
+
+// WhereStartsAt applies the entql time.Time predicate on the starts_at field.
+func (f *ServiceSlotFilter) WhereStartsAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldStartsAt))
+}
+
+// WhereEndsAt applies the entql time.Time predicate on the ends_at field.
+func (f *ServiceSlotFilter) WhereEndsAt(p entql.TimeP) {
+	f.Where(p.Field(serviceslot.FieldEndsAt))
+}
+
+// WhereCapacity applies the entql int predicate on the capacity field.
+func (f *ServiceSlotFilter) WhereCapacity(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldCapacity))
+}
+
+// WhereBookedCount applies the entql int predicate on the booked_count field.
+func (f *ServiceSlotFilter) WhereBookedCount(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldBookedCount))
+}
+
+// WhereMatterID applies the entql int predicate on the matter_id field.
+func (f *ServiceSlotFilter) WhereMatterID(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldMatterID))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *ServiceSlotFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(serviceslot.FieldCommunityID))
+}
+
+// WhereHasMatter applies a predicate to check if query has an edge matter.
+func (f *ServiceSlotFilter) WhereHasMatter() {
+	f.Where(entql.HasEdge("matter"))
+}
+
+// WhereHasMatterWith applies a predicate to check if query has an edge matter with a given conditions (other predicates).
+func (f *ServiceSlotFilter) WhereHasMatterWith(preds ...predicate.ServiceMatter) {
+	f.Where(entql.HasEdgeWith("matter", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *ServiceSlotFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *ServiceSlotFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SignInCodeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4598,7 +6291,7 @@ type SignInCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SignInCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4682,7 +6375,7 @@ type StatCellFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatCellFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4743,6 +6436,318 @@ func (f *StatCellFilter) WhereHasPublicationWith(preds ...predicate.Publication)
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ThemeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ThemeQuery builder.
+func (_q *ThemeQuery) Filter() *ThemeFilter {
+	return &ThemeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ThemeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ThemeMutation builder.
+func (m *ThemeMutation) Filter() *ThemeFilter {
+	return &ThemeFilter{config: m.config, predicateAdder: m}
+}
+
+// ThemeFilter provides a generic filtering capability at runtime for ThemeQuery.
+type ThemeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ThemeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ThemeFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(theme.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ThemeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(theme.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ThemeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(theme.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *ThemeFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(theme.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *ThemeFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(theme.FieldIllustrative))
+}
+
+// WhereMonth applies the entql string predicate on the month field.
+func (f *ThemeFilter) WhereMonth(p entql.StringP) {
+	f.Where(p.Field(theme.FieldMonth))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *ThemeFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(theme.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *ThemeFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(theme.FieldDescription))
+}
+
+// WhereRegionID applies the entql int predicate on the region_id field.
+func (f *ThemeFilter) WhereRegionID(p entql.IntP) {
+	f.Where(p.Field(theme.FieldRegionID))
+}
+
+// WhereHasRegion applies a predicate to check if query has an edge region.
+func (f *ThemeFilter) WhereHasRegion() {
+	f.Where(entql.HasEdge("region"))
+}
+
+// WhereHasRegionWith applies a predicate to check if query has an edge region with a given conditions (other predicates).
+func (f *ThemeFilter) WhereHasRegionWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("region", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActivities applies a predicate to check if query has an edge activities.
+func (f *ThemeFilter) WhereHasActivities() {
+	f.Where(entql.HasEdge("activities"))
+}
+
+// WhereHasActivitiesWith applies a predicate to check if query has an edge activities with a given conditions (other predicates).
+func (f *ThemeFilter) WhereHasActivitiesWith(preds ...predicate.Activity) {
+	f.Where(entql.HasEdgeWith("activities", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *VisitQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the VisitQuery builder.
+func (_q *VisitQuery) Filter() *VisitFilter {
+	return &VisitFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *VisitMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the VisitMutation builder.
+func (m *VisitMutation) Filter() *VisitFilter {
+	return &VisitFilter{config: m.config, predicateAdder: m}
+}
+
+// VisitFilter provides a generic filtering capability at runtime for VisitQuery.
+type VisitFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *VisitFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *VisitFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *VisitFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *VisitFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *VisitFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(visit.FieldSource))
+}
+
+// WhereIllustrative applies the entql json.RawMessage predicate on the illustrative field.
+func (f *VisitFilter) WhereIllustrative(p entql.BytesP) {
+	f.Where(p.Field(visit.FieldIllustrative))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *VisitFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(visit.FieldReason))
+}
+
+// WhereVisitedAt applies the entql time.Time predicate on the visited_at field.
+func (f *VisitFilter) WhereVisitedAt(p entql.TimeP) {
+	f.Where(p.Field(visit.FieldVisitedAt))
+}
+
+// WhereBuilding applies the entql string predicate on the building field.
+func (f *VisitFilter) WhereBuilding(p entql.StringP) {
+	f.Where(p.Field(visit.FieldBuilding))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *VisitFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(visit.FieldUnit))
+}
+
+// WhereRoom applies the entql string predicate on the room field.
+func (f *VisitFilter) WhereRoom(p entql.StringP) {
+	f.Where(p.Field(visit.FieldRoom))
+}
+
+// WhereFindings applies the entql string predicate on the findings field.
+func (f *VisitFilter) WhereFindings(p entql.StringP) {
+	f.Where(p.Field(visit.FieldFindings))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *VisitFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldCommunityID))
+}
+
+// WhereGridID applies the entql int predicate on the grid_id field.
+func (f *VisitFilter) WhereGridID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldGridID))
+}
+
+// WhereCompoundID applies the entql int predicate on the compound_id field.
+func (f *VisitFilter) WhereCompoundID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldCompoundID))
+}
+
+// WherePersonID applies the entql int predicate on the person_id field.
+func (f *VisitFilter) WherePersonID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldPersonID))
+}
+
+// WhereVisitorID applies the entql int predicate on the visitor_id field.
+func (f *VisitFilter) WhereVisitorID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldVisitorID))
+}
+
+// WhereFollowUpRequestID applies the entql int predicate on the follow_up_request_id field.
+func (f *VisitFilter) WhereFollowUpRequestID(p entql.IntP) {
+	f.Where(p.Field(visit.FieldFollowUpRequestID))
+}
+
+// WhereHasCommunity applies a predicate to check if query has an edge community.
+func (f *VisitFilter) WhereHasCommunity() {
+	f.Where(entql.HasEdge("community"))
+}
+
+// WhereHasCommunityWith applies a predicate to check if query has an edge community with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasCommunityWith(preds ...predicate.Region) {
+	f.Where(entql.HasEdgeWith("community", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasGrid applies a predicate to check if query has an edge grid.
+func (f *VisitFilter) WhereHasGrid() {
+	f.Where(entql.HasEdge("grid"))
+}
+
+// WhereHasGridWith applies a predicate to check if query has an edge grid with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasGridWith(preds ...predicate.Grid) {
+	f.Where(entql.HasEdgeWith("grid", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCompound applies a predicate to check if query has an edge compound.
+func (f *VisitFilter) WhereHasCompound() {
+	f.Where(entql.HasEdge("compound"))
+}
+
+// WhereHasCompoundWith applies a predicate to check if query has an edge compound with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasCompoundWith(preds ...predicate.Compound) {
+	f.Where(entql.HasEdgeWith("compound", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *VisitFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasVisitor applies a predicate to check if query has an edge visitor.
+func (f *VisitFilter) WhereHasVisitor() {
+	f.Where(entql.HasEdge("visitor"))
+}
+
+// WhereHasVisitorWith applies a predicate to check if query has an edge visitor with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasVisitorWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("visitor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFollowUpRequest applies a predicate to check if query has an edge follow_up_request.
+func (f *VisitFilter) WhereHasFollowUpRequest() {
+	f.Where(entql.HasEdge("follow_up_request"))
+}
+
+// WhereHasFollowUpRequestWith applies a predicate to check if query has an edge follow_up_request with a given conditions (other predicates).
+func (f *VisitFilter) WhereHasFollowUpRequestWith(preds ...predicate.ServiceRequest) {
+	f.Where(entql.HasEdgeWith("follow_up_request", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WalkNetworkQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4771,7 +6776,7 @@ type WalkNetworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WalkNetworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4825,4 +6830,277 @@ func (f *WalkNetworkFilter) WhereGraph(p entql.BytesP) {
 // WhereImportedAt applies the entql time.Time predicate on the imported_at field.
 func (f *WalkNetworkFilter) WhereImportedAt(p entql.TimeP) {
 	f.Where(p.Field(walknetwork.FieldImportedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookDeliveryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookDeliveryQuery builder.
+func (_q *WebhookDeliveryQuery) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookDeliveryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookDeliveryMutation builder.
+func (m *WebhookDeliveryMutation) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookDeliveryFilter provides a generic filtering capability at runtime for WebhookDeliveryQuery.
+type WebhookDeliveryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookDeliveryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WebhookDeliveryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldID))
+}
+
+// WhereMessageID applies the entql string predicate on the message_id field.
+func (f *WebhookDeliveryFilter) WhereMessageID(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldMessageID))
+}
+
+// WhereEndpointID applies the entql int predicate on the endpoint_id field.
+func (f *WebhookDeliveryFilter) WhereEndpointID(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldEndpointID))
+}
+
+// WhereEventType applies the entql string predicate on the event_type field.
+func (f *WebhookDeliveryFilter) WhereEventType(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldEventType))
+}
+
+// WhereEntity applies the entql string predicate on the entity field.
+func (f *WebhookDeliveryFilter) WhereEntity(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldEntity))
+}
+
+// WhereEntityID applies the entql int predicate on the entity_id field.
+func (f *WebhookDeliveryFilter) WhereEntityID(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldEntityID))
+}
+
+// WhereDetail applies the entql json.RawMessage predicate on the detail field.
+func (f *WebhookDeliveryFilter) WhereDetail(p entql.BytesP) {
+	f.Where(p.Field(webhookdelivery.FieldDetail))
+}
+
+// WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
+func (f *WebhookDeliveryFilter) WhereOccurredAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldOccurredAt))
+}
+
+// WhereState applies the entql string predicate on the state field.
+func (f *WebhookDeliveryFilter) WhereState(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldState))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *WebhookDeliveryFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldAttempts))
+}
+
+// WhereResponseStatus applies the entql int predicate on the response_status field.
+func (f *WebhookDeliveryFilter) WhereResponseStatus(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldResponseStatus))
+}
+
+// WhereLatencyMs applies the entql int predicate on the latency_ms field.
+func (f *WebhookDeliveryFilter) WhereLatencyMs(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldLatencyMs))
+}
+
+// WhereResponseBody applies the entql string predicate on the response_body field.
+func (f *WebhookDeliveryFilter) WhereResponseBody(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldResponseBody))
+}
+
+// WhereError applies the entql string predicate on the error field.
+func (f *WebhookDeliveryFilter) WhereError(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldError))
+}
+
+// WhereLastAttemptAt applies the entql time.Time predicate on the last_attempt_at field.
+func (f *WebhookDeliveryFilter) WhereLastAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldLastAttemptAt))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *WebhookDeliveryFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldNextAttemptAt))
+}
+
+// WhereDeliveredAt applies the entql time.Time predicate on the delivered_at field.
+func (f *WebhookDeliveryFilter) WhereDeliveredAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldDeliveredAt))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookDeliveryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldCreatedAt))
+}
+
+// WhereHasEndpoint applies a predicate to check if query has an edge endpoint.
+func (f *WebhookDeliveryFilter) WhereHasEndpoint() {
+	f.Where(entql.HasEdge("endpoint"))
+}
+
+// WhereHasEndpointWith applies a predicate to check if query has an edge endpoint with a given conditions (other predicates).
+func (f *WebhookDeliveryFilter) WhereHasEndpointWith(preds ...predicate.WebhookEndpoint) {
+	f.Where(entql.HasEdgeWith("endpoint", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookEndpointQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookEndpointQuery builder.
+func (_q *WebhookEndpointQuery) Filter() *WebhookEndpointFilter {
+	return &WebhookEndpointFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookEndpointMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookEndpointMutation builder.
+func (m *WebhookEndpointMutation) Filter() *WebhookEndpointFilter {
+	return &WebhookEndpointFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookEndpointFilter provides a generic filtering capability at runtime for WebhookEndpointQuery.
+type WebhookEndpointFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookEndpointFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WebhookEndpointFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(webhookendpoint.FieldID))
+}
+
+// WhereURL applies the entql string predicate on the url field.
+func (f *WebhookEndpointFilter) WhereURL(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldURL))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *WebhookEndpointFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldDescription))
+}
+
+// WhereEventTypes applies the entql json.RawMessage predicate on the event_types field.
+func (f *WebhookEndpointFilter) WhereEventTypes(p entql.BytesP) {
+	f.Where(p.Field(webhookendpoint.FieldEventTypes))
+}
+
+// WhereCommunityID applies the entql int predicate on the community_id field.
+func (f *WebhookEndpointFilter) WhereCommunityID(p entql.IntP) {
+	f.Where(p.Field(webhookendpoint.FieldCommunityID))
+}
+
+// WhereOwnerRole applies the entql string predicate on the owner_role field.
+func (f *WebhookEndpointFilter) WhereOwnerRole(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldOwnerRole))
+}
+
+// WhereOwnerCommunityID applies the entql int predicate on the owner_community_id field.
+func (f *WebhookEndpointFilter) WhereOwnerCommunityID(p entql.IntP) {
+	f.Where(p.Field(webhookendpoint.FieldOwnerCommunityID))
+}
+
+// WhereSecret applies the entql string predicate on the secret field.
+func (f *WebhookEndpointFilter) WhereSecret(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldSecret))
+}
+
+// WherePreviousSecret applies the entql string predicate on the previous_secret field.
+func (f *WebhookEndpointFilter) WherePreviousSecret(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldPreviousSecret))
+}
+
+// WherePreviousSecretUntil applies the entql time.Time predicate on the previous_secret_until field.
+func (f *WebhookEndpointFilter) WherePreviousSecretUntil(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldPreviousSecretUntil))
+}
+
+// WhereEnabled applies the entql bool predicate on the enabled field.
+func (f *WebhookEndpointFilter) WhereEnabled(p entql.BoolP) {
+	f.Where(p.Field(webhookendpoint.FieldEnabled))
+}
+
+// WhereDisabledReason applies the entql string predicate on the disabled_reason field.
+func (f *WebhookEndpointFilter) WhereDisabledReason(p entql.StringP) {
+	f.Where(p.Field(webhookendpoint.FieldDisabledReason))
+}
+
+// WhereDisabledAt applies the entql time.Time predicate on the disabled_at field.
+func (f *WebhookEndpointFilter) WhereDisabledAt(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldDisabledAt))
+}
+
+// WhereConsecutiveFailures applies the entql int predicate on the consecutive_failures field.
+func (f *WebhookEndpointFilter) WhereConsecutiveFailures(p entql.IntP) {
+	f.Where(p.Field(webhookendpoint.FieldConsecutiveFailures))
+}
+
+// WhereFailingSince applies the entql time.Time predicate on the failing_since field.
+func (f *WebhookEndpointFilter) WhereFailingSince(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldFailingSince))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookEndpointFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *WebhookEndpointFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookendpoint.FieldUpdatedAt))
+}
+
+// WhereHasDeliveries applies a predicate to check if query has an edge deliveries.
+func (f *WebhookEndpointFilter) WhereHasDeliveries() {
+	f.Where(entql.HasEdge("deliveries"))
+}
+
+// WhereHasDeliveriesWith applies a predicate to check if query has an edge deliveries with a given conditions (other predicates).
+func (f *WebhookEndpointFilter) WhereHasDeliveriesWith(preds ...predicate.WebhookDelivery) {
+	f.Where(entql.HasEdgeWith("deliveries", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
@@ -22,11 +25,15 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -442,6 +449,295 @@ func newActivityPaginateArgs(rv map[string]any) *activityPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ActivityWhereInput); ok {
 		args.opts = append(args.opts, WithActivityFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AppointmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*AppointmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AppointmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(appointment.Columns))
+		selectedFields = []string{appointment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[appointment.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldPersonID)
+				fieldSeen[appointment.FieldPersonID] = struct{}{}
+			}
+
+		case "matter":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceMatterClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicematterImplementors)...); err != nil {
+				return err
+			}
+			_q.withMatter = query
+			if _, ok := fieldSeen[appointment.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldMatterID)
+				fieldSeen[appointment.FieldMatterID] = struct{}{}
+			}
+
+		case "slot":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceSlotClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, serviceslotImplementors)...); err != nil {
+				return err
+			}
+			_q.withSlot = query
+			if _, ok := fieldSeen[appointment.FieldSlotID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldSlotID)
+				fieldSeen[appointment.FieldSlotID] = struct{}{}
+			}
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[appointment.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldCommunityID)
+				fieldSeen[appointment.FieldCommunityID] = struct{}{}
+			}
+
+		case "history":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AppointmentEventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, appointmenteventImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedHistory(alias, func(wq *AppointmentEventQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[appointment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldCreatedAt)
+				fieldSeen[appointment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[appointment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldUpdatedAt)
+				fieldSeen[appointment.FieldUpdatedAt] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[appointment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldStatus)
+				fieldSeen[appointment.FieldStatus] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[appointment.FieldNote]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldNote)
+				fieldSeen[appointment.FieldNote] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[appointment.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldPersonID)
+				fieldSeen[appointment.FieldPersonID] = struct{}{}
+			}
+		case "officer":
+			if _, ok := fieldSeen[appointment.FieldOfficer]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldOfficer)
+				fieldSeen[appointment.FieldOfficer] = struct{}{}
+			}
+		case "matterID":
+			if _, ok := fieldSeen[appointment.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldMatterID)
+				fieldSeen[appointment.FieldMatterID] = struct{}{}
+			}
+		case "slotID":
+			if _, ok := fieldSeen[appointment.FieldSlotID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldSlotID)
+				fieldSeen[appointment.FieldSlotID] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[appointment.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, appointment.FieldCommunityID)
+				fieldSeen[appointment.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type appointmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AppointmentPaginateOption
+}
+
+func newAppointmentPaginateArgs(rv map[string]any) *appointmentPaginateArgs {
+	args := &appointmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*AppointmentWhereInput); ok {
+		args.opts = append(args.opts, WithAppointmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AppointmentEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*AppointmentEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AppointmentEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(appointmentevent.Columns))
+		selectedFields = []string{appointmentevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "appointment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AppointmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, appointmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withAppointment = query
+			if _, ok := fieldSeen[appointmentevent.FieldAppointmentID]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAppointmentID)
+				fieldSeen[appointmentevent.FieldAppointmentID] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[appointmentevent.FieldAction]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAction)
+				fieldSeen[appointmentevent.FieldAction] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[appointmentevent.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldStatus)
+				fieldSeen[appointmentevent.FieldStatus] = struct{}{}
+			}
+		case "actorRole":
+			if _, ok := fieldSeen[appointmentevent.FieldActorRole]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldActorRole)
+				fieldSeen[appointmentevent.FieldActorRole] = struct{}{}
+			}
+		case "actor":
+			if _, ok := fieldSeen[appointmentevent.FieldActor]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldActor)
+				fieldSeen[appointmentevent.FieldActor] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[appointmentevent.FieldNote]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldNote)
+				fieldSeen[appointmentevent.FieldNote] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[appointmentevent.FieldAt]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAt)
+				fieldSeen[appointmentevent.FieldAt] = struct{}{}
+			}
+		case "appointmentID":
+			if _, ok := fieldSeen[appointmentevent.FieldAppointmentID]; !ok {
+				selectedFields = append(selectedFields, appointmentevent.FieldAppointmentID)
+				fieldSeen[appointmentevent.FieldAppointmentID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type appointmenteventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AppointmentEventPaginateOption
+}
+
+func newAppointmentEventPaginateArgs(rv map[string]any) *appointmenteventPaginateArgs {
+	args := &appointmenteventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
 	}
 	return args
 }
@@ -927,6 +1223,19 @@ func (_q *CompoundQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedOrganizations(alias, func(wq *OrganizationQuery) {
+				*wq = *query
+			})
+
+		case "grids":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GridClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedGrids(alias, func(wq *GridQuery) {
 				*wq = *query
 			})
 		case "createdAt":
@@ -1515,6 +1824,108 @@ func (_q *GridQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, grid.FieldCommunityID)
 				fieldSeen[grid.FieldCommunityID] = struct{}{}
 			}
+
+		case "compounds":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CompoundClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, compoundImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedCompounds(alias, func(wq *CompoundQuery) {
+				*wq = *query
+			})
+
+		case "workers":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GridWorkerClient{config: _q.config}).Query()
+			)
+			args := newGridWorkerPaginateArgs(fieldArgs(ctx, new(GridWorkerWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newGridWorkerPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Grid) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"grid_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(grid.WorkersColumn), ids...))
+						})
+						if err := query.GroupBy(grid.WorkersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Grid) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Workers)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, gridworkerImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(grid.WorkersColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedWorkers(alias, func(wq *GridWorkerQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[grid.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, grid.FieldCreatedAt)
@@ -1614,6 +2025,153 @@ func newGridPaginateArgs(rv map[string]any) *gridPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*GridWhereInput); ok {
 		args.opts = append(args.opts, WithGridFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *GridWorkerQuery) CollectFields(ctx context.Context, satisfies ...string) (*GridWorkerQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *GridWorkerQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(gridworker.Columns))
+		selectedFields = []string{gridworker.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "grid":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GridClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
+				return err
+			}
+			_q.withGrid = query
+			if _, ok := fieldSeen[gridworker.FieldGridID]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldGridID)
+				fieldSeen[gridworker.FieldGridID] = struct{}{}
+			}
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[gridworker.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldPersonID)
+				fieldSeen[gridworker.FieldPersonID] = struct{}{}
+			}
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[gridworker.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldCommunityID)
+				fieldSeen[gridworker.FieldCommunityID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[gridworker.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldCreatedAt)
+				fieldSeen[gridworker.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[gridworker.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldUpdatedAt)
+				fieldSeen[gridworker.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[gridworker.FieldSource]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldSource)
+				fieldSeen[gridworker.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[gridworker.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldIllustrative)
+				fieldSeen[gridworker.FieldIllustrative] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[gridworker.FieldKind]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldKind)
+				fieldSeen[gridworker.FieldKind] = struct{}{}
+			}
+		case "gridID":
+			if _, ok := fieldSeen[gridworker.FieldGridID]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldGridID)
+				fieldSeen[gridworker.FieldGridID] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[gridworker.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldPersonID)
+				fieldSeen[gridworker.FieldPersonID] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[gridworker.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, gridworker.FieldCommunityID)
+				fieldSeen[gridworker.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type gridworkerPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []GridWorkerPaginateOption
+}
+
+func newGridWorkerPaginateArgs(rv map[string]any) *gridworkerPaginateArgs {
+	args := &gridworkerPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*GridWorkerWhereInput); ok {
+		args.opts = append(args.opts, WithGridWorkerFilter(v.Filter))
 	}
 	return args
 }
@@ -3827,6 +4385,175 @@ func newRegistrationPaginateArgs(rv map[string]any) *registrationPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ReportedIndicatorQuery) CollectFields(ctx context.Context, satisfies ...string) (*ReportedIndicatorQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ReportedIndicatorQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(reportedindicator.Columns))
+		selectedFields = []string{reportedindicator.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "region":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withRegion = query
+			if _, ok := fieldSeen[reportedindicator.FieldRegionID]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldRegionID)
+				fieldSeen[reportedindicator.FieldRegionID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[reportedindicator.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldCreatedAt)
+				fieldSeen[reportedindicator.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[reportedindicator.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldUpdatedAt)
+				fieldSeen[reportedindicator.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[reportedindicator.FieldSource]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldSource)
+				fieldSeen[reportedindicator.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[reportedindicator.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldIllustrative)
+				fieldSeen[reportedindicator.FieldIllustrative] = struct{}{}
+			}
+		case "key":
+			if _, ok := fieldSeen[reportedindicator.FieldKey]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldKey)
+				fieldSeen[reportedindicator.FieldKey] = struct{}{}
+			}
+		case "value":
+			if _, ok := fieldSeen[reportedindicator.FieldValue]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldValue)
+				fieldSeen[reportedindicator.FieldValue] = struct{}{}
+			}
+		case "periodStart":
+			if _, ok := fieldSeen[reportedindicator.FieldPeriodStart]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldPeriodStart)
+				fieldSeen[reportedindicator.FieldPeriodStart] = struct{}{}
+			}
+		case "periodEnd":
+			if _, ok := fieldSeen[reportedindicator.FieldPeriodEnd]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldPeriodEnd)
+				fieldSeen[reportedindicator.FieldPeriodEnd] = struct{}{}
+			}
+		case "periodText":
+			if _, ok := fieldSeen[reportedindicator.FieldPeriodText]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldPeriodText)
+				fieldSeen[reportedindicator.FieldPeriodText] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[reportedindicator.FieldNote]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldNote)
+				fieldSeen[reportedindicator.FieldNote] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[reportedindicator.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldStatus)
+				fieldSeen[reportedindicator.FieldStatus] = struct{}{}
+			}
+		case "rejectReason":
+			if _, ok := fieldSeen[reportedindicator.FieldRejectReason]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldRejectReason)
+				fieldSeen[reportedindicator.FieldRejectReason] = struct{}{}
+			}
+		case "reviewedAt":
+			if _, ok := fieldSeen[reportedindicator.FieldReviewedAt]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldReviewedAt)
+				fieldSeen[reportedindicator.FieldReviewedAt] = struct{}{}
+			}
+		case "regionID":
+			if _, ok := fieldSeen[reportedindicator.FieldRegionID]; !ok {
+				selectedFields = append(selectedFields, reportedindicator.FieldRegionID)
+				fieldSeen[reportedindicator.FieldRegionID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type reportedindicatorPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ReportedIndicatorPaginateOption
+}
+
+func newReportedIndicatorPaginateArgs(rv map[string]any) *reportedindicatorPaginateArgs {
+	args := &reportedindicatorPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ReportedIndicatorOrder{Field: &ReportedIndicatorOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithReportedIndicatorOrder(order))
+			}
+		case *ReportedIndicatorOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithReportedIndicatorOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ReportedIndicatorWhereInput); ok {
+		args.opts = append(args.opts, WithReportedIndicatorFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *RequestEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*RequestEventQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -4285,6 +5012,259 @@ func newResourceContactPaginateArgs(rv map[string]any) *resourcecontactPaginateA
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ServiceMatterQuery) CollectFields(ctx context.Context, satisfies ...string) (*ServiceMatterQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ServiceMatterQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(servicematter.Columns))
+		selectedFields = []string{servicematter.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[servicematter.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCommunityID)
+				fieldSeen[servicematter.FieldCommunityID] = struct{}{}
+			}
+
+		case "slots":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceSlotClient{config: _q.config}).Query()
+			)
+			args := newServiceSlotPaginateArgs(fieldArgs(ctx, new(ServiceSlotWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newServiceSlotPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*ServiceMatter) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"matter_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(servicematter.SlotsColumn), ids...))
+						})
+						if err := query.GroupBy(servicematter.SlotsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*ServiceMatter) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Slots)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, serviceslotImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(servicematter.SlotsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSlots(alias, func(wq *ServiceSlotQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[servicematter.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCreatedAt)
+				fieldSeen[servicematter.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[servicematter.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldUpdatedAt)
+				fieldSeen[servicematter.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[servicematter.FieldSource]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldSource)
+				fieldSeen[servicematter.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[servicematter.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldIllustrative)
+				fieldSeen[servicematter.FieldIllustrative] = struct{}{}
+			}
+		case "category":
+			if _, ok := fieldSeen[servicematter.FieldCategory]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCategory)
+				fieldSeen[servicematter.FieldCategory] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[servicematter.FieldName]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldName)
+				fieldSeen[servicematter.FieldName] = struct{}{}
+			}
+		case "names":
+			if _, ok := fieldSeen[servicematter.FieldNames]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldNames)
+				fieldSeen[servicematter.FieldNames] = struct{}{}
+			}
+		case "requiredDocuments":
+			if _, ok := fieldSeen[servicematter.FieldRequiredDocuments]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldRequiredDocuments)
+				fieldSeen[servicematter.FieldRequiredDocuments] = struct{}{}
+			}
+		case "processingDays":
+			if _, ok := fieldSeen[servicematter.FieldProcessingDays]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldProcessingDays)
+				fieldSeen[servicematter.FieldProcessingDays] = struct{}{}
+			}
+		case "bookable":
+			if _, ok := fieldSeen[servicematter.FieldBookable]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldBookable)
+				fieldSeen[servicematter.FieldBookable] = struct{}{}
+			}
+		case "homeService":
+			if _, ok := fieldSeen[servicematter.FieldHomeService]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldHomeService)
+				fieldSeen[servicematter.FieldHomeService] = struct{}{}
+			}
+		case "onBehalf":
+			if _, ok := fieldSeen[servicematter.FieldOnBehalf]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldOnBehalf)
+				fieldSeen[servicematter.FieldOnBehalf] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[servicematter.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, servicematter.FieldCommunityID)
+				fieldSeen[servicematter.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type servicematterPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ServiceMatterPaginateOption
+}
+
+func newServiceMatterPaginateArgs(rv map[string]any) *servicematterPaginateArgs {
+	args := &servicematterPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ServiceMatterOrder{Field: &ServiceMatterOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithServiceMatterOrder(order))
+			}
+		case *ServiceMatterOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithServiceMatterOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ServiceMatterWhereInput); ok {
+		args.opts = append(args.opts, WithServiceMatterFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ServiceRequestQuery) CollectFields(ctx context.Context, satisfies ...string) (*ServiceRequestQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -4631,6 +5611,170 @@ func newServiceRequestPaginateArgs(rv map[string]any) *servicerequestPaginateArg
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ServiceSlotQuery) CollectFields(ctx context.Context, satisfies ...string) (*ServiceSlotQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ServiceSlotQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(serviceslot.Columns))
+		selectedFields = []string{serviceslot.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "matter":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceMatterClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicematterImplementors)...); err != nil {
+				return err
+			}
+			_q.withMatter = query
+			if _, ok := fieldSeen[serviceslot.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldMatterID)
+				fieldSeen[serviceslot.FieldMatterID] = struct{}{}
+			}
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[serviceslot.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCommunityID)
+				fieldSeen[serviceslot.FieldCommunityID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[serviceslot.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCreatedAt)
+				fieldSeen[serviceslot.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[serviceslot.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldUpdatedAt)
+				fieldSeen[serviceslot.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[serviceslot.FieldSource]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldSource)
+				fieldSeen[serviceslot.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[serviceslot.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldIllustrative)
+				fieldSeen[serviceslot.FieldIllustrative] = struct{}{}
+			}
+		case "startsAt":
+			if _, ok := fieldSeen[serviceslot.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldStartsAt)
+				fieldSeen[serviceslot.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[serviceslot.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldEndsAt)
+				fieldSeen[serviceslot.FieldEndsAt] = struct{}{}
+			}
+		case "capacity":
+			if _, ok := fieldSeen[serviceslot.FieldCapacity]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCapacity)
+				fieldSeen[serviceslot.FieldCapacity] = struct{}{}
+			}
+		case "bookedCount":
+			if _, ok := fieldSeen[serviceslot.FieldBookedCount]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldBookedCount)
+				fieldSeen[serviceslot.FieldBookedCount] = struct{}{}
+			}
+		case "matterID":
+			if _, ok := fieldSeen[serviceslot.FieldMatterID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldMatterID)
+				fieldSeen[serviceslot.FieldMatterID] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[serviceslot.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, serviceslot.FieldCommunityID)
+				fieldSeen[serviceslot.FieldCommunityID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type serviceslotPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ServiceSlotPaginateOption
+}
+
+func newServiceSlotPaginateArgs(rv map[string]any) *serviceslotPaginateArgs {
+	args := &serviceslotPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ServiceSlotOrder{Field: &ServiceSlotOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithServiceSlotOrder(order))
+			}
+		case *ServiceSlotOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithServiceSlotOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ServiceSlotWhereInput); ok {
+		args.opts = append(args.opts, WithServiceSlotFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ThemeQuery) CollectFields(ctx context.Context, satisfies ...string) (*ThemeQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -4854,6 +5998,260 @@ func newThemePaginateArgs(rv map[string]any) *themePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ThemeWhereInput); ok {
 		args.opts = append(args.opts, WithThemeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *VisitQuery) CollectFields(ctx context.Context, satisfies ...string) (*VisitQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *VisitQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(visit.Columns))
+		selectedFields = []string{visit.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "community":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RegionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, regionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCommunity = query
+			if _, ok := fieldSeen[visit.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldCommunityID)
+				fieldSeen[visit.FieldCommunityID] = struct{}{}
+			}
+
+		case "grid":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GridClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, gridImplementors)...); err != nil {
+				return err
+			}
+			_q.withGrid = query
+			if _, ok := fieldSeen[visit.FieldGridID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldGridID)
+				fieldSeen[visit.FieldGridID] = struct{}{}
+			}
+
+		case "compound":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CompoundClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, compoundImplementors)...); err != nil {
+				return err
+			}
+			_q.withCompound = query
+			if _, ok := fieldSeen[visit.FieldCompoundID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldCompoundID)
+				fieldSeen[visit.FieldCompoundID] = struct{}{}
+			}
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[visit.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldPersonID)
+				fieldSeen[visit.FieldPersonID] = struct{}{}
+			}
+
+		case "visitor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withVisitor = query
+			if _, ok := fieldSeen[visit.FieldVisitorID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldVisitorID)
+				fieldSeen[visit.FieldVisitorID] = struct{}{}
+			}
+
+		case "followUpRequest":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceRequestClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicerequestImplementors)...); err != nil {
+				return err
+			}
+			_q.withFollowUpRequest = query
+			if _, ok := fieldSeen[visit.FieldFollowUpRequestID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldFollowUpRequestID)
+				fieldSeen[visit.FieldFollowUpRequestID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[visit.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, visit.FieldCreatedAt)
+				fieldSeen[visit.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[visit.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, visit.FieldUpdatedAt)
+				fieldSeen[visit.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[visit.FieldSource]; !ok {
+				selectedFields = append(selectedFields, visit.FieldSource)
+				fieldSeen[visit.FieldSource] = struct{}{}
+			}
+		case "illustrative":
+			if _, ok := fieldSeen[visit.FieldIllustrative]; !ok {
+				selectedFields = append(selectedFields, visit.FieldIllustrative)
+				fieldSeen[visit.FieldIllustrative] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[visit.FieldReason]; !ok {
+				selectedFields = append(selectedFields, visit.FieldReason)
+				fieldSeen[visit.FieldReason] = struct{}{}
+			}
+		case "visitedAt":
+			if _, ok := fieldSeen[visit.FieldVisitedAt]; !ok {
+				selectedFields = append(selectedFields, visit.FieldVisitedAt)
+				fieldSeen[visit.FieldVisitedAt] = struct{}{}
+			}
+		case "building":
+			if _, ok := fieldSeen[visit.FieldBuilding]; !ok {
+				selectedFields = append(selectedFields, visit.FieldBuilding)
+				fieldSeen[visit.FieldBuilding] = struct{}{}
+			}
+		case "unit":
+			if _, ok := fieldSeen[visit.FieldUnit]; !ok {
+				selectedFields = append(selectedFields, visit.FieldUnit)
+				fieldSeen[visit.FieldUnit] = struct{}{}
+			}
+		case "room":
+			if _, ok := fieldSeen[visit.FieldRoom]; !ok {
+				selectedFields = append(selectedFields, visit.FieldRoom)
+				fieldSeen[visit.FieldRoom] = struct{}{}
+			}
+		case "findings":
+			if _, ok := fieldSeen[visit.FieldFindings]; !ok {
+				selectedFields = append(selectedFields, visit.FieldFindings)
+				fieldSeen[visit.FieldFindings] = struct{}{}
+			}
+		case "communityID":
+			if _, ok := fieldSeen[visit.FieldCommunityID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldCommunityID)
+				fieldSeen[visit.FieldCommunityID] = struct{}{}
+			}
+		case "gridID":
+			if _, ok := fieldSeen[visit.FieldGridID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldGridID)
+				fieldSeen[visit.FieldGridID] = struct{}{}
+			}
+		case "compoundID":
+			if _, ok := fieldSeen[visit.FieldCompoundID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldCompoundID)
+				fieldSeen[visit.FieldCompoundID] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[visit.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldPersonID)
+				fieldSeen[visit.FieldPersonID] = struct{}{}
+			}
+		case "visitorID":
+			if _, ok := fieldSeen[visit.FieldVisitorID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldVisitorID)
+				fieldSeen[visit.FieldVisitorID] = struct{}{}
+			}
+		case "followUpRequestID":
+			if _, ok := fieldSeen[visit.FieldFollowUpRequestID]; !ok {
+				selectedFields = append(selectedFields, visit.FieldFollowUpRequestID)
+				fieldSeen[visit.FieldFollowUpRequestID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type visitPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []VisitPaginateOption
+}
+
+func newVisitPaginateArgs(rv map[string]any) *visitPaginateArgs {
+	args := &visitPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &VisitOrder{Field: &VisitOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithVisitOrder(order))
+			}
+		case *VisitOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithVisitOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*VisitWhereInput); ok {
+		args.opts = append(args.opts, WithVisitFilter(v.Filter))
 	}
 	return args
 }

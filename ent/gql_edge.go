@@ -48,6 +48,66 @@ func (_m *Activity) Venue(ctx context.Context) (*Facility, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Activity) MonthTheme(ctx context.Context) (*Theme, error) {
+	result, err := _m.Edges.MonthThemeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMonthTheme().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Appointment) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Appointment) Matter(ctx context.Context) (*ServiceMatter, error) {
+	result, err := _m.Edges.MatterOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMatter().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Appointment) Slot(ctx context.Context) (*ServiceSlot, error) {
+	result, err := _m.Edges.SlotOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySlot().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Appointment) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Appointment) History(ctx context.Context) (result []*AppointmentEvent, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedHistory(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.HistoryOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryHistory().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *AppointmentEvent) Appointment(ctx context.Context) (*Appointment, error) {
+	result, err := _m.Edges.AppointmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAppointment().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *CoBuildingProject) Community(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.CommunityOrErr()
 	if IsNotLoaded(err) {
@@ -714,6 +774,35 @@ func (_m *ResourceContact) Resource(ctx context.Context) (*Resource, error) {
 	return result, err
 }
 
+func (_m *ServiceMatter) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ServiceMatter) Slots(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ServiceSlotOrder, where *ServiceSlotWhereInput,
+) (*ServiceSlotConnection, error) {
+	opts := []ServiceSlotPaginateOption{
+		WithServiceSlotOrder(orderBy),
+		WithServiceSlotFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedSlots(alias); err == nil || hasTotalCount {
+		pager, err := newServiceSlotPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ServiceSlotConnection{Edges: []*ServiceSlotEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySlots().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *ServiceRequest) Community(ctx context.Context) (*Region, error) {
 	result, err := _m.Edges.CommunityOrErr()
 	if IsNotLoaded(err) {
@@ -770,6 +859,51 @@ func (_m *ServiceRequest) ClaimedBy(ctx context.Context) (*Person, error) {
 		result, err = _m.QueryClaimedBy().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *ServiceSlot) Matter(ctx context.Context) (*ServiceMatter, error) {
+	result, err := _m.Edges.MatterOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMatter().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ServiceSlot) Community(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.CommunityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCommunity().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Theme) Region(ctx context.Context) (*Region, error) {
+	result, err := _m.Edges.RegionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRegion().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Theme) Activities(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ActivityOrder, where *ActivityWhereInput,
+) (*ActivityConnection, error) {
+	opts := []ActivityPaginateOption{
+		WithActivityOrder(orderBy),
+		WithActivityFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedActivities(alias); err == nil || hasTotalCount {
+		pager, err := newActivityPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ActivityConnection{Edges: []*ActivityEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryActivities().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Visit) Community(ctx context.Context) (*Region, error) {

@@ -9,6 +9,7 @@ import (
 	"lifecircle/ent/organization"
 	"lifecircle/ent/region"
 	"lifecircle/ent/resource"
+	"lifecircle/ent/servicematter"
 	"time"
 )
 
@@ -25,9 +26,13 @@ type CreateActivityInput struct {
 	Status       *activity.Status
 	Source       *string
 	Illustrative []string
+	Rrule        *string
+	Exdates      []time.Time
+	Rdates       []time.Time
 	CommunityID  int
 	OrganizerID  *int
 	VenueID      *int
+	MonthThemeID *int
 }
 
 // Mutate applies the CreateActivityInput on the ActivityMutation builder.
@@ -57,12 +62,24 @@ func (i *CreateActivityInput) Mutate(m *ActivityMutation) {
 	if v := i.Illustrative; v != nil {
 		m.SetIllustrative(v)
 	}
+	if v := i.Rrule; v != nil {
+		m.SetRrule(*v)
+	}
+	if v := i.Exdates; v != nil {
+		m.SetExdates(v)
+	}
+	if v := i.Rdates; v != nil {
+		m.SetRdates(v)
+	}
 	m.SetCommunityID(i.CommunityID)
 	if v := i.OrganizerID; v != nil {
 		m.SetOrganizerID(*v)
 	}
 	if v := i.VenueID; v != nil {
 		m.SetVenueID(*v)
+	}
+	if v := i.MonthThemeID; v != nil {
+		m.SetMonthThemeID(*v)
 	}
 }
 
@@ -93,11 +110,21 @@ type UpdateActivityInput struct {
 	ClearIllustrative  bool
 	Illustrative       []string
 	AppendIllustrative []string
+	ClearRrule         bool
+	Rrule              *string
+	ClearExdates       bool
+	Exdates            []time.Time
+	AppendExdates      []time.Time
+	ClearRdates        bool
+	Rdates             []time.Time
+	AppendRdates       []time.Time
 	CommunityID        *int
 	ClearOrganizer     bool
 	OrganizerID        *int
 	ClearVenue         bool
 	VenueID            *int
+	ClearMonthTheme    bool
+	MonthThemeID       *int
 }
 
 // Mutate applies the UpdateActivityInput on the ActivityMutation builder.
@@ -159,6 +186,30 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 	if i.AppendIllustrative != nil {
 		m.AppendIllustrative(i.Illustrative)
 	}
+	if i.ClearRrule {
+		m.ClearRrule()
+	}
+	if v := i.Rrule; v != nil {
+		m.SetRrule(*v)
+	}
+	if i.ClearExdates {
+		m.ClearExdates()
+	}
+	if v := i.Exdates; v != nil {
+		m.SetExdates(v)
+	}
+	if i.AppendExdates != nil {
+		m.AppendExdates(i.Exdates)
+	}
+	if i.ClearRdates {
+		m.ClearRdates()
+	}
+	if v := i.Rdates; v != nil {
+		m.SetRdates(v)
+	}
+	if i.AppendRdates != nil {
+		m.AppendRdates(i.Rdates)
+	}
 	if v := i.CommunityID; v != nil {
 		m.SetCommunityID(*v)
 	}
@@ -173,6 +224,12 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 	}
 	if v := i.VenueID; v != nil {
 		m.SetVenueID(*v)
+	}
+	if i.ClearMonthTheme {
+		m.ClearMonthTheme()
+	}
+	if v := i.MonthThemeID; v != nil {
+		m.SetMonthThemeID(*v)
 	}
 }
 
@@ -662,12 +719,11 @@ func (c *FacilityUpdateOne) SetInput(i UpdateFacilityInput) *FacilityUpdateOne {
 
 // CreateGridInput represents a mutation input for creating grids.
 type CreateGridInput struct {
-	Source          *string
-	Illustrative    []string
-	Name            string
-	FullTimeWorkers *int
-	PartTimeWorkers *int
-	CommunityID     int
+	Source       *string
+	Illustrative []string
+	Name         string
+	CommunityID  int
+	CompoundIDs  []int
 }
 
 // Mutate applies the CreateGridInput on the GridMutation builder.
@@ -679,13 +735,10 @@ func (i *CreateGridInput) Mutate(m *GridMutation) {
 		m.SetIllustrative(v)
 	}
 	m.SetName(i.Name)
-	if v := i.FullTimeWorkers; v != nil {
-		m.SetFullTimeWorkers(*v)
-	}
-	if v := i.PartTimeWorkers; v != nil {
-		m.SetPartTimeWorkers(*v)
-	}
 	m.SetCommunityID(i.CommunityID)
+	if v := i.CompoundIDs; len(v) > 0 {
+		m.AddCompoundIDs(v...)
+	}
 }
 
 // SetInput applies the change-set in the CreateGridInput on the GridCreate builder.
@@ -702,9 +755,10 @@ type UpdateGridInput struct {
 	Illustrative       []string
 	AppendIllustrative []string
 	Name               *string
-	FullTimeWorkers    *int
-	PartTimeWorkers    *int
 	CommunityID        *int
+	ClearCompounds     bool
+	AddCompoundIDs     []int
+	RemoveCompoundIDs  []int
 }
 
 // Mutate applies the UpdateGridInput on the GridMutation builder.
@@ -727,14 +781,17 @@ func (i *UpdateGridInput) Mutate(m *GridMutation) {
 	if v := i.Name; v != nil {
 		m.SetName(*v)
 	}
-	if v := i.FullTimeWorkers; v != nil {
-		m.SetFullTimeWorkers(*v)
-	}
-	if v := i.PartTimeWorkers; v != nil {
-		m.SetPartTimeWorkers(*v)
-	}
 	if v := i.CommunityID; v != nil {
 		m.SetCommunityID(*v)
+	}
+	if i.ClearCompounds {
+		m.ClearCompounds()
+	}
+	if v := i.AddCompoundIDs; len(v) > 0 {
+		m.AddCompoundIDs(v...)
+	}
+	if v := i.RemoveCompoundIDs; len(v) > 0 {
+		m.RemoveCompoundIDs(v...)
 	}
 }
 
@@ -1170,6 +1227,230 @@ func (c *ResourceUpdate) SetInput(i UpdateResourceInput) *ResourceUpdate {
 
 // SetInput applies the change-set in the UpdateResourceInput on the ResourceUpdateOne builder.
 func (c *ResourceUpdateOne) SetInput(i UpdateResourceInput) *ResourceUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateServiceMatterInput represents a mutation input for creating servicematters.
+type CreateServiceMatterInput struct {
+	Source            *string
+	Illustrative      []string
+	Category          servicematter.Category
+	Name              string
+	RequiredDocuments []string
+	ProcessingDays    *int
+	Bookable          *bool
+	HomeService       *bool
+	OnBehalf          *bool
+	CommunityID       int
+}
+
+// Mutate applies the CreateServiceMatterInput on the ServiceMatterMutation builder.
+func (i *CreateServiceMatterInput) Mutate(m *ServiceMatterMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	m.SetCategory(i.Category)
+	m.SetName(i.Name)
+	if v := i.RequiredDocuments; v != nil {
+		m.SetRequiredDocuments(v)
+	}
+	if v := i.ProcessingDays; v != nil {
+		m.SetProcessingDays(*v)
+	}
+	if v := i.Bookable; v != nil {
+		m.SetBookable(*v)
+	}
+	if v := i.HomeService; v != nil {
+		m.SetHomeService(*v)
+	}
+	if v := i.OnBehalf; v != nil {
+		m.SetOnBehalf(*v)
+	}
+	m.SetCommunityID(i.CommunityID)
+}
+
+// SetInput applies the change-set in the CreateServiceMatterInput on the ServiceMatterCreate builder.
+func (c *ServiceMatterCreate) SetInput(i CreateServiceMatterInput) *ServiceMatterCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateServiceMatterInput represents a mutation input for updating servicematters.
+type UpdateServiceMatterInput struct {
+	ClearSource             bool
+	Source                  *string
+	ClearIllustrative       bool
+	Illustrative            []string
+	AppendIllustrative      []string
+	Category                *servicematter.Category
+	Name                    *string
+	ClearRequiredDocuments  bool
+	RequiredDocuments       []string
+	AppendRequiredDocuments []string
+	ClearProcessingDays     bool
+	ProcessingDays          *int
+	Bookable                *bool
+	HomeService             *bool
+	OnBehalf                *bool
+	CommunityID             *int
+}
+
+// Mutate applies the UpdateServiceMatterInput on the ServiceMatterMutation builder.
+func (i *UpdateServiceMatterInput) Mutate(m *ServiceMatterMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
+	if v := i.Category; v != nil {
+		m.SetCategory(*v)
+	}
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if i.ClearRequiredDocuments {
+		m.ClearRequiredDocuments()
+	}
+	if v := i.RequiredDocuments; v != nil {
+		m.SetRequiredDocuments(v)
+	}
+	if i.AppendRequiredDocuments != nil {
+		m.AppendRequiredDocuments(i.RequiredDocuments)
+	}
+	if i.ClearProcessingDays {
+		m.ClearProcessingDays()
+	}
+	if v := i.ProcessingDays; v != nil {
+		m.SetProcessingDays(*v)
+	}
+	if v := i.Bookable; v != nil {
+		m.SetBookable(*v)
+	}
+	if v := i.HomeService; v != nil {
+		m.SetHomeService(*v)
+	}
+	if v := i.OnBehalf; v != nil {
+		m.SetOnBehalf(*v)
+	}
+	if v := i.CommunityID; v != nil {
+		m.SetCommunityID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateServiceMatterInput on the ServiceMatterUpdate builder.
+func (c *ServiceMatterUpdate) SetInput(i UpdateServiceMatterInput) *ServiceMatterUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateServiceMatterInput on the ServiceMatterUpdateOne builder.
+func (c *ServiceMatterUpdateOne) SetInput(i UpdateServiceMatterInput) *ServiceMatterUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateThemeInput represents a mutation input for creating themes.
+type CreateThemeInput struct {
+	Source       *string
+	Illustrative []string
+	Month        string
+	Title        string
+	Description  *string
+	RegionID     int
+}
+
+// Mutate applies the CreateThemeInput on the ThemeMutation builder.
+func (i *CreateThemeInput) Mutate(m *ThemeMutation) {
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	m.SetMonth(i.Month)
+	m.SetTitle(i.Title)
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	m.SetRegionID(i.RegionID)
+}
+
+// SetInput applies the change-set in the CreateThemeInput on the ThemeCreate builder.
+func (c *ThemeCreate) SetInput(i CreateThemeInput) *ThemeCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateThemeInput represents a mutation input for updating themes.
+type UpdateThemeInput struct {
+	ClearSource        bool
+	Source             *string
+	ClearIllustrative  bool
+	Illustrative       []string
+	AppendIllustrative []string
+	Month              *string
+	Title              *string
+	ClearDescription   bool
+	Description        *string
+	RegionID           *int
+}
+
+// Mutate applies the UpdateThemeInput on the ThemeMutation builder.
+func (i *UpdateThemeInput) Mutate(m *ThemeMutation) {
+	if i.ClearSource {
+		m.ClearSource()
+	}
+	if v := i.Source; v != nil {
+		m.SetSource(*v)
+	}
+	if i.ClearIllustrative {
+		m.ClearIllustrative()
+	}
+	if v := i.Illustrative; v != nil {
+		m.SetIllustrative(v)
+	}
+	if i.AppendIllustrative != nil {
+		m.AppendIllustrative(i.Illustrative)
+	}
+	if v := i.Month; v != nil {
+		m.SetMonth(*v)
+	}
+	if v := i.Title; v != nil {
+		m.SetTitle(*v)
+	}
+	if i.ClearDescription {
+		m.ClearDescription()
+	}
+	if v := i.Description; v != nil {
+		m.SetDescription(*v)
+	}
+	if v := i.RegionID; v != nil {
+		m.SetRegionID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateThemeInput on the ThemeUpdate builder.
+func (c *ThemeUpdate) SetInput(i UpdateThemeInput) *ThemeUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateThemeInput on the ThemeUpdateOne builder.
+func (c *ThemeUpdateOne) SetInput(i UpdateThemeInput) *ThemeUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

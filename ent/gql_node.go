@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/internal"
 	"lifecircle/ent/needmatch"
@@ -23,11 +26,15 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -49,6 +56,16 @@ var activityImplementors = []string{"Activity", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Activity) IsNode() {}
 
+var appointmentImplementors = []string{"Appointment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Appointment) IsNode() {}
+
+var appointmenteventImplementors = []string{"AppointmentEvent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AppointmentEvent) IsNode() {}
+
 var cobuildingprojectImplementors = []string{"CoBuildingProject", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -68,6 +85,11 @@ var gridImplementors = []string{"Grid", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Grid) IsNode() {}
+
+var gridworkerImplementors = []string{"GridWorker", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*GridWorker) IsNode() {}
 
 var identityImplementors = []string{"Identity", "Node"}
 
@@ -119,6 +141,11 @@ var registrationImplementors = []string{"Registration", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Registration) IsNode() {}
 
+var reportedindicatorImplementors = []string{"ReportedIndicator", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ReportedIndicator) IsNode() {}
+
 var requesteventImplementors = []string{"RequestEvent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -134,15 +161,30 @@ var resourcecontactImplementors = []string{"ResourceContact", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*ResourceContact) IsNode() {}
 
+var servicematterImplementors = []string{"ServiceMatter", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ServiceMatter) IsNode() {}
+
 var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ServiceRequest) IsNode() {}
 
+var serviceslotImplementors = []string{"ServiceSlot", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ServiceSlot) IsNode() {}
+
 var themeImplementors = []string{"Theme", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Theme) IsNode() {}
+
+var visitImplementors = []string{"Visit", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Visit) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -239,6 +281,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case appointment.Table:
+		query := c.Appointment.Query().
+			Where(appointment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, appointmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case appointmentevent.Table:
+		query := c.AppointmentEvent.Query().
+			Where(appointmentevent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, appointmenteventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case cobuildingproject.Table:
 		query := c.CoBuildingProject.Query().
 			Where(cobuildingproject.ID(id))
@@ -271,6 +331,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(grid.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, gridImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case gridworker.Table:
+		query := c.GridWorker.Query().
+			Where(gridworker.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, gridworkerImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -365,6 +434,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case reportedindicator.Table:
+		query := c.ReportedIndicator.Query().
+			Where(reportedindicator.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reportedindicatorImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case requestevent.Table:
 		query := c.RequestEvent.Query().
 			Where(requestevent.ID(id))
@@ -392,6 +470,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case servicematter.Table:
+		query := c.ServiceMatter.Query().
+			Where(servicematter.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, servicematterImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case servicerequest.Table:
 		query := c.ServiceRequest.Query().
 			Where(servicerequest.ID(id))
@@ -401,11 +488,29 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case serviceslot.Table:
+		query := c.ServiceSlot.Query().
+			Where(serviceslot.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, serviceslotImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case theme.Table:
 		query := c.Theme.Query().
 			Where(theme.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, themeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case visit.Table:
+		query := c.Visit.Query().
+			Where(visit.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, visitImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -515,6 +620,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case appointment.Table:
+		query := c.Appointment.Query().
+			Where(appointment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, appointmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case appointmentevent.Table:
+		query := c.AppointmentEvent.Query().
+			Where(appointmentevent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, appointmenteventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case cobuildingproject.Table:
 		query := c.CoBuildingProject.Query().
 			Where(cobuildingproject.IDIn(ids...))
@@ -567,6 +704,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Grid.Query().
 			Where(grid.IDIn(ids...))
 		query, err := query.CollectFields(ctx, gridImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case gridworker.Table:
+		query := c.GridWorker.Query().
+			Where(gridworker.IDIn(ids...))
+		query, err := query.CollectFields(ctx, gridworkerImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -739,6 +892,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case reportedindicator.Table:
+		query := c.ReportedIndicator.Query().
+			Where(reportedindicator.IDIn(ids...))
+		query, err := query.CollectFields(ctx, reportedindicatorImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case requestevent.Table:
 		query := c.RequestEvent.Query().
 			Where(requestevent.IDIn(ids...))
@@ -787,6 +956,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case servicematter.Table:
+		query := c.ServiceMatter.Query().
+			Where(servicematter.IDIn(ids...))
+		query, err := query.CollectFields(ctx, servicematterImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case servicerequest.Table:
 		query := c.ServiceRequest.Query().
 			Where(servicerequest.IDIn(ids...))
@@ -803,10 +988,42 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case serviceslot.Table:
+		query := c.ServiceSlot.Query().
+			Where(serviceslot.IDIn(ids...))
+		query, err := query.CollectFields(ctx, serviceslotImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case theme.Table:
 		query := c.Theme.Query().
 			Where(theme.IDIn(ids...))
 		query, err := query.CollectFields(ctx, themeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case visit.Table:
+		query := c.Visit.Query().
+			Where(visit.IDIn(ids...))
+		query, err := query.CollectFields(ctx, visitImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -9,10 +9,13 @@ import (
 	"io"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
 	"lifecircle/ent/organization"
@@ -23,11 +26,15 @@ import (
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"strconv"
 
 	"entgo.io/contrib/entgql"
@@ -849,6 +856,504 @@ func (_m *Activity) ToEdge(order *ActivityOrder) *ActivityEdge {
 		order = DefaultActivityOrder
 	}
 	return &ActivityEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AppointmentEdge is the edge representation of Appointment.
+type AppointmentEdge struct {
+	Node   *Appointment `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// AppointmentConnection is the connection containing edges to Appointment.
+type AppointmentConnection struct {
+	Edges      []*AppointmentEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *AppointmentConnection) build(nodes []*Appointment, pager *appointmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Appointment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Appointment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Appointment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AppointmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AppointmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AppointmentPaginateOption enables pagination customization.
+type AppointmentPaginateOption func(*appointmentPager) error
+
+// WithAppointmentOrder configures pagination ordering.
+func WithAppointmentOrder(order *AppointmentOrder) AppointmentPaginateOption {
+	if order == nil {
+		order = DefaultAppointmentOrder
+	}
+	o := *order
+	return func(pager *appointmentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAppointmentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAppointmentFilter configures pagination filter.
+func WithAppointmentFilter(filter func(*AppointmentQuery) (*AppointmentQuery, error)) AppointmentPaginateOption {
+	return func(pager *appointmentPager) error {
+		if filter == nil {
+			return errors.New("AppointmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type appointmentPager struct {
+	reverse bool
+	order   *AppointmentOrder
+	filter  func(*AppointmentQuery) (*AppointmentQuery, error)
+}
+
+func newAppointmentPager(opts []AppointmentPaginateOption, reverse bool) (*appointmentPager, error) {
+	pager := &appointmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAppointmentOrder
+	}
+	return pager, nil
+}
+
+func (p *appointmentPager) applyFilter(query *AppointmentQuery) (*AppointmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *appointmentPager) toCursor(_m *Appointment) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *appointmentPager) applyCursors(query *AppointmentQuery, after, before *Cursor) (*AppointmentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAppointmentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *appointmentPager) applyOrder(query *AppointmentQuery) *AppointmentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAppointmentOrder.Field {
+		query = query.Order(DefaultAppointmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *appointmentPager) orderExpr(query *AppointmentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAppointmentOrder.Field {
+			b.Comma().Ident(DefaultAppointmentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Appointment.
+func (_m *AppointmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AppointmentPaginateOption,
+) (*AppointmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAppointmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AppointmentConnection{Edges: []*AppointmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// AppointmentOrderField defines the ordering field of Appointment.
+type AppointmentOrderField struct {
+	// Value extracts the ordering value from the given Appointment.
+	Value    func(*Appointment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) appointment.OrderOption
+	toCursor func(*Appointment) Cursor
+}
+
+// AppointmentOrder defines the ordering of Appointment.
+type AppointmentOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *AppointmentOrderField `json:"field"`
+}
+
+// DefaultAppointmentOrder is the default ordering of Appointment.
+var DefaultAppointmentOrder = &AppointmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AppointmentOrderField{
+		Value: func(_m *Appointment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: appointment.FieldID,
+		toTerm: appointment.ByID,
+		toCursor: func(_m *Appointment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Appointment into AppointmentEdge.
+func (_m *Appointment) ToEdge(order *AppointmentOrder) *AppointmentEdge {
+	if order == nil {
+		order = DefaultAppointmentOrder
+	}
+	return &AppointmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AppointmentEventEdge is the edge representation of AppointmentEvent.
+type AppointmentEventEdge struct {
+	Node   *AppointmentEvent `json:"node"`
+	Cursor Cursor            `json:"cursor"`
+}
+
+// AppointmentEventConnection is the connection containing edges to AppointmentEvent.
+type AppointmentEventConnection struct {
+	Edges      []*AppointmentEventEdge `json:"edges"`
+	PageInfo   PageInfo                `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+func (c *AppointmentEventConnection) build(nodes []*AppointmentEvent, pager *appointmenteventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AppointmentEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AppointmentEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AppointmentEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AppointmentEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AppointmentEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AppointmentEventPaginateOption enables pagination customization.
+type AppointmentEventPaginateOption func(*appointmenteventPager) error
+
+// WithAppointmentEventOrder configures pagination ordering.
+func WithAppointmentEventOrder(order *AppointmentEventOrder) AppointmentEventPaginateOption {
+	if order == nil {
+		order = DefaultAppointmentEventOrder
+	}
+	o := *order
+	return func(pager *appointmenteventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAppointmentEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAppointmentEventFilter configures pagination filter.
+func WithAppointmentEventFilter(filter func(*AppointmentEventQuery) (*AppointmentEventQuery, error)) AppointmentEventPaginateOption {
+	return func(pager *appointmenteventPager) error {
+		if filter == nil {
+			return errors.New("AppointmentEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type appointmenteventPager struct {
+	reverse bool
+	order   *AppointmentEventOrder
+	filter  func(*AppointmentEventQuery) (*AppointmentEventQuery, error)
+}
+
+func newAppointmentEventPager(opts []AppointmentEventPaginateOption, reverse bool) (*appointmenteventPager, error) {
+	pager := &appointmenteventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAppointmentEventOrder
+	}
+	return pager, nil
+}
+
+func (p *appointmenteventPager) applyFilter(query *AppointmentEventQuery) (*AppointmentEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *appointmenteventPager) toCursor(_m *AppointmentEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *appointmenteventPager) applyCursors(query *AppointmentEventQuery, after, before *Cursor) (*AppointmentEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAppointmentEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *appointmenteventPager) applyOrder(query *AppointmentEventQuery) *AppointmentEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAppointmentEventOrder.Field {
+		query = query.Order(DefaultAppointmentEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *appointmenteventPager) orderExpr(query *AppointmentEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAppointmentEventOrder.Field {
+			b.Comma().Ident(DefaultAppointmentEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AppointmentEvent.
+func (_m *AppointmentEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AppointmentEventPaginateOption,
+) (*AppointmentEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAppointmentEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AppointmentEventConnection{Edges: []*AppointmentEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// AppointmentEventOrderField defines the ordering field of AppointmentEvent.
+type AppointmentEventOrderField struct {
+	// Value extracts the ordering value from the given AppointmentEvent.
+	Value    func(*AppointmentEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) appointmentevent.OrderOption
+	toCursor func(*AppointmentEvent) Cursor
+}
+
+// AppointmentEventOrder defines the ordering of AppointmentEvent.
+type AppointmentEventOrder struct {
+	Direction OrderDirection              `json:"direction"`
+	Field     *AppointmentEventOrderField `json:"field"`
+}
+
+// DefaultAppointmentEventOrder is the default ordering of AppointmentEvent.
+var DefaultAppointmentEventOrder = &AppointmentEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AppointmentEventOrderField{
+		Value: func(_m *AppointmentEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: appointmentevent.FieldID,
+		toTerm: appointmentevent.ByID,
+		toCursor: func(_m *AppointmentEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AppointmentEvent into AppointmentEventEdge.
+func (_m *AppointmentEvent) ToEdge(order *AppointmentEventOrder) *AppointmentEventEdge {
+	if order == nil {
+		order = DefaultAppointmentEventOrder
+	}
+	return &AppointmentEventEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -2357,6 +2862,255 @@ func (_m *Grid) ToEdge(order *GridOrder) *GridEdge {
 		order = DefaultGridOrder
 	}
 	return &GridEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// GridWorkerEdge is the edge representation of GridWorker.
+type GridWorkerEdge struct {
+	Node   *GridWorker `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// GridWorkerConnection is the connection containing edges to GridWorker.
+type GridWorkerConnection struct {
+	Edges      []*GridWorkerEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *GridWorkerConnection) build(nodes []*GridWorker, pager *gridworkerPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *GridWorker
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *GridWorker {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *GridWorker {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*GridWorkerEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &GridWorkerEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// GridWorkerPaginateOption enables pagination customization.
+type GridWorkerPaginateOption func(*gridworkerPager) error
+
+// WithGridWorkerOrder configures pagination ordering.
+func WithGridWorkerOrder(order *GridWorkerOrder) GridWorkerPaginateOption {
+	if order == nil {
+		order = DefaultGridWorkerOrder
+	}
+	o := *order
+	return func(pager *gridworkerPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultGridWorkerOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithGridWorkerFilter configures pagination filter.
+func WithGridWorkerFilter(filter func(*GridWorkerQuery) (*GridWorkerQuery, error)) GridWorkerPaginateOption {
+	return func(pager *gridworkerPager) error {
+		if filter == nil {
+			return errors.New("GridWorkerQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type gridworkerPager struct {
+	reverse bool
+	order   *GridWorkerOrder
+	filter  func(*GridWorkerQuery) (*GridWorkerQuery, error)
+}
+
+func newGridWorkerPager(opts []GridWorkerPaginateOption, reverse bool) (*gridworkerPager, error) {
+	pager := &gridworkerPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultGridWorkerOrder
+	}
+	return pager, nil
+}
+
+func (p *gridworkerPager) applyFilter(query *GridWorkerQuery) (*GridWorkerQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *gridworkerPager) toCursor(_m *GridWorker) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *gridworkerPager) applyCursors(query *GridWorkerQuery, after, before *Cursor) (*GridWorkerQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultGridWorkerOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *gridworkerPager) applyOrder(query *GridWorkerQuery) *GridWorkerQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultGridWorkerOrder.Field {
+		query = query.Order(DefaultGridWorkerOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *gridworkerPager) orderExpr(query *GridWorkerQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultGridWorkerOrder.Field {
+			b.Comma().Ident(DefaultGridWorkerOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to GridWorker.
+func (_m *GridWorkerQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...GridWorkerPaginateOption,
+) (*GridWorkerConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newGridWorkerPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &GridWorkerConnection{Edges: []*GridWorkerEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// GridWorkerOrderField defines the ordering field of GridWorker.
+type GridWorkerOrderField struct {
+	// Value extracts the ordering value from the given GridWorker.
+	Value    func(*GridWorker) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) gridworker.OrderOption
+	toCursor func(*GridWorker) Cursor
+}
+
+// GridWorkerOrder defines the ordering of GridWorker.
+type GridWorkerOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *GridWorkerOrderField `json:"field"`
+}
+
+// DefaultGridWorkerOrder is the default ordering of GridWorker.
+var DefaultGridWorkerOrder = &GridWorkerOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &GridWorkerOrderField{
+		Value: func(_m *GridWorker) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: gridworker.FieldID,
+		toTerm: gridworker.ByID,
+		toCursor: func(_m *GridWorker) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts GridWorker into GridWorkerEdge.
+func (_m *GridWorker) ToEdge(order *GridWorkerOrder) *GridWorkerEdge {
+	if order == nil {
+		order = DefaultGridWorkerOrder
+	}
+	return &GridWorkerEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -5387,6 +6141,356 @@ func (_m *Registration) ToEdge(order *RegistrationOrder) *RegistrationEdge {
 	}
 }
 
+// ReportedIndicatorEdge is the edge representation of ReportedIndicator.
+type ReportedIndicatorEdge struct {
+	Node   *ReportedIndicator `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// ReportedIndicatorConnection is the connection containing edges to ReportedIndicator.
+type ReportedIndicatorConnection struct {
+	Edges      []*ReportedIndicatorEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *ReportedIndicatorConnection) build(nodes []*ReportedIndicator, pager *reportedindicatorPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ReportedIndicator
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ReportedIndicator {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ReportedIndicator {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ReportedIndicatorEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ReportedIndicatorEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ReportedIndicatorPaginateOption enables pagination customization.
+type ReportedIndicatorPaginateOption func(*reportedindicatorPager) error
+
+// WithReportedIndicatorOrder configures pagination ordering.
+func WithReportedIndicatorOrder(order *ReportedIndicatorOrder) ReportedIndicatorPaginateOption {
+	if order == nil {
+		order = DefaultReportedIndicatorOrder
+	}
+	o := *order
+	return func(pager *reportedindicatorPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultReportedIndicatorOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithReportedIndicatorFilter configures pagination filter.
+func WithReportedIndicatorFilter(filter func(*ReportedIndicatorQuery) (*ReportedIndicatorQuery, error)) ReportedIndicatorPaginateOption {
+	return func(pager *reportedindicatorPager) error {
+		if filter == nil {
+			return errors.New("ReportedIndicatorQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type reportedindicatorPager struct {
+	reverse bool
+	order   *ReportedIndicatorOrder
+	filter  func(*ReportedIndicatorQuery) (*ReportedIndicatorQuery, error)
+}
+
+func newReportedIndicatorPager(opts []ReportedIndicatorPaginateOption, reverse bool) (*reportedindicatorPager, error) {
+	pager := &reportedindicatorPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultReportedIndicatorOrder
+	}
+	return pager, nil
+}
+
+func (p *reportedindicatorPager) applyFilter(query *ReportedIndicatorQuery) (*ReportedIndicatorQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *reportedindicatorPager) toCursor(_m *ReportedIndicator) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *reportedindicatorPager) applyCursors(query *ReportedIndicatorQuery, after, before *Cursor) (*ReportedIndicatorQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultReportedIndicatorOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *reportedindicatorPager) applyOrder(query *ReportedIndicatorQuery) *ReportedIndicatorQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultReportedIndicatorOrder.Field {
+		query = query.Order(DefaultReportedIndicatorOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *reportedindicatorPager) orderExpr(query *ReportedIndicatorQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultReportedIndicatorOrder.Field {
+			b.Comma().Ident(DefaultReportedIndicatorOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ReportedIndicator.
+func (_m *ReportedIndicatorQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ReportedIndicatorPaginateOption,
+) (*ReportedIndicatorConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newReportedIndicatorPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ReportedIndicatorConnection{Edges: []*ReportedIndicatorEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ReportedIndicatorOrderFieldCreatedAt orders ReportedIndicator by created_at.
+	ReportedIndicatorOrderFieldCreatedAt = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: reportedindicator.FieldCreatedAt,
+		toTerm: reportedindicator.ByCreatedAt,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ReportedIndicatorOrderFieldUpdatedAt orders ReportedIndicator by updated_at.
+	ReportedIndicatorOrderFieldUpdatedAt = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: reportedindicator.FieldUpdatedAt,
+		toTerm: reportedindicator.ByUpdatedAt,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ReportedIndicatorOrderFieldValue orders ReportedIndicator by value.
+	ReportedIndicatorOrderFieldValue = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.Value, nil
+		},
+		column: reportedindicator.FieldValue,
+		toTerm: reportedindicator.ByValue,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Value,
+			}
+		},
+	}
+	// ReportedIndicatorOrderFieldPeriodEnd orders ReportedIndicator by period_end.
+	ReportedIndicatorOrderFieldPeriodEnd = &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.PeriodEnd, nil
+		},
+		column: reportedindicator.FieldPeriodEnd,
+		toTerm: reportedindicator.ByPeriodEnd,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PeriodEnd,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ReportedIndicatorOrderField) String() string {
+	var str string
+	switch f.column {
+	case ReportedIndicatorOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ReportedIndicatorOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ReportedIndicatorOrderFieldValue.column:
+		str = "VALUE"
+	case ReportedIndicatorOrderFieldPeriodEnd.column:
+		str = "PERIOD_END"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ReportedIndicatorOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ReportedIndicatorOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ReportedIndicatorOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ReportedIndicatorOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ReportedIndicatorOrderFieldUpdatedAt
+	case "VALUE":
+		*f = *ReportedIndicatorOrderFieldValue
+	case "PERIOD_END":
+		*f = *ReportedIndicatorOrderFieldPeriodEnd
+	default:
+		return fmt.Errorf("%s is not a valid ReportedIndicatorOrderField", str)
+	}
+	return nil
+}
+
+// ReportedIndicatorOrderField defines the ordering field of ReportedIndicator.
+type ReportedIndicatorOrderField struct {
+	// Value extracts the ordering value from the given ReportedIndicator.
+	Value    func(*ReportedIndicator) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) reportedindicator.OrderOption
+	toCursor func(*ReportedIndicator) Cursor
+}
+
+// ReportedIndicatorOrder defines the ordering of ReportedIndicator.
+type ReportedIndicatorOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *ReportedIndicatorOrderField `json:"field"`
+}
+
+// DefaultReportedIndicatorOrder is the default ordering of ReportedIndicator.
+var DefaultReportedIndicatorOrder = &ReportedIndicatorOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ReportedIndicatorOrderField{
+		Value: func(_m *ReportedIndicator) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: reportedindicator.FieldID,
+		toTerm: reportedindicator.ByID,
+		toCursor: func(_m *ReportedIndicator) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ReportedIndicator into ReportedIndicatorEdge.
+func (_m *ReportedIndicator) ToEdge(order *ReportedIndicatorOrder) *ReportedIndicatorEdge {
+	if order == nil {
+		order = DefaultReportedIndicatorOrder
+	}
+	return &ReportedIndicatorEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // RequestEventEdge is the edge representation of RequestEvent.
 type RequestEventEdge struct {
 	Node   *RequestEvent `json:"node"`
@@ -6253,6 +7357,356 @@ func (_m *ResourceContact) ToEdge(order *ResourceContactOrder) *ResourceContactE
 	}
 }
 
+// ServiceMatterEdge is the edge representation of ServiceMatter.
+type ServiceMatterEdge struct {
+	Node   *ServiceMatter `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// ServiceMatterConnection is the connection containing edges to ServiceMatter.
+type ServiceMatterConnection struct {
+	Edges      []*ServiceMatterEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *ServiceMatterConnection) build(nodes []*ServiceMatter, pager *servicematterPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ServiceMatter
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ServiceMatter {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ServiceMatter {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ServiceMatterEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ServiceMatterEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ServiceMatterPaginateOption enables pagination customization.
+type ServiceMatterPaginateOption func(*servicematterPager) error
+
+// WithServiceMatterOrder configures pagination ordering.
+func WithServiceMatterOrder(order *ServiceMatterOrder) ServiceMatterPaginateOption {
+	if order == nil {
+		order = DefaultServiceMatterOrder
+	}
+	o := *order
+	return func(pager *servicematterPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultServiceMatterOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithServiceMatterFilter configures pagination filter.
+func WithServiceMatterFilter(filter func(*ServiceMatterQuery) (*ServiceMatterQuery, error)) ServiceMatterPaginateOption {
+	return func(pager *servicematterPager) error {
+		if filter == nil {
+			return errors.New("ServiceMatterQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type servicematterPager struct {
+	reverse bool
+	order   *ServiceMatterOrder
+	filter  func(*ServiceMatterQuery) (*ServiceMatterQuery, error)
+}
+
+func newServiceMatterPager(opts []ServiceMatterPaginateOption, reverse bool) (*servicematterPager, error) {
+	pager := &servicematterPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultServiceMatterOrder
+	}
+	return pager, nil
+}
+
+func (p *servicematterPager) applyFilter(query *ServiceMatterQuery) (*ServiceMatterQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *servicematterPager) toCursor(_m *ServiceMatter) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *servicematterPager) applyCursors(query *ServiceMatterQuery, after, before *Cursor) (*ServiceMatterQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultServiceMatterOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *servicematterPager) applyOrder(query *ServiceMatterQuery) *ServiceMatterQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultServiceMatterOrder.Field {
+		query = query.Order(DefaultServiceMatterOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *servicematterPager) orderExpr(query *ServiceMatterQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultServiceMatterOrder.Field {
+			b.Comma().Ident(DefaultServiceMatterOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ServiceMatter.
+func (_m *ServiceMatterQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ServiceMatterPaginateOption,
+) (*ServiceMatterConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newServiceMatterPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ServiceMatterConnection{Edges: []*ServiceMatterEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ServiceMatterOrderFieldCreatedAt orders ServiceMatter by created_at.
+	ServiceMatterOrderFieldCreatedAt = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: servicematter.FieldCreatedAt,
+		toTerm: servicematter.ByCreatedAt,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ServiceMatterOrderFieldUpdatedAt orders ServiceMatter by updated_at.
+	ServiceMatterOrderFieldUpdatedAt = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: servicematter.FieldUpdatedAt,
+		toTerm: servicematter.ByUpdatedAt,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ServiceMatterOrderFieldCategory orders ServiceMatter by category.
+	ServiceMatterOrderFieldCategory = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.Category, nil
+		},
+		column: servicematter.FieldCategory,
+		toTerm: servicematter.ByCategory,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Category,
+			}
+		},
+	}
+	// ServiceMatterOrderFieldName orders ServiceMatter by name.
+	ServiceMatterOrderFieldName = &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: servicematter.FieldName,
+		toTerm: servicematter.ByName,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ServiceMatterOrderField) String() string {
+	var str string
+	switch f.column {
+	case ServiceMatterOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ServiceMatterOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ServiceMatterOrderFieldCategory.column:
+		str = "CATEGORY"
+	case ServiceMatterOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ServiceMatterOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ServiceMatterOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ServiceMatterOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ServiceMatterOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ServiceMatterOrderFieldUpdatedAt
+	case "CATEGORY":
+		*f = *ServiceMatterOrderFieldCategory
+	case "NAME":
+		*f = *ServiceMatterOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid ServiceMatterOrderField", str)
+	}
+	return nil
+}
+
+// ServiceMatterOrderField defines the ordering field of ServiceMatter.
+type ServiceMatterOrderField struct {
+	// Value extracts the ordering value from the given ServiceMatter.
+	Value    func(*ServiceMatter) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) servicematter.OrderOption
+	toCursor func(*ServiceMatter) Cursor
+}
+
+// ServiceMatterOrder defines the ordering of ServiceMatter.
+type ServiceMatterOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *ServiceMatterOrderField `json:"field"`
+}
+
+// DefaultServiceMatterOrder is the default ordering of ServiceMatter.
+var DefaultServiceMatterOrder = &ServiceMatterOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ServiceMatterOrderField{
+		Value: func(_m *ServiceMatter) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: servicematter.FieldID,
+		toTerm: servicematter.ByID,
+		toCursor: func(_m *ServiceMatter) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ServiceMatter into ServiceMatterEdge.
+func (_m *ServiceMatter) ToEdge(order *ServiceMatterOrder) *ServiceMatterEdge {
+	if order == nil {
+		order = DefaultServiceMatterOrder
+	}
+	return &ServiceMatterEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // ServiceRequestEdge is the edge representation of ServiceRequest.
 type ServiceRequestEdge struct {
 	Node   *ServiceRequest `json:"node"`
@@ -6497,6 +7951,356 @@ func (_m *ServiceRequest) ToEdge(order *ServiceRequestOrder) *ServiceRequestEdge
 		order = DefaultServiceRequestOrder
 	}
 	return &ServiceRequestEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ServiceSlotEdge is the edge representation of ServiceSlot.
+type ServiceSlotEdge struct {
+	Node   *ServiceSlot `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// ServiceSlotConnection is the connection containing edges to ServiceSlot.
+type ServiceSlotConnection struct {
+	Edges      []*ServiceSlotEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *ServiceSlotConnection) build(nodes []*ServiceSlot, pager *serviceslotPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ServiceSlot
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ServiceSlot {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ServiceSlot {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ServiceSlotEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ServiceSlotEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ServiceSlotPaginateOption enables pagination customization.
+type ServiceSlotPaginateOption func(*serviceslotPager) error
+
+// WithServiceSlotOrder configures pagination ordering.
+func WithServiceSlotOrder(order *ServiceSlotOrder) ServiceSlotPaginateOption {
+	if order == nil {
+		order = DefaultServiceSlotOrder
+	}
+	o := *order
+	return func(pager *serviceslotPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultServiceSlotOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithServiceSlotFilter configures pagination filter.
+func WithServiceSlotFilter(filter func(*ServiceSlotQuery) (*ServiceSlotQuery, error)) ServiceSlotPaginateOption {
+	return func(pager *serviceslotPager) error {
+		if filter == nil {
+			return errors.New("ServiceSlotQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type serviceslotPager struct {
+	reverse bool
+	order   *ServiceSlotOrder
+	filter  func(*ServiceSlotQuery) (*ServiceSlotQuery, error)
+}
+
+func newServiceSlotPager(opts []ServiceSlotPaginateOption, reverse bool) (*serviceslotPager, error) {
+	pager := &serviceslotPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultServiceSlotOrder
+	}
+	return pager, nil
+}
+
+func (p *serviceslotPager) applyFilter(query *ServiceSlotQuery) (*ServiceSlotQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *serviceslotPager) toCursor(_m *ServiceSlot) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *serviceslotPager) applyCursors(query *ServiceSlotQuery, after, before *Cursor) (*ServiceSlotQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultServiceSlotOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *serviceslotPager) applyOrder(query *ServiceSlotQuery) *ServiceSlotQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultServiceSlotOrder.Field {
+		query = query.Order(DefaultServiceSlotOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *serviceslotPager) orderExpr(query *ServiceSlotQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultServiceSlotOrder.Field {
+			b.Comma().Ident(DefaultServiceSlotOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ServiceSlot.
+func (_m *ServiceSlotQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ServiceSlotPaginateOption,
+) (*ServiceSlotConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newServiceSlotPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ServiceSlotConnection{Edges: []*ServiceSlotEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ServiceSlotOrderFieldCreatedAt orders ServiceSlot by created_at.
+	ServiceSlotOrderFieldCreatedAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: serviceslot.FieldCreatedAt,
+		toTerm: serviceslot.ByCreatedAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ServiceSlotOrderFieldUpdatedAt orders ServiceSlot by updated_at.
+	ServiceSlotOrderFieldUpdatedAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: serviceslot.FieldUpdatedAt,
+		toTerm: serviceslot.ByUpdatedAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ServiceSlotOrderFieldStartsAt orders ServiceSlot by starts_at.
+	ServiceSlotOrderFieldStartsAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.StartsAt, nil
+		},
+		column: serviceslot.FieldStartsAt,
+		toTerm: serviceslot.ByStartsAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsAt,
+			}
+		},
+	}
+	// ServiceSlotOrderFieldEndsAt orders ServiceSlot by ends_at.
+	ServiceSlotOrderFieldEndsAt = &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.EndsAt, nil
+		},
+		column: serviceslot.FieldEndsAt,
+		toTerm: serviceslot.ByEndsAt,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EndsAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ServiceSlotOrderField) String() string {
+	var str string
+	switch f.column {
+	case ServiceSlotOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ServiceSlotOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ServiceSlotOrderFieldStartsAt.column:
+		str = "STARTS_AT"
+	case ServiceSlotOrderFieldEndsAt.column:
+		str = "ENDS_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ServiceSlotOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ServiceSlotOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ServiceSlotOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ServiceSlotOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ServiceSlotOrderFieldUpdatedAt
+	case "STARTS_AT":
+		*f = *ServiceSlotOrderFieldStartsAt
+	case "ENDS_AT":
+		*f = *ServiceSlotOrderFieldEndsAt
+	default:
+		return fmt.Errorf("%s is not a valid ServiceSlotOrderField", str)
+	}
+	return nil
+}
+
+// ServiceSlotOrderField defines the ordering field of ServiceSlot.
+type ServiceSlotOrderField struct {
+	// Value extracts the ordering value from the given ServiceSlot.
+	Value    func(*ServiceSlot) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) serviceslot.OrderOption
+	toCursor func(*ServiceSlot) Cursor
+}
+
+// ServiceSlotOrder defines the ordering of ServiceSlot.
+type ServiceSlotOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *ServiceSlotOrderField `json:"field"`
+}
+
+// DefaultServiceSlotOrder is the default ordering of ServiceSlot.
+var DefaultServiceSlotOrder = &ServiceSlotOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ServiceSlotOrderField{
+		Value: func(_m *ServiceSlot) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: serviceslot.FieldID,
+		toTerm: serviceslot.ByID,
+		toCursor: func(_m *ServiceSlot) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ServiceSlot into ServiceSlotEdge.
+func (_m *ServiceSlot) ToEdge(order *ServiceSlotOrder) *ServiceSlotEdge {
+	if order == nil {
+		order = DefaultServiceSlotOrder
+	}
+	return &ServiceSlotEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -6847,6 +8651,302 @@ func (_m *Theme) ToEdge(order *ThemeOrder) *ThemeEdge {
 		order = DefaultThemeOrder
 	}
 	return &ThemeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// VisitEdge is the edge representation of Visit.
+type VisitEdge struct {
+	Node   *Visit `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// VisitConnection is the connection containing edges to Visit.
+type VisitConnection struct {
+	Edges      []*VisitEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *VisitConnection) build(nodes []*Visit, pager *visitPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Visit
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Visit {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Visit {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*VisitEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &VisitEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// VisitPaginateOption enables pagination customization.
+type VisitPaginateOption func(*visitPager) error
+
+// WithVisitOrder configures pagination ordering.
+func WithVisitOrder(order *VisitOrder) VisitPaginateOption {
+	if order == nil {
+		order = DefaultVisitOrder
+	}
+	o := *order
+	return func(pager *visitPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultVisitOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithVisitFilter configures pagination filter.
+func WithVisitFilter(filter func(*VisitQuery) (*VisitQuery, error)) VisitPaginateOption {
+	return func(pager *visitPager) error {
+		if filter == nil {
+			return errors.New("VisitQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type visitPager struct {
+	reverse bool
+	order   *VisitOrder
+	filter  func(*VisitQuery) (*VisitQuery, error)
+}
+
+func newVisitPager(opts []VisitPaginateOption, reverse bool) (*visitPager, error) {
+	pager := &visitPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultVisitOrder
+	}
+	return pager, nil
+}
+
+func (p *visitPager) applyFilter(query *VisitQuery) (*VisitQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *visitPager) toCursor(_m *Visit) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *visitPager) applyCursors(query *VisitQuery, after, before *Cursor) (*VisitQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultVisitOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *visitPager) applyOrder(query *VisitQuery) *VisitQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultVisitOrder.Field {
+		query = query.Order(DefaultVisitOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *visitPager) orderExpr(query *VisitQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultVisitOrder.Field {
+			b.Comma().Ident(DefaultVisitOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Visit.
+func (_m *VisitQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...VisitPaginateOption,
+) (*VisitConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVisitPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &VisitConnection{Edges: []*VisitEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// VisitOrderFieldVisitedAt orders Visit by visited_at.
+	VisitOrderFieldVisitedAt = &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.VisitedAt, nil
+		},
+		column: visit.FieldVisitedAt,
+		toTerm: visit.ByVisitedAt,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.VisitedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f VisitOrderField) String() string {
+	var str string
+	switch f.column {
+	case VisitOrderFieldVisitedAt.column:
+		str = "VISITED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f VisitOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *VisitOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("VisitOrderField %T must be a string", v)
+	}
+	switch str {
+	case "VISITED_AT":
+		*f = *VisitOrderFieldVisitedAt
+	default:
+		return fmt.Errorf("%s is not a valid VisitOrderField", str)
+	}
+	return nil
+}
+
+// VisitOrderField defines the ordering field of Visit.
+type VisitOrderField struct {
+	// Value extracts the ordering value from the given Visit.
+	Value    func(*Visit) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) visit.OrderOption
+	toCursor func(*Visit) Cursor
+}
+
+// VisitOrder defines the ordering of Visit.
+type VisitOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *VisitOrderField `json:"field"`
+}
+
+// DefaultVisitOrder is the default ordering of Visit.
+var DefaultVisitOrder = &VisitOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &VisitOrderField{
+		Value: func(_m *Visit) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: visit.FieldID,
+		toTerm: visit.ByID,
+		toCursor: func(_m *Visit) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Visit into VisitEdge.
+func (_m *Visit) ToEdge(order *VisitOrder) *VisitEdge {
+	if order == nil {
+		order = DefaultVisitOrder
+	}
+	return &VisitEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

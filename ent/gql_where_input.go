@@ -7,19 +7,25 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
 	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/resource"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"time"
 )
 
@@ -1337,6 +1343,268 @@ func (i *ActivityWhereInput) P() (predicate.Activity, error) {
 	}
 }
 
+// AppointmentWhereInput represents a where input for filtering Appointment queries.
+type AppointmentWhereInput struct {
+	Predicates []predicate.Appointment  `json:"-"`
+	Not        *AppointmentWhereInput   `json:"not,omitempty"`
+	Or         []*AppointmentWhereInput `json:"or,omitempty"`
+	And        []*AppointmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *appointment.Status  `json:"status,omitempty"`
+	StatusNEQ   *appointment.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []appointment.Status `json:"statusIn,omitempty"`
+	StatusNotIn []appointment.Status `json:"statusNotIn,omitempty"`
+
+	// "matter_id" field predicates.
+	MatterID      *int  `json:"matterID,omitempty"`
+	MatterIDNEQ   *int  `json:"matterIDNEQ,omitempty"`
+	MatterIDIn    []int `json:"matterIDIn,omitempty"`
+	MatterIDNotIn []int `json:"matterIDNotIn,omitempty"`
+
+	// "slot_id" field predicates.
+	SlotID      *int  `json:"slotID,omitempty"`
+	SlotIDNEQ   *int  `json:"slotIDNEQ,omitempty"`
+	SlotIDIn    []int `json:"slotIDIn,omitempty"`
+	SlotIDNotIn []int `json:"slotIDNotIn,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "matter" edge predicates.
+	HasMatter     *bool                      `json:"hasMatter,omitempty"`
+	HasMatterWith []*ServiceMatterWhereInput `json:"hasMatterWith,omitempty"`
+
+	// "slot" edge predicates.
+	HasSlot     *bool                    `json:"hasSlot,omitempty"`
+	HasSlotWith []*ServiceSlotWhereInput `json:"hasSlotWith,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AppointmentWhereInput) AddPredicates(predicates ...predicate.Appointment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AppointmentWhereInput filter on the AppointmentQuery builder.
+func (i *AppointmentWhereInput) Filter(q *AppointmentQuery) (*AppointmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAppointmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAppointmentWhereInput is returned in case the AppointmentWhereInput is empty.
+var ErrEmptyAppointmentWhereInput = errors.New("ent: empty predicate AppointmentWhereInput")
+
+// P returns a predicate for filtering appointments.
+// An error is returned if the input is empty or invalid.
+func (i *AppointmentWhereInput) P() (predicate.Appointment, error) {
+	var predicates []predicate.Appointment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, appointment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Appointment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, appointment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Appointment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, appointment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, appointment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, appointment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, appointment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, appointment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, appointment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, appointment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, appointment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, appointment.IDLTE(*i.IDLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, appointment.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, appointment.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, appointment.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, appointment.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.MatterID != nil {
+		predicates = append(predicates, appointment.MatterIDEQ(*i.MatterID))
+	}
+	if i.MatterIDNEQ != nil {
+		predicates = append(predicates, appointment.MatterIDNEQ(*i.MatterIDNEQ))
+	}
+	if len(i.MatterIDIn) > 0 {
+		predicates = append(predicates, appointment.MatterIDIn(i.MatterIDIn...))
+	}
+	if len(i.MatterIDNotIn) > 0 {
+		predicates = append(predicates, appointment.MatterIDNotIn(i.MatterIDNotIn...))
+	}
+	if i.SlotID != nil {
+		predicates = append(predicates, appointment.SlotIDEQ(*i.SlotID))
+	}
+	if i.SlotIDNEQ != nil {
+		predicates = append(predicates, appointment.SlotIDNEQ(*i.SlotIDNEQ))
+	}
+	if len(i.SlotIDIn) > 0 {
+		predicates = append(predicates, appointment.SlotIDIn(i.SlotIDIn...))
+	}
+	if len(i.SlotIDNotIn) > 0 {
+		predicates = append(predicates, appointment.SlotIDNotIn(i.SlotIDNotIn...))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, appointment.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, appointment.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, appointment.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, appointment.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasMatter != nil {
+		p := appointment.HasMatter()
+		if !*i.HasMatter {
+			p = appointment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMatterWith) > 0 {
+		with := make([]predicate.ServiceMatter, 0, len(i.HasMatterWith))
+		for _, w := range i.HasMatterWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMatterWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, appointment.HasMatterWith(with...))
+	}
+	if i.HasSlot != nil {
+		p := appointment.HasSlot()
+		if !*i.HasSlot {
+			p = appointment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSlotWith) > 0 {
+		with := make([]predicate.ServiceSlot, 0, len(i.HasSlotWith))
+		for _, w := range i.HasSlotWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSlotWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, appointment.HasSlotWith(with...))
+	}
+	if i.HasCommunity != nil {
+		p := appointment.HasCommunity()
+		if !*i.HasCommunity {
+			p = appointment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, appointment.HasCommunityWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAppointmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return appointment.And(predicates...), nil
+	}
+}
+
 // CoBuildingProjectWhereInput represents a where input for filtering CoBuildingProject queries.
 type CoBuildingProjectWhereInput struct {
 	Predicates []predicate.CoBuildingProject  `json:"-"`
@@ -1933,6 +2201,10 @@ type CompoundWhereInput struct {
 	// "organizations" edge predicates.
 	HasOrganizations     *bool                     `json:"hasOrganizations,omitempty"`
 	HasOrganizationsWith []*OrganizationWhereInput `json:"hasOrganizationsWith,omitempty"`
+
+	// "grids" edge predicates.
+	HasGrids     *bool             `json:"hasGrids,omitempty"`
+	HasGridsWith []*GridWhereInput `json:"hasGridsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2312,6 +2584,24 @@ func (i *CompoundWhereInput) P() (predicate.Compound, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, compound.HasOrganizationsWith(with...))
+	}
+	if i.HasGrids != nil {
+		p := compound.HasGrids()
+		if !*i.HasGrids {
+			p = compound.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasGridsWith) > 0 {
+		with := make([]predicate.Grid, 0, len(i.HasGridsWith))
+		for _, w := range i.HasGridsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasGridsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, compound.HasGridsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -3353,6 +3643,14 @@ type GridWhereInput struct {
 	// "community" edge predicates.
 	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
 	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "compounds" edge predicates.
+	HasCompounds     *bool                 `json:"hasCompounds,omitempty"`
+	HasCompoundsWith []*CompoundWhereInput `json:"hasCompoundsWith,omitempty"`
+
+	// "workers" edge predicates.
+	HasWorkers     *bool                   `json:"hasWorkers,omitempty"`
+	HasWorkersWith []*GridWorkerWhereInput `json:"hasWorkersWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3661,6 +3959,42 @@ func (i *GridWhereInput) P() (predicate.Grid, error) {
 		}
 		predicates = append(predicates, grid.HasCommunityWith(with...))
 	}
+	if i.HasCompounds != nil {
+		p := grid.HasCompounds()
+		if !*i.HasCompounds {
+			p = grid.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCompoundsWith) > 0 {
+		with := make([]predicate.Compound, 0, len(i.HasCompoundsWith))
+		for _, w := range i.HasCompoundsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCompoundsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, grid.HasCompoundsWith(with...))
+	}
+	if i.HasWorkers != nil {
+		p := grid.HasWorkers()
+		if !*i.HasWorkers {
+			p = grid.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasWorkersWith) > 0 {
+		with := make([]predicate.GridWorker, 0, len(i.HasWorkersWith))
+		for _, w := range i.HasWorkersWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasWorkersWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, grid.HasWorkersWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyGridWhereInput
@@ -3668,6 +4002,308 @@ func (i *GridWhereInput) P() (predicate.Grid, error) {
 		return predicates[0], nil
 	default:
 		return grid.And(predicates...), nil
+	}
+}
+
+// GridWorkerWhereInput represents a where input for filtering GridWorker queries.
+type GridWorkerWhereInput struct {
+	Predicates []predicate.GridWorker  `json:"-"`
+	Not        *GridWorkerWhereInput   `json:"not,omitempty"`
+	Or         []*GridWorkerWhereInput `json:"or,omitempty"`
+	And        []*GridWorkerWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *gridworker.Kind  `json:"kind,omitempty"`
+	KindNEQ   *gridworker.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []gridworker.Kind `json:"kindIn,omitempty"`
+	KindNotIn []gridworker.Kind `json:"kindNotIn,omitempty"`
+
+	// "grid_id" field predicates.
+	GridID      *int  `json:"gridID,omitempty"`
+	GridIDNEQ   *int  `json:"gridIDNEQ,omitempty"`
+	GridIDIn    []int `json:"gridIDIn,omitempty"`
+	GridIDNotIn []int `json:"gridIDNotIn,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID      *int  `json:"personID,omitempty"`
+	PersonIDNEQ   *int  `json:"personIDNEQ,omitempty"`
+	PersonIDIn    []int `json:"personIDIn,omitempty"`
+	PersonIDNotIn []int `json:"personIDNotIn,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "grid" edge predicates.
+	HasGrid     *bool             `json:"hasGrid,omitempty"`
+	HasGridWith []*GridWhereInput `json:"hasGridWith,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *GridWorkerWhereInput) AddPredicates(predicates ...predicate.GridWorker) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the GridWorkerWhereInput filter on the GridWorkerQuery builder.
+func (i *GridWorkerWhereInput) Filter(q *GridWorkerQuery) (*GridWorkerQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyGridWorkerWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyGridWorkerWhereInput is returned in case the GridWorkerWhereInput is empty.
+var ErrEmptyGridWorkerWhereInput = errors.New("ent: empty predicate GridWorkerWhereInput")
+
+// P returns a predicate for filtering gridworkers.
+// An error is returned if the input is empty or invalid.
+func (i *GridWorkerWhereInput) P() (predicate.GridWorker, error) {
+	var predicates []predicate.GridWorker
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, gridworker.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.GridWorker, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, gridworker.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.GridWorker, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, gridworker.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, gridworker.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, gridworker.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, gridworker.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, gridworker.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, gridworker.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, gridworker.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, gridworker.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, gridworker.IDLTE(*i.IDLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, gridworker.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, gridworker.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, gridworker.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, gridworker.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, gridworker.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, gridworker.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, gridworker.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, gridworker.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, gridworker.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, gridworker.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, gridworker.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, gridworker.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, gridworker.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, gridworker.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, gridworker.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, gridworker.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, gridworker.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, gridworker.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, gridworker.KindNotIn(i.KindNotIn...))
+	}
+	if i.GridID != nil {
+		predicates = append(predicates, gridworker.GridIDEQ(*i.GridID))
+	}
+	if i.GridIDNEQ != nil {
+		predicates = append(predicates, gridworker.GridIDNEQ(*i.GridIDNEQ))
+	}
+	if len(i.GridIDIn) > 0 {
+		predicates = append(predicates, gridworker.GridIDIn(i.GridIDIn...))
+	}
+	if len(i.GridIDNotIn) > 0 {
+		predicates = append(predicates, gridworker.GridIDNotIn(i.GridIDNotIn...))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, gridworker.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, gridworker.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, gridworker.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, gridworker.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, gridworker.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, gridworker.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, gridworker.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, gridworker.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasGrid != nil {
+		p := gridworker.HasGrid()
+		if !*i.HasGrid {
+			p = gridworker.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasGridWith) > 0 {
+		with := make([]predicate.Grid, 0, len(i.HasGridWith))
+		for _, w := range i.HasGridWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasGridWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, gridworker.HasGridWith(with...))
+	}
+	if i.HasCommunity != nil {
+		p := gridworker.HasCommunity()
+		if !*i.HasCommunity {
+			p = gridworker.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, gridworker.HasCommunityWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyGridWorkerWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return gridworker.And(predicates...), nil
 	}
 }
 
@@ -5693,6 +6329,486 @@ func (i *RegistrationWhereInput) P() (predicate.Registration, error) {
 	}
 }
 
+// ReportedIndicatorWhereInput represents a where input for filtering ReportedIndicator queries.
+type ReportedIndicatorWhereInput struct {
+	Predicates []predicate.ReportedIndicator  `json:"-"`
+	Not        *ReportedIndicatorWhereInput   `json:"not,omitempty"`
+	Or         []*ReportedIndicatorWhereInput `json:"or,omitempty"`
+	And        []*ReportedIndicatorWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "key" field predicates.
+	Key      *reportedindicator.Key  `json:"key,omitempty"`
+	KeyNEQ   *reportedindicator.Key  `json:"keyNEQ,omitempty"`
+	KeyIn    []reportedindicator.Key `json:"keyIn,omitempty"`
+	KeyNotIn []reportedindicator.Key `json:"keyNotIn,omitempty"`
+
+	// "value" field predicates.
+	Value      *int  `json:"value,omitempty"`
+	ValueNEQ   *int  `json:"valueNEQ,omitempty"`
+	ValueIn    []int `json:"valueIn,omitempty"`
+	ValueNotIn []int `json:"valueNotIn,omitempty"`
+	ValueGT    *int  `json:"valueGT,omitempty"`
+	ValueGTE   *int  `json:"valueGTE,omitempty"`
+	ValueLT    *int  `json:"valueLT,omitempty"`
+	ValueLTE   *int  `json:"valueLTE,omitempty"`
+
+	// "period_start" field predicates.
+	PeriodStart             *string  `json:"periodStart,omitempty"`
+	PeriodStartNEQ          *string  `json:"periodStartNEQ,omitempty"`
+	PeriodStartIn           []string `json:"periodStartIn,omitempty"`
+	PeriodStartNotIn        []string `json:"periodStartNotIn,omitempty"`
+	PeriodStartGT           *string  `json:"periodStartGT,omitempty"`
+	PeriodStartGTE          *string  `json:"periodStartGTE,omitempty"`
+	PeriodStartLT           *string  `json:"periodStartLT,omitempty"`
+	PeriodStartLTE          *string  `json:"periodStartLTE,omitempty"`
+	PeriodStartContains     *string  `json:"periodStartContains,omitempty"`
+	PeriodStartHasPrefix    *string  `json:"periodStartHasPrefix,omitempty"`
+	PeriodStartHasSuffix    *string  `json:"periodStartHasSuffix,omitempty"`
+	PeriodStartIsNil        bool     `json:"periodStartIsNil,omitempty"`
+	PeriodStartNotNil       bool     `json:"periodStartNotNil,omitempty"`
+	PeriodStartEqualFold    *string  `json:"periodStartEqualFold,omitempty"`
+	PeriodStartContainsFold *string  `json:"periodStartContainsFold,omitempty"`
+
+	// "period_end" field predicates.
+	PeriodEnd             *string  `json:"periodEnd,omitempty"`
+	PeriodEndNEQ          *string  `json:"periodEndNEQ,omitempty"`
+	PeriodEndIn           []string `json:"periodEndIn,omitempty"`
+	PeriodEndNotIn        []string `json:"periodEndNotIn,omitempty"`
+	PeriodEndGT           *string  `json:"periodEndGT,omitempty"`
+	PeriodEndGTE          *string  `json:"periodEndGTE,omitempty"`
+	PeriodEndLT           *string  `json:"periodEndLT,omitempty"`
+	PeriodEndLTE          *string  `json:"periodEndLTE,omitempty"`
+	PeriodEndContains     *string  `json:"periodEndContains,omitempty"`
+	PeriodEndHasPrefix    *string  `json:"periodEndHasPrefix,omitempty"`
+	PeriodEndHasSuffix    *string  `json:"periodEndHasSuffix,omitempty"`
+	PeriodEndEqualFold    *string  `json:"periodEndEqualFold,omitempty"`
+	PeriodEndContainsFold *string  `json:"periodEndContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *reportedindicator.Status  `json:"status,omitempty"`
+	StatusNEQ   *reportedindicator.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []reportedindicator.Status `json:"statusIn,omitempty"`
+	StatusNotIn []reportedindicator.Status `json:"statusNotIn,omitempty"`
+
+	// "region_id" field predicates.
+	RegionID      *int  `json:"regionID,omitempty"`
+	RegionIDNEQ   *int  `json:"regionIDNEQ,omitempty"`
+	RegionIDIn    []int `json:"regionIDIn,omitempty"`
+	RegionIDNotIn []int `json:"regionIDNotIn,omitempty"`
+
+	// "region" edge predicates.
+	HasRegion     *bool               `json:"hasRegion,omitempty"`
+	HasRegionWith []*RegionWhereInput `json:"hasRegionWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ReportedIndicatorWhereInput) AddPredicates(predicates ...predicate.ReportedIndicator) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ReportedIndicatorWhereInput filter on the ReportedIndicatorQuery builder.
+func (i *ReportedIndicatorWhereInput) Filter(q *ReportedIndicatorQuery) (*ReportedIndicatorQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyReportedIndicatorWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyReportedIndicatorWhereInput is returned in case the ReportedIndicatorWhereInput is empty.
+var ErrEmptyReportedIndicatorWhereInput = errors.New("ent: empty predicate ReportedIndicatorWhereInput")
+
+// P returns a predicate for filtering reportedindicators.
+// An error is returned if the input is empty or invalid.
+func (i *ReportedIndicatorWhereInput) P() (predicate.ReportedIndicator, error) {
+	var predicates []predicate.ReportedIndicator
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, reportedindicator.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ReportedIndicator, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, reportedindicator.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ReportedIndicator, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, reportedindicator.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, reportedindicator.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, reportedindicator.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, reportedindicator.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, reportedindicator.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, reportedindicator.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, reportedindicator.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, reportedindicator.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, reportedindicator.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, reportedindicator.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, reportedindicator.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, reportedindicator.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, reportedindicator.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, reportedindicator.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, reportedindicator.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, reportedindicator.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, reportedindicator.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, reportedindicator.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, reportedindicator.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, reportedindicator.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, reportedindicator.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, reportedindicator.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, reportedindicator.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, reportedindicator.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, reportedindicator.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, reportedindicator.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Key != nil {
+		predicates = append(predicates, reportedindicator.KeyEQ(*i.Key))
+	}
+	if i.KeyNEQ != nil {
+		predicates = append(predicates, reportedindicator.KeyNEQ(*i.KeyNEQ))
+	}
+	if len(i.KeyIn) > 0 {
+		predicates = append(predicates, reportedindicator.KeyIn(i.KeyIn...))
+	}
+	if len(i.KeyNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.KeyNotIn(i.KeyNotIn...))
+	}
+	if i.Value != nil {
+		predicates = append(predicates, reportedindicator.ValueEQ(*i.Value))
+	}
+	if i.ValueNEQ != nil {
+		predicates = append(predicates, reportedindicator.ValueNEQ(*i.ValueNEQ))
+	}
+	if len(i.ValueIn) > 0 {
+		predicates = append(predicates, reportedindicator.ValueIn(i.ValueIn...))
+	}
+	if len(i.ValueNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.ValueNotIn(i.ValueNotIn...))
+	}
+	if i.ValueGT != nil {
+		predicates = append(predicates, reportedindicator.ValueGT(*i.ValueGT))
+	}
+	if i.ValueGTE != nil {
+		predicates = append(predicates, reportedindicator.ValueGTE(*i.ValueGTE))
+	}
+	if i.ValueLT != nil {
+		predicates = append(predicates, reportedindicator.ValueLT(*i.ValueLT))
+	}
+	if i.ValueLTE != nil {
+		predicates = append(predicates, reportedindicator.ValueLTE(*i.ValueLTE))
+	}
+	if i.PeriodStart != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartEQ(*i.PeriodStart))
+	}
+	if i.PeriodStartNEQ != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartNEQ(*i.PeriodStartNEQ))
+	}
+	if len(i.PeriodStartIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodStartIn(i.PeriodStartIn...))
+	}
+	if len(i.PeriodStartNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodStartNotIn(i.PeriodStartNotIn...))
+	}
+	if i.PeriodStartGT != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartGT(*i.PeriodStartGT))
+	}
+	if i.PeriodStartGTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartGTE(*i.PeriodStartGTE))
+	}
+	if i.PeriodStartLT != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartLT(*i.PeriodStartLT))
+	}
+	if i.PeriodStartLTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartLTE(*i.PeriodStartLTE))
+	}
+	if i.PeriodStartContains != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartContains(*i.PeriodStartContains))
+	}
+	if i.PeriodStartHasPrefix != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartHasPrefix(*i.PeriodStartHasPrefix))
+	}
+	if i.PeriodStartHasSuffix != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartHasSuffix(*i.PeriodStartHasSuffix))
+	}
+	if i.PeriodStartIsNil {
+		predicates = append(predicates, reportedindicator.PeriodStartIsNil())
+	}
+	if i.PeriodStartNotNil {
+		predicates = append(predicates, reportedindicator.PeriodStartNotNil())
+	}
+	if i.PeriodStartEqualFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartEqualFold(*i.PeriodStartEqualFold))
+	}
+	if i.PeriodStartContainsFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodStartContainsFold(*i.PeriodStartContainsFold))
+	}
+	if i.PeriodEnd != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndEQ(*i.PeriodEnd))
+	}
+	if i.PeriodEndNEQ != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndNEQ(*i.PeriodEndNEQ))
+	}
+	if len(i.PeriodEndIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodEndIn(i.PeriodEndIn...))
+	}
+	if len(i.PeriodEndNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.PeriodEndNotIn(i.PeriodEndNotIn...))
+	}
+	if i.PeriodEndGT != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndGT(*i.PeriodEndGT))
+	}
+	if i.PeriodEndGTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndGTE(*i.PeriodEndGTE))
+	}
+	if i.PeriodEndLT != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndLT(*i.PeriodEndLT))
+	}
+	if i.PeriodEndLTE != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndLTE(*i.PeriodEndLTE))
+	}
+	if i.PeriodEndContains != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndContains(*i.PeriodEndContains))
+	}
+	if i.PeriodEndHasPrefix != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndHasPrefix(*i.PeriodEndHasPrefix))
+	}
+	if i.PeriodEndHasSuffix != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndHasSuffix(*i.PeriodEndHasSuffix))
+	}
+	if i.PeriodEndEqualFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndEqualFold(*i.PeriodEndEqualFold))
+	}
+	if i.PeriodEndContainsFold != nil {
+		predicates = append(predicates, reportedindicator.PeriodEndContainsFold(*i.PeriodEndContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, reportedindicator.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, reportedindicator.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, reportedindicator.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.RegionID != nil {
+		predicates = append(predicates, reportedindicator.RegionIDEQ(*i.RegionID))
+	}
+	if i.RegionIDNEQ != nil {
+		predicates = append(predicates, reportedindicator.RegionIDNEQ(*i.RegionIDNEQ))
+	}
+	if len(i.RegionIDIn) > 0 {
+		predicates = append(predicates, reportedindicator.RegionIDIn(i.RegionIDIn...))
+	}
+	if len(i.RegionIDNotIn) > 0 {
+		predicates = append(predicates, reportedindicator.RegionIDNotIn(i.RegionIDNotIn...))
+	}
+
+	if i.HasRegion != nil {
+		p := reportedindicator.HasRegion()
+		if !*i.HasRegion {
+			p = reportedindicator.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRegionWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasRegionWith))
+		for _, w := range i.HasRegionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRegionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reportedindicator.HasRegionWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyReportedIndicatorWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return reportedindicator.And(predicates...), nil
+	}
+}
+
 // ResourceWhereInput represents a where input for filtering Resource queries.
 type ResourceWhereInput struct {
 	Predicates []predicate.Resource  `json:"-"`
@@ -6294,6 +7410,466 @@ func (i *ResourceWhereInput) P() (predicate.Resource, error) {
 		return predicates[0], nil
 	default:
 		return resource.And(predicates...), nil
+	}
+}
+
+// ServiceMatterWhereInput represents a where input for filtering ServiceMatter queries.
+type ServiceMatterWhereInput struct {
+	Predicates []predicate.ServiceMatter  `json:"-"`
+	Not        *ServiceMatterWhereInput   `json:"not,omitempty"`
+	Or         []*ServiceMatterWhereInput `json:"or,omitempty"`
+	And        []*ServiceMatterWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "category" field predicates.
+	Category      *servicematter.Category  `json:"category,omitempty"`
+	CategoryNEQ   *servicematter.Category  `json:"categoryNEQ,omitempty"`
+	CategoryIn    []servicematter.Category `json:"categoryIn,omitempty"`
+	CategoryNotIn []servicematter.Category `json:"categoryNotIn,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "processing_days" field predicates.
+	ProcessingDays       *int  `json:"processingDays,omitempty"`
+	ProcessingDaysNEQ    *int  `json:"processingDaysNEQ,omitempty"`
+	ProcessingDaysIn     []int `json:"processingDaysIn,omitempty"`
+	ProcessingDaysNotIn  []int `json:"processingDaysNotIn,omitempty"`
+	ProcessingDaysGT     *int  `json:"processingDaysGT,omitempty"`
+	ProcessingDaysGTE    *int  `json:"processingDaysGTE,omitempty"`
+	ProcessingDaysLT     *int  `json:"processingDaysLT,omitempty"`
+	ProcessingDaysLTE    *int  `json:"processingDaysLTE,omitempty"`
+	ProcessingDaysIsNil  bool  `json:"processingDaysIsNil,omitempty"`
+	ProcessingDaysNotNil bool  `json:"processingDaysNotNil,omitempty"`
+
+	// "bookable" field predicates.
+	Bookable    *bool `json:"bookable,omitempty"`
+	BookableNEQ *bool `json:"bookableNEQ,omitempty"`
+
+	// "home_service" field predicates.
+	HomeService    *bool `json:"homeService,omitempty"`
+	HomeServiceNEQ *bool `json:"homeServiceNEQ,omitempty"`
+
+	// "on_behalf" field predicates.
+	OnBehalf    *bool `json:"onBehalf,omitempty"`
+	OnBehalfNEQ *bool `json:"onBehalfNEQ,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "slots" edge predicates.
+	HasSlots     *bool                    `json:"hasSlots,omitempty"`
+	HasSlotsWith []*ServiceSlotWhereInput `json:"hasSlotsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ServiceMatterWhereInput) AddPredicates(predicates ...predicate.ServiceMatter) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ServiceMatterWhereInput filter on the ServiceMatterQuery builder.
+func (i *ServiceMatterWhereInput) Filter(q *ServiceMatterQuery) (*ServiceMatterQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyServiceMatterWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyServiceMatterWhereInput is returned in case the ServiceMatterWhereInput is empty.
+var ErrEmptyServiceMatterWhereInput = errors.New("ent: empty predicate ServiceMatterWhereInput")
+
+// P returns a predicate for filtering servicematters.
+// An error is returned if the input is empty or invalid.
+func (i *ServiceMatterWhereInput) P() (predicate.ServiceMatter, error) {
+	var predicates []predicate.ServiceMatter
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, servicematter.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ServiceMatter, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, servicematter.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ServiceMatter, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, servicematter.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, servicematter.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, servicematter.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, servicematter.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, servicematter.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, servicematter.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, servicematter.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, servicematter.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, servicematter.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, servicematter.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, servicematter.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, servicematter.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, servicematter.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, servicematter.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, servicematter.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, servicematter.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, servicematter.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, servicematter.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, servicematter.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, servicematter.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, servicematter.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, servicematter.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, servicematter.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, servicematter.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, servicematter.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, servicematter.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, servicematter.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, servicematter.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, servicematter.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, servicematter.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, servicematter.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, servicematter.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, servicematter.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, servicematter.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, servicematter.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, servicematter.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, servicematter.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, servicematter.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, servicematter.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, servicematter.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Category != nil {
+		predicates = append(predicates, servicematter.CategoryEQ(*i.Category))
+	}
+	if i.CategoryNEQ != nil {
+		predicates = append(predicates, servicematter.CategoryNEQ(*i.CategoryNEQ))
+	}
+	if len(i.CategoryIn) > 0 {
+		predicates = append(predicates, servicematter.CategoryIn(i.CategoryIn...))
+	}
+	if len(i.CategoryNotIn) > 0 {
+		predicates = append(predicates, servicematter.CategoryNotIn(i.CategoryNotIn...))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, servicematter.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, servicematter.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, servicematter.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, servicematter.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, servicematter.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, servicematter.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, servicematter.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, servicematter.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, servicematter.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, servicematter.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, servicematter.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, servicematter.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, servicematter.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.ProcessingDays != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysEQ(*i.ProcessingDays))
+	}
+	if i.ProcessingDaysNEQ != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysNEQ(*i.ProcessingDaysNEQ))
+	}
+	if len(i.ProcessingDaysIn) > 0 {
+		predicates = append(predicates, servicematter.ProcessingDaysIn(i.ProcessingDaysIn...))
+	}
+	if len(i.ProcessingDaysNotIn) > 0 {
+		predicates = append(predicates, servicematter.ProcessingDaysNotIn(i.ProcessingDaysNotIn...))
+	}
+	if i.ProcessingDaysGT != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysGT(*i.ProcessingDaysGT))
+	}
+	if i.ProcessingDaysGTE != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysGTE(*i.ProcessingDaysGTE))
+	}
+	if i.ProcessingDaysLT != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysLT(*i.ProcessingDaysLT))
+	}
+	if i.ProcessingDaysLTE != nil {
+		predicates = append(predicates, servicematter.ProcessingDaysLTE(*i.ProcessingDaysLTE))
+	}
+	if i.ProcessingDaysIsNil {
+		predicates = append(predicates, servicematter.ProcessingDaysIsNil())
+	}
+	if i.ProcessingDaysNotNil {
+		predicates = append(predicates, servicematter.ProcessingDaysNotNil())
+	}
+	if i.Bookable != nil {
+		predicates = append(predicates, servicematter.BookableEQ(*i.Bookable))
+	}
+	if i.BookableNEQ != nil {
+		predicates = append(predicates, servicematter.BookableNEQ(*i.BookableNEQ))
+	}
+	if i.HomeService != nil {
+		predicates = append(predicates, servicematter.HomeServiceEQ(*i.HomeService))
+	}
+	if i.HomeServiceNEQ != nil {
+		predicates = append(predicates, servicematter.HomeServiceNEQ(*i.HomeServiceNEQ))
+	}
+	if i.OnBehalf != nil {
+		predicates = append(predicates, servicematter.OnBehalfEQ(*i.OnBehalf))
+	}
+	if i.OnBehalfNEQ != nil {
+		predicates = append(predicates, servicematter.OnBehalfNEQ(*i.OnBehalfNEQ))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, servicematter.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, servicematter.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, servicematter.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, servicematter.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasCommunity != nil {
+		p := servicematter.HasCommunity()
+		if !*i.HasCommunity {
+			p = servicematter.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, servicematter.HasCommunityWith(with...))
+	}
+	if i.HasSlots != nil {
+		p := servicematter.HasSlots()
+		if !*i.HasSlots {
+			p = servicematter.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSlotsWith) > 0 {
+		with := make([]predicate.ServiceSlot, 0, len(i.HasSlotsWith))
+		for _, w := range i.HasSlotsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSlotsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, servicematter.HasSlotsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyServiceMatterWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return servicematter.And(predicates...), nil
 	}
 }
 
@@ -6899,6 +8475,476 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 	}
 }
 
+// ServiceSlotWhereInput represents a where input for filtering ServiceSlot queries.
+type ServiceSlotWhereInput struct {
+	Predicates []predicate.ServiceSlot  `json:"-"`
+	Not        *ServiceSlotWhereInput   `json:"not,omitempty"`
+	Or         []*ServiceSlotWhereInput `json:"or,omitempty"`
+	And        []*ServiceSlotWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "starts_at" field predicates.
+	StartsAt      *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ   *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn    []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT    *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE   *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT    *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE   *time.Time  `json:"startsAtLTE,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt      *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ   *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn    []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT    *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE   *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT    *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE   *time.Time  `json:"endsAtLTE,omitempty"`
+
+	// "capacity" field predicates.
+	Capacity      *int  `json:"capacity,omitempty"`
+	CapacityNEQ   *int  `json:"capacityNEQ,omitempty"`
+	CapacityIn    []int `json:"capacityIn,omitempty"`
+	CapacityNotIn []int `json:"capacityNotIn,omitempty"`
+	CapacityGT    *int  `json:"capacityGT,omitempty"`
+	CapacityGTE   *int  `json:"capacityGTE,omitempty"`
+	CapacityLT    *int  `json:"capacityLT,omitempty"`
+	CapacityLTE   *int  `json:"capacityLTE,omitempty"`
+
+	// "booked_count" field predicates.
+	BookedCount      *int  `json:"bookedCount,omitempty"`
+	BookedCountNEQ   *int  `json:"bookedCountNEQ,omitempty"`
+	BookedCountIn    []int `json:"bookedCountIn,omitempty"`
+	BookedCountNotIn []int `json:"bookedCountNotIn,omitempty"`
+	BookedCountGT    *int  `json:"bookedCountGT,omitempty"`
+	BookedCountGTE   *int  `json:"bookedCountGTE,omitempty"`
+	BookedCountLT    *int  `json:"bookedCountLT,omitempty"`
+	BookedCountLTE   *int  `json:"bookedCountLTE,omitempty"`
+
+	// "matter_id" field predicates.
+	MatterID      *int  `json:"matterID,omitempty"`
+	MatterIDNEQ   *int  `json:"matterIDNEQ,omitempty"`
+	MatterIDIn    []int `json:"matterIDIn,omitempty"`
+	MatterIDNotIn []int `json:"matterIDNotIn,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "matter" edge predicates.
+	HasMatter     *bool                      `json:"hasMatter,omitempty"`
+	HasMatterWith []*ServiceMatterWhereInput `json:"hasMatterWith,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ServiceSlotWhereInput) AddPredicates(predicates ...predicate.ServiceSlot) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ServiceSlotWhereInput filter on the ServiceSlotQuery builder.
+func (i *ServiceSlotWhereInput) Filter(q *ServiceSlotQuery) (*ServiceSlotQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyServiceSlotWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyServiceSlotWhereInput is returned in case the ServiceSlotWhereInput is empty.
+var ErrEmptyServiceSlotWhereInput = errors.New("ent: empty predicate ServiceSlotWhereInput")
+
+// P returns a predicate for filtering serviceslots.
+// An error is returned if the input is empty or invalid.
+func (i *ServiceSlotWhereInput) P() (predicate.ServiceSlot, error) {
+	var predicates []predicate.ServiceSlot
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, serviceslot.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ServiceSlot, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, serviceslot.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ServiceSlot, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, serviceslot.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, serviceslot.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, serviceslot.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, serviceslot.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, serviceslot.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, serviceslot.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, serviceslot.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, serviceslot.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, serviceslot.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, serviceslot.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, serviceslot.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, serviceslot.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, serviceslot.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, serviceslot.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, serviceslot.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, serviceslot.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, serviceslot.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, serviceslot.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, serviceslot.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, serviceslot.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, serviceslot.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, serviceslot.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, serviceslot.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, serviceslot.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, serviceslot.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, serviceslot.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, serviceslot.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, serviceslot.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, serviceslot.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, serviceslot.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, serviceslot.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, serviceslot.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, serviceslot.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, serviceslot.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, serviceslot.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, serviceslot.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, serviceslot.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, serviceslot.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, serviceslot.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, serviceslot.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, serviceslot.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, serviceslot.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, serviceslot.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, serviceslot.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, serviceslot.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, serviceslot.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, serviceslot.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, serviceslot.EndsAtLTE(*i.EndsAtLTE))
+	}
+	if i.Capacity != nil {
+		predicates = append(predicates, serviceslot.CapacityEQ(*i.Capacity))
+	}
+	if i.CapacityNEQ != nil {
+		predicates = append(predicates, serviceslot.CapacityNEQ(*i.CapacityNEQ))
+	}
+	if len(i.CapacityIn) > 0 {
+		predicates = append(predicates, serviceslot.CapacityIn(i.CapacityIn...))
+	}
+	if len(i.CapacityNotIn) > 0 {
+		predicates = append(predicates, serviceslot.CapacityNotIn(i.CapacityNotIn...))
+	}
+	if i.CapacityGT != nil {
+		predicates = append(predicates, serviceslot.CapacityGT(*i.CapacityGT))
+	}
+	if i.CapacityGTE != nil {
+		predicates = append(predicates, serviceslot.CapacityGTE(*i.CapacityGTE))
+	}
+	if i.CapacityLT != nil {
+		predicates = append(predicates, serviceslot.CapacityLT(*i.CapacityLT))
+	}
+	if i.CapacityLTE != nil {
+		predicates = append(predicates, serviceslot.CapacityLTE(*i.CapacityLTE))
+	}
+	if i.BookedCount != nil {
+		predicates = append(predicates, serviceslot.BookedCountEQ(*i.BookedCount))
+	}
+	if i.BookedCountNEQ != nil {
+		predicates = append(predicates, serviceslot.BookedCountNEQ(*i.BookedCountNEQ))
+	}
+	if len(i.BookedCountIn) > 0 {
+		predicates = append(predicates, serviceslot.BookedCountIn(i.BookedCountIn...))
+	}
+	if len(i.BookedCountNotIn) > 0 {
+		predicates = append(predicates, serviceslot.BookedCountNotIn(i.BookedCountNotIn...))
+	}
+	if i.BookedCountGT != nil {
+		predicates = append(predicates, serviceslot.BookedCountGT(*i.BookedCountGT))
+	}
+	if i.BookedCountGTE != nil {
+		predicates = append(predicates, serviceslot.BookedCountGTE(*i.BookedCountGTE))
+	}
+	if i.BookedCountLT != nil {
+		predicates = append(predicates, serviceslot.BookedCountLT(*i.BookedCountLT))
+	}
+	if i.BookedCountLTE != nil {
+		predicates = append(predicates, serviceslot.BookedCountLTE(*i.BookedCountLTE))
+	}
+	if i.MatterID != nil {
+		predicates = append(predicates, serviceslot.MatterIDEQ(*i.MatterID))
+	}
+	if i.MatterIDNEQ != nil {
+		predicates = append(predicates, serviceslot.MatterIDNEQ(*i.MatterIDNEQ))
+	}
+	if len(i.MatterIDIn) > 0 {
+		predicates = append(predicates, serviceslot.MatterIDIn(i.MatterIDIn...))
+	}
+	if len(i.MatterIDNotIn) > 0 {
+		predicates = append(predicates, serviceslot.MatterIDNotIn(i.MatterIDNotIn...))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, serviceslot.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, serviceslot.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, serviceslot.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, serviceslot.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+
+	if i.HasMatter != nil {
+		p := serviceslot.HasMatter()
+		if !*i.HasMatter {
+			p = serviceslot.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMatterWith) > 0 {
+		with := make([]predicate.ServiceMatter, 0, len(i.HasMatterWith))
+		for _, w := range i.HasMatterWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMatterWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, serviceslot.HasMatterWith(with...))
+	}
+	if i.HasCommunity != nil {
+		p := serviceslot.HasCommunity()
+		if !*i.HasCommunity {
+			p = serviceslot.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, serviceslot.HasCommunityWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyServiceSlotWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return serviceslot.And(predicates...), nil
+	}
+}
+
 // ThemeWhereInput represents a where input for filtering Theme queries.
 type ThemeWhereInput struct {
 	Predicates []predicate.Theme  `json:"-"`
@@ -7382,5 +9428,471 @@ func (i *ThemeWhereInput) P() (predicate.Theme, error) {
 		return predicates[0], nil
 	default:
 		return theme.And(predicates...), nil
+	}
+}
+
+// VisitWhereInput represents a where input for filtering Visit queries.
+type VisitWhereInput struct {
+	Predicates []predicate.Visit  `json:"-"`
+	Not        *VisitWhereInput   `json:"not,omitempty"`
+	Or         []*VisitWhereInput `json:"or,omitempty"`
+	And        []*VisitWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceIsNil        bool     `json:"sourceIsNil,omitempty"`
+	SourceNotNil       bool     `json:"sourceNotNil,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "reason" field predicates.
+	Reason      *visit.Reason  `json:"reason,omitempty"`
+	ReasonNEQ   *visit.Reason  `json:"reasonNEQ,omitempty"`
+	ReasonIn    []visit.Reason `json:"reasonIn,omitempty"`
+	ReasonNotIn []visit.Reason `json:"reasonNotIn,omitempty"`
+
+	// "visited_at" field predicates.
+	VisitedAt      *time.Time  `json:"visitedAt,omitempty"`
+	VisitedAtNEQ   *time.Time  `json:"visitedAtNEQ,omitempty"`
+	VisitedAtIn    []time.Time `json:"visitedAtIn,omitempty"`
+	VisitedAtNotIn []time.Time `json:"visitedAtNotIn,omitempty"`
+	VisitedAtGT    *time.Time  `json:"visitedAtGT,omitempty"`
+	VisitedAtGTE   *time.Time  `json:"visitedAtGTE,omitempty"`
+	VisitedAtLT    *time.Time  `json:"visitedAtLT,omitempty"`
+	VisitedAtLTE   *time.Time  `json:"visitedAtLTE,omitempty"`
+
+	// "community_id" field predicates.
+	CommunityID      *int  `json:"communityID,omitempty"`
+	CommunityIDNEQ   *int  `json:"communityIDNEQ,omitempty"`
+	CommunityIDIn    []int `json:"communityIDIn,omitempty"`
+	CommunityIDNotIn []int `json:"communityIDNotIn,omitempty"`
+
+	// "grid_id" field predicates.
+	GridID       *int  `json:"gridID,omitempty"`
+	GridIDNEQ    *int  `json:"gridIDNEQ,omitempty"`
+	GridIDIn     []int `json:"gridIDIn,omitempty"`
+	GridIDNotIn  []int `json:"gridIDNotIn,omitempty"`
+	GridIDIsNil  bool  `json:"gridIDIsNil,omitempty"`
+	GridIDNotNil bool  `json:"gridIDNotNil,omitempty"`
+
+	// "compound_id" field predicates.
+	CompoundID       *int  `json:"compoundID,omitempty"`
+	CompoundIDNEQ    *int  `json:"compoundIDNEQ,omitempty"`
+	CompoundIDIn     []int `json:"compoundIDIn,omitempty"`
+	CompoundIDNotIn  []int `json:"compoundIDNotIn,omitempty"`
+	CompoundIDIsNil  bool  `json:"compoundIDIsNil,omitempty"`
+	CompoundIDNotNil bool  `json:"compoundIDNotNil,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID       *int  `json:"personID,omitempty"`
+	PersonIDNEQ    *int  `json:"personIDNEQ,omitempty"`
+	PersonIDIn     []int `json:"personIDIn,omitempty"`
+	PersonIDNotIn  []int `json:"personIDNotIn,omitempty"`
+	PersonIDIsNil  bool  `json:"personIDIsNil,omitempty"`
+	PersonIDNotNil bool  `json:"personIDNotNil,omitempty"`
+
+	// "visitor_id" field predicates.
+	VisitorID      *int  `json:"visitorID,omitempty"`
+	VisitorIDNEQ   *int  `json:"visitorIDNEQ,omitempty"`
+	VisitorIDIn    []int `json:"visitorIDIn,omitempty"`
+	VisitorIDNotIn []int `json:"visitorIDNotIn,omitempty"`
+
+	// "follow_up_request_id" field predicates.
+	FollowUpRequestID       *int  `json:"followUpRequestID,omitempty"`
+	FollowUpRequestIDNEQ    *int  `json:"followUpRequestIDNEQ,omitempty"`
+	FollowUpRequestIDIn     []int `json:"followUpRequestIDIn,omitempty"`
+	FollowUpRequestIDNotIn  []int `json:"followUpRequestIDNotIn,omitempty"`
+	FollowUpRequestIDIsNil  bool  `json:"followUpRequestIDIsNil,omitempty"`
+	FollowUpRequestIDNotNil bool  `json:"followUpRequestIDNotNil,omitempty"`
+
+	// "community" edge predicates.
+	HasCommunity     *bool               `json:"hasCommunity,omitempty"`
+	HasCommunityWith []*RegionWhereInput `json:"hasCommunityWith,omitempty"`
+
+	// "grid" edge predicates.
+	HasGrid     *bool             `json:"hasGrid,omitempty"`
+	HasGridWith []*GridWhereInput `json:"hasGridWith,omitempty"`
+
+	// "compound" edge predicates.
+	HasCompound     *bool                 `json:"hasCompound,omitempty"`
+	HasCompoundWith []*CompoundWhereInput `json:"hasCompoundWith,omitempty"`
+
+	// "follow_up_request" edge predicates.
+	HasFollowUpRequest     *bool                       `json:"hasFollowUpRequest,omitempty"`
+	HasFollowUpRequestWith []*ServiceRequestWhereInput `json:"hasFollowUpRequestWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *VisitWhereInput) AddPredicates(predicates ...predicate.Visit) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the VisitWhereInput filter on the VisitQuery builder.
+func (i *VisitWhereInput) Filter(q *VisitQuery) (*VisitQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyVisitWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyVisitWhereInput is returned in case the VisitWhereInput is empty.
+var ErrEmptyVisitWhereInput = errors.New("ent: empty predicate VisitWhereInput")
+
+// P returns a predicate for filtering visits.
+// An error is returned if the input is empty or invalid.
+func (i *VisitWhereInput) P() (predicate.Visit, error) {
+	var predicates []predicate.Visit
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, visit.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Visit, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, visit.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Visit, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, visit.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, visit.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, visit.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, visit.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, visit.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, visit.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, visit.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, visit.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, visit.IDLTE(*i.IDLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, visit.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, visit.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, visit.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, visit.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, visit.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, visit.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, visit.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, visit.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, visit.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, visit.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, visit.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceIsNil {
+		predicates = append(predicates, visit.SourceIsNil())
+	}
+	if i.SourceNotNil {
+		predicates = append(predicates, visit.SourceNotNil())
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, visit.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, visit.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, visit.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, visit.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, visit.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, visit.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.VisitedAt != nil {
+		predicates = append(predicates, visit.VisitedAtEQ(*i.VisitedAt))
+	}
+	if i.VisitedAtNEQ != nil {
+		predicates = append(predicates, visit.VisitedAtNEQ(*i.VisitedAtNEQ))
+	}
+	if len(i.VisitedAtIn) > 0 {
+		predicates = append(predicates, visit.VisitedAtIn(i.VisitedAtIn...))
+	}
+	if len(i.VisitedAtNotIn) > 0 {
+		predicates = append(predicates, visit.VisitedAtNotIn(i.VisitedAtNotIn...))
+	}
+	if i.VisitedAtGT != nil {
+		predicates = append(predicates, visit.VisitedAtGT(*i.VisitedAtGT))
+	}
+	if i.VisitedAtGTE != nil {
+		predicates = append(predicates, visit.VisitedAtGTE(*i.VisitedAtGTE))
+	}
+	if i.VisitedAtLT != nil {
+		predicates = append(predicates, visit.VisitedAtLT(*i.VisitedAtLT))
+	}
+	if i.VisitedAtLTE != nil {
+		predicates = append(predicates, visit.VisitedAtLTE(*i.VisitedAtLTE))
+	}
+	if i.CommunityID != nil {
+		predicates = append(predicates, visit.CommunityIDEQ(*i.CommunityID))
+	}
+	if i.CommunityIDNEQ != nil {
+		predicates = append(predicates, visit.CommunityIDNEQ(*i.CommunityIDNEQ))
+	}
+	if len(i.CommunityIDIn) > 0 {
+		predicates = append(predicates, visit.CommunityIDIn(i.CommunityIDIn...))
+	}
+	if len(i.CommunityIDNotIn) > 0 {
+		predicates = append(predicates, visit.CommunityIDNotIn(i.CommunityIDNotIn...))
+	}
+	if i.GridID != nil {
+		predicates = append(predicates, visit.GridIDEQ(*i.GridID))
+	}
+	if i.GridIDNEQ != nil {
+		predicates = append(predicates, visit.GridIDNEQ(*i.GridIDNEQ))
+	}
+	if len(i.GridIDIn) > 0 {
+		predicates = append(predicates, visit.GridIDIn(i.GridIDIn...))
+	}
+	if len(i.GridIDNotIn) > 0 {
+		predicates = append(predicates, visit.GridIDNotIn(i.GridIDNotIn...))
+	}
+	if i.GridIDIsNil {
+		predicates = append(predicates, visit.GridIDIsNil())
+	}
+	if i.GridIDNotNil {
+		predicates = append(predicates, visit.GridIDNotNil())
+	}
+	if i.CompoundID != nil {
+		predicates = append(predicates, visit.CompoundIDEQ(*i.CompoundID))
+	}
+	if i.CompoundIDNEQ != nil {
+		predicates = append(predicates, visit.CompoundIDNEQ(*i.CompoundIDNEQ))
+	}
+	if len(i.CompoundIDIn) > 0 {
+		predicates = append(predicates, visit.CompoundIDIn(i.CompoundIDIn...))
+	}
+	if len(i.CompoundIDNotIn) > 0 {
+		predicates = append(predicates, visit.CompoundIDNotIn(i.CompoundIDNotIn...))
+	}
+	if i.CompoundIDIsNil {
+		predicates = append(predicates, visit.CompoundIDIsNil())
+	}
+	if i.CompoundIDNotNil {
+		predicates = append(predicates, visit.CompoundIDNotNil())
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, visit.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, visit.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, visit.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, visit.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDIsNil {
+		predicates = append(predicates, visit.PersonIDIsNil())
+	}
+	if i.PersonIDNotNil {
+		predicates = append(predicates, visit.PersonIDNotNil())
+	}
+	if i.VisitorID != nil {
+		predicates = append(predicates, visit.VisitorIDEQ(*i.VisitorID))
+	}
+	if i.VisitorIDNEQ != nil {
+		predicates = append(predicates, visit.VisitorIDNEQ(*i.VisitorIDNEQ))
+	}
+	if len(i.VisitorIDIn) > 0 {
+		predicates = append(predicates, visit.VisitorIDIn(i.VisitorIDIn...))
+	}
+	if len(i.VisitorIDNotIn) > 0 {
+		predicates = append(predicates, visit.VisitorIDNotIn(i.VisitorIDNotIn...))
+	}
+	if i.FollowUpRequestID != nil {
+		predicates = append(predicates, visit.FollowUpRequestIDEQ(*i.FollowUpRequestID))
+	}
+	if i.FollowUpRequestIDNEQ != nil {
+		predicates = append(predicates, visit.FollowUpRequestIDNEQ(*i.FollowUpRequestIDNEQ))
+	}
+	if len(i.FollowUpRequestIDIn) > 0 {
+		predicates = append(predicates, visit.FollowUpRequestIDIn(i.FollowUpRequestIDIn...))
+	}
+	if len(i.FollowUpRequestIDNotIn) > 0 {
+		predicates = append(predicates, visit.FollowUpRequestIDNotIn(i.FollowUpRequestIDNotIn...))
+	}
+	if i.FollowUpRequestIDIsNil {
+		predicates = append(predicates, visit.FollowUpRequestIDIsNil())
+	}
+	if i.FollowUpRequestIDNotNil {
+		predicates = append(predicates, visit.FollowUpRequestIDNotNil())
+	}
+
+	if i.HasCommunity != nil {
+		p := visit.HasCommunity()
+		if !*i.HasCommunity {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommunityWith) > 0 {
+		with := make([]predicate.Region, 0, len(i.HasCommunityWith))
+		for _, w := range i.HasCommunityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommunityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasCommunityWith(with...))
+	}
+	if i.HasGrid != nil {
+		p := visit.HasGrid()
+		if !*i.HasGrid {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasGridWith) > 0 {
+		with := make([]predicate.Grid, 0, len(i.HasGridWith))
+		for _, w := range i.HasGridWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasGridWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasGridWith(with...))
+	}
+	if i.HasCompound != nil {
+		p := visit.HasCompound()
+		if !*i.HasCompound {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCompoundWith) > 0 {
+		with := make([]predicate.Compound, 0, len(i.HasCompoundWith))
+		for _, w := range i.HasCompoundWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCompoundWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasCompoundWith(with...))
+	}
+	if i.HasFollowUpRequest != nil {
+		p := visit.HasFollowUpRequest()
+		if !*i.HasFollowUpRequest {
+			p = visit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFollowUpRequestWith) > 0 {
+		with := make([]predicate.ServiceRequest, 0, len(i.HasFollowUpRequestWith))
+		for _, w := range i.HasFollowUpRequestWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFollowUpRequestWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, visit.HasFollowUpRequestWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyVisitWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return visit.And(predicates...), nil
 	}
 }

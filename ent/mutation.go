@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/cobuildingproject"
@@ -16,9 +18,11 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -29,12 +33,17 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/registrationevent"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/ent/webhookdelivery"
 	"lifecircle/ent/webhookendpoint"
@@ -57,6 +66,8 @@ const (
 	// Node types.
 	TypeAPIToken           = "APIToken"
 	TypeActivity           = "Activity"
+	TypeAppointment        = "Appointment"
+	TypeAppointmentEvent   = "AppointmentEvent"
 	TypeChange             = "Change"
 	TypeChangeLock         = "ChangeLock"
 	TypeCoBuildingProject  = "CoBuildingProject"
@@ -65,9 +76,11 @@ const (
 	TypeEventLock          = "EventLock"
 	TypeFacility           = "Facility"
 	TypeGrid               = "Grid"
+	TypeGridWorker         = "GridWorker"
 	TypeIdempotencyKey     = "IdempotencyKey"
 	TypeIdentity           = "Identity"
 	TypeNeedMatch          = "NeedMatch"
+	TypeOccurrenceCount    = "OccurrenceCount"
 	TypeOrganization       = "Organization"
 	TypePerson             = "Person"
 	TypePersonalDataAccess = "PersonalDataAccess"
@@ -77,12 +90,17 @@ const (
 	TypeRegion             = "Region"
 	TypeRegistration       = "Registration"
 	TypeRegistrationEvent  = "RegistrationEvent"
+	TypeReportedIndicator  = "ReportedIndicator"
 	TypeRequestEvent       = "RequestEvent"
 	TypeResource           = "Resource"
 	TypeResourceContact    = "ResourceContact"
+	TypeServiceMatter      = "ServiceMatter"
 	TypeServiceRequest     = "ServiceRequest"
+	TypeServiceSlot        = "ServiceSlot"
 	TypeSignInCode         = "SignInCode"
 	TypeStatCell           = "StatCell"
+	TypeTheme              = "Theme"
+	TypeVisit              = "Visit"
 	TypeWalkNetwork        = "WalkNetwork"
 	TypeWebhookDelivery    = "WebhookDelivery"
 	TypeWebhookEndpoint    = "WebhookEndpoint"
@@ -1359,6 +1377,12 @@ type ActivityMutation struct {
 	source              *string
 	illustrative        *[]string
 	appendillustrative  []string
+	rrule               *string
+	exdates             *[]time.Time
+	appendexdates       []time.Time
+	rdates              *[]time.Time
+	appendrdates        []time.Time
+	series_ends_at      *time.Time
 	clearedFields       map[string]struct{}
 	community           *int
 	clearedcommunity    bool
@@ -1366,6 +1390,8 @@ type ActivityMutation struct {
 	clearedorganizer    bool
 	venue               *int
 	clearedvenue        bool
+	month_theme         *int
+	clearedmonth_theme  bool
 	done                bool
 	oldValue            func(context.Context) (*Activity, error)
 	predicates          []predicate.Activity
@@ -2258,6 +2284,283 @@ func (m *ActivityMutation) ResetVenueID() {
 	delete(m.clearedFields, activity.FieldVenueID)
 }
 
+// SetRrule sets the "rrule" field.
+func (m *ActivityMutation) SetRrule(s string) {
+	m.rrule = &s
+}
+
+// Rrule returns the value of the "rrule" field in the mutation.
+func (m *ActivityMutation) Rrule() (r string, exists bool) {
+	v := m.rrule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRrule returns the old "rrule" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldRrule(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRrule is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRrule requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRrule: %w", err)
+	}
+	return oldValue.Rrule, nil
+}
+
+// ClearRrule clears the value of the "rrule" field.
+func (m *ActivityMutation) ClearRrule() {
+	m.rrule = nil
+	m.clearedFields[activity.FieldRrule] = struct{}{}
+}
+
+// RruleCleared returns if the "rrule" field was cleared in this mutation.
+func (m *ActivityMutation) RruleCleared() bool {
+	_, ok := m.clearedFields[activity.FieldRrule]
+	return ok
+}
+
+// ResetRrule resets all changes to the "rrule" field.
+func (m *ActivityMutation) ResetRrule() {
+	m.rrule = nil
+	delete(m.clearedFields, activity.FieldRrule)
+}
+
+// SetExdates sets the "exdates" field.
+func (m *ActivityMutation) SetExdates(t []time.Time) {
+	m.exdates = &t
+	m.appendexdates = nil
+}
+
+// Exdates returns the value of the "exdates" field in the mutation.
+func (m *ActivityMutation) Exdates() (r []time.Time, exists bool) {
+	v := m.exdates
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExdates returns the old "exdates" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldExdates(ctx context.Context) (v []time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExdates is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExdates requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExdates: %w", err)
+	}
+	return oldValue.Exdates, nil
+}
+
+// AppendExdates adds t to the "exdates" field.
+func (m *ActivityMutation) AppendExdates(t []time.Time) {
+	m.appendexdates = append(m.appendexdates, t...)
+}
+
+// AppendedExdates returns the list of values that were appended to the "exdates" field in this mutation.
+func (m *ActivityMutation) AppendedExdates() ([]time.Time, bool) {
+	if len(m.appendexdates) == 0 {
+		return nil, false
+	}
+	return m.appendexdates, true
+}
+
+// ClearExdates clears the value of the "exdates" field.
+func (m *ActivityMutation) ClearExdates() {
+	m.exdates = nil
+	m.appendexdates = nil
+	m.clearedFields[activity.FieldExdates] = struct{}{}
+}
+
+// ExdatesCleared returns if the "exdates" field was cleared in this mutation.
+func (m *ActivityMutation) ExdatesCleared() bool {
+	_, ok := m.clearedFields[activity.FieldExdates]
+	return ok
+}
+
+// ResetExdates resets all changes to the "exdates" field.
+func (m *ActivityMutation) ResetExdates() {
+	m.exdates = nil
+	m.appendexdates = nil
+	delete(m.clearedFields, activity.FieldExdates)
+}
+
+// SetRdates sets the "rdates" field.
+func (m *ActivityMutation) SetRdates(t []time.Time) {
+	m.rdates = &t
+	m.appendrdates = nil
+}
+
+// Rdates returns the value of the "rdates" field in the mutation.
+func (m *ActivityMutation) Rdates() (r []time.Time, exists bool) {
+	v := m.rdates
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRdates returns the old "rdates" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldRdates(ctx context.Context) (v []time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRdates is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRdates requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRdates: %w", err)
+	}
+	return oldValue.Rdates, nil
+}
+
+// AppendRdates adds t to the "rdates" field.
+func (m *ActivityMutation) AppendRdates(t []time.Time) {
+	m.appendrdates = append(m.appendrdates, t...)
+}
+
+// AppendedRdates returns the list of values that were appended to the "rdates" field in this mutation.
+func (m *ActivityMutation) AppendedRdates() ([]time.Time, bool) {
+	if len(m.appendrdates) == 0 {
+		return nil, false
+	}
+	return m.appendrdates, true
+}
+
+// ClearRdates clears the value of the "rdates" field.
+func (m *ActivityMutation) ClearRdates() {
+	m.rdates = nil
+	m.appendrdates = nil
+	m.clearedFields[activity.FieldRdates] = struct{}{}
+}
+
+// RdatesCleared returns if the "rdates" field was cleared in this mutation.
+func (m *ActivityMutation) RdatesCleared() bool {
+	_, ok := m.clearedFields[activity.FieldRdates]
+	return ok
+}
+
+// ResetRdates resets all changes to the "rdates" field.
+func (m *ActivityMutation) ResetRdates() {
+	m.rdates = nil
+	m.appendrdates = nil
+	delete(m.clearedFields, activity.FieldRdates)
+}
+
+// SetSeriesEndsAt sets the "series_ends_at" field.
+func (m *ActivityMutation) SetSeriesEndsAt(t time.Time) {
+	m.series_ends_at = &t
+}
+
+// SeriesEndsAt returns the value of the "series_ends_at" field in the mutation.
+func (m *ActivityMutation) SeriesEndsAt() (r time.Time, exists bool) {
+	v := m.series_ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeriesEndsAt returns the old "series_ends_at" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldSeriesEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeriesEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeriesEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeriesEndsAt: %w", err)
+	}
+	return oldValue.SeriesEndsAt, nil
+}
+
+// ClearSeriesEndsAt clears the value of the "series_ends_at" field.
+func (m *ActivityMutation) ClearSeriesEndsAt() {
+	m.series_ends_at = nil
+	m.clearedFields[activity.FieldSeriesEndsAt] = struct{}{}
+}
+
+// SeriesEndsAtCleared returns if the "series_ends_at" field was cleared in this mutation.
+func (m *ActivityMutation) SeriesEndsAtCleared() bool {
+	_, ok := m.clearedFields[activity.FieldSeriesEndsAt]
+	return ok
+}
+
+// ResetSeriesEndsAt resets all changes to the "series_ends_at" field.
+func (m *ActivityMutation) ResetSeriesEndsAt() {
+	m.series_ends_at = nil
+	delete(m.clearedFields, activity.FieldSeriesEndsAt)
+}
+
+// SetMonthThemeID sets the "month_theme_id" field.
+func (m *ActivityMutation) SetMonthThemeID(i int) {
+	m.month_theme = &i
+}
+
+// MonthThemeID returns the value of the "month_theme_id" field in the mutation.
+func (m *ActivityMutation) MonthThemeID() (r int, exists bool) {
+	v := m.month_theme
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonthThemeID returns the old "month_theme_id" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldMonthThemeID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonthThemeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonthThemeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonthThemeID: %w", err)
+	}
+	return oldValue.MonthThemeID, nil
+}
+
+// ClearMonthThemeID clears the value of the "month_theme_id" field.
+func (m *ActivityMutation) ClearMonthThemeID() {
+	m.month_theme = nil
+	m.clearedFields[activity.FieldMonthThemeID] = struct{}{}
+}
+
+// MonthThemeIDCleared returns if the "month_theme_id" field was cleared in this mutation.
+func (m *ActivityMutation) MonthThemeIDCleared() bool {
+	_, ok := m.clearedFields[activity.FieldMonthThemeID]
+	return ok
+}
+
+// ResetMonthThemeID resets all changes to the "month_theme_id" field.
+func (m *ActivityMutation) ResetMonthThemeID() {
+	m.month_theme = nil
+	delete(m.clearedFields, activity.FieldMonthThemeID)
+}
+
 // ClearCommunity clears the "community" edge to the Region entity.
 func (m *ActivityMutation) ClearCommunity() {
 	m.clearedcommunity = true
@@ -2339,6 +2642,33 @@ func (m *ActivityMutation) ResetVenue() {
 	m.clearedvenue = false
 }
 
+// ClearMonthTheme clears the "month_theme" edge to the Theme entity.
+func (m *ActivityMutation) ClearMonthTheme() {
+	m.clearedmonth_theme = true
+	m.clearedFields[activity.FieldMonthThemeID] = struct{}{}
+}
+
+// MonthThemeCleared reports if the "month_theme" edge to the Theme entity was cleared.
+func (m *ActivityMutation) MonthThemeCleared() bool {
+	return m.MonthThemeIDCleared() || m.clearedmonth_theme
+}
+
+// MonthThemeIDs returns the "month_theme" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MonthThemeID instead. It exists only for internal usage by the builders.
+func (m *ActivityMutation) MonthThemeIDs() (ids []int) {
+	if id := m.month_theme; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMonthTheme resets all changes to the "month_theme" edge.
+func (m *ActivityMutation) ResetMonthTheme() {
+	m.month_theme = nil
+	m.clearedmonth_theme = false
+}
+
 // Where appends a list predicates to the ActivityMutation builder.
 func (m *ActivityMutation) Where(ps ...predicate.Activity) {
 	m.predicates = append(m.predicates, ps...)
@@ -2373,7 +2703,7 @@ func (m *ActivityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ActivityMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 22)
 	if m.created_at != nil {
 		fields = append(fields, activity.FieldCreatedAt)
 	}
@@ -2425,6 +2755,21 @@ func (m *ActivityMutation) Fields() []string {
 	if m.venue != nil {
 		fields = append(fields, activity.FieldVenueID)
 	}
+	if m.rrule != nil {
+		fields = append(fields, activity.FieldRrule)
+	}
+	if m.exdates != nil {
+		fields = append(fields, activity.FieldExdates)
+	}
+	if m.rdates != nil {
+		fields = append(fields, activity.FieldRdates)
+	}
+	if m.series_ends_at != nil {
+		fields = append(fields, activity.FieldSeriesEndsAt)
+	}
+	if m.month_theme != nil {
+		fields = append(fields, activity.FieldMonthThemeID)
+	}
 	return fields
 }
 
@@ -2467,6 +2812,16 @@ func (m *ActivityMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizerID()
 	case activity.FieldVenueID:
 		return m.VenueID()
+	case activity.FieldRrule:
+		return m.Rrule()
+	case activity.FieldExdates:
+		return m.Exdates()
+	case activity.FieldRdates:
+		return m.Rdates()
+	case activity.FieldSeriesEndsAt:
+		return m.SeriesEndsAt()
+	case activity.FieldMonthThemeID:
+		return m.MonthThemeID()
 	}
 	return nil, false
 }
@@ -2510,6 +2865,16 @@ func (m *ActivityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldOrganizerID(ctx)
 	case activity.FieldVenueID:
 		return m.OldVenueID(ctx)
+	case activity.FieldRrule:
+		return m.OldRrule(ctx)
+	case activity.FieldExdates:
+		return m.OldExdates(ctx)
+	case activity.FieldRdates:
+		return m.OldRdates(ctx)
+	case activity.FieldSeriesEndsAt:
+		return m.OldSeriesEndsAt(ctx)
+	case activity.FieldMonthThemeID:
+		return m.OldMonthThemeID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Activity field %s", name)
 }
@@ -2638,6 +3003,41 @@ func (m *ActivityMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVenueID(v)
 		return nil
+	case activity.FieldRrule:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRrule(v)
+		return nil
+	case activity.FieldExdates:
+		v, ok := value.([]time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExdates(v)
+		return nil
+	case activity.FieldRdates:
+		v, ok := value.([]time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRdates(v)
+		return nil
+	case activity.FieldSeriesEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeriesEndsAt(v)
+		return nil
+	case activity.FieldMonthThemeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonthThemeID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Activity field %s", name)
 }
@@ -2719,6 +3119,21 @@ func (m *ActivityMutation) ClearedFields() []string {
 	if m.FieldCleared(activity.FieldVenueID) {
 		fields = append(fields, activity.FieldVenueID)
 	}
+	if m.FieldCleared(activity.FieldRrule) {
+		fields = append(fields, activity.FieldRrule)
+	}
+	if m.FieldCleared(activity.FieldExdates) {
+		fields = append(fields, activity.FieldExdates)
+	}
+	if m.FieldCleared(activity.FieldRdates) {
+		fields = append(fields, activity.FieldRdates)
+	}
+	if m.FieldCleared(activity.FieldSeriesEndsAt) {
+		fields = append(fields, activity.FieldSeriesEndsAt)
+	}
+	if m.FieldCleared(activity.FieldMonthThemeID) {
+		fields = append(fields, activity.FieldMonthThemeID)
+	}
 	return fields
 }
 
@@ -2756,6 +3171,21 @@ func (m *ActivityMutation) ClearField(name string) error {
 		return nil
 	case activity.FieldVenueID:
 		m.ClearVenueID()
+		return nil
+	case activity.FieldRrule:
+		m.ClearRrule()
+		return nil
+	case activity.FieldExdates:
+		m.ClearExdates()
+		return nil
+	case activity.FieldRdates:
+		m.ClearRdates()
+		return nil
+	case activity.FieldSeriesEndsAt:
+		m.ClearSeriesEndsAt()
+		return nil
+	case activity.FieldMonthThemeID:
+		m.ClearMonthThemeID()
 		return nil
 	}
 	return fmt.Errorf("unknown Activity nullable field %s", name)
@@ -2816,13 +3246,28 @@ func (m *ActivityMutation) ResetField(name string) error {
 	case activity.FieldVenueID:
 		m.ResetVenueID()
 		return nil
+	case activity.FieldRrule:
+		m.ResetRrule()
+		return nil
+	case activity.FieldExdates:
+		m.ResetExdates()
+		return nil
+	case activity.FieldRdates:
+		m.ResetRdates()
+		return nil
+	case activity.FieldSeriesEndsAt:
+		m.ResetSeriesEndsAt()
+		return nil
+	case activity.FieldMonthThemeID:
+		m.ResetMonthThemeID()
+		return nil
 	}
 	return fmt.Errorf("unknown Activity field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ActivityMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.community != nil {
 		edges = append(edges, activity.EdgeCommunity)
 	}
@@ -2831,6 +3276,9 @@ func (m *ActivityMutation) AddedEdges() []string {
 	}
 	if m.venue != nil {
 		edges = append(edges, activity.EdgeVenue)
+	}
+	if m.month_theme != nil {
+		edges = append(edges, activity.EdgeMonthTheme)
 	}
 	return edges
 }
@@ -2851,13 +3299,17 @@ func (m *ActivityMutation) AddedIDs(name string) []ent.Value {
 		if id := m.venue; id != nil {
 			return []ent.Value{*id}
 		}
+	case activity.EdgeMonthTheme:
+		if id := m.month_theme; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ActivityMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -2869,7 +3321,7 @@ func (m *ActivityMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ActivityMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcommunity {
 		edges = append(edges, activity.EdgeCommunity)
 	}
@@ -2878,6 +3330,9 @@ func (m *ActivityMutation) ClearedEdges() []string {
 	}
 	if m.clearedvenue {
 		edges = append(edges, activity.EdgeVenue)
+	}
+	if m.clearedmonth_theme {
+		edges = append(edges, activity.EdgeMonthTheme)
 	}
 	return edges
 }
@@ -2892,6 +3347,8 @@ func (m *ActivityMutation) EdgeCleared(name string) bool {
 		return m.clearedorganizer
 	case activity.EdgeVenue:
 		return m.clearedvenue
+	case activity.EdgeMonthTheme:
+		return m.clearedmonth_theme
 	}
 	return false
 }
@@ -2908,6 +3365,9 @@ func (m *ActivityMutation) ClearEdge(name string) error {
 		return nil
 	case activity.EdgeVenue:
 		m.ClearVenue()
+		return nil
+	case activity.EdgeMonthTheme:
+		m.ClearMonthTheme()
 		return nil
 	}
 	return fmt.Errorf("unknown Activity unique edge %s", name)
@@ -2926,8 +3386,2051 @@ func (m *ActivityMutation) ResetEdge(name string) error {
 	case activity.EdgeVenue:
 		m.ResetVenue()
 		return nil
+	case activity.EdgeMonthTheme:
+		m.ResetMonthTheme()
+		return nil
 	}
 	return fmt.Errorf("unknown Activity edge %s", name)
+}
+
+// AppointmentMutation represents an operation that mutates the Appointment nodes in the graph.
+type AppointmentMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	status           *appointment.Status
+	note             *string
+	officer          *string
+	clearedFields    map[string]struct{}
+	person           *int
+	clearedperson    bool
+	matter           *int
+	clearedmatter    bool
+	slot             *int
+	clearedslot      bool
+	community        *int
+	clearedcommunity bool
+	history          map[int]struct{}
+	removedhistory   map[int]struct{}
+	clearedhistory   bool
+	done             bool
+	oldValue         func(context.Context) (*Appointment, error)
+	predicates       []predicate.Appointment
+}
+
+var _ ent.Mutation = (*AppointmentMutation)(nil)
+
+// appointmentOption allows management of the mutation configuration using functional options.
+type appointmentOption func(*AppointmentMutation)
+
+// newAppointmentMutation creates new mutation for the Appointment entity.
+func newAppointmentMutation(c config, op Op, opts ...appointmentOption) *AppointmentMutation {
+	m := &AppointmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAppointment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAppointmentID sets the ID field of the mutation.
+func withAppointmentID(id int) appointmentOption {
+	return func(m *AppointmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Appointment
+		)
+		m.oldValue = func(ctx context.Context) (*Appointment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Appointment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAppointment sets the old Appointment of the mutation.
+func withAppointment(node *Appointment) appointmentOption {
+	return func(m *AppointmentMutation) {
+		m.oldValue = func(context.Context) (*Appointment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AppointmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AppointmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AppointmentMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AppointmentMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Appointment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AppointmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AppointmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AppointmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AppointmentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AppointmentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AppointmentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AppointmentMutation) SetStatus(a appointment.Status) {
+	m.status = &a
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AppointmentMutation) Status() (r appointment.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldStatus(ctx context.Context) (v appointment.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AppointmentMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetNote sets the "note" field.
+func (m *AppointmentMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *AppointmentMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *AppointmentMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[appointment.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *AppointmentMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[appointment.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *AppointmentMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, appointment.FieldNote)
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *AppointmentMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *AppointmentMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (m *AppointmentMutation) ClearPersonID() {
+	m.person = nil
+	m.clearedFields[appointment.FieldPersonID] = struct{}{}
+}
+
+// PersonIDCleared returns if the "person_id" field was cleared in this mutation.
+func (m *AppointmentMutation) PersonIDCleared() bool {
+	_, ok := m.clearedFields[appointment.FieldPersonID]
+	return ok
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *AppointmentMutation) ResetPersonID() {
+	m.person = nil
+	delete(m.clearedFields, appointment.FieldPersonID)
+}
+
+// SetOfficer sets the "officer" field.
+func (m *AppointmentMutation) SetOfficer(s string) {
+	m.officer = &s
+}
+
+// Officer returns the value of the "officer" field in the mutation.
+func (m *AppointmentMutation) Officer() (r string, exists bool) {
+	v := m.officer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficer returns the old "officer" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldOfficer(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficer: %w", err)
+	}
+	return oldValue.Officer, nil
+}
+
+// ClearOfficer clears the value of the "officer" field.
+func (m *AppointmentMutation) ClearOfficer() {
+	m.officer = nil
+	m.clearedFields[appointment.FieldOfficer] = struct{}{}
+}
+
+// OfficerCleared returns if the "officer" field was cleared in this mutation.
+func (m *AppointmentMutation) OfficerCleared() bool {
+	_, ok := m.clearedFields[appointment.FieldOfficer]
+	return ok
+}
+
+// ResetOfficer resets all changes to the "officer" field.
+func (m *AppointmentMutation) ResetOfficer() {
+	m.officer = nil
+	delete(m.clearedFields, appointment.FieldOfficer)
+}
+
+// SetMatterID sets the "matter_id" field.
+func (m *AppointmentMutation) SetMatterID(i int) {
+	m.matter = &i
+}
+
+// MatterID returns the value of the "matter_id" field in the mutation.
+func (m *AppointmentMutation) MatterID() (r int, exists bool) {
+	v := m.matter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatterID returns the old "matter_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldMatterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatterID: %w", err)
+	}
+	return oldValue.MatterID, nil
+}
+
+// ResetMatterID resets all changes to the "matter_id" field.
+func (m *AppointmentMutation) ResetMatterID() {
+	m.matter = nil
+}
+
+// SetSlotID sets the "slot_id" field.
+func (m *AppointmentMutation) SetSlotID(i int) {
+	m.slot = &i
+}
+
+// SlotID returns the value of the "slot_id" field in the mutation.
+func (m *AppointmentMutation) SlotID() (r int, exists bool) {
+	v := m.slot
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSlotID returns the old "slot_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldSlotID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSlotID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSlotID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSlotID: %w", err)
+	}
+	return oldValue.SlotID, nil
+}
+
+// ResetSlotID resets all changes to the "slot_id" field.
+func (m *AppointmentMutation) ResetSlotID() {
+	m.slot = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *AppointmentMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *AppointmentMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the Appointment entity.
+// If the Appointment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *AppointmentMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *AppointmentMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[appointment.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *AppointmentMutation) PersonCleared() bool {
+	return m.PersonIDCleared() || m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *AppointmentMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearMatter clears the "matter" edge to the ServiceMatter entity.
+func (m *AppointmentMutation) ClearMatter() {
+	m.clearedmatter = true
+	m.clearedFields[appointment.FieldMatterID] = struct{}{}
+}
+
+// MatterCleared reports if the "matter" edge to the ServiceMatter entity was cleared.
+func (m *AppointmentMutation) MatterCleared() bool {
+	return m.clearedmatter
+}
+
+// MatterIDs returns the "matter" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MatterID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) MatterIDs() (ids []int) {
+	if id := m.matter; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMatter resets all changes to the "matter" edge.
+func (m *AppointmentMutation) ResetMatter() {
+	m.matter = nil
+	m.clearedmatter = false
+}
+
+// ClearSlot clears the "slot" edge to the ServiceSlot entity.
+func (m *AppointmentMutation) ClearSlot() {
+	m.clearedslot = true
+	m.clearedFields[appointment.FieldSlotID] = struct{}{}
+}
+
+// SlotCleared reports if the "slot" edge to the ServiceSlot entity was cleared.
+func (m *AppointmentMutation) SlotCleared() bool {
+	return m.clearedslot
+}
+
+// SlotIDs returns the "slot" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SlotID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) SlotIDs() (ids []int) {
+	if id := m.slot; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSlot resets all changes to the "slot" edge.
+func (m *AppointmentMutation) ResetSlot() {
+	m.slot = nil
+	m.clearedslot = false
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *AppointmentMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[appointment.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *AppointmentMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *AppointmentMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *AppointmentMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// AddHistoryIDs adds the "history" edge to the AppointmentEvent entity by ids.
+func (m *AppointmentMutation) AddHistoryIDs(ids ...int) {
+	if m.history == nil {
+		m.history = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.history[ids[i]] = struct{}{}
+	}
+}
+
+// ClearHistory clears the "history" edge to the AppointmentEvent entity.
+func (m *AppointmentMutation) ClearHistory() {
+	m.clearedhistory = true
+}
+
+// HistoryCleared reports if the "history" edge to the AppointmentEvent entity was cleared.
+func (m *AppointmentMutation) HistoryCleared() bool {
+	return m.clearedhistory
+}
+
+// RemoveHistoryIDs removes the "history" edge to the AppointmentEvent entity by IDs.
+func (m *AppointmentMutation) RemoveHistoryIDs(ids ...int) {
+	if m.removedhistory == nil {
+		m.removedhistory = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.history, ids[i])
+		m.removedhistory[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedHistory returns the removed IDs of the "history" edge to the AppointmentEvent entity.
+func (m *AppointmentMutation) RemovedHistoryIDs() (ids []int) {
+	for id := range m.removedhistory {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// HistoryIDs returns the "history" edge IDs in the mutation.
+func (m *AppointmentMutation) HistoryIDs() (ids []int) {
+	for id := range m.history {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetHistory resets all changes to the "history" edge.
+func (m *AppointmentMutation) ResetHistory() {
+	m.history = nil
+	m.clearedhistory = false
+	m.removedhistory = nil
+}
+
+// Where appends a list predicates to the AppointmentMutation builder.
+func (m *AppointmentMutation) Where(ps ...predicate.Appointment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AppointmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AppointmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Appointment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AppointmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AppointmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Appointment).
+func (m *AppointmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AppointmentMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, appointment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, appointment.FieldUpdatedAt)
+	}
+	if m.status != nil {
+		fields = append(fields, appointment.FieldStatus)
+	}
+	if m.note != nil {
+		fields = append(fields, appointment.FieldNote)
+	}
+	if m.person != nil {
+		fields = append(fields, appointment.FieldPersonID)
+	}
+	if m.officer != nil {
+		fields = append(fields, appointment.FieldOfficer)
+	}
+	if m.matter != nil {
+		fields = append(fields, appointment.FieldMatterID)
+	}
+	if m.slot != nil {
+		fields = append(fields, appointment.FieldSlotID)
+	}
+	if m.community != nil {
+		fields = append(fields, appointment.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AppointmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case appointment.FieldCreatedAt:
+		return m.CreatedAt()
+	case appointment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case appointment.FieldStatus:
+		return m.Status()
+	case appointment.FieldNote:
+		return m.Note()
+	case appointment.FieldPersonID:
+		return m.PersonID()
+	case appointment.FieldOfficer:
+		return m.Officer()
+	case appointment.FieldMatterID:
+		return m.MatterID()
+	case appointment.FieldSlotID:
+		return m.SlotID()
+	case appointment.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AppointmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case appointment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case appointment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case appointment.FieldStatus:
+		return m.OldStatus(ctx)
+	case appointment.FieldNote:
+		return m.OldNote(ctx)
+	case appointment.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case appointment.FieldOfficer:
+		return m.OldOfficer(ctx)
+	case appointment.FieldMatterID:
+		return m.OldMatterID(ctx)
+	case appointment.FieldSlotID:
+		return m.OldSlotID(ctx)
+	case appointment.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Appointment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case appointment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case appointment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case appointment.FieldStatus:
+		v, ok := value.(appointment.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case appointment.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case appointment.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case appointment.FieldOfficer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficer(v)
+		return nil
+	case appointment.FieldMatterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatterID(v)
+		return nil
+	case appointment.FieldSlotID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSlotID(v)
+		return nil
+	case appointment.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AppointmentMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AppointmentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Appointment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AppointmentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(appointment.FieldNote) {
+		fields = append(fields, appointment.FieldNote)
+	}
+	if m.FieldCleared(appointment.FieldPersonID) {
+		fields = append(fields, appointment.FieldPersonID)
+	}
+	if m.FieldCleared(appointment.FieldOfficer) {
+		fields = append(fields, appointment.FieldOfficer)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AppointmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AppointmentMutation) ClearField(name string) error {
+	switch name {
+	case appointment.FieldNote:
+		m.ClearNote()
+		return nil
+	case appointment.FieldPersonID:
+		m.ClearPersonID()
+		return nil
+	case appointment.FieldOfficer:
+		m.ClearOfficer()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AppointmentMutation) ResetField(name string) error {
+	switch name {
+	case appointment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case appointment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case appointment.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case appointment.FieldNote:
+		m.ResetNote()
+		return nil
+	case appointment.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case appointment.FieldOfficer:
+		m.ResetOfficer()
+		return nil
+	case appointment.FieldMatterID:
+		m.ResetMatterID()
+		return nil
+	case appointment.FieldSlotID:
+		m.ResetSlotID()
+		return nil
+	case appointment.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AppointmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.person != nil {
+		edges = append(edges, appointment.EdgePerson)
+	}
+	if m.matter != nil {
+		edges = append(edges, appointment.EdgeMatter)
+	}
+	if m.slot != nil {
+		edges = append(edges, appointment.EdgeSlot)
+	}
+	if m.community != nil {
+		edges = append(edges, appointment.EdgeCommunity)
+	}
+	if m.history != nil {
+		edges = append(edges, appointment.EdgeHistory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AppointmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case appointment.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeMatter:
+		if id := m.matter; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeSlot:
+		if id := m.slot; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case appointment.EdgeHistory:
+		ids := make([]ent.Value, 0, len(m.history))
+		for id := range m.history {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AppointmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.removedhistory != nil {
+		edges = append(edges, appointment.EdgeHistory)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AppointmentMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case appointment.EdgeHistory:
+		ids := make([]ent.Value, 0, len(m.removedhistory))
+		for id := range m.removedhistory {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AppointmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.clearedperson {
+		edges = append(edges, appointment.EdgePerson)
+	}
+	if m.clearedmatter {
+		edges = append(edges, appointment.EdgeMatter)
+	}
+	if m.clearedslot {
+		edges = append(edges, appointment.EdgeSlot)
+	}
+	if m.clearedcommunity {
+		edges = append(edges, appointment.EdgeCommunity)
+	}
+	if m.clearedhistory {
+		edges = append(edges, appointment.EdgeHistory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AppointmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case appointment.EdgePerson:
+		return m.clearedperson
+	case appointment.EdgeMatter:
+		return m.clearedmatter
+	case appointment.EdgeSlot:
+		return m.clearedslot
+	case appointment.EdgeCommunity:
+		return m.clearedcommunity
+	case appointment.EdgeHistory:
+		return m.clearedhistory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AppointmentMutation) ClearEdge(name string) error {
+	switch name {
+	case appointment.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case appointment.EdgeMatter:
+		m.ClearMatter()
+		return nil
+	case appointment.EdgeSlot:
+		m.ClearSlot()
+		return nil
+	case appointment.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AppointmentMutation) ResetEdge(name string) error {
+	switch name {
+	case appointment.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case appointment.EdgeMatter:
+		m.ResetMatter()
+		return nil
+	case appointment.EdgeSlot:
+		m.ResetSlot()
+		return nil
+	case appointment.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case appointment.EdgeHistory:
+		m.ResetHistory()
+		return nil
+	}
+	return fmt.Errorf("unknown Appointment edge %s", name)
+}
+
+// AppointmentEventMutation represents an operation that mutates the AppointmentEvent nodes in the graph.
+type AppointmentEventMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	action             *appointmentevent.Action
+	status             *string
+	actor_role         *string
+	actor              *string
+	note               *string
+	at                 *time.Time
+	community_id       *int
+	addcommunity_id    *int
+	actor_id           *int
+	addactor_id        *int
+	clearedFields      map[string]struct{}
+	appointment        *int
+	clearedappointment bool
+	done               bool
+	oldValue           func(context.Context) (*AppointmentEvent, error)
+	predicates         []predicate.AppointmentEvent
+}
+
+var _ ent.Mutation = (*AppointmentEventMutation)(nil)
+
+// appointmenteventOption allows management of the mutation configuration using functional options.
+type appointmenteventOption func(*AppointmentEventMutation)
+
+// newAppointmentEventMutation creates new mutation for the AppointmentEvent entity.
+func newAppointmentEventMutation(c config, op Op, opts ...appointmenteventOption) *AppointmentEventMutation {
+	m := &AppointmentEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAppointmentEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAppointmentEventID sets the ID field of the mutation.
+func withAppointmentEventID(id int) appointmenteventOption {
+	return func(m *AppointmentEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AppointmentEvent
+		)
+		m.oldValue = func(ctx context.Context) (*AppointmentEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AppointmentEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAppointmentEvent sets the old AppointmentEvent of the mutation.
+func withAppointmentEvent(node *AppointmentEvent) appointmenteventOption {
+	return func(m *AppointmentEventMutation) {
+		m.oldValue = func(context.Context) (*AppointmentEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AppointmentEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AppointmentEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AppointmentEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AppointmentEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AppointmentEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAction sets the "action" field.
+func (m *AppointmentEventMutation) SetAction(a appointmentevent.Action) {
+	m.action = &a
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *AppointmentEventMutation) Action() (r appointmentevent.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldAction(ctx context.Context) (v appointmentevent.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *AppointmentEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AppointmentEventMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AppointmentEventMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AppointmentEventMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetActorRole sets the "actor_role" field.
+func (m *AppointmentEventMutation) SetActorRole(s string) {
+	m.actor_role = &s
+}
+
+// ActorRole returns the value of the "actor_role" field in the mutation.
+func (m *AppointmentEventMutation) ActorRole() (r string, exists bool) {
+	v := m.actor_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorRole returns the old "actor_role" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldActorRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorRole: %w", err)
+	}
+	return oldValue.ActorRole, nil
+}
+
+// ResetActorRole resets all changes to the "actor_role" field.
+func (m *AppointmentEventMutation) ResetActorRole() {
+	m.actor_role = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *AppointmentEventMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *AppointmentEventMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ClearActor clears the value of the "actor" field.
+func (m *AppointmentEventMutation) ClearActor() {
+	m.actor = nil
+	m.clearedFields[appointmentevent.FieldActor] = struct{}{}
+}
+
+// ActorCleared returns if the "actor" field was cleared in this mutation.
+func (m *AppointmentEventMutation) ActorCleared() bool {
+	_, ok := m.clearedFields[appointmentevent.FieldActor]
+	return ok
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *AppointmentEventMutation) ResetActor() {
+	m.actor = nil
+	delete(m.clearedFields, appointmentevent.FieldActor)
+}
+
+// SetNote sets the "note" field.
+func (m *AppointmentEventMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *AppointmentEventMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *AppointmentEventMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[appointmentevent.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *AppointmentEventMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[appointmentevent.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *AppointmentEventMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, appointmentevent.FieldNote)
+}
+
+// SetAt sets the "at" field.
+func (m *AppointmentEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *AppointmentEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *AppointmentEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetAppointmentID sets the "appointment_id" field.
+func (m *AppointmentEventMutation) SetAppointmentID(i int) {
+	m.appointment = &i
+}
+
+// AppointmentID returns the value of the "appointment_id" field in the mutation.
+func (m *AppointmentEventMutation) AppointmentID() (r int, exists bool) {
+	v := m.appointment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAppointmentID returns the old "appointment_id" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldAppointmentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAppointmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAppointmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAppointmentID: %w", err)
+	}
+	return oldValue.AppointmentID, nil
+}
+
+// ResetAppointmentID resets all changes to the "appointment_id" field.
+func (m *AppointmentEventMutation) ResetAppointmentID() {
+	m.appointment = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *AppointmentEventMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *AppointmentEventMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *AppointmentEventMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *AppointmentEventMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *AppointmentEventMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *AppointmentEventMutation) SetActorID(i int) {
+	m.actor_id = &i
+	m.addactor_id = nil
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *AppointmentEventMutation) ActorID() (r int, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the AppointmentEvent entity.
+// If the AppointmentEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppointmentEventMutation) OldActorID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// AddActorID adds i to the "actor_id" field.
+func (m *AppointmentEventMutation) AddActorID(i int) {
+	if m.addactor_id != nil {
+		*m.addactor_id += i
+	} else {
+		m.addactor_id = &i
+	}
+}
+
+// AddedActorID returns the value that was added to the "actor_id" field in this mutation.
+func (m *AppointmentEventMutation) AddedActorID() (r int, exists bool) {
+	v := m.addactor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *AppointmentEventMutation) ClearActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	m.clearedFields[appointmentevent.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *AppointmentEventMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[appointmentevent.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *AppointmentEventMutation) ResetActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	delete(m.clearedFields, appointmentevent.FieldActorID)
+}
+
+// ClearAppointment clears the "appointment" edge to the Appointment entity.
+func (m *AppointmentEventMutation) ClearAppointment() {
+	m.clearedappointment = true
+	m.clearedFields[appointmentevent.FieldAppointmentID] = struct{}{}
+}
+
+// AppointmentCleared reports if the "appointment" edge to the Appointment entity was cleared.
+func (m *AppointmentEventMutation) AppointmentCleared() bool {
+	return m.clearedappointment
+}
+
+// AppointmentIDs returns the "appointment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AppointmentID instead. It exists only for internal usage by the builders.
+func (m *AppointmentEventMutation) AppointmentIDs() (ids []int) {
+	if id := m.appointment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAppointment resets all changes to the "appointment" edge.
+func (m *AppointmentEventMutation) ResetAppointment() {
+	m.appointment = nil
+	m.clearedappointment = false
+}
+
+// Where appends a list predicates to the AppointmentEventMutation builder.
+func (m *AppointmentEventMutation) Where(ps ...predicate.AppointmentEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AppointmentEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AppointmentEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AppointmentEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AppointmentEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AppointmentEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AppointmentEvent).
+func (m *AppointmentEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AppointmentEventMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.action != nil {
+		fields = append(fields, appointmentevent.FieldAction)
+	}
+	if m.status != nil {
+		fields = append(fields, appointmentevent.FieldStatus)
+	}
+	if m.actor_role != nil {
+		fields = append(fields, appointmentevent.FieldActorRole)
+	}
+	if m.actor != nil {
+		fields = append(fields, appointmentevent.FieldActor)
+	}
+	if m.note != nil {
+		fields = append(fields, appointmentevent.FieldNote)
+	}
+	if m.at != nil {
+		fields = append(fields, appointmentevent.FieldAt)
+	}
+	if m.appointment != nil {
+		fields = append(fields, appointmentevent.FieldAppointmentID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, appointmentevent.FieldCommunityID)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, appointmentevent.FieldActorID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AppointmentEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case appointmentevent.FieldAction:
+		return m.Action()
+	case appointmentevent.FieldStatus:
+		return m.Status()
+	case appointmentevent.FieldActorRole:
+		return m.ActorRole()
+	case appointmentevent.FieldActor:
+		return m.Actor()
+	case appointmentevent.FieldNote:
+		return m.Note()
+	case appointmentevent.FieldAt:
+		return m.At()
+	case appointmentevent.FieldAppointmentID:
+		return m.AppointmentID()
+	case appointmentevent.FieldCommunityID:
+		return m.CommunityID()
+	case appointmentevent.FieldActorID:
+		return m.ActorID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AppointmentEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case appointmentevent.FieldAction:
+		return m.OldAction(ctx)
+	case appointmentevent.FieldStatus:
+		return m.OldStatus(ctx)
+	case appointmentevent.FieldActorRole:
+		return m.OldActorRole(ctx)
+	case appointmentevent.FieldActor:
+		return m.OldActor(ctx)
+	case appointmentevent.FieldNote:
+		return m.OldNote(ctx)
+	case appointmentevent.FieldAt:
+		return m.OldAt(ctx)
+	case appointmentevent.FieldAppointmentID:
+		return m.OldAppointmentID(ctx)
+	case appointmentevent.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case appointmentevent.FieldActorID:
+		return m.OldActorID(ctx)
+	}
+	return nil, fmt.Errorf("unknown AppointmentEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case appointmentevent.FieldAction:
+		v, ok := value.(appointmentevent.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case appointmentevent.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case appointmentevent.FieldActorRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorRole(v)
+		return nil
+	case appointmentevent.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case appointmentevent.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case appointmentevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case appointmentevent.FieldAppointmentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAppointmentID(v)
+		return nil
+	case appointmentevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case appointmentevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AppointmentEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addcommunity_id != nil {
+		fields = append(fields, appointmentevent.FieldCommunityID)
+	}
+	if m.addactor_id != nil {
+		fields = append(fields, appointmentevent.FieldActorID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AppointmentEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case appointmentevent.FieldCommunityID:
+		return m.AddedCommunityID()
+	case appointmentevent.FieldActorID:
+		return m.AddedActorID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AppointmentEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case appointmentevent.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	case appointmentevent.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AppointmentEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(appointmentevent.FieldActor) {
+		fields = append(fields, appointmentevent.FieldActor)
+	}
+	if m.FieldCleared(appointmentevent.FieldNote) {
+		fields = append(fields, appointmentevent.FieldNote)
+	}
+	if m.FieldCleared(appointmentevent.FieldActorID) {
+		fields = append(fields, appointmentevent.FieldActorID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AppointmentEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AppointmentEventMutation) ClearField(name string) error {
+	switch name {
+	case appointmentevent.FieldActor:
+		m.ClearActor()
+		return nil
+	case appointmentevent.FieldNote:
+		m.ClearNote()
+		return nil
+	case appointmentevent.FieldActorID:
+		m.ClearActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AppointmentEventMutation) ResetField(name string) error {
+	switch name {
+	case appointmentevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case appointmentevent.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case appointmentevent.FieldActorRole:
+		m.ResetActorRole()
+		return nil
+	case appointmentevent.FieldActor:
+		m.ResetActor()
+		return nil
+	case appointmentevent.FieldNote:
+		m.ResetNote()
+		return nil
+	case appointmentevent.FieldAt:
+		m.ResetAt()
+		return nil
+	case appointmentevent.FieldAppointmentID:
+		m.ResetAppointmentID()
+		return nil
+	case appointmentevent.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case appointmentevent.FieldActorID:
+		m.ResetActorID()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AppointmentEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.appointment != nil {
+		edges = append(edges, appointmentevent.EdgeAppointment)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AppointmentEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		if id := m.appointment; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AppointmentEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AppointmentEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AppointmentEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedappointment {
+		edges = append(edges, appointmentevent.EdgeAppointment)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AppointmentEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		return m.clearedappointment
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AppointmentEventMutation) ClearEdge(name string) error {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		m.ClearAppointment()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AppointmentEventMutation) ResetEdge(name string) error {
+	switch name {
+	case appointmentevent.EdgeAppointment:
+		m.ResetAppointment()
+		return nil
+	}
+	return fmt.Errorf("unknown AppointmentEvent edge %s", name)
 }
 
 // ChangeMutation represents an operation that mutates the Change nodes in the graph.
@@ -5153,6 +7656,9 @@ type CompoundMutation struct {
 	organizations        map[int]struct{}
 	removedorganizations map[int]struct{}
 	clearedorganizations bool
+	grids                map[int]struct{}
+	removedgrids         map[int]struct{}
+	clearedgrids         bool
 	done                 bool
 	oldValue             func(context.Context) (*Compound, error)
 	predicates           []predicate.Compound
@@ -5889,6 +8395,60 @@ func (m *CompoundMutation) ResetOrganizations() {
 	m.removedorganizations = nil
 }
 
+// AddGridIDs adds the "grids" edge to the Grid entity by ids.
+func (m *CompoundMutation) AddGridIDs(ids ...int) {
+	if m.grids == nil {
+		m.grids = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.grids[ids[i]] = struct{}{}
+	}
+}
+
+// ClearGrids clears the "grids" edge to the Grid entity.
+func (m *CompoundMutation) ClearGrids() {
+	m.clearedgrids = true
+}
+
+// GridsCleared reports if the "grids" edge to the Grid entity was cleared.
+func (m *CompoundMutation) GridsCleared() bool {
+	return m.clearedgrids
+}
+
+// RemoveGridIDs removes the "grids" edge to the Grid entity by IDs.
+func (m *CompoundMutation) RemoveGridIDs(ids ...int) {
+	if m.removedgrids == nil {
+		m.removedgrids = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.grids, ids[i])
+		m.removedgrids[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedGrids returns the removed IDs of the "grids" edge to the Grid entity.
+func (m *CompoundMutation) RemovedGridsIDs() (ids []int) {
+	for id := range m.removedgrids {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// GridsIDs returns the "grids" edge IDs in the mutation.
+func (m *CompoundMutation) GridsIDs() (ids []int) {
+	for id := range m.grids {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetGrids resets all changes to the "grids" edge.
+func (m *CompoundMutation) ResetGrids() {
+	m.grids = nil
+	m.clearedgrids = false
+	m.removedgrids = nil
+}
+
 // Where appends a list predicates to the CompoundMutation builder.
 func (m *CompoundMutation) Where(ps ...predicate.Compound) {
 	m.predicates = append(m.predicates, ps...)
@@ -6246,7 +8806,7 @@ func (m *CompoundMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CompoundMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.community != nil {
 		edges = append(edges, compound.EdgeCommunity)
 	}
@@ -6255,6 +8815,9 @@ func (m *CompoundMutation) AddedEdges() []string {
 	}
 	if m.organizations != nil {
 		edges = append(edges, compound.EdgeOrganizations)
+	}
+	if m.grids != nil {
+		edges = append(edges, compound.EdgeGrids)
 	}
 	return edges
 }
@@ -6279,18 +8842,27 @@ func (m *CompoundMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case compound.EdgeGrids:
+		ids := make([]ent.Value, 0, len(m.grids))
+		for id := range m.grids {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CompoundMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedfacilities != nil {
 		edges = append(edges, compound.EdgeFacilities)
 	}
 	if m.removedorganizations != nil {
 		edges = append(edges, compound.EdgeOrganizations)
+	}
+	if m.removedgrids != nil {
+		edges = append(edges, compound.EdgeGrids)
 	}
 	return edges
 }
@@ -6311,13 +8883,19 @@ func (m *CompoundMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case compound.EdgeGrids:
+		ids := make([]ent.Value, 0, len(m.removedgrids))
+		for id := range m.removedgrids {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CompoundMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcommunity {
 		edges = append(edges, compound.EdgeCommunity)
 	}
@@ -6326,6 +8904,9 @@ func (m *CompoundMutation) ClearedEdges() []string {
 	}
 	if m.clearedorganizations {
 		edges = append(edges, compound.EdgeOrganizations)
+	}
+	if m.clearedgrids {
+		edges = append(edges, compound.EdgeGrids)
 	}
 	return edges
 }
@@ -6340,6 +8921,8 @@ func (m *CompoundMutation) EdgeCleared(name string) bool {
 		return m.clearedfacilities
 	case compound.EdgeOrganizations:
 		return m.clearedorganizations
+	case compound.EdgeGrids:
+		return m.clearedgrids
 	}
 	return false
 }
@@ -6367,6 +8950,9 @@ func (m *CompoundMutation) ResetEdge(name string) error {
 		return nil
 	case compound.EdgeOrganizations:
 		m.ResetOrganizations()
+		return nil
+	case compound.EdgeGrids:
+		m.ResetGrids()
 		return nil
 	}
 	return fmt.Errorf("unknown Compound edge %s", name)
@@ -9735,6 +12321,12 @@ type GridMutation struct {
 	clearedFields        map[string]struct{}
 	community            *int
 	clearedcommunity     bool
+	compounds            map[int]struct{}
+	removedcompounds     map[int]struct{}
+	clearedcompounds     bool
+	workers              map[int]struct{}
+	removedworkers       map[int]struct{}
+	clearedworkers       bool
 	done                 bool
 	oldValue             func(context.Context) (*Grid, error)
 	predicates           []predicate.Grid
@@ -10235,6 +12827,114 @@ func (m *GridMutation) ResetCommunity() {
 	m.clearedcommunity = false
 }
 
+// AddCompoundIDs adds the "compounds" edge to the Compound entity by ids.
+func (m *GridMutation) AddCompoundIDs(ids ...int) {
+	if m.compounds == nil {
+		m.compounds = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.compounds[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCompounds clears the "compounds" edge to the Compound entity.
+func (m *GridMutation) ClearCompounds() {
+	m.clearedcompounds = true
+}
+
+// CompoundsCleared reports if the "compounds" edge to the Compound entity was cleared.
+func (m *GridMutation) CompoundsCleared() bool {
+	return m.clearedcompounds
+}
+
+// RemoveCompoundIDs removes the "compounds" edge to the Compound entity by IDs.
+func (m *GridMutation) RemoveCompoundIDs(ids ...int) {
+	if m.removedcompounds == nil {
+		m.removedcompounds = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.compounds, ids[i])
+		m.removedcompounds[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCompounds returns the removed IDs of the "compounds" edge to the Compound entity.
+func (m *GridMutation) RemovedCompoundsIDs() (ids []int) {
+	for id := range m.removedcompounds {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CompoundsIDs returns the "compounds" edge IDs in the mutation.
+func (m *GridMutation) CompoundsIDs() (ids []int) {
+	for id := range m.compounds {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCompounds resets all changes to the "compounds" edge.
+func (m *GridMutation) ResetCompounds() {
+	m.compounds = nil
+	m.clearedcompounds = false
+	m.removedcompounds = nil
+}
+
+// AddWorkerIDs adds the "workers" edge to the GridWorker entity by ids.
+func (m *GridMutation) AddWorkerIDs(ids ...int) {
+	if m.workers == nil {
+		m.workers = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.workers[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWorkers clears the "workers" edge to the GridWorker entity.
+func (m *GridMutation) ClearWorkers() {
+	m.clearedworkers = true
+}
+
+// WorkersCleared reports if the "workers" edge to the GridWorker entity was cleared.
+func (m *GridMutation) WorkersCleared() bool {
+	return m.clearedworkers
+}
+
+// RemoveWorkerIDs removes the "workers" edge to the GridWorker entity by IDs.
+func (m *GridMutation) RemoveWorkerIDs(ids ...int) {
+	if m.removedworkers == nil {
+		m.removedworkers = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.workers, ids[i])
+		m.removedworkers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWorkers returns the removed IDs of the "workers" edge to the GridWorker entity.
+func (m *GridMutation) RemovedWorkersIDs() (ids []int) {
+	for id := range m.removedworkers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WorkersIDs returns the "workers" edge IDs in the mutation.
+func (m *GridMutation) WorkersIDs() (ids []int) {
+	for id := range m.workers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWorkers resets all changes to the "workers" edge.
+func (m *GridMutation) ResetWorkers() {
+	m.workers = nil
+	m.clearedworkers = false
+	m.removedworkers = nil
+}
+
 // Where appends a list predicates to the GridMutation builder.
 func (m *GridMutation) Where(ps ...predicate.Grid) {
 	m.predicates = append(m.predicates, ps...)
@@ -10529,9 +13229,15 @@ func (m *GridMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *GridMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.community != nil {
 		edges = append(edges, grid.EdgeCommunity)
+	}
+	if m.compounds != nil {
+		edges = append(edges, grid.EdgeCompounds)
+	}
+	if m.workers != nil {
+		edges = append(edges, grid.EdgeWorkers)
 	}
 	return edges
 }
@@ -10544,27 +13250,65 @@ func (m *GridMutation) AddedIDs(name string) []ent.Value {
 		if id := m.community; id != nil {
 			return []ent.Value{*id}
 		}
+	case grid.EdgeCompounds:
+		ids := make([]ent.Value, 0, len(m.compounds))
+		for id := range m.compounds {
+			ids = append(ids, id)
+		}
+		return ids
+	case grid.EdgeWorkers:
+		ids := make([]ent.Value, 0, len(m.workers))
+		for id := range m.workers {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *GridMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
+	if m.removedcompounds != nil {
+		edges = append(edges, grid.EdgeCompounds)
+	}
+	if m.removedworkers != nil {
+		edges = append(edges, grid.EdgeWorkers)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *GridMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case grid.EdgeCompounds:
+		ids := make([]ent.Value, 0, len(m.removedcompounds))
+		for id := range m.removedcompounds {
+			ids = append(ids, id)
+		}
+		return ids
+	case grid.EdgeWorkers:
+		ids := make([]ent.Value, 0, len(m.removedworkers))
+		for id := range m.removedworkers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *GridMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.clearedcommunity {
 		edges = append(edges, grid.EdgeCommunity)
+	}
+	if m.clearedcompounds {
+		edges = append(edges, grid.EdgeCompounds)
+	}
+	if m.clearedworkers {
+		edges = append(edges, grid.EdgeWorkers)
 	}
 	return edges
 }
@@ -10575,6 +13319,10 @@ func (m *GridMutation) EdgeCleared(name string) bool {
 	switch name {
 	case grid.EdgeCommunity:
 		return m.clearedcommunity
+	case grid.EdgeCompounds:
+		return m.clearedcompounds
+	case grid.EdgeWorkers:
+		return m.clearedworkers
 	}
 	return false
 }
@@ -10597,8 +13345,925 @@ func (m *GridMutation) ResetEdge(name string) error {
 	case grid.EdgeCommunity:
 		m.ResetCommunity()
 		return nil
+	case grid.EdgeCompounds:
+		m.ResetCompounds()
+		return nil
+	case grid.EdgeWorkers:
+		m.ResetWorkers()
+		return nil
 	}
 	return fmt.Errorf("unknown Grid edge %s", name)
+}
+
+// GridWorkerMutation represents an operation that mutates the GridWorker nodes in the graph.
+type GridWorkerMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	kind               *gridworker.Kind
+	clearedFields      map[string]struct{}
+	grid               *int
+	clearedgrid        bool
+	person             *int
+	clearedperson      bool
+	community          *int
+	clearedcommunity   bool
+	done               bool
+	oldValue           func(context.Context) (*GridWorker, error)
+	predicates         []predicate.GridWorker
+}
+
+var _ ent.Mutation = (*GridWorkerMutation)(nil)
+
+// gridworkerOption allows management of the mutation configuration using functional options.
+type gridworkerOption func(*GridWorkerMutation)
+
+// newGridWorkerMutation creates new mutation for the GridWorker entity.
+func newGridWorkerMutation(c config, op Op, opts ...gridworkerOption) *GridWorkerMutation {
+	m := &GridWorkerMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGridWorker,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGridWorkerID sets the ID field of the mutation.
+func withGridWorkerID(id int) gridworkerOption {
+	return func(m *GridWorkerMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *GridWorker
+		)
+		m.oldValue = func(ctx context.Context) (*GridWorker, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().GridWorker.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGridWorker sets the old GridWorker of the mutation.
+func withGridWorker(node *GridWorker) gridworkerOption {
+	return func(m *GridWorkerMutation) {
+		m.oldValue = func(context.Context) (*GridWorker, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GridWorkerMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GridWorkerMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GridWorkerMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GridWorkerMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().GridWorker.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *GridWorkerMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *GridWorkerMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *GridWorkerMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *GridWorkerMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *GridWorkerMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *GridWorkerMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *GridWorkerMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *GridWorkerMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *GridWorkerMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[gridworker.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *GridWorkerMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[gridworker.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *GridWorkerMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, gridworker.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *GridWorkerMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *GridWorkerMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *GridWorkerMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *GridWorkerMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *GridWorkerMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[gridworker.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *GridWorkerMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[gridworker.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *GridWorkerMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, gridworker.FieldIllustrative)
+}
+
+// SetKind sets the "kind" field.
+func (m *GridWorkerMutation) SetKind(gr gridworker.Kind) {
+	m.kind = &gr
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *GridWorkerMutation) Kind() (r gridworker.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldKind(ctx context.Context) (v gridworker.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *GridWorkerMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *GridWorkerMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *GridWorkerMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldGridID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *GridWorkerMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *GridWorkerMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *GridWorkerMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldPersonID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *GridWorkerMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *GridWorkerMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *GridWorkerMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the GridWorker entity.
+// If the GridWorker object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GridWorkerMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *GridWorkerMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *GridWorkerMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[gridworker.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *GridWorkerMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *GridWorkerMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *GridWorkerMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *GridWorkerMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[gridworker.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *GridWorkerMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *GridWorkerMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *GridWorkerMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *GridWorkerMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[gridworker.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *GridWorkerMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *GridWorkerMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *GridWorkerMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// Where appends a list predicates to the GridWorkerMutation builder.
+func (m *GridWorkerMutation) Where(ps ...predicate.GridWorker) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GridWorkerMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GridWorkerMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GridWorker, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GridWorkerMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GridWorkerMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GridWorker).
+func (m *GridWorkerMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GridWorkerMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, gridworker.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, gridworker.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, gridworker.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, gridworker.FieldIllustrative)
+	}
+	if m.kind != nil {
+		fields = append(fields, gridworker.FieldKind)
+	}
+	if m.grid != nil {
+		fields = append(fields, gridworker.FieldGridID)
+	}
+	if m.person != nil {
+		fields = append(fields, gridworker.FieldPersonID)
+	}
+	if m.community != nil {
+		fields = append(fields, gridworker.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GridWorkerMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		return m.CreatedAt()
+	case gridworker.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case gridworker.FieldSource:
+		return m.Source()
+	case gridworker.FieldIllustrative:
+		return m.Illustrative()
+	case gridworker.FieldKind:
+		return m.Kind()
+	case gridworker.FieldGridID:
+		return m.GridID()
+	case gridworker.FieldPersonID:
+		return m.PersonID()
+	case gridworker.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GridWorkerMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case gridworker.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case gridworker.FieldSource:
+		return m.OldSource(ctx)
+	case gridworker.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case gridworker.FieldKind:
+		return m.OldKind(ctx)
+	case gridworker.FieldGridID:
+		return m.OldGridID(ctx)
+	case gridworker.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case gridworker.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown GridWorker field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridWorkerMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case gridworker.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case gridworker.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case gridworker.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case gridworker.FieldKind:
+		v, ok := value.(gridworker.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case gridworker.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case gridworker.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case gridworker.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GridWorkerMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GridWorkerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridWorkerMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown GridWorker numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GridWorkerMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(gridworker.FieldSource) {
+		fields = append(fields, gridworker.FieldSource)
+	}
+	if m.FieldCleared(gridworker.FieldIllustrative) {
+		fields = append(fields, gridworker.FieldIllustrative)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GridWorkerMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GridWorkerMutation) ClearField(name string) error {
+	switch name {
+	case gridworker.FieldSource:
+		m.ClearSource()
+		return nil
+	case gridworker.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GridWorkerMutation) ResetField(name string) error {
+	switch name {
+	case gridworker.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case gridworker.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case gridworker.FieldSource:
+		m.ResetSource()
+		return nil
+	case gridworker.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case gridworker.FieldKind:
+		m.ResetKind()
+		return nil
+	case gridworker.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case gridworker.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case gridworker.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GridWorkerMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.grid != nil {
+		edges = append(edges, gridworker.EdgeGrid)
+	}
+	if m.person != nil {
+		edges = append(edges, gridworker.EdgePerson)
+	}
+	if m.community != nil {
+		edges = append(edges, gridworker.EdgeCommunity)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GridWorkerMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case gridworker.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case gridworker.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case gridworker.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GridWorkerMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GridWorkerMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GridWorkerMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedgrid {
+		edges = append(edges, gridworker.EdgeGrid)
+	}
+	if m.clearedperson {
+		edges = append(edges, gridworker.EdgePerson)
+	}
+	if m.clearedcommunity {
+		edges = append(edges, gridworker.EdgeCommunity)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GridWorkerMutation) EdgeCleared(name string) bool {
+	switch name {
+	case gridworker.EdgeGrid:
+		return m.clearedgrid
+	case gridworker.EdgePerson:
+		return m.clearedperson
+	case gridworker.EdgeCommunity:
+		return m.clearedcommunity
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GridWorkerMutation) ClearEdge(name string) error {
+	switch name {
+	case gridworker.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case gridworker.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case gridworker.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GridWorkerMutation) ResetEdge(name string) error {
+	switch name {
+	case gridworker.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case gridworker.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case gridworker.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown GridWorker edge %s", name)
 }
 
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
@@ -13241,6 +16906,530 @@ func (m *NeedMatchMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown NeedMatch edge %s", name)
+}
+
+// OccurrenceCountMutation represents an operation that mutates the OccurrenceCount nodes in the graph.
+type OccurrenceCountMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	starts_at           *time.Time
+	registered_count    *int
+	addregistered_count *int
+	clearedFields       map[string]struct{}
+	activity            *int
+	clearedactivity     bool
+	done                bool
+	oldValue            func(context.Context) (*OccurrenceCount, error)
+	predicates          []predicate.OccurrenceCount
+}
+
+var _ ent.Mutation = (*OccurrenceCountMutation)(nil)
+
+// occurrencecountOption allows management of the mutation configuration using functional options.
+type occurrencecountOption func(*OccurrenceCountMutation)
+
+// newOccurrenceCountMutation creates new mutation for the OccurrenceCount entity.
+func newOccurrenceCountMutation(c config, op Op, opts ...occurrencecountOption) *OccurrenceCountMutation {
+	m := &OccurrenceCountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOccurrenceCount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOccurrenceCountID sets the ID field of the mutation.
+func withOccurrenceCountID(id int) occurrencecountOption {
+	return func(m *OccurrenceCountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OccurrenceCount
+		)
+		m.oldValue = func(ctx context.Context) (*OccurrenceCount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OccurrenceCount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOccurrenceCount sets the old OccurrenceCount of the mutation.
+func withOccurrenceCount(node *OccurrenceCount) occurrencecountOption {
+	return func(m *OccurrenceCountMutation) {
+		m.oldValue = func(context.Context) (*OccurrenceCount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OccurrenceCountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OccurrenceCountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OccurrenceCountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OccurrenceCountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OccurrenceCount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetActivityID sets the "activity_id" field.
+func (m *OccurrenceCountMutation) SetActivityID(i int) {
+	m.activity = &i
+}
+
+// ActivityID returns the value of the "activity_id" field in the mutation.
+func (m *OccurrenceCountMutation) ActivityID() (r int, exists bool) {
+	v := m.activity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActivityID returns the old "activity_id" field's value of the OccurrenceCount entity.
+// If the OccurrenceCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceCountMutation) OldActivityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActivityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActivityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActivityID: %w", err)
+	}
+	return oldValue.ActivityID, nil
+}
+
+// ResetActivityID resets all changes to the "activity_id" field.
+func (m *OccurrenceCountMutation) ResetActivityID() {
+	m.activity = nil
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *OccurrenceCountMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *OccurrenceCountMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the OccurrenceCount entity.
+// If the OccurrenceCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceCountMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *OccurrenceCountMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetRegisteredCount sets the "registered_count" field.
+func (m *OccurrenceCountMutation) SetRegisteredCount(i int) {
+	m.registered_count = &i
+	m.addregistered_count = nil
+}
+
+// RegisteredCount returns the value of the "registered_count" field in the mutation.
+func (m *OccurrenceCountMutation) RegisteredCount() (r int, exists bool) {
+	v := m.registered_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegisteredCount returns the old "registered_count" field's value of the OccurrenceCount entity.
+// If the OccurrenceCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceCountMutation) OldRegisteredCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegisteredCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegisteredCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegisteredCount: %w", err)
+	}
+	return oldValue.RegisteredCount, nil
+}
+
+// AddRegisteredCount adds i to the "registered_count" field.
+func (m *OccurrenceCountMutation) AddRegisteredCount(i int) {
+	if m.addregistered_count != nil {
+		*m.addregistered_count += i
+	} else {
+		m.addregistered_count = &i
+	}
+}
+
+// AddedRegisteredCount returns the value that was added to the "registered_count" field in this mutation.
+func (m *OccurrenceCountMutation) AddedRegisteredCount() (r int, exists bool) {
+	v := m.addregistered_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegisteredCount resets all changes to the "registered_count" field.
+func (m *OccurrenceCountMutation) ResetRegisteredCount() {
+	m.registered_count = nil
+	m.addregistered_count = nil
+}
+
+// ClearActivity clears the "activity" edge to the Activity entity.
+func (m *OccurrenceCountMutation) ClearActivity() {
+	m.clearedactivity = true
+	m.clearedFields[occurrencecount.FieldActivityID] = struct{}{}
+}
+
+// ActivityCleared reports if the "activity" edge to the Activity entity was cleared.
+func (m *OccurrenceCountMutation) ActivityCleared() bool {
+	return m.clearedactivity
+}
+
+// ActivityIDs returns the "activity" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActivityID instead. It exists only for internal usage by the builders.
+func (m *OccurrenceCountMutation) ActivityIDs() (ids []int) {
+	if id := m.activity; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActivity resets all changes to the "activity" edge.
+func (m *OccurrenceCountMutation) ResetActivity() {
+	m.activity = nil
+	m.clearedactivity = false
+}
+
+// Where appends a list predicates to the OccurrenceCountMutation builder.
+func (m *OccurrenceCountMutation) Where(ps ...predicate.OccurrenceCount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OccurrenceCountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OccurrenceCountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OccurrenceCount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OccurrenceCountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OccurrenceCountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OccurrenceCount).
+func (m *OccurrenceCountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OccurrenceCountMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.activity != nil {
+		fields = append(fields, occurrencecount.FieldActivityID)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, occurrencecount.FieldStartsAt)
+	}
+	if m.registered_count != nil {
+		fields = append(fields, occurrencecount.FieldRegisteredCount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OccurrenceCountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		return m.ActivityID()
+	case occurrencecount.FieldStartsAt:
+		return m.StartsAt()
+	case occurrencecount.FieldRegisteredCount:
+		return m.RegisteredCount()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OccurrenceCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		return m.OldActivityID(ctx)
+	case occurrencecount.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case occurrencecount.FieldRegisteredCount:
+		return m.OldRegisteredCount(ctx)
+	}
+	return nil, fmt.Errorf("unknown OccurrenceCount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OccurrenceCountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActivityID(v)
+		return nil
+	case occurrencecount.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case occurrencecount.FieldRegisteredCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegisteredCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OccurrenceCountMutation) AddedFields() []string {
+	var fields []string
+	if m.addregistered_count != nil {
+		fields = append(fields, occurrencecount.FieldRegisteredCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OccurrenceCountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case occurrencecount.FieldRegisteredCount:
+		return m.AddedRegisteredCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OccurrenceCountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case occurrencecount.FieldRegisteredCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegisteredCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OccurrenceCountMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OccurrenceCountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OccurrenceCountMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OccurrenceCount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OccurrenceCountMutation) ResetField(name string) error {
+	switch name {
+	case occurrencecount.FieldActivityID:
+		m.ResetActivityID()
+		return nil
+	case occurrencecount.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case occurrencecount.FieldRegisteredCount:
+		m.ResetRegisteredCount()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OccurrenceCountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.activity != nil {
+		edges = append(edges, occurrencecount.EdgeActivity)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OccurrenceCountMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		if id := m.activity; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OccurrenceCountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OccurrenceCountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OccurrenceCountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedactivity {
+		edges = append(edges, occurrencecount.EdgeActivity)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OccurrenceCountMutation) EdgeCleared(name string) bool {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		return m.clearedactivity
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OccurrenceCountMutation) ClearEdge(name string) error {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		m.ClearActivity()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OccurrenceCountMutation) ResetEdge(name string) error {
+	switch name {
+	case occurrencecount.EdgeActivity:
+		m.ResetActivity()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceCount edge %s", name)
 }
 
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
@@ -20912,22 +25101,25 @@ func (m *RegionMutation) ResetEdge(name string) error {
 // RegistrationMutation represents an operation that mutates the Registration nodes in the graph.
 type RegistrationMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	created_at       *time.Time
-	updated_at       *time.Time
-	status           *registration.Status
-	clearedFields    map[string]struct{}
-	person           *int
-	clearedperson    bool
-	activity         *int
-	clearedactivity  bool
-	community        *int
-	clearedcommunity bool
-	done             bool
-	oldValue         func(context.Context) (*Registration, error)
-	predicates       []predicate.Registration
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	status            *registration.Status
+	occurrence        *time.Time
+	occurrence_key    *int64
+	addoccurrence_key *int64
+	clearedFields     map[string]struct{}
+	person            *int
+	clearedperson     bool
+	activity          *int
+	clearedactivity   bool
+	community         *int
+	clearedcommunity  bool
+	done              bool
+	oldValue          func(context.Context) (*Registration, error)
+	predicates        []predicate.Registration
 }
 
 var _ ent.Mutation = (*RegistrationMutation)(nil)
@@ -21257,6 +25449,111 @@ func (m *RegistrationMutation) ResetCommunityID() {
 	m.community = nil
 }
 
+// SetOccurrence sets the "occurrence" field.
+func (m *RegistrationMutation) SetOccurrence(t time.Time) {
+	m.occurrence = &t
+}
+
+// Occurrence returns the value of the "occurrence" field in the mutation.
+func (m *RegistrationMutation) Occurrence() (r time.Time, exists bool) {
+	v := m.occurrence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurrence returns the old "occurrence" field's value of the Registration entity.
+// If the Registration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationMutation) OldOccurrence(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurrence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurrence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurrence: %w", err)
+	}
+	return oldValue.Occurrence, nil
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (m *RegistrationMutation) ClearOccurrence() {
+	m.occurrence = nil
+	m.clearedFields[registration.FieldOccurrence] = struct{}{}
+}
+
+// OccurrenceCleared returns if the "occurrence" field was cleared in this mutation.
+func (m *RegistrationMutation) OccurrenceCleared() bool {
+	_, ok := m.clearedFields[registration.FieldOccurrence]
+	return ok
+}
+
+// ResetOccurrence resets all changes to the "occurrence" field.
+func (m *RegistrationMutation) ResetOccurrence() {
+	m.occurrence = nil
+	delete(m.clearedFields, registration.FieldOccurrence)
+}
+
+// SetOccurrenceKey sets the "occurrence_key" field.
+func (m *RegistrationMutation) SetOccurrenceKey(i int64) {
+	m.occurrence_key = &i
+	m.addoccurrence_key = nil
+}
+
+// OccurrenceKey returns the value of the "occurrence_key" field in the mutation.
+func (m *RegistrationMutation) OccurrenceKey() (r int64, exists bool) {
+	v := m.occurrence_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurrenceKey returns the old "occurrence_key" field's value of the Registration entity.
+// If the Registration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegistrationMutation) OldOccurrenceKey(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurrenceKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurrenceKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurrenceKey: %w", err)
+	}
+	return oldValue.OccurrenceKey, nil
+}
+
+// AddOccurrenceKey adds i to the "occurrence_key" field.
+func (m *RegistrationMutation) AddOccurrenceKey(i int64) {
+	if m.addoccurrence_key != nil {
+		*m.addoccurrence_key += i
+	} else {
+		m.addoccurrence_key = &i
+	}
+}
+
+// AddedOccurrenceKey returns the value that was added to the "occurrence_key" field in this mutation.
+func (m *RegistrationMutation) AddedOccurrenceKey() (r int64, exists bool) {
+	v := m.addoccurrence_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOccurrenceKey resets all changes to the "occurrence_key" field.
+func (m *RegistrationMutation) ResetOccurrenceKey() {
+	m.occurrence_key = nil
+	m.addoccurrence_key = nil
+}
+
 // ClearPerson clears the "person" edge to the Person entity.
 func (m *RegistrationMutation) ClearPerson() {
 	m.clearedperson = true
@@ -21372,7 +25669,7 @@ func (m *RegistrationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegistrationMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, registration.FieldCreatedAt)
 	}
@@ -21390,6 +25687,12 @@ func (m *RegistrationMutation) Fields() []string {
 	}
 	if m.community != nil {
 		fields = append(fields, registration.FieldCommunityID)
+	}
+	if m.occurrence != nil {
+		fields = append(fields, registration.FieldOccurrence)
+	}
+	if m.occurrence_key != nil {
+		fields = append(fields, registration.FieldOccurrenceKey)
 	}
 	return fields
 }
@@ -21411,6 +25714,10 @@ func (m *RegistrationMutation) Field(name string) (ent.Value, bool) {
 		return m.ActivityID()
 	case registration.FieldCommunityID:
 		return m.CommunityID()
+	case registration.FieldOccurrence:
+		return m.Occurrence()
+	case registration.FieldOccurrenceKey:
+		return m.OccurrenceKey()
 	}
 	return nil, false
 }
@@ -21432,6 +25739,10 @@ func (m *RegistrationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldActivityID(ctx)
 	case registration.FieldCommunityID:
 		return m.OldCommunityID(ctx)
+	case registration.FieldOccurrence:
+		return m.OldOccurrence(ctx)
+	case registration.FieldOccurrenceKey:
+		return m.OldOccurrenceKey(ctx)
 	}
 	return nil, fmt.Errorf("unknown Registration field %s", name)
 }
@@ -21483,6 +25794,20 @@ func (m *RegistrationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCommunityID(v)
 		return nil
+	case registration.FieldOccurrence:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurrence(v)
+		return nil
+	case registration.FieldOccurrenceKey:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurrenceKey(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Registration field %s", name)
 }
@@ -21491,6 +25816,9 @@ func (m *RegistrationMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *RegistrationMutation) AddedFields() []string {
 	var fields []string
+	if m.addoccurrence_key != nil {
+		fields = append(fields, registration.FieldOccurrenceKey)
+	}
 	return fields
 }
 
@@ -21499,6 +25827,8 @@ func (m *RegistrationMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *RegistrationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case registration.FieldOccurrenceKey:
+		return m.AddedOccurrenceKey()
 	}
 	return nil, false
 }
@@ -21508,6 +25838,13 @@ func (m *RegistrationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *RegistrationMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case registration.FieldOccurrenceKey:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOccurrenceKey(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Registration numeric field %s", name)
 }
@@ -21518,6 +25855,9 @@ func (m *RegistrationMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(registration.FieldPersonID) {
 		fields = append(fields, registration.FieldPersonID)
+	}
+	if m.FieldCleared(registration.FieldOccurrence) {
+		fields = append(fields, registration.FieldOccurrence)
 	}
 	return fields
 }
@@ -21535,6 +25875,9 @@ func (m *RegistrationMutation) ClearField(name string) error {
 	switch name {
 	case registration.FieldPersonID:
 		m.ClearPersonID()
+		return nil
+	case registration.FieldOccurrence:
+		m.ClearOccurrence()
 		return nil
 	}
 	return fmt.Errorf("unknown Registration nullable field %s", name)
@@ -21561,6 +25904,12 @@ func (m *RegistrationMutation) ResetField(name string) error {
 		return nil
 	case registration.FieldCommunityID:
 		m.ResetCommunityID()
+		return nil
+	case registration.FieldOccurrence:
+		m.ResetOccurrence()
+		return nil
+	case registration.FieldOccurrenceKey:
+		m.ResetOccurrenceKey()
 		return nil
 	}
 	return fmt.Errorf("unknown Registration field %s", name)
@@ -22318,6 +26667,1384 @@ func (m *RegistrationEventMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RegistrationEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RegistrationEvent edge %s", name)
+}
+
+// ReportedIndicatorMutation represents an operation that mutates the ReportedIndicator nodes in the graph.
+type ReportedIndicatorMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	key                *reportedindicator.Key
+	value              *int
+	addvalue           *int
+	period_start       *string
+	period_end         *string
+	period_text        *string
+	note               *string
+	status             *reportedindicator.Status
+	reject_reason      *string
+	reviewed_at        *time.Time
+	community_id       *int
+	addcommunity_id    *int
+	clearedFields      map[string]struct{}
+	region             *int
+	clearedregion      bool
+	done               bool
+	oldValue           func(context.Context) (*ReportedIndicator, error)
+	predicates         []predicate.ReportedIndicator
+}
+
+var _ ent.Mutation = (*ReportedIndicatorMutation)(nil)
+
+// reportedindicatorOption allows management of the mutation configuration using functional options.
+type reportedindicatorOption func(*ReportedIndicatorMutation)
+
+// newReportedIndicatorMutation creates new mutation for the ReportedIndicator entity.
+func newReportedIndicatorMutation(c config, op Op, opts ...reportedindicatorOption) *ReportedIndicatorMutation {
+	m := &ReportedIndicatorMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReportedIndicator,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReportedIndicatorID sets the ID field of the mutation.
+func withReportedIndicatorID(id int) reportedindicatorOption {
+	return func(m *ReportedIndicatorMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReportedIndicator
+		)
+		m.oldValue = func(ctx context.Context) (*ReportedIndicator, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReportedIndicator.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReportedIndicator sets the old ReportedIndicator of the mutation.
+func withReportedIndicator(node *ReportedIndicator) reportedindicatorOption {
+	return func(m *ReportedIndicatorMutation) {
+		m.oldValue = func(context.Context) (*ReportedIndicator, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReportedIndicatorMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReportedIndicatorMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReportedIndicatorMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReportedIndicatorMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReportedIndicator.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReportedIndicatorMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReportedIndicatorMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReportedIndicatorMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReportedIndicatorMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReportedIndicatorMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReportedIndicatorMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ReportedIndicatorMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ReportedIndicatorMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ReportedIndicatorMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[reportedindicator.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ReportedIndicatorMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, reportedindicator.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ReportedIndicatorMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ReportedIndicatorMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ReportedIndicatorMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ReportedIndicatorMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ReportedIndicatorMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[reportedindicator.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ReportedIndicatorMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, reportedindicator.FieldIllustrative)
+}
+
+// SetKey sets the "key" field.
+func (m *ReportedIndicatorMutation) SetKey(r reportedindicator.Key) {
+	m.key = &r
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *ReportedIndicatorMutation) Key() (r reportedindicator.Key, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldKey(ctx context.Context) (v reportedindicator.Key, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *ReportedIndicatorMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetValue sets the "value" field.
+func (m *ReportedIndicatorMutation) SetValue(i int) {
+	m.value = &i
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *ReportedIndicatorMutation) Value() (r int, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldValue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds i to the "value" field.
+func (m *ReportedIndicatorMutation) AddValue(i int) {
+	if m.addvalue != nil {
+		*m.addvalue += i
+	} else {
+		m.addvalue = &i
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *ReportedIndicatorMutation) AddedValue() (r int, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *ReportedIndicatorMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetPeriodStart sets the "period_start" field.
+func (m *ReportedIndicatorMutation) SetPeriodStart(s string) {
+	m.period_start = &s
+}
+
+// PeriodStart returns the value of the "period_start" field in the mutation.
+func (m *ReportedIndicatorMutation) PeriodStart() (r string, exists bool) {
+	v := m.period_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodStart returns the old "period_start" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldPeriodStart(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodStart: %w", err)
+	}
+	return oldValue.PeriodStart, nil
+}
+
+// ClearPeriodStart clears the value of the "period_start" field.
+func (m *ReportedIndicatorMutation) ClearPeriodStart() {
+	m.period_start = nil
+	m.clearedFields[reportedindicator.FieldPeriodStart] = struct{}{}
+}
+
+// PeriodStartCleared returns if the "period_start" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) PeriodStartCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldPeriodStart]
+	return ok
+}
+
+// ResetPeriodStart resets all changes to the "period_start" field.
+func (m *ReportedIndicatorMutation) ResetPeriodStart() {
+	m.period_start = nil
+	delete(m.clearedFields, reportedindicator.FieldPeriodStart)
+}
+
+// SetPeriodEnd sets the "period_end" field.
+func (m *ReportedIndicatorMutation) SetPeriodEnd(s string) {
+	m.period_end = &s
+}
+
+// PeriodEnd returns the value of the "period_end" field in the mutation.
+func (m *ReportedIndicatorMutation) PeriodEnd() (r string, exists bool) {
+	v := m.period_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodEnd returns the old "period_end" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldPeriodEnd(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodEnd: %w", err)
+	}
+	return oldValue.PeriodEnd, nil
+}
+
+// ResetPeriodEnd resets all changes to the "period_end" field.
+func (m *ReportedIndicatorMutation) ResetPeriodEnd() {
+	m.period_end = nil
+}
+
+// SetPeriodText sets the "period_text" field.
+func (m *ReportedIndicatorMutation) SetPeriodText(s string) {
+	m.period_text = &s
+}
+
+// PeriodText returns the value of the "period_text" field in the mutation.
+func (m *ReportedIndicatorMutation) PeriodText() (r string, exists bool) {
+	v := m.period_text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodText returns the old "period_text" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldPeriodText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodText: %w", err)
+	}
+	return oldValue.PeriodText, nil
+}
+
+// ClearPeriodText clears the value of the "period_text" field.
+func (m *ReportedIndicatorMutation) ClearPeriodText() {
+	m.period_text = nil
+	m.clearedFields[reportedindicator.FieldPeriodText] = struct{}{}
+}
+
+// PeriodTextCleared returns if the "period_text" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) PeriodTextCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldPeriodText]
+	return ok
+}
+
+// ResetPeriodText resets all changes to the "period_text" field.
+func (m *ReportedIndicatorMutation) ResetPeriodText() {
+	m.period_text = nil
+	delete(m.clearedFields, reportedindicator.FieldPeriodText)
+}
+
+// SetNote sets the "note" field.
+func (m *ReportedIndicatorMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ReportedIndicatorMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *ReportedIndicatorMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[reportedindicator.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ReportedIndicatorMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, reportedindicator.FieldNote)
+}
+
+// SetStatus sets the "status" field.
+func (m *ReportedIndicatorMutation) SetStatus(r reportedindicator.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ReportedIndicatorMutation) Status() (r reportedindicator.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldStatus(ctx context.Context) (v reportedindicator.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ReportedIndicatorMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetRejectReason sets the "reject_reason" field.
+func (m *ReportedIndicatorMutation) SetRejectReason(s string) {
+	m.reject_reason = &s
+}
+
+// RejectReason returns the value of the "reject_reason" field in the mutation.
+func (m *ReportedIndicatorMutation) RejectReason() (r string, exists bool) {
+	v := m.reject_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRejectReason returns the old "reject_reason" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldRejectReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRejectReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRejectReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRejectReason: %w", err)
+	}
+	return oldValue.RejectReason, nil
+}
+
+// ClearRejectReason clears the value of the "reject_reason" field.
+func (m *ReportedIndicatorMutation) ClearRejectReason() {
+	m.reject_reason = nil
+	m.clearedFields[reportedindicator.FieldRejectReason] = struct{}{}
+}
+
+// RejectReasonCleared returns if the "reject_reason" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) RejectReasonCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldRejectReason]
+	return ok
+}
+
+// ResetRejectReason resets all changes to the "reject_reason" field.
+func (m *ReportedIndicatorMutation) ResetRejectReason() {
+	m.reject_reason = nil
+	delete(m.clearedFields, reportedindicator.FieldRejectReason)
+}
+
+// SetReviewedAt sets the "reviewed_at" field.
+func (m *ReportedIndicatorMutation) SetReviewedAt(t time.Time) {
+	m.reviewed_at = &t
+}
+
+// ReviewedAt returns the value of the "reviewed_at" field in the mutation.
+func (m *ReportedIndicatorMutation) ReviewedAt() (r time.Time, exists bool) {
+	v := m.reviewed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewedAt returns the old "reviewed_at" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldReviewedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewedAt: %w", err)
+	}
+	return oldValue.ReviewedAt, nil
+}
+
+// ClearReviewedAt clears the value of the "reviewed_at" field.
+func (m *ReportedIndicatorMutation) ClearReviewedAt() {
+	m.reviewed_at = nil
+	m.clearedFields[reportedindicator.FieldReviewedAt] = struct{}{}
+}
+
+// ReviewedAtCleared returns if the "reviewed_at" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) ReviewedAtCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldReviewedAt]
+	return ok
+}
+
+// ResetReviewedAt resets all changes to the "reviewed_at" field.
+func (m *ReportedIndicatorMutation) ResetReviewedAt() {
+	m.reviewed_at = nil
+	delete(m.clearedFields, reportedindicator.FieldReviewedAt)
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *ReportedIndicatorMutation) SetRegionID(i int) {
+	m.region = &i
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *ReportedIndicatorMutation) RegionID() (r int, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *ReportedIndicatorMutation) ResetRegionID() {
+	m.region = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ReportedIndicatorMutation) SetCommunityID(i int) {
+	m.community_id = &i
+	m.addcommunity_id = nil
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ReportedIndicatorMutation) CommunityID() (r int, exists bool) {
+	v := m.community_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ReportedIndicator entity.
+// If the ReportedIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReportedIndicatorMutation) OldCommunityID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// AddCommunityID adds i to the "community_id" field.
+func (m *ReportedIndicatorMutation) AddCommunityID(i int) {
+	if m.addcommunity_id != nil {
+		*m.addcommunity_id += i
+	} else {
+		m.addcommunity_id = &i
+	}
+}
+
+// AddedCommunityID returns the value that was added to the "community_id" field in this mutation.
+func (m *ReportedIndicatorMutation) AddedCommunityID() (r int, exists bool) {
+	v := m.addcommunity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCommunityID clears the value of the "community_id" field.
+func (m *ReportedIndicatorMutation) ClearCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+	m.clearedFields[reportedindicator.FieldCommunityID] = struct{}{}
+}
+
+// CommunityIDCleared returns if the "community_id" field was cleared in this mutation.
+func (m *ReportedIndicatorMutation) CommunityIDCleared() bool {
+	_, ok := m.clearedFields[reportedindicator.FieldCommunityID]
+	return ok
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ReportedIndicatorMutation) ResetCommunityID() {
+	m.community_id = nil
+	m.addcommunity_id = nil
+	delete(m.clearedFields, reportedindicator.FieldCommunityID)
+}
+
+// ClearRegion clears the "region" edge to the Region entity.
+func (m *ReportedIndicatorMutation) ClearRegion() {
+	m.clearedregion = true
+	m.clearedFields[reportedindicator.FieldRegionID] = struct{}{}
+}
+
+// RegionCleared reports if the "region" edge to the Region entity was cleared.
+func (m *ReportedIndicatorMutation) RegionCleared() bool {
+	return m.clearedregion
+}
+
+// RegionIDs returns the "region" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RegionID instead. It exists only for internal usage by the builders.
+func (m *ReportedIndicatorMutation) RegionIDs() (ids []int) {
+	if id := m.region; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRegion resets all changes to the "region" edge.
+func (m *ReportedIndicatorMutation) ResetRegion() {
+	m.region = nil
+	m.clearedregion = false
+}
+
+// Where appends a list predicates to the ReportedIndicatorMutation builder.
+func (m *ReportedIndicatorMutation) Where(ps ...predicate.ReportedIndicator) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReportedIndicatorMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReportedIndicatorMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReportedIndicator, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReportedIndicatorMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReportedIndicatorMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReportedIndicator).
+func (m *ReportedIndicatorMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReportedIndicatorMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.created_at != nil {
+		fields = append(fields, reportedindicator.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, reportedindicator.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, reportedindicator.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, reportedindicator.FieldIllustrative)
+	}
+	if m.key != nil {
+		fields = append(fields, reportedindicator.FieldKey)
+	}
+	if m.value != nil {
+		fields = append(fields, reportedindicator.FieldValue)
+	}
+	if m.period_start != nil {
+		fields = append(fields, reportedindicator.FieldPeriodStart)
+	}
+	if m.period_end != nil {
+		fields = append(fields, reportedindicator.FieldPeriodEnd)
+	}
+	if m.period_text != nil {
+		fields = append(fields, reportedindicator.FieldPeriodText)
+	}
+	if m.note != nil {
+		fields = append(fields, reportedindicator.FieldNote)
+	}
+	if m.status != nil {
+		fields = append(fields, reportedindicator.FieldStatus)
+	}
+	if m.reject_reason != nil {
+		fields = append(fields, reportedindicator.FieldRejectReason)
+	}
+	if m.reviewed_at != nil {
+		fields = append(fields, reportedindicator.FieldReviewedAt)
+	}
+	if m.region != nil {
+		fields = append(fields, reportedindicator.FieldRegionID)
+	}
+	if m.community_id != nil {
+		fields = append(fields, reportedindicator.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReportedIndicatorMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		return m.CreatedAt()
+	case reportedindicator.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case reportedindicator.FieldSource:
+		return m.Source()
+	case reportedindicator.FieldIllustrative:
+		return m.Illustrative()
+	case reportedindicator.FieldKey:
+		return m.Key()
+	case reportedindicator.FieldValue:
+		return m.Value()
+	case reportedindicator.FieldPeriodStart:
+		return m.PeriodStart()
+	case reportedindicator.FieldPeriodEnd:
+		return m.PeriodEnd()
+	case reportedindicator.FieldPeriodText:
+		return m.PeriodText()
+	case reportedindicator.FieldNote:
+		return m.Note()
+	case reportedindicator.FieldStatus:
+		return m.Status()
+	case reportedindicator.FieldRejectReason:
+		return m.RejectReason()
+	case reportedindicator.FieldReviewedAt:
+		return m.ReviewedAt()
+	case reportedindicator.FieldRegionID:
+		return m.RegionID()
+	case reportedindicator.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReportedIndicatorMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case reportedindicator.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case reportedindicator.FieldSource:
+		return m.OldSource(ctx)
+	case reportedindicator.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case reportedindicator.FieldKey:
+		return m.OldKey(ctx)
+	case reportedindicator.FieldValue:
+		return m.OldValue(ctx)
+	case reportedindicator.FieldPeriodStart:
+		return m.OldPeriodStart(ctx)
+	case reportedindicator.FieldPeriodEnd:
+		return m.OldPeriodEnd(ctx)
+	case reportedindicator.FieldPeriodText:
+		return m.OldPeriodText(ctx)
+	case reportedindicator.FieldNote:
+		return m.OldNote(ctx)
+	case reportedindicator.FieldStatus:
+		return m.OldStatus(ctx)
+	case reportedindicator.FieldRejectReason:
+		return m.OldRejectReason(ctx)
+	case reportedindicator.FieldReviewedAt:
+		return m.OldReviewedAt(ctx)
+	case reportedindicator.FieldRegionID:
+		return m.OldRegionID(ctx)
+	case reportedindicator.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReportedIndicator field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReportedIndicatorMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case reportedindicator.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case reportedindicator.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case reportedindicator.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case reportedindicator.FieldKey:
+		v, ok := value.(reportedindicator.Key)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case reportedindicator.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case reportedindicator.FieldPeriodStart:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodStart(v)
+		return nil
+	case reportedindicator.FieldPeriodEnd:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodEnd(v)
+		return nil
+	case reportedindicator.FieldPeriodText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodText(v)
+		return nil
+	case reportedindicator.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case reportedindicator.FieldStatus:
+		v, ok := value.(reportedindicator.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case reportedindicator.FieldRejectReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRejectReason(v)
+		return nil
+	case reportedindicator.FieldReviewedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewedAt(v)
+		return nil
+	case reportedindicator.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	case reportedindicator.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReportedIndicatorMutation) AddedFields() []string {
+	var fields []string
+	if m.addvalue != nil {
+		fields = append(fields, reportedindicator.FieldValue)
+	}
+	if m.addcommunity_id != nil {
+		fields = append(fields, reportedindicator.FieldCommunityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReportedIndicatorMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case reportedindicator.FieldValue:
+		return m.AddedValue()
+	case reportedindicator.FieldCommunityID:
+		return m.AddedCommunityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReportedIndicatorMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case reportedindicator.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	case reportedindicator.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReportedIndicatorMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(reportedindicator.FieldSource) {
+		fields = append(fields, reportedindicator.FieldSource)
+	}
+	if m.FieldCleared(reportedindicator.FieldIllustrative) {
+		fields = append(fields, reportedindicator.FieldIllustrative)
+	}
+	if m.FieldCleared(reportedindicator.FieldPeriodStart) {
+		fields = append(fields, reportedindicator.FieldPeriodStart)
+	}
+	if m.FieldCleared(reportedindicator.FieldPeriodText) {
+		fields = append(fields, reportedindicator.FieldPeriodText)
+	}
+	if m.FieldCleared(reportedindicator.FieldNote) {
+		fields = append(fields, reportedindicator.FieldNote)
+	}
+	if m.FieldCleared(reportedindicator.FieldRejectReason) {
+		fields = append(fields, reportedindicator.FieldRejectReason)
+	}
+	if m.FieldCleared(reportedindicator.FieldReviewedAt) {
+		fields = append(fields, reportedindicator.FieldReviewedAt)
+	}
+	if m.FieldCleared(reportedindicator.FieldCommunityID) {
+		fields = append(fields, reportedindicator.FieldCommunityID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReportedIndicatorMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReportedIndicatorMutation) ClearField(name string) error {
+	switch name {
+	case reportedindicator.FieldSource:
+		m.ClearSource()
+		return nil
+	case reportedindicator.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case reportedindicator.FieldPeriodStart:
+		m.ClearPeriodStart()
+		return nil
+	case reportedindicator.FieldPeriodText:
+		m.ClearPeriodText()
+		return nil
+	case reportedindicator.FieldNote:
+		m.ClearNote()
+		return nil
+	case reportedindicator.FieldRejectReason:
+		m.ClearRejectReason()
+		return nil
+	case reportedindicator.FieldReviewedAt:
+		m.ClearReviewedAt()
+		return nil
+	case reportedindicator.FieldCommunityID:
+		m.ClearCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReportedIndicatorMutation) ResetField(name string) error {
+	switch name {
+	case reportedindicator.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case reportedindicator.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case reportedindicator.FieldSource:
+		m.ResetSource()
+		return nil
+	case reportedindicator.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case reportedindicator.FieldKey:
+		m.ResetKey()
+		return nil
+	case reportedindicator.FieldValue:
+		m.ResetValue()
+		return nil
+	case reportedindicator.FieldPeriodStart:
+		m.ResetPeriodStart()
+		return nil
+	case reportedindicator.FieldPeriodEnd:
+		m.ResetPeriodEnd()
+		return nil
+	case reportedindicator.FieldPeriodText:
+		m.ResetPeriodText()
+		return nil
+	case reportedindicator.FieldNote:
+		m.ResetNote()
+		return nil
+	case reportedindicator.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case reportedindicator.FieldRejectReason:
+		m.ResetRejectReason()
+		return nil
+	case reportedindicator.FieldReviewedAt:
+		m.ResetReviewedAt()
+		return nil
+	case reportedindicator.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	case reportedindicator.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReportedIndicatorMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.region != nil {
+		edges = append(edges, reportedindicator.EdgeRegion)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReportedIndicatorMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		if id := m.region; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReportedIndicatorMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReportedIndicatorMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReportedIndicatorMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedregion {
+		edges = append(edges, reportedindicator.EdgeRegion)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReportedIndicatorMutation) EdgeCleared(name string) bool {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		return m.clearedregion
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReportedIndicatorMutation) ClearEdge(name string) error {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		m.ClearRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReportedIndicatorMutation) ResetEdge(name string) error {
+	switch name {
+	case reportedindicator.EdgeRegion:
+		m.ResetRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown ReportedIndicator edge %s", name)
 }
 
 // RequestEventMutation represents an operation that mutates the RequestEvent nodes in the graph.
@@ -25894,6 +31621,1305 @@ func (m *ResourceContactMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ResourceContact edge %s", name)
 }
 
+// ServiceMatterMutation represents an operation that mutates the ServiceMatter nodes in the graph.
+type ServiceMatterMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	source                   *string
+	illustrative             *[]string
+	appendillustrative       []string
+	category                 *servicematter.Category
+	name                     *string
+	names                    *[]i18n.Text
+	appendnames              []i18n.Text
+	required_documents       *[]string
+	appendrequired_documents []string
+	processing_days          *int
+	addprocessing_days       *int
+	bookable                 *bool
+	home_service             *bool
+	on_behalf                *bool
+	clearedFields            map[string]struct{}
+	community                *int
+	clearedcommunity         bool
+	slots                    map[int]struct{}
+	removedslots             map[int]struct{}
+	clearedslots             bool
+	done                     bool
+	oldValue                 func(context.Context) (*ServiceMatter, error)
+	predicates               []predicate.ServiceMatter
+}
+
+var _ ent.Mutation = (*ServiceMatterMutation)(nil)
+
+// servicematterOption allows management of the mutation configuration using functional options.
+type servicematterOption func(*ServiceMatterMutation)
+
+// newServiceMatterMutation creates new mutation for the ServiceMatter entity.
+func newServiceMatterMutation(c config, op Op, opts ...servicematterOption) *ServiceMatterMutation {
+	m := &ServiceMatterMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeServiceMatter,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withServiceMatterID sets the ID field of the mutation.
+func withServiceMatterID(id int) servicematterOption {
+	return func(m *ServiceMatterMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ServiceMatter
+		)
+		m.oldValue = func(ctx context.Context) (*ServiceMatter, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ServiceMatter.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withServiceMatter sets the old ServiceMatter of the mutation.
+func withServiceMatter(node *ServiceMatter) servicematterOption {
+	return func(m *ServiceMatterMutation) {
+		m.oldValue = func(context.Context) (*ServiceMatter, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ServiceMatterMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ServiceMatterMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ServiceMatterMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ServiceMatterMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ServiceMatter.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ServiceMatterMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ServiceMatterMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ServiceMatterMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ServiceMatterMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ServiceMatterMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ServiceMatterMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ServiceMatterMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ServiceMatterMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ServiceMatterMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[servicematter.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ServiceMatterMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ServiceMatterMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, servicematter.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ServiceMatterMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ServiceMatterMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ServiceMatterMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ServiceMatterMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ServiceMatterMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[servicematter.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ServiceMatterMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ServiceMatterMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, servicematter.FieldIllustrative)
+}
+
+// SetCategory sets the "category" field.
+func (m *ServiceMatterMutation) SetCategory(s servicematter.Category) {
+	m.category = &s
+}
+
+// Category returns the value of the "category" field in the mutation.
+func (m *ServiceMatterMutation) Category() (r servicematter.Category, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategory returns the old "category" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldCategory(ctx context.Context) (v servicematter.Category, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategory: %w", err)
+	}
+	return oldValue.Category, nil
+}
+
+// ResetCategory resets all changes to the "category" field.
+func (m *ServiceMatterMutation) ResetCategory() {
+	m.category = nil
+}
+
+// SetName sets the "name" field.
+func (m *ServiceMatterMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ServiceMatterMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ServiceMatterMutation) ResetName() {
+	m.name = nil
+}
+
+// SetNames sets the "names" field.
+func (m *ServiceMatterMutation) SetNames(i []i18n.Text) {
+	m.names = &i
+	m.appendnames = nil
+}
+
+// Names returns the value of the "names" field in the mutation.
+func (m *ServiceMatterMutation) Names() (r []i18n.Text, exists bool) {
+	v := m.names
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNames returns the old "names" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldNames(ctx context.Context) (v []i18n.Text, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNames is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNames requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNames: %w", err)
+	}
+	return oldValue.Names, nil
+}
+
+// AppendNames adds i to the "names" field.
+func (m *ServiceMatterMutation) AppendNames(i []i18n.Text) {
+	m.appendnames = append(m.appendnames, i...)
+}
+
+// AppendedNames returns the list of values that were appended to the "names" field in this mutation.
+func (m *ServiceMatterMutation) AppendedNames() ([]i18n.Text, bool) {
+	if len(m.appendnames) == 0 {
+		return nil, false
+	}
+	return m.appendnames, true
+}
+
+// ClearNames clears the value of the "names" field.
+func (m *ServiceMatterMutation) ClearNames() {
+	m.names = nil
+	m.appendnames = nil
+	m.clearedFields[servicematter.FieldNames] = struct{}{}
+}
+
+// NamesCleared returns if the "names" field was cleared in this mutation.
+func (m *ServiceMatterMutation) NamesCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldNames]
+	return ok
+}
+
+// ResetNames resets all changes to the "names" field.
+func (m *ServiceMatterMutation) ResetNames() {
+	m.names = nil
+	m.appendnames = nil
+	delete(m.clearedFields, servicematter.FieldNames)
+}
+
+// SetRequiredDocuments sets the "required_documents" field.
+func (m *ServiceMatterMutation) SetRequiredDocuments(s []string) {
+	m.required_documents = &s
+	m.appendrequired_documents = nil
+}
+
+// RequiredDocuments returns the value of the "required_documents" field in the mutation.
+func (m *ServiceMatterMutation) RequiredDocuments() (r []string, exists bool) {
+	v := m.required_documents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequiredDocuments returns the old "required_documents" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldRequiredDocuments(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequiredDocuments is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequiredDocuments requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequiredDocuments: %w", err)
+	}
+	return oldValue.RequiredDocuments, nil
+}
+
+// AppendRequiredDocuments adds s to the "required_documents" field.
+func (m *ServiceMatterMutation) AppendRequiredDocuments(s []string) {
+	m.appendrequired_documents = append(m.appendrequired_documents, s...)
+}
+
+// AppendedRequiredDocuments returns the list of values that were appended to the "required_documents" field in this mutation.
+func (m *ServiceMatterMutation) AppendedRequiredDocuments() ([]string, bool) {
+	if len(m.appendrequired_documents) == 0 {
+		return nil, false
+	}
+	return m.appendrequired_documents, true
+}
+
+// ClearRequiredDocuments clears the value of the "required_documents" field.
+func (m *ServiceMatterMutation) ClearRequiredDocuments() {
+	m.required_documents = nil
+	m.appendrequired_documents = nil
+	m.clearedFields[servicematter.FieldRequiredDocuments] = struct{}{}
+}
+
+// RequiredDocumentsCleared returns if the "required_documents" field was cleared in this mutation.
+func (m *ServiceMatterMutation) RequiredDocumentsCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldRequiredDocuments]
+	return ok
+}
+
+// ResetRequiredDocuments resets all changes to the "required_documents" field.
+func (m *ServiceMatterMutation) ResetRequiredDocuments() {
+	m.required_documents = nil
+	m.appendrequired_documents = nil
+	delete(m.clearedFields, servicematter.FieldRequiredDocuments)
+}
+
+// SetProcessingDays sets the "processing_days" field.
+func (m *ServiceMatterMutation) SetProcessingDays(i int) {
+	m.processing_days = &i
+	m.addprocessing_days = nil
+}
+
+// ProcessingDays returns the value of the "processing_days" field in the mutation.
+func (m *ServiceMatterMutation) ProcessingDays() (r int, exists bool) {
+	v := m.processing_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessingDays returns the old "processing_days" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldProcessingDays(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessingDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessingDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessingDays: %w", err)
+	}
+	return oldValue.ProcessingDays, nil
+}
+
+// AddProcessingDays adds i to the "processing_days" field.
+func (m *ServiceMatterMutation) AddProcessingDays(i int) {
+	if m.addprocessing_days != nil {
+		*m.addprocessing_days += i
+	} else {
+		m.addprocessing_days = &i
+	}
+}
+
+// AddedProcessingDays returns the value that was added to the "processing_days" field in this mutation.
+func (m *ServiceMatterMutation) AddedProcessingDays() (r int, exists bool) {
+	v := m.addprocessing_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearProcessingDays clears the value of the "processing_days" field.
+func (m *ServiceMatterMutation) ClearProcessingDays() {
+	m.processing_days = nil
+	m.addprocessing_days = nil
+	m.clearedFields[servicematter.FieldProcessingDays] = struct{}{}
+}
+
+// ProcessingDaysCleared returns if the "processing_days" field was cleared in this mutation.
+func (m *ServiceMatterMutation) ProcessingDaysCleared() bool {
+	_, ok := m.clearedFields[servicematter.FieldProcessingDays]
+	return ok
+}
+
+// ResetProcessingDays resets all changes to the "processing_days" field.
+func (m *ServiceMatterMutation) ResetProcessingDays() {
+	m.processing_days = nil
+	m.addprocessing_days = nil
+	delete(m.clearedFields, servicematter.FieldProcessingDays)
+}
+
+// SetBookable sets the "bookable" field.
+func (m *ServiceMatterMutation) SetBookable(b bool) {
+	m.bookable = &b
+}
+
+// Bookable returns the value of the "bookable" field in the mutation.
+func (m *ServiceMatterMutation) Bookable() (r bool, exists bool) {
+	v := m.bookable
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookable returns the old "bookable" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldBookable(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookable is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookable requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookable: %w", err)
+	}
+	return oldValue.Bookable, nil
+}
+
+// ResetBookable resets all changes to the "bookable" field.
+func (m *ServiceMatterMutation) ResetBookable() {
+	m.bookable = nil
+}
+
+// SetHomeService sets the "home_service" field.
+func (m *ServiceMatterMutation) SetHomeService(b bool) {
+	m.home_service = &b
+}
+
+// HomeService returns the value of the "home_service" field in the mutation.
+func (m *ServiceMatterMutation) HomeService() (r bool, exists bool) {
+	v := m.home_service
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHomeService returns the old "home_service" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldHomeService(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHomeService is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHomeService requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHomeService: %w", err)
+	}
+	return oldValue.HomeService, nil
+}
+
+// ResetHomeService resets all changes to the "home_service" field.
+func (m *ServiceMatterMutation) ResetHomeService() {
+	m.home_service = nil
+}
+
+// SetOnBehalf sets the "on_behalf" field.
+func (m *ServiceMatterMutation) SetOnBehalf(b bool) {
+	m.on_behalf = &b
+}
+
+// OnBehalf returns the value of the "on_behalf" field in the mutation.
+func (m *ServiceMatterMutation) OnBehalf() (r bool, exists bool) {
+	v := m.on_behalf
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnBehalf returns the old "on_behalf" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldOnBehalf(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnBehalf is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnBehalf requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnBehalf: %w", err)
+	}
+	return oldValue.OnBehalf, nil
+}
+
+// ResetOnBehalf resets all changes to the "on_behalf" field.
+func (m *ServiceMatterMutation) ResetOnBehalf() {
+	m.on_behalf = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ServiceMatterMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ServiceMatterMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ServiceMatter entity.
+// If the ServiceMatter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceMatterMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ServiceMatterMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *ServiceMatterMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[servicematter.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *ServiceMatterMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *ServiceMatterMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *ServiceMatterMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// AddSlotIDs adds the "slots" edge to the ServiceSlot entity by ids.
+func (m *ServiceMatterMutation) AddSlotIDs(ids ...int) {
+	if m.slots == nil {
+		m.slots = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.slots[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSlots clears the "slots" edge to the ServiceSlot entity.
+func (m *ServiceMatterMutation) ClearSlots() {
+	m.clearedslots = true
+}
+
+// SlotsCleared reports if the "slots" edge to the ServiceSlot entity was cleared.
+func (m *ServiceMatterMutation) SlotsCleared() bool {
+	return m.clearedslots
+}
+
+// RemoveSlotIDs removes the "slots" edge to the ServiceSlot entity by IDs.
+func (m *ServiceMatterMutation) RemoveSlotIDs(ids ...int) {
+	if m.removedslots == nil {
+		m.removedslots = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.slots, ids[i])
+		m.removedslots[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSlots returns the removed IDs of the "slots" edge to the ServiceSlot entity.
+func (m *ServiceMatterMutation) RemovedSlotsIDs() (ids []int) {
+	for id := range m.removedslots {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SlotsIDs returns the "slots" edge IDs in the mutation.
+func (m *ServiceMatterMutation) SlotsIDs() (ids []int) {
+	for id := range m.slots {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSlots resets all changes to the "slots" edge.
+func (m *ServiceMatterMutation) ResetSlots() {
+	m.slots = nil
+	m.clearedslots = false
+	m.removedslots = nil
+}
+
+// Where appends a list predicates to the ServiceMatterMutation builder.
+func (m *ServiceMatterMutation) Where(ps ...predicate.ServiceMatter) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ServiceMatterMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ServiceMatterMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ServiceMatter, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ServiceMatterMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ServiceMatterMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ServiceMatter).
+func (m *ServiceMatterMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ServiceMatterMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, servicematter.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, servicematter.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, servicematter.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, servicematter.FieldIllustrative)
+	}
+	if m.category != nil {
+		fields = append(fields, servicematter.FieldCategory)
+	}
+	if m.name != nil {
+		fields = append(fields, servicematter.FieldName)
+	}
+	if m.names != nil {
+		fields = append(fields, servicematter.FieldNames)
+	}
+	if m.required_documents != nil {
+		fields = append(fields, servicematter.FieldRequiredDocuments)
+	}
+	if m.processing_days != nil {
+		fields = append(fields, servicematter.FieldProcessingDays)
+	}
+	if m.bookable != nil {
+		fields = append(fields, servicematter.FieldBookable)
+	}
+	if m.home_service != nil {
+		fields = append(fields, servicematter.FieldHomeService)
+	}
+	if m.on_behalf != nil {
+		fields = append(fields, servicematter.FieldOnBehalf)
+	}
+	if m.community != nil {
+		fields = append(fields, servicematter.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ServiceMatterMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		return m.CreatedAt()
+	case servicematter.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case servicematter.FieldSource:
+		return m.Source()
+	case servicematter.FieldIllustrative:
+		return m.Illustrative()
+	case servicematter.FieldCategory:
+		return m.Category()
+	case servicematter.FieldName:
+		return m.Name()
+	case servicematter.FieldNames:
+		return m.Names()
+	case servicematter.FieldRequiredDocuments:
+		return m.RequiredDocuments()
+	case servicematter.FieldProcessingDays:
+		return m.ProcessingDays()
+	case servicematter.FieldBookable:
+		return m.Bookable()
+	case servicematter.FieldHomeService:
+		return m.HomeService()
+	case servicematter.FieldOnBehalf:
+		return m.OnBehalf()
+	case servicematter.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ServiceMatterMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case servicematter.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case servicematter.FieldSource:
+		return m.OldSource(ctx)
+	case servicematter.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case servicematter.FieldCategory:
+		return m.OldCategory(ctx)
+	case servicematter.FieldName:
+		return m.OldName(ctx)
+	case servicematter.FieldNames:
+		return m.OldNames(ctx)
+	case servicematter.FieldRequiredDocuments:
+		return m.OldRequiredDocuments(ctx)
+	case servicematter.FieldProcessingDays:
+		return m.OldProcessingDays(ctx)
+	case servicematter.FieldBookable:
+		return m.OldBookable(ctx)
+	case servicematter.FieldHomeService:
+		return m.OldHomeService(ctx)
+	case servicematter.FieldOnBehalf:
+		return m.OldOnBehalf(ctx)
+	case servicematter.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ServiceMatter field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceMatterMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case servicematter.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case servicematter.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case servicematter.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case servicematter.FieldCategory:
+		v, ok := value.(servicematter.Category)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategory(v)
+		return nil
+	case servicematter.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case servicematter.FieldNames:
+		v, ok := value.([]i18n.Text)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNames(v)
+		return nil
+	case servicematter.FieldRequiredDocuments:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequiredDocuments(v)
+		return nil
+	case servicematter.FieldProcessingDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessingDays(v)
+		return nil
+	case servicematter.FieldBookable:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookable(v)
+		return nil
+	case servicematter.FieldHomeService:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHomeService(v)
+		return nil
+	case servicematter.FieldOnBehalf:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnBehalf(v)
+		return nil
+	case servicematter.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ServiceMatterMutation) AddedFields() []string {
+	var fields []string
+	if m.addprocessing_days != nil {
+		fields = append(fields, servicematter.FieldProcessingDays)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ServiceMatterMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case servicematter.FieldProcessingDays:
+		return m.AddedProcessingDays()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceMatterMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case servicematter.FieldProcessingDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProcessingDays(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ServiceMatterMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(servicematter.FieldSource) {
+		fields = append(fields, servicematter.FieldSource)
+	}
+	if m.FieldCleared(servicematter.FieldIllustrative) {
+		fields = append(fields, servicematter.FieldIllustrative)
+	}
+	if m.FieldCleared(servicematter.FieldNames) {
+		fields = append(fields, servicematter.FieldNames)
+	}
+	if m.FieldCleared(servicematter.FieldRequiredDocuments) {
+		fields = append(fields, servicematter.FieldRequiredDocuments)
+	}
+	if m.FieldCleared(servicematter.FieldProcessingDays) {
+		fields = append(fields, servicematter.FieldProcessingDays)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ServiceMatterMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ServiceMatterMutation) ClearField(name string) error {
+	switch name {
+	case servicematter.FieldSource:
+		m.ClearSource()
+		return nil
+	case servicematter.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case servicematter.FieldNames:
+		m.ClearNames()
+		return nil
+	case servicematter.FieldRequiredDocuments:
+		m.ClearRequiredDocuments()
+		return nil
+	case servicematter.FieldProcessingDays:
+		m.ClearProcessingDays()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ServiceMatterMutation) ResetField(name string) error {
+	switch name {
+	case servicematter.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case servicematter.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case servicematter.FieldSource:
+		m.ResetSource()
+		return nil
+	case servicematter.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case servicematter.FieldCategory:
+		m.ResetCategory()
+		return nil
+	case servicematter.FieldName:
+		m.ResetName()
+		return nil
+	case servicematter.FieldNames:
+		m.ResetNames()
+		return nil
+	case servicematter.FieldRequiredDocuments:
+		m.ResetRequiredDocuments()
+		return nil
+	case servicematter.FieldProcessingDays:
+		m.ResetProcessingDays()
+		return nil
+	case servicematter.FieldBookable:
+		m.ResetBookable()
+		return nil
+	case servicematter.FieldHomeService:
+		m.ResetHomeService()
+		return nil
+	case servicematter.FieldOnBehalf:
+		m.ResetOnBehalf()
+		return nil
+	case servicematter.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ServiceMatterMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.community != nil {
+		edges = append(edges, servicematter.EdgeCommunity)
+	}
+	if m.slots != nil {
+		edges = append(edges, servicematter.EdgeSlots)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ServiceMatterMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case servicematter.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case servicematter.EdgeSlots:
+		ids := make([]ent.Value, 0, len(m.slots))
+		for id := range m.slots {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ServiceMatterMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedslots != nil {
+		edges = append(edges, servicematter.EdgeSlots)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ServiceMatterMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case servicematter.EdgeSlots:
+		ids := make([]ent.Value, 0, len(m.removedslots))
+		for id := range m.removedslots {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ServiceMatterMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedcommunity {
+		edges = append(edges, servicematter.EdgeCommunity)
+	}
+	if m.clearedslots {
+		edges = append(edges, servicematter.EdgeSlots)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ServiceMatterMutation) EdgeCleared(name string) bool {
+	switch name {
+	case servicematter.EdgeCommunity:
+		return m.clearedcommunity
+	case servicematter.EdgeSlots:
+		return m.clearedslots
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ServiceMatterMutation) ClearEdge(name string) error {
+	switch name {
+	case servicematter.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ServiceMatterMutation) ResetEdge(name string) error {
+	switch name {
+	case servicematter.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case servicematter.EdgeSlots:
+		m.ResetSlots()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceMatter edge %s", name)
+}
+
 // ServiceRequestMutation represents an operation that mutates the ServiceRequest nodes in the graph.
 type ServiceRequestMutation struct {
 	config
@@ -28325,6 +35351,1045 @@ func (m *ServiceRequestMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ServiceRequest edge %s", name)
 }
 
+// ServiceSlotMutation represents an operation that mutates the ServiceSlot nodes in the graph.
+type ServiceSlotMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	starts_at          *time.Time
+	ends_at            *time.Time
+	capacity           *int
+	addcapacity        *int
+	booked_count       *int
+	addbooked_count    *int
+	clearedFields      map[string]struct{}
+	matter             *int
+	clearedmatter      bool
+	community          *int
+	clearedcommunity   bool
+	done               bool
+	oldValue           func(context.Context) (*ServiceSlot, error)
+	predicates         []predicate.ServiceSlot
+}
+
+var _ ent.Mutation = (*ServiceSlotMutation)(nil)
+
+// serviceslotOption allows management of the mutation configuration using functional options.
+type serviceslotOption func(*ServiceSlotMutation)
+
+// newServiceSlotMutation creates new mutation for the ServiceSlot entity.
+func newServiceSlotMutation(c config, op Op, opts ...serviceslotOption) *ServiceSlotMutation {
+	m := &ServiceSlotMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeServiceSlot,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withServiceSlotID sets the ID field of the mutation.
+func withServiceSlotID(id int) serviceslotOption {
+	return func(m *ServiceSlotMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ServiceSlot
+		)
+		m.oldValue = func(ctx context.Context) (*ServiceSlot, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ServiceSlot.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withServiceSlot sets the old ServiceSlot of the mutation.
+func withServiceSlot(node *ServiceSlot) serviceslotOption {
+	return func(m *ServiceSlotMutation) {
+		m.oldValue = func(context.Context) (*ServiceSlot, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ServiceSlotMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ServiceSlotMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ServiceSlotMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ServiceSlotMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ServiceSlot.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ServiceSlotMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ServiceSlotMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ServiceSlotMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ServiceSlotMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ServiceSlotMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ServiceSlotMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ServiceSlotMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ServiceSlotMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ServiceSlotMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[serviceslot.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ServiceSlotMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[serviceslot.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ServiceSlotMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, serviceslot.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ServiceSlotMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ServiceSlotMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ServiceSlotMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ServiceSlotMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ServiceSlotMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[serviceslot.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ServiceSlotMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[serviceslot.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ServiceSlotMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, serviceslot.FieldIllustrative)
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *ServiceSlotMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *ServiceSlotMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *ServiceSlotMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *ServiceSlotMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *ServiceSlotMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldEndsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *ServiceSlotMutation) ResetEndsAt() {
+	m.ends_at = nil
+}
+
+// SetCapacity sets the "capacity" field.
+func (m *ServiceSlotMutation) SetCapacity(i int) {
+	m.capacity = &i
+	m.addcapacity = nil
+}
+
+// Capacity returns the value of the "capacity" field in the mutation.
+func (m *ServiceSlotMutation) Capacity() (r int, exists bool) {
+	v := m.capacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapacity returns the old "capacity" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldCapacity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapacity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapacity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapacity: %w", err)
+	}
+	return oldValue.Capacity, nil
+}
+
+// AddCapacity adds i to the "capacity" field.
+func (m *ServiceSlotMutation) AddCapacity(i int) {
+	if m.addcapacity != nil {
+		*m.addcapacity += i
+	} else {
+		m.addcapacity = &i
+	}
+}
+
+// AddedCapacity returns the value that was added to the "capacity" field in this mutation.
+func (m *ServiceSlotMutation) AddedCapacity() (r int, exists bool) {
+	v := m.addcapacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCapacity resets all changes to the "capacity" field.
+func (m *ServiceSlotMutation) ResetCapacity() {
+	m.capacity = nil
+	m.addcapacity = nil
+}
+
+// SetBookedCount sets the "booked_count" field.
+func (m *ServiceSlotMutation) SetBookedCount(i int) {
+	m.booked_count = &i
+	m.addbooked_count = nil
+}
+
+// BookedCount returns the value of the "booked_count" field in the mutation.
+func (m *ServiceSlotMutation) BookedCount() (r int, exists bool) {
+	v := m.booked_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookedCount returns the old "booked_count" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldBookedCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookedCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookedCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookedCount: %w", err)
+	}
+	return oldValue.BookedCount, nil
+}
+
+// AddBookedCount adds i to the "booked_count" field.
+func (m *ServiceSlotMutation) AddBookedCount(i int) {
+	if m.addbooked_count != nil {
+		*m.addbooked_count += i
+	} else {
+		m.addbooked_count = &i
+	}
+}
+
+// AddedBookedCount returns the value that was added to the "booked_count" field in this mutation.
+func (m *ServiceSlotMutation) AddedBookedCount() (r int, exists bool) {
+	v := m.addbooked_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBookedCount resets all changes to the "booked_count" field.
+func (m *ServiceSlotMutation) ResetBookedCount() {
+	m.booked_count = nil
+	m.addbooked_count = nil
+}
+
+// SetMatterID sets the "matter_id" field.
+func (m *ServiceSlotMutation) SetMatterID(i int) {
+	m.matter = &i
+}
+
+// MatterID returns the value of the "matter_id" field in the mutation.
+func (m *ServiceSlotMutation) MatterID() (r int, exists bool) {
+	v := m.matter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatterID returns the old "matter_id" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldMatterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatterID: %w", err)
+	}
+	return oldValue.MatterID, nil
+}
+
+// ResetMatterID resets all changes to the "matter_id" field.
+func (m *ServiceSlotMutation) ResetMatterID() {
+	m.matter = nil
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *ServiceSlotMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *ServiceSlotMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the ServiceSlot entity.
+// If the ServiceSlot object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceSlotMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *ServiceSlotMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// ClearMatter clears the "matter" edge to the ServiceMatter entity.
+func (m *ServiceSlotMutation) ClearMatter() {
+	m.clearedmatter = true
+	m.clearedFields[serviceslot.FieldMatterID] = struct{}{}
+}
+
+// MatterCleared reports if the "matter" edge to the ServiceMatter entity was cleared.
+func (m *ServiceSlotMutation) MatterCleared() bool {
+	return m.clearedmatter
+}
+
+// MatterIDs returns the "matter" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MatterID instead. It exists only for internal usage by the builders.
+func (m *ServiceSlotMutation) MatterIDs() (ids []int) {
+	if id := m.matter; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMatter resets all changes to the "matter" edge.
+func (m *ServiceSlotMutation) ResetMatter() {
+	m.matter = nil
+	m.clearedmatter = false
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *ServiceSlotMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[serviceslot.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *ServiceSlotMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *ServiceSlotMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *ServiceSlotMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// Where appends a list predicates to the ServiceSlotMutation builder.
+func (m *ServiceSlotMutation) Where(ps ...predicate.ServiceSlot) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ServiceSlotMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ServiceSlotMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ServiceSlot, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ServiceSlotMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ServiceSlotMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ServiceSlot).
+func (m *ServiceSlotMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ServiceSlotMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, serviceslot.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, serviceslot.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, serviceslot.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, serviceslot.FieldIllustrative)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, serviceslot.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, serviceslot.FieldEndsAt)
+	}
+	if m.capacity != nil {
+		fields = append(fields, serviceslot.FieldCapacity)
+	}
+	if m.booked_count != nil {
+		fields = append(fields, serviceslot.FieldBookedCount)
+	}
+	if m.matter != nil {
+		fields = append(fields, serviceslot.FieldMatterID)
+	}
+	if m.community != nil {
+		fields = append(fields, serviceslot.FieldCommunityID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ServiceSlotMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		return m.CreatedAt()
+	case serviceslot.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case serviceslot.FieldSource:
+		return m.Source()
+	case serviceslot.FieldIllustrative:
+		return m.Illustrative()
+	case serviceslot.FieldStartsAt:
+		return m.StartsAt()
+	case serviceslot.FieldEndsAt:
+		return m.EndsAt()
+	case serviceslot.FieldCapacity:
+		return m.Capacity()
+	case serviceslot.FieldBookedCount:
+		return m.BookedCount()
+	case serviceslot.FieldMatterID:
+		return m.MatterID()
+	case serviceslot.FieldCommunityID:
+		return m.CommunityID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ServiceSlotMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case serviceslot.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case serviceslot.FieldSource:
+		return m.OldSource(ctx)
+	case serviceslot.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case serviceslot.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case serviceslot.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case serviceslot.FieldCapacity:
+		return m.OldCapacity(ctx)
+	case serviceslot.FieldBookedCount:
+		return m.OldBookedCount(ctx)
+	case serviceslot.FieldMatterID:
+		return m.OldMatterID(ctx)
+	case serviceslot.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ServiceSlot field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceSlotMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case serviceslot.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case serviceslot.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case serviceslot.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case serviceslot.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case serviceslot.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case serviceslot.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapacity(v)
+		return nil
+	case serviceslot.FieldBookedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookedCount(v)
+		return nil
+	case serviceslot.FieldMatterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatterID(v)
+		return nil
+	case serviceslot.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ServiceSlotMutation) AddedFields() []string {
+	var fields []string
+	if m.addcapacity != nil {
+		fields = append(fields, serviceslot.FieldCapacity)
+	}
+	if m.addbooked_count != nil {
+		fields = append(fields, serviceslot.FieldBookedCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ServiceSlotMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case serviceslot.FieldCapacity:
+		return m.AddedCapacity()
+	case serviceslot.FieldBookedCount:
+		return m.AddedBookedCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServiceSlotMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case serviceslot.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCapacity(v)
+		return nil
+	case serviceslot.FieldBookedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBookedCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ServiceSlotMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(serviceslot.FieldSource) {
+		fields = append(fields, serviceslot.FieldSource)
+	}
+	if m.FieldCleared(serviceslot.FieldIllustrative) {
+		fields = append(fields, serviceslot.FieldIllustrative)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ServiceSlotMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ServiceSlotMutation) ClearField(name string) error {
+	switch name {
+	case serviceslot.FieldSource:
+		m.ClearSource()
+		return nil
+	case serviceslot.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ServiceSlotMutation) ResetField(name string) error {
+	switch name {
+	case serviceslot.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case serviceslot.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case serviceslot.FieldSource:
+		m.ResetSource()
+		return nil
+	case serviceslot.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case serviceslot.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case serviceslot.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case serviceslot.FieldCapacity:
+		m.ResetCapacity()
+		return nil
+	case serviceslot.FieldBookedCount:
+		m.ResetBookedCount()
+		return nil
+	case serviceslot.FieldMatterID:
+		m.ResetMatterID()
+		return nil
+	case serviceslot.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ServiceSlotMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.matter != nil {
+		edges = append(edges, serviceslot.EdgeMatter)
+	}
+	if m.community != nil {
+		edges = append(edges, serviceslot.EdgeCommunity)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ServiceSlotMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case serviceslot.EdgeMatter:
+		if id := m.matter; id != nil {
+			return []ent.Value{*id}
+		}
+	case serviceslot.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ServiceSlotMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ServiceSlotMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ServiceSlotMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmatter {
+		edges = append(edges, serviceslot.EdgeMatter)
+	}
+	if m.clearedcommunity {
+		edges = append(edges, serviceslot.EdgeCommunity)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ServiceSlotMutation) EdgeCleared(name string) bool {
+	switch name {
+	case serviceslot.EdgeMatter:
+		return m.clearedmatter
+	case serviceslot.EdgeCommunity:
+		return m.clearedcommunity
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ServiceSlotMutation) ClearEdge(name string) error {
+	switch name {
+	case serviceslot.EdgeMatter:
+		m.ClearMatter()
+		return nil
+	case serviceslot.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ServiceSlotMutation) ResetEdge(name string) error {
+	switch name {
+	case serviceslot.EdgeMatter:
+		m.ResetMatter()
+		return nil
+	case serviceslot.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	}
+	return fmt.Errorf("unknown ServiceSlot edge %s", name)
+}
+
 // SignInCodeMutation represents an operation that mutates the SignInCode nodes in the graph.
 type SignInCodeMutation struct {
 	config
@@ -29794,6 +37859,2562 @@ func (m *StatCellMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown StatCell edge %s", name)
+}
+
+// ThemeMutation represents an operation that mutates the Theme nodes in the graph.
+type ThemeMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source             *string
+	illustrative       *[]string
+	appendillustrative []string
+	month              *string
+	title              *string
+	description        *string
+	clearedFields      map[string]struct{}
+	region             *int
+	clearedregion      bool
+	activities         map[int]struct{}
+	removedactivities  map[int]struct{}
+	clearedactivities  bool
+	done               bool
+	oldValue           func(context.Context) (*Theme, error)
+	predicates         []predicate.Theme
+}
+
+var _ ent.Mutation = (*ThemeMutation)(nil)
+
+// themeOption allows management of the mutation configuration using functional options.
+type themeOption func(*ThemeMutation)
+
+// newThemeMutation creates new mutation for the Theme entity.
+func newThemeMutation(c config, op Op, opts ...themeOption) *ThemeMutation {
+	m := &ThemeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTheme,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withThemeID sets the ID field of the mutation.
+func withThemeID(id int) themeOption {
+	return func(m *ThemeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Theme
+		)
+		m.oldValue = func(ctx context.Context) (*Theme, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Theme.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTheme sets the old Theme of the mutation.
+func withTheme(node *Theme) themeOption {
+	return func(m *ThemeMutation) {
+		m.oldValue = func(context.Context) (*Theme, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ThemeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ThemeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ThemeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ThemeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Theme.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ThemeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ThemeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ThemeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ThemeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ThemeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ThemeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ThemeMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ThemeMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *ThemeMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[theme.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *ThemeMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[theme.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ThemeMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, theme.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *ThemeMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *ThemeMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *ThemeMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *ThemeMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *ThemeMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[theme.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *ThemeMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[theme.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *ThemeMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, theme.FieldIllustrative)
+}
+
+// SetMonth sets the "month" field.
+func (m *ThemeMutation) SetMonth(s string) {
+	m.month = &s
+}
+
+// Month returns the value of the "month" field in the mutation.
+func (m *ThemeMutation) Month() (r string, exists bool) {
+	v := m.month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonth returns the old "month" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldMonth(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonth: %w", err)
+	}
+	return oldValue.Month, nil
+}
+
+// ResetMonth resets all changes to the "month" field.
+func (m *ThemeMutation) ResetMonth() {
+	m.month = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *ThemeMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *ThemeMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *ThemeMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ThemeMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ThemeMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *ThemeMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[theme.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *ThemeMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[theme.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ThemeMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, theme.FieldDescription)
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *ThemeMutation) SetRegionID(i int) {
+	m.region = &i
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *ThemeMutation) RegionID() (r int, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the Theme entity.
+// If the Theme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThemeMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *ThemeMutation) ResetRegionID() {
+	m.region = nil
+}
+
+// ClearRegion clears the "region" edge to the Region entity.
+func (m *ThemeMutation) ClearRegion() {
+	m.clearedregion = true
+	m.clearedFields[theme.FieldRegionID] = struct{}{}
+}
+
+// RegionCleared reports if the "region" edge to the Region entity was cleared.
+func (m *ThemeMutation) RegionCleared() bool {
+	return m.clearedregion
+}
+
+// RegionIDs returns the "region" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RegionID instead. It exists only for internal usage by the builders.
+func (m *ThemeMutation) RegionIDs() (ids []int) {
+	if id := m.region; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRegion resets all changes to the "region" edge.
+func (m *ThemeMutation) ResetRegion() {
+	m.region = nil
+	m.clearedregion = false
+}
+
+// AddActivityIDs adds the "activities" edge to the Activity entity by ids.
+func (m *ThemeMutation) AddActivityIDs(ids ...int) {
+	if m.activities == nil {
+		m.activities = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.activities[ids[i]] = struct{}{}
+	}
+}
+
+// ClearActivities clears the "activities" edge to the Activity entity.
+func (m *ThemeMutation) ClearActivities() {
+	m.clearedactivities = true
+}
+
+// ActivitiesCleared reports if the "activities" edge to the Activity entity was cleared.
+func (m *ThemeMutation) ActivitiesCleared() bool {
+	return m.clearedactivities
+}
+
+// RemoveActivityIDs removes the "activities" edge to the Activity entity by IDs.
+func (m *ThemeMutation) RemoveActivityIDs(ids ...int) {
+	if m.removedactivities == nil {
+		m.removedactivities = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.activities, ids[i])
+		m.removedactivities[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedActivities returns the removed IDs of the "activities" edge to the Activity entity.
+func (m *ThemeMutation) RemovedActivitiesIDs() (ids []int) {
+	for id := range m.removedactivities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ActivitiesIDs returns the "activities" edge IDs in the mutation.
+func (m *ThemeMutation) ActivitiesIDs() (ids []int) {
+	for id := range m.activities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetActivities resets all changes to the "activities" edge.
+func (m *ThemeMutation) ResetActivities() {
+	m.activities = nil
+	m.clearedactivities = false
+	m.removedactivities = nil
+}
+
+// Where appends a list predicates to the ThemeMutation builder.
+func (m *ThemeMutation) Where(ps ...predicate.Theme) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ThemeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ThemeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Theme, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ThemeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ThemeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Theme).
+func (m *ThemeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ThemeMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, theme.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, theme.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, theme.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, theme.FieldIllustrative)
+	}
+	if m.month != nil {
+		fields = append(fields, theme.FieldMonth)
+	}
+	if m.title != nil {
+		fields = append(fields, theme.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, theme.FieldDescription)
+	}
+	if m.region != nil {
+		fields = append(fields, theme.FieldRegionID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ThemeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case theme.FieldCreatedAt:
+		return m.CreatedAt()
+	case theme.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case theme.FieldSource:
+		return m.Source()
+	case theme.FieldIllustrative:
+		return m.Illustrative()
+	case theme.FieldMonth:
+		return m.Month()
+	case theme.FieldTitle:
+		return m.Title()
+	case theme.FieldDescription:
+		return m.Description()
+	case theme.FieldRegionID:
+		return m.RegionID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ThemeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case theme.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case theme.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case theme.FieldSource:
+		return m.OldSource(ctx)
+	case theme.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case theme.FieldMonth:
+		return m.OldMonth(ctx)
+	case theme.FieldTitle:
+		return m.OldTitle(ctx)
+	case theme.FieldDescription:
+		return m.OldDescription(ctx)
+	case theme.FieldRegionID:
+		return m.OldRegionID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Theme field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThemeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case theme.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case theme.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case theme.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case theme.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case theme.FieldMonth:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonth(v)
+		return nil
+	case theme.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case theme.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case theme.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Theme field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ThemeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ThemeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThemeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Theme numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ThemeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(theme.FieldSource) {
+		fields = append(fields, theme.FieldSource)
+	}
+	if m.FieldCleared(theme.FieldIllustrative) {
+		fields = append(fields, theme.FieldIllustrative)
+	}
+	if m.FieldCleared(theme.FieldDescription) {
+		fields = append(fields, theme.FieldDescription)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ThemeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ThemeMutation) ClearField(name string) error {
+	switch name {
+	case theme.FieldSource:
+		m.ClearSource()
+		return nil
+	case theme.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case theme.FieldDescription:
+		m.ClearDescription()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ThemeMutation) ResetField(name string) error {
+	switch name {
+	case theme.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case theme.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case theme.FieldSource:
+		m.ResetSource()
+		return nil
+	case theme.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case theme.FieldMonth:
+		m.ResetMonth()
+		return nil
+	case theme.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case theme.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case theme.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ThemeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.region != nil {
+		edges = append(edges, theme.EdgeRegion)
+	}
+	if m.activities != nil {
+		edges = append(edges, theme.EdgeActivities)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ThemeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case theme.EdgeRegion:
+		if id := m.region; id != nil {
+			return []ent.Value{*id}
+		}
+	case theme.EdgeActivities:
+		ids := make([]ent.Value, 0, len(m.activities))
+		for id := range m.activities {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ThemeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedactivities != nil {
+		edges = append(edges, theme.EdgeActivities)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ThemeMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case theme.EdgeActivities:
+		ids := make([]ent.Value, 0, len(m.removedactivities))
+		for id := range m.removedactivities {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ThemeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedregion {
+		edges = append(edges, theme.EdgeRegion)
+	}
+	if m.clearedactivities {
+		edges = append(edges, theme.EdgeActivities)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ThemeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case theme.EdgeRegion:
+		return m.clearedregion
+	case theme.EdgeActivities:
+		return m.clearedactivities
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ThemeMutation) ClearEdge(name string) error {
+	switch name {
+	case theme.EdgeRegion:
+		m.ClearRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ThemeMutation) ResetEdge(name string) error {
+	switch name {
+	case theme.EdgeRegion:
+		m.ResetRegion()
+		return nil
+	case theme.EdgeActivities:
+		m.ResetActivities()
+		return nil
+	}
+	return fmt.Errorf("unknown Theme edge %s", name)
+}
+
+// VisitMutation represents an operation that mutates the Visit nodes in the graph.
+type VisitMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	source                   *string
+	illustrative             *[]string
+	appendillustrative       []string
+	reason                   *visit.Reason
+	visited_at               *time.Time
+	building                 *string
+	unit                     *string
+	room                     *string
+	findings                 *string
+	clearedFields            map[string]struct{}
+	community                *int
+	clearedcommunity         bool
+	grid                     *int
+	clearedgrid              bool
+	compound                 *int
+	clearedcompound          bool
+	person                   *int
+	clearedperson            bool
+	visitor                  *int
+	clearedvisitor           bool
+	follow_up_request        *int
+	clearedfollow_up_request bool
+	done                     bool
+	oldValue                 func(context.Context) (*Visit, error)
+	predicates               []predicate.Visit
+}
+
+var _ ent.Mutation = (*VisitMutation)(nil)
+
+// visitOption allows management of the mutation configuration using functional options.
+type visitOption func(*VisitMutation)
+
+// newVisitMutation creates new mutation for the Visit entity.
+func newVisitMutation(c config, op Op, opts ...visitOption) *VisitMutation {
+	m := &VisitMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVisit,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVisitID sets the ID field of the mutation.
+func withVisitID(id int) visitOption {
+	return func(m *VisitMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Visit
+		)
+		m.oldValue = func(ctx context.Context) (*Visit, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Visit.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVisit sets the old Visit of the mutation.
+func withVisit(node *Visit) visitOption {
+	return func(m *VisitMutation) {
+		m.oldValue = func(context.Context) (*Visit, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VisitMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VisitMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VisitMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VisitMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Visit.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *VisitMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *VisitMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *VisitMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *VisitMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *VisitMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *VisitMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSource sets the "source" field.
+func (m *VisitMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *VisitMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *VisitMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[visit.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *VisitMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[visit.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *VisitMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, visit.FieldSource)
+}
+
+// SetIllustrative sets the "illustrative" field.
+func (m *VisitMutation) SetIllustrative(s []string) {
+	m.illustrative = &s
+	m.appendillustrative = nil
+}
+
+// Illustrative returns the value of the "illustrative" field in the mutation.
+func (m *VisitMutation) Illustrative() (r []string, exists bool) {
+	v := m.illustrative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIllustrative returns the old "illustrative" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldIllustrative(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIllustrative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIllustrative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIllustrative: %w", err)
+	}
+	return oldValue.Illustrative, nil
+}
+
+// AppendIllustrative adds s to the "illustrative" field.
+func (m *VisitMutation) AppendIllustrative(s []string) {
+	m.appendillustrative = append(m.appendillustrative, s...)
+}
+
+// AppendedIllustrative returns the list of values that were appended to the "illustrative" field in this mutation.
+func (m *VisitMutation) AppendedIllustrative() ([]string, bool) {
+	if len(m.appendillustrative) == 0 {
+		return nil, false
+	}
+	return m.appendillustrative, true
+}
+
+// ClearIllustrative clears the value of the "illustrative" field.
+func (m *VisitMutation) ClearIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	m.clearedFields[visit.FieldIllustrative] = struct{}{}
+}
+
+// IllustrativeCleared returns if the "illustrative" field was cleared in this mutation.
+func (m *VisitMutation) IllustrativeCleared() bool {
+	_, ok := m.clearedFields[visit.FieldIllustrative]
+	return ok
+}
+
+// ResetIllustrative resets all changes to the "illustrative" field.
+func (m *VisitMutation) ResetIllustrative() {
+	m.illustrative = nil
+	m.appendillustrative = nil
+	delete(m.clearedFields, visit.FieldIllustrative)
+}
+
+// SetReason sets the "reason" field.
+func (m *VisitMutation) SetReason(v visit.Reason) {
+	m.reason = &v
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *VisitMutation) Reason() (r visit.Reason, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldReason(ctx context.Context) (v visit.Reason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *VisitMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetVisitedAt sets the "visited_at" field.
+func (m *VisitMutation) SetVisitedAt(t time.Time) {
+	m.visited_at = &t
+}
+
+// VisitedAt returns the value of the "visited_at" field in the mutation.
+func (m *VisitMutation) VisitedAt() (r time.Time, exists bool) {
+	v := m.visited_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisitedAt returns the old "visited_at" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldVisitedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisitedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisitedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisitedAt: %w", err)
+	}
+	return oldValue.VisitedAt, nil
+}
+
+// ResetVisitedAt resets all changes to the "visited_at" field.
+func (m *VisitMutation) ResetVisitedAt() {
+	m.visited_at = nil
+}
+
+// SetBuilding sets the "building" field.
+func (m *VisitMutation) SetBuilding(s string) {
+	m.building = &s
+}
+
+// Building returns the value of the "building" field in the mutation.
+func (m *VisitMutation) Building() (r string, exists bool) {
+	v := m.building
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBuilding returns the old "building" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldBuilding(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBuilding is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBuilding requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBuilding: %w", err)
+	}
+	return oldValue.Building, nil
+}
+
+// ClearBuilding clears the value of the "building" field.
+func (m *VisitMutation) ClearBuilding() {
+	m.building = nil
+	m.clearedFields[visit.FieldBuilding] = struct{}{}
+}
+
+// BuildingCleared returns if the "building" field was cleared in this mutation.
+func (m *VisitMutation) BuildingCleared() bool {
+	_, ok := m.clearedFields[visit.FieldBuilding]
+	return ok
+}
+
+// ResetBuilding resets all changes to the "building" field.
+func (m *VisitMutation) ResetBuilding() {
+	m.building = nil
+	delete(m.clearedFields, visit.FieldBuilding)
+}
+
+// SetUnit sets the "unit" field.
+func (m *VisitMutation) SetUnit(s string) {
+	m.unit = &s
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *VisitMutation) Unit() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ClearUnit clears the value of the "unit" field.
+func (m *VisitMutation) ClearUnit() {
+	m.unit = nil
+	m.clearedFields[visit.FieldUnit] = struct{}{}
+}
+
+// UnitCleared returns if the "unit" field was cleared in this mutation.
+func (m *VisitMutation) UnitCleared() bool {
+	_, ok := m.clearedFields[visit.FieldUnit]
+	return ok
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *VisitMutation) ResetUnit() {
+	m.unit = nil
+	delete(m.clearedFields, visit.FieldUnit)
+}
+
+// SetRoom sets the "room" field.
+func (m *VisitMutation) SetRoom(s string) {
+	m.room = &s
+}
+
+// Room returns the value of the "room" field in the mutation.
+func (m *VisitMutation) Room() (r string, exists bool) {
+	v := m.room
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoom returns the old "room" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldRoom(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoom: %w", err)
+	}
+	return oldValue.Room, nil
+}
+
+// ClearRoom clears the value of the "room" field.
+func (m *VisitMutation) ClearRoom() {
+	m.room = nil
+	m.clearedFields[visit.FieldRoom] = struct{}{}
+}
+
+// RoomCleared returns if the "room" field was cleared in this mutation.
+func (m *VisitMutation) RoomCleared() bool {
+	_, ok := m.clearedFields[visit.FieldRoom]
+	return ok
+}
+
+// ResetRoom resets all changes to the "room" field.
+func (m *VisitMutation) ResetRoom() {
+	m.room = nil
+	delete(m.clearedFields, visit.FieldRoom)
+}
+
+// SetFindings sets the "findings" field.
+func (m *VisitMutation) SetFindings(s string) {
+	m.findings = &s
+}
+
+// Findings returns the value of the "findings" field in the mutation.
+func (m *VisitMutation) Findings() (r string, exists bool) {
+	v := m.findings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFindings returns the old "findings" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldFindings(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFindings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFindings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFindings: %w", err)
+	}
+	return oldValue.Findings, nil
+}
+
+// ClearFindings clears the value of the "findings" field.
+func (m *VisitMutation) ClearFindings() {
+	m.findings = nil
+	m.clearedFields[visit.FieldFindings] = struct{}{}
+}
+
+// FindingsCleared returns if the "findings" field was cleared in this mutation.
+func (m *VisitMutation) FindingsCleared() bool {
+	_, ok := m.clearedFields[visit.FieldFindings]
+	return ok
+}
+
+// ResetFindings resets all changes to the "findings" field.
+func (m *VisitMutation) ResetFindings() {
+	m.findings = nil
+	delete(m.clearedFields, visit.FieldFindings)
+}
+
+// SetCommunityID sets the "community_id" field.
+func (m *VisitMutation) SetCommunityID(i int) {
+	m.community = &i
+}
+
+// CommunityID returns the value of the "community_id" field in the mutation.
+func (m *VisitMutation) CommunityID() (r int, exists bool) {
+	v := m.community
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommunityID returns the old "community_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldCommunityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommunityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommunityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommunityID: %w", err)
+	}
+	return oldValue.CommunityID, nil
+}
+
+// ResetCommunityID resets all changes to the "community_id" field.
+func (m *VisitMutation) ResetCommunityID() {
+	m.community = nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *VisitMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *VisitMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGridID returns the old "grid_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldGridID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGridID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGridID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGridID: %w", err)
+	}
+	return oldValue.GridID, nil
+}
+
+// ClearGridID clears the value of the "grid_id" field.
+func (m *VisitMutation) ClearGridID() {
+	m.grid = nil
+	m.clearedFields[visit.FieldGridID] = struct{}{}
+}
+
+// GridIDCleared returns if the "grid_id" field was cleared in this mutation.
+func (m *VisitMutation) GridIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldGridID]
+	return ok
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *VisitMutation) ResetGridID() {
+	m.grid = nil
+	delete(m.clearedFields, visit.FieldGridID)
+}
+
+// SetCompoundID sets the "compound_id" field.
+func (m *VisitMutation) SetCompoundID(i int) {
+	m.compound = &i
+}
+
+// CompoundID returns the value of the "compound_id" field in the mutation.
+func (m *VisitMutation) CompoundID() (r int, exists bool) {
+	v := m.compound
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompoundID returns the old "compound_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldCompoundID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompoundID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompoundID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompoundID: %w", err)
+	}
+	return oldValue.CompoundID, nil
+}
+
+// ClearCompoundID clears the value of the "compound_id" field.
+func (m *VisitMutation) ClearCompoundID() {
+	m.compound = nil
+	m.clearedFields[visit.FieldCompoundID] = struct{}{}
+}
+
+// CompoundIDCleared returns if the "compound_id" field was cleared in this mutation.
+func (m *VisitMutation) CompoundIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldCompoundID]
+	return ok
+}
+
+// ResetCompoundID resets all changes to the "compound_id" field.
+func (m *VisitMutation) ResetCompoundID() {
+	m.compound = nil
+	delete(m.clearedFields, visit.FieldCompoundID)
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *VisitMutation) SetPersonID(i int) {
+	m.person = &i
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *VisitMutation) PersonID() (r int, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldPersonID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (m *VisitMutation) ClearPersonID() {
+	m.person = nil
+	m.clearedFields[visit.FieldPersonID] = struct{}{}
+}
+
+// PersonIDCleared returns if the "person_id" field was cleared in this mutation.
+func (m *VisitMutation) PersonIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldPersonID]
+	return ok
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *VisitMutation) ResetPersonID() {
+	m.person = nil
+	delete(m.clearedFields, visit.FieldPersonID)
+}
+
+// SetVisitorID sets the "visitor_id" field.
+func (m *VisitMutation) SetVisitorID(i int) {
+	m.visitor = &i
+}
+
+// VisitorID returns the value of the "visitor_id" field in the mutation.
+func (m *VisitMutation) VisitorID() (r int, exists bool) {
+	v := m.visitor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisitorID returns the old "visitor_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldVisitorID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisitorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisitorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisitorID: %w", err)
+	}
+	return oldValue.VisitorID, nil
+}
+
+// ResetVisitorID resets all changes to the "visitor_id" field.
+func (m *VisitMutation) ResetVisitorID() {
+	m.visitor = nil
+}
+
+// SetFollowUpRequestID sets the "follow_up_request_id" field.
+func (m *VisitMutation) SetFollowUpRequestID(i int) {
+	m.follow_up_request = &i
+}
+
+// FollowUpRequestID returns the value of the "follow_up_request_id" field in the mutation.
+func (m *VisitMutation) FollowUpRequestID() (r int, exists bool) {
+	v := m.follow_up_request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpRequestID returns the old "follow_up_request_id" field's value of the Visit entity.
+// If the Visit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VisitMutation) OldFollowUpRequestID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpRequestID: %w", err)
+	}
+	return oldValue.FollowUpRequestID, nil
+}
+
+// ClearFollowUpRequestID clears the value of the "follow_up_request_id" field.
+func (m *VisitMutation) ClearFollowUpRequestID() {
+	m.follow_up_request = nil
+	m.clearedFields[visit.FieldFollowUpRequestID] = struct{}{}
+}
+
+// FollowUpRequestIDCleared returns if the "follow_up_request_id" field was cleared in this mutation.
+func (m *VisitMutation) FollowUpRequestIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldFollowUpRequestID]
+	return ok
+}
+
+// ResetFollowUpRequestID resets all changes to the "follow_up_request_id" field.
+func (m *VisitMutation) ResetFollowUpRequestID() {
+	m.follow_up_request = nil
+	delete(m.clearedFields, visit.FieldFollowUpRequestID)
+}
+
+// ClearCommunity clears the "community" edge to the Region entity.
+func (m *VisitMutation) ClearCommunity() {
+	m.clearedcommunity = true
+	m.clearedFields[visit.FieldCommunityID] = struct{}{}
+}
+
+// CommunityCleared reports if the "community" edge to the Region entity was cleared.
+func (m *VisitMutation) CommunityCleared() bool {
+	return m.clearedcommunity
+}
+
+// CommunityIDs returns the "community" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommunityID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) CommunityIDs() (ids []int) {
+	if id := m.community; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCommunity resets all changes to the "community" edge.
+func (m *VisitMutation) ResetCommunity() {
+	m.community = nil
+	m.clearedcommunity = false
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *VisitMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[visit.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *VisitMutation) GridCleared() bool {
+	return m.GridIDCleared() || m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *VisitMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearCompound clears the "compound" edge to the Compound entity.
+func (m *VisitMutation) ClearCompound() {
+	m.clearedcompound = true
+	m.clearedFields[visit.FieldCompoundID] = struct{}{}
+}
+
+// CompoundCleared reports if the "compound" edge to the Compound entity was cleared.
+func (m *VisitMutation) CompoundCleared() bool {
+	return m.CompoundIDCleared() || m.clearedcompound
+}
+
+// CompoundIDs returns the "compound" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CompoundID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) CompoundIDs() (ids []int) {
+	if id := m.compound; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCompound resets all changes to the "compound" edge.
+func (m *VisitMutation) ResetCompound() {
+	m.compound = nil
+	m.clearedcompound = false
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *VisitMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[visit.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *VisitMutation) PersonCleared() bool {
+	return m.PersonIDCleared() || m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) PersonIDs() (ids []int) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *VisitMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearVisitor clears the "visitor" edge to the Person entity.
+func (m *VisitMutation) ClearVisitor() {
+	m.clearedvisitor = true
+	m.clearedFields[visit.FieldVisitorID] = struct{}{}
+}
+
+// VisitorCleared reports if the "visitor" edge to the Person entity was cleared.
+func (m *VisitMutation) VisitorCleared() bool {
+	return m.clearedvisitor
+}
+
+// VisitorIDs returns the "visitor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VisitorID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) VisitorIDs() (ids []int) {
+	if id := m.visitor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVisitor resets all changes to the "visitor" edge.
+func (m *VisitMutation) ResetVisitor() {
+	m.visitor = nil
+	m.clearedvisitor = false
+}
+
+// ClearFollowUpRequest clears the "follow_up_request" edge to the ServiceRequest entity.
+func (m *VisitMutation) ClearFollowUpRequest() {
+	m.clearedfollow_up_request = true
+	m.clearedFields[visit.FieldFollowUpRequestID] = struct{}{}
+}
+
+// FollowUpRequestCleared reports if the "follow_up_request" edge to the ServiceRequest entity was cleared.
+func (m *VisitMutation) FollowUpRequestCleared() bool {
+	return m.FollowUpRequestIDCleared() || m.clearedfollow_up_request
+}
+
+// FollowUpRequestIDs returns the "follow_up_request" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FollowUpRequestID instead. It exists only for internal usage by the builders.
+func (m *VisitMutation) FollowUpRequestIDs() (ids []int) {
+	if id := m.follow_up_request; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFollowUpRequest resets all changes to the "follow_up_request" edge.
+func (m *VisitMutation) ResetFollowUpRequest() {
+	m.follow_up_request = nil
+	m.clearedfollow_up_request = false
+}
+
+// Where appends a list predicates to the VisitMutation builder.
+func (m *VisitMutation) Where(ps ...predicate.Visit) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VisitMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VisitMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Visit, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VisitMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VisitMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Visit).
+func (m *VisitMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VisitMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.created_at != nil {
+		fields = append(fields, visit.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, visit.FieldUpdatedAt)
+	}
+	if m.source != nil {
+		fields = append(fields, visit.FieldSource)
+	}
+	if m.illustrative != nil {
+		fields = append(fields, visit.FieldIllustrative)
+	}
+	if m.reason != nil {
+		fields = append(fields, visit.FieldReason)
+	}
+	if m.visited_at != nil {
+		fields = append(fields, visit.FieldVisitedAt)
+	}
+	if m.building != nil {
+		fields = append(fields, visit.FieldBuilding)
+	}
+	if m.unit != nil {
+		fields = append(fields, visit.FieldUnit)
+	}
+	if m.room != nil {
+		fields = append(fields, visit.FieldRoom)
+	}
+	if m.findings != nil {
+		fields = append(fields, visit.FieldFindings)
+	}
+	if m.community != nil {
+		fields = append(fields, visit.FieldCommunityID)
+	}
+	if m.grid != nil {
+		fields = append(fields, visit.FieldGridID)
+	}
+	if m.compound != nil {
+		fields = append(fields, visit.FieldCompoundID)
+	}
+	if m.person != nil {
+		fields = append(fields, visit.FieldPersonID)
+	}
+	if m.visitor != nil {
+		fields = append(fields, visit.FieldVisitorID)
+	}
+	if m.follow_up_request != nil {
+		fields = append(fields, visit.FieldFollowUpRequestID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VisitMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case visit.FieldCreatedAt:
+		return m.CreatedAt()
+	case visit.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case visit.FieldSource:
+		return m.Source()
+	case visit.FieldIllustrative:
+		return m.Illustrative()
+	case visit.FieldReason:
+		return m.Reason()
+	case visit.FieldVisitedAt:
+		return m.VisitedAt()
+	case visit.FieldBuilding:
+		return m.Building()
+	case visit.FieldUnit:
+		return m.Unit()
+	case visit.FieldRoom:
+		return m.Room()
+	case visit.FieldFindings:
+		return m.Findings()
+	case visit.FieldCommunityID:
+		return m.CommunityID()
+	case visit.FieldGridID:
+		return m.GridID()
+	case visit.FieldCompoundID:
+		return m.CompoundID()
+	case visit.FieldPersonID:
+		return m.PersonID()
+	case visit.FieldVisitorID:
+		return m.VisitorID()
+	case visit.FieldFollowUpRequestID:
+		return m.FollowUpRequestID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VisitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case visit.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case visit.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case visit.FieldSource:
+		return m.OldSource(ctx)
+	case visit.FieldIllustrative:
+		return m.OldIllustrative(ctx)
+	case visit.FieldReason:
+		return m.OldReason(ctx)
+	case visit.FieldVisitedAt:
+		return m.OldVisitedAt(ctx)
+	case visit.FieldBuilding:
+		return m.OldBuilding(ctx)
+	case visit.FieldUnit:
+		return m.OldUnit(ctx)
+	case visit.FieldRoom:
+		return m.OldRoom(ctx)
+	case visit.FieldFindings:
+		return m.OldFindings(ctx)
+	case visit.FieldCommunityID:
+		return m.OldCommunityID(ctx)
+	case visit.FieldGridID:
+		return m.OldGridID(ctx)
+	case visit.FieldCompoundID:
+		return m.OldCompoundID(ctx)
+	case visit.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case visit.FieldVisitorID:
+		return m.OldVisitorID(ctx)
+	case visit.FieldFollowUpRequestID:
+		return m.OldFollowUpRequestID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Visit field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case visit.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case visit.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case visit.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case visit.FieldIllustrative:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIllustrative(v)
+		return nil
+	case visit.FieldReason:
+		v, ok := value.(visit.Reason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case visit.FieldVisitedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisitedAt(v)
+		return nil
+	case visit.FieldBuilding:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBuilding(v)
+		return nil
+	case visit.FieldUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case visit.FieldRoom:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoom(v)
+		return nil
+	case visit.FieldFindings:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFindings(v)
+		return nil
+	case visit.FieldCommunityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommunityID(v)
+		return nil
+	case visit.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case visit.FieldCompoundID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompoundID(v)
+		return nil
+	case visit.FieldPersonID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case visit.FieldVisitorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisitorID(v)
+		return nil
+	case visit.FieldFollowUpRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpRequestID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Visit field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VisitMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VisitMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VisitMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Visit numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VisitMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(visit.FieldSource) {
+		fields = append(fields, visit.FieldSource)
+	}
+	if m.FieldCleared(visit.FieldIllustrative) {
+		fields = append(fields, visit.FieldIllustrative)
+	}
+	if m.FieldCleared(visit.FieldBuilding) {
+		fields = append(fields, visit.FieldBuilding)
+	}
+	if m.FieldCleared(visit.FieldUnit) {
+		fields = append(fields, visit.FieldUnit)
+	}
+	if m.FieldCleared(visit.FieldRoom) {
+		fields = append(fields, visit.FieldRoom)
+	}
+	if m.FieldCleared(visit.FieldFindings) {
+		fields = append(fields, visit.FieldFindings)
+	}
+	if m.FieldCleared(visit.FieldGridID) {
+		fields = append(fields, visit.FieldGridID)
+	}
+	if m.FieldCleared(visit.FieldCompoundID) {
+		fields = append(fields, visit.FieldCompoundID)
+	}
+	if m.FieldCleared(visit.FieldPersonID) {
+		fields = append(fields, visit.FieldPersonID)
+	}
+	if m.FieldCleared(visit.FieldFollowUpRequestID) {
+		fields = append(fields, visit.FieldFollowUpRequestID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VisitMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VisitMutation) ClearField(name string) error {
+	switch name {
+	case visit.FieldSource:
+		m.ClearSource()
+		return nil
+	case visit.FieldIllustrative:
+		m.ClearIllustrative()
+		return nil
+	case visit.FieldBuilding:
+		m.ClearBuilding()
+		return nil
+	case visit.FieldUnit:
+		m.ClearUnit()
+		return nil
+	case visit.FieldRoom:
+		m.ClearRoom()
+		return nil
+	case visit.FieldFindings:
+		m.ClearFindings()
+		return nil
+	case visit.FieldGridID:
+		m.ClearGridID()
+		return nil
+	case visit.FieldCompoundID:
+		m.ClearCompoundID()
+		return nil
+	case visit.FieldPersonID:
+		m.ClearPersonID()
+		return nil
+	case visit.FieldFollowUpRequestID:
+		m.ClearFollowUpRequestID()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VisitMutation) ResetField(name string) error {
+	switch name {
+	case visit.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case visit.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case visit.FieldSource:
+		m.ResetSource()
+		return nil
+	case visit.FieldIllustrative:
+		m.ResetIllustrative()
+		return nil
+	case visit.FieldReason:
+		m.ResetReason()
+		return nil
+	case visit.FieldVisitedAt:
+		m.ResetVisitedAt()
+		return nil
+	case visit.FieldBuilding:
+		m.ResetBuilding()
+		return nil
+	case visit.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case visit.FieldRoom:
+		m.ResetRoom()
+		return nil
+	case visit.FieldFindings:
+		m.ResetFindings()
+		return nil
+	case visit.FieldCommunityID:
+		m.ResetCommunityID()
+		return nil
+	case visit.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case visit.FieldCompoundID:
+		m.ResetCompoundID()
+		return nil
+	case visit.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case visit.FieldVisitorID:
+		m.ResetVisitorID()
+		return nil
+	case visit.FieldFollowUpRequestID:
+		m.ResetFollowUpRequestID()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VisitMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.community != nil {
+		edges = append(edges, visit.EdgeCommunity)
+	}
+	if m.grid != nil {
+		edges = append(edges, visit.EdgeGrid)
+	}
+	if m.compound != nil {
+		edges = append(edges, visit.EdgeCompound)
+	}
+	if m.person != nil {
+		edges = append(edges, visit.EdgePerson)
+	}
+	if m.visitor != nil {
+		edges = append(edges, visit.EdgeVisitor)
+	}
+	if m.follow_up_request != nil {
+		edges = append(edges, visit.EdgeFollowUpRequest)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VisitMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case visit.EdgeCommunity:
+		if id := m.community; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeCompound:
+		if id := m.compound; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeVisitor:
+		if id := m.visitor; id != nil {
+			return []ent.Value{*id}
+		}
+	case visit.EdgeFollowUpRequest:
+		if id := m.follow_up_request; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VisitMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VisitMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VisitMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.clearedcommunity {
+		edges = append(edges, visit.EdgeCommunity)
+	}
+	if m.clearedgrid {
+		edges = append(edges, visit.EdgeGrid)
+	}
+	if m.clearedcompound {
+		edges = append(edges, visit.EdgeCompound)
+	}
+	if m.clearedperson {
+		edges = append(edges, visit.EdgePerson)
+	}
+	if m.clearedvisitor {
+		edges = append(edges, visit.EdgeVisitor)
+	}
+	if m.clearedfollow_up_request {
+		edges = append(edges, visit.EdgeFollowUpRequest)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VisitMutation) EdgeCleared(name string) bool {
+	switch name {
+	case visit.EdgeCommunity:
+		return m.clearedcommunity
+	case visit.EdgeGrid:
+		return m.clearedgrid
+	case visit.EdgeCompound:
+		return m.clearedcompound
+	case visit.EdgePerson:
+		return m.clearedperson
+	case visit.EdgeVisitor:
+		return m.clearedvisitor
+	case visit.EdgeFollowUpRequest:
+		return m.clearedfollow_up_request
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VisitMutation) ClearEdge(name string) error {
+	switch name {
+	case visit.EdgeCommunity:
+		m.ClearCommunity()
+		return nil
+	case visit.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case visit.EdgeCompound:
+		m.ClearCompound()
+		return nil
+	case visit.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case visit.EdgeVisitor:
+		m.ClearVisitor()
+		return nil
+	case visit.EdgeFollowUpRequest:
+		m.ClearFollowUpRequest()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VisitMutation) ResetEdge(name string) error {
+	switch name {
+	case visit.EdgeCommunity:
+		m.ResetCommunity()
+		return nil
+	case visit.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case visit.EdgeCompound:
+		m.ResetCompound()
+		return nil
+	case visit.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case visit.EdgeVisitor:
+		m.ResetVisitor()
+		return nil
+	case visit.EdgeFollowUpRequest:
+		m.ResetFollowUpRequest()
+		return nil
+	}
+	return fmt.Errorf("unknown Visit edge %s", name)
 }
 
 // WalkNetworkMutation represents an operation that mutates the WalkNetwork nodes in the graph.

@@ -16,6 +16,10 @@ type Tx struct {
 	APIToken *APITokenClient
 	// Activity is the client for interacting with the Activity builders.
 	Activity *ActivityClient
+	// Appointment is the client for interacting with the Appointment builders.
+	Appointment *AppointmentClient
+	// AppointmentEvent is the client for interacting with the AppointmentEvent builders.
+	AppointmentEvent *AppointmentEventClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// ChangeLock is the client for interacting with the ChangeLock builders.
@@ -32,12 +36,16 @@ type Tx struct {
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridWorker is the client for interacting with the GridWorker builders.
+	GridWorker *GridWorkerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
 	// NeedMatch is the client for interacting with the NeedMatch builders.
 	NeedMatch *NeedMatchClient
+	// OccurrenceCount is the client for interacting with the OccurrenceCount builders.
+	OccurrenceCount *OccurrenceCountClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// Person is the client for interacting with the Person builders.
@@ -56,18 +64,28 @@ type Tx struct {
 	Registration *RegistrationClient
 	// RegistrationEvent is the client for interacting with the RegistrationEvent builders.
 	RegistrationEvent *RegistrationEventClient
+	// ReportedIndicator is the client for interacting with the ReportedIndicator builders.
+	ReportedIndicator *ReportedIndicatorClient
 	// RequestEvent is the client for interacting with the RequestEvent builders.
 	RequestEvent *RequestEventClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceContact is the client for interacting with the ResourceContact builders.
 	ResourceContact *ResourceContactClient
+	// ServiceMatter is the client for interacting with the ServiceMatter builders.
+	ServiceMatter *ServiceMatterClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// ServiceSlot is the client for interacting with the ServiceSlot builders.
+	ServiceSlot *ServiceSlotClient
 	// SignInCode is the client for interacting with the SignInCode builders.
 	SignInCode *SignInCodeClient
 	// StatCell is the client for interacting with the StatCell builders.
 	StatCell *StatCellClient
+	// Theme is the client for interacting with the Theme builders.
+	Theme *ThemeClient
+	// Visit is the client for interacting with the Visit builders.
+	Visit *VisitClient
 	// WalkNetwork is the client for interacting with the WalkNetwork builders.
 	WalkNetwork *WalkNetworkClient
 	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
@@ -207,6 +225,8 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
+	tx.Appointment = NewAppointmentClient(tx.config)
+	tx.AppointmentEvent = NewAppointmentEventClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.ChangeLock = NewChangeLockClient(tx.config)
 	tx.CoBuildingProject = NewCoBuildingProjectClient(tx.config)
@@ -215,9 +235,11 @@ func (tx *Tx) init() {
 	tx.EventLock = NewEventLockClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
+	tx.GridWorker = NewGridWorkerClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)
 	tx.NeedMatch = NewNeedMatchClient(tx.config)
+	tx.OccurrenceCount = NewOccurrenceCountClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.PersonalDataAccess = NewPersonalDataAccessClient(tx.config)
@@ -227,12 +249,17 @@ func (tx *Tx) init() {
 	tx.Region = NewRegionClient(tx.config)
 	tx.Registration = NewRegistrationClient(tx.config)
 	tx.RegistrationEvent = NewRegistrationEventClient(tx.config)
+	tx.ReportedIndicator = NewReportedIndicatorClient(tx.config)
 	tx.RequestEvent = NewRequestEventClient(tx.config)
 	tx.Resource = NewResourceClient(tx.config)
 	tx.ResourceContact = NewResourceContactClient(tx.config)
+	tx.ServiceMatter = NewServiceMatterClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
+	tx.ServiceSlot = NewServiceSlotClient(tx.config)
 	tx.SignInCode = NewSignInCodeClient(tx.config)
 	tx.StatCell = NewStatCellClient(tx.config)
+	tx.Theme = NewThemeClient(tx.config)
+	tx.Visit = NewVisitClient(tx.config)
 	tx.WalkNetwork = NewWalkNetworkClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)

@@ -30,12 +30,12 @@ func (r *queryResolver) Activities(ctx context.Context, after *entgql.Cursor[int
 	return r.client.Activity.Query().Paginate(ctx, after, first, before, last, ent.WithActivityOrder(orderBy), ent.WithActivityFilter(where.Filter))
 }
 
-func (r *queryResolver) CoBuildingProjects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CoBuildingProjectOrder, where *ent.CoBuildingProjectWhereInput) (*ent.CoBuildingProjectConnection, error) {
-	return r.client.CoBuildingProject.Query().Paginate(ctx, after, first, before, last, ent.WithCoBuildingProjectOrder(orderBy), ent.WithCoBuildingProjectFilter(where.Filter))
-}
-
 func (r *queryResolver) Appointments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.AppointmentWhereInput) (*ent.AppointmentConnection, error) {
 	return r.client.Appointment.Query().Paginate(ctx, after, first, before, last, ent.WithAppointmentFilter(where.Filter))
+}
+
+func (r *queryResolver) CoBuildingProjects(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CoBuildingProjectOrder, where *ent.CoBuildingProjectWhereInput) (*ent.CoBuildingProjectConnection, error) {
+	return r.client.CoBuildingProject.Query().Paginate(ctx, after, first, before, last, ent.WithCoBuildingProjectOrder(orderBy), ent.WithCoBuildingProjectFilter(where.Filter))
 }
 
 func (r *queryResolver) Compounds(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) (*ent.CompoundConnection, error) {
@@ -86,18 +86,18 @@ func (r *queryResolver) Registrations(ctx context.Context, after *entgql.Cursor[
 	return r.client.Registration.Query().Paginate(ctx, after, first, before, last, ent.WithRegistrationFilter(where.Filter))
 }
 
+func (r *queryResolver) ReportedIndicators(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReportedIndicatorOrder, where *ent.ReportedIndicatorWhereInput) (*ent.ReportedIndicatorConnection, error) {
+	// Public: the policy shows approved indicators only (and staff their
+	// community's submissions).
+	return r.client.ReportedIndicator.Query().Paginate(ctx, after, first, before, last, ent.WithReportedIndicatorOrder(orderBy), ent.WithReportedIndicatorFilter(where.Filter))
+}
+
 func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
 	return r.client.Resource.Query().Paginate(ctx, after, first, before, last, ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
 }
 
 func (r *queryResolver) ServiceMatters(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ServiceMatterOrder, where *ent.ServiceMatterWhereInput) (*ent.ServiceMatterConnection, error) {
 	return r.client.ServiceMatter.Query().Paginate(ctx, after, first, before, last, ent.WithServiceMatterOrder(orderBy), ent.WithServiceMatterFilter(where.Filter))
-}
-
-func (r *queryResolver) ReportedIndicators(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReportedIndicatorOrder, where *ent.ReportedIndicatorWhereInput) (*ent.ReportedIndicatorConnection, error) {
-	// Public: the policy shows approved indicators only (and staff their
-	// community's submissions).
-	return r.client.ReportedIndicator.Query().Paginate(ctx, after, first, before, last, ent.WithReportedIndicatorOrder(orderBy), ent.WithReportedIndicatorFilter(where.Filter))
 }
 
 func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error) {
@@ -162,7 +162,6 @@ type (
 	reportedIndicatorResolver  struct{ *Resolver }
 	serviceRequestResolver     struct{ *Resolver }
 	serviceSlotResolver        struct{ *Resolver }
-
 	activityWhereInputResolver struct{ *Resolver }
 	facilityWhereInputResolver struct{ *Resolver }
 )

@@ -32,6 +32,30 @@ func (f ActivityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActivityMutation", m)
 }
 
+// The AppointmentFunc type is an adapter to allow the use of ordinary
+// function as Appointment mutator.
+type AppointmentFunc func(context.Context, *ent.AppointmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AppointmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AppointmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AppointmentMutation", m)
+}
+
+// The AppointmentEventFunc type is an adapter to allow the use of ordinary
+// function as AppointmentEvent mutator.
+type AppointmentEventFunc func(context.Context, *ent.AppointmentEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AppointmentEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AppointmentEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AppointmentEventMutation", m)
+}
+
 // The ChangeFunc type is an adapter to allow the use of ordinary
 // function as Change mutator.
 type ChangeFunc func(context.Context, *ent.ChangeMutation) (ent.Value, error)
@@ -128,6 +152,18 @@ func (f GridFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridMutation", m)
 }
 
+// The GridWorkerFunc type is an adapter to allow the use of ordinary
+// function as GridWorker mutator.
+type GridWorkerFunc func(context.Context, *ent.GridWorkerMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GridWorkerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GridWorkerMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridWorkerMutation", m)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary
 // function as IdempotencyKey mutator.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyMutation) (ent.Value, error)
@@ -162,6 +198,18 @@ func (f NeedMatchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NeedMatchMutation", m)
+}
+
+// The OccurrenceCountFunc type is an adapter to allow the use of ordinary
+// function as OccurrenceCount mutator.
+type OccurrenceCountFunc func(context.Context, *ent.OccurrenceCountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OccurrenceCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OccurrenceCountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OccurrenceCountMutation", m)
 }
 
 // The OrganizationFunc type is an adapter to allow the use of ordinary
@@ -272,6 +320,18 @@ func (f RegistrationEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegistrationEventMutation", m)
 }
 
+// The ReportedIndicatorFunc type is an adapter to allow the use of ordinary
+// function as ReportedIndicator mutator.
+type ReportedIndicatorFunc func(context.Context, *ent.ReportedIndicatorMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReportedIndicatorFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReportedIndicatorMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReportedIndicatorMutation", m)
+}
+
 // The RequestEventFunc type is an adapter to allow the use of ordinary
 // function as RequestEvent mutator.
 type RequestEventFunc func(context.Context, *ent.RequestEventMutation) (ent.Value, error)
@@ -308,6 +368,18 @@ func (f ResourceContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ResourceContactMutation", m)
 }
 
+// The ServiceMatterFunc type is an adapter to allow the use of ordinary
+// function as ServiceMatter mutator.
+type ServiceMatterFunc func(context.Context, *ent.ServiceMatterMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ServiceMatterFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ServiceMatterMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceMatterMutation", m)
+}
+
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary
 // function as ServiceRequest mutator.
 type ServiceRequestFunc func(context.Context, *ent.ServiceRequestMutation) (ent.Value, error)
@@ -318,6 +390,18 @@ func (f ServiceRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceRequestMutation", m)
+}
+
+// The ServiceSlotFunc type is an adapter to allow the use of ordinary
+// function as ServiceSlot mutator.
+type ServiceSlotFunc func(context.Context, *ent.ServiceSlotMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ServiceSlotFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ServiceSlotMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServiceSlotMutation", m)
 }
 
 // The SignInCodeFunc type is an adapter to allow the use of ordinary
@@ -342,6 +426,30 @@ func (f StatCellFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatCellMutation", m)
+}
+
+// The ThemeFunc type is an adapter to allow the use of ordinary
+// function as Theme mutator.
+type ThemeFunc func(context.Context, *ent.ThemeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ThemeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ThemeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ThemeMutation", m)
+}
+
+// The VisitFunc type is an adapter to allow the use of ordinary
+// function as Visit mutator.
+type VisitFunc func(context.Context, *ent.VisitMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f VisitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.VisitMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VisitMutation", m)
 }
 
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary

@@ -9,6 +9,8 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/cobuildingproject"
@@ -17,9 +19,11 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -30,12 +34,17 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/registrationevent"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/ent/webhookdelivery"
 	"lifecircle/ent/webhookendpoint"
@@ -151,6 +160,60 @@ func (f TraverseActivity) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ActivityQuery", q)
+}
+
+// The AppointmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AppointmentFunc func(context.Context, *ent.AppointmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AppointmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AppointmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AppointmentQuery", q)
+}
+
+// The TraverseAppointment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAppointment func(context.Context, *ent.AppointmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAppointment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAppointment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AppointmentQuery", q)
+}
+
+// The AppointmentEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AppointmentEventFunc func(context.Context, *ent.AppointmentEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AppointmentEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AppointmentEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AppointmentEventQuery", q)
+}
+
+// The TraverseAppointmentEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAppointmentEvent func(context.Context, *ent.AppointmentEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAppointmentEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAppointmentEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AppointmentEventQuery", q)
 }
 
 // The ChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -369,6 +432,33 @@ func (f TraverseGrid) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.GridQuery", q)
 }
 
+// The GridWorkerFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GridWorkerFunc func(context.Context, *ent.GridWorkerQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GridWorkerFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GridWorkerQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GridWorkerQuery", q)
+}
+
+// The TraverseGridWorker type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGridWorker func(context.Context, *ent.GridWorkerQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGridWorker) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGridWorker) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridWorkerQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GridWorkerQuery", q)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyQuery) (ent.Value, error)
 
@@ -448,6 +538,33 @@ func (f TraverseNeedMatch) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.NeedMatchQuery", q)
+}
+
+// The OccurrenceCountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OccurrenceCountFunc func(context.Context, *ent.OccurrenceCountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OccurrenceCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OccurrenceCountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OccurrenceCountQuery", q)
+}
+
+// The TraverseOccurrenceCount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOccurrenceCount func(context.Context, *ent.OccurrenceCountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOccurrenceCount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOccurrenceCount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OccurrenceCountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OccurrenceCountQuery", q)
 }
 
 // The OrganizationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -693,6 +810,33 @@ func (f TraverseRegistrationEvent) Traverse(ctx context.Context, q ent.Query) er
 	return fmt.Errorf("unexpected query type %T. expect *ent.RegistrationEventQuery", q)
 }
 
+// The ReportedIndicatorFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ReportedIndicatorFunc func(context.Context, *ent.ReportedIndicatorQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ReportedIndicatorFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ReportedIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ReportedIndicatorQuery", q)
+}
+
+// The TraverseReportedIndicator type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseReportedIndicator func(context.Context, *ent.ReportedIndicatorQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseReportedIndicator) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseReportedIndicator) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReportedIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ReportedIndicatorQuery", q)
+}
+
 // The RequestEventFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RequestEventFunc func(context.Context, *ent.RequestEventQuery) (ent.Value, error)
 
@@ -774,6 +918,33 @@ func (f TraverseResourceContact) Traverse(ctx context.Context, q ent.Query) erro
 	return fmt.Errorf("unexpected query type %T. expect *ent.ResourceContactQuery", q)
 }
 
+// The ServiceMatterFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ServiceMatterFunc func(context.Context, *ent.ServiceMatterQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ServiceMatterFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ServiceMatterQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ServiceMatterQuery", q)
+}
+
+// The TraverseServiceMatter type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseServiceMatter func(context.Context, *ent.ServiceMatterQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseServiceMatter) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseServiceMatter) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceMatterQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceMatterQuery", q)
+}
+
 // The ServiceRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ServiceRequestFunc func(context.Context, *ent.ServiceRequestQuery) (ent.Value, error)
 
@@ -799,6 +970,33 @@ func (f TraverseServiceRequest) Traverse(ctx context.Context, q ent.Query) error
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceRequestQuery", q)
+}
+
+// The ServiceSlotFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ServiceSlotFunc func(context.Context, *ent.ServiceSlotQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ServiceSlotFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ServiceSlotQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ServiceSlotQuery", q)
+}
+
+// The TraverseServiceSlot type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseServiceSlot func(context.Context, *ent.ServiceSlotQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseServiceSlot) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseServiceSlot) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceSlotQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ServiceSlotQuery", q)
 }
 
 // The SignInCodeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -853,6 +1051,60 @@ func (f TraverseStatCell) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.StatCellQuery", q)
+}
+
+// The ThemeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ThemeFunc func(context.Context, *ent.ThemeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ThemeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ThemeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ThemeQuery", q)
+}
+
+// The TraverseTheme type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTheme func(context.Context, *ent.ThemeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTheme) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTheme) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ThemeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ThemeQuery", q)
+}
+
+// The VisitFunc type is an adapter to allow the use of ordinary function as a Querier.
+type VisitFunc func(context.Context, *ent.VisitQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f VisitFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.VisitQuery", q)
+}
+
+// The TraverseVisit type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseVisit func(context.Context, *ent.VisitQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseVisit) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseVisit) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.VisitQuery", q)
 }
 
 // The WalkNetworkFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -943,6 +1195,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.APITokenQuery, predicate.APIToken, apitoken.OrderOption]{typ: ent.TypeAPIToken, tq: q}, nil
 	case *ent.ActivityQuery:
 		return &query[*ent.ActivityQuery, predicate.Activity, activity.OrderOption]{typ: ent.TypeActivity, tq: q}, nil
+	case *ent.AppointmentQuery:
+		return &query[*ent.AppointmentQuery, predicate.Appointment, appointment.OrderOption]{typ: ent.TypeAppointment, tq: q}, nil
+	case *ent.AppointmentEventQuery:
+		return &query[*ent.AppointmentEventQuery, predicate.AppointmentEvent, appointmentevent.OrderOption]{typ: ent.TypeAppointmentEvent, tq: q}, nil
 	case *ent.ChangeQuery:
 		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
 	case *ent.ChangeLockQuery:
@@ -959,12 +1215,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.GridQuery:
 		return &query[*ent.GridQuery, predicate.Grid, grid.OrderOption]{typ: ent.TypeGrid, tq: q}, nil
+	case *ent.GridWorkerQuery:
+		return &query[*ent.GridWorkerQuery, predicate.GridWorker, gridworker.OrderOption]{typ: ent.TypeGridWorker, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.IdentityQuery:
 		return &query[*ent.IdentityQuery, predicate.Identity, identity.OrderOption]{typ: ent.TypeIdentity, tq: q}, nil
 	case *ent.NeedMatchQuery:
 		return &query[*ent.NeedMatchQuery, predicate.NeedMatch, needmatch.OrderOption]{typ: ent.TypeNeedMatch, tq: q}, nil
+	case *ent.OccurrenceCountQuery:
+		return &query[*ent.OccurrenceCountQuery, predicate.OccurrenceCount, occurrencecount.OrderOption]{typ: ent.TypeOccurrenceCount, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.PersonQuery:
@@ -983,18 +1243,28 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RegistrationQuery, predicate.Registration, registration.OrderOption]{typ: ent.TypeRegistration, tq: q}, nil
 	case *ent.RegistrationEventQuery:
 		return &query[*ent.RegistrationEventQuery, predicate.RegistrationEvent, registrationevent.OrderOption]{typ: ent.TypeRegistrationEvent, tq: q}, nil
+	case *ent.ReportedIndicatorQuery:
+		return &query[*ent.ReportedIndicatorQuery, predicate.ReportedIndicator, reportedindicator.OrderOption]{typ: ent.TypeReportedIndicator, tq: q}, nil
 	case *ent.RequestEventQuery:
 		return &query[*ent.RequestEventQuery, predicate.RequestEvent, requestevent.OrderOption]{typ: ent.TypeRequestEvent, tq: q}, nil
 	case *ent.ResourceQuery:
 		return &query[*ent.ResourceQuery, predicate.Resource, resource.OrderOption]{typ: ent.TypeResource, tq: q}, nil
 	case *ent.ResourceContactQuery:
 		return &query[*ent.ResourceContactQuery, predicate.ResourceContact, resourcecontact.OrderOption]{typ: ent.TypeResourceContact, tq: q}, nil
+	case *ent.ServiceMatterQuery:
+		return &query[*ent.ServiceMatterQuery, predicate.ServiceMatter, servicematter.OrderOption]{typ: ent.TypeServiceMatter, tq: q}, nil
 	case *ent.ServiceRequestQuery:
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
+	case *ent.ServiceSlotQuery:
+		return &query[*ent.ServiceSlotQuery, predicate.ServiceSlot, serviceslot.OrderOption]{typ: ent.TypeServiceSlot, tq: q}, nil
 	case *ent.SignInCodeQuery:
 		return &query[*ent.SignInCodeQuery, predicate.SignInCode, signincode.OrderOption]{typ: ent.TypeSignInCode, tq: q}, nil
 	case *ent.StatCellQuery:
 		return &query[*ent.StatCellQuery, predicate.StatCell, statcell.OrderOption]{typ: ent.TypeStatCell, tq: q}, nil
+	case *ent.ThemeQuery:
+		return &query[*ent.ThemeQuery, predicate.Theme, theme.OrderOption]{typ: ent.TypeTheme, tq: q}, nil
+	case *ent.VisitQuery:
+		return &query[*ent.VisitQuery, predicate.Visit, visit.OrderOption]{typ: ent.TypeVisit, tq: q}, nil
 	case *ent.WalkNetworkQuery:
 		return &query[*ent.WalkNetworkQuery, predicate.WalkNetwork, walknetwork.OrderOption]{typ: ent.TypeWalkNetwork, tq: q}, nil
 	case *ent.WebhookDeliveryQuery:

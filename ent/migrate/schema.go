@@ -63,9 +63,14 @@ var (
 		{Name: "registered_count", Type: field.TypeInt, Default: 0},
 		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "rrule", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "exdates", Type: field.TypeJSON, Nullable: true},
+		{Name: "rdates", Type: field.TypeJSON, Nullable: true},
+		{Name: "series_ends_at", Type: field.TypeTime, Nullable: true},
 		{Name: "venue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "organizer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "community_id", Type: field.TypeInt},
+		{Name: "month_theme_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ActivitiesTable holds the schema information for the "activities" table.
 	ActivitiesTable = &schema.Table{
@@ -75,21 +80,27 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "activities_facilities_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[15]},
+				Columns:    []*schema.Column{ActivitiesColumns[19]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "activities_organizations_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[16]},
+				Columns:    []*schema.Column{ActivitiesColumns[20]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "activities_regions_activities",
-				Columns:    []*schema.Column{ActivitiesColumns[17]},
+				Columns:    []*schema.Column{ActivitiesColumns[21]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "activities_themes_activities",
+				Columns:    []*schema.Column{ActivitiesColumns[22]},
+				RefColumns: []*schema.Column{ThemesColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -101,17 +112,133 @@ var (
 			{
 				Name:    "activity_community_id_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[17], ActivitiesColumns[8]},
+				Columns: []*schema.Column{ActivitiesColumns[21], ActivitiesColumns[8]},
 			},
 			{
 				Name:    "activity_venue_id",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[15]},
+				Columns: []*schema.Column{ActivitiesColumns[19]},
 			},
 			{
 				Name:    "activity_organizer_id",
 				Unique:  false,
-				Columns: []*schema.Column{ActivitiesColumns[16]},
+				Columns: []*schema.Column{ActivitiesColumns[20]},
+			},
+			{
+				Name:    "activity_month_theme_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[22]},
+			},
+			{
+				Name:    "activity_target_groups",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+		},
+	}
+	// AppointmentsColumns holds the columns for the "appointments" table.
+	AppointmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"BOOKED", "IN_PROGRESS", "SERVED", "CANCELLED", "NO_SHOW"}, Default: "BOOKED"},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "officer", Type: field.TypeString, Nullable: true, Size: 100},
+		{Name: "person_id", Type: field.TypeInt, Nullable: true},
+		{Name: "matter_id", Type: field.TypeInt},
+		{Name: "slot_id", Type: field.TypeInt},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// AppointmentsTable holds the schema information for the "appointments" table.
+	AppointmentsTable = &schema.Table{
+		Name:       "appointments",
+		Columns:    AppointmentsColumns,
+		PrimaryKey: []*schema.Column{AppointmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "appointments_persons_person",
+				Columns:    []*schema.Column{AppointmentsColumns[6]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "appointments_service_matters_matter",
+				Columns:    []*schema.Column{AppointmentsColumns[7]},
+				RefColumns: []*schema.Column{ServiceMattersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "appointments_service_slots_slot",
+				Columns:    []*schema.Column{AppointmentsColumns[8]},
+				RefColumns: []*schema.Column{ServiceSlotsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "appointments_regions_community",
+				Columns:    []*schema.Column{AppointmentsColumns[9]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "appointment_slot_id_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[8], AppointmentsColumns[6]},
+			},
+			{
+				Name:    "appointment_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[6]},
+			},
+			{
+				Name:    "appointment_community_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[9], AppointmentsColumns[3]},
+			},
+			{
+				Name:    "appointment_matter_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentsColumns[7]},
+			},
+		},
+	}
+	// AppointmentEventsColumns holds the columns for the "appointment_events" table.
+	AppointmentEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"BOOK", "TAKE", "NOTE", "SERVE", "CANCEL", "NO_SHOW"}},
+		{Name: "status", Type: field.TypeString},
+		{Name: "actor_role", Type: field.TypeString},
+		{Name: "actor", Type: field.TypeString, Nullable: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+		{Name: "appointment_id", Type: field.TypeInt},
+	}
+	// AppointmentEventsTable holds the schema information for the "appointment_events" table.
+	AppointmentEventsTable = &schema.Table{
+		Name:       "appointment_events",
+		Columns:    AppointmentEventsColumns,
+		PrimaryKey: []*schema.Column{AppointmentEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "appointment_events_appointments_appointment",
+				Columns:    []*schema.Column{AppointmentEventsColumns[9]},
+				RefColumns: []*schema.Column{AppointmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "appointmentevent_appointment_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppointmentEventsColumns[9]},
 			},
 		},
 	}
@@ -346,6 +473,26 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{FacilitiesColumns[20]},
 			},
+			{
+				Name:    "facility_tags",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+			{
+				Name:    "facility_services",
+				Unique:  false,
+				Columns: []*schema.Column{FacilitiesColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
 		},
 	}
 	// GridsColumns holds the columns for the "grids" table.
@@ -378,6 +525,61 @@ var (
 				Name:    "grid_community_id",
 				Unique:  false,
 				Columns: []*schema.Column{GridsColumns[8]},
+			},
+		},
+	}
+	// GridWorkersColumns holds the columns for the "grid_workers" table.
+	GridWorkersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"FULL_TIME", "PART_TIME"}},
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "person_id", Type: field.TypeInt},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// GridWorkersTable holds the schema information for the "grid_workers" table.
+	GridWorkersTable = &schema.Table{
+		Name:       "grid_workers",
+		Columns:    GridWorkersColumns,
+		PrimaryKey: []*schema.Column{GridWorkersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "grid_workers_grids_workers",
+				Columns:    []*schema.Column{GridWorkersColumns[6]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "grid_workers_persons_person",
+				Columns:    []*schema.Column{GridWorkersColumns[7]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "grid_workers_regions_community",
+				Columns:    []*schema.Column{GridWorkersColumns[8]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "gridworker_grid_id_person_id",
+				Unique:  true,
+				Columns: []*schema.Column{GridWorkersColumns[6], GridWorkersColumns[7]},
+			},
+			{
+				Name:    "gridworker_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{GridWorkersColumns[7]},
+			},
+			{
+				Name:    "gridworker_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{GridWorkersColumns[8]},
 			},
 		},
 	}
@@ -539,6 +741,34 @@ var (
 				Name:    "needmatch_matched_by_person_id",
 				Unique:  false,
 				Columns: []*schema.Column{NeedMatchesColumns[10]},
+			},
+		},
+	}
+	// OccurrenceCountsColumns holds the columns for the "occurrence_counts" table.
+	OccurrenceCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "registered_count", Type: field.TypeInt, Default: 0},
+		{Name: "activity_id", Type: field.TypeInt},
+	}
+	// OccurrenceCountsTable holds the schema information for the "occurrence_counts" table.
+	OccurrenceCountsTable = &schema.Table{
+		Name:       "occurrence_counts",
+		Columns:    OccurrenceCountsColumns,
+		PrimaryKey: []*schema.Column{OccurrenceCountsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "occurrence_counts_activities_activity",
+				Columns:    []*schema.Column{OccurrenceCountsColumns[3]},
+				RefColumns: []*schema.Column{ActivitiesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "occurrencecount_activity_id_starts_at",
+				Unique:  true,
+				Columns: []*schema.Column{OccurrenceCountsColumns[3], OccurrenceCountsColumns[1]},
 			},
 		},
 	}
@@ -826,6 +1056,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"REGISTERED", "CANCELLED"}, Default: "REGISTERED"},
+		{Name: "occurrence", Type: field.TypeTime, Nullable: true},
+		{Name: "occurrence_key", Type: field.TypeInt64, Default: 0},
 		{Name: "person_id", Type: field.TypeInt, Nullable: true},
 		{Name: "activity_id", Type: field.TypeInt},
 		{Name: "community_id", Type: field.TypeInt},
@@ -838,38 +1070,38 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "registrations_persons_person",
-				Columns:    []*schema.Column{RegistrationsColumns[4]},
+				Columns:    []*schema.Column{RegistrationsColumns[6]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "registrations_activities_activity",
-				Columns:    []*schema.Column{RegistrationsColumns[5]},
+				Columns:    []*schema.Column{RegistrationsColumns[7]},
 				RefColumns: []*schema.Column{ActivitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "registrations_regions_community",
-				Columns:    []*schema.Column{RegistrationsColumns[6]},
+				Columns:    []*schema.Column{RegistrationsColumns[8]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "registration_activity_id_person_id",
+				Name:    "registration_activity_id_occurrence_key_person_id",
 				Unique:  true,
-				Columns: []*schema.Column{RegistrationsColumns[5], RegistrationsColumns[4]},
+				Columns: []*schema.Column{RegistrationsColumns[7], RegistrationsColumns[5], RegistrationsColumns[6]},
 			},
 			{
 				Name:    "registration_person_id",
 				Unique:  false,
-				Columns: []*schema.Column{RegistrationsColumns[4]},
+				Columns: []*schema.Column{RegistrationsColumns[6]},
 			},
 			{
 				Name:    "registration_community_id",
 				Unique:  false,
-				Columns: []*schema.Column{RegistrationsColumns[6]},
+				Columns: []*schema.Column{RegistrationsColumns[8]},
 			},
 		},
 	}
@@ -892,6 +1124,56 @@ var (
 				Name:    "registrationevent_activity_id",
 				Unique:  false,
 				Columns: []*schema.Column{RegistrationEventsColumns[2]},
+			},
+		},
+	}
+	// ReportedIndicatorsColumns holds the columns for the "reported_indicators" table.
+	ReportedIndicatorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "key", Type: field.TypeEnum, Enums: []string{"MICRO_WISHES_FULFILLED", "MATTERS_RESOLVED", "EMPLOYED_PARTY_MEMBERS_REPORTING", "FULL_TIME_GRID_WORKERS", "PART_TIME_GRID_WORKERS", "GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT"}},
+		{Name: "value", Type: field.TypeInt},
+		{Name: "period_start", Type: field.TypeString, Nullable: true},
+		{Name: "period_end", Type: field.TypeString},
+		{Name: "period_text", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUBMITTED", "APPROVED", "REJECTED"}, Default: "SUBMITTED"},
+		{Name: "reject_reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "community_id", Type: field.TypeInt, Nullable: true},
+		{Name: "region_id", Type: field.TypeInt},
+	}
+	// ReportedIndicatorsTable holds the schema information for the "reported_indicators" table.
+	ReportedIndicatorsTable = &schema.Table{
+		Name:       "reported_indicators",
+		Columns:    ReportedIndicatorsColumns,
+		PrimaryKey: []*schema.Column{ReportedIndicatorsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "reported_indicators_regions_region",
+				Columns:    []*schema.Column{ReportedIndicatorsColumns[15]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reportedindicator_status_region_id_key",
+				Unique:  false,
+				Columns: []*schema.Column{ReportedIndicatorsColumns[11], ReportedIndicatorsColumns[15], ReportedIndicatorsColumns[5]},
+			},
+			{
+				Name:    "reportedindicator_region_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReportedIndicatorsColumns[15]},
+			},
+			{
+				Name:    "reportedindicator_community_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReportedIndicatorsColumns[14]},
 			},
 		},
 	}
@@ -1053,6 +1335,49 @@ var (
 			},
 		},
 	}
+	// ServiceMattersColumns holds the columns for the "service_matters" table.
+	ServiceMattersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "category", Type: field.TypeEnum, Enums: []string{"CIVIL_AFFAIRS", "LABOUR_SOCIAL_SECURITY", "MEDICAL_INSURANCE", "HEALTH_FAMILY", "DISABILITY", "VETERANS", "HOUSING", "CERTIFICATES", "OTHER"}},
+		{Name: "name", Type: field.TypeString, Size: 400},
+		{Name: "names", Type: field.TypeJSON, Nullable: true},
+		{Name: "required_documents", Type: field.TypeJSON, Nullable: true},
+		{Name: "processing_days", Type: field.TypeInt, Nullable: true},
+		{Name: "bookable", Type: field.TypeBool, Default: true},
+		{Name: "home_service", Type: field.TypeBool, Default: false},
+		{Name: "on_behalf", Type: field.TypeBool, Default: false},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// ServiceMattersTable holds the schema information for the "service_matters" table.
+	ServiceMattersTable = &schema.Table{
+		Name:       "service_matters",
+		Columns:    ServiceMattersColumns,
+		PrimaryKey: []*schema.Column{ServiceMattersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "service_matters_regions_community",
+				Columns:    []*schema.Column{ServiceMattersColumns[13]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "servicematter_community_id_category",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceMattersColumns[13], ServiceMattersColumns[5]},
+			},
+			{
+				Name:    "servicematter_community_id_bookable",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceMattersColumns[13], ServiceMattersColumns[10]},
+			},
+		},
+	}
 	// ServiceRequestsColumns holds the columns for the "service_requests" table.
 	ServiceRequestsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1148,6 +1473,52 @@ var (
 			},
 		},
 	}
+	// ServiceSlotsColumns holds the columns for the "service_slots" table.
+	ServiceSlotsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "ends_at", Type: field.TypeTime},
+		{Name: "capacity", Type: field.TypeInt},
+		{Name: "booked_count", Type: field.TypeInt, Default: 0},
+		{Name: "matter_id", Type: field.TypeInt},
+		{Name: "community_id", Type: field.TypeInt},
+	}
+	// ServiceSlotsTable holds the schema information for the "service_slots" table.
+	ServiceSlotsTable = &schema.Table{
+		Name:       "service_slots",
+		Columns:    ServiceSlotsColumns,
+		PrimaryKey: []*schema.Column{ServiceSlotsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "service_slots_service_matters_matter",
+				Columns:    []*schema.Column{ServiceSlotsColumns[9]},
+				RefColumns: []*schema.Column{ServiceMattersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "service_slots_regions_community",
+				Columns:    []*schema.Column{ServiceSlotsColumns[10]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "serviceslot_community_id_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceSlotsColumns[10], ServiceSlotsColumns[5]},
+			},
+			{
+				Name:    "serviceslot_matter_id_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{ServiceSlotsColumns[9], ServiceSlotsColumns[5]},
+			},
+		},
+	}
 	// SignInCodesColumns holds the columns for the "sign_in_codes" table.
 	SignInCodesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1201,6 +1572,140 @@ var (
 				Name:    "statcell_publication_id_region_id_metric_dimension",
 				Unique:  true,
 				Columns: []*schema.Column{StatCellsColumns[7], StatCellsColumns[1], StatCellsColumns[2], StatCellsColumns[3]},
+			},
+		},
+	}
+	// ThemesColumns holds the columns for the "themes" table.
+	ThemesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "month", Type: field.TypeString},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 5000},
+		{Name: "region_id", Type: field.TypeInt},
+	}
+	// ThemesTable holds the schema information for the "themes" table.
+	ThemesTable = &schema.Table{
+		Name:       "themes",
+		Columns:    ThemesColumns,
+		PrimaryKey: []*schema.Column{ThemesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "themes_regions_region",
+				Columns:    []*schema.Column{ThemesColumns[8]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "theme_region_id_month",
+				Unique:  true,
+				Columns: []*schema.Column{ThemesColumns[8], ThemesColumns[5]},
+			},
+			{
+				Name:    "theme_month",
+				Unique:  false,
+				Columns: []*schema.Column{ThemesColumns[5]},
+			},
+		},
+	}
+	// VisitsColumns holds the columns for the "visits" table.
+	VisitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
+		{Name: "reason", Type: field.TypeEnum, Enums: []string{"DOOR_KNOCKING", "CONDOLENCE", "INFORMATION_COLLECTION", "POLICY_PUBLICITY", "SAFETY_PATROL", "MEDIATION", "FOLLOW_UP", "OTHER"}},
+		{Name: "visited_at", Type: field.TypeTime},
+		{Name: "building", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "unit", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "room", Type: field.TypeString, Nullable: true, Size: 50},
+		{Name: "findings", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "community_id", Type: field.TypeInt},
+		{Name: "grid_id", Type: field.TypeInt, Nullable: true},
+		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
+		{Name: "person_id", Type: field.TypeInt, Nullable: true},
+		{Name: "visitor_id", Type: field.TypeInt},
+		{Name: "follow_up_request_id", Type: field.TypeInt, Nullable: true},
+	}
+	// VisitsTable holds the schema information for the "visits" table.
+	VisitsTable = &schema.Table{
+		Name:       "visits",
+		Columns:    VisitsColumns,
+		PrimaryKey: []*schema.Column{VisitsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "visits_regions_community",
+				Columns:    []*schema.Column{VisitsColumns[11]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "visits_grids_grid",
+				Columns:    []*schema.Column{VisitsColumns[12]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "visits_compounds_compound",
+				Columns:    []*schema.Column{VisitsColumns[13]},
+				RefColumns: []*schema.Column{CompoundsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "visits_persons_person",
+				Columns:    []*schema.Column{VisitsColumns[14]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "visits_persons_visitor",
+				Columns:    []*schema.Column{VisitsColumns[15]},
+				RefColumns: []*schema.Column{PersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "visits_service_requests_follow_up_request",
+				Columns:    []*schema.Column{VisitsColumns[16]},
+				RefColumns: []*schema.Column{ServiceRequestsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "visit_community_id_visited_at",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[11], VisitsColumns[6]},
+			},
+			{
+				Name:    "visit_visitor_id_visited_at",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[15], VisitsColumns[6]},
+			},
+			{
+				Name:    "visit_grid_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[12]},
+			},
+			{
+				Name:    "visit_compound_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[13]},
+			},
+			{
+				Name:    "visit_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[14]},
+			},
+			{
+				Name:    "visit_follow_up_request_id",
+				Unique:  false,
+				Columns: []*schema.Column{VisitsColumns[16]},
 			},
 		},
 	}
@@ -1296,6 +1801,31 @@ var (
 		Columns:    WebhookEndpointsColumns,
 		PrimaryKey: []*schema.Column{WebhookEndpointsColumns[0]},
 	}
+	// GridCompoundsColumns holds the columns for the "grid_compounds" table.
+	GridCompoundsColumns = []*schema.Column{
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "compound_id", Type: field.TypeInt},
+	}
+	// GridCompoundsTable holds the schema information for the "grid_compounds" table.
+	GridCompoundsTable = &schema.Table{
+		Name:       "grid_compounds",
+		Columns:    GridCompoundsColumns,
+		PrimaryKey: []*schema.Column{GridCompoundsColumns[0], GridCompoundsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "grid_compounds_grid_id",
+				Columns:    []*schema.Column{GridCompoundsColumns[0]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "grid_compounds_compound_id",
+				Columns:    []*schema.Column{GridCompoundsColumns[1]},
+				RefColumns: []*schema.Column{CompoundsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// OrganizationMembersColumns holds the columns for the "organization_members" table.
 	OrganizationMembersColumns = []*schema.Column{
 		{Name: "organization_id", Type: field.TypeInt},
@@ -1325,6 +1855,8 @@ var (
 	Tables = []*schema.Table{
 		APITokensTable,
 		ActivitiesTable,
+		AppointmentsTable,
+		AppointmentEventsTable,
 		ChangesTable,
 		ChangeLocksTable,
 		CoBuildingProjectsTable,
@@ -1333,9 +1865,11 @@ var (
 		EventLocksTable,
 		FacilitiesTable,
 		GridsTable,
+		GridWorkersTable,
 		IdempotencyKeysTable,
 		IdentitiesTable,
 		NeedMatchesTable,
+		OccurrenceCountsTable,
 		OrganizationsTable,
 		PersonsTable,
 		PersonalDataAccessesTable,
@@ -1345,15 +1879,21 @@ var (
 		RegionsTable,
 		RegistrationsTable,
 		RegistrationEventsTable,
+		ReportedIndicatorsTable,
 		RequestEventsTable,
 		ResourcesTable,
 		ResourceContactsTable,
+		ServiceMattersTable,
 		ServiceRequestsTable,
+		ServiceSlotsTable,
 		SignInCodesTable,
 		StatCellsTable,
+		ThemesTable,
+		VisitsTable,
 		WalkNetworksTable,
 		WebhookDeliveriesTable,
 		WebhookEndpointsTable,
+		GridCompoundsTable,
 		OrganizationMembersTable,
 	}
 )
@@ -1367,8 +1907,20 @@ func init() {
 	ActivitiesTable.ForeignKeys[0].RefTable = FacilitiesTable
 	ActivitiesTable.ForeignKeys[1].RefTable = OrganizationsTable
 	ActivitiesTable.ForeignKeys[2].RefTable = RegionsTable
+	ActivitiesTable.ForeignKeys[3].RefTable = ThemesTable
 	ActivitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	AppointmentsTable.ForeignKeys[0].RefTable = PersonsTable
+	AppointmentsTable.ForeignKeys[1].RefTable = ServiceMattersTable
+	AppointmentsTable.ForeignKeys[2].RefTable = ServiceSlotsTable
+	AppointmentsTable.ForeignKeys[3].RefTable = RegionsTable
+	AppointmentsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(115964116992),
+	}
+	AppointmentEventsTable.ForeignKeys[0].RefTable = AppointmentsTable
+	AppointmentEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(120259084288),
 	}
 	ChangesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
@@ -1388,7 +1940,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(73014444032),
 	}
 	EventLocksTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(90194313216),
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	FacilitiesTable.ForeignKeys[0].RefTable = CompoundsTable
 	FacilitiesTable.ForeignKeys[1].RefTable = FacilitiesTable
@@ -1400,6 +1952,12 @@ func init() {
 	GridsTable.ForeignKeys[0].RefTable = RegionsTable
 	GridsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	GridWorkersTable.ForeignKeys[0].RefTable = GridsTable
+	GridWorkersTable.ForeignKeys[1].RefTable = PersonsTable
+	GridWorkersTable.ForeignKeys[2].RefTable = RegionsTable
+	GridWorkersTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(128849018880),
 	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(68719476736),
@@ -1417,6 +1975,10 @@ func init() {
 	NeedMatchesTable.ForeignKeys[5].RefTable = PersonsTable
 	NeedMatchesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
+	OccurrenceCountsTable.ForeignKeys[0].RefTable = ActivitiesTable
+	OccurrenceCountsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(133143986176),
 	}
 	OrganizationsTable.ForeignKeys[0].RefTable = CompoundsTable
 	OrganizationsTable.ForeignKeys[1].RefTable = OrganizationsTable
@@ -1455,7 +2017,11 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
 	RegistrationEventsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(94489280512),
+		IncrementStart: func(i int) *int { return &i }(137438953472),
+	}
+	ReportedIndicatorsTable.ForeignKeys[0].RefTable = RegionsTable
+	ReportedIndicatorsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(141733920768),
 	}
 	RequestEventsTable.ForeignKeys[0].RefTable = ServiceRequestsTable
 	RequestEventsTable.Annotation = &entsql.Annotation{
@@ -1472,6 +2038,10 @@ func init() {
 	ResourceContactsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(111669149696),
 	}
+	ServiceMattersTable.ForeignKeys[0].RefTable = RegionsTable
+	ServiceMattersTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(146028888064),
+	}
 	ServiceRequestsTable.ForeignKeys[0].RefTable = RegionsTable
 	ServiceRequestsTable.ForeignKeys[1].RefTable = CompoundsTable
 	ServiceRequestsTable.ForeignKeys[2].RefTable = PersonsTable
@@ -1479,6 +2049,11 @@ func init() {
 	ServiceRequestsTable.ForeignKeys[4].RefTable = PersonsTable
 	ServiceRequestsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	ServiceSlotsTable.ForeignKeys[0].RefTable = ServiceMattersTable
+	ServiceSlotsTable.ForeignKeys[1].RefTable = RegionsTable
+	ServiceSlotsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(150323855360),
 	}
 	SignInCodesTable.ForeignKeys[0].RefTable = PersonsTable
 	SignInCodesTable.Annotation = &entsql.Annotation{
@@ -1488,16 +2063,31 @@ func init() {
 	StatCellsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
+	ThemesTable.ForeignKeys[0].RefTable = RegionsTable
+	ThemesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(154618822656),
+	}
+	VisitsTable.ForeignKeys[0].RefTable = RegionsTable
+	VisitsTable.ForeignKeys[1].RefTable = GridsTable
+	VisitsTable.ForeignKeys[2].RefTable = CompoundsTable
+	VisitsTable.ForeignKeys[3].RefTable = PersonsTable
+	VisitsTable.ForeignKeys[4].RefTable = PersonsTable
+	VisitsTable.ForeignKeys[5].RefTable = ServiceRequestsTable
+	VisitsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(158913789952),
+	}
 	WalkNetworksTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
 	WebhookDeliveriesTable.ForeignKeys[0].RefTable = WebhookEndpointsTable
 	WebhookDeliveriesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(90194313216),
+		IncrementStart: func(i int) *int { return &i }(163208757248),
 	}
 	WebhookEndpointsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(94489280512),
+		IncrementStart: func(i int) *int { return &i }(167503724544),
 	}
+	GridCompoundsTable.ForeignKeys[0].RefTable = GridsTable
+	GridCompoundsTable.ForeignKeys[1].RefTable = CompoundsTable
 	OrganizationMembersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	OrganizationMembersTable.ForeignKeys[1].RefTable = PersonsTable
 }

@@ -12,6 +12,12 @@ type APIToken func(*sql.Selector)
 // Activity is the predicate function for activity builders.
 type Activity func(*sql.Selector)
 
+// Appointment is the predicate function for appointment builders.
+type Appointment func(*sql.Selector)
+
+// AppointmentEvent is the predicate function for appointmentevent builders.
+type AppointmentEvent func(*sql.Selector)
+
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
@@ -36,6 +42,9 @@ type Facility func(*sql.Selector)
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
+// GridWorker is the predicate function for gridworker builders.
+type GridWorker func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 
@@ -44,6 +53,9 @@ type Identity func(*sql.Selector)
 
 // NeedMatch is the predicate function for needmatch builders.
 type NeedMatch func(*sql.Selector)
+
+// OccurrenceCount is the predicate function for occurrencecount builders.
+type OccurrenceCount func(*sql.Selector)
 
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
@@ -72,6 +84,9 @@ type Registration func(*sql.Selector)
 // RegistrationEvent is the predicate function for registrationevent builders.
 type RegistrationEvent func(*sql.Selector)
 
+// ReportedIndicator is the predicate function for reportedindicator builders.
+type ReportedIndicator func(*sql.Selector)
+
 // RequestEvent is the predicate function for requestevent builders.
 type RequestEvent func(*sql.Selector)
 
@@ -81,14 +96,26 @@ type Resource func(*sql.Selector)
 // ResourceContact is the predicate function for resourcecontact builders.
 type ResourceContact func(*sql.Selector)
 
+// ServiceMatter is the predicate function for servicematter builders.
+type ServiceMatter func(*sql.Selector)
+
 // ServiceRequest is the predicate function for servicerequest builders.
 type ServiceRequest func(*sql.Selector)
+
+// ServiceSlot is the predicate function for serviceslot builders.
+type ServiceSlot func(*sql.Selector)
 
 // SignInCode is the predicate function for signincode builders.
 type SignInCode func(*sql.Selector)
 
 // StatCell is the predicate function for statcell builders.
 type StatCell func(*sql.Selector)
+
+// Theme is the predicate function for theme builders.
+type Theme func(*sql.Selector)
+
+// Visit is the predicate function for visit builders.
+type Visit func(*sql.Selector)
 
 // WalkNetwork is the predicate function for walknetwork builders.
 type WalkNetwork func(*sql.Selector)

@@ -159,6 +159,54 @@ func (f ActivityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActivityMutation", m)
 }
 
+// The AppointmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AppointmentQueryRuleFunc func(context.Context, *ent.AppointmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AppointmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AppointmentQuery", q)
+}
+
+// The AppointmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AppointmentMutationRuleFunc func(context.Context, *ent.AppointmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AppointmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AppointmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AppointmentMutation", m)
+}
+
+// The AppointmentEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AppointmentEventQueryRuleFunc func(context.Context, *ent.AppointmentEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AppointmentEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AppointmentEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AppointmentEventQuery", q)
+}
+
+// The AppointmentEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AppointmentEventMutationRuleFunc func(context.Context, *ent.AppointmentEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AppointmentEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AppointmentEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AppointmentEventMutation", m)
+}
+
 // The ChangeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ChangeQueryRuleFunc func(context.Context, *ent.ChangeQuery) error
@@ -351,6 +399,30 @@ func (f GridMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridMutation", m)
 }
 
+// The GridWorkerQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type GridWorkerQueryRuleFunc func(context.Context, *ent.GridWorkerQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f GridWorkerQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridWorkerQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.GridWorkerQuery", q)
+}
+
+// The GridWorkerMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type GridWorkerMutationRuleFunc func(context.Context, *ent.GridWorkerMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f GridWorkerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.GridWorkerMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridWorkerMutation", m)
+}
+
 // The IdempotencyKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type IdempotencyKeyQueryRuleFunc func(context.Context, *ent.IdempotencyKeyQuery) error
@@ -421,6 +493,30 @@ func (f NeedMatchMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NeedMatchMutation", m)
+}
+
+// The OccurrenceCountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OccurrenceCountQueryRuleFunc func(context.Context, *ent.OccurrenceCountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OccurrenceCountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OccurrenceCountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OccurrenceCountQuery", q)
+}
+
+// The OccurrenceCountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OccurrenceCountMutationRuleFunc func(context.Context, *ent.OccurrenceCountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OccurrenceCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OccurrenceCountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OccurrenceCountMutation", m)
 }
 
 // The OrganizationQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -639,6 +735,30 @@ func (f RegistrationEventMutationRuleFunc) EvalMutation(ctx context.Context, m e
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RegistrationEventMutation", m)
 }
 
+// The ReportedIndicatorQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ReportedIndicatorQueryRuleFunc func(context.Context, *ent.ReportedIndicatorQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ReportedIndicatorQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReportedIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ReportedIndicatorQuery", q)
+}
+
+// The ReportedIndicatorMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ReportedIndicatorMutationRuleFunc func(context.Context, *ent.ReportedIndicatorMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ReportedIndicatorMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ReportedIndicatorMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReportedIndicatorMutation", m)
+}
+
 // The RequestEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RequestEventQueryRuleFunc func(context.Context, *ent.RequestEventQuery) error
@@ -711,6 +831,30 @@ func (f ResourceContactMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ResourceContactMutation", m)
 }
 
+// The ServiceMatterQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ServiceMatterQueryRuleFunc func(context.Context, *ent.ServiceMatterQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ServiceMatterQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceMatterQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ServiceMatterQuery", q)
+}
+
+// The ServiceMatterMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ServiceMatterMutationRuleFunc func(context.Context, *ent.ServiceMatterMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ServiceMatterMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ServiceMatterMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceMatterMutation", m)
+}
+
 // The ServiceRequestQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ServiceRequestQueryRuleFunc func(context.Context, *ent.ServiceRequestQuery) error
@@ -733,6 +877,30 @@ func (f ServiceRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceRequestMutation", m)
+}
+
+// The ServiceSlotQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ServiceSlotQueryRuleFunc func(context.Context, *ent.ServiceSlotQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ServiceSlotQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServiceSlotQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ServiceSlotQuery", q)
+}
+
+// The ServiceSlotMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ServiceSlotMutationRuleFunc func(context.Context, *ent.ServiceSlotMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ServiceSlotMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ServiceSlotMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServiceSlotMutation", m)
 }
 
 // The SignInCodeQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -781,6 +949,54 @@ func (f StatCellMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatCellMutation", m)
+}
+
+// The ThemeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ThemeQueryRuleFunc func(context.Context, *ent.ThemeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ThemeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ThemeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ThemeQuery", q)
+}
+
+// The ThemeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ThemeMutationRuleFunc func(context.Context, *ent.ThemeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ThemeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ThemeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ThemeMutation", m)
+}
+
+// The VisitQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type VisitQueryRuleFunc func(context.Context, *ent.VisitQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f VisitQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VisitQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.VisitQuery", q)
+}
+
+// The VisitMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type VisitMutationRuleFunc func(context.Context, *ent.VisitMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f VisitMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.VisitMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.VisitMutation", m)
 }
 
 // The WalkNetworkQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -894,6 +1110,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ActivityQuery:
 		return q.Filter(), nil
+	case *ent.AppointmentQuery:
+		return q.Filter(), nil
+	case *ent.AppointmentEventQuery:
+		return q.Filter(), nil
 	case *ent.ChangeQuery:
 		return q.Filter(), nil
 	case *ent.ChangeLockQuery:
@@ -910,11 +1130,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.GridQuery:
 		return q.Filter(), nil
+	case *ent.GridWorkerQuery:
+		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
 		return q.Filter(), nil
 	case *ent.IdentityQuery:
 		return q.Filter(), nil
 	case *ent.NeedMatchQuery:
+		return q.Filter(), nil
+	case *ent.OccurrenceCountQuery:
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
@@ -934,17 +1158,27 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RegistrationEventQuery:
 		return q.Filter(), nil
+	case *ent.ReportedIndicatorQuery:
+		return q.Filter(), nil
 	case *ent.RequestEventQuery:
 		return q.Filter(), nil
 	case *ent.ResourceQuery:
 		return q.Filter(), nil
 	case *ent.ResourceContactQuery:
 		return q.Filter(), nil
+	case *ent.ServiceMatterQuery:
+		return q.Filter(), nil
 	case *ent.ServiceRequestQuery:
+		return q.Filter(), nil
+	case *ent.ServiceSlotQuery:
 		return q.Filter(), nil
 	case *ent.SignInCodeQuery:
 		return q.Filter(), nil
 	case *ent.StatCellQuery:
+		return q.Filter(), nil
+	case *ent.ThemeQuery:
+		return q.Filter(), nil
+	case *ent.VisitQuery:
 		return q.Filter(), nil
 	case *ent.WalkNetworkQuery:
 		return q.Filter(), nil
@@ -963,6 +1197,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.ActivityMutation:
 		return m.Filter(), nil
+	case *ent.AppointmentMutation:
+		return m.Filter(), nil
+	case *ent.AppointmentEventMutation:
+		return m.Filter(), nil
 	case *ent.ChangeMutation:
 		return m.Filter(), nil
 	case *ent.ChangeLockMutation:
@@ -979,11 +1217,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.GridMutation:
 		return m.Filter(), nil
+	case *ent.GridWorkerMutation:
+		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
 	case *ent.IdentityMutation:
 		return m.Filter(), nil
 	case *ent.NeedMatchMutation:
+		return m.Filter(), nil
+	case *ent.OccurrenceCountMutation:
 		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
@@ -1003,17 +1245,27 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.RegistrationEventMutation:
 		return m.Filter(), nil
+	case *ent.ReportedIndicatorMutation:
+		return m.Filter(), nil
 	case *ent.RequestEventMutation:
 		return m.Filter(), nil
 	case *ent.ResourceMutation:
 		return m.Filter(), nil
 	case *ent.ResourceContactMutation:
 		return m.Filter(), nil
+	case *ent.ServiceMatterMutation:
+		return m.Filter(), nil
 	case *ent.ServiceRequestMutation:
+		return m.Filter(), nil
+	case *ent.ServiceSlotMutation:
 		return m.Filter(), nil
 	case *ent.SignInCodeMutation:
 		return m.Filter(), nil
 	case *ent.StatCellMutation:
+		return m.Filter(), nil
+	case *ent.ThemeMutation:
+		return m.Filter(), nil
+	case *ent.VisitMutation:
 		return m.Filter(), nil
 	case *ent.WalkNetworkMutation:
 		return m.Filter(), nil

@@ -6,6 +6,8 @@ import (
 	"context"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
 	"lifecircle/ent/change"
 	"lifecircle/ent/changelock"
 	"lifecircle/ent/cobuildingproject"
@@ -14,9 +16,11 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
 	"lifecircle/ent/needmatch"
+	"lifecircle/ent/occurrencecount"
 	"lifecircle/ent/organization"
 	"lifecircle/ent/person"
 	"lifecircle/ent/personaldataaccess"
@@ -26,13 +30,18 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/registrationevent"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/resource"
 	"lifecircle/ent/resourcecontact"
 	"lifecircle/ent/schema"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/serviceslot"
 	"lifecircle/ent/signincode"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
+	"lifecircle/ent/visit"
 	"lifecircle/ent/walknetwork"
 	"lifecircle/ent/webhookdelivery"
 	"lifecircle/ent/webhookendpoint"
@@ -108,6 +117,8 @@ func init() {
 	activity.Hooks[4] = activityHooks[3]
 
 	activity.Hooks[5] = activityHooks[4]
+
+	activity.Hooks[6] = activityHooks[5]
 	activityMixinFields0 := activityMixin[0].Fields()
 	_ = activityMixinFields0
 	activityFields := schema.Activity{}.Fields()
@@ -166,6 +177,83 @@ func init() {
 	activityDescSource := activityFields[10].Descriptor()
 	// activity.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	activity.SourceValidator = activityDescSource.Validators[0].(func(string) error)
+	// activityDescRrule is the schema descriptor for rrule field.
+	activityDescRrule := activityFields[15].Descriptor()
+	// activity.RruleValidator is a validator for the "rrule" field. It is called by the builders before save.
+	activity.RruleValidator = func() func(string) error {
+		validators := activityDescRrule.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(rrule string) error {
+			for _, fn := range fns {
+				if err := fn(rrule); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	appointmentMixin := schema.Appointment{}.Mixin()
+	appointment.Policy = privacy.NewPolicies(schema.Appointment{})
+	appointment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := appointment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	appointmentHooks := schema.Appointment{}.Hooks()
+
+	appointment.Hooks[1] = appointmentHooks[0]
+	appointmentMixinFields0 := appointmentMixin[0].Fields()
+	_ = appointmentMixinFields0
+	appointmentFields := schema.Appointment{}.Fields()
+	_ = appointmentFields
+	// appointmentDescCreatedAt is the schema descriptor for created_at field.
+	appointmentDescCreatedAt := appointmentMixinFields0[0].Descriptor()
+	// appointment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	appointment.DefaultCreatedAt = appointmentDescCreatedAt.Default.(func() time.Time)
+	// appointmentDescUpdatedAt is the schema descriptor for updated_at field.
+	appointmentDescUpdatedAt := appointmentMixinFields0[1].Descriptor()
+	// appointment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	appointment.DefaultUpdatedAt = appointmentDescUpdatedAt.Default.(func() time.Time)
+	// appointment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	appointment.UpdateDefaultUpdatedAt = appointmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// appointmentDescNote is the schema descriptor for note field.
+	appointmentDescNote := appointmentFields[1].Descriptor()
+	// appointment.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	appointment.NoteValidator = appointmentDescNote.Validators[0].(func(string) error)
+	// appointmentDescOfficer is the schema descriptor for officer field.
+	appointmentDescOfficer := appointmentFields[3].Descriptor()
+	// appointment.OfficerValidator is a validator for the "officer" field. It is called by the builders before save.
+	appointment.OfficerValidator = appointmentDescOfficer.Validators[0].(func(string) error)
+	appointmentevent.Policy = privacy.NewPolicies(schema.AppointmentEvent{})
+	appointmentevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := appointmentevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	appointmenteventHooks := schema.AppointmentEvent{}.Hooks()
+
+	appointmentevent.Hooks[1] = appointmenteventHooks[0]
+
+	appointmentevent.Hooks[2] = appointmenteventHooks[1]
+	appointmenteventFields := schema.AppointmentEvent{}.Fields()
+	_ = appointmenteventFields
+	// appointmenteventDescNote is the schema descriptor for note field.
+	appointmenteventDescNote := appointmenteventFields[4].Descriptor()
+	// appointmentevent.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	appointmentevent.NoteValidator = appointmenteventDescNote.Validators[0].(func(string) error)
+	// appointmenteventDescAt is the schema descriptor for at field.
+	appointmenteventDescAt := appointmenteventFields[5].Descriptor()
+	// appointmentevent.DefaultAt holds the default value on creation for the at field.
+	appointmentevent.DefaultAt = appointmenteventDescAt.Default.(func() time.Time)
 	change.Policy = privacy.NewPolicies(schema.Change{})
 	change.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -609,6 +697,36 @@ func init() {
 	grid.DefaultPartTimeWorkers = gridDescPartTimeWorkers.Default.(int)
 	// grid.PartTimeWorkersValidator is a validator for the "part_time_workers" field. It is called by the builders before save.
 	grid.PartTimeWorkersValidator = gridDescPartTimeWorkers.Validators[0].(func(int) error)
+	gridworkerMixin := schema.GridWorker{}.Mixin()
+	gridworker.Policy = privacy.NewPolicies(schema.GridWorker{})
+	gridworker.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := gridworker.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	gridworkerMixinFields0 := gridworkerMixin[0].Fields()
+	_ = gridworkerMixinFields0
+	gridworkerMixinFields1 := gridworkerMixin[1].Fields()
+	_ = gridworkerMixinFields1
+	gridworkerFields := schema.GridWorker{}.Fields()
+	_ = gridworkerFields
+	// gridworkerDescCreatedAt is the schema descriptor for created_at field.
+	gridworkerDescCreatedAt := gridworkerMixinFields0[0].Descriptor()
+	// gridworker.DefaultCreatedAt holds the default value on creation for the created_at field.
+	gridworker.DefaultCreatedAt = gridworkerDescCreatedAt.Default.(func() time.Time)
+	// gridworkerDescUpdatedAt is the schema descriptor for updated_at field.
+	gridworkerDescUpdatedAt := gridworkerMixinFields0[1].Descriptor()
+	// gridworker.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	gridworker.DefaultUpdatedAt = gridworkerDescUpdatedAt.Default.(func() time.Time)
+	// gridworker.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	gridworker.UpdateDefaultUpdatedAt = gridworkerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// gridworkerDescSource is the schema descriptor for source field.
+	gridworkerDescSource := gridworkerMixinFields1[0].Descriptor()
+	// gridworker.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	gridworker.SourceValidator = gridworkerDescSource.Validators[0].(func(string) error)
 	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -780,6 +898,23 @@ func init() {
 	needmatchDescNote := needmatchFields[1].Descriptor()
 	// needmatch.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	needmatch.NoteValidator = needmatchDescNote.Validators[0].(func(string) error)
+	occurrencecount.Policy = privacy.NewPolicies(schema.OccurrenceCount{})
+	occurrencecount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := occurrencecount.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	occurrencecountFields := schema.OccurrenceCount{}.Fields()
+	_ = occurrencecountFields
+	// occurrencecountDescRegisteredCount is the schema descriptor for registered_count field.
+	occurrencecountDescRegisteredCount := occurrencecountFields[2].Descriptor()
+	// occurrencecount.DefaultRegisteredCount holds the default value on creation for the registered_count field.
+	occurrencecount.DefaultRegisteredCount = occurrencecountDescRegisteredCount.Default.(int)
+	// occurrencecount.RegisteredCountValidator is a validator for the "registered_count" field. It is called by the builders before save.
+	occurrencecount.RegisteredCountValidator = occurrencecountDescRegisteredCount.Validators[0].(func(int) error)
 	organizationMixin := schema.Organization{}.Mixin()
 	organization.Policy = privacy.NewPolicies(schema.Organization{})
 	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1146,6 +1281,8 @@ func init() {
 	registrationHooks := schema.Registration{}.Hooks()
 
 	registration.Hooks[1] = registrationHooks[0]
+
+	registration.Hooks[2] = registrationHooks[1]
 	registrationMixinFields0 := registrationMixin[0].Fields()
 	_ = registrationMixinFields0
 	registrationFields := schema.Registration{}.Fields()
@@ -1160,6 +1297,10 @@ func init() {
 	registration.DefaultUpdatedAt = registrationDescUpdatedAt.Default.(func() time.Time)
 	// registration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	registration.UpdateDefaultUpdatedAt = registrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// registrationDescOccurrenceKey is the schema descriptor for occurrence_key field.
+	registrationDescOccurrenceKey := registrationFields[5].Descriptor()
+	// registration.DefaultOccurrenceKey holds the default value on creation for the occurrence_key field.
+	registration.DefaultOccurrenceKey = registrationDescOccurrenceKey.Default.(int64)
 	registrationevent.Policy = privacy.NewPolicies(schema.RegistrationEvent{})
 	registrationevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1178,6 +1319,63 @@ func init() {
 	registrationeventDescAt := registrationeventFields[4].Descriptor()
 	// registrationevent.DefaultAt holds the default value on creation for the at field.
 	registrationevent.DefaultAt = registrationeventDescAt.Default.(func() time.Time)
+	reportedindicatorMixin := schema.ReportedIndicator{}.Mixin()
+	reportedindicator.Policy = privacy.NewPolicies(schema.ReportedIndicator{})
+	reportedindicator.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := reportedindicator.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	reportedindicatorHooks := schema.ReportedIndicator{}.Hooks()
+
+	reportedindicator.Hooks[1] = reportedindicatorHooks[0]
+	reportedindicatorMixinFields0 := reportedindicatorMixin[0].Fields()
+	_ = reportedindicatorMixinFields0
+	reportedindicatorMixinFields1 := reportedindicatorMixin[1].Fields()
+	_ = reportedindicatorMixinFields1
+	reportedindicatorFields := schema.ReportedIndicator{}.Fields()
+	_ = reportedindicatorFields
+	// reportedindicatorDescCreatedAt is the schema descriptor for created_at field.
+	reportedindicatorDescCreatedAt := reportedindicatorMixinFields0[0].Descriptor()
+	// reportedindicator.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reportedindicator.DefaultCreatedAt = reportedindicatorDescCreatedAt.Default.(func() time.Time)
+	// reportedindicatorDescUpdatedAt is the schema descriptor for updated_at field.
+	reportedindicatorDescUpdatedAt := reportedindicatorMixinFields0[1].Descriptor()
+	// reportedindicator.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	reportedindicator.DefaultUpdatedAt = reportedindicatorDescUpdatedAt.Default.(func() time.Time)
+	// reportedindicator.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	reportedindicator.UpdateDefaultUpdatedAt = reportedindicatorDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reportedindicatorDescSource is the schema descriptor for source field.
+	reportedindicatorDescSource := reportedindicatorMixinFields1[0].Descriptor()
+	// reportedindicator.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	reportedindicator.SourceValidator = reportedindicatorDescSource.Validators[0].(func(string) error)
+	// reportedindicatorDescValue is the schema descriptor for value field.
+	reportedindicatorDescValue := reportedindicatorFields[1].Descriptor()
+	// reportedindicator.ValueValidator is a validator for the "value" field. It is called by the builders before save.
+	reportedindicator.ValueValidator = reportedindicatorDescValue.Validators[0].(func(int) error)
+	// reportedindicatorDescPeriodStart is the schema descriptor for period_start field.
+	reportedindicatorDescPeriodStart := reportedindicatorFields[2].Descriptor()
+	// reportedindicator.PeriodStartValidator is a validator for the "period_start" field. It is called by the builders before save.
+	reportedindicator.PeriodStartValidator = reportedindicatorDescPeriodStart.Validators[0].(func(string) error)
+	// reportedindicatorDescPeriodEnd is the schema descriptor for period_end field.
+	reportedindicatorDescPeriodEnd := reportedindicatorFields[3].Descriptor()
+	// reportedindicator.PeriodEndValidator is a validator for the "period_end" field. It is called by the builders before save.
+	reportedindicator.PeriodEndValidator = reportedindicatorDescPeriodEnd.Validators[0].(func(string) error)
+	// reportedindicatorDescPeriodText is the schema descriptor for period_text field.
+	reportedindicatorDescPeriodText := reportedindicatorFields[4].Descriptor()
+	// reportedindicator.PeriodTextValidator is a validator for the "period_text" field. It is called by the builders before save.
+	reportedindicator.PeriodTextValidator = reportedindicatorDescPeriodText.Validators[0].(func(string) error)
+	// reportedindicatorDescNote is the schema descriptor for note field.
+	reportedindicatorDescNote := reportedindicatorFields[5].Descriptor()
+	// reportedindicator.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	reportedindicator.NoteValidator = reportedindicatorDescNote.Validators[0].(func(string) error)
+	// reportedindicatorDescRejectReason is the schema descriptor for reject_reason field.
+	reportedindicatorDescRejectReason := reportedindicatorFields[7].Descriptor()
+	// reportedindicator.RejectReasonValidator is a validator for the "reject_reason" field. It is called by the builders before save.
+	reportedindicator.RejectReasonValidator = reportedindicatorDescRejectReason.Validators[0].(func(string) error)
 	requestevent.Policy = privacy.NewPolicies(schema.RequestEvent{})
 	requestevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1334,6 +1532,79 @@ func init() {
 	resourcecontactDescNote := resourcecontactFields[2].Descriptor()
 	// resourcecontact.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	resourcecontact.NoteValidator = resourcecontactDescNote.Validators[0].(func(string) error)
+	servicematterMixin := schema.ServiceMatter{}.Mixin()
+	servicematter.Policy = privacy.NewPolicies(schema.ServiceMatter{})
+	servicematter.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := servicematter.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	servicematterHooks := schema.ServiceMatter{}.Hooks()
+
+	servicematter.Hooks[1] = servicematterHooks[0]
+
+	servicematter.Hooks[2] = servicematterHooks[1]
+	servicematterMixinFields0 := servicematterMixin[0].Fields()
+	_ = servicematterMixinFields0
+	servicematterMixinFields1 := servicematterMixin[1].Fields()
+	_ = servicematterMixinFields1
+	servicematterFields := schema.ServiceMatter{}.Fields()
+	_ = servicematterFields
+	// servicematterDescCreatedAt is the schema descriptor for created_at field.
+	servicematterDescCreatedAt := servicematterMixinFields0[0].Descriptor()
+	// servicematter.DefaultCreatedAt holds the default value on creation for the created_at field.
+	servicematter.DefaultCreatedAt = servicematterDescCreatedAt.Default.(func() time.Time)
+	// servicematterDescUpdatedAt is the schema descriptor for updated_at field.
+	servicematterDescUpdatedAt := servicematterMixinFields0[1].Descriptor()
+	// servicematter.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	servicematter.DefaultUpdatedAt = servicematterDescUpdatedAt.Default.(func() time.Time)
+	// servicematter.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	servicematter.UpdateDefaultUpdatedAt = servicematterDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// servicematterDescSource is the schema descriptor for source field.
+	servicematterDescSource := servicematterMixinFields1[0].Descriptor()
+	// servicematter.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	servicematter.SourceValidator = servicematterDescSource.Validators[0].(func(string) error)
+	// servicematterDescName is the schema descriptor for name field.
+	servicematterDescName := servicematterFields[1].Descriptor()
+	// servicematter.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	servicematter.NameValidator = func() func(string) error {
+		validators := servicematterDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// servicematterDescRequiredDocuments is the schema descriptor for required_documents field.
+	servicematterDescRequiredDocuments := servicematterFields[3].Descriptor()
+	// servicematter.RequiredDocumentsValidator is a validator for the "required_documents" field. It is called by the builders before save.
+	servicematter.RequiredDocumentsValidator = servicematterDescRequiredDocuments.Validators[0].(func([]string) error)
+	// servicematterDescProcessingDays is the schema descriptor for processing_days field.
+	servicematterDescProcessingDays := servicematterFields[4].Descriptor()
+	// servicematter.ProcessingDaysValidator is a validator for the "processing_days" field. It is called by the builders before save.
+	servicematter.ProcessingDaysValidator = servicematterDescProcessingDays.Validators[0].(func(int) error)
+	// servicematterDescBookable is the schema descriptor for bookable field.
+	servicematterDescBookable := servicematterFields[5].Descriptor()
+	// servicematter.DefaultBookable holds the default value on creation for the bookable field.
+	servicematter.DefaultBookable = servicematterDescBookable.Default.(bool)
+	// servicematterDescHomeService is the schema descriptor for home_service field.
+	servicematterDescHomeService := servicematterFields[6].Descriptor()
+	// servicematter.DefaultHomeService holds the default value on creation for the home_service field.
+	servicematter.DefaultHomeService = servicematterDescHomeService.Default.(bool)
+	// servicematterDescOnBehalf is the schema descriptor for on_behalf field.
+	servicematterDescOnBehalf := servicematterFields[7].Descriptor()
+	// servicematter.DefaultOnBehalf holds the default value on creation for the on_behalf field.
+	servicematter.DefaultOnBehalf = servicematterDescOnBehalf.Default.(bool)
 	servicerequestMixin := schema.ServiceRequest{}.Mixin()
 	servicerequest.Policy = privacy.NewPolicies(schema.ServiceRequest{})
 	servicerequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1421,6 +1692,51 @@ func init() {
 	servicerequestDescIdempotencyKey := servicerequestFields[16].Descriptor()
 	// servicerequest.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	servicerequest.IdempotencyKeyValidator = servicerequestDescIdempotencyKey.Validators[0].(func(string) error)
+	serviceslotMixin := schema.ServiceSlot{}.Mixin()
+	serviceslot.Policy = privacy.NewPolicies(schema.ServiceSlot{})
+	serviceslot.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := serviceslot.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	serviceslotHooks := schema.ServiceSlot{}.Hooks()
+
+	serviceslot.Hooks[1] = serviceslotHooks[0]
+
+	serviceslot.Hooks[2] = serviceslotHooks[1]
+	serviceslotMixinFields0 := serviceslotMixin[0].Fields()
+	_ = serviceslotMixinFields0
+	serviceslotMixinFields1 := serviceslotMixin[1].Fields()
+	_ = serviceslotMixinFields1
+	serviceslotFields := schema.ServiceSlot{}.Fields()
+	_ = serviceslotFields
+	// serviceslotDescCreatedAt is the schema descriptor for created_at field.
+	serviceslotDescCreatedAt := serviceslotMixinFields0[0].Descriptor()
+	// serviceslot.DefaultCreatedAt holds the default value on creation for the created_at field.
+	serviceslot.DefaultCreatedAt = serviceslotDescCreatedAt.Default.(func() time.Time)
+	// serviceslotDescUpdatedAt is the schema descriptor for updated_at field.
+	serviceslotDescUpdatedAt := serviceslotMixinFields0[1].Descriptor()
+	// serviceslot.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	serviceslot.DefaultUpdatedAt = serviceslotDescUpdatedAt.Default.(func() time.Time)
+	// serviceslot.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	serviceslot.UpdateDefaultUpdatedAt = serviceslotDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// serviceslotDescSource is the schema descriptor for source field.
+	serviceslotDescSource := serviceslotMixinFields1[0].Descriptor()
+	// serviceslot.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	serviceslot.SourceValidator = serviceslotDescSource.Validators[0].(func(string) error)
+	// serviceslotDescCapacity is the schema descriptor for capacity field.
+	serviceslotDescCapacity := serviceslotFields[2].Descriptor()
+	// serviceslot.CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
+	serviceslot.CapacityValidator = serviceslotDescCapacity.Validators[0].(func(int) error)
+	// serviceslotDescBookedCount is the schema descriptor for booked_count field.
+	serviceslotDescBookedCount := serviceslotFields[3].Descriptor()
+	// serviceslot.DefaultBookedCount holds the default value on creation for the booked_count field.
+	serviceslot.DefaultBookedCount = serviceslotDescBookedCount.Default.(int)
+	// serviceslot.BookedCountValidator is a validator for the "booked_count" field. It is called by the builders before save.
+	serviceslot.BookedCountValidator = serviceslotDescBookedCount.Validators[0].(func(int) error)
 	signincode.Policy = privacy.NewPolicies(schema.SignInCode{})
 	signincode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1466,6 +1782,114 @@ func init() {
 	statcellDescNoisy := statcellFields[6].Descriptor()
 	// statcell.DefaultNoisy holds the default value on creation for the noisy field.
 	statcell.DefaultNoisy = statcellDescNoisy.Default.(bool)
+	themeMixin := schema.Theme{}.Mixin()
+	theme.Policy = privacy.NewPolicies(schema.Theme{})
+	theme.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := theme.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	themeHooks := schema.Theme{}.Hooks()
+
+	theme.Hooks[1] = themeHooks[0]
+	themeMixinFields0 := themeMixin[0].Fields()
+	_ = themeMixinFields0
+	themeMixinFields1 := themeMixin[1].Fields()
+	_ = themeMixinFields1
+	themeFields := schema.Theme{}.Fields()
+	_ = themeFields
+	// themeDescCreatedAt is the schema descriptor for created_at field.
+	themeDescCreatedAt := themeMixinFields0[0].Descriptor()
+	// theme.DefaultCreatedAt holds the default value on creation for the created_at field.
+	theme.DefaultCreatedAt = themeDescCreatedAt.Default.(func() time.Time)
+	// themeDescUpdatedAt is the schema descriptor for updated_at field.
+	themeDescUpdatedAt := themeMixinFields0[1].Descriptor()
+	// theme.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	theme.DefaultUpdatedAt = themeDescUpdatedAt.Default.(func() time.Time)
+	// theme.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	theme.UpdateDefaultUpdatedAt = themeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// themeDescSource is the schema descriptor for source field.
+	themeDescSource := themeMixinFields1[0].Descriptor()
+	// theme.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	theme.SourceValidator = themeDescSource.Validators[0].(func(string) error)
+	// themeDescMonth is the schema descriptor for month field.
+	themeDescMonth := themeFields[0].Descriptor()
+	// theme.MonthValidator is a validator for the "month" field. It is called by the builders before save.
+	theme.MonthValidator = themeDescMonth.Validators[0].(func(string) error)
+	// themeDescTitle is the schema descriptor for title field.
+	themeDescTitle := themeFields[1].Descriptor()
+	// theme.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	theme.TitleValidator = func() func(string) error {
+		validators := themeDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// themeDescDescription is the schema descriptor for description field.
+	themeDescDescription := themeFields[2].Descriptor()
+	// theme.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	theme.DescriptionValidator = themeDescDescription.Validators[0].(func(string) error)
+	visitMixin := schema.Visit{}.Mixin()
+	visit.Policy = privacy.NewPolicies(schema.Visit{})
+	visit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := visit.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	visitHooks := schema.Visit{}.Hooks()
+
+	visit.Hooks[1] = visitHooks[0]
+	visitMixinFields0 := visitMixin[0].Fields()
+	_ = visitMixinFields0
+	visitMixinFields1 := visitMixin[1].Fields()
+	_ = visitMixinFields1
+	visitFields := schema.Visit{}.Fields()
+	_ = visitFields
+	// visitDescCreatedAt is the schema descriptor for created_at field.
+	visitDescCreatedAt := visitMixinFields0[0].Descriptor()
+	// visit.DefaultCreatedAt holds the default value on creation for the created_at field.
+	visit.DefaultCreatedAt = visitDescCreatedAt.Default.(func() time.Time)
+	// visitDescUpdatedAt is the schema descriptor for updated_at field.
+	visitDescUpdatedAt := visitMixinFields0[1].Descriptor()
+	// visit.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	visit.DefaultUpdatedAt = visitDescUpdatedAt.Default.(func() time.Time)
+	// visit.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	visit.UpdateDefaultUpdatedAt = visitDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// visitDescSource is the schema descriptor for source field.
+	visitDescSource := visitMixinFields1[0].Descriptor()
+	// visit.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	visit.SourceValidator = visitDescSource.Validators[0].(func(string) error)
+	// visitDescBuilding is the schema descriptor for building field.
+	visitDescBuilding := visitFields[2].Descriptor()
+	// visit.BuildingValidator is a validator for the "building" field. It is called by the builders before save.
+	visit.BuildingValidator = visitDescBuilding.Validators[0].(func(string) error)
+	// visitDescUnit is the schema descriptor for unit field.
+	visitDescUnit := visitFields[3].Descriptor()
+	// visit.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	visit.UnitValidator = visitDescUnit.Validators[0].(func(string) error)
+	// visitDescRoom is the schema descriptor for room field.
+	visitDescRoom := visitFields[4].Descriptor()
+	// visit.RoomValidator is a validator for the "room" field. It is called by the builders before save.
+	visit.RoomValidator = visitDescRoom.Validators[0].(func(string) error)
+	// visitDescFindings is the schema descriptor for findings field.
+	visitDescFindings := visitFields[5].Descriptor()
+	// visit.FindingsValidator is a validator for the "findings" field. It is called by the builders before save.
+	visit.FindingsValidator = visitDescFindings.Validators[0].(func(string) error)
 	walknetwork.Policy = privacy.NewPolicies(schema.WalkNetwork{})
 	walknetwork.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -85,8 +85,10 @@ func (EventLock) Policy() ent.Policy { return rule.SystemOnly() }
 
 // Hooks of the Registration: each change of status is appended to the
 // registrations' log (internal/privatelog), which registrationChanged
-// follows.
-func (Registration) Hooks() []ent.Hook { return []ent.Hook{privatelog.RecordRegistrations()} }
+// follows; webhooks.
+func (Registration) Hooks() []ent.Hook {
+	return []ent.Hook{privatelog.RecordRegistrations(), webhook.Emit("Registration")}
+}
 
 // Policy of the PersonalDataAccess: admins read the log; a person reads
 // the entries about themselves; written under the system context.
@@ -225,9 +227,6 @@ func (Person) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
 func (ServiceRequest) Hooks() []ent.Hook {
 	return []ent.Hook{normaliseInput, webhook.Emit("ServiceRequest")}
 }
-
-// Hooks of the Registration: webhooks.
-func (Registration) Hooks() []ent.Hook { return []ent.Hook{webhook.Emit("Registration")} }
 
 // normaliseInput applies internal/inputs to every field a write sets:
 // free text trimmed of invisible characters and refused when nothing

@@ -8,13 +8,64 @@ import (
 	"io"
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/reportedindicator"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/visit"
 	"lifecircle/internal/taxonomy"
 	"strconv"
 	"time"
 
 	"entgo.io/contrib/entgql"
 )
+
+// An activity was created, updated or deleted.
+//
+// 某一活动被新建、修改或删除。
+type ActivityChange struct {
+	// The event's position in the change feed: pass it as after when reconnecting.
+	//
+	// 该事件在变更流中的位置：重新连接时作为 after 传入。
+	Cursor entgql.Cursor[int] `json:"cursor"`
+	// create, update or delete.
+	//
+	// 操作：create（新建）、update（修改）或 delete（删除）。
+	Op string `json:"op"`
+	// The global ID of the activity.
+	//
+	// 活动的全局 ID。
+	ID int `json:"id"`
+	// When the change happened.
+	//
+	// 变更发生的时间。
+	At time.Time `json:"at"`
+	// The activity as it is now, read with the subscriber's rights when the event is delivered; null for
+	// a deletion (a tombstone) or an activity deleted since.
+	//
+	// 活动的当前内容，在推送时按订阅者的权限读取；删除（墓碑记录）或此后已被删除时为空。
+	Activity *ent.Activity `json:"activity,omitempty"`
+}
+
+// A rectangle of WGS-84 coordinates, in degrees.
+//
+// WGS-84 坐标（度）围成的矩形。
+type BoundingBoxInput struct {
+	// Southern edge (minimum latitude).
+	//
+	// 南边界（最小纬度）。
+	South float64 `json:"south"`
+	// Western edge (minimum longitude).
+	//
+	// 西边界（最小经度）。
+	West float64 `json:"west"`
+	// Northern edge (maximum latitude).
+	//
+	// 北边界（最大纬度）。
+	North float64 `json:"north"`
+	// Eastern edge (maximum longitude).
+	//
+	// 东边界（最大经度）。
+	East float64 `json:"east"`
+}
 
 // What a walking circle holds of one category.
 //
@@ -351,6 +402,34 @@ type CreateWebhookEndpointInput struct {
 	Description *string `json:"description,omitempty"`
 }
 
+// A facility was created, updated or deleted.
+//
+// 某一设施被新建、修改或删除。
+type FacilityChange struct {
+	// The event's position in the change feed (the same cursor as the changes query's): pass it as after
+	// when reconnecting to receive what followed it.
+	//
+	// 该事件在变更流中的位置（与 changes 查询的游标相同）：重新连接时作为 after 传入，即可收到其后的事件。
+	Cursor entgql.Cursor[int] `json:"cursor"`
+	// create, update or delete.
+	//
+	// 操作：create（新建）、update（修改）或 delete（删除）。
+	Op string `json:"op"`
+	// The global ID of the facility.
+	//
+	// 设施的全局 ID。
+	ID int `json:"id"`
+	// When the change happened.
+	//
+	// 变更发生的时间。
+	At time.Time `json:"at"`
+	// The facility as it is now, read with the subscriber's rights when the event is delivered; null for
+	// a deletion (a tombstone) or a facility deleted since.
+	//
+	// 设施的当前内容，在推送时按订阅者的权限读取；删除（墓碑记录）或此后已被删除时为空。
+	Facility *ent.Facility `json:"facility,omitempty"`
+}
+
 // A direct link of an identity-provider subject (admins).
 //
 // 身份提供方用户的直接绑定（管理员）。
@@ -389,6 +468,60 @@ type LinkSignInPayload struct {
 	//
 	// 登录身份所绑定人员的全局 ID。
 	PersonID int `json:"personID"`
+}
+
+// A visit to log.
+//
+// 待登记的走访。
+type LogVisitInput struct {
+	// Why the visit was made.
+	//
+	// 走访原因。
+	Reason visit.Reason `json:"reason"`
+	// When it took place; now when omitted. Not in the future.
+	//
+	// 走访时间；省略时为当前时间。不能晚于当前时间。
+	VisitedAt *time.Time `json:"visitedAt,omitempty"`
+	// Staff and admins: the person who visited (a grid worker or staff member of the community). A grid worker leaves it
+	// out (or gives themselves).
+	//
+	// 工作人员和管理员填写：走访人（本社区的网格员或工作人员）。网格员不填（或填自己）。
+	VisitorID *int `json:"visitorID,omitempty"`
+	// The grid of the household, in the visitor's community.
+	//
+	// 所访住户所在的网格，须属走访人所在社区。
+	GridID *int `json:"gridID,omitempty"`
+	// The compound of the household, in the visitor's community.
+	//
+	// 所访住户所在的小区，须属走访人所在社区。
+	CompoundID *int `json:"compoundID,omitempty"`
+	// Building 楼栋, as text.
+	//
+	// 楼栋（文本）。
+	Building *string `json:"building,omitempty"`
+	// Unit 单元, as text.
+	//
+	// 单元（文本）。
+	Unit *string `json:"unit,omitempty"`
+	// Room 室, as text.
+	//
+	// 门牌（文本）。
+	Room *string `json:"room,omitempty"`
+	// The person visited, if they are registered in the visitor's community. A visit names a person or a household
+	// (compound, building, unit or room), or both.
+	//
+	// 被走访人员（如已在走访人所在社区登记）。走访须指明人员或住户（小区、楼栋、单元、门牌），或两者皆有。
+	PersonID *int `json:"personID,omitempty"`
+	// What was found.
+	//
+	// 走访情况。
+	Findings *string `json:"findings,omitempty"`
+	// A need to open as a follow-up, through the needs list's workflow: submitted by the grid worker, or by staff on
+	// behalf of the person visited (then personID is required). Linked from the visit as followUpRequest.
+	//
+	// 作为后续跟进提出的需求，走需求清单流程：由网格员提交，或由工作人员代被走访人提交（此时须填 personID）。
+	// 通过走访记录的 followUpRequest 关联。
+	FollowUp *VisitFollowUpInput `json:"followUp,omitempty"`
 }
 
 // A need to match to the resource or co-building project that answers it (at least one of the two).
@@ -636,6 +769,32 @@ type ProtectedCount struct {
 	Suppressed bool `json:"suppressed"`
 }
 
+// A new appointment slot for a matter.
+//
+// 为某事项新开放的预约时段。
+type PublishServiceSlotInput struct {
+	// The matter's global ID; the slot belongs to the matter's community.
+	//
+	// 事项的全局 ID；时段属于该事项所在的社区。
+	MatterID int `json:"matterID"`
+	// When the slot starts.
+	//
+	// 时段开始时间。
+	StartsAt time.Time `json:"startsAt"`
+	// When the slot ends; after startsAt.
+	//
+	// 时段结束时间，须晚于开始时间。
+	EndsAt time.Time `json:"endsAt"`
+	// Appointments the slot takes, at least 1.
+	//
+	// 该时段可预约的人数，至少为 1。
+	Capacity int `json:"capacity"`
+	// A retried publish with the same ID (or Idempotency-Key header) returns the first slot.
+	//
+	// 使用相同 ID（或 Idempotency-Key 请求头）重试时，返回第一次发布的时段。
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // The contact person of a resource.
 //
 // 资源联系人。
@@ -738,6 +897,44 @@ type StatValue struct {
 	Noisy bool `json:"noisy"`
 }
 
+// A figure to submit for review.
+//
+// 待提交审核的指标。
+type SubmitIndicatorInput struct {
+	// What the figure counts.
+	//
+	// 指标所计之物。
+	Key reportedindicator.Key `json:"key"`
+	// The region the figure is about: staff give their community or a region above it.
+	//
+	// 指标所属区域：工作人员填本社区或其上级区域。
+	RegionID int `json:"regionID"`
+	// The figure, as reported.
+	//
+	// 所报告的数值。
+	Value int `json:"value"`
+	// First day of the period (YYYY-MM-DD); omit for a figure as of periodEnd.
+	//
+	// 期间的第一天（YYYY-MM-DD）；截至某日的数值不填。
+	PeriodStart *string `json:"periodStart,omitempty"`
+	// Last day of the period, or the day the figure stands as of (YYYY-MM-DD).
+	//
+	// 期间的最后一天，或数值截至的日期（YYYY-MM-DD）。
+	PeriodEnd string `json:"periodEnd"`
+	// The period in the source's own words.
+	//
+	// 来源原文对期间的表述。
+	PeriodText *string `json:"periodText,omitempty"`
+	// Where the figure comes from (a report, an article); required.
+	//
+	// 数值来源（报告、文章）；必填。
+	Source string `json:"source"`
+	// A note: what exactly is counted.
+	//
+	// 说明：具体统计口径。
+	Note *string `json:"note,omitempty"`
+}
+
 // A new entry of the needs list.
 //
 // 需求清单中的一条新需求。
@@ -788,6 +985,14 @@ type SubmitRequestPayload struct {
 	//
 	// 原样返回所给的 clientMutationId。
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Live events, over WebSocket (graphql-transport-ws) or Server-Sent Events (graphql-sse), on /graphql
+// and /open/graphql.
+//
+// 实时事件，经 WebSocket（graphql-transport-ws）或服务器推送事件（graphql-sse）在 /graphql 和
+// /open/graphql 上提供。
+type Subscription struct {
 }
 
 // A range of time [from, to).
@@ -878,6 +1083,24 @@ type Viewer struct {
 	Community *ent.Region `json:"community,omitempty"`
 }
 
+// The need a visit opens.
+//
+// 走访提出的后续需求。
+type VisitFollowUpInput struct {
+	// What kind of request it is.
+	//
+	// 需求类型。
+	Kind servicerequest.Kind `json:"kind"`
+	// Short title.
+	//
+	// 简要标题。
+	Title string `json:"title"`
+	// Details, in free text.
+	//
+	// 详细说明（自由文本）。
+	Description *string `json:"description,omitempty"`
+}
+
 // An endpoint with its signing secret, shown this once.
 //
 // 端点及其签名密钥（只显示这一次）。
@@ -890,6 +1113,80 @@ type WebhookEndpointSecretPayload struct {
 	//
 	// 签名密钥（whsec_…）：请立即保存，之后不再显示。
 	Secret string `json:"secret"`
+}
+
+// What staff record on an appointment.
+//
+// 工作人员对预约记录的处理结果。
+type AppointmentOutcome string
+
+const (
+	// Taken on (or progress noted again): the officer answers for the case to the end.
+	//
+	// 受理（或再次记录进展）：该专员对办件全程负责。
+	AppointmentOutcomeInProgress AppointmentOutcome = "IN_PROGRESS"
+	// Handled to the end.
+	//
+	// 办结。
+	AppointmentOutcomeServed AppointmentOutcome = "SERVED"
+	// Cancelled by the counter; the place is given back.
+	//
+	// 由窗口取消，名额退回。
+	AppointmentOutcomeCancelled AppointmentOutcome = "CANCELLED"
+	// The resident did not come.
+	//
+	// 居民未到场。
+	AppointmentOutcomeNoShow AppointmentOutcome = "NO_SHOW"
+)
+
+var AllAppointmentOutcome = []AppointmentOutcome{
+	AppointmentOutcomeInProgress,
+	AppointmentOutcomeServed,
+	AppointmentOutcomeCancelled,
+	AppointmentOutcomeNoShow,
+}
+
+func (e AppointmentOutcome) IsValid() bool {
+	switch e {
+	case AppointmentOutcomeInProgress, AppointmentOutcomeServed, AppointmentOutcomeCancelled, AppointmentOutcomeNoShow:
+		return true
+	}
+	return false
+}
+
+func (e AppointmentOutcome) String() string {
+	return string(e)
+}
+
+func (e *AppointmentOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AppointmentOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AppointmentOutcome", str)
+	}
+	return nil
+}
+
+func (e AppointmentOutcome) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AppointmentOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AppointmentOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How compounds of a report are ordered.
@@ -966,6 +1263,80 @@ func (e *CompoundCoverageOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e CompoundCoverageOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The unit a reported indicator counts in; each key has one.
+//
+// 报告指标的计量单位；每个指标有唯一单位。
+type IndicatorUnit string
+
+const (
+	// Micro-wishes (个).
+	//
+	// 微心愿（个）。
+	IndicatorUnitWishes IndicatorUnit = "WISHES"
+	// Matters (件).
+	//
+	// 事件（件）。
+	IndicatorUnitMatters IndicatorUnit = "MATTERS"
+	// Persons (名).
+	//
+	// 人（名）。
+	IndicatorUnitPersons IndicatorUnit = "PERSONS"
+	// Clues (条).
+	//
+	// 线索（条）。
+	IndicatorUnitClues IndicatorUnit = "CLUES"
+)
+
+var AllIndicatorUnit = []IndicatorUnit{
+	IndicatorUnitWishes,
+	IndicatorUnitMatters,
+	IndicatorUnitPersons,
+	IndicatorUnitClues,
+}
+
+func (e IndicatorUnit) IsValid() bool {
+	switch e {
+	case IndicatorUnitWishes, IndicatorUnitMatters, IndicatorUnitPersons, IndicatorUnitClues:
+		return true
+	}
+	return false
+}
+
+func (e IndicatorUnit) String() string {
+	return string(e)
+}
+
+func (e *IndicatorUnit) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IndicatorUnit(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IndicatorUnit", str)
+	}
+	return nil
+}
+
+func (e IndicatorUnit) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IndicatorUnit) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IndicatorUnit) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

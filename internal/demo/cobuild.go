@@ -21,11 +21,6 @@ import (
 //go:embed cobuild.json
 var cobuildRaw []byte
 
-type provenance struct {
-	Source       string
-	Illustrative []string
-}
-
 type cobuildData struct {
 	Community string
 	Projects  []struct {

@@ -332,7 +332,7 @@ func TestRegistrationChanged(t *testing.T) {
 		}
 		var reg int
 		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
-			r, err := workflow.Register(ctx, c, act.ID, nil)
+			r, err := workflow.Register(ctx, c, act.ID, nil, nil)
 			if err == nil {
 				reg = r.ID
 			}
