@@ -21152,6 +21152,18 @@ enum ReportedIndicatorKey @goModel(model: "lifecircle/ent/reportedindicator.Key"
   快递员、外卖配送员发现的基层治理线索数。单位：CLUES（条）。
   """
   GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT
+  """
+  Matters handled at the one-window counter 全岗通 (as reported, not counted from appointments). Unit: MATTERS.
+  
+  “全岗通”办理的业务数（按所报告，非由预约记录统计）。单位：MATTERS（件）。
+  """
+  ONE_WINDOW_MATTERS_HANDLED
+  """
+  Share of the one-window counter's matters completed 办结率, in percent (as reported). Unit: PERCENT.
+  
+  “全岗通”业务办结率（按所报告），百分数。单位：PERCENT（%）。
+  """
+  ONE_WINDOW_COMPLETION_RATE
 }
 """
 How to order ` + "`" + `ReportedIndicator` + "`" + ` records.
@@ -28437,6 +28449,12 @@ enum IndicatorUnit {
   线索（条）。
   """
   CLUES
+  """
+  Percent (%), 0–100.
+
+  百分数（%），0–100。
+  """
+  PERCENT
 }
 
 extend type ReportedIndicator {
@@ -31255,9 +31273,9 @@ A published figure. value is null when suppressed.
 """
 type StatValue {
   """
-  requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations or active_volunteers.
+  requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations, active_volunteers, onewindow_matters_handled, onewindow_matters_served, onewindow_completion_rate (percent) or visits (door-knocking and other visits, by reason).
 
-  指标：requests_submitted（提交的需求数）、requests_completed（办结的需求数）、micro_wishes_fulfilled（实现的微心愿数）、completion_rate（办结率，百分比）、median_days_to_resolve（办结天数中位数）、activities_held（举办的活动数）、registrations（活动报名数）或 active_volunteers（参与的志愿者数）。
+  指标：requests_submitted（提交的需求数）、requests_completed（办结的需求数）、micro_wishes_fulfilled（实现的微心愿数）、completion_rate（办结率，百分比）、median_days_to_resolve（办结天数中位数）、activities_held（举办的活动数）、registrations（活动报名数）、active_volunteers（参与的志愿者数）、onewindow_matters_handled（“全岗通”受理的事项数）、onewindow_matters_served（办结的事项数）、onewindow_completion_rate（办结率，百分比）或 visits（走访数，按事由）。
   """
   metric: String!
   """

@@ -1134,7 +1134,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "source", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "illustrative", Type: field.TypeJSON, Nullable: true},
-		{Name: "key", Type: field.TypeEnum, Enums: []string{"MICRO_WISHES_FULFILLED", "MATTERS_RESOLVED", "EMPLOYED_PARTY_MEMBERS_REPORTING", "FULL_TIME_GRID_WORKERS", "PART_TIME_GRID_WORKERS", "GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT"}},
+		{Name: "key", Type: field.TypeEnum, Enums: []string{"MICRO_WISHES_FULFILLED", "MATTERS_RESOLVED", "EMPLOYED_PARTY_MEMBERS_REPORTING", "FULL_TIME_GRID_WORKERS", "PART_TIME_GRID_WORKERS", "GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT", "ONE_WINDOW_MATTERS_HANDLED", "ONE_WINDOW_COMPLETION_RATE"}},
 		{Name: "value", Type: field.TypeInt},
 		{Name: "period_start", Type: field.TypeString, Nullable: true},
 		{Name: "period_end", Type: field.TypeString},

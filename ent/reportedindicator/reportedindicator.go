@@ -132,6 +132,8 @@ const (
 	KeyFullTimeGridWorkers              Key = "FULL_TIME_GRID_WORKERS"
 	KeyPartTimeGridWorkers              Key = "PART_TIME_GRID_WORKERS"
 	KeyGovernanceCluesFromNewEmployment Key = "GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT"
+	KeyOneWindowMattersHandled          Key = "ONE_WINDOW_MATTERS_HANDLED"
+	KeyOneWindowCompletionRate          Key = "ONE_WINDOW_COMPLETION_RATE"
 )
 
 func (k Key) String() string {
@@ -141,7 +143,7 @@ func (k Key) String() string {
 // KeyValidator is a validator for the "key" field enum values. It is called by the builders before save.
 func KeyValidator(k Key) error {
 	switch k {
-	case KeyMicroWishesFulfilled, KeyMattersResolved, KeyEmployedPartyMembersReporting, KeyFullTimeGridWorkers, KeyPartTimeGridWorkers, KeyGovernanceCluesFromNewEmployment:
+	case KeyMicroWishesFulfilled, KeyMattersResolved, KeyEmployedPartyMembersReporting, KeyFullTimeGridWorkers, KeyPartTimeGridWorkers, KeyGovernanceCluesFromNewEmployment, KeyOneWindowMattersHandled, KeyOneWindowCompletionRate:
 		return nil
 	default:
 		return fmt.Errorf("reportedindicator: invalid enum value for key field: %q", k)

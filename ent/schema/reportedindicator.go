@@ -33,6 +33,8 @@ func (ReportedIndicator) Fields() []ent.Field {
 			"FullTimeGridWorkers", "FULL_TIME_GRID_WORKERS",
 			"PartTimeGridWorkers", "PART_TIME_GRID_WORKERS",
 			"GovernanceCluesFromNewEmployment", "GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT",
+			"OneWindowMattersHandled", "ONE_WINDOW_MATTERS_HANDLED",
+			"OneWindowCompletionRate", "ONE_WINDOW_COMPLETION_RATE",
 		).
 			Comment(doc("What the figure counts; each key has one unit (see unit).", "指标所计之物；每个指标有唯一单位（见 unit）。")).
 			Annotations(gqldoc.EnumValues{
@@ -42,6 +44,8 @@ func (ReportedIndicator) Fields() []ent.Field {
 				"FULL_TIME_GRID_WORKERS":               doc("Full-time grid workers 专职网格员. Unit: PERSONS.", "专职网格员数。单位：PERSONS（名）。"),
 				"PART_TIME_GRID_WORKERS":               doc("Part-time grid workers 兼职网格员. Unit: PERSONS.", "兼职网格员数。单位：PERSONS（名）。"),
 				"GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT": doc("Governance clues 治理线索 found by couriers and delivery riders. Unit: CLUES.", "快递员、外卖配送员发现的基层治理线索数。单位：CLUES（条）。"),
+				"ONE_WINDOW_MATTERS_HANDLED":           doc("Matters handled at the one-window counter 全岗通 (as reported, not counted from appointments). Unit: MATTERS.", "“全岗通”办理的业务数（按所报告，非由预约记录统计）。单位：MATTERS（件）。"),
+				"ONE_WINDOW_COMPLETION_RATE":           doc("Share of the one-window counter's matters completed 办结率, in percent (as reported). Unit: PERCENT.", "“全岗通”业务办结率（按所报告），百分数。单位：PERCENT（%）。"),
 			}),
 		field.Int("value").Range(0, math.MaxInt32).
 			Comment(doc("The figure, as reported.", "所报告的数值。")).

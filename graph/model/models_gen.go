@@ -875,9 +875,9 @@ type ServiceCircle struct {
 //
 // 一项已发布的数值。被隐藏时 value 为空。
 type StatValue struct {
-	// requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations or active_volunteers.
+	// requests_submitted, requests_completed, micro_wishes_fulfilled, completion_rate (percent), median_days_to_resolve, activities_held, registrations, active_volunteers, onewindow_matters_handled, onewindow_matters_served, onewindow_completion_rate (percent) or visits (door-knocking and other visits, by reason).
 	//
-	// 指标：requests_submitted（提交的需求数）、requests_completed（办结的需求数）、micro_wishes_fulfilled（实现的微心愿数）、completion_rate（办结率，百分比）、median_days_to_resolve（办结天数中位数）、activities_held（举办的活动数）、registrations（活动报名数）或 active_volunteers（参与的志愿者数）。
+	// 指标：requests_submitted（提交的需求数）、requests_completed（办结的需求数）、micro_wishes_fulfilled（实现的微心愿数）、completion_rate（办结率，百分比）、median_days_to_resolve（办结天数中位数）、activities_held（举办的活动数）、registrations（活动报名数）、active_volunteers（参与的志愿者数）、onewindow_matters_handled（“全岗通”受理的事项数）、onewindow_matters_served（办结的事项数）、onewindow_completion_rate（办结率，百分比）或 visits（走访数，按事由）。
 	Metric string `json:"metric"`
 	// A breakdown: a request kind (MICRO_WISH), a request status (status:RESOLVED), an age band (age:60+) or target group (group:elderly); empty for the total.
 	//
@@ -1290,6 +1290,10 @@ const (
 	//
 	// 线索（条）。
 	IndicatorUnitClues IndicatorUnit = "CLUES"
+	// Percent (%), 0–100.
+	//
+	// 百分数（%），0–100。
+	IndicatorUnitPercent IndicatorUnit = "PERCENT"
 )
 
 var AllIndicatorUnit = []IndicatorUnit{
@@ -1297,11 +1301,12 @@ var AllIndicatorUnit = []IndicatorUnit{
 	IndicatorUnitMatters,
 	IndicatorUnitPersons,
 	IndicatorUnitClues,
+	IndicatorUnitPercent,
 }
 
 func (e IndicatorUnit) IsValid() bool {
 	switch e {
-	case IndicatorUnitWishes, IndicatorUnitMatters, IndicatorUnitPersons, IndicatorUnitClues:
+	case IndicatorUnitWishes, IndicatorUnitMatters, IndicatorUnitPersons, IndicatorUnitClues, IndicatorUnitPercent:
 		return true
 	}
 	return false

@@ -32,6 +32,7 @@ type recurringData struct {
 		TargetGroups                                              []string
 		Rrule, Start, End, Source                                 string
 		Capacity                                                  int
+		Illustrative                                              []string
 	}
 }
 
@@ -95,7 +96,8 @@ func writeRecurring(ctx context.Context, c *ent.Client) error {
 		if err := c.Activity.Create().SetTitle(s.Title).SetDescription(s.Description).
 			SetCategory(activity.Category(s.Category)).SetTargetGroups(s.TargetGroups).
 			SetCommunityID(cid).SetOrganizerID(org).SetVenueID(venue).SetRrule(s.Rrule).
-			SetStartsAt(start).SetEndsAt(end).SetCapacity(s.Capacity).SetSource(s.Source).Exec(ctx); err != nil {
+			SetStartsAt(start).SetEndsAt(end).SetCapacity(s.Capacity).SetSource(s.Source).
+			SetIllustrative(s.Illustrative).Exec(ctx); err != nil {
 			return fmt.Errorf("demo: series %s: %w", s.Title, err)
 		}
 	}

@@ -30,6 +30,7 @@ const (
 	Matters Unit = "MATTERS"
 	Persons Unit = "PERSONS"
 	Clues   Unit = "CLUES"
+	Percent Unit = "PERCENT"
 )
 
 // Units maps each key to its one unit.
@@ -40,6 +41,8 @@ var Units = map[reportedindicator.Key]Unit{
 	reportedindicator.KeyFullTimeGridWorkers:              Persons,
 	reportedindicator.KeyPartTimeGridWorkers:              Persons,
 	reportedindicator.KeyGovernanceCluesFromNewEmployment: Clues,
+	reportedindicator.KeyOneWindowMattersHandled:          Matters,
+	reportedindicator.KeyOneWindowCompletionRate:          Percent,
 }
 
 // UnitOf returns the unit of key.
@@ -68,6 +71,9 @@ func Submit(ctx context.Context, client *ent.Client, in Input) (*ent.ReportedInd
 	}
 	if err := reportedindicator.KeyValidator(in.Key); err != nil {
 		return nil, apperr.BadInput("key", "unknown key %q", in.Key)
+	}
+	if UnitOf(in.Key) == Percent && in.Value > 100 {
+		return nil, apperr.Invalid("value", "a percentage is between 0 and 100", "百分数应在 0 到 100 之间")
 	}
 	if strings.TrimSpace(in.Source) == "" {
 		return nil, apperr.Invalid("source", "say where the figure comes from (e.g. the report or article)", "请注明数值来源（如报告或文章）")

@@ -89,6 +89,8 @@ func TestReportedIndicators(t *testing.T) {
 			"FULL_TIME_GRID_WORKERS":               {249, "PERSONS", "长武县"},
 			"PART_TIME_GRID_WORKERS":               {1882, "PERSONS", "长武县"},
 			"GOVERNANCE_CLUES_FROM_NEW_EMPLOYMENT": {53, "CLUES", "渭阳街道"},
+			"ONE_WINDOW_MATTERS_HANDLED":           {1500, "MATTERS", "塔城路社区"},
+			"ONE_WINDOW_COMPLETION_RATE":           {100, "PERCENT", "塔城路社区"},
 		} {
 			got := byKey[key]
 			if got.Value != want.value || got.Unit != want.unit || got.Region.Name != want.region || !strings.HasPrefix(got.Source, "seed 00") || got.Status != "APPROVED" {
