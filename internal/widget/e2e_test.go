@@ -96,7 +96,7 @@ type report struct {
 	WidgetButtonBackground       string
 	LightDOMLeaflet              int
 	Live                         *struct {
-		Created                           string
+		Created, CreatedLegend            string
 		CreatedMarker, Markers, ListItems int
 		Moved, Closed, Reloaded           bool
 		StateBeforeRemoval                string
@@ -393,8 +393,8 @@ func TestWidgetInBrowser(t *testing.T) {
 		if l := r.Live; l == nil {
 			t.Error("no live report")
 		} else {
-			if l.Created != "实时新药店" || l.CreatedMarker != 1 {
-				t.Errorf("created facility: list entry %q, %d markers; want 实时新药店 and 1", l.Created, l.CreatedMarker)
+			if l.Created != "实时新药店" || l.CreatedMarker != 1 || strings.Contains(l.CreatedLegend, "pharmacy") {
+				t.Errorf("created facility: list entry %q, %d markers, legend %q; want 实时新药店, 1 and the category's label", l.Created, l.CreatedMarker, l.CreatedLegend)
 			}
 			if !l.Moved || !l.Closed || l.Reloaded {
 				t.Errorf("live: moved %v, closed facility removed %v, page reloaded %v", l.Moved, l.Closed, l.Reloaded)

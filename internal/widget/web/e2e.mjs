@@ -207,6 +207,7 @@ try {
     const id = created.createFacility.id;
     report.live.created = await w.locator(`.lc-item[data-id="${id}"] .lc-item-name`).textContent({ timeout: 15000 }).catch((e) => `not shown: ${e.message.split('\n')[0]}`);
     report.live.createdMarker = await w.locator(`.lc-marker[data-id="${id}"]`).count();
+    report.live.createdLegend = await w.locator('.lc-toggle[data-category="pharmacy"]').textContent();
     await gql(L, `mutation($id: ID!, $lat: Float!, $lng: Float!) { updateFacility(id: $id, input: {lat: $lat, lng: $lng}) { id } }`,
       { id: L.move, lat: L.moveLat, lng: L.moveLng });
     report.live.moved = await page.waitForFunction(([host, id, t]) => {

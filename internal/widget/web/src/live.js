@@ -5,7 +5,7 @@
 // client library in every district page's bundle. Never with credentials.
 // A dropped stream is resumed after the last cursor seen, with backoff.
 
-export const FACILITY_FIELDS = 'id name names { lang value } category lat lng status address phone services openNow';
+export const FACILITY_FIELDS = 'id name names { lang value } category categoryInfo { group labels { lang value } } lat lng status address phone services openNow';
 
 const QUERY = `subscription($bbox: BoundingBoxInput, $categories: [String!], $after: Cursor) {
   facilityChanged(bbox: $bbox, categories: $categories, after: $after) { cursor op id facility { ${FACILITY_FIELDS} } }

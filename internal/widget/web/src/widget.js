@@ -251,6 +251,11 @@ class Widget {
       };
       if (old) list[i] = next;
       else list.push(next);
+      // A category the widget did not load yet: its labels and group come with the event.
+      if (!this.data.categories[f.category] && f.categoryInfo) {
+        const labels = Object.fromEntries(f.categoryInfo.labels.map((l) => [l.lang, l.value]));
+        this.data.categories[f.category] = { group: f.categoryInfo.group, labels };
+      }
       let m = this.markers.get(f.id);
       if (!m) {
         m = this.marker(next);
