@@ -18,6 +18,7 @@ import (
 
 	entfacility "lifecircle/ent/facility"
 	"lifecircle/ent/region"
+	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/server"
@@ -69,31 +70,38 @@ type report struct {
 		Categories           []string
 		CoverageShown        bool
 	}
-	Gaps                                        []string
-	GapsOpen, GapsOpenAfterClick                bool
-	GapsSummary, GapsSummaryEn                  string
-	Basemap, Attribution                        string
-	Rich                                        map[string]details
-	RichList                                    struct{ Text, Tel string }
-	Viewports                                   []viewport
-	State, Status                               string
-	Markers                                     int
-	ListItems                                   int
-	ListOrder                                   []string
-	Title                                       map[string]string
-	Coverage                                    map[string]string
-	AfterToggle                                 struct{ Markers, MarkersOfCategory, ListItems int }
-	AfterToggleBack                             int
-	Popup                                       map[string]popup
-	PopupFromList                               popup
-	PopupsBeforeEnter                           int
-	LegendHant                                  string
-	FocusableInMap                              int
-	Legend                                      string
-	ListNameEn                                  string
-	HostProbe                                   struct{ Background, FontSize, ZIndex string }
-	WidgetButtonBackground                      string
-	LightDOMLeaflet                             int
+	Gaps                         []string
+	GapsOpen, GapsOpenAfterClick bool
+	GapsSummary, GapsSummaryEn   string
+	Basemap, Attribution         string
+	Rich                         map[string]details
+	RichList                     struct{ Text, Tel string }
+	Viewports                    []viewport
+	State, Status                string
+	Markers                      int
+	ListItems                    int
+	ListOrder                    []string
+	Title                        map[string]string
+	Coverage                     map[string]string
+	AfterToggle                  struct{ Markers, MarkersOfCategory, ListItems int }
+	AfterToggleBack              int
+	Popup                        map[string]popup
+	PopupFromList                popup
+	PopupsBeforeEnter            int
+	LegendHant                   string
+	FocusableInMap               int
+	Legend                       string
+	ListNameEn                   string
+	HostProbe                    struct{ Background, FontSize, ZIndex string }
+	WidgetButtonBackground       string
+	LightDOMLeaflet              int
+	Live                         *struct {
+		Created, CreatedLegend            string
+		CreatedMarker, Markers, ListItems int
+		Moved, Closed, Reloaded           bool
+		StateBeforeRemoval                string
+		StreamClosedOnRemoval             bool
+	}
 	ConsoleErrors, FailedRequests, BadResponses []string
 }
 
@@ -247,8 +255,14 @@ func TestWidgetInBrowser(t *testing.T) {
 		hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
 
 		shot := filepath.Join(artifacts(t), "widget-"+b.Name+".png")
-		cfg, _ := json.Marshal(map[string]string{"editorURL": apiURL + "/widget/", "community": c.ID, "url": hostURL,
-			"toggle": toggle, "facility": pick.ID, "rich": gid.Encode(canteen.ID), "screenshot": shot, "cookieURL": apiURL})
+		// Live: with the widget open, staff add a pharmacy next to the
+		// community's centre, move the canteen 40 m north and close the
+		// facility whose popup was opened.
+		live := map[string]any{"graphqlURL": apiURL + "/graphql", "token": apiSrv.Token(t, auth.RoleAdmin, 0), "community": c.ID,
+			"lat": c.Lat + 0.0003, "lng": c.Lng + 0.0003, "move": gid.Encode(canteen.ID), "moveLat": canteen.Lat + 0.0004, "moveLng": canteen.Lng,
+			"close": pick.ID}
+		cfg, _ := json.Marshal(map[string]any{"editorURL": apiURL + "/widget/", "community": c.ID, "url": hostURL,
+			"toggle": toggle, "facility": pick.ID, "rich": gid.Encode(canteen.ID), "screenshot": shot, "cookieURL": apiURL, "live": live})
 		cmd := exec.Command("node", "e2e.mjs")
 		cmd.Dir = "web"
 		cmd.Env = append(os.Environ(), "E2E="+string(cfg), "CHROMIUM="+chromium)
@@ -372,6 +386,25 @@ func TestWidgetInBrowser(t *testing.T) {
 		}
 		if r.WidgetButtonBackground == "rgb(255, 105, 180)" {
 			t.Errorf("host page styles reached into the widget (button background %s)", r.WidgetButtonBackground)
+		}
+		// Live updates: the new pharmacy appears, the canteen moves, the
+		// closed facility leaves map and list, all without a reload; a
+		// removed widget closes its stream.
+		if l := r.Live; l == nil {
+			t.Error("no live report")
+		} else {
+			if l.Created != "实时新药店" || l.CreatedMarker != 1 || strings.Contains(l.CreatedLegend, "pharmacy") {
+				t.Errorf("created facility: list entry %q, %d markers, legend %q; want 实时新药店, 1 and the category's label", l.Created, l.CreatedMarker, l.CreatedLegend)
+			}
+			if !l.Moved || !l.Closed || l.Reloaded {
+				t.Errorf("live: moved %v, closed facility removed %v, page reloaded %v", l.Moved, l.Closed, l.Reloaded)
+			}
+			if l.Markers != fs.TotalCount || l.ListItems != fs.TotalCount {
+				t.Errorf("after one creation and one closure: %d markers, %d list entries, want %d", l.Markers, l.ListItems, fs.TotalCount)
+			}
+			if l.StateBeforeRemoval != "live" || !l.StreamClosedOnRemoval {
+				t.Errorf("live state %q; stream closed when the widget was removed: %v", l.StateBeforeRemoval, l.StreamClosedOnRemoval)
+			}
 		}
 		if len(r.ConsoleErrors)+len(r.FailedRequests)+len(r.BadResponses) > 0 {
 			t.Errorf("console errors %q, failed requests %q, error responses %q", r.ConsoleErrors, r.FailedRequests, r.BadResponses)

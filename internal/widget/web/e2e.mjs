@@ -19,7 +19,11 @@ try {
   const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') report.consoleErrors.push(`${m.text()} (${m.location().url})`); });
   page.on('pageerror', (e) => report.consoleErrors.push(String(e)));
-  page.on('requestfailed', (r) => report.failedRequests.push(`${r.url()} ${r.failure() && r.failure().errorText}`));
+  page.on('requestfailed', (r) => {
+    // A live stream is cut when its page navigates away or the widget is replaced: not a failure.
+    if (r.method() === 'POST' && r.headers().accept === 'text/event-stream' && r.failure() && r.failure().errorText === 'net::ERR_ABORTED') return;
+    report.failedRequests.push(`${r.url()} ${r.failure() && r.failure().errorText}`);
+  });
   page.on('response', (r) => { if (r.status() >= 400) report.badResponses.push(`${r.status()} ${r.url()}`); });
 
   // The web editor's way: open /widget/, pick the community, copy the snippet.
@@ -186,10 +190,58 @@ try {
     report.viewports.push(v);
     await vp.close();
   }
+
+  // Live: staff create a facility, move one and close one through
+  // GraphQL; the open widget follows without a reload.
+  if (cfg.live) {
+    const L = cfg.live;
+    report.live = {};
+    await closePopup(w);
+    await page.waitForSelector('div[data-community][data-live="live"]', { timeout: 30000 });
+    await page.waitForTimeout(500); // the server registers the subscription
+    const navigations = await page.evaluate(() => performance.getEntriesByType('navigation').length + ':' + performance.timeOrigin);
+    const marker = w.locator(`.lc-marker[data-id="${L.move}"]`);
+    const before = await marker.evaluate((el) => el.style.transform);
+    const created = await gql(L, `mutation($c: ID!, $lat: Float!, $lng: Float!) { createFacility(input: {name: "实时新药店", category: "pharmacy", lat: $lat, lng: $lng, communityID: $c}) { id } }`,
+      { c: L.community, lat: L.lat, lng: L.lng });
+    const id = created.createFacility.id;
+    report.live.created = await w.locator(`.lc-item[data-id="${id}"] .lc-item-name`).textContent({ timeout: 15000 }).catch((e) => `not shown: ${e.message.split('\n')[0]}`);
+    report.live.createdMarker = await w.locator(`.lc-marker[data-id="${id}"]`).count();
+    report.live.createdLegend = await w.locator('.lc-toggle[data-category="pharmacy"]').textContent();
+    await gql(L, `mutation($id: ID!, $lat: Float!, $lng: Float!) { updateFacility(id: $id, input: {lat: $lat, lng: $lng}) { id } }`,
+      { id: L.move, lat: L.moveLat, lng: L.moveLng });
+    report.live.moved = await page.waitForFunction(([host, id, t]) => {
+      const el = document.querySelector(host).shadowRoot.querySelector(`.lc-marker[data-id="${id}"]`);
+      return el && el.style.transform !== t;
+    }, ['div[data-community]', L.move, before], { timeout: 15000 }).then(() => true, () => false);
+    await gql(L, `mutation($id: ID!) { updateFacility(id: $id, input: {status: CLOSED}) { id } }`, { id: L.close });
+    report.live.closed = await page.waitForFunction(([host, id]) => !document.querySelector(host).shadowRoot.querySelector(`[data-id="${id}"]`),
+      ['div[data-community]', L.close], { timeout: 15000 }).then(() => true, () => false);
+    report.live.markers = await w.locator('.lc-marker').count();
+    report.live.listItems = await w.locator('.lc-item').count();
+    report.live.reloaded = navigations !== await page.evaluate(() => performance.getEntriesByType('navigation').length + ':' + performance.timeOrigin);
+    await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-live.png'), fullPage: true });
+    // Removed from the page, the widget closes its stream.
+    report.live.stateBeforeRemoval = await w.getAttribute('data-live');
+    const aborted = page.waitForEvent('requestfailed', { predicate: (r) => r.method() === 'POST', timeout: 10000 }).then(() => true, () => false);
+    await page.evaluate(() => document.querySelector('div[data-community]').remove());
+    report.live.streamClosedOnRemoval = await aborted;
+  }
 } finally {
   await browser.close();
 }
 console.log(JSON.stringify(report));
+
+async function gql(L, query, variables) {
+  const res = await fetch(L.graphqlURL, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${L.token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
 
 async function closePopup(w) {
   // The close button (a popup may already be fading out after a language switch).

@@ -13,6 +13,7 @@ import widgetCSS from './widget.css';
 import { LANGS, LANG_NAMES, MESSAGES, groupStyle } from './i18n.js';
 import { toGCJ02 } from './gcj02.js';
 import { load } from './api.js';
+import { subscribe } from './live.js';
 
 const script = document.currentScript;
 // Below this width (CSS pixels) map and list stack.
@@ -67,6 +68,8 @@ function options(el) {
     tilesSubdomains: d.tilesSubdomains || 'abc',
     gcj02: (d.tilesCrs || '').toLowerCase() === 'gcj02',
     coverage: ['off', 'summary', 'full'].includes(d.coverage) ? d.coverage : 'summary',
+    // data-live="off": no subscription, the markers as loaded.
+    live: (d.live || '').toLowerCase() !== 'off',
   };
 }
 
@@ -145,6 +148,8 @@ class Widget {
   // destroy releases the map, for pages that replace a widget.
   destroy() {
     this.destroyed = true;
+    if (this.live) this.live.stop();
+    this.live = null;
     if (this.resizeObserver) this.resizeObserver.disconnect();
     this.map.stop();
     this.map.remove();
@@ -182,6 +187,89 @@ class Widget {
     this.draw();
     this.renderText();
     this.setState('ready');
+    if (this.opts.live) this.listen();
+  }
+
+  // listen subscribes to the changes of facilities around the place: the
+  // reach polygon's bounding box (or the walk's radius), the widget's
+  // categories.
+  listen() {
+    const { place, polygon, minutes } = this.data;
+    let bbox;
+    if (polygon) {
+      const ring = polygon.coordinates[0];
+      bbox = { south: Infinity, west: Infinity, north: -Infinity, east: -Infinity };
+      for (const [lng, lat] of ring) {
+        bbox.south = Math.min(bbox.south, lat);
+        bbox.north = Math.max(bbox.north, lat);
+        bbox.west = Math.min(bbox.west, lng);
+        bbox.east = Math.max(bbox.east, lng);
+      }
+    } else {
+      const r = ((minutes || this.opts.minutes) * WALK_M_PER_MIN) / 111320;
+      const rl = r / Math.cos((place.lat * Math.PI) / 180);
+      bbox = { south: place.lat - r, north: place.lat + r, west: place.lng - rl, east: place.lng + rl };
+    }
+    this.live = subscribe(this.opts.endpoint, { bbox, categories: this.opts.categories },
+      (e) => this.applyChange(e), (state) => { if (!this.destroyed) this.host.dataset.live = state; });
+  }
+
+  // reachable tells whether a facility from an event belongs on the map:
+  // not closed, of the widget's categories, inside the walk's polygon.
+  reachable(f) {
+    if (!f || f.status === 'CLOSED') return false;
+    if (this.opts.categories.length && !this.opts.categories.includes(f.category)) return false;
+    const { polygon, place } = this.data;
+    if (polygon) return polygon.coordinates.every((ring, i) => inRing(f.lng, f.lat, ring) === (i === 0));
+    return estimateMinutes(place, f) <= this.opts.minutes;
+  }
+
+  // applyChange adds, updates, moves or removes one facility's marker and
+  // list entry. Walking minutes of a new or moved facility are estimated
+  // (straight line × 1.3 at 4.5 km/h, the server's default walk model)
+  // until the widget is next loaded.
+  applyChange(e) {
+    if (this.destroyed || !this.data) return;
+    const list = this.data.facilities;
+    const i = list.findIndex((x) => x.id === e.id);
+    const old = i >= 0 ? list[i] : null;
+    const f = e.facility;
+    if (!this.reachable(f)) {
+      if (!old) return;
+      list.splice(i, 1);
+      const m = this.markers.get(e.id);
+      if (m) this.layer.removeLayer(m);
+      this.markers.delete(e.id);
+    } else {
+      const moved = !old || old.lat !== f.lat || old.lng !== f.lng;
+      const next = {
+        ...(old || {}),
+        id: f.id, name: f.name, category: f.category, lat: f.lat, lng: f.lng,
+        names: Object.fromEntries((f.names || []).map((n) => [n.lang, n.value])),
+        address: f.address || '', phone: f.phone || '', services: f.services || [], openNow: f.openNow,
+        walkMinutes: moved ? estimateMinutes(this.data.place, f) : old.walkMinutes,
+      };
+      if (old) list[i] = next;
+      else list.push(next);
+      // A category the widget did not load yet: its labels and group come with the event.
+      if (!this.data.categories[f.category] && f.categoryInfo) {
+        const labels = Object.fromEntries(f.categoryInfo.labels.map((l) => [l.lang, l.value]));
+        this.data.categories[f.category] = { group: f.categoryInfo.group, labels };
+      }
+      let m = this.markers.get(f.id);
+      if (!m) {
+        m = this.marker(next);
+      } else {
+        m.setLatLng(this.at(next.lat, next.lng));
+        m.setIcon(this.icon(next));
+        const el = m.getElement();
+        if (el) Object.assign(el.dataset, { id: next.id, category: next.category });
+      }
+      m.facility = next;
+    }
+    this.renderLegend();
+    this.renderCoverage();
+    this.applyFilter();
   }
 
   visible() {
@@ -217,17 +305,23 @@ class Widget {
     L.marker(center, { icon: L.divIcon({ className: 'lc-center', html: '<span>★</span>', iconSize: [22, 22] }), interactive: false, keyboard: false }).addTo(this.map);
     for (const f of facilities) {
       bounds.extend(this.at(f.lat, f.lng));
-      const m = L.marker(this.at(f.lat, f.lng), { icon: this.icon(f), keyboard: false, riseOnHover: true });
-      m.bindPopup(() => this.popup(f), { maxWidth: 280 });
-      m.on('add', () => {
-        const el = m.getElement();
-        el.dataset.id = f.id;
-        el.dataset.category = f.category;
-      });
-      this.markers.set(f.id, m);
+      this.marker(f);
     }
     this.map.fitBounds(bounds, { padding: [12, 12] });
     this.applyFilter();
+  }
+
+  marker(f) {
+    const m = L.marker(this.at(f.lat, f.lng), { icon: this.icon(f), keyboard: false, riseOnHover: true });
+    m.facility = f;
+    m.bindPopup(() => this.popup(m.facility), { maxWidth: 280 });
+    m.on('add', () => {
+      const el = m.getElement();
+      el.dataset.id = m.facility.id;
+      el.dataset.category = m.facility.category;
+    });
+    this.markers.set(f.id, m);
+    return m;
   }
 
   // attribution credits the streets' source in the current language.
@@ -441,14 +535,53 @@ class Widget {
   }
 }
 
+// Walking speed of the server's default walk model (4.5 km/h) and its
+// detour factor over the straight line.
+const WALK_M_PER_MIN = 75;
+const CIRCUITY = 1.3;
+
+function estimateMinutes(place, f) {
+  const rad = Math.PI / 180;
+  const dlat = (f.lat - place.lat) * rad;
+  const dlng = (f.lng - place.lng) * rad;
+  const a = Math.sin(dlat / 2) ** 2 + Math.cos(place.lat * rad) * Math.cos(f.lat * rad) * Math.sin(dlng / 2) ** 2;
+  const metres = 2 * 6371008.8 * Math.asin(Math.sqrt(a));
+  return (metres * CIRCUITY) / WALK_M_PER_MIN;
+}
+
+// inRing: is (x, y) inside a GeoJSON ring of [lng, lat] (even-odd rule)?
+function inRing(x, y, ring) {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+const mounted = new Set();
+
 function mountAll() {
   for (const el of document.querySelectorAll('[data-lifecircle-widget]')) {
     if (el.lifecircleWidget) continue;
     const w = new Widget(el);
     el.lifecircleWidget = w;
+    mounted.add(w);
     w.start();
   }
 }
+
+// A widget removed from the page stops listening and releases its map.
+new MutationObserver(() => {
+  for (const w of mounted) {
+    if (w.destroyed) mounted.delete(w);
+    else if (!w.host.isConnected) {
+      mounted.delete(w);
+      w.destroy();
+    }
+  }
+}).observe(document.documentElement, { childList: true, subtree: true });
 
 // Pages that add the element later (single-page apps) call
 // LifecircleWidget.mount().

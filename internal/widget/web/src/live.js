@@ -1,0 +1,94 @@
+// Live updates: one GraphQL subscription to facilityChanged over
+// GraphQL-over-SSE (the graphql-sse protocol's distinct-connections mode:
+// a POST with Accept: text/event-stream, events "next" and "complete"),
+// read with fetch and a stream reader — a few dozen lines instead of a
+// client library in every district page's bundle. Never with credentials.
+// A dropped stream is resumed after the last cursor seen, with backoff.
+
+export const FACILITY_FIELDS = 'id name names { lang value } category categoryInfo { group labels { lang value } } lat lng status address phone services openNow';
+
+const QUERY = `subscription($bbox: BoundingBoxInput, $categories: [String!], $after: Cursor) {
+  facilityChanged(bbox: $bbox, categories: $categories, after: $after) { cursor op id facility { ${FACILITY_FIELDS} } }
+}`;
+
+const MIN_DELAY = 1000;
+const MAX_DELAY = 60000;
+
+// subscribe calls onEvent with each FacilityChange and onState with
+// "connecting", "live" or "waiting" until stop() is called.
+export function subscribe(endpoint, { bbox, categories }, onEvent, onState) {
+  let after = null;
+  let stopped = false;
+  let delay = MIN_DELAY;
+  let ctl = null;
+  let timer = null;
+
+  async function run() {
+    if (stopped) return;
+    ctl = new AbortController();
+    onState('connecting');
+    try {
+      const variables = { bbox, categories: categories && categories.length ? categories : null, after };
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        credentials: 'omit',
+        mode: 'cors',
+        cache: 'no-store',
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+        body: JSON.stringify({ query: QUERY, variables }),
+        signal: ctl.signal,
+      });
+      if (!res.ok || !res.body || !/^text\/event-stream/.test(res.headers.get('Content-Type') || '')) throw new Error(`HTTP ${res.status}`);
+      onState('live');
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      let ended = false;
+      while (!ended) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value.replace(/\r\n?/g, '\n');
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          let event = 'message';
+          const data = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          }
+          if (event === 'complete') {
+            ended = true;
+            break;
+          }
+          if (event !== 'next' || !data.length) continue;
+          const msg = JSON.parse(data.join('\n'));
+          if (msg.errors && msg.errors.length && !msg.data) throw new Error(msg.errors[0].message);
+          const change = msg.data && msg.data.facilityChanged;
+          if (!change) continue;
+          after = change.cursor;
+          delay = MIN_DELAY; // a working stream resets the backoff
+          onEvent(change);
+        }
+      }
+      reader.cancel().catch(() => {});
+    } catch (e) {
+      if (stopped) return;
+    }
+    if (stopped) return;
+    // Dropped, ended or refused: resume after the last cursor, later.
+    onState('waiting');
+    const wait = delay + Math.random() * delay * 0.5;
+    delay = Math.min(delay * 2, MAX_DELAY);
+    timer = setTimeout(run, wait);
+  }
+
+  run();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      if (ctl) ctl.abort();
+    },
+  };
+}
