@@ -15,10 +15,14 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/ent/apitoken"
+	"lifecircle/ent/appointment"
+	"lifecircle/ent/appointmentevent"
+	"lifecircle/ent/gridworker"
 	"lifecircle/ent/personaldataaccess"
 	"lifecircle/ent/registration"
 	"lifecircle/ent/requestevent"
 	"lifecircle/ent/servicerequest"
+	"lifecircle/ent/visit"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
@@ -83,8 +87,47 @@ type Export struct {
 	Requests        []Request      `json:"requests"`
 	ClaimedRequests []Claimed      `json:"claimedRequests"`
 	Registrations   []Registration `json:"registrations"`
+	Appointments    []Appointment  `json:"appointments"`
+	Visits          []Visit        `json:"visits"`
+	GridAssignments []Assignment   `json:"gridAssignments"`
 	Tokens          []Token        `json:"tokens"`
 	AccessLog       []Access       `json:"accessLog"`
+}
+
+// Appointment is a booking the person made at a one-window counter, with
+// its history; officers appear by role only.
+type Appointment struct {
+	ID       string             `json:"id"`
+	MatterID string             `json:"matterId"`
+	SlotID   string             `json:"slotId"`
+	Status   string             `json:"status"`
+	Note     string             `json:"note,omitempty"`
+	History  []AppointmentEvent `json:"history"`
+}
+
+// AppointmentEvent is one step of an appointment's history.
+type AppointmentEvent struct {
+	Action    string    `json:"action"`
+	Status    string    `json:"status"`
+	ActorRole string    `json:"actorRole"`
+	Note      string    `json:"note,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Visit is a visit logged about the person (door-knocking, condolence…);
+// the visitor appears by their being one, not by name.
+type Visit struct {
+	ID                string    `json:"id"`
+	Reason            string    `json:"reason"`
+	VisitedAt         time.Time `json:"visitedAt"`
+	Findings          string    `json:"findings,omitempty"`
+	FollowUpRequestID *string   `json:"followUpRequestId"`
+}
+
+// Assignment is the person's assignment to a grid as a grid worker.
+type Assignment struct {
+	GridID string `json:"gridId"`
+	Kind   string `json:"kind"`
 }
 
 // Person is the profile.
@@ -192,6 +235,7 @@ func Build(ctx context.Context, client *ent.Client, p *ent.Person) (*Export, err
 		Person: Person{ID: gid.Encode(p.ID), Name: p.Name, Phone: p.Phone, BirthYear: p.BirthYear, Roles: p.Roles,
 			CommunityID: gid.Encode(p.CommunityID), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, DeactivatedAt: p.DeactivatedAt},
 		Requests: []Request{}, ClaimedRequests: []Claimed{}, Registrations: []Registration{}, Tokens: []Token{}, AccessLog: []Access{},
+		Appointments: []Appointment{}, Visits: []Visit{}, GridAssignments: []Assignment{},
 	}
 	if x.Person.Roles == nil {
 		x.Person.Roles = []string{}
@@ -229,6 +273,9 @@ func Build(ctx context.Context, client *ent.Client, p *ent.Person) (*Export, err
 	for _, r := range regs {
 		x.Registrations = append(x.Registrations, Registration{ID: gid.Encode(r.ID), ActivityID: gid.Encode(r.ActivityID),
 			Status: string(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
+	}
+	if err := addWorkingSystems(sys, client, p.ID, x); err != nil {
+		return nil, err
 	}
 	toks, err := Tokens(ctx, client, p.ID).All(sys)
 	if err != nil {
@@ -315,4 +362,40 @@ func writeError(w http.ResponseWriter, err error) {
 		return
 	}
 	apperr.WriteHTTP(w, http.StatusInternalServerError, apperr.New(apperr.CodeInternal, "the data could not be read"))
+}
+
+// addWorkingSystems adds the person's appointments, the visits logged
+// about them and their grid assignments: one query each.
+func addWorkingSystems(sys context.Context, client *ent.Client, personID int, x *Export) error {
+	apps, err := client.Appointment.Query().Where(appointment.PersonID(personID)).
+		WithHistory(func(q *ent.AppointmentEventQuery) {
+			q.Order(ent.Asc(appointmentevent.FieldAt), ent.Asc(appointmentevent.FieldID))
+		}).Order(ent.Asc(appointment.FieldID)).All(sys)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		e := Appointment{ID: gid.Encode(a.ID), MatterID: gid.Encode(a.MatterID), SlotID: gid.Encode(a.SlotID),
+			Status: string(a.Status), Note: a.Note, History: []AppointmentEvent{}}
+		for _, h := range a.Edges.History {
+			e.History = append(e.History, AppointmentEvent{Action: string(h.Action), Status: h.Status, ActorRole: h.ActorRole, Note: h.Note, At: h.At})
+		}
+		x.Appointments = append(x.Appointments, e)
+	}
+	visits, err := client.Visit.Query().Where(visit.PersonID(personID)).Order(ent.Asc(visit.FieldID)).All(sys)
+	if err != nil {
+		return err
+	}
+	for _, v := range visits {
+		x.Visits = append(x.Visits, Visit{ID: gid.Encode(v.ID), Reason: string(v.Reason), VisitedAt: v.VisitedAt,
+			Findings: v.Findings, FollowUpRequestID: ids(v.FollowUpRequestID)})
+	}
+	jobs, err := client.GridWorker.Query().Where(gridworker.PersonID(personID)).Order(ent.Asc(gridworker.FieldID)).All(sys)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		x.GridAssignments = append(x.GridAssignments, Assignment{GridID: gid.Encode(j.GridID), Kind: string(j.Kind)})
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -235,6 +236,29 @@ func TestOneWindowCatalogueAppointmentsAndPrivacy(t *testing.T) {
 		if strings.Join(got, " ") != want || hist.Node.Status != "SERVED" || hist.Node.Officer == "" ||
 			hist.Node.History[1].Actor != hist.Node.Officer || hist.Node.History[1].Note != "材料齐全，已受理" {
 			t.Errorf("bob's case: %+v, want history %s", hist.Node, want)
+		}
+
+		// Bob's download of his data holds the appointment and its
+		// history, the officers by role only.
+		res, body := download(t, s, "/me/data.json", bob)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("/me/data.json: %d %s", res.StatusCode, body)
+		}
+		var mine struct {
+			Appointments []struct {
+				ID, Status string
+				History    []struct{ Action, Status, ActorRole string }
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &mine); err != nil {
+			t.Fatal(err)
+		}
+		if len(mine.Appointments) != 1 || mine.Appointments[0].ID != bobAppt || mine.Appointments[0].Status != "SERVED" ||
+			len(mine.Appointments[0].History) != 3 || mine.Appointments[0].History[2].ActorRole != "staff" {
+			t.Errorf("bob's data download, appointments: %+v", mine.Appointments)
+		}
+		if strings.Contains(body, hist.Node.Officer) {
+			t.Errorf("bob's data download names the officer (%s): %.400s", hist.Node.Officer, body)
 		}
 	})
 }
