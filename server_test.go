@@ -67,8 +67,8 @@ func TestSeedAndTokenCommands(t *testing.T) {
 	}
 	var counts struct{ Regions struct{ TotalCount int } }
 	s.Query(t, "", `{ regions { totalCount } }`, nil).Decode(t, &counts)
-	if counts.Regions.TotalCount != 30 {
-		t.Errorf("after seeding twice: %d regions, want the 30 of the demo data once", counts.Regions.TotalCount)
+	if counts.Regions.TotalCount != 32 {
+		t.Errorf("after seeding twice: %d regions, want the 32 of the demo data once (30 in demo.json, 2 in grids.json)", counts.Regions.TotalCount)
 	}
 }
 

@@ -44,6 +44,7 @@ type gridsData struct {
 		Name, NameEn, Level, Parent string
 		Lat, Lng                    float64
 		Approximate                 bool
+		provenance
 	}
 	Indicators []struct {
 		Key, Region                                      string
@@ -177,7 +178,8 @@ func loadGrids(ctx context.Context, c *ent.Client) error {
 			// Submitted as the visitor would through logVisit: the grid
 			// worker is the requester.
 			r, err := c.ServiceRequest.Create().SetKind(servicerequest.Kind(f.Kind)).SetTitle(f.Title).
-				SetCommunityID(comm).SetNillableCompoundID(compoundID).SetRequesterID(visitor).SetSubmittedAt(at).Save(ctx)
+				SetCommunityID(comm).SetNillableCompoundID(compoundID).SetRequesterID(visitor).SetSubmittedAt(at).
+				SetSource("illustrative").SetIllustrative([]string{"*"}).Save(ctx)
 			if err != nil {
 				return fmt.Errorf("demo: follow-up %s: %w", f.Title, err)
 			}
@@ -193,7 +195,8 @@ func loadGrids(ctx context.Context, c *ent.Client) error {
 			return fmt.Errorf("demo: region %s: %w", r.Parent, err)
 		}
 		if err := c.Region.Create().SetName(r.Name).SetNameEn(r.NameEn).SetLevel(levels[r.Level]).SetParentID(parent).
-			SetLat(r.Lat).SetLng(r.Lng).SetApproximate(r.Approximate).Exec(ctx); err != nil {
+			SetLat(r.Lat).SetLng(r.Lng).SetApproximate(r.Approximate).
+			SetSource(r.Source).SetIllustrative(r.Illustrative).Exec(ctx); err != nil {
 			return fmt.Errorf("demo: region %s: %w", r.Name, err)
 		}
 	}
