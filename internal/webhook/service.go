@@ -190,6 +190,10 @@ const (
 // mode does not allow.
 var ErrRiverBehind = errors.New("webhook: River's tables (the webhook queue) are behind this binary: run `lifecircle migrate` (or start with -migrate auto)")
 
+// riverMigrationLock is the advisory lock key of River's migrations
+// ("lcriver" in ASCII), apart from the one of lifecircle's own.
+const riverMigrationLock = 0x6c63726976657200
+
 // Migrate creates or upgrades River's tables (river_job, river_queue,
 // river_leader, river_migration …) with River's own migrator, as mode
 // says. It returns the River migration versions it applied.
@@ -200,6 +204,18 @@ func Migrate(ctx context.Context, db *sql.DB, postgres bool, mode string) ([]int
 		err           error
 	)
 	if postgres {
+		// Servers started together would race to create River's tables
+		// (its migrator takes no lock of its own): one at a time, under a
+		// session advisory lock, and the others then find them there.
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("webhook: River's migrations: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", riverMigrationLock); err != nil {
+			return nil, fmt.Errorf("webhook: River's migrations: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", riverMigrationLock) //nolint:errcheck // the session ends with the connection anyway
 		m, e := rivermigrate.New[*sql.Tx](riverdatabasesql.New(db), nil)
 		if e != nil {
 			return nil, e
