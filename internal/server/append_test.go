@@ -31,14 +31,18 @@ func TestUpdateAppendsLists(t *testing.T) {
 			{"appendServices alone", map[string]any{"appendServices": []string{"测血压"}}, []string{"药店", "便民"}, []string{"配药", "测血压"}},
 			{"tags then appendTags", map[string]any{"tags": []string{"甲"}, "appendTags": []string{"乙"}}, []string{"甲", "乙"}, []string{"配药", "测血压"}},
 		} {
-			var got struct{ UpdateFacility struct{ Tags, Services []string } }
+			var got struct {
+				UpdateFacility struct{ Tags, Services []string }
+			}
 			s.Query(t, staff, update, map[string]any{"id": made.CreateFacility.ID, "in": tc.in}).Decode(t, &got)
 			if !slices.Equal(got.UpdateFacility.Tags, tc.tags) || !slices.Equal(got.UpdateFacility.Services, tc.services) {
 				t.Errorf("%s: tags %q services %q, want %q %q", tc.name, got.UpdateFacility.Tags, got.UpdateFacility.Services, tc.tags, tc.services)
 			}
 		}
 		// What was answered is what was stored.
-		var stored struct{ Node struct{ Tags, Services []string } }
+		var stored struct {
+			Node struct{ Tags, Services []string }
+		}
 		s.Query(t, "", `query($id: ID!) { node(id: $id) { ... on Facility { tags services } } }`,
 			map[string]any{"id": made.CreateFacility.ID}).Decode(t, &stored)
 		if !slices.Equal(stored.Node.Tags, []string{"甲", "乙"}) || !slices.Equal(stored.Node.Services, []string{"配药", "测血压"}) {
