@@ -154,7 +154,7 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 		m.SetTargetGroups(v)
 	}
 	if i.AppendTargetGroups != nil {
-		m.AppendTargetGroups(i.TargetGroups)
+		m.AppendTargetGroups(i.AppendTargetGroups)
 	}
 	if v := i.StartsAt; v != nil {
 		m.SetStartsAt(*v)
@@ -184,7 +184,7 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if i.ClearRrule {
 		m.ClearRrule()
@@ -199,7 +199,7 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 		m.SetExdates(v)
 	}
 	if i.AppendExdates != nil {
-		m.AppendExdates(i.Exdates)
+		m.AppendExdates(i.AppendExdates)
 	}
 	if i.ClearRdates {
 		m.ClearRdates()
@@ -208,7 +208,7 @@ func (i *UpdateActivityInput) Mutate(m *ActivityMutation) {
 		m.SetRdates(v)
 	}
 	if i.AppendRdates != nil {
-		m.AppendRdates(i.Rdates)
+		m.AppendRdates(i.AppendRdates)
 	}
 	if v := i.CommunityID; v != nil {
 		m.SetCommunityID(*v)
@@ -326,7 +326,7 @@ func (i *UpdateCoBuildingProjectInput) Mutate(m *CoBuildingProjectMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Title; v != nil {
 		m.SetTitle(*v)
@@ -448,7 +448,7 @@ func (i *UpdateCompoundInput) Mutate(m *CompoundMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Name; v != nil {
 		m.SetName(*v)
@@ -617,7 +617,7 @@ func (i *UpdateFacilityInput) Mutate(m *FacilityMutation) {
 		m.SetTags(v)
 	}
 	if i.AppendTags != nil {
-		m.AppendTags(i.Tags)
+		m.AppendTags(i.AppendTags)
 	}
 	if i.ClearAddress {
 		m.ClearAddress()
@@ -644,7 +644,7 @@ func (i *UpdateFacilityInput) Mutate(m *FacilityMutation) {
 		m.SetServices(v)
 	}
 	if i.AppendServices != nil {
-		m.AppendServices(i.Services)
+		m.AppendServices(i.AppendServices)
 	}
 	if v := i.Wheelchair; v != nil {
 		m.SetWheelchair(*v)
@@ -671,7 +671,7 @@ func (i *UpdateFacilityInput) Mutate(m *FacilityMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Lat; v != nil {
 		m.SetLat(*v)
@@ -776,7 +776,7 @@ func (i *UpdateGridInput) Mutate(m *GridMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Name; v != nil {
 		m.SetName(*v)
@@ -874,7 +874,7 @@ func (i *UpdateOrganizationInput) Mutate(m *OrganizationMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Kind; v != nil {
 		m.SetKind(*v)
@@ -992,7 +992,7 @@ func (i *UpdateRegionInput) Mutate(m *RegionMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Level; v != nil {
 		m.SetLevel(*v)
@@ -1152,7 +1152,7 @@ func (i *UpdateResourceInput) Mutate(m *ResourceMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Kind; v != nil {
 		m.SetKind(*v)
@@ -1314,7 +1314,7 @@ func (i *UpdateServiceMatterInput) Mutate(m *ServiceMatterMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Category; v != nil {
 		m.SetCategory(*v)
@@ -1329,7 +1329,7 @@ func (i *UpdateServiceMatterInput) Mutate(m *ServiceMatterMutation) {
 		m.SetRequiredDocuments(v)
 	}
 	if i.AppendRequiredDocuments != nil {
-		m.AppendRequiredDocuments(i.RequiredDocuments)
+		m.AppendRequiredDocuments(i.AppendRequiredDocuments)
 	}
 	if i.ClearProcessingDays {
 		m.ClearProcessingDays()
@@ -1424,7 +1424,7 @@ func (i *UpdateThemeInput) Mutate(m *ThemeMutation) {
 		m.SetIllustrative(v)
 	}
 	if i.AppendIllustrative != nil {
-		m.AppendIllustrative(i.Illustrative)
+		m.AppendIllustrative(i.AppendIllustrative)
 	}
 	if v := i.Month; v != nil {
 		m.SetMonth(*v)

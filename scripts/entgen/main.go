@@ -3,6 +3,7 @@
 package main
 
 import (
+	"embed"
 	"flag"
 	"log"
 
@@ -16,6 +17,8 @@ func main() {
 	flag.Parse()
 
 	ex, err := entgql.NewExtension(
+		// First: WithWhereInputs below adds to the template list this sets.
+		entgql.WithTemplates(templates()...),
 		entgql.WithConfigPath("gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("schema/ent.graphql"),
@@ -47,4 +50,27 @@ func main() {
 	if err := entc.Generate("./ent/schema", cfg, opts...); err != nil {
 		log.Fatalf("entgen: running ent codegen: %v", err)
 	}
+}
+
+// mutationInput is entgql's mutation_input.tmpl with one fix: an update
+// input's appendX list is appended (entgql v0.7.0 appends the X list instead,
+// so appendTags did nothing and tags+appendTags appended tags twice;
+// ent/contrib#639). Remove it once entgql ships the fix.
+//
+//go:embed mutation_input.tmpl
+var mutationInput embed.FS
+
+// templates is entgql.AllTemplates with the mutation-input template replaced.
+func templates() []*gen.Template {
+	fixed := gen.MustParse(gen.NewTemplate("template/mutation_input.tmpl").
+		Funcs(entgql.TemplateFuncs).
+		ParseFS(mutationInput, "mutation_input.tmpl"))
+	var out []*gen.Template
+	for _, t := range entgql.AllTemplates {
+		if t == entgql.MutationInputTemplate {
+			t = fixed
+		}
+		out = append(out, t)
+	}
+	return out
 }
