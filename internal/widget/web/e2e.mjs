@@ -51,6 +51,10 @@ try {
   // 一老一少: the preset ticks the community's services and tags for the
   // elderly and children; the snippet carries them, the preview shows only
   // the facilities with any of them.
+  // The preview is replaced on every change: let its map's fit animation
+  // settle first (Leaflet's canvas renderer removed mid-redraw throws,
+  // Leaflet#6030).
+  await page.waitForTimeout(500);
   await page.evaluate(() => { document.querySelector('#labels-box').open = true; });
   await page.locator('#preset-yilao').click();
   await page.waitForSelector('#preview [data-tags][data-state="ready"]', { timeout: 30000 });
