@@ -68,7 +68,7 @@ type report struct {
 		FullGapsOpen   bool
 	}
 	Yilao struct {
-		State                 string
+		State, Status         string
 		IDs, LiveIDs          []string
 		Created, CreatedShown string
 		PharmacyShown         int
@@ -320,8 +320,8 @@ func TestWidgetInBrowser(t *testing.T) {
 			t.Errorf("一老一少 preset: snippet %q, %d markers; want the services and tags of the community's facilities for the elderly and children, %d markers",
 				y, r.Editor.YilaoMarkers, len(presetIDs))
 		}
-		if y := r.Yilao; y.State != "ready" || !equal(y.IDs, yilaoIDs) {
-			t.Errorf("一老一少 widget: state %q, markers %v; facilitiesNear(services: %v, tags: %v) has %v", y.State, y.IDs, yilaoServices, yilaoTags, yilaoIDs)
+		if y := r.Yilao; y.State != "ready" || !equal(y.IDs, yilaoIDs) || !strings.HasSuffix(y.Status, "（服务或标签：老年助餐、课后托管）") {
+			t.Errorf("一老一少 widget: state %q, status %q, markers %v; facilitiesNear(services: %v, tags: %v) has %v", y.State, y.Status, y.IDs, yilaoServices, yilaoTags, yilaoIDs)
 		}
 		if y := r.Yilao; y.CreatedShown != "实时长者食堂" || y.PharmacyShown != 0 || !slices.Contains(y.LiveIDs, y.Created) || len(y.LiveIDs) < len(yilaoIDs) {
 			t.Errorf("一老一少 widget live: the new canteen shown as %q, the pharmacy %d times, markers %v", y.CreatedShown, y.PharmacyShown, y.LiveIDs)

@@ -84,6 +84,7 @@ try {
   report.yilao = {
     state: await page.locator('#yilao').getAttribute('data-state'),
     ids: await page.locator('#yilao .lc-marker').evaluateAll((els) => els.map((e) => e.dataset.id).sort()),
+    status: await page.locator('#yilao .lc-status').textContent(),
   };
   // The second widget: a compound, in English, two categories only.
   const second = page.locator('#second');

@@ -169,7 +169,12 @@ class Widget {
     const t = this.t();
     if (state === 'loading') this.statusEl.textContent = t.loading;
     else if (state === 'error') this.statusEl.textContent = t.failed + detail;
-    else this.statusEl.textContent = t.summary(this.visible().length, this.opts.minutes) + (this.data && this.data.more ? t.more : '');
+    else {
+      // A widget showing only some services or tags says so.
+      const only = [...this.opts.services, ...this.opts.tags];
+      this.statusEl.textContent = t.summary(this.visible().length, this.opts.minutes) + (this.data && this.data.more ? t.more : '') +
+        (only.length ? t.filtered(only) : '');
+    }
   }
 
   async start() {
