@@ -813,7 +813,7 @@ type ComplexityRoot struct {
 		CoBuildingSummary     func(childComplexity int, communityID int) int
 		Compounds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CompoundOrder, where *ent.CompoundWhereInput) int
 		Facilities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
-		FacilitiesNear        func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
+		FacilitiesNear        func(childComplexity int, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, services []string, tags []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) int
 		GridWorkers           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.GridWorkerWhereInput) int
 		Grids                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GridOrder, where *ent.GridWhereInput) int
 		Identities            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IdentityOrder, where *ent.IdentityWhereInput) int
@@ -1165,7 +1165,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		ActivityChanged     func(childComplexity int, region *int, after *entgql.Cursor[int]) int
-		FacilityChanged     func(childComplexity int, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) int
+		FacilityChanged     func(childComplexity int, region *int, bbox *model.BoundingBoxInput, categories []string, services []string, tags []string, after *entgql.Cursor[int]) int
 		RegistrationChanged func(childComplexity int, activity int, after *string) int
 		RequestDispatched   func(childComplexity int, after *string) int
 		RequestUpdated      func(childComplexity int, id int, after *string) int
@@ -1424,7 +1424,7 @@ type QueryResolver interface {
 	MyDataAccessLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.PersonalDataAccessConnection, error)
 	PersonalDataAccessLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, subjectID *int, viewerPersonID *int, viewerTokenID *int, since *time.Time, until *time.Time) (*ent.PersonalDataAccessConnection, error)
 	Categories(ctx context.Context) ([]*taxonomy.Category, error)
-	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
+	FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, services []string, tags []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error)
 	ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error)
 	LifeCircleReport(ctx context.Context, region int, minutes *float64, profile *model.WalkingProfile) (*model.LifeCircleReport, error)
 	Statistics(ctx context.Context, region int, period string, metrics []string) (*model.Statistics, error)
@@ -1441,7 +1441,7 @@ type ServiceSlotResolver interface {
 	Remaining(ctx context.Context, obj *ent.ServiceSlot) (int, error)
 }
 type SubscriptionResolver interface {
-	FacilityChanged(ctx context.Context, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) (<-chan *model.FacilityChange, error)
+	FacilityChanged(ctx context.Context, region *int, bbox *model.BoundingBoxInput, categories []string, services []string, tags []string, after *entgql.Cursor[int]) (<-chan *model.FacilityChange, error)
 	ActivityChanged(ctx context.Context, region *int, after *entgql.Cursor[int]) (<-chan *model.ActivityChange, error)
 	RequestUpdated(ctx context.Context, id int, after *string) (<-chan *liveprivate.RequestUpdate, error)
 	RequestDispatched(ctx context.Context, after *string) (<-chan *liveprivate.RequestUpdate, error)
@@ -5067,7 +5067,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.FacilitiesNear(childComplexity, args["lat"].(float64), args["lng"].(float64), args["walkMinutes"].(*float64), args["radiusMeters"].(*float64), args["categories"].([]string), args["openAt"].(*time.Time), args["profile"].(*model.WalkingProfile), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+		return e.ComplexityRoot.Query.FacilitiesNear(childComplexity, args["lat"].(float64), args["lng"].(float64), args["walkMinutes"].(*float64), args["radiusMeters"].(*float64), args["categories"].([]string), args["services"].([]string), args["tags"].([]string), args["openAt"].(*time.Time), args["profile"].(*model.WalkingProfile), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Query.gridWorkers":
 		if e.ComplexityRoot.Query.GridWorkers == nil {
 			break
@@ -6806,7 +6806,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.FacilityChanged(childComplexity, args["region"].(*int), args["bbox"].(*model.BoundingBoxInput), args["categories"].([]string), args["after"].(*entgql.Cursor[int])), true
+		return e.ComplexityRoot.Subscription.FacilityChanged(childComplexity, args["region"].(*int), args["bbox"].(*model.BoundingBoxInput), args["categories"].([]string), args["services"].([]string), args["tags"].([]string), args["after"].(*entgql.Cursor[int])), true
 	case "Subscription.registrationChanged":
 		if e.ComplexityRoot.Subscription.RegistrationChanged == nil {
 			break
@@ -28718,6 +28718,20 @@ type Subscription {
     """
     categories: [String!]
     """
+    Only facilities offering any of these services (as facilitiesNear's services), at most 20.
+    With tags too, a facility matching either list is sent.
+
+    仅限服务项目包含其中任一项的设施（同 facilitiesNear 的 services），最多 20 项。同时给出 tags
+    时，符合任一列表的设施均推送。
+    """
+    services: [String!]
+    """
+    Only facilities carrying any of these tags (as facilitiesNear's tags), at most 20.
+
+    仅限标签包含其中任一项的设施（同 facilitiesNear 的 tags），最多 20 项。
+    """
+    tags: [String!]
+    """
     Resume after this cursor (an event's cursor, or a changes page's endCursor): the events missed
     are replayed from the change log first, then live ones follow. Omitted: from now on.
 
@@ -31006,6 +31020,24 @@ extend type Query {
     """
     categories: [String!]
     """
+    Keep only facilities offering any of these services (exact values, as in
+    facilities(where: {servicesHasAny})), at most 20. With tags too, a facility matching
+    either list is kept.
+
+    只保留服务项目包含其中任一项的设施（精确匹配，同 facilities(where: {servicesHasAny})），最多
+    20 项。同时给出 tags 时，符合任一列表的设施均保留。
+    """
+    services: [String!]
+    """
+    Keep only facilities carrying any of these tags (exact values, as in
+    facilities(where: {tagsHasAny})), e.g. ["一老一幼"], at most 20. With services too, a
+    facility matching either list is kept.
+
+    只保留标签包含其中任一项的设施（精确匹配，同 facilities(where: {tagsHasAny})），如
+    ["一老一幼"]，最多 20 项。同时给出 services 时，符合任一列表的设施均保留。
+    """
+    tags: [String!]
+    """
     Keep only facilities that operate and whose opening hours say they are open at this time.
 
     只保留正常运营且按开放时间在该时间开放的设施。
@@ -31024,9 +31056,12 @@ extend type Query {
     """
     first: Int
     """
-    Returns the facilities after this cursor.
+    Returns the facilities after this cursor. A cursor is a position in the order (walking
+    time, then ID), not a page of one question: given with other filters it means "after this
+    position" in that question's answer.
 
-    返回该游标之后的设施。
+    返回该游标之后的设施。游标是排序中的位置（步行时间，其次 ID），不属于某一次查询：与其他筛选
+    条件一起使用时，表示该查询结果中“此位置之后”。
     """
     after: Cursor
   ): NearbyFacilityConnection!
@@ -36382,38 +36417,54 @@ func (ec *executionContext) field_Query_facilitiesNear_args(ctx context.Context,
 		return nil, err
 	}
 	args["categories"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "openAt",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "services",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["services"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "tags",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tags"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "openAt",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["openAt"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "profile",
+	args["openAt"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "profile",
 		func(ctx context.Context, v any) (*model.WalkingProfile, error) {
 			return ec.unmarshalOWalkingProfile2ᚖlifecircleᚋgraphᚋmodelᚐWalkingProfile(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["profile"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["profile"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg7
-	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
 			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg8
+	args["after"] = arg10
 	return args, nil
 }
 
@@ -38008,14 +38059,30 @@ func (ec *executionContext) field_Subscription_facilityChanged_args(ctx context.
 		return nil, err
 	}
 	args["categories"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "services",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["services"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "tags",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tags"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
 			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -55256,7 +55323,7 @@ func (ec *executionContext) _Query_facilitiesNear(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().FacilitiesNear(ctx, fc.Args["lat"].(float64), fc.Args["lng"].(float64), fc.Args["walkMinutes"].(*float64), fc.Args["radiusMeters"].(*float64), fc.Args["categories"].([]string), fc.Args["openAt"].(*time.Time), fc.Args["profile"].(*model.WalkingProfile), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+			return ec.Resolvers.Query().FacilitiesNear(ctx, fc.Args["lat"].(float64), fc.Args["lng"].(float64), fc.Args["walkMinutes"].(*float64), fc.Args["radiusMeters"].(*float64), fc.Args["categories"].([]string), fc.Args["services"].([]string), fc.Args["tags"].([]string), fc.Args["openAt"].(*time.Time), fc.Args["profile"].(*model.WalkingProfile), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NearbyFacilityConnection) graphql.Marshaler {
@@ -61460,7 +61527,7 @@ func (ec *executionContext) _Subscription_facilityChanged(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().FacilityChanged(ctx, fc.Args["region"].(*int), fc.Args["bbox"].(*model.BoundingBoxInput), fc.Args["categories"].([]string), fc.Args["after"].(*entgql.Cursor[int]))
+			return ec.Resolvers.Subscription().FacilityChanged(ctx, fc.Args["region"].(*int), fc.Args["bbox"].(*model.BoundingBoxInput), fc.Args["categories"].([]string), fc.Args["services"].([]string), fc.Args["tags"].([]string), fc.Args["after"].(*entgql.Cursor[int]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FacilityChange) graphql.Marshaler {

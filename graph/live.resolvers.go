@@ -14,12 +14,12 @@ import (
 	"entgo.io/contrib/entgql"
 )
 
-func (r *subscriptionResolver) FacilityChanged(ctx context.Context, region *int, bbox *model.BoundingBoxInput, categories []string, after *entgql.Cursor[int]) (<-chan *model.FacilityChange, error) {
+func (r *subscriptionResolver) FacilityChanged(ctx context.Context, region *int, bbox *model.BoundingBoxInput, categories []string, services []string, tags []string, after *entgql.Cursor[int]) (<-chan *model.FacilityChange, error) {
 	from, err := live.After(after)
 	if err != nil {
 		return nil, err
 	}
-	f := live.FacilityFilter{Region: region, Categories: categories}
+	f := live.FacilityFilter{Region: region, Categories: categories, Services: services, Tags: tags}
 	if bbox != nil {
 		f.BBox = &live.BBox{South: bbox.South, West: bbox.West, North: bbox.North, East: bbox.East}
 	}

@@ -20,7 +20,9 @@ func (r *activityResolver) Occurrences(ctx context.Context, obj *ent.Activity, f
 }
 
 func (r *mutationResolver) CreateTheme(ctx context.Context, input ent.CreateThemeInput) (*ent.Theme, error) {
-	return ent.FromContext(ctx).Theme.Create().SetInput(input).Save(ctx)
+	return once(ctx, "", func(c *ent.Client) (*ent.Theme, error) {
+		return c.Theme.Create().SetInput(input).Save(ctx)
+	}, func(v *ent.Theme) int { return v.ID })
 }
 
 func (r *mutationResolver) UpdateTheme(ctx context.Context, id int, input ent.UpdateThemeInput) (*ent.Theme, error) {

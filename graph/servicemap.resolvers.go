@@ -11,6 +11,7 @@ import (
 	"lifecircle/graph/model"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/i18n"
+	"lifecircle/internal/limits"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/taxonomy"
 	"time"
@@ -118,7 +119,7 @@ func (r *queryResolver) Categories(ctx context.Context) ([]*taxonomy.Category, e
 	return out, nil
 }
 
-func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error) {
+func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng float64, walkMinutes *float64, radiusMeters *float64, categories []string, services []string, tags []string, openAt *time.Time, profile *model.WalkingProfile, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error) {
 	prof := profileOf(profile)
 	if err := servicemap.CheckPoint("lat", lat, lng); err != nil {
 		return nil, err
@@ -130,8 +131,15 @@ func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng flo
 	if err := servicemap.CheckCategories(categories); err != nil {
 		return nil, err
 	}
+	if err := limits.CheckAnyOf("services", services); err != nil {
+		return nil, err
+	}
+	if err := limits.CheckAnyOf("tags", tags); err != nil {
+		return nil, err
+	}
 	hits, err := r.places.Near(ctx, servicemap.NearQuery{Lat: lat, Lng: lng, Model: r.walk, Profile: prof,
-		Minutes: minutes, RadiusMeters: radius, Categories: categories, OpenAt: openAt, Unsorted: true})
+		Minutes: minutes, RadiusMeters: radius, Categories: categories, Services: services, Tags: tags,
+		OpenAt: openAt, Unsorted: true})
 	if err != nil {
 		return nil, err
 	}

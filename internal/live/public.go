@@ -11,6 +11,7 @@ import (
 	"lifecircle/ent/activity"
 	"lifecircle/ent/facility"
 	"lifecircle/internal/apperr"
+	"lifecircle/internal/limits"
 	"lifecircle/internal/replica"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/taxonomy"
@@ -50,6 +51,20 @@ type FacilityFilter struct {
 	Region     *int
 	BBox       *BBox
 	Categories []string
+	// Services and Tags keep facilities offering any of these services or
+	// carrying any of these tags (either list matching suffices), as
+	// facilitiesNear's arguments of the same names.
+	Services, Tags []string
+}
+
+// anyOf reports whether have holds any of want.
+func anyOf(want map[string]bool, have []string) bool {
+	for _, v := range have {
+		if want[v] {
+			return true
+		}
+	}
+	return false
 }
 
 // Change is one event for a subscriber: its entry and the record as the
@@ -98,6 +113,14 @@ func (d *delivered) note(id int, in bool) (wasIn bool) {
 	return wasIn
 }
 
+func set(vs []string) map[string]bool {
+	m := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
+
 // Facilities streams facilityChanged: every change of a facility that
 // matches f now (or matched when last sent), each loaded for the
 // subscriber of ctx at delivery; deletions to everyone.
@@ -115,11 +138,19 @@ func Facilities(ctx context.Context, h *Hub, client *ent.Client, f FacilityFilte
 		}
 		cats[c] = true
 	}
+	if err := limits.CheckAnyOf("services", f.Services); err != nil {
+		return nil, err
+	}
+	if err := limits.CheckAnyOf("tags", f.Tags); err != nil {
+		return nil, err
+	}
+	services, tags := set(f.Services), set(f.Tags)
+	labelled := len(services) > 0 || len(tags) > 0
 	comms, err := communities(ctx, client, f.Region)
 	if err != nil {
 		return nil, err
 	}
-	filtered := f.BBox != nil || len(cats) > 0 || comms != nil
+	filtered := f.BBox != nil || len(cats) > 0 || comms != nil || labelled
 	sent := &delivered{ids: map[int]bool{}}
 	// Records are read from the primary: the event says the primary has
 	// them, a replica may not yet.
@@ -141,7 +172,8 @@ func Facilities(ctx context.Context, h *Hub, client *ent.Client, f FacilityFilte
 			c.Record = rec
 			in := (f.BBox == nil || f.BBox.has(rec.Lat, rec.Lng)) &&
 				(len(cats) == 0 || cats[rec.Category]) &&
-				(comms == nil || comms[rec.CommunityID])
+				(comms == nil || comms[rec.CommunityID]) &&
+				(!labelled || anyOf(services, rec.Services) || anyOf(tags, rec.Tags))
 			if !filtered {
 				return c, true, nil
 			}

@@ -40,6 +40,9 @@ type point struct {
 	net  int16
 	node int32
 	snap float32
+	// labels is the index of the facility's services and tags in the
+	// index's labelTable (0: none).
+	labels uint32
 }
 
 // status is a facility's status in one byte.
@@ -95,6 +98,7 @@ type Index struct {
 	// cells with nothing it still looks for.
 	cellCats map[uint64]uint64
 	hours    map[string]*openinghours.Schedule // interned schedules
+	labels   *labelTable                       // interned services and tags
 
 	networks []*walknet.Graph
 }
@@ -205,7 +209,7 @@ func (ix *Index) latestChange(ctx context.Context) (int, error) {
 	return ids[0], nil
 }
 
-var indexColumns = []string{facility.FieldID, facility.FieldLat, facility.FieldLng, facility.FieldCategory, facility.FieldStatus, facility.FieldOpeningHours}
+var indexColumns = []string{facility.FieldID, facility.FieldLat, facility.FieldLng, facility.FieldCategory, facility.FieldStatus, facility.FieldOpeningHours, facility.FieldServices, facility.FieldTags}
 
 // load reads every facility, in pages by ID. Changes made while it reads
 // are re-applied by the next Sync: seq is taken before the first page.
@@ -215,7 +219,7 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 	if err != nil {
 		return err
 	}
-	fresh := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, networks: networks}
+	fresh := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, labels: newLabelTable(), networks: networks}
 	after := 0
 	for {
 		rows, err := ix.client.Facility.Query().Where(facility.IDGT(after)).
@@ -234,6 +238,7 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 	fresh.layOut()
 	ix.mu.Lock()
 	ix.pts, ix.free, ix.byID, ix.cells, ix.cellCats, ix.hours = fresh.pts, fresh.free, fresh.byID, fresh.cells, fresh.cellCats, fresh.hours
+	ix.labels = fresh.labels
 	ix.networks = networks
 	ix.seq, ix.loaded = seq, true
 	ix.mu.Unlock()
@@ -301,7 +306,8 @@ func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 // upsert adds or replaces f. Callers hold mu (or own ix exclusively).
 func (ix *Index) upsert(f *ent.Facility) {
 	ix.remove(f.ID)
-	p := point{id: f.ID, lat: f.Lat, lng: f.Lng, cat: catIndex[f.Category], status: statusOf(f.Status)}
+	p := point{id: f.ID, lat: f.Lat, lng: f.Lng, cat: catIndex[f.Category], status: statusOf(f.Status),
+		labels: ix.labels.set(f.Services, f.Tags)}
 	p.snapTo(ix.networks)
 	if f.OpeningHours != "" {
 		sch, ok := ix.hours[f.OpeningHours]
@@ -538,6 +544,11 @@ type NearQuery struct {
 	Minutes      float64
 	RadiusMeters float64
 	Categories   []string // empty: all
+	// Services and Tags keep the facilities offering any of these services
+	// or carrying any of these tags (any of either list when both are
+	// given: a facility matches if one of its services is in Services or
+	// one of its tags is in Tags). Both empty: all.
+	Services, Tags []string
 	// OpenAt keeps only facilities open at that time (status OPEN and
 	// opening hours that say so).
 	OpenAt *time.Time
@@ -560,6 +571,7 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		}
 	}
 	ix.mu.RLock()
+	labels := ix.labels.matcher(q.Services, q.Tags)
 	budget, radius := q.Minutes, q.RadiusMeters
 	if radius > 0 {
 		// Times for a distance search: paths up to three times the radius.
@@ -572,7 +584,7 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 	// Sized once: the points of the cells visited bound the hits.
 	out := make([]Hit, 0, ix.candidates(q.Lat, q.Lng, radius))
 	ix.visit(q.Lat, q.Lng, radius, func(p *point, d float64) {
-		if p.status == statusClosed || (want != nil && !want[p.cat]) {
+		if p.status == statusClosed || (want != nil && !want[p.cat]) || !labels.has(p.labels) {
 			return
 		}
 		if q.OpenAt != nil && (p.status != statusOpen || p.hours == nil || !p.hours.OpenAt(*q.OpenAt)) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,9 +61,17 @@ type facility struct {
 type report struct {
 	Editor struct {
 		PreviewMarkers int
+		YilaoMarkers   int
+		YilaoSnippet   string
 		Snippet        string
 		FullSnippet    string
 		FullGapsOpen   bool
+	}
+	Yilao struct {
+		State, Status         string
+		IDs, LiveIDs          []string
+		Created, CreatedShown string
+		PharmacyShown         int
 	}
 	Second struct {
 		State, Status, Title string
@@ -238,6 +247,16 @@ func TestWidgetInBrowser(t *testing.T) {
 		apiSrv.Query(t, "", `query($lat: Float!, $lng: Float!, $c: [String!]) { facilitiesNear(lat: $lat, lng: $lng, walkMinutes: 15, categories: $c, first: 1) { totalCount } }`,
 			map[string]any{"lat": k.Lat, "lng": k.Lng, "c": twoCats}).Decode(t, &kNear)
 
+		// The third widget: the community's facilities for the elderly and
+		// children only (a service or a tag), as facilitiesNear finds them;
+		// and what the editor's 一老一少 preset ticks of the community's.
+		yilaoServices, yilaoTags := []string{"老年助餐"}, []string{"课后托管"}
+		yilaoIDs := nearIDs(t, apiSrv, c.Lat, c.Lng, yilaoServices, yilaoTags)
+		if len(yilaoIDs) < 2 || len(yilaoIDs) >= fs.TotalCount {
+			t.Fatalf("the 一老一少 filter finds %d of %d facilities: not a test of filtering", len(yilaoIDs), fs.TotalCount)
+		}
+		presetIDs := nearIDs(t, apiSrv, c.Lat, c.Lng, []string{"公益课后托管", "作业辅导", "老年助餐"}, []string{"老年食堂", "课后托管"})
+
 		// The district site: another origin (localhost, not 127.0.0.1), with
 		// styles of its own that must not reach into the widget. It shows
 		// the snippet the editor copied from /widget/.
@@ -249,7 +268,7 @@ func TestWidgetInBrowser(t *testing.T) {
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Set-Cookie", "district_session=abc; Path=/")
-			fmt.Fprintf(w, hostPage, r.URL.Query().Get("snippet"), k.ID, strings.Join(twoCats, ","))
+			fmt.Fprintf(w, hostPage, r.URL.Query().Get("snippet"), k.ID, strings.Join(twoCats, ","), c.ID, strings.Join(yilaoServices, ","), strings.Join(yilaoTags, ","))
 		}))
 		t.Cleanup(host.Close)
 		hostURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
@@ -291,6 +310,21 @@ func TestWidgetInBrowser(t *testing.T) {
 		}
 		if !strings.Contains(r.Editor.FullSnippet, ` data-coverage="full" `) || !r.Editor.FullGapsOpen {
 			t.Errorf("coverage full in the editor: snippet %q, gaps open with walking minutes %v", r.Editor.FullSnippet, r.Editor.FullGapsOpen)
+		}
+		// 一老一少: the preset's snippet and preview; the third widget
+		// shows exactly the matching facilities, then follows a matching
+		// new one live and not the pharmacy created before it.
+		if y := r.Editor.YilaoSnippet; !strings.Contains(y, ` data-services="`) || !strings.Contains(y, "老年助餐") ||
+			!strings.Contains(y, ` data-tags="`) || !strings.Contains(y, "课后托管") || !strings.Contains(y, "老年食堂") || strings.Contains(y, "一老一幼") ||
+			r.Editor.YilaoMarkers != len(presetIDs) {
+			t.Errorf("一老一少 preset: snippet %q, %d markers; want the services and tags of the community's facilities for the elderly and children, %d markers",
+				y, r.Editor.YilaoMarkers, len(presetIDs))
+		}
+		if y := r.Yilao; y.State != "ready" || !equal(y.IDs, yilaoIDs) || !strings.HasSuffix(y.Status, "（服务或标签：老年助餐、课后托管）") {
+			t.Errorf("一老一少 widget: state %q, status %q, markers %v; facilitiesNear(services: %v, tags: %v) has %v", y.State, y.Status, y.IDs, yilaoServices, yilaoTags, yilaoIDs)
+		}
+		if y := r.Yilao; y.CreatedShown != "实时长者食堂" || y.PharmacyShown != 0 || !slices.Contains(y.LiveIDs, y.Created) || len(y.LiveIDs) < len(yilaoIDs) {
+			t.Errorf("一老一少 widget live: the new canteen shown as %q, the pharmacy %d times, markers %v", y.CreatedShown, y.PharmacyShown, y.LiveIDs)
 		}
 		if s := r.Second; s.State != "ready" || s.Markers != kNear.FacilitiesNear.TotalCount || !equal(s.Categories, twoCats) || s.Title != k.Name+" · 15-minute life circle" {
 			t.Errorf("compound widget: %+v; want %d markers of %v titled %q", s, kNear.FacilitiesNear.TotalCount, twoCats, k.Name)
@@ -417,6 +451,25 @@ func TestWidgetInBrowser(t *testing.T) {
 	})
 }
 
+// nearIDs is what facilitiesNear finds within 15 minutes of a point with
+// any of services or tags: IDs, sorted.
+func nearIDs(t *testing.T, s *testenv.Server, lat, lng float64, services, tags []string) []string {
+	t.Helper()
+	var d struct {
+		FacilitiesNear struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	s.Query(t, "", `query($lat: Float!, $lng: Float!, $s: [String!], $t: [String!]) { facilitiesNear(lat: $lat, lng: $lng, walkMinutes: 15, services: $s, tags: $t, first: 100) { edges { node { id } } } }`,
+		map[string]any{"lat": lat, "lng": lng, "s": services, "t": tags}).Decode(t, &d)
+	var ids []string
+	for _, e := range d.FacilitiesNear.Edges {
+		ids = append(ids, e.Node.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
 func english(f *facility) string {
 	for _, n := range f.Names {
 		if n.Lang == "en" {
@@ -500,4 +553,6 @@ const hostPage = `<!doctype html>
 %s
 <h2>小区 · Compound</h2>
 <div id="second" data-lifecircle-widget data-compound="%s" data-lang="EN-gb" data-categories="%s" data-coverage="off" style="max-width:600px;height:420px"></div>
+<h2>一老一少</h2>
+<div id="yilao" data-lifecircle-widget data-community="%s" data-services="%s" data-tags="%s" data-coverage="off" style="max-width:600px;height:420px"></div>
 </body></html>`

@@ -36,7 +36,7 @@ const (
 	maxEntries = 512
 )
 
-// Handler serves GET /open/widget.json?place=ID[&minutes=M][&categories=a,b].
+// Handler serves GET /open/widget.json?place=ID[&minutes=M][&categories=a,b][&services=x,y][&tags=z].
 type Handler struct {
 	client *ent.Client
 	places *servicemap.Index

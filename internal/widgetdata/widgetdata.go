@@ -22,6 +22,7 @@ import (
 	"lifecircle/ent/region"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/gid"
+	"lifecircle/internal/limits"
 	"lifecircle/internal/openinghours"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/taxonomy"
@@ -157,10 +158,16 @@ type Query struct {
 	Place      int
 	Minutes    float64
 	Categories []string
+	// Services and Tags keep the facilities offering any of these
+	// services or carrying any of these tags (either list matching
+	// suffices); the services summary still counts every facility.
+	Services, Tags []string
 }
 
 // ParseQuery reads place (a community's or compound's ID), minutes
-// (default 15) and categories (comma-separated codes) from a URL query.
+// (default 15), categories (comma-separated codes), and services and tags
+// (comma-separated values, at most limits.MaxAnyOfValues each) from a URL
+// query.
 func ParseQuery(v map[string][]string) (Query, error) {
 	get := func(k string) string {
 		if len(v[k]) == 0 {
@@ -200,7 +207,31 @@ func ParseQuery(v map[string][]string) (Query, error) {
 		}
 		slices.Sort(q.Categories)
 	}
+	var err2 error
+	if q.Services, err2 = anyOf("services", get("services")); err2 != nil {
+		return q, err2
+	}
+	if q.Tags, err2 = anyOf("tags", get("tags")); err2 != nil {
+		return q, err2
+	}
 	return q, nil
+}
+
+// anyOf reads a comma-separated list of values, dropping empty entries and
+// repeats, sorted (so that one question is one cache entry).
+func anyOf(field, v string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	if err := limits.CheckAnyOf(field, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func truncate(s string) string {
@@ -213,7 +244,8 @@ func truncate(s string) string {
 // key is the cache key of q: the same question spelled differently
 // (category order, repeats) is one entry.
 func (q Query) key() string {
-	return strconv.Itoa(q.Place) + "|" + strconv.FormatFloat(q.Minutes, 'g', -1, 64) + "|" + strings.Join(q.Categories, ",")
+	return strconv.Itoa(q.Place) + "|" + strconv.FormatFloat(q.Minutes, 'g', -1, 64) + "|" + strings.Join(q.Categories, ",") +
+		"|" + strings.Join(q.Services, "\x00") + "|" + strings.Join(q.Tags, "\x00")
 }
 
 // errNotFound: the ID names no community or compound.
@@ -229,7 +261,7 @@ func Build(ctx context.Context, client *ent.Client, places *servicemap.Index, wa
 	if err != nil {
 		return nil, err
 	}
-	hits, err := places.Near(ctx, servicemap.NearQuery{Lat: place.Lat, Lng: place.Lng, Model: walk, Minutes: q.Minutes, Categories: q.Categories})
+	hits, err := places.Near(ctx, servicemap.NearQuery{Lat: place.Lat, Lng: place.Lng, Model: walk, Minutes: q.Minutes, Categories: q.Categories, Services: q.Services, Tags: q.Tags})
 	if err != nil {
 		return nil, err
 	}

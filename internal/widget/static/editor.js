@@ -68,6 +68,53 @@
     });
   }
 
+  // The services and tags of the chosen community's facilities, as check
+  // boxes (all pages); a reply for a community no longer chosen is
+  // dropped, ticked values the new community also has stay ticked.
+  function loadLabels() {
+    var community = $('community').value;
+    var ticked = { services: checked('services'), tags: checked('tags') };
+    var seen = { services: {}, tags: {} };
+    var q = 'query($c: ID!, $after: Cursor) { facilities(first: 100, after: $after, where: {communityID: $c}) ' +
+      '{ pageInfo { hasNextPage endCursor } edges { node { services tags } } } }';
+    function fill() {
+      ['services', 'tags'].forEach(function (kind) {
+        var box = $(kind);
+        box.replaceChildren();
+        Object.keys(seen[kind]).sort().forEach(function (v) {
+          var l = document.createElement('label');
+          var i = document.createElement('input');
+          i.type = 'checkbox';
+          i.value = v;
+          i.checked = ticked[kind].indexOf(v) >= 0;
+          l.append(i, ' ' + v);
+          box.append(l);
+        });
+      });
+    }
+    function page(after) {
+      return gql(q, { c: community, after: after }).then(function (d) {
+        if ($('community').value !== community) return;
+        d.facilities.edges.forEach(function (e) {
+          (e.node.services || []).forEach(function (v) { seen.services[v] = true; });
+          (e.node.tags || []).forEach(function (v) { seen.tags[v] = true; });
+        });
+        if (d.facilities.pageInfo.hasNextPage) return page(d.facilities.pageInfo.endCursor);
+        fill();
+      });
+    }
+    if (!community) { fill(); return Promise.resolve(); }
+    return page(null);
+  }
+
+  function checked(box) {
+    return Array.prototype.map.call(document.querySelectorAll('#' + box + ' input:checked'), function (i) { return i.value; });
+  }
+
+  // 一老一少: the tag 一老一幼 and the services for the elderly and
+  // children the community's facilities name, ticked where present.
+  var YILAO = { tags: ['一老一幼', '老年食堂', '课后托管'], services: ['老年助餐', '助餐', '日间照料', '公益课后托管', '作业辅导'] };
+
   function attrs() {
     var a = [['data-lifecircle-widget', null]];
     if ($('compound').value) a.push(['data-compound', $('compound').value]);
@@ -77,6 +124,8 @@
     if ($('coverage').value !== 'summary') a.push(['data-coverage', $('coverage').value]);
     var cats = Array.prototype.map.call(document.querySelectorAll('#categories input:checked'), function (i) { return i.value; });
     if (cats.length) a.push(['data-categories', cats.join(',')]);
+    if (checked('services').length) a.push(['data-services', checked('services').join(',')]);
+    if (checked('tags').length) a.push(['data-tags', checked('tags').join(',')]);
     a.push(['data-height', $('height').value || '520']);
     if ($('tiles').value.trim()) {
       a.push(['data-tiles', $('tiles').value.trim()]);
@@ -111,11 +160,17 @@
     if (navigator.clipboard) navigator.clipboard.writeText($('snippet').value).then(done, function () { document.execCommand('copy'); done(); });
     else { document.execCommand('copy'); done(); }
   });
+  $('preset-yilao').addEventListener('click', function () {
+    ['services', 'tags'].forEach(function (kind) {
+      document.querySelectorAll('#' + kind + ' input').forEach(function (i) { i.checked = YILAO[kind].indexOf(i.value) >= 0; });
+    });
+    update();
+  });
   $('settings').addEventListener('change', function (e) {
-    if (e.target.id === 'community') loadCompounds().then(update);
+    if (e.target.id === 'community') Promise.all([loadCompounds(), loadLabels()]).then(update);
     else update();
   });
-  Promise.all([loadCommunities(null, $('community')).then(loadCompounds), loadCategories()]).then(update, function (e) {
+  Promise.all([loadCommunities(null, $('community')).then(function () { return Promise.all([loadCompounds(), loadLabels()]); }), loadCategories()]).then(update, function (e) {
     $('preview').textContent = '加载失败 Could not load: ' + e.message;
   });
 })();

@@ -11,7 +11,7 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-const report = { consoleErrors: [], failedRequests: [], badResponses: [] };
+const report = { consoleErrors: [], failedRequests: [], badResponses: [], yilao: {} };
 try {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
   // A session cookie of the lifecircle origin: the widget must not send it.
@@ -48,10 +48,23 @@ try {
     return Boolean(d && d.open && host.shadowRoot.querySelector('.lc-missing .lc-gap-nearest, .lc-met .lc-gap-nearest'));
   });
 
+  // 一老一少: the preset ticks the community's services and tags for the
+  // elderly and children; the snippet carries them, the preview shows only
+  // the facilities with any of them.
+  // The preview is replaced on every change: let its map's fit animation
+  // settle first (Leaflet's canvas renderer removed mid-redraw throws,
+  // Leaflet#6030).
+  await page.waitForTimeout(500);
+  await page.evaluate(() => { document.querySelector('#labels-box').open = true; });
+  await page.locator('#preset-yilao').click();
+  await page.waitForSelector('#preview [data-tags][data-state="ready"]', { timeout: 30000 });
+  report.editor.yilaoSnippet = await page.locator('#snippet').inputValue();
+  report.editor.yilaoMarkers = await page.locator('#preview [data-tags]').evaluate((host) => host.shadowRoot.querySelectorAll('.lc-marker').length);
+
   // Paste it into the district site.
   await page.goto(`${cfg.url}?snippet=${encodeURIComponent(report.editor.snippet)}`);
-  const w = page.locator('div[data-community]');
-  await page.waitForSelector('div[data-community][data-state="ready"], div[data-community][data-state="error"]', { timeout: 30000 });
+  const w = page.locator('div[data-community]:not(#yilao)');
+  await page.waitForSelector('div[data-community]:not(#yilao)[data-state="ready"], div[data-community]:not(#yilao)[data-state="error"]', { timeout: 30000 });
   report.state = await w.getAttribute('data-state');
   await page.waitForTimeout(300); // let the map's fit animation settle
   await page.screenshot({ path: cfg.screenshot, fullPage: true });
@@ -66,6 +79,13 @@ try {
   report.gapsSummary = await w.locator('.lc-gaps summary').textContent();
   report.basemap = await w.getAttribute('data-basemap');
   report.attribution = await w.locator('.leaflet-control-attribution').textContent();
+  // The third widget: only services and tags for the elderly and children.
+  await page.waitForSelector('#yilao[data-state="ready"], #yilao[data-state="error"]', { timeout: 30000 });
+  report.yilao = {
+    state: await page.locator('#yilao').getAttribute('data-state'),
+    ids: await page.locator('#yilao .lc-marker').evaluateAll((els) => els.map((e) => e.dataset.id).sort()),
+    status: await page.locator('#yilao .lc-status').textContent(),
+  };
   // The second widget: a compound, in English, two categories only.
   const second = page.locator('#second');
   await page.waitForSelector('#second[data-state="ready"], #second[data-state="error"]', { timeout: 30000 });
@@ -169,10 +189,10 @@ try {
       .map((el) => el.id));
     if (width === 1280 || width === 390) await vp.screenshot({ path: cfg.screenshot.replace(/\.png$/, `-editor-${width}.png`), fullPage: true });
     await vp.goto(`${cfg.url}?snippet=${encodeURIComponent(report.editor.snippet)}`);
-    await vp.waitForSelector('div[data-community][data-state="ready"]', { timeout: 30000 });
+    await vp.waitForSelector('div[data-community]:not(#yilao)[data-state="ready"]', { timeout: 30000 });
     await vp.waitForTimeout(400);
     v.host = await vp.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
-    const vw = vp.locator('div[data-community]');
+    const vw = vp.locator('div[data-community]:not(#yilao)');
     v.layout = await vw.getAttribute('data-layout');
     v.widget = await vw.evaluate((host) => {
       const r = host.shadowRoot;
@@ -197,7 +217,8 @@ try {
     const L = cfg.live;
     report.live = {};
     await closePopup(w);
-    await page.waitForSelector('div[data-community][data-live="live"]', { timeout: 30000 });
+    await page.waitForSelector('div[data-community]:not(#yilao)[data-live="live"]', { timeout: 30000 });
+    await page.waitForSelector('#yilao[data-live="live"]', { timeout: 30000 });
     await page.waitForTimeout(500); // the server registers the subscription
     const navigations = await page.evaluate(() => performance.getEntriesByType('navigation').length + ':' + performance.timeOrigin);
     const marker = w.locator(`.lc-marker[data-id="${L.move}"]`);
@@ -213,18 +234,29 @@ try {
     report.live.moved = await page.waitForFunction(([host, id, t]) => {
       const el = document.querySelector(host).shadowRoot.querySelector(`.lc-marker[data-id="${id}"]`);
       return el && el.style.transform !== t;
-    }, ['div[data-community]', L.move, before], { timeout: 15000 }).then(() => true, () => false);
+    }, ['div[data-community]:not(#yilao)', L.move, before], { timeout: 15000 }).then(() => true, () => false);
     await gql(L, `mutation($id: ID!) { updateFacility(id: $id, input: {status: CLOSED}) { id } }`, { id: L.close });
     report.live.closed = await page.waitForFunction(([host, id]) => !document.querySelector(host).shadowRoot.querySelector(`[data-id="${id}"]`),
-      ['div[data-community]', L.close], { timeout: 15000 }).then(() => true, () => false);
+      ['div[data-community]:not(#yilao)', L.close], { timeout: 15000 }).then(() => true, () => false);
     report.live.markers = await w.locator('.lc-marker').count();
     report.live.listItems = await w.locator('.lc-item').count();
     report.live.reloaded = navigations !== await page.evaluate(() => performance.getEntriesByType('navigation').length + ':' + performance.timeOrigin);
     await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-live.png'), fullPage: true });
+    // The 一老一少 widget: the pharmacy above was not for it; a canteen
+    // for the elderly, created after it, is. Events come in order, so once
+    // the canteen is shown the pharmacy's event has been dealt with.
+    const yilao = page.locator('#yilao');
+    const elderly = await gql(L, `mutation($c: ID!, $lat: Float!, $lng: Float!) { createFacility(input: {name: "实时长者食堂", category: "community_canteen", services: ["老年助餐"], lat: $lat, lng: $lng, communityID: $c}) { id } }`,
+      { c: L.community, lat: L.lat - 0.0003, lng: L.lng });
+    report.yilao.created = elderly.createFacility.id;
+    report.yilao.createdShown = await yilao.locator(`.lc-item[data-id="${report.yilao.created}"] .lc-item-name`).textContent({ timeout: 15000 }).catch((e) => `not shown: ${e.message.split('\n')[0]}`);
+    report.yilao.pharmacyShown = await yilao.locator(`[data-id="${id}"]`).count();
+    report.yilao.liveIds = await yilao.locator('.lc-marker').evaluateAll((els) => els.map((e) => e.dataset.id).sort());
+    report.live.pharmacy = id;
     // Removed from the page, the widget closes its stream.
     report.live.stateBeforeRemoval = await w.getAttribute('data-live');
     const aborted = page.waitForEvent('requestfailed', { predicate: (r) => r.method() === 'POST', timeout: 10000 }).then(() => true, () => false);
-    await page.evaluate(() => document.querySelector('div[data-community]').remove());
+    await page.evaluate(() => document.querySelector('div[data-community]:not(#yilao)').remove());
     report.live.streamClosedOnRemoval = await aborted;
   }
 } finally {

@@ -7,11 +7,13 @@
 export class APIError extends Error {}
 
 // load fetches everything the widget shows for a community or compound.
-export async function load(endpoint, { id, minutes, categories }) {
+export async function load(endpoint, { id, minutes, categories, services, tags }) {
   const url = new URL('/open/widget.json', endpoint);
   url.searchParams.set('place', id);
   if (minutes !== 15) url.searchParams.set('minutes', String(minutes));
   if (categories && categories.length) url.searchParams.set('categories', categories.slice().sort().join(','));
+  if (services && services.length) url.searchParams.set('services', services.slice().sort().join(','));
+  if (tags && tags.length) url.searchParams.set('tags', tags.slice().sort().join(','));
   let res;
   try {
     res = await fetch(url, { credentials: 'omit', mode: 'cors', headers: { Accept: 'application/json' } });

@@ -5,10 +5,10 @@
 // client library in every district page's bundle. Never with credentials.
 // A dropped stream is resumed after the last cursor seen, with backoff.
 
-export const FACILITY_FIELDS = 'id name names { lang value } category categoryInfo { group labels { lang value } } lat lng status address phone services openNow';
+export const FACILITY_FIELDS = 'id name names { lang value } category categoryInfo { group labels { lang value } } lat lng status address phone services tags openNow';
 
-const QUERY = `subscription($bbox: BoundingBoxInput, $categories: [String!], $after: Cursor) {
-  facilityChanged(bbox: $bbox, categories: $categories, after: $after) { cursor op id facility { ${FACILITY_FIELDS} } }
+const QUERY = `subscription($bbox: BoundingBoxInput, $categories: [String!], $services: [String!], $tags: [String!], $after: Cursor) {
+  facilityChanged(bbox: $bbox, categories: $categories, services: $services, tags: $tags, after: $after) { cursor op id facility { ${FACILITY_FIELDS} } }
 }`;
 
 const MIN_DELAY = 1000;
@@ -16,7 +16,7 @@ const MAX_DELAY = 60000;
 
 // subscribe calls onEvent with each FacilityChange and onState with
 // "connecting", "live" or "waiting" until stop() is called.
-export function subscribe(endpoint, { bbox, categories }, onEvent, onState) {
+export function subscribe(endpoint, { bbox, categories, services, tags }, onEvent, onState) {
   let after = null;
   let stopped = false;
   let delay = MIN_DELAY;
@@ -28,7 +28,8 @@ export function subscribe(endpoint, { bbox, categories }, onEvent, onState) {
     ctl = new AbortController();
     onState('connecting');
     try {
-      const variables = { bbox, categories: categories && categories.length ? categories : null, after };
+      const list = (l) => (l && l.length ? l : null);
+      const variables = { bbox, categories: list(categories), services: list(services), tags: list(tags), after };
       const res = await fetch(endpoint, {
         method: 'POST',
         credentials: 'omit',

@@ -59,6 +59,10 @@ function options(el) {
     lang,
     minutes,
     categories: (d.categories || '').split(',').map((s) => s.trim()).filter(Boolean),
+    // data-services / data-tags: facilities offering any of these services
+    // or carrying any of these tags (either list matching suffices).
+    services: (d.services || '').split(',').map((s) => s.trim()).filter(Boolean),
+    tags: (d.tags || '').split(',').map((s) => s.trim()).filter(Boolean),
     height: d.height || '',
     endpoint: d.api || defaultEndpoint,
     tiles: d.tiles || '',
@@ -165,7 +169,12 @@ class Widget {
     const t = this.t();
     if (state === 'loading') this.statusEl.textContent = t.loading;
     else if (state === 'error') this.statusEl.textContent = t.failed + detail;
-    else this.statusEl.textContent = t.summary(this.visible().length, this.opts.minutes) + (this.data && this.data.more ? t.more : '');
+    else {
+      // A widget showing only some services or tags says so.
+      const only = [...this.opts.services, ...this.opts.tags];
+      this.statusEl.textContent = t.summary(this.visible().length, this.opts.minutes) + (this.data && this.data.more ? t.more : '') +
+        (only.length ? t.filtered(only) : '');
+    }
   }
 
   async start() {
@@ -192,7 +201,7 @@ class Widget {
 
   // listen subscribes to the changes of facilities around the place: the
   // reach polygon's bounding box (or the walk's radius), the widget's
-  // categories.
+  // categories, services and tags.
   listen() {
     const { place, polygon, minutes } = this.data;
     let bbox;
@@ -210,15 +219,20 @@ class Widget {
       const rl = r / Math.cos((place.lat * Math.PI) / 180);
       bbox = { south: place.lat - r, north: place.lat + r, west: place.lng - rl, east: place.lng + rl };
     }
-    this.live = subscribe(this.opts.endpoint, { bbox, categories: this.opts.categories },
+    const { categories, services, tags } = this.opts;
+    this.live = subscribe(this.opts.endpoint, { bbox, categories, services, tags },
       (e) => this.applyChange(e), (state) => { if (!this.destroyed) this.host.dataset.live = state; });
   }
 
   // reachable tells whether a facility from an event belongs on the map:
-  // not closed, of the widget's categories, inside the walk's polygon.
+  // not closed, of the widget's categories, services or tags, inside the
+  // walk's polygon.
   reachable(f) {
     if (!f || f.status === 'CLOSED') return false;
     if (this.opts.categories.length && !this.opts.categories.includes(f.category)) return false;
+    const { services, tags } = this.opts;
+    if ((services.length || tags.length) &&
+      !(f.services || []).some((v) => services.includes(v)) && !(f.tags || []).some((v) => tags.includes(v))) return false;
     const { polygon, place } = this.data;
     if (polygon) return polygon.coordinates.every((ring, i) => inRing(f.lng, f.lat, ring) === (i === 0));
     return estimateMinutes(place, f) <= this.opts.minutes;
