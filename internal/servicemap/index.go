@@ -549,8 +549,34 @@ type NearQuery struct {
 // Near returns every matching facility in reach, shortest walk first (ties
 // by ID), leaving out closed ones.
 func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
-	if err := ix.Sync(ctx); err != nil {
+	var out []Hit
+	err := ix.nearEach(ctx, q, func(n int) { out = make([]Hit, 0, n) }, func(h Hit) { out = append(out, h) })
+	if err != nil {
 		return nil, err
+	}
+	if !q.Unsorted {
+		slices.SortFunc(out, compareHits)
+	}
+	return out, nil
+}
+
+// NearPage gives what Closest would give of Near's hits, and how many
+// there are, without holding every hit: a page of facilitiesNear needs the
+// n closest after the cursor and a count, not the thousand hits in reach.
+func (ix *Index) NearPage(ctx context.Context, q NearQuery, after *Hit, n int) (page []Hit, before, total int, err error) {
+	p := NewPager(after, n)
+	if err := ix.nearEach(ctx, q, func(int) {}, p.Add); err != nil {
+		return nil, 0, 0, err
+	}
+	return p.Page(), p.Before, p.Total, nil
+}
+
+// nearEach calls f with every matching facility in reach, in no order,
+// after telling size how many points it will look at (a bound on the
+// hits).
+func (ix *Index) nearEach(ctx context.Context, q NearQuery, size func(int), f func(Hit)) error {
+	if err := ix.Sync(ctx); err != nil {
+		return err
 	}
 	var want map[uint16]bool
 	if len(q.Categories) > 0 {
@@ -560,6 +586,7 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		}
 	}
 	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	budget, radius := q.Minutes, q.RadiusMeters
 	if radius > 0 {
 		// Times for a distance search: paths up to three times the radius.
@@ -569,8 +596,7 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 	if radius == 0 {
 		radius = r.candidateMeters(q.Minutes)
 	}
-	// Sized once: the points of the cells visited bound the hits.
-	out := make([]Hit, 0, ix.candidates(q.Lat, q.Lng, radius))
+	size(ix.candidates(q.Lat, q.Lng, radius))
 	ix.visit(q.Lat, q.Lng, radius, func(p *point, d float64) {
 		if p.status == statusClosed || (want != nil && !want[p.cat]) {
 			return
@@ -591,13 +617,9 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		if q.RadiusMeters == 0 && h.Minutes > q.Minutes {
 			return
 		}
-		out = append(out, h)
+		f(h)
 	})
-	ix.mu.RUnlock()
-	if !q.Unsorted {
-		slices.SortFunc(out, compareHits)
-	}
-	return out, nil
+	return nil
 }
 
 // Closest returns, in order, the n closest of hits (in any order) that
@@ -605,29 +627,52 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 // before or at it: the page sorting all of hits would give, in one pass
 // and a bounded insertion instead of a sort.
 func Closest(hits []Hit, after *Hit, n int) (page []Hit, before int) {
-	if n <= 0 {
-		for _, h := range hits {
-			if after != nil && compareHits(h, *after) <= 0 {
-				before++
-			}
-		}
-		return nil, before
-	}
-	page = make([]Hit, 0, min(n, len(hits)))
+	p := NewPager(after, n)
 	for _, h := range hits {
-		if after != nil && compareHits(h, *after) <= 0 {
-			before++
-			continue
-		}
-		if len(page) == n && compareHits(h, page[n-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(page, h, compareHits)
-		if len(page) < n {
-			page = append(page, Hit{})
-		}
-		copy(page[i+1:], page[i:len(page)-1])
-		page[i] = h
+		p.Add(h)
 	}
-	return page, before
+	return p.Page(), p.Before
 }
+
+// A Pager is Closest fed one hit at a time: it keeps the n closest hits
+// after a cursor, in order, and counts the hits (Total) and those before or
+// at the cursor (Before).
+type Pager struct {
+	after         *Hit
+	n             int
+	page          []Hit
+	Total, Before int
+}
+
+// NewPager returns a Pager for the n closest hits after the cursor after
+// (nil: from the start).
+func NewPager(after *Hit, n int) *Pager {
+	p := &Pager{after: after, n: max(n, 0)}
+	if p.n > 0 {
+		p.page = make([]Hit, 0, min(p.n, 64))
+	}
+	return p
+}
+
+// Add offers a hit.
+func (p *Pager) Add(h Hit) {
+	p.Total++
+	if p.after != nil && compareHits(h, *p.after) <= 0 {
+		p.Before++
+		return
+	}
+	n := p.n
+	if n == 0 || (len(p.page) == n && compareHits(h, p.page[n-1]) >= 0) {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(p.page, h, compareHits)
+	if len(p.page) < n {
+		p.page = append(p.page, Hit{})
+	}
+	copy(p.page[i+1:], p.page[i:len(p.page)-1])
+	p.page[i] = h
+}
+
+// Page is the n closest hits after the cursor, closest first (nil when n
+// is 0).
+func (p *Pager) Page() []Hit { return p.page }
