@@ -95,3 +95,61 @@ func TestNearPageIsClosestOfNear(t *testing.T) {
 		}
 	}
 }
+
+// The ID table answers as a map would, through dense IDs, deletions and
+// an ID far past the count that turns it into a map.
+func TestIDTableIsAMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var tab idTable
+	want := map[int]int32{}
+	check := func(step int) {
+		if tab.len() != len(want) {
+			t.Fatalf("step %d: %d IDs, want %d", step, tab.len(), len(want))
+		}
+		for id, i := range want {
+			if got, ok := tab.get(id); !ok || got != i {
+				t.Fatalf("step %d: ID %d gives %d %v, want %d", step, id, got, ok, i)
+			}
+		}
+		n := 0
+		tab.each(func(id int, i int32) {
+			n++
+			if want[id] != i {
+				t.Fatalf("step %d: each gives ID %d at %d, want %d", step, id, i, want[id])
+			}
+		})
+		if n != len(want) {
+			t.Fatalf("step %d: each gives %d IDs, want %d", step, n, len(want))
+		}
+	}
+	for id := 1; id <= 2000; id++ { // loaded in ID order
+		tab.set(id, int32(id))
+		want[id] = int32(id)
+	}
+	check(-1)
+	for step := range 6000 {
+		id := 1 + r.IntN(3000)
+		if step == 4000 {
+			id = 1 << 40 // far past the count: a map from now on
+		}
+		switch {
+		case r.IntN(4) == 0 && step != 4000:
+			tab.del(id)
+			delete(want, id)
+		default:
+			i := int32(r.IntN(1 << 20))
+			tab.set(id, i)
+			want[id] = i
+		}
+		if _, ok := tab.get(-id); ok {
+			t.Fatalf("step %d: a negative ID is found", step)
+		}
+		if step%500 == 0 || step == 4000 {
+			check(step)
+		}
+		if step == 3999 && tab.sparse != nil || step == 4000 && tab.sparse == nil {
+			t.Fatalf("step %d: sparse is %v", step, tab.sparse != nil)
+		}
+	}
+	check(6000)
+}
