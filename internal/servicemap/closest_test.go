@@ -122,15 +122,16 @@ func TestIDTableIsAMap(t *testing.T) {
 			t.Fatalf("step %d: each gives %d IDs, want %d", step, n, len(want))
 		}
 	}
-	for id := 1; id <= 2000; id++ { // loaded in ID order
-		tab.set(id, int32(id))
-		want[id] = int32(id)
+	const base = 3 << 32                        // the facilities' range of global IDs
+	for id := base + 1; id <= base+2000; id++ { // loaded in ID order
+		tab.set(id, int32(id-base))
+		want[id] = int32(id - base)
 	}
 	check(-1)
 	for step := range 6000 {
-		id := 1 + r.IntN(3000)
+		id := base + 1 + r.IntN(3000)
 		if step == 4000 {
-			id = 1 << 40 // far past the count: a map from now on
+			id = base + 1<<30 // far past the count: a map from now on
 		}
 		switch {
 		case r.IntN(4) == 0 && step != 4000:
@@ -141,8 +142,8 @@ func TestIDTableIsAMap(t *testing.T) {
 			tab.set(id, i)
 			want[id] = i
 		}
-		if _, ok := tab.get(-id); ok {
-			t.Fatalf("step %d: a negative ID is found", step)
+		if _, ok := tab.get(id - base); ok {
+			t.Fatalf("step %d: an ID below the base is found", step)
 		}
 		if step%500 == 0 || step == 4000 {
 			check(step)

@@ -344,15 +344,17 @@ func (ix *Index) layOut() {
 	cats := make(map[uint64]uint64, len(ix.cells))
 	// The ID table anew: dense if the IDs are, whatever the first IDs
 	// loaded made of it.
-	maxID := 0
+	minID, maxID := math.MaxInt, math.MinInt
 	for _, list := range ix.cells {
 		for _, i := range list {
-			maxID = max(maxID, ix.pts[i].id)
+			minID, maxID = min(minID, ix.pts[i].id), max(maxID, ix.pts[i].id)
 		}
 	}
 	ix.byID = idTable{}
-	if n := cap(pts); maxID < 4*n+1024 {
-		ix.byID.dense = make([]int32, 0, maxID+1)
+	if n := cap(pts); n == 0 {
+		// empty: the first ID set is the base
+	} else if maxID-minID < 4*n+1024 {
+		ix.byID.base, ix.byID.dense = minID, make([]int32, 0, maxID-minID+1)
 	} else {
 		ix.byID.sparse = make(map[int]int32, n)
 	}
@@ -371,13 +373,15 @@ func (ix *Index) layOut() {
 }
 
 // idTable maps facility IDs to their points' slots. While the IDs are
-// dense, as the databases hand them out, it is a slice indexed by ID (4
-// bytes an ID: 0.8 MB for 200,000 facilities, where a map took about 5 MB
-// of the idle heap); an ID far past the count (more than 4 times it, plus
-// 1,024) turns it into a map, until layOut (after a full load) chooses
-// again. Its zero value is empty.
+// dense, as the database hands them out (from the start of the facilities'
+// range of global IDs, 3<<32), it is a slice indexed by ID less the first
+// ID (4 bytes an ID: 0.8 MB for 200,000 facilities, where a map[int]int32
+// takes several MB); an ID below the first or far past the count (more
+// than 4 times it, plus 1,024) turns it into a map, until layOut (after a
+// full load) chooses again. Its zero value is empty.
 type idTable struct {
-	dense  []int32 // slot+1 by ID; 0: none
+	base   int     // the ID of dense[0]
+	dense  []int32 // slot+1 by ID-base; 0: none
 	sparse map[int]int32
 	n      int
 }
@@ -387,21 +391,26 @@ func (t *idTable) get(id int) (int32, bool) {
 		i, ok := t.sparse[id]
 		return i, ok
 	}
-	if id < 0 || id >= len(t.dense) || t.dense[id] == 0 {
+	j := id - t.base
+	if j < 0 || j >= len(t.dense) || t.dense[j] == 0 {
 		return 0, false
 	}
-	return t.dense[id] - 1, true
+	return t.dense[j] - 1, true
 }
 
 func (t *idTable) set(id int, i int32) {
 	if _, ok := t.get(id); !ok {
+		if t.n == 0 && t.sparse == nil && cap(t.dense) == 0 {
+			t.base = id
+		}
 		t.n++
 	}
-	if t.sparse == nil && (id < 0 || id >= cap(t.dense) && id >= 4*t.n+1024) {
+	j := id - t.base
+	if t.sparse == nil && (j < 0 || j >= cap(t.dense) && j >= 4*t.n+1024) {
 		t.sparse = make(map[int]int32, t.n)
-		for id, v := range t.dense {
+		for j, v := range t.dense {
 			if v != 0 {
-				t.sparse[id] = v - 1
+				t.sparse[t.base+j] = v - 1
 			}
 		}
 		t.dense = nil
@@ -410,10 +419,10 @@ func (t *idTable) set(id int, i int32) {
 		t.sparse[id] = i
 		return
 	}
-	if id >= len(t.dense) {
-		t.dense = slices.Grow(t.dense, id+1-len(t.dense))[:id+1]
+	if j >= len(t.dense) {
+		t.dense = slices.Grow(t.dense, j+1-len(t.dense))[:j+1]
 	}
-	t.dense[id] = i + 1
+	t.dense[j] = i + 1
 }
 
 func (t *idTable) del(id int) {
@@ -424,7 +433,7 @@ func (t *idTable) del(id int) {
 	if t.sparse != nil {
 		delete(t.sparse, id)
 	} else {
-		t.dense[id] = 0
+		t.dense[id-t.base] = 0
 	}
 }
 
@@ -438,9 +447,9 @@ func (t *idTable) each(f func(id int, i int32)) {
 		}
 		return
 	}
-	for id, v := range t.dense {
+	for j, v := range t.dense {
 		if v != 0 {
-			f(id, v-1)
+			f(t.base+j, v-1)
 		}
 	}
 }
