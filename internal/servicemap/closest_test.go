@@ -154,3 +154,53 @@ func TestIDTableIsAMap(t *testing.T) {
 	}
 	check(6000)
 }
+
+// BenchmarkNearPage is facilitiesNear's search on BenchmarkRequestPath's
+// city (20,000 facilities over 10 km × 10 km, radius 1,200 m, first 50), in
+// memory: every hit listed and then paged (as before session 7), or paged
+// while searching (NearPage). cpu-ns/op is the process's CPU time, which a
+// busy machine disturbs less than ns/op.
+//
+//	go test ./internal/servicemap -run '^$' -bench NearPage -benchmem
+func BenchmarkNearPage(b *testing.B) {
+	ix, _ := syntheticCity(20_000, 0, 10000)
+	w := changewake.New()
+	ix.wake = w
+	ix.synced.Store(w.Gen())
+	ctx := context.Background()
+	walk := DefaultWalkModel()
+	query := func(i int) NearQuery {
+		x, y := float64((i*7919)%1000)/1000, float64((i*104729)%1000)/1000
+		return NearQuery{Lat: 34.30 + (y-0.5)*0.08, Lng: 108.80 + (x-0.5)*0.1, Model: walk, Profile: Adult, RadiusMeters: 1200}
+	}
+	b.Run("list-then-page", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := processCPU()
+		defer func() { b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op") }()
+		for i := 0; b.Loop(); i++ {
+			q := query(i)
+			q.Unsorted = true
+			hits, err := ix.Near(ctx, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if page, _ := Closest(hits, nil, 50); len(page) != 50 {
+				b.Fatalf("%d hits in the page", len(page))
+			}
+		}
+	})
+	b.Run("NearPage", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := processCPU()
+		defer func() { b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op") }()
+		for i := 0; b.Loop(); i++ {
+			page, _, _, err := ix.NearPage(ctx, query(i), nil, 50)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(page) != 50 {
+				b.Fatalf("%d hits in the page", len(page))
+			}
+		}
+	})
+}
