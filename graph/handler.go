@@ -139,13 +139,13 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	// Reads of other people's personal data are recorded (internal/datalog),
 	// after a mutation's transaction committed.
 	srv.Use(readLog{client: client})
-	srv.AroundFields(notePersonalReads)
 	// Each mutation runs in one transaction: an error anywhere rolls back
 	// everything it wrote.
 	// A verified but unlinked sign-in may run linkSignIn only.
 	srv.Use(linkGate{})
 	srv.Use(transactioner{opener: client})
-	srv.AroundFields(markResolverErrors)
+	// Field middleware: resolver errors tagged, personal reads noted.
+	srv.AroundFields(aroundFields)
 	srv.SetErrorPresenter(withRequestID(presentError))
 	srv.SetRecoverFunc(recoverPanic)
 	return limits.MaxBody(opts.MaxBodyBytes, srv)

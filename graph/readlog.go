@@ -16,7 +16,7 @@ import (
 )
 
 // readLog records the personal data staff, volunteers and admins read
-// through an operation (internal/datalog): notePersonalReads notes each
+// through an operation (internal/datalog): notePersonalRead notes each
 // personal field resolved with a value, and at the end of the operation —
 // after a mutation's transaction committed — the notes are written in one
 // INSERT. If they cannot be written, the response is withheld: no
@@ -67,21 +67,21 @@ func operationName(oc *graphql.OperationContext) string {
 	return b.String()
 }
 
-// notePersonalReads notes each personal field (Person.name, phone and
-// birthYear, ServiceRequest.address) that resolves to a value, with the
-// person it belongs to, in the operation's collector (if it has one).
-func notePersonalReads(ctx context.Context, next graphql.Resolver) (any, error) {
+// notePersonalRead notes the field of ctx if it is a personal one
+// (Person.name, phone and birthYear, ServiceRequest.address) that resolved
+// to a value, res, with the person it belongs to, in the operation's
+// collector (if it has one); aroundFields calls it for every field. It
+// looks at the field's object before the context's collector: most fields
+// are no personal ones, and a context lookup walks the field's chain of
+// contexts.
+func notePersonalRead(ctx context.Context, res any) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Parent == nil || (fc.Object != "Person" && fc.Object != "ServiceRequest") || isNil(res) {
+		return
+	}
 	c := datalog.From(ctx)
 	if c == nil {
-		return next(ctx)
-	}
-	res, err := next(ctx)
-	if err != nil || isNil(res) {
-		return res, err
-	}
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Parent == nil {
-		return res, err
+		return
 	}
 	switch fc.Object {
 	case "Person":
@@ -99,7 +99,6 @@ func notePersonalReads(ctx context.Context, next graphql.Resolver) (any, error) 
 			}
 		}
 	}
-	return res, err
 }
 
 // parent is the object whose field fc resolves.

@@ -93,8 +93,8 @@ func pageSize(first *int) int {
 	return *first
 }
 
-// nearbyPage pages hits after a cursor and loads their facilities.
-func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error) {
+// nearbyPage pages the hits of q after a cursor and loads their facilities.
+func (r *Resolver) nearbyPage(ctx context.Context, q servicemap.NearQuery, first *int, after *entgql.Cursor[int]) (*model.NearbyFacilityConnection, error) {
 	n := pageSize(first)
 	if n < 0 {
 		return nil, apperr.BadInput("first", "first must not be negative")
@@ -103,7 +103,12 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first 
 	if after != nil {
 		cursor = &servicemap.Hit{ID: after.ID, Minutes: cursorValue(after.Value)}
 	}
-	page, start := servicemap.Closest(hits, cursor, n)
+	// The page and the count in one pass over the index, without the list
+	// of every hit in reach.
+	page, start, total, err := r.places.NearPage(ctx, q, cursor, n)
+	if err != nil {
+		return nil, err
+	}
 	end := start + len(page)
 	ids := make([]int, len(page))
 	for i, h := range page {
@@ -114,14 +119,13 @@ func (r *Resolver) nearbyPage(ctx context.Context, hits []servicemap.Hit, first 
 	withEdges := selects(ctx, "edges")
 	var facilities map[int]*ent.Facility
 	if withEdges {
-		var err error
 		if facilities, err = r.loadFacilities(ctx, ids, "edges", "node"); err != nil {
 			return nil, err
 		}
 	}
 	conn := &model.NearbyFacilityConnection{
-		TotalCount: len(hits),
-		PageInfo:   &entgql.PageInfo[int]{HasNextPage: end < len(hits), HasPreviousPage: start > 0},
+		TotalCount: total,
+		PageInfo:   &entgql.PageInfo[int]{HasNextPage: end < total, HasPreviousPage: start > 0},
 	}
 	for _, h := range page {
 		f, ok := facilities[h.ID]

@@ -137,13 +137,9 @@ func (r *queryResolver) FacilitiesNear(ctx context.Context, lat float64, lng flo
 	if err := limits.CheckAnyOf("tags", tags); err != nil {
 		return nil, err
 	}
-	hits, err := r.places.Near(ctx, servicemap.NearQuery{Lat: lat, Lng: lng, Model: r.walk, Profile: prof,
+	return r.nearbyPage(ctx, servicemap.NearQuery{Lat: lat, Lng: lng, Model: r.walk, Profile: prof,
 		Minutes: minutes, RadiusMeters: radius, Categories: categories, Services: services, Tags: tags,
-		OpenAt: openAt, Unsorted: true})
-	if err != nil {
-		return nil, err
-	}
-	return r.nearbyPage(ctx, hits, first, after)
+		OpenAt: openAt}, first, after)
 }
 
 func (r *queryResolver) ServiceCircle(ctx context.Context, compound *int, point *model.PointInput, minutes *float64, profile *model.WalkingProfile, k *int) (*model.ServiceCircle, error) {

@@ -90,7 +90,7 @@ type Index struct {
 	seq    int // last change applied
 	pts    []point
 	free   []int32
-	byID   map[int]int32
+	byID   idTable
 	cells  map[uint64][]int32
 	// cellCats has a bit for every category (by taxonomy index, the
 	// first 64) an open point of the cell had since the last layOut: a
@@ -219,7 +219,7 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 	if err != nil {
 		return err
 	}
-	fresh := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, labels: newLabelTable(), networks: networks}
+	fresh := &Index{cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, labels: newLabelTable(), networks: networks}
 	after := 0
 	for {
 		rows, err := ix.client.Facility.Query().Where(facility.IDGT(after)).
@@ -287,7 +287,7 @@ func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 	if networks != nil {
 		ix.networks = networks
 		for i := range ix.pts {
-			if _, live := ix.byID[ix.pts[i].id]; live {
+			if _, live := ix.byID.get(ix.pts[i].id); live {
 				ix.pts[i].snapTo(networks)
 			}
 		}
@@ -327,7 +327,7 @@ func (ix *Index) upsert(f *ent.Facility) {
 		i = int32(len(ix.pts))
 		ix.pts = append(ix.pts, p)
 	}
-	ix.byID[f.ID] = i
+	ix.byID.set(f.ID, i)
 	y, x := cellOf(p.lat, p.lng)
 	k := cellKey(y, x)
 	ix.cells[k] = append(ix.cells[k], i)
@@ -348,18 +348,116 @@ func (ix *Index) layOut() {
 	slices.Sort(keys)
 	pts := make([]point, 0, len(ix.pts)-len(ix.free))
 	cats := make(map[uint64]uint64, len(ix.cells))
+	// The ID table anew: dense if the IDs are, whatever the first IDs
+	// loaded made of it.
+	minID, maxID := math.MaxInt, math.MinInt
+	for _, list := range ix.cells {
+		for _, i := range list {
+			minID, maxID = min(minID, ix.pts[i].id), max(maxID, ix.pts[i].id)
+		}
+	}
+	ix.byID = idTable{}
+	if n := cap(pts); n == 0 {
+		// empty: the first ID set is the base
+	} else if maxID-minID < 4*n+1024 {
+		ix.byID.base, ix.byID.dense = minID, make([]int32, 0, maxID-minID+1)
+	} else {
+		ix.byID.sparse = make(map[int]int32, n)
+	}
 	for _, k := range keys {
 		list := ix.cells[k]
 		for j, i := range list {
 			n := int32(len(pts))
 			pts = append(pts, ix.pts[i])
 			list[j] = n
-			ix.byID[ix.pts[i].id] = n
+			ix.byID.set(ix.pts[i].id, n)
 			cats[k] |= catBit(&ix.pts[i])
 		}
 	}
 	ix.cellCats = cats
 	ix.pts, ix.free = pts, nil
+}
+
+// idTable maps facility IDs to their points' slots. While the IDs are
+// dense, as the database hands them out (from the start of the facilities'
+// range of global IDs, 3<<32), it is a slice indexed by ID less the first
+// ID (4 bytes an ID: 0.8 MB for 200,000 facilities, where a map[int]int32
+// takes several MB); an ID below the first or far past the count (more
+// than 4 times it, plus 1,024) turns it into a map, until layOut (after a
+// full load) chooses again. Its zero value is empty.
+type idTable struct {
+	base   int     // the ID of dense[0]
+	dense  []int32 // slot+1 by ID-base; 0: none
+	sparse map[int]int32
+	n      int
+}
+
+func (t *idTable) get(id int) (int32, bool) {
+	if t.sparse != nil {
+		i, ok := t.sparse[id]
+		return i, ok
+	}
+	j := id - t.base
+	if j < 0 || j >= len(t.dense) || t.dense[j] == 0 {
+		return 0, false
+	}
+	return t.dense[j] - 1, true
+}
+
+func (t *idTable) set(id int, i int32) {
+	if _, ok := t.get(id); !ok {
+		if t.n == 0 && t.sparse == nil && cap(t.dense) == 0 {
+			t.base = id
+		}
+		t.n++
+	}
+	j := id - t.base
+	if t.sparse == nil && (j < 0 || j >= cap(t.dense) && j >= 4*t.n+1024) {
+		t.sparse = make(map[int]int32, t.n)
+		for j, v := range t.dense {
+			if v != 0 {
+				t.sparse[t.base+j] = v - 1
+			}
+		}
+		t.dense = nil
+	}
+	if t.sparse != nil {
+		t.sparse[id] = i
+		return
+	}
+	if j >= len(t.dense) {
+		t.dense = slices.Grow(t.dense, j+1-len(t.dense))[:j+1]
+	}
+	t.dense[j] = i + 1
+}
+
+func (t *idTable) del(id int) {
+	if _, ok := t.get(id); !ok {
+		return
+	}
+	t.n--
+	if t.sparse != nil {
+		delete(t.sparse, id)
+	} else {
+		t.dense[id-t.base] = 0
+	}
+}
+
+func (t *idTable) len() int { return t.n }
+
+// each calls f with every ID and its slot.
+func (t *idTable) each(f func(id int, i int32)) {
+	if t.sparse != nil {
+		for id, i := range t.sparse {
+			f(id, i)
+		}
+		return
+	}
+	for j, v := range t.dense {
+		if v != 0 {
+			f(t.base+j, v-1)
+		}
+	}
 }
 
 // catBit is p's bit in cellCats: none for a point that is not open, and
@@ -389,7 +487,7 @@ func (p *point) snapTo(networks []*walknet.Graph) {
 }
 
 func (ix *Index) remove(id int) {
-	i, ok := ix.byID[id]
+	i, ok := ix.byID.get(id)
 	if !ok {
 		return
 	}
@@ -411,14 +509,14 @@ func (ix *Index) remove(id int) {
 	}
 	ix.pts[i] = point{}
 	ix.free = append(ix.free, i)
-	delete(ix.byID, id)
+	ix.byID.del(id)
 }
 
 // Len is the number of facilities indexed.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.byID)
+	return ix.byID.len()
 }
 
 // visit calls f for every point within meters of (lat, lng), with its
@@ -560,8 +658,34 @@ type NearQuery struct {
 // Near returns every matching facility in reach, shortest walk first (ties
 // by ID), leaving out closed ones.
 func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
-	if err := ix.Sync(ctx); err != nil {
+	var out []Hit
+	err := ix.nearEach(ctx, q, func(n int) { out = make([]Hit, 0, n) }, func(h Hit) { out = append(out, h) })
+	if err != nil {
 		return nil, err
+	}
+	if !q.Unsorted {
+		slices.SortFunc(out, compareHits)
+	}
+	return out, nil
+}
+
+// NearPage gives what Closest would give of Near's hits, and how many
+// there are, without holding every hit: a page of facilitiesNear needs the
+// n closest after the cursor and a count, not the thousand hits in reach.
+func (ix *Index) NearPage(ctx context.Context, q NearQuery, after *Hit, n int) (page []Hit, before, total int, err error) {
+	p := NewPager(after, n)
+	if err := ix.nearEach(ctx, q, func(int) {}, p.Add); err != nil {
+		return nil, 0, 0, err
+	}
+	return p.Page(), p.Before, p.Total, nil
+}
+
+// nearEach calls f with every matching facility in reach, in no order,
+// after telling size how many points it will look at (a bound on the
+// hits).
+func (ix *Index) nearEach(ctx context.Context, q NearQuery, size func(int), f func(Hit)) error {
+	if err := ix.Sync(ctx); err != nil {
+		return err
 	}
 	var want map[uint16]bool
 	if len(q.Categories) > 0 {
@@ -571,6 +695,7 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		}
 	}
 	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	labels := ix.labels.matcher(q.Services, q.Tags)
 	budget, radius := q.Minutes, q.RadiusMeters
 	if radius > 0 {
@@ -581,8 +706,7 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 	if radius == 0 {
 		radius = r.candidateMeters(q.Minutes)
 	}
-	// Sized once: the points of the cells visited bound the hits.
-	out := make([]Hit, 0, ix.candidates(q.Lat, q.Lng, radius))
+	size(ix.candidates(q.Lat, q.Lng, radius))
 	ix.visit(q.Lat, q.Lng, radius, func(p *point, d float64) {
 		if p.status == statusClosed || (want != nil && !want[p.cat]) || !labels.has(p.labels) {
 			return
@@ -603,13 +727,9 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 		if q.RadiusMeters == 0 && h.Minutes > q.Minutes {
 			return
 		}
-		out = append(out, h)
+		f(h)
 	})
-	ix.mu.RUnlock()
-	if !q.Unsorted {
-		slices.SortFunc(out, compareHits)
-	}
-	return out, nil
+	return nil
 }
 
 // Closest returns, in order, the n closest of hits (in any order) that
@@ -617,29 +737,52 @@ func (ix *Index) Near(ctx context.Context, q NearQuery) ([]Hit, error) {
 // before or at it: the page sorting all of hits would give, in one pass
 // and a bounded insertion instead of a sort.
 func Closest(hits []Hit, after *Hit, n int) (page []Hit, before int) {
-	if n <= 0 {
-		for _, h := range hits {
-			if after != nil && compareHits(h, *after) <= 0 {
-				before++
-			}
-		}
-		return nil, before
-	}
-	page = make([]Hit, 0, min(n, len(hits)))
+	p := NewPager(after, n)
 	for _, h := range hits {
-		if after != nil && compareHits(h, *after) <= 0 {
-			before++
-			continue
-		}
-		if len(page) == n && compareHits(h, page[n-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(page, h, compareHits)
-		if len(page) < n {
-			page = append(page, Hit{})
-		}
-		copy(page[i+1:], page[i:len(page)-1])
-		page[i] = h
+		p.Add(h)
 	}
-	return page, before
+	return p.Page(), p.Before
 }
+
+// A Pager is Closest fed one hit at a time: it keeps the n closest hits
+// after a cursor, in order, and counts the hits (Total) and those before or
+// at the cursor (Before).
+type Pager struct {
+	after         *Hit
+	n             int
+	page          []Hit
+	Total, Before int
+}
+
+// NewPager returns a Pager for the n closest hits after the cursor after
+// (nil: from the start).
+func NewPager(after *Hit, n int) *Pager {
+	p := &Pager{after: after, n: max(n, 0)}
+	if p.n > 0 {
+		p.page = make([]Hit, 0, min(p.n, 64))
+	}
+	return p
+}
+
+// Add offers a hit.
+func (p *Pager) Add(h Hit) {
+	p.Total++
+	if p.after != nil && compareHits(h, *p.after) <= 0 {
+		p.Before++
+		return
+	}
+	n := p.n
+	if n == 0 || (len(p.page) == n && compareHits(h, p.page[n-1]) >= 0) {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(p.page, h, compareHits)
+	if len(p.page) < n {
+		p.page = append(p.page, Hit{})
+	}
+	copy(p.page[i+1:], p.page[i:len(p.page)-1])
+	p.page[i] = h
+}
+
+// Page is the n closest hits after the cursor, closest first (nil when n
+// is 0).
+func (p *Pager) Page() []Hit { return p.page }

@@ -27,7 +27,7 @@ func syntheticCity(n, compounds int, side float64) (*Index, []*ent.Compound) {
 	pos := func() (float64, float64) {
 		return centerLat + (rng.Float64()*side-side/2)/mLat, centerLng + (rng.Float64()*side-side/2)/mLng
 	}
-	ix := &Index{byID: map[int]int32{}, cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, labels: newLabelTable(), loaded: true}
+	ix := &Index{cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, labels: newLabelTable(), loaded: true}
 	cats := taxonomy.All()[:30]
 	for id := 1; id <= n; id++ {
 		lat, lng := pos()
@@ -103,11 +103,14 @@ func TestLayOutKeepsEveryAnswer(t *testing.T) {
 	if len(ix.pts) != 20_000-1 || len(ix.free) != 0 {
 		t.Fatalf("%d points and %d free slots after the layout, want 19999 and 0", len(ix.pts), len(ix.free))
 	}
-	for id, i := range ix.byID {
+	if ix.byID.sparse != nil {
+		t.Fatal("the ID table of dense IDs is a map after the layout")
+	}
+	ix.byID.each(func(id int, i int32) {
 		if ix.pts[i].id != id {
 			t.Fatalf("byID[%d] points at facility %d", id, ix.pts[i].id)
 		}
-	}
+	})
 	if before.MeanScore == 0 || len(before.Compounds[0].Circle.Categories[0].Nearest) == 0 {
 		t.Fatal("the synthetic city is too sparse to compare anything")
 	}
