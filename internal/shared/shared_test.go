@@ -82,15 +82,31 @@ func TestBucketsAreAtomicAcrossServers(t *testing.T) {
 func TestAFallbackGoesOnFromTheSharedBucket(t *testing.T) {
 	proxy := testenv.NewRedisProxy(t)
 	prefix := testenv.RedisPrefix(t)
-	var servers []*shared.Buckets
+	var (
+		servers []*shared.Buckets
+		conns   []*shared.Redis
+	)
 	for i := 0; i < 3; i++ {
-		servers = append(servers, shared.NewBuckets(testenv.Redis(t, proxy.URL, prefix), limits.NewLocalBuckets()))
+		// 5 s, as in TestBucketsAreAtomicAcrossServers: before the cut
+		// every charge must reach Redis, however loaded the machine.
+		r, err := shared.Open(context.Background(), shared.Options{URL: proxy.URL, Prefix: prefix, Timeout: 5 * time.Second, ProbeEvery: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		conns = append(conns, r)
+		servers = append(servers, shared.NewBuckets(r, limits.NewLocalBuckets()))
 	}
 	ctx := context.Background()
 	rate := limits.Rate{Points: 1000, Per: 24 * time.Hour} // a point in 86 s: none refills during the test
 	for i := 0; i < 70; i++ {
 		if got := servers[i%3].Take(ctx, "ip:192.0.2.1", rate, 10); !got.OK {
 			t.Fatalf("charge %d through Redis refused: %+v", i, got)
+		}
+	}
+	for i, r := range conns {
+		if n := r.Fallbacks(); n > 0 {
+			t.Fatalf("server %d answered %d charges locally before the cut (%s)", i, n, r.Status().Error)
 		}
 	}
 	proxy.Cut()
