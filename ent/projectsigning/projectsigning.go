@@ -74,7 +74,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "lifecircle/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	SourceValidator func(string) error

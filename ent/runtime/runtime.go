@@ -315,6 +315,8 @@ func init() {
 	cobuildingprojectHooks := schema.CoBuildingProject{}.Hooks()
 
 	cobuildingproject.Hooks[1] = cobuildingprojectHooks[0]
+
+	cobuildingproject.Hooks[2] = cobuildingprojectHooks[1]
 	cobuildingprojectMixinFields0 := cobuildingprojectMixin[0].Fields()
 	_ = cobuildingprojectMixinFields0
 	cobuildingprojectMixinFields1 := cobuildingprojectMixin[1].Fields()
@@ -1066,6 +1068,8 @@ func init() {
 	projectsigningHooks := schema.ProjectSigning{}.Hooks()
 
 	projectsigning.Hooks[1] = projectsigningHooks[0]
+
+	projectsigning.Hooks[2] = projectsigningHooks[1]
 	projectsigningMixinFields0 := projectsigningMixin[0].Fields()
 	_ = projectsigningMixinFields0
 	projectsigningFields := schema.ProjectSigning{}.Fields()
@@ -1089,6 +1093,8 @@ func init() {
 	projectupdate.Hooks[1] = projectupdateHooks[0]
 
 	projectupdate.Hooks[2] = projectupdateHooks[1]
+
+	projectupdate.Hooks[3] = projectupdateHooks[2]
 	projectupdateMixinFields0 := projectupdateMixin[0].Fields()
 	_ = projectupdateMixinFields0
 	projectupdateMixinFields1 := projectupdateMixin[1].Fields()
@@ -1417,6 +1423,8 @@ func init() {
 	resource.Hooks[1] = resourceHooks[0]
 
 	resource.Hooks[2] = resourceHooks[1]
+
+	resource.Hooks[3] = resourceHooks[2]
 	resourceMixinFields0 := resourceMixin[0].Fields()
 	_ = resourceMixinFields0
 	resourceMixinFields1 := resourceMixin[1].Fields()
@@ -1547,6 +1555,8 @@ func init() {
 	servicematter.Hooks[1] = servicematterHooks[0]
 
 	servicematter.Hooks[2] = servicematterHooks[1]
+
+	servicematter.Hooks[3] = servicematterHooks[2]
 	servicematterMixinFields0 := servicematterMixin[0].Fields()
 	_ = servicematterMixinFields0
 	servicematterMixinFields1 := servicematterMixin[1].Fields()
@@ -1795,6 +1805,8 @@ func init() {
 	themeHooks := schema.Theme{}.Hooks()
 
 	theme.Hooks[1] = themeHooks[0]
+
+	theme.Hooks[2] = themeHooks[1]
 	themeMixinFields0 := themeMixin[0].Fields()
 	_ = themeMixinFields0
 	themeMixinFields1 := themeMixin[1].Fields()

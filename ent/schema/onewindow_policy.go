@@ -11,6 +11,7 @@ import (
 
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/changelog"
 	"lifecircle/internal/i18n"
 )
 
@@ -18,7 +19,9 @@ import (
 func (ServiceMatter) Policy() ent.Policy { return rule.CommunityWrites() }
 
 // Hooks of the ServiceMatter.
-func (ServiceMatter) Hooks() []ent.Hook { return []ent.Hook{normaliseInput, validMatterNames} }
+func (ServiceMatter) Hooks() []ent.Hook {
+	return []ent.Hook{normaliseInput, validMatterNames, changelog.Record("ServiceMatter")}
+}
 
 // Policy of the ServiceSlot: public reads (places left, never who booked);
 // staff of its community publish and change slots.

@@ -216,9 +216,9 @@ func (Activity) Hooks() []ent.Hook {
 	return []ent.Hook{mergeActivityAppends, normaliseInput, endsAfterStart, checkSeries, changelog.Record("Activity", changelog.Live(activity.FieldRegisteredCount)), webhook.Emit("Activity")}
 }
 
-// Hooks of the Theme: normalised input. (Themes are not in the change
-// feed yet: internal/opendata lists the feed's types.)
-func (Theme) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }
+// Hooks of the Theme: normalised input; every write is in the change
+// feed.
+func (Theme) Hooks() []ent.Hook { return []ent.Hook{normaliseInput, changelog.Record("Theme")} }
 
 // Hooks of the Person: normalised input.
 func (Person) Hooks() []ent.Hook { return []ent.Hook{normaliseInput} }

@@ -140,9 +140,12 @@ type ChangeEntry struct {
 	//
 	// 操作：create（新建）、update（修改）或 delete（删除）。
 	Op string `json:"op"`
-	// Region, Compound, Grid, Organization, Facility or Activity.
+	// Region, Compound, Grid, Organization, Facility, Activity, ServiceMatter, Resource, CoBuildingProject,
+	// ProjectSigning, ProjectUpdate or Theme.
 	//
-	// 记录类型：Region（区域）、Compound（小区）、Grid（网格）、Organization（组织）、Facility（设施）或 Activity（活动）。
+	// 记录类型：Region（区域）、Compound（小区）、Grid（网格）、Organization（组织）、Facility（设施）、Activity（活动）、
+	// ServiceMatter（“全岗通”事项）、Resource（资源）、CoBuildingProject（共建项目）、ProjectSigning（项目签约单位）、
+	// ProjectUpdate（项目进展）或 Theme（月度主题）。
 	Entity string `json:"entity"`
 	// The global ID of the record that changed.
 	//

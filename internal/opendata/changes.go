@@ -14,19 +14,27 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/change"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
+	"lifecircle/ent/projectsigning"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/region"
+	entresource "lifecircle/ent/resource"
+	"lifecircle/ent/servicematter"
+	"lifecircle/ent/theme"
 	"lifecircle/internal/apperr"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/gid"
 	"lifecircle/internal/timefmt"
 )
 
-// Feed entities: the public record types the change log covers.
-var feedEntities = []string{"Region", "Compound", "Grid", "Organization", "Facility", "Activity"}
+// Feed entities: the public record types the change log covers. Each is
+// recorded by a changelog.Record hook in its schema (ent/schema).
+var feedEntities = []string{"Region", "Compound", "Grid", "Organization", "Facility", "Activity",
+	"ServiceMatter", "Resource", "CoBuildingProject", "ProjectSigning", "ProjectUpdate", "Theme"}
 
 // Entry is one change of a public record.
 type Entry struct {
@@ -160,6 +168,18 @@ func loadEntity(ctx context.Context, client *ent.Client, entity string, ids []in
 		return load(ctx, client.Facility.Query().Where(facility.IDIn(ids...)), entity)
 	case "Activity":
 		return load(ctx, client.Activity.Query().Where(activity.IDIn(ids...)), entity)
+	case "ServiceMatter":
+		return load(ctx, client.ServiceMatter.Query().Where(servicematter.IDIn(ids...)), entity)
+	case "Resource":
+		return load(ctx, client.Resource.Query().Where(entresource.IDIn(ids...)), entity)
+	case "CoBuildingProject":
+		return load(ctx, client.CoBuildingProject.Query().Where(cobuildingproject.IDIn(ids...)), entity)
+	case "ProjectSigning":
+		return load(ctx, client.ProjectSigning.Query().Where(projectsigning.IDIn(ids...)), entity)
+	case "ProjectUpdate":
+		return load(ctx, client.ProjectUpdate.Query().Where(projectupdate.IDIn(ids...)), entity)
+	case "Theme":
+		return load(ctx, client.Theme.Query().Where(theme.IDIn(ids...)), entity)
 	}
 	return nil, fmt.Errorf("no feed entity %q", entity)
 }
@@ -178,6 +198,18 @@ func nodeID(n ent.Noder) int {
 	case *ent.Facility:
 		return v.ID
 	case *ent.Activity:
+		return v.ID
+	case *ent.ServiceMatter:
+		return v.ID
+	case *ent.Resource:
+		return v.ID
+	case *ent.CoBuildingProject:
+		return v.ID
+	case *ent.ProjectSigning:
+		return v.ID
+	case *ent.ProjectUpdate:
+		return v.ID
+	case *ent.Theme:
 		return v.ID
 	}
 	return 0

@@ -9,14 +9,19 @@ import (
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
 	"lifecircle/ent/change"
+	"lifecircle/ent/cobuildingproject"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
 	"lifecircle/ent/organization"
+	"lifecircle/ent/projectupdate"
 	"lifecircle/ent/publication"
 	"lifecircle/ent/region"
 	"lifecircle/ent/reportedindicator"
+	entresource "lifecircle/ent/resource"
+	"lifecircle/ent/servicematter"
 	"lifecircle/ent/statcell"
+	"lifecircle/ent/theme"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/gid"
 )
@@ -108,6 +113,12 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 	count("indicators", func() (int, error) {
 		return client.ReportedIndicator.Query().Where(reportedindicator.StatusEQ(reportedindicator.StatusApproved)).Count(ctx)
 	})
+	count("matters", func() (int, error) { return client.ServiceMatter.Query().Count(ctx) })
+	count("resources", func() (int, error) { return client.Resource.Query().Count(ctx) })
+	count("projects", func() (int, error) { return client.CoBuildingProject.Query().Count(ctx) })
+	count("project-units", func() (int, error) { return client.ProjectSigning.Query().Count(ctx) })
+	count("project-updates", func() (int, error) { return client.ProjectUpdate.Query().Count(ctx) })
+	count("themes", func() (int, error) { return client.Theme.Query().Count(ctx) })
 	count("changes", func() (int, error) {
 		return client.Change.Query().Where(change.EntityIn(feedEntities...)).Count(rule.SystemContext(ctx))
 	})
@@ -135,6 +146,21 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 	if x, err := client.ReportedIndicator.Query().Where(reportedindicator.StatusEQ(reportedindicator.StatusApproved)).
 		Order(ent.Desc(reportedindicator.FieldUpdatedAt)).Select(reportedindicator.FieldUpdatedAt).First(ctx); err == nil {
 		modified["indicators"] = x.UpdatedAt
+	}
+	if x, err := client.ServiceMatter.Query().Order(ent.Desc(servicematter.FieldUpdatedAt)).Select(servicematter.FieldUpdatedAt).First(ctx); err == nil {
+		modified["matters"] = x.UpdatedAt
+	}
+	if x, err := client.Resource.Query().Order(ent.Desc(entresource.FieldUpdatedAt)).Select(entresource.FieldUpdatedAt).First(ctx); err == nil {
+		modified["resources"] = x.UpdatedAt
+	}
+	if x, err := client.CoBuildingProject.Query().Order(ent.Desc(cobuildingproject.FieldUpdatedAt)).Select(cobuildingproject.FieldUpdatedAt).First(ctx); err == nil {
+		modified["projects"] = x.UpdatedAt
+	}
+	if x, err := client.ProjectUpdate.Query().Order(ent.Desc(projectupdate.FieldUpdatedAt)).Select(projectupdate.FieldUpdatedAt).First(ctx); err == nil {
+		modified["project-updates"] = x.UpdatedAt
+	}
+	if x, err := client.Theme.Query().Order(ent.Desc(theme.FieldUpdatedAt)).Select(theme.FieldUpdatedAt).First(ctx); err == nil {
+		modified["themes"] = x.UpdatedAt
 	}
 	if v, err := CurrentVersion(ctx, client); err == nil {
 		modified["changes"] = v.At
@@ -250,9 +276,51 @@ func datasets(ctx context.Context, client *ent.Client) ([]dataset, error) {
 			Distributions: []distribution{csvFile("/open/indicators.csv"), ndjsonFile("/open/indicators.ndjson")},
 			Columns:       indicatorColumns, CSV: "/open/indicators.csv",
 			Examples: []example{{"全部已批准的报告指标（CSV）", "All approved reported indicators (CSV)", "/open/indicators.csv", ""}}},
+		{ID: "matters", Title: csvwTables["matters"].title, TitleZh: csvwTables["matters"].titleZh,
+			Description:   "The matters each community's one-window counter (全岗通) handles: area of work, documents to bring, typical processing time, and whether a matter can be booked, handled at home (上门服务) or on the resident's behalf (代办服务). Appointments are not published.",
+			DescriptionZh: "各社区“全岗通”窗口办理的事项：所属领域、所需材料、一般办理时限，以及能否预约、上门服务或代办服务。预约记录不公开。",
+			Rows:          counts["matters"], Modified: modified["matters"],
+			Distributions: []distribution{csvFile("/open/matters.csv"), ndjsonFile("/open/matters.ndjson")},
+			Columns:       matterColumns, CSV: "/open/matters.csv",
+			Examples: []example{{"全部事项（Excel 可直接打开的 CSV）", "All matters (CSV with a BOM for Excel)", "/open/matters.csv?bom=1", ""}}},
+		{ID: "resources", Title: csvwTables["resources"].title, TitleZh: csvwTables["resources"].titleZh,
+			Description:   "The resource list (资源清单): what organisations and co-building units offer each community (venues and their hours, skills, equipment, funds, volunteer hours, services), by whom, and whether it is available. Contact persons are not published.",
+			DescriptionZh: "资源清单：组织和共建单位向各社区提供的资源（场地及开放时间、技能、设备、资金、志愿服务时长、服务）、提供单位及可用状态。联系人不公开。",
+			Rows:          counts["resources"], Modified: modified["resources"],
+			Distributions: []distribution{csvFile("/open/resources.csv"), ndjsonFile("/open/resources.ndjson")},
+			Columns:       resourceColumns, CSV: "/open/resources.csv",
+			Examples: []example{{"全部资源（CSV）", "All resources (CSV)", "/open/resources.csv", ""}}},
+		{ID: "projects", Title: csvwTables["projects"].title, TitleZh: csvwTables["projects"].titleZh,
+			Description:   "The project list (项目清单): the co-building projects of the communities with their goals, dates, status and outcomes. The units that signed them and their progress updates are the datasets project-units and project-updates, joined by project_id.",
+			DescriptionZh: "项目清单：各社区的共建项目，含目标、起止时间、状态和成效。签约单位和项目进展见 project-units 和 project-updates 数据集，以 project_id 关联。",
+			Rows:          counts["projects"], Modified: modified["projects"],
+			Distributions: []distribution{csvFile("/open/projects.csv"), ndjsonFile("/open/projects.ndjson")},
+			Columns:       projectColumns, CSV: "/open/projects.csv",
+			Examples: []example{{"全部共建项目（CSV）", "All co-building projects (CSV)", "/open/projects.csv", ""}}},
+		{ID: "project-units", Title: csvwTables["project-units"].title, TitleZh: csvwTables["project-units"].titleZh,
+			Description:   "The units (organisations) that signed each co-building project, with the signing date where known.",
+			DescriptionZh: "签约各共建项目的单位（组织），含已知的签约日期。",
+			Rows:          counts["project-units"], Modified: modified["projects"],
+			Distributions: []distribution{csvFile("/open/project-units.csv"), ndjsonFile("/open/project-units.ndjson")},
+			Columns:       projectUnitColumns, CSV: "/open/project-units.csv",
+			Examples: []example{{"全部签约单位（CSV）", "All signing units (CSV)", "/open/project-units.csv", ""}}},
+		{ID: "project-updates", Title: csvwTables["project-updates"].title, TitleZh: csvwTables["project-updates"].titleZh,
+			Description:   "Dated progress updates of the co-building projects, with the percentage done where stated.",
+			DescriptionZh: "共建项目的进展记录（带日期），含已说明的完成百分比。",
+			Rows:          counts["project-updates"], Modified: modified["project-updates"],
+			Distributions: []distribution{csvFile("/open/project-updates.csv"), ndjsonFile("/open/project-updates.ndjson")},
+			Columns:       projectUpdateColumns, CSV: "/open/project-updates.csv",
+			Examples: []example{{"全部项目进展（CSV）", "All progress updates (CSV)", "/open/project-updates.csv", ""}}},
+		{ID: "themes", Title: csvwTables["themes"].title, TitleZh: csvwTables["themes"].titleZh,
+			Description:   "The months' themes (一月一主题) of communities and the regions above them; the month's activities belong to them.",
+			DescriptionZh: "社区及上级区域的月度主题（一月一主题），当月活动归属于它们。",
+			Rows:          counts["themes"], Modified: modified["themes"],
+			Distributions: []distribution{csvFile("/open/themes.csv"), ndjsonFile("/open/themes.ndjson")},
+			Columns:       themeColumns, CSV: "/open/themes.csv",
+			Examples: []example{{"全部月度主题（CSV）", "All months' themes (CSV)", "/open/themes.csv", ""}}},
 		{ID: "changes", Title: "Change feed of public records", TitleZh: "公开数据变更记录",
-			Description:   "Creations, updates and deletions of regions, compounds, grids, organisations, facilities and activities, oldest first, to keep a copy up to date.",
-			DescriptionZh: "区域、小区、网格、组织、设施和活动的新增、修改和删除记录，按时间先后排列，用于保持副本最新。",
+			Description:   "Creations, updates and deletions of regions, compounds, grids, organisations, facilities, activities, one-window matters, resources, co-building projects with their signing units and progress updates, and months' themes, oldest first, to keep a copy up to date.",
+			DescriptionZh: "区域、小区、网格、组织、设施、活动、“全岗通”事项、资源、共建项目及其签约单位和进展、月度主题的新增、修改和删除记录，按时间先后排列，用于保持副本最新。",
 			Rows:          counts["changes"], Modified: modified["changes"],
 			Distributions: []distribution{{"NDJSON", "/open/changes", "", "JSON", ndjsonNote + " ?after=<sequence> continues from a change; ?limit= up to 1000.",
 				ndjsonNoteZh + " ?after=<序号> 从某条变更之后继续；?limit= 最多 1000。"}},

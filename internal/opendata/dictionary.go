@@ -218,4 +218,5 @@ func csvw(url, titleZh, titleEn string, cols []Column, p Publisher) map[string]a
 }
 
 // CSVDatasets are the datasets with a CSV file, and so a CSVW description.
-var CSVDatasets = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators", "statistics"}
+var CSVDatasets = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators",
+	"matters", "resources", "projects", "project-units", "project-updates", "themes", "statistics"}

@@ -494,7 +494,8 @@ func DatasetPage(client *ent.Client, p Publisher, id string) http.Handler {
 }
 
 // DatasetIDs are the datasets with a page.
-var DatasetIDs = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators", "changes", "statistics"}
+var DatasetIDs = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators",
+	"matters", "resources", "projects", "project-units", "project-updates", "themes", "changes", "statistics"}
 
 // CSVWHandler serves the CSVW metadata (csv-metadata.json) of a dataset's
 // CSV. It depends on the server's URL only, not on the data: its ETag is a
@@ -528,12 +529,18 @@ var csvwTables = map[string]struct {
 	titleZh, title string
 	columns        []Column
 }{
-	"facilities":    {"15分钟生活圈服务设施", "15-minute life-circle service map: facilities", facilityColumns},
-	"activities":    {"社区活动", "Community activities", activityColumns},
-	"regions":       {"行政区划与社区", "Regions: cities, districts, subdistricts and communities", regionColumns},
-	"compounds":     {"居民小区", "Residential compounds", compoundColumns},
-	"organizations": {"组织", "Organisations", organizationColumns},
-	"grids":         {"网格", "Grids", gridColumns},
-	"indicators":    {"社区报告指标", "Community-reported indicators", indicatorColumns},
-	"statistics":    {"需求清单匿名统计", "Anonymised monthly statistics of the needs list", statisticsColumns},
+	"facilities":      {"15分钟生活圈服务设施", "15-minute life-circle service map: facilities", facilityColumns},
+	"activities":      {"社区活动", "Community activities", activityColumns},
+	"regions":         {"行政区划与社区", "Regions: cities, districts, subdistricts and communities", regionColumns},
+	"compounds":       {"居民小区", "Residential compounds", compoundColumns},
+	"organizations":   {"组织", "Organisations", organizationColumns},
+	"grids":           {"网格", "Grids", gridColumns},
+	"indicators":      {"社区报告指标", "Community-reported indicators", indicatorColumns},
+	"matters":         {"“全岗通”事项清单", "One-window service catalogue", matterColumns},
+	"resources":       {"资源清单", "Resource list", resourceColumns},
+	"projects":        {"共建项目清单", "Co-building projects", projectColumns},
+	"project-units":   {"共建项目签约单位", "Units that signed the co-building projects", projectUnitColumns},
+	"project-updates": {"共建项目进展", "Progress updates of the co-building projects", projectUpdateColumns},
+	"themes":          {"月度主题", "Months' themes", themeColumns},
+	"statistics":      {"需求清单匿名统计", "Anonymised monthly statistics of the needs list", statisticsColumns},
 }

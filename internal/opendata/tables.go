@@ -487,12 +487,18 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 // TableFormats are the formats of each table served by TableHandler:
 // GeoJSON only for tables of places.
 var TableFormats = map[string][]string{
-	"regions":       {"csv", "geojson", "ndjson"},
-	"compounds":     {"csv", "geojson", "ndjson"},
-	"activities":    {"csv", "ndjson"},
-	"organizations": {"csv", "ndjson"},
-	"grids":         {"csv", "ndjson"},
-	"indicators":    {"csv", "ndjson"},
+	"regions":         {"csv", "geojson", "ndjson"},
+	"compounds":       {"csv", "geojson", "ndjson"},
+	"activities":      {"csv", "ndjson"},
+	"organizations":   {"csv", "ndjson"},
+	"grids":           {"csv", "ndjson"},
+	"indicators":      {"csv", "ndjson"},
+	"matters":         {"csv", "ndjson"},
+	"resources":       {"csv", "ndjson"},
+	"projects":        {"csv", "ndjson"},
+	"project-units":   {"csv", "ndjson"},
+	"project-updates": {"csv", "ndjson"},
+	"themes":          {"csv", "ndjson"},
 }
 
 // publicTable returns the table of a dataset served by TableHandler.
@@ -508,12 +514,23 @@ func publicTable(client *ent.Client, dataset string) table {
 		return Grids(client)
 	case "indicators":
 		return Indicators(client)
+	case "matters":
+		return Matters(client)
+	case "resources":
+		return Resources(client)
+	case "projects":
+		return Projects(client)
+	case "project-units":
+		return ProjectUnits(client)
+	case "project-updates":
+		return ProjectUpdates(client)
+	case "themes":
+		return Themes(client)
 	}
 	return Activities(client, nil, "")
 }
 
-// TableHandler serves regions, compounds, organizations, grids or
-// activities in format (see TableFormats); activities take the filters
+// TableHandler serves a dataset of TableFormats in format (see TableFormats); activities take the filters
 // region and category.
 func TableHandler(client *ent.Client, dataset, format string) http.Handler {
 	types := map[string]string{"csv": "text/csv; charset=utf-8; header=present", "geojson": "application/geo+json", "ndjson": "application/x-ndjson"}

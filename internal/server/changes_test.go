@@ -85,7 +85,13 @@ func current(t *testing.T, s *testenv.Server) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for field, entity := range map[string]string{"regions": "Region", "compounds": "Compound", "grids": "Grid",
-		"organizations": "Organization", "facilities": "Facility", "activities": "Activity"} {
+		"organizations": "Organization", "facilities": "Facility", "activities": "Activity",
+		"serviceMatters": "ServiceMatter", "resources": "Resource", "coBuildingProjects": "CoBuildingProject", "themes": "Theme"} {
+		// A project's signings and updates are listed with it.
+		sub := ""
+		if field == "coBuildingProjects" {
+			sub = " signings { id } updates { id }"
+		}
 		var after *string
 		for {
 			var d map[string]struct {
@@ -93,12 +99,23 @@ func current(t *testing.T, s *testenv.Server) map[string]string {
 					HasNextPage bool
 					EndCursor   *string
 				}
-				Edges []struct{ Node struct{ ID string } }
+				Edges []struct {
+					Node struct {
+						ID                string
+						Signings, Updates []struct{ ID string }
+					}
+				}
 			}
-			s.Query(t, "", `query($after: Cursor) { list: `+field+`(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+			s.Query(t, "", `query($after: Cursor) { list: `+field+`(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id`+sub+` } } } }`,
 				map[string]any{"after": after}).Decode(t, &d)
 			for _, e := range d["list"].Edges {
 				out[e.Node.ID] = entity
+				for _, x := range e.Node.Signings {
+					out[x.ID] = "ProjectSigning"
+				}
+				for _, x := range e.Node.Updates {
+					out[x.ID] = "ProjectUpdate"
+				}
 			}
 			if !d["list"].PageInfo.HasNextPage {
 				break

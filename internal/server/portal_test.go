@@ -103,7 +103,8 @@ func TestPortalLinksAllAnswer(t *testing.T) {
 	})
 }
 
-var csvDatasets = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators", "statistics"}
+var csvDatasets = []string{"facilities", "activities", "regions", "compounds", "organizations", "grids", "indicators",
+	"matters", "resources", "projects", "project-units", "project-updates", "themes", "statistics"}
 
 // csvwDoc is the part of a CSVW metadata file the tests read.
 type csvwDoc struct {
@@ -267,7 +268,7 @@ const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 // columns, in either language.
 func TestPortalSearch(t *testing.T) {
 	s := portal(t, testenv.Backends()[0])
-	hit := regexp.MustCompile(`class="card hit" data-dataset="([a-z]+)"`)
+	hit := regexp.MustCompile(`class="card hit" data-dataset="([a-z-]+)"`)
 	col := regexp.MustCompile(`data-col="([a-z_]+)"`)
 	for q, want := range map[string][]string{
 		"食堂":         {"facilities"},

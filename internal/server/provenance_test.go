@@ -266,8 +266,10 @@ func TestDemoDataProvenance(t *testing.T) {
 				withProvenance++
 			}
 		}
-		if withProvenance != 6 {
-			t.Errorf("%d datasets of the catalogue state their provenance, want the 6 of records", withProvenance)
+		// The 6 older record downloads and the 6 lists of #13 (matters,
+		// resources, projects, project-units, project-updates, themes).
+		if withProvenance != 12 {
+			t.Errorf("%d datasets of the catalogue state their provenance, want the 12 of records", withProvenance)
 		}
 		var geo struct {
 			Features []struct{ Properties map[string]any }

@@ -17,7 +17,14 @@ import (
 // alternates between. Keys are "rate:" + prefix + the bucket's name, each
 // expiring once its bucket is full again.
 //
-// While Redis is away each server charges its own local buckets.
+// While Redis is away each server charges its own local buckets. They are
+// kept no fuller than Redis last said (every shared answer lowers the
+// local bucket to what Redis holds), so a server that falls back goes on
+// from the client's shared bucket as it last saw it, not from a full one:
+// while Redis is away N servers grant a client at most N times what was
+// left, not N whole budgets. A charge whose command timed out may still
+// have been counted by Redis; it is charged locally too, which errs on
+// the side of refusing.
 type Buckets struct {
 	r       *Redis
 	limiter *redis_rate.Limiter
@@ -51,6 +58,14 @@ func (b *Buckets) Take(ctx context.Context, key string, rate limits.Rate, n int)
 	if err != nil {
 		return b.local.Take(ctx, key, rate, n)
 	}
+	t := taken(res, rate, n)
+	b.mirror(ctx, key, rate, t.Remaining)
+	return t
+}
+
+// taken is what a charge of n (0: a read) that Redis answered with res
+// answers.
+func taken(res *redis_rate.Result, rate limits.Rate, n int) limits.Taken {
 	if n == 0 { // a read: is there a whole point?
 		t := limits.Taken{OK: res.Remaining >= 1, Remaining: res.Remaining, ResetAfter: res.ResetAfter}
 		if !t.OK {
@@ -78,5 +93,15 @@ func (b *Buckets) TakeAtMost(ctx context.Context, key string, rate limits.Rate, 
 	if err != nil {
 		return b.local.TakeAtMost(ctx, key, rate, n)
 	}
+	b.mirror(ctx, key, rate, res.Remaining)
 	return limits.Taken{OK: res.Allowed > 0, Remaining: res.Remaining, RetryAfter: max(0, res.RetryAfter), ResetAfter: res.ResetAfter}
+}
+
+// mirror lowers the local bucket of key to what Redis holds, remaining
+// whole points, so that a fallback to local buckets starts from the shared
+// state. It never raises it: a local bucket refills at the rate's own pace.
+func (b *Buckets) mirror(ctx context.Context, key string, rate limits.Rate, remaining int) {
+	if extra := b.local.Take(ctx, key, rate, 0).Remaining - max(0, remaining); extra > 0 {
+		b.local.TakeAtMost(ctx, key, rate, extra)
+	}
 }
