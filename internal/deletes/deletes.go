@@ -56,9 +56,8 @@ func Register(client *ent.Client) {
 				}
 				_, err := tx.OccurrenceCount.Delete().Where(occurrencecount.ActivityIDIn(ids...)).Exec(ctx)
 				return err
-			}, func(c *ent.Client, ids []int) error {
-				_, err := c.Activity.Delete().Where(activity.IDIn(ids...)).Exec(ctx)
-				return err
+			}, func(c *ent.Client, ids []int) (int, error) {
+				return c.Activity.Delete().Where(activity.IDIn(ids...)).Exec(ctx)
 			})
 		})
 	}, ent.OpDelete|ent.OpDeleteOne))
@@ -67,9 +66,8 @@ func Register(client *ent.Client) {
 			return guard(ctx, m, next, m.IDs, func(ctx context.Context, tx *ent.Client, ids []int) error {
 				n, err := tx.Appointment.Query().Where(appointment.SlotIDIn(ids...)).Count(ctx)
 				return refuse(err, "the slot has %d appointments: cancel them, or stop taking bookings, instead of deleting it", n)
-			}, func(c *ent.Client, ids []int) error {
-				_, err := c.ServiceSlot.Delete().Where(serviceslot.IDIn(ids...)).Exec(ctx)
-				return err
+			}, func(c *ent.Client, ids []int) (int, error) {
+				return c.ServiceSlot.Delete().Where(serviceslot.IDIn(ids...)).Exec(ctx)
 			})
 		})
 	}, ent.OpDelete|ent.OpDeleteOne))
@@ -81,9 +79,8 @@ func Register(client *ent.Client) {
 					n, err = tx.Appointment.Query().Where(appointment.MatterIDIn(ids...)).Count(ctx)
 				}
 				return refuse(err, "the matter has slots or appointments (%d): it cannot be deleted", n)
-			}, func(c *ent.Client, ids []int) error {
-				_, err := c.ServiceMatter.Delete().Where(servicematter.IDIn(ids...)).Exec(ctx)
-				return err
+			}, func(c *ent.Client, ids []int) (int, error) {
+				return c.ServiceMatter.Delete().Where(servicematter.IDIn(ids...)).Exec(ctx)
 			})
 		})
 	}, ent.OpDelete|ent.OpDeleteOne))
@@ -92,9 +89,8 @@ func Register(client *ent.Client) {
 			return guard(ctx, m, next, m.IDs, func(ctx context.Context, tx *ent.Client, ids []int) error {
 				n, err := tx.GridWorker.Query().Where(gridworker.GridIDIn(ids...)).Count(ctx)
 				return refuse(err, "the grid has %d grid workers assigned: unassign them first", n)
-			}, func(c *ent.Client, ids []int) error {
-				_, err := c.Grid.Delete().Where(grid.IDIn(ids...)).Exec(ctx)
-				return err
+			}, func(c *ent.Client, ids []int) (int, error) {
+				return c.Grid.Delete().Where(grid.IDIn(ids...)).Exec(ctx)
 			})
 		})
 	}, ent.OpDelete|ent.OpDeleteOne))
@@ -103,9 +99,8 @@ func Register(client *ent.Client) {
 			return guard(ctx, m, next, m.IDs, func(ctx context.Context, tx *ent.Client, ids []int) error {
 				_, err := tx.ResourceContact.Delete().Where(resourcecontact.ResourceIDIn(ids...)).Exec(ctx)
 				return err
-			}, func(c *ent.Client, ids []int) error {
-				_, err := c.Resource.Delete().Where(resource.IDIn(ids...)).Exec(ctx)
-				return err
+			}, func(c *ent.Client, ids []int) (int, error) {
+				return c.Resource.Delete().Where(resource.IDIn(ids...)).Exec(ctx)
 			})
 		})
 	}, ent.OpDelete|ent.OpDeleteOne))
@@ -117,9 +112,8 @@ func Register(client *ent.Client) {
 				}
 				_, err := tx.ProjectUpdate.Delete().Where(projectupdate.ProjectIDIn(ids...)).Exec(ctx)
 				return err
-			}, func(c *ent.Client, ids []int) error {
-				_, err := c.CoBuildingProject.Delete().Where(cobuildingproject.IDIn(ids...)).Exec(ctx)
-				return err
+			}, func(c *ent.Client, ids []int) (int, error) {
+				return c.CoBuildingProject.Delete().Where(cobuildingproject.IDIn(ids...)).Exec(ctx)
 			})
 		})
 	}, ent.OpDelete|ent.OpDeleteOne))
@@ -151,7 +145,7 @@ type mutation interface {
 // delete the record must not get a raw foreign-key error because it cannot
 // see what depends on it.
 func guard[M mutation](ctx context.Context, m M, next ent.Mutator, idsOf func(context.Context) ([]int, error),
-	check func(context.Context, *ent.Client, []int) error, again func(*ent.Client, []int) error) (ent.Value, error) {
+	check func(context.Context, *ent.Client, []int) error, again func(*ent.Client, []int) (int, error)) (ent.Value, error) {
 	ids, err := idsOf(ctx)
 	if err != nil {
 		return nil, err
@@ -169,12 +163,13 @@ func guard[M mutation](ctx context.Context, m M, next ent.Mutator, idsOf func(co
 	if err != nil {
 		return nil, err
 	}
-	if err := again(tx.Client(), ids); err != nil {
+	n, err := again(tx.Client(), ids)
+	if err != nil {
 		_ = tx.Rollback()
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("deletes: commit: %w", err)
 	}
-	return len(ids), nil
+	return n, nil
 }
