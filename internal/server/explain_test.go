@@ -140,9 +140,22 @@ func TestCommonQueriesUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.DB.ExecContext(ctx, cityScaleSQL()); err != nil {
+	// Building the city takes longer than the store's 30 s statement
+	// timeout on a loaded machine: lift it on the connection that builds.
+	conn, err := st.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, cityScaleSQL()); err != nil {
 		t.Fatalf("build the city: %v", err)
 	}
+	if _, err := conn.ExecContext(ctx, `RESET statement_timeout`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
 	s := testenv.StartServer(t, st, server.Options{})
 	var community, compound, org, venue int
 	var category string
