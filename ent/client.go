@@ -23,6 +23,7 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridcompound"
 	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
@@ -87,6 +88,8 @@ type Client struct {
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridCompound is the client for interacting with the GridCompound builders.
+	GridCompound *GridCompoundClient
 	// GridWorker is the client for interacting with the GridWorker builders.
 	GridWorker *GridWorkerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -166,6 +169,7 @@ func (c *Client) init() {
 	c.EventLock = NewEventLockClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Grid = NewGridClient(c.config)
+	c.GridCompound = NewGridCompoundClient(c.config)
 	c.GridWorker = NewGridWorkerClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
@@ -298,6 +302,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		EventLock:          NewEventLockClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
+		GridCompound:       NewGridCompoundClient(cfg),
 		GridWorker:         NewGridWorkerClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
@@ -357,6 +362,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		EventLock:          NewEventLockClient(cfg),
 		Facility:           NewFacilityClient(cfg),
 		Grid:               NewGridClient(cfg),
+		GridCompound:       NewGridCompoundClient(cfg),
 		GridWorker:         NewGridWorkerClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Identity:           NewIdentityClient(cfg),
@@ -416,8 +422,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Activity, c.Appointment, c.AppointmentEvent, c.Change,
 		c.ChangeLock, c.CoBuildingProject, c.Compound, c.Erasure, c.EventLock,
-		c.Facility, c.Grid, c.GridWorker, c.IdempotencyKey, c.Identity, c.NeedMatch,
-		c.OccurrenceCount, c.Organization, c.Person, c.PersonalDataAccess,
+		c.Facility, c.Grid, c.GridCompound, c.GridWorker, c.IdempotencyKey, c.Identity,
+		c.NeedMatch, c.OccurrenceCount, c.Organization, c.Person, c.PersonalDataAccess,
 		c.ProjectSigning, c.ProjectUpdate, c.Publication, c.Region, c.Registration,
 		c.RegistrationEvent, c.ReportedIndicator, c.RequestEvent, c.Resource,
 		c.ResourceContact, c.ServiceMatter, c.ServiceRequest, c.ServiceSlot,
@@ -434,8 +440,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Activity, c.Appointment, c.AppointmentEvent, c.Change,
 		c.ChangeLock, c.CoBuildingProject, c.Compound, c.Erasure, c.EventLock,
-		c.Facility, c.Grid, c.GridWorker, c.IdempotencyKey, c.Identity, c.NeedMatch,
-		c.OccurrenceCount, c.Organization, c.Person, c.PersonalDataAccess,
+		c.Facility, c.Grid, c.GridCompound, c.GridWorker, c.IdempotencyKey, c.Identity,
+		c.NeedMatch, c.OccurrenceCount, c.Organization, c.Person, c.PersonalDataAccess,
 		c.ProjectSigning, c.ProjectUpdate, c.Publication, c.Region, c.Registration,
 		c.RegistrationEvent, c.ReportedIndicator, c.RequestEvent, c.Resource,
 		c.ResourceContact, c.ServiceMatter, c.ServiceRequest, c.ServiceSlot,
@@ -473,6 +479,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Facility.mutate(ctx, m)
 	case *GridMutation:
 		return c.Grid.mutate(ctx, m)
+	case *GridCompoundMutation:
+		return c.GridCompound.mutate(ctx, m)
 	case *GridWorkerMutation:
 		return c.GridWorker.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
@@ -2580,6 +2588,22 @@ func (c *GridClient) QueryWorkers(_m *Grid) *GridWorkerQuery {
 	return query
 }
 
+// QueryGridCompounds queries the grid_compounds edge of a Grid.
+func (c *GridClient) QueryGridCompounds(_m *Grid) *GridCompoundQuery {
+	query := (&GridCompoundClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, id),
+			sqlgraph.To(gridcompound.Table, gridcompound.GridColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, grid.GridCompoundsTable, grid.GridCompoundsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *GridClient) Hooks() []Hook {
 	hooks := c.hooks.Grid
@@ -2603,6 +2627,122 @@ func (c *GridClient) mutate(ctx context.Context, m *GridMutation) (Value, error)
 		return (&GridDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Grid mutation op: %q", m.Op())
+	}
+}
+
+// GridCompoundClient is a client for the GridCompound schema.
+type GridCompoundClient struct {
+	config
+}
+
+// NewGridCompoundClient returns a client for the GridCompound from the given config.
+func NewGridCompoundClient(c config) *GridCompoundClient {
+	return &GridCompoundClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `gridcompound.Hooks(f(g(h())))`.
+func (c *GridCompoundClient) Use(hooks ...Hook) {
+	c.hooks.GridCompound = append(c.hooks.GridCompound, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `gridcompound.Intercept(f(g(h())))`.
+func (c *GridCompoundClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GridCompound = append(c.inters.GridCompound, interceptors...)
+}
+
+// Create returns a builder for creating a GridCompound entity.
+func (c *GridCompoundClient) Create() *GridCompoundCreate {
+	mutation := newGridCompoundMutation(c.config, OpCreate)
+	return &GridCompoundCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GridCompound entities.
+func (c *GridCompoundClient) CreateBulk(builders ...*GridCompoundCreate) *GridCompoundCreateBulk {
+	return &GridCompoundCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GridCompoundClient) MapCreateBulk(slice any, setFunc func(*GridCompoundCreate, int)) *GridCompoundCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GridCompoundCreateBulk{err: fmt.Errorf("calling to GridCompoundClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GridCompoundCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GridCompoundCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GridCompound.
+func (c *GridCompoundClient) Update() *GridCompoundUpdate {
+	mutation := newGridCompoundMutation(c.config, OpUpdate)
+	return &GridCompoundUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GridCompoundClient) UpdateOne(_m *GridCompound) *GridCompoundUpdateOne {
+	mutation := newGridCompoundMutation(c.config, OpUpdateOne)
+	mutation.grid = &_m.GridID
+	mutation.compound = &_m.CompoundID
+	return &GridCompoundUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GridCompound.
+func (c *GridCompoundClient) Delete() *GridCompoundDelete {
+	mutation := newGridCompoundMutation(c.config, OpDelete)
+	return &GridCompoundDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for GridCompound.
+func (c *GridCompoundClient) Query() *GridCompoundQuery {
+	return &GridCompoundQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGridCompound},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryGrid queries the grid edge of a GridCompound.
+func (c *GridCompoundClient) QueryGrid(_m *GridCompound) *GridQuery {
+	return c.Query().
+		Where(gridcompound.GridID(_m.GridID), gridcompound.CompoundID(_m.CompoundID)).
+		QueryGrid()
+}
+
+// QueryCompound queries the compound edge of a GridCompound.
+func (c *GridCompoundClient) QueryCompound(_m *GridCompound) *CompoundQuery {
+	return c.Query().
+		Where(gridcompound.GridID(_m.GridID), gridcompound.CompoundID(_m.CompoundID)).
+		QueryCompound()
+}
+
+// Hooks returns the client hooks.
+func (c *GridCompoundClient) Hooks() []Hook {
+	return c.hooks.GridCompound
+}
+
+// Interceptors returns the client interceptors.
+func (c *GridCompoundClient) Interceptors() []Interceptor {
+	return c.inters.GridCompound
+}
+
+func (c *GridCompoundClient) mutate(ctx context.Context, m *GridCompoundMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GridCompoundCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GridCompoundUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GridCompoundUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GridCompoundDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GridCompound mutation op: %q", m.Op())
 	}
 }
 
@@ -7450,9 +7590,9 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		APIToken, Activity, Appointment, AppointmentEvent, Change, ChangeLock,
-		CoBuildingProject, Compound, Erasure, EventLock, Facility, Grid, GridWorker,
-		IdempotencyKey, Identity, NeedMatch, OccurrenceCount, Organization, Person,
-		PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
+		CoBuildingProject, Compound, Erasure, EventLock, Facility, Grid, GridCompound,
+		GridWorker, IdempotencyKey, Identity, NeedMatch, OccurrenceCount, Organization,
+		Person, PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
 		Registration, RegistrationEvent, ReportedIndicator, RequestEvent, Resource,
 		ResourceContact, ServiceMatter, ServiceRequest, ServiceSlot, SignInCode,
 		StatCell, Theme, Visit, WalkNetwork, WebhookDelivery,
@@ -7460,9 +7600,9 @@ type (
 	}
 	inters struct {
 		APIToken, Activity, Appointment, AppointmentEvent, Change, ChangeLock,
-		CoBuildingProject, Compound, Erasure, EventLock, Facility, Grid, GridWorker,
-		IdempotencyKey, Identity, NeedMatch, OccurrenceCount, Organization, Person,
-		PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
+		CoBuildingProject, Compound, Erasure, EventLock, Facility, Grid, GridCompound,
+		GridWorker, IdempotencyKey, Identity, NeedMatch, OccurrenceCount, Organization,
+		Person, PersonalDataAccess, ProjectSigning, ProjectUpdate, Publication, Region,
 		Registration, RegistrationEvent, ReportedIndicator, RequestEvent, Resource,
 		ResourceContact, ServiceMatter, ServiceRequest, ServiceSlot, SignInCode,
 		StatCell, Theme, Visit, WalkNetwork, WebhookDelivery,

@@ -18,6 +18,7 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridcompound"
 	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
@@ -124,6 +125,7 @@ func checkColumn(t, c string) error {
 			eventlock.Table:          eventlock.ValidColumn,
 			facility.Table:           facility.ValidColumn,
 			grid.Table:               grid.ValidColumn,
+			gridcompound.Table:       gridcompound.ValidColumn,
 			gridworker.Table:         gridworker.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			identity.Table:           identity.ValidColumn,

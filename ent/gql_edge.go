@@ -943,7 +943,7 @@ func (_m *Visit) Visitor(ctx context.Context) (*Person, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryVisitor().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *Visit) FollowUpRequest(ctx context.Context) (*ServiceRequest, error) {

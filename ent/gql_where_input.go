@@ -9512,10 +9512,12 @@ type VisitWhereInput struct {
 	PersonIDNotNil bool  `json:"personIDNotNil,omitempty"`
 
 	// "visitor_id" field predicates.
-	VisitorID      *int  `json:"visitorID,omitempty"`
-	VisitorIDNEQ   *int  `json:"visitorIDNEQ,omitempty"`
-	VisitorIDIn    []int `json:"visitorIDIn,omitempty"`
-	VisitorIDNotIn []int `json:"visitorIDNotIn,omitempty"`
+	VisitorID       *int  `json:"visitorID,omitempty"`
+	VisitorIDNEQ    *int  `json:"visitorIDNEQ,omitempty"`
+	VisitorIDIn     []int `json:"visitorIDIn,omitempty"`
+	VisitorIDNotIn  []int `json:"visitorIDNotIn,omitempty"`
+	VisitorIDIsNil  bool  `json:"visitorIDIsNil,omitempty"`
+	VisitorIDNotNil bool  `json:"visitorIDNotNil,omitempty"`
 
 	// "follow_up_request_id" field predicates.
 	FollowUpRequestID       *int  `json:"followUpRequestID,omitempty"`
@@ -9795,6 +9797,12 @@ func (i *VisitWhereInput) P() (predicate.Visit, error) {
 	}
 	if len(i.VisitorIDNotIn) > 0 {
 		predicates = append(predicates, visit.VisitorIDNotIn(i.VisitorIDNotIn...))
+	}
+	if i.VisitorIDIsNil {
+		predicates = append(predicates, visit.VisitorIDIsNil())
+	}
+	if i.VisitorIDNotNil {
+		predicates = append(predicates, visit.VisitorIDNotNil())
 	}
 	if i.FollowUpRequestID != nil {
 		predicates = append(predicates, visit.FollowUpRequestIDEQ(*i.FollowUpRequestID))

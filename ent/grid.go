@@ -73,14 +73,17 @@ type GridEdges struct {
 	//
 	// 分配到本网格的网格员。具体人员属于个人信息：本社区工作人员和管理员可见全部分配，网格员可见自己的分配；其他人看到空列表（人数公开）。
 	Workers []*GridWorker `json:"workers,omitempty"`
+	// GridCompounds holds the value of the grid_compounds edge.
+	GridCompounds []*GridCompound `json:"grid_compounds,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedCompounds map[string][]*Compound
-	namedWorkers   map[string][]*GridWorker
+	namedCompounds     map[string][]*Compound
+	namedWorkers       map[string][]*GridWorker
+	namedGridCompounds map[string][]*GridCompound
 }
 
 // CommunityOrErr returns the Community value or an error if the edge
@@ -110,6 +113,15 @@ func (e GridEdges) WorkersOrErr() ([]*GridWorker, error) {
 		return e.Workers, nil
 	}
 	return nil, &NotLoadedError{edge: "workers"}
+}
+
+// GridCompoundsOrErr returns the GridCompounds value or an error if the edge
+// was not loaded in eager-loading.
+func (e GridEdges) GridCompoundsOrErr() ([]*GridCompound, error) {
+	if e.loadedTypes[3] {
+		return e.GridCompounds, nil
+	}
+	return nil, &NotLoadedError{edge: "grid_compounds"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -224,6 +236,11 @@ func (_m *Grid) QueryWorkers() *GridWorkerQuery {
 	return NewGridClient(_m.config).QueryWorkers(_m)
 }
 
+// QueryGridCompounds queries the "grid_compounds" edge of the Grid entity.
+func (_m *Grid) QueryGridCompounds() *GridCompoundQuery {
+	return NewGridClient(_m.config).QueryGridCompounds(_m)
+}
+
 // Update returns a builder for updating this Grid.
 // Note that you need to call Grid.Unwrap() before calling this method if this Grid
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -319,6 +336,30 @@ func (_m *Grid) appendNamedWorkers(name string, edges ...*GridWorker) {
 		_m.Edges.namedWorkers[name] = []*GridWorker{}
 	} else {
 		_m.Edges.namedWorkers[name] = append(_m.Edges.namedWorkers[name], edges...)
+	}
+}
+
+// NamedGridCompounds returns the GridCompounds named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Grid) NamedGridCompounds(name string) ([]*GridCompound, error) {
+	if _m.Edges.namedGridCompounds == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedGridCompounds[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Grid) appendNamedGridCompounds(name string, edges ...*GridCompound) {
+	if _m.Edges.namedGridCompounds == nil {
+		_m.Edges.namedGridCompounds = make(map[string][]*GridCompound)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedGridCompounds[name] = []*GridCompound{}
+	} else {
+		_m.Edges.namedGridCompounds[name] = append(_m.Edges.namedGridCompounds[name], edges...)
 	}
 }
 

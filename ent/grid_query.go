@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"lifecircle/ent/compound"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridcompound"
 	"lifecircle/ent/gridworker"
 	"lifecircle/ent/predicate"
 	"lifecircle/ent/region"
@@ -24,17 +25,19 @@ import (
 // GridQuery is the builder for querying Grid entities.
 type GridQuery struct {
 	config
-	ctx                *QueryContext
-	order              []grid.OrderOption
-	inters             []Interceptor
-	predicates         []predicate.Grid
-	withCommunity      *RegionQuery
-	withCompounds      *CompoundQuery
-	withWorkers        *GridWorkerQuery
-	loadTotal          []func(context.Context, []*Grid) error
-	modifiers          []func(*sql.Selector)
-	withNamedCompounds map[string]*CompoundQuery
-	withNamedWorkers   map[string]*GridWorkerQuery
+	ctx                    *QueryContext
+	order                  []grid.OrderOption
+	inters                 []Interceptor
+	predicates             []predicate.Grid
+	withCommunity          *RegionQuery
+	withCompounds          *CompoundQuery
+	withWorkers            *GridWorkerQuery
+	withGridCompounds      *GridCompoundQuery
+	loadTotal              []func(context.Context, []*Grid) error
+	modifiers              []func(*sql.Selector)
+	withNamedCompounds     map[string]*CompoundQuery
+	withNamedWorkers       map[string]*GridWorkerQuery
+	withNamedGridCompounds map[string]*GridCompoundQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *GridQuery) QueryWorkers() *GridWorkerQuery {
 			sqlgraph.From(grid.Table, grid.FieldID, selector),
 			sqlgraph.To(gridworker.Table, gridworker.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, grid.WorkersTable, grid.WorkersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryGridCompounds chains the current query on the "grid_compounds" edge.
+func (_q *GridQuery) QueryGridCompounds() *GridCompoundQuery {
+	query := (&GridCompoundClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(grid.Table, grid.FieldID, selector),
+			sqlgraph.To(gridcompound.Table, gridcompound.GridColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, grid.GridCompoundsTable, grid.GridCompoundsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -324,14 +349,15 @@ func (_q *GridQuery) Clone() *GridQuery {
 		return nil
 	}
 	return &GridQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]grid.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.Grid{}, _q.predicates...),
-		withCommunity: _q.withCommunity.Clone(),
-		withCompounds: _q.withCompounds.Clone(),
-		withWorkers:   _q.withWorkers.Clone(),
+		config:            _q.config,
+		ctx:               _q.ctx.Clone(),
+		order:             append([]grid.OrderOption{}, _q.order...),
+		inters:            append([]Interceptor{}, _q.inters...),
+		predicates:        append([]predicate.Grid{}, _q.predicates...),
+		withCommunity:     _q.withCommunity.Clone(),
+		withCompounds:     _q.withCompounds.Clone(),
+		withWorkers:       _q.withWorkers.Clone(),
+		withGridCompounds: _q.withGridCompounds.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -368,6 +394,17 @@ func (_q *GridQuery) WithWorkers(opts ...func(*GridWorkerQuery)) *GridQuery {
 		opt(query)
 	}
 	_q.withWorkers = query
+	return _q
+}
+
+// WithGridCompounds tells the query-builder to eager-load the nodes that are connected to
+// the "grid_compounds" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GridQuery) WithGridCompounds(opts ...func(*GridCompoundQuery)) *GridQuery {
+	query := (&GridCompoundClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withGridCompounds = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *GridQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Grid, e
 	var (
 		nodes       = []*Grid{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withCommunity != nil,
 			_q.withCompounds != nil,
 			_q.withWorkers != nil,
+			_q.withGridCompounds != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -502,6 +540,13 @@ func (_q *GridQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Grid, e
 			return nil, err
 		}
 	}
+	if query := _q.withGridCompounds; query != nil {
+		if err := _q.loadGridCompounds(ctx, query, nodes,
+			func(n *Grid) { n.Edges.GridCompounds = []*GridCompound{} },
+			func(n *Grid, e *GridCompound) { n.Edges.GridCompounds = append(n.Edges.GridCompounds, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedCompounds {
 		if err := _q.loadCompounds(ctx, query, nodes,
 			func(n *Grid) { n.appendNamedCompounds(name) },
@@ -513,6 +558,13 @@ func (_q *GridQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Grid, e
 		if err := _q.loadWorkers(ctx, query, nodes,
 			func(n *Grid) { n.appendNamedWorkers(name) },
 			func(n *Grid, e *GridWorker) { n.appendNamedWorkers(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedGridCompounds {
+		if err := _q.loadGridCompounds(ctx, query, nodes,
+			func(n *Grid) { n.appendNamedGridCompounds(name) },
+			func(n *Grid, e *GridCompound) { n.appendNamedGridCompounds(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -639,6 +691,36 @@ func (_q *GridQuery) loadWorkers(ctx context.Context, query *GridWorkerQuery, no
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "grid_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *GridQuery) loadGridCompounds(ctx context.Context, query *GridCompoundQuery, nodes []*Grid, init func(*Grid), assign func(*Grid, *GridCompound)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Grid)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(gridcompound.FieldGridID)
+	}
+	query.Where(predicate.GridCompound(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(grid.GridCompoundsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.GridID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "grid_id" returned %v for node %v`, fk, n)
 		}
 		assign(node, n)
 	}
@@ -786,6 +868,20 @@ func (_q *GridQuery) WithNamedWorkers(name string, opts ...func(*GridWorkerQuery
 		_q.withNamedWorkers = make(map[string]*GridWorkerQuery)
 	}
 	_q.withNamedWorkers[name] = query
+	return _q
+}
+
+// WithNamedGridCompounds tells the query-builder to eager-load the nodes that are connected to the "grid_compounds"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GridQuery) WithNamedGridCompounds(name string, opts ...func(*GridCompoundQuery)) *GridQuery {
+	query := (&GridCompoundClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedGridCompounds == nil {
+		_q.withNamedGridCompounds = make(map[string]*GridCompoundQuery)
+	}
+	_q.withNamedGridCompounds[name] = query
 	return _q
 }
 

@@ -18,6 +18,7 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridcompound"
 	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
@@ -76,6 +77,7 @@ const (
 	TypeEventLock          = "EventLock"
 	TypeFacility           = "Facility"
 	TypeGrid               = "Grid"
+	TypeGridCompound       = "GridCompound"
 	TypeGridWorker         = "GridWorker"
 	TypeIdempotencyKey     = "IdempotencyKey"
 	TypeIdentity           = "Identity"
@@ -13353,6 +13355,388 @@ func (m *GridMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Grid edge %s", name)
+}
+
+// GridCompoundMutation represents an operation that mutates the GridCompound nodes in the graph.
+type GridCompoundMutation struct {
+	config
+	op              Op
+	typ             string
+	clearedFields   map[string]struct{}
+	grid            *int
+	clearedgrid     bool
+	compound        *int
+	clearedcompound bool
+	done            bool
+	oldValue        func(context.Context) (*GridCompound, error)
+	predicates      []predicate.GridCompound
+}
+
+var _ ent.Mutation = (*GridCompoundMutation)(nil)
+
+// gridcompoundOption allows management of the mutation configuration using functional options.
+type gridcompoundOption func(*GridCompoundMutation)
+
+// newGridCompoundMutation creates new mutation for the GridCompound entity.
+func newGridCompoundMutation(c config, op Op, opts ...gridcompoundOption) *GridCompoundMutation {
+	m := &GridCompoundMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGridCompound,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GridCompoundMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GridCompoundMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetGridID sets the "grid_id" field.
+func (m *GridCompoundMutation) SetGridID(i int) {
+	m.grid = &i
+}
+
+// GridID returns the value of the "grid_id" field in the mutation.
+func (m *GridCompoundMutation) GridID() (r int, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGridID resets all changes to the "grid_id" field.
+func (m *GridCompoundMutation) ResetGridID() {
+	m.grid = nil
+}
+
+// SetCompoundID sets the "compound_id" field.
+func (m *GridCompoundMutation) SetCompoundID(i int) {
+	m.compound = &i
+}
+
+// CompoundID returns the value of the "compound_id" field in the mutation.
+func (m *GridCompoundMutation) CompoundID() (r int, exists bool) {
+	v := m.compound
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCompoundID resets all changes to the "compound_id" field.
+func (m *GridCompoundMutation) ResetCompoundID() {
+	m.compound = nil
+}
+
+// ClearGrid clears the "grid" edge to the Grid entity.
+func (m *GridCompoundMutation) ClearGrid() {
+	m.clearedgrid = true
+	m.clearedFields[gridcompound.FieldGridID] = struct{}{}
+}
+
+// GridCleared reports if the "grid" edge to the Grid entity was cleared.
+func (m *GridCompoundMutation) GridCleared() bool {
+	return m.clearedgrid
+}
+
+// GridIDs returns the "grid" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GridID instead. It exists only for internal usage by the builders.
+func (m *GridCompoundMutation) GridIDs() (ids []int) {
+	if id := m.grid; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGrid resets all changes to the "grid" edge.
+func (m *GridCompoundMutation) ResetGrid() {
+	m.grid = nil
+	m.clearedgrid = false
+}
+
+// ClearCompound clears the "compound" edge to the Compound entity.
+func (m *GridCompoundMutation) ClearCompound() {
+	m.clearedcompound = true
+	m.clearedFields[gridcompound.FieldCompoundID] = struct{}{}
+}
+
+// CompoundCleared reports if the "compound" edge to the Compound entity was cleared.
+func (m *GridCompoundMutation) CompoundCleared() bool {
+	return m.clearedcompound
+}
+
+// CompoundIDs returns the "compound" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CompoundID instead. It exists only for internal usage by the builders.
+func (m *GridCompoundMutation) CompoundIDs() (ids []int) {
+	if id := m.compound; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCompound resets all changes to the "compound" edge.
+func (m *GridCompoundMutation) ResetCompound() {
+	m.compound = nil
+	m.clearedcompound = false
+}
+
+// Where appends a list predicates to the GridCompoundMutation builder.
+func (m *GridCompoundMutation) Where(ps ...predicate.GridCompound) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GridCompoundMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GridCompoundMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GridCompound, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GridCompoundMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GridCompoundMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GridCompound).
+func (m *GridCompoundMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GridCompoundMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.grid != nil {
+		fields = append(fields, gridcompound.FieldGridID)
+	}
+	if m.compound != nil {
+		fields = append(fields, gridcompound.FieldCompoundID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GridCompoundMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case gridcompound.FieldGridID:
+		return m.GridID()
+	case gridcompound.FieldCompoundID:
+		return m.CompoundID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GridCompoundMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema GridCompound does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridCompoundMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case gridcompound.FieldGridID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGridID(v)
+		return nil
+	case gridcompound.FieldCompoundID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompoundID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GridCompound field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GridCompoundMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GridCompoundMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GridCompoundMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown GridCompound numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GridCompoundMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GridCompoundMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GridCompoundMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown GridCompound nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GridCompoundMutation) ResetField(name string) error {
+	switch name {
+	case gridcompound.FieldGridID:
+		m.ResetGridID()
+		return nil
+	case gridcompound.FieldCompoundID:
+		m.ResetCompoundID()
+		return nil
+	}
+	return fmt.Errorf("unknown GridCompound field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GridCompoundMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.grid != nil {
+		edges = append(edges, gridcompound.EdgeGrid)
+	}
+	if m.compound != nil {
+		edges = append(edges, gridcompound.EdgeCompound)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GridCompoundMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case gridcompound.EdgeGrid:
+		if id := m.grid; id != nil {
+			return []ent.Value{*id}
+		}
+	case gridcompound.EdgeCompound:
+		if id := m.compound; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GridCompoundMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GridCompoundMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GridCompoundMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedgrid {
+		edges = append(edges, gridcompound.EdgeGrid)
+	}
+	if m.clearedcompound {
+		edges = append(edges, gridcompound.EdgeCompound)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GridCompoundMutation) EdgeCleared(name string) bool {
+	switch name {
+	case gridcompound.EdgeGrid:
+		return m.clearedgrid
+	case gridcompound.EdgeCompound:
+		return m.clearedcompound
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GridCompoundMutation) ClearEdge(name string) error {
+	switch name {
+	case gridcompound.EdgeGrid:
+		m.ClearGrid()
+		return nil
+	case gridcompound.EdgeCompound:
+		m.ClearCompound()
+		return nil
+	}
+	return fmt.Errorf("unknown GridCompound unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GridCompoundMutation) ResetEdge(name string) error {
+	switch name {
+	case gridcompound.EdgeGrid:
+		m.ResetGrid()
+		return nil
+	case gridcompound.EdgeCompound:
+		m.ResetCompound()
+		return nil
+	}
+	return fmt.Errorf("unknown GridCompound edge %s", name)
 }
 
 // GridWorkerMutation represents an operation that mutates the GridWorker nodes in the graph.
@@ -39571,7 +39955,7 @@ func (m *VisitMutation) VisitorID() (r int, exists bool) {
 // OldVisitorID returns the old "visitor_id" field's value of the Visit entity.
 // If the Visit object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *VisitMutation) OldVisitorID(ctx context.Context) (v int, err error) {
+func (m *VisitMutation) OldVisitorID(ctx context.Context) (v *int, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldVisitorID is only allowed on UpdateOne operations")
 	}
@@ -39585,9 +39969,22 @@ func (m *VisitMutation) OldVisitorID(ctx context.Context) (v int, err error) {
 	return oldValue.VisitorID, nil
 }
 
+// ClearVisitorID clears the value of the "visitor_id" field.
+func (m *VisitMutation) ClearVisitorID() {
+	m.visitor = nil
+	m.clearedFields[visit.FieldVisitorID] = struct{}{}
+}
+
+// VisitorIDCleared returns if the "visitor_id" field was cleared in this mutation.
+func (m *VisitMutation) VisitorIDCleared() bool {
+	_, ok := m.clearedFields[visit.FieldVisitorID]
+	return ok
+}
+
 // ResetVisitorID resets all changes to the "visitor_id" field.
 func (m *VisitMutation) ResetVisitorID() {
 	m.visitor = nil
+	delete(m.clearedFields, visit.FieldVisitorID)
 }
 
 // SetFollowUpRequestID sets the "follow_up_request_id" field.
@@ -39755,7 +40152,7 @@ func (m *VisitMutation) ClearVisitor() {
 
 // VisitorCleared reports if the "visitor" edge to the Person entity was cleared.
 func (m *VisitMutation) VisitorCleared() bool {
-	return m.clearedvisitor
+	return m.VisitorIDCleared() || m.clearedvisitor
 }
 
 // VisitorIDs returns the "visitor" edge IDs in the mutation.
@@ -40146,6 +40543,9 @@ func (m *VisitMutation) ClearedFields() []string {
 	if m.FieldCleared(visit.FieldPersonID) {
 		fields = append(fields, visit.FieldPersonID)
 	}
+	if m.FieldCleared(visit.FieldVisitorID) {
+		fields = append(fields, visit.FieldVisitorID)
+	}
 	if m.FieldCleared(visit.FieldFollowUpRequestID) {
 		fields = append(fields, visit.FieldFollowUpRequestID)
 	}
@@ -40189,6 +40589,9 @@ func (m *VisitMutation) ClearField(name string) error {
 		return nil
 	case visit.FieldPersonID:
 		m.ClearPersonID()
+		return nil
+	case visit.FieldVisitorID:
+		m.ClearVisitorID()
 		return nil
 	case visit.FieldFollowUpRequestID:
 		m.ClearFollowUpRequestID()

@@ -483,6 +483,42 @@ func (u *NeedMatchUpsert) ClearNote() *NeedMatchUpsert {
 	return u
 }
 
+// SetMatchedByTokenID sets the "matched_by_token_id" field.
+func (u *NeedMatchUpsert) SetMatchedByTokenID(v int) *NeedMatchUpsert {
+	u.Set(needmatch.FieldMatchedByTokenID, v)
+	return u
+}
+
+// UpdateMatchedByTokenID sets the "matched_by_token_id" field to the value that was provided on create.
+func (u *NeedMatchUpsert) UpdateMatchedByTokenID() *NeedMatchUpsert {
+	u.SetExcluded(needmatch.FieldMatchedByTokenID)
+	return u
+}
+
+// ClearMatchedByTokenID clears the value of the "matched_by_token_id" field.
+func (u *NeedMatchUpsert) ClearMatchedByTokenID() *NeedMatchUpsert {
+	u.SetNull(needmatch.FieldMatchedByTokenID)
+	return u
+}
+
+// SetMatchedByPersonID sets the "matched_by_person_id" field.
+func (u *NeedMatchUpsert) SetMatchedByPersonID(v int) *NeedMatchUpsert {
+	u.Set(needmatch.FieldMatchedByPersonID, v)
+	return u
+}
+
+// UpdateMatchedByPersonID sets the "matched_by_person_id" field to the value that was provided on create.
+func (u *NeedMatchUpsert) UpdateMatchedByPersonID() *NeedMatchUpsert {
+	u.SetExcluded(needmatch.FieldMatchedByPersonID)
+	return u
+}
+
+// ClearMatchedByPersonID clears the value of the "matched_by_person_id" field.
+func (u *NeedMatchUpsert) ClearMatchedByPersonID() *NeedMatchUpsert {
+	u.SetNull(needmatch.FieldMatchedByPersonID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -511,12 +547,6 @@ func (u *NeedMatchUpsertOne) UpdateNewValues() *NeedMatchUpsertOne {
 		}
 		if _, exists := u.create.mutation.ProjectID(); exists {
 			s.SetIgnore(needmatch.FieldProjectID)
-		}
-		if _, exists := u.create.mutation.MatchedByTokenID(); exists {
-			s.SetIgnore(needmatch.FieldMatchedByTokenID)
-		}
-		if _, exists := u.create.mutation.MatchedByPersonID(); exists {
-			s.SetIgnore(needmatch.FieldMatchedByPersonID)
 		}
 	}))
 	return u
@@ -581,6 +611,48 @@ func (u *NeedMatchUpsertOne) UpdateNote() *NeedMatchUpsertOne {
 func (u *NeedMatchUpsertOne) ClearNote() *NeedMatchUpsertOne {
 	return u.Update(func(s *NeedMatchUpsert) {
 		s.ClearNote()
+	})
+}
+
+// SetMatchedByTokenID sets the "matched_by_token_id" field.
+func (u *NeedMatchUpsertOne) SetMatchedByTokenID(v int) *NeedMatchUpsertOne {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.SetMatchedByTokenID(v)
+	})
+}
+
+// UpdateMatchedByTokenID sets the "matched_by_token_id" field to the value that was provided on create.
+func (u *NeedMatchUpsertOne) UpdateMatchedByTokenID() *NeedMatchUpsertOne {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.UpdateMatchedByTokenID()
+	})
+}
+
+// ClearMatchedByTokenID clears the value of the "matched_by_token_id" field.
+func (u *NeedMatchUpsertOne) ClearMatchedByTokenID() *NeedMatchUpsertOne {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.ClearMatchedByTokenID()
+	})
+}
+
+// SetMatchedByPersonID sets the "matched_by_person_id" field.
+func (u *NeedMatchUpsertOne) SetMatchedByPersonID(v int) *NeedMatchUpsertOne {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.SetMatchedByPersonID(v)
+	})
+}
+
+// UpdateMatchedByPersonID sets the "matched_by_person_id" field to the value that was provided on create.
+func (u *NeedMatchUpsertOne) UpdateMatchedByPersonID() *NeedMatchUpsertOne {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.UpdateMatchedByPersonID()
+	})
+}
+
+// ClearMatchedByPersonID clears the value of the "matched_by_person_id" field.
+func (u *NeedMatchUpsertOne) ClearMatchedByPersonID() *NeedMatchUpsertOne {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.ClearMatchedByPersonID()
 	})
 }
 
@@ -778,12 +850,6 @@ func (u *NeedMatchUpsertBulk) UpdateNewValues() *NeedMatchUpsertBulk {
 			if _, exists := b.mutation.ProjectID(); exists {
 				s.SetIgnore(needmatch.FieldProjectID)
 			}
-			if _, exists := b.mutation.MatchedByTokenID(); exists {
-				s.SetIgnore(needmatch.FieldMatchedByTokenID)
-			}
-			if _, exists := b.mutation.MatchedByPersonID(); exists {
-				s.SetIgnore(needmatch.FieldMatchedByPersonID)
-			}
 		}
 	}))
 	return u
@@ -848,6 +914,48 @@ func (u *NeedMatchUpsertBulk) UpdateNote() *NeedMatchUpsertBulk {
 func (u *NeedMatchUpsertBulk) ClearNote() *NeedMatchUpsertBulk {
 	return u.Update(func(s *NeedMatchUpsert) {
 		s.ClearNote()
+	})
+}
+
+// SetMatchedByTokenID sets the "matched_by_token_id" field.
+func (u *NeedMatchUpsertBulk) SetMatchedByTokenID(v int) *NeedMatchUpsertBulk {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.SetMatchedByTokenID(v)
+	})
+}
+
+// UpdateMatchedByTokenID sets the "matched_by_token_id" field to the value that was provided on create.
+func (u *NeedMatchUpsertBulk) UpdateMatchedByTokenID() *NeedMatchUpsertBulk {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.UpdateMatchedByTokenID()
+	})
+}
+
+// ClearMatchedByTokenID clears the value of the "matched_by_token_id" field.
+func (u *NeedMatchUpsertBulk) ClearMatchedByTokenID() *NeedMatchUpsertBulk {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.ClearMatchedByTokenID()
+	})
+}
+
+// SetMatchedByPersonID sets the "matched_by_person_id" field.
+func (u *NeedMatchUpsertBulk) SetMatchedByPersonID(v int) *NeedMatchUpsertBulk {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.SetMatchedByPersonID(v)
+	})
+}
+
+// UpdateMatchedByPersonID sets the "matched_by_person_id" field to the value that was provided on create.
+func (u *NeedMatchUpsertBulk) UpdateMatchedByPersonID() *NeedMatchUpsertBulk {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.UpdateMatchedByPersonID()
+	})
+}
+
+// ClearMatchedByPersonID clears the value of the "matched_by_person_id" field.
+func (u *NeedMatchUpsertBulk) ClearMatchedByPersonID() *NeedMatchUpsertBulk {
+	return u.Update(func(s *NeedMatchUpsert) {
+		s.ClearMatchedByPersonID()
 	})
 }
 

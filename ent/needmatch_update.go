@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"lifecircle/ent/apitoken"
 	"lifecircle/ent/needmatch"
+	"lifecircle/ent/person"
 	"lifecircle/ent/predicate"
 	"time"
 
@@ -54,9 +56,71 @@ func (_u *NeedMatchUpdate) ClearNote() *NeedMatchUpdate {
 	return _u
 }
 
+// SetMatchedByTokenID sets the "matched_by_token_id" field.
+func (_u *NeedMatchUpdate) SetMatchedByTokenID(v int) *NeedMatchUpdate {
+	_u.mutation.SetMatchedByTokenID(v)
+	return _u
+}
+
+// SetNillableMatchedByTokenID sets the "matched_by_token_id" field if the given value is not nil.
+func (_u *NeedMatchUpdate) SetNillableMatchedByTokenID(v *int) *NeedMatchUpdate {
+	if v != nil {
+		_u.SetMatchedByTokenID(*v)
+	}
+	return _u
+}
+
+// ClearMatchedByTokenID clears the value of the "matched_by_token_id" field.
+func (_u *NeedMatchUpdate) ClearMatchedByTokenID() *NeedMatchUpdate {
+	_u.mutation.ClearMatchedByTokenID()
+	return _u
+}
+
+// SetMatchedByPersonID sets the "matched_by_person_id" field.
+func (_u *NeedMatchUpdate) SetMatchedByPersonID(v int) *NeedMatchUpdate {
+	_u.mutation.SetMatchedByPersonID(v)
+	return _u
+}
+
+// SetNillableMatchedByPersonID sets the "matched_by_person_id" field if the given value is not nil.
+func (_u *NeedMatchUpdate) SetNillableMatchedByPersonID(v *int) *NeedMatchUpdate {
+	if v != nil {
+		_u.SetMatchedByPersonID(*v)
+	}
+	return _u
+}
+
+// ClearMatchedByPersonID clears the value of the "matched_by_person_id" field.
+func (_u *NeedMatchUpdate) ClearMatchedByPersonID() *NeedMatchUpdate {
+	_u.mutation.ClearMatchedByPersonID()
+	return _u
+}
+
+// SetMatchedByToken sets the "matched_by_token" edge to the APIToken entity.
+func (_u *NeedMatchUpdate) SetMatchedByToken(v *APIToken) *NeedMatchUpdate {
+	return _u.SetMatchedByTokenID(v.ID)
+}
+
+// SetMatchedByPerson sets the "matched_by_person" edge to the Person entity.
+func (_u *NeedMatchUpdate) SetMatchedByPerson(v *Person) *NeedMatchUpdate {
+	return _u.SetMatchedByPersonID(v.ID)
+}
+
 // Mutation returns the NeedMatchMutation object of the builder.
 func (_u *NeedMatchUpdate) Mutation() *NeedMatchMutation {
 	return _u.mutation
+}
+
+// ClearMatchedByToken clears the "matched_by_token" edge to the APIToken entity.
+func (_u *NeedMatchUpdate) ClearMatchedByToken() *NeedMatchUpdate {
+	_u.mutation.ClearMatchedByToken()
+	return _u
+}
+
+// ClearMatchedByPerson clears the "matched_by_person" edge to the Person entity.
+func (_u *NeedMatchUpdate) ClearMatchedByPerson() *NeedMatchUpdate {
+	_u.mutation.ClearMatchedByPerson()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -138,6 +202,64 @@ func (_u *NeedMatchUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(needmatch.FieldNote, field.TypeString)
 	}
+	if _u.mutation.MatchedByTokenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByTokenTable,
+			Columns: []string{needmatch.MatchedByTokenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apitoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MatchedByTokenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByTokenTable,
+			Columns: []string{needmatch.MatchedByTokenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apitoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MatchedByPersonCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByPersonTable,
+			Columns: []string{needmatch.MatchedByPersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MatchedByPersonIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByPersonTable,
+			Columns: []string{needmatch.MatchedByPersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{needmatch.Label}
@@ -184,9 +306,71 @@ func (_u *NeedMatchUpdateOne) ClearNote() *NeedMatchUpdateOne {
 	return _u
 }
 
+// SetMatchedByTokenID sets the "matched_by_token_id" field.
+func (_u *NeedMatchUpdateOne) SetMatchedByTokenID(v int) *NeedMatchUpdateOne {
+	_u.mutation.SetMatchedByTokenID(v)
+	return _u
+}
+
+// SetNillableMatchedByTokenID sets the "matched_by_token_id" field if the given value is not nil.
+func (_u *NeedMatchUpdateOne) SetNillableMatchedByTokenID(v *int) *NeedMatchUpdateOne {
+	if v != nil {
+		_u.SetMatchedByTokenID(*v)
+	}
+	return _u
+}
+
+// ClearMatchedByTokenID clears the value of the "matched_by_token_id" field.
+func (_u *NeedMatchUpdateOne) ClearMatchedByTokenID() *NeedMatchUpdateOne {
+	_u.mutation.ClearMatchedByTokenID()
+	return _u
+}
+
+// SetMatchedByPersonID sets the "matched_by_person_id" field.
+func (_u *NeedMatchUpdateOne) SetMatchedByPersonID(v int) *NeedMatchUpdateOne {
+	_u.mutation.SetMatchedByPersonID(v)
+	return _u
+}
+
+// SetNillableMatchedByPersonID sets the "matched_by_person_id" field if the given value is not nil.
+func (_u *NeedMatchUpdateOne) SetNillableMatchedByPersonID(v *int) *NeedMatchUpdateOne {
+	if v != nil {
+		_u.SetMatchedByPersonID(*v)
+	}
+	return _u
+}
+
+// ClearMatchedByPersonID clears the value of the "matched_by_person_id" field.
+func (_u *NeedMatchUpdateOne) ClearMatchedByPersonID() *NeedMatchUpdateOne {
+	_u.mutation.ClearMatchedByPersonID()
+	return _u
+}
+
+// SetMatchedByToken sets the "matched_by_token" edge to the APIToken entity.
+func (_u *NeedMatchUpdateOne) SetMatchedByToken(v *APIToken) *NeedMatchUpdateOne {
+	return _u.SetMatchedByTokenID(v.ID)
+}
+
+// SetMatchedByPerson sets the "matched_by_person" edge to the Person entity.
+func (_u *NeedMatchUpdateOne) SetMatchedByPerson(v *Person) *NeedMatchUpdateOne {
+	return _u.SetMatchedByPersonID(v.ID)
+}
+
 // Mutation returns the NeedMatchMutation object of the builder.
 func (_u *NeedMatchUpdateOne) Mutation() *NeedMatchMutation {
 	return _u.mutation
+}
+
+// ClearMatchedByToken clears the "matched_by_token" edge to the APIToken entity.
+func (_u *NeedMatchUpdateOne) ClearMatchedByToken() *NeedMatchUpdateOne {
+	_u.mutation.ClearMatchedByToken()
+	return _u
+}
+
+// ClearMatchedByPerson clears the "matched_by_person" edge to the Person entity.
+func (_u *NeedMatchUpdateOne) ClearMatchedByPerson() *NeedMatchUpdateOne {
+	_u.mutation.ClearMatchedByPerson()
+	return _u
 }
 
 // Where appends a list predicates to the NeedMatchUpdate builder.
@@ -297,6 +481,64 @@ func (_u *NeedMatchUpdateOne) sqlSave(ctx context.Context) (_node *NeedMatch, er
 	}
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(needmatch.FieldNote, field.TypeString)
+	}
+	if _u.mutation.MatchedByTokenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByTokenTable,
+			Columns: []string{needmatch.MatchedByTokenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apitoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MatchedByTokenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByTokenTable,
+			Columns: []string{needmatch.MatchedByTokenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apitoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MatchedByPersonCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByPersonTable,
+			Columns: []string{needmatch.MatchedByPersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MatchedByPersonIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   needmatch.MatchedByPersonTable,
+			Columns: []string{needmatch.MatchedByPersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_node = &NeedMatch{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -36,6 +36,8 @@ type Tx struct {
 	Facility *FacilityClient
 	// Grid is the client for interacting with the Grid builders.
 	Grid *GridClient
+	// GridCompound is the client for interacting with the GridCompound builders.
+	GridCompound *GridCompoundClient
 	// GridWorker is the client for interacting with the GridWorker builders.
 	GridWorker *GridWorkerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -235,6 +237,7 @@ func (tx *Tx) init() {
 	tx.EventLock = NewEventLockClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Grid = NewGridClient(tx.config)
+	tx.GridCompound = NewGridCompoundClient(tx.config)
 	tx.GridWorker = NewGridWorkerClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)

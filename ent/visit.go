@@ -81,10 +81,10 @@ type Visit struct {
 	//
 	// 被走访人员的 ID（如走访的是已登记人员）。
 	PersonID *int `json:"person_id,omitempty"`
-	// ID of the grid worker or staff member who visited.
+	// ID of the grid worker or staff member who visited; null once their personal data was erased.
 	//
-	// 走访的网格员或工作人员的 ID。
-	VisitorID int `json:"visitor_id,omitempty"`
+	// 走访的网格员或工作人员的 ID；其个人信息被删除后为空。
+	VisitorID *int `json:"visitor_id,omitempty"`
 	// ID of the need opened as a follow-up of the visit, if any.
 	//
 	// 因走访而提出的需求的 ID（如有）。
@@ -113,9 +113,9 @@ type VisitEdges struct {
 	//
 	// 被走访人员（如已知；仅对有权查看该人员者显示）。
 	Person *Person `json:"person,omitempty"`
-	// The grid worker or staff member who visited.
+	// The grid worker or staff member who visited; null once their personal data was erased.
 	//
-	// 走访的网格员或工作人员。
+	// 走访的网格员或工作人员；其个人信息被删除后为空。
 	Visitor *Person `json:"visitor,omitempty"`
 	// The need opened as a follow-up, through the needs list's workflow.
 	//
@@ -321,7 +321,8 @@ func (_m *Visit) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field visitor_id", values[i])
 			} else if value.Valid {
-				_m.VisitorID = int(value.Int64)
+				_m.VisitorID = new(int)
+				*_m.VisitorID = int(value.Int64)
 			}
 		case visit.FieldFollowUpRequestID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -444,8 +445,10 @@ func (_m *Visit) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("visitor_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.VisitorID))
+	if v := _m.VisitorID; v != nil {
+		builder.WriteString("visitor_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.FollowUpRequestID; v != nil {
 		builder.WriteString("follow_up_request_id=")

@@ -197,6 +197,14 @@ func (_c *VisitCreate) SetVisitorID(v int) *VisitCreate {
 	return _c
 }
 
+// SetNillableVisitorID sets the "visitor_id" field if the given value is not nil.
+func (_c *VisitCreate) SetNillableVisitorID(v *int) *VisitCreate {
+	if v != nil {
+		_c.SetVisitorID(*v)
+	}
+	return _c
+}
+
 // SetFollowUpRequestID sets the "follow_up_request_id" field.
 func (_c *VisitCreate) SetFollowUpRequestID(v int) *VisitCreate {
 	_c.mutation.SetFollowUpRequestID(v)
@@ -342,14 +350,8 @@ func (_c *VisitCreate) check() error {
 	if _, ok := _c.mutation.CommunityID(); !ok {
 		return &ValidationError{Name: "community_id", err: errors.New(`ent: missing required field "Visit.community_id"`)}
 	}
-	if _, ok := _c.mutation.VisitorID(); !ok {
-		return &ValidationError{Name: "visitor_id", err: errors.New(`ent: missing required field "Visit.visitor_id"`)}
-	}
 	if len(_c.mutation.CommunityIDs()) == 0 {
 		return &ValidationError{Name: "community", err: errors.New(`ent: missing required edge "Visit.community"`)}
-	}
-	if len(_c.mutation.VisitorIDs()) == 0 {
-		return &ValidationError{Name: "visitor", err: errors.New(`ent: missing required edge "Visit.visitor"`)}
 	}
 	return nil
 }
@@ -500,7 +502,7 @@ func (_c *VisitCreate) createSpec() (*Visit, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.VisitorID = nodes[0]
+		_node.VisitorID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.FollowUpRequestIDs(); len(nodes) > 0 {
@@ -734,6 +736,24 @@ func (u *VisitUpsert) ClearPersonID() *VisitUpsert {
 	return u
 }
 
+// SetVisitorID sets the "visitor_id" field.
+func (u *VisitUpsert) SetVisitorID(v int) *VisitUpsert {
+	u.Set(visit.FieldVisitorID, v)
+	return u
+}
+
+// UpdateVisitorID sets the "visitor_id" field to the value that was provided on create.
+func (u *VisitUpsert) UpdateVisitorID() *VisitUpsert {
+	u.SetExcluded(visit.FieldVisitorID)
+	return u
+}
+
+// ClearVisitorID clears the value of the "visitor_id" field.
+func (u *VisitUpsert) ClearVisitorID() *VisitUpsert {
+	u.SetNull(visit.FieldVisitorID)
+	return u
+}
+
 // SetFollowUpRequestID sets the "follow_up_request_id" field.
 func (u *VisitUpsert) SetFollowUpRequestID(v int) *VisitUpsert {
 	u.Set(visit.FieldFollowUpRequestID, v)
@@ -774,9 +794,6 @@ func (u *VisitUpsertOne) UpdateNewValues() *VisitUpsertOne {
 		}
 		if _, exists := u.create.mutation.CompoundID(); exists {
 			s.SetIgnore(visit.FieldCompoundID)
-		}
-		if _, exists := u.create.mutation.VisitorID(); exists {
-			s.SetIgnore(visit.FieldVisitorID)
 		}
 	}))
 	return u
@@ -998,6 +1015,27 @@ func (u *VisitUpsertOne) ClearPersonID() *VisitUpsertOne {
 	})
 }
 
+// SetVisitorID sets the "visitor_id" field.
+func (u *VisitUpsertOne) SetVisitorID(v int) *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetVisitorID(v)
+	})
+}
+
+// UpdateVisitorID sets the "visitor_id" field to the value that was provided on create.
+func (u *VisitUpsertOne) UpdateVisitorID() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateVisitorID()
+	})
+}
+
+// ClearVisitorID clears the value of the "visitor_id" field.
+func (u *VisitUpsertOne) ClearVisitorID() *VisitUpsertOne {
+	return u.Update(func(s *VisitUpsert) {
+		s.ClearVisitorID()
+	})
+}
+
 // SetFollowUpRequestID sets the "follow_up_request_id" field.
 func (u *VisitUpsertOne) SetFollowUpRequestID(v int) *VisitUpsertOne {
 	return u.Update(func(s *VisitUpsert) {
@@ -1206,9 +1244,6 @@ func (u *VisitUpsertBulk) UpdateNewValues() *VisitUpsertBulk {
 			}
 			if _, exists := b.mutation.CompoundID(); exists {
 				s.SetIgnore(visit.FieldCompoundID)
-			}
-			if _, exists := b.mutation.VisitorID(); exists {
-				s.SetIgnore(visit.FieldVisitorID)
 			}
 		}
 	}))
@@ -1428,6 +1463,27 @@ func (u *VisitUpsertBulk) UpdatePersonID() *VisitUpsertBulk {
 func (u *VisitUpsertBulk) ClearPersonID() *VisitUpsertBulk {
 	return u.Update(func(s *VisitUpsert) {
 		s.ClearPersonID()
+	})
+}
+
+// SetVisitorID sets the "visitor_id" field.
+func (u *VisitUpsertBulk) SetVisitorID(v int) *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.SetVisitorID(v)
+	})
+}
+
+// UpdateVisitorID sets the "visitor_id" field to the value that was provided on create.
+func (u *VisitUpsertBulk) UpdateVisitorID() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.UpdateVisitorID()
+	})
+}
+
+// ClearVisitorID clears the value of the "visitor_id" field.
+func (u *VisitUpsertBulk) ClearVisitorID() *VisitUpsertBulk {
+	return u.Update(func(s *VisitUpsert) {
+		s.ClearVisitorID()
 	})
 }
 

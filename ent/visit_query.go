@@ -762,7 +762,10 @@ func (_q *VisitQuery) loadVisitor(ctx context.Context, query *PersonQuery, nodes
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*Visit)
 	for i := range nodes {
-		fk := nodes[i].VisitorID
+		if nodes[i].VisitorID == nil {
+			continue
+		}
+		fk := *nodes[i].VisitorID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}

@@ -203,6 +203,26 @@ func (_u *VisitUpdate) ClearPersonID() *VisitUpdate {
 	return _u
 }
 
+// SetVisitorID sets the "visitor_id" field.
+func (_u *VisitUpdate) SetVisitorID(v int) *VisitUpdate {
+	_u.mutation.SetVisitorID(v)
+	return _u
+}
+
+// SetNillableVisitorID sets the "visitor_id" field if the given value is not nil.
+func (_u *VisitUpdate) SetNillableVisitorID(v *int) *VisitUpdate {
+	if v != nil {
+		_u.SetVisitorID(*v)
+	}
+	return _u
+}
+
+// ClearVisitorID clears the value of the "visitor_id" field.
+func (_u *VisitUpdate) ClearVisitorID() *VisitUpdate {
+	_u.mutation.ClearVisitorID()
+	return _u
+}
+
 // SetFollowUpRequestID sets the "follow_up_request_id" field.
 func (_u *VisitUpdate) SetFollowUpRequestID(v int) *VisitUpdate {
 	_u.mutation.SetFollowUpRequestID(v)
@@ -228,6 +248,11 @@ func (_u *VisitUpdate) SetPerson(v *Person) *VisitUpdate {
 	return _u.SetPersonID(v.ID)
 }
 
+// SetVisitor sets the "visitor" edge to the Person entity.
+func (_u *VisitUpdate) SetVisitor(v *Person) *VisitUpdate {
+	return _u.SetVisitorID(v.ID)
+}
+
 // SetFollowUpRequest sets the "follow_up_request" edge to the ServiceRequest entity.
 func (_u *VisitUpdate) SetFollowUpRequest(v *ServiceRequest) *VisitUpdate {
 	return _u.SetFollowUpRequestID(v.ID)
@@ -241,6 +266,12 @@ func (_u *VisitUpdate) Mutation() *VisitMutation {
 // ClearPerson clears the "person" edge to the Person entity.
 func (_u *VisitUpdate) ClearPerson() *VisitUpdate {
 	_u.mutation.ClearPerson()
+	return _u
+}
+
+// ClearVisitor clears the "visitor" edge to the Person entity.
+func (_u *VisitUpdate) ClearVisitor() *VisitUpdate {
+	_u.mutation.ClearVisitor()
 	return _u
 }
 
@@ -327,9 +358,6 @@ func (_u *VisitUpdate) check() error {
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Visit.community"`)
 	}
-	if _u.mutation.VisitorCleared() && len(_u.mutation.VisitorIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Visit.visitor"`)
-	}
 	return nil
 }
 
@@ -414,6 +442,35 @@ func (_u *VisitUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Inverse: false,
 			Table:   visit.PersonTable,
 			Columns: []string{visit.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VisitorCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.VisitorTable,
+			Columns: []string{visit.VisitorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VisitorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.VisitorTable,
+			Columns: []string{visit.VisitorColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
@@ -645,6 +702,26 @@ func (_u *VisitUpdateOne) ClearPersonID() *VisitUpdateOne {
 	return _u
 }
 
+// SetVisitorID sets the "visitor_id" field.
+func (_u *VisitUpdateOne) SetVisitorID(v int) *VisitUpdateOne {
+	_u.mutation.SetVisitorID(v)
+	return _u
+}
+
+// SetNillableVisitorID sets the "visitor_id" field if the given value is not nil.
+func (_u *VisitUpdateOne) SetNillableVisitorID(v *int) *VisitUpdateOne {
+	if v != nil {
+		_u.SetVisitorID(*v)
+	}
+	return _u
+}
+
+// ClearVisitorID clears the value of the "visitor_id" field.
+func (_u *VisitUpdateOne) ClearVisitorID() *VisitUpdateOne {
+	_u.mutation.ClearVisitorID()
+	return _u
+}
+
 // SetFollowUpRequestID sets the "follow_up_request_id" field.
 func (_u *VisitUpdateOne) SetFollowUpRequestID(v int) *VisitUpdateOne {
 	_u.mutation.SetFollowUpRequestID(v)
@@ -670,6 +747,11 @@ func (_u *VisitUpdateOne) SetPerson(v *Person) *VisitUpdateOne {
 	return _u.SetPersonID(v.ID)
 }
 
+// SetVisitor sets the "visitor" edge to the Person entity.
+func (_u *VisitUpdateOne) SetVisitor(v *Person) *VisitUpdateOne {
+	return _u.SetVisitorID(v.ID)
+}
+
 // SetFollowUpRequest sets the "follow_up_request" edge to the ServiceRequest entity.
 func (_u *VisitUpdateOne) SetFollowUpRequest(v *ServiceRequest) *VisitUpdateOne {
 	return _u.SetFollowUpRequestID(v.ID)
@@ -683,6 +765,12 @@ func (_u *VisitUpdateOne) Mutation() *VisitMutation {
 // ClearPerson clears the "person" edge to the Person entity.
 func (_u *VisitUpdateOne) ClearPerson() *VisitUpdateOne {
 	_u.mutation.ClearPerson()
+	return _u
+}
+
+// ClearVisitor clears the "visitor" edge to the Person entity.
+func (_u *VisitUpdateOne) ClearVisitor() *VisitUpdateOne {
+	_u.mutation.ClearVisitor()
 	return _u
 }
 
@@ -781,9 +869,6 @@ func (_u *VisitUpdateOne) check() error {
 	}
 	if _u.mutation.CommunityCleared() && len(_u.mutation.CommunityIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Visit.community"`)
-	}
-	if _u.mutation.VisitorCleared() && len(_u.mutation.VisitorIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Visit.visitor"`)
 	}
 	return nil
 }
@@ -886,6 +971,35 @@ func (_u *VisitUpdateOne) sqlSave(ctx context.Context) (_node *Visit, err error)
 			Inverse: false,
 			Table:   visit.PersonTable,
 			Columns: []string{visit.PersonColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VisitorCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.VisitorTable,
+			Columns: []string{visit.VisitorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VisitorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   visit.VisitorTable,
+			Columns: []string{visit.VisitorColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(person.FieldID, field.TypeInt),

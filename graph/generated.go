@@ -716,13 +716,16 @@ type ComplexityRoot struct {
 	}
 
 	PersonalData struct {
+		Appointments    func(childComplexity int) int
 		ClaimedRequests func(childComplexity int) int
 		Download        func(childComplexity int) int
 		FormatVersion   func(childComplexity int) int
+		GridAssignments func(childComplexity int) int
 		Person          func(childComplexity int) int
 		Registrations   func(childComplexity int) int
 		Requests        func(childComplexity int) int
 		Tokens          func(childComplexity int) int
+		Visits          func(childComplexity int) int
 	}
 
 	PersonalDataAccess struct {
@@ -747,6 +750,14 @@ type ComplexityRoot struct {
 	PersonalDataAccessEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PersonalDataVisit struct {
+		Findings          func(childComplexity int) int
+		FollowUpRequestID func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		VisitedAt         func(childComplexity int) int
 	}
 
 	Point struct {
@@ -1383,6 +1394,9 @@ type PersonalDataResolver interface {
 	ClaimedRequests(ctx context.Context, obj *model.PersonalData) ([]*ent.ServiceRequest, error)
 	Registrations(ctx context.Context, obj *model.PersonalData) ([]*ent.Registration, error)
 	Tokens(ctx context.Context, obj *model.PersonalData) ([]*ent.APIToken, error)
+	Appointments(ctx context.Context, obj *model.PersonalData) ([]*ent.Appointment, error)
+	Visits(ctx context.Context, obj *model.PersonalData) ([]*ent.Visit, error)
+	GridAssignments(ctx context.Context, obj *model.PersonalData) ([]*ent.GridWorker, error)
 }
 type PersonalDataAccessResolver interface {
 	ViewerRole(ctx context.Context, obj *ent.PersonalDataAccess) (string, error)
@@ -4617,6 +4631,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "PersonalData.appointments":
+		if e.ComplexityRoot.PersonalData.Appointments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Appointments(childComplexity), true
 	case "PersonalData.claimedRequests":
 		if e.ComplexityRoot.PersonalData.ClaimedRequests == nil {
 			break
@@ -4635,6 +4655,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonalData.FormatVersion(childComplexity), true
+	case "PersonalData.gridAssignments":
+		if e.ComplexityRoot.PersonalData.GridAssignments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.GridAssignments(childComplexity), true
 	case "PersonalData.person":
 		if e.ComplexityRoot.PersonalData.Person == nil {
 			break
@@ -4659,6 +4685,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonalData.Tokens(childComplexity), true
+	case "PersonalData.visits":
+		if e.ComplexityRoot.PersonalData.Visits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Visits(childComplexity), true
 
 	case "PersonalDataAccess.at":
 		if e.ComplexityRoot.PersonalDataAccess.At == nil {
@@ -4752,6 +4784,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonalDataAccessEdge.Node(childComplexity), true
+
+	case "PersonalDataVisit.findings":
+		if e.ComplexityRoot.PersonalDataVisit.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataVisit.Findings(childComplexity), true
+	case "PersonalDataVisit.followUpRequestID":
+		if e.ComplexityRoot.PersonalDataVisit.FollowUpRequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataVisit.FollowUpRequestID(childComplexity), true
+	case "PersonalDataVisit.id":
+		if e.ComplexityRoot.PersonalDataVisit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataVisit.ID(childComplexity), true
+	case "PersonalDataVisit.reason":
+		if e.ComplexityRoot.PersonalDataVisit.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataVisit.Reason(childComplexity), true
+	case "PersonalDataVisit.visitedAt":
+		if e.ComplexityRoot.PersonalDataVisit.VisitedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataVisit.VisitedAt(childComplexity), true
 
 	case "Point.lat":
 		if e.ComplexityRoot.Point.Lat == nil {
@@ -27603,11 +27666,11 @@ type Visit implements Node {
   """
   personID: ID
   """
-  ID of the grid worker or staff member who visited.
+  ID of the grid worker or staff member who visited; null once their personal data was erased.
   
-  走访的网格员或工作人员的 ID。
+  走访的网格员或工作人员的 ID；其个人信息被删除后为空。
   """
-  visitorID: ID!
+  visitorID: ID
   """
   ID of the need opened as a follow-up of the visit, if any.
   
@@ -27639,11 +27702,11 @@ type Visit implements Node {
   """
   person: Person
   """
-  The grid worker or staff member who visited.
+  The grid worker or staff member who visited; null once their personal data was erased.
   
-  走访的网格员或工作人员。
+  走访的网格员或工作人员；其个人信息被删除后为空。
   """
-  visitor: Person!
+  visitor: Person
   """
   The need opened as a follow-up, through the needs list's workflow.
   
@@ -28172,6 +28235,18 @@ input VisitWhereInput {
   ` + "`" + `visitorID` + "`" + ` 不是所给值中的任何一个时匹配。
   """
   visitorIDNotIn: [ID!]
+  """
+  When true, matches records whose ` + "`" + `visitorID` + "`" + ` is null.
+  
+  为 true 时匹配 ` + "`" + `visitorID` + "`" + ` 为空的记录。
+  """
+  visitorIDIsNil: Boolean
+  """
+  When true, matches records whose ` + "`" + `visitorID` + "`" + ` is not null.
+  
+  为 true 时匹配 ` + "`" + `visitorID` + "`" + ` 不为空的记录。
+  """
+  visitorIDNotNil: Boolean
   """
   Matches when ` + "`" + `followUpRequestID` + "`" + ` equals the value.
   
@@ -30022,11 +30097,69 @@ type PersonalData {
   """
   tokens: [APIToken!]!
   """
+  The person's appointments at the one-window counters, oldest first, each with its history (the JSON download's
+  ` + "`" + `appointments` + "`" + `).
+
+  该人员在“全岗通”窗口的预约，按时间先后排列，各含办件历史（即 JSON 下载文件中的 ` + "`" + `appointments` + "`" + `）。
+  """
+  appointments: [Appointment!]!
+  """
+  The visits logged about the person (door-knocking, condolence…), oldest first, without the visitor (the JSON
+  download's ` + "`" + `visits` + "`" + `).
+
+  关于该人员的走访记录（敲门行动、走访慰问等），按时间先后排列，不含走访人（即 JSON 下载文件中的 ` + "`" + `visits` + "`" + `）。
+  """
+  visits: [PersonalDataVisit!]!
+  """
+  The person's assignments to grids as a grid worker, oldest first (the JSON download's ` + "`" + `gridAssignments` + "`" + `).
+
+  该人员作为网格员被分配到网格的记录，按时间先后排列（即 JSON 下载文件中的 ` + "`" + `gridAssignments` + "`" + `）。
+  """
+  gridAssignments: [GridWorker!]!
+  """
   Where to download the same data as one JSON file, with the same bearer token.
 
   以同一持有者令牌下载同样数据（一个 JSON 文件）的路径。
   """
   download: String!
+}
+
+"""
+A visit logged about the person, as their own data shows it: what the visit log holds about them, without who visited.
+
+关于该人员的一条走访记录（在其个人信息中显示的形式）：走访记录中关于其本人的内容，不含走访人。
+"""
+type PersonalDataVisit {
+  """
+  The visit's global ID.
+
+  走访记录的全局 ID。
+  """
+  id: ID!
+  """
+  Why the visit was made.
+
+  走访原因。
+  """
+  reason: VisitReason!
+  """
+  When the visit took place.
+
+  走访时间。
+  """
+  visitedAt: Time!
+  """
+  What was found.
+
+  走访情况。
+  """
+  findings: String!
+  """
+  ID of the need opened as a follow-up of the visit, if any.
+
+  因走访而提出的需求的 ID（如有）。
+  """
+  followUpRequestID: ID
 }
 
 extend type PersonalDataAccess {
@@ -33069,6 +33202,12 @@ func (ec *executionContext) childFields_PersonalData(ctx context.Context, field 
 		return ec.fieldContext_PersonalData_registrations(ctx, field)
 	case "tokens":
 		return ec.fieldContext_PersonalData_tokens(ctx, field)
+	case "appointments":
+		return ec.fieldContext_PersonalData_appointments(ctx, field)
+	case "visits":
+		return ec.fieldContext_PersonalData_visits(ctx, field)
+	case "gridAssignments":
+		return ec.fieldContext_PersonalData_gridAssignments(ctx, field)
 	case "download":
 		return ec.fieldContext_PersonalData_download(ctx, field)
 	}
@@ -33121,6 +33260,22 @@ func (ec *executionContext) childFields_PersonalDataAccessEdge(ctx context.Conte
 		return ec.fieldContext_PersonalDataAccessEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccessEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataVisit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PersonalDataVisit_id(ctx, field)
+	case "reason":
+		return ec.fieldContext_PersonalDataVisit_reason(ctx, field)
+	case "visitedAt":
+		return ec.fieldContext_PersonalDataVisit_visitedAt(ctx, field)
+	case "findings":
+		return ec.fieldContext_PersonalDataVisit_findings(ctx, field)
+	case "followUpRequestID":
+		return ec.fieldContext_PersonalDataVisit_followUpRequestID(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataVisit", field.Name)
 }
 
 func (ec *executionContext) childFields_Point(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -52472,6 +52627,102 @@ func (ec *executionContext) fieldContext_PersonalData_tokens(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _PersonalData_appointments(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_appointments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Appointments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Appointment) graphql.Marshaler {
+			return ec.marshalNAppointment2ᚕᚖlifecircleᚋentᚐAppointmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_appointments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Appointment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_visits(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().Visits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Visit) graphql.Marshaler {
+			return ec.marshalNPersonalDataVisit2ᚕᚖlifecircleᚋentᚐVisitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_visits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataVisit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_gridAssignments(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_gridAssignments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalData().GridAssignments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.GridWorker) graphql.Marshaler {
+			return ec.marshalNGridWorker2ᚕᚖlifecircleᚋentᚐGridWorkerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_gridAssignments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PersonalData_download(ctx context.Context, field graphql.CollectedField, obj *model.PersonalData) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -52874,6 +53125,121 @@ func (ec *executionContext) _PersonalDataAccessEdge_cursor(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_PersonalDataAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonalDataAccessEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataVisit_id(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataVisit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataVisit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataVisit", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataVisit_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataVisit_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v visit.Reason) graphql.Marshaler {
+			return ec.marshalNVisitReason2lifecircleᚋentᚋvisitᚐReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataVisit_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataVisit", field, false, false, errors.New("field of type VisitReason does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataVisit_visitedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataVisit_visitedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VisitedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataVisit_visitedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataVisit", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataVisit_findings(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataVisit_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataVisit_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataVisit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PersonalDataVisit_followUpRequestID(ctx context.Context, field graphql.CollectedField, obj *ent.Visit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataVisit_followUpRequestID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpRequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataVisit_followUpRequestID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataVisit", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _Point_lat(ctx context.Context, field graphql.CollectedField, obj *model.Point) (ret graphql.Marshaler) {
@@ -62577,11 +62943,11 @@ func (ec *executionContext) _Visit_visitorID(ctx context.Context, field graphql.
 			return obj.VisitorID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Visit_visitorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -62752,10 +63118,10 @@ func (ec *executionContext) _Visit_visitor(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖlifecircleᚋentᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Visit_visitor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -81413,7 +81779,7 @@ func (ec *executionContext) unmarshalInputVisitWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "visitedAt", "visitedAtNEQ", "visitedAtIn", "visitedAtNotIn", "visitedAtGT", "visitedAtGTE", "visitedAtLT", "visitedAtLTE", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "gridID", "gridIDNEQ", "gridIDIn", "gridIDNotIn", "gridIDIsNil", "gridIDNotNil", "compoundID", "compoundIDNEQ", "compoundIDIn", "compoundIDNotIn", "compoundIDIsNil", "compoundIDNotNil", "personID", "personIDNEQ", "personIDIn", "personIDNotIn", "personIDIsNil", "personIDNotNil", "visitorID", "visitorIDNEQ", "visitorIDIn", "visitorIDNotIn", "followUpRequestID", "followUpRequestIDNEQ", "followUpRequestIDIn", "followUpRequestIDNotIn", "followUpRequestIDIsNil", "followUpRequestIDNotNil", "hasCommunity", "hasCommunityWith", "hasGrid", "hasGridWith", "hasCompound", "hasCompoundWith", "hasFollowUpRequest", "hasFollowUpRequestWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceIsNil", "sourceNotNil", "sourceEqualFold", "sourceContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "visitedAt", "visitedAtNEQ", "visitedAtIn", "visitedAtNotIn", "visitedAtGT", "visitedAtGTE", "visitedAtLT", "visitedAtLTE", "communityID", "communityIDNEQ", "communityIDIn", "communityIDNotIn", "gridID", "gridIDNEQ", "gridIDIn", "gridIDNotIn", "gridIDIsNil", "gridIDNotNil", "compoundID", "compoundIDNEQ", "compoundIDIn", "compoundIDNotIn", "compoundIDIsNil", "compoundIDNotNil", "personID", "personIDNEQ", "personIDIn", "personIDNotIn", "personIDIsNil", "personIDNotNil", "visitorID", "visitorIDNEQ", "visitorIDIn", "visitorIDNotIn", "visitorIDIsNil", "visitorIDNotNil", "followUpRequestID", "followUpRequestIDNEQ", "followUpRequestIDIn", "followUpRequestIDNotIn", "followUpRequestIDIsNil", "followUpRequestIDNotNil", "hasCommunity", "hasCommunityWith", "hasGrid", "hasGridWith", "hasCompound", "hasCompoundWith", "hasFollowUpRequest", "hasFollowUpRequestWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -81868,6 +82234,20 @@ func (ec *executionContext) unmarshalInputVisitWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.VisitorIDNotIn = data
+		case "visitorIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorIDIsNil = data
+		case "visitorIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorIDNotNil = data
 		case "followUpRequestID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpRequestID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -88761,6 +89141,120 @@ func (ec *executionContext) _PersonalData(ctx context.Context, sel ast.Selection
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "appointments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_appointments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "visits":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_visits(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "gridAssignments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PersonalData_gridAssignments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "download":
 			out.Values[i] = ec._PersonalData_download(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -89103,6 +89597,64 @@ func (ec *executionContext) _PersonalDataAccessEdge(ctx context.Context, sel ast
 		case "cursor":
 			out.Values[i] = ec._PersonalDataAccessEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var personalDataVisitImplementors = []string{"PersonalDataVisit"}
+
+func (ec *executionContext) _PersonalDataVisit(ctx context.Context, sel ast.SelectionSet, obj *ent.Visit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataVisitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataVisit")
+		case "id":
+			out.Values[i] = ec._PersonalDataVisit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PersonalDataVisit_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visitedAt":
+			out.Values[i] = ec._PersonalDataVisit_visitedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "findings":
+			out.Values[i] = ec._PersonalDataVisit_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "followUpRequestID":
+			out.Values[i] = ec._PersonalDataVisit_followUpRequestID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -94110,7 +94662,7 @@ func (ec *executionContext) _Visit(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "visitorID":
 			out.Values[i] = ec._Visit_visitorID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "followUpRequestID":
@@ -94280,7 +94832,7 @@ func (ec *executionContext) _Visit(ctx context.Context, sel ast.SelectionSet, ob
 					}
 				}()
 				res = ec._Visit_visitor(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -95579,6 +96131,22 @@ func (ec *executionContext) marshalNAppointment2lifecircleᚋentᚐAppointment(c
 	return ec._Appointment(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNAppointment2ᚕᚖlifecircleᚋentᚐAppointmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Appointment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppointment2ᚖlifecircleᚋentᚐAppointment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAppointment2ᚖlifecircleᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -96241,6 +96809,22 @@ func (ec *executionContext) marshalNGridWorker2lifecircleᚋentᚐGridWorker(ctx
 	return ec._GridWorker(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNGridWorker2ᚕᚖlifecircleᚋentᚐGridWorkerᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.GridWorker) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGridWorker2ᚖlifecircleᚋentᚐGridWorker(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNGridWorker2ᚖlifecircleᚋentᚐGridWorker(ctx context.Context, sel ast.SelectionSet, v *ent.GridWorker) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -96815,6 +97399,32 @@ func (ec *executionContext) marshalNPersonalDataAccessOrderField2ᚖlifecircle�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNPersonalDataVisit2ᚕᚖlifecircleᚋentᚐVisitᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Visit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonalDataVisit2ᚖlifecircleᚋentᚐVisit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersonalDataVisit2ᚖlifecircleᚋentᚐVisit(ctx context.Context, sel ast.SelectionSet, v *ent.Visit) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PersonalDataVisit(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPoint2ᚖlifecircleᚋgraphᚋmodelᚐPoint(ctx context.Context, sel ast.SelectionSet, v *model.Point) graphql.Marshaler {

@@ -64,6 +64,23 @@ func (r *personalDataResolver) Tokens(ctx context.Context, obj *model.PersonalDa
 	return personaldata.Tokens(ctx, r.client, obj.PersonID).All(rule.SystemContext(ctx))
 }
 
+func (r *personalDataResolver) Appointments(ctx context.Context, obj *model.PersonalData) ([]*ent.Appointment, error) {
+	// As the download reads them: under the system context (the person
+	// was authorized), without eager edges, which resolve as the caller.
+	return personaldata.Appointments(r.client, obj.PersonID).All(rule.SystemContext(ctx))
+}
+
+func (r *personalDataResolver) Visits(ctx context.Context, obj *model.PersonalData) ([]*ent.Visit, error) {
+	// The visit log is not readable by the person visited: read under the
+	// system context and shown as PersonalDataVisit, which has the
+	// download's fields only (no visitor).
+	return personaldata.VisitsAbout(r.client, obj.PersonID).All(rule.SystemContext(ctx))
+}
+
+func (r *personalDataResolver) GridAssignments(ctx context.Context, obj *model.PersonalData) ([]*ent.GridWorker, error) {
+	return personaldata.GridAssignments(r.client, obj.PersonID).All(rule.SystemContext(ctx))
+}
+
 func (r *personalDataAccessResolver) ViewerRole(ctx context.Context, obj *ent.PersonalDataAccess) (string, error) {
 	return strings.ToUpper(string(obj.ViewerRole)), nil
 }

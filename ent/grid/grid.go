@@ -37,6 +37,8 @@ const (
 	EdgeCompounds = "compounds"
 	// EdgeWorkers holds the string denoting the workers edge name in mutations.
 	EdgeWorkers = "workers"
+	// EdgeGridCompounds holds the string denoting the grid_compounds edge name in mutations.
+	EdgeGridCompounds = "grid_compounds"
 	// Table holds the table name of the grid in the database.
 	Table = "grids"
 	// CommunityTable is the table that holds the community relation/edge.
@@ -58,6 +60,13 @@ const (
 	WorkersInverseTable = "grid_workers"
 	// WorkersColumn is the table column denoting the workers relation/edge.
 	WorkersColumn = "grid_id"
+	// GridCompoundsTable is the table that holds the grid_compounds relation/edge.
+	GridCompoundsTable = "grid_compounds"
+	// GridCompoundsInverseTable is the table name for the GridCompound entity.
+	// It exists in this package in order to avoid circular dependency with the "gridcompound" package.
+	GridCompoundsInverseTable = "grid_compounds"
+	// GridCompoundsColumn is the table column denoting the grid_compounds relation/edge.
+	GridCompoundsColumn = "grid_id"
 )
 
 // Columns holds all SQL columns for grid fields.
@@ -194,6 +203,20 @@ func ByWorkers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newWorkersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByGridCompoundsCount orders the results by grid_compounds count.
+func ByGridCompoundsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newGridCompoundsStep(), opts...)
+	}
+}
+
+// ByGridCompounds orders the results by grid_compounds terms.
+func ByGridCompounds(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newGridCompoundsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCommunityStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -213,5 +236,12 @@ func newWorkersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(WorkersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, WorkersTable, WorkersColumn),
+	)
+}
+func newGridCompoundsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(GridCompoundsInverseTable, GridCompoundsColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, GridCompoundsTable, GridCompoundsColumn),
 	)
 }

@@ -489,6 +489,29 @@ func HasWorkersWith(preds ...predicate.GridWorker) predicate.Grid {
 	})
 }
 
+// HasGridCompounds applies the HasEdge predicate on the "grid_compounds" edge.
+func HasGridCompounds() predicate.Grid {
+	return predicate.Grid(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, GridCompoundsTable, GridCompoundsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasGridCompoundsWith applies the HasEdge predicate on the "grid_compounds" edge with a given conditions (other predicates).
+func HasGridCompoundsWith(preds ...predicate.GridCompound) predicate.Grid {
+	return predicate.Grid(func(s *sql.Selector) {
+		step := newGridCompoundsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Grid) predicate.Grid {
 	return predicate.Grid(sql.AndPredicates(predicates...))

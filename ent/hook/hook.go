@@ -152,6 +152,18 @@ func (f GridFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridMutation", m)
 }
 
+// The GridCompoundFunc type is an adapter to allow the use of ordinary
+// function as GridCompound mutator.
+type GridCompoundFunc func(context.Context, *ent.GridCompoundMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GridCompoundFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GridCompoundMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GridCompoundMutation", m)
+}
+
 // The GridWorkerFunc type is an adapter to allow the use of ordinary
 // function as GridWorker mutator.
 type GridWorkerFunc func(context.Context, *ent.GridWorkerMutation) (ent.Value, error)

@@ -19,6 +19,7 @@ import (
 	"lifecircle/ent/eventlock"
 	"lifecircle/ent/facility"
 	"lifecircle/ent/grid"
+	"lifecircle/ent/gridcompound"
 	"lifecircle/ent/gridworker"
 	"lifecircle/ent/idempotencykey"
 	"lifecircle/ent/identity"
@@ -430,6 +431,33 @@ func (f TraverseGrid) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.GridQuery", q)
+}
+
+// The GridCompoundFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GridCompoundFunc func(context.Context, *ent.GridCompoundQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GridCompoundFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GridCompoundQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GridCompoundQuery", q)
+}
+
+// The TraverseGridCompound type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGridCompound func(context.Context, *ent.GridCompoundQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGridCompound) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGridCompound) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridCompoundQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GridCompoundQuery", q)
 }
 
 // The GridWorkerFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1215,6 +1243,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.GridQuery:
 		return &query[*ent.GridQuery, predicate.Grid, grid.OrderOption]{typ: ent.TypeGrid, tq: q}, nil
+	case *ent.GridCompoundQuery:
+		return &query[*ent.GridCompoundQuery, predicate.GridCompound, gridcompound.OrderOption]{typ: ent.TypeGridCompound, tq: q}, nil
 	case *ent.GridWorkerQuery:
 		return &query[*ent.GridWorkerQuery, predicate.GridWorker, gridworker.OrderOption]{typ: ent.TypeGridWorker, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:

@@ -528,6 +528,38 @@ var (
 			},
 		},
 	}
+	// GridCompoundsColumns holds the columns for the "grid_compounds" table.
+	GridCompoundsColumns = []*schema.Column{
+		{Name: "grid_id", Type: field.TypeInt},
+		{Name: "compound_id", Type: field.TypeInt},
+	}
+	// GridCompoundsTable holds the schema information for the "grid_compounds" table.
+	GridCompoundsTable = &schema.Table{
+		Name:       "grid_compounds",
+		Columns:    GridCompoundsColumns,
+		PrimaryKey: []*schema.Column{GridCompoundsColumns[0], GridCompoundsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "grid_compounds_grids_grid",
+				Columns:    []*schema.Column{GridCompoundsColumns[0]},
+				RefColumns: []*schema.Column{GridsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "grid_compounds_compounds_compound",
+				Columns:    []*schema.Column{GridCompoundsColumns[1]},
+				RefColumns: []*schema.Column{CompoundsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "gridcompound_compound_id",
+				Unique:  false,
+				Columns: []*schema.Column{GridCompoundsColumns[1]},
+			},
+		},
+	}
 	// GridWorkersColumns holds the columns for the "grid_workers" table.
 	GridWorkersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1630,7 +1662,7 @@ var (
 		{Name: "grid_id", Type: field.TypeInt, Nullable: true},
 		{Name: "compound_id", Type: field.TypeInt, Nullable: true},
 		{Name: "person_id", Type: field.TypeInt, Nullable: true},
-		{Name: "visitor_id", Type: field.TypeInt},
+		{Name: "visitor_id", Type: field.TypeInt, Nullable: true},
 		{Name: "follow_up_request_id", Type: field.TypeInt, Nullable: true},
 	}
 	// VisitsTable holds the schema information for the "visits" table.
@@ -1667,7 +1699,7 @@ var (
 				Symbol:     "visits_persons_visitor",
 				Columns:    []*schema.Column{VisitsColumns[15]},
 				RefColumns: []*schema.Column{PersonsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "visits_service_requests_follow_up_request",
@@ -1801,31 +1833,6 @@ var (
 		Columns:    WebhookEndpointsColumns,
 		PrimaryKey: []*schema.Column{WebhookEndpointsColumns[0]},
 	}
-	// GridCompoundsColumns holds the columns for the "grid_compounds" table.
-	GridCompoundsColumns = []*schema.Column{
-		{Name: "grid_id", Type: field.TypeInt},
-		{Name: "compound_id", Type: field.TypeInt},
-	}
-	// GridCompoundsTable holds the schema information for the "grid_compounds" table.
-	GridCompoundsTable = &schema.Table{
-		Name:       "grid_compounds",
-		Columns:    GridCompoundsColumns,
-		PrimaryKey: []*schema.Column{GridCompoundsColumns[0], GridCompoundsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "grid_compounds_grid_id",
-				Columns:    []*schema.Column{GridCompoundsColumns[0]},
-				RefColumns: []*schema.Column{GridsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "grid_compounds_compound_id",
-				Columns:    []*schema.Column{GridCompoundsColumns[1]},
-				RefColumns: []*schema.Column{CompoundsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
 	// OrganizationMembersColumns holds the columns for the "organization_members" table.
 	OrganizationMembersColumns = []*schema.Column{
 		{Name: "organization_id", Type: field.TypeInt},
@@ -1865,6 +1872,7 @@ var (
 		EventLocksTable,
 		FacilitiesTable,
 		GridsTable,
+		GridCompoundsTable,
 		GridWorkersTable,
 		IdempotencyKeysTable,
 		IdentitiesTable,
@@ -1893,7 +1901,6 @@ var (
 		WalkNetworksTable,
 		WebhookDeliveriesTable,
 		WebhookEndpointsTable,
-		GridCompoundsTable,
 		OrganizationMembersTable,
 	}
 )
@@ -1952,6 +1959,11 @@ func init() {
 	GridsTable.ForeignKeys[0].RefTable = RegionsTable
 	GridsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	GridCompoundsTable.ForeignKeys[0].RefTable = GridsTable
+	GridCompoundsTable.ForeignKeys[1].RefTable = CompoundsTable
+	GridCompoundsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(171798691840),
 	}
 	GridWorkersTable.ForeignKeys[0].RefTable = GridsTable
 	GridWorkersTable.ForeignKeys[1].RefTable = PersonsTable
@@ -2086,8 +2098,6 @@ func init() {
 	WebhookEndpointsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(167503724544),
 	}
-	GridCompoundsTable.ForeignKeys[0].RefTable = GridsTable
-	GridCompoundsTable.ForeignKeys[1].RefTable = CompoundsTable
 	OrganizationMembersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	OrganizationMembersTable.ForeignKeys[1].RefTable = PersonsTable
 }

@@ -42,6 +42,9 @@ type Facility func(*sql.Selector)
 // Grid is the predicate function for grid builders.
 type Grid func(*sql.Selector)
 
+// GridCompound is the predicate function for gridcompound builders.
+type GridCompound func(*sql.Selector)
+
 // GridWorker is the predicate function for gridworker builders.
 type GridWorker func(*sql.Selector)
 

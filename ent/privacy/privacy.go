@@ -399,6 +399,30 @@ func (f GridMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridMutation", m)
 }
 
+// The GridCompoundQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type GridCompoundQueryRuleFunc func(context.Context, *ent.GridCompoundQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f GridCompoundQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GridCompoundQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.GridCompoundQuery", q)
+}
+
+// The GridCompoundMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type GridCompoundMutationRuleFunc func(context.Context, *ent.GridCompoundMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f GridCompoundMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.GridCompoundMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GridCompoundMutation", m)
+}
+
 // The GridWorkerQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type GridWorkerQueryRuleFunc func(context.Context, *ent.GridWorkerQuery) error
@@ -1130,6 +1154,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.GridQuery:
 		return q.Filter(), nil
+	case *ent.GridCompoundQuery:
+		return q.Filter(), nil
 	case *ent.GridWorkerQuery:
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
@@ -1216,6 +1242,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.FacilityMutation:
 		return m.Filter(), nil
 	case *ent.GridMutation:
+		return m.Filter(), nil
+	case *ent.GridCompoundMutation:
 		return m.Filter(), nil
 	case *ent.GridWorkerMutation:
 		return m.Filter(), nil

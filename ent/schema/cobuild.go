@@ -346,9 +346,11 @@ func (NeedMatch) Fields() []ent.Field {
 			Comment(doc("ID of the resource that answers the need, if any.", "回应该需求的资源的 ID（如有）。")),
 		field.Int("project_id").Optional().Nillable().Immutable().
 			Comment(doc("ID of the project that answers the need, if any.", "回应该需求的共建项目的 ID（如有）。")),
-		field.Int("matched_by_token_id").Optional().Nillable().Immutable().
+		// Cleared when the token's person is erased (internal/erasure).
+		field.Int("matched_by_token_id").Optional().Nillable().
 			Comment(doc("ID of the API token of the staff member or admin who matched it.", "进行匹配的工作人员或管理员所用 API 令牌的 ID。")),
-		field.Int("matched_by_person_id").Optional().Nillable().Immutable().
+		// Cleared when the person's data is erased (internal/erasure).
+		field.Int("matched_by_person_id").Optional().Nillable().
 			Comment(doc("ID of the person who matched it, when they signed in as a person.", "进行匹配的人员的 ID（以个人身份登录时）。")),
 	}
 }
@@ -365,9 +367,9 @@ func (NeedMatch) Edges() []ent.Edge {
 			Comment(doc("The resource that answers the need, if any.", "回应该需求的资源（如有）。")),
 		edge.To("project", CoBuildingProject.Type).Unique().Immutable().Field("project_id").
 			Comment(doc("The project that answers the need, if any.", "回应该需求的共建项目（如有）。")),
-		edge.To("matched_by_token", APIToken.Type).Unique().Immutable().Field("matched_by_token_id").
+		edge.To("matched_by_token", APIToken.Type).Unique().Field("matched_by_token_id").
 			Comment(doc("The API token of the staff member or admin who matched it.", "进行匹配的工作人员或管理员所用的 API 令牌。")),
-		edge.To("matched_by_person", Person.Type).Unique().Immutable().Field("matched_by_person_id").
+		edge.To("matched_by_person", Person.Type).Unique().Field("matched_by_person_id").
 			Comment(doc("The person who matched it, when they signed in as a person.", "进行匹配的人员（以个人身份登录时）。")),
 	}
 }

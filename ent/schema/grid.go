@@ -42,7 +42,7 @@ func (Grid) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("community", Region.Type).Ref("grids").Unique().Required().Field("community_id").
 			Comment(doc("The community the grid belongs to.", "网格所属的社区。")),
-		edge.To("compounds", Compound.Type).
+		edge.To("compounds", Compound.Type).Through("grid_compounds", GridCompound.Type).
 			Comment(doc("The compounds (or parts of compounds) the grid covers, all of its community.", "网格覆盖的小区（或小区的一部分），均属本社区。")),
 		edge.To("workers", GridWorker.Type).
 			Comment(doc("The grid workers assigned to the grid. Who they are is personal data: staff of the community and admins see every assignment, a grid worker their own; anyone else an empty list (the counts are public).",

@@ -60,8 +60,10 @@ func (Visit) Fields() []ent.Field {
 		// Cleared when the person's data is erased (internal/erasure).
 		field.Int("person_id").Optional().Nillable().
 			Comment(doc("ID of the person visited, if the visit was to a known person.", "被走访人员的 ID（如走访的是已登记人员）。")),
-		field.Int("visitor_id").Immutable().
-			Comment(doc("ID of the grid worker or staff member who visited.", "走访的网格员或工作人员的 ID。")),
+		// Cleared when the visitor's data is erased (internal/erasure).
+		field.Int("visitor_id").Optional().Nillable().
+			Comment(doc("ID of the grid worker or staff member who visited; null once their personal data was erased.",
+				"走访的网格员或工作人员的 ID；其个人信息被删除后为空。")),
 		field.Int("follow_up_request_id").Optional().Nillable().
 			Comment(doc("ID of the need opened as a follow-up of the visit, if any.", "因走访而提出的需求的 ID（如有）。")),
 	}
@@ -78,8 +80,8 @@ func (Visit) Edges() []ent.Edge {
 			Comment(doc("The compound of the household, if known.", "所访住户所在的小区（如已知）。")),
 		edge.To("person", Person.Type).Unique().Field("person_id").
 			Comment(doc("The person visited, if known (shown to those who may see the person).", "被走访人员（如已知；仅对有权查看该人员者显示）。")),
-		edge.To("visitor", Person.Type).Unique().Required().Immutable().Field("visitor_id").
-			Comment(doc("The grid worker or staff member who visited.", "走访的网格员或工作人员。")),
+		edge.To("visitor", Person.Type).Unique().Field("visitor_id").
+			Comment(doc("The grid worker or staff member who visited; null once their personal data was erased.", "走访的网格员或工作人员；其个人信息被删除后为空。")),
 		edge.To("follow_up_request", ServiceRequest.Type).Unique().Field("follow_up_request_id").
 			Comment(doc("The need opened as a follow-up, through the needs list's workflow.", "通过需求清单流程提出的后续需求。")),
 	}

@@ -780,6 +780,16 @@ func VisitorIDNotIn(vs ...int) predicate.Visit {
 	return predicate.Visit(sql.FieldNotIn(FieldVisitorID, vs...))
 }
 
+// VisitorIDIsNil applies the IsNil predicate on the "visitor_id" field.
+func VisitorIDIsNil() predicate.Visit {
+	return predicate.Visit(sql.FieldIsNull(FieldVisitorID))
+}
+
+// VisitorIDNotNil applies the NotNil predicate on the "visitor_id" field.
+func VisitorIDNotNil() predicate.Visit {
+	return predicate.Visit(sql.FieldNotNull(FieldVisitorID))
+}
+
 // FollowUpRequestIDEQ applies the EQ predicate on the "follow_up_request_id" field.
 func FollowUpRequestIDEQ(v int) predicate.Visit {
 	return predicate.Visit(sql.FieldEQ(FieldFollowUpRequestID, v))

@@ -12,6 +12,11 @@
 //     keys of those tokens and of the records they created;
 //   - detaches the personal-data reading log from them, as the person read
 //     and as the reader;
+//   - for the working systems of issue #13: detaches their appointments
+//     (erasing the notes) and the history entries they acted in, the
+//     visits logged about them (erasing the household and the findings)
+//     and those they made as the visitor, and the need matches they made
+//     (by person or token); deletes their grid assignments;
 //   - records who erased whom, and when (the Erasure table), without
 //     personal data.
 //
@@ -164,6 +169,17 @@ func erase(ctx context.Context, client *ent.Client, p *ent.Person) error {
 	if len(tokens) > 0 {
 		if err := client.APIToken.Update().Where(apitoken.IDIn(tokens...)).SetRevoked(true).SetName(Marker).Exec(ctx); err != nil {
 			return fmt.Errorf("tokens: %w", err)
+		}
+	}
+	// Matches of needs to resources and projects (internal/cobuild) no
+	// longer say that the person made them, by person or by their token;
+	// the match itself stays.
+	if err := client.NeedMatch.Update().Where(needmatch.MatchedByPersonID(id)).ClearMatchedByPersonID().Exec(ctx); err != nil {
+		return fmt.Errorf("need matches: %w", err)
+	}
+	if len(tokens) > 0 {
+		if err := client.NeedMatch.Update().Where(needmatch.MatchedByTokenIDIn(tokens...)).ClearMatchedByTokenID().Exec(ctx); err != nil {
+			return fmt.Errorf("need matches: %w", err)
 		}
 	}
 	// The identity-provider subjects linked to the person identify them

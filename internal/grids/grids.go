@@ -264,11 +264,16 @@ func LogVisit(ctx context.Context, client *ent.Client, in VisitInput) (*ent.Visi
 // and the household (address and findings), keeping their reason, date,
 // grid and compound for the counts; their assignments as a grid worker
 // end (their roles are cleared), and the grids' counts follow. Visits
-// they made keep pointing at their (now anonymised) person.
+// they made stay in the community's log without a visitor.
 func Erase(ctx context.Context, client *ent.Client, personID int) error {
 	if err := client.Visit.Update().Where(visit.PersonID(personID)).
 		ClearPersonID().ClearBuilding().ClearUnit().ClearRoom().ClearFindings().Exec(ctx); err != nil {
 		return fmt.Errorf("visits: %w", err)
+	}
+	// The visits they made stay in the community's log (what was found
+	// is about the household), no longer naming them as the visitor.
+	if err := client.Visit.Update().Where(visit.VisitorID(personID)).ClearVisitorID().Exec(ctx); err != nil {
+		return fmt.Errorf("visits made: %w", err)
 	}
 	as, err := client.GridWorker.Query().Where(gridworker.PersonID(personID)).All(ctx)
 	if err != nil {

@@ -79,6 +79,23 @@ func Tokens(ctx context.Context, client *ent.Client, personID int) *ent.APIToken
 	return client.APIToken.Query().Where(apitoken.PersonID(personID)).Order(ent.Asc(apitoken.FieldID))
 }
 
+// Appointments are p's appointments at the one-window counters, oldest
+// first (read under the system context: the caller authorized p).
+func Appointments(client *ent.Client, personID int) *ent.AppointmentQuery {
+	return client.Appointment.Query().Where(appointment.PersonID(personID)).Order(ent.Asc(appointment.FieldID))
+}
+
+// VisitsAbout are the visits logged about p, oldest first.
+func VisitsAbout(client *ent.Client, personID int) *ent.VisitQuery {
+	return client.Visit.Query().Where(visit.PersonID(personID)).Order(ent.Asc(visit.FieldID))
+}
+
+// GridAssignments are p's assignments to grids as a grid worker, oldest
+// first.
+func GridAssignments(client *ent.Client, personID int) *ent.GridWorkerQuery {
+	return client.GridWorker.Query().Where(gridworker.PersonID(personID)).Order(ent.Asc(gridworker.FieldID))
+}
+
 // Export is the JSON download.
 type Export struct {
 	FormatVersion   int            `json:"formatVersion"`
@@ -367,10 +384,10 @@ func writeError(w http.ResponseWriter, err error) {
 // addWorkingSystems adds the person's appointments, the visits logged
 // about them and their grid assignments: one query each.
 func addWorkingSystems(sys context.Context, client *ent.Client, personID int, x *Export) error {
-	apps, err := client.Appointment.Query().Where(appointment.PersonID(personID)).
+	apps, err := Appointments(client, personID).
 		WithHistory(func(q *ent.AppointmentEventQuery) {
 			q.Order(ent.Asc(appointmentevent.FieldAt), ent.Asc(appointmentevent.FieldID))
-		}).Order(ent.Asc(appointment.FieldID)).All(sys)
+		}).All(sys)
 	if err != nil {
 		return err
 	}
@@ -382,7 +399,7 @@ func addWorkingSystems(sys context.Context, client *ent.Client, personID int, x 
 		}
 		x.Appointments = append(x.Appointments, e)
 	}
-	visits, err := client.Visit.Query().Where(visit.PersonID(personID)).Order(ent.Asc(visit.FieldID)).All(sys)
+	visits, err := VisitsAbout(client, personID).All(sys)
 	if err != nil {
 		return err
 	}
@@ -390,7 +407,7 @@ func addWorkingSystems(sys context.Context, client *ent.Client, personID int, x 
 		x.Visits = append(x.Visits, Visit{ID: gid.Encode(v.ID), Reason: string(v.Reason), VisitedAt: v.VisitedAt,
 			Findings: v.Findings, FollowUpRequestID: ids(v.FollowUpRequestID)})
 	}
-	jobs, err := client.GridWorker.Query().Where(gridworker.PersonID(personID)).Order(ent.Asc(gridworker.FieldID)).All(sys)
+	jobs, err := GridAssignments(client, personID).All(sys)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	_ "lifecircle/ent/runtime" // privacy policies and hooks
 	"lifecircle/internal/changelog"
 	"lifecircle/internal/changewake"
+	"lifecircle/internal/deletes"
 	"lifecircle/internal/migrations"
 	"lifecircle/internal/privatelog"
 	"lifecircle/internal/replica"
@@ -203,6 +204,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		drv = opts.Driver(drv)
 	}
 	client := ent.NewClient(ent.Driver(drv))
+	deletes.Register(client)
 	var applied []string
 	if dia == dialect.Postgres {
 		applied, err = migratePostgres(ctx, db, opts)
