@@ -284,14 +284,16 @@ func (h *Hub) Subscribe(ctx context.Context, r Request) (*Subscription, error) {
 	}
 	// in is what the follower fills: bounded; out is what the subscriber
 	// reads, fed by the pump (replay, then in).
-	in := make(chan Event, h.opts.Buffer)
+	// Pointers: the buffer is allocated whole with the subscription, and
+	// the follower shares one entry between its subscribers.
+	in := make(chan *Event, h.opts.Buffer)
 	s := &Subscription{ch: make(chan Event), done: make(chan struct{}), f: f}
 	go s.pump(ctx, h, r, match, in)
 	return s, nil
 }
 
 // pump replays from the log, joins the live fan-out, and forwards.
-func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(Event) bool, in chan Event) {
+func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(Event) bool, in chan *Event) {
 	f := s.f
 	defer close(s.ch)
 	send := func(e Event) bool {
@@ -361,7 +363,8 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(E
 	}()
 	for {
 		select {
-		case e := <-in:
+		case ep := <-in:
+			e := *ep
 			if e.Seq <= s.last {
 				continue // a cursor ahead of this process's follower
 			}
@@ -377,7 +380,7 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(E
 }
 
 type sink struct {
-	in    chan Event
+	in    chan *Event
 	match func(Event) bool
 }
 
@@ -461,8 +464,12 @@ func (f *follower) read(ctx context.Context) time.Duration {
 		n := 0
 		var wait time.Duration
 		expect := head + 1
+		// In a log whose positions commit in order, a hole is a rollback
+		// (or where the log's IDs start), never an entry still to come.
+		o, inOrder := f.src.(InOrder)
+		inOrder = inOrder && o.InOrder()
 		for _, e := range evs {
-			if e.Seq != expect {
+			if e.Seq != expect && !inOrder {
 				// A hole: an entry not committed yet, or rolled back.
 				if f.holeSince.IsZero() {
 					f.holeSince = time.Now()
@@ -494,9 +501,10 @@ func (f *follower) deliver(evs []Event) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, e := range evs {
+	for i := range evs {
+		e := &evs[i]
 		for s, k := range f.inbox {
-			if !k.match(e) {
+			if !k.match(*e) {
 				continue
 			}
 			select {
