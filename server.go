@@ -46,6 +46,7 @@ import (
 	"lifecircle/internal/idempotency"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/live"
+	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/migrations"
 	"lifecircle/internal/opendata"
@@ -231,9 +232,13 @@ func serve(ctx context.Context, args []string) error {
 		DB:         st.DB,
 		LiveLimits: server.LiveLimits{PerIP: cfg.LivePerIP, PerToken: cfg.LivePerToken, KeepAlive: cfg.LiveKeepAlive},
 	}
-	// Subscriptions follow the change log, woken like the index.
+	// Subscriptions follow the change log and the private logs, woken
+	// like the index: one hub for public and private subscriptions.
 	hub := live.NewHub(st.Changes, live.Options{})
 	hub.Add(live.Changes{Client: st.Client})
+	for _, src := range liveprivate.Sources(st.Client) {
+		hub.Add(src)
+	}
 	hub.Start()
 	opts.Live = hub
 	if cfg.OIDC.Enabled() {
@@ -255,9 +260,11 @@ func serve(ctx context.Context, args []string) error {
 		m.WatchRedis(opts.Redis.Shared, opts.Redis.Fallbacks)
 	}
 	opts.Readiness = readinessChecks(st, opts.Redis)
+	handler := server.New(st.Client, opts)
+	defer handler.Close()
 	srv := &http.Server{
 		Addr:              ":" + strconv.Itoa(cfg.Port),
-		Handler:           server.New(st.Client, opts),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

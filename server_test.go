@@ -53,7 +53,9 @@ func TestSeedAndTokenCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := &testenv.Server{Server: httptest.NewServer(server.New(st.Client, server.Options{})), Store: st}
+	h := server.New(st.Client, server.Options{})
+	defer h.Close()
+	s := &testenv.Server{Server: httptest.NewServer(h), Store: st}
 	defer s.Close()
 	var v struct {
 		Viewer struct {
@@ -104,7 +106,9 @@ func TestTokenListAndRevokeCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		s := &testenv.Server{Server: httptest.NewServer(server.New(st.Client, server.Options{})), Store: st}
+		h := server.New(st.Client, server.Options{})
+		defer h.Close()
+		s := &testenv.Server{Server: httptest.NewServer(h), Store: st}
 		defer s.Close()
 		if r := s.Query(t, tok, `{ viewer { role } }`, nil); r.Status != 200 || !strings.Contains(string(r.Raw), "STAFF") {
 			t.Fatalf("the new token: %d %s", r.Status, r.Raw)

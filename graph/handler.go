@@ -13,7 +13,6 @@ import (
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/live"
-	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/metrics"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/webhook"
@@ -40,12 +39,9 @@ type Options struct {
 	// PersistedQueries stores automatic persisted queries (default:
 	// NewPersistedQueryCache, in this process).
 	PersistedQueries graphql.Cache[string]
-	// Live delivers subscriptions (nil: subscriptions are refused).
+	// Live delivers subscriptions, public and private (nil: subscriptions
+	// are refused). It follows live.Changes and liveprivate.Sources.
 	Live *live.Hub
-	// Private delivers the private subscriptions (default: a hub over the
-	// client that only its poll wakes; the server passes one woken by
-	// the change Wake).
-	Private *liveprivate.Hub
 	// Websocket and SSE are the subscription transports (nil: not
 	// offered); see Transports.
 	Websocket *transport.Websocket
@@ -85,10 +81,7 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	if opts.Walk != nil {
 		walk = *opts.Walk
 	}
-	if opts.Private == nil {
-		opts.Private = liveprivate.New(client, nil, 0)
-	}
-	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Live, opts.Private, opts.Webhooks))
+	srv := handler.New(NewSchema(client, opts.Places, walk, opts.Budget, opts.Live, opts.Webhooks))
 	srv.Use(observer{}) // first: it sees every response as the client will
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)

@@ -12,27 +12,15 @@ import (
 
 // RequestUpdated is the resolver for the requestUpdated field.
 func (r *subscriptionResolver) RequestUpdated(ctx context.Context, id int, after *string) (<-chan *liveprivate.RequestUpdate, error) {
-	ch, errs, err := r.private.RequestUpdated(ctx, id, after)
-	if err != nil {
-		return nil, err
-	}
-	return liveprivate.Pipe(ctx, ch, errs), nil
+	return liveprivate.RequestUpdated(ctx, r.live, r.client, id, after)
 }
 
 // RequestDispatched is the resolver for the requestDispatched field.
 func (r *subscriptionResolver) RequestDispatched(ctx context.Context, after *string) (<-chan *liveprivate.RequestUpdate, error) {
-	ch, errs, err := r.private.RequestDispatched(ctx, after)
-	if err != nil {
-		return nil, err
-	}
-	return liveprivate.Pipe(ctx, ch, errs), nil
+	return liveprivate.RequestDispatched(ctx, r.live, r.client, after)
 }
 
 // RegistrationChanged is the resolver for the registrationChanged field.
 func (r *subscriptionResolver) RegistrationChanged(ctx context.Context, activity int, after *string) (<-chan *liveprivate.RegistrationUpdate, error) {
-	ch, errs, err := r.private.RegistrationChanged(ctx, activity, after)
-	if err != nil {
-		return nil, err
-	}
-	return liveprivate.Pipe(ctx, ch, errs), nil
+	return liveprivate.RegistrationChanged(ctx, r.live, r.client, activity, after)
 }

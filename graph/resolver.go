@@ -6,7 +6,6 @@ import (
 	"lifecircle/ent"
 	"lifecircle/internal/limits"
 	"lifecircle/internal/live"
-	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/servicemap"
 	"lifecircle/internal/webhook"
 )
@@ -18,21 +17,21 @@ type Resolver struct {
 	places *servicemap.Index
 	walk   servicemap.WalkModel
 	budget *limits.Budget // nil: no rate limits
-	live   *live.Hub      // nil: subscriptions are refused
-	// private delivers the private subscriptions (requestUpdated,
-	// requestDispatched, registrationChanged).
-	private *liveprivate.Hub
-	hooks   webhook.Endpoints // manages webhook endpoints
+	// live delivers the subscriptions, public and private (nil: they are
+	// refused).
+	live  *live.Hub
+	hooks webhook.Endpoints // manages webhook endpoints
 }
 
 // NewSchema returns the executable schema over client. places answers the
 // service-map queries with walk as the walking model; budget (nil: none)
 // bounds the rate budgets staff give the tokens they issue.
-// hub (nil: none) delivers the subscriptions; hooks manages webhook endpoints.
-func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hub *live.Hub, private *liveprivate.Hub, hooks webhook.Endpoints) graphql.ExecutableSchema {
+// hub (nil: none) delivers the subscriptions (it follows the change log
+// and the private logs: see liveprivate.Sources); hooks manages webhook endpoints.
+func NewSchema(client *ent.Client, places *servicemap.Index, walk servicemap.WalkModel, budget *limits.Budget, hub *live.Hub, hooks webhook.Endpoints) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     PublicSchema(),
-		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, live: hub, private: private, hooks: hooks},
+		Resolvers:  &Resolver{client: client, places: places, walk: walk, budget: budget, live: hub, hooks: hooks},
 		Directives: DirectiveRoot{HasRole: hasRole},
 	})
 }

@@ -34,7 +34,9 @@ func get(t *testing.T, h http.Handler, method, path string, header map[string]st
 // its bundle are reached the way browsers reach them.
 func handler(t *testing.T) http.Handler {
 	st := testenv.Backends()[0].Open(t, testenv.Options{NoDemo: true})
-	return server.New(st.Client, server.Options{})
+	h := server.New(st.Client, server.Options{})
+	t.Cleanup(h.Close)
+	return h
 }
 
 // The page at / names only its own origin's files, keeps the browser to

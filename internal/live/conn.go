@@ -306,7 +306,7 @@ func (rc *recheckCache) check(ctx context.Context, key string, run func(context.
 	rc.mu.Lock()
 	v, ok := rc.at[key]
 	rc.mu.Unlock()
-	if ok && now.Sub(v.at) < rc.every {
+	if ok && now.Sub(v.at) < rc.every && (!isFresh(ctx) || v.err != nil) {
 		return v.err
 	}
 	err := run(ctx)
@@ -318,6 +318,15 @@ func (rc *recheckCache) check(ctx context.Context, key string, run func(context.
 	rc.mu.Unlock()
 	return err
 }
+
+type freshKey struct{}
+
+// Fresh marks ctx so that a Rechecker runs the check again rather than
+// return a recent verdict that let the credential through (a refusal is
+// still remembered).
+func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
+
+func isFresh(ctx context.Context) bool { b, _ := ctx.Value(freshKey{}).(bool); return b }
 
 // Rechecker re-runs a credential's authentication at most once per every
 // for all the connections that present it.

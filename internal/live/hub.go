@@ -56,6 +56,19 @@ type Source interface {
 	Latest(ctx context.Context) (int, error)
 }
 
+// InOrder is implemented by a source whose positions become visible in
+// increasing order (its appenders are serialised, as the private logs'
+// are by their EventLock): a subscription to it without a position
+// starts after the log's last entry as the database has it when the
+// subscription starts, the same "now" on every server, rather than after
+// the last entry this process's follower has seen (which may lag behind a
+// write committed moments before through another server). A log with
+// holes (the change log) cannot do this: an entry committed later with a
+// smaller position would be skipped.
+type InOrder interface {
+	InOrder() bool
+}
+
 // Errors a subscription ends with.
 var (
 	// ErrSlow: the subscriber's buffer was full (it read too slowly).
@@ -118,13 +131,24 @@ func NewHub(wake *changewake.Wake, opts Options) *Hub {
 	return &Hub{opts: opts, wake: wake, sources: map[string]*follower{}, ctx: ctx, cancel: cancel}
 }
 
-// Add plugs a source in. Call it before Start; a second source of the
-// same name replaces the first.
+// Add plugs a source in. Before Start, a second source of the same name
+// replaces the first; after Start, a source of a name already followed is
+// ignored, and a new one is followed at once.
 func (h *Hub) Add(src Source) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.sources[src.Name()] = &follower{hub: h, src: src, inbox: map[*Subscription]sink{}, ready: make(chan struct{})}
+	if _, ok := h.sources[src.Name()]; ok && h.started {
+		return
+	}
+	f := &follower{hub: h, src: src, inbox: map[*Subscription]sink{}, ready: make(chan struct{})}
+	h.sources[src.Name()] = f
+	if h.started {
+		go f.run(h.ctx)
+	}
 }
+
+// Has reports whether a source of that name was added.
+func (h *Hub) Has(name string) bool { return h.follower(name) != nil }
 
 // Start starts each source's follower: it reads the source's last
 // position (retrying until it can), and a subscription without a position
@@ -191,6 +215,11 @@ type Request struct {
 	// in the follower for every entry, so it must be cheap and must not
 	// block: decide what needs the database at delivery instead.
 	Match func(Event) bool
+	// Fresh has Stream re-check the connection's credential before every
+	// delivery, not trusting a recent verdict (see Fresh): for events that
+	// carry personal data, so a revoked token or a deactivated person
+	// receives none after the change commits.
+	Fresh bool
 }
 
 // Subscription is one subscriber's stream of events.
@@ -240,20 +269,31 @@ func (h *Hub) Subscribe(ctx context.Context, r Request) (*Subscription, error) {
 	if h.ctx.Err() != nil {
 		return nil, ErrClosed
 	}
+	if o, ok := f.src.(InOrder); ok && o.InOrder() && r.After == nil {
+		// "Now" as the database has it when Subscribe is called, not as
+		// this follower has seen it: the subscription resumes after it.
+		latest, err := f.src.Latest(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("live: last position of the log %q: %w", r.Source, err)
+		}
+		r.After = &latest
+	}
 	match := r.Match
 	if match == nil {
 		match = func(Event) bool { return true }
 	}
 	// in is what the follower fills: bounded; out is what the subscriber
 	// reads, fed by the pump (replay, then in).
-	in := make(chan Event, h.opts.Buffer)
+	// Pointers: the buffer is allocated whole with the subscription, and
+	// the follower shares one entry between its subscribers.
+	in := make(chan *Event, h.opts.Buffer)
 	s := &Subscription{ch: make(chan Event), done: make(chan struct{}), f: f}
 	go s.pump(ctx, h, r, match, in)
 	return s, nil
 }
 
 // pump replays from the log, joins the live fan-out, and forwards.
-func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(Event) bool, in chan Event) {
+func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(Event) bool, in chan *Event) {
 	f := s.f
 	defer close(s.ch)
 	send := func(e Event) bool {
@@ -323,7 +363,8 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(E
 	}()
 	for {
 		select {
-		case e := <-in:
+		case ep := <-in:
+			e := *ep
 			if e.Seq <= s.last {
 				continue // a cursor ahead of this process's follower
 			}
@@ -339,7 +380,7 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(E
 }
 
 type sink struct {
-	in    chan Event
+	in    chan *Event
 	match func(Event) bool
 }
 
@@ -365,6 +406,9 @@ func (f *follower) run(ctx context.Context) {
 			f.mu.Unlock()
 			close(f.ready)
 			break
+		}
+		if ctx.Err() != nil {
+			return
 		}
 		slog.Warn("live: last position of the log", "source", f.src.Name(), "err", err)
 		select {
@@ -420,8 +464,12 @@ func (f *follower) read(ctx context.Context) time.Duration {
 		n := 0
 		var wait time.Duration
 		expect := head + 1
+		// In a log whose positions commit in order, a hole is a rollback
+		// (or where the log's IDs start), never an entry still to come.
+		o, inOrder := f.src.(InOrder)
+		inOrder = inOrder && o.InOrder()
 		for _, e := range evs {
-			if e.Seq != expect {
+			if e.Seq != expect && !inOrder {
 				// A hole: an entry not committed yet, or rolled back.
 				if f.holeSince.IsZero() {
 					f.holeSince = time.Now()
@@ -453,9 +501,10 @@ func (f *follower) deliver(evs []Event) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, e := range evs {
+	for i := range evs {
+		e := &evs[i]
 		for s, k := range f.inbox {
-			if !k.match(e) {
+			if !k.match(*e) {
 				continue
 			}
 			select {

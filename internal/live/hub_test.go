@@ -165,3 +165,40 @@ func TestHoleHoldsLaterEntriesBack(t *testing.T) {
 		t.Fatalf("got %d, want 2", e.Seq)
 	}
 }
+
+// orderedLog is a memLog whose positions commit in order (InOrder).
+type orderedLog struct{ memLog }
+
+func (*orderedLog) InOrder() bool { return true }
+
+// In a log that commits in order, a hole is a rollback or where the IDs
+// start: the entries after it are delivered at once, not after GapGrace;
+// and a subscription without a position starts after the last entry the
+// log has when Subscribe is called, even one its follower has not read.
+func TestInOrderLog(t *testing.T) {
+	log := &orderedLog{}
+	w := changewake.New()
+	h := NewHub(w, Options{GapGrace: time.Hour, Poll: time.Hour})
+	h.Add(log)
+	h.Start()
+	t.Cleanup(h.Close)
+	first, _ := h.Subscribe(context.Background(), Request{Source: "mem"})
+	for h.Subscribers("mem") != 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	log.append(1 << 32) // where this table's IDs start
+	w.Bump()
+	if e := recv(t, first); e.Seq != 1<<32 {
+		t.Fatalf("got %d, want %d", e.Seq, 1<<32)
+	}
+	log.append(1<<32 + 5) // after rolled-back IDs; the follower is not woken
+	later, _ := h.Subscribe(context.Background(), Request{Source: "mem"})
+	log.append(1<<32 + 6)
+	w.Bump()
+	if e := recv(t, first); e.Seq != 1<<32+5 {
+		t.Fatalf("got %d, want %d", e.Seq, 1<<32+5)
+	}
+	if e := recv(t, later); e.Seq != 1<<32+6 {
+		t.Fatalf("the later subscription got %d first, want %d (it came after %d)", e.Seq, 1<<32+6, 1<<32+5)
+	}
+}

@@ -41,7 +41,11 @@ func Stream[T any](ctx context.Context, h *Hub, r Request, load func(context.Con
 				}
 				return
 			}
-			if err := conn.Check(ctx); err != nil {
+			cctx := ctx
+			if r.Fresh {
+				cctx = Fresh(ctx)
+			}
+			if err := conn.Check(cctx); err != nil {
 				return
 			}
 			v, ok, err := load(ctx, e)

@@ -16,6 +16,8 @@ import (
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
 	"lifecircle/internal/auth/token"
+	"lifecircle/internal/changewake"
+	"lifecircle/internal/live"
 	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/store"
 	"lifecircle/internal/testenv"
@@ -26,11 +28,22 @@ import (
 // staff, and the team.
 type world struct {
 	st                        *store.Store
-	hub                       *liveprivate.Hub
+	hub                       *live.Hub
 	community                 int
 	resident, member, outside auth.Viewer
 	staff                     auth.Viewer
 	team, committee           int
+}
+
+// newHub is a hub following st's private logs, as the server's does.
+func newHub(t *testing.T, st *store.Store) *live.Hub {
+	hub := live.NewHub(st.Changes, live.Options{Poll: 50 * time.Millisecond})
+	for _, src := range liveprivate.Sources(st.Client) {
+		hub.Add(src)
+	}
+	hub.Start()
+	t.Cleanup(hub.Close)
+	return hub
 }
 
 func setup(t *testing.T, b testenv.Backend) *world {
@@ -73,7 +86,7 @@ func setupOn(t *testing.T, st *store.Store) *world {
 		}
 		return v
 	}
-	hub := liveprivate.New(c, st.Changes, 50*time.Millisecond)
+	hub := newHub(t, st)
 	t.Cleanup(st.Changes.Close)
 	return &world{st: st, hub: hub, community: com.ID, team: team.ID, committee: rc.ID,
 		resident: tokenOf(auth.RoleResident, res.ID), member: tokenOf(auth.RoleVolunteer, mem.ID),
@@ -123,17 +136,12 @@ func subCtx(t *testing.T, v auth.Viewer) context.Context {
 	return ctx
 }
 
-func next[T any](t *testing.T, ch <-chan T, errs <-chan error) T {
+func next[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
 	select {
 	case v, ok := <-ch:
 		if !ok {
-			select {
-			case err := <-errs:
-				t.Fatalf("subscription ended: %v", err)
-			default:
-				t.Fatal("subscription ended")
-			}
+			t.Fatal("subscription ended")
 		}
 		return v
 	case <-time.After(10 * time.Second):
@@ -168,7 +176,7 @@ func TestRequestUpdatedInOrderAndResumes(t *testing.T) {
 		w := setup(t, b)
 		id := w.submit(t, "送餐上门")
 		ctx, cancel := context.WithCancel(auth.NewContext(context.Background(), w.resident))
-		ch, errs, err := w.hub.RequestUpdated(ctx, id, nil)
+		ch, err := liveprivate.RequestUpdated(ctx, w.hub, w.st.Client, id, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +185,7 @@ func TestRequestUpdatedInOrderAndResumes(t *testing.T) {
 		var got []string
 		var cursor string
 		for range 2 {
-			u := next(t, ch, errs)
+			u := next(t, ch)
 			got = append(got, string(u.Action)+">"+string(u.Request.Status))
 			cursor = u.Cursor
 			if u.Event == nil || u.Event.Action != u.Action {
@@ -191,14 +199,14 @@ func TestRequestUpdatedInOrderAndResumes(t *testing.T) {
 		w.step(t, w.member, id, requestevent.ActionResolve, workflow.Args{Note: "已送到"})
 		w.step(t, w.resident, id, requestevent.ActionConfirm, workflow.Args{Satisfaction: 5})
 
-		ch, errs, err = w.hub.RequestUpdated(subCtx(t, w.resident), id, &cursor)
+		ch, err = liveprivate.RequestUpdated(subCtx(t, w.resident), w.hub, w.st.Client, id, &cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u := next(t, ch, errs); u.Action != requestevent.ActionResolve {
+		if u := next(t, ch); u.Action != requestevent.ActionResolve {
 			t.Errorf("first replayed step %s, want RESOLVE", u.Action)
 		}
-		if u := next(t, ch, errs); u.Action != requestevent.ActionConfirm || u.Request.Status != servicerequest.StatusConfirmed {
+		if u := next(t, ch); u.Action != requestevent.ActionConfirm || u.Request.Status != servicerequest.StatusConfirmed {
 			t.Errorf("second replayed step %s (%s), want CONFIRM (CONFIRMED)", u.Action, u.Request.Status)
 		}
 		none(t, ch, 300*time.Millisecond)
@@ -212,24 +220,24 @@ func TestRequestUpdatedAuthorisation(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		w := setup(t, b)
 		id := w.submit(t, "修水管")
-		_, _, err := w.hub.RequestUpdated(subCtx(t, w.member), id, nil)
+		_, err := liveprivate.RequestUpdated(subCtx(t, w.member), w.hub, w.st.Client, id, nil)
 		if code(err) != apperr.CodeNotFound {
 			t.Errorf("a volunteer, before dispatch: %v, want NOT_FOUND", err)
 		}
-		_, _, err = w.hub.RequestUpdated(subCtx(t, auth.Viewer{}), id, nil)
+		_, err = liveprivate.RequestUpdated(subCtx(t, auth.Viewer{}), w.hub, w.st.Client, id, nil)
 		if code(err) != apperr.CodeForbidden {
 			t.Errorf("the public: %v, want FORBIDDEN", err)
 		}
 		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
-		_, _, err = w.hub.RequestUpdated(subCtx(t, w.member), id, nil)
+		_, err = liveprivate.RequestUpdated(subCtx(t, w.member), w.hub, w.st.Client, id, nil)
 		if code(err) != apperr.CodeForbidden {
 			t.Errorf("a volunteer who sees it but has not claimed it: %v, want FORBIDDEN", err)
 		}
-		if _, _, err := w.hub.RequestUpdated(subCtx(t, w.staff), id, nil); err != nil {
+		if _, err := liveprivate.RequestUpdated(subCtx(t, w.staff), w.hub, w.st.Client, id, nil); err != nil {
 			t.Errorf("staff: %v", err)
 		}
 		bad := "x"
-		if _, _, err := w.hub.RequestUpdated(subCtx(t, w.staff), id, &bad); code(err) != apperr.CodeBadInput {
+		if _, err := liveprivate.RequestUpdated(subCtx(t, w.staff), w.hub, w.st.Client, id, &bad); code(err) != apperr.CodeBadInput {
 			t.Errorf("a bad cursor: %v, want BAD_USER_INPUT", err)
 		}
 	})
@@ -241,20 +249,20 @@ func TestRequestUpdatedAuthorisation(t *testing.T) {
 func TestRequestDispatchedToTheTeam(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		w := setup(t, b)
-		mch, merrs, err := w.hub.RequestDispatched(subCtx(t, w.member), nil)
+		mch, err := liveprivate.RequestDispatched(subCtx(t, w.member), w.hub, w.st.Client, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		och, _, err := w.hub.RequestDispatched(subCtx(t, w.outside), nil)
+		och, err := liveprivate.RequestDispatched(subCtx(t, w.outside), w.hub, w.st.Client, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := w.hub.RequestDispatched(subCtx(t, w.resident), nil); code(err) != apperr.CodeForbidden {
+		if _, err := liveprivate.RequestDispatched(subCtx(t, w.resident), w.hub, w.st.Client, nil); code(err) != apperr.CodeForbidden {
 			t.Errorf("a resident: %v, want FORBIDDEN", err)
 		}
 		id := w.submit(t, "送餐上门")
 		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.team})
-		u := next(t, mch, merrs)
+		u := next(t, mch)
 		if u.Request.ID != id || u.Action != requestevent.ActionDispatch {
 			t.Fatalf("member received %+v", u)
 		}
@@ -269,44 +277,61 @@ func TestRequestDispatchedToTheTeam(t *testing.T) {
 		// Dispatched to the committee: both see it.
 		id2 := w.submit(t, "代读通知")
 		w.step(t, w.staff, id2, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
-		if u := next(t, mch, merrs); u.Request.ID != id2 {
+		if u := next(t, mch); u.Request.ID != id2 {
 			t.Errorf("member received %d, want %d", u.Request.ID, id2)
 		}
-		if u := next(t, och, nil); u.Request.ID != id2 {
+		if u := next(t, och); u.Request.ID != id2 {
 			t.Errorf("outside volunteer received %d, want %d", u.Request.ID, id2)
 		}
 	})
 }
 
-// A subscription whose token is revoked, or whose person is deactivated,
-// receives nothing more and ends.
-func TestRevokedTokenStopsReceiving(t *testing.T) {
+// Without after:, a subscription starts at "now" as the database has it,
+// not at the last entry this process's follower has seen: a step committed
+// moments before (through another server, whose NOTIFY has not arrived
+// yet) is not replayed to it, and the next step is delivered.
+func TestRequestUpdatedStartsNowNotAtTheFollower(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		w := setup(t, b)
-		ch, errs, err := w.hub.RequestDispatched(subCtx(t, w.outside), nil)
+		// A hub that reads only when woken by hand: it stands for a
+		// server that has not heard of the other server's write yet.
+		wake := changewake.New()
+		hub := live.NewHub(wake, live.Options{Poll: time.Hour})
+		for _, src := range liveprivate.Sources(w.st.Client) {
+			hub.Add(src)
+		}
+		hub.Start()
+		t.Cleanup(hub.Close)
+		id := w.submit(t, "刚刚派单")
+		// The follower knows the log's end before the step.
+		if _, err := liveprivate.RequestDispatched(subCtx(t, w.staff), hub, w.st.Client, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { return hub.Subscribers(liveprivate.RequestsSource) == 1 })
+		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.team})
+		ch, err := liveprivate.RequestUpdated(subCtx(t, w.resident), hub, w.st.Client, id, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := w.submit(t, "第一件")
-		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
-		next(t, ch, errs)
-		if _, err := token.Revoke(token.AsAdmin(context.Background()), w.st.Client, w.outside.TokenID); err != nil {
-			t.Fatal(err)
-		}
-		id2 := w.submit(t, "第二件")
-		w.step(t, w.staff, id2, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
-		select {
-		case u, ok := <-ch:
-			if ok {
-				t.Fatalf("delivered after revocation: %+v", u)
-			}
-			if err := <-errs; code(err) != apperr.CodeUnauthenticated {
-				t.Errorf("ended with %v, want UNAUTHENTICATED", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("the subscription of a revoked token did not end")
+		waitFor(t, func() bool { return hub.Subscribers(liveprivate.RequestsSource) == 2 })
+		wake.Bump() // the follower now reads the DISPATCH
+		none(t, ch, 500*time.Millisecond)
+		w.step(t, w.member, id, requestevent.ActionClaim, workflow.Args{})
+		wake.Bump()
+		if u := next(t, ch); u.Action != requestevent.ActionClaim {
+			t.Errorf("first step delivered %s, want CLAIM (the DISPATCH came before the subscription)", u.Action)
 		}
 	})
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); {
+		if time.Now().After(deadline) {
+			t.Fatal("not within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // registrationChanged: staff of the activity's community receive each
@@ -320,13 +345,13 @@ func TestRegistrationChanged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := w.hub.RegistrationChanged(subCtx(t, w.resident), act.ID, nil); code(err) != apperr.CodeForbidden {
+		if _, err := liveprivate.RegistrationChanged(subCtx(t, w.resident), w.hub, w.st.Client, act.ID, nil); code(err) != apperr.CodeForbidden {
 			t.Errorf("a resident: %v, want FORBIDDEN", err)
 		}
-		if _, _, err := w.hub.RegistrationChanged(subCtx(t, w.staff), 999999999, nil); code(err) != apperr.CodeNotFound {
+		if _, err := liveprivate.RegistrationChanged(subCtx(t, w.staff), w.hub, w.st.Client, 999999999, nil); code(err) != apperr.CodeNotFound {
 			t.Errorf("an unknown activity: %v, want NOT_FOUND", err)
 		}
-		ch, errs, err := w.hub.RegistrationChanged(subCtx(t, w.staff), act.ID, nil)
+		ch, err := liveprivate.RegistrationChanged(subCtx(t, w.staff), w.hub, w.st.Client, act.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,16 +367,16 @@ func TestRegistrationChanged(t *testing.T) {
 			_, err := workflow.CancelRegistration(ctx, c, reg)
 			return err
 		})
-		u1, u2 := next(t, ch, errs), next(t, ch, errs)
+		u1, u2 := next(t, ch), next(t, ch)
 		if u1.Status != "REGISTERED" || u2.Status != "CANCELLED" || u1.Registration.ID != reg {
 			t.Errorf("got %s then %s for %d, want REGISTERED then CANCELLED for %d", u1.Status, u2.Status, u1.Registration.ID, reg)
 		}
 		// Resume after the first: the cancellation only.
-		ch, errs, err = w.hub.RegistrationChanged(subCtx(t, w.staff), act.ID, &u1.Cursor)
+		ch, err = liveprivate.RegistrationChanged(subCtx(t, w.staff), w.hub, w.st.Client, act.ID, &u1.Cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u := next(t, ch, errs); u.Status != "CANCELLED" || u.Cursor != u2.Cursor {
+		if u := next(t, ch); u.Status != "CANCELLED" || u.Cursor != u2.Cursor {
 			t.Errorf("resumed: %s %s, want CANCELLED %s", u.Status, u.Cursor, u2.Cursor)
 		}
 	})
@@ -363,7 +388,7 @@ func TestRegistrationChanged(t *testing.T) {
 func TestConcurrentStepsMissNothing(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
 		w := setup(t, b)
-		ch, errs, err := w.hub.RequestDispatched(subCtx(t, w.staff), nil)
+		ch, err := liveprivate.RequestDispatched(subCtx(t, w.staff), w.hub, w.st.Client, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -381,7 +406,7 @@ func TestConcurrentStepsMissNothing(t *testing.T) {
 		wg.Wait()
 		seen := map[int]bool{}
 		for range n {
-			seen[next(t, ch, errs).Request.ID] = true
+			seen[next(t, ch).Request.ID] = true
 		}
 		if len(seen) != n {
 			t.Errorf("received %d distinct requests, want %d", len(seen), n)
@@ -399,15 +424,20 @@ func TestAcrossProcesses(t *testing.T) {
 	if err := other.WatchChanges(time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	hub := liveprivate.New(other.Client, other.Changes, time.Hour)
-	ch, errs, err := hub.RequestDispatched(subCtx(t, w.member), nil)
+	hub := live.NewHub(other.Changes, live.Options{Poll: time.Hour})
+	for _, src := range liveprivate.Sources(other.Client) {
+		hub.Add(src)
+	}
+	hub.Start()
+	t.Cleanup(hub.Close)
+	ch, err := liveprivate.RequestDispatched(subCtx(t, w.member), hub, other.Client, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := w.submit(t, "跨进程")
 	start := time.Now()
 	w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.team})
-	if u := next(t, ch, errs); u.Request.ID != id {
+	if u := next(t, ch); u.Request.ID != id {
 		t.Errorf("received %d, want %d", u.Request.ID, id)
 	}
 	if d := time.Since(start); d > 5*time.Second {

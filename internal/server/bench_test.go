@@ -70,6 +70,7 @@ func BenchmarkRequestPath(b *testing.B) {
 			opts.Changes = vst.Changes
 		}
 		h := server.New(vst.Client, opts)
+		b.Cleanup(h.Close)
 		for _, q := range benchQuestions(city) {
 			b.Run(variant.name+"/"+q.name, func(b *testing.B) {
 				run := func(i int) {

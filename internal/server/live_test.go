@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -317,4 +319,44 @@ func TestSubscriptionConnectionCap(t *testing.T) {
 	if _, err := dialWS(t, s.URL+"/open/graphql", nil, nil); err == nil || !strings.Contains(err.Error(), "429") {
 		t.Fatalf("third connection: %v", err)
 	}
+}
+
+// A server closes what it started: Close ends the subscriptions of the hub
+// New made (1001, reconnect with the last cursor) and stops its followers,
+// so once the store is closed nothing is logged (before, the hub's 2 s
+// poll logged "database is closed" every 2 s until the process ended).
+func TestServerCloseStopsItsHub(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		logs := &testenv.LogBuffer{}
+		prev := slog.Default()
+		slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
+		t.Cleanup(func() { slog.SetDefault(prev) })
+		st := b.Open(t, testenv.Options{})
+		// No Changes: the hub made here wakes on its poll alone, as an
+		// embedder's would.
+		h := server.New(st.Client, server.Options{})
+		srv := httptest.NewServer(h)
+		ws, err := dialWS(t, srv.URL+"/open/graphql", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.subscribe("1", facilitySub, nil)
+		time.Sleep(300 * time.Millisecond) // the subscription joins
+		h.Close()
+		m, err := ws.next()
+		if err == nil && m.Type == "complete" {
+			m, err = ws.next()
+		}
+		if websocket.CloseStatus(err) != 1001 {
+			t.Errorf("the subscription after Close: %s %s %v, want a close with 1001", m.Type, m.Payload, err)
+		}
+		srv.Close()
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond) // longer than the hub's poll
+		if out := logs.String(); strings.Contains(out, "database is closed") {
+			t.Errorf("logged after the server and its store closed:\n%s", out)
+		}
+	})
 }

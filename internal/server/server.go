@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/cors"
@@ -79,15 +80,37 @@ type Options struct {
 	// (nil: JWTs are refused; see internal/auth/identity). The public
 	// endpoint never consults it.
 	SignIn token.JWTVerifier
-	// Live delivers the GraphQL subscriptions (nil: a hub following the
-	// change log is made here, woken by Changes).
+	// Live delivers the GraphQL subscriptions, public and private (nil: a
+	// hub following the change log and the private logs is made here,
+	// woken by Changes, and closed by Server.Close). The private logs
+	// (liveprivate.Sources) are added to a hub given here if it lacks them.
 	Live *live.Hub
 	// LiveLimits bound the subscription connections.
 	LiveLimits LiveLimits
 }
 
+// Server is the HTTP handler of the whole server. Close stops what New
+// started (the subscription hub it made, when Options.Live was nil): call
+// it before closing the store.
+type Server struct {
+	http.Handler
+	closers []func()
+	once    sync.Once
+}
+
+// Close ends the subscriptions and stops the followers New started; the
+// handler must not serve after it. It is safe to call more than once.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		for i := len(s.closers) - 1; i >= 0; i-- {
+			s.closers[i]()
+		}
+	})
+}
+
 // New returns the HTTP handler of the whole server.
-func New(client *ent.Client, opts Options) http.Handler {
+func New(client *ent.Client, opts Options) *Server {
+	srv := &Server{}
 	mux := http.NewServeMux()
 	if opts.PublicRate.Points == 0 {
 		opts.PublicRate = limits.Rate{Points: 60000, Per: time.Minute}
@@ -139,13 +162,16 @@ func New(client *ent.Client, opts Options) http.Handler {
 	if opts.Live == nil {
 		opts.Live = live.NewHub(opts.Changes, live.Options{})
 		opts.Live.Add(live.Changes{Client: client})
-		opts.Live.Start()
+		srv.closers = append(srv.closers, opts.Live.Close)
 	}
+	// One hub for public and private subscriptions: the same buffers,
+	// charges, re-checks and close codes.
+	for _, src := range liveprivate.Sources(client) {
+		opts.Live.Add(src) // kept if the hub given has it already
+	}
+	opts.Live.Start()
 	opts.Live.SetCharge(chargeEvents(opts.GraphQL.Budget, lim.EventCost))
 	opts.GraphQL.Live = opts.Live
-	if opts.GraphQL.Private == nil {
-		opts.GraphQL.Private = liveprivate.New(client, opts.Changes, 0)
-	}
 	opts.GraphQL.Websocket, opts.GraphQL.SSE = live.Transports(lim.KeepAlive)
 	gql := graph.NewHandler(client, opts.GraphQL)
 	// Subscriptions (WebSocket, SSE) skip the request timeout, the
@@ -237,7 +263,8 @@ func New(client *ent.Client, opts Options) http.Handler {
 	mux.Handle("GET "+explorer.AssetPrefix, explorer.Assets())
 	mux.Handle("GET /healthz", health.Live())
 	mux.Handle("GET /readyz", ready.Ready())
-	return accesslog.Handler(opts.Tracing.Handler(mux), accesslog.Options{Logger: opts.AccessLog, Metrics: opts.Metrics})
+	srv.Handler = accesslog.Handler(opts.Tracing.Handler(mux), accesslog.Options{Logger: opts.AccessLog, Metrics: opts.Metrics})
+	return srv
 }
 
 // allowedOrigins matches the origins listed, exactly (ASCII case aside), and

@@ -36,8 +36,13 @@ func StartServer(t testing.TB, st *store.Store, opts server.Options) *Server {
 		}
 		opts.Changes = st.Changes
 	}
-	srv := httptest.NewServer(server.New(st.Client, opts))
+	h := server.New(st.Client, opts)
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	// First (cleanups run last in, first out): the server's subscriptions
+	// end and its followers stop before the connections are awaited and
+	// the store closes.
+	t.Cleanup(h.Close)
 	return &Server{Server: srv, Store: st}
 }
 

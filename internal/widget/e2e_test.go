@@ -163,7 +163,9 @@ func TestWidgetInBrowser(t *testing.T) {
 		st.Client.Activity.Create().SetTitle("重阳节饺子宴").SetCategory("ELDERLY").SetStartsAt(start).SetEndsAt(start.Add(2 * time.Hour)).
 			SetCommunityID(wen.ID).SetVenueID(canteen.ID).SaveX(ctx)
 		cookies := &cookieLog{}
-		api := httptest.NewServer(cookies.wrap(server.New(st.Client, server.Options{})))
+		h := server.New(st.Client, server.Options{})
+		t.Cleanup(h.Close) // after the server below (last in, first out)
+		api := httptest.NewServer(cookies.wrap(h))
 		t.Cleanup(api.Close)
 		apiSrv := &testenv.Server{Server: api, Store: st}
 

@@ -1,5 +1,5 @@
 // Command bench-live measures the private subscriptions of one process
-// (internal/liveprivate): it opens a database, creates -subs residents each
+// (internal/liveprivate, as sources of the process's live.Hub): it opens a database, creates -subs residents each
 // with one request, subscribes each resident to requestUpdated on their
 // request, measures the memory the idle subscriptions take, then commits
 // -rate request events a second for -for and reports how many were
@@ -32,6 +32,7 @@ import (
 	"lifecircle/ent/servicerequest"
 	"lifecircle/internal/auth"
 	"lifecircle/internal/auth/rule"
+	"lifecircle/internal/live"
 	"lifecircle/internal/liveprivate"
 	"lifecircle/internal/store"
 )
@@ -88,11 +89,15 @@ func main() {
 			all = append(all, sub{ps[i].ID, rs[i].ID})
 		}
 	}
-	hub := liveprivate.New(c, st.Changes, 0)
-	// Start the follower before measuring.
-	if _, _, err := hub.RequestDispatched(auth.NewContext(ctx, auth.Viewer{Role: auth.RoleAdmin}), nil); err != nil {
+	if err := st.WatchChanges(0); err != nil {
 		log.Fatal(err)
 	}
+	hub := live.NewHub(st.Changes, live.Options{})
+	for _, src := range liveprivate.Sources(c) {
+		hub.Add(src)
+	}
+	hub.Start()
+	defer hub.Close()
 
 	var ms0, ms1 runtime.MemStats
 	runtime.GC()
@@ -105,7 +110,7 @@ func main() {
 	defer cancel()
 	for _, s := range all {
 		v := auth.Viewer{Role: auth.RoleResident, PersonID: s.person, CommunityID: com.ID}
-		ch, _, err := hub.RequestUpdated(auth.NewContext(subCtx, v), s.request, nil)
+		ch, err := liveprivate.RequestUpdated(auth.NewContext(subCtx, v), hub, c, s.request, nil)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -123,10 +128,14 @@ func main() {
 			}
 		}()
 	}
+	// Wait until every subscription joined the hub's fan-out.
+	for hub.Subscribers(liveprivate.RequestsSource) < len(all) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	runtime.GC()
 	runtime.ReadMemStats(&ms1)
 	perSub := func(a, b uint64) float64 { return float64(int64(b)-int64(a)) / float64(*subs) / 1024 }
-	fmt.Printf("subscriptions: %d on %s\n", hub.Subscribers(), st.Dialect)
+	fmt.Printf("subscriptions: %d on %s\n", hub.Subscribers(liveprivate.RequestsSource), st.Dialect)
 	fmt.Printf("memory per idle subscription: heap %.1f KB, stacks %.1f KB, total (heap+stacks) %.1f KB\n",
 		perSub(ms0.HeapAlloc, ms1.HeapAlloc), perSub(ms0.StackInuse, ms1.StackInuse),
 		perSub(ms0.HeapAlloc+ms0.StackInuse, ms1.HeapAlloc+ms1.StackInuse))

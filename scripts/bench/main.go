@@ -60,8 +60,10 @@ func main() {
 	runtime.GC()
 	fmt.Printf("database: %s\nindexed %d facilities in %v; process RSS %s\n", st.Dialect, places.Len(), time.Since(t0).Round(time.Millisecond), rss())
 
-	srv := httptest.NewServer(server.New(st.Client, server.Options{GraphQL: graph.Options{Places: places},
-		PublicRate: limits.Rate{Points: 1 << 40, Per: time.Minute}})) // a benchmark is not rate limited
+	h := server.New(st.Client, server.Options{GraphQL: graph.Options{Places: places},
+		PublicRate: limits.Rate{Points: 1 << 40, Per: time.Minute}}) // a benchmark is not rate limited
+	defer h.Close()
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 	rng := rand.New(rand.NewPCG(7, 7))
 	points := make([][2]float64, *n)
