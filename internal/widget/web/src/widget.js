@@ -70,6 +70,9 @@ function options(el) {
     coverage: ['off', 'summary', 'full'].includes(d.coverage) ? d.coverage : 'summary',
     // data-live="off": no subscription, the markers as loaded.
     live: (d.live || '').toLowerCase() !== 'off',
+    // data-live-idle: seconds without a byte (not even a keep-alive) after
+    // which the live stream is dropped and resumed; default 45.
+    liveIdle: Number(d.liveIdle) > 0 ? Number(d.liveIdle) * 1000 : 0,
   };
 }
 
@@ -210,7 +213,7 @@ class Widget {
       const rl = r / Math.cos((place.lat * Math.PI) / 180);
       bbox = { south: place.lat - r, north: place.lat + r, west: place.lng - rl, east: place.lng + rl };
     }
-    this.live = subscribe(this.opts.endpoint, { bbox, categories: this.opts.categories },
+    this.live = subscribe(this.opts.endpoint, { bbox, categories: this.opts.categories, idle: this.opts.liveIdle },
       (e) => this.applyChange(e), (state) => { if (!this.destroyed) this.host.dataset.live = state; });
   }
 
