@@ -4,12 +4,13 @@
 // registrations (RegistrationEvent, appended here by a hook on every write
 // of a Registration's status).
 //
-// Every appender first updates the one EventLock row, in the transaction
-// of the append: the row lock, held to commit, serialises appenders, so IDs
-// (allocated from a sequence at insert time on PostgreSQL) become visible
-// in increasing order, and an ID is a cursor a reader can resume after
-// without missing a smaller one committed later. On SQLite writers are
-// serialised anyway.
+// Every appender first takes the appenders' lock (Lock), in the
+// transaction of the append: on PostgreSQL it updates the one EventLock
+// row, whose row lock, held to commit, serialises appenders, so IDs
+// (allocated from a sequence at insert time) become visible in increasing
+// order, and an ID is a cursor a reader can resume after without missing a
+// smaller one committed later. On SQLite writers are serialised anyway (a
+// transaction begins IMMEDIATE), and lifecircle's store skips the update.
 package privatelog
 
 import (
