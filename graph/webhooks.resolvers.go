@@ -15,12 +15,7 @@ import (
 )
 
 func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input model.CreateWebhookEndpointInput) (*model.WebhookEndpointSecretPayload, error) {
-	ep, secret, err := r.hooks.Create(ctx, ent.FromContext(ctx), webhook.Input{URL: &input.URL, EventTypes: input.EventTypes,
-		CommunityID: input.CommunityID, Description: input.Description})
-	if err != nil {
-		return nil, err
-	}
-	return &model.WebhookEndpointSecretPayload{Endpoint: ep, Secret: secret}, nil
+	return createWebhookEndpoint(ctx, r.hooks, input)
 }
 
 func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, id int, input model.UpdateWebhookEndpointInput) (*ent.WebhookEndpoint, error) {

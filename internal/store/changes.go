@@ -12,6 +12,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"lifecircle/ent/change"
+	"lifecircle/ent/eventlock"
 	"lifecircle/internal/changewake"
 	"lifecircle/internal/privatelog"
 	"lifecircle/internal/sqltx"
@@ -86,6 +87,9 @@ type changeSignal struct {
 	wake *changewake.Wake
 	pg   bool
 	db   *sql.DB // for sqltx.Fill
+	// stmts (nil: statements unprepared) prepares the appends to the
+	// private logs inside transactions too (see signalTx.Query).
+	stmts *stmtCache
 }
 
 func (d changeSignal) Exec(ctx context.Context, query string, args, v any) error {
@@ -154,10 +158,61 @@ type signalTx struct {
 	d        changeSignal
 	ctx      context.Context
 	appended bool
+	notified bool // the NOTIFY was sent (with the event lock)
 }
+
+// lockEvents runs privatelog.Lock's update in a cheaper way than ent's
+// statement, and reports whether it did. On SQLite nothing needs running:
+// this transaction began IMMEDIATE (the store's DSN sets _txlock), so it
+// holds the database's only write lock until it ends, and appenders are
+// serialised already. On PostgreSQL the NOTIFY (delivered at commit either
+// way) and the update go in one argument-less message: one round trip,
+// where ent's update with a bound argument takes two, and the NOTIFY is no
+// longer a statement of its own inside the serialised section. A missing
+// lock row leaves it to ent's statement (and privatelog.Lock's creation
+// of the row).
+func (t *signalTx) lockEvents(ctx context.Context, v any) (bool, error) {
+	if !t.d.pg {
+		if res, ok := v.(*sql.Result); ok {
+			*res = noStatement{}
+		}
+		return true, nil
+	}
+	var res sql.Result
+	if err := t.Tx.Exec(ctx, lockEventsPG, []any{}, &res); err != nil {
+		return false, err
+	}
+	t.notified = true
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, nil
+	}
+	if r, ok := v.(*sql.Result); ok {
+		*r = res
+	}
+	return true, nil
+}
+
+// lockEventsPG takes the appenders' lock (privatelog) on PostgreSQL.
+const lockEventsPG = notifyChanges + `; UPDATE "` + eventlock.Table + `" SET "` + eventlock.FieldWrites + `" = COALESCE("` + eventlock.FieldWrites + `", 0) + 1`
+
+// noStatement is the result of a lock statement SQLite had no need to run.
+type noStatement struct{}
+
+func (noStatement) LastInsertId() (int64, error) { return 0, nil }
+func (noStatement) RowsAffected() (int64, error) { return 1, nil }
 
 func (t *signalTx) Exec(ctx context.Context, query string, args, v any) error {
 	t.fill(ctx)
+	if mark := privatelog.LockStatement(ctx); mark != nil {
+		done, err := t.lockEvents(ctx, v)
+		if err != nil {
+			return err
+		}
+		if done {
+			mark.Taken = true
+			return nil
+		}
+	}
 	if err := t.Tx.Exec(ctx, query, args, v); err != nil {
 		return err
 	}
@@ -167,11 +222,76 @@ func (t *signalTx) Exec(ctx context.Context, query string, args, v any) error {
 
 func (t *signalTx) Query(ctx context.Context, query string, args, v any) error {
 	t.fill(ctx)
+	if done, err := t.queryPrepared(ctx, query, args, v); done || err != nil {
+		if err != nil {
+			return err
+		}
+		t.appended = true
+		return nil
+	}
 	if err := t.Tx.Query(ctx, query, args, v); err != nil {
 		return err
 	}
 	t.appended = t.appended || appendsToLog(query)
 	return nil
+}
+
+// queryPrepared runs an append to a private log (ent's INSERT … RETURNING)
+// as a statement prepared on the transaction's connection, and reports
+// whether it did: these inserts are made under the appenders' lock
+// (privatelog), and a prepared one takes one round trip to PostgreSQL
+// where lib/pq sends an unprepared one with arguments in two (and SQLite
+// parses it afresh). Their text and columns are fixed by the generated
+// code. Other statements in transactions are left as they are.
+func (t *signalTx) queryPrepared(ctx context.Context, query string, args, v any) (bool, error) {
+	if t.d.stmts == nil || !appendsToPrivateLog(query) {
+		return false, nil
+	}
+	argv, ok := args.([]any)
+	rows, isRows := v.(*entsql.Rows)
+	et, isTx := t.Tx.(*entsql.Tx)
+	if !ok || len(argv) == 0 || !isRows || !isTx {
+		return false, nil
+	}
+	tx, ok := et.Tx.(*sql.Tx)
+	if !ok {
+		return false, nil
+	}
+	st, err := t.d.stmts.get(ctx, query)
+	if err != nil {
+		return false, nil // prepared on the pool: run it unprepared instead
+	}
+	ts := tx.StmtContext(ctx, st)
+	r, err := ts.QueryContext(ctx, argv...)
+	if err != nil {
+		if retryUnprepared(err) {
+			// Closed before anything was sent (evicted meanwhile), or a
+			// plan gone stale: PostgreSQL has aborted the transaction in
+			// the latter case, and the error says so.
+			t.d.stmts.drop(query)
+		}
+		if err.Error() == "sql: statement is closed" {
+			return false, nil
+		}
+		return false, err
+	}
+	*rows = entsql.Rows{ColumnScanner: r}
+	return true, nil
+}
+
+// appendsToPrivateLog reports whether query is ent's insert into one of
+// the private logs.
+func appendsToPrivateLog(query string) bool {
+	rest, ok := strings.CutPrefix(query, "INSERT INTO ")
+	if !ok {
+		return false
+	}
+	for _, t := range privatelog.Tables {
+		if strings.HasPrefix(rest, `"`+t+`"`) || strings.HasPrefix(rest, "`"+t+"`") {
+			return true
+		}
+	}
+	return false
 }
 
 // fill tells a sqltx.Slot in ctx the database/sql transaction underneath
@@ -190,7 +310,7 @@ func (t *signalTx) fill(ctx context.Context) {
 // Commit sends the notification as the transaction's last statement (the
 // insert's rows may still be open when it is noted), then commits.
 func (t *signalTx) Commit() error {
-	if t.appended && t.d.pg {
+	if t.appended && t.d.pg && !t.notified {
 		if err := t.Tx.Exec(context.WithoutCancel(t.ctx), notifyChanges, []any{}, nil); err != nil {
 			_ = t.Tx.Rollback()
 			return fmt.Errorf("store: notify the change log: %w", err)

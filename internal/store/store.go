@@ -130,10 +130,10 @@ type Options struct {
 	ReadURL string
 	// Replica tunes the routing to ReadURL (the lag bound, the checks).
 	Replica replica.Options
-	// NoPrepare runs PostgreSQL statements unprepared, as lib/pq does by
-	// default (for a pooler in transaction mode, say); otherwise each
+	// NoPrepare runs statements unprepared, as lib/pq does by default
+	// (for a PostgreSQL pooler in transaction mode, say); otherwise each
 	// statement with arguments is prepared once per connection (see
-	// PreparedStatements).
+	// PreparedStatements), on PostgreSQL and SQLite alike.
 	NoPrepare bool
 }
 
@@ -180,12 +180,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	open := func(db *sql.DB) dialect.Driver {
 		d := entsql.OpenDB(dia, db)
-		if dia != dialect.Postgres || opts.NoPrepare {
+		if opts.NoPrepare {
 			return d
 		}
 		return newPreparedDriver(d, db)
 	}
 	drv := open(db)
+	primary := drv
 	var router *replica.Router
 	if opts.ReadURL != "" {
 		// An unreachable replica is no reason not to start: the router
@@ -199,7 +200,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		drv = router
 	}
 	wake := changewake.New()
-	drv = changeSignal{Driver: driver{drv}, wake: wake, pg: dia == dialect.Postgres, db: db}
+	sig := changeSignal{Driver: driver{drv}, wake: wake, pg: dia == dialect.Postgres, db: db}
+	if pd, ok := primary.(preparedDriver); ok {
+		sig.stmts = pd.cache()
+	}
+	drv = sig
 	if opts.Driver != nil {
 		drv = opts.Driver(drv)
 	}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,6 +113,7 @@ type report struct {
 		Moved, Closed, Reloaded           bool
 		StateBeforeRemoval                string
 		StreamClosedOnRemoval             bool
+		StallStates, StallCreated         string
 	}
 	ConsoleErrors, FailedRequests, BadResponses []string
 }
@@ -163,7 +167,10 @@ func TestWidgetInBrowser(t *testing.T) {
 		st.Client.Activity.Create().SetTitle("重阳节饺子宴").SetCategory("ELDERLY").SetStartsAt(start).SetEndsAt(start.Add(2 * time.Hour)).
 			SetCommunityID(wen.ID).SetVenueID(canteen.ID).SaveX(ctx)
 		cookies := &cookieLog{}
-		h := server.New(st.Client, server.Options{})
+		// Keep-alive comments every second, so that the stalled stream's
+		// watchdog (data-live-idle="3" below) can be short and a healthy
+		// stream still outlives it.
+		h := server.New(st.Client, server.Options{LiveLimits: server.LiveLimits{KeepAlive: time.Second}})
 		t.Cleanup(h.Close) // after the server below (last in, first out)
 		api := httptest.NewServer(cookies.wrap(h))
 		t.Cleanup(api.Close)
@@ -279,9 +286,35 @@ func TestWidgetInBrowser(t *testing.T) {
 		// Live: with the widget open, staff add a pharmacy next to the
 		// community's centre, move the canteen 40 m north and close the
 		// facility whose popup was opened.
+		// A stalled stream: in front of the API, a proxy whose first live
+		// stream answers, sends one keep-alive comment and then nothing,
+		// never closing; everything else passes through.
+		target, _ := url.Parse(apiURL)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		proxy.FlushInterval = -1
+		var streams atomic.Int32
+		stalled := make(chan bool, 1) // whether the stalled stream was dropped by the client
+		stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Accept"), "text/event-stream") && streams.Add(1) == 1 {
+				w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+				w.Header().Set("Content-Type", "text/event-stream")
+				w.WriteHeader(http.StatusOK)
+				fmt.Fprint(w, ": keep-alive\n\n")
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					stalled <- true
+				case <-time.After(60 * time.Second):
+					stalled <- false
+				}
+				return
+			}
+			proxy.ServeHTTP(w, r)
+		}))
+		t.Cleanup(stall.Close)
 		live := map[string]any{"graphqlURL": apiURL + "/graphql", "token": apiSrv.Token(t, auth.RoleAdmin, 0), "community": c.ID,
 			"lat": c.Lat + 0.0003, "lng": c.Lng + 0.0003, "move": gid.Encode(canteen.ID), "moveLat": canteen.Lat + 0.0004, "moveLng": canteen.Lng,
-			"close": pick.ID}
+			"close": pick.ID, "stallAPI": stall.URL + "/open/graphql"}
 		cfg, _ := json.Marshal(map[string]any{"editorURL": apiURL + "/widget/", "community": c.ID, "url": hostURL,
 			"toggle": toggle, "facility": pick.ID, "rich": gid.Encode(canteen.ID), "screenshot": shot, "cookieURL": apiURL, "live": live})
 		cmd := exec.Command("node", "e2e.mjs")
@@ -440,6 +473,19 @@ func TestWidgetInBrowser(t *testing.T) {
 			}
 			if l.StateBeforeRemoval != "live" || !l.StreamClosedOnRemoval {
 				t.Errorf("live state %q; stream closed when the widget was removed: %v", l.StateBeforeRemoval, l.StreamClosedOnRemoval)
+			}
+			// The stalled stream: dropped by the watchdog (data-live-idle="3"),
+			// resumed, and the resumed stream delivers.
+			dropped := false
+			select {
+			case dropped = <-stalled:
+			default:
+			}
+			// Exactly two streams: the resumed one, kept alive by the
+			// server's keep-alives, is not dropped.
+			if !dropped || l.StallStates != "live,waiting,live" || l.StallCreated != "停顿后新药店" || streams.Load() != 2 {
+				t.Errorf("stalled stream: dropped by the widget %v, states %q, created %q, %d streams; want true, live,waiting,live, 停顿后新药店, 2",
+					dropped, l.StallStates, l.StallCreated, streams.Load())
 			}
 		}
 		if len(r.ConsoleErrors)+len(r.FailedRequests)+len(r.BadResponses) > 0 {

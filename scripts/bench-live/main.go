@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,7 @@ func main() {
 	dur := flag.Duration("for", 20*time.Second, "how long to commit events")
 	writers := flag.Int("writers", 4, "concurrent writers")
 	url := flag.String("database-url", "", "database (default: a fresh SQLite file)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the writing phase to this file")
 	flag.Parse()
 	ctx := context.Background()
 	if *url == "" {
@@ -140,6 +142,16 @@ func main() {
 		perSub(ms0.HeapAlloc, ms1.HeapAlloc), perSub(ms0.StackInuse, ms1.StackInuse),
 		perSub(ms0.HeapAlloc+ms0.StackInuse, ms1.HeapAlloc+ms1.StackInuse))
 
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// Commit events at the rate asked, spread over the writers.
 	var sent, failed atomic.Int64
 	start := time.Now()

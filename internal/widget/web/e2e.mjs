@@ -258,6 +258,29 @@ try {
     const aborted = page.waitForEvent('requestfailed', { predicate: (r) => r.method() === 'POST', timeout: 10000 }).then(() => true, () => false);
     await page.evaluate(() => document.querySelector('div[data-community]:not(#yilao)').remove());
     report.live.streamClosedOnRemoval = await aborted;
+
+    // A stalled stream (a proxy that answers, then falls silent): the
+    // watchdog drops it after data-live-idle seconds and the widget resumes.
+    if (L.stallAPI) {
+      const sp = await context.newPage();
+      const snippet = report.editor.snippet.replace('<div ', `<div data-api="${L.stallAPI}" data-live-idle="3" `);
+      await sp.goto(`${cfg.url}?snippet=${encodeURIComponent(snippet)}`);
+      const host = 'div[data-community]';
+      const states = [];
+      const seen = async (state) => {
+        const ok = await sp.waitForSelector(`${host}[data-live="${state}"]`, { timeout: 20000 }).then(() => true, () => false);
+        if (ok) states.push(state);
+        return ok;
+      };
+      (await seen('live')) && (await seen('waiting')) && (await seen('live'));
+      report.live.stallStates = states.join(',');
+      await sp.waitForTimeout(500); // the server registers the subscription
+      const made = await gql(L, `mutation($c: ID!, $lat: Float!, $lng: Float!) { createFacility(input: {name: "停顿后新药店", category: "pharmacy", lat: $lat, lng: $lng, communityID: $c}) { id } }`,
+        { c: L.community, lat: L.lat + 0.0001, lng: L.lng });
+      report.live.stallCreated = await sp.locator(host).locator(`.lc-item[data-id="${made.createFacility.id}"] .lc-item-name`).textContent({ timeout: 15000 })
+        .catch((e) => `not shown: ${e.message.split('\n')[0]}`);
+      await sp.close();
+    }
   }
 } finally {
   await browser.close();

@@ -4,6 +4,9 @@
 // read with fetch and a stream reader — a few dozen lines instead of a
 // client library in every district page's bundle. Never with credentials.
 // A dropped stream is resumed after the last cursor seen, with backoff.
+// A stalled one (nothing received, not even the server's keep-alive
+// comment, for the idle timeout: three keep-alive intervals of the
+// server's default 15 s) is dropped by a watchdog and resumed the same way.
 
 export const FACILITY_FIELDS = 'id name names { lang value } category categoryInfo { group labels { lang value } } lat lng status address phone services tags openNow';
 
@@ -13,10 +16,13 @@ const QUERY = `subscription($bbox: BoundingBoxInput, $categories: [String!], $se
 
 const MIN_DELAY = 1000;
 const MAX_DELAY = 60000;
+export const DEFAULT_IDLE = 45000;
 
 // subscribe calls onEvent with each FacilityChange and onState with
-// "connecting", "live" or "waiting" until stop() is called.
-export function subscribe(endpoint, { bbox, categories, services, tags }, onEvent, onState) {
+// "connecting", "live" or "waiting" until stop() is called. idle (ms) is
+// the watchdog's timeout.
+export function subscribe(endpoint, { bbox, categories, services, tags, idle }, onEvent, onState) {
+  const idleMs = idle > 0 ? idle : DEFAULT_IDLE;
   let after = null;
   let stopped = false;
   let delay = MIN_DELAY;
@@ -25,8 +31,17 @@ export function subscribe(endpoint, { bbox, categories, services, tags }, onEven
 
   async function run() {
     if (stopped) return;
-    ctl = new AbortController();
+    const mine = new AbortController();
+    ctl = mine;
+    let watchdog = null;
+    // Armed from the request on, re-armed by every chunk: a response that
+    // never comes, or a stream gone silent, is aborted.
+    const arm = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => mine.abort(), idleMs);
+    };
     onState('connecting');
+    arm();
     try {
       const list = (l) => (l && l.length ? l : null);
       const variables = { bbox, categories: list(categories), services: list(services), tags: list(tags), after };
@@ -47,6 +62,7 @@ export function subscribe(endpoint, { bbox, categories, services, tags }, onEven
       while (!ended) {
         const { value, done } = await reader.read();
         if (done) break;
+        arm();
         buf += value.replace(/\r\n?/g, '\n');
         let i;
         while ((i = buf.indexOf('\n\n')) >= 0) {
@@ -75,6 +91,8 @@ export function subscribe(endpoint, { bbox, categories, services, tags }, onEven
       reader.cancel().catch(() => {});
     } catch (e) {
       if (stopped) return;
+    } finally {
+      clearTimeout(watchdog);
     }
     if (stopped) return;
     // Dropped, ended or refused: resume after the last cursor, later.

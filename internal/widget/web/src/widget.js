@@ -74,6 +74,9 @@ function options(el) {
     coverage: ['off', 'summary', 'full'].includes(d.coverage) ? d.coverage : 'summary',
     // data-live="off": no subscription, the markers as loaded.
     live: (d.live || '').toLowerCase() !== 'off',
+    // data-live-idle: seconds without a byte (not even a keep-alive) after
+    // which the live stream is dropped and resumed; default 45.
+    liveIdle: Number(d.liveIdle) > 0 ? Number(d.liveIdle) * 1000 : 0,
   };
 }
 
@@ -220,7 +223,7 @@ class Widget {
       bbox = { south: place.lat - r, north: place.lat + r, west: place.lng - rl, east: place.lng + rl };
     }
     const { categories, services, tags } = this.opts;
-    this.live = subscribe(this.opts.endpoint, { bbox, categories, services, tags },
+    this.live = subscribe(this.opts.endpoint, { bbox, categories, services, tags, idle: this.opts.liveIdle },
       (e) => this.applyChange(e), (state) => { if (!this.destroyed) this.host.dataset.live = state; });
   }
 
