@@ -102,7 +102,7 @@ func Poll(ctx context.Context, w *Wake, interval time.Duration, latest func(cont
 			return
 		case <-t.C:
 		}
-		qctx, cancel := context.WithTimeout(ctx, interval+5*time.Second)
+		qctx, cancel := context.WithTimeout(Background(ctx), interval+5*time.Second)
 		v, err := latest(qctx)
 		cancel()
 		switch {
@@ -115,4 +115,20 @@ func Poll(ctx context.Context, w *Wake, interval time.Duration, latest func(cont
 			w.Bump()
 		}
 	}
+}
+
+type backgroundKey struct{}
+
+// Background marks ctx as a follower's own reading of a log (the poll,
+// the service-map index catching up, the live hub's followers), not a
+// request's: the tests that count a request's statements leave these out,
+// as they come on their own clock.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// IsBackground reports whether ctx was marked by Background.
+func IsBackground(ctx context.Context) bool {
+	v, _ := ctx.Value(backgroundKey{}).(bool)
+	return v
 }

@@ -127,7 +127,7 @@ func NewHub(wake *changewake.Wake, opts Options) *Hub {
 	if opts.Page <= 0 {
 		opts.Page = 200
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(changewake.Background(context.Background()))
 	return &Hub{opts: opts, wake: wake, sources: map[string]*follower{}, ctx: ctx, cancel: cancel}
 }
 

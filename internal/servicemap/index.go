@@ -132,7 +132,7 @@ func (ix *Index) Follow(w *changewake.Wake) {
 		for {
 			changed := w.Changed()
 			if ix.synced.Load() != 0 && ix.current() == 0 { // loaded, behind
-				if err := ix.Sync(context.Background()); err != nil {
+				if err := ix.Sync(changewake.Background(context.Background())); err != nil {
 					slog.Warn("servicemap: catch up", "err", err)
 				}
 			}

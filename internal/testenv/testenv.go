@@ -26,6 +26,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"lifecircle/ent"
+	"lifecircle/internal/changewake"
 	"lifecircle/internal/demo"
 	"lifecircle/internal/store"
 )
@@ -199,7 +200,10 @@ type Counter struct {
 }
 
 func (c *Counter) wrap(d dialect.Driver) dialect.Driver {
-	return dialect.DebugWithContext(d, func(_ context.Context, v ...any) {
+	return dialect.DebugWithContext(d, func(ctx context.Context, v ...any) {
+		if changewake.IsBackground(ctx) {
+			return // a follower's own reading, not the request's
+		}
 		s := fmt.Sprint(v...)
 		begin := strings.HasSuffix(s, "): started")
 		if begin || strings.Contains(s, ".Query:") || strings.Contains(s, ".Exec:") {
