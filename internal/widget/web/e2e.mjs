@@ -274,7 +274,11 @@ try {
       };
       (await seen('live')) && (await seen('waiting')) && (await seen('live'));
       report.live.stallStates = states.join(',');
-      await sp.waitForTimeout(500); // the server registers the subscription
+      // The server registers the resumed subscription: it resumes "from
+      // now" (the first stream saw no event, so the widget has no cursor),
+      // and a facility committed before that would not be sent (see the
+      // README's notes). Under -race on a loaded machine 500 ms was short.
+      await sp.waitForTimeout(2000);
       const made = await gql(L, `mutation($c: ID!, $lat: Float!, $lng: Float!) { createFacility(input: {name: "停顿后新药店", category: "pharmacy", lat: $lat, lng: $lng, communityID: $c}) { id } }`,
         { c: L.community, lat: L.lat + 0.0001, lng: L.lng });
       report.live.stallCreated = await sp.locator(host).locator(`.lc-item[data-id="${made.createFacility.id}"] .lc-item-name`).textContent({ timeout: 15000 })
