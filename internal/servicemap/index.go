@@ -512,6 +512,15 @@ func (ix *Index) remove(id int) {
 	ix.byID.del(id)
 }
 
+// Position is the change log's last entry the index has applied (0 before
+// it loads): what it answers reflects at least that entry, so a client
+// that follows the log after it misses nothing (it may see an entry again).
+func (ix *Index) Position() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.seq
+}
+
 // Len is the number of facilities indexed.
 func (ix *Index) Len() int {
 	ix.mu.RLock()

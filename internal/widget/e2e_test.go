@@ -481,11 +481,13 @@ func TestWidgetInBrowser(t *testing.T) {
 			case dropped = <-stalled:
 			default:
 			}
-			// Exactly two streams: the resumed one, kept alive by the
-			// server's keep-alives, is not dropped.
-			if !dropped || l.StallStates != "live,waiting,live" || l.StallCreated != "停顿后新药店" || streams.Load() != 2 {
-				t.Errorf("stalled stream: dropped by the widget %v, states %q, created %q, %d streams; want true, live,waiting,live, 停顿后新药店, 2",
-					dropped, l.StallStates, l.StallCreated, streams.Load())
+			// Two streams: the resumed one, kept alive by the server's
+			// keep-alives, is not dropped over and over (a CPU-starved
+			// browser may miss the 3 s once; the watchdog then resumes
+			// after the cursor, losing nothing).
+			if n := streams.Load(); !dropped || l.StallStates != "live,waiting,live" || l.StallCreated != "停顿后新药店" || n < 2 || n > 3 {
+				t.Errorf("stalled stream: dropped by the widget %v, states %q, created %q, %d streams; want true, live,waiting,live, 停顿后新药店, 2 (3 at most)",
+					dropped, l.StallStates, l.StallCreated, n)
 			}
 		}
 		if len(r.ConsoleErrors)+len(r.FailedRequests)+len(r.BadResponses) > 0 {

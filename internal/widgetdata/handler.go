@@ -103,9 +103,12 @@ func (h *Handler) answer(r *http.Request, q Query) (*answer, error) {
 		if err != nil {
 			return nil, err
 		}
-		// The ETag leaves out asOf: an answer read again with nothing
-		// changed validates.
-		sum := sha256.Sum256(bytes.Replace(body, []byte(`"asOf":"`+d.AsOf+`"`), nil, 1))
+		// The ETag leaves out asOf and the cursor: an answer read again
+		// with nothing changed here validates (a map keeping its older
+		// cursor only receives some changes again).
+		unstamped := bytes.Replace(body, []byte(`"asOf":"`+d.AsOf+`"`), nil, 1)
+		unstamped = bytes.Replace(unstamped, []byte(`"cursor":"`+d.Cursor+`"`), nil, 1)
+		sum := sha256.Sum256(unstamped)
 		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
 		a := &answer{Asset: webasset.Make(body, "application/json; charset=utf-8", etag, gzip.BestSpeed), expires: now.Add(ServerTTL)}
 		h.mu.Lock()

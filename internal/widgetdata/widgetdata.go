@@ -7,6 +7,7 @@
 package widgetdata
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"entgo.io/contrib/entgql"
 
 	"lifecircle/ent"
 	"lifecircle/ent/activity"
@@ -151,6 +154,10 @@ type Data struct {
 	Streets Streets `json:"streets"`
 	// AsOf is when openNow and the activities were read.
 	AsOf string `json:"asOf"`
+	// Cursor is the change feed's position the answer reflects at least:
+	// a map that subscribes to facilityChanged after it misses no change
+	// made after the answer was read (it may receive one again).
+	Cursor string `json:"cursor"`
 }
 
 // Query is what a request asks.
@@ -261,6 +268,12 @@ func Build(ctx context.Context, client *ent.Client, places *servicemap.Index, wa
 	if err != nil {
 		return nil, err
 	}
+	// Read after Coverage brought the index up to date and before Near:
+	// the facilities are as of this position or later.
+	cursor, err := feedCursor(places.Position())
+	if err != nil {
+		return nil, err
+	}
 	hits, err := places.Near(ctx, servicemap.NearQuery{Lat: place.Lat, Lng: place.Lng, Model: walk, Minutes: q.Minutes, Categories: q.Categories, Services: q.Services, Tags: q.Tags})
 	if err != nil {
 		return nil, err
@@ -269,7 +282,7 @@ func Build(ctx context.Context, client *ent.Client, places *servicemap.Index, wa
 		Place: place, Minutes: q.Minutes, Method: circle.Method,
 		Polygon: polygon(circle), Coverage: coverage(circle),
 		Categories: map[string]Category{}, Facilities: []Facility{},
-		AsOf: timefmt.Format(now),
+		AsOf: timefmt.Format(now), Cursor: cursor,
 	}
 	if len(hits) > MaxFacilities {
 		hits, d.More = hits[:MaxFacilities], true
@@ -302,6 +315,14 @@ func Build(ctx context.Context, client *ent.Client, places *servicemap.Index, wa
 		d.Streets.Lines = [][][2]float64{}
 	}
 	return d, nil
+}
+
+// feedCursor spells a change-log position as the changes query and
+// facilityChanged do.
+func feedCursor(seq int) (string, error) {
+	var b bytes.Buffer
+	entgql.Cursor[int]{ID: seq}.MarshalGQL(&b)
+	return strconv.Unquote(b.String())
 }
 
 func round5(x float64) float64 { return math.Round(x*1e5) / 1e5 }

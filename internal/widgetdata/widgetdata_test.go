@@ -117,6 +117,35 @@ func TestWidgetData(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// The cursor is the change feed's position the answer was read at:
+		// the feed has nothing after it yet, and a facility created now
+		// comes after it (a map subscribing from it misses nothing).
+		changesAfter := func() []string {
+			var ch struct {
+				Changes struct {
+					Edges []struct{ Node struct{ Entity, Op string } }
+				}
+			}
+			s.Query(t, "", `query($after: Cursor) { changes(after: $after, first: 100) { edges { node { entity op } } } }`,
+				map[string]any{"after": d.Cursor}).Decode(t, &ch)
+			var got []string
+			for _, e := range ch.Changes.Edges {
+				got = append(got, e.Node.Entity+" "+e.Node.Op)
+			}
+			return got
+		}
+		if d.Cursor == "" {
+			t.Fatal("widget.json has no cursor")
+		}
+		if got := changesAfter(); len(got) != 0 {
+			t.Errorf("changes after widget.json's cursor before any write: %q, want none", got)
+		}
+		// Far away: the rest of the test does not see it.
+		st.Client.Facility.Create().SetName("游标之后的新药店").SetCategory("pharmacy").SetLat(c.Lat + 1).SetLng(c.Lng).SetCommunityID(c.ID).SaveX(ctx)
+		if got := changesAfter(); len(got) != 1 || got[0] != "Facility create" {
+			t.Errorf("changes after widget.json's cursor after one creation: %q, want [Facility create]", got)
+		}
+
 		// The same facilities as the public API's facilitiesNear.
 		var near struct {
 			FacilitiesNear struct {

@@ -256,8 +256,13 @@ try {
     // Removed from the page, the widget closes its stream.
     report.live.stateBeforeRemoval = await w.getAttribute('data-live');
     const aborted = page.waitForEvent('requestfailed', { predicate: (r) => r.method() === 'POST', timeout: 10000 }).then(() => true, () => false);
+    // Removed in the middle of a zoom animation (Leaflet 1.9.4 would end it
+    // on a timer and redraw the removed canvas: a console error).
+    const zoomIn = w.locator('.leaflet-control-zoom-in');
+    if (await zoomIn.count()) await zoomIn.click();
     await page.evaluate(() => document.querySelector('div[data-community]:not(#yilao)').remove());
     report.live.streamClosedOnRemoval = await aborted;
+    await page.waitForTimeout(600); // past the animation's 250 ms timer
 
     // A stalled stream (a proxy that answers, then falls silent): the
     // watchdog drops it after data-live-idle seconds and the widget resumes.
@@ -274,11 +279,9 @@ try {
       };
       (await seen('live')) && (await seen('waiting')) && (await seen('live'));
       report.live.stallStates = states.join(',');
-      // The server registers the resumed subscription: it resumes "from
-      // now" (the first stream saw no event, so the widget has no cursor),
-      // and a facility committed before that would not be sent (see the
-      // README's notes). Under -race on a loaded machine 500 ms was short.
-      await sp.waitForTimeout(2000);
+      // No wait for the resumed subscription: the widget resumes after the
+      // cursor its data was read at (widget.json's), so a facility
+      // committed before the server registers the new stream is replayed.
       const made = await gql(L, `mutation($c: ID!, $lat: Float!, $lng: Float!) { createFacility(input: {name: "停顿后新药店", category: "pharmacy", lat: $lat, lng: $lng, communityID: $c}) { id } }`,
         { c: L.community, lat: L.lat + 0.0001, lng: L.lng });
       report.live.stallCreated = await sp.locator(host).locator(`.lc-item[data-id="${made.createFacility.id}"] .lc-item-name`).textContent({ timeout: 15000 })

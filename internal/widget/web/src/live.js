@@ -18,12 +18,15 @@ const MIN_DELAY = 1000;
 const MAX_DELAY = 60000;
 export const DEFAULT_IDLE = 45000;
 
-// subscribe calls onEvent with each FacilityChange and onState with
-// "connecting", "live" or "waiting" until stop() is called. idle (ms) is
-// the watchdog's timeout.
-export function subscribe(endpoint, { bbox, categories, services, tags, idle }, onEvent, onState) {
+// subscribe calls onEvent with each FacilityChange after the cursor
+// `after` and onState with "connecting", "live" or "waiting" until stop()
+// is called. idle (ms) is the watchdog's timeout.
+export function subscribe(endpoint, { bbox, categories, services, tags, idle, after: from }, onEvent, onState) {
   const idleMs = idle > 0 ? idle : DEFAULT_IDLE;
-  let after = null;
+  // From the position the widget's data was read at (widget.json's
+  // cursor): a change made between that read and this stream, or while
+  // the stream is down, is replayed rather than lost.
+  let after = from || null;
   let stopped = false;
   let delay = MIN_DELAY;
   let ctl = null;

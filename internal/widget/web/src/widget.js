@@ -159,6 +159,11 @@ class Widget {
     this.live = null;
     if (this.resizeObserver) this.resizeObserver.disconnect();
     this.map.stop();
+    // Leaflet 1.9.4 ends a zoom animation on a timer that map.remove()
+    // does not clear (Leaflet#9575, fixed after 1.9.4): it would then move
+    // the removed map and redraw its canvas ("reading 'save'"). The timer
+    // does nothing when no animation is marked as running.
+    this.map._animatingZoom = false;
     this.map.remove();
   }
 
@@ -223,7 +228,7 @@ class Widget {
       bbox = { south: place.lat - r, north: place.lat + r, west: place.lng - rl, east: place.lng + rl };
     }
     const { categories, services, tags } = this.opts;
-    this.live = subscribe(this.opts.endpoint, { bbox, categories, services, tags, idle: this.opts.liveIdle },
+    this.live = subscribe(this.opts.endpoint, { bbox, categories, services, tags, idle: this.opts.liveIdle, after: this.data.cursor },
       (e) => this.applyChange(e), (state) => { if (!this.destroyed) this.host.dataset.live = state; });
   }
 
