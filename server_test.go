@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -29,6 +30,7 @@ func TestSeedAndTokenCommands(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "loaded ") {
 		t.Fatalf("first seed: %q", out.String())
 	}
+	loaded := out.String()
 	out.Reset()
 	if err := run(ctx, []string{"seed", "-data-dir", dir}, &out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -67,10 +69,23 @@ func TestSeedAndTokenCommands(t *testing.T) {
 	if v.Viewer.Role != "STAFF" || v.Viewer.Community.Name != "北大社区" {
 		t.Errorf("token from the command line: viewer %+v", v.Viewer)
 	}
-	var counts struct{ Regions struct{ TotalCount int } }
-	s.Query(t, "", `{ regions { totalCount } }`, nil).Decode(t, &counts)
+	var counts struct {
+		Regions, Activities, ServiceRequests struct{ TotalCount int }
+	}
+	admin := s.Token(t, "admin", 0)
+	s.Query(t, admin, `{ regions { totalCount } activities { totalCount } serviceRequests { totalCount } }`, nil).Decode(t, &counts)
 	if counts.Regions.TotalCount != 32 {
 		t.Errorf("after seeding twice: %d regions, want the 32 of the demo data once (30 in demo.json, 2 in grids.json)", counts.Regions.TotalCount)
+	}
+	// What the seed command (and the server's start-up log) says it loaded
+	// is what the API then counts: every file of the demo data, not only
+	// demo.json (it said 30 regions and 35 activities of 32 and 36).
+	want := fmt.Sprintf("loaded %d regions, ", counts.Regions.TotalCount)
+	wantAct := fmt.Sprintf(" %d activities, ", counts.Activities.TotalCount)
+	wantReq := fmt.Sprintf(" %d requests\n", counts.ServiceRequests.TotalCount)
+	if !strings.HasPrefix(loaded, want) || !strings.Contains(loaded, wantAct) || !strings.HasSuffix(loaded, wantReq) {
+		t.Errorf("seed said %q; the API counts %d regions, %d activities, %d requests", loaded,
+			counts.Regions.TotalCount, counts.Activities.TotalCount, counts.ServiceRequests.TotalCount)
 	}
 }
 

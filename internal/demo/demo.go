@@ -27,7 +27,9 @@ import (
 //go:embed demo.json
 var raw []byte
 
-// Summary counts what Load wrote.
+// Summary counts what Load wrote, from every file of the demo data
+// (demo.json, and the regions, series and follow-up requests of
+// grids.json and recurring.json): the totals the API then answers.
 type Summary struct {
 	Loaded                                   bool // false when the data was already there
 	Regions, Compounds, Grids, Organizations int
@@ -63,10 +65,10 @@ func Load(ctx context.Context, client *ent.Client) (Summary, error) {
 		err = writeCobuild(ctx, tx.Client()) // the three lists (cobuild.go)
 	}
 	if err == nil {
-		err = writeRecurring(ctx, tx.Client()) // recurring.go: themes and recurring series
+		err = writeRecurring(ctx, tx.Client(), &s) // recurring.go: themes and recurring series
 	}
 	if err == nil {
-		err = loadGrids(ctx, tx.Client()) // grids.json: grid management and reported indicators
+		err = loadGrids(ctx, tx.Client(), &s) // grids.json: grid management and reported indicators
 	}
 	if err != nil {
 		_ = tx.Rollback()

@@ -30,8 +30,8 @@ type gridsData struct {
 		Compounds       []string
 	}
 	GridWorkers []struct {
-		Community, Grid, Person, Kind string
-		Illustrative                  []string
+		Community, Grid, Person, Kind, Source string
+		Illustrative                          []string
 	}
 	Visits []struct {
 		Community, Grid, Compound, Building, Unit, Room string
@@ -56,7 +56,7 @@ type gridsData struct {
 
 // loadGrids writes grids.json in the demo's transaction (ctx is the system
 // context), looking records up by name.
-func loadGrids(ctx context.Context, c *ent.Client) error {
+func loadGrids(ctx context.Context, c *ent.Client, sum *Summary) error {
 	var d gridsData
 	if err := json.Unmarshal(gridsRaw, &d); err != nil {
 		return fmt.Errorf("demo: parse grids.json: %w", err)
@@ -125,7 +125,7 @@ func loadGrids(ctx context.Context, c *ent.Client) error {
 		}
 		kind := gridworker.Kind(w.Kind)
 		if err := c.GridWorker.Create().SetGridID(g.ID).SetPersonID(p).SetCommunityID(comm).SetKind(kind).
-			SetIllustrative(w.Illustrative).Exec(ctx); err != nil {
+			SetSource(w.Source).SetIllustrative(w.Illustrative).Exec(ctx); err != nil {
 			return fmt.Errorf("demo: grid worker %s: %w", w.Person, err)
 		}
 		u := c.Grid.UpdateOne(g)
@@ -183,6 +183,7 @@ func loadGrids(ctx context.Context, c *ent.Client) error {
 			if err != nil {
 				return fmt.Errorf("demo: follow-up %s: %w", f.Title, err)
 			}
+			sum.Requests++
 			cr.SetFollowUpRequestID(r.ID)
 		}
 		if err := cr.Exec(ctx); err != nil {
@@ -199,6 +200,7 @@ func loadGrids(ctx context.Context, c *ent.Client) error {
 			SetSource(r.Source).SetIllustrative(r.Illustrative).Exec(ctx); err != nil {
 			return fmt.Errorf("demo: region %s: %w", r.Name, err)
 		}
+		sum.Regions++
 	}
 	for _, in := range d.Indicators {
 		reg, err := c.Region.Query().Where(region.Name(in.Region)).OnlyID(ctx)

@@ -72,7 +72,7 @@ func writeOneWindow(ctx context.Context, c *ent.Client, id ids) error {
 			return err
 		}
 		if err := c.ServiceSlot.Create().SetMatterID(m.ID).SetCommunityID(m.CommunityID).SetStartsAt(start).
-			SetEndsAt(end).SetCapacity(sl.Capacity).SetIllustrative([]string{"*"}).Exec(ctx); err != nil {
+			SetEndsAt(end).SetCapacity(sl.Capacity).SetSource("illustrative").SetIllustrative([]string{"*"}).Exec(ctx); err != nil {
 			return fmt.Errorf("demo: slot: %w", err)
 		}
 	}

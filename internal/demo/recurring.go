@@ -39,7 +39,7 @@ type recurringData struct {
 // writeRecurring writes the themes and series, and links the dataset's
 // activities of a theme's community and month whose free-text theme is the
 // theme's title to the theme record.
-func writeRecurring(ctx context.Context, c *ent.Client) error {
+func writeRecurring(ctx context.Context, c *ent.Client, sum *Summary) error {
 	var d recurringData
 	if err := json.Unmarshal(recurringRaw, &d); err != nil {
 		return fmt.Errorf("demo: parse recurring.json: %w", err)
@@ -100,6 +100,7 @@ func writeRecurring(ctx context.Context, c *ent.Client) error {
 			SetIllustrative(s.Illustrative).Exec(ctx); err != nil {
 			return fmt.Errorf("demo: series %s: %w", s.Title, err)
 		}
+		sum.Activities++
 	}
 	return nil
 }

@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"lifecircle/internal/explorer"
+	"lifecircle/internal/opendata"
 	"lifecircle/internal/server"
 	"lifecircle/internal/stats"
 	"lifecircle/internal/testenv"
@@ -92,6 +94,21 @@ func TestReadmeListsEveryEndpoint(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("route %q of server.go is not in the README's endpoints table", route)
+		}
+	}
+	// The dataset pages and downloads are routes with a pattern
+	// (/open/datasets/{id}): the table names each one the portal serves.
+	for _, id := range opendata.DatasetIDs {
+		if !slices.Contains(listed, "/open/datasets/"+id) {
+			t.Errorf("dataset page /open/datasets/%s is not in the README's endpoints table", id)
+		}
+	}
+	for _, id := range opendata.CSVDatasets {
+		if !slices.Contains(listed, "/open/"+id+".csv") {
+			t.Errorf("download /open/%s.csv is not in the README's endpoints table", id)
+		}
+		if !slices.Contains(listed, "/open/"+id+".csv-metadata.json") {
+			t.Errorf("/open/%s.csv-metadata.json is not in the README's endpoints table", id)
 		}
 	}
 

@@ -288,3 +288,117 @@ func TestDemoDataProvenance(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkingSystemsDemoProvenance does for the demo records of #13's
+// working systems (internal/demo/onewindow.json, cobuild.json,
+// recurring.json, grids.json) what TestDemoDataProvenance does for
+// demo.json: read back through GraphQL as an admin, each names one of the
+// five articles (by the same title as every other record) or
+// "illustrative", lists only real GraphQL fields as illustrative, a wholly
+// invented one has source "illustrative", and every phone is in the
+// fictional range and marked.
+func TestWorkingSystemsDemoProvenance(t *testing.T) {
+	type rec struct {
+		ID           string
+		Source       *string
+		Illustrative []string
+		Phone        *string
+	}
+	type check struct {
+		typ, query, path string
+		want             int
+	}
+	checks := []check{
+		{"ServiceMatter", `serviceMatters(first: 100) { edges { node { id source illustrative } } }`, "serviceMatters", 6},
+		{"ServiceSlot", `serviceSlots(first: 100) { edges { node { id source illustrative } } }`, "serviceSlots", 3},
+		{"Resource", `resources(first: 100) { edges { node { id source illustrative } } }`, "resources", 5},
+		{"ResourceContact", `resources(first: 100) { edges { node { contact { id source illustrative phone } } } }`, "resources.contact", 1},
+		{"CoBuildingProject", `coBuildingProjects(first: 100) { edges { node { id source illustrative } } }`, "coBuildingProjects", 7},
+		{"ProjectSigning", `coBuildingProjects(first: 100) { edges { node { signings { id source illustrative } } } }`, "coBuildingProjects.signings", 7},
+		{"ProjectUpdate", `coBuildingProjects(first: 100) { edges { node { updates { id source illustrative } } } }`, "coBuildingProjects.updates", 4},
+		{"Theme", `themes(first: 100) { edges { node { id source illustrative } } }`, "themes", 1},
+		{"ReportedIndicator", `reportedIndicators(first: 100) { edges { node { id source illustrative } } }`, "reportedIndicators", 8},
+		{"GridWorker", `gridWorkers(first: 100) { edges { node { id source illustrative } } }`, "gridWorkers", 9},
+		{"Visit", `visits(first: 100) { edges { node { id source illustrative } } }`, "visits", 3},
+	}
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		s := start(t, b)
+		admin := s.Token(t, "admin", 0)
+		for _, c := range checks {
+			var intro struct {
+				Type struct{ Fields []struct{ Name string } } `json:"__type"`
+			}
+			s.Query(t, admin, `query($n: String!) { __type(name: $n) { fields(includeDeprecated: true) { name } } }`, map[string]any{"n": c.typ}).Decode(t, &intro)
+			var fields []string
+			for _, f := range intro.Type.Fields {
+				fields = append(fields, f.Name)
+			}
+			var d map[string]struct {
+				Edges []struct{ Node map[string]json.RawMessage }
+			}
+			s.Query(t, admin, `{ `+c.query+` }`, nil).Decode(t, &d)
+			root, sub, _ := strings.Cut(c.path, ".")
+			var recs []rec
+			for _, e := range d[root].Edges {
+				if sub == "" {
+					var r rec
+					raw, _ := json.Marshal(e.Node)
+					if err := json.Unmarshal(raw, &r); err != nil {
+						t.Fatal(err)
+					}
+					recs = append(recs, r)
+					continue
+				}
+				v := e.Node[sub]
+				if string(v) == "null" || len(v) == 0 {
+					continue
+				}
+				if v[0] == '[' {
+					var rs []rec
+					if err := json.Unmarshal(v, &rs); err != nil {
+						t.Fatal(err)
+					}
+					recs = append(recs, rs...)
+				} else {
+					var r rec
+					if err := json.Unmarshal(v, &r); err != nil {
+						t.Fatal(err)
+					}
+					recs = append(recs, r)
+				}
+			}
+			if len(recs) != c.want {
+				t.Errorf("%s: %d demo records through the API, want %d", c.typ, len(recs), c.want)
+			}
+			for _, r := range recs {
+				src := ""
+				if r.Source != nil {
+					src = *r.Source
+				}
+				if !knownSource(src) {
+					t.Errorf("%s %s: source %q is not one of the five articles' titles or \"illustrative\"", c.typ, r.ID, src)
+				}
+				whole := slices.Contains(r.Illustrative, "*")
+				if whole && len(r.Illustrative) != 1 {
+					t.Errorf("%s %s: illustrative %v mixes * with fields", c.typ, r.ID, r.Illustrative)
+				}
+				if src == "illustrative" && !whole {
+					t.Errorf("%s %s: source illustrative but illustrative %v", c.typ, r.ID, r.Illustrative)
+				}
+				for _, f := range r.Illustrative {
+					if f != "*" && !slices.Contains(fields, f) {
+						t.Errorf("%s %s: illustrative names %q, not a field of %s", c.typ, r.ID, f, c.typ)
+					}
+				}
+				if r.Phone != nil && *r.Phone != "" {
+					if !fictionalPhone.MatchString(*r.Phone) {
+						t.Errorf("%s %s: phone %q is outside the fictional range 000-0000-xxxx", c.typ, r.ID, *r.Phone)
+					}
+					if !whole && !slices.Contains(r.Illustrative, "phone") {
+						t.Errorf("%s %s: invented phone not listed as illustrative", c.typ, r.ID)
+					}
+				}
+			}
+		}
+	})
+}
