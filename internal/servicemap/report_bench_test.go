@@ -10,7 +10,6 @@ import (
 
 	"lifecircle/ent"
 	"lifecircle/ent/facility"
-	"lifecircle/internal/openinghours"
 	"lifecircle/internal/taxonomy"
 )
 
@@ -27,7 +26,7 @@ func syntheticCity(n, compounds int, side float64) (*Index, []*ent.Compound) {
 	pos := func() (float64, float64) {
 		return centerLat + (rng.Float64()*side-side/2)/mLat, centerLng + (rng.Float64()*side-side/2)/mLng
 	}
-	ix := &Index{cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]*openinghours.Schedule{}, labels: newLabelTable(), loaded: true}
+	ix := &Index{cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]uint32{}, labels: newLabelTable(), loaded: true}
 	cats := taxonomy.All()[:30]
 	for id := 1; id <= n; id++ {
 		lat, lng := pos()
