@@ -73,6 +73,9 @@ func TestClientsAgainstTwoServerProcesses(t *testing.T) {
 	t.Run("a resident receives each status change of their request in order", func(t *testing.T) {
 		run(t, "statusChanges")
 	})
+	t.Run("an organiser receives a registration then its cancellation in order; others are refused with FORBIDDEN", func(t *testing.T) {
+		run(t, "registrations")
+	})
 	t.Run("a malformed subscription is an error with extensions.code and the connection stays usable", func(t *testing.T) {
 		run(t, "malformed")
 	})

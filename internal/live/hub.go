@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +43,36 @@ type Event struct {
 	// the change log). Never personal data that a resolver would not load
 	// again through the privacy rules.
 	Data any
+	// Keys are the entry's values by which subscriptions are indexed
+	// besides its ID (Request.Key): e.g. the community a request event is
+	// about. Distinct names; never KeyID (the ID is always a key).
+	Keys []Key
+}
+
+// Key is a value of an entry that subscriptions can be indexed by: a
+// subscription with Request.Key set is offered only the entries that carry
+// that key, so an entry costs nothing to the subscriptions of other keys
+// (5,000 residents each following their own request, the volunteers of
+// other communities).
+type Key struct {
+	Name  string
+	Value int
+}
+
+// KeyID names an entry's ID (Event.ID) as a Key.
+const KeyID = "id"
+
+// Has reports whether e carries k.
+func (e *Event) Has(k Key) bool {
+	if k.Name == KeyID {
+		return e.ID == k.Value
+	}
+	for _, x := range e.Keys {
+		if x == k {
+			return true
+		}
+	}
+	return false
 }
 
 // Source is a log the hub follows.
@@ -140,8 +171,8 @@ func (h *Hub) Add(src Source) {
 	if _, ok := h.sources[src.Name()]; ok && h.started {
 		return
 	}
-	f := &follower{hub: h, src: src, inbox: map[*Subscription]sink{}, anyID: map[*Subscription]struct{}{},
-		byID: map[int]map[*Subscription]struct{}{}, ready: make(chan struct{})}
+	f := &follower{hub: h, src: src, inbox: map[*Subscription]sink{}, anyKey: map[*Subscription]struct{}{},
+		byKey: map[Key]map[*Subscription]struct{}{}, ready: make(chan struct{})}
 	h.sources[src.Name()] = f
 	if h.started {
 		go f.run(h.ctx)
@@ -184,7 +215,7 @@ func (h *Hub) Close() {
 			s.end(ErrClosed)
 		}
 		f.inbox = map[*Subscription]sink{}
-		f.anyID, f.byID = map[*Subscription]struct{}{}, map[int]map[*Subscription]struct{}{}
+		f.anyKey, f.byKey = map[*Subscription]struct{}{}, map[Key]map[*Subscription]struct{}{}
 		f.mu.Unlock()
 	}
 }
@@ -218,10 +249,13 @@ type Request struct {
 	// block: decide what needs the database at delivery instead.
 	Match func(Event) bool
 	// ID, when not 0, keeps only the entries about that record (Event.ID),
-	// before Match: the follower indexes such subscriptions by ID, so an
-	// entry costs nothing to the subscriptions of other records (5,000
-	// residents each following their own request).
+	// before Match: it is Key{KeyID, ID}.
 	ID int
+	// Key, when its Name is set, keeps only the entries that carry it
+	// (Event.Has), before Match: the follower indexes subscriptions by
+	// their key, so an entry is offered only to the subscriptions of its
+	// keys and to those without one. At most one of ID and Key.
+	Key Key
 	// Fresh has Stream re-check the connection's credential before every
 	// delivery, not trusting a recent verdict (see Fresh): for events that
 	// carry personal data, so a revoked token or a deactivated person
@@ -285,13 +319,20 @@ func (h *Hub) Subscribe(ctx context.Context, r Request) (*Subscription, error) {
 		}
 		r.After = &latest
 	}
+	key := r.Key
+	if r.ID != 0 {
+		if key.Name != "" {
+			return nil, errors.New("live: a subscription has an ID or a Key, not both")
+		}
+		key = Key{Name: KeyID, Value: r.ID}
+	}
 	match := r.Match
 	if match == nil {
 		match = func(Event) bool { return true }
 	}
-	if id := r.ID; id != 0 {
+	if key.Name != "" {
 		refine := match
-		match = func(e Event) bool { return e.ID == id && refine(e) }
+		match = func(e Event) bool { return e.Has(key) && refine(e) }
 	}
 	// in is what the follower fills: bounded; out is what the subscriber
 	// reads, fed by the pump (replay, then in).
@@ -299,13 +340,13 @@ func (h *Hub) Subscribe(ctx context.Context, r Request) (*Subscription, error) {
 	// the follower shares one entry between its subscribers.
 	in := make(chan *Event, h.opts.Buffer)
 	s := &Subscription{ch: make(chan Event), done: make(chan struct{}), f: f}
-	go s.pump(ctx, h, r, match, in)
+	go s.pump(ctx, h, r, sink{in: in, match: match, key: key})
 	return s, nil
 }
 
 // pump replays from the log, joins the live fan-out, and forwards.
-func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(Event) bool, in chan *Event) {
-	f := s.f
+func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, k sink) {
+	f, match, in := s.f, k.match, k.in
 	defer close(s.ch)
 	send := func(e Event) bool {
 		select {
@@ -339,7 +380,7 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(E
 				pos = f.head
 			}
 			s.last = pos
-			f.join(s, sink{in: in, match: match, id: r.ID})
+			f.join(s, k)
 			f.mu.Unlock()
 			break
 		}
@@ -393,7 +434,7 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, match func(E
 type sink struct {
 	in    chan *Event
 	match func(Event) bool
-	id    int // Request.ID
+	key   Key // Request.Key (or ID); Name "": none
 }
 
 // follower reads one source and fans out.
@@ -404,10 +445,13 @@ type follower struct {
 	head  int
 	ready chan struct{} // closed once head is known
 	inbox map[*Subscription]sink
-	// The subscriptions of inbox by Request.ID: those of one record
-	// (byID), the others (anyID).
-	anyID map[*Subscription]struct{}
-	byID  map[int]map[*Subscription]struct{}
+	// The subscriptions of inbox by their key: those with one (byKey),
+	// the others (anyKey).
+	anyKey map[*Subscription]struct{}
+	byKey  map[Key]map[*Subscription]struct{}
+	// offers counts the (entry, subscription) pairs the fan-out
+	// considered (see Hub.Offers).
+	offers int64
 	// hole is the first missing position after head, and since when it
 	// has been missing.
 	holeSince time.Time
@@ -519,6 +563,7 @@ func (f *follower) deliver(evs []Event) {
 	defer f.mu.Unlock()
 	var slow []*Subscription
 	offer := func(e *Event, subs map[*Subscription]struct{}) {
+		f.offers += int64(len(subs))
 		for s := range subs {
 			k := f.inbox[s]
 			if !k.match(*e) {
@@ -533,8 +578,13 @@ func (f *follower) deliver(evs []Event) {
 	}
 	for i := range evs {
 		e := &evs[i]
-		offer(e, f.anyID)
-		offer(e, f.byID[e.ID])
+		offer(e, f.anyKey)
+		offer(e, f.byKey[Key{Name: KeyID, Value: e.ID}])
+		for j, k := range e.Keys {
+			if k.Name != KeyID && !slices.Contains(e.Keys[:j], k) {
+				offer(e, f.byKey[k])
+			}
+		}
 		for _, s := range slow {
 			f.leave(s)
 			s.end(ErrSlow)
@@ -547,14 +597,14 @@ func (f *follower) deliver(evs []Event) {
 // join adds s to the fan-out; f.mu is held.
 func (f *follower) join(s *Subscription, k sink) {
 	f.inbox[s] = k
-	if k.id == 0 {
-		f.anyID[s] = struct{}{}
+	if k.key.Name == "" {
+		f.anyKey[s] = struct{}{}
 		return
 	}
-	subs := f.byID[k.id]
+	subs := f.byKey[k.key]
 	if subs == nil {
 		subs = map[*Subscription]struct{}{}
-		f.byID[k.id] = subs
+		f.byKey[k.key] = subs
 	}
 	subs[s] = struct{}{}
 }
@@ -566,14 +616,14 @@ func (f *follower) leave(s *Subscription) {
 		return
 	}
 	delete(f.inbox, s)
-	if k.id == 0 {
-		delete(f.anyID, s)
+	if k.key.Name == "" {
+		delete(f.anyKey, s)
 		return
 	}
-	if subs := f.byID[k.id]; subs != nil {
+	if subs := f.byKey[k.key]; subs != nil {
 		delete(subs, s)
 		if len(subs) == 0 {
-			delete(f.byID, k.id)
+			delete(f.byKey, k.key)
 		}
 	}
 }
@@ -587,4 +637,18 @@ func (h *Hub) Subscribers(source string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.inbox)
+}
+
+// Offers is how many times the follower of source has offered a live
+// entry to a subscription (the entry and the subscription's Match
+// considered together), since it started: the fan-out's work. An entry
+// offered to the subscriptions of its keys only adds that many.
+func (h *Hub) Offers(source string) int64 {
+	f := h.follower(source)
+	if f == nil {
+		return 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.offers
 }

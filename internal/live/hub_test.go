@@ -202,3 +202,88 @@ func TestInOrderLog(t *testing.T) {
 		t.Fatalf("the later subscription got %d first, want %d (it came after %d)", e.Seq, 1<<32+6, 1<<32+5)
 	}
 }
+
+// A subscription with a key is offered only the entries that carry it
+// (and those about its ID, for KeyID); one without a key is offered all.
+// The fan-out's work (Offers) counts only the subscriptions of an entry's
+// keys: without the index it would be every entry times every
+// subscription.
+func TestKeyedFanOut(t *testing.T) {
+	log := &memLog{}
+	h, w := newTestHub(t, log, Options{})
+	for h.Head("mem") != 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	sub := func(r Request) *Subscription {
+		r.Source = "mem"
+		s, err := h.Subscribe(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	team := func(n int) Key { return Key{Name: "team", Value: n} }
+	all := sub(Request{})
+	team1, team2 := sub(Request{Key: team(1)}), sub(Request{Key: team(2)})
+	var others []*Subscription
+	for n := 3; n < 20; n++ {
+		others = append(others, sub(Request{Key: team(n)}))
+	}
+	record5 := sub(Request{ID: 5})
+	if _, err := h.Subscribe(context.Background(), Request{Source: "mem", ID: 5, Key: team(1)}); err == nil {
+		t.Error("a request with both an ID and a Key was accepted")
+	}
+	for h.Subscribers("mem") != 21 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := h.Offers("mem")
+	log.mu.Lock()
+	log.evs = append(log.evs,
+		Event{Seq: 1, Entity: "Request", ID: 5, Keys: []Key{team(1)}},
+		Event{Seq: 2, Entity: "Request", ID: 6, Keys: []Key{team(2), team(2)}}, // a repeated key counts once
+		Event{Seq: 3, Entity: "Request", ID: 7, Keys: []Key{team(1), team(2)}},
+	)
+	log.mu.Unlock()
+	w.Bump()
+	for _, want := range []int{1, 2, 3} {
+		if e := recv(t, all); e.Seq != want {
+			t.Fatalf("the subscription without a key got %d, want %d", e.Seq, want)
+		}
+	}
+	for _, want := range []int{1, 3} {
+		if e := recv(t, team1); e.Seq != want {
+			t.Fatalf("team 1 got %d, want %d", e.Seq, want)
+		}
+	}
+	for _, want := range []int{2, 3} {
+		if e := recv(t, team2); e.Seq != want {
+			t.Fatalf("team 2 got %d, want %d", e.Seq, want)
+		}
+	}
+	if e := recv(t, record5); e.Seq != 1 {
+		t.Fatalf("record 5 got %d, want 1", e.Seq)
+	}
+	for h.Head("mem") != 3 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// 1: all, team 1, record 5; 2: all, team 2; 3: all, team 1, team 2.
+	if got := h.Offers("mem") - before; got != 8 {
+		t.Errorf("3 entries were offered %d times, want 8 (21 subscriptions each without the index: 63)", got)
+	}
+	for _, s := range append(others, record5) {
+		select {
+		case e := <-s.Events():
+			t.Errorf("a subscription of another key got %+v", e)
+		default:
+		}
+	}
+	// A replay from a position filters by key too.
+	after := 0
+	replay := sub(Request{Key: team(2), After: &after})
+	for _, want := range []int{2, 3} {
+		if e := recv(t, replay); e.Seq != want {
+			t.Fatalf("replay for team 2 got %d, want %d", e.Seq, want)
+		}
+	}
+}

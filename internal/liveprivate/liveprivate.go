@@ -50,6 +50,15 @@ const (
 	RegistrationsSource = "registration_events"
 )
 
+// Names of the keys (live.Key) the private logs' entries carry besides
+// their record's ID: the hub offers an entry only to the subscriptions of
+// its keys (requestDispatched by community, registrationChanged by
+// activity), and to those without a key (an admin's requestDispatched).
+const (
+	KeyCommunity = "community" // a request event's community
+	KeyActivity  = "activity"  // a registration event's activity
+)
+
 // Sources are the private logs of client, to add to a live.Hub.
 func Sources(client *ent.Client) []live.Source {
 	return []live.Source{Requests{Client: client}, Registrations{Client: client}}
@@ -91,7 +100,8 @@ func (s Requests) Read(ctx context.Context, after, limit int) ([]live.Event, err
 	out := make([]live.Event, len(evs))
 	for i, e := range evs {
 		out[i] = live.Event{Seq: e.ID, Entity: "ServiceRequest", ID: e.RequestID, Op: string(e.Action), At: e.At,
-			Data: requestEntry{community: e.CommunityID, action: e.Action}}
+			Data: requestEntry{community: e.CommunityID, action: e.Action},
+			Keys: []live.Key{{Name: KeyCommunity, Value: e.CommunityID}}}
 	}
 	return out, nil
 }
@@ -128,7 +138,8 @@ func (s Registrations) Read(ctx context.Context, after, limit int) ([]live.Event
 	out := make([]live.Event, len(evs))
 	for i, e := range evs {
 		out[i] = live.Event{Seq: e.ID, Entity: "Registration", ID: e.RegistrationID, Op: e.Status, At: e.At,
-			Data: registrationEntry{community: e.CommunityID, activity: e.ActivityID, status: e.Status}}
+			Data: registrationEntry{community: e.CommunityID, activity: e.ActivityID, status: e.Status},
+			Keys: []live.Key{{Name: KeyActivity, Value: e.ActivityID}}}
 	}
 	return out, nil
 }
@@ -262,6 +273,9 @@ func RequestDispatched(ctx context.Context, h *live.Hub, client *ent.Client, aft
 			(community == 0 || d.community == community)
 	}
 	req := live.Request{Source: RequestsSource, After: from, Fresh: true, Match: match}
+	if community != 0 {
+		req.Key = live.Key{Name: KeyCommunity, Value: community}
+	}
 	return live.Stream(ctx, h, req, func(ctx context.Context, e live.Event) (*RequestUpdate, bool, error) {
 		return requestUpdate(ctx, client, e, false)
 	})
@@ -314,7 +328,8 @@ func RegistrationChanged(ctx context.Context, h *live.Hub, client *ent.Client, i
 		d, ok := e.Data.(registrationEntry)
 		return ok && d.activity == id
 	}
-	req := live.Request{Source: RegistrationsSource, After: from, Fresh: true, Match: match}
+	req := live.Request{Source: RegistrationsSource, After: from, Fresh: true, Match: match,
+		Key: live.Key{Name: KeyActivity, Value: id}}
 	return live.Stream(ctx, h, req, func(ctx context.Context, e live.Event) (*RegistrationUpdate, bool, error) {
 		reg, err := client.Registration.Get(ctx, e.ID)
 		if ent.IsNotFound(err) {

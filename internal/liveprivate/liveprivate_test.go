@@ -444,3 +444,111 @@ func TestAcrossProcesses(t *testing.T) {
 		t.Errorf("delivered after %s: not woken by the notification", d)
 	}
 }
+
+// The hub offers a request event only to the requestDispatched
+// subscriptions of its community (and those without one: admins), and a
+// registration event only to the registrationChanged subscriptions of its
+// activity; what each subscriber receives is still decided by the privacy
+// rules at delivery. Without the index every event is offered to every
+// subscription of its log.
+func TestFanOutIsKeyed(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b testenv.Backend) {
+		w := setup(t, b)
+		sys := rule.SystemContext(context.Background())
+		c := w.st.Client
+		others, err := c.Region.Query().Where(region.LevelEQ(region.LevelCommunity), region.IDNEQ(w.community)).Limit(3).IDs(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(others) == 0 {
+			t.Fatal("the demo data has one community")
+		}
+		// requestDispatched: the two volunteers of the community, staff
+		// of other communities.
+		mch, err := liveprivate.RequestDispatched(subCtx(t, w.member), w.hub, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		och, err := liveprivate.RequestDispatched(subCtx(t, w.outside), w.hub, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var elsewhere []<-chan *liveprivate.RequestUpdate
+		for _, com := range others {
+			_, tok, err := token.Create(context.Background(), c, "test", auth.RoleStaff, com, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch, err := liveprivate.RequestDispatched(subCtx(t, auth.Viewer{Role: auth.RoleStaff, TokenID: tok.ID, CommunityID: com}), w.hub, c, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			elsewhere = append(elsewhere, ch)
+		}
+		// registrationChanged: staff on four activities of the community.
+		var acts []int
+		var rchs []<-chan *liveprivate.RegistrationUpdate
+		for i := range 4 {
+			act, err := c.Activity.Create().SetTitle("测试活动").SetCommunityID(w.community).SetCategory(activity.CategoryOther).
+				SetStartsAt(time.Now().Add(time.Duration(48+i) * time.Hour)).SetEndsAt(time.Now().Add(time.Duration(50+i) * time.Hour)).Save(sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch, err := liveprivate.RegistrationChanged(subCtx(t, w.staff), w.hub, c, act.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acts, rchs = append(acts, act.ID), append(rchs, ch)
+		}
+		nreq := 2 + len(others)
+		waitFor(t, func() bool {
+			return w.hub.Subscribers(liveprivate.RequestsSource) == nreq && w.hub.Subscribers(liveprivate.RegistrationsSource) == 4
+		})
+
+		start := w.hub.Head(liveprivate.RequestsSource)
+		before := w.hub.Offers(liveprivate.RequestsSource)
+		id := w.submit(t, "送餐上门")
+		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
+		if u := next(t, mch); u.Request.ID != id {
+			t.Errorf("member received %d, want %d", u.Request.ID, id)
+		}
+		if u := next(t, och); u.Request.ID != id {
+			t.Errorf("outside volunteer received %d, want %d", u.Request.ID, id)
+		}
+		entries, err := c.RequestEvent.Query().Where(requestevent.IDGT(start)).Count(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := w.hub.Offers(liveprivate.RequestsSource)-before, int64(2*entries); got != want {
+			t.Errorf("%d request events were offered %d times, want %d (to the 2 subscriptions of their community; %d without the index)",
+				entries, got, want, entries*nreq)
+		}
+		for _, ch := range elsewhere {
+			none(t, ch, 50*time.Millisecond)
+		}
+
+		before = w.hub.Offers(liveprivate.RegistrationsSource)
+		var reg int
+		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
+			r, err := workflow.Register(ctx, c, acts[0], nil, nil)
+			if err == nil {
+				reg = r.ID
+			}
+			return err
+		})
+		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
+			_, err := workflow.CancelRegistration(ctx, c, reg)
+			return err
+		})
+		u1, u2 := next(t, rchs[0]), next(t, rchs[0])
+		if u1.Status != "REGISTERED" || u2.Status != "CANCELLED" {
+			t.Errorf("got %s then %s, want REGISTERED then CANCELLED", u1.Status, u2.Status)
+		}
+		if got := w.hub.Offers(liveprivate.RegistrationsSource) - before; got != 2 {
+			t.Errorf("2 registration events were offered %d times, want 2 (to their activity's subscription; 8 without the index)", got)
+		}
+		for _, ch := range rchs[1:] {
+			none(t, ch, 50*time.Millisecond)
+		}
+	})
+}

@@ -289,9 +289,76 @@ const scenarios = {
     }
   },
 
-  // 5. A malformed subscription document: an error with extensions.code
-  // through the client's error callback; the graphql-ws connection stays
-  // usable afterwards (gqlgen sends complete after error).
+  // 5. The organiser of an activity (staff of its community), subscribed
+  // to registrationChanged(activity:) with graphql-ws (token in
+  // connection_init) on server B, receives a resident's registration and
+  // its cancellation made through server A, in that order, once each; a
+  // resident (graphql-ws) and a volunteer (graphql-sse), who do not
+  // organise it, are refused with FORBIDDEN.
+  async registrations() {
+    const [a, b] = cfg.servers;
+    const w = await people(a);
+    const { viewer } = await post(a, cfg.staff, '{ viewer { community { id } } }');
+    const day = 24 * 3600 * 1000;
+    const act = (await post(a, cfg.staff, `mutation($i: CreateActivityInput!) { createActivity(input: $i) { id } }`, {
+      i: { title: unique('直播报名测试活动'), category: 'OTHER', communityID: viewer.community.id,
+        startsAt: new Date(Date.now() + 2 * day).toISOString(), endsAt: new Date(Date.now() + 2 * day + 7200000).toISOString() },
+    })).createActivity.id;
+    const SUB = `subscription($a: ID!) { registrationChanged(activity: $a) { cursor status registration { id status activityID } } }`;
+    // Refusals: through the error callback (GraphQL errors) or a next
+    // carrying errors, then nothing else; extensions.code FORBIDDEN.
+    const refused = async (client, how) => {
+      const s = subscribe(client, SUB, { a: act });
+      await s.until(() => s.error !== undefined || s.done || s.events.length > 0, `${how}: the refusal`);
+      const errs = Array.isArray(s.error) ? s.error : s.events[0]?.errors;
+      assert.equal(errs?.[0]?.extensions?.code, 'FORBIDDEN', `${how}: error=${show(s.error)} events=${JSON.stringify(s.events)}`);
+      assert.ok(!s.events.some((r) => r.data?.registrationChanged), `${how}: received ${JSON.stringify(s.events)}`);
+      log(`${how}: refused: ${s.error ? 'error callback' : 'a next with errors'}: ${JSON.stringify(errs)}`);
+      s.dispose();
+    };
+    const residentWS = wsClient(b + '/graphql', { Authorization: 'Bearer ' + w.resident });
+    try {
+      await refused(residentWS, 'graphql-ws, a resident');
+    } finally {
+      await residentWS.dispose();
+    }
+    const volunteerSSE = sseClient(b + '/graphql', w.volunteer);
+    try {
+      await refused(volunteerSSE, 'graphql-sse, a volunteer');
+    } finally {
+      volunteerSSE.dispose();
+    }
+
+    const ws = wsClient(b + '/graphql', { Authorization: 'Bearer ' + cfg.staff });
+    try {
+      const s = subscribe(ws, SUB, { a: act });
+      await sleep(JOIN);
+      const reg = (await post(a, w.resident, 'mutation($a: ID!) { registerForActivity(activityID: $a) { id } }', { a: act })).registerForActivity.id;
+      const changes = () => s.events.map((r) => {
+        assert.equal(r.errors, undefined, JSON.stringify(r));
+        return r.data.registrationChanged;
+      });
+      await s.until(() => changes().length >= 1, 'the organiser\'s registration');
+      await post(a, w.resident, 'mutation($id: ID!) { cancelRegistration(id: $id) { id } }', { id: reg });
+      await s.until(() => changes().length >= 2, 'the organiser\'s cancellation');
+      await sleep(500); // a duplicate would come now
+      const got = changes();
+      log(`the organiser received ${JSON.stringify(got)}`);
+      assert.deepEqual(got.map((e) => [e.status, e.registration.id, e.registration.activityID]),
+        [['REGISTERED', reg, act], ['CANCELLED', reg, act]], `want the registration then its cancellation, once each: ${JSON.stringify(got)}`);
+      assert.equal(got[1].registration.status, 'CANCELLED', JSON.stringify(got[1]));
+      assert.ok(Number(got[0].cursor) < Number(got[1].cursor), `cursors out of order: ${got.map((e) => e.cursor)}`);
+      assert.equal(s.error, undefined);
+      s.dispose();
+    } finally {
+      await ws.dispose();
+    }
+  },
+
+  // 6. A malformed subscription document: an error with extensions.code
+  // through graphql-ws's error callback, the graphql-ws connection staying
+  // usable afterwards (gqlgen sends complete after error); through
+  // graphql-sse's next callback, then complete (see below).
   async malformed() {
     const [a] = cfg.servers;
     const ws = wsClient(a + '/open/graphql');
@@ -321,13 +388,25 @@ const scenarios = {
     } finally {
       await ws.dispose();
     }
+    // graphql-sse: the GraphQL over SSE protocol (PROTOCOL.md, distinct
+    // connections mode) has validation errors reported "through an
+    // accepted SSE connection by emitting next events that contain the
+    // errors", not by a 4xx, which the client would take for a network
+    // error. So the client's next callback receives {errors}, then
+    // complete; its error callback is for network and protocol failures.
     const sse = sseClient(a + '/open/graphql');
     try {
-      const bad = subscribe(sse, 'subscription { facilityChanged(nope: 1) { op } }');
-      await bad.until(() => bad.error !== undefined || bad.done || bad.events.length > 0, 'graphql-sse: the malformed subscription');
-      const errs = Array.isArray(bad.error) ? bad.error : bad.error?.errors ?? bad.events[0]?.errors;
-      log(`graphql-sse: error=${show(bad.error)} events=${JSON.stringify(bad.events)} complete=${bad.done}`);
-      assert.equal(errs?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED', `graphql-sse: error=${show(bad.error)} events=${JSON.stringify(bad.events)}`);
+      for (const [doc, code] of [['subscription { facilityChanged(nope: 1) { op } }', 'GRAPHQL_VALIDATION_FAILED'],
+        ['subscription { facilityChanged(after: "bm90IGEgY3Vyc29y") { op } }', 'BAD_USER_INPUT']]) {
+        const bad = subscribe(sse, doc);
+        await bad.until(() => bad.error !== undefined || bad.done, `graphql-sse: ${code}`);
+        const what = `graphql-sse, ${code}: error=${show(bad.error)} events=${JSON.stringify(bad.events)} complete=${bad.done}`;
+        log(what);
+        assert.equal(bad.error, undefined, what);
+        assert.equal(bad.events.length, 1, what);
+        assert.equal(bad.events[0].data ?? null, null, what);
+        assert.equal(bad.events[0].errors?.[0]?.extensions?.code, code, what);
+      }
     } finally {
       sse.dispose();
     }
