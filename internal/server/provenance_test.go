@@ -48,6 +48,62 @@ type provenanceNode struct {
 	Phone        *string
 }
 
+// check fails t where n's marks contradict each other or the rules: a
+// source that names no article, "*" mixed with fields, an illustrative
+// source on a record not wholly illustrative, a name that is not a field
+// of the type, approximate coordinates or an invented phone left unmarked,
+// a phone outside the fictional range. It reports whether the whole record
+// is illustrative.
+func (n provenanceNode) check(t *testing.T, typ string, fields []string) (whole bool) {
+	t.Helper()
+	src := ""
+	if n.Source != nil {
+		src = *n.Source
+	}
+	if !knownSource(src) {
+		t.Errorf("%s %s: source %q is not one of the five articles' titles or \"illustrative\"", typ, n.ID, src)
+	}
+	whole = slices.Contains(n.Illustrative, "*")
+	if whole && len(n.Illustrative) != 1 {
+		t.Errorf("%s %s: illustrative %v mixes * with fields", typ, n.ID, n.Illustrative)
+	}
+	if src == "illustrative" && !whole {
+		t.Errorf("%s %s: a record no article states must be illustrative as a whole, got %v", typ, n.ID, n.Illustrative)
+	}
+	for _, f := range n.Illustrative {
+		if f != "*" && !slices.Contains(fields, f) {
+			t.Errorf("%s %s: illustrative names %q, not a field of %s", typ, n.ID, f, typ)
+		}
+	}
+	marked := func(f string) bool { return whole || slices.Contains(n.Illustrative, f) }
+	if n.Approximate != nil && *n.Approximate && (!marked("lat") || !marked("lng")) {
+		t.Errorf("%s %s: approximate coordinates not listed as illustrative: %v", typ, n.ID, n.Illustrative)
+	}
+	if n.Phone != nil && *n.Phone != "" {
+		if !fictionalPhone.MatchString(*n.Phone) {
+			t.Errorf("%s %s: phone %q is outside the fictional range 000-0000-xxxx", typ, n.ID, *n.Phone)
+		}
+		if !marked("phone") {
+			t.Errorf("%s %s: invented phone not listed as illustrative", typ, n.ID)
+		}
+	}
+	return whole
+}
+
+// fieldsOf returns the names of the GraphQL fields of type typ.
+func fieldsOf(t *testing.T, s *testenv.Server, token, typ string) []string {
+	t.Helper()
+	var intro struct {
+		Type struct{ Fields []struct{ Name string } } `json:"__type"`
+	}
+	s.Query(t, token, `query($n: String!) { __type(name: $n) { fields(includeDeprecated: true) { name } } }`, map[string]any{"n": typ}).Decode(t, &intro)
+	var fields []string
+	for _, f := range intro.Type.Fields {
+		fields = append(fields, f.Name)
+	}
+	return fields
+}
+
 // TestDemoDataProvenance reads every demo record through the GraphQL API
 // (people and requests as an admin) and checks that it names its source,
 // marks the fields no article states as illustrative with real GraphQL
@@ -110,14 +166,7 @@ func TestDemoDataProvenance(t *testing.T) {
 		admin := s.Token(t, "admin", 0)
 		for _, ty := range types {
 			// The GraphQL fields of the type: what illustrative may name.
-			var intro struct {
-				Type struct{ Fields []struct{ Name string } } `json:"__type"`
-			}
-			s.Query(t, admin, `query($n: String!) { __type(name: $n) { fields(includeDeprecated: true) { name } } }`, map[string]any{"n": ty.typ}).Decode(t, &intro)
-			var fields []string
-			for _, f := range intro.Type.Fields {
-				fields = append(fields, f.Name)
-			}
+			fields := fieldsOf(t, s, admin, ty.typ)
 			if !slices.Contains(fields, "source") || !slices.Contains(fields, "illustrative") {
 				t.Fatalf("%s has no source or illustrative field: %v", ty.typ, fields)
 			}
@@ -150,39 +199,8 @@ func TestDemoDataProvenance(t *testing.T) {
 				t.Fatalf("%s: read %d records through the API, the demo data holds %d", ty.root, len(nodes), want)
 			}
 			for _, n := range nodes {
-				src := ""
-				if n.Source != nil {
-					src = *n.Source
-				}
-				if !knownSource(src) {
-					t.Errorf("%s %s: source %q names no article", ty.typ, n.ID, src)
-				}
-				whole := slices.Contains(n.Illustrative, "*")
-				if whole && len(n.Illustrative) != 1 {
-					t.Errorf("%s %s: illustrative %v mixes * with fields", ty.typ, n.ID, n.Illustrative)
-				}
-				if src == "illustrative" && !whole {
-					t.Errorf("%s %s: a record no article states must be illustrative as a whole, got %v", ty.typ, n.ID, n.Illustrative)
-				}
-				if ty.private && !whole {
+				if whole := n.check(t, ty.typ, fields); ty.private && !whole {
 					t.Errorf("%s %s: demo people and requests are wholly invented, got illustrative %v", ty.typ, n.ID, n.Illustrative)
-				}
-				for _, f := range n.Illustrative {
-					if f != "*" && !slices.Contains(fields, f) {
-						t.Errorf("%s %s: illustrative names %q, not a field of %s", ty.typ, n.ID, f, ty.typ)
-					}
-				}
-				marked := func(f string) bool { return whole || slices.Contains(n.Illustrative, f) }
-				if n.Approximate != nil && *n.Approximate && (!marked("lat") || !marked("lng")) {
-					t.Errorf("%s %s: approximate coordinates not listed as illustrative: %v", ty.typ, n.ID, n.Illustrative)
-				}
-				if n.Phone != nil && *n.Phone != "" {
-					if !fictionalPhone.MatchString(*n.Phone) {
-						t.Errorf("%s %s: phone %q is outside the fictional range 000-0000-xxxx", ty.typ, n.ID, *n.Phone)
-					}
-					if !marked("phone") {
-						t.Errorf("%s %s: invented phone not listed as illustrative", ty.typ, n.ID)
-					}
 				}
 			}
 		}
@@ -298,12 +316,6 @@ func TestDemoDataProvenance(t *testing.T) {
 // invented one has source "illustrative", and every phone is in the
 // fictional range and marked.
 func TestWorkingSystemsDemoProvenance(t *testing.T) {
-	type rec struct {
-		ID           string
-		Source       *string
-		Illustrative []string
-		Phone        *string
-	}
 	type check struct {
 		typ, query, path string
 		want             int
@@ -325,23 +337,16 @@ func TestWorkingSystemsDemoProvenance(t *testing.T) {
 		s := start(t, b)
 		admin := s.Token(t, "admin", 0)
 		for _, c := range checks {
-			var intro struct {
-				Type struct{ Fields []struct{ Name string } } `json:"__type"`
-			}
-			s.Query(t, admin, `query($n: String!) { __type(name: $n) { fields(includeDeprecated: true) { name } } }`, map[string]any{"n": c.typ}).Decode(t, &intro)
-			var fields []string
-			for _, f := range intro.Type.Fields {
-				fields = append(fields, f.Name)
-			}
+			fields := fieldsOf(t, s, admin, c.typ)
 			var d map[string]struct {
 				Edges []struct{ Node map[string]json.RawMessage }
 			}
 			s.Query(t, admin, `{ `+c.query+` }`, nil).Decode(t, &d)
 			root, sub, _ := strings.Cut(c.path, ".")
-			var recs []rec
+			var recs []provenanceNode
 			for _, e := range d[root].Edges {
 				if sub == "" {
-					var r rec
+					var r provenanceNode
 					raw, _ := json.Marshal(e.Node)
 					if err := json.Unmarshal(raw, &r); err != nil {
 						t.Fatal(err)
@@ -354,13 +359,13 @@ func TestWorkingSystemsDemoProvenance(t *testing.T) {
 					continue
 				}
 				if v[0] == '[' {
-					var rs []rec
+					var rs []provenanceNode
 					if err := json.Unmarshal(v, &rs); err != nil {
 						t.Fatal(err)
 					}
 					recs = append(recs, rs...)
 				} else {
-					var r rec
+					var r provenanceNode
 					if err := json.Unmarshal(v, &r); err != nil {
 						t.Fatal(err)
 					}
@@ -371,33 +376,7 @@ func TestWorkingSystemsDemoProvenance(t *testing.T) {
 				t.Errorf("%s: %d demo records through the API, want %d", c.typ, len(recs), c.want)
 			}
 			for _, r := range recs {
-				src := ""
-				if r.Source != nil {
-					src = *r.Source
-				}
-				if !knownSource(src) {
-					t.Errorf("%s %s: source %q is not one of the five articles' titles or \"illustrative\"", c.typ, r.ID, src)
-				}
-				whole := slices.Contains(r.Illustrative, "*")
-				if whole && len(r.Illustrative) != 1 {
-					t.Errorf("%s %s: illustrative %v mixes * with fields", c.typ, r.ID, r.Illustrative)
-				}
-				if src == "illustrative" && !whole {
-					t.Errorf("%s %s: source illustrative but illustrative %v", c.typ, r.ID, r.Illustrative)
-				}
-				for _, f := range r.Illustrative {
-					if f != "*" && !slices.Contains(fields, f) {
-						t.Errorf("%s %s: illustrative names %q, not a field of %s", c.typ, r.ID, f, c.typ)
-					}
-				}
-				if r.Phone != nil && *r.Phone != "" {
-					if !fictionalPhone.MatchString(*r.Phone) {
-						t.Errorf("%s %s: phone %q is outside the fictional range 000-0000-xxxx", c.typ, r.ID, *r.Phone)
-					}
-					if !whole && !slices.Contains(r.Illustrative, "phone") {
-						t.Errorf("%s %s: invented phone not listed as illustrative", c.typ, r.ID)
-					}
-				}
+				r.check(t, c.typ, fields)
 			}
 		}
 	})
