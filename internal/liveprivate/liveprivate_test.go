@@ -130,6 +130,24 @@ func (w *world) step(t *testing.T, v auth.Viewer, id int, a requestevent.Action,
 	})
 }
 
+// registerAndCancel has the resident register for the activity and cancel
+// the registration; it returns the registration's ID.
+func (w *world) registerAndCancel(t *testing.T, activity int) int {
+	var reg int
+	w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
+		r, err := workflow.Register(ctx, c, activity, nil, nil)
+		if err == nil {
+			reg = r.ID
+		}
+		return err
+	})
+	w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
+		_, err := workflow.CancelRegistration(ctx, c, reg)
+		return err
+	})
+	return reg
+}
+
 func subCtx(t *testing.T, v auth.Viewer) context.Context {
 	ctx, cancel := context.WithCancel(auth.NewContext(context.Background(), v))
 	t.Cleanup(cancel)
@@ -355,18 +373,7 @@ func TestRegistrationChanged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var reg int
-		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
-			r, err := workflow.Register(ctx, c, act.ID, nil, nil)
-			if err == nil {
-				reg = r.ID
-			}
-			return err
-		})
-		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
-			_, err := workflow.CancelRegistration(ctx, c, reg)
-			return err
-		})
+		reg := w.registerAndCancel(t, act.ID)
 		u1, u2 := next(t, ch), next(t, ch)
 		if u1.Status != "REGISTERED" || u2.Status != "CANCELLED" || u1.Registration.ID != reg {
 			t.Errorf("got %s then %s for %d, want REGISTERED then CANCELLED for %d", u1.Status, u2.Status, u1.Registration.ID, reg)
@@ -528,18 +535,7 @@ func TestFanOutIsKeyed(t *testing.T) {
 		}
 
 		before = w.hub.Offers(liveprivate.RegistrationsSource)
-		var reg int
-		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
-			r, err := workflow.Register(ctx, c, acts[0], nil, nil)
-			if err == nil {
-				reg = r.ID
-			}
-			return err
-		})
-		w.as(t, w.resident, func(ctx context.Context, c *ent.Client) error {
-			_, err := workflow.CancelRegistration(ctx, c, reg)
-			return err
-		})
+		w.registerAndCancel(t, acts[0])
 		u1, u2 := next(t, rchs[0]), next(t, rchs[0])
 		if u1.Status != "REGISTERED" || u2.Status != "CANCELLED" {
 			t.Errorf("got %s then %s, want REGISTERED then CANCELLED", u1.Status, u2.Status)
