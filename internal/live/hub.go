@@ -248,13 +248,11 @@ type Request struct {
 	// in the follower for every entry, so it must be cheap and must not
 	// block: decide what needs the database at delivery instead.
 	Match func(Event) bool
-	// ID, when not 0, keeps only the entries about that record (Event.ID),
-	// before Match: it is Key{KeyID, ID}.
-	ID int
 	// Key, when its Name is set, keeps only the entries that carry it
-	// (Event.Has), before Match: the follower indexes subscriptions by
-	// their key, so an entry is offered only to the subscriptions of its
-	// keys and to those without one. At most one of ID and Key.
+	// (Event.Has; Key{KeyID, id} for the entries about one record),
+	// before Match: the follower indexes subscriptions by their key, so an
+	// entry is offered only to the subscriptions of its keys and to those
+	// without one.
 	Key Key
 	// Fresh has Stream re-check the connection's credential before every
 	// delivery, not trusting a recent verdict (see Fresh): for events that
@@ -320,12 +318,6 @@ func (h *Hub) Subscribe(ctx context.Context, r Request) (*Subscription, error) {
 		r.After = &latest
 	}
 	key := r.Key
-	if r.ID != 0 {
-		if key.Name != "" {
-			return nil, errors.New("live: a subscription has an ID or a Key, not both")
-		}
-		key = Key{Name: KeyID, Value: r.ID}
-	}
 	match := r.Match
 	if match == nil {
 		match = func(Event) bool { return true }
@@ -434,7 +426,7 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, r Request, k sink) {
 type sink struct {
 	in    chan *Event
 	match func(Event) bool
-	key   Key // Request.Key (or ID); Name "": none
+	key   Key // Request.Key; Name "": none
 }
 
 // follower reads one source and fans out.

@@ -241,7 +241,7 @@ func RequestUpdated(ctx context.Context, h *live.Hub, client *ent.Client, id int
 	if !concerns(v, r) {
 		return nil, apperr.New(apperr.CodeForbidden, "only the requester, the volunteer who claimed it and staff of its community follow a request")
 	}
-	req := live.Request{Source: RequestsSource, After: from, Fresh: true, ID: id}
+	req := live.Request{Source: RequestsSource, After: from, Fresh: true, Key: live.Key{Name: live.KeyID, Value: id}}
 	return live.Stream(ctx, h, req, func(ctx context.Context, e live.Event) (*RequestUpdate, bool, error) {
 		return requestUpdate(ctx, client, e, true)
 	})
