@@ -227,7 +227,8 @@ func (ix *Index) load(ctx context.Context, seq int) error {
 	if err != nil {
 		return err
 	}
-	fresh := &Index{cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]uint32{}, schedules: []*openinghours.Schedule{nil}, labels: newLabelTable(), networks: networks}
+	fresh := emptyIndex()
+	fresh.networks = networks
 	after := 0
 	for {
 		rows, err := ix.client.Facility.Query().Where(facility.IDGT(after)).
@@ -311,6 +312,13 @@ func (ix *Index) catchUp(ctx context.Context, from, to int) error {
 	return nil
 }
 
+// emptyIndex returns the tables of an index with no facility, to fill
+// with upsert.
+func emptyIndex() *Index {
+	return &Index{cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]uint32{},
+		schedules: []*openinghours.Schedule{nil}, labels: newLabelTable()}
+}
+
 // upsert adds or replaces f. Callers hold mu (or own ix exclusively).
 func (ix *Index) upsert(f *ent.Facility) {
 	ix.remove(f.ID)
@@ -321,9 +329,6 @@ func (ix *Index) upsert(f *ent.Facility) {
 		sch, ok := ix.hours[f.OpeningHours]
 		if !ok {
 			if parsed, err := openinghours.Parse(f.OpeningHours); err == nil {
-				if len(ix.schedules) == 0 {
-					ix.schedules = append(ix.schedules, nil) // 0: unknown
-				}
 				sch = uint32(len(ix.schedules))
 				ix.schedules = append(ix.schedules, &parsed)
 			}

@@ -26,7 +26,8 @@ func syntheticCity(n, compounds int, side float64) (*Index, []*ent.Compound) {
 	pos := func() (float64, float64) {
 		return centerLat + (rng.Float64()*side-side/2)/mLat, centerLng + (rng.Float64()*side-side/2)/mLng
 	}
-	ix := &Index{cells: map[uint64][]int32{}, cellCats: map[uint64]uint64{}, hours: map[string]uint32{}, labels: newLabelTable(), loaded: true}
+	ix := emptyIndex()
+	ix.loaded = true
 	cats := taxonomy.All()[:30]
 	for id := 1; id <= n; id++ {
 		lat, lng := pos()
