@@ -130,6 +130,22 @@ func (w *world) step(t *testing.T, v auth.Viewer, id int, a requestevent.Action,
 	})
 }
 
+// dispatchToCommittee has the resident submit a request and the staff
+// dispatch it to the community's committee; both volunteers' streams,
+// member's and outsider's, receive it. It returns the request's ID.
+func (w *world) dispatchToCommittee(t *testing.T, title string, member, outsider <-chan *liveprivate.RequestUpdate) int {
+	t.Helper()
+	id := w.submit(t, title)
+	w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
+	if u := next(t, member); u.Request.ID != id {
+		t.Errorf("member received %d, want %d", u.Request.ID, id)
+	}
+	if u := next(t, outsider); u.Request.ID != id {
+		t.Errorf("outside volunteer received %d, want %d", u.Request.ID, id)
+	}
+	return id
+}
+
 // registerAndCancel has the resident register for the activity and cancel
 // the registration; it returns the registration's ID.
 func (w *world) registerAndCancel(t *testing.T, activity int) int {
@@ -293,14 +309,7 @@ func TestRequestDispatchedToTheTeam(t *testing.T) {
 		none(t, och, 300*time.Millisecond)
 
 		// Dispatched to the committee: both see it.
-		id2 := w.submit(t, "代读通知")
-		w.step(t, w.staff, id2, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
-		if u := next(t, mch); u.Request.ID != id2 {
-			t.Errorf("member received %d, want %d", u.Request.ID, id2)
-		}
-		if u := next(t, och); u.Request.ID != id2 {
-			t.Errorf("outside volunteer received %d, want %d", u.Request.ID, id2)
-		}
+		w.dispatchToCommittee(t, "代读通知", mch, och)
 	})
 }
 
@@ -514,14 +523,7 @@ func TestFanOutIsKeyed(t *testing.T) {
 
 		start := w.hub.Head(liveprivate.RequestsSource)
 		before := w.hub.Offers(liveprivate.RequestsSource)
-		id := w.submit(t, "送餐上门")
-		w.step(t, w.staff, id, requestevent.ActionDispatch, workflow.Args{OrganizationID: w.committee})
-		if u := next(t, mch); u.Request.ID != id {
-			t.Errorf("member received %d, want %d", u.Request.ID, id)
-		}
-		if u := next(t, och); u.Request.ID != id {
-			t.Errorf("outside volunteer received %d, want %d", u.Request.ID, id)
-		}
+		w.dispatchToCommittee(t, "送餐上门", mch, och)
 		entries, err := c.RequestEvent.Query().Where(requestevent.IDGT(start)).Count(sys)
 		if err != nil {
 			t.Fatal(err)
