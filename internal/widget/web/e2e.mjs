@@ -18,7 +18,7 @@ try {
   await context.addCookies([{ name: 'session', value: 'secret', url: cfg.cookieURL }]);
   const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') report.consoleErrors.push(`${m.text()} (${m.location().url})`); });
-  page.on('pageerror', (e) => report.consoleErrors.push(String(e)));
+  page.on('pageerror', (e) => report.consoleErrors.push(e.stack || String(e)));
   page.on('requestfailed', (r) => {
     // A live stream is cut when its page navigates away or the widget is replaced: not a failure.
     if (r.method() === 'POST' && r.headers().accept === 'text/event-stream' && r.failure() && r.failure().errorText === 'net::ERR_ABORTED') return;
@@ -51,10 +51,8 @@ try {
   // 一老一少: the preset ticks the community's services and tags for the
   // elderly and children; the snippet carries them, the preview shows only
   // the facilities with any of them.
-  // The preview is replaced on every change: let its map's fit animation
-  // settle first (Leaflet's canvas renderer removed mid-redraw throws,
-  // Leaflet#6030).
-  await page.waitForTimeout(500);
+  // The preview is replaced on every change, at once: a map removed
+  // mid-animation throws nothing (src/release.js).
   await page.evaluate(() => { document.querySelector('#labels-box').open = true; });
   await page.locator('#preset-yilao').click();
   await page.waitForSelector('#preview [data-tags][data-state="ready"]', { timeout: 30000 });
@@ -177,7 +175,7 @@ try {
   report.viewports = [];
   for (const width of [360, 390, 768, 1280]) {
     const vp = await browser.newPage({ viewport: { width, height: 844 }, locale: 'zh-CN' });
-    vp.on('pageerror', (e) => report.consoleErrors.push(String(e)));
+    vp.on('pageerror', (e) => report.consoleErrors.push(e.stack || String(e)));
     const v = { width };
     await vp.goto(cfg.editorURL);
     await vp.waitForSelector('#preview [data-lifecircle-widget][data-state="ready"]', { timeout: 30000 });
@@ -256,13 +254,21 @@ try {
     // Removed from the page, the widget closes its stream.
     report.live.stateBeforeRemoval = await w.getAttribute('data-live');
     const aborted = page.waitForEvent('requestfailed', { predicate: (r) => r.method() === 'POST', timeout: 10000 }).then(() => true, () => false);
-    // Removed in the middle of a zoom animation (Leaflet 1.9.4 would end it
-    // on a timer and redraw the removed canvas: a console error).
-    const zoomIn = w.locator('.leaflet-control-zoom-in');
-    if (await zoomIn.count()) await zoomIn.click();
-    await page.evaluate(() => document.querySelector('div[data-community]:not(#yilao)').remove());
+    // Removed in the middle of a zoom animation and a wheel turn: Leaflet
+    // 1.9.4 would end both on timers after the map is removed (a console
+    // error). One task: the zoom's frame and the wheel's 40 ms timer are
+    // still pending when the widget goes.
+    await w.locator('.leaflet-control-zoom-in').waitFor();
+    await page.evaluate(() => {
+      const host = document.querySelector('div[data-community]:not(#yilao)');
+      const map = host.shadowRoot.querySelector('.leaflet-container');
+      const r = map.getBoundingClientRect();
+      host.shadowRoot.querySelector('.leaflet-control-zoom-in').click();
+      map.dispatchEvent(new WheelEvent('wheel', { deltaY: -120, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true }));
+      host.remove();
+    });
     report.live.streamClosedOnRemoval = await aborted;
-    await page.waitForTimeout(600); // past the animation's 250 ms timer
+    await page.waitForTimeout(600); // past the zoom animation's 250 ms timer
 
     // A stalled stream (a proxy that answers, then falls silent): the
     // watchdog drops it after data-live-idle seconds and the widget resumes.

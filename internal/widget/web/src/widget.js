@@ -14,6 +14,7 @@ import { LANGS, LANG_NAMES, MESSAGES, groupStyle } from './i18n.js';
 import { toGCJ02 } from './gcj02.js';
 import { load } from './api.js';
 import { subscribe } from './live.js';
+import { releaseMap, SafeCanvas } from './release.js';
 
 const script = document.currentScript;
 // Below this width (CSS pixels) map and list stack.
@@ -158,13 +159,7 @@ class Widget {
     if (this.live) this.live.stop();
     this.live = null;
     if (this.resizeObserver) this.resizeObserver.disconnect();
-    this.map.stop();
-    // Leaflet 1.9.4 ends a zoom animation on a timer that map.remove()
-    // does not clear (Leaflet#9575, fixed after 1.9.4): it would then move
-    // the removed map and redraw its canvas ("reading 'save'"). The timer
-    // does nothing when no animation is marked as running.
-    this.map._animatingZoom = false;
-    this.map.remove();
+    releaseMap(this.map);
   }
 
   at(lat, lng) {
@@ -310,7 +305,7 @@ class Widget {
     let bounds = L.latLngBounds([center, center]);
     if (!this.tiled && streets && streets.lines.length) {
       // The base map without tiles: the imported walking network's streets.
-      const renderer = L.canvas({ padding: 0.2 });
+      const renderer = new SafeCanvas({ padding: 0.2 });
       const lines = streets.lines.map((l) => l.map(([lat, lng]) => this.at(lat, lng)));
       L.polyline(lines, { renderer, color: '#cfc8b8', weight: 5, interactive: false, lineCap: 'round', lineJoin: 'round' }).addTo(this.map);
       L.polyline(lines, { renderer, color: '#ffffff', weight: 3, interactive: false, lineCap: 'round', lineJoin: 'round' }).addTo(this.map);
