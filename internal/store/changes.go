@@ -249,12 +249,8 @@ func (t *signalTx) queryPrepared(ctx context.Context, query string, args, v any)
 	}
 	argv, ok := args.([]any)
 	rows, isRows := v.(*entsql.Rows)
-	et, isTx := t.Tx.(*entsql.Tx)
+	tx, isTx := sqlTx(t.Tx)
 	if !ok || len(argv) == 0 || !isRows || !isTx {
-		return false, nil
-	}
-	tx, ok := et.Tx.(*sql.Tx)
-	if !ok {
 		return false, nil
 	}
 	st, err := t.d.stmts.get(ctx, query)
@@ -298,11 +294,7 @@ func appendsToPrivateLog(query string) bool {
 // (ent's own, under the replica router and the prepared-statement driver,
 // which leave transactions as they are).
 func (t *signalTx) fill(ctx context.Context) {
-	var tx *sql.Tx
-	if et, ok := t.Tx.(*entsql.Tx); ok {
-		tx, _ = et.Tx.(*sql.Tx)
-	}
-	if tx != nil {
+	if tx, ok := sqlTx(t.Tx); ok {
 		sqltx.Fill(ctx, tx, t.d.db, t.d.pg)
 	}
 }

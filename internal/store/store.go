@@ -200,7 +200,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		drv = router
 	}
 	wake := changewake.New()
-	sig := changeSignal{Driver: driver{drv}, wake: wake, pg: dia == dialect.Postgres, db: db}
+	var base dialect.Driver = driver{drv}
+	if dia == dialect.SQLite {
+		base = newWriterQueue(base)
+	}
+	sig := changeSignal{Driver: base, wake: wake, pg: dia == dialect.Postgres, db: db}
 	if pd, ok := primary.(preparedDriver); ok {
 		sig.stmts = pd.cache()
 	}
