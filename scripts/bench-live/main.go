@@ -152,18 +152,23 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	// Commit events at the rate asked, spread over the writers.
+	// Commit events at the rate asked, spread over the writers. Each writer
+	// keeps a schedule (its k-th event is due at start + k·per) and, when
+	// late, sends at once until it has caught up: a ticker would drop the
+	// ticks a slow commit missed, and the rate measured would be the
+	// generator's, not the server's.
 	var sent, failed atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
 	per := time.Duration(float64(time.Second) * float64(*writers) / float64(*rate))
 	for w := range *writers {
 		wg.Go(func() {
-			tick := time.NewTicker(per)
-			defer tick.Stop()
 			r := rand.New(rand.NewPCG(uint64(w), 1))
-			for time.Since(start) < *dur {
-				<-tick.C
+			due := start.Add(per * time.Duration(w) / time.Duration(*writers))
+			for ; due.Sub(start) < *dur; due = due.Add(per) {
+				if wait := time.Until(due); wait > 0 {
+					time.Sleep(wait)
+				}
 				s := all[r.IntN(len(all))]
 				tx, err := c.Tx(sys)
 				if err != nil {
