@@ -139,13 +139,7 @@ func (d changeSignal) Tx(ctx context.Context) (dialect.Tx, error) {
 }
 
 func (d changeSignal) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
-	b, ok := d.Driver.(interface {
-		BeginTx(context.Context, *entsql.TxOptions) (dialect.Tx, error)
-	})
-	if !ok {
-		return d.Tx(ctx)
-	}
-	tx, err := b.BeginTx(ctx, opts)
+	tx, err := begin(ctx, d.Driver, opts)
 	if err != nil {
 		return nil, err
 	}

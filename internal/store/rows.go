@@ -54,12 +54,18 @@ type driver struct{ dialect.Driver }
 
 // BeginTx passes transaction options on to the driver underneath.
 func (d driver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
-	if b, ok := d.Driver.(interface {
+	return begin(ctx, d.Driver, opts)
+}
+
+// begin starts a transaction on d, with opts when d takes options (the
+// store's drivers wrap one another and pass them on).
+func begin(ctx context.Context, d dialect.Driver, opts *entsql.TxOptions) (dialect.Tx, error) {
+	if b, ok := d.(interface {
 		BeginTx(context.Context, *entsql.TxOptions) (dialect.Tx, error)
 	}); ok {
 		return b.BeginTx(ctx, opts)
 	}
-	return d.Driver.Tx(ctx)
+	return d.Tx(ctx)
 }
 
 func (d driver) Query(ctx context.Context, query string, args, v any) error {

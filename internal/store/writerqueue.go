@@ -47,19 +47,24 @@ func (e errWriterWait) Error() string {
 func (errWriterWait) Code() int { return 5 } // SQLITE_BUSY
 
 // wait takes the turn, or gives up when ctx ends or maxWriterWait passes.
-func (q writerQueue) wait(ctx context.Context) (release func(), err error) {
+// A free turn is taken without a timer: most transactions find it free.
+func (q writerQueue) wait(ctx context.Context) error {
+	select {
+	case q.turn <- struct{}{}:
+		return nil
+	default:
+	}
 	start := time.Now()
 	timer := time.NewTimer(maxWriterWait)
 	defer timer.Stop()
 	select {
 	case q.turn <- struct{}{}:
+		return nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	case <-timer.C:
-		return nil, errWriterWait{waited: time.Since(start)}
+		return errWriterWait{waited: time.Since(start)}
 	}
-	var once sync.Once
-	return func() { once.Do(func() { <-q.turn }) }, nil
 }
 
 func (q writerQueue) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -67,44 +72,39 @@ func (q writerQueue) Tx(ctx context.Context) (dialect.Tx, error) {
 }
 
 func (q writerQueue) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
-	release, err := q.wait(ctx)
-	if err != nil {
+	if err := q.wait(ctx); err != nil {
 		return nil, err
 	}
-	var tx dialect.Tx
-	if b, ok := q.Driver.(interface {
-		BeginTx(context.Context, *entsql.TxOptions) (dialect.Tx, error)
-	}); ok && opts != nil {
-		tx, err = b.BeginTx(ctx, opts)
-	} else {
-		tx, err = q.Driver.Tx(ctx)
-	}
+	tx, err := begin(ctx, q.Driver, opts)
 	if err != nil {
-		release()
+		<-q.turn
 		return nil, err
 	}
-	return queuedTx{Tx: tx, release: release}, nil
+	return &queuedTx{Tx: tx, turn: q.turn}, nil
 }
 
 // queuedTx gives the turn to the next writer when it ends.
 type queuedTx struct {
 	dialect.Tx
-	release func()
+	turn  chan struct{}
+	ended sync.Once
 }
 
-func (t queuedTx) Commit() error {
+func (t *queuedTx) release() { t.ended.Do(func() { <-t.turn }) }
+
+func (t *queuedTx) Commit() error {
 	defer t.release()
 	return t.Tx.Commit()
 }
 
-func (t queuedTx) Rollback() error {
+func (t *queuedTx) Rollback() error {
 	defer t.release()
 	return t.Tx.Rollback()
 }
 
 // sqlTx is the database/sql transaction under ent's, through the queue.
 func sqlTx(t dialect.Tx) (*sql.Tx, bool) {
-	if q, ok := t.(queuedTx); ok {
+	if q, ok := t.(*queuedTx); ok {
 		t = q.Tx
 	}
 	et, ok := t.(*entsql.Tx)
